@@ -1,0 +1,67 @@
+// Bundles each entry point on its own: the extension (runs in VS Code's extension host, `vscode` external),
+// the engine process and the CLI (plain Node, own the database), the webview UI (browser), and the benchmark.
+// better-sqlite3 stays external: it is a native module and ships in node_modules.
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  external: ['better-sqlite3'],
+};
+
+/** Only entry points whose source exists are built, so the build works while layers are being added. */
+const has = (p) => existsSync(p);
+
+const builds = [];
+if (has('src/extension/extension.ts')) {
+  builds.push({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] });
+}
+if (has('src/engine/main.ts')) builds.push({ ...node, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' });
+if (has('src/engine/cli/cli.ts')) builds.push({ ...node, entryPoints: ['src/engine/cli/cli.ts'], outfile: 'dist/cli.js' });
+if (has('test/bench/bench.ts')) builds.push({ ...node, entryPoints: ['test/bench/bench.ts'], outfile: 'dist/bench.js' });
+if (has('webview-ui/main.ts')) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: ['webview-ui/main.ts'],
+    outfile: 'dist/webview/main.js',
+  });
+}
+if (has('test/integration/index.ts')) {
+  builds.push({
+    ...node,
+    entryPoints: ['test/integration/index.ts'],
+    outfile: 'out/test/index.js',
+    external: ['vscode', 'mocha', 'better-sqlite3'],
+  });
+}
+
+// SQL migrations are read at run time from dist/migrations (bundled code) or src/engine/db/migrations (tests).
+function copyMigrations() {
+  const from = 'src/engine/db/migrations';
+  if (!existsSync(from)) return;
+  mkdirSync('dist/migrations', { recursive: true });
+  for (const f of readdirSync(from)) if (f.endsWith('.sql')) cpSync(`${from}/${f}`, `dist/migrations/${f}`);
+}
+
+copyMigrations();
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+  console.log('esbuild: watching');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

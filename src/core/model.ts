@@ -1,0 +1,145 @@
+// The task-list model: what a parsed markdown plan is, independent of how it is stored or shown.
+// Pure data. MUST NOT import vscode, fs, or the database (enforced by scripts/checkLayers.mjs).
+
+/** Lifecycle state of a task. `pending` and `completed` map to `[ ]` / `[x]`; the rest round-trip as a status badge (see docs/tasklist-format.md). */
+export type TaskStatus =
+  | 'pending'
+  | 'in_progress'
+  | 'completed'
+  | 'blocked'
+  | 'failed'
+  | 'timeout'
+  | 'cancelled'
+  | 'skipped';
+
+export const TASK_STATUSES: readonly TaskStatus[] = [
+  'pending',
+  'in_progress',
+  'completed',
+  'blocked',
+  'failed',
+  'timeout',
+  'cancelled',
+  'skipped',
+];
+
+/** Statuses from which a task never runs again unless a person or a command resets it. */
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['completed', 'skipped']);
+
+export type Priority = 'P0' | 'P1' | 'P2' | 'P3';
+export const PRIORITIES: readonly Priority[] = ['P0', 'P1', 'P2', 'P3'];
+/** Priority used for ordering when a task has none. */
+export const DEFAULT_PRIORITY: Priority = 'P2';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** One problem found in a task list. Lines and columns are 0-based (the editor's convention); the CLI prints them 1-based. */
+export interface Diagnostic {
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+  severity: Severity;
+  /** Stable machine-readable code, e.g. `duplicate-id`, `unknown-dependency`, `dependency-cycle`. */
+  code: string;
+  message: string;
+  /** Extra facts for quick fixes (e.g. the cycle's task ids, the id to assign). */
+  data?: Record<string, unknown>;
+}
+
+/** Where a dependency edge came from. */
+export type DependencySource = 'explicit' | 'implicit' | 'phase';
+/** `blocks`: the dependent cannot start before the dependency completes. `soft`: informational only. */
+export type DependencyType = 'blocks' | 'soft';
+
+export interface DependencyRef {
+  /** The task id depended upon. */
+  id: string;
+  source: DependencySource;
+  type: DependencyType;
+  /** 0-based line where the reference was written (the sub-bullet or the task line). */
+  line: number;
+}
+
+export interface EpicNode {
+  id: string;
+  /** True when the id was written in the heading; false when derived. */
+  idExplicit: boolean;
+  title: string;
+  line: number;
+  priority?: Priority;
+  /** Spec Kit phases are epics with `phase: true`; each depends on the previous unless the file says otherwise. */
+  phase?: boolean;
+}
+
+export interface FeatureNode {
+  id: string;
+  idExplicit: boolean;
+  epicId: string;
+  title: string;
+  line: number;
+  priority?: Priority;
+}
+
+export interface TaskNode {
+  /** Task id; for tasks written without one, a provisional id (see `idExplicit`). */
+  id: string;
+  /** False when the line carries no id and one must be written back on first sync. */
+  idExplicit: boolean;
+  epicId: string;
+  /** Feature the task belongs to; tasks directly under an epic get a synthetic feature `<epicId>.00`. */
+  featureId: string;
+  /** Title with id, checkbox, metadata and status badge removed. */
+  title: string;
+  status: TaskStatus;
+  priority?: Priority;
+  /** Estimate in hours (`2d` = 16h, `1w` = 40h). */
+  estimateHours?: number;
+  /** 0-based line of the checkbox. */
+  line: number;
+  /** Blocking and soft dependencies in writing order (explicit, implicit and phase). */
+  dependsOn: DependencyRef[];
+  /** External blockers (`Blocked by: "Infrastructure FDB operational"`): free text, not task ids. */
+  blockers: string[];
+  /** Routing override from an `Agent:` sub-bullet. */
+  agent?: string;
+  /** Acceptance command from a `Verify:` sub-bullet. */
+  verify?: string;
+  /** Spec Kit `[P]`: may run in parallel with its neighbours. */
+  parallel: boolean;
+  /** Other bracketed tags, e.g. Spec Kit story labels `US1`. */
+  tags: string[];
+  /** Timeout override in minutes from a `Timeout:` sub-bullet. */
+  timeoutMinutes?: number;
+}
+
+export type Dialect = 'coditect' | 'speckit';
+
+/** Everything parsed from one markdown file. */
+export interface TaskList {
+  dialect: Dialect;
+  /** Dominant line ending of the file; the writer keeps each line's own ending regardless. */
+  eol: '\n' | '\r\n';
+  epics: EpicNode[];
+  features: FeatureNode[];
+  tasks: TaskNode[];
+  diagnostics: Diagnostic[];
+}
+
+/** The fields of a task that sync merges three-way. */
+export const MERGED_TASK_FIELDS = [
+  'status',
+  'title',
+  'priority',
+  'estimateHours',
+  'agent',
+  'verify',
+  'blockers',
+  'dependsOn',
+] as const;
+export type MergedTaskField = (typeof MERGED_TASK_FIELDS)[number];
+
+/** Dispatch rank of a priority: lower runs first. */
+export function priorityRank(p: Priority | undefined): number {
+  return PRIORITIES.indexOf(p ?? DEFAULT_PRIORITY);
+}
