@@ -1,0 +1,270 @@
+// Every message between the editor extension and the engine process, declared once (JSON-RPC over stdio).
+// Both sides import these descriptors; a name or a param shape is never spelled out anywhere else.
+import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { Diagnostic, TaskStatus } from '../core/model';
+import type { ActivityEntry, BreakerState, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
+
+/** Protocol version; the engine refuses an `initialize` from a client speaking another major version. */
+export const PROTOCOL_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+// ---------------------------------------------------------------------------------------------
+
+export interface ReadyParams {
+  pid: number;
+  engineVersion: string;
+  protocolVersion: number;
+}
+/** engine → client, once, as soon as the engine process can take requests (the ready handshake). */
+export namespace Ready {
+  export const type = new NotificationType<ReadyParams>('coditect/ready');
+}
+
+export interface InitializeParams {
+  protocolVersion: number;
+  workspaceRoot: string;
+  tasklistPath: string;
+  /** Absolute path of context.db; default `<workspaceRoot>/.coditect/context.db`. */
+  dbPath?: string;
+  /** Path of orchestrator-config.json, if any. */
+  configPath?: string;
+  /** Settings from the editor, merged over the config file (see docs/configuration.md). */
+  settings?: EngineSettings;
+  /** Untrusted workspace: the plan is shown read-only and no agent runs. */
+  readOnly: boolean;
+  /** The client applies edits to open documents itself (`coditect/applyEdits`). */
+  clientAppliesEdits: boolean;
+}
+export interface InitializeResult {
+  engineVersion: string;
+  pid: number;
+  dbPath: string;
+  schemaVersion: number;
+  snapshot: PlanSnapshot;
+}
+/** client → engine, first request after `ready`: opens the database and syncs the task list. */
+export namespace Initialize {
+  export const type = new RequestType<InitializeParams, InitializeResult, void>('coditect/initialize');
+}
+
+/** client → engine: stop dispatching, release running tasks after the grace, close the database. Then `exit`. */
+export namespace Shutdown {
+  export const type = new RequestType0<void, void>('coditect/shutdown');
+}
+
+/** client → engine, after `shutdown` resolved: the process exits. */
+export namespace Exit {
+  export const type = new NotificationType0('coditect/exit');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+/** Editor settings that override the config file; every field optional. */
+export interface EngineSettings {
+  maxConcurrentAgents?: number;
+  maxPerType?: Record<string, number>;
+  defaultAgent?: string;
+  model?: string;
+  retryMaxAttempts?: number;
+  retryInitialDelayMs?: number;
+  retryMaxDelayMs?: number;
+  timeoutMinutes?: number;
+  metricsPort?: number;
+}
+
+/** client → engine: settings changed; applied without a restart. */
+export namespace UpdateSettings {
+  export const type = new NotificationType<{ settings: EngineSettings }>('coditect/updateSettings');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orchestration control
+// ---------------------------------------------------------------------------------------------
+
+export interface ControlResult {
+  state: OrchestrationState;
+}
+/** client → engine: start dispatching ready tasks. */
+export namespace StartOrchestration {
+  export const type = new RequestType0<ControlResult, void>('coditect/start');
+}
+/** client → engine: stop starting new tasks; running ones go on. */
+export namespace PauseOrchestration {
+  export const type = new RequestType0<ControlResult, void>('coditect/pause');
+}
+/** client → engine: dispatch again after a pause. */
+export namespace ResumeOrchestration {
+  export const type = new RequestType0<ControlResult, void>('coditect/resume');
+}
+/** client → engine: stop dispatching and cancel every running task. */
+export namespace StopOrchestration {
+  export const type = new RequestType0<ControlResult, void>('coditect/stop');
+}
+
+export interface TaskRef {
+  taskId: string;
+}
+export interface RunTaskParams extends TaskRef {
+  /** Agent to use instead of the routed one. */
+  agent?: string;
+}
+export interface RunTaskResult {
+  started: boolean;
+  /** Why it did not start (not ready, read-only, limit reached…). */
+  reason?: string;
+}
+/** client → engine: run one task now (CodeLens "Run with agent", tree "Run"). */
+export namespace RunTask {
+  export const type = new RequestType<RunTaskParams, RunTaskResult, void>('coditect/runTask');
+}
+/** client → engine: run the first ready task in dispatch order. */
+export namespace RunNextTask {
+  export const type = new RequestType0<RunTaskResult & { taskId?: string }, void>('coditect/runNext');
+}
+/** client → engine: cancel a running task (kills its agent). */
+export namespace CancelTask {
+  export const type = new RequestType<TaskRef, { cancelled: boolean }, void>('coditect/cancelTask');
+}
+/** client → engine: reset a failed/timed-out/cancelled task to pending (retry count kept). */
+export namespace RetryTask {
+  export const type = new RequestType<TaskRef, { reset: boolean }, void>('coditect/retryTask');
+}
+/** client → engine: reset every failed or timed-out task to pending. */
+export namespace RetryFailed {
+  export const type = new RequestType0<{ reset: string[] }, void>('coditect/retryFailed');
+}
+export interface MarkTaskParams extends TaskRef {
+  status: Extract<TaskStatus, 'completed' | 'skipped' | 'pending'>;
+}
+/** client → engine: a person marks a task done, skipped or pending by hand. */
+export namespace MarkTask {
+  export const type = new RequestType<MarkTaskParams, { changed: boolean }, void>('coditect/markTask');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sync and documents
+// ---------------------------------------------------------------------------------------------
+
+export interface SyncResult {
+  applied: boolean;
+  direction?: string;
+  conflicts: number;
+  diagnostics: Diagnostic[];
+}
+/** client → engine: sync the task list with the database now. */
+export namespace SyncNow {
+  export const type = new RequestType0<SyncResult, void>('coditect/syncNow');
+}
+
+export interface DocumentChangedParams {
+  path: string;
+  /** Full text of the open document (possibly unsaved). */
+  text: string;
+  version: number;
+}
+/** client → engine: the open task-list document changed (debounced by the client). */
+export namespace DocumentChanged {
+  export const type = new NotificationType<DocumentChangedParams>('coditect/documentChanged');
+}
+
+export interface LineEditView {
+  line: number;
+  /** New text of the line, without its line ending. */
+  text: string;
+  /** Text the engine expects on that line now; the client refuses the edit if it differs. */
+  expected: string;
+}
+export interface ApplyEditsParams {
+  path: string;
+  edits: LineEditView[];
+}
+export interface ApplyEditsResult {
+  /** `applied`: done as a WorkspaceEdit; `not-open`: the engine writes the file itself; `stale`: the document moved on, resend. */
+  outcome: 'applied' | 'not-open' | 'stale';
+}
+/** engine → client: change lines of an open task list as an undoable WorkspaceEdit. */
+export namespace ApplyEdits {
+  export const type = new RequestType<ApplyEditsParams, ApplyEditsResult, void>('coditect/applyEdits');
+}
+
+/** client → engine: parse and check the task list; returns every diagnostic. */
+export namespace Validate {
+  export const type = new RequestType0<{ diagnostics: Diagnostic[]; counts: PlanCounts }, void>('coditect/validate');
+}
+
+/** client → engine: write v2-work-items.json. */
+export namespace ExportWorkItems {
+  export const type = new RequestType<{ outPath?: string }, { path: string; count: number }, void>('coditect/exportWorkItems');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+// ---------------------------------------------------------------------------------------------
+
+/** client → engine: the whole plan as the UI draws it. */
+export namespace GetSnapshot {
+  export const type = new RequestType0<PlanSnapshot, void>('coditect/snapshot');
+}
+
+export interface AttemptView {
+  attempt: number;
+  agent: string;
+  outcome: string;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  exitCode?: number | null;
+  error?: string;
+  stdout?: string;
+  stderr?: string;
+  tokensIn?: number;
+  tokensOut?: number;
+  costUsd?: number;
+}
+/** client → engine: every recorded attempt of a task, newest first. */
+export namespace GetTaskLog {
+  export const type = new RequestType<TaskRef, { attempts: AttemptView[] }, void>('coditect/taskLog');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine events (increments after the snapshot)
+// ---------------------------------------------------------------------------------------------
+
+export interface TasksChangedParams {
+  tasks: TaskView[];
+  counts: PlanCounts;
+  /** Ids no longer in the plan (archived). */
+  removed: string[];
+}
+/** engine → client: these tasks changed (status, readiness, run info). */
+export namespace TasksChanged {
+  export const type = new NotificationType<TasksChangedParams>('coditect/tasksChanged');
+}
+
+/** engine → client: the plan's structure changed (tasks added/removed, headings edited): take a new snapshot. */
+export namespace PlanChanged {
+  export const type = new NotificationType<{ snapshot: PlanSnapshot }>('coditect/planChanged');
+}
+
+/** engine → client: orchestration state, breakers and metrics. */
+export namespace StateChanged {
+  export const type = new NotificationType<{ state: OrchestrationState; breakers: Record<string, BreakerState> }>('coditect/stateChanged');
+}
+
+/** engine → client: new activity log entries. */
+export namespace ActivityAppended {
+  export const type = new NotificationType<{ entries: ActivityEntry[] }>('coditect/activity');
+}
+
+/** engine → client: the full set of diagnostics for the task list (replaces the previous set). */
+export namespace PublishDiagnostics {
+  export const type = new NotificationType<{ path: string; diagnostics: Diagnostic[] }>('coditect/diagnostics');
+}
+
+/** engine → client: a log line for the Output channel (already redacted). */
+export namespace LogMessage {
+  export const type = new NotificationType<{ level: 'debug' | 'info' | 'warn' | 'error'; message: string }>('coditect/log');
+}

@@ -1,0 +1,126 @@
+// Plain data shapes shared by the engine, the extension and the webview. No behaviour, no imports beyond core types.
+import type { DependencySource, DependencyType, Diagnostic, Priority, TaskStatus } from '../core/model';
+
+/** Outcome of one agent attempt, as recorded in `agent_execution_log`. */
+export type AttemptOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'released' | 'verify_failed';
+
+/** The last finished attempt of a task. */
+export interface LastRunView {
+  attempt: number;
+  agent: string;
+  outcome: AttemptOutcome;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  error?: string;
+  summary?: string;
+}
+
+/** Why a task went (or would go) to its agent. */
+export interface RouteView {
+  agent: string;
+  rule: string;
+  reason: string;
+}
+
+/** One task as the UI shows it. */
+export interface TaskView {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  /** Pending, every blocking dependency done, no external blocker. */
+  ready: boolean;
+  epicId: string;
+  featureId: string;
+  /** 0-based line of the checkbox in the task list. */
+  line: number;
+  priority?: Priority;
+  estimateHours?: number;
+  route: RouteView;
+  dependsOn: { id: string; type: DependencyType; source: DependencySource }[];
+  /** Unfinished blocking dependencies. */
+  waitingOn: string[];
+  dependents: string[];
+  blockers: string[];
+  verify?: string;
+  retryCount: number;
+  startedAt?: string;
+  lastRun?: LastRunView;
+}
+
+export interface GroupView {
+  id: string;
+  title: string;
+  line: number;
+  total: number;
+  completed: number;
+}
+
+export interface EpicView extends GroupView {
+  features: string[];
+}
+
+export interface FeatureView extends GroupView {
+  epicId: string;
+}
+
+export interface PlanCounts {
+  total: number;
+  completed: number;
+  inProgress: number;
+  pending: number;
+  ready: number;
+  blocked: number;
+  failed: number;
+  timeout: number;
+  cancelled: number;
+  skipped: number;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half_open' | 'paused';
+
+/** An agent working right now. */
+export interface ActiveAgentView {
+  taskId: string;
+  title: string;
+  agent: string;
+  startedAt: string;
+  attempt: number;
+}
+
+export interface MetricsView {
+  tasksPerHour: number;
+  avgCompletionMs: number;
+  /** Completed attempts / finished attempts, 0..1; null before any attempt finished. */
+  successRate: number | null;
+  uptimeSeconds: number;
+  /** Completed-task count sampled over time, for the throughput/burndown chart. */
+  throughput: { at: string; completed: number; remaining: number }[];
+}
+
+export interface ActivityEntry {
+  at: string;
+  kind: 'started' | 'completed' | 'failed' | 'retry' | 'timeout' | 'cancelled' | 'sync' | 'conflict' | 'breaker' | 'info';
+  taskId?: string;
+  message: string;
+}
+
+export type OrchestrationState = 'idle' | 'running' | 'paused' | 'stopping';
+
+/** Everything the UI needs to draw itself from scratch. */
+export interface PlanSnapshot {
+  tasklistPath: string;
+  state: OrchestrationState;
+  /** True when the default agent is a simulation (no API key): the UI must say so plainly. */
+  simulated: boolean;
+  readOnly: boolean;
+  epics: EpicView[];
+  features: FeatureView[];
+  tasks: TaskView[];
+  counts: PlanCounts;
+  active: ActiveAgentView[];
+  breakers: Record<string, BreakerState>;
+  metrics: MetricsView;
+  activity: ActivityEntry[];
+  diagnostics: Diagnostic[];
+}
