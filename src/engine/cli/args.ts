@@ -1,0 +1,115 @@
+// Command-line parsing for `coditect`. Bad usage is reported with the offending argument and exit code 2.
+import { parseArgs } from 'node:util';
+
+export const COMMANDS = ['validate', 'sync', 'status', 'next', 'graph', 'export', 'run', 'daemon', 'cancel', 'pause', 'resume', 'stop', 'help'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface CliOptions {
+  command: CommandName;
+  /** Positional arguments after the command (the task list, or `start|stop|status` for daemon). */
+  positionals: string[];
+  db?: string;
+  json: boolean;
+  agent?: string;
+  concurrency?: number;
+  config?: string;
+  out?: string;
+  profile?: string;
+  watch: boolean;
+  metricsPort?: number;
+}
+
+/** A usage error: printed with the usage text, exit code 2. */
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: coditect <command> <tasklist.md> [options]
+
+Commands:
+  validate <tasklist.md>        parse and check the task list (exit 1 when it has errors)
+  sync <tasklist.md>            two-way sync of the task list with context.db [--watch]
+  status <tasklist.md>          counts by status, running tasks, breakers
+  next <tasklist.md>            ready tasks in dispatch order, with the routing decision for each
+  graph <tasklist.md>           dependency graph: nodes and edges with their source
+  export <tasklist.md>          write v2-work-items.json [--out FILE]
+  run <tasklist.md>             run the plan in the foreground until nothing more can start
+  daemon start|stop|status <tasklist.md>   run the engine in the background (pid file, rotating log)
+  cancel <tasklist.md> <task-id>           cancel a task (through the daemon when one runs)
+  pause|resume|stop <tasklist.md>          control a running daemon
+
+Options:
+  --db PATH            database file (default: .coditect/context.db beside the workspace root)
+  --json               machine-readable output (documented in docs/cli.md)
+  --agent NAME         run: agent for every task (e.g. dry-run, anthropic, claude-code)
+  --concurrency N      run: maximum concurrent agents
+  --config FILE        orchestrator-config.json (default: .coditect/orchestrator-config.json if present)
+  --profile NAME       config profile (dev, staging, prod)
+  --out FILE           export: output file (default: v2-work-items.json beside the task list)
+  --metrics-port N     serve Prometheus metrics on 127.0.0.1:N (0 = off)
+  --watch              sync: keep syncing on every change until interrupted
+
+Exit codes: 0 success, 1 the task list has errors / tasks failed or blocked, 2 bad usage.`;
+
+/** Parses argv (without node and script); throws UsageError naming the bad argument. */
+export function parseCli(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        db: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        agent: { type: 'string' },
+        concurrency: { type: 'string' },
+        config: { type: 'string' },
+        out: { type: 'string' },
+        profile: { type: 'string' },
+        watch: { type: 'boolean', default: false },
+        'metrics-port': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) return { command: 'help', positionals: [], json: false, watch: false };
+  const [command, ...rest] = positionals;
+  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'`);
+  const cmd = command as CommandName;
+  const needsList = cmd !== 'help';
+  const listIndex = cmd === 'daemon' ? 1 : 0;
+  if (cmd === 'daemon' && !['start', 'stop', 'status'].includes(rest[0] ?? '')) {
+    throw new UsageError(`daemon needs start, stop or status, got '${rest[0] ?? ''}'`);
+  }
+  if (needsList && !rest[listIndex]) throw new UsageError(`${cmd} needs the path of a task list (e.g. coditect ${cmd}${cmd === 'daemon' ? ' ' + rest[0] : ''} TASKLIST.md)`);
+  if (cmd === 'cancel' && !rest[1]) throw new UsageError('cancel needs a task id after the task list');
+  return {
+    command: cmd,
+    positionals: rest,
+    db: values.db,
+    json: values.json ?? false,
+    agent: values.agent,
+    concurrency: positiveInt('--concurrency', values.concurrency),
+    config: values.config,
+    out: values.out,
+    profile: values.profile,
+    watch: values.watch ?? false,
+    metricsPort: nonNegativeInt('--metrics-port', values['metrics-port']),
+  };
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} expects a positive integer, got '${v}'`);
+  return n;
+}
+
+function nonNegativeInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} expects a port number 0-65535, got '${v}'`);
+  return n;
+}
