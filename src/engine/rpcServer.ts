@@ -1,0 +1,128 @@
+// Serves the engine protocol on one JSON-RPC connection (the extension's stdio, or a daemon socket client).
+import type { MessageConnection } from 'vscode-jsonrpc';
+import {
+  ActivityAppended,
+  ApplyEdits,
+  CancelTask,
+  DocumentChanged,
+  Exit,
+  ExportWorkItems,
+  GetSnapshot,
+  GetTaskLog,
+  Initialize,
+  type InitializeParams,
+  type InitializeResult,
+  LogMessage,
+  MarkTask,
+  PauseOrchestration,
+  PlanChanged,
+  PROTOCOL_VERSION,
+  PublishDiagnostics,
+  Ready,
+  ResumeOrchestration,
+  RetryFailed,
+  RetryTask,
+  RunNextTask,
+  RunTask,
+  Shutdown,
+  StartOrchestration,
+  StateChanged,
+  StopOrchestration,
+  SyncNow,
+  TasksChanged,
+  UpdateSettings,
+  Validate,
+} from '../protocol/engineProtocol';
+import type { EngineApi } from './engineApi';
+
+export interface RpcServerOptions {
+  connection: MessageConnection;
+  engineVersion: string;
+  /** Opens (or returns the already open) engine for an `initialize`. */
+  obtainEngine(params: InitializeParams): Promise<EngineApi>;
+  /** Whether `shutdown` closes the engine (stdio: yes; a daemon socket client: no, the daemon lives on). */
+  shutdownClosesEngine: boolean;
+  /** Called on `exit`, or when the connection closes. */
+  onExit(code: number): void;
+}
+
+/** Error for requests that arrive before `initialize` completed. */
+class NotInitializedError extends Error {
+  constructor(method: string) {
+    super(`'${method}' arrived before 'coditect/initialize': the client must initialize first`);
+  }
+}
+
+/** Wires every protocol message to the engine; returns a disposer. */
+export function serveEngineProtocol(opts: RpcServerOptions): () => void {
+  const { connection } = opts;
+  let engine: EngineApi | undefined;
+  let shutDown = false;
+  const unsubscribe: (() => void)[] = [];
+
+  const need = (method: string): EngineApi => {
+    if (!engine) throw new NotInitializedError(method);
+    if (shutDown) throw new Error(`'${method}' arrived after shutdown`);
+    return engine;
+  };
+
+  connection.onRequest(Initialize.type, async (params): Promise<InitializeResult> => {
+    if (Math.trunc(params.protocolVersion) !== PROTOCOL_VERSION) {
+      throw new Error(`protocol version ${params.protocolVersion} is not supported by this engine (speaks ${PROTOCOL_VERSION})`);
+    }
+    engine = await opts.obtainEngine(params);
+    const e = engine;
+    if (params.clientAppliesEdits) {
+      e.setEditApplier((p) => connection.sendRequest(ApplyEdits.type, p));
+      unsubscribe.push(() => e.setEditApplier(undefined));
+    }
+    unsubscribe.push(
+      e.on('tasks:changed', (p) => void connection.sendNotification(TasksChanged.type, p)),
+      e.on('plan:changed', (p) => void connection.sendNotification(PlanChanged.type, p)),
+      e.on('state:changed', (p) => void connection.sendNotification(StateChanged.type, p)),
+      e.on('activity:appended', (p) => void connection.sendNotification(ActivityAppended.type, p)),
+      e.on('diagnostics:published', (p) => void connection.sendNotification(PublishDiagnostics.type, p)),
+      e.on('log:message', (p) => void connection.sendNotification(LogMessage.type, p)),
+    );
+    const snapshot = e.snapshot();
+    // The client gets the current diagnostics right away, not only on the next change.
+    void connection.sendNotification(PublishDiagnostics.type, { path: snapshot.tasklistPath, diagnostics: snapshot.diagnostics });
+    return { engineVersion: opts.engineVersion, pid: process.pid, dbPath: e.dbPath, schemaVersion: e.schemaVersion, snapshot };
+  });
+
+  connection.onRequest(GetSnapshot.type, () => need(GetSnapshot.type.method).snapshot());
+  connection.onRequest(StartOrchestration.type, () => need(StartOrchestration.type.method).start());
+  connection.onRequest(PauseOrchestration.type, () => need(PauseOrchestration.type.method).pause());
+  connection.onRequest(ResumeOrchestration.type, () => need(ResumeOrchestration.type.method).resume());
+  connection.onRequest(StopOrchestration.type, () => need(StopOrchestration.type.method).stop());
+  connection.onRequest(RunTask.type, (p) => need(RunTask.type.method).runTask(p));
+  connection.onRequest(RunNextTask.type, () => need(RunNextTask.type.method).runNext());
+  connection.onRequest(CancelTask.type, async (p) => ({ cancelled: await need(CancelTask.type.method).cancelTask(p.taskId) }));
+  connection.onRequest(RetryTask.type, (p) => ({ reset: need(RetryTask.type.method).retryTask(p.taskId) }));
+  connection.onRequest(RetryFailed.type, () => ({ reset: need(RetryFailed.type.method).retryFailed() }));
+  connection.onRequest(MarkTask.type, async (p) => ({ changed: await need(MarkTask.type.method).markTask(p) }));
+  connection.onRequest(SyncNow.type, () => need(SyncNow.type.method).syncNow());
+  connection.onRequest(Validate.type, () => need(Validate.type.method).validate());
+  connection.onRequest(ExportWorkItems.type, (p) => need(ExportWorkItems.type.method).exportWorkItems(p.outPath));
+  connection.onRequest(GetTaskLog.type, (p) => ({ attempts: need(GetTaskLog.type.method).taskLog(p.taskId) }));
+  connection.onNotification(DocumentChanged.type, (p) => engine?.documentChanged(p));
+  connection.onNotification(UpdateSettings.type, (p) => engine?.updateSettings(p.settings));
+
+  connection.onRequest(Shutdown.type, async () => {
+    if (shutDown) return;
+    shutDown = true;
+    for (const u of unsubscribe.splice(0)) u();
+    if (opts.shutdownClosesEngine && engine) await engine.close();
+  });
+  connection.onNotification(Exit.type, () => opts.onExit(shutDown ? 0 : 1));
+  connection.onClose(() => {
+    for (const u of unsubscribe.splice(0)) u();
+    opts.onExit(shutDown ? 0 : 1);
+  });
+
+  connection.listen();
+  void connection.sendNotification(Ready.type, { pid: process.pid, engineVersion: opts.engineVersion, protocolVersion: PROTOCOL_VERSION });
+  return () => {
+    for (const u of unsubscribe.splice(0)) u();
+  };
+}
