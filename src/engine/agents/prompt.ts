@@ -1,0 +1,122 @@
+// Builds the text an agent receives for one task: the task, where it sits in the plan, what its dependencies
+// produced, its acceptance command and a few small relevant files — never the whole plan.
+import { promises as fsp } from 'node:fs';
+import type { AgentTaskInput } from './agent';
+import { resolveInsideRoot } from './workspaceTools';
+
+/** Caps on what goes into a prompt. */
+export interface PromptLimits {
+  /** Per dependency result summary, characters. Default 2000. */
+  maxDependencySummaryChars?: number;
+  /** Per relevant file, characters. Default 8000. */
+  maxFileChars?: number;
+  /** All relevant files together, characters. Default 32000. */
+  maxTotalFileChars?: number;
+  /** Number of relevant files read. Default 10. */
+  maxFiles?: number;
+}
+
+/** A relevant file as it goes into the prompt (contents already capped), or the reason it was left out. */
+export interface PromptFile {
+  path: string;
+  content?: string;
+  truncated?: boolean;
+  skipped?: string;
+}
+
+const DEFAULTS: Required<PromptLimits> = {
+  maxDependencySummaryChars: 2000,
+  maxFileChars: 8000,
+  maxTotalFileChars: 32000,
+  maxFiles: 10,
+};
+
+function cap(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}\n…[truncated ${text.length - max} characters]`;
+}
+
+/** Builds the prompt text for `task`; `files` are the relevant files already loaded (see `loadRelevantFiles`). */
+export function buildPrompt(task: AgentTaskInput, files: readonly PromptFile[] = [], limits: PromptLimits = {}): string {
+  const l = { ...DEFAULTS, ...limits };
+  const lines: string[] = [];
+  lines.push(`# Task ${task.id}: ${task.title}`, '');
+  lines.push(`- Epic: ${task.epic.id} — ${task.epic.title}`);
+  lines.push(`- Feature: ${task.feature.id} — ${task.feature.title}`);
+  lines.push(`- Agent role: ${task.agentType}`);
+  if (task.priority) lines.push(`- Priority: ${task.priority}`);
+  if (task.estimateHours !== undefined) lines.push(`- Estimate: ${task.estimateHours}h`);
+  lines.push(`- Working directory: ${task.cwd}`);
+  if (task.attempt > 1) lines.push(`- This is attempt ${task.attempt}; earlier attempts did not complete. Check the current state before changing anything.`);
+  lines.push('');
+  if (task.dependencies.length > 0) {
+    lines.push('## Completed dependencies', '');
+    for (const d of task.dependencies) {
+      lines.push(`### ${d.id}: ${d.title}`);
+      lines.push(d.resultSummary ? cap(d.resultSummary, l.maxDependencySummaryChars) : '(no summary recorded)');
+      lines.push('');
+    }
+  }
+  if (task.verify) {
+    lines.push('## Acceptance', '', 'After you finish, this command will be run in the working directory and must succeed:', '');
+    lines.push('```sh', task.verify, '```', '');
+  }
+  if (files.length > 0) {
+    lines.push('## Relevant files', '');
+    for (const f of files) {
+      if (f.skipped !== undefined) {
+        lines.push(`- ${f.path}: not included (${f.skipped})`);
+        continue;
+      }
+      lines.push(`### ${f.path}${f.truncated ? ' (truncated)' : ''}`, '```', f.content ?? '', '```', '');
+    }
+    lines.push('');
+  }
+  lines.push('## Instructions', '');
+  lines.push('Do this task, and only this task, inside the working directory.');
+  lines.push('When you are done, reply with a short summary (a few sentences) of what you changed and how it was checked;');
+  lines.push('later tasks that depend on this one will see that summary.');
+  return lines.join('\n');
+}
+
+/** Reads the task's relevant files (confined to `cwd`, capped); files that escape, are missing or are binary are listed as skipped. */
+export async function loadRelevantFiles(cwd: string, paths: readonly string[] | undefined, limits: PromptLimits = {}): Promise<PromptFile[]> {
+  const l = { ...DEFAULTS, ...limits };
+  const out: PromptFile[] = [];
+  let total = 0;
+  for (const p of (paths ?? []).slice(0, l.maxFiles)) {
+    if (total >= l.maxTotalFileChars) {
+      out.push({ path: p, skipped: 'prompt file budget used up' });
+      continue;
+    }
+    try {
+      const abs = await resolveInsideRoot(cwd, p);
+      const st = await fsp.stat(abs);
+      if (!st.isFile()) {
+        out.push({ path: p, skipped: 'not a regular file' });
+        continue;
+      }
+      const budget = Math.min(l.maxFileChars, l.maxTotalFileChars - total);
+      const fh = await fsp.open(abs, 'r');
+      let text: string;
+      let bytesRead: number;
+      try {
+        const buf = Buffer.alloc(Math.min(st.size, budget * 4));
+        bytesRead = (await fh.read(buf, 0, buf.length, 0)).bytesRead;
+        text = buf.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await fh.close();
+      }
+      if (text.includes('\u0000')) {
+        out.push({ path: p, skipped: 'binary file' });
+        continue;
+      }
+      const truncated = text.length > budget || bytesRead < st.size;
+      const content = text.slice(0, budget);
+      total += content.length;
+      out.push({ path: p, content, truncated });
+    } catch (e) {
+      out.push({ path: p, skipped: (e as Error).message });
+    }
+  }
+  return out;
+}
