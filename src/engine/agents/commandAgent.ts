@@ -1,0 +1,362 @@
+// Agent running any executable with an argument TEMPLATE: placeholders like `{id}`, `{title}`, `{cwd}` are substituted
+// inside each array element and never joined into a shell string, so task text cannot inject shell syntax. Task fields
+// also go in `CODITECT_*` environment variables and the prompt (or task JSON) on stdin. Presets for the Codex CLI
+// (`codex exec --json`) and the Gemini CLI (`gemini -p … --output-format json`) parse their documented outputs.
+import { AgentError, AGENT_ERROR_KINDS, abortError, type Agent, type AgentErrorKind, type AgentResult, type AgentRunContext, type AgentTaskInput } from './agent';
+import { enumOption, intOption, stringArrayOption, stringOption } from './agentOptions';
+import { classifyFailureText, exitFailure, spawnFailure, tailOf } from './cliFailure';
+import { runProcessTree, SpawnError, type ProcessTreeResult } from './processTree';
+import { buildPrompt, loadRelevantFiles } from './prompt';
+import { createRedactor, secretEnvValues } from '../redact';
+
+/** How stdout is read: plain text, Codex `exec --json` JSON lines, or Gemini `--output-format json`. */
+export type CommandOutputFormat = 'text' | 'codex-jsonl' | 'gemini-json';
+
+/** Options of a command agent (defaults in brackets). */
+export interface CommandAgentConfig {
+  /** Executable path or name on PATH (required). */
+  executable: string;
+  /** Argument template, one element per argument; placeholders: see COMMAND_PLACEHOLDERS [none]. */
+  args?: string[];
+  /** What goes on stdin: the prompt text, the task as JSON, or nothing [`prompt`]. */
+  stdin?: 'prompt' | 'json' | 'none';
+  /** How stdout is parsed [`text`]. */
+  output?: CommandOutputFormat;
+  /** Extra environment variables for the child (merged over the engine's) [none]. */
+  env?: Record<string, string>;
+  /** Exit codes that mean success [[0]]. */
+  successExitCodes?: number[];
+  /** Error kind per exit code, e.g. `{ "42": "config" }`; others are classified from the error text [none]. */
+  exitCodeKinds?: Record<string, AgentErrorKind>;
+  /** Provider name in errors and metrics [`command`]. */
+  provider?: string;
+  /** Cap per captured stream, characters [1000000]. */
+  maxOutputChars?: number;
+}
+
+/** Placeholders an argument template may use; anything else in braces is a configuration error. */
+export const COMMAND_PLACEHOLDERS = [
+  'id', 'title', 'agentType', 'priority', 'estimateHours', 'epicId', 'epicTitle', 'featureId', 'featureTitle', 'cwd', 'attempt', 'verify', 'prompt',
+] as const;
+type Placeholder = (typeof COMMAND_PLACEHOLDERS)[number];
+const PLACEHOLDER_RE = /\{([A-Za-z]+)\}/g;
+
+/** Checks an argument template; the error names the agent, the element and the unknown placeholder. */
+export function validateTemplate(where: string, args: readonly string[]): void {
+  args.forEach((a, i) => {
+    for (const m of a.matchAll(PLACEHOLDER_RE)) {
+      if (!(COMMAND_PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+        throw new TypeError(`${where}: args[${i}] ${JSON.stringify(a)} uses unknown placeholder {${m[1]}}; known: ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`);
+      }
+    }
+  });
+}
+
+/** Substitutes placeholders inside each element. The result has exactly as many elements as the template. */
+export function expandArgs(template: readonly string[], values: Readonly<Record<Placeholder, string>>): string[] {
+  // A replacer function, so `$&`-style patterns in task text are not interpreted either.
+  return template.map((a) => a.replace(PLACEHOLDER_RE, (whole, name: string) => (name in values ? values[name as Placeholder] : whole)));
+}
+
+/** The task as JSON for `CODITECT_TASK_JSON` and stdin; dependency summaries are dropped if it would exceed `maxChars`. */
+export function taskJson(task: AgentTaskInput, maxChars = 64_000): string {
+  const full = JSON.stringify(task);
+  if (full.length <= maxChars) return full;
+  return JSON.stringify({ ...task, dependencies: task.dependencies.map((d) => ({ id: d.id, title: d.title })) }).slice(0, maxChars);
+}
+
+/** Environment variables describing the task, for commands that read them instead of arguments. */
+export function taskEnv(task: AgentTaskInput): Record<string, string> {
+  const env: Record<string, string> = {
+    CODITECT_TASK_ID: task.id,
+    CODITECT_TASK_TITLE: task.title,
+    CODITECT_TASK_AGENT_TYPE: task.agentType,
+    CODITECT_TASK_CWD: task.cwd,
+    CODITECT_TASK_ATTEMPT: String(task.attempt),
+    CODITECT_EPIC_ID: task.epic.id,
+    CODITECT_EPIC_TITLE: task.epic.title,
+    CODITECT_FEATURE_ID: task.feature.id,
+    CODITECT_FEATURE_TITLE: task.feature.title,
+    CODITECT_TASK_JSON: taskJson(task),
+  };
+  if (task.priority) env.CODITECT_TASK_PRIORITY = task.priority;
+  if (task.estimateHours !== undefined) env.CODITECT_TASK_ESTIMATE_HOURS = String(task.estimateHours);
+  if (task.verify) env.CODITECT_TASK_VERIFY = task.verify;
+  return env;
+}
+
+/** What a parser got out of stdout; `error` set means the CLI reported a failure in its output. */
+interface ParsedOutput {
+  summary?: string;
+  tokensIn?: number;
+  tokensOut?: number;
+  sessionId?: string;
+  model?: string;
+  error?: string;
+  progress?: string[];
+}
+
+function tryJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Codex `exec --json`: JSON lines (`thread.started`, `item.completed` with `agent_message`, `turn.completed` usage, `turn.failed`, `error`). */
+export function parseCodexJsonl(stdout: string): ParsedOutput {
+  const out: ParsedOutput = {};
+  for (const line of stdout.split('\n')) {
+    const ev = line.trim() ? (tryJson(line.trim()) as Record<string, unknown> | undefined) : undefined;
+    if (!ev || typeof ev !== 'object') continue;
+    switch (ev.type) {
+      case 'thread.started':
+        if (typeof ev.thread_id === 'string') out.sessionId = ev.thread_id;
+        break;
+      case 'item.completed': {
+        const item = (ev.item ?? {}) as Record<string, unknown>;
+        if (item.type === 'agent_message' && typeof item.text === 'string') out.summary = item.text;
+        break;
+      }
+      case 'turn.completed': {
+        const u = (ev.usage ?? {}) as Record<string, unknown>;
+        if (typeof u.input_tokens === 'number') out.tokensIn = (out.tokensIn ?? 0) + u.input_tokens;
+        if (typeof u.output_tokens === 'number') out.tokensOut = (out.tokensOut ?? 0) + u.output_tokens;
+        break;
+      }
+      case 'turn.failed': {
+        const e = (ev.error ?? {}) as Record<string, unknown>;
+        out.error = typeof e.message === 'string' ? e.message : 'turn failed';
+        break;
+      }
+      case 'error':
+        out.error = typeof ev.message === 'string' ? ev.message : 'error';
+        break;
+    }
+  }
+  return out;
+}
+
+/** One progress line for a Codex event, if it is worth showing. */
+function codexProgress(line: string): string | undefined {
+  const ev = tryJson(line.trim()) as Record<string, unknown> | undefined;
+  if (!ev || typeof ev !== 'object') return undefined;
+  const item = (ev.item ?? {}) as Record<string, unknown>;
+  if (ev.type === 'item.started' && item.type === 'command_execution') return `command ${String(item.command)}`.slice(0, 200);
+  if (ev.type === 'item.completed' && item.type === 'file_change') return 'file change';
+  if (ev.type === 'turn.started') return 'turn started';
+  return undefined;
+}
+
+/** Gemini `--output-format json`: `{ response, stats: { models: { <id>: { tokens: { prompt, candidates } } } }, error?, session_id? }`. */
+export function parseGeminiJson(stdout: string): ParsedOutput {
+  const trimmed = stdout.trim();
+  let obj = tryJson(trimmed) as Record<string, unknown> | undefined;
+  if (!obj) {
+    // Some versions print warnings before the object: take the last `{` that starts a parsable object at a line start.
+    const idx = trimmed.lastIndexOf('\n{');
+    if (idx >= 0) obj = tryJson(trimmed.slice(idx + 1)) as Record<string, unknown> | undefined;
+  }
+  if (!obj || typeof obj !== 'object') return {};
+  const out: ParsedOutput = {};
+  if (typeof obj.response === 'string') out.summary = obj.response;
+  if (typeof obj.session_id === 'string') out.sessionId = obj.session_id;
+  const err = obj.error as Record<string, unknown> | null | undefined;
+  if (err && typeof err === 'object') out.error = `${String(err.type ?? 'Error')}: ${String(err.message ?? '')}${err.code !== undefined ? ` (code ${String(err.code)})` : ''}`;
+  const models = ((obj.stats ?? {}) as Record<string, unknown>).models as Record<string, Record<string, unknown>> | undefined;
+  if (models && typeof models === 'object') {
+    for (const [id, m] of Object.entries(models)) {
+      out.model ??= id;
+      const t = (m?.tokens ?? {}) as Record<string, unknown>;
+      if (typeof t.prompt === 'number') out.tokensIn = (out.tokensIn ?? 0) + t.prompt;
+      if (typeof t.candidates === 'number') out.tokensOut = (out.tokensOut ?? 0) + t.candidates;
+    }
+  }
+  return out;
+}
+
+function parseOutput(format: CommandOutputFormat, stdout: string): ParsedOutput | undefined {
+  if (format === 'codex-jsonl') return parseCodexJsonl(stdout);
+  if (format === 'gemini-json') return parseGeminiJson(stdout);
+  return undefined;
+}
+
+/** An agent that runs a configured executable. */
+export class CommandAgent implements Agent {
+  readonly provider: string;
+  private readonly executable: string;
+  private readonly args: string[];
+  private readonly stdinMode: 'prompt' | 'json' | 'none';
+  private readonly output: CommandOutputFormat;
+  private readonly extraEnv: Record<string, string>;
+  private readonly successExitCodes: number[];
+  private readonly exitCodeKinds: Record<string, AgentErrorKind>;
+  private readonly maxOutputChars: number;
+
+  constructor(
+    readonly name: string,
+    config: CommandAgentConfig,
+  ) {
+    const where = `agent "${name}" (command)`;
+    if (!config || typeof config !== 'object') throw new TypeError(`${where}: configuration must be an object`);
+    const executable = stringOption(where, 'executable', config.executable);
+    if (executable === undefined) throw new TypeError(`${where}: executable is required`);
+    this.executable = executable;
+    this.args = stringArrayOption(where, 'args', config.args, []);
+    validateTemplate(where, this.args);
+    this.stdinMode = enumOption(where, 'stdin', config.stdin, ['prompt', 'json', 'none'] as const, 'prompt');
+    this.output = enumOption(where, 'output', config.output, ['text', 'codex-jsonl', 'gemini-json'] as const, 'text');
+    this.provider = stringOption(where, 'provider', config.provider, 'command');
+    this.maxOutputChars = intOption(where, 'maxOutputChars', config.maxOutputChars, 1_000_000, 1000);
+    const env = config.env ?? {};
+    if (typeof env !== 'object' || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string')) {
+      throw new TypeError(`${where}: env must be an object of string values, got ${JSON.stringify(env)}`);
+    }
+    this.extraEnv = { ...env };
+    const codes = config.successExitCodes ?? [0];
+    if (!Array.isArray(codes) || codes.length === 0 || !codes.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)) {
+      throw new TypeError(`${where}: successExitCodes must be a non-empty array of integers 0-255, got ${JSON.stringify(config.successExitCodes)}`);
+    }
+    this.successExitCodes = [...codes];
+    this.exitCodeKinds = {};
+    for (const [code, kind] of Object.entries(config.exitCodeKinds ?? {})) {
+      if (!/^\d{1,3}$/.test(code)) throw new TypeError(`${where}: exitCodeKinds key ${JSON.stringify(code)} is not an exit code`);
+      if (!AGENT_ERROR_KINDS.includes(kind)) throw new TypeError(`${where}: exitCodeKinds["${code}"] must be one of ${AGENT_ERROR_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+      this.exitCodeKinds[code] = kind;
+    }
+  }
+
+  async run(task: AgentTaskInput, ctx: AgentRunContext): Promise<AgentResult> {
+    const redact = createRedactor(secretEnvValues({ ...ctx.env, ...this.extraEnv }));
+    if (ctx.signal.aborted) throw abortError(ctx.signal, this.provider);
+    const needsPrompt = this.stdinMode === 'prompt' || this.args.some((a) => a.includes('{prompt}'));
+    const prompt = needsPrompt ? buildPrompt(task, await loadRelevantFiles(task.cwd, task.relevantFiles)) : '';
+    const values: Record<Placeholder, string> = {
+      id: task.id,
+      title: task.title,
+      agentType: task.agentType,
+      priority: task.priority ?? '',
+      estimateHours: task.estimateHours === undefined ? '' : String(task.estimateHours),
+      epicId: task.epic.id,
+      epicTitle: task.epic.title,
+      featureId: task.feature.id,
+      featureTitle: task.feature.title,
+      cwd: task.cwd,
+      attempt: String(task.attempt),
+      verify: task.verify ?? '',
+      prompt,
+    };
+    let pending = '';
+    const onStdout = (chunk: string): void => {
+      ctx.onOutput?.('stdout', redact(chunk));
+      if (this.output !== 'codex-jsonl' || !ctx.onOutput) return;
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const p = codexProgress(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+        if (p) ctx.onOutput('progress', redact(p) + '\n');
+      }
+    };
+    let r: ProcessTreeResult;
+    try {
+      r = await runProcessTree({
+        command: this.executable,
+        args: expandArgs(this.args, values),
+        cwd: task.cwd,
+        env: { ...ctx.env, ...this.extraEnv, ...taskEnv(task) },
+        stdin: this.stdinMode === 'prompt' ? prompt : this.stdinMode === 'json' ? JSON.stringify(task) : undefined,
+        signal: ctx.signal,
+        killGraceMs: ctx.killGraceMs,
+        maxOutputChars: this.maxOutputChars,
+        onStdout,
+        onStderr: (c) => ctx.onOutput?.('stderr', redact(c)),
+      });
+    } catch (e) {
+      if (e instanceof SpawnError) throw spawnFailure(e, this.provider, this.name, this.executable);
+      throw new AgentError(`${this.provider}: ${redact((e as Error).message)}`, 'fatal', this.provider);
+    }
+    const parsed = parseOutput(this.output, r.stdout);
+    const fail = exitFailure(r, this.provider, redact, ctx.signal, {
+      successExitCodes: this.successExitCodes,
+      exitCodeKinds: this.exitCodeKinds,
+      extraText: parsed?.error,
+    });
+    if (fail) throw fail;
+    if (parsed?.error) {
+      const guess = classifyFailureText(parsed.error);
+      throw new AgentError(`${this.provider}: reported an error: ${tailOf(redact(parsed.error))}`, guess?.kind ?? 'transient', this.provider, guess?.retryAfterMs);
+    }
+    if (parsed && parsed.summary === undefined) {
+      throw new AgentError(`${this.provider}: malformed output: expected ${this.output} output with a final answer (${tailOf(redact(r.stdout), 200) || 'empty'})`, 'transient', this.provider);
+    }
+    const summary = parsed?.summary ?? (tailOf(r.stdout, 1000) || `${this.executable} exited with code ${r.exitCode}`);
+    return {
+      summary: redact(summary.trim()),
+      exitCode: r.exitCode,
+      stdout: redact(r.stdout),
+      stderr: redact(r.stderr),
+      tokensIn: parsed?.tokensIn,
+      tokensOut: parsed?.tokensOut,
+      sessionId: parsed?.sessionId,
+      model: parsed?.model,
+    };
+  }
+}
+
+/** Options of the Codex CLI preset (defaults in brackets). */
+export interface CodexPresetConfig {
+  /** [`codex`] */
+  executable?: string;
+  /** `--model` [not passed]. */
+  model?: string;
+  /** `--sandbox` mode, e.g. `workspace-write` [`workspace-write`]. */
+  sandbox?: string;
+  /** Extra arguments placed before the prompt marker [none]. */
+  extraArgs?: string[];
+  env?: Record<string, string>;
+}
+
+/** `codex exec --json [--model m] --sandbox <mode> -C {cwd} [extra…] -` with the prompt on stdin, parsing its JSON lines. */
+export function codexPreset(name: string, c: CodexPresetConfig = {}): CommandAgentConfig {
+  const where = `agent "${name}" (codex)`;
+  const model = stringOption(where, 'model', c.model);
+  const args = ['exec', '--json'];
+  if (model) args.push('--model', model);
+  args.push('--sandbox', stringOption(where, 'sandbox', c.sandbox, 'workspace-write'), '-C', '{cwd}');
+  args.push(...stringArrayOption(where, 'extraArgs', c.extraArgs, []), '-');
+  return { executable: stringOption(where, 'executable', c.executable, 'codex'), args, stdin: 'prompt', output: 'codex-jsonl', provider: 'codex', env: c.env };
+}
+
+/** Options of the Gemini CLI preset (defaults in brackets). */
+export interface GeminiPresetConfig {
+  /** [`gemini`] */
+  executable?: string;
+  /** `--model` [not passed]. */
+  model?: string;
+  /** `--approval-mode`, e.g. `auto_edit`, `yolo` [not passed]. */
+  approvalMode?: string;
+  extraArgs?: string[];
+  env?: Record<string, string>;
+}
+
+/** `gemini [--model m] [--approval-mode x] [extra…] --output-format json -p {prompt}`; exit 42 = input error (config), 53 = turn limit (fatal). */
+export function geminiPreset(name: string, c: GeminiPresetConfig = {}): CommandAgentConfig {
+  const where = `agent "${name}" (gemini)`;
+  const model = stringOption(where, 'model', c.model);
+  const approval = stringOption(where, 'approvalMode', c.approvalMode);
+  const args: string[] = [];
+  if (model) args.push('--model', model);
+  if (approval) args.push('--approval-mode', approval);
+  args.push(...stringArrayOption(where, 'extraArgs', c.extraArgs, []), '--output-format', 'json', '-p', '{prompt}');
+  return {
+    executable: stringOption(where, 'executable', c.executable, 'gemini'),
+    args,
+    stdin: 'none',
+    output: 'gemini-json',
+    provider: 'gemini',
+    env: c.env,
+    exitCodeKinds: { '42': 'config', '53': 'fatal' },
+  };
+}
