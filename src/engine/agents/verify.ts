@@ -24,6 +24,8 @@ export interface VerifyOptions {
   maxOutputChars?: number;
   /** Shell; default `/bin/sh`. */
   shell?: string;
+  /** Live output (stdout and stderr chunks as they arrive). */
+  onOutput?(chunk: string): void;
 }
 
 /** Runs `command` through `/bin/sh -c` in `cwd`, in its own process group, and reports whether it passed. */
@@ -46,6 +48,8 @@ export async function runVerify(
     killGraceMs: opts.killGraceMs,
     maxOutputChars: opts.maxOutputChars ?? DEFAULT_VERIFY_OUTPUT_CHARS,
     mergeStderr: true,
+    onStdout: opts.onOutput,
+    onStderr: opts.onOutput,
   });
   return {
     ok: r.exitCode === 0 && !r.aborted,

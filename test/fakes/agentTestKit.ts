@@ -1,0 +1,88 @@
+// Small helpers shared by the agent tests: temp working directories, a task input, liveness of pids, deferreds.
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { AgentTaskInput } from '../../src/engine/agents/agent';
+
+/** Directory holding the fake CLI executables (`claude`, `codex`, `gemini`). */
+export const FAKE_BIN = path.resolve(__dirname, 'bin');
+
+/** A fresh real temp directory; remove it with `cleanup`. */
+export function makeTempDir(prefix = 'coditect-agents-'): string {
+  return realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+}
+
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A task input with sensible defaults. */
+export function makeTask(cwd: string, over: Partial<AgentTaskInput> = {}): AgentTaskInput {
+  return {
+    id: 'T001',
+    title: 'Add a greeting module',
+    agentType: 'backend-developer',
+    priority: 'P1',
+    estimateHours: 2,
+    epic: { id: 'E001', title: 'Foundations' },
+    feature: { id: 'F001.01', title: 'Greeting' },
+    dependencies: [],
+    cwd,
+    attempt: 1,
+    ...over,
+  };
+}
+
+/** True when `pid` is a live process (zombies count as dead: they have exited and only wait to be reaped). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (macOS): kill(0) succeeded
+  }
+}
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Every string reachable from `value` (own enumerable and non-enumerable props, errors' message/stack/cause), for leak checks. */
+export function allStrings(value: unknown, seen = new Set<unknown>()): string[] {
+  if (typeof value === 'string') return [value];
+  if (value === null || typeof value !== 'object' || seen.has(value)) return [];
+  seen.add(value);
+  const out: string[] = [];
+  if (value instanceof Error) {
+    out.push(value.message, value.stack ?? '', String(value));
+    out.push(...allStrings((value as { cause?: unknown }).cause, seen));
+  }
+  for (const key of Object.getOwnPropertyNames(value)) {
+    let v: unknown;
+    try {
+      v = (value as Record<string, unknown>)[key];
+    } catch {
+      continue;
+    }
+    out.push(...allStrings(v, seen));
+  }
+  return out;
+}

@@ -1,0 +1,123 @@
+import * as assert from 'node:assert/strict';
+import { CappedText, runProcessTree, SpawnError } from '../../../src/engine/agents/processTree';
+import { cleanup, deferred, isAlive, makeTempDir } from '../../fakes/agentTestKit';
+
+/** Starts `script` under sh and resolves with the first `n` pids it prints (one per line). */
+function startPrinting(script: string, n: number, signal: AbortSignal, cwd: string, killGraceMs = 200) {
+  let buf = '';
+  const gotPids = deferred<number[]>();
+  const done = runProcessTree({
+    command: 'sh',
+    args: ['-c', script],
+    cwd,
+    env: { PATH: process.env.PATH },
+    signal,
+    killGraceMs,
+    onStdout: (c) => {
+      buf += c;
+      const lines = buf.split('\n').filter((l) => /^\d+$/.test(l.trim()));
+      if (lines.length >= n) gotPids.resolve(lines.slice(0, n).map(Number));
+    },
+  });
+  return { pids: gotPids.promise, done };
+}
+
+describe('processTree', () => {
+  let cwd: string;
+  beforeEach(() => (cwd = makeTempDir()));
+  afterEach(() => cleanup(cwd));
+
+  it('on abort kills the child and its grandchildren: no orphan survives', async () => {
+    const ac = new AbortController();
+    const { pids, done } = startPrinting('sleep 1000 & echo $!; sleep 1000 & echo $!; echo $$; wait', 3, ac.signal, cwd);
+    const ps = await pids;
+    for (const p of ps) assert.ok(isAlive(p), `pid ${p} should be running before the abort`);
+    ac.abort();
+    const r = await done;
+    assert.equal(r.aborted, true);
+    for (const p of ps) assert.equal(isAlive(p), false, `pid ${p} survived the abort`);
+  });
+
+  it('escalates to SIGKILL when the group ignores SIGTERM', async () => {
+    const ac = new AbortController();
+    const { pids, done } = startPrinting('trap "" TERM; sleep 1000 & echo $!; echo $$; wait', 2, ac.signal, cwd, 100);
+    const ps = await pids;
+    ac.abort();
+    const r = await done;
+    assert.equal(r.aborted, true);
+    assert.equal(r.killed, true, 'SIGKILL should have been needed');
+    for (const p of ps) assert.equal(isAlive(p), false, `pid ${p} survived SIGKILL`);
+  });
+
+  it('stops background jobs left behind when the leader exits by itself', async () => {
+    const r = await runProcessTree({ command: 'sh', args: ['-c', 'sleep 1000 & echo $!'], cwd, env: { PATH: process.env.PATH }, killGraceMs: 200 });
+    assert.equal(r.exitCode, 0);
+    assert.equal(r.aborted, false);
+    const pid = Number(r.stdout.trim());
+    assert.ok(pid > 0);
+    assert.equal(isAlive(pid), false, 'the background sleep outlived its task');
+  });
+
+  it('passes args as an array (no shell), stdin content and only the given env', async () => {
+    const r = await runProcessTree({
+      command: 'sh',
+      args: ['-c', 'cat; printf "|%s|%s|%s" "$1" "$FOO" "${HOME:-unset}"', 'sh', '$(echo injected) && rm -rf x'],
+      cwd,
+      env: { PATH: process.env.PATH, FOO: 'bar' },
+      stdin: 'from-stdin',
+    });
+    assert.equal(r.stdout, 'from-stdin|$(echo injected) && rm -rf x|bar|unset');
+    assert.equal(r.exitCode, 0);
+  });
+
+  it('reports exit codes and keeps stdout and stderr apart', async () => {
+    const r = await runProcessTree({ command: 'sh', args: ['-c', 'echo out; echo err >&2; exit 7'], cwd, env: { PATH: process.env.PATH } });
+    assert.equal(r.exitCode, 7);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+  });
+
+  it('caps captured output keeping head and tail and marks the truncation', async () => {
+    const r = await runProcessTree({
+      command: process.execPath,
+      args: ['-e', "process.stdout.write('BEGIN' + 'a'.repeat(200000) + 'END')"],
+      cwd,
+      env: {},
+      maxOutputChars: 1000,
+    });
+    assert.equal(r.stdoutTruncated, true);
+    assert.ok(r.stdout.startsWith('BEGIN'));
+    assert.ok(r.stdout.endsWith('END'));
+    assert.match(r.stdout, /truncated \d+ characters/);
+    assert.ok(r.stdout.length < 1100);
+  });
+
+  it('rejects with a SpawnError naming the executable when it does not exist', async () => {
+    await assert.rejects(
+      runProcessTree({ command: 'no-such-executable-coditect', args: [], cwd, env: { PATH: process.env.PATH } }),
+      (e: unknown) => e instanceof SpawnError && e.code === 'ENOENT' && /no-such-executable-coditect/.test(e.message),
+    );
+  });
+
+  it('does not start anything when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const r = await runProcessTree({ command: 'sh', args: ['-c', 'echo should-not-run'], cwd, env: { PATH: process.env.PATH }, signal: ac.signal });
+    assert.equal(r.aborted, true);
+    assert.equal(r.pid, undefined);
+    assert.equal(r.stdout, '');
+  });
+
+  it('CappedText keeps everything under the cap and rejects a silly cap', () => {
+    const c = new CappedText(10);
+    c.push('abc');
+    c.push('def');
+    assert.equal(c.toString(), 'abcdef');
+    assert.equal(c.truncated, false);
+    c.push('ghijklmnop');
+    assert.equal(c.truncated, true);
+    assert.ok(c.toString().startsWith('abcde'));
+    assert.ok(c.toString().endsWith('lmnop'));
+    assert.throws(() => new CappedText(1), /maxOutputChars/);
+  });
+});
