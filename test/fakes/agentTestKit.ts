@@ -49,6 +49,20 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Resolves true once `pid` is dead, false if it is still alive after `limitMs`. A killed process closes its pipes
+ * (which is what the runner waits for) slightly before the kernel finishes its exit, and a non-child pid offers no
+ * event to wait on, so this polls /proc briefly. Not a timing assertion: the limit only bounds a hang.
+ */
+export async function becomesDead(pid: number, limitMs = 5000): Promise<boolean> {
+  const until = Date.now() + limitMs;
+  while (isAlive(pid)) {
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+
 export interface Deferred<T> {
   promise: Promise<T>;
   resolve(v: T): void;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AgentError, type AgentRunContext } from '../../../src/engine/agents/agent';
 import { ClaudeCodeAgent, parseClaudeOutput } from '../../../src/engine/agents/claudeCodeAgent';
-import { allStrings, cleanup, deferred, FAKE_BIN, isAlive, makeTask, makeTempDir } from '../../fakes/agentTestKit';
+import { allStrings, cleanup, deferred, FAKE_BIN, becomesDead, isAlive, makeTask, makeTempDir } from '../../fakes/agentTestKit';
 
 const KEY = 'sk-ant-api03-CLAUDECODE-doNotLeak-abcdef123456';
 
@@ -115,7 +115,7 @@ describe('ClaudeCodeAgent (fake claude executable on PATH)', () => {
     ac.abort();
     const e = await expectAgentError(p);
     assert.equal(e.kind, 'cancelled');
-    for (const pid of ps) assert.equal(isAlive(pid), false, `pid ${pid} survived`);
+    for (const pid of ps) assert.equal(await becomesDead(pid), true, `pid ${pid} survived`);
   });
 
   it('passes long prompts on stdin instead of argv', async () => {

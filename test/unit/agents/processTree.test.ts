@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { CappedText, runProcessTree, SpawnError } from '../../../src/engine/agents/processTree';
-import { cleanup, deferred, isAlive, makeTempDir } from '../../fakes/agentTestKit';
+import { cleanup, deferred, becomesDead, isAlive, makeTempDir } from '../../fakes/agentTestKit';
 
 /** Starts `script` under sh and resolves with the first `n` pids it prints (one per line). */
 function startPrinting(script: string, n: number, signal: AbortSignal, cwd: string, killGraceMs = 200) {
@@ -35,7 +35,7 @@ describe('processTree', () => {
     ac.abort();
     const r = await done;
     assert.equal(r.aborted, true);
-    for (const p of ps) assert.equal(isAlive(p), false, `pid ${p} survived the abort`);
+    for (const p of ps) assert.equal(await becomesDead(p), true, `pid ${p} survived the abort`);
   });
 
   it('escalates to SIGKILL when the group ignores SIGTERM', async () => {
@@ -46,7 +46,7 @@ describe('processTree', () => {
     const r = await done;
     assert.equal(r.aborted, true);
     assert.equal(r.killed, true, 'SIGKILL should have been needed');
-    for (const p of ps) assert.equal(isAlive(p), false, `pid ${p} survived SIGKILL`);
+    for (const p of ps) assert.equal(await becomesDead(p), true, `pid ${p} survived SIGKILL`);
   });
 
   it('stops background jobs left behind when the leader exits by itself', async () => {
@@ -55,7 +55,7 @@ describe('processTree', () => {
     assert.equal(r.aborted, false);
     const pid = Number(r.stdout.trim());
     assert.ok(pid > 0);
-    assert.equal(isAlive(pid), false, 'the background sleep outlived its task');
+    assert.equal(await becomesDead(pid), true, 'the background sleep outlived its task');
   });
 
   it('passes args as an array (no shell), stdin content and only the given env', async () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { runVerify } from '../../../src/engine/agents/verify';
-import { cleanup, deferred, isAlive, makeTempDir } from '../../fakes/agentTestKit';
+import { cleanup, deferred, becomesDead, isAlive, makeTempDir } from '../../fakes/agentTestKit';
 
 describe('runVerify', () => {
   let cwd: string;
@@ -40,7 +40,7 @@ describe('runVerify', () => {
     const r = await p;
     assert.equal(r.ok, false);
     assert.equal(r.aborted, true);
-    assert.equal(isAlive(pid), false);
+    assert.equal(await becomesDead(pid), true);
   });
 
   it('rejects an empty command with an error naming the problem', async () => {
