@@ -90,6 +90,7 @@ function sanitizedCause(e: unknown, redact: (s: string) => string): Error {
 
 /** Turns anything thrown by the SDK into a redacted AgentError. */
 export function classifyAnthropicError(e: unknown, signal: AbortSignal, redact: (s: string) => string): AgentError {
+  if (e instanceof AgentError) return e; // already classified and redacted
   const cause = sanitizedCause(e, redact);
   if (e instanceof APIUserAbortError || signal.aborted) return abortError(signal, PROVIDER, cause);
   if (e instanceof APIConnectionTimeoutError) {
@@ -115,7 +116,6 @@ export function classifyAnthropicError(e: unknown, signal: AbortSignal, redact: 
   if (e instanceof AnthropicError) {
     return new AgentError(`anthropic: client configuration error: ${redact(e.message)}`, 'config', PROVIDER, undefined, { cause });
   }
-  if (e instanceof AgentError) return e;
   return new AgentError(`anthropic: unexpected error: ${redact(cause.message)}`, 'fatal', PROVIDER, undefined, { cause });
 }
 
@@ -200,6 +200,15 @@ export class AnthropicAgent implements Agent {
     const apiKey = ctx.env.ANTHROPIC_API_KEY;
     const redact = createRedactor([apiKey, ...secretEnvValues(ctx.env)]);
     if (!apiKey) throw new AgentError('anthropic: ANTHROPIC_API_KEY is not set in the engine environment', 'auth', PROVIDER);
+    try {
+      return await this.attempt(task, ctx, apiKey, redact);
+    } catch (e) {
+      // Invariant: only AgentErrors leave `run`, and they are redacted.
+      throw classifyAnthropicError(e, ctx.signal, redact);
+    }
+  }
+
+  private async attempt(task: AgentTaskInput, ctx: AgentRunContext, apiKey: string, redact: (s: string) => string): Promise<AgentResult> {
     if (ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);
     const progress = (line: string): void => ctx.onOutput?.('progress', redact(line) + '\n');
 

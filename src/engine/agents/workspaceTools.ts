@@ -161,8 +161,8 @@ function str(input: Record<string, unknown>, key: string): unknown {
 /** Executes one tool call; never throws for a bad call (the model gets an error tool_result instead). */
 export async function executeWorkspaceTool(name: string, rawInput: unknown, opts: WorkspaceToolOptions): Promise<ToolOutcome> {
   const input = (rawInput && typeof rawInput === 'object' ? rawInput : {}) as Record<string, unknown>;
-  const realRoot = await fsp.realpath(opts.root);
   try {
+    const realRoot = await fsp.realpath(opts.root);
     switch (name) {
       case 'read_file': {
         const abs = await resolveInsideRoot(opts.root, str(input, 'path'));

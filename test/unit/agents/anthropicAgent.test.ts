@@ -281,6 +281,15 @@ describe('AnthropicAgent (real SDK against a fake Messages API)', () => {
     assert.equal(existsSync(path.join(cwd, 'pwned')), false);
   });
 
+  it('turns tool failures (even a vanished cwd) into error tool_results, never an unclassified throw', async () => {
+    api.enqueue(toolTurn([{ name: 'list_files', input: {} }]), textTurn('cwd is gone'));
+    const r = await agent().run(makeTask(path.join(cwd, 'does-not-exist')), ctx());
+    assert.equal(r.summary, 'cwd is gone');
+    const res = toolResults(api.requests[1]!.body)[0]!;
+    assert.equal(res.is_error, true);
+    assert.match(res.content, /ENOENT/);
+  });
+
   it('validates its options with errors naming the bad value', () => {
     assert.throws(() => new AnthropicAgent('a', { maxTurns: 0 }), /agent "a" \(anthropic\): maxTurns must be an integer between 1 and 1000, got 0/);
     assert.throws(() => new AnthropicAgent('a', { baseURL: 'ftp://x' }), /baseURL must start with http/);
