@@ -1,0 +1,277 @@
+// Which agent type a task goes to, and why. Pure core: runs on every dispatch, so the keyword map is stemmed once
+// per map object (cached) and each task's text is tokenised and stemmed once per call.
+//
+// Rules, first match wins:
+//   1. task-override    the task's own `Agent:` line;
+//   2. config-override  `agent_priority_overrides` in the config (task id → agent);
+//   3. keyword          every agent's keywords scored against the stemmed words of the task title (weight 3), its
+//                       feature title (2) and its epic title (1); highest score wins, ties go to the agent listed
+//                       first in the map;
+//   4. epic-fallback    the config's epic id → agent map;
+//   5. default          `defaultAgent` (`general-purpose` by default).
+import type { EpicNode, FeatureNode, TaskNode } from './model';
+
+/** Routing configuration. Treat as immutable once passed to `routeTask` (compiled keyword stems are cached per map). */
+export interface RoutingConfig {
+  /** Agent → keywords (single words or short phrases like "end to end"). Default: DEFAULT_AGENT_MAPPINGS. */
+  agentMappings: Record<string, string[]>;
+  /** Task id → agent (`agent_priority_overrides`). Default: {}. */
+  priorityOverrides: Record<string, string>;
+  /** Epic id → agent, used when no keyword matches. Default: {}. */
+  epicFallbacks: Record<string, string>;
+  /** Agent when nothing else applies. Default: `general-purpose`. */
+  defaultAgent: string;
+}
+
+/** Why a task goes to an agent. */
+export interface RoutingDecision {
+  agent: string;
+  rule: 'task-override' | 'config-override' | 'keyword' | 'epic-fallback' | 'default';
+  /** One human-readable sentence, shown in the UI and the CLI. */
+  reason: string;
+  /** Keyword rule only: the winning agent's score. */
+  score?: number;
+  /** Keyword rule only: the winning agent's matched keywords, in map order. */
+  matched?: string[];
+}
+
+/** The agent used when nothing else routes a task. */
+export const DEFAULT_AGENT = 'general-purpose';
+
+/** Score of a keyword found in the task title, its feature title, its epic title. A keyword counts once, at its best place. */
+export const KEYWORD_WEIGHTS = { title: 3, feature: 2, epic: 1 } as const;
+
+/** The default keyword map (the plan's AGENT_MAPPINGS). Order matters: it breaks score ties. */
+export const DEFAULT_AGENT_MAPPINGS: Record<string, string[]> = deepFreeze({
+  'devops-engineer': [
+    'deploy', 'docker', 'container', 'kubernetes', 'k8s', 'helm', 'terraform', 'ci', 'cd', 'pipeline',
+    'infrastructure', 'rabbitmq', 'kafka', 'nginx', 'monitoring', 'prometheus', 'grafana', 'alerting',
+    'release', 'rollout', 'cluster', 'provision', 'github actions', 'load balancer',
+  ],
+  'backend-development': [
+    'api', 'endpoint', 'service', 'server', 'rest', 'graphql', 'grpc', 'auth', 'authentication', 'middleware',
+    'queue', 'worker', 'webhook', 'handler', 'backend', 'rate limit', 'websocket', 'scheduler',
+  ],
+  'frontend-development': [
+    'ui', 'react', 'component', 'page', 'css', 'layout', 'form', 'dashboard', 'vue', 'angular', 'frontend',
+    'webview', 'screen', 'responsive', 'accessibility', 'tailwind', 'view',
+  ],
+  'database-architect': [
+    'database', 'schema', 'migration', 'sql', 'postgres', 'postgresql', 'index', 'query', 'foundationdb', 'sqlite',
+    'table', 'replication', 'partition', 'backup',
+  ],
+  'security-specialist': [
+    'security', 'encryption', 'encrypt', 'tls', 'secret', 'vulnerability', 'audit', 'rbac', 'oauth', 'permission',
+    'sso', 'saml', 'threat model', 'penetration', 'compliance',
+  ],
+  'testing-specialist': [
+    'test', 'e2e', 'end to end', 'unit', 'coverage', 'qa', 'regression', 'benchmark', 'load test', 'fixture',
+    'integration test', 'flaky',
+  ],
+  'documentation-writer': ['docs', 'documentation', 'readme', 'guide', 'tutorial', 'runbook', 'changelog', 'handbook'],
+  'ai-specialist': ['llm', 'model', 'prompt', 'embedding', 'embed', 'agent', 'rag', 'fine tune', 'inference', 'eval'],
+});
+
+/** Defaults for every routing option. */
+export const DEFAULT_ROUTING_CONFIG: RoutingConfig = Object.freeze({
+  agentMappings: DEFAULT_AGENT_MAPPINGS,
+  priorityOverrides: Object.freeze({}) as Record<string, string>,
+  epicFallbacks: Object.freeze({}) as Record<string, string>,
+  defaultAgent: DEFAULT_AGENT,
+});
+
+function deepFreeze(map: Record<string, string[]>): Record<string, string[]> {
+  for (const list of Object.values(map)) Object.freeze(list);
+  return Object.freeze(map);
+}
+
+// ---- stemming -------------------------------------------------------------------------------------------------
+
+const VOWEL = /[aeiouy]/;
+/** Derivational suffixes, longest first, stripped repeatedly while the stem keeps ≥ 3 letters and a vowel. */
+const DERIVATIONAL: readonly [string, string][] = [
+  ['izations', ''], ['ization', ''], ['isation', ''], ['ational', 'ate'], ['fulness', ''], ['iveness', ''],
+  ['ations', 'ate'], ['ation', 'ate'], ['ments', ''], ['ment', ''], ['ness', ''], ['able', ''], ['ible', ''],
+  ['ance', ''], ['ence', ''], ['ity', ''], ['ful', ''], ['ive', ''], ['ize', ''], ['ise', ''], ['ate', ''],
+  ['ers', ''], ['er', ''], ['ly', ''], ['al', ''],
+];
+
+/**
+ * A small Porter-like suffix stripper. Not a linguistic stemmer: it only has to map the usual inflections of the
+ * same word to one key, the same way for keywords and task text. Steps:
+ *   0. lower-case; words of ≤ 3 letters or containing a digit (`api`, `k8s`, `e2e`) are kept as they are;
+ *   1. plurals: `-ies` → `-y`, `-sses`/`-xes`/`-shes`/`-ches`/`-zzes` → drop `es`, other `-s` (not `-ss`, `-us`, `-is`) → drop;
+ *   2. inflections: `-ing`, `-ed` (not `-eed`) when a vowel stays before them; then `-at`/`-iz`/`-bl` get their `e`
+ *      back, or a doubled final consonant (not l, s, z) is undoubled: mapping → map, migrating → migrate;
+ *   3. derivational suffixes (`-ation`, `-ment`, `-er`, `-ize`, `-ate`, `-ity`, …) repeatedly, keeping ≥ 3 letters;
+ *   4. a final `-e` is dropped when ≥ 3 letters remain.
+ * So deploy/deploys/deploying/deployed/deployment/deployer → `deploy`, migrate/migration/migrating → `migr`,
+ * test/tests/testing/tested → `test`, query/queries → `query`.
+ */
+export function stem(word: string): string {
+  let w = word.toLowerCase();
+  if (w.length <= 3 || /\d/.test(w)) return w;
+
+  // 1. plurals
+  if (w.endsWith('ies') && w.length > 4) w = w.slice(0, -3) + 'y';
+  else if (/(?:ss|x|sh|ch|zz)es$/.test(w)) w = w.slice(0, -2);
+  else if (w.endsWith('s') && !/(?:ss|us|is)$/.test(w)) w = w.slice(0, -1);
+
+  // 2. inflections
+  const inflected = /^(.+?)(?:ing|ed)$/.exec(w);
+  if (inflected && !w.endsWith('eed') && VOWEL.test(inflected[1]) && inflected[1].length >= 3) {
+    w = inflected[1];
+    if (/(?:at|iz|bl)$/.test(w)) w += 'e';
+    else if (/([^aeiouylsz])\1$/.test(w)) w = w.slice(0, -1);
+  }
+
+  // 3. derivational suffixes, repeatedly (documentation → documentate → document → docu)
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [suffix, repl] of DERIVATIONAL) {
+      if (!w.endsWith(suffix)) continue;
+      const base = w.slice(0, -suffix.length);
+      const next = base + repl;
+      if (base.length >= 3 && VOWEL.test(base) && next !== w) {
+        w = next;
+        changed = true;
+      }
+      break;
+    }
+  }
+
+  // 4. final e
+  if (w.endsWith('e') && w.length > 3) w = w.slice(0, -1);
+  return w;
+}
+
+/** Splits text into stemmed words: letters and digits only, so "CI/CD" → ci, cd and "end-to-end" → end, to, end. */
+function stems(text: string): string[] {
+  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  return words.map(cachedStem);
+}
+
+// Stems of task words, cached because the same vocabulary is routed over and over; bounded so it cannot grow forever.
+const STEM_CACHE_MAX = 20_000;
+const stemCache = new Map<string, string>();
+function cachedStem(word: string): string {
+  let s = stemCache.get(word);
+  if (s === undefined) {
+    if (stemCache.size >= STEM_CACHE_MAX) stemCache.clear();
+    s = stem(word);
+    stemCache.set(word, s);
+  }
+  return s;
+}
+
+// ---- compiled keyword map -------------------------------------------------------------------------------------
+
+interface CompiledKeyword {
+  /** The keyword as written in the map (what `matched` reports). */
+  keyword: string;
+  /** Its stems; more than one for a phrase, matched as consecutive words. */
+  stems: string[];
+}
+interface CompiledAgent {
+  agent: string;
+  keywords: CompiledKeyword[];
+}
+
+const compiledMaps = new WeakMap<Record<string, string[]>, CompiledAgent[]>();
+
+/** Stems every keyword once per map object, dropping keywords that stem alike within one agent (test/tests/testing). */
+function compile(mappings: Record<string, string[]>): CompiledAgent[] {
+  const cached = compiledMaps.get(mappings);
+  if (cached) return cached;
+  if (mappings === null || typeof mappings !== 'object' || Array.isArray(mappings)) {
+    throw new TypeError(`routing: agentMappings must be an object of agent → keywords, got ${JSON.stringify(mappings)}`);
+  }
+  const out: CompiledAgent[] = [];
+  for (const [agent, keywords] of Object.entries(mappings)) {
+    if (agent.trim() === '') throw new TypeError('routing: agentMappings has an empty agent name');
+    if (!Array.isArray(keywords) || keywords.some((k) => typeof k !== 'string')) {
+      throw new TypeError(`routing: agentMappings["${agent}"] must be an array of strings, got ${JSON.stringify(keywords)}`);
+    }
+    const seen = new Set<string>();
+    const compiled: CompiledKeyword[] = [];
+    for (const keyword of keywords) {
+      const s = stems(keyword);
+      if (s.length === 0) throw new TypeError(`routing: agentMappings["${agent}"] has a keyword without letters or digits: ${JSON.stringify(keyword)}`);
+      const key = s.join(' ');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      compiled.push({ keyword, stems: s });
+    }
+    out.push({ agent, keywords: compiled });
+  }
+  compiledMaps.set(mappings, out);
+  return out;
+}
+
+/** True when `seq` occurs as consecutive items of `words`. */
+function containsSequence(words: string[], wordSet: ReadonlySet<string>, seq: string[]): boolean {
+  if (seq.length === 1) return wordSet.has(seq[0]);
+  outer: for (let i = 0; i + seq.length <= words.length; i++) {
+    for (let k = 0; k < seq.length; k++) if (words[i + k] !== seq[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+// ---- routing --------------------------------------------------------------------------------------------------
+
+/** Routes one task to an agent type and records which rule decided and why. */
+export function routeTask(task: TaskNode, context: { epic?: EpicNode; feature?: FeatureNode }, config: RoutingConfig): RoutingDecision {
+  const own = task.agent?.trim();
+  if (own) return { agent: own, rule: 'task-override', reason: `Agent: ${own} written on ${task.id}` };
+
+  const configured = Object.hasOwn(config.priorityOverrides, task.id) ? config.priorityOverrides[task.id]?.trim() : undefined;
+  if (configured) {
+    return { agent: configured, rule: 'config-override', reason: `agent_priority_overrides maps ${task.id} to ${configured}` };
+  }
+
+  const keyword = routeByKeywords(task, context, config.agentMappings);
+  if (keyword) return keyword;
+
+  const epicId = context.epic?.id ?? task.epicId;
+  const fallback = Object.hasOwn(config.epicFallbacks, epicId) ? config.epicFallbacks[epicId]?.trim() : undefined;
+  if (fallback) return { agent: fallback, rule: 'epic-fallback', reason: `no keyword matched; epic ${epicId} falls back to ${fallback}` };
+
+  const agent = config.defaultAgent?.trim() || DEFAULT_AGENT;
+  return { agent, rule: 'default', reason: `no override, keyword or epic fallback matched; default agent ${agent}` };
+}
+
+function routeByKeywords(
+  task: TaskNode,
+  context: { epic?: EpicNode; feature?: FeatureNode },
+  mappings: Record<string, string[]>,
+): RoutingDecision | undefined {
+  const places = [
+    { words: stems(task.title), weight: KEYWORD_WEIGHTS.title },
+    { words: context.feature ? stems(context.feature.title) : [], weight: KEYWORD_WEIGHTS.feature },
+    { words: context.epic ? stems(context.epic.title) : [], weight: KEYWORD_WEIGHTS.epic },
+  ].map((p) => ({ ...p, set: new Set(p.words) }));
+
+  let best: { agent: string; score: number; matched: string[] } | undefined;
+  for (const { agent, keywords } of compile(mappings)) {
+    let score = 0;
+    const matched: string[] = [];
+    for (const k of keywords) {
+      // A keyword counts once, at the most specific place it appears (title beats feature beats epic).
+      const place = places.find((p) => containsSequence(p.words, p.set, k.stems));
+      if (!place) continue;
+      score += place.weight;
+      matched.push(k.keyword);
+    }
+    // Strictly greater: on a tie the agent listed first in the map keeps the task.
+    if (score > 0 && (!best || score > best.score)) best = { agent, score, matched };
+  }
+  if (!best) return undefined;
+  return {
+    agent: best.agent,
+    rule: 'keyword',
+    reason: `keywords ${best.matched.join(', ')} (score ${best.score})`,
+    score: best.score,
+    matched: best.matched,
+  };
+}
