@@ -54,11 +54,11 @@ export const DEFAULT_AGENT_MAPPINGS: Record<string, string[]> = deepFreeze({
   ],
   'frontend-development': [
     'ui', 'react', 'component', 'page', 'css', 'layout', 'form', 'dashboard', 'vue', 'angular', 'frontend',
-    'webview', 'screen', 'responsive', 'accessibility', 'tailwind', 'view',
+    'webview', 'screen', 'accessibility', 'tailwind', 'view',
   ],
   'database-architect': [
     'database', 'schema', 'migration', 'sql', 'postgres', 'postgresql', 'index', 'query', 'foundationdb', 'sqlite',
-    'table', 'replication', 'partition', 'backup',
+    'table', 'data model', 'replication', 'partition', 'backup',
   ],
   'security-specialist': [
     'security', 'encryption', 'encrypt', 'tls', 'secret', 'vulnerability', 'audit', 'rbac', 'oauth', 'permission',
