@@ -1,0 +1,99 @@
+// The contract between the orchestration (dispatcher, executor, orchestrator) and the database store.
+// The store (src/engine/db/taskStore.ts) implements TaskStorePort against a real SQLite file; the orchestrator
+// codes against this interface only, so its tests can use a real store on a temp file or this shape alone.
+import type { TaskStatus } from '../core/model';
+import type { AttemptOutcome } from '../protocol/views';
+import type { AttemptView } from '../protocol/engineProtocol';
+
+/** The run-time state of one task as the database holds it (the markdown holds the rest). */
+export interface TaskRuntime {
+  id: string;
+  status: TaskStatus;
+  /** Attempts that failed and were retried; kept across crashes and restarts. */
+  retryCount: number;
+  /** Owner of the lease while `in_progress` (engine instance id), else undefined. */
+  leaseOwner?: string;
+  /** Epoch ms at which the lease expires unless renewed. */
+  leaseExpiresAt?: number;
+  /** ISO time the current/last attempt started. */
+  startedAt?: string;
+  /** Summary of the last completed attempt (becomes a dependency result for dependents). */
+  resultSummary?: string;
+}
+
+/** Facts recorded when an attempt starts (one `agent_execution_log` row). */
+export interface AttemptStart {
+  taskId: string;
+  agent: string;
+  /** 1-based attempt number (retryCount + 1 at claim time). */
+  attempt: number;
+  /** Epoch ms. */
+  startedAt: number;
+  /** Routing rule that chose the agent (`keyword:deploy`, `override:Agent line`…). */
+  routeRule?: string;
+}
+
+/** Facts recorded when an attempt ends. Output is capped by the store (see MAX_OUTPUT_CHARS there). */
+export interface AttemptEnd {
+  outcome: AttemptOutcome;
+  /** Epoch ms. */
+  endedAt: number;
+  exitCode?: number | null;
+  stdout?: string;
+  stderr?: string;
+  /** Redacted error message. */
+  error?: string;
+  errorKind?: string;
+  tokensIn?: number;
+  tokensOut?: number;
+  costUsd?: number;
+  sessionId?: string;
+  summary?: string;
+  /** Verify command output, when the task has one. */
+  verifyOutput?: string;
+}
+
+/** How a claimed task ends. `pending` releases it for another attempt (retry, graceful shutdown). */
+export interface FinishTask {
+  status: Extract<TaskStatus, 'completed' | 'failed' | 'timeout' | 'cancelled' | 'blocked' | 'pending'>;
+  /** New retry count (defaults to the current one). */
+  retryCount?: number;
+  resultSummary?: string;
+  /** Epoch ms. */
+  now: number;
+}
+
+/** What the orchestration needs from the database. Every method is synchronous (better-sqlite3) and atomic. */
+export interface TaskStorePort {
+  /** Current runtime rows of every live (not archived) task, keyed by id. */
+  runtimes(): Map<string, TaskRuntime>;
+  /**
+   * pending → in_progress with a lease for `owner`, atomically; undefined when the task is not pending (someone else
+   * took it, a person marked it done…). Returns the attempt number (retryCount + 1).
+   */
+  claim(taskId: string, owner: string, leaseMs: number, now: number): { attempt: number } | undefined;
+  /** Extends every lease held by `owner`; returns how many. Called on a heartbeat timer. */
+  renewLeases(owner: string, leaseMs: number, now: number): number;
+  /** Inserts the `agent_execution_log` row of an attempt; returns its row id. */
+  recordAttemptStart(start: AttemptStart): number;
+  /** Completes the `agent_execution_log` row. */
+  recordAttemptEnd(attemptId: number, end: AttemptEnd): void;
+  /**
+   * Ends a claim: sets the status, clears the lease. MUST only change a task `owner` still holds in_progress, so a
+   * task is never recorded completed twice; returns false (and changes nothing) otherwise.
+   */
+  finish(taskId: string, owner: string, finish: FinishTask): boolean;
+  /**
+   * Crash recovery: every in_progress task whose lease expired before `now` or whose owner is not `liveOwner`
+   * (the single-writer lock proves the previous owner dead) goes back to pending with its retry count kept.
+   * Each recovered attempt row is closed with outcome `released`. Returns the recovered ids.
+   */
+  recoverLeases(liveOwner: string, now: number): string[];
+  /** A person's or a command's status change (mark done, skip, retry → pending). Not for claimed tasks. */
+  setStatus(taskId: string, status: TaskStatus, opts?: { resetRetries?: boolean; now?: number }): boolean;
+  /** Every recorded attempt of a task, newest first. */
+  attempts(taskId: string, limit?: number): AttemptView[];
+  /** Key/value in `orchestrator_state` (JSON values). */
+  getState<T>(key: string): T | undefined;
+  setState(key: string, value: unknown): void;
+}
