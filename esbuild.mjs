@@ -2,7 +2,9 @@
 // the engine process and the CLI (plain Node, own the database), the webview UI (browser), and the benchmark.
 // better-sqlite3 stays external: it is a native module and ships in node_modules.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -16,6 +18,7 @@ const node = {
   minify: production,
   logLevel: 'warning',
   external: ['better-sqlite3'],
+  define: { __CODITECT_VERSION__: JSON.stringify(pkg.version) },
 };
 
 /** Only entry points whose source exists are built, so the build works while layers are being added. */
@@ -42,12 +45,14 @@ if (has('webview-ui/main.ts')) {
   });
 }
 if (has('test/integration/index.ts')) {
-  builds.push({
-    ...node,
-    entryPoints: ['test/integration/index.ts'],
-    outfile: 'out/test/index.js',
-    external: ['vscode', 'mocha', 'better-sqlite3'],
-  });
+  // The integration runner (loaded by VS Code through extensionTestsPath) and, beside it, one bundle per suite
+  // file, which the runner finds by listing out/test/suite/ (so a new *.test.ts needs no registration).
+  const test = { ...node, sourcemap: true, minify: false, external: ['vscode', 'mocha', 'better-sqlite3'] };
+  builds.push({ ...test, entryPoints: ['test/integration/index.ts'], outfile: 'out/test/index.js' });
+  const suiteDir = 'test/integration/suite';
+  const suites = has(suiteDir) ? readdirSync(suiteDir).filter((f) => f.endsWith('.test.ts')) : [];
+  rmSync('out/test/suite', { recursive: true, force: true }); // a deleted suite must not keep running from a stale bundle
+  if (suites.length) builds.push({ ...test, entryPoints: suites.map((f) => `${suiteDir}/${f}`), outdir: 'out/test/suite' });
 }
 
 // SQL migrations are read at run time from dist/migrations (bundled code) or src/engine/db/migrations (tests).

@@ -16,6 +16,8 @@ export interface CliOptions {
   out?: string;
   profile?: string;
   watch: boolean;
+  /** daemon start: run in this process, logging to stderr (for systemd). */
+  foreground: boolean;
   metricsPort?: number;
 }
 
@@ -46,6 +48,7 @@ Options:
   --out FILE           export: output file (default: v2-work-items.json beside the task list)
   --metrics-port N     serve Prometheus metrics on 127.0.0.1:N (0 = off)
   --watch              sync: keep syncing on every change until interrupted
+  --foreground         daemon start: stay in the foreground and log to stderr (systemd)
 
 Exit codes: 0 success, 1 the task list has errors / tasks failed or blocked, 2 bad usage.`;
 
@@ -66,6 +69,7 @@ export function parseCli(argv: string[]): CliOptions {
         out: { type: 'string' },
         profile: { type: 'string' },
         watch: { type: 'boolean', default: false },
+        foreground: { type: 'boolean', default: false },
         'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -74,7 +78,7 @@ export function parseCli(argv: string[]): CliOptions {
     throw new UsageError((e as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) return { command: 'help', positionals: [], json: false, watch: false };
+  if (values.help || positionals.length === 0) return { command: 'help', positionals: [], json: false, watch: false, foreground: false };
   const [command, ...rest] = positionals;
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'`);
   const cmd = command as CommandName;
@@ -96,6 +100,7 @@ export function parseCli(argv: string[]): CliOptions {
     out: values.out,
     profile: values.profile,
     watch: values.watch ?? false,
+    foreground: values.foreground ?? false,
     metricsPort: nonNegativeInt('--metrics-port', values['metrics-port']),
   };
 }

@@ -1,0 +1,415 @@
+// `coditect`: the headless front door. Each command is a small function; output shapes are documented in docs/cli.md.
+// Commands that need the database talk to a running engine (daemon or `coditect run`) over its control socket when
+// one runs — it holds the single-writer lock — and otherwise open the engine in-process.
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DependencyGraph } from '../../core/graph';
+import { decodeTaskList } from '../../core/decode';
+import type { Diagnostic, TaskList, TaskStatus } from '../../core/model';
+import { parseTaskList } from '../../core/parser';
+import {
+  CancelTask,
+  ExportWorkItems,
+  GetSnapshot,
+  PauseOrchestration,
+  ResumeOrchestration,
+  Shutdown,
+  StopOrchestration,
+  SyncNow,
+} from '../../protocol/engineProtocol';
+import type { PlanSnapshot } from '../../protocol/views';
+import { type ControlClient, connectControl, socketAnswers } from '../control';
+import { type DaemonReadyMessage, pidAlive, readPidFile, runDaemon } from '../daemon';
+import { createLogger } from '../logger';
+import { enginePaths, type EnginePaths } from '../paths';
+import { createRedactor, secretEnvValues } from '../redact';
+import { EngineRuntime } from '../runtime';
+import { ENGINE_VERSION } from '../version';
+import { type CliOptions, parseCli, USAGE, UsageError } from './args';
+
+/** Result of one command: what to print and the exit code. */
+interface Outcome {
+  code: number;
+}
+
+const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+const err = (s: string): void => void process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
+
+/** Diagnostics as the CLI prints them: 1-based line and column. */
+function oneBased(d: Diagnostic): Diagnostic {
+  return { ...d, line: d.line + 1, column: d.column + 1, endLine: d.endLine === undefined ? undefined : d.endLine + 1, endColumn: d.endColumn === undefined ? undefined : d.endColumn + 1 };
+}
+
+function printDiagnostics(file: string, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) err(`${file}:${d.line + 1}:${d.column + 1}: ${d.severity} [${d.code}] ${d.message}`);
+}
+
+/** Reads and parses a task list; the graph adds cycle and unknown-dependency diagnostics. */
+export function loadTaskList(path: string): { list: TaskList; graph: DependencyGraph; diagnostics: Diagnostic[] } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read task list ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const decoded = decodeTaskList(bytes);
+  const list = parseTaskList(decoded.text);
+  const graph = DependencyGraph.fromTaskList(list);
+  const seen = new Set<string>();
+  const diagnostics = [...decoded.diagnostics, ...list.diagnostics, ...graph.diagnostics].filter((d) => {
+    const key = `${d.line}:${d.column}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { list, graph, diagnostics };
+}
+
+function cmdValidate(paths: EnginePaths, o: CliOptions): Outcome {
+  const { list, diagnostics } = loadTaskList(paths.tasklistPath);
+  const ok = !diagnostics.some((d) => d.severity === 'error');
+  const counts = { epics: list.epics.length, features: list.features.length, tasks: list.tasks.length, completed: list.tasks.filter((t) => t.status === 'completed').length };
+  if (o.json) {
+    json({ file: paths.tasklistPath, dialect: list.dialect, ok, counts, diagnostics: diagnostics.map(oneBased) });
+  } else {
+    printDiagnostics(paths.tasklistPath, diagnostics);
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    out(`${paths.tasklistPath}: ${list.dialect} task list, ${counts.epics} epics, ${counts.features} features, ${counts.tasks} tasks (${counts.completed} completed); ${errors} error(s), ${diagnostics.length - errors} warning(s)`);
+  }
+  return { code: ok ? 0 : 1 };
+}
+
+function cmdGraph(paths: EnginePaths, o: CliOptions): Outcome {
+  const { list, graph, diagnostics } = loadTaskList(paths.tasklistPath);
+  const nodes = list.tasks.map((t) => ({ id: t.id, title: t.title, status: t.status, epicId: t.epicId, featureId: t.featureId, priority: t.priority, estimateHours: t.estimateHours, line: t.line + 1 }));
+  const critical = graph.criticalPath();
+  if (o.json) {
+    json({ nodes, edges: graph.edges(), topologicalOrder: graph.topologicalOrder(), criticalPath: critical, diagnostics: diagnostics.map(oneBased) });
+  } else {
+    printDiagnostics(paths.tasklistPath, diagnostics);
+    for (const e of graph.edges()) out(`${e.from} -> ${e.to}  (${e.type}, ${e.source})`);
+    out(`critical path (${critical.hours}h): ${critical.ids.join(' -> ')}`);
+  }
+  return { code: diagnostics.some((d) => d.severity === 'error') ? 1 : 0 };
+}
+
+/** A session with the engine for this list: the running one over its socket, else one opened here (no dispatch). */
+interface EngineSession {
+  remote?: ControlClient;
+  local?: EngineRuntime;
+  snapshot(): Promise<PlanSnapshot>;
+  close(): Promise<void>;
+}
+
+async function openSession(paths: EnginePaths, o: CliOptions): Promise<EngineSession> {
+  if (await socketAnswers(paths.socketPath)) {
+    const remote = await connectControl(paths);
+    return {
+      remote,
+      snapshot: () => remote.connection.sendRequest(GetSnapshot.type),
+      close: async () => {
+        await remote.connection.sendRequest(Shutdown.type).catch(() => undefined);
+        remote.close();
+      },
+    };
+  }
+  const local = await EngineRuntime.open({
+    paths,
+    configPath: o.config,
+    watch: false,
+    env: process.env,
+    logger: createLogger({ stream: process.stderr, level: 'warn', redact: createRedactor(secretEnvValues(process.env)) }),
+    engineVersion: ENGINE_VERSION,
+  });
+  return { local, snapshot: async () => local.snapshot(), close: () => local.close() };
+}
+
+async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  const s = await openSession(paths, o);
+  try {
+    const snap = await s.snapshot();
+    const pid = readPidFile(paths);
+    const daemon = s.remote ? { running: true, pid: s.remote.init.pid, metricsPort: pid?.metricsPort } : { running: false };
+    const running = snap.active.map((a) => ({ taskId: a.taskId, agent: a.agent, startedAt: a.startedAt, attempt: a.attempt }));
+    if (o.json) {
+      json({ file: paths.tasklistPath, db: paths.dbPath, state: snap.state, simulated: snap.simulated, counts: snap.counts, running, breakers: snap.breakers, metrics: snap.metrics, daemon });
+    } else {
+      const c = snap.counts;
+      out(`${paths.tasklistPath}`);
+      out(`  ${c.completed}/${c.total} completed, ${c.inProgress} running, ${c.ready} ready, ${c.pending - c.ready} waiting, ${c.blocked} blocked, ${c.failed} failed, ${c.timeout} timed out, ${c.cancelled} cancelled, ${c.skipped} skipped`);
+      out(`  engine: ${s.remote ? `running (pid ${s.remote.init.pid}), ${snap.state}` : 'not running'}${snap.simulated ? ' — SIMULATED agents (dry-run)' : ''}`);
+      for (const r of running) out(`  running ${r.taskId} on ${r.agent} since ${r.startedAt} (attempt ${r.attempt})`);
+      for (const [p, st] of Object.entries(snap.breakers)) if (st !== 'closed') out(`  provider ${p}: ${st}`);
+    }
+    return { code: 0 };
+  } finally {
+    await s.close();
+  }
+}
+
+async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  const s = await openSession(paths, o);
+  try {
+    const snap = await s.snapshot();
+    const { list } = loadTaskList(paths.tasklistPath);
+    const statuses = new Map<string, TaskStatus>(snap.tasks.map((t) => [t.id, t.status]));
+    const graph = DependencyGraph.fromTaskList(list, statuses);
+    const views = new Map(snap.tasks.map((t) => [t.id, t]));
+    const ready = graph
+      .readyIds()
+      .filter((id) => views.has(id))
+      .map((id) => {
+        const v = views.get(id)!;
+        return { id, title: v.title, line: v.line + 1, priority: v.priority, estimateHours: v.estimateHours, unblocks: graph.unblocksCount(id), agent: v.route.agent, rule: v.route.rule, reason: v.route.reason };
+      });
+    if (o.json) json({ file: paths.tasklistPath, ready });
+    else if (ready.length === 0) out('no task is ready');
+    else for (const r of ready) out(`${r.id.padEnd(10)} ${(r.priority ?? '  ').padEnd(3)} → ${r.agent.padEnd(24)} ${r.title}\n${' '.repeat(15)}${r.reason}`);
+    return { code: 0 };
+  } finally {
+    await s.close();
+  }
+}
+
+async function cmdSync(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  if (o.watch) {
+    // Watch mode is the engine with its file watcher and no dispatch, until interrupted.
+    const rt = await EngineRuntime.open({ paths, configPath: o.config, watch: true, env: process.env, logger: createLogger({ stream: process.stderr, redact: createRedactor(secretEnvValues(process.env)) }), engineVersion: ENGINE_VERSION });
+    err(`watching ${paths.tasklistPath} (Ctrl-C to stop)`);
+    await new Promise<void>((r) => {
+      process.once('SIGINT', r);
+      process.once('SIGTERM', r);
+    });
+    await rt.close();
+    return { code: 0 };
+  }
+  const s = await openSession(paths, o);
+  try {
+    const r = s.remote ? await s.remote.connection.sendRequest(SyncNow.type) : await s.local!.syncNow();
+    if (o.json) json({ ...r, diagnostics: r.diagnostics.map(oneBased) });
+    else {
+      printDiagnostics(paths.tasklistPath, r.diagnostics);
+      out(r.applied ? `synced (${r.direction ?? 'both ways'}), ${r.conflicts} conflict(s)` : 'already in sync');
+    }
+    return { code: r.diagnostics.some((d) => d.severity === 'error') ? 1 : 0 };
+  } finally {
+    await s.close();
+  }
+}
+
+async function cmdExport(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  const s = await openSession(paths, o);
+  try {
+    const r = s.remote ? await s.remote.connection.sendRequest(ExportWorkItems.type, { outPath: o.out }) : s.local!.exportWorkItems(o.out);
+    if (o.json) json(r);
+    else out(`wrote ${r.count} work items to ${r.path}`);
+    return { code: 0 };
+  } finally {
+    await s.close();
+  }
+}
+
+async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  if (await socketAnswers(paths.socketPath)) {
+    err(`an engine already runs for ${paths.tasklistPath}; watch it with \`coditect status\` or stop it with \`coditect daemon stop\``);
+    return { code: 1 };
+  }
+  const started = Date.now();
+  const logger = createLogger({ stream: process.stderr, level: 'info', redact: createRedactor(secretEnvValues(process.env)) });
+  const rt = await EngineRuntime.open({
+    paths,
+    configPath: o.config,
+    watch: true,
+    env: process.env,
+    logger,
+    engineVersion: ENGINE_VERSION,
+    agentOverride: o.agent,
+    concurrency: o.concurrency,
+    metricsPort: o.metricsPort,
+    serveMetrics: o.metricsPort !== undefined && o.metricsPort > 0,
+  });
+  const { serveControlSocket } = await import('../control');
+  const control = await serveControlSocket(rt, paths.socketPath, ENGINE_VERSION).catch((e: unknown) => {
+    logger.warn(`control socket unavailable: ${(e as Error).message}`);
+    return undefined;
+  });
+  if (rt.snapshot().simulated) err('NOTE: agents are SIMULATED (dry-run): no API key or agent is configured, nothing real will run.');
+  rt.on('activity:appended', (p) => {
+    for (const a of p.entries) err(`${a.at.slice(11, 19)} ${a.kind.padEnd(9)} ${a.taskId ?? ''} ${a.message}`);
+  });
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) return;
+    interrupted = true;
+    err('stopping: no new tasks; running tasks get the grace period, then go back to pending');
+    void rt.stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  rt.start();
+  await rt.idle();
+  const snap = rt.snapshot();
+  await control?.close();
+  await rt.close();
+  const done = snap.counts.completed + snap.counts.skipped === snap.counts.total;
+  const failed = snap.tasks.filter((t) => ['failed', 'timeout', 'cancelled'].includes(t.status)).map((t) => t.id);
+  const blocked = snap.tasks.filter((t) => t.status === 'blocked' || (t.status === 'pending' && !t.ready)).map((t) => t.id);
+  const outcome = done ? 'completed' : interrupted ? 'interrupted' : 'stuck';
+  if (o.json) json({ outcome, durationMs: Date.now() - started, counts: snap.counts, failed, blocked, simulated: snap.simulated });
+  else out(`${outcome}: ${snap.counts.completed}/${snap.counts.total} completed, ${failed.length} failed, ${blocked.length} blocked or waiting (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return { code: done ? 0 : 1 };
+}
+
+async function cmdControl(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  const c = await connectControl(paths);
+  try {
+    let result: unknown;
+    switch (o.command) {
+      case 'pause':
+        result = await c.connection.sendRequest(PauseOrchestration.type);
+        break;
+      case 'resume':
+        result = await c.connection.sendRequest(ResumeOrchestration.type);
+        break;
+      case 'stop':
+        result = await c.connection.sendRequest(StopOrchestration.type);
+        break;
+      case 'cancel':
+        result = await c.connection.sendRequest(CancelTask.type, { taskId: o.positionals[1] });
+        break;
+      default:
+        throw new UsageError(`not a control command: ${o.command}`);
+    }
+    if (o.json) json(result);
+    else out(`${o.command}: ${JSON.stringify(result)}`);
+    const ok = o.command !== 'cancel' || (result as { cancelled: boolean }).cancelled;
+    if (!ok) err(`task ${o.positionals[1]} is not running`);
+    return { code: ok ? 0 : 1 };
+  } finally {
+    await c.connection.sendRequest(Shutdown.type).catch(() => undefined);
+    c.close();
+  }
+}
+
+async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  const action = o.positionals[0];
+  const pid = readPidFile(paths);
+  const alive = pid !== undefined && pidAlive(pid.pid) && (await socketAnswers(pid.socket));
+  if (action === 'status') {
+    if (o.json) json({ running: alive, ...(alive ? pid : {}) });
+    else out(alive ? `daemon running: pid ${pid!.pid}, since ${pid!.startedAt}${pid!.metricsPort ? `, metrics http://127.0.0.1:${pid!.metricsPort}/metrics` : ''}${pid!.logFile ? `, log ${pid!.logFile}` : ''}` : 'daemon not running');
+    return { code: alive ? 0 : 1 };
+  }
+  if (action === 'stop') {
+    if (!alive) {
+      out('daemon not running');
+      return { code: 0 };
+    }
+    process.kill(pid!.pid, 'SIGTERM');
+    await waitForExit(pid!.pid);
+    out(`daemon (pid ${pid!.pid}) stopped`);
+    return { code: 0 };
+  }
+  // start
+  if (alive) {
+    err(`a daemon already runs for ${paths.tasklistPath} (pid ${pid!.pid})`);
+    return { code: 1 };
+  }
+  if (o.foreground) {
+    return { code: await runDaemon({ tasklistPath: paths.tasklistPath, dbPath: o.db, configPath: o.config, metricsPort: o.metricsPort, agent: o.agent, concurrency: o.concurrency, foreground: true }) };
+  }
+  const args = ['--daemon', '--tasklist', paths.tasklistPath, '--db', paths.dbPath];
+  if (o.config) args.push('--config', o.config);
+  if (o.metricsPort !== undefined) args.push('--metrics-port', String(o.metricsPort));
+  if (o.agent) args.push('--agent', o.agent);
+  if (o.concurrency) args.push('--concurrency', String(o.concurrency));
+  const child = fork(join(__dirname, 'engine.js'), args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const ready = await new Promise<DaemonReadyMessage | undefined>((res) => {
+    child.once('message', (m) => res(m as DaemonReadyMessage));
+    child.once('exit', () => res(undefined));
+  });
+  if (!ready) {
+    err(`daemon failed to start${stderr ? `: ${stderr.trim()}` : ''}`);
+    return { code: 1 };
+  }
+  child.stderr!.destroy();
+  child.unref();
+  if (o.json) json({ started: true, pid: ready.pid, socket: ready.socket, metricsPort: ready.metricsPort, log: paths.logFile });
+  else out(`daemon started: pid ${ready.pid}, log ${paths.logFile}${ready.metricsPort ? `, metrics http://127.0.0.1:${ready.metricsPort}/metrics` : ''}`);
+  return { code: 0 };
+}
+
+/** Resolves when the process is gone (the daemon's own grace bounds how long that takes). */
+async function waitForExit(pid: number): Promise<void> {
+  // A process that is not our child offers no exit event: poll kill(0) at a modest rate.
+  while (pidAlive(pid)) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  let o: CliOptions;
+  try {
+    o = parseCli(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`coditect: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (o.command === 'help') {
+    out(USAGE);
+    return 0;
+  }
+  const listArg = o.command === 'daemon' ? o.positionals[1] : o.positionals[0];
+  const paths = enginePaths(listArg, o.db);
+  try {
+    switch (o.command) {
+      case 'validate':
+        return cmdValidate(paths, o).code;
+      case 'graph':
+        return cmdGraph(paths, o).code;
+      case 'status':
+        return (await cmdStatus(paths, o)).code;
+      case 'next':
+        return (await cmdNext(paths, o)).code;
+      case 'sync':
+        return (await cmdSync(paths, o)).code;
+      case 'export':
+        return (await cmdExport(paths, o)).code;
+      case 'run':
+        return (await cmdRun(paths, o)).code;
+      case 'daemon':
+        return (await cmdDaemon(paths, o)).code;
+      case 'pause':
+      case 'resume':
+      case 'stop':
+      case 'cancel':
+        return (await cmdControl(paths, o)).code;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`coditect: ${e.message}`);
+      return 2;
+    }
+    err(`coditect: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      err(`coditect: ${(e as Error)?.stack ?? String(e)}`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,113 @@
+// The control socket: a running engine (daemon or `coditect run`) serves the same engine protocol on a unix socket,
+// so `coditect status|pause|resume|stop|cancel` and other clients steer it while it runs.
+import { existsSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createMessageConnection, type MessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
+import { Initialize, type InitializeResult, PROTOCOL_VERSION, Ready } from '../protocol/engineProtocol';
+import type { EngineApi } from './engineApi';
+import type { EnginePaths } from './paths';
+import { serveEngineProtocol } from './rpcServer';
+
+/** A listening control socket; `close()` is idempotent and removes the socket file. */
+export interface ControlServer {
+  readonly path: string;
+  close(): Promise<void>;
+}
+
+/** Serves the engine protocol on a unix socket; each client gets its own connection. A stale socket file is replaced. */
+export async function serveControlSocket(engine: EngineApi, socketPath: string, engineVersion: string): Promise<ControlServer> {
+  if (existsSync(socketPath)) {
+    if (await socketAnswers(socketPath)) throw new Error(`another engine is already listening on ${socketPath}`);
+    unlinkSync(socketPath); // left behind by a killed engine
+  }
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+    const dispose = serveEngineProtocol({
+      connection,
+      engineVersion,
+      obtainEngine: async () => engine,
+      // A control client's shutdown ends its session, never the engine others rely on.
+      shutdownClosesEngine: false,
+      onExit: () => {
+        dispose();
+        connection.dispose();
+        socket.destroy();
+      },
+    });
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    path: socketPath,
+    close: () =>
+      (closing ??= new Promise<void>((resolveClose) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => {
+          try {
+            if (existsSync(socketPath)) unlinkSync(socketPath);
+          } catch {
+            // already gone
+          }
+          resolveClose();
+        });
+      })),
+  };
+}
+
+/** True when something accepts connections on the socket. */
+export function socketAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createConnection(socketPath);
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => res(false));
+  });
+}
+
+/** A client session with a running engine. */
+export interface ControlClient {
+  connection: MessageConnection;
+  init: InitializeResult;
+  close(): void;
+}
+
+/** Connects to the engine serving `paths`, waits for its ready handshake and initializes. Rejects when none runs. */
+export async function connectControl(paths: EnginePaths): Promise<ControlClient> {
+  const socket = await new Promise<Socket>((res, rej) => {
+    const s = createConnection(paths.socketPath);
+    s.once('connect', () => res(s));
+    s.once('error', (e) => rej(new Error(`no engine is running for ${paths.tasklistPath} (socket ${paths.socketPath}: ${(e as NodeJS.ErrnoException).code ?? e.message})`)));
+  });
+  const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  const ready = new Promise<void>((res) => connection.onNotification(Ready.type, () => res()));
+  connection.listen();
+  await ready;
+  const init = await connection.sendRequest(Initialize.type, {
+    protocolVersion: PROTOCOL_VERSION,
+    workspaceRoot: paths.workspaceRoot,
+    tasklistPath: paths.tasklistPath,
+    dbPath: paths.dbPath,
+    readOnly: false,
+    clientAppliesEdits: false,
+  });
+  return {
+    connection,
+    init,
+    close: () => {
+      connection.dispose();
+      socket.destroy();
+    },
+  };
+}

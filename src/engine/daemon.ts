@@ -1,0 +1,150 @@
+// The headless engine: one long-lived process per task list with a pid file, a rotating log, Prometheus metrics and
+// a control socket. SIGTERM is graceful: stop dispatching, let running tasks finish up to the grace period, release
+// the rest to pending, flush the markdown, close the database, remove the pid file.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Writable } from 'node:stream';
+import { createStream } from 'rotating-file-stream';
+import { type ControlServer, serveControlSocket, socketAnswers } from './control';
+import { createLogger } from './logger';
+import { enginePaths, type EnginePaths } from './paths';
+import { createRedactor, secretEnvValues } from './redact';
+import { EngineRuntime } from './runtime';
+import { ENGINE_VERSION } from './version';
+
+/** Options of runDaemon. */
+export interface DaemonOptions {
+  tasklistPath: string;
+  dbPath?: string;
+  configPath?: string;
+  /** Prometheus port; default from the config (9464); 0 turns metrics off. */
+  metricsPort?: number;
+  agent?: string;
+  concurrency?: number;
+  /** Log to stderr (systemd's journal) instead of the rotating file. */
+  foreground: boolean;
+}
+
+/** What the pid file holds (JSON), read by `coditect daemon status|stop`. */
+export interface PidFile {
+  pid: number;
+  socket: string;
+  tasklist: string;
+  db: string;
+  startedAt: string;
+  metricsPort?: number;
+  logFile?: string;
+}
+
+/** Message a daemon sends its starter over IPC once it serves. */
+export interface DaemonReadyMessage {
+  type: 'coditect:daemon-ready';
+  pid: number;
+  socket: string;
+  metricsPort?: number;
+}
+
+/** Reads the pid file; undefined when absent or unreadable. */
+export function readPidFile(paths: EnginePaths): PidFile | undefined {
+  try {
+    return JSON.parse(readFileSync(paths.pidFile, 'utf8')) as PidFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a process with this pid exists. */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Runs the daemon until SIGTERM/SIGINT; resolves with the process exit code. */
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  const paths = enginePaths(opts.tasklistPath, opts.dbPath);
+  const existing = readPidFile(paths);
+  if (existing && existing.pid !== process.pid && pidAlive(existing.pid) && (await socketAnswers(existing.socket))) {
+    process.stderr.write(`coditect: a daemon already runs for ${paths.tasklistPath} (pid ${existing.pid})\n`);
+    return 1;
+  }
+  mkdirSync(dirname(paths.logFile), { recursive: true });
+  const stream: Writable = opts.foreground
+    ? process.stderr
+    : createStream(basename(paths.logFile), { path: dirname(paths.logFile), size: '10M', maxFiles: 5, compress: 'gzip' });
+  const logger = createLogger({ stream, redact: createRedactor(secretEnvValues(process.env)) });
+
+  let runtime: EngineRuntime | undefined;
+  let control: ControlServer | undefined;
+  try {
+    runtime = await EngineRuntime.open({
+      paths,
+      configPath: opts.configPath,
+      watch: true,
+      env: process.env,
+      logger,
+      engineVersion: ENGINE_VERSION,
+      agentOverride: opts.agent,
+      concurrency: opts.concurrency,
+      metricsPort: opts.metricsPort,
+      serveMetrics: true,
+    });
+    control = await serveControlSocket(runtime, paths.socketPath, ENGINE_VERSION);
+  } catch (e) {
+    logger.error(`daemon failed to start: ${(e as Error).message}`);
+    process.stderr.write(`coditect: daemon failed to start: ${(e as Error).message}\n`);
+    await control?.close();
+    await runtime?.close();
+    if (!opts.foreground) await new Promise<void>((r) => stream.end(r));
+    return 1;
+  }
+  const pidFile: PidFile = {
+    pid: process.pid,
+    socket: paths.socketPath,
+    tasklist: paths.tasklistPath,
+    db: paths.dbPath,
+    startedAt: new Date().toISOString(),
+    metricsPort: runtime.metricsPort,
+    logFile: opts.foreground ? undefined : paths.logFile,
+  };
+  writeFileSync(paths.pidFile, `${JSON.stringify(pidFile, null, 2)}\n`);
+  logger.info(`daemon pid ${process.pid} serving ${paths.tasklistPath} (db ${paths.dbPath}, socket ${paths.socketPath}${runtime.metricsPort ? `, metrics :${runtime.metricsPort}` : ''})`);
+  runtime.start();
+  if (process.send) {
+    const msg: DaemonReadyMessage = { type: 'coditect:daemon-ready', pid: process.pid, socket: paths.socketPath, metricsPort: runtime.metricsPort };
+    process.send(msg);
+    process.disconnect();
+  }
+
+  const rt = runtime;
+  const ctl = control;
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) {
+        logger.warn(`${signal} again while stopping: exiting now; running tasks are recovered at the next start`);
+        resolveExit(1);
+        return;
+      }
+      stopping = true;
+      logger.info(`${signal}: stopping dispatch, waiting for running tasks up to the grace period`);
+      // Every step runs even if an earlier one throws.
+      void ctl
+        .close()
+        .catch((e: unknown) => logger.error(`control socket close: ${(e as Error).message}`))
+        .then(() => rt.close())
+        .catch((e: unknown) => logger.error(`engine close: ${(e as Error).message}`))
+        .finally(() => {
+          rmSync(paths.pidFile, { force: true });
+          logger.info('daemon stopped');
+          if (opts.foreground) resolveExit(0);
+          else stream.end(() => resolveExit(0));
+        });
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+}

@@ -1,0 +1,90 @@
+// The engine process. Two modes:
+//   --stdio    started by the editor extension: JSON-RPC (vscode-jsonrpc) on stdin/stdout, logs on stderr;
+//   --daemon   headless: control socket, pid file, rotating log, metrics (started by `coditect daemon start`).
+// better-sqlite3 is probed before any module that loads it, so a wrong runtime gets one precise error.
+import { parseArgs } from 'node:util';
+import { NATIVE_MODULE_EXIT_CODE, nativeModuleErrorLine, probeNativeModule } from './nativeProbe';
+
+/** Parsed command line of the engine process. */
+interface EngineArgs {
+  mode: 'stdio' | 'daemon';
+  tasklist?: string;
+  db?: string;
+  config?: string;
+  metricsPort?: number;
+  agent?: string;
+  concurrency?: number;
+}
+
+function parseEngineArgs(argv: string[]): EngineArgs {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      stdio: { type: 'boolean', default: false },
+      daemon: { type: 'boolean', default: false },
+      tasklist: { type: 'string' },
+      db: { type: 'string' },
+      config: { type: 'string' },
+      'metrics-port': { type: 'string' },
+      agent: { type: 'string' },
+      concurrency: { type: 'string' },
+      // vscode-jsonrpc's node helpers pass --clientProcessId=N to server processes; accept and ignore it.
+      clientProcessId: { type: 'string' },
+    },
+  });
+  if (values.stdio === values.daemon) throw new Error('engine: pass exactly one of --stdio or --daemon');
+  const int = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`engine: ${flag} expects a non-negative integer, got '${v}'`);
+    return n;
+  };
+  if (values.daemon && !values.tasklist) throw new Error('engine: --daemon needs --tasklist <path>');
+  return {
+    mode: values.stdio ? 'stdio' : 'daemon',
+    tasklist: values.tasklist,
+    db: values.db,
+    config: values.config,
+    metricsPort: int('--metrics-port', values['metrics-port']),
+    agent: values.agent,
+    concurrency: int('--concurrency', values.concurrency),
+  };
+}
+
+async function main(): Promise<void> {
+  let args: EngineArgs;
+  try {
+    args = parseEngineArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const problem = probeNativeModule();
+  if (problem !== undefined) {
+    process.stderr.write(`${nativeModuleErrorLine(problem)}\n`);
+    process.exit(NATIVE_MODULE_EXIT_CODE);
+  }
+  // Loaded only now: these modules require better-sqlite3 when they load.
+  if (args.mode === 'stdio') {
+    const { runStdioEngine } = await import('./stdioEngine');
+    await runStdioEngine();
+  } else {
+    const { runDaemon } = await import('./daemon');
+    const code = await runDaemon({
+      tasklistPath: args.tasklist!,
+      dbPath: args.db,
+      configPath: args.config,
+      metricsPort: args.metricsPort,
+      agent: args.agent,
+      concurrency: args.concurrency,
+      foreground: false,
+    });
+    process.exit(code);
+  }
+}
+
+void main().catch((e: unknown) => {
+  process.stderr.write(`engine: fatal: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+// Checks, before anything else loads it, that this Node runtime can load the native SQLite module. An editor that
+// starts the engine on the wrong runtime (an Electron ABI, an old Node) gets one precise line and exit code 78.
+import { createRequire } from 'node:module';
+
+/** Exit code for "the native database module cannot load on this runtime" (EX_CONFIG). */
+export const NATIVE_MODULE_EXIT_CODE = 78;
+/** First word of the stderr line the editor recognises. */
+export const NATIVE_MODULE_MARKER = 'CODITECT_NATIVE_MODULE_ERROR';
+
+/** Returns undefined when better-sqlite3 loads and opens a database, else the reason. */
+export function probeNativeModule(): string | undefined {
+  try {
+    const req = createRequire(__filename);
+    const Database = req('better-sqlite3') as new (path: string) => { close(): void };
+    new Database(':memory:').close();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  }
+}
+
+/** The line written to stderr when the probe fails: says exactly what to do. */
+export function nativeModuleErrorLine(reason: string): string {
+  return (
+    `${NATIVE_MODULE_MARKER} better-sqlite3 cannot load on ${process.execPath} (Node ${process.versions.node}, ABI ${process.versions.modules}): ${reason}. ` +
+    `Fix: point the setting coditect.runtimePath at a Node.js 20+ binary, or rebuild the module for this runtime with \`npm rebuild better-sqlite3\`.`
+  );
+}
