@@ -1,0 +1,63 @@
+// The dashboard page skeleton and its Content Security Policy. Used by the extension (dashboardPanel.ts) and by the
+// browser test, so both load exactly the same page. Pure string building, no vscode.
+
+export interface DashboardHtmlOptions {
+  /** `webview.cspSource`: the origin allowed to serve the script, the style sheet and images. */
+  cspSource: string;
+  /** Fresh per page load; only scripts carrying it run. Base64 or hex, at least 16 characters. */
+  nonce: string;
+  /** URI of dist/webview/main.js as the webview sees it. */
+  scriptUri: string;
+  /** URI of media/dashboard.css as the webview sees it. */
+  styleUri: string;
+}
+
+const NONCE_RE = /^[A-Za-z0-9+/=_-]{16,}$/;
+
+/** The policy: nothing by default; scripts only with the nonce; styles and images only from the extension. */
+export function dashboardCsp(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource}`,
+    `img-src ${cspSource} data:`,
+    `font-src ${cspSource}`,
+  ].join('; ');
+}
+
+/** A nonce from random bytes (at least 16), as base64. */
+export function nonceFromBytes(bytes: Uint8Array): string {
+  if (bytes.length < 16) throw new RangeError(`a nonce needs at least 16 random bytes, got ${bytes.length}`);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+const escapeAttr = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The whole HTML document of the dashboard webview. */
+export function dashboardHtml(o: DashboardHtmlOptions): string {
+  if (!NONCE_RE.test(o.nonce)) throw new RangeError(`dashboard nonce must be 16+ base64/hex characters, got ${JSON.stringify(o.nonce)}`);
+  if (!o.cspSource || /[;"'\s]/.test(o.cspSource.replace(/ /g, ''))) {
+    throw new RangeError(`dashboard cspSource must be a source expression, got ${JSON.stringify(o.cspSource)}`);
+  }
+  const csp = dashboardCsp(o.cspSource, o.nonce);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeAttr(o.styleUri)}">
+<title>CODITECT Progress</title>
+</head>
+<body>
+<main id="app" class="app" aria-busy="true" aria-label="CODITECT plan progress">
+<p class="loading" role="status">Loading the plan…</p>
+</main>
+<script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

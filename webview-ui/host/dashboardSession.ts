@@ -1,0 +1,213 @@
+// The extension-host side of the dashboard, without vscode: the ready handshake, snapshot-then-increments,
+// metrics refresh and request handling. src/extension/dashboardPanel.ts binds it to a real webview panel;
+// keeping it free of vscode lets it be tested in plain Node.
+import {
+  isFromWebview,
+  toWebviewMessage,
+  type DashboardEvent,
+  type DashboardRequest,
+  type ToWebview,
+} from '../../src/protocol/webviewProtocol';
+import type { PlanSnapshot } from '../../src/protocol/views';
+
+/** What the session needs from the engine: a snapshot, a stream of events, and a way to act. */
+export interface DashboardSource {
+  /** The whole plan as the dashboard draws it. */
+  snapshot(): Promise<PlanSnapshot>;
+  /** Subscribes to engine events; the result unsubscribes. */
+  onEvent(listener: (e: DashboardEvent) => void): { dispose(): unknown };
+  /** Carries out a control or task action; rejects with an Error whose message is shown to the person. */
+  request(req: DashboardRequest): Promise<unknown>;
+}
+
+export interface DashboardSessionOptions {
+  source: DashboardSource;
+  /** Posts to the webview (e.g. `webview.postMessage`). */
+  post: (msg: ToWebview) => unknown;
+  /** Reveals a task's line in the editor. */
+  reveal: (taskId: string) => void;
+  /** Minimum time between metric refreshes after tasks change, in ms. Default 2000; 0 refreshes on every change. */
+  metricsRefreshMs?: number;
+  /** Told about failures that are not the person's to see (a reveal that threw, a malformed message). */
+  onError?: (message: string) => void;
+}
+
+const CONTROL_VERBS: Record<string, string> = { start: 'start', pause: 'pause', resume: 'resume', stop: 'stop' };
+
+/** One dashboard webview's conversation with the engine. Posts nothing before `ready`, then a snapshot, then increments. */
+export class DashboardSession {
+  private readonly source: DashboardSource;
+  private readonly post: (msg: ToWebview) => unknown;
+  private readonly reveal: (taskId: string) => void;
+  private readonly metricsRefreshMs: number;
+  private readonly onError: (message: string) => void;
+  private subscription: { dispose(): unknown } | undefined;
+  /** Events that arrived while the snapshot was being fetched; replayed after it (the reducer is idempotent for them). */
+  private pending: DashboardEvent[] | undefined;
+  private live = false;
+  /** Bumped by every ready/detach so a slow snapshot for an older page is thrown away. */
+  private generation = 0;
+  private metricsTimer: ReturnType<typeof setTimeout> | undefined;
+  private metricsInFlight: Promise<void> | undefined;
+  private disposed = false;
+
+  constructor(options: DashboardSessionOptions) {
+    const ms = options.metricsRefreshMs ?? 2000;
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`metricsRefreshMs must be a number >= 0, got ${String(options.metricsRefreshMs)}`);
+    this.source = options.source;
+    this.post = options.post;
+    this.reveal = options.reveal;
+    this.metricsRefreshMs = ms;
+    this.onError = options.onError ?? (() => undefined);
+  }
+
+  /** True between a delivered snapshot and the next detach. */
+  get isLive(): boolean {
+    return this.live;
+  }
+
+  /** Handles a message from the webview; resolves when its work (snapshot, request) is done. */
+  async receive(raw: unknown): Promise<void> {
+    if (this.disposed) return;
+    if (!isFromWebview(raw)) {
+      this.onError(`dashboard: ignored a malformed message from the webview: ${describe(raw)}`);
+      return;
+    }
+    switch (raw.type) {
+      case 'ready':
+        return this.start();
+      case 'revealTask':
+        try {
+          this.reveal(raw.taskId);
+        } catch (err) {
+          this.onError(`dashboard: could not reveal ${raw.taskId}: ${errorMessage(err)}`);
+        }
+        return;
+      case 'control':
+      case 'taskAction':
+        return this.request(raw);
+    }
+  }
+
+  /** (Re)starts the conversation: subscribe, send a fresh snapshot, then forward events. Called on `ready`. */
+  async start(): Promise<void> {
+    if (this.disposed) return;
+    this.detach();
+    const generation = this.generation;
+    this.pending = [];
+    // Subscribe before asking for the snapshot, so nothing that happens in between is lost.
+    this.subscription = this.source.onEvent((e) => this.onEvent(e));
+    let snapshot: PlanSnapshot;
+    try {
+      snapshot = await this.source.snapshot();
+    } catch (err) {
+      if (generation !== this.generation || this.disposed) return;
+      this.detach();
+      this.send({ type: 'notice', level: 'error', message: `Could not load the plan: ${errorMessage(err)}` });
+      return;
+    }
+    if (generation !== this.generation || this.disposed) return;
+    this.send({ type: 'snapshot', snapshot });
+    this.live = true;
+    const replay = this.pending ?? [];
+    this.pending = undefined;
+    for (const e of replay) this.onEvent(e);
+  }
+
+  /** The webview went away (hidden or reloading): stop forwarding until it says `ready` again. */
+  detach(): void {
+    this.generation++;
+    this.live = false;
+    this.pending = undefined;
+    this.subscription?.dispose();
+    this.subscription = undefined;
+    if (this.metricsTimer) clearTimeout(this.metricsTimer);
+    this.metricsTimer = undefined;
+  }
+
+  /** Stops everything; idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.detach();
+    this.disposed = true;
+  }
+
+  /** Resolves once a metrics refresh that is scheduled or running has been posted (for tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.metricsTimer || this.metricsInFlight) {
+      if (this.metricsTimer) {
+        clearTimeout(this.metricsTimer);
+        this.metricsTimer = undefined;
+        this.refreshMetrics(this.generation);
+      }
+      await this.metricsInFlight;
+    }
+  }
+
+  private onEvent(e: DashboardEvent): void {
+    if (this.disposed) return;
+    if (!this.live) {
+      this.pending?.push(e);
+      return;
+    }
+    this.send(toWebviewMessage(e));
+    if (e.type === 'tasks:changed') this.scheduleMetrics();
+  }
+
+  /** Throttled, not debounced: during a busy run metrics still move every `metricsRefreshMs`. */
+  private scheduleMetrics(): void {
+    if (this.metricsTimer) return;
+    const generation = this.generation;
+    this.metricsTimer = setTimeout(() => {
+      this.metricsTimer = undefined;
+      this.refreshMetrics(generation);
+    }, this.metricsRefreshMs);
+  }
+
+  private refreshMetrics(generation: number): void {
+    const run = (async () => {
+      try {
+        const s = await this.source.snapshot();
+        if (generation === this.generation && this.live) this.send({ type: 'metrics', metrics: s.metrics });
+      } catch (err) {
+        this.onError(`dashboard: could not refresh metrics: ${errorMessage(err)}`);
+      }
+    })();
+    const tracked: Promise<void> = run.finally(() => {
+      if (this.metricsInFlight === tracked) this.metricsInFlight = undefined;
+    });
+    this.metricsInFlight = tracked;
+  }
+
+  private async request(req: DashboardRequest): Promise<void> {
+    try {
+      await this.source.request(req);
+    } catch (err) {
+      const what = req.type === 'control' ? CONTROL_VERBS[req.action] : `${req.action} ${req.taskId}`;
+      this.send({ type: 'notice', level: 'error', message: `Could not ${what}: ${errorMessage(err)}` });
+    }
+  }
+
+  private send(msg: ToWebview): void {
+    try {
+      const r = this.post(msg);
+      // webview.postMessage returns a Thenable that rejects once the panel is disposed: nothing to do then.
+      if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(undefined, () => undefined);
+    } catch (err) {
+      this.onError(`dashboard: could not post ${msg.type}: ${errorMessage(err)}`);
+    }
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function describe(raw: unknown): string {
+  try {
+    const s = JSON.stringify(raw);
+    return s === undefined ? String(raw) : s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  } catch {
+    return typeof raw;
+  }
+}

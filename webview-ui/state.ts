@@ -1,0 +1,334 @@
+// The dashboard's view model and the pure reducer that applies the extension's messages to it.
+// No DOM here: every rule about what a message changes lives in this file so it can be tested in plain Node.
+import type { ToWebview } from '../src/protocol/webviewProtocol';
+import type {
+  ActiveAgentView,
+  ActivityEntry,
+  BreakerState,
+  EpicView,
+  FeatureView,
+  MetricsView,
+  OrchestrationState,
+  PlanCounts,
+  PlanSnapshot,
+  TaskView,
+} from '../src/protocol/views';
+
+/** Activity entries kept in memory (the panel shows fewer). */
+export const ACTIVITY_LIMIT = 200;
+/** Throughput samples kept for the chart; older ones are dropped first. */
+export const THROUGHPUT_LIMIT = 500;
+
+export interface Notice {
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+/** Everything the dashboard draws. Treated as immutable: the reducer returns a new model. */
+export interface DashboardModel {
+  /** False until the first snapshot arrived; increments before it are ignored (the snapshot covers them). */
+  loaded: boolean;
+  tasklistPath: string;
+  state: OrchestrationState;
+  simulated: boolean;
+  readOnly: boolean;
+  breakers: Record<string, BreakerState>;
+  epics: EpicView[];
+  features: FeatureView[];
+  tasks: ReadonlyMap<string, TaskView>;
+  /** Task ids in plan order. */
+  order: readonly string[];
+  counts: PlanCounts;
+  active: ActiveAgentView[];
+  metrics: MetricsView;
+  /** Client clock (ms) when `metrics` arrived: uptime ticks on from there. */
+  metricsAt: number;
+  /** Oldest first, at most ACTIVITY_LIMIT. */
+  activity: ActivityEntry[];
+  notice?: Notice;
+}
+
+/** What one message changed, so the view patches only those parts. */
+export interface ModelChange {
+  /** Redraw everything (a snapshot). */
+  full: boolean;
+  /** Ids of tasks added or changed. */
+  tasks: string[];
+  removed: string[];
+  counts: boolean;
+  /** Epics whose totals may have moved. */
+  epics: string[];
+  active: boolean;
+  /** Entries appended by this message, oldest first. */
+  activityAdded: ActivityEntry[];
+  state: boolean;
+  metrics: boolean;
+  notice: boolean;
+}
+
+const EMPTY_COUNTS: PlanCounts = {
+  total: 0,
+  completed: 0,
+  inProgress: 0,
+  pending: 0,
+  ready: 0,
+  blocked: 0,
+  failed: 0,
+  timeout: 0,
+  cancelled: 0,
+  skipped: 0,
+};
+
+/** The model before any snapshot arrived. */
+export function emptyModel(): DashboardModel {
+  return {
+    loaded: false,
+    tasklistPath: '',
+    state: 'idle',
+    simulated: false,
+    readOnly: false,
+    breakers: {},
+    epics: [],
+    features: [],
+    tasks: new Map(),
+    order: [],
+    counts: { ...EMPTY_COUNTS },
+    active: [],
+    metrics: { tasksPerHour: 0, avgCompletionMs: 0, successRate: null, uptimeSeconds: 0, throughput: [] },
+    metricsAt: 0,
+    activity: [],
+  };
+}
+
+function noChange(): ModelChange {
+  return {
+    full: false,
+    tasks: [],
+    removed: [],
+    counts: false,
+    epics: [],
+    active: false,
+    activityAdded: [],
+    state: false,
+    metrics: false,
+    notice: false,
+  };
+}
+
+/** Remaining work for the burndown: everything not completed or skipped. */
+export function remainingOf(c: PlanCounts): number {
+  return Math.max(0, c.total - c.completed - c.skipped);
+}
+
+/** Done share of the plan, 0..1 (skipped counts as done, as in the epic totals). */
+export function doneRatio(c: PlanCounts): number {
+  return c.total === 0 ? 0 : (c.completed + c.skipped) / c.total;
+}
+
+const isDone = (t: TaskView): boolean => t.status === 'completed' || t.status === 'skipped';
+
+/** Applies one message from the extension; `now` is the client clock in ms (injected so tests are deterministic). */
+export function applyMessage(model: DashboardModel, msg: ToWebview, now: number): { model: DashboardModel; change: ModelChange } {
+  const change = noChange();
+  switch (msg.type) {
+    case 'snapshot':
+      return { model: fromSnapshot(msg.snapshot, now, model.notice), change: { ...change, full: true } };
+    case 'notice':
+      return { model: { ...model, notice: { level: msg.level, message: msg.message } }, change: { ...change, notice: true } };
+  }
+  // Increments before the first snapshot describe a plan we have not drawn; the snapshot will include them.
+  if (!model.loaded) return { model, change };
+  switch (msg.type) {
+    case 'tasks':
+      return applyTasks(model, msg.tasks, msg.removed, msg.counts, now);
+    case 'activity': {
+      const added = newEntries(model.activity, msg.entries);
+      if (added.length === 0) return { model, change };
+      const activity = model.activity.concat(added).slice(-ACTIVITY_LIMIT);
+      return { model: { ...model, activity }, change: { ...change, activityAdded: added } };
+    }
+    case 'state':
+      return { model: { ...model, state: msg.state, breakers: msg.breakers }, change: { ...change, state: true } };
+    case 'metrics':
+      return { model: { ...model, metrics: msg.metrics, metricsAt: now }, change: { ...change, metrics: true } };
+  }
+}
+
+/** Clears the notice (the person dismissed it). */
+export function dismissNotice(model: DashboardModel): DashboardModel {
+  if (!model.notice) return model;
+  const { notice: _dropped, ...rest } = model;
+  return rest;
+}
+
+function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined): DashboardModel {
+  const tasks = new Map<string, TaskView>();
+  for (const t of s.tasks) tasks.set(t.id, t);
+  return {
+    loaded: true,
+    tasklistPath: s.tasklistPath,
+    state: s.state,
+    simulated: s.simulated,
+    readOnly: s.readOnly,
+    breakers: s.breakers,
+    epics: s.epics,
+    features: s.features,
+    tasks,
+    order: s.tasks.map((t) => t.id),
+    counts: s.counts,
+    active: s.active,
+    metrics: s.metrics,
+    metricsAt: now,
+    activity: s.activity.slice(-ACTIVITY_LIMIT),
+    // An error notice (e.g. "could not load the plan") is stale once a snapshot arrived; others stay until dismissed.
+    notice: notice?.level === 'error' ? undefined : notice,
+  };
+}
+
+function applyTasks(
+  model: DashboardModel,
+  changed: TaskView[],
+  removed: string[],
+  counts: PlanCounts,
+  now: number,
+): { model: DashboardModel; change: ModelChange } {
+  const change = noChange();
+  const tasks = new Map(model.tasks);
+  const touchedEpics = new Set<string>();
+  const touchedFeatures = new Set<string>();
+  let order = model.order;
+
+  const removedIds = removed.filter((id) => tasks.has(id));
+  for (const id of removedIds) {
+    const old = tasks.get(id)!;
+    touchedEpics.add(old.epicId);
+    touchedFeatures.add(old.featureId);
+    tasks.delete(id);
+  }
+  if (removedIds.length > 0) {
+    const gone = new Set(removedIds);
+    order = order.filter((id) => !gone.has(id));
+  }
+
+  const added: string[] = [];
+  for (const t of changed) {
+    const old = tasks.get(t.id);
+    if (old) {
+      touchedEpics.add(old.epicId);
+      touchedFeatures.add(old.featureId);
+    } else {
+      added.push(t.id);
+    }
+    touchedEpics.add(t.epicId);
+    touchedFeatures.add(t.featureId);
+    tasks.set(t.id, t);
+  }
+  // A task unknown to the snapshot has no known position; the engine sends plan:changed for structural edits,
+  // so this only happens in a race, and the end of the list is an honest place for it.
+  if (added.length > 0) order = order.concat(added);
+
+  const epics = model.epics.map((e) => (touchedEpics.has(e.id) ? { ...e, ...totals(tasks.values(), (t) => t.epicId === e.id) } : e));
+  const features = model.features.map((f) =>
+    touchedFeatures.has(f.id) ? { ...f, ...totals(tasks.values(), (t) => t.featureId === f.id) } : f,
+  );
+
+  const active = nextActive(model.active, changed, removedIds, now);
+  const activeChanged = active !== model.active;
+
+  let metrics = model.metrics;
+  const last = metrics.throughput[metrics.throughput.length - 1];
+  const remaining = remainingOf(counts);
+  if (!last || last.completed !== counts.completed || last.remaining !== remaining) {
+    // Sample locally so the chart moves with every completion; the next `metrics` message replaces the series.
+    const throughput = metrics.throughput.concat({ at: new Date(now).toISOString(), completed: counts.completed, remaining });
+    metrics = { ...metrics, throughput: throughput.slice(-THROUGHPUT_LIMIT) };
+  }
+
+  const next: DashboardModel = { ...model, tasks, order, epics, features, counts, active, metrics };
+  return {
+    model: next,
+    change: {
+      ...change,
+      tasks: changed.map((t) => t.id),
+      removed: removedIds,
+      counts: true,
+      epics: [...touchedEpics].filter((id) => model.epics.some((e) => e.id === id)),
+      active: activeChanged,
+      metrics: metrics !== model.metrics,
+    },
+  };
+}
+
+function totals(all: Iterable<TaskView>, member: (t: TaskView) => boolean): { total: number; completed: number } {
+  let total = 0;
+  let completed = 0;
+  for (const t of all) {
+    if (!member(t)) continue;
+    total++;
+    if (isDone(t)) completed++;
+  }
+  return { total, completed };
+}
+
+/** Active agents after tasks changed: running tasks join (keeping their original start), finished ones leave. */
+function nextActive(current: ActiveAgentView[], changed: TaskView[], removed: string[], now: number): ActiveAgentView[] {
+  const byId = new Map(current.map((a) => [a.taskId, a]));
+  let dirty = false;
+  for (const id of removed) dirty = byId.delete(id) || dirty;
+  for (const t of changed) {
+    const had = byId.get(t.id);
+    if (t.status === 'in_progress') {
+      const startedAt = t.startedAt ?? had?.startedAt ?? new Date(now).toISOString();
+      const agent = had?.agent ?? t.route.agent;
+      const attempt = had?.attempt ?? t.retryCount + 1;
+      if (!had || had.title !== t.title || had.startedAt !== startedAt) {
+        byId.set(t.id, { taskId: t.id, title: t.title, agent, startedAt, attempt });
+        dirty = true;
+      }
+    } else if (had) {
+      byId.delete(t.id);
+      dirty = true;
+    }
+  }
+  return dirty ? [...byId.values()] : current;
+}
+
+const entryKey = (e: ActivityEntry): string => `${e.at}\u0000${e.kind}\u0000${e.taskId ?? ''}\u0000${e.message}`;
+
+/** Entries not already at the tail of the log: events replayed after a snapshot must not appear twice. */
+function newEntries(existing: ActivityEntry[], incoming: ActivityEntry[]): ActivityEntry[] {
+  const recent = new Set(existing.slice(-100).map(entryKey));
+  const out: ActivityEntry[] = [];
+  for (const e of incoming) {
+    const k = entryKey(e);
+    if (recent.has(k)) continue;
+    recent.add(k);
+    out.push(e);
+  }
+  return out;
+}
+
+/** The dashboard's task filters. */
+export type TaskFilter = 'all' | 'running' | 'ready' | 'failed' | 'waiting' | 'done';
+
+export const TASK_FILTERS: readonly TaskFilter[] = ['all', 'running', 'ready', 'failed', 'waiting', 'done'];
+
+/** Whether a task is shown under a filter (and an optional epic). */
+export function matchesFilter(t: TaskView, filter: TaskFilter, epicId?: string): boolean {
+  if (epicId !== undefined && t.epicId !== epicId) return false;
+  switch (filter) {
+    case 'all':
+      return true;
+    case 'running':
+      return t.status === 'in_progress';
+    case 'ready':
+      return t.status === 'pending' && t.ready;
+    case 'failed':
+      return t.status === 'failed' || t.status === 'timeout' || t.status === 'cancelled';
+    case 'waiting':
+      // Blocked by an external blocker, or pending on unfinished dependencies.
+      return t.status === 'blocked' || (t.status === 'pending' && !t.ready);
+    case 'done':
+      return isDone(t);
+  }
+}
