@@ -1,0 +1,100 @@
+// CodeLens titles and hover text for task lines, as plain data (taskLens.ts turns them into CodeLenses/Hovers).
+// Plain Node: no vscode import.
+import type { TaskView } from '../protocol/views';
+import { displayState, elapsedMs, escapeMarkdown, formatDuration, STATE_LABEL } from './taskState';
+import { lastRunText } from './treeText';
+
+/** Command ids the lenses invoke (registered in commands.ts, declared in package.json). */
+export const LENS_COMMANDS = {
+  run: 'coditect.runTaskWithAgent',
+  cancel: 'coditect.cancelTask',
+  retry: 'coditect.retryTask',
+  log: 'coditect.showTaskLog',
+  reveal: 'coditect.revealTask',
+} as const;
+
+/** One CodeLens: title, command id (empty: a label with no action) and its arguments. */
+export interface LensSpec {
+  title: string;
+  command: string;
+  args: unknown[];
+  tooltip?: string;
+}
+
+export interface LensOptions {
+  /** Untrusted workspace: no lens that starts, retries or cancels an agent. */
+  readOnly: boolean;
+  /** Now, in ms since the epoch (for the running time). */
+  now: number;
+}
+
+/** The lenses above a task line, depending on its state. */
+export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
+  const state = displayState(t);
+  const id = t.id;
+  const log: LensSpec = { title: '📄 Log', command: LENS_COMMANDS.log, args: [id], tooltip: `Show the agent log of ${id}` };
+  switch (state) {
+    case 'ready':
+      if (opts.readOnly) return [{ title: `🔒 Ready · ${t.route.agent} (read-only: Restricted Mode)`, command: '', args: [] }];
+      return [{ title: `▶ Run with agent (${t.route.agent})`, command: LENS_COMMANDS.run, args: [id], tooltip: `Run ${id} now with ${t.route.agent}: ${t.route.reason}` }];
+    case 'running': {
+      const ms = elapsedMs(t, opts.now);
+      const running: LensSpec = {
+        title: `⏳ Running${ms === undefined ? '' : ` ${formatDuration(ms)}`} · ${t.route.agent}`,
+        command: LENS_COMMANDS.log,
+        args: [id],
+        tooltip: `Attempt ${t.retryCount + 1}; click for the log`,
+      };
+      return opts.readOnly ? [running] : [running, { title: '■ Cancel', command: LENS_COMMANDS.cancel, args: [id], tooltip: `Cancel ${id} (kills its agent)` }];
+    }
+    case 'failed':
+    case 'timeout':
+    case 'cancelled': {
+      const label = state === 'timeout' ? '⌛ Timed out' : state === 'failed' ? '✖ Failed' : '⊘ Cancelled';
+      const why = t.lastRun?.error;
+      const head: LensSpec = { title: label, command: LENS_COMMANDS.log, args: [id], tooltip: why };
+      return opts.readOnly ? [head, log] : [head, { title: '↻ Retry', command: LENS_COMMANDS.retry, args: [id], tooltip: `Reset ${id} to pending` }, log];
+    }
+    case 'pending': {
+      const first = t.waitingOn[0];
+      if (first === undefined) return [];
+      const more = t.waitingOn.length > 1 ? ` +${t.waitingOn.length - 1}` : '';
+      return [{ title: `⛔ Waiting for ${first}${more}`, command: LENS_COMMANDS.reveal, args: [first], tooltip: `Waiting for ${t.waitingOn.join(', ')}` }];
+    }
+    case 'blocked': {
+      const b = t.blockers[0];
+      const title = b !== undefined ? `⛔ Blocked by "${truncate(b, 60)}"` : '⛔ Blocked';
+      return [{ title, command: '', args: [], tooltip: t.blockers.join('; ') }];
+    }
+    case 'completed':
+      return t.lastRun ? [{ title: `✓ Done in ${formatDuration(t.lastRun.durationMs)} · ${t.lastRun.agent}`, command: LENS_COMMANDS.log, args: [id] }] : [];
+    case 'skipped':
+      return [];
+  }
+}
+
+/** Markdown of the hover on a task id: state, dependencies (with states), dependents and the last result. */
+export function taskHover(t: TaskView, lookup: (id: string) => TaskView | undefined): string {
+  const state = (id: string): string => {
+    const d = lookup(id);
+    return d ? STATE_LABEL[displayState(d)] : 'unknown id';
+  };
+  const item = (id: string): string => {
+    const d = lookup(id);
+    return `- **${escapeMarkdown(id)}** ${d ? escapeMarkdown(truncate(d.title, 80)) : ''} — ${state(id)}`;
+  };
+  const out: string[] = [`**${escapeMarkdown(t.id)}** ${escapeMarkdown(t.title)} — ${STATE_LABEL[displayState(t)]}`, ''];
+  out.push(`Agent: \`${t.route.agent}\``, '');
+  out.push(t.dependsOn.length ? 'Depends on:' : 'Depends on: nothing');
+  for (const d of t.dependsOn) out.push(item(d.id));
+  out.push('');
+  out.push(t.dependents.length ? 'Dependents:' : 'Dependents: none');
+  for (const d of t.dependents) out.push(item(d));
+  out.push('');
+  out.push(t.lastRun ? `Last result: ${lastRunText(t.lastRun)}` : 'Last result: never run');
+  return out.join('\n');
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}

@@ -1,0 +1,195 @@
+// The editor's copy of the plan: a snapshot from the engine, then the engine's increments applied to it.
+// Views (tree, CodeLens, status bar) read from here and listen to its events, so each engine event is
+// decoded once and every view refreshes only what changed. Plain Node: no vscode import.
+import type { TasksChangedParams } from '../protocol/engineProtocol';
+import type { ActivityEntry, BreakerState, EpicView, FeatureView, OrchestrationState, PlanSnapshot, TaskView } from '../protocol/views';
+import { TypedEmitter } from './typedEmitter';
+
+/** How many activity entries the store keeps (the dashboard asks the engine for more when it needs them). */
+export const ACTIVITY_CAP = 200;
+
+export interface TasksUpdate {
+  /** The changed tasks, as they are now. */
+  tasks: TaskView[];
+  removed: string[];
+  /** Epic and feature ids whose progress (completed/total) changed. */
+  groups: string[];
+}
+
+/** Events of the plan store, `noun:verb`. */
+export interface PlanStoreEvents {
+  /** A whole new snapshot (first load, engine restart, structural change): redraw everything. */
+  'plan:replaced': { snapshot: PlanSnapshot };
+  'tasks:updated': TasksUpdate;
+  'state:changed': { state: OrchestrationState; breakers: Record<string, BreakerState> };
+  'activity:appended': { entries: ActivityEntry[] };
+}
+
+/** Counts a task as done for its epic's and feature's progress. */
+export function countsAsDone(t: Pick<TaskView, 'status'>): boolean {
+  return t.status === 'completed';
+}
+
+/** The plan as the editor knows it, kept current from engine events. */
+export class PlanStore {
+  readonly events = new TypedEmitter<PlanStoreEvents>();
+  private current: PlanSnapshot | undefined;
+  private readonly tasksById = new Map<string, TaskView>();
+  private readonly epicsById = new Map<string, EpicView>();
+  private readonly featuresById = new Map<string, FeatureView>();
+  private readonly tasksByFeature = new Map<string, TaskView[]>();
+
+  /** The current snapshot, undefined before the engine sent one. */
+  get snapshot(): PlanSnapshot | undefined {
+    return this.current;
+  }
+
+  task(id: string): TaskView | undefined {
+    return this.tasksById.get(id);
+  }
+  epic(id: string): EpicView | undefined {
+    return this.epicsById.get(id);
+  }
+  feature(id: string): FeatureView | undefined {
+    return this.featuresById.get(id);
+  }
+  epics(): readonly EpicView[] {
+    return this.current?.epics ?? [];
+  }
+  featuresOf(epicId: string): FeatureView[] {
+    const e = this.epicsById.get(epicId);
+    if (!e) return [];
+    return e.features.map((f) => this.featuresById.get(f)).filter((f): f is FeatureView => f !== undefined);
+  }
+  /** Tasks of a feature in document order. */
+  tasksOf(featureId: string): readonly TaskView[] {
+    return this.tasksByFeature.get(featureId) ?? [];
+  }
+  tasks(): readonly TaskView[] {
+    return this.current?.tasks ?? [];
+  }
+
+  /** Replaces everything with a fresh snapshot. */
+  replace(snapshot: PlanSnapshot): void {
+    this.current = { ...snapshot, tasks: [...snapshot.tasks], activity: snapshot.activity.slice(-ACTIVITY_CAP) };
+    this.reindex();
+    this.events.emit('plan:replaced', { snapshot: this.current });
+  }
+
+  /** Applies a `tasksChanged` increment; emits `tasks:updated` with the epics/features whose progress moved. */
+  applyTasks(p: TasksChangedParams): void {
+    const snap = this.current;
+    if (!snap) return;
+    const groups = new Set<string>();
+    const changed: TaskView[] = [];
+    let structural = false;
+    for (const t of p.tasks) {
+      const old = this.tasksById.get(t.id);
+      this.tasksById.set(t.id, t);
+      changed.push(t);
+      if (!old) {
+        // A task the snapshot did not have (the engine's `planChanged` normally follows): count it in.
+        structural = true;
+        snap.tasks.push(t);
+        this.bumpTotals(t, 1, countsAsDone(t) ? 1 : 0, groups);
+        continue;
+      }
+      this.replaceIn(snap.tasks, old, t);
+      if (old.featureId !== t.featureId || old.epicId !== t.epicId) {
+        structural = true;
+        this.bumpTotals(old, -1, countsAsDone(old) ? -1 : 0, groups);
+        this.bumpTotals(t, 1, countsAsDone(t) ? 1 : 0, groups);
+        continue;
+      }
+      const delta = (countsAsDone(t) ? 1 : 0) - (countsAsDone(old) ? 1 : 0);
+      if (delta !== 0) this.bumpTotals(t, 0, delta, groups);
+      const siblings = this.tasksByFeature.get(t.featureId);
+      if (siblings) this.replaceIn(siblings, old, t);
+      if (old.line !== t.line) structural = true;
+    }
+    const removed: string[] = [];
+    for (const id of p.removed) {
+      const old = this.tasksById.get(id);
+      if (!old) continue;
+      this.tasksById.delete(id);
+      snap.tasks.splice(snap.tasks.indexOf(old), 1);
+      this.bumpTotals(old, -1, countsAsDone(old) ? -1 : 0, groups);
+      removed.push(id);
+      structural = true;
+    }
+    snap.counts = p.counts;
+    // Status changes (the common case) keep the per-feature lists in place; only moves re-sort them.
+    if (structural) this.rebuildFeatureIndex();
+    this.events.emit('tasks:updated', { tasks: changed, removed, groups: [...groups] });
+  }
+
+  /** Applies a `stateChanged` notification. */
+  applyState(state: OrchestrationState, breakers: Record<string, BreakerState>): void {
+    if (!this.current) return;
+    this.current.state = state;
+    this.current.breakers = breakers;
+    this.events.emit('state:changed', { state, breakers });
+  }
+
+  /** Appends activity entries, keeping the newest ACTIVITY_CAP. */
+  appendActivity(entries: ActivityEntry[]): void {
+    if (!this.current) return;
+    const all = this.current.activity.concat(entries);
+    this.current.activity = all.length > ACTIVITY_CAP ? all.slice(-ACTIVITY_CAP) : all;
+    this.events.emit('activity:appended', { entries });
+  }
+
+  /** Forgets the plan (the engine went away). */
+  clear(): void {
+    this.current = undefined;
+    this.tasksById.clear();
+    this.epicsById.clear();
+    this.featuresById.clear();
+    this.tasksByFeature.clear();
+  }
+
+  private bumpTotals(t: TaskView, totalDelta: number, doneDelta: number, groups: Set<string>): void {
+    // Group views are replaced, never mutated: a snapshot handed out earlier stays as it was.
+    const f = this.featuresById.get(t.featureId);
+    if (f) {
+      const nf = { ...f, total: f.total + totalDelta, completed: f.completed + doneDelta };
+      this.featuresById.set(f.id, nf);
+      this.replaceIn(this.current!.features, f, nf);
+      groups.add(f.id);
+    }
+    const e = this.epicsById.get(t.epicId);
+    if (e) {
+      const ne = { ...e, total: e.total + totalDelta, completed: e.completed + doneDelta };
+      this.epicsById.set(e.id, ne);
+      this.replaceIn(this.current!.epics, e, ne);
+      groups.add(e.id);
+    }
+  }
+
+  private replaceIn<T>(list: T[], old: T, next: T): void {
+    const i = list.indexOf(old);
+    if (i >= 0) list[i] = next;
+  }
+
+  private reindex(): void {
+    const snap = this.current!;
+    this.tasksById.clear();
+    this.epicsById.clear();
+    this.featuresById.clear();
+    for (const t of snap.tasks) this.tasksById.set(t.id, t);
+    for (const e of snap.epics) this.epicsById.set(e.id, e);
+    for (const f of snap.features) this.featuresById.set(f.id, f);
+    this.rebuildFeatureIndex();
+  }
+
+  private rebuildFeatureIndex(): void {
+    this.tasksByFeature.clear();
+    if (!this.current) return;
+    const tasks = [...this.current.tasks].sort((a, b) => a.line - b.line);
+    for (const t of tasks) {
+      let list = this.tasksByFeature.get(t.featureId);
+      if (!list) this.tasksByFeature.set(t.featureId, (list = []));
+      list.push(t);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// Text and icons of the "Tasks" tree items, as plain data (the tree provider turns them into TreeItems).
+// Plain Node: no vscode import, so every string is unit-tested.
+import type { GroupView, TaskView } from '../protocol/views';
+import { canRetry, canRun, displayState, escapeMarkdown, formatDuration, progressText, STATE_LABEL, type DisplayState } from './taskState';
+
+/** A codicon id (`loading~spin` spins) and an optional theme color id. */
+export interface IconSpec {
+  id: string;
+  color?: string;
+}
+
+/** Icon per display state; colours are theme colour ids, so light, dark and high-contrast themes all fit. */
+export const STATE_ICONS: Readonly<Record<DisplayState, IconSpec>> = {
+  ready: { id: 'play-circle', color: 'charts.green' },
+  pending: { id: 'circle-large-outline' },
+  running: { id: 'loading~spin', color: 'charts.blue' },
+  completed: { id: 'pass-filled', color: 'testing.iconPassed' },
+  blocked: { id: 'lock', color: 'list.warningForeground' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  timeout: { id: 'watch', color: 'list.warningForeground' },
+  cancelled: { id: 'circle-slash', color: 'disabledForeground' },
+  skipped: { id: 'debug-step-over', color: 'disabledForeground' },
+};
+
+/** The icon of a task. */
+export function taskIcon(t: Pick<TaskView, 'status' | 'ready' | 'blockers'>): IconSpec {
+  return STATE_ICONS[displayState(t)];
+}
+
+/** Tallies of a group's tasks that decide its icon. */
+export interface GroupTally {
+  total: number;
+  completed: number;
+  running: number;
+  failed: number;
+}
+
+/** Tallies the states of a group's tasks. */
+export function tallyTasks(tasks: readonly Pick<TaskView, 'status' | 'ready' | 'blockers'>[]): Omit<GroupTally, 'total' | 'completed'> {
+  let running = 0;
+  let failed = 0;
+  for (const t of tasks) {
+    const s = displayState(t);
+    if (s === 'running') running++;
+    else if (s === 'failed' || s === 'timeout') failed++;
+  }
+  return { running, failed };
+}
+
+/** The icon of an epic or feature: done, something running, something failed, or open. */
+export function groupIcon(g: GroupTally, kind: 'epic' | 'feature'): IconSpec {
+  if (g.total > 0 && g.completed >= g.total) return STATE_ICONS.completed;
+  if (g.running > 0) return STATE_ICONS.running;
+  if (g.failed > 0) return { id: 'warning', color: 'list.warningForeground' };
+  return { id: kind === 'epic' ? 'milestone' : 'symbol-class' };
+}
+
+/** `E001: Core Platform` / `F001.01: Messaging`. */
+export function groupLabel(g: Pick<GroupView, 'id' | 'title'>): string {
+  return g.title ? `${g.id}: ${g.title}` : g.id;
+}
+
+/** Progress shown beside an epic or feature: `3/16 · 19%`. */
+export function groupDescription(g: Pick<GroupView, 'completed' | 'total'>, tally?: Pick<GroupTally, 'running'>): string {
+  const base = progressText(g.completed, g.total);
+  return tally && tally.running > 0 ? `${base} · ${tally.running} running` : base;
+}
+
+/** `T001.003 Implement publisher service`. */
+export function taskLabel(t: Pick<TaskView, 'id' | 'title'>): string {
+  return t.title ? `${t.id} ${t.title}` : t.id;
+}
+
+/** Agent and priority beside a task: `backend-development · P0`. */
+export function taskDescription(t: Pick<TaskView, 'route' | 'priority'>): string {
+  return [t.route.agent, t.priority].filter(Boolean).join(' · ');
+}
+
+/** Markdown tooltip of a task: state, agent and why, dependencies, blockers, estimate, last run. */
+export function taskTooltip(t: TaskView, lookup: (id: string) => Pick<TaskView, 'status' | 'ready' | 'blockers'> | undefined, now = Date.now()): string {
+  const state = displayState(t);
+  const lines: string[] = [`**${escapeMarkdown(t.id)}** ${escapeMarkdown(t.title)}`, ''];
+  const facts = [STATE_LABEL[state], t.priority, t.estimateHours !== undefined ? `${formatHours(t.estimateHours)} estimate` : undefined];
+  lines.push(`$(${STATE_ICONS[state].id.replace('~spin', '')}) ${facts.filter(Boolean).join(' · ')}`);
+  if (state === 'running') {
+    const started = t.startedAt ? Date.parse(t.startedAt) : NaN;
+    if (Number.isFinite(started)) lines.push('', `Running for ${formatDuration(now - started)} (attempt ${t.retryCount + 1})`);
+  }
+  lines.push('', `Agent: \`${t.route.agent}\` (${escapeMarkdown(t.route.reason || t.route.rule)})`);
+  if (t.dependsOn.length > 0) {
+    const deps = t.dependsOn.map((d) => {
+      const dep = lookup(d.id);
+      const st = dep ? STATE_LABEL[displayState(dep)] : 'unknown';
+      return `${escapeMarkdown(d.id)} (${st}${d.type === 'soft' ? ', soft' : ''})`;
+    });
+    lines.push('', `Depends on: ${deps.join(', ')}`);
+  }
+  if (t.waitingOn.length > 0) lines.push('', `Waiting for: ${t.waitingOn.map(escapeMarkdown).join(', ')}`);
+  if (t.blockers.length > 0) lines.push('', `Blocked by: ${t.blockers.map((b) => `"${escapeMarkdown(b)}"`).join(', ')}`);
+  if (t.dependents.length > 0) lines.push('', `Unblocks: ${t.dependents.map(escapeMarkdown).join(', ')}`);
+  if (t.lastRun) lines.push('', `Last run: ${lastRunText(t.lastRun)}`);
+  return lines.join('\n');
+}
+
+/** `#2 failed after 3m with dry-run: <error>` (escaped for markdown). */
+export function lastRunText(r: NonNullable<TaskView['lastRun']>): string {
+  const outcome = r.outcome === 'verify_failed' ? 'failed verification' : r.outcome;
+  const detail = r.error ?? r.summary;
+  const head = `#${r.attempt} ${outcome} after ${formatDuration(r.durationMs)} with \`${r.agent}\``;
+  return detail ? `${head}: ${escapeMarkdown(truncate(detail, 300))}` : head;
+}
+
+/** `16h`, `2d` for whole 8-hour days. */
+export function formatHours(h: number): string {
+  if (h >= 8 && h % 8 === 0) return `${h / 8}d`;
+  return `${Math.round(h * 10) / 10}h`;
+}
+
+/**
+ * contextValue of a task item: `task` plus the actions that apply, matched by `viewItem =~ /\bcanRun\b/` in
+ * package.json menus, so the context menu only offers what will work.
+ */
+export function taskContextValue(t: Pick<TaskView, 'status' | 'ready' | 'blockers' | 'lastRun'>): string {
+  const parts = ['task', `state-${displayState(t)}`];
+  if (canRun(t)) parts.push('canRun');
+  if (canRetry(t)) parts.push('canRetry');
+  if (t.status === 'in_progress') parts.push('canCancel');
+  if (t.status !== 'completed' && t.status !== 'in_progress') parts.push('canMarkDone');
+  if (t.status !== 'skipped' && t.status !== 'completed' && t.status !== 'in_progress') parts.push('canSkip');
+  if (t.status === 'completed' || t.status === 'skipped') parts.push('canReopen');
+  if (t.lastRun || t.status === 'in_progress') parts.push('hasLog');
+  return parts.join(' ');
+}
+
+function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
