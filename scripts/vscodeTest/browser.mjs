@@ -47,12 +47,21 @@ export async function launchChromium(o = {}) {
     throw new Error('no Chromium found: install Debian\'s chromium (apt-get install chromium) or set CHROMIUM_PATH');
   }
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath, headless: o.headless ?? true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  // Signals are the launchers' to handle: they must stop code-server too, which Playwright's handlers would not.
+  const browser = await chromium.launch({
+    executablePath,
+    headless: o.headless ?? true,
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
   const context = await browser.newContext({ viewport: o.viewport ?? { width: 1400, height: 900 } });
   const page = await context.newPage();
   let closing;
   const close = () =>
-    (closing ??= Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]));
+    (closing ??= Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]));
   return { browser, context, page, executablePath, close };
 }
 

@@ -72,7 +72,8 @@ function httpStatus(url) {
   });
 }
 
-const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Unref'd: a pending timeout in a race must not keep the process alive after the race is won. */
+const delay = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
 /**
  * Writes the user settings a test window needs: no workspace-trust dialog, no welcome page, no update checks.
@@ -109,6 +110,21 @@ export function installVsix({ vsix, userDataDir, extensionsDir, configFile }) {
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status ?? r.signal}):\n${out}`);
   return out;
+}
+
+/**
+ * `code-server --list-extensions --show-versions` for the given dirs: lines like `publisher.name@1.2.3`.
+ * @param {{ userDataDir: string, extensionsDir: string, configFile: string }} o
+ * @returns {string[]}
+ */
+export function listExtensions({ userDataDir, extensionsDir, configFile }) {
+  const cs = resolveCodeServer();
+  if (!cs) throw new Error('code-server is not installed: run node scripts/vscodeTest/installCodeServer.mjs');
+  ensureConfigFile(configFile);
+  const args = [...cs.args, '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--list-extensions', '--show-versions'];
+  const r = spawnSync(cs.command, args, { encoding: 'utf8', timeout: 60_000, env: codeServerEnv() });
+  if (r.status !== 0) throw new Error(`code-server --list-extensions failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => /^[\w-]+\.[\w-]+@/.test(l));
 }
 
 /** Our own config file, so code-server neither reads nor writes ~/.config/code-server (an empty YAML is invalid). */
@@ -164,10 +180,15 @@ export async function startCodeServer(o) {
     exited ??= { code: null, signal: null, error: e };
   });
 
+  // Last resort when this process ends without close() (an uncaught error, process.exit): no orphaned server.
+  const onExit = () => signalGroup(child.pid, 'SIGKILL');
+  process.on('exit', onExit);
+
   let closing;
   /** Stops code-server and everything it started; safe to call more than once. */
   const close = (graceMs = o.graceMs ?? 5000) =>
     (closing ??= (async () => {
+      process.off('exit', onExit);
       if (!exited) {
         signalGroup(child.pid, 'SIGTERM');
         const t = await Promise.race([exitPromise, delay(graceMs).then(() => 'timeout')]);

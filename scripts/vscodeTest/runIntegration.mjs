@@ -1,0 +1,346 @@
+// Runs the integration suite (test/integration/suite/*.test.ts, bundled to out/test/) inside a real VS Code
+// extension host, through one of two launchers:
+//   electron     desktop VS Code via @vscode/test-electron: a `code` on PATH, a cached download, or a fresh
+//                download when the update server is reachable (and, on Linux, a display exists);
+//   code-server  VS Code for the browser served on 127.0.0.1 by code-server and driven by headless Chromium:
+//                works offline, used whenever the desktop cannot run.
+// Either way the runner inside the host writes a JSON results file (see test/integration/index.ts); this script
+// prints each test, exits non-zero on any failure, crash or timeout, and always stops what it started.
+//
+// Usage: node scripts/vscodeTest/runIntegration.mjs [--launcher auto|electron|code-server] [--grep TEXT]
+//                                                   [--vsix] [--timeout MS]
+//   --vsix  builds the VSIX (npm run package), installs it into a fresh code-server extensions dir with
+//           --install-extension, checks --list-extensions shows it, then runs the suites whose titles contain
+//           "smoke" against the installed copy (no extensionDevelopmentPath).
+// Environment: CODITECT_VSCODE_LAUNCHER (as --launcher), CODITECT_TEST_GREP, CODITECT_INTEGRATION_TIMEOUT_MS.
+import { spawnSync } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, delimiter, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { artifactsDir, screenshot } from './browser.mjs';
+import { cacheDir, installVsix, listExtensions, repoRoot, resolveCodeServer, tail } from './codeServer.mjs';
+import { copyWorkspace, openWorkbench } from './workbench.mjs';
+
+/** Same VS Code as the code-server launcher uses (code-server 4.100.3 is VS Code 1.100.3). */
+const DESKTOP_VERSION = '1.100.3';
+const EXTENSION_ID = 'coditect.coditect-orchestrator';
+const testsEntry = join(repoRoot, 'out', 'test', 'index.js');
+
+const { values: opts } = parseArgs({
+  options: {
+    launcher: { type: 'string', default: process.env.CODITECT_VSCODE_LAUNCHER || 'auto' },
+    grep: { type: 'string', default: process.env.CODITECT_TEST_GREP || '' },
+    timeout: { type: 'string', default: process.env.CODITECT_INTEGRATION_TIMEOUT_MS || '600000' },
+    vsix: { type: 'boolean', default: false },
+  },
+});
+if (!['auto', 'electron', 'code-server'].includes(opts.launcher)) {
+  fail(`--launcher must be auto, electron or code-server, not '${opts.launcher}'`);
+}
+const timeoutMs = Number(opts.timeout);
+if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) fail(`--timeout must be a positive number of ms, not '${opts.timeout}'`);
+
+const log = (m) => console.log(`integration: ${m}`);
+function fail(message) {
+  console.error(`integration: ${message}`);
+  process.exit(2);
+}
+/** Unref'd: a pending timeout in a race must not keep the process alive after the race is won. */
+const delay = (ms) => new Promise((r) => setTimeout(r, ms).unref());
+
+/** Builds the bundles when they are missing (`npm test` builds first; a direct run may not have). */
+function ensureBuilt() {
+  if (existsSync(testsEntry) && existsSync(join(repoRoot, 'dist', 'extension.js'))) return;
+  log('out/test/index.js or dist/extension.js missing: building');
+  const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(testsEntry)) fail('the build failed; run `npm run build` and read its errors');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Choosing the launcher
+
+/** The Electron executable behind a `code` CLI on PATH (the CLI is a shell script next to resources/app). */
+function desktopFromPath() {
+  const names = process.platform === 'win32' ? ['code.cmd'] : ['code'];
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    for (const n of names) {
+      const cli = join(dir, n);
+      if (!existsSync(cli)) continue;
+      let real;
+      try {
+        real = realpathSync(cli);
+      } catch {
+        continue;
+      }
+      // Linux: <root>/bin/code -> <root>/code; macOS: .app/Contents/Resources/app/bin/code -> .app/Contents/MacOS/Electron
+      // (or Code); Windows: <root>/bin/code.cmd -> <root>/Code.exe. A code-server `code` wrapper matches none.
+      const root = dirname(dirname(real));
+      const candidates = [
+        join(root, 'code'),
+        join(root, 'Code.exe'),
+        join(root, '..', '..', 'MacOS', 'Electron'),
+        join(root, '..', '..', 'MacOS', 'Code'),
+      ];
+      const exe = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+      if (exe) return exe;
+    }
+  }
+  return null;
+}
+
+/** A desktop VS Code test-electron downloaded earlier into .vscode-test/ (no network needed to reuse it). */
+function cachedDesktop() {
+  if (!existsSync(cacheDir)) return null;
+  const dir = readdirSync(cacheDir).find((d) => d.startsWith('vscode-') && d.endsWith(DESKTOP_VERSION));
+  return dir ? join(cacheDir, dir) : null;
+}
+
+/** Whether desktop VS Code can show a window here: always on macOS/Windows, on Linux only with a display. */
+function hasDisplay() {
+  if (process.platform !== 'linux') return true;
+  return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+}
+
+/**
+ * Picks the launcher: desktop when it can run (a display, and a VS Code found, cached or downloadable),
+ * else code-server. Returns { kind, executable?, reason }.
+ */
+async function chooseLauncher() {
+  if (opts.vsix) return { kind: 'code-server', reason: '--vsix installs into code-server' };
+  if (opts.launcher === 'code-server') return { kind: 'code-server', reason: 'asked for' };
+  const forced = opts.launcher === 'electron';
+  if (!hasDisplay()) {
+    const why = 'no DISPLAY for desktop VS Code (run under xvfb-run to use it)';
+    if (forced) fail(why);
+    return { kind: 'code-server', reason: why };
+  }
+  const onPath = desktopFromPath();
+  if (onPath) return { kind: 'electron', executable: onPath, reason: `desktop VS Code on PATH (${onPath})` };
+  if (cachedDesktop()) return { kind: 'electron', reason: `desktop VS Code ${DESKTOP_VERSION} cached in .vscode-test/` };
+  // A cheap reachability probe before a 100+ MB download: offline machines fail the DNS lookup at once.
+  const reachable = await Promise.race([
+    lookup('update.code.visualstudio.com').then(() => true, () => false),
+    delay(3000).then(() => false),
+  ]);
+  if (reachable) return { kind: 'electron', download: true, reason: `desktop VS Code ${DESKTOP_VERSION} can be downloaded` };
+  const why = 'no desktop VS Code on PATH or in the cache, and the VS Code update server is unreachable';
+  if (forced) fail(why);
+  return { kind: 'code-server', reason: why };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running
+
+/** Environment the runner inside the host reads (test/integration/index.ts). */
+function hostEnv(resultsFile, grep, extra = {}) {
+  return {
+    CODITECT_TEST_RESULTS: resultsFile,
+    ...(grep ? { CODITECT_TEST_GREP: grep } : {}),
+    ...extra,
+  };
+}
+
+/** Reads the results file, or null when it is not (yet) there. */
+function readResults(file) {
+  if (!existsSync(file)) return null;
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+async function runElectron(choice, { workspace, resultsFile, grep }) {
+  const { runTests, downloadAndUnzipVSCode } = await import('@vscode/test-electron');
+  let vscodeExecutablePath = choice.executable;
+  if (!vscodeExecutablePath) {
+    // Pinned version: a cached copy in .vscode-test/vscode-*-1.100.3 is reused without touching the network.
+    vscodeExecutablePath = await downloadAndUnzipVSCode({ version: DESKTOP_VERSION, cachePath: cacheDir, timeout: 15_000 });
+  }
+  const launchArgs = [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'];
+  if (process.platform === 'linux' && process.getuid?.() === 0) launchArgs.push('--no-sandbox');
+  const run = runTests({
+    vscodeExecutablePath,
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath: testsEntry,
+    extensionTestsEnv: hostEnv(resultsFile, grep),
+    launchArgs,
+  }).then(
+    () => null,
+    (e) => e,
+  );
+  const error = await Promise.race([run, delay(timeoutMs).then(() => new Error(`timed out after ${timeoutMs} ms`))]);
+  const results = readResults(resultsFile);
+  if (!results) throw new Error(`desktop VS Code ended without results: ${error?.message ?? 'no error reported'}`);
+  return { results, artifacts: [] };
+}
+
+/**
+ * Runs the suites in code-server + Chromium. Waits for the results file while watching for the ways a run can
+ * die without writing one: code-server exiting, the page crashing, the deadline.
+ */
+async function runCodeServer({ workspace, resultsFile, grep, name, extensionsDir, extensionDevelopmentPath, env }) {
+  const wb = await openWorkbench({
+    name,
+    folder: workspace,
+    extensionDevelopmentPath,
+    extensionTestsPath: testsEntry,
+    extensionsDir,
+    env: hostEnv(resultsFile, grep, env),
+  });
+  let crashed = null;
+  wb.page.on('crash', () => (crashed = 'the workbench page crashed'));
+  const errors = [];
+  wb.page.on('pageerror', (e) => errors.push(String(e?.message ?? e)));
+  let results = null;
+  let failure = null;
+  try {
+    const deadline = Date.now() + timeoutMs;
+    // The host writes the file in one rename (index.ts writeResults), so existence means complete.
+    while (!(results = readResults(resultsFile))) {
+      const exited = wb.server.hasExited();
+      if (exited) throw new Error(`code-server exited during the run (${JSON.stringify(exited)})`);
+      if (crashed) throw new Error(crashed);
+      if (interrupted.signal.aborted) throw new Error(`interrupted by ${interrupted.signal.reason}`);
+      if (Date.now() > deadline) throw new Error(`no results after ${timeoutMs} ms (the extension host hung or never started)`);
+      await delay(250);
+    }
+  } catch (e) {
+    failure = e;
+  }
+  const artifacts = [];
+  if (failure || !results?.ok) {
+    const shot = await screenshot(wb.page, `integration-failure-${name}`);
+    if (shot) artifacts.push(shot);
+  }
+  await wb.close();
+  if (failure || !results?.ok) {
+    mkdirSync(artifactsDir, { recursive: true });
+    const logCopy = join(artifactsDir, `integration-failure-${name}-code-server.log`);
+    copyFileSync(wb.logFile, logCopy);
+    artifacts.push(logCopy);
+  }
+  if (failure) {
+    const pageErrors = errors.length ? `\npage errors:\n  ${errors.slice(-5).join('\n  ')}` : '';
+    failure.message += `\ncode-server log (${wb.logFile}):\n${tail(wb.logFile, 30)}${pageErrors}`;
+    failure.artifacts = artifacts;
+    throw failure;
+  }
+  return { results, artifacts };
+}
+
+/** npm run package, then the newest .vsix in the repo root. */
+function buildVsix() {
+  const started = Date.now();
+  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'package', '--silent'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error(`npm run package failed with exit code ${r.status}`);
+  const vsix = readdirSync(repoRoot)
+    .filter((f) => f.endsWith('.vsix'))
+    .map((f) => join(repoRoot, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (!vsix) throw new Error('npm run package produced no .vsix in the repository root');
+  log(`built ${basename(vsix)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return vsix;
+}
+
+/** Installs the VSIX into a fresh extensions dir and checks code-server lists it; returns that dir. */
+function installBuiltVsix(vsix) {
+  const dir = join(cacheDir, 'vsix');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const paths = { userDataDir: join(dir, 'user-data'), extensionsDir: join(dir, 'extensions'), configFile: join(dir, 'config.yaml') };
+  installVsix({ vsix, ...paths });
+  const listed = listExtensions(paths);
+  const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
+  if (!listed.includes(`${EXTENSION_ID}@${version}`)) {
+    throw new Error(`${EXTENSION_ID}@${version} is not listed after --install-extension; listed:\n${listed.join('\n') || '(nothing)'}`);
+  }
+  log(`installed ${basename(vsix)}; code-server lists ${EXTENSION_ID}@${version}`);
+  return paths.extensionsDir;
+}
+
+/** Prints one line per test (and the error of each failure), then the plain "N passed, N failed" line. */
+function report(results, launcherName) {
+  const h = results.host;
+  log(`ran in ${h.appName} ${h.vscodeVersion} (${h.uiKind}${h.remoteName ? `, remote ${h.remoteName}` : ''}, Node ${h.node}) via ${launcherName}`);
+  for (const t of results.tests) {
+    const mark = t.state === 'passed' ? 'PASS' : t.state === 'failed' ? 'FAIL' : 'SKIP';
+    console.log(`  ${mark}  ${t.fullTitle}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`);
+    if (t.error) console.log(t.error.split('\n').map((l) => `        ${l}`).join('\n'));
+  }
+  if (results.error) console.log(results.error);
+}
+
+async function main() {
+  ensureBuilt();
+  const choice = await chooseLauncher();
+  log(`launcher: ${choice.kind} (${choice.reason})`);
+  const started = Date.now();
+  const workspace = copyWorkspace();
+  // Outside the workspace so the extension's file watchers never see it appear.
+  const resultsFile = join(tmpdir(), `coditect-integration-${process.pid}-${Date.now()}.json`);
+  rmSync(resultsFile, { force: true });
+  let outcome;
+  let ok = false;
+  try {
+    if (choice.kind === 'electron') {
+      outcome = await runElectron(choice, { workspace, resultsFile, grep: opts.grep });
+    } else {
+      if (!resolveCodeServer()) {
+        log('code-server is not installed yet: installing it');
+        const r = spawnSync(process.execPath, [join(import.meta.dirname, 'installCodeServer.mjs')], { stdio: 'inherit' });
+        if (r.status !== 0) throw new Error('installing code-server failed');
+      }
+      if (opts.vsix) {
+        const extensionsDir = installBuiltVsix(buildVsix());
+        outcome = await runCodeServer({
+          workspace,
+          resultsFile,
+          grep: opts.grep || 'smoke',
+          name: 'integration-vsix',
+          extensionsDir,
+          // The installed copy, not the source tree: the smoke suite checks where it was loaded from.
+          env: { CODITECT_EXPECT_INSTALLED: '1' },
+        });
+      } else {
+        outcome = await runCodeServer({
+          workspace,
+          resultsFile,
+          grep: opts.grep,
+          name: 'integration',
+          extensionDevelopmentPath: repoRoot,
+        });
+      }
+    }
+    report(outcome.results, choice.kind);
+    ok = outcome.results.ok;
+  } catch (e) {
+    console.error(`integration: the run failed: ${e instanceof Error ? e.message : e}`);
+    for (const a of e?.artifacts ?? []) console.error(`integration: saved ${a}`);
+  } finally {
+    rmSync(resultsFile, { force: true });
+    if (ok) rmSync(workspace, { recursive: true, force: true });
+    else log(`workspace kept for inspection: ${workspace}`);
+  }
+  for (const a of outcome?.artifacts ?? []) log(`saved ${a}`);
+  const r = outcome?.results;
+  const passed = r?.passes ?? 0;
+  const failed = r ? r.failures + (r.error ? 1 : 0) : 1;
+  log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${opts.vsix ? 'vsix' : 'integration'}: ${passed} passed, ${failed} failed`);
+  process.exitCode = interrupted.signal.aborted ? 130 : ok ? 0 : 1;
+}
+
+// Ctrl-C / SIGTERM end the wait; the run's clean-up then stops Chromium and code-server. A second signal exits at
+// once (code-server's group is still killed by its exit hook in codeServer.mjs).
+const interrupted = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    console.error(`integration: ${sig}, stopping`);
+    interrupted.abort(sig);
+    process.once(sig, () => process.exit(130));
+  });
+}
+
+await main();

@@ -1,0 +1,73 @@
+// A whole VS Code for the browser session in one call: a fresh user-data dir under .vscode-test/, code-server on a
+// free 127.0.0.1 port, headless Chromium on the workbench URL. Used by the integration launcher and the UI tests
+// (test/e2e), so both get the same settings, the same clean-up and the same artifacts on failure.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { launchChromium } from './browser.mjs';
+import { cacheDir, repoRoot, startCodeServer, workbenchUrl, writeUserSettings } from './codeServer.mjs';
+
+/** The small plan the integration tests open (copied before each run: tests may change it). */
+export const fixtureWorkspace = join(repoRoot, 'test', 'integration', 'fixtures', 'workspace');
+
+/**
+ * Copies `from` (a folder) to a fresh temp dir and returns its path; the copy is what VS Code opens.
+ * @param {string} [from]
+ */
+export function copyWorkspace(from = fixtureWorkspace) {
+  if (!existsSync(from)) throw new Error(`workspace template ${from} does not exist`);
+  const dir = mkdtempSync(join(tmpdir(), `coditect-ws-${basename(from)}-`));
+  cpSync(from, dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Starts code-server and opens the workbench on `folder` in headless Chromium. `name` picks the state dirs
+ * (.vscode-test/<name>/), which are emptied first so no run sees the last one's editors or settings.
+ * close() is idempotent and always stops both Chromium and code-server's process group.
+ * @param {{ name: string, folder: string, extensionDevelopmentPath?: string, extensionTestsPath?: string,
+ *           extensionsDir?: string, settings?: Record<string, unknown>, env?: Record<string, string>,
+ *           viewport?: { width: number, height: number }, keepState?: boolean }} o
+ */
+export async function openWorkbench(o) {
+  const stateDir = join(cacheDir, o.name);
+  if (!o.keepState) rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  const userDataDir = join(stateDir, 'user-data');
+  writeUserSettings(userDataDir, o.settings);
+  const logFile = join(stateDir, 'code-server.log');
+  const server = await startCodeServer({
+    userDataDir,
+    extensionsDir: o.extensionsDir ?? join(stateDir, 'extensions'),
+    configFile: join(stateDir, 'config.yaml'),
+    logFile,
+    env: o.env,
+  });
+  let browser;
+  try {
+    browser = await launchChromium({ viewport: o.viewport });
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  const url = workbenchUrl({
+    url: server.url,
+    folder: o.folder,
+    extensionDevelopmentPath: o.extensionDevelopmentPath && resolve(o.extensionDevelopmentPath),
+    extensionTestsPath: o.extensionTestsPath && resolve(o.extensionTestsPath),
+  });
+  let closing;
+  const close = () =>
+    (closing ??= (async () => {
+      // Chromium first: a workbench whose server vanished reconnects in a loop and logs noise.
+      await browser.close().catch(() => {});
+      await server.close();
+    })());
+  try {
+    await browser.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { page: browser.page, browser: browser.browser, server, url, logFile, stateDir, close };
+}
