@@ -1,0 +1,445 @@
+// The orchestrator configuration file (`.coditect/config.json`, or the file given by `--config`): schema, defaults,
+// environment profiles, and the merge of editor settings over it. The file uses snake_case keys (as the plan's
+// orchestrator-config.json does); the engine works on the validated, camelCase `OrchestratorConfig`.
+//
+// Every option, with its default:
+//   profile                        profile applied over the base file (see `profiles`) [env CODITECT_PROFILE, else none]
+//   profiles                       { name: partial config } deep-merged over the base, e.g. dev/staging/prod [{}]
+//   max_concurrent_agents          global maximum of agents running at once, 1..1000 [4]
+//   agent_limits.max_per_type      agent type → maximum running at once of that type, each 1..1000 [{}: only the global cap]
+//   default_agent                  agent that runs every agent type without its own entry in `agents`: a key of
+//                                  `agents` or a built-in kind (anthropic, claude-code, codex, gemini, dry-run)
+//                                  ["anthropic" when ANTHROPIC_API_KEY is set, else "dry-run" — a labelled simulation]
+//   fallback_agent_type            agent type of a task no override, keyword or epic fallback routes [general-purpose]
+//   agents                         name → agent options (`kind` + the kind's options, docs/agents.md) or → the name of
+//                                  another entry / a built-in kind. A name equal to an agent type is used for that type. [{}]
+//   model                          model for agents that take one and set none themselves [agent's own default]
+//   agent_mappings                 agent type → routing keywords; replaces the built-in map (the plan's AGENT_MAPPINGS)
+//   agent_priority_overrides       task id → agent type, wins over keywords [{}]
+//   epic_fallbacks                 epic id → agent type when no keyword matches [{}]
+//   retry.max_attempts             retries of a task after transient failures, 0..100 [5: delays 1, 2, 4, 8, 16 s]
+//   retry.initial_delay_ms         first backoff delay [1000]
+//   retry.max_delay_ms             backoff cap, ≥ initial_delay_ms [16000]
+//   retry.jitter                   none | half | full | decorrelated, or true (= half) / false (= none) [half]
+//   circuit_breaker.failure_threshold  consecutive provider failures that open the breaker, 1..1000 [5]
+//   circuit_breaker.cooldown_ms    open → half-open (one probe task) after this long [60000]
+//   rate_limit.default_pause_ms    provider pause after a 429 without retry-after [30000]
+//   timeouts.default_minutes       attempt timeout when neither the task nor its agent type sets one [120]
+//   timeouts.per_agent_type        agent type → timeout in minutes [{}]
+//   timeouts.kill_grace_ms         SIGTERM → SIGKILL grace for an agent's process tree [5000]
+//   lease.ms                       lease length of a running task; a crashed engine's tasks come back after it [30000]
+//   lease.heartbeat_ms             lease renewal interval, < lease.ms [10000]
+//   shutdown_grace_ms              on stop, how long running tasks may finish before they are released [30000]
+//   metrics.enabled                serve Prometheus metrics [unset: on in daemon mode, off otherwise]
+//   metrics.port                   metrics port, 0..65535 (0 = any free port) [9464]
+//   metrics.host                   metrics bind address [127.0.0.1: loopback only]
+//   checkpoint.enabled             record a checkpoint row when a feature or an epic completes [true]
+//   checkpoint.git_tag             also tag `coditect/checkpoint/<id>` when the workspace is a git repository [false]
+//   cwd                            working directory of agents and Verify commands, relative to the config file
+//                                  [the workspace root]
+//   sync, logging                  sections read by the sync layer and the logger; passed through unchanged [{}]
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_AGENT, DEFAULT_AGENT_MAPPINGS, type RoutingConfig } from '../core/routing';
+import { AGENT_KINDS, parseAgentSpec, type AgentKind, type AgentSpec } from './agents/agentFactory';
+import type { EngineSettings } from '../protocol/engineProtocol';
+
+/** Backoff jitter strategies (cockatiel generators). */
+export type JitterKind = 'none' | 'half' | 'full' | 'decorrelated';
+export const JITTER_KINDS: readonly JitterKind[] = ['none', 'half', 'full', 'decorrelated'];
+
+/** Agent kinds usable by name alone, without an `agents` entry (`command` needs an executable, so it is not one). */
+export const BUILT_IN_AGENTS: readonly AgentKind[] = AGENT_KINDS.filter((k) => k !== 'command');
+
+/** The validated configuration the engine runs on. */
+export interface OrchestratorConfig {
+  /** Profile that was applied, if any. */
+  profile?: string;
+  maxConcurrentAgents: number;
+  agentLimits: { maxPerType: Record<string, number> };
+  /** Agent (entry of `agents` or built-in kind) running agent types without their own entry. */
+  defaultAgent: string;
+  /** Routing's last resort agent type. */
+  fallbackAgentType: string;
+  /** Every configured agent by name, aliases resolved. */
+  agents: Record<string, AgentSpec>;
+  model?: string;
+  agentMappings: Record<string, string[]>;
+  agentPriorityOverrides: Record<string, string>;
+  epicFallbacks: Record<string, string>;
+  retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; jitter: JitterKind };
+  circuitBreaker: { failureThreshold: number; cooldownMs: number };
+  rateLimit: { defaultPauseMs: number };
+  timeouts: { defaultMinutes: number; perAgentType: Record<string, number>; killGraceMs: number };
+  lease: { ms: number; heartbeatMs: number };
+  shutdownGraceMs: number;
+  metrics: { enabled?: boolean; port: number; host: string };
+  checkpoint: { enabled: boolean; gitTag: boolean };
+  /** Absolute working directory of agents, when configured. */
+  cwd?: string;
+  sync: Record<string, unknown>;
+  logging: Record<string, unknown>;
+  /** File it was loaded from, if any. */
+  source?: string;
+}
+
+/** Thrown for a bad configuration; the message names the file, the key path, what was expected and what was found. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: string[] = [message],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+// ---- schema ---------------------------------------------------------------------------------------------------
+
+const posInt = (max: number) => z.number().int().min(1).max(max);
+const nonNegInt = (max: number) => z.number().int().min(0).max(max);
+const name = z.string().trim().min(1);
+const nameMap = z.record(name);
+
+const retrySchema = z
+  .object({
+    max_attempts: nonNegInt(100).default(5),
+    initial_delay_ms: nonNegInt(3_600_000).default(1000),
+    max_delay_ms: nonNegInt(86_400_000).default(16_000),
+    jitter: z.union([z.enum(JITTER_KINDS as [JitterKind, ...JitterKind[]]), z.boolean()]).default('half'),
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    profile: name.optional(),
+    profiles: z.record(z.record(z.unknown())).optional(),
+    max_concurrent_agents: posInt(1000).default(4),
+    agent_limits: z.object({ max_per_type: z.record(posInt(1000)).default({}) }).strict().default({}),
+    default_agent: name.optional(),
+    fallback_agent_type: name.default(DEFAULT_AGENT),
+    agents: z.record(z.union([name, z.record(z.unknown())])).default({}),
+    model: name.optional(),
+    agent_mappings: z.record(z.array(z.string())).optional(),
+    agent_priority_overrides: nameMap.default({}),
+    epic_fallbacks: nameMap.default({}),
+    retry: retrySchema.default({}),
+    circuit_breaker: z
+      .object({ failure_threshold: posInt(1000).default(5), cooldown_ms: nonNegInt(86_400_000).default(60_000) })
+      .strict()
+      .default({}),
+    rate_limit: z.object({ default_pause_ms: nonNegInt(86_400_000).default(30_000) }).strict().default({}),
+    timeouts: z
+      .object({
+        default_minutes: z.number().positive().max(10_080).default(120),
+        per_agent_type: z.record(z.number().positive().max(10_080)).default({}),
+        kill_grace_ms: nonNegInt(600_000).default(5000),
+      })
+      .strict()
+      .default({}),
+    lease: z.object({ ms: posInt(86_400_000).default(30_000), heartbeat_ms: posInt(86_400_000).default(10_000) }).strict().default({}),
+    shutdown_grace_ms: nonNegInt(86_400_000).default(30_000),
+    metrics: z
+      .object({ enabled: z.boolean().optional(), port: nonNegInt(65_535).default(9464), host: name.default('127.0.0.1') })
+      .strict()
+      .default({}),
+    checkpoint: z.object({ enabled: z.boolean().default(true), git_tag: z.boolean().default(false) }).strict().default({}),
+    cwd: name.optional(),
+    sync: z.record(z.unknown()).default({}),
+    logging: z.record(z.unknown()).default({}),
+  })
+  .strict();
+
+type FileConfig = z.infer<typeof fileSchema>;
+
+// ---- error formatting -----------------------------------------------------------------------------------------
+
+function valueAt(raw: unknown, p: (string | number)[]): unknown {
+  let cur = raw;
+  for (const k of p) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[k];
+  }
+  return cur;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** One zod issue as `path: expected …, got …`. */
+function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
+  const where = issue.path.length ? issue.path.join('.') : '(root)';
+  const got = show(valueAt(raw, issue.path));
+  switch (issue.code) {
+    case 'too_small':
+      return [`${where}: expected ${issue.inclusive ? '≥' : '>'}${String(issue.minimum)}${issue.type === 'string' ? ' characters' : ''}, got ${got}`];
+    case 'too_big':
+      return [`${where}: expected ${issue.inclusive ? '≤' : '<'}${String(issue.maximum)}, got ${got}`];
+    case 'invalid_type':
+      return [`${where}: expected ${issue.expected}, got ${issue.received === 'undefined' ? 'nothing' : got}`];
+    case 'not_multiple_of':
+      return [`${where}: expected a multiple of ${String(issue.multipleOf)}, got ${got}`];
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => `${issue.path.length ? `${where}.` : ''}${k}: unknown option (check the spelling; see docs/configuration.md)`);
+    case 'invalid_enum_value':
+      return [`${where}: expected one of ${issue.options.join(', ')}, got ${got}`];
+    case 'invalid_union':
+      // Report the branch that got furthest (the first whose issues are not all type mismatches at the root).
+      for (const e of issue.unionErrors) {
+        const deep = e.issues.filter((i) => i.path.length > issue.path.length || i.code !== 'invalid_type');
+        if (deep.length > 0) return deep.flatMap((i) => formatIssue(i, raw));
+      }
+      return [`${where}: unexpected value ${got}`];
+    default:
+      return [`${where}: ${issue.message}, got ${got}`];
+  }
+}
+
+function fail(source: string, issues: string[]): never {
+  throw new ConfigError(`${source}: ${issues.join('; ')}`, issues);
+}
+
+// ---- parsing --------------------------------------------------------------------------------------------------
+
+/** Options of `parseConfig` / `loadConfig`. */
+export interface ConfigLoadOptions {
+  /** Environment used for defaults (ANTHROPIC_API_KEY) and CODITECT_PROFILE. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Profile to apply; wins over CODITECT_PROFILE and the file's `profile`. */
+  profile?: string;
+  /** Directory relative paths (`cwd`) resolve against. Default: the config file's directory, else process.cwd(). */
+  baseDir?: string;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; arrays and scalars of `over` replace those of `base`. */
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  return out;
+}
+
+/** Validates a raw config object (already parsed JSON); `source` names it in errors. */
+export function parseConfig(raw: unknown, source = 'config', opts: ConfigLoadOptions = {}): OrchestratorConfig {
+  const env = opts.env ?? process.env;
+  if (raw === undefined || raw === null) raw = {};
+  if (!isPlainObject(raw)) fail(source, [`(root): expected an object, got ${show(raw)}`]);
+
+  // Profiles first, so a profile's values are validated exactly like the base file's.
+  const profiles = raw.profiles;
+  const profileName = opts.profile ?? env.CODITECT_PROFILE ?? (typeof raw.profile === 'string' ? raw.profile : undefined);
+  let merged: Record<string, unknown> = raw;
+  if (profileName !== undefined && profileName !== '') {
+    const available = isPlainObject(profiles) ? Object.keys(profiles) : [];
+    const chosen = isPlainObject(profiles) ? profiles[profileName] : undefined;
+    if (!isPlainObject(chosen)) {
+      fail(source, [`profile: no profile "${profileName}" in profiles (available: ${available.length ? available.join(', ') : 'none'})`]);
+    }
+    if ('profiles' in chosen || 'profile' in chosen) fail(source, [`profiles.${profileName}: a profile cannot contain profile or profiles`]);
+    merged = deepMerge(raw, chosen);
+  }
+
+  const r = fileSchema.safeParse(merged);
+  if (!r.success) fail(source, r.error.issues.flatMap((i) => formatIssue(i, merged)));
+  return normalize(r.data, source, profileName || undefined, env, opts.baseDir);
+}
+
+function normalize(f: FileConfig, source: string, profile: string | undefined, env: Record<string, string | undefined>, baseDir?: string): OrchestratorConfig {
+  const issues: string[] = [];
+  if (f.retry.max_delay_ms < f.retry.initial_delay_ms) {
+    issues.push(`retry.max_delay_ms: expected ≥ retry.initial_delay_ms (${f.retry.initial_delay_ms}), got ${f.retry.max_delay_ms}`);
+  }
+  if (f.lease.heartbeat_ms >= f.lease.ms) issues.push(`lease.heartbeat_ms: expected < lease.ms (${f.lease.ms}), got ${f.lease.heartbeat_ms}`);
+
+  const agents = resolveAgents(f.agents, issues);
+  const defaultAgent = f.default_agent ?? (env.ANTHROPIC_API_KEY ? 'anthropic' : 'dry-run');
+  if (!Object.hasOwn(agents, defaultAgent) && !(BUILT_IN_AGENTS as readonly string[]).includes(defaultAgent)) {
+    issues.push(`default_agent: expected a name in agents or one of ${BUILT_IN_AGENTS.join(', ')}, got ${show(defaultAgent)}`);
+  }
+  if (f.agent_mappings) {
+    for (const [agent, words] of Object.entries(f.agent_mappings)) {
+      words.forEach((w, i) => {
+        if (!/[A-Za-z0-9]/.test(w)) issues.push(`agent_mappings.${agent}.${i}: expected a keyword with letters or digits, got ${show(w)}`);
+      });
+    }
+  }
+  if (issues.length > 0) fail(source, issues);
+
+  const jitter: JitterKind = f.retry.jitter === true ? 'half' : f.retry.jitter === false ? 'none' : f.retry.jitter;
+  const dir = baseDir ?? (source !== 'config' && path.isAbsolute(source) ? path.dirname(source) : process.cwd());
+  return {
+    profile,
+    maxConcurrentAgents: f.max_concurrent_agents,
+    agentLimits: { maxPerType: { ...f.agent_limits.max_per_type } },
+    defaultAgent,
+    fallbackAgentType: f.fallback_agent_type,
+    agents,
+    model: f.model,
+    agentMappings: f.agent_mappings ?? DEFAULT_AGENT_MAPPINGS,
+    agentPriorityOverrides: { ...f.agent_priority_overrides },
+    epicFallbacks: { ...f.epic_fallbacks },
+    retry: { maxAttempts: f.retry.max_attempts, initialDelayMs: f.retry.initial_delay_ms, maxDelayMs: f.retry.max_delay_ms, jitter },
+    circuitBreaker: { failureThreshold: f.circuit_breaker.failure_threshold, cooldownMs: f.circuit_breaker.cooldown_ms },
+    rateLimit: { defaultPauseMs: f.rate_limit.default_pause_ms },
+    timeouts: { defaultMinutes: f.timeouts.default_minutes, perAgentType: { ...f.timeouts.per_agent_type }, killGraceMs: f.timeouts.kill_grace_ms },
+    lease: { ms: f.lease.ms, heartbeatMs: f.lease.heartbeat_ms },
+    shutdownGraceMs: f.shutdown_grace_ms,
+    metrics: { enabled: f.metrics.enabled, port: f.metrics.port, host: f.metrics.host },
+    checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag },
+    cwd: f.cwd === undefined ? undefined : path.resolve(dir, f.cwd),
+    sync: f.sync,
+    logging: f.logging,
+    source: source === 'config' ? undefined : source,
+  };
+}
+
+/** Validates each `agents` entry (through parseAgentSpec) and resolves name aliases, refusing loops. */
+function resolveAgents(raw: Record<string, string | Record<string, unknown>>, issues: string[]): Record<string, AgentSpec> {
+  const out: Record<string, AgentSpec> = {};
+  const specOf = (key: string, trail: string[]): AgentSpec | undefined => {
+    if (Object.hasOwn(out, key)) return out[key];
+    const v = Object.hasOwn(raw, key) ? raw[key] : undefined;
+    if (v === undefined) {
+      if ((BUILT_IN_AGENTS as readonly string[]).includes(key)) return { kind: key, name: key } as AgentSpec;
+      issues.push(`agents.${trail[0]}: expected the name of another agent or one of ${BUILT_IN_AGENTS.join(', ')}, got ${show(key)}`);
+      return undefined;
+    }
+    if (typeof v === 'string') {
+      if (trail.includes(v)) {
+        issues.push(`agents.${trail[0]}: aliases form a loop (${[...trail, v].join(' → ')})`);
+        return undefined;
+      }
+      const target = specOf(v, [...trail, v]);
+      if (target) out[key] = target;
+      return target;
+    }
+    if ('name' in v) {
+      issues.push(`agents.${key}.name: the entry's key is its name; remove "name" (got ${show(v.name)})`);
+      return undefined;
+    }
+    try {
+      const spec = parseAgentSpec({ ...v, name: key }, `agents.${key}`);
+      out[key] = spec;
+      return spec;
+    } catch (e) {
+      issues.push((e as Error).message);
+      return undefined;
+    }
+  };
+  for (const key of Object.keys(raw)) specOf(key, [key]);
+  return out;
+}
+
+const MODEL_KINDS: ReadonlySet<string> = new Set(['anthropic', 'claude-code', 'codex', 'gemini']);
+
+function withModel(spec: AgentSpec, model: string | undefined): AgentSpec {
+  if (!model || !MODEL_KINDS.has(spec.kind) || (spec as { model?: string }).model) return spec;
+  return { ...spec, model } as AgentSpec;
+}
+
+/**
+ * Reads and validates a config file. Without `file`, returns the defaults. A missing or unreadable file, bad JSON
+ * or a bad value is a ConfigError naming the file (and the key path and value).
+ */
+export function loadConfig(file?: string, opts: ConfigLoadOptions = {}): OrchestratorConfig {
+  if (file === undefined) return parseConfig({}, 'config', opts);
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${abs}: cannot read the config file (${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = text.trim() === '' ? {} : JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${abs}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseConfig(raw, abs, { ...opts, baseDir: opts.baseDir ?? path.dirname(abs) });
+}
+
+// ---- settings and derived views -------------------------------------------------------------------------------
+
+const settingsSchema = z
+  .object({
+    maxConcurrentAgents: posInt(1000).optional(),
+    maxPerType: z.record(posInt(1000)).optional(),
+    defaultAgent: name.optional(),
+    model: name.optional(),
+    retryMaxAttempts: nonNegInt(100).optional(),
+    retryInitialDelayMs: nonNegInt(3_600_000).optional(),
+    retryMaxDelayMs: nonNegInt(86_400_000).optional(),
+    timeoutMinutes: z.number().positive().max(10_080).optional(),
+    metricsPort: nonNegInt(65_535).optional(),
+  })
+  .strict();
+
+/** Editor settings over a config: every set setting wins. Throws a ConfigError naming `settings.<key>` and the value. */
+export function mergeSettings(config: OrchestratorConfig, settings: EngineSettings | undefined): OrchestratorConfig {
+  if (!settings) return config;
+  const r = settingsSchema.safeParse(settings);
+  if (!r.success) fail('settings', r.error.issues.flatMap((i) => formatIssue({ ...i, path: i.path }, settings)).map((s) => `settings.${s}`));
+  const s = r.data;
+  const retry = {
+    ...config.retry,
+    maxAttempts: s.retryMaxAttempts ?? config.retry.maxAttempts,
+    initialDelayMs: s.retryInitialDelayMs ?? config.retry.initialDelayMs,
+    maxDelayMs: s.retryMaxDelayMs ?? config.retry.maxDelayMs,
+  };
+  if (retry.maxDelayMs < retry.initialDelayMs) {
+    fail('settings', [`settings.retryMaxDelayMs: expected ≥ the initial delay (${retry.initialDelayMs}), got ${retry.maxDelayMs}`]);
+  }
+  const defaultAgent = s.defaultAgent ?? config.defaultAgent;
+  if (!Object.hasOwn(config.agents, defaultAgent) && !(BUILT_IN_AGENTS as readonly string[]).includes(defaultAgent)) {
+    fail('settings', [`settings.defaultAgent: expected a configured agent or one of ${BUILT_IN_AGENTS.join(', ')}, got ${show(defaultAgent)}`]);
+  }
+  return {
+    ...config,
+    maxConcurrentAgents: s.maxConcurrentAgents ?? config.maxConcurrentAgents,
+    agentLimits: { maxPerType: { ...config.agentLimits.maxPerType, ...s.maxPerType } },
+    defaultAgent,
+    model: s.model ?? config.model,
+    retry,
+    timeouts: { ...config.timeouts, defaultMinutes: s.timeoutMinutes ?? config.timeouts.defaultMinutes },
+    metrics: { ...config.metrics, port: s.metricsPort ?? config.metrics.port },
+  };
+}
+
+/** The routing maps of a config, in the shape `routeTask` takes. */
+export function routingConfigOf(config: OrchestratorConfig): RoutingConfig {
+  return {
+    agentMappings: config.agentMappings,
+    priorityOverrides: config.agentPriorityOverrides,
+    epicFallbacks: config.epicFallbacks,
+    defaultAgent: config.fallbackAgentType,
+  };
+}
+
+/**
+ * The agent spec that runs `agentType`: its own entry in `agents`, else the default agent; `config.model` filled in
+ * for kinds that take a model and did not set one.
+ */
+export function agentSpecFor(config: OrchestratorConfig, agentType: string): AgentSpec {
+  const d = config.defaultAgent;
+  const spec = Object.hasOwn(config.agents, agentType)
+    ? config.agents[agentType]
+    : Object.hasOwn(config.agents, d)
+      ? config.agents[d]
+      : ({ kind: d, name: d } as AgentSpec);
+  return withModel(spec, config.model);
+}
+
+/** Attempt timeout in ms: the task's own `Timeout:`, else its agent type's, else the default. */
+export function timeoutMsFor(config: OrchestratorConfig, agentType: string, taskMinutes?: number): number {
+  const minutes = taskMinutes ?? config.timeouts.perAgentType[agentType] ?? config.timeouts.defaultMinutes;
+  return Math.max(1, Math.round(minutes * 60_000));
+}

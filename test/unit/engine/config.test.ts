@@ -1,0 +1,117 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_AGENT_MAPPINGS } from '../../../src/core/routing';
+import { ConfigError, agentSpecFor, loadConfig, mergeSettings, parseConfig, routingConfigOf, timeoutMsFor } from '../../../src/engine/config';
+
+describe('config', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'coditect-config-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function throwsConfig(fn: () => unknown, ...parts: string[]): void {
+    assert.throws(fn, (e: unknown) => {
+      assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+      for (const p of parts) assert.ok(e.message.includes(p), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(p)}`);
+      return true;
+    });
+  }
+
+  it('has documented defaults; default agent is dry-run without a key and anthropic with one', () => {
+    const c = parseConfig({}, 'config', { env: {} });
+    assert.equal(c.maxConcurrentAgents, 4);
+    assert.deepEqual(c.retry, { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 16000, jitter: 'half' });
+    assert.deepEqual(c.circuitBreaker, { failureThreshold: 5, cooldownMs: 60000 });
+    assert.deepEqual(c.lease, { ms: 30000, heartbeatMs: 10000 });
+    assert.equal(c.timeouts.defaultMinutes, 120);
+    assert.equal(c.metrics.port, 9464);
+    assert.equal(c.metrics.host, '127.0.0.1');
+    assert.equal(c.metrics.enabled, undefined);
+    assert.equal(c.agentMappings, DEFAULT_AGENT_MAPPINGS);
+    assert.equal(c.defaultAgent, 'dry-run');
+    assert.equal(agentSpecFor(c, 'devops-engineer').kind, 'dry-run');
+    const k = parseConfig({}, 'config', { env: { ANTHROPIC_API_KEY: 'sk-ant-xxxxxxxx' } });
+    assert.equal(k.defaultAgent, 'anthropic');
+    assert.equal(agentSpecFor(k, 'x').kind, 'anthropic');
+  });
+
+  it('names the bad key path, what was expected and the value', () => {
+    throwsConfig(() => parseConfig({ retry: { max_attempts: -1 } }, 'cfg.json'), 'cfg.json', 'retry.max_attempts: expected ≥0, got -1');
+    throwsConfig(() => parseConfig({ max_concurrent_agents: 0 }), 'max_concurrent_agents: expected ≥1, got 0');
+    throwsConfig(() => parseConfig({ max_concurrent_agents: 'four' }), 'max_concurrent_agents: expected number, got "four"');
+    throwsConfig(() => parseConfig({ agent_limits: { max_per_type: { qa: 1.5 } } }), 'agent_limits.max_per_type.qa: expected integer');
+    throwsConfig(() => parseConfig({ retyr: {} }), 'retyr: unknown option');
+    throwsConfig(() => parseConfig({ retry: { jitter: 'lots' } }), 'retry.jitter', '"lots"');
+    throwsConfig(() => parseConfig({ retry: { initial_delay_ms: 5000, max_delay_ms: 100 } }), 'retry.max_delay_ms: expected ≥ retry.initial_delay_ms (5000), got 100');
+    throwsConfig(() => parseConfig({ lease: { ms: 1000, heartbeat_ms: 1000 } }), 'lease.heartbeat_ms: expected < lease.ms (1000), got 1000');
+    throwsConfig(() => parseConfig({ default_agent: 'nobody' }), 'default_agent', '"nobody"');
+    throwsConfig(() => parseConfig([1, 2]), '(root): expected an object');
+  });
+
+  it('validates agents through parseAgentSpec and resolves aliases, refusing loops and unknown names', () => {
+    const c = parseConfig({
+      agents: { claude: { kind: 'claude-code', maxTurns: 3 }, 'devops-engineer': 'claude', sim: { kind: 'dry-run', durationMs: 5 } },
+      default_agent: 'sim',
+      model: 'claude-x',
+    }, 'config', { env: {} });
+    const devops = agentSpecFor(c, 'devops-engineer');
+    assert.equal(devops.kind, 'claude-code');
+    assert.equal((devops as { model?: string }).model, 'claude-x');
+    assert.equal(devops.name, 'claude');
+    assert.equal(agentSpecFor(c, 'frontend-development').kind, 'dry-run');
+    throwsConfig(() => parseConfig({ agents: { a: 'b', b: 'a' } }), 'agents.a: aliases form a loop (a → b → a)');
+    throwsConfig(() => parseConfig({ agents: { a: 'nope' } }), 'agents.a: expected the name of another agent', '"nope"');
+    throwsConfig(() => parseConfig({ agents: { x: { kind: 'dry-run', failureRate: 3 } } }), 'agents.x', 'failureRate');
+    throwsConfig(() => parseConfig({ agents: { x: { kind: 'dry-run', name: 'y' } } }), 'agents.x.name');
+  });
+
+  it('applies a profile chosen by option, CODITECT_PROFILE or the file, and names an unknown one', () => {
+    const raw = { max_concurrent_agents: 2, profile: 'dev', profiles: { dev: { max_concurrent_agents: 1 }, prod: { max_concurrent_agents: 16, retry: { max_attempts: 2 } } } };
+    assert.equal(parseConfig(raw, 'c', { env: {} }).maxConcurrentAgents, 1);
+    const prod = parseConfig(raw, 'c', { env: { CODITECT_PROFILE: 'prod' } });
+    assert.equal(prod.maxConcurrentAgents, 16);
+    assert.equal(prod.retry.maxAttempts, 2);
+    assert.equal(prod.retry.initialDelayMs, 1000, 'deep merge keeps unspecified keys');
+    assert.equal(parseConfig(raw, 'c', { env: {}, profile: 'prod' }).profile, 'prod');
+    throwsConfig(() => parseConfig(raw, 'c', { env: {}, profile: 'staging' }), 'no profile "staging"', 'dev, prod');
+    throwsConfig(() => parseConfig({ profiles: { p: { retry: { max_attempts: -3 } } } }, 'c', { env: {}, profile: 'p' }), 'retry.max_attempts: expected ≥0, got -3');
+  });
+
+  it('loads a JSON file, resolves cwd against it, and reports unreadable or malformed files by path', () => {
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ cwd: 'work', timeouts: { per_agent_type: { 'devops-engineer': 30 } } }));
+    const c = loadConfig(file, { env: {} });
+    assert.equal(c.cwd, path.join(dir, 'work'));
+    assert.equal(c.source, file);
+    assert.equal(timeoutMsFor(c, 'devops-engineer'), 30 * 60_000);
+    assert.equal(timeoutMsFor(c, 'other'), 120 * 60_000);
+    assert.equal(timeoutMsFor(c, 'devops-engineer', 1), 60_000);
+    throwsConfig(() => loadConfig(path.join(dir, 'missing.json')), 'missing.json', 'no such file');
+    writeFileSync(file, '{ "retry": ');
+    throwsConfig(() => loadConfig(file), file, 'not valid JSON');
+    assert.equal(loadConfig(undefined, { env: {} }).maxConcurrentAgents, 4);
+  });
+
+  it('merges editor settings over the file and validates them by name', () => {
+    const c = parseConfig({ agent_limits: { max_per_type: { a: 1 } }, agents: { sim: { kind: 'dry-run' } } }, 'c', { env: {} });
+    const m = mergeSettings(c, { maxConcurrentAgents: 9, maxPerType: { b: 2 }, retryMaxAttempts: 1, timeoutMinutes: 5, metricsPort: 0, defaultAgent: 'sim', model: 'm1' });
+    assert.equal(m.maxConcurrentAgents, 9);
+    assert.deepEqual(m.agentLimits.maxPerType, { a: 1, b: 2 });
+    assert.equal(m.retry.maxAttempts, 1);
+    assert.equal(m.timeouts.defaultMinutes, 5);
+    assert.equal(m.metrics.port, 0);
+    assert.equal(m.defaultAgent, 'sim');
+    assert.equal(m.model, 'm1');
+    assert.equal(c.maxConcurrentAgents, 4, 'the original is untouched');
+    throwsConfig(() => mergeSettings(c, { maxConcurrentAgents: 0 }), 'settings.maxConcurrentAgents: expected ≥1, got 0');
+    throwsConfig(() => mergeSettings(c, { defaultAgent: 'ghost' }), 'settings.defaultAgent', '"ghost"');
+    throwsConfig(() => mergeSettings(c, { retryInitialDelayMs: 50_000 }), 'settings.retryMaxDelayMs');
+  });
+
+  it('gives routeTask its maps', () => {
+    const c = parseConfig({ agent_mappings: { qa: ['test'] }, epic_fallbacks: { E1: 'x' }, agent_priority_overrides: { T1: 'y' }, fallback_agent_type: 'gp' }, 'c', { env: {} });
+    assert.deepEqual(routingConfigOf(c), { agentMappings: { qa: ['test'] }, epicFallbacks: { E1: 'x' }, priorityOverrides: { T1: 'y' }, defaultAgent: 'gp' });
+    throwsConfig(() => parseConfig({ agent_mappings: { qa: ['--'] } }), 'agent_mappings.qa.0');
+  });
+});
