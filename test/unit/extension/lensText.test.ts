@@ -1,0 +1,59 @@
+import * as assert from 'node:assert/strict';
+import { LENS_COMMANDS, taskHover, taskLenses } from '../../../src/extension/lensText';
+import { taskView } from './planFixture';
+
+const now = Date.parse('2026-01-01T10:02:30Z');
+const titles = (specs: { title: string }[]): string[] => specs.map((s) => s.title);
+
+describe('editor CodeLens and hover text', () => {
+  it('offers "▶ Run with agent (x)" on a ready task, passing the task id', () => {
+    const lenses = taskLenses(taskView('T001.009', { ready: true, route: { agent: 'devops-engineer', rule: 'keyword', reason: 'helm' } }), { readOnly: false, now });
+    assert.deepEqual(titles(lenses), ['▶ Run with agent (devops-engineer)']);
+    assert.equal(lenses[0].command, LENS_COMMANDS.run);
+    assert.deepEqual(lenses[0].args, ['T001.009']);
+  });
+
+  it('shows running time and agent with a Cancel while running', () => {
+    const t = taskView('T1', { status: 'in_progress', startedAt: '2026-01-01T10:00:00Z', route: { agent: 'backend-development', rule: 'k', reason: 'r' } });
+    const lenses = taskLenses(t, { readOnly: false, now });
+    assert.deepEqual(titles(lenses), ['⏳ Running 2m · backend-development', '■ Cancel']);
+    assert.equal(lenses[1].command, LENS_COMMANDS.cancel);
+  });
+
+  it('offers Retry and Log after a failure or a timeout', () => {
+    assert.deepEqual(titles(taskLenses(taskView('T1', { status: 'failed' }), { readOnly: false, now })), ['✖ Failed', '↻ Retry', '📄 Log']);
+    const timeout = taskLenses(taskView('T1', { status: 'timeout' }), { readOnly: false, now });
+    assert.deepEqual(titles(timeout), ['⌛ Timed out', '↻ Retry', '📄 Log']);
+    assert.equal(timeout[1].command, LENS_COMMANDS.retry);
+    assert.equal(timeout[2].command, LENS_COMMANDS.log);
+  });
+
+  it('says what a waiting task waits for, and reveals it on click', () => {
+    const lenses = taskLenses(taskView('T2', { waitingOn: ['T001.009', 'T001.010'] }), { readOnly: false, now });
+    assert.deepEqual(titles(lenses), ['⛔ Waiting for T001.009 +1']);
+    assert.equal(lenses[0].command, LENS_COMMANDS.reveal);
+    assert.deepEqual(lenses[0].args, ['T001.009']);
+    assert.deepEqual(titles(taskLenses(taskView('T2', { blockers: ['Infrastructure FDB operational'] }), { readOnly: false, now })), ['⛔ Blocked by "Infrastructure FDB operational"']);
+  });
+
+  it('runs, retries and cancels nothing in a read-only (untrusted) workspace', () => {
+    const cmds = [
+      taskView('T', { ready: true }),
+      taskView('T', { status: 'in_progress' }),
+      taskView('T', { status: 'failed' }),
+    ].flatMap((t) => taskLenses(t, { readOnly: true, now }).map((l) => l.command));
+    for (const c of [LENS_COMMANDS.run, LENS_COMMANDS.cancel, LENS_COMMANDS.retry]) assert.ok(!cmds.includes(c), `${c} offered in read-only mode`);
+  });
+
+  it('hover lists dependencies and dependents with their states and the last result', () => {
+    const deps = new Map([
+      ['T0', taskView('T0', { status: 'completed', title: 'Schema' })],
+      ['T9', taskView('T9', { waitingOn: ['T1'], title: 'Consumer' })],
+    ]);
+    const t = taskView('T1', { dependsOn: [{ id: 'T0', type: 'blocks', source: 'explicit' }], dependents: ['T9'] });
+    const md = taskHover(t, (id) => deps.get(id));
+    assert.match(md, /Depends on:\n- \*\*T0\*\* Schema — completed/);
+    assert.match(md, /Dependents:\n- \*\*T9\*\* Consumer — waiting/);
+    assert.match(md, /Last result: never run/);
+  });
+});

@@ -1,0 +1,78 @@
+import * as assert from 'node:assert/strict';
+import { ACTIVITY_CAP, PlanStore, type TasksUpdate } from '../../../src/extension/planStore';
+import { smallPlan, taskView } from './planFixture';
+
+function loaded(): PlanStore {
+  const s = new PlanStore();
+  s.replace(smallPlan());
+  return s;
+}
+
+describe('editor plan store', () => {
+  it('indexes a snapshot: epics → features → tasks in document order', () => {
+    const s = loaded();
+    assert.deepEqual(s.epics().map((e) => e.id), ['E001', 'E002']);
+    assert.deepEqual(s.featuresOf('E001').map((f) => f.id), ['F001.01', 'F001.02']);
+    assert.deepEqual(s.tasksOf('F001.01').map((t) => t.id), ['T1', 'T2']);
+    assert.equal(s.task('T3')?.waitingOn[0], 'T2');
+  });
+
+  it('applies a status change and reports the epic and feature whose progress moved', () => {
+    const s = loaded();
+    const updates: TasksUpdate[] = [];
+    s.events.on('tasks:updated', (u) => updates.push(u));
+    const counts = { ...s.snapshot!.counts, completed: 2 };
+    s.applyTasks({ tasks: [taskView('T2', { status: 'completed', line: 5 })], counts, removed: [] });
+    assert.equal(updates.length, 1);
+    assert.deepEqual(updates[0].tasks.map((t) => t.id), ['T2']);
+    assert.deepEqual(new Set(updates[0].groups), new Set(['F001.01', 'E001']));
+    assert.equal(s.feature('F001.01')?.completed, 2);
+    assert.equal(s.epic('E001')?.completed, 2);
+    assert.equal(s.snapshot!.counts.completed, 2);
+    assert.equal(s.tasksOf('F001.01')[1].status, 'completed', 'the per-feature list holds the new view');
+  });
+
+  it('reports no group when progress did not move (ready → running)', () => {
+    const s = loaded();
+    let groups: string[] | undefined;
+    s.events.on('tasks:updated', (u) => (groups = u.groups));
+    s.applyTasks({ tasks: [taskView('T2', { status: 'in_progress', line: 5 })], counts: s.snapshot!.counts, removed: [] });
+    assert.deepEqual(groups, []);
+  });
+
+  it('removes tasks and shrinks their groups', () => {
+    const s = loaded();
+    s.applyTasks({ tasks: [], counts: s.snapshot!.counts, removed: ['T1', 'nope'] });
+    assert.equal(s.task('T1'), undefined);
+    assert.deepEqual(s.tasksOf('F001.01').map((t) => t.id), ['T2']);
+    assert.deepEqual([s.feature('F001.01')?.total, s.feature('F001.01')?.completed], [1, 0]);
+    assert.deepEqual([s.epic('E001')?.total, s.epic('E001')?.completed], [2, 0]);
+  });
+
+  it('never mutates a snapshot handed out before (group views are replaced)', () => {
+    const s = loaded();
+    const before = s.feature('F001.01')!;
+    s.applyTasks({ tasks: [taskView('T2', { status: 'completed', line: 5 })], counts: s.snapshot!.counts, removed: [] });
+    assert.equal(before.completed, 1);
+  });
+
+  it('keeps the newest activity entries only and tracks state', () => {
+    const s = loaded();
+    const many = Array.from({ length: ACTIVITY_CAP + 10 }, (_, i) => ({ at: new Date(i).toISOString(), kind: 'info' as const, message: `m${i}` }));
+    s.appendActivity(many);
+    assert.equal(s.snapshot!.activity.length, ACTIVITY_CAP);
+    assert.equal(s.snapshot!.activity.at(-1)?.message, `m${ACTIVITY_CAP + 9}`);
+    let state: string | undefined;
+    s.events.on('state:changed', (p) => (state = p.state));
+    s.applyState('running', { anthropic: 'open' });
+    assert.equal(state, 'running');
+    assert.equal(s.snapshot!.breakers.anthropic, 'open');
+  });
+
+  it('ignores increments before the first snapshot', () => {
+    const s = new PlanStore();
+    s.applyTasks({ tasks: [taskView('T1')], counts: smallPlan().counts, removed: [] });
+    assert.equal(s.snapshot, undefined);
+    assert.equal(s.task('T1'), undefined);
+  });
+});

@@ -1,0 +1,34 @@
+import * as assert from 'node:assert/strict';
+import { engineSettingsFrom, type SettingsReader } from '../../../src/extension/settingsMapping';
+
+function reader(values: Record<string, unknown>): SettingsReader {
+  return { get: (k) => values[k], isSet: (k) => k in values };
+}
+
+describe('editor settings → engine settings', () => {
+  it('sends only what a person set, so the config file keeps the rest', () => {
+    assert.deepEqual(engineSettingsFrom(reader({})), { settings: {}, problems: [] });
+    const { settings } = engineSettingsFrom(
+      reader({ 'agents.maxConcurrent': 8, 'agents.maxPerType': { 'devops-engineer': 2 }, 'agents.default': 'dry-run', 'retry.maxAttempts': 3, timeoutMinutes: 30, metricsPort: 9464 }),
+    );
+    assert.deepEqual(settings, { maxConcurrentAgents: 8, maxPerType: { 'devops-engineer': 2 }, defaultAgent: 'dry-run', retryMaxAttempts: 3, timeoutMinutes: 30, metricsPort: 9464 });
+  });
+
+  it('treats an empty default agent or model as "automatic"', () => {
+    assert.deepEqual(engineSettingsFrom(reader({ 'agents.default': '', 'agents.model': '' })).settings, {});
+  });
+
+  it('skips bad values with a problem that names the setting and the value', () => {
+    const { settings, problems } = engineSettingsFrom(reader({ 'agents.maxConcurrent': 0, metricsPort: 70000, 'agents.maxPerType': { a: -1, b: 2 } }));
+    assert.deepEqual(settings, { maxPerType: { b: 2 } });
+    assert.ok(problems.some((p) => p.includes('coditect.agents.maxConcurrent') && p.includes('got 0')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.includes('coditect.metricsPort') && p.includes('70000')));
+    assert.ok(problems.some((p) => p.includes('coditect.agents.maxPerType.a')));
+  });
+
+  it('rejects a backoff whose cap is below its start', () => {
+    const { settings, problems } = engineSettingsFrom(reader({ 'retry.initialDelayMs': 5000, 'retry.maxDelayMs': 1000 }));
+    assert.deepEqual(settings, {});
+    assert.match(problems[0], /retry\.maxDelayMs \(1000\) is below coditect\.retry\.initialDelayMs \(5000\)/);
+  });
+});
