@@ -11,6 +11,15 @@ describe('smoke: the extension in a real extension host', () => {
     assert.ok(ext, `extension ${EXTENSION_ID} not found; loaded: ${vscode.extensions.all.map((e) => e.id).join(', ')}`);
   });
 
+  it('is loaded from the source tree, or from the installed VSIX when the launcher installed one', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    // An installed extension lives in `<extensions dir>/<publisher.name>-<version>`; a development one wherever
+    // extensionDevelopmentPath points (the repository). CODITECT_EXPECT_INSTALLED is set by `runIntegration --vsix`.
+    const installed = `${EXTENSION_ID}-${ext.packageJSON.version}`;
+    const expectInstalled = process.env.CODITECT_EXPECT_INSTALLED === '1';
+    assert.equal(ext.extensionPath.endsWith(installed), expectInstalled, `loaded from ${ext.extensionPath}`);
+  });
+
   it('activates', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     await ext.activate();
