@@ -1,0 +1,250 @@
+// Runs ONE attempt of ONE claimed task: the attempt row, the agent (through its provider's circuit breaker) under an
+// abort signal that fires on cancel, stop or timeout, then the task's Verify command. It never throws and never
+// decides what happens next: it returns a redacted report, and the orchestrator settles the task from it.
+// Also here: the executor pool (p-queue) that runs attempts under the global concurrency.
+import { createHash } from 'node:crypto';
+import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type AgentTaskInput } from './agents/agent';
+import { runVerify } from './agents/verify';
+import type { TaskStorePort } from './ports';
+import { isBrokenCircuit, type AttemptFailure, type ProviderGates } from './resilience';
+
+/** Why the engine aborted an attempt. */
+export type StopWhy = 'timeout' | 'cancel' | 'shutdown' | 'marked';
+
+/**
+ * The abort reason the engine puts on an attempt's signal. A timeout is named `TimeoutError` (like
+ * AbortSignal.timeout's reason), so agents classify it as kind `timeout`; every other stop is an `AbortError`.
+ */
+export class StopReason extends Error {
+  constructor(
+    readonly why: StopWhy,
+    message: string,
+  ) {
+    super(message);
+    this.name = why === 'timeout' ? 'TimeoutError' : 'AbortError';
+  }
+}
+
+/** What the executor needs to run one attempt. */
+export interface AttemptJob {
+  taskId: string;
+  /** 1-based attempt number from the claim. */
+  attempt: number;
+  agentType: string;
+  agent: Agent;
+  /** Routing rule recorded on the attempt row (`keyword`, `task-override`, `manual`…). */
+  routeRule: string;
+  input: AgentTaskInput;
+  verify?: string;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Attempt timeout (agent + verify). */
+  timeoutMs: number;
+  /** SIGTERM → SIGKILL grace for agent and verify process trees. */
+  killGraceMs: number;
+  /** Aborted by the orchestrator on cancel/stop (with a StopReason); the executor adds the timeout to it. */
+  controller: AbortController;
+  onOutput?(stream: 'stdout' | 'stderr' | 'progress', chunk: string): void;
+}
+
+/** The redacted outcome of one attempt. */
+export interface AttemptReport {
+  attemptId: number;
+  startedAt: number;
+  endedAt: number;
+  /** The agent finished and the Verify command (if any) passed. */
+  ok: boolean;
+  /** Set when the engine stopped the attempt (the signal fired). */
+  stopped?: StopWhy;
+  /** The breaker refused the call (opened between the dispatch decision and the run): not the task's fault. */
+  refused?: boolean;
+  failure?: AttemptFailure;
+  /** AgentError kind or `verify`, for the attempt row. */
+  errorKind?: string;
+  result?: AgentResult;
+  verifyOutput?: string;
+  verifyExitCode?: number | null;
+}
+
+/** Dependencies of the executor. */
+export interface ExecutorDeps {
+  store: TaskStorePort;
+  gates: ProviderGates;
+  now(): number;
+  redact(text: string): string;
+}
+
+/** Fingerprint of a verification failure: exit code and output with numbers (durations, timestamps) folded. */
+export function verifySignature(exitCode: number | null, output: string): string {
+  const norm = output.replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
+  return `${exitCode ?? 'signal'}:${createHash('sha256').update(norm).digest('hex').slice(0, 16)}`;
+}
+
+function redactResult(r: AgentResult, redact: (s: string) => string): AgentResult {
+  const out: AgentResult = { ...r, summary: redact(String(r.summary ?? '')) };
+  if (r.stdout !== undefined) out.stdout = redact(r.stdout);
+  if (r.stderr !== undefined) out.stderr = redact(r.stderr);
+  return out;
+}
+
+function lastLines(text: string, n = 20): string {
+  const lines = text.trimEnd().split('\n');
+  return lines.slice(-n).join('\n');
+}
+
+/** Runs one attempt (see the file comment). Never throws. */
+export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promise<AttemptReport> {
+  const { store, gates, redact } = deps;
+  const startedAt = deps.now();
+  const attemptId = store.recordAttemptStart({
+    taskId: job.taskId,
+    agent: job.agentType,
+    attempt: job.attempt,
+    startedAt,
+    routeRule: job.routeRule,
+  });
+  const signal = job.controller.signal;
+  const timer = setTimeout(() => {
+    job.controller.abort(new StopReason('timeout', `attempt timed out after ${formatMs(job.timeoutMs)}`));
+  }, job.timeoutMs);
+  timer.unref?.();
+
+  const report: AttemptReport = { attemptId, startedAt, endedAt: startedAt, ok: false };
+  const stopWhy = (): StopWhy | undefined => (signal.aborted ? (signal.reason instanceof StopReason ? signal.reason.why : 'cancel') : undefined);
+  const stopFailure = (why: StopWhy): AttemptFailure => {
+    const reason = signal.reason instanceof Error ? signal.reason.message : 'stopped';
+    if (why === 'timeout') return { kind: 'timeout', message: redact(`${job.agentType} (${job.agent.provider}): ${reason}; the agent's process tree was killed`) };
+    return { kind: 'cancelled', message: redact(`${job.agentType} (${job.agent.provider}): ${reason}`) };
+  };
+
+  try {
+    if (signal.aborted) {
+      report.stopped = stopWhy();
+      report.failure = stopFailure(report.stopped!);
+      report.errorKind = report.failure.kind;
+      return report;
+    }
+    let result: AgentResult;
+    try {
+      result = await gates.execute(job.agent.provider, () =>
+        job.agent.run(job.input, { signal, env: job.env, onOutput: job.onOutput, killGraceMs: job.killGraceMs }),
+      );
+    } catch (e) {
+      const why = stopWhy();
+      if (why) {
+        report.stopped = why;
+        report.failure = stopFailure(why);
+      } else if (isBrokenCircuit(e)) {
+        report.refused = true;
+        report.failure = { kind: 'transient', message: `circuit breaker of ${job.agent.provider} is open; the task goes back to the queue` };
+      } else if (isAgentError(e)) {
+        report.failure = { kind: e.kind, message: redact(e.message), retryAfterMs: e.retryAfterMs };
+      } else {
+        // Agents only throw AgentError; anything else is a bug in the agent, which a retry will not fix.
+        const msg = e instanceof Error ? e.message : String(e);
+        report.failure = { kind: 'fatal' as AgentErrorKind, message: redact(`agent ${job.agent.name} threw an unexpected error: ${msg}`) };
+      }
+      report.errorKind = report.failure.kind;
+      return report;
+    }
+    report.result = redactResult(result, redact);
+
+    // The engine's stop wins over a result that arrived after it (the person asked to stop; the lease is going away).
+    const lateStop = stopWhy();
+    if (lateStop) {
+      report.stopped = lateStop;
+      report.failure = stopFailure(lateStop);
+      report.errorKind = report.failure.kind;
+      return report;
+    }
+
+    if (job.verify) {
+      let v;
+      try {
+        v = await runVerify(job.verify, job.cwd, signal, job.env, { killGraceMs: job.killGraceMs });
+      } catch (e) {
+        report.failure = { kind: 'config', message: redact(`Verify command could not run: ${(e as Error).message}`) };
+        report.errorKind = 'config';
+        return report;
+      }
+      report.verifyOutput = redact(v.output);
+      report.verifyExitCode = v.exitCode;
+      if (!v.ok) {
+        const why = stopWhy();
+        if (why) {
+          report.stopped = why;
+          report.failure = stopFailure(why);
+          report.errorKind = report.failure.kind;
+          return report;
+        }
+        const tail = lastLines(report.verifyOutput);
+        report.failure = {
+          kind: 'verify',
+          message: `Verify \`${redact(job.verify)}\` exited ${v.exitCode ?? `on ${v.signal}`}${tail ? `:\n${tail}` : ''}`,
+          verifySignature: verifySignature(v.exitCode, v.output),
+        };
+        report.errorKind = 'verify';
+        return report;
+      }
+    }
+    report.ok = true;
+    return report;
+  } finally {
+    clearTimeout(timer);
+    report.endedAt = Math.max(startedAt, deps.now());
+  }
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${ms} ms`;
+}
+
+// ---- the pool -------------------------------------------------------------------------------------------------
+
+type PQueueCtor = typeof import('p-queue', { with: { 'resolution-mode': 'import' } }).default;
+type PQueueInstance = InstanceType<PQueueCtor>;
+
+// p-queue v8 is ESM-only; a dynamic import loads it from this CommonJS module (esbuild inlines it in the bundle).
+let pQueueLoad: Promise<PQueueCtor> | undefined;
+function loadPQueue(): Promise<PQueueCtor> {
+  pQueueLoad ??= import('p-queue').then((m) => m.default);
+  return pQueueLoad;
+}
+
+/**
+ * The executor pool: a p-queue with the global concurrency. The dispatcher admits a task only when a slot (global
+ * and per type) is free, so the queue holds at most a job that is about to start; p-queue guarantees the global cap
+ * even so. Jobs added before p-queue has loaded wait in order and start as soon as it has.
+ */
+export class ExecutorPool {
+  private queue?: PQueueInstance;
+  private readonly early: { job: () => Promise<void>; resolve: () => void }[] = [];
+  constructor(private concurrency: number) {
+    // Jobs are claimed tasks that MUST run to settle, so even a closed pool starts what it was given.
+    void loadPQueue().then((Ctor) => {
+      this.queue = new Ctor({ concurrency: this.concurrency });
+      for (const e of this.early.splice(0)) void this.queue.add(e.job).then(e.resolve, e.resolve);
+    });
+  }
+
+  /** Changes the global concurrency (settings reload). */
+  setConcurrency(n: number): void {
+    this.concurrency = n;
+    if (this.queue) this.queue.concurrency = n;
+  }
+
+  /** Runs `job` in the pool; the returned promise settles when it has run (jobs handle their own errors). */
+  add(job: () => Promise<void>): Promise<void> {
+    if (this.queue) return this.queue.add(job).then(() => undefined, () => undefined);
+    return new Promise<void>((resolve) => this.early.push({ job, resolve }));
+  }
+
+  /** Jobs running in the pool right now. */
+  get running(): number {
+    return this.queue?.pending ?? 0;
+  }
+
+}

@@ -1,0 +1,984 @@
+// The orchestrator composes the parts that make a plan execute itself: PlanState (graph + live statuses), ReadyLanes
+// (what starts next), ProviderGates and RetryPolicy (resilience), ExecutorPool + executeAttempt (one attempt each),
+// and the TaskStorePort (the only way to the database). It owns the task lifecycle:
+//   pending → in_progress (claimed with a lease, heartbeats renew it) → completed | failed | timeout | cancelled,
+//   or back to pending (retry after backoff, rate-limit release, graceful stop) with the retry count kept.
+//
+// Dispatch is event-driven — there is no polling loop. `dispatch()` runs when something may have made a start
+// possible: a task became ready (dependency completed, plan replaced, blocker removed, retry reset, backoff over), a
+// slot freed, a breaker half-opened or closed, a provider's pause ended, or orchestration started/resumed.
+//
+// Invariants:
+//   - at most `maxConcurrentAgents` attempts run, and at most `agentLimits.maxPerType[t]` of type t, at any moment;
+//   - a task is in at most one of: running, delayed (waiting for its backoff), the ready lanes;
+//   - every claimed task is finished exactly once through store.finish (which refuses a lease we no longer hold).
+import type { TaskList, TaskNode, TaskStatus } from '../core/model';
+import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
+import type { RunTaskResult } from '../protocol/engineProtocol';
+import type { ActiveAgentView, ActivityEntry, AttemptOutcome, BreakerState, OrchestrationState, PlanCounts } from '../protocol/views';
+import type { Agent, AgentTaskInput } from './agents/agent';
+import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config';
+import { ReadyLanes } from './dispatcher';
+import { ExecutorPool, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
+import { PlanState, type GroupCompleted } from './planState';
+import type { FinishTask, TaskStorePort } from './ports';
+import { ProviderGates, RetryPolicy, type GateTimers, type RetryDecision } from './resilience';
+import { TypedEmitter, type TypedEvents } from './typedEmitter';
+
+/** How a task's agent was chosen: the routing decision, or `manual` for "Run with agent". */
+export interface RouteInfo {
+  agent: string;
+  rule: RoutingDecision['rule'] | 'manual';
+  reason: string;
+}
+
+/** Events of the orchestrator, `noun:verb`. */
+export interface OrchestratorEvents {
+  /** An attempt started (after the claim). `dispatchLatencyMs`: ready → started, when the task waited in the queue. */
+  'task:started': { taskId: string; agentType: string; provider: string; attempt: number; route: RouteInfo; dispatchLatencyMs?: number };
+  'task:completed': { taskId: string; agentType: string; attempt: number; durationMs: number; summary: string };
+  /** Final failure (not retried). */
+  'task:failed': { taskId: string; agentType: string; attempt: number; reason: string; errorKind?: string };
+  /** Back to pending for another attempt: after `delayMs` of backoff, or (rateLimited) when the provider's pause ends. */
+  'task:retrying': { taskId: string; agentType: string; attempt: number; delayMs: number; reason: string; rateLimited: boolean };
+  'task:timeout': { taskId: string; agentType: string; attempt: number; reason: string };
+  'task:cancelled': { taskId: string; agentType?: string; attempt?: number; reason: string };
+  /** Any status change the orchestrator made (for write-back to the markdown and the UI). */
+  'task:statusChanged': { taskId: string; status: TaskStatus; previous: TaskStatus };
+  /** Live output of a running attempt (redacted). Only produced while someone listens. */
+  'task:output': { taskId: string; stream: 'stdout' | 'stderr' | 'progress'; chunk: string };
+  /** Every finished attempt, whatever happens to the task next (metrics). */
+  'attempt:finished': {
+    taskId: string;
+    agentType: string;
+    provider: string;
+    attempt: number;
+    outcome: AttemptOutcome;
+    durationMs: number;
+    tokensIn?: number;
+    tokensOut?: number;
+    costUsd?: number;
+  };
+  'state:changed': { state: OrchestrationState; breakers: Record<string, BreakerState> };
+  'breaker:changed': { provider: string; state: BreakerState; previous: BreakerState };
+  'activity:appended': { entries: ActivityEntry[] };
+  /** A feature or an epic just completed (checkpoint time). */
+  'checkpoint:reached': GroupCompleted;
+}
+
+/** Construction options of the Orchestrator. */
+export interface OrchestratorOptions {
+  /** The database, through its port. */
+  store: TaskStorePort;
+  config: OrchestratorConfig;
+  /** The agent that runs an agent type (the runtime caches them). May throw for a bad configuration. */
+  agentFor(agentType: string): Agent;
+  /** Lease owner id of this engine instance. */
+  owner: string;
+  /** Working directory of agents and Verify commands (config `cwd` wins when set). */
+  cwd: string;
+  /** Environment for agents and Verify commands (secrets included; never logged). */
+  env: Record<string, string | undefined>;
+  /** Epoch-ms clock for db timestamps and leases. Default Date.now. */
+  now?: () => number;
+  /** Scrubs secrets from every text that leaves an attempt. */
+  redact(text: string): string;
+  /** Timers of the provider gates (tests). */
+  gateTimers?: Partial<GateTimers>;
+  /** Most activity entries kept in memory. Default 500. */
+  activityLimit?: number;
+}
+
+interface RunningTask {
+  taskId: string;
+  title: string;
+  agentType: string;
+  provider: string;
+  attempt: number;
+  startedAt: number;
+  route: RouteInfo;
+  controller: AbortController;
+  stop?: StopWhy;
+  done: Promise<void>;
+}
+
+const RETRYABLE_BY_HAND: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['failed', 'timeout', 'cancelled', 'blocked']);
+const RETRY_FAILED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['failed', 'timeout']);
+
+/** Runs a plan: dispatches ready tasks to agents under limits, with retries, breakers, timeouts and graceful stop. */
+export class Orchestrator implements TypedEvents<OrchestratorEvents> {
+  private readonly events: TypedEmitter<OrchestratorEvents>;
+  private readonly store: TaskStorePort;
+  private readonly now: () => number;
+  private readonly redact: (text: string) => string;
+  private config: OrchestratorConfig;
+  private routing: RoutingConfig;
+  private retryPolicy: RetryPolicy;
+  private readonly gates: ProviderGates;
+  private readonly pool: ExecutorPool;
+  private readonly lanes: ReadyLanes;
+  private plan?: PlanState;
+
+  private readonly running = new Map<string, RunningTask>();
+  private readonly runningByType = new Map<string, number>();
+  private readonly delayed = new Map<string, NodeJS.Timeout>();
+  private readonly readySince = new Map<string, number>();
+  private readonly routes = new Map<string, RoutingDecision>();
+  private readonly retryCounts = new Map<string, number>();
+  private readonly summaries = new Map<string, string>();
+  private readonly verifySigs = new Map<string, string>();
+  private readonly activityLog: ActivityEntry[] = [];
+  private readonly activityLimit: number;
+
+  private current: OrchestrationState = 'idle';
+  private heartbeat?: NodeJS.Timeout;
+  private heartbeatMs = 0;
+  private dispatching = false;
+  private dispatchAgain = false;
+  private idleWaiters: (() => void)[] = [];
+  private stopping?: Promise<void>;
+  private closing?: Promise<void>;
+  private closed = false;
+
+  constructor(private readonly opts: OrchestratorOptions) {
+    if (!opts || typeof opts !== 'object') throw new TypeError('Orchestrator: options are required');
+    for (const k of ['store', 'config', 'agentFor', 'redact'] as const) {
+      if (!opts[k]) throw new TypeError(`Orchestrator: option "${k}" is required`);
+    }
+    if (typeof opts.owner !== 'string' || opts.owner === '') throw new TypeError(`Orchestrator: owner must be a non-empty string, got ${JSON.stringify(opts.owner)}`);
+    if (typeof opts.cwd !== 'string' || opts.cwd === '') throw new TypeError(`Orchestrator: cwd must be a non-empty path, got ${JSON.stringify(opts.cwd)}`);
+    this.store = opts.store;
+    this.now = opts.now ?? Date.now;
+    this.redact = opts.redact;
+    this.config = opts.config;
+    this.routing = routingConfigOf(opts.config);
+    this.retryPolicy = RetryPolicy.fromConfig(opts.config);
+    this.activityLimit = opts.activityLimit ?? 500;
+    this.events = new TypedEmitter<OrchestratorEvents>((e, event) => {
+      // A broken listener must not break dispatch; say so in the activity log instead (unless that is the listener).
+      if (event !== 'activity:appended') this.log('info', `listener of ${event} threw: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    this.gates = new ProviderGates({
+      failureThreshold: opts.config.circuitBreaker.failureThreshold,
+      cooldownMs: opts.config.circuitBreaker.cooldownMs,
+      timers: opts.gateTimers,
+    });
+    this.gates.onChange((c) => {
+      this.events.emit('breaker:changed', c);
+      this.log('breaker', `provider ${c.provider}: ${c.previous} → ${c.state}`);
+      this.emitState();
+      this.dispatch();
+    });
+    this.pool = new ExecutorPool(opts.config.maxConcurrentAgents);
+    this.lanes = new ReadyLanes(() => 0);
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof OrchestratorEvents>(event: K, listener: (payload: OrchestratorEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  // ---- plan and configuration ---------------------------------------------------------------------------------
+
+  /**
+   * A new or changed plan (after a sync). Statuses come from the store (the markdown's when it has no row). Running
+   * tasks keep running; waiting retries keep waiting; every ready task is queued again in the new order.
+   */
+  setPlan(list: TaskList): void {
+    if (this.closed) return;
+    const runtimes = this.store.runtimes();
+    const statuses = new Map<string, TaskStatus>();
+    for (const t of list.tasks) {
+      const rt = runtimes.get(t.id);
+      statuses.set(t.id, this.running.has(t.id) ? 'in_progress' : (rt?.status ?? t.status));
+      this.retryCounts.set(t.id, rt?.retryCount ?? 0);
+      if (rt?.resultSummary !== undefined) this.summaries.set(t.id, rt.resultSummary);
+    }
+    this.plan = new PlanState(list, statuses);
+    this.routes.clear();
+    for (const [id, timer] of this.delayed) {
+      if (!this.plan.has(id) || this.plan.status(id) !== 'pending') {
+        clearTimeout(timer);
+        this.delayed.delete(id);
+      }
+    }
+    this.rebuildLanes();
+    this.dispatch();
+  }
+
+  /** New configuration (file reload or settings): limits, retries, breakers and routing apply from now on. */
+  setConfig(config: OrchestratorConfig): void {
+    if (this.closed) return;
+    this.config = config;
+    this.routing = routingConfigOf(config);
+    this.retryPolicy = RetryPolicy.fromConfig(config);
+    this.gates.reconfigure(config.circuitBreaker.failureThreshold, config.circuitBreaker.cooldownMs);
+    this.pool.setConcurrency(config.maxConcurrentAgents);
+    this.routes.clear();
+    if (this.heartbeat && this.heartbeatMs !== config.lease.heartbeatMs) {
+      this.stopHeartbeat();
+      this.ensureHeartbeat();
+    }
+    if (this.plan) this.rebuildLanes();
+    this.dispatch();
+  }
+
+  /**
+   * Crash recovery: returns to pending every in_progress task whose lease expired or belongs to another (dead)
+   * owner, keeping its retry count. Call at start-up, holding the database's single-writer lock.
+   */
+  recover(): string[] {
+    const ids = this.store.recoverLeases(this.opts.owner, this.now());
+    if (ids.length === 0) return ids;
+    for (const id of ids) {
+      if (this.plan?.has(id) && !this.running.has(id)) this.applyStatus(id, 'pending');
+    }
+    this.log('info', `recovered ${ids.length} task${ids.length === 1 ? '' : 's'} left in progress by a previous run: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`);
+    this.dispatch();
+    return ids;
+  }
+
+  // ---- control ------------------------------------------------------------------------------------------------
+
+  /** Starts dispatching ready tasks. */
+  start(): OrchestrationState {
+    if (this.closed || this.current === 'stopping') return this.current;
+    if (this.current !== 'running') {
+      this.setState('running');
+      this.log('info', 'orchestration started');
+    }
+    this.dispatch();
+    return this.current;
+  }
+
+  /** Stops starting new tasks; running ones go on. */
+  pause(): OrchestrationState {
+    if (this.current === 'running') {
+      this.setState('paused');
+      this.log('info', 'orchestration paused');
+      this.checkIdle();
+    }
+    return this.current;
+  }
+
+  /** Dispatches again after a pause. */
+  resume(): OrchestrationState {
+    if (this.current === 'paused') {
+      this.setState('running');
+      this.log('info', 'orchestration resumed');
+      this.dispatch();
+    }
+    return this.current;
+  }
+
+  /**
+   * Stops dispatching, lets running attempts finish for up to `graceMs` (default `shutdown_grace_ms`), then aborts
+   * the rest and releases them to pending with their retry count kept. Resolves when nothing runs.
+   */
+  stop(graceMs?: number): Promise<void> {
+    if (this.stopping) return this.stopping;
+    const grace = graceMs ?? this.config.shutdownGraceMs;
+    if (!(grace >= 0)) throw new RangeError(`stop: graceMs must be ≥0, got ${graceMs}`);
+    const wasState = this.current;
+    this.setState('stopping');
+    // Waiting retries stay pending in the db and queue up for the next start.
+    for (const [id, timer] of this.delayed) {
+      clearTimeout(timer);
+      this.delayed.delete(id);
+      if (this.plan?.graph.isReady(id)) this.enqueue(id);
+    }
+    if (wasState !== 'idle' || this.running.size > 0) this.log('info', `stopping: ${this.running.size} running, grace ${grace} ms`);
+    this.stopping = (async () => {
+      if (this.running.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.allSettled(), new Promise<void>((r) => (timer = setTimeout(r, grace)))]);
+        clearTimeout(timer);
+        for (const rt of this.running.values()) {
+          if (rt.controller.signal.aborted) continue;
+          rt.stop = 'shutdown';
+          rt.controller.abort(new StopReason('shutdown', `engine stopping; released after the ${grace} ms grace`));
+        }
+        await this.allSettled();
+      }
+      this.setState('idle');
+    })().finally(() => {
+      this.stopping = undefined;
+      this.checkIdle();
+    });
+    return this.stopping;
+  }
+
+  /** Runs one task now (CodeLens, tree), even when orchestration is not started; says why when it cannot. */
+  runTask(taskId: string, agent?: string): RunTaskResult {
+    const why = this.whyNot(taskId);
+    if (why) return { started: false, reason: why };
+    const plan = this.plan!;
+    const decision = this.routeOf(taskId);
+    const route: RouteInfo = agent ? { agent, rule: 'manual', reason: `run with ${agent} by request` } : decision;
+    const type = route.agent;
+    if (this.running.size >= this.config.maxConcurrentAgents) {
+      return { started: false, reason: `the global limit of ${this.config.maxConcurrentAgents} running agents is reached` };
+    }
+    const max = this.config.agentLimits.maxPerType[type];
+    if (max !== undefined && (this.runningByType.get(type) ?? 0) >= max) {
+      return { started: false, reason: `the limit of ${max} running ${type} agents is reached` };
+    }
+    const provider = this.providerOf(type);
+    if (provider !== undefined && !this.gates.canDispatch(provider)) {
+      return { started: false, reason: `provider ${provider} is ${this.gates.state(provider).replace('_', '-')}; try again later` };
+    }
+    const timer = this.delayed.get(taskId);
+    if (timer) {
+      clearTimeout(timer);
+      this.delayed.delete(taskId);
+    }
+    this.lanes.remove(taskId);
+    const started = this.startTask(taskId, type, route);
+    if (!started) return { started: false, reason: `${taskId} is no longer pending in the database (status ${plan.status(taskId)})` };
+    return { started: true };
+  }
+
+  /** Runs the first ready task in dispatch order that may start now. */
+  runNext(): RunTaskResult & { taskId?: string } {
+    if (this.closed) return { started: false, reason: 'the orchestrator is closed' };
+    if (!this.plan) return { started: false, reason: 'no plan loaded' };
+    if (this.current === 'stopping') return { started: false, reason: 'orchestration is stopping' };
+    if (this.running.size >= this.config.maxConcurrentAgents) {
+      return { started: false, reason: `the global limit of ${this.config.maxConcurrentAgents} running agents is reached` };
+    }
+    for (;;) {
+      const pick = this.lanes.next((t) => this.canStartType(t));
+      if (!pick) {
+        const waiting = this.lanes.size;
+        return { started: false, reason: waiting === 0 ? 'no task is ready' : `${waiting} ready task${waiting === 1 ? '' : 's'} wait for a per-type limit or a paused/open provider` };
+      }
+      if (this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId))) return { started: true, taskId: pick.taskId };
+    }
+  }
+
+  /** Cancels a running task (kills its agent) or a task waiting for its retry. Resolves once it is settled. */
+  async cancel(taskId: string): Promise<boolean> {
+    const rt = this.running.get(taskId);
+    if (rt) {
+      if (!rt.controller.signal.aborted) {
+        rt.stop = 'cancel';
+        rt.controller.abort(new StopReason('cancel', 'cancelled by request'));
+      }
+      await rt.done;
+      return true;
+    }
+    const timer = this.delayed.get(taskId);
+    if (timer && this.plan?.has(taskId)) {
+      clearTimeout(timer);
+      this.delayed.delete(taskId);
+      if (this.store.setStatus(taskId, 'cancelled', { now: this.now() })) {
+        this.applyStatus(taskId, 'cancelled');
+        const reason = 'cancelled by request while waiting to retry';
+        this.events.emit('task:cancelled', { taskId, reason });
+        this.log('cancelled', `${taskId} ${reason}`, taskId);
+      } else {
+        this.refreshFromStore(taskId);
+      }
+      this.dispatch();
+      return true;
+    }
+    return false;
+  }
+
+  /** Resets a failed, timed-out, cancelled or blocked task to pending (retry count kept). */
+  retry(taskId: string): boolean {
+    if (this.closed || !this.plan?.has(taskId)) return false;
+    const s = this.plan.status(taskId);
+    if (!RETRYABLE_BY_HAND.has(s)) return false;
+    if (!this.store.setStatus(taskId, 'pending', { now: this.now() })) {
+      this.refreshFromStore(taskId);
+      return false;
+    }
+    this.verifySigs.delete(taskId);
+    this.applyStatus(taskId, 'pending');
+    this.log('info', `${taskId} reset to pending for another attempt`, taskId);
+    this.dispatch();
+    return true;
+  }
+
+  /** Resets every failed or timed-out task to pending; returns their ids. */
+  retryFailed(): string[] {
+    if (!this.plan) return [];
+    const out: string[] = [];
+    for (const id of this.plan.idsWithStatus(RETRY_FAILED)) if (this.retry(id)) out.push(id);
+    return out;
+  }
+
+  /**
+   * A person marks a task (done, skipped, pending…). A running attempt of it is stopped first and released.
+   * Resolves true when the status changed.
+   */
+  async markTask(taskId: string, status: TaskStatus): Promise<boolean> {
+    if (this.closed || !this.plan?.has(taskId)) return false;
+    if (status === 'in_progress') throw new RangeError(`markTask: in_progress is reached only by running a task (${taskId})`);
+    const rt = this.running.get(taskId);
+    if (rt) {
+      if (!rt.controller.signal.aborted) {
+        rt.stop = 'marked';
+        rt.controller.abort(new StopReason('marked', `marked ${status} by a person`));
+      }
+      await rt.done;
+    }
+    const timer = this.delayed.get(taskId);
+    if (timer) {
+      clearTimeout(timer);
+      this.delayed.delete(taskId);
+    }
+    if (!this.plan?.has(taskId)) return false;
+    const changed = this.store.setStatus(taskId, status, { now: this.now() });
+    if (changed) {
+      if (status === 'pending') this.verifySigs.delete(taskId);
+      this.applyStatus(taskId, status);
+      this.log('info', `${taskId} marked ${status}`, taskId);
+    } else if (this.plan.status(taskId) !== status) {
+      this.refreshFromStore(taskId);
+    } else if (status === 'pending' && this.plan.graph.isReady(taskId)) {
+      this.enqueue(taskId); // released from a run by this very call
+    }
+    this.dispatch();
+    return changed || rt !== undefined;
+  }
+
+  // ---- queries ------------------------------------------------------------------------------------------------
+
+  /** Current orchestration state. */
+  state(): OrchestrationState {
+    return this.current;
+  }
+
+  /** Agents working right now. */
+  active(): ActiveAgentView[] {
+    return [...this.running.values()].map((r) => ({
+      taskId: r.taskId,
+      title: r.title,
+      agent: r.agentType,
+      startedAt: new Date(r.startedAt).toISOString(),
+      attempt: r.attempt,
+    }));
+  }
+
+  /** Breaker state of every provider used so far (`paused` while a 429 pause lasts). */
+  breakers(): Record<string, BreakerState> {
+    return this.gates.states();
+  }
+
+  /** Task counts by status (the orchestrator's live view). */
+  counts(): PlanCounts {
+    return this.plan?.counts() ?? { total: 0, completed: 0, inProgress: 0, pending: 0, ready: 0, blocked: 0, failed: 0, timeout: 0, cancelled: 0, skipped: 0 };
+  }
+
+  /** Status of a task as the orchestrator sees it. */
+  statusOf(taskId: string): TaskStatus | undefined {
+    return this.plan?.has(taskId) ? this.plan.status(taskId) : undefined;
+  }
+
+  /** Routing decision of a task (why it goes to its agent). */
+  routeOf(taskId: string): RoutingDecision {
+    let d = this.routes.get(taskId);
+    if (d) return d;
+    const plan = this.mustPlan();
+    const task = plan.byId.get(taskId);
+    if (!task) throw new RangeError(`routeOf: unknown task "${taskId}"`);
+    d = routeTask(task, { epic: plan.epics.get(task.epicId), feature: plan.features.get(task.featureId) }, this.routing);
+    this.routes.set(taskId, d);
+    return d;
+  }
+
+  /** Ready tasks waiting for a slot, and tasks waiting for their retry backoff. */
+  queueDepth(): { ready: number; delayed: number; byType: Record<string, number> } {
+    return { ready: this.lanes.size, delayed: this.delayed.size, byType: Object.fromEntries(this.lanes.depthByType()) };
+  }
+
+  /** Running attempts per agent type. */
+  runningByAgentType(): Record<string, number> {
+    return Object.fromEntries([...this.runningByType].filter(([, n]) => n > 0));
+  }
+
+  /** The most recent activity entries, oldest first. */
+  activity(limit = this.activityLimit): ActivityEntry[] {
+    return this.activityLog.slice(-limit);
+  }
+
+  /** Resolves when nothing runs and nothing more can start (all done, all blocked, paused, or stopped). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops (with the configured grace), clears every timer and listener. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const errors: unknown[] = [];
+      try {
+        await this.stop();
+      } catch (e) {
+        errors.push(e);
+      }
+      this.closed = true;
+      for (const step of [
+        () => this.stopHeartbeat(),
+        () => {
+          for (const t of this.delayed.values()) clearTimeout(t);
+          this.delayed.clear();
+        },
+        () => this.gates.dispose(),
+        () => {
+          for (const w of this.idleWaiters.splice(0)) w();
+        },
+        () => this.events.clear(),
+      ]) {
+        try {
+          step();
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+      if (errors.length > 0) throw errors[0];
+    })();
+    return this.closing;
+  }
+
+  // ---- dispatch -----------------------------------------------------------------------------------------------
+
+  private mustPlan(): PlanState {
+    if (!this.plan) throw new Error('Orchestrator: no plan loaded; call setPlan(list) first');
+    return this.plan;
+  }
+
+  private rebuildLanes(): void {
+    const plan = this.mustPlan();
+    this.lanes.reset((a, b) => plan.graph.compareForDispatch(a, b));
+    const ready = new Set(plan.graph.readyIds());
+    for (const id of this.readySince.keys()) if (!ready.has(id)) this.readySince.delete(id);
+    for (const id of ready) if (!this.running.has(id) && !this.delayed.has(id)) this.enqueue(id);
+  }
+
+  private enqueue(taskId: string): void {
+    if (this.running.has(taskId) || this.delayed.has(taskId)) return;
+    this.lanes.add(taskId, this.routeOf(taskId).agent);
+    if (!this.readySince.has(taskId)) this.readySince.set(taskId, performance.now());
+  }
+
+  private providerOf(agentType: string): string | undefined {
+    try {
+      return this.opts.agentFor(agentType).provider;
+    } catch {
+      return undefined; // a bad agent config: let the start fail the task with the config error
+    }
+  }
+
+  private canStartType(agentType: string): boolean {
+    const max = this.config.agentLimits.maxPerType[agentType];
+    if (max !== undefined && (this.runningByType.get(agentType) ?? 0) >= max) return false;
+    const provider = this.providerOf(agentType);
+    return provider === undefined || this.gates.canDispatch(provider);
+  }
+
+  /** Starts every task that may start now, in dispatch order, up to the limits. Re-entrant calls fold into one. */
+  private dispatch(): void {
+    if (this.closed || this.current !== 'running' || !this.plan) {
+      this.checkIdle();
+      return;
+    }
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.dispatchAgain = false;
+        while (this.current === 'running' && this.running.size < this.config.maxConcurrentAgents) {
+          const pick = this.lanes.next((t) => this.canStartType(t));
+          if (!pick) break;
+          this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId));
+        }
+      } while (this.dispatchAgain && this.current === 'running');
+    } finally {
+      this.dispatching = false;
+    }
+    this.checkIdle();
+  }
+
+  /** Why `runTask` cannot start a task, or undefined when it can (limits are checked by the caller). */
+  private whyNot(taskId: string): string | undefined {
+    if (this.closed) return 'the orchestrator is closed';
+    if (!this.plan) return 'no plan loaded';
+    if (this.current === 'stopping') return 'orchestration is stopping';
+    if (!this.plan.has(taskId)) return `unknown task ${taskId}`;
+    if (this.running.has(taskId)) return `${taskId} is already running`;
+    const s = this.plan.status(taskId);
+    if (s !== 'pending') return `${taskId} is ${s.replace('_', ' ')}${RETRYABLE_BY_HAND.has(s) ? ' (retry it first)' : ''}`;
+    if (this.plan.graph.isReady(taskId)) return undefined;
+    const waiting = this.plan.graph.waitingOn(taskId);
+    if (waiting.length > 0) return `${taskId} is waiting on ${waiting.join(', ')}`;
+    const blockers = this.plan.byId.get(taskId)?.blockers ?? [];
+    return `${taskId} is blocked by ${blockers.map((b) => JSON.stringify(b)).join(', ')}`;
+  }
+
+  /** Claims and starts one task; false when the store refused the claim (it is no longer pending there). */
+  private startTask(taskId: string, agentType: string, route: RouteInfo): boolean {
+    const plan = this.mustPlan();
+    const task = plan.byId.get(taskId)!;
+    let agent: Agent | undefined;
+    let agentProblem: string | undefined;
+    try {
+      agent = this.opts.agentFor(agentType);
+    } catch (e) {
+      agentProblem = this.redact(`no usable agent for ${agentType}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const now = this.now();
+    const claim = this.store.claim(taskId, this.opts.owner, this.config.lease.ms, now);
+    if (!claim) {
+      this.refreshFromStore(taskId);
+      return false;
+    }
+    const since = this.readySince.get(taskId);
+    this.readySince.delete(taskId);
+    const dispatchLatencyMs = since === undefined ? undefined : performance.now() - since;
+    this.retryCounts.set(taskId, claim.attempt - 1);
+    this.applyStatus(taskId, 'in_progress');
+
+    if (!agent) {
+      // A configuration problem fails the task at once, with an attempt row saying why.
+      const attemptId = this.store.recordAttemptStart({ taskId, agent: agentType, attempt: claim.attempt, startedAt: now, routeRule: route.rule });
+      const reason = `configuration error (not retried: fix the configuration, then retry): ${agentProblem}`;
+      this.store.recordAttemptEnd(attemptId, { outcome: 'failed', endedAt: now, error: reason, errorKind: 'config' });
+      this.finishClaim(taskId, { status: 'failed', now }, () => {
+        this.events.emit('task:failed', { taskId, agentType, attempt: claim.attempt, reason, errorKind: 'config' });
+        this.log('failed', `${taskId} failed: ${reason}`, taskId);
+      });
+      return true;
+    }
+
+    this.gates.begin(agent.provider);
+    const rt: RunningTask = {
+      taskId,
+      title: task.title,
+      agentType,
+      provider: agent.provider,
+      attempt: claim.attempt,
+      startedAt: now,
+      route,
+      controller: new AbortController(),
+      done: Promise.resolve(),
+    };
+    this.running.set(taskId, rt);
+    this.runningByType.set(agentType, (this.runningByType.get(agentType) ?? 0) + 1);
+    this.ensureHeartbeat();
+    this.events.emit('task:started', { taskId, agentType, provider: agent.provider, attempt: claim.attempt, route, dispatchLatencyMs });
+    this.log('started', `${taskId} started on ${agentType} (${agent.provider}${agent.simulated ? ', simulated' : ''}), attempt ${claim.attempt}; ${route.reason}`, taskId);
+
+    const job = {
+      taskId,
+      attempt: claim.attempt,
+      agentType,
+      agent,
+      routeRule: route.rule,
+      input: this.taskInput(plan, task, agentType, claim.attempt),
+      verify: task.verify,
+      cwd: this.cwd(),
+      env: this.opts.env,
+      timeoutMs: timeoutMsFor(this.config, agentType, task.timeoutMinutes),
+      killGraceMs: this.config.timeouts.killGraceMs,
+      controller: rt.controller,
+      onOutput: this.events.has('task:output')
+        ? (stream: 'stdout' | 'stderr' | 'progress', chunk: string) => this.events.emit('task:output', { taskId, stream, chunk: this.redact(chunk) })
+        : undefined,
+    };
+    const deps = { store: this.store, gates: this.gates, now: this.now, redact: this.redact };
+    rt.done = this.pool.add(async () => {
+      let report: AttemptReport;
+      try {
+        report = await executeAttempt(deps, job);
+      } catch (e) {
+        // Only the attempt row insert can throw (db gone); settle the task anyway so it never stays claimed here.
+        const t = this.now();
+        report = { attemptId: -1, startedAt: now, endedAt: t, ok: false, failure: { kind: 'transient', message: this.redact(`engine error: ${(e as Error).message}`) }, errorKind: 'transient' };
+      }
+      this.settle(rt, report);
+    });
+    return true;
+  }
+
+  private cwd(): string {
+    return this.config.cwd ?? this.opts.cwd;
+  }
+
+  private taskInput(plan: PlanState, task: TaskNode, agentType: string, attempt: number): AgentTaskInput {
+    const epic = plan.epics.get(task.epicId);
+    const feature = plan.features.get(task.featureId);
+    const dependencies: AgentTaskInput['dependencies'] = [];
+    for (const e of plan.graph.dependenciesOf(task.id)) {
+      if (e.type !== 'blocks' || plan.status(e.to) !== 'completed') continue;
+      dependencies.push({ id: e.to, title: plan.byId.get(e.to)?.title ?? e.to, resultSummary: this.summaries.get(e.to) });
+    }
+    return {
+      id: task.id,
+      title: task.title,
+      agentType,
+      priority: task.priority ?? feature?.priority ?? epic?.priority,
+      estimateHours: task.estimateHours,
+      epic: { id: task.epicId, title: epic?.title ?? task.epicId },
+      feature: { id: task.featureId, title: feature?.title ?? task.featureId },
+      dependencies,
+      verify: task.verify,
+      cwd: this.cwd(),
+      attempt,
+    };
+  }
+
+  // ---- settling an attempt ------------------------------------------------------------------------------------
+
+  /** Records the attempt's end, finishes the claim and decides what happens next. Runs once per started attempt. */
+  private settle(rt: RunningTask, report: AttemptReport): void {
+    const { taskId, agentType, attempt } = rt;
+    this.running.delete(taskId);
+    const n = (this.runningByType.get(agentType) ?? 1) - 1;
+    if (n > 0) this.runningByType.set(agentType, n);
+    else this.runningByType.delete(agentType);
+    if (this.running.size === 0) this.stopHeartbeat();
+
+    const retryCount = attempt - 1;
+    const failure = report.failure;
+    let outcome: AttemptOutcome;
+    let finish: FinishTask;
+    let decision: RetryDecision | undefined;
+    let releaseWhy: string | undefined;
+    const now = this.now();
+
+    if (report.ok) {
+      outcome = 'completed';
+      finish = { status: 'completed', resultSummary: report.result?.summary, now };
+    } else if (report.stopped === 'shutdown' || report.stopped === 'marked' || report.refused) {
+      outcome = 'released';
+      finish = { status: 'pending', now };
+      releaseWhy = failure?.message ?? 'released';
+    } else {
+      const f = failure ?? { kind: 'fatal' as const, message: 'the attempt ended without a result' };
+      decision = this.retryPolicy.decide(f, retryCount, this.verifySigs.get(taskId));
+      if (f.kind === 'verify' && f.verifySignature) this.verifySigs.set(taskId, f.verifySignature);
+      switch (decision.action) {
+        case 'retry':
+          outcome = f.kind === 'verify' ? 'verify_failed' : 'failed';
+          finish = { status: 'pending', retryCount: retryCount + 1, now };
+          break;
+        case 'release':
+          outcome = 'released';
+          finish = { status: 'pending', now };
+          break;
+        case 'fail':
+          outcome = decision.status === 'timeout' ? 'timeout' : decision.status === 'cancelled' ? 'cancelled' : f.kind === 'verify' ? 'verify_failed' : 'failed';
+          finish = { status: decision.status, now };
+          break;
+      }
+    }
+
+    if (report.attemptId >= 0) {
+      const r = report.result;
+      try {
+        this.store.recordAttemptEnd(report.attemptId, {
+          outcome,
+          endedAt: report.endedAt,
+          exitCode: r?.exitCode ?? report.verifyExitCode,
+          stdout: r?.stdout,
+          stderr: r?.stderr,
+          error: decision ? decision.reason : failure?.message,
+          errorKind: report.errorKind,
+          tokensIn: r?.tokensIn,
+          tokensOut: r?.tokensOut,
+          costUsd: r?.costUsd,
+          sessionId: r?.sessionId,
+          summary: r?.summary,
+          verifyOutput: report.verifyOutput,
+        });
+      } catch (e) {
+        this.log('info', `could not record the end of ${taskId}'s attempt ${attempt}: ${(e as Error).message}`, taskId);
+      }
+    }
+    this.events.emit('attempt:finished', {
+      taskId,
+      agentType,
+      provider: rt.provider,
+      attempt,
+      outcome,
+      durationMs: report.endedAt - report.startedAt,
+      tokensIn: report.result?.tokensIn,
+      tokensOut: report.result?.tokensOut,
+      costUsd: report.result?.costUsd,
+    });
+
+    // Delay the retry BEFORE the status change, so the task does not go straight back to the ready lanes.
+    if (decision?.action === 'retry' && this.current !== 'stopping' && !this.closed) {
+      const delayMs = decision.delayMs;
+      const timer = setTimeout(() => this.onBackoffOver(taskId), delayMs);
+      timer.unref?.();
+      this.delayed.set(taskId, timer);
+    }
+    if (decision?.action === 'release') this.gates.pause(rt.provider, decision.pauseMs);
+
+    const ok = this.finishClaim(taskId, finish, () => {
+      const durationMs = report.endedAt - report.startedAt;
+      if (outcome === 'completed') {
+        this.events.emit('task:completed', { taskId, agentType, attempt, durationMs, summary: report.result?.summary ?? '' });
+        this.log('completed', `${taskId} completed by ${agentType} in ${Math.round(durationMs)} ms${report.verifyOutput !== undefined ? ' (verified)' : ''}`, taskId);
+        return;
+      }
+      if (releaseWhy !== undefined) {
+        if (rt.stop === 'marked') this.lanes.remove(taskId); // markTask sets the final status next
+        this.log('info', `${taskId} released to pending: ${releaseWhy}`, taskId);
+        return;
+      }
+      if (!decision) return;
+      switch (decision.action) {
+        case 'retry':
+          this.events.emit('task:retrying', { taskId, agentType, attempt, delayMs: decision.delayMs, reason: decision.reason, rateLimited: false });
+          this.log('retry', `${taskId}: ${decision.reason}`, taskId);
+          break;
+        case 'release':
+          this.events.emit('task:retrying', { taskId, agentType, attempt, delayMs: decision.pauseMs, reason: decision.reason, rateLimited: true });
+          this.log('retry', `${taskId}: ${decision.reason}`, taskId);
+          break;
+        case 'fail':
+          if (decision.status === 'timeout') {
+            this.events.emit('task:timeout', { taskId, agentType, attempt, reason: decision.reason });
+            this.log('timeout', `${taskId}: ${decision.reason}`, taskId);
+          } else if (decision.status === 'cancelled') {
+            this.events.emit('task:cancelled', { taskId, agentType, attempt, reason: decision.reason });
+            this.log('cancelled', `${taskId}: ${decision.reason}`, taskId);
+          } else {
+            this.events.emit('task:failed', { taskId, agentType, attempt, reason: decision.reason, errorKind: report.errorKind });
+            this.log('failed', `${taskId} failed: ${decision.reason}`, taskId);
+          }
+          break;
+      }
+    });
+    if (!ok) {
+      const timer = this.delayed.get(taskId);
+      if (timer) {
+        clearTimeout(timer);
+        this.delayed.delete(taskId);
+      }
+    }
+    this.dispatch();
+  }
+
+  /** store.finish + the in-memory status change + `after` (events); handles a lost lease. */
+  private finishClaim(taskId: string, finish: FinishTask, after: () => void): boolean {
+    let ok: boolean;
+    try {
+      ok = this.store.finish(taskId, this.opts.owner, finish);
+    } catch (e) {
+      this.log('info', `could not record the end of ${taskId}: ${(e as Error).message}`, taskId);
+      ok = false;
+    }
+    if (!ok) {
+      // The lease is gone (recovered by another start, or a person changed the task): the db has the truth.
+      this.log('info', `${taskId}: the lease was lost before the attempt ended; its result was not recorded`, taskId);
+      this.refreshFromStore(taskId);
+      return false;
+    }
+    if (finish.retryCount !== undefined) this.retryCounts.set(taskId, finish.retryCount);
+    if (finish.status === 'completed' && finish.resultSummary !== undefined) this.summaries.set(taskId, finish.resultSummary);
+    this.applyStatus(taskId, finish.status);
+    after();
+    return true;
+  }
+
+  private onBackoffOver(taskId: string): void {
+    if (!this.delayed.delete(taskId)) return;
+    if (this.plan?.has(taskId) && this.plan.graph.isReady(taskId)) this.enqueue(taskId);
+    this.dispatch();
+  }
+
+  /** Applies a status in memory: graph, ready lanes, events, checkpoints. */
+  private applyStatus(taskId: string, status: TaskStatus): void {
+    const plan = this.plan;
+    if (!plan?.has(taskId)) return;
+    const change = plan.setStatus(taskId, status);
+    if (status !== 'pending') {
+      this.lanes.remove(taskId);
+      this.readySince.delete(taskId);
+    }
+    for (const id of change.nowReady) this.enqueue(id);
+    if (change.previous !== status) this.events.emit('task:statusChanged', { taskId, status, previous: change.previous });
+    for (const g of change.completedGroups) {
+      this.events.emit('checkpoint:reached', g);
+      this.log('info', `${g.kind} ${g.id} "${g.title}" completed`);
+    }
+  }
+
+  /** Re-reads one task's status from the store after a refused claim or a lost lease. */
+  private refreshFromStore(taskId: string): void {
+    const rt = this.store.runtimes().get(taskId);
+    if (!rt || !this.plan?.has(taskId)) {
+      this.lanes.remove(taskId);
+      return;
+    }
+    this.retryCounts.set(taskId, rt.retryCount);
+    if (rt.status === 'in_progress' && !this.running.has(taskId)) {
+      // Held by someone else's lease; it comes back through recover() if that owner is dead.
+      this.lanes.remove(taskId);
+    }
+    this.applyStatus(taskId, rt.status);
+  }
+
+  // ---- housekeeping -------------------------------------------------------------------------------------------
+
+  private ensureHeartbeat(): void {
+    if (this.heartbeat) return;
+    this.heartbeatMs = this.config.lease.heartbeatMs;
+    this.heartbeat = setInterval(() => {
+      try {
+        this.store.renewLeases(this.opts.owner, this.config.lease.ms, this.now());
+      } catch (e) {
+        this.log('info', `lease renewal failed: ${(e as Error).message}`);
+      }
+    }, this.heartbeatMs);
+    this.heartbeat.unref?.();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private allSettled(): Promise<void> {
+    return Promise.all([...this.running.values()].map((r) => r.done)).then(() => undefined);
+  }
+
+  private isIdle(): boolean {
+    if (this.closed) return true;
+    if (this.running.size > 0 || this.stopping) return false;
+    if (this.current !== 'running') return true;
+    return this.delayed.size === 0 && this.lanes.size === 0;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private setState(s: OrchestrationState): void {
+    if (this.current === s) return;
+    this.current = s;
+    this.emitState();
+  }
+
+  private emitState(): void {
+    this.events.emit('state:changed', { state: this.current, breakers: this.gates.states() });
+  }
+
+  private log(kind: ActivityEntry['kind'], message: string, taskId?: string): void {
+    const entry: ActivityEntry = { at: new Date(this.now()).toISOString(), kind, message: this.redact(message) };
+    if (taskId !== undefined) entry.taskId = taskId;
+    this.activityLog.push(entry);
+    if (this.activityLog.length > this.activityLimit) this.activityLog.splice(0, this.activityLog.length - this.activityLimit);
+    this.events.emit('activity:appended', { entries: [entry] });
+  }
+}

@@ -1,0 +1,106 @@
+// The orchestrator's picture of the plan: the parsed list indexed by id, the dependency graph carrying the live
+// statuses, and per-feature/per-epic counts of unfinished tasks (so "this feature just completed" is O(1) per change,
+// not a scan of the epic). Every status change the orchestrator makes goes through `setStatus` here.
+import { DependencyGraph } from '../core/graph';
+import { TERMINAL_STATUSES, type EpicNode, type FeatureNode, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
+import type { PlanCounts } from '../protocol/views';
+
+/** A feature or epic whose last unfinished task just finished. */
+export interface GroupCompleted {
+  kind: 'feature' | 'epic';
+  id: string;
+  title: string;
+}
+
+/** Result of a status change. */
+export interface StatusChange {
+  previous: TaskStatus;
+  /** Tasks that became ready because of it, in dispatch order. */
+  nowReady: string[];
+  /** Features/epics that became complete because of it. */
+  completedGroups: GroupCompleted[];
+}
+
+export class PlanState {
+  readonly graph: DependencyGraph;
+  readonly byId = new Map<string, TaskNode>();
+  readonly epics = new Map<string, EpicNode>();
+  readonly features = new Map<string, FeatureNode>();
+  private readonly openInFeature = new Map<string, number>();
+  private readonly openInEpic = new Map<string, number>();
+
+  /** `statuses` (the database's) override the statuses written in the list. */
+  constructor(
+    readonly list: TaskList,
+    statuses: ReadonlyMap<string, TaskStatus>,
+  ) {
+    this.graph = DependencyGraph.fromTaskList(list, statuses);
+    for (const e of list.epics) this.epics.set(e.id, e);
+    for (const f of list.features) this.features.set(f.id, f);
+    for (const t of list.tasks) {
+      if (this.byId.has(t.id)) continue; // duplicate ids: the first one owns the id (as in the graph)
+      this.byId.set(t.id, t);
+      if (!TERMINAL_STATUSES.has(this.status(t.id))) {
+        this.openInFeature.set(t.featureId, (this.openInFeature.get(t.featureId) ?? 0) + 1);
+        this.openInEpic.set(t.epicId, (this.openInEpic.get(t.epicId) ?? 0) + 1);
+      }
+    }
+  }
+
+  /** Current status (the graph's). */
+  status(id: string): TaskStatus {
+    return this.graph.statusOf(id) ?? 'pending';
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** Changes a status in the graph and the group counts. */
+  setStatus(id: string, status: TaskStatus): StatusChange {
+    const previous = this.status(id);
+    const nowReady = this.graph.setStatus(id, status);
+    const completedGroups: GroupCompleted[] = [];
+    const wasDone = TERMINAL_STATUSES.has(previous);
+    const isDone = TERMINAL_STATUSES.has(status);
+    const t = this.byId.get(id);
+    if (t && wasDone !== isDone) {
+      const d = isDone ? -1 : 1;
+      const f = (this.openInFeature.get(t.featureId) ?? 0) + d;
+      const e = (this.openInEpic.get(t.epicId) ?? 0) + d;
+      this.openInFeature.set(t.featureId, f);
+      this.openInEpic.set(t.epicId, e);
+      if (isDone && f === 0) completedGroups.push({ kind: 'feature', id: t.featureId, title: this.features.get(t.featureId)?.title ?? t.featureId });
+      if (isDone && e === 0) completedGroups.push({ kind: 'epic', id: t.epicId, title: this.epics.get(t.epicId)?.title ?? t.epicId });
+    }
+    return { previous, nowReady, completedGroups };
+  }
+
+  /** Counts by status; `ready` counts pending tasks the graph holds ready. O(n). */
+  counts(): PlanCounts {
+    const c: PlanCounts = { total: 0, completed: 0, inProgress: 0, pending: 0, ready: 0, blocked: 0, failed: 0, timeout: 0, cancelled: 0, skipped: 0 };
+    for (const id of this.byId.keys()) {
+      c.total++;
+      const s = this.status(id);
+      switch (s) {
+        case 'in_progress':
+          c.inProgress++;
+          break;
+        case 'pending':
+          c.pending++;
+          if (this.graph.isReady(id)) c.ready++;
+          break;
+        default:
+          c[s]++;
+      }
+    }
+    return c;
+  }
+
+  /** Ids with one of `statuses`, in document order. */
+  idsWithStatus(statuses: ReadonlySet<TaskStatus>): string[] {
+    const out: string[] = [];
+    for (const id of this.byId.keys()) if (statuses.has(this.status(id))) out.push(id);
+    return out;
+  }
+}

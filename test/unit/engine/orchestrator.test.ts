@@ -1,0 +1,540 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { AgentError } from '../../../src/engine/agents/agent';
+import { DryRunAgent } from '../../../src/engine/agents/dryRunAgent';
+import { CommandAgent } from '../../../src/engine/agents/commandAgent';
+import { becomesDead } from '../../fakes/agentTestKit';
+import { taskList, type TaskSpec } from '../core/taskListBuilder';
+import { MemoryStore } from './memoryStore';
+import { ScriptedAgent, collect, harness, nextEvent, type Harness } from './orchestratorKit';
+
+describe('Orchestrator', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = undefined;
+  });
+
+  describe('dispatch order', () => {
+    it('runs a realistic DAG with the dry-run agent: every task starts only after its dependencies completed', async () => {
+      const specs: TaskSpec[] = [
+        { id: 'T1' },
+        { id: 'T2', deps: ['T1'] },
+        { id: 'T3', deps: ['T1'] },
+        { id: 'T4', deps: ['T2', 'T3'] },
+        { id: 'T5' },
+        { id: 'T6', deps: ['T5', 'T4'] },
+        { id: 'T7', deps: ['T6'], status: 'pending' },
+        { id: 'T8', status: 'completed' },
+        { id: 'T9', deps: ['T8'] },
+      ];
+      const list = taskList(specs);
+      h = harness(list, { agent: new DryRunAgent('dry-run', { durationMs: { minMs: 0, maxMs: 3 }, seed: 7 }), config: { max_concurrent_agents: 3 } });
+      const violations: string[] = [];
+      const started: string[] = [];
+      h.orch.on('task:started', ({ taskId }) => {
+        started.push(taskId);
+        for (const d of specs.find((s) => s.id === taskId)!.deps ?? []) {
+          if (h!.store.status(d as string) !== 'completed') violations.push(`${taskId} started before ${d}`);
+        }
+      });
+      h.orch.start();
+      await h.orch.idle();
+      assert.deepEqual(violations, []);
+      assert.equal(started.length, 8, 'T8 was already completed');
+      for (const s of specs) assert.equal(h.store.status(s.id), 'completed', s.id);
+      for (const [id, n] of h.store.completions) assert.equal(n, 1, `${id} completed once`);
+      assert.equal(h.orch.counts().completed, 9);
+      assert.equal(h.orch.state(), 'running');
+    });
+
+    it('orders by priority, then by how much work a task unblocks, then document order', async () => {
+      const list = taskList([
+        { id: 'A', priority: 'P3' },
+        { id: 'B', priority: 'P1' },
+        { id: 'C', priority: 'P0' },
+        { id: 'D', priority: 'P1' },
+        { id: 'E', priority: 'P2', deps: ['D'] },
+        { id: 'F' },
+      ]);
+      const agent = new ScriptedAgent('s', 'p', () => ({ summary: 'ok' }));
+      h = harness(list, { agent, config: { max_concurrent_agents: 1 } });
+      h.orch.start();
+      await h.orch.idle();
+      // C (P0); then D before B (both P1, D unblocks E); then the P2s E and F in document order; then A (P3).
+      assert.deepEqual(agent.startedIds(), ['C', 'D', 'B', 'E', 'F', 'A']);
+    });
+
+    it('starts a dependent the moment its dependency completes (event-driven, no polling)', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      h = harness(taskList([{ id: 'A' }, { id: 'B', deps: ['A'] }]), { agent });
+      h.orch.start();
+      const a = await agent.started('A');
+      assert.deepEqual(agent.startedIds(), ['A']);
+      const bStarted = nextEvent(h.orch, 'task:started', (p) => p.taskId === 'B');
+      a.finish('A built the thing');
+      const ev = await bStarted;
+      assert.equal(ev.attempt, 1);
+      const b = await agent.started('B');
+      assert.deepEqual(b.input.dependencies, [{ id: 'A', title: 'Task A', resultSummary: 'A built the thing' }]);
+      b.finish();
+      await h.orch.idle();
+      assert.equal(h.store.status('B'), 'completed');
+    });
+
+    it('starts tasks added by a new plan and keeps running tasks running', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      const list1 = taskList([{ id: 'A' }]);
+      h = harness(list1, { agent });
+      h.orch.start();
+      const a = await agent.started('A');
+      const list2 = taskList([{ id: 'A' }, { id: 'N1' }, { id: 'N2', deps: ['A'] }]);
+      h.store.addTasks(list2);
+      const n1 = nextEvent(h.orch, 'task:started', (p) => p.taskId === 'N1');
+      h.orch.setPlan(list2);
+      await n1;
+      assert.equal(h.store.status('A'), 'in_progress');
+      a.finish();
+      (await agent.started('N1')).finish();
+      (await agent.started('N2')).finish();
+      await h.orch.idle();
+      assert.deepEqual(['A', 'N1', 'N2'].map((id) => h!.store.status(id)), ['completed', 'completed', 'completed']);
+    });
+
+    it('routes through the config maps and records the rule on the attempt row', async () => {
+      const list = taskList([
+        { id: 'T1', title: 'Deploy the cluster with terraform' },
+        { id: 'T2', title: 'Write something', agent: 'qa-bot' },
+        { id: 'T3', title: 'Ponder' },
+      ]);
+      const types: string[] = [];
+      h = harness(list, {
+        agent: (t) => {
+          types.push(t);
+          return new ScriptedAgent(t, 'p', () => ({ summary: 'ok' }));
+        },
+        config: { agent_priority_overrides: { T3: 'thinker' } },
+      });
+      h.orch.start();
+      await h.orch.idle();
+      const rows = new Map(h.store.attemptRows.map((a) => [a.taskId, a]));
+      assert.equal(rows.get('T1')!.agent, 'devops-engineer');
+      assert.equal(rows.get('T1')!.routeRule, 'keyword');
+      assert.equal(rows.get('T2')!.agent, 'qa-bot');
+      assert.equal(rows.get('T2')!.routeRule, 'task-override');
+      assert.equal(rows.get('T3')!.agent, 'thinker');
+      assert.equal(rows.get('T3')!.routeRule, 'config-override');
+    });
+  });
+
+  describe('limits', () => {
+    it('never exceeds the global and per-type limits under load (500 tasks with dependencies)', async () => {
+      const types = ['alpha', 'beta', 'gamma', 'delta'];
+      const specs: TaskSpec[] = [];
+      let seed = 42;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      for (let i = 0; i < 500; i++) {
+        const deps = i > 10 && rnd() < 0.5 ? [`T${Math.floor(rnd() * i)}`] : [];
+        specs.push({ id: `T${i}`, agent: types[i % 4], deps, priority: (['P0', 'P1', 'P2', 'P3'] as const)[Math.floor(rnd() * 4)] });
+      }
+      const list = taskList(specs);
+      const limits: Record<string, number> = { alpha: 2, beta: 3, gamma: 1 };
+      const perType = new Map<string, number>();
+      let running = 0;
+      let maxRunning = 0;
+      const maxPerType = new Map<string, number>();
+      const violations: string[] = [];
+      const agents = new Map(
+        types.map((t) => [
+          t,
+          new ScriptedAgent(t, `prov-${t}`, (input, run) => {
+            running++;
+            perType.set(t, (perType.get(t) ?? 0) + 1);
+            maxRunning = Math.max(maxRunning, running);
+            maxPerType.set(t, Math.max(maxPerType.get(t) ?? 0, perType.get(t)!));
+            if (running > 8) violations.push(`global ${running} at ${input.id}`);
+            if (limits[t] !== undefined && perType.get(t)! > limits[t]) violations.push(`${t} ${perType.get(t)} at ${input.id}`);
+            // Finish on a later turn of the event loop, so many attempts overlap.
+            setImmediate(() => {
+              running--;
+              perType.set(t, perType.get(t)! - 1);
+              run.finish();
+            });
+            return 'hold';
+          }),
+        ]),
+      );
+      h = harness(list, { agent: (t) => agents.get(t)!, config: { max_concurrent_agents: 8, agent_limits: { max_per_type: limits } } });
+      h.orch.start();
+      await h.orch.idle();
+      assert.deepEqual(violations, []);
+      assert.equal(h.orch.counts().completed, 500);
+      assert.ok(h.store.maxInProgress <= 8, `store saw ${h.store.maxInProgress} in progress`);
+      assert.equal(maxRunning, 8, 'the pool was used to its global limit');
+      assert.equal(maxPerType.get('alpha'), 2);
+      assert.equal(maxPerType.get('gamma'), 1);
+      for (const [id, n] of h.store.completions) assert.equal(n, 1, id);
+    });
+
+    it('a type held by its limit does not hold back other types', async () => {
+      const a = new ScriptedAgent('a', 'pa');
+      const b = new ScriptedAgent('b', 'pb');
+      const list = taskList([
+        { id: 'A1', agent: 'a', priority: 'P0' },
+        { id: 'A2', agent: 'a', priority: 'P0' },
+        { id: 'B1', agent: 'b', priority: 'P3' },
+      ]);
+      h = harness(list, { agent: (t) => (t === 'a' ? a : b), config: { max_concurrent_agents: 2, agent_limits: { max_per_type: { a: 1 } } } });
+      h.orch.start();
+      await a.started('A1');
+      await b.started('B1');
+      assert.deepEqual(a.startedIds(), ['A1']);
+      (await a.started('A1')).finish();
+      (await a.started('A2')).finish();
+      (await b.started('B1')).finish();
+      await h.orch.idle();
+    });
+  });
+
+  describe('failures', () => {
+    it('retries transient failures with exponential backoff, then completes; retry count kept in the store', async () => {
+      let calls = 0;
+      const agent = new ScriptedAgent('s', 'p', () => (++calls <= 2 ? new AgentError('HTTP 500 from upstream', 'transient', 'p') : { summary: 'third time lucky' }));
+      h = harness(taskList([{ id: 'T1' }]), { agent, config: { retry: { max_attempts: 3, initial_delay_ms: 5, max_delay_ms: 40, jitter: 'none' } } });
+      const retrying = collect(h.orch, 'task:retrying');
+      h.orch.start();
+      await nextEvent(h.orch, 'task:completed');
+      assert.deepEqual(retrying.map((r) => r.delayMs), [5, 10]);
+      assert.ok(retrying.every((r) => !r.rateLimited));
+      assert.equal(h.store.rows.get('T1')!.retryCount, 2);
+      assert.deepEqual(h.store.attemptsOf('T1').map((a) => [a.attempt, a.end?.outcome]), [[1, 'failed'], [2, 'failed'], [3, 'completed']]);
+      assert.match(h.store.attemptsOf('T1')[0].end!.error!, /retry 1\/3 in 5 ms: HTTP 500/);
+      assert.equal(h.store.attemptsOf('T1')[0].end!.errorKind, 'transient');
+    });
+
+    it('gives up after the retry budget with a reason counting the attempts', async () => {
+      const agent = new ScriptedAgent('s', 'p', () => new AgentError('connection reset', 'transient', 'p'));
+      h = harness(taskList([{ id: 'T1' }, { id: 'T2', deps: ['T1'] }]), { agent, config: { retry: { max_attempts: 1, initial_delay_ms: 1, max_delay_ms: 1 } } });
+      h.orch.start();
+      const failed = await nextEvent(h.orch, 'task:failed');
+      assert.match(failed.reason, /gave up after 2 attempts \(1 retries allowed\): connection reset/);
+      await h.orch.idle();
+      assert.equal(h.store.status('T1'), 'failed');
+      assert.equal(h.store.status('T2'), 'pending', 'a dependent of a failed task never starts');
+      assert.deepEqual(agent.startedIds(), ['T1', 'T1']);
+    });
+
+    it('fails fast on an auth error: one attempt, a clear reason, no retry', async () => {
+      const agent = new ScriptedAgent('s', 'p', () => new AgentError('invalid x-api-key', 'auth', 'p'));
+      h = harness(taskList([{ id: 'T1' }]), { agent, config: { retry: { max_attempts: 5, initial_delay_ms: 1, max_delay_ms: 1 } } });
+      const retrying = collect(h.orch, 'task:retrying');
+      h.orch.start();
+      const failed = await nextEvent(h.orch, 'task:failed');
+      assert.match(failed.reason, /authentication failed \(not retried.*invalid x-api-key/);
+      assert.equal(failed.errorKind, 'auth');
+      await h.orch.idle();
+      assert.equal(retrying.length, 0);
+      assert.equal(h.store.attemptsOf('T1').length, 1);
+      assert.equal(h.store.status('T1'), 'failed');
+    });
+
+    it('an agent type whose agent cannot be built fails its tasks with the configuration error', async () => {
+      h = harness(taskList([{ id: 'T1', agent: 'broken' }, { id: 'T2' }]), {
+        agent: (t) => {
+          if (t === 'broken') throw new TypeError('agent "broken": unknown kind "nope"');
+          return new ScriptedAgent(t, 'p', () => ({ summary: 'ok' }));
+        },
+      });
+      h.orch.start();
+      await h.orch.idle();
+      assert.equal(h.store.status('T1'), 'failed');
+      assert.match(h.store.attemptsOf('T1')[0].end!.error!, /configuration error.*unknown kind "nope"/);
+      assert.equal(h.store.status('T2'), 'completed');
+    });
+
+    it('a verified task completes only when its Verify command passes in the task cwd, with the output logged', async () => {
+      const list = taskList([{ id: 'T1' }]);
+      list.tasks[0].verify = 'test -f built.txt && echo "verify saw $(cat built.txt)"';
+      let cwdSeen = '';
+      const agent = new ScriptedAgent('s', 'p', (input) => {
+        cwdSeen = input.cwd;
+        writeFileSync(path.join(input.cwd, 'built.txt'), 'artefact');
+        return { summary: 'built' };
+      });
+      h = harness(list, { agent });
+      h.orch.start();
+      await h.orch.idle();
+      assert.equal(cwdSeen, h.cwd);
+      assert.equal(h.store.status('T1'), 'completed');
+      const row = h.store.attemptsOf('T1')[0];
+      assert.equal(row.end!.outcome, 'completed');
+      assert.match(row.end!.verifyOutput!, /verify saw artefact/);
+    });
+
+    it('a failing verification is a failed attempt; failing the same way twice is not retried further', async () => {
+      const list = taskList([{ id: 'T1' }]);
+      list.tasks[0].verify = 'echo "3 tests failed in $RANDOM ms"; exit 3';
+      const agent = new ScriptedAgent('s', 'p', () => ({ summary: 'claims done' }));
+      h = harness(list, { agent, config: { retry: { max_attempts: 5, initial_delay_ms: 1, max_delay_ms: 2 } } });
+      h.orch.start();
+      const failed = await nextEvent(h.orch, 'task:failed');
+      assert.match(failed.reason, /verification failed the same way twice/);
+      assert.match(failed.reason, /exited 3/);
+      await h.orch.idle();
+      const rows = h.store.attemptsOf('T1');
+      assert.equal(rows.length, 2, 'retried once, then stopped');
+      assert.deepEqual(rows.map((r) => r.end!.outcome), ['verify_failed', 'verify_failed']);
+      assert.match(rows[0].end!.verifyOutput!, /3 tests failed/);
+      assert.equal(h.store.status('T1'), 'failed');
+    });
+
+    it('a timeout kills the agent process tree and records timeout', async () => {
+      const list = taskList([{ id: 'T1' }]);
+      list.tasks[0].timeoutMinutes = 0.002; // 120 ms
+      const agent = new CommandAgent('sleeper', { executable: 'sh', args: ['-c', 'echo $$ > agent.pid; sleep 30'] });
+      h = harness(list, { agent, config: { timeouts: { kill_grace_ms: 200 } } });
+      h.orch.start();
+      const ev = await nextEvent(h.orch, 'task:timeout');
+      assert.match(ev.reason, /timed out after 120 ms/);
+      await h.orch.idle();
+      assert.equal(h.store.status('T1'), 'timeout');
+      const row = h.store.attemptsOf('T1')[0];
+      assert.equal(row.end!.outcome, 'timeout');
+      assert.equal(row.end!.errorKind, 'timeout');
+      const pid = Number(readFileSync(path.join(h.cwd, 'agent.pid'), 'utf8'));
+      assert.ok(await becomesDead(pid), 'the agent process was killed');
+    });
+
+    it('timeouts come from the task, else its agent type, else the default', async () => {
+      const list = taskList([{ id: 'T1', agent: 'slowpoke' }]);
+      const agent = new ScriptedAgent('s', 'p');
+      h = harness(list, { agent, config: { timeouts: { default_minutes: 600, per_agent_type: { slowpoke: 0.001 } } } });
+      h.orch.start();
+      const ev = await nextEvent(h.orch, 'task:timeout');
+      assert.match(ev.reason, /timed out after 60 ms/);
+      assert.ok((await agent.started('T1')).aborted);
+    });
+  });
+
+  describe('control', () => {
+    it('cancel aborts the running agent and records cancelled', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      h = harness(taskList([{ id: 'T1' }, { id: 'T2', deps: ['T1'] }]), { agent });
+      h.orch.start();
+      const run = await agent.started('T1');
+      const cancelled = nextEvent(h.orch, 'task:cancelled');
+      assert.equal(await h.orch.cancel('T1'), true);
+      assert.ok(run.aborted);
+      assert.equal((await cancelled).taskId, 'T1');
+      assert.equal(h.store.status('T1'), 'cancelled');
+      assert.equal(h.store.attemptsOf('T1')[0].end!.outcome, 'cancelled');
+      assert.equal(await h.orch.cancel('T2'), false, 'T2 is not running');
+      await h.orch.idle();
+      assert.equal(h.store.status('T2'), 'pending');
+    });
+
+    it('pause stops new starts while running tasks finish; resume starts them again', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      h = harness(taskList([{ id: 'A' }, { id: 'B' }]), { agent, config: { max_concurrent_agents: 1 } });
+      const states = collect(h.orch, 'state:changed');
+      h.orch.start();
+      const a = await agent.started('A');
+      assert.equal(h.orch.pause(), 'paused');
+      a.finish();
+      await h.orch.idle(); // paused: nothing more can start
+      assert.equal(h.store.status('A'), 'completed');
+      assert.deepEqual(agent.startedIds(), ['A']);
+      assert.equal(h.store.status('B'), 'pending');
+      const bStarted = nextEvent(h.orch, 'task:started', (p) => p.taskId === 'B');
+      assert.equal(h.orch.resume(), 'running');
+      await bStarted;
+      (await agent.started('B')).finish();
+      await h.orch.idle();
+      assert.deepEqual(states.map((s) => s.state), ['running', 'paused', 'running']);
+    });
+
+    it('stop lets running tasks finish within the grace, then releases the rest to pending with the retry count kept', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      const list = taskList([{ id: 'QUICK' }, { id: 'SLOW' }, { id: 'NEXT' }]);
+      const store = MemoryStore.fromList(list, { SLOW: { retryCount: 2 } });
+      h = harness(list, { agent, store, config: { max_concurrent_agents: 2 } });
+      h.orch.start();
+      const quick = await agent.started('QUICK');
+      const slow = await agent.started('SLOW');
+      h.orch.on('state:changed', ({ state }) => {
+        if (state === 'stopping') quick.finish();
+      });
+      await h.orch.stop(50);
+      assert.equal(h.orch.state(), 'idle');
+      assert.equal(h.store.status('QUICK'), 'completed');
+      assert.ok(slow.aborted);
+      assert.equal(h.store.status('SLOW'), 'pending');
+      assert.equal(h.store.rows.get('SLOW')!.retryCount, 2);
+      assert.equal(h.store.attemptsOf('SLOW')[0].attempt, 3);
+      assert.equal(h.store.attemptsOf('SLOW')[0].end!.outcome, 'released');
+      assert.equal(h.store.status('NEXT'), 'pending', 'nothing new started while stopping');
+      assert.deepEqual(agent.startedIds(), ['QUICK', 'SLOW']);
+      // Starting again picks the released task up where it was.
+      const restarted = nextEvent(h.orch, 'task:started', (p) => p.taskId === 'SLOW');
+      h.orch.start();
+      assert.equal((await restarted).attempt, 3, 'a release does not count as a retry');
+      const again = agent.runs.filter((r) => r.input.id === 'SLOW');
+      assert.equal(again.length, 2);
+      again[1].finish();
+      (await agent.started('NEXT')).finish();
+      await h.orch.idle();
+      assert.equal(h.store.status('SLOW'), 'completed');
+    });
+
+    it('runTask starts one ready task on request and says why it cannot start others', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      const list = taskList([{ id: 'A' }, { id: 'B', deps: ['A'] }, { id: 'C', blockers: ['Infra ready'] }, { id: 'D', status: 'completed' }]);
+      h = harness(list, { agent, config: { max_concurrent_agents: 1 } });
+      assert.deepEqual(h.orch.runTask('B'), { started: false, reason: 'B is waiting on A' });
+      assert.deepEqual(h.orch.runTask('C'), { started: false, reason: 'C is blocked by "Infra ready"' });
+      assert.deepEqual(h.orch.runTask('D'), { started: false, reason: 'D is completed' });
+      assert.deepEqual(h.orch.runTask('Z'), { started: false, reason: 'unknown task Z' });
+      assert.deepEqual(h.orch.runTask('A', 'special-agent'), { started: true });
+      const run = await agent.started('A');
+      assert.equal(run.input.agentType, 'special-agent');
+      assert.deepEqual(h.orch.runTask('A'), { started: false, reason: 'A is already running' });
+      assert.equal(h.orch.state(), 'idle', 'a manual run does not start orchestration');
+      run.finish();
+      await h.orch.idle();
+      assert.equal(h.store.status('B'), 'pending', 'not started: orchestration is not running');
+      assert.equal(h.store.attemptsOf('A')[0].routeRule, 'manual');
+      assert.deepEqual(h.orch.runNext(), { started: true, taskId: 'B' });
+      (await agent.started('B')).finish();
+      await h.orch.idle();
+    });
+
+    it('retry, retryFailed and markTask change statuses through the store and dispatch what became ready', async () => {
+      let fail = true;
+      const agent = new ScriptedAgent('s', 'p', () => (fail ? new AgentError('bad key', 'auth', 'p') : { summary: 'ok' }));
+      const list = taskList([{ id: 'A' }, { id: 'B', deps: ['A'] }, { id: 'C' }]);
+      h = harness(list, { agent, config: { max_concurrent_agents: 1 } });
+      const changes = collect(h.orch, 'task:statusChanged');
+      h.orch.start();
+      await h.orch.idle();
+      assert.equal(h.store.status('A'), 'failed');
+      assert.equal(h.store.status('C'), 'failed');
+      fail = false;
+      assert.equal(h.orch.retry('B'), false, 'B is pending, nothing to retry');
+      assert.deepEqual(h.orch.retryFailed().sort(), ['A', 'C']);
+      await h.orch.idle();
+      assert.deepEqual(['A', 'B', 'C'].map((id) => h!.store.status(id)), ['completed', 'completed', 'completed']);
+      assert.ok(changes.some((c) => c.taskId === 'A' && c.previous === 'failed' && c.status === 'pending'));
+      assert.ok(changes.some((c) => c.taskId === 'B' && c.status === 'completed'));
+    });
+
+    it('marking a running task done stops its agent and sets the status; its dependents start', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      h = harness(taskList([{ id: 'A' }, { id: 'B', deps: ['A'] }]), { agent });
+      h.orch.start();
+      const a = await agent.started('A');
+      const bStarted = nextEvent(h.orch, 'task:started', (p) => p.taskId === 'B');
+      assert.equal(await h.orch.markTask('A', 'completed'), true);
+      assert.ok(a.aborted);
+      assert.equal(h.store.status('A'), 'completed');
+      assert.equal(h.store.attemptsOf('A')[0].end!.outcome, 'released');
+      await bStarted;
+      (await agent.started('B')).finish();
+      await h.orch.idle();
+      assert.equal(h.store.completions.get('A'), undefined, 'a person completed A, not an agent');
+    });
+
+    it('close is idempotent and stops everything', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      h = harness(taskList([{ id: 'A' }]), { agent, config: { shutdown_grace_ms: 0 } });
+      h.orch.start();
+      await agent.started('A');
+      const p1 = h.orch.close();
+      const p2 = h.orch.close();
+      assert.equal(p1, p2);
+      await p1;
+      assert.equal(h.store.status('A'), 'pending');
+      assert.equal(h.orch.start(), 'idle');
+      assert.deepEqual(h.orch.runTask('A'), { started: false, reason: 'the orchestrator is closed' });
+    });
+  });
+
+  describe('providers', () => {
+    it('opens the breaker after N consecutive failures, half-opens after the cool-down with one probe, closes on success', async () => {
+      let healthy = false;
+      const agent = new ScriptedAgent('s', 'flaky', (_input, run) => (healthy ? 'hold' : (run.fail('transient', 'HTTP 503'), 'hold')));
+      const list = taskList([{ id: 'T1' }, { id: 'T2' }, { id: 'T3' }, { id: 'T4' }, { id: 'T5' }]);
+      h = harness(list, { agent, config: { max_concurrent_agents: 3, retry: { max_attempts: 0 }, circuit_breaker: { failure_threshold: 2, cooldown_ms: 40 } } });
+      const breaker = collect(h.orch, 'breaker:changed');
+      const opened = nextEvent(h.orch, 'breaker:changed', (c) => c.state === 'open');
+      h.orch.start();
+      await opened;
+      // Three started at once (all failing); the breaker opened on the second failure; the rest wait.
+      assert.equal(h.orch.breakers().flaky, 'open');
+      const startedWhileOpen = agent.runs.length;
+      assert.equal(startedWhileOpen, 3);
+      healthy = true;
+      await nextEvent(h.orch, 'breaker:changed', (c) => c.state === 'half_open');
+      const probe = await agent.started('T4');
+      assert.equal(agent.runs.length, 4, 'exactly one probe while half-open');
+      assert.equal(h.orch.breakers().flaky, 'half_open');
+      const closed = nextEvent(h.orch, 'breaker:changed', (c) => c.state === 'closed');
+      probe.finish();
+      await closed;
+      (await agent.started('T5')).finish();
+      await h.orch.idle();
+      assert.deepEqual(breaker.map((c) => c.state), ['open', 'half_open', 'closed']);
+      assert.equal(h.store.status('T4'), 'completed');
+      assert.equal(h.store.status('T5'), 'completed');
+    });
+
+    it('a 429 pauses that provider for retry-after without spending the task retries', async () => {
+      let calls = 0;
+      const limited = new ScriptedAgent('a', 'limited', () => (++calls === 1 ? new AgentError('429 Too Many Requests', 'rate_limited', 'limited', 60) : { summary: 'ok' }));
+      const other = new ScriptedAgent('b', 'other');
+      const list = taskList([{ id: 'L1', agent: 'a' }, { id: 'L2', agent: 'a' }, { id: 'O1', agent: 'b' }]);
+      h = harness(list, { agent: (t) => (t === 'a' ? limited : other), config: { max_concurrent_agents: 1, retry: { max_attempts: 0 } } });
+      const retrying = nextEvent(h.orch, 'task:retrying');
+      h.orch.start();
+      const r = await retrying;
+      assert.equal(r.rateLimited, true);
+      assert.equal(r.delayMs, 60);
+      assert.equal(h.orch.breakers().limited, 'paused');
+      // The paused provider's tasks wait; another provider's task uses the slot meanwhile.
+      const o1 = await other.started('O1');
+      assert.deepEqual(limited.startedIds(), ['L1']);
+      o1.finish();
+      await h.orch.idle();
+      assert.equal(h.store.status('L1'), 'completed');
+      assert.equal(h.store.rows.get('L1')!.retryCount, 0, 'the rate limit did not spend a retry (max_attempts 0)');
+      assert.deepEqual(h.store.attemptsOf('L1').map((a) => [a.attempt, a.end!.outcome]), [[1, 'released'], [1, 'completed']]);
+      assert.equal(h.orch.breakers().limited, 'closed');
+    });
+  });
+
+  describe('secrets', () => {
+    it('never records the API key in attempt rows, events or activity', async () => {
+      const key = 'sk-ant-api03-SECRETSECRETSECRET';
+      const env = { PATH: process.env.PATH, ANTHROPIC_API_KEY: key, MY_TOKEN: 'tok_abcdefghij' };
+      let n = 0;
+      const agent = new ScriptedAgent('s', 'p', () =>
+        ++n === 1
+          ? new AgentError(`upstream said: bad key ${key} / tok_abcdefghij`, 'transient', 'p')
+          : { summary: `used ${key}`, stdout: `env has ${key} and tok_abcdefghij`, stderr: `warn ${key}` },
+      );
+      const list = taskList([{ id: 'T1' }]);
+      list.tasks[0].verify = `echo verify sees $MY_TOKEN`;
+      h = harness(list, { agent, env, config: { retry: { initial_delay_ms: 1, max_delay_ms: 1 } } });
+      const seen: string[] = [];
+      for (const ev of ['task:retrying', 'task:completed', 'activity:appended', 'task:started'] as const) h.orch.on(ev, (p) => seen.push(JSON.stringify(p)));
+      h.orch.start();
+      await h.orch.idle();
+      assert.equal(h.store.status('T1'), 'completed');
+      const everything = JSON.stringify(h.store.attemptRows) + JSON.stringify([...h.store.rows.values()]) + seen.join('\n') + JSON.stringify(h.orch.activity());
+      assert.ok(!everything.includes(key), 'API key leaked');
+      assert.ok(!everything.includes('tok_abcdefghij'), 'token leaked');
+      assert.match(JSON.stringify(h.store.attemptRows), /bad key \*\*\*/);
+      assert.match(h.store.attemptsOf('T1')[1].end!.verifyOutput!, /verify sees \*\*\*/);
+    });
+  });
+});
