@@ -86,6 +86,8 @@ export namespace UpdateSettings {
 
 export interface ControlResult {
   state: OrchestrationState;
+  /** Why the request changed nothing (e.g. an untrusted workspace is read-only). */
+  message?: string;
 }
 /** client → engine: start dispatching ready tasks. */
 export namespace StartOrchestration {

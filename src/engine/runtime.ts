@@ -1,0 +1,590 @@
+// The engine, composed: database + store, sync (+ file watcher), orchestrator, metrics and config reload, behind the
+// EngineApi that every front door uses (the editor's stdio connection, the control socket, the CLI in-process).
+// This file only wires parts together; each part owns its own behaviour.
+import { existsSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Diagnostic, TaskStatus } from '../core/model';
+import type {
+  ApplyEditsParams,
+  AttemptView,
+  ControlResult,
+  DocumentChangedParams,
+  EngineSettings,
+  MarkTaskParams,
+  RunTaskParams,
+  RunTaskResult,
+  SyncResult,
+} from '../protocol/engineProtocol';
+import type { ActivityEntry, LastRunView, MetricsView, PlanCounts, PlanSnapshot, TaskView } from '../protocol/views';
+import type { Agent } from './agents/agent';
+import { createAgent } from './agents/agentFactory';
+import { agentSpecFor, loadConfig, mergeSettings, routingConfigOf, type OrchestratorConfig } from './config';
+import { openDatabase, type DatabaseHandle } from './db/database';
+import { TaskStore } from './db/taskStore';
+import type { EditApplier, EngineApi, EngineEvents } from './engineApi';
+import { createGitCheckpoint } from './checkpoint';
+import type { Logger } from './logger';
+import { EngineMetrics, startMetricsServer, type MetricsServer } from './metrics';
+import { Orchestrator } from './orchestrator';
+import type { EnginePaths } from './paths';
+import { buildPlanModel, groupViews, planCounts, taskView, type PlanModel } from './planView';
+import { createRedactor, secretEnvValues } from './redact';
+import { SyncService } from './sync/syncService';
+import { TaskListWatcher } from './sync/watcher';
+import { TypedEmitter } from './typedEmitter';
+
+/** Options of EngineRuntime.open. */
+export interface RuntimeOptions {
+  paths: EnginePaths;
+  /** orchestrator config file; default `<root>/.coditect/config.json` when it exists. */
+  configPath?: string;
+  /** Editor settings merged over the config file. */
+  settings?: EngineSettings;
+  /** Untrusted workspace: show the plan, run nothing. */
+  readOnly?: boolean;
+  /** Watch the task list (and the config file) for changes on disk. */
+  watch: boolean;
+  /** Environment of agents (secrets included; never logged). */
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  engineVersion: string;
+  /** `--agent`: run every agent type on this agent. */
+  agentOverride?: string;
+  /** `--concurrency`: global maximum of concurrent agents. */
+  concurrency?: number;
+  /** Metrics port (0 = off); default from the config. Only used with `serveMetrics`. */
+  metricsPort?: number;
+  /** Serve /metrics over HTTP (daemon: yes). */
+  serveMetrics?: boolean;
+}
+
+/** Most activity entries a snapshot carries. */
+const SNAPSHOT_ACTIVITY = 100;
+/** Throughput samples kept for the chart (one a minute ≈ 4 h). */
+const THROUGHPUT_SAMPLES = 240;
+
+/** The running engine for one task list. */
+export class EngineRuntime implements EngineApi {
+  private readonly events = new TypedEmitter<EngineEvents>();
+  private model!: PlanModel;
+  private readonly lastRuns = new Map<string, LastRunView | null>();
+  private readonly agents = new Map<string, Agent>();
+  private editApplier?: EditApplier;
+  private settings?: EngineSettings;
+  private config: OrchestratorConfig;
+  private readonly startedAt = Date.now();
+  private readonly finished = { completed: 0, failed: 0, totalMs: 0 };
+  private readonly throughput: MetricsView['throughput'] = [];
+  private throughputTimer?: NodeJS.Timeout;
+  private changedTasks = new Set<string>();
+  private flushScheduled = false;
+  private writeBackRunning?: Promise<void>;
+  private writeBackAgain = false;
+  private metricsServer?: MetricsServer;
+  private watcher?: TaskListWatcher;
+  private configWatcher?: FSWatcher;
+  private closing?: Promise<void>;
+  private readonly disposers: (() => void)[] = [];
+
+  private constructor(
+    private readonly opts: RuntimeOptions,
+    private readonly handle: DatabaseHandle,
+    private readonly store: TaskStore,
+    private readonly sync: SyncService,
+    private readonly orchestrator: Orchestrator,
+    private readonly metrics: EngineMetrics,
+    private readonly baseConfig: OrchestratorConfig,
+    readonly owner: string,
+  ) {
+    this.settings = opts.settings;
+    this.config = orchestratorConfigOf(baseConfig, opts.settings, opts);
+  }
+
+  /** Opens the database (taking the single-writer lock), syncs the task list, recovers leases of a dead engine. */
+  static async open(opts: RuntimeOptions): Promise<EngineRuntime> {
+    const { paths, logger } = opts;
+    const configPath = opts.configPath ?? (existsSync(paths.defaultConfigPath) ? paths.defaultConfigPath : undefined);
+    const baseConfig = loadConfig(configPath, { env: opts.env, baseDir: paths.workspaceRoot });
+    const config = orchestratorConfigOf(baseConfig, opts.settings, opts);
+    const redact = createRedactor(secretEnvValues(opts.env));
+    const handle = openDatabase(paths.dbPath);
+    const parts: { close(): unknown }[] = [handle];
+    try {
+      const store = new TaskStore(handle, { redact });
+      const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+      let runtime: EngineRuntime | undefined;
+      const sync = new SyncService({
+        handle,
+        store,
+        tasklistPath: paths.tasklistPath,
+        applyEdits: (p: ApplyEditsParams) => runtime!.applyEditsInEditor(p),
+      });
+      const metrics = new EngineMetrics();
+      const agents = new Map<string, Agent>();
+      const orchestrator = new Orchestrator({
+        store,
+        config,
+        owner,
+        cwd: config.cwd ?? paths.workspaceRoot,
+        env: opts.env,
+        redact,
+        agentFor: (agentType) => runtime!.agentFor(agentType, agents),
+      });
+      runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner);
+      runtime.agentsCache = agents;
+      await runtime.init();
+      return runtime;
+    } catch (e) {
+      for (const p of parts) {
+        try {
+          p.close();
+        } catch {
+          // the first error is the one worth reporting
+        }
+      }
+      throw e;
+    }
+  }
+
+  private agentsCache = new Map<string, Agent>();
+
+  private async init(): Promise<void> {
+    const { logger, paths } = this.opts;
+    const first = await this.sync.syncFromDisk();
+    this.metrics.syncOperation(first.direction ?? 'none');
+    this.orchestrator.setPlan(this.sync.current());
+    const recovered = this.orchestrator.recover();
+    if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
+    this.rebuildModel();
+    this.wire();
+    if (this.opts.watch) {
+      this.watcher = new TaskListWatcher({
+        path: paths.tasklistPath,
+        onChange: async () => {
+          const r = await this.sync.syncFromDisk();
+          if (r.applied) this.metrics.syncOperation(r.direction ?? 'md->db');
+        },
+        onError: (e) => logger.error(`watcher: ${e.message}`),
+      });
+      const cfg = this.baseConfig.source;
+      if (cfg) {
+        try {
+          this.configWatcher = fsWatch(cfg, () => this.reloadConfig());
+        } catch (e) {
+          logger.warn(`cannot watch config ${cfg}: ${(e as Error).message}`);
+        }
+      }
+    }
+    const port = this.opts.metricsPort ?? this.config.metrics.port;
+    const serve = this.opts.serveMetrics && port > 0 && this.config.metrics.enabled !== false;
+    if (serve) {
+      this.metricsServer = await startMetricsServer(this.metrics, port, this.config.metrics.host);
+      logger.info(`metrics on http://${this.config.metrics.host}:${this.metricsServer.port}/metrics`);
+    }
+    this.sampleThroughput();
+    this.throughputTimer = setInterval(() => this.sampleThroughput(), 60_000);
+    this.throughputTimer.unref();
+    logger.info(`engine ${this.opts.engineVersion} opened ${paths.tasklistPath} (${this.model.list.tasks.length} tasks, db ${paths.dbPath})${this.simulated() ? ' — agents are SIMULATED (dry-run)' : ''}`);
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------------------------------
+
+  private wire(): void {
+    const o = this.orchestrator;
+    const log = this.opts.logger;
+    this.disposers.push(
+      this.sync.on('plan:synced', (e) => {
+        this.orchestrator.setPlan(e.list);
+        this.rebuildModel();
+        this.events.emit('plan:changed', { snapshot: this.snapshot() });
+        this.events.emit('diagnostics:published', { path: this.opts.paths.tasklistPath, diagnostics: this.diagnostics() });
+      }),
+      this.sync.on('sync:conflict', (e) => {
+        this.appendActivity({ at: new Date().toISOString(), kind: 'conflict', taskId: e.taskId, message: e.message });
+        log.warn(`sync conflict on ${e.taskId}: ${e.message}`);
+      }),
+      o.on('task:statusChanged', (e) => {
+        this.onStatus(e.taskId, e.status);
+        this.scheduleWriteBack();
+      }),
+      o.on('task:started', (e) => {
+        this.metrics.taskStarted(e.agentType, e.dispatchLatencyMs);
+      }),
+      o.on('attempt:finished', (e) => {
+        this.lastRuns.delete(e.taskId);
+        this.metrics.attemptFinished(e);
+        if (e.outcome === 'completed') {
+          this.finished.completed++;
+          this.finished.totalMs += e.durationMs;
+        } else if (e.outcome !== 'released' && e.outcome !== 'cancelled') this.finished.failed++;
+        this.markChanged(e.taskId);
+      }),
+      o.on('task:retrying', () => this.metrics.retry()),
+      o.on('state:changed', (e) => {
+        this.metrics.breakers(e.breakers);
+        this.events.emit('state:changed', e);
+      }),
+      o.on('activity:appended', (e) => this.events.emit('activity:appended', e)),
+      o.on('checkpoint:reached', (g) => this.checkpoint(g)),
+    );
+  }
+
+  private onStatus(taskId: string, status: TaskStatus): void {
+    if (!this.model.byId.has(taskId)) return;
+    const previous = this.model.statuses.get(taskId);
+    this.model.statuses.set(taskId, status);
+    this.model.graph.setStatus(taskId, status);
+    this.markChanged(taskId);
+    // Readiness of dependents follows the dependency's status.
+    if (previous === 'completed' || status === 'completed' || previous === 'skipped' || status === 'skipped') {
+      for (const e of this.model.graph.dependentsOf(taskId)) this.markChanged(e.from);
+    }
+  }
+
+  private markChanged(taskId: string): void {
+    this.changedTasks.add(taskId);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Coalesce a burst of changes (a completion and the dependents it readies) into one notification.
+    setImmediate(() => this.flushChanges());
+  }
+
+  private flushChanges(): void {
+    this.flushScheduled = false;
+    if (this.changedTasks.size === 0 || this.closing) return;
+    const ids = [...this.changedTasks];
+    this.changedTasks.clear();
+    this.model.runtimes = this.store.runtimes();
+    this.metrics.taskCounts(planCounts(this.model));
+    const tasks = ids.filter((id) => this.model.byId.has(id)).map((id) => this.view(id));
+    this.events.emit('tasks:changed', { tasks, counts: planCounts(this.model), removed: [] });
+  }
+
+  private rebuildModel(): void {
+    this.model = buildPlanModel(this.sync.current(), this.store.runtimes());
+    this.lastRuns.clear();
+    this.metrics.taskCounts(planCounts(this.model));
+  }
+
+  private scheduleWriteBack(): void {
+    if (this.writeBackRunning) {
+      this.writeBackAgain = true;
+      return;
+    }
+    this.writeBackRunning = (async () => {
+      do {
+        this.writeBackAgain = false;
+        // Let the rest of this burst of status changes land first: one write for many ticks.
+        await new Promise<void>((r) => setImmediate(r));
+        try {
+          const r = await this.sync.writeBack();
+          if (r.applied) this.metrics.syncOperation('db->md');
+        } catch (e) {
+          this.opts.logger.error(`writing statuses back to ${this.opts.paths.tasklistPath} failed: ${(e as Error).message}`);
+        }
+      } while (this.writeBackAgain && !this.closing);
+    })().finally(() => {
+      this.writeBackRunning = undefined;
+    });
+  }
+
+  private async applyEditsInEditor(p: ApplyEditsParams): Promise<{ outcome: 'applied' | 'not-open' | 'stale' }> {
+    if (!this.editApplier) return { outcome: 'not-open' };
+    try {
+      return await this.editApplier(p);
+    } catch (e) {
+      this.opts.logger.warn(`the editor could not apply edits (${(e as Error).message}); writing the file instead`);
+      return { outcome: 'not-open' };
+    }
+  }
+
+  private agentFor(agentType: string, cache: Map<string, Agent>): Agent {
+    const spec = agentSpecFor(this.config, this.opts.agentOverride ?? agentType);
+    const key = JSON.stringify(spec);
+    let agent = cache.get(key);
+    if (!agent) {
+      agent = createAgent(spec);
+      cache.set(key, agent);
+    }
+    return agent;
+  }
+
+  private simulated(): boolean {
+    try {
+      return this.agentFor(this.config.fallbackAgentType, this.agentsCache).simulated === true;
+    } catch {
+      return false;
+    }
+  }
+
+  private reloadConfig(): void {
+    const src = this.baseConfig.source;
+    if (!src) return;
+    try {
+      const fresh = loadConfig(src, { env: this.opts.env, baseDir: this.opts.paths.workspaceRoot });
+      Object.assign(this.baseConfig, fresh);
+      this.applyConfig();
+      this.opts.logger.info(`reloaded config ${src}`);
+    } catch (e) {
+      // A bad edit keeps the last good config running; the error names the key.
+      this.opts.logger.error(`config not reloaded: ${(e as Error).message}`);
+      this.events.emit('log:message', { level: 'error', message: `config not reloaded: ${(e as Error).message}` });
+    }
+  }
+
+  private applyConfig(): void {
+    this.config = orchestratorConfigOf(this.baseConfig, this.settings, this.opts);
+    this.agentsCache.clear();
+    this.orchestrator.setConfig(this.config);
+    this.rebuildModel();
+    this.events.emit('plan:changed', { snapshot: this.snapshot() });
+  }
+
+  private checkpoint(g: { kind: 'feature' | 'epic'; id: string; title: string }): void {
+    if (!this.config.checkpoint.enabled) return;
+    const counts = planCounts(this.model);
+    const metrics = this.metricsView();
+    const at = new Date().toISOString();
+    this.store.setState(`checkpoint:${g.id}`, { ...g, at, counts, tasksPerHour: metrics.tasksPerHour, metrics });
+    this.appendActivity({ at, kind: 'info', message: `checkpoint: ${g.kind} ${g.id} ${g.title} completed` });
+    if (this.config.checkpoint.gitTag) {
+      void createGitCheckpoint(this.opts.paths.workspaceRoot, g.id, `${g.kind} ${g.id} ${g.title} completed`).then(
+        (tag) => tag && this.opts.logger.info(`checkpoint tag ${tag}`),
+        (e: unknown) => this.opts.logger.warn(`checkpoint tag for ${g.id} not created: ${(e as Error).message}`),
+      );
+    }
+  }
+
+  private appendActivity(entry: ActivityEntry): void {
+    this.extraActivity.push(entry);
+    if (this.extraActivity.length > SNAPSHOT_ACTIVITY) this.extraActivity.shift();
+    this.events.emit('activity:appended', { entries: [entry] });
+  }
+  private readonly extraActivity: ActivityEntry[] = [];
+
+  private sampleThroughput(): void {
+    const c = planCounts(this.model);
+    this.throughput.push({ at: new Date().toISOString(), completed: c.completed + c.skipped, remaining: c.total - c.completed - c.skipped });
+    if (this.throughput.length > THROUGHPUT_SAMPLES) this.throughput.shift();
+  }
+
+  // ---- views ----------------------------------------------------------------------------------------------------
+
+  private lastRun(taskId: string): LastRunView | undefined {
+    let v = this.lastRuns.get(taskId);
+    if (v === undefined) {
+      const a = this.store.attempts(taskId, 1)[0];
+      v = a && a.endedAt
+        ? { attempt: a.attempt, agent: a.agent, outcome: a.outcome as LastRunView['outcome'], startedAt: a.startedAt, endedAt: a.endedAt, durationMs: a.durationMs ?? 0, error: a.error }
+        : null;
+      this.lastRuns.set(taskId, v);
+    }
+    return v ?? undefined;
+  }
+
+  private view(id: string): TaskView {
+    return taskView(this.model, this.model.byId.get(id)!, routingConfigOf(this.config), this.lastRun(id));
+  }
+
+  private diagnostics(): Diagnostic[] {
+    const seen = new Set<string>();
+    return [...this.sync.diagnostics(), ...this.model.graph.diagnostics].filter((d) => {
+      const k = `${d.line}:${d.column}:${d.code}:${d.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }
+
+  private metricsView(): MetricsView {
+    const uptimeSeconds = (Date.now() - this.startedAt) / 1000;
+    const attempts = this.finished.completed + this.finished.failed;
+    return {
+      tasksPerHour: uptimeSeconds > 0 ? (this.finished.completed * 3600) / uptimeSeconds : 0,
+      avgCompletionMs: this.finished.completed ? this.finished.totalMs / this.finished.completed : 0,
+      successRate: attempts ? this.finished.completed / attempts : null,
+      uptimeSeconds,
+      throughput: [...this.throughput],
+    };
+  }
+
+  // ---- EngineApi ------------------------------------------------------------------------------------------------
+
+  get dbPath(): string {
+    return this.opts.paths.dbPath;
+  }
+
+  get schemaVersion(): number {
+    return this.handle.schemaVersion;
+  }
+
+  /** Port the metrics server listens on, if any. */
+  get metricsPort(): number | undefined {
+    return this.metricsServer?.port;
+  }
+
+  snapshot(): PlanSnapshot {
+    this.model.runtimes = this.store.runtimes();
+    const groups = groupViews(this.model);
+    const activity = [...this.orchestrator.activity(SNAPSHOT_ACTIVITY), ...this.extraActivity]
+      .sort((a, b) => a.at.localeCompare(b.at))
+      .slice(-SNAPSHOT_ACTIVITY);
+    return {
+      tasklistPath: this.opts.paths.tasklistPath,
+      state: this.orchestrator.state(),
+      simulated: this.simulated(),
+      readOnly: this.opts.readOnly === true,
+      epics: groups.epics,
+      features: groups.features,
+      tasks: this.model.list.tasks.map((t) => this.view(t.id)),
+      counts: planCounts(this.model),
+      active: this.orchestrator.active(),
+      breakers: this.orchestrator.breakers(),
+      metrics: this.metricsView(),
+      activity,
+      diagnostics: this.diagnostics(),
+    };
+  }
+
+  private readOnlyResult(): ControlResult {
+    return { state: this.orchestrator.state(), message: 'the workspace is untrusted: the plan is read-only and no agent runs' };
+  }
+
+  start(): ControlResult {
+    if (this.opts.readOnly) return this.readOnlyResult();
+    return { state: this.orchestrator.start() };
+  }
+
+  pause(): ControlResult {
+    return { state: this.orchestrator.pause() };
+  }
+
+  resume(): ControlResult {
+    if (this.opts.readOnly) return this.readOnlyResult();
+    return { state: this.orchestrator.resume() };
+  }
+
+  async stop(): Promise<ControlResult> {
+    await this.orchestrator.stop(this.config.shutdownGraceMs);
+    return { state: this.orchestrator.state() };
+  }
+
+  async runTask(params: RunTaskParams): Promise<RunTaskResult> {
+    if (this.opts.readOnly) return { started: false, reason: 'the workspace is untrusted: no agent runs' };
+    return this.orchestrator.runTask(params.taskId, params.agent);
+  }
+
+  async runNext(): Promise<RunTaskResult & { taskId?: string }> {
+    if (this.opts.readOnly) return { started: false, reason: 'the workspace is untrusted: no agent runs' };
+    return this.orchestrator.runNext();
+  }
+
+  cancelTask(taskId: string): Promise<boolean> {
+    return this.orchestrator.cancel(taskId);
+  }
+
+  retryTask(taskId: string): boolean {
+    return this.orchestrator.retry(taskId);
+  }
+
+  retryFailed(): string[] {
+    return this.orchestrator.retryFailed();
+  }
+
+  async markTask(params: MarkTaskParams): Promise<boolean> {
+    return this.orchestrator.markTask(params.taskId, params.status);
+  }
+
+  async syncNow(): Promise<SyncResult> {
+    const r = await this.sync.syncFromDisk({ force: true });
+    if (r.applied) this.metrics.syncOperation(r.direction ?? 'md->db');
+    return { applied: r.applied, direction: r.direction, conflicts: r.conflicts, diagnostics: this.diagnostics() };
+  }
+
+  documentChanged(params: DocumentChangedParams): void {
+    void this.sync.syncFromText(params.text, params.version).then(
+      (r) => {
+        if (r.applied) this.metrics.syncOperation(r.direction ?? 'md->db');
+      },
+      (e: unknown) => this.opts.logger.error(`sync of the open document failed: ${(e as Error).message}`),
+    );
+  }
+
+  validate(): { diagnostics: Diagnostic[]; counts: PlanCounts } {
+    return { diagnostics: this.diagnostics(), counts: planCounts(this.model) };
+  }
+
+  exportWorkItems(outPath?: string): { path: string; count: number } {
+    return this.sync.exportWorkItems(outPath ?? join(dirname(this.opts.paths.tasklistPath), 'v2-work-items.json'));
+  }
+
+  taskLog(taskId: string): AttemptView[] {
+    return this.store.attempts(taskId);
+  }
+
+  updateSettings(settings: EngineSettings): void {
+    try {
+      mergeSettings(this.baseConfig, settings); // validates; throws naming the bad setting
+      this.settings = settings;
+      this.applyConfig();
+    } catch (e) {
+      this.opts.logger.error(`settings not applied: ${(e as Error).message}`);
+      this.events.emit('log:message', { level: 'error', message: `settings not applied: ${(e as Error).message}` });
+    }
+  }
+
+  setEditApplier(applier: EditApplier | undefined): void {
+    this.editApplier = applier;
+  }
+
+  on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Resolves when nothing runs and nothing more can start (used by `coditect run`). */
+  idle(): Promise<void> {
+    return this.orchestrator.idle();
+  }
+
+  /** Prometheus text of the engine's metrics. */
+  metricsText(): Promise<string> {
+    return this.metrics.text();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const log = this.opts.logger;
+      const step = async (name: string, fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (e) {
+          log.error(`close: ${name} failed: ${(e as Error).message}`);
+        }
+      };
+      // Order matters: stop producing work, let the last statuses reach the markdown, then close the database.
+      await step('watcher', () => this.watcher?.close());
+      await step('config watcher', () => this.configWatcher?.close());
+      await step('orchestrator', () => this.orchestrator.close());
+      await step('write-back', async () => {
+        while (this.writeBackRunning) await this.writeBackRunning;
+        await this.sync.writeBack();
+      });
+      await step('sync', () => this.sync.close());
+      await step('metrics server', () => this.metricsServer?.close());
+      await step('timers', () => clearInterval(this.throughputTimer));
+      for (const d of this.disposers.splice(0)) await step('listener', d);
+      await step('database', () => this.handle.close());
+      this.events.clear();
+    })();
+    return this.closing;
+  }
+}
+
+/** The config the orchestrator runs with: the file's, then the editor's settings, then CLI flags. */
+function orchestratorConfigOf(config: OrchestratorConfig, settings: EngineSettings | undefined, opts: RuntimeOptions): OrchestratorConfig {
+  let c = mergeSettings(config, settings);
+  if (opts.concurrency) c = { ...c, maxConcurrentAgents: opts.concurrency };
+  return c;
+}
