@@ -429,13 +429,14 @@ export function routingConfigOf(config: OrchestratorConfig): RoutingConfig {
  * for kinds that take a model and did not set one.
  */
 export function agentSpecFor(config: OrchestratorConfig, agentType: string): AgentSpec {
-  const d = config.defaultAgent;
-  const spec = Object.hasOwn(config.agents, agentType)
-    ? config.agents[agentType]
-    : Object.hasOwn(config.agents, d)
-      ? config.agents[d]
-      : ({ kind: d, name: d } as AgentSpec);
-  return withModel(spec, config.model);
+  return Object.hasOwn(config.agents, agentType) ? withModel(config.agents[agentType], config.model) : agentSpecByName(config, config.defaultAgent);
+}
+
+/** The spec of a named agent: an entry of `agents` or a built-in kind (with `config.model`). Throws for neither. */
+export function agentSpecByName(config: OrchestratorConfig, name: string): AgentSpec {
+  if (Object.hasOwn(config.agents, name)) return withModel(config.agents[name], config.model);
+  if ((BUILT_IN_AGENTS as readonly string[]).includes(name)) return withModel({ kind: name, name } as AgentSpec, config.model);
+  throw new ConfigError(`agent ${JSON.stringify(name)}: expected a name in agents or one of ${BUILT_IN_AGENTS.join(', ')}`);
 }
 
 /** Attempt timeout in ms: the task's own `Timeout:`, else its agent type's, else the default. */

@@ -459,6 +459,63 @@ describe('Orchestrator', () => {
     });
   });
 
+  describe('lifecycle', () => {
+    it('announces a checkpoint once when a feature and then its epic complete', async () => {
+      const features = [
+        { id: 'F1', idExplicit: true, epicId: 'E1', title: 'One', line: 1 },
+        { id: 'F2', idExplicit: true, epicId: 'E1', title: 'Two', line: 2 },
+      ];
+      const list = taskList(
+        [
+          { id: 'A', featureId: 'F1', epicId: 'E1' },
+          { id: 'B', featureId: 'F1', epicId: 'E1', deps: ['A'] },
+          { id: 'C', featureId: 'F2', epicId: 'E1', deps: ['B'] },
+        ],
+        { epics: [{ id: 'E1', idExplicit: true, title: 'Epic', line: 0 }], features },
+      );
+      h = harness(list);
+      const checkpoints = collect(h.orch, 'checkpoint:reached');
+      h.orch.start();
+      await h.orch.idle();
+      assert.deepEqual(checkpoints, [
+        { kind: 'feature', id: 'F1', title: 'One' },
+        { kind: 'feature', id: 'F2', title: 'Two' },
+        { kind: 'epic', id: 'E1', title: 'Epic' },
+      ]);
+    });
+
+    it('applies a new config at run time: a higher limit starts more tasks at once', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      h = harness(taskList([{ id: 'A' }, { id: 'B' }, { id: 'C' }]), { agent, config: { max_concurrent_agents: 1 } });
+      h.orch.start();
+      await agent.started('A');
+      assert.equal(agent.runs.length, 1);
+      const cStarted = nextEvent(h.orch, 'task:started', (p) => p.taskId === 'C');
+      h.orch.setConfig({ ...h.config, maxConcurrentAgents: 3 });
+      await cStarted;
+      assert.deepEqual(agent.startedIds(), ['A', 'B', 'C']);
+      for (const r of agent.runs) r.finish();
+      await h.orch.idle();
+    });
+
+    it('recovers tasks a dead engine left in progress, keeping their retry count, and runs them', async () => {
+      const list = taskList([{ id: 'A' }, { id: 'B', deps: ['A'] }]);
+      const store = MemoryStore.fromList(list, { A: { status: 'in_progress', retryCount: 1, leaseOwner: 'dead-engine', leaseExpiresAt: Date.now() + 60_000 } });
+      store.recordAttemptStart({ taskId: 'A', agent: 'general-purpose', attempt: 2, startedAt: Date.now() - 1000 });
+      const agent = new ScriptedAgent('s', 'p', () => ({ summary: 'ok' }));
+      h = harness(list, { agent, store });
+      h.orch.start();
+      await h.orch.idle();
+      assert.equal(agent.runs.length, 0, 'nothing is ready while A looks in progress');
+      assert.deepEqual(h.orch.recover(), ['A']);
+      await h.orch.idle();
+      assert.deepEqual(agent.startedIds(), ['A', 'B']);
+      assert.equal(agent.runs[0].input.attempt, 2, 'the recovered attempt is not counted as a retry');
+      assert.equal(store.attemptsOf('A')[0].end!.outcome, 'released');
+      assert.equal(store.status('B'), 'completed');
+    });
+  });
+
   describe('providers', () => {
     it('opens the breaker after N consecutive failures, half-opens after the cool-down with one probe, closes on success', async () => {
       let healthy = false;

@@ -1,0 +1,36 @@
+// Turns agent types into Agent instances for the orchestrator's `agentFor`: the spec comes from the config (the
+// type's own entry in `agents`, else `default_agent`), and one Agent is built per distinct spec and reused, so
+// every type sharing an agent shares its provider's breaker and its instance.
+import type { Agent } from './agents/agent';
+import { createAgent, type AgentSpec } from './agents/agentFactory';
+import { agentSpecByName, agentSpecFor, type OrchestratorConfig } from './config';
+
+/** Options of createAgentResolver. */
+export interface AgentResolverOptions {
+  /** Run every agent type with this agent instead (`coditect run --agent NAME`): a name in `agents` or a built-in kind. */
+  force?: string;
+  /** Builds an agent from a spec (tests). Default createAgent. */
+  create?(spec: AgentSpec): Agent;
+}
+
+/** `agentFor(agentType)` over a config. Throws a TypeError naming the agent when its options are bad. */
+export function createAgentResolver(config: OrchestratorConfig, opts: AgentResolverOptions = {}): (agentType: string) => Agent {
+  const create = opts.create ?? createAgent;
+  const cache = new Map<string, Agent>();
+  const forced = opts.force === undefined ? undefined : agentSpecByName(config, opts.force);
+  return (agentType: string): Agent => {
+    const spec = forced ?? agentSpecFor(config, agentType);
+    const key = JSON.stringify(spec);
+    let agent = cache.get(key);
+    if (!agent) {
+      agent = create(spec);
+      cache.set(key, agent);
+    }
+    return agent;
+  };
+}
+
+/** True when the agent that runs agent types without their own entry is the dry-run simulation (the UI must say so). */
+export function isSimulated(config: OrchestratorConfig, force?: string): boolean {
+  return agentSpecByName(config, force ?? config.defaultAgent).kind === 'dry-run';
+}
