@@ -42,6 +42,8 @@ export interface AttemptJob {
   timeoutMs: number;
   /** SIGTERM → SIGKILL grace for agent and verify process trees. */
   killGraceMs: number;
+  /** How long after an abort the engine waits for the agent to settle before abandoning it. Default killGraceMs + ABANDON_MARGIN_MS. */
+  abandonAfterMs?: number;
   /** Aborted by the orchestrator on cancel/stop (with a StopReason); the executor adds the timeout to it. */
   controller: AbortController;
   onOutput?(stream: 'stdout' | 'stderr' | 'progress', chunk: string): void;
@@ -125,15 +127,19 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
       return report;
     }
     let result: AgentResult;
+    const abandonMs = job.abandonAfterMs ?? job.killGraceMs + ABANDON_MARGIN_MS;
+    const watchdog = abandonAfterAbort(signal, abandonMs);
     try {
-      result = await gates.execute(job.agent.provider, () =>
-        job.agent.run(job.input, { signal, env: job.env, onOutput: job.onOutput, killGraceMs: job.killGraceMs }),
-      );
+      result = await Promise.race([
+        gates.execute(job.agent.provider, () => job.agent.run(job.input, { signal, env: job.env, onOutput: job.onOutput, killGraceMs: job.killGraceMs })),
+        watchdog.promise,
+      ]);
     } catch (e) {
       const why = stopWhy();
       if (why) {
         report.stopped = why;
         report.failure = stopFailure(why);
+        if (e === ABANDONED) report.failure.message += ` (the agent did not stop within ${abandonMs} ms of the abort; abandoned)`;
       } else if (isBrokenCircuit(e)) {
         report.refused = true;
         report.failure = { kind: 'transient', message: `circuit breaker of ${job.agent.provider} is open; the task goes back to the queue` };
@@ -146,6 +152,8 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
       }
       report.errorKind = report.failure.kind;
       return report;
+    } finally {
+      watchdog.dispose();
     }
     report.result = redactResult(result, redact);
 
@@ -193,6 +201,35 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     clearTimeout(timer);
     report.endedAt = Math.max(startedAt, deps.now());
   }
+}
+
+/** Extra wait, beyond the kill grace, for an aborted agent to settle before the engine stops waiting for it. */
+export const ABANDON_MARGIN_MS = 5000;
+const ABANDONED = new Error('abandoned');
+
+/**
+ * Agents MUST settle soon after their signal fires; one that does not would hold its slot (and a graceful stop)
+ * forever. This rejects with ABANDONED once the signal has fired and `ms` more have passed.
+ */
+function abandonAfterAbort(signal: AbortSignal, ms: number): { promise: Promise<never>; dispose(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      timer = setTimeout(() => reject(ABANDONED), ms);
+      timer.unref?.();
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => undefined);
+  return {
+    promise,
+    dispose() {
+      if (timer) clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 function formatMs(ms: number): string {

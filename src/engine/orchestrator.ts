@@ -19,7 +19,7 @@ import type { ActiveAgentView, ActivityEntry, AttemptOutcome, BreakerState, Orch
 import type { Agent, AgentTaskInput } from './agents/agent';
 import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config';
 import { ReadyLanes } from './dispatcher';
-import { ExecutorPool, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
+import { ABANDON_MARGIN_MS, ExecutorPool, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
 import { PlanState, type GroupCompleted } from './planState';
 import type { FinishTask, TaskStorePort } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers, type RetryDecision } from './resilience';
@@ -87,6 +87,8 @@ export interface OrchestratorOptions {
   gateTimers?: Partial<GateTimers>;
   /** Most activity entries kept in memory. Default 500. */
   activityLimit?: number;
+  /** Wait beyond the kill grace for an aborted agent to settle before abandoning it. Default ABANDON_MARGIN_MS (5 s). */
+  abandonMarginMs?: number;
 }
 
 interface RunningTask {
@@ -686,6 +688,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       env: this.opts.env,
       timeoutMs: timeoutMsFor(this.config, agentType, task.timeoutMinutes),
       killGraceMs: this.config.timeouts.killGraceMs,
+      abandonAfterMs: this.config.timeouts.killGraceMs + (this.opts.abandonMarginMs ?? ABANDON_MARGIN_MS),
       controller: rt.controller,
       onOutput: this.events.has('task:output')
         ? (stream: 'stdout' | 'stderr' | 'progress', chunk: string) => this.events.emit('task:output', { taskId, stream, chunk: this.redact(chunk) })

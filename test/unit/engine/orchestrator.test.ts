@@ -306,6 +306,20 @@ describe('Orchestrator', () => {
       assert.ok(await becomesDead(pid), 'the agent process was killed');
     });
 
+    it('abandons an agent that ignores the abort, so a timeout always frees its slot', async () => {
+      const list = taskList([{ id: 'T1' }, { id: 'T2', agent: 'other' }]);
+      list.tasks[0].timeoutMinutes = 0.0005; // 30 ms
+      const deaf = { name: 'deaf', provider: 'deaf', run: () => new Promise<never>(() => undefined) };
+      const ok = new ScriptedAgent('ok', 'ok', () => ({ summary: 'ok' }));
+      h = harness(list, { agent: (t) => (t === 'general-purpose' ? deaf : ok), config: { max_concurrent_agents: 1, timeouts: { kill_grace_ms: 10 } }, abandonMarginMs: 20 });
+      h.orch.start();
+      const ev = await nextEvent(h.orch, 'task:timeout');
+      assert.match(ev.reason, /did not stop within 30 ms of the abort; abandoned/);
+      await h.orch.idle();
+      assert.equal(h.store.status('T1'), 'timeout');
+      assert.equal(h.store.status('T2'), 'completed', 'the freed slot ran the next task');
+    });
+
     it('timeouts come from the task, else its agent type, else the default', async () => {
       const list = taskList([{ id: 'T1', agent: 'slowpoke' }]);
       const agent = new ScriptedAgent('s', 'p');

@@ -131,6 +131,7 @@ export interface HarnessOptions {
   store?: TaskStorePort;
   cwd?: string;
   owner?: string;
+  abandonMarginMs?: number;
 }
 
 /** An Orchestrator over a MemoryStore holding `list`, with the plan set (not started). */
@@ -149,6 +150,7 @@ export function harness(list: TaskList, opts: HarnessOptions = {}): Harness {
     cwd,
     env,
     redact: createRedactor(secretEnvValues(env)),
+    abandonMarginMs: opts.abandonMarginMs,
   });
   orch.setPlan(list);
   return {
