@@ -210,8 +210,8 @@ export class EngineProcess {
         x,
       );
     }
-    await this.kill();
-    throw new EngineStartError(`the engine did not send 'ready' within ${timeoutMs} ms (runtime "${runtime}", ${o.enginePath})`);
+    const killed = await this.kill();
+    throw new EngineStartError(`the engine did not send 'ready' within ${timeoutMs} ms (runtime "${runtime}", ${o.enginePath})`, killed);
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
