@@ -22,7 +22,8 @@ import { ReadyLanes } from './dispatcher';
 import { ABANDON_MARGIN_MS, ExecutorPool, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
 import { PlanState, type GroupCompleted } from './planState';
 import type { FinishTask, TaskStorePort } from './ports';
-import { ProviderGates, RetryPolicy, type GateTimers, type RetryDecision } from './resilience';
+import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
+import { attemptEndOf, settlementOf } from './settlement';
 import { TypedEmitter, type TypedEvents } from './typedEmitter';
 
 /** How a task's agent was chosen: the routing decision, or `manual` for "Run with agent". */
@@ -651,7 +652,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       const attemptId = this.store.recordAttemptStart({ taskId, agent: agentType, attempt: claim.attempt, startedAt: now, routeRule: route.rule });
       const reason = `configuration error (not retried: fix the configuration, then retry): ${agentProblem}`;
       this.store.recordAttemptEnd(attemptId, { outcome: 'failed', endedAt: now, error: reason, errorKind: 'config' });
-      this.finishClaim(taskId, { status: 'failed', now }, () => {
+      this.finishClaim(taskId, { status: 'failed', now }, () => undefined, () => {
         this.events.emit('task:failed', { taskId, agentType, attempt: claim.attempt, reason, errorKind: 'config' });
         this.log('failed', `${taskId} failed: ${reason}`, taskId);
       });
@@ -747,85 +748,43 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     else this.runningByType.delete(agentType);
     if (this.running.size === 0) this.stopHeartbeat();
 
-    const retryCount = attempt - 1;
     const failure = report.failure;
-    let outcome: AttemptOutcome;
-    let finish: FinishTask;
-    let decision: RetryDecision | undefined;
-    let releaseWhy: string | undefined;
-    const now = this.now();
-
-    if (report.ok) {
-      outcome = 'completed';
-      finish = { status: 'completed', resultSummary: report.result?.summary, now };
-    } else if (report.stopped === 'shutdown' || report.stopped === 'marked' || report.refused) {
-      outcome = 'released';
-      finish = { status: 'pending', now };
-      releaseWhy = failure?.message ?? 'released';
-    } else {
-      const f = failure ?? { kind: 'fatal' as const, message: 'the attempt ended without a result' };
-      decision = this.retryPolicy.decide(f, retryCount, this.verifySigs.get(taskId));
-      if (f.kind === 'verify' && f.verifySignature) this.verifySigs.set(taskId, f.verifySignature);
-      switch (decision.action) {
-        case 'retry':
-          outcome = f.kind === 'verify' ? 'verify_failed' : 'failed';
-          finish = { status: 'pending', retryCount: retryCount + 1, now };
-          break;
-        case 'release':
-          outcome = 'released';
-          finish = { status: 'pending', now };
-          break;
-        case 'fail':
-          outcome = decision.status === 'timeout' ? 'timeout' : decision.status === 'cancelled' ? 'cancelled' : f.kind === 'verify' ? 'verify_failed' : 'failed';
-          finish = { status: decision.status, now };
-          break;
-      }
-    }
-
-    if (report.attemptId >= 0) {
-      const r = report.result;
-      try {
-        this.store.recordAttemptEnd(report.attemptId, {
-          outcome,
-          endedAt: report.endedAt,
-          exitCode: r?.exitCode ?? report.verifyExitCode,
-          stdout: r?.stdout,
-          stderr: r?.stderr,
-          error: decision ? decision.reason : failure?.message,
-          errorKind: report.errorKind,
-          tokensIn: r?.tokensIn,
-          tokensOut: r?.tokensOut,
-          costUsd: r?.costUsd,
-          sessionId: r?.sessionId,
-          summary: r?.summary,
-          verifyOutput: report.verifyOutput,
-        });
-      } catch (e) {
-        this.log('info', `could not record the end of ${taskId}'s attempt ${attempt}: ${(e as Error).message}`, taskId);
-      }
-    }
-    this.events.emit('attempt:finished', {
-      taskId,
-      agentType,
-      provider: rt.provider,
-      attempt,
-      outcome,
-      durationMs: report.endedAt - report.startedAt,
-      tokensIn: report.result?.tokensIn,
-      tokensOut: report.result?.tokensOut,
-      costUsd: report.result?.costUsd,
-    });
+    const settlement = settlementOf(report, attempt - 1, this.retryPolicy, this.verifySigs.get(taskId));
+    if (failure?.kind === 'verify' && failure.verifySignature) this.verifySigs.set(taskId, failure.verifySignature);
+    const { outcome, decision, releaseWhy } = settlement;
+    const finish: FinishTask = { status: settlement.status, retryCount: settlement.retryCount, resultSummary: settlement.resultSummary, now: this.now() };
 
     // Delay the retry BEFORE the status change, so the task does not go straight back to the ready lanes.
     if (decision?.action === 'retry' && this.current !== 'stopping' && !this.closed) {
-      const delayMs = decision.delayMs;
-      const timer = setTimeout(() => this.onBackoffOver(taskId), delayMs);
+      const timer = setTimeout(() => this.onBackoffOver(taskId), decision.delayMs);
       timer.unref?.();
       this.delayed.set(taskId, timer);
     }
     if (decision?.action === 'release') this.gates.pause(rt.provider, decision.pauseMs);
 
-    const ok = this.finishClaim(taskId, finish, () => {
+    // The attempt row is written after store.finish, so it can say whether the result counted (lease still held).
+    const recordEnd = (held: boolean): void => {
+      if (report.attemptId >= 0) {
+        try {
+          this.store.recordAttemptEnd(report.attemptId, attemptEndOf(report, settlement, held));
+        } catch (e) {
+          this.log('info', `could not record the end of ${taskId}'s attempt ${attempt}: ${(e as Error).message}`, taskId);
+        }
+      }
+      this.events.emit('attempt:finished', {
+        taskId,
+        agentType,
+        provider: rt.provider,
+        attempt,
+        outcome: held ? outcome : 'released',
+        durationMs: report.endedAt - report.startedAt,
+        tokensIn: report.result?.tokensIn,
+        tokensOut: report.result?.tokensOut,
+        costUsd: report.result?.costUsd,
+      });
+    };
+
+    const ok = this.finishClaim(taskId, finish, recordEnd, () => {
       const durationMs = report.endedAt - report.startedAt;
       if (outcome === 'completed') {
         this.events.emit('task:completed', { taskId, agentType, attempt, durationMs, summary: report.result?.summary ?? '' });
@@ -871,8 +830,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.dispatch();
   }
 
-  /** store.finish + the in-memory status change + `after` (events); handles a lost lease. */
-  private finishClaim(taskId: string, finish: FinishTask, after: () => void): boolean {
+  /** store.finish, then `recorded` (the attempt row), then the in-memory status change and `after` (events); handles a lost lease. */
+  private finishClaim(taskId: string, finish: FinishTask, recorded: (held: boolean) => void, after: () => void): boolean {
     let ok: boolean;
     try {
       ok = this.store.finish(taskId, this.opts.owner, finish);
@@ -880,6 +839,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.log('info', `could not record the end of ${taskId}: ${(e as Error).message}`, taskId);
       ok = false;
     }
+    recorded(ok);
     if (!ok) {
       // The lease is gone (recovered by another start, or a person changed the task): the db has the truth.
       this.log('info', `${taskId}: the lease was lost before the attempt ended; its result was not recorded`, taskId);

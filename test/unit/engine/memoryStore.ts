@@ -81,7 +81,8 @@ export class MemoryStore implements TaskStorePort {
   recordAttemptEnd(attemptId: number, end: AttemptEnd): void {
     const a = this.attemptRows[attemptId - 1];
     if (!a) throw new Error(`recordAttemptEnd: no attempt with id ${attemptId}`);
-    if (a.end) throw new Error(`recordAttemptEnd: attempt ${attemptId} already ended`);
+    // Like the SQLite store's UPDATE, a row closed as `released` by recoverLeases may be completed by its late owner.
+    if (a.end && a.end.outcome !== 'released') throw new Error(`recordAttemptEnd: attempt ${attemptId} already ended`);
     a.end = { ...end };
   }
 

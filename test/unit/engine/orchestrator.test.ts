@@ -530,6 +530,51 @@ describe('Orchestrator', () => {
     });
   });
 
+  describe('leases', () => {
+    it('heartbeats renew the leases of running tasks', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      const list = taskList([{ id: 'A' }]);
+      const store = MemoryStore.fromList(list);
+      const renewed = new Promise<number>((resolve) => {
+        const real = store.renewLeases.bind(store);
+        store.renewLeases = (owner, leaseMs, now) => {
+          const n = real(owner, leaseMs, now);
+          if (n > 0) resolve(store.rows.get('A')!.leaseExpiresAt! - now);
+          return n;
+        };
+      });
+      h = harness(list, { agent, store, config: { lease: { ms: 5000, heartbeat_ms: 10 } } });
+      h.orch.start();
+      await agent.started('A');
+      assert.equal(await renewed, 5000);
+      assert.equal(store.rows.get('A')!.leaseOwner, 'engine-test');
+      (await agent.started('A')).finish();
+      await h.orch.idle();
+      assert.equal(store.rows.get('A')!.leaseOwner, undefined, 'finishing clears the lease');
+    });
+
+    it('a result arriving after the lease was lost is not recorded, and the task never completes twice', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      h = harness(taskList([{ id: 'A' }]), { agent });
+      h.orch.start();
+      const first = await agent.started('A');
+      // Another engine start (holding the lock) recovered the task meanwhile.
+      assert.deepEqual(h.store.recoverLeases('other-engine', Date.now()), ['A']);
+      const second = nextEvent(h.orch, 'task:started', (p) => p.taskId === 'A');
+      first.finish('late result');
+      await second;
+      assert.equal(h.store.completions.get('A'), undefined, 'the late result was dropped');
+      assert.ok(h.orch.activity().some((e) => /lease was lost/.test(e.message)));
+      const late = h.store.attemptsOf('A')[0].end!;
+      assert.equal(late.outcome, 'released');
+      assert.match(late.error!, /lease was lost before the attempt ended; its result was discarded/);
+      agent.runs[1].finish('fresh result');
+      await h.orch.idle();
+      assert.equal(h.store.completions.get('A'), 1);
+      assert.equal(h.store.rows.get('A')!.resultSummary, 'fresh result');
+    });
+  });
+
   describe('providers', () => {
     it('opens the breaker after N consecutive failures, half-opens after the cool-down with one probe, closes on success', async () => {
       let healthy = false;

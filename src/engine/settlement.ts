@@ -1,0 +1,72 @@
+// What one finished attempt means for its task — a pure function of the attempt's report and the retry policy, so
+// the lifecycle rules live in one small place: the attempt row's outcome, the task's next status, and the decision.
+//
+//   agent + verify ok                         → attempt completed,            task completed
+//   engine stop / person's mark / breaker race → attempt released,            task pending, retry count unchanged
+//   transient / first verify failure          → attempt failed|verify_failed, task pending after backoff, count + 1
+//   rate limited (429)                        → attempt released,             task pending, provider paused
+//   auth, config, fatal, verify same twice    → attempt failed|verify_failed, task failed (no retry)
+//   timeout / cancel                          → attempt timeout|cancelled,    task timeout|cancelled
+import type { AttemptOutcome } from '../protocol/views';
+import type { AttemptReport } from './executor';
+import type { AttemptEnd, FinishTask } from './ports';
+import type { RetryDecision, RetryPolicy } from './resilience';
+
+/** How an attempt settles its task. */
+export interface Settlement {
+  outcome: AttemptOutcome;
+  status: FinishTask['status'];
+  /** New retry count, when it changes. */
+  retryCount?: number;
+  resultSummary?: string;
+  /** The retry policy's decision, for failures. */
+  decision?: RetryDecision;
+  /** Set when the task goes back to pending through no fault of its own (stop, a person's mark, a breaker race). */
+  releaseWhy?: string;
+}
+
+/** Settles an attempt. `retryCount` is the task's count before the attempt (attempt − 1). */
+export function settlementOf(report: AttemptReport, retryCount: number, policy: RetryPolicy, previousVerifySignature?: string): Settlement {
+  if (report.ok) return { outcome: 'completed', status: 'completed', resultSummary: report.result?.summary };
+  if (report.stopped === 'shutdown' || report.stopped === 'marked' || report.refused) {
+    return { outcome: 'released', status: 'pending', releaseWhy: report.failure?.message ?? 'released' };
+  }
+  const f = report.failure ?? { kind: 'fatal' as const, message: 'the attempt ended without a result' };
+  const decision = policy.decide(f, retryCount, previousVerifySignature);
+  const failedOutcome: AttemptOutcome = f.kind === 'verify' ? 'verify_failed' : 'failed';
+  switch (decision.action) {
+    case 'retry':
+      return { outcome: failedOutcome, status: 'pending', retryCount: retryCount + 1, decision };
+    case 'release':
+      return { outcome: 'released', status: 'pending', decision };
+    case 'fail':
+      return {
+        outcome: decision.status === 'timeout' ? 'timeout' : decision.status === 'cancelled' ? 'cancelled' : failedOutcome,
+        status: decision.status,
+        decision,
+      };
+  }
+}
+
+/** The attempt row's end. `held`: the lease was still ours at finish; otherwise the result was discarded. */
+export function attemptEndOf(report: AttemptReport, s: Settlement, held: boolean): AttemptEnd {
+  const r = report.result;
+  const error = held
+    ? (s.decision?.reason ?? report.failure?.message)
+    : `the lease was lost before the attempt ended; its result was discarded${report.failure ? ` (${report.failure.message})` : ''}`;
+  return {
+    outcome: held ? s.outcome : 'released',
+    endedAt: report.endedAt,
+    exitCode: r?.exitCode ?? report.verifyExitCode,
+    stdout: r?.stdout,
+    stderr: r?.stderr,
+    error,
+    errorKind: report.errorKind,
+    tokensIn: r?.tokensIn,
+    tokensOut: r?.tokensOut,
+    costUsd: r?.costUsd,
+    sessionId: r?.sessionId,
+    summary: r?.summary,
+    verifyOutput: report.verifyOutput,
+  };
+}

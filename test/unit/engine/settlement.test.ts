@@ -1,0 +1,49 @@
+import { strict as assert } from 'node:assert';
+import type { AttemptReport } from '../../../src/engine/executor';
+import { RetryPolicy } from '../../../src/engine/resilience';
+import { attemptEndOf, settlementOf } from '../../../src/engine/settlement';
+
+const policy = new RetryPolicy({ maxAttempts: 2, initialDelayMs: 100, maxDelayMs: 1000, jitter: 'none' }, 5000);
+const base: AttemptReport = { attemptId: 1, startedAt: 0, endedAt: 10, ok: false };
+const fail = (kind: string, extra: Partial<AttemptReport> = {}): AttemptReport => ({ ...base, failure: { kind: kind as never, message: `${kind}!` }, errorKind: kind, ...extra });
+
+describe('settlement', () => {
+  it('maps each way an attempt ends to the attempt outcome, the task status and the retry count', () => {
+    const rows: [string, AttemptReport, number, string, string, number | undefined][] = [
+      ['success', { ...base, ok: true, result: { summary: 'did it' } }, 0, 'completed', 'completed', undefined],
+      ['transient, budget left', fail('transient'), 1, 'failed', 'pending', 2],
+      ['transient, budget spent', fail('transient'), 2, 'failed', 'failed', undefined],
+      ['verify, first time', { ...fail('verify'), failure: { kind: 'verify', message: 'v', verifySignature: 's1' } }, 0, 'verify_failed', 'pending', 1],
+      ['rate limited', fail('rate_limited'), 2, 'released', 'pending', undefined],
+      ['auth', fail('auth'), 0, 'failed', 'failed', undefined],
+      ['config', fail('config'), 0, 'failed', 'failed', undefined],
+      ['fatal', fail('fatal'), 0, 'failed', 'failed', undefined],
+      ['timeout', fail('timeout', { stopped: 'timeout' }), 0, 'timeout', 'timeout', undefined],
+      ['cancel', fail('cancelled', { stopped: 'cancel' }), 0, 'cancelled', 'cancelled', undefined],
+      ['engine stop', fail('cancelled', { stopped: 'shutdown' }), 1, 'released', 'pending', undefined],
+      ['person marks it', fail('cancelled', { stopped: 'marked' }), 1, 'released', 'pending', undefined],
+      ['breaker race', fail('transient', { refused: true }), 1, 'released', 'pending', undefined],
+    ];
+    for (const [name, report, retryCount, outcome, status, newCount] of rows) {
+      const s = settlementOf(report, retryCount, policy);
+      assert.equal(s.outcome, outcome, `${name}: outcome`);
+      assert.equal(s.status, status, `${name}: status`);
+      assert.equal(s.retryCount, newCount, `${name}: retry count`);
+    }
+    assert.equal(settlementOf({ ...base, ok: true, result: { summary: 'did it' } }, 0, policy).resultSummary, 'did it');
+    assert.deepEqual(settlementOf(fail('transient'), 1, policy).decision, { action: 'retry', delayMs: 200, reason: 'retry 2/2 in 200 ms: transient!' });
+    assert.deepEqual(settlementOf(fail('rate_limited'), 0, policy).decision?.action, 'release');
+  });
+
+  it('the attempt row carries the decision, and says when a late result was discarded', () => {
+    const report = { ...fail('transient'), result: undefined };
+    const s = settlementOf(report, 0, policy);
+    const held = attemptEndOf(report, s, true);
+    assert.equal(held.outcome, 'failed');
+    assert.match(held.error!, /retry 1\/2 in 100 ms: transient!/);
+    const lost = attemptEndOf({ ...base, ok: true, result: { summary: 'late', exitCode: 0 } }, settlementOf({ ...base, ok: true, result: { summary: 'late' } }, 0, policy), false);
+    assert.equal(lost.outcome, 'released');
+    assert.match(lost.error!, /lease was lost.*discarded/);
+    assert.equal(lost.summary, 'late');
+  });
+});
