@@ -8,10 +8,11 @@
 // prints each test, exits non-zero on any failure, crash or timeout, and always stops what it started.
 //
 // Usage: node scripts/vscodeTest/runIntegration.mjs [--launcher auto|electron|code-server] [--grep TEXT]
-//                                                   [--vsix] [--timeout MS]
+//                                                   [--vsix | --vsix-file PATH] [--timeout MS]
 //   --vsix  builds the VSIX (npm run package), installs it into a fresh code-server extensions dir with
 //           --install-extension, checks --list-extensions shows it, then runs the suites whose titles contain
 //           "smoke" against the installed copy (no extensionDevelopmentPath).
+//   --vsix-file PATH  the same with an existing VSIX instead of building one.
 // Environment: CODITECT_VSCODE_LAUNCHER (as --launcher), CODITECT_TEST_GREP, CODITECT_INTEGRATION_TIMEOUT_MS.
 import { spawnSync } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
@@ -34,8 +35,10 @@ const { values: opts } = parseArgs({
     grep: { type: 'string', default: process.env.CODITECT_TEST_GREP || '' },
     timeout: { type: 'string', default: process.env.CODITECT_INTEGRATION_TIMEOUT_MS || '600000' },
     vsix: { type: 'boolean', default: false },
+    'vsix-file': { type: 'string' },
   },
 });
+if (opts['vsix-file']) opts.vsix = true;
 if (!['auto', 'electron', 'code-server'].includes(opts.launcher)) {
   fail(`--launcher must be auto, electron or code-server, not '${opts.launcher}'`);
 }
@@ -293,14 +296,16 @@ async function main() {
         if (r.status !== 0) throw new Error('installing code-server failed');
       }
       if (opts.vsix) {
-        const extensionsDir = installBuiltVsix(buildVsix());
+        const extensionsDir = installBuiltVsix(opts['vsix-file'] ?? buildVsix());
         outcome = await runCodeServer({
           workspace,
           resultsFile,
           grep: opts.grep || 'smoke',
           name: 'integration-vsix',
           extensionsDir,
-          // The installed copy, not the source tree: the smoke suite checks where it was loaded from.
+          // VS Code runs extensionTestsPath only in development mode, so an empty development extension stands in
+          // for the source tree and the extension under test is the installed copy (the smoke suite checks that).
+          extensionDevelopmentPath: join(repoRoot, 'test', 'integration', 'fixtures', 'testHost'),
           env: { CODITECT_EXPECT_INSTALLED: '1' },
         });
       } else {

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 
 // `publisher.name` from package.json: what VS Code knows the extension by, whether loaded from the source
@@ -31,5 +33,14 @@ describe('smoke: the extension in a real extension host', () => {
     assert.ok(commands.includes('coditect.showVersion'), 'coditect.showVersion is not registered');
     const version = await vscode.commands.executeCommand<string>('coditect.showVersion');
     assert.equal(version, vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.version);
+  });
+
+  it('ships a better-sqlite3 that loads in the Node runtime the engine runs on', () => {
+    // The engine (not the extension host, which may be Electron with another ABI) opens the database, on `node`
+    // from PATH by default; a VSIX missing the addon or one of its loaders fails here.
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const module = join(ext.extensionPath, 'node_modules', 'better-sqlite3');
+    const script = `const D = require(${JSON.stringify(module)}); const db = new D(':memory:'); process.stdout.write(String(db.prepare('select 41 + 1 as n').get().n)); db.close();`;
+    assert.equal(execFileSync('node', ['-e', script], { encoding: 'utf8', timeout: 30_000 }), '42');
   });
 });
