@@ -1,0 +1,49 @@
+import * as assert from 'node:assert/strict';
+import { dashboardCsp, dashboardHtml, nonceFromBytes } from '../../../webview-ui/host/dashboardHtml';
+
+const opts = {
+  cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
+  nonce: 'q1w2e3r4t5y6u7i8o9p0AA==',
+  scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/main.js',
+  styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/dashboard.css',
+};
+
+describe('dashboard page', () => {
+  it('declares the strict policy: nothing by default, nonce scripts, styles and images from the extension only', () => {
+    assert.equal(
+      dashboardCsp(opts.cspSource, opts.nonce),
+      `default-src 'none'; script-src 'nonce-${opts.nonce}'; style-src ${opts.cspSource}; img-src ${opts.cspSource} data:; font-src ${opts.cspSource}`,
+    );
+    const html = dashboardHtml(opts);
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html);
+    assert.ok(meta, 'the CSP meta tag is present');
+    assert.equal(meta[1], dashboardCsp(opts.cspSource, opts.nonce));
+    assert.doesNotMatch(meta[1], /unsafe-inline|unsafe-eval/);
+  });
+
+  it('loads exactly one script, carrying the nonce, and no inline script or style', () => {
+    const html = dashboardHtml(opts);
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    assert.equal(scripts.length, 1);
+    assert.match(scripts[0][1], new RegExp(`nonce="${opts.nonce.replace(/[+=]/g, '\\$&')}"`));
+    assert.match(scripts[0][1], /src="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/dist\/webview\/main\.js"/);
+    assert.equal(scripts[0][2].trim(), '', 'the script tag has no inline body');
+    assert.doesNotMatch(html, /<style|style=/);
+    assert.match(html, /<link rel="stylesheet" href="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/media\/dashboard\.css">/);
+  });
+
+  it('escapes URIs into attributes and refuses a weak nonce or a source that could extend the policy', () => {
+    const html = dashboardHtml({ ...opts, scriptUri: 'https://x/a"><script>alert(1)</script>' });
+    assert.doesNotMatch(html, /<script>alert/);
+    assert.match(html, /a&quot;&gt;&lt;script&gt;/);
+    assert.throws(() => dashboardHtml({ ...opts, nonce: 'short' }), /nonce.*"short"/);
+    assert.throws(() => dashboardHtml({ ...opts, nonce: "abcdefghijklmnop' 'unsafe-inline" }), /nonce/);
+    assert.throws(() => dashboardHtml({ ...opts, cspSource: "https://x; script-src 'unsafe-inline'" }), /cspSource/);
+  });
+
+  it('makes a base64 nonce from at least 16 random bytes', () => {
+    const n = nonceFromBytes(new Uint8Array(18).fill(255));
+    assert.equal(n, Buffer.alloc(18, 255).toString('base64'));
+    assert.throws(() => nonceFromBytes(new Uint8Array(8)), /at least 16 random bytes, got 8/);
+  });
+});

@@ -1,0 +1,215 @@
+import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { TaskStatus } from '../../../src/core/model';
+import type { TaskView } from '../../../src/protocol/views';
+import {
+  ACTIVITY_LIMIT,
+  applyMessage,
+  dismissNotice,
+  doneRatio,
+  emptyModel,
+  matchesFilter,
+  remainingOf,
+  type DashboardModel,
+} from '../../../webview-ui/state';
+import { countsOf, fixtureSnapshot, fixtureTasks, iso, T0, task } from './dashboardFixture';
+
+const NOW = T0 + 60 * 60_000;
+
+function loaded(): DashboardModel {
+  return applyMessage(emptyModel(), { type: 'snapshot', snapshot: fixtureSnapshot() }, NOW).model;
+}
+
+/** Applies a tasks increment built from the model's current tasks with `changed` replacing some of them. */
+function withTasks(model: DashboardModel, changed: TaskView[], removed: string[] = [], now = NOW) {
+  const all = new Map(model.tasks);
+  for (const id of removed) all.delete(id);
+  for (const t of changed) all.set(t.id, t);
+  return applyMessage(model, { type: 'tasks', tasks: changed, counts: countsOf([...all.values()]), removed }, now);
+}
+
+describe('dashboard state reducer', () => {
+  it('ignores increments until the first snapshot, then loads everything from it', () => {
+    const empty = emptyModel();
+    const early = applyMessage(empty, { type: 'tasks', tasks: [task('T001.001')], counts: countsOf([task('T001.001')]), removed: [] }, NOW);
+    assert.equal(early.model, empty, 'an increment before the snapshot must not change the model');
+    assert.equal(early.change.full, false);
+    assert.deepEqual(early.change.tasks, []);
+
+    const { model, change } = applyMessage(empty, { type: 'snapshot', snapshot: fixtureSnapshot() }, NOW);
+    assert.equal(change.full, true);
+    assert.equal(model.loaded, true);
+    assert.equal(model.simulated, true);
+    assert.deepEqual(model.order, fixtureTasks().map((t) => t.id));
+    assert.equal(model.tasks.get('T001.003')?.status, 'in_progress');
+    assert.equal(model.counts.total, 8);
+    assert.equal(model.metricsAt, NOW);
+    assert.equal(model.activity.length, 3);
+  });
+
+  it('a task finishing updates its row, the counts, its epic, the active agents and the burndown', () => {
+    const before = loaded();
+    const done = { ...before.tasks.get('T001.003')!, status: 'completed' as TaskStatus, startedAt: undefined };
+    const { model, change } = withTasks(before, [done]);
+
+    assert.deepEqual(change.tasks, ['T001.003']);
+    assert.equal(change.full, false);
+    assert.equal(change.counts, true);
+    assert.deepEqual(change.epics, ['E001']);
+    assert.equal(change.active, true);
+    assert.equal(model.tasks.get('T001.003')?.status, 'completed');
+    assert.equal(model.counts.completed, 3);
+    assert.equal(model.counts.inProgress, 0);
+    assert.deepEqual(model.epics.find((e) => e.id === 'E001'), { ...before.epics[0], completed: 3, total: 4 });
+    assert.equal(model.epics.find((e) => e.id === 'E002'), before.epics[1], 'an untouched epic keeps its object');
+    assert.deepEqual(model.active, []);
+    const last = model.metrics.throughput[model.metrics.throughput.length - 1];
+    assert.deepEqual(last, { at: new Date(NOW).toISOString(), completed: 3, remaining: 4 });
+    assert.equal(change.metrics, true);
+
+    // The previous model is untouched (the view may still hold it).
+    assert.equal(before.tasks.get('T001.003')?.status, 'in_progress');
+    assert.equal(before.counts.completed, 2);
+    assert.equal(before.active.length, 1);
+  });
+
+  it('a task starting joins the active agents with its start time, routed agent and attempt number', () => {
+    const before = loaded();
+    const started = { ...before.tasks.get('T002.002')!, status: 'in_progress' as TaskStatus, startedAt: iso(58) };
+    const { model, change } = withTasks(before, [started]);
+    assert.equal(change.active, true);
+    const a = model.active.find((x) => x.taskId === 'T002.002');
+    assert.deepEqual(a, { taskId: 'T002.002', title: started.title, agent: 'backend-development', startedAt: iso(58), attempt: 2 });
+    assert.equal(model.active.length, 2);
+
+    // A running task without startedAt gets the client's clock, and a later update keeps that start.
+    const noStart = { ...before.tasks.get('T002.001')!, status: 'in_progress' as TaskStatus, startedAt: undefined };
+    const next = withTasks(model, [noStart], [], NOW + 5000).model;
+    assert.equal(next.active.find((x) => x.taskId === 'T002.001')?.startedAt, new Date(NOW + 5000).toISOString());
+    const again = withTasks(next, [{ ...noStart, title: 'Renamed' }], [], NOW + 9000).model;
+    const kept = again.active.find((x) => x.taskId === 'T002.001');
+    assert.equal(kept?.startedAt, new Date(NOW + 5000).toISOString());
+    assert.equal(kept?.title, 'Renamed');
+  });
+
+  it('an update that does not touch running tasks keeps the same active list and adds no chart sample when counts hold', () => {
+    const before = loaded();
+    const retitled = { ...before.tasks.get('T002.003')!, title: 'Soft-delete (v2)' };
+    const { model, change } = withTasks(before, [retitled]);
+    assert.equal(model.active, before.active);
+    assert.equal(change.active, false);
+    assert.equal(model.metrics, before.metrics, 'no new sample when completed and remaining did not move');
+    assert.equal(change.metrics, false);
+    assert.deepEqual(change.epics, ['E002']);
+  });
+
+  it('removed tasks leave the order, the map, the active list and their epic totals; unknown ones go to the end', () => {
+    const before = loaded();
+    const extra = task('T001.099', { title: 'Late addition', epicId: 'E001', featureId: 'F001.01' });
+    const { model, change } = withTasks(before, [extra], ['T001.003', 'T404.404']);
+    assert.deepEqual(change.removed, ['T001.003'], 'an id the model never had is not reported as removed');
+    assert.equal(model.tasks.has('T001.003'), false);
+    assert.equal(model.order.includes('T001.003'), false);
+    assert.equal(model.order[model.order.length - 1], 'T001.099');
+    assert.deepEqual(model.active, []);
+    const e1 = model.epics.find((e) => e.id === 'E001')!;
+    assert.deepEqual([e1.total, e1.completed], [4, 2]);
+    const f1 = model.features.find((f) => f.id === 'F001.01')!;
+    assert.deepEqual([f1.total, f1.completed], [4, 2]);
+  });
+
+  it('appends activity once: entries replayed after a snapshot are not shown twice, and the log is capped', () => {
+    const before = loaded();
+    const entry = { at: iso(61), kind: 'completed' as const, taskId: 'T001.003', message: 'done' };
+    const first = applyMessage(before, { type: 'activity', entries: [before.activity[2], entry] }, NOW);
+    assert.deepEqual(first.change.activityAdded, [entry]);
+    assert.equal(first.model.activity.length, 4);
+    const replay = applyMessage(first.model, { type: 'activity', entries: [entry] }, NOW);
+    assert.equal(replay.model, first.model);
+    assert.deepEqual(replay.change.activityAdded, []);
+
+    const many = Array.from({ length: ACTIVITY_LIMIT + 25 }, (_, i) => ({ at: iso(100 + i), kind: 'info' as const, message: `m${i}` }));
+    const capped = applyMessage(first.model, { type: 'activity', entries: many }, NOW).model;
+    assert.equal(capped.activity.length, ACTIVITY_LIMIT);
+    assert.equal(capped.activity[capped.activity.length - 1].message, `m${ACTIVITY_LIMIT + 24}`);
+  });
+
+  it('applies state and metrics messages and restarts the uptime clock from the metrics', () => {
+    const before = loaded();
+    const s = applyMessage(before, { type: 'state', state: 'paused', breakers: { claude: 'open' } }, NOW);
+    assert.equal(s.change.state, true);
+    assert.equal(s.model.state, 'paused');
+    assert.deepEqual(s.model.breakers, { claude: 'open' });
+
+    const metrics = { ...before.metrics, tasksPerHour: 9, uptimeSeconds: 4000 };
+    const m = applyMessage(s.model, { type: 'metrics', metrics }, NOW + 1234);
+    assert.equal(m.change.metrics, true);
+    assert.equal(m.model.metrics, metrics);
+    assert.equal(m.model.metricsAt, NOW + 1234);
+  });
+
+  it('keeps notices until dismissed, but a new snapshot clears a load error', () => {
+    const err = applyMessage(emptyModel(), { type: 'notice', level: 'error', message: 'Could not load the plan: engine gone' }, NOW);
+    assert.equal(err.change.notice, true);
+    assert.equal(err.model.notice?.message, 'Could not load the plan: engine gone');
+    const snap = applyMessage(err.model, { type: 'snapshot', snapshot: fixtureSnapshot() }, NOW).model;
+    assert.equal(snap.notice, undefined);
+
+    const info = applyMessage(snap, { type: 'notice', level: 'info', message: 'Sync done' }, NOW).model;
+    const resnap = applyMessage(info, { type: 'snapshot', snapshot: fixtureSnapshot() }, NOW).model;
+    assert.deepEqual(resnap.notice, { level: 'info', message: 'Sync done' });
+    assert.equal(dismissNotice(resnap).notice, undefined);
+    assert.equal(dismissNotice(snap), snap);
+  });
+
+  it('filters tasks by status group and epic', () => {
+    const tasks = new Map(fixtureTasks().map((t) => [t.id, t]));
+    const ids = (f: Parameters<typeof matchesFilter>[1], epic?: string) =>
+      [...tasks.values()].filter((t) => matchesFilter(t, f, epic)).map((t) => t.id);
+    assert.equal(ids('all').length, 8);
+    assert.deepEqual(ids('running'), ['T001.003']);
+    assert.deepEqual(ids('ready'), ['T002.001']);
+    assert.deepEqual(ids('failed'), ['T002.002']);
+    assert.deepEqual(ids('waiting'), ['T001.004', 'T002.003']);
+    assert.deepEqual(ids('done'), ['T001.001', 'T001.002', 'T002.004']);
+    assert.deepEqual(ids('done', 'E002'), ['T002.004']);
+  });
+
+  it('computes the done ratio and the remaining work with skipped tasks counted as done', () => {
+    const c = countsOf(fixtureTasks());
+    assert.equal(doneRatio(c), 3 / 8);
+    assert.equal(remainingOf(c), 5);
+    assert.equal(doneRatio(countsOf([])), 0);
+  });
+
+  it('after any sequence of increments, group totals and the active list match a recomputation from the tasks', () => {
+    const statuses: TaskStatus[] = ['pending', 'in_progress', 'completed', 'blocked', 'failed', 'timeout', 'cancelled', 'skipped'];
+    const ids = fixtureTasks().map((t) => t.id);
+    const step = fc.record({
+      changes: fc.array(fc.record({ id: fc.constantFrom(...ids), status: fc.constantFrom(...statuses) }), { maxLength: 4 }),
+      remove: fc.array(fc.constantFrom(...ids), { maxLength: 1 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+        let model = loaded();
+        let clock = NOW;
+        for (const s of steps) {
+          const changed = s.changes
+            .filter((c) => !s.remove.includes(c.id))
+            .map((c) => ({ ...(model.tasks.get(c.id) ?? task(c.id)), status: c.status }));
+          model = withTasks(model, changed, s.remove, (clock += 1000)).model;
+        }
+        const all = [...model.tasks.values()];
+        for (const e of model.epics) {
+          const mine = all.filter((t) => t.epicId === e.id);
+          assert.equal(e.total, mine.length, `${e.id} total`);
+          assert.equal(e.completed, mine.filter((t) => t.status === 'completed' || t.status === 'skipped').length, `${e.id} completed`);
+        }
+        const running = all.filter((t) => t.status === 'in_progress').map((t) => t.id).sort();
+        assert.deepEqual(model.active.map((a) => a.taskId).sort(), running);
+        assert.deepEqual([...model.order].sort(), [...model.tasks.keys()].sort());
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
