@@ -1,0 +1,196 @@
+// Opening context.db: the single-writer lock, pragmas, and the schema migrations.
+// Schema lives in numbered files `src/engine/db/migrations/NNN_name.sql` (esbuild copies them to dist/migrations);
+// `PRAGMA user_version` records the last one applied. Each migration runs in its own transaction, so a failing
+// migration leaves the database at the previous version, never half-migrated.
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { acquireLock, type LockHandle } from './lockFile';
+
+/** One schema migration file. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Options of openDatabase. */
+export interface OpenDatabaseOptions {
+  /** How long a statement waits for another connection's lock, in ms. Default 5000. */
+  busyTimeoutMs?: number;
+  /** Directory of the `NNN_name.sql` migrations. Default: found next to this module or the bundle (see findMigrationsDir). */
+  migrationsDir?: string;
+}
+
+/** An open database. `close()` is idempotent: closes the connection and releases the writer lock. */
+export interface DatabaseHandle {
+  readonly db: Database.Database;
+  /** Absolute path of the database file. */
+  readonly path: string;
+  /** `PRAGMA user_version` after migrations. */
+  readonly schemaVersion: number;
+  readonly readonly: boolean;
+  close(): void;
+}
+
+/** Thrown for a database written by a newer build than this one. */
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly path: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(
+      `${path}: database schema version ${found} is newer than this build of CODITECT supports (${supported}); ` +
+        'upgrade CODITECT, or use another database file (--db)',
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/;
+
+/**
+ * Where the migrations are: from source (tsx, tests) this module sits in src/engine/db next to `migrations/`;
+ * bundled, it is inlined into dist/<entry>.js and esbuild copied the files to dist/migrations.
+ */
+export function migrationsDirCandidates(): string[] {
+  return [
+    join(__dirname, 'migrations'),
+    join(__dirname, '..', 'migrations'),
+    join(__dirname, '..', 'src', 'engine', 'db', 'migrations'),
+    join(__dirname, '..', '..', 'src', 'engine', 'db', 'migrations'),
+  ];
+}
+
+/** The first candidate directory that holds migrations; throws naming every place looked at. */
+export function findMigrationsDir(): string {
+  const candidates = migrationsDirCandidates();
+  for (const c of candidates) {
+    if (existsSync(c) && readdirSync(c).some((f) => MIGRATION_FILE.test(f))) return c;
+  }
+  throw new Error(`schema migrations not found; looked in: ${candidates.join(', ')}`);
+}
+
+/** Reads and checks the migrations: versions must run 1, 2, 3… without gaps or duplicates. */
+export function loadMigrations(dir: string = findMigrationsDir()): Migration[] {
+  const out: Migration[] = [];
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.sql')) continue;
+    const m = MIGRATION_FILE.exec(f);
+    if (!m) throw new Error(`${join(dir, f)}: migration file names must look like 001_name.sql`);
+    out.push({ version: Number(m[1]), name: m[2], sql: readFileSync(join(dir, f), 'utf8') });
+  }
+  out.sort((a, b) => a.version - b.version);
+  out.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`${dir}: migrations must be numbered 1, 2, 3… without gaps; found ${m.version} at position ${i + 1}`);
+  });
+  if (out.length === 0) throw new Error(`${dir}: no migrations`);
+  return out;
+}
+
+/** Schema version this build creates (the highest migration). */
+export function latestSchemaVersion(dir?: string): number {
+  const all = loadMigrations(dir);
+  return all[all.length - 1].version;
+}
+
+function validate(opts: OpenDatabaseOptions): void {
+  const t = opts.busyTimeoutMs;
+  if (t !== undefined && (!Number.isInteger(t) || t < 0)) throw new Error(`busyTimeoutMs must be a non-negative integer, got ${String(t)}`);
+}
+
+/**
+ * Opens (creating it and its directory if needed) the database for writing: takes the single-writer lock
+ * `<path>.lock`, sets WAL, foreign keys and the busy timeout, and migrates to the latest schema. Refuses a database
+ * from a newer schema (SchemaTooNewError) and one held by a live process (DatabaseLockedError).
+ */
+export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): DatabaseHandle {
+  validate(opts);
+  const migrations = loadMigrations(opts.migrationsDir);
+  const latest = migrations[migrations.length - 1].version;
+  const memory = path === ':memory:';
+  const abs = memory ? path : resolve(path);
+  if (!memory) mkdirSync(dirname(abs), { recursive: true });
+  const lock: LockHandle | undefined = memory ? undefined : acquireLock(`${abs}.lock`);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(abs);
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    const found = db.pragma('user_version', { simple: true }) as number;
+    // Checked before anything writes: a newer database must stay untouched.
+    if (found > latest) throw new SchemaTooNewError(abs, found, latest);
+    if (!memory) db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last transactions.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    const conn = db;
+    for (const m of migrations) {
+      if (m.version <= found) continue;
+      conn.transaction(() => {
+        conn.exec(m.sql);
+        conn.pragma(`user_version = ${m.version}`);
+      })();
+    }
+    return makeHandle(conn, abs, latest, false, lock);
+  } catch (e) {
+    try {
+      db?.close();
+    } finally {
+      lock?.release();
+    }
+    if (e instanceof SchemaTooNewError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw Object.assign(new Error(`cannot open database ${abs}: ${msg}`), { cause: e });
+  }
+}
+
+/**
+ * Opens an existing database read-only, without the writer lock (status queries while an engine runs).
+ * Refuses a missing file, a database that was never migrated and one from a newer schema.
+ */
+export function openDatabaseReadOnly(path: string, opts: OpenDatabaseOptions = {}): DatabaseHandle {
+  validate(opts);
+  const latest = latestSchemaVersion(opts.migrationsDir);
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw new Error(`database not found: ${abs}`);
+  const db = new Database(abs, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    const found = db.pragma('user_version', { simple: true }) as number;
+    if (found > latest) throw new SchemaTooNewError(abs, found, latest);
+    if (found === 0) throw new Error(`${abs}: not a CODITECT database (schema version 0); sync a task list into it first`);
+    return makeHandle(db, abs, found, true, undefined);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+function makeHandle(db: Database.Database, path: string, schemaVersion: number, readonly: boolean, lock: LockHandle | undefined): DatabaseHandle {
+  let closed = false;
+  return {
+    db,
+    path,
+    schemaVersion,
+    readonly,
+    close(): void {
+      if (closed) return;
+      closed = true;
+      // Every step runs even if an earlier one throws; the lock is released last, after the connection is gone.
+      let first: unknown;
+      try {
+        if (db.open) db.close();
+      } catch (e) {
+        first = e;
+      }
+      try {
+        lock?.release();
+      } catch (e) {
+        first ??= e;
+      }
+      if (first) throw first;
+    },
+  };
+}

@@ -1,0 +1,341 @@
+// The plan side of context.db, for the sync service: load the last synced plan, find what the engine changed since,
+// and apply one sync (epics, features, tasks, dependencies, archive/restore, the v2_plan_sync row) in ONE transaction.
+// Plan columns (title, priority, estimate, agent, verify, blockers, dependencies…) are written only here; the
+// engine (TaskStore) writes status and run-time columns only. `synced_status` is the merge base of the status.
+import type Database from 'better-sqlite3';
+import type { FieldDependency, MergeConflict, TaskFields } from '../../core/merge';
+import type { Priority, TaskStatus } from '../../core/model';
+import type { DatabaseHandle } from './database';
+
+/** Plan facts of a task that are not merged (the markdown owns them). */
+export interface TaskExtras {
+  epicId: string;
+  featureId: string;
+  idExplicit: boolean;
+  tags: string[];
+  parallel: boolean;
+  timeoutMinutes?: number;
+}
+
+/** A task as the last sync left it. `fields.status` is the synced status (the merge base), `status` the current one. */
+export interface StoredTask {
+  id: string;
+  fields: TaskFields;
+  extras: TaskExtras;
+  status: TaskStatus;
+  retryCount: number;
+  archived: boolean;
+}
+
+/** An epic or feature row. */
+export interface StoredGroup {
+  id: string;
+  title: string;
+  priority?: Priority;
+  idExplicit: boolean;
+  position: number;
+  /** Features only. */
+  epicId?: string;
+  /** Epics only: a Spec Kit phase. */
+  isPhase?: boolean;
+  archived: boolean;
+}
+
+/** A task to insert, or to update (plan columns, synced status, and optionally its status by compare-and-set). */
+export interface TaskWrite {
+  id: string;
+  /** Plan fields to store; `fields.status` becomes `synced_status` (and `status` of a new row). */
+  fields: TaskFields;
+  extras: TaskExtras;
+  /** Update only: change `status` from `expected` to `next`, only if it still is `expected` (the engine may have moved it). */
+  statusCas?: { expected: TaskStatus; next: TaskStatus };
+  /** Update only: un-archive (the task is back in the markdown). */
+  restore?: boolean;
+  /** Replace the task's dependency rows. Always done for inserts. */
+  writeDeps?: boolean;
+}
+
+/** The audit row of one applied sync. */
+export interface SyncRecord {
+  direction: 'md_to_db' | 'db_to_md' | 'both';
+  source: 'disk' | 'editor';
+  tasklistPath: string;
+  mdChecksumBefore: string;
+  mdChecksumAfter: string;
+  dbChecksum: string;
+  epicsChanged: number;
+  featuresChanged: number;
+  tasksAdded: number;
+  tasksUpdated: number;
+  tasksArchived: number;
+  tasksRestored: number;
+  statusesToDb: number;
+  statusesToMd: number;
+  idsAssigned: number;
+  conflicts: MergeConflict[];
+  durationMs: number;
+}
+
+/** Everything one sync writes. */
+export interface PlanChange {
+  /** ISO time of the sync. */
+  now: string;
+  upsertEpics: StoredGroup[];
+  archiveEpics: string[];
+  upsertFeatures: StoredGroup[];
+  archiveFeatures: string[];
+  insertTasks: TaskWrite[];
+  updateTasks: TaskWrite[];
+  archiveTasks: string[];
+  record: SyncRecord;
+}
+
+/** A stored v2_plan_sync row. */
+export interface SyncRecordRow extends SyncRecord {
+  id: number;
+  syncedAt: string;
+}
+
+interface TaskRow {
+  id: string;
+  epic_id: string;
+  feature_id: string;
+  title: string;
+  status: TaskStatus;
+  synced_status: TaskStatus;
+  priority: Priority | null;
+  estimate_hours: number | null;
+  agent: string | null;
+  verify: string | null;
+  blockers: string;
+  tags: string;
+  parallel: number;
+  timeout_minutes: number | null;
+  id_explicit: number;
+  retry_count: number;
+  archived_at: string | null;
+}
+
+interface GroupRow {
+  id: string;
+  title: string;
+  priority: Priority | null;
+  id_explicit: number;
+  position: number;
+  archived_at: string | null;
+  epic_id?: string;
+  is_phase?: number;
+}
+
+/** Reads and writes the plan tables for the sync service. */
+export class PlanStore {
+  private readonly db: Database.Database;
+  private readonly st;
+
+  constructor(handle: DatabaseHandle) {
+    if (handle.readonly) throw new Error(`PlanStore needs a writable database; ${handle.path} was opened read-only`);
+    const db = (this.db = handle.db);
+    const taskCols = `epic_id = @epic_id, feature_id = @feature_id, title = @title, priority = @priority,
+      estimate_hours = @estimate_hours, agent = @agent, verify = @verify, blockers = @blockers, tags = @tags,
+      parallel = @parallel, timeout_minutes = @timeout_minutes, id_explicit = @id_explicit`;
+    // `applies` = the compare-and-set condition; every SET expression sees the row as it was before the UPDATE.
+    const applies = `(@cas AND status IS @expected)`;
+    this.st = {
+      tasks: db.prepare<[], TaskRow>(
+        `SELECT id, epic_id, feature_id, title, status, synced_status, priority, estimate_hours, agent, verify,
+                blockers, tags, parallel, timeout_minutes, id_explicit, retry_count, archived_at FROM v2_tasks`,
+      ),
+      deps: db.prepare<[], { task_id: string; depends_on_id: string; dependency_type: 'blocks' | 'soft'; source: 'explicit' | 'implicit' | 'phase' }>(
+        `SELECT task_id, depends_on_id, dependency_type, source FROM task_dependencies ORDER BY task_id, position`,
+      ),
+      epics: db.prepare<[], GroupRow>(`SELECT id, title, priority, id_explicit, position, archived_at, is_phase FROM v2_epics`),
+      features: db.prepare<[], GroupRow>(`SELECT id, epic_id, title, priority, id_explicit, position, archived_at FROM v2_features`),
+      unsynced: db.prepare<[], { id: string; status: TaskStatus }>(`SELECT id, status FROM v2_tasks WHERE status IS NOT synced_status`),
+      upsertEpic: db.prepare(
+        `INSERT INTO v2_epics (id, title, priority, is_phase, id_explicit, position, archived_at, created_at, updated_at)
+         VALUES (@id, @title, @priority, @is_phase, @id_explicit, @position, NULL, @now, @now)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, priority = excluded.priority, is_phase = excluded.is_phase,
+           id_explicit = excluded.id_explicit, position = excluded.position, archived_at = NULL, updated_at = excluded.updated_at`,
+      ),
+      archiveEpic: db.prepare<[string, string, string]>(`UPDATE v2_epics SET archived_at = ?, updated_at = ? WHERE id = ? AND archived_at IS NULL`),
+      upsertFeature: db.prepare(
+        `INSERT INTO v2_features (id, epic_id, title, priority, id_explicit, position, archived_at, created_at, updated_at)
+         VALUES (@id, @epic_id, @title, @priority, @id_explicit, @position, NULL, @now, @now)
+         ON CONFLICT (id) DO UPDATE SET epic_id = excluded.epic_id, title = excluded.title, priority = excluded.priority,
+           id_explicit = excluded.id_explicit, position = excluded.position, archived_at = NULL, updated_at = excluded.updated_at`,
+      ),
+      archiveFeature: db.prepare<[string, string, string]>(`UPDATE v2_features SET archived_at = ?, updated_at = ? WHERE id = ? AND archived_at IS NULL`),
+      insertTask: db.prepare(
+        `INSERT INTO v2_tasks (id, epic_id, feature_id, title, status, synced_status, priority, estimate_hours, agent, verify,
+           blockers, tags, parallel, timeout_minutes, id_explicit, completed_at, created_at, updated_at)
+         VALUES (@id, @epic_id, @feature_id, @title, @synced_status, @synced_status, @priority, @estimate_hours, @agent, @verify,
+           @blockers, @tags, @parallel, @timeout_minutes, @id_explicit,
+           CASE WHEN @synced_status = 'completed' THEN @now END, @now, @now)`,
+      ),
+      updateTask: db.prepare<Record<string, unknown>, { status: TaskStatus }>(
+        `UPDATE v2_tasks SET ${taskCols}, synced_status = @synced_status,
+           status = CASE WHEN ${applies} THEN @next ELSE status END,
+           lease_owner = CASE WHEN ${applies} AND @next != 'in_progress' THEN NULL ELSE lease_owner END,
+           lease_expires_at = CASE WHEN ${applies} AND @next != 'in_progress' THEN NULL ELSE lease_expires_at END,
+           completed_at = CASE WHEN ${applies} THEN (CASE WHEN @next = 'completed' THEN COALESCE(completed_at, @now) END)
+                               ELSE completed_at END,
+           archived_at = CASE WHEN @restore THEN NULL ELSE archived_at END,
+           updated_at = @now
+         WHERE id = @id
+         RETURNING status`,
+      ),
+      archiveTask: db.prepare<[string, string, string]>(`UPDATE v2_tasks SET archived_at = ?, updated_at = ? WHERE id = ? AND archived_at IS NULL`),
+      deleteDeps: db.prepare<[string]>(`DELETE FROM task_dependencies WHERE task_id = ?`),
+      insertDep: db.prepare<[string, string, string, string, number, string]>(
+        `INSERT OR IGNORE INTO task_dependencies (task_id, depends_on_id, dependency_type, source, position, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      insertRecord: db.prepare(
+        `INSERT INTO v2_plan_sync (synced_at, direction, source, tasklist_path, md_checksum_before, md_checksum_after,
+           db_checksum, epics_changed, features_changed, tasks_added, tasks_updated, tasks_archived, tasks_restored,
+           statuses_to_db, statuses_to_md, ids_assigned, conflict_count, conflicts, duration_ms)
+         VALUES (@now, @direction, @source, @tasklistPath, @mdChecksumBefore, @mdChecksumAfter, @dbChecksum,
+           @epicsChanged, @featuresChanged, @tasksAdded, @tasksUpdated, @tasksArchived, @tasksRestored,
+           @statusesToDb, @statusesToMd, @idsAssigned, @conflictCount, @conflictsJson, @durationMs)`,
+      ),
+      records: db.prepare<[number], Record<string, unknown>>(`SELECT * FROM v2_plan_sync ORDER BY id DESC LIMIT ?`),
+    };
+  }
+
+  /** Every task row (archived ones included), with its dependencies. */
+  loadTasks(): Map<string, StoredTask> {
+    const deps = new Map<string, FieldDependency[]>();
+    for (const d of this.st.deps.iterate()) {
+      let list = deps.get(d.task_id);
+      if (!list) deps.set(d.task_id, (list = []));
+      list.push({ id: d.depends_on_id, type: d.dependency_type, source: d.source });
+    }
+    const out = new Map<string, StoredTask>();
+    for (const r of this.st.tasks.iterate()) {
+      const fields: TaskFields = { status: r.synced_status, title: r.title, blockers: JSON.parse(r.blockers) as string[], dependsOn: deps.get(r.id) ?? [] };
+      if (r.priority !== null) fields.priority = r.priority;
+      if (r.estimate_hours !== null) fields.estimateHours = r.estimate_hours;
+      if (r.agent !== null) fields.agent = r.agent;
+      if (r.verify !== null) fields.verify = r.verify;
+      const extras: TaskExtras = { epicId: r.epic_id, featureId: r.feature_id, idExplicit: r.id_explicit === 1, tags: JSON.parse(r.tags) as string[], parallel: r.parallel === 1 };
+      if (r.timeout_minutes !== null) extras.timeoutMinutes = r.timeout_minutes;
+      out.set(r.id, { id: r.id, fields, extras, status: r.status, retryCount: r.retry_count, archived: r.archived_at !== null });
+    }
+    return out;
+  }
+
+  /** Every epic row, archived ones included. */
+  loadEpics(): Map<string, StoredGroup> {
+    return new Map(this.st.epics.all().map((r) => [r.id, group(r)]));
+  }
+
+  /** Every feature row, archived ones included. */
+  loadFeatures(): Map<string, StoredGroup> {
+    return new Map(this.st.features.all().map((r) => [r.id, group(r)]));
+  }
+
+  /** Tasks whose status the engine changed since the last sync, with their current status (a partial index makes this free when empty). */
+  unsyncedStatuses(): Map<string, TaskStatus> {
+    return new Map(this.st.unsynced.all().map((r) => [r.id, r.status]));
+  }
+
+  /**
+   * Applies one sync in one transaction. Returns, for each updated task with a status compare-and-set, the status
+   * the row has afterwards (equal to `next` when the set took, else the engine's newer status).
+   */
+  apply(change: PlanChange): Map<string, TaskStatus> {
+    const after = new Map<string, TaskStatus>();
+    this.db.transaction(() => {
+      const now = change.now;
+      for (const e of change.upsertEpics) {
+        this.st.upsertEpic.run({ id: e.id, title: e.title, priority: e.priority ?? null, is_phase: e.isPhase ? 1 : 0, id_explicit: e.idExplicit ? 1 : 0, position: e.position, now });
+      }
+      for (const f of change.upsertFeatures) {
+        this.st.upsertFeature.run({ id: f.id, epic_id: f.epicId, title: f.title, priority: f.priority ?? null, id_explicit: f.idExplicit ? 1 : 0, position: f.position, now });
+      }
+      for (const t of change.insertTasks) {
+        this.st.insertTask.run(taskParams(t, now));
+        this.writeDeps(t.id, t.fields.dependsOn, now);
+      }
+      for (const t of change.updateTasks) {
+        const row = this.st.updateTask.get({
+          ...taskParams(t, now),
+          cas: t.statusCas ? 1 : 0,
+          expected: t.statusCas?.expected ?? null,
+          next: t.statusCas?.next ?? null,
+          restore: t.restore ? 1 : 0,
+        });
+        if (!row) throw new Error(`sync: task ${t.id} vanished from the database during the sync`);
+        if (t.statusCas) after.set(t.id, row.status);
+        if (t.writeDeps) {
+          this.st.deleteDeps.run(t.id);
+          this.writeDeps(t.id, t.fields.dependsOn, now);
+        }
+      }
+      for (const id of change.archiveTasks) this.st.archiveTask.run(now, now, id);
+      for (const id of change.archiveFeatures) this.st.archiveFeature.run(now, now, id);
+      for (const id of change.archiveEpics) this.st.archiveEpic.run(now, now, id);
+      const r = change.record;
+      this.st.insertRecord.run({ ...r, now, conflictCount: r.conflicts.length, conflictsJson: JSON.stringify(r.conflicts), conflicts: undefined });
+    })();
+    return after;
+  }
+
+  /** The most recent v2_plan_sync rows, newest first. */
+  syncRecords(limit = 20): SyncRecordRow[] {
+    return this.st.records.all(limit).map((r) => ({
+      id: r.id as number,
+      syncedAt: r.synced_at as string,
+      direction: r.direction as SyncRecord['direction'],
+      source: r.source as SyncRecord['source'],
+      tasklistPath: r.tasklist_path as string,
+      mdChecksumBefore: r.md_checksum_before as string,
+      mdChecksumAfter: r.md_checksum_after as string,
+      dbChecksum: r.db_checksum as string,
+      epicsChanged: r.epics_changed as number,
+      featuresChanged: r.features_changed as number,
+      tasksAdded: r.tasks_added as number,
+      tasksUpdated: r.tasks_updated as number,
+      tasksArchived: r.tasks_archived as number,
+      tasksRestored: r.tasks_restored as number,
+      statusesToDb: r.statuses_to_db as number,
+      statusesToMd: r.statuses_to_md as number,
+      idsAssigned: r.ids_assigned as number,
+      conflicts: JSON.parse(r.conflicts as string) as MergeConflict[],
+      durationMs: r.duration_ms as number,
+    }));
+  }
+
+  private writeDeps(taskId: string, deps: FieldDependency[], now: string): void {
+    deps.forEach((d, i) => this.st.insertDep.run(taskId, d.id, d.type, d.source, i, now));
+  }
+}
+
+function group(r: GroupRow): StoredGroup {
+  const g: StoredGroup = { id: r.id, title: r.title, idExplicit: r.id_explicit === 1, position: r.position, archived: r.archived_at !== null };
+  if (r.priority !== null) g.priority = r.priority;
+  if (r.epic_id !== undefined) g.epicId = r.epic_id;
+  if (r.is_phase !== undefined) g.isPhase = r.is_phase === 1;
+  return g;
+}
+
+function taskParams(t: TaskWrite, now: string): Record<string, unknown> {
+  const f = t.fields;
+  return {
+    id: t.id,
+    epic_id: t.extras.epicId,
+    feature_id: t.extras.featureId,
+    title: f.title,
+    synced_status: f.status,
+    priority: f.priority ?? null,
+    estimate_hours: f.estimateHours ?? null,
+    agent: f.agent ?? null,
+    verify: f.verify ?? null,
+    blockers: JSON.stringify(f.blockers),
+    tags: JSON.stringify(t.extras.tags),
+    parallel: t.extras.parallel ? 1 : 0,
+    timeout_minutes: t.extras.timeoutMinutes ?? null,
+    id_explicit: t.extras.idExplicit ? 1 : 0,
+    now,
+  };
+}

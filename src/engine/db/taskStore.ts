@@ -1,0 +1,310 @@
+// TaskStorePort on context.db: claims with leases, finish-once, crash recovery, the attempt log, key/value state.
+// Every method is one statement or one transaction; statements are prepared once in the constructor.
+import type Database from 'better-sqlite3';
+import { TASK_STATUSES, type TaskStatus } from '../../core/model';
+import type { AttemptView } from '../../protocol/engineProtocol';
+import type { AttemptOutcome } from '../../protocol/views';
+import type { AttemptEnd, AttemptStart, FinishTask, TaskRuntime, TaskStorePort } from '../ports';
+import { createRedactor } from '../redact';
+import type { DatabaseHandle } from './database';
+
+/**
+ * Most characters kept of any one text column of an attempt (stdout, stderr, error, summary, verify output) and of a
+ * task's result summary: 64 Ki characters. Longer text keeps its first quarter and its last three quarters (errors
+ * are usually at the end) around a `[… N characters cut …]` marker.
+ */
+export const MAX_OUTPUT_CHARS = 65_536;
+
+/** Default number of attempts returned by `attempts()`. */
+export const DEFAULT_ATTEMPTS_LIMIT = 50;
+
+const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['completed', 'failed', 'timeout', 'cancelled', 'released', 'verify_failed'];
+const FINISH_STATUSES: readonly FinishTask['status'][] = ['completed', 'failed', 'timeout', 'cancelled', 'blocked', 'pending'];
+
+/** Cuts `text` to at most `max` characters (see MAX_OUTPUT_CHARS); undefined stays undefined. */
+export function capText(text: string | undefined | null, max = MAX_OUTPUT_CHARS): string | undefined {
+  if (text === undefined || text === null) return undefined;
+  if (text.length <= max) return text;
+  const marker = (cut: number): string => `\n[… ${cut} characters cut …]\n`;
+  // The marker's length depends on the count it prints; reserve room for the widest count.
+  const room = max - marker(text.length).length;
+  if (room <= 0) return text.slice(text.length - max);
+  const head = Math.floor(room / 4);
+  const tail = room - head;
+  return text.slice(0, head) + marker(text.length - head - tail) + text.slice(text.length - tail);
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function checkEpoch(name: string, v: number): void {
+  if (!Number.isFinite(v)) throw new Error(`${name} must be epoch milliseconds, got ${String(v)}`);
+}
+
+/** Options of TaskStore. */
+export interface TaskStoreOptions {
+  /**
+   * Applied to every text an attempt records (stdout, stderr, error, summary, verify output) before it is stored.
+   * Default: redaction of well-known key shapes (the orchestrator passes one that knows the run's secrets).
+   */
+  redact?: (text: string) => string;
+}
+
+interface RuntimeRow {
+  id: string;
+  status: TaskStatus;
+  retry_count: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  started_at: string | null;
+  result_summary: string | null;
+}
+
+interface AttemptRow {
+  attempt: number;
+  agent: string;
+  outcome: string | null;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number | null;
+  exit_code: number | null;
+  error: string | null;
+  stdout: string | null;
+  stderr: string | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  cost_usd: number | null;
+}
+
+/** The orchestration's view of context.db (see TaskStorePort in ports.ts for each method's contract). */
+export class TaskStore implements TaskStorePort {
+  private readonly db: Database.Database;
+  private readonly redact: (text: string) => string;
+  private readonly st;
+
+  constructor(handle: DatabaseHandle, opts: TaskStoreOptions = {}) {
+    if (handle.readonly) throw new Error(`TaskStore needs a writable database; ${handle.path} was opened read-only`);
+    if (opts.redact !== undefined && typeof opts.redact !== 'function') throw new Error(`redact must be a function, got ${typeof opts.redact}`);
+    this.db = handle.db;
+    this.redact = opts.redact ?? createRedactor([]);
+    const db = this.db;
+    this.st = {
+      runtimes: db.prepare<[], RuntimeRow>(
+        `SELECT id, status, retry_count, lease_owner, lease_expires_at, started_at, result_summary
+           FROM v2_tasks WHERE archived_at IS NULL`,
+      ),
+      claim: db.prepare<[string, number, string, string, string], { retry_count: number }>(
+        `UPDATE v2_tasks SET status = 'in_progress', lease_owner = ?, lease_expires_at = ?, started_at = ?, updated_at = ?
+          WHERE id = ? AND status = 'pending' AND archived_at IS NULL
+          RETURNING retry_count`,
+      ),
+      renew: db.prepare<[number, string]>(
+        `UPDATE v2_tasks SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'in_progress'`,
+      ),
+      attemptStart: db.prepare<[string, string, number, string | null, string, number, number]>(
+        `INSERT INTO agent_execution_log (task_id, agent, attempt, route_rule, started_at, started_ms, retry_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      attemptStartedMs: db.prepare<[number], { started_ms: number }>(`SELECT started_ms FROM agent_execution_log WHERE id = ?`),
+      attemptEnd: db.prepare(
+        `UPDATE agent_execution_log SET
+           ended_at = @ended_at, duration_ms = @duration_ms, outcome = @outcome, exit_code = @exit_code,
+           stdout = @stdout, stderr = @stderr, error = @error, error_kind = @error_kind,
+           tokens_in = @tokens_in, tokens_out = @tokens_out, cost_usd = @cost_usd, session_id = @session_id,
+           summary = @summary, verify_output = @verify_output
+         WHERE id = @id`,
+      ),
+      // MUST only match a task the owner still holds in_progress: this is what makes completion happen once.
+      finish: db.prepare(
+        `UPDATE v2_tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
+           retry_count = COALESCE(@retry_count, retry_count),
+           result_summary = COALESCE(@result_summary, result_summary),
+           completed_at = CASE WHEN @status = 'completed' THEN @now ELSE completed_at END,
+           updated_at = @now
+         WHERE id = @id AND status = 'in_progress' AND lease_owner = @owner`,
+      ),
+      expired: db.prepare<[number, string], { id: string }>(
+        `SELECT id FROM v2_tasks
+          WHERE status = 'in_progress'
+            AND (lease_expires_at IS NULL OR lease_expires_at < ? OR lease_owner IS NULL OR lease_owner IS NOT ?)`,
+      ),
+      release: db.prepare<[string, string]>(
+        `UPDATE v2_tasks SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+          WHERE id = ? AND status = 'in_progress'`,
+      ),
+      closeOpenAttempts: db.prepare<[string, number, string]>(
+        `UPDATE agent_execution_log SET outcome = 'released', ended_at = ?, duration_ms = MAX(0, ? - started_ms)
+          WHERE task_id = ? AND ended_at IS NULL`,
+      ),
+      setStatus: db.prepare(
+        `UPDATE v2_tasks SET status = @status,
+           retry_count = CASE WHEN @reset THEN 0 ELSE retry_count END,
+           completed_at = CASE WHEN @status = 'completed' THEN COALESCE(completed_at, @now) ELSE NULL END,
+           updated_at = @now
+         WHERE id = @id AND archived_at IS NULL AND status != 'in_progress'
+           AND (status != @status OR (@reset AND retry_count != 0))`,
+      ),
+      attempts: db.prepare<[string, number], AttemptRow>(
+        `SELECT attempt, agent, outcome, started_at, ended_at, duration_ms, exit_code, error, stdout, stderr,
+                tokens_in, tokens_out, cost_usd
+           FROM agent_execution_log WHERE task_id = ? ORDER BY id DESC LIMIT ?`,
+      ),
+      getState: db.prepare<[string], { value: string }>(`SELECT value FROM orchestrator_state WHERE key = ?`),
+      setState: db.prepare<[string, string, string]>(
+        `INSERT INTO orchestrator_state (key, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      ),
+      deleteState: db.prepare<[string]>(`DELETE FROM orchestrator_state WHERE key = ?`),
+    };
+  }
+
+  /** Current runtime rows of every live (not archived) task, keyed by id. */
+  runtimes(): Map<string, TaskRuntime> {
+    const out = new Map<string, TaskRuntime>();
+    for (const r of this.st.runtimes.iterate()) {
+      out.set(r.id, {
+        id: r.id,
+        status: r.status,
+        retryCount: r.retry_count,
+        leaseOwner: r.lease_owner ?? undefined,
+        leaseExpiresAt: r.lease_expires_at ?? undefined,
+        startedAt: r.started_at ?? undefined,
+        resultSummary: r.result_summary ?? undefined,
+      });
+    }
+    return out;
+  }
+
+  /** pending → in_progress with a lease for `owner`; undefined when the task is not pending (or unknown/archived). */
+  claim(taskId: string, owner: string, leaseMs: number, now: number): { attempt: number } | undefined {
+    if (!owner) throw new Error('claim: owner must be a non-empty string');
+    if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new Error(`claim: leaseMs must be a positive number, got ${String(leaseMs)}`);
+    checkEpoch('claim: now', now);
+    const row = this.st.claim.get(owner, now + leaseMs, iso(now), iso(now), taskId);
+    return row ? { attempt: row.retry_count + 1 } : undefined;
+  }
+
+  /** Extends every lease held by `owner`; returns how many. */
+  renewLeases(owner: string, leaseMs: number, now: number): number {
+    if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new Error(`renewLeases: leaseMs must be a positive number, got ${String(leaseMs)}`);
+    checkEpoch('renewLeases: now', now);
+    return this.st.renew.run(now + leaseMs, owner).changes;
+  }
+
+  /** Inserts the `agent_execution_log` row of an attempt; returns its row id. */
+  recordAttemptStart(start: AttemptStart): number {
+    if (!Number.isInteger(start.attempt) || start.attempt < 1) throw new Error(`recordAttemptStart: attempt must be an integer >= 1, got ${String(start.attempt)}`);
+    checkEpoch('recordAttemptStart: startedAt', start.startedAt);
+    const r = this.st.attemptStart.run(
+      start.taskId,
+      start.agent,
+      start.attempt,
+      start.routeRule ?? null,
+      iso(start.startedAt),
+      start.startedAt,
+      start.attempt - 1,
+    );
+    return Number(r.lastInsertRowid);
+  }
+
+  /** Completes the `agent_execution_log` row; texts are redacted and capped (MAX_OUTPUT_CHARS). */
+  recordAttemptEnd(attemptId: number, end: AttemptEnd): void {
+    if (!ATTEMPT_OUTCOMES.includes(end.outcome)) throw new Error(`recordAttemptEnd: unknown outcome '${String(end.outcome)}'; expected one of ${ATTEMPT_OUTCOMES.join(', ')}`);
+    checkEpoch('recordAttemptEnd: endedAt', end.endedAt);
+    const start = this.st.attemptStartedMs.get(attemptId);
+    if (!start) throw new Error(`recordAttemptEnd: no attempt with id ${attemptId}`);
+    const text = (s: string | undefined): string | null => capText(s === undefined ? undefined : this.redact(s)) ?? null;
+    this.st.attemptEnd.run({
+      id: attemptId,
+      ended_at: iso(end.endedAt),
+      duration_ms: Math.max(0, end.endedAt - start.started_ms),
+      outcome: end.outcome,
+      exit_code: end.exitCode ?? null,
+      stdout: text(end.stdout),
+      stderr: text(end.stderr),
+      error: text(end.error),
+      error_kind: end.errorKind ?? null,
+      tokens_in: end.tokensIn ?? null,
+      tokens_out: end.tokensOut ?? null,
+      cost_usd: end.costUsd ?? null,
+      session_id: end.sessionId ?? null,
+      summary: text(end.summary),
+      verify_output: text(end.verifyOutput),
+    });
+  }
+
+  /** Ends a claim held by `owner`; false (nothing changed) when the owner no longer holds it in_progress. */
+  finish(taskId: string, owner: string, finish: FinishTask): boolean {
+    if (!FINISH_STATUSES.includes(finish.status)) throw new Error(`finish: status '${String(finish.status)}' is not one of ${FINISH_STATUSES.join(', ')}`);
+    if (finish.retryCount !== undefined && (!Number.isInteger(finish.retryCount) || finish.retryCount < 0)) {
+      throw new Error(`finish: retryCount must be a non-negative integer, got ${String(finish.retryCount)}`);
+    }
+    checkEpoch('finish: now', finish.now);
+    const r = this.st.finish.run({
+      id: taskId,
+      owner,
+      status: finish.status,
+      retry_count: finish.retryCount ?? null,
+      result_summary: capText(finish.resultSummary === undefined ? undefined : this.redact(finish.resultSummary)) ?? null,
+      now: iso(finish.now),
+    });
+    return r.changes === 1;
+  }
+
+  /** Returns to pending every in_progress task whose lease expired or whose owner is not `liveOwner`; closes their attempts as `released`. */
+  recoverLeases(liveOwner: string, now: number): string[] {
+    checkEpoch('recoverLeases: now', now);
+    return this.db.transaction(() => {
+      const ids = this.st.expired.all(now, liveOwner).map((r) => r.id);
+      for (const id of ids) {
+        this.st.release.run(iso(now), id);
+        this.st.closeOpenAttempts.run(iso(now), now, id);
+      }
+      return ids;
+    })();
+  }
+
+  /** A person's or a command's status change; refuses (false) an in_progress (claimed) or archived task. */
+  setStatus(taskId: string, status: TaskStatus, opts: { resetRetries?: boolean; now?: number } = {}): boolean {
+    if (!TASK_STATUSES.includes(status)) throw new Error(`setStatus: unknown status '${String(status)}'; expected one of ${TASK_STATUSES.join(', ')}`);
+    if (status === 'in_progress') throw new Error('setStatus: in_progress is only reached through claim() (it needs a lease)');
+    const now = opts.now ?? Date.now();
+    checkEpoch('setStatus: now', now);
+    const r = this.st.setStatus.run({ id: taskId, status, reset: opts.resetRetries ? 1 : 0, now: iso(now) });
+    return r.changes === 1;
+  }
+
+  /** Every recorded attempt of a task, newest first (at most `limit`, default DEFAULT_ATTEMPTS_LIMIT). */
+  attempts(taskId: string, limit = DEFAULT_ATTEMPTS_LIMIT): AttemptView[] {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`attempts: limit must be a positive integer, got ${String(limit)}`);
+    return this.st.attempts.all(taskId, limit).map((r) => {
+      const v: AttemptView = { attempt: r.attempt, agent: r.agent, outcome: r.outcome ?? 'running', startedAt: r.started_at };
+      if (r.ended_at !== null) v.endedAt = r.ended_at;
+      if (r.duration_ms !== null) v.durationMs = r.duration_ms;
+      if (r.ended_at !== null) v.exitCode = r.exit_code;
+      if (r.error !== null) v.error = r.error;
+      if (r.stdout !== null) v.stdout = r.stdout;
+      if (r.stderr !== null) v.stderr = r.stderr;
+      if (r.tokens_in !== null) v.tokensIn = r.tokens_in;
+      if (r.tokens_out !== null) v.tokensOut = r.tokens_out;
+      if (r.cost_usd !== null) v.costUsd = r.cost_usd;
+      return v;
+    });
+  }
+
+  /** Value stored under `key` in `orchestrator_state`, parsed from JSON. */
+  getState<T>(key: string): T | undefined {
+    const row = this.st.getState.get(key);
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  /** Stores `value` as JSON under `key`; `undefined` removes the key. */
+  setState(key: string, value: unknown): void {
+    if (value === undefined) {
+      this.st.deleteState.run(key);
+      return;
+    }
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new Error(`setState(${key}): value is not JSON-serialisable (${typeof value})`);
+    this.st.setState.run(key, json, new Date().toISOString());
+  }
+}
