@@ -47,13 +47,27 @@ export function isInstalled() {
   }
 }
 
-/** A TCP port free on 127.0.0.1 right now (the kernel picks it). */
-export function freePort() {
+/**
+ * A TCP port free on 127.0.0.1 right now: `preferred` when it is free, else one the kernel picks.
+ * @param {number} [preferred]
+ */
+export async function freePort(preferred = 0) {
+  if (preferred) {
+    try {
+      return await listenOnce(preferred);
+    } catch {
+      // in use: any port will do
+    }
+  }
+  return listenOnce(0);
+}
+
+function listenOnce(port) {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(port, '127.0.0.1', () => {
       const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
       srv.close(() => resolvePort(port));
     });
@@ -92,6 +106,8 @@ export function writeUserSettings(userDataDir, extra = {}) {
     'extensions.autoUpdate': false,
     'update.mode': 'none',
     'telemetry.telemetryLevel': 'off',
+    // Workspaces under .vscode-test/ sit inside this repository: no "open the parent repository?" prompt.
+    'git.openRepositoryInParentFolders': 'never',
     ...extra,
   };
   writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
@@ -146,7 +162,7 @@ function codeServerEnv(extra = {}) {
  * Environment in `env` reaches the remote extension host (it is a child of code-server).
  * @param {{ userDataDir: string, extensionsDir: string, configFile: string, logFile: string,
  *           env?: Record<string,string>, startTimeoutMs?: number, graceMs?: number, extraArgs?: string[],
- *           requireInstalled?: boolean }} o
+ *           requireInstalled?: boolean, port?: number }} o  port: preferred port (default: any free one)
  */
 export async function startCodeServer(o) {
   const cs = resolveCodeServer({ requireInstalled: o.requireInstalled });
@@ -154,7 +170,7 @@ export async function startCodeServer(o) {
   mkdirSync(o.userDataDir, { recursive: true });
   mkdirSync(o.extensionsDir, { recursive: true });
   ensureConfigFile(o.configFile);
-  const port = await freePort();
+  const port = await freePort(o.port);
   const args = [
     ...cs.args,
     '--bind-addr', `127.0.0.1:${port}`,
@@ -215,7 +231,7 @@ export async function startCodeServer(o) {
     }
     await delay(200);
   }
-  return { url, port, pid: child.pid, source: cs.source, close, hasExited: () => exited };
+  return { url, port, pid: child.pid, source: cs.source, close, hasExited: () => exited, exited: exitPromise };
 }
 
 /** Sends `sig` to the process group led by `pid`; a gone group is not an error. */
