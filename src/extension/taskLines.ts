@@ -204,3 +204,35 @@ export function usesBoldIds(doc: LineSource): boolean {
   }
   return bold >= plain && bold > 0 ? true : plain > 0 ? false : true;
 }
+
+/** The id written at the start of a task line (`- [ ] **T001.004** ...` → T001.004), or undefined. */
+export function taskIdOnLine(text: string): string | undefined {
+  const m = CHECKBOX_RE.exec(text);
+  if (!m) return undefined;
+  return /^(?:\*\*|__)?([A-Za-z][A-Za-z0-9_-]*\d(?:\.\d+)*)(?:\*\*|__)?(?=\s|$)/.exec(text.slice(m[1].length))?.[1];
+}
+
+/** The checkbox line at or above `line` (a sub-bullet belongs to the task above it); undefined past a heading. */
+export function findTaskLine(doc: LineSource, line: number): number | undefined {
+  for (let i = Math.min(line, doc.lineCount - 1); i >= 0; i--) {
+    const text = doc.lineAt(i);
+    if (CHECKBOX_RE.test(text)) return i;
+    if (/^\s*#/.test(text)) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The line where the task around `line` names dependency `id`: `line` itself when it does, else the task's own
+ * line or one of its sub-bullets (the diagnostic's line can be stale by the time the fix is asked for).
+ */
+export function findDependencyLine(doc: LineSource, line: number, id: string): number | undefined {
+  if (line < doc.lineCount && removeDependency(doc.lineAt(line), id)) return line;
+  const task = findTaskLine(doc, line);
+  if (task === undefined) return undefined;
+  for (let i = task; i < doc.lineCount; i++) {
+    if (i > task && (CHECKBOX_RE.test(doc.lineAt(i)) || /^\s*#/.test(doc.lineAt(i)))) break;
+    if (removeDependency(doc.lineAt(i), id)) return i;
+  }
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { assignId, idAt, linesOf, locateTaskLines, nextFreeId, removeDependency, replaceId, usesBoldIds } from '../../../src/extension/taskLines';
+import { assignId, findDependencyLine, findTaskLine, idAt, linesOf, locateTaskLines, nextFreeId, removeDependency, replaceId, taskIdOnLine, usesBoldIds } from '../../../src/extension/taskLines';
 
 describe('editor task-line edits', () => {
   describe('locateTaskLines', () => {
@@ -71,5 +71,33 @@ describe('editor task-line edits', () => {
   it('tells bold-id files from plain-id (Spec Kit) files', () => {
     assert.equal(usesBoldIds(linesOf(['- [ ] **T001.001** A', '- [ ] **T001.002** B'])), true);
     assert.equal(usesBoldIds(linesOf(['- [ ] T001 [P] Setup', '- [ ] T002 Build'])), false);
+  });
+
+  describe('finding the line a quick fix edits', () => {
+    const doc = linesOf([
+      '### F001.01: Messaging', // 0
+      '- [ ] **T001.003** Publisher (P0)', // 1
+      '  - Depends on: T001.001, T001.004', // 2
+      '  - Verify: npm test', // 3
+      '- [ ] **T001.004** Consumer after T001.003', // 4
+      '## E002: Runtime', // 5
+      '- [ ] Untitled task', // 6
+    ]);
+    it('reads the id at the start of a task line', () => {
+      assert.equal(taskIdOnLine(doc.lineAt(1)), 'T001.003');
+      assert.equal(taskIdOnLine(doc.lineAt(6)), undefined);
+      assert.equal(taskIdOnLine('- [ ] T012 [P] Setup'), 'T012');
+    });
+    it('finds the task a sub-bullet belongs to, never across a heading', () => {
+      assert.equal(findTaskLine(doc, 3), 1);
+      assert.equal(findTaskLine(doc, 4), 4);
+      assert.equal(findTaskLine(doc, 0), undefined);
+    });
+    it('finds the dependency on the diagnostic line, or among the task\'s sub-bullets when the line moved', () => {
+      assert.equal(findDependencyLine(doc, 2, 'T001.004'), 2);
+      assert.equal(findDependencyLine(doc, 3, 'T001.004'), 2, 'stale line: searched from the task');
+      assert.equal(findDependencyLine(doc, 4, 'T001.003'), 4, 'implicit dependency on the task line');
+      assert.equal(findDependencyLine(doc, 1, 'T009.009'), undefined);
+    });
   });
 });

@@ -1,0 +1,111 @@
+// Keeps the open task-list document and the engine in step, in both directions:
+//  - engine → editor: `coditect/applyEdits` becomes one versioned WorkspaceEdit (undo works, no "file changed on
+//    disk" dialog, and a person's keystroke in between makes it 'stale' instead of overwriting their text);
+//  - editor → engine: the document's full text goes to the engine, debounced, while a person types.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ApplyEditsParams, ApplyEditsResult, DocumentChangedParams } from '../protocol/engineProtocol';
+
+export interface EditSyncOptions {
+  /** Whether this document is the engine's task list. */
+  isTasklist(uri: vscode.Uri): boolean;
+  /** Sends `coditect/documentChanged`. */
+  send(p: DocumentChangedParams): void;
+  /** Quiet time before the text goes to the engine; default 300 ms. */
+  debounceMs?: number;
+  log?: vscode.LogOutputChannel;
+}
+
+/** Compares two file paths the way the file system does (case-insensitive on Windows and macOS). */
+export function samePath(a: string, b: string): boolean {
+  const na = path.resolve(a);
+  const nb = path.resolve(b);
+  return process.platform === 'win32' || process.platform === 'darwin' ? na.toLowerCase() === nb.toLowerCase() : na === nb;
+}
+
+/** Applies engine edits to open documents and reports a person's edits to the engine. */
+export class EditSync implements vscode.Disposable {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Documents (by uri) with an engine edit in flight: their change events are the engine's own, not a person's. */
+  private readonly applying = new Set<string>();
+
+  constructor(private readonly opts: EditSyncOptions) {
+    const ms = opts.debounceMs ?? 300;
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`EditSync debounceMs must be a non-negative number, got ${opts.debounceMs}`);
+    this.disposables.push(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length === 0 || !this.opts.isTasklist(e.document.uri)) return;
+        if (this.applying.has(e.document.uri.toString())) return;
+        this.schedule(e.document, ms);
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.cancel(d.uri.toString())),
+    );
+  }
+
+  /** Handles `coditect/applyEdits`: 'applied', 'not-open' (the engine writes the file) or 'stale' (resend). */
+  async applyEdits(p: ApplyEditsParams): Promise<ApplyEditsResult> {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && !d.isClosed && samePath(d.uri.fsPath, p.path));
+    if (!doc) return { outcome: 'not-open' };
+    const seen = new Set<number>();
+    for (const e of p.edits) {
+      if (!Number.isInteger(e.line) || e.line < 0 || e.line >= doc.lineCount || seen.has(e.line)) return { outcome: 'stale' };
+      seen.add(e.line);
+      // MUST compare with the line as it is now: the person may have typed since the engine read it.
+      if (doc.lineAt(e.line).text !== e.expected) return { outcome: 'stale' };
+    }
+    if (p.edits.length === 0) return { outcome: 'applied' };
+    const edit = new vscode.WorkspaceEdit();
+    for (const e of p.edits) edit.replace(doc.uri, doc.lineAt(e.line).range, e.text);
+    const wasDirty = doc.isDirty;
+    const key = doc.uri.toString();
+    this.applying.add(key);
+    let ok: boolean;
+    try {
+      // The edit carries the document version it was computed against; VS Code refuses it if a keystroke landed since.
+      ok = await vscode.workspace.applyEdit(edit, { isRefactoring: false });
+    } finally {
+      this.applying.delete(key);
+    }
+    if (!ok) return { outcome: 'stale' };
+    // A clean document stays clean (the file on disk and the engine agree); a dirty one is the person's to save.
+    if (!wasDirty) {
+      try {
+        await doc.save();
+      } catch (e) {
+        this.opts.log?.warn(`could not save ${doc.uri.fsPath} after an engine edit: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return { outcome: 'applied' };
+  }
+
+  /** Sends the document's text now (e.g. when the engine starts while the document is dirty). */
+  sendNow(doc: vscode.TextDocument): void {
+    this.cancel(doc.uri.toString());
+    this.opts.send({ path: doc.uri.fsPath, text: doc.getText(), version: doc.version });
+  }
+
+  private schedule(doc: vscode.TextDocument, ms: number): void {
+    const key = doc.uri.toString();
+    this.cancel(key);
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        if (!doc.isClosed) this.opts.send({ path: doc.uri.fsPath, text: doc.getText(), version: doc.version });
+      }, ms),
+    );
+  }
+
+  private cancel(key: string): void {
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.timers.delete(key);
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

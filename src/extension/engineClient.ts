@@ -1,0 +1,371 @@
+// The editor's handle on the engine: starts it lazily as a managed child process (engineProcess.ts), initializes it,
+// feeds its events into the PlanStore, restarts it after a crash within a budget (5 in 3 minutes by default), and
+// explains failures the person can fix (wrong Node runtime, native module ABI mismatch) in plain words.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { Diagnostic } from '../core/model';
+import {
+  ActivityAppended,
+  ApplyEdits,
+  type ApplyEditsParams,
+  type ApplyEditsResult,
+  Initialize,
+  type InitializeParams,
+  type InitializeResult,
+  LogMessage,
+  PlanChanged,
+  PROTOCOL_VERSION,
+  PublishDiagnostics,
+  StateChanged,
+  TasksChanged,
+  UpdateSettings,
+  type EngineSettings,
+} from '../protocol/engineProtocol';
+import type { EngineEventsForClient, EngineLifecycle } from './engineEvents';
+import { EngineProcess, EngineStartError, type EngineExit } from './engineProcess';
+import type { PlanStore } from './planStore';
+import { RestartBudget, type RestartBudgetOptions } from './restartBudget';
+import { engineSettingsFrom } from './settingsMapping';
+import type { TasklistTarget } from './tasklistLocator';
+import { TypedEmitter } from './typedEmitter';
+
+/** SecretStorage key of the Anthropic API key (never in settings, never logged). */
+export const API_KEY_SECRET = 'coditect.anthropicApiKey';
+
+
+export interface EngineClientOptions {
+  /** Root of the installed extension (holds dist/engine.js). */
+  extensionPath: string;
+  output: vscode.LogOutputChannel;
+  store: PlanStore;
+  secrets: vscode.SecretStorage;
+  /** Finds the task list to open; undefined when the workspace has none. */
+  locate(): Promise<TasklistTarget | undefined>;
+  /** Applies the engine's line edits to an open document (editSync.ts). */
+  applyEdits(p: ApplyEditsParams): Promise<ApplyEditsResult>;
+  /** Crash-restart budget; default 5 restarts in 3 minutes. */
+  budget?: RestartBudgetOptions;
+  /** How long the engine may take to say `ready`; default 20000 ms. */
+  readyTimeoutMs?: number;
+}
+
+/** Settings that need a new engine process when they change (everything else goes through UpdateSettings). */
+export const RESTART_SETTINGS = ['coditect.runtimePath', 'coditect.tasklist', 'coditect.dbPath', 'coditect.configPath'] as const;
+
+/** Manages the engine process for the window; every request goes through here. */
+export class EngineClient implements vscode.Disposable {
+  /** Engine notifications (after the store has applied them) and lifecycle changes. */
+  readonly events: TypedEmitter<EngineEventsForClient>;
+  private proc: EngineProcess | undefined;
+  private starting: Promise<EngineProcess> | undefined;
+  private lifecycleState: EngineLifecycle = 'stopped';
+  private lastError: string | undefined;
+  private initResult: InitializeResult | undefined;
+  private target: TasklistTarget | undefined;
+  private readonly budget: RestartBudget;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private closing: Promise<void> | undefined;
+  private lastSettingsProblems = '';
+
+  constructor(private readonly opts: EngineClientOptions) {
+    this.budget = new RestartBudget(opts.budget);
+    this.events = new TypedEmitter<EngineEventsForClient>((e, event) => opts.output.error(`listener of ${String(event)} failed: ${errorText(e)}`));
+  }
+
+  /** Where the engine is in its lifecycle. */
+  get lifecycle(): EngineLifecycle {
+    return this.lifecycleState;
+  }
+  /** Why the engine last failed, if it did. */
+  get failure(): string | undefined {
+    return this.lastError;
+  }
+  /** The running engine's initialize result (pid, db path…). */
+  get info(): InitializeResult | undefined {
+    return this.initResult;
+  }
+  /** The task list the engine works on. */
+  get tasklist(): TasklistTarget | undefined {
+    return this.target;
+  }
+  /** Pid of the engine process, if one runs. */
+  get pid(): number | undefined {
+    return this.proc?.hasExited ? undefined : this.proc?.pid;
+  }
+
+  /** Starts the engine if it is not running; resolves when it is initialized. Concurrent calls share one start. */
+  start(): Promise<EngineProcess> {
+    if (this.disposed) return Promise.reject(new Error('the CODITECT extension is shutting down'));
+    if (this.proc && !this.proc.hasExited && this.lifecycleState === 'running') return Promise.resolve(this.proc);
+    this.starting ??= this.launch().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** Stops the engine gracefully (shutdown → exit → SIGTERM → SIGKILL). */
+  async stop(): Promise<void> {
+    this.clearRestartTimer();
+    const starting = this.starting;
+    if (starting) await starting.catch(() => undefined);
+    const proc = this.proc;
+    this.proc = undefined;
+    this.initResult = undefined;
+    if (proc) await proc.stop();
+    if (!this.disposed) this.setLifecycle('stopped');
+  }
+
+  /** A person's restart: forgets past crashes, stops, starts again. */
+  async restart(): Promise<void> {
+    this.budget.reset();
+    await this.stop();
+    await this.start();
+  }
+
+  /** Sends a request, starting the engine first if needed. Rejects with the engine's error message. */
+  request<R>(type: RequestType0<R, void>): Promise<R>;
+  request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
+  async request<P, R>(type: RequestType0<R, void> | RequestType<P, R, void>, params?: P): Promise<R> {
+    const proc = await this.running();
+    // The overloads above keep callers typed; here the two descriptor shapes meet.
+    return params === undefined
+      ? proc.connection.sendRequest(type as RequestType0<R, void>)
+      : proc.connection.sendRequest(type as RequestType<P, R, void>, params);
+  }
+
+  /** Sends a notification when the engine runs; dropped otherwise (the engine reads the current state on start). */
+  notify<P>(type: NotificationType<P>, params: P): void {
+    const proc = this.proc;
+    if (!proc || proc.hasExited || this.lifecycleState !== 'running') return;
+    proc.connection.sendNotification(type, params).catch((e: unknown) => this.opts.output.warn(`could not send ${type.method}: ${errorText(e)}`));
+  }
+
+  /** Sends the current `coditect.*` settings to the running engine. */
+  pushSettings(): void {
+    this.notify(UpdateSettings.type, { settings: this.readSettings() });
+  }
+
+  /** Stops the engine and releases everything; idempotent. */
+  dispose(): Promise<void> {
+    this.closing ??= (async () => {
+      this.disposed = true;
+      try {
+        await this.stop();
+      } catch (e) {
+        this.opts.output.error(`stopping the engine failed: ${errorText(e)}`);
+      }
+      this.events.clear();
+    })();
+    return this.closing;
+  }
+
+  private async running(): Promise<EngineProcess> {
+    if (this.proc && !this.proc.hasExited && this.lifecycleState === 'running') return this.proc;
+    if (this.lifecycleState === 'failed') {
+      throw new Error(`the CODITECT engine is not running (${this.lastError ?? 'it failed'}); run "CODITECT: Restart Engine"`);
+    }
+    if (this.lifecycleState === 'no-tasklist') throw new Error('this workspace has no task list; set coditect.tasklist or run "CODITECT: Select Task List…"');
+    if (this.lifecycleState === 'restarting' && !this.starting) {
+      // A crash restart is scheduled: start now instead of waiting for the back-off.
+      this.clearRestartTimer();
+    }
+    return this.start();
+  }
+
+  private async launch(): Promise<EngineProcess> {
+    const { output } = this.opts;
+    this.setLifecycle(this.lifecycleState === 'restarting' ? 'restarting' : 'starting');
+    const target = await this.opts.locate();
+    this.target = target;
+    if (!target) {
+      this.setLifecycle('no-tasklist');
+      throw new Error('this workspace has no task list; set coditect.tasklist or run "CODITECT: Select Task List…"');
+    }
+    const cfg = vscode.workspace.getConfiguration('coditect');
+    const runtimePath = cfg.get<string>('runtimePath')?.trim() || 'node';
+    const dbSetting = cfg.get<string>('dbPath')?.trim();
+    const dbPath = dbSetting ? path.resolve(target.workspaceRoot, dbSetting) : undefined;
+    const apiKey = await this.opts.secrets.get(API_KEY_SECRET);
+    const env: Record<string, string | undefined> = { CODITECT_CLIENT: 'vscode' };
+    // The key reaches the engine only through its environment: never argv (visible in ps), never a log line.
+    if (apiKey) env.ANTHROPIC_API_KEY = apiKey;
+    const enginePath = path.join(this.opts.extensionPath, 'dist', 'engine.js');
+    output.info(`starting the engine: ${runtimePath} ${enginePath} --tasklist ${target.uri.fsPath}${dbPath ? ` --db ${dbPath}` : ''}`);
+
+    let proc: EngineProcess;
+    try {
+      proc = await EngineProcess.start({
+        runtimePath,
+        enginePath,
+        tasklistPath: target.uri.fsPath,
+        dbPath,
+        cwd: target.workspaceRoot,
+        env,
+        readyTimeoutMs: this.opts.readyTimeoutMs,
+        register: (c) => {
+          c.onRequest(ApplyEdits.type, (p) => this.opts.applyEdits(p));
+          c.onNotification(TasksChanged.type, (p) => {
+            this.opts.store.applyTasks(p);
+            this.events.emit('tasks:changed', p);
+          });
+          c.onNotification(PlanChanged.type, (p) => {
+            this.opts.store.replace(p.snapshot);
+            this.events.emit('plan:changed', p);
+          });
+          c.onNotification(StateChanged.type, (p) => {
+            this.opts.store.applyState(p.state, p.breakers);
+            this.events.emit('state:changed', p);
+          });
+          c.onNotification(ActivityAppended.type, (p) => {
+            this.opts.store.appendActivity(p.entries);
+            this.events.emit('activity:appended', p);
+          });
+          c.onNotification(PublishDiagnostics.type, (p) => this.events.emit('diagnostics:published', p as { path: string; diagnostics: Diagnostic[] }));
+          c.onNotification(LogMessage.type, (p) => {
+            const log = { debug: output.debug, info: output.info, warn: output.warn, error: output.error }[p.level] ?? output.info;
+            log.call(output, p.message);
+          });
+        },
+      });
+    } catch (e) {
+      this.fail(e instanceof EngineStartError ? e.exit : undefined, errorText(e));
+      throw e;
+    }
+    proc.events.on('stderr:line', (line) => output.info(`[engine] ${line}`));
+    proc.events.on('process:exited', (x) => this.onExit(proc, x));
+    this.proc = proc;
+    output.info(`engine ready: pid ${proc.ready.pid}, version ${proc.ready.engineVersion}`);
+
+    const params: InitializeParams = {
+      protocolVersion: PROTOCOL_VERSION,
+      workspaceRoot: target.workspaceRoot,
+      tasklistPath: target.uri.fsPath,
+      dbPath,
+      configPath: this.configPath(target.workspaceRoot),
+      settings: this.readSettings(),
+      readOnly: !vscode.workspace.isTrusted,
+      clientAppliesEdits: true,
+    };
+    try {
+      const result = await proc.connection.sendRequest(Initialize.type, params);
+      if (proc !== this.proc) throw new Error('the engine was stopped while it initialized');
+      this.initResult = result;
+      this.opts.store.replace(result.snapshot);
+      this.lastError = undefined;
+      this.setLifecycle('running');
+      this.events.emit('engine:initialized', result);
+      output.info(`engine initialized: ${result.snapshot.tasks.length} tasks, db ${result.dbPath}, schema v${result.schemaVersion}`);
+      return proc;
+    } catch (e) {
+      const message = `the engine could not open ${target.uri.fsPath}: ${errorText(e)}`;
+      output.error(message);
+      if (this.proc === proc) this.proc = undefined;
+      await proc.stop();
+      this.fail(undefined, message);
+      throw new Error(message);
+    }
+  }
+
+  private onExit(proc: EngineProcess, x: EngineExit): void {
+    if (x.expected || proc !== this.proc || this.disposed) return;
+    this.proc = undefined;
+    this.initResult = undefined;
+    const how = x.signal ? `signal ${x.signal}` : `exit code ${x.code}`;
+    this.opts.output.error(`the engine exited unexpectedly (${how})`);
+    this.events.emit('engine:exited', { code: x.code, signal: x.signal });
+    if (x.nativeModuleError !== undefined) {
+      this.fail(x, `cannot load its database module: ${x.nativeModuleError}`);
+      return;
+    }
+    const now = Date.now();
+    if (!this.budget.tryConsume(now)) {
+      this.lastError = `it crashed ${this.budget.max} times within ${Math.round(this.budget.windowMs / 60000)} minutes (last: ${how})`;
+      this.setLifecycle('failed');
+      void vscode.window
+        .showErrorMessage(`CODITECT: the engine ${this.lastError} and was not restarted again.`, 'Restart Engine', 'Show Output')
+        .then((pick) => this.onPick(pick));
+      return;
+    }
+    const delay = Math.min(250 * 2 ** (this.budget.used(now) - 1), 5000);
+    this.setLifecycle('restarting');
+    this.opts.output.info(`restarting the engine in ${delay} ms (${this.budget.used(now)}/${this.budget.max} restarts in the window)`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.start().catch(() => undefined); // a failed start reports itself through fail()
+    }, delay);
+  }
+
+  /** Records a failure and tells the person what to do about it. */
+  private fail(exit: EngineExit | undefined, message: string): void {
+    this.lastError = message;
+    if (this.disposed) return;
+    this.setLifecycle('failed');
+    this.opts.output.error(message);
+    if (exit?.nativeModuleError !== undefined) {
+      const runtime = vscode.workspace.getConfiguration('coditect').get<string>('runtimePath')?.trim() || 'node';
+      const rebuild = `npm rebuild better-sqlite3`;
+      void vscode.window
+        .showErrorMessage(
+          `CODITECT: the Node runtime "${runtime}" cannot load the better-sqlite3 native module (built for a different Node ABI: ${exit.nativeModuleError}). ` +
+            `Fix: set "coditect.runtimePath" to a Node 20 binary, or run \`${rebuild}\` in ${this.opts.extensionPath} with the runtime you use; then run "CODITECT: Restart Engine".`,
+          'Set Runtime Path',
+          'Copy Rebuild Command',
+          'Show Output',
+        )
+        .then(async (pick) => {
+          if (pick === 'Set Runtime Path') await vscode.commands.executeCommand('workbench.action.openSettings', 'coditect.runtimePath');
+          else if (pick === 'Copy Rebuild Command') await vscode.env.clipboard.writeText(`cd ${JSON.stringify(this.opts.extensionPath)} && ${rebuild}`);
+          else this.onPick(pick);
+        });
+      return;
+    }
+    void vscode.window.showErrorMessage(`CODITECT: ${message}`, 'Restart Engine', 'Show Output').then((pick) => this.onPick(pick));
+  }
+
+  private onPick(pick: string | undefined): void {
+    if (pick === 'Restart Engine') void vscode.commands.executeCommand('coditect.restartEngine');
+    else if (pick === 'Show Output') this.opts.output.show(true);
+  }
+
+  private readSettings(): EngineSettings {
+    const cfg = vscode.workspace.getConfiguration('coditect');
+    const { settings, problems } = engineSettingsFrom({
+      get: (k) => cfg.get(k),
+      isSet: (k) => {
+        const i = cfg.inspect(k);
+        return i !== undefined && (i.globalValue !== undefined || i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+      },
+    });
+    const text = problems.join('\n');
+    if (text && text !== this.lastSettingsProblems) {
+      for (const p of problems) this.opts.output.warn(p);
+      void vscode.window.showWarningMessage(`CODITECT: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more, see Output)` : ''}`);
+    }
+    this.lastSettingsProblems = text;
+    return settings;
+  }
+
+  private configPath(root: string): string | undefined {
+    const setting = vscode.workspace.getConfiguration('coditect').get<string>('configPath')?.trim();
+    if (setting) return path.resolve(root, setting);
+    const def = path.join(root, '.coditect', 'orchestrator-config.json');
+    return fs.existsSync(def) ? def : undefined;
+  }
+
+  private setLifecycle(s: EngineLifecycle): void {
+    if (this.lifecycleState === s) return;
+    this.lifecycleState = s;
+    this.events.emit('lifecycle:changed', { lifecycle: s, failure: this.lastError });
+  }
+
+  private clearRestartTimer(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+  }
+}
+
+/** An error's message (jsonrpc ResponseErrors included), never its stack. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
