@@ -6,7 +6,8 @@
 //   profile                        profile applied over the base file (see `profiles`) [env CODITECT_PROFILE, else none]
 //   profiles                       { name: partial config } deep-merged over the base, e.g. dev/staging/prod [{}]
 //   max_concurrent_agents          global maximum of agents running at once, 1..1000 [4]
-//   agent_limits.max_per_type      agent type → maximum running at once of that type, each 1..1000 [{}: only the global cap]
+//   agent_limits.max_per_type      agent type → maximum running at once of that type, 0..1000; 0 holds that type's
+//                                  tasks back (they wait, they do not fail) [{}: only the global cap]
 //   default_agent                  agent that runs every agent type without its own entry in `agents`: a key of
 //                                  `agents` or a built-in kind (anthropic, claude-code, codex, gemini, dry-run)
 //                                  ["anthropic" when ANTHROPIC_API_KEY is set, else "dry-run" — a labelled simulation]
@@ -38,6 +39,11 @@
 //   cwd                            working directory of agents and Verify commands, relative to the config file
 //                                  [the workspace root]
 //   sync, logging                  sections read by the sync layer and the logger; passed through unchanged [{}]
+//
+// Plan-style files (orchestrator-config.json with `orchestrator`, `dispatcher` and `monitoring` sections, and
+// `environment`/`environments` for profiles) are accepted too: the known keys of those sections map onto the options
+// above (see LEGACY_KEYS; seconds become ms), an error names the key as written, and keys this engine does not use
+// become warnings (`OrchestratorConfig.warnings`) rather than errors. The flat option wins when both are given.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -82,6 +88,8 @@ export interface OrchestratorConfig {
   logging: Record<string, unknown>;
   /** File it was loaded from, if any. */
   source?: string;
+  /** Keys of plan-style sections this engine ignores, and shadowed duplicates (shown to the person, not fatal). */
+  warnings: string[];
 }
 
 /** Thrown for a bad configuration; the message names the file, the key path, what was expected and what was found. */
@@ -116,7 +124,7 @@ const fileSchema = z
     profile: name.optional(),
     profiles: z.record(z.record(z.unknown())).optional(),
     max_concurrent_agents: posInt(1000).default(4),
-    agent_limits: z.object({ max_per_type: z.record(posInt(1000)).default({}) }).strict().default({}),
+    agent_limits: z.object({ max_per_type: z.record(nonNegInt(1000)).default({}) }).strict().default({}),
     default_agent: name.optional(),
     fallback_agent_type: name.default(DEFAULT_AGENT),
     agents: z.record(z.union([name, z.record(z.unknown())])).default({}),
@@ -153,6 +161,106 @@ const fileSchema = z
 
 type FileConfig = z.infer<typeof fileSchema>;
 
+// ---- plan-style sections --------------------------------------------------------------------------------------
+
+/** Where a key of a plan-style section goes: a flat option path, with a scale (seconds → ms). */
+interface LegacyTarget {
+  path: string[];
+  scale?: number;
+}
+
+/** Known keys of the plan's `orchestrator`, `dispatcher` and `monitoring` sections. */
+export const LEGACY_KEYS: Readonly<Record<string, Readonly<Record<string, LegacyTarget>>>> = {
+  orchestrator: {
+    max_concurrent_agents: { path: ['max_concurrent_agents'] },
+    max_concurrent_tasks: { path: ['max_concurrent_agents'] },
+    task_timeout_minutes: { path: ['timeouts', 'default_minutes'] },
+    timeout_minutes: { path: ['timeouts', 'default_minutes'] },
+    default_timeout_minutes: { path: ['timeouts', 'default_minutes'] },
+    max_retries: { path: ['retry', 'max_attempts'] },
+    retry_attempts: { path: ['retry', 'max_attempts'] },
+    max_attempts: { path: ['retry', 'max_attempts'] },
+    retry_delay_seconds: { path: ['retry', 'initial_delay_ms'], scale: 1000 },
+    retry_backoff_seconds: { path: ['retry', 'initial_delay_ms'], scale: 1000 },
+    max_retry_delay_seconds: { path: ['retry', 'max_delay_ms'], scale: 1000 },
+    heartbeat_interval_seconds: { path: ['lease', 'heartbeat_ms'], scale: 1000 },
+    lease_timeout_seconds: { path: ['lease', 'ms'], scale: 1000 },
+    shutdown_grace_seconds: { path: ['shutdown_grace_ms'], scale: 1000 },
+    shutdown_timeout_seconds: { path: ['shutdown_grace_ms'], scale: 1000 },
+    circuit_breaker_threshold: { path: ['circuit_breaker', 'failure_threshold'] },
+    circuit_breaker_timeout_seconds: { path: ['circuit_breaker', 'cooldown_ms'], scale: 1000 },
+    checkpoint_enabled: { path: ['checkpoint', 'enabled'] },
+    working_directory: { path: ['cwd'] },
+    model: { path: ['model'] },
+    default_agent: { path: ['default_agent'] },
+  },
+  dispatcher: {
+    max_concurrent_agents: { path: ['max_concurrent_agents'] },
+    // In the plan, the dispatcher's default agent is the agent TYPE of tasks nothing else routes.
+    default_agent: { path: ['fallback_agent_type'] },
+    fallback_agent: { path: ['fallback_agent_type'] },
+  },
+  monitoring: {
+    metrics_port: { path: ['metrics', 'port'] },
+    prometheus_port: { path: ['metrics', 'port'] },
+    port: { path: ['metrics', 'port'] },
+    metrics_enabled: { path: ['metrics', 'enabled'] },
+    enable_metrics: { path: ['metrics', 'enabled'] },
+    prometheus_enabled: { path: ['metrics', 'enabled'] },
+    enabled: { path: ['metrics', 'enabled'] },
+    metrics_host: { path: ['metrics', 'host'] },
+    host: { path: ['metrics', 'host'] },
+  },
+};
+
+/**
+ * Moves the known keys of plan-style sections onto the flat options. Returns the new object, where each moved value
+ * came from (flat path → written path, for errors) and warnings for ignored or shadowed keys.
+ */
+function liftLegacySections(raw: Record<string, unknown>): { raw: Record<string, unknown>; origin: Map<string, string>; warnings: string[]; errors: string[] } {
+  const out: Record<string, unknown> = { ...raw };
+  const origin = new Map<string, string>();
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  for (const [section, keys] of Object.entries(LEGACY_KEYS)) {
+    if (!(section in out)) continue;
+    const body = out[section];
+    delete out[section];
+    if (!isPlainObject(body)) {
+      errors.push(`${section}: expected an object, got ${show(body)}`);
+      continue;
+    }
+    for (const [k, v] of Object.entries(body)) {
+      const written = `${section}.${k}`;
+      const target = keys[k];
+      if (!target) {
+        warnings.push(`${written}: not used by this engine (ignored)`);
+        continue;
+      }
+      let p = target.path;
+      // `orchestrator.default_agent` may name an agent (dry-run, anthropic, an `agents` entry) or, as in the plan,
+      // the agent TYPE of tasks nothing else routes.
+      if (section === 'orchestrator' && k === 'default_agent' && typeof v === 'string') {
+        const isAgent = (BUILT_IN_AGENTS as readonly string[]).includes(v) || (isPlainObject(raw.agents) && Object.hasOwn(raw.agents, v));
+        if (!isAgent) p = ['fallback_agent_type'];
+      }
+      let cur: Record<string, unknown> = out;
+      for (const seg of p.slice(0, -1)) {
+        const next = cur[seg];
+        cur = cur[seg] = isPlainObject(next) ? { ...next } : {};
+      }
+      const leaf = p[p.length - 1];
+      if (cur[leaf] !== undefined) {
+        warnings.push(`${written}: ignored, ${p.join('.')} is also set`);
+        continue;
+      }
+      cur[leaf] = target.scale !== undefined && typeof v === 'number' ? v * target.scale : v;
+      origin.set(p.join('.'), target.scale !== undefined ? `${written} (as ${p.join('.')})` : written);
+    }
+  }
+  return { raw: out, origin, warnings, errors };
+}
+
 // ---- error formatting -----------------------------------------------------------------------------------------
 
 function valueAt(raw: unknown, p: (string | number)[]): unknown {
@@ -171,8 +279,8 @@ function show(v: unknown): string {
 }
 
 /** One zod issue as `path: expected …, got …`. */
-function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
-  const where = issue.path.length ? issue.path.join('.') : '(root)';
+function formatIssue(issue: z.ZodIssue, raw: unknown, origin?: ReadonlyMap<string, string>): string[] {
+  const where = issue.path.length ? writtenPath(issue.path.join('.'), origin) : '(root)';
   const got = show(valueAt(raw, issue.path));
   switch (issue.code) {
     case 'too_small':
@@ -191,12 +299,22 @@ function formatIssue(issue: z.ZodIssue, raw: unknown): string[] {
       // Report the branch that got furthest (the first whose issues are not all type mismatches at the root).
       for (const e of issue.unionErrors) {
         const deep = e.issues.filter((i) => i.path.length > issue.path.length || i.code !== 'invalid_type');
-        if (deep.length > 0) return deep.flatMap((i) => formatIssue(i, raw));
+        if (deep.length > 0) return deep.flatMap((i) => formatIssue(i, raw, origin));
       }
       return [`${where}: unexpected value ${got}`];
     default:
       return [`${where}: ${issue.message}, got ${got}`];
   }
+}
+
+/** The path as the person wrote it: a value lifted from a plan-style section is named by its section key. */
+function writtenPath(flat: string, origin?: ReadonlyMap<string, string>): string {
+  if (!origin || origin.size === 0) return flat;
+  for (let p = flat; p !== ''; p = p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '') {
+    const o = origin.get(p);
+    if (o !== undefined) return o + flat.slice(p.length);
+  }
+  return flat;
 }
 
 function fail(source: string, issues: string[]): never {
@@ -232,10 +350,22 @@ export function parseConfig(raw: unknown, source = 'config', opts: ConfigLoadOpt
   if (raw === undefined || raw === null) raw = {};
   if (!isPlainObject(raw)) fail(source, [`(root): expected an object, got ${show(raw)}`]);
 
+  // The plan's spelling of profiles: `environment` / `environments`.
+  if ('environments' in raw || 'environment' in raw) {
+    const r2: Record<string, unknown> = { ...raw };
+    for (const [from, to] of [['environments', 'profiles'], ['environment', 'profile']] as const) {
+      if (!(from in r2)) continue;
+      if (to in r2) fail(source, [`${from}: give either ${from} or ${to}, not both`]);
+      r2[to] = r2[from];
+      delete r2[from];
+    }
+    raw = r2;
+  }
+  const rawObj = raw as Record<string, unknown>;
   // Profiles first, so a profile's values are validated exactly like the base file's.
-  const profiles = raw.profiles;
-  const profileName = opts.profile ?? env.CODITECT_PROFILE ?? (typeof raw.profile === 'string' ? raw.profile : undefined);
-  let merged: Record<string, unknown> = raw;
+  const profiles = rawObj.profiles;
+  const profileName = opts.profile ?? env.CODITECT_PROFILE ?? env.CODITECT_ENV ?? (typeof rawObj.profile === 'string' ? rawObj.profile : undefined);
+  let merged: Record<string, unknown> = rawObj;
   if (profileName !== undefined && profileName !== '') {
     const available = isPlainObject(profiles) ? Object.keys(profiles) : [];
     const chosen = isPlainObject(profiles) ? profiles[profileName] : undefined;
@@ -243,25 +373,37 @@ export function parseConfig(raw: unknown, source = 'config', opts: ConfigLoadOpt
       fail(source, [`profile: no profile "${profileName}" in profiles (available: ${available.length ? available.join(', ') : 'none'})`]);
     }
     if ('profiles' in chosen || 'profile' in chosen) fail(source, [`profiles.${profileName}: a profile cannot contain profile or profiles`]);
-    merged = deepMerge(raw, chosen);
+    merged = deepMerge(rawObj, chosen);
   }
 
-  const r = fileSchema.safeParse(merged);
-  if (!r.success) fail(source, r.error.issues.flatMap((i) => formatIssue(i, merged)));
-  return normalize(r.data, source, profileName || undefined, env, opts.baseDir);
+  const lifted = liftLegacySections(merged);
+  if (lifted.errors.length > 0) fail(source, lifted.errors);
+  const r = fileSchema.safeParse(lifted.raw);
+  if (!r.success) fail(source, r.error.issues.flatMap((i) => formatIssue(i, lifted.raw, lifted.origin)));
+  const config = normalize(r.data, source, profileName || undefined, env, opts.baseDir, lifted.origin);
+  config.warnings.push(...lifted.warnings);
+  return config;
 }
 
-function normalize(f: FileConfig, source: string, profile: string | undefined, env: Record<string, string | undefined>, baseDir?: string): OrchestratorConfig {
+function normalize(
+  f: FileConfig,
+  source: string,
+  profile: string | undefined,
+  env: Record<string, string | undefined>,
+  baseDir: string | undefined,
+  origin: ReadonlyMap<string, string>,
+): OrchestratorConfig {
   const issues: string[] = [];
+  const w = (p: string): string => writtenPath(p, origin);
   if (f.retry.max_delay_ms < f.retry.initial_delay_ms) {
-    issues.push(`retry.max_delay_ms: expected ≥ retry.initial_delay_ms (${f.retry.initial_delay_ms}), got ${f.retry.max_delay_ms}`);
+    issues.push(`${w('retry.max_delay_ms')}: expected ≥ ${w('retry.initial_delay_ms')} (${f.retry.initial_delay_ms}), got ${f.retry.max_delay_ms}`);
   }
-  if (f.lease.heartbeat_ms >= f.lease.ms) issues.push(`lease.heartbeat_ms: expected < lease.ms (${f.lease.ms}), got ${f.lease.heartbeat_ms}`);
+  if (f.lease.heartbeat_ms >= f.lease.ms) issues.push(`${w('lease.heartbeat_ms')}: expected < ${w('lease.ms')} (${f.lease.ms}), got ${f.lease.heartbeat_ms}`);
 
   const agents = resolveAgents(f.agents, issues);
   const defaultAgent = f.default_agent ?? (env.ANTHROPIC_API_KEY ? 'anthropic' : 'dry-run');
   if (!Object.hasOwn(agents, defaultAgent) && !(BUILT_IN_AGENTS as readonly string[]).includes(defaultAgent)) {
-    issues.push(`default_agent: expected a name in agents or one of ${BUILT_IN_AGENTS.join(', ')}, got ${show(defaultAgent)}`);
+    issues.push(`${w('default_agent')}: expected a name in agents or one of ${BUILT_IN_AGENTS.join(', ')}, got ${show(defaultAgent)}`);
   }
   if (f.agent_mappings) {
     for (const [agent, words] of Object.entries(f.agent_mappings)) {
@@ -297,6 +439,7 @@ function normalize(f: FileConfig, source: string, profile: string | undefined, e
     sync: f.sync,
     logging: f.logging,
     source: source === 'config' ? undefined : source,
+    warnings: [],
   };
 }
 
@@ -372,7 +515,7 @@ export function loadConfig(file?: string, opts: ConfigLoadOptions = {}): Orchest
 const settingsSchema = z
   .object({
     maxConcurrentAgents: posInt(1000).optional(),
-    maxPerType: z.record(posInt(1000)).optional(),
+    maxPerType: z.record(nonNegInt(1000)).optional(),
     defaultAgent: name.optional(),
     model: name.optional(),
     retryMaxAttempts: nonNegInt(100).optional(),

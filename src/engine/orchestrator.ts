@@ -919,7 +919,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.closed) return true;
     if (this.running.size > 0 || this.stopping) return false;
     if (this.current !== 'running') return true;
-    return this.delayed.size === 0 && this.lanes.size === 0;
+    if (this.delayed.size > 0) return false;
+    if (this.lanes.size === 0) return true;
+    // Tasks of a type whose limit is 0 are held back on purpose: they never start, so they do not keep us busy.
+    for (const type of this.lanes.depthByType().keys()) if (this.config.agentLimits.maxPerType[type] !== 0) return false;
+    return true;
   }
 
   private checkIdle(): void {

@@ -109,6 +109,43 @@ describe('config', () => {
     throwsConfig(() => mergeSettings(c, { retryInitialDelayMs: 50_000 }), 'settings.retryMaxDelayMs');
   });
 
+  it('accepts a plan-style file: orchestrator/dispatcher/monitoring sections and environments', () => {
+    const raw = {
+      orchestrator: { max_concurrent_agents: 6, task_timeout_minutes: 90, max_retries: 2, retry_delay_seconds: 2, default_agent: 'general-purpose', poll_interval_seconds: 1 },
+      monitoring: { metrics_port: 9100, enable_metrics: true, dashboards: ['x'] },
+      dispatcher: { default_agent: 'generalist', batch_size: 10 },
+      agent_limits: { max_per_type: { 'devops-engineer': 2 } },
+      environments: { prod: { orchestrator: { max_concurrent_agents: 12 } } },
+      environment: 'prod',
+    };
+    const c = parseConfig(raw, 'orchestrator-config.json', { env: {} });
+    assert.equal(c.maxConcurrentAgents, 12);
+    assert.equal(c.timeouts.defaultMinutes, 90);
+    assert.equal(c.retry.maxAttempts, 2);
+    assert.equal(c.retry.initialDelayMs, 2000);
+    assert.equal(c.metrics.port, 9100);
+    assert.equal(c.metrics.enabled, true);
+    assert.equal(c.fallbackAgentType, 'general-purpose', "the plan's default agent is an agent type");
+    assert.equal(c.defaultAgent, 'dry-run');
+    assert.equal(c.profile, 'prod');
+    assert.deepEqual(c.warnings.sort(), [
+      'dispatcher.batch_size: not used by this engine (ignored)',
+      'dispatcher.default_agent: ignored, fallback_agent_type is also set',
+      'monitoring.dashboards: not used by this engine (ignored)',
+      'orchestrator.poll_interval_seconds: not used by this engine (ignored)',
+    ]);
+    assert.equal(parseConfig({ orchestrator: { default_agent: 'claude-code' } }, 'c', { env: {} }).defaultAgent, 'claude-code');
+    // Errors name the key as written in the section.
+    throwsConfig(() => parseConfig({ orchestrator: { max_concurrent_agents: 0 } }), 'orchestrator.max_concurrent_agents: expected ≥1, got 0');
+    throwsConfig(() => parseConfig({ orchestrator: { retry_delay_seconds: 'soon' } }), 'orchestrator.retry_delay_seconds (as retry.initial_delay_ms): expected number, got "soon"');
+    throwsConfig(() => parseConfig({ monitoring: 5 }), 'monitoring: expected an object');
+  });
+
+  it('allows a per-type limit of 0 (that type waits)', () => {
+    assert.equal(parseConfig({ agent_limits: { max_per_type: { risky: 0 } } }, 'c', { env: {} }).agentLimits.maxPerType.risky, 0);
+    throwsConfig(() => parseConfig({ agent_limits: { max_per_type: { risky: -1 } } }), 'agent_limits.max_per_type.risky: expected ≥0, got -1');
+  });
+
   it('gives routeTask its maps', () => {
     const c = parseConfig({ agent_mappings: { qa: ['test'] }, epic_fallbacks: { E1: 'x' }, agent_priority_overrides: { T1: 'y' }, fallback_agent_type: 'gp' }, 'c', { env: {} });
     assert.deepEqual(routingConfigOf(c), { agentMappings: { qa: ['test'] }, epicFallbacks: { E1: 'x' }, priorityOverrides: { T1: 'y' }, defaultAgent: 'gp' });

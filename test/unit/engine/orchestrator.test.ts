@@ -195,6 +195,15 @@ describe('Orchestrator', () => {
       (await b.started('B1')).finish();
       await h.orch.idle();
     });
+    it('a per-type limit of 0 holds that type back without keeping the run busy', async () => {
+      const agent = new ScriptedAgent('s', 'p', () => ({ summary: 'ok' }));
+      h = harness(taskList([{ id: 'A', agent: 'risky' }, { id: 'B' }]), { agent, config: { agent_limits: { max_per_type: { risky: 0 } } } });
+      h.orch.start();
+      await h.orch.idle();
+      assert.deepEqual(agent.startedIds(), ['B']);
+      assert.equal(h.store.status('A'), 'pending');
+      assert.deepEqual(h.orch.runTask('A'), { started: false, reason: 'the limit of 0 running risky agents is reached' });
+    });
   });
 
   describe('failures', () => {
