@@ -1,0 +1,32 @@
+// Types for TypeScript callers (test/e2e) of workbench.mjs.
+import type { Browser, Page } from 'playwright-core';
+import type { RunningCodeServer } from './codeServer.mjs';
+
+/** test/integration/fixtures/workspace: the small plan the tests open. */
+export const fixtureWorkspace: string;
+/** Copies a folder (default: the fixture workspace) to a fresh temp dir and returns its path. */
+export function copyWorkspace(from?: string): string;
+export interface Workbench {
+  page: Page;
+  browser: Browser;
+  server: RunningCodeServer;
+  /** The workbench URL the page opened. */
+  url: string;
+  logFile: string;
+  /** .vscode-test/<name>/ */
+  stateDir: string;
+  /** Closes Chromium, then code-server's process group; idempotent. */
+  close(): Promise<void>;
+}
+/** Starts code-server (state in .vscode-test/<name>/, emptied first unless keepState) and opens `folder` in Chromium. */
+export function openWorkbench(o: {
+  name: string;
+  folder: string;
+  extensionDevelopmentPath?: string;
+  extensionTestsPath?: string;
+  extensionsDir?: string;
+  settings?: Record<string, unknown>;
+  env?: Record<string, string>;
+  viewport?: { width: number; height: number };
+  keepState?: boolean;
+}): Promise<Workbench>;
