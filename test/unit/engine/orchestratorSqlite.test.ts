@@ -54,7 +54,8 @@ describe('Orchestrator on the SQLite store', () => {
     handle = openDatabase(path.join(dir, 'context.db'));
     insertPlan(handle, list);
     const env = { PATH: process.env.PATH, CODITECT_EXPECT_CWD: dir };
-    const config = parseConfig({ max_concurrent_agents: 6, retry: { max_attempts: 8, initial_delay_ms: 1, max_delay_ms: 4 } }, 'test', { env: {} });
+    // 25% simulated failures open the breaker now and then: a short cool-down lets the probe through quickly.
+    const config = parseConfig({ max_concurrent_agents: 6, retry: { max_attempts: 8, initial_delay_ms: 1, max_delay_ms: 4 }, circuit_breaker: { cooldown_ms: 5 } }, 'test', { env: {} });
     const agent = new DryRunAgent('dry-run', { durationMs: { minMs: 0, maxMs: 4 }, failureRate: 0.25, seed: 3 });
     const make = (owner: string): Orchestrator => {
       const o = new Orchestrator({ store: new TaskStore(handle!), config, agentFor: () => agent, owner, cwd: dir, env, redact: createRedactor([]) });
