@@ -158,8 +158,9 @@ async function runElectron(choice, { workspace, resultsFile, grep }) {
     // Pinned version: a cached copy in .vscode-test/vscode-*-1.100.3 is reused without touching the network.
     vscodeExecutablePath = await downloadAndUnzipVSCode({ version: DESKTOP_VERSION, cachePath: cacheDir, timeout: 15_000 });
   }
-  const launchArgs = [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'];
-  if (process.platform === 'linux' && process.getuid?.() === 0) launchArgs.push('--no-sandbox');
+  // runTests adds --no-sandbox, --disable-workspace-trust, --skip-welcome and its own user-data/extensions dirs
+  // under .vscode-test/; --disable-extensions keeps a laptop's other extensions out of the test host.
+  const launchArgs = [workspace, '--disable-extensions'];
   const run = runTests({
     vscodeExecutablePath,
     extensionDevelopmentPath: repoRoot,
@@ -170,6 +171,8 @@ async function runElectron(choice, { workspace, resultsFile, grep }) {
     () => null,
     (e) => e,
   );
+  // On a timeout runTests gives no handle to its VS Code: the window may stay open (test-electron's own Ctrl-C
+  // handling closes it when this process is interrupted instead).
   const error = await Promise.race([run, delay(timeoutMs).then(() => new Error(`timed out after ${timeoutMs} ms`))]);
   const results = readResults(resultsFile);
   if (!results) throw new Error(`desktop VS Code ended without results: ${error?.message ?? 'no error reported'}`);
