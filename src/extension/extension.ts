@@ -1,17 +1,171 @@
-// Placeholder entry point: proves the extension loads in a real extension host. The editor layer replaces it.
+// Composition root of the editor layer: builds each part, wires them together, and hands every disposable to
+// context.subscriptions. Activation does no heavy work: the engine starts asynchronously after activate() returns.
 import * as vscode from 'vscode';
+import { DocumentChanged } from '../protocol/engineProtocol';
+import { DashboardPanel } from './dashboardPanel';
+import { dashboardEngine } from './dashboardAdapter';
+import { TasklistDiagnostics, TasklistQuickFixes } from './diagnostics';
+import { registerCommands } from './commands';
+import { EditSync, samePath } from './editSync';
+import { EngineClient, errorText, RESTART_SETTINGS } from './engineClient';
+import { PlanStore } from './planStore';
+import { CoditectStatusBar } from './statusBar';
+import { TaskLensProvider } from './taskLens';
+import { locateTasklist } from './tasklistLocator';
+import { TASK_LOG_SCHEME, TaskLogDocuments } from './taskLogView';
+import { progressText } from './taskState';
+import { TaskTreeProvider, type TaskFilter } from './taskTree';
 
-/** Registers the extension's commands; VS Code calls it once on the first activation event. */
-export function activate(context: vscode.ExtensionContext): void {
-  const version = String(context.extension.packageJSON.version);
-  context.subscriptions.push(
-    vscode.commands.registerCommand('coditect.showVersion', () => {
-      void vscode.window.showInformationMessage(`CODITECT Orchestrator ${version}`);
-      // Returned so tests (and other extensions) can read it through executeCommand.
-      return version;
-    }),
-  );
+/** What the extension exports (through `vscode.extensions.getExtension(...).exports`), for tests and scripts. */
+export interface CoditectApi {
+  readonly store: PlanStore;
+  readonly engine: EngineClient;
+  /** Starts the engine if needed and resolves once it is initialized. */
+  ready(): Promise<void>;
 }
 
-/** Nothing to release beyond context.subscriptions, which VS Code disposes. */
-export function deactivate(): void {}
+let active: EngineClient | undefined;
+
+/** Activation: registers views, providers and commands; starts the engine in the background. */
+export function activate(context: vscode.ExtensionContext): CoditectApi {
+  const output = vscode.window.createOutputChannel('CODITECT', { log: true });
+  const store = new PlanStore();
+  const readOnly = (): boolean => !vscode.workspace.isTrusted;
+  // The client needs the edit applier and the applier needs to know the task list: late-bound through this slot.
+  const editSyncRef: { current?: EditSync } = {};
+  const client = new EngineClient({
+    extensionPath: context.extensionPath,
+    output,
+    store,
+    secrets: context.secrets,
+    locate: () => locateTasklist(context.workspaceState),
+    applyEdits: async (p) => (editSyncRef.current ? editSyncRef.current.applyEdits(p) : { outcome: 'not-open' }),
+  });
+  active = client;
+  const tasklistPath = (): string | undefined => store.snapshot?.tasklistPath ?? client.tasklist?.uri.fsPath;
+  const isTasklist = (uri: vscode.Uri): boolean => {
+    const p = tasklistPath();
+    return p !== undefined && uri.scheme === 'file' && samePath(uri.fsPath, p);
+  };
+
+  const editSync = new EditSync({ isTasklist, send: (p) => client.notify(DocumentChanged.type, p), log: output });
+  editSyncRef.current = editSync;
+  const diagnostics = new TasklistDiagnostics();
+  const tree = new TaskTreeProvider(store);
+  const treeView = vscode.window.createTreeView('coditect.tasks', { treeDataProvider: tree, showCollapseAll: true });
+  const lens = new TaskLensProvider(store, { isTasklist, readOnly });
+  const logs = new TaskLogDocuments(client, store);
+  const statusBar = new CoditectStatusBar(client, store, readOnly);
+  const markdown: vscode.DocumentSelector = { scheme: 'file', language: 'markdown' };
+  const dashboardSource = dashboardEngine(client, readOnly);
+  const reveal = (taskId: string): void => void vscode.commands.executeCommand('coditect.revealTask', taskId);
+
+  context.subscriptions.push(
+    output,
+    editSync,
+    diagnostics,
+    tree,
+    treeView,
+    lens,
+    logs,
+    statusBar,
+    vscode.languages.registerCodeLensProvider(markdown, lens),
+    vscode.languages.registerHoverProvider(markdown, lens),
+    vscode.languages.registerCodeActionsProvider(markdown, new TasklistQuickFixes(diagnostics, store), TasklistQuickFixes.metadata),
+    vscode.workspace.registerTextDocumentContentProvider(TASK_LOG_SCHEME, logs),
+  );
+
+  const setContext = (key: string, value: unknown): void => void vscode.commands.executeCommand('setContext', key, value);
+  const updateView = (): void => {
+    const snap = store.snapshot;
+    const notes: string[] = [];
+    switch (client.lifecycle) {
+      case 'starting':
+        notes.push('Starting the CODITECT engine…');
+        break;
+      case 'restarting':
+        notes.push('The engine stopped unexpectedly; restarting it…');
+        break;
+      case 'failed':
+        notes.push(`The engine is not running: ${client.failure ?? 'it failed'}. Run "CODITECT: Restart Engine".`);
+        break;
+      default:
+        break;
+    }
+    if (snap?.simulated) notes.push('Simulation: no Anthropic API key is set, so agents are dry-run. Run "CODITECT: Set Anthropic API Key" to use real agents.');
+    if (readOnly()) notes.push('Restricted Mode: the plan is read-only and no agent runs.');
+    treeView.message = notes.length ? notes.join(' ') : undefined;
+    treeView.description = tree.filter !== 'all' ? `${tree.filter} only` : snap ? progressText(snap.counts.completed, snap.counts.total) : undefined;
+    setContext('coditect.orchestration', snap?.state ?? 'idle');
+    setContext('coditect.engine', client.lifecycle);
+    setContext('coditect.noTasklist', client.lifecycle === 'no-tasklist');
+  };
+  const offs = [
+    store.events.on('plan:replaced', updateView),
+    store.events.on('state:changed', updateView),
+    store.events.on('tasks:updated', updateView),
+    client.events.on('lifecycle:changed', updateView),
+    client.events.on('diagnostics:published', (p) => diagnostics.publish(p.path, p.diagnostics)),
+    client.events.on('engine:initialized', () => {
+      // The engine read the file on disk; a person's unsaved edits must reach it too.
+      const doc = vscode.workspace.textDocuments.find((x) => isTasklist(x.uri) && x.isDirty);
+      if (doc) editSync.sendNow(doc);
+    }),
+  ];
+  context.subscriptions.push(new vscode.Disposable(() => offs.forEach((off) => off())));
+
+  registerCommands({
+    context,
+    client,
+    store,
+    tree,
+    logs,
+    output,
+    readOnly,
+    openDashboard: () => DashboardPanel.show(context, dashboardSource, reveal),
+    onFilterChanged: (f: TaskFilter) => {
+      setContext('coditect.treeFilter', f);
+      updateView();
+    },
+  });
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('coditect')) return;
+      if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
+        if (client.lifecycle !== 'stopped') void client.restart().catch((err: unknown) => output.error(`restart after a settings change failed: ${errorText(err)}`));
+        return;
+      }
+      client.pushSettings();
+    }),
+    // Trust granted: the engine must start over writable (it was told readOnly in initialize).
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      setContext('coditect.readOnly', false);
+      updateView();
+      void client.restart().catch((err: unknown) => output.error(`restart after trust was granted failed: ${errorText(err)}`));
+    }),
+    new vscode.Disposable(() => void client.dispose()),
+  );
+
+  setContext('coditect.readOnly', readOnly());
+  setContext('coditect.treeFilter', 'all');
+  updateView();
+  // Off the activation path: spawning Node and opening the database takes far longer than activation may.
+  const started = new Promise<void>((resolve) => setImmediate(resolve)).then(() => client.start());
+  started.catch((e: unknown) => output.warn(`the engine did not start: ${errorText(e)}`));
+
+  return {
+    store,
+    engine: client,
+    ready: async () => {
+      await client.start();
+    },
+  };
+}
+
+/** Stops the engine gracefully; VS Code waits for the returned promise (a few seconds at most). */
+export async function deactivate(): Promise<void> {
+  const client = active;
+  active = undefined;
+  await client?.dispose();
+}

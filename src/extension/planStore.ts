@@ -14,6 +14,8 @@ export interface TasksUpdate {
   removed: string[];
   /** Epic and feature ids whose progress (completed/total) changed. */
   groups: string[];
+  /** Tasks were added, removed or moved: views that show structure must redraw. */
+  structural: boolean;
 }
 
 /** Events of the plan store, `noun:verb`. */
@@ -120,7 +122,7 @@ export class PlanStore {
     snap.counts = p.counts;
     // Status changes (the common case) keep the per-feature lists in place; only moves re-sort them.
     if (structural) this.rebuildFeatureIndex();
-    this.events.emit('tasks:updated', { tasks: changed, removed, groups: [...groups] });
+    this.events.emit('tasks:updated', { tasks: changed, removed, groups: [...groups], structural });
   }
 
   /** Applies a `stateChanged` notification. */

@@ -1,0 +1,287 @@
+// Every `CODITECT: …` command. Each returns what the engine answered (tests and other extensions read it through
+// executeCommand); failures are shown to the person and resolve to undefined rather than throwing into VS Code.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  CancelTask,
+  ExportWorkItems,
+  MarkTask,
+  type MarkTaskParams,
+  PauseOrchestration,
+  ResumeOrchestration,
+  RetryFailed,
+  RetryTask,
+  RunNextTask,
+  RunTask,
+  StartOrchestration,
+  StopOrchestration,
+  SyncNow,
+  Validate,
+} from '../protocol/engineProtocol';
+import type { TaskView } from '../protocol/views';
+import { clearApiKey, setApiKey } from './apiKey';
+import { errorText, type EngineClient } from './engineClient';
+import type { PlanStore } from './planStore';
+import { revealInTasklist } from './reveal';
+import { findTasklistCandidates, rememberTasklist } from './tasklistLocator';
+import type { TaskLogDocuments } from './taskLogView';
+import { canRetry, canRun, displayState, STATE_LABEL } from './taskState';
+import { TASK_FILTERS, type TaskFilter, type TaskTreeNode, type TaskTreeProvider } from './taskTree';
+import { STATE_ICONS, taskDescription } from './treeText';
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  client: EngineClient;
+  store: PlanStore;
+  tree: TaskTreeProvider;
+  logs: TaskLogDocuments;
+  output: vscode.LogOutputChannel;
+  openDashboard(): void;
+  readOnly(): boolean;
+  /** Called after the filter changed (context key, view description). */
+  onFilterChanged(filter: TaskFilter): void;
+}
+
+/** A task argument as commands receive it: an id (CodeLens, palette, other extensions) or a tree node. */
+type TaskArg = string | TaskTreeNode | undefined;
+
+function taskIdOf(arg: TaskArg): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (arg && typeof arg === 'object' && arg.kind === 'task' && typeof arg.id === 'string') return arg.id;
+  return undefined;
+}
+
+/** Registers every command; the disposables go to context.subscriptions. */
+export function registerCommands(d: CommandDeps): void {
+  const { client, store } = d;
+  const version = String(d.context.extension.packageJSON.version);
+
+  const register = <A extends unknown[]>(id: string, title: string, fn: (...args: A) => unknown): void => {
+    d.context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: A) => {
+        try {
+          return await fn(...args);
+        } catch (e) {
+          const msg = errorText(e);
+          d.output.error(`${title} failed: ${msg}`);
+          void vscode.window.showErrorMessage(`CODITECT: ${title} failed: ${msg}`, 'Show Output').then((p) => p && d.output.show(true));
+          return undefined;
+        }
+      }),
+    );
+  };
+  /** Commands that would start or change agent work refuse in Restricted Mode (their menus are hidden there too). */
+  const writable = (what: string): void => {
+    if (d.readOnly()) throw new Error(`${what} is not available in Restricted Mode: trust this workspace to run agents`);
+  };
+  const pickTask = async (arg: TaskArg, placeHolder: string, filter: (t: TaskView) => boolean): Promise<string | undefined> => {
+    const id = taskIdOf(arg);
+    if (id) return id;
+    const candidates = store.tasks().filter(filter);
+    if (candidates.length === 0) {
+      void vscode.window.showInformationMessage(`CODITECT: no task to choose from (${placeHolder.toLowerCase()}).`);
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      candidates.map((t) => ({
+        label: `$(${STATE_ICONS[displayState(t)].id.replace('~spin', '')}) ${t.id}`,
+        description: t.title,
+        detail: `${STATE_LABEL[displayState(t)]} · ${taskDescription(t)}`,
+        id: t.id,
+      })),
+      { placeHolder, matchOnDescription: true, matchOnDetail: true },
+    );
+    return picked?.id;
+  };
+
+  register('coditect.showVersion', 'Show Version', () => {
+    void vscode.window.showInformationMessage(`CODITECT Orchestrator ${version}`);
+    return version;
+  });
+
+  // ---- orchestration ------------------------------------------------------------------------------------------
+  register('coditect.start', 'Start Orchestration', async () => {
+    writable('Starting orchestration');
+    return client.request(StartOrchestration.type);
+  });
+  register('coditect.pause', 'Pause Orchestration', async () => {
+    writable('Pausing orchestration');
+    return client.request(PauseOrchestration.type);
+  });
+  register('coditect.resume', 'Resume Orchestration', async () => {
+    writable('Resuming orchestration');
+    return client.request(ResumeOrchestration.type);
+  });
+  register('coditect.stop', 'Stop Orchestration', async () => {
+    writable('Stopping orchestration');
+    return client.request(StopOrchestration.type);
+  });
+
+  // ---- one task -------------------------------------------------------------------------------------------------
+  const runTask = async (arg: TaskArg, agent?: string) => {
+    writable('Running a task');
+    const taskId = await pickTask(arg, 'Choose a ready task to run', (t) => canRun(t));
+    if (!taskId) return undefined;
+    const r = await client.request(RunTask.type, agent ? { taskId, agent } : { taskId });
+    if (!r.started) void vscode.window.showWarningMessage(`CODITECT: ${taskId} did not start: ${r.reason ?? 'it is not ready'}`);
+    return r;
+  };
+  register('coditect.runTaskWithAgent', 'Run with Agent', (arg: TaskArg, agent?: string) => runTask(arg, typeof agent === 'string' ? agent : undefined));
+  register('coditect.runTask', 'Run Task…', (arg: TaskArg) => runTask(arg));
+  register('coditect.runNext', 'Run Next Ready Task', async () => {
+    writable('Running a task');
+    const r = await client.request(RunNextTask.type);
+    if (!r.started) void vscode.window.showInformationMessage(`CODITECT: nothing started: ${r.reason ?? 'no task is ready'}`);
+    return r;
+  });
+  register('coditect.retryTask', 'Retry Task', async (arg: TaskArg) => {
+    writable('Retrying a task');
+    const taskId = await pickTask(arg, 'Choose a failed task to retry', (t) => canRetry(t));
+    return taskId ? client.request(RetryTask.type, { taskId }) : undefined;
+  });
+  register('coditect.cancelTask', 'Cancel Task', async (arg: TaskArg) => {
+    writable('Cancelling a task');
+    const taskId = await pickTask(arg, 'Choose a running task to cancel', (t) => t.status === 'in_progress');
+    return taskId ? client.request(CancelTask.type, { taskId }) : undefined;
+  });
+  const mark = (status: MarkTaskParams['status'], label: string, filter: (t: TaskView) => boolean) => async (arg: TaskArg) => {
+    writable(label);
+    const taskId = await pickTask(arg, `Choose a task to ${label.toLowerCase()}`, filter);
+    return taskId ? client.request(MarkTask.type, { taskId, status }) : undefined;
+  };
+  register('coditect.markDone', 'Mark Done', mark('completed', 'Mark done', (t) => t.status !== 'completed' && t.status !== 'in_progress'));
+  register('coditect.skipTask', 'Skip Task', mark('skipped', 'Skip', (t) => t.status !== 'skipped' && t.status !== 'completed' && t.status !== 'in_progress'));
+  register('coditect.reopenTask', 'Mark Pending', mark('pending', 'Mark pending', (t) => t.status === 'completed' || t.status === 'skipped'));
+  register('coditect.retryFailed', 'Retry Failed Tasks', async () => {
+    writable('Retrying failed tasks');
+    const r = await client.request(RetryFailed.type);
+    void vscode.window.showInformationMessage(r.reset.length ? `CODITECT: ${r.reset.length} task(s) reset to pending: ${r.reset.slice(0, 8).join(', ')}${r.reset.length > 8 ? '…' : ''}` : 'CODITECT: no failed task to retry.');
+    return r;
+  });
+
+  // ---- logs -----------------------------------------------------------------------------------------------------
+  register('coditect.showTaskLog', 'Show Log', async (arg: TaskArg) => {
+    const taskId = await pickTask(arg, 'Choose a task whose agent log to show', (t) => !!t.lastRun || t.status === 'in_progress');
+    if (!taskId) return undefined;
+    await d.logs.show(taskId);
+    return taskId;
+  });
+  register('coditect.showAgentLog', 'Show Agent Log…', async (arg: TaskArg) => vscode.commands.executeCommand('coditect.showTaskLog', taskIdOf(arg)));
+  register('coditect.showOutput', 'Show Output', () => d.output.show(true));
+
+  // ---- the task list ------------------------------------------------------------------------------------------
+  register('coditect.revealTask', 'Reveal Task', async (arg: TaskArg) => {
+    const id = typeof arg === 'object' && arg ? arg.id : arg;
+    if (!id) return false;
+    const ok = await revealInTasklist(store, client.tasklist?.uri, id);
+    if (!ok) void vscode.window.showWarningMessage(`CODITECT: ${id} is not in the task list.`);
+    return ok;
+  });
+  register('coditect.openTasklist', 'Open Task List', async () => {
+    const uri = store.snapshot ? vscode.Uri.file(store.snapshot.tasklistPath) : client.tasklist?.uri;
+    if (!uri) throw new Error('this workspace has no task list (setting coditect.tasklist)');
+    await vscode.window.showTextDocument(uri);
+    return uri.fsPath;
+  });
+  register('coditect.syncNow', 'Sync Now', async () => {
+    const r = await client.request(SyncNow.type);
+    const conflicts = r.conflicts ? `, ${r.conflicts} conflict(s) (see Problems)` : '';
+    void vscode.window.setStatusBarMessage(`CODITECT: ${r.applied ? `synced${r.direction ? ` (${r.direction})` : ''}` : 'already in sync'}${conflicts}`, 5000);
+    return r;
+  });
+  register('coditect.validate', 'Validate Task List', async () => {
+    const r = await client.request(Validate.type);
+    const errors = r.diagnostics.filter((x) => x.severity === 'error').length;
+    const warnings = r.diagnostics.filter((x) => x.severity === 'warning').length;
+    const counts = `${r.counts.total} tasks, ${r.counts.completed} completed`;
+    if (errors + warnings === 0) void vscode.window.showInformationMessage(`CODITECT: the task list is valid (${counts}).`);
+    else {
+      void vscode.window
+        .showWarningMessage(`CODITECT: ${errors} error(s), ${warnings} warning(s) in the task list (${counts}).`, 'Show Problems')
+        .then((p) => p && vscode.commands.executeCommand('workbench.actions.view.problems'));
+    }
+    return r;
+  });
+  register('coditect.exportWorkItems', 'Export Work Items JSON', async () => {
+    const r = await client.request(ExportWorkItems.type, {});
+    void vscode.window.showInformationMessage(`CODITECT: ${r.count} work items written to ${r.path}`, 'Open').then((p) => p && vscode.window.showTextDocument(vscode.Uri.file(r.path)));
+    return r;
+  });
+  register('coditect.selectTasklist', 'Select Task List…', async () => {
+    const candidates = await findTasklistCandidates();
+    const browse = { label: '$(folder-opened) Browse…', uri: undefined as vscode.Uri | undefined };
+    const picked = await vscode.window.showQuickPick([...candidates.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })), browse], {
+      placeHolder: 'Which markdown task list should CODITECT orchestrate?',
+    });
+    if (!picked) return undefined;
+    let uri = picked.uri;
+    if (!uri) {
+      const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Markdown: ['md'] }, openLabel: 'Use as Task List' });
+      uri = chosen?.[0];
+    }
+    if (!uri) return undefined;
+    await rememberTasklist(d.context.workspaceState, uri);
+    await client.restart();
+    return uri.fsPath;
+  });
+  register('coditect.openConfig', 'Open Orchestrator Config', async () => {
+    const root = client.tasklist?.workspaceRoot ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!root) throw new Error('open a folder first: the config lives in <workspace>/.coditect/');
+    const setting = vscode.workspace.getConfiguration('coditect').get<string>('configPath')?.trim();
+    const file = setting ? path.resolve(root, setting) : path.join(root, '.coditect', 'orchestrator-config.json');
+    if (!fs.existsSync(file)) {
+      const pick = await vscode.window.showInformationMessage(`CODITECT: ${file} does not exist yet. Create it?`, 'Create', 'Cancel');
+      if (pick !== 'Create') return undefined;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // Empty object: every field is optional and the engine's defaults apply (see docs/configuration.md).
+      fs.writeFileSync(file, '{\n}\n', { flag: 'wx' });
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(file));
+    return file;
+  });
+
+  // ---- views and the engine -----------------------------------------------------------------------------------
+  register('coditect.openDashboard', 'Open Progress Dashboard', () => d.openDashboard());
+  register('coditect.filterTasks', 'Filter Tasks…', async (arg?: TaskFilter) => {
+    let filter = typeof arg === 'string' && (TASK_FILTERS as readonly string[]).includes(arg) ? arg : undefined;
+    if (!filter) {
+      const c = store.snapshot?.counts;
+      const count: Record<TaskFilter, string> = {
+        all: c ? `${c.total}` : '',
+        ready: c ? `${c.ready}` : '',
+        running: c ? `${c.inProgress}` : '',
+        failed: c ? `${c.failed + c.timeout + c.cancelled}` : '',
+      };
+      const picked = await vscode.window.showQuickPick(
+        TASK_FILTERS.map((f) => ({ label: f === d.tree.filter ? `$(check) ${f}` : f, description: count[f], filter: f })),
+        { placeHolder: 'Show which tasks?' },
+      );
+      filter = picked?.filter;
+    }
+    if (!filter) return undefined;
+    d.tree.setFilter(filter);
+    d.onFilterChanged(filter);
+    return filter;
+  });
+  register('coditect.restartEngine', 'Restart Engine', async () => {
+    await client.restart();
+    return client.pid;
+  });
+  register('coditect.toggleCodeLens', 'Toggle CodeLens', async () => {
+    const cfg = vscode.workspace.getConfiguration('coditect');
+    const next = !cfg.get<boolean>('codeLens.enabled', true);
+    await cfg.update('codeLens.enabled', next, vscode.ConfigurationTarget.Global);
+    return next;
+  });
+  register('coditect.setApiKey', 'Set Anthropic API Key', () => setApiKey(d.context.secrets, client));
+  register('coditect.clearApiKey', 'Clear Anthropic API Key', () => clearApiKey(d.context.secrets, client));
+  // Not in the palette: lets tests and scripts see the engine's state (never the key).
+  register('coditect.engineInfo', 'Engine Info', () => ({
+    lifecycle: client.lifecycle,
+    pid: client.pid,
+    tasklist: client.tasklist?.uri.fsPath,
+    dbPath: client.info?.dbPath,
+    failure: client.failure,
+  }));
+}

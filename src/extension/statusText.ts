@@ -1,0 +1,75 @@
+// Status bar text and tooltip, as plain data. Plain Node: no vscode import.
+import type { AttemptView } from '../protocol/engineProtocol';
+import type { OrchestrationState, PlanCounts } from '../protocol/views';
+import type { EngineLifecycle } from './engineEvents';
+import { formatDuration } from './taskState';
+
+export interface StatusInput {
+  lifecycle: EngineLifecycle;
+  counts?: PlanCounts;
+  state?: OrchestrationState;
+  simulated?: boolean;
+  readOnly?: boolean;
+  failure?: string;
+}
+
+/** Text (with codicons), tooltip (markdown) and whether it is a warning, for the status bar item. */
+export interface StatusSpec {
+  text: string;
+  tooltip: string;
+  warning: boolean;
+}
+
+/** `$(gear) 3 running · 29/122`, spinning while orchestration runs; other texts while the engine is not up. */
+export function statusSpec(s: StatusInput): StatusSpec {
+  switch (s.lifecycle) {
+    case 'starting':
+      return { text: '$(sync~spin) CODITECT', tooltip: 'Starting the CODITECT engine…', warning: false };
+    case 'restarting':
+      return { text: '$(sync~spin) CODITECT restarting', tooltip: 'The CODITECT engine stopped unexpectedly and is being restarted.', warning: true };
+    case 'failed':
+      return { text: '$(error) CODITECT', tooltip: `The CODITECT engine is not running: ${s.failure ?? 'it failed'}. Click to restart it.`, warning: true };
+    case 'stopped':
+      return { text: '$(circle-slash) CODITECT', tooltip: 'The CODITECT engine is stopped.', warning: false };
+    case 'no-tasklist':
+      return { text: '$(circle-slash) CODITECT', tooltip: 'No task list in this workspace (setting coditect.tasklist).', warning: false };
+    case 'running':
+      break;
+  }
+  const c = s.counts;
+  const running = c?.inProgress ?? 0;
+  const icon = s.state === 'running' ? '$(gear~spin)' : s.state === 'paused' ? '$(debug-pause)' : '$(gear)';
+  const parts = [`${icon} ${running} running`, c ? `${c.completed}/${c.total}` : '…'];
+  if (s.simulated) parts.push('dry-run');
+  if (s.readOnly) parts.push('read-only');
+  const tip: string[] = [`**CODITECT** — orchestration ${s.state ?? 'idle'}`, ''];
+  if (c) {
+    tip.push(`${c.completed} of ${c.total} completed · ${c.inProgress} running · ${c.ready} ready · ${c.pending} pending · ${c.blocked} blocked · ${c.failed} failed · ${c.timeout} timed out`);
+  }
+  if (s.simulated) tip.push('', 'Agents are **simulated (dry-run)**: no Anthropic API key is set. Run "CODITECT: Set Anthropic API Key" to use real agents.');
+  if (s.readOnly) tip.push('', 'Restricted Mode: the plan is read-only and no agent runs until you trust this workspace.');
+  tip.push('', 'Click to open the progress dashboard.');
+  return { text: parts.join(' · '), tooltip: tip.join('\n'), warning: false };
+}
+
+/** The agent log of a task as plain text, newest attempt first. */
+export function formatTaskLog(taskId: string, title: string | undefined, attempts: readonly AttemptView[]): string {
+  const out: string[] = [`${taskId}${title ? ` ${title}` : ''}`, ''];
+  if (attempts.length === 0) out.push('No attempt recorded yet.');
+  for (const a of attempts) {
+    const dur = a.durationMs !== undefined ? ` after ${formatDuration(a.durationMs)}` : '';
+    out.push(`=== attempt ${a.attempt} · ${a.agent} · ${a.outcome}${dur} ===`);
+    out.push(`started ${a.startedAt}${a.endedAt ? ` · ended ${a.endedAt}` : ''}${a.exitCode !== undefined && a.exitCode !== null ? ` · exit code ${a.exitCode}` : ''}`);
+    const usage = [
+      a.tokensIn !== undefined ? `${a.tokensIn} tokens in` : undefined,
+      a.tokensOut !== undefined ? `${a.tokensOut} tokens out` : undefined,
+      a.costUsd !== undefined ? `$${a.costUsd.toFixed(4)}` : undefined,
+    ].filter(Boolean);
+    if (usage.length) out.push(usage.join(' · '));
+    if (a.error) out.push('', `error: ${a.error}`);
+    if (a.stdout) out.push('', '--- stdout ---', a.stdout.trimEnd());
+    if (a.stderr) out.push('', '--- stderr ---', a.stderr.trimEnd());
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,98 @@
+// CodeLens above each task line (run, running time and cancel, retry and log, what it waits for) and a hover on
+// task ids (dependencies, dependents, last result). Both togglable: `coditect.codeLens.enabled`, `coditect.hover.enabled`.
+import * as vscode from 'vscode';
+import { taskHover, taskLenses } from './lensText';
+import type { PlanStore } from './planStore';
+import { idAt, locateTaskLines } from './taskLines';
+
+export interface TaskLensOptions {
+  /** Whether a document is the engine's task list. */
+  isTasklist(uri: vscode.Uri): boolean;
+  /** Untrusted workspace: lenses that would run an agent are not offered. */
+  readOnly(): boolean;
+}
+
+/** How often the "Running 2m" lenses are redrawn while something runs (the engine does not send clock ticks). */
+const RUNNING_REFRESH_MS = 30_000;
+
+/** Provides the lenses and hovers; refreshes them on engine events (coalesced) and on its own clock while tasks run. */
+export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private pending: NodeJS.Timeout | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: PlanStore,
+    private readonly opts: TaskLensOptions,
+  ) {
+    const refresh = (): void => this.refreshSoon();
+    this.unsubscribe.push(store.events.on('plan:replaced', refresh), store.events.on('tasks:updated', refresh));
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('coditect.codeLens')) this.changed.fire();
+      }),
+    );
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!vscode.workspace.getConfiguration('coditect').get<boolean>('codeLens.enabled', true)) return [];
+    if (!this.opts.isTasklist(doc.uri)) return [];
+    const tasks = this.store.tasks();
+    if (tasks.length === 0) return [];
+    const lines = locateTaskLines({ lineCount: doc.lineCount, lineAt: (i) => doc.lineAt(i).text }, tasks);
+    const readOnly = this.opts.readOnly();
+    const now = Date.now();
+    const out: vscode.CodeLens[] = [];
+    let running = false;
+    for (const t of tasks) {
+      const line = lines.get(t.id);
+      if (line === undefined) continue;
+      if (t.status === 'in_progress') running = true;
+      const range = new vscode.Range(line, 0, line, 0);
+      for (const spec of taskLenses(t, { readOnly, now })) {
+        out.push(new vscode.CodeLens(range, { title: spec.title, command: spec.command, arguments: spec.args, tooltip: spec.tooltip }));
+      }
+    }
+    this.tick(running);
+    return out;
+  }
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    if (!vscode.workspace.getConfiguration('coditect').get<boolean>('hover.enabled', true)) return undefined;
+    if (!this.opts.isTasklist(doc.uri)) return undefined;
+    const hit = idAt(doc.lineAt(pos.line).text, pos.character);
+    const task = hit && this.store.task(hit.id);
+    if (!hit || !task) return undefined;
+    const md = new vscode.MarkdownString(taskHover(task, (id) => this.store.task(id)));
+    return new vscode.Hover(md, new vscode.Range(pos.line, hit.start, pos.line, hit.end));
+  }
+
+  /** Redraws the lenses once a burst of engine events has settled. */
+  private refreshSoon(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.changed.fire();
+    }, 50);
+  }
+
+  private tick(running: boolean): void {
+    if (running && !this.ticker) {
+      this.ticker = setInterval(() => this.changed.fire(), RUNNING_REFRESH_MS);
+    } else if (!running && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  dispose(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    if (this.pending) clearTimeout(this.pending);
+    if (this.ticker) clearInterval(this.ticker);
+    this.changed.dispose();
+  }
+}
