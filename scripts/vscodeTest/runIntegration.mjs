@@ -352,3 +352,6 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 await main();
+// Everything this script started is stopped by now; a VS Code that runTests left behind after a timeout must not
+// keep the launcher (and `npm test`) waiting.
+process.exit(process.exitCode ?? 0);
