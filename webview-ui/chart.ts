@@ -38,11 +38,11 @@ export interface ChartGeometry {
   lastRemaining?: { x: number; y: number; value: number };
 }
 
-/** A round upper bound for the y axis: 1, 2, 5, 10, 20, 50… at or above `max`. */
+/** A round upper bound for the y axis (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 × a power of ten) at or above `max`; halves stay readable. */
 export function niceMax(max: number): number {
   if (!Number.isFinite(max) || max <= 1) return 1;
   const mag = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * mag >= max) return step * mag;
+  for (const step of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * mag >= max) return step * mag;
   return 10 * mag;
 }
 

@@ -30,6 +30,7 @@ export interface DashboardActions {
 const ACTIVITY_SHOWN = 60;
 
 const FILTER_LABELS: Record<TaskFilter, string> = {
+  open: 'Open',
   all: 'All',
   running: 'Running',
   ready: 'Ready',
@@ -70,7 +71,7 @@ interface Parts {
 export class DashboardView {
   private parts: Parts | undefined;
   private model: DashboardModel | undefined;
-  private filter: TaskFilter = 'all';
+  private filter: TaskFilter = 'open';
   private epicFilter: string | undefined;
   /** Task id holding the list's single tab stop (roving tabindex). */
   private focusId: string | undefined;

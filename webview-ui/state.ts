@@ -309,9 +309,9 @@ function newEntries(existing: ActivityEntry[], incoming: ActivityEntry[]): Activ
 }
 
 /** The dashboard's task filters. */
-export type TaskFilter = 'all' | 'running' | 'ready' | 'failed' | 'waiting' | 'done';
+export type TaskFilter = 'open' | 'running' | 'ready' | 'failed' | 'waiting' | 'done' | 'all';
 
-export const TASK_FILTERS: readonly TaskFilter[] = ['all', 'running', 'ready', 'failed', 'waiting', 'done'];
+export const TASK_FILTERS: readonly TaskFilter[] = ['open', 'running', 'ready', 'failed', 'waiting', 'done', 'all'];
 
 /** Whether a task is shown under a filter (and an optional epic). */
 export function matchesFilter(t: TaskView, filter: TaskFilter, epicId?: string): boolean {
@@ -319,6 +319,9 @@ export function matchesFilter(t: TaskView, filter: TaskFilter, epicId?: string):
   switch (filter) {
     case 'all':
       return true;
+    case 'open':
+      // The work still ahead: everything not completed or skipped. The dashboard's default view.
+      return !isDone(t);
     case 'running':
       return t.status === 'in_progress';
     case 'ready':

@@ -228,6 +228,10 @@ const send = (page: Page, msg: ToWebview): Promise<void> =>
     window.dispatchEvent(new MessageEvent('message', { data: m }));
   }, msg);
 
+/** Task ids of the rows shown in the task list, in order. */
+const rowIds = (page: Page): Promise<string[]> =>
+  page.locator('.task-list > li').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.taskId ?? ''));
+
 const text = async (page: Page, selector: string): Promise<string> => ((await page.locator(selector).first().textContent()) ?? '').trim();
 
 describe('dashboard webview in Chromium (e2e)', function () {
@@ -300,8 +304,10 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.equal(await text(page, '.state-pill'), 'Running');
     assert.equal(await text(page, '[data-epic-id="E001"] .epic-count'), '2/4 · 50%');
     assert.equal(await text(page, '[data-epic-id="E002"] .epic-title'), 'Tenant <Registry> & Quotas');
-    assert.equal(await page.locator('.task-list > li').count(), 8);
-    assert.equal(await text(page, '[data-task-id="T001.002"] .task-title'), 'Define message envelope schema & versioning <rules>');
+    // The task list opens on the work still ahead; markup in a title is shown as text.
+    assert.deepEqual(await rowIds(page), ['T001.003', 'T001.004', 'T002.001', 'T002.002', 'T002.003']);
+    assert.equal(await text(page, '.filters [aria-pressed="true"]'), 'Open5');
+    assert.equal(await text(page, '.task-list [data-task-id="T001.004"] .task-title'), 'Consumer worker pool with <backpressure> & retries');
     assert.equal(await page.locator('.agents .agent').count(), 1);
     assert.equal(await text(page, '.agents .agent .task-id'), 'T001.003');
     assert.match(await text(page, '.agents .elapsed'), /^\d+:\d\d(:\d\d)?$/);
@@ -317,6 +323,7 @@ describe('dashboard webview in Chromium (e2e)', function () {
 
   it('applies an increment in place: one row, the counts, its epic and the agents change; other rows stay the same nodes', async () => {
     await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    await page.click('.filters [data-filter="all"]');
     // Tag the DOM nodes so we can tell a patch from a redraw.
     await page.evaluate(() => {
       for (const li of Array.from(document.querySelectorAll<HTMLElement>('.task-list > li'))) (li as unknown as { __tag: string }).__tag = li.dataset.taskId!;
@@ -351,17 +358,32 @@ describe('dashboard webview in Chromium (e2e)', function () {
     await send(page, { type: 'state', state: 'paused', breakers: {} });
     assert.equal(await text(page, '.state-pill'), 'Paused');
     assert.deepEqual(await page.locator('.controls button').allTextContents(), ['Resume', 'Stop']);
+
+    // Under the default "Open" filter a task that finishes leaves the list; the rows around it are untouched.
+    await page.click('.filters [data-filter="open"]');
+    await page.evaluate(() => {
+      for (const li of Array.from(document.querySelectorAll<HTMLElement>('.task-list > li'))) (li as unknown as { __tag: string }).__tag = li.dataset.taskId!;
+    });
+    assert.deepEqual(await rowIds(page), ['T001.004', 'T002.001', 'T002.002', 'T002.003']);
+    const finished = { ...tasks[4], status: 'completed' as const, ready: false };
+    await send(page, { type: 'tasks', tasks: [finished], counts: countsOf(next.map((t) => (t.id === finished.id ? finished : t))), removed: [] });
+    assert.deepEqual(await rowIds(page), ['T001.004', 'T002.002', 'T002.003']);
+    assert.equal(await text(page, '.filters [data-filter="open"] .chip-count'), '3');
+    assert.deepEqual(
+      await page.locator('.task-list > li').evaluateAll((ls) => ls.map((l) => (l as unknown as { __tag?: string }).__tag === (l as HTMLElement).dataset.taskId)),
+      [true, true, true],
+    );
   });
 
   it('clicking a task or pressing Enter on it posts revealTask; arrows move a single tab stop', async () => {
     await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
-    await page.click('[data-task-id="T002.001"] button.task');
-    await page.locator('[data-task-id="T001.001"] button.task').focus();
+    await page.click('.task-list [data-task-id="T002.001"] button.task');
+    await page.locator('.task-list [data-task-id="T001.003"] button.task').focus();
     await page.keyboard.press('ArrowDown');
-    assert.equal(await page.evaluate(() => (document.activeElement?.closest('[data-task-id]') as HTMLElement | null)?.dataset.taskId), 'T001.002');
+    assert.equal(await page.evaluate(() => (document.activeElement?.closest('[data-task-id]') as HTMLElement | null)?.dataset.taskId), 'T001.004');
     assert.deepEqual(
       await page.locator('.task-list button.task').evaluateAll((bs) => bs.map((b) => (b as HTMLButtonElement).tabIndex)),
-      [-1, 0, -1, -1, -1, -1, -1, -1],
+      [-1, 0, -1, -1, -1],
     );
     await page.keyboard.press('Enter');
     await page.keyboard.press('End');
@@ -369,8 +391,8 @@ describe('dashboard webview in Chromium (e2e)', function () {
     const reveals = (await posted(page)).filter((m) => m.type === 'revealTask');
     assert.deepEqual(reveals, [
       { type: 'revealTask', taskId: 'T002.001' },
-      { type: 'revealTask', taskId: 'T001.002' },
-      { type: 'revealTask', taskId: 'T002.004' },
+      { type: 'revealTask', taskId: 'T001.004' },
+      { type: 'revealTask', taskId: 'T002.003' },
     ]);
     const label = await page.locator('[data-task-id="T002.002"] button.task').getAttribute('aria-label');
     assert.equal(label, 'T002.002 Tenant provisioning workflow with quota defaults, failed, backend-development · P1. Enter reveals it in the editor.');
@@ -392,8 +414,8 @@ describe('dashboard webview in Chromium (e2e)', function () {
     }
     const order = (s: string): number => stops.indexOf(s);
     assert.ok(order('pause') >= 0 && order('pause') < order('E001'), `controls before epics: ${stops.join(', ')}`);
-    assert.ok(order('E001') < order('all') && order('all') < order('T001.001'), `epics, then filters, then tasks: ${stops.join(', ')}`);
-    assert.deepEqual(stops.filter((s) => /^T\d/.test(s)), ['T001.001'], `the task list is a single tab stop: ${stops.join(', ')}`);
+    assert.ok(order('E001') < order('open') && order('open') < order('T001.003'), `epics, then filters, then tasks: ${stops.join(', ')}`);
+    assert.deepEqual(stops.filter((s) => /^T\d/.test(s)), ['T001.003'], `the task list is a single tab stop: ${stops.join(', ')}`);
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     assert.notEqual(outline, 'none', 'the focused element has a visible outline');
   });
@@ -413,21 +435,18 @@ describe('dashboard webview in Chromium (e2e)', function () {
     ]);
 
     await page.click('.filters [data-filter="failed"]');
-    assert.deepEqual(await page.locator('.task-list > li').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.taskId)), ['T002.002']);
+    assert.deepEqual(await rowIds(page), ['T002.002']);
     await page.click('.filters [data-filter="all"]');
     await page.click('[data-epic-id="E002"]');
     assert.equal(await page.locator('[data-epic-id="E002"]').getAttribute('aria-pressed'), 'true');
-    assert.deepEqual(
-      await page.locator('.task-list > li').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.taskId)),
-      ['T002.001', 'T002.002', 'T002.003', 'T002.004'],
-    );
+    assert.deepEqual(await rowIds(page), ['T002.001', 'T002.002', 'T002.003', 'T002.004']);
     // An increment for a task of another epic does not appear under the epic filter; one that now matches does.
     const t = { ...fixtureTasks()[3], status: 'in_progress' as const, startedAt: iso(62) };
     await send(page, { type: 'tasks', tasks: [t], counts: countsOf(fixtureTasks().map((x) => (x.id === t.id ? t : x))), removed: [] });
     assert.equal(await page.locator('.task-list [data-task-id="T001.004"]').count(), 0);
     await page.click('.filters [data-filter="epic"]');
     await page.click('.filters [data-filter="running"]');
-    assert.deepEqual(await page.locator('.task-list > li').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.taskId)), ['T001.003', 'T001.004']);
+    assert.deepEqual(await rowIds(page), ['T001.003', 'T001.004']);
   });
 
   it('shows a load error with a retry that posts ready again, and a read-only plan without controls', async () => {
@@ -440,6 +459,19 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.equal(await page.locator('.task-action').count(), 0);
     assert.equal(await page.locator('.banner-simulated').count(), 0);
     assert.match(await text(page, '.banner-readonly'), /^Read-only/);
+  });
+
+  it('fits a narrow editor column: one card per row, nothing wider than the page (test-artifacts/dashboard-narrow.png)', async () => {
+    await page.setViewportSize({ width: 560, height: 900 });
+    await send(page, { type: 'snapshot', snapshot: demoSnapshot(join(ROOT, 'resources', 'examples', 'PROJECT-TASKLIST.md'), Date.now()) });
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.clientWidth,
+      scroll: document.documentElement.scrollWidth,
+      cards: Array.from(document.querySelectorAll('.card')).map((c) => Math.round(c.getBoundingClientRect().width)),
+    }));
+    assert.ok(widths.scroll <= widths.page, `no horizontal scrolling (${widths.scroll} > ${widths.page})`);
+    assert.equal(new Set(widths.cards).size, 1, `every card spans the column: ${widths.cards.join(', ')}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-narrow.png'), fullPage: true, animations: 'disabled' });
   });
 
   for (const theme of ['dark', 'light', 'hc'] as const) {

@@ -10,7 +10,7 @@ const coords = (d: string): [number, number][] => [...d.matchAll(/[ML](-?[\d.]+)
 
 describe('throughput chart geometry', () => {
   it('rounds the y axis up to a nice bound', () => {
-    assert.deepEqual([0, 1, 3, 7, 11, 23, 122, 480].map(niceMax), [1, 1, 5, 10, 20, 25, 200, 500]);
+    assert.deepEqual([0, 1, 3, 7, 11, 23, 122, 480, 1001].map(niceMax), [1, 1, 3, 8, 15, 25, 150, 500, 1500]);
   });
 
   it('is empty with no usable samples', () => {

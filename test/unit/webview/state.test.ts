@@ -167,6 +167,7 @@ describe('dashboard state reducer', () => {
     const ids = (f: Parameters<typeof matchesFilter>[1], epic?: string) =>
       [...tasks.values()].filter((t) => matchesFilter(t, f, epic)).map((t) => t.id);
     assert.equal(ids('all').length, 8);
+    assert.deepEqual(ids('open'), ['T001.003', 'T001.004', 'T002.001', 'T002.002', 'T002.003']);
     assert.deepEqual(ids('running'), ['T001.003']);
     assert.deepEqual(ids('ready'), ['T002.001']);
     assert.deepEqual(ids('failed'), ['T002.002']);
