@@ -305,9 +305,11 @@ export class EngineClient implements vscode.Disposable {
     if (exit?.nativeModuleError !== undefined) {
       const runtime = vscode.workspace.getConfiguration('coditect').get<string>('runtimePath')?.trim() || 'node';
       const rebuild = `npm rebuild better-sqlite3`;
+      // The engine's own line ends with its advice; the message below gives the same advice with buttons.
+      const reason = exit.nativeModuleError.split(/\.\s+Fix:/)[0];
       void vscode.window
         .showErrorMessage(
-          `CODITECT: the Node runtime "${runtime}" cannot load the better-sqlite3 native module (built for a different Node ABI: ${exit.nativeModuleError}). ` +
+          `CODITECT: the Node runtime "${runtime}" cannot load the better-sqlite3 native module (built for a different Node ABI: ${reason}). ` +
             `Fix: set "coditect.runtimePath" to a Node 20 binary, or run \`${rebuild}\` in ${this.opts.extensionPath} with the runtime you use; then run "CODITECT: Restart Engine".`,
           'Set Runtime Path',
           'Copy Rebuild Command',

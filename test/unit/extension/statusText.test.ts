@@ -1,0 +1,40 @@
+import * as assert from 'node:assert/strict';
+import { formatTaskLog, statusSpec } from '../../../src/extension/statusText';
+import { zeroCounts } from './planFixture';
+
+describe('editor status bar and log text', () => {
+  it('reads "⚙ 3 running · 29/122", spinning while orchestration runs', () => {
+    const counts = { ...zeroCounts(), total: 122, completed: 29, inProgress: 3 };
+    assert.equal(statusSpec({ lifecycle: 'running', counts, state: 'running' }).text, '$(gear~spin) 3 running · 29/122');
+    assert.equal(statusSpec({ lifecycle: 'running', counts, state: 'idle' }).text, '$(gear) 3 running · 29/122');
+  });
+
+  it('says plainly when agents are simulated or the workspace is read-only', () => {
+    const s = statusSpec({ lifecycle: 'running', counts: zeroCounts(), state: 'idle', simulated: true, readOnly: true });
+    assert.match(s.text, /dry-run · read-only$/);
+    assert.match(s.tooltip, /simulated \(dry-run\)\*\*: no Anthropic API key is set/);
+    assert.match(s.tooltip, /Restricted Mode/);
+  });
+
+  it('shows a failed engine as a warning with the reason', () => {
+    const s = statusSpec({ lifecycle: 'failed', failure: 'exit code 78' });
+    assert.equal(s.warning, true);
+    assert.match(s.tooltip, /exit code 78/);
+  });
+
+  it('formats a task log newest attempt first with outcome, usage, error and output', () => {
+    const text = formatTaskLog('T1', 'Build', [
+      { attempt: 2, agent: 'anthropic', outcome: 'completed', startedAt: 'a', endedAt: 'b', durationMs: 65_000, tokensIn: 10, tokensOut: 5, costUsd: 0.0123, stdout: 'done\n' },
+      { attempt: 1, agent: 'anthropic', outcome: 'failed', startedAt: 'c', exitCode: 1, error: 'rate limited' },
+    ]);
+    const lines = text.split('\n');
+    assert.equal(lines[0], 'T1 Build');
+    assert.ok(text.indexOf('attempt 2') < text.indexOf('attempt 1'));
+    assert.match(text, /=== attempt 2 · anthropic · completed after 1m ===/);
+    assert.match(text, /10 tokens in · 5 tokens out · \$0\.0123/);
+    assert.match(text, /exit code 1/);
+    assert.match(text, /error: rate limited/);
+    assert.match(text, /--- stdout ---\ndone/);
+    assert.match(formatTaskLog('T2', undefined, []), /No attempt recorded yet/);
+  });
+});
