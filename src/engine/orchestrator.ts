@@ -624,10 +624,17 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     return `${taskId} is blocked by ${blockers.map((b) => JSON.stringify(b)).join(', ')}`;
   }
 
-  /** Claims and starts one task; false when the store refused the claim (it is no longer pending there). */
+  /** Claims and starts one task; false when it is not ready after all or the store refused the claim. */
   private startTask(taskId: string, agentType: string, route: RouteInfo): boolean {
     const plan = this.mustPlan();
-    const task = plan.byId.get(taskId)!;
+    const task = plan.byId.get(taskId);
+    // The lanes may hold a task that stopped being ready (a person reopened one of its dependencies): skip it; it is
+    // queued again when it becomes ready.
+    if (!task || !plan.graph.isReady(taskId)) {
+      this.lanes.remove(taskId);
+      this.readySince.delete(taskId);
+      return false;
+    }
     let agent: Agent | undefined;
     let agentProblem: string | undefined;
     try {

@@ -467,6 +467,37 @@ describe('Orchestrator', () => {
       assert.equal(h.store.completions.get('A'), undefined, 'a person completed A, not an agent');
     });
 
+    it('reopening a completed dependency holds back its queued dependents', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      const list = taskList([{ id: 'A', status: 'completed', priority: 'P3' }, { id: 'B', deps: ['A'], priority: 'P1' }, { id: 'X', priority: 'P0' }]);
+      h = harness(list, { agent, config: { max_concurrent_agents: 1 } });
+      h.orch.start();
+      const x = await agent.started('X');
+      // B waits in the queue for the slot X holds; a person reopens A meanwhile.
+      assert.equal(await h.orch.markTask('A', 'pending'), true);
+      x.finish();
+      const a = await agent.started('A');
+      assert.deepEqual(agent.startedIds(), ['X', 'A'], 'B did not start before A completed again');
+      a.finish();
+      (await agent.started('B')).finish();
+      await h.orch.idle();
+      assert.equal(h.store.status('B'), 'completed');
+    });
+
+    it('streams live, redacted output of running attempts to listeners', async () => {
+      const env = { PATH: process.env.PATH, SERVICE_TOKEN: 'tok-1234567890' };
+      const list = taskList([{ id: 'T1' }]);
+      const agent = new CommandAgent('echoer', { executable: 'sh', args: ['-c', 'echo "working with $SERVICE_TOKEN"'] });
+      h = harness(list, { agent, env });
+      const chunks: string[] = [];
+      h.orch.on('task:output', (o) => chunks.push(`${o.taskId}:${o.stream}:${o.chunk}`));
+      h.orch.start();
+      await h.orch.idle();
+      assert.equal(h.store.status('T1'), 'completed');
+      assert.ok(chunks.some((c) => c.startsWith('T1:stdout:working with ***')), JSON.stringify(chunks));
+      assert.ok(!chunks.join('').includes('tok-1234567890'));
+    });
+
     it('close is idempotent and stops everything', async () => {
       const agent = new ScriptedAgent('s', 'p');
       h = harness(taskList([{ id: 'A' }]), { agent, config: { shutdown_grace_ms: 0 } });
