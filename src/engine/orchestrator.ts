@@ -127,7 +127,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private readonly delayed = new Map<string, NodeJS.Timeout>();
   private readonly readySince = new Map<string, number>();
   private readonly routes = new Map<string, RoutingDecision>();
-  private readonly retryCounts = new Map<string, number>();
   private readonly summaries = new Map<string, string>();
   private readonly verifySigs = new Map<string, string>();
   private readonly activityLog: ActivityEntry[] = [];
@@ -194,7 +193,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     for (const t of list.tasks) {
       const rt = runtimes.get(t.id);
       statuses.set(t.id, this.running.has(t.id) ? 'in_progress' : (rt?.status ?? t.status));
-      this.retryCounts.set(t.id, rt?.retryCount ?? 0);
       if (rt?.resultSummary !== undefined) this.summaries.set(t.id, rt.resultSummary);
     }
     this.plan = new PlanState(list, statuses);
@@ -651,7 +649,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const since = this.readySince.get(taskId);
     this.readySince.delete(taskId);
     const dispatchLatencyMs = since === undefined ? undefined : performance.now() - since;
-    this.retryCounts.set(taskId, claim.attempt - 1);
     this.applyStatus(taskId, 'in_progress');
 
     if (!agent) {
@@ -853,7 +850,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.refreshFromStore(taskId);
       return false;
     }
-    if (finish.retryCount !== undefined) this.retryCounts.set(taskId, finish.retryCount);
     if (finish.status === 'completed' && finish.resultSummary !== undefined) this.summaries.set(taskId, finish.resultSummary);
     this.applyStatus(taskId, finish.status);
     after();
@@ -890,7 +886,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.lanes.remove(taskId);
       return;
     }
-    this.retryCounts.set(taskId, rt.retryCount);
     if (rt.status === 'in_progress' && !this.running.has(taskId)) {
       // Held by someone else's lease; it comes back through recover() if that owner is dead.
       this.lanes.remove(taskId);
