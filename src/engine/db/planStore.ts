@@ -17,7 +17,7 @@ export interface TaskExtras {
   timeoutMinutes?: number;
 }
 
-/** A task as the last sync left it. `fields.status` is the synced status (the merge base), `status` the current one. */
+/** A task as the last sync left it. `fields.status` is the synced status (the merge base), `status` the current one when loaded. */
 export interface StoredTask {
   id: string;
   fields: TaskFields;
@@ -47,7 +47,13 @@ export interface TaskWrite {
   /** Plan fields to store; `fields.status` becomes `synced_status` (and `status` of a new row). */
   fields: TaskFields;
   extras: TaskExtras;
-  /** Update only: change `status` from `expected` to `next`, only if it still is `expected` (the engine may have moved it). */
+  /** Insert only: the row's current status when it differs from `fields.status` (the synced one). */
+  status?: TaskStatus;
+  /**
+   * Update only: change `status` from `expected` to `next`, only if it still is `expected` (the engine may have moved
+   * it meanwhile). When the set does not take, `synced_status` is left as it was too, so the next sync still sees
+   * this side's change and merges it against the engine's newer status.
+   */
   statusCas?: { expected: TaskStatus; next: TaskStatus };
   /** Update only: un-archive (the task is back in the markdown). */
   restore?: boolean;
@@ -150,7 +156,13 @@ export class PlanStore {
       ),
       epics: db.prepare<[], GroupRow>(`SELECT id, title, priority, id_explicit, position, archived_at, is_phase FROM v2_epics`),
       features: db.prepare<[], GroupRow>(`SELECT id, epic_id, title, priority, id_explicit, position, archived_at FROM v2_features`),
-      unsynced: db.prepare<[], { id: string; status: TaskStatus }>(`SELECT id, status FROM v2_tasks WHERE status IS NOT synced_status`),
+      unsynced: db.prepare<[], { id: string; status: TaskStatus }>(
+        `SELECT id, status FROM v2_tasks WHERE status IS NOT synced_status AND archived_at IS NULL`,
+      ),
+      statusOf: db.prepare<[string], { status: TaskStatus }>(`SELECT status FROM v2_tasks WHERE id = ?`),
+      liveRuntime: db.prepare<[], { id: string; status: TaskStatus; retry_count: number }>(
+        `SELECT id, status, retry_count FROM v2_tasks WHERE archived_at IS NULL`,
+      ),
       upsertEpic: db.prepare(
         `INSERT INTO v2_epics (id, title, priority, is_phase, id_explicit, position, archived_at, created_at, updated_at)
          VALUES (@id, @title, @priority, @is_phase, @id_explicit, @position, NULL, @now, @now)
@@ -168,12 +180,13 @@ export class PlanStore {
       insertTask: db.prepare(
         `INSERT INTO v2_tasks (id, epic_id, feature_id, title, status, synced_status, priority, estimate_hours, agent, verify,
            blockers, tags, parallel, timeout_minutes, id_explicit, completed_at, created_at, updated_at)
-         VALUES (@id, @epic_id, @feature_id, @title, @synced_status, @synced_status, @priority, @estimate_hours, @agent, @verify,
+         VALUES (@id, @epic_id, @feature_id, @title, @status, @synced_status, @priority, @estimate_hours, @agent, @verify,
            @blockers, @tags, @parallel, @timeout_minutes, @id_explicit,
-           CASE WHEN @synced_status = 'completed' THEN @now END, @now, @now)`,
+           CASE WHEN @status = 'completed' THEN @now END, @now, @now)`,
       ),
       updateTask: db.prepare<Record<string, unknown>, { status: TaskStatus }>(
-        `UPDATE v2_tasks SET ${taskCols}, synced_status = @synced_status,
+        `UPDATE v2_tasks SET ${taskCols},
+           synced_status = CASE WHEN @cas AND status IS NOT @expected THEN synced_status ELSE @synced_status END,
            status = CASE WHEN ${applies} THEN @next ELSE status END,
            lease_owner = CASE WHEN ${applies} AND @next != 'in_progress' THEN NULL ELSE lease_owner END,
            lease_expires_at = CASE WHEN ${applies} AND @next != 'in_progress' THEN NULL ELSE lease_expires_at END,
@@ -234,17 +247,28 @@ export class PlanStore {
     return new Map(this.st.features.all().map((r) => [r.id, group(r)]));
   }
 
-  /** Tasks whose status the engine changed since the last sync, with their current status (a partial index makes this free when empty). */
+  /** Live tasks whose status the engine changed since the last sync, with their current status (a partial index makes this free when empty). */
   unsyncedStatuses(): Map<string, TaskStatus> {
     return new Map(this.st.unsynced.all().map((r) => [r.id, r.status]));
   }
 
+  /** Current status of one task (archived ones included). */
+  statusOf(id: string): TaskStatus | undefined {
+    return this.st.statusOf.get(id)?.status;
+  }
+
+  /** Current status and retry count of every live task. */
+  liveRuntime(): Map<string, { status: TaskStatus; retryCount: number }> {
+    return new Map(this.st.liveRuntime.all().map((r) => [r.id, { status: r.status, retryCount: r.retry_count }]));
+  }
+
   /**
-   * Applies one sync in one transaction. Returns, for each updated task with a status compare-and-set, the status
-   * the row has afterwards (equal to `next` when the set took, else the engine's newer status).
+   * Applies one sync in one transaction. Returns the v2_plan_sync row id and, for each updated task with a status
+   * compare-and-set, the status the row has afterwards (`next` when the set took, else the engine's newer status).
    */
-  apply(change: PlanChange): Map<string, TaskStatus> {
+  apply(change: PlanChange): { recordId: number; statusAfter: Map<string, TaskStatus> } {
     const after = new Map<string, TaskStatus>();
+    let recordId = 0;
     this.db.transaction(() => {
       const now = change.now;
       for (const e of change.upsertEpics) {
@@ -276,9 +300,9 @@ export class PlanStore {
       for (const id of change.archiveFeatures) this.st.archiveFeature.run(now, now, id);
       for (const id of change.archiveEpics) this.st.archiveEpic.run(now, now, id);
       const r = change.record;
-      this.st.insertRecord.run({ ...r, now, conflictCount: r.conflicts.length, conflictsJson: JSON.stringify(r.conflicts), conflicts: undefined });
+      recordId = Number(this.st.insertRecord.run({ ...r, now, conflictCount: r.conflicts.length, conflictsJson: JSON.stringify(r.conflicts), conflicts: undefined }).lastInsertRowid);
     })();
-    return after;
+    return { recordId, statusAfter: after };
   }
 
   /** The most recent v2_plan_sync rows, newest first. */
@@ -327,6 +351,7 @@ function taskParams(t: TaskWrite, now: string): Record<string, unknown> {
     feature_id: t.extras.featureId,
     title: f.title,
     synced_status: f.status,
+    status: t.status ?? f.status,
     priority: f.priority ?? null,
     estimate_hours: f.estimateHours ?? null,
     agent: f.agent ?? null,

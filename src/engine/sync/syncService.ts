@@ -1,0 +1,747 @@
+// Two-way sync between the markdown task list and context.db.
+//
+// One sync: read the markdown (the file, or an open editor's unsaved buffer), find what the engine changed in the
+// database since the last sync (rows whose status differs from `synced_status`), and if neither side changed
+// (same markdown checksum, no such rows) stop there. Otherwise: parse, give id-less tasks their ids, merge every task
+// three-way against the last synced snapshot (src/core/merge.ts: both sides' changes survive, true conflicts follow
+// the documented rules and are reported), write the markdown's new statuses surgically (only those lines change),
+// then write the database — plan rows, archive/restore, statuses, the new snapshot and one v2_plan_sync row — in ONE
+// transaction. A sync that changes nothing in either place writes no row.
+//
+// Invariants:
+//   - syncs never overlap: every public entry point queues behind the previous one;
+//   - the markdown is written before the database, and the snapshot records only what the markdown really shows:
+//     when a markdown write could not happen (stale editor buffer, write error), those rows keep their old snapshot
+//     so the next sync writes them again — nothing is lost;
+//   - a file changed by someone between our read and our write is never overwritten: the write is abandoned and the
+//     sync starts over from the new file;
+//   - the markdown cannot start a task: an `in_progress` badge a person typed is reverted to the engine's status
+//     (reported as a conflict), because only the engine holds leases;
+//   - a zero-byte file is treated as a save in progress (editors that truncate then write), not as "delete every
+//     task": nothing is archived, the sync waits for the next change.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { decodeTaskList, encodeTaskList, type TaskListEncoding } from '../../core/decode';
+import { missingIdEdits } from '../../core/ids';
+import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
+import { MERGED_TASK_FIELDS, TASK_STATUSES, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
+import { parseTaskList } from '../../core/parser';
+import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
+import type { ApplyEditsResult, LineEditView, SyncResult } from '../../protocol/engineProtocol';
+import type { DatabaseHandle } from '../db/database';
+import { PlanStore, type PlanChange, type StoredGroup, type StoredTask, type TaskExtras, type TaskWrite } from '../db/planStore';
+import type { TaskStore } from '../db/taskStore';
+import type { EditApplier } from '../engineApi';
+import { sha256, writeFileAtomic } from './atomicWrite';
+
+/** Options of SyncService. */
+export interface SyncServiceOptions {
+  /** The open, writable database (the caller owns it and closes it). */
+  handle: DatabaseHandle;
+  /** Not needed by sync (it writes plan rows through its own PlanStore on the same handle); accepted so a composition may pass it. */
+  store?: TaskStore;
+  /** The markdown task list. */
+  tasklistPath: string;
+  /** Clock (epoch ms). Default Date.now. */
+  now?: () => number;
+  /** Applies line edits to the document open in an editor (see ApplyEdits in the protocol). Default: none (files only). */
+  applyEdits?: EditApplier;
+  /** How many times a disk sync starts over when the file keeps changing under it. Default 5. */
+  maxRetries?: number;
+}
+
+/** What one sync did. Extends the protocol's SyncResult (`applied`, `direction`, `conflicts` count, `diagnostics`). */
+export interface SyncOutcome extends SyncResult {
+  /** Nothing changed on either side (checksums equal): nothing was parsed or written. */
+  skipped: boolean;
+  source: 'disk' | 'editor';
+  conflictList: MergeConflict[];
+  /** v2_plan_sync row of an applied sync. */
+  recordId?: number;
+  tasksAdded: number;
+  tasksUpdated: number;
+  tasksArchived: number;
+  tasksRestored: number;
+  statusesToDb: number;
+  statusesToMd: number;
+  idsAssigned: number;
+  /** Some markdown edits could not be made now (stale editor buffer, write error); the next sync retries them. */
+  pendingWriteBack: boolean;
+  /** sha256 of the markdown text (UTF-8) after this sync. */
+  checksum: string;
+}
+
+/** Events of SyncService. */
+export interface SyncEvents {
+  /** After every sync that read a changed markdown or applied changes: the current list and all diagnostics. */
+  'plan:synced': { list: TaskList; diagnostics: Diagnostic[]; result: SyncOutcome };
+  /** One per conflict found by a sync (also in `plan:synced` diagnostics and in the v2_plan_sync row). */
+  'sync:conflict': { taskId: string; field: MergedTaskField; message: string; conflict: MergeConflict; diagnostic: Diagnostic };
+}
+
+/** One item of v2-work-items.json. */
+export interface WorkItem {
+  id: string;
+  title: string;
+  epic: { id: string; title: string };
+  feature: { id: string; title: string };
+  status: TaskStatus;
+  priority: string | null;
+  estimateHours: number | null;
+  dependsOn: { id: string; type: string; source: string }[];
+  agent: string | null;
+  verify: string | null;
+  blockers: string[];
+  tags: string[];
+  retryCount: number;
+  /** 1-based line of the task in the markdown. */
+  line: number;
+}
+
+/** Version of the v2-work-items.json layout. */
+export const WORK_ITEMS_VERSION = 1;
+
+interface Source {
+  kind: 'disk' | 'editor';
+  text: string;
+  encoding: TaskListEncoding;
+  decodeDiagnostics: Diagnostic[];
+  /** Disk only: sha256 of the bytes read, checked again just before the file is replaced. */
+  bytesChecksum?: string;
+  /** Set once this sync replaced the file. */
+  wroteFile?: boolean;
+}
+
+type Attempt = SyncOutcome | 'retry' | 'use-disk';
+type WriteResult = 'applied' | 'not-applied' | 'retry' | 'use-disk';
+
+/** What merging every task of a list produced. */
+interface MergePlan {
+  inserts: TaskWrite[];
+  updates: TaskWrite[];
+  archives: string[];
+  restored: number;
+  planUpdates: number;
+  statusesToDb: number;
+  mdEdits: TaskEdit[];
+  /** Status each task will have in the markdown once the edits are written. */
+  mdStatus: Map<string, TaskStatus>;
+  conflicts: MergeConflict[];
+  conflictDiagnostics: Diagnostic[];
+}
+
+const EMPTY_LIST: TaskList = { dialect: 'coditect', eol: '\n', epics: [], features: [], tasks: [], diagnostics: [] };
+
+const sameStrings = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+function extrasOf(t: TaskNode): TaskExtras {
+  const e: TaskExtras = { epicId: t.epicId, featureId: t.featureId, idExplicit: t.idExplicit, tags: [...t.tags], parallel: t.parallel };
+  if (t.timeoutMinutes !== undefined) e.timeoutMinutes = t.timeoutMinutes;
+  return e;
+}
+
+function sameExtras(a: TaskExtras, b: TaskExtras): boolean {
+  return a.epicId === b.epicId && a.featureId === b.featureId && a.idExplicit === b.idExplicit && a.parallel === b.parallel && a.timeoutMinutes === b.timeoutMinutes && sameStrings(a.tags, b.tags);
+}
+
+/** Plan fields equal, status aside. */
+function samePlanFields(a: TaskFields, b: TaskFields): boolean {
+  for (const f of MERGED_TASK_FIELDS) if (f !== 'status' && !sameFieldValue(f, a[f], b[f])) return false;
+  return true;
+}
+
+const LINE_BREAK = /\r\n|\n|\r/;
+
+/** The changed lines between two texts with the same line count, as the editor protocol carries them. */
+export function lineEditViews(before: string, after: string): LineEditView[] | undefined {
+  const a = before.split(LINE_BREAK);
+  const b = after.split(LINE_BREAK);
+  if (a.length !== b.length) return undefined;
+  const out: LineEditView[] = [];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out.push({ line: i, text: b[i], expected: a[i] });
+  return out;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return '(none)';
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+function conflictDiagnostic(c: MergeConflict, line: number): Diagnostic {
+  return {
+    line,
+    column: 0,
+    severity: 'warning',
+    code: 'sync-conflict',
+    message:
+      `${c.taskId}: ${c.field} was changed in the markdown (${describe(c.markdown)}) and in the database (${describe(c.database)}) ` +
+      `since the last sync (was ${describe(c.base)}); kept ${describe(c.resolved)} from the ${c.winner} (rule ${c.rule})`,
+    data: { ...c },
+  };
+}
+
+/** Keeps context.db and the markdown task list in sync (see the top of this file). */
+export class SyncService {
+  readonly tasklistPath: string;
+  private readonly plan: PlanStore;
+  private readonly now: () => number;
+  private readonly maxRetries: number;
+  private applyEdits?: EditApplier;
+
+  // Last synced state. The caches mirror the plan tables: only this class writes plan columns.
+  private tasks?: Map<string, StoredTask>;
+  private epics = new Map<string, StoredGroup>();
+  private features = new Map<string, StoredGroup>();
+  private list: TaskList = EMPTY_LIST;
+  private encoding: TaskListEncoding = 'utf8';
+  private syncedChecksum?: string;
+  private fileChecksum?: string;
+  private lastDiagnostics: Diagnostic[] = [];
+  private editorText?: string;
+  private editorVersion = -Infinity;
+
+  private tail: Promise<unknown> = Promise.resolve();
+  private running = 0;
+  private closed = false;
+  private readonly listeners = new Map<keyof SyncEvents, Set<(p: never) => void>>();
+
+  constructor(opts: SyncServiceOptions) {
+    if (!opts || !opts.handle) throw new Error('SyncService: handle (an open DatabaseHandle) is required');
+    if (typeof opts.tasklistPath !== 'string' || opts.tasklistPath === '') throw new Error(`SyncService: tasklistPath must be a non-empty path, got ${String(opts.tasklistPath)}`);
+    if (opts.maxRetries !== undefined && (!Number.isInteger(opts.maxRetries) || opts.maxRetries < 0)) {
+      throw new Error(`SyncService: maxRetries must be a non-negative integer, got ${String(opts.maxRetries)}`);
+    }
+    if (opts.applyEdits !== undefined && typeof opts.applyEdits !== 'function') throw new Error(`SyncService: applyEdits must be a function, got ${typeof opts.applyEdits}`);
+    this.tasklistPath = resolve(opts.tasklistPath);
+    this.plan = new PlanStore(opts.handle);
+    this.now = opts.now ?? Date.now;
+    this.maxRetries = opts.maxRetries ?? 5;
+    this.applyEdits = opts.applyEdits;
+  }
+
+  /** Syncs with the file on disk. `force`: merge even when the checksums say nothing changed. */
+  syncFromDisk(opts: { force?: boolean } = {}): Promise<SyncOutcome> {
+    return this.serial(() => this.runDisk(opts.force === true));
+  }
+
+  /**
+   * Syncs with an open editor's (possibly unsaved) text. Markdown edits go to the editor through `applyEdits`;
+   * `not-open` falls back to the file, `stale` leaves them for the next sync. Older versions than one seen are ignored.
+   */
+  syncFromText(text: string, version: number): Promise<SyncOutcome> {
+    if (typeof text !== 'string') return Promise.reject(new Error(`syncFromText: text must be a string, got ${typeof text}`));
+    return this.serial(async () => {
+      if (version < this.editorVersion) return this.skipped('editor');
+      this.editorText = text;
+      this.editorVersion = version;
+      const r = await this.runSync({ kind: 'editor', text, encoding: this.encoding, decodeDiagnostics: [] });
+      if (r === 'use-disk') return this.runDisk();
+      if (r === 'retry') throw new Error('internal: an editor sync cannot ask for a retry');
+      return r;
+    });
+  }
+
+  /** After the engine changed statuses: writes them to the markdown (the open editor's buffer if any, else the file). */
+  writeBack(): Promise<SyncOutcome> {
+    return this.serial(async () => {
+      if (this.editorText !== undefined && this.applyEdits) {
+        const r = await this.runSync({ kind: 'editor', text: this.editorText, encoding: this.encoding, decodeDiagnostics: [] });
+        if (r !== 'use-disk' && r !== 'retry') return r;
+      }
+      return this.runDisk();
+    });
+  }
+
+  /** The task list as last synced (statuses as the markdown shows them). */
+  current(): TaskList {
+    return this.list;
+  }
+
+  /** Every diagnostic of the last sync: decoding, parsing, conflicts, write problems. */
+  diagnostics(): Diagnostic[] {
+    return this.lastDiagnostics;
+  }
+
+  /** sha256 of the task-list file's bytes as this service last read or wrote them (the watcher skips its own writes by it). */
+  lastFileChecksum(): string | undefined {
+    return this.fileChecksum;
+  }
+
+  /** True while a sync runs or is queued. */
+  get busy(): boolean {
+    return this.running > 0;
+  }
+
+  /** Attaches (or with `undefined` detaches) the editor's edit applier. Detaching forgets the editor buffer. */
+  setEditApplier(applier: EditApplier | undefined): void {
+    this.applyEdits = applier;
+    if (!applier) {
+      this.editorText = undefined;
+      this.editorVersion = -Infinity;
+    }
+  }
+
+  /** The editor closed the document: the file is the markdown again. */
+  editorClosed(): void {
+    this.editorText = undefined;
+    this.editorVersion = -Infinity;
+  }
+
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof SyncEvents>(event: K, listener: (payload: SyncEvents[K]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (p: never) => void);
+    return () => set!.delete(listener as (p: never) => void);
+  }
+
+  /** Waits for queued syncs and refuses new ones. Idempotent. Does not close the database (its owner does). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.tail.catch(() => undefined);
+    this.listeners.clear();
+  }
+
+  /**
+   * Writes v2-work-items.json: every live task with its epic, feature, current status (from the database), priority,
+   * estimate, dependencies, agent, verify command and blockers. Written atomically. Returns the path and item count.
+   */
+  exportWorkItems(outPath: string): { path: string; count: number } {
+    if (typeof outPath !== 'string' || outPath === '') throw new Error(`exportWorkItems: outPath must be a non-empty path, got ${String(outPath)}`);
+    const list = this.list;
+    const runtime = this.plan.liveRuntime();
+    const epics = new Map(list.epics.map((e) => [e.id, e]));
+    const features = new Map(list.features.map((f) => [f.id, f]));
+    const seen = new Set<string>();
+    const items: WorkItem[] = [];
+    for (const t of list.tasks) {
+      if (seen.has(t.id)) continue;
+      seen.add(t.id);
+      const f = taskFields(t);
+      const rt = runtime.get(t.id);
+      items.push({
+        id: t.id,
+        title: t.title,
+        epic: { id: t.epicId, title: epics.get(t.epicId)?.title ?? t.epicId },
+        feature: { id: t.featureId, title: features.get(t.featureId)?.title ?? t.featureId },
+        status: rt?.status ?? t.status,
+        priority: t.priority ?? null,
+        estimateHours: t.estimateHours ?? null,
+        dependsOn: f.dependsOn,
+        agent: t.agent ?? null,
+        verify: t.verify ?? null,
+        blockers: f.blockers,
+        tags: t.tags,
+        retryCount: rt?.retryCount ?? 0,
+        line: t.line + 1,
+      });
+    }
+    const counts: Record<string, number> = { total: items.length };
+    for (const s of TASK_STATUSES) counts[s] = 0;
+    for (const i of items) counts[i.status]++;
+    const doc = {
+      version: WORK_ITEMS_VERSION,
+      generatedAt: new Date(this.now()).toISOString(),
+      tasklist: this.tasklistPath,
+      counts,
+      epics: list.epics.map((e) => ({ id: e.id, title: e.title, priority: e.priority ?? null, phase: e.phase ?? false })),
+      features: list.features.map((x) => ({ id: x.id, epicId: x.epicId, title: x.title, priority: x.priority ?? null })),
+      items,
+    };
+    const path = resolve(outPath);
+    writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`));
+    return { path, count: items.length };
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('SyncService is closed'));
+    this.running++;
+    const run = this.tail.then(fn, fn).finally(() => this.running--);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runDisk(force = false): Promise<SyncOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      let bytes: Uint8Array;
+      try {
+        bytes = readFileSync(this.tasklistPath);
+      } catch (e) {
+        throw new Error(`cannot read task list ${this.tasklistPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      if (bytes.length === 0) {
+        // A save in progress (truncate, then write) or a file emptied by mistake: never a reason to archive every task.
+        const out = this.skipped('disk');
+        out.diagnostics = [...out.diagnostics.filter((d) => d.code !== 'tasklist-empty'), { line: 0, column: 0, severity: 'info', code: 'tasklist-empty', message: `${this.tasklistPath} is empty; nothing was synced (tasks are archived only when removed from a non-empty file)` }];
+        return out;
+      }
+      const dec = decodeTaskList(bytes);
+      const src: Source = { kind: 'disk', text: dec.text, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum: sha256(bytes) };
+      const r = await this.runSync(src, force);
+      if (r !== 'retry' && r !== 'use-disk' && !src.wroteFile) this.fileChecksum = src.bytesChecksum;
+      if (r !== 'retry' && r !== 'use-disk') return r;
+      if (attempt >= this.maxRetries) throw new Error(`${this.tasklistPath} kept changing while it was being synced (${attempt + 1} attempts); try again`);
+    }
+  }
+
+  private skipped(source: 'disk' | 'editor'): SyncOutcome {
+    return {
+      applied: false,
+      skipped: true,
+      source,
+      conflicts: 0,
+      conflictList: [],
+      diagnostics: this.lastDiagnostics,
+      tasksAdded: 0,
+      tasksUpdated: 0,
+      tasksArchived: 0,
+      tasksRestored: 0,
+      statusesToDb: 0,
+      statusesToMd: 0,
+      idsAssigned: 0,
+      pendingWriteBack: false,
+      checksum: this.syncedChecksum ?? '',
+    };
+  }
+
+  private ensureLoaded(): Map<string, StoredTask> {
+    if (!this.tasks) {
+      this.tasks = this.plan.loadTasks();
+      this.epics = this.plan.loadEpics();
+      this.features = this.plan.loadFeatures();
+    }
+    return this.tasks;
+  }
+
+  private async runSync(src: Source, force = false): Promise<Attempt> {
+    const started = performance.now();
+    this.ensureLoaded();
+    const checksum = sha256(src.text);
+    const unsynced = this.plan.unsyncedStatuses();
+    if (!force && checksum === this.syncedChecksum && unsynced.size === 0) return this.skipped(src.kind);
+    const list0 = !force && checksum === this.syncedChecksum ? this.list : parseTaskList(src.text);
+
+    // 1. Ids for tasks written without one (next free id in their feature), written into their lines.
+    let text1 = src.text;
+    let list1 = list0;
+    const writeDiagnostics: Diagnostic[] = [];
+    const idEdits = missingIdEdits(list0);
+    if (idEdits.length > 0) {
+      const planned = planTaskEdits(src.text, list0, idEdits);
+      const applied = applyLineEdits(src.text, planned.lineEdits);
+      if (applied.text !== src.text) {
+        text1 = applied.text;
+        list1 = parseTaskList(text1);
+      }
+    }
+
+    // 2. Merge every task; statuses to write into the markdown become surgical line edits.
+    let merged = this.mergeAll(list1, unsynced, () => true);
+    let text2 = text1;
+    if (merged.mdEdits.length > 0) {
+      const planned = planTaskEdits(text1, list1, merged.mdEdits);
+      const applied = applyLineEdits(text1, planned.lineEdits);
+      text2 = applied.text;
+      const failed = new Set(planned.unknown);
+      for (const s of applied.stale) {
+        const t = list1.tasks.find((x) => x.line === s.line);
+        if (t) failed.add(t.id);
+      }
+      if (failed.size > 0) {
+        for (const id of failed) {
+          const t = list1.tasks.find((x) => x.id === id);
+          writeDiagnostics.push({ line: t?.line ?? 0, column: 0, severity: 'warning', code: 'sync-write-failed', message: `${id}: could not write its status into the markdown line; will retry on the next sync` });
+        }
+        merged = this.mergeAll(list1, unsynced, (id) => !failed.has(id));
+      }
+    }
+
+    // 3. The markdown first: the snapshot must only record what the markdown really shows.
+    let finalText = src.text;
+    let finalList = list0;
+    let mdWritten = false;
+    if (text2 !== src.text) {
+      const w = await this.writeMarkdown(src, text2, writeDiagnostics);
+      if (w === 'retry' || w === 'use-disk') return w;
+      if (w === 'applied') {
+        finalText = text2;
+        finalList = list1;
+        mdWritten = true;
+      } else {
+        merged = this.mergeAll(list0, unsynced, () => false);
+      }
+    } else {
+      finalList = list1;
+    }
+    const idsAssigned = mdWritten ? list0.tasks.filter((t) => !t.idExplicit).length - list1.tasks.filter((t) => !t.idExplicit).length : 0;
+    const statusesToMd = mdWritten ? merged.mdEdits.length : 0;
+    const pendingWriteBack = text2 !== src.text && !mdWritten;
+
+    // 4. The database, in one transaction with its audit row.
+    const groups = this.diffGroups(finalList);
+    const dbChanged =
+      merged.inserts.length + merged.updates.length + merged.archives.length + groups.upsertEpics.length + groups.archiveEpics.length + groups.upsertFeatures.length + groups.archiveFeatures.length >
+      0;
+    const nowIso = new Date(this.now()).toISOString();
+    const finalChecksum = mdWritten ? sha256(finalText) : checksum;
+    const dbChecksum = sha256([...unsynced].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, s]) => `${id}=${s}`).join('\n'));
+    let recordId: number | undefined;
+    const applied = dbChanged || mdWritten;
+    if (applied) {
+      const change: PlanChange = {
+        now: nowIso,
+        ...groups,
+        insertTasks: merged.inserts,
+        updateTasks: merged.updates,
+        archiveTasks: merged.archives,
+        record: {
+          direction: dbChanged && mdWritten ? 'both' : mdWritten ? 'db_to_md' : 'md_to_db',
+          source: src.kind,
+          tasklistPath: this.tasklistPath,
+          mdChecksumBefore: checksum,
+          mdChecksumAfter: finalChecksum,
+          dbChecksum,
+          epicsChanged: groups.upsertEpics.length + groups.archiveEpics.length,
+          featuresChanged: groups.upsertFeatures.length + groups.archiveFeatures.length,
+          tasksAdded: merged.inserts.length,
+          tasksUpdated: merged.planUpdates,
+          tasksArchived: merged.archives.length,
+          tasksRestored: merged.restored,
+          statusesToDb: merged.statusesToDb,
+          statusesToMd,
+          idsAssigned,
+          conflicts: merged.conflicts,
+          durationMs: Math.round(performance.now() - started),
+        },
+      };
+      const r = this.plan.apply(change);
+      recordId = r.recordId;
+      this.updateCaches(change, r.statusAfter);
+    }
+
+    // 5. The new current state.
+    // Statuses written into the markdown are patched into fresh task objects (lists already handed out stay as they were).
+    if (mdWritten) {
+      finalList = {
+        ...finalList,
+        tasks: finalList.tasks.map((t) => {
+          const s = merged.mdStatus.get(t.id);
+          return s !== undefined && s !== t.status ? { ...t, status: s } : t;
+        }),
+      };
+    }
+    // Edits applied by an editor live in its buffer (until saved): that buffer is the markdown from now on.
+    if (mdWritten && this.applyEdits && this.editorText !== undefined) this.editorText = finalText;
+    this.list = finalList;
+    this.encoding = src.encoding;
+    this.syncedChecksum = finalChecksum;
+    this.lastDiagnostics = [...src.decodeDiagnostics, ...finalList.diagnostics, ...merged.conflictDiagnostics, ...writeDiagnostics];
+    const outcome: SyncOutcome = {
+      applied,
+      skipped: false,
+      source: src.kind,
+      direction: applied ? (dbChanged && mdWritten ? 'both' : mdWritten ? 'db_to_md' : 'md_to_db') : undefined,
+      conflicts: merged.conflicts.length,
+      conflictList: merged.conflicts,
+      diagnostics: this.lastDiagnostics,
+      recordId,
+      tasksAdded: merged.inserts.length,
+      tasksUpdated: merged.planUpdates,
+      tasksArchived: merged.archives.length,
+      tasksRestored: merged.restored,
+      statusesToDb: merged.statusesToDb,
+      statusesToMd,
+      idsAssigned,
+      pendingWriteBack,
+      checksum: finalChecksum,
+    };
+    merged.conflicts.forEach((c, i) => {
+      const d = merged.conflictDiagnostics[i];
+      this.emit('sync:conflict', { taskId: c.taskId, field: c.field, message: d.message, conflict: c, diagnostic: d });
+    });
+    this.emit('plan:synced', { list: this.list, diagnostics: this.lastDiagnostics, result: outcome });
+    return outcome;
+  }
+
+  /** Merges every task of `list`; `writable(id)` says whether that task's markdown line may be edited. */
+  private mergeAll(list: TaskList, unsynced: Map<string, TaskStatus>, writable: (id: string) => boolean): MergePlan {
+    const tasks = this.tasks!;
+    const out: MergePlan = { inserts: [], updates: [], archives: [], restored: 0, planUpdates: 0, statusesToDb: 0, mdEdits: [], mdStatus: new Map(), conflicts: [], conflictDiagnostics: [] };
+    const seen = new Set<string>();
+    for (const task of list.tasks) {
+      // Tasks still without an id are left out until their id is written; a duplicate id counts once (the parser reports it).
+      if (!task.idExplicit || seen.has(task.id)) continue;
+      seen.add(task.id);
+      const md = taskFields(task);
+      const extras = extrasOf(task);
+      const canWrite = writable(task.id);
+      const stored = tasks.get(task.id);
+      const conflicts: MergeConflict[] = [];
+      let mergedFields: TaskFields;
+      let dbStatus: TaskStatus;
+      if (!stored) {
+        dbStatus = 'pending';
+        mergedFields = md;
+        if (md.status === 'in_progress') {
+          mergedFields = { ...md, status: 'pending' };
+          conflicts.push({ taskId: task.id, field: 'status', base: undefined, markdown: md.status, database: undefined, resolved: 'pending', winner: 'database', rule: 'engine-starts-tasks' });
+        }
+      } else {
+        dbStatus = stored.archived ? (this.plan.statusOf(task.id) ?? stored.fields.status) : (unsynced.get(task.id) ?? stored.fields.status);
+        const r = mergeTask(task.id, stored.fields, md, { ...stored.fields, status: dbStatus });
+        mergedFields = r.fields;
+        conflicts.push(...r.conflicts);
+        if (mergedFields.status === 'in_progress' && dbStatus !== 'in_progress') {
+          conflicts.push({ taskId: task.id, field: 'status', base: stored.fields.status, markdown: md.status, database: dbStatus, resolved: dbStatus, winner: 'database', rule: 'engine-starts-tasks' });
+          mergedFields = { ...mergedFields, status: dbStatus };
+        }
+      }
+      for (const c of conflicts) {
+        out.conflicts.push(c);
+        out.conflictDiagnostics.push(conflictDiagnostic(c, task.line));
+      }
+      // What the markdown will show, and so what the snapshot records.
+      const mdStatus = canWrite ? mergedFields.status : md.status;
+      if (canWrite && mergedFields.status !== md.status) out.mdEdits.push({ taskId: task.id, status: mergedFields.status });
+      out.mdStatus.set(task.id, mdStatus);
+      const snapshot: TaskFields = { ...mergedFields, status: mdStatus };
+      if (!stored) {
+        out.inserts.push({ id: task.id, fields: snapshot, extras, status: mergedFields.status, writeDeps: true });
+        if (mergedFields.status !== 'pending') out.statusesToDb++;
+        continue;
+      }
+      const planChanged = !samePlanFields(mergedFields, stored.fields) || !sameExtras(extras, stored.extras);
+      const statusChanged = mergedFields.status !== dbStatus;
+      if (planChanged || statusChanged || mdStatus !== stored.fields.status || stored.archived) {
+        out.updates.push({
+          id: task.id,
+          fields: snapshot,
+          extras,
+          statusCas: statusChanged ? { expected: dbStatus, next: mergedFields.status } : undefined,
+          restore: stored.archived,
+          writeDeps: !sameFieldValue('dependsOn', mergedFields.dependsOn, stored.fields.dependsOn),
+        });
+        if (planChanged) out.planUpdates++;
+        if (statusChanged) out.statusesToDb++;
+        if (stored.archived) out.restored++;
+      }
+    }
+    for (const [id, t] of tasks) if (!t.archived && !seen.has(id)) out.archives.push(id);
+    return out;
+  }
+
+  /** Epics and features to upsert or archive so the tables match `list` (the markdown owns them; no merge). */
+  private diffGroups(list: TaskList): Pick<PlanChange, 'upsertEpics' | 'archiveEpics' | 'upsertFeatures' | 'archiveFeatures'> {
+    const epics: StoredGroup[] = [];
+    const features: StoredGroup[] = [];
+    const epicIds = new Set<string>();
+    const featureIds = new Set<string>();
+    for (const e of list.epics) {
+      if (epicIds.has(e.id)) continue;
+      epicIds.add(e.id);
+      const g: StoredGroup = { id: e.id, title: e.title, idExplicit: e.idExplicit, position: epics.length, isPhase: e.phase ?? false, archived: false };
+      if (e.priority) g.priority = e.priority;
+      epics.push(g);
+    }
+    for (const f of list.features) {
+      if (featureIds.has(f.id)) continue;
+      featureIds.add(f.id);
+      const g: StoredGroup = { id: f.id, epicId: f.epicId, title: f.title, idExplicit: f.idExplicit, position: features.length, archived: false };
+      if (f.priority) g.priority = f.priority;
+      features.push(g);
+    }
+    // Tasks may sit in groups the list does not declare (tasks directly under an epic, before any heading): the
+    // foreign keys need a row for each.
+    for (const t of list.tasks) {
+      if (!t.idExplicit) continue;
+      if (!epicIds.has(t.epicId)) {
+        epicIds.add(t.epicId);
+        epics.push({ id: t.epicId, title: t.epicId, idExplicit: false, position: epics.length, isPhase: false, archived: false });
+      }
+      if (!featureIds.has(t.featureId)) {
+        featureIds.add(t.featureId);
+        features.push({ id: t.featureId, epicId: t.epicId, title: t.featureId, idExplicit: false, position: features.length, archived: false });
+      }
+    }
+    for (const f of features) if (f.epicId !== undefined && !epicIds.has(f.epicId)) {
+      epicIds.add(f.epicId);
+      epics.push({ id: f.epicId, title: f.epicId, idExplicit: false, position: epics.length, isPhase: false, archived: false });
+    }
+    const changed = (a: StoredGroup, b: StoredGroup | undefined): boolean =>
+      !b || b.archived || a.title !== b.title || a.priority !== b.priority || a.idExplicit !== b.idExplicit || a.position !== b.position || (a.isPhase ?? false) !== (b.isPhase ?? false) || a.epicId !== b.epicId;
+    return {
+      upsertEpics: epics.filter((e) => changed(e, this.epics.get(e.id))),
+      archiveEpics: [...this.epics.values()].filter((e) => !e.archived && !epicIds.has(e.id)).map((e) => e.id),
+      upsertFeatures: features.filter((f) => changed(f, this.features.get(f.id))),
+      archiveFeatures: [...this.features.values()].filter((f) => !f.archived && !featureIds.has(f.id)).map((f) => f.id),
+    };
+  }
+
+  private updateCaches(change: PlanChange, statusAfter: Map<string, TaskStatus>): void {
+    const tasks = this.tasks!;
+    for (const g of change.upsertEpics) this.epics.set(g.id, { ...g, archived: false });
+    for (const g of change.upsertFeatures) this.features.set(g.id, { ...g, archived: false });
+    for (const id of change.archiveEpics) this.epics.set(id, { ...this.epics.get(id)!, archived: true });
+    for (const id of change.archiveFeatures) this.features.set(id, { ...this.features.get(id)!, archived: true });
+    for (const w of change.insertTasks) tasks.set(w.id, { id: w.id, fields: w.fields, extras: w.extras, status: w.status ?? w.fields.status, retryCount: 0, archived: false });
+    for (const w of change.updateTasks) {
+      const prev = tasks.get(w.id)!;
+      // A compare-and-set that did not take left synced_status as it was (see TaskWrite.statusCas).
+      const lost = w.statusCas !== undefined && statusAfter.get(w.id) !== w.statusCas.next;
+      const fields = lost ? { ...w.fields, status: prev.fields.status } : w.fields;
+      tasks.set(w.id, { id: w.id, fields, extras: w.extras, status: statusAfter.get(w.id) ?? prev.status, retryCount: prev.retryCount, archived: false });
+    }
+    for (const id of change.archiveTasks) tasks.set(id, { ...tasks.get(id)!, archived: true });
+  }
+
+  /** Writes the markdown: through the editor when one is attached, else the file (only if unchanged since read). */
+  private async writeMarkdown(src: Source, next: string, diagnostics: Diagnostic[]): Promise<WriteResult> {
+    if (this.applyEdits) {
+      const edits = lineEditViews(src.text, next);
+      if (!edits) {
+        diagnostics.push({ line: 0, column: 0, severity: 'error', code: 'sync-write-failed', message: 'internal: a status edit changed the number of lines; nothing was written' });
+        return 'not-applied';
+      }
+      let res: ApplyEditsResult;
+      try {
+        res = await this.applyEdits({ path: this.tasklistPath, edits });
+      } catch (e) {
+        diagnostics.push({ line: 0, column: 0, severity: 'warning', code: 'sync-write-failed', message: `the editor could not apply the sync's edits (${(e as Error).message}); will retry` });
+        return 'not-applied';
+      }
+      if (res.outcome === 'applied') return 'applied';
+      if (res.outcome === 'stale') return 'not-applied';
+      if (src.kind === 'editor') {
+        this.editorText = undefined;
+        this.editorVersion = -Infinity;
+        return 'use-disk';
+      }
+      // Disk source and the document is not open: write the file ourselves.
+    }
+    if (src.kind === 'editor') return 'not-applied'; // an editor buffer is only ever changed by the editor
+    try {
+      const bytes = encodeTaskList(next, src.encoding);
+      if (!writeFileAtomic(this.tasklistPath, bytes, { expectChecksum: src.bytesChecksum })) return 'retry';
+      src.wroteFile = true;
+      this.fileChecksum = sha256(bytes);
+      return 'applied';
+    } catch (e) {
+      diagnostics.push({ line: 0, column: 0, severity: 'error', code: 'sync-write-failed', message: `cannot write ${this.tasklistPath}: ${(e as Error).message}; the database is synced, the markdown will be retried` });
+      return 'not-applied';
+    }
+  }
+
+  private emit<K extends keyof SyncEvents>(event: K, payload: SyncEvents[K]): void {
+    for (const l of this.listeners.get(event) ?? []) {
+      try {
+        (l as (p: SyncEvents[K]) => void)(payload);
+      } catch {
+        /* a listener's failure must not break the sync that already committed */
+      }
+    }
+  }
+}
