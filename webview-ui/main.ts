@@ -1,37 +1,17 @@
 // Dashboard entry point (bundled to dist/webview/main.js as an iife). Posts `ready`, then applies each message
 // from the extension to the view model and lets the view patch what changed.
 import { isToWebview, type FromWebview } from '../src/protocol/webviewProtocol';
-import { DashboardView } from './render';
+import { DashboardView, parseUiState, type DashboardActions } from './render';
 import { applyMessage, dismissNotice, emptyModel, type ModelChange } from './state';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
+  getState(): unknown;
+  setState(state: unknown): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const vscode = acquireVsCodeApi();
-const post = (m: FromWebview): void => vscode.postMessage(m);
-
-const root = document.getElementById('app');
-if (!root) throw new Error('dashboard: the page has no #app element');
-
-let model = emptyModel();
-const view = new DashboardView(root, {
-  reveal: (taskId) => post({ type: 'revealTask', taskId }),
-  control: (action) => post({ type: 'control', action }),
-  taskAction: (action, taskId) => post({ type: 'taskAction', action, taskId }),
-  retryLoad: () => {
-    model = dismissNotice(model);
-    view.render(model, { ...NO_CHANGE, notice: true });
-    post({ type: 'ready' });
-  },
-  dismissNotice: () => {
-    model = dismissNotice(model);
-    view.render(model, { ...NO_CHANGE, notice: true });
-  },
-});
-
-const NO_CHANGE: ModelChange = {
+const NOTICE_ONLY: ModelChange = {
   full: false,
   tasks: [],
   removed: [],
@@ -41,8 +21,34 @@ const NO_CHANGE: ModelChange = {
   activityAdded: [],
   state: false,
   metrics: false,
-  notice: false,
+  notice: true,
 };
+
+const vscode = acquireVsCodeApi();
+const post = (m: FromWebview): void => vscode.postMessage(m);
+
+const root = document.getElementById('app');
+if (!root) throw new Error('dashboard: the page has no #app element');
+
+let model = emptyModel();
+
+const actions: DashboardActions = {
+  reveal: (taskId) => post({ type: 'revealTask', taskId }),
+  control: (action) => post({ type: 'control', action }),
+  taskAction: (action, taskId) => post({ type: 'taskAction', action, taskId }),
+  retryLoad: () => {
+    model = dismissNotice(model);
+    view.render(model, NOTICE_ONLY);
+    post({ type: 'ready' });
+  },
+  dismissNotice: () => {
+    model = dismissNotice(model);
+    view.render(model, NOTICE_ONLY);
+  },
+};
+
+// The filter survives the panel being hidden and shown again (VS Code keeps this state for the page).
+const view = new DashboardView(root, actions, parseUiState(vscode.getState()), (ui) => vscode.setState(ui));
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   // Anything that is not one of our messages (other frames, stale shapes) is ignored rather than half-applied.
@@ -50,7 +56,6 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const next = applyMessage(model, event.data, Date.now());
   model = next.model;
   view.render(model, next.change);
-  document.body.dataset.loaded = model.loaded ? 'true' : 'false';
 });
 
 // Elapsed times and uptime tick here; the engine is not asked for anything to move a clock.

@@ -26,6 +26,20 @@ export interface DashboardActions {
   dismissNotice(): void;
 }
 
+/** What the person chose in the page; kept by VS Code (setState) so a hidden-then-shown panel looks the same. */
+export interface DashboardUiState {
+  filter: TaskFilter;
+  epic?: string;
+}
+
+/** Reads a stored UI state defensively: it may come from an older version of the page. */
+export function parseUiState(raw: unknown): DashboardUiState | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.filter !== 'string' || !(TASK_FILTERS as readonly string[]).includes(r.filter)) return undefined;
+  return { filter: r.filter as TaskFilter, epic: typeof r.epic === 'string' ? r.epic : undefined };
+}
+
 /** Activity rows drawn (the model keeps more). */
 const ACTIVITY_SHOWN = 60;
 
@@ -81,7 +95,14 @@ export class DashboardView {
   constructor(
     private readonly root: HTMLElement,
     private readonly actions: DashboardActions,
-  ) {}
+    initial?: DashboardUiState,
+    private readonly onUiState: (s: DashboardUiState) => void = () => undefined,
+  ) {
+    if (initial) {
+      this.filter = initial.filter;
+      this.epicFilter = initial.epic;
+    }
+  }
 
   /** Applies a change; the first call after a snapshot (or `change.full`) builds the page. */
   render(model: DashboardModel, change: ModelChange): void {
@@ -561,6 +582,7 @@ export class DashboardView {
 
   private toggleEpic(id: string): void {
     this.epicFilter = this.epicFilter === id ? undefined : id;
+    this.onUiState({ filter: this.filter, epic: this.epicFilter });
     const p = this.parts;
     if (!p || !this.model) return;
     for (const [eid, parts] of p.epicRows) parts.button.setAttribute('aria-pressed', eid === this.epicFilter ? 'true' : 'false');
@@ -583,6 +605,7 @@ export class DashboardView {
           on: {
             click: () => {
               this.filter = f;
+              this.onUiState({ filter: f, epic: this.epicFilter });
               const current = this.model ?? model;
               this.renderFilters(current, p);
               this.renderTasks(current, p);

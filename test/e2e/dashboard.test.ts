@@ -155,8 +155,9 @@ window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
 window.acquireVsCodeApi = () => ({
   postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-  getState: () => undefined,
-  setState: () => undefined,
+  // VS Code keeps a webview's state across hide/show; sessionStorage plays that part across a reload here.
+  getState: () => JSON.parse(sessionStorage.getItem('vscodeState') || 'null') ?? undefined,
+  setState: (s) => sessionStorage.setItem('vscodeState', JSON.stringify(s)),
 });
 document.body.classList.add(new URLSearchParams(location.search).get('bodyClass') || 'vscode-dark');
 `;
@@ -459,6 +460,16 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.equal(await page.locator('.task-action').count(), 0);
     assert.equal(await page.locator('.banner-simulated').count(), 0);
     assert.match(await text(page, '.banner-readonly'), /^Read-only/);
+  });
+
+  it('keeps the chosen filter when the page is rebuilt (hidden and shown again)', async () => {
+    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    await page.click('.filters [data-filter="failed"]');
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    assert.equal(await page.locator('.filters [data-filter="failed"]').getAttribute('aria-pressed'), 'true');
+    assert.deepEqual(await rowIds(page), ['T002.002']);
   });
 
   it('fits a narrow editor column: one card per row, nothing wider than the page (test-artifacts/dashboard-narrow.png)', async () => {
