@@ -229,12 +229,14 @@ export function registerCommands(d: CommandDeps): void {
     const root = client.tasklist?.workspaceRoot ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (!root) throw new Error('open a folder first: the config lives in <workspace>/.coditect/');
     const setting = vscode.workspace.getConfiguration('coditect').get<string>('configPath')?.trim();
-    const file = setting ? path.resolve(root, setting) : path.join(root, '.coditect', 'orchestrator-config.json');
+    // Same lookup as the engine: the setting, else .coditect/config.json (a plan-style orchestrator-config.json beside it is offered too).
+    const candidates = setting ? [path.resolve(root, setting)] : [path.join(root, '.coditect', 'config.json'), path.join(root, '.coditect', 'orchestrator-config.json')];
+    const file = candidates.find((f) => fs.existsSync(f)) ?? candidates[0];
     if (!fs.existsSync(file)) {
       const pick = await vscode.window.showInformationMessage(`CODITECT: ${file} does not exist yet. Create it?`, 'Create', 'Cancel');
       if (pick !== 'Create') return undefined;
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      // Empty object: every field is optional and the engine's defaults apply (see docs/configuration.md).
+      // Empty object: every field is optional and the engine's defaults apply (src/engine/config.ts lists them).
       fs.writeFileSync(file, '{\n}\n', { flag: 'wx' });
     }
     await vscode.window.showTextDocument(vscode.Uri.file(file));

@@ -1,7 +1,6 @@
 // The editor's handle on the engine: starts it lazily as a managed child process (engineProcess.ts), initializes it,
 // feeds its events into the PlanStore, restarts it after a crash within a budget (5 in 3 minutes by default), and
 // explains failures the person can fix (wrong Node runtime, native module ABI mismatch) in plain words.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
@@ -348,11 +347,10 @@ export class EngineClient implements vscode.Disposable {
     return settings;
   }
 
+  /** The config file from the setting; without one the engine finds its default (`.coditect/config.json`). */
   private configPath(root: string): string | undefined {
     const setting = vscode.workspace.getConfiguration('coditect').get<string>('configPath')?.trim();
-    if (setting) return path.resolve(root, setting);
-    const def = path.join(root, '.coditect', 'orchestrator-config.json');
-    return fs.existsSync(def) ? def : undefined;
+    return setting ? path.resolve(root, setting) : undefined;
   }
 
   private setLifecycle(s: EngineLifecycle): void {
