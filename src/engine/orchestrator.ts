@@ -35,8 +35,12 @@ export interface RouteInfo {
 
 /** Events of the orchestrator, `noun:verb`. */
 export interface OrchestratorEvents {
-  /** An attempt started (after the claim). `dispatchLatencyMs`: ready → started, when the task waited in the queue. */
-  'task:started': { taskId: string; agentType: string; provider: string; attempt: number; route: RouteInfo; dispatchLatencyMs?: number };
+  /**
+   * An attempt started (after the claim). For a task that was queued: `queuedMs` is ready → started (slot waits
+   * included); `dispatchLatencyMs` is the dispatcher's own reaction time, from the later of "became ready" and "the
+   * last thing that allowed more starts" (a slot freed, a breaker/pause changed, start/resume, a new config).
+   */
+  'task:started': { taskId: string; agentType: string; provider: string; attempt: number; route: RouteInfo; dispatchLatencyMs?: number; queuedMs?: number };
   'task:completed': { taskId: string; agentType: string; attempt: number; durationMs: number; summary: string };
   /** Final failure (not retried). */
   'task:failed': { taskId: string; agentType: string; attempt: number; reason: string; errorKind?: string };
@@ -126,6 +130,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private readonly runningByType = new Map<string, number>();
   private readonly delayed = new Map<string, NodeJS.Timeout>();
   private readonly readySince = new Map<string, number>();
+  /** performance.now() of the last event that allowed more starts (see `task:started`). */
+  private startableSince = 0;
   private readonly routes = new Map<string, RoutingDecision>();
   private readonly summaries = new Map<string, string>();
   private readonly verifySigs = new Map<string, string>();
@@ -166,6 +172,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       timers: opts.gateTimers,
     });
     this.gates.onChange((c) => {
+      this.startableSince = performance.now();
       this.events.emit('breaker:changed', c);
       this.log('breaker', `provider ${c.provider}: ${c.previous} → ${c.state}`);
       this.emitState();
@@ -210,6 +217,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   /** New configuration (file reload or settings): limits, retries, breakers and routing apply from now on. */
   setConfig(config: OrchestratorConfig): void {
     if (this.closed) return;
+    this.startableSince = performance.now();
     this.config = config;
     this.routing = routingConfigOf(config);
     this.retryPolicy = RetryPolicy.fromConfig(config);
@@ -245,6 +253,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   start(): OrchestrationState {
     if (this.closed || this.current === 'stopping') return this.current;
     if (this.current !== 'running') {
+      this.startableSince = performance.now();
       this.setState('running');
       this.log('info', 'orchestration started');
     }
@@ -265,6 +274,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   /** Dispatches again after a pause. */
   resume(): OrchestrationState {
     if (this.current === 'paused') {
+      this.startableSince = performance.now();
       this.setState('running');
       this.log('info', 'orchestration resumed');
       this.dispatch();
@@ -648,7 +658,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
     const since = this.readySince.get(taskId);
     this.readySince.delete(taskId);
-    const dispatchLatencyMs = since === undefined ? undefined : performance.now() - since;
+    const t = performance.now();
+    const queuedMs = since === undefined ? undefined : t - since;
+    const dispatchLatencyMs = since === undefined ? undefined : t - Math.max(since, this.startableSince);
     this.applyStatus(taskId, 'in_progress');
 
     if (!agent) {
@@ -678,7 +690,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.running.set(taskId, rt);
     this.runningByType.set(agentType, (this.runningByType.get(agentType) ?? 0) + 1);
     this.ensureHeartbeat();
-    this.events.emit('task:started', { taskId, agentType, provider: agent.provider, attempt: claim.attempt, route, dispatchLatencyMs });
+    this.events.emit('task:started', { taskId, agentType, provider: agent.provider, attempt: claim.attempt, route, dispatchLatencyMs, queuedMs });
     this.log('started', `${taskId} started on ${agentType} (${agent.provider}${agent.simulated ? ', simulated' : ''}), attempt ${claim.attempt}; ${route.reason}`, taskId);
 
     const job = {
@@ -746,6 +758,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   /** Records the attempt's end, finishes the claim and decides what happens next. Runs once per started attempt. */
   private settle(rt: RunningTask, report: AttemptReport): void {
     const { taskId, agentType, attempt } = rt;
+    this.startableSince = performance.now(); // a slot frees
     this.running.delete(taskId);
     const n = (this.runningByType.get(agentType) ?? 1) - 1;
     if (n > 0) this.runningByType.set(agentType, n);
