@@ -44,7 +44,8 @@ export class DashboardPanel implements vscode.Disposable {
     const panel = vscode.window.createWebviewPanel(
       DashboardPanel.viewType,
       'CODITECT Progress',
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      // Beside the editor, so revealing a task shows the markdown next to the dashboard rather than over it.
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
       {
         enableScripts: true,
         // Only the bundle and the style sheet: the page can load nothing else from disk.
@@ -105,12 +106,12 @@ export class DashboardPanel implements vscode.Disposable {
     this.disposables.length = 0;
   }
 
-  /** A restarted engine gets a new session; a page that is already up gets a fresh snapshot from it. */
+  /** A restarted engine gets a new session; a page that already said `ready` gets a fresh snapshot from it. */
   private rebind(engine: DashboardEngine, reveal: (taskId: string) => void): void {
-    const wasLive = this.session.isLive;
+    const pageUp = this.session.hasPage;
     this.session.dispose();
     this.session = this.makeSession(engine, reveal);
-    if (wasLive) void this.session.start();
+    if (pageUp) void this.session.start();
   }
 
   private makeSession(engine: DashboardEngine, reveal: (taskId: string) => void): DashboardSession {

@@ -45,6 +45,8 @@ export class DashboardSession {
   /** Events that arrived while the snapshot was being fetched; replayed after it (the reducer is idempotent for them). */
   private pending: DashboardEvent[] | undefined;
   private live = false;
+  /** The page said `ready` and has not gone away since (it may still be waiting for its snapshot). */
+  private pageUp = false;
   /** Bumped by every ready/detach so a slow snapshot for an older page is thrown away. */
   private generation = 0;
   private metricsTimer: ReturnType<typeof setTimeout> | undefined;
@@ -64,6 +66,11 @@ export class DashboardSession {
   /** True between a delivered snapshot and the next detach. */
   get isLive(): boolean {
     return this.live;
+  }
+
+  /** True once the page said `ready`, until it is detached: a replacement session must start without waiting for another `ready`. */
+  get hasPage(): boolean {
+    return this.pageUp;
   }
 
   /** Handles a message from the webview; resolves when its work (snapshot, request) is done. */
@@ -93,6 +100,7 @@ export class DashboardSession {
   async start(): Promise<void> {
     if (this.disposed) return;
     this.detach();
+    this.pageUp = true;
     const generation = this.generation;
     this.pending = [];
     // Subscribe before asking for the snapshot, so nothing that happens in between is lost.
@@ -118,6 +126,7 @@ export class DashboardSession {
   detach(): void {
     this.generation++;
     this.live = false;
+    this.pageUp = false;
     this.pending = undefined;
     this.subscription?.dispose();
     this.subscription = undefined;

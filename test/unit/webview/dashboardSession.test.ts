@@ -91,6 +91,8 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     source.snapshots.push(snap);
     const ready = session.receive({ type: 'ready' });
     assert.equal(source.listeners.size, 1, 'subscribed before the snapshot was requested');
+    assert.equal(session.hasPage, true, 'the page is up even before its snapshot arrived');
+    assert.equal(session.isLive, false);
     source.emit({ type: 'state:changed', state: 'paused', breakers: {} });
     source.emit(tasksEvent());
     assert.equal(posted.length, 0, 'nothing is posted before the snapshot');
@@ -169,6 +171,7 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     bad.reject(new Error('engine is restarting'));
     await ready;
     assert.equal(session.isLive, false);
+    assert.equal(session.hasPage, false);
     assert.equal(source.listeners.size, 0, 'no subscription is left behind');
     assert.deepEqual(posted, [{ type: 'notice', level: 'error', message: 'Could not load the plan: engine is restarting' }]);
 
@@ -194,6 +197,7 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     assert.equal(source.listeners.size, 1, 'exactly one subscription for the live page');
 
     session.detach();
+    assert.equal(session.hasPage, false);
     source.emit(tasksEvent());
     assert.equal(posted.length, 1);
     assert.equal(source.listeners.size, 0);
