@@ -167,6 +167,8 @@ export class DashboardView {
 
   private build(model: DashboardModel): void {
     const now = Date.now();
+    // A new snapshot (plan edited) rebuilds the page; a person reading the task list keeps their place.
+    const focusedTask = (document.activeElement?.closest('.task-list [data-task-id]') as HTMLElement | null)?.dataset.taskId;
     this.refreshOrderIndex(model);
     if (this.epicFilter && !model.epics.some((e) => e.id === this.epicFilter)) this.epicFilter = undefined;
 
@@ -321,6 +323,11 @@ export class DashboardView {
     this.renderTasks(model, p);
     replaceChildren(activity);
     this.prependActivity(model.activity, p);
+    if (focusedTask && p.rows.has(focusedTask)) {
+      this.focusId = focusedTask;
+      this.syncTabStop(p);
+      this.focusRow(focusedTask);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

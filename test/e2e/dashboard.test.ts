@@ -389,6 +389,9 @@ describe('dashboard webview in Chromium (e2e)', function () {
     await page.keyboard.press('Enter');
     await page.keyboard.press('End');
     await page.keyboard.press('Space');
+    // A new snapshot (the plan was edited) rebuilds the page but keeps keyboard focus on the same task.
+    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    assert.equal(await page.evaluate(() => (document.activeElement?.closest('[data-task-id]') as HTMLElement | null)?.dataset.taskId), 'T002.003');
     const reveals = (await posted(page)).filter((m) => m.type === 'revealTask');
     assert.deepEqual(reveals, [
       { type: 'revealTask', taskId: 'T002.001' },
