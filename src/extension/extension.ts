@@ -20,6 +20,7 @@ import { TaskTreeProvider, type TaskFilter } from './taskTree';
 export interface CoditectApi {
   readonly store: PlanStore;
   readonly engine: EngineClient;
+  readonly tree: TaskTreeProvider;
   /** Starts the engine if needed and resolves once it is initialized. */
   ready(): Promise<void>;
 }
@@ -157,6 +158,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   return {
     store,
     engine: client,
+    tree,
     ready: async () => {
       await client.start();
     },

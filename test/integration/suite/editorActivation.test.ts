@@ -1,0 +1,75 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { coditect, EXTENSION_ID } from '../editorHelpers';
+
+describe('editor: activation, engine and the Tasks tree', function () {
+  this.timeout(60_000);
+
+  it('activates on the workspace and starts the engine (ready handshake, initialize)', async () => {
+    const api = await coditect();
+    assert.equal(api.engine.lifecycle, 'running');
+    assert.ok(api.engine.pid && api.engine.pid > 0, 'the engine has a pid');
+    const snap = api.store.snapshot!;
+    assert.ok(snap.tasks.length > 0, 'the snapshot holds the tasks');
+    assert.match(snap.tasklistPath, /TASKLIST/i);
+    const info = await vscode.commands.executeCommand<{ lifecycle: string; pid: number }>('coditect.engineInfo');
+    assert.equal(info.pid, api.engine.pid);
+  });
+
+  it('shows the epics, features and tasks of the file in the tree, in file order', async () => {
+    const api = await coditect();
+    const text = readFileSync(api.store.snapshot!.tasklistPath, 'utf8');
+    const epics = [...text.matchAll(/^## (E\d+): (.+)$/gm)].map((m) => `${m[1]}: ${m[2].trim()}`);
+    assert.ok(epics.length >= 3, `the fixture has epics: ${epics.join(', ')}`);
+    const roots = api.tree.getChildren();
+    assert.deepEqual(roots.map((n) => String(api.tree.getTreeItem(n).label)), epics);
+
+    // Every task line of the file is under its feature, with the file's title.
+    const fileTasks = [...text.matchAll(/^- \[( |x)\] \*\*(T[\d.]+)\*\* (.+?) \(/gm)].map((m) => ({ done: m[1] === 'x', id: m[2], title: m[3] }));
+    const treeTasks = roots.flatMap((e) => api.tree.getChildren(e)).flatMap((f) => api.tree.getChildren(f));
+    assert.deepEqual(treeTasks.map((n) => n.id), fileTasks.map((t) => t.id));
+    for (const t of fileTasks) {
+      const item = api.tree.getTreeItem(api.tree.node('task', t.id));
+      assert.equal(item.label, `${t.id} ${t.title}`);
+      if (t.done) assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass-filled', `${t.id} shows as completed`);
+    }
+    // Progress on the first epic reads "n/m · p%".
+    assert.match(String(api.tree.getTreeItem(roots[0]).description), /^\d+\/\d+ · \d+%/);
+  });
+
+  it('clicking a task reveals its line in the editor', async () => {
+    const api = await coditect();
+    const t = api.store.tasks()[1];
+    const item = api.tree.getTreeItem(api.tree.node('task', t.id));
+    assert.equal(item.command?.command, 'coditect.revealTask');
+    await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+    const editor = vscode.window.activeTextEditor!;
+    assert.equal(editor.document.uri.fsPath, api.store.snapshot!.tasklistPath);
+    assert.ok(editor.document.lineAt(editor.selection.active.line).text.includes(t.id), 'the cursor is on the task line');
+  });
+
+  it('registers every command the manifest contributes', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const declared = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = declared.filter((c) => !registered.has(c));
+    assert.deepEqual(missing, []);
+  });
+
+  it('filters the tree to ready tasks and back', async () => {
+    const api = await coditect();
+    assert.equal(await vscode.commands.executeCommand('coditect.filterTasks', 'ready'), 'ready');
+    const shown = api.tree.getChildren().flatMap((e) => api.tree.getChildren(e)).flatMap((f) => api.tree.getChildren(f));
+    assert.ok(shown.length > 0, 'some task is ready');
+    for (const n of shown) assert.equal(api.store.task(n.id)?.ready, true, `${n.id} is ready`);
+    await vscode.commands.executeCommand('coditect.filterTasks', 'all');
+    assert.equal(api.tree.filter, 'all');
+  });
+
+  it('validates the task list through the engine', async () => {
+    await coditect();
+    const r = await vscode.commands.executeCommand<{ counts: { total: number } }>('coditect.validate');
+    assert.ok(r && r.counts.total > 0);
+  });
+});

@@ -1,0 +1,58 @@
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import { coditect, lineOfTask, openTasklist, readyTask } from '../editorHelpers';
+
+describe('editor: CodeLens and hovers on task lines', function () {
+  this.timeout(60_000);
+
+  it('puts "▶ Run with agent (…)" above a ready task line', async () => {
+    const api = await coditect();
+    const editor = await openTasklist(api);
+    const t = readyTask(api);
+    assert.ok(t, 'the plan has a ready task');
+    const line = lineOfTask(editor.document, t.id);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri, 100);
+    const run = lenses.find((l) => l.range.start.line === line && l.command?.title.startsWith('▶ Run with agent'));
+    assert.ok(run, `no Run lens on line ${line}; lenses: ${lenses.map((l) => `${l.range.start.line}:${l.command?.title}`).join(' | ')}`);
+    assert.equal(run.command!.title, `▶ Run with agent (${t.route.agent})`);
+    assert.equal(run.command!.command, 'coditect.runTaskWithAgent');
+    assert.deepEqual(run.command!.arguments, [t.id]);
+  });
+
+  it('shows what a waiting task waits for', async () => {
+    const api = await coditect();
+    const editor = await openTasklist(api);
+    const waiting = api.store.tasks().find((t) => t.status === 'pending' && !t.ready && t.waitingOn.length > 0);
+    assert.ok(waiting, 'the plan has a task waiting on another');
+    const line = lineOfTask(editor.document, waiting.id);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri, 100);
+    assert.ok(lenses.some((l) => l.range.start.line === line && l.command?.title.startsWith(`⛔ Waiting for ${waiting.waitingOn[0]}`)));
+  });
+
+  it('hovering a task id shows its dependencies and dependents', async () => {
+    const api = await coditect();
+    const editor = await openTasklist(api);
+    const t = api.store.tasks().find((x) => x.dependsOn.length > 0 && x.dependents.length > 0);
+    assert.ok(t, 'the plan has a task with dependencies and dependents');
+    const line = lineOfTask(editor.document, t.id);
+    const col = editor.document.lineAt(line).text.indexOf(t.id) + 1;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(line, col));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    assert.match(text, /Depends on:/);
+    assert.ok(text.includes(t.dependsOn[0].id.replace(/\./g, '\\.')), `the hover names ${t.dependsOn[0].id}: ${text}`);
+    assert.match(text, /Dependents:/);
+  });
+
+  it('turns the lenses off with coditect.codeLens.enabled', async () => {
+    const api = await coditect();
+    const editor = await openTasklist(api);
+    const cfg = vscode.workspace.getConfiguration('coditect');
+    await cfg.update('codeLens.enabled', false, vscode.ConfigurationTarget.Global);
+    try {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri, 100);
+      assert.equal(lenses.filter((l) => l.command?.command.startsWith('coditect.')).length, 0);
+    } finally {
+      await cfg.update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import { coditect, diagnosticsUntil, lineOfTask, openTasklist } from '../editorHelpers';
+
+const isCycle = (d: vscode.Diagnostic): boolean => d.source === 'CODITECT' && d.code === 'dependency-cycle';
+
+describe('editor: Problems panel and quick fixes', function () {
+  this.timeout(60_000);
+
+  it('shows a dependency cycle on its line and removes the closing edge with the quick fix', async () => {
+    const api = await coditect();
+    const editor = await openTasklist(api);
+    const doc = editor.document;
+    // Close a cycle: the first task (done) depends on the task that depends on it.
+    const tasks = [...api.store.tasks()].sort((a, b) => a.line - b.line);
+    const first = tasks[0];
+    const dependent = tasks.find((t) => t.dependsOn.some((d) => d.id === first.id));
+    assert.ok(dependent, `some task depends on ${first.id}`);
+    const at = lineOfTask(doc, first.id);
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, new vscode.Position(at + 1, 0), `  - Depends on: ${dependent.id}\n`);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await doc.save();
+
+    const diags = await diagnosticsUntil(doc.uri, (d) => d.some(isCycle));
+    const cycle = diags.find(isCycle)!;
+    assert.equal(cycle.severity, vscode.DiagnosticSeverity.Error);
+    assert.ok(cycle.message.includes(first.id) && cycle.message.includes(dependent.id), cycle.message);
+    const cycleLine = cycle.range.start.line;
+    assert.ok(cycleLine === at || cycleLine === at + 1 || doc.lineAt(cycleLine).text.includes(first.id), `diagnostic on line ${cycleLine}: ${doc.lineAt(cycleLine).text}`);
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, cycle.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title.startsWith('Remove the dependency of'));
+    assert.ok(fix?.edit, `a quick fix is offered; got: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    await doc.save();
+    await diagnosticsUntil(doc.uri, (d) => !d.some(isCycle));
+    assert.ok(!doc.getText().includes(`  - Depends on: ${dependent.id}\n  - Depends on`), 'the inserted edge is gone');
+  });
+});
