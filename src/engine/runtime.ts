@@ -19,8 +19,8 @@ import type {
 } from '../protocol/engineProtocol';
 import type { ActivityEntry, LastRunView, MetricsView, PlanCounts, PlanSnapshot, TaskView } from '../protocol/views';
 import type { Agent } from './agents/agent';
-import { createAgent } from './agents/agentFactory';
-import { agentSpecFor, loadConfig, mergeSettings, routingConfigOf, type OrchestratorConfig } from './config';
+import { createAgentResolver, isSimulated } from './agentResolver';
+import { loadConfig, mergeSettings, routingConfigOf, type OrchestratorConfig } from './config';
 import { openDatabase, type DatabaseHandle } from './db/database';
 import { TaskStore } from './db/taskStore';
 import type { EditApplier, EngineApi, EngineEvents } from './engineApi';
@@ -122,7 +122,6 @@ export class EngineRuntime implements EngineApi {
         applyEdits: (p: ApplyEditsParams) => runtime!.applyEditsInEditor(p),
       });
       const metrics = new EngineMetrics();
-      const agents = new Map<string, Agent>();
       const orchestrator = new Orchestrator({
         store,
         config,
@@ -130,10 +129,9 @@ export class EngineRuntime implements EngineApi {
         cwd: config.cwd ?? paths.workspaceRoot,
         env: opts.env,
         redact,
-        agentFor: (agentType) => runtime!.agentFor(agentType, agents),
+        agentFor: (agentType) => runtime!.agentFor(agentType),
       });
       runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner);
-      runtime.agentsCache = agents;
       await runtime.init();
       return runtime;
     } catch (e) {
@@ -148,12 +146,10 @@ export class EngineRuntime implements EngineApi {
     }
   }
 
-  private agentsCache = new Map<string, Agent>();
-
   private async init(): Promise<void> {
     const { logger, paths } = this.opts;
     const first = await this.sync.syncFromDisk();
-    this.metrics.syncOperation(first.direction ?? 'none');
+    this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
     this.orchestrator.setPlan(this.sync.current());
     const recovered = this.orchestrator.recover();
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
@@ -164,7 +160,7 @@ export class EngineRuntime implements EngineApi {
         path: paths.tasklistPath,
         onChange: async () => {
           const r = await this.sync.syncFromDisk();
-          if (r.applied) this.metrics.syncOperation(r.direction ?? 'md->db');
+          this.recordSync(r);
         },
         onError: (e) => logger.error(`watcher: ${e.message}`),
       });
@@ -209,23 +205,16 @@ export class EngineRuntime implements EngineApi {
         this.onStatus(e.taskId, e.status);
         this.scheduleWriteBack();
       }),
-      o.on('task:started', (e) => {
-        this.metrics.taskStarted(e.agentType, e.dispatchLatencyMs);
-      }),
+      this.metrics.attach(o),
       o.on('attempt:finished', (e) => {
         this.lastRuns.delete(e.taskId);
-        this.metrics.attemptFinished(e);
         if (e.outcome === 'completed') {
           this.finished.completed++;
           this.finished.totalMs += e.durationMs;
         } else if (e.outcome !== 'released' && e.outcome !== 'cancelled') this.finished.failed++;
         this.markChanged(e.taskId);
       }),
-      o.on('task:retrying', () => this.metrics.retry()),
-      o.on('state:changed', (e) => {
-        this.metrics.breakers(e.breakers);
-        this.events.emit('state:changed', e);
-      }),
+      o.on('state:changed', (e) => this.events.emit('state:changed', e)),
       o.on('activity:appended', (e) => this.events.emit('activity:appended', e)),
       o.on('checkpoint:reached', (g) => this.checkpoint(g)),
     );
@@ -257,7 +246,6 @@ export class EngineRuntime implements EngineApi {
     const ids = [...this.changedTasks];
     this.changedTasks.clear();
     this.model.runtimes = this.store.runtimes();
-    this.metrics.taskCounts(planCounts(this.model));
     const tasks = ids.filter((id) => this.model.byId.has(id)).map((id) => this.view(id));
     this.events.emit('tasks:changed', { tasks, counts: planCounts(this.model), removed: [] });
   }
@@ -265,7 +253,6 @@ export class EngineRuntime implements EngineApi {
   private rebuildModel(): void {
     this.model = buildPlanModel(this.sync.current(), this.store.runtimes());
     this.lastRuns.clear();
-    this.metrics.taskCounts(planCounts(this.model));
   }
 
   private scheduleWriteBack(): void {
@@ -279,8 +266,7 @@ export class EngineRuntime implements EngineApi {
         // Let the rest of this burst of status changes land first: one write for many ticks.
         await new Promise<void>((r) => setImmediate(r));
         try {
-          const r = await this.sync.writeBack();
-          if (r.applied) this.metrics.syncOperation('db->md');
+          this.recordSync(await this.sync.writeBack());
         } catch (e) {
           this.opts.logger.error(`writing statuses back to ${this.opts.paths.tasklistPath} failed: ${(e as Error).message}`);
         }
@@ -300,23 +286,24 @@ export class EngineRuntime implements EngineApi {
     }
   }
 
-  private agentFor(agentType: string, cache: Map<string, Agent>): Agent {
-    const spec = agentSpecFor(this.config, this.opts.agentOverride ?? agentType);
-    const key = JSON.stringify(spec);
-    let agent = cache.get(key);
-    if (!agent) {
-      agent = createAgent(spec);
-      cache.set(key, agent);
-    }
-    return agent;
+  private resolver?: (agentType: string) => Agent;
+
+  /** The agent of an agent type; one instance per distinct spec, rebuilt when the config changes. */
+  private agentFor(agentType: string): Agent {
+    this.resolver ??= createAgentResolver(this.config, { force: this.opts.agentOverride });
+    return this.resolver(agentType);
   }
 
   private simulated(): boolean {
     try {
-      return this.agentFor(this.config.fallbackAgentType, this.agentsCache).simulated === true;
+      return isSimulated(this.config, this.opts.agentOverride);
     } catch {
       return false;
     }
+  }
+
+  private recordSync(r: { applied: boolean; direction?: string; conflicts?: number }): void {
+    if (r.applied) this.metrics.recordSync(r.direction ?? 'unknown', r.conflicts ? 'conflict' : 'applied');
   }
 
   private reloadConfig(): void {
@@ -336,7 +323,7 @@ export class EngineRuntime implements EngineApi {
 
   private applyConfig(): void {
     this.config = orchestratorConfigOf(this.baseConfig, this.settings, this.opts);
-    this.agentsCache.clear();
+    this.resolver = undefined;
     this.orchestrator.setConfig(this.config);
     this.rebuildModel();
     this.events.emit('plan:changed', { snapshot: this.snapshot() });
@@ -499,15 +486,13 @@ export class EngineRuntime implements EngineApi {
 
   async syncNow(): Promise<SyncResult> {
     const r = await this.sync.syncFromDisk({ force: true });
-    if (r.applied) this.metrics.syncOperation(r.direction ?? 'md->db');
+    this.recordSync(r);
     return { applied: r.applied, direction: r.direction, conflicts: r.conflicts, diagnostics: this.diagnostics() };
   }
 
   documentChanged(params: DocumentChangedParams): void {
     void this.sync.syncFromText(params.text, params.version).then(
-      (r) => {
-        if (r.applied) this.metrics.syncOperation(r.direction ?? 'md->db');
-      },
+      (r) => this.recordSync(r),
       (e: unknown) => this.opts.logger.error(`sync of the open document failed: ${(e as Error).message}`),
     );
   }

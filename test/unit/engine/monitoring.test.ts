@@ -1,0 +1,49 @@
+// The shipped alert rules and Grafana dashboard must only use metrics the engine really exports.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineMetrics } from '../../../src/engine/metrics';
+
+const dir = join(__dirname, '../../../resources/monitoring');
+
+/** Metric names referenced by PromQL text, histogram suffixes folded onto their base name. */
+function referencedMetrics(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/\bcoditect_[a-z_]+\b/g)) names.add(m[0].replace(/_(bucket|sum|count)$/, ''));
+  return names;
+}
+
+async function exported(): Promise<Set<string>> {
+  const metrics = new EngineMetrics();
+  const json = await metrics.registry.getMetricsAsJSON();
+  return new Set(json.map((m) => m.name));
+}
+
+describe('monitoring resources', () => {
+  it('alert rules refer only to exported metrics, and include the plan’s three alerts', async () => {
+    const text = readFileSync(join(dir, 'alerts.yml'), 'utf8');
+    const names = await exported();
+    const used = referencedMetrics(text.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n'));
+    assert.ok(used.size >= 5, `expected the rules to use several metrics, found ${[...used].join(', ')}`);
+    for (const n of used) assert.ok(names.has(n), `alerts.yml uses ${n}, which the engine does not export`);
+    for (const alert of ['CoditectHighTaskFailureRate', 'CoditectOrchestratorStalled', 'CoditectDispatchLatencyHigh']) {
+      assert.match(text, new RegExp(`alert: ${alert}\\b`));
+    }
+  });
+
+  it('the Grafana dashboard is valid JSON whose every query uses exported metrics', async () => {
+    const dash = JSON.parse(readFileSync(join(dir, 'grafana-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const names = await exported();
+    const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    assert.ok(exprs.length >= 8);
+    for (const e of exprs) {
+      const used = referencedMetrics(e);
+      assert.ok(used.size > 0, `query without a coditect metric: ${e}`);
+      for (const n of used) assert.ok(names.has(n), `dashboard query uses ${n}, which the engine does not export: ${e}`);
+    }
+  });
+
+  it('a metric the engine does not export is caught', () => {
+    assert.deepEqual([...referencedMetrics('rate(coditect_nope_bucket[5m]) + coditect_tasks_total')], ['coditect_nope', 'coditect_tasks_total']);
+  });
+});
