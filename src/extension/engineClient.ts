@@ -202,6 +202,8 @@ export class EngineClient implements vscode.Disposable {
         cwd: target.workspaceRoot,
         env,
         readyTimeoutMs: this.opts.readyTimeoutMs,
+        // From the first line: a crash before `ready` (a stack trace, the native-module line) must reach the Output.
+        onStderrLine: (line) => output.info(`[engine] ${line}`),
         register: (c) => {
           c.onRequest(ApplyEdits.type, (p) => this.opts.applyEdits(p));
           c.onNotification(TasksChanged.type, (p) => {
@@ -231,7 +233,6 @@ export class EngineClient implements vscode.Disposable {
       this.fail(e instanceof EngineStartError ? e.exit : undefined, errorText(e));
       throw e;
     }
-    proc.events.on('stderr:line', (line) => output.info(`[engine] ${line}`));
     proc.events.on('process:exited', (x) => this.onExit(proc, x));
     this.proc = proc;
     output.info(`engine ready: pid ${proc.ready.pid}, version ${proc.ready.engineVersion}`);

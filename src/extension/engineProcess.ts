@@ -33,6 +33,8 @@ export interface EngineProcessOptions {
   shutdownTimeoutMs?: number;
   /** How long `stop()` waits for the exit after `exit`, and again after SIGTERM; default 2000 ms each. */
   exitGraceMs?: number;
+  /** Receives every stderr line from the first one (`stderr:line` listeners can only attach after start resolves). */
+  onStderrLine?: (line: string) => void;
   /** Registers request/notification handlers on the connection before it starts listening. */
   register?: (connection: MessageConnection) => void;
 }
@@ -158,12 +160,18 @@ export class EngineProcess {
     this.child = child;
     const spawnFailed = deferred<Error>();
     child.once('error', (e) => spawnFailed.resolve(e));
-    child.once('exit', (code, signal) => this.onExit(code, signal));
+    // 'exit' can come before the last stderr lines are read; wait for the stream's end (bounded: a grandchild that
+    // inherited stderr could hold it open) so the native-module line and a crash's stack trace are never lost.
+    const stderrEnded = new Promise<void>((r) => child.stderr!.once('close', () => r()));
+    child.once('exit', (code, signal) => {
+      void within(stderrEnded, 500).then(() => this.onExit(code, signal));
+    });
 
     createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (line) => {
       if (line.startsWith(NATIVE_MODULE_ERROR_MARKER)) this.nativeError = [];
       // The engine's explanation follows the marker on the same line and on the lines after it.
       if (this.nativeError) this.nativeError.push(line.replace(NATIVE_MODULE_ERROR_MARKER, '').replace(/^[:\s]+/, ''));
+      o.onStderrLine?.(line);
       this.events.emit('stderr:line', line);
     });
 

@@ -79,6 +79,13 @@ describe('engine child process (real child, fake engine)', function () {
     assert.match(err.message, /cannot load its database module/);
   });
 
+  it('hands over stderr lines written before the handshake (a crash at start-up stays visible)', async () => {
+    const lines: string[] = [];
+    await EngineProcess.start(options('native', { onStderrLine: (l) => lines.push(l) })).catch(() => undefined);
+    assert.ok(lines.some((l) => l.startsWith('CODITECT_NATIVE_MODULE_ERROR')), lines.join('\n'));
+    assert.ok(lines.includes('run npm rebuild better-sqlite3'));
+  });
+
   it('gives up on an engine that never says ready, and leaves no process behind', async () => {
     const err = (await EngineProcess.start(options('silent', { readyTimeoutMs: 1500 })).catch((e: unknown) => e)) as EngineStartError;
     assert.ok(err instanceof EngineStartError);
