@@ -4,7 +4,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import { createStream } from 'rotating-file-stream';
 import { type ControlServer, serveControlSocket, socketAnswers } from './control';
 import { createLogger } from './logger';
 import { enginePaths, type EnginePaths } from './paths';
@@ -72,6 +71,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return 1;
   }
   mkdirSync(dirname(paths.logFile), { recursive: true });
+  // rotating-file-stream's types are ESM-only; a dynamic import loads it from this CommonJS module (bundled by esbuild).
+  const { createStream } = await import('rotating-file-stream');
   const stream: Writable = opts.foreground
     ? process.stderr
     : createStream(basename(paths.logFile), { path: dirname(paths.logFile), size: '10M', maxFiles: 5, compress: 'gzip' });

@@ -67,10 +67,10 @@ async function main(): Promise<void> {
   }
   // Loaded only now: these modules require better-sqlite3 when they load.
   if (args.mode === 'stdio') {
-    const { runStdioEngine } = await import('./stdioEngine');
+    const { runStdioEngine } = await import('./stdioEngine.js');
     await runStdioEngine();
   } else {
-    const { runDaemon } = await import('./daemon');
+    const { runDaemon } = await import('./daemon.js');
     const code = await runDaemon({
       tasklistPath: args.tasklist!,
       dbPath: args.db,

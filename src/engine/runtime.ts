@@ -62,6 +62,8 @@ export interface RuntimeOptions {
 
 /** Most activity entries a snapshot carries. */
 const SNAPSHOT_ACTIVITY = 100;
+/** Least time between two markdown write-backs while tasks finish quickly (each one re-reads the file). */
+const WRITE_BACK_INTERVAL_MS = 200;
 /** Throughput samples kept for the chart (one a minute ≈ 4 h). */
 const THROUGHPUT_SAMPLES = 240;
 
@@ -70,7 +72,6 @@ export class EngineRuntime implements EngineApi {
   private readonly events = new TypedEmitter<EngineEvents>();
   private model!: PlanModel;
   private readonly lastRuns = new Map<string, LastRunView | null>();
-  private readonly agents = new Map<string, Agent>();
   private editApplier?: EditApplier;
   private settings?: EngineSettings;
   private config: OrchestratorConfig;
@@ -104,7 +105,7 @@ export class EngineRuntime implements EngineApi {
 
   /** Opens the database (taking the single-writer lock), syncs the task list, recovers leases of a dead engine. */
   static async open(opts: RuntimeOptions): Promise<EngineRuntime> {
-    const { paths, logger } = opts;
+    const { paths } = opts;
     const configPath = opts.configPath ?? (existsSync(paths.defaultConfigPath) ? paths.defaultConfigPath : undefined);
     const baseConfig = loadConfig(configPath, { env: opts.env, baseDir: paths.workspaceRoot });
     const config = orchestratorConfigOf(baseConfig, opts.settings, opts);
@@ -119,7 +120,6 @@ export class EngineRuntime implements EngineApi {
         handle,
         store,
         tasklistPath: paths.tasklistPath,
-        applyEdits: (p: ApplyEditsParams) => runtime!.applyEditsInEditor(p),
       });
       const metrics = new EngineMetrics();
       const orchestrator = new Orchestrator({
@@ -158,12 +158,12 @@ export class EngineRuntime implements EngineApi {
     if (this.opts.watch) {
       this.watcher = new TaskListWatcher({
         path: paths.tasklistPath,
-        onChange: async () => {
-          const r = await this.sync.syncFromDisk();
-          this.recordSync(r);
-        },
+        onChange: async () => this.recordSync(await this.sync.syncFromDisk()),
         onError: (e) => logger.error(`watcher: ${e.message}`),
+        // The engine's own atomic writes are not changes to sync back.
+        expectedChecksum: () => this.sync.lastFileChecksum(),
       });
+      await this.watcher.ready();
       const cfg = this.baseConfig.source;
       if (cfg) {
         try {
@@ -192,6 +192,10 @@ export class EngineRuntime implements EngineApi {
     const log = this.opts.logger;
     this.disposers.push(
       this.sync.on('plan:synced', (e) => {
+        const r = e.result;
+        // A write-back of the engine's own statuses changes no structure: the running plan stays as it is.
+        const structural = r.source === 'editor' || r.tasksAdded + r.tasksUpdated + r.tasksArchived + r.tasksRestored + r.statusesToDb + r.idsAssigned > 0 || r.conflicts > 0;
+        if (!structural) return;
         this.orchestrator.setPlan(e.list);
         this.rebuildModel();
         this.events.emit('plan:changed', { snapshot: this.snapshot() });
@@ -263,8 +267,8 @@ export class EngineRuntime implements EngineApi {
     this.writeBackRunning = (async () => {
       do {
         this.writeBackAgain = false;
-        // Let the rest of this burst of status changes land first: one write for many ticks.
-        await new Promise<void>((r) => setImmediate(r));
+        // Let the rest of this burst of status changes land first: one write for many ticks, at most a few a second.
+        await new Promise<void>((r) => setTimeout(r, WRITE_BACK_INTERVAL_MS).unref());
         try {
           this.recordSync(await this.sync.writeBack());
         } catch (e) {
@@ -522,6 +526,7 @@ export class EngineRuntime implements EngineApi {
 
   setEditApplier(applier: EditApplier | undefined): void {
     this.editApplier = applier;
+    this.sync.setEditApplier(applier ? (p) => this.applyEditsInEditor(p) : undefined);
   }
 
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void {

@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DependencyGraph } from '../../src/core/graph';
 import type { TaskList } from '../../src/core/model';
-import { parseTaskList } from '../../src/core/parser';
 import { createAgent } from '../../src/engine/agents/agentFactory';
 import type { Agent } from '../../src/engine/agents/agent';
 import { loadConfig } from '../../src/engine/config';

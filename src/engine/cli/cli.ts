@@ -19,7 +19,7 @@ import {
   SyncNow,
 } from '../../protocol/engineProtocol';
 import type { PlanSnapshot } from '../../protocol/views';
-import { type ControlClient, connectControl, socketAnswers } from '../control';
+import { type ControlClient, connectControl, serveControlSocket, socketAnswers } from '../control';
 import { type DaemonReadyMessage, pidAlive, readPidFile, runDaemon } from '../daemon';
 import { createLogger } from '../logger';
 import { enginePaths, type EnginePaths } from '../paths';
@@ -231,7 +231,6 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     metricsPort: o.metricsPort,
     serveMetrics: o.metricsPort !== undefined && o.metricsPort > 0,
   });
-  const { serveControlSocket } = await import('../control');
   const control = await serveControlSocket(rt, paths.socketPath, ENGINE_VERSION).catch((e: unknown) => {
     logger.warn(`control socket unavailable: ${(e as Error).message}`);
     return undefined;
