@@ -2,6 +2,7 @@
 // (the changed tasks and their feature and epic); a filter (all / ready / running / failed) narrows the tree.
 import * as vscode from 'vscode';
 import type { TaskView } from '../protocol/views';
+import { LENS_COMMANDS } from './lensText';
 import type { PlanStore, TasksUpdate } from './planStore';
 import { displayState, type DisplayState } from './taskState';
 import { groupDescription, groupIcon, groupLabel, tallyTasks, taskContextValue, taskDescription, taskIcon, taskLabel, taskTooltip, type IconSpec } from './treeText';
@@ -22,8 +23,8 @@ const FILTER_STATES: Readonly<Record<Exclude<TaskFilter, 'all'>, ReadonlySet<Dis
   failed: new Set(['failed', 'timeout', 'cancelled']),
 };
 
-/** Command a click on an item runs. */
-export const REVEAL_COMMAND = 'coditect.revealTask';
+/** Command a click on an item runs (the same one the "Waiting for" lens uses). */
+export const REVEAL_COMMAND = LENS_COMMANDS.reveal;
 
 function themeIcon(spec: IconSpec): vscode.ThemeIcon {
   return new vscode.ThemeIcon(spec.id, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
