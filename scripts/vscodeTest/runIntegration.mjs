@@ -213,20 +213,21 @@ async function runCodeServer({ workspace, resultsFile, grep, name, extensionsDir
     failure = e;
   }
   const artifacts = [];
+  let logTail = '';
   if (failure || !results?.ok) {
     const shot = await screenshot(wb.page, `integration-failure-${name}`);
     if (shot) artifacts.push(shot);
-  }
-  await wb.close();
-  if (failure || !results?.ok) {
+    // Before close(): it deletes this run's state dir, log included.
     mkdirSync(artifactsDir, { recursive: true });
     const logCopy = join(artifactsDir, `integration-failure-${name}-code-server.log`);
     copyFileSync(wb.logFile, logCopy);
     artifacts.push(logCopy);
+    logTail = tail(wb.logFile, 30);
   }
+  await wb.close();
   if (failure) {
     const pageErrors = errors.length ? `\npage errors:\n  ${errors.slice(-5).join('\n  ')}` : '';
-    failure.message += `\ncode-server log (${wb.logFile}):\n${tail(wb.logFile, 30)}${pageErrors}`;
+    failure.message += `\ncode-server log (last lines; all of it in test-artifacts/):\n${logTail}${pageErrors}`;
     failure.artifacts = artifacts;
     throw failure;
   }
@@ -250,9 +251,12 @@ function buildVsix() {
   return vsix;
 }
 
+const vsixDir = join(cacheDir, 'runs', `vsix-install-${process.pid}-0`);
+
 /** Installs the VSIX into a fresh extensions dir and checks code-server lists it; returns that dir. */
 function installBuiltVsix(vsix) {
-  const dir = join(cacheDir, 'vsix');
+  // Named like workbench.mjs's run dirs (<name>-<pid>-<n>) so a killed run's copy is swept by the next one.
+  const dir = vsixDir;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const paths = { userDataDir: join(dir, 'user-data'), extensionsDir: join(dir, 'extensions'), configFile: join(dir, 'config.yaml') };
@@ -328,6 +332,7 @@ async function main() {
     for (const a of e?.artifacts ?? []) console.error(`integration: saved ${a}`);
   } finally {
     rmSync(resultsFile, { force: true });
+    rmSync(vsixDir, { recursive: true, force: true });
     if (ok) rmSync(workspace, { recursive: true, force: true });
     else log(`workspace kept for inspection: ${workspace}`);
   }

@@ -13,12 +13,12 @@ export interface Workbench {
   /** The workbench URL the page opened. */
   url: string;
   logFile: string;
-  /** .vscode-test/<name>/ */
+  /** This run's user data, extensions and log (deleted by close() unless given in the options). */
   stateDir: string;
   /** Closes Chromium, then code-server's process group; idempotent. */
   close(): Promise<void>;
 }
-/** Starts code-server (state in .vscode-test/<name>/, emptied first unless keepState) and opens `folder` in Chromium. */
+/** Starts code-server (state in a fresh per-run dir under .vscode-test/runs/) and opens `folder` in Chromium. */
 export function openWorkbench(o: {
   name: string;
   folder: string;
@@ -28,5 +28,6 @@ export function openWorkbench(o: {
   settings?: Record<string, unknown>;
   env?: Record<string, string>;
   viewport?: { width: number; height: number };
-  keepState?: boolean;
+  /** Use (and keep) this state dir instead of a fresh per-run one that close() deletes. */
+  stateDir?: string;
 }): Promise<Workbench>;

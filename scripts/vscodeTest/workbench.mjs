@@ -1,7 +1,7 @@
 // A whole VS Code for the browser session in one call: a fresh user-data dir under .vscode-test/, code-server on a
 // free 127.0.0.1 port, headless Chromium on the workbench URL. Used by the integration launcher and the UI tests
 // (test/e2e), so both get the same settings, the same clean-up and the same artifacts on failure.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { launchChromium } from './browser.mjs';
@@ -21,17 +21,50 @@ export function copyWorkspace(from = fixtureWorkspace) {
   return dir;
 }
 
+/** Per-run state (user data, extensions, log) lives here, one dir per run, so runs in parallel never collide. */
+const runsDir = join(cacheDir, 'runs');
+let runSeq = 0;
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e?.code === 'EPERM';
+  }
+}
+
+/** Removes the state dirs of runs whose process is gone (killed before its close() ran). */
+function sweepStaleRuns() {
+  if (!existsSync(runsDir)) return;
+  for (const d of readdirSync(runsDir)) {
+    const pid = Number(/-(\d+)-\d+$/.exec(d)?.[1]);
+    if (pid && pid !== process.pid && !isAlive(pid)) rmSync(join(runsDir, d), { recursive: true, force: true });
+  }
+}
+
+/** A fresh state dir for this run. Unix sockets live in it, so a deep checkout falls back to the temp dir (108-byte limit). */
+function newStateDir(name) {
+  const id = `${name.replace(/[^\w-]+/g, '-')}-${process.pid}-${++runSeq}`;
+  const dir = join(runsDir, id);
+  if (join(dir, 'user-data', 'code-server-ipc.sock').length <= 100) return dir;
+  return join(tmpdir(), `coditect-vst-${id}`);
+}
+
 /**
- * Starts code-server and opens the workbench on `folder` in headless Chromium. `name` picks the state dirs
- * (.vscode-test/<name>/), which are emptied first so no run sees the last one's editors or settings.
- * close() is idempotent and always stops both Chromium and code-server's process group.
+ * Starts code-server and opens the workbench on `folder` in headless Chromium. Its state (user data, extensions,
+ * log) goes to a fresh dir per run under .vscode-test/runs/ (named after `name`), deleted by close(); pass
+ * `stateDir` to use (and keep) a dir of your own. close() is idempotent and always stops both Chromium and
+ * code-server's process group.
  * @param {{ name: string, folder: string, extensionDevelopmentPath?: string, extensionTestsPath?: string,
  *           extensionsDir?: string, settings?: Record<string, unknown>, env?: Record<string, string>,
- *           viewport?: { width: number, height: number }, keepState?: boolean }} o
+ *           viewport?: { width: number, height: number }, stateDir?: string }} o
  */
 export async function openWorkbench(o) {
-  const stateDir = join(cacheDir, o.name);
-  if (!o.keepState) rmSync(stateDir, { recursive: true, force: true });
+  sweepStaleRuns();
+  const ownState = !o.stateDir;
+  const stateDir = o.stateDir ?? newStateDir(o.name);
+  if (ownState) rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const userDataDir = join(stateDir, 'user-data');
   writeUserSettings(userDataDir, o.settings);
@@ -48,6 +81,7 @@ export async function openWorkbench(o) {
     browser = await launchChromium({ viewport: o.viewport });
   } catch (e) {
     await server.close();
+    if (ownState) rmSync(stateDir, { recursive: true, force: true });
     throw e;
   }
   const url = workbenchUrl({
@@ -62,6 +96,7 @@ export async function openWorkbench(o) {
       // Chromium first: a workbench whose server vanished reconnects in a loop and logs noise.
       await browser.close().catch(() => {});
       await server.close();
+      if (ownState) rmSync(stateDir, { recursive: true, force: true });
     })());
   try {
     await browser.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
