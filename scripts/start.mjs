@@ -9,6 +9,7 @@
 // Usage: node scripts/start.mjs [--fresh] [--plan FILE_OR_DIR] [--port N] [--code-server]
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, repoRoot, resolveCodeServer, startCodeServer, workbenchUrl, writeUserSettings } from './vscodeTest/codeServer.mjs';
@@ -64,7 +65,9 @@ function startDesktop(cli, ws) {
 
 async function startBrowser(ws) {
   if (!resolveCodeServer()) fail('code-server is not installed: run `npm run setup` (or node scripts/vscodeTest/installCodeServer.mjs)');
-  const stateDir = join(cacheDir, 'start');
+  // code-server puts a Unix socket in the user-data dir (108-byte limit): a deep checkout uses the temp dir.
+  let stateDir = join(cacheDir, 'start');
+  if (join(stateDir, 'user-data', 'code-server-ipc.sock').length > 100) stateDir = join(tmpdir(), `coditect-start-${process.getuid?.() ?? 'user'}`);
   const userDataDir = join(stateDir, 'user-data');
   writeUserSettings(userDataDir);
   const server = await startCodeServer({
