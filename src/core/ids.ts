@@ -1,0 +1,152 @@
+// Ids for tasks written without one. The parser gives such a task a provisional id and sync writes it back into
+// the line (an `assignId` edit), after which it is an ordinary written id. The parser and missingIdEdits use the same
+// allocation, so the provisional id a task is known by in the database IS the id that gets written.
+//
+// Scheme (docs/tasklist-format.md, "Ids"): an id is a prefix and a trailing number (`T001.` + `011`, `T` + `027`).
+//  1. Family: the written ids of the task's feature; if it has none, those of its epic; if none either, the file's
+//     style: dotted `T<epic number>.NNN` (3 digits), or flat `TNNN` when most written ids in the file are flat
+//     (Spec Kit) or the file is Spec Kit and has none.
+//  2. Within the family, the most common prefix and its widest number give the shape; the number starts one above
+//     the family's highest and skips every id already used anywhere in the file (written or just allocated).
+//  3. Tasks are allocated in document order, each allocation joining its feature's and epic's family.
+// The result depends only on the list (no clock, no randomness), so the same file always gets the same ids.
+import type { Dialect, TaskList } from './model';
+import type { TaskEdit } from './writer';
+
+/** What allocation needs to know about one task. */
+export interface IdSlot {
+  id: string;
+  idExplicit: boolean;
+  featureId: string;
+  epicId: string;
+}
+
+interface Family {
+  prefixCounts: Map<string, number>;
+  /** Highest number and widest digit count per prefix. */
+  max: Map<string, { n: number; width: number }>;
+  lastPrefix?: string;
+}
+
+const SPLIT_RE = /^(.*?)(\d+)$/;
+
+function newFamily(): Family {
+  return { prefixCounts: new Map(), max: new Map() };
+}
+
+function addToFamily(f: Family, id: string): void {
+  const m = SPLIT_RE.exec(id);
+  if (!m) return;
+  const [, prefix, digits] = m;
+  f.prefixCounts.set(prefix, (f.prefixCounts.get(prefix) ?? 0) + 1);
+  const cur = f.max.get(prefix);
+  const n = Number(digits);
+  if (!cur) f.max.set(prefix, { n, width: digits.length });
+  else {
+    cur.n = Math.max(cur.n, n);
+    cur.width = Math.max(cur.width, digits.length);
+  }
+  f.lastPrefix = prefix;
+}
+
+/** The family's main prefix: the most common; on a tie, the one written last. */
+function mainPrefix(f: Family): string | undefined {
+  let best: string | undefined;
+  let bestCount = -1;
+  for (const [prefix, count] of f.prefixCounts) {
+    if (count > bestCount || (count === bestCount && prefix === f.lastPrefix)) {
+      best = prefix;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function getFamily(map: Map<string, Family>, key: string): Family {
+  let f = map.get(key);
+  if (!f) map.set(key, (f = newFamily()));
+  return f;
+}
+
+/** The digits of an epic id (`E001` → `001`), or its 1-based position when it has none. */
+function epicNumber(epicId: string, epicIndex: Map<string, number>): string {
+  const m = /(\d+)/.exec(epicId);
+  if (m) return m[1].padStart(3, '0');
+  return String((epicIndex.get(epicId) ?? 0) + 1).padStart(3, '0');
+}
+
+/**
+ * Returns the id for every slot: written ids unchanged, and a fresh id for each slot without one (see the scheme
+ * above). `epicOrder` lists epic ids in document order (used only for epics whose id has no digits).
+ */
+export function allocateTaskIds(slots: readonly IdSlot[], dialect: Dialect, epicOrder: readonly string[] = []): string[] {
+  const taken = new Set<string>();
+  const byFeature = new Map<string, Family>();
+  const byEpic = new Map<string, Family>();
+  let flat = 0;
+  let dotted = 0;
+  let flatWidth = 3;
+  for (const s of slots) {
+    if (!s.idExplicit) continue;
+    taken.add(s.id);
+    addToFamily(getFamily(byFeature, s.featureId), s.id);
+    addToFamily(getFamily(byEpic, s.epicId), s.id);
+    const flatM = /^T(\d+)$/.exec(s.id);
+    if (flatM) {
+      flat++;
+      flatWidth = Math.max(flatWidth, flatM[1].length);
+    } else if (/^T\d+(?:\.\d+)+$/.test(s.id)) dotted++;
+  }
+  const flatScheme = flat > dotted || (flat === 0 && dotted === 0 && dialect === 'speckit');
+  const fileFlat = newFamily();
+  if (flatScheme) for (const id of taken) if (/^T\d+$/.test(id)) addToFamily(fileFlat, id);
+  const epicIndex = new Map(epicOrder.map((id, i) => [id, i]));
+
+  const out: string[] = [];
+  for (const s of slots) {
+    if (s.idExplicit) {
+      out.push(s.id);
+      continue;
+    }
+    let family = byFeature.get(s.featureId);
+    if (!family || family.prefixCounts.size === 0) family = byEpic.get(s.epicId);
+    let prefix: string;
+    let width: number;
+    let start: number;
+    const main = family && family.prefixCounts.size > 0 ? mainPrefix(family) : undefined;
+    if (family && main !== undefined) {
+      const mx = family.max.get(main)!;
+      prefix = main;
+      width = mx.width;
+      start = mx.n + 1;
+    } else if (flatScheme) {
+      prefix = 'T';
+      width = flatWidth;
+      start = (fileFlat.max.get('T')?.n ?? 0) + 1;
+    } else {
+      prefix = `T${epicNumber(s.epicId, epicIndex)}.`;
+      width = 3;
+      start = 1;
+    }
+    let n = start;
+    let id = prefix + String(n).padStart(width, '0');
+    while (taken.has(id)) id = prefix + String(++n).padStart(width, '0');
+    taken.add(id);
+    addToFamily(getFamily(byFeature, s.featureId), id);
+    addToFamily(getFamily(byEpic, s.epicId), id);
+    if (flatScheme && prefix === 'T') addToFamily(fileFlat, id);
+    out.push(id);
+  }
+  return out;
+}
+
+/** One `assignId` edit per task written without an id: the next free id in its feature (stable, deterministic). */
+export function missingIdEdits(list: TaskList): TaskEdit[] {
+  if (!list.tasks.some((t) => !t.idExplicit)) return [];
+  const ids = allocateTaskIds(list.tasks, list.dialect, list.epics.map((e) => e.id));
+  const edits: TaskEdit[] = [];
+  list.tasks.forEach((t, i) => {
+    if (!t.idExplicit) edits.push({ taskId: t.id, assignId: ids[i] });
+  });
+  return edits;
+}

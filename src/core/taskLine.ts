@@ -1,0 +1,817 @@
+// What one task line and its metadata lines say, read character by character with exact columns. Shared by the
+// parser (which needs everything) and the writer (which needs to find the checkbox, the id and the status badge
+// again in the line it edits). Pure string work: no markdown-it here; the parser decides WHICH lines are tasks.
+//
+// Columns are UTF-16 code units from the start of the raw line (the editor's convention), 0-based.
+import type { DependencyType, Priority, Severity, TaskStatus } from './model';
+
+/** The character between the checkbox brackets: `[ ]`, `[x]`, `[X]`, and other tools' `[/]` (doing) and `[-]` (cancelled). */
+export type CheckMark = ' ' | 'x' | 'X' | '/' | '-';
+/** How an id is written: `**T1**`, `` `T1` ``, `[T1]` or bare `T1`. */
+export type IdStyle = 'bold' | 'backtick' | 'bracket' | 'bare';
+
+export interface IdSpan {
+  value: string;
+  /** The whole written id including its decoration. */
+  start: number;
+  end: number;
+  /** Just the id characters. */
+  valueStart: number;
+  valueEnd: number;
+  style: IdStyle;
+}
+
+/** A `` `status:failed` `` code span. */
+export interface BadgeSpan {
+  start: number;
+  end: number;
+  /** The status it names, or undefined when the word is not a known status. */
+  status?: TaskStatus;
+  word: string;
+}
+
+/** A dependency reference as written, before the parser resolves it against the ids in the file. */
+export interface LineRef {
+  id: string;
+  line: number;
+  column: number;
+  source: 'explicit' | 'implicit';
+  type: DependencyType;
+  /** `list`: a Depends-on list or group (unknown ids are errors); `keyword`: "after T1" in prose; `mention`: a bare id in prose (soft). */
+  kind: 'list' | 'keyword' | 'mention';
+}
+
+/** A problem found in a line, with its own 0-based line and column range. */
+export interface LineProblem {
+  line: number;
+  column: number;
+  endColumn: number;
+  severity: Severity;
+  code: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** Metadata gathered from a task line, its sub-bullets and its continuation lines. */
+export interface TaskMeta {
+  priority?: Priority;
+  estimateHours?: number;
+  agent?: string;
+  verify?: string;
+  timeoutMinutes?: number;
+  blockers: string[];
+  refs: LineRef[];
+  problems: LineProblem[];
+  parallel: boolean;
+  tags: string[];
+}
+
+/** Where the writer finds things in a task line. */
+export interface TaskLineShape {
+  /** Column of `[`. */
+  checkboxColumn: number;
+  mark: CheckMark;
+  /** Column just after `]`. */
+  contentStart: number;
+  id?: IdSpan;
+  badges: BadgeSpan[];
+}
+
+/** Everything one task line says. */
+export interface TaskLineAnalysis extends TaskLineShape {
+  status: TaskStatus;
+  title: string;
+  meta: TaskMeta;
+}
+
+// ---- vocabulary ------------------------------------------------------------------------------------------------
+
+const TASK_ID = String.raw`T\d+(?:\.\d+)*`;
+/** Issue-tracker keys like `API-12`; accepted where the writing makes clear it is an id (decorated, or `KEY-1:`). */
+const KEY_ID = String.raw`[A-Z][A-Z0-9]{1,9}-\d+(?:\.\d+)*`;
+const GROUP_ID = String.raw`[EF]\d+(?:\.\d+)*`;
+/** Ids accepted in dependency lists: tasks, tracker keys, features/epics (expanded to their tasks), `Phase N`. */
+const REF_ID_RE = new RegExp(String.raw`(?<![\w.-])(${TASK_ID}|${KEY_ID}|${GROUP_ID}|Phase\s+\d+)(?![\w-]|\.\d)`, 'g');
+const TEXT_ID_RE = new RegExp(String.raw`(?<![\w.\/-])(${TASK_ID})(?![\w\/-]|\.\d)`, 'g');
+const ID_ONLY_RE = new RegExp(String.raw`^(?:${TASK_ID}|${KEY_ID})$`);
+
+/** True when `s` has the shape of a task id (`T001.009`, `T12`, `API-7`). */
+export function isTaskIdShape(s: string): boolean {
+  return ID_ONLY_RE.test(s);
+}
+
+const PRIORITY_WORDS: Record<string, Priority> = {
+  critical: 'P0',
+  blocker: 'P0',
+  urgent: 'P0',
+  highest: 'P0',
+  high: 'P1',
+  medium: 'P2',
+  normal: 'P2',
+  moderate: 'P2',
+  low: 'P3',
+  lowest: 'P3',
+  minor: 'P3',
+  trivial: 'P3',
+};
+
+const STATUS_WORDS: Record<string, TaskStatus> = {
+  pending: 'pending',
+  todo: 'pending',
+  open: 'pending',
+  not_started: 'pending',
+  in_progress: 'in_progress',
+  inprogress: 'in_progress',
+  running: 'in_progress',
+  doing: 'in_progress',
+  wip: 'in_progress',
+  started: 'in_progress',
+  active: 'in_progress',
+  completed: 'completed',
+  complete: 'completed',
+  done: 'completed',
+  finished: 'completed',
+  blocked: 'blocked',
+  failed: 'failed',
+  fail: 'failed',
+  failure: 'failed',
+  error: 'failed',
+  timeout: 'timeout',
+  timed_out: 'timeout',
+  timedout: 'timeout',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
+  skipped: 'skipped',
+  skip: 'skipped',
+};
+
+/** Hours per unit for estimates; a day is a working day (8h), a week five of them (40h). */
+const UNIT_HOURS: Record<string, number> = {
+  m: 1 / 60,
+  min: 1 / 60,
+  mins: 1 / 60,
+  minute: 1 / 60,
+  minutes: 1 / 60,
+  h: 1,
+  hr: 1,
+  hrs: 1,
+  hour: 1,
+  hours: 1,
+  d: 8,
+  day: 8,
+  days: 8,
+  w: 40,
+  wk: 40,
+  wks: 40,
+  week: 40,
+  weeks: 40,
+};
+const UNIT = String.raw`(?:minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)`;
+
+/** Words that make a trailing "24h" part of the sentence ("cache for 24h"), not an estimate. */
+const DURATION_PREPOSITIONS = new Set(
+  'for every within in after of than to under over per each last next by about around at until before from with least'.split(' '),
+);
+
+const SEP_CHARS = ' \t,;|·—–-';
+const isSep = (c: string | undefined) => c !== undefined && SEP_CHARS.includes(c);
+const isWs = (c: string | undefined) => c === ' ' || c === '\t';
+
+/** Parses a priority written as `P0`..`P3` or a word (critical/high/medium/low…). */
+export function parsePriority(value: string): Priority | undefined {
+  const v = stripDecoration(value).trim();
+  const m = /^P([0-3])$/i.exec(v);
+  if (m) return `P${m[1]}` as Priority;
+  return PRIORITY_WORDS[v.toLowerCase()];
+}
+
+/** Parses `16h`, `~16h`, `2d`, `1.5 days`, `30m`, `1w`, `1h30m` into hours; undefined when it is not a duration. */
+export function parseDurationHours(value: string): number | undefined {
+  const v = stripDecoration(value).trim().replace(/^~\s*/, '');
+  let m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(v);
+  if (m) {
+    const perUnit = UNIT_HOURS[m[2].toLowerCase()];
+    return perUnit === undefined ? undefined : round(Number(m[1]) * perUnit);
+  }
+  m = /^(\d+(?:\.\d+)?)\s*h(?:rs?|ours?)?\s*(\d+)\s*m(?:ins?|inutes?)?$/i.exec(v);
+  if (m) return round(Number(m[1]) + Number(m[2]) / 60);
+  return undefined;
+}
+
+/** Parses a timeout: a duration, or a bare number of minutes. */
+export function parseTimeoutMinutes(value: string): number | undefined {
+  const v = stripDecoration(value).trim();
+  if (/^\d+(?:\.\d+)?$/.test(v)) return Number(v) > 0 ? Number(v) : undefined;
+  const h = parseDurationHours(v);
+  return h !== undefined && h > 0 ? round(h * 60) : undefined;
+}
+
+/** Parses a status badge word (`failed`, `in-progress`, `done`, `timed out`…). */
+export function parseStatusWord(word: string): TaskStatus | undefined {
+  return STATUS_WORDS[word.trim().toLowerCase().replace(/[\s-]+/g, '_')];
+}
+
+/** The badge the writer puts on a line for a status. */
+export function formatStatusBadge(status: TaskStatus): string {
+  return `\`status:${status}\``;
+}
+
+/** How an id is written in a given style. */
+export function formatId(id: string, style: IdStyle): string {
+  switch (style) {
+    case 'bold':
+      return `**${id}**`;
+    case 'backtick':
+      return `\`${id}\``;
+    case 'bracket':
+      return `[${id}]`;
+    default:
+      return id;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function stripDecoration(s: string): string {
+  return s.replace(/^[\s*_`]+|[\s*_`]+$/g, '');
+}
+
+export function emptyMeta(): TaskMeta {
+  return { blockers: [], refs: [], problems: [], parallel: false, tags: [] };
+}
+
+// ---- locating a task line --------------------------------------------------------------------------------------
+
+/** A list marker followed by a checkbox; the first match is the innermost item on lines like `- - [ ] x`. */
+const CHECKBOX_RE = /(?:^|[ \t])(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX/-])\](?=[ \t]|$)/;
+const BADGE_RE = /`[ \t]*status[ \t]*:[ \t]*([^`]*?)[ \t]*`/gi;
+
+const ID_AT = [
+  { re: new RegExp(String.raw`\*\*(${TASK_ID}|${KEY_ID})\*\*|__(${TASK_ID}|${KEY_ID})__`, 'y'), style: 'bold' as const },
+  { re: new RegExp(String.raw`\`(${TASK_ID}|${KEY_ID})\``, 'y'), style: 'backtick' as const },
+  { re: new RegExp(String.raw`\[(${TASK_ID}|${KEY_ID})\](?![(\[:])`, 'y'), style: 'bracket' as const },
+  { re: new RegExp(String.raw`(${TASK_ID})(?=[\s:,;)]|\.(?:\s|$)|$)|(${KEY_ID})(?=:)`, 'y'), style: 'bare' as const },
+];
+
+/** Finds the checkbox, the id and the status badges of a task line; undefined when the line has no list checkbox. */
+export function locateTaskLine(line: string): TaskLineShape | undefined {
+  const m = CHECKBOX_RE.exec(line);
+  if (!m) return undefined;
+  const contentStart = m.index + m[0].length;
+  const checkboxColumn = contentStart - 3;
+  const shape: TaskLineShape = { checkboxColumn, mark: m[1] as CheckMark, contentStart, badges: findBadges(line, contentStart) };
+  const lead = scanLeading(line, contentStart, shape.badges, undefined);
+  shape.id = lead.id;
+  return shape;
+}
+
+function findBadges(line: string, from: number): BadgeSpan[] {
+  const out: BadgeSpan[] = [];
+  if (line.indexOf('`', from) < 0) return out;
+  BADGE_RE.lastIndex = from;
+  for (let b = BADGE_RE.exec(line); b !== null; b = BADGE_RE.exec(line)) {
+    out.push({ start: b.index, end: b.index + b[0].length, status: parseStatusWord(b[1]), word: b[1] });
+  }
+  return out;
+}
+
+function inBadge(badges: readonly BadgeSpan[], pos: number): BadgeSpan | undefined {
+  return badges.find((b) => pos >= b.start && pos < b.end);
+}
+
+const TAG_RE = /\[([^\[\]\s]{1,32})\](?![(\[:])/y;
+const LEAD_PRIORITY_RE = /(?:\*\*|__)?P([0-3])(?:\*\*|__)?(?=[\s:,;]|$)/y;
+
+interface Leading {
+  id?: IdSpan;
+  /** Column where the title text begins. */
+  titleStart: number;
+}
+
+/**
+ * Reads the metadata that may precede the title: the id (bold, backticks, brackets or bare), Spec Kit tags (`[P]`,
+ * `[US1]`), `[P0]`, a metadata group `(P0, 16h)` and a bare `P0`, in any order. With `meta` undefined it only finds
+ * the id (the writer's use); otherwise it records what it reads.
+ */
+function scanLeading(line: string, from: number, badges: readonly BadgeSpan[], meta: TaskMeta | undefined, lineNo = 0): Leading {
+  let p = skipWs(line, from);
+  let id: IdSpan | undefined;
+  for (;;) {
+    const badge = inBadge(badges, p);
+    if (badge) {
+      p = skipWs(line, badge.end);
+      continue;
+    }
+    if (!id) {
+      const found = idAt(line, p);
+      if (found) {
+        id = found;
+        p = skipIdSeparator(line, found.end);
+        continue;
+      }
+    }
+    TAG_RE.lastIndex = p;
+    const t = line[p] === '[' ? TAG_RE.exec(line) : null;
+    if (t) {
+      if (meta) readTag(t[1], p, lineNo, meta);
+      p = skipWs(line, p + t[0].length);
+      continue;
+    }
+    if (line[p] === '(') {
+      const close = line.indexOf(')', p);
+      const open2 = line.indexOf('(', p + 1);
+      if (close > p && (open2 < 0 || open2 > close)) {
+        const probe = emptyMeta();
+        if (classifyGroup(line.slice(p + 1, close), p + 1, lineNo, probe)) {
+          if (meta) mergeMeta(meta, probe);
+          p = skipWs(line, close + 1);
+          continue;
+        }
+      }
+    }
+    LEAD_PRIORITY_RE.lastIndex = p;
+    const b = LEAD_PRIORITY_RE.exec(line);
+    if (b) {
+      if (meta) setPriority(meta, `P${b[1]}` as Priority, lineNo, p, p + b[0].length);
+      p = skipWs(line, p + b[0].length);
+      if (line[p] === ':') p = skipWs(line, p + 1);
+      continue;
+    }
+    return { id, titleStart: p };
+  }
+}
+
+function idAt(line: string, p: number): IdSpan | undefined {
+  for (const { re, style } of ID_AT) {
+    re.lastIndex = p;
+    const m = re.exec(line);
+    if (!m) continue;
+    const value = m[1] ?? m[2];
+    const valueStart = line.indexOf(value, p);
+    return { value, start: p, end: p + m[0].length, valueStart, valueEnd: valueStart + value.length, style };
+  }
+  return undefined;
+}
+
+function skipWs(line: string, p: number): number {
+  while (isWs(line[p])) p++;
+  return p;
+}
+
+/** Skips `T1: `, `T1 - `, `T1 — `, `T1. ` separators after an id. */
+function skipIdSeparator(line: string, p: number): number {
+  const q = skipWs(line, p);
+  const c = line[q];
+  if ((c === ':' || c === '.') && (q + 1 >= line.length || isWs(line[q + 1]))) return skipWs(line, q + 1);
+  if ((c === '-' || c === '–' || c === '—') && isWs(line[q + 1]) && q > p) return skipWs(line, q + 1);
+  return q;
+}
+
+function readTag(tag: string, col: number, lineNo: number, meta: TaskMeta): void {
+  if (tag === 'P') {
+    meta.parallel = true;
+    return;
+  }
+  const pr = /^P(\d)$/.exec(tag);
+  if (pr) {
+    if (Number(pr[1]) <= 3) setPriority(meta, `P${pr[1]}` as Priority, lineNo, col, col + tag.length + 2);
+    else badPriority(meta, tag, lineNo, col, col + tag.length + 2);
+    return;
+  }
+  meta.tags.push(tag);
+}
+
+// ---- the whole task line ---------------------------------------------------------------------------------------
+
+/**
+ * Reads a task line: checkbox, id, status (checkbox refined by a status badge), title and inline metadata.
+ * `lineNo` is only copied into refs and problems. Returns undefined when the line has no list checkbox.
+ */
+export function analyzeTaskLine(line: string, lineNo = 0): TaskLineAnalysis | undefined {
+  const m = CHECKBOX_RE.exec(line);
+  if (!m) return undefined;
+  const contentStart = m.index + m[0].length;
+  const mark = m[1] as CheckMark;
+  const badges = findBadges(line, contentStart);
+  const meta = emptyMeta();
+  const lead = scanLeading(line, contentStart, badges, meta, lineNo);
+
+  // `work` is the line with what is already understood blanked out by spaces, so columns never shift. Trailing
+  // metadata needs no blanking (the title simply ends before it); badges and mid-title groups do, and are rare.
+  let work = line;
+  for (const b of badges) {
+    if (b.start >= lead.titleStart) work = blankOut(work, b.start, b.end);
+    if (!b.status) {
+      meta.problems.push(problem(lineNo, b.start, b.end, 'warning', 'unknown-status', `Unknown status "${b.word}" in the status badge; expected one of pending, in_progress, completed, blocked, failed, timeout, cancelled, skipped`));
+    }
+  }
+
+  const p = lead.titleStart;
+  let e = stripTrailingMeta(work, p, trimEnd(work, p, work.length), lineNo, meta);
+
+  // Dependency groups anywhere in the title, e.g. Spec Kit's "… in src/x.ts (depends on T012)".
+  if (work.indexOf('(', p) >= 0 && work.indexOf('(', p) < e) {
+    const region = work.slice(0, e);
+    DEP_GROUP_RE.lastIndex = p;
+    for (let g = DEP_GROUP_RE.exec(region); g !== null; g = DEP_GROUP_RE.exec(region)) {
+      const probe = emptyMeta();
+      if (classifyGroup(g[1], g.index + 1, lineNo, probe)) {
+        mergeMeta(meta, probe);
+        work = blankOut(work, g.index, g.index + g[0].length);
+      }
+    }
+    e = trimEnd(work, p, e);
+  }
+
+  findTextRefs(work, p, e, lineNo, lead.id?.value, meta);
+
+  const title = cleanTitle(work.slice(p, e));
+  const { status, conflict } = statusOf(mark, badges);
+  if (conflict) meta.problems.push(problem(lineNo, m.index, line.length, 'info', 'status-conflict', conflict));
+  return { checkboxColumn: contentStart - 3, mark, contentStart, id: lead.id, badges, status, title, meta };
+}
+
+const DEP_GROUP_RE = /\(([ \t]*(?:depends?[ \t]+on|dependencies|deps|requires|blocked[ \t]+by|after|waits?[ \t]+for)\b[^()]*)\)/gi;
+
+function blankOut(s: string, from: number, to: number): string {
+  return s.slice(0, from) + ' '.repeat(to - from) + s.slice(to);
+}
+
+function cleanTitle(s: string): string {
+  let t = /\s\s|\t/.test(s) ? s.replace(/\s+/g, ' ') : s;
+  // Separators left between the title and removed metadata ("Deploy bus — P0").
+  let a = 0;
+  let b = t.length;
+  while (a < b && (isSep(t[a]) || t[a] === ':')) a++;
+  while (b > a && isSep(t[b - 1])) b--;
+  if (a > 0 || b < t.length) t = t.slice(a, b);
+  return t;
+}
+
+function trimEnd(s: string, p: number, e: number): number {
+  while (e > p && isWs(s[e - 1])) e--;
+  return e;
+}
+
+/** Lookbehind: a trailing token must follow a space or separator (or start the title). */
+const B = String.raw`(?<=^|[\s,;|·—–(-])`;
+const TRAIL_BRACKET_PRIORITY_RE = new RegExp(String.raw`${B}\[P(\d)\]$`);
+const TRAIL_PRIORITY_KEY_RE = new RegExp(String.raw`${B}(?:\*\*|__)?(?:priority|prio)(?:\*\*|__)?[ \t]*[:=](?:\*\*|__)?[ \t]*([\w-]+)(?:\*\*|__)?$`, 'i');
+const TRAIL_ESTIMATE_KEY_RE = new RegExp(String.raw`${B}(?:\*\*|__)?(?:estimate|est|effort)(?:\*\*|__)?[ \t]*[:=](?:\*\*|__)?[ \t]*([^,;|()]+?)$`, 'i');
+const TRAIL_PRIORITY_RE = new RegExp(String.raw`${B}(?:\*\*|__)?(P[0-3])(?:\*\*|__)?$`);
+const TRAIL_DURATION_RE = new RegExp(String.raw`${B}(~[ \t]*)?(\d+(?:\.\d+)?[ \t]*${UNIT})$`, 'i');
+const LAST_WORD_RE = /(\S+)\s*$/;
+/** Trailing tokens are short; matching on a bounded tail keeps end-anchored regexes O(1) per line. */
+const TAIL = 160;
+
+/**
+ * Metadata written at the end of the title, stripped right to left: `(P0, 16h)`, `[P1]`, `Priority: P0`,
+ * `est: 2d`, `P0`, `~16h`. Returns the new end of the title.
+ */
+function stripTrailingMeta(work: string, p: number, e: number, lineNo: number, meta: TaskMeta): number {
+  for (;;) {
+    if (e <= p) return e;
+    const last = work[e - 1];
+    let start = -1;
+    if (last === ')') {
+      const open = work.lastIndexOf('(', e - 1);
+      if (open >= p) {
+        const probe = emptyMeta();
+        if (classifyGroup(work.slice(open + 1, e - 1), open + 1, lineNo, probe)) {
+          mergeMeta(meta, probe);
+          start = open;
+        }
+      }
+    } else {
+      const from = Math.max(p, e - TAIL);
+      const tail = work.slice(from, e);
+      let m: RegExpExecArray | null;
+      if (last === ']' && (m = TRAIL_BRACKET_PRIORITY_RE.exec(tail))) {
+        start = from + m.index;
+        if (Number(m[1]) <= 3) setPriority(meta, `P${m[1]}` as Priority, lineNo, start, e);
+        else badPriority(meta, `P${m[1]}`, lineNo, start, e);
+      } else if (tail.includes(':') || tail.includes('=')) {
+        if ((m = TRAIL_PRIORITY_KEY_RE.exec(tail))) {
+          start = from + m.index;
+          const pr = parsePriority(m[1]);
+          if (pr) setPriority(meta, pr, lineNo, start, e);
+          else badPriority(meta, m[1], lineNo, start, e);
+        } else if ((m = TRAIL_ESTIMATE_KEY_RE.exec(tail))) {
+          start = from + m.index;
+          setEstimate(meta, m[1], lineNo, start, e);
+        }
+      }
+      if (start < 0 && (m = TRAIL_PRIORITY_RE.exec(tail))) {
+        start = from + m.index;
+        setPriority(meta, m[1] as Priority, lineNo, start, e);
+      }
+      if (start < 0 && /[a-z]/i.test(last) && (m = TRAIL_DURATION_RE.exec(tail))) {
+        const s = from + m.index;
+        // "Cache results for 24h" is prose; "Deploy the bus 16h" and "… ~24h" are estimates.
+        const before = m[1] ? undefined : LAST_WORD_RE.exec(work.slice(Math.max(p, s - 40), s));
+        const h = parseDurationHours(m[2]);
+        if (h !== undefined && !(before && DURATION_PREPOSITIONS.has(before[1].toLowerCase()))) {
+          meta.estimateHours = h;
+          start = s;
+        }
+      }
+    }
+    if (start < 0) return e;
+    e = start;
+    while (e > p && isSep(work[e - 1])) e--;
+  }
+}
+
+const TEXT_ID_LIST = String.raw`[\x60*_]*${TASK_ID}[\x60*_]*(?:[ \t]*(?:,|and|&|\/|or)[ \t]*[\x60*_]*${TASK_ID}[\x60*_]*)*`;
+const KEYWORD_REF_RE = new RegExp(
+  String.raw`\b(?:after|once|requires?|depends?[ \t]+on|dependent[ \t]+on|blocked[ \t]+by|waits?[ \t]+for)[ \t]+(?:tasks?[ \t]+)?(${TEXT_ID_LIST})`,
+  'gi',
+);
+const HAS_T_DIGIT_RE = /T\d/;
+
+/** "after T001.003" and friends are blocking (implicit); any other task id in the title is a soft mention. */
+function findTextRefs(work: string, p: number, e: number, lineNo: number, ownId: string | undefined, meta: TaskMeta): void {
+  const text = work.slice(0, e);
+  if (!HAS_T_DIGIT_RE.test(text.slice(p))) return;
+  const covered: [number, number][] = [];
+  KEYWORD_REF_RE.lastIndex = p;
+  for (let k = KEYWORD_REF_RE.exec(text); k !== null; k = KEYWORD_REF_RE.exec(text)) {
+    const listStart = k.index + k[0].length - k[1].length;
+    covered.push([listStart, listStart + k[1].length]);
+    const ids = new RegExp(TEXT_ID_RE.source, 'g');
+    for (let i = ids.exec(k[1]); i !== null; i = ids.exec(k[1])) {
+      if (i[1] === ownId) continue;
+      meta.refs.push({ id: i[1], line: lineNo, column: listStart + i.index, source: 'implicit', type: 'blocks', kind: 'keyword' });
+    }
+  }
+  TEXT_ID_RE.lastIndex = p;
+  for (let i = TEXT_ID_RE.exec(text); i !== null; i = TEXT_ID_RE.exec(text)) {
+    const at = i.index;
+    if (i[1] === ownId || covered.some(([s, en]) => at >= s && at < en)) continue;
+    meta.refs.push({ id: i[1], line: lineNo, column: at, source: 'implicit', type: 'soft', kind: 'mention' });
+  }
+}
+
+/** The checkbox says done or not; a badge refines it. When they disagree, the checkbox (what people click) wins. */
+function statusOf(mark: CheckMark, badges: readonly BadgeSpan[]): { status: TaskStatus; conflict?: string } {
+  const checked = mark === 'x' || mark === 'X';
+  const fromBox: TaskStatus = checked ? 'completed' : mark === '/' ? 'in_progress' : mark === '-' ? 'cancelled' : 'pending';
+  let badge: TaskStatus | undefined;
+  for (const b of badges) if (b.status) badge = b.status;
+  if (!badge) return { status: fromBox };
+  const badgeChecked = badge === 'completed' || badge === 'skipped';
+  if (badgeChecked === checked) return { status: badge === 'pending' && mark !== ' ' ? fromBox : badge };
+  if (badge === 'pending') return { status: fromBox };
+  return {
+    status: fromBox,
+    conflict: checked
+      ? `The checkbox is ticked but the badge says ${badge}; the task is read as completed (remove the badge or untick the box)`
+      : `The checkbox is not ticked but the badge says ${badge}; the task is read as ${fromBox} (tick the box or remove the badge)`,
+  };
+}
+
+// ---- metadata groups and lines ---------------------------------------------------------------------------------
+
+const DEP_KEYWORD = String.raw`depends?[ \t]+on|dependencies|dependency|deps|requires|prerequisites?|prereqs?|after|waits?[ \t]+for|blocked[ \t]+by`;
+const DEP_PART_RE = new RegExp(String.raw`^(${DEP_KEYWORD})(?!\w)[ \t]*:?[ \t]*(.*)$`, 'i');
+const ID_PART_RE = new RegExp(String.raw`^(?:and[ \t]+|&[ \t]*)?[\x60*_]*(?:${TASK_ID}|${KEY_ID}|${GROUP_ID})[\x60*_]*$`);
+const IDS_ONLY_RE = new RegExp(String.raw`^(?:(?:and[ \t]+)?[\x60*_]*(?:${TASK_ID}|${KEY_ID}|${GROUP_ID})[\x60*_]*[ \t]*)+$`);
+
+/**
+ * Classifies `P0, 16h, depends on T1, T2` (the inside of a parenthesised group). Records into `meta` and returns
+ * true only when every comma-separated part is metadata; "(HTTPS only, no private ranges)" is prose.
+ */
+function classifyGroup(inner: string, col: number, lineNo: number, meta: TaskMeta): boolean {
+  const partRe = /[^,;|·]+/g;
+  let any = false;
+  let lastWasDeps: 'deps' | 'blocked' | undefined;
+  for (let m = partRe.exec(inner); m !== null; m = partRe.exec(inner)) {
+    const raw = m[0];
+    const lead = raw.length - raw.trimStart().length;
+    const part = raw.trim();
+    if (!part) continue;
+    const s = col + m.index + lead;
+    const e = s + part.length;
+    any = true;
+    let x: RegExpExecArray | null;
+    if ((x = /^(?:\*\*|__)?P(\d)(?:\*\*|__)?$/.exec(part))) {
+      if (Number(x[1]) <= 3) setPriority(meta, `P${x[1]}` as Priority, lineNo, s, e);
+      else badPriority(meta, `P${x[1]}`, lineNo, s, e);
+      lastWasDeps = undefined;
+    } else if ((x = /^(?:priority|prio)[ \t]*[:=]?[ \t]*(.+)$/i.exec(part))) {
+      const pr = parsePriority(x[1]);
+      if (pr) setPriority(meta, pr, lineNo, s, e);
+      else badPriority(meta, x[1], lineNo, s, e);
+      lastWasDeps = undefined;
+    } else if ((x = /^(?:estimate|est|effort)[ \t]*[:=]?[ \t]*(.+)$/i.exec(part))) {
+      setEstimate(meta, x[1], lineNo, s, e);
+      lastWasDeps = undefined;
+    } else if (/^~?[ \t]*\d/.test(part) && parseDurationHours(part) !== undefined) {
+      meta.estimateHours = parseDurationHours(part);
+      lastWasDeps = undefined;
+    } else if ((x = DEP_PART_RE.exec(part))) {
+      const kind = /^blocked/i.test(x[1]) ? 'blocked' : 'deps';
+      const valueCol = e - x[2].length;
+      const found = kind === 'blocked' ? readBlockers(x[2], lineNo, valueCol, meta) : readIdList(x[2], lineNo, valueCol, meta);
+      if (found === 0) return false;
+      lastWasDeps = kind;
+    } else if (lastWasDeps && ID_PART_RE.test(part)) {
+      readIdList(part, lineNo, s, meta);
+    } else if ((x = /^agent[ \t]*[:=][ \t]*(\S+)$/i.exec(part))) {
+      setAgent(meta, x[1], lineNo, s, e);
+      lastWasDeps = undefined;
+    } else if ((x = /^timeout[ \t]*[:=][ \t]*(.+)$/i.exec(part))) {
+      setTimeoutValue(meta, x[1], lineNo, s, e);
+      lastWasDeps = undefined;
+    } else {
+      return false;
+    }
+  }
+  return any;
+}
+
+/** Ids in a dependency list; returns how many were found. "none", "-", "n/a" are an empty list. */
+function readIdList(value: string, lineNo: number, col: number, meta: TaskMeta): number {
+  let n = 0;
+  REF_ID_RE.lastIndex = 0;
+  for (let m = REF_ID_RE.exec(value); m !== null; m = REF_ID_RE.exec(value)) {
+    meta.refs.push({ id: m[1].replace(/\s+/g, ' '), line: lineNo, column: col + m.index, source: 'explicit', type: 'blocks', kind: 'list' });
+    n++;
+  }
+  return n;
+}
+
+const NONE_RE = /^(?:none|n\/?a|nothing|-+|—|–|\(none\))\.?$/i;
+
+/** `Blocked by:` values: quoted text is an external blocker, ids are dependencies, other text is a blocker too. */
+function readBlockers(value: string, lineNo: number, col: number, meta: TaskMeta): number {
+  let n = 0;
+  let rest = value;
+  const quoted = /"([^"]*)"|“([^”]*)”/g;
+  for (let q = quoted.exec(value); q !== null; q = quoted.exec(value)) {
+    const text = (q[1] ?? q[2]).trim();
+    if (text) {
+      meta.blockers.push(text);
+      n++;
+    }
+    rest = rest.slice(0, q.index) + ' '.repeat(q[0].length) + rest.slice(q.index + q[0].length);
+  }
+  const partRe = /[^,;]+/g;
+  for (let m = partRe.exec(rest); m !== null; m = partRe.exec(rest)) {
+    const part = stripDecoration(m[0]);
+    if (!part || NONE_RE.test(part)) continue;
+    if (IDS_ONLY_RE.test(part)) {
+      n += readIdList(m[0], lineNo, col + m.index, meta);
+    } else {
+      meta.blockers.push(part);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** The kinds of `Key: value` lines understood under a task. */
+export type MetaKey = 'deps' | 'blocked' | 'agent' | 'verify' | 'timeout' | 'priority' | 'estimate';
+
+const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
+  { key: 'deps', re: /^(?:depends[ \t]+on|depend[ \t]+on|dependencies|dependency|deps|requires|prerequisites?|prereqs?|waits[ \t]+for)(?!\w)/i, colonOptional: true },
+  { key: 'blocked', re: /^(?:blocked[ \t]+by|blockers?|blocked)(?!\w)/i, colonOptional: true },
+  { key: 'agent', re: /^(?:agent[ \t]+type|agent)(?!\w)/i, colonOptional: false },
+  { key: 'verify', re: /^(?:verify[ \t]+command|verify|verification|acceptance[ \t]+test|acceptance[ \t]+command|acceptance)(?!\w)/i, colonOptional: false },
+  { key: 'timeout', re: /^timeout(?!\w)/i, colonOptional: false },
+  { key: 'priority', re: /^priority(?!\w)/i, colonOptional: false },
+  { key: 'estimate', re: /^(?:estimate|est|effort)(?!\w)/i, colonOptional: false },
+];
+
+function hasRefId(value: string): boolean {
+  REF_ID_RE.lastIndex = 0;
+  return REF_ID_RE.test(value);
+}
+
+/**
+ * Reads a `Key: value` metadata line under a task (`Depends on: T1, T2`, `**Agent:** devops`, `Verify: \`npm test\``).
+ * `text` starts at column `col` of line `lineNo`. Returns the key understood (and whether its value was empty, so
+ * nested bullets may carry the values), or undefined for any other line (a note, left alone).
+ */
+export function readMetaLine(text: string, lineNo: number, col: number, meta: TaskMeta): { key: MetaKey; empty: boolean } | undefined {
+  const dec = /^(?:\*\*|__)?/.exec(text)![0].length;
+  const body = text.slice(dec);
+  for (const { key, re, colonOptional } of META_KEYS) {
+    const k = re.exec(body);
+    if (!k) continue;
+    let p = dec + k[0].length;
+    const sep = /^(?:\*\*|__)?[ \t]*(:)?[ \t]*(?:\*\*|__)?[ \t]*/.exec(text.slice(p))!;
+    const value = text.slice(p + sep[0].length).replace(/[ \t]+$/, '');
+    // "Depends on T1" needs no colon, but only when it names an id: "Depends on the infra team" is a note.
+    if (sep[1] === undefined && (!colonOptional || sep[0].length === 0 || !hasRefId(value))) return undefined;
+    p += sep[0].length;
+    if (value === '') return { key, empty: true };
+    readMetaValue(key, value, lineNo, col + p, meta);
+    return { key, empty: false };
+  }
+  return undefined;
+}
+
+/** Applies one metadata value (also used for nested bullets under an empty `Depends on:`). */
+export function readMetaValue(key: MetaKey, value: string, lineNo: number, col: number, meta: TaskMeta): void {
+  const end = col + value.length;
+  switch (key) {
+    case 'deps':
+      if (readIdList(value, lineNo, col, meta) === 0 && !NONE_RE.test(stripDecoration(value))) {
+        meta.problems.push(problem(lineNo, col, end, 'warning', 'bad-dependency', `"${value}" names no task id; write ids such as T001.009, separated by commas`));
+      }
+      return;
+    case 'blocked':
+      readBlockers(value, lineNo, col, meta);
+      return;
+    case 'agent':
+      setAgent(meta, value, lineNo, col, end);
+      return;
+    case 'verify': {
+      const code = /^(`+)[ \t]?([\s\S]*?)[ \t]?\1$/.exec(value);
+      const cmd = (code ? code[2] : value).trim();
+      if (!cmd) {
+        meta.problems.push(problem(lineNo, col, end, 'warning', 'bad-verify', 'The Verify line has no command'));
+        return;
+      }
+      if (meta.verify !== undefined && meta.verify !== cmd) {
+        meta.problems.push(problem(lineNo, col, end, 'warning', 'duplicate-metadata', `A second Verify command replaces "${meta.verify}"`));
+      }
+      meta.verify = cmd;
+      return;
+    }
+    case 'timeout':
+      setTimeoutValue(meta, value, lineNo, col, end);
+      return;
+    case 'priority': {
+      const pr = parsePriority(value);
+      if (pr) setPriority(meta, pr, lineNo, col, end);
+      else badPriority(meta, value, lineNo, col, end);
+      return;
+    }
+    case 'estimate':
+      setEstimate(meta, value, lineNo, col, end);
+      return;
+  }
+}
+
+function setPriority(meta: TaskMeta, pr: Priority, lineNo: number, s: number, e: number): void {
+  if (meta.priority !== undefined && meta.priority !== pr) {
+    meta.problems.push(problem(lineNo, s, e, 'warning', 'duplicate-metadata', `Priority ${pr} replaces ${meta.priority} written earlier for this task`));
+  }
+  meta.priority = pr;
+}
+
+function badPriority(meta: TaskMeta, value: string, lineNo: number, s: number, e: number): void {
+  meta.problems.push(problem(lineNo, s, e, 'warning', 'bad-priority', `Unknown priority "${value}"; expected P0, P1, P2 or P3 (or critical, high, medium, low)`));
+}
+
+function setEstimate(meta: TaskMeta, value: string, lineNo: number, s: number, e: number): void {
+  const h = parseDurationHours(value);
+  if (h === undefined) {
+    meta.problems.push(problem(lineNo, s, e, 'warning', 'bad-estimate', `Unreadable estimate "${value.trim()}"; write e.g. 16h, ~4h, 2d, 1w or 30m`));
+    return;
+  }
+  meta.estimateHours = h;
+}
+
+function setAgent(meta: TaskMeta, value: string, lineNo: number, s: number, e: number): void {
+  const name = stripDecoration(value).split(/\s+/)[0] ?? '';
+  if (!/^[A-Za-z0-9][\w.:/-]*$/.test(name)) {
+    meta.problems.push(problem(lineNo, s, e, 'warning', 'bad-agent', `Unreadable agent name "${value.trim()}"; write e.g. Agent: devops-engineer`));
+    return;
+  }
+  if (meta.agent !== undefined && meta.agent !== name) {
+    meta.problems.push(problem(lineNo, s, e, 'warning', 'duplicate-metadata', `Agent ${name} replaces ${meta.agent} written earlier for this task`));
+  }
+  meta.agent = name;
+}
+
+function setTimeoutValue(meta: TaskMeta, value: string, lineNo: number, s: number, e: number): void {
+  const min = parseTimeoutMinutes(value);
+  if (min === undefined) {
+    meta.problems.push(problem(lineNo, s, e, 'warning', 'bad-timeout', `Unreadable timeout "${value.trim()}"; write e.g. 30m, 2h or 90 (minutes)`));
+    return;
+  }
+  meta.timeoutMinutes = min;
+}
+
+/** Adds what `from` found to `into` (a group is read into a probe first, and only kept when it is all metadata). */
+export function mergeMeta(into: TaskMeta, from: TaskMeta): void {
+  if (from.priority !== undefined) into.priority = from.priority;
+  if (from.estimateHours !== undefined) into.estimateHours = from.estimateHours;
+  if (from.agent !== undefined) into.agent = from.agent;
+  if (from.verify !== undefined) into.verify = from.verify;
+  if (from.timeoutMinutes !== undefined) into.timeoutMinutes = from.timeoutMinutes;
+  into.blockers.push(...from.blockers);
+  into.refs.push(...from.refs);
+  into.problems.push(...from.problems);
+  into.parallel ||= from.parallel;
+  into.tags.push(...from.tags);
+}
+
+function problem(line: number, column: number, endColumn: number, severity: Severity, code: string, message: string): LineProblem {
+  return { line, column, endColumn, severity, code, message };
+}
