@@ -90,7 +90,9 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   getTreeItem(n: TaskTreeNode): vscode.TreeItem {
     if (n.kind === 'task') return this.taskItem(n);
     const group = n.kind === 'epic' ? this.store.epic(n.id) : this.store.feature(n.id);
-    const item = new vscode.TreeItem(group ? groupLabel(group) : n.id, n.kind === 'epic' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    // Open work starts expanded, finished groups collapsed (VS Code remembers the person's choice after that).
+    const done = group !== undefined && group.total > 0 && group.completed >= group.total;
+    const item = new vscode.TreeItem(group ? groupLabel(group) : n.id, done ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
     item.id = `${n.kind}:${n.id}`;
     item.contextValue = n.kind;
     if (!group) return item;

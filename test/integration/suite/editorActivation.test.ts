@@ -67,6 +67,24 @@ describe('editor: activation, engine and the Tasks tree', function () {
     assert.equal(api.tree.filter, 'all');
   });
 
+  it('opens the progress dashboard from its command', async () => {
+    await coditect();
+    // A webview tab's viewType carries a prefix (`mainThreadWebview-coditect.dashboard`).
+    const isDashboard = (): boolean =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('coditect.dashboard'));
+    const opened = new Promise<void>((resolve) => {
+      const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
+        if (isDashboard()) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    await vscode.commands.executeCommand('coditect.openDashboard');
+    if (!isDashboard()) await opened;
+    assert.ok(isDashboard());
+  });
+
   it('validates the task list through the engine', async () => {
     await coditect();
     const r = await vscode.commands.executeCommand<{ counts: { total: number } }>('coditect.validate');
