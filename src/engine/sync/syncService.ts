@@ -374,6 +374,7 @@ export class SyncService {
         throw new Error(`cannot read task list ${this.tasklistPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       if (bytes.length === 0) {
+        this.fileChecksum = sha256(bytes);
         // A save in progress (truncate, then write) or a file emptied by mistake: never a reason to archive every task.
         const out = this.skipped('disk');
         out.diagnostics = [...out.diagnostics.filter((d) => d.code !== 'tasklist-empty'), { line: 0, column: 0, severity: 'info', code: 'tasklist-empty', message: `${this.tasklistPath} is empty; nothing was synced (tasks are archived only when removed from a non-empty file)` }];

@@ -5,6 +5,11 @@
 //   after it, so the last write of any burst is always synced (no lost update).
 // - Own writes: with `expectedChecksum`, a change whose file bytes hash to what the sync service last wrote or read
 //   is the engine's own atomic write (or a no-op save) and triggers nothing.
+// - No dropped writes: chokidar's `change` events are throttled (5 ms per file) and filtered (mtime/atime checks), so
+//   the trailing write of a burst can go unreported, and a file replaced by rename twice in a row was seen to report
+//   nothing the second time. The watcher therefore also listens to chokidar's unfiltered `raw` events, never starts a
+//   sync sooner than MIN_DELAY_MS after the last event, and after each sync checks the file again (against
+//   `expectedChecksum`, else against the bytes seen before the sync) and syncs once more if it moved on.
 // The parent directory is watched, not the file: editors and our own atomic writes replace the file by rename, which
 // a watch on the old inode would miss.
 import { watch, type FSWatcher } from 'chokidar';
@@ -20,7 +25,7 @@ export interface TaskListWatcherOptions {
   onChange: () => unknown;
   /** Errors of `onChange` and of the file watcher. Default: ignored (they are also emitted as `watch:error`). */
   onError?: (error: Error) => void;
-  /** Quiet time after the last change before syncing, in ms. Default 50. */
+  /** Quiet time after the last change before syncing, in ms (never less than MIN_DELAY_MS). Default 50. */
   debounceMs?: number;
   /** Longest delay between the first change of a burst and its sync, in ms. Default 1000. */
   maxWaitMs?: number;
@@ -32,14 +37,17 @@ export interface TaskListWatcherOptions {
 export interface WatcherEvents {
   /** The file watcher is set up: changes from now on are seen. */
   'watch:ready': Record<string, never>;
-  /** A sync ran after changes. */
-  'watch:synced': { changes: number };
+  /** A sync ran; `events` file-system notifications were coalesced into it. */
+  'watch:synced': { events: number };
   /** A change was the engine's own write (or changed nothing): no sync. */
   'watch:ignored': Record<string, never>;
   'watch:error': { error: Error };
   /** Nothing pending, nothing running. */
   'watch:idle': Record<string, never>;
 }
+
+/** Floor of the delay between the last event and the sync, so a burst's writes land before the sync reads the file. */
+export const MIN_DELAY_MS = 10;
 
 function check(name: string, v: number | undefined, def: number): number {
   if (v === undefined) return def;
@@ -81,6 +89,11 @@ export class TaskListWatcher {
       if (resolve(p) === this.path) this.kick();
     };
     this.fsw.on('add', onFs).on('change', onFs).on('unlink', onFs);
+    // chokidar's own events are throttled and filtered (see the top of this file): its unfiltered `raw` events (every
+    // inotify/FSEvents notification, for the directory and the file) are what make sure no write goes unseen.
+    this.fsw.on('raw', (_event: string, p: string) => {
+      if (typeof p === 'string' && basename(p) === name) this.kick();
+    });
     this.fsw.on('error', (e: unknown) => this.fail(e instanceof Error ? e : new Error(String(e))));
     this.readyPromise = new Promise<void>((res) => this.fsw.once('ready', () => res()));
     void this.readyPromise.then(() => this.emit('watch:ready', {}));
@@ -137,7 +150,7 @@ export class TaskListWatcher {
   private schedule(): void {
     if (this.timer) clearTimeout(this.timer);
     const waited = Date.now() - (this.pendingSince ?? Date.now());
-    const delay = Math.max(0, Math.min(this.debounceMs, this.maxWaitMs - waited));
+    const delay = Math.max(MIN_DELAY_MS, Math.min(this.debounceMs, this.maxWaitMs - waited));
     this.timer = setTimeout(() => void this.flush(), delay);
   }
 
@@ -148,14 +161,20 @@ export class TaskListWatcher {
     this.changes = 0;
     this.pendingSince = undefined;
     this.inFlight = true;
+    const before = this.fingerprint();
     try {
-      if (this.ownWrite()) this.emit('watch:ignored', {});
+      const expected = this.opts.expectedChecksum?.();
+      if (expected !== undefined && before === expected) this.emit('watch:ignored', {});
       else {
         await this.opts.onChange();
-        this.emit('watch:synced', { changes });
+        this.emit('watch:synced', { events: changes });
       }
+      // The file may have moved on after the sync read it, with its event dropped (see the top of this file).
+      this.recheck(this.opts.expectedChecksum?.() ?? before);
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)));
+      // Compared with what the failed sync saw, not with the sync's expectation: an unchanged file must not spin.
+      this.recheck(before);
     } finally {
       this.inFlight = false;
     }
@@ -163,13 +182,19 @@ export class TaskListWatcher {
     else this.settleIdle();
   }
 
-  private ownWrite(): boolean {
-    const expected = this.opts.expectedChecksum?.();
-    if (expected === undefined) return false;
+  private recheck(synced: string | undefined): void {
+    if (!this.closing && this.fingerprint() !== synced) {
+      this.changes++;
+      this.pendingSince ??= Date.now();
+    }
+  }
+
+  /** sha256 of the file's bytes; undefined when it cannot be read (missing: the sync reports that). */
+  private fingerprint(): string | undefined {
     try {
-      return sha256(readFileSync(this.path)) === expected;
+      return sha256(readFileSync(this.path));
     } catch {
-      return false; // unreadable now: let the sync report it
+      return undefined;
     }
   }
 
