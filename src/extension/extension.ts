@@ -11,7 +11,7 @@ import { EngineClient, errorText, RESTART_SETTINGS } from './engineClient';
 import { PlanStore } from './planStore';
 import { CoditectStatusBar } from './statusBar';
 import { TaskLensProvider } from './taskLens';
-import { locateTasklist } from './tasklistLocator';
+import { DEFAULT_TASKLIST_GLOB, locateTasklist } from './tasklistLocator';
 import { TASK_LOG_SCHEME, TaskLogDocuments } from './taskLogView';
 import { progressText } from './taskState';
 import { TaskTreeProvider, type TaskFilter } from './taskTree';
@@ -146,6 +146,16 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
       void client.restart().catch((err: unknown) => output.error(`restart after trust was granted failed: ${errorText(err)}`));
     }),
     new vscode.Disposable(() => void client.dispose()),
+  );
+
+  // A workspace without a task list starts the engine as soon as one appears.
+  const glob = vscode.workspace.getConfiguration('coditect').get<string>('tasklist')?.trim() || DEFAULT_TASKLIST_GLOB;
+  const watcher = vscode.workspace.createFileSystemWatcher(glob, false, true, true);
+  context.subscriptions.push(
+    watcher,
+    watcher.onDidCreate(() => {
+      if (client.lifecycle === 'no-tasklist') client.start().catch((e: unknown) => output.warn(`the engine did not start: ${errorText(e)}`));
+    }),
   );
 
   setContext('coditect.readOnly', readOnly());
