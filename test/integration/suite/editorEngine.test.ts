@@ -30,4 +30,41 @@ describe('editor: the engine child process', function () {
     assert.ok(pid && pid !== before);
     assert.equal(api.engine.lifecycle, 'running');
   });
+
+  it('stops restarting after 5 crashes within 3 minutes, and a person can restart it', async () => {
+    const api = await coditect();
+    const ev = api.engine.events;
+    let restarts = 0;
+    const offRestart = ev.on('engine:initialized', () => restarts++);
+    const failed = new Promise<void>((resolve) => {
+      const off = ev.on('lifecycle:changed', (p) => {
+        if (p.lifecycle === 'failed') {
+          off();
+          resolve();
+        }
+      });
+    });
+    let gaveUp = false;
+    void failed.then(() => (gaveUp = true));
+    // Kill every engine as soon as it is up, until the client gives up.
+    for (let i = 0; i < 10 && !gaveUp; i++) {
+      const next = new Promise<void>((resolve) => {
+        const off = ev.on('engine:initialized', () => {
+          off();
+          resolve();
+        });
+      });
+      process.kill(api.engine.pid!, 'SIGKILL');
+      await Promise.race([next, failed]);
+    }
+    offRestart();
+    assert.equal(api.engine.lifecycle, 'failed');
+    assert.ok(restarts <= 5, `restarted ${restarts} times`);
+    assert.match(api.engine.failure ?? '', /crashed 5 times within 3 minutes/);
+    assert.equal(api.engine.pid, undefined);
+
+    const pid = await vscode.commands.executeCommand<number>('coditect.restartEngine');
+    assert.ok(pid);
+    assert.equal(api.engine.lifecycle, 'running');
+  });
 });
