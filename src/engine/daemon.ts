@@ -36,12 +36,9 @@ export interface PidFile {
 }
 
 /** Message a daemon sends its starter over IPC once it serves. */
-export interface DaemonReadyMessage {
-  type: 'coditect:daemon-ready';
-  pid: number;
-  socket: string;
-  metricsPort?: number;
-}
+export type DaemonReadyMessage =
+  | { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number }
+  | { type: 'coditect:daemon-failed'; message: string };
 
 /** Reads the pid file; undefined when absent or unreadable. */
 export function readPidFile(paths: EnginePaths): PidFile | undefined {
@@ -96,7 +93,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     control = await serveControlSocket(runtime, paths.socketPath, ENGINE_VERSION);
   } catch (e) {
     logger.error(`daemon failed to start: ${(e as Error).message}`);
-    process.stderr.write(`coditect: daemon failed to start: ${(e as Error).message}\n`);
+    if (process.send) {
+      const msg: DaemonReadyMessage = { type: 'coditect:daemon-failed', message: (e as Error).message };
+      process.send(msg);
+    } else process.stderr.write(`coditect: daemon failed to start: ${(e as Error).message}\n`);
     await control?.close();
     await runtime?.close();
     if (!opts.foreground) await new Promise<void>((r) => stream.end(r));
@@ -122,6 +122,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   const rt = runtime;
   const ctl = control;
+  // Unattended: a stray rejection is logged, never fatal; an uncaught exception is logged, then a graceful stop.
+  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
   return new Promise<number>((resolveExit) => {
     let stopping = false;
     const shutdown = (signal: string): void => {
@@ -147,5 +149,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('uncaughtException', (e) => {
+      logger.error(`uncaught exception: ${e.stack ?? e.message}`);
+      shutdown('uncaught exception');
+    });
   });
 }

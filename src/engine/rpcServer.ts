@@ -1,5 +1,5 @@
 // Serves the engine protocol on one JSON-RPC connection (the extension's stdio, or a daemon socket client).
-import type { MessageConnection } from 'vscode-jsonrpc';
+import type { MessageConnection, NotificationType } from 'vscode-jsonrpc';
 import {
   ActivityAppended,
   ApplyEdits,
@@ -60,6 +60,12 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
   let shutDown = false;
   const unsubscribe: (() => void)[] = [];
 
+  // A client that went away (a control client that only probed the socket) MUST NOT take the engine down with an
+  // unhandled rejection: failed notifications are dropped.
+  const notify = <P>(type: NotificationType<P>, params: P): void => {
+    connection.sendNotification(type, params).catch(() => undefined);
+  };
+
   const need = (method: string): EngineApi => {
     if (!engine) throw new NotInitializedError(method);
     if (shutDown) throw new Error(`'${method}' arrived after shutdown`);
@@ -77,16 +83,16 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
       unsubscribe.push(() => e.setEditApplier(undefined));
     }
     unsubscribe.push(
-      e.on('tasks:changed', (p) => void connection.sendNotification(TasksChanged.type, p)),
-      e.on('plan:changed', (p) => void connection.sendNotification(PlanChanged.type, p)),
-      e.on('state:changed', (p) => void connection.sendNotification(StateChanged.type, p)),
-      e.on('activity:appended', (p) => void connection.sendNotification(ActivityAppended.type, p)),
-      e.on('diagnostics:published', (p) => void connection.sendNotification(PublishDiagnostics.type, p)),
-      e.on('log:message', (p) => void connection.sendNotification(LogMessage.type, p)),
+      e.on('tasks:changed', (p) => notify(TasksChanged.type, p)),
+      e.on('plan:changed', (p) => notify(PlanChanged.type, p)),
+      e.on('state:changed', (p) => notify(StateChanged.type, p)),
+      e.on('activity:appended', (p) => notify(ActivityAppended.type, p)),
+      e.on('diagnostics:published', (p) => notify(PublishDiagnostics.type, p)),
+      e.on('log:message', (p) => notify(LogMessage.type, p)),
     );
     const snapshot = e.snapshot();
     // The client gets the current diagnostics right away, not only on the next change.
-    void connection.sendNotification(PublishDiagnostics.type, { path: snapshot.tasklistPath, diagnostics: snapshot.diagnostics });
+    notify(PublishDiagnostics.type, { path: snapshot.tasklistPath, diagnostics: snapshot.diagnostics });
     return { engineVersion: opts.engineVersion, pid: process.pid, dbPath: e.dbPath, schemaVersion: e.schemaVersion, snapshot };
   });
 
@@ -121,7 +127,7 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
   });
 
   connection.listen();
-  void connection.sendNotification(Ready.type, { pid: process.pid, engineVersion: opts.engineVersion, protocolVersion: PROTOCOL_VERSION });
+  notify(Ready.type, { pid: process.pid, engineVersion: opts.engineVersion, protocolVersion: PROTOCOL_VERSION });
   return () => {
     for (const u of unsubscribe.splice(0)) u();
   };

@@ -148,6 +148,7 @@ export class EngineRuntime implements EngineApi {
 
   private async init(): Promise<void> {
     const { logger, paths } = this.opts;
+    for (const w of this.baseConfig.warnings ?? []) logger.warn(`config: ${w}`);
     const first = await this.sync.syncFromDisk();
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
     this.orchestrator.setPlan(this.sync.current());
@@ -173,8 +174,9 @@ export class EngineRuntime implements EngineApi {
         }
       }
     }
+    // `--metrics-port 0` turns metrics off; the config's `metrics.port: 0` picks any free port.
     const port = this.opts.metricsPort ?? this.config.metrics.port;
-    const serve = this.opts.serveMetrics && port > 0 && this.config.metrics.enabled !== false;
+    const serve = this.opts.serveMetrics && this.opts.metricsPort !== 0 && this.config.metrics.enabled !== false;
     if (serve) {
       this.metricsServer = await startMetricsServer(this.metrics, port, this.config.metrics.host);
       logger.info(`metrics on http://${this.config.metrics.host}:${this.metricsServer.port}/metrics`);
@@ -268,7 +270,8 @@ export class EngineRuntime implements EngineApi {
       do {
         this.writeBackAgain = false;
         // Let the rest of this burst of status changes land first: one write for many ticks, at most a few a second.
-        await new Promise<void>((r) => setTimeout(r, WRITE_BACK_INTERVAL_MS).unref());
+        // Not unref'd: close() awaits this loop, and an unref'd timer would let the process exit mid-write.
+        await new Promise<void>((r) => setTimeout(r, WRITE_BACK_INTERVAL_MS));
         try {
           this.recordSync(await this.sync.writeBack());
         } catch (e) {

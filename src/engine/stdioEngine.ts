@@ -46,6 +46,8 @@ export async function runStdioEngine(): Promise<void> {
       return runtime;
     },
   });
+  // The editor's engine keeps going through a stray rejection; it is logged to the Output channel.
+  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
   process.on('SIGTERM', () => exit(0));
   process.on('SIGINT', () => exit(0));
 }

@@ -325,18 +325,17 @@ async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   if (o.metricsPort !== undefined) args.push('--metrics-port', String(o.metricsPort));
   if (o.agent) args.push('--agent', o.agent);
   if (o.concurrency) args.push('--concurrency', String(o.concurrency));
-  const child = fork(join(__dirname, 'engine.js'), args, { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  // No stdio: the daemon outlives this process, so it reports start-up over IPC and logs to its own file.
+  const child = fork(join(__dirname, 'engine.js'), args, { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
   const ready = await new Promise<DaemonReadyMessage | undefined>((res) => {
     child.once('message', (m) => res(m as DaemonReadyMessage));
     child.once('exit', () => res(undefined));
   });
-  if (!ready) {
-    err(`daemon failed to start${stderr ? `: ${stderr.trim()}` : ''}`);
+  if (!ready || ready.type !== 'coditect:daemon-ready') {
+    err(`daemon failed to start: ${ready?.type === 'coditect:daemon-failed' ? ready.message : `it exited; see ${paths.logFile}`}`);
     return { code: 1 };
   }
-  child.stderr!.destroy();
+  if (child.connected) child.disconnect();
   child.unref();
   if (o.json) json({ started: true, pid: ready.pid, socket: ready.socket, metricsPort: ready.metricsPort, log: paths.logFile });
   else out(`daemon started: pid ${ready.pid}, log ${paths.logFile}${ready.metricsPort ? `, metrics http://127.0.0.1:${ready.metricsPort}/metrics` : ''}`);

@@ -1,0 +1,217 @@
+// The `coditect` CLI as a user runs it: the built bundle in a real child process, on real files and a real context.db.
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { generateTaskList } from '../../bench/generatePlan';
+import { cliEnv, ensureBuilt, removeWorkspace, ROOT, runCli, tempWorkspace } from './cliHarness';
+
+const EXAMPLE = readFileSync(join(ROOT, 'resources/examples/PROJECT-TASKLIST.md'), 'utf8');
+const SPECKIT = readFileSync(join(ROOT, 'resources/examples/speckit/tasks.md'), 'utf8');
+
+const SMALL = `# Small plan
+
+## E001: Core
+
+### F001.01: Bus
+
+- [ ] **T001.001** Provision the message bus (P1, 2h)
+- [ ] **T001.002** Publisher service (P0, 4h)
+  - Depends on: T001.001
+- [x] **T001.003** Write the design note (P2, 1h)
+
+### F001.02: Docs
+
+- [ ] **T001.004** Document the API (P3, 1h)
+  - Depends on: T001.002
+`;
+
+const BROKEN = `# Broken plan
+
+## E001: Core
+
+- [ ] **T001.001** First (P0)
+  - Depends on: T001.002
+- [ ] **T001.002** Second (P1)
+  - Depends on: T001.001
+- [ ] **T001.003** Third
+  - Depends on: T009.999
+- [ ] **T001.003** Duplicate of the third
+`;
+
+describe('coditect CLI (built bundle, real processes)', function () {
+  this.timeout(60_000);
+  const dirs: string[] = [];
+  const ws = (files: Record<string, string>): string => {
+    const d = tempWorkspace(files);
+    dirs.push(d);
+    return d;
+  };
+  before(() => ensureBuilt());
+  after(() => dirs.forEach(removeWorkspace));
+
+  it('validate --json on the example plan: counts and no errors, exit 0', async () => {
+    const dir = ws({ 'PROJECT-TASKLIST.md': EXAMPLE });
+    const r = await runCli(['validate', 'PROJECT-TASKLIST.md', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.counts, { epics: 10, features: 35, tasks: 122, completed: out.counts.completed });
+    assert.ok(out.counts.completed > 0);
+    assert.equal(out.ok, true);
+    assert.equal(out.dialect, 'coditect');
+  });
+
+  it('validate reads a Spec Kit tasks.md as it is', async () => {
+    const dir = ws({ 'tasks.md': SPECKIT });
+    const r = await runCli(['validate', 'tasks.md', '--json'], dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.dialect, 'speckit');
+    assert.equal(out.counts.tasks, 26);
+  });
+
+  it('validate on a broken list: cycle, unknown id and duplicate id with 1-based lines, exit 1', async () => {
+    const dir = ws({ 'TASKLIST.md': BROKEN });
+    const r = await runCli(['validate', 'TASKLIST.md', '--json'], dir);
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.ok, false);
+    const codes = out.diagnostics.map((d: { code: string }) => d.code);
+    for (const c of ['dependency-cycle', 'unknown-dependency', 'duplicate-id']) assert.ok(codes.includes(c), `missing ${c} in ${codes.join(', ')}`);
+    const unknown = out.diagnostics.find((d: { code: string }) => d.code === 'unknown-dependency');
+    assert.equal(unknown.line, 10, 'the Depends on: line of T001.003, 1-based');
+    assert.match(unknown.message, /T009\.999/);
+    // Human output names file:line:col.
+    const human = await runCli(['validate', 'TASKLIST.md'], dir);
+    assert.equal(human.code, 1);
+    assert.match(human.stderr, /TASKLIST\.md:10:\d+: (error|warning) \[unknown-dependency\]/);
+  });
+
+  it('bad usage exits 2 and names the bad argument', async () => {
+    const dir = ws({});
+    const r1 = await runCli(['frobnicate', 'x.md'], dir);
+    assert.equal(r1.code, 2);
+    assert.match(r1.stderr, /unknown command 'frobnicate'/);
+    const r2 = await runCli(['run', 'x.md', '--concurrency', 'lots'], dir);
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /--concurrency expects a positive integer, got 'lots'/);
+    const r3 = await runCli(['validate', 'missing.md'], dir);
+    assert.equal(r3.code, 2);
+    assert.match(r3.stderr, /missing\.md/);
+  });
+
+  it('next --json lists ready tasks in dispatch order with the routing decision', async () => {
+    const dir = ws({ 'TASKLIST.md': SMALL });
+    const r = await runCli(['next', 'TASKLIST.md', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(
+      out.ready.map((t: { id: string }) => t.id),
+      ['T001.001'],
+      'T001.002 waits for T001.001, T001.004 for T001.002, T001.003 is done',
+    );
+    const t = out.ready[0];
+    assert.equal(t.line, 7);
+    assert.equal(typeof t.agent, 'string');
+    assert.ok(t.rule && t.reason, 'each decision says why');
+    assert.equal(t.unblocks, 2);
+  });
+
+  it('graph --json gives nodes, edges with their source, and the critical path', async () => {
+    const dir = ws({ 'TASKLIST.md': SMALL });
+    const r = await runCli(['graph', 'TASKLIST.md', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.nodes.length, 4);
+    assert.deepEqual(
+      out.edges.map((e: { from: string; to: string; source: string }) => `${e.from}>${e.to}:${e.source}`).sort(),
+      ['T001.002>T001.001:explicit', 'T001.004>T001.002:explicit'],
+    );
+    assert.deepEqual(out.criticalPath.ids, ['T001.001', 'T001.002', 'T001.004']);
+  });
+
+  it('sync writes context.db beside the workspace root; a second sync finds nothing to do; export writes the work items', async () => {
+    const dir = ws({ 'TASKLIST.md': SMALL });
+    const r1 = await runCli(['sync', 'TASKLIST.md', '--json'], dir);
+    assert.equal(r1.code, 0, r1.stderr);
+    const db = join(dir, '.coditect/context.db');
+    assert.ok(existsSync(db));
+    const conn = new Database(db, { readonly: true });
+    try {
+      const rows = conn.prepare('SELECT id, status FROM v2_tasks ORDER BY id').all() as { id: string; status: string }[];
+      assert.deepEqual(rows.map((x) => `${x.id}:${x.status}`), ['T001.001:pending', 'T001.002:pending', 'T001.003:completed', 'T001.004:pending']);
+    } finally {
+      conn.close();
+    }
+    const r2 = await runCli(['sync', 'TASKLIST.md', '--json'], dir);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.equal(JSON.parse(r2.stdout).applied, false);
+    const r3 = await runCli(['export', 'TASKLIST.md', '--json'], dir);
+    assert.equal(r3.code, 0, r3.stderr);
+    const ex = JSON.parse(r3.stdout);
+    assert.equal(ex.count, 4);
+    const items = JSON.parse(readFileSync(ex.path, 'utf8'));
+    const list = Array.isArray(items) ? items : items.items ?? items.workItems;
+    assert.equal(list.length, 4);
+  });
+
+  it('run --agent dry-run finishes a plan in dependency order, ticks every checkbox, records one completed attempt per task', async () => {
+    const { text, ids } = generateTaskList({ tasks: 60, tasksPerFeature: 6, featuresPerEpic: 3, seed: 7 });
+    const dir = ws({ 'PLAN-TASKLIST.md': text });
+    const r = await runCli(['run', 'PLAN-TASKLIST.md', '--agent', 'dry-run', '--concurrency', '6', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.outcome, 'completed');
+    assert.equal(out.counts.completed, 60);
+    assert.equal(out.simulated, true);
+    const md = readFileSync(join(dir, 'PLAN-TASKLIST.md'), 'utf8');
+    assert.equal((md.match(/^- \[x\]/gm) ?? []).length, 60);
+    assert.equal((md.match(/^- \[ \]/gm) ?? []).length, 0);
+    const conn = new Database(join(dir, '.coditect/context.db'), { readonly: true });
+    try {
+      const starts = new Map<string, string>();
+      const ends = new Map<string, string>();
+      for (const row of conn.prepare("SELECT task_id, started_at, ended_at FROM agent_execution_log WHERE outcome = 'completed'").all() as { task_id: string; started_at: string; ended_at: string }[]) {
+        assert.ok(!starts.has(row.task_id), `${row.task_id} completed twice`);
+        starts.set(row.task_id, row.started_at);
+        ends.set(row.task_id, row.ended_at);
+      }
+      assert.deepEqual([...starts.keys()].sort(), [...ids].sort());
+      // Dependency order: no task started before each of its dependencies ended.
+      const deps = conn.prepare("SELECT task_id, depends_on_id FROM task_dependencies WHERE dependency_type = 'blocks'").all() as { task_id: string; depends_on_id: string }[];
+      assert.ok(deps.length > 10);
+      for (const d of deps) assert.ok(starts.get(d.task_id)! >= ends.get(d.depends_on_id)!, `${d.task_id} started before ${d.depends_on_id} ended`);
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('run exits 1 and names the failed tasks when a Verify command fails', async () => {
+    const plan = `## E001: Core\n\n- [ ] **T001.001** Build it (P0)\n  - Verify: test -f does-not-exist.txt\n- [ ] **T001.002** Ship it (P1)\n  - Depends on: T001.001\n`;
+    const dir = ws({ 'TASKLIST.md': plan, 'config.json': JSON.stringify({ retry: { max_attempts: 1, initial_delay_ms: 10, max_delay_ms: 10 } }) });
+    const r = await runCli(['run', 'TASKLIST.md', '--agent', 'dry-run', '--config', 'config.json', '--json'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.outcome, 'stuck');
+    assert.deepEqual(out.failed, ['T001.001']);
+    assert.deepEqual(out.blocked, ['T001.002']);
+    assert.match(readFileSync(join(dir, 'TASKLIST.md'), 'utf8'), /T001\.001\*\* Build it \(P0\) `status:failed`/);
+  });
+
+  it('a bad config file is refused with its key path and value', async () => {
+    const dir = ws({ 'TASKLIST.md': SMALL, 'config.json': JSON.stringify({ max_concurrent_agents: 0 }) });
+    const r = await runCli(['run', 'TASKLIST.md', '--config', 'config.json'], dir, cliEnv());
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /max_concurrent_agents/);
+    assert.match(r.stderr, /\b0\b/);
+  });
+
+  it('a file that is not UTF-8 is read without loss and reported', async () => {
+    const dir = ws({});
+    writeFileSync(join(dir, 'TASKLIST.md'), Buffer.from('## E001: Caf\xe9\n\n- [ ] **T001.001** R\xe9sum\xe9 (P1)\n', 'latin1'));
+    const r = await runCli(['validate', 'TASKLIST.md', '--json'], dir);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.counts.tasks, 1);
+    assert.ok(out.diagnostics.some((d: { severity: string; message: string }) => /UTF-8|utf-8|encoding/i.test(d.message)), JSON.stringify(out.diagnostics));
+  });
+});
