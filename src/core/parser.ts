@@ -160,6 +160,16 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, par
   const content = tokens[i + 2]?.content ?? '';
   const nl = content.indexOf('\n');
   const first = nl < 0 ? content : content.slice(0, nl);
+  if (CHECKBOX_START.test(first) && first.slice(3).trim() === '') {
+    st.diagnostics.push({
+      line,
+      column: contentColumn(raw, first),
+      severity: 'warning',
+      code: 'empty-task',
+      message: 'A checkbox with no text is not a task; write a title after it',
+    });
+    return { kind: 'other' };
+  }
   if (CHECKBOX_START.test(first)) {
     const a = analyzeTaskLine(raw, line);
     if (a) {
