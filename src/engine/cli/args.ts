@@ -43,7 +43,7 @@ Options:
   --json               machine-readable output (documented in docs/cli.md)
   --agent NAME         run: agent for every task (e.g. dry-run, anthropic, claude-code)
   --concurrency N      run: maximum concurrent agents
-  --config FILE        orchestrator-config.json (default: .coditect/orchestrator-config.json if present)
+  --config FILE        orchestrator config file (default: .coditect/config.json if present)
   --profile NAME       config profile (dev, staging, prod)
   --out FILE           export: output file (default: v2-work-items.json beside the task list)
   --metrics-port N     serve Prometheus metrics on 127.0.0.1:N (0 = off)
