@@ -484,14 +484,16 @@ export class SyncService {
 
     // 4. The database, in one transaction with its audit row.
     const groups = this.diffGroups(finalList);
-    const dbChanged =
-      merged.inserts.length + merged.updates.length + merged.archives.length + groups.upsertEpics.length + groups.archiveEpics.length + groups.upsertFeatures.length + groups.archiveFeatures.length >
-      0;
+    const groupChanges = groups.upsertEpics.length + groups.archiveEpics.length + groups.upsertFeatures.length + groups.archiveFeatures.length;
+    // Rows to write at all (snapshot-only updates included) vs. changes to what the plan says (for `direction`).
+    const dbWrites = merged.inserts.length + merged.updates.length + merged.archives.length + groupChanges > 0;
+    const dbChanged = merged.inserts.length + merged.archives.length + merged.restored + merged.planUpdates + merged.statusesToDb + groupChanges > 0;
     const nowIso = new Date(this.now()).toISOString();
     const finalChecksum = mdWritten ? sha256(finalText) : checksum;
     const dbChecksum = sha256([...unsynced].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, s]) => `${id}=${s}`).join('\n'));
     let recordId: number | undefined;
-    const applied = dbChanged || mdWritten;
+    const applied = dbWrites || mdWritten;
+    const direction = dbChanged && mdWritten ? 'both' : mdWritten ? 'db_to_md' : 'md_to_db';
     if (applied) {
       const change: PlanChange = {
         now: nowIso,
@@ -500,7 +502,7 @@ export class SyncService {
         updateTasks: merged.updates,
         archiveTasks: merged.archives,
         record: {
-          direction: dbChanged && mdWritten ? 'both' : mdWritten ? 'db_to_md' : 'md_to_db',
+          direction,
           source: src.kind,
           tasklistPath: this.tasklistPath,
           mdChecksumBefore: checksum,
@@ -545,7 +547,7 @@ export class SyncService {
       applied,
       skipped: false,
       source: src.kind,
-      direction: applied ? (dbChanged && mdWritten ? 'both' : mdWritten ? 'db_to_md' : 'md_to_db') : undefined,
+      direction: applied ? direction : undefined,
       conflicts: merged.conflicts.length,
       conflictList: merged.conflicts,
       diagnostics: this.lastDiagnostics,
