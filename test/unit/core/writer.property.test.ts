@@ -38,16 +38,17 @@ const taskSpec: fc.Arbitrary<TaskSpec> = fc.record({
 
 type Block = { kind: 'task'; spec: TaskSpec } | { kind: 'lines'; lines: string[] };
 
+const block = (l: string[]): Block => ({ kind: 'lines', lines: l });
 const other: fc.Arbitrary<Block> = fc.oneof(
-  words.map((w) => ({ kind: 'lines' as const, lines: [w, ''] })),
-  fc.integer({ min: 1, max: 9 }).map((n) => ({ kind: 'lines' as const, lines: [`## E00${n}: Epic ${n}`, ''] })),
-  words.map((w) => ({ kind: 'lines' as const, lines: [`### ${w}`, ''] })),
-  words.map((w) => ({ kind: 'lines' as const, lines: ['```', `- [ ] T9 ${w} in code`, '```', ''] })),
-  words.map((w) => ({ kind: 'lines' as const, lines: ['| task | done |', '|---|---|', `| - [ ] ${w} | no |`, ''] })),
-  words.map((w) => ({ kind: 'lines' as const, lines: ['<!--', `- [x] ${w} commented`, '-->', ''] })),
-  words.map((w) => ({ kind: 'lines' as const, lines: [`> - [ ] ${w} quoted`, ''] })),
-  fc.constant({ kind: 'lines' as const, lines: ['    - [ ] indented code', ''] }),
-  fc.constant({ kind: 'lines' as const, lines: ['- plain bullet', '- [P] legend', ''] }),
+  words.map((w) => block([w, ''])),
+  fc.integer({ min: 1, max: 9 }).map((n) => block([`## E00${n}: Epic ${n}`, ''])),
+  words.map((w) => block([`### ${w}`, ''])),
+  words.map((w) => block(['```', `- [ ] T9 ${w} in code`, '```', ''])),
+  words.map((w) => block(['| task | done |', '|---|---|', `| - [ ] ${w} | no |`, ''])),
+  words.map((w) => block(['<!--', `- [x] ${w} commented`, '-->', ''])),
+  words.map((w) => block([`> - [ ] ${w} quoted`, ''])),
+  fc.constant(block(['    - [ ] indented code', ''])),
+  fc.constant(block(['- plain bullet', '- [P] legend', ''])),
 );
 
 const doc = fc
