@@ -16,7 +16,7 @@ import type { TaskList } from '../../src/core/model';
 import { createAgent } from '../../src/engine/agents/agentFactory';
 import type { Agent } from '../../src/engine/agents/agent';
 import { loadConfig } from '../../src/engine/config';
-import { openDatabase } from '../../src/engine/db/database';
+import { openDatabase, type DatabaseHandle } from '../../src/engine/db/database';
 import { TaskStore } from '../../src/engine/db/taskStore';
 import { Orchestrator } from '../../src/engine/orchestrator';
 import { SyncService } from '../../src/engine/sync/syncService';
@@ -89,6 +89,15 @@ function workspace(tasks: number): { dir: string; file: string; db: string } {
   return { dir, file, db: join(dir, '.coditect', 'context.db') };
 }
 
+/** Opens the workspace's database and syncs the plan into it. */
+async function synced(ws: { file: string; db: string }): Promise<{ handle: DatabaseHandle; store: TaskStore; sync: SyncService }> {
+  const handle = openDatabase(ws.db);
+  const store = new TaskStore(handle);
+  const sync = new SyncService({ handle, store, tasklistPath: ws.file });
+  await sync.syncFromDisk();
+  return { handle, store, sync };
+}
+
 // ---- scenarios (each runs in a child) ---------------------------------------------------------------------------
 
 async function scenarioSync(tasks: number): Promise<Record<string, number>> {
@@ -147,10 +156,7 @@ async function runEngine(
 ): Promise<{ latencies: number[]; queued: number[]; wallMs: number; maxConcurrent: number; maxPerType: number; violations: number; completed: number }> {
   const ws = workspace(tasks);
   try {
-    const handle = openDatabase(ws.db);
-    const store = new TaskStore(handle);
-    const sync = new SyncService({ handle, store, tasklistPath: ws.file });
-    await sync.syncFromDisk();
+    const { handle, store, sync } = await synced(ws);
     const list: TaskList = sync.current();
     const base = loadConfig(undefined, { env: {} });
     const types = ['devops-engineer', 'backend-development', 'frontend-development', 'qa-testing', 'general-purpose'];
@@ -224,10 +230,7 @@ async function scenarioThroughput(tasks: number): Promise<Record<string, number>
 async function scenarioBaseline(tasks: number, seconds: number): Promise<Record<string, number>> {
   const ws = workspace(tasks);
   try {
-    const handle = openDatabase(ws.db);
-    const store = new TaskStore(handle);
-    const sync = new SyncService({ handle, store, tasklistPath: ws.file });
-    await sync.syncFromDisk();
+    const { handle, store, sync } = await synced(ws);
     const db = handle.db;
     const pick = db.prepare(`
       SELECT t.id FROM v2_tasks t

@@ -1,6 +1,7 @@
 // Deterministic generator of large, realistic task lists for the benchmark (and for tests that need size).
 // Shape: epics → features → tasks with priorities, estimates, and dependencies pointing backwards only (a DAG),
 // some within the feature (chains) and some across features, like a real plan.
+import { mulberry32 } from '../../src/engine/agents/dryRunAgent';
 
 /** Options of generateTaskList. */
 export interface GenerateOptions {
@@ -19,18 +20,6 @@ export interface GenerateOptions {
   eol?: '\n' | '\r\n';
 }
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const VERBS = ['Deploy', 'Implement', 'Write tests for', 'Design', 'Document', 'Refactor', 'Configure', 'Benchmark', 'Migrate', 'Review'];
 const NOUNS = ['message bus', 'auth service', 'REST API', 'database schema', 'CI pipeline', 'dashboard UI', 'rate limiter', 'search index', 'billing webhook', 'audit log'];
 
@@ -41,7 +30,7 @@ export function generateTaskList(opts: GenerateOptions): { text: string; ids: st
   const chain = opts.chainProbability ?? 0.5;
   const cross = opts.crossProbability ?? 0.2;
   const eol = opts.eol ?? '\n';
-  const rnd = prng(opts.seed ?? 42);
+  const rnd = mulberry32(opts.seed ?? 42);
   const lines: string[] = ['# Generated plan', '', 'A synthetic plan for the benchmark.', ''];
   const ids: string[] = [];
   let n = 0;
