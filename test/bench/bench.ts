@@ -230,7 +230,7 @@ async function scenarioThroughput(tasks: number): Promise<Record<string, number>
 async function scenarioBaseline(tasks: number, seconds: number): Promise<Record<string, number>> {
   const ws = workspace(tasks);
   try {
-    const { handle, store, sync } = await synced(ws);
+    const { handle, store } = await synced(ws);
     const db = handle.db;
     const pick = db.prepare(`
       SELECT t.id FROM v2_tasks t
