@@ -125,7 +125,7 @@ interface MergePlan {
   planUpdates: number;
   statusesToDb: number;
   mdEdits: TaskEdit[];
-  /** Status each task will have in the markdown once the edits are written. */
+  /** New markdown status of each task whose line gets a status edit. */
   mdStatus: Map<string, TaskStatus>;
   conflicts: MergeConflict[];
   conflictDiagnostics: Diagnostic[];
@@ -143,6 +143,23 @@ function extrasOf(t: TaskNode): TaskExtras {
 
 function sameExtras(a: TaskExtras, b: TaskExtras): boolean {
   return a.epicId === b.epicId && a.featureId === b.featureId && a.idExplicit === b.idExplicit && a.parallel === b.parallel && a.timeoutMinutes === b.timeoutMinutes && sameStrings(a.tags, b.tags);
+}
+
+/** True when the parsed task equals its snapshot in every stored field (so neither side has anything to merge). */
+function unchangedSince(t: TaskNode, s: StoredTask): boolean {
+  const f = s.fields;
+  const e = s.extras;
+  if (t.status !== f.status || t.title !== f.title || t.priority !== f.priority || t.estimateHours !== f.estimateHours) return false;
+  if (t.agent !== f.agent || t.verify !== f.verify || t.epicId !== e.epicId || t.featureId !== e.featureId) return false;
+  if (t.idExplicit !== e.idExplicit || t.parallel !== e.parallel || t.timeoutMinutes !== e.timeoutMinutes || !sameStrings(t.tags, e.tags)) return false;
+  // Lists compare as written; a list with duplicates (which the snapshot never has) takes the slow path.
+  if (!sameStrings(t.blockers, f.blockers) || t.dependsOn.length !== f.dependsOn.length) return false;
+  for (let i = 0; i < t.dependsOn.length; i++) {
+    const a = t.dependsOn[i];
+    const b = f.dependsOn[i];
+    if (a.id !== b.id || a.type !== b.type || a.source !== b.source) return false;
+  }
+  return true;
 }
 
 /** Plan fields equal, status aside. */
@@ -579,10 +596,12 @@ export class SyncService {
       // Tasks still without an id are left out until their id is written; a duplicate id counts once (the parser reports it).
       if (!task.idExplicit || seen.has(task.id)) continue;
       seen.add(task.id);
+      const stored = tasks.get(task.id);
+      // Fast path, no allocation: nothing changed on either side (the common case for all but a few tasks).
+      if (stored && !stored.archived && !unsynced.has(task.id) && unchangedSince(task, stored)) continue;
       const md = taskFields(task);
       const extras = extrasOf(task);
       const canWrite = writable(task.id);
-      const stored = tasks.get(task.id);
       const conflicts: MergeConflict[] = [];
       let mergedFields: TaskFields;
       let dbStatus: TaskStatus;
@@ -609,8 +628,10 @@ export class SyncService {
       }
       // What the markdown will show, and so what the snapshot records.
       const mdStatus = canWrite ? mergedFields.status : md.status;
-      if (canWrite && mergedFields.status !== md.status) out.mdEdits.push({ taskId: task.id, status: mergedFields.status });
-      out.mdStatus.set(task.id, mdStatus);
+      if (mdStatus !== md.status) {
+        out.mdEdits.push({ taskId: task.id, status: mdStatus });
+        out.mdStatus.set(task.id, mdStatus);
+      }
       const snapshot: TaskFields = { ...mergedFields, status: mdStatus };
       if (!stored) {
         out.inserts.push({ id: task.id, fields: snapshot, extras, status: mergedFields.status, writeDeps: true });
