@@ -46,6 +46,8 @@ function markdown(): MarkdownIt {
 // ---- pass 1: block structure ----------------------------------------------------------------------------------
 
 interface TaskDraft {
+  /** Drafts are their own events (one object less per task on huge files). */
+  k: 'task';
   line: number;
   a: TaskLineAnalysis;
   epic?: EpicDraft;
@@ -54,7 +56,7 @@ interface TaskDraft {
 
 type Ev =
   | { k: 'heading'; line: number; level: number; text: string }
-  | { k: 'task'; draft: TaskDraft }
+  | TaskDraft
   /** `**Depends on**: Phase 2` in a phase's own section. */
   | { k: 'phaseSelf'; line: number; text: string }
   /** `- **Polish (Final Phase)**: Depends on …` in a "Phase Dependencies" section. */
@@ -173,8 +175,8 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, par
   if (CHECKBOX_START.test(first)) {
     const a = analyzeTaskLine(raw, line);
     if (a) {
-      const draft: TaskDraft = { line, a };
-      st.events.push({ k: 'task', draft });
+      const draft: TaskDraft = { k: 'task', line, a };
+      st.events.push(draft);
       // Continuation lines of the task's own paragraph may carry metadata too ("  Depends on: T1").
       for (let l = para.map[0] + 1; l < para.map[1]; l++) {
         const r = st.lines[offset + l];
@@ -491,17 +493,17 @@ function buildHierarchy(
         epic.features.push(curFeature);
       }
     } else if (ev.k === 'task') {
-      const epic = ensureEpic(ev.draft.line);
+      const epic = ensureEpic(ev.line);
       let feature = curFeature;
       if (!feature) {
         if (!epic.direct) epic.direct = { line: epic.line, info: { idColumn: 0, title: epic.info.title, problems: [] }, epic, synthetic: true, tasks: [], id: '', idExplicit: false };
         feature = epic.direct;
       }
-      ev.draft.epic = epic;
-      ev.draft.feature = feature;
-      epic.tasks.push(ev.draft);
-      feature.tasks.push(ev.draft);
-      tasks.push(ev.draft);
+      ev.epic = epic;
+      ev.feature = feature;
+      epic.tasks.push(ev);
+      feature.tasks.push(ev);
+      tasks.push(ev);
     } else if (ev.k === 'phaseSelf') {
       if (curEpic?.phase && !curEpic.selfRule) curEpic.selfRule = { line: ev.line, text: ev.text };
     } else {

@@ -267,9 +267,12 @@ export function locateTaskLine(line: string): TaskLineShape | undefined {
   return shape;
 }
 
+/** Shared by every line without a badge (most of them); never mutated. */
+const NO_BADGES: BadgeSpan[] = [];
+
 function findBadges(line: string, from: number): BadgeSpan[] {
+  if (line.indexOf('`', from) < 0) return NO_BADGES;
   const out: BadgeSpan[] = [];
-  if (line.indexOf('`', from) < 0) return out;
   BADGE_RE.lastIndex = from;
   for (let b = BADGE_RE.exec(line); b !== null; b = BADGE_RE.exec(line)) {
     out.push({ start: b.index, end: b.index + b[0].length, status: parseStatusWord(b[1]), word: b[1] });
