@@ -85,7 +85,7 @@ export function allocateTaskIds(slots: readonly IdSlot[], dialect: Dialect, epic
   const byEpic = new Map<string, Family>();
   let flat = 0;
   let dotted = 0;
-  let flatWidth = 3;
+  let flatWidth = 0;
   for (const s of slots) {
     if (!s.idExplicit) continue;
     taken.add(s.id);
@@ -121,7 +121,7 @@ export function allocateTaskIds(slots: readonly IdSlot[], dialect: Dialect, epic
       start = mx.n + 1;
     } else if (flatScheme) {
       prefix = 'T';
-      width = flatWidth;
+      width = flatWidth || 3;
       start = (fileFlat.max.get('T')?.n ?? 0) + 1;
     } else {
       prefix = `T${epicNumber(s.epicId, epicIndex)}.`;
