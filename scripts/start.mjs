@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheDir, repoRoot, resolveCodeServer, startCodeServer, workbenchUrl, writeUserSettings } from './vscodeTest/codeServer.mjs';
 
@@ -39,7 +39,12 @@ function prepareWorkspace() {
   if (!existsSync(ws)) {
     mkdirSync(ws, { recursive: true });
     if (statSync(plan).isDirectory()) cpSync(plan, ws, { recursive: true });
-    else cpSync(plan, join(ws, basename(plan)));
+    else {
+      cpSync(plan, join(ws, basename(plan)));
+      // The example plan's Verify lines check for the README beside it; bring it along so a dry run completes.
+      const readme = join(dirname(plan), 'README.md');
+      if (existsSync(readme)) cpSync(readme, join(ws, 'README.md'));
+    }
     console.log(`start: copied ${plan} to ${ws}`);
   }
   return ws;
