@@ -24,7 +24,7 @@ import { PlanState, type GroupCompleted } from './planState';
 import type { FinishTask, TaskStorePort } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
 import { attemptEndOf, settlementOf } from './settlement';
-import { TypedEmitter, type TypedEvents } from './typedEmitter';
+import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 
 /** How a task's agent was chosen: the routing decision, or `manual` for "Run with agent". */
 export interface RouteInfo {

@@ -33,7 +33,7 @@ import { buildPlanModel, groupViews, planCounts, taskView, type PlanModel } from
 import { createRedactor, secretEnvValues } from './redact';
 import { SyncService } from './sync/syncService';
 import { TaskListWatcher } from './sync/watcher';
-import { TypedEmitter } from './typedEmitter';
+import { TypedEmitter } from '../core/typedEmitter';
 
 /** Options of EngineRuntime.open. */
 export interface RuntimeOptions {

@@ -28,7 +28,7 @@ import type { PlanStore } from './planStore';
 import { RestartBudget, type RestartBudgetOptions } from './restartBudget';
 import { engineSettingsFrom } from './settingsMapping';
 import type { TasklistTarget } from './tasklistLocator';
-import { TypedEmitter } from './typedEmitter';
+import { TypedEmitter } from '../core/typedEmitter';
 
 /** SecretStorage key of the Anthropic API key (never in settings, never logged). */
 export const API_KEY_SECRET = 'coditect.anthropicApiKey';

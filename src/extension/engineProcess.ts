@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { Exit, PROTOCOL_VERSION, Ready, Shutdown, type ReadyParams } from '../protocol/engineProtocol';
-import { TypedEmitter } from './typedEmitter';
+import { TypedEmitter } from '../core/typedEmitter';
 
 /** First word of the stderr line the engine writes when its runtime cannot load better-sqlite3 (then it exits 78). */
 export const NATIVE_MODULE_ERROR_MARKER = 'CODITECT_NATIVE_MODULE_ERROR';

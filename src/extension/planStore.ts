@@ -3,7 +3,7 @@
 // decoded once and every view refreshes only what changed. Plain Node: no vscode import.
 import type { TasksChangedParams } from '../protocol/engineProtocol';
 import type { ActivityEntry, BreakerState, EpicView, FeatureView, OrchestrationState, PlanSnapshot, TaskView } from '../protocol/views';
-import { TypedEmitter } from './typedEmitter';
+import { TypedEmitter } from '../core/typedEmitter';
 
 /** How many activity entries the store keeps (the dashboard asks the engine for more when it needs them). */
 export const ACTIVITY_CAP = 200;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { rankTasklistCandidates } from '../../../src/extension/tasklistRank';
-import { TypedEmitter } from '../../../src/extension/typedEmitter';
+import { TypedEmitter } from '../../../src/core/typedEmitter';
 
 describe('editor helpers: task-list ranking and the typed emitter', () => {
   it('prefers *TASKLIST*.md, then Spec Kit tasks.md, then the shallowest path', () => {

@@ -1,5 +1,6 @@
-// A minimal typed event emitter: `noun:verb` event maps checked at compile time, listeners called synchronously in
-// subscription order. A throwing listener never breaks the emitter's owner: its error goes to `onListenerError`.
+// A minimal typed event emitter shared by the engine and the editor layer (pure: no Node or vscode API): `noun:verb`
+// event maps checked at compile time, listeners called synchronously in subscription order. A throwing listener never
+// breaks the emitter's owner: its error goes to `onListenerError`.
 
 /** Subscribe/unsubscribe surface of a TypedEmitter, for classes that expose only `on`. */
 export interface TypedEvents<E> {
