@@ -13,6 +13,7 @@ import type {
   PlanSnapshot,
   TaskView,
 } from '../src/protocol/views';
+import { emptyPlanCounts } from '../src/protocol/views';
 
 /** Activity entries kept in memory (the panel shows fewer). */
 export const ACTIVITY_LIMIT = 200;
@@ -66,19 +67,6 @@ export interface ModelChange {
   notice: boolean;
 }
 
-const EMPTY_COUNTS: PlanCounts = {
-  total: 0,
-  completed: 0,
-  inProgress: 0,
-  pending: 0,
-  ready: 0,
-  blocked: 0,
-  failed: 0,
-  timeout: 0,
-  cancelled: 0,
-  skipped: 0,
-};
-
 /** The model before any snapshot arrived. */
 export function emptyModel(): DashboardModel {
   return {
@@ -92,7 +80,7 @@ export function emptyModel(): DashboardModel {
     features: [],
     tasks: new Map(),
     order: [],
-    counts: { ...EMPTY_COUNTS },
+    counts: emptyPlanCounts(),
     active: [],
     metrics: { tasksPerHour: 0, avgCompletionMs: 0, successRate: null, uptimeSeconds: 0, throughput: [] },
     metricsAt: 0,

@@ -3,7 +3,7 @@
 import { DependencyGraph } from '../core/graph';
 import type { TaskList, TaskNode, TaskStatus } from '../core/model';
 import { type RoutingConfig, routeTask } from '../core/routing';
-import type { EpicView, FeatureView, LastRunView, PlanCounts, RouteView, TaskView } from '../protocol/views';
+import { emptyPlanCounts, type EpicView, type FeatureView, type LastRunView, type PlanCounts, type RouteView, type TaskView } from '../protocol/views';
 import type { TaskRuntime } from './ports';
 
 /** Everything needed to describe tasks; rebuilt when the plan or a status changes. */
@@ -66,18 +66,7 @@ export function taskView(
 
 /** Counts by status; `ready` counts pending tasks whose blocking dependencies are done and that have no blocker. */
 export function planCounts(model: PlanModel): PlanCounts {
-  const c: PlanCounts = {
-    total: 0,
-    completed: 0,
-    inProgress: 0,
-    pending: 0,
-    ready: 0,
-    blocked: 0,
-    failed: 0,
-    timeout: 0,
-    cancelled: 0,
-    skipped: 0,
-  };
+  const c = emptyPlanCounts();
   for (const t of model.list.tasks) {
     c.total++;
     const s = model.statuses.get(t.id) ?? t.status;

@@ -77,6 +77,11 @@ export interface PlanCounts {
   skipped: number;
 }
 
+/** Counts with every figure at zero: the start of a tally, and what a client shows before its first snapshot. */
+export function emptyPlanCounts(): PlanCounts {
+  return { total: 0, completed: 0, inProgress: 0, pending: 0, ready: 0, blocked: 0, failed: 0, timeout: 0, cancelled: 0, skipped: 0 };
+}
+
 export type BreakerState = 'closed' | 'open' | 'half_open' | 'paused';
 
 /** An agent working right now. */
