@@ -92,7 +92,7 @@ const KEY_ID = String.raw`[A-Z][A-Z0-9]{1,9}-\d+(?:\.\d+)*`;
 const GROUP_ID = String.raw`[EF]\d+(?:\.\d+)*`;
 /** Ids accepted in dependency lists: tasks, tracker keys, features/epics (expanded to their tasks), `Phase N`. */
 const REF_ID_RE = new RegExp(String.raw`(?<![\w.-])(${TASK_ID}|${KEY_ID}|${GROUP_ID}|Phase\s+\d+)(?![\w-]|\.\d)`, 'g');
-const TEXT_ID_RE = new RegExp(String.raw`(?<![\w.\/-])(${TASK_ID})(?![\w\/-]|\.\d)`, 'g');
+const TEXT_ID_RE = new RegExp(String.raw`(?<![\w.-])(${TASK_ID})(?![\w-]|\.\d)`, 'g');
 const ID_ONLY_RE = new RegExp(String.raw`^(?:${TASK_ID}|${KEY_ID})$`);
 
 /** True when `s` has the shape of a task id (`T001.009`, `T12`, `API-7`). */
