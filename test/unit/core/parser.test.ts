@@ -481,6 +481,41 @@ describe('parseTaskList', () => {
       assert.deepEqual(l.diagnostics.map((d) => [d.code, d.severity, d.line]), [['phase-dependency-unresolved', 'info', 6]]);
     });
 
+    it('reads real-world phase labels: ranges, "Phases a-b", "Final Phase" beating a range, and clauses cut at a dash', () => {
+      const l = parse(
+        '## Phase 1: Setup',
+        '- [ ] T001 a',
+        '## Phase 2: Foundational',
+        '- [ ] T002 b',
+        '## Phase 3: User Story 1 - Login (Priority: P1)',
+        '- [ ] T003 c',
+        '## Phase 4: User Story 2 - Logout (Priority: P2)',
+        '- [ ] T004 d',
+        '## Phase 5: Hardening',
+        '- [ ] T005 e',
+        '## Phase 6: Polish',
+        '- [ ] T006 f',
+        '## Dependencies & Execution Order',
+        '### Phase Dependencies',
+        '- **Foundational (Phase 2)**: Depends on Setup completion - BLOCKS all user stories',
+        '- **User Stories (Phase 3+)**: All depend on Foundational phase completion',
+        '- **Cross-cutting (Phases 5-6)**: Depend on all desired user stories being complete',
+        '- **Polish (Final Phase)**: Depends on Hardening; nothing else',
+      );
+      assert.deepEqual(l.diagnostics, []);
+      assert.deepEqual(deps(task(l, 'T002')), ['T001:phase:blocks']);
+      assert.deepEqual(deps(task(l, 'T003')), ['T002:phase:blocks']);
+      assert.deepEqual(deps(task(l, 'T004')), ['T002:phase:blocks']);
+      assert.deepEqual(deps(task(l, 'T005')), ['T003:phase:blocks', 'T004:phase:blocks']);
+      assert.deepEqual(deps(task(l, 'T006')), ['T005:phase:blocks']);
+    });
+
+    it('reads "after T011/T012 changes" as two blocking references', () => {
+      const l = parse('## E001: X', '- [ ] T011 a', '- [ ] T012 b', '- [ ] T013 Regenerate bindings after T011/T012 changes; see docs/T099-notes.md');
+      assert.deepEqual(deps(task(l, 'T013')), ['T011:implicit:blocks', 'T012:implicit:blocks']);
+      assert.deepEqual(l.diagnostics, []);
+    });
+
     it('adds explicit dependencies on top of the implicit ones and lets a blocking ref replace a soft one', () => {
       const l = parse('## Phase 1: A', '- [ ] T001 a', '- [ ] T002 b, see T001', '- [ ] T003 [P] c (depends on T001)');
       assert.deepEqual(task(l, 'T002').dependsOn, [{ id: 'T001', source: 'implicit', type: 'blocks', line: 2 }]);
