@@ -662,11 +662,14 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
   return tasks.map((d, i) => {
     const own = ids[i].id;
     const out = new DepSet();
+    // One diagnostic per problem and task, however often the same bad id is written.
+    const reported = new Set<string>();
     for (const ref of d.a.meta.refs) {
       const target = byId.get(ref.id);
       if (target !== undefined) {
         if (ids[target].id === own) {
-          if (ref.kind !== 'mention') {
+          if (ref.kind !== 'mention' && !reported.has(ref.id)) {
+            reported.add(ref.id);
             diagnostics.push({
               line: ref.line,
               column: ref.column,
@@ -692,7 +695,8 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
         }
         continue;
       }
-      if (ref.kind === 'mention') continue;
+      if (ref.kind === 'mention' || reported.has(ref.id)) continue;
+      reported.add(ref.id);
       diagnostics.push({
         line: ref.line,
         column: ref.column,

@@ -246,7 +246,7 @@ export function emptyMeta(): TaskMeta {
 
 /** A list marker followed by a checkbox; the first match is the innermost item on lines like `- - [ ] x`. */
 const CHECKBOX_RE = /(?:^|[ \t])(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX/-])\](?=[ \t]|$)/;
-const BADGE_RE = /`[ \t]*status[ \t]*:[ \t]*([^`]*?)[ \t]*`/gi;
+const BADGE_RE = /`[ \t]*status[ \t]*:[ \t]*([^`]{0,40}?)[ \t]*`/gi;
 
 const ID_AT = [
   { re: new RegExp(String.raw`\*\*(${TASK_ID}|${KEY_ID})\*\*|__(${TASK_ID}|${KEY_ID})__`, 'y'), style: 'bold' as const },
@@ -403,9 +403,8 @@ export function analyzeTaskLine(line: string, lineNo = 0): TaskLineAnalysis | un
 
   // `work` is the line with what is already understood blanked out by spaces, so columns never shift. Trailing
   // metadata needs no blanking (the title simply ends before it); badges and mid-title groups do, and are rare.
-  let work = line;
+  let work = badges.length === 0 ? line : blankAll(line, badges, lead.titleStart);
   for (const b of badges) {
-    if (b.start >= lead.titleStart) work = blankOut(work, b.start, b.end);
     if (!b.status) {
       meta.problems.push(problem(lineNo, b.start, b.end, 'warning', 'unknown-status', `Unknown status "${b.word}" in the status badge; expected one of pending, in_progress, completed, blocked, failed, timeout, cancelled, skipped`));
     }
@@ -437,6 +436,19 @@ export function analyzeTaskLine(line: string, lineNo = 0): TaskLineAnalysis | un
 }
 
 const DEP_GROUP_RE = /\(([ \t]*(?:depends?[ \t]+on|dependencies|deps|requires|blocked[ \t]+by|after|waits?[ \t]+for)\b[^()]*)\)/gi;
+
+/** Blanks every span starting at or after `from` in one pass (a line may hold thousands of badges). */
+function blankAll(s: string, spans: readonly { start: number; end: number }[], from: number): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const sp of spans) {
+    if (sp.start < from || sp.start < at) continue;
+    parts.push(s.slice(at, sp.start), ' '.repeat(sp.end - sp.start));
+    at = sp.end;
+  }
+  parts.push(s.slice(at));
+  return parts.join('');
+}
 
 function blankOut(s: string, from: number, to: number): string {
   return s.slice(0, from) + ' '.repeat(to - from) + s.slice(to);

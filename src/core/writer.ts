@@ -99,20 +99,23 @@ export function withStatus(line: string, status: TaskStatus): string {
 
   const mark = CHECKED.has(status) ? (a.mark === 'X' ? 'X' : 'x') : ' ';
   const badge = BADGE_FREE.has(status) ? undefined : formatStatusBadge(status);
-  // Edit right to left so earlier columns stay valid.
-  let out = line;
+  // One pass over the badges (sorted, never overlapping): keep the last one rewritten when a badge is needed,
+  // remove the others together with the one space the writer put before each, so add-then-remove restores the line.
   const badges = [...a.badges].sort((x, y) => x.start - y.start);
   const keep = badge !== undefined && badges.length > 0 ? badges[badges.length - 1] : undefined;
-  for (let k = badges.length - 1; k >= 0; k--) {
-    const b = badges[k];
+  const parts: string[] = [];
+  let at = 0;
+  for (const b of badges) {
     if (b === keep) {
-      out = out.slice(0, b.start) + badge + out.slice(b.end);
-      continue;
+      parts.push(line.slice(at, b.start), badge!);
+    } else {
+      const s = b.start > Math.max(at, a.contentStart) && (line[b.start - 1] === ' ' || line[b.start - 1] === '\t') ? b.start - 1 : b.start;
+      parts.push(line.slice(at, s));
     }
-    // Remove the badge and the one space the writer put before it, so add-then-remove restores the line.
-    const s = b.start > a.contentStart && (out[b.start - 1] === ' ' || out[b.start - 1] === '\t') ? b.start - 1 : b.start;
-    out = out.slice(0, s) + out.slice(b.end);
+    at = b.end;
   }
+  parts.push(line.slice(at));
+  let out = parts.join('');
   if (badge !== undefined && keep === undefined) {
     let q = out.length;
     while (q > a.contentStart && (out[q - 1] === ' ' || out[q - 1] === '\t')) q--;

@@ -439,6 +439,18 @@ describe('parseTaskList', () => {
       assert.equal(parse('## E001: X', '- [ ] T1 a', '  - Agent: devops-engineer (for the infra part)').tasks[0].agent, 'devops-engineer');
     });
 
+    it('reads pathological lines whole: thousands of badges, parentheses, repeated ids, unclosed blocks', () => {
+      const badges = parseTaskList('- [ ] T1 ' + '`status:x '.repeat(20_000));
+      assert.equal(badges.tasks.length, 1);
+      assert.equal(badges.diagnostics.filter((d) => d.code === 'unknown-status').length, 10_000);
+      const ids = parse('## E001: X', '- [ ] T1 a', '- [ ] T2 after ' + 'T9, '.repeat(50_000) + 'T1');
+      assert.deepEqual(deps(task(ids, 'T2')), ['T1:implicit:blocks']);
+      assert.deepEqual(codes(ids), ['unknown-dependency'], 'one diagnostic per unknown id and task');
+      assert.equal(parseTaskList('- [ ] T1 ' + '('.repeat(100_000) + ')').tasks.length, 1);
+      assert.equal(parseTaskList('<!--\n' + '- [ ] x\n'.repeat(50_000)).tasks.length, 0);
+      assert.equal(parseTaskList(Array.from({ length: 20_000 }, () => '```\n- [ ] x').join('\n')).tasks.length, 10_000);
+    });
+
     it('never throws, whatever the input', () => {
       for (const text of ['\u0000', '- [ ]', '#', '```', '<!--', '> - [ ] x', '\r', '\r\r\n\n', '- [x] T1 `status:', '- [ ] (((( T1', '|-|\n|-|', '\ud800']) {
         const l = parseTaskList(text);
