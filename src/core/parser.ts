@@ -181,7 +181,7 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, par
       for (let l = para.map[0] + 1; l < para.map[1]; l++) {
         const r = st.lines[offset + l];
         const text = r.trimStart();
-        readMetaLine(text, offset + l, r.length - text.length, a.meta);
+        if (!readMetaLine(text, offset + l, r.length - text.length, a.meta)) checkLooseCheckbox(st, text, offset + l, r.length - text.length);
       }
       return { kind: 'task', draft };
     }

@@ -377,9 +377,9 @@ describe('parseTaskList', () => {
     });
 
     it('warns about checkboxes that markdown will not render as tasks', () => {
-      const l = parse('## E001: X', '', '- [] missing space', '', '-[ ] no space after the dash', '', '[x] not in a list', '', '- [ ]glued');
-      assert.deepEqual(l.tasks, []);
-      assert.deepEqual(l.diagnostics.map((d) => [d.code, d.line]), [['malformed-task', 2], ['malformed-task', 4], ['malformed-task', 6], ['malformed-task', 8]]);
+      const l = parse('## E001: X', '', '- [] missing space', '', '-[ ] no space after the dash', '', '[x] not in a list', '', '- [ ]glued', '', '- [ ] T1 real', '[ ] T2 swallowed by T1 as a lazy continuation line');
+      assert.deepEqual(l.tasks.map((t) => t.title), ['real']);
+      assert.deepEqual(l.diagnostics.map((d) => [d.code, d.line]), [['malformed-task', 2], ['malformed-task', 4], ['malformed-task', 6], ['malformed-task', 8], ['malformed-task', 11]]);
     });
 
     it('does not take Spec Kit legend bullets such as "- [P] tasks = different files" for tasks', () => {
