@@ -38,7 +38,7 @@
 //   checkpoint.git_tag             also tag `coditect/checkpoint/<id>` when the workspace is a git repository [false]
 //   cwd                            working directory of agents and Verify commands, relative to the config file
 //                                  [the workspace root]
-//   sync, logging                  sections read by the sync layer and the logger; passed through unchanged [{}]
+//   sync, logging                  accepted for the plan's file shape and kept as given; nothing reads them yet [{}]
 //
 // Plan-style files (orchestrator-config.json with `orchestrator`, `dispatcher` and `monitoring` sections, and
 // `environment`/`environments` for profiles) are accepted too: the known keys of those sections map onto the options

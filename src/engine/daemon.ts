@@ -16,6 +16,8 @@ export interface DaemonOptions {
   tasklistPath: string;
   dbPath?: string;
   configPath?: string;
+  /** Config profile (dev, staging, prod…). */
+  profile?: string;
   /** Prometheus port; default from the config (9464); 0 turns metrics off. */
   metricsPort?: number;
   agent?: string;
@@ -81,6 +83,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     runtime = await EngineRuntime.open({
       paths,
       configPath: opts.configPath,
+      profile: opts.profile,
       watch: true,
       env: process.env,
       logger,

@@ -11,6 +11,7 @@ interface EngineArgs {
   tasklist?: string;
   db?: string;
   config?: string;
+  profile?: string;
   metricsPort?: number;
   agent?: string;
   concurrency?: number;
@@ -26,6 +27,7 @@ function parseEngineArgs(argv: string[]): EngineArgs {
       tasklist: { type: 'string' },
       db: { type: 'string' },
       config: { type: 'string' },
+      profile: { type: 'string' },
       'metrics-port': { type: 'string' },
       agent: { type: 'string' },
       concurrency: { type: 'string' },
@@ -46,6 +48,7 @@ function parseEngineArgs(argv: string[]): EngineArgs {
     tasklist: values.tasklist,
     db: values.db,
     config: values.config,
+    profile: values.profile,
     metricsPort: int('--metrics-port', values['metrics-port']),
     agent: values.agent,
     concurrency: int('--concurrency', values.concurrency),
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
       tasklistPath: args.tasklist!,
       dbPath: args.db,
       configPath: args.config,
+      profile: args.profile,
       metricsPort: args.metricsPort,
       agent: args.agent,
       concurrency: args.concurrency,

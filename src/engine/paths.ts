@@ -18,8 +18,8 @@ export interface EnginePaths {
   pidFile: string;
   socketPath: string;
   logFile: string;
-  /** Default orchestrator config, used when it exists and no --config is given. */
-  defaultConfigPath: string;
+  /** Default orchestrator config files, first existing one wins when no --config is given. */
+  defaultConfigPaths: string[];
 }
 
 /** The nearest ancestor of the task list's folder holding `.coditect` or `.git`; else the task list's own folder. */
@@ -51,6 +51,7 @@ export function enginePaths(tasklistPath: string, dbPath?: string): EnginePaths 
     pidFile: join(dirname(db), 'engine.pid'),
     socketPath,
     logFile: join(dirname(db), 'logs', 'engine.log'),
-    defaultConfigPath: join(stateDir, 'config.json'),
+    // The plan's own file name is read too, so a plan-style orchestrator-config.json works where people put it.
+    defaultConfigPaths: [join(stateDir, 'config.json'), join(stateDir, 'orchestrator-config.json')],
   };
 }

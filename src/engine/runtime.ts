@@ -1,7 +1,8 @@
 // The engine, composed: database + store, sync (+ file watcher), orchestrator, metrics and config reload, behind the
 // EngineApi that every front door uses (the editor's stdio connection, the control socket, the CLI in-process).
 // This file only wires parts together; each part owns its own behaviour.
-import { existsSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -52,6 +53,8 @@ export interface RuntimeOptions {
   engineVersion: string;
   /** `--agent`: run every agent type on this agent. */
   agentOverride?: string;
+  /** `--profile`: config profile (dev, staging, prod…); wins over CODITECT_PROFILE and the file's `profile`. */
+  profile?: string;
   /** `--concurrency`: global maximum of concurrent agents. */
   concurrency?: number;
   /** Metrics port (0 = off); default from the config. Only used with `serveMetrics`. */
@@ -106,8 +109,8 @@ export class EngineRuntime implements EngineApi {
   /** Opens the database (taking the single-writer lock), syncs the task list, recovers leases of a dead engine. */
   static async open(opts: RuntimeOptions): Promise<EngineRuntime> {
     const { paths } = opts;
-    const configPath = opts.configPath ?? (existsSync(paths.defaultConfigPath) ? paths.defaultConfigPath : undefined);
-    const baseConfig = loadConfig(configPath, { env: opts.env, baseDir: paths.workspaceRoot });
+    const configPath = opts.configPath ?? paths.defaultConfigPaths.find((f) => existsSync(f));
+    const baseConfig = loadConfig(configPath, { env: opts.env, baseDir: paths.workspaceRoot, profile: opts.profile });
     const config = orchestratorConfigOf(baseConfig, opts.settings, opts);
     const redact = createRedactor(secretEnvValues(opts.env));
     const handle = openDatabase(paths.dbPath);
@@ -167,16 +170,18 @@ export class EngineRuntime implements EngineApi {
       await this.watcher.ready();
       const cfg = this.baseConfig.source;
       if (cfg) {
-        try {
-          this.configWatcher = fsWatch(cfg, () => this.reloadConfig());
-        } catch (e) {
-          logger.warn(`cannot watch config ${cfg}: ${(e as Error).message}`);
-        }
+        // chokidar, not fs.watch: editors that save by renaming a temp file over the config (vim) keep being seen.
+        this.configWatcher = chokidarWatch(cfg, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } });
+        this.configWatcher.on('change', () => this.reloadConfig());
+        this.configWatcher.on('add', () => this.reloadConfig());
+        this.configWatcher.on('error', (e) => logger.warn(`cannot watch config ${cfg}: ${(e as Error).message}`));
       }
     }
     // `--metrics-port 0` turns metrics off; the config's `metrics.port: 0` picks any free port.
     const port = this.opts.metricsPort ?? this.config.metrics.port;
-    const serve = this.opts.serveMetrics && this.opts.metricsPort !== 0 && this.config.metrics.enabled !== false;
+    // Served by default in daemon mode (serveMetrics); anywhere (the editor's engine too) when the config enables it.
+    const wanted = this.config.metrics.enabled ?? this.opts.serveMetrics === true;
+    const serve = wanted && this.opts.metricsPort !== 0;
     if (serve) {
       this.metricsServer = await startMetricsServer(this.metrics, port, this.config.metrics.host);
       logger.info(`metrics on http://${this.config.metrics.host}:${this.metricsServer.port}/metrics`);
@@ -317,7 +322,7 @@ export class EngineRuntime implements EngineApi {
     const src = this.baseConfig.source;
     if (!src) return;
     try {
-      const fresh = loadConfig(src, { env: this.opts.env, baseDir: this.opts.paths.workspaceRoot });
+      const fresh = loadConfig(src, { env: this.opts.env, baseDir: this.opts.paths.workspaceRoot, profile: this.opts.profile });
       Object.assign(this.baseConfig, fresh);
       this.applyConfig();
       this.opts.logger.info(`reloaded config ${src}`);

@@ -101,7 +101,7 @@ export namespace PauseOrchestration {
 export namespace ResumeOrchestration {
   export const type = new RequestType0<ControlResult, void>('coditect/resume');
 }
-/** client → engine: stop dispatching and cancel every running task. */
+/** client → engine: stop dispatching; running tasks get the shutdown grace, then go back to pending. */
 export namespace StopOrchestration {
   export const type = new RequestType0<ControlResult, void>('coditect/stop');
 }

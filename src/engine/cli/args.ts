@@ -1,7 +1,7 @@
 // Command-line parsing for `coditect`. Bad usage is reported with the offending argument and exit code 2.
 import { parseArgs } from 'node:util';
 
-export const COMMANDS = ['validate', 'sync', 'status', 'next', 'graph', 'export', 'run', 'daemon', 'cancel', 'pause', 'resume', 'stop', 'help'] as const;
+export const COMMANDS = ['validate', 'sync', 'status', 'next', 'graph', 'export', 'run', 'daemon', 'cancel', 'start', 'pause', 'resume', 'stop', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -36,7 +36,7 @@ Commands:
   run <tasklist.md>             run the plan in the foreground until nothing more can start
   daemon start|stop|status <tasklist.md>   run the engine in the background (pid file, rotating log)
   cancel <tasklist.md> <task-id>           cancel a task (through the daemon when one runs)
-  pause|resume|stop <tasklist.md>          control a running daemon
+  start|pause|resume|stop <tasklist.md>    control a running engine (stop: no new tasks, running ones get the grace)
 
 Options:
   --db PATH            database file (default: .coditect/context.db beside the workspace root)

@@ -15,6 +15,7 @@ import {
   PauseOrchestration,
   ResumeOrchestration,
   Shutdown,
+  StartOrchestration,
   StopOrchestration,
   SyncNow,
 } from '../../protocol/engineProtocol';
@@ -119,6 +120,7 @@ async function openSession(paths: EnginePaths, o: CliOptions): Promise<EngineSes
   const local = await EngineRuntime.open({
     paths,
     configPath: o.config,
+    profile: o.profile,
     watch: false,
     env: process.env,
     logger: createLogger({ stream: process.stderr, level: 'warn', redact: createRedactor(secretEnvValues(process.env)) }),
@@ -177,7 +179,7 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
 async function cmdSync(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   if (o.watch) {
     // Watch mode is the engine with its file watcher and no dispatch, until interrupted.
-    const rt = await EngineRuntime.open({ paths, configPath: o.config, watch: true, env: process.env, logger: createLogger({ stream: process.stderr, redact: createRedactor(secretEnvValues(process.env)) }), engineVersion: ENGINE_VERSION });
+    const rt = await EngineRuntime.open({ paths, configPath: o.config, profile: o.profile, watch: true, env: process.env, logger: createLogger({ stream: process.stderr, redact: createRedactor(secretEnvValues(process.env)) }), engineVersion: ENGINE_VERSION });
     err(`watching ${paths.tasklistPath} (Ctrl-C to stop)`);
     await new Promise<void>((r) => {
       process.once('SIGINT', r);
@@ -222,6 +224,7 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   const rt = await EngineRuntime.open({
     paths,
     configPath: o.config,
+    profile: o.profile,
     watch: true,
     env: process.env,
     logger,
@@ -267,6 +270,9 @@ async function cmdControl(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   try {
     let result: unknown;
     switch (o.command) {
+      case 'start':
+        result = await c.connection.sendRequest(StartOrchestration.type);
+        break;
       case 'pause':
         result = await c.connection.sendRequest(PauseOrchestration.type);
         break;
@@ -318,10 +324,11 @@ async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     return { code: 1 };
   }
   if (o.foreground) {
-    return { code: await runDaemon({ tasklistPath: paths.tasklistPath, dbPath: o.db, configPath: o.config, metricsPort: o.metricsPort, agent: o.agent, concurrency: o.concurrency, foreground: true }) };
+    return { code: await runDaemon({ tasklistPath: paths.tasklistPath, dbPath: o.db, configPath: o.config, profile: o.profile, metricsPort: o.metricsPort, agent: o.agent, concurrency: o.concurrency, foreground: true }) };
   }
   const args = ['--daemon', '--tasklist', paths.tasklistPath, '--db', paths.dbPath];
   if (o.config) args.push('--config', o.config);
+  if (o.profile) args.push('--profile', o.profile);
   if (o.metricsPort !== undefined) args.push('--metrics-port', String(o.metricsPort));
   if (o.agent) args.push('--agent', o.agent);
   if (o.concurrency) args.push('--concurrency', String(o.concurrency));
@@ -384,6 +391,7 @@ export async function runCli(argv: string[]): Promise<number> {
         return (await cmdRun(paths, o)).code;
       case 'daemon':
         return (await cmdDaemon(paths, o)).code;
+      case 'start':
       case 'pause':
       case 'resume':
       case 'stop':
