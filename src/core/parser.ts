@@ -375,9 +375,7 @@ function parse(text: string): TaskList {
     const { a } = d;
     const m = a.meta;
     for (const p of m.problems) diagnostics.push(toDiagnostic(p));
-    if (a.title === '') {
-      diagnostics.push({ line: d.line, column: a.checkboxColumn, severity: 'warning', code: 'empty-task', message: `Task ${taskIds[i].id} has no title` });
-    }
+    if (a.title === '') diagnostics.push(emptyTitleDiagnostic(taskIds[i].id, d.line, a.checkboxColumn));
     const node: TaskNode = {
       id: taskIds[i].id,
       idExplicit: taskIds[i].idExplicit,
@@ -403,7 +401,13 @@ function parse(text: string): TaskList {
   return { dialect, eol: dominantEol(ends), epics: epicNodes, features: featureNodes, tasks: taskNodes, diagnostics };
 }
 
-function toDiagnostic(p: LineProblem): Diagnostic {
+/** The warning for a task whose line has an id (or metadata) but no title; shared with the incremental parser. */
+export function emptyTitleDiagnostic(taskId: string, line: number, checkboxColumn: number): Diagnostic {
+  return { line, column: checkboxColumn, severity: 'warning', code: 'empty-task', message: `Task ${taskId} has no title` };
+}
+
+/** A problem found in one line as a diagnostic; shared with the incremental parser. */
+export function toDiagnostic(p: LineProblem): Diagnostic {
   const d: Diagnostic = { line: p.line, column: p.column, endLine: p.line, endColumn: p.endColumn, severity: p.severity, code: p.code, message: p.message };
   if (p.data) d.data = p.data;
   return d;
