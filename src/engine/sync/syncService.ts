@@ -26,6 +26,7 @@ import { decodeTaskList, encodeTaskList, type TaskListEncoding } from '../../cor
 import { missingIdEdits } from '../../core/ids';
 import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
 import { MERGED_TASK_FIELDS, TASK_STATUSES, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
+import { reparseIncremental } from '../../core/incremental';
 import { parseTaskList } from '../../core/parser';
 import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
 import type { ApplyEditsResult, LineEditView, SyncResult } from '../../protocol/engineProtocol';
@@ -218,6 +219,8 @@ export class SyncService {
   private lastDiagnostics: Diagnostic[] = [];
   private editorText?: string;
   private editorVersion = -Infinity;
+  /** The last text parsed and its exact parse (not `list`, whose statuses may be patched): the incremental parser's base. */
+  private parsed?: { text: string; list: TaskList };
 
   private tail: Promise<unknown> = Promise.resolve();
   private running = 0;
@@ -435,13 +438,24 @@ export class SyncService {
     return this.tasks;
   }
 
+  /**
+   * parseTaskList(text), patched from the last text parsed when the edit allows it (a ticked checkbox, a retitled
+   * task: see src/core/incremental.ts), so that a one-line change to a huge file costs a line, not a file.
+   */
+  private parse(text: string): TaskList {
+    const prev = this.parsed;
+    const list = (prev && reparseIncremental(prev.text, prev.list, text)) ?? parseTaskList(text);
+    this.parsed = { text, list };
+    return list;
+  }
+
   private async runSync(src: Source, force = false): Promise<Attempt> {
     const started = performance.now();
     this.ensureLoaded();
     const checksum = sha256(src.text);
     const unsynced = this.plan.unsyncedStatuses();
     if (!force && checksum === this.syncedChecksum && unsynced.size === 0) return this.skipped(src.kind);
-    const list0 = !force && checksum === this.syncedChecksum ? this.list : parseTaskList(src.text);
+    const list0 = !force && checksum === this.syncedChecksum ? this.list : this.parse(src.text);
 
     // 1. Ids for tasks written without one (next free id in their feature), written into their lines.
     let text1 = src.text;
@@ -453,7 +467,7 @@ export class SyncService {
       const applied = applyLineEdits(src.text, planned.lineEdits);
       if (applied.text !== src.text) {
         text1 = applied.text;
-        list1 = parseTaskList(text1);
+        list1 = this.parse(text1);
       }
     }
 
