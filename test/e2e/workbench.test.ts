@@ -1,0 +1,322 @@
+// The extension as a person meets it: code-server (VS Code 1.100 for the browser) on 127.0.0.1 with the extension
+// loaded from this checkout (extensionDevelopmentPath), a fresh copy of a plan it has never seen
+// (test/e2e/fixtures/tidewater), driven by playwright-core in Debian's Chromium through the UI only: activity bar,
+// tree, editor CodeLens, command palette and the dashboard webview. Once per theme (light and dark).
+// Run: npx mocha --no-config --require tsx/cjs --extension ts --timeout 180000 test/e2e/workbench.test.ts
+// Screenshots: test-artifacts/workbench-{tree,codelens,dashboard}-{light,dark}.png
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import type { Workbench } from '../../scripts/vscodeTest/workbench.mjs' with { 'resolution-mode': 'import' };
+
+// The launch helpers are ES modules; this file is compiled as CommonJS, so they are loaded with import().
+type BrowserHelpers = typeof import('../../scripts/vscodeTest/browser.mjs', { with: { 'resolution-mode': 'import' } });
+type WorkbenchHelpers = typeof import('../../scripts/vscodeTest/workbench.mjs', { with: { 'resolution-mode': 'import' } });
+const helpers = Promise.all([
+  import('../../scripts/vscodeTest/browser.mjs') as Promise<BrowserHelpers>,
+  import('../../scripts/vscodeTest/workbench.mjs') as Promise<WorkbenchHelpers>,
+]);
+const screenshot = async (page: Page, name: string): Promise<string | null> => (await helpers)[0].screenshot(page, name);
+
+const ROOT = resolve(__dirname, '..', '..');
+const FIXTURE = join(__dirname, 'fixtures', 'tidewater');
+const TASKLIST = 'TIDEWATER-TASKLIST.md';
+/** Epic headings of the fixture plan, as the tree labels them. */
+const EPICS = ['E001: Patient Records Backend', 'E002: Front Desk', 'E003: Go-Live'];
+const TOTAL_TASKS = 12;
+/** The first ready task in the file (its only dependency, T001.001, is ticked in the fixture). */
+const READY_TASK = 'T001.002';
+/** Generous for a 2-core machine; every wait is on a UI condition, never a fixed delay. */
+const UI_TIMEOUT = 60_000;
+
+interface Theme {
+  name: 'light' | 'dark';
+  /** `workbench.colorTheme` value, and the label picked in "Preferences: Color Theme". */
+  colorTheme: string;
+  pickerLabel: string;
+  /** Class on .monaco-workbench and on the webview's body once the theme applies. */
+  workbenchClass: string;
+  webviewBodyClass: string;
+}
+
+const THEMES: Theme[] = [
+  { name: 'light', colorTheme: 'Default Light Modern', pickerLabel: 'Light Modern', workbenchClass: 'vs', webviewBodyClass: 'vscode-light' },
+  { name: 'dark', colorTheme: 'Default Dark Modern', pickerLabel: 'Dark Modern', workbenchClass: 'vs-dark', webviewBodyClass: 'vscode-dark' },
+];
+
+/** Monaco renders spaces in editor lines as U+00A0; compare text the way a person reads it. */
+const plain = (s: string | null): string => (s ?? '').replace(/\u00a0/g, ' ');
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Opens the command palette (F1) with `text` typed into it and waits for a row whose label matches `row`. */
+async function palette(page: Page, text: string, row: RegExp): Promise<Locator> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  if (!(await input.isVisible())) await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+  await input.fill(text);
+  const hit = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: row }) }).first();
+  await hit.waitFor({ timeout: UI_TIMEOUT });
+  return hit;
+}
+
+/** Runs a command by its palette title, as a person does: F1, type, pick the row. */
+async function runCommand(page: Page, title: string): Promise<void> {
+  const row = await palette(page, `>${title}`, new RegExp(`^${escapeRe(title)}$`));
+  await row.click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+}
+
+/** Parks the mouse where it shows no hover or tooltip, so screenshots show the UI at rest. */
+async function parkMouse(page: Page): Promise<void> {
+  const box = await page.locator('.part.statusbar').boundingBox();
+  await page.mouse.move(box ? box.x + box.width / 2 : 700, box ? box.y - 2 : 880);
+  await page.locator('.monaco-hover, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+}
+
+/** The editor line (a DOM node of the open editor) holding a task id. */
+const editorLine = (page: Page, id: string): Locator => page.locator('.editor-instance .monaco-editor .view-line', { hasText: `**${id}**` });
+
+/** The CodeLens row right above a task's line: the lens whose bottom is closest above the line's top. */
+async function lensAbove(page: Page, id: string): Promise<Locator> {
+  const line = await editorLine(page, id).boundingBox();
+  assert.ok(line, `the line of ${id} is on screen`);
+  const lenses = page.locator('.editor-instance .monaco-editor .codelens-decoration');
+  const boxes = await lenses.evaluateAll((ls) => ls.map((l) => l.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom })));
+  let best = -1;
+  for (let i = 0; i < boxes.length; i++) {
+    const gap = line.y - boxes[i].bottom;
+    if (gap >= -1 && gap < line.height && (best < 0 || boxes[i].bottom > boxes[best].bottom)) best = i;
+  }
+  assert.ok(best >= 0, `a CodeLens sits right above the line of ${id}`);
+  return lenses.nth(best);
+}
+
+/** Waits until the CodeLens right above a task's line reads `text` (a regex source), checked in the page on every frame. */
+async function waitLensAbove(page: Page, id: string, text: RegExp): Promise<void> {
+  await page.waitForFunction(
+    ({ id, source }) => {
+      const line = Array.from(document.querySelectorAll('.editor-instance .monaco-editor .view-line')).find((l) => l.textContent?.includes(`**${id}**`));
+      if (!line) return false;
+      const top = line.getBoundingClientRect().top;
+      const above = Array.from(document.querySelectorAll('.editor-instance .monaco-editor .codelens-decoration'))
+        .map((l) => ({ l, gap: top - l.getBoundingClientRect().bottom }))
+        .filter((x) => x.gap >= -1 && x.gap < line.getBoundingClientRect().height)
+        .sort((a, b) => a.gap - b.gap)[0];
+      return !!above && new RegExp(source).test((above.l.textContent ?? '').replace(/\u00a0/g, ' '));
+    },
+    { id, source: text.source },
+    { timeout: UI_TIMEOUT },
+  );
+}
+
+/** The dashboard's document: webviews are an iframe (host) holding an iframe (the page). */
+const dashboardFrame = (page: Page): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+
+const statValue = (frame: FrameLocator, key: string): Locator => frame.locator(`[data-stat="${key}"] .stat-value`);
+
+async function numberIn(l: Locator): Promise<number> {
+  const n = Number((await l.textContent())?.trim());
+  assert.ok(Number.isInteger(n), `a number in ${l}`);
+  return n;
+}
+
+/** Saves a screenshot under test-artifacts/ and checks it is a real picture. */
+async function shoot(page: Page, name: string): Promise<void> {
+  const file = await screenshot(page, name);
+  assert.ok(file, `screenshot ${name} saved`);
+  assert.ok(statSync(file).size > 20_000, `${file} looks empty`);
+}
+
+for (const theme of THEMES) {
+  describe(`CODITECT in code-server with Chromium, ${theme.name} theme (e2e)`, function () {
+    this.timeout(180_000);
+    let wb: Workbench | undefined;
+    let folder: string;
+    let page: Page;
+    const savedKey = process.env.ANTHROPIC_API_KEY;
+
+    before(async function () {
+      for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/webview/main.js']) {
+        if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first (npm test builds before this suite)`);
+      }
+      // No API key reaches the engine (code-server passes this process's environment on): agents are dry-run.
+      delete process.env.ANTHROPIC_API_KEY;
+      const { copyWorkspace, openWorkbench } = (await helpers)[1];
+      folder = copyWorkspace(FIXTURE);
+      wb = await openWorkbench({
+        name: `e2e-${theme.name}`,
+        folder,
+        extensionDevelopmentPath: ROOT,
+        settings: { 'workbench.colorTheme': theme.colorTheme },
+        viewport: { width: 1600, height: 1000 },
+      });
+      page = wb.page;
+      await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: UI_TIMEOUT });
+      // With extensionDevelopmentPath, VS Code prefers themes that live under the developed extension's folder,
+      // and the cached code-server's built-in themes sit under .vscode-test/ inside this checkout: the setting is
+      // overridden at start-up. Picking the theme as a person would applies it whatever the start-up chose.
+      await runCommandThenPick(page, 'Preferences: Color Theme', theme.pickerLabel);
+      await page.locator(`.monaco-workbench.${theme.workbenchClass}`).waitFor({ timeout: UI_TIMEOUT });
+    });
+
+    after(async function () {
+      await wb?.close();
+      if (folder) rmSync(folder, { recursive: true, force: true });
+      if (savedKey !== undefined) process.env.ANTHROPIC_API_KEY = savedKey;
+    });
+
+    afterEach(async function () {
+      if (this.currentTest?.state === 'failed' && wb) {
+        await screenshot(wb.page, `workbench-failure-${theme.name}-${this.currentTest.title.slice(0, 40)}`);
+        console.error(`    code-server log: ${wb.logFile}\n${readFileSync(wb.logFile, 'utf8').split('\n').slice(-30).join('\n')}`);
+      }
+    });
+
+    it('the CODITECT activity-bar container opens and its Tasks tree shows the epics of the plan', async () => {
+      await page.locator('.part.activitybar .action-item a[aria-label^="CODITECT"]').click();
+      const view = page.locator('.part.sidebar');
+      await view.locator('.pane-header', { hasText: /Tasks/i }).or(view.locator('.composite.title', { hasText: /Tasks/i })).first().waitFor({ timeout: UI_TIMEOUT });
+      const rows = view.locator('.monaco-list-row[role="treeitem"]');
+      for (const epic of EPICS) await rows.filter({ hasText: epic }).first().waitFor({ timeout: UI_TIMEOUT });
+      // Epics carry their progress; a task row carries its agent and priority.
+      assert.equal(plain(await rows.filter({ hasText: EPICS[0] }).locator('.label-description').textContent()), '1/5 · 20%');
+      assert.equal(plain(await rows.filter({ hasText: 'E002: Front Desk' }).locator('.label-description').textContent()), '0/4 · 0%');
+      assert.match(plain(await rows.filter({ hasText: READY_TASK }).locator('.label-description').textContent()), /· P0$/);
+      // The sidebar is widened so the screenshot shows whole labels (a person would drag the same sash).
+      await widenSidebar(page, 520);
+      await parkMouse(page);
+      await shoot(page, `workbench-tree-${theme.name}`);
+    });
+
+    it('a CodeLens "Run with agent" above a ready task runs it with the dry-run agent and ticks its checkbox', async () => {
+      await openFile(page, TASKLIST);
+      const line = editorLine(page, READY_TASK);
+      await line.waitFor({ timeout: UI_TIMEOUT });
+      assert.match(plain(await line.textContent()), new RegExp(`^- \\[ \\] \\*\\*${READY_TASK}\\*\\*`));
+      // The lens shows up once the engine has planned the file.
+      await page.locator('.codelens-decoration a', { hasText: 'Run with agent' }).first().waitFor({ timeout: UI_TIMEOUT });
+      const lens = await lensAbove(page, READY_TASK);
+      assert.match(plain(await lens.textContent()), /▶ Run with agent \([\w-]+\)/);
+      // A waiting task says what it waits for.
+      assert.match(plain(await (await lensAbove(page, 'T001.003')).textContent()), new RegExp(`Waiting for ${READY_TASK}`));
+      await parkMouse(page);
+      await shoot(page, `workbench-codelens-${theme.name}`);
+
+      await lens.locator('a', { hasText: 'Run with agent' }).click();
+      // The tick arrives as an edit of the open document: the line the person sees changes.
+      await editorLine(page, READY_TASK).filter({ hasText: /\[x\]/ }).waitFor({ timeout: UI_TIMEOUT });
+      assert.match(plain(await editorLine(page, READY_TASK).textContent()), new RegExp(`^- \\[x\\] \\*\\*${READY_TASK}\\*\\*`));
+      // Its lens now reports the finished run, and the task after it became ready.
+      await page.locator('.codelens-decoration', { hasText: /Done in / }).first().waitFor({ timeout: UI_TIMEOUT });
+      assert.match(plain(await (await lensAbove(page, READY_TASK)).textContent()), /✓ Done in \S+ · [\w-]+/);
+      await page.waitForFunction(
+        () => Array.from(document.querySelectorAll('.codelens-decoration')).filter((l) => /Run with agent/.test(l.textContent ?? '')).length >= 3,
+        undefined,
+        { timeout: UI_TIMEOUT },
+      );
+      assert.match(plain(await (await lensAbove(page, 'T001.003')).textContent()), /Run with agent/);
+    });
+
+    it('the progress dashboard from the palette shows the plan counts and updates when a task completes', async () => {
+      await runCommand(page, 'CODITECT: Open Progress Dashboard');
+      const frame = dashboardFrame(page);
+      const total = statValue(frame, 'total');
+      // Either the panel renders or the extension reports why it could not: fail fast with its words.
+      const failure = page.locator('.notifications-toasts .notification-toast', { hasText: /CODITECT.*failed/i });
+      const rendered = total.filter({ hasText: /^\s*\d+\s*$/ }).waitFor({ timeout: UI_TIMEOUT });
+      const failed = failure.first().waitFor({ timeout: UI_TIMEOUT });
+      // Whichever comes first; the other wait times out (or ends with the page) later, which is expected.
+      failed.catch(() => {});
+      await Promise.any([rendered, failed]).catch(() => {});
+      if (await failure.first().isVisible()) assert.fail(`the dashboard did not render: ${plain(await failure.first().innerText()).replace(/\s+/g, ' ')}`);
+      await rendered;
+      assert.equal(await numberIn(total), TOTAL_TASKS);
+      await frame.locator(`body.${theme.webviewBodyClass}`).waitFor({ timeout: UI_TIMEOUT });
+      for (const epic of EPICS) await frame.locator('.epic-title', { hasText: epic.replace(/^E\d+: /, '') }).first().waitFor({ timeout: UI_TIMEOUT });
+      assert.match(plain(await frame.locator('.banner-simulated').textContent()), /SIMULATED \(dry-run\)/);
+      const completed = statValue(frame, 'completed');
+      const before = await numberIn(completed);
+      assert.ok(before >= 1, `the fixture's ticked task counts as completed (shows ${before})`);
+
+      await runCommand(page, 'CODITECT: Run Next Ready Task');
+      await completed.filter({ hasText: new RegExp(`^\\s*${before + 1}\\s*$`) }).waitFor({ timeout: UI_TIMEOUT });
+      assert.equal(await numberIn(total), TOTAL_TASKS);
+      // The status bar agrees with the panel.
+      await page.locator('.part.statusbar .statusbar-item', { hasText: `${before + 1}/${TOTAL_TASKS}` }).first().waitFor({ timeout: UI_TIMEOUT });
+      const done = frame.locator('.activity > li[data-kind="completed"]').first();
+      await done.waitFor({ timeout: UI_TIMEOUT });
+      // The editor follows too: the task that ran is ticked and its lens reports the run.
+      const ranId = (await done.locator('.activity-task').textContent())?.trim() ?? '';
+      assert.match(ranId, /^T\d{3}\.\d{3}$/);
+      await editorLine(page, ranId).filter({ hasText: /\[x\]/ }).waitFor({ timeout: UI_TIMEOUT });
+      await waitLensAbove(page, ranId, /✓ Done in /);
+      // Let the progress bars finish their transition so the picture shows the final widths.
+      await frame.locator('body').evaluate(() =>
+        Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished)),
+      );
+      await parkMouse(page);
+      await shoot(page, `workbench-dashboard-${theme.name}`);
+    });
+
+    it('the command palette lists the CODITECT commands', async () => {
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await palette(page, '>CODITECT:', /^CODITECT: /);
+      const shown = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name').allTextContents();
+      assert.ok(shown.filter((s) => s.startsWith('CODITECT: ')).length >= 5, `several CODITECT commands listed: ${shown.join(' | ')}`);
+      for (const title of [
+        'Start Orchestration',
+        'Run Next Ready Task',
+        'Run Task…',
+        'Retry Failed Tasks',
+        'Sync Now',
+        'Validate Task List',
+        'Open Progress Dashboard',
+        'Show Agent Log…',
+        'Set Anthropic API Key',
+        'Open Orchestrator Config',
+        'Export Work Items JSON',
+      ]) {
+        await palette(page, `>CODITECT: ${title}`, new RegExp(`^CODITECT: ${escapeRe(title)}$`));
+      }
+      await page.keyboard.press('Escape');
+      await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+    });
+  });
+}
+
+/** "Preferences: Color Theme", then the theme's row in the picker. */
+async function runCommandThenPick(page: Page, command: string, label: string): Promise<void> {
+  const row = await palette(page, `>${command}`, new RegExp(`^${escapeRe(command)}$`));
+  await row.click();
+  // The palette turns into the theme picker; type only once it has.
+  const input = page.locator('.quick-input-widget .quick-input-box input[placeholder*="Color Theme"]');
+  await input.waitFor({ timeout: UI_TIMEOUT });
+  await input.fill(label);
+  const pick = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) });
+  await pick.first().click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+}
+
+/** Quick Open (F1 without the `>`): type the file name and open it. */
+async function openFile(page: Page, name: string): Promise<void> {
+  const row = await palette(page, name, new RegExp(`^${escapeRe(name)}$`));
+  await row.click();
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: UI_TIMEOUT });
+}
+
+/** Drags the sash between the sidebar and the editor until the sidebar is `width` px wide. */
+async function widenSidebar(page: Page, width: number): Promise<void> {
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  assert.ok(bar, 'the sidebar is visible');
+  if (bar.width >= width) return;
+  const x = bar.x + bar.width;
+  const y = bar.y + bar.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + (width - bar.width) / 2, y, { steps: 4 });
+  await page.mouse.move(bar.x + width, y, { steps: 4 });
+  await page.mouse.up();
+  const after = await page.locator('.part.sidebar').boundingBox();
+  assert.ok(after && after.width > bar.width, `the sidebar widened (${bar.width} → ${after?.width})`);
+}
