@@ -44,8 +44,10 @@ export function reparseIncremental(prevText: string, prevList: TaskList, newText
   for (let i = 0; i < before.lines.length; i++) {
     if (before.ends[i] !== after.ends[i]) return undefined; // a line ending changed: the dominant eol may too
     const oldText = before.lines[i];
-    const newText2 = after.lines[i];
-    if (oldText === newText2) continue;
+    if (oldText === after.lines[i]) continue;
+    // What the patched task keeps (its title, its diagnostics' messages) is cut from this line. A slice of the whole
+    // text would keep that text alive as long as the task lives: one more copy of the file per edit.
+    const newText2 = ownCopy(after.lines[i]);
     if (++changed > MAX_CHANGED_LINES) return undefined;
     const line = firstLine + i;
     const k = taskAtLine(tasks, line);
@@ -140,6 +142,11 @@ function countLineBreaks(text: string, end: number): number {
     r = text.indexOf('\r', r + 1);
   }
   return n;
+}
+
+/** `s` in a string of its own (V8 makes slices of long strings views into their parent; flattening a concatenation copies). */
+function ownCopy(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 /** Index of the task whose checkbox is on `line` (tasks are in document order), or -1. */
