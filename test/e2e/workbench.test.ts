@@ -49,15 +49,27 @@ const THEMES: Theme[] = [
 const plain = (s: string | null): string => (s ?? '').replace(/\u00a0/g, ' ');
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Opens the command palette (F1) with `text` typed into it and waits for a row whose label matches `row`. */
+/**
+ * Opens the command palette (F1) with `text` typed into it and waits for a row whose label matches `row`. The
+ * workbench may still be settling (a view taking focus closes an open palette), so a palette that closed under us is
+ * opened again, a bounded number of times.
+ */
 async function palette(page: Page, text: string, row: RegExp): Promise<Locator> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  if (!(await input.isVisible())) await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible', timeout: UI_TIMEOUT });
-  await input.fill(text);
   const hit = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: row }) }).first();
-  await hit.waitFor({ timeout: UI_TIMEOUT });
-  return hit;
+  for (let attempt = 1; ; attempt++) {
+    if (!(await input.isVisible())) await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(text, { timeout: 10_000 });
+      // The row shows up, or the palette closes (then try again).
+      await Promise.any([hit.waitFor({ timeout: UI_TIMEOUT }), input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT })]);
+      if (await hit.isVisible()) return hit;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+    if (attempt >= 3) throw new Error(`the command palette closed three times before showing ${row} for ${JSON.stringify(text)}`);
+  }
 }
 
 /** Runs a command by its palette title, as a person does: F1, type, pick the row. */
@@ -77,23 +89,11 @@ async function parkMouse(page: Page): Promise<void> {
 /** The editor line (a DOM node of the open editor) holding a task id. */
 const editorLine = (page: Page, id: string): Locator => page.locator('.editor-instance .monaco-editor .view-line', { hasText: `**${id}**` });
 
-/** The CodeLens row right above a task's line: the lens whose bottom is closest above the line's top. */
-async function lensAbove(page: Page, id: string): Promise<Locator> {
-  const line = await editorLine(page, id).boundingBox();
-  assert.ok(line, `the line of ${id} is on screen`);
-  const lenses = page.locator('.editor-instance .monaco-editor .codelens-decoration');
-  const boxes = await lenses.evaluateAll((ls) => ls.map((l) => l.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom })));
-  let best = -1;
-  for (let i = 0; i < boxes.length; i++) {
-    const gap = line.y - boxes[i].bottom;
-    if (gap >= -1 && gap < line.height && (best < 0 || boxes[i].bottom > boxes[best].bottom)) best = i;
-  }
-  assert.ok(best >= 0, `a CodeLens sits right above the line of ${id}`);
-  return lenses.nth(best);
-}
-
-/** The text of the CodeLens row right above a task's line, read in the page ('' when there is none; null when the line is not rendered). */
-function lensTextAbove({ id }: { id: string }): string | null {
+/**
+ * Reads, in the page, the CodeLens row right above a task's line: its text and the centre of its first link. Null when
+ * the line is not rendered; text '' when no lens sits there. Shipped to the page as source (see waitLensAbove).
+ */
+function lensAbove({ id }: { id: string }): { text: string; link?: { x: number; y: number } } | null {
   const line = Array.from(document.querySelectorAll('.editor-instance .monaco-editor .view-line')).find((l) => l.textContent?.includes(`**${id}**`));
   if (!line) return null;
   const box = line.getBoundingClientRect();
@@ -101,17 +101,27 @@ function lensTextAbove({ id }: { id: string }): string | null {
     .map((l) => ({ l, gap: box.top - l.getBoundingClientRect().bottom }))
     .filter((x) => x.gap >= -1 && x.gap < box.height)
     .sort((a, b) => a.gap - b.gap)[0];
-  return (above?.l.textContent ?? '').replace(/\u00a0/g, ' ').trim();
+  if (!above) return { text: '' };
+  const a = above.l.querySelector('a');
+  const r = a?.getBoundingClientRect();
+  return {
+    text: (above.l.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
+    link: r && r.width > 0 ? { x: r.left + r.width / 2, y: r.top + r.height / 2 } : undefined,
+  };
 }
 
-/** Waits until the CodeLens right above a task's line matches `text`, re-checked in the page on every frame. */
-async function waitLensAbove(page: Page, id: string, text: RegExp): Promise<void> {
+/**
+ * Waits until the CodeLens right above a task's line matches `text` and returns that moment's reading (taken in one
+ * go in the page, so lines re-rendered in between cannot mix two layouts).
+ */
+async function waitLensAbove(page: Page, id: string, text: RegExp): Promise<{ text: string; link?: { x: number; y: number } }> {
   try {
     // A string predicate: Playwright evaluates it as is (the page's CSP does not apply), so the reader ships as source.
-    const predicate = `(() => { const t = (${lensTextAbove.toString()})(${JSON.stringify({ id })}); return t !== null && new RegExp(${JSON.stringify(text.source)}).test(t); })()`;
-    await page.waitForFunction(predicate, undefined, { timeout: UI_TIMEOUT });
+    const predicate = `(() => { const r = (${lensAbove.toString()})(${JSON.stringify({ id })}); return r !== null && new RegExp(${JSON.stringify(text.source)}).test(r.text) && r; })()`;
+    const handle = await page.waitForFunction(predicate, undefined, { timeout: UI_TIMEOUT });
+    return (await handle.jsonValue()) as { text: string; link?: { x: number; y: number } };
   } catch (e) {
-    const now = await page.evaluate(lensTextAbove, { id }).catch(() => 'unreadable');
+    const now = await page.evaluate(lensAbove, { id }).catch(() => 'unreadable');
     throw new Error(`the CodeLens above ${id} never matched ${text}; it reads ${JSON.stringify(now)} (${e instanceof Error ? e.message.split('\n')[0] : e})`);
   }
 }
@@ -158,7 +168,9 @@ for (const theme of THEMES) {
         viewport: { width: 1600, height: 1000 },
       });
       page = wb.page;
-      await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: UI_TIMEOUT });
+      // Settled enough to type into: the extension's container is in the activity bar and its status item is up.
+      await page.locator('.part.activitybar .action-item a[aria-label^="CODITECT"]').waitFor({ timeout: UI_TIMEOUT });
+      await page.locator('.part.statusbar .statusbar-item', { hasText: 'dry-run' }).first().waitFor({ timeout: UI_TIMEOUT });
       // With extensionDevelopmentPath, VS Code prefers themes that live under the developed extension's folder,
       // and the cached code-server's built-in themes sit under .vscode-test/ inside this checkout: the setting is
       // overridden at start-up. Picking the theme as a person would applies it whatever the start-up chose.
@@ -206,8 +218,10 @@ for (const theme of THEMES) {
       await parkMouse(page);
       await shoot(page, `workbench-codelens-${theme.name}`);
 
-      const lens = await lensAbove(page, READY_TASK);
-      await lens.locator('a', { hasText: 'Run with agent' }).click();
+      // Click the lens where the person sees it (read and clicked in the same moment: nothing re-lays out in between).
+      const lens = await waitLensAbove(page, READY_TASK, /^▶ Run with agent \([\w-]+\)$/);
+      assert.ok(lens.link, `the lens above ${READY_TASK} is a link`);
+      await page.mouse.click(lens.link.x, lens.link.y);
       // The tick arrives as an edit of the open document: the line the person sees changes.
       await editorLine(page, READY_TASK).filter({ hasText: /\[x\]/ }).waitFor({ timeout: UI_TIMEOUT });
       assert.match(plain(await editorLine(page, READY_TASK).textContent()), new RegExp(`^- \\[x\\] \\*\\*${READY_TASK}\\*\\*`));
