@@ -240,6 +240,7 @@ for (const theme of THEMES) {
       const failed = failure.first().waitFor({ timeout: UI_TIMEOUT });
       // Whichever comes first; the other wait times out (or ends with the page) later, which is expected.
       failed.catch(() => {});
+      rendered.catch(() => {});
       await Promise.any([rendered, failed]).catch(() => {});
       if (await failure.first().isVisible()) assert.fail(`the dashboard did not render: ${plain(await failure.first().innerText()).replace(/\s+/g, ' ')}`);
       await rendered;
