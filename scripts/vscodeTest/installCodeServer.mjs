@@ -24,7 +24,8 @@ import {
 const RIPGREP_PACKAGE_VERSION = '1.15.11';
 const RIPGREP_RELEASE = 'v13.0.0-10';
 /** Debian packages code-server's native modules build against, plus rg (for the cache) and the test browser. */
-const DEBIAN_PACKAGES = ['ripgrep', 'chromium', 'libkrb5-dev', 'libx11-dev', 'libxkbfile-dev', 'libsecret-1-dev'];
+// fonts-noto-color-emoji: the CodeLens and tree glyphs (⛔ ⏳ ↻) render in headless Chromium screenshots too.
+const DEBIAN_PACKAGES = ['ripgrep', 'chromium', 'fonts-noto-color-emoji', 'libkrb5-dev', 'libx11-dev', 'libxkbfile-dev', 'libsecret-1-dev'];
 
 const force = process.argv.includes('--force');
 const log = (m) => console.log(`code-server setup: ${m}`);

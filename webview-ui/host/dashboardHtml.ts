@@ -36,11 +36,21 @@ export function nonceFromBytes(bytes: Uint8Array): string {
 const escapeAttr = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/**
+ * True for a space-separated list of CSP sources as VS Code gives `webview.cspSource` (e.g.
+ * `'self' https://*.vscode-cdn.net`): hosts/schemes, or the quoted keyword 'self'. Nothing that could end the
+ * directive (`;`, `,`) or smuggle in another keyword ('unsafe-inline', 'nonce-…').
+ */
+function isSourceList(s: string | undefined): boolean {
+  const tokens = (s ?? '').trim().split(/ +/);
+  return tokens[0] !== '' && tokens.every((t) => t === "'self'" || /^[^\s;,'"]+$/.test(t));
+}
+
 /** The whole HTML document of the dashboard webview. */
 export function dashboardHtml(o: DashboardHtmlOptions): string {
   if (!NONCE_RE.test(o.nonce)) throw new RangeError(`dashboard nonce must be 16+ base64/hex characters, got ${JSON.stringify(o.nonce)}`);
-  if (!o.cspSource || /[;"'\s]/.test(o.cspSource.replace(/ /g, ''))) {
-    throw new RangeError(`dashboard cspSource must be a source expression, got ${JSON.stringify(o.cspSource)}`);
+  if (!isSourceList(o.cspSource)) {
+    throw new RangeError(`dashboard cspSource must be a list of CSP source expressions, got ${JSON.stringify(o.cspSource)}`);
   }
   const csp = dashboardCsp(o.cspSource, o.nonce);
   return `<!DOCTYPE html>

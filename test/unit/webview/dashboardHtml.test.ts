@@ -39,6 +39,15 @@ describe('dashboard page', () => {
     assert.throws(() => dashboardHtml({ ...opts, nonce: 'short' }), /nonce.*"short"/);
     assert.throws(() => dashboardHtml({ ...opts, nonce: "abcdefghijklmnop' 'unsafe-inline" }), /nonce/);
     assert.throws(() => dashboardHtml({ ...opts, cspSource: "https://x; script-src 'unsafe-inline'" }), /cspSource/);
+    assert.throws(() => dashboardHtml({ ...opts, cspSource: "'self' 'unsafe-inline'" }), /cspSource/);
+    assert.throws(() => dashboardHtml({ ...opts, cspSource: '' }), /cspSource/);
+  });
+
+  it("accepts the source list a real VS Code gives (quoted 'self' plus the CDN host)", () => {
+    const cspSource = "'self' https://*.vscode-cdn.net";
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(dashboardHtml({ ...opts, cspSource }));
+    assert.ok(meta);
+    assert.match(meta[1], /style-src &#39;self&#39; https:\/\/\*\.vscode-cdn\.net;|style-src 'self' https:\/\/\*\.vscode-cdn\.net;/);
   });
 
   it('makes a base64 nonce from at least 16 random bytes', () => {
