@@ -384,10 +384,11 @@ function parse(text: string): TaskList {
       title: a.title,
       status: a.status,
       line: d.line,
-      dependsOn: deps[i],
-      blockers: m.blockers,
+      // Arrays grown by push keep spare capacity (17 slots for one element); a plan keeps 10,000 of each alive.
+      dependsOn: exact(deps[i]),
+      blockers: exact(m.blockers),
       parallel: m.parallel,
-      tags: m.tags,
+      tags: exact(m.tags),
     };
     if (m.priority !== undefined) node.priority = m.priority;
     if (m.estimateHours !== undefined) node.estimateHours = m.estimateHours;
@@ -399,6 +400,11 @@ function parse(text: string): TaskList {
 
   diagnostics.sort((x, y) => x.line - y.line || x.column - y.column);
   return { dialect, eol: dominantEol(ends), epics: epicNodes, features: featureNodes, tasks: taskNodes, diagnostics };
+}
+
+/** The array with no spare capacity (slice copies exactly); an empty array already has none. */
+function exact<T>(a: T[]): T[] {
+  return a.length === 0 ? a : a.slice();
 }
 
 /** The warning for a task whose line has an id (or metadata) but no title; shared with the incremental parser. */
@@ -687,7 +693,8 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
           }
           continue;
         }
-        out.add({ id: ref.id, source: ref.source, type: ref.type, line: ref.line });
+        // The target's own id string (equal to ref.id): one string per task, not one per reference.
+        out.add({ id: ids[target].id, source: ref.source, type: ref.type, line: ref.line });
         continue;
       }
       const group = groups.get(ref.id);

@@ -3,7 +3,7 @@
 // again in the line it edits). Pure string work: no markdown-it here; the parser decides WHICH lines are tasks.
 //
 // Columns are UTF-16 code units from the start of the raw line (the editor's convention), 0-based.
-import type { DependencyType, Priority, Severity, TaskStatus } from './model';
+import { PRIORITIES, type DependencyType, type Priority, type Severity, type TaskStatus } from './model';
 
 /** The character between the checkbox brackets: `[ ]`, `[x]`, `[X]`, and other tools' `[/]` (doing) and `[-]` (cancelled). */
 export type CheckMark = ' ' | 'x' | 'X' | '/' | '-';
@@ -776,7 +776,8 @@ function setPriority(meta: TaskMeta, pr: Priority, lineNo: number, s: number, e:
   if (meta.priority !== undefined && meta.priority !== pr) {
     meta.problems.push(problem(lineNo, s, e, 'warning', 'duplicate-metadata', `Priority ${pr} replaces ${meta.priority} written earlier for this task`));
   }
-  meta.priority = pr;
+  // The shared constant, not the string just cut from the line: one string for all tasks of a huge plan, not one each.
+  meta.priority = PRIORITIES[PRIORITIES.indexOf(pr)] ?? pr;
 }
 
 function badPriority(meta: TaskMeta, value: string, lineNo: number, s: number, e: number): void {

@@ -19,7 +19,6 @@
 //     (reported as a conflict), because only the engine holds leases;
 //   - a zero-byte file is treated as a save in progress (editors that truncate then write), not as "delete every
 //     task": nothing is archived, the sync waits for the next change.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeTaskList, encodeTaskList, type TaskListEncoding } from '../../core/decode';
@@ -31,10 +30,11 @@ import { parseTaskList } from '../../core/parser';
 import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
 import type { ApplyEditsResult, LineEditView, SyncResult } from '../../protocol/engineProtocol';
 import type { DatabaseHandle } from '../db/database';
-import { PlanStore, type PlanChange, type StoredGroup, type StoredTask, type TaskExtras, type TaskWrite } from '../db/planStore';
+import { PlanStore, type PlanChange, type StoredGroup, type TaskExtras, type TaskWrite } from '../db/planStore';
 import type { TaskStore } from '../db/taskStore';
 import type { EditApplier } from '../engineApi';
 import { sha256, writeFileAtomic } from './atomicWrite';
+import { ReusableFileReader } from './fileReader';
 
 /** Options of SyncService. */
 export interface SyncServiceOptions {
@@ -110,6 +110,8 @@ interface Source {
   decodeDiagnostics: Diagnostic[];
   /** Disk only: sha256 of the bytes read, checked again just before the file is replaced. */
   bytesChecksum?: string;
+  /** sha256 of the text's UTF-8 when already known (equal to bytesChecksum for a plain UTF-8 file). */
+  textChecksum?: string;
   /** Set once this sync replaced the file. */
   wroteFile?: boolean;
 }
@@ -133,6 +135,9 @@ interface MergePlan {
   /** The list merged and, per task, what the next sync may skip (see MergedBase). */
   list: TaskList;
   state: Uint8Array;
+  /** The task node of each insert and update, in the same order. */
+  insertNodes: TaskNode[];
+  updateNodes: TaskNode[];
 }
 
 // Per task of the last merged list. 0: merged, compare again next time; CLEAN: nothing was left to do (its snapshot
@@ -171,8 +176,48 @@ function sameExtras(a: TaskExtras, b: TaskExtras): boolean {
   return a.epicId === b.epicId && a.featureId === b.featureId && a.idExplicit === b.idExplicit && a.parallel === b.parallel && a.timeoutMinutes === b.timeoutMinutes && sameStrings(a.tags, b.tags);
 }
 
+/**
+ * The last synced snapshot of a task as the sync caches it: usually the parsed task node itself — after a clean sync
+ * the snapshot says exactly what the node says (no duplicate dependencies or blockers to normalise away), and the
+ * node is kept by the current list anyway, so a 10,000-task plan keeps no second copy of every task's fields.
+ * Otherwise (a conflict resolved, a status not written into the markdown yet, a row loaded from the database, an
+ * archived task) the snapshot's own fields. `status`/`retryCount` of a loaded row are not read by sync.
+ */
+type Snapshot = TaskNode | { fields: TaskFields; extras: TaskExtras; archived: boolean };
+
+function isNode(s: Snapshot): s is TaskNode {
+  return !('fields' in s);
+}
+
+function fieldsOf(s: Snapshot): TaskFields {
+  return isNode(s) ? taskFields(s) : s.fields;
+}
+
+function snapshotExtras(s: Snapshot): TaskExtras {
+  return isNode(s) ? extrasOf(s) : s.extras;
+}
+
+function archivedSnapshot(s: Snapshot): boolean {
+  return !isNode(s) && s.archived;
+}
+
+function hasDuplicates(t: TaskNode): boolean {
+  const d = t.dependsOn;
+  for (let i = 1; i < d.length; i++) for (let j = 0; j < i; j++) if (d[i].id === d[j].id) return true;
+  const b = t.blockers;
+  for (let i = 1; i < b.length; i++) for (let j = 0; j < i; j++) if (b[i] === b[j]) return true;
+  return false;
+}
+
+/** The snapshot to cache for `node` after writing `fields`/`extras`: the node itself when they say the same. */
+function snapshotFor(node: TaskNode | undefined, fields: TaskFields, extras: TaskExtras): Snapshot {
+  const full = { fields, extras, archived: false };
+  return node && !hasDuplicates(node) && unchangedSince(node, full) ? node : full;
+}
+
 /** True when the parsed task equals its snapshot in every stored field (so neither side has anything to merge). */
-function unchangedSince(t: TaskNode, s: StoredTask): boolean {
+function unchangedSince(t: TaskNode, s: Snapshot): boolean {
+  if (isNode(s)) return sameAsNode(t, s);
   const f = s.fields;
   const e = s.extras;
   if (t.status !== f.status || t.title !== f.title || t.priority !== f.priority || t.estimateHours !== f.estimateHours) return false;
@@ -183,6 +228,21 @@ function unchangedSince(t: TaskNode, s: StoredTask): boolean {
   for (let i = 0; i < t.dependsOn.length; i++) {
     const a = t.dependsOn[i];
     const b = f.dependsOn[i];
+    if (a.id !== b.id || a.type !== b.type || a.source !== b.source) return false;
+  }
+  return true;
+}
+
+/** unchangedSince for a snapshot kept as a node: the same comparisons, node to node (no allocation). */
+function sameAsNode(t: TaskNode, n: TaskNode): boolean {
+  if (t === n) return true;
+  if (t.status !== n.status || t.title !== n.title || t.priority !== n.priority || t.estimateHours !== n.estimateHours) return false;
+  if (t.agent !== n.agent || t.verify !== n.verify || t.epicId !== n.epicId || t.featureId !== n.featureId) return false;
+  if (t.idExplicit !== n.idExplicit || t.parallel !== n.parallel || t.timeoutMinutes !== n.timeoutMinutes || !sameStrings(t.tags, n.tags)) return false;
+  if (!sameStrings(t.blockers, n.blockers) || t.dependsOn.length !== n.dependsOn.length) return false;
+  for (let i = 0; i < t.dependsOn.length; i++) {
+    const a = t.dependsOn[i];
+    const b = n.dependsOn[i];
     if (a.id !== b.id || a.type !== b.type || a.source !== b.source) return false;
   }
   return true;
@@ -231,10 +291,11 @@ export class SyncService {
   private readonly plan: PlanStore;
   private readonly now: () => number;
   private readonly maxRetries: number;
+  private readonly reader = new ReusableFileReader();
   private applyEdits?: EditApplier;
 
   // Last synced state. The caches mirror the plan tables: only this class writes plan columns.
-  private tasks?: Map<string, StoredTask>;
+  private tasks?: Map<string, Snapshot>;
   private epics = new Map<string, StoredGroup>();
   private features = new Map<string, StoredGroup>();
   private list: TaskList = EMPTY_LIST;
@@ -415,7 +476,7 @@ export class SyncService {
     for (let attempt = 0; ; attempt++) {
       let bytes: Uint8Array;
       try {
-        bytes = readFileSync(this.tasklistPath);
+        bytes = this.reader.read(this.tasklistPath);
       } catch (e) {
         throw new Error(`cannot read task list ${this.tasklistPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
@@ -427,7 +488,10 @@ export class SyncService {
         return out;
       }
       const dec = decodeTaskList(bytes);
-      const src: Source = { kind: 'disk', text: dec.text, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum: sha256(bytes) };
+      const bytesChecksum = sha256(bytes);
+      // Valid UTF-8 without a BOM re-encodes to exactly these bytes, so the text's checksum is the bytes' (one hash, not two).
+      const textChecksum = dec.encoding === 'utf8' ? bytesChecksum : undefined;
+      const src: Source = { kind: 'disk', text: dec.text, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum, textChecksum };
       const r = await this.runSync(src, force);
       if (r !== 'retry' && r !== 'use-disk' && !src.wroteFile) this.fileChecksum = src.bytesChecksum;
       if (r !== 'retry' && r !== 'use-disk') return r;
@@ -455,7 +519,7 @@ export class SyncService {
     };
   }
 
-  private ensureLoaded(): Map<string, StoredTask> {
+  private ensureLoaded(): Map<string, Snapshot> {
     if (!this.tasks) {
       this.tasks = this.plan.loadTasks();
       this.epics = this.plan.loadEpics();
@@ -478,7 +542,7 @@ export class SyncService {
   private async runSync(src: Source, force = false): Promise<Attempt> {
     const started = performance.now();
     this.ensureLoaded();
-    const checksum = sha256(src.text);
+    const checksum = src.textChecksum ?? sha256(src.text);
     const unsynced = this.plan.unsyncedStatuses();
     if (!force && checksum === this.syncedChecksum && unsynced.size === 0) return this.skipped(src.kind);
     const list0 = !force && checksum === this.syncedChecksum ? this.list : this.parse(src.text);
@@ -580,7 +644,7 @@ export class SyncService {
       };
       const r = this.plan.apply(change);
       recordId = r.recordId;
-      this.updateCaches(change, r.statusAfter);
+      this.updateCaches(change, r.statusAfter, merged);
     }
 
     // 5. The new current state.
@@ -650,7 +714,7 @@ export class SyncService {
   private mergeAll(list: TaskList, unsynced: Map<string, TaskStatus>, writable: (id: string) => boolean): MergePlan {
     const tasks = this.tasks!;
     const state = new Uint8Array(list.tasks.length);
-    const out: MergePlan = { inserts: [], updates: [], archives: [], restored: 0, planUpdates: 0, statusesToDb: 0, mdEdits: [], mdStatus: new Map(), conflicts: [], conflictDiagnostics: [], list, state };
+    const out: MergePlan = { inserts: [], updates: [], archives: [], restored: 0, planUpdates: 0, statusesToDb: 0, mdEdits: [], mdStatus: new Map(), conflicts: [], conflictDiagnostics: [], list, state, insertNodes: [], updateNodes: [] };
     const base = this.sameShapeBase(list);
     // Without a base: tasks still without an id are left out until their id is written, and a duplicate id counts
     // once (the parser reports it). With one, the same tasks are left out as last time.
@@ -671,12 +735,15 @@ export class SyncService {
         }
         seen!.add(task.id);
       }
-      const stored = tasks.get(task.id);
+      const snap = tasks.get(task.id);
       // Fast path, no allocation: nothing changed on either side (the common case for all but a few tasks).
-      if (stored && !stored.archived && !(anyUnsynced && unsynced.has(task.id)) && unchangedSince(task, stored)) {
+      if (snap && !archivedSnapshot(snap) && !(anyUnsynced && unsynced.has(task.id)) && unchangedSince(task, snap)) {
         state[i] = CLEAN;
+        // A snapshot loaded from the database, equal to this node: keep the node instead (same value, less memory).
+        if (!isNode(snap) && !hasDuplicates(task)) tasks.set(task.id, task);
         continue;
       }
+      const stored = snap && { fields: fieldsOf(snap), extras: snapshotExtras(snap), archived: archivedSnapshot(snap) };
       const md = taskFields(task);
       const extras = extrasOf(task);
       const canWrite = writable(task.id);
@@ -713,6 +780,7 @@ export class SyncService {
       const snapshot: TaskFields = { ...mergedFields, status: mdStatus };
       if (!stored) {
         out.inserts.push({ id: task.id, fields: snapshot, extras, status: mergedFields.status, writeDeps: true });
+        out.insertNodes.push(task);
         if (mergedFields.status !== 'pending') out.statusesToDb++;
         continue;
       }
@@ -727,13 +795,14 @@ export class SyncService {
           restore: stored.archived,
           writeDeps: !sameFieldValue('dependsOn', mergedFields.dependsOn, stored.fields.dependsOn),
         });
+        out.updateNodes.push(task);
         if (planChanged) out.planUpdates++;
         if (statusChanged) out.statusesToDb++;
         if (stored.archived) out.restored++;
       }
     }
     // With a base, every task of the last list is in this one, and those missing from that were archived then.
-    if (seen) for (const t of tasks.values()) if (!t.archived && !seen.has(t.id)) out.archives.push(t.id);
+    if (seen) for (const [id, t] of tasks) if (!archivedSnapshot(t) && !seen.has(id)) out.archives.push(id);
     return out;
   }
 
@@ -790,21 +859,24 @@ export class SyncService {
     };
   }
 
-  private updateCaches(change: PlanChange, statusAfter: Map<string, TaskStatus>): void {
+  private updateCaches(change: PlanChange, statusAfter: Map<string, TaskStatus>, merged: MergePlan): void {
     const tasks = this.tasks!;
     for (const g of change.upsertEpics) this.epics.set(g.id, { ...g, archived: false });
     for (const g of change.upsertFeatures) this.features.set(g.id, { ...g, archived: false });
     for (const id of change.archiveEpics) this.epics.set(id, { ...this.epics.get(id)!, archived: true });
     for (const id of change.archiveFeatures) this.features.set(id, { ...this.features.get(id)!, archived: true });
-    for (const w of change.insertTasks) tasks.set(w.id, { id: w.id, fields: w.fields, extras: w.extras, status: w.status ?? w.fields.status, retryCount: 0, archived: false });
-    for (const w of change.updateTasks) {
+    change.insertTasks.forEach((w, i) => tasks.set(w.id, snapshotFor(merged.insertNodes[i], w.fields, w.extras)));
+    change.updateTasks.forEach((w, i) => {
       const prev = tasks.get(w.id)!;
       // A compare-and-set that did not take left synced_status as it was (see TaskWrite.statusCas).
       const lost = w.statusCas !== undefined && statusAfter.get(w.id) !== w.statusCas.next;
-      const fields = lost ? { ...w.fields, status: prev.fields.status } : w.fields;
-      tasks.set(w.id, { id: w.id, fields, extras: w.extras, status: statusAfter.get(w.id) ?? prev.status, retryCount: prev.retryCount, archived: false });
+      const fields = lost ? { ...w.fields, status: fieldsOf(prev).status } : w.fields;
+      tasks.set(w.id, snapshotFor(merged.updateNodes[i], fields, w.extras));
+    });
+    for (const id of change.archiveTasks) {
+      const prev = tasks.get(id)!;
+      tasks.set(id, { fields: fieldsOf(prev), extras: snapshotExtras(prev), archived: true });
     }
-    for (const id of change.archiveTasks) tasks.set(id, { ...tasks.get(id)!, archived: true });
   }
 
   /** Writes the markdown: through the editor when one is attached, else the file (only if unchanged since read). */
