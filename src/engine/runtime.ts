@@ -91,6 +91,8 @@ export class EngineRuntime implements EngineApi {
   private configWatcher?: FSWatcher;
   private closing?: Promise<void>;
   private readonly disposers: (() => void)[] = [];
+  /** What the sync done while opening changed (the CLI's `sync` reports it: opening is usually the sync). */
+  openSync?: SyncResult;
 
   private constructor(
     private readonly opts: RuntimeOptions,
@@ -153,6 +155,7 @@ export class EngineRuntime implements EngineApi {
     const { logger, paths } = this.opts;
     for (const w of this.baseConfig.warnings ?? []) logger.warn(`config: ${w}`);
     const first = await this.sync.syncFromDisk();
+    this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
     this.orchestrator.setPlan(this.sync.current());
     const recovered = this.orchestrator.recover();

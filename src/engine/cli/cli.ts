@@ -190,7 +190,10 @@ async function cmdSync(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   }
   const s = await openSession(paths, o);
   try {
-    const r = s.remote ? await s.remote.connection.sendRequest(SyncNow.type) : await s.local!.syncNow();
+    let r = s.remote ? await s.remote.connection.sendRequest(SyncNow.type) : await s.local!.syncNow();
+    // Opening the engine here already synced: that is the sync this command did.
+    const opened = s.local?.openSync;
+    if (opened?.applied && !r.applied) r = { ...opened, diagnostics: r.diagnostics };
     if (o.json) json({ ...r, diagnostics: r.diagnostics.map(oneBased) });
     else {
       printDiagnostics(paths.tasklistPath, r.diagnostics);

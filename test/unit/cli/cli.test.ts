@@ -134,6 +134,7 @@ describe('coditect CLI (built bundle, real processes)', function () {
     const dir = ws({ 'TASKLIST.md': SMALL });
     const r1 = await runCli(['sync', 'TASKLIST.md', '--json'], dir);
     assert.equal(r1.code, 0, r1.stderr);
+    assert.equal(JSON.parse(r1.stdout).applied, true, 'the first sync fills the database');
     const db = join(dir, '.coditect/context.db');
     assert.ok(existsSync(db));
     const conn = new Database(db, { readonly: true });
