@@ -650,11 +650,15 @@ export class SyncService {
     // 5. The new current state.
     // Statuses written into the markdown are patched into fresh task objects (lists already handed out stay as they were).
     if (mdWritten) {
+      // Only the first task with an id had its line edited (a later duplicate is never edited through the id).
+      const patched = new Set<string>();
       finalList = {
         ...finalList,
         tasks: finalList.tasks.map((t) => {
           const s = merged.mdStatus.get(t.id);
-          return s !== undefined && s !== t.status ? { ...t, status: s } : t;
+          if (s === undefined || patched.has(t.id)) return t;
+          patched.add(t.id);
+          return s !== t.status ? { ...t, status: s } : t;
         }),
       };
     }

@@ -193,7 +193,6 @@ describe('incremental parse properties', () => {
       { numRuns: Number(process.env.INC_RUNS ?? 600) },
     );
     // The property must not hold vacuously: many edits (checkbox ticks, title typing) take the incremental path.
-    if (process.env.INC_STATS) console.log({ patched, edits });
     assert.ok(patched > edits / 10, `only ${patched} of ${edits} edits were patched incrementally`);
   });
 
