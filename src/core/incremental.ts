@@ -21,7 +21,7 @@
 import type { Diagnostic, TaskList, TaskNode } from './model';
 import { emptyTitleDiagnostic, toDiagnostic } from './parser';
 import { analyzeTaskLine, type IdSpan, type LineRef, type TaskLineAnalysis } from './taskLine';
-import { splitLines } from './textLines';
+import { splitLines, type SplitText } from './textLines';
 
 /** More changed lines than this is a rewrite, not an edit: parsing the whole file is as cheap. */
 const MAX_CHANGED_LINES = 64;
@@ -34,7 +34,14 @@ const MAX_CHANGED_LINES = 64;
 export function reparseIncremental(prevText: string, prevList: TaskList, newText: string): TaskList | undefined {
   if (prevText === newText) return prevList;
   const range = changedLines(prevText, newText);
-  if (!range) return undefined;
+  return range && reparseChangedLines(prevList, range);
+}
+
+/**
+ * The same from a change already located (the sync service finds it in the file's bytes, without decoding the
+ * whole file): `before`/`after` are the whole lines that differ, starting at `firstLine`; all else is identical.
+ */
+export function reparseChangedLines(prevList: TaskList, range: ChangedLines): TaskList | undefined {
   const { firstLine, before, after } = range;
   if (before.lines.length !== after.lines.length) return undefined;
   const tasks = prevList.tasks;
@@ -68,12 +75,13 @@ export function reparseIncremental(prevText: string, prevList: TaskList, newText
 
 // ---- where the texts differ --------------------------------------------------------------------------------------
 
-interface ChangedLines {
+/** Where two texts differ, in whole lines. */
+export interface ChangedLines {
   /** 0-based line number of the first line of both regions. */
   firstLine: number;
   /** The whole lines covering the change in the old and the new text (same first line; the rest is identical). */
-  before: { lines: string[]; ends: string[] };
-  after: { lines: string[]; ends: string[] };
+  before: SplitText;
+  after: SplitText;
 }
 
 const CHUNK = 4096;

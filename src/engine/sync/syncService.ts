@@ -25,7 +25,7 @@ import { decodeTaskList, encodeTaskList, type TaskListEncoding } from '../../cor
 import { missingIdEdits } from '../../core/ids';
 import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
 import { MERGED_TASK_FIELDS, TASK_STATUSES, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
-import { reparseIncremental } from '../../core/incremental';
+import { reparseChangedLines, reparseIncremental } from '../../core/incremental';
 import { parseTaskList } from '../../core/parser';
 import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
 import type { ApplyEditsResult, LineEditView, SyncResult } from '../../protocol/engineProtocol';
@@ -34,6 +34,7 @@ import { PlanStore, type PlanChange, type StoredGroup, type TaskExtras, type Tas
 import type { TaskStore } from '../db/taskStore';
 import type { EditApplier } from '../engineApi';
 import { sha256, writeFileAtomic } from './atomicWrite';
+import { changedUtf8Lines } from './byteDiff';
 import { ReusableFileReader } from './fileReader';
 
 /** Options of SyncService. */
@@ -105,7 +106,12 @@ export const WORK_ITEMS_VERSION = 1;
 
 interface Source {
   kind: 'disk' | 'editor';
-  text: string;
+  /** The markdown text. For a disk read patched from its bytes' diff, a getter that decodes the file on first use. */
+  readonly text: string;
+  /** Disk only: the bytes read (valid during this sync attempt only: the reader reuses its buffer). */
+  bytes?: Uint8Array;
+  /** The parse of `text`, when the disk read already made it (from the bytes' diff). */
+  list?: TaskList;
   encoding: TaskListEncoding;
   decodeDiagnostics: Diagnostic[];
   /** Disk only: sha256 of the bytes read, checked again just before the file is replaced. */
@@ -156,6 +162,8 @@ interface MergedBase {
   list: TaskList;
   state: Uint8Array;
 }
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 const EMPTY_LIST: TaskList = { dialect: 'coditect', eol: '\n', epics: [], features: [], tasks: [], diagnostics: [] };
 
@@ -305,8 +313,13 @@ export class SyncService {
   private lastDiagnostics: Diagnostic[] = [];
   private editorText?: string;
   private editorVersion = -Infinity;
-  /** The last text parsed and its exact parse (not `list`, whose statuses may be patched): the incremental parser's base. */
-  private parsed?: { text: string; list: TaskList };
+  /**
+   * The incremental parser's base: the last markdown parsed and its exact parse (not `list`, whose statuses may be
+   * patched). A plain UTF-8 file is kept as its bytes (in `baseBuf`), so the next disk sync diffs bytes and decodes
+   * only the lines that changed; an editor's text, or a text this sync edited, is kept as text.
+   */
+  private parsed?: { list: TaskList; text?: string; bytes?: Uint8Array };
+  private baseBuf = new Uint8Array(0);
   private mergedBase?: MergedBase;
 
   private tail: Promise<unknown> = Promise.resolve();
@@ -487,11 +500,7 @@ export class SyncService {
         out.diagnostics = [...out.diagnostics.filter((d) => d.code !== 'tasklist-empty'), { line: 0, column: 0, severity: 'info', code: 'tasklist-empty', message: `${this.tasklistPath} is empty; nothing was synced (tasks are archived only when removed from a non-empty file)` }];
         return out;
       }
-      const dec = decodeTaskList(bytes);
-      const bytesChecksum = sha256(bytes);
-      // Valid UTF-8 without a BOM re-encodes to exactly these bytes, so the text's checksum is the bytes' (one hash, not two).
-      const textChecksum = dec.encoding === 'utf8' ? bytesChecksum : undefined;
-      const src: Source = { kind: 'disk', text: dec.text, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum, textChecksum };
+      const src = this.diskSource(bytes, sha256(bytes));
       const r = await this.runSync(src, force);
       if (r !== 'retry' && r !== 'use-disk' && !src.wroteFile) this.fileChecksum = src.bytesChecksum;
       if (r !== 'retry' && r !== 'use-disk') return r;
@@ -529,14 +538,64 @@ export class SyncService {
   }
 
   /**
-   * parseTaskList(text), patched from the last text parsed when the edit allows it (a ticked checkbox, a retitled
+   * parseTaskList(text), patched from the last markdown parsed when the edit allows it (a ticked checkbox, a retitled
    * task: see src/core/incremental.ts), so that a one-line change to a huge file costs a line, not a file.
    */
-  private parse(text: string): TaskList {
+  private parseText(text: string): TaskList {
     const prev = this.parsed;
-    const list = (prev && reparseIncremental(prev.text, prev.list, text)) ?? parseTaskList(text);
-    this.parsed = { text, list };
+    const prevText = prev?.text ?? (prev?.bytes ? utf8.decode(prev.bytes) : undefined);
+    const patched = prev && prevText !== undefined ? reparseIncremental(prevText, prev.list, text) : undefined;
+    const list = patched ?? parseTaskList(text);
+    this.parsed = { list, text };
     return list;
+  }
+
+  /** The parse of a sync's markdown; a plain UTF-8 file read from disk becomes the next base as bytes. */
+  private parseSource(src: Source): TaskList {
+    src.list ??= this.parseText(src.text);
+    if (src.bytes && src.encoding === 'utf8') {
+      if (this.baseBuf.length < src.bytes.length) this.baseBuf = new Uint8Array(Math.ceil(src.bytes.length * 1.25));
+      this.baseBuf.set(src.bytes);
+      this.parsed = { list: src.list, bytes: this.baseBuf.subarray(0, src.bytes.length) };
+    } else if (this.parsed?.list !== src.list) {
+      this.parsed = { list: src.list, text: src.text };
+    }
+    return src.list;
+  }
+
+  /**
+   * A disk read as a sync source. When the last base is a UTF-8 file's bytes, the change is found in the bytes and
+   * only its lines are decoded and re-parsed; the whole text is decoded only if something needs it (a full parse,
+   * an edit to write back).
+   */
+  private diskSource(bytes: Uint8Array, bytesChecksum: string): Source {
+    const base = this.parsed;
+    if (base?.bytes) {
+      const change = changedUtf8Lines(base.bytes, bytes);
+      if (change) {
+        let text: string | undefined;
+        const src: Source = {
+          kind: 'disk',
+          get text() {
+            return (text ??= utf8.decode(bytes));
+          },
+          bytes,
+          encoding: 'utf8',
+          decodeDiagnostics: [],
+          bytesChecksum,
+          textChecksum: bytesChecksum,
+        };
+        // Not patchable (a line added, a heading edited…): the whole file is parsed; its bytes still become the base.
+        src.list = (change === 'same' ? base.list : reparseChangedLines(base.list, change)) ?? parseTaskList(src.text);
+        return src;
+      }
+    }
+    const dec = decodeTaskList(bytes);
+    // Valid UTF-8 without a BOM re-encodes to exactly these bytes, so the text's checksum is the bytes' (one hash, not two).
+    const textChecksum = dec.encoding === 'utf8' ? bytesChecksum : undefined;
+    // After a byte base, a text diff cannot succeed where the byte diff failed: parse the whole file.
+    const list = base?.bytes ? parseTaskList(dec.text) : undefined;
+    return { kind: 'disk', text: dec.text, bytes, list, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum, textChecksum };
   }
 
   private async runSync(src: Source, force = false): Promise<Attempt> {
@@ -545,19 +604,22 @@ export class SyncService {
     const checksum = src.textChecksum ?? sha256(src.text);
     const unsynced = this.plan.unsyncedStatuses();
     if (!force && checksum === this.syncedChecksum && unsynced.size === 0) return this.skipped(src.kind);
-    const list0 = !force && checksum === this.syncedChecksum ? this.list : this.parse(src.text);
+    const list0 = !force && checksum === this.syncedChecksum ? this.list : this.parseSource(src);
 
+    // `src.text` is only read below when the markdown must be edited: a disk read patched from its bytes' diff is
+    // never decoded whole. text1/text2: the text after ids / after statuses, when they changed anything.
     // 1. Ids for tasks written without one (next free id in their feature), written into their lines.
-    let text1 = src.text;
+    let text1: string | undefined;
     let list1 = list0;
     const writeDiagnostics: Diagnostic[] = [];
     const idEdits = missingIdEdits(list0);
     if (idEdits.length > 0) {
-      const planned = planTaskEdits(src.text, list0, idEdits);
-      const applied = applyLineEdits(src.text, planned.lineEdits);
-      if (applied.text !== src.text) {
+      const text0 = src.text;
+      const planned = planTaskEdits(text0, list0, idEdits);
+      const applied = applyLineEdits(text0, planned.lineEdits);
+      if (applied.text !== text0) {
         text1 = applied.text;
-        list1 = this.parse(text1);
+        list1 = this.parseText(text1);
       }
     }
 
@@ -565,9 +627,10 @@ export class SyncService {
     let merged = this.mergeAll(list1, unsynced, () => true);
     let text2 = text1;
     if (merged.mdEdits.length > 0) {
-      const planned = planTaskEdits(text1, list1, merged.mdEdits);
-      const applied = applyLineEdits(text1, planned.lineEdits);
-      text2 = applied.text;
+      const base = text1 ?? src.text;
+      const planned = planTaskEdits(base, list1, merged.mdEdits);
+      const applied = applyLineEdits(base, planned.lineEdits);
+      if (applied.text !== base) text2 = applied.text;
       const failed = new Set(planned.unknown);
       for (const s of applied.stale) {
         const t = list1.tasks.find((x) => x.line === s.line);
@@ -583,10 +646,10 @@ export class SyncService {
     }
 
     // 3. The markdown first: the snapshot must only record what the markdown really shows.
-    let finalText = src.text;
+    let finalText: string | undefined;
     let finalList = list0;
     let mdWritten = false;
-    if (text2 !== src.text) {
+    if (text2 !== undefined) {
       const w = await this.writeMarkdown(src, text2, writeDiagnostics);
       if (w === 'retry' || w === 'use-disk') return w;
       if (w === 'applied') {
@@ -601,7 +664,7 @@ export class SyncService {
     }
     const idsAssigned = mdWritten ? list0.tasks.filter((t) => !t.idExplicit).length - list1.tasks.filter((t) => !t.idExplicit).length : 0;
     const statusesToMd = mdWritten ? merged.mdEdits.length : 0;
-    const pendingWriteBack = text2 !== src.text && !mdWritten;
+    const pendingWriteBack = text2 !== undefined && !mdWritten;
 
     // 4. The database, in one transaction with its audit row.
     const groups = this.diffGroups(finalList);
@@ -610,7 +673,7 @@ export class SyncService {
     const dbWrites = merged.inserts.length + merged.updates.length + merged.archives.length + groupChanges > 0;
     const dbChanged = merged.inserts.length + merged.archives.length + merged.restored + merged.planUpdates + merged.statusesToDb + groupChanges > 0;
     const nowIso = new Date(this.now()).toISOString();
-    const finalChecksum = mdWritten ? sha256(finalText) : checksum;
+    const finalChecksum = mdWritten ? sha256(finalText!) : checksum;
     const dbChecksum = sha256([...unsynced].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, s]) => `${id}=${s}`).join('\n'));
     let recordId: number | undefined;
     const applied = dbWrites || mdWritten;
@@ -667,7 +730,8 @@ export class SyncService {
     this.list = finalList;
     this.mergedBase = { list: merged.list, state: merged.state };
     this.encoding = src.encoding;
-    this.syncedChecksum = finalChecksum;
+    // With edits still to write (ids, statuses), the same markdown must not be skipped as "synced" next time.
+    this.syncedChecksum = pendingWriteBack ? undefined : finalChecksum;
     this.lastDiagnostics = [...src.decodeDiagnostics, ...finalList.diagnostics, ...merged.conflictDiagnostics, ...writeDiagnostics];
     const outcome: SyncOutcome = {
       applied,

@@ -8,7 +8,10 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { decodeTaskList, encodeTaskList } from '../../../src/core/decode';
 import { parseTaskList } from '../../../src/core/parser';
+import { joinLines, splitLines } from '../../../src/core/textLines';
+import type { ApplyEditsParams, ApplyEditsResult } from '../../../src/protocol/engineProtocol';
 import { openDatabase } from '../../../src/engine/db/database';
 import { TaskStore } from '../../../src/engine/db/taskStore';
 import { SyncService } from '../../../src/engine/sync/syncService';
@@ -49,6 +52,8 @@ type Op =
   | { kind: 'removeLine'; at: number }
   | { kind: 'duplicate'; at: number }
   | { kind: 'engine'; at: number; outcome: 'completed' | 'failed' | 'claim' }
+  | { kind: 'encoding'; to: 'crlf' | 'lf' | 'latin1' | 'utf8' | 'bom' }
+  | { kind: 'editorSync' }
   | { kind: 'sync' };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -61,32 +66,52 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeLine' as const), at: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('engine' as const), at: fc.nat(), outcome: fc.constantFrom('completed' as const, 'failed' as const, 'claim' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('encoding' as const), to: fc.constantFrom('crlf' as const, 'lf' as const, 'latin1' as const, 'utf8' as const, 'bom' as const) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'editorSync' as const }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'sync' as const }) },
 );
+
+/** An editor that applies the engine's line edits and saves at once (so the file is the buffer). */
+function savingEditor(file: string): (p: ApplyEditsParams) => Promise<ApplyEditsResult> {
+  return async (p) => {
+    const dec = decodeTaskList(readFileSync(file));
+    const split = splitLines(dec.text);
+    for (const e of p.edits) if (split.lines[e.line] !== e.expected) return { outcome: 'stale' };
+    for (const e of p.edits) split.lines[e.line] = e.text;
+    writeFileSync(file, encodeTaskList(joinLines(split), dec.encoding));
+    return { outcome: 'applied' };
+  };
+}
 
 const TASK_LINE = /^\s*- \[[ xX/-]\] /;
 
 describe('sync shortcuts never change an outcome', () => {
   it('after every sync, a fresh service with no caches finds nothing to do, and current() reads like the file', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 4, maxLength: 24 }), async (ops) => {
+      fc.asyncProperty(fc.array(op, { minLength: 4, maxLength: 24 }), fc.boolean(), async (ops, withEditor) => {
         const dir = makeTempDir('coditect-incsync-');
         const file = path.join(dir, 'PLAN.md');
         writeFileSync(file, PLAN);
         const h = openDatabase(path.join(dir, 'context.db'));
         const store = new TaskStore(h);
         let now = Date.parse('2026-03-01T10:00:00Z');
-        const sync = new SyncService({ handle: h, tasklistPath: file, now: () => now });
+        const applyEdits = withEditor ? savingEditor(file) : undefined;
+        const sync = new SyncService({ handle: h, tasklistPath: file, now: () => now, applyEdits });
+        let version = 0;
         try {
           await sync.syncFromDisk();
           for (const o of [...ops, { kind: 'sync' as const }]) {
             now += 1000;
-            const lines = readFileSync(file, 'utf8').split('\n');
+            // Edits keep the file's encoding and line endings (as an editor would).
+            const dec = decodeTaskList(readFileSync(file));
+            const eol = dec.text.includes('\r\n') ? '\r\n' : '\n';
+            const lines = dec.text.split(eol);
             const tasks = lines.map((l, i) => (TASK_LINE.test(l) ? i : -1)).filter((i) => i >= 0);
             const pick = (at: number) => tasks[at % Math.max(1, tasks.length)];
+            const save = (text: string, encoding = dec.encoding) => writeFileSync(file, encodeTaskList(text, encoding));
             const edit = (f: (ls: string[]) => void) => {
               f(lines);
-              writeFileSync(file, lines.join('\n'));
+              save(lines.join(eol));
             };
             switch (o.kind) {
               case 'tick':
@@ -119,14 +144,24 @@ describe('sync shortcuts never change an outcome', () => {
                 if (t && store.claim(t.id, 'engine', 60_000, now) && o.outcome !== 'claim') store.finish(t.id, 'engine', { status: o.outcome, now: now + 1 });
                 break;
               }
+              case 'encoding':
+                if (o.to === 'crlf') save(lines.join('\r\n'));
+                else if (o.to === 'lf') save(lines.join('\n'));
+                else if (o.to === 'latin1' && !/[^\x00-\xff]/.test(dec.text)) save(dec.text.replace('Tenant', 'Ténant').replace('Deploy', 'Déploy'), 'latin1');
+                else if (o.to === 'utf8') save(dec.text, 'utf8');
+                else if (o.to === 'bom') save(dec.text, 'utf8bom');
+                break;
+              case 'editorSync':
+                await sync.syncFromText(dec.text, ++version);
+                break;
               case 'sync': {
                 await sync.syncFromDisk();
-                const text = readFileSync(file, 'utf8');
+                const text = decodeTaskList(readFileSync(file)).text;
                 const fresh = new SyncService({ handle: h, tasklistPath: file, now: () => now });
                 try {
                   const r = await fresh.syncFromDisk({ force: true });
                   assert.equal(r.applied, false, `a fresh service still had work: ${JSON.stringify({ ...r, diagnostics: undefined, list: undefined })}\n${text}`);
-                  assert.equal(readFileSync(file, 'utf8'), text);
+                  assert.equal(decodeTaskList(readFileSync(file)).text, text);
                 } finally {
                   await fresh.close();
                 }
