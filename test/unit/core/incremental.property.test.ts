@@ -44,7 +44,7 @@ const subLine = fc.constantFrom(
 
 const otherLines: fc.Arbitrary<string[]> = fc.oneof(
   words.map((w) => [w]),
-  fc.constant(['']),
+  fc.constant<string[]>(['']),
   fc.integer({ min: 1, max: 3 }).map((n) => [`## E00${n}: Epic ${n}`]),
   fc.integer({ min: 1, max: 3 }).map((n) => [`## Phase ${n}: Setup`]),
   words.map((w) => [`### ${w}`]),
@@ -53,10 +53,10 @@ const otherLines: fc.Arbitrary<string[]> = fc.oneof(
   words.map((w) => ['| task | done |', '|---|---|', `| - [ ] ${w} | no |`]),
   words.map((w) => ['<!--', `- [x] ${w} commented`, '-->']),
   words.map((w) => [`> - [ ] ${w} quoted`]),
-  fc.constant(['    - [ ] indented code']),
-  fc.constant(['- plain bullet', '- [P] legend']),
-  fc.constant(['**Depends on**: Phase 1']),
-  fc.constant(['-[ ] loose']),
+  fc.constant<string[]>(['    - [ ] indented code']),
+  fc.constant<string[]>(['- plain bullet', '- [P] legend']),
+  fc.constant<string[]>(['**Depends on**: Phase 1']),
+  fc.constant<string[]>(['-[ ] loose']),
 );
 
 const docLines: fc.Arbitrary<string[]> = fc
