@@ -80,6 +80,10 @@ function epicNumber(epicId: string, epicIndex: Map<string, number>): string {
  * above). `epicOrder` lists epic ids in document order (used only for epics whose id has no digits).
  */
 export function allocateTaskIds(slots: readonly IdSlot[], dialect: Dialect, epicOrder: readonly string[] = []): string[] {
+  // Every id written (the common case once a file has been synced): nothing to allocate, no families to build.
+  let allExplicit = true;
+  for (const s of slots) if (!s.idExplicit) allExplicit = false;
+  if (allExplicit) return slots.map((s) => s.id);
   const taken = new Set<string>();
   const byFeature = new Map<string, Family>();
   const byEpic = new Map<string, Family>();

@@ -68,19 +68,31 @@ export interface TaskMerge {
 
 /** The merged fields of a parsed task, normalised (dependencies deduplicated by id, blockers deduplicated). */
 export function taskFields(task: TaskNode): TaskFields {
-  const deps: FieldDependency[] = [];
-  const seen = new Set<string>();
-  for (const d of task.dependsOn) {
-    if (seen.has(d.id)) continue;
-    seen.add(d.id);
+  // Exact-size arrays, and a Set only for long lists: sync calls this for every task of a plan on its first sync.
+  const src = task.dependsOn;
+  const seen = src.length > 16 ? new Set<string>() : undefined;
+  let deps: FieldDependency[] = [];
+  for (const d of src) {
+    if (seen ? seen.has(d.id) : deps.some((x) => x.id === d.id)) continue;
+    seen?.add(d.id);
     deps.push({ id: d.id, type: d.type, source: d.source });
   }
-  const f: TaskFields = { status: task.status, title: task.title, blockers: [...new Set(task.blockers)], dependsOn: deps };
+  if (deps.length > 0) deps = deps.slice();
+  const f: TaskFields = { status: task.status, title: task.title, blockers: uniqueStrings(task.blockers), dependsOn: deps };
   if (task.priority !== undefined) f.priority = task.priority;
   if (task.estimateHours !== undefined) f.estimateHours = task.estimateHours;
   if (task.agent !== undefined) f.agent = task.agent;
   if (task.verify !== undefined) f.verify = task.verify;
   return f;
+}
+
+/** The strings without repeats, first occurrence first (a task has a handful: no Set needed). */
+function uniqueStrings(a: readonly string[]): string[] {
+  if (a.length === 0) return [];
+  if (a.length > 16) return [...new Set(a)];
+  const out: string[] = [];
+  for (const v of a) if (!out.includes(v)) out.push(v);
+  return out.slice();
 }
 
 const sameDep = (a: FieldDependency, b: FieldDependency): boolean => a.id === b.id && a.type === b.type && a.source === b.source;

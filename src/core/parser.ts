@@ -446,7 +446,7 @@ function buildHierarchy(
       headings.push(h);
       open.push(h);
     } else if (ev.k === 'task') {
-      for (const h of open) h.taskCount++;
+      for (let k = 0; k < open.length; k++) open[k].taskCount++;
     }
   }
   const levelOnes = headings.filter((h) => h.ev.level === 1);
