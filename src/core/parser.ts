@@ -52,6 +52,8 @@ interface TaskDraft {
   a: TaskLineAnalysis;
   epic?: EpicDraft;
   feature?: FeatureDraft;
+  /** Position in the list of tasks (set when the hierarchy is built). */
+  i?: number;
 }
 
 type Ev =
@@ -369,7 +371,7 @@ function parse(text: string): TaskList {
   const dialect: Dialect = epics.some((e) => e.phase) ? 'speckit' : guessDialect(tasks, epics);
   const taskIds = assignTaskIds(tasks, dialect, epicNodes, diagnostics);
   const deps = resolveDependencies(tasks, taskIds, epics, diagnostics);
-  applySpecKitRules(epics, tasks, taskIds, rules, deps, diagnostics);
+  applySpecKitRules(epics, taskIds, rules, deps, diagnostics);
 
   const taskNodes: TaskNode[] = tasks.map((d, i) => {
     const { a } = d;
@@ -513,6 +515,7 @@ function buildHierarchy(
       ev.feature = feature;
       epic.tasks.push(ev);
       feature.tasks.push(ev);
+      ev.i = tasks.length;
       tasks.push(ev);
     } else if (ev.k === 'phaseSelf') {
       if (curEpic?.phase && !curEpic.selfRule) curEpic.selfRule = { line: ev.line, text: ev.text };
@@ -662,7 +665,6 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
   ids.forEach((x, i) => {
     if (!byId.has(x.id)) byId.set(x.id, i);
   });
-  const index = new Map<TaskDraft, number>(tasks.map((d, i) => [d, i]));
   const groups = new Map<string, TaskDraft[]>();
   for (const e of epics) {
     groups.set(e.id, e.tasks);
@@ -672,14 +674,14 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
   return tasks.map((d, i) => {
     const own = ids[i].id;
     const out = new DepSet();
-    // One diagnostic per problem and task, however often the same bad id is written.
-    const reported = new Set<string>();
+    // One diagnostic per problem and task, however often the same bad id is written (a set only once there is one).
+    let reported: Set<string> | undefined;
     for (const ref of d.a.meta.refs) {
       const target = byId.get(ref.id);
       if (target !== undefined) {
         if (ids[target].id === own) {
-          if (ref.kind !== 'mention' && !reported.has(ref.id)) {
-            reported.add(ref.id);
+          if (ref.kind !== 'mention' && !reported?.has(ref.id)) {
+            (reported ??= new Set()).add(ref.id);
             diagnostics.push({
               line: ref.line,
               column: ref.column,
@@ -701,13 +703,13 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
       if (group) {
         // A feature, epic or phase id stands for all of its tasks (never the task itself).
         for (const g of group) {
-          const gid = ids[index.get(g)!].id;
+          const gid = ids[g.i!].id;
           if (gid !== own) out.add({ id: gid, source: ref.source, type: ref.type, line: ref.line });
         }
         continue;
       }
-      if (ref.kind === 'mention' || reported.has(ref.id)) continue;
-      reported.add(ref.id);
+      if (ref.kind === 'mention' || reported?.has(ref.id)) continue;
+      (reported ??= new Set()).add(ref.id);
       diagnostics.push({
         line: ref.line,
         column: ref.column,
@@ -726,15 +728,22 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
 /** A task's dependencies, one per id in writing order; a blocking reference upgrades an earlier soft one. */
 class DepSet {
   readonly refs: DependencyRef[] = [];
-  private readonly at = new Map<string, number>();
+  /** Index by id, built only for long lists (most tasks have a few dependencies: a scan is cheaper than a Map each). */
+  private at?: Map<string, number>;
   add(ref: DependencyRef): void {
-    const k = this.at.get(ref.id);
-    if (k === undefined) {
-      this.at.set(ref.id, this.refs.length);
+    const k = this.indexOf(ref.id);
+    if (k < 0) {
+      this.at?.set(ref.id, this.refs.length);
       this.refs.push(ref);
+      if (!this.at && this.refs.length > 16) this.at = new Map(this.refs.map((r, i) => [r.id, i]));
     } else if (this.refs[k].type === 'soft' && ref.type === 'blocks') {
       this.refs[k] = ref;
     }
+  }
+  private indexOf(id: string): number {
+    if (this.at) return this.at.get(id) ?? -1;
+    for (let i = 0; i < this.refs.length; i++) if (this.refs[i].id === id) return i;
+    return -1;
   }
 }
 
@@ -742,7 +751,6 @@ class DepSet {
 
 function applySpecKitRules(
   epics: readonly EpicDraft[],
-  tasks: readonly TaskDraft[],
   ids: readonly AssignedId[],
   rules: readonly Extract<Ev, { k: 'phaseRule' }>[],
   deps: DependencyRef[][],
@@ -750,10 +758,9 @@ function applySpecKitRules(
 ): void {
   const phases = epics.filter((e) => e.phase && e.tasks.length > 0);
   if (phases.length === 0) return;
-  const index = new Map<TaskDraft, number>(tasks.map((d, i) => [d, i]));
-  const idOf = (d: TaskDraft) => ids[index.get(d)!].id;
+  const idOf = (d: TaskDraft) => ids[d.i!].id;
   const addDep = (d: TaskDraft, on: TaskDraft, source: 'implicit' | 'phase', line: number) => {
-    const i = index.get(d)!;
+    const i = d.i!;
     const id = idOf(on);
     if (id === ids[i].id) return;
     const list = deps[i];

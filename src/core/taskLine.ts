@@ -177,23 +177,49 @@ const SEP_CHARS = ' \t,;|·—–-';
 const isSep = (c: string | undefined) => c !== undefined && SEP_CHARS.includes(c);
 const isWs = (c: string | undefined) => c === ' ' || c === '\t';
 
+// Regular expressions used per line or per metadata part live here, not as literals in the functions: a literal is
+// a new RegExp object on every evaluation, and a 10,000-task plan evaluates these tens of thousands of times.
+const P_CODE_RE = /^P([0-3])$/i;
+const TILDE_RE = /^~\s*/;
+const DURATION_RE = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i;
+const HOURS_MINUTES_RE = /^(\d+(?:\.\d+)?)\s*h(?:rs?|ours?)?\s*(\d+)\s*m(?:ins?|inutes?)?$/i;
+const NUMBER_RE = /^\d+(?:\.\d+)?$/;
+/** Global, but only used with String.prototype.replace, which resets lastIndex. */
+const DECORATION_RE = /^[\s*_`]+|[\s*_`]+$/g;
+const TAG_PRIORITY_RE = /^P(\d)$/;
+const GROUP_PART_RE = /[^,;|·]+/g;
+const GROUP_PRIORITY_RE = /^(?:\*\*|__)?P(\d)(?:\*\*|__)?$/;
+const GROUP_PRIORITY_KEY_RE = /^(?:priority|prio)[ \t]*[:=]?[ \t]*(.+)$/i;
+const GROUP_ESTIMATE_KEY_RE = /^(?:estimate|est|effort)[ \t]*[:=]?[ \t]*(.+)$/i;
+const STARTS_NUMBER_RE = /^~?[ \t]*\d/;
+const BLOCKED_WORD_RE = /^blocked/i;
+const GROUP_AGENT_RE = /^agent[ \t]*[:=][ \t]*(\S+)$/i;
+const GROUP_TIMEOUT_RE = /^timeout[ \t]*[:=][ \t]*(.+)$/i;
+const WHITESPACE_RE = /\s/;
+const WHITESPACE_RUNS_RE = /\s+/g;
+const QUOTED_RE = /"([^"]*)"|“([^”]*)”/g;
+const BLOCKER_PART_RE = /[^,;]+/g;
+const LEADING_DECORATION_RE = /^(?:\*\*|__)?/;
+const META_SEPARATOR_RE = /^(?:\*\*|__)?[ \t]*(:)?[ \t]*(?:\*\*|__)?[ \t]*/;
+const DOUBLE_SPACE_RE = /\s\s|\t/;
+
 /** Parses a priority written as `P0`..`P3` or a word (critical/high/medium/low…). */
 export function parsePriority(value: string): Priority | undefined {
   const v = stripDecoration(value).trim();
-  const m = /^P([0-3])$/i.exec(v);
+  const m = P_CODE_RE.exec(v);
   if (m) return `P${m[1]}` as Priority;
   return PRIORITY_WORDS[v.toLowerCase()];
 }
 
 /** Parses `16h`, `~16h`, `2d`, `1.5 days`, `30m`, `1w`, `1h30m` into hours; undefined when it is not a duration. */
 export function parseDurationHours(value: string): number | undefined {
-  const v = stripDecoration(value).trim().replace(/^~\s*/, '');
-  let m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(v);
+  const v = stripDecoration(value).trim().replace(TILDE_RE, '');
+  let m = DURATION_RE.exec(v);
   if (m) {
     const perUnit = UNIT_HOURS[m[2].toLowerCase()];
     return perUnit === undefined ? undefined : round(Number(m[1]) * perUnit);
   }
-  m = /^(\d+(?:\.\d+)?)\s*h(?:rs?|ours?)?\s*(\d+)\s*m(?:ins?|inutes?)?$/i.exec(v);
+  m = HOURS_MINUTES_RE.exec(v);
   if (m) return round(Number(m[1]) + Number(m[2]) / 60);
   return undefined;
 }
@@ -201,7 +227,7 @@ export function parseDurationHours(value: string): number | undefined {
 /** Parses a timeout: a duration, or a bare number of minutes. */
 export function parseTimeoutMinutes(value: string): number | undefined {
   const v = stripDecoration(value).trim();
-  if (/^\d+(?:\.\d+)?$/.test(v)) return Number(v) > 0 ? Number(v) : undefined;
+  if (NUMBER_RE.test(v)) return Number(v) > 0 ? Number(v) : undefined;
   const h = parseDurationHours(v);
   return h !== undefined && h > 0 ? round(h * 60) : undefined;
 }
@@ -235,7 +261,7 @@ function round(x: number): number {
 }
 
 function stripDecoration(s: string): string {
-  return s.replace(/^[\s*_`]+|[\s*_`]+$/g, '');
+  return s.replace(DECORATION_RE, '');
 }
 
 export function emptyMeta(): TaskMeta {
@@ -377,7 +403,7 @@ function readTag(tag: string, col: number, lineNo: number, meta: TaskMeta): void
     meta.parallel = true;
     return;
   }
-  const pr = /^P(\d)$/.exec(tag);
+  const pr = TAG_PRIORITY_RE.exec(tag);
   if (pr) {
     if (Number(pr[1]) <= 3) setPriority(meta, `P${pr[1]}` as Priority, lineNo, col, col + tag.length + 2);
     else badPriority(meta, tag, lineNo, col, col + tag.length + 2);
@@ -455,7 +481,7 @@ function blankOut(s: string, from: number, to: number): string {
 }
 
 function cleanTitle(s: string): string {
-  let t = /\s\s|\t/.test(s) ? s.replace(/\s+/g, ' ') : s;
+  let t = DOUBLE_SPACE_RE.test(s) ? s.replace(WHITESPACE_RUNS_RE, ' ') : s;
   // Separators left between the title and removed metadata ("Deploy bus — P0").
   let a = 0;
   let b = t.length;
@@ -599,7 +625,8 @@ const IDS_ONLY_RE = new RegExp(String.raw`^(?:(?:and[ \t]+)?[\x60*_]*(?:${TASK_I
  * true only when every comma-separated part is metadata; "(HTTPS only, no private ranges)" is prose.
  */
 function classifyGroup(inner: string, col: number, lineNo: number, meta: TaskMeta): boolean {
-  const partRe = /[^,;|·]+/g;
+  const partRe = GROUP_PART_RE;
+  partRe.lastIndex = 0;
   let any = false;
   let lastWasDeps: 'deps' | 'blocked' | undefined;
   for (let m = partRe.exec(inner); m !== null; m = partRe.exec(inner)) {
@@ -611,33 +638,34 @@ function classifyGroup(inner: string, col: number, lineNo: number, meta: TaskMet
     const e = s + part.length;
     any = true;
     let x: RegExpExecArray | null;
-    if ((x = /^(?:\*\*|__)?P(\d)(?:\*\*|__)?$/.exec(part))) {
+    let hours: number | undefined;
+    if ((x = GROUP_PRIORITY_RE.exec(part))) {
       if (Number(x[1]) <= 3) setPriority(meta, `P${x[1]}` as Priority, lineNo, s, e);
       else badPriority(meta, `P${x[1]}`, lineNo, s, e);
       lastWasDeps = undefined;
-    } else if ((x = /^(?:priority|prio)[ \t]*[:=]?[ \t]*(.+)$/i.exec(part))) {
+    } else if ((x = GROUP_PRIORITY_KEY_RE.exec(part))) {
       const pr = parsePriority(x[1]);
       if (pr) setPriority(meta, pr, lineNo, s, e);
       else badPriority(meta, x[1], lineNo, s, e);
       lastWasDeps = undefined;
-    } else if ((x = /^(?:estimate|est|effort)[ \t]*[:=]?[ \t]*(.+)$/i.exec(part))) {
+    } else if ((x = GROUP_ESTIMATE_KEY_RE.exec(part))) {
       setEstimate(meta, x[1], lineNo, s, e);
       lastWasDeps = undefined;
-    } else if (/^~?[ \t]*\d/.test(part) && parseDurationHours(part) !== undefined) {
-      meta.estimateHours = parseDurationHours(part);
+    } else if (STARTS_NUMBER_RE.test(part) && (hours = parseDurationHours(part)) !== undefined) {
+      meta.estimateHours = hours;
       lastWasDeps = undefined;
     } else if ((x = DEP_PART_RE.exec(part))) {
-      const kind = /^blocked/i.test(x[1]) ? 'blocked' : 'deps';
+      const kind = BLOCKED_WORD_RE.test(x[1]) ? 'blocked' : 'deps';
       const valueCol = e - x[2].length;
       const found = kind === 'blocked' ? readBlockers(x[2], lineNo, valueCol, meta) : readIdList(x[2], lineNo, valueCol, meta);
       if (found === 0) return false;
       lastWasDeps = kind;
     } else if (lastWasDeps && ID_PART_RE.test(part)) {
       readIdList(part, lineNo, s, meta);
-    } else if ((x = /^agent[ \t]*[:=][ \t]*(\S+)$/i.exec(part))) {
+    } else if ((x = GROUP_AGENT_RE.exec(part))) {
       setAgent(meta, x[1], lineNo, s, e);
       lastWasDeps = undefined;
-    } else if ((x = /^timeout[ \t]*[:=][ \t]*(.+)$/i.exec(part))) {
+    } else if ((x = GROUP_TIMEOUT_RE.exec(part))) {
       setTimeoutValue(meta, x[1], lineNo, s, e);
       lastWasDeps = undefined;
     } else {
@@ -652,7 +680,7 @@ function readIdList(value: string, lineNo: number, col: number, meta: TaskMeta):
   let n = 0;
   REF_ID_RE.lastIndex = 0;
   for (let m = REF_ID_RE.exec(value); m !== null; m = REF_ID_RE.exec(value)) {
-    meta.refs.push({ id: m[1].replace(/\s+/g, ' '), line: lineNo, column: col + m.index, source: 'explicit', type: 'blocks', kind: 'list' });
+    meta.refs.push({ id: WHITESPACE_RE.test(m[1]) ? m[1].replace(WHITESPACE_RUNS_RE, ' ') : m[1], line: lineNo, column: col + m.index, source: 'explicit', type: 'blocks', kind: 'list' });
     n++;
   }
   return n;
@@ -664,7 +692,8 @@ const NONE_RE = /^(?:none|n\/?a|nothing|-+|—|–|\(none\))\.?$/i;
 function readBlockers(value: string, lineNo: number, col: number, meta: TaskMeta): number {
   let n = 0;
   let rest = value;
-  const quoted = /"([^"]*)"|“([^”]*)”/g;
+  const quoted = QUOTED_RE;
+  quoted.lastIndex = 0;
   for (let q = quoted.exec(value); q !== null; q = quoted.exec(value)) {
     const text = (q[1] ?? q[2]).trim();
     if (text) {
@@ -673,7 +702,8 @@ function readBlockers(value: string, lineNo: number, col: number, meta: TaskMeta
     }
     rest = rest.slice(0, q.index) + ' '.repeat(q[0].length) + rest.slice(q.index + q[0].length);
   }
-  const partRe = /[^,;]+/g;
+  const partRe = BLOCKER_PART_RE;
+  partRe.lastIndex = 0;
   for (let m = partRe.exec(rest); m !== null; m = partRe.exec(rest)) {
     const part = stripDecoration(m[0]);
     if (!part || NONE_RE.test(part)) continue;
@@ -711,13 +741,13 @@ function hasRefId(value: string): boolean {
  * nested bullets may carry the values), or undefined for any other line (a note, left alone).
  */
 export function readMetaLine(text: string, lineNo: number, col: number, meta: TaskMeta): { key: MetaKey; empty: boolean } | undefined {
-  const dec = /^(?:\*\*|__)?/.exec(text)![0].length;
+  const dec = LEADING_DECORATION_RE.exec(text)![0].length;
   const body = text.slice(dec);
   for (const { key, re, colonOptional } of META_KEYS) {
     const k = re.exec(body);
     if (!k) continue;
     let p = dec + k[0].length;
-    const sep = /^(?:\*\*|__)?[ \t]*(:)?[ \t]*(?:\*\*|__)?[ \t]*/.exec(text.slice(p))!;
+    const sep = META_SEPARATOR_RE.exec(text.slice(p))!;
     const value = text.slice(p + sep[0].length).replace(/[ \t]+$/, '');
     // "Depends on T1" needs no colon, but only when it names an id: "Depends on the infra team" is a note.
     if (sep[1] === undefined && (!colonOptional || sep[0].length === 0 || !hasRefId(value))) return undefined;
