@@ -264,6 +264,20 @@ function stripDecoration(s: string): string {
   return s.replace(DECORATION_RE, '');
 }
 
+/**
+ * A metadata group is read into a probe first and merged only when all of it is metadata. The probe is one shared
+ * object, emptied before each use: groups are never read inside one another, and mergeMeta copies what it holds.
+ */
+const SCRATCH: TaskMeta = emptyMeta();
+function scratchMeta(): TaskMeta {
+  const m = SCRATCH;
+  m.priority = m.estimateHours = m.timeoutMinutes = undefined;
+  m.agent = m.verify = undefined;
+  m.blockers.length = m.refs.length = m.problems.length = m.tags.length = 0;
+  m.parallel = false;
+  return m;
+}
+
 export function emptyMeta(): TaskMeta {
   return { blockers: [], refs: [], problems: [], parallel: false, tags: [] };
 }
@@ -307,7 +321,8 @@ function findBadges(line: string, from: number): BadgeSpan[] {
 }
 
 function inBadge(badges: readonly BadgeSpan[], pos: number): BadgeSpan | undefined {
-  return badges.find((b) => pos >= b.start && pos < b.end);
+  for (const b of badges) if (pos >= b.start && pos < b.end) return b;
+  return undefined;
 }
 
 const TAG_RE = /\[([^\[\]\s]{1,32})\](?![(\[:])/y;
@@ -352,7 +367,7 @@ function scanLeading(line: string, from: number, badges: readonly BadgeSpan[], m
       const close = line.indexOf(')', p);
       const open2 = line.indexOf('(', p + 1);
       if (close > p && (open2 < 0 || open2 > close)) {
-        const probe = emptyMeta();
+        const probe = scratchMeta();
         if (classifyGroup(line.slice(p + 1, close), p + 1, lineNo, probe)) {
           if (meta) mergeMeta(meta, probe);
           p = skipWs(line, close + 1);
@@ -444,7 +459,7 @@ export function analyzeTaskLine(line: string, lineNo = 0): TaskLineAnalysis | un
     const region = work.slice(0, e);
     DEP_GROUP_RE.lastIndex = p;
     for (let g = DEP_GROUP_RE.exec(region); g !== null; g = DEP_GROUP_RE.exec(region)) {
-      const probe = emptyMeta();
+      const probe = scratchMeta();
       if (classifyGroup(g[1], g.index + 1, lineNo, probe)) {
         mergeMeta(meta, probe);
         work = blankOut(work, g.index, g.index + g[0].length);
@@ -519,7 +534,7 @@ function stripTrailingMeta(work: string, p: number, e: number, lineNo: number, m
     if (last === ')') {
       const open = work.lastIndexOf('(', e - 1);
       if (open >= p) {
-        const probe = emptyMeta();
+        const probe = scratchMeta();
         if (classifyGroup(work.slice(open + 1, e - 1), open + 1, lineNo, probe)) {
           mergeMeta(meta, probe);
           start = open;

@@ -331,7 +331,7 @@ export class PlanStore {
   }
 
   private writeDeps(taskId: string, deps: FieldDependency[], now: string): void {
-    deps.forEach((d, i) => this.st.insertDep.run(taskId, d.id, d.type, d.source, i, now));
+    for (let i = 0; i < deps.length; i++) this.st.insertDep.run(taskId, deps[i].id, deps[i].type, deps[i].source, i, now);
   }
 }
 

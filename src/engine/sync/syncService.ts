@@ -175,7 +175,8 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function extrasOf(t: TaskNode): TaskExtras {
-  const e: TaskExtras = { epicId: t.epicId, featureId: t.featureId, idExplicit: t.idExplicit, tags: [...t.tags], parallel: t.parallel };
+  // The node's own tags array: nothing here or in the database layer mutates it.
+  const e: TaskExtras = { epicId: t.epicId, featureId: t.featureId, idExplicit: t.idExplicit, tags: t.tags, parallel: t.parallel };
   if (t.timeoutMinutes !== undefined) e.timeoutMinutes = t.timeoutMinutes;
   return e;
 }
@@ -219,15 +220,15 @@ function hasDuplicates(t: TaskNode): boolean {
 
 /** The snapshot to cache for `node` after writing `fields`/`extras`: the node itself when they say the same. */
 function snapshotFor(node: TaskNode | undefined, fields: TaskFields, extras: TaskExtras): Snapshot {
-  const full = { fields, extras, archived: false };
-  return node && !hasDuplicates(node) && unchangedSince(node, full) ? node : full;
+  return node && !hasDuplicates(node) && sameAsFields(node, fields, extras) ? node : { fields, extras, archived: false };
 }
 
 /** True when the parsed task equals its snapshot in every stored field (so neither side has anything to merge). */
 function unchangedSince(t: TaskNode, s: Snapshot): boolean {
-  if (isNode(s)) return sameAsNode(t, s);
-  const f = s.fields;
-  const e = s.extras;
+  return isNode(s) ? sameAsNode(t, s) : sameAsFields(t, s.fields, s.extras);
+}
+
+function sameAsFields(t: TaskNode, f: TaskFields, e: TaskExtras): boolean {
   if (t.status !== f.status || t.title !== f.title || t.priority !== f.priority || t.estimateHours !== f.estimateHours) return false;
   if (t.agent !== f.agent || t.verify !== f.verify || t.epicId !== e.epicId || t.featureId !== e.featureId) return false;
   if (t.idExplicit !== e.idExplicit || t.parallel !== e.parallel || t.timeoutMinutes !== e.timeoutMinutes || !sameStrings(t.tags, e.tags)) return false;
@@ -845,7 +846,7 @@ export class SyncService {
         out.mdEdits.push({ taskId: task.id, status: mdStatus });
         out.mdStatus.set(task.id, mdStatus);
       }
-      const snapshot: TaskFields = { ...mergedFields, status: mdStatus };
+      const snapshot: TaskFields = mdStatus === mergedFields.status ? mergedFields : { ...mergedFields, status: mdStatus };
       if (!stored) {
         out.inserts.push({ id: task.id, fields: snapshot, extras, status: mergedFields.status, writeDeps: true });
         out.insertNodes.push(task);
