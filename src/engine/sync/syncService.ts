@@ -110,8 +110,8 @@ interface Source {
   readonly text: string;
   /** Disk only: the bytes read (valid during this sync attempt only: the reader reuses its buffer). */
   bytes?: Uint8Array;
-  /** The parse of `text`, when the disk read already made it (from the bytes' diff). */
-  list?: TaskList;
+  /** Parses `text` the way the disk read found best (patching from the bytes' diff); called only if a parse is needed. */
+  parse?: () => TaskList;
   encoding: TaskListEncoding;
   decodeDiagnostics: Diagnostic[];
   /** Disk only: sha256 of the bytes read, checked again just before the file is replaced. */
@@ -553,15 +553,15 @@ export class SyncService {
 
   /** The parse of a sync's markdown; a plain UTF-8 file read from disk becomes the next base as bytes. */
   private parseSource(src: Source): TaskList {
-    src.list ??= this.parseText(src.text);
+    const list = src.parse ? src.parse() : this.parseText(src.text);
     if (src.bytes && src.encoding === 'utf8') {
       if (this.baseBuf.length < src.bytes.length) this.baseBuf = new Uint8Array(Math.ceil(src.bytes.length * 1.25));
       this.baseBuf.set(src.bytes);
-      this.parsed = { list: src.list, bytes: this.baseBuf.subarray(0, src.bytes.length) };
-    } else if (this.parsed?.list !== src.list) {
-      this.parsed = { list: src.list, text: src.text };
+      this.parsed = { list, bytes: this.baseBuf.subarray(0, src.bytes.length) };
+    } else if (this.parsed?.list !== list) {
+      this.parsed = { list, text: src.text };
     }
-    return src.list;
+    return list;
   }
 
   /**
@@ -587,7 +587,7 @@ export class SyncService {
           textChecksum: bytesChecksum,
         };
         // Not patchable (a line added, a heading edited…): the whole file is parsed; its bytes still become the base.
-        src.list = (change === 'same' ? base.list : reparseChangedLines(base.list, change)) ?? parseTaskList(src.text);
+        src.parse = () => (change === 'same' ? base.list : reparseChangedLines(base.list, change)) ?? parseTaskList(src.text);
         return src;
       }
     }
@@ -595,8 +595,8 @@ export class SyncService {
     // Valid UTF-8 without a BOM re-encodes to exactly these bytes, so the text's checksum is the bytes' (one hash, not two).
     const textChecksum = dec.encoding === 'utf8' ? bytesChecksum : undefined;
     // After a byte base, a text diff cannot succeed where the byte diff failed: parse the whole file.
-    const list = base?.bytes ? parseTaskList(dec.text) : undefined;
-    return { kind: 'disk', text: dec.text, bytes, list, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum, textChecksum };
+    const parse = base?.bytes ? () => parseTaskList(dec.text) : undefined;
+    return { kind: 'disk', text: dec.text, bytes, parse, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum, textChecksum };
   }
 
   private async runSync(src: Source, force = false): Promise<Attempt> {
@@ -728,6 +728,12 @@ export class SyncService {
     }
     // Edits applied by an editor live in its buffer (until saved): that buffer is the markdown from now on.
     if (mdWritten && this.applyEdits && this.editorText !== undefined) this.editorText = finalText;
+    // The written text becomes the incremental parser's base when it patches from the last one (status edits do),
+    // so the next sync diffs against what the markdown now says.
+    if (mdWritten && this.parsed?.list === list1) {
+      const written = reparseIncremental(text1 ?? src.text, list1, finalText!);
+      if (written) this.parsed = { list: written, text: finalText };
+    }
     this.list = finalList;
     this.mergedBase = { list: merged.list, state: merged.state };
     this.encoding = src.encoding;
