@@ -179,4 +179,35 @@ describe('sync shortcuts never change an outcome', () => {
       { numRuns: Number(process.env.INCSYNC_RUNS ?? 60) },
     );
   });
+
+  it('a ticked checkbox is patched in: every other task object is the one the last sync returned', async () => {
+    for (const eol of ['\n', '\r\n']) {
+      const dir = makeTempDir('coditect-incsync-');
+      const file = path.join(dir, 'PLAN.md');
+      writeFileSync(file, PLAN.split('\n').join(eol));
+      const h = openDatabase(path.join(dir, 'context.db'));
+      const sync = new SyncService({ handle: h, tasklistPath: file });
+      try {
+        await sync.syncFromDisk();
+        const before = sync.current().tasks;
+        writeFileSync(file, readFileSync(file, 'utf8').replace('- [ ] **T001.004**', '- [x] **T001.004**'));
+        const r = await sync.syncFromDisk();
+        assert.equal(r.statusesToDb, 1);
+        const after = sync.current().tasks;
+        const k = after.findIndex((t) => t.id === 'T001.004');
+        assert.equal(after[k].status, 'completed');
+        assert.equal(h.db.prepare(`SELECT status FROM v2_tasks WHERE id = 'T001.004'`).pluck().get(), 'completed');
+        after.forEach((t, i) => (i === k ? assert.notEqual(t, before[i]) : assert.equal(t, before[i], `${t.id} reused`)));
+        // An edit the patch cannot take (a sub-bullet) is parsed whole, with the same outcome a fresh parse gives.
+        writeFileSync(file, readFileSync(file, 'utf8').replace('Agent: devops-engineer', 'Agent: qa-testing'));
+        await sync.syncFromDisk();
+        assert.deepStrictEqual(sync.current().tasks, parseTaskList(readFileSync(file, 'utf8')).tasks);
+        assert.equal(h.db.prepare(`SELECT agent FROM v2_tasks WHERE id = 'T001.001'`).pluck().get(), 'qa-testing');
+      } finally {
+        await sync.close();
+        h.close();
+        removeDir(dir);
+      }
+    }
+  });
 });
