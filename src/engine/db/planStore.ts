@@ -41,12 +41,15 @@ export interface StoredGroup {
   archived: boolean;
 }
 
-/** A task to insert, or to update (plan columns, synced status, and optionally its status by compare-and-set). */
+/**
+ * A task to insert, or to update (plan columns, synced status, and optionally its status by compare-and-set).
+ * `fields` and `extras` may be getters computing them on demand; apply() reads each once per row.
+ */
 export interface TaskWrite {
   id: string;
   /** Plan fields to store; `fields.status` becomes `synced_status` (and `status` of a new row). */
-  fields: TaskFields;
-  extras: TaskExtras;
+  readonly fields: TaskFields;
+  readonly extras: TaskExtras;
   /** Insert only: the row's current status when it differs from `fields.status` (the synced one). */
   status?: TaskStatus;
   /**
@@ -278,12 +281,15 @@ export class PlanStore {
         this.st.upsertFeature.run({ id: f.id, epic_id: f.epicId, title: f.title, priority: f.priority ?? null, id_explicit: f.idExplicit ? 1 : 0, position: f.position, now });
       }
       for (const t of change.insertTasks) {
-        this.st.insertTask.run(taskParams(t, now));
-        this.writeDeps(t.id, t.fields.dependsOn, now);
+        // `fields` read once per row: a write may compute it on demand (see TaskWrite).
+        const f = t.fields;
+        this.st.insertTask.run(taskParams(t, f, now));
+        this.writeDeps(t.id, f.dependsOn, now);
       }
       for (const t of change.updateTasks) {
+        const f = t.fields;
         const row = this.st.updateTask.get({
-          ...taskParams(t, now),
+          ...taskParams(t, f, now),
           cas: t.statusCas ? 1 : 0,
           expected: t.statusCas?.expected ?? null,
           next: t.statusCas?.next ?? null,
@@ -293,7 +299,7 @@ export class PlanStore {
         if (t.statusCas) after.set(t.id, row.status);
         if (t.writeDeps) {
           this.st.deleteDeps.run(t.id);
-          this.writeDeps(t.id, t.fields.dependsOn, now);
+          this.writeDeps(t.id, f.dependsOn, now);
         }
       }
       for (const id of change.archiveTasks) this.st.archiveTask.run(now, now, id);
@@ -343,12 +349,12 @@ function group(r: GroupRow): StoredGroup {
   return g;
 }
 
-function taskParams(t: TaskWrite, now: string): Record<string, unknown> {
-  const f = t.fields;
+function taskParams(t: TaskWrite, f: TaskFields, now: string): Record<string, unknown> {
+  const e = t.extras;
   return {
     id: t.id,
-    epic_id: t.extras.epicId,
-    feature_id: t.extras.featureId,
+    epic_id: e.epicId,
+    feature_id: e.featureId,
     title: f.title,
     synced_status: f.status,
     status: t.status ?? f.status,
@@ -357,10 +363,10 @@ function taskParams(t: TaskWrite, now: string): Record<string, unknown> {
     agent: f.agent ?? null,
     verify: f.verify ?? null,
     blockers: JSON.stringify(f.blockers),
-    tags: JSON.stringify(t.extras.tags),
-    parallel: t.extras.parallel ? 1 : 0,
-    timeout_minutes: t.extras.timeoutMinutes ?? null,
-    id_explicit: t.extras.idExplicit ? 1 : 0,
+    tags: JSON.stringify(e.tags),
+    parallel: e.parallel ? 1 : 0,
+    timeout_minutes: e.timeoutMinutes ?? null,
+    id_explicit: e.idExplicit ? 1 : 0,
     now,
   };
 }

@@ -223,6 +223,28 @@ function snapshotFor(node: TaskNode | undefined, fields: TaskFields, extras: Tas
   return node && !hasDuplicates(node) && sameAsFields(node, fields, extras) ? node : { fields, extras, archived: false };
 }
 
+/**
+ * The insert of a new task whose snapshot is exactly what its node says (the common case: a first sync inserts
+ * every task so). Its fields are computed when its row is written and not kept: a first sync of 10,000 tasks holds
+ * no second copy of every task's fields while it runs.
+ */
+class NodeWrite implements TaskWrite {
+  readonly writeDeps = true;
+  constructor(readonly node: TaskNode) {}
+  get id(): string {
+    return this.node.id;
+  }
+  get fields(): TaskFields {
+    return taskFields(this.node);
+  }
+  get extras(): TaskExtras {
+    return extrasOf(this.node);
+  }
+  get status(): TaskStatus {
+    return this.node.status;
+  }
+}
+
 /** True when the parsed task equals its snapshot in every stored field (so neither side has anything to merge). */
 function unchangedSince(t: TaskNode, s: Snapshot): boolean {
   return isNode(s) ? sameAsNode(t, s) : sameAsFields(t, s.fields, s.extras);
@@ -818,6 +840,13 @@ export class SyncService {
         if (!isNode(snap) && !hasDuplicates(task)) tasks.set(task.id, task);
         continue;
       }
+      if (!snap && task.status !== 'in_progress' && !hasDuplicates(task)) {
+        // New, and nothing to merge or resolve: the row says what the node says.
+        out.inserts.push(new NodeWrite(task));
+        out.insertNodes.push(task);
+        if (task.status !== 'pending') out.statusesToDb++;
+        continue;
+      }
       const stored = snap && { fields: fieldsOf(snap), extras: snapshotExtras(snap), archived: archivedSnapshot(snap) };
       const md = taskFields(task);
       const extras = extrasOf(task);
@@ -940,7 +969,7 @@ export class SyncService {
     for (const g of change.upsertFeatures) this.features.set(g.id, { ...g, archived: false });
     for (const id of change.archiveEpics) this.epics.set(id, { ...this.epics.get(id)!, archived: true });
     for (const id of change.archiveFeatures) this.features.set(id, { ...this.features.get(id)!, archived: true });
-    change.insertTasks.forEach((w, i) => tasks.set(w.id, snapshotFor(merged.insertNodes[i], w.fields, w.extras)));
+    change.insertTasks.forEach((w, i) => tasks.set(w.id, w instanceof NodeWrite ? w.node : snapshotFor(merged.insertNodes[i], w.fields, w.extras)));
     change.updateTasks.forEach((w, i) => {
       const prev = tasks.get(w.id)!;
       // A compare-and-set that did not take left synced_status as it was (see TaskWrite.statusCas).
