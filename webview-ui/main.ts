@@ -2,7 +2,7 @@
 // from the extension to the view model and lets the view patch what changed.
 import { isToWebview, type FromWebview } from '../src/protocol/webviewProtocol';
 import { DashboardView, parseUiState, type DashboardActions } from './render';
-import { applyMessage, dismissNotice, emptyModel, type ModelChange } from './state';
+import { applyMessage, dismissNotice, emptyModel, noChange, type ModelChange } from './state';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -11,18 +11,7 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const NOTICE_ONLY: ModelChange = {
-  full: false,
-  tasks: [],
-  removed: [],
-  counts: false,
-  epics: [],
-  active: false,
-  activityAdded: [],
-  state: false,
-  metrics: false,
-  notice: true,
-};
+const NOTICE_ONLY: ModelChange = { ...noChange(), notice: true };
 
 const vscode = acquireVsCodeApi();
 const post = (m: FromWebview): void => vscode.postMessage(m);

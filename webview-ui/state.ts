@@ -88,7 +88,8 @@ export function emptyModel(): DashboardModel {
   };
 }
 
-function noChange(): ModelChange {
+/** A change that changes nothing; callers set the parts that did. */
+export function noChange(): ModelChange {
   return {
     full: false,
     tasks: [],

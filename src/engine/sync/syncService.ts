@@ -264,19 +264,9 @@ function sameAsFields(t: TaskNode, f: TaskFields, e: TaskExtras): boolean {
   return true;
 }
 
-/** unchangedSince for a snapshot kept as a node: the same comparisons, node to node (no allocation). */
+/** unchangedSince for a snapshot kept as a node: a node carries every field and extra itself (no allocation). */
 function sameAsNode(t: TaskNode, n: TaskNode): boolean {
-  if (t === n) return true;
-  if (t.status !== n.status || t.title !== n.title || t.priority !== n.priority || t.estimateHours !== n.estimateHours) return false;
-  if (t.agent !== n.agent || t.verify !== n.verify || t.epicId !== n.epicId || t.featureId !== n.featureId) return false;
-  if (t.idExplicit !== n.idExplicit || t.parallel !== n.parallel || t.timeoutMinutes !== n.timeoutMinutes || !sameStrings(t.tags, n.tags)) return false;
-  if (!sameStrings(t.blockers, n.blockers) || t.dependsOn.length !== n.dependsOn.length) return false;
-  for (let i = 0; i < t.dependsOn.length; i++) {
-    const a = t.dependsOn[i];
-    const b = n.dependsOn[i];
-    if (a.id !== b.id || a.type !== b.type || a.source !== b.source) return false;
-  }
-  return true;
+  return t === n || sameAsFields(t, n, n);
 }
 
 /** Plan fields equal, status aside. */
