@@ -3,7 +3,8 @@
 //   --daemon   headless: control socket, pid file, rotating log, metrics (started by `coditect daemon start`).
 // better-sqlite3 is probed before any module that loads it, so a wrong runtime gets one precise error.
 import { parseArgs } from 'node:util';
-import { NATIVE_MODULE_EXIT_CODE, nativeModuleErrorLine, probeNativeModule } from './nativeProbe';
+import { NATIVE_MODULE_EXIT_CODE } from '../protocol/engineProtocol';
+import { nativeModuleErrorLine, probeNativeModule } from './nativeProbe';
 
 /** Parsed command line of the engine process. */
 interface EngineArgs {

@@ -2,10 +2,7 @@
 // starts the engine on the wrong runtime (an Electron ABI, an old Node) gets one precise line and exit code 78.
 import { createRequire } from 'node:module';
 
-/** Exit code for "the native database module cannot load on this runtime" (EX_CONFIG). */
-export const NATIVE_MODULE_EXIT_CODE = 78;
-/** First word of the stderr line the editor recognises. */
-export const NATIVE_MODULE_MARKER = 'CODITECT_NATIVE_MODULE_ERROR';
+import { NATIVE_MODULE_ERROR_MARKER } from '../protocol/engineProtocol';
 
 /** Returns undefined when better-sqlite3 loads and opens a database, else the reason. */
 export function probeNativeModule(): string | undefined {
@@ -22,7 +19,7 @@ export function probeNativeModule(): string | undefined {
 /** The line written to stderr when the probe fails: says exactly what to do. */
 export function nativeModuleErrorLine(reason: string): string {
   return (
-    `${NATIVE_MODULE_MARKER} better-sqlite3 cannot load on ${process.execPath} (Node ${process.versions.node}, ABI ${process.versions.modules}): ${reason}. ` +
+    `${NATIVE_MODULE_ERROR_MARKER} better-sqlite3 cannot load on ${process.execPath} (Node ${process.versions.node}, ABI ${process.versions.modules}): ${reason}. ` +
     `Fix: point the setting coditect.runtimePath at a Node.js 20+ binary, or rebuild the module for this runtime with \`npm rebuild better-sqlite3\`.`
   );
 }

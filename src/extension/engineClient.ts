@@ -14,6 +14,7 @@ import {
   type InitializeParams,
   type InitializeResult,
   LogMessage,
+  NATIVE_DB_MODULE,
   PlanChanged,
   PROTOCOL_VERSION,
   PublishDiagnostics,
@@ -304,12 +305,12 @@ export class EngineClient implements vscode.Disposable {
     this.opts.output.error(message);
     if (exit?.nativeModuleError !== undefined) {
       const runtime = vscode.workspace.getConfiguration('coditect').get<string>('runtimePath')?.trim() || 'node';
-      const rebuild = `npm rebuild better-sqlite3`;
+      const rebuild = `npm rebuild ${NATIVE_DB_MODULE}`;
       // The engine's own line ends with its advice; the message below gives the same advice with buttons.
       const reason = exit.nativeModuleError.split(/\.\s+Fix:/)[0];
       void vscode.window
         .showErrorMessage(
-          `CODITECT: the Node runtime "${runtime}" cannot load the better-sqlite3 native module (built for a different Node ABI: ${reason}). ` +
+          `CODITECT: the Node runtime "${runtime}" cannot load the ${NATIVE_DB_MODULE} native module (built for a different Node ABI: ${reason}). ` +
             `Fix: set "coditect.runtimePath" to a Node 20 binary, or run \`${rebuild}\` in ${this.opts.extensionPath} with the runtime you use; then run "CODITECT: Restart Engine".`,
           'Set Runtime Path',
           'Copy Rebuild Command',

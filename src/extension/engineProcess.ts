@@ -4,13 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { Exit, PROTOCOL_VERSION, Ready, Shutdown, type ReadyParams } from '../protocol/engineProtocol';
+import { Exit, NATIVE_MODULE_ERROR_MARKER, NATIVE_MODULE_EXIT_CODE, PROTOCOL_VERSION, Ready, Shutdown, type ReadyParams } from '../protocol/engineProtocol';
 import { TypedEmitter } from '../core/typedEmitter';
 
-/** First word of the stderr line the engine writes when its runtime cannot load better-sqlite3 (then it exits 78). */
-export const NATIVE_MODULE_ERROR_MARKER = 'CODITECT_NATIVE_MODULE_ERROR';
-/** Exit code of an engine that cannot load its native database module (EX_CONFIG). */
-export const NATIVE_MODULE_EXIT_CODE = 78;
 
 export interface EngineProcessOptions {
   /** Node runtime to run the engine with (setting `coditect.runtimePath`); default `node` from PATH. */
@@ -44,7 +40,7 @@ export interface EngineExit {
   signal: NodeJS.Signals | null;
   /** True when `stop()` asked for it. */
   expected: boolean;
-  /** The engine's own explanation when it could not load better-sqlite3 (exit code 78). */
+  /** The engine's own explanation when it could not load its native database module (exit code 78). */
   nativeModuleError?: string;
 }
 

@@ -4,6 +4,13 @@ import { NotificationType, NotificationType0, RequestType, RequestType0 } from '
 import type { Diagnostic, TaskStatus } from '../core/model';
 import type { ActivityEntry, BreakerState, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
 
+/** The engine's native database module; the editor names it in its advice but never loads it. */
+export const NATIVE_DB_MODULE = 'better-sqlite3';
+/** First word of the stderr line an engine writes when its runtime cannot load NATIVE_DB_MODULE (then it exits 78). */
+export const NATIVE_MODULE_ERROR_MARKER = 'CODITECT_NATIVE_MODULE_ERROR';
+/** Exit code of an engine that cannot load its native database module (EX_CONFIG). */
+export const NATIVE_MODULE_EXIT_CODE = 78;
+
 /** Protocol version; the engine refuses an `initialize` from a client speaking another major version. */
 export const PROTOCOL_VERSION = 1;
 
