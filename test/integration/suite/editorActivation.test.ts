@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { coditect, EXTENSION_ID } from '../editorHelpers';
 
@@ -15,6 +16,11 @@ describe('editor: activation, engine and the Tasks tree', function () {
     assert.match(snap.tasklistPath, /TASKLIST/i);
     const info = await vscode.commands.executeCommand<{ lifecycle: string; pid: number }>('coditect.engineInfo');
     assert.equal(info.pid, api.engine.pid);
+    // Recorded, not judged here (speed belongs to measurements, not assertions): the note and README quote it.
+    assert.ok(Number.isFinite(api.activationMs) && api.activationMs > 0);
+    const artifacts = join(__dirname, '../../../test-artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    writeFileSync(join(artifacts, 'activation.json'), `${JSON.stringify({ activationMs: api.activationMs, vscode: vscode.version })}\n`);
   });
 
   it('shows the epics, features and tasks of the file in the tree, in file order', async () => {
