@@ -80,6 +80,8 @@ export class EngineRuntime implements EngineApi {
   private config: OrchestratorConfig;
   private readonly startedAt = Date.now();
   private readonly finished = { completed: 0, failed: 0, totalMs: 0 };
+  /** Epoch ms of each completion in the last hour: tasks/hour is counted over it, never extrapolated. */
+  private readonly completedAt: number[] = [];
   private readonly throughput: MetricsView['throughput'] = [];
   private throughputTimer?: NodeJS.Timeout;
   private changedTasks = new Set<string>();
@@ -225,6 +227,7 @@ export class EngineRuntime implements EngineApi {
         if (e.outcome === 'completed') {
           this.finished.completed++;
           this.finished.totalMs += e.durationMs;
+          this.completedAt.push(Date.now());
         } else if (e.outcome !== 'released' && e.outcome !== 'cancelled') this.finished.failed++;
         this.markChanged(e.taskId);
       }),
@@ -400,11 +403,20 @@ export class EngineRuntime implements EngineApi {
     });
   }
 
+  /** Tasks completed in the trailing hour (during the first hour: since the engine started). A count, not a projection. */
+  private completionsInLastHour(): number {
+    const since = Date.now() - 3_600_000;
+    let drop = 0;
+    while (drop < this.completedAt.length && this.completedAt[drop] <= since) drop++;
+    if (drop) this.completedAt.splice(0, drop);
+    return this.completedAt.length;
+  }
+
   private metricsView(): MetricsView {
     const uptimeSeconds = (Date.now() - this.startedAt) / 1000;
     const attempts = this.finished.completed + this.finished.failed;
     return {
-      tasksPerHour: uptimeSeconds > 0 ? (this.finished.completed * 3600) / uptimeSeconds : 0,
+      tasksPerHour: this.completionsInLastHour(),
       avgCompletionMs: this.finished.completed ? this.finished.totalMs / this.finished.completed : 0,
       successRate: attempts ? this.finished.completed / attempts : null,
       uptimeSeconds,

@@ -94,6 +94,7 @@ export interface ActiveAgentView {
 }
 
 export interface MetricsView {
+  /** Tasks completed in the trailing hour (since the engine started, during its first hour): counted, not extrapolated. */
   tasksPerHour: number;
   avgCompletionMs: number;
   /** Completed attempts / finished attempts, 0..1; null before any attempt finished. */
