@@ -1,0 +1,112 @@
+// The composed engine (EngineRuntime) in-process, on a real file and a real SQLite database: what the editor and the
+// CLI see through EngineApi — snapshot, increments, metrics, write-back to the markdown, close.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/engine/logger';
+import { enginePaths } from '../../../src/engine/paths';
+import { EngineRuntime } from '../../../src/engine/runtime';
+import type { TasksChangedParams } from '../../../src/protocol/engineProtocol';
+
+const PLAN = `# Plan
+
+## E001: Core
+
+### F001.01: Bus
+
+- [ ] **T001.001** Provision the message bus (P0, 2h)
+- [ ] **T001.002** Publisher service (P1, 4h)
+  - Depends on: T001.001
+- [ ] **T001.003** Consumer service (P1, 4h)
+  - Depends on: T001.001
+`;
+
+describe('EngineRuntime (in-process, real file and database)', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let logs: string[];
+  const logger = () =>
+    createLogger({
+      stream: new Writable({
+        write(chunk, _enc, cb) {
+          logs.push(String(chunk));
+          cb();
+        },
+      }),
+      level: 'debug',
+    });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'coditect-runtime-'));
+    logs = [];
+    writeFileSync(join(dir, 'TASKLIST.md'), PLAN);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs the plan to completion: increments, truthful metrics, ticked markdown, idempotent close', async () => {
+    const secret = 'sk-ant-test-secret-value-123456';
+    const rt = await EngineRuntime.open({
+      paths: enginePaths(join(dir, 'TASKLIST.md')),
+      watch: false,
+      env: { SOME_API_TOKEN: secret },
+      logger: logger(),
+      engineVersion: 'test',
+      agentOverride: 'dry-run',
+    });
+    const first = rt.snapshot();
+    assert.equal(first.simulated, true);
+    assert.equal(first.counts.total, 3);
+    assert.equal(first.counts.ready, 1);
+    assert.equal(first.metrics.successRate, null, 'no attempt finished yet: no rate is claimed');
+    assert.deepEqual(first.tasks.find((t) => t.id === 'T001.002')!.waitingOn, ['T001.001']);
+
+    const changed: TasksChangedParams[] = [];
+    // Increments are coalesced per tick, so the last one may follow idle(): wait for it by event, not by time.
+    const allDone = new Promise<void>((resolve) =>
+      rt.on('tasks:changed', (p) => {
+        changed.push(p);
+        if (p.counts.completed === 3) resolve();
+      }),
+    );
+    rt.start();
+    await rt.idle();
+    await allDone;
+    const snap = rt.snapshot();
+    assert.equal(snap.counts.completed, 3);
+    assert.equal(snap.metrics.tasksPerHour, 3, 'three completions counted, not projected from uptime');
+    assert.equal(snap.metrics.successRate, 1);
+    assert.ok(changed.length > 0 && changed.at(-1)!.counts.completed === 3, 'increments carried the final counts');
+    assert.ok(changed.flatMap((c) => c.tasks).some((t) => t.id === 'T001.003' && t.status === 'completed'));
+    for (const t of snap.tasks) assert.equal(t.lastRun?.outcome, 'completed');
+
+    await rt.close();
+    await rt.close();
+    const md = readFileSync(join(dir, 'TASKLIST.md'), 'utf8');
+    assert.equal(md, PLAN.replace(/- \[ \]/g, '- [x]'), 'only the checkboxes changed');
+    assert.ok(!logs.join('').includes(secret), 'the secret in the environment never reached a log line');
+  });
+
+  it('read-only (untrusted workspace): shows the plan, starts nothing', async () => {
+    const rt = await EngineRuntime.open({
+      paths: enginePaths(join(dir, 'TASKLIST.md')),
+      watch: false,
+      readOnly: true,
+      env: {},
+      logger: logger(),
+      engineVersion: 'test',
+      agentOverride: 'dry-run',
+    });
+    try {
+      assert.equal(rt.snapshot().readOnly, true);
+      assert.match(rt.start().message ?? '', /untrusted/);
+      const r = await rt.runTask({ taskId: 'T001.001' });
+      assert.equal(r.started, false);
+      assert.match(r.reason ?? '', /untrusted/);
+      assert.equal(rt.snapshot().counts.inProgress, 0);
+    } finally {
+      await rt.close();
+    }
+  });
+});
