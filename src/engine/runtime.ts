@@ -127,6 +127,7 @@ export class EngineRuntime implements EngineApi {
         handle,
         store,
         tasklistPath: paths.tasklistPath,
+        readOnly: opts.readOnly === true,
       });
       const metrics = new EngineMetrics();
       const orchestrator = new Orchestrator({

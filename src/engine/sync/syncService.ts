@@ -49,6 +49,11 @@ export interface SyncServiceOptions {
   now?: () => number;
   /** Applies line edits to the document open in an editor (see ApplyEdits in the protocol). Default: none (files only). */
   applyEdits?: EditApplier;
+  /**
+   * Never write the markdown (an untrusted workspace shows the plan read-only): ids and statuses reach the database
+   * only, and the edits stay pending. Default false.
+   */
+  readOnly?: boolean;
   /** How many times a disk sync starts over when the file keeps changing under it. Default 5. */
   maxRetries?: number;
 }
@@ -314,6 +319,7 @@ export class SyncService {
   private readonly maxRetries: number;
   private readonly reader = new ReusableFileReader();
   private applyEdits?: EditApplier;
+  private readonly readOnly: boolean;
 
   // Last synced state. The caches mirror the plan tables: only this class writes plan columns.
   private tasks?: Map<string, Snapshot>;
@@ -352,6 +358,7 @@ export class SyncService {
     this.now = opts.now ?? Date.now;
     this.maxRetries = opts.maxRetries ?? 5;
     this.applyEdits = opts.applyEdits;
+    this.readOnly = opts.readOnly === true;
   }
 
   /** Syncs with the file on disk. `force`: merge even when the checksums say nothing changed. */
@@ -975,6 +982,7 @@ export class SyncService {
 
   /** Writes the markdown: through the editor when one is attached, else the file (only if unchanged since read). */
   private async writeMarkdown(src: Source, next: string, diagnostics: Diagnostic[]): Promise<WriteResult> {
+    if (this.readOnly) return 'not-applied';
     if (this.applyEdits) {
       const edits = lineEditViews(src.text, next);
       if (!edits) {

@@ -88,7 +88,10 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     assert.ok(!logs.join('').includes(secret), 'the secret in the environment never reached a log line');
   });
 
-  it('read-only (untrusted workspace): shows the plan, starts nothing', async () => {
+  it('read-only (untrusted workspace): shows the plan, starts nothing, never writes the markdown', async () => {
+    // A task without an id would normally get one written into its line on the first sync.
+    writeFileSync(join(dir, 'TASKLIST.md'), `${PLAN}- [ ] Write the runbook (P2)\n`);
+    const before = readFileSync(join(dir, 'TASKLIST.md'), 'utf8');
     const rt = await EngineRuntime.open({
       paths: enginePaths(join(dir, 'TASKLIST.md')),
       watch: false,
@@ -105,8 +108,10 @@ describe('EngineRuntime (in-process, real file and database)', function () {
       assert.equal(r.started, false);
       assert.match(r.reason ?? '', /untrusted/);
       assert.equal(rt.snapshot().counts.inProgress, 0);
+      assert.equal(rt.snapshot().counts.total, 4, 'the task without an id is shown');
     } finally {
       await rt.close();
     }
+    assert.equal(readFileSync(join(dir, 'TASKLIST.md'), 'utf8'), before, 'not a byte of the markdown changed');
   });
 });
