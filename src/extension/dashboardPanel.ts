@@ -46,14 +46,28 @@ export class DashboardPanel implements vscode.Disposable {
       'CODITECT Progress',
       // Beside the editor, so revealing a task shows the markdown next to the dashboard rather than over it.
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-      {
-        enableScripts: true,
-        // Only the bundle and the style sheet: the page can load nothing else from disk.
-        localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-        // The page rebuilds itself from a snapshot on `ready`, so keeping a hidden page alive buys nothing.
-        retainContextWhenHidden: false,
-      },
+      { ...DashboardPanel.webviewOptions(context), retainContextWhenHidden: false },
     );
+    return DashboardPanel.adopt(context, panel, engine, reveal);
+  }
+
+  /** Takes over a dashboard VS Code restored after a window reload (registered as the panel serializer). */
+  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, engine: DashboardEngine, reveal: (taskId: string) => void): DashboardPanel {
+    DashboardPanel.current?.dispose();
+    panel.webview.options = DashboardPanel.webviewOptions(context);
+    return DashboardPanel.adopt(context, panel, engine, reveal);
+  }
+
+  private static webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      // Only the bundle and the style sheet: the page can load nothing else from disk.
+      // (No retained context: the page rebuilds itself from a snapshot on `ready`.)
+      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+    };
+  }
+
+  private static adopt(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, engine: DashboardEngine, reveal: (taskId: string) => void): DashboardPanel {
     const created = new DashboardPanel(panel, context.extensionUri, engine, reveal);
     DashboardPanel.current = created;
     context.subscriptions.push(created);

@@ -118,6 +118,15 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   ];
   context.subscriptions.push(new vscode.Disposable(() => offs.forEach((off) => off())));
 
+  // A dashboard left open comes back after a window reload (VS Code activates us for it: onWebviewPanel).
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
+      deserializeWebviewPanel: async (panel) => {
+        DashboardPanel.revive(context, panel, dashboardSource, reveal);
+      },
+    }),
+  );
+
   registerCommands({
     context,
     client,
