@@ -92,6 +92,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       concurrency: opts.concurrency,
       metricsPort: opts.metricsPort,
       serveMetrics: true,
+      logActivity: true,
     });
     control = await serveControlSocket(runtime, paths.socketPath, ENGINE_VERSION);
   } catch (e) {

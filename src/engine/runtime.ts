@@ -61,6 +61,8 @@ export interface RuntimeOptions {
   metricsPort?: number;
   /** Serve /metrics over HTTP (daemon: yes). */
   serveMetrics?: boolean;
+  /** Write every activity entry (started, completed, failed, retry…) to the log: the daemon's file, the editor's output. */
+  logActivity?: boolean;
 }
 
 /** Most activity entries a snapshot carries. */
@@ -233,7 +235,10 @@ export class EngineRuntime implements EngineApi {
         this.markChanged(e.taskId);
       }),
       o.on('state:changed', (e) => this.events.emit('state:changed', e)),
-      o.on('activity:appended', (e) => this.events.emit('activity:appended', e)),
+      o.on('activity:appended', (e) => {
+        if (this.opts.logActivity) for (const a of e.entries) log.info(`${a.kind} ${a.taskId ?? '-'}: ${a.message}`);
+        this.events.emit('activity:appended', e);
+      }),
       o.on('checkpoint:reached', (g) => this.checkpoint(g)),
     );
   }

@@ -39,6 +39,7 @@ export async function runStdioEngine(): Promise<void> {
         settings: params.settings,
         readOnly: params.readOnly,
         watch: true,
+        logActivity: true,
         env: process.env,
         logger,
         engineVersion: ENGINE_VERSION,
