@@ -1,6 +1,6 @@
 // All the set-up `npm start` and `npm test` need, idempotent and fast when already done:
 // npm dependencies (and the native better-sqlite3 build for this Node), then the real VS Code used by the
-// integration tests (code-server + Debian's Chromium, cached under .vscode-test/). Uses only Node built-ins so
+// integration tests (code-server + Debian's Chromium; code-server cached under ~/.cache/coditect/). Uses only Node built-ins so
 // it can run before `npm ci`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';

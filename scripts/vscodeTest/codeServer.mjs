@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -11,7 +12,13 @@ export const repoRoot = resolve(import.meta.dirname, '../..');
 export const cacheDir = join(repoRoot, '.vscode-test');
 /** Pinned: VS Code 1.100.3, matches `engines.vscode` ^1.100.0 and needs Node 20. */
 export const CODE_SERVER_VERSION = '4.100.3';
-export const codeServerPrefix = join(cacheDir, 'code-server');
+/**
+ * The code-server install lives OUTSIDE the repository (CODITECT_CODE_SERVER_DIR, else ~/.cache/coditect/): with the
+ * repository as extensionDevelopmentPath, VS Code took the built-in themes of an install inside it for the extension's
+ * own and ignored `workbench.colorTheme` (seen here: dark requested, light shown).
+ */
+export const codeServerPrefix =
+  process.env.CODITECT_CODE_SERVER_DIR || join(homedir(), '.cache', 'coditect', `code-server-${CODE_SERVER_VERSION}`);
 export const codeServerPackageDir = join(codeServerPrefix, 'node_modules', 'code-server');
 /** Written by the installer only after a verified start; its content says which version and Node ABI it is for. */
 export const installedMarker = join(codeServerPrefix, '.installed');

@@ -1,5 +1,5 @@
 // Installs the real VS Code the integration tests, the UI tests and `npm start` use when no desktop VS Code can
-// run: code-server (VS Code for the browser, served from this machine) from npm, cached in .vscode-test/code-server.
+// run: code-server (VS Code for the browser, served from this machine) from npm, cached in ~/.cache/coditect/code-server-<version> (see codeServerPrefix).
 // Idempotent: a second run only reads a marker file. Works offline from everything but the npm registry:
 // - @vscode/ripgrep's postinstall downloads rg from GitHub; it first looks in its cache in os.tmpdir(), so we put a
 //   tar.gz of the system's rg (Debian's `ripgrep`) there.

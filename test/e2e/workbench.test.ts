@@ -32,17 +32,16 @@ const UI_TIMEOUT = 60_000;
 
 interface Theme {
   name: 'light' | 'dark';
-  /** `workbench.colorTheme` value, and the label picked in "Preferences: Color Theme". */
+  /** `workbench.colorTheme` value. */
   colorTheme: string;
-  pickerLabel: string;
   /** Class on .monaco-workbench and on the webview's body once the theme applies. */
   workbenchClass: string;
   webviewBodyClass: string;
 }
 
 const THEMES: Theme[] = [
-  { name: 'light', colorTheme: 'Default Light Modern', pickerLabel: 'Light Modern', workbenchClass: 'vs', webviewBodyClass: 'vscode-light' },
-  { name: 'dark', colorTheme: 'Default Dark Modern', pickerLabel: 'Dark Modern', workbenchClass: 'vs-dark', webviewBodyClass: 'vscode-dark' },
+  { name: 'light', colorTheme: 'Default Light Modern', workbenchClass: 'vs', webviewBodyClass: 'vscode-light' },
+  { name: 'dark', colorTheme: 'Default Dark Modern', workbenchClass: 'vs-dark', webviewBodyClass: 'vscode-dark' },
 ];
 
 /** Monaco renders spaces in editor lines as U+00A0; compare text the way a person reads it. */
@@ -171,10 +170,8 @@ for (const theme of THEMES) {
       // Settled enough to type into: the extension's container is in the activity bar and its status item is up.
       await page.locator('.part.activitybar .action-item a[aria-label^="CODITECT"]').waitFor({ timeout: UI_TIMEOUT });
       await page.locator('.part.statusbar .statusbar-item', { hasText: 'dry-run' }).first().waitFor({ timeout: UI_TIMEOUT });
-      // With extensionDevelopmentPath, VS Code prefers themes that live under the developed extension's folder,
-      // and the cached code-server's built-in themes sit under .vscode-test/ inside this checkout: the setting is
-      // overridden at start-up. Picking the theme as a person would applies it whatever the start-up chose.
-      await runCommandThenPick(page, 'Preferences: Color Theme', theme.pickerLabel);
+      // The theme comes from the user setting alone. (It used to be ignored while the code-server install sat inside
+      // this checkout, the extensionDevelopmentPath: codeServer.mjs now keeps it outside.)
       await page.locator(`.monaco-workbench.${theme.workbenchClass}`).waitFor({ timeout: UI_TIMEOUT });
     });
 
@@ -296,19 +293,6 @@ for (const theme of THEMES) {
       await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
     });
   });
-}
-
-/** "Preferences: Color Theme", then the theme's row in the picker. */
-async function runCommandThenPick(page: Page, command: string, label: string): Promise<void> {
-  const row = await palette(page, `>${command}`, new RegExp(`^${escapeRe(command)}$`));
-  await row.click();
-  // The palette turns into the theme picker; type only once it has.
-  const input = page.locator('.quick-input-widget .quick-input-box input[placeholder*="Color Theme"]');
-  await input.waitFor({ timeout: UI_TIMEOUT });
-  await input.fill(label);
-  const pick = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) });
-  await pick.first().click();
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
 }
 
 /** Quick Open (F1 without the `>`): type the file name and open it. */
