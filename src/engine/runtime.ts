@@ -359,7 +359,6 @@ export class EngineRuntime implements EngineApi {
     const metrics = this.metricsView();
     const at = new Date().toISOString();
     this.store.setState(`checkpoint:${g.id}`, { ...g, at, counts, tasksPerHour: metrics.tasksPerHour, metrics });
-    this.appendActivity({ at, kind: 'info', message: `checkpoint: ${g.kind} ${g.id} ${g.title} completed` });
     if (this.config.checkpoint.gitTag) {
       void createGitCheckpoint(this.opts.paths.workspaceRoot, g.id, `${g.kind} ${g.id} ${g.title} completed`).then(
         (tag) => tag && this.opts.logger.info(`checkpoint tag ${tag}`),

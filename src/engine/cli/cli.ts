@@ -241,7 +241,10 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     logger.warn(`control socket unavailable: ${(e as Error).message}`);
     return undefined;
   });
-  if (rt.snapshot().simulated) err('NOTE: agents are SIMULATED (dry-run): no API key or agent is configured, nothing real will run.');
+  const opening = rt.snapshot();
+  if (opening.simulated) err('NOTE: agents are SIMULATED (dry-run): no API key or agent is configured, nothing real will run.');
+  // Problems in the list change what runs (a duplicate id runs once, a rejected cycle edge does not block): say so first.
+  printDiagnostics(paths.tasklistPath, opening.diagnostics);
   rt.on('activity:appended', (p) => {
     for (const a of p.entries) err(`${a.at.slice(11, 19)} ${a.kind.padEnd(9)} ${a.taskId ?? ''} ${a.message}`);
   });
@@ -263,7 +266,7 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   const failed = snap.tasks.filter((t) => ['failed', 'timeout', 'cancelled'].includes(t.status)).map((t) => t.id);
   const blocked = snap.tasks.filter((t) => t.status === 'blocked' || (t.status === 'pending' && !t.ready)).map((t) => t.id);
   const outcome = done ? 'completed' : interrupted ? 'interrupted' : 'stuck';
-  if (o.json) json({ outcome, durationMs: Date.now() - started, counts: snap.counts, failed, blocked, simulated: snap.simulated });
+  if (o.json) json({ outcome, durationMs: Date.now() - started, counts: snap.counts, failed, blocked, simulated: snap.simulated, diagnostics: snap.diagnostics.map(oneBased) });
   else out(`${outcome}: ${snap.counts.completed}/${snap.counts.total} completed, ${failed.length} failed, ${blocked.length} blocked or waiting (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return { code: done ? 0 : 1 };
 }

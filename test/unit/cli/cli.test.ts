@@ -199,6 +199,15 @@ describe('coditect CLI (built bundle, real processes)', function () {
     assert.match(readFileSync(join(dir, 'TASKLIST.md'), 'utf8'), /T001\.001\*\* Build it \(P0\) `status:failed`/);
   });
 
+  it('run says up front what is wrong with the list (a duplicate id runs once) and reports it in --json', async () => {
+    const plan = `## E001: Core\n\n- [ ] **T001.001** Build it (P0)\n- [ ] **T001.001** Build it again (P1)\n`;
+    const dir = ws({ 'TASKLIST.md': plan });
+    const r = await runCli(['run', 'TASKLIST.md', '--agent', 'dry-run', '--json'], dir);
+    assert.match(r.stderr, /TASKLIST\.md:4:\d+: (error|warning) \[duplicate-id\]/);
+    const out = JSON.parse(r.stdout);
+    assert.ok(out.diagnostics.some((d: { code: string; line: number }) => d.code === 'duplicate-id' && d.line === 4));
+  });
+
   it('a bad config file is refused with its key path and value', async () => {
     const dir = ws({ 'TASKLIST.md': SMALL, 'config.json': JSON.stringify({ max_concurrent_agents: 0 }) });
     const r = await runCli(['run', 'TASKLIST.md', '--config', 'config.json'], dir, cliEnv());
