@@ -141,7 +141,9 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     } else {
       const c = snap.counts;
       out(`${paths.tasklistPath}`);
-      out(`  ${c.completed}/${c.total} completed, ${c.inProgress} running, ${c.ready} ready, ${c.pending - c.ready} waiting, ${c.blocked} blocked, ${c.failed} failed, ${c.timeout} timed out, ${c.cancelled} cancelled, ${c.skipped} skipped`);
+      // Pending but not ready: waiting for dependencies, or held by an external `Blocked by:` (a person must act).
+      const held = snap.tasks.filter((t) => t.status === 'pending' && !t.ready && t.blockers.length > 0).length;
+      out(`  ${c.completed}/${c.total} completed, ${c.inProgress} running, ${c.ready} ready, ${c.pending - c.ready - held} waiting on dependencies, ${held} held by external blockers, ${c.blocked} blocked, ${c.failed} failed, ${c.timeout} timed out, ${c.cancelled} cancelled, ${c.skipped} skipped`);
       out(`  engine: ${s.remote ? `running (pid ${s.remote.init.pid}), ${snap.state}` : 'not running'}${snap.simulated ? ' — SIMULATED agents (dry-run)' : ''}`);
       for (const r of running) out(`  running ${r.taskId} on ${r.agent} since ${r.startedAt} (attempt ${r.attempt})`);
       for (const [p, st] of Object.entries(snap.breakers)) if (st !== 'closed') out(`  provider ${p}: ${st}`);
