@@ -10,8 +10,8 @@
 // Usage: node scripts/vscodeTest/runIntegration.mjs [--launcher auto|electron|code-server] [--grep TEXT]
 //                                                   [--vsix | --vsix-file PATH] [--timeout MS]
 //   --vsix  builds the VSIX (npm run package), installs it into a fresh code-server extensions dir with
-//           --install-extension, checks --list-extensions shows it, then runs the suites whose titles contain
-//           "smoke" against the installed copy (no extensionDevelopmentPath).
+//           --install-extension, checks --list-extensions shows it, then runs the smoke, activation/tree and
+//           CodeLens suites (VSIX_SUITES) against the installed copy (no extensionDevelopmentPath).
 //   --vsix-file PATH  the same with an existing VSIX instead of building one.
 // Environment: CODITECT_VSCODE_LAUNCHER (as --launcher), CODITECT_TEST_GREP, CODITECT_INTEGRATION_TIMEOUT_MS.
 import { spawnSync } from 'node:child_process';
@@ -234,6 +234,9 @@ async function runCodeServer({ workspace, resultsFile, grep, name, extensionsDir
   return { results, artifacts };
 }
 
+/** Suites run against an installed VSIX (mocha grep): activation, the tree on the workspace's plan, CodeLens, commands. */
+const VSIX_SUITES = 'smoke|editor: activation|CodeLens and hovers';
+
 /** npm run package, then the newest .vsix in the repo root. */
 function buildVsix() {
   const started = Date.now();
@@ -307,7 +310,8 @@ async function main() {
         outcome = await runCodeServer({
           workspace,
           resultsFile,
-          grep: opts.grep || 'smoke',
+          // The installed copy must show a plan in the tree, its CodeLens and its commands, not only activate.
+          grep: opts.grep || VSIX_SUITES,
           name: 'integration-vsix',
           extensionsDir,
           // VS Code runs extensionTestsPath only in development mode, so an empty development extension stands in
