@@ -268,7 +268,12 @@ export class EngineRuntime implements EngineApi {
     if (this.changedTasks.size === 0 || this.closing) return;
     const ids = [...this.changedTasks];
     this.changedTasks.clear();
-    this.model.runtimes = this.store.runtimes();
+    // Only the changed rows: re-reading every task's row on each burst would put a full table scan on the hot path.
+    for (const id of ids) {
+      const rt = this.store.runtime(id);
+      if (rt) this.model.runtimes.set(id, rt);
+      else this.model.runtimes.delete(id);
+    }
     const tasks = ids.filter((id) => this.model.byId.has(id)).map((id) => this.view(id));
     this.events.emit('tasks:changed', { tasks, counts: planCounts(this.model), removed: [] });
   }

@@ -75,6 +75,18 @@ interface AttemptRow {
   cost_usd: number | null;
 }
 
+function toRuntime(r: RuntimeRow): TaskRuntime {
+  return {
+    id: r.id,
+    status: r.status,
+    retryCount: r.retry_count,
+    leaseOwner: r.lease_owner ?? undefined,
+    leaseExpiresAt: r.lease_expires_at ?? undefined,
+    startedAt: r.started_at ?? undefined,
+    resultSummary: r.result_summary ?? undefined,
+  };
+}
+
 /** The orchestration's view of context.db (see TaskStorePort in ports.ts for each method's contract). */
 export class TaskStore implements TaskStorePort {
   private readonly db: Database.Database;
@@ -91,6 +103,10 @@ export class TaskStore implements TaskStorePort {
       runtimes: db.prepare<[], RuntimeRow>(
         `SELECT id, status, retry_count, lease_owner, lease_expires_at, started_at, result_summary
            FROM v2_tasks WHERE archived_at IS NULL`,
+      ),
+      runtimeOf: db.prepare<[string], RuntimeRow>(
+        `SELECT id, status, retry_count, lease_owner, lease_expires_at, started_at, result_summary
+           FROM v2_tasks WHERE id = ? AND archived_at IS NULL`,
       ),
       claim: db.prepare<[string, number, string, string, string], { retry_count: number }>(
         `UPDATE v2_tasks SET status = 'in_progress', lease_owner = ?, lease_expires_at = ?, started_at = ?, updated_at = ?
@@ -160,18 +176,14 @@ export class TaskStore implements TaskStorePort {
   /** Current runtime rows of every live (not archived) task, keyed by id. */
   runtimes(): Map<string, TaskRuntime> {
     const out = new Map<string, TaskRuntime>();
-    for (const r of this.st.runtimes.iterate()) {
-      out.set(r.id, {
-        id: r.id,
-        status: r.status,
-        retryCount: r.retry_count,
-        leaseOwner: r.lease_owner ?? undefined,
-        leaseExpiresAt: r.lease_expires_at ?? undefined,
-        startedAt: r.started_at ?? undefined,
-        resultSummary: r.result_summary ?? undefined,
-      });
-    }
+    for (const r of this.st.runtimes.iterate()) out.set(r.id, toRuntime(r));
     return out;
+  }
+
+  /** The runtime row of one live task (undefined when unknown or archived): for callers that refresh a few tasks. */
+  runtime(taskId: string): TaskRuntime | undefined {
+    const r = this.st.runtimeOf.get(taskId);
+    return r && toRuntime(r);
   }
 
   /** pending → in_progress with a lease for `owner`; undefined when the task is not pending (or unknown/archived). */
