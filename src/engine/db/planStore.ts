@@ -64,8 +64,19 @@ export interface TaskWrite {
   writeDeps?: boolean;
 }
 
+/** What one sync changed, task by task (in the audit row and in the sync's outcome). */
+export interface SyncCounts {
+  tasksAdded: number;
+  tasksUpdated: number;
+  tasksArchived: number;
+  tasksRestored: number;
+  statusesToDb: number;
+  statusesToMd: number;
+  idsAssigned: number;
+}
+
 /** The audit row of one applied sync. */
-export interface SyncRecord {
+export interface SyncRecord extends SyncCounts {
   direction: 'md_to_db' | 'db_to_md' | 'both';
   source: 'disk' | 'editor';
   tasklistPath: string;
@@ -74,13 +85,6 @@ export interface SyncRecord {
   dbChecksum: string;
   epicsChanged: number;
   featuresChanged: number;
-  tasksAdded: number;
-  tasksUpdated: number;
-  tasksArchived: number;
-  tasksRestored: number;
-  statusesToDb: number;
-  statusesToMd: number;
-  idsAssigned: number;
   conflicts: MergeConflict[];
   durationMs: number;
 }

@@ -30,7 +30,7 @@ import { parseTaskList } from '../../core/parser';
 import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
 import type { ApplyEditsResult, LineEditView, SyncResult } from '../../protocol/engineProtocol';
 import type { DatabaseHandle } from '../db/database';
-import { PlanStore, type PlanChange, type StoredGroup, type TaskExtras, type TaskWrite } from '../db/planStore';
+import { PlanStore, type PlanChange, type StoredGroup, type SyncCounts, type TaskExtras, type TaskWrite } from '../db/planStore';
 import type { TaskStore } from '../db/taskStore';
 import type { EditApplier } from '../engineApi';
 import { sha256, writeFileAtomic } from './atomicWrite';
@@ -59,20 +59,13 @@ export interface SyncServiceOptions {
 }
 
 /** What one sync did. Extends the protocol's SyncResult (`applied`, `direction`, `conflicts` count, `diagnostics`). */
-export interface SyncOutcome extends SyncResult {
+export interface SyncOutcome extends SyncResult, SyncCounts {
   /** Nothing changed on either side (checksums equal): nothing was parsed or written. */
   skipped: boolean;
   source: 'disk' | 'editor';
   conflictList: MergeConflict[];
   /** v2_plan_sync row of an applied sync. */
   recordId?: number;
-  tasksAdded: number;
-  tasksUpdated: number;
-  tasksArchived: number;
-  tasksRestored: number;
-  statusesToDb: number;
-  statusesToMd: number;
-  idsAssigned: number;
   /** Some markdown edits could not be made now (stale editor buffer, write error); the next sync retries them. */
   pendingWriteBack: boolean;
   /** sha256 of the markdown text (UTF-8) after this sync. */
@@ -312,6 +305,8 @@ function conflictDiagnostic(c: MergeConflict, line: number): Diagnostic {
 }
 
 /** Keeps context.db and the markdown task list in sync (see the top of this file). */
+const NO_COUNTS: Readonly<SyncCounts> = { tasksAdded: 0, tasksUpdated: 0, tasksArchived: 0, tasksRestored: 0, statusesToDb: 0, statusesToMd: 0, idsAssigned: 0 };
+
 export class SyncService {
   readonly tasklistPath: string;
   private readonly plan: PlanStore;
@@ -536,13 +531,7 @@ export class SyncService {
       conflicts: 0,
       conflictList: [],
       diagnostics: this.lastDiagnostics,
-      tasksAdded: 0,
-      tasksUpdated: 0,
-      tasksArchived: 0,
-      tasksRestored: 0,
-      statusesToDb: 0,
-      statusesToMd: 0,
-      idsAssigned: 0,
+      ...NO_COUNTS,
       pendingWriteBack: false,
       checksum: this.syncedChecksum ?? '',
     };
@@ -682,8 +671,15 @@ export class SyncService {
     } else {
       finalList = list1;
     }
-    const idsAssigned = mdWritten ? list0.tasks.filter((t) => !t.idExplicit).length - list1.tasks.filter((t) => !t.idExplicit).length : 0;
-    const statusesToMd = mdWritten ? merged.mdEdits.length : 0;
+    const counts: SyncCounts = {
+      tasksAdded: merged.inserts.length,
+      tasksUpdated: merged.planUpdates,
+      tasksArchived: merged.archives.length,
+      tasksRestored: merged.restored,
+      statusesToDb: merged.statusesToDb,
+      statusesToMd: mdWritten ? merged.mdEdits.length : 0,
+      idsAssigned: mdWritten ? list0.tasks.filter((t) => !t.idExplicit).length - list1.tasks.filter((t) => !t.idExplicit).length : 0,
+    };
     const pendingWriteBack = text2 !== undefined && !mdWritten;
 
     // 4. The database, in one transaction with its audit row.
@@ -714,13 +710,7 @@ export class SyncService {
           dbChecksum,
           epicsChanged: groups.upsertEpics.length + groups.archiveEpics.length,
           featuresChanged: groups.upsertFeatures.length + groups.archiveFeatures.length,
-          tasksAdded: merged.inserts.length,
-          tasksUpdated: merged.planUpdates,
-          tasksArchived: merged.archives.length,
-          tasksRestored: merged.restored,
-          statusesToDb: merged.statusesToDb,
-          statusesToMd,
-          idsAssigned,
+          ...counts,
           conflicts: merged.conflicts,
           durationMs: Math.round(performance.now() - started),
         },
@@ -768,13 +758,7 @@ export class SyncService {
       conflictList: merged.conflicts,
       diagnostics: this.lastDiagnostics,
       recordId,
-      tasksAdded: merged.inserts.length,
-      tasksUpdated: merged.planUpdates,
-      tasksArchived: merged.archives.length,
-      tasksRestored: merged.restored,
-      statusesToDb: merged.statusesToDb,
-      statusesToMd,
-      idsAssigned,
+      ...counts,
       pendingWriteBack,
       checksum: finalChecksum,
     };
