@@ -682,16 +682,7 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
         if (ids[target].id === own) {
           if (ref.kind !== 'mention' && !reported?.has(ref.id)) {
             (reported ??= new Set()).add(ref.id);
-            diagnostics.push({
-              line: ref.line,
-              column: ref.column,
-              endLine: ref.line,
-              endColumn: ref.column + ref.id.length,
-              severity: 'error',
-              code: 'self-dependency',
-              message: `${own} depends on itself; the dependency is ignored`,
-              data: { taskId: own },
-            });
+            diagnostics.push(refDiagnostic(ref, 'error', 'self-dependency', `${own} depends on itself; the dependency is ignored`, { taskId: own }));
           }
           continue;
         }
@@ -710,19 +701,26 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
       }
       if (ref.kind === 'mention' || reported?.has(ref.id)) continue;
       (reported ??= new Set()).add(ref.id);
-      diagnostics.push({
-        line: ref.line,
-        column: ref.column,
-        endLine: ref.line,
-        endColumn: ref.column + ref.id.length,
-        severity: ref.kind === 'list' ? 'error' : 'warning',
-        code: 'unknown-dependency',
-        message: `${own} depends on unknown task ${ref.id}; the dependency is ignored`,
-        data: { taskId: own, id: ref.id },
-      });
+      diagnostics.push(
+        refDiagnostic(ref, ref.kind === 'list' ? 'error' : 'warning', 'unknown-dependency', `${own} depends on unknown task ${ref.id}; the dependency is ignored`, {
+          taskId: own,
+          id: ref.id,
+        }),
+      );
     }
     return out.refs;
   });
+}
+
+/** A diagnostic spanning the id of a dependency reference. */
+function refDiagnostic(
+  ref: { line: number; column: number; id: string },
+  severity: Diagnostic['severity'],
+  code: string,
+  message: string,
+  data: Record<string, unknown>,
+): Diagnostic {
+  return { line: ref.line, column: ref.column, endLine: ref.line, endColumn: ref.column + ref.id.length, severity, code, message, data };
 }
 
 /** A task's dependencies, one per id in writing order; a blocking reference upgrades an earlier soft one. */

@@ -118,14 +118,16 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     if (why === 'timeout') return { kind: 'timeout', message: redact(`${job.agentType} (${job.agent.provider}): ${reason}; the agent's process tree was killed`) };
     return { kind: 'cancelled', message: redact(`${job.agentType} (${job.agent.provider}): ${reason}`) };
   };
+  /** Ends the report as stopped (timeout, cancel, shutdown, marked by hand). */
+  const stoppedReport = (why: StopWhy): AttemptReport => {
+    report.stopped = why;
+    report.failure = stopFailure(why);
+    report.errorKind = report.failure.kind;
+    return report;
+  };
 
   try {
-    if (signal.aborted) {
-      report.stopped = stopWhy();
-      report.failure = stopFailure(report.stopped!);
-      report.errorKind = report.failure.kind;
-      return report;
-    }
+    if (signal.aborted) return stoppedReport(stopWhy()!);
     let result: AgentResult;
     const abandonMs = job.abandonAfterMs ?? job.killGraceMs + ABANDON_MARGIN_MS;
     const watchdog = abandonAfterAbort(signal, abandonMs);
@@ -159,12 +161,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
 
     // The engine's stop wins over a result that arrived after it (the person asked to stop; the lease is going away).
     const lateStop = stopWhy();
-    if (lateStop) {
-      report.stopped = lateStop;
-      report.failure = stopFailure(lateStop);
-      report.errorKind = report.failure.kind;
-      return report;
-    }
+    if (lateStop) return stoppedReport(lateStop);
 
     if (job.verify) {
       let v;
@@ -179,12 +176,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
       report.verifyExitCode = v.exitCode;
       if (!v.ok) {
         const why = stopWhy();
-        if (why) {
-          report.stopped = why;
-          report.failure = stopFailure(why);
-          report.errorKind = report.failure.kind;
-          return report;
-        }
+        if (why) return stoppedReport(why);
         const tail = lastLines(report.verifyOutput);
         report.failure = {
           kind: 'verify',
