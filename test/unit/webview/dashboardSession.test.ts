@@ -2,22 +2,9 @@ import * as assert from 'node:assert/strict';
 import type { DashboardEvent, DashboardRequest, ToWebview } from '../../../src/protocol/webviewProtocol';
 import type { PlanSnapshot } from '../../../src/protocol/views';
 import { DashboardSession, type DashboardSource } from '../../../webview-ui/host/dashboardSession';
+import { deferred } from '../../fakes/agentTestKit';
 import { countsOf, fixtureSnapshot, iso, task } from './dashboardFixture';
 
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(v: T): void;
-  reject(e: unknown): void;
-}
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** An engine stand-in: snapshots come from a queue of deferreds (or the fixture), events are emitted by the test. */
 class FakeSource implements DashboardSource {
