@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { DashboardEvent, DashboardRequest, ToWebview } from '../../../src/protocol/webviewProtocol';
 import type { PlanSnapshot } from '../../../src/protocol/views';
 import { DashboardSession, type DashboardSource } from '../../../webview-ui/host/dashboardSession';
-import { deferred } from '../../fakes/agentTestKit';
+import { deferred, type Deferred } from '../../fakes/agentTestKit';
 import { countsOf, fixtureSnapshot, iso, task } from './dashboardFixture';
 
 
