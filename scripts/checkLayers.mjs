@@ -8,7 +8,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+const IMPORT_RE =
+  /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
 
 const NODE_IO = ['fs', 'fs/promises', 'child_process', 'net', 'http', 'https', 'worker_threads', 'cluster', 'dgram'];
 const isNodeIo = (s) => NODE_IO.includes(s.replace(/^node:/, ''));
@@ -29,8 +30,7 @@ const RULES = [
     check: (spec, target) => {
       if (spec === 'vscode') return 'the protocol is shared with the engine and must not import vscode';
       if (isNodeIo(spec) || spec === 'better-sqlite3') return `the protocol must not import ${spec}`;
-      if (target && !target.startsWith('src/protocol/') && !target.startsWith('src/core/'))
-        return `the protocol may only import core types, not ${target}`;
+      if (target && !target.startsWith('src/protocol/') && !target.startsWith('src/core/')) return `the protocol may only import core types, not ${target}`;
     },
   },
   {

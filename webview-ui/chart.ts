@@ -72,8 +72,7 @@ export function chartGeometry(samples: readonly ThroughputPoint[], box: ChartBox
   const t1 = pts[pts.length - 1].t;
   const span = t1 - t0;
   const yMax = niceMax(Math.max(...pts.map((p) => Math.max(p.completed, p.remaining))));
-  const x = (p: { t: number }, i: number): number =>
-    plot.x + (span > 0 ? ((p.t - t0) / span) * plot.width : (i / (pts.length - 1)) * plot.width);
+  const x = (p: { t: number }, i: number): number => plot.x + (span > 0 ? ((p.t - t0) / span) * plot.width : (i / (pts.length - 1)) * plot.width);
   const y = (v: number): number => plot.y + plot.height - (v / yMax) * plot.height;
 
   const cLine = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${r(x(p, i))},${r(y(p.completed))}`).join(' ');

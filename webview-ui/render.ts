@@ -4,16 +4,7 @@ import type { ControlAction, TaskAction } from '../src/protocol/webviewProtocol'
 import type { ActiveAgentView, ActivityEntry, EpicView, TaskView } from '../src/protocol/views';
 import { chartGeometry } from './chart';
 import { h, replaceChildren, s, setFill, setText } from './dom';
-import {
-  baseName,
-  formatAxisTime,
-  formatClock,
-  formatDuration,
-  formatElapsed,
-  formatPercent,
-  formatRate,
-  STATUS_LABELS,
-} from './format';
+import { baseName, formatAxisTime, formatClock, formatDuration, formatElapsed, formatPercent, formatRate, STATUS_LABELS } from './format';
 import { doneRatio, matchesFilter, TASK_FILTERS, type DashboardModel, type ModelChange, type TaskFilter } from './state';
 
 /** What the page asks the extension to do. */
@@ -192,11 +183,7 @@ export class DashboardView {
     const overallPct = h('span', { class: 'overall-pct' });
     const overallText = h('span', { class: 'overall-text' });
     const overallFill = h('div', { class: 'bar-fill' });
-    const overallBar = h(
-      'div',
-      { class: 'bar bar-lg', attrs: { role: 'progressbar', 'aria-label': 'Plan progress', 'aria-valuemin': 0 } },
-      overallFill,
-    );
+    const overallBar = h('div', { class: 'bar bar-lg', attrs: { role: 'progressbar', 'aria-label': 'Plan progress', 'aria-valuemin': 0 } }, overallFill);
     const stats = new Map<string, { value: HTMLElement; sub: HTMLElement }>();
     const statList = h('ul', { class: 'stats', attrs: { 'aria-label': 'Task counts' } });
     for (const [key, label] of [
@@ -212,13 +199,7 @@ export class DashboardView {
       stats.set(key, { value, sub });
       statList.append(h('li', { class: 'stat', attrs: { 'data-stat': key } }, value, h('span', { class: 'stat-label' }, label), sub));
     }
-    const overview = card(
-      'overview',
-      'Overview',
-      h('div', { class: 'overall' }, overallPct, overallText),
-      overallBar,
-      statList,
-    );
+    const overview = card('overview', 'Overview', h('div', { class: 'overall' }, overallPct, overallText), overallBar, statList);
 
     // Metrics
     const metrics = new Map<string, { value: HTMLElement; sub: HTMLElement }>();
@@ -338,7 +319,9 @@ export class DashboardView {
     p.statePill.dataset.state = model.state;
     setText(p.statePill, STATE_LABELS[model.state] ?? model.state);
     p.statePill.setAttribute('aria-label', `Orchestration ${STATE_LABELS[model.state]?.toLowerCase() ?? model.state}`);
-    const open = Object.entries(model.breakers).filter(([, b]) => b === 'open').map(([agent]) => agent);
+    const open = Object.entries(model.breakers)
+      .filter(([, b]) => b === 'open')
+      .map(([agent]) => agent);
     p.statePill.title = open.length ? `Circuit open for: ${open.join(', ')}` : '';
     p.statePill.classList.toggle('has-open-breaker', open.length > 0);
 
@@ -347,7 +330,11 @@ export class DashboardView {
       const btn = (action: ControlAction, label: string, primary: boolean): HTMLButtonElement =>
         h(
           'button',
-          { class: primary ? 'btn' : 'btn btn-secondary', attrs: { 'data-control': action, type: 'button' }, on: { click: () => this.actions.control(action) } },
+          {
+            class: primary ? 'btn' : 'btn btn-secondary',
+            attrs: { 'data-control': action, type: 'button' },
+            on: { click: () => this.actions.control(action) },
+          },
           label,
         );
       if (model.state === 'idle') buttons.push(btn('start', 'Start', true));
@@ -394,7 +381,11 @@ export class DashboardView {
             h('span', { class: 'notice-text' }, n.message),
             h(
               'button',
-              { class: 'btn btn-secondary btn-small', attrs: { type: 'button', 'aria-label': 'Dismiss message' }, on: { click: () => this.actions.dismissNotice() } },
+              {
+                class: 'btn btn-secondary btn-small',
+                attrs: { type: 'button', 'aria-label': 'Dismiss message' },
+                on: { click: () => this.actions.dismissNotice() },
+              },
               'Dismiss',
             ),
           )
@@ -628,7 +619,11 @@ export class DashboardView {
       chips.push(
         h(
           'button',
-          { class: 'chip chip-epic', attrs: { type: 'button', 'data-filter': 'epic', 'aria-label': `Showing ${id} only; press to show every epic` }, on: { click: () => this.toggleEpic(id) } },
+          {
+            class: 'chip chip-epic',
+            attrs: { type: 'button', 'data-filter': 'epic', 'aria-label': `Showing ${id} only; press to show every epic` },
+            on: { click: () => this.toggleEpic(id) },
+          },
           id,
           h('span', { class: 'chip-x', attrs: { 'aria-hidden': 'true' } }, '×'),
         ),
@@ -705,7 +700,7 @@ export class DashboardView {
       });
       li.append(button);
     }
-    const status = t.status === 'pending' && t.ready ? 'ready' : STATUS_LABELS[t.status] ?? t.status;
+    const status = t.status === 'pending' && t.ready ? 'ready' : (STATUS_LABELS[t.status] ?? t.status);
     const meta = [t.route.agent, t.priority].filter(Boolean).join(' · ');
     button.setAttribute('aria-label', `${t.id} ${t.title}, ${status}${meta ? `, ${meta}` : ''}. Enter reveals it in the editor.`);
     button.title = taskTooltip(t);

@@ -217,9 +217,7 @@ function applyTasks(
   if (added.length > 0) order = order.concat(added);
 
   const epics = model.epics.map((e) => (touchedEpics.has(e.id) ? { ...e, ...totals(tasks.values(), (t) => t.epicId === e.id) } : e));
-  const features = model.features.map((f) =>
-    touchedFeatures.has(f.id) ? { ...f, ...totals(tasks.values(), (t) => t.featureId === f.id) } : f,
-  );
+  const features = model.features.map((f) => (touchedFeatures.has(f.id) ? { ...f, ...totals(tasks.values(), (t) => t.featureId === f.id) } : f));
 
   const active = nextActive(model.active, changed, removedIds, now);
   const activeChanged = active !== model.active;

@@ -44,7 +44,7 @@ export function findChromium() {
 export async function launchChromium(o = {}) {
   const executablePath = findChromium();
   if (!executablePath) {
-    throw new Error('no Chromium found: install Debian\'s chromium (apt-get install chromium) or set CHROMIUM_PATH');
+    throw new Error("no Chromium found: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH");
   }
   const { chromium } = await import('playwright-core');
   // Signals are the launchers' to handle: they must stop code-server too, which Playwright's handlers would not.
@@ -60,8 +60,7 @@ export async function launchChromium(o = {}) {
   const context = await browser.newContext({ viewport: o.viewport ?? { width: 1400, height: 900 } });
   const page = await context.newPage();
   let closing;
-  const close = () =>
-    (closing ??= Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]));
+  const close = () => (closing ??= Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]));
   return { browser, context, page, executablePath, close };
 }
 

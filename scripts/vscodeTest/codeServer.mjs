@@ -17,8 +17,7 @@ export const CODE_SERVER_VERSION = '4.100.3';
  * repository as extensionDevelopmentPath, VS Code took the built-in themes of an install inside it for the extension's
  * own and ignored `workbench.colorTheme` (seen here: dark requested, light shown).
  */
-export const codeServerPrefix =
-  process.env.CODITECT_CODE_SERVER_DIR || join(homedir(), '.cache', 'coditect', `code-server-${CODE_SERVER_VERSION}`);
+export const codeServerPrefix = process.env.CODITECT_CODE_SERVER_DIR || join(homedir(), '.cache', 'coditect', `code-server-${CODE_SERVER_VERSION}`);
 export const codeServerPackageDir = join(codeServerPrefix, 'node_modules', 'code-server');
 /** Written by the installer only after a verified start; its content says which version and Node ABI it is for. */
 export const installedMarker = join(codeServerPrefix, '.installed');
@@ -128,7 +127,18 @@ export function installVsix({ vsix, userDataDir, extensionsDir, configFile }) {
   const cs = resolveCodeServer();
   if (!cs) throw new Error('code-server is not installed: run node scripts/vscodeTest/installCodeServer.mjs');
   ensureConfigFile(configFile);
-  const args = [...cs.args, '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--force', '--install-extension', resolve(vsix)];
+  const args = [
+    ...cs.args,
+    '--config',
+    configFile,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--force',
+    '--install-extension',
+    resolve(vsix),
+  ];
   const r = spawnSync(cs.command, args, { encoding: 'utf8', timeout: 120_000, env: codeServerEnv() });
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (exit ${r.status ?? r.signal}):\n${out}`);
@@ -147,7 +157,10 @@ export function listExtensions({ userDataDir, extensionsDir, configFile }) {
   const args = [...cs.args, '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--list-extensions', '--show-versions'];
   const r = spawnSync(cs.command, args, { encoding: 'utf8', timeout: 60_000, env: codeServerEnv() });
   if (r.status !== 0) throw new Error(`code-server --list-extensions failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
-  return r.stdout.split('\n').map((l) => l.trim()).filter((l) => /^[\w-]+\.[\w-]+@/.test(l));
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^[\w-]+\.[\w-]+@/.test(l));
 }
 
 /** Our own config file, so code-server neither reads nor writes ~/.config/code-server (an empty YAML is invalid). */
@@ -180,11 +193,16 @@ export async function startCodeServer(o) {
   const port = await freePort(o.port);
   const args = [
     ...cs.args,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
-    '--config', o.configFile,
-    '--user-data-dir', o.userDataDir,
-    '--extensions-dir', o.extensionsDir,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--config',
+    o.configFile,
+    '--user-data-dir',
+    o.userDataDir,
+    '--extensions-dir',
+    o.extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',

@@ -80,12 +80,7 @@ function desktopFromPath() {
       // Linux: <root>/bin/code -> <root>/code; macOS: .app/Contents/Resources/app/bin/code -> .app/Contents/MacOS/Electron
       // (or Code); Windows: <root>/bin/code.cmd -> <root>/Code.exe. A code-server `code` wrapper matches none.
       const root = dirname(dirname(real));
-      const candidates = [
-        join(root, 'code'),
-        join(root, 'Code.exe'),
-        join(root, '..', '..', 'MacOS', 'Electron'),
-        join(root, '..', '..', 'MacOS', 'Code'),
-      ];
+      const candidates = [join(root, 'code'), join(root, 'Code.exe'), join(root, '..', '..', 'MacOS', 'Electron'), join(root, '..', '..', 'MacOS', 'Code')];
       const exe = candidates.find((c) => existsSync(c) && statSync(c).isFile());
       if (exe) return exe;
     }
@@ -124,7 +119,10 @@ async function chooseLauncher() {
   if (cachedDesktop()) return { kind: 'electron', reason: `desktop VS Code ${DESKTOP_VERSION} cached in .vscode-test/` };
   // A cheap reachability probe before a 100+ MB download: offline machines fail the DNS lookup at once.
   const reachable = await Promise.race([
-    lookup('update.code.visualstudio.com').then(() => true, () => false),
+    lookup('update.code.visualstudio.com').then(
+      () => true,
+      () => false,
+    ),
     delay(3000).then(() => false),
   ]);
   if (reachable) return { kind: 'electron', download: true, reason: `desktop VS Code ${DESKTOP_VERSION} can be downloaded` };
@@ -280,7 +278,13 @@ function report(results, launcherName) {
   for (const t of results.tests) {
     const mark = t.state === 'passed' ? 'PASS' : t.state === 'failed' ? 'FAIL' : 'SKIP';
     console.log(`  ${mark}  ${t.fullTitle}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`);
-    if (t.error) console.log(t.error.split('\n').map((l) => `        ${l}`).join('\n'));
+    if (t.error)
+      console.log(
+        t.error
+          .split('\n')
+          .map((l) => `        ${l}`)
+          .join('\n'),
+      );
   }
   if (results.error) console.log(results.error);
 }

@@ -77,9 +77,7 @@ export function encodeTaskList(text: string, encoding: TaskListEncoding): Uint8A
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
         if (c > 0xff) {
-          throw new RangeError(
-            `encodeTaskList: character U+${c.toString(16).toUpperCase().padStart(4, '0')} at offset ${i} cannot be written in latin1`,
-          );
+          throw new RangeError(`encodeTaskList: character U+${c.toString(16).toUpperCase().padStart(4, '0')} at offset ${i} cannot be written in latin1`);
         }
         out[i] = c;
       }

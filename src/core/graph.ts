@@ -209,9 +209,7 @@ export class DependencyGraph {
     const rotated = [...ring.slice(start), ...ring.slice(0, start)];
     rotated.push(rotated[0]);
     const cycle = rotated.map((i) => this.ids[i]);
-    const text = rotated
-      .map((i, k) => (k === rotated.length - 1 ? this.ids[i] : `${this.ids[i]} (line ${this.tasks[i].line + 1})`))
-      .join(' → ');
+    const text = rotated.map((i, k) => (k === rotated.length - 1 ? this.ids[i] : `${this.ids[i]} (line ${this.tasks[i].line + 1})`)).join(' → ');
     const whose = from === to ? `${this.ids[from]} on itself` : `${this.ids[from]} on ${this.ids[to]}`;
     this.diagnostics.push({
       line,
@@ -335,7 +333,7 @@ export class DependencyGraph {
     if (best < 0) return { ids: [], hours: 0 };
     const ids: string[] = [];
     const total = this.hours[best] + down[best];
-    for (let cur = best; cur >= 0; ) {
+    for (let cur = best; cur >= 0;) {
       ids.push(this.ids[cur]);
       let next = -1;
       for (const d of this.dependents[cur]) {
@@ -558,7 +556,7 @@ class MinHeap {
   push(x: number): void {
     const a = this.a;
     a.push(x);
-    for (let i = a.length - 1; i > 0; ) {
+    for (let i = a.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (a[p] <= a[i]) break;
       [a[p], a[i]] = [a[i], a[p]];
@@ -571,7 +569,7 @@ class MinHeap {
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

@@ -147,7 +147,11 @@ export function allocateTaskIds(slots: readonly IdSlot[], dialect: Dialect, epic
 /** One `assignId` edit per task written without an id: the next free id in its feature (stable, deterministic). */
 export function missingIdEdits(list: TaskList): TaskEdit[] {
   if (!list.tasks.some((t) => !t.idExplicit)) return [];
-  const ids = allocateTaskIds(list.tasks, list.dialect, list.epics.map((e) => e.id));
+  const ids = allocateTaskIds(
+    list.tasks,
+    list.dialect,
+    list.epics.map((e) => e.id),
+  );
   const edits: TaskEdit[] = [];
   list.tasks.forEach((t, i) => {
     if (!t.idExplicit) edits.push({ taskId: t.id, assignId: ids[i] });

@@ -244,7 +244,12 @@ function ownDiagnostics(a: TaskLineAnalysis, taskId: string, line: number): Diag
  * The others on that line (a duplicate id, an unknown dependency) were pushed before the line's own problems by the
  * parser, so among equal columns they stay first. Undefined when an old diagnostic is not where it should be.
  */
-function replaceLineDiagnostics(diagnostics: readonly Diagnostic[], line: number, oldOwn: readonly Diagnostic[], newOwn: readonly Diagnostic[]): Diagnostic[] | undefined {
+function replaceLineDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  line: number,
+  oldOwn: readonly Diagnostic[],
+  newOwn: readonly Diagnostic[],
+): Diagnostic[] | undefined {
   let lo = 0;
   let hi = diagnostics.length;
   while (lo < hi) {

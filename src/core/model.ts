@@ -2,26 +2,9 @@
 // Pure data. MUST NOT import vscode, fs, or the database (enforced by scripts/checkLayers.mjs).
 
 /** Lifecycle state of a task. `pending` and `completed` map to `[ ]` / `[x]`; the rest round-trip as a status badge (see docs/tasklist-format.md). */
-export type TaskStatus =
-  | 'pending'
-  | 'in_progress'
-  | 'completed'
-  | 'blocked'
-  | 'failed'
-  | 'timeout'
-  | 'cancelled'
-  | 'skipped';
+export type TaskStatus = 'pending' | 'in_progress' | 'completed' | 'blocked' | 'failed' | 'timeout' | 'cancelled' | 'skipped';
 
-export const TASK_STATUSES: readonly TaskStatus[] = [
-  'pending',
-  'in_progress',
-  'completed',
-  'blocked',
-  'failed',
-  'timeout',
-  'cancelled',
-  'skipped',
-];
+export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'in_progress', 'completed', 'blocked', 'failed', 'timeout', 'cancelled', 'skipped'];
 
 /** Statuses from which a task never runs again unless a person or a command resets it. */
 export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['completed', 'skipped']);
@@ -127,16 +110,7 @@ export interface TaskList {
 }
 
 /** The fields of a task that sync merges three-way. */
-export const MERGED_TASK_FIELDS = [
-  'status',
-  'title',
-  'priority',
-  'estimateHours',
-  'agent',
-  'verify',
-  'blockers',
-  'dependsOn',
-] as const;
+export const MERGED_TASK_FIELDS = ['status', 'title', 'priority', 'estimateHours', 'agent', 'verify', 'blockers', 'dependsOn'] as const;
 export type MergedTaskField = (typeof MERGED_TASK_FIELDS)[number];
 
 /** Dispatch rank of a priority: lower runs first. */

@@ -14,16 +14,7 @@
 // parseTaskList never throws: bad input becomes diagnostics, and the text itself is never modified here.
 import MarkdownIt from 'markdown-it';
 import { allocateTaskIds } from './ids';
-import {
-  type DependencyRef,
-  type Diagnostic,
-  type Dialect,
-  type EpicNode,
-  type FeatureNode,
-  type Priority,
-  type TaskList,
-  type TaskNode,
-} from './model';
+import { type DependencyRef, type Diagnostic, type Dialect, type EpicNode, type FeatureNode, type Priority, type TaskList, type TaskNode } from './model';
 import { analyzeTaskLine, parsePriority, readMetaLine, readMetaValue, type LineProblem, type MetaKey, type TaskLineAnalysis } from './taskLine';
 import { dominantEol, splitLines } from './textLines';
 
@@ -323,7 +314,14 @@ function analyzeHeading(text: string, line: number, raw: string): HeadingInfo {
     priority = parsePriority(value);
     if (!priority) {
       const col = Math.max(0, raw.indexOf(prio[0].trim()));
-      problems.push({ line, column: col, endColumn: col + prio[0].trim().length, severity: 'warning', code: 'bad-priority', message: `Unknown priority "${value}"; expected P0, P1, P2 or P3` });
+      problems.push({
+        line,
+        column: col,
+        endColumn: col + prio[0].trim().length,
+        severity: 'warning',
+        code: 'bad-priority',
+        message: `Unknown priority "${value}"; expected P0, P1, P2 or P3`,
+      });
     }
     t = t.slice(0, prio.index) + t.slice(prio.index + prio[0].length);
   }
@@ -508,7 +506,16 @@ function buildHierarchy(
       const epic = ensureEpic(ev.line);
       let feature = curFeature;
       if (!feature) {
-        if (!epic.direct) epic.direct = { line: epic.line, info: { idColumn: 0, title: epic.info.title, problems: [] }, epic, synthetic: true, tasks: [], id: '', idExplicit: false };
+        if (!epic.direct)
+          epic.direct = {
+            line: epic.line,
+            info: { idColumn: 0, title: epic.info.title, problems: [] },
+            epic,
+            synthetic: true,
+            tasks: [],
+            id: '',
+            idExplicit: false,
+          };
         feature = epic.direct;
       }
       ev.epic = epic;
@@ -660,7 +667,12 @@ function assignTaskIds(tasks: readonly TaskDraft[], dialect: Dialect, epics: rea
   return ids.map((id, i) => ({ id, idExplicit: slots[i].idExplicit }));
 }
 
-function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly AssignedId[], epics: readonly EpicDraft[], diagnostics: Diagnostic[]): DependencyRef[][] {
+function resolveDependencies(
+  tasks: readonly TaskDraft[],
+  ids: readonly AssignedId[],
+  epics: readonly EpicDraft[],
+  diagnostics: Diagnostic[],
+): DependencyRef[][] {
   const byId = new Map<string, number>();
   ids.forEach((x, i) => {
     if (!byId.has(x.id)) byId.set(x.id, i);
@@ -702,10 +714,16 @@ function resolveDependencies(tasks: readonly TaskDraft[], ids: readonly Assigned
       if (ref.kind === 'mention' || reported?.has(ref.id)) continue;
       (reported ??= new Set()).add(ref.id);
       diagnostics.push(
-        refDiagnostic(ref, ref.kind === 'list' ? 'error' : 'warning', 'unknown-dependency', `${own} depends on unknown task ${ref.id}; the dependency is ignored`, {
-          taskId: own,
-          id: ref.id,
-        }),
+        refDiagnostic(
+          ref,
+          ref.kind === 'list' ? 'error' : 'warning',
+          'unknown-dependency',
+          `${own} depends on unknown task ${ref.id}; the dependency is ignored`,
+          {
+            taskId: own,
+            id: ref.id,
+          },
+        ),
       );
     }
     return out.refs;

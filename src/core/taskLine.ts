@@ -234,7 +234,12 @@ export function parseTimeoutMinutes(value: string): number | undefined {
 
 /** Parses a status badge word (`failed`, `in-progress`, `done`, `timed out`…). */
 export function parseStatusWord(word: string): TaskStatus | undefined {
-  return STATUS_WORDS[word.trim().toLowerCase().replace(/[\s-]+/g, '_')];
+  return STATUS_WORDS[
+    word
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_')
+  ];
 }
 
 /** The badge the writer puts on a line for a status. */
@@ -447,7 +452,16 @@ export function analyzeTaskLine(line: string, lineNo = 0): TaskLineAnalysis | un
   let work = badges.length === 0 ? line : blankAll(line, badges, lead.titleStart);
   for (const b of badges) {
     if (!b.status) {
-      meta.problems.push(problem(lineNo, b.start, b.end, 'warning', 'unknown-status', `Unknown status "${b.word}" in the status badge; expected one of pending, in_progress, completed, blocked, failed, timeout, cancelled, skipped`));
+      meta.problems.push(
+        problem(
+          lineNo,
+          b.start,
+          b.end,
+          'warning',
+          'unknown-status',
+          `Unknown status "${b.word}" in the status badge; expected one of pending, in_progress, completed, blocked, failed, timeout, cancelled, skipped`,
+        ),
+      );
     }
   }
 
@@ -695,7 +709,14 @@ function readIdList(value: string, lineNo: number, col: number, meta: TaskMeta):
   let n = 0;
   REF_ID_RE.lastIndex = 0;
   for (let m = REF_ID_RE.exec(value); m !== null; m = REF_ID_RE.exec(value)) {
-    meta.refs.push({ id: WHITESPACE_RE.test(m[1]) ? m[1].replace(WHITESPACE_RUNS_RE, ' ') : m[1], line: lineNo, column: col + m.index, source: 'explicit', type: 'blocks', kind: 'list' });
+    meta.refs.push({
+      id: WHITESPACE_RE.test(m[1]) ? m[1].replace(WHITESPACE_RUNS_RE, ' ') : m[1],
+      line: lineNo,
+      column: col + m.index,
+      source: 'explicit',
+      type: 'blocks',
+      kind: 'list',
+    });
     n++;
   }
   return n;
@@ -736,7 +757,11 @@ function readBlockers(value: string, lineNo: number, col: number, meta: TaskMeta
 export type MetaKey = 'deps' | 'blocked' | 'agent' | 'verify' | 'timeout' | 'priority' | 'estimate';
 
 const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
-  { key: 'deps', re: /^(?:depends[ \t]+on|depend[ \t]+on|dependencies|dependency|deps|requires|prerequisites?|prereqs?|waits[ \t]+for)(?!\w)/i, colonOptional: true },
+  {
+    key: 'deps',
+    re: /^(?:depends[ \t]+on|depend[ \t]+on|dependencies|dependency|deps|requires|prerequisites?|prereqs?|waits[ \t]+for)(?!\w)/i,
+    colonOptional: true,
+  },
   { key: 'blocked', re: /^(?:blocked[ \t]+by|blockers?|blocked)(?!\w)/i, colonOptional: true },
   { key: 'agent', re: /^(?:agent[ \t]+type|agent)(?!\w)/i, colonOptional: false },
   { key: 'verify', re: /^(?:verify[ \t]+command|verify|verification|acceptance[ \t]+test|acceptance[ \t]+command|acceptance)(?!\w)/i, colonOptional: false },
@@ -780,7 +805,9 @@ export function readMetaValue(key: MetaKey, value: string, lineNo: number, col: 
   switch (key) {
     case 'deps':
       if (readIdList(value, lineNo, col, meta) === 0 && !NONE_RE.test(stripDecoration(value))) {
-        meta.problems.push(problem(lineNo, col, end, 'warning', 'bad-dependency', `"${value}" names no task id; write ids such as T001.009, separated by commas`));
+        meta.problems.push(
+          problem(lineNo, col, end, 'warning', 'bad-dependency', `"${value}" names no task id; write ids such as T001.009, separated by commas`),
+        );
       }
       return;
     case 'blocked':
@@ -826,7 +853,9 @@ function setPriority(meta: TaskMeta, pr: Priority, lineNo: number, s: number, e:
 }
 
 function badPriority(meta: TaskMeta, value: string, lineNo: number, s: number, e: number): void {
-  meta.problems.push(problem(lineNo, s, e, 'warning', 'bad-priority', `Unknown priority "${value}"; expected P0, P1, P2 or P3 (or critical, high, medium, low)`));
+  meta.problems.push(
+    problem(lineNo, s, e, 'warning', 'bad-priority', `Unknown priority "${value}"; expected P0, P1, P2 or P3 (or critical, high, medium, low)`),
+  );
 }
 
 function setEstimate(meta: TaskMeta, value: string, lineNo: number, s: number, e: number): void {

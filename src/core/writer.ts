@@ -77,7 +77,8 @@ export function applyLineEdits(text: string, lineEdits: readonly LineEdit[]): { 
   const stale: LineEdit[] = [];
   if (lineEdits.length === 0) return { text, stale };
   for (const e of lineEdits) {
-    if (/[\r\n]/.test(e.after)) throw new RangeError(`applyLineEdits: the new text for line ${e.line} contains a line break; an edit replaces exactly one line`);
+    if (/[\r\n]/.test(e.after))
+      throw new RangeError(`applyLineEdits: the new text for line ${e.line} contains a line break; an edit replaces exactly one line`);
   }
   const split = splitLines(text);
   for (const e of lineEdits) {

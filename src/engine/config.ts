@@ -124,7 +124,10 @@ const fileSchema = z
     profile: name.optional(),
     profiles: z.record(z.record(z.unknown())).optional(),
     max_concurrent_agents: posInt(1000).default(4),
-    agent_limits: z.object({ max_per_type: z.record(nonNegInt(1000)).default({}) }).strict().default({}),
+    agent_limits: z
+      .object({ max_per_type: z.record(nonNegInt(1000)).default({}) })
+      .strict()
+      .default({}),
     default_agent: name.optional(),
     fallback_agent_type: name.default(DEFAULT_AGENT),
     agents: z.record(z.union([name, z.record(z.unknown())])).default({}),
@@ -137,7 +140,10 @@ const fileSchema = z
       .object({ failure_threshold: posInt(1000).default(5), cooldown_ms: nonNegInt(86_400_000).default(60_000) })
       .strict()
       .default({}),
-    rate_limit: z.object({ default_pause_ms: nonNegInt(86_400_000).default(30_000) }).strict().default({}),
+    rate_limit: z
+      .object({ default_pause_ms: nonNegInt(86_400_000).default(30_000) })
+      .strict()
+      .default({}),
     timeouts: z
       .object({
         default_minutes: z.number().positive().max(10_080).default(120),
@@ -146,13 +152,19 @@ const fileSchema = z
       })
       .strict()
       .default({}),
-    lease: z.object({ ms: posInt(86_400_000).default(30_000), heartbeat_ms: posInt(86_400_000).default(10_000) }).strict().default({}),
+    lease: z
+      .object({ ms: posInt(86_400_000).default(30_000), heartbeat_ms: posInt(86_400_000).default(10_000) })
+      .strict()
+      .default({}),
     shutdown_grace_ms: nonNegInt(86_400_000).default(30_000),
     metrics: z
       .object({ enabled: z.boolean().optional(), port: nonNegInt(65_535).default(9464), host: name.default('127.0.0.1') })
       .strict()
       .default({}),
-    checkpoint: z.object({ enabled: z.boolean().default(true), git_tag: z.boolean().default(false) }).strict().default({}),
+    checkpoint: z
+      .object({ enabled: z.boolean().default(true), git_tag: z.boolean().default(false) })
+      .strict()
+      .default({}),
     cwd: name.optional(),
     sync: z.record(z.unknown()).default({}),
     logging: z.record(z.unknown()).default({}),
@@ -353,7 +365,10 @@ export function parseConfig(raw: unknown, source = 'config', opts: ConfigLoadOpt
   // The plan's spelling of profiles: `environment` / `environments`.
   if ('environments' in raw || 'environment' in raw) {
     const r2: Record<string, unknown> = { ...raw };
-    for (const [from, to] of [['environments', 'profiles'], ['environment', 'profile']] as const) {
+    for (const [from, to] of [
+      ['environments', 'profiles'],
+      ['environment', 'profile'],
+    ] as const) {
       if (!(from in r2)) continue;
       if (to in r2) fail(source, [`${from}: give either ${from} or ${to}, not both`]);
       r2[to] = r2[from];
@@ -379,7 +394,11 @@ export function parseConfig(raw: unknown, source = 'config', opts: ConfigLoadOpt
   const lifted = liftLegacySections(merged);
   if (lifted.errors.length > 0) fail(source, lifted.errors);
   const r = fileSchema.safeParse(lifted.raw);
-  if (!r.success) fail(source, r.error.issues.flatMap((i) => formatIssue(i, lifted.raw, lifted.origin)));
+  if (!r.success)
+    fail(
+      source,
+      r.error.issues.flatMap((i) => formatIssue(i, lifted.raw, lifted.origin)),
+    );
   const config = normalize(r.data, source, profileName || undefined, env, opts.baseDir, lifted.origin);
   config.warnings.push(...lifted.warnings);
   return config;
@@ -530,7 +549,11 @@ const settingsSchema = z
 export function mergeSettings(config: OrchestratorConfig, settings: EngineSettings | undefined): OrchestratorConfig {
   if (!settings) return config;
   const r = settingsSchema.safeParse(settings);
-  if (!r.success) fail('settings', r.error.issues.flatMap((i) => formatIssue({ ...i, path: i.path }, settings)).map((s) => `settings.${s}`));
+  if (!r.success)
+    fail(
+      'settings',
+      r.error.issues.flatMap((i) => formatIssue({ ...i, path: i.path }, settings)).map((s) => `settings.${s}`),
+    );
   const s = r.data;
   const retry = {
     ...config.retry,

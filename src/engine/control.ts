@@ -88,7 +88,9 @@ export async function connectControl(paths: EnginePaths): Promise<ControlClient>
   const socket = await new Promise<Socket>((res, rej) => {
     const s = createConnection(paths.socketPath);
     s.once('connect', () => res(s));
-    s.once('error', (e) => rej(new Error(`no engine is running for ${paths.tasklistPath} (socket ${paths.socketPath}: ${(e as NodeJS.ErrnoException).code ?? e.message})`)));
+    s.once('error', (e) =>
+      rej(new Error(`no engine is running for ${paths.tasklistPath} (socket ${paths.socketPath}: ${(e as NodeJS.ErrnoException).code ?? e.message})`)),
+    );
   });
   const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   const ready = new Promise<void>((res) => connection.onNotification(Ready.type, () => res()));

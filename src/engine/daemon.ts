@@ -39,8 +39,7 @@ export interface PidFile {
 
 /** Message a daemon sends its starter over IPC once it serves. */
 export type DaemonReadyMessage =
-  | { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number }
-  | { type: 'coditect:daemon-failed'; message: string };
+  { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number } | { type: 'coditect:daemon-failed'; message: string };
 
 /** Reads the pid file; undefined when absent or unreadable. */
 export function readPidFile(paths: EnginePaths): PidFile | undefined {
@@ -116,7 +115,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     logFile: opts.foreground ? undefined : paths.logFile,
   };
   writeFileSync(paths.pidFile, `${JSON.stringify(pidFile, null, 2)}\n`);
-  logger.info(`daemon pid ${process.pid} serving ${paths.tasklistPath} (db ${paths.dbPath}, socket ${paths.socketPath}${runtime.metricsPort ? `, metrics :${runtime.metricsPort}` : ''})`);
+  logger.info(
+    `daemon pid ${process.pid} serving ${paths.tasklistPath} (db ${paths.dbPath}, socket ${paths.socketPath}${runtime.metricsPort ? `, metrics :${runtime.metricsPort}` : ''})`,
+  );
   runtime.start();
   if (process.send) {
     const msg: DaemonReadyMessage = { type: 'coditect:daemon-ready', pid: process.pid, socket: paths.socketPath, metricsPort: runtime.metricsPort };

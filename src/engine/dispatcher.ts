@@ -122,7 +122,7 @@ export class ReadyLanes {
 
   private push(h: Entry[], e: Entry): void {
     h.push(e);
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (!this.less(h[i], h[p])) break;
       [h[p], h[i]] = [h[i], h[p]];
@@ -134,7 +134,7 @@ export class ReadyLanes {
     const last = h.pop()!;
     if (h.length === 0) return;
     h[0] = last;
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;

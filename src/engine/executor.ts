@@ -115,7 +115,8 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
   const stopWhy = (): StopWhy | undefined => (signal.aborted ? (signal.reason instanceof StopReason ? signal.reason.why : 'cancel') : undefined);
   const stopFailure = (why: StopWhy): AttemptFailure => {
     const reason = signal.reason instanceof Error ? signal.reason.message : 'stopped';
-    if (why === 'timeout') return { kind: 'timeout', message: redact(`${job.agentType} (${job.agent.provider}): ${reason}; the agent's process tree was killed`) };
+    if (why === 'timeout')
+      return { kind: 'timeout', message: redact(`${job.agentType} (${job.agent.provider}): ${reason}; the agent's process tree was killed`) };
     return { kind: 'cancelled', message: redact(`${job.agentType} (${job.agent.provider}): ${reason}`) };
   };
   /** Ends the report as stopped (timeout, cancel, shutdown, marked by hand). */
@@ -267,7 +268,11 @@ export class ExecutorPool {
 
   /** Runs `job` in the pool; the returned promise settles when it has run (jobs handle their own errors). */
   add(job: () => Promise<void>): Promise<void> {
-    if (this.queue) return this.queue.add(job).then(() => undefined, () => undefined);
+    if (this.queue)
+      return this.queue.add(job).then(
+        () => undefined,
+        () => undefined,
+      );
     return new Promise<void>((resolve) => this.early.push({ job, resolve }));
   }
 
@@ -275,5 +280,4 @@ export class ExecutorPool {
   get running(): number {
     return this.queue?.pending ?? 0;
   }
-
 }

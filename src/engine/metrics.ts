@@ -131,8 +131,18 @@ export class EngineMetrics {
         this.set((now() - startedAt) / 1000);
       },
     });
-    this.syncOps = new Counter({ name: 'coditect_sync_operations_total', help: 'Markdown/database sync operations', labelNames: ['direction', 'outcome'], registers });
-    this.attempts = new Counter({ name: 'coditect_attempts_total', help: 'Finished agent attempts by outcome', labelNames: ['agent_type', 'provider', 'outcome'], registers });
+    this.syncOps = new Counter({
+      name: 'coditect_sync_operations_total',
+      help: 'Markdown/database sync operations',
+      labelNames: ['direction', 'outcome'],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: 'coditect_attempts_total',
+      help: 'Finished agent attempts by outcome',
+      labelNames: ['agent_type', 'provider', 'outcome'],
+      registers,
+    });
     this.attemptDuration = new Histogram({
       name: 'coditect_attempt_duration_seconds',
       help: 'Duration of agent attempts (agent and Verify command)',
@@ -140,7 +150,12 @@ export class EngineMetrics {
       buckets: [0.1, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200],
       registers,
     });
-    this.retries = new Counter({ name: 'coditect_retries_total', help: 'Retries scheduled (backoff after a transient failure, or a rate-limit release)', labelNames: ['agent_type', 'reason'], registers });
+    this.retries = new Counter({
+      name: 'coditect_retries_total',
+      help: 'Retries scheduled (backoff after a transient failure, or a rate-limit release)',
+      labelNames: ['agent_type', 'reason'],
+      registers,
+    });
     new Gauge({
       name: 'coditect_circuit_breaker_state',
       help: 'Circuit breaker per provider: 0 closed, 1 half_open, 2 open, 3 paused (rate limited)',
@@ -221,7 +236,8 @@ export interface MetricsServer {
  */
 export function startMetricsServer(registry: Registry | EngineMetrics, port: number, host = '127.0.0.1'): Promise<MetricsServer> {
   const reg = registry instanceof EngineMetrics ? registry.registry : registry;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) return Promise.reject(new RangeError(`metrics port must be an integer 0..65535, got ${JSON.stringify(port)}`));
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    return Promise.reject(new RangeError(`metrics port must be an integer 0..65535, got ${JSON.stringify(port)}`));
   const server: Server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (url !== '/metrics') {

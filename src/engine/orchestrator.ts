@@ -153,7 +153,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     for (const k of ['store', 'config', 'agentFor', 'redact'] as const) {
       if (!opts[k]) throw new TypeError(`Orchestrator: option "${k}" is required`);
     }
-    if (typeof opts.owner !== 'string' || opts.owner === '') throw new TypeError(`Orchestrator: owner must be a non-empty string, got ${JSON.stringify(opts.owner)}`);
+    if (typeof opts.owner !== 'string' || opts.owner === '')
+      throw new TypeError(`Orchestrator: owner must be a non-empty string, got ${JSON.stringify(opts.owner)}`);
     if (typeof opts.cwd !== 'string' || opts.cwd === '') throw new TypeError(`Orchestrator: cwd must be a non-empty path, got ${JSON.stringify(opts.cwd)}`);
     this.store = opts.store;
     this.now = opts.now ?? Date.now;
@@ -242,7 +243,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     for (const id of ids) {
       if (this.plan?.has(id) && !this.running.has(id)) this.applyStatus(id, 'pending');
     }
-    this.log('info', `recovered ${ids.length} task${ids.length === 1 ? '' : 's'} left in progress by a previous run: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`);
+    this.log(
+      'info',
+      `recovered ${ids.length} task${ids.length === 1 ? '' : 's'} left in progress by a previous run: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`,
+    );
     this.dispatch();
     return ids;
   }
@@ -361,7 +365,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       const pick = this.lanes.next((t) => this.canStartType(t));
       if (!pick) {
         const waiting = this.lanes.size;
-        return { started: false, reason: waiting === 0 ? 'no task is ready' : `${waiting} ready task${waiting === 1 ? '' : 's'} wait for a per-type limit or a paused/open provider` };
+        return {
+          started: false,
+          reason: waiting === 0 ? 'no task is ready' : `${waiting} ready task${waiting === 1 ? '' : 's'} wait for a per-type limit or a paused/open provider`,
+        };
       }
       if (this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId))) return { started: true, taskId: pick.taskId };
     }
@@ -668,10 +675,15 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       const attemptId = this.store.recordAttemptStart({ taskId, agent: agentType, attempt: claim.attempt, startedAt: now, routeRule: route.rule });
       const reason = `configuration error (not retried: fix the configuration, then retry): ${agentProblem}`;
       this.store.recordAttemptEnd(attemptId, { outcome: 'failed', endedAt: now, error: reason, errorKind: 'config' });
-      this.finishClaim(taskId, { status: 'failed', now }, () => undefined, () => {
-        this.events.emit('task:failed', { taskId, agentType, attempt: claim.attempt, reason, errorKind: 'config' });
-        this.log('failed', `${taskId} failed: ${reason}`, taskId);
-      });
+      this.finishClaim(
+        taskId,
+        { status: 'failed', now },
+        () => undefined,
+        () => {
+          this.events.emit('task:failed', { taskId, agentType, attempt: claim.attempt, reason, errorKind: 'config' });
+          this.log('failed', `${taskId} failed: ${reason}`, taskId);
+        },
+      );
       return true;
     }
 
@@ -691,7 +703,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.runningByType.set(agentType, (this.runningByType.get(agentType) ?? 0) + 1);
     this.ensureHeartbeat();
     this.events.emit('task:started', { taskId, agentType, provider: agent.provider, attempt: claim.attempt, route, dispatchLatencyMs, queuedMs });
-    this.log('started', `${taskId} started on ${agentType} (${agent.provider}${agent.simulated ? ', simulated' : ''}), attempt ${claim.attempt}; ${route.reason}`, taskId);
+    this.log(
+      'started',
+      `${taskId} started on ${agentType} (${agent.provider}${agent.simulated ? ', simulated' : ''}), attempt ${claim.attempt}; ${route.reason}`,
+      taskId,
+    );
 
     const job = {
       taskId,
@@ -719,7 +735,14 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       } catch (e) {
         // Only the attempt row insert can throw (db gone); settle the task anyway so it never stays claimed here.
         const t = this.now();
-        report = { attemptId: -1, startedAt: now, endedAt: t, ok: false, failure: { kind: 'transient', message: this.redact(`engine error: ${(e as Error).message}`) }, errorKind: 'transient' };
+        report = {
+          attemptId: -1,
+          startedAt: now,
+          endedAt: t,
+          ok: false,
+          failure: { kind: 'transient', message: this.redact(`engine error: ${(e as Error).message}`) },
+          errorKind: 'transient',
+        };
       }
       this.settle(rt, report);
     });
@@ -805,7 +828,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       const durationMs = report.endedAt - report.startedAt;
       if (outcome === 'completed') {
         this.events.emit('task:completed', { taskId, agentType, attempt, durationMs, summary: report.result?.summary ?? '' });
-        this.log('completed', `${taskId} completed by ${agentType} in ${Math.round(durationMs)} ms${report.verifyOutput !== undefined ? ' (verified)' : ''}`, taskId);
+        this.log(
+          'completed',
+          `${taskId} completed by ${agentType} in ${Math.round(durationMs)} ms${report.verifyOutput !== undefined ? ' (verified)' : ''}`,
+          taskId,
+        );
         return;
       }
       if (releaseWhy !== undefined) {

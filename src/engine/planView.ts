@@ -33,12 +33,7 @@ export function routeView(model: PlanModel, task: TaskNode, routing: RoutingConf
 }
 
 /** One task as the UI shows it. */
-export function taskView(
-  model: PlanModel,
-  task: TaskNode,
-  routing: RoutingConfig,
-  lastRun: LastRunView | undefined,
-): TaskView {
+export function taskView(model: PlanModel, task: TaskNode, routing: RoutingConfig, lastRun: LastRunView | undefined): TaskView {
   const rt = model.runtimes.get(task.id);
   const status = model.statuses.get(task.id) ?? task.status;
   const dependents = model.graph.dependentsOf(task.id).map((e) => e.from);

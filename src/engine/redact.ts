@@ -21,9 +21,7 @@ export const REDACTED = '***';
  * Longer secrets are replaced first so a secret containing another is removed whole.
  */
 export function createRedactor(secrets: readonly (string | undefined | null)[]): (text: string) => string {
-  const values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH))].sort(
-    (a, b) => b.length - a.length,
-  );
+  const values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
   return (text: string): string => {
     if (typeof text !== 'string' || text.length === 0) return text;
     let out = text;

@@ -69,10 +69,13 @@ export class RetryPolicy {
     readonly settings: RetrySettings,
     private readonly defaultPauseMs = 30_000,
   ) {
-    if (!Number.isInteger(settings.maxAttempts) || settings.maxAttempts < 0) throw new RangeError(`retry.maxAttempts: expected an integer ≥0, got ${settings.maxAttempts}`);
+    if (!Number.isInteger(settings.maxAttempts) || settings.maxAttempts < 0)
+      throw new RangeError(`retry.maxAttempts: expected an integer ≥0, got ${settings.maxAttempts}`);
     if (!(settings.initialDelayMs >= 0)) throw new RangeError(`retry.initialDelayMs: expected ≥0, got ${settings.initialDelayMs}`);
-    if (!(settings.maxDelayMs >= settings.initialDelayMs)) throw new RangeError(`retry.maxDelayMs: expected ≥ initialDelayMs (${settings.initialDelayMs}), got ${settings.maxDelayMs}`);
-    if (!GENERATORS[settings.jitter]) throw new RangeError(`retry.jitter: expected one of ${Object.keys(GENERATORS).join(', ')}, got ${JSON.stringify(settings.jitter)}`);
+    if (!(settings.maxDelayMs >= settings.initialDelayMs))
+      throw new RangeError(`retry.maxDelayMs: expected ≥ initialDelayMs (${settings.initialDelayMs}), got ${settings.maxDelayMs}`);
+    if (!GENERATORS[settings.jitter])
+      throw new RangeError(`retry.jitter: expected one of ${Object.keys(GENERATORS).join(', ')}, got ${JSON.stringify(settings.jitter)}`);
     this.backoff = new ExponentialBackoff({
       generator: GENERATORS[settings.jitter],
       initialDelay: settings.initialDelayMs,
@@ -127,7 +130,11 @@ export class RetryPolicy {
 
   private retryOrGiveUp(retryCount: number, m: string): RetryDecision {
     if (retryCount >= this.settings.maxAttempts) {
-      return { action: 'fail', status: 'failed', reason: `gave up after ${retryCount + 1} attempt${retryCount === 0 ? '' : 's'} (${this.settings.maxAttempts} retries allowed): ${m}` };
+      return {
+        action: 'fail',
+        status: 'failed',
+        reason: `gave up after ${retryCount + 1} attempt${retryCount === 0 ? '' : 's'} (${this.settings.maxAttempts} retries allowed): ${m}`,
+      };
     }
     const delayMs = this.delayFor(retryCount + 1);
     return { action: 'retry', delayMs, reason: `retry ${retryCount + 1}/${this.settings.maxAttempts} in ${delayMs} ms: ${m}` };
@@ -202,7 +209,8 @@ export class ProviderGates {
   private disposed = false;
 
   constructor(opts: ProviderGateOptions) {
-    if (!Number.isInteger(opts.failureThreshold) || opts.failureThreshold < 1) throw new RangeError(`circuit_breaker.failure_threshold: expected an integer ≥1, got ${opts.failureThreshold}`);
+    if (!Number.isInteger(opts.failureThreshold) || opts.failureThreshold < 1)
+      throw new RangeError(`circuit_breaker.failure_threshold: expected an integer ≥1, got ${opts.failureThreshold}`);
     if (!(opts.cooldownMs >= 0)) throw new RangeError(`circuit_breaker.cooldown_ms: expected ≥0, got ${opts.cooldownMs}`);
     this.failureThreshold = opts.failureThreshold;
     this.cooldownMs = opts.cooldownMs;
@@ -290,11 +298,14 @@ export class ProviderGates {
     g.pausedUntil = until;
     if (g.pauseTimer !== undefined) this.timers.clearTimeout(g.pauseTimer);
     g.pauseTimer = this.unref(
-      this.timers.setTimeout(() => {
-        g.pauseTimer = undefined;
-        g.pausedUntil = undefined;
-        this.emitIfChanged(provider, g);
-      }, Math.max(0, ms)),
+      this.timers.setTimeout(
+        () => {
+          g.pauseTimer = undefined;
+          g.pausedUntil = undefined;
+          this.emitIfChanged(provider, g);
+        },
+        Math.max(0, ms),
+      ),
     );
     this.emitIfChanged(provider, g);
   }
@@ -347,10 +358,13 @@ export class ProviderGates {
     if (g) return g;
     // halfOpenAfter 0: cockatiel would admit a probe at once; the cool-down is enforced here, on our clock (injectable),
     // by canDispatch/execute, so cockatiel's own Date.now() reading never disagrees with the state we show.
-    const policy = circuitBreaker(handleWhen((e) => this.isFailure(e)), {
-      halfOpenAfter: 0,
-      breaker: new ConsecutiveBreaker(this.failureThreshold),
-    });
+    const policy = circuitBreaker(
+      handleWhen((e) => this.isFailure(e)),
+      {
+        halfOpenAfter: 0,
+        breaker: new ConsecutiveBreaker(this.failureThreshold),
+      },
+    );
     const subs = [
       policy.onBreak(() => {
         const gate = this.gates.get(provider);

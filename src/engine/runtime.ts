@@ -197,7 +197,9 @@ export class EngineRuntime implements EngineApi {
     this.sampleThroughput();
     this.throughputTimer = setInterval(() => this.sampleThroughput(), 60_000);
     this.throughputTimer.unref();
-    logger.info(`engine ${this.opts.engineVersion} opened ${paths.tasklistPath} (${this.model.list.tasks.length} tasks, db ${paths.dbPath})${this.simulated() ? ' — agents are SIMULATED (dry-run)' : ''}`);
+    logger.info(
+      `engine ${this.opts.engineVersion} opened ${paths.tasklistPath} (${this.model.list.tasks.length} tasks, db ${paths.dbPath})${this.simulated() ? ' — agents are SIMULATED (dry-run)' : ''}`,
+    );
   }
 
   // ---- wiring ---------------------------------------------------------------------------------------------------
@@ -209,7 +211,8 @@ export class EngineRuntime implements EngineApi {
       this.sync.on('plan:synced', (e) => {
         const r = e.result;
         // A write-back of the engine's own statuses changes no structure: the running plan stays as it is.
-        const structural = r.source === 'editor' || r.tasksAdded + r.tasksUpdated + r.tasksArchived + r.tasksRestored + r.statusesToDb + r.idsAssigned > 0 || r.conflicts > 0;
+        const structural =
+          r.source === 'editor' || r.tasksAdded + r.tasksUpdated + r.tasksArchived + r.tasksRestored + r.statusesToDb + r.idsAssigned > 0 || r.conflicts > 0;
         if (!structural) return;
         this.orchestrator.setPlan(e.list);
         this.rebuildModel();
@@ -391,9 +394,18 @@ export class EngineRuntime implements EngineApi {
     let v = this.lastRuns.get(taskId);
     if (v === undefined) {
       const a = this.store.attempts(taskId, 1)[0];
-      v = a && a.endedAt
-        ? { attempt: a.attempt, agent: a.agent, outcome: a.outcome as LastRunView['outcome'], startedAt: a.startedAt, endedAt: a.endedAt, durationMs: a.durationMs ?? 0, error: a.error }
-        : null;
+      v =
+        a && a.endedAt
+          ? {
+              attempt: a.attempt,
+              agent: a.agent,
+              outcome: a.outcome as LastRunView['outcome'],
+              startedAt: a.startedAt,
+              endedAt: a.endedAt,
+              durationMs: a.durationMs ?? 0,
+              error: a.error,
+            }
+          : null;
       this.lastRuns.set(taskId, v);
     }
     return v ?? undefined;

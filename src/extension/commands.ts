@@ -150,13 +150,29 @@ export function registerCommands(d: CommandDeps): void {
     const taskId = await pickTask(arg, `Choose a task to ${label.toLowerCase()}`, filter);
     return taskId ? client.request(MarkTask.type, { taskId, status }) : undefined;
   };
-  register('coditect.markDone', 'Mark Done', mark('completed', 'Mark done', (t) => t.status !== 'completed' && t.status !== 'in_progress'));
-  register('coditect.skipTask', 'Skip Task', mark('skipped', 'Skip', (t) => t.status !== 'skipped' && t.status !== 'completed' && t.status !== 'in_progress'));
-  register('coditect.reopenTask', 'Mark Pending', mark('pending', 'Mark pending', (t) => t.status === 'completed' || t.status === 'skipped'));
+  register(
+    'coditect.markDone',
+    'Mark Done',
+    mark('completed', 'Mark done', (t) => t.status !== 'completed' && t.status !== 'in_progress'),
+  );
+  register(
+    'coditect.skipTask',
+    'Skip Task',
+    mark('skipped', 'Skip', (t) => t.status !== 'skipped' && t.status !== 'completed' && t.status !== 'in_progress'),
+  );
+  register(
+    'coditect.reopenTask',
+    'Mark Pending',
+    mark('pending', 'Mark pending', (t) => t.status === 'completed' || t.status === 'skipped'),
+  );
   register('coditect.retryFailed', 'Retry Failed Tasks', async () => {
     writable('Retrying failed tasks');
     const r = await client.request(RetryFailed.type);
-    void vscode.window.showInformationMessage(r.reset.length ? `CODITECT: ${r.reset.length} task(s) reset to pending: ${r.reset.slice(0, 8).join(', ')}${r.reset.length > 8 ? '…' : ''}` : 'CODITECT: no failed task to retry.');
+    void vscode.window.showInformationMessage(
+      r.reset.length
+        ? `CODITECT: ${r.reset.length} task(s) reset to pending: ${r.reset.slice(0, 8).join(', ')}${r.reset.length > 8 ? '…' : ''}`
+        : 'CODITECT: no failed task to retry.',
+    );
     return r;
   });
 
@@ -205,7 +221,9 @@ export function registerCommands(d: CommandDeps): void {
   });
   register('coditect.exportWorkItems', 'Export Work Items JSON', async () => {
     const r = await client.request(ExportWorkItems.type, {});
-    void vscode.window.showInformationMessage(`CODITECT: ${r.count} work items written to ${r.path}`, 'Open').then((p) => p && vscode.window.showTextDocument(vscode.Uri.file(r.path)));
+    void vscode.window
+      .showInformationMessage(`CODITECT: ${r.count} work items written to ${r.path}`, 'Open')
+      .then((p) => p && vscode.window.showTextDocument(vscode.Uri.file(r.path)));
     return r;
   });
   register('coditect.selectTasklist', 'Select Task List…', async () => {
@@ -230,7 +248,9 @@ export function registerCommands(d: CommandDeps): void {
     if (!root) throw new Error('open a folder first: the config lives in <workspace>/.coditect/');
     const setting = vscode.workspace.getConfiguration('coditect').get<string>('configPath')?.trim();
     // Same lookup as the engine: the setting, else .coditect/config.json (a plan-style orchestrator-config.json beside it is offered too).
-    const candidates = setting ? [path.resolve(root, setting)] : [path.join(root, '.coditect', 'config.json'), path.join(root, '.coditect', 'orchestrator-config.json')];
+    const candidates = setting
+      ? [path.resolve(root, setting)]
+      : [path.join(root, '.coditect', 'config.json'), path.join(root, '.coditect', 'orchestrator-config.json')];
     const file = candidates.find((f) => fs.existsSync(f)) ?? candidates[0];
     if (!fs.existsSync(file)) {
       const pick = await vscode.window.showInformationMessage(`CODITECT: ${file} does not exist yet. Create it?`, 'Create', 'Cancel');

@@ -67,7 +67,12 @@ export class DashboardPanel implements vscode.Disposable {
     };
   }
 
-  private static adopt(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, engine: DashboardEngine, reveal: (taskId: string) => void): DashboardPanel {
+  private static adopt(
+    context: vscode.ExtensionContext,
+    panel: vscode.WebviewPanel,
+    engine: DashboardEngine,
+    reveal: (taskId: string) => void,
+  ): DashboardPanel {
     const created = new DashboardPanel(panel, context.extensionUri, engine, reveal);
     DashboardPanel.current = created;
     context.subscriptions.push(created);

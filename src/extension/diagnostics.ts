@@ -3,7 +3,18 @@
 import * as vscode from 'vscode';
 import type { Diagnostic } from '../core/model';
 import type { PlanStore } from './planStore';
-import { assignId, findDependencyLine, findTaskLine, nextFreeId, removeDependency, replaceId, taskIdOnLine, usesBoldIds, type LineChange, type LineSource } from './taskLines';
+import {
+  assignId,
+  findDependencyLine,
+  findTaskLine,
+  nextFreeId,
+  removeDependency,
+  replaceId,
+  taskIdOnLine,
+  usesBoldIds,
+  type LineChange,
+  type LineSource,
+} from './taskLines';
 import { samePath } from './editSync';
 
 /** `source` of every diagnostic this extension publishes. */
@@ -38,7 +49,11 @@ export class TasklistDiagnostics implements vscode.Disposable {
       const endLine = Math.max(line, d.endLine ?? line);
       const lineLength = doc && endLine < doc.lineCount ? doc.lineAt(endLine).text.length : undefined;
       const endColumn = d.endColumn ?? lineLength ?? Math.max(d.column + 1, 1000);
-      const vd = new vscode.Diagnostic(new vscode.Range(line, Math.max(0, d.column), endLine, endColumn), d.message, SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Error);
+      const vd = new vscode.Diagnostic(
+        new vscode.Range(line, Math.max(0, d.column), endLine, endColumn),
+        d.message,
+        SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Error,
+      );
       vd.source = DIAGNOSTIC_SOURCE;
       vd.code = d.code;
       if (d.data) byKey.set(keyOf(line, d.code, d.message), d.data);

@@ -34,7 +34,6 @@ import { TypedEmitter } from '../core/typedEmitter';
 /** SecretStorage key of the Anthropic API key (never in settings, never logged). */
 export const API_KEY_SECRET = 'coditect.anthropicApiKey';
 
-
 export interface EngineClientOptions {
   /** Root of the installed extension (holds dist/engine.js). */
   extensionPath: string;

@@ -7,7 +7,6 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import { Exit, NATIVE_MODULE_ERROR_MARKER, NATIVE_MODULE_EXIT_CODE, PROTOCOL_VERSION, Ready, Shutdown, type ReadyParams } from '../protocol/engineProtocol';
 import { TypedEmitter } from '../core/typedEmitter';
 
-
 export interface EngineProcessOptions {
   /** Node runtime to run the engine with (setting `coditect.runtimePath`); default `node` from PATH. */
   runtimePath?: string;
@@ -66,11 +65,15 @@ export class EngineStartError extends Error {
 function validate(opts: EngineProcessOptions): void {
   const positive = (name: keyof EngineProcessOptions): void => {
     const v = opts[name];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)) throw new RangeError(`EngineProcess ${name} must be a positive number of ms, got ${JSON.stringify(v)}`);
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0))
+      throw new RangeError(`EngineProcess ${name} must be a positive number of ms, got ${JSON.stringify(v)}`);
   };
-  if (typeof opts.enginePath !== 'string' || opts.enginePath === '') throw new TypeError(`EngineProcess enginePath must be a path, got ${JSON.stringify(opts.enginePath)}`);
-  if (typeof opts.tasklistPath !== 'string' || opts.tasklistPath === '') throw new TypeError(`EngineProcess tasklistPath must be a path, got ${JSON.stringify(opts.tasklistPath)}`);
-  if (opts.runtimePath !== undefined && (typeof opts.runtimePath !== 'string' || opts.runtimePath.trim() === '')) throw new TypeError(`EngineProcess runtimePath must be a non-empty path, got ${JSON.stringify(opts.runtimePath)}`);
+  if (typeof opts.enginePath !== 'string' || opts.enginePath === '')
+    throw new TypeError(`EngineProcess enginePath must be a path, got ${JSON.stringify(opts.enginePath)}`);
+  if (typeof opts.tasklistPath !== 'string' || opts.tasklistPath === '')
+    throw new TypeError(`EngineProcess tasklistPath must be a path, got ${JSON.stringify(opts.tasklistPath)}`);
+  if (opts.runtimePath !== undefined && (typeof opts.runtimePath !== 'string' || opts.runtimePath.trim() === ''))
+    throw new TypeError(`EngineProcess runtimePath must be a non-empty path, got ${JSON.stringify(opts.runtimePath)}`);
   positive('readyTimeoutMs');
   positive('shutdownTimeoutMs');
   positive('exitGraceMs');
@@ -88,7 +91,13 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
   try {
-    return await Promise.race([p.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -194,7 +203,9 @@ export class EngineProcess {
     if (outcome.kind === 'ready') {
       if (Math.trunc(outcome.p.protocolVersion) !== PROTOCOL_VERSION) {
         await this.kill();
-        throw new EngineStartError(`the engine at ${o.enginePath} speaks protocol ${outcome.p.protocolVersion}, this extension speaks ${PROTOCOL_VERSION}: rebuild the extension (npm run build)`);
+        throw new EngineStartError(
+          `the engine at ${o.enginePath} speaks protocol ${outcome.p.protocolVersion}, this extension speaks ${PROTOCOL_VERSION}: rebuild the extension (npm run build)`,
+        );
       }
       this.readyInfo = outcome.p;
       return;

@@ -96,7 +96,8 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
       default:
         break;
     }
-    if (snap?.simulated) notes.push('Simulation: no Anthropic API key is set, so agents are dry-run. Run "CODITECT: Set Anthropic API Key" to use real agents.');
+    if (snap?.simulated)
+      notes.push('Simulation: no Anthropic API key is set, so agents are dry-run. Run "CODITECT: Set Anthropic API Key" to use real agents.');
     if (readOnly()) notes.push('Restricted Mode: the plan is read-only and no agent runs.');
     treeView.message = notes.length ? notes.join(' ') : undefined;
     treeView.description = tree.filter !== 'all' ? `${tree.filter} only` : snap ? progressText(snap.counts.completed, snap.counts.total) : undefined;
@@ -146,7 +147,8 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('coditect')) return;
       if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
-        if (client.lifecycle !== 'stopped') void client.restart().catch((err: unknown) => output.error(`restart after a settings change failed: ${errorText(err)}`));
+        if (client.lifecycle !== 'stopped')
+          void client.restart().catch((err: unknown) => output.error(`restart after a settings change failed: ${errorText(err)}`));
         return;
       }
       client.pushSettings();

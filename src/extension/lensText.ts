@@ -36,7 +36,14 @@ export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
   switch (state) {
     case 'ready':
       if (opts.readOnly) return [{ title: `🔒 Ready · ${t.route.agent} (read-only: Restricted Mode)`, command: '', args: [] }];
-      return [{ title: `▶ Run with agent (${t.route.agent})`, command: LENS_COMMANDS.run, args: [id], tooltip: `Run ${id} now with ${t.route.agent}: ${t.route.reason}` }];
+      return [
+        {
+          title: `▶ Run with agent (${t.route.agent})`,
+          command: LENS_COMMANDS.run,
+          args: [id],
+          tooltip: `Run ${id} now with ${t.route.agent}: ${t.route.reason}`,
+        },
+      ];
     case 'running': {
       const ms = elapsedMs(t, opts.now);
       const running: LensSpec = {

@@ -73,7 +73,13 @@ export class PlanStore {
 
   /** Replaces everything with a fresh snapshot. */
   replace(snapshot: PlanSnapshot): void {
-    this.current = { ...snapshot, epics: [...snapshot.epics], features: [...snapshot.features], tasks: [...snapshot.tasks], activity: snapshot.activity.slice(-ACTIVITY_CAP) };
+    this.current = {
+      ...snapshot,
+      epics: [...snapshot.epics],
+      features: [...snapshot.features],
+      tasks: [...snapshot.tasks],
+      activity: snapshot.activity.slice(-ACTIVITY_CAP),
+    };
     this.reindex();
     this.events.emit('plan:replaced', { snapshot: this.current });
   }

@@ -26,7 +26,11 @@ export const ENGINE_SETTING_KEYS: Readonly<Record<keyof EngineSettings, string>>
 export function engineSettingsFrom(reader: SettingsReader): { settings: EngineSettings; problems: string[] } {
   const settings: EngineSettings = {};
   const problems: string[] = [];
-  const int = (field: 'maxConcurrentAgents' | 'retryMaxAttempts' | 'retryInitialDelayMs' | 'retryMaxDelayMs' | 'timeoutMinutes' | 'metricsPort', min: number, max: number): void => {
+  const int = (
+    field: 'maxConcurrentAgents' | 'retryMaxAttempts' | 'retryInitialDelayMs' | 'retryMaxDelayMs' | 'timeoutMinutes' | 'metricsPort',
+    min: number,
+    max: number,
+  ): void => {
     const key = ENGINE_SETTING_KEYS[field];
     if (!reader.isSet(key)) return;
     const v = reader.get(key);

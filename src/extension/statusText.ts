@@ -44,7 +44,9 @@ export function statusSpec(s: StatusInput): StatusSpec {
   if (s.readOnly) parts.push('read-only');
   const tip: string[] = [`**CODITECT** — orchestration ${s.state ?? 'idle'}`, ''];
   if (c) {
-    tip.push(`${c.completed} of ${c.total} completed · ${c.inProgress} running · ${c.ready} ready · ${c.pending} pending · ${c.blocked} blocked · ${c.failed} failed · ${c.timeout} timed out`);
+    tip.push(
+      `${c.completed} of ${c.total} completed · ${c.inProgress} running · ${c.ready} ready · ${c.pending} pending · ${c.blocked} blocked · ${c.failed} failed · ${c.timeout} timed out`,
+    );
   }
   if (s.simulated) tip.push('', 'Agents are **simulated (dry-run)**: no Anthropic API key is set. Run "CODITECT: Set Anthropic API Key" to use real agents.');
   if (s.readOnly) tip.push('', 'Restricted Mode: the plan is read-only and no agent runs until you trust this workspace.');
@@ -59,7 +61,9 @@ export function formatTaskLog(taskId: string, title: string | undefined, attempt
   for (const a of attempts) {
     const dur = a.durationMs !== undefined ? ` after ${formatDuration(a.durationMs)}` : '';
     out.push(`=== attempt ${a.attempt} · ${a.agent} · ${a.outcome}${dur} ===`);
-    out.push(`started ${a.startedAt}${a.endedAt ? ` · ended ${a.endedAt}` : ''}${a.exitCode !== undefined && a.exitCode !== null ? ` · exit code ${a.exitCode}` : ''}`);
+    out.push(
+      `started ${a.startedAt}${a.endedAt ? ` · ended ${a.endedAt}` : ''}${a.exitCode !== undefined && a.exitCode !== null ? ` · exit code ${a.exitCode}` : ''}`,
+    );
     const usage = [
       a.tokensIn !== undefined ? `${a.tokensIn} tokens in` : undefined,
       a.tokensOut !== undefined ? `${a.tokensOut} tokens out` : undefined,

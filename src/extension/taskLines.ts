@@ -84,7 +84,8 @@ export function idAt(text: string, character: number): { id: string; start: numb
 export type LineChange = { kind: 'replace'; text: string } | { kind: 'delete' };
 
 /** `- Depends on: A, B` and its spellings; group 1 is the prefix up to the list, group 2 the list. */
-const DEP_BULLET_RE = /^(\s*(?:[-*+]\s+)?(?:\*\*|__)?(?:depends\s+on|dependencies|deps|requires|needs|after|blocked\s+by\s+tasks?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s*)(.*)$/i;
+const DEP_BULLET_RE =
+  /^(\s*(?:[-*+]\s+)?(?:\*\*|__)?(?:depends\s+on|dependencies|deps|requires|needs|after|blocked\s+by\s+tasks?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s*)(.*)$/i;
 
 /**
  * Removes the dependency on `id` written on this line (the quick fix for a cycle or an unknown id): from a

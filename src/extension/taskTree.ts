@@ -5,7 +5,18 @@ import type { TaskView } from '../protocol/views';
 import { LENS_COMMANDS } from './lensText';
 import type { PlanStore, TasksUpdate } from './planStore';
 import { displayState, type DisplayState } from './taskState';
-import { groupDescription, groupIcon, groupLabel, tallyTasks, taskContextValue, taskDescription, taskIcon, taskLabel, taskTooltip, type IconSpec } from './treeText';
+import {
+  groupDescription,
+  groupIcon,
+  groupLabel,
+  tallyTasks,
+  taskContextValue,
+  taskDescription,
+  taskIcon,
+  taskLabel,
+  taskTooltip,
+  type IconSpec,
+} from './treeText';
 
 /** One node of the tree; the same object stands for the same item for as long as the plan lasts. */
 export interface TaskTreeNode {
@@ -69,9 +80,21 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   }
 
   getChildren(parent?: TaskTreeNode): TaskTreeNode[] {
-    if (!parent) return this.store.epics().filter((e) => this.epicVisible(e.id)).map((e) => this.node('epic', e.id));
-    if (parent.kind === 'epic') return this.store.featuresOf(parent.id).filter((f) => this.featureVisible(f.id)).map((f) => this.node('feature', f.id));
-    if (parent.kind === 'feature') return this.store.tasksOf(parent.id).filter((t) => this.taskVisible(t)).map((t) => this.node('task', t.id));
+    if (!parent)
+      return this.store
+        .epics()
+        .filter((e) => this.epicVisible(e.id))
+        .map((e) => this.node('epic', e.id));
+    if (parent.kind === 'epic')
+      return this.store
+        .featuresOf(parent.id)
+        .filter((f) => this.featureVisible(f.id))
+        .map((f) => this.node('feature', f.id));
+    if (parent.kind === 'feature')
+      return this.store
+        .tasksOf(parent.id)
+        .filter((t) => this.taskVisible(t))
+        .map((t) => this.node('task', t.id));
     return [];
   }
 
@@ -92,7 +115,10 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     const group = n.kind === 'epic' ? this.store.epic(n.id) : this.store.feature(n.id);
     // Open work starts expanded, finished groups collapsed (VS Code remembers the person's choice after that).
     const done = group !== undefined && group.total > 0 && group.completed >= group.total;
-    const item = new vscode.TreeItem(group ? groupLabel(group) : n.id, done ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(
+      group ? groupLabel(group) : n.id,
+      done ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
+    );
     item.id = `${n.kind}:${n.id}`;
     item.contextValue = n.kind;
     if (!group) return item;

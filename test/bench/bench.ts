@@ -288,7 +288,19 @@ async function scenarioBaseline(tasks: number, seconds: number): Promise<Record<
         dispatched++;
         const attemptId = store.recordAttemptStart({ taskId: row.id, agent: 'dry-run', attempt: claim.attempt, startedAt: Date.now() });
         void agent
-          .run({ id: row.id, title: row.id, agentType: 'general-purpose', epic: { id: '', title: '' }, feature: { id: '', title: '' }, dependencies: [], cwd: ws.dir, attempt: claim.attempt }, { signal: new AbortController().signal, env: {} })
+          .run(
+            {
+              id: row.id,
+              title: row.id,
+              agentType: 'general-purpose',
+              epic: { id: '', title: '' },
+              feature: { id: '', title: '' },
+              dependencies: [],
+              cwd: ws.dir,
+              attempt: claim.attempt,
+            },
+            { signal: new AbortController().signal, env: {} },
+          )
           .then(() => {
             store.recordAttemptEnd(attemptId, { outcome: 'completed', endedAt: Date.now() });
             store.finish(row.id, 'baseline', { status: 'completed', now: Date.now() });
@@ -346,7 +358,9 @@ async function runScenario(name: string, tasks: number, baselineSeconds: number)
 
 function inChild(scenario: string, tasks: number, baselineSeconds: number): Promise<ScenarioResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--scenario', scenario, '--tasks', String(tasks), '--baseline-seconds', String(baselineSeconds)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = fork(__filename, ['--scenario', scenario, '--tasks', String(tasks), '--baseline-seconds', String(baselineSeconds)], {
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => {
@@ -381,7 +395,12 @@ async function main(): Promise<void> {
   const tasks = Number(values.tasks);
   const repeat = Number(values.repeat);
   const baselineSeconds = Number(values['baseline-seconds']);
-  for (const [flag, v] of [['--tasks', tasks], ['--repeat', repeat], ['--baseline-seconds', baselineSeconds], ['--parse-tasks', parseTasks]] as const) {
+  for (const [flag, v] of [
+    ['--tasks', tasks],
+    ['--repeat', repeat],
+    ['--baseline-seconds', baselineSeconds],
+    ['--parse-tasks', parseTasks],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`bench: ${flag} expects a positive integer, got '${String(v)}'`);
   }
   if (values.scenario) {

@@ -21,7 +21,18 @@ export interface GenerateOptions {
 }
 
 const VERBS = ['Deploy', 'Implement', 'Write tests for', 'Design', 'Document', 'Refactor', 'Configure', 'Benchmark', 'Migrate', 'Review'];
-const NOUNS = ['message bus', 'auth service', 'REST API', 'database schema', 'CI pipeline', 'dashboard UI', 'rate limiter', 'search index', 'billing webhook', 'audit log'];
+const NOUNS = [
+  'message bus',
+  'auth service',
+  'REST API',
+  'database schema',
+  'CI pipeline',
+  'dashboard UI',
+  'rate limiter',
+  'search index',
+  'billing webhook',
+  'audit log',
+];
 
 /** A markdown task list with `tasks` tasks; returns the text and the ids in document order. */
 export function generateTaskList(opts: GenerateOptions): { text: string; ids: string[] } {

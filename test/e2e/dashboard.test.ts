@@ -230,8 +230,7 @@ const send = (page: Page, msg: ToWebview): Promise<void> =>
   }, msg);
 
 /** Task ids of the rows shown in the task list, in order. */
-const rowIds = (page: Page): Promise<string[]> =>
-  page.locator('.task-list > li').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.taskId ?? ''));
+const rowIds = (page: Page): Promise<string[]> => page.locator('.task-list > li').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.taskId ?? ''));
 
 const text = async (page: Page, selector: string): Promise<string> => ((await page.locator(selector).first().textContent()) ?? '').trim();
 
@@ -249,7 +248,15 @@ describe('dashboard webview in Chromium (e2e)', function () {
     served = await serve();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     mkdirSync(ARTIFACTS, { recursive: true });
   });
@@ -280,7 +287,10 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.deepEqual(await posted(page), [{ type: 'ready' }]);
     const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     assert.ok(csp, 'CSP meta tag present');
-    assert.match(csp, /^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]{16,}'; style-src http:\/\/127\.0\.0\.1:\d+; img-src http:\/\/127\.0\.0\.1:\d+ data:/);
+    assert.match(
+      csp,
+      /^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]{16,}'; style-src http:\/\/127\.0\.0\.1:\d+; img-src http:\/\/127\.0\.0\.1:\d+ data:/,
+    );
     assert.doesNotMatch(csp, /unsafe/);
     assert.equal(await text(page, '.loading'), 'Loading the plan…');
     assert.equal(await page.locator('#app').getAttribute('aria-busy'), 'true');
@@ -345,7 +355,9 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.match(await text(page, '.agents'), /No agent is running/);
 
     const kept = await page.evaluate(() => ({
-      rows: Array.from(document.querySelectorAll<HTMLElement>('.task-list > li')).map((li) => (li as unknown as { __tag?: string }).__tag === li.dataset.taskId),
+      rows: Array.from(document.querySelectorAll<HTMLElement>('.task-list > li')).map(
+        (li) => (li as unknown as { __tag?: string }).__tag === li.dataset.taskId,
+      ),
       epics: (document.querySelector('.card-epics') as unknown as { __tag?: string }).__tag,
     }));
     assert.deepEqual(kept.rows, Array(8).fill(true), 'every row (including the changed one) is the same DOM node');
@@ -371,7 +383,9 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.deepEqual(await rowIds(page), ['T001.004', 'T002.002', 'T002.003']);
     assert.equal(await text(page, '.filters [data-filter="open"] .chip-count'), '3');
     assert.deepEqual(
-      await page.locator('.task-list > li').evaluateAll((ls) => ls.map((l) => (l as unknown as { __tag?: string }).__tag === (l as HTMLElement).dataset.taskId)),
+      await page
+        .locator('.task-list > li')
+        .evaluateAll((ls) => ls.map((l) => (l as unknown as { __tag?: string }).__tag === (l as HTMLElement).dataset.taskId)),
       [true, true, true],
     );
   });
@@ -382,10 +396,7 @@ describe('dashboard webview in Chromium (e2e)', function () {
     await page.locator('.task-list [data-task-id="T001.003"] button.task').focus();
     await page.keyboard.press('ArrowDown');
     assert.equal(await page.evaluate(() => (document.activeElement?.closest('[data-task-id]') as HTMLElement | null)?.dataset.taskId), 'T001.004');
-    assert.deepEqual(
-      await page.locator('.task-list button.task').evaluateAll((bs) => bs.map((b) => (b as HTMLButtonElement).tabIndex)),
-      [-1, 0, -1, -1, -1],
-    );
+    assert.deepEqual(await page.locator('.task-list button.task').evaluateAll((bs) => bs.map((b) => (b as HTMLButtonElement).tabIndex)), [-1, 0, -1, -1, -1]);
     await page.keyboard.press('Enter');
     await page.keyboard.press('End');
     await page.keyboard.press('Space');
@@ -419,7 +430,11 @@ describe('dashboard webview in Chromium (e2e)', function () {
     const order = (s: string): number => stops.indexOf(s);
     assert.ok(order('pause') >= 0 && order('pause') < order('E001'), `controls before epics: ${stops.join(', ')}`);
     assert.ok(order('E001') < order('open') && order('open') < order('T001.003'), `epics, then filters, then tasks: ${stops.join(', ')}`);
-    assert.deepEqual(stops.filter((s) => /^T\d/.test(s)), ['T001.003'], `the task list is a single tab stop: ${stops.join(', ')}`);
+    assert.deepEqual(
+      stops.filter((s) => /^T\d/.test(s)),
+      ['T001.003'],
+      `the task list is a single tab stop: ${stops.join(', ')}`,
+    );
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     assert.notEqual(outline, 'none', 'the focused element has a visible outline');
   });
@@ -501,7 +516,14 @@ describe('dashboard webview in Chromium (e2e)', function () {
       const expected = { dark: 'rgb(31, 31, 31)', light: 'rgb(255, 255, 255)', hc: 'rgb(0, 0, 0)' }[theme];
       assert.equal(bg, expected);
       // Let the bar transitions finish so the picture shows the final widths (no assertion depends on timing).
-      await page.evaluate(() => Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished)));
+      await page.evaluate(() =>
+        Promise.all(
+          document
+            .getAnimations()
+            .filter((a) => a instanceof CSSTransition)
+            .map((a) => a.finished),
+        ),
+      );
       await page.locator('.task-list button.task').first().focus();
       const file = join(ARTIFACTS, `dashboard-${theme}.png`);
       await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });

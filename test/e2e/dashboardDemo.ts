@@ -59,7 +59,15 @@ export function demoSnapshot(planPath: string, now: number): PlanSnapshot {
   set(firstOpen + 2, 'in_progress', { startedAt: minutesAgo(0.6) });
   set(firstOpen + 3, 'failed', {
     retryCount: 2,
-    lastRun: { attempt: 2, agent: 'backend-development', outcome: 'failed', startedAt: minutesAgo(30), endedAt: minutesAgo(21), durationMs: 540_000, error: 'verify failed: npm test exited 1' },
+    lastRun: {
+      attempt: 2,
+      agent: 'backend-development',
+      outcome: 'failed',
+      startedAt: minutesAgo(30),
+      endedAt: minutesAgo(21),
+      durationMs: 540_000,
+      error: 'verify failed: npm test exited 1',
+    },
   });
   set(firstOpen + 4, 'blocked', { blockers: ['Infrastructure FDB operational'] });
   set(firstOpen + 5, 'skipped');

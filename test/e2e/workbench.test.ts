@@ -82,7 +82,11 @@ async function runCommand(page: Page, title: string): Promise<void> {
 async function parkMouse(page: Page): Promise<void> {
   const box = await page.locator('.part.statusbar').boundingBox();
   await page.mouse.move(box ? box.x + box.width / 2 : 700, box ? box.y - 2 : 880);
-  await page.locator('.monaco-hover, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+  await page
+    .locator('.monaco-hover, .workbench-hover')
+    .first()
+    .waitFor({ state: 'hidden', timeout: 10_000 })
+    .catch(() => {});
 }
 
 /** The editor line (a DOM node of the open editor) holding a task id. */
@@ -191,7 +195,11 @@ for (const theme of THEMES) {
     it('the CODITECT activity-bar container opens and its Tasks tree shows the epics of the plan', async () => {
       await page.locator('.part.activitybar .action-item a[aria-label^="CODITECT"]').click();
       const view = page.locator('.part.sidebar');
-      await view.locator('.pane-header', { hasText: /Tasks/i }).or(view.locator('.composite.title', { hasText: /Tasks/i })).first().waitFor({ timeout: UI_TIMEOUT });
+      await view
+        .locator('.pane-header', { hasText: /Tasks/i })
+        .or(view.locator('.composite.title', { hasText: /Tasks/i }))
+        .first()
+        .waitFor({ timeout: UI_TIMEOUT });
       const rows = view.locator('.monaco-list-row[role="treeitem"]');
       for (const epic of EPICS) await rows.filter({ hasText: epic }).first().waitFor({ timeout: UI_TIMEOUT });
       // Epics carry their progress; a task row carries its agent and priority.
@@ -243,7 +251,11 @@ for (const theme of THEMES) {
       await rendered;
       assert.equal(await numberIn(total), TOTAL_TASKS);
       await frame.locator(`body.${theme.webviewBodyClass}`).waitFor({ timeout: UI_TIMEOUT });
-      for (const epic of EPICS) await frame.locator('.epic-title', { hasText: epic.replace(/^E\d+: /, '') }).first().waitFor({ timeout: UI_TIMEOUT });
+      for (const epic of EPICS)
+        await frame
+          .locator('.epic-title', { hasText: epic.replace(/^E\d+: /, '') })
+          .first()
+          .waitFor({ timeout: UI_TIMEOUT });
       assert.match(plain(await frame.locator('.banner-simulated').textContent()), /SIMULATED \(dry-run\)/);
       const completed = statValue(frame, 'completed');
       const before = await numberIn(completed);
@@ -253,7 +265,10 @@ for (const theme of THEMES) {
       await completed.filter({ hasText: new RegExp(`^\\s*${before + 1}\\s*$`) }).waitFor({ timeout: UI_TIMEOUT });
       assert.equal(await numberIn(total), TOTAL_TASKS);
       // The status bar agrees with the panel.
-      await page.locator('.part.statusbar .statusbar-item', { hasText: `${before + 1}/${TOTAL_TASKS}` }).first().waitFor({ timeout: UI_TIMEOUT });
+      await page
+        .locator('.part.statusbar .statusbar-item', { hasText: `${before + 1}/${TOTAL_TASKS}` })
+        .first()
+        .waitFor({ timeout: UI_TIMEOUT });
       const done = frame.locator('.activity > li[data-kind="completed"]').first();
       await done.waitFor({ timeout: UI_TIMEOUT });
       // The editor follows too: the task that ran is ticked and its lens reports the run.
@@ -263,7 +278,12 @@ for (const theme of THEMES) {
       await waitLensAbove(page, ranId, /✓ Done in /);
       // Let the progress bars finish their transition so the picture shows the final widths.
       await frame.locator('body').evaluate(() =>
-        Promise.all(document.getAnimations().filter((a) => a instanceof CSSTransition).map((a) => a.finished)),
+        Promise.all(
+          document
+            .getAnimations()
+            .filter((a) => a instanceof CSSTransition)
+            .map((a) => a.finished),
+        ),
       );
       await parkMouse(page);
       await shoot(page, `workbench-dashboard-${theme.name}`);

@@ -11,9 +11,7 @@ export interface FakeUsage {
   cache_read_input_tokens?: number;
 }
 
-export type FakeBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: unknown };
+export type FakeBlock = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
 
 /** One scripted answer. */
 export type FakeStep =
@@ -149,7 +147,14 @@ export class FakeMessagesApi {
     });
   }
 
-  private sendError(res: http.ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}, details?: Record<string, unknown>): void {
+  private sendError(
+    res: http.ServerResponse,
+    status: number,
+    type: string,
+    message: string,
+    headers: Record<string, string> = {},
+    details?: Record<string, unknown>,
+  ): void {
     res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_fake_err_${++seq}`, ...headers });
     res.end(JSON.stringify({ type: 'error', error: { type, message, ...(details ? { details } : {}) }, request_id: `req_fake_err_${seq}` }));
   }

@@ -16,13 +16,7 @@ const NONCE_RE = /^[A-Za-z0-9+/=_-]{16,}$/;
 
 /** The policy: nothing by default; scripts only with the nonce; styles and images only from the extension. */
 export function dashboardCsp(cspSource: string, nonce: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource}`,
-    `img-src ${cspSource} data:`,
-    `font-src ${cspSource}`,
-  ].join('; ');
+  return ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src ${cspSource}`, `img-src ${cspSource} data:`, `font-src ${cspSource}`].join('; ');
 }
 
 /** A nonce from random bytes (at least 16), as base64. */
@@ -33,8 +27,7 @@ export function nonceFromBytes(bytes: Uint8Array): string {
   return btoa(bin);
 }
 
-const escapeAttr = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * True for a space-separated list of CSP sources as VS Code gives `webview.cspSource` (e.g.

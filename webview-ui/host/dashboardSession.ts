@@ -1,13 +1,7 @@
 // The extension-host side of the dashboard, without vscode: the ready handshake, snapshot-then-increments,
 // metrics refresh and request handling. src/extension/dashboardPanel.ts binds it to a real webview panel;
 // keeping it free of vscode lets it be tested in plain Node.
-import {
-  isFromWebview,
-  toWebviewMessage,
-  type DashboardEvent,
-  type DashboardRequest,
-  type ToWebview,
-} from '../../src/protocol/webviewProtocol';
+import { isFromWebview, toWebviewMessage, type DashboardEvent, type DashboardRequest, type ToWebview } from '../../src/protocol/webviewProtocol';
 import type { PlanSnapshot } from '../../src/protocol/views';
 
 /** What the session needs from the engine: a snapshot, a stream of events, and a way to act. */

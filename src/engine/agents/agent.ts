@@ -43,15 +43,7 @@ export interface AgentRunContext {
  */
 export type AgentErrorKind = 'transient' | 'rate_limited' | 'auth' | 'config' | 'fatal' | 'timeout' | 'cancelled';
 
-export const AGENT_ERROR_KINDS: readonly AgentErrorKind[] = [
-  'transient',
-  'rate_limited',
-  'auth',
-  'config',
-  'fatal',
-  'timeout',
-  'cancelled',
-];
+export const AGENT_ERROR_KINDS: readonly AgentErrorKind[] = ['transient', 'rate_limited', 'auth', 'config', 'fatal', 'timeout', 'cancelled'];
 
 /** The only error an agent's `run` throws. Its message, stack and cause are free of secrets. */
 export class AgentError extends Error {

@@ -45,16 +45,97 @@ export function createAgent(spec: AgentSpec): Agent {
 const base = { name: z.string().min(1) };
 const strArr = z.array(z.string());
 const env = z.record(z.string());
-const price = z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative(), cacheWritePerMTok: z.number().nonnegative().optional(), cacheReadPerMTok: z.number().nonnegative().optional() }).strict();
+const price = z
+  .object({
+    inputPerMTok: z.number().nonnegative(),
+    outputPerMTok: z.number().nonnegative(),
+    cacheWritePerMTok: z.number().nonnegative().optional(),
+    cacheReadPerMTok: z.number().nonnegative().optional(),
+  })
+  .strict();
 
 /** zod schema of AgentSpec (strict: unknown options are errors, so typos are caught). */
 export const agentSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('anthropic'), ...base, model: z.string().min(1).optional(), maxTokens: z.number().int().positive().optional(), maxTurns: z.number().int().positive().optional(), baseURL: z.string().url().optional(), requestTimeoutMs: z.number().int().positive().optional(), enableRunCommand: z.boolean().optional(), runCommandTimeoutMs: z.number().int().positive().optional(), maxReadBytes: z.number().int().positive().optional(), systemPrompt: z.string().min(1).optional(), prices: z.record(price).optional() }).strict(),
-  z.object({ kind: z.literal('claude-code'), ...base, executable: z.string().min(1).optional(), outputFormat: z.enum(['json', 'stream-json']).optional(), permissionMode: z.string().min(1).optional(), allowedTools: strArr.optional(), model: z.string().min(1).optional(), maxTurns: z.number().int().positive().optional(), extraArgs: strArr.optional(), maxPromptArgBytes: z.number().int().positive().optional(), maxOutputChars: z.number().int().positive().optional() }).strict(),
-  z.object({ kind: z.literal('command'), ...base, executable: z.string().min(1), args: strArr.optional(), stdin: z.enum(['prompt', 'json', 'none']).optional(), output: z.enum(['text', 'codex-jsonl', 'gemini-json']).optional(), env: env.optional(), successExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(), exitCodeKinds: z.record(z.enum(AGENT_ERROR_KINDS as [string, ...string[]])).optional(), provider: z.string().min(1).optional(), maxOutputChars: z.number().int().positive().optional() }).strict(),
-  z.object({ kind: z.literal('codex'), ...base, executable: z.string().min(1).optional(), model: z.string().min(1).optional(), sandbox: z.string().min(1).optional(), extraArgs: strArr.optional(), env: env.optional() }).strict(),
-  z.object({ kind: z.literal('gemini'), ...base, executable: z.string().min(1).optional(), model: z.string().min(1).optional(), approvalMode: z.string().min(1).optional(), extraArgs: strArr.optional(), env: env.optional() }).strict(),
-  z.object({ kind: z.literal('dry-run'), ...base, durationMs: z.union([z.number().int().nonnegative(), z.object({ minMs: z.number().int().nonnegative(), maxMs: z.number().int().nonnegative() }).strict()]).optional(), failureRate: z.number().min(0).max(1).optional(), failureKind: z.enum(AGENT_ERROR_KINDS as [string, ...string[]]).optional(), seed: z.number().int().nonnegative().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('anthropic'),
+      ...base,
+      model: z.string().min(1).optional(),
+      maxTokens: z.number().int().positive().optional(),
+      maxTurns: z.number().int().positive().optional(),
+      baseURL: z.string().url().optional(),
+      requestTimeoutMs: z.number().int().positive().optional(),
+      enableRunCommand: z.boolean().optional(),
+      runCommandTimeoutMs: z.number().int().positive().optional(),
+      maxReadBytes: z.number().int().positive().optional(),
+      systemPrompt: z.string().min(1).optional(),
+      prices: z.record(price).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('claude-code'),
+      ...base,
+      executable: z.string().min(1).optional(),
+      outputFormat: z.enum(['json', 'stream-json']).optional(),
+      permissionMode: z.string().min(1).optional(),
+      allowedTools: strArr.optional(),
+      model: z.string().min(1).optional(),
+      maxTurns: z.number().int().positive().optional(),
+      extraArgs: strArr.optional(),
+      maxPromptArgBytes: z.number().int().positive().optional(),
+      maxOutputChars: z.number().int().positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('command'),
+      ...base,
+      executable: z.string().min(1),
+      args: strArr.optional(),
+      stdin: z.enum(['prompt', 'json', 'none']).optional(),
+      output: z.enum(['text', 'codex-jsonl', 'gemini-json']).optional(),
+      env: env.optional(),
+      successExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
+      exitCodeKinds: z.record(z.enum(AGENT_ERROR_KINDS as [string, ...string[]])).optional(),
+      provider: z.string().min(1).optional(),
+      maxOutputChars: z.number().int().positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('codex'),
+      ...base,
+      executable: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+      sandbox: z.string().min(1).optional(),
+      extraArgs: strArr.optional(),
+      env: env.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('gemini'),
+      ...base,
+      executable: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+      approvalMode: z.string().min(1).optional(),
+      extraArgs: strArr.optional(),
+      env: env.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('dry-run'),
+      ...base,
+      durationMs: z
+        .union([z.number().int().nonnegative(), z.object({ minMs: z.number().int().nonnegative(), maxMs: z.number().int().nonnegative() }).strict()])
+        .optional(),
+      failureRate: z.number().min(0).max(1).optional(),
+      failureKind: z.enum(AGENT_ERROR_KINDS as [string, ...string[]]).optional(),
+      seed: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
 ]);
 
 /** Validates raw configuration into an AgentSpec; the error names `where`, the field path and the problem. */

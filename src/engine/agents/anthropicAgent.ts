@@ -3,13 +3,7 @@
 // belongs to the engine's resilience layer, which reads the AgentError kind and `retryAfterMs` set here.
 // Invariant: the API key comes from `ctx.env.ANTHROPIC_API_KEY` only and never appears in any string this module
 // produces (messages, causes, stacks, results, progress): everything outgoing passes through a redactor.
-import Anthropic, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  AnthropicError,
-} from '@anthropic-ai/sdk';
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AnthropicError } from '@anthropic-ai/sdk';
 import { AgentError, abortError, type Agent, type AgentErrorKind, type AgentResult, type AgentRunContext, type AgentTaskInput } from './agent';
 import { boolOption, intOption, stringOption } from './agentOptions';
 import { computeCostUsd, priceFor, validatePrices, type ModelPrice, type TokenUsage } from './pricing';
@@ -104,14 +98,26 @@ export function classifyAnthropicError(e: unknown, signal: AbortSignal, redact: 
     const detail = redact(e.apiMessage ?? e.message);
     const type = e.type ? ` ${e.type}` : '';
     if (status === 429 && e.errorCode === 'enforced_spend_limit_reached') {
-      return new AgentError(`anthropic: 429${type}: spend limit reached (${detail}); retrying will not help until the limit is raised`, 'fatal', PROVIDER, undefined, { cause });
+      return new AgentError(
+        `anthropic: 429${type}: spend limit reached (${detail}); retrying will not help until the limit is raised`,
+        'fatal',
+        PROVIDER,
+        undefined,
+        { cause },
+      );
     }
     const kind = kindForStatus(status);
     const retryAfterMs = kind === 'rate_limited' ? parseRetryAfter(e.headers) : undefined;
     return new AgentError(`anthropic: HTTP ${status}${type}: ${detail}`, kind, PROVIDER, retryAfterMs, { cause });
   }
   if (e instanceof SyntaxError) {
-    return new AgentError(`anthropic: malformed response from the Messages API (body is not valid JSON: ${redact(e.message)})`, 'transient', PROVIDER, undefined, { cause });
+    return new AgentError(
+      `anthropic: malformed response from the Messages API (body is not valid JSON: ${redact(e.message)})`,
+      'transient',
+      PROVIDER,
+      undefined,
+      { cause },
+    );
   }
   if (e instanceof AnthropicError) {
     return new AgentError(`anthropic: client configuration error: ${redact(e.message)}`, 'config', PROVIDER, undefined, { cause });
@@ -132,9 +138,9 @@ function num(v: unknown): number {
 
 /** Checks the shape of a Messages API response; throws a `transient` AgentError naming what is wrong. */
 function checkMessage(raw: unknown): CheckedMessage {
-  const bad = (what: string): AgentError =>
-    new AgentError(`anthropic: malformed response from the Messages API (${what})`, 'transient', PROVIDER);
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw bad(`expected a message object, got ${typeof raw === 'string' ? 'text' : JSON.stringify(raw)?.slice(0, 40)}`);
+  const bad = (what: string): AgentError => new AgentError(`anthropic: malformed response from the Messages API (${what})`, 'transient', PROVIDER);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw bad(`expected a message object, got ${typeof raw === 'string' ? 'text' : JSON.stringify(raw)?.slice(0, 40)}`);
   const m = raw as Record<string, unknown>;
   if (m.type !== undefined && m.type !== 'message') throw bad(`type is ${JSON.stringify(m.type)}, expected "message"`);
   if (!Array.isArray(m.content)) throw bad('content is not an array');
@@ -142,7 +148,8 @@ function checkMessage(raw: unknown): CheckedMessage {
     if (!b || typeof b !== 'object' || typeof (b as { type?: unknown }).type !== 'string') throw bad(`content[${i}] has no type`);
     const block = b as Record<string, unknown>;
     if (block.type === 'text' && typeof block.text !== 'string') throw bad(`content[${i}] text block without text`);
-    if (block.type === 'tool_use' && (typeof block.id !== 'string' || typeof block.name !== 'string')) throw bad(`content[${i}] tool_use block without id or name`);
+    if (block.type === 'tool_use' && (typeof block.id !== 'string' || typeof block.name !== 'string'))
+      throw bad(`content[${i}] tool_use block without id or name`);
   }
   const usage = (m.usage ?? {}) as Record<string, unknown>;
   return {
@@ -193,7 +200,8 @@ export class AnthropicAgent implements Agent {
     this.systemPrompt = stringOption(where, 'systemPrompt', config.systemPrompt, DEFAULT_SYSTEM_PROMPT);
     this.prices = validatePrices(config.prices, where);
     this.baseURL = stringOption(where, 'baseURL', config.baseURL);
-    if (this.baseURL !== undefined && !/^https?:\/\//.test(this.baseURL)) throw new TypeError(`${where}: baseURL must start with http:// or https://, got ${JSON.stringify(this.baseURL)}`);
+    if (this.baseURL !== undefined && !/^https?:\/\//.test(this.baseURL))
+      throw new TypeError(`${where}: baseURL must start with http:// or https://, got ${JSON.stringify(this.baseURL)}`);
   }
 
   async run(task: AgentTaskInput, ctx: AgentRunContext): Promise<AgentResult> {
@@ -251,7 +259,8 @@ export class AnthropicAgent implements Agent {
 
       if (msg.stopReason === 'tool_use') {
         const uses = msg.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
-        if (uses.length === 0) throw new AgentError('anthropic: malformed response from the Messages API (stop_reason tool_use without a tool_use block)', 'transient', PROVIDER);
+        if (uses.length === 0)
+          throw new AgentError('anthropic: malformed response from the Messages API (stop_reason tool_use without a tool_use block)', 'transient', PROVIDER);
         const results: Anthropic.ToolResultBlockParam[] = [];
         for (const use of uses) {
           if (ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);
@@ -274,7 +283,8 @@ export class AnthropicAgent implements Agent {
       }
       if (msg.stopReason === 'pause_turn') continue; // the API asks for the same conversation back to continue
       if (msg.stopReason === 'refusal') throw new AgentError('anthropic: the model refused the task (stop_reason "refusal")', 'fatal', PROVIDER);
-      if (msg.stopReason === 'model_context_window_exceeded') throw new AgentError('anthropic: the conversation exceeded the model context window', 'fatal', PROVIDER);
+      if (msg.stopReason === 'model_context_window_exceeded')
+        throw new AgentError('anthropic: the conversation exceeded the model context window', 'fatal', PROVIDER);
 
       const text = msg.content
         .filter((b): b is Anthropic.TextBlock => b.type === 'text')

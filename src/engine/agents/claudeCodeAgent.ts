@@ -60,7 +60,8 @@ export function parseClaudeOutput(stdout: string): { result?: ClaudeResultObject
   let model: string | undefined;
   let sessionId: string | undefined;
   const whole = tryJson(stdout.trim());
-  const objects: unknown[] = whole !== undefined ? (Array.isArray(whole) ? whole : [whole]) : stdout.split('\n').map((l) => (l.trim() ? tryJson(l.trim()) : undefined));
+  const objects: unknown[] =
+    whole !== undefined ? (Array.isArray(whole) ? whole : [whole]) : stdout.split('\n').map((l) => (l.trim() ? tryJson(l.trim()) : undefined));
   for (const o of objects) {
     if (!o || typeof o !== 'object') continue;
     const ev = o as Record<string, unknown>;
@@ -181,13 +182,18 @@ export class ClaudeCodeAgent implements Agent {
     if (!res) {
       const fail = exitFailure(r, PROVIDER, redact, ctx.signal);
       if (fail) throw fail;
-      throw new AgentError(`${PROVIDER}: malformed output: no "type":"result" object on stdout (${tailOf(redact(r.stdout), 200) || 'empty'})`, 'transient', PROVIDER);
+      throw new AgentError(
+        `${PROVIDER}: malformed output: no "type":"result" object on stdout (${tailOf(redact(r.stdout), 200) || 'empty'})`,
+        'transient',
+        PROVIDER,
+      );
     }
     const failed = res.is_error === true || (res.subtype !== undefined && res.subtype !== 'success') || r.exitCode !== 0;
     if (failed) {
       const text = `${res.result ?? ''}\n${res.subtype ?? ''}\n${r.stderr}`;
       const detail = tailOf(redact(res.result || r.stderr || res.subtype || ''));
-      if (res.subtype === 'error_max_turns') throw new AgentError(`${PROVIDER}: turn limit reached (subtype error_max_turns after ${res.num_turns ?? '?'} turns)`, 'fatal', PROVIDER);
+      if (res.subtype === 'error_max_turns')
+        throw new AgentError(`${PROVIDER}: turn limit reached (subtype error_max_turns after ${res.num_turns ?? '?'} turns)`, 'fatal', PROVIDER);
       if (res.subtype === 'error_max_budget_usd') throw new AgentError(`${PROVIDER}: budget limit reached (subtype error_max_budget_usd)`, 'fatal', PROVIDER);
       const guess = classifyFailureText(text);
       throw new AgentError(

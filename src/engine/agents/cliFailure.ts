@@ -12,10 +12,18 @@ export function classifyFailureText(text: string, now = Date.now()): { kind: Age
     if (secs) return { kind: 'rate_limited', retryAfterMs: Math.round(Number(secs[1]) * (secs[2] === 'ms' ? 1 : 1000)) };
     return { kind: 'rate_limited' };
   }
-  if (/invalid (?:x-)?api[ -]?key|authentication[_ ](?:error|failed)|unauthori[sz]ed|\b401\b|\b403\b|permission[_ ]denied|please run \/login|not logged in|login required|oauth token (?:has )?expired|api key not (?:found|set|valid)|set an auth method/i.test(text)) {
+  if (
+    /invalid (?:x-)?api[ -]?key|authentication[_ ](?:error|failed)|unauthori[sz]ed|\b401\b|\b403\b|permission[_ ]denied|please run \/login|not logged in|login required|oauth token (?:has )?expired|api key not (?:found|set|valid)|set an auth method/i.test(
+      text,
+    )
+  ) {
     return { kind: 'auth' };
   }
-  if (/overloaded|\b529\b|\b50[0234]\b|internal server error|service unavailable|bad gateway|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|socket hang up|network error|connection (?:error|reset|refused)|timed out/i.test(text)) {
+  if (
+    /overloaded|\b529\b|\b50[0234]\b|internal server error|service unavailable|bad gateway|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|socket hang up|network error|connection (?:error|reset|refused)|timed out/i.test(
+      text,
+    )
+  ) {
     return { kind: 'transient' };
   }
   return undefined;
@@ -29,7 +37,10 @@ export function tailOf(text: string, max = 400): string {
 
 /** AgentError for an executable that could not be started. */
 export function spawnFailure(e: SpawnError, provider: string, agentName: string, executable: string): AgentError {
-  const hint = e.code === 'ENOENT' ? `executable "${executable}" not found (is it installed and on PATH, or set "executable" for agent "${agentName}"?), or the working directory does not exist` : e.message;
+  const hint =
+    e.code === 'ENOENT'
+      ? `executable "${executable}" not found (is it installed and on PATH, or set "executable" for agent "${agentName}"?), or the working directory does not exist`
+      : e.message;
   return new AgentError(`${provider}: cannot start: ${hint}`, 'config', provider, undefined, { cause: new Error(e.message) });
 }
 
@@ -49,7 +60,8 @@ export function exitFailure(
   const detail = tailOf(redact(opts.extraText || r.stderr || r.stdout));
   const mapped = r.exitCode !== null ? opts.exitCodeKinds?.[String(r.exitCode)] : undefined;
   if (mapped) return new AgentError(`${provider}: ${how}: ${detail}`, mapped, provider);
-  if (r.exitCode === 126 || r.exitCode === 127) return new AgentError(`${provider}: ${how} (command not executable or not found): ${detail}`, 'config', provider);
+  if (r.exitCode === 126 || r.exitCode === 127)
+    return new AgentError(`${provider}: ${how} (command not executable or not found): ${detail}`, 'config', provider);
   const guess = classifyFailureText(text);
   return new AgentError(`${provider}: ${how}: ${detail || '(no output)'}`, guess?.kind ?? 'transient', provider, guess?.retryAfterMs);
 }

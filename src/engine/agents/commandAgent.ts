@@ -2,7 +2,16 @@
 // inside each array element and never joined into a shell string, so task text cannot inject shell syntax. Task fields
 // also go in `CODITECT_*` environment variables and the prompt (or task JSON) on stdin. Presets for the Codex CLI
 // (`codex exec --json`) and the Gemini CLI (`gemini -p … --output-format json`) parse their documented outputs.
-import { AgentError, AGENT_ERROR_KINDS, abortError, type Agent, type AgentErrorKind, type AgentResult, type AgentRunContext, type AgentTaskInput } from './agent';
+import {
+  AgentError,
+  AGENT_ERROR_KINDS,
+  abortError,
+  type Agent,
+  type AgentErrorKind,
+  type AgentResult,
+  type AgentRunContext,
+  type AgentTaskInput,
+} from './agent';
 import { enumOption, intOption, stringArrayOption, stringOption } from './agentOptions';
 import { classifyFailureText, exitFailure, spawnFailure, tailOf } from './cliFailure';
 import { runProcessTree, SpawnError, type ProcessTreeResult } from './processTree';
@@ -36,7 +45,19 @@ export interface CommandAgentConfig {
 
 /** Placeholders an argument template may use; anything else in braces is a configuration error. */
 export const COMMAND_PLACEHOLDERS = [
-  'id', 'title', 'agentType', 'priority', 'estimateHours', 'epicId', 'epicTitle', 'featureId', 'featureTitle', 'cwd', 'attempt', 'verify', 'prompt',
+  'id',
+  'title',
+  'agentType',
+  'priority',
+  'estimateHours',
+  'epicId',
+  'epicTitle',
+  'featureId',
+  'featureTitle',
+  'cwd',
+  'attempt',
+  'verify',
+  'prompt',
 ] as const;
 type Placeholder = (typeof COMMAND_PLACEHOLDERS)[number];
 const PLACEHOLDER_RE = /\{([A-Za-z]+)\}/g;
@@ -46,7 +67,9 @@ export function validateTemplate(where: string, args: readonly string[]): void {
   args.forEach((a, i) => {
     for (const m of a.matchAll(PLACEHOLDER_RE)) {
       if (!(COMMAND_PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
-        throw new TypeError(`${where}: args[${i}] ${JSON.stringify(a)} uses unknown placeholder {${m[1]}}; known: ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`);
+        throw new TypeError(
+          `${where}: args[${i}] ${JSON.stringify(a)} uses unknown placeholder {${m[1]}}; known: ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+        );
       }
     }
   });
@@ -163,7 +186,8 @@ export function parseGeminiJson(stdout: string): ParsedOutput {
   if (typeof obj.response === 'string') out.summary = obj.response;
   if (typeof obj.session_id === 'string') out.sessionId = obj.session_id;
   const err = obj.error as Record<string, unknown> | null | undefined;
-  if (err && typeof err === 'object') out.error = `${String(err.type ?? 'Error')}: ${String(err.message ?? '')}${err.code !== undefined ? ` (code ${String(err.code)})` : ''}`;
+  if (err && typeof err === 'object')
+    out.error = `${String(err.type ?? 'Error')}: ${String(err.message ?? '')}${err.code !== undefined ? ` (code ${String(err.code)})` : ''}`;
   const models = ((obj.stats ?? {}) as Record<string, unknown>).models as Record<string, Record<string, unknown>> | undefined;
   if (models && typeof models === 'object') {
     for (const [id, m] of Object.entries(models)) {
@@ -222,7 +246,8 @@ export class CommandAgent implements Agent {
     this.exitCodeKinds = {};
     for (const [code, kind] of Object.entries(config.exitCodeKinds ?? {})) {
       if (!/^\d{1,3}$/.test(code)) throw new TypeError(`${where}: exitCodeKinds key ${JSON.stringify(code)} is not an exit code`);
-      if (!AGENT_ERROR_KINDS.includes(kind)) throw new TypeError(`${where}: exitCodeKinds["${code}"] must be one of ${AGENT_ERROR_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+      if (!AGENT_ERROR_KINDS.includes(kind))
+        throw new TypeError(`${where}: exitCodeKinds["${code}"] must be one of ${AGENT_ERROR_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
       this.exitCodeKinds[code] = kind;
     }
   }
@@ -286,10 +311,19 @@ export class CommandAgent implements Agent {
     if (fail) throw fail;
     if (parsed?.error) {
       const guess = classifyFailureText(parsed.error);
-      throw new AgentError(`${this.provider}: reported an error: ${tailOf(redact(parsed.error))}`, guess?.kind ?? 'transient', this.provider, guess?.retryAfterMs);
+      throw new AgentError(
+        `${this.provider}: reported an error: ${tailOf(redact(parsed.error))}`,
+        guess?.kind ?? 'transient',
+        this.provider,
+        guess?.retryAfterMs,
+      );
     }
     if (parsed && parsed.summary === undefined) {
-      throw new AgentError(`${this.provider}: malformed output: expected ${this.output} output with a final answer (${tailOf(redact(r.stdout), 200) || 'empty'})`, 'transient', this.provider);
+      throw new AgentError(
+        `${this.provider}: malformed output: expected ${this.output} output with a final answer (${tailOf(redact(r.stdout), 200) || 'empty'})`,
+        'transient',
+        this.provider,
+      );
     }
     const summary = parsed?.summary ?? (tailOf(r.stdout, 1000) || `${this.executable} exited with code ${r.exitCode}`);
     return {

@@ -2,7 +2,16 @@
 // Deterministic: duration and failure are drawn from a RNG seeded by (seed, task id, attempt), so a run's outcome does
 // not depend on dispatch order. Zero-duration mode sets no timer and settles on a microtask (the benchmark pushes
 // ≥1,000 tasks/s through it).
-import { AgentError, AGENT_ERROR_KINDS, abortError, type Agent, type AgentErrorKind, type AgentResult, type AgentRunContext, type AgentTaskInput } from './agent';
+import {
+  AgentError,
+  AGENT_ERROR_KINDS,
+  abortError,
+  type Agent,
+  type AgentErrorKind,
+  type AgentResult,
+  type AgentRunContext,
+  type AgentTaskInput,
+} from './agent';
 import { enumOption, intOption, numberOption } from './agentOptions';
 
 const PROVIDER = 'dry-run';
@@ -82,7 +91,12 @@ export class DryRunAgent implements Agent {
     const { durationMs, fails } = this.plan(task.id, task.attempt);
     const settle = (): AgentResult => {
       if (fails) {
-        throw new AgentError(`[dry-run] simulated ${this.failureKind} failure of task ${task.id} (attempt ${task.attempt})`, this.failureKind, PROVIDER, this.failureKind === 'rate_limited' ? 1000 : undefined);
+        throw new AgentError(
+          `[dry-run] simulated ${this.failureKind} failure of task ${task.id} (attempt ${task.attempt})`,
+          this.failureKind,
+          PROVIDER,
+          this.failureKind === 'rate_limited' ? 1000 : undefined,
+        );
       }
       return {
         summary: `[dry-run] simulated: task ${task.id} "${task.title}" — nothing was executed`,

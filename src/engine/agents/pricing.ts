@@ -62,11 +62,13 @@ export function validatePrices(prices: unknown, where: string): Record<string, M
     const price = p as Partial<ModelPrice> | null;
     for (const f of ['inputPerMTok', 'outputPerMTok'] as const) {
       const v = price?.[f];
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TypeError(`${where}: prices["${model}"].${f} must be a number >= 0, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        throw new TypeError(`${where}: prices["${model}"].${f} must be a number >= 0, got ${JSON.stringify(v)}`);
     }
     for (const f of ['cacheWritePerMTok', 'cacheReadPerMTok'] as const) {
       const v = price?.[f];
-      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new TypeError(`${where}: prices["${model}"].${f} must be a number >= 0, got ${JSON.stringify(v)}`);
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
+        throw new TypeError(`${where}: prices["${model}"].${f} must be a number >= 0, got ${JSON.stringify(v)}`);
     }
     out[model] = price as ModelPrice;
   }

@@ -134,8 +134,16 @@ export function runProcessTree(opts: ProcessTreeOptions): Promise<ProcessTreeRes
   return new Promise<ProcessTreeResult>((resolve, reject) => {
     if (opts.signal?.aborted) {
       resolve({
-        exitCode: null, signal: null, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false,
-        aborted: true, killed: false, pid: undefined, durationMs: 0,
+        exitCode: null,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        stdoutTruncated: false,
+        stderrTruncated: false,
+        aborted: true,
+        killed: false,
+        pid: undefined,
+        durationMs: 0,
       });
       return;
     }

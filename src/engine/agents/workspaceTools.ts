@@ -205,7 +205,8 @@ export async function executeWorkspaceTool(name: string, rawInput: unknown, opts
         const command = str(input, 'command');
         const args = str(input, 'args') ?? [];
         if (typeof command !== 'string' || command.length === 0) return { content: 'run_command: "command" must be a non-empty string', isError: true };
-        if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) return { content: 'run_command: "args" must be an array of strings', isError: true };
+        if (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
+          return { content: 'run_command: "args" must be an array of strings', isError: true };
         // A command given as a path is confined like any other path; a bare name is looked up on PATH.
         const exe = command.includes('/') ? await resolveInsideRoot(opts.root, command) : command;
         const env = { ...(opts.env ?? {}) };
@@ -213,7 +214,16 @@ export async function executeWorkspaceTool(name: string, rawInput: unknown, opts
         delete env.ANTHROPIC_AUTH_TOKEN;
         const timeout = AbortSignal.timeout(opts.runCommandTimeoutMs ?? 120_000);
         const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-        const r = await runProcessTree({ command: exe, args: args as string[], cwd: realRoot, env, signal, killGraceMs: opts.killGraceMs, maxOutputChars: 50_000, mergeStderr: true });
+        const r = await runProcessTree({
+          command: exe,
+          args: args as string[],
+          cwd: realRoot,
+          env,
+          signal,
+          killGraceMs: opts.killGraceMs,
+          maxOutputChars: 50_000,
+          mergeStderr: true,
+        });
         const status = r.aborted ? 'stopped (time limit or cancel)' : r.exitCode !== null ? `exit code ${r.exitCode}` : `killed by ${r.signal}`;
         return { content: `${status}\n${r.stdout}`, isError: r.exitCode !== 0 };
       }

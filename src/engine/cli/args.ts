@@ -1,7 +1,22 @@
 // Command-line parsing for `coditect`. Bad usage is reported with the offending argument and exit code 2.
 import { parseArgs } from 'node:util';
 
-export const COMMANDS = ['validate', 'sync', 'status', 'next', 'graph', 'export', 'run', 'daemon', 'cancel', 'start', 'pause', 'resume', 'stop', 'help'] as const;
+export const COMMANDS = [
+  'validate',
+  'sync',
+  'status',
+  'next',
+  'graph',
+  'export',
+  'run',
+  'daemon',
+  'cancel',
+  'start',
+  'pause',
+  'resume',
+  'stop',
+  'help',
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface CliOptions {
@@ -87,7 +102,8 @@ export function parseCli(argv: string[]): CliOptions {
   if (cmd === 'daemon' && !['start', 'stop', 'status'].includes(rest[0] ?? '')) {
     throw new UsageError(`daemon needs start, stop or status, got '${rest[0] ?? ''}'`);
   }
-  if (needsList && !rest[listIndex]) throw new UsageError(`${cmd} needs the path of a task list (e.g. coditect ${cmd}${cmd === 'daemon' ? ' ' + rest[0] : ''} TASKLIST.md)`);
+  if (needsList && !rest[listIndex])
+    throw new UsageError(`${cmd} needs the path of a task list (e.g. coditect ${cmd}${cmd === 'daemon' ? ' ' + rest[0] : ''} TASKLIST.md)`);
   if (cmd === 'cancel' && !rest[1]) throw new UsageError('cancel needs a task id after the task list');
   return {
     command: cmd,

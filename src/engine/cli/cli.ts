@@ -40,7 +40,13 @@ const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
 
 /** Diagnostics as the CLI prints them: 1-based line and column. */
 function oneBased(d: Diagnostic): Diagnostic {
-  return { ...d, line: d.line + 1, column: d.column + 1, endLine: d.endLine === undefined ? undefined : d.endLine + 1, endColumn: d.endColumn === undefined ? undefined : d.endColumn + 1 };
+  return {
+    ...d,
+    line: d.line + 1,
+    column: d.column + 1,
+    endLine: d.endLine === undefined ? undefined : d.endLine + 1,
+    endColumn: d.endColumn === undefined ? undefined : d.endColumn + 1,
+  };
 }
 
 function printDiagnostics(file: string, diagnostics: readonly Diagnostic[]): void {
@@ -72,20 +78,36 @@ export function loadTaskList(path: string): { list: TaskList; graph: DependencyG
 function cmdValidate(paths: EnginePaths, o: CliOptions): Outcome {
   const { list, diagnostics } = loadTaskList(paths.tasklistPath);
   const ok = !diagnostics.some((d) => d.severity === 'error');
-  const counts = { epics: list.epics.length, features: list.features.length, tasks: list.tasks.length, completed: list.tasks.filter((t) => t.status === 'completed').length };
+  const counts = {
+    epics: list.epics.length,
+    features: list.features.length,
+    tasks: list.tasks.length,
+    completed: list.tasks.filter((t) => t.status === 'completed').length,
+  };
   if (o.json) {
     json({ file: paths.tasklistPath, dialect: list.dialect, ok, counts, diagnostics: diagnostics.map(oneBased) });
   } else {
     printDiagnostics(paths.tasklistPath, diagnostics);
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    out(`${paths.tasklistPath}: ${list.dialect} task list, ${counts.epics} epics, ${counts.features} features, ${counts.tasks} tasks (${counts.completed} completed); ${errors} error(s), ${diagnostics.length - errors} warning(s)`);
+    out(
+      `${paths.tasklistPath}: ${list.dialect} task list, ${counts.epics} epics, ${counts.features} features, ${counts.tasks} tasks (${counts.completed} completed); ${errors} error(s), ${diagnostics.length - errors} warning(s)`,
+    );
   }
   return { code: ok ? 0 : 1 };
 }
 
 function cmdGraph(paths: EnginePaths, o: CliOptions): Outcome {
   const { list, graph, diagnostics } = loadTaskList(paths.tasklistPath);
-  const nodes = list.tasks.map((t) => ({ id: t.id, title: t.title, status: t.status, epicId: t.epicId, featureId: t.featureId, priority: t.priority, estimateHours: t.estimateHours, line: t.line + 1 }));
+  const nodes = list.tasks.map((t) => ({
+    id: t.id,
+    title: t.title,
+    status: t.status,
+    epicId: t.epicId,
+    featureId: t.featureId,
+    priority: t.priority,
+    estimateHours: t.estimateHours,
+    line: t.line + 1,
+  }));
   const critical = graph.criticalPath();
   if (o.json) {
     json({ nodes, edges: graph.edges(), topologicalOrder: graph.topologicalOrder(), criticalPath: critical, diagnostics: diagnostics.map(oneBased) });
@@ -137,14 +159,28 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     const daemon = s.remote ? { running: true, pid: s.remote.init.pid, metricsPort: pid?.metricsPort } : { running: false };
     const running = snap.active.map((a) => ({ taskId: a.taskId, agent: a.agent, startedAt: a.startedAt, attempt: a.attempt }));
     if (o.json) {
-      json({ file: paths.tasklistPath, db: paths.dbPath, state: snap.state, simulated: snap.simulated, counts: snap.counts, running, breakers: snap.breakers, metrics: snap.metrics, daemon });
+      json({
+        file: paths.tasklistPath,
+        db: paths.dbPath,
+        state: snap.state,
+        simulated: snap.simulated,
+        counts: snap.counts,
+        running,
+        breakers: snap.breakers,
+        metrics: snap.metrics,
+        daemon,
+      });
     } else {
       const c = snap.counts;
       out(`${paths.tasklistPath}`);
       // Pending but not ready: waiting for dependencies, or held by an external `Blocked by:` (a person must act).
       const held = snap.tasks.filter((t) => t.status === 'pending' && !t.ready && t.blockers.length > 0).length;
-      out(`  ${c.completed}/${c.total} completed, ${c.inProgress} running, ${c.ready} ready, ${c.pending - c.ready - held} waiting on dependencies, ${held} held by external blockers, ${c.blocked} blocked, ${c.failed} failed, ${c.timeout} timed out, ${c.cancelled} cancelled, ${c.skipped} skipped`);
-      out(`  engine: ${s.remote ? `running (pid ${s.remote.init.pid}), ${snap.state}` : 'not running'}${snap.simulated ? ' — SIMULATED agents (dry-run)' : ''}`);
+      out(
+        `  ${c.completed}/${c.total} completed, ${c.inProgress} running, ${c.ready} ready, ${c.pending - c.ready - held} waiting on dependencies, ${held} held by external blockers, ${c.blocked} blocked, ${c.failed} failed, ${c.timeout} timed out, ${c.cancelled} cancelled, ${c.skipped} skipped`,
+      );
+      out(
+        `  engine: ${s.remote ? `running (pid ${s.remote.init.pid}), ${snap.state}` : 'not running'}${snap.simulated ? ' — SIMULATED agents (dry-run)' : ''}`,
+      );
       for (const r of running) out(`  running ${r.taskId} on ${r.agent} since ${r.startedAt} (attempt ${r.attempt})`);
       for (const [p, st] of Object.entries(snap.breakers)) if (st !== 'closed') out(`  provider ${p}: ${st}`);
     }
@@ -167,7 +203,17 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
       .filter((id) => views.has(id))
       .map((id) => {
         const v = views.get(id)!;
-        return { id, title: v.title, line: v.line + 1, priority: v.priority, estimateHours: v.estimateHours, unblocks: graph.unblocksCount(id), agent: v.route.agent, rule: v.route.rule, reason: v.route.reason };
+        return {
+          id,
+          title: v.title,
+          line: v.line + 1,
+          priority: v.priority,
+          estimateHours: v.estimateHours,
+          unblocks: graph.unblocksCount(id),
+          agent: v.route.agent,
+          rule: v.route.rule,
+          reason: v.route.reason,
+        };
       });
     if (o.json) json({ file: paths.tasklistPath, ready });
     else if (ready.length === 0) out('no task is ready');
@@ -181,7 +227,15 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
 async function cmdSync(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   if (o.watch) {
     // Watch mode is the engine with its file watcher and no dispatch, until interrupted.
-    const rt = await EngineRuntime.open({ paths, configPath: o.config, profile: o.profile, watch: true, env: process.env, logger: createLogger({ stream: process.stderr, redact: createRedactor(secretEnvValues(process.env)) }), engineVersion: ENGINE_VERSION });
+    const rt = await EngineRuntime.open({
+      paths,
+      configPath: o.config,
+      profile: o.profile,
+      watch: true,
+      env: process.env,
+      logger: createLogger({ stream: process.stderr, redact: createRedactor(secretEnvValues(process.env)) }),
+      engineVersion: ENGINE_VERSION,
+    });
     err(`watching ${paths.tasklistPath} (Ctrl-C to stop)`);
     await new Promise<void>((r) => {
       process.once('SIGINT', r);
@@ -268,8 +322,20 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   const failed = snap.tasks.filter((t) => ['failed', 'timeout', 'cancelled'].includes(t.status)).map((t) => t.id);
   const blocked = snap.tasks.filter((t) => t.status === 'blocked' || (t.status === 'pending' && !t.ready)).map((t) => t.id);
   const outcome = done ? 'completed' : interrupted ? 'interrupted' : 'stuck';
-  if (o.json) json({ outcome, durationMs: Date.now() - started, counts: snap.counts, failed, blocked, simulated: snap.simulated, diagnostics: snap.diagnostics.map(oneBased) });
-  else out(`${outcome}: ${snap.counts.completed}/${snap.counts.total} completed, ${failed.length} failed, ${blocked.length} blocked or waiting (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (o.json)
+    json({
+      outcome,
+      durationMs: Date.now() - started,
+      counts: snap.counts,
+      failed,
+      blocked,
+      simulated: snap.simulated,
+      diagnostics: snap.diagnostics.map(oneBased),
+    });
+  else
+    out(
+      `${outcome}: ${snap.counts.completed}/${snap.counts.total} completed, ${failed.length} failed, ${blocked.length} blocked or waiting (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   return { code: done ? 0 : 1 };
 }
 
@@ -313,7 +379,12 @@ async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   const alive = pid !== undefined && pidAlive(pid.pid) && (await socketAnswers(pid.socket));
   if (action === 'status') {
     if (o.json) json({ running: alive, ...(alive ? pid : {}) });
-    else out(alive ? `daemon running: pid ${pid!.pid}, since ${pid!.startedAt}${pid!.metricsPort ? `, metrics http://127.0.0.1:${pid!.metricsPort}/metrics` : ''}${pid!.logFile ? `, log ${pid!.logFile}` : ''}` : 'daemon not running');
+    else
+      out(
+        alive
+          ? `daemon running: pid ${pid!.pid}, since ${pid!.startedAt}${pid!.metricsPort ? `, metrics http://127.0.0.1:${pid!.metricsPort}/metrics` : ''}${pid!.logFile ? `, log ${pid!.logFile}` : ''}`
+          : 'daemon not running',
+      );
     return { code: alive ? 0 : 1 };
   }
   if (action === 'stop') {
@@ -332,7 +403,18 @@ async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     return { code: 1 };
   }
   if (o.foreground) {
-    return { code: await runDaemon({ tasklistPath: paths.tasklistPath, dbPath: o.db, configPath: o.config, profile: o.profile, metricsPort: o.metricsPort, agent: o.agent, concurrency: o.concurrency, foreground: true }) };
+    return {
+      code: await runDaemon({
+        tasklistPath: paths.tasklistPath,
+        dbPath: o.db,
+        configPath: o.config,
+        profile: o.profile,
+        metricsPort: o.metricsPort,
+        agent: o.agent,
+        concurrency: o.concurrency,
+        foreground: true,
+      }),
+    };
   }
   const args = ['--daemon', '--tasklist', paths.tasklistPath, '--db', paths.dbPath];
   if (o.config) args.push('--config', o.config);

@@ -163,9 +163,7 @@ export class PlanStore {
       ),
       epics: db.prepare<[], GroupRow>(`SELECT id, title, priority, id_explicit, position, archived_at, is_phase FROM v2_epics`),
       features: db.prepare<[], GroupRow>(`SELECT id, epic_id, title, priority, id_explicit, position, archived_at FROM v2_features`),
-      unsynced: db.prepare<[], { id: string; status: TaskStatus }>(
-        `SELECT id, status FROM v2_tasks WHERE status IS NOT synced_status AND archived_at IS NULL`,
-      ),
+      unsynced: db.prepare<[], { id: string; status: TaskStatus }>(`SELECT id, status FROM v2_tasks WHERE status IS NOT synced_status AND archived_at IS NULL`),
       statusOf: db.prepare<[string], { status: TaskStatus }>(`SELECT status FROM v2_tasks WHERE id = ?`),
       liveRuntime: db.prepare<[], { id: string; status: TaskStatus; retry_count: number }>(
         `SELECT id, status, retry_count FROM v2_tasks WHERE archived_at IS NULL`,
@@ -237,7 +235,13 @@ export class PlanStore {
       if (r.estimate_hours !== null) fields.estimateHours = r.estimate_hours;
       if (r.agent !== null) fields.agent = r.agent;
       if (r.verify !== null) fields.verify = r.verify;
-      const extras: TaskExtras = { epicId: r.epic_id, featureId: r.feature_id, idExplicit: r.id_explicit === 1, tags: JSON.parse(r.tags) as string[], parallel: r.parallel === 1 };
+      const extras: TaskExtras = {
+        epicId: r.epic_id,
+        featureId: r.feature_id,
+        idExplicit: r.id_explicit === 1,
+        tags: JSON.parse(r.tags) as string[],
+        parallel: r.parallel === 1,
+      };
       if (r.timeout_minutes !== null) extras.timeoutMinutes = r.timeout_minutes;
       out.set(r.id, { id: r.id, fields, extras, status: r.status, retryCount: r.retry_count, archived: r.archived_at !== null });
     }
@@ -279,10 +283,26 @@ export class PlanStore {
     this.db.transaction(() => {
       const now = change.now;
       for (const e of change.upsertEpics) {
-        this.st.upsertEpic.run({ id: e.id, title: e.title, priority: e.priority ?? null, is_phase: e.isPhase ? 1 : 0, id_explicit: e.idExplicit ? 1 : 0, position: e.position, now });
+        this.st.upsertEpic.run({
+          id: e.id,
+          title: e.title,
+          priority: e.priority ?? null,
+          is_phase: e.isPhase ? 1 : 0,
+          id_explicit: e.idExplicit ? 1 : 0,
+          position: e.position,
+          now,
+        });
       }
       for (const f of change.upsertFeatures) {
-        this.st.upsertFeature.run({ id: f.id, epic_id: f.epicId, title: f.title, priority: f.priority ?? null, id_explicit: f.idExplicit ? 1 : 0, position: f.position, now });
+        this.st.upsertFeature.run({
+          id: f.id,
+          epic_id: f.epicId,
+          title: f.title,
+          priority: f.priority ?? null,
+          id_explicit: f.idExplicit ? 1 : 0,
+          position: f.position,
+          now,
+        });
       }
       for (const t of change.insertTasks) {
         // `fields` read once per row: a write may compute it on demand (see TaskWrite).
@@ -310,7 +330,10 @@ export class PlanStore {
       for (const id of change.archiveFeatures) this.st.archiveFeature.run(now, now, id);
       for (const id of change.archiveEpics) this.st.archiveEpic.run(now, now, id);
       const r = change.record;
-      recordId = Number(this.st.insertRecord.run({ ...r, now, conflictCount: r.conflicts.length, conflictsJson: JSON.stringify(r.conflicts), conflicts: undefined }).lastInsertRowid);
+      recordId = Number(
+        this.st.insertRecord.run({ ...r, now, conflictCount: r.conflicts.length, conflictsJson: JSON.stringify(r.conflicts), conflicts: undefined })
+          .lastInsertRowid,
+      );
     })();
     return { recordId, statusAfter: after };
   }

@@ -113,9 +113,7 @@ export class TaskStore implements TaskStorePort {
           WHERE id = ? AND status = 'pending' AND archived_at IS NULL
           RETURNING retry_count`,
       ),
-      renew: db.prepare<[number, string]>(
-        `UPDATE v2_tasks SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'in_progress'`,
-      ),
+      renew: db.prepare<[number, string]>(`UPDATE v2_tasks SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'in_progress'`),
       attemptStart: db.prepare<[string, string, number, string | null, string, number, number]>(
         `INSERT INTO agent_execution_log (task_id, agent, attempt, route_rule, started_at, started_ms, retry_count)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -204,7 +202,8 @@ export class TaskStore implements TaskStorePort {
 
   /** Inserts the `agent_execution_log` row of an attempt; returns its row id. */
   recordAttemptStart(start: AttemptStart): number {
-    if (!Number.isInteger(start.attempt) || start.attempt < 1) throw new Error(`recordAttemptStart: attempt must be an integer >= 1, got ${String(start.attempt)}`);
+    if (!Number.isInteger(start.attempt) || start.attempt < 1)
+      throw new Error(`recordAttemptStart: attempt must be an integer >= 1, got ${String(start.attempt)}`);
     checkEpoch('recordAttemptStart: startedAt', start.startedAt);
     const r = this.st.attemptStart.run(
       start.taskId,
@@ -220,7 +219,8 @@ export class TaskStore implements TaskStorePort {
 
   /** Completes the `agent_execution_log` row; texts are redacted and capped (MAX_OUTPUT_CHARS). */
   recordAttemptEnd(attemptId: number, end: AttemptEnd): void {
-    if (!ATTEMPT_OUTCOMES.includes(end.outcome)) throw new Error(`recordAttemptEnd: unknown outcome '${String(end.outcome)}'; expected one of ${ATTEMPT_OUTCOMES.join(', ')}`);
+    if (!ATTEMPT_OUTCOMES.includes(end.outcome))
+      throw new Error(`recordAttemptEnd: unknown outcome '${String(end.outcome)}'; expected one of ${ATTEMPT_OUTCOMES.join(', ')}`);
     checkEpoch('recordAttemptEnd: endedAt', end.endedAt);
     const start = this.st.attemptStartedMs.get(attemptId);
     if (!start) throw new Error(`recordAttemptEnd: no attempt with id ${attemptId}`);

@@ -180,7 +180,14 @@ function extrasOf(t: TaskNode): TaskExtras {
 }
 
 function sameExtras(a: TaskExtras, b: TaskExtras): boolean {
-  return a.epicId === b.epicId && a.featureId === b.featureId && a.idExplicit === b.idExplicit && a.parallel === b.parallel && a.timeoutMinutes === b.timeoutMinutes && sameStrings(a.tags, b.tags);
+  return (
+    a.epicId === b.epicId &&
+    a.featureId === b.featureId &&
+    a.idExplicit === b.idExplicit &&
+    a.parallel === b.parallel &&
+    a.timeoutMinutes === b.timeoutMinutes &&
+    sameStrings(a.tags, b.tags)
+  );
 }
 
 /**
@@ -305,7 +312,15 @@ function conflictDiagnostic(c: MergeConflict, line: number): Diagnostic {
 }
 
 /** Keeps context.db and the markdown task list in sync (see the top of this file). */
-const NO_COUNTS: Readonly<SyncCounts> = { tasksAdded: 0, tasksUpdated: 0, tasksArchived: 0, tasksRestored: 0, statusesToDb: 0, statusesToMd: 0, idsAssigned: 0 };
+const NO_COUNTS: Readonly<SyncCounts> = {
+  tasksAdded: 0,
+  tasksUpdated: 0,
+  tasksArchived: 0,
+  tasksRestored: 0,
+  statusesToDb: 0,
+  statusesToMd: 0,
+  idsAssigned: 0,
+};
 
 export class SyncService {
   readonly tasklistPath: string;
@@ -343,11 +358,13 @@ export class SyncService {
 
   constructor(opts: SyncServiceOptions) {
     if (!opts || !opts.handle) throw new Error('SyncService: handle (an open DatabaseHandle) is required');
-    if (typeof opts.tasklistPath !== 'string' || opts.tasklistPath === '') throw new Error(`SyncService: tasklistPath must be a non-empty path, got ${String(opts.tasklistPath)}`);
+    if (typeof opts.tasklistPath !== 'string' || opts.tasklistPath === '')
+      throw new Error(`SyncService: tasklistPath must be a non-empty path, got ${String(opts.tasklistPath)}`);
     if (opts.maxRetries !== undefined && (!Number.isInteger(opts.maxRetries) || opts.maxRetries < 0)) {
       throw new Error(`SyncService: maxRetries must be a non-negative integer, got ${String(opts.maxRetries)}`);
     }
-    if (opts.applyEdits !== undefined && typeof opts.applyEdits !== 'function') throw new Error(`SyncService: applyEdits must be a function, got ${typeof opts.applyEdits}`);
+    if (opts.applyEdits !== undefined && typeof opts.applyEdits !== 'function')
+      throw new Error(`SyncService: applyEdits must be a function, got ${typeof opts.applyEdits}`);
     this.tasklistPath = resolve(opts.tasklistPath);
     this.plan = new PlanStore(opts.handle);
     this.now = opts.now ?? Date.now;
@@ -512,7 +529,16 @@ export class SyncService {
         this.fileChecksum = sha256(bytes);
         // A save in progress (truncate, then write) or a file emptied by mistake: never a reason to archive every task.
         const out = this.skipped('disk');
-        out.diagnostics = [...out.diagnostics.filter((d) => d.code !== 'tasklist-empty'), { line: 0, column: 0, severity: 'info', code: 'tasklist-empty', message: `${this.tasklistPath} is empty; nothing was synced (tasks are archived only when removed from a non-empty file)` }];
+        out.diagnostics = [
+          ...out.diagnostics.filter((d) => d.code !== 'tasklist-empty'),
+          {
+            line: 0,
+            column: 0,
+            severity: 'info',
+            code: 'tasklist-empty',
+            message: `${this.tasklistPath} is empty; nothing was synced (tasks are archived only when removed from a non-empty file)`,
+          },
+        ];
         return out;
       }
       const src = this.diskSource(bytes, sha256(bytes));
@@ -648,7 +674,13 @@ export class SyncService {
       if (failed.size > 0) {
         for (const id of failed) {
           const t = list1.tasks.find((x) => x.id === id);
-          writeDiagnostics.push({ line: t?.line ?? 0, column: 0, severity: 'warning', code: 'sync-write-failed', message: `${id}: could not write its status into the markdown line; will retry on the next sync` });
+          writeDiagnostics.push({
+            line: t?.line ?? 0,
+            column: 0,
+            severity: 'warning',
+            code: 'sync-write-failed',
+            message: `${id}: could not write its status into the markdown line; will retry on the next sync`,
+          });
         }
         merged = this.mergeAll(list1, unsynced, (id) => !failed.has(id));
       }
@@ -690,7 +722,12 @@ export class SyncService {
     const dbChanged = merged.inserts.length + merged.archives.length + merged.restored + merged.planUpdates + merged.statusesToDb + groupChanges > 0;
     const nowIso = new Date(this.now()).toISOString();
     const finalChecksum = mdWritten ? sha256(finalText!) : checksum;
-    const dbChecksum = sha256([...unsynced].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, s]) => `${id}=${s}`).join('\n'));
+    const dbChecksum = sha256(
+      [...unsynced]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([id, s]) => `${id}=${s}`)
+        .join('\n'),
+    );
     let recordId: number | undefined;
     const applied = dbWrites || mdWritten;
     const direction = dbChanged && mdWritten ? 'both' : mdWritten ? 'db_to_md' : 'md_to_db';
@@ -792,7 +829,22 @@ export class SyncService {
   private mergeAll(list: TaskList, unsynced: Map<string, TaskStatus>, writable: (id: string) => boolean): MergePlan {
     const tasks = this.tasks!;
     const state = new Uint8Array(list.tasks.length);
-    const out: MergePlan = { inserts: [], updates: [], archives: [], restored: 0, planUpdates: 0, statusesToDb: 0, mdEdits: [], mdStatus: new Map(), conflicts: [], conflictDiagnostics: [], list, state, insertNodes: [], updateNodes: [] };
+    const out: MergePlan = {
+      inserts: [],
+      updates: [],
+      archives: [],
+      restored: 0,
+      planUpdates: 0,
+      statusesToDb: 0,
+      mdEdits: [],
+      mdStatus: new Map(),
+      conflicts: [],
+      conflictDiagnostics: [],
+      list,
+      state,
+      insertNodes: [],
+      updateNodes: [],
+    };
     const base = this.sameShapeBase(list);
     // Without a base: tasks still without an id are left out until their id is written, and a duplicate id counts
     // once (the parser reports it). With one, the same tasks are left out as last time.
@@ -840,7 +892,16 @@ export class SyncService {
         mergedFields = md;
         if (md.status === 'in_progress') {
           mergedFields = { ...md, status: 'pending' };
-          conflicts.push({ taskId: task.id, field: 'status', base: undefined, markdown: md.status, database: undefined, resolved: 'pending', winner: 'database', rule: 'engine-starts-tasks' });
+          conflicts.push({
+            taskId: task.id,
+            field: 'status',
+            base: undefined,
+            markdown: md.status,
+            database: undefined,
+            resolved: 'pending',
+            winner: 'database',
+            rule: 'engine-starts-tasks',
+          });
         }
       } else {
         dbStatus = stored.archived ? (this.plan.statusOf(task.id) ?? stored.fields.status) : (unsynced.get(task.id) ?? stored.fields.status);
@@ -848,7 +909,16 @@ export class SyncService {
         mergedFields = r.fields;
         conflicts.push(...r.conflicts);
         if (mergedFields.status === 'in_progress' && dbStatus !== 'in_progress') {
-          conflicts.push({ taskId: task.id, field: 'status', base: stored.fields.status, markdown: md.status, database: dbStatus, resolved: dbStatus, winner: 'database', rule: 'engine-starts-tasks' });
+          conflicts.push({
+            taskId: task.id,
+            field: 'status',
+            base: stored.fields.status,
+            markdown: md.status,
+            database: dbStatus,
+            resolved: dbStatus,
+            winner: 'database',
+            rule: 'engine-starts-tasks',
+          });
           mergedFields = { ...mergedFields, status: dbStatus };
         }
       }
@@ -930,12 +1000,20 @@ export class SyncService {
         features.push({ id: t.featureId, epicId: t.epicId, title: t.featureId, idExplicit: false, position: features.length, archived: false });
       }
     }
-    for (const f of features) if (f.epicId !== undefined && !epicIds.has(f.epicId)) {
-      epicIds.add(f.epicId);
-      epics.push({ id: f.epicId, title: f.epicId, idExplicit: false, position: epics.length, isPhase: false, archived: false });
-    }
+    for (const f of features)
+      if (f.epicId !== undefined && !epicIds.has(f.epicId)) {
+        epicIds.add(f.epicId);
+        epics.push({ id: f.epicId, title: f.epicId, idExplicit: false, position: epics.length, isPhase: false, archived: false });
+      }
     const changed = (a: StoredGroup, b: StoredGroup | undefined): boolean =>
-      !b || b.archived || a.title !== b.title || a.priority !== b.priority || a.idExplicit !== b.idExplicit || a.position !== b.position || (a.isPhase ?? false) !== (b.isPhase ?? false) || a.epicId !== b.epicId;
+      !b ||
+      b.archived ||
+      a.title !== b.title ||
+      a.priority !== b.priority ||
+      a.idExplicit !== b.idExplicit ||
+      a.position !== b.position ||
+      (a.isPhase ?? false) !== (b.isPhase ?? false) ||
+      a.epicId !== b.epicId;
     return {
       upsertEpics: epics.filter((e) => changed(e, this.epics.get(e.id))),
       archiveEpics: [...this.epics.values()].filter((e) => !e.archived && !epicIds.has(e.id)).map((e) => e.id),
@@ -970,14 +1048,26 @@ export class SyncService {
     if (this.applyEdits) {
       const edits = lineEditViews(src.text, next);
       if (!edits) {
-        diagnostics.push({ line: 0, column: 0, severity: 'error', code: 'sync-write-failed', message: 'internal: a status edit changed the number of lines; nothing was written' });
+        diagnostics.push({
+          line: 0,
+          column: 0,
+          severity: 'error',
+          code: 'sync-write-failed',
+          message: 'internal: a status edit changed the number of lines; nothing was written',
+        });
         return 'not-applied';
       }
       let res: ApplyEditsResult;
       try {
         res = await this.applyEdits({ path: this.tasklistPath, edits });
       } catch (e) {
-        diagnostics.push({ line: 0, column: 0, severity: 'warning', code: 'sync-write-failed', message: `the editor could not apply the sync's edits (${(e as Error).message}); will retry` });
+        diagnostics.push({
+          line: 0,
+          column: 0,
+          severity: 'warning',
+          code: 'sync-write-failed',
+          message: `the editor could not apply the sync's edits (${(e as Error).message}); will retry`,
+        });
         return 'not-applied';
       }
       if (res.outcome === 'applied') return 'applied';
@@ -997,7 +1087,13 @@ export class SyncService {
       this.fileChecksum = sha256(bytes);
       return 'applied';
     } catch (e) {
-      diagnostics.push({ line: 0, column: 0, severity: 'error', code: 'sync-write-failed', message: `cannot write ${this.tasklistPath}: ${(e as Error).message}; the database is synced, the markdown will be retried` });
+      diagnostics.push({
+        line: 0,
+        column: 0,
+        severity: 'error',
+        code: 'sync-write-failed',
+        message: `cannot write ${this.tasklistPath}: ${(e as Error).message}; the database is synced, the markdown will be retried`,
+      });
       return 'not-applied';
     }
   }

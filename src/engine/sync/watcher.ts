@@ -72,7 +72,8 @@ export class TaskListWatcher {
   private readonly listeners = new Map<keyof WatcherEvents, Set<(p: never) => void>>();
 
   constructor(private readonly opts: TaskListWatcherOptions) {
-    if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new Error(`TaskListWatcher: path must be a non-empty path, got ${String(opts?.path)}`);
+    if (!opts || typeof opts.path !== 'string' || opts.path === '')
+      throw new Error(`TaskListWatcher: path must be a non-empty path, got ${String(opts?.path)}`);
     if (typeof opts.onChange !== 'function') throw new Error(`TaskListWatcher: onChange must be a function, got ${typeof opts.onChange}`);
     this.path = resolve(opts.path);
     this.debounceMs = check('debounceMs', opts.debounceMs, 50);

@@ -29,12 +29,18 @@ describe('editor: activation, engine and the Tasks tree', function () {
     const epics = [...text.matchAll(/^## (E\d+): (.+)$/gm)].map((m) => `${m[1]}: ${m[2].trim()}`);
     assert.ok(epics.length >= 3, `the fixture has epics: ${epics.join(', ')}`);
     const roots = api.tree.getChildren();
-    assert.deepEqual(roots.map((n) => String(api.tree.getTreeItem(n).label)), epics);
+    assert.deepEqual(
+      roots.map((n) => String(api.tree.getTreeItem(n).label)),
+      epics,
+    );
 
     // Every task line of the file is under its feature, with the file's title.
     const fileTasks = [...text.matchAll(/^- \[( |x)\] \*\*(T[\d.]+)\*\* (.+?) \(/gm)].map((m) => ({ done: m[1] === 'x', id: m[2], title: m[3] }));
     const treeTasks = roots.flatMap((e) => api.tree.getChildren(e)).flatMap((f) => api.tree.getChildren(f));
-    assert.deepEqual(treeTasks.map((n) => n.id), fileTasks.map((t) => t.id));
+    assert.deepEqual(
+      treeTasks.map((n) => n.id),
+      fileTasks.map((t) => t.id),
+    );
     for (const t of fileTasks) {
       const item = api.tree.getTreeItem(api.tree.node('task', t.id));
       assert.equal(item.label, `${t.id} ${t.title}`);
@@ -66,7 +72,10 @@ describe('editor: activation, engine and the Tasks tree', function () {
   it('filters the tree to ready tasks and back', async () => {
     const api = await coditect();
     assert.equal(await vscode.commands.executeCommand('coditect.filterTasks', 'ready'), 'ready');
-    const shown = api.tree.getChildren().flatMap((e) => api.tree.getChildren(e)).flatMap((f) => api.tree.getChildren(f));
+    const shown = api.tree
+      .getChildren()
+      .flatMap((e) => api.tree.getChildren(e))
+      .flatMap((f) => api.tree.getChildren(f));
     assert.ok(shown.length > 0, 'some task is ready');
     for (const n of shown) assert.equal(api.store.task(n.id)?.ready, true, `${n.id} is ready`);
     await vscode.commands.executeCommand('coditect.filterTasks', 'all');
@@ -77,7 +86,9 @@ describe('editor: activation, engine and the Tasks tree', function () {
     await coditect();
     // A webview tab's viewType carries a prefix (`mainThreadWebview-coditect.dashboard`).
     const isDashboard = (): boolean =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('coditect.dashboard'));
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('coditect.dashboard'));
     const opened = new Promise<void>((resolve) => {
       const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
         if (isDashboard()) {

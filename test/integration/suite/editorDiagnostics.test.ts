@@ -27,9 +27,17 @@ describe('editor: Problems panel and quick fixes', function () {
     assert.equal(cycle.severity, vscode.DiagnosticSeverity.Error);
     assert.ok(cycle.message.includes(first.id) && cycle.message.includes(dependent.id), cycle.message);
     const cycleLine = cycle.range.start.line;
-    assert.ok(cycleLine === at || cycleLine === at + 1 || doc.lineAt(cycleLine).text.includes(first.id), `diagnostic on line ${cycleLine}: ${doc.lineAt(cycleLine).text}`);
+    assert.ok(
+      cycleLine === at || cycleLine === at + 1 || doc.lineAt(cycleLine).text.includes(first.id),
+      `diagnostic on line ${cycleLine}: ${doc.lineAt(cycleLine).text}`,
+    );
 
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, cycle.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      doc.uri,
+      cycle.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fix = actions.find((a) => a.title.startsWith('Remove the dependency of'));
     assert.ok(fix?.edit, `a quick fix is offered; got: ${actions.map((a) => a.title).join(' | ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));

@@ -31,7 +31,7 @@ describe('editor: running tasks from the editor', function () {
     await storeUntil(api, () => api.store.task(t.id)?.status === 'completed', `${t.id} stays completed`);
   });
 
-  it('keeps a person\'s unsaved edit made while an agent finishes', async () => {
+  it("keeps a person's unsaved edit made while an agent finishes", async () => {
     const api = await coditect();
     const editor = await openTasklist(api);
     const doc = editor.document;
@@ -53,7 +53,9 @@ describe('editor: running tasks from the editor', function () {
     const api = await coditect();
     const tasks = api.store.tasks();
     // A waiting task whose every dependency is ready or done: orchestration must run it after them, unasked.
-    const dependent = tasks.find((t) => t.status === 'pending' && !t.ready && t.blockers.length === 0 && t.waitingOn.length > 0 && t.waitingOn.every((w) => api.store.task(w)?.ready));
+    const dependent = tasks.find(
+      (t) => t.status === 'pending' && !t.ready && t.blockers.length === 0 && t.waitingOn.length > 0 && t.waitingOn.every((w) => api.store.task(w)?.ready),
+    );
     assert.ok(dependent, 'the plan has a task waiting only on ready tasks');
     const prereqs = dependent.waitingOn;
     await vscode.commands.executeCommand('coditect.start');

@@ -31,7 +31,10 @@ describe('agentFactory', () => {
   it('parseAgentSpec validates raw config strictly and names the agent and field', () => {
     const ok = parseAgentSpec({ kind: 'dry-run', name: 'sim', durationMs: { minMs: 1, maxMs: 2 }, failureRate: 0.1 });
     assert.equal(ok.kind, 'dry-run');
-    assert.throws(() => parseAgentSpec({ kind: 'anthropic', name: 'api', maxTurn: 3 }, 'coditect.json agents[0]'), /coditect\.json agents\[0\] "api": .*maxTurn/);
+    assert.throws(
+      () => parseAgentSpec({ kind: 'anthropic', name: 'api', maxTurn: 3 }, 'coditect.json agents[0]'),
+      /coditect\.json agents\[0\] "api": .*maxTurn/,
+    );
     assert.throws(() => parseAgentSpec({ kind: 'command', name: 'c' }), /"c": executable: Required/);
     assert.throws(() => parseAgentSpec({ kind: 'dry-run', name: 'd', failureRate: 3 }), /failureRate/);
   });

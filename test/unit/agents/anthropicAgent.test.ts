@@ -67,7 +67,10 @@ describe('AnthropicAgent (real SDK against a fake Messages API)', () => {
     assert.equal(sent, KEY);
     assert.equal(req.body.model, 'claude-sonnet-5-5');
     assert.equal(typeof req.body.max_tokens, 'number');
-    assert.deepEqual(req.body.tools.map((t: { name: string }) => t.name), ['read_file', 'write_file', 'list_files']);
+    assert.deepEqual(
+      req.body.tools.map((t: { name: string }) => t.name),
+      ['read_file', 'write_file', 'list_files'],
+    );
     const prompt: string = req.body.messages[0].content;
     assert.match(prompt, /T001: Add a greeting module/);
     assert.match(prompt, /E001 — Foundations/);
@@ -100,7 +103,10 @@ describe('AnthropicAgent (real SDK against a fake Messages API)', () => {
     assert.equal(r.tokensOut, 1000);
     // claude-sonnet-5-5: $2 / MTok in, $10 / MTok out
     assert.equal(r.costUsd, (10000 * 2 + 1000 * 10) / 1e6);
-    assert.ok(outputs.some((o) => /tool write_file src\/greet\.ts/.test(o)), 'progress should mention the tool call');
+    assert.ok(
+      outputs.some((o) => /tool write_file src\/greet\.ts/.test(o)),
+      'progress should mention the tool call',
+    );
   });
 
   it('uses overridden prices and reports no cost for an unknown model', async () => {
@@ -160,7 +166,13 @@ describe('AnthropicAgent (real SDK against a fake Messages API)', () => {
   });
 
   it('treats a spend-limit 429 as fatal rather than retrying', async () => {
-    api.enqueue({ kind: 'error', status: 429, errorType: 'rate_limit_error', message: 'monthly spend limit', details: { error_code: 'enforced_spend_limit_reached' } });
+    api.enqueue({
+      kind: 'error',
+      status: 429,
+      errorType: 'rate_limit_error',
+      message: 'monthly spend limit',
+      details: { error_code: 'enforced_spend_limit_reached' },
+    });
     const e = await expectAgentError(agent().run(makeTask(cwd), ctx()));
     assert.equal(e.kind, 'fatal');
     assert.match(e.message, /spend limit/);
@@ -262,10 +274,7 @@ describe('AnthropicAgent (real SDK against a fake Messages API)', () => {
   });
 
   it('offers run_command only when enabled, runs it without a shell inside cwd and hides the API key from it', async () => {
-    api.enqueue(
-      toolTurn([{ name: 'run_command', input: { command: 'sh', args: ['-c', 'pwd; echo "key=${ANTHROPIC_API_KEY:-none}"'] } }]),
-      textTurn('ran'),
-    );
+    api.enqueue(toolTurn([{ name: 'run_command', input: { command: 'sh', args: ['-c', 'pwd; echo "key=${ANTHROPIC_API_KEY:-none}"'] } }]), textTurn('ran'));
     await agent({ enableRunCommand: true }).run(makeTask(cwd), ctx());
     assert.ok(api.requests[0]!.body.tools.some((t: { name: string }) => t.name === 'run_command'));
     const res = toolResults(api.requests[1]!.body)[0]!;

@@ -57,7 +57,10 @@ describe('ClaudeCodeAgent (fake claude executable on PATH)', () => {
     const rec = JSON.parse(readFileSync(record, 'utf8'));
     assert.deepEqual(rec.argv.slice(2), ['--output-format', 'stream-json', '--verbose']);
     assert.equal(r.sessionId, 'sess-fake-123');
-    const progress = chunks.filter((c) => c.stream === 'progress').map((c) => c.chunk).join('');
+    const progress = chunks
+      .filter((c) => c.stream === 'progress')
+      .map((c) => c.chunk)
+      .join('');
     assert.match(progress, /session started/);
     assert.match(progress, /tool Read README\.md/);
     assert.match(progress, /Working on it/);
@@ -149,7 +152,10 @@ describe('ClaudeCodeAgent (fake claude executable on PATH)', () => {
   });
 
   it('validates its options', () => {
-    assert.throws(() => new ClaudeCodeAgent('cc', { outputFormat: 'xml' as 'json' }), /agent "cc" \(claude-code\): outputFormat must be one of "json", "stream-json", got "xml"/);
+    assert.throws(
+      () => new ClaudeCodeAgent('cc', { outputFormat: 'xml' as 'json' }),
+      /agent "cc" \(claude-code\): outputFormat must be one of "json", "stream-json", got "xml"/,
+    );
     assert.throws(() => new ClaudeCodeAgent('cc', { allowedTools: 'Read' as unknown as string[] }), /allowedTools must be an array of strings/);
   });
 });

@@ -77,7 +77,12 @@ describe('CommandAgent', () => {
     assert.match(r.stdout!, /^CODITECT_TASK_VERIFY=npm test$/m);
     assert.match(r.stdout!, /^CODITECT_EPIC_ID=E001$/m);
     assert.match(r.stdout!, /^EXTRA=yes$/m);
-    const json = JSON.parse(r.stdout!.split('\n').find((l) => l.startsWith('CODITECT_TASK_JSON='))!.slice('CODITECT_TASK_JSON='.length));
+    const json = JSON.parse(
+      r
+        .stdout!.split('\n')
+        .find((l) => l.startsWith('CODITECT_TASK_JSON='))!
+        .slice('CODITECT_TASK_JSON='.length),
+    );
     assert.equal(json.dependencies[0].resultSummary, 'did it');
     const stdinJson = JSON.parse(r.stdout!.split('---STDIN---\n')[1]!);
     assert.equal(stdinJson.id, 'T001');
@@ -107,17 +112,20 @@ describe('CommandAgent', () => {
     const ac = new AbortController();
     const started = deferred<number[]>();
     let buf = '';
-    const p = new CommandAgent('cmd', { executable: 'sh', args: ['-c', 'sleep 1000 & echo $!; sleep 1000 & echo $!; wait'], stdin: 'none' }).run(makeTask(cwd), {
-      ...ctx(),
-      signal: ac.signal,
-      killGraceMs: 100,
-      onOutput: (s, c) => {
-        if (s !== 'stdout') return;
-        buf += c;
-        const pids = buf.split('\n').filter((l) => /^\d+$/.test(l));
-        if (pids.length >= 2) started.resolve(pids.map(Number));
+    const p = new CommandAgent('cmd', { executable: 'sh', args: ['-c', 'sleep 1000 & echo $!; sleep 1000 & echo $!; wait'], stdin: 'none' }).run(
+      makeTask(cwd),
+      {
+        ...ctx(),
+        signal: ac.signal,
+        killGraceMs: 100,
+        onOutput: (s, c) => {
+          if (s !== 'stdout') return;
+          buf += c;
+          const pids = buf.split('\n').filter((l) => /^\d+$/.test(l));
+          if (pids.length >= 2) started.resolve(pids.map(Number));
+        },
       },
-    });
+    );
     const pids = await started.promise;
     ac.abort(new DOMException('task timeout', 'TimeoutError'));
     const e = await expectAgentError(p);
@@ -127,7 +135,11 @@ describe('CommandAgent', () => {
 
   it('redacts secrets from the environment out of output and errors', async () => {
     const secret = 'sk-ant-api03-COMMAND-doNotLeak-0123456789';
-    const agent = new CommandAgent('cmd', { executable: 'sh', args: ['-c', 'echo "key is $ANTHROPIC_API_KEY"; echo "$ANTHROPIC_API_KEY" >&2; exit ${FAIL:-0}'], stdin: 'none' });
+    const agent = new CommandAgent('cmd', {
+      executable: 'sh',
+      args: ['-c', 'echo "key is $ANTHROPIC_API_KEY"; echo "$ANTHROPIC_API_KEY" >&2; exit ${FAIL:-0}'],
+      stdin: 'none',
+    });
     const r = await agent.run(makeTask(cwd), ctx({ ANTHROPIC_API_KEY: secret }));
     assert.equal(r.summary, 'key is ***');
     for (const s of allStrings(r)) assert.ok(!s.includes(secret));
@@ -136,7 +148,10 @@ describe('CommandAgent', () => {
   });
 
   it('rejects bad configuration naming the agent and the problem', () => {
-    assert.throws(() => new CommandAgent('c1', { executable: 'x', args: ['{nope}'] }), /agent "c1" \(command\): args\[0\] "\{nope\}" uses unknown placeholder \{nope\}/);
+    assert.throws(
+      () => new CommandAgent('c1', { executable: 'x', args: ['{nope}'] }),
+      /agent "c1" \(command\): args\[0\] "\{nope\}" uses unknown placeholder \{nope\}/,
+    );
     assert.throws(() => new CommandAgent('c2', { executable: '' }), /executable must be a non-empty string/);
     assert.throws(() => new CommandAgent('c3', { executable: 'x', exitCodeKinds: { '3': 'boom' as 'fatal' } }), /exitCodeKinds\["3"\] must be one of/);
     assert.throws(() => new CommandAgent('c4', { executable: 'x', successExitCodes: [] }), /successExitCodes/);

@@ -51,7 +51,9 @@ describe('DryRunAgent', () => {
   it('zero duration settles on a microtask: before any timer fires', async () => {
     const order: string[] = [];
     const timer = new Promise<void>((r) => setTimeout(() => (order.push('timer'), r()), 0));
-    const runs = Promise.all(Array.from({ length: 1000 }, (_, i) => new DryRunAgent('z').run(makeTask('/tmp', { id: `T${i}` }), ctx()))).then(() => order.push('runs'));
+    const runs = Promise.all(Array.from({ length: 1000 }, (_, i) => new DryRunAgent('z').run(makeTask('/tmp', { id: `T${i}` }), ctx()))).then(() =>
+      order.push('runs'),
+    );
     await Promise.all([timer, runs]);
     assert.deepEqual(order, ['runs', 'timer']);
   });
@@ -64,7 +66,10 @@ describe('DryRunAgent', () => {
   });
 
   it('uses the configured failure kind and validates options', async () => {
-    await assert.rejects(new DryRunAgent('f', { failureRate: 1, failureKind: 'rate_limited' }).run(makeTask('/tmp'), ctx()), (e: unknown) => e instanceof AgentError && e.kind === 'rate_limited' && e.retryAfterMs === 1000);
+    await assert.rejects(
+      new DryRunAgent('f', { failureRate: 1, failureKind: 'rate_limited' }).run(makeTask('/tmp'), ctx()),
+      (e: unknown) => e instanceof AgentError && e.kind === 'rate_limited' && e.retryAfterMs === 1000,
+    );
     assert.throws(() => new DryRunAgent('v', { failureRate: 2 }), /agent "v" \(dry-run\): failureRate must be a number between 0 and 1, got 2/);
     assert.throws(() => new DryRunAgent('v', { durationMs: { minMs: 10, maxMs: 5 } }), /maxMs \(5\) must be >= durationMs.minMs \(10\)/);
   });

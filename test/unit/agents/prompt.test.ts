@@ -11,7 +11,14 @@ describe('prompt', () => {
 
   it('carries the task, its epic/feature, dependency results, verify command and retry note', () => {
     const p = buildPrompt(
-      makeTask(cwd, { attempt: 3, verify: 'npm test -- greet', dependencies: [{ id: 'T000', title: 'Scaffold', resultSummary: 'x'.repeat(5000) }, { id: 'T002', title: 'Other' }] }),
+      makeTask(cwd, {
+        attempt: 3,
+        verify: 'npm test -- greet',
+        dependencies: [
+          { id: 'T000', title: 'Scaffold', resultSummary: 'x'.repeat(5000) },
+          { id: 'T002', title: 'Other' },
+        ],
+      }),
       [],
       { maxDependencySummaryChars: 100 },
     );

@@ -9,7 +9,10 @@ const root = join(__dirname, '..', '..', '..');
 function vsixFiles(): string[] {
   const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
   const out = execFileSync(process.execPath, [vsce, 'ls', '--no-yarn'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return out.split('\n').map((l) => l.trim()).filter(Boolean);
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** better-sqlite3 and the packages it requires at run time (its install-time tooling excluded). */
@@ -33,7 +36,14 @@ describe('VSIX contents (.vscodeignore through vsce ls)', function () {
   });
 
   it('holds the manifest, the extension bundle and the native database module', () => {
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'node_modules/better-sqlite3/lib/index.js']) {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/extension.js',
+      'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      'node_modules/better-sqlite3/lib/index.js',
+    ]) {
       assert.ok(files.includes(f), `${f} is not in the VSIX`);
     }
   });
@@ -53,7 +63,11 @@ describe('VSIX contents (.vscodeignore through vsce ls)', function () {
       if (existsSync(join(root, f))) assert.ok(files.includes(f), `${f} was built but is not in the VSIX`);
     }
     const migrations = join(root, 'dist', 'migrations');
-    if (existsSync(migrations)) assert.ok(files.some((f) => f.startsWith('dist/migrations/') && f.endsWith('.sql')), 'no migration in the VSIX');
+    if (existsSync(migrations))
+      assert.ok(
+        files.some((f) => f.startsWith('dist/migrations/') && f.endsWith('.sql')),
+        'no migration in the VSIX',
+      );
   });
 
   it('leaves out sources, tests, source maps, the benchmark and build-only packages', () => {

@@ -123,10 +123,10 @@ describe('coditect CLI (built bundle, real processes)', function () {
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.nodes.length, 4);
-    assert.deepEqual(
-      out.edges.map((e: { from: string; to: string; source: string }) => `${e.from}>${e.to}:${e.source}`).sort(),
-      ['T001.002>T001.001:explicit', 'T001.004>T001.002:explicit'],
-    );
+    assert.deepEqual(out.edges.map((e: { from: string; to: string; source: string }) => `${e.from}>${e.to}:${e.source}`).sort(), [
+      'T001.002>T001.001:explicit',
+      'T001.004>T001.002:explicit',
+    ]);
     assert.deepEqual(out.criticalPath.ids, ['T001.001', 'T001.002', 'T001.004']);
   });
 
@@ -140,7 +140,10 @@ describe('coditect CLI (built bundle, real processes)', function () {
     const conn = new Database(db, { readonly: true });
     try {
       const rows = conn.prepare('SELECT id, status FROM v2_tasks ORDER BY id').all() as { id: string; status: string }[];
-      assert.deepEqual(rows.map((x) => `${x.id}:${x.status}`), ['T001.001:pending', 'T001.002:pending', 'T001.003:completed', 'T001.004:pending']);
+      assert.deepEqual(
+        rows.map((x) => `${x.id}:${x.status}`),
+        ['T001.001:pending', 'T001.002:pending', 'T001.003:completed', 'T001.004:pending'],
+      );
     } finally {
       conn.close();
     }
@@ -152,7 +155,7 @@ describe('coditect CLI (built bundle, real processes)', function () {
     const ex = JSON.parse(r3.stdout);
     assert.equal(ex.count, 4);
     const items = JSON.parse(readFileSync(ex.path, 'utf8'));
-    const list = Array.isArray(items) ? items : items.items ?? items.workItems;
+    const list = Array.isArray(items) ? items : (items.items ?? items.workItems);
     assert.equal(list.length, 4);
   });
 
@@ -172,14 +175,21 @@ describe('coditect CLI (built bundle, real processes)', function () {
     try {
       const starts = new Map<string, string>();
       const ends = new Map<string, string>();
-      for (const row of conn.prepare("SELECT task_id, started_at, ended_at FROM agent_execution_log WHERE outcome = 'completed'").all() as { task_id: string; started_at: string; ended_at: string }[]) {
+      for (const row of conn.prepare("SELECT task_id, started_at, ended_at FROM agent_execution_log WHERE outcome = 'completed'").all() as {
+        task_id: string;
+        started_at: string;
+        ended_at: string;
+      }[]) {
         assert.ok(!starts.has(row.task_id), `${row.task_id} completed twice`);
         starts.set(row.task_id, row.started_at);
         ends.set(row.task_id, row.ended_at);
       }
       assert.deepEqual([...starts.keys()].sort(), [...ids].sort());
       // Dependency order: no task started before each of its dependencies ended.
-      const deps = conn.prepare("SELECT task_id, depends_on_id FROM task_dependencies WHERE dependency_type = 'blocks'").all() as { task_id: string; depends_on_id: string }[];
+      const deps = conn.prepare("SELECT task_id, depends_on_id FROM task_dependencies WHERE dependency_type = 'blocks'").all() as {
+        task_id: string;
+        depends_on_id: string;
+      }[];
       assert.ok(deps.length > 10);
       for (const d of deps) assert.ok(starts.get(d.task_id)! >= ends.get(d.depends_on_id)!, `${d.task_id} started before ${d.depends_on_id} ended`);
     } finally {
@@ -222,6 +232,9 @@ describe('coditect CLI (built bundle, real processes)', function () {
     const r = await runCli(['validate', 'TASKLIST.md', '--json'], dir);
     const out = JSON.parse(r.stdout);
     assert.equal(out.counts.tasks, 1);
-    assert.ok(out.diagnostics.some((d: { severity: string; message: string }) => /UTF-8|utf-8|encoding/i.test(d.message)), JSON.stringify(out.diagnostics));
+    assert.ok(
+      out.diagnostics.some((d: { severity: string; message: string }) => /UTF-8|utf-8|encoding/i.test(d.message)),
+      JSON.stringify(out.diagnostics),
+    );
   });
 });

@@ -99,8 +99,15 @@ describe('crash recovery and the daemon (real processes)', function () {
     for (const id of completedBeforeKill) assert.equal(statuses.get(id), 'completed');
     // The attempts cut off by the kill were closed as released (a task killed between its claim and its attempt row
     // has no row to close); no attempt is left open.
-    assert.ok(attempts.some((a) => a.outcome === 'released'), 'the killed attempts are recorded as released');
-    assert.deepEqual(attempts.filter((a) => a.outcome === null), [], 'no attempt row left open');
+    assert.ok(
+      attempts.some((a) => a.outcome === 'released'),
+      'the killed attempts are recorded as released',
+    );
+    assert.deepEqual(
+      attempts.filter((a) => a.outcome === null),
+      [],
+      'no attempt row left open',
+    );
     const md = readFileSync(join(dir, 'PLAN-TASKLIST.md'), 'utf8');
     assert.equal((md.match(/^- \[x\]/gm) ?? []).length, ids.length, 'the markdown shows every task done');
   });

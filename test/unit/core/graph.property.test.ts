@@ -61,7 +61,10 @@ describe('DependencyGraph properties', () => {
           assert.deepEqual(after, fresh.readyIds());
           assert.deepEqual(new Set(after), readyByDefinition(specs, statuses));
           // What setStatus reports is exactly the newly ready tasks, in dispatch order.
-          assert.deepEqual(became, after.filter((r) => !before.has(r)));
+          assert.deepEqual(
+            became,
+            after.filter((r) => !before.has(r)),
+          );
           for (const s of specs) assert.deepEqual(g.waitingOn(s.id), fresh.waitingOn(s.id));
         }
       }),
@@ -90,8 +93,7 @@ describe('DependencyGraph properties', () => {
         const blockedIds = new Set(specs.filter((s) => (s.blockers ?? []).length > 0).map((s) => s.id));
         for (const s of specs) {
           if (pos.has(s.id)) continue;
-          const stuck = (id: string): boolean =>
-            blockedIds.has(id) || g.waitingOn(id).some((d) => stuck(d));
+          const stuck = (id: string): boolean => blockedIds.has(id) || g.waitingOn(id).some((d) => stuck(d));
           assert.ok(stuck(s.id), `${s.id} never became ready`);
         }
       }),
@@ -100,9 +102,9 @@ describe('DependencyGraph properties', () => {
   });
 
   it('on arbitrary (cyclic) input keeps exactly the edges a one-by-one cycle check keeps, and they form a DAG', () => {
-    const anyGraph = fc.integer({ min: 1, max: 12 }).chain((n) =>
-      fc.array(fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: 4 }), { minLength: n, maxLength: n }),
-    );
+    const anyGraph = fc
+      .integer({ min: 1, max: 12 })
+      .chain((n) => fc.array(fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: 4 }), { minLength: n, maxLength: n }));
     fc.assert(
       fc.property(anyGraph, (adj) => {
         const specs: TaskSpec[] = adj.map((ds, i) => ({ id: `T${i}`, deps: ds.map((d) => `T${d}`) }));
@@ -123,7 +125,10 @@ describe('DependencyGraph properties', () => {
             }
           }),
         );
-        assert.deepEqual(g.edges().map((e) => `${e.from}->${e.to}`), expected);
+        assert.deepEqual(
+          g.edges().map((e) => `${e.from}->${e.to}`),
+          expected,
+        );
         assert.equal(g.diagnostics.filter((d) => d.code === 'dependency-cycle').length, rejected);
         for (const d of g.diagnostics) {
           const { cycle, edge } = d.data as { cycle: string[]; edge: { from: string; to: string } };
@@ -146,26 +151,35 @@ describe('DependencyGraph properties', () => {
       fc.property(dag, fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 30, maxLength: 30 }), (nodes, hours) => {
         const specs = specsOf(nodes).map((s, i) => ({ ...s, hours: i % 3 === 0 ? undefined : hours[i] }));
         const g = DependencyGraph.fromTaskList(taskList(specs));
-        const blockingDeps = (id: string) => g.dependenciesOf(id).filter((e) => e.type === 'blocks').map((e) => e.to);
+        const blockingDeps = (id: string) =>
+          g
+            .dependenciesOf(id)
+            .filter((e) => e.type === 'blocks')
+            .map((e) => e.to);
         const h = (id: string) => specs[Number(id.slice(1))].hours ?? 1;
         for (const s of specs) {
           const seen = new Set<string>();
           const walk = (id: string) =>
-            g.dependentsOf(id).filter((e) => e.type === 'blocks').forEach((e) => {
-              if (!seen.has(e.from)) {
-                seen.add(e.from);
-                walk(e.from);
-              }
-            });
+            g
+              .dependentsOf(id)
+              .filter((e) => e.type === 'blocks')
+              .forEach((e) => {
+                if (!seen.has(e.from)) {
+                  seen.add(e.from);
+                  walk(e.from);
+                }
+              });
           walk(s.id);
           assert.equal(g.unblocksCount(s.id), seen.size);
         }
         const longestEndingAt = new Map<string, number>();
-        for (const id of g.topologicalOrder())
-          longestEndingAt.set(id, h(id) + Math.max(0, ...blockingDeps(id).map((d) => longestEndingAt.get(d)!)));
+        for (const id of g.topologicalOrder()) longestEndingAt.set(id, h(id) + Math.max(0, ...blockingDeps(id).map((d) => longestEndingAt.get(d)!)));
         const cp = g.criticalPath();
         assert.equal(cp.hours, Math.max(...longestEndingAt.values()));
-        assert.equal(cp.ids.reduce((sum, id) => sum + h(id), 0), cp.hours);
+        assert.equal(
+          cp.ids.reduce((sum, id) => sum + h(id), 0),
+          cp.hours,
+        );
         for (let k = 1; k < cp.ids.length; k++) assert.ok(blockingDeps(cp.ids[k]).includes(cp.ids[k - 1]));
       }),
       { numRuns: 200 },

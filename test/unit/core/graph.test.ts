@@ -7,19 +7,21 @@ const build = (...args: Parameters<typeof taskList>) => DependencyGraph.fromTask
 describe('DependencyGraph', () => {
   describe('building', () => {
     it('stores blocking and soft edges in writing order, both directions', () => {
-      const g = build([
-        { id: 'A' },
-        { id: 'B', deps: ['A'] },
-        { id: 'C', deps: ['B', { id: 'A', type: 'soft', source: 'implicit' }] },
-      ]);
+      const g = build([{ id: 'A' }, { id: 'B', deps: ['A'] }, { id: 'C', deps: ['B', { id: 'A', type: 'soft', source: 'implicit' }] }]);
       assert.deepEqual(g.diagnostics, []);
       assert.deepEqual(g.edges(), [
         { from: 'B', to: 'A', type: 'blocks', source: 'explicit' },
         { from: 'C', to: 'B', type: 'blocks', source: 'explicit' },
         { from: 'C', to: 'A', type: 'soft', source: 'implicit' },
       ]);
-      assert.deepEqual(g.dependenciesOf('C').map((e) => e.to), ['B', 'A']);
-      assert.deepEqual(g.dependentsOf('A').map((e) => `${e.from}:${e.type}`), ['B:blocks', 'C:soft']);
+      assert.deepEqual(
+        g.dependenciesOf('C').map((e) => e.to),
+        ['B', 'A'],
+      );
+      assert.deepEqual(
+        g.dependentsOf('A').map((e) => `${e.from}:${e.type}`),
+        ['B:blocks', 'C:soft'],
+      );
       assert.deepEqual(g.dependenciesOf('nope'), []);
       assert.deepEqual(g.dependentsOf('nope'), []);
     });
@@ -33,7 +35,10 @@ describe('DependencyGraph', () => {
       assert.equal(d.line, 6); // B is task #1 → line 5, its refs on line 6
       assert.match(d.message, /B depends on unknown task T404/);
       assert.deepEqual(d.data, { taskId: 'B', id: 'T404' });
-      assert.deepEqual(g.dependenciesOf('B').map((e) => e.to), ['A']);
+      assert.deepEqual(
+        g.dependenciesOf('B').map((e) => e.to),
+        ['A'],
+      );
       assert.equal(g.isReady('B'), false);
     });
 
@@ -51,7 +56,10 @@ describe('DependencyGraph', () => {
     });
 
     it('rejects the edge that closes a 2-cycle and names the cycle with 1-based lines', () => {
-      const g = build([{ id: 'T1', deps: ['T2'] }, { id: 'T2', deps: ['T1'] }]);
+      const g = build([
+        { id: 'T1', deps: ['T2'] },
+        { id: 'T2', deps: ['T1'] },
+      ]);
       assert.equal(g.diagnostics.length, 1);
       const d = g.diagnostics[0];
       assert.equal(d.code, 'dependency-cycle');
@@ -99,10 +107,7 @@ describe('DependencyGraph', () => {
     });
 
     it('merges a dependency written twice; blocking wins over soft', () => {
-      const g = build([
-        { id: 'A' },
-        { id: 'B', deps: [{ id: 'A', type: 'soft', source: 'implicit' }, 'A', 'A'] },
-      ]);
+      const g = build([{ id: 'A' }, { id: 'B', deps: [{ id: 'A', type: 'soft', source: 'implicit' }, 'A', 'A'] }]);
       assert.deepEqual(g.edges(), [{ from: 'B', to: 'A', type: 'blocks', source: 'explicit' }]);
       assert.deepEqual(g.waitingOn('B'), ['A']);
       assert.deepEqual(g.setStatus('A', 'completed'), ['B']);
@@ -159,7 +164,10 @@ describe('DependencyGraph', () => {
     });
 
     it('reopening a completed dependency makes its dependents wait again', () => {
-      const g = build([{ id: 'A', status: 'completed' }, { id: 'B', deps: ['A'] }]);
+      const g = build([
+        { id: 'A', status: 'completed' },
+        { id: 'B', deps: ['A'] },
+      ]);
       assert.deepEqual(g.readyIds(), ['B']);
       assert.deepEqual(g.setStatus('A', 'pending'), ['A']);
       assert.deepEqual(g.readyIds(), ['A']);
@@ -244,7 +252,13 @@ describe('DependencyGraph', () => {
 
   describe('dispatch order', () => {
     it('orders by priority first, undefined counting as P2', () => {
-      const g = build([{ id: 'low', priority: 'P3' }, { id: 'none' }, { id: 'p1', priority: 'P1' }, { id: 'p0', priority: 'P0' }, { id: 'p2', priority: 'P2' }]);
+      const g = build([
+        { id: 'low', priority: 'P3' },
+        { id: 'none' },
+        { id: 'p1', priority: 'P1' },
+        { id: 'p0', priority: 'P0' },
+        { id: 'p2', priority: 'P2' },
+      ]);
       assert.deepEqual(g.readyIds(), ['p0', 'p1', 'none', 'p2', 'low']);
     });
 
@@ -299,12 +313,7 @@ describe('DependencyGraph', () => {
     });
 
     it('returns newly ready tasks in dispatch order', () => {
-      const g = build([
-        { id: 'root' },
-        { id: 'x', deps: ['root'], priority: 'P3' },
-        { id: 'y', deps: ['root'], priority: 'P0' },
-        { id: 'z', deps: ['root'] },
-      ]);
+      const g = build([{ id: 'root' }, { id: 'x', deps: ['root'], priority: 'P3' }, { id: 'y', deps: ['root'], priority: 'P0' }, { id: 'z', deps: ['root'] }]);
       assert.deepEqual(g.setStatus('root', 'completed'), ['y', 'z', 'x']);
     });
   });

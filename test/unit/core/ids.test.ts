@@ -15,11 +15,10 @@ describe('allocateTaskIds', () => {
 
   it('falls back to the epic family, then to T<epic>.NNN', () => {
     assert.deepEqual(allocateTaskIds([slot('T004.007', 'F004.01', 'E004'), slot(undefined, 'F004.02', 'E004')], 'coditect'), ['T004.007', 'T004.008']);
-    assert.deepEqual(allocateTaskIds([slot(undefined, 'F007.01', 'E007'), slot(undefined, 'F007.01', 'E007'), slot(undefined, 'E008.00', 'E008')], 'coditect'), [
-      'T007.001',
-      'T007.002',
-      'T008.001',
-    ]);
+    assert.deepEqual(
+      allocateTaskIds([slot(undefined, 'F007.01', 'E007'), slot(undefined, 'F007.01', 'E007'), slot(undefined, 'E008.00', 'E008')], 'coditect'),
+      ['T007.001', 'T007.002', 'T008.001'],
+    );
   });
 
   it('uses flat TNNN ids in Spec Kit files and in files whose ids are mostly flat', () => {

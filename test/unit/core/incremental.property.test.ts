@@ -10,7 +10,26 @@ import type { TaskList } from '../../../src/core/model';
 import { parseTaskList } from '../../../src/core/parser';
 import { splitLines } from '../../../src/core/textLines';
 
-const word = fc.constantFrom('deploy', 'the', 'bus', 'café', '日本語', 'API', 'queue', '🚀', 'x', 'v2', '(note)', 'a/b.ts', '**bold**', '`code`', 'after T2', 'T3', 'for 24h', 'P1');
+const word = fc.constantFrom(
+  'deploy',
+  'the',
+  'bus',
+  'café',
+  '日本語',
+  'API',
+  'queue',
+  '🚀',
+  'x',
+  'v2',
+  '(note)',
+  'a/b.ts',
+  '**bold**',
+  '`code`',
+  'after T2',
+  'T3',
+  'for 24h',
+  'P1',
+);
 const words = fc.array(word, { minLength: 1, maxLength: 5 }).map((w) => w.join(' '));
 
 const taskLine = fc
@@ -87,7 +106,45 @@ const doc: fc.Arbitrary<Doc> = fc.tuple(docLines, eols, fc.boolean()).map(([line
 }));
 
 /** Small changes within one line, the kind people type. */
-const snippet = fc.constantFrom('x', ' ', 'é', '`status:failed`', '`status:in_progress`', ' (P1, 4h)', ' P0', 'T3', ' after T2', '|', '**T9**', '[P]', '```', '# ', '- ', '> ', '<!--', '-->', '\t', '    ', '[ ]', '[x]', ':', ' ~3h', ' Agent: qa', '\u00a0', '\0', '\\', '<div>', '&amp;', '[', ']', '*', '=', '(', ')', '\u2028');
+const snippet = fc.constantFrom(
+  'x',
+  ' ',
+  'é',
+  '`status:failed`',
+  '`status:in_progress`',
+  ' (P1, 4h)',
+  ' P0',
+  'T3',
+  ' after T2',
+  '|',
+  '**T9**',
+  '[P]',
+  '```',
+  '# ',
+  '- ',
+  '> ',
+  '<!--',
+  '-->',
+  '\t',
+  '    ',
+  '[ ]',
+  '[x]',
+  ':',
+  ' ~3h',
+  ' Agent: qa',
+  '\u00a0',
+  '\0',
+  '\\',
+  '<div>',
+  '&amp;',
+  '[',
+  ']',
+  '*',
+  '=',
+  '(',
+  ')',
+  '\u2028',
+);
 type LineOp =
   | { kind: 'tick'; at: number; mark: string }
   | { kind: 'insertText'; at: number; pos: number; text: string }
@@ -101,8 +158,30 @@ const lineOp: fc.Arbitrary<LineOp> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('tick' as const), at: fc.nat(), mark: fc.constantFrom(' ', 'x', 'X', '/', '-') }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('insertText' as const), at: fc.nat(), pos: fc.nat(), text: fc.oneof(snippet, word) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('deleteText' as const), at: fc.nat(), pos: fc.nat(), len: fc.integer({ min: 1, max: 6 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('replaceLine' as const), at: fc.nat(), lines: fc.oneof(taskLine.map((l) => [l]), subLine.map((l) => [l]), otherLines) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('insertLine' as const), at: fc.nat(), lines: fc.oneof(taskLine.map((l) => [l]), subLine.map((l) => [l]), otherLines) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('replaceLine' as const),
+      at: fc.nat(),
+      lines: fc.oneof(
+        taskLine.map((l) => [l]),
+        subLine.map((l) => [l]),
+        otherLines,
+      ),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('insertLine' as const),
+      at: fc.nat(),
+      lines: fc.oneof(
+        taskLine.map((l) => [l]),
+        subLine.map((l) => [l]),
+        otherLines,
+      ),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteLine' as const), at: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('eol' as const), at: fc.nat(), eol: fc.constantFrom('\n', '\r\n', '\r') }) },
 );
@@ -168,28 +247,24 @@ describe('incremental parse properties', () => {
     let patched = 0;
     let edits = 0;
     fc.assert(
-      fc.property(
-        doc,
-        fc.array(fc.tuple(fc.array(lineOp, { minLength: 1, maxLength: 3 }), fc.boolean()), { minLength: 1, maxLength: 5 }),
-        (start, steps) => {
-          let d = start;
-          let text = join(d);
-          let list: TaskList = parseTaskList(text);
-          for (const [ops, bias] of steps) {
-            d = applyOps(d, taskBiased(d, ops, bias));
-            const next = join(d);
-            const full = parseTaskList(next);
-            const inc = reparseIncremental(text, list, next);
-            edits++;
-            if (inc) {
-              patched++;
-              assert.deepStrictEqual(inc, full, `incremental ≠ full parse\n--- before\n${JSON.stringify(text)}\n--- after\n${JSON.stringify(next)}`);
-            }
-            text = next;
-            list = inc ?? full;
+      fc.property(doc, fc.array(fc.tuple(fc.array(lineOp, { minLength: 1, maxLength: 3 }), fc.boolean()), { minLength: 1, maxLength: 5 }), (start, steps) => {
+        let d = start;
+        let text = join(d);
+        let list: TaskList = parseTaskList(text);
+        for (const [ops, bias] of steps) {
+          d = applyOps(d, taskBiased(d, ops, bias));
+          const next = join(d);
+          const full = parseTaskList(next);
+          const inc = reparseIncremental(text, list, next);
+          edits++;
+          if (inc) {
+            patched++;
+            assert.deepStrictEqual(inc, full, `incremental ≠ full parse\n--- before\n${JSON.stringify(text)}\n--- after\n${JSON.stringify(next)}`);
           }
-        },
-      ),
+          text = next;
+          list = inc ?? full;
+        }
+      }),
       { numRuns: Number(process.env.INC_RUNS ?? 600) },
     );
     // The property must not hold vacuously: many edits (checkbox ticks, title typing) take the incremental path.

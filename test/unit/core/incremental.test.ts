@@ -51,11 +51,30 @@ describe('reparseIncremental', () => {
   });
 
   it('patches a retitled task, a status badge, and several task lines changed at once', () => {
-    assert.equal(inc(PLAN, edit(PLAN, 9, (l) => l.replace('Write the schema', 'Write the database schema')))?.tasks[1].title, 'Write the database schema');
-    assert.equal(inc(PLAN, edit(PLAN, 9, (l) => `${l} \`status:failed\``))?.tasks[1].status, 'failed');
-    const two = edit(edit(PLAN, 6, (l) => l.replace('[ ]', '[x]')), 10, (l) => l.replace('[x]', '[ ]'));
+    assert.equal(
+      inc(
+        PLAN,
+        edit(PLAN, 9, (l) => l.replace('Write the schema', 'Write the database schema')),
+      )?.tasks[1].title,
+      'Write the database schema',
+    );
+    assert.equal(
+      inc(
+        PLAN,
+        edit(PLAN, 9, (l) => `${l} \`status:failed\``),
+      )?.tasks[1].status,
+      'failed',
+    );
+    const two = edit(
+      edit(PLAN, 6, (l) => l.replace('[ ]', '[x]')),
+      10,
+      (l) => l.replace('[x]', '[ ]'),
+    );
     const out = inc(PLAN, two)!;
-    assert.deepEqual(out.tasks.map((t) => t.status), ['completed', 'pending', 'pending']);
+    assert.deepEqual(
+      out.tasks.map((t) => t.status),
+      ['completed', 'pending', 'pending'],
+    );
   });
 
   it('updates the line’s own diagnostics and keeps the others (a duplicate id on the same line)', () => {
@@ -63,10 +82,19 @@ describe('reparseIncremental', () => {
     const withBad = edit(dup, 10, (l) => `${l} \`status:bogus\``);
     const out = inc(dup, withBad)!;
     assert.ok(out);
-    assert.deepEqual(out.diagnostics.filter((d) => d.line === 10).map((d) => d.code), ['duplicate-id', 'unknown-status']);
+    assert.deepEqual(
+      out.diagnostics.filter((d) => d.line === 10).map((d) => d.code),
+      ['duplicate-id', 'unknown-status'],
+    );
     const fixed = inc(withBad, dup)!;
-    assert.deepEqual(fixed.diagnostics.map((d) => d.code), ['duplicate-id']);
-    const empty = inc(PLAN, edit(PLAN, 9, () => '- [ ] **T001.002** (P1, 4h)'))!;
+    assert.deepEqual(
+      fixed.diagnostics.map((d) => d.code),
+      ['duplicate-id'],
+    );
+    const empty = inc(
+      PLAN,
+      edit(PLAN, 9, () => '- [ ] **T001.002** (P1, 4h)'),
+    )!;
     assert.ok(empty.diagnostics.some((d) => d.code === 'empty-task' && d.line === 9));
   });
 

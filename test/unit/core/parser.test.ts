@@ -58,7 +58,14 @@ describe('parseTaskList', () => {
       assert.ok(l.epics.every((e) => e.phase === true && !e.idExplicit));
       assert.deepEqual(
         l.epics.map((e) => [e.id, e.priority]),
-        [['E001', undefined], ['E002', undefined], ['E003', 'P1'], ['E004', 'P2'], ['E005', 'P3'], ['E006', undefined]],
+        [
+          ['E001', undefined],
+          ['E002', undefined],
+          ['E003', 'P1'],
+          ['E004', 'P2'],
+          ['E005', 'P3'],
+          ['E006', undefined],
+        ],
       );
       assert.equal(l.features.length, 9);
       const t12 = task(l, 'T012');
@@ -106,52 +113,91 @@ describe('parseTaskList', () => {
       const l = parseTaskList(text);
       assert.deepEqual(
         l.epics.map((e) => [e.id, e.idExplicit, e.title]),
-        [['E001', false, 'Backend'], ['E002', false, 'Frontend']],
+        [
+          ['E001', false, 'Backend'],
+          ['E002', false, 'Frontend'],
+        ],
       );
       assert.deepEqual(
         l.features.map((f) => [f.id, f.epicId, f.title]),
-        [['F001.01', 'E001', 'API'], ['F001.02', 'E001', 'Database'], ['E002.00', 'E002', 'Frontend']],
+        [
+          ['F001.01', 'E001', 'API'],
+          ['F001.02', 'E001', 'Database'],
+          ['E002.00', 'E002', 'Frontend'],
+        ],
       );
       assert.deepEqual(
         l.tasks.map((t) => [t.id, t.idExplicit, t.featureId]),
-        [['T001.001', false, 'F001.01'], ['T001.002', false, 'F001.01'], ['T001.003', false, 'F001.02'], ['T002.001', false, 'E002.00']],
+        [
+          ['T001.001', false, 'F001.01'],
+          ['T001.002', false, 'F001.01'],
+          ['T001.003', false, 'F001.02'],
+          ['T002.001', false, 'E002.00'],
+        ],
       );
       assert.deepEqual(parseTaskList(text), l, 'same text, same ids');
     });
 
     it('does not let a derived epic id take one written further down', () => {
       const l = parse('## Misc', '- [ ] x', '## E001: Core', '- [ ] **T001.001** y');
-      assert.deepEqual(l.epics.map((e) => e.id), ['E002', 'E001']);
+      assert.deepEqual(
+        l.epics.map((e) => e.id),
+        ['E002', 'E001'],
+      );
     });
 
     it('puts tasks before any heading in an epic named after the document title', () => {
       const l = parse('- [ ] one', '', '# Release checklist', '', '- [ ] two');
-      assert.deepEqual(l.epics.map((e) => [e.id, e.title, e.idExplicit]), [['E001', 'Release checklist', false]]);
-      assert.deepEqual(l.features.map((f) => f.id), ['E001.00']);
+      assert.deepEqual(
+        l.epics.map((e) => [e.id, e.title, e.idExplicit]),
+        [['E001', 'Release checklist', false]],
+      );
+      assert.deepEqual(
+        l.features.map((f) => f.id),
+        ['E001.00'],
+      );
       assert.equal(l.tasks.length, 2);
     });
 
     it('ignores headings that hold no tasks and no id (prose such as "## Notes")', () => {
       const l = parse('# Plan', '## E001: Core', '- [ ] **T001.001** a', '## Notes', 'Some prose.', '### Glossary');
-      assert.deepEqual(l.epics.map((e) => e.id), ['E001']);
-      assert.deepEqual(l.features.map((f) => f.id), ['E001.00']);
+      assert.deepEqual(
+        l.epics.map((e) => e.id),
+        ['E001'],
+      );
+      assert.deepEqual(
+        l.features.map((f) => f.id),
+        ['E001.00'],
+      );
     });
 
     it('reads deeper headings as part of the enclosing feature', () => {
       const l = parse('## E001: Core', '### F001.01: Bus', '#### Details', '- [ ] **T001.001** a');
       assert.equal(l.tasks[0].featureId, 'F001.01');
-      assert.deepEqual(l.features.map((f) => f.id), ['F001.01']);
+      assert.deepEqual(
+        l.features.map((f) => f.id),
+        ['F001.01'],
+      );
     });
 
     it('reads setext headings and ignores YAML front matter', () => {
       const l = parse('---', 'title: x', '---', 'Backend', '=======', '', '- [ ] a');
-      assert.deepEqual(l.epics.map((e) => [e.title, e.line]), [['Backend', 3]]);
+      assert.deepEqual(
+        l.epics.map((e) => [e.title, e.line]),
+        [['Backend', 3]],
+      );
       assert.equal(l.tasks.length, 1);
     });
 
     it('reports a duplicate epic id and gives the second epic a derived id', () => {
       const l = parse('## E001: A', '- [ ] a', '## E001: B', '- [ ] b');
-      assert.deepEqual(l.epics.map((e) => [e.id, e.idExplicit]), [['E001', true], ['E002', false]]);
+      assert.deepEqual(
+        l.epics.map((e) => [e.id, e.idExplicit]),
+        [
+          ['E001', true],
+          ['E002', false],
+        ],
+      );
       const d = l.diagnostics.find((x) => x.code === 'duplicate-id');
       assert.ok(d);
       assert.equal(d.line, 2);
@@ -276,26 +322,55 @@ describe('parseTaskList', () => {
     });
 
     it('reads metadata on continuation lines and dependency lists as nested bullets', () => {
-      const l = parse('## E001: X', '- [ ] T1 a', '- [ ] T2 b', '- [ ] T3 c', '  Depends on T1', '  Timeout: 2h', '- [ ] T4 d', '  - Depends on:', '    - T1', '    - T3');
+      const l = parse(
+        '## E001: X',
+        '- [ ] T1 a',
+        '- [ ] T2 b',
+        '- [ ] T3 c',
+        '  Depends on T1',
+        '  Timeout: 2h',
+        '- [ ] T4 d',
+        '  - Depends on:',
+        '    - T1',
+        '    - T3',
+      );
       assert.deepEqual(deps(task(l, 'T3')), ['T1:explicit:blocks']);
       assert.equal(task(l, 'T3').timeoutMinutes, 120);
       assert.deepEqual(deps(task(l, 'T4')), ['T1:explicit:blocks', 'T3:explicit:blocks']);
     });
 
     it('expands a dependency on a feature or an epic to its tasks', () => {
-      const l = parse('## E001: A', '### F001.01: Bus', '- [ ] T1 a', '- [ ] T2 b', '## E002: B', '- [ ] T3 c', '  - Depends on: F001.01', '- [ ] T4 d (depends on E001)');
+      const l = parse(
+        '## E001: A',
+        '### F001.01: Bus',
+        '- [ ] T1 a',
+        '- [ ] T2 b',
+        '## E002: B',
+        '- [ ] T3 c',
+        '  - Depends on: F001.01',
+        '- [ ] T4 d (depends on E001)',
+      );
       assert.deepEqual(deps(task(l, 'T3')), ['T1:explicit:blocks', 'T2:explicit:blocks']);
       assert.deepEqual(deps(task(l, 'T4')), ['T1:explicit:blocks', 'T2:explicit:blocks']);
     });
 
     it('reads nested checkboxes as tasks of their own', () => {
       const l = parse('## E001: X', '- [ ] T1 parent', '  - [x] T2 child', '    - Agent: qa');
-      assert.deepEqual(l.tasks.map((t) => [t.id, t.status, t.agent]), [['T1', 'pending', undefined], ['T2', 'completed', 'qa']]);
+      assert.deepEqual(
+        l.tasks.map((t) => [t.id, t.status, t.agent]),
+        [
+          ['T1', 'pending', undefined],
+          ['T2', 'completed', 'qa'],
+        ],
+      );
     });
 
     it('reports a task written without a title, and a bare checkbox is no task', () => {
       const l = parse('## E001: X', '- [ ] **T1**', '- [ ]', '- [x]   ');
-      assert.deepEqual(l.tasks.map((t) => t.id), ['T1']);
+      assert.deepEqual(
+        l.tasks.map((t) => t.id),
+        ['T1'],
+      );
       assert.deepEqual(codes(l), ['empty-task', 'empty-task', 'empty-task']);
       assert.match(l.diagnostics[0].message, /T1 has no title/);
       assert.match(l.diagnostics[1].message, /A checkbox with no text is not a task/);
@@ -326,8 +401,17 @@ describe('parseTaskList', () => {
 
     it('lets the checkbox win over a contradicting badge, with an info diagnostic', () => {
       const l = parse('## E001: X', '- [x] T1 a `status:failed`', '- [ ] T2 b `status:skipped`');
-      assert.deepEqual(l.tasks.map((t) => t.status), ['completed', 'pending']);
-      assert.deepEqual(l.diagnostics.map((d) => [d.code, d.severity, d.line]), [['status-conflict', 'info', 1], ['status-conflict', 'info', 2]]);
+      assert.deepEqual(
+        l.tasks.map((t) => t.status),
+        ['completed', 'pending'],
+      );
+      assert.deepEqual(
+        l.diagnostics.map((d) => [d.code, d.severity, d.line]),
+        [
+          ['status-conflict', 'info', 1],
+          ['status-conflict', 'info', 2],
+        ],
+      );
     });
 
     it('warns about an unknown badge word and falls back to the checkbox', () => {
@@ -372,14 +456,42 @@ describe('parseTaskList', () => {
         '  - [ ] T98 code inside the task item',
         '  ```',
       );
-      assert.deepEqual(l.tasks.map((t) => t.id), ['T1']);
+      assert.deepEqual(
+        l.tasks.map((t) => t.id),
+        ['T1'],
+      );
       assert.deepEqual(l.diagnostics, []);
     });
 
     it('warns about checkboxes that markdown will not render as tasks', () => {
-      const l = parse('## E001: X', '', '- [] missing space', '', '-[ ] no space after the dash', '', '[x] not in a list', '', '- [ ]glued', '', '- [ ] T1 real', '[ ] T2 swallowed by T1 as a lazy continuation line');
-      assert.deepEqual(l.tasks.map((t) => t.title), ['real']);
-      assert.deepEqual(l.diagnostics.map((d) => [d.code, d.line]), [['malformed-task', 2], ['malformed-task', 4], ['malformed-task', 6], ['malformed-task', 8], ['malformed-task', 11]]);
+      const l = parse(
+        '## E001: X',
+        '',
+        '- [] missing space',
+        '',
+        '-[ ] no space after the dash',
+        '',
+        '[x] not in a list',
+        '',
+        '- [ ]glued',
+        '',
+        '- [ ] T1 real',
+        '[ ] T2 swallowed by T1 as a lazy continuation line',
+      );
+      assert.deepEqual(
+        l.tasks.map((t) => t.title),
+        ['real'],
+      );
+      assert.deepEqual(
+        l.diagnostics.map((d) => [d.code, d.line]),
+        [
+          ['malformed-task', 2],
+          ['malformed-task', 4],
+          ['malformed-task', 6],
+          ['malformed-task', 8],
+          ['malformed-task', 11],
+        ],
+      );
     });
 
     it('does not take Spec Kit legend bullets such as "- [P] tasks = different files" for tasks', () => {
@@ -399,13 +511,19 @@ describe('parseTaskList', () => {
       assert.deepEqual(d[0].data, { id: 'T001.001', firstLine: 2, suggestedId: 'T001.003' });
       assert.equal(task(l, 'T001.002').title, 'c', 'the id-less task is allocated first, the suggestion skips it');
       assert.equal(l.tasks.length, 3);
-      assert.deepEqual(l.tasks[2].dependsOn.map((r) => r.id), ['T001.001']);
+      assert.deepEqual(
+        l.tasks[2].dependsOn.map((r) => r.id),
+        ['T001.001'],
+      );
     });
 
     it('reports and drops a self-dependency', () => {
       const l = parse('## E001: X', '- [ ] T1 a', '  - Depends on: T1');
       assert.deepEqual(l.tasks[0].dependsOn, []);
-      assert.deepEqual(l.diagnostics.map((d) => [d.code, d.severity, d.line, d.column]), [['self-dependency', 'error', 2, 16]]);
+      assert.deepEqual(
+        l.diagnostics.map((d) => [d.code, d.severity, d.line, d.column]),
+        [['self-dependency', 'error', 2, 16]],
+      );
     });
 
     it('reports unreadable metadata with the column of the value', () => {
@@ -477,20 +595,28 @@ describe('parseTaskList', () => {
       );
       assert.equal(l.dialect, 'speckit');
       assert.deepEqual(deps(task(l, 'T003')), []);
-      assert.deepEqual(
-        task(l, 'T004').dependsOn,
-        [
-          { id: 'T001', source: 'phase', type: 'blocks', line: 7 },
-          { id: 'T002', source: 'phase', type: 'blocks', line: 7 },
-        ],
-      );
+      assert.deepEqual(task(l, 'T004').dependsOn, [
+        { id: 'T001', source: 'phase', type: 'blocks', line: 7 },
+        { id: 'T002', source: 'phase', type: 'blocks', line: 7 },
+      ]);
       assert.deepEqual(task(l, 'T005').dependsOn, [{ id: 'T004', source: 'phase', type: 'blocks', line: 10 }]);
     });
 
     it('reports a phase statement it cannot resolve and keeps the default order', () => {
-      const l = parse('## Phase 1: A', '- [ ] T001 a', '## Phase 2: B', '- [ ] T002 b', '## Dependencies', '### Phase Dependencies', '- **B (Phase 2)**: Depends on the weather');
+      const l = parse(
+        '## Phase 1: A',
+        '- [ ] T001 a',
+        '## Phase 2: B',
+        '- [ ] T002 b',
+        '## Dependencies',
+        '### Phase Dependencies',
+        '- **B (Phase 2)**: Depends on the weather',
+      );
       assert.deepEqual(deps(task(l, 'T002')), ['T001:phase:blocks']);
-      assert.deepEqual(l.diagnostics.map((d) => [d.code, d.severity, d.line]), [['phase-dependency-unresolved', 'info', 6]]);
+      assert.deepEqual(
+        l.diagnostics.map((d) => [d.code, d.severity, d.line]),
+        [['phase-dependency-unresolved', 'info', 6]],
+      );
     });
 
     it('reads real-world phase labels: ranges, "Phases a-b", "Final Phase" beating a range, and clauses cut at a dash', () => {
@@ -539,7 +665,14 @@ describe('parseTaskList', () => {
     it('reports the dominant line ending and counts lines the way the editor does (CRLF, LF, lone CR)', () => {
       const l = parseTaskList('## E001: X\r\n- [ ] T1 a\r\n- [ ] T2 b\r- [ ] T3 c\r\n');
       assert.equal(l.eol, '\r\n');
-      assert.deepEqual(l.tasks.map((t) => [t.id, t.line]), [['T1', 1], ['T2', 2], ['T3', 3]]);
+      assert.deepEqual(
+        l.tasks.map((t) => [t.id, t.line]),
+        [
+          ['T1', 1],
+          ['T2', 2],
+          ['T3', 3],
+        ],
+      );
       assert.equal(parseTaskList('- [ ] a\n- [ ] b\r\n- [ ] c\n').eol, '\n');
     });
 
@@ -551,7 +684,10 @@ describe('parseTaskList', () => {
       lines.push('', '> quote', ...Array.from({ length: 2500 }, (_, i) => `> - [ ] quoted ${i}`), '', '- [ ] after the quote');
       const l = parseTaskList(lines.join('\n'));
       assert.equal(l.tasks.length, 993);
-      assert.deepEqual(l.tasks.slice(-3).map((t) => t.title), ['after the fence', 'after the comment', 'after the quote']);
+      assert.deepEqual(
+        l.tasks.slice(-3).map((t) => t.title),
+        ['after the fence', 'after the comment', 'after the quote'],
+      );
       assert.deepEqual(l.diagnostics, []);
       assert.equal(new Set(l.tasks.map((t) => t.id)).size, 993);
     });

@@ -1,13 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { EpicNode, FeatureNode, TaskNode } from '../../../src/core/model';
-import {
-  DEFAULT_AGENT,
-  DEFAULT_AGENT_MAPPINGS,
-  DEFAULT_ROUTING_CONFIG,
-  routeTask,
-  stem,
-  type RoutingConfig,
-} from '../../../src/core/routing';
+import { DEFAULT_AGENT, DEFAULT_AGENT_MAPPINGS, DEFAULT_ROUTING_CONFIG, routeTask, stem, type RoutingConfig } from '../../../src/core/routing';
 import { taskList } from './taskListBuilder';
 
 function task(title: string, extra: { id?: string; agent?: string; epicId?: string } = {}): TaskNode {
@@ -145,8 +138,16 @@ describe('routing', () => {
 
     it('ships a frozen default map of specialised agents', () => {
       assert.ok(Object.isFrozen(DEFAULT_AGENT_MAPPINGS) && Object.isFrozen(DEFAULT_AGENT_MAPPINGS['ai-specialist']));
-      for (const agent of ['devops-engineer', 'backend-development', 'frontend-development', 'database-architect',
-        'security-specialist', 'testing-specialist', 'documentation-writer', 'ai-specialist']) {
+      for (const agent of [
+        'devops-engineer',
+        'backend-development',
+        'frontend-development',
+        'database-architect',
+        'security-specialist',
+        'testing-specialist',
+        'documentation-writer',
+        'ai-specialist',
+      ]) {
         assert.ok(DEFAULT_AGENT_MAPPINGS[agent].length >= 5, agent);
       }
     });

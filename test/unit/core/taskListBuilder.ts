@@ -4,7 +4,7 @@ import type { DependencyRef, EpicNode, FeatureNode, Priority, TaskList, TaskNode
 /** A compact task spec: deps are ids (blocking, explicit) or full refs. */
 export interface TaskSpec {
   id: string;
-  deps?: (string | Partial<DependencyRef> & { id: string })[];
+  deps?: (string | (Partial<DependencyRef> & { id: string }))[];
   status?: TaskStatus;
   priority?: Priority;
   hours?: number;
@@ -30,9 +30,7 @@ export function taskList(specs: TaskSpec[], extra: { epics?: EpicNode[]; feature
       estimateHours: s.hours,
       line,
       dependsOn: (s.deps ?? []).map((d) =>
-        typeof d === 'string'
-          ? { id: d, source: 'explicit', type: 'blocks', line: line + 1 }
-          : { source: 'explicit', type: 'blocks', line: line + 1, ...d },
+        typeof d === 'string' ? { id: d, source: 'explicit', type: 'blocks', line: line + 1 } : { source: 'explicit', type: 'blocks', line: line + 1, ...d },
       ),
       blockers: s.blockers ?? [],
       agent: s.agent,

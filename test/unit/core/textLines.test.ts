@@ -23,11 +23,14 @@ describe('textLines', () => {
   it('splits like the definition and joins back to the same text, for any mix of line endings', () => {
     const piece = fc.oneof(fc.constantFrom('\n', '\r', '\r\n', '\n\r', '\r\r\n', ''), fc.string({ maxLength: 6 }));
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 30 }).map((p) => p.join('')), (text) => {
-        const s = splitLines(text);
-        assert.deepEqual(s, reference(text));
-        assert.equal(joinLines(s), text);
-      }),
+      fc.property(
+        fc.array(piece, { maxLength: 30 }).map((p) => p.join('')),
+        (text) => {
+          const s = splitLines(text);
+          assert.deepEqual(s, reference(text));
+          assert.equal(joinLines(s), text);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -9,7 +9,26 @@ import { parseTaskList } from '../../../src/core/parser';
 import { splitLines } from '../../../src/core/textLines';
 import { applyLineEdits, planTaskEdits } from '../../../src/core/writer';
 
-const word = fc.constantFrom('deploy', 'the', 'bus', 'café', '日本語', 'über', 'API', 'queue', 'ship', '🚀', 'x', 'naïve', 'v2', 'RabbitMQ', '(note)', 'a/b.ts', '**bold**', '`code`');
+const word = fc.constantFrom(
+  'deploy',
+  'the',
+  'bus',
+  'café',
+  '日本語',
+  'über',
+  'API',
+  'queue',
+  'ship',
+  '🚀',
+  'x',
+  'naïve',
+  'v2',
+  'RabbitMQ',
+  '(note)',
+  'a/b.ts',
+  '**bold**',
+  '`code`',
+);
 const words = fc.array(word, { minLength: 1, maxLength: 6 }).map((w) => w.join(' '));
 
 interface TaskSpec {
@@ -33,7 +52,10 @@ const taskSpec: fc.Arbitrary<TaskSpec> = fc.record({
   meta: fc.constantFrom('', '', ' (P1, 4h)', ' [P0]', ' ~2d', ' — Priority: P3, est: 30m', ' (depends on T1)', ' [P] [US1]'),
   badge: fc.constantFrom('', '', ' `status:failed`', ' `status:blocked`', ' `status:in_progress`'),
   trailing: fc.constantFrom('', '', '  ', '\t', ' '),
-  subs: fc.array(fc.constantFrom('  - Depends on: T1, T2', '  - Agent: devops-engineer', '  - Verify: `echo ok`', '  - Blocked by: "Infra"', '  - a note', '  Timeout: 30m'), { maxLength: 2 }),
+  subs: fc.array(
+    fc.constantFrom('  - Depends on: T1, T2', '  - Agent: devops-engineer', '  - Verify: `echo ok`', '  - Blocked by: "Infra"', '  - a note', '  Timeout: 30m'),
+    { maxLength: 2 },
+  ),
 });
 
 type Block = { kind: 'task'; spec: TaskSpec } | { kind: 'lines'; lines: string[] };
@@ -53,7 +75,10 @@ const other: fc.Arbitrary<Block> = fc.oneof(
 
 const doc = fc
   .tuple(
-    fc.array(fc.oneof({ weight: 3, arbitrary: taskSpec.map((spec) => ({ kind: 'task' as const, spec })) }, { weight: 2, arbitrary: other }), { maxLength: 40, size: 'medium' }),
+    fc.array(fc.oneof({ weight: 3, arbitrary: taskSpec.map((spec) => ({ kind: 'task' as const, spec })) }, { weight: 2, arbitrary: other }), {
+      maxLength: 40,
+      size: 'medium',
+    }),
     fc.array(fc.constantFrom('\n', '\n', '\r\n', '\r\n', '\r'), { minLength: 1, maxLength: 8 }),
     fc.boolean(),
   )
@@ -145,9 +170,15 @@ describe('writer properties', () => {
         const a = splitLines(text).lines;
         const b = splitLines(out.text).lines;
         const changed = a.map((l, i) => (l === b[i] ? -1 : i)).filter((i) => i >= 0);
-        assert.deepEqual(changed, list.tasks.filter((t) => !t.idExplicit).map((t) => t.line));
+        assert.deepEqual(
+          changed,
+          list.tasks.filter((t) => !t.idExplicit).map((t) => t.line),
+        );
         const again = parseTaskList(out.text);
-        assert.deepEqual(again.tasks.map((t) => t.id), list.tasks.map((t) => t.id));
+        assert.deepEqual(
+          again.tasks.map((t) => t.id),
+          list.tasks.map((t) => t.id),
+        );
         assert.ok(again.tasks.every((t) => t.idExplicit));
       }),
       { numRuns: 200 },

@@ -55,7 +55,8 @@ describe('writer', () => {
     }
 
     it('changes only that line: CRLF, trailing spaces, tabs, unicode and other lines stay byte-identical', () => {
-      const text = '# Plän ☕\r\n\r\n## E001: Ünïcode\r\n- [ ] **T1** café 𝄞 task (P1, 2h)   \r\n- [ ] **T2** 日本語 task\t\r\nprose with trailing space \n| a | b |\r\n```\r\n- [ ] T1 in code\r\n```\r\n- [x] **T3** done';
+      const text =
+        '# Plän ☕\r\n\r\n## E001: Ünïcode\r\n- [ ] **T1** café 𝄞 task (P1, 2h)   \r\n- [ ] **T2** 日本語 task\t\r\nprose with trailing space \n| a | b |\r\n```\r\n- [ ] T1 in code\r\n```\r\n- [x] **T3** done';
       const out = write(text, [{ taskId: 'T1', status: 'failed' }]);
       assert.deepEqual(changedLines(text, out), [3]);
       assert.equal(splitLines(out).lines[3], '- [ ] **T1** café 𝄞 task (P1, 2h) `status:failed`   ');
@@ -158,11 +159,20 @@ describe('writer', () => {
 
     it('gives a task the next free id in its feature (skipping ids used elsewhere) and the written id is the provisional one', () => {
       const base = readFileSync(join(examples, 'PROJECT-TASKLIST.md'), 'utf8');
-      const text = base.replace('- [ ] **T001.011** Feature flags per tenant (P2, 6h)', '- [ ] **T001.011** Feature flags per tenant (P2, 6h)\n- [ ] Config schema validation (P2, 4h)\n- [ ] Config audit history (P3, 4h)');
+      const text = base.replace(
+        '- [ ] **T001.011** Feature flags per tenant (P2, 6h)',
+        '- [ ] **T001.011** Feature flags per tenant (P2, 6h)\n- [ ] Config schema validation (P2, 4h)\n- [ ] Config audit history (P3, 4h)',
+      );
       const list = parseTaskList(text);
       const fresh = list.tasks.filter((t) => !t.idExplicit);
       // F001.03 holds T001.009–T001.011; T001.012–T001.014 belong to F001.04.
-      assert.deepEqual(fresh.map((t) => [t.id, t.featureId]), [['T001.015', 'F001.03'], ['T001.016', 'F001.03']]);
+      assert.deepEqual(
+        fresh.map((t) => [t.id, t.featureId]),
+        [
+          ['T001.015', 'F001.03'],
+          ['T001.016', 'F001.03'],
+        ],
+      );
       const edits = missingIdEdits(list);
       assert.deepEqual(edits, [
         { taskId: 'T001.015', assignId: 'T001.015' },
@@ -173,7 +183,10 @@ describe('writer', () => {
       assert.equal(changedLines(text, out).length, 2);
       const again = parseTaskList(out);
       assert.ok(again.tasks.every((t) => t.idExplicit));
-      assert.deepEqual(again.tasks.map((t) => t.id), list.tasks.map((t) => t.id));
+      assert.deepEqual(
+        again.tasks.map((t) => t.id),
+        list.tasks.map((t) => t.id),
+      );
       assert.deepEqual(missingIdEdits(again), []);
     });
 

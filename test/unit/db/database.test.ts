@@ -5,14 +5,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync 
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import {
-  findMigrationsDir,
-  latestSchemaVersion,
-  loadMigrations,
-  openDatabase,
-  openDatabaseReadOnly,
-  SchemaTooNewError,
-} from '../../../src/engine/db/database';
+import { findMigrationsDir, latestSchemaVersion, loadMigrations, openDatabase, openDatabaseReadOnly, SchemaTooNewError } from '../../../src/engine/db/database';
 import { DatabaseLockedError, processStartTicks } from '../../../src/engine/db/lockFile';
 import { makeTempDir, removeDir, seedTasks, startHolder } from './dbTestKit';
 
@@ -192,8 +185,19 @@ describe('database: open, migrate, lock', () => {
     cpSync(findMigrationsDir(), path.join(dist, 'migrations'), { recursive: true });
     const entry = path.join(dir, 'entry.ts');
     const dbModule = path.resolve(__dirname, '../../../src/engine/db/database');
-    writeFileSync(entry, `import { openDatabase } from ${JSON.stringify(dbModule)};\nconst h = openDatabase(process.argv[2]);\nprocess.stdout.write(String(h.schemaVersion));\nh.close();\n`);
-    await esbuild.build({ entryPoints: [entry], outfile: path.join(dist, 'entry.js'), bundle: true, platform: 'node', format: 'cjs', external: ['better-sqlite3'], logLevel: 'silent' });
+    writeFileSync(
+      entry,
+      `import { openDatabase } from ${JSON.stringify(dbModule)};\nconst h = openDatabase(process.argv[2]);\nprocess.stdout.write(String(h.schemaVersion));\nh.close();\n`,
+    );
+    await esbuild.build({
+      entryPoints: [entry],
+      outfile: path.join(dist, 'entry.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['better-sqlite3'],
+      logLevel: 'silent',
+    });
     const out = execFileSync(process.execPath, [path.join(dist, 'entry.js'), path.join(dir, 'bundled.db')], {
       env: { ...process.env, NODE_PATH: path.resolve(__dirname, '../../../node_modules') },
       encoding: 'utf8',

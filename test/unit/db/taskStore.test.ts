@@ -24,7 +24,15 @@ describe('TaskStore: the store port on a real SQLite file', () => {
   it('runtimes() lists live tasks with their run-time state', () => {
     const r = store.runtimes();
     assert.deepEqual([...r.keys()].sort(), ['T1', 'T2', 'T3']);
-    assert.deepEqual(r.get('T1'), { id: 'T1', status: 'pending', retryCount: 0, leaseOwner: undefined, leaseExpiresAt: undefined, startedAt: undefined, resultSummary: undefined });
+    assert.deepEqual(r.get('T1'), {
+      id: 'T1',
+      status: 'pending',
+      retryCount: 0,
+      leaseOwner: undefined,
+      leaseExpiresAt: undefined,
+      startedAt: undefined,
+      resultSummary: undefined,
+    });
     h.db.prepare(`UPDATE v2_tasks SET archived_at = 'x' WHERE id = 'T2'`).run();
     assert.equal(store.runtimes().has('T2'), false, 'archived tasks are not live');
   });
@@ -111,7 +119,13 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     });
     const b = store.recordAttemptStart({ taskId: 'T1', agent: 'claude-code', attempt: 2, startedAt: T0 + 2000 });
     const list = store.attempts('T1');
-    assert.deepEqual(list.map((x) => [x.attempt, x.outcome]), [[2, 'running'], [1, 'failed']]);
+    assert.deepEqual(
+      list.map((x) => [x.attempt, x.outcome]),
+      [
+        [2, 'running'],
+        [1, 'failed'],
+      ],
+    );
     const first = list[1];
     assert.equal(first.durationMs, 1500);
     assert.equal(first.exitCode, 2);
@@ -121,7 +135,14 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     assert.equal(first.stderr, 'oops with key ***', 'key shapes are redacted before storage');
     assert.deepEqual([first.tokensIn, first.tokensOut, first.costUsd, first.error], [10, 20, 0.5, 'boom']);
     const row = h.db.prepare(`SELECT retry_count, route_rule, session_id, summary, verify_output, error_kind FROM agent_execution_log WHERE id = ?`).get(a);
-    assert.deepEqual(row, { retry_count: 0, route_rule: 'keyword:deploy', session_id: 's1', summary: 'sum', verify_output: 'verify said no', error_kind: 'exit' });
+    assert.deepEqual(row, {
+      retry_count: 0,
+      route_rule: 'keyword:deploy',
+      session_id: 's1',
+      summary: 'sum',
+      verify_output: 'verify said no',
+      error_kind: 'exit',
+    });
     assert.equal(store.attempts('T1', 1).length, 1);
     assert.ok(b > a);
     assert.throws(() => store.recordAttemptEnd(9999, { outcome: 'completed', endedAt: T0 }), /no attempt with id 9999/);
@@ -177,11 +198,14 @@ describe('TaskStore: the store port on a real SQLite file', () => {
 
   it('many claimers, one winner: every task is claimed exactly once across owners', () => {
     const ids = Array.from({ length: 200 }, (_, i) => `X${i}`);
-    seedTasks(h, ids.map((id) => ({ id })));
+    seedTasks(
+      h,
+      ids.map((id) => ({ id })),
+    );
     const won = new Map<string, string>();
     for (let round = 0; round < 3; round++) {
       for (const owner of ['a', 'b', 'c']) {
-        for (const id of ids) if (store.claim(id, owner, 1000, T0)) assert.equal(won.has(id), false, `${id} claimed twice`), won.set(id, owner);
+        for (const id of ids) if (store.claim(id, owner, 1000, T0)) (assert.equal(won.has(id), false, `${id} claimed twice`), won.set(id, owner));
       }
     }
     assert.equal(won.size, ids.length);

@@ -43,18 +43,25 @@ describe('config', () => {
     throwsConfig(() => parseConfig({ agent_limits: { max_per_type: { qa: 1.5 } } }), 'agent_limits.max_per_type.qa: expected integer');
     throwsConfig(() => parseConfig({ retyr: {} }), 'retyr: unknown option');
     throwsConfig(() => parseConfig({ retry: { jitter: 'lots' } }), 'retry.jitter', '"lots"');
-    throwsConfig(() => parseConfig({ retry: { initial_delay_ms: 5000, max_delay_ms: 100 } }), 'retry.max_delay_ms: expected ≥ retry.initial_delay_ms (5000), got 100');
+    throwsConfig(
+      () => parseConfig({ retry: { initial_delay_ms: 5000, max_delay_ms: 100 } }),
+      'retry.max_delay_ms: expected ≥ retry.initial_delay_ms (5000), got 100',
+    );
     throwsConfig(() => parseConfig({ lease: { ms: 1000, heartbeat_ms: 1000 } }), 'lease.heartbeat_ms: expected < lease.ms (1000), got 1000');
     throwsConfig(() => parseConfig({ default_agent: 'nobody' }), 'default_agent', '"nobody"');
     throwsConfig(() => parseConfig([1, 2]), '(root): expected an object');
   });
 
   it('validates agents through parseAgentSpec and resolves aliases, refusing loops and unknown names', () => {
-    const c = parseConfig({
-      agents: { claude: { kind: 'claude-code', maxTurns: 3 }, 'devops-engineer': 'claude', sim: { kind: 'dry-run', durationMs: 5 } },
-      default_agent: 'sim',
-      model: 'claude-x',
-    }, 'config', { env: {} });
+    const c = parseConfig(
+      {
+        agents: { claude: { kind: 'claude-code', maxTurns: 3 }, 'devops-engineer': 'claude', sim: { kind: 'dry-run', durationMs: 5 } },
+        default_agent: 'sim',
+        model: 'claude-x',
+      },
+      'config',
+      { env: {} },
+    );
     const devops = agentSpecFor(c, 'devops-engineer');
     assert.equal(devops.kind, 'claude-code');
     assert.equal((devops as { model?: string }).model, 'claude-x');
@@ -67,7 +74,11 @@ describe('config', () => {
   });
 
   it('applies a profile chosen by option, CODITECT_PROFILE or the file, and names an unknown one', () => {
-    const raw = { max_concurrent_agents: 2, profile: 'dev', profiles: { dev: { max_concurrent_agents: 1 }, prod: { max_concurrent_agents: 16, retry: { max_attempts: 2 } } } };
+    const raw = {
+      max_concurrent_agents: 2,
+      profile: 'dev',
+      profiles: { dev: { max_concurrent_agents: 1 }, prod: { max_concurrent_agents: 16, retry: { max_attempts: 2 } } },
+    };
     assert.equal(parseConfig(raw, 'c', { env: {} }).maxConcurrentAgents, 1);
     const prod = parseConfig(raw, 'c', { env: { CODITECT_PROFILE: 'prod' } });
     assert.equal(prod.maxConcurrentAgents, 16);
@@ -75,7 +86,10 @@ describe('config', () => {
     assert.equal(prod.retry.initialDelayMs, 1000, 'deep merge keeps unspecified keys');
     assert.equal(parseConfig(raw, 'c', { env: {}, profile: 'prod' }).profile, 'prod');
     throwsConfig(() => parseConfig(raw, 'c', { env: {}, profile: 'staging' }), 'no profile "staging"', 'dev, prod');
-    throwsConfig(() => parseConfig({ profiles: { p: { retry: { max_attempts: -3 } } } }, 'c', { env: {}, profile: 'p' }), 'retry.max_attempts: expected ≥0, got -3');
+    throwsConfig(
+      () => parseConfig({ profiles: { p: { retry: { max_attempts: -3 } } } }, 'c', { env: {}, profile: 'p' }),
+      'retry.max_attempts: expected ≥0, got -3',
+    );
   });
 
   it('loads a JSON file, resolves cwd against it, and reports unreadable or malformed files by path', () => {
@@ -95,7 +109,15 @@ describe('config', () => {
 
   it('merges editor settings over the file and validates them by name', () => {
     const c = parseConfig({ agent_limits: { max_per_type: { a: 1 } }, agents: { sim: { kind: 'dry-run' } } }, 'c', { env: {} });
-    const m = mergeSettings(c, { maxConcurrentAgents: 9, maxPerType: { b: 2 }, retryMaxAttempts: 1, timeoutMinutes: 5, metricsPort: 0, defaultAgent: 'sim', model: 'm1' });
+    const m = mergeSettings(c, {
+      maxConcurrentAgents: 9,
+      maxPerType: { b: 2 },
+      retryMaxAttempts: 1,
+      timeoutMinutes: 5,
+      metricsPort: 0,
+      defaultAgent: 'sim',
+      model: 'm1',
+    });
     assert.equal(m.maxConcurrentAgents, 9);
     assert.deepEqual(m.agentLimits.maxPerType, { a: 1, b: 2 });
     assert.equal(m.retry.maxAttempts, 1);
@@ -111,7 +133,14 @@ describe('config', () => {
 
   it('accepts a plan-style file: orchestrator/dispatcher/monitoring sections and environments', () => {
     const raw = {
-      orchestrator: { max_concurrent_agents: 6, task_timeout_minutes: 90, max_retries: 2, retry_delay_seconds: 2, default_agent: 'general-purpose', poll_interval_seconds: 1 },
+      orchestrator: {
+        max_concurrent_agents: 6,
+        task_timeout_minutes: 90,
+        max_retries: 2,
+        retry_delay_seconds: 2,
+        default_agent: 'general-purpose',
+        poll_interval_seconds: 1,
+      },
       monitoring: { metrics_port: 9100, enable_metrics: true, dashboards: ['x'] },
       dispatcher: { default_agent: 'generalist', batch_size: 10 },
       agent_limits: { max_per_type: { 'devops-engineer': 2 } },
@@ -137,7 +166,10 @@ describe('config', () => {
     assert.equal(parseConfig({ orchestrator: { default_agent: 'claude-code' } }, 'c', { env: {} }).defaultAgent, 'claude-code');
     // Errors name the key as written in the section.
     throwsConfig(() => parseConfig({ orchestrator: { max_concurrent_agents: 0 } }), 'orchestrator.max_concurrent_agents: expected ≥1, got 0');
-    throwsConfig(() => parseConfig({ orchestrator: { retry_delay_seconds: 'soon' } }), 'orchestrator.retry_delay_seconds (as retry.initial_delay_ms): expected number, got "soon"');
+    throwsConfig(
+      () => parseConfig({ orchestrator: { retry_delay_seconds: 'soon' } }),
+      'orchestrator.retry_delay_seconds (as retry.initial_delay_ms): expected number, got "soon"',
+    );
     throwsConfig(() => parseConfig({ monitoring: 5 }), 'monitoring: expected an object');
   });
 
@@ -147,7 +179,11 @@ describe('config', () => {
   });
 
   it('gives routeTask its maps', () => {
-    const c = parseConfig({ agent_mappings: { qa: ['test'] }, epic_fallbacks: { E1: 'x' }, agent_priority_overrides: { T1: 'y' }, fallback_agent_type: 'gp' }, 'c', { env: {} });
+    const c = parseConfig(
+      { agent_mappings: { qa: ['test'] }, epic_fallbacks: { E1: 'x' }, agent_priority_overrides: { T1: 'y' }, fallback_agent_type: 'gp' },
+      'c',
+      { env: {} },
+    );
     assert.deepEqual(routingConfigOf(c), { agentMappings: { qa: ['test'] }, epicFallbacks: { E1: 'x' }, priorityOverrides: { T1: 'y' }, defaultAgent: 'gp' });
     throwsConfig(() => parseConfig({ agent_mappings: { qa: ['--'] } }), 'agent_mappings.qa.0');
   });

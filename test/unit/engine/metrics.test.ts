@@ -41,7 +41,12 @@ describe('metrics', () => {
       if (input.id === 'T3') return new AgentError('bad key', 'auth', 'anthropic');
       return { summary: 'ok', tokensIn: 100, tokensOut: 20, costUsd: 0.5 };
     });
-    const list = taskList([{ id: 'T1', agent: 'backend' }, { id: 'T2', agent: 'backend', deps: ['T1'] }, { id: 'T3', agent: 'qa' }, { id: 'T4', agent: 'qa', blockers: ['infra'] }]);
+    const list = taskList([
+      { id: 'T1', agent: 'backend' },
+      { id: 'T2', agent: 'backend', deps: ['T1'] },
+      { id: 'T3', agent: 'qa' },
+      { id: 'T4', agent: 'qa', blockers: ['infra'] },
+    ]);
     h = harness(list, { agent, config: { max_concurrent_agents: 1, retry: { initial_delay_ms: 1, max_delay_ms: 1 } } });
     const metrics = new EngineMetrics();
     const detach = metrics.attach(h.orch);
@@ -81,7 +86,10 @@ describe('metrics', () => {
 
   it('reports an open breaker in the gauge', async () => {
     const agent = new ScriptedAgent('s', 'flaky', () => new AgentError('503', 'transient', 'flaky'));
-    h = harness(taskList([{ id: 'T1' }, { id: 'T2' }]), { agent, config: { max_concurrent_agents: 1, retry: { max_attempts: 0 }, circuit_breaker: { failure_threshold: 1, cooldown_ms: 3_600_000 } } });
+    h = harness(taskList([{ id: 'T1' }, { id: 'T2' }]), {
+      agent,
+      config: { max_concurrent_agents: 1, retry: { max_attempts: 0 }, circuit_breaker: { failure_threshold: 1, cooldown_ms: 3_600_000 } },
+    });
     const metrics = new EngineMetrics();
     metrics.attach(h.orch);
     h.orch.start();

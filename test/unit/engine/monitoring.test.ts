@@ -23,7 +23,12 @@ describe('monitoring resources', () => {
   it('alert rules refer only to exported metrics, and include the plan’s three alerts', async () => {
     const text = readFileSync(join(dir, 'alerts.yml'), 'utf8');
     const names = await exported();
-    const used = referencedMetrics(text.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n'));
+    const used = referencedMetrics(
+      text
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('#'))
+        .join('\n'),
+    );
     assert.ok(used.size >= 5, `expected the rules to use several metrics, found ${[...used].join(', ')}`);
     for (const n of used) assert.ok(names.has(n), `alerts.yml uses ${n}, which the engine does not export`);
     for (const alert of ['CoditectHighTaskFailureRate', 'CoditectOrchestratorStalled', 'CoditectDispatchLatencyHigh']) {

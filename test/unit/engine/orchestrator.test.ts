@@ -99,7 +99,10 @@ describe('Orchestrator', () => {
       (await agent.started('N1')).finish();
       (await agent.started('N2')).finish();
       await h.orch.idle();
-      assert.deepEqual(['A', 'N1', 'N2'].map((id) => h!.store.status(id)), ['completed', 'completed', 'completed']);
+      assert.deepEqual(
+        ['A', 'N1', 'N2'].map((id) => h!.store.status(id)),
+        ['completed', 'completed', 'completed'],
+      );
     });
 
     it('routes through the config maps and records the rule on the attempt row', async () => {
@@ -133,7 +136,7 @@ describe('Orchestrator', () => {
       const types = ['alpha', 'beta', 'gamma', 'delta'];
       const specs: TaskSpec[] = [];
       let seed = 42;
-      const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+      const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
       for (let i = 0; i < 500; i++) {
         const deps = i > 10 && rnd() < 0.5 ? [`T${Math.floor(rnd() * i)}`] : [];
         specs.push({ id: `T${i}`, agent: types[i % 4], deps, priority: (['P0', 'P1', 'P2', 'P3'] as const)[Math.floor(rnd() * 4)] });
@@ -209,22 +212,37 @@ describe('Orchestrator', () => {
   describe('failures', () => {
     it('retries transient failures with exponential backoff, then completes; retry count kept in the store', async () => {
       let calls = 0;
-      const agent = new ScriptedAgent('s', 'p', () => (++calls <= 2 ? new AgentError('HTTP 500 from upstream', 'transient', 'p') : { summary: 'third time lucky' }));
+      const agent = new ScriptedAgent('s', 'p', () =>
+        ++calls <= 2 ? new AgentError('HTTP 500 from upstream', 'transient', 'p') : { summary: 'third time lucky' },
+      );
       h = harness(taskList([{ id: 'T1' }]), { agent, config: { retry: { max_attempts: 3, initial_delay_ms: 5, max_delay_ms: 40, jitter: 'none' } } });
       const retrying = collect(h.orch, 'task:retrying');
       h.orch.start();
       await nextEvent(h.orch, 'task:completed');
-      assert.deepEqual(retrying.map((r) => r.delayMs), [5, 10]);
+      assert.deepEqual(
+        retrying.map((r) => r.delayMs),
+        [5, 10],
+      );
       assert.ok(retrying.every((r) => !r.rateLimited));
       assert.equal(h.store.rows.get('T1')!.retryCount, 2);
-      assert.deepEqual(h.store.attemptsOf('T1').map((a) => [a.attempt, a.end?.outcome]), [[1, 'failed'], [2, 'failed'], [3, 'completed']]);
+      assert.deepEqual(
+        h.store.attemptsOf('T1').map((a) => [a.attempt, a.end?.outcome]),
+        [
+          [1, 'failed'],
+          [2, 'failed'],
+          [3, 'completed'],
+        ],
+      );
       assert.match(h.store.attemptsOf('T1')[0].end!.error!, /retry 1\/3 in 5 ms: HTTP 500/);
       assert.equal(h.store.attemptsOf('T1')[0].end!.errorKind, 'transient');
     });
 
     it('gives up after the retry budget with a reason counting the attempts', async () => {
       const agent = new ScriptedAgent('s', 'p', () => new AgentError('connection reset', 'transient', 'p'));
-      h = harness(taskList([{ id: 'T1' }, { id: 'T2', deps: ['T1'] }]), { agent, config: { retry: { max_attempts: 1, initial_delay_ms: 1, max_delay_ms: 1 } } });
+      h = harness(taskList([{ id: 'T1' }, { id: 'T2', deps: ['T1'] }]), {
+        agent,
+        config: { retry: { max_attempts: 1, initial_delay_ms: 1, max_delay_ms: 1 } },
+      });
       h.orch.start();
       const failed = await nextEvent(h.orch, 'task:failed');
       assert.match(failed.reason, /gave up after 2 attempts \(1 retries allowed\): connection reset/);
@@ -293,7 +311,10 @@ describe('Orchestrator', () => {
       await h.orch.idle();
       const rows = h.store.attemptsOf('T1');
       assert.equal(rows.length, 2, 'retried once, then stopped');
-      assert.deepEqual(rows.map((r) => r.end!.outcome), ['verify_failed', 'verify_failed']);
+      assert.deepEqual(
+        rows.map((r) => r.end!.outcome),
+        ['verify_failed', 'verify_failed'],
+      );
       assert.match(rows[0].end!.verifyOutput!, /3 tests failed/);
       assert.equal(h.store.status('T1'), 'failed');
     });
@@ -320,7 +341,11 @@ describe('Orchestrator', () => {
       list.tasks[0].timeoutMinutes = 0.0005; // 30 ms
       const deaf = { name: 'deaf', provider: 'deaf', run: () => new Promise<never>(() => undefined) };
       const ok = new ScriptedAgent('ok', 'ok', () => ({ summary: 'ok' }));
-      h = harness(list, { agent: (t) => (t === 'general-purpose' ? deaf : ok), config: { max_concurrent_agents: 1, timeouts: { kill_grace_ms: 10 } }, abandonMarginMs: 20 });
+      h = harness(list, {
+        agent: (t) => (t === 'general-purpose' ? deaf : ok),
+        config: { max_concurrent_agents: 1, timeouts: { kill_grace_ms: 10 } },
+        abandonMarginMs: 20,
+      });
       h.orch.start();
       const ev = await nextEvent(h.orch, 'task:timeout');
       assert.match(ev.reason, /did not stop within 30 ms of the abort; abandoned/);
@@ -374,7 +399,10 @@ describe('Orchestrator', () => {
       await bStarted;
       (await agent.started('B')).finish();
       await h.orch.idle();
-      assert.deepEqual(states.map((s) => s.state), ['running', 'paused', 'running']);
+      assert.deepEqual(
+        states.map((s) => s.state),
+        ['running', 'paused', 'running'],
+      );
     });
 
     it('stop lets running tasks finish within the grace, then releases the rest to pending with the retry count kept', async () => {
@@ -446,7 +474,10 @@ describe('Orchestrator', () => {
       assert.equal(h.orch.retry('B'), false, 'B is pending, nothing to retry');
       assert.deepEqual(h.orch.retryFailed().sort(), ['A', 'C']);
       await h.orch.idle();
-      assert.deepEqual(['A', 'B', 'C'].map((id) => h!.store.status(id)), ['completed', 'completed', 'completed']);
+      assert.deepEqual(
+        ['A', 'B', 'C'].map((id) => h!.store.status(id)),
+        ['completed', 'completed', 'completed'],
+      );
       assert.ok(changes.some((c) => c.taskId === 'A' && c.previous === 'failed' && c.status === 'pending'));
       assert.ok(changes.some((c) => c.taskId === 'B' && c.status === 'completed'));
     });
@@ -469,7 +500,11 @@ describe('Orchestrator', () => {
 
     it('reopening a completed dependency holds back its queued dependents', async () => {
       const agent = new ScriptedAgent('s', 'p');
-      const list = taskList([{ id: 'A', status: 'completed', priority: 'P3' }, { id: 'B', deps: ['A'], priority: 'P1' }, { id: 'X', priority: 'P0' }]);
+      const list = taskList([
+        { id: 'A', status: 'completed', priority: 'P3' },
+        { id: 'B', deps: ['A'], priority: 'P1' },
+        { id: 'X', priority: 'P0' },
+      ]);
       h = harness(list, { agent, config: { max_concurrent_agents: 1 } });
       h.orch.start();
       const x = await agent.started('X');
@@ -494,7 +529,10 @@ describe('Orchestrator', () => {
       h.orch.start();
       await h.orch.idle();
       assert.equal(h.store.status('T1'), 'completed');
-      assert.ok(chunks.some((c) => c.startsWith('T1:stdout:working with ***')), JSON.stringify(chunks));
+      assert.ok(
+        chunks.some((c) => c.startsWith('T1:stdout:working with ***')),
+        JSON.stringify(chunks),
+      );
       assert.ok(!chunks.join('').includes('tok-1234567890'));
     });
 
@@ -620,7 +658,10 @@ describe('Orchestrator', () => {
       let healthy = false;
       const agent = new ScriptedAgent('s', 'flaky', (_input, run) => (healthy ? 'hold' : (run.fail('transient', 'HTTP 503'), 'hold')));
       const list = taskList([{ id: 'T1' }, { id: 'T2' }, { id: 'T3' }, { id: 'T4' }, { id: 'T5' }]);
-      h = harness(list, { agent, config: { max_concurrent_agents: 3, retry: { max_attempts: 0 }, circuit_breaker: { failure_threshold: 2, cooldown_ms: 40 } } });
+      h = harness(list, {
+        agent,
+        config: { max_concurrent_agents: 3, retry: { max_attempts: 0 }, circuit_breaker: { failure_threshold: 2, cooldown_ms: 40 } },
+      });
       const breaker = collect(h.orch, 'breaker:changed');
       const opened = nextEvent(h.orch, 'breaker:changed', (c) => c.state === 'open');
       h.orch.start();
@@ -639,16 +680,25 @@ describe('Orchestrator', () => {
       await closed;
       (await agent.started('T5')).finish();
       await h.orch.idle();
-      assert.deepEqual(breaker.map((c) => c.state), ['open', 'half_open', 'closed']);
+      assert.deepEqual(
+        breaker.map((c) => c.state),
+        ['open', 'half_open', 'closed'],
+      );
       assert.equal(h.store.status('T4'), 'completed');
       assert.equal(h.store.status('T5'), 'completed');
     });
 
     it('a 429 pauses that provider for retry-after without spending the task retries', async () => {
       let calls = 0;
-      const limited = new ScriptedAgent('a', 'limited', () => (++calls === 1 ? new AgentError('429 Too Many Requests', 'rate_limited', 'limited', 60) : { summary: 'ok' }));
+      const limited = new ScriptedAgent('a', 'limited', () =>
+        ++calls === 1 ? new AgentError('429 Too Many Requests', 'rate_limited', 'limited', 60) : { summary: 'ok' },
+      );
       const other = new ScriptedAgent('b', 'other');
-      const list = taskList([{ id: 'L1', agent: 'a' }, { id: 'L2', agent: 'a' }, { id: 'O1', agent: 'b' }]);
+      const list = taskList([
+        { id: 'L1', agent: 'a' },
+        { id: 'L2', agent: 'a' },
+        { id: 'O1', agent: 'b' },
+      ]);
       h = harness(list, { agent: (t) => (t === 'a' ? limited : other), config: { max_concurrent_agents: 1, retry: { max_attempts: 0 } } });
       const retrying = nextEvent(h.orch, 'task:retrying');
       h.orch.start();
@@ -663,7 +713,13 @@ describe('Orchestrator', () => {
       await h.orch.idle();
       assert.equal(h.store.status('L1'), 'completed');
       assert.equal(h.store.rows.get('L1')!.retryCount, 0, 'the rate limit did not spend a retry (max_attempts 0)');
-      assert.deepEqual(h.store.attemptsOf('L1').map((a) => [a.attempt, a.end!.outcome]), [[1, 'released'], [1, 'completed']]);
+      assert.deepEqual(
+        h.store.attemptsOf('L1').map((a) => [a.attempt, a.end!.outcome]),
+        [
+          [1, 'released'],
+          [1, 'completed'],
+        ],
+      );
       assert.equal(h.orch.breakers().limited, 'closed');
     });
   });

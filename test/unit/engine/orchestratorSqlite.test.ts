@@ -20,7 +20,8 @@ function insertPlan(handle: DatabaseHandle, list: TaskList): void {
   const db = handle.db;
   db.transaction(() => {
     for (const e of list.epics) db.prepare('INSERT INTO v2_epics (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)').run(e.id, e.title, now, now);
-    for (const f of list.features) db.prepare('INSERT INTO v2_features (id, epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(f.id, f.epicId, f.title, now, now);
+    for (const f of list.features)
+      db.prepare('INSERT INTO v2_features (id, epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(f.id, f.epicId, f.title, now, now);
     for (const t of list.tasks) {
       db.prepare('INSERT INTO v2_tasks (id, epic_id, feature_id, title, status, synced_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         t.id,
@@ -55,7 +56,11 @@ describe('Orchestrator on the SQLite store', () => {
     insertPlan(handle, list);
     const env = { PATH: process.env.PATH, CODITECT_EXPECT_CWD: dir };
     // 25% simulated failures open the breaker now and then: a short cool-down lets the probe through quickly.
-    const config = parseConfig({ max_concurrent_agents: 6, retry: { max_attempts: 8, initial_delay_ms: 1, max_delay_ms: 4 }, circuit_breaker: { cooldown_ms: 5 } }, 'test', { env: {} });
+    const config = parseConfig(
+      { max_concurrent_agents: 6, retry: { max_attempts: 8, initial_delay_ms: 1, max_delay_ms: 4 }, circuit_breaker: { cooldown_ms: 5 } },
+      'test',
+      { env: {} },
+    );
     const agent = new DryRunAgent('dry-run', { durationMs: { minMs: 0, maxMs: 4 }, failureRate: 0.25, seed: 3 });
     const make = (owner: string): Orchestrator => {
       const o = new Orchestrator({ store: new TaskStore(handle!), config, agentFor: () => agent, owner, cwd: dir, env, redact: createRedactor([]) });
@@ -93,7 +98,10 @@ describe('Orchestrator on the SQLite store', () => {
     const retried = handle.db.prepare(`SELECT id, retry_count FROM v2_tasks`).all() as { id: string; retry_count: number }[];
     const failedById = new Map(perTask.map((r) => [r.task_id, r.failed]));
     for (const t of retried) assert.equal(t.retry_count, failedById.get(t.id), `${t.id}: retry count = failed attempts`);
-    assert.ok(perTask.some((r) => r.failed > 0), 'the simulated failures were retried');
+    assert.ok(
+      perTask.some((r) => r.failed > 0),
+      'the simulated failures were retried',
+    );
     const open = handle.db.prepare(`SELECT COUNT(*) AS n FROM agent_execution_log WHERE ended_at IS NULL`).get() as { n: number };
     assert.equal(open.n, 0, 'every attempt row is closed');
     const verified = new TaskStore(handle).attempts('T5');

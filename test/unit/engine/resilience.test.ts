@@ -38,13 +38,20 @@ describe('resilience', () => {
   describe('RetryPolicy', () => {
     it('backs off exponentially from the initial delay up to the cap (1, 2, 4, 8, 16 s by default)', () => {
       const p = new RetryPolicy({ maxAttempts: 7, initialDelayMs: 1000, maxDelayMs: 16000, jitter: 'none' });
-      assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => p.delayFor(n)), [1000, 2000, 4000, 8000, 16000, 16000, 16000]);
+      assert.deepEqual(
+        [1, 2, 3, 4, 5, 6, 7].map((n) => p.delayFor(n)),
+        [1000, 2000, 4000, 8000, 16000, 16000, 16000],
+      );
     });
 
     it('with half jitter stays within [d/2, d) of each step', () => {
       const p = new RetryPolicy({ maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 16000, jitter: 'half' });
       for (let i = 0; i < 50; i++) {
-        for (const [n, d] of [[1, 1000], [3, 4000], [5, 16000]] as const) {
+        for (const [n, d] of [
+          [1, 1000],
+          [3, 4000],
+          [5, 16000],
+        ] as const) {
           const v = p.delayFor(n);
           assert.ok(v >= d / 2 && v < d, `retry ${n}: ${v} outside [${d / 2}, ${d})`);
         }
@@ -118,13 +125,19 @@ describe('resilience', () => {
       await fail();
       assert.equal(gates.state('p'), 'open');
       assert.equal(gates.canDispatch('p'), false);
-      await assert.rejects(gates.execute('p', async () => 1), (e: unknown) => isBrokenCircuit(e));
+      await assert.rejects(
+        gates.execute('p', async () => 1),
+        (e: unknown) => isBrokenCircuit(e),
+      );
 
       t.advance(999);
       assert.equal(gates.state('p'), 'open');
       t.advance(1);
       assert.equal(gates.state('p'), 'half_open');
-      assert.deepEqual(changes.map((c) => c.state), ['open', 'half_open']);
+      assert.deepEqual(
+        changes.map((c) => c.state),
+        ['open', 'half_open'],
+      );
       assert.ok(gates.canDispatch('p'));
       gates.begin('p');
       assert.equal(gates.canDispatch('p'), false, 'only one probe');
@@ -135,7 +148,10 @@ describe('resilience', () => {
       assert.equal(await probe, 'fine');
       assert.equal(gates.state('p'), 'closed');
       assert.ok(gates.canDispatch('p'));
-      assert.deepEqual(changes.map((c) => c.state), ['open', 'half_open', 'closed']);
+      assert.deepEqual(
+        changes.map((c) => c.state),
+        ['open', 'half_open', 'closed'],
+      );
       gates.dispose();
     });
 

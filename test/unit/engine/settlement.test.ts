@@ -5,7 +5,12 @@ import { attemptEndOf, settlementOf } from '../../../src/engine/settlement';
 
 const policy = new RetryPolicy({ maxAttempts: 2, initialDelayMs: 100, maxDelayMs: 1000, jitter: 'none' }, 5000);
 const base: AttemptReport = { attemptId: 1, startedAt: 0, endedAt: 10, ok: false };
-const fail = (kind: string, extra: Partial<AttemptReport> = {}): AttemptReport => ({ ...base, failure: { kind: kind as never, message: `${kind}!` }, errorKind: kind, ...extra });
+const fail = (kind: string, extra: Partial<AttemptReport> = {}): AttemptReport => ({
+  ...base,
+  failure: { kind: kind as never, message: `${kind}!` },
+  errorKind: kind,
+  ...extra,
+});
 
 describe('settlement', () => {
   it('maps each way an attempt ends to the attempt outcome, the task status and the retry count', () => {
@@ -41,7 +46,11 @@ describe('settlement', () => {
     const held = attemptEndOf(report, s, true);
     assert.equal(held.outcome, 'failed');
     assert.match(held.error!, /retry 1\/2 in 100 ms: transient!/);
-    const lost = attemptEndOf({ ...base, ok: true, result: { summary: 'late', exitCode: 0 } }, settlementOf({ ...base, ok: true, result: { summary: 'late' } }, 0, policy), false);
+    const lost = attemptEndOf(
+      { ...base, ok: true, result: { summary: 'late', exitCode: 0 } },
+      settlementOf({ ...base, ok: true, result: { summary: 'late' } }, 0, policy),
+      false,
+    );
     assert.equal(lost.outcome, 'released');
     assert.match(lost.error!, /lease was lost.*discarded/);
     assert.equal(lost.summary, 'late');

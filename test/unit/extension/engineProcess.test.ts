@@ -68,7 +68,7 @@ describe('engine child process (real child, fake engine)', function () {
     assert.deepEqual([x.expected, x.signal], [false, 'SIGKILL']);
   });
 
-  it('turns the native-module failure (exit 78) into an error that carries the engine\'s explanation', async () => {
+  it("turns the native-module failure (exit 78) into an error that carries the engine's explanation", async () => {
     const err = await EngineProcess.start(options('native')).then(
       () => assert.fail('started'),
       (e: unknown) => e,
@@ -82,7 +82,10 @@ describe('engine child process (real child, fake engine)', function () {
   it('hands over stderr lines written before the handshake (a crash at start-up stays visible)', async () => {
     const lines: string[] = [];
     await EngineProcess.start(options('native', { onStderrLine: (l) => lines.push(l) })).catch(() => undefined);
-    assert.ok(lines.some((l) => l.startsWith('CODITECT_NATIVE_MODULE_ERROR')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('CODITECT_NATIVE_MODULE_ERROR')),
+      lines.join('\n'),
+    );
     assert.ok(lines.includes('run npm rebuild better-sqlite3'));
   });
 

@@ -7,7 +7,10 @@ const titles = (specs: { title: string }[]): string[] => specs.map((s) => s.titl
 
 describe('editor CodeLens and hover text', () => {
   it('offers "▶ Run with agent (x)" on a ready task, passing the task id', () => {
-    const lenses = taskLenses(taskView('T001.009', { ready: true, route: { agent: 'devops-engineer', rule: 'keyword', reason: 'helm' } }), { readOnly: false, now });
+    const lenses = taskLenses(taskView('T001.009', { ready: true, route: { agent: 'devops-engineer', rule: 'keyword', reason: 'helm' } }), {
+      readOnly: false,
+      now,
+    });
     assert.deepEqual(titles(lenses), ['▶ Run with agent (devops-engineer)']);
     assert.equal(lenses[0].command, LENS_COMMANDS.run);
     assert.deepEqual(lenses[0].args, ['T001.009']);
@@ -33,15 +36,15 @@ describe('editor CodeLens and hover text', () => {
     assert.deepEqual(titles(lenses), ['⛔ Waiting for T001.009 +1']);
     assert.equal(lenses[0].command, LENS_COMMANDS.reveal);
     assert.deepEqual(lenses[0].args, ['T001.009']);
-    assert.deepEqual(titles(taskLenses(taskView('T2', { blockers: ['Infrastructure FDB operational'] }), { readOnly: false, now })), ['⛔ Blocked by "Infrastructure FDB operational"']);
+    assert.deepEqual(titles(taskLenses(taskView('T2', { blockers: ['Infrastructure FDB operational'] }), { readOnly: false, now })), [
+      '⛔ Blocked by "Infrastructure FDB operational"',
+    ]);
   });
 
   it('runs, retries and cancels nothing in a read-only (untrusted) workspace', () => {
-    const cmds = [
-      taskView('T', { ready: true }),
-      taskView('T', { status: 'in_progress' }),
-      taskView('T', { status: 'failed' }),
-    ].flatMap((t) => taskLenses(t, { readOnly: true, now }).map((l) => l.command));
+    const cmds = [taskView('T', { ready: true }), taskView('T', { status: 'in_progress' }), taskView('T', { status: 'failed' })].flatMap((t) =>
+      taskLenses(t, { readOnly: true, now }).map((l) => l.command),
+    );
     for (const c of [LENS_COMMANDS.run, LENS_COMMANDS.cancel, LENS_COMMANDS.retry]) assert.ok(!cmds.includes(c), `${c} offered in read-only mode`);
   });
 

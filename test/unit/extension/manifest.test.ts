@@ -31,7 +31,10 @@ describe('extension manifest (package.json) against the editor code', () => {
     assert.ok(pkg.activationEvents.includes('workspaceContains:**/*TASKLIST*.md'));
     assert.ok(pkg.activationEvents.includes('workspaceContains:**/tasks.md'));
     assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
-    assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('coditect.runtimePath'), 'a workspace must not pick the binary the engine runs on');
+    assert.ok(
+      pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('coditect.runtimePath'),
+      'a workspace must not pick the binary the engine runs on',
+    );
     const runCommands = ['coditect.start', 'coditect.runTask', 'coditect.runTaskWithAgent', 'coditect.runNext', 'coditect.retryFailed'];
     for (const c of runCommands) {
       const decl = pkg.contributes.commands.find((x: { command: string }) => x.command === c);

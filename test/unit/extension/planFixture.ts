@@ -21,7 +21,18 @@ export function taskView(id: string, over: Partial<TaskView> = {}): TaskView {
   };
 }
 
-export const zeroCounts = (): PlanCounts => ({ total: 0, completed: 0, inProgress: 0, pending: 0, ready: 0, blocked: 0, failed: 0, timeout: 0, cancelled: 0, skipped: 0 });
+export const zeroCounts = (): PlanCounts => ({
+  total: 0,
+  completed: 0,
+  inProgress: 0,
+  pending: 0,
+  ready: 0,
+  blocked: 0,
+  failed: 0,
+  timeout: 0,
+  cancelled: 0,
+  skipped: 0,
+});
 
 /** A snapshot of two epics: E001 (F001.01: T1 done, T2 ready; F001.02: T3 waiting on T2) and E002 (F002.01: T4). */
 export function smallPlan(): PlanSnapshot {

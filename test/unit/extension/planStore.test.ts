@@ -11,9 +11,18 @@ function loaded(): PlanStore {
 describe('editor plan store', () => {
   it('indexes a snapshot: epics → features → tasks in document order', () => {
     const s = loaded();
-    assert.deepEqual(s.epics().map((e) => e.id), ['E001', 'E002']);
-    assert.deepEqual(s.featuresOf('E001').map((f) => f.id), ['F001.01', 'F001.02']);
-    assert.deepEqual(s.tasksOf('F001.01').map((t) => t.id), ['T1', 'T2']);
+    assert.deepEqual(
+      s.epics().map((e) => e.id),
+      ['E001', 'E002'],
+    );
+    assert.deepEqual(
+      s.featuresOf('E001').map((f) => f.id),
+      ['F001.01', 'F001.02'],
+    );
+    assert.deepEqual(
+      s.tasksOf('F001.01').map((t) => t.id),
+      ['T1', 'T2'],
+    );
     assert.equal(s.task('T3')?.waitingOn[0], 'T2');
   });
 
@@ -24,7 +33,10 @@ describe('editor plan store', () => {
     const counts = { ...s.snapshot!.counts, completed: 2 };
     s.applyTasks({ tasks: [taskView('T2', { status: 'completed', line: 5 })], counts, removed: [] });
     assert.equal(updates.length, 1);
-    assert.deepEqual(updates[0].tasks.map((t) => t.id), ['T2']);
+    assert.deepEqual(
+      updates[0].tasks.map((t) => t.id),
+      ['T2'],
+    );
     assert.deepEqual(new Set(updates[0].groups), new Set(['F001.01', 'E001']));
     assert.equal(s.feature('F001.01')?.completed, 2);
     assert.equal(s.epic('E001')?.completed, 2);
@@ -44,7 +56,10 @@ describe('editor plan store', () => {
     const s = loaded();
     s.applyTasks({ tasks: [], counts: s.snapshot!.counts, removed: ['T1', 'nope'] });
     assert.equal(s.task('T1'), undefined);
-    assert.deepEqual(s.tasksOf('F001.01').map((t) => t.id), ['T2']);
+    assert.deepEqual(
+      s.tasksOf('F001.01').map((t) => t.id),
+      ['T2'],
+    );
     assert.deepEqual([s.feature('F001.01')?.total, s.feature('F001.01')?.completed], [1, 0]);
     assert.deepEqual([s.epic('E001')?.total, s.epic('E001')?.completed], [2, 0]);
   });

@@ -9,9 +9,23 @@ describe('editor settings → engine settings', () => {
   it('sends only what a person set, so the config file keeps the rest', () => {
     assert.deepEqual(engineSettingsFrom(reader({})), { settings: {}, problems: [] });
     const { settings } = engineSettingsFrom(
-      reader({ 'agents.maxConcurrent': 8, 'agents.maxPerType': { 'devops-engineer': 2 }, 'agents.default': 'dry-run', 'retry.maxAttempts': 3, timeoutMinutes: 30, metricsPort: 9464 }),
+      reader({
+        'agents.maxConcurrent': 8,
+        'agents.maxPerType': { 'devops-engineer': 2 },
+        'agents.default': 'dry-run',
+        'retry.maxAttempts': 3,
+        timeoutMinutes: 30,
+        metricsPort: 9464,
+      }),
     );
-    assert.deepEqual(settings, { maxConcurrentAgents: 8, maxPerType: { 'devops-engineer': 2 }, defaultAgent: 'dry-run', retryMaxAttempts: 3, timeoutMinutes: 30, metricsPort: 9464 });
+    assert.deepEqual(settings, {
+      maxConcurrentAgents: 8,
+      maxPerType: { 'devops-engineer': 2 },
+      defaultAgent: 'dry-run',
+      retryMaxAttempts: 3,
+      timeoutMinutes: 30,
+      metricsPort: 9464,
+    });
   });
 
   it('treats an empty default agent or model as "automatic"', () => {
@@ -21,7 +35,10 @@ describe('editor settings → engine settings', () => {
   it('skips bad values with a problem that names the setting and the value', () => {
     const { settings, problems } = engineSettingsFrom(reader({ 'agents.maxConcurrent': 0, metricsPort: 70000, 'agents.maxPerType': { a: -1, b: 2 } }));
     assert.deepEqual(settings, { maxPerType: { b: 2 } });
-    assert.ok(problems.some((p) => p.includes('coditect.agents.maxConcurrent') && p.includes('got 0')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.includes('coditect.agents.maxConcurrent') && p.includes('got 0')),
+      problems.join('\n'),
+    );
     assert.ok(problems.some((p) => p.includes('coditect.metricsPort') && p.includes('70000')));
     assert.ok(problems.some((p) => p.includes('coditect.agents.maxPerType.a')));
   });

@@ -24,7 +24,18 @@ describe('editor status bar and log text', () => {
 
   it('formats a task log newest attempt first with outcome, usage, error and output', () => {
     const text = formatTaskLog('T1', 'Build', [
-      { attempt: 2, agent: 'anthropic', outcome: 'completed', startedAt: 'a', endedAt: 'b', durationMs: 65_000, tokensIn: 10, tokensOut: 5, costUsd: 0.0123, stdout: 'done\n' },
+      {
+        attempt: 2,
+        agent: 'anthropic',
+        outcome: 'completed',
+        startedAt: 'a',
+        endedAt: 'b',
+        durationMs: 65_000,
+        tokensIn: 10,
+        tokensOut: 5,
+        costUsd: 0.0123,
+        stdout: 'done\n',
+      },
       { attempt: 1, agent: 'anthropic', outcome: 'failed', startedAt: 'c', exitCode: 1, error: 'rate limited' },
     ]);
     const lines = text.split('\n');

@@ -1,21 +1,55 @@
 import * as assert from 'node:assert/strict';
-import { assignId, findDependencyLine, findTaskLine, idAt, linesOf, locateTaskLines, nextFreeId, removeDependency, replaceId, taskIdOnLine, usesBoldIds } from '../../../src/extension/taskLines';
+import {
+  assignId,
+  findDependencyLine,
+  findTaskLine,
+  idAt,
+  linesOf,
+  locateTaskLines,
+  nextFreeId,
+  removeDependency,
+  replaceId,
+  taskIdOnLine,
+  usesBoldIds,
+} from '../../../src/extension/taskLines';
 
 describe('editor task-line edits', () => {
   describe('locateTaskLines', () => {
-    const doc = ['## E001: Core', '', '- [x] **T001.001** Provision (P0, 8h)', '- [ ] **T001.002** Schema (P0)', '  - Depends on: T001.001', '- [ ] Write docs'];
+    const doc = [
+      '## E001: Core',
+      '',
+      '- [x] **T001.001** Provision (P0, 8h)',
+      '- [ ] **T001.002** Schema (P0)',
+      '  - Depends on: T001.001',
+      '- [ ] Write docs',
+    ];
     it('keeps the engine line while it still carries the id', () => {
-      const m = locateTaskLines(linesOf(doc), [{ id: 'T001.001', line: 2 }, { id: 'T001.002', line: 3 }]);
-      assert.deepEqual([...m], [['T001.001', 2], ['T001.002', 3]]);
+      const m = locateTaskLines(linesOf(doc), [
+        { id: 'T001.001', line: 2 },
+        { id: 'T001.002', line: 3 },
+      ]);
+      assert.deepEqual(
+        [...m],
+        [
+          ['T001.001', 2],
+          ['T001.002', 3],
+        ],
+      );
     });
     it('finds a task by id on its new line after a person inserted lines above it', () => {
       const typed = ['new line', 'another', ...doc];
-      const m = locateTaskLines(linesOf(typed), [{ id: 'T001.001', line: 2 }, { id: 'T001.002', line: 3 }]);
+      const m = locateTaskLines(linesOf(typed), [
+        { id: 'T001.001', line: 2 },
+        { id: 'T001.002', line: 3 },
+      ]);
       assert.equal(m.get('T001.001'), 4);
       assert.equal(m.get('T001.002'), 5);
     });
     it('never places a task on a dependency bullet that names it, and drops tasks that are gone', () => {
-      const m = locateTaskLines(linesOf(doc), [{ id: 'T001.001', line: 4 }, { id: 'T009.009', line: 1 }]);
+      const m = locateTaskLines(linesOf(doc), [
+        { id: 'T001.001', line: 4 },
+        { id: 'T009.009', line: 1 },
+      ]);
       assert.equal(m.get('T001.001'), 2);
       assert.equal(m.has('T009.009'), false);
     });
@@ -55,7 +89,7 @@ describe('editor task-line edits', () => {
     });
   });
 
-  it('assigns an id in the file\'s style and replaces a duplicate id', () => {
+  it("assigns an id in the file's style and replaces a duplicate id", () => {
     assert.deepEqual(assignId('- [ ] Write docs (P2)', 'T001.015', true), { kind: 'replace', text: '- [ ] **T001.015** Write docs (P2)' });
     assert.deepEqual(assignId('- [ ] Write docs', 'T015', false), { kind: 'replace', text: '- [ ] T015 Write docs' });
     assert.equal(assignId('not a task', 'T1', true), undefined);
@@ -93,7 +127,7 @@ describe('editor task-line edits', () => {
       assert.equal(findTaskLine(doc, 4), 4);
       assert.equal(findTaskLine(doc, 0), undefined);
     });
-    it('finds the dependency on the diagnostic line, or among the task\'s sub-bullets when the line moved', () => {
+    it("finds the dependency on the diagnostic line, or among the task's sub-bullets when the line moved", () => {
       assert.equal(findDependencyLine(doc, 2, 'T001.004'), 2);
       assert.equal(findDependencyLine(doc, 3, 'T001.004'), 2, 'stale line: searched from the task');
       assert.equal(findDependencyLine(doc, 4, 'T001.003'), 4, 'implicit dependency on the task line');

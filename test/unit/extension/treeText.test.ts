@@ -37,7 +37,11 @@ describe('editor tree text', () => {
   });
 
   it('labels a task with its id and describes it with agent and priority', () => {
-    const t = taskView('T001.003', { title: 'Implement publisher', priority: 'P0', route: { agent: 'backend-development', rule: 'keyword', reason: 'publish' } });
+    const t = taskView('T001.003', {
+      title: 'Implement publisher',
+      priority: 'P0',
+      route: { agent: 'backend-development', rule: 'keyword', reason: 'publish' },
+    });
     assert.equal(taskLabel(t), 'T001.003 Implement publisher');
     assert.equal(taskDescription(t), 'backend-development · P0');
     assert.equal(taskDescription(taskView('T', { route: { agent: 'dry-run', rule: 'd', reason: '' } })), 'dry-run');
@@ -49,10 +53,21 @@ describe('editor tree text', () => {
       title: 'Publisher *with* retries',
       priority: 'P1',
       estimateHours: 16,
-      dependsOn: [{ id: 'T001.001', type: 'blocks', source: 'explicit' }, { id: 'T001.002', type: 'soft', source: 'implicit' }],
+      dependsOn: [
+        { id: 'T001.001', type: 'blocks', source: 'explicit' },
+        { id: 'T001.002', type: 'soft', source: 'implicit' },
+      ],
       waitingOn: [],
       blockers: ['Infrastructure FDB operational'],
-      lastRun: { attempt: 2, agent: 'dry-run', outcome: 'failed', startedAt: '2026-01-01T00:00:00Z', endedAt: '2026-01-01T00:03:00Z', durationMs: 180_000, error: 'exit code 1' },
+      lastRun: {
+        attempt: 2,
+        agent: 'dry-run',
+        outcome: 'failed',
+        startedAt: '2026-01-01T00:00:00Z',
+        endedAt: '2026-01-01T00:03:00Z',
+        durationMs: 180_000,
+        error: 'exit code 1',
+      },
     });
     const tip = taskTooltip(t, (id) => (id === 'T001.001' ? dep : undefined));
     assert.match(tip, /Publisher \\\*with\\\* retries/, 'titles are escaped');

@@ -7,7 +7,20 @@ import { parseTaskList } from '../../../src/core/parser';
 import { changedUtf8Lines } from '../../../src/engine/sync/byteDiff';
 
 const enc = new TextEncoder();
-const PLAN = ['# Plan', '', '## E001: Café', '', '- [ ] **T1** Déployer le bus (P0, 16h)', '  - Depends on: T2', '- [x] **T2** 日本語のタスク 🚀', '', '```', '- [ ] T9 code', '```', ''];
+const PLAN = [
+  '# Plan',
+  '',
+  '## E001: Café',
+  '',
+  '- [ ] **T1** Déployer le bus (P0, 16h)',
+  '  - Depends on: T2',
+  '- [x] **T2** 日本語のタスク 🚀',
+  '',
+  '```',
+  '- [ ] T9 code',
+  '```',
+  '',
+];
 
 describe('changedUtf8Lines', () => {
   it('finds the changed lines of a one-line edit, with their 0-based line number', () => {

@@ -59,14 +59,34 @@ type Op =
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('tick' as const), at: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('retitle' as const), at: fc.nat(), word: fc.constantFrom('now', 'v2', 'café', 'x') }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('badge' as const), at: fc.nat(), badge: fc.constantFrom(' `status:failed`', ' `status:blocked`', ' `status:bogus`') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('badge' as const),
+      at: fc.nat(),
+      badge: fc.constantFrom(' `status:failed`', ' `status:blocked`', ' `status:bogus`'),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('renameId' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 9 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('agent' as const), at: fc.nat(), agent: fc.constantFrom('qa-testing', 'backend-development') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('addTask' as const), at: fc.nat(), word: fc.constantFrom('Audit log', 'Rate limiter') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeLine' as const), at: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('engine' as const), at: fc.nat(), outcome: fc.constantFrom('completed' as const, 'failed' as const, 'claim' as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('encoding' as const), to: fc.constantFrom('crlf' as const, 'lf' as const, 'latin1' as const, 'utf8' as const, 'bom' as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('engine' as const),
+      at: fc.nat(),
+      outcome: fc.constantFrom('completed' as const, 'failed' as const, 'claim' as const),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('encoding' as const),
+      to: fc.constantFrom('crlf' as const, 'lf' as const, 'latin1' as const, 'utf8' as const, 'bom' as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'editorSync' as const }) },
   { weight: 4, arbitrary: fc.constant({ kind: 'sync' as const }) },
 );
@@ -160,7 +180,11 @@ describe('sync shortcuts never change an outcome', () => {
                 const fresh = new SyncService({ handle: h, tasklistPath: file, now: () => now });
                 try {
                   const r = await fresh.syncFromDisk({ force: true });
-                  assert.equal(r.applied, false, `a fresh service still had work: ${JSON.stringify({ ...r, diagnostics: undefined, list: undefined })}\n${text}`);
+                  assert.equal(
+                    r.applied,
+                    false,
+                    `a fresh service still had work: ${JSON.stringify({ ...r, diagnostics: undefined, list: undefined })}\n${text}`,
+                  );
                   assert.equal(decodeTaskList(readFileSync(file)).text, text);
                 } finally {
                   await fresh.close();

@@ -87,11 +87,19 @@ describe('merge: three-way task merge', () => {
 
   it('lists merge as sets: additions on both sides survive, a removal on one side wins', () => {
     const md = { ...clone(base), blockers: ['FDB operational', 'Legal review'], dependsOn: [] as FieldDependency[] };
-    const db = { ...clone(base), blockers: ['FDB operational', 'Budget'], dependsOn: [...base.dependsOn, { id: 'T2', type: 'soft' as const, source: 'implicit' as const }] };
+    const db = {
+      ...clone(base),
+      blockers: ['FDB operational', 'Budget'],
+      dependsOn: [...base.dependsOn, { id: 'T2', type: 'soft' as const, source: 'implicit' as const }],
+    };
     const r = mergeTask('T9', base, md, db);
     assert.deepEqual(r.conflicts, []);
     assert.deepEqual(r.fields.blockers, ['FDB operational', 'Legal review', 'Budget']);
-    assert.deepEqual(r.fields.dependsOn.map((d) => d.id), ['T2'], 'T1 removed in markdown, T2 added in the database');
+    assert.deepEqual(
+      r.fields.dependsOn.map((d) => d.id),
+      ['T2'],
+      'T1 removed in markdown, T2 added in the database',
+    );
   });
 
   it('a dependency retyped differently on both sides is a conflict the markdown wins', () => {
@@ -113,7 +121,14 @@ describe('merge: three-way task merge', () => {
   it('taskFields normalises a parsed task: dependency lines dropped, duplicates removed', () => {
     const list = taskList([{ id: 'T1' }, { id: 'T2', deps: ['T1', { id: 'T1', type: 'soft' }], blockers: ['b', 'b'], priority: 'P0', hours: 4 }]);
     const f = taskFields(list.tasks[1]);
-    assert.deepEqual(f, { status: 'pending', title: 'Task T2', priority: 'P0', estimateHours: 4, blockers: ['b'], dependsOn: [{ id: 'T1', type: 'blocks', source: 'explicit' }] });
+    assert.deepEqual(f, {
+      status: 'pending',
+      title: 'Task T2',
+      priority: 'P0',
+      estimateHours: 4,
+      blockers: ['b'],
+      dependsOn: [{ id: 'T1', type: 'blocks', source: 'explicit' }],
+    });
   });
 
   describe('property: non-conflicting changes from both sides all survive', () => {
@@ -129,7 +144,11 @@ describe('merge: three-way task merge', () => {
         verify: word,
         blockers: fc.uniqueArray(word, { maxLength: 4 }),
         dependsOn: fc.uniqueArray(
-          fc.record({ id: fc.constantFrom('T1', 'T2', 'T3', 'T4', 'T5', 'T6'), type: fc.constantFrom('blocks' as const, 'soft' as const), source: fc.constantFrom('explicit' as const, 'implicit' as const, 'phase' as const) }),
+          fc.record({
+            id: fc.constantFrom('T1', 'T2', 'T3', 'T4', 'T5', 'T6'),
+            type: fc.constantFrom('blocks' as const, 'soft' as const),
+            source: fc.constantFrom('explicit' as const, 'implicit' as const, 'phase' as const),
+          }),
           { selector: (d) => d.id, maxLength: 4 },
         ),
       },
@@ -188,8 +207,14 @@ describe('merge: three-way task merge', () => {
           fc.constant(b),
           fc.subarray(b.blockers), // removed by markdown
           fc.subarray(b.blockers), // removed by the database
-          fc.uniqueArray(word.map((w) => `md:${w}`), { maxLength: 3 }),
-          fc.uniqueArray(word.map((w) => `db:${w}`), { maxLength: 3 }),
+          fc.uniqueArray(
+            word.map((w) => `md:${w}`),
+            { maxLength: 3 },
+          ),
+          fc.uniqueArray(
+            word.map((w) => `db:${w}`),
+            { maxLength: 3 },
+          ),
           fc.subarray(b.dependsOn.map((d) => d.id)),
           fc.subarray(b.dependsOn.map((d) => d.id)),
           fc.uniqueArray(fc.constantFrom('N1', 'N2', 'N3'), { maxLength: 3 }),
@@ -199,14 +224,26 @@ describe('merge: three-way task merge', () => {
       fc.assert(
         fc.property(scenario, ([b, mdDrop, dbDrop, mdAdd, dbAdd, mdDropDeps, dbDropDeps, mdAddDeps, dbAddDeps]) => {
           const dep = (id: string): FieldDependency => ({ id, type: 'blocks', source: 'explicit' });
-          const md = { ...clone(b), blockers: [...b.blockers.filter((x) => !mdDrop.includes(x)), ...mdAdd], dependsOn: [...b.dependsOn.filter((d) => !mdDropDeps.includes(d.id)), ...mdAddDeps.map(dep)] };
-          const db = { ...clone(b), blockers: [...b.blockers.filter((x) => !dbDrop.includes(x)), ...dbAdd], dependsOn: [...b.dependsOn.filter((d) => !dbDropDeps.includes(d.id)), ...dbAddDeps.map(dep)] };
+          const md = {
+            ...clone(b),
+            blockers: [...b.blockers.filter((x) => !mdDrop.includes(x)), ...mdAdd],
+            dependsOn: [...b.dependsOn.filter((d) => !mdDropDeps.includes(d.id)), ...mdAddDeps.map(dep)],
+          };
+          const db = {
+            ...clone(b),
+            blockers: [...b.blockers.filter((x) => !dbDrop.includes(x)), ...dbAdd],
+            dependsOn: [...b.dependsOn.filter((d) => !dbDropDeps.includes(d.id)), ...dbAddDeps.map(dep)],
+          };
           const r = mergeTask('T', b, md, db);
           assert.deepEqual(r.conflicts, []);
           const expectBlockers = new Set([...b.blockers.filter((x) => !mdDrop.includes(x) && !dbDrop.includes(x)), ...mdAdd, ...dbAdd]);
           assert.deepEqual(new Set(r.fields.blockers), expectBlockers);
           assert.equal(r.fields.blockers.length, expectBlockers.size, 'no duplicates');
-          const expectDeps = new Set([...b.dependsOn.map((d) => d.id).filter((x) => !mdDropDeps.includes(x) && !dbDropDeps.includes(x)), ...mdAddDeps, ...dbAddDeps]);
+          const expectDeps = new Set([
+            ...b.dependsOn.map((d) => d.id).filter((x) => !mdDropDeps.includes(x) && !dbDropDeps.includes(x)),
+            ...mdAddDeps,
+            ...dbAddDeps,
+          ]);
           assert.deepEqual(new Set(r.fields.dependsOn.map((d) => d.id)), expectDeps);
         }),
         { numRuns: 300 },

@@ -148,8 +148,10 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     // … while a person renames T001.001, ticks T001.004 and adds a task.
     writeFileSync(
       file,
-      PLAN.replace('Deploy bus (P0, 16h)', 'Deploy the message bus (P0, 16h)')
-        .replace('- [ ] **T001.004** Tenant API (P2)', '- [x] **T001.004** Tenant API (P2)\n- [ ] **T001.005** Tenant quotas (P3)'),
+      PLAN.replace('Deploy bus (P0, 16h)', 'Deploy the message bus (P0, 16h)').replace(
+        '- [ ] **T001.004** Tenant API (P2)',
+        '- [x] **T001.004** Tenant API (P2)\n- [ ] **T001.005** Tenant quotas (P3)',
+      ),
     );
     const r = await sync.syncFromDisk();
     assert.equal(r.conflicts, 0);
@@ -177,19 +179,35 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     const rec = plan.syncRecords(1)[0];
     assert.equal(rec.conflicts.length, 1);
     assert.deepEqual(
-      { task: rec.conflicts[0].taskId, field: rec.conflicts[0].field, base: rec.conflicts[0].base, md: rec.conflicts[0].markdown, db: rec.conflicts[0].database, rule: rec.conflicts[0].rule },
+      {
+        task: rec.conflicts[0].taskId,
+        field: rec.conflicts[0].field,
+        base: rec.conflicts[0].base,
+        md: rec.conflicts[0].markdown,
+        db: rec.conflicts[0].database,
+        rule: rec.conflicts[0].rule,
+      },
       { task: 'T001.001', field: 'status', base: 'pending', md: 'completed', db: 'failed', rule: 'completed-wins' },
     );
     const d = r.diagnostics.find((x) => x.code === 'sync-conflict')!;
     assert.ok(d, 'a sync-conflict diagnostic');
-    assert.equal(d.line, PLAN.split('\n').findIndex((l) => l.includes('T001.001')));
+    assert.equal(
+      d.line,
+      PLAN.split('\n').findIndex((l) => l.includes('T001.001')),
+    );
     assert.equal(d.severity, 'warning');
-    assert.deepEqual(events.map((e) => [e.taskId, e.field]), [['T001.001', 'status']]);
+    assert.deepEqual(
+      events.map((e) => [e.taskId, e.field]),
+      [['T001.001', 'status']],
+    );
 
     // The other way round: the engine completed it, the person marked it skipped: the completion stays and the
     // markdown is corrected.
     complete('T001.003');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('- [ ] **T001.003** Publisher service (P1, 8h)', '- [x] **T001.003** Publisher service (P1, 8h) `status:skipped`'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('- [ ] **T001.003** Publisher service (P1, 8h)', '- [x] **T001.003** Publisher service (P1, 8h) `status:skipped`'),
+    );
     const r2 = await sync.syncFromDisk();
     assert.equal(r2.conflicts, 1);
     assert.equal(dbStatus('T001.003'), 'completed');
@@ -219,7 +237,11 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     assert.ok(h.db.prepare(`SELECT archived_at FROM v2_tasks WHERE id = 'T001.004'`).pluck().get());
     assert.equal(store.runtimes().has('T001.004'), false);
     assert.equal(store.attempts('T001.004').length, 1, 'history kept');
-    assert.equal(h.db.prepare(`SELECT COUNT(*) FROM v2_features WHERE id = 'F001.02' AND archived_at IS NULL`).pluck().get(), 1, 'its feature heading is still in the file');
+    assert.equal(
+      h.db.prepare(`SELECT COUNT(*) FROM v2_features WHERE id = 'F001.02' AND archived_at IS NULL`).pluck().get(),
+      1,
+      'its feature heading is still in the file',
+    );
     writeFileSync(file, withTask);
     const r2 = await sync.syncFromDisk();
     assert.equal(r2.tasksRestored, 1);
@@ -286,7 +308,9 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
       assert.equal(r.source, 'editor');
       assert.equal(r.statusesToMd, 1);
       assert.equal(calls.length, 1);
-      assert.deepEqual(calls[0].edits, [{ line: 17, text: '- [x] **T001.003** Publisher service (P1, 8h)', expected: '- [ ] **T001.003** Publisher service (P1, 8h)' }]);
+      assert.deepEqual(calls[0].edits, [
+        { line: 17, text: '- [x] **T001.003** Publisher service (P1, 8h)', expected: '- [ ] **T001.003** Publisher service (P1, 8h)' },
+      ]);
       assert.equal(calls[0].path, file);
       assert.equal(readFileSync(file, 'utf8'), PLAN, 'the file on disk is the editor’s to save');
       assert.equal(h.db.prepare(`SELECT title FROM v2_tasks WHERE id = 'T001.004'`).pluck().get(), 'Tenant API, unsaved');
@@ -307,7 +331,11 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
       const r = await sync.syncFromText(buffer, 1);
       assert.equal(r.pendingWriteBack, true);
       assert.equal(dbStatus('T001.004'), 'completed', "the person's tick reached the db");
-      assert.equal(h.db.prepare(`SELECT synced_status FROM v2_tasks WHERE id = 'T001.003'`).pluck().get(), 'pending', 'snapshot still says the markdown shows pending');
+      assert.equal(
+        h.db.prepare(`SELECT synced_status FROM v2_tasks WHERE id = 'T001.003'`).pluck().get(),
+        'pending',
+        'snapshot still says the markdown shows pending',
+      );
       outcome = 'applied';
       const r2 = await sync.writeBack();
       assert.equal(r2.statusesToMd, 1);
@@ -360,8 +388,14 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
 
   it('syncs never overlap: concurrent calls run one after the other and agree', async () => {
     const results = await Promise.all([sync.syncFromDisk(), sync.syncFromDisk(), sync.writeBack(), sync.syncFromDisk({ force: true })]);
-    assert.deepEqual(results.map((r: SyncOutcome) => r.applied), [true, false, false, false]);
-    assert.deepEqual(results.map((r) => r.skipped), [false, true, true, false]);
+    assert.deepEqual(
+      results.map((r: SyncOutcome) => r.applied),
+      [true, false, false, false],
+    );
+    assert.deepEqual(
+      results.map((r) => r.skipped),
+      [false, true, true, false],
+    );
     assert.equal(rows(), 1);
   });
 
@@ -372,7 +406,10 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     await sync.syncFromDisk();
     assert.equal(seen.length, 1);
     assert.equal(seen[0].list.tasks.length, 5);
-    assert.ok(seen[0].diagnostics.some((d) => d.code === 'duplicate-id'), JSON.stringify(seen[0].diagnostics));
+    assert.ok(
+      seen[0].diagnostics.some((d) => d.code === 'duplicate-id'),
+      JSON.stringify(seen[0].diagnostics),
+    );
     assert.equal(store.runtimes().size, 4, 'a duplicate id is stored once');
   });
 

@@ -86,7 +86,10 @@ describe('watcher + sync: a burst of edits to the file', () => {
     await done.promise;
     await watcher.idle();
 
-    assert.deepEqual(errors.map((e) => e.message), []);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+    );
     assert.equal(overlapped, false);
     assert.ok(syncs < N, `bursts are coalesced (${syncs} syncs for ${N} writes)`);
     assert.equal(readFileSync(file, 'utf8'), version(N), 'the sync never rewrote the file under the writer');
@@ -97,7 +100,11 @@ describe('watcher + sync: a burst of edits to the file', () => {
       const row = h.db.prepare(`SELECT title, status, priority, estimate_hours FROM v2_tasks WHERE id = ?`).get(t.id) as Record<string, unknown>;
       assert.deepEqual(row, { title: t.title, status: t.status, priority: t.priority, estimate_hours: t.estimateHours }, t.id);
       const deps = h.db.prepare(`SELECT depends_on_id FROM task_dependencies WHERE task_id = ?`).pluck().all(t.id);
-      assert.deepEqual(deps, t.dependsOn.map((d) => d.id), `${t.id} dependencies`);
+      assert.deepEqual(
+        deps,
+        t.dependsOn.map((d) => d.id),
+        `${t.id} dependencies`,
+      );
     }
     const archived = h.db.prepare(`SELECT COUNT(*) FROM v2_tasks WHERE archived_at IS NOT NULL`).pluck().get();
     assert.equal(archived, 20 - expected.length);

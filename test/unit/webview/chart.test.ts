@@ -32,12 +32,29 @@ describe('throughput chart geometry', () => {
     assert.deepEqual(g.plot, { x: 40, y: 10, width: 350, height: 160 });
     const c = coords(g.completedLine);
     const r = coords(g.remainingLine);
-    assert.deepEqual(c.map(([x]) => x), [40, 215, 390], 'x spans the plot in time order');
-    assert.deepEqual(c.map(([, y]) => y), [170, 90, 42], 'y = bottom - value/10 * height');
-    assert.deepEqual(r.map(([, y]) => y), [10, 90, 138]);
+    assert.deepEqual(
+      c.map(([x]) => x),
+      [40, 215, 390],
+      'x spans the plot in time order',
+    );
+    assert.deepEqual(
+      c.map(([, y]) => y),
+      [170, 90, 42],
+      'y = bottom - value/10 * height',
+    );
+    assert.deepEqual(
+      r.map(([, y]) => y),
+      [10, 90, 138],
+    );
     assert.ok(g.completedArea.endsWith('Z'));
-    assert.deepEqual(g.yTicks.map((t) => t.label), ['0', '5', '10']);
-    assert.deepEqual(g.xTicks.map((t) => t.label), [label(Date.parse(iso(0))), label(Date.parse(iso(30))), label(Date.parse(iso(60)))]);
+    assert.deepEqual(
+      g.yTicks.map((t) => t.label),
+      ['0', '5', '10'],
+    );
+    assert.deepEqual(
+      g.xTicks.map((t) => t.label),
+      [label(Date.parse(iso(0))), label(Date.parse(iso(30))), label(Date.parse(iso(60)))],
+    );
     assert.deepEqual(g.lastCompleted, { x: 390, y: 42, value: 8 });
   });
 

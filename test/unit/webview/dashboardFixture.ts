@@ -52,7 +52,12 @@ export function countsOf(tasks: readonly TaskView[]): PlanCounts {
 
 export function fixtureTasks(): TaskView[] {
   return [
-    task('T001.001', { title: 'Provision RabbitMQ cluster with Helm chart', status: 'completed', route: { agent: 'devops-engineer', rule: 'keyword', reason: 'helm' }, priority: 'P0' }),
+    task('T001.001', {
+      title: 'Provision RabbitMQ cluster with Helm chart',
+      status: 'completed',
+      route: { agent: 'devops-engineer', rule: 'keyword', reason: 'helm' },
+      priority: 'P0',
+    }),
     task('T001.002', { title: 'Define message envelope schema and versioning rules', status: 'completed', priority: 'P0' }),
     task('T001.003', {
       title: 'Implement publisher service with retries and dead-letter queue',
@@ -61,7 +66,12 @@ export function fixtureTasks(): TaskView[] {
       dependsOn: [{ id: 'T001.001', type: 'blocks', source: 'explicit' }],
       priority: 'P0',
     }),
-    task('T001.004', { title: 'Consumer worker pool with <backpressure> & retries', ready: false, waitingOn: ['T001.003'], dependsOn: [{ id: 'T001.003', type: 'blocks', source: 'implicit' }] }),
+    task('T001.004', {
+      title: 'Consumer worker pool with <backpressure> & retries',
+      ready: false,
+      waitingOn: ['T001.003'],
+      dependsOn: [{ id: 'T001.003', type: 'blocks', source: 'implicit' }],
+    }),
     task('T002.001', { title: 'Tenant CRUD API endpoints', ready: true, priority: 'P0' }),
     task('T002.002', {
       title: 'Tenant provisioning workflow with quota defaults',

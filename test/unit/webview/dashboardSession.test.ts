@@ -5,7 +5,6 @@ import { DashboardSession, type DashboardSource } from '../../../webview-ui/host
 import { deferred, type Deferred } from '../../fakes/agentTestKit';
 import { countsOf, fixtureSnapshot, iso, task } from './dashboardFixture';
 
-
 /** An engine stand-in: snapshots come from a queue of deferreds (or the fixture), events are emitted by the test. */
 class FakeSource implements DashboardSource {
   readonly listeners = new Set<(e: DashboardEvent) => void>();
@@ -63,12 +62,18 @@ describe('DashboardSession (extension side of the dashboard)', () => {
 
     await session.receive({ type: 'ready' });
     assert.equal(session.isLive, true);
-    assert.deepEqual(posted.map((m) => m.type), ['snapshot']);
+    assert.deepEqual(
+      posted.map((m) => m.type),
+      ['snapshot'],
+    );
     assert.equal((posted[0] as { snapshot: PlanSnapshot }).snapshot, source.current);
 
     source.emit({ type: 'state:changed', state: 'paused', breakers: {} });
     source.emit({ type: 'activity:appended', entries: [{ at: iso(62), kind: 'info', message: 'hi' }] });
-    assert.deepEqual(posted.map((m) => m.type), ['snapshot', 'state', 'activity']);
+    assert.deepEqual(
+      posted.map((m) => m.type),
+      ['snapshot', 'state', 'activity'],
+    );
     session.dispose();
   });
 
@@ -85,7 +90,10 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     assert.equal(posted.length, 0, 'nothing is posted before the snapshot');
     snap.resolve(source.current);
     await ready;
-    assert.deepEqual(posted.map((m) => m.type), ['snapshot', 'state', 'tasks']);
+    assert.deepEqual(
+      posted.map((m) => m.type),
+      ['snapshot', 'state', 'tasks'],
+    );
     session.dispose();
   });
 
@@ -100,7 +108,10 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     source.current = fixtureSnapshot({ metrics: { ...changed.metrics, tasksPerHour: 42 } });
     source.emit(tasksEvent());
     await session.settled();
-    assert.deepEqual(posted.slice(2).map((m) => m.type), ['tasks', 'metrics']);
+    assert.deepEqual(
+      posted.slice(2).map((m) => m.type),
+      ['tasks', 'metrics'],
+    );
     const metrics = posted[3] as Extract<ToWebview, { type: 'metrics' }>;
     assert.equal(metrics.metrics.tasksPerHour, 42);
     session.dispose();

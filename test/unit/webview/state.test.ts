@@ -2,16 +2,7 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { TaskStatus } from '../../../src/core/model';
 import type { TaskView } from '../../../src/protocol/views';
-import {
-  ACTIVITY_LIMIT,
-  applyMessage,
-  dismissNotice,
-  doneRatio,
-  emptyModel,
-  matchesFilter,
-  remainingOf,
-  type DashboardModel,
-} from '../../../webview-ui/state';
+import { ACTIVITY_LIMIT, applyMessage, dismissNotice, doneRatio, emptyModel, matchesFilter, remainingOf, type DashboardModel } from '../../../webview-ui/state';
 import { countsOf, fixtureSnapshot, fixtureTasks, iso, T0, task } from './dashboardFixture';
 
 const NOW = T0 + 60 * 60_000;
@@ -40,7 +31,10 @@ describe('dashboard state reducer', () => {
     assert.equal(change.full, true);
     assert.equal(model.loaded, true);
     assert.equal(model.simulated, true);
-    assert.deepEqual(model.order, fixtureTasks().map((t) => t.id));
+    assert.deepEqual(
+      model.order,
+      fixtureTasks().map((t) => t.id),
+    );
     assert.equal(model.tasks.get('T001.003')?.status, 'in_progress');
     assert.equal(model.counts.total, 8);
     assert.equal(model.metricsAt, NOW);
@@ -60,8 +54,15 @@ describe('dashboard state reducer', () => {
     assert.equal(model.tasks.get('T001.003')?.status, 'completed');
     assert.equal(model.counts.completed, 3);
     assert.equal(model.counts.inProgress, 0);
-    assert.deepEqual(model.epics.find((e) => e.id === 'E001'), { ...before.epics[0], completed: 3, total: 4 });
-    assert.equal(model.epics.find((e) => e.id === 'E002'), before.epics[1], 'an untouched epic keeps its object');
+    assert.deepEqual(
+      model.epics.find((e) => e.id === 'E001'),
+      { ...before.epics[0], completed: 3, total: 4 },
+    );
+    assert.equal(
+      model.epics.find((e) => e.id === 'E002'),
+      before.epics[1],
+      'an untouched epic keeps its object',
+    );
     assert.deepEqual(model.active, []);
     const last = model.metrics.throughput[model.metrics.throughput.length - 1];
     assert.deepEqual(last, { at: new Date(NOW).toISOString(), completed: 3, remaining: 4 });
@@ -164,8 +165,7 @@ describe('dashboard state reducer', () => {
 
   it('filters tasks by status group and epic', () => {
     const tasks = new Map(fixtureTasks().map((t) => [t.id, t]));
-    const ids = (f: Parameters<typeof matchesFilter>[1], epic?: string) =>
-      [...tasks.values()].filter((t) => matchesFilter(t, f, epic)).map((t) => t.id);
+    const ids = (f: Parameters<typeof matchesFilter>[1], epic?: string) => [...tasks.values()].filter((t) => matchesFilter(t, f, epic)).map((t) => t.id);
     assert.equal(ids('all').length, 8);
     assert.deepEqual(ids('open'), ['T001.003', 'T001.004', 'T002.001', 'T002.002', 'T002.003']);
     assert.deepEqual(ids('running'), ['T001.003']);
@@ -195,9 +195,7 @@ describe('dashboard state reducer', () => {
         let model = loaded();
         let clock = NOW;
         for (const s of steps) {
-          const changed = s.changes
-            .filter((c) => !s.remove.includes(c.id))
-            .map((c) => ({ ...(model.tasks.get(c.id) ?? task(c.id)), status: c.status }));
+          const changed = s.changes.filter((c) => !s.remove.includes(c.id)).map((c) => ({ ...(model.tasks.get(c.id) ?? task(c.id)), status: c.status }));
           model = withTasks(model, changed, s.remove, (clock += 1000)).model;
         }
         const all = [...model.tasks.values()];
@@ -206,7 +204,10 @@ describe('dashboard state reducer', () => {
           assert.equal(e.total, mine.length, `${e.id} total`);
           assert.equal(e.completed, mine.filter((t) => t.status === 'completed' || t.status === 'skipped').length, `${e.id} completed`);
         }
-        const running = all.filter((t) => t.status === 'in_progress').map((t) => t.id).sort();
+        const running = all
+          .filter((t) => t.status === 'in_progress')
+          .map((t) => t.id)
+          .sort();
         assert.deepEqual(model.active.map((a) => a.taskId).sort(), running);
         assert.deepEqual([...model.order].sort(), [...model.tasks.keys()].sort());
       }),

@@ -53,11 +53,26 @@ describe('webview protocol guards', () => {
   it('maps each engine event to the webview message that carries it; a plan change is a new snapshot', () => {
     const snapshot = fixtureSnapshot();
     const cases: [DashboardEvent, unknown][] = [
-      [{ type: 'tasks:changed', tasks: [], counts: snapshot.counts, removed: ['T9'] }, { type: 'tasks', tasks: [], counts: snapshot.counts, removed: ['T9'] }],
-      [{ type: 'plan:changed', snapshot }, { type: 'snapshot', snapshot }],
-      [{ type: 'state:changed', state: 'paused', breakers: {} }, { type: 'state', state: 'paused', breakers: {} }],
-      [{ type: 'activity:appended', entries: [] }, { type: 'activity', entries: [] }],
-      [{ type: 'metrics:changed', metrics: snapshot.metrics }, { type: 'metrics', metrics: snapshot.metrics }],
+      [
+        { type: 'tasks:changed', tasks: [], counts: snapshot.counts, removed: ['T9'] },
+        { type: 'tasks', tasks: [], counts: snapshot.counts, removed: ['T9'] },
+      ],
+      [
+        { type: 'plan:changed', snapshot },
+        { type: 'snapshot', snapshot },
+      ],
+      [
+        { type: 'state:changed', state: 'paused', breakers: {} },
+        { type: 'state', state: 'paused', breakers: {} },
+      ],
+      [
+        { type: 'activity:appended', entries: [] },
+        { type: 'activity', entries: [] },
+      ],
+      [
+        { type: 'metrics:changed', metrics: snapshot.metrics },
+        { type: 'metrics', metrics: snapshot.metrics },
+      ],
     ];
     for (const [event, expected] of cases) {
       const msg = toWebviewMessage(event);
