@@ -86,7 +86,8 @@ export interface TaskLineAnalysis extends TaskLineShape {
 
 // ---- vocabulary ------------------------------------------------------------------------------------------------
 
-const TASK_ID = String.raw`T\d+(?:\.\d+)*`;
+/** `T001.009`, `T012`, and Spec Kit's inserted tasks with a letter suffix (`T031a`, `T042A`). */
+const TASK_ID = String.raw`T\d+(?:\.\d+)*[a-zA-Z]?`;
 /** Issue-tracker keys like `API-12`; accepted where the writing makes clear it is an id (decorated, or `KEY-1:`). */
 const KEY_ID = String.raw`[A-Z][A-Z0-9]{1,9}-\d+(?:\.\d+)*`;
 const GROUP_ID = String.raw`[EF]\d+(?:\.\d+)*`;

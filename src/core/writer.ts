@@ -125,16 +125,34 @@ export function withStatus(line: string, status: TaskStatus): string {
   return out.slice(0, a.checkboxColumn + 1) + mark + out.slice(a.checkboxColumn + 2);
 }
 
-/** The line with `id` written as its task id: replacing a written id (keeping its decoration), or inserted after the checkbox. */
+/**
+ * The line with `id` written as its task id: replacing a written id (keeping its decoration), or inserted after the
+ * checkbox in `style`. MUST write only what the parser reads back as `id` (a written id that is not read is a task
+ * without an id, which would get an id written again on every sync): a bare tracker key is followed by a colon
+ * (`SC-002: …`, the only bare form read as a key), and a form that still does not read back falls back to bold. The
+ * line is returned unchanged when no form reads back.
+ */
 export function withId(line: string, id: string, style: IdStyle): string {
   const shape = locateTaskLine(line);
   if (!shape) return line;
-  if (shape.id) return line.slice(0, shape.id.valueStart) + id + line.slice(shape.id.valueEnd);
+  if (shape.id) {
+    const out = line.slice(0, shape.id.valueStart) + id + line.slice(shape.id.valueEnd);
+    return locateTaskLine(out)?.id?.value === id ? out : line;
+  }
   let p = shape.contentStart;
   while (line[p] === ' ' || line[p] === '\t') p++;
-  const written = formatId(id, style);
-  if (p >= line.length) return line.slice(0, shape.contentStart) + ' ' + written + line.slice(shape.contentStart);
-  return line.slice(0, p) + written + ' ' + line.slice(p);
+  for (const written of idForms(id, style)) {
+    const out =
+      p >= line.length ? line.slice(0, shape.contentStart) + ' ' + written + line.slice(shape.contentStart) : line.slice(0, p) + written + ' ' + line.slice(p);
+    if (locateTaskLine(out)?.id?.value === id) return out;
+  }
+  return line;
+}
+
+/** The ways to write `id` in `style`, best first. */
+function idForms(id: string, style: IdStyle): string[] {
+  const first = formatId(id, style);
+  return style === 'bare' ? [first, `${id}:`, formatId(id, 'bold')] : [first, formatId(id, 'bold')];
 }
 
 /** The way this file writes task ids (majority of written ids); bold by default, bare for Spec Kit. */
