@@ -127,7 +127,12 @@ interface EngineSession {
   close(): Promise<void>;
 }
 
-async function openSession(paths: EnginePaths, o: CliOptions): Promise<EngineSession> {
+/**
+ * Opens a session. `reading`: the command only reads (status, next, export), so the engine opened here never writes
+ * the markdown (ids and statuses reach the database only, as in an untrusted workspace); only writers (sync, run,
+ * daemon, the editor's engine) write the task list.
+ */
+async function openSession(paths: EnginePaths, o: CliOptions, reading: boolean): Promise<EngineSession> {
   if (await socketAnswers(paths.socketPath)) {
     const remote = await connectControl(paths);
     return {
@@ -144,6 +149,7 @@ async function openSession(paths: EnginePaths, o: CliOptions): Promise<EngineSes
     configPath: o.config,
     profile: o.profile,
     watch: false,
+    readOnly: reading,
     env: process.env,
     logger: createLogger({ stream: process.stderr, level: 'warn', redact: createRedactor(secretEnvValues(process.env)) }),
     engineVersion: ENGINE_VERSION,
@@ -152,7 +158,7 @@ async function openSession(paths: EnginePaths, o: CliOptions): Promise<EngineSes
 }
 
 async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
-  const s = await openSession(paths, o);
+  const s = await openSession(paths, o, true);
   try {
     const snap = await s.snapshot();
     const pid = readPidFile(paths);
@@ -191,7 +197,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
 }
 
 async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
-  const s = await openSession(paths, o);
+  const s = await openSession(paths, o, true);
   try {
     const snap = await s.snapshot();
     const { list } = loadTaskList(paths.tasklistPath);
@@ -244,7 +250,7 @@ async function cmdSync(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     await rt.close();
     return { code: 0 };
   }
-  const s = await openSession(paths, o);
+  const s = await openSession(paths, o, false);
   try {
     let r = s.remote ? await s.remote.connection.sendRequest(SyncNow.type) : await s.local!.syncNow();
     // Opening the engine here already synced: that is the sync this command did.
@@ -262,7 +268,7 @@ async function cmdSync(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
 }
 
 async function cmdExport(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
-  const s = await openSession(paths, o);
+  const s = await openSession(paths, o, true);
   try {
     const r = s.remote ? await s.remote.connection.sendRequest(ExportWorkItems.type, { outPath: o.out }) : s.local!.exportWorkItems(o.out);
     if (o.json) json(r);

@@ -1,6 +1,6 @@
 // The `coditect` CLI as a user runs it: the built bundle in a real child process, on real files and a real context.db.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateTaskList } from '../../bench/generatePlan';
@@ -128,6 +128,28 @@ describe('coditect CLI (built bundle, real processes)', function () {
       'T001.004>T001.002:explicit',
     ]);
     assert.deepEqual(out.criticalPath.ids, ['T001.001', 'T001.002', 'T001.004']);
+  });
+
+  it('reading commands (validate, status, next, graph, export, with and without --json) never write the markdown: bytes and mtime unchanged', async () => {
+    // Everything a sync would change: tasks without ids (this dialect writes them), a hand-typed [/] (reverted by sync).
+    const plan = `# Plan\n\n## E001: Core\n\n### F001.01: Bus\n\n- [ ] **T001.001** Provision the bus\n- [ ] Publisher without an id\n- [/] Consumer typed as running\n- [X] Done by hand\n`;
+    const dir = ws({ 'TASKLIST.md': plan });
+    const file = join(dir, 'TASKLIST.md');
+    const past = new Date('2026-01-01T00:00:00Z');
+    utimesSync(file, past, past);
+    const reading = [['validate'], ['status'], ['next'], ['graph'], ['export', '--out', join(dir, 'items.json')]];
+    for (const cmd of reading) {
+      for (const extra of [[], ['--json']]) {
+        const r = await runCli([cmd[0], 'TASKLIST.md', ...cmd.slice(1), ...extra], dir);
+        assert.equal(r.code, 0, `${cmd.join(' ')} ${extra.join(' ')}: ${r.stderr}`);
+        assert.equal(readFileSync(file, 'utf8'), plan, `${cmd[0]} ${extra.join(' ')} changed the markdown`);
+        assert.equal(statSync(file).mtimeMs, past.getTime(), `${cmd[0]} ${extra.join(' ')} touched the markdown`);
+      }
+    }
+    // The writer does write it (so the check above could fail): ids for the id-less tasks.
+    const r = await runCli(['sync', 'TASKLIST.md'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.notEqual(readFileSync(file, 'utf8'), plan);
   });
 
   it('sync writes context.db beside the workspace root; a second sync finds nothing to do; export writes the work items', async () => {
