@@ -11,7 +11,9 @@
 //                                                   [--vsix | --vsix-file PATH] [--timeout MS]
 //   --vsix  builds the VSIX (npm run package), installs it into a fresh code-server extensions dir with
 //           --install-extension, checks --list-extensions shows it, then runs the smoke, activation/tree and
-//           CodeLens suites (VSIX_SUITES) against the installed copy (no extensionDevelopmentPath).
+//           CodeLens suites (VSIX_SUITES) against the installed copy (no extensionDevelopmentPath), and looks at
+//           the installed copy's activity-bar entry in the light and the dark theme (its icon loads and has ink;
+//           screenshots test-artifacts/vsix-activitybar-{light,dark}.png).
 //   --vsix-file PATH  the same with an existing VSIX instead of building one.
 // Environment: CODITECT_VSCODE_LAUNCHER (as --launcher), CODITECT_TEST_GREP, CODITECT_INTEGRATION_TIMEOUT_MS.
 import { spawnSync } from 'node:child_process';
@@ -20,6 +22,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpat
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkActivityBarIcon } from './activityBar.mjs';
 import { artifactsDir, screenshot } from './browser.mjs';
 import { cacheDir, installVsix, listExtensions, repoRoot, resolveCodeServer, tail } from './codeServer.mjs';
 import { copyWorkspace, openWorkbench } from './workbench.mjs';
@@ -235,6 +238,39 @@ async function runCodeServer({ workspace, resultsFile, grep, name, extensionsDir
 /** Suites run against an installed VSIX (mocha grep): activation, the tree on the workspace's plan, CodeLens, commands. */
 const VSIX_SUITES = 'smoke|editor: activation|CodeLens and hovers';
 
+/** The themes the installed copy's activity bar is looked at in. */
+const VSIX_THEMES = [
+  { name: 'light', colorTheme: 'Default Light Modern' },
+  { name: 'dark', colorTheme: 'Default Dark Modern' },
+];
+
+/**
+ * Opens the workspace with only the installed VSIX (no tests, no development path) once per theme and checks its
+ * activity-bar entry: the icon loads as an SVG and draws ink, and a click opens the Tasks tree on the plan.
+ * Returns one test outcome per theme, in the results file's shape.
+ */
+async function checkVsixActivityBar(extensionsDir) {
+  const outcomes = [];
+  for (const theme of VSIX_THEMES) {
+    const fullTitle = `vsix: the installed activity-bar entry shows its icon and opens the Tasks tree (${theme.name})`;
+    const started = Date.now();
+    const folder = copyWorkspace();
+    let wb;
+    try {
+      wb = await openWorkbench({ name: `vsix-activitybar-${theme.name}`, folder, extensionsDir, settings: { 'workbench.colorTheme': theme.colorTheme } });
+      const r = await checkActivityBarIcon(wb.page, { label: 'CODITECT', shotName: `vsix-activitybar-${theme.name}`, expectRow: /^E001: / });
+      log(`activity bar (${theme.name}): icon ${r.status}, ${(r.inkRatio * 100).toFixed(0)}% ink; saved ${r.screenshot}`);
+      outcomes.push({ fullTitle, state: 'passed', durationMs: Date.now() - started });
+    } catch (e) {
+      outcomes.push({ fullTitle, state: 'failed', durationMs: Date.now() - started, error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      await wb?.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+  return outcomes;
+}
+
 /** npm run package, then the newest .vsix in the repo root. */
 function buildVsix() {
   const started = Date.now();
@@ -323,6 +359,15 @@ async function main() {
           extensionDevelopmentPath: join(repoRoot, 'test', 'integration', 'fixtures', 'testHost'),
           env: { CODITECT_EXPECT_INSTALLED: '1' },
         });
+        // Counted with the suites: a blank activity-bar entry fails the VSIX run like a failing test does.
+        for (const t of await checkVsixActivityBar(extensionsDir)) {
+          outcome.results.tests.push(t);
+          if (t.state === 'passed') outcome.results.passes++;
+          else {
+            outcome.results.failures++;
+            outcome.results.ok = false;
+          }
+        }
       } else {
         outcome = await runCodeServer({
           workspace,

@@ -27,6 +27,30 @@ function runtimeClosure(name: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
+/** Keys whose string values in `contributes` are files of the extension (icons, walkthrough media, grammars…). */
+const FILE_KEYS = new Set(['icon', 'light', 'dark', 'image', 'markdown', 'svg', 'path']);
+
+/**
+ * Every file the manifest names: `main`, `browser`, `icon`, and each file-valued key anywhere under `contributes`
+ * (an icon is a path or `{ light, dark }`; `$(codicon)` names and URLs are not files). `bin` is left out: it is for
+ * the npm package of the CLI, VS Code never reads it.
+ */
+function manifestFiles(pkg: Record<string, unknown>): string[] {
+  const out = new Set<string>();
+  const add = (v: unknown): void => {
+    if (typeof v === 'string' && v && !v.startsWith('$(') && !/^[a-z]+:/i.test(v)) out.add(v.replace(/^\.\//, ''));
+  };
+  for (const k of ['main', 'browser', 'icon']) add(pkg[k]);
+  const walk = (node: unknown, key?: string): void => {
+    if (Array.isArray(node)) for (const x of node) walk(x, key);
+    else if (node && typeof node === 'object')
+      for (const [k, v] of Object.entries(node)) walk(v, FILE_KEYS.has(k) || (key !== undefined && FILE_KEYS.has(key)) ? k : undefined);
+    else if (key !== undefined) add(node);
+  };
+  walk(pkg.contributes);
+  return [...out].sort();
+}
+
 describe('VSIX contents (.vscodeignore through vsce ls)', function () {
   this.timeout(120_000);
   let files: string[];
@@ -46,6 +70,15 @@ describe('VSIX contents (.vscodeignore through vsce ls)', function () {
     ]) {
       assert.ok(files.includes(f), `${f} is not in the VSIX`);
     }
+  });
+
+  it('holds every file the manifest names (activity-bar and view icons, walkthrough media, the entry point)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const named = manifestFiles(pkg);
+    assert.ok(named.includes('resources/icons/coditect.svg'), `the activity-bar icon is among the named files: ${named.join(', ')}`);
+    for (const f of named) assert.ok(existsSync(join(root, f)), `package.json names ${f}, which does not exist`);
+    const missing = named.filter((f) => !files.includes(f));
+    assert.deepEqual(missing, [], `named by package.json but left out of the VSIX by .vscodeignore: ${missing.join(', ')}`);
   });
 
   it('holds every file better-sqlite3 loads at run time, with each runtime dependency', () => {
