@@ -5,6 +5,7 @@ import { AgentError, abortError, type Agent, type AgentResult, type AgentRunCont
 import { enumOption, intOption, stringArrayOption, stringOption } from './agentOptions';
 import { classifyFailureText, exitFailure, spawnFailure, tailOf } from './cliFailure';
 import { runProcessTree, SpawnError, type ProcessTreeResult } from './processTree';
+import { LineSplitter, splitLines } from './lineSplitter';
 import { buildPrompt, loadRelevantFiles } from './prompt';
 import { createRedactor, secretEnvValues } from '../redact';
 
@@ -61,7 +62,7 @@ export function parseClaudeOutput(stdout: string): { result?: ClaudeResultObject
   let sessionId: string | undefined;
   const whole = tryJson(stdout.trim());
   const objects: unknown[] =
-    whole !== undefined ? (Array.isArray(whole) ? whole : [whole]) : stdout.split('\n').map((l) => (l.trim() ? tryJson(l.trim()) : undefined));
+    whole !== undefined ? (Array.isArray(whole) ? whole : [whole]) : splitLines(stdout).map((l) => (l.trim() ? tryJson(l.trim()) : undefined));
   for (const o of objects) {
     if (!o || typeof o !== 'object') continue;
     const ev = o as Record<string, unknown>;
@@ -145,17 +146,15 @@ export class ClaudeCodeAgent implements Agent {
     if (ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);
     const prompt = buildPrompt(task, await loadRelevantFiles(task.cwd, task.relevantFiles));
     const viaStdin = Buffer.byteLength(prompt) > this.maxPromptArgBytes;
-    let pending = '';
+    const lines =
+      this.outputFormat === 'stream-json' && ctx.onOutput
+        ? new LineSplitter((line) => {
+            for (const p of progressFromStreamLine(line)) ctx.onOutput?.('progress', redact(p) + '\n');
+          })
+        : undefined;
     const onStdout = (chunk: string): void => {
       ctx.onOutput?.('stdout', redact(chunk));
-      if (this.outputFormat !== 'stream-json' || !ctx.onOutput) return;
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        for (const p of progressFromStreamLine(line)) ctx.onOutput('progress', redact(p) + '\n');
-      }
+      lines?.push(chunk);
     };
     let r: ProcessTreeResult;
     try {
@@ -175,6 +174,7 @@ export class ClaudeCodeAgent implements Agent {
       if (e instanceof SpawnError) throw spawnFailure(e, PROVIDER, this.name, this.executable);
       throw new AgentError(`${PROVIDER}: ${redact((e as Error).message)}`, 'fatal', PROVIDER);
     }
+    lines?.flush();
     if (r.aborted || ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);
     const parsed = parseClaudeOutput(r.stdout);
     const res = parsed.result;

@@ -15,6 +15,7 @@ import {
 import { enumOption, intOption, stringArrayOption, stringOption } from './agentOptions';
 import { classifyFailureText, exitFailure, spawnFailure, tailOf } from './cliFailure';
 import { runProcessTree, SpawnError, type ProcessTreeResult } from './processTree';
+import { LineSplitter, splitLines } from './lineSplitter';
 import { buildPrompt, loadRelevantFiles } from './prompt';
 import { createRedactor, secretEnvValues } from '../redact';
 
@@ -130,7 +131,7 @@ function tryJson(s: string): unknown {
 /** Codex `exec --json`: JSON lines (`thread.started`, `item.completed` with `agent_message`, `turn.completed` usage, `turn.failed`, `error`). */
 export function parseCodexJsonl(stdout: string): ParsedOutput {
   const out: ParsedOutput = {};
-  for (const line of stdout.split('\n')) {
+  for (const line of splitLines(stdout)) {
     const ev = line.trim() ? (tryJson(line.trim()) as Record<string, unknown> | undefined) : undefined;
     if (!ev || typeof ev !== 'object') continue;
     switch (ev.type) {
@@ -272,17 +273,16 @@ export class CommandAgent implements Agent {
       verify: task.verify ?? '',
       prompt,
     };
-    let pending = '';
+    const lines =
+      this.output === 'codex-jsonl' && ctx.onOutput
+        ? new LineSplitter((line) => {
+            const p = codexProgress(line);
+            if (p) ctx.onOutput?.('progress', redact(p) + '\n');
+          })
+        : undefined;
     const onStdout = (chunk: string): void => {
       ctx.onOutput?.('stdout', redact(chunk));
-      if (this.output !== 'codex-jsonl' || !ctx.onOutput) return;
-      pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const p = codexProgress(pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-        if (p) ctx.onOutput('progress', redact(p) + '\n');
-      }
+      lines?.push(chunk);
     };
     let r: ProcessTreeResult;
     try {
@@ -302,6 +302,7 @@ export class CommandAgent implements Agent {
       if (e instanceof SpawnError) throw spawnFailure(e, this.provider, this.name, this.executable);
       throw new AgentError(`${this.provider}: ${redact((e as Error).message)}`, 'fatal', this.provider);
     }
+    lines?.flush();
     const parsed = parseOutput(this.output, r.stdout);
     const fail = exitFailure(r, this.provider, redact, ctx.signal, {
       successExitCodes: this.successExitCodes,
