@@ -4,9 +4,13 @@
 // engine calls it on every completion with thousands of tasks and a p99 dispatch budget of 10 ms.
 //
 // Invariants (checked by test/unit/core/graph.property.test.ts):
-//   - the blocking edges form a DAG (an edge that would close a cycle is rejected at build time);
+//   - the stored blocking edges form a DAG (an edge that would close a cycle is left out of the structure at build
+//     time, and reported); every task ON a cycle is nevertheless held, and so is everything downstream of it;
 //   - `remaining[i]` is the number of blocking dependencies of task i whose status is not completed/skipped;
-//   - task i is in `ready` iff status is pending, remaining[i] === 0 and it has no external blocker.
+//   - task i is in `ready` iff status is pending, remaining[i] === 0 and it has no hold of its own (external blocker,
+//     cycle, unknown dependency);
+//   - `stuckDeps[i]` is the number of blocking dependencies of task i that are stuck (see `isBlocked`), and
+//     `blockedCount` the number of blocked tasks: "blocked" has ONE definition, here, and every view shows it.
 // Everything structural (topological order, critical path, unblocks counts, dispatch rank) depends only on the
 // edges, never on statuses, so it is computed lazily once and cached: the first ordering query after a build
 // (readyIds, setStatus returning several ids, compareForDispatch, unblocksCount) pays for it — about 50 ms for
@@ -31,6 +35,54 @@ export interface GraphEdge {
   source: DependencySource;
 }
 
+/** Why a task cannot go on without a person acting. */
+export type BlockReason = 'external' | 'cycle' | 'unknown-dependency' | 'failed-dependency' | 'marked';
+
+/**
+ * A blocked task: not done, not running, not failed itself, and unable to become ready however long the engine waits,
+ * because of a hold on itself (an external `Blocked by:`, a dependency cycle it is on, a dependency on an unknown id,
+ * the status `blocked`) or on a task it (transitively) depends on (which may also have failed, timed out or been
+ * cancelled).
+ */
+export interface Blockage {
+  reason: BlockReason;
+  /** Where the hold starts: the task itself, the failed/held task it waits on, or the first task of its cycle. */
+  root: string;
+  /** The blocking dependency it waits on when the hold is not its own. */
+  via?: string;
+  /** One sentence for people: `waits on T2: T1 failed`, `T3 is blocked by "FDB cluster provisioned"`. */
+  text: string;
+}
+
+/** One reason a plan cannot finish, and every task it holds. */
+export interface Stall {
+  reason: BlockReason;
+  /** Where the hold starts (for a cycle: its first task in document order). */
+  root: string;
+  /** One sentence about the root: `T1 failed`, `T3 is on the dependency cycle T3 → T4 → T3`. */
+  text: string;
+  /** Every blocked task held by it, in document order. */
+  holds: string[];
+}
+
+/** Options of DependencyGraph.fromTaskList. */
+export interface GraphOptions {
+  /**
+   * The graph of the previous version of the plan. A blocking reference it already had counts as older than one it
+   * did not, so when a cycle appears the reference reported (and offered for removal first) is the one just written.
+   */
+  previous?: DependencyGraph;
+}
+
+/** Own holds (statuses aside), by precedence. */
+const HOLD_NONE = 0;
+const HOLD_CYCLE = 1;
+const HOLD_UNKNOWN = 2;
+const HOLD_EXTERNAL = 3;
+
+/** Statuses that end an attempt chain without finishing the task: its dependents cannot go on. */
+const FAILED_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['failed', 'timeout', 'cancelled']);
+
 /** Hours assumed for a task without an estimate when computing the critical path. */
 export const DEFAULT_ESTIMATE_HOURS = 1;
 
@@ -44,6 +96,10 @@ interface Candidate {
   source: DependencySource;
   /** 0-based line of the reference, for diagnostics. */
   line: number;
+  /** Position in writing order. */
+  seq: number;
+  /** The previous version of the plan had this reference (see GraphOptions.previous). */
+  known: boolean;
 }
 
 /** A dependency graph over one task list with incremental readiness bookkeeping. */
@@ -68,6 +124,18 @@ export class DependencyGraph {
   /** Unfinished blocking dependencies of task i (see invariants above). */
   private readonly remaining: number[] = [];
   private readonly ready = new Set<number>();
+  /** Every blocking reference of task i as written (accepted or not): what a later version compares against. */
+  private readonly declared: number[][] = [];
+  /** HOLD_* of task i regardless of status. */
+  private hold!: Uint8Array;
+  /** For a task on a cycle: the cycle to name (ids, first === last) and its first task (the stall's root). */
+  private readonly cycleOf = new Map<number, { ids: string[]; leader: number }>();
+  /** For a task with unknown blocking dependencies: their ids. */
+  private readonly unknownOf = new Map<number, string[]>();
+  private stuckDeps!: Int32Array;
+  private stuck!: Uint8Array;
+  private blocked!: Uint8Array;
+  private blockedTotal = 0;
 
   // Lazily computed structural facts (statuses never affect them).
   private topo?: number[];
@@ -78,19 +146,22 @@ export class DependencyGraph {
   private constructor() {}
 
   /**
-   * Builds from a parsed list. Edges to unknown ids → `unknown-dependency` diagnostic (on the ref's line), not stored.
-   * A blocking edge that would close a cycle is rejected: not stored, and a `dependency-cycle` error diagnostic names
-   * the whole cycle with 1-based line numbers (e.g. "T1 (line 4) → T2 (line 9) → T1"), with data
-   * `{cycle: string[], edge: {from, to}}` for a quick fix. Self-dependencies are rejected the same way.
-   * Edges are considered in document order, so the reference written last is the one rejected.
-   * `statuses` (e.g. from the database) override the statuses written in the list.
+   * Builds from a parsed list. Edges to unknown ids → `unknown-dependency` diagnostic (on the ref's line), not stored;
+   * a blocking one holds its task. A blocking edge that would close a cycle is left out of the structure (so orders
+   * stay defined) and a `dependency-cycle` error diagnostic on its line names the whole cycle with 1-based line
+   * numbers (e.g. "T1 (line 4) → T2 (line 9) → T1"), with data `{cycle, edge: {from, to}, edges: [{from, to, line,
+   * source}]}` (every edge of the cycle, 0-based lines) for quick fixes. Self-dependencies are reported the same way.
+   * Every task on a cycle is held, and so is everything downstream of it. Edges are considered oldest first (those
+   * `opts.previous` had, then the new ones), each group in document order, so the reference written last is the one
+   * reported. `statuses` (e.g. from the database) override the statuses written in the list.
    */
-  static fromTaskList(list: TaskList, statuses?: ReadonlyMap<string, TaskStatus>): DependencyGraph {
+  static fromTaskList(list: TaskList, statuses?: ReadonlyMap<string, TaskStatus>, opts: GraphOptions = {}): DependencyGraph {
     const g = new DependencyGraph();
     g.addNodes(list, statuses);
-    const candidates = g.collectCandidates();
+    const candidates = g.collectCandidates(opts.previous, reportedByParser(list));
     g.acceptEdges(candidates);
     g.initReadiness();
+    g.initBlocked();
     return g;
   }
 
@@ -115,11 +186,12 @@ export class DependencyGraph {
       this.deps.push([]);
       this.dependents.push([]);
       this.remaining.push(0);
+      this.declared.push([]);
     }
   }
 
   /** Resolves references to indices in writing order, reporting unknown ids and self-dependencies, merging duplicates. */
-  private collectCandidates(): Candidate[] {
+  private collectCandidates(previous: DependencyGraph | undefined, parserSaid: ReadonlySet<string>): Candidate[] {
     const out: Candidate[] = [];
     const byPair = new Map<string, Candidate>();
     for (let i = 0; i < this.tasks.length; i++) {
@@ -127,18 +199,32 @@ export class DependencyGraph {
       for (const ref of t.dependsOn) {
         const j = this.index.get(ref.id);
         if (j === undefined) {
+          if (ref.type === 'blocks') {
+            let unknown = this.unknownOf.get(i);
+            if (!unknown) this.unknownOf.set(i, (unknown = []));
+            if (!unknown.includes(ref.id)) unknown.push(ref.id);
+          }
+          // The parser already reported this reference, with its column: one diagnostic per problem.
+          if (parserSaid.has(`${t.id}\u0000${ref.id}`)) continue;
           this.diagnostics.push({
             line: ref.line,
             column: 0,
             severity: 'error',
             code: 'unknown-dependency',
-            message: `${t.id} depends on unknown task ${ref.id}; the dependency is ignored`,
+            message:
+              ref.type === 'blocks'
+                ? `${t.id} depends on unknown task ${ref.id}; ${t.id} and the tasks that depend on it are held until the reference is fixed`
+                : `${t.id} depends on unknown task ${ref.id}; the (soft) dependency is ignored`,
             data: { taskId: t.id, id: ref.id },
           });
           continue;
         }
         if (j === i) {
-          this.reportCycle([i, i], i, i, ref.line);
+          if (ref.type === 'blocks' && !this.cycleOf.has(i)) {
+            this.cycleOf.set(i, { ids: [t.id, t.id], leader: i });
+            this.declared[i].push(i);
+            if (!parserSaid.has(`${t.id}\u0000${t.id}`)) this.reportCycle([i, i], i, i, ref.line, [{ from: i, to: i, line: ref.line, source: ref.source }]);
+          }
           continue;
         }
         // The same dependency written twice (e.g. explicit and implicit) is one edge; blocking wins over soft.
@@ -152,19 +238,25 @@ export class DependencyGraph {
           }
           continue;
         }
-        const c: Candidate = { from: i, to: j, type: ref.type, source: ref.source, line: ref.line };
+        const c: Candidate = { from: i, to: j, type: ref.type, source: ref.source, line: ref.line, seq: out.length, known: false };
         byPair.set(key, c);
         out.push(c);
       }
+    }
+    for (const c of out) {
+      if (c.type !== 'blocks') continue;
+      this.declared[c.from].push(c.to);
+      c.known = previous?.declares(this.ids[c.from], this.ids[c.to]) === true;
     }
     return out;
   }
 
   /**
    * Accepts every soft edge and every blocking edge that keeps the graph acyclic. Equivalent to adding the blocking
-   * edges one by one in writing order and rejecting each one that closes a cycle — but fast: a cycle lies inside one
-   * strongly connected component of the candidate graph, so only edges inside a non-trivial component need the
-   * (component-local) reachability check; all others are accepted outright.
+   * edges one by one, oldest first (then in writing order), and leaving out each one that closes a cycle — but fast: a
+   * cycle lies inside one strongly connected component of the candidate graph, so only edges inside a non-trivial
+   * component need the (component-local) reachability check; all others are accepted outright. Every task of a
+   * non-trivial component is on a cycle and gets HOLD_CYCLE.
    */
   private acceptEdges(candidates: Candidate[]): void {
     const n = this.ids.length;
@@ -172,24 +264,60 @@ export class DependencyGraph {
     for (const c of candidates) if (c.type === 'blocks') adj[c.from].push(c.to);
     const comp = stronglyConnectedComponents(adj);
 
+    // Intra-component blocking edges, oldest first: the one that closes a cycle last is the newest reference.
+    const intraEdges = candidates.filter((c) => c.type === 'blocks' && comp[c.from] === comp[c.to]);
+    intraEdges.sort((a, b) => Number(a.known === false) - Number(b.known === false) || a.seq - b.seq);
     // Accepted intra-component blocking adjacency (dependency direction), for the sequential cycle check.
     const intra = new Map<number, number[]>();
-    const accepted: Candidate[] = [];
-    for (const c of candidates) {
-      if (c.type === 'blocks' && comp[c.from] === comp[c.to]) {
-        const path = shortestPath(intra, c.to, c.from);
-        if (path) {
-          this.reportCycle([c.from, ...path], c.from, c.to, c.line);
-          continue;
-        }
-        let list = intra.get(c.from);
-        if (!list) intra.set(c.from, (list = []));
-        list.push(c.to);
+    const left = new Set<Candidate>();
+    const rejected: { c: Candidate; path: number[] }[] = [];
+    for (const c of intraEdges) {
+      const path = shortestPath(intra, c.to, c.from);
+      if (path) {
+        left.add(c);
+        rejected.push({ c, path });
+        continue;
       }
-      accepted.push(c);
+      let list = intra.get(c.from);
+      if (!list) intra.set(c.from, (list = []));
+      list.push(c.to);
+    }
+    // Report in writing order, each cycle through its own edges (so a quick fix can offer any of them).
+    rejected.sort((a, b) => a.c.seq - b.c.seq);
+    const edgeOf = new Map<string, Candidate>();
+    for (const c of intraEdges) edgeOf.set(`${c.from}\u0000${c.to}`, c);
+    for (const { c, path } of rejected) {
+      const ring = [c.from, ...path];
+      const edges = [];
+      for (let k = 0; k + 1 < ring.length; k++) {
+        const e = edgeOf.get(`${ring[k]}\u0000${ring[k + 1]}`)!;
+        edges.push({ from: e.from, to: e.to, line: e.line, source: e.source });
+      }
+      const cycle = this.reportCycle(ring, c.from, c.to, c.line, edges);
+      for (const k of ring) {
+        if (this.cycleOf.has(k)) continue;
+        this.cycleOf.set(k, { ids: cycle, leader: this.index.get(cycle[0])! });
+      }
+    }
+    // Every member of a component with a cycle is on some cycle, even when no reported ring runs through it.
+    if (rejected.length > 0) {
+      const members = new Map<number, number[]>();
+      for (const c of intraEdges) {
+        for (const k of [c.from, c.to]) {
+          let m = members.get(comp[k]);
+          if (!m) members.set(comp[k], (m = []));
+          if (!m.includes(k)) m.push(k);
+        }
+      }
+      for (const m of members.values()) {
+        m.sort((a, b) => a - b);
+        const ids = [...m.map((k) => this.ids[k]), this.ids[m[0]]];
+        for (const k of m) if (!this.cycleOf.has(k)) this.cycleOf.set(k, { ids, leader: m[0] });
+      }
     }
 
-    for (const c of accepted) {
+    for (const c of candidates) {
+      if (left.has(c)) continue;
       const e: GraphEdge = Object.freeze({ from: this.ids[c.from], to: this.ids[c.to], type: c.type, source: c.source });
       this.outEdges[c.from].push(e);
       this.inEdges[c.to].push(e);
@@ -200,8 +328,17 @@ export class DependencyGraph {
     }
   }
 
-  /** `path` is the cycle as indices, first === last, starting with the dependent of the rejected edge. */
-  private reportCycle(path: number[], from: number, to: number, line: number): void {
+  /**
+   * Reports the cycle `path` (indices, first === last, starting with the dependent of the reported edge), closed by
+   * the reference from → to on `line`. Returns the cycle's ids as named (first task in document order first).
+   */
+  private reportCycle(
+    path: number[],
+    from: number,
+    to: number,
+    line: number,
+    edges: { from: number; to: number; line: number; source: DependencySource }[],
+  ): string[] {
     // Start the message at the task written first so the same cycle reads the same whichever edge closed it.
     const ring = path.slice(0, -1);
     let start = 0;
@@ -210,15 +347,20 @@ export class DependencyGraph {
     rotated.push(rotated[0]);
     const cycle = rotated.map((i) => this.ids[i]);
     const text = rotated.map((i, k) => (k === rotated.length - 1 ? this.ids[i] : `${this.ids[i]} (line ${this.tasks[i].line + 1})`)).join(' → ');
-    const whose = from === to ? `${this.ids[from]} on itself` : `${this.ids[from]} on ${this.ids[to]}`;
+    const members = ring.length === 1 ? this.ids[ring[0]] : `${ring.length} tasks on it`;
     this.diagnostics.push({
       line,
       column: 0,
       severity: 'error',
       code: 'dependency-cycle',
-      message: `Dependency cycle: ${text}; the dependency of ${whose} is ignored`,
-      data: { cycle, edge: { from: this.ids[from], to: this.ids[to] } },
+      message: `Dependency cycle: ${text}; ${members} and every task depending on ${ring.length === 1 ? 'it' : 'them'} are held until one of these dependencies is removed`,
+      data: {
+        cycle,
+        edge: { from: this.ids[from], to: this.ids[to] },
+        edges: edges.map((e) => ({ from: this.ids[e.from], to: this.ids[e.to], line: e.line, source: e.source })),
+      },
     });
+    return cycle;
   }
 
   private initReadiness(): void {
@@ -227,6 +369,59 @@ export class DependencyGraph {
       for (const d of this.deps[i]) if (!TERMINAL_STATUSES.has(this.status[d])) r++;
       this.remaining[i] = r;
       if (this.computeReady(i)) this.ready.add(i);
+    }
+  }
+
+  /** Own holds, then stuck/blocked flags in topological order (dependencies first). */
+  private initBlocked(): void {
+    const n = this.ids.length;
+    this.hold = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      if (this.cycleOf.has(i)) this.hold[i] = HOLD_CYCLE;
+      else if (this.unknownOf.has(i)) this.hold[i] = HOLD_UNKNOWN;
+      else if (this.tasks[i].blockers.length > 0) this.hold[i] = HOLD_EXTERNAL;
+    }
+    this.stuckDeps = new Int32Array(n);
+    this.stuck = new Uint8Array(n);
+    this.blocked = new Uint8Array(n);
+    for (const i of this.topoOrder()) {
+      let k = 0;
+      for (const d of this.deps[i]) if (this.stuck[d]) k++;
+      this.stuckDeps[i] = k;
+      this.refreshBlocked(i);
+    }
+    // Readiness was computed before the holds were known: a task on a cycle or with an unknown dependency is not ready.
+    for (const i of [...this.ready]) if (this.hold[i] !== HOLD_NONE) this.ready.delete(i);
+  }
+
+  /** Recomputes blocked/stuck of one task from its status, own hold and stuckDeps; true when `stuck` changed. */
+  private refreshBlocked(i: number): boolean {
+    const s = this.status[i];
+    const done = TERMINAL_STATUSES.has(s);
+    const failed = FAILED_STATUSES.has(s);
+    const isBlocked = !done && !failed && s !== 'in_progress' && (s === 'blocked' || this.hold[i] !== HOLD_NONE || this.stuckDeps[i] > 0);
+    if (isBlocked !== (this.blocked[i] === 1)) {
+      this.blocked[i] = isBlocked ? 1 : 0;
+      this.blockedTotal += isBlocked ? 1 : -1;
+    }
+    const isStuck = failed || isBlocked;
+    if (isStuck === (this.stuck[i] === 1)) return false;
+    this.stuck[i] = isStuck ? 1 : 0;
+    return true;
+  }
+
+  /** After task i's status changed: propagates stuck-ness downstream, touching only tasks whose flags change. */
+  private propagateBlocked(i: number): void {
+    if (!this.refreshBlocked(i)) return;
+    // Monotone: one change makes dependents only more stuck, or only less, so no task flips twice.
+    const work = [i];
+    while (work.length > 0) {
+      const k = work.pop()!;
+      const delta = this.stuck[k] ? 1 : -1;
+      for (const d of this.dependents[k]) {
+        this.stuckDeps[d] += delta;
+        if (this.refreshBlocked(d)) work.push(d);
+      }
     }
   }
 
@@ -274,6 +469,7 @@ export class DependencyGraph {
       }
     }
     if (this.updateReady(i)) became.push(i);
+    this.propagateBlocked(i);
     if (became.length > 1) {
       const rank = this.dispatchRank();
       became.sort((a, b) => rank[a] - rank[b]);
@@ -294,7 +490,7 @@ export class DependencyGraph {
     return path ? [from, ...path.map((k) => this.ids[k])] : undefined;
   }
 
-  /** Pending, every blocking dependency completed or skipped, and no external blocker. */
+  /** Pending, every blocking dependency completed or skipped, no external blocker, not on a cycle, no unknown dependency. */
   isReady(id: string): boolean {
     const i = this.index.get(id);
     return i !== undefined && this.ready.has(i);
@@ -311,6 +507,109 @@ export class DependencyGraph {
     const i = this.index.get(id);
     if (i === undefined) return [];
     return this.deps[i].filter((d) => !TERMINAL_STATUSES.has(this.status[d])).map((d) => this.ids[d]);
+  }
+
+  /**
+   * The previous version's test (see GraphOptions.previous): did this plan have a blocking reference from `from` to
+   * `to` (accepted or left out for closing a cycle)?
+   */
+  declares(from: string, to: string): boolean {
+    const i = this.index.get(from);
+    const j = this.index.get(to);
+    return i !== undefined && j !== undefined && this.declared[i].includes(j);
+  }
+
+  /** Blocked (see Blockage): not done, not running, not failed, and unable to go on without a person. O(1). */
+  isBlocked(id: string): boolean {
+    const i = this.index.get(id);
+    return i !== undefined && this.blocked[i] === 1;
+  }
+
+  /** Number of blocked tasks. O(1). */
+  blockedCount(): number {
+    return this.blockedTotal;
+  }
+
+  /** Why `id` is blocked, or undefined when it is not. O(length of the chain to the hold's root). */
+  blockage(id: string): Blockage | undefined {
+    const i = this.index.get(id);
+    if (i === undefined || this.blocked[i] !== 1) return undefined;
+    const own = this.ownBlockage(i);
+    if (own) return own;
+    let via = -1;
+    for (let cur = i; ;) {
+      const d = this.deps[cur].find((k) => this.stuck[k] === 1);
+      if (d === undefined) return undefined; // unreachable while the invariants hold
+      if (via < 0) via = d;
+      const root = FAILED_STATUSES.has(this.status[d]) ? { reason: 'failed-dependency' as const, root: d } : this.ownRoot(d);
+      if (root) return { reason: root.reason, root: this.ids[root.root], via: this.ids[via], text: `waits on ${this.ids[via]}: ${this.rootText(root.root)}` };
+      cur = d;
+    }
+  }
+
+  /**
+   * Every reason the plan cannot finish with what it holds: one Stall per root (a cycle is one root), holds in document
+   * order, stalls ordered by their first held task. O(V + E).
+   */
+  stalls(): Stall[] {
+    const n = this.ids.length;
+    const rootOf = new Int32Array(n).fill(-1);
+    const byRoot = new Map<number, Stall>();
+    for (const i of this.topoOrder()) {
+      if (this.blocked[i] !== 1) continue;
+      const own = this.ownRoot(i);
+      if (own) rootOf[i] = own.root;
+      else {
+        const d = this.deps[i].find((k) => this.stuck[k] === 1);
+        if (d === undefined) continue;
+        rootOf[i] = FAILED_STATUSES.has(this.status[d]) ? d : rootOf[d];
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const r = rootOf[i];
+      if (r < 0) continue;
+      let stall = byRoot.get(r);
+      if (!stall) {
+        const reason = FAILED_STATUSES.has(this.status[r]) ? 'failed-dependency' : this.ownRoot(r)!.reason;
+        byRoot.set(r, (stall = { reason, root: this.ids[r], text: this.rootText(r), holds: [] }));
+      }
+      stall.holds.push(this.ids[i]);
+    }
+    return [...byRoot.values()];
+  }
+
+  /** The task's own hold, as a Blockage, or undefined. */
+  private ownBlockage(i: number): Blockage | undefined {
+    const own = this.ownRoot(i);
+    return own && { reason: own.reason, root: this.ids[own.root], text: this.rootText(own.root, i) };
+  }
+
+  /** A blocked task's own hold and the root it belongs to (a cycle's first task), or undefined when it has none. */
+  private ownRoot(i: number): { reason: BlockReason; root: number } | undefined {
+    switch (this.hold[i]) {
+      case HOLD_CYCLE:
+        return { reason: 'cycle', root: this.cycleOf.get(i)!.leader };
+      case HOLD_UNKNOWN:
+        return { reason: 'unknown-dependency', root: i };
+      case HOLD_EXTERNAL:
+        return { reason: 'external', root: i };
+    }
+    return this.status[i] === 'blocked' ? { reason: 'marked', root: i } : undefined;
+  }
+
+  /** The sentence about a root: `T1 failed`, `T3 is blocked by "…"`; `self` (a cycle member) names itself in it. */
+  private rootText(r: number, self = r): string {
+    const s = this.status[r];
+    if (FAILED_STATUSES.has(s)) return `${this.ids[r]} ${s === 'failed' ? 'failed' : s === 'timeout' ? 'timed out' : 'was cancelled'}`;
+    switch (this.hold[r]) {
+      case HOLD_CYCLE:
+        return `${this.ids[self]} is on the dependency cycle ${this.cycleOf.get(self)!.ids.join(' → ')}`;
+      case HOLD_UNKNOWN:
+        return `${this.ids[r]} depends on unknown task${this.unknownOf.get(r)!.length === 1 ? '' : 's'} ${this.unknownOf.get(r)!.join(', ')}`;
+      case HOLD_EXTERNAL:
+        return `${this.ids[r]} is blocked by ${this.tasks[r].blockers.map((b) => JSON.stringify(b)).join(', ')}`;
+    }
+    return `${this.ids[r]} is marked blocked`;
   }
 
   /** Every task, dependencies before dependents (blocking edges); ties broken by document order. */
@@ -371,7 +670,8 @@ export class DependencyGraph {
   }
 
   private computeReady(i: number): boolean {
-    return this.status[i] === 'pending' && this.remaining[i] === 0 && this.tasks[i].blockers.length === 0;
+    // `hold` is unset only while building (initBlocked then drops held tasks from `ready`).
+    return this.status[i] === 'pending' && this.remaining[i] === 0 && this.tasks[i].blockers.length === 0 && (this.hold?.[i] ?? HOLD_NONE) === HOLD_NONE;
   }
 
   /** Re-evaluates one task's readiness; true when it just became ready. */
@@ -465,6 +765,18 @@ export class DependencyGraph {
     this.rank = rank;
     return rank;
   }
+}
+
+/** `taskId\0id` of every unknown dependency and self-dependency the parser reported (with better columns than ours). */
+function reportedByParser(list: TaskList): Set<string> {
+  const out = new Set<string>();
+  for (const d of list.diagnostics) {
+    if (d.code !== 'unknown-dependency' && d.code !== 'self-dependency') continue;
+    const taskId = d.data?.taskId;
+    const id = d.code === 'self-dependency' ? taskId : d.data?.id;
+    if (typeof taskId === 'string' && typeof id === 'string') out.add(`${taskId}\u0000${id}`);
+  }
+  return out;
 }
 
 function popcount(x: number): number {

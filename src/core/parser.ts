@@ -694,7 +694,18 @@ function resolveDependencies(
         if (ids[target].id === own) {
           if (ref.kind !== 'mention' && !reported?.has(ref.id)) {
             (reported ??= new Set()).add(ref.id);
-            diagnostics.push(refDiagnostic(ref, 'error', 'self-dependency', `${own} depends on itself; the dependency is ignored`, { taskId: own }));
+            // A written dependency on itself is a cycle of one: kept, so the graph holds the task (a guess from prose is dropped).
+            const held = ref.kind === 'list';
+            diagnostics.push(
+              refDiagnostic(
+                ref,
+                'error',
+                'self-dependency',
+                held ? `${own} depends on itself; ${own} is held until the reference is removed` : `${own} depends on itself; the dependency is ignored`,
+                { taskId: own },
+              ),
+            );
+            if (held) out.add({ id: own, source: ref.source, type: ref.type, line: ref.line });
           }
           continue;
         }
@@ -713,12 +724,18 @@ function resolveDependencies(
       }
       if (ref.kind === 'mention' || reported?.has(ref.id)) continue;
       (reported ??= new Set()).add(ref.id);
+      // A written dependency on an unknown id is kept: the graph holds the task until the reference is fixed (running
+      // it would run it before what the person meant). An id guessed from prose (`after T9`) is only a warning.
+      const held = ref.kind === 'list';
+      if (held) out.add({ id: ref.id, source: ref.source, type: ref.type, line: ref.line });
       diagnostics.push(
         refDiagnostic(
           ref,
-          ref.kind === 'list' ? 'error' : 'warning',
+          held ? 'error' : 'warning',
           'unknown-dependency',
-          `${own} depends on unknown task ${ref.id}; the dependency is ignored`,
+          held
+            ? `${own} depends on unknown task ${ref.id}; ${own} is held until the reference is fixed`
+            : `${own} depends on unknown task ${ref.id}; the dependency is ignored`,
           {
             taskId: own,
             id: ref.id,

@@ -203,7 +203,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       statuses.set(t.id, this.running.has(t.id) ? 'in_progress' : (rt?.status ?? t.status));
       if (rt?.resultSummary !== undefined) this.summaries.set(t.id, rt.resultSummary);
     }
-    this.plan = new PlanState(list, statuses);
+    this.plan = new PlanState(list, statuses, this.plan?.graph);
     this.routes.clear();
     for (const [id, timer] of this.delayed) {
       if (!this.plan.has(id) || this.plan.status(id) !== 'pending') {
@@ -633,10 +633,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const s = this.plan.status(taskId);
     if (s !== 'pending') return `${taskId} is ${s.replace('_', ' ')}${RETRYABLE_BY_HAND.has(s) ? ' (retry it first)' : ''}`;
     if (this.plan.graph.isReady(taskId)) return undefined;
+    const held = this.plan.graph.blockage(taskId);
+    if (held) return held.via === undefined ? held.text : `${taskId} ${held.text}`;
     const waiting = this.plan.graph.waitingOn(taskId);
     if (waiting.length > 0) return `${taskId} is waiting on ${waiting.join(', ')}`;
-    const blockers = this.plan.byId.get(taskId)?.blockers ?? [];
-    return `${taskId} is blocked by ${blockers.map((b) => JSON.stringify(b)).join(', ')}`;
+    return `${taskId} is not ready`;
   }
 
   /** Claims and starts one task; false when it is not ready after all or the store refused the claim. */

@@ -4,6 +4,7 @@
 import { DependencyGraph } from '../core/graph';
 import { TERMINAL_STATUSES, type EpicNode, type FeatureNode, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import type { PlanCounts } from '../protocol/views';
+import { countTasks } from './planView';
 
 /** A feature or epic whose last unfinished task just finished. */
 export interface GroupCompleted {
@@ -29,12 +30,13 @@ export class PlanState {
   private readonly openInFeature = new Map<string, number>();
   private readonly openInEpic = new Map<string, number>();
 
-  /** `statuses` (the database's) override the statuses written in the list. */
+  /** `statuses` (the database's) override the statuses written in the list; `previous` is the graph of the plan before. */
   constructor(
     readonly list: TaskList,
     statuses: ReadonlyMap<string, TaskStatus>,
+    previous?: DependencyGraph,
   ) {
-    this.graph = DependencyGraph.fromTaskList(list, statuses);
+    this.graph = DependencyGraph.fromTaskList(list, statuses, { previous });
     for (const e of list.epics) this.epics.set(e.id, e);
     for (const f of list.features) this.features.set(f.id, f);
     for (const t of list.tasks) {
@@ -76,25 +78,9 @@ export class PlanState {
     return { previous, nowReady, completedGroups };
   }
 
-  /** Counts by status; `ready` counts pending tasks the graph holds ready. O(n). */
+  /** Counts by status (see countTasks). O(n). */
   counts(): PlanCounts {
-    const c: PlanCounts = { total: 0, completed: 0, inProgress: 0, pending: 0, ready: 0, blocked: 0, failed: 0, timeout: 0, cancelled: 0, skipped: 0 };
-    for (const id of this.byId.keys()) {
-      c.total++;
-      const s = this.status(id);
-      switch (s) {
-        case 'in_progress':
-          c.inProgress++;
-          break;
-        case 'pending':
-          c.pending++;
-          if (this.graph.isReady(id)) c.ready++;
-          break;
-        default:
-          c[s]++;
-      }
-    }
-    return c;
+    return countTasks(this.graph, this.byId.keys());
   }
 
   /** Ids with one of `statuses`, in document order. */

@@ -16,11 +16,11 @@ export interface PlanModel {
   byId: Map<string, TaskNode>;
 }
 
-/** Combines the parsed list with the database rows into one model. */
-export function buildPlanModel(list: TaskList, runtimes: Map<string, TaskRuntime>): PlanModel {
+/** Combines the parsed list with the database rows into one model; `previous` is the model's graph before (see GraphOptions). */
+export function buildPlanModel(list: TaskList, runtimes: Map<string, TaskRuntime>, previous?: DependencyGraph): PlanModel {
   const statuses = new Map<string, TaskStatus>();
   for (const t of list.tasks) statuses.set(t.id, runtimes.get(t.id)?.status ?? t.status);
-  const graph = DependencyGraph.fromTaskList(list, statuses);
+  const graph = DependencyGraph.fromTaskList(list, statuses, { previous });
   return { list, graph, statuses, runtimes, byId: new Map(list.tasks.map((t) => [t.id, t])) };
 }
 
@@ -59,41 +59,30 @@ export function taskView(model: PlanModel, task: TaskNode, routing: RoutingConfi
   };
 }
 
-/** Counts by status; `ready` counts pending tasks whose blocking dependencies are done and that have no blocker. */
-export function planCounts(model: PlanModel): PlanCounts {
+/** Counts by status over `ids` (a duplicate id counts once per occurrence), from the graph's statuses. */
+export function countTasks(graph: DependencyGraph, ids: Iterable<string>): PlanCounts {
   const c = emptyPlanCounts();
-  for (const t of model.list.tasks) {
+  for (const id of ids) {
     c.total++;
-    const s = model.statuses.get(t.id) ?? t.status;
-    switch (s) {
-      case 'completed':
-        c.completed++;
-        break;
-      case 'in_progress':
-        c.inProgress++;
-        break;
-      case 'pending':
-        c.pending++;
-        if (model.graph.isReady(t.id)) c.ready++;
-        break;
-      case 'blocked':
-        c.blocked++;
-        break;
-      case 'failed':
-        c.failed++;
-        break;
-      case 'timeout':
-        c.timeout++;
-        break;
-      case 'cancelled':
-        c.cancelled++;
-        break;
-      case 'skipped':
-        c.skipped++;
-        break;
-    }
+    const s = graph.statusOf(id) ?? 'pending';
+    // One definition of blocked (the graph's): the status `blocked`, and every pending task held by something only a
+    // person can change. `pending` is what is left: ready, or waiting for dependencies that will get done.
+    if (graph.isBlocked(id)) c.blocked++;
+    else if (s === 'in_progress') c.inProgress++;
+    else if (s === 'pending') {
+      c.pending++;
+      if (graph.isReady(id)) c.ready++;
+    } else if (s !== 'blocked') c[s]++;
   }
   return c;
+}
+
+/** Counts by status; `ready` ⊆ `pending`, `blocked` as the graph defines it (see countTasks). */
+export function planCounts(model: PlanModel): PlanCounts {
+  return countTasks(
+    model.graph,
+    model.list.tasks.map((t) => t.id),
+  );
 }
 
 /** Epic and feature rows with their progress. Skipped tasks count as done. */

@@ -282,7 +282,7 @@ export class EngineRuntime implements EngineApi {
   }
 
   private rebuildModel(): void {
-    this.model = buildPlanModel(this.sync.current(), this.store.runtimes());
+    this.model = buildPlanModel(this.sync.current(), this.store.runtimes(), this.model?.graph);
     this.lastRuns.clear();
   }
 

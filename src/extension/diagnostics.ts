@@ -81,7 +81,7 @@ export class TasklistDiagnostics implements vscode.Disposable {
   }
 }
 
-/** Quick fixes: remove the edge that closes a cycle, remove an unknown dependency, assign a missing or duplicate id. */
+/** Quick fixes: remove any edge of a cycle, remove an unknown dependency, assign a missing or duplicate id. */
 export class TasklistQuickFixes implements vscode.CodeActionProvider {
   static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
 
@@ -98,21 +98,24 @@ export class TasklistQuickFixes implements vscode.CodeActionProvider {
       const code = typeof d.code === 'object' ? String(d.code.value) : String(d.code ?? '');
       const data = this.diagnostics.dataOf(doc.uri, d) ?? {};
       const line = d.range.start.line;
-      const fix = (title: string, at: number, change: LineChange | undefined): void => {
+      const fix = (title: string, at: number, change: LineChange | undefined, preferred = true): void => {
         if (!change) return;
         const action = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
         action.edit = new vscode.WorkspaceEdit();
         if (change.kind === 'delete') action.edit.delete(doc.uri, doc.lineAt(at).rangeIncludingLineBreak);
         else action.edit.replace(doc.uri, doc.lineAt(at).range, change.text);
         action.diagnostics = [d];
-        action.isPreferred = true;
+        action.isPreferred = preferred;
         actions.push(action);
       };
       if (code === 'dependency-cycle') {
-        const edge = data.edge as { from?: unknown; to?: unknown } | undefined;
-        if (typeof edge?.from !== 'string' || typeof edge.to !== 'string') continue;
-        const at = findDependencyLine(lines, line, edge.to);
-        if (at !== undefined) fix(`Remove the dependency of ${edge.from} on ${edge.to} (breaks the cycle)`, at, removeDependency(lines.lineAt(at), edge.to));
+        // One fix per edge of the cycle (any of them breaks it); the reported edge — the reference written last — first.
+        const edges = cycleEdges(data);
+        edges.forEach((e, k) => {
+          const at = findDependencyLine(lines, e.line, e.to);
+          const where = e.source === 'implicit' ? ' (edits its title)' : '';
+          if (at !== undefined) fix(`Remove the dependency of ${e.from} on ${e.to}${where}`, at, removeDependency(lines.lineAt(at), e.to), k === 0);
+        });
       } else if (code === 'unknown-dependency') {
         const id = data.id;
         if (typeof id !== 'string') continue;
@@ -147,6 +150,18 @@ export class TasklistQuickFixes implements vscode.CodeActionProvider {
     }
     return nextFreeId(taken, nearest);
   }
+}
+
+/** The edges of a cycle diagnostic (`data.edges`, the reported one first; older engines sent only `data.edge`). */
+function cycleEdges(data: Record<string, unknown>): { from: string; to: string; line: number; source?: string }[] {
+  const out: { from: string; to: string; line: number; source?: string }[] = [];
+  const edges = Array.isArray(data.edges) ? (data.edges as unknown[]) : [];
+  for (const e of edges) {
+    const x = e as { from?: unknown; to?: unknown; line?: unknown; source?: unknown };
+    if (typeof x?.from === 'string' && typeof x.to === 'string' && typeof x.line === 'number')
+      out.push({ from: x.from, to: x.to, line: x.line, source: typeof x.source === 'string' ? x.source : undefined });
+  }
+  return out;
 }
 
 function pickString(data: Record<string, unknown>, keys: string[]): string | undefined {

@@ -231,6 +231,27 @@ describe('coditect CLI (built bundle, real processes)', function () {
     assert.match(readFileSync(join(dir, 'TASKLIST.md'), 'utf8'), /T001\.001\*\* Build it \(P0\) `status:failed`/);
   });
 
+  it('run on a plan with a cycle and an unknown dependency runs the rest, never a held task, reports them and exits 1', async () => {
+    const plan = `${BROKEN}- [ ] **T001.004** Free (P2)\n- [ ] **T001.005** After the cycle (P2)\n  - Depends on: T001.002\n`;
+    const dir = ws({ 'TASKLIST.md': plan });
+    const r = await runCli(['run', 'TASKLIST.md', '--agent', 'dry-run', '--json'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /TASKLIST\.md:\d+:1: error \[dependency-cycle\] Dependency cycle: T001\.001 \(line 5\) → T001\.002 \(line 7\) → T001\.001/);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual([...new Set(out.blocked)].sort(), ['T001.001', 'T001.002', 'T001.003', 'T001.005']);
+    const conn = new Database(join(dir, '.coditect/context.db'), { readonly: true });
+    try {
+      const ran = conn.prepare('SELECT DISTINCT task_id FROM agent_execution_log ORDER BY task_id').all() as { task_id: string }[];
+      assert.deepEqual(
+        ran.map((x) => x.task_id),
+        ['T001.004'],
+        'only the task outside the holds ran',
+      );
+    } finally {
+      conn.close();
+    }
+  });
+
   it('run says up front what is wrong with the list (a duplicate id runs once) and reports it in --json', async () => {
     const plan = `## E001: Core\n\n- [ ] **T001.001** Build it (P0)\n- [ ] **T001.001** Build it again (P1)\n`;
     const dir = ws({ 'TASKLIST.md': plan });

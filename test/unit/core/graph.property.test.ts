@@ -43,6 +43,28 @@ function readyByDefinition(specs: TaskSpec[], statuses: Map<string, TaskStatus>)
   );
 }
 
+/** Blocked straight from the definition: not done/running/failed, and held itself or by a stuck blocking dependency. */
+function blockedByDefinition(specs: TaskSpec[], statuses: Map<string, TaskStatus>): Set<string> {
+  const byId = new Map(specs.map((s) => [s.id, s]));
+  const memo = new Map<string, boolean>();
+  const failed = (id: string) => ['failed', 'timeout', 'cancelled'].includes(statuses.get(id)!);
+  const blocked = (id: string): boolean => {
+    if (memo.has(id)) return memo.get(id)!;
+    const s = statuses.get(id)!;
+    let b = false;
+    if (s !== 'completed' && s !== 'skipped' && s !== 'in_progress' && !failed(id)) {
+      const spec = byId.get(id)!;
+      b =
+        s === 'blocked' ||
+        (spec.blockers ?? []).length > 0 ||
+        (spec.deps ?? []).some((d) => typeof d !== 'string' && d.type === 'blocks' && (failed(d.id) || blocked(d.id)));
+    }
+    memo.set(id, b);
+    return b;
+  };
+  return new Set(specs.filter((s) => blocked(s.id)).map((s) => s.id));
+}
+
 describe('DependencyGraph properties', () => {
   it('incremental updates give the same ready set as a from-scratch recomputation', () => {
     fc.assert(
@@ -66,6 +88,14 @@ describe('DependencyGraph properties', () => {
             after.filter((r) => !before.has(r)),
           );
           for (const s of specs) assert.deepEqual(g.waitingOn(s.id), fresh.waitingOn(s.id));
+          // Blocked-ness, kept incrementally, equals a fresh build's and the definition.
+          assert.equal(g.blockedCount(), fresh.blockedCount());
+          assert.deepEqual(g.stalls(), fresh.stalls());
+          const blocked = blockedByDefinition(specs, statuses);
+          for (const s of specs) {
+            assert.equal(g.isBlocked(s.id), blocked.has(s.id), `${s.id} blocked`);
+            assert.deepEqual(g.blockage(s.id), fresh.blockage(s.id));
+          }
         }
       }),
       { numRuns: 200 },
@@ -130,6 +160,16 @@ describe('DependencyGraph properties', () => {
           expected,
         );
         assert.equal(g.diagnostics.filter((d) => d.code === 'dependency-cycle').length, rejected);
+        // Every task on a cycle (it reaches itself through written blocking references) is held, and never ready.
+        const reachesAll = (from: number, to: number, seen = new Set<number>()): boolean =>
+          adj[from].some((x) => x === to || (!seen.has(x) && (seen.add(x), reachesAll(x, to, seen))));
+        adj.forEach((_, i) => {
+          const onCycle = reachesAll(i, i);
+          if (onCycle) assert.equal(g.blockage(`T${i}`)?.reason, 'cycle', `T${i} is on a cycle`);
+          if (onCycle) assert.equal(g.isReady(`T${i}`), false);
+        });
+        const held = new Set(g.stalls().flatMap((s) => s.holds));
+        for (const id of g.readyIds()) assert.ok(!held.has(id));
         for (const d of g.diagnostics) {
           const { cycle, edge } = d.data as { cycle: string[]; edge: { from: string; to: string } };
           assert.equal(cycle[0], cycle[cycle.length - 1]);

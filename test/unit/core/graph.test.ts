@@ -26,36 +26,52 @@ describe('DependencyGraph', () => {
       assert.deepEqual(g.dependentsOf('nope'), []);
     });
 
-    it('reports an unknown dependency on the reference line and does not store it', () => {
-      const g = build([{ id: 'A' }, { id: 'B', deps: ['A', 'T404'] }]);
+    it('reports an unknown dependency on the reference line, does not store it, and holds the task and its dependents', () => {
+      const g = build([{ id: 'A' }, { id: 'B', deps: ['A', 'T404'] }, { id: 'C', deps: ['B'] }]);
       assert.equal(g.diagnostics.length, 1);
       const d = g.diagnostics[0];
       assert.equal(d.code, 'unknown-dependency');
       assert.equal(d.severity, 'error');
       assert.equal(d.line, 6); // B is task #1 → line 5, its refs on line 6
-      assert.match(d.message, /B depends on unknown task T404/);
+      assert.match(d.message, /B depends on unknown task T404; B and the tasks that depend on it are held/);
       assert.deepEqual(d.data, { taskId: 'B', id: 'T404' });
       assert.deepEqual(
         g.dependenciesOf('B').map((e) => e.to),
         ['A'],
       );
+      assert.deepEqual(g.setStatus('A', 'completed'), [], 'B stays held with A done');
       assert.equal(g.isReady('B'), false);
+      assert.deepEqual(g.blockage('B'), { reason: 'unknown-dependency', root: 'B', text: 'B depends on unknown task T404' });
+      assert.deepEqual(g.blockage('C'), { reason: 'unknown-dependency', root: 'B', via: 'B', text: 'waits on B: B depends on unknown task T404' });
+      assert.equal(g.blockedCount(), 2);
     });
 
-    it('rejects a self-dependency (cycle of length 1)', () => {
-      const g = build([{ id: 'A', deps: ['A'] }]);
+    it('an unknown soft dependency holds nothing', () => {
+      const g = build([{ id: 'A', deps: [{ id: 'T404', type: 'soft' }] }]);
+      assert.match(g.diagnostics[0].message, /the \(soft\) dependency is ignored/);
+      assert.deepEqual(g.readyIds(), ['A']);
+      assert.equal(g.blockedCount(), 0);
+    });
+
+    it('holds a task depending on itself (cycle of length 1)', () => {
+      const g = build([
+        { id: 'A', deps: ['A'] },
+        { id: 'B', deps: ['A'] },
+      ]);
       assert.equal(g.diagnostics.length, 1);
       const d = g.diagnostics[0];
       assert.equal(d.code, 'dependency-cycle');
       assert.equal(d.severity, 'error');
       assert.equal(d.line, 4);
-      assert.equal(d.message, 'Dependency cycle: A (line 4) → A; the dependency of A on itself is ignored');
-      assert.deepEqual(d.data, { cycle: ['A', 'A'], edge: { from: 'A', to: 'A' } });
-      assert.deepEqual(g.edges(), []);
-      assert.equal(g.isReady('A'), true);
+      assert.equal(d.message, 'Dependency cycle: A (line 4) → A; A and every task depending on it are held until one of these dependencies is removed');
+      assert.deepEqual(d.data, { cycle: ['A', 'A'], edge: { from: 'A', to: 'A' }, edges: [{ from: 'A', to: 'A', line: 4, source: 'explicit' }] });
+      assert.deepEqual(g.edges(), [{ from: 'B', to: 'A', type: 'blocks', source: 'explicit' }]);
+      assert.deepEqual(g.readyIds(), []);
+      assert.deepEqual(g.blockage('A'), { reason: 'cycle', root: 'A', text: 'A is on the dependency cycle A → A' });
+      assert.deepEqual(g.stalls(), [{ reason: 'cycle', root: 'A', text: 'A is on the dependency cycle A → A', holds: ['A', 'B'] }]);
     });
 
-    it('rejects the edge that closes a 2-cycle and names the cycle with 1-based lines', () => {
+    it('reports the edge that closes a 2-cycle, names the cycle with 1-based lines, and holds both tasks', () => {
       const g = build([
         { id: 'T1', deps: ['T2'] },
         { id: 'T2', deps: ['T1'] },
@@ -63,31 +79,53 @@ describe('DependencyGraph', () => {
       assert.equal(g.diagnostics.length, 1);
       const d = g.diagnostics[0];
       assert.equal(d.code, 'dependency-cycle');
-      assert.equal(d.line, 6, 'on the rejected reference (T2 → T1)');
-      assert.equal(d.message, 'Dependency cycle: T1 (line 4) → T2 (line 6) → T1; the dependency of T2 on T1 is ignored');
-      assert.deepEqual(d.data, { cycle: ['T1', 'T2', 'T1'], edge: { from: 'T2', to: 'T1' } });
+      assert.equal(d.line, 6, 'on the reference written last (T2 → T1)');
+      assert.equal(
+        d.message,
+        'Dependency cycle: T1 (line 4) → T2 (line 6) → T1; 2 tasks on it and every task depending on them are held until one of these dependencies is removed',
+      );
+      assert.deepEqual(d.data, {
+        cycle: ['T1', 'T2', 'T1'],
+        edge: { from: 'T2', to: 'T1' },
+        edges: [
+          { from: 'T2', to: 'T1', line: 6, source: 'explicit' },
+          { from: 'T1', to: 'T2', line: 4, source: 'explicit' },
+        ],
+      });
       assert.deepEqual(g.edges(), [{ from: 'T1', to: 'T2', type: 'blocks', source: 'explicit' }]);
-      assert.deepEqual(g.readyIds(), ['T2']);
+      assert.deepEqual(g.readyIds(), [], 'neither task on the cycle is ever ready');
+      assert.equal(g.isBlocked('T1') && g.isBlocked('T2'), true);
     });
 
-    it('names the whole cycle for 3+ tasks and keeps the rest of the graph', () => {
-      // A→B→C→D→A, plus E depending on A: only D→A (written last in the cycle) is rejected.
+    it('holds every task of a 3+ cycle and everything downstream, and names the whole cycle', () => {
+      // A→B→C→D→A, plus E depending on A and F on nothing: D→A (written last in the cycle) is reported.
       const g = build([
         { id: 'A', deps: ['B'] },
         { id: 'B', deps: ['C'] },
         { id: 'C', deps: ['D'] },
         { id: 'D', deps: ['A'] },
         { id: 'E', deps: ['A'] },
+        { id: 'F' },
       ]);
       const cycles = g.diagnostics.filter((d) => d.code === 'dependency-cycle');
       assert.equal(cycles.length, 1);
-      assert.deepEqual(cycles[0].data, { cycle: ['A', 'B', 'C', 'D', 'A'], edge: { from: 'D', to: 'A' } });
+      const data = cycles[0].data as { cycle: string[]; edge: unknown; edges: { from: string; to: string }[] };
+      assert.deepEqual(data.cycle, ['A', 'B', 'C', 'D', 'A']);
+      assert.deepEqual(data.edge, { from: 'D', to: 'A' });
+      assert.deepEqual(
+        data.edges.map((e) => `${e.from}->${e.to}`),
+        ['D->A', 'A->B', 'B->C', 'C->D'],
+      );
       assert.match(cycles[0].message, /A \(line 4\) → B \(line 6\) → C \(line 8\) → D \(line 10\) → A/);
-      assert.deepEqual(g.topologicalOrder(), ['D', 'C', 'B', 'A', 'E']);
-      assert.deepEqual(g.readyIds(), ['D']);
+      assert.deepEqual(g.topologicalOrder(), ['D', 'C', 'B', 'A', 'E', 'F']);
+      assert.deepEqual(g.readyIds(), ['F'], 'D has no stored dependency left, and is held all the same');
+      assert.deepEqual(g.stalls(), [{ reason: 'cycle', root: 'A', text: 'A is on the dependency cycle A → B → C → D → A', holds: ['A', 'B', 'C', 'D', 'E'] }]);
+      assert.deepEqual(g.blockage('E'), { reason: 'cycle', root: 'A', via: 'A', text: 'waits on A: A is on the dependency cycle A → B → C → D → A' });
+      assert.deepEqual(g.setStatus('F', 'completed'), []);
+      assert.equal(g.blockedCount(), 5);
     });
 
-    it('rejects one edge per independent cycle, and a soft cycle is harmless', () => {
+    it('reports one edge per independent cycle, and a soft cycle is harmless', () => {
       const g = build([
         { id: 'A', deps: ['B'] },
         { id: 'B', deps: ['A'] },
@@ -103,7 +141,37 @@ describe('DependencyGraph', () => {
         { from: 'G', to: 'E' },
       ]);
       assert.equal(g.edges().filter((e) => e.type === 'soft').length, 2);
-      assert.deepEqual(g.readyIds().sort(), ['B', 'C', 'D', 'G']);
+      assert.deepEqual(g.readyIds().sort(), ['C', 'D']);
+      assert.deepEqual(
+        g.stalls().map((s) => [s.root, s.holds]),
+        [
+          ['A', ['A', 'B']],
+          ['E', ['E', 'F', 'G']],
+        ],
+      );
+    });
+
+    it('reports the reference that is new since the previous version, wherever it is written', () => {
+      // The example plan's case: T8 ← T9 ← T10 exist; a person adds T10 to T8's dependencies (written first).
+      const before = build([{ id: 'T8' }, { id: 'T9', deps: ['T8'] }, { id: 'T10', deps: ['T9'] }]);
+      const after = taskList([
+        { id: 'T8', deps: ['T10'] },
+        { id: 'T9', deps: ['T8'] },
+        { id: 'T10', deps: ['T9'] },
+      ]);
+      const cold = DependencyGraph.fromTaskList(after);
+      assert.deepEqual((cold.diagnostics[0].data as { edge: unknown }).edge, { from: 'T10', to: 'T9' }, 'without history: the one written last');
+      const g = DependencyGraph.fromTaskList(after, undefined, { previous: before });
+      assert.equal(g.diagnostics.length, 1);
+      assert.equal(g.diagnostics[0].line, 4, "on T8's dependency line");
+      assert.deepEqual((g.diagnostics[0].data as { edge: unknown }).edge, { from: 'T8', to: 'T10' });
+      assert.deepEqual(
+        g.edges().map((e) => `${e.from}->${e.to}`),
+        ['T9->T8', 'T10->T9'],
+      );
+      assert.deepEqual(g.readyIds(), []);
+      assert.equal(g.blockedCount(), 3);
+      assert.equal(g.declares('T8', 'T10'), true, 'a left-out reference is still declared, for the next version');
     });
 
     it('merges a dependency written twice; blocking wins over soft', () => {
@@ -149,6 +217,37 @@ describe('DependencyGraph', () => {
       assert.deepEqual(g.setStatus('A', 'completed'), []);
       assert.equal(g.isReady('B'), false);
       assert.deepEqual(g.readyIds(), []);
+    });
+
+    it('a failed, timed-out or cancelled dependency blocks its dependents until it is reset', () => {
+      const g = build([{ id: 'A' }, { id: 'B', deps: ['A'] }, { id: 'C', deps: ['B'] }, { id: 'D' }]);
+      assert.equal(g.blockedCount(), 0);
+      g.setStatus('A', 'in_progress');
+      assert.equal(g.blockedCount(), 0, 'running is not stuck');
+      g.setStatus('A', 'failed');
+      assert.equal(g.isBlocked('A'), false, 'the failed task itself is failed, not blocked');
+      assert.deepEqual(g.blockage('C'), { reason: 'failed-dependency', root: 'A', via: 'B', text: 'waits on B: A failed' });
+      assert.deepEqual(g.stalls(), [{ reason: 'failed-dependency', root: 'A', text: 'A failed', holds: ['B', 'C'] }]);
+      g.setStatus('A', 'timeout');
+      assert.equal(g.blockage('B')?.text, 'waits on A: A timed out');
+      assert.deepEqual(g.setStatus('A', 'pending'), ['A']);
+      assert.equal(g.blockedCount(), 0);
+      assert.deepEqual(g.stalls(), []);
+      g.setStatus('B', 'blocked');
+      assert.deepEqual(g.blockage('B'), { reason: 'marked', root: 'B', text: 'B is marked blocked' });
+      assert.deepEqual(g.blockage('C'), { reason: 'marked', root: 'B', via: 'B', text: 'waits on B: B is marked blocked' });
+      assert.equal(g.blockedCount(), 2);
+    });
+
+    it('an external blocker holds its task and everything downstream, with the blocker text', () => {
+      const g = build([
+        { id: 'A', blockers: ['FDB cluster provisioned'] },
+        { id: 'B', deps: ['A'] },
+      ]);
+      assert.deepEqual(g.stalls(), [{ reason: 'external', root: 'A', text: 'A is blocked by "FDB cluster provisioned"', holds: ['A', 'B'] }]);
+      g.setStatus('A', 'completed');
+      assert.equal(g.blockedCount(), 0, 'a person marked it done: the hold is over');
+      assert.deepEqual(g.readyIds(), ['B']);
     });
 
     it('only pending tasks are ready; failed, blocked, in-progress ones are not', () => {

@@ -271,7 +271,7 @@ describe('parseTaskList', () => {
     it('reads inline dependencies in writing order, with their columns in diagnostics', () => {
       const line = '- [ ] T3 Build it (depends on T1, T9)';
       const l = parse('## E001: X', '- [ ] T1 a', line);
-      assert.deepEqual(deps(task(l, 'T3')), ['T1:explicit:blocks']);
+      assert.deepEqual(deps(task(l, 'T3')), ['T1:explicit:blocks', 'T9:explicit:blocks'], 'the unknown id is kept: the graph holds T3');
       assert.deepEqual(l.diagnostics, [
         {
           line: 2,
@@ -280,7 +280,7 @@ describe('parseTaskList', () => {
           endColumn: line.indexOf('T9') + 2,
           severity: 'error',
           code: 'unknown-dependency',
-          message: 'T3 depends on unknown task T9; the dependency is ignored',
+          message: 'T3 depends on unknown task T9; T3 is held until the reference is fixed',
           data: { taskId: 'T3', id: 'T9' },
         },
       ]);
@@ -517,9 +517,15 @@ describe('parseTaskList', () => {
       );
     });
 
-    it('reports and drops a self-dependency', () => {
+    it('reports a self-dependency and keeps it, so the graph holds the task', () => {
       const l = parse('## E001: X', '- [ ] T1 a', '  - Depends on: T1');
-      assert.deepEqual(l.tasks[0].dependsOn, []);
+      assert.deepEqual(
+        l.tasks[0].dependsOn.map((r) => r.id),
+        ['T1'],
+      );
+      const g = DependencyGraph.fromTaskList(l);
+      assert.equal(g.blockage('T1')?.reason, 'cycle');
+      assert.deepEqual(g.diagnostics, [], 'reported once, by the parser');
       assert.deepEqual(
         l.diagnostics.map((d) => [d.code, d.severity, d.line, d.column]),
         [['self-dependency', 'error', 2, 16]],

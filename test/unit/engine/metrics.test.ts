@@ -62,7 +62,8 @@ describe('metrics', () => {
     assert.equal(sample(t, 'coditect_tasks_total'), 4);
     assert.equal(sample(t, 'coditect_tasks_by_status{status="completed"}'), 2);
     assert.equal(sample(t, 'coditect_tasks_by_status{status="failed"}'), 1);
-    assert.equal(sample(t, 'coditect_tasks_by_status{status="pending"}'), 1);
+    assert.equal(sample(t, 'coditect_tasks_by_status{status="pending"}'), 0);
+    assert.equal(sample(t, 'coditect_tasks_by_status{status="blocked"}'), 1, 'T4, held by its external blocker');
     assert.equal(sample(t, 'coditect_tasks_by_status{status="ready"}'), 0);
     assert.equal(sample(t, 'coditect_tasks_completed'), 2);
     assert.equal(sample(t, 'coditect_tasks_failed'), 1);

@@ -49,6 +49,27 @@ describe('Orchestrator', () => {
       assert.equal(h.orch.state(), 'running');
     });
 
+    it('a dependency cycle typed into a running plan holds every task on it and downstream; nothing on it ever starts', async () => {
+      // The example plan's T010.008 ← T010.009 ← T010.010, then `T010.010` added to T010.008's dependencies.
+      const before = taskList([{ id: 'G' }, { id: 'T8', deps: ['G'] }, { id: 'T9', deps: ['T8'] }, { id: 'T10', deps: ['T9'] }, { id: 'X' }]);
+      const agent = new ScriptedAgent('s', 'scripted', () => 'hold');
+      h = harness(before, { agent, config: { max_concurrent_agents: 4 } });
+      h.orch.start();
+      const g = await agent.started('G');
+      await agent.started('X');
+      const after = taskList([{ id: 'G' }, { id: 'T8', deps: ['G', 'T10'] }, { id: 'T9', deps: ['T8'] }, { id: 'T10', deps: ['T9'] }, { id: 'X' }]);
+      h.orch.setPlan(after);
+      g.finish();
+      (await agent.started('X')).finish();
+      await h.orch.idle();
+      assert.deepEqual(agent.startedIds().sort(), ['G', 'X'], 'no task of the cycle was dispatched');
+      for (const id of ['T8', 'T9', 'T10']) {
+        assert.equal(h.store.status(id), 'pending', id);
+        assert.match(h.orch.runTask(id).reason ?? '', /is on the dependency cycle T8 → T10 → T9 → T8/);
+      }
+      assert.equal(h.orch.counts().blocked, 3);
+    });
+
     it('orders by priority, then by how much work a task unblocks, then document order', async () => {
       const list = taskList([
         { id: 'A', priority: 'P3' },
