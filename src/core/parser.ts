@@ -17,6 +17,7 @@ import { allocateTaskIds } from './ids';
 import { type DependencyRef, type Diagnostic, type Dialect, type EpicNode, type FeatureNode, type Priority, type TaskList, type TaskNode } from './model';
 import { analyzeTaskLine, parsePriority, readMetaLine, readMetaValue, type LineProblem, type MetaKey, type TaskLineAnalysis } from './taskLine';
 import { dominantEol, splitLines } from './textLines';
+import { errorMessage } from './describe';
 
 type Token = MarkdownIt.Token;
 
@@ -348,7 +349,7 @@ export function parseTaskList(text: string): TaskList {
           column: 0,
           severity: 'error',
           code: 'internal-error',
-          message: `The task-list parser failed (${e instanceof Error ? e.message : String(e)}); nothing was read from this file`,
+          message: `The task-list parser failed (${errorMessage(e)}); nothing was read from this file`,
         },
       ],
     };

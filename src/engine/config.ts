@@ -50,6 +50,7 @@ import { z } from 'zod';
 import { DEFAULT_AGENT, DEFAULT_AGENT_MAPPINGS, type RoutingConfig } from '../core/routing';
 import { AGENT_KINDS, parseAgentSpec, type AgentKind, type AgentSpec } from './agents/agentFactory';
 import type { EngineSettings } from '../protocol/engineProtocol';
+import { errorMessage } from '../core/describe';
 
 /** Backoff jitter strategies (cockatiel generators). */
 export type JitterKind = 'none' | 'half' | 'full' | 'decorrelated';
@@ -491,7 +492,7 @@ function resolveAgents(raw: Record<string, string | Record<string, unknown>>, is
       out[key] = spec;
       return spec;
     } catch (e) {
-      issues.push((e as Error).message);
+      issues.push(errorMessage(e));
       return undefined;
     }
   };
@@ -518,13 +519,13 @@ export function loadConfig(file?: string, opts: ConfigLoadOptions = {}): Orchest
     text = readFileSync(abs, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${abs}: cannot read the config file (${code === 'ENOENT' ? 'no such file' : (code ?? (e as Error).message)})`);
+    throw new ConfigError(`${abs}: cannot read the config file (${code === 'ENOENT' ? 'no such file' : (code ?? errorMessage(e))})`);
   }
   let raw: unknown;
   try {
     raw = text.trim() === '' ? {} : JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`${abs}: not valid JSON (${(e as Error).message})`);
+    throw new ConfigError(`${abs}: not valid JSON (${errorMessage(e)})`);
   }
   return parseConfig(raw, abs, { ...opts, baseDir: opts.baseDir ?? path.dirname(abs) });
 }

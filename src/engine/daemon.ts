@@ -10,6 +10,7 @@ import { enginePaths, type EnginePaths } from './paths';
 import { createRedactor, secretEnvValues } from './redact';
 import { EngineRuntime } from './runtime';
 import { ENGINE_VERSION } from './version';
+import { errorMessage } from '../core/describe';
 
 /** Options of runDaemon. */
 export interface DaemonOptions {
@@ -95,11 +96,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     });
     control = await serveControlSocket(runtime, paths.socketPath, ENGINE_VERSION);
   } catch (e) {
-    logger.error(`daemon failed to start: ${(e as Error).message}`);
+    logger.error(`daemon failed to start: ${errorMessage(e)}`);
     if (process.send) {
-      const msg: DaemonReadyMessage = { type: 'coditect:daemon-failed', message: (e as Error).message };
+      const msg: DaemonReadyMessage = { type: 'coditect:daemon-failed', message: errorMessage(e) };
       process.send(msg);
-    } else process.stderr.write(`coditect: daemon failed to start: ${(e as Error).message}\n`);
+    } else process.stderr.write(`coditect: daemon failed to start: ${errorMessage(e)}\n`);
     await control?.close();
     await runtime?.close();
     if (!opts.foreground) await new Promise<void>((r) => stream.end(r));
@@ -142,9 +143,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       // Every step runs even if an earlier one throws.
       void ctl
         .close()
-        .catch((e: unknown) => logger.error(`control socket close: ${(e as Error).message}`))
+        .catch((e: unknown) => logger.error(`control socket close: ${errorMessage(e)}`))
         .then(() => rt.close())
-        .catch((e: unknown) => logger.error(`engine close: ${(e as Error).message}`))
+        .catch((e: unknown) => logger.error(`engine close: ${errorMessage(e)}`))
         .finally(() => {
           rmSync(paths.pidFile, { force: true });
           logger.info('daemon stopped');

@@ -7,6 +7,7 @@ import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type A
 import { runVerify } from './agents/verify';
 import type { TaskStorePort } from './ports';
 import { isBrokenCircuit, type AttemptFailure, type ProviderGates } from './resilience';
+import { errorMessage } from '../core/describe';
 
 /** Why the engine aborted an attempt. */
 export type StopWhy = 'timeout' | 'cancel' | 'shutdown' | 'marked';
@@ -150,7 +151,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
         report.failure = { kind: e.kind, message: redact(e.message), retryAfterMs: e.retryAfterMs };
       } else {
         // Agents only throw AgentError; anything else is a bug in the agent, which a retry will not fix.
-        const msg = e instanceof Error ? e.message : String(e);
+        const msg = errorMessage(e);
         report.failure = { kind: 'fatal' as AgentErrorKind, message: redact(`agent ${job.agent.name} threw an unexpected error: ${msg}`) };
       }
       report.errorKind = report.failure.kind;
@@ -169,7 +170,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
       try {
         v = await runVerify(job.verify, job.cwd, signal, job.env, { killGraceMs: job.killGraceMs });
       } catch (e) {
-        report.failure = { kind: 'config', message: redact(`Verify command could not run: ${(e as Error).message}`) };
+        report.failure = { kind: 'config', message: redact(`Verify command could not run: ${errorMessage(e)}`) };
         report.errorKind = 'config';
         return report;
       }

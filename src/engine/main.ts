@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { NATIVE_MODULE_EXIT_CODE } from '../protocol/engineProtocol';
 import { nativeModuleErrorLine, probeNativeModule } from './nativeProbe';
+import { errorMessage } from '../core/describe';
 
 /** Parsed command line of the engine process. */
 interface EngineArgs {
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   try {
     args = parseEngineArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    process.stderr.write(`${errorMessage(e)}\n`);
     process.exit(2);
   }
   const problem = probeNativeModule();

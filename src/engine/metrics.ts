@@ -24,6 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState, PlanCounts } from '../protocol/views';
 import type { Orchestrator } from './orchestrator';
+import { errorMessage } from '../core/describe';
 
 /** Numeric value of each breaker state in `coditect_circuit_breaker_state`. */
 export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, half_open: 1, open: 2, paused: 3 };
@@ -254,7 +255,7 @@ export function startMetricsServer(registry: Registry | EngineMetrics, port: num
         res.end(req.method === 'HEAD' ? undefined : text);
       },
       (e: unknown) => {
-        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics collection failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics collection failed: ${errorMessage(e)}\n`);
       },
     );
   });

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 
 import { NATIVE_MODULE_ERROR_MARKER } from '../protocol/engineProtocol';
+import { errorMessage } from '../core/describe';
 
 /** Returns undefined when better-sqlite3 loads and opens a database, else the reason. */
 export function probeNativeModule(): string | undefined {
@@ -12,7 +13,7 @@ export function probeNativeModule(): string | undefined {
     new Database(':memory:').close();
     return undefined;
   } catch (e) {
-    return (e as Error).message.split('\n')[0];
+    return errorMessage(e).split('\n')[0];
   }
 }
 

@@ -25,6 +25,7 @@ import type { FinishTask, TaskStorePort } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
 import { attemptEndOf, settlementOf } from './settlement';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
+import { errorMessage } from '../core/describe';
 
 /** How a task's agent was chosen: the routing decision, or `manual` for "Run with agent". */
 export interface RouteInfo {
@@ -165,7 +166,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.activityLimit = opts.activityLimit ?? 500;
     this.events = new TypedEmitter<OrchestratorEvents>((e, event) => {
       // A broken listener must not break dispatch; say so in the activity log instead (unless that is the listener).
-      if (event !== 'activity:appended') this.log('info', `listener of ${event} threw: ${e instanceof Error ? e.message : String(e)}`);
+      if (event !== 'activity:appended') this.log('info', `listener of ${event} threw: ${errorMessage(e)}`);
     });
     this.gates = new ProviderGates({
       failureThreshold: opts.config.circuitBreaker.failureThreshold,
@@ -656,7 +657,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     try {
       agent = this.opts.agentFor(agentType);
     } catch (e) {
-      agentProblem = this.redact(`no usable agent for ${agentType}: ${e instanceof Error ? e.message : String(e)}`);
+      agentProblem = this.redact(`no usable agent for ${agentType}: ${errorMessage(e)}`);
     }
     const now = this.now();
     const claim = this.store.claim(taskId, this.opts.owner, this.config.lease.ms, now);
@@ -741,7 +742,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
           startedAt: now,
           endedAt: t,
           ok: false,
-          failure: { kind: 'transient', message: this.redact(`engine error: ${(e as Error).message}`) },
+          failure: { kind: 'transient', message: this.redact(`engine error: ${errorMessage(e)}`) },
           errorKind: 'transient',
         };
       }
@@ -809,7 +810,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         try {
           this.store.recordAttemptEnd(report.attemptId, attemptEndOf(report, settlement, held));
         } catch (e) {
-          this.log('info', `could not record the end of ${taskId}'s attempt ${attempt}: ${(e as Error).message}`, taskId);
+          this.log('info', `could not record the end of ${taskId}'s attempt ${attempt}: ${errorMessage(e)}`, taskId);
         }
       }
       this.events.emit('attempt:finished', {
@@ -881,7 +882,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     try {
       ok = this.store.finish(taskId, this.opts.owner, finish);
     } catch (e) {
-      this.log('info', `could not record the end of ${taskId}: ${(e as Error).message}`, taskId);
+      this.log('info', `could not record the end of ${taskId}: ${errorMessage(e)}`, taskId);
       ok = false;
     }
     recorded(ok);
@@ -943,7 +944,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       try {
         this.store.renewLeases(this.opts.owner, this.config.lease.ms, this.now());
       } catch (e) {
-        this.log('info', `lease renewal failed: ${(e as Error).message}`);
+        this.log('info', `lease renewal failed: ${errorMessage(e)}`);
       }
     }, this.heartbeatMs);
     this.heartbeat.unref?.();

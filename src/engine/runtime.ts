@@ -35,6 +35,7 @@ import { createRedactor, secretEnvValues } from './redact';
 import { SyncService } from './sync/syncService';
 import { TaskListWatcher } from './sync/watcher';
 import { TypedEmitter } from '../core/typedEmitter';
+import { errorMessage } from '../core/describe';
 
 /** Options of EngineRuntime.open. */
 export interface RuntimeOptions {
@@ -182,7 +183,7 @@ export class EngineRuntime implements EngineApi {
         this.configWatcher = chokidarWatch(cfg, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } });
         this.configWatcher.on('change', () => this.reloadConfig());
         this.configWatcher.on('add', () => this.reloadConfig());
-        this.configWatcher.on('error', (e) => logger.warn(`cannot watch config ${cfg}: ${(e as Error).message}`));
+        this.configWatcher.on('error', (e) => logger.warn(`cannot watch config ${cfg}: ${errorMessage(e)}`));
       }
     }
     // `--metrics-port 0` turns metrics off; the config's `metrics.port: 0` picks any free port.
@@ -300,7 +301,7 @@ export class EngineRuntime implements EngineApi {
         try {
           this.recordSync(await this.sync.writeBack());
         } catch (e) {
-          this.opts.logger.error(`writing statuses back to ${this.opts.paths.tasklistPath} failed: ${(e as Error).message}`);
+          this.opts.logger.error(`writing statuses back to ${this.opts.paths.tasklistPath} failed: ${errorMessage(e)}`);
         }
       } while (this.writeBackAgain && !this.closing);
     })().finally(() => {
@@ -313,7 +314,7 @@ export class EngineRuntime implements EngineApi {
     try {
       return await this.editApplier(p);
     } catch (e) {
-      this.opts.logger.warn(`the editor could not apply edits (${(e as Error).message}); writing the file instead`);
+      this.opts.logger.warn(`the editor could not apply edits (${errorMessage(e)}); writing the file instead`);
       return { outcome: 'not-open' };
     }
   }
@@ -348,8 +349,8 @@ export class EngineRuntime implements EngineApi {
       this.opts.logger.info(`reloaded config ${src}`);
     } catch (e) {
       // A bad edit keeps the last good config running; the error names the key.
-      this.opts.logger.error(`config not reloaded: ${(e as Error).message}`);
-      this.events.emit('log:message', { level: 'error', message: `config not reloaded: ${(e as Error).message}` });
+      this.opts.logger.error(`config not reloaded: ${errorMessage(e)}`);
+      this.events.emit('log:message', { level: 'error', message: `config not reloaded: ${errorMessage(e)}` });
     }
   }
 
@@ -370,7 +371,7 @@ export class EngineRuntime implements EngineApi {
     if (this.config.checkpoint.gitTag) {
       void createGitCheckpoint(this.opts.paths.workspaceRoot, g.id, `${g.kind} ${g.id} ${g.title} completed`).then(
         (tag) => tag && this.opts.logger.info(`checkpoint tag ${tag}`),
-        (e: unknown) => this.opts.logger.warn(`checkpoint tag for ${g.id} not created: ${(e as Error).message}`),
+        (e: unknown) => this.opts.logger.warn(`checkpoint tag for ${g.id} not created: ${errorMessage(e)}`),
       );
     }
   }
@@ -542,7 +543,7 @@ export class EngineRuntime implements EngineApi {
   documentChanged(params: DocumentChangedParams): void {
     void this.sync.syncFromText(params.text, params.version).then(
       (r) => this.recordSync(r),
-      (e: unknown) => this.opts.logger.error(`sync of the open document failed: ${(e as Error).message}`),
+      (e: unknown) => this.opts.logger.error(`sync of the open document failed: ${errorMessage(e)}`),
     );
   }
 
@@ -564,8 +565,8 @@ export class EngineRuntime implements EngineApi {
       this.settings = settings;
       this.applyConfig();
     } catch (e) {
-      this.opts.logger.error(`settings not applied: ${(e as Error).message}`);
-      this.events.emit('log:message', { level: 'error', message: `settings not applied: ${(e as Error).message}` });
+      this.opts.logger.error(`settings not applied: ${errorMessage(e)}`);
+      this.events.emit('log:message', { level: 'error', message: `settings not applied: ${errorMessage(e)}` });
     }
   }
 
@@ -595,7 +596,7 @@ export class EngineRuntime implements EngineApi {
         try {
           await fn();
         } catch (e) {
-          log.error(`close: ${name} failed: ${(e as Error).message}`);
+          log.error(`close: ${name} failed: ${errorMessage(e)}`);
         }
       };
       // Order matters: stop producing work, let the last statuses reach the markdown, then close the database.

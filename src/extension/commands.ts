@@ -21,7 +21,7 @@ import {
 } from '../protocol/engineProtocol';
 import type { TaskView } from '../protocol/views';
 import { clearApiKey, setApiKey } from './apiKey';
-import { errorText, type EngineClient } from './engineClient';
+import type { EngineClient } from './engineClient';
 import type { PlanStore } from './planStore';
 import { revealInTasklist } from './reveal';
 import { findTasklistCandidates, rememberTasklist } from './tasklistLocator';
@@ -29,6 +29,7 @@ import type { TaskLogDocuments } from './taskLogView';
 import { canRetry, canRun, displayState, STATE_LABEL } from './taskState';
 import { TASK_FILTERS, type TaskFilter, type TaskTreeNode, type TaskTreeProvider } from './taskTree';
 import { STATE_ICONS, taskDescription } from './treeText';
+import { errorMessage } from '../core/describe';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -63,7 +64,7 @@ export function registerCommands(d: CommandDeps): void {
         try {
           return await fn(...args);
         } catch (e) {
-          const msg = errorText(e);
+          const msg = errorMessage(e);
           d.output.error(`${title} failed: ${msg}`);
           void vscode.window.showErrorMessage(`CODITECT: ${title} failed: ${msg}`, 'Show Output').then((p) => p && d.output.show(true));
           return undefined;

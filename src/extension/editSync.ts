@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ApplyEditsParams, ApplyEditsResult, DocumentChangedParams } from '../protocol/engineProtocol';
+import { errorMessage } from '../core/describe';
 
 export interface EditSyncOptions {
   /** Whether this document is the engine's task list. */
@@ -73,7 +74,7 @@ export class EditSync implements vscode.Disposable {
       try {
         await doc.save();
       } catch (e) {
-        this.opts.log?.warn(`could not save ${doc.uri.fsPath} after an engine edit: ${e instanceof Error ? e.message : String(e)}`);
+        this.opts.log?.warn(`could not save ${doc.uri.fsPath} after an engine edit: ${errorMessage(e)}`);
       }
     }
     return { outcome: 'applied' };

@@ -30,6 +30,7 @@ import { RestartBudget, type RestartBudgetOptions } from './restartBudget';
 import { engineSettingsFrom } from './settingsMapping';
 import type { TasklistTarget } from './tasklistLocator';
 import { TypedEmitter } from '../core/typedEmitter';
+import { errorMessage } from '../core/describe';
 
 /** SecretStorage key of the Anthropic API key (never in settings, never logged). */
 export const API_KEY_SECRET = 'coditect.anthropicApiKey';
@@ -71,7 +72,7 @@ export class EngineClient implements vscode.Disposable {
 
   constructor(private readonly opts: EngineClientOptions) {
     this.budget = new RestartBudget(opts.budget);
-    this.events = new TypedEmitter<EngineEventsForClient>((e, event) => opts.output.error(`listener of ${String(event)} failed: ${errorText(e)}`));
+    this.events = new TypedEmitter<EngineEventsForClient>((e, event) => opts.output.error(`listener of ${String(event)} failed: ${errorMessage(e)}`));
   }
 
   /** Where the engine is in its lifecycle. */
@@ -137,7 +138,7 @@ export class EngineClient implements vscode.Disposable {
   notify<P>(type: NotificationType<P>, params: P): void {
     const proc = this.proc;
     if (!proc || proc.hasExited || this.lifecycleState !== 'running') return;
-    proc.connection.sendNotification(type, params).catch((e: unknown) => this.opts.output.warn(`could not send ${type.method}: ${errorText(e)}`));
+    proc.connection.sendNotification(type, params).catch((e: unknown) => this.opts.output.warn(`could not send ${type.method}: ${errorMessage(e)}`));
   }
 
   /** Sends the current `coditect.*` settings to the running engine. */
@@ -152,7 +153,7 @@ export class EngineClient implements vscode.Disposable {
       try {
         await this.stop();
       } catch (e) {
-        this.opts.output.error(`stopping the engine failed: ${errorText(e)}`);
+        this.opts.output.error(`stopping the engine failed: ${errorMessage(e)}`);
       }
       this.events.clear();
     })();
@@ -230,7 +231,7 @@ export class EngineClient implements vscode.Disposable {
         },
       });
     } catch (e) {
-      this.fail(e instanceof EngineStartError ? e.exit : undefined, errorText(e));
+      this.fail(e instanceof EngineStartError ? e.exit : undefined, errorMessage(e));
       throw e;
     }
     proc.events.on('process:exited', (x) => this.onExit(proc, x));
@@ -258,7 +259,7 @@ export class EngineClient implements vscode.Disposable {
       output.info(`engine initialized: ${result.snapshot.tasks.length} tasks, db ${result.dbPath}, schema v${result.schemaVersion}`);
       return proc;
     } catch (e) {
-      const message = `the engine could not open ${target.uri.fsPath}: ${errorText(e)}`;
+      const message = `the engine could not open ${target.uri.fsPath}: ${errorMessage(e)}`;
       output.error(message);
       if (this.proc === proc) this.proc = undefined;
       await proc.stop();
@@ -367,6 +368,3 @@ export class EngineClient implements vscode.Disposable {
 }
 
 /** An error's message (jsonrpc ResponseErrors included), never its stack. */
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

@@ -7,7 +7,7 @@ import { dashboardEngine } from './dashboardAdapter';
 import { TasklistDiagnostics, TasklistQuickFixes } from './diagnostics';
 import { registerCommands } from './commands';
 import { EditSync, samePath } from './editSync';
-import { EngineClient, errorText, RESTART_SETTINGS } from './engineClient';
+import { EngineClient, RESTART_SETTINGS } from './engineClient';
 import { PlanStore } from './planStore';
 import { CoditectStatusBar } from './statusBar';
 import { TaskLensProvider } from './taskLens';
@@ -15,6 +15,7 @@ import { DEFAULT_TASKLIST_GLOB, locateTasklist } from './tasklistLocator';
 import { TASK_LOG_SCHEME, TaskLogDocuments } from './taskLogView';
 import { progressText } from './taskState';
 import { TaskTreeProvider, type TaskFilter } from './taskTree';
+import { errorMessage } from '../core/describe';
 
 /** What the extension exports (through `vscode.extensions.getExtension(...).exports`), for tests and scripts. */
 export interface CoditectApi {
@@ -148,7 +149,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
       if (!e.affectsConfiguration('coditect')) return;
       if (RESTART_SETTINGS.some((s) => e.affectsConfiguration(s))) {
         if (client.lifecycle !== 'stopped')
-          void client.restart().catch((err: unknown) => output.error(`restart after a settings change failed: ${errorText(err)}`));
+          void client.restart().catch((err: unknown) => output.error(`restart after a settings change failed: ${errorMessage(err)}`));
         return;
       }
       client.pushSettings();
@@ -157,7 +158,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       setContext('coditect.readOnly', false);
       updateView();
-      void client.restart().catch((err: unknown) => output.error(`restart after trust was granted failed: ${errorText(err)}`));
+      void client.restart().catch((err: unknown) => output.error(`restart after trust was granted failed: ${errorMessage(err)}`));
     }),
     new vscode.Disposable(() => void client.dispose()),
   );
@@ -168,7 +169,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   context.subscriptions.push(
     watcher,
     watcher.onDidCreate(() => {
-      if (client.lifecycle === 'no-tasklist') client.start().catch((e: unknown) => output.warn(`the engine did not start: ${errorText(e)}`));
+      if (client.lifecycle === 'no-tasklist') client.start().catch((e: unknown) => output.warn(`the engine did not start: ${errorMessage(e)}`));
     }),
   );
 
@@ -177,7 +178,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   updateView();
   // Off the activation path: spawning Node and opening the database takes far longer than activation may.
   const started = new Promise<void>((resolve) => setImmediate(resolve)).then(() => client.start());
-  started.catch((e: unknown) => output.warn(`the engine did not start: ${errorText(e)}`));
+  started.catch((e: unknown) => output.warn(`the engine did not start: ${errorMessage(e)}`));
 
   const activationMs = performance.now() - activationStart;
   output.info(`activated in ${activationMs.toFixed(1)} ms`);

@@ -3,9 +3,9 @@
 import * as vscode from 'vscode';
 import { GetTaskLog } from '../protocol/engineProtocol';
 import type { EngineClient } from './engineClient';
-import { errorText } from './engineClient';
 import type { PlanStore } from './planStore';
 import { formatTaskLog } from './statusText';
+import { errorMessage } from '../core/describe';
 
 export const TASK_LOG_SCHEME = 'coditect-log';
 
@@ -39,7 +39,7 @@ export class TaskLogDocuments implements vscode.TextDocumentContentProvider, vsc
       const { attempts } = await this.client.request(GetTaskLog.type, { taskId });
       return formatTaskLog(taskId, this.store.task(taskId)?.title, attempts);
     } catch (e) {
-      return `${taskId}\n\nThe log could not be read: ${errorText(e)}\n`;
+      return `${taskId}\n\nThe log could not be read: ${errorMessage(e)}\n`;
     }
   }
 

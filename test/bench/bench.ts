@@ -22,6 +22,7 @@ import { TaskStore } from '../../src/engine/db/taskStore';
 import { Orchestrator } from '../../src/engine/orchestrator';
 import { SyncService } from '../../src/engine/sync/syncService';
 import { generateTaskList } from './generatePlan';
+import { errorMessage } from '../../src/core/describe';
 
 /** Figures of one scenario run (one child process). */
 interface ScenarioResult {
@@ -368,7 +369,7 @@ function inChild(scenario: string, tasks: number, baselineSeconds: number): Prom
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()!) as ScenarioResult);
       } catch (e) {
-        reject(new Error(`bench: scenario ${scenario} printed no result (${(e as Error).message})`));
+        reject(new Error(`bench: scenario ${scenario} printed no result (${errorMessage(e)})`));
       }
     });
   });

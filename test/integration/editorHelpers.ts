@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { CoditectApi } from '../../src/extension/extension';
 import type { TaskView } from '../../src/protocol/views';
+import { errorMessage } from '../../src/core/describe';
 
 export const EXTENSION_ID = 'coditect.coditect-orchestrator';
 
@@ -26,7 +27,7 @@ export function storeUntil(api: CoditectApi, check: () => boolean, what: string)
         ok = check();
       } catch (e) {
         offs.forEach((o) => o());
-        reject(new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`));
+        reject(new Error(`${what}: ${errorMessage(e)}`));
         return;
       }
       if (ok) {

@@ -3,6 +3,7 @@
 // keeping it free of vscode lets it be tested in plain Node.
 import { isFromWebview, toWebviewMessage, type DashboardEvent, type DashboardRequest, type ToWebview } from '../../src/protocol/webviewProtocol';
 import type { PlanSnapshot } from '../../src/protocol/views';
+import { errorMessage } from '../../src/core/describe';
 
 /** What the session needs from the engine: a snapshot, a stream of events, and a way to act. */
 export interface DashboardSource {
@@ -200,10 +201,6 @@ export class DashboardSession {
       this.onError(`dashboard: could not post ${msg.type}: ${errorMessage(err)}`);
     }
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function describe(raw: unknown): string {

@@ -8,6 +8,7 @@ import { runProcessTree, SpawnError, type ProcessTreeResult } from './processTre
 import { LineSplitter, splitLines } from './lineSplitter';
 import { buildPrompt, loadRelevantFiles } from './prompt';
 import { createRedactor, secretEnvValues } from '../redact';
+import { errorMessage } from '../../core/describe';
 
 const PROVIDER = 'claude-code';
 
@@ -172,7 +173,7 @@ export class ClaudeCodeAgent implements Agent {
       });
     } catch (e) {
       if (e instanceof SpawnError) throw spawnFailure(e, PROVIDER, this.name, this.executable);
-      throw new AgentError(`${PROVIDER}: ${redact((e as Error).message)}`, 'fatal', PROVIDER);
+      throw new AgentError(`${PROVIDER}: ${redact(errorMessage(e))}`, 'fatal', PROVIDER);
     }
     lines?.flush();
     if (r.aborted || ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);

@@ -18,6 +18,7 @@ import { runProcessTree, SpawnError, type ProcessTreeResult } from './processTre
 import { LineSplitter, splitLines } from './lineSplitter';
 import { buildPrompt, loadRelevantFiles } from './prompt';
 import { createRedactor, secretEnvValues } from '../redact';
+import { errorMessage } from '../../core/describe';
 
 /** How stdout is read: plain text, Codex `exec --json` JSON lines, or Gemini `--output-format json`. */
 export type CommandOutputFormat = 'text' | 'codex-jsonl' | 'gemini-json';
@@ -300,7 +301,7 @@ export class CommandAgent implements Agent {
       });
     } catch (e) {
       if (e instanceof SpawnError) throw spawnFailure(e, this.provider, this.name, this.executable);
-      throw new AgentError(`${this.provider}: ${redact((e as Error).message)}`, 'fatal', this.provider);
+      throw new AgentError(`${this.provider}: ${redact(errorMessage(e))}`, 'fatal', this.provider);
     }
     lines?.flush();
     const parsed = parseOutput(this.output, r.stdout);

@@ -3,6 +3,7 @@
 import { promises as fsp } from 'node:fs';
 import type { AgentTaskInput } from './agent';
 import { resolveInsideRoot } from './workspaceTools';
+import { errorMessage } from '../../core/describe';
 
 /** Caps on what goes into a prompt. */
 export interface PromptLimits {
@@ -115,7 +116,7 @@ export async function loadRelevantFiles(cwd: string, paths: readonly string[] | 
       total += content.length;
       out.push({ path: p, content, truncated });
     } catch (e) {
-      out.push({ path: p, skipped: (e as Error).message });
+      out.push({ path: p, skipped: errorMessage(e) });
     }
   }
   return out;

@@ -1,5 +1,6 @@
 // Command-line parsing for `coditect`. Bad usage is reported with the offending argument and exit code 2.
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../../core/describe';
 
 export const COMMANDS = [
   'validate',
@@ -90,7 +91,7 @@ export function parseCli(argv: string[]): CliOptions {
       },
     });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(errorMessage(e));
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return { command: 'help', positionals: [], json: false, watch: false, foreground: false };

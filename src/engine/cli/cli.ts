@@ -28,6 +28,7 @@ import { createRedactor, secretEnvValues } from '../redact';
 import { EngineRuntime } from '../runtime';
 import { ENGINE_VERSION } from '../version';
 import { type CliOptions, parseCli, USAGE, UsageError } from './args';
+import { errorMessage } from '../../core/describe';
 
 /** Result of one command: what to print and the exit code. */
 interface Outcome {
@@ -59,7 +60,7 @@ export function loadTaskList(path: string): { list: TaskList; graph: DependencyG
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read task list ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read task list ${path}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
   }
   const decoded = decodeTaskList(bytes);
   const list = parseTaskList(decoded.text);
@@ -300,7 +301,7 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     serveMetrics: o.metricsPort !== undefined && o.metricsPort > 0,
   });
   const control = await serveControlSocket(rt, paths.socketPath, ENGINE_VERSION).catch((e: unknown) => {
-    logger.warn(`control socket unavailable: ${(e as Error).message}`);
+    logger.warn(`control socket unavailable: ${errorMessage(e)}`);
     return undefined;
   });
   const opening = rt.snapshot();
@@ -499,7 +500,7 @@ export async function runCli(argv: string[]): Promise<number> {
       err(`coditect: ${e.message}`);
       return 2;
     }
-    err(`coditect: ${(e as Error).message}`);
+    err(`coditect: ${errorMessage(e)}`);
     return 1;
   }
 }

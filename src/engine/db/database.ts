@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { acquireLock, type LockHandle } from './lockFile';
+import { errorMessage } from '../../core/describe';
 
 /** One schema migration file. */
 export interface Migration {
@@ -141,7 +142,7 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Data
       lock?.release();
     }
     if (e instanceof SchemaTooNewError) throw e;
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     throw Object.assign(new Error(`cannot open database ${abs}: ${msg}`), { cause: e });
   }
 }

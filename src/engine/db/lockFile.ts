@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { errorMessage } from '../../core/describe';
 
 /** Contents of a lock file. */
 export interface LockInfo {
@@ -112,7 +113,7 @@ function tryCreate(path: string, info: LockInfo): boolean {
     fd = openSync(path, 'wx', 0o644);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new Error(`cannot create lock file ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot create lock file ${path}: ${errorMessage(e)}`);
   }
   try {
     writeSync(fd, `${JSON.stringify(info)}\n`);

@@ -36,6 +36,7 @@ import type { EditApplier } from '../engineApi';
 import { sha256, writeFileAtomic } from './atomicWrite';
 import { changedUtf8Lines } from './byteDiff';
 import { ReusableFileReader } from './fileReader';
+import { errorMessage } from '../../core/describe';
 
 /** Options of SyncService. */
 export interface SyncServiceOptions {
@@ -523,7 +524,7 @@ export class SyncService {
       try {
         bytes = this.reader.read(this.tasklistPath);
       } catch (e) {
-        throw new Error(`cannot read task list ${this.tasklistPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new Error(`cannot read task list ${this.tasklistPath}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
       }
       if (bytes.length === 0) {
         this.fileChecksum = sha256(bytes);
@@ -1066,7 +1067,7 @@ export class SyncService {
           column: 0,
           severity: 'warning',
           code: 'sync-write-failed',
-          message: `the editor could not apply the sync's edits (${(e as Error).message}); will retry`,
+          message: `the editor could not apply the sync's edits (${errorMessage(e)}); will retry`,
         });
         return 'not-applied';
       }
@@ -1092,7 +1093,7 @@ export class SyncService {
         column: 0,
         severity: 'error',
         code: 'sync-write-failed',
-        message: `cannot write ${this.tasklistPath}: ${(e as Error).message}; the database is synced, the markdown will be retried`,
+        message: `cannot write ${this.tasklistPath}: ${errorMessage(e)}; the database is synced, the markdown will be retried`,
       });
       return 'not-applied';
     }

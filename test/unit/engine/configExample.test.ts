@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ConfigError, LEGACY_KEYS, loadConfig, parseConfig } from '../../../src/engine/config';
+import { errorMessage } from '../../../src/core/describe';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DOC = path.join(ROOT, 'docs', 'configuration.md');
@@ -79,7 +80,7 @@ describe('configuration docs and example', () => {
       try {
         raw = JSON.parse(b.text);
       } catch (e) {
-        assert.fail(`${where}: not valid JSON: ${(e as Error).message}`);
+        assert.fail(`${where}: not valid JSON: ${errorMessage(e)}`);
       }
       const opts = { env: {}, baseDir: dir };
       assert.doesNotThrow(() => parseConfig(raw, where, opts), `${where} should validate`);
