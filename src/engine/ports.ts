@@ -63,6 +63,24 @@ export interface FinishTask {
   now: number;
 }
 
+/** One row of the plan's `orchestrator_state` table: a snapshot of the orchestration at a moment. */
+export interface OrchestratorSnapshot {
+  /** heartbeat: periodic (health_check_interval); checkpoint: a feature or epic completed; snapshot: any other. */
+  kind: 'snapshot' | 'heartbeat' | 'checkpoint';
+  /** Epoch ms. */
+  at: number;
+  activeAgents: number;
+  pendingTasks: number;
+  completedTasks: number;
+  failedTasks: number;
+  tasksPerHour: number;
+  uptimeSeconds: number;
+  /** Stored as JSON in `metrics_json`. */
+  metrics?: unknown;
+  /** For a checkpoint: the feature or epic that completed. */
+  milestoneId?: string;
+}
+
 /** What the orchestration needs from the database. Every method is synchronous (better-sqlite3) and atomic. */
 export interface TaskStorePort {
   /** Current runtime rows of every live (not archived) task, keyed by id. */
@@ -93,7 +111,9 @@ export interface TaskStorePort {
   setStatus(taskId: string, status: TaskStatus, opts?: { resetRetries?: boolean; now?: number }): boolean;
   /** Every recorded attempt of a task, newest first. */
   attempts(taskId: string, limit?: number): AttemptView[];
-  /** Key/value in `orchestrator_state` (JSON values). */
+  /** The engine's own key/value state (`engine_state`, JSON values). */
   getState<T>(key: string): T | undefined;
   setState(key: string, value: unknown): void;
+  /** Appends one snapshot row to the plan's `orchestrator_state`; returns its id. */
+  recordSnapshot(snapshot: OrchestratorSnapshot): number;
 }

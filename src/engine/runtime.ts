@@ -366,8 +366,20 @@ export class EngineRuntime implements EngineApi {
     if (!this.config.checkpoint.enabled) return;
     const counts = planCounts(this.model);
     const metrics = this.metricsView();
-    const at = new Date().toISOString();
-    this.store.setState(`checkpoint:${g.id}`, { ...g, at, counts, tasksPerHour: metrics.tasksPerHour, metrics });
+    const now = Date.now();
+    // A row of the plan's orchestrator_state; the checkpoint's facts in full in its metrics_json.
+    this.store.recordSnapshot({
+      kind: 'checkpoint',
+      milestoneId: g.id,
+      at: now,
+      activeAgents: this.orchestrator.active().length,
+      pendingTasks: counts.pending,
+      completedTasks: counts.completed,
+      failedTasks: counts.failed,
+      tasksPerHour: metrics.tasksPerHour,
+      uptimeSeconds: Math.floor(metrics.uptimeSeconds),
+      metrics: { ...g, at: new Date(now).toISOString(), counts, tasksPerHour: metrics.tasksPerHour, metrics },
+    });
     if (this.config.checkpoint.gitTag) {
       void createGitCheckpoint(this.opts.paths.workspaceRoot, g.id, `${g.kind} ${g.id} ${g.title} completed`).then(
         (tag) => tag && this.opts.logger.info(`checkpoint tag ${tag}`),

@@ -251,14 +251,14 @@ async function scenarioBaseline(tasks: number, seconds: number): Promise<Record<
     const { handle, store } = await synced(ws);
     const db = handle.db;
     const pick = db.prepare(`
-      SELECT t.id FROM v2_tasks t
+      SELECT t.task_id AS id FROM v2_tasks t
       WHERE t.status = 'pending' AND t.archived_at IS NULL
         AND NOT EXISTS (
-          SELECT 1 FROM task_dependencies d JOIN v2_tasks p ON p.id = d.depends_on_id
-          WHERE d.task_id = t.id AND d.dependency_type = 'blocks' AND p.status NOT IN ('completed', 'skipped'))
+          SELECT 1 FROM task_dependencies d JOIN v2_tasks p ON p.task_id = d.dependency_task_id
+          WHERE d.task_id = t.task_id AND d.dependency_type = 'blocks' AND p.status NOT IN ('completed', 'skipped'))
       ORDER BY t.priority, t.rowid
       LIMIT 1`);
-    const depsOf = db.prepare(`SELECT depends_on_id AS id FROM task_dependencies WHERE task_id = ? AND dependency_type = 'blocks'`);
+    const depsOf = db.prepare(`SELECT dependency_task_id AS id FROM task_dependencies WHERE task_id = ? AND dependency_type = 'blocks'`);
     // Same agents as the dispatch scenario (5–40 ms dry runs, 100 slots), so latencies compare like with like.
     const agent: Agent = createAgent({ kind: 'dry-run', name: 'dry-run', durationMs: { minMs: 5, maxMs: 40 }, failureRate: 0 } as never);
     const completedAt = new Map<string, number>();

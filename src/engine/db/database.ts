@@ -125,16 +125,9 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Data
     if (!memory) db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last transactions.
     db.pragma('synchronous = NORMAL');
+    migrate(db, migrations, found);
     db.pragma('foreign_keys = ON');
-    const conn = db;
-    for (const m of migrations) {
-      if (m.version <= found) continue;
-      conn.transaction(() => {
-        conn.exec(m.sql);
-        conn.pragma(`user_version = ${m.version}`);
-      })();
-    }
-    return makeHandle(conn, abs, latest, false, lock);
+    return makeHandle(db, abs, latest, false, lock);
   } catch (e) {
     try {
       db?.close();
@@ -149,7 +142,8 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Data
 
 /**
  * Opens an existing database read-only, without the writer lock (status queries while an engine runs).
- * Refuses a missing file, a database that was never migrated and one from a newer schema.
+ * Refuses a missing file, a database that was never migrated, one not yet migrated to this build's schema and one from
+ * a newer schema.
  */
 export function openDatabaseReadOnly(path: string, opts: OpenDatabaseOptions = {}): DatabaseHandle {
   validate(opts);
@@ -162,10 +156,36 @@ export function openDatabaseReadOnly(path: string, opts: OpenDatabaseOptions = {
     const found = db.pragma('user_version', { simple: true }) as number;
     if (found > latest) throw new SchemaTooNewError(abs, found, latest);
     if (found === 0) throw new Error(`${abs}: not a CODITECT database (schema version 0); sync a task list into it first`);
+    // Read-only cannot migrate, and the queries of this build name the latest schema's columns.
+    if (found < latest)
+      throw new Error(
+        `${abs}: database schema version ${found} is older than this build's (${latest}); open it for writing once (coditect sync) to migrate it`,
+      );
     return makeHandle(db, abs, found, true, undefined);
   } catch (e) {
     db.close();
     throw e;
+  }
+}
+
+/**
+ * Applies the migrations after `found`, each in its own transaction. Foreign keys are off meanwhile (the SQLite way
+ * to rebuild a table: create new, copy, drop old, rename; `PRAGMA foreign_keys` cannot change inside a transaction)
+ * and checked before each commit: a migration that leaves a dangling reference rolls back, naming the first one.
+ */
+function migrate(db: Database.Database, migrations: Migration[], found: number): void {
+  db.pragma('foreign_keys = OFF');
+  for (const m of migrations) {
+    if (m.version <= found) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      const bad = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+      if (bad.length > 0) {
+        const b = bad[0];
+        throw new Error(`migration ${m.version} (${m.name}) leaves ${bad.length} row(s) with a missing ${b.parent}, first: ${b.table} rowid ${b.rowid}`);
+      }
+      db.pragma(`user_version = ${m.version}`);
+    })();
   }
 }
 

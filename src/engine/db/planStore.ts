@@ -110,14 +110,14 @@ export interface SyncRecordRow extends SyncRecord {
 }
 
 interface TaskRow {
-  id: string;
+  task_id: string;
   epic_id: string;
   feature_id: string;
   title: string;
   status: TaskStatus;
   synced_status: TaskStatus;
   priority: Priority | null;
-  estimate_hours: number | null;
+  estimated_hours: number | null;
   agent: string | null;
   verify: string | null;
   blockers: string;
@@ -149,43 +149,47 @@ export class PlanStore {
     if (handle.readonly) throw new Error(`PlanStore needs a writable database; ${handle.path} was opened read-only`);
     const db = (this.db = handle.db);
     const taskCols = `epic_id = @epic_id, feature_id = @feature_id, title = @title, priority = @priority,
-      estimate_hours = @estimate_hours, agent = @agent, verify = @verify, blockers = @blockers, tags = @tags,
+      estimated_hours = @estimated_hours, agent = @agent, verify = @verify, blockers = @blockers, tags = @tags,
       parallel = @parallel, timeout_minutes = @timeout_minutes, id_explicit = @id_explicit`;
     // `applies` = the compare-and-set condition; every SET expression sees the row as it was before the UPDATE.
     const applies = `(@cas AND status IS @expected)`;
     this.st = {
       tasks: db.prepare<[], TaskRow>(
-        `SELECT id, epic_id, feature_id, title, status, synced_status, priority, estimate_hours, agent, verify,
+        `SELECT task_id, epic_id, feature_id, title, status, synced_status, priority, estimated_hours, agent, verify,
                 blockers, tags, parallel, timeout_minutes, id_explicit, retry_count, archived_at FROM v2_tasks`,
       ),
-      deps: db.prepare<[], { task_id: string; depends_on_id: string; dependency_type: 'blocks' | 'soft'; source: 'explicit' | 'implicit' | 'phase' }>(
-        `SELECT task_id, depends_on_id, dependency_type, source FROM task_dependencies ORDER BY task_id, position`,
+      deps: db.prepare<[], { task_id: string; dependency_task_id: string; dependency_type: string | null; source: 'explicit' | 'implicit' | 'phase' }>(
+        `SELECT task_id, dependency_task_id, dependency_type, source FROM task_dependencies ORDER BY task_id, position, dependency_id`,
       ),
-      epics: db.prepare<[], GroupRow>(`SELECT id, title, priority, id_explicit, position, archived_at, is_phase FROM v2_epics`),
-      features: db.prepare<[], GroupRow>(`SELECT id, epic_id, title, priority, id_explicit, position, archived_at FROM v2_features`),
-      unsynced: db.prepare<[], { id: string; status: TaskStatus }>(`SELECT id, status FROM v2_tasks WHERE status IS NOT synced_status AND archived_at IS NULL`),
-      statusOf: db.prepare<[string], { status: TaskStatus }>(`SELECT status FROM v2_tasks WHERE id = ?`),
-      liveRuntime: db.prepare<[], { id: string; status: TaskStatus; retry_count: number }>(
-        `SELECT id, status, retry_count FROM v2_tasks WHERE archived_at IS NULL`,
+      epics: db.prepare<[], GroupRow>(`SELECT epic_id AS id, title, priority, id_explicit, position, archived_at, is_phase FROM v2_epics`),
+      features: db.prepare<[], GroupRow>(`SELECT feature_id AS id, epic_id, title, priority, id_explicit, position, archived_at FROM v2_features`),
+      unsynced: db.prepare<[], { task_id: string; status: TaskStatus }>(
+        `SELECT task_id, status FROM v2_tasks WHERE status IS NOT synced_status AND archived_at IS NULL`,
+      ),
+      statusOf: db.prepare<[string], { status: TaskStatus }>(`SELECT status FROM v2_tasks WHERE task_id = ?`),
+      liveRuntime: db.prepare<[], { task_id: string; status: TaskStatus; retry_count: number }>(
+        `SELECT task_id, status, retry_count FROM v2_tasks WHERE archived_at IS NULL`,
       ),
       upsertEpic: db.prepare(
-        `INSERT INTO v2_epics (id, title, priority, is_phase, id_explicit, position, archived_at, created_at, updated_at)
+        `INSERT INTO v2_epics (epic_id, title, priority, is_phase, id_explicit, position, archived_at, created_at, updated_at)
          VALUES (@id, @title, @priority, @is_phase, @id_explicit, @position, NULL, @now, @now)
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, priority = excluded.priority, is_phase = excluded.is_phase,
+         ON CONFLICT (epic_id) DO UPDATE SET title = excluded.title, priority = excluded.priority, is_phase = excluded.is_phase,
            id_explicit = excluded.id_explicit, position = excluded.position, archived_at = NULL, updated_at = excluded.updated_at`,
       ),
-      archiveEpic: db.prepare<[string, string, string]>(`UPDATE v2_epics SET archived_at = ?, updated_at = ? WHERE id = ? AND archived_at IS NULL`),
+      archiveEpic: db.prepare<[string, string, string]>(`UPDATE v2_epics SET archived_at = ?, updated_at = ? WHERE epic_id = ? AND archived_at IS NULL`),
       upsertFeature: db.prepare(
-        `INSERT INTO v2_features (id, epic_id, title, priority, id_explicit, position, archived_at, created_at, updated_at)
+        `INSERT INTO v2_features (feature_id, epic_id, title, priority, id_explicit, position, archived_at, created_at, updated_at)
          VALUES (@id, @epic_id, @title, @priority, @id_explicit, @position, NULL, @now, @now)
-         ON CONFLICT (id) DO UPDATE SET epic_id = excluded.epic_id, title = excluded.title, priority = excluded.priority,
+         ON CONFLICT (feature_id) DO UPDATE SET epic_id = excluded.epic_id, title = excluded.title, priority = excluded.priority,
            id_explicit = excluded.id_explicit, position = excluded.position, archived_at = NULL, updated_at = excluded.updated_at`,
       ),
-      archiveFeature: db.prepare<[string, string, string]>(`UPDATE v2_features SET archived_at = ?, updated_at = ? WHERE id = ? AND archived_at IS NULL`),
+      archiveFeature: db.prepare<[string, string, string]>(
+        `UPDATE v2_features SET archived_at = ?, updated_at = ? WHERE feature_id = ? AND archived_at IS NULL`,
+      ),
       insertTask: db.prepare(
-        `INSERT INTO v2_tasks (id, epic_id, feature_id, title, status, synced_status, priority, estimate_hours, agent, verify,
+        `INSERT INTO v2_tasks (task_id, epic_id, feature_id, title, status, synced_status, priority, estimated_hours, agent, verify,
            blockers, tags, parallel, timeout_minutes, id_explicit, completed_at, created_at, updated_at)
-         VALUES (@id, @epic_id, @feature_id, @title, @status, @synced_status, @priority, @estimate_hours, @agent, @verify,
+         VALUES (@id, @epic_id, @feature_id, @title, @status, @synced_status, @priority, @estimated_hours, @agent, @verify,
            @blockers, @tags, @parallel, @timeout_minutes, @id_explicit,
            CASE WHEN @status = 'completed' THEN @now END, @now, @now)`,
       ),
@@ -199,13 +203,13 @@ export class PlanStore {
                                ELSE completed_at END,
            archived_at = CASE WHEN @restore THEN NULL ELSE archived_at END,
            updated_at = @now
-         WHERE id = @id
+         WHERE task_id = @id
          RETURNING status`,
       ),
-      archiveTask: db.prepare<[string, string, string]>(`UPDATE v2_tasks SET archived_at = ?, updated_at = ? WHERE id = ? AND archived_at IS NULL`),
+      archiveTask: db.prepare<[string, string, string]>(`UPDATE v2_tasks SET archived_at = ?, updated_at = ? WHERE task_id = ? AND archived_at IS NULL`),
       deleteDeps: db.prepare<[string]>(`DELETE FROM task_dependencies WHERE task_id = ?`),
       insertDep: db.prepare<[string, string, string, string, number, string]>(
-        `INSERT OR IGNORE INTO task_dependencies (task_id, depends_on_id, dependency_type, source, position, created_at)
+        `INSERT OR IGNORE INTO task_dependencies (task_id, dependency_task_id, dependency_type, source, position, created_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       insertRecord: db.prepare(
@@ -216,7 +220,7 @@ export class PlanStore {
            @epicsChanged, @featuresChanged, @tasksAdded, @tasksUpdated, @tasksArchived, @tasksRestored,
            @statusesToDb, @statusesToMd, @idsAssigned, @conflictCount, @conflictsJson, @durationMs)`,
       ),
-      records: db.prepare<[number], Record<string, unknown>>(`SELECT * FROM v2_plan_sync ORDER BY id DESC LIMIT ?`),
+      records: db.prepare<[number], Record<string, unknown>>(`SELECT * FROM v2_plan_sync ORDER BY sync_id DESC LIMIT ?`),
     };
   }
 
@@ -226,13 +230,18 @@ export class PlanStore {
     for (const d of this.st.deps.iterate()) {
       let list = deps.get(d.task_id);
       if (!list) deps.set(d.task_id, (list = []));
-      list.push({ id: d.depends_on_id, type: d.dependency_type, source: d.source });
+      list.push({ id: d.dependency_task_id, type: d.dependency_type === 'soft_dependency' ? 'soft' : 'blocks', source: d.source });
     }
     const out = new Map<string, StoredTask>();
     for (const r of this.st.tasks.iterate()) {
-      const fields: TaskFields = { status: r.synced_status, title: r.title, blockers: JSON.parse(r.blockers) as string[], dependsOn: deps.get(r.id) ?? [] };
+      const fields: TaskFields = {
+        status: r.synced_status,
+        title: r.title,
+        blockers: JSON.parse(r.blockers) as string[],
+        dependsOn: deps.get(r.task_id) ?? [],
+      };
       if (r.priority !== null) fields.priority = r.priority;
-      if (r.estimate_hours !== null) fields.estimateHours = r.estimate_hours;
+      if (r.estimated_hours !== null) fields.estimateHours = r.estimated_hours;
       if (r.agent !== null) fields.agent = r.agent;
       if (r.verify !== null) fields.verify = r.verify;
       const extras: TaskExtras = {
@@ -243,7 +252,7 @@ export class PlanStore {
         parallel: r.parallel === 1,
       };
       if (r.timeout_minutes !== null) extras.timeoutMinutes = r.timeout_minutes;
-      out.set(r.id, { id: r.id, fields, extras, status: r.status, retryCount: r.retry_count, archived: r.archived_at !== null });
+      out.set(r.task_id, { id: r.task_id, fields, extras, status: r.status, retryCount: r.retry_count, archived: r.archived_at !== null });
     }
     return out;
   }
@@ -260,7 +269,7 @@ export class PlanStore {
 
   /** Live tasks whose status the engine changed since the last sync, with their current status (a partial index makes this free when empty). */
   unsyncedStatuses(): Map<string, TaskStatus> {
-    return new Map(this.st.unsynced.all().map((r) => [r.id, r.status]));
+    return new Map(this.st.unsynced.all().map((r) => [r.task_id, r.status]));
   }
 
   /** Current status of one task (archived ones included). */
@@ -270,7 +279,7 @@ export class PlanStore {
 
   /** Current status and retry count of every live task. */
   liveRuntime(): Map<string, { status: TaskStatus; retryCount: number }> {
-    return new Map(this.st.liveRuntime.all().map((r) => [r.id, { status: r.status, retryCount: r.retry_count }]));
+    return new Map(this.st.liveRuntime.all().map((r) => [r.task_id, { status: r.status, retryCount: r.retry_count }]));
   }
 
   /**
@@ -341,7 +350,7 @@ export class PlanStore {
   /** The most recent v2_plan_sync rows, newest first. */
   syncRecords(limit = 20): SyncRecordRow[] {
     return this.st.records.all(limit).map((r) => ({
-      id: r.id as number,
+      id: r.sync_id as number,
       syncedAt: r.synced_at as string,
       direction: r.direction as SyncRecord['direction'],
       source: r.source as SyncRecord['source'],
@@ -364,7 +373,10 @@ export class PlanStore {
   }
 
   private writeDeps(taskId: string, deps: FieldDependency[], now: string): void {
-    for (let i = 0; i < deps.length; i++) this.st.insertDep.run(taskId, deps[i].id, deps[i].type, deps[i].source, i, now);
+    for (let i = 0; i < deps.length; i++) {
+      const d = deps[i];
+      this.st.insertDep.run(taskId, d.id, d.type === 'soft' ? 'soft_dependency' : 'blocks', d.source, i, now);
+    }
   }
 }
 
@@ -386,7 +398,7 @@ function taskParams(t: TaskWrite, f: TaskFields, now: string): Record<string, un
     synced_status: f.status,
     status: t.status ?? f.status,
     priority: f.priority ?? null,
-    estimate_hours: f.estimateHours ?? null,
+    estimated_hours: f.estimateHours ?? null,
     agent: f.agent ?? null,
     verify: f.verify ?? null,
     blockers: JSON.stringify(f.blockers),

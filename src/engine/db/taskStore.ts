@@ -1,10 +1,11 @@
-// TaskStorePort on context.db: claims with leases, finish-once, crash recovery, the attempt log, key/value state.
+// TaskStorePort on context.db: claims with leases, finish-once, crash recovery, the attempt log (`agent_execution_log`),
+// the engine's key/value state (`engine_state`) and the plan's row-per-snapshot `orchestrator_state`.
 // Every method is one statement or one transaction; statements are prepared once in the constructor.
 import type Database from 'better-sqlite3';
 import { TASK_STATUSES, type TaskStatus } from '../../core/model';
 import type { AttemptView } from '../../protocol/engineProtocol';
 import type { AttemptOutcome } from '../../protocol/views';
-import type { AttemptEnd, AttemptStart, FinishTask, TaskRuntime, TaskStorePort } from '../ports';
+import type { AttemptEnd, AttemptStart, FinishTask, OrchestratorSnapshot, TaskRuntime, TaskStorePort } from '../ports';
 import { createRedactor } from '../redact';
 import type { DatabaseHandle } from './database';
 
@@ -50,7 +51,7 @@ export interface TaskStoreOptions {
 }
 
 interface RuntimeRow {
-  id: string;
+  task_id: string;
   status: TaskStatus;
   retry_count: number;
   lease_owner: string | null;
@@ -61,11 +62,11 @@ interface RuntimeRow {
 
 interface AttemptRow {
   attempt: number;
-  agent: string;
-  outcome: string | null;
+  agent_type: string;
+  status: string | null;
   started_at: string;
-  ended_at: string | null;
-  duration_ms: number | null;
+  completed_at: string | null;
+  execution_time_seconds: number | null;
   exit_code: number | null;
   error: string | null;
   stdout: string | null;
@@ -77,7 +78,7 @@ interface AttemptRow {
 
 function toRuntime(r: RuntimeRow): TaskRuntime {
   return {
-    id: r.id,
+    id: r.task_id,
     status: r.status,
     retryCount: r.retry_count,
     leaseOwner: r.lease_owner ?? undefined,
@@ -101,31 +102,33 @@ export class TaskStore implements TaskStorePort {
     const db = this.db;
     this.st = {
       runtimes: db.prepare<[], RuntimeRow>(
-        `SELECT id, status, retry_count, lease_owner, lease_expires_at, started_at, result_summary
+        `SELECT task_id, status, retry_count, lease_owner, lease_expires_at, started_at, result_summary
            FROM v2_tasks WHERE archived_at IS NULL`,
       ),
       runtimeOf: db.prepare<[string], RuntimeRow>(
-        `SELECT id, status, retry_count, lease_owner, lease_expires_at, started_at, result_summary
-           FROM v2_tasks WHERE id = ? AND archived_at IS NULL`,
+        `SELECT task_id, status, retry_count, lease_owner, lease_expires_at, started_at, result_summary
+           FROM v2_tasks WHERE task_id = ? AND archived_at IS NULL`,
       ),
       claim: db.prepare<[string, number, string, string, string], { retry_count: number }>(
         `UPDATE v2_tasks SET status = 'in_progress', lease_owner = ?, lease_expires_at = ?, started_at = ?, updated_at = ?
-          WHERE id = ? AND status = 'pending' AND archived_at IS NULL
+          WHERE task_id = ? AND status = 'pending' AND archived_at IS NULL
           RETURNING retry_count`,
       ),
       renew: db.prepare<[number, string]>(`UPDATE v2_tasks SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'in_progress'`),
       attemptStart: db.prepare<[string, string, number, string | null, string, number, number]>(
-        `INSERT INTO agent_execution_log (task_id, agent, attempt, route_rule, started_at, started_ms, retry_count)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
       ),
-      attemptStartedMs: db.prepare<[number], { started_ms: number }>(`SELECT started_ms FROM agent_execution_log WHERE id = ?`),
+      attemptStartedMs: db.prepare<[number], { started_ms: number | null; started_at: string | null }>(
+        `SELECT started_ms, started_at FROM agent_execution_log WHERE log_id = ?`,
+      ),
       attemptEnd: db.prepare(
         `UPDATE agent_execution_log SET
-           ended_at = @ended_at, duration_ms = @duration_ms, outcome = @outcome, exit_code = @exit_code,
+           completed_at = @completed_at, execution_time_seconds = @execution_time_seconds, status = @status, exit_code = @exit_code,
            stdout = @stdout, stderr = @stderr, error = @error, error_kind = @error_kind,
            tokens_in = @tokens_in, tokens_out = @tokens_out, cost_usd = @cost_usd, session_id = @session_id,
            summary = @summary, verify_output = @verify_output
-         WHERE id = @id`,
+         WHERE log_id = @id`,
       ),
       // MUST only match a task the owner still holds in_progress: this is what makes completion happen once.
       finish: db.prepare(
@@ -134,47 +137,55 @@ export class TaskStore implements TaskStorePort {
            result_summary = COALESCE(@result_summary, result_summary),
            completed_at = CASE WHEN @status = 'completed' THEN @now ELSE completed_at END,
            updated_at = @now
-         WHERE id = @id AND status = 'in_progress' AND lease_owner = @owner`,
+         WHERE task_id = @id AND status = 'in_progress' AND lease_owner = @owner`,
       ),
-      expired: db.prepare<[number, string], { id: string }>(
-        `SELECT id FROM v2_tasks
+      expired: db.prepare<[number, string], { task_id: string }>(
+        `SELECT task_id FROM v2_tasks
           WHERE status = 'in_progress'
             AND (lease_expires_at IS NULL OR lease_expires_at < ? OR lease_owner IS NULL OR lease_owner IS NOT ?)`,
       ),
       release: db.prepare<[string, string]>(
         `UPDATE v2_tasks SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
-          WHERE id = ? AND status = 'in_progress'`,
+          WHERE task_id = ? AND status = 'in_progress'`,
       ),
-      closeOpenAttempts: db.prepare<[string, number, string]>(
-        `UPDATE agent_execution_log SET outcome = 'released', ended_at = ?, duration_ms = MAX(0, ? - started_ms)
-          WHERE task_id = ? AND ended_at IS NULL`,
+      // Started by a writer that did not record started_ms (another program following the plan): started_at is used.
+      closeOpenAttempts: db.prepare<[string, number, number, string]>(
+        `UPDATE agent_execution_log SET status = 'released', completed_at = ?,
+           execution_time_seconds = MAX(0, ? - COALESCE(started_ms, CAST(unixepoch(started_at, 'subsec') * 1000 AS INTEGER), ?)) / 1000.0
+          WHERE task_id = ? AND completed_at IS NULL`,
       ),
       setStatus: db.prepare(
         `UPDATE v2_tasks SET status = @status,
            retry_count = CASE WHEN @reset THEN 0 ELSE retry_count END,
            completed_at = CASE WHEN @status = 'completed' THEN COALESCE(completed_at, @now) ELSE NULL END,
            updated_at = @now
-         WHERE id = @id AND archived_at IS NULL AND status != 'in_progress'
+         WHERE task_id = @id AND archived_at IS NULL AND status != 'in_progress'
            AND (status != @status OR (@reset AND retry_count != 0))`,
       ),
       attempts: db.prepare<[string, number], AttemptRow>(
-        `SELECT attempt, agent, outcome, started_at, ended_at, duration_ms, exit_code, error, stdout, stderr,
+        `SELECT attempt, agent_type, status, started_at, completed_at, execution_time_seconds, exit_code, error, stdout, stderr,
                 tokens_in, tokens_out, cost_usd
-           FROM agent_execution_log WHERE task_id = ? ORDER BY id DESC LIMIT ?`,
+           FROM agent_execution_log WHERE task_id = ? ORDER BY log_id DESC LIMIT ?`,
       ),
-      getState: db.prepare<[string], { value: string }>(`SELECT value FROM orchestrator_state WHERE key = ?`),
+      getState: db.prepare<[string], { value: string }>(`SELECT value FROM engine_state WHERE key = ?`),
       setState: db.prepare<[string, string, string]>(
-        `INSERT INTO orchestrator_state (key, value, updated_at) VALUES (?, ?, ?)
+        `INSERT INTO engine_state (key, value, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       ),
-      deleteState: db.prepare<[string]>(`DELETE FROM orchestrator_state WHERE key = ?`),
+      deleteState: db.prepare<[string]>(`DELETE FROM engine_state WHERE key = ?`),
+      snapshot: db.prepare(
+        `INSERT INTO orchestrator_state (timestamp, active_agents, pending_tasks, completed_tasks, failed_tasks, tasks_per_hour,
+           uptime_seconds, metrics_json, kind, milestone_id)
+         VALUES (@timestamp, @active_agents, @pending_tasks, @completed_tasks, @failed_tasks, @tasks_per_hour,
+           @uptime_seconds, @metrics_json, @kind, @milestone_id)`,
+      ),
     };
   }
 
   /** Current runtime rows of every live (not archived) task, keyed by id. */
   runtimes(): Map<string, TaskRuntime> {
     const out = new Map<string, TaskRuntime>();
-    for (const r of this.st.runtimes.iterate()) out.set(r.id, toRuntime(r));
+    for (const r of this.st.runtimes.iterate()) out.set(r.task_id, toRuntime(r));
     return out;
   }
 
@@ -224,12 +235,13 @@ export class TaskStore implements TaskStorePort {
     checkEpoch('recordAttemptEnd: endedAt', end.endedAt);
     const start = this.st.attemptStartedMs.get(attemptId);
     if (!start) throw new Error(`recordAttemptEnd: no attempt with id ${attemptId}`);
+    const startedMs = start.started_ms ?? (start.started_at ? Date.parse(start.started_at) : NaN);
     const text = (s: string | undefined): string | null => capText(s === undefined ? undefined : this.redact(s)) ?? null;
     this.st.attemptEnd.run({
       id: attemptId,
-      ended_at: iso(end.endedAt),
-      duration_ms: Math.max(0, end.endedAt - start.started_ms),
-      outcome: end.outcome,
+      completed_at: iso(end.endedAt),
+      execution_time_seconds: Number.isFinite(startedMs) ? Math.max(0, end.endedAt - startedMs) / 1000 : null,
+      status: end.outcome,
       exit_code: end.exitCode ?? null,
       stdout: text(end.stdout),
       stderr: text(end.stderr),
@@ -266,10 +278,10 @@ export class TaskStore implements TaskStorePort {
   recoverLeases(liveOwner: string, now: number): string[] {
     checkEpoch('recoverLeases: now', now);
     return this.db.transaction(() => {
-      const ids = this.st.expired.all(now, liveOwner).map((r) => r.id);
+      const ids = this.st.expired.all(now, liveOwner).map((r) => r.task_id);
       for (const id of ids) {
         this.st.release.run(iso(now), id);
-        this.st.closeOpenAttempts.run(iso(now), now, id);
+        this.st.closeOpenAttempts.run(iso(now), now, now, id);
       }
       return ids;
     })();
@@ -289,10 +301,10 @@ export class TaskStore implements TaskStorePort {
   attempts(taskId: string, limit = DEFAULT_ATTEMPTS_LIMIT): AttemptView[] {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`attempts: limit must be a positive integer, got ${String(limit)}`);
     return this.st.attempts.all(taskId, limit).map((r) => {
-      const v: AttemptView = { attempt: r.attempt, agent: r.agent, outcome: r.outcome ?? 'running', startedAt: r.started_at };
-      if (r.ended_at !== null) v.endedAt = r.ended_at;
-      if (r.duration_ms !== null) v.durationMs = r.duration_ms;
-      if (r.ended_at !== null) v.exitCode = r.exit_code;
+      const v: AttemptView = { attempt: r.attempt, agent: r.agent_type, outcome: r.status ?? 'running', startedAt: r.started_at };
+      if (r.completed_at !== null) v.endedAt = r.completed_at;
+      if (r.execution_time_seconds !== null) v.durationMs = Math.round(r.execution_time_seconds * 1000);
+      if (r.completed_at !== null) v.exitCode = r.exit_code;
       if (r.error !== null) v.error = r.error;
       if (r.stdout !== null) v.stdout = r.stdout;
       if (r.stderr !== null) v.stderr = r.stderr;
@@ -303,7 +315,7 @@ export class TaskStore implements TaskStorePort {
     });
   }
 
-  /** Value stored under `key` in `orchestrator_state`, parsed from JSON. */
+  /** Value stored under `key` in `engine_state`, parsed from JSON. */
   getState<T>(key: string): T | undefined {
     const row = this.st.getState.get(key);
     return row ? (JSON.parse(row.value) as T) : undefined;
@@ -318,5 +330,29 @@ export class TaskStore implements TaskStorePort {
     const json = JSON.stringify(value);
     if (json === undefined) throw new Error(`setState(${key}): value is not JSON-serialisable (${typeof value})`);
     this.st.setState.run(key, json, new Date().toISOString());
+  }
+
+  /** Appends one row to the plan's `orchestrator_state` (a heartbeat, a checkpoint, a snapshot); returns its state_id. */
+  recordSnapshot(snap: OrchestratorSnapshot): number {
+    for (const k of ['activeAgents', 'pendingTasks', 'completedTasks', 'failedTasks', 'uptimeSeconds'] as const) {
+      const v = snap[k];
+      if (!Number.isInteger(v) || v < 0) throw new Error(`recordSnapshot: ${k} must be a non-negative integer, got ${String(v)}`);
+    }
+    if (!Number.isFinite(snap.tasksPerHour) || snap.tasksPerHour < 0)
+      throw new Error(`recordSnapshot: tasksPerHour must be a non-negative number, got ${String(snap.tasksPerHour)}`);
+    checkEpoch('recordSnapshot: at', snap.at);
+    const r = this.st.snapshot.run({
+      timestamp: iso(snap.at),
+      active_agents: snap.activeAgents,
+      pending_tasks: snap.pendingTasks,
+      completed_tasks: snap.completedTasks,
+      failed_tasks: snap.failedTasks,
+      tasks_per_hour: snap.tasksPerHour,
+      uptime_seconds: snap.uptimeSeconds,
+      metrics_json: snap.metrics === undefined ? null : JSON.stringify(snap.metrics),
+      kind: snap.kind,
+      milestone_id: snap.milestoneId ?? null,
+    });
+    return Number(r.lastInsertRowid);
   }
 }

@@ -161,7 +161,7 @@ describe('coditect CLI (built bundle, real processes)', function () {
     assert.ok(existsSync(db));
     const conn = new Database(db, { readonly: true });
     try {
-      const rows = conn.prepare('SELECT id, status FROM v2_tasks ORDER BY id').all() as { id: string; status: string }[];
+      const rows = conn.prepare('SELECT task_id AS id, status FROM v2_tasks ORDER BY task_id').all() as { id: string; status: string }[];
       assert.deepEqual(
         rows.map((x) => `${x.id}:${x.status}`),
         ['T001.001:pending', 'T001.002:pending', 'T001.003:completed', 'T001.004:pending'],
@@ -197,7 +197,7 @@ describe('coditect CLI (built bundle, real processes)', function () {
     try {
       const starts = new Map<string, string>();
       const ends = new Map<string, string>();
-      for (const row of conn.prepare("SELECT task_id, started_at, ended_at FROM agent_execution_log WHERE outcome = 'completed'").all() as {
+      for (const row of conn.prepare("SELECT task_id, started_at, completed_at AS ended_at FROM agent_execution_log WHERE status = 'completed'").all() as {
         task_id: string;
         started_at: string;
         ended_at: string;
@@ -208,7 +208,7 @@ describe('coditect CLI (built bundle, real processes)', function () {
       }
       assert.deepEqual([...starts.keys()].sort(), [...ids].sort());
       // Dependency order: no task started before each of its dependencies ended.
-      const deps = conn.prepare("SELECT task_id, depends_on_id FROM task_dependencies WHERE dependency_type = 'blocks'").all() as {
+      const deps = conn.prepare("SELECT task_id, dependency_task_id AS depends_on_id FROM task_dependencies WHERE dependency_type = 'blocks'").all() as {
         task_id: string;
         depends_on_id: string;
       }[];

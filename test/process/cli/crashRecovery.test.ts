@@ -80,7 +80,7 @@ describe('crash recovery and the daemon (real processes)', function () {
     assert.equal(child.signalCode, 'SIGKILL', 'the first run was killed, not finished');
     assert.ok(completedBeforeKill.size >= 60 && completedBeforeKill.size < ids.length);
 
-    const inProgress = dbRows<{ id: string }>(dir, "SELECT id FROM v2_tasks WHERE status = 'in_progress'");
+    const inProgress = dbRows<{ id: string }>(dir, "SELECT task_id AS id FROM v2_tasks WHERE status = 'in_progress'");
     assert.ok(inProgress.length > 0, 'the kill left tasks in progress with their leases');
 
     // Second run: recovers those tasks and finishes the plan.
@@ -90,12 +90,12 @@ describe('crash recovery and the daemon (real processes)', function () {
     const out = JSON.parse(r.stdout);
     assert.equal(out.counts.completed, ids.length);
 
-    const attempts = dbRows<AttemptRow>(dir, 'SELECT task_id, outcome FROM agent_execution_log');
+    const attempts = dbRows<AttemptRow>(dir, 'SELECT task_id, status AS outcome FROM agent_execution_log');
     const completions = new Map<string, number>();
     for (const a of attempts) if (a.outcome === 'completed') completions.set(a.task_id, (completions.get(a.task_id) ?? 0) + 1);
     for (const id of ids) assert.equal(completions.get(id), 1, `${id} recorded completed ${completions.get(id) ?? 0} times`);
     // Every task seen completed before the kill is still completed, with its attempt from the first run.
-    const statuses = new Map(dbRows<{ id: string; status: string }>(dir, 'SELECT id, status FROM v2_tasks').map((x) => [x.id, x.status]));
+    const statuses = new Map(dbRows<{ id: string; status: string }>(dir, 'SELECT task_id AS id, status FROM v2_tasks').map((x) => [x.id, x.status]));
     for (const id of completedBeforeKill) assert.equal(statuses.get(id), 'completed');
     // The attempts cut off by the kill were closed as released (a task killed between its claim and its attempt row
     // has no row to close); no attempt is left open.

@@ -29,9 +29,9 @@ describe('database: open, migrate, lock', () => {
       const names = h.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[];
       for (const t of TABLES) assert.ok(names.includes(t), `table ${t} missing`);
       const indexes = h.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_%'`).pluck().all() as string[];
-      assert.ok(indexes.includes('idx_v2_tasks_unsynced') && indexes.includes('idx_task_dependencies_on'), indexes.join(','));
+      assert.ok(indexes.includes('idx_v2_tasks_unsynced') && indexes.includes('idx_task_deps_dependency'), indexes.join(','));
       // Foreign keys are enforced: a dependency row of an unknown task is refused.
-      assert.throws(() => h.db.prepare(`INSERT INTO task_dependencies VALUES ('nope', 'T1', 'blocks', 'explicit', 0, 'x')`).run(), /FOREIGN KEY/);
+      assert.throws(() => h.db.prepare(`INSERT INTO task_dependencies (task_id, dependency_task_id) VALUES ('nope', 'T1')`).run(), /FOREIGN KEY/);
       assert.ok(existsSync(`${file}.lock`), 'the writer lock file exists while open');
     } finally {
       h.close();

@@ -33,7 +33,7 @@ describe('TaskStore: the store port on a real SQLite file', () => {
       startedAt: undefined,
       resultSummary: undefined,
     });
-    h.db.prepare(`UPDATE v2_tasks SET archived_at = 'x' WHERE id = 'T2'`).run();
+    h.db.prepare(`UPDATE v2_tasks SET archived_at = 'x' WHERE task_id = 'T2'`).run();
     assert.equal(store.runtimes().has('T2'), false, 'archived tasks are not live');
   });
 
@@ -60,10 +60,10 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     assert.equal(store.finish('T1', 'engine-a', { status: 'completed', resultSummary: 'again', now: T0 + 6 }), false, 'second finish refused');
     const rt = store.runtimes().get('T1')!;
     assert.deepEqual([rt.status, rt.leaseOwner, rt.leaseExpiresAt, rt.resultSummary], ['completed', undefined, undefined, 'did it']);
-    assert.equal(h.db.prepare(`SELECT completed_at FROM v2_tasks WHERE id = 'T1'`).pluck().get(), new Date(T0 + 5).toISOString());
+    assert.equal(h.db.prepare(`SELECT completed_at FROM v2_tasks WHERE task_id = 'T1'`).pluck().get(), new Date(T0 + 5).toISOString());
     // A person marked a running task done through sync/setStatus path: the agent's finish must not overwrite it.
     store.claim('T2', 'engine-a', 30_000, T0);
-    h.db.prepare(`UPDATE v2_tasks SET status = 'completed', lease_owner = NULL WHERE id = 'T2'`).run();
+    h.db.prepare(`UPDATE v2_tasks SET status = 'completed', lease_owner = NULL WHERE task_id = 'T2'`).run();
     assert.equal(store.finish('T2', 'engine-a', { status: 'failed', now: T0 + 7 }), false);
     assert.equal(store.runtimes().get('T2')!.status, 'completed');
     assert.throws(() => store.finish('T1', 'engine-a', { status: 'in_progress' as never, now: T0 }), /status 'in_progress' is not one of/);
@@ -82,7 +82,7 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     store.claim('T1', 'dead-engine', 1000, T0);
     const a1 = store.recordAttemptStart({ taskId: 'T1', agent: 'dry-run', attempt: 1, startedAt: T0 });
     store.claim('T2', 'me', 1000, T0);
-    h.db.prepare(`UPDATE v2_tasks SET retry_count = 2 WHERE id = 'T1'`).run();
+    h.db.prepare(`UPDATE v2_tasks SET retry_count = 2 WHERE task_id = 'T1'`).run();
     // Only the foreign lease is recovered while ours is still valid.
     assert.deepEqual(store.recoverLeases('me', T0 + 500), ['T1']);
     const r = store.runtimes();
@@ -134,7 +134,7 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     assert.match(first.stdout!, /characters cut/);
     assert.equal(first.stderr, 'oops with key ***', 'key shapes are redacted before storage');
     assert.deepEqual([first.tokensIn, first.tokensOut, first.costUsd, first.error], [10, 20, 0.5, 'boom']);
-    const row = h.db.prepare(`SELECT retry_count, route_rule, session_id, summary, verify_output, error_kind FROM agent_execution_log WHERE id = ?`).get(a);
+    const row = h.db.prepare(`SELECT retry_count, route_rule, session_id, summary, verify_output, error_kind FROM agent_execution_log WHERE log_id = ?`).get(a);
     assert.deepEqual(row, {
       retry_count: 0,
       route_rule: 'keyword:deploy',
@@ -154,7 +154,7 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     const s = new TaskStore(h, { redact: (t) => t.replaceAll('secret', '[gone]') });
     const a = s.recordAttemptStart({ taskId: 'T2', agent: 'x', attempt: 1, startedAt: T0 });
     s.recordAttemptEnd(a, { outcome: 'completed', endedAt: T0 + 1, stdout: 'a secret', error: 'secret', summary: 'secret sum' });
-    const row = h.db.prepare(`SELECT stdout, error, summary FROM agent_execution_log WHERE id = ?`).get(a);
+    const row = h.db.prepare(`SELECT stdout, error, summary FROM agent_execution_log WHERE log_id = ?`).get(a);
     assert.deepEqual(row, { stdout: 'a [gone]', error: '[gone]', summary: '[gone] sum' });
   });
 
@@ -171,13 +171,13 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     assert.equal(store.setStatus('T1', 'skipped', { now: T0 }), true);
     assert.equal(store.setStatus('T1', 'skipped', { now: T0 }), false, 'no change');
     assert.equal(store.setStatus('T1', 'pending', { now: T0 }), true);
-    h.db.prepare(`UPDATE v2_tasks SET retry_count = 3 WHERE id = 'T1'`).run();
+    h.db.prepare(`UPDATE v2_tasks SET retry_count = 3 WHERE task_id = 'T1'`).run();
     assert.equal(store.setStatus('T1', 'pending', { resetRetries: true, now: T0 }), true, 'resetting retries is a change');
     assert.equal(store.runtimes().get('T1')!.retryCount, 0);
     store.claim('T2', 'me', 1000, T0);
     assert.equal(store.setStatus('T2', 'completed', { now: T0 }), false, 'claimed tasks are finished by their owner');
     assert.equal(store.setStatus('T1', 'completed', { now: T0 + 9 }), true);
-    assert.equal(h.db.prepare(`SELECT completed_at FROM v2_tasks WHERE id = 'T1'`).pluck().get(), new Date(T0 + 9).toISOString());
+    assert.equal(h.db.prepare(`SELECT completed_at FROM v2_tasks WHERE task_id = 'T1'`).pluck().get(), new Date(T0 + 9).toISOString());
     assert.throws(() => store.setStatus('T1', 'done' as never), /unknown status 'done'/);
     assert.throws(() => store.setStatus('T1', 'in_progress'), /only reached through claim/);
   });

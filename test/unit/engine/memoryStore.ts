@@ -3,7 +3,7 @@
 // setStatus never on a claimed task. It also counts completions so tests can prove "never completed twice".
 import type { TaskList, TaskStatus } from '../../../src/core/model';
 import type { AttemptView } from '../../../src/protocol/engineProtocol';
-import type { AttemptEnd, AttemptStart, FinishTask, TaskRuntime, TaskStorePort } from '../../../src/engine/ports';
+import type { AttemptEnd, AttemptStart, FinishTask, OrchestratorSnapshot, TaskRuntime, TaskStorePort } from '../../../src/engine/ports';
 
 /** One recorded attempt row, as the store holds it. */
 export interface MemoryAttempt extends AttemptStart {
@@ -17,6 +17,8 @@ export class MemoryStore implements TaskStorePort {
   readonly rows = new Map<string, TaskRuntime>();
   readonly attemptRows: MemoryAttempt[] = [];
   readonly state = new Map<string, string>();
+  /** Rows of `orchestrator_state`, in order. */
+  readonly snapshots: OrchestratorSnapshot[] = [];
   /** Times each task was finished as completed (must never exceed 1 without a reset in between). */
   readonly completions = new Map<string, number>();
   /** Every call to finish that changed something, in order. */
@@ -157,6 +159,11 @@ export class MemoryStore implements TaskStorePort {
   setState(key: string, value: unknown): void {
     if (value === undefined) this.state.delete(key);
     else this.state.set(key, JSON.stringify(value));
+  }
+
+  recordSnapshot(snapshot: OrchestratorSnapshot): number {
+    this.snapshots.push(snapshot);
+    return this.snapshots.length;
   }
 
   /** Status of a task (test convenience). */

@@ -19,20 +19,13 @@ function insertPlan(handle: DatabaseHandle, list: TaskList): void {
   const now = new Date().toISOString();
   const db = handle.db;
   db.transaction(() => {
-    for (const e of list.epics) db.prepare('INSERT INTO v2_epics (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)').run(e.id, e.title, now, now);
+    for (const e of list.epics) db.prepare('INSERT INTO v2_epics (epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)').run(e.id, e.title, now, now);
     for (const f of list.features)
-      db.prepare('INSERT INTO v2_features (id, epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(f.id, f.epicId, f.title, now, now);
+      db.prepare('INSERT INTO v2_features (feature_id, epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(f.id, f.epicId, f.title, now, now);
     for (const t of list.tasks) {
-      db.prepare('INSERT INTO v2_tasks (id, epic_id, feature_id, title, status, synced_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        t.id,
-        t.epicId,
-        t.featureId,
-        t.title,
-        t.status,
-        t.status,
-        now,
-        now,
-      );
+      db.prepare(
+        'INSERT INTO v2_tasks (task_id, epic_id, feature_id, title, status, synced_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(t.id, t.epicId, t.featureId, t.title, t.status, t.status, now, now);
     }
   })();
 }
@@ -91,18 +84,18 @@ describe('Orchestrator on the SQLite store', () => {
     const statuses = handle.db.prepare(`SELECT status, COUNT(*) AS n FROM v2_tasks GROUP BY status`).all();
     assert.deepEqual(statuses, [{ status: 'completed', n: 60 }]);
     const perTask = handle.db
-      .prepare(`SELECT task_id, SUM(outcome = 'completed') AS ok, SUM(outcome = 'failed') AS failed, COUNT(*) AS n FROM agent_execution_log GROUP BY task_id`)
+      .prepare(`SELECT task_id, SUM(status = 'completed') AS ok, SUM(status = 'failed') AS failed, COUNT(*) AS n FROM agent_execution_log GROUP BY task_id`)
       .all() as { task_id: string; ok: number; failed: number; n: number }[];
     assert.equal(perTask.length, 60);
     for (const r of perTask) assert.equal(r.ok, 1, `${r.task_id} completed exactly once`);
-    const retried = handle.db.prepare(`SELECT id, retry_count FROM v2_tasks`).all() as { id: string; retry_count: number }[];
+    const retried = handle.db.prepare(`SELECT task_id AS id, retry_count FROM v2_tasks`).all() as { id: string; retry_count: number }[];
     const failedById = new Map(perTask.map((r) => [r.task_id, r.failed]));
     for (const t of retried) assert.equal(t.retry_count, failedById.get(t.id), `${t.id}: retry count = failed attempts`);
     assert.ok(
       perTask.some((r) => r.failed > 0),
       'the simulated failures were retried',
     );
-    const open = handle.db.prepare(`SELECT COUNT(*) AS n FROM agent_execution_log WHERE ended_at IS NULL`).get() as { n: number };
+    const open = handle.db.prepare(`SELECT COUNT(*) AS n FROM agent_execution_log WHERE completed_at IS NULL`).get() as { n: number };
     assert.equal(open.n, 0, 'every attempt row is closed');
     const verified = new TaskStore(handle).attempts('T5');
     assert.equal(verified[0].outcome, 'completed');

@@ -159,7 +159,10 @@ describe('sync shortcuts never change an outcome', () => {
                 if (tasks.length) edit((ls) => ls.splice(pick(o.at), 0, ls[pick(o.at)]));
                 break;
               case 'engine': {
-                const live = h.db.prepare(`SELECT id, status FROM v2_tasks WHERE archived_at IS NULL ORDER BY id`).all() as { id: string; status: string }[];
+                const live = h.db.prepare(`SELECT task_id AS id, status FROM v2_tasks WHERE archived_at IS NULL ORDER BY task_id`).all() as {
+                  id: string;
+                  status: string;
+                }[];
                 const t = live.filter((x) => x.status !== 'in_progress')[o.at % Math.max(1, live.length)];
                 if (t && store.claim(t.id, 'engine', 60_000, now) && o.outcome !== 'claim') store.finish(t.id, 'engine', { status: o.outcome, now: now + 1 });
                 break;
@@ -220,13 +223,13 @@ describe('sync shortcuts never change an outcome', () => {
         const after = sync.current().tasks;
         const k = after.findIndex((t) => t.id === 'T001.004');
         assert.equal(after[k].status, 'completed');
-        assert.equal(h.db.prepare(`SELECT status FROM v2_tasks WHERE id = 'T001.004'`).pluck().get(), 'completed');
+        assert.equal(h.db.prepare(`SELECT status FROM v2_tasks WHERE task_id = 'T001.004'`).pluck().get(), 'completed');
         after.forEach((t, i) => (i === k ? assert.notEqual(t, before[i]) : assert.equal(t, before[i], `${t.id} reused`)));
         // An edit the patch cannot take (a sub-bullet) is parsed whole, with the same outcome a fresh parse gives.
         writeFileSync(file, readFileSync(file, 'utf8').replace('Agent: devops-engineer', 'Agent: qa-testing'));
         await sync.syncFromDisk();
         assert.deepStrictEqual(sync.current().tasks, parseTaskList(readFileSync(file, 'utf8')).tasks);
-        assert.equal(h.db.prepare(`SELECT agent FROM v2_tasks WHERE id = 'T001.001'`).pluck().get(), 'qa-testing');
+        assert.equal(h.db.prepare(`SELECT agent FROM v2_tasks WHERE task_id = 'T001.001'`).pluck().get(), 'qa-testing');
       } finally {
         await sync.close();
         h.close();

@@ -49,7 +49,7 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
   let plan: PlanStore;
 
   const rows = () => h.db.prepare(`SELECT COUNT(*) FROM v2_plan_sync`).pluck().get() as number;
-  const dbStatus = (id: string) => h.db.prepare(`SELECT status FROM v2_tasks WHERE id = ?`).pluck().get(id) as TaskStatus;
+  const dbStatus = (id: string) => h.db.prepare(`SELECT status FROM v2_tasks WHERE task_id = ?`).pluck().get(id) as TaskStatus;
   const lines = () => readFileSync(file, 'utf8').split('\n');
   const complete = (id: string, status: 'completed' | 'failed' = 'completed') => {
     assert.ok(store.claim(id, 'engine', 60_000, T0), `claim ${id}`);
@@ -82,18 +82,18 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     assert.equal(r.tasksAdded, 4);
     assert.deepEqual(readFileSync(file), before, 'nothing to write back: byte-identical');
     assert.equal(rows(), 1);
-    const t1 = h.db.prepare(`SELECT * FROM v2_tasks WHERE id = 'T001.001'`).get() as Record<string, unknown>;
+    const t1 = h.db.prepare(`SELECT * FROM v2_tasks WHERE task_id = 'T001.001'`).get() as Record<string, unknown>;
     assert.deepEqual(
-      [t1.status, t1.synced_status, t1.priority, t1.estimate_hours, t1.agent, t1.verify, t1.blockers, t1.epic_id, t1.feature_id],
+      [t1.status, t1.synced_status, t1.priority, t1.estimated_hours, t1.agent, t1.verify, t1.blockers, t1.epic_id, t1.feature_id],
       ['pending', 'pending', 'P0', 16, 'devops-engineer', 'test -f x', '["FDB up"]', 'E001', 'F001.01'],
     );
     assert.equal(dbStatus('T001.002'), 'completed');
-    const deps = h.db.prepare(`SELECT depends_on_id, dependency_type, source FROM task_dependencies WHERE task_id = 'T001.003' ORDER BY position`).all();
+    const deps = h.db.prepare(`SELECT dependency_task_id, dependency_type, source FROM task_dependencies WHERE task_id = 'T001.003' ORDER BY position`).all();
     assert.deepEqual(deps, [
-      { depends_on_id: 'T001.001', dependency_type: 'blocks', source: 'explicit' },
-      { depends_on_id: 'T001.002', dependency_type: 'blocks', source: 'explicit' },
+      { dependency_task_id: 'T001.001', dependency_type: 'blocks', source: 'explicit' },
+      { dependency_task_id: 'T001.002', dependency_type: 'blocks', source: 'explicit' },
     ]);
-    assert.deepEqual(h.db.prepare(`SELECT id FROM v2_features ORDER BY position`).pluck().all(), ['F001.01', 'F001.02']);
+    assert.deepEqual(h.db.prepare(`SELECT feature_id FROM v2_features ORDER BY position`).pluck().all(), ['F001.01', 'F001.02']);
     const rec = plan.syncRecords(1)[0];
     assert.deepEqual([rec.direction, rec.source, rec.tasksAdded, rec.conflicts.length], ['md_to_db', 'disk', 4, 0]);
     assert.equal(rec.mdChecksumBefore, rec.mdChecksumAfter);
@@ -128,7 +128,7 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     const changed = now.map((l, i) => (l === old[i] ? -1 : i)).filter((i) => i >= 0);
     assert.deepEqual(changed, [old.indexOf('- [ ] **T001.003** Publisher service (P1, 8h)')]);
     assert.equal(now[changed[0]], '- [x] **T001.003** Publisher service (P1, 8h)');
-    assert.equal(h.db.prepare(`SELECT synced_status FROM v2_tasks WHERE id = 'T001.003'`).pluck().get(), 'completed');
+    assert.equal(h.db.prepare(`SELECT synced_status FROM v2_tasks WHERE task_id = 'T001.003'`).pluck().get(), 'completed');
     assert.equal(rows(), 2);
     assert.equal((await sync.syncFromDisk()).skipped, true, 'our own write is recognised by checksum');
     assert.equal(sync.current().tasks.find((t) => t.id === 'T001.003')!.status, 'completed');
@@ -156,7 +156,7 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     const r = await sync.syncFromDisk();
     assert.equal(r.conflicts, 0);
     assert.equal(r.direction, 'both');
-    assert.equal(h.db.prepare(`SELECT title FROM v2_tasks WHERE id = 'T001.001'`).pluck().get(), 'Deploy the message bus');
+    assert.equal(h.db.prepare(`SELECT title FROM v2_tasks WHERE task_id = 'T001.001'`).pluck().get(), 'Deploy the message bus');
     assert.equal(dbStatus('T001.004'), 'completed');
     assert.equal(dbStatus('T001.003'), 'completed');
     assert.equal(dbStatus('T001.005'), 'pending');
@@ -234,11 +234,11 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     writeFileSync(file, withTask.replace(/- \[ \] \*\*T001\.004\*\*.*\n/, ''));
     const r = await sync.syncFromDisk();
     assert.equal(r.tasksArchived, 1);
-    assert.ok(h.db.prepare(`SELECT archived_at FROM v2_tasks WHERE id = 'T001.004'`).pluck().get());
+    assert.ok(h.db.prepare(`SELECT archived_at FROM v2_tasks WHERE task_id = 'T001.004'`).pluck().get());
     assert.equal(store.runtimes().has('T001.004'), false);
     assert.equal(store.attempts('T001.004').length, 1, 'history kept');
     assert.equal(
-      h.db.prepare(`SELECT COUNT(*) FROM v2_features WHERE id = 'F001.02' AND archived_at IS NULL`).pluck().get(),
+      h.db.prepare(`SELECT COUNT(*) FROM v2_features WHERE feature_id = 'F001.02' AND archived_at IS NULL`).pluck().get(),
       1,
       'its feature heading is still in the file',
     );
@@ -270,7 +270,7 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     const id = /T\d{3}\.\d{3}/.exec(line)![0];
     assert.equal(id, 'T001.005');
     assert.equal(dbStatus(id), 'pending');
-    assert.equal(h.db.prepare(`SELECT dependency_type FROM task_dependencies WHERE task_id = ? AND depends_on_id = 'T001.004'`).pluck().get(id), 'blocks');
+    assert.equal(h.db.prepare(`SELECT dependency_type FROM task_dependencies WHERE task_id = ? AND dependency_task_id = 'T001.004'`).pluck().get(id), 'blocks');
   });
 
   it('never overwrites a file someone saved between our read and our write: it starts over and keeps both', async () => {
@@ -292,7 +292,7 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     const text = readFileSync(file, 'utf8');
     assert.match(text, /Tenant API v2/, "the person's edit survived");
     assert.match(text, /- \[x\] \*\*T001\.003\*\*/, "the engine's completion reached the file too");
-    assert.equal(h.db.prepare(`SELECT title FROM v2_tasks WHERE id = 'T001.004'`).pluck().get(), 'Tenant API v2');
+    assert.equal(h.db.prepare(`SELECT title FROM v2_tasks WHERE task_id = 'T001.004'`).pluck().get(), 'Tenant API v2');
     assert.equal(r.pendingWriteBack, false);
   });
 
@@ -313,7 +313,7 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
       ]);
       assert.equal(calls[0].path, file);
       assert.equal(readFileSync(file, 'utf8'), PLAN, 'the file on disk is the editor’s to save');
-      assert.equal(h.db.prepare(`SELECT title FROM v2_tasks WHERE id = 'T001.004'`).pluck().get(), 'Tenant API, unsaved');
+      assert.equal(h.db.prepare(`SELECT title FROM v2_tasks WHERE task_id = 'T001.004'`).pluck().get(), 'Tenant API, unsaved');
       // The editor then reports its new text: nothing left to do.
       const applied = buffer.replace('- [ ] **T001.003**', '- [x] **T001.003**');
       assert.equal((await sync.syncFromText(applied, 8)).skipped, true);
@@ -332,7 +332,7 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
       assert.equal(r.pendingWriteBack, true);
       assert.equal(dbStatus('T001.004'), 'completed', "the person's tick reached the db");
       assert.equal(
-        h.db.prepare(`SELECT synced_status FROM v2_tasks WHERE id = 'T001.003'`).pluck().get(),
+        h.db.prepare(`SELECT synced_status FROM v2_tasks WHERE task_id = 'T001.003'`).pluck().get(),
         'pending',
         'snapshot still says the markdown shows pending',
       );
@@ -340,7 +340,7 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
       const r2 = await sync.writeBack();
       assert.equal(r2.statusesToMd, 1);
       assert.equal(calls.length, 2);
-      assert.equal(h.db.prepare(`SELECT synced_status FROM v2_tasks WHERE id = 'T001.003'`).pluck().get(), 'completed');
+      assert.equal(h.db.prepare(`SELECT synced_status FROM v2_tasks WHERE task_id = 'T001.003'`).pluck().get(), 'completed');
     });
 
     it('not-open: falls back to the file', async () => {

@@ -97,9 +97,12 @@ describe('watcher + sync: a burst of edits to the file', () => {
     const live = new TaskStore(h).runtimes();
     assert.equal(live.size, expected.length);
     for (const t of expected) {
-      const row = h.db.prepare(`SELECT title, status, priority, estimate_hours FROM v2_tasks WHERE id = ?`).get(t.id) as Record<string, unknown>;
+      const row = h.db.prepare(`SELECT title, status, priority, estimated_hours AS estimate_hours FROM v2_tasks WHERE task_id = ?`).get(t.id) as Record<
+        string,
+        unknown
+      >;
       assert.deepEqual(row, { title: t.title, status: t.status, priority: t.priority, estimate_hours: t.estimateHours }, t.id);
-      const deps = h.db.prepare(`SELECT depends_on_id FROM task_dependencies WHERE task_id = ?`).pluck().all(t.id);
+      const deps = h.db.prepare(`SELECT dependency_task_id FROM task_dependencies WHERE task_id = ?`).pluck().all(t.id);
       assert.deepEqual(
         deps,
         t.dependsOn.map((d) => d.id),
