@@ -39,6 +39,16 @@ if (probe.status !== 0) {
   run('npm', ['rebuild', 'better-sqlite3']);
 }
 
-// 3. A real VS Code for the integration tests and `npm start` (code-server and Chromium), cached.
+// 3. bubblewrap, the sandbox of agent processes on Linux (docs/security.md); the unit tests exercise it for real.
+if (process.platform === 'linux' && spawnSync('bwrap', ['--version']).status !== 0) {
+  if (process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0) {
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'bubblewrap']);
+  } else
+    console.warn(
+      'setup: bubblewrap (bwrap) is not installed: agents would run unsandboxed and the sandbox tests fail; install it (apt-get install bubblewrap)',
+    );
+}
+
+// 4. A real VS Code for the integration tests and `npm start` (code-server and Chromium), cached.
 const installer = join(root, 'scripts/vscodeTest/installCodeServer.mjs');
 if (!skipVsCode && existsSync(installer)) run(process.execPath, [installer]);

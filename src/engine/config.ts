@@ -38,6 +38,13 @@
 //   checkpoint.git_tag             also tag `coditect/checkpoint/<id>` when the workspace is a git repository [false]
 //   cwd                            working directory of agents and Verify commands, relative to the config file
 //                                  [the workspace root]
+//   sandbox.mode                   auto | required | off: run agent processes, run_command and Verify in bubblewrap
+//                                  where it works (docs/security.md) [auto]
+//   sandbox.network                network for run_command, Verify and command agents (agent CLIs that call their API
+//                                  always have it) [false]
+//   sandbox.env_allow              engine environment variables passed to agent processes beyond the built-in
+//                                  allow-list (PATH, HOME, locale…) [[]]
+//   sandbox.writable_paths         more absolute paths agent processes may write (`~/` = home) [[]]
 //   sync, logging                  accepted for the plan's file shape and kept as given; nothing reads them yet [{}]
 //
 // Plan-style files (orchestrator-config.json with `orchestrator`, `dispatcher` and `monitoring` sections, and
@@ -51,6 +58,7 @@ import { DEFAULT_AGENT, DEFAULT_AGENT_MAPPINGS, type RoutingConfig } from '../co
 import { AGENT_KINDS, parseAgentSpec, type AgentKind, type AgentSpec } from './agents/agentFactory';
 import type { EngineSettings } from '../protocol/engineProtocol';
 import { errorMessage } from '../core/describe';
+import { SANDBOX_MODES, type SandboxMode } from './agents/sandbox';
 
 /** Backoff jitter strategies (cockatiel generators). */
 export type JitterKind = 'none' | 'half' | 'full' | 'decorrelated';
@@ -85,6 +93,8 @@ export interface OrchestratorConfig {
   checkpoint: { enabled: boolean; gitTag: boolean };
   /** Absolute working directory of agents, when configured. */
   cwd?: string;
+  /** How agent processes are contained (docs/security.md). */
+  sandbox: { mode: SandboxMode; network: boolean; envAllow: string[]; writablePaths: string[] };
   sync: Record<string, unknown>;
   logging: Record<string, unknown>;
   /** File it was loaded from, if any. */
@@ -167,6 +177,15 @@ const fileSchema = z
       .strict()
       .default({}),
     cwd: name.optional(),
+    sandbox: z
+      .object({
+        mode: z.enum(SANDBOX_MODES as [SandboxMode, ...SandboxMode[]]).default('auto'),
+        network: z.boolean().default(false),
+        env_allow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')).default([]),
+        writable_paths: z.array(z.string().regex(/^(?:\/|~\/)/, 'expected an absolute path or one starting with ~/')).default([]),
+      })
+      .strict()
+      .default({}),
     sync: z.record(z.unknown()).default({}),
     logging: z.record(z.unknown()).default({}),
   })
@@ -456,6 +475,7 @@ function normalize(
     metrics: { enabled: f.metrics.enabled, port: f.metrics.port, host: f.metrics.host },
     checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag },
     cwd: f.cwd === undefined ? undefined : path.resolve(dir, f.cwd),
+    sandbox: { mode: f.sandbox.mode, network: f.sandbox.network, envAllow: [...f.sandbox.env_allow], writablePaths: [...f.sandbox.writable_paths] },
     sync: f.sync,
     logging: f.logging,
     source: source === 'config' ? undefined : source,

@@ -4,6 +4,7 @@
 // Also here: the executor pool (p-queue) that runs attempts under the global concurrency.
 import { createHash } from 'node:crypto';
 import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type AgentTaskInput } from './agents/agent';
+import type { SandboxPolicy } from './agents/sandbox';
 import { runVerify } from './agents/verify';
 import type { TaskStorePort } from './ports';
 import { isBrokenCircuit, type AttemptFailure, type ProviderGates } from './resilience';
@@ -39,6 +40,8 @@ export interface AttemptJob {
   verify?: string;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** What the agent's processes, file tools and the Verify command may touch. */
+  sandbox?: SandboxPolicy;
   /** Attempt timeout (agent + verify). */
   timeoutMs: number;
   /** SIGTERM → SIGKILL grace for agent and verify process trees. */
@@ -135,7 +138,9 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     const watchdog = abandonAfterAbort(signal, abandonMs);
     try {
       result = await Promise.race([
-        gates.execute(job.agent.provider, () => job.agent.run(job.input, { signal, env: job.env, onOutput: job.onOutput, killGraceMs: job.killGraceMs })),
+        gates.execute(job.agent.provider, () =>
+          job.agent.run(job.input, { signal, env: job.env, onOutput: job.onOutput, killGraceMs: job.killGraceMs, sandbox: job.sandbox }),
+        ),
         watchdog.promise,
       ]);
     } catch (e) {
@@ -168,7 +173,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     if (job.verify) {
       let v;
       try {
-        v = await runVerify(job.verify, job.cwd, signal, job.env, { killGraceMs: job.killGraceMs });
+        v = await runVerify(job.verify, job.cwd, signal, job.env, { killGraceMs: job.killGraceMs, sandbox: job.sandbox });
       } catch (e) {
         report.failure = { kind: 'config', message: redact(`Verify command could not run: ${errorMessage(e)}`) };
         report.errorKind = 'config';

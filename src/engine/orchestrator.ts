@@ -12,6 +12,7 @@
 //   - at most `maxConcurrentAgents` attempts run, and at most `agentLimits.maxPerType[t]` of type t, at any moment;
 //   - a task is in at most one of: running, delayed (waiting for its backoff), the ready lanes;
 //   - every claimed task is finished exactly once through store.finish (which refuses a lease we no longer hold).
+import { defaultSandboxPolicy, type SandboxPolicy } from './agents/sandbox';
 import type { TaskList, TaskNode, TaskStatus } from '../core/model';
 import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
@@ -85,6 +86,11 @@ export interface OrchestratorOptions {
   cwd: string;
   /** Environment for agents and Verify commands (secrets included; never logged). */
   env: Record<string, string | undefined>;
+  /**
+   * What every attempt's processes may not touch (plan, `.coditect/`, db, `.git/`); the attempt's cwd is added as
+   * writable. Default: `defaultSandboxPolicy(cwd)`.
+   */
+  sandbox?(cwd: string): SandboxPolicy;
   /** Epoch-ms clock for db timestamps and leases. Default Date.now. */
   now?: () => number;
   /** Scrubs secrets from every text that leaves an attempt. */
@@ -721,6 +727,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       verify: task.verify,
       cwd: this.cwd(),
       env: this.opts.env,
+      sandbox: this.opts.sandbox ? this.opts.sandbox(this.cwd()) : defaultSandboxPolicy(this.cwd()),
       timeoutMs: timeoutMsFor(this.config, agentType, task.timeoutMinutes),
       killGraceMs: this.config.timeouts.killGraceMs,
       abandonAfterMs: this.config.timeouts.killGraceMs + (this.opts.abandonMarginMs ?? ABANDON_MARGIN_MS),

@@ -32,6 +32,7 @@ import { Orchestrator } from './orchestrator';
 import type { EnginePaths } from './paths';
 import { buildPlanModel, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
+import { describeSandbox, enginePolicy, type SandboxPolicy } from './agents/sandbox';
 import { SyncService } from './sync/syncService';
 import { TaskListWatcher } from './sync/watcher';
 import { TypedEmitter } from '../core/typedEmitter';
@@ -141,6 +142,7 @@ export class EngineRuntime implements EngineApi {
         env: opts.env,
         redact,
         agentFor: (agentType) => runtime!.agentFor(agentType),
+        sandbox: (cwd) => runtime!.sandboxPolicy(cwd),
       });
       runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner);
       await runtime.init();
@@ -160,6 +162,9 @@ export class EngineRuntime implements EngineApi {
   private async init(): Promise<void> {
     const { logger, paths } = this.opts;
     for (const w of this.baseConfig.warnings ?? []) logger.warn(`config: ${w}`);
+    const sandboxNote = describeSandbox(this.config.sandbox.mode);
+    if (sandboxNote.level === 'info') logger.info(sandboxNote.message);
+    else logger[sandboxNote.level](sandboxNote.message);
     const first = await this.sync.syncFromDisk();
     this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
@@ -325,6 +330,12 @@ export class EngineRuntime implements EngineApi {
   private agentFor(agentType: string): Agent {
     this.resolver ??= createAgentResolver(this.config, { force: this.opts.agentOverride });
     return this.resolver(agentType);
+  }
+
+  /** The sandbox of an attempt in `cwd`: what the engine trusts is read-only or hidden (docs/security.md). */
+  sandboxPolicy(cwd: string): SandboxPolicy {
+    const { paths } = this.opts;
+    return enginePolicy({ ...paths, configPath: this.baseConfig.source }, this.config.sandbox, cwd, this.opts.env.HOME);
   }
 
   private simulated(): boolean {

@@ -1,8 +1,9 @@
 // Small helpers shared by the agent tests: temp working directories, a task input, liveness of pids, deferreds.
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AgentTaskInput } from '../../src/engine/agents/agent';
+import { defaultSandboxPolicy, type SandboxPolicy } from '../../src/engine/agents/sandbox';
 
 /** Directory holding the fake CLI executables (`claude`, `codex`, `gemini`). */
 export const FAKE_BIN = path.resolve(__dirname, 'bin');
@@ -97,6 +98,29 @@ export function allStrings(value: unknown, seen = new Set<unknown>()): string[] 
       continue;
     }
     out.push(...allStrings(v, seen));
+  }
+  return out;
+}
+
+/** Environment variables the fake CLIs read: passed through the agent environment allow-list in tests. */
+export const FAKE_ENV_NAMES = ['FAKE_CLI_RECORD', 'FAKE_CLAUDE_MODE', 'FAKE_CODEX_MODE', 'FAKE_GEMINI_MODE'];
+
+/** The sandbox policy of a test attempt in `cwd`, passing the fake CLIs' variables through. */
+export function testSandbox(cwd: string, over: Partial<SandboxPolicy> = {}): SandboxPolicy {
+  return defaultSandboxPolicy(cwd, { envAllow: FAKE_ENV_NAMES, ...over });
+}
+
+/** Host pids of live processes whose command line contains `marker` (finds processes inside a PID namespace too). */
+export function pidsWithArg(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.includes(marker)) && isAlive(Number(name))) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
   }
   return out;
 }

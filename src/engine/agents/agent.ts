@@ -1,6 +1,7 @@
 // The one interface every agent implements; the dispatcher codes against exactly this and nothing else.
 // An agent runs ONE attempt of ONE task: retries, circuit breaking and timeouts belong to the engine's
 // resilience layer, which reads `AgentError.kind` (and `retryAfterMs`) to decide what to do next.
+import type { SandboxPolicy } from './sandbox';
 import type { Priority } from '../../core/model';
 
 /** What an agent is told about the task it runs: the task, its place in the plan, and what its dependencies produced. */
@@ -34,6 +35,11 @@ export interface AgentRunContext {
   onOutput?(stream: 'stdout' | 'stderr' | 'progress', chunk: string): void;
   /** SIGTERM → SIGKILL grace in ms. Default 5000. */
   killGraceMs?: number;
+  /**
+   * What the attempt's processes and file tools may touch (writable cwd; plan, `.coditect/`, db, `.git/` protected).
+   * Every process an agent starts MUST go through `runAgentProcess` with it. Default: `defaultSandboxPolicy(task.cwd)`.
+   */
+  sandbox?: SandboxPolicy;
 }
 
 /**

@@ -271,6 +271,7 @@ export class AnthropicAgent implements Agent {
             maxReadBytes: this.maxReadBytes,
             runCommandTimeoutMs: this.runCommandTimeoutMs,
             env: ctx.env,
+            sandbox: ctx.sandbox,
             signal: ctx.signal,
             killGraceMs: ctx.killGraceMs,
           });

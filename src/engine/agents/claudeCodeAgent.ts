@@ -4,8 +4,9 @@
 import { AgentError, abortError, type Agent, type AgentResult, type AgentRunContext, type AgentTaskInput } from './agent';
 import { enumOption, intOption, stringArrayOption, stringOption } from './agentOptions';
 import { classifyFailureText, exitFailure, spawnFailure, tailOf } from './cliFailure';
-import { runProcessTree, SpawnError, type ProcessTreeResult } from './processTree';
+import { SpawnError, type ProcessTreeResult } from './processTree';
 import { LineSplitter, splitLines } from './lineSplitter';
+import { agentEnv, runAgentProcess, SandboxUnavailableError } from './sandbox';
 import { buildPrompt, loadRelevantFiles } from './prompt';
 import { createRedactor, secretEnvValues } from '../redact';
 import { errorMessage } from '../../core/describe';
@@ -98,6 +99,18 @@ export function progressFromStreamLine(line: string): string[] {
   return out;
 }
 
+/**
+ * The engine variables the `claude` CLI needs on top of the allow-list: its credentials and endpoint. The CLI reads its
+ * key from its environment only, so the key is in THIS child's environment (and no other agent's); see docs/security.md.
+ */
+export const CLAUDE_CLI_ENV = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CONFIG_DIR'] as const;
+
+function claudeCliEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const k of CLAUDE_CLI_ENV) out[k] = env[k];
+  return out;
+}
+
 /** The Claude Code CLI agent. */
 export class ClaudeCodeAgent implements Agent {
   readonly provider = PROVIDER;
@@ -159,11 +172,14 @@ export class ClaudeCodeAgent implements Agent {
     };
     let r: ProcessTreeResult;
     try {
-      r = await runProcessTree({
+      r = await runAgentProcess({
         command: this.executable,
         args: this.buildArgs(viaStdin ? undefined : prompt),
         cwd: task.cwd,
-        env: ctx.env,
+        env: agentEnv(ctx.env, claudeCliEnv(ctx.env), ctx.sandbox?.envAllow),
+        sandbox: ctx.sandbox,
+        // The CLI calls the API and keeps its settings and sessions in ~/.claude and ~/.claude.json.
+        overrides: { network: true, writable: ctx.env.HOME ? [`${ctx.env.HOME}/.claude`, `${ctx.env.HOME}/.claude.json`] : [] },
         stdin: viaStdin ? prompt : undefined,
         signal: ctx.signal,
         killGraceMs: ctx.killGraceMs,
@@ -173,6 +189,7 @@ export class ClaudeCodeAgent implements Agent {
       });
     } catch (e) {
       if (e instanceof SpawnError) throw spawnFailure(e, PROVIDER, this.name, this.executable);
+      if (e instanceof SandboxUnavailableError) throw new AgentError(`${PROVIDER}: ${e.message}`, 'config', PROVIDER);
       throw new AgentError(`${PROVIDER}: ${redact(errorMessage(e))}`, 'fatal', PROVIDER);
     }
     lines?.flush();

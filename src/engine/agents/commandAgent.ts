@@ -14,8 +14,9 @@ import {
 } from './agent';
 import { enumOption, intOption, stringArrayOption, stringOption } from './agentOptions';
 import { classifyFailureText, exitFailure, spawnFailure, tailOf } from './cliFailure';
-import { runProcessTree, SpawnError, type ProcessTreeResult } from './processTree';
+import { SpawnError, type ProcessTreeResult } from './processTree';
 import { LineSplitter, splitLines } from './lineSplitter';
+import { agentEnv, runAgentProcess, SandboxUnavailableError } from './sandbox';
 import { buildPrompt, loadRelevantFiles } from './prompt';
 import { createRedactor, secretEnvValues } from '../redact';
 import { errorMessage } from '../../core/describe';
@@ -33,8 +34,12 @@ export interface CommandAgentConfig {
   stdin?: 'prompt' | 'json' | 'none';
   /** How stdout is parsed [`text`]. */
   output?: CommandOutputFormat;
-  /** Extra environment variables for the child (merged over the engine's) [none]. */
+  /** Extra environment variables for the child, on top of the allow-listed ones (the engine's own are not passed) [none]. */
   env?: Record<string, string>;
+  /** Network access inside the sandbox (a CLI that calls its provider's API needs it) [the engine's `sandbox.network`: off]. */
+  network?: boolean;
+  /** More writable paths inside the sandbox, e.g. the CLI's own state directory (`~` = home) [none]. */
+  writablePaths?: string[];
   /** Exit codes that mean success [[0]]. */
   successExitCodes?: number[];
   /** Error kind per exit code, e.g. `{ "42": "config" }`; others are classified from the error text [none]. */
@@ -219,6 +224,8 @@ export class CommandAgent implements Agent {
   private readonly successExitCodes: number[];
   private readonly exitCodeKinds: Record<string, AgentErrorKind>;
   private readonly maxOutputChars: number;
+  private readonly network: boolean | undefined;
+  private readonly writablePaths: string[];
 
   constructor(
     readonly name: string,
@@ -240,6 +247,10 @@ export class CommandAgent implements Agent {
       throw new TypeError(`${where}: env must be an object of string values, got ${JSON.stringify(env)}`);
     }
     this.extraEnv = { ...env };
+    if (config.network !== undefined && typeof config.network !== 'boolean')
+      throw new TypeError(`${where}: network must be true or false, got ${JSON.stringify(config.network)}`);
+    this.network = config.network;
+    this.writablePaths = stringArrayOption(where, 'writablePaths', config.writablePaths, []);
     const codes = config.successExitCodes ?? [0];
     if (!Array.isArray(codes) || codes.length === 0 || !codes.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)) {
       throw new TypeError(`${where}: successExitCodes must be a non-empty array of integers 0-255, got ${JSON.stringify(config.successExitCodes)}`);
@@ -287,11 +298,13 @@ export class CommandAgent implements Agent {
     };
     let r: ProcessTreeResult;
     try {
-      r = await runProcessTree({
+      r = await runAgentProcess({
         command: this.executable,
         args: expandArgs(this.args, values),
         cwd: task.cwd,
-        env: { ...ctx.env, ...this.extraEnv, ...taskEnv(task) },
+        env: agentEnv(ctx.env, { ...this.extraEnv, ...taskEnv(task) }, ctx.sandbox?.envAllow),
+        sandbox: ctx.sandbox,
+        overrides: { network: this.network, writable: homePaths(this.writablePaths, ctx.env.HOME) },
         stdin: this.stdinMode === 'prompt' ? prompt : this.stdinMode === 'json' ? JSON.stringify(task) : undefined,
         signal: ctx.signal,
         killGraceMs: ctx.killGraceMs,
@@ -301,6 +314,7 @@ export class CommandAgent implements Agent {
       });
     } catch (e) {
       if (e instanceof SpawnError) throw spawnFailure(e, this.provider, this.name, this.executable);
+      if (e instanceof SandboxUnavailableError) throw new AgentError(`${this.provider}: ${e.message}`, 'config', this.provider);
       throw new AgentError(`${this.provider}: ${redact(errorMessage(e))}`, 'fatal', this.provider);
     }
     lines?.flush();
@@ -341,6 +355,17 @@ export class CommandAgent implements Agent {
   }
 }
 
+/** `~/x` → `<home>/x`; other paths as given (relative ones are dropped: a sandbox path must be absolute). */
+export function homePaths(paths: readonly string[], home: string | undefined): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (p === '~' || p.startsWith('~/')) {
+      if (home) out.push(home + p.slice(1));
+    } else if (p.startsWith('/')) out.push(p);
+  }
+  return out;
+}
+
 /** Options of the Codex CLI preset (defaults in brackets). */
 export interface CodexPresetConfig {
   /** [`codex`] */
@@ -362,7 +387,17 @@ export function codexPreset(name: string, c: CodexPresetConfig = {}): CommandAge
   if (model) args.push('--model', model);
   args.push('--sandbox', stringOption(where, 'sandbox', c.sandbox, 'workspace-write'), '-C', '{cwd}');
   args.push(...stringArrayOption(where, 'extraArgs', c.extraArgs, []), '-');
-  return { executable: stringOption(where, 'executable', c.executable, 'codex'), args, stdin: 'prompt', output: 'codex-jsonl', provider: 'codex', env: c.env };
+  return {
+    executable: stringOption(where, 'executable', c.executable, 'codex'),
+    args,
+    stdin: 'prompt',
+    output: 'codex-jsonl',
+    provider: 'codex',
+    env: c.env,
+    // The CLI calls its API and keeps sessions under ~/.codex.
+    network: true,
+    writablePaths: ['~/.codex'],
+  };
 }
 
 /** Options of the Gemini CLI preset (defaults in brackets). */
@@ -394,5 +429,8 @@ export function geminiPreset(name: string, c: GeminiPresetConfig = {}): CommandA
     provider: 'gemini',
     env: c.env,
     exitCodeKinds: { '42': 'config', '53': 'fatal' },
+    // The CLI calls its API and keeps settings and sessions under ~/.gemini.
+    network: true,
+    writablePaths: ['~/.gemini'],
   };
 }

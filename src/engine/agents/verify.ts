@@ -1,6 +1,6 @@
 // Runs the `Verify:` acceptance command a person wrote in their own plan. It is the person's own shell line, so it
 // goes through `/bin/sh -c` on purpose — unlike agent arguments, which never touch a shell.
-import { runProcessTree } from './processTree';
+import { agentEnv, runAgentProcess, type SandboxPolicy } from './sandbox';
 
 /** Default cap on the captured output of an acceptance command. */
 export const DEFAULT_VERIFY_OUTPUT_CHARS = 64_000;
@@ -26,9 +26,14 @@ export interface VerifyOptions {
   shell?: string;
   /** Live output (stdout and stderr chunks as they arrive). */
   onOutput?(chunk: string): void;
+  /** The attempt's sandbox; default `defaultSandboxPolicy(cwd)`. */
+  sandbox?: SandboxPolicy;
 }
 
-/** Runs `command` through `/bin/sh -c` in `cwd`, in its own process group, and reports whether it passed. */
+/**
+ * Runs `command` through `/bin/sh -c` in `cwd`, in its own process group, in the attempt's sandbox, with the
+ * allow-listed environment (`env` is the engine's; secrets in it are not passed), and reports whether it passed.
+ */
 export async function runVerify(
   command: string,
   cwd: string,
@@ -39,11 +44,12 @@ export async function runVerify(
   if (typeof command !== 'string' || command.trim() === '') {
     throw new TypeError(`runVerify: the Verify command is empty (cwd ${cwd})`);
   }
-  const r = await runProcessTree({
+  const r = await runAgentProcess({
     command: opts.shell ?? '/bin/sh',
     args: ['-c', command],
     cwd,
-    env,
+    env: agentEnv(env, {}, opts.sandbox?.envAllow),
+    sandbox: opts.sandbox,
     signal,
     killGraceMs: opts.killGraceMs,
     maxOutputChars: opts.maxOutputChars ?? DEFAULT_VERIFY_OUTPUT_CHARS,

@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
-import { runProcessTree } from './processTree';
+import { agentEnv, runAgentProcess, type SandboxPolicy } from './sandbox';
 
 /** A path the model asked for that lies outside the working directory (or is not a usable path). */
 export class PathEscapeError extends Error {
@@ -74,8 +74,10 @@ export interface WorkspaceToolOptions {
   maxListEntries?: number;
   /** Time limit of one run_command, ms. Default 120,000. */
   runCommandTimeoutMs?: number;
-  /** Environment of run_command children (API credentials are removed). */
+  /** The engine's environment; run_command children get only its allow-listed part (`agentEnv`). */
   env?: Record<string, string | undefined>;
+  /** The attempt's sandbox: protected paths for the file tools, and the sandbox of run_command. */
+  sandbox?: SandboxPolicy;
   signal?: AbortSignal;
   killGraceMs?: number;
 }
@@ -209,12 +211,11 @@ export async function executeWorkspaceTool(name: string, rawInput: unknown, opts
           return { content: 'run_command: "args" must be an array of strings', isError: true };
         // A command given as a path is confined like any other path; a bare name is looked up on PATH.
         const exe = command.includes('/') ? await resolveInsideRoot(opts.root, command) : command;
-        const env = { ...(opts.env ?? {}) };
-        delete env.ANTHROPIC_API_KEY;
-        delete env.ANTHROPIC_AUTH_TOKEN;
+        const env = agentEnv(opts.env ?? {}, {}, opts.sandbox?.envAllow);
         const timeout = AbortSignal.timeout(opts.runCommandTimeoutMs ?? 120_000);
         const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-        const r = await runProcessTree({
+        const r = await runAgentProcess({
+          sandbox: opts.sandbox,
           command: exe,
           args: args as string[],
           cwd: realRoot,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AgentError, type AgentRunContext } from '../../../src/engine/agents/agent';
 import { ClaudeCodeAgent, parseClaudeOutput } from '../../../src/engine/agents/claudeCodeAgent';
-import { allStrings, cleanup, deferred, FAKE_BIN, becomesDead, isAlive, makeTask, makeTempDir } from '../../fakes/agentTestKit';
+import { allStrings, cleanup, deferred, FAKE_BIN, becomesDead, isAlive, makeTask, makeTempDir, testSandbox } from '../../fakes/agentTestKit';
 
 const KEY = 'sk-ant-api03-CLAUDECODE-doNotLeak-abcdef123456';
 
@@ -25,6 +25,7 @@ describe('ClaudeCodeAgent (fake claude executable on PATH)', () => {
     signal: new AbortController().signal,
     env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, FAKE_CLAUDE_MODE: mode, FAKE_CLI_RECORD: record, ANTHROPIC_API_KEY: KEY },
     onOutput: (stream, chunk) => chunks.push({ stream, chunk }),
+    sandbox: testSandbox(cwd),
     ...over,
   });
   beforeEach(() => {
@@ -104,6 +105,8 @@ describe('ClaudeCodeAgent (fake claude executable on PATH)', () => {
     let buf = '';
     const p = new ClaudeCodeAgent('cc').run(makeTask(cwd), {
       ...ctx('hang'),
+      // Unsandboxed: the pids the child prints are host pids only outside a PID namespace (sandbox.test.ts covers the sandboxed kill).
+      sandbox: testSandbox(cwd, { mode: 'off' }),
       signal: ac.signal,
       killGraceMs: 100,
       onOutput: (stream, c) => {

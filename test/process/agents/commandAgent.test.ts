@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AgentError, type AgentRunContext } from '../../../src/engine/agents/agent';
 import { codexPreset, CommandAgent, expandArgs, geminiPreset, parseCodexJsonl, parseGeminiJson } from '../../../src/engine/agents/commandAgent';
-import { allStrings, cleanup, deferred, FAKE_BIN, becomesDead, makeTask, makeTempDir } from '../../fakes/agentTestKit';
+import { allStrings, cleanup, deferred, FAKE_BIN, becomesDead, makeTask, makeTempDir, testSandbox } from '../../fakes/agentTestKit';
 
 async function expectAgentError(p: Promise<unknown>): Promise<AgentError> {
   try {
@@ -25,6 +25,7 @@ describe('CommandAgent', () => {
     signal: new AbortController().signal,
     // HOME points at a throwaway dir so that even a successful injection could not touch the real home.
     env: { PATH: `${FAKE_BIN}:${process.env.PATH}`, HOME: fakeHome, FAKE_CLI_RECORD: record, ...extraEnv },
+    sandbox: testSandbox(cwd),
     ...over,
   });
   beforeEach(() => {
@@ -116,6 +117,8 @@ describe('CommandAgent', () => {
       makeTask(cwd),
       {
         ...ctx(),
+        // Unsandboxed: the pids the child prints are host pids only outside a PID namespace (sandbox.test.ts covers the sandboxed kill).
+        sandbox: testSandbox(cwd, { mode: 'off' }),
         signal: ac.signal,
         killGraceMs: 100,
         onOutput: (s, c) => {
@@ -133,18 +136,21 @@ describe('CommandAgent', () => {
     for (const pid of pids) assert.equal(await becomesDead(pid), true, `pid ${pid} survived the timeout`);
   });
 
-  it('redacts secrets from the environment out of output and errors', async () => {
-    const secret = 'sk-ant-api03-COMMAND-doNotLeak-0123456789';
-    const agent = new CommandAgent('cmd', {
-      executable: 'sh',
-      args: ['-c', 'echo "key is $ANTHROPIC_API_KEY"; echo "$ANTHROPIC_API_KEY" >&2; exit ${FAIL:-0}'],
-      stdin: 'none',
-    });
-    const r = await agent.run(makeTask(cwd), ctx({ ANTHROPIC_API_KEY: secret }));
-    assert.equal(r.summary, 'key is ***');
-    for (const s of allStrings(r)) assert.ok(!s.includes(secret));
-    const e = await expectAgentError(agent.run(makeTask(cwd), ctx({ ANTHROPIC_API_KEY: secret, FAIL: '1' })));
-    for (const s of allStrings(e)) assert.ok(!s.includes(secret));
+  it("never passes the engine's secrets, and redacts a secret it was given on purpose out of output and errors", async () => {
+    const engineKey = 'sk-ant-api03-ENGINE-doNotLeak-0123456789';
+    const ownToken = 'own-token-value-0123456789';
+    const agent = (fail: string): CommandAgent =>
+      new CommandAgent('cmd', {
+        executable: 'sh',
+        args: ['-c', 'echo "key is $ANTHROPIC_API_KEY; token is $SERVICE_TOKEN"; echo "$SERVICE_TOKEN" >&2; exit $FAIL'],
+        stdin: 'none',
+        env: { SERVICE_TOKEN: ownToken, FAIL: fail },
+      });
+    const r = await agent('0').run(makeTask(cwd), ctx({ ANTHROPIC_API_KEY: engineKey }));
+    assert.equal(r.summary, 'key is ; token is ***');
+    for (const s of allStrings(r)) assert.ok(!s.includes(engineKey) && !s.includes(ownToken));
+    const e = await expectAgentError(agent('1').run(makeTask(cwd), ctx({ ANTHROPIC_API_KEY: engineKey })));
+    for (const s of allStrings(e)) assert.ok(!s.includes(engineKey) && !s.includes(ownToken));
   });
 
   it('rejects bad configuration naming the agent and the problem', () => {

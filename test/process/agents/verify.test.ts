@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { runVerify } from '../../../src/engine/agents/verify';
+import { defaultSandboxPolicy } from '../../../src/engine/agents/sandbox';
 import { cleanup, deferred, becomesDead, isAlive, makeTempDir } from '../../fakes/agentTestKit';
 
 describe('runVerify', () => {
@@ -29,6 +30,8 @@ describe('runVerify', () => {
     let buf = '';
     const p = runVerify('sleep 1000 & echo $!; wait', cwd, ac.signal, env, {
       killGraceMs: 100,
+      // Unsandboxed: the pids the child prints are host pids only outside a PID namespace (sandbox.test.ts covers the sandboxed kill).
+      sandbox: defaultSandboxPolicy(cwd, { mode: 'off' }),
       onOutput: (c) => {
         buf += c;
         if (buf.includes('\n')) printed.resolve(Number(buf.trim()));

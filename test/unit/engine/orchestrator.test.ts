@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { defaultSandboxPolicy } from '../../../src/engine/agents/sandbox';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AgentError } from '../../../src/engine/agents/agent';
@@ -344,7 +345,8 @@ describe('Orchestrator', () => {
       const list = taskList([{ id: 'T1' }]);
       list.tasks[0].timeoutMinutes = 0.002; // 120 ms
       const agent = new CommandAgent('sleeper', { executable: 'sh', args: ['-c', 'echo $$ > agent.pid; sleep 30'] });
-      h = harness(list, { agent, config: { timeouts: { kill_grace_ms: 200 } } });
+      // Unsandboxed: `$$` is a host pid only outside a PID namespace (sandbox.test.ts covers the sandboxed kill).
+      h = harness(list, { agent, config: { timeouts: { kill_grace_ms: 200 } }, sandbox: (cwd) => defaultSandboxPolicy(cwd, { mode: 'off' }) });
       h.orch.start();
       const ev = await nextEvent(h.orch, 'task:timeout');
       assert.match(ev.reason, /timed out after 120 ms/);
@@ -543,7 +545,12 @@ describe('Orchestrator', () => {
     it('streams live, redacted output of running attempts to listeners', async () => {
       const env = { PATH: process.env.PATH, SERVICE_TOKEN: 'tok-1234567890' };
       const list = taskList([{ id: 'T1' }]);
-      const agent = new CommandAgent('echoer', { executable: 'sh', args: ['-c', 'echo "working with $SERVICE_TOKEN"'] });
+      // The agent is given the token on purpose (its own `env`): the engine's environment never reaches it.
+      const agent = new CommandAgent('echoer', {
+        executable: 'sh',
+        args: ['-c', 'echo "working with $SERVICE_TOKEN"'],
+        env: { SERVICE_TOKEN: env.SERVICE_TOKEN },
+      });
       h = harness(list, { agent, env });
       const chunks: string[] = [];
       h.orch.on('task:output', (o) => chunks.push(`${o.taskId}:${o.stream}:${o.chunk}`));
@@ -756,7 +763,8 @@ describe('Orchestrator', () => {
           : { summary: `used ${key}`, stdout: `env has ${key} and tok_abcdefghij`, stderr: `warn ${key}` },
       );
       const list = taskList([{ id: 'T1' }]);
-      list.tasks[0].verify = `echo verify sees $MY_TOKEN`;
+      // MY_TOKEN is not passed to the Verify command at all; the literal value in its output is redacted.
+      list.tasks[0].verify = `echo "verify sees [$MY_TOKEN]" tok_abcdefghij`;
       h = harness(list, { agent, env, config: { retry: { initial_delay_ms: 1, max_delay_ms: 1 } } });
       const seen: string[] = [];
       for (const ev of ['task:retrying', 'task:completed', 'activity:appended', 'task:started'] as const) h.orch.on(ev, (p) => seen.push(JSON.stringify(p)));
@@ -767,7 +775,7 @@ describe('Orchestrator', () => {
       assert.ok(!everything.includes(key), 'API key leaked');
       assert.ok(!everything.includes('tok_abcdefghij'), 'token leaked');
       assert.match(JSON.stringify(h.store.attemptRows), /bad key \*\*\*/);
-      assert.match(h.store.attemptsOf('T1')[1].end!.verifyOutput!, /verify sees \*\*\*/);
+      assert.match(h.store.attemptsOf('T1')[1].end!.verifyOutput!, /verify sees \[\] \*\*\*/);
     });
   });
 });

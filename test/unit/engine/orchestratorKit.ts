@@ -1,5 +1,6 @@
 // Helpers for orchestrator tests: a scripted agent driven by deferreds, a harness wiring an Orchestrator to a
 // MemoryStore, and event waiters (no sleeps: tests wait for the event that proves the point).
+import type { SandboxPolicy } from '../../../src/engine/agents/sandbox';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -132,6 +133,8 @@ export interface HarnessOptions {
   cwd?: string;
   owner?: string;
   abandonMarginMs?: number;
+  /** The attempts' sandbox (default: the Orchestrator's, `defaultSandboxPolicy(cwd)`). */
+  sandbox?(cwd: string): SandboxPolicy;
 }
 
 /** An Orchestrator over a MemoryStore holding `list`, with the plan set (not started). */
@@ -151,6 +154,7 @@ export function harness(list: TaskList, opts: HarnessOptions = {}): Harness {
     env,
     redact: createRedactor(secretEnvValues(env)),
     abandonMarginMs: opts.abandonMarginMs,
+    sandbox: opts.sandbox,
   });
   orch.setPlan(list);
   return {

@@ -1,5 +1,6 @@
 // The orchestrator on the real store: a real SQLite file in a temp dir, the dry-run agent with simulated transient
 // failures, a real Verify command, a graceful stop half-way and a second engine instance finishing the run.
+import { defaultSandboxPolicy } from '../../../src/engine/agents/sandbox';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,17 @@ describe('Orchestrator on the SQLite store', () => {
     );
     const agent = new DryRunAgent('dry-run', { durationMs: { minMs: 0, maxMs: 4 }, failureRate: 0.25, seed: 3 });
     const make = (owner: string): Orchestrator => {
-      const o = new Orchestrator({ store: new TaskStore(handle!), config, agentFor: () => agent, owner, cwd: dir, env, redact: createRedactor([]) });
+      const o = new Orchestrator({
+        store: new TaskStore(handle!),
+        config,
+        agentFor: () => agent,
+        owner,
+        cwd: dir,
+        env,
+        redact: createRedactor([]),
+        // The Verify command reads CODITECT_EXPECT_CWD: passed by name, like `sandbox.env_allow` does.
+        sandbox: (cwd) => defaultSandboxPolicy(cwd, { envAllow: ['CODITECT_EXPECT_CWD'] }),
+      });
       o.setPlan(list);
       return o;
     };
