@@ -277,6 +277,10 @@ export class AnthropicAgent implements Agent {
           });
           if (r.isError) progress(`tool ${use.name} error: ${r.content.slice(0, 200)}`);
           results.push({ type: 'tool_result', tool_use_id: use.id, content: redact(r.content), is_error: r.isError || undefined });
+          // An agent that reaches for the plan, the config, the db or .git is not to be trusted with this task: the
+          // write was refused, and the attempt fails now (not retried) so nothing it did counts as done.
+          if (r.violation)
+            throw new AgentError(`anthropic: the agent tried to change what the engine trusts (refused): ${redact(r.violation)}`, 'fatal', PROVIDER);
         }
         if (ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);
         messages.push({ role: 'user', content: results });

@@ -1,10 +1,12 @@
 // The file tools the Anthropic agent offers the model, ALL confined to the task's working directory.
 // Invariant: a path is used only after `resolveInsideRoot` accepted it; traversal (`../`), absolute paths outside,
 // and symlinks resolving outside (checked with realpath on the deepest existing ancestor) are refused.
-import { promises as fsp } from 'node:fs';
+// Invariant: what the engine trusts is never written through these tools (the sandbox policy's read-only and hidden
+// paths: the plan, the config, the db, `.coditect/`; and any `.git`), and hidden paths are not read or listed either.
+import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
-import { agentEnv, runAgentProcess, type SandboxPolicy } from './sandbox';
+import { agentEnv, defaultSandboxPolicy, runAgentProcess, type SandboxPolicy } from './sandbox';
 
 /** A path the model asked for that lies outside the working directory (or is not a usable path). */
 export class PathEscapeError extends Error {
@@ -62,6 +64,61 @@ export async function resolveInsideRoot(root: string, requested: unknown): Promi
   }
 }
 
+/** A path inside the root that names something the engine trusts: refusing it is a policy violation, not a slip. */
+export class ProtectedPathError extends PathEscapeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtectedPathError';
+  }
+}
+
+/** A real path (or, if it does not exist, the path as given) for comparisons. */
+async function realOrSelf(p: string): Promise<string> {
+  try {
+    return await fsp.realpath(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+async function statOrUndefined(p: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.stat(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why `abs` (a real path inside the root) may not be accessed for `access`, or undefined when it may. Writes are refused
+ * on the policy's read-only and hidden paths, anything under a `.git` directory or named `.git`, and on a hard link to a
+ * protected file; reads and listings only on hidden paths (the engine's state: db, socket, logs).
+ */
+export async function protectedPathReason(policy: SandboxPolicy, root: string, abs: string, access: 'read' | 'write'): Promise<string | undefined> {
+  for (const h of policy.hidden) if (isInside(await realOrSelf(h), abs)) return `it is the engine's private state (${h})`;
+  if (access === 'read') return undefined;
+  const rel = path.relative(await realOrSelf(root), abs).split(path.sep);
+  if (rel.includes('.git')) return 'it is inside a .git directory (hooks and config there would run on the next git command)';
+  for (const r of policy.readOnly) if (isInside(await realOrSelf(r), abs)) return `what the engine trusts is read-only (${r})`;
+  // A hard link made earlier by a process shares the protected file's inode: writing it would write the plan.
+  const st = await statOrUndefined(abs);
+  if (st?.isFile() && st.nlink > 1) {
+    for (const r of policy.readOnly) {
+      const p = await statOrUndefined(r);
+      if (p && p.ino === st.ino && p.dev === st.dev) return `it is a hard link to ${r}, which is read-only`;
+    }
+  }
+  return undefined;
+}
+
+/** Resolves `requested` inside the root and refuses protected paths (see protectedPathReason). */
+async function resolveAllowed(opts: WorkspaceToolOptions, requested: unknown, access: 'read' | 'write'): Promise<string> {
+  const abs = await resolveInsideRoot(opts.root, requested);
+  const why = await protectedPathReason(opts.sandbox ?? defaultSandboxPolicy(opts.root), opts.root, abs, access);
+  if (why) throw new ProtectedPathError(`path "${String(requested)}" may not be ${access === 'read' ? 'read' : 'written'}: ${why}`);
+  return abs;
+}
+
 /** Options of the workspace tools. */
 export interface WorkspaceToolOptions {
   /** The task's working directory; every path is confined to it. */
@@ -86,6 +143,8 @@ export interface WorkspaceToolOptions {
 export interface ToolOutcome {
   content: string;
   isError: boolean;
+  /** Set when the call tried to touch what the engine trusts (refused): the attempt MUST not count as done. */
+  violation?: string;
 }
 
 /** The tool definitions sent to the Messages API. */
@@ -137,7 +196,7 @@ export function workspaceToolDefinitions(allowRunCommand: boolean): Anthropic.To
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
-async function listFiles(root: string, dir: string, recursive: boolean, max: number): Promise<string[]> {
+async function listFiles(root: string, dir: string, recursive: boolean, max: number, hidden: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   const queue = [dir];
   while (queue.length > 0 && out.length < max) {
@@ -147,6 +206,7 @@ async function listFiles(root: string, dir: string, recursive: boolean, max: num
     for (const e of entries) {
       if (out.length >= max) break;
       const rel = path.relative(root, path.join(d, e.name)).split(path.sep).join('/');
+      if (hidden.includes(path.join(d, e.name))) continue;
       if (e.isDirectory()) {
         out.push(rel + '/');
         if (recursive && !SKIP_DIRS.has(e.name)) queue.push(path.join(d, e.name));
@@ -167,7 +227,7 @@ export async function executeWorkspaceTool(name: string, rawInput: unknown, opts
     const realRoot = await fsp.realpath(opts.root);
     switch (name) {
       case 'read_file': {
-        const abs = await resolveInsideRoot(opts.root, str(input, 'path'));
+        const abs = await resolveAllowed(opts, str(input, 'path'), 'read');
         const st = await fsp.stat(abs);
         if (!st.isFile()) return { content: `read_file: "${String(input.path)}" is not a regular file`, isError: true };
         const max = opts.maxReadBytes ?? 100_000;
@@ -184,21 +244,22 @@ export async function executeWorkspaceTool(name: string, rawInput: unknown, opts
       case 'write_file': {
         const content = str(input, 'content');
         if (typeof content !== 'string') return { content: 'write_file: "content" must be a string', isError: true };
-        const abs = await resolveInsideRoot(opts.root, str(input, 'path'));
+        const abs = await resolveAllowed(opts, str(input, 'path'), 'write');
         if (abs === realRoot) return { content: 'write_file: path names the working directory itself', isError: true };
         await fsp.mkdir(path.dirname(abs), { recursive: true });
         // Re-check after mkdir: a directory created concurrently could be a symlink planted in between.
-        const again = await resolveInsideRoot(opts.root, str(input, 'path'));
+        const again = await resolveAllowed(opts, str(input, 'path'), 'write');
         await fsp.writeFile(again, content, 'utf8');
         return { content: `wrote ${Buffer.byteLength(content)} bytes to ${path.relative(realRoot, again).split(path.sep).join('/')}`, isError: false };
       }
       case 'list_files': {
         const requested = str(input, 'path') ?? '.';
-        const abs = await resolveInsideRoot(opts.root, requested);
+        const abs = await resolveAllowed(opts, requested, 'read');
         const st = await fsp.stat(abs);
         if (!st.isDirectory()) return { content: `list_files: "${String(requested)}" is not a directory`, isError: true };
         const max = opts.maxListEntries ?? 500;
-        const entries = await listFiles(realRoot, abs, input.recursive === true, max);
+        const hidden = await Promise.all((opts.sandbox?.hidden ?? []).map(realOrSelf));
+        const entries = await listFiles(realRoot, abs, input.recursive === true, max, hidden);
         const body = entries.length ? entries.join('\n') : '(empty directory)';
         return { content: entries.length >= max ? `${body}\n…[listing stopped at ${max} entries]` : body, isError: false };
       }
@@ -232,6 +293,7 @@ export async function executeWorkspaceTool(name: string, rawInput: unknown, opts
         return { content: `unknown tool "${name}"`, isError: true };
     }
   } catch (e) {
+    if (e instanceof ProtectedPathError) return { content: `refused: ${e.message}`, isError: true, violation: `${name}: ${e.message}` };
     if (e instanceof PathEscapeError) return { content: `refused: ${e.message}`, isError: true };
     const err = e as NodeJS.ErrnoException;
     return { content: `${name} failed: ${err.code ?? err.name}: ${err.message}`, isError: true };
