@@ -36,7 +36,7 @@ interface NextJson {
   ready: { id: string; priority?: string }[];
 }
 interface StatusJson {
-  counts: { total: number; completed: number; pending: number };
+  counts: { total: number; completed: number; pending: number; blocked: number };
 }
 
 /**
@@ -67,6 +67,16 @@ function planCounts(dbPath: string): { total: number; completed: number; pending
   try {
     const n = (sql: string) => db.prepare(sql).pluck().get() as number;
     return { total: n(PLAN_TOTAL), completed: n(PLAN_COMPLETED), pending: n(PLAN_PENDING) };
+  } finally {
+    db.close();
+  }
+}
+
+/** Tasks whose stored status is `blocked` (the rest of the engine's blocked count is pending tasks it holds). */
+function storedBlocked(dbPath: string): number {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(`SELECT COUNT(*) FROM v2_tasks WHERE status = 'blocked'`).pluck().get() as number;
   } finally {
     db.close();
   }
@@ -117,7 +127,11 @@ describe("the plan's own SQL against a synced context.db", function () {
     // The plan's LIMIT 1 answer is a task the engine would start first (the engine's first pick is in the same tier).
     assert.equal(rank(order[0].priority), rank(engine[0].priority));
 
-    assert.deepEqual(planCounts(dbPath), { total: counts.total, completed: counts.completed, pending: counts.pending });
+    // The engine counts a pending task held by something only a person can change (an external blocker, a failed
+    // or held dependency) as blocked; the plan's `status='pending'` count includes those (docs/schema.md).
+    const fromPlanSql = planCounts(dbPath);
+    assert.ok(counts.blocked > 0, 'the example plan has held tasks');
+    assert.deepEqual(fromPlanSql, { total: counts.total, completed: counts.completed, pending: counts.pending + counts.blocked - storedBlocked(dbPath) });
     return engine.map((r) => r.id);
   }
 
