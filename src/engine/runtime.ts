@@ -22,7 +22,7 @@ import type { ActivityEntry, LastRunView, MetricsView, PlanCounts, PlanSnapshot,
 import type { Agent } from './agents/agent';
 import { createAgentResolver, isSimulated } from './agentResolver';
 import { loadConfig, mergeSettings, routingConfigOf, type OrchestratorConfig } from './config';
-import { openDatabase, type DatabaseHandle } from './db/database';
+import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { TaskStore } from './db/taskStore';
 import type { EditApplier, EngineApi, EngineEvents } from './engineApi';
 import { createGitCheckpoint } from './checkpoint';
@@ -124,6 +124,7 @@ export class EngineRuntime implements EngineApi {
     const handle = openDatabase(paths.dbPath);
     const parts: { close(): unknown }[] = [handle];
     try {
+      for (const line of describeOpen(handle)) opts.logger.info(line);
       const store = new TaskStore(handle, { redact });
       const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
       let runtime: EngineRuntime | undefined;

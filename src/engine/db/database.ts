@@ -1,10 +1,14 @@
 // Opening context.db: the single-writer lock, pragmas, and the schema migrations.
+// A database of another tool that holds the plan's tables is adopted (adopt.ts); a copy is taken before the first
+// migration touches existing data (backup.ts).
 // Schema lives in numbered files `src/engine/db/migrations/NNN_name.sql` (esbuild copies them to dist/migrations);
 // `PRAGMA user_version` records the last one applied. Each migration runs in its own transaction, so a failing
 // migration leaves the database at the previous version, never half-migrated.
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { adoptTables, tablesToAdopt, type AdoptionReport } from './adopt';
+import { backupPath, backupTo } from './backup';
 import { acquireLock, type LockHandle } from './lockFile';
 import { errorMessage } from '../../core/describe';
 
@@ -31,7 +35,19 @@ export interface DatabaseHandle {
   /** `PRAGMA user_version` after migrations. */
   readonly schemaVersion: number;
   readonly readonly: boolean;
+  /** What opening did to the file: the schema version found, the backup taken before migrating, an adoption. */
+  readonly opened: OpenReport;
   close(): void;
+}
+
+/** What openDatabase did to an existing file (see DatabaseHandle.opened). */
+export interface OpenReport {
+  /** `PRAGMA user_version` found (0: new, or never migrated by CODITECT). */
+  migratedFrom: number;
+  /** The copy taken before the first migration touched existing data. */
+  backupPath?: string;
+  /** Tables of another tool taken over (see adopt.ts). */
+  adopted?: AdoptionReport;
 }
 
 /** Thrown for a database written by a newer build than this one. */
@@ -122,12 +138,17 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Data
     const found = db.pragma('user_version', { simple: true }) as number;
     // Checked before anything writes: a newer database must stay untouched.
     if (found > latest) throw new SchemaTooNewError(abs, found, latest);
+    const tables = db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'`).pluck().get() as number;
+    // Before the first migration of a database that holds anything (ours of an older build, or another tool's):
+    // a copy as it was, so a migration can never cost data.
+    const backup = !memory && found < latest && tables > 0 ? backupTo(db, backupPath(abs, `before-v${latest}`)) : undefined;
+    const adopted = migrate(db, migrations, found);
+    // After migrating, so that a refused migration leaves the file byte for byte as it was.
     if (!memory) db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last transactions.
     db.pragma('synchronous = NORMAL');
-    migrate(db, migrations, found);
     db.pragma('foreign_keys = ON');
-    return makeHandle(db, abs, latest, false, lock);
+    return makeHandle(db, abs, latest, false, lock, { migratedFrom: found, backupPath: backup, adopted });
   } catch (e) {
     try {
       db?.close();
@@ -173,29 +194,79 @@ export function openDatabaseReadOnly(path: string, opts: OpenDatabaseOptions = {
  * to rebuild a table: create new, copy, drop old, rename; `PRAGMA foreign_keys` cannot change inside a transaction)
  * and checked before each commit: a migration that leaves a dangling reference rolls back, naming the first one.
  */
-function migrate(db: Database.Database, migrations: Migration[], found: number): void {
+function migrate(db: Database.Database, migrations: Migration[], found: number): AdoptionReport | undefined {
   db.pragma('foreign_keys = OFF');
+  // A rebuild renames tables: with legacy_alter_table, SQLite neither rewrites nor re-checks the views and triggers
+  // of other tables that name them (an adopted database's own views must keep naming v2_tasks, not break midway).
+  db.pragma('legacy_alter_table = ON');
+  try {
+    return migrateSteps(db, migrations, found);
+  } finally {
+    db.pragma('legacy_alter_table = OFF');
+  }
+}
+
+function migrateSteps(db: Database.Database, migrations: Migration[], found: number): AdoptionReport | undefined {
+  const checkForeignKeys = (what: string): void => {
+    const bad = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+    if (bad.length === 0) return;
+    const b = bad[0];
+    throw new Error(`${what} leaves ${bad.length} row(s) naming a missing ${b.parent}, first: ${b.table} rowid ${b.rowid}`);
+  };
+  // A database CODITECT never migrated that already holds our tables (the plan's, made by another tool): adopted in
+  // ONE transaction with every migration, so a refusal leaves it exactly as it was.
+  const adopt = found === 0 ? tablesToAdopt(db) : [];
+  if (adopt.length > 0) {
+    const latest = migrations[migrations.length - 1];
+    return db.transaction(() => {
+      const report = adoptTables(db, adopt, () => {
+        for (const m of migrations) db.exec(m.sql);
+      });
+      checkForeignKeys(`adopting ${adopt.join(', ')}`);
+      db.pragma(`user_version = ${latest.version}`);
+      return report;
+    })();
+  }
   for (const m of migrations) {
     if (m.version <= found) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      const bad = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
-      if (bad.length > 0) {
-        const b = bad[0];
-        throw new Error(`migration ${m.version} (${m.name}) leaves ${bad.length} row(s) with a missing ${b.parent}, first: ${b.table} rowid ${b.rowid}`);
-      }
+      checkForeignKeys(`migration ${m.version} (${m.name})`);
       db.pragma(`user_version = ${m.version}`);
     })();
   }
+  return undefined;
 }
 
-function makeHandle(db: Database.Database, path: string, schemaVersion: number, readonly: boolean, lock: LockHandle | undefined): DatabaseHandle {
+/** Log lines saying what opening did to an existing file (nothing for a database already at this build's schema). */
+export function describeOpen(h: DatabaseHandle): string[] {
+  const o = h.opened;
+  const out: string[] = [];
+  if (o.backupPath) out.push(`database ${h.path}: copied to ${o.backupPath} before migrating from schema ${o.migratedFrom} to ${h.schemaVersion}`);
+  if (o.adopted) {
+    const a = o.adopted;
+    const tables = Object.entries(a.rows).map(([t, n]) => `${t} (${n} rows${a.keptColumns[t] ? `; kept columns ${a.keptColumns[t].join(', ')}` : ''})`);
+    out.push(`database ${h.path}: adopted ${tables.join(', ')}; rows are matched to the markdown by task id at the next sync`);
+    if (a.placeholders.length) out.push(`database ${h.path}: placeholder epics/features ${a.placeholders.join(', ')} until the markdown names them`);
+  }
+  return out;
+}
+
+function makeHandle(
+  db: Database.Database,
+  path: string,
+  schemaVersion: number,
+  readonly: boolean,
+  lock: LockHandle | undefined,
+  opened: OpenReport = { migratedFrom: schemaVersion },
+): DatabaseHandle {
   let closed = false;
   return {
     db,
     path,
     schemaVersion,
     readonly,
+    opened,
     close(): void {
       if (closed) return;
       closed = true;

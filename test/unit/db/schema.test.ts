@@ -133,6 +133,11 @@ describe("context.db: the plan's schema", () => {
     const h = openDatabase(file);
     try {
       assert.equal(h.schemaVersion, latestSchemaVersion());
+      // A copy of the version-1 file was taken before migrating it.
+      const copy = new Database(h.opened.backupPath!, { readonly: true });
+      assert.equal(copy.pragma('user_version', { simple: true }), 1);
+      assert.equal(copy.prepare('SELECT COUNT(*) FROM agent_execution_log').pluck().get(), 2);
+      copy.close();
       const db = h.db;
       const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).pluck().all();
       assert.deepEqual(tables, [
