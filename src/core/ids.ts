@@ -1,16 +1,18 @@
-// Ids for tasks written without one. The parser gives such a task a provisional id and sync writes it back into
-// the line (an `assignId` edit), after which it is an ordinary written id. The parser and missingIdEdits use the same
-// allocation, so the provisional id a task is known by in the database IS the id that gets written.
+// Ids for tasks written without one. The parser gives such a task a provisional id; sync keeps the task's identity in
+// the database (src/core/identity.ts) and writes the id into the line only where the file's dialect writes ids (the
+// CODITECT dialect, `writesIds`) or the person asks (`coditect ids --write`). A file with its own numbering, or with
+// none, is never rewritten to add ids, and a completed task is never rewritten to add anything.
 //
-// Scheme (docs/tasklist-format.md, "Ids"): an id is a prefix and a trailing number (`T001.` + `011`, `T` + `027`).
-//  1. Family: the written ids of the task's feature; if it has none, those of its epic; if none either, the file's
-//     style: dotted `T<epic number>.NNN` (3 digits), or flat `TNNN` when most written ids in the file are flat
-//     (Spec Kit) or the file is Spec Kit and has none.
+// Scheme of a provisional id (docs/tasklist-format.md, "Ids"): a prefix and a trailing number (`T001.` + `011`).
+//  1. Family: the written task ids (`T…`) of the task's feature; if it has none, those of its epic; if none either,
+//     the file's style: dotted `T<epic number>.NNN` (3 digits), or flat `TNNN` when most written ids in the file
+//     are flat (Spec Kit) or the file is Spec Kit and has none. Other schemes (`SC-001`, `#12`, `2.1`) are the
+//     person's own and are never continued: a provisional id in them could later collide with one they write.
 //  2. Within the family, the most common prefix and its widest number give the shape; the number starts one above
 //     the family's highest and skips every id already used anywhere in the file (written or just allocated).
 //  3. Tasks are allocated in document order, each allocation joining its feature's and epic's family.
 // The result depends only on the list (no clock, no randomness), so the same file always gets the same ids.
-import type { Dialect, TaskList } from './model';
+import { TERMINAL_STATUSES, type Dialect, type TaskList } from './model';
 import type { TaskEdit } from './writer';
 
 /** What allocation needs to know about one task. */
@@ -29,6 +31,7 @@ interface Family {
 }
 
 const SPLIT_RE = /^(.*?)(\d+)$/;
+const TASK_ID_RE = /^T\d/;
 
 function newFamily(): Family {
   return { prefixCounts: new Map(), max: new Map() };
@@ -93,6 +96,7 @@ export function allocateTaskIds(slots: readonly IdSlot[], dialect: Dialect, epic
   for (const s of slots) {
     if (!s.idExplicit) continue;
     taken.add(s.id);
+    if (!TASK_ID_RE.test(s.id)) continue; // the person's own scheme: never continued (see the top of this file)
     addToFamily(getFamily(byFeature, s.featureId), s.id);
     addToFamily(getFamily(byEpic, s.epicId), s.id);
     const flatM = /^T(\d+)$/.exec(s.id);
@@ -144,17 +148,29 @@ export function allocateTaskIds(slots: readonly IdSlot[], dialect: Dialect, epic
   return out;
 }
 
-/** One `assignId` edit per task written without an id: the next free id in its feature (stable, deterministic). */
+/**
+ * Whether sync writes the ids of tasks written without one into their lines: in the CODITECT dialect by default
+ * (`write_ids` unset), always or never when the person says so. Any other file keeps its own numbering (or none).
+ */
+export function writesIds(list: TaskList, setting: WriteIds = 'dialect'): boolean {
+  return setting === 'always' || (setting === 'dialect' && list.dialect === 'coditect');
+}
+
+/** The `sync.write_ids` setting: `dialect` (only CODITECT files), `always`, `never`. */
+export type WriteIds = 'dialect' | 'always' | 'never';
+
+/**
+ * One `assignId` edit per task written without an id: the id it is known by (its provisional id, or the id sync
+ * matched it to), so the line then says what the database already holds. Completed and skipped tasks are left as
+ * they are: a finished line is never rewritten to add anything.
+ */
 export function missingIdEdits(list: TaskList): TaskEdit[] {
-  if (!list.tasks.some((t) => !t.idExplicit)) return [];
-  const ids = allocateTaskIds(
-    list.tasks,
-    list.dialect,
-    list.epics.map((e) => e.id),
-  );
   const edits: TaskEdit[] = [];
-  list.tasks.forEach((t, i) => {
-    if (!t.idExplicit) edits.push({ taskId: t.id, assignId: ids[i] });
-  });
+  const seen = new Set<string>();
+  for (const t of list.tasks) {
+    if (t.idExplicit || TERMINAL_STATUSES.has(t.status) || seen.has(t.id)) continue;
+    seen.add(t.id);
+    edits.push({ taskId: t.id, assignId: t.id });
+  }
   return edits;
 }

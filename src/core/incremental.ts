@@ -18,7 +18,7 @@
 // be unchanged. Then only the title, the status and the line's own diagnostics change. Everything else (a line added
 // or removed, a line-ending change, an edit to a sub-bullet, a heading, prose or a code block, an id or dependency
 // edit) falls back. test/unit/core/incremental.property.test.ts checks that every list returned equals a full parse.
-import type { Diagnostic, TaskList, TaskNode } from './model';
+import type { Diagnostic, IdKind, TaskList, TaskNode } from './model';
 import { emptyTitleDiagnostic, toDiagnostic } from './parser';
 import { analyzeTaskLine, type IdSpan, type LineRef, type TaskLineAnalysis } from './taskLine';
 import { splitLines, type SplitText } from './textLines';
@@ -59,7 +59,7 @@ export function reparseChangedLines(prevList: TaskList, range: ChangedLines): Ta
     const line = firstLine + i;
     const k = taskAtLine(tasks, line);
     if (k < 0) return undefined;
-    const patch = patchTaskLine(tasks[k], oldText, newText2, line);
+    const patch = patchTaskLine(tasks[k], oldText, newText2, line, prevList.numbering);
     if (!patch) return undefined;
     outTasks ??= tasks.slice();
     outTasks[k] = patch.node;
@@ -180,7 +180,7 @@ interface LinePatch {
   newOwn: Diagnostic[];
 }
 
-function patchTaskLine(task: TaskNode, oldLine: string, newLine: string, line: number): LinePatch | undefined {
+function patchTaskLine(task: TaskNode, oldLine: string, newLine: string, line: number, numbering: readonly IdKind[] | undefined): LinePatch | undefined {
   if (oldLine.includes('|') || newLine.includes('|')) return undefined;
   const a = analyzeTaskLine(oldLine, line);
   const b = analyzeTaskLine(newLine, line);
@@ -189,8 +189,14 @@ function patchTaskLine(task: TaskNode, oldLine: string, newLine: string, line: n
   // Same indentation and list marker up to and including `[`; a title after the box (an empty box is no task).
   if (oldLine.slice(0, box + 1) !== newLine.slice(0, box + 1) || newLine.slice(box + 3).trim() === '') return undefined;
   if (!sameReach(a, b)) return undefined;
-  const node: TaskNode = { ...task, title: b.title, status: b.status };
-  return { node, oldOwn: ownDiagnostics(a, task.id, line), newOwn: ownDiagnostics(b, task.id, line) };
+  // A weak id (`2.1`) is the task's id or part of its title, as the whole file decided (TaskList.numbering).
+  const title = titleOf(b, numbering);
+  const node: TaskNode = { ...task, title, status: b.status };
+  return { node, oldOwn: ownDiagnostics(a, titleOf(a, numbering), task.id, line), newOwn: ownDiagnostics(b, title, task.id, line) };
+}
+
+function titleOf(a: TaskLineAnalysis, numbering: readonly IdKind[] | undefined): string {
+  return a.weakId && !a.id && !numbering?.includes(a.weakId.kind) ? (a.titleWithWeakId ?? a.title) : a.title;
 }
 
 /** True when everything the line says beyond its own title and status is the same (see the top of this file). */
@@ -199,6 +205,8 @@ function sameReach(a: TaskLineAnalysis, b: TaskLineAnalysis): boolean {
   const y = b.meta;
   return (
     sameId(a.id, b.id) &&
+    sameId(a.weakId, b.weakId) &&
+    a.optional === b.optional &&
     x.priority === y.priority &&
     x.estimateHours === y.estimateHours &&
     x.agent === y.agent &&
@@ -213,7 +221,15 @@ function sameReach(a: TaskLineAnalysis, b: TaskLineAnalysis): boolean {
 
 function sameId(a: IdSpan | undefined, b: IdSpan | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.value === b.value && a.start === b.start && a.end === b.end && a.valueStart === b.valueStart && a.valueEnd === b.valueEnd && a.style === b.style;
+  return (
+    a.value === b.value &&
+    a.kind === b.kind &&
+    a.start === b.start &&
+    a.end === b.end &&
+    a.valueStart === b.valueStart &&
+    a.valueEnd === b.valueEnd &&
+    a.style === b.style
+  );
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
@@ -231,9 +247,9 @@ function sameRefs(a: readonly LineRef[], b: readonly LineRef[]): boolean {
 }
 
 /** The diagnostics parseTaskList makes from this line alone: its metadata problems, then an empty title. */
-function ownDiagnostics(a: TaskLineAnalysis, taskId: string, line: number): Diagnostic[] {
+function ownDiagnostics(a: TaskLineAnalysis, title: string, taskId: string, line: number): Diagnostic[] {
   const out = a.meta.problems.map(toDiagnostic);
-  if (a.title === '') out.push(emptyTitleDiagnostic(taskId, line, a.checkboxColumn));
+  if (title === '') out.push(emptyTitleDiagnostic(taskId, line, a.checkboxColumn));
   return out;
 }
 

@@ -96,11 +96,31 @@ export interface TaskNode {
   timeoutMinutes?: number;
 }
 
-export type Dialect = 'coditect' | 'speckit';
+/**
+ * How a file is written. `coditect`: this project's plan format (`## E001:` / `### F001.01:` headings or dotted
+ * `T001.009` ids; a new task without an id gets the next id written). `speckit`: GitHub Spec Kit tasks.md (flat
+ * `T012` ids, `[P]`/`[US1]` tags, phases in order). `kiro`: a Kiro spec's tasks.md (outline numbers `2.1`, optional
+ * `[ ]*` tasks). `markdown`: any other checklist (README, TODO, roadmap, CCPM epic, Backlog.md task, GSD roadmap).
+ * Only `coditect` files get ids written by sync; the others keep their own numbering (or none).
+ */
+export type Dialect = 'coditect' | 'speckit' | 'kiro' | 'markdown';
+
+/**
+ * The numbering scheme an id belongs to: `T001.009`/`T012`/`T031a` (`task`), tracker keys `ABC-123` (`key`), GitHub
+ * and Backlog.md/CCPM `#12` (`hash`), outline numbers `2.3.1` and CCPM task files `001.md` (`outline`), GSD plan
+ * numbers `01-02` (`plan`).
+ */
+export type IdKind = 'task' | 'key' | 'hash' | 'outline' | 'plan';
 
 /** Everything parsed from one markdown file. */
 export interface TaskList {
   dialect: Dialect;
+  /**
+   * Numbers this file uses as ids although they are ids only by the file's habit (`1.`, `2.1` outline numbers, bare
+   * `SC-001` keys): when most tasks start with one, they are the tasks' ids; otherwise they are part of the title.
+   * Absent when none.
+   */
+  numbering?: IdKind[];
   /** Dominant line ending of the file; the writer keeps each line's own ending regardless. */
   eol: '\n' | '\r\n';
   epics: EpicNode[];

@@ -14,8 +14,18 @@
 // parseTaskList never throws: bad input becomes diagnostics, and the text itself is never modified here.
 import MarkdownIt from 'markdown-it';
 import { allocateTaskIds } from './ids';
-import { type DependencyRef, type Diagnostic, type Dialect, type EpicNode, type FeatureNode, type Priority, type TaskList, type TaskNode } from './model';
-import { analyzeTaskLine, parsePriority, readMetaLine, readMetaValue, type LineProblem, type MetaKey, type TaskLineAnalysis } from './taskLine';
+import {
+  type DependencyRef,
+  type Diagnostic,
+  type Dialect,
+  type EpicNode,
+  type FeatureNode,
+  type IdKind,
+  type Priority,
+  type TaskList,
+  type TaskNode,
+} from './model';
+import { analyzeTaskLine, parsePriority, readMetaLine, readMetaValue, type IdSpan, type LineProblem, type MetaKey, type TaskLineAnalysis } from './taskLine';
 import { dominantEol, splitLines } from './textLines';
 import { errorMessage } from './describe';
 
@@ -46,6 +56,12 @@ interface TaskDraft {
   feature?: FeatureDraft;
   /** Position in the list of tasks (set when the hierarchy is built). */
   i?: number;
+  /** The id written on the line, once the file's numbering is known (see readNumbering). */
+  id?: IdSpan;
+  /** The title, once the file's numbering is known. */
+  title?: string;
+  /** The id is a weak id the file numbers its tasks with: a duplicate of it is no error (see assignTaskIds). */
+  weak?: boolean;
 }
 
 type Ev =
@@ -338,7 +354,7 @@ export function parseTaskList(text: string): TaskList {
   } catch (e) {
     // A bug must not take the editor or the engine down with it; report it where the user will see it.
     return {
-      dialect: 'coditect',
+      dialect: 'markdown',
       eol: '\n',
       epics: [],
       features: [],
@@ -366,8 +382,9 @@ function parse(text: string): TaskList {
   parseBlocks(st, mdLines);
 
   const { epics, tasks, rules } = buildHierarchy(st.events, lines, diagnostics);
+  const numbering = readNumbering(tasks);
   const { epicNodes, featureNodes } = assignGroupIds(epics, diagnostics);
-  const dialect: Dialect = epics.some((e) => e.phase) ? 'speckit' : guessDialect(tasks, epics);
+  const dialect = detectDialect(tasks, epics, numbering);
   const taskIds = assignTaskIds(tasks, dialect, epicNodes, diagnostics);
   const deps = resolveDependencies(tasks, taskIds, epics, diagnostics);
   applySpecKitRules(epics, taskIds, rules, deps, diagnostics);
@@ -376,13 +393,13 @@ function parse(text: string): TaskList {
     const { a } = d;
     const m = a.meta;
     for (const p of m.problems) diagnostics.push(toDiagnostic(p));
-    if (a.title === '') diagnostics.push(emptyTitleDiagnostic(taskIds[i].id, d.line, a.checkboxColumn));
+    if (d.title === '') diagnostics.push(emptyTitleDiagnostic(taskIds[i].id, d.line, a.checkboxColumn));
     const node: TaskNode = {
       id: taskIds[i].id,
       idExplicit: taskIds[i].idExplicit,
       epicId: d.epic!.id,
       featureId: d.feature!.id,
-      title: a.title,
+      title: d.title!,
       status: a.status,
       line: d.line,
       // Arrays grown by push keep spare capacity (17 slots for one element); a plan keeps 10,000 of each alive.
@@ -400,7 +417,67 @@ function parse(text: string): TaskList {
   });
 
   diagnostics.sort((x, y) => x.line - y.line || x.column - y.column);
-  return { dialect, eol: dominantEol(ends), epics: epicNodes, features: featureNodes, tasks: taskNodes, diagnostics };
+  const list: TaskList = { dialect, eol: dominantEol(ends), epics: epicNodes, features: featureNodes, tasks: taskNodes, diagnostics };
+  if (numbering.size > 0) list.numbering = [...numbering];
+  return list;
+}
+
+/** Weak id kinds (outline numbers, bare keys) read as ids when at least two tasks, and three quarters of those without a written id, start with one. */
+const WEAK_KINDS: readonly IdKind[] = ['outline', 'key'];
+
+/**
+ * Decides which numbers are this file's ids (a Kiro file numbers every task `1.`, `2.1`; a roadmap with one "2.0
+ * migration guide" does not), then sets every draft's id and title accordingly. See TaskList.numbering.
+ */
+function readNumbering(tasks: readonly TaskDraft[]): Set<IdKind> {
+  const counts = new Map<IdKind, number>();
+  let unnamed = 0;
+  for (const d of tasks) {
+    if (d.a.id) continue;
+    unnamed++;
+    const w = d.a.weakId;
+    if (w) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
+  }
+  const kinds = new Set<IdKind>();
+  for (const k of WEAK_KINDS) {
+    const n = counts.get(k) ?? 0;
+    if (n >= 2 && n * 4 >= unnamed * 3) kinds.add(k);
+  }
+  for (const d of tasks) {
+    const { a } = d;
+    if (a.id) {
+      d.id = a.id;
+      d.title = a.title;
+    } else if (a.weakId && kinds.has(a.weakId.kind)) {
+      d.id = a.weakId;
+      d.weak = true;
+      d.title = a.title;
+    } else {
+      d.title = a.titleWithWeakId ?? a.title;
+    }
+  }
+  return kinds;
+}
+
+/** The file's dialect (see model.ts): only the evidence of each format counts, never a heading name alone. */
+function detectDialect(tasks: readonly TaskDraft[], epics: readonly EpicDraft[], numbering: ReadonlySet<IdKind>): Dialect {
+  let flat = 0;
+  let dotted = 0;
+  let tagged = false;
+  for (const d of tasks) {
+    const v = d.id?.value;
+    if (v !== undefined && d.id!.kind === 'task') {
+      if (v.includes('.')) dotted++;
+      else flat++;
+    }
+    if (d.a.meta.parallel || d.a.meta.tags.some((g) => /^US\d+$/.test(g))) tagged = true;
+  }
+  const phases = epics.some((e) => e.phase);
+  if (flat > 0 && (tagged || (phases && flat * 2 >= tasks.length))) return 'speckit';
+  if (epics.some((e) => e.info.explicitEpic || e.features.some((f) => f.info.explicitFeature))) return 'coditect';
+  if (dotted > 0 && dotted >= flat) return 'coditect';
+  if (numbering.has('outline')) return 'kiro';
+  return 'markdown';
 }
 
 /** The array with no spare capacity (slice copies exactly); an empty array already has none. */
@@ -418,12 +495,6 @@ export function toDiagnostic(p: LineProblem): Diagnostic {
   const d: Diagnostic = { line: p.line, column: p.column, endLine: p.line, endColumn: p.endColumn, severity: p.severity, code: p.code, message: p.message };
   if (p.data) d.data = p.data;
   return d;
-}
-
-function guessDialect(tasks: readonly TaskDraft[], epics: readonly EpicDraft[]): Dialect {
-  if (epics.some((e) => e.info.explicitEpic || e.features.some((f) => f.info.explicitFeature))) return 'coditect';
-  const speckitLike = tasks.some((t) => /^T\d+$/.test(t.a.id?.value ?? '') && (t.a.meta.parallel || t.a.meta.tags.some((g) => /^US\d+$/.test(g))));
-  return speckitLike ? 'speckit' : 'coditect';
 }
 
 interface HeadingEv {
@@ -635,9 +706,11 @@ function assignTaskIds(tasks: readonly TaskDraft[], dialect: Dialect, epics: rea
   const first = new Map<string, number>();
   const dups: number[] = [];
   const slots = tasks.map((d, i) => {
-    const written = d.a.id?.value;
+    let written = d.id?.value;
     if (written !== undefined) {
-      if (first.has(written)) dups.push(i);
+      // A number the file uses twice (`1.` under two headings) is no error: the later task is known by another id.
+      if (first.has(written) && d.weak) written = undefined;
+      else if (first.has(written)) dups.push(i);
       else first.set(written, i);
     }
     return { id: written ?? '', idExplicit: written !== undefined, featureId: d.feature!.id, epicId: d.epic!.id };
@@ -651,7 +724,7 @@ function assignTaskIds(tasks: readonly TaskDraft[], dialect: Dialect, epics: rea
     const suggested = allocateTaskIds(fixed, dialect, epicOrder);
     for (const i of dups) {
       const d = tasks[i];
-      const id = d.a.id!;
+      const id = d.id!;
       const firstLine = tasks[first.get(id.value)!].line;
       diagnostics.push({
         line: d.line,

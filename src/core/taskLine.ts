@@ -3,7 +3,7 @@
 // again in the line it edits). Pure string work: no markdown-it here; the parser decides WHICH lines are tasks.
 //
 // Columns are UTF-16 code units from the start of the raw line (the editor's convention), 0-based.
-import { PRIORITIES, type DependencyType, type Priority, type Severity, type TaskStatus } from './model';
+import { PRIORITIES, type DependencyType, type IdKind, type Priority, type Severity, type TaskStatus } from './model';
 
 /** The character between the checkbox brackets: `[ ]`, `[x]`, `[X]`, and other tools' `[/]` (doing) and `[-]` (cancelled). */
 export type CheckMark = ' ' | 'x' | 'X' | '/' | '-';
@@ -12,6 +12,7 @@ export type IdStyle = 'bold' | 'backtick' | 'bracket' | 'bare';
 
 export interface IdSpan {
   value: string;
+  kind: IdKind;
   /** The whole written id including its decoration. */
   start: number;
   end: number;
@@ -71,16 +72,27 @@ export interface TaskLineShape {
   /** Column of `[`. */
   checkboxColumn: number;
   mark: CheckMark;
-  /** Column just after `]`. */
+  /** Column just after `]` (and after Kiro's optional-task star, `[ ]*`). */
   contentStart: number;
   id?: IdSpan;
+  /**
+   * A number at the start of the title that is an id only if the file numbers its tasks that way: `1.`, `2.1`,
+   * `2.3.1` (Kiro) or a bare tracker key `SC-001` followed by a space. The parser decides per file (see parser.ts);
+   * `id` is set only for forms that are ids wherever they appear.
+   */
+  weakId?: IdSpan;
+  /** Kiro's optional task: `- [ ]* 2.2 …` (or the number starred, `2.2*`). */
+  optional: boolean;
   badges: BadgeSpan[];
 }
 
 /** Everything one task line says. */
 export interface TaskLineAnalysis extends TaskLineShape {
   status: TaskStatus;
+  /** The title, without the id, and without the weak id when there is one (use `titleWithWeakId` if it is no id). */
   title: string;
+  /** The title when the weak id is read as part of the text (`1.5 hours of soak`); undefined without a weak id. */
+  titleWithWeakId?: string;
   meta: TaskMeta;
 }
 
@@ -91,12 +103,15 @@ const TASK_ID = String.raw`T\d+(?:\.\d+)*[a-zA-Z]?`;
 /** Issue-tracker keys like `API-12`; accepted where the writing makes clear it is an id (decorated, or `KEY-1:`). */
 const KEY_ID = String.raw`[A-Z][A-Z0-9]{1,9}-\d+(?:\.\d+)*`;
 const GROUP_ID = String.raw`[EF]\d+(?:\.\d+)*`;
+const HASH_ID = String.raw`#\d+`;
+const OUTLINE_ID = String.raw`\d+(?:\.\d+)*`;
+const PLAN_ID = String.raw`\d+-\d+`;
 /** Ids accepted in dependency lists: tasks, tracker keys, features/epics (expanded to their tasks), `Phase N`. */
 const REF_ID_RE = new RegExp(String.raw`(?<![\w.-])(${TASK_ID}|${KEY_ID}|${GROUP_ID}|Phase\s+\d+)(?![\w-]|\.\d)`, 'g');
 const TEXT_ID_RE = new RegExp(String.raw`(?<![\w.-])(${TASK_ID})(?![\w-]|\.\d)`, 'g');
-const ID_ONLY_RE = new RegExp(String.raw`^(?:${TASK_ID}|${KEY_ID})$`);
+const ID_ONLY_RE = new RegExp(String.raw`^(?:${TASK_ID}|${KEY_ID}|${HASH_ID}|${OUTLINE_ID}|${PLAN_ID})$`);
 
-/** True when `s` has the shape of a task id (`T001.009`, `T12`, `API-7`). */
+/** True when `s` has the shape of a task id (`T001.009`, `T12`, `API-7`, `#12`, `2.1`, `01-02`). */
 export function isTaskIdShape(s: string): boolean {
   return ID_ONLY_RE.test(s);
 }
@@ -291,25 +306,53 @@ export function emptyMeta(): TaskMeta {
 // ---- locating a task line --------------------------------------------------------------------------------------
 
 /** A list marker followed by a checkbox; the first match is the innermost item on lines like `- - [ ] x`. */
-const CHECKBOX_RE = /(?:^|[ \t])(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX/-])\](?=[ \t]|$)/;
+/** A list marker followed by a checkbox (Kiro marks an optional task with a star right after it: `[ ]*`). */
+const CHECKBOX_RE = /(?:^|[ \t])(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX/-])\](\*)?(?=[ \t]|$)/;
 const BADGE_RE = /`[ \t]*status[ \t]*:[ \t]*([^`]{0,40}?)[ \t]*`/gi;
 
-const ID_AT = [
-  { re: new RegExp(String.raw`\*\*(${TASK_ID}|${KEY_ID})\*\*|__(${TASK_ID}|${KEY_ID})__`, 'y'), style: 'bold' as const },
-  { re: new RegExp(String.raw`\`(${TASK_ID}|${KEY_ID})\``, 'y'), style: 'backtick' as const },
-  { re: new RegExp(String.raw`\[(${TASK_ID}|${KEY_ID})\](?![(\[:])`, 'y'), style: 'bracket' as const },
-  { re: new RegExp(String.raw`(${TASK_ID})(?=[\s:,;)]|\.(?:\s|$)|$)|(${KEY_ID})(?=:)`, 'y'), style: 'bare' as const },
+const ID_AT: { re: RegExp; style: IdStyle }[] = [
+  {
+    re: new RegExp(
+      String.raw`\*\*(${TASK_ID}|${KEY_ID}|${HASH_ID}|${PLAN_ID}|${OUTLINE_ID})\*\*|__(${TASK_ID}|${KEY_ID}|${HASH_ID}|${PLAN_ID}|${OUTLINE_ID})__`,
+      'y',
+    ),
+    style: 'bold',
+  },
+  { re: new RegExp(String.raw`\`(${TASK_ID}|${KEY_ID}|${HASH_ID}|${PLAN_ID}|${OUTLINE_ID})\``, 'y'), style: 'backtick' },
+  { re: new RegExp(String.raw`\[(${TASK_ID}|${KEY_ID})\](?![(\[:])`, 'y'), style: 'bracket' },
+  {
+    // Bare: a task id before a space or separator; a tracker key or a plan number before a colon; `#12` before a space,
+    // colon or dash; a CCPM task file `001.md`.
+    re: new RegExp(String.raw`(${TASK_ID})(?=[\s:,;)]|\.(?:\s|$)|$)|(${KEY_ID}|${PLAN_ID})(?=:)|(${HASH_ID})(?=[\s:]|$)|(\d+)\.md(?=\s|$)`, 'y'),
+    style: 'bare',
+  },
 ];
+
+/** Ids that are ids only when the file numbers its tasks so (see TaskLineShape.weakId). */
+const WEAK_ID_RE = new RegExp(String.raw`(?:(\d+(?:\.\d+)+)\.?|(\d+)\.)(\*)?(?=[ \t])|(${KEY_ID})(?=[ \t]+\S)`, 'y');
+
+/** The scheme of an id value. */
+export function idKind(value: string): IdKind {
+  const c = value.charCodeAt(0);
+  if (c === 35 /* # */) return 'hash';
+  if (c >= 48 && c <= 57) return value.includes('-') ? 'plan' : 'outline';
+  if (value[0] === 'T' && /^T\d/.test(value)) return 'task';
+  return 'key';
+}
 
 /** Finds the checkbox, the id and the status badges of a task line; undefined when the line has no list checkbox. */
 export function locateTaskLine(line: string): TaskLineShape | undefined {
   const m = CHECKBOX_RE.exec(line);
   if (!m) return undefined;
   const contentStart = m.index + m[0].length;
-  const checkboxColumn = contentStart - 3;
-  const shape: TaskLineShape = { checkboxColumn, mark: m[1] as CheckMark, contentStart, badges: findBadges(line, contentStart) };
+  const checkboxColumn = contentStart - 3 - (m[2] ? 1 : 0);
+  const shape: TaskLineShape = { checkboxColumn, mark: m[1] as CheckMark, contentStart, optional: m[2] !== undefined, badges: findBadges(line, contentStart) };
   const lead = scanLeading(line, contentStart, shape.badges, undefined);
   shape.id = lead.id;
+  if (lead.weakId) {
+    shape.weakId = lead.weakId;
+    if (lead.weakStar) shape.optional = true;
+  }
   return shape;
 }
 
@@ -336,7 +379,10 @@ const LEAD_PRIORITY_RE = /(?:\*\*|__)?P([0-3])(?:\*\*|__)?(?=[\s:,;]|$)/y;
 
 interface Leading {
   id?: IdSpan;
-  /** Column where the title text begins. */
+  weakId?: IdSpan;
+  /** The weak id carried Kiro's star (`2.2*`). */
+  weakStar?: boolean;
+  /** Column where the title text begins (after the weak id, when there is one). */
   titleStart: number;
 }
 
@@ -347,7 +393,21 @@ interface Leading {
  */
 function scanLeading(line: string, from: number, badges: readonly BadgeSpan[], meta: TaskMeta | undefined, lineNo = 0): Leading {
   let p = skipWs(line, from);
-  let id: IdSpan | undefined;
+  let id: IdSpan | undefined = idAt(line, p);
+  let weakId: IdSpan | undefined;
+  let weakStar: boolean | undefined;
+  if (id) p = skipIdSeparator(line, id.end);
+  else {
+    // A weak id only at the very start of the title: "Deploy 2.0" or "(P1) 1.5 hours" keep their numbers.
+    WEAK_ID_RE.lastIndex = p;
+    const w = WEAK_ID_RE.exec(line);
+    if (w) {
+      const value = w[1] ?? w[2] ?? w[4];
+      weakId = { value, kind: idKind(value), start: p, end: p + w[0].length, valueStart: p, valueEnd: p + value.length, style: 'bare' };
+      weakStar = w[3] !== undefined;
+      p = skipIdSeparator(line, weakId.end);
+    }
+  }
   for (;;) {
     const badge = inBadge(badges, p);
     if (badge) {
@@ -389,7 +449,7 @@ function scanLeading(line: string, from: number, badges: readonly BadgeSpan[], m
       if (line[p] === ':') p = skipWs(line, p + 1);
       continue;
     }
-    return { id, titleStart: p };
+    return { id, weakId, weakStar, titleStart: p };
   }
 }
 
@@ -398,9 +458,9 @@ function idAt(line: string, p: number): IdSpan | undefined {
     re.lastIndex = p;
     const m = re.exec(line);
     if (!m) continue;
-    const value = m[1] ?? m[2];
+    const value = m[1] ?? m[2] ?? m[3] ?? m[4];
     const valueStart = line.indexOf(value, p);
-    return { value, start: p, end: p + m[0].length, valueStart, valueEnd: valueStart + value.length, style };
+    return { value, kind: idKind(value), start: p, end: p + m[0].length, valueStart, valueEnd: valueStart + value.length, style };
   }
   return undefined;
 }
@@ -486,9 +546,22 @@ export function analyzeTaskLine(line: string, lineNo = 0): TaskLineAnalysis | un
   findTextRefs(work, p, e, lineNo, lead.id?.value, meta);
 
   const title = cleanTitle(work.slice(p, e));
-  const { status, conflict } = statusOf(mark, badges);
+  let { status, conflict } = statusOf(mark, badges);
   if (conflict) meta.problems.push(problem(lineNo, m.index, line.length, 'info', 'status-conflict', conflict));
-  return { checkboxColumn: contentStart - 3, mark, contentStart, id: lead.id, badges, status, title, meta };
+  if (status === 'in_progress' && !badges.some((b) => b.status === 'in_progress')) {
+    // `[/]` is typed by a person (the engine marks its running tasks with a badge): someone is on it by hand. It is
+    // never rewritten and never dispatched: it waits, held, until the box is ticked or cleared.
+    status = 'pending';
+    meta.blockers.push(IN_PROGRESS_BY_HAND);
+  }
+  const optional = m[2] !== undefined || lead.weakStar === true;
+  const a: TaskLineAnalysis = { checkboxColumn: contentStart - 3 - (m[2] ? 1 : 0), mark, contentStart, id: lead.id, optional, badges, status, title, meta };
+  if (lead.weakId) {
+    a.weakId = lead.weakId;
+    const written = line.slice(lead.weakId.start, lead.weakId.end).trim();
+    a.titleWithWeakId = title ? `${written} ${title}` : written;
+  }
+  return a;
 }
 
 const DEP_GROUP_RE = /\(([ \t]*(?:depends?[ \t]+on|dependencies|deps|requires|blocked[ \t]+by|after|waits?[ \t]+for)\b[^()]*)\)/gi;
@@ -624,6 +697,9 @@ function findTextRefs(work: string, p: number, e: number, lineNo: number, ownId:
     meta.refs.push({ id: i[1], line: lineNo, column: at, source: 'implicit', type: 'soft', kind: 'mention' });
   }
 }
+
+/** The blocker of a task a person marked `[/]` (in progress by hand). */
+export const IN_PROGRESS_BY_HAND = 'in progress by hand ([/])';
 
 /** The checkbox says done or not; a badge refines it. When they disagree, the checkbox (what people click) wins. */
 function statusOf(mark: CheckMark, badges: readonly BadgeSpan[]): { status: TaskStatus; conflict?: string } {

@@ -48,6 +48,7 @@ export function planTaskEdits(text: string, list: TaskList, edits: readonly Task
   const byId = new Map<string, number>();
   for (const t of list.tasks) if (!byId.has(t.id)) byId.set(t.id, t.line);
   const style = edits.some((e) => e.assignId !== undefined) ? idStyleOf(lines, list) : 'bare';
+  const tick = edits.some((e) => e.status !== undefined && CHECKED.has(e.status)) ? tickOf(lines, list) : 'x';
 
   const current = new Map<number, string>();
   for (const e of edits) {
@@ -59,7 +60,7 @@ export function planTaskEdits(text: string, list: TaskList, edits: readonly Task
     }
     let after = before;
     if (e.assignId !== undefined) after = withId(after, e.assignId, style);
-    if (e.status !== undefined) after = withStatus(after, e.status);
+    if (e.status !== undefined) after = withStatus(after, e.status, tick);
     current.set(line, after);
   }
   const lineEdits: LineEdit[] = [];
@@ -91,14 +92,17 @@ export function applyLineEdits(text: string, lineEdits: readonly LineEdit[]): { 
   return { text: joinLines(split), stale };
 }
 
-/** The line with its checkbox and badge rewritten for `status`; unchanged when it already reads as `status`. */
-export function withStatus(line: string, status: TaskStatus): string {
+/**
+ * The line with its checkbox and badge rewritten for `status`; unchanged when it already reads as `status`. A box
+ * ticked here takes `tick` (the file's own habit, `x` or `X`); a box already ticked keeps its own.
+ */
+export function withStatus(line: string, status: TaskStatus, tick: 'x' | 'X' = 'x'): string {
   const a = analyzeTaskLine(line);
   if (!a) return line;
   const clean = a.badges.every((b) => b.status !== undefined) && !a.meta.problems.some((p) => p.code === 'status-conflict');
   if (a.status === status && clean) return line;
 
-  const mark = CHECKED.has(status) ? (a.mark === 'X' ? 'X' : 'x') : ' ';
+  const mark = CHECKED.has(status) ? (a.mark === 'X' || a.mark === 'x' ? a.mark : tick) : ' ';
   const badge = BADGE_FREE.has(status) ? undefined : formatStatusBadge(status);
   // One pass over the badges (sorted, never overlapping): keep the last one rewritten when a badge is needed,
   // remove the others together with the one space the writer put before each, so add-then-remove restores the line.
@@ -153,6 +157,21 @@ export function withId(line: string, id: string, style: IdStyle): string {
 function idForms(id: string, style: IdStyle): string[] {
   const first = formatId(id, style);
   return style === 'bare' ? [first, `${id}:`, formatId(id, 'bold')] : [first, formatId(id, 'bold')];
+}
+
+/** How this file ticks a box: `X` when most of its ticked boxes are `[X]`, else `x`. */
+function tickOf(lines: readonly string[], list: TaskList): 'x' | 'X' {
+  let upper = 0;
+  let lower = 0;
+  // A sample is enough to know a file's habit; this keeps a write-back cheap on huge files.
+  const n = Math.min(list.tasks.length, 2000);
+  for (let i = 0; i < n; i++) {
+    const text = lines[list.tasks[i].line];
+    const mark = text === undefined ? undefined : locateTaskLine(text)?.mark;
+    if (mark === 'X') upper++;
+    else if (mark === 'x') lower++;
+  }
+  return upper > lower ? 'X' : 'x';
 }
 
 /** The way this file writes task ids (majority of written ids); bold by default, bare for Spec Kit. */

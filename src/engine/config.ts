@@ -45,7 +45,10 @@
 //   sandbox.env_allow              engine environment variables passed to agent processes beyond the built-in
 //                                  allow-list (PATH, HOME, locale…) [[]]
 //   sandbox.writable_paths         more absolute paths agent processes may write (`~/` = home) [[]]
-//   sync, logging                  accepted for the plan's file shape and kept as given; nothing reads them yet [{}]
+//   sync.write_ids                 which task lists get the ids of tasks written without one: dialect (only files in
+//                                  the CODITECT dialect), always, never [dialect]; other tasks keep their identity in
+//                                  the database (docs/sync.md)
+//   sync (other keys), logging     accepted for the plan's file shape and kept as given; nothing reads them yet [{}]
 //
 // Plan-style files (orchestrator-config.json with `orchestrator`, `dispatcher` and `monitoring` sections, and
 // `environment`/`environments` for profiles) are accepted too: the known keys of those sections map onto the options

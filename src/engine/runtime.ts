@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { WriteIds } from '../core/ids';
 import type { Diagnostic, TaskStatus } from '../core/model';
 import type {
   ApplyEditsParams,
@@ -133,6 +134,7 @@ export class EngineRuntime implements EngineApi {
         store,
         tasklistPath: paths.tasklistPath,
         readOnly: opts.readOnly === true,
+        writeIds: baseConfig.sync.write_ids as WriteIds | undefined,
       });
       const metrics = new EngineMetrics();
       const orchestrator = new Orchestrator({

@@ -9,6 +9,7 @@ export const COMMANDS = [
   'next',
   'graph',
   'export',
+  'ids',
   'run',
   'daemon',
   'cancel',
@@ -32,6 +33,8 @@ export interface CliOptions {
   out?: string;
   profile?: string;
   watch: boolean;
+  /** ids: write the ids into the task list (otherwise only list them). */
+  write: boolean;
   /** daemon start: run in this process, logging to stderr (for systemd). */
   foreground: boolean;
   metricsPort?: number;
@@ -49,6 +52,7 @@ Commands:
   next <tasklist.md>            ready tasks in dispatch order, with the routing decision for each
   graph <tasklist.md>           dependency graph: nodes and edges with their source
   export <tasklist.md>          write v2-work-items.json [--out FILE]
+  ids <tasklist.md>             the ids of tasks written without one (kept in context.db) [--write: write them into the list]
   run <tasklist.md>             run the plan in the foreground until nothing more can start
   daemon start|stop|status <tasklist.md>   run the engine in the background (pid file, rotating log)
   cancel <tasklist.md> <task-id>           cancel a task (through the daemon when one runs)
@@ -64,6 +68,7 @@ Options:
   --out FILE           export: output file (default: v2-work-items.json beside the task list)
   --metrics-port N     serve Prometheus metrics on 127.0.0.1:N (0 = off)
   --watch              sync: keep syncing on every change until interrupted
+  --write              ids: write the ids into the lines of unfinished tasks that have none
   --foreground         daemon start: stay in the foreground and log to stderr (systemd)
 
 Exit codes: 0 success, 1 the task list has errors / tasks failed or blocked, 2 bad usage.`;
@@ -85,6 +90,7 @@ export function parseCli(argv: string[]): CliOptions {
         out: { type: 'string' },
         profile: { type: 'string' },
         watch: { type: 'boolean', default: false },
+        write: { type: 'boolean', default: false },
         foreground: { type: 'boolean', default: false },
         'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -94,7 +100,7 @@ export function parseCli(argv: string[]): CliOptions {
     throw new UsageError(errorMessage(e));
   }
   const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) return { command: 'help', positionals: [], json: false, watch: false, foreground: false };
+  if (values.help || positionals.length === 0) return { command: 'help', positionals: [], json: false, watch: false, write: false, foreground: false };
   const [command, ...rest] = positionals;
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'`);
   const cmd = command as CommandName;
@@ -117,6 +123,7 @@ export function parseCli(argv: string[]): CliOptions {
     out: values.out,
     profile: values.profile,
     watch: values.watch ?? false,
+    write: values.write ?? false,
     foreground: values.foreground ?? false,
     metricsPort: nonNegativeInt('--metrics-port', values['metrics-port']),
   };

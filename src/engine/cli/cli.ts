@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DependencyGraph } from '../../core/graph';
 import { decodeTaskList } from '../../core/decode';
 import type { Diagnostic, TaskList, TaskStatus } from '../../core/model';
+import { renameTasks } from '../../core/identity';
 import { parseTaskList } from '../../core/parser';
 import {
   CancelTask,
@@ -22,10 +23,12 @@ import {
 import type { PlanSnapshot } from '../../protocol/views';
 import { type ControlClient, connectControl, serveControlSocket, socketAnswers } from '../control';
 import { type DaemonReadyMessage, pidAlive, readPidFile, runDaemon } from '../daemon';
+import { openDatabase } from '../db/database';
 import { createLogger } from '../logger';
 import { enginePaths, type EnginePaths } from '../paths';
 import { createRedactor, secretEnvValues } from '../redact';
 import { EngineRuntime } from '../runtime';
+import { SyncService } from '../sync/syncService';
 import { ENGINE_VERSION } from '../version';
 import { type CliOptions, parseCli, USAGE, UsageError } from './args';
 import { errorMessage } from '../../core/describe';
@@ -201,7 +204,16 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   const s = await openSession(paths, o, true);
   try {
     const snap = await s.snapshot();
-    const { list } = loadTaskList(paths.tasklistPath);
+    // Tasks written without an id are known by the id the engine keeps for them: match them by line (the file is the
+    // one the engine just read; a reading command changes nothing in between).
+    const parsed = loadTaskList(paths.tasklistPath).list;
+    const byLine = new Map(snap.tasks.map((t) => [t.line, t.id]));
+    const renames = new Map<string, string>();
+    for (const t of parsed.tasks) {
+      const id = byLine.get(t.line);
+      if (!t.idExplicit && id !== undefined && id !== t.id) renames.set(t.id, id);
+    }
+    const list = renames.size > 0 ? renameTasks(parsed, renames) : parsed;
     const statuses = new Map<string, TaskStatus>(snap.tasks.map((t) => [t.id, t.status]));
     const graph = DependencyGraph.fromTaskList(list, statuses);
     const views = new Map(snap.tasks.map((t) => [t.id, t]));
@@ -277,6 +289,39 @@ async function cmdExport(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     return { code: 0 };
   } finally {
     await s.close();
+  }
+}
+
+/**
+ * The ids of tasks written without one: the ids context.db knows them by (kept across edits, docs/sync.md). With
+ * `--write`, writes them into the lines of unfinished tasks, in any dialect (the person's choice); without, only
+ * lists them and leaves the markdown alone. Needs the database to itself: not while an engine runs for the list.
+ */
+async function cmdIds(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  if (await socketAnswers(paths.socketPath)) {
+    err(`an engine runs for ${paths.tasklistPath}; stop it first (coditect daemon stop ${paths.tasklistPath})`);
+    return { code: 1 };
+  }
+  const handle = openDatabase(paths.dbPath);
+  const sync = new SyncService({ handle, tasklistPath: paths.tasklistPath, readOnly: !o.write, writeIds: o.write ? 'always' : 'never' });
+  try {
+    const r = await sync.syncFromDisk({ force: true });
+    const unnamed = sync
+      .current()
+      .tasks.filter((t) => !t.idExplicit)
+      .map((t) => ({ id: t.id, line: t.line + 1, status: t.status, title: t.title }));
+    const written = o.write ? r.idsAssigned : 0;
+    if (o.json) json({ file: paths.tasklistPath, written, unnamed });
+    else {
+      for (const u of unnamed) out(`${String(u.line).padStart(6)}  ${u.id.padEnd(10)} ${u.title}${u.status === 'completed' ? ' (done: never rewritten)' : ''}`);
+      if (o.write) out(`wrote ${written} id(s) into ${paths.tasklistPath}`);
+      else if (unnamed.length > 0) out(`${unnamed.length} task(s) without a written id; \`coditect ids ${paths.tasklistPath} --write\` writes them`);
+      else out('every task has a written id');
+    }
+    return { code: 0 };
+  } finally {
+    await sync.close();
+    handle.close();
   }
 }
 
@@ -484,6 +529,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return (await cmdSync(paths, o)).code;
       case 'export':
         return (await cmdExport(paths, o)).code;
+      case 'ids':
+        return (await cmdIds(paths, o)).code;
       case 'run':
         return (await cmdRun(paths, o)).code;
       case 'daemon':

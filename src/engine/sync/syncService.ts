@@ -22,7 +22,8 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeTaskList, encodeTaskList, type TaskListEncoding } from '../../core/decode';
-import { missingIdEdits } from '../../core/ids';
+import { missingIdEdits, writesIds, type WriteIds } from '../../core/ids';
+import { headingPath, resolveIdentities, type KnownTask } from '../../core/identity';
 import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
 import { MERGED_TASK_FIELDS, TASK_STATUSES, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
 import { reparseChangedLines, reparseIncremental } from '../../core/incremental';
@@ -57,6 +58,11 @@ export interface SyncServiceOptions {
   readOnly?: boolean;
   /** How many times a disk sync starts over when the file keeps changing under it. Default 5. */
   maxRetries?: number;
+  /**
+   * Which files get the ids of tasks written without one (`sync.write_ids`): `dialect` (default: only files in the
+   * CODITECT dialect), `always`, `never`. Other tasks keep their identity in the database.
+   */
+  writeIds?: WriteIds;
 }
 
 /** What one sync did. Extends the protocol's SyncResult (`applied`, `direction`, `conflicts` count, `diagnostics`). */
@@ -164,7 +170,7 @@ interface MergedBase {
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
-const EMPTY_LIST: TaskList = { dialect: 'coditect', eol: '\n', epics: [], features: [], tasks: [], diagnostics: [] };
+const EMPTY_LIST: TaskList = { dialect: 'markdown', eol: '\n', epics: [], features: [], tasks: [], diagnostics: [] };
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   // A loop, not every(): this runs for every task on every sync and must not allocate.
@@ -331,6 +337,7 @@ export class SyncService {
   private readonly reader = new ReusableFileReader();
   private applyEdits?: EditApplier;
   private readonly readOnly: boolean;
+  private readonly writeIds: WriteIds;
 
   // Last synced state. The caches mirror the plan tables: only this class writes plan columns.
   private tasks?: Map<string, Snapshot>;
@@ -372,6 +379,10 @@ export class SyncService {
     this.maxRetries = opts.maxRetries ?? 5;
     this.applyEdits = opts.applyEdits;
     this.readOnly = opts.readOnly === true;
+    if (opts.writeIds !== undefined && !['dialect', 'always', 'never'].includes(opts.writeIds)) {
+      throw new Error(`sync.write_ids must be dialect, always or never, got ${JSON.stringify(opts.writeIds)}`);
+    }
+    this.writeIds = opts.writeIds ?? 'dialect';
   }
 
   /** Syncs with the file on disk. `force`: merge even when the checksums say nothing changed. */
@@ -586,6 +597,21 @@ export class SyncService {
     return list;
   }
 
+  /**
+   * `list` with every task written without an id known by the row it was synced as (heading path and title, then a
+   * similar title; src/core/identity.ts), so its history follows it when lines move or its title is edited.
+   */
+  private resolve(list: TaskList): TaskList {
+    if (!list.tasks.some((t) => !t.idExplicit)) return list;
+    const known: KnownTask[] = [];
+    for (const [id, snap] of this.tasks!) {
+      const extras = snapshotExtras(snap);
+      const path = headingPath(this.epics.get(extras.epicId)?.title, this.features.get(extras.featureId)?.title);
+      known.push({ id, idExplicit: extras.idExplicit, title: fieldsOf(snap).title, path, archived: archivedSnapshot(snap) });
+    }
+    return resolveIdentities(list, known);
+  }
+
   /** The parse of a sync's markdown; a plain UTF-8 file read from disk becomes the next base as bytes. */
   private parseSource(src: Source): TaskList {
     const list = src.parse ? src.parse() : this.parseText(src.text);
@@ -640,22 +666,28 @@ export class SyncService {
     const checksum = src.textChecksum ?? sha256(src.text);
     const unsynced = this.plan.unsyncedStatuses();
     if (!force && checksum === this.syncedChecksum && unsynced.size === 0) return this.skipped(src.kind);
-    const list0 = !force && checksum === this.syncedChecksum ? this.list : this.parseSource(src);
+    // raw*: the parser's lists (the incremental parser's bases); list*: the same with the identity of every task
+    // written without an id resolved against the database (src/core/identity.ts).
+    const raw0 = !force && checksum === this.syncedChecksum ? undefined : this.parseSource(src);
+    const list0 = raw0 ? this.resolve(raw0) : this.list;
 
     // `src.text` is only read below when the markdown must be edited: a disk read patched from its bytes' diff is
     // never decoded whole. text1/text2: the text after ids / after statuses, when they changed anything.
-    // 1. Ids for tasks written without one (next free id in their feature), written into their lines.
+    // 1. Ids for tasks written without one, written into their lines — only where the file's dialect writes ids
+    //    (or the person chose to), never into a completed task, never in a read-only workspace.
     let text1: string | undefined;
+    let raw1 = raw0;
     let list1 = list0;
     const writeDiagnostics: Diagnostic[] = [];
-    const idEdits = missingIdEdits(list0);
+    const idEdits = this.readOnly || !writesIds(list0, this.writeIds) ? [] : missingIdEdits(list0);
     if (idEdits.length > 0) {
       const text0 = src.text;
       const planned = planTaskEdits(text0, list0, idEdits);
       const applied = applyLineEdits(text0, planned.lineEdits);
       if (applied.text !== text0) {
         text1 = applied.text;
-        list1 = this.parseText(text1);
+        raw1 = this.parseText(text1);
+        list1 = this.resolve(raw1);
       }
     }
 
@@ -777,8 +809,8 @@ export class SyncService {
     if (mdWritten && this.applyEdits && this.editorText !== undefined) this.editorText = finalText;
     // The written text becomes the incremental parser's base when it patches from the last one (status edits do),
     // so the next sync diffs against what the markdown now says.
-    if (mdWritten && this.parsed?.list === list1) {
-      const written = reparseIncremental(text1 ?? src.text, list1, finalText!);
+    if (mdWritten && raw1 && this.parsed?.list === raw1) {
+      const written = reparseIncremental(text1 ?? src.text, raw1, finalText!);
       if (written) this.parsed = { list: written, text: finalText };
     }
     this.list = finalList;
@@ -860,7 +892,8 @@ export class SyncService {
           continue;
         }
       } else {
-        if (!task.idExplicit || seen!.has(task.id)) {
+        // A later task with the same written id (the parser reports it): the first one owns the row.
+        if (seen!.has(task.id)) {
           state[i] = IGNORED;
           continue;
         }
@@ -991,7 +1024,6 @@ export class SyncService {
     // Tasks may sit in groups the list does not declare (tasks directly under an epic, before any heading): the
     // foreign keys need a row for each.
     for (const t of list.tasks) {
-      if (!t.idExplicit) continue;
       if (!epicIds.has(t.epicId)) {
         epicIds.add(t.epicId);
         epics.push({ id: t.epicId, title: t.epicId, idExplicit: false, position: epics.length, isPhase: false, archived: false });

@@ -130,14 +130,14 @@ describe('coditect CLI (built bundle, real processes)', function () {
     assert.deepEqual(out.criticalPath.ids, ['T001.001', 'T001.002', 'T001.004']);
   });
 
-  it('reading commands (validate, status, next, graph, export, with and without --json) never write the markdown: bytes and mtime unchanged', async () => {
+  it('reading commands (validate, status, next, graph, export, ids, with and without --json) never write the markdown: bytes and mtime unchanged', async () => {
     // Everything a sync would change: tasks without ids (this dialect writes them), a hand-typed [/] (reverted by sync).
     const plan = `# Plan\n\n## E001: Core\n\n### F001.01: Bus\n\n- [ ] **T001.001** Provision the bus\n- [ ] Publisher without an id\n- [/] Consumer typed as running\n- [X] Done by hand\n`;
     const dir = ws({ 'TASKLIST.md': plan });
     const file = join(dir, 'TASKLIST.md');
     const past = new Date('2026-01-01T00:00:00Z');
     utimesSync(file, past, past);
-    const reading = [['validate'], ['status'], ['next'], ['graph'], ['export', '--out', join(dir, 'items.json')]];
+    const reading = [['validate'], ['status'], ['next'], ['graph'], ['export', '--out', join(dir, 'items.json')], ['ids']];
     for (const cmd of reading) {
       for (const extra of [[], ['--json']]) {
         const r = await runCli([cmd[0], 'TASKLIST.md', ...cmd.slice(1), ...extra], dir);
@@ -150,6 +150,32 @@ describe('coditect CLI (built bundle, real processes)', function () {
     const r = await runCli(['sync', 'TASKLIST.md'], dir);
     assert.equal(r.code, 0, r.stderr);
     assert.notEqual(readFileSync(file, 'utf8'), plan);
+  });
+
+  it('ids lists the ids a checklist without ids is known by; ids --write writes them (never into a finished task)', async () => {
+    const plan = '# TODO\n\n- [ ] Paint the fence\n- [x] Fix the tap\n- [ ] File the report\n';
+    const dir = ws({ 'TODO.md': plan });
+    const listed = await runCli(['ids', 'TODO.md', '--json'], dir);
+    assert.equal(listed.code, 0, listed.stderr);
+    const out = JSON.parse(listed.stdout);
+    assert.equal(out.written, 0);
+    assert.deepEqual(
+      out.unnamed.map((u: { line: number; title: string }) => [u.line, u.title]),
+      [
+        [3, 'Paint the fence'],
+        [4, 'Fix the tap'],
+        [5, 'File the report'],
+      ],
+    );
+    assert.equal(readFileSync(join(dir, 'TODO.md'), 'utf8'), plan);
+    const w = await runCli(['ids', 'TODO.md', '--write'], dir);
+    assert.equal(w.code, 0, w.stderr);
+    assert.match(w.stdout, /wrote 2 id\(s\)/);
+    const ids = out.unnamed.map((u: { id: string }) => u.id);
+    assert.equal(
+      readFileSync(join(dir, 'TODO.md'), 'utf8'),
+      `# TODO\n\n- [ ] **${ids[0]}** Paint the fence\n- [x] Fix the tap\n- [ ] **${ids[2]}** File the report\n`,
+    );
   });
 
   it('sync writes context.db beside the workspace root; a second sync finds nothing to do; export writes the work items', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { allocateTaskIds, missingIdEdits, type IdSlot } from '../../../src/core/ids';
+import { allocateTaskIds, missingIdEdits, writesIds, type IdSlot } from '../../../src/core/ids';
 import { taskList } from './taskListBuilder';
 
 const slot = (id: string | undefined, featureId = 'F001.01', epicId = 'E001'): IdSlot => ({ id: id ?? '', idExplicit: id !== undefined, featureId, epicId });
@@ -27,8 +27,9 @@ describe('allocateTaskIds', () => {
     assert.deepEqual(allocateTaskIds([slot('T0007', 'A'), slot(undefined, 'A')], 'speckit'), ['T0007', 'T0008']);
   });
 
-  it('follows tracker-style keys', () => {
-    assert.deepEqual(allocateTaskIds([slot('API-9'), slot('API-12'), slot(undefined)], 'coditect'), ['API-9', 'API-12', 'API-13']);
+  it("never continues a person's own scheme (tracker keys, #N, outline numbers): a provisional id there could collide with one they write later", () => {
+    assert.deepEqual(allocateTaskIds([slot('API-9'), slot('API-12'), slot(undefined)], 'coditect'), ['API-9', 'API-12', 'T001.001']);
+    assert.deepEqual(allocateTaskIds([slot('#12'), slot('2.1'), slot(undefined)], 'markdown'), ['#12', '2.1', 'T001.001']);
   });
 
   it('is deterministic and leaves written ids alone, duplicates included', () => {
@@ -39,12 +40,22 @@ describe('allocateTaskIds', () => {
   });
 });
 
-describe('missingIdEdits', () => {
-  it('asks for an id only for tasks written without one', () => {
-    const list = taskList([{ id: 'T001.001' }, { id: 'tmp' }]);
-    list.tasks[1].idExplicit = false;
-    assert.deepEqual(missingIdEdits(list), [{ taskId: 'tmp', assignId: 'T001.002' }]);
+describe('missingIdEdits and writesIds', () => {
+  it('asks for the id a task is known by, only for tasks written without one that are not done', () => {
+    const list = taskList([{ id: 'T001.001' }, { id: 'T001.002' }, { id: 'T001.003', status: 'completed' }, { id: 'T001.004', status: 'skipped' }]);
+    for (const t of list.tasks.slice(1)) t.idExplicit = false;
+    assert.deepEqual(missingIdEdits(list), [{ taskId: 'T001.002', assignId: 'T001.002' }]);
     list.tasks[1].idExplicit = true;
     assert.deepEqual(missingIdEdits(list), []);
+  });
+
+  it('writes ids only into CODITECT files unless the person says always or never', () => {
+    const list = taskList([{ id: 'T001.001' }]);
+    assert.equal(writesIds(list), true);
+    assert.equal(writesIds(list, 'never'), false);
+    for (const dialect of ['speckit', 'kiro', 'markdown'] as const) {
+      assert.equal(writesIds({ ...list, dialect }), false, dialect);
+      assert.equal(writesIds({ ...list, dialect }, 'always'), true, dialect);
+    }
   });
 });

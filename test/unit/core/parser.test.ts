@@ -96,7 +96,7 @@ describe('parseTaskList', () => {
 
   describe('hierarchy', () => {
     it('reads an empty file as an empty list', () => {
-      assert.deepEqual(parseTaskList(''), { dialect: 'coditect', eol: '\n', epics: [], features: [], tasks: [], diagnostics: [] });
+      assert.deepEqual(parseTaskList(''), { dialect: 'markdown', eol: '\n', epics: [], features: [], tasks: [], diagnostics: [] });
       assert.deepEqual(parseTaskList('\n\n  \n').tasks, []);
     });
 
@@ -379,12 +379,15 @@ describe('parseTaskList', () => {
 
   describe('statuses', () => {
     const status = (line: string) => parse('## E001: X', line).tasks[0]?.status;
-    it('reads checkboxes: [ ] pending, [x]/[X] completed, [/] in progress, [-] cancelled', () => {
+    it('reads checkboxes: [ ] pending, [x]/[X] completed, [-] cancelled, [/] held (a person is on it by hand)', () => {
       assert.equal(status('- [ ] T1 a'), 'pending');
       assert.equal(status('- [x] T1 a'), 'completed');
       assert.equal(status('- [X] T1 a'), 'completed');
-      assert.equal(status('- [/] T1 a'), 'in_progress');
       assert.equal(status('- [-] T1 a'), 'cancelled');
+      // The engine marks what it runs with a badge; a bare [/] is a person's: never dispatched, never rewritten.
+      const held = parse('- [/] T1 a').tasks[0];
+      assert.deepEqual([held.status, held.blockers], ['pending', ['in progress by hand ([/])']]);
+      assert.equal(status('- [/] T1 a `status:in_progress`'), 'in_progress');
     });
 
     it('reads status badges and keeps them out of the title', () => {

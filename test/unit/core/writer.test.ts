@@ -76,7 +76,10 @@ describe('writer', () => {
       assert.equal(withStatus('- [ ] T1 `status:failed` a (P1)', 'blocked'), '- [ ] T1 `status:blocked` a (P1)');
       assert.equal(withStatus('- [ ] `status:failed` T1 a', 'pending'), '- [ ] T1 a');
       assert.equal(withStatus('* [X] T1 a', 'skipped'), '* [X] T1 a `status:skipped`');
-      assert.equal(withStatus('- [/] T1 a', 'in_progress'), '- [/] T1 a', 'already reads as in progress');
+      // A bare [/] is a person's (held, never dispatched); were the engine to run it, its badge would say so.
+      assert.equal(withStatus('- [/] T1 a', 'in_progress'), '- [ ] T1 a `status:in_progress`');
+      assert.equal(withStatus('- [/] T1 a `status:in_progress`', 'in_progress'), '- [/] T1 a `status:in_progress`', 'already reads as in progress');
+      assert.equal(withStatus('- [/] T1 a', 'pending'), '- [/] T1 a', 'already reads as pending (held)');
       assert.equal(withStatus('- [/] T1 a', 'completed'), '- [x] T1 a');
       assert.equal(withStatus('- [-] T1 a', 'failed'), '- [ ] T1 a `status:failed`');
       assert.equal(withStatus('  1. [ ] T1 a', 'completed'), '  1. [x] T1 a');
