@@ -1,7 +1,7 @@
 // Draws the dashboard from the view model and patches only what a ModelChange names: a task increment touches its
 // row, the counts, its epic's bar and the chart; the rest of the page (and keyboard focus) stays as it was.
 import type { ControlAction, TaskAction } from '../src/protocol/webviewProtocol';
-import type { ActiveAgentView, ActivityEntry, EpicView, TaskView } from '../src/protocol/views';
+import { stallsOf, type ActiveAgentView, type ActivityEntry, type EpicView, type TaskView } from '../src/protocol/views';
 import { chartGeometry } from './chart';
 import { h, replaceChildren, s, setFill, setText } from './dom';
 import { baseName, formatAxisTime, formatClock, formatDuration, formatElapsed, formatPercent, formatRate, STATUS_LABELS } from './format';
@@ -44,7 +44,7 @@ const FILTER_LABELS: Record<TaskFilter, string> = {
   done: 'Done',
 };
 
-const STATE_LABELS: Record<string, string> = { idle: 'Idle', running: 'Running', paused: 'Paused', stopping: 'Stopping' };
+const STATE_LABELS: Record<string, string> = { idle: 'Idle', running: 'Running', stalled: 'Stalled', paused: 'Paused', stopping: 'Stopping' };
 
 const CHART_BOX = { width: 640, height: 220, padLeft: 34, padRight: 14, padTop: 12, padBottom: 26 };
 
@@ -322,7 +322,9 @@ export class DashboardView {
     const open = Object.entries(model.breakers)
       .filter(([, b]) => b === 'open')
       .map(([agent]) => agent);
-    p.statePill.title = open.length ? `Circuit open for: ${open.join(', ')}` : '';
+    // Stalled: say why on the pill (the same sentences as the status bar, from the tasks' `blocked`).
+    const why = model.state === 'stalled' ? stallsOf(model.tasks.values()).map((s) => `${s.text} (holds ${s.holds.length})`) : [];
+    p.statePill.title = [...(open.length ? [`Circuit open for: ${open.join(', ')}`] : []), ...why].join('\n');
     p.statePill.classList.toggle('has-open-breaker', open.length > 0);
 
     const buttons: HTMLElement[] = [];
@@ -338,9 +340,9 @@ export class DashboardView {
           label,
         );
       if (model.state === 'idle') buttons.push(btn('start', 'Start', true));
-      if (model.state === 'running') buttons.push(btn('pause', 'Pause', false));
+      if (model.state === 'running' || model.state === 'stalled') buttons.push(btn('pause', 'Pause', false));
       if (model.state === 'paused') buttons.push(btn('resume', 'Resume', true));
-      if (model.state === 'running' || model.state === 'paused') buttons.push(btn('stop', 'Stop', false));
+      if (model.state === 'running' || model.state === 'stalled' || model.state === 'paused') buttons.push(btn('stop', 'Stop', false));
     }
     // Keep focus on the toolbar when the button the person pressed is replaced by its counterpart.
     const hadFocus = p.controls.contains(document.activeElement);

@@ -316,8 +316,8 @@ export function matchesFilter(t: TaskView, filter: TaskFilter, epicId?: string):
     case 'failed':
       return t.status === 'failed' || t.status === 'timeout' || t.status === 'cancelled';
     case 'waiting':
-      // Blocked by an external blocker, or pending on unfinished dependencies.
-      return t.status === 'blocked' || (t.status === 'pending' && !t.ready);
+      // Blocked (the engine's one definition, TaskView.blocked), or pending on unfinished dependencies.
+      return t.blocked !== undefined || (t.status === 'pending' && !t.ready);
     case 'done':
       return isDone(t);
   }

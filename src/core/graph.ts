@@ -50,7 +50,9 @@ export interface Blockage {
   root: string;
   /** The blocking dependency it waits on when the hold is not its own. */
   via?: string;
-  /** One sentence for people: `waits on T2: T1 failed`, `T3 is blocked by "FDB cluster provisioned"`. */
+  /** The sentence about the root (what a Stall says): `T1 failed`, `T3 is on the dependency cycle T3 → T4 → T3`. */
+  cause: string;
+  /** One sentence for people about this task: `waits on T2: T1 failed`, `T3 is blocked by "FDB cluster provisioned"`. */
   text: string;
 }
 
@@ -136,6 +138,8 @@ export class DependencyGraph {
   private stuck!: Uint8Array;
   private blocked!: Uint8Array;
   private blockedTotal = 0;
+  /** Tasks whose blocked flag changed since the last takeBlockedChanges() (undefined while building). */
+  private flipped?: number[];
 
   // Lazily computed structural facts (statuses never affect them).
   private topo?: number[];
@@ -392,6 +396,7 @@ export class DependencyGraph {
     }
     // Readiness was computed before the holds were known: a task on a cycle or with an unknown dependency is not ready.
     for (const i of [...this.ready]) if (this.hold[i] !== HOLD_NONE) this.ready.delete(i);
+    this.flipped = [];
   }
 
   /** Recomputes blocked/stuck of one task from its status, own hold and stuckDeps; true when `stuck` changed. */
@@ -403,6 +408,7 @@ export class DependencyGraph {
     if (isBlocked !== (this.blocked[i] === 1)) {
       this.blocked[i] = isBlocked ? 1 : 0;
       this.blockedTotal += isBlocked ? 1 : -1;
+      this.flipped?.push(i);
     }
     const isStuck = failed || isBlocked;
     if (isStuck === (this.stuck[i] === 1)) return false;
@@ -525,6 +531,16 @@ export class DependencyGraph {
     return i !== undefined && this.blocked[i] === 1;
   }
 
+  /**
+   * Ids whose blocked flag changed since the last call (a failure blocks everything downstream at once: views must
+   * redraw those tasks too, not only the one whose status changed). Each id once, in no particular order.
+   */
+  takeBlockedChanges(): string[] {
+    const out = [...new Set(this.flipped)].map((i) => this.ids[i]);
+    this.flipped = [];
+    return out;
+  }
+
   /** Number of blocked tasks. O(1). */
   blockedCount(): number {
     return this.blockedTotal;
@@ -542,7 +558,10 @@ export class DependencyGraph {
       if (d === undefined) return undefined; // unreachable while the invariants hold
       if (via < 0) via = d;
       const root = FAILED_STATUSES.has(this.status[d]) ? { reason: 'failed-dependency' as const, root: d } : this.ownRoot(d);
-      if (root) return { reason: root.reason, root: this.ids[root.root], via: this.ids[via], text: `waits on ${this.ids[via]}: ${this.rootText(root.root)}` };
+      if (root) {
+        const cause = this.rootText(root.root);
+        return { reason: root.reason, root: this.ids[root.root], via: this.ids[via], cause, text: `waits on ${this.ids[via]}: ${cause}` };
+      }
       cur = d;
     }
   }
@@ -581,7 +600,7 @@ export class DependencyGraph {
   /** The task's own hold, as a Blockage, or undefined. */
   private ownBlockage(i: number): Blockage | undefined {
     const own = this.ownRoot(i);
-    return own && { reason: own.reason, root: this.ids[own.root], text: this.rootText(own.root, i) };
+    return own && { reason: own.reason, root: this.ids[own.root], cause: this.rootText(own.root), text: this.rootText(own.root, i) };
   }
 
   /** A blocked task's own hold and the root it belongs to (a cycle's first task), or undefined when it has none. */

@@ -16,7 +16,7 @@ import { defaultSandboxPolicy, type SandboxPolicy } from './agents/sandbox';
 import type { TaskList, TaskNode, TaskStatus } from '../core/model';
 import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
-import type { ActiveAgentView, ActivityEntry, AttemptOutcome, BreakerState, OrchestrationState, PlanCounts } from '../protocol/views';
+import type { ActiveAgentView, ActivityEntry, AttemptOutcome, BreakerState, OrchestrationState, PlanCounts, StallView } from '../protocol/views';
 import type { Agent, AgentTaskInput } from './agents/agent';
 import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config';
 import { ReadyLanes } from './dispatcher';
@@ -118,6 +118,9 @@ interface RunningTask {
 
 const RETRYABLE_BY_HAND: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['failed', 'timeout', 'cancelled', 'blocked']);
 const RETRY_FAILED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['failed', 'timeout']);
+/** Statuses a task ends in by itself that keep a plan from finishing. */
+const FAILED_BY_ITSELF: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['failed', 'timeout', 'cancelled']);
+const IN_PROGRESS: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['in_progress']);
 
 /** Runs a plan: dispatches ready tasks to agents under limits, with retries, breakers, timeouts and graceful stop. */
 export class Orchestrator implements TypedEvents<OrchestratorEvents> {
@@ -145,7 +148,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private readonly activityLog: ActivityEntry[] = [];
   private readonly activityLimit: number;
 
+  /** The control state; never `stalled` (that is `running` + stalledNow, see state()). */
   private current: OrchestrationState = 'idle';
+  private stalledNow = false;
   private heartbeat?: NodeJS.Timeout;
   private heartbeatMs = 0;
   private dispatching = false;
@@ -471,9 +476,30 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   // ---- queries ------------------------------------------------------------------------------------------------
 
-  /** Current orchestration state. */
+  /** Current orchestration state: `stalled` when running but nothing can move (see OrchestrationState). */
   state(): OrchestrationState {
-    return this.current;
+    return this.current === 'running' && this.stalledNow ? 'stalled' : this.current;
+  }
+
+  /**
+   * Why the plan cannot finish: the graph's stalls (failures, holds, cycles, unknown ids, external blockers) and
+   * ready tasks of an agent type whose limit is 0. O(V + E).
+   */
+  stalls(): StallView[] {
+    if (!this.plan) return [];
+    const out: StallView[] = this.plan.graph.stalls();
+    const byType = new Map<string, string[]>();
+    for (const id of this.lanes.ordered()) {
+      const type = this.lanes.typeOf(id)!;
+      if (this.config.agentLimits.maxPerType[type] !== 0) continue;
+      let ids = byType.get(type);
+      if (!ids) byType.set(type, (ids = []));
+      ids.push(id);
+    }
+    for (const [type, holds] of byType) {
+      out.push({ reason: 'limit', root: type, text: `agent type ${type} may not run (agent_limits.max_per_type is 0)`, holds });
+    }
+    return out;
   }
 
   /** Agents working right now. */
@@ -978,18 +1004,52 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   }
 
   private checkIdle(): void {
+    this.checkStalled();
     if (this.idleWaiters.length === 0 || !this.isIdle()) return;
     for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Running, and nothing runs, can start or waits for a retry, while some task is not done. Cheap unless idle. */
+  private isStalled(): boolean {
+    return this.current === 'running' && !this.closed && this.plan !== undefined && this.isIdle() && this.plan.openCount() > 0;
+  }
+
+  /** Announces entering or leaving `stalled` (state event; the reasons once, in the activity log). */
+  private checkStalled(): void {
+    const now = this.isStalled();
+    if (now === this.stalledNow) return;
+    this.stalledNow = now;
+    if (now) this.log('info', this.stallMessage());
+    else if (this.current === 'running') this.log('info', 'no longer stalled: a task can start again');
+    this.emitState();
+  }
+
+  private stallMessage(): string {
+    const plan = this.mustPlan();
+    const stalls = this.stalls();
+    const failed = plan.idsWithStatus(FAILED_BY_ITSELF);
+    const parts = stalls.map((s) => `${s.text} (holds ${s.holds.length} task${s.holds.length === 1 ? '' : 's'})`);
+    const holdsFailed = new Set(stalls.filter((s) => s.reason === 'failed-dependency').map((s) => s.root));
+    const alone = failed.filter((id) => !holdsFailed.has(id));
+    if (alone.length > 0)
+      parts.push(`${alone.length} failed task${alone.length === 1 ? '' : 's'} (${alone.slice(0, 5).join(', ')}${alone.length > 5 ? ', …' : ''})`);
+    const inProgress = plan.idsWithStatus(IN_PROGRESS);
+    if (inProgress.length > 0)
+      parts.push(
+        `${inProgress.length} task${inProgress.length === 1 ? '' : 's'} in progress with no agent running here (${inProgress.slice(0, 5).join(', ')})`,
+      );
+    return `stalled: nothing can start and ${plan.openCount()} task${plan.openCount() === 1 ? ' is' : 's are'} not done — ${parts.join('; ')}; a person must act`;
   }
 
   private setState(s: OrchestrationState): void {
     if (this.current === s) return;
     this.current = s;
+    this.stalledNow = this.isStalled();
     this.emitState();
   }
 
   private emitState(): void {
-    this.events.emit('state:changed', { state: this.current, breakers: this.gates.states() });
+    this.events.emit('state:changed', { state: this.state(), breakers: this.gates.states() });
   }
 
   private log(kind: ActivityEntry['kind'], message: string, taskId?: string): void {

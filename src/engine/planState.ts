@@ -29,6 +29,8 @@ export class PlanState {
   readonly features = new Map<string, FeatureNode>();
   private readonly openInFeature = new Map<string, number>();
   private readonly openInEpic = new Map<string, number>();
+  /** Tasks not completed or skipped. */
+  private open = 0;
 
   /** `statuses` (the database's) override the statuses written in the list; `previous` is the graph of the plan before. */
   constructor(
@@ -43,6 +45,7 @@ export class PlanState {
       if (this.byId.has(t.id)) continue; // duplicate ids: the first one owns the id (as in the graph)
       this.byId.set(t.id, t);
       if (!TERMINAL_STATUSES.has(this.status(t.id))) {
+        this.open++;
         this.openInFeature.set(t.featureId, (this.openInFeature.get(t.featureId) ?? 0) + 1);
         this.openInEpic.set(t.epicId, (this.openInEpic.get(t.epicId) ?? 0) + 1);
       }
@@ -68,6 +71,7 @@ export class PlanState {
     const t = this.byId.get(id);
     if (t && wasDone !== isDone) {
       const d = isDone ? -1 : 1;
+      this.open += d;
       const f = (this.openInFeature.get(t.featureId) ?? 0) + d;
       const e = (this.openInEpic.get(t.epicId) ?? 0) + d;
       this.openInFeature.set(t.featureId, f);
@@ -76,6 +80,11 @@ export class PlanState {
       if (isDone && e === 0) completedGroups.push({ kind: 'epic', id: t.epicId, title: this.epics.get(t.epicId)?.title ?? t.epicId });
     }
     return { previous, nowReady, completedGroups };
+  }
+
+  /** Number of tasks not completed or skipped. O(1). */
+  openCount(): number {
+    return this.open;
   }
 
   /** Counts by status (see countTasks). O(n). */

@@ -52,6 +52,7 @@ export function taskView(model: PlanModel, task: TaskNode, routing: RoutingConfi
     waitingOn: model.graph.waitingOn(task.id),
     dependents,
     blockers: task.blockers,
+    blocked: model.graph.blockage(task.id),
     verify: task.verify,
     retryCount: rt?.retryCount ?? 0,
     startedAt: status === 'in_progress' ? rt?.startedAt : undefined,

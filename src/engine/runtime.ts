@@ -19,7 +19,7 @@ import type {
   RunTaskResult,
   SyncResult,
 } from '../protocol/engineProtocol';
-import type { ActivityEntry, LastRunView, MetricsView, PlanCounts, PlanSnapshot, TaskView } from '../protocol/views';
+import type { ActivityEntry, LastRunView, MetricsView, PlanCounts, PlanSnapshot, StallView, TaskView } from '../protocol/views';
 import type { Agent } from './agents/agent';
 import { createAgentResolver, isSimulated } from './agentResolver';
 import { loadConfig, mergeSettings, routingConfigOf, type OrchestratorConfig } from './config';
@@ -261,6 +261,8 @@ export class EngineRuntime implements EngineApi {
     this.model.statuses.set(taskId, status);
     this.model.graph.setStatus(taskId, status);
     this.markChanged(taskId);
+    // A failure (or a reset) blocks (or frees) everything downstream at once: those rows change too.
+    for (const id of this.model.graph.takeBlockedChanges()) this.markChanged(id);
     // Readiness of dependents follows the dependency's status.
     if (previous === 'completed' || status === 'completed' || previous === 'skipped' || status === 'skipped') {
       for (const e of this.model.graph.dependentsOf(taskId)) this.markChanged(e.from);
@@ -603,6 +605,11 @@ export class EngineRuntime implements EngineApi {
 
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void {
     return this.events.on(event, listener);
+  }
+
+  /** Why the plan cannot finish (see Orchestrator.stalls): `coditect run` reports them when it ends short. */
+  stalls(): StallView[] {
+    return this.orchestrator.stalls();
   }
 
   /** Resolves when nothing runs and nothing more can start (used by `coditect run`). */

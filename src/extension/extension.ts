@@ -2,6 +2,7 @@
 // context.subscriptions. Activation does no heavy work: the engine starts asynchronously after activate() returns.
 import * as vscode from 'vscode';
 import { DocumentChanged } from '../protocol/engineProtocol';
+import { stallsOf } from '../protocol/views';
 import { DashboardPanel } from './dashboardPanel';
 import { dashboardEngine } from './dashboardAdapter';
 import { TasklistDiagnostics, TasklistQuickFixes } from './diagnostics';
@@ -100,6 +101,11 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     if (snap?.simulated)
       notes.push('Simulation: no Anthropic API key is set, so agents are dry-run. Run "CODITECT: Set Anthropic API Key" to use real agents.');
     if (readOnly()) notes.push('Restricted Mode: the plan is read-only and no agent runs.');
+    if (snap?.state === 'stalled') {
+      const stalls = stallsOf(snap.tasks);
+      const first = stalls[0] ? `: ${stalls[0].text}${stalls.length > 1 ? ` (and ${stalls.length - 1} more)` : ''}` : ': failed tasks need a retry';
+      notes.push(`Stalled — nothing can start until a person acts${first}.`);
+    }
     treeView.message = notes.length ? notes.join(' ') : undefined;
     treeView.description = tree.filter !== 'all' ? `${tree.filter} only` : snap ? progressText(snap.counts.completed, snap.counts.total) : undefined;
     setContext('coditect.orchestration', snap?.state ?? 'idle');

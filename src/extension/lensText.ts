@@ -69,9 +69,10 @@ export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
       return [{ title: `⛔ Waiting for ${first}${more}`, command: LENS_COMMANDS.reveal, args: [first], tooltip: `Waiting for ${t.waitingOn.join(', ')}` }];
     }
     case 'blocked': {
-      const b = t.blockers[0];
-      const title = b !== undefined ? `⛔ Blocked by "${truncate(b, 60)}"` : '⛔ Blocked';
-      return [{ title, command: '', args: [], tooltip: t.blockers.join('; ') }];
+      // The engine's sentence: `T3 is blocked by "…"`, `waits on T2: T1 failed`, `… is on the dependency cycle …`.
+      const why = t.blocked?.text;
+      const title = why !== undefined ? `⛔ ${truncate(why, 80)}` : '⛔ Blocked';
+      return [{ title, command: t.blocked?.via ? LENS_COMMANDS.reveal : '', args: t.blocked?.via ? [t.blocked.via] : [], tooltip: why }];
     }
     case 'completed':
       return t.lastRun ? [{ title: `✓ Done in ${formatDuration(t.lastRun.durationMs)} · ${t.lastRun.agent}`, command: LENS_COMMANDS.log, args: [id] }] : [];

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { EngineClient } from './engineClient';
 import type { PlanStore } from './planStore';
+import { stallsOf } from '../protocol/views';
 import { statusSpec } from './statusText';
 
 /** Keeps the status bar item in step with the store and the engine's lifecycle. */
@@ -39,6 +40,7 @@ export class CoditectStatusBar implements vscode.Disposable {
       simulated: snap?.simulated,
       readOnly: snap?.readOnly ?? this.readOnly(),
       failure: this.client.failure,
+      stalls: snap?.state === 'stalled' ? stallsOf(snap.tasks) : undefined,
     });
     this.item.text = spec.text;
     const md = new vscode.MarkdownString(spec.tooltip);

@@ -1,8 +1,8 @@
 // Status bar text and tooltip, as plain data. Plain Node: no vscode import.
 import type { AttemptView } from '../protocol/engineProtocol';
-import type { OrchestrationState, PlanCounts } from '../protocol/views';
+import type { OrchestrationState, PlanCounts, StallView } from '../protocol/views';
 import type { EngineLifecycle } from './engineEvents';
-import { formatDuration } from './taskState';
+import { escapeMarkdown, formatDuration } from './taskState';
 
 export interface StatusInput {
   lifecycle: EngineLifecycle;
@@ -11,6 +11,8 @@ export interface StatusInput {
   simulated?: boolean;
   readOnly?: boolean;
   failure?: string;
+  /** Why the plan cannot finish (stallsOf the tasks), shown while `state` is `stalled`. */
+  stalls?: readonly StallView[];
 }
 
 /** Text (with codicons), tooltip (markdown) and whether it is a warning, for the status bar item. */
@@ -38,8 +40,9 @@ export function statusSpec(s: StatusInput): StatusSpec {
   }
   const c = s.counts;
   const running = c?.inProgress ?? 0;
-  const icon = s.state === 'running' ? '$(gear~spin)' : s.state === 'paused' ? '$(debug-pause)' : '$(gear)';
-  const parts = [`${icon} ${running} running`, c ? `${c.completed}/${c.total}` : '…'];
+  const stalled = s.state === 'stalled';
+  const icon = s.state === 'running' ? '$(gear~spin)' : s.state === 'paused' ? '$(debug-pause)' : stalled ? '$(warning)' : '$(gear)';
+  const parts = [stalled ? `${icon} stalled` : `${icon} ${running} running`, c ? `${c.completed}/${c.total}` : '…'];
   if (s.simulated) parts.push('dry-run');
   if (s.readOnly) parts.push('read-only');
   const tip: string[] = [`**CODITECT** — orchestration ${s.state ?? 'idle'}`, ''];
@@ -48,10 +51,15 @@ export function statusSpec(s: StatusInput): StatusSpec {
       `${c.completed} of ${c.total} completed · ${c.inProgress} running · ${c.ready} ready · ${c.pending} pending · ${c.blocked} blocked · ${c.failed} failed · ${c.timeout} timed out`,
     );
   }
+  if (stalled) {
+    tip.push('', '**Stalled**: nothing runs and nothing can start until a person acts.');
+    for (const st of (s.stalls ?? []).slice(0, 5)) tip.push(`- ${escapeMarkdown(st.text)} (holds ${st.holds.length})`);
+    if ((s.stalls?.length ?? 0) > 5) tip.push(`- … and ${s.stalls!.length - 5} more`);
+  }
   if (s.simulated) tip.push('', 'Agents are **simulated (dry-run)**: no Anthropic API key is set. Run "CODITECT: Set Anthropic API Key" to use real agents.');
   if (s.readOnly) tip.push('', 'Restricted Mode: the plan is read-only and no agent runs until you trust this workspace.');
   tip.push('', 'Click to open the progress dashboard.');
-  return { text: parts.join(' · '), tooltip: tip.join('\n'), warning: false };
+  return { text: parts.join(' · '), tooltip: tip.join('\n'), warning: stalled };
 }
 
 /** The agent log of a task as plain text, newest attempt first. */

@@ -7,16 +7,19 @@ export type DisplayState = 'ready' | 'pending' | 'running' | 'completed' | 'bloc
 
 export const DISPLAY_STATES: readonly DisplayState[] = ['ready', 'pending', 'running', 'completed', 'blocked', 'failed', 'timeout', 'cancelled', 'skipped'];
 
-type StateFields = Pick<TaskView, 'status' | 'ready' | 'blockers'>;
+type StateFields = Pick<TaskView, 'status' | 'ready' | 'blocked'>;
 
-/** How a task is shown: running, ready, waiting on dependencies (pending), held by an external blocker (blocked)... */
+/**
+ * How a task is shown: running, ready, waiting on dependencies (pending), blocked (the engine's one definition,
+ * `TaskView.blocked`: a person must act — a `Blocked by:`, a cycle, a failure upstream…)...
+ */
 export function displayState(t: StateFields): DisplayState {
+  if (t.blocked) return 'blocked';
   switch (t.status) {
     case 'in_progress':
       return 'running';
     case 'pending':
-      if (t.ready) return 'ready';
-      return t.blockers.length > 0 ? 'blocked' : 'pending';
+      return t.ready ? 'ready' : 'pending';
     default:
       return t.status;
   }

@@ -23,7 +23,7 @@ export const STATE_ICONS: Readonly<Record<DisplayState, IconSpec>> = {
 };
 
 /** The icon of a task. */
-export function taskIcon(t: Pick<TaskView, 'status' | 'ready' | 'blockers'>): IconSpec {
+export function taskIcon(t: Pick<TaskView, 'status' | 'ready' | 'blocked'>): IconSpec {
   return STATE_ICONS[displayState(t)];
 }
 
@@ -36,7 +36,7 @@ export interface GroupTally {
 }
 
 /** Tallies the states of a group's tasks. */
-export function tallyTasks(tasks: readonly Pick<TaskView, 'status' | 'ready' | 'blockers'>[]): Omit<GroupTally, 'total' | 'completed'> {
+export function tallyTasks(tasks: readonly Pick<TaskView, 'status' | 'ready' | 'blocked'>[]): Omit<GroupTally, 'total' | 'completed'> {
   let running = 0;
   let failed = 0;
   for (const t of tasks) {
@@ -77,7 +77,7 @@ export function taskDescription(t: Pick<TaskView, 'route' | 'priority'>): string
 }
 
 /** Markdown tooltip of a task: state, agent and why, dependencies, blockers, estimate, last run. */
-export function taskTooltip(t: TaskView, lookup: (id: string) => Pick<TaskView, 'status' | 'ready' | 'blockers'> | undefined, now = Date.now()): string {
+export function taskTooltip(t: TaskView, lookup: (id: string) => Pick<TaskView, 'status' | 'ready' | 'blocked'> | undefined, now = Date.now()): string {
   const state = displayState(t);
   const lines: string[] = [`**${escapeMarkdown(t.id)}** ${escapeMarkdown(t.title)}`, ''];
   const facts = [STATE_LABEL[state], t.priority, t.estimateHours !== undefined ? `${formatHours(t.estimateHours)} estimate` : undefined];
@@ -97,6 +97,7 @@ export function taskTooltip(t: TaskView, lookup: (id: string) => Pick<TaskView, 
   }
   if (t.waitingOn.length > 0) lines.push('', `Waiting for: ${t.waitingOn.map(escapeMarkdown).join(', ')}`);
   if (t.blockers.length > 0) lines.push('', `Blocked by: ${t.blockers.map((b) => `"${escapeMarkdown(b)}"`).join(', ')}`);
+  if (t.blocked) lines.push('', `Held: ${escapeMarkdown(t.blocked.text)}`);
   if (t.dependents.length > 0) lines.push('', `Unblocks: ${t.dependents.map(escapeMarkdown).join(', ')}`);
   if (t.lastRun) lines.push('', `Last run: ${lastRunText(t.lastRun)}`);
   return lines.join('\n');
@@ -120,7 +121,7 @@ export function formatHours(h: number): string {
  * contextValue of a task item: `task` plus the actions that apply, matched by `viewItem =~ /\bcanRun\b/` in
  * package.json menus, so the context menu only offers what will work.
  */
-export function taskContextValue(t: Pick<TaskView, 'status' | 'ready' | 'blockers' | 'lastRun'>): string {
+export function taskContextValue(t: Pick<TaskView, 'status' | 'ready' | 'blocked' | 'lastRun'>): string {
   const parts = ['task', `state-${displayState(t)}`];
   if (canRun(t)) parts.push('canRun');
   if (canRetry(t)) parts.push('canRetry');

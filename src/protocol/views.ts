@@ -1,4 +1,5 @@
 // Plain data shapes shared by the engine, the extension and the webview. No behaviour, no imports beyond core types.
+import type { Blockage, Stall } from '../core/graph';
 import type { DependencySource, DependencyType, Diagnostic, Priority, TaskStatus } from '../core/model';
 
 /** Outcome of one agent attempt, as recorded in `agent_execution_log`. */
@@ -42,6 +43,12 @@ export interface TaskView {
   waitingOn: string[];
   dependents: string[];
   blockers: string[];
+  /**
+   * Set when the task is blocked: not done, not running, not failed, and unable to go on until a person acts (its own
+   * `Blocked by:`, a cycle, an unknown dependency, the status `blocked`, or such a hold or a failure upstream). The
+   * graph's one definition (src/core/graph.ts); every view shows this, never its own rule.
+   */
+  blocked?: Blockage;
   verify?: string;
   retryCount: number;
   startedAt?: string;
@@ -64,6 +71,10 @@ export interface FeatureView extends GroupView {
   epicId: string;
 }
 
+/**
+ * Counts by status; a partition of `total`. `blocked` is every task with TaskView.blocked (the status `blocked`
+ * included); `pending` the other pending tasks (`ready` of them can start now, the rest wait for dependencies).
+ */
 export interface PlanCounts {
   total: number;
   completed: number;
@@ -111,7 +122,30 @@ export interface ActivityEntry {
   message: string;
 }
 
-export type OrchestrationState = 'idle' | 'running' | 'paused' | 'stopping';
+/**
+ * `stalled`: orchestration runs, but nothing runs, nothing can start and nothing waits for a retry, while tasks are
+ * not done (failed, blocked, or held back by a per-type limit of 0). It ends by itself when a person acts.
+ */
+export type OrchestrationState = 'idle' | 'running' | 'stalled' | 'paused' | 'stopping';
+
+/** One reason the plan cannot finish (a graph Stall, or ready tasks of an agent type whose limit is 0) and what it holds. */
+export interface StallView extends Omit<Stall, 'reason'> {
+  reason: Stall['reason'] | 'limit';
+}
+
+/** The stalls of a plan, from its tasks' `blocked` (grouped by root, in the order of their first held task). */
+export function stallsOf(tasks: Iterable<Pick<TaskView, 'id' | 'blocked'>>): StallView[] {
+  const byRoot = new Map<string, StallView>();
+  const seen = new Set<string>();
+  for (const t of tasks) {
+    if (!t.blocked || seen.has(t.id)) continue;
+    seen.add(t.id);
+    let s = byRoot.get(t.blocked.root);
+    if (!s) byRoot.set(t.blocked.root, (s = { reason: t.blocked.reason, root: t.blocked.root, text: t.blocked.cause, holds: [] }));
+    s.holds.push(t.id);
+  }
+  return [...byRoot.values()];
+}
 
 /** Everything the UI needs to draw itself from scratch. */
 export interface PlanSnapshot {

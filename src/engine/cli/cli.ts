@@ -20,7 +20,7 @@ import {
   StopOrchestration,
   SyncNow,
 } from '../../protocol/engineProtocol';
-import type { PlanSnapshot } from '../../protocol/views';
+import { stallsOf, type PlanSnapshot, type TaskView } from '../../protocol/views';
 import { type ControlClient, connectControl, serveControlSocket, socketAnswers } from '../control';
 import { type DaemonReadyMessage, pidAlive, readPidFile, runDaemon } from '../daemon';
 import { openDatabase } from '../db/database';
@@ -176,6 +176,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         simulated: snap.simulated,
         counts: snap.counts,
         running,
+        stalls: stallsOf(snap.tasks),
         breakers: snap.breakers,
         metrics: snap.metrics,
         daemon,
@@ -183,11 +184,11 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     } else {
       const c = snap.counts;
       out(`${paths.tasklistPath}`);
-      // Pending but not ready: waiting for dependencies, or held by an external `Blocked by:` (a person must act).
-      const held = snap.tasks.filter((t) => t.status === 'pending' && !t.ready && t.blockers.length > 0).length;
+      // `blocked` is the graph's one definition: a person must act (a `Blocked by:`, a cycle, a failure upstream…).
       out(
-        `  ${c.completed}/${c.total} completed, ${c.inProgress} running, ${c.ready} ready, ${c.pending - c.ready - held} waiting on dependencies, ${held} held by external blockers, ${c.blocked} blocked, ${c.failed} failed, ${c.timeout} timed out, ${c.cancelled} cancelled, ${c.skipped} skipped`,
+        `  ${c.completed}/${c.total} completed, ${c.inProgress} running, ${c.ready} ready, ${c.pending - c.ready} waiting on dependencies, ${c.blocked} blocked, ${c.failed} failed, ${c.timeout} timed out, ${c.cancelled} cancelled, ${c.skipped} skipped`,
       );
+      for (const st of stallsOf(snap.tasks)) out(`  blocked: ${st.text}: holds ${listIds(st.holds)}`);
       out(
         `  engine: ${s.remote ? `running (pid ${s.remote.init.pid}), ${snap.state}` : 'not running'}${snap.simulated ? ' — SIMULATED agents (dry-run)' : ''}`,
       );
@@ -351,7 +352,7 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   });
   const opening = rt.snapshot();
   if (opening.simulated) err('NOTE: agents are SIMULATED (dry-run): no API key or agent is configured, nothing real will run.');
-  // Problems in the list change what runs (a duplicate id runs once, a rejected cycle edge does not block): say so first.
+  // Problems in the list change what runs (a duplicate id runs once, a cycle holds its tasks): say so first.
   printDiagnostics(paths.tasklistPath, opening.diagnostics);
   rt.on('activity:appended', (p) => {
     for (const a of p.entries) err(`${a.at.slice(11, 19)} ${a.kind.padEnd(9)} ${a.taskId ?? ''} ${a.message}`);
@@ -368,12 +369,15 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   rt.start();
   await rt.idle();
   const snap = rt.snapshot();
+  const stalls = rt.stalls();
   await control?.close();
   await rt.close();
   const done = snap.counts.completed + snap.counts.skipped === snap.counts.total;
-  const failed = snap.tasks.filter((t) => ['failed', 'timeout', 'cancelled'].includes(t.status)).map((t) => t.id);
-  const blocked = snap.tasks.filter((t) => t.status === 'blocked' || (t.status === 'pending' && !t.ready)).map((t) => t.id);
-  const outcome = done ? 'completed' : interrupted ? 'interrupted' : 'stuck';
+  const ids = (pred: (t: TaskView) => boolean): string[] => [...new Set(snap.tasks.filter(pred).map((t) => t.id))];
+  const failed = ids((t) => ['failed', 'timeout', 'cancelled'].includes(t.status));
+  // One definition of blocked (the graph's, carried by TaskView.blocked), with the reasons grouped in `stalls`.
+  const blocked = ids((t) => t.blocked !== undefined);
+  const outcome = done ? 'completed' : interrupted ? 'interrupted' : 'stalled';
   if (o.json)
     json({
       outcome,
@@ -381,14 +385,22 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
       counts: snap.counts,
       failed,
       blocked,
+      stalls,
       simulated: snap.simulated,
       diagnostics: snap.diagnostics.map(oneBased),
     });
-  else
+  else {
     out(
-      `${outcome}: ${snap.counts.completed}/${snap.counts.total} completed, ${failed.length} failed, ${blocked.length} blocked or waiting (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `${outcome}: ${snap.counts.completed}/${snap.counts.total} completed, ${failed.length} failed, ${blocked.length} blocked (${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
+    for (const s of stalls) out(`  ${s.text}: holds ${listIds(s.holds)}`);
+  }
   return { code: done ? 0 : 1 };
+}
+
+/** `T1, T2, T3` or `T1, T2, … (12 tasks)` for a long list. */
+function listIds(ids: readonly string[], max = 8): string {
+  return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')}, … (${ids.length} tasks)`;
 }
 
 async function cmdControl(paths: EnginePaths, o: CliOptions): Promise<Outcome> {

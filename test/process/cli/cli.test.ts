@@ -251,9 +251,10 @@ describe('coditect CLI (built bundle, real processes)', function () {
     const r = await runCli(['run', 'TASKLIST.md', '--agent', 'dry-run', '--config', 'config.json', '--json'], dir);
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.equal(out.outcome, 'stuck');
+    assert.equal(out.outcome, 'stalled');
     assert.deepEqual(out.failed, ['T001.001']);
     assert.deepEqual(out.blocked, ['T001.002']);
+    assert.deepEqual(out.stalls, [{ reason: 'failed-dependency', root: 'T001.001', text: 'T001.001 failed', holds: ['T001.002'] }]);
     assert.match(readFileSync(join(dir, 'TASKLIST.md'), 'utf8'), /T001\.001\*\* Build it \(P0\) `status:failed`/);
   });
 
@@ -264,7 +265,14 @@ describe('coditect CLI (built bundle, real processes)', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /TASKLIST\.md:\d+:1: error \[dependency-cycle\] Dependency cycle: T001\.001 \(line 5\) → T001\.002 \(line 7\) → T001\.001/);
     const out = JSON.parse(r.stdout);
-    assert.deepEqual([...new Set(out.blocked)].sort(), ['T001.001', 'T001.002', 'T001.003', 'T001.005']);
+    assert.deepEqual(out.blocked.sort(), ['T001.001', 'T001.002', 'T001.003', 'T001.005']);
+    assert.deepEqual(
+      out.stalls.map((s: { reason: string; root: string; holds: string[] }) => [s.reason, s.root, s.holds]),
+      [
+        ['cycle', 'T001.001', ['T001.001', 'T001.002', 'T001.005']],
+        ['unknown-dependency', 'T001.003', ['T001.003']],
+      ],
+    );
     const conn = new Database(join(dir, '.coditect/context.db'), { readonly: true });
     try {
       const ran = conn.prepare('SELECT DISTINCT task_id FROM agent_execution_log ORDER BY task_id').all() as { task_id: string }[];

@@ -41,8 +41,19 @@ describe('DependencyGraph', () => {
       );
       assert.deepEqual(g.setStatus('A', 'completed'), [], 'B stays held with A done');
       assert.equal(g.isReady('B'), false);
-      assert.deepEqual(g.blockage('B'), { reason: 'unknown-dependency', root: 'B', text: 'B depends on unknown task T404' });
-      assert.deepEqual(g.blockage('C'), { reason: 'unknown-dependency', root: 'B', via: 'B', text: 'waits on B: B depends on unknown task T404' });
+      assert.deepEqual(g.blockage('B'), {
+        reason: 'unknown-dependency',
+        root: 'B',
+        cause: 'B depends on unknown task T404',
+        text: 'B depends on unknown task T404',
+      });
+      assert.deepEqual(g.blockage('C'), {
+        reason: 'unknown-dependency',
+        root: 'B',
+        via: 'B',
+        cause: 'B depends on unknown task T404',
+        text: 'waits on B: B depends on unknown task T404',
+      });
       assert.equal(g.blockedCount(), 2);
     });
 
@@ -67,7 +78,12 @@ describe('DependencyGraph', () => {
       assert.deepEqual(d.data, { cycle: ['A', 'A'], edge: { from: 'A', to: 'A' }, edges: [{ from: 'A', to: 'A', line: 4, source: 'explicit' }] });
       assert.deepEqual(g.edges(), [{ from: 'B', to: 'A', type: 'blocks', source: 'explicit' }]);
       assert.deepEqual(g.readyIds(), []);
-      assert.deepEqual(g.blockage('A'), { reason: 'cycle', root: 'A', text: 'A is on the dependency cycle A → A' });
+      assert.deepEqual(g.blockage('A'), {
+        reason: 'cycle',
+        root: 'A',
+        cause: 'A is on the dependency cycle A → A',
+        text: 'A is on the dependency cycle A → A',
+      });
       assert.deepEqual(g.stalls(), [{ reason: 'cycle', root: 'A', text: 'A is on the dependency cycle A → A', holds: ['A', 'B'] }]);
     });
 
@@ -120,7 +136,13 @@ describe('DependencyGraph', () => {
       assert.deepEqual(g.topologicalOrder(), ['D', 'C', 'B', 'A', 'E', 'F']);
       assert.deepEqual(g.readyIds(), ['F'], 'D has no stored dependency left, and is held all the same');
       assert.deepEqual(g.stalls(), [{ reason: 'cycle', root: 'A', text: 'A is on the dependency cycle A → B → C → D → A', holds: ['A', 'B', 'C', 'D', 'E'] }]);
-      assert.deepEqual(g.blockage('E'), { reason: 'cycle', root: 'A', via: 'A', text: 'waits on A: A is on the dependency cycle A → B → C → D → A' });
+      assert.deepEqual(g.blockage('E'), {
+        reason: 'cycle',
+        root: 'A',
+        via: 'A',
+        cause: 'A is on the dependency cycle A → B → C → D → A',
+        text: 'waits on A: A is on the dependency cycle A → B → C → D → A',
+      });
       assert.deepEqual(g.setStatus('F', 'completed'), []);
       assert.equal(g.blockedCount(), 5);
     });
@@ -224,9 +246,11 @@ describe('DependencyGraph', () => {
       assert.equal(g.blockedCount(), 0);
       g.setStatus('A', 'in_progress');
       assert.equal(g.blockedCount(), 0, 'running is not stuck');
+      assert.deepEqual(g.takeBlockedChanges(), []);
       g.setStatus('A', 'failed');
+      assert.deepEqual(g.takeBlockedChanges().sort(), ['B', 'C'], 'one failure blocks everything downstream at once');
       assert.equal(g.isBlocked('A'), false, 'the failed task itself is failed, not blocked');
-      assert.deepEqual(g.blockage('C'), { reason: 'failed-dependency', root: 'A', via: 'B', text: 'waits on B: A failed' });
+      assert.deepEqual(g.blockage('C'), { reason: 'failed-dependency', root: 'A', via: 'B', cause: 'A failed', text: 'waits on B: A failed' });
       assert.deepEqual(g.stalls(), [{ reason: 'failed-dependency', root: 'A', text: 'A failed', holds: ['B', 'C'] }]);
       g.setStatus('A', 'timeout');
       assert.equal(g.blockage('B')?.text, 'waits on A: A timed out');
@@ -234,8 +258,8 @@ describe('DependencyGraph', () => {
       assert.equal(g.blockedCount(), 0);
       assert.deepEqual(g.stalls(), []);
       g.setStatus('B', 'blocked');
-      assert.deepEqual(g.blockage('B'), { reason: 'marked', root: 'B', text: 'B is marked blocked' });
-      assert.deepEqual(g.blockage('C'), { reason: 'marked', root: 'B', via: 'B', text: 'waits on B: B is marked blocked' });
+      assert.deepEqual(g.blockage('B'), { reason: 'marked', root: 'B', cause: 'B is marked blocked', text: 'B is marked blocked' });
+      assert.deepEqual(g.blockage('C'), { reason: 'marked', root: 'B', via: 'B', cause: 'B is marked blocked', text: 'waits on B: B is marked blocked' });
       assert.equal(g.blockedCount(), 2);
     });
 

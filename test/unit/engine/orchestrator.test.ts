@@ -388,6 +388,50 @@ describe('Orchestrator', () => {
     });
   });
 
+  describe('stalls', () => {
+    it('says it is stalled, and why, when nothing can move while tasks are not done; a person acting ends it', async () => {
+      const agent = new ScriptedAgent('s', 'scripted', (input) => (input.id === 'A' ? new AgentError('bad key', 'auth', 'scripted') : { summary: 'ok' }));
+      const list = taskList([{ id: 'A' }, { id: 'B', deps: ['A'] }, { id: 'C', blockers: ['Infra ready'] }, { id: 'D' }, { id: 'E', agent: 'frozen' }]);
+      h = harness(list, { agent, config: { agent_limits: { max_per_type: { frozen: 0 } } } });
+      const states = collect(h.orch, 'state:changed');
+      h.orch.start();
+      await h.orch.idle();
+      assert.equal(h.orch.state(), 'stalled');
+      assert.deepEqual(
+        states.map((s) => s.state),
+        ['running', 'stalled'],
+      );
+      assert.deepEqual(h.orch.stalls(), [
+        { reason: 'failed-dependency', root: 'A', text: 'A failed', holds: ['B'] },
+        { reason: 'external', root: 'C', text: 'C is blocked by "Infra ready"', holds: ['C'] },
+        { reason: 'limit', root: 'frozen', text: 'agent type frozen may not run (agent_limits.max_per_type is 0)', holds: ['E'] },
+      ]);
+      const said = h.orch.activity().find((a) => a.message.startsWith('stalled:'));
+      assert.ok(said, 'the activity log says so');
+      assert.match(said.message, /A failed \(holds 1 task\); C is blocked by "Infra ready" \(holds 1 task\); agent type frozen may not run/);
+      assert.equal(h.orch.counts().blocked, 2);
+      // Pause and resume keep telling the truth.
+      h.orch.pause();
+      assert.equal(h.orch.state(), 'paused');
+      h.orch.resume();
+      assert.equal(h.orch.state(), 'stalled');
+      // A person resets A: something can run again, so the run is no longer stalled (and stalls again when A fails again).
+      const back = nextEvent(h.orch, 'state:changed', (s) => s.state === 'running');
+      assert.equal(h.orch.retry('A'), true);
+      await back;
+      await h.orch.idle();
+      assert.equal(h.orch.state(), 'stalled');
+    });
+
+    it('a plan that finishes is not stalled', async () => {
+      h = harness(taskList([{ id: 'A' }, { id: 'B', deps: ['A'] }]));
+      h.orch.start();
+      await h.orch.idle();
+      assert.equal(h.orch.state(), 'running');
+      assert.deepEqual(h.orch.stalls(), []);
+    });
+  });
+
   describe('control', () => {
     it('cancel aborts the running agent and records cancelled', async () => {
       const agent = new ScriptedAgent('s', 'p');

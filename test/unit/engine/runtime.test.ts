@@ -88,6 +88,47 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     assert.ok(!logs.join('').includes(secret), 'the secret in the environment never reached a log line');
   });
 
+  it('a failure blocks everything after it at once, in the increments and the snapshot, and the engine says it is stalled', async () => {
+    // T001.001 fails its Verify (not retried): T001.002 and T001.003 wait on it and can never start.
+    writeFileSync(join(dir, 'TASKLIST.md'), PLAN.replace('(P0, 2h)', '(P0, 2h)\n  - Verify: exit 3'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ retry: { max_attempts: 0 } }));
+    const rt = await EngineRuntime.open({
+      paths: enginePaths(join(dir, 'TASKLIST.md')),
+      configPath: join(dir, 'config.json'),
+      watch: false,
+      env: {},
+      logger: logger(),
+      engineVersion: 'test',
+      agentOverride: 'dry-run',
+    });
+    try {
+      const views = new Map<string, TasksChangedParams['tasks'][number]>();
+      const blockedSeen = new Promise<void>((resolve) =>
+        rt.on('tasks:changed', (p) => {
+          for (const t of p.tasks) views.set(t.id, t);
+          if (views.get('T001.002')?.blocked && views.get('T001.003')?.blocked) resolve();
+        }),
+      );
+      const stalled = new Promise<void>((resolve) => rt.on('state:changed', (e) => e.state === 'stalled' && resolve()));
+      rt.start();
+      await rt.idle();
+      await Promise.all([blockedSeen, stalled]);
+      assert.deepEqual(views.get('T001.003')!.blocked, {
+        reason: 'failed-dependency',
+        root: 'T001.001',
+        via: 'T001.001',
+        cause: 'T001.001 failed',
+        text: 'waits on T001.001: T001.001 failed',
+      });
+      const snap = rt.snapshot();
+      assert.equal(snap.state, 'stalled');
+      assert.deepEqual([snap.counts.failed, snap.counts.blocked, snap.counts.pending], [1, 2, 0]);
+      assert.deepEqual(rt.stalls(), [{ reason: 'failed-dependency', root: 'T001.001', text: 'T001.001 failed', holds: ['T001.002', 'T001.003'] }]);
+    } finally {
+      await rt.close();
+    }
+  });
+
   it('read-only (untrusted workspace): shows the plan, starts nothing, never writes the markdown', async () => {
     // A task without an id would normally get one written into its line on the first sync.
     writeFileSync(join(dir, 'TASKLIST.md'), `${PLAN}- [ ] Write the runbook (P2)\n`);

@@ -36,9 +36,18 @@ describe('editor CodeLens and hover text', () => {
     assert.deepEqual(titles(lenses), ['⛔ Waiting for T001.009 +1']);
     assert.equal(lenses[0].command, LENS_COMMANDS.reveal);
     assert.deepEqual(lenses[0].args, ['T001.009']);
-    assert.deepEqual(titles(taskLenses(taskView('T2', { blockers: ['Infrastructure FDB operational'] }), { readOnly: false, now })), [
-      '⛔ Blocked by "Infrastructure FDB operational"',
-    ]);
+    const text = 'T2 is blocked by "Infrastructure FDB operational"';
+    const held = taskView('T2', { blockers: ['Infrastructure FDB operational'], blocked: { reason: 'external', root: 'T2', cause: text, text } });
+    assert.deepEqual(titles(taskLenses(held, { readOnly: false, now })), [`⛔ ${text}`]);
+    // Held by something upstream: the lens says what, and reveals the task it waits on.
+    const downstream = taskView('T3', {
+      waitingOn: ['T2'],
+      blocked: { reason: 'failed-dependency', root: 'T1', via: 'T2', cause: 'T1 failed', text: 'waits on T2: T1 failed' },
+    });
+    const lens = taskLenses(downstream, { readOnly: false, now });
+    assert.deepEqual(titles(lens), ['⛔ waits on T2: T1 failed']);
+    assert.equal(lens[0].command, LENS_COMMANDS.reveal);
+    assert.deepEqual(lens[0].args, ['T2']);
   });
 
   it('runs, retries and cancels nothing in a read-only (untrusted) workspace', () => {

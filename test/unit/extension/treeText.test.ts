@@ -7,7 +7,20 @@ describe('editor tree text', () => {
   it('splits pending into ready, waiting and blocked, and maps in_progress to running', () => {
     assert.equal(displayState(taskView('T', { ready: true })), 'ready');
     assert.equal(displayState(taskView('T', { waitingOn: ['T0'] })), 'pending');
-    assert.equal(displayState(taskView('T', { blockers: ['FDB operational'] })), 'blocked');
+    assert.equal(
+      displayState(
+        taskView('T', { blockers: ['FDB operational'], blocked: { reason: 'external', root: 'T', cause: 'T is blocked by "x"', text: 'T is blocked by "x"' } }),
+      ),
+      'blocked',
+    );
+    // One definition: whatever the engine says is blocked (a failure upstream here) is shown blocked, nothing else.
+    assert.equal(
+      displayState(
+        taskView('T', { waitingOn: ['T0'], blocked: { reason: 'failed-dependency', root: 'T0', cause: 'T0 failed', text: 'waits on T0: T0 failed' } }),
+      ),
+      'blocked',
+    );
+    assert.equal(displayState(taskView('T', { blockers: ['not held any more'] })), 'pending');
     assert.equal(displayState(taskView('T', { status: 'in_progress' })), 'running');
     assert.equal(displayState(taskView('T', { status: 'timeout' })), 'timeout');
   });
@@ -18,7 +31,10 @@ describe('editor tree text', () => {
     assert.equal(taskIcon(taskView('T', { status: 'completed' })).id, 'pass-filled');
     assert.equal(taskIcon(taskView('T', { status: 'failed' })).id, 'error');
     assert.equal(taskIcon(taskView('T', { status: 'timeout' })).id, 'watch');
-    assert.equal(taskIcon(taskView('T', { blockers: ['x'] })).id, 'lock');
+    assert.equal(
+      taskIcon(taskView('T', { blockers: ['x'], blocked: { reason: 'external', root: 'T', cause: 'T is blocked by "x"', text: 'T is blocked by "x"' } })).id,
+      'lock',
+    );
     assert.equal(taskIcon(taskView('T')).id, 'circle-large-outline');
   });
 

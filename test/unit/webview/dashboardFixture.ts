@@ -79,7 +79,18 @@ export function fixtureTasks(): TaskView[] {
       retryCount: 1,
       lastRun: { attempt: 1, agent: 'backend-development', outcome: 'failed', startedAt: iso(20), endedAt: iso(31), durationMs: 660_000, error: 'exit code 1' },
     }),
-    task('T002.003', { title: 'Soft-delete and tenant data export', status: 'blocked', blockers: ['Legal review of export format'], priority: 'P2' }),
+    task('T002.003', {
+      title: 'Soft-delete and tenant data export',
+      status: 'blocked',
+      blockers: ['Legal review of export format'],
+      blocked: {
+        reason: 'external',
+        root: 'T002.003',
+        cause: 'T002.003 is blocked by "Legal review of export format"',
+        text: 'T002.003 is blocked by "Legal review of export format"',
+      },
+      priority: 'P2',
+    }),
     task('T002.004', { title: 'Tenant audit log', status: 'skipped', priority: 'P3' }),
   ];
 }
