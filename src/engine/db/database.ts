@@ -142,11 +142,16 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Data
     // Before the first migration of a database that holds anything (ours of an older build, or another tool's):
     // a copy as it was, so a migration can never cost data.
     const backup = !memory && found < latest && tables > 0 ? backupTo(db, backupPath(abs, `before-v${latest}`)) : undefined;
+    // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last transactions. Set before
+    // migrating a new file (its migrations commit without an fsync each), after migrating an existing one (so that a
+    // refused migration or adoption leaves it byte for byte as it was).
+    const walMode = (): void => {
+      if (!memory) db!.pragma('journal_mode = WAL');
+      db!.pragma('synchronous = NORMAL');
+    };
+    if (tables === 0) walMode();
     const adopted = migrate(db, migrations, found);
-    // After migrating, so that a refused migration leaves the file byte for byte as it was.
-    if (!memory) db.pragma('journal_mode = WAL');
-    // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last transactions.
-    db.pragma('synchronous = NORMAL');
+    if (tables > 0) walMode();
     db.pragma('foreign_keys = ON');
     return makeHandle(db, abs, latest, false, lock, { migratedFrom: found, backupPath: backup, adopted });
   } catch (e) {
@@ -227,14 +232,17 @@ function migrateSteps(db: Database.Database, migrations: Migration[], found: num
       return report;
     })();
   }
-  for (const m of migrations) {
-    if (m.version <= found) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      checkForeignKeys(`migration ${m.version} (${m.name})`);
-      db.pragma(`user_version = ${m.version}`);
-    })();
-  }
+  const steps = migrations.filter((m) => m.version > found);
+  // A new, empty file takes every migration in one transaction (one commit; a failure leaves it empty). A database
+  // with data takes them one by one, so a failing one leaves it at the previous version, never half-migrated.
+  const empty = (db.prepare(`SELECT COUNT(*) FROM sqlite_master`).pluck().get() as number) === 0;
+  const run = (m: Migration): void => {
+    db.exec(m.sql);
+    checkForeignKeys(`migration ${m.version} (${m.name})`);
+    db.pragma(`user_version = ${m.version}`);
+  };
+  if (empty && steps.length > 1) db.transaction(() => steps.forEach(run))();
+  else for (const m of steps) db.transaction(() => run(m))();
   return undefined;
 }
 

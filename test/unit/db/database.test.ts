@@ -77,18 +77,27 @@ describe('database: open, migrate, lock', () => {
     assert.throws(() => openDatabaseReadOnly(file), SchemaTooNewError);
   });
 
-  it('applies each migration in its own transaction: a broken one leaves the previous version', () => {
+  it('applies each migration to existing data in its own transaction: a broken one leaves the previous version', () => {
     const migrations = path.join(dir, 'migrations');
     mkdirSync(migrations);
     writeFileSync(path.join(migrations, '001_first.sql'), 'CREATE TABLE a (x INTEGER);');
-    writeFileSync(path.join(migrations, '002_broken.sql'), 'CREATE TABLE b (x INTEGER);\nTHIS IS NOT SQL;');
     const file = path.join(dir, 'm.db');
+    openDatabase(file, { migrationsDir: migrations }).close();
+    writeFileSync(path.join(migrations, '002_second.sql'), 'CREATE TABLE c (x INTEGER);');
+    writeFileSync(path.join(migrations, '003_broken.sql'), 'CREATE TABLE b (x INTEGER);\nTHIS IS NOT SQL;');
     assert.throws(() => openDatabase(file, { migrationsDir: migrations }), /cannot open database .*m\.db.*syntax error/);
     const raw = new Database(file);
-    assert.equal(raw.pragma('user_version', { simple: true }), 1);
-    const tables = raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
-    assert.deepEqual(tables, ['a'], 'table b of the failed migration was rolled back');
+    assert.equal(raw.pragma('user_version', { simple: true }), 2);
+    const tables = raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
+    assert.deepEqual(tables, ['a', 'c'], 'table b of the failed migration was rolled back');
     raw.close();
+    // A new file takes all its migrations in one transaction: a broken one leaves it empty.
+    const fresh = path.join(dir, 'fresh.db');
+    assert.throws(() => openDatabase(fresh, { migrationsDir: migrations }), /syntax error/);
+    const f = new Database(fresh);
+    assert.equal(f.pragma('user_version', { simple: true }), 0);
+    assert.deepEqual(f.prepare(`SELECT name FROM sqlite_master`).all(), []);
+    f.close();
   });
 
   it('rejects badly numbered migrations and bad options with errors naming the problem', () => {
