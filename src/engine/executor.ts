@@ -42,6 +42,8 @@ export interface AttemptJob {
   env: Record<string, string | undefined>;
   /** What the agent's processes, file tools and the Verify command may touch. */
   sandbox?: SandboxPolicy;
+  /** After the agent returned: what it changed that the engine trusts (config, git hooks, db), if anything; then the attempt fails. */
+  audit?(): string | undefined;
   /** Attempt timeout (agent + verify). */
   timeoutMs: number;
   /** SIGTERM → SIGKILL grace for agent and verify process trees. */
@@ -169,6 +171,14 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     // The engine's stop wins over a result that arrived after it (the person asked to stop; the lease is going away).
     const lateStop = stopWhy();
     if (lateStop) return stoppedReport(lateStop);
+
+    // An agent that changed what the engine trusts has not done its task, whatever it says (and Verify is not run).
+    const tampered = job.audit?.();
+    if (tampered) {
+      report.failure = { kind: 'fatal', message: redact(`the attempt changed what the engine trusts: ${tampered}`) };
+      report.errorKind = 'fatal';
+      return report;
+    }
 
     if (job.verify) {
       let v;

@@ -13,6 +13,7 @@
 //   - a task is in at most one of: running, delayed (waiting for its backoff), the ready lanes;
 //   - every claimed task is finished exactly once through store.finish (which refuses a lease we no longer hold).
 import { defaultSandboxPolicy, type SandboxPolicy } from './agents/sandbox';
+import type { VerifyVerdict } from './trustGuard';
 import type { TaskList, TaskNode, TaskStatus } from '../core/model';
 import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
@@ -91,6 +92,14 @@ export interface OrchestratorOptions {
    * writable. Default: `defaultSandboxPolicy(cwd)`.
    */
   sandbox?(cwd: string): SandboxPolicy;
+  /** The Verify command to run for a task (the engine-held, person-authored copy), or why it is refused. Default: the plan's. */
+  verifyFor?(taskId: string, text: string | undefined): VerifyVerdict;
+  /**
+   * Called when an attempt starts (with whether its agent is simulated); the returned function is called after the
+   * agent returned and names what it changed that the engine trusts (then the attempt fails), and once more when the
+   * attempt ends, with no result wanted (`end`).
+   */
+  attemptGuard?(simulated: boolean): { audit(): string | undefined; end(): void };
   /** Epoch-ms clock for db timestamps and leases. Default Date.now. */
   now?: () => number;
   /** Scrubs secrets from every text that leaves an attempt. */
@@ -691,6 +700,13 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     } catch (e) {
       agentProblem = this.redact(`no usable agent for ${agentType}: ${errorMessage(e)}`);
     }
+    // The Verify command is the engine-held copy of what the person wrote, never text an agent may have changed.
+    const verdict: VerifyVerdict = this.opts.verifyFor ? this.opts.verifyFor(taskId, task.verify) : { command: task.verify };
+    if (agent && 'refused' in verdict) {
+      agent = undefined;
+      agentProblem = this.redact(verdict.refused);
+    }
+    const verify = 'command' in verdict ? verdict.command : undefined;
     const now = this.now();
     const claim = this.store.claim(taskId, this.opts.owner, this.config.lease.ms, now);
     if (!claim) {
@@ -749,8 +765,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       agentType,
       agent,
       routeRule: route.rule,
-      input: this.taskInput(plan, task, agentType, claim.attempt),
-      verify: task.verify,
+      input: { ...this.taskInput(plan, task, agentType, claim.attempt), verify },
+      verify,
       cwd: this.cwd(),
       env: this.opts.env,
       sandbox: this.opts.sandbox ? this.opts.sandbox(this.cwd()) : defaultSandboxPolicy(this.cwd()),
@@ -763,10 +779,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         : undefined,
     };
     const deps = { store: this.store, gates: this.gates, now: this.now, redact: this.redact };
+    const guard = this.opts.attemptGuard?.(agent.simulated === true);
     rt.done = this.pool.add(async () => {
       let report: AttemptReport;
       try {
-        report = await executeAttempt(deps, job);
+        report = await executeAttempt(deps, { ...job, audit: guard?.audit });
       } catch (e) {
         // Only the attempt row insert can throw (db gone); settle the task anyway so it never stays claimed here.
         const t = this.now();
@@ -779,6 +796,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
           errorKind: 'transient',
         };
       }
+      guard?.end();
       this.settle(rt, report);
     });
     return true;

@@ -33,7 +33,8 @@ import { Orchestrator } from './orchestrator';
 import type { EnginePaths } from './paths';
 import { buildPlanModel, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
-import { describeSandbox, enginePolicy, type SandboxPolicy } from './agents/sandbox';
+import { describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
+import { TrustGuard } from './trustGuard';
 import { SyncService } from './sync/syncService';
 import { TaskListWatcher } from './sync/watcher';
 import { TypedEmitter } from '../core/typedEmitter';
@@ -113,6 +114,11 @@ export class EngineRuntime implements EngineApi {
   ) {
     this.settings = opts.settings;
     this.config = orchestratorConfigOf(baseConfig, opts.settings, opts);
+    const cwd = this.config.cwd ?? opts.paths.workspaceRoot;
+    this.guard = new TrustGuard(
+      { dbPath: opts.paths.dbPath, configPath: baseConfig.source, gitDirs: [...new Set([join(opts.paths.workspaceRoot, '.git'), join(cwd, '.git')])] },
+      () => this.config.sandbox.mode !== 'off' && sandboxSupport().available,
+    );
   }
 
   /** Opens the database (taking the single-writer lock), syncs the task list, recovers leases of a dead engine. */
@@ -146,6 +152,8 @@ export class EngineRuntime implements EngineApi {
         redact,
         agentFor: (agentType) => runtime!.agentFor(agentType),
         sandbox: (cwd) => runtime!.sandboxPolicy(cwd),
+        verifyFor: (taskId, text) => runtime!.guard.verifyFor(taskId, text),
+        attemptGuard: (simulated) => runtime!.attemptGuard(simulated),
       });
       runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner);
       await runtime.init();
@@ -172,6 +180,8 @@ export class EngineRuntime implements EngineApi {
     this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
     this.orchestrator.setPlan(this.sync.current());
+    // The plan as it is when the engine starts is the person's: its Verify lines are the engine-held copy.
+    this.guard.trustPlan(this.sync.current());
     const recovered = this.orchestrator.recover();
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
     this.rebuildModel();
@@ -192,6 +202,9 @@ export class EngineRuntime implements EngineApi {
         this.configWatcher.on('change', () => this.reloadConfig());
         this.configWatcher.on('add', () => this.reloadConfig());
         this.configWatcher.on('error', (e) => logger.warn(`cannot watch config ${cfg}: ${errorMessage(e)}`));
+        // Until chokidar's first scan is done a change goes unseen: a config written right after open was never reloaded (nor refused).
+        const watcher = this.configWatcher;
+        await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
       }
     }
     // `--metrics-port 0` turns metrics off; the config's `metrics.port: 0` picks any free port.
@@ -218,6 +231,16 @@ export class EngineRuntime implements EngineApi {
     const log = this.opts.logger;
     this.disposers.push(
       this.sync.on('plan:synced', (e) => {
+        // Verify lines that changed while an unsandboxed agent could write the plan are not trusted (trustGuard.ts).
+        const held = this.guard.observePlan(e.list, this.planMark);
+        this.planMark = this.guard.mark();
+        const fresh = held.filter((id) => !this.heldVerify.has(id));
+        this.heldVerify = new Set(held);
+        if (fresh.length) {
+          const msg = `Verify lines of ${fresh.join(', ')} changed while an unsandboxed agent could write the plan: they are not run until you review them and run \`coditect sync\` (or restart the engine)`;
+          log.warn(msg);
+          this.events.emit('log:message', { level: 'warn', message: msg });
+        }
         const r = e.result;
         // A write-back of the engine's own statuses changes no structure: the running plan stays as it is.
         const structural =
@@ -337,6 +360,44 @@ export class EngineRuntime implements EngineApi {
     return this.resolver(agentType);
   }
 
+  /** What the engine trusts, guarded against uncontained agents. */
+  readonly guard: TrustGuard;
+  private planMark = 0;
+  private configMark = 0;
+  private heldVerify = new Set<string>();
+  /** Set when the engine stopped itself because something it trusts was destroyed (the CLI exits non-zero). */
+  fatalError?: string;
+
+  /** Snapshot when an attempt starts; audit after the agent; a destroyed database stops the engine. */
+  private attemptGuard(simulated: boolean): { audit(): string | undefined; end(): void } {
+    const ended = this.guard.attemptStarted(simulated);
+    const check = this.guard.beginAttempt();
+    let audited = false;
+    const run = (): string | undefined => {
+      audited = true;
+      const r = check();
+      if (r.databaseDamage) this.fatal(r.databaseDamage);
+      return r.tampered;
+    };
+    return {
+      audit: run,
+      end: () => {
+        ended();
+        if (!audited) run();
+      },
+    };
+  }
+
+  /** Stops dispatching for good and says so as an error everywhere (log, editor, CLI exit code). */
+  fatal(message: string): void {
+    if (this.fatalError) return;
+    this.fatalError = message;
+    const msg = `engine stopped: ${message}. Nothing more is dispatched; restore the file (backup or git) and restart the engine`;
+    this.opts.logger.error(msg);
+    this.events.emit('log:message', { level: 'error', message: msg });
+    void this.orchestrator.stop(0).catch((e: unknown) => this.opts.logger.error(`stop after a fatal error failed: ${errorMessage(e)}`));
+  }
+
   /** The sandbox of an attempt in `cwd`: what the engine trusts is read-only or hidden (docs/security.md). */
   sandboxPolicy(cwd: string): SandboxPolicy {
     const { paths } = this.opts;
@@ -358,6 +419,14 @@ export class EngineRuntime implements EngineApi {
   private reloadConfig(): void {
     const src = this.baseConfig.source;
     if (!src) return;
+    if (this.guard.couldWriteSince(this.configMark)) {
+      // An unsandboxed agent could have written it: a config can name a command agent, i.e. run anything.
+      const msg = `config ${src} changed while an unsandboxed agent could write it: not reloaded; review it and restart the engine to apply it`;
+      this.opts.logger.error(msg);
+      this.events.emit('log:message', { level: 'error', message: msg });
+      return;
+    }
+    this.configMark = this.guard.mark();
     try {
       const fresh = loadConfig(src, { env: this.opts.env, baseDir: this.opts.paths.workspaceRoot, profile: this.opts.profile });
       Object.assign(this.baseConfig, fresh);
@@ -565,6 +634,10 @@ export class EngineRuntime implements EngineApi {
   async syncNow(): Promise<SyncResult> {
     const r = await this.sync.syncFromDisk({ force: true });
     this.recordSync(r);
+    // A sync the person asked for: the plan as it is now is theirs, Verify lines included.
+    this.guard.trustPlan(this.sync.current());
+    this.planMark = this.guard.mark();
+    this.heldVerify.clear();
     return { applied: r.applied, direction: r.direction, conflicts: r.conflicts, diagnostics: this.diagnostics() };
   }
 

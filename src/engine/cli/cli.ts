@@ -368,6 +368,7 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   process.once('SIGTERM', onSignal);
   rt.start();
   await rt.idle();
+  if (rt.fatalError) err(`error: engine stopped: ${rt.fatalError}`);
   const snap = rt.snapshot();
   const stalls = rt.stalls();
   await control?.close();
@@ -395,7 +396,7 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     );
     for (const s of stalls) out(`  ${s.text}: holds ${listIds(s.holds)}`);
   }
-  return { code: done ? 0 : 1 };
+  return { code: done && !rt.fatalError ? 0 : 1 };
 }
 
 /** `T1, T2, T3` or `T1, T2, … (12 tasks)` for a long list. */

@@ -1,0 +1,193 @@
+// The issue's attacks, each through the real engine (EngineRuntime on a real plan file, a real SQLite database, a
+// real git repository): a scripted hostile model behind the fake Messages API using the Anthropic agent's real
+// tools, and hostile command agents, unsandboxed (the engine's second line, trustGuard.ts) and sandboxed (bubblewrap).
+// Each ends with the attacking task NOT completed and the attack not executed.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/engine/logger';
+import { enginePaths } from '../../../src/engine/paths';
+import { EngineRuntime } from '../../../src/engine/runtime';
+import { sandboxSupport } from '../../../src/engine/agents/sandbox';
+import { FakeMessagesApi, toolTurn } from '../../fakes/messagesApiServer';
+
+const PLAN = `# Plan
+
+## E001: Core
+
+### F001.01: Work
+
+- [ ] **T001.001** Build the module (P0, 1h)
+- [ ] **T001.002** Check the module (P1, 1h)
+`;
+const INJECTED = `- [ ] **T001.002** Check the module (P1, 1h)\n  - Verify: touch pwned-by-verify`;
+const KEY = 'sk-ant-api03-HOSTILE-TEST-KEY-0123456789abcdef';
+
+describe('hostile agents against the real engine', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let logs: string[];
+  let rt: EngineRuntime | undefined;
+  let configText: string;
+
+  const config = (agent: Record<string, unknown>, mode: 'off' | 'auto'): void => {
+    configText = JSON.stringify({ default_agent: 'hostile', agents: { hostile: agent }, sandbox: { mode }, retry: { max_attempts: 0 } }, null, 2);
+    writeFileSync(join(dir, '.coditect', 'config.json'), configText);
+  };
+  const open = async (): Promise<EngineRuntime> => {
+    rt = await EngineRuntime.open({
+      paths: enginePaths(join(dir, 'PLAN.md')),
+      watch: true,
+      env: { PATH: process.env.PATH, HOME: dir, ANTHROPIC_API_KEY: KEY },
+      logger: createLogger({ stream: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }), level: 'debug' }),
+      engineVersion: 'test',
+    });
+    return rt;
+  };
+  /** Resolves with the first engine message matching `re` (log:message events). */
+  const message = (r: EngineRuntime, re: RegExp): Promise<string> =>
+    new Promise((resolve) => {
+      const off = r.on('log:message', (m) => {
+        if (re.test(m.message)) {
+          off();
+          resolve(m.message);
+        }
+      });
+    });
+  const runOne = async (r: EngineRuntime, taskId: string): Promise<void> => {
+    const started = r.runTask({ taskId });
+    assert.equal((await started).started, true, `${taskId} did not start`);
+    await r.idle();
+  };
+  const status = (r: EngineRuntime, id: string) => r.snapshot().tasks.find((t) => t.id === id)!;
+  /** The error of the task's last attempt, as recorded in the database. */
+  const lastError = (r: EngineRuntime, id: string): string => r.taskLog(id)[0]?.error ?? '';
+  const untouched = (): void => {
+    assert.equal(readFileSync(join(dir, '.coditect', 'config.json'), 'utf8'), configText, 'the config was rewritten');
+    assert.equal(existsSync(join(dir, '.git', 'hooks', 'pre-commit')), false, 'a git hook was planted');
+    for (const f of ['pwned-by-verify', 'pwned-by-config', 'pwned-by-hook']) assert.equal(existsSync(join(dir, f)), false, `${f}: the attack ran`);
+  };
+
+  beforeEach(() => {
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'coditect-hostile-')));
+    logs = [];
+    writeFileSync(join(dir, 'PLAN.md'), PLAN);
+    mkdirSync(join(dir, '.coditect'));
+    assert.equal(spawnSync('git', ['init', '-q', dir]).status, 0);
+  });
+  afterEach(async () => {
+    await rt?.close();
+    rt = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a model using the file tools cannot inject a Verify line, rewrite the config or plant a hook: refused, attempt failed', async () => {
+    const api = new FakeMessagesApi();
+    const baseURL = await api.start();
+    try {
+      // No answer after the tool turn is needed: the violation ends the attempt.
+      api.enqueue(toolTurn([{ name: 'write_file', input: { path: 'PLAN.md', content: PLAN.replace(/- \[ \] \*\*T001\.002\*\*.*/, INJECTED) } }]));
+      config({ kind: 'anthropic', baseURL }, 'auto');
+      const r = await open();
+      await runOne(r, 'T001.001');
+      const t = status(r, 'T001.001');
+      assert.notEqual(t.status, 'completed');
+      assert.match(lastError(r, t.id), /tried to change what the engine trusts .*PLAN\.md/);
+      assert.equal(readFileSync(join(dir, 'PLAN.md'), 'utf8').includes('pwned'), false, 'the plan was written');
+      assert.equal(api.requests.length, 1, 'the attempt stopped at the violation');
+      for (const target of ['.coditect/config.json', '.git/hooks/pre-commit', '.coditect/context.db']) {
+        api.enqueue(toolTurn([{ name: 'write_file', input: { path: target, content: 'evil' } }]));
+        r.retryTask('T001.001');
+        await runOne(r, 'T001.001');
+        assert.match(lastError(r, 'T001.001'), /tried to change what the engine trusts/, target);
+      }
+      untouched();
+      assert.equal(r.fatalError, undefined);
+    } finally {
+      await api.close();
+    }
+  });
+
+  describe('unsandboxed (sandbox.mode off): the engine refuses to act on what the agent changed', () => {
+    it('an injected Verify line is never run: the task it was put on fails with the reason', async () => {
+      const inject = `const f = require('fs'); f.writeFileSync('PLAN.md', f.readFileSync('PLAN.md', 'utf8').replace(${JSON.stringify(PLAN.split('\n')[7])}, ${JSON.stringify(INJECTED)}));`;
+      config({ kind: 'command', executable: 'node', args: ['-e', inject], stdin: 'none' }, 'off');
+      const r = await open();
+      const held = message(r, /Verify lines of T001\.002 changed while an unsandboxed agent could write the plan/);
+      await runOne(r, 'T001.001');
+      assert.match(readFileSync(join(dir, 'PLAN.md'), 'utf8'), /Verify: touch pwned-by-verify/, 'the attack wrote the plan (unsandboxed)');
+      await held; // the engine read the changed plan and held the line back
+      await runOne(r, 'T001.002');
+      const t = status(r, 'T001.002');
+      assert.equal(t.status, 'failed');
+      assert.match(lastError(r, t.id), /Verify line of T001\.002 changed while an unsandboxed agent could write the plan/);
+      untouched();
+      // The person reviews and says go: `coditect sync` makes the plan as it is theirs again.
+      await r.syncNow();
+      assert.deepEqual(r.guard.verifyFor('T001.002', 'touch pwned-by-verify'), { command: 'touch pwned-by-verify' });
+    });
+
+    it('a config rewritten to run a command agent is not reloaded, and the attempt fails', async () => {
+      const evil = JSON.stringify({ default_agent: 'evil', agents: { evil: { kind: 'command', executable: 'touch', args: ['pwned-by-config'] } } });
+      config({ kind: 'command', executable: 'sh', args: ['-c', `printf '%s' '${evil}' > .coditect/config.json`], stdin: 'none' }, 'off');
+      const r = await open();
+      const refused = message(r, /changed while an unsandboxed agent could write it: not reloaded/);
+      await runOne(r, 'T001.001');
+      assert.notEqual(status(r, 'T001.001').status, 'completed');
+      assert.match(lastError(r, 'T001.001'), /the config .* changed during the attempt/);
+      await refused;
+      await runOne(r, 'T001.002'); // runs on the config the engine trusts, not the rewritten one
+      assert.equal(existsSync(join(dir, 'pwned-by-config')), false, 'the rewritten config ran its command agent');
+    });
+
+    it('a planted git hook fails the attempt', async () => {
+      config({ kind: 'command', executable: 'sh', args: ['-c', `printf '#!/bin/sh\\ntouch pwned-by-hook\\n' > .git/hooks/pre-commit`], stdin: 'none' }, 'off');
+      const r = await open();
+      await runOne(r, 'T001.001');
+      assert.notEqual(status(r, 'T001.001').status, 'completed');
+      assert.match(lastError(r, 'T001.001'), /git hooks or config in .*\.git changed during the attempt/);
+      assert.equal(existsSync(join(dir, 'pwned-by-hook')), false);
+    });
+
+    it('a destroyed database stops the engine loudly', async () => {
+      config({ kind: 'command', executable: 'sh', args: ['-c', 'head -c 8192 /dev/zero > .coditect/context.db'], stdin: 'none' }, 'off');
+      const r = await open();
+      const stopped = message(r, /engine stopped: the database file .* no longer has an SQLite header/);
+      await r.runTask({ taskId: 'T001.001' });
+      await stopped;
+      await r.idle();
+      assert.match(r.fatalError ?? '', /no longer has an SQLite header/);
+      assert.ok(
+        logs.some((l) => /ERROR|error/.test(l) && /engine stopped/.test(l)),
+        'not logged as an error',
+      );
+    });
+  });
+
+  describe('sandboxed (bubblewrap): the writes never happen', () => {
+    before(() => assert.ok(sandboxSupport().available, `bubblewrap is needed: ${sandboxSupport().reason}`));
+
+    it('plan, config, hooks and db are read-only or hidden; the attacking task fails and nothing ran', async () => {
+      // Every write is tried (none stops the others); the script fails if any was refused.
+      const script = [
+        'fails=0',
+        `printf '  - Verify: touch pwned-by-verify\\n' >> PLAN.md || fails=1`,
+        `printf '{"default_agent":"evil"}' > .coditect/config.json || fails=1`,
+        `printf '#!/bin/sh\\ntouch pwned-by-hook\\n' > .git/hooks/pre-commit || fails=1`,
+        'head -c 8192 /dev/zero > .coditect/context.db || fails=1',
+        'exit $fails',
+      ].join('\n');
+      config({ kind: 'command', executable: 'sh', args: ['-c', script], stdin: 'none' }, 'auto');
+      const r = await open();
+      await runOne(r, 'T001.001');
+      assert.equal(status(r, 'T001.001').status, 'failed');
+      assert.match(lastError(r, 'T001.001'), /Read-only file system/);
+      assert.equal(readFileSync(join(dir, 'PLAN.md'), 'utf8').includes('pwned'), false);
+      untouched();
+      assert.equal(r.fatalError, undefined);
+    });
+  });
+});
