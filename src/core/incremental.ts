@@ -19,7 +19,7 @@
 // or removed, a line-ending change, an edit to a sub-bullet, a heading, prose or a code block, an id or dependency
 // edit) falls back. test/unit/core/incremental.property.test.ts checks that every list returned equals a full parse.
 import type { Diagnostic, IdKind, TaskList, TaskNode } from './model';
-import { emptyTitleDiagnostic, toDiagnostic } from './parser';
+import { emptyTitleDiagnostic, toDiagnostic } from './parse/drafts';
 import { analyzeTaskLine, type IdSpan, type LineRef, type TaskLineAnalysis } from './taskLine';
 import { splitLines, type SplitText } from './textLines';
 

@@ -1,0 +1,217 @@
+// Pass 1 of the parser: block structure. markdown-it's BLOCK parser (inline parsing disabled: it is not needed and
+// costs most of the time) decides what is a list item, a heading, a code block, an HTML block, a blockquote or a
+// table, so a checkbox inside a fence, a comment, a quote or a table is never a task. Its tokens, with their source
+// maps, become events: headings, task drafts (each task line read by taskLine.ts, with the metadata of its direct
+// sub-bullets and continuation lines) and phase-dependency statements. Large files are read in chunks cut at
+// top-level block boundaries (parseBlocks), so memory stays bounded and time linear even at 50 MB.
+import MarkdownIt from 'markdown-it';
+import type { Diagnostic } from '../model';
+import { analyzeTaskLine, readMetaLine, readMetaValue } from '../taskLine';
+import type { Ev, Frame, PhaseSelector, TaskDraft } from './drafts';
+
+type Token = MarkdownIt.Token;
+
+/** Lines handed to markdown-it at a time; a chunk grows (doubling) only when one block is longer than this. */
+const CHUNK_LINES = 1000;
+
+let mdInstance: MarkdownIt | undefined;
+function markdown(): MarkdownIt {
+  if (!mdInstance) {
+    // `html: true` so that `<!-- … -->` and other HTML blocks are recognised (their contents are not tasks).
+    mdInstance = new MarkdownIt('default', { html: true });
+    // Only block structure matters; inline parsing (and the core rules that post-process it) would triple the time.
+    mdInstance.core.ruler.disable(['inline', 'linkify', 'replacements', 'smartquotes', 'text_join'], true);
+  }
+  return mdInstance;
+}
+
+export interface WalkState {
+  lines: string[];
+  events: Ev[];
+  diagnostics: Diagnostic[];
+  lastHeading: string;
+}
+
+const CHECKBOX_START = /^\[[ xX/-]\](?:[ \t]|$)/;
+const MALFORMED_BOX = /^\[(?:|[ \t]{2,}|[ \t]*[xX✓✔][ \t]+|[ \t]+[xX✓✔][ \t]*)\]|^\[[ xX]\](?=[^ \t\]\[(:])/;
+const PHASE_LABEL = /\bPhases?[ \t]+(\d+)[ \t]*(\+|[-–][ \t]*(\d+))?|\b(?:Final|Last)[ \t]+Phase\b/i;
+const SELF_DEPENDS = /^(?:\*\*|__)?(?:depends[ \t]+on|dependencies)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*(.+)$/i;
+
+/** Feeds markdown-it the file in chunks that end at a top-level block (or top-level list item) boundary. */
+export function parseBlocks(st: WalkState, mdLines: string[]): void {
+  const md = markdown();
+  const n = mdLines.length;
+  let start = 0;
+  let size = CHUNK_LINES;
+  while (start < n) {
+    const end = Math.min(n, start + size);
+    const tokens = md.parse(mdLines.slice(start, end).join('\n'), {});
+    let stop = tokens.length;
+    let next = end;
+    if (end < n) {
+      // The last top-level block may continue past the chunk: keep everything before it and re-read it next time.
+      // Blocks before it ended before it began, so their parse cannot change when more lines follow.
+      let split = -1;
+      for (let i = tokens.length - 1; i >= 0; i--) {
+        const t = tokens[i];
+        if (!t.map || t.nesting === -1 || t.map[0] === 0) continue;
+        if (t.level === 0 || (t.level === 1 && t.type === 'list_item_open')) {
+          split = i;
+          break;
+        }
+      }
+      if (split < 0) {
+        size *= 2; // one block longer than the chunk: read a bigger chunk from the same place
+        continue;
+      }
+      stop = split;
+      next = start + tokens[split].map![0];
+    }
+    walk(st, tokens, stop, start);
+    start = next;
+    size = CHUNK_LINES;
+  }
+}
+
+function walk(st: WalkState, tokens: Token[], stop: number, offset: number): void {
+  const stack: Frame[] = [];
+  let quote = 0;
+  for (let i = 0; i < stop; i++) {
+    const t = tokens[i];
+    switch (t.type) {
+      case 'blockquote_open':
+        quote++;
+        break;
+      case 'blockquote_close':
+        quote--;
+        break;
+      case 'heading_open':
+        if (quote === 0 && stack.length === 0 && t.map) {
+          const text = tokens[i + 1]?.content ?? '';
+          st.events.push({ k: 'heading', line: offset + t.map[0], level: Number(t.tag.slice(1)), text });
+          st.lastHeading = text;
+        }
+        break;
+      case 'list_item_open':
+        if (quote === 0) stack.push(listItem(st, tokens, i, offset, stack[stack.length - 1]));
+        break;
+      case 'list_item_close':
+        if (quote === 0) stack.pop();
+        break;
+      case 'paragraph_open':
+        if (quote === 0 && stack.length === 0 && t.map) {
+          const line = offset + t.map[0];
+          const raw = st.lines[line];
+          const text = raw.trimStart();
+          checkLooseCheckbox(st, text, line, raw.length - text.length);
+          checkStatements(st, text, line);
+        }
+        break;
+    }
+  }
+}
+
+function listItem(st: WalkState, tokens: Token[], i: number, offset: number, parent: Frame | undefined): Frame {
+  const item = tokens[i];
+  if (!item.map) return { kind: 'other' };
+  const line = offset + item.map[0];
+  const raw = st.lines[line];
+  const para = tokens[i + 1];
+  if (!para || para.type !== 'paragraph_open' || !para.map || para.map[0] !== item.map[0]) return { kind: 'other' };
+  const content = tokens[i + 2]?.content ?? '';
+  const nl = content.indexOf('\n');
+  const first = nl < 0 ? content : content.slice(0, nl);
+  if (CHECKBOX_START.test(first) && first.slice(3).trim() === '') {
+    st.diagnostics.push({
+      line,
+      column: contentColumn(raw, first),
+      severity: 'warning',
+      code: 'empty-task',
+      message: 'A checkbox with no text is not a task; write a title after it',
+    });
+    return { kind: 'other' };
+  }
+  if (CHECKBOX_START.test(first)) {
+    const a = analyzeTaskLine(raw, line);
+    if (a) {
+      const draft: TaskDraft = { k: 'task', line, a };
+      st.events.push(draft);
+      // Continuation lines of the task's own paragraph may carry metadata too ("  Depends on: T1").
+      for (let l = para.map[0] + 1; l < para.map[1]; l++) {
+        const r = st.lines[offset + l];
+        const text = r.trimStart();
+        if (!readMetaLine(text, offset + l, r.length - text.length, a.meta)) checkLooseCheckbox(st, text, offset + l, r.length - text.length);
+      }
+      return { kind: 'task', draft };
+    }
+  }
+  const col = contentColumn(raw, first);
+  if (parent?.kind === 'task') {
+    const r = readMetaLine(first, line, col, parent.draft.a.meta);
+    return r?.empty ? { kind: 'metaList', key: r.key, draft: parent.draft } : { kind: 'other' };
+  }
+  if (parent?.kind === 'metaList') {
+    const value = first.replace(/[ \t]+$/, '');
+    if (value) readMetaValue(parent.key, value, line, col, parent.draft.a.meta);
+    return { kind: 'other' };
+  }
+  if (MALFORMED_BOX.test(first)) {
+    st.diagnostics.push({
+      line,
+      column: col,
+      severity: 'warning',
+      code: 'malformed-task',
+      message: `"${first.slice(0, 8)}…" looks like a task checkbox but is not one: write "- [ ] title" or "- [x] title" (one space or x between the brackets, then a space)`,
+    });
+  }
+  checkStatements(st, first, line);
+  return { kind: 'other' };
+}
+
+/** Column of a list item's text in its raw line (after the marker). */
+function contentColumn(raw: string, first: string): number {
+  const m = /^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]*/.exec(raw);
+  const at = raw.indexOf(first, m ? m[0].length : 0);
+  return at < 0 ? (m ? m[0].length : 0) : at;
+}
+
+/** `-[ ] x` or `[ ] x` outside a list: what someone meant as a task, but markdown does not render as one. */
+function checkLooseCheckbox(st: WalkState, text: string, line: number, col: number): void {
+  if (/^(?:[-*+]\[[ xX]\]|\[[ xX]\][ \t]+\S)/.test(text)) {
+    st.diagnostics.push({
+      line,
+      column: col,
+      severity: 'warning',
+      code: 'malformed-task',
+      message: 'This checkbox is not in a list item, so it is not a task: write "- [ ] title" (a dash, a space, then the box)',
+    });
+  }
+}
+
+function checkStatements(st: WalkState, text: string, line: number): void {
+  const self = SELF_DEPENDS.exec(text);
+  if (self) {
+    st.events.push({ k: 'phaseSelf', line, text: self[1] });
+    return;
+  }
+  const rule = /^(?:\*\*|__)([^*_]+?)(?:\*\*|__)[ \t]*:?[ \t]*(.*)$/.exec(text);
+  if (!rule || !/depend/i.test(st.lastHeading)) return;
+  const p = PHASE_LABEL.exec(rule[1]);
+  if (!p) return;
+  let sel: PhaseSelector;
+  if (p[1] === undefined) sel = { kind: 'final' };
+  else if (p[2] === '+') sel = { kind: 'from', n: Number(p[1]) };
+  else if (p[3] !== undefined) sel = { kind: 'range', a: Number(p[1]), b: Number(p[3]) };
+  else sel = { kind: 'exact', n: Number(p[1]) };
+  st.events.push({ k: 'phaseRule', line, sel, text: rule[2] });
+}
+
+/** Front matter (`---` … `---` at the very top) is metadata, not markdown: hide it from markdown-it. */
+export function frontMatterEnd(lines: readonly string[]): number {
+  if (lines.length < 2 || lines[0].trimEnd() !== '---') return 0;
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i].trimEnd();
+    if (l === '---' || l === '...') return i + 1;
+  }
+  return 0;
+}

@@ -1,0 +1,91 @@
+// The shapes the parser's passes hand each other (src/core/parser.ts runs them in order): task, epic and feature
+// drafts, the events of the block pass, and the diagnostics built from what one line says. Pure data.
+import type { Diagnostic, Priority } from '../model';
+import type { LineProblem, MetaKey, TaskLineAnalysis, IdSpan } from '../taskLine';
+
+export interface TaskDraft {
+  /** Drafts are their own events (one object less per task on huge files). */
+  k: 'task';
+  line: number;
+  a: TaskLineAnalysis;
+  epic?: EpicDraft;
+  feature?: FeatureDraft;
+  /** Position in the list of tasks (set when the hierarchy is built). */
+  i?: number;
+  /** The id written on the line, once the file's numbering is known (see readNumbering). */
+  id?: IdSpan;
+  /** The title, once the file's numbering is known. */
+  title?: string;
+  /** The id is a weak id the file numbers its tasks with: a duplicate of it is no error (see assignTaskIds). */
+  weak?: boolean;
+}
+
+export type Ev =
+  | { k: 'heading'; line: number; level: number; text: string }
+  | TaskDraft
+  /** `**Depends on**: Phase 2` in a phase's own section. */
+  | { k: 'phaseSelf'; line: number; text: string }
+  /** `- **Polish (Final Phase)**: Depends on …` in a "Phase Dependencies" section. */
+  | { k: 'phaseRule'; line: number; sel: PhaseSelector; text: string };
+
+export type PhaseSelector = { kind: 'exact'; n: number } | { kind: 'from'; n: number } | { kind: 'range'; a: number; b: number } | { kind: 'final' };
+
+export type Frame = { kind: 'task'; draft: TaskDraft } | { kind: 'metaList'; key: MetaKey; draft: TaskDraft } | { kind: 'other' };
+
+export interface HeadingInfo {
+  explicitEpic?: string;
+  explicitFeature?: string;
+  idColumn: number;
+  phaseNo?: number;
+  /** `Epic 3: …` → 3; a derived id prefers it. */
+  numberHint?: number;
+  title: string;
+  priority?: Priority;
+  problems: LineProblem[];
+}
+
+export interface EpicDraft {
+  line: number;
+  info: HeadingInfo;
+  synthetic: boolean;
+  features: FeatureDraft[];
+  direct?: FeatureDraft;
+  tasks: TaskDraft[];
+  id: string;
+  idExplicit: boolean;
+  phase: boolean;
+  selfRule?: { line: number; text: string };
+}
+
+export interface FeatureDraft {
+  line: number;
+  info: HeadingInfo;
+  epic: EpicDraft;
+  synthetic: boolean;
+  tasks: TaskDraft[];
+  id: string;
+  idExplicit: boolean;
+}
+
+/** The warning for a task whose line has an id (or metadata) but no title; shared with the incremental parser. */
+export function emptyTitleDiagnostic(taskId: string, line: number, checkboxColumn: number): Diagnostic {
+  return { line, column: checkboxColumn, severity: 'warning', code: 'empty-task', message: `Task ${taskId} has no title` };
+}
+
+/** A problem found in one line as a diagnostic; shared with the incremental parser. */
+export function toDiagnostic(p: LineProblem): Diagnostic {
+  const d: Diagnostic = { line: p.line, column: p.column, endLine: p.line, endColumn: p.endColumn, severity: p.severity, code: p.code, message: p.message };
+  if (p.data) d.data = p.data;
+  return d;
+}
+
+/** A diagnostic spanning the id of a dependency reference. */
+export function refDiagnostic(
+  ref: { line: number; column: number; id: string },
+  severity: Diagnostic['severity'],
+  code: string,
+  message: string,
+  data: Record<string, unknown>,
+): Diagnostic {
+  return { line: ref.line, column: ref.column, endLine: ref.line, endColumn: ref.column + ref.id.length, severity, code, message, data };
+}

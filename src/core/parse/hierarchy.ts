@@ -1,0 +1,249 @@
+// Pass 2 of the parser: hierarchy. Headings become epics and features (which heading level is which is decided per
+// file, docs/tasklist-format.md "Hierarchy"), tasks join their epic and feature, and epics and features without a
+// written id get a derived one that never takes an id written anywhere in the file.
+import type { Diagnostic, EpicNode, FeatureNode, Priority } from '../model';
+import { parsePriority, type LineProblem } from '../taskLine';
+import { toDiagnostic, type EpicDraft, type Ev, type FeatureDraft, type HeadingInfo, type TaskDraft } from './drafts';
+
+function analyzeHeading(text: string, line: number, raw: string): HeadingInfo {
+  const problems: LineProblem[] = [];
+  let t = text.trim();
+  let explicitEpic: string | undefined;
+  let explicitFeature: string | undefined;
+  let phaseNo: number | undefined;
+  let numberHint: number | undefined;
+  let m: RegExpExecArray | null;
+  const idColumn = Math.max(0, raw.indexOf(t.slice(0, 12)));
+  if ((m = /^(?:[Ee]pic[ \t]+)?(?:\*\*|__|`)?(E\d+(?:\.\d+)*)(?:\*\*|__|`)?(?=[\s:.\-–—]|$)[ \t]*[:.\-–—]?[ \t]*/.exec(t))) {
+    explicitEpic = m[1];
+    t = t.slice(m[0].length);
+  } else if ((m = /^(?:[Ff]eature[ \t]+)?(?:\*\*|__|`)?(F\d+(?:\.\d+)*)(?:\*\*|__|`)?(?=[\s:.\-–—]|$)[ \t]*[:.\-–—]?[ \t]*/.exec(t))) {
+    explicitFeature = m[1];
+    t = t.slice(m[0].length);
+  } else if ((m = /^phase[ \t]+(\d+)\b/i.exec(t))) {
+    phaseNo = Number(m[1]);
+  } else if ((m = /^(?:epic|milestone|feature|story)[ \t]+(\d+)\b/i.exec(t))) {
+    numberHint = Number(m[1]);
+  }
+  let priority: Priority | undefined;
+  const prio = /[ \t]*(?:\((?:priority|prio)[ \t]*[:=]?[ \t]*([\w-]+)\)|\[(P\d)\]|\((P\d)\))/i.exec(t);
+  if (prio) {
+    const value = prio[1] ?? prio[2] ?? prio[3];
+    priority = parsePriority(value);
+    if (!priority) {
+      const col = Math.max(0, raw.indexOf(prio[0].trim()));
+      problems.push({
+        line,
+        column: col,
+        endColumn: col + prio[0].trim().length,
+        severity: 'warning',
+        code: 'bad-priority',
+        message: `Unknown priority "${value}"; expected P0, P1, P2 or P3`,
+      });
+    }
+    t = t.slice(0, prio.index) + t.slice(prio.index + prio[0].length);
+  }
+  return { explicitEpic, explicitFeature, idColumn, phaseNo, numberHint, title: t.replace(/\s+/g, ' ').trim(), priority, problems };
+}
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+interface HeadingEv {
+  ev: Extract<Ev, { k: 'heading' }>;
+  info: HeadingInfo;
+  taskCount: number;
+}
+
+export function buildHierarchy(
+  events: readonly Ev[],
+  lines: readonly string[],
+  diagnostics: Diagnostic[],
+): { epics: EpicDraft[]; tasks: TaskDraft[]; rules: Extract<Ev, { k: 'phaseRule' }>[] } {
+  // Count the tasks in each heading's section (subsections included) to tell structure from prose headings.
+  const headings: HeadingEv[] = [];
+  const open: HeadingEv[] = [];
+  for (const ev of events) {
+    if (ev.k === 'heading') {
+      while (open.length && open[open.length - 1].ev.level >= ev.level) open.pop();
+      const h: HeadingEv = { ev, info: analyzeHeading(ev.text, ev.line, lines[ev.line] ?? ''), taskCount: 0 };
+      headings.push(h);
+      open.push(h);
+    } else if (ev.k === 'task') {
+      for (let k = 0; k < open.length; k++) open[k].taskCount++;
+    }
+  }
+  const levelOnes = headings.filter((h) => h.ev.level === 1);
+  const title = levelOnes.length === 1 && headings[0] === levelOnes[0] && !levelOnes[0].info.explicitEpic ? headings[0] : undefined;
+  const rest = headings.filter((h) => h !== title);
+  const minLevel = (hs: readonly HeadingEv[]) => (hs.length ? Math.min(...hs.map((h) => h.ev.level)) : undefined);
+  const fLevel = minLevel(rest.filter((h) => h.info.explicitFeature));
+  let epicLevel = minLevel(rest.filter((h) => h.info.explicitEpic)) ?? minLevel(rest.filter((h) => h.info.phaseNo !== undefined));
+  if (epicLevel === undefined) {
+    epicLevel = minLevel(rest.filter((h) => h.taskCount > 0 && (fLevel === undefined || h.ev.level < fLevel)));
+    if (epicLevel === undefined && fLevel !== undefined) epicLevel = fLevel - 1;
+  }
+  const deeperF = epicLevel === undefined ? undefined : minLevel(rest.filter((h) => h.info.explicitFeature && h.ev.level > epicLevel!));
+  const featureLevel = epicLevel === undefined ? undefined : (deeperF ?? epicLevel + 1);
+
+  const epics: EpicDraft[] = [];
+  const tasks: TaskDraft[] = [];
+  const rules: Extract<Ev, { k: 'phaseRule' }>[] = [];
+  let defaultEpic: EpicDraft | undefined;
+  let curEpic: EpicDraft | undefined;
+  let curFeature: FeatureDraft | undefined;
+  const headingInfo = new Map(headings.map((h) => [h.ev, h]));
+  const newEpic = (line: number, info: HeadingInfo, synthetic: boolean): EpicDraft => ({
+    line,
+    info,
+    synthetic,
+    features: [],
+    tasks: [],
+    id: '',
+    idExplicit: false,
+    phase: info.phaseNo !== undefined,
+  });
+  const ensureEpic = (atLine: number): EpicDraft => {
+    if (curEpic) return curEpic;
+    if (!defaultEpic) {
+      // Tasks before any epic heading: one epic named after the document title (or "Tasks").
+      const line = title ? title.ev.line : atLine;
+      defaultEpic = newEpic(line, { idColumn: 0, title: title ? title.info.title : 'Tasks', problems: [] }, true);
+      epics.unshift(defaultEpic);
+    }
+    return (curEpic = defaultEpic);
+  };
+  for (const ev of events) {
+    if (ev.k === 'heading') {
+      const h = headingInfo.get(ev)!;
+      if (h === title || epicLevel === undefined) continue;
+      if (ev.level <= epicLevel) {
+        curEpic = newEpic(ev.line, h.info, false);
+        epics.push(curEpic);
+        curFeature = undefined;
+      } else if (ev.level === featureLevel) {
+        const epic = ensureEpic(ev.line);
+        curFeature = { line: ev.line, info: h.info, epic, synthetic: false, tasks: [], id: '', idExplicit: false };
+        epic.features.push(curFeature);
+      }
+    } else if (ev.k === 'task') {
+      const epic = ensureEpic(ev.line);
+      let feature = curFeature;
+      if (!feature) {
+        if (!epic.direct)
+          epic.direct = {
+            line: epic.line,
+            info: { idColumn: 0, title: epic.info.title, problems: [] },
+            epic,
+            synthetic: true,
+            tasks: [],
+            id: '',
+            idExplicit: false,
+          };
+        feature = epic.direct;
+      }
+      ev.epic = epic;
+      ev.feature = feature;
+      epic.tasks.push(ev);
+      feature.tasks.push(ev);
+      ev.i = tasks.length;
+      tasks.push(ev);
+    } else if (ev.k === 'phaseSelf') {
+      if (curEpic?.phase && !curEpic.selfRule) curEpic.selfRule = { line: ev.line, text: ev.text };
+    } else {
+      rules.push(ev);
+    }
+  }
+  // Headings with neither an id nor tasks are prose ("## Notes"), not structure.
+  const kept = epics.filter((e) => {
+    e.features = e.features.filter((f) => f.info.explicitFeature !== undefined || f.tasks.length > 0);
+    return e.info.explicitEpic !== undefined || e.tasks.length > 0 || e.features.length > 0;
+  });
+  for (const e of kept) for (const p of e.info.problems) diagnostics.push(toDiagnostic(p));
+  for (const e of kept) for (const f of e.features) for (const p of f.info.problems) diagnostics.push(toDiagnostic(p));
+  return { epics: kept, tasks, rules };
+}
+
+export function assignGroupIds(epics: EpicDraft[], diagnostics: Diagnostic[]): { epicNodes: EpicNode[]; featureNodes: FeatureNode[] } {
+  const takenE = new Set<string>();
+  const takenF = new Set<string>();
+  const firstE = new Map<string, number>();
+  const firstF = new Map<string, number>();
+  const dupCheck = (id: string | undefined, first: Map<string, number>, line: number, col: number, kind: string): boolean => {
+    if (id === undefined) return false;
+    const prev = first.get(id);
+    if (prev === undefined) {
+      first.set(id, line);
+      return true;
+    }
+    diagnostics.push({
+      line,
+      column: col,
+      endLine: line,
+      endColumn: col + id.length,
+      severity: 'error',
+      code: 'duplicate-id',
+      message: `${kind} id ${id} is already used on line ${prev + 1}; this ${kind.toLowerCase()} gets a derived id instead`,
+      data: { id, firstLine: prev },
+    });
+    return false;
+  };
+  // Written ids first, so a derived id never takes one that is written further down.
+  for (const e of epics) {
+    if (dupCheck(e.info.explicitEpic, firstE, e.line, e.info.idColumn, 'Epic')) {
+      e.id = e.info.explicitEpic!;
+      e.idExplicit = true;
+      takenE.add(e.id);
+    }
+    for (const f of e.features) {
+      if (dupCheck(f.info.explicitFeature, firstF, f.line, f.info.idColumn, 'Feature')) {
+        f.id = f.info.explicitFeature!;
+        f.idExplicit = true;
+        takenF.add(f.id);
+      }
+    }
+  }
+  let prevNum = 0;
+  for (const e of epics) {
+    if (e.idExplicit) {
+      const m = /(\d+)/.exec(e.id);
+      if (m) prevNum = Number(m[1]);
+      continue;
+    }
+    let n = e.info.phaseNo ?? e.info.numberHint ?? prevNum + 1;
+    while (takenE.has(`E${pad(n, 3)}`)) n++;
+    e.id = `E${pad(n, 3)}`;
+    takenE.add(e.id);
+    prevNum = n;
+  }
+  const epicNodes: EpicNode[] = [];
+  const featureNodes: FeatureNode[] = [];
+  for (const e of epics) {
+    const node: EpicNode = { id: e.id, idExplicit: e.idExplicit, title: e.info.title, line: e.line };
+    if (e.info.priority) node.priority = e.info.priority;
+    if (e.phase) node.phase = true;
+    epicNodes.push(node);
+    const digits = /(\d+)/.exec(e.id)?.[1] ?? pad(epicNodes.length, 3);
+    if (e.direct) {
+      // Tasks written directly under an epic belong to a synthetic feature `<epicId>.00` (see model.ts).
+      e.direct.id = `${e.id}.00`;
+      featureNodes.push({ id: e.direct.id, idExplicit: false, epicId: e.id, title: e.info.title, line: e.line });
+    }
+    let prevK = 0;
+    for (const f of e.features) {
+      if (!f.idExplicit) {
+        let k = f.info.numberHint ?? prevK + 1;
+        while (takenF.has(`F${digits}.${pad(k, 2)}`)) k++;
+        f.id = `F${digits}.${pad(k, 2)}`;
+        takenF.add(f.id);
+        prevK = k;
+      } else {
+        const m = /(\d+)$/.exec(f.id);
+        if (m) prevK = Number(m[1]);
+      }
+      const node: FeatureNode = { id: f.id, idExplicit: f.idExplicit, epicId: e.id, title: f.info.title, line: f.line };
+      if (f.info.priority) node.priority = f.info.priority;
+      featureNodes.push(node);
+    }
+  }
+  return { epicNodes, featureNodes };
+}
