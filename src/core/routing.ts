@@ -17,7 +17,7 @@ export interface RoutingConfig {
   agentMappings: Record<string, string[]>;
   /** Task id → agent (`agent_priority_overrides`). Default: {}. */
   priorityOverrides: Record<string, string>;
-  /** Epic id → agent, used when no keyword matches. Default: {}. */
+  /** Epic id → agent, used when no keyword matches. Default: PLAN_EPIC_FALLBACKS (E001 → backend, E008 → security). */
   epicFallbacks: Record<string, string>;
   /** Agent when nothing else applies. Default: `general-purpose`. */
   defaultAgent: string;
@@ -41,27 +41,52 @@ export const DEFAULT_AGENT = 'general-purpose';
 /** Score of a keyword found in the task title, its feature title, its epic title. A keyword counts once, at its best place. */
 export const KEYWORD_WEIGHTS = { title: 3, feature: 2, epic: 1 } as const;
 
-/** The default keyword map (the plan's AGENT_MAPPINGS). Order matters: it breaks score ties. */
-export const DEFAULT_AGENT_MAPPINGS: Record<string, string[]> = deepFreeze({
+/**
+ * The plan's AGENT_MAPPINGS (task-dispatcher.py), row for row and in its order: `"a|b|c": "agent"`. Each `|`
+ * alternative is a keyword of that agent. The plan ran them as regular expressions over the description, first row
+ * wins; here they are stemmed words scored per agent (see routeTask), so "deploy" matches the plan's "deployment" and
+ * "ui" no longer matches inside "build".
+ */
+export const PLAN_AGENT_MAPPINGS: Readonly<Record<string, string>> = Object.freeze({
+  // Infrastructure & DevOps
+  'infrastructure|deployment|docker|kubernetes|gke|argocd': 'devops-engineer',
+  'database|schema|migration|fdb|postgresql|redis': 'database-architect',
+  // Security
+  'security|authentication|oauth|jwt|secret|compliance|audit': 'security-specialist',
+  'penetration|vulnerability|sast|dast': 'security-specialist',
+  // Development
+  'api|endpoint|backend|handler|middleware': 'backend-development',
+  'ui|frontend|component|react|typescript|toon': 'frontend-development-agent',
+  'test|validation|coverage|pytest': 'testing-specialist',
+  // Quality & Performance
+  'performance|optimization|latency|throughput': 'application-performance',
+  'refactor|clean|tech debt': 'codebase-refactoring-specialist',
+  // Documentation & Knowledge
+  'documentation|guide|readme|tutorial': 'codi-documentation-writer',
+  'onboarding|training|education': 'coditect-onboarding',
+  // Specialized Systems
+  'workflow|automation|bpmn|state machine': 'workflow-automation-specialist',
+  'monitoring|metrics|prometheus|grafana|observability': 'observability-platform',
+  'license|subscription|billing|stripe': 'license-management-specialist',
+});
+
+/** The plan's epic fallbacks (assign_task_to_agent): E001 Core Platform → backend, E008 Security → security. */
+export const PLAN_EPIC_FALLBACKS: Readonly<Record<string, string>> = Object.freeze({ E001: 'backend-development', E008: 'security-specialist' });
+
+/** Keywords the project adds to the plan's agents (after the plan's own): common words of the same trades. */
+const MORE_KEYWORDS: Record<string, string[]> = {
   'devops-engineer': [
     'deploy',
-    'docker',
     'container',
-    'kubernetes',
     'k8s',
     'helm',
     'terraform',
     'ci',
     'cd',
     'pipeline',
-    'infrastructure',
     'rabbitmq',
     'kafka',
     'nginx',
-    'monitoring',
-    'prometheus',
-    'grafana',
-    'alerting',
     'release',
     'rollout',
     'cluster',
@@ -69,88 +94,43 @@ export const DEFAULT_AGENT_MAPPINGS: Record<string, string[]> = deepFreeze({
     'github actions',
     'load balancer',
   ],
-  'backend-development': [
-    'api',
-    'endpoint',
-    'service',
-    'server',
-    'rest',
-    'graphql',
-    'grpc',
-    'auth',
-    'authentication',
-    'middleware',
-    'queue',
-    'worker',
-    'webhook',
-    'handler',
-    'backend',
-    'rate limit',
-    'websocket',
-    'scheduler',
-  ],
-  'frontend-development': [
-    'ui',
-    'react',
-    'component',
-    'page',
-    'css',
-    'layout',
-    'form',
-    'dashboard',
-    'vue',
-    'angular',
-    'frontend',
-    'webview',
-    'screen',
-    'accessibility',
-    'tailwind',
-    'view',
-  ],
-  'database-architect': [
-    'database',
-    'schema',
-    'migration',
-    'sql',
-    'postgres',
-    'postgresql',
-    'index',
-    'query',
-    'foundationdb',
-    'sqlite',
-    'table',
-    'data model',
-    'replication',
-    'partition',
-    'backup',
-  ],
-  'security-specialist': [
-    'security',
-    'encryption',
-    'encrypt',
-    'tls',
-    'secret',
-    'vulnerability',
-    'audit',
-    'rbac',
-    'oauth',
-    'permission',
-    'sso',
-    'saml',
-    'threat model',
-    'penetration',
-    'compliance',
-  ],
-  'testing-specialist': ['test', 'e2e', 'end to end', 'unit', 'coverage', 'qa', 'regression', 'benchmark', 'load test', 'fixture', 'integration test', 'flaky'],
-  'documentation-writer': ['docs', 'documentation', 'readme', 'guide', 'tutorial', 'runbook', 'changelog', 'handbook'],
-  'ai-specialist': ['llm', 'model', 'prompt', 'embedding', 'embed', 'agent', 'rag', 'fine tune', 'inference', 'eval'],
-});
+  'database-architect': ['sql', 'postgres', 'index', 'query', 'foundationdb', 'sqlite', 'table', 'data model', 'replication', 'partition', 'backup'],
+  'security-specialist': ['encryption', 'encrypt', 'tls', 'rbac', 'permission', 'sso', 'saml', 'threat model', 'identity'],
+  'backend-development': ['service', 'server', 'rest', 'graphql', 'grpc', 'auth', 'queue', 'worker', 'webhook', 'rate limit', 'websocket', 'scheduler'],
+  'frontend-development-agent': ['page', 'css', 'layout', 'form', 'dashboard', 'vue', 'angular', 'webview', 'screen', 'accessibility', 'tailwind', 'view'],
+  'testing-specialist': ['e2e', 'end to end', 'unit', 'qa', 'regression', 'load test', 'fixture', 'integration test', 'flaky'],
+  'application-performance': ['benchmark', 'profiling', 'cache', 'memory leak'],
+  'codebase-refactoring-specialist': ['cleanup', 'dead code', 'rename', 'simplify'],
+  'codi-documentation-writer': ['docs', 'runbook', 'changelog', 'handbook', 'playbook'],
+  'coditect-onboarding': ['walkthrough', 'quickstart'],
+  'workflow-automation-specialist': ['orchestration', 'pipeline automation', 'cron'],
+  'observability-platform': ['alerting', 'tracing', 'logging', 'dashboard metrics', 'slo'],
+  'license-management-specialist': ['invoice', 'pricing', 'entitlement', 'seat'],
+};
+
+/** Agent → keywords from plan-style rows (`"a|b|c": "agent"`), agents in the order of their first row. */
+export function keywordsFromPatterns(rows: Readonly<Record<string, string>>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [pattern, agent] of Object.entries(rows)) {
+    const words = pattern
+      .split('|')
+      .map((w) => w.trim())
+      .filter((w) => w !== '');
+    (out[agent] ??= []).push(...words.filter((w) => !out[agent].includes(w)));
+  }
+  return out;
+}
+
+/** The default keyword map: the plan's rows (its agents, its order: order breaks score ties), then the project's words. */
+export const DEFAULT_AGENT_MAPPINGS: Record<string, string[]> = deepFreeze(
+  Object.fromEntries(Object.entries(keywordsFromPatterns(PLAN_AGENT_MAPPINGS)).map(([agent, words]) => [agent, [...words, ...(MORE_KEYWORDS[agent] ?? [])]])),
+);
 
 /** Defaults for every routing option. */
 export const DEFAULT_ROUTING_CONFIG: RoutingConfig = Object.freeze({
   agentMappings: DEFAULT_AGENT_MAPPINGS,
   priorityOverrides: Object.freeze({}) as Record<string, string>,
-  epicFallbacks: Object.freeze({}) as Record<string, string>,
+  epicFallbacks: PLAN_EPIC_FALLBACKS as Record<string, string>,
   defaultAgent: DEFAULT_AGENT,
 });
 

@@ -15,9 +15,11 @@
 //   agents                         name → agent options (`kind` + the kind's options, docs/agents.md) or → the name of
 //                                  another entry / a built-in kind. A name equal to an agent type is used for that type. [{}]
 //   model                          model for agents that take one and set none themselves [agent's own default]
-//   agent_mappings                 agent type → routing keywords; replaces the built-in map (the plan's AGENT_MAPPINGS)
+//   agent_mappings                 agent type → routing keywords, or the plan's rows "a|b|c": agent type (mixable);
+//                                  replaces the built-in map [the plan's 14 AGENT_MAPPINGS rows + more words]
 //   agent_priority_overrides       task id → agent type, wins over keywords [{}]
-//   epic_fallbacks                 epic id → agent type when no keyword matches [{}]
+//   epic_fallbacks                 epic id → agent type when no keyword matches [the plan's: E001 → backend-development,
+//                                  E008 → security-specialist]
 //   retry.max_attempts             retries of a task after transient failures, 0..100 [5: delays 1, 2, 4, 8, 16 s]
 //   retry.initial_delay_ms         first backoff delay [1000]
 //   retry.max_delay_ms             backoff cap, ≥ initial_delay_ms [16000]
@@ -57,7 +59,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_AGENT, DEFAULT_AGENT_MAPPINGS, type RoutingConfig } from '../core/routing';
+import { DEFAULT_AGENT, DEFAULT_AGENT_MAPPINGS, keywordsFromPatterns, PLAN_EPIC_FALLBACKS, type RoutingConfig } from '../core/routing';
 import { AGENT_KINDS, parseAgentSpec, type AgentKind, type AgentSpec } from './agents/agentFactory';
 import type { EngineSettings } from '../protocol/engineProtocol';
 import { errorMessage } from '../core/describe';
@@ -146,9 +148,10 @@ const fileSchema = z
     fallback_agent_type: name.default(DEFAULT_AGENT),
     agents: z.record(z.union([name, z.record(z.unknown())])).default({}),
     model: name.optional(),
-    agent_mappings: z.record(z.array(z.string())).optional(),
+    // agent type → keywords, or the plan's rows: "pattern|pattern": agent type (both forms may be mixed).
+    agent_mappings: z.record(z.union([z.array(z.string()), name])).optional(),
     agent_priority_overrides: nameMap.default({}),
-    epic_fallbacks: nameMap.default({}),
+    epic_fallbacks: nameMap.optional(),
     retry: retrySchema.default({}),
     circuit_breaker: z
       .object({ failure_threshold: posInt(1000).default(5), cooldown_ms: nonNegInt(86_400_000).default(60_000) })
@@ -448,9 +451,13 @@ function normalize(
     issues.push(`${w('default_agent')}: expected a name in agents or one of ${BUILT_IN_AGENTS.join(', ')}, got ${show(defaultAgent)}`);
   }
   if (f.agent_mappings) {
-    for (const [agent, words] of Object.entries(f.agent_mappings)) {
+    for (const [key, v] of Object.entries(f.agent_mappings)) {
+      const words = typeof v === 'string' ? key.split('|') : v;
       words.forEach((w, i) => {
-        if (!/[A-Za-z0-9]/.test(w)) issues.push(`agent_mappings.${agent}.${i}: expected a keyword with letters or digits, got ${show(w)}`);
+        if (!/[A-Za-z0-9]/.test(w)) {
+          const where = typeof v === 'string' ? `agent_mappings["${key}"]: alternative ${i + 1}` : `agent_mappings.${key}.${i}`;
+          issues.push(`${where}: expected a keyword with letters or digits, got ${show(w)}`);
+        }
       });
     }
   }
@@ -466,9 +473,9 @@ function normalize(
     fallbackAgentType: f.fallback_agent_type,
     agents,
     model: f.model,
-    agentMappings: f.agent_mappings ?? DEFAULT_AGENT_MAPPINGS,
+    agentMappings: f.agent_mappings ? agentMappingsOf(f.agent_mappings) : DEFAULT_AGENT_MAPPINGS,
     agentPriorityOverrides: { ...f.agent_priority_overrides },
-    epicFallbacks: { ...f.epic_fallbacks },
+    epicFallbacks: { ...(f.epic_fallbacks ?? PLAN_EPIC_FALLBACKS) },
     retry: { maxAttempts: f.retry.max_attempts, initialDelayMs: f.retry.initial_delay_ms, maxDelayMs: f.retry.max_delay_ms, jitter },
     circuitBreaker: { failureThreshold: f.circuit_breaker.failure_threshold, cooldownMs: f.circuit_breaker.cooldown_ms },
     rateLimit: { defaultPauseMs: f.rate_limit.default_pause_ms },
@@ -484,6 +491,16 @@ function normalize(
     source: source === 'config' ? undefined : source,
     warnings: [],
   };
+}
+
+/** Agent → keywords from a file's `agent_mappings`, which may mix both forms (keyword lists and the plan's rows). */
+function agentMappingsOf(raw: Record<string, string[] | string>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [key, v] of Object.entries(raw)) {
+    const add = typeof v === 'string' ? keywordsFromPatterns({ [key]: v }) : { [key]: v };
+    for (const [agent, words] of Object.entries(add)) (out[agent] ??= []).push(...words.filter((w) => !out[agent].includes(w)));
+  }
+  return out;
 }
 
 /** Validates each `agents` entry (through parseAgentSpec) and resolves name aliases, refusing loops. */

@@ -1,6 +1,15 @@
 import * as assert from 'node:assert/strict';
 import type { EpicNode, FeatureNode, TaskNode } from '../../../src/core/model';
-import { DEFAULT_AGENT, DEFAULT_AGENT_MAPPINGS, DEFAULT_ROUTING_CONFIG, routeTask, stem, type RoutingConfig } from '../../../src/core/routing';
+import {
+  DEFAULT_AGENT,
+  DEFAULT_AGENT_MAPPINGS,
+  DEFAULT_ROUTING_CONFIG,
+  PLAN_AGENT_MAPPINGS,
+  PLAN_EPIC_FALLBACKS,
+  routeTask,
+  stem,
+  type RoutingConfig,
+} from '../../../src/core/routing';
 import { taskList } from './taskListBuilder';
 
 function task(title: string, extra: { id?: string; agent?: string; epicId?: string } = {}): TaskNode {
@@ -59,9 +68,9 @@ describe('routing', () => {
       const d = routeTask(task('Deploying containerized workers to Kubernetes'), {}, DEFAULT_ROUTING_CONFIG);
       assert.equal(d.agent, 'devops-engineer');
       assert.equal(d.rule, 'keyword');
-      assert.deepEqual(d.matched, ['deploy', 'container', 'kubernetes']);
+      assert.deepEqual(d.matched, ['deployment', 'kubernetes', 'container']);
       assert.equal(d.score, 9);
-      assert.equal(d.reason, 'keywords deploy, container, kubernetes (score 9)');
+      assert.equal(d.reason, 'keywords deployment, kubernetes, container (score 9)');
     });
 
     it('scores every agent instead of taking the first match', () => {
@@ -74,7 +83,7 @@ describe('routing', () => {
     it('weights the title above the feature and the feature above the epic', () => {
       // "dashboard" in the title (3) beats "api" + "endpoint" in the epic (1 + 1).
       const d1 = routeTask(task('Usage dashboard'), { epic: epic('API endpoints') }, DEFAULT_ROUTING_CONFIG);
-      assert.equal(d1.agent, 'frontend-development');
+      assert.equal(d1.agent, 'frontend-development-agent');
       assert.equal(d1.score, 3);
       // Same words in the feature (2 + 2) now win.
       const d2 = routeTask(task('Usage dashboard'), { feature: feature('API endpoints') }, DEFAULT_ROUTING_CONFIG);
@@ -102,7 +111,7 @@ describe('routing', () => {
       const d = routeTask(task('Write end-to-end checks'), {}, DEFAULT_ROUTING_CONFIG);
       assert.equal(d.agent, 'testing-specialist');
       assert.deepEqual(d.matched, ['end to end']);
-      assert.equal(routeTask(task('end the run to end'), {}, config({ agentMappings: { qa: ['end to end'] } })).rule, 'default');
+      assert.equal(routeTask(task('end the run to end', { epicId: 'E099' }), {}, config({ agentMappings: { qa: ['end to end'] } })).rule, 'default');
     });
 
     it('falls back to the epic map when no keyword matches, then to the default agent', () => {
@@ -110,22 +119,27 @@ describe('routing', () => {
       const d = routeTask(task('Interview five pilot customers', { epicId: 'E007' }), {}, cfg);
       assert.deepEqual(d, { agent: 'research-analyst', rule: 'epic-fallback', reason: 'no keyword matched; epic E007 falls back to research-analyst' });
       assert.equal(routeTask(task('Interview customers'), { epic: epic('Discovery', 'E007') }, cfg).agent, 'research-analyst');
-      const dflt = routeTask(task('Interview customers'), {}, DEFAULT_ROUTING_CONFIG);
+      const dflt = routeTask(task('Interview customers', { epicId: 'E099' }), {}, DEFAULT_ROUTING_CONFIG);
       assert.equal(dflt.agent, DEFAULT_AGENT);
       assert.equal(dflt.rule, 'default');
-      assert.equal(routeTask(task('Interview customers'), {}, config({ defaultAgent: 'generalist' })).agent, 'generalist');
+      assert.equal(routeTask(task('Interview customers', { epicId: 'E099' }), {}, config({ defaultAgent: 'generalist' })).agent, 'generalist');
     });
 
     it('routes typical plan tasks with the default map', () => {
       const cases: [string, string][] = [
         ['Set up RabbitMQ cluster with Helm', 'devops-engineer'],
         ['Implement gRPC service for tenant provisioning', 'backend-development'],
-        ['Build task board React component', 'frontend-development'],
+        ['Build task board React component', 'frontend-development-agent'],
         ['Design FoundationDB key layout and schema', 'database-architect'],
         ['Add TLS and secret rotation', 'security-specialist'],
         ['Raise unit test coverage to 80%', 'testing-specialist'],
-        ['Write operator guide and README', 'documentation-writer'],
-        ['Prompt templates and embedding cache for the LLM', 'ai-specialist'],
+        ['Write operator guide and README', 'codi-documentation-writer'],
+        ['Reduce p99 latency of the hot path', 'application-performance'],
+        ['Refactor the session module and pay down tech debt', 'codebase-refactoring-specialist'],
+        ['Onboarding training for pilot customers', 'coditect-onboarding'],
+        ['BPMN state machine for approvals', 'workflow-automation-specialist'],
+        ['Prometheus metrics and Grafana panels', 'observability-platform'],
+        ['Stripe billing for subscriptions', 'license-management-specialist'],
       ];
       for (const [title, agent] of cases) assert.equal(routeTask(task(title), {}, DEFAULT_ROUTING_CONFIG).agent, agent, title);
     });
@@ -137,19 +151,51 @@ describe('routing', () => {
     });
 
     it('ships a frozen default map of specialised agents', () => {
-      assert.ok(Object.isFrozen(DEFAULT_AGENT_MAPPINGS) && Object.isFrozen(DEFAULT_AGENT_MAPPINGS['ai-specialist']));
-      for (const agent of [
+      assert.ok(Object.isFrozen(DEFAULT_AGENT_MAPPINGS) && Object.isFrozen(DEFAULT_AGENT_MAPPINGS['devops-engineer']));
+      for (const agent of Object.keys(DEFAULT_AGENT_MAPPINGS)) assert.ok(DEFAULT_AGENT_MAPPINGS[agent].length >= 5, agent);
+    });
+
+    it("ships the plan's 14 AGENT_MAPPINGS rows: every alternative of every row, its 13 agent types in its order", () => {
+      assert.equal(Object.keys(PLAN_AGENT_MAPPINGS).length, 14);
+      assert.deepEqual(Object.keys(DEFAULT_AGENT_MAPPINGS), [
         'devops-engineer',
-        'backend-development',
-        'frontend-development',
         'database-architect',
         'security-specialist',
+        'backend-development',
+        'frontend-development-agent',
         'testing-specialist',
-        'documentation-writer',
-        'ai-specialist',
-      ]) {
-        assert.ok(DEFAULT_AGENT_MAPPINGS[agent].length >= 5, agent);
+        'application-performance',
+        'codebase-refactoring-specialist',
+        'codi-documentation-writer',
+        'coditect-onboarding',
+        'workflow-automation-specialist',
+        'observability-platform',
+        'license-management-specialist',
+      ]);
+      for (const [pattern, agent] of Object.entries(PLAN_AGENT_MAPPINGS)) {
+        for (const word of pattern.split('|')) {
+          assert.ok(DEFAULT_AGENT_MAPPINGS[agent].includes(word), `${word} → ${agent}`);
+          // Each alternative alone routes to its row's agent (no other agent claims the plan's word).
+          assert.equal(routeTask(task(word, { epicId: 'E099' }), {}, DEFAULT_ROUTING_CONFIG).agent, agent, word);
+        }
       }
+    });
+
+    it("passes the plan's three dispatcher examples, also when E008 is titled Identity", () => {
+      const infra = routeTask(task('Deploy RabbitMQ message bus', { id: 'T001.009', epicId: 'E001' }), { epic: epic('Core Platform') }, DEFAULT_ROUTING_CONFIG);
+      assert.equal(infra.agent, 'devops-engineer');
+      for (const e008 of [epic('Security', 'E008'), epic('Identity', 'E008')]) {
+        const sec = routeTask(task('Setup GCP Identity Platform', { id: 'T008.001', epicId: 'E008' }), { epic: e008 }, DEFAULT_ROUTING_CONFIG);
+        assert.equal(sec.agent, 'security-specialist', e008.title);
+      }
+      const misc = routeTask(task('Miscellaneous task', { id: 'T999.999', epicId: 'E999' }), {}, DEFAULT_ROUTING_CONFIG);
+      assert.deepEqual([misc.agent, misc.rule], ['general-purpose', 'default']);
+      // The plan's epic fallbacks themselves: no keyword, epic E001 → backend-development, E008 → security-specialist.
+      const e1 = routeTask(task('Miscellaneous task', { epicId: 'E001' }), {}, DEFAULT_ROUTING_CONFIG);
+      assert.deepEqual([e1.agent, e1.rule], ['backend-development', 'epic-fallback']);
+      const e8 = routeTask(task('Miscellaneous task', { id: 'T008.009', epicId: 'E008' }), { epic: epic('Platform', 'E008') }, DEFAULT_ROUTING_CONFIG);
+      assert.deepEqual([e8.agent, e8.rule], ['security-specialist', 'epic-fallback']);
+      assert.deepEqual(PLAN_EPIC_FALLBACKS, { E001: 'backend-development', E008: 'security-specialist' });
     });
   });
 });

@@ -187,4 +187,28 @@ describe('config', () => {
     assert.deepEqual(routingConfigOf(c), { agentMappings: { qa: ['test'] }, epicFallbacks: { E1: 'x' }, priorityOverrides: { T1: 'y' }, defaultAgent: 'gp' });
     throwsConfig(() => parseConfig({ agent_mappings: { qa: ['--'] } }), 'agent_mappings.qa.0');
   });
+
+  it('reads the plan\'s agent_mappings rows ("a|b|c": agent), mixed with keyword lists; epic fallbacks default to the plan\'s', () => {
+    const c = parseConfig(
+      {
+        agent_mappings: {
+          'infrastructure|deployment|docker|kubernetes': 'devops-engineer',
+          'security|authentication|compliance': 'security-specialist',
+          'ui|frontend|component|react': 'frontend-development-agent',
+          'docker|helm': 'devops-engineer',
+          qa: ['flaky'],
+        },
+      },
+      'c',
+      { env: {} },
+    );
+    assert.deepEqual(c.agentMappings, {
+      'devops-engineer': ['infrastructure', 'deployment', 'docker', 'kubernetes', 'helm'],
+      'security-specialist': ['security', 'authentication', 'compliance'],
+      'frontend-development-agent': ['ui', 'frontend', 'component', 'react'],
+      qa: ['flaky'],
+    });
+    assert.deepEqual(c.epicFallbacks, { E001: 'backend-development', E008: 'security-specialist' });
+    throwsConfig(() => parseConfig({ agent_mappings: { 'docker||helm': 'devops-engineer' } }), 'agent_mappings["docker||helm"]: alternative 2');
+  });
 });

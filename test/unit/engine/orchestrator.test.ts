@@ -360,12 +360,15 @@ describe('Orchestrator', () => {
     });
 
     it('abandons an agent that ignores the abort, so a timeout always frees its slot', async () => {
-      const list = taskList([{ id: 'T1' }, { id: 'T2', agent: 'other' }]);
+      const list = taskList([
+        { id: 'T1', agent: 'deaf-type' },
+        { id: 'T2', agent: 'other' },
+      ]);
       list.tasks[0].timeoutMinutes = 0.0005; // 30 ms
       const deaf = { name: 'deaf', provider: 'deaf', run: () => new Promise<never>(() => undefined) };
       const ok = new ScriptedAgent('ok', 'ok', () => ({ summary: 'ok' }));
       h = harness(list, {
-        agent: (t) => (t === 'general-purpose' ? deaf : ok),
+        agent: (t) => (t === 'deaf-type' ? deaf : ok),
         config: { max_concurrent_agents: 1, timeouts: { kill_grace_ms: 10 } },
         abandonMarginMs: 20,
       });
