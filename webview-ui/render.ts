@@ -4,8 +4,21 @@ import type { ControlAction, TaskAction } from '../src/protocol/webviewProtocol'
 import { stallsOf, type ActiveAgentView, type ActivityEntry, type EpicView, type TaskView } from '../src/protocol/views';
 import { chartGeometry } from './chart';
 import { h, replaceChildren, s, setFill, setText } from './dom';
-import { baseName, formatAxisTime, formatClock, formatDuration, formatElapsed, formatPercent, formatRate, STATUS_LABELS } from './format';
-import { doneRatio, matchesFilter, TASK_FILTERS, type DashboardModel, type ModelChange, type TaskFilter } from './state';
+import { isComplete } from '../src/core/progress';
+import {
+  displayState,
+  formatDuration,
+  formatEstimate,
+  formatPercent,
+  formatRate,
+  lastRunHead,
+  planProgress,
+  progressRatio,
+  progressText,
+  STATE_LABEL,
+} from '../src/protocol/presentation';
+import { baseName, formatAxisTime, formatClock } from './format';
+import { matchesFilter, TASK_FILTERS, type DashboardModel, type ModelChange, type TaskFilter } from './state';
 
 /** What the page asks the extension to do. */
 export interface DashboardActions {
@@ -132,7 +145,7 @@ export class DashboardView {
     const model = this.model;
     if (!p || !model?.loaded) return;
     for (const el of Array.from(p.agents.querySelectorAll<HTMLElement>('[data-started]'))) {
-      setText(el, formatElapsed(now - Number(el.dataset.started)));
+      setText(el, formatDuration(now - Number(el.dataset.started)));
     }
     const uptime = p.metrics.get('uptime');
     if (uptime) setText(uptime.value, formatDuration(this.uptimeMs(model, now)));
@@ -401,14 +414,14 @@ export class DashboardView {
 
   private renderOverview(model: DashboardModel, p: Parts): void {
     const c = model.counts;
-    const done = c.completed + c.skipped;
-    const ratio = doneRatio(c);
-    setText(p.overallPct, formatPercent(ratio));
+    const done = c.done;
+    const ratio = progressRatio(planProgress(c));
+    setText(p.overallPct, formatPercent(c.done, c.total));
     setText(p.overallText, `${done} of ${c.total} tasks done`);
     setFill(p.overallFill, ratio);
     p.overallBar.setAttribute('aria-valuemax', String(c.total));
     p.overallBar.setAttribute('aria-valuenow', String(done));
-    p.overallBar.setAttribute('aria-valuetext', `${done} of ${c.total} tasks done (${formatPercent(ratio)})`);
+    p.overallBar.setAttribute('aria-valuetext', `${done} of ${c.total} tasks done (${formatPercent(c.done, c.total)})`);
     p.overallBar.classList.toggle('is-active', model.state === 'running' || c.inProgress > 0);
 
     const set = (key: string, value: number, sub: string): void => {
@@ -524,7 +537,7 @@ export class DashboardView {
         h(
           'span',
           { class: 'elapsed', attrs: { 'data-started': Number.isFinite(started) ? started : now, 'aria-label': 'elapsed time' } },
-          formatElapsed(now - (Number.isFinite(started) ? started : now)),
+          formatDuration(now - (Number.isFinite(started) ? started : now)),
         ),
         model.readOnly
           ? null
@@ -565,13 +578,12 @@ export class DashboardView {
   }
 
   private paintEpic(e: EpicView, parts: { button: HTMLButtonElement; count: HTMLElement; bar: HTMLElement; fill: HTMLElement }): void {
-    const ratio = e.total ? e.completed / e.total : 0;
-    setText(parts.count, `${e.completed}/${e.total} · ${formatPercent(ratio)}`);
-    setFill(parts.fill, ratio);
+    setText(parts.count, progressText(e));
+    setFill(parts.fill, progressRatio(e));
     parts.bar.setAttribute('aria-valuemax', String(e.total));
-    parts.bar.setAttribute('aria-valuenow', String(e.completed));
-    parts.button.classList.toggle('is-done', e.total > 0 && e.completed === e.total);
-    parts.button.title = `${e.id} ${e.title}: ${e.completed} of ${e.total} done. Press to show only its tasks.`;
+    parts.bar.setAttribute('aria-valuenow', String(e.done));
+    parts.button.classList.toggle('is-done', isComplete(e));
+    parts.button.title = `${e.id} ${e.title}: ${e.done} of ${e.total} done. Press to show only its tasks.`;
   }
 
   private updateEpic(id: string, model: DashboardModel): void {
@@ -702,7 +714,7 @@ export class DashboardView {
       });
       li.append(button);
     }
-    const status = t.status === 'pending' && t.ready ? 'ready' : (STATUS_LABELS[t.status] ?? t.status);
+    const status = STATE_LABEL[displayState(t)];
     const meta = [t.route.agent, t.priority].filter(Boolean).join(' · ');
     button.setAttribute('aria-label', `${t.id} ${t.title}, ${status}${meta ? `, ${meta}` : ''}. Enter reveals it in the editor.`);
     button.title = taskTooltip(t);
@@ -872,11 +884,12 @@ function taskTooltip(t: TaskView): string {
   if (t.waitingOn.length) lines.push(`Waiting on: ${t.waitingOn.join(', ')}`);
   else if (t.dependsOn.length) lines.push(`Depends on: ${t.dependsOn.map((d) => d.id).join(', ')}`);
   if (t.blockers.length) lines.push(`Blocked by: ${t.blockers.join('; ')}`);
-  if (t.estimateHours !== undefined) lines.push(`Estimate: ${t.estimateHours}h`);
+  if (t.estimateHours !== undefined) lines.push(`Estimate: ${formatEstimate(t.estimateHours)}`);
   lines.push(`Agent: ${t.route.agent} (${t.route.reason})`);
   if (t.lastRun) {
-    lines.push(`Last run: ${t.lastRun.outcome} after ${formatDuration(t.lastRun.durationMs)} (attempt ${t.lastRun.attempt})`);
+    lines.push(`Last run: ${lastRunHead(t.lastRun)}`);
     if (t.lastRun.error) lines.push(`Error: ${t.lastRun.error}`);
+    else if (t.lastRun.summary) lines.push(`Summary: ${t.lastRun.summary}`);
   }
   lines.push('Click or press Enter to reveal it in the editor.');
   return lines.join('\n');

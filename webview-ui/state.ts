@@ -1,5 +1,7 @@
 // The dashboard's view model and the pure reducer that applies the extension's messages to it.
 // No DOM here: every rule about what a message changes lives in this file so it can be tested in plain Node.
+import { countsAsDone } from '../src/core/progress';
+import { displayState, remainingOf } from '../src/protocol/presentation';
 import type { ToWebview } from '../src/protocol/webviewProtocol';
 import type {
   ActiveAgentView,
@@ -7,6 +9,7 @@ import type {
   BreakerState,
   EpicView,
   FeatureView,
+  GroupProgressView,
   MetricsView,
   OrchestrationState,
   PlanCounts,
@@ -104,18 +107,6 @@ export function noChange(): ModelChange {
   };
 }
 
-/** Remaining work for the burndown: everything not completed or skipped. */
-export function remainingOf(c: PlanCounts): number {
-  return Math.max(0, c.total - c.completed - c.skipped);
-}
-
-/** Done share of the plan, 0..1 (skipped counts as done, as in the epic totals). */
-export function doneRatio(c: PlanCounts): number {
-  return c.total === 0 ? 0 : (c.completed + c.skipped) / c.total;
-}
-
-const isDone = (t: TaskView): boolean => t.status === 'completed' || t.status === 'skipped';
-
 /** Applies one message from the extension; `now` is the client clock in ms (injected so tests are deterministic). */
 export function applyMessage(model: DashboardModel, msg: ToWebview, now: number): { model: DashboardModel; change: ModelChange } {
   const change = noChange();
@@ -129,7 +120,7 @@ export function applyMessage(model: DashboardModel, msg: ToWebview, now: number)
   if (!model.loaded) return { model, change };
   switch (msg.type) {
     case 'tasks':
-      return applyTasks(model, msg.tasks, msg.removed, msg.counts, now);
+      return applyTasks(model, msg.tasks, msg.removed, msg.counts, msg.groups, now);
     case 'activity': {
       const added = newEntries(model.activity, msg.entries);
       if (added.length === 0) return { model, change };
@@ -179,21 +170,15 @@ function applyTasks(
   changed: TaskView[],
   removed: string[],
   counts: PlanCounts,
+  groups: GroupProgressView[],
   now: number,
 ): { model: DashboardModel; change: ModelChange } {
   const change = noChange();
   const tasks = new Map(model.tasks);
-  const touchedEpics = new Set<string>();
-  const touchedFeatures = new Set<string>();
   let order = model.order;
 
   const removedIds = removed.filter((id) => tasks.has(id));
-  for (const id of removedIds) {
-    const old = tasks.get(id)!;
-    touchedEpics.add(old.epicId);
-    touchedFeatures.add(old.featureId);
-    tasks.delete(id);
-  }
+  for (const id of removedIds) tasks.delete(id);
   if (removedIds.length > 0) {
     const gone = new Set(removedIds);
     order = order.filter((id) => !gone.has(id));
@@ -201,23 +186,24 @@ function applyTasks(
 
   const added: string[] = [];
   for (const t of changed) {
-    const old = tasks.get(t.id);
-    if (old) {
-      touchedEpics.add(old.epicId);
-      touchedFeatures.add(old.featureId);
-    } else {
-      added.push(t.id);
-    }
-    touchedEpics.add(t.epicId);
-    touchedFeatures.add(t.featureId);
+    if (!tasks.has(t.id)) added.push(t.id);
     tasks.set(t.id, t);
   }
   // A task unknown to the snapshot has no known position; the engine sends plan:changed for structural edits,
   // so this only happens in a race, and the end of the list is an honest place for it.
   if (added.length > 0) order = order.concat(added);
 
-  const epics = model.epics.map((e) => (touchedEpics.has(e.id) ? { ...e, ...totals(tasks.values(), (t) => t.epicId === e.id) } : e));
-  const features = model.features.map((f) => (touchedFeatures.has(f.id) ? { ...f, ...totals(tasks.values(), (t) => t.featureId === f.id) } : f));
+  // Group progress is the engine's (one rule of done, src/core/progress.ts): taken as sent, never recounted here.
+  const sent = new Map(groups.map((g) => [`${g.kind}:${g.id}`, g]));
+  const movedEpics: string[] = [];
+  const withProgress = <G extends EpicView | FeatureView>(kind: GroupProgressView['kind'], g: G): G => {
+    const p = sent.get(`${kind}:${g.id}`);
+    if (!p || (p.done === g.done && p.total === g.total)) return g;
+    if (kind === 'epic') movedEpics.push(g.id);
+    return { ...g, done: p.done, total: p.total };
+  };
+  const epics = sent.size ? model.epics.map((e) => withProgress('epic', e)) : model.epics;
+  const features = sent.size ? model.features.map((f) => withProgress('feature', f)) : model.features;
 
   const active = nextActive(model.active, changed, removedIds, now);
   const activeChanged = active !== model.active;
@@ -225,9 +211,9 @@ function applyTasks(
   let metrics = model.metrics;
   const last = metrics.throughput[metrics.throughput.length - 1];
   const remaining = remainingOf(counts);
-  if (!last || last.completed !== counts.completed || last.remaining !== remaining) {
+  if (!last || last.completed !== counts.done || last.remaining !== remaining) {
     // Sample locally so the chart moves with every completion; the next `metrics` message replaces the series.
-    const throughput = metrics.throughput.concat({ at: new Date(now).toISOString(), completed: counts.completed, remaining });
+    const throughput = metrics.throughput.concat({ at: new Date(now).toISOString(), completed: counts.done, remaining });
     metrics = { ...metrics, throughput: throughput.slice(-THROUGHPUT_LIMIT) };
   }
 
@@ -239,22 +225,11 @@ function applyTasks(
       tasks: changed.map((t) => t.id),
       removed: removedIds,
       counts: true,
-      epics: [...touchedEpics].filter((id) => model.epics.some((e) => e.id === id)),
+      epics: movedEpics,
       active: activeChanged,
       metrics: metrics !== model.metrics,
     },
   };
-}
-
-function totals(all: Iterable<TaskView>, member: (t: TaskView) => boolean): { total: number; completed: number } {
-  let total = 0;
-  let completed = 0;
-  for (const t of all) {
-    if (!member(t)) continue;
-    total++;
-    if (isDone(t)) completed++;
-  }
-  return { total, completed };
 }
 
 /** Active agents after tasks changed: running tasks join (keeping their original start), finished ones leave. */
@@ -307,18 +282,18 @@ export function matchesFilter(t: TaskView, filter: TaskFilter, epicId?: string):
     case 'all':
       return true;
     case 'open':
-      // The work still ahead: everything not completed or skipped. The dashboard's default view.
-      return !isDone(t);
+      // The work still ahead: everything not done. The dashboard's default view.
+      return !countsAsDone(t);
     case 'running':
       return t.status === 'in_progress';
     case 'ready':
-      return t.status === 'pending' && t.ready;
+      return displayState(t) === 'ready';
     case 'failed':
       return t.status === 'failed' || t.status === 'timeout' || t.status === 'cancelled';
     case 'waiting':
       // Blocked (the engine's one definition, TaskView.blocked), or pending on unfinished dependencies.
       return t.blocked !== undefined || (t.status === 'pending' && !t.ready);
     case 'done':
-      return isDone(t);
+      return countsAsDone(t);
   }
 }

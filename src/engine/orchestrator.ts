@@ -17,7 +17,16 @@ import type { VerifyVerdict } from './trustGuard';
 import type { TaskList, TaskNode, TaskStatus } from '../core/model';
 import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
-import type { ActiveAgentView, ActivityEntry, AttemptOutcome, BreakerState, OrchestrationState, PlanCounts, StallView } from '../protocol/views';
+import {
+  emptyPlanCounts,
+  type ActiveAgentView,
+  type ActivityEntry,
+  type AttemptOutcome,
+  type BreakerState,
+  type OrchestrationState,
+  type PlanCounts,
+  type StallView,
+} from '../protocol/views';
 import type { Agent, AgentTaskInput } from './agents/agent';
 import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config';
 import { ReadyLanes } from './dispatcher';
@@ -529,7 +538,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   /** Task counts by status (the orchestrator's live view). */
   counts(): PlanCounts {
-    return this.plan?.counts() ?? { total: 0, completed: 0, inProgress: 0, pending: 0, ready: 0, blocked: 0, failed: 0, timeout: 0, cancelled: 0, skipped: 0 };
+    return this.plan?.counts() ?? emptyPlanCounts();
   }
 
   /** Status of a task as the orchestrator sees it. */

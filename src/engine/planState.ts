@@ -2,7 +2,8 @@
 // statuses, and per-feature/per-epic counts of unfinished tasks (so "this feature just completed" is O(1) per change,
 // not a scan of the epic). Every status change the orchestrator makes goes through `setStatus` here.
 import { DependencyGraph } from '../core/graph';
-import { TERMINAL_STATUSES, type EpicNode, type FeatureNode, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
+import type { EpicNode, FeatureNode, TaskList, TaskNode, TaskStatus } from '../core/model';
+import { countsAsDone } from '../core/progress';
 import type { PlanCounts } from '../protocol/views';
 import { countTasks } from './planView';
 
@@ -44,7 +45,7 @@ export class PlanState {
     for (const t of list.tasks) {
       if (this.byId.has(t.id)) continue; // duplicate ids: the first one owns the id (as in the graph)
       this.byId.set(t.id, t);
-      if (!TERMINAL_STATUSES.has(this.status(t.id))) {
+      if (!countsAsDone({ status: this.status(t.id) })) {
         this.open++;
         this.openInFeature.set(t.featureId, (this.openInFeature.get(t.featureId) ?? 0) + 1);
         this.openInEpic.set(t.epicId, (this.openInEpic.get(t.epicId) ?? 0) + 1);
@@ -66,8 +67,9 @@ export class PlanState {
     const previous = this.status(id);
     const nowReady = this.graph.setStatus(id, status);
     const completedGroups: GroupCompleted[] = [];
-    const wasDone = TERMINAL_STATUSES.has(previous);
-    const isDone = TERMINAL_STATUSES.has(status);
+    // A group completes by the same rule of done its progress figures use.
+    const wasDone = countsAsDone({ status: previous });
+    const isDone = countsAsDone({ status });
     const t = this.byId.get(id);
     if (t && wasDone !== isDone) {
       const d = isDone ? -1 : 1;

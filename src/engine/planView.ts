@@ -2,8 +2,18 @@
 // runtime rows and the dependency graph. Pure functions over their inputs: the runtime decides when to call them.
 import { DependencyGraph } from '../core/graph';
 import type { TaskList, TaskNode, TaskStatus } from '../core/model';
+import { addToProgress, countsAsDone, emptyProgress, type Progress } from '../core/progress';
 import { type RoutingConfig, routeTask } from '../core/routing';
-import { emptyPlanCounts, type EpicView, type FeatureView, type LastRunView, type PlanCounts, type RouteView, type TaskView } from '../protocol/views';
+import {
+  emptyPlanCounts,
+  type EpicView,
+  type FeatureView,
+  type GroupProgressView,
+  type LastRunView,
+  type PlanCounts,
+  type RouteView,
+  type TaskView,
+} from '../protocol/views';
 import type { TaskRuntime } from './ports';
 
 /** Everything needed to describe tasks; rebuilt when the plan or a status changes. */
@@ -66,6 +76,7 @@ export function countTasks(graph: DependencyGraph, ids: Iterable<string>): PlanC
   for (const id of ids) {
     c.total++;
     const s = graph.statusOf(id) ?? 'pending';
+    if (countsAsDone({ status: s })) c.done++;
     // One definition of blocked (the graph's): the status `blocked`, and every pending task held by something only a
     // person can change. `pending` is what is left: ready, or waiting for dependencies that will get done.
     if (graph.isBlocked(id)) c.blocked++;
@@ -86,23 +97,19 @@ export function planCounts(model: PlanModel): PlanCounts {
   );
 }
 
-/** Epic and feature rows with their progress. Skipped tasks count as done. */
+/** Epic and feature rows with their progress (done by the core rule, src/core/progress.ts). */
 export function groupViews(model: PlanModel): { epics: EpicView[]; features: FeatureView[] } {
-  const done = (t: TaskNode): boolean => {
-    const s = model.statuses.get(t.id) ?? t.status;
-    return s === 'completed' || s === 'skipped';
-  };
-  const fTotals = new Map<string, { total: number; completed: number }>();
-  const eTotals = new Map<string, { total: number; completed: number }>();
+  const fTotals = new Map<string, Progress>();
+  const eTotals = new Map<string, Progress>();
   for (const t of model.list.tasks) {
+    const input = { status: model.statuses.get(t.id) ?? t.status };
     for (const [m, key] of [
       [fTotals, t.featureId],
       [eTotals, t.epicId],
     ] as const) {
-      const c = m.get(key) ?? { total: 0, completed: 0 };
-      c.total++;
-      if (done(t)) c.completed++;
-      m.set(key, c);
+      let p = m.get(key);
+      if (!p) m.set(key, (p = emptyProgress()));
+      addToProgress(p, input);
     }
   }
   const features: FeatureView[] = model.list.features.map((f) => ({
@@ -110,16 +117,53 @@ export function groupViews(model: PlanModel): { epics: EpicView[]; features: Fea
     title: f.title,
     line: f.line,
     epicId: f.epicId,
-    total: fTotals.get(f.id)?.total ?? 0,
-    completed: fTotals.get(f.id)?.completed ?? 0,
+    ...(fTotals.get(f.id) ?? emptyProgress()),
   }));
   const epics: EpicView[] = model.list.epics.map((e) => ({
     id: e.id,
     title: e.title,
     line: e.line,
-    total: eTotals.get(e.id)?.total ?? 0,
-    completed: eTotals.get(e.id)?.completed ?? 0,
+    ...(eTotals.get(e.id) ?? emptyProgress()),
     features: model.list.features.filter((f) => f.epicId === e.id).map((f) => f.id),
   }));
   return { epics, features };
+}
+
+/** Task nodes per epic and per feature id, built once per parsed list (a change message recounts only its groups). */
+const membersByList = new WeakMap<TaskList, Map<string, TaskNode[]>>();
+
+function groupMembers(list: TaskList): Map<string, TaskNode[]> {
+  let m = membersByList.get(list);
+  if (m) return m;
+  m = new Map();
+  for (const t of list.tasks) {
+    for (const key of [`feature:${t.featureId}`, `epic:${t.epicId}`]) {
+      let ts = m.get(key);
+      if (!ts) m.set(key, (ts = []));
+      ts.push(t);
+    }
+  }
+  membersByList.set(list, m);
+  return m;
+}
+
+/** Progress of the epics and features holding `taskIds`, for a change message: O(tasks in those groups). */
+export function groupProgress(model: PlanModel, taskIds: Iterable<string>): GroupProgressView[] {
+  const wanted = new Map<string, GroupProgressView>();
+  for (const id of taskIds) {
+    const t = model.byId.get(id);
+    if (!t) continue;
+    for (const [kind, gid] of [
+      ['feature', t.featureId],
+      ['epic', t.epicId],
+    ] as const) {
+      if (!gid || wanted.has(`${kind}:${gid}`)) continue;
+      wanted.set(`${kind}:${gid}`, { kind, id: gid, ...emptyProgress() });
+    }
+  }
+  const members = groupMembers(model.list);
+  for (const [key, g] of wanted) {
+    for (const t of members.get(key) ?? []) addToProgress(g, { status: model.statuses.get(t.id) ?? t.status });
+  }
+  return [...wanted.values()];
 }

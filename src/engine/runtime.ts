@@ -31,7 +31,7 @@ import type { Logger } from './logger';
 import { EngineMetrics, startMetricsServer, type MetricsServer } from './metrics';
 import { Orchestrator } from './orchestrator';
 import type { EnginePaths } from './paths';
-import { buildPlanModel, groupViews, planCounts, taskView, type PlanModel } from './planView';
+import { buildPlanModel, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
 import { describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
 import { TrustGuard } from './trustGuard';
@@ -39,6 +39,7 @@ import { SyncService } from './sync/syncService';
 import { TaskListWatcher } from './sync/watcher';
 import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
+import { remainingOf } from '../protocol/presentation';
 
 /** Options of EngineRuntime.open. */
 export interface RuntimeOptions {
@@ -312,7 +313,7 @@ export class EngineRuntime implements EngineApi {
       else this.model.runtimes.delete(id);
     }
     const tasks = ids.filter((id) => this.model.byId.has(id)).map((id) => this.view(id));
-    this.events.emit('tasks:changed', { tasks, counts: planCounts(this.model), removed: [] });
+    this.events.emit('tasks:changed', { tasks, counts: planCounts(this.model), groups: groupProgress(this.model, ids), removed: [] });
   }
 
   private rebuildModel(): void {
@@ -482,7 +483,7 @@ export class EngineRuntime implements EngineApi {
 
   private sampleThroughput(): void {
     const c = planCounts(this.model);
-    this.throughput.push({ at: new Date().toISOString(), completed: c.completed + c.skipped, remaining: c.total - c.completed - c.skipped });
+    this.throughput.push({ at: new Date().toISOString(), completed: c.done, remaining: remainingOf(c) });
     if (this.throughput.length > THROUGHPUT_SAMPLES) this.throughput.shift();
   }
 

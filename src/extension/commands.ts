@@ -19,6 +19,7 @@ import {
   SyncNow,
   Validate,
 } from '../protocol/engineProtocol';
+import { displayState, STATE_LABEL } from '../protocol/presentation';
 import type { TaskView } from '../protocol/views';
 import { clearApiKey, setApiKey } from './apiKey';
 import type { EngineClient } from './engineClient';
@@ -26,7 +27,7 @@ import type { PlanStore } from './planStore';
 import { revealInTasklist } from './reveal';
 import { findTasklistCandidates, rememberTasklist } from './tasklistLocator';
 import type { TaskLogDocuments } from './taskLogView';
-import { canRetry, canRun, displayState, STATE_LABEL } from './taskState';
+import { canRetry, canRun } from './taskState';
 import { TASK_FILTERS, type TaskFilter, type TaskTreeNode, type TaskTreeProvider } from './taskTree';
 import { STATE_ICONS, taskDescription } from './treeText';
 import { errorMessage } from '../core/describe';

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { DocumentChanged } from '../protocol/engineProtocol';
 import { stallsOf } from '../protocol/views';
+import { planProgress, progressText } from '../protocol/presentation';
 import { DashboardPanel } from './dashboardPanel';
 import { dashboardEngine } from './dashboardAdapter';
 import { TasklistDiagnostics, TasklistQuickFixes } from './diagnostics';
@@ -14,7 +15,6 @@ import { CoditectStatusBar } from './statusBar';
 import { TaskLensProvider } from './taskLens';
 import { DEFAULT_TASKLIST_GLOB, locateTasklist } from './tasklistLocator';
 import { TASK_LOG_SCHEME, TaskLogDocuments } from './taskLogView';
-import { progressText } from './taskState';
 import { TaskTreeProvider, type TaskFilter } from './taskTree';
 import { errorMessage } from '../core/describe';
 
@@ -107,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
       notes.push(`Stalled — nothing can start until a person acts${first}.`);
     }
     treeView.message = notes.length ? notes.join(' ') : undefined;
-    treeView.description = tree.filter !== 'all' ? `${tree.filter} only` : snap ? progressText(snap.counts.completed, snap.counts.total) : undefined;
+    treeView.description = tree.filter !== 'all' ? `${tree.filter} only` : snap ? progressText(planProgress(snap.counts)) : undefined;
     setContext('coditect.orchestration', snap?.state ?? 'idle');
     setContext('coditect.engine', client.lifecycle);
     setContext('coditect.noTasklist', client.lifecycle === 'no-tasklist');

@@ -1,7 +1,8 @@
 // CodeLens titles and hover text for task lines, as plain data (taskLens.ts turns them into CodeLenses/Hovers).
 // Plain Node: no vscode import.
+import { displayState, elapsedMs, formatDuration, STATE_LABEL, truncate } from '../protocol/presentation';
 import type { TaskView } from '../protocol/views';
-import { displayState, elapsedMs, escapeMarkdown, formatDuration, STATE_LABEL } from './taskState';
+import { escapeMarkdown } from './taskState';
 import { lastRunText } from './treeText';
 
 /** Command ids the lenses invoke (registered in commands.ts, declared in package.json). */
@@ -47,7 +48,7 @@ export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
     case 'running': {
       const ms = elapsedMs(t, opts.now);
       const running: LensSpec = {
-        title: `⏳ Running${ms === undefined ? '' : ` ${formatDuration(ms)}`} · ${t.route.agent}`,
+        title: `⏳ Running${ms === undefined ? '' : ` ${formatDuration(ms, true)}`} · ${t.route.agent}`,
         command: LENS_COMMANDS.log,
         args: [id],
         tooltip: `Attempt ${t.retryCount + 1}; click for the log`,
@@ -74,8 +75,21 @@ export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
       const title = why !== undefined ? `⛔ ${truncate(why, 80)}` : '⛔ Blocked';
       return [{ title, command: t.blocked?.via ? LENS_COMMANDS.reveal : '', args: t.blocked?.via ? [t.blocked.via] : [], tooltip: why }];
     }
-    case 'completed':
-      return t.lastRun ? [{ title: `✓ Done in ${formatDuration(t.lastRun.durationMs)} · ${t.lastRun.agent}`, command: LENS_COMMANDS.log, args: [id] }] : [];
+    case 'completed': {
+      const r = t.lastRun;
+      if (!r) return [];
+      // A simulated run did nothing: the lens must not read like finished work.
+      if (r.simulated)
+        return [
+          {
+            title: `✓ Simulated in ${formatDuration(r.durationMs)} · ${r.agent} (dry-run: nothing was executed)`,
+            command: LENS_COMMANDS.log,
+            args: [id],
+            tooltip: r.summary ?? 'The dry-run agent simulated this task; nothing was executed. Click for the log.',
+          },
+        ];
+      return [{ title: `✓ Done in ${formatDuration(r.durationMs)} · ${r.agent}`, command: LENS_COMMANDS.log, args: [id], tooltip: r.summary }];
+    }
     case 'skipped':
       return [];
   }
@@ -101,8 +115,4 @@ export function taskHover(t: TaskView, lookup: (id: string) => TaskView | undefi
   out.push('');
   out.push(t.lastRun ? `Last result: ${lastRunText(t.lastRun)}` : 'Last result: never run');
   return out.join('\n');
-}
-
-function truncate(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

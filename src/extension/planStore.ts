@@ -2,7 +2,7 @@
 // Views (tree, CodeLens, status bar) read from here and listen to its events, so each engine event is
 // decoded once and every view refreshes only what changed. Plain Node: no vscode import.
 import type { TasksChangedParams } from '../protocol/engineProtocol';
-import type { ActivityEntry, BreakerState, EpicView, FeatureView, OrchestrationState, PlanSnapshot, TaskView } from '../protocol/views';
+import type { ActivityEntry, BreakerState, EpicView, FeatureView, GroupProgressView, OrchestrationState, PlanSnapshot, TaskView } from '../protocol/views';
 import { TypedEmitter } from '../core/typedEmitter';
 
 /** How many activity entries the store keeps (the dashboard asks the engine for more when it needs them). */
@@ -25,11 +25,6 @@ export interface PlanStoreEvents {
   'tasks:updated': TasksUpdate;
   'state:changed': { state: OrchestrationState; breakers: Record<string, BreakerState> };
   'activity:appended': { entries: ActivityEntry[] };
-}
-
-/** Counts a task as done for its epic's and feature's progress. */
-export function countsAsDone(t: Pick<TaskView, 'status'>): boolean {
-  return t.status === 'completed';
 }
 
 /** The plan as the editor knows it, kept current from engine events. */
@@ -84,11 +79,13 @@ export class PlanStore {
     this.events.emit('plan:replaced', { snapshot: this.current });
   }
 
-  /** Applies a `tasksChanged` increment; emits `tasks:updated` with the epics/features whose progress moved. */
+  /**
+   * Applies a `tasksChanged` increment; emits `tasks:updated` with the epics/features whose progress moved. Group
+   * progress is the engine's (it counts with the one rule of done): the store takes it as sent, never recounts.
+   */
   applyTasks(p: TasksChangedParams): void {
     const snap = this.current;
     if (!snap) return;
-    const groups = new Set<string>();
     const changed: TaskView[] = [];
     let structural = false;
     for (const t of p.tasks) {
@@ -96,24 +93,15 @@ export class PlanStore {
       this.tasksById.set(t.id, t);
       changed.push(t);
       if (!old) {
-        // A task the snapshot did not have (the engine's `planChanged` normally follows): count it in.
+        // A task the snapshot did not have (the engine's `planChanged` normally follows).
         structural = true;
         snap.tasks.push(t);
-        this.bumpTotals(t, 1, countsAsDone(t) ? 1 : 0, groups);
         continue;
       }
       this.replaceIn(snap.tasks, old, t);
-      if (old.featureId !== t.featureId || old.epicId !== t.epicId) {
-        structural = true;
-        this.bumpTotals(old, -1, countsAsDone(old) ? -1 : 0, groups);
-        this.bumpTotals(t, 1, countsAsDone(t) ? 1 : 0, groups);
-        continue;
-      }
-      const delta = (countsAsDone(t) ? 1 : 0) - (countsAsDone(old) ? 1 : 0);
-      if (delta !== 0) this.bumpTotals(t, 0, delta, groups);
+      if (old.featureId !== t.featureId || old.epicId !== t.epicId || old.line !== t.line) structural = true;
       const siblings = this.tasksByFeature.get(t.featureId);
       if (siblings) this.replaceIn(siblings, old, t);
-      if (old.line !== t.line) structural = true;
     }
     const removed: string[] = [];
     for (const id of p.removed) {
@@ -121,14 +109,15 @@ export class PlanStore {
       if (!old) continue;
       this.tasksById.delete(id);
       snap.tasks.splice(snap.tasks.indexOf(old), 1);
-      this.bumpTotals(old, -1, countsAsDone(old) ? -1 : 0, groups);
       removed.push(id);
       structural = true;
     }
+    const groups: string[] = [];
+    for (const g of p.groups) if (this.setProgress(g)) groups.push(g.id);
     snap.counts = p.counts;
     // Status changes (the common case) keep the per-feature lists in place; only moves re-sort them.
     if (structural) this.rebuildFeatureIndex();
-    this.events.emit('tasks:updated', { tasks: changed, removed, groups: [...groups], structural });
+    this.events.emit('tasks:updated', { tasks: changed, removed, groups, structural });
   }
 
   /** Applies a `stateChanged` notification. */
@@ -156,22 +145,23 @@ export class PlanStore {
     this.tasksByFeature.clear();
   }
 
-  private bumpTotals(t: TaskView, totalDelta: number, doneDelta: number, groups: Set<string>): void {
-    // Group views are replaced, never mutated: a snapshot handed out earlier stays as it was.
-    const f = this.featuresById.get(t.featureId);
-    if (f) {
-      const nf = { ...f, total: f.total + totalDelta, completed: f.completed + doneDelta };
+  /** Takes a group's progress from the engine; true when it moved. Group views are replaced, never mutated. */
+  private setProgress(g: GroupProgressView): boolean {
+    const snap = this.current!;
+    if (g.kind === 'feature') {
+      const f = this.featuresById.get(g.id);
+      if (!f || (f.done === g.done && f.total === g.total)) return false;
+      const nf = { ...f, done: g.done, total: g.total };
       this.featuresById.set(f.id, nf);
-      this.replaceIn(this.current!.features, f, nf);
-      groups.add(f.id);
+      this.replaceIn(snap.features, f, nf);
+      return true;
     }
-    const e = this.epicsById.get(t.epicId);
-    if (e) {
-      const ne = { ...e, total: e.total + totalDelta, completed: e.completed + doneDelta };
-      this.epicsById.set(e.id, ne);
-      this.replaceIn(this.current!.epics, e, ne);
-      groups.add(e.id);
-    }
+    const e = this.epicsById.get(g.id);
+    if (!e || (e.done === g.done && e.total === g.total)) return false;
+    const ne = { ...e, done: g.done, total: g.total };
+    this.epicsById.set(e.id, ne);
+    this.replaceIn(snap.epics, e, ne);
+    return true;
   }
 
   private replaceIn<T>(list: T[], old: T, next: T): void {

@@ -1,8 +1,9 @@
 // Status bar text and tooltip, as plain data. Plain Node: no vscode import.
 import type { AttemptView } from '../protocol/engineProtocol';
+import { countsText, formatDuration, outcomeLabel } from '../protocol/presentation';
 import type { OrchestrationState, PlanCounts, StallView } from '../protocol/views';
 import type { EngineLifecycle } from './engineEvents';
-import { escapeMarkdown, formatDuration } from './taskState';
+import { escapeMarkdown } from './taskState';
 
 export interface StatusInput {
   lifecycle: EngineLifecycle;
@@ -42,14 +43,12 @@ export function statusSpec(s: StatusInput): StatusSpec {
   const running = c?.inProgress ?? 0;
   const stalled = s.state === 'stalled';
   const icon = s.state === 'running' ? '$(gear~spin)' : s.state === 'paused' ? '$(debug-pause)' : stalled ? '$(warning)' : '$(gear)';
-  const parts = [stalled ? `${icon} stalled` : `${icon} ${running} running`, c ? `${c.completed}/${c.total}` : '…'];
+  const parts = [stalled ? `${icon} stalled` : `${icon} ${running} running`, c ? `${c.done}/${c.total}` : '…'];
   if (s.simulated) parts.push('dry-run');
   if (s.readOnly) parts.push('read-only');
   const tip: string[] = [`**CODITECT** — orchestration ${s.state ?? 'idle'}`, ''];
   if (c) {
-    tip.push(
-      `${c.completed} of ${c.total} completed · ${c.inProgress} running · ${c.ready} ready · ${c.pending} pending · ${c.blocked} blocked · ${c.failed} failed · ${c.timeout} timed out`,
-    );
+    tip.push(countsText(c));
   }
   if (stalled) {
     tip.push('', '**Stalled**: nothing runs and nothing can start until a person acts.');
@@ -62,13 +61,14 @@ export function statusSpec(s: StatusInput): StatusSpec {
   return { text: parts.join(' · '), tooltip: tip.join('\n'), warning: stalled };
 }
 
-/** The agent log of a task as plain text, newest attempt first. */
+/** The agent log of a task as plain text, newest attempt first; a simulated attempt says so and gives its summary. */
 export function formatTaskLog(taskId: string, title: string | undefined, attempts: readonly AttemptView[]): string {
   const out: string[] = [`${taskId}${title ? ` ${title}` : ''}`, ''];
   if (attempts.length === 0) out.push('No attempt recorded yet.');
   for (const a of attempts) {
     const dur = a.durationMs !== undefined ? ` after ${formatDuration(a.durationMs)}` : '';
-    out.push(`=== attempt ${a.attempt} · ${a.agent} · ${a.outcome}${dur} ===`);
+    out.push(`=== attempt ${a.attempt} · ${a.agent} · ${outcomeLabel(a)}${dur} ===`);
+    if (a.simulated) out.push('SIMULATED: the dry-run agent ran this attempt; nothing was executed and no file was changed.');
     out.push(
       `started ${a.startedAt}${a.endedAt ? ` · ended ${a.endedAt}` : ''}${a.exitCode !== undefined && a.exitCode !== null ? ` · exit code ${a.exitCode}` : ''}`,
     );
@@ -78,6 +78,7 @@ export function formatTaskLog(taskId: string, title: string | undefined, attempt
       a.costUsd !== undefined ? `$${a.costUsd.toFixed(4)}` : undefined,
     ].filter(Boolean);
     if (usage.length) out.push(usage.join(' · '));
+    if (a.summary) out.push('', '--- summary ---', a.summary.trimEnd());
     if (a.error) out.push('', `error: ${a.error}`);
     if (a.stdout) out.push('', '--- stdout ---', a.stdout.trimEnd());
     if (a.stderr) out.push('', '--- stderr ---', a.stderr.trimEnd());

@@ -1,10 +1,11 @@
 // The "Tasks" tree: epics → features → tasks from the PlanStore. Engine events refresh only the items they touch
 // (the changed tasks and their feature and epic); a filter (all / ready / running / failed) narrows the tree.
 import * as vscode from 'vscode';
+import { isComplete } from '../core/progress';
+import { displayState, type DisplayState } from '../protocol/presentation';
 import type { TaskView } from '../protocol/views';
 import { LENS_COMMANDS } from './lensText';
 import type { PlanStore, TasksUpdate } from './planStore';
-import { displayState, type DisplayState } from './taskState';
 import {
   groupDescription,
   groupIcon,
@@ -114,7 +115,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     if (n.kind === 'task') return this.taskItem(n);
     const group = n.kind === 'epic' ? this.store.epic(n.id) : this.store.feature(n.id);
     // Open work starts expanded, finished groups collapsed (VS Code remembers the person's choice after that).
-    const done = group !== undefined && group.total > 0 && group.completed >= group.total;
+    const done = group !== undefined && isComplete(group);
     const item = new vscode.TreeItem(
       group ? groupLabel(group) : n.id,
       done ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
@@ -123,7 +124,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     item.contextValue = n.kind;
     if (!group) return item;
     const tasks = n.kind === 'epic' ? this.store.featuresOf(n.id).flatMap((f) => this.store.tasksOf(f.id)) : this.store.tasksOf(n.id);
-    const tally = { total: group.total, completed: group.completed, ...tallyTasks(tasks) };
+    const tally = { total: group.total, done: group.done, ...tallyTasks(tasks) };
     item.iconPath = themeIcon(groupIcon(tally, n.kind));
     item.description = groupDescription(group, tally);
     item.tooltip = `${groupLabel(group)}\n${groupDescription(group, tally)}${tally.failed ? `\n${tally.failed} failed or timed out` : ''}`;

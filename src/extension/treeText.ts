@@ -1,7 +1,9 @@
 // Text and icons of the "Tasks" tree items, as plain data (the tree provider turns them into TreeItems).
 // Plain Node: no vscode import, so every string is unit-tested.
+import { isComplete, type Progress } from '../core/progress';
+import { displayState, formatDuration, formatEstimate, lastRunHead, progressText, STATE_LABEL, truncate, type DisplayState } from '../protocol/presentation';
 import type { GroupView, TaskView } from '../protocol/views';
-import { canRetry, canRun, displayState, escapeMarkdown, formatDuration, progressText, STATE_LABEL, type DisplayState } from './taskState';
+import { canRetry, canRun, escapeMarkdown } from './taskState';
 
 /** A codicon id (`loading~spin` spins) and an optional theme color id. */
 export interface IconSpec {
@@ -27,16 +29,14 @@ export function taskIcon(t: Pick<TaskView, 'status' | 'ready' | 'blocked'>): Ico
   return STATE_ICONS[displayState(t)];
 }
 
-/** Tallies of a group's tasks that decide its icon. */
-export interface GroupTally {
-  total: number;
-  completed: number;
+/** Tallies of a group's tasks that decide its icon (progress as the engine counted it). */
+export interface GroupTally extends Progress {
   running: number;
   failed: number;
 }
 
 /** Tallies the states of a group's tasks. */
-export function tallyTasks(tasks: readonly Pick<TaskView, 'status' | 'ready' | 'blocked'>[]): Omit<GroupTally, 'total' | 'completed'> {
+export function tallyTasks(tasks: readonly Pick<TaskView, 'status' | 'ready' | 'blocked'>[]): Omit<GroupTally, keyof Progress> {
   let running = 0;
   let failed = 0;
   for (const t of tasks) {
@@ -49,7 +49,7 @@ export function tallyTasks(tasks: readonly Pick<TaskView, 'status' | 'ready' | '
 
 /** The icon of an epic or feature: done, something running, something failed, or open. */
 export function groupIcon(g: GroupTally, kind: 'epic' | 'feature'): IconSpec {
-  if (g.total > 0 && g.completed >= g.total) return STATE_ICONS.completed;
+  if (isComplete(g)) return STATE_ICONS.completed;
   if (g.running > 0) return STATE_ICONS.running;
   if (g.failed > 0) return { id: 'warning', color: 'list.warningForeground' };
   return { id: kind === 'epic' ? 'milestone' : 'symbol-class' };
@@ -60,9 +60,9 @@ export function groupLabel(g: Pick<GroupView, 'id' | 'title'>): string {
   return g.title ? `${g.id}: ${g.title}` : g.id;
 }
 
-/** Progress shown beside an epic or feature: `3/16 · 19%`. */
-export function groupDescription(g: Pick<GroupView, 'completed' | 'total'>, tally?: Pick<GroupTally, 'running'>): string {
-  const base = progressText(g.completed, g.total);
+/** Progress shown beside an epic or feature: `3/16 · 18%`. */
+export function groupDescription(g: Progress, tally?: Pick<GroupTally, 'running'>): string {
+  const base = progressText(g);
   return tally && tally.running > 0 ? `${base} · ${tally.running} running` : base;
 }
 
@@ -80,7 +80,8 @@ export function taskDescription(t: Pick<TaskView, 'route' | 'priority'>): string
 export function taskTooltip(t: TaskView, lookup: (id: string) => Pick<TaskView, 'status' | 'ready' | 'blocked'> | undefined, now = Date.now()): string {
   const state = displayState(t);
   const lines: string[] = [`**${escapeMarkdown(t.id)}** ${escapeMarkdown(t.title)}`, ''];
-  const facts = [STATE_LABEL[state], t.priority, t.estimateHours !== undefined ? `${formatHours(t.estimateHours)} estimate` : undefined];
+  const simulated = state === 'completed' && t.lastRun?.simulated === true ? escapeMarkdown('simulated (dry-run)') : undefined;
+  const facts = [STATE_LABEL[state], simulated, t.priority, t.estimateHours !== undefined ? `${formatEstimate(t.estimateHours)} estimate` : undefined];
   lines.push(`$(${STATE_ICONS[state].id.replace('~spin', '')}) ${facts.filter(Boolean).join(' · ')}`);
   if (state === 'running') {
     const started = t.startedAt ? Date.parse(t.startedAt) : NaN;
@@ -103,18 +104,11 @@ export function taskTooltip(t: TaskView, lookup: (id: string) => Pick<TaskView, 
   return lines.join('\n');
 }
 
-/** `#2 failed after 3m with dry-run: <error>` (escaped for markdown). */
+/** `#2 failed after 3m 05s with dry-run: <error>`; a simulated run says so and gives its summary (escaped for markdown). */
 export function lastRunText(r: NonNullable<TaskView['lastRun']>): string {
-  const outcome = r.outcome === 'verify_failed' ? 'failed verification' : r.outcome;
   const detail = r.error ?? r.summary;
-  const head = `#${r.attempt} ${outcome} after ${formatDuration(r.durationMs)} with \`${r.agent}\``;
+  const head = escapeMarkdown(lastRunHead(r));
   return detail ? `${head}: ${escapeMarkdown(truncate(detail, 300))}` : head;
-}
-
-/** `16h`, `2d` for whole 8-hour days. */
-export function formatHours(h: number): string {
-  if (h >= 8 && h % 8 === 0) return `${h / 8}d`;
-  return `${Math.round(h * 10) / 10}h`;
 }
 
 /**
@@ -131,8 +125,4 @@ export function taskContextValue(t: Pick<TaskView, 'status' | 'ready' | 'blocked
   if (t.status === 'completed' || t.status === 'skipped') parts.push('canReopen');
   if (t.lastRun || t.status === 'in_progress') parts.push('hasLog');
   return parts.join(' ');
-}
-
-function truncate(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -2,7 +2,7 @@
 // Both sides import these descriptors; a name or a param shape is never spelled out anywhere else.
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { Diagnostic, TaskStatus } from '../core/model';
-import type { ActivityEntry, BreakerState, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
+import type { ActivityEntry, BreakerState, GroupProgressView, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
 
 /** The engine's native database module; the editor names it in its advice but never loads it. */
 export const NATIVE_DB_MODULE = 'better-sqlite3';
@@ -232,6 +232,10 @@ export interface AttemptView {
   tokensIn?: number;
   tokensOut?: number;
   costUsd?: number;
+  /** What the agent said it did. */
+  summary?: string;
+  /** The attempt ran on a simulation (dry-run): nothing was executed. */
+  simulated?: boolean;
 }
 /** client → engine: every recorded attempt of a task, newest first. */
 export namespace GetTaskLog {
@@ -245,6 +249,8 @@ export namespace GetTaskLog {
 export interface TasksChangedParams {
   tasks: TaskView[];
   counts: PlanCounts;
+  /** Progress of every epic and feature the changed tasks belong to (before and after a move), as the engine counts it. */
+  groups: GroupProgressView[];
   /** Ids no longer in the plan (archived). */
   removed: string[];
 }

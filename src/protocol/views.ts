@@ -1,6 +1,7 @@
 // Plain data shapes shared by the engine, the extension and the webview. No behaviour, no imports beyond core types.
 import type { Blockage, Stall } from '../core/graph';
 import type { DependencySource, DependencyType, Diagnostic, Priority, TaskStatus } from '../core/model';
+import type { Progress } from '../core/progress';
 
 /** Outcome of one agent attempt, as recorded in `agent_execution_log`. */
 export type AttemptOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'released' | 'verify_failed';
@@ -14,7 +15,10 @@ export interface LastRunView {
   endedAt: string;
   durationMs: number;
   error?: string;
+  /** What the agent said it did (a dry-run agent: that nothing was executed). */
   summary?: string;
+  /** The attempt ran on a simulation (the dry-run agent): its "completed" means nothing was executed. */
+  simulated?: boolean;
 }
 
 /** Why a task went (or would go) to its agent. */
@@ -55,12 +59,17 @@ export interface TaskView {
   lastRun?: LastRunView;
 }
 
-export interface GroupView {
+/** An epic or feature with its progress, counted by the engine with the one rule of done (src/core/progress.ts). */
+export interface GroupView extends Progress {
   id: string;
   title: string;
   line: number;
-  total: number;
-  completed: number;
+}
+
+/** A group's progress after a change (sent with the tasks that moved it). */
+export interface GroupProgressView extends Progress {
+  kind: 'epic' | 'feature';
+  id: string;
 }
 
 export interface EpicView extends GroupView {
@@ -77,6 +86,8 @@ export interface FeatureView extends GroupView {
  */
 export interface PlanCounts {
   total: number;
+  /** Tasks that count as done (src/core/progress.ts: completed or skipped): the plan's progress is done/total. */
+  done: number;
   completed: number;
   inProgress: number;
   pending: number;
@@ -90,7 +101,7 @@ export interface PlanCounts {
 
 /** Counts with every figure at zero: the start of a tally, and what a client shows before its first snapshot. */
 export function emptyPlanCounts(): PlanCounts {
-  return { total: 0, completed: 0, inProgress: 0, pending: 0, ready: 0, blocked: 0, failed: 0, timeout: 0, cancelled: 0, skipped: 0 };
+  return { total: 0, done: 0, completed: 0, inProgress: 0, pending: 0, ready: 0, blocked: 0, failed: 0, timeout: 0, cancelled: 0, skipped: 0 };
 }
 
 export type BreakerState = 'closed' | 'open' | 'half_open' | 'paused';

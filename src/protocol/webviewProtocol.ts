@@ -1,13 +1,13 @@
 // Every message between the extension and the progress dashboard webview, declared once.
 // The webview bundle imports this file too, so it holds types and tiny guards only (no vscode, no jsonrpc).
-import type { ActivityEntry, BreakerState, MetricsView, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
+import type { ActivityEntry, BreakerState, GroupProgressView, MetricsView, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
 
 /** Messages the extension posts to the webview. The first one after `ready` is always `snapshot`. */
 export type ToWebview =
   /** extension → webview: draw everything from scratch (also sent again when the plan's structure changes). */
   | { type: 'snapshot'; snapshot: PlanSnapshot }
   /** extension → webview: these tasks changed. */
-  | { type: 'tasks'; tasks: TaskView[]; counts: PlanCounts; removed: string[] }
+  | { type: 'tasks'; tasks: TaskView[]; counts: PlanCounts; groups: GroupProgressView[]; removed: string[] }
   /** extension → webview: new activity entries. */
   | { type: 'activity'; entries: ActivityEntry[] }
   /** extension → webview: orchestration state and breakers. */
@@ -44,7 +44,7 @@ export type DashboardRequest = Extract<FromWebview, { type: 'control' } | { type
  * `metrics:changed` is optional for a producer: the panel refreshes metrics itself after tasks change.
  */
 export type DashboardEvent =
-  | { type: 'tasks:changed'; tasks: TaskView[]; counts: PlanCounts; removed: string[] }
+  | { type: 'tasks:changed'; tasks: TaskView[]; counts: PlanCounts; groups: GroupProgressView[]; removed: string[] }
   | { type: 'plan:changed'; snapshot: PlanSnapshot }
   | { type: 'state:changed'; state: OrchestrationState; breakers: Record<string, BreakerState> }
   | { type: 'activity:appended'; entries: ActivityEntry[] }
@@ -79,7 +79,7 @@ export function isToWebview(value: unknown): value is ToWebview {
     case 'snapshot':
       return isObject(m.snapshot) && Array.isArray(m.snapshot.tasks) && isObject(m.snapshot.counts);
     case 'tasks':
-      return Array.isArray(m.tasks) && isObject(m.counts) && Array.isArray(m.removed);
+      return Array.isArray(m.tasks) && isObject(m.counts) && Array.isArray(m.groups) && Array.isArray(m.removed);
     case 'activity':
       return Array.isArray(m.entries);
     case 'state':
@@ -96,7 +96,7 @@ export function isToWebview(value: unknown): value is ToWebview {
 export function toWebviewMessage(e: DashboardEvent): ToWebview {
   switch (e.type) {
     case 'tasks:changed':
-      return { type: 'tasks', tasks: e.tasks, counts: e.counts, removed: e.removed };
+      return { type: 'tasks', tasks: e.tasks, counts: e.counts, groups: e.groups, removed: e.removed };
     case 'plan:changed':
       return { type: 'snapshot', snapshot: e.snapshot };
     case 'state:changed':

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FromWebview, ToWebview } from '../../src/protocol/webviewProtocol';
 import { dashboardHtml, nonceFromBytes } from '../../webview-ui/host/dashboardHtml';
-import { countsOf, fixtureSnapshot, fixtureTasks, iso } from '../unit/webview/dashboardFixture';
+import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso } from '../unit/webview/dashboardFixture';
 import { demoSnapshot } from './dashboardDemo';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -321,7 +321,7 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.equal(await text(page, '.task-list [data-task-id="T001.004"] .task-title'), 'Consumer worker pool with <backpressure> & retries');
     assert.equal(await page.locator('.agents .agent').count(), 1);
     assert.equal(await text(page, '.agents .agent .task-id'), 'T001.003');
-    assert.match(await text(page, '.agents .elapsed'), /^\d+:\d\d(:\d\d)?$/);
+    assert.match(await text(page, '.agents .elapsed'), /^\d+(s|m \d\ds|h \d\dm)$/, 'the one duration format: 45s, 3m 05s, 1h 05m');
     assert.equal(await page.locator('.activity > li').count(), 3);
     // Newest first; markup in a message is shown, not run.
     assert.equal(await text(page, '.activity > li:first-child .activity-task'), 'T001.003');
@@ -343,7 +343,7 @@ describe('dashboard webview in Chromium (e2e)', function () {
     const tasks = fixtureTasks();
     const done = { ...tasks[2], status: 'completed' as const, startedAt: undefined };
     const next = tasks.map((t) => (t.id === done.id ? done : t));
-    await send(page, { type: 'tasks', tasks: [done], counts: countsOf(next), removed: [] });
+    await send(page, { type: 'tasks', tasks: [done], counts: countsOf(next), groups: groupsOf(next, [done]), removed: [] });
 
     assert.equal(await page.locator('[data-task-id="T001.003"]').getAttribute('data-status'), 'completed');
     assert.equal(await text(page, '[data-stat="completed"] .stat-value'), '3');
@@ -379,7 +379,8 @@ describe('dashboard webview in Chromium (e2e)', function () {
     });
     assert.deepEqual(await rowIds(page), ['T001.004', 'T002.001', 'T002.002', 'T002.003']);
     const finished = { ...tasks[4], status: 'completed' as const, ready: false };
-    await send(page, { type: 'tasks', tasks: [finished], counts: countsOf(next.map((t) => (t.id === finished.id ? finished : t))), removed: [] });
+    const after = next.map((t) => (t.id === finished.id ? finished : t));
+    await send(page, { type: 'tasks', tasks: [finished], counts: countsOf(after), groups: groupsOf(after, [finished]), removed: [] });
     assert.deepEqual(await rowIds(page), ['T001.004', 'T002.002', 'T002.003']);
     assert.equal(await text(page, '.filters [data-filter="open"] .chip-count'), '3');
     assert.deepEqual(
@@ -461,7 +462,8 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.deepEqual(await rowIds(page), ['T002.001', 'T002.002', 'T002.003', 'T002.004']);
     // An increment for a task of another epic does not appear under the epic filter; one that now matches does.
     const t = { ...fixtureTasks()[3], status: 'in_progress' as const, startedAt: iso(62) };
-    await send(page, { type: 'tasks', tasks: [t], counts: countsOf(fixtureTasks().map((x) => (x.id === t.id ? t : x))), removed: [] });
+    const withT = fixtureTasks().map((x) => (x.id === t.id ? t : x));
+    await send(page, { type: 'tasks', tasks: [t], counts: countsOf(withT), groups: groupsOf(withT, [t]), removed: [] });
     assert.equal(await page.locator('.task-list [data-task-id="T001.004"]').count(), 0);
     await page.click('.filters [data-filter="epic"]');
     await page.click('.filters [data-filter="running"]');

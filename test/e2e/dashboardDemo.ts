@@ -2,6 +2,7 @@
 // not the product parser, so the screenshot test does not depend on it) in a run that is a few hours in.
 import { readFileSync } from 'node:fs';
 import type { Priority, TaskStatus } from '../../src/core/model';
+import { progressOf } from '../../src/core/progress';
 import type { ActivityEntry, EpicView, FeatureView, PlanSnapshot, TaskView } from '../../src/protocol/views';
 import { countsOf } from '../unit/webview/dashboardFixture';
 
@@ -18,10 +19,10 @@ export function demoSnapshot(planPath: string, now: number): PlanSnapshot {
   text.forEach((line, i) => {
     let m: RegExpExecArray | null;
     if ((m = /^## (E\d+): (.+)$/.exec(line))) {
-      epic = { id: m[1], title: m[2].trim(), line: i, total: 0, completed: 0, features: [] };
+      epic = { id: m[1], title: m[2].trim(), line: i, total: 0, done: 0, features: [] };
       epics.push(epic);
     } else if ((m = /^### (F[\d.]+): (.+)$/.exec(line)) && epic) {
-      feature = { id: m[1], epicId: epic.id, title: m[2].trim(), line: i, total: 0, completed: 0 };
+      feature = { id: m[1], epicId: epic.id, title: m[2].trim(), line: i, total: 0, done: 0 };
       features.push(feature);
       epic.features.push(feature.id);
     } else if ((m = /^- \[( |x)\] \*\*(T[\d.]+)\*\* (.+?)(?: \((P\d)(?:, ([\d.]+)([hd]))?\))?$/.exec(line)) && epic && feature) {
@@ -77,11 +78,7 @@ export function demoSnapshot(planPath: string, now: number): PlanSnapshot {
     set(i, 'pending', { ready: false, waitingOn: [prev], dependsOn: [{ id: prev, type: 'blocks', source: 'explicit' }] });
   }
 
-  for (const g of [...epics, ...features]) {
-    const mine = tasks.filter((t) => t.epicId === g.id || t.featureId === g.id);
-    g.total = mine.length;
-    g.completed = mine.filter((t) => t.status === 'completed' || t.status === 'skipped').length;
-  }
+  for (const g of [...epics, ...features]) Object.assign(g, progressOf(tasks.filter((t) => t.epicId === g.id || t.featureId === g.id)));
   const counts = countsOf(tasks);
 
   const running = tasks.filter((t) => t.status === 'in_progress');

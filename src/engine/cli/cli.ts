@@ -32,6 +32,7 @@ import { SyncService } from '../sync/syncService';
 import { ENGINE_VERSION } from '../version';
 import { type CliOptions, parseCli, USAGE, UsageError } from './args';
 import { errorMessage } from '../../core/describe';
+import { formatDuration, planProgress, progressText } from '../../protocol/presentation';
 
 /** Result of one command: what to print and the exit code. */
 interface Outcome {
@@ -186,7 +187,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
       out(`${paths.tasklistPath}`);
       // `blocked` is the graph's one definition: a person must act (a `Blocked by:`, a cycle, a failure upstream…).
       out(
-        `  ${c.completed}/${c.total} completed, ${c.inProgress} running, ${c.ready} ready, ${c.pending - c.ready} waiting on dependencies, ${c.blocked} blocked, ${c.failed} failed, ${c.timeout} timed out, ${c.cancelled} cancelled, ${c.skipped} skipped`,
+        `  ${progressText(planProgress(c))} done (${c.completed} completed, ${c.skipped} skipped), ${c.inProgress} running, ${c.ready} ready, ${c.pending - c.ready} waiting on dependencies, ${c.blocked} blocked, ${c.failed} failed, ${c.timeout} timed out, ${c.cancelled} cancelled`,
       );
       for (const st of stallsOf(snap.tasks)) out(`  blocked: ${st.text}: holds ${listIds(st.holds)}`);
       out(
@@ -373,7 +374,8 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   const stalls = rt.stalls();
   await control?.close();
   await rt.close();
-  const done = snap.counts.completed + snap.counts.skipped === snap.counts.total;
+  // Done by the one rule of done (src/core/progress.ts), as the engine counted it.
+  const done = snap.counts.done === snap.counts.total;
   const ids = (pred: (t: TaskView) => boolean): string[] => [...new Set(snap.tasks.filter(pred).map((t) => t.id))];
   const failed = ids((t) => ['failed', 'timeout', 'cancelled'].includes(t.status));
   // One definition of blocked (the graph's, carried by TaskView.blocked), with the reasons grouped in `stalls`.
@@ -392,7 +394,7 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     });
   else {
     out(
-      `${outcome}: ${snap.counts.completed}/${snap.counts.total} completed, ${failed.length} failed, ${blocked.length} blocked (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `${outcome}: ${progressText(planProgress(snap.counts))} done, ${failed.length} failed, ${blocked.length} blocked (${formatDuration(Date.now() - started)})`,
     );
     for (const s of stalls) out(`  ${s.text}: holds ${listIds(s.holds)}`);
   }

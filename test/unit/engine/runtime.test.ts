@@ -79,6 +79,18 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     assert.equal(snap.metrics.successRate, 1);
     assert.ok(changed.length > 0 && changed.at(-1)!.counts.completed === 3, 'increments carried the final counts');
     assert.ok(changed.flatMap((c) => c.tasks).some((t) => t.id === 'T001.003' && t.status === 'completed'));
+    // Group progress travels with the change, counted by the engine (one rule of done) for the views to show as is.
+    const lastGroups = changed.at(-1)!.groups;
+    assert.ok(lastGroups.length > 0, 'the increment names the groups of its tasks');
+    for (const g of lastGroups)
+      assert.deepEqual(
+        [g.done, g.total],
+        [
+          snap[g.kind === 'epic' ? 'epics' : 'features'].find((x) => x.id === g.id)!.done,
+          snap[g.kind === 'epic' ? 'epics' : 'features'].find((x) => x.id === g.id)!.total,
+        ],
+      );
+    assert.equal(snap.counts.done, 3);
     for (const t of snap.tasks) assert.equal(t.lastRun?.outcome, 'completed');
 
     await rt.close();

@@ -20,6 +20,8 @@ describe('editor CodeLens and hover text', () => {
     const t = taskView('T1', { status: 'in_progress', startedAt: '2026-01-01T10:00:00Z', route: { agent: 'backend-development', rule: 'k', reason: 'r' } });
     const lenses = taskLenses(t, { readOnly: false, now });
     assert.deepEqual(titles(lenses), ['⏳ Running 2m · backend-development', '■ Cancel']);
+    const fresh = taskLenses({ ...t, startedAt: '2026-01-01T10:02:00Z' }, { readOnly: false, now });
+    assert.equal(fresh[0].title, '⏳ Running <1m · backend-development');
     assert.equal(lenses[1].command, LENS_COMMANDS.cancel);
   });
 
@@ -29,6 +31,18 @@ describe('editor CodeLens and hover text', () => {
     assert.deepEqual(titles(timeout), ['⌛ Timed out', '↻ Retry', '📄 Log']);
     assert.equal(timeout[1].command, LENS_COMMANDS.retry);
     assert.equal(timeout[2].command, LENS_COMMANDS.log);
+  });
+
+  it('says a simulated run was simulated and executed nothing; a real one is done', () => {
+    const lastRun = { attempt: 1, agent: 'backend-development', outcome: 'completed' as const, startedAt: 'a', endedAt: 'b', durationMs: 2100 };
+    const sim = taskLenses(taskView('T1', { status: 'completed', lastRun: { ...lastRun, simulated: true, summary: '[dry-run] simulated' } }), {
+      readOnly: false,
+      now,
+    });
+    assert.deepEqual(titles(sim), ['✓ Simulated in 2s · backend-development (dry-run: nothing was executed)']);
+    assert.equal(sim[0].tooltip, '[dry-run] simulated');
+    assert.equal(sim[0].command, LENS_COMMANDS.log);
+    assert.deepEqual(titles(taskLenses(taskView('T1', { status: 'completed', lastRun }), { readOnly: false, now })), ['✓ Done in 2s · backend-development']);
   });
 
   it('says what a waiting task waits for, and reveals it on click', () => {

@@ -1,5 +1,5 @@
 // Builders of TaskView / PlanSnapshot values for the editor layer's unit tests.
-import type { PlanCounts, PlanSnapshot, TaskView } from '../../../src/protocol/views';
+import { emptyPlanCounts, type PlanCounts, type PlanSnapshot, type TaskView } from '../../../src/protocol/views';
 
 /** A TaskView with sensible defaults; `over` wins. */
 export function taskView(id: string, over: Partial<TaskView> = {}): TaskView {
@@ -21,18 +21,7 @@ export function taskView(id: string, over: Partial<TaskView> = {}): TaskView {
   };
 }
 
-export const zeroCounts = (): PlanCounts => ({
-  total: 0,
-  completed: 0,
-  inProgress: 0,
-  pending: 0,
-  ready: 0,
-  blocked: 0,
-  failed: 0,
-  timeout: 0,
-  cancelled: 0,
-  skipped: 0,
-});
+export const zeroCounts = (): PlanCounts => emptyPlanCounts();
 
 /** A snapshot of two epics: E001 (F001.01: T1 done, T2 ready; F001.02: T3 waiting on T2) and E002 (F002.01: T4). */
 export function smallPlan(): PlanSnapshot {
@@ -48,16 +37,16 @@ export function smallPlan(): PlanSnapshot {
     simulated: true,
     readOnly: false,
     epics: [
-      { id: 'E001', title: 'Core', line: 2, total: 3, completed: 1, features: ['F001.01', 'F001.02'] },
-      { id: 'E002', title: 'Runtime', line: 10, total: 1, completed: 0, features: ['F002.01'] },
+      { id: 'E001', title: 'Core', line: 2, total: 3, done: 1, features: ['F001.01', 'F001.02'] },
+      { id: 'E002', title: 'Runtime', line: 10, total: 1, done: 0, features: ['F002.01'] },
     ],
     features: [
-      { id: 'F001.01', epicId: 'E001', title: 'Messaging', line: 3, total: 2, completed: 1 },
-      { id: 'F001.02', epicId: 'E001', title: 'Tenants', line: 7, total: 1, completed: 0 },
-      { id: 'F002.01', epicId: 'E002', title: 'Registry', line: 11, total: 1, completed: 0 },
+      { id: 'F001.01', epicId: 'E001', title: 'Messaging', line: 3, total: 2, done: 1 },
+      { id: 'F001.02', epicId: 'E001', title: 'Tenants', line: 7, total: 1, done: 0 },
+      { id: 'F002.01', epicId: 'E002', title: 'Registry', line: 11, total: 1, done: 0 },
     ],
     tasks,
-    counts: { ...zeroCounts(), total: 4, completed: 1, pending: 3, ready: 2 },
+    counts: { ...zeroCounts(), total: 4, done: 1, completed: 1, pending: 3, ready: 2 },
     active: [],
     breakers: {},
     metrics: { tasksPerHour: 0, avgCompletionMs: 0, successRate: null, uptimeSeconds: 0, throughput: [] },

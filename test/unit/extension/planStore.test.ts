@@ -1,11 +1,20 @@
 import * as assert from 'node:assert/strict';
 import { ACTIVITY_CAP, PlanStore, type TasksUpdate } from '../../../src/extension/planStore';
+import type { GroupProgressView } from '../../../src/protocol/views';
 import { smallPlan, taskView } from './planFixture';
 
 function loaded(): PlanStore {
   const s = new PlanStore();
   s.replace(smallPlan());
   return s;
+}
+
+/** The engine's group progress for F001.01 and E001 with `done` of their tasks done (E001 has one more, T3). */
+function moved(done: number): GroupProgressView[] {
+  return [
+    { kind: 'feature', id: 'F001.01', done, total: 2 },
+    { kind: 'epic', id: 'E001', done, total: 3 },
+  ];
 }
 
 describe('editor plan store', () => {
@@ -26,21 +35,21 @@ describe('editor plan store', () => {
     assert.equal(s.task('T3')?.waitingOn[0], 'T2');
   });
 
-  it('applies a status change and reports the epic and feature whose progress moved', () => {
+  it('applies a status change and takes the epic and feature progress the engine sent', () => {
     const s = loaded();
     const updates: TasksUpdate[] = [];
     s.events.on('tasks:updated', (u) => updates.push(u));
-    const counts = { ...s.snapshot!.counts, completed: 2 };
-    s.applyTasks({ tasks: [taskView('T2', { status: 'completed', line: 5 })], counts, removed: [] });
+    const counts = { ...s.snapshot!.counts, done: 2, completed: 2 };
+    s.applyTasks({ tasks: [taskView('T2', { status: 'completed', line: 5 })], counts, groups: moved(2), removed: [] });
     assert.equal(updates.length, 1);
     assert.deepEqual(
       updates[0].tasks.map((t) => t.id),
       ['T2'],
     );
     assert.deepEqual(new Set(updates[0].groups), new Set(['F001.01', 'E001']));
-    assert.equal(s.feature('F001.01')?.completed, 2);
-    assert.equal(s.epic('E001')?.completed, 2);
-    assert.equal(s.snapshot!.counts.completed, 2);
+    assert.equal(s.feature('F001.01')?.done, 2);
+    assert.equal(s.epic('E001')?.done, 2);
+    assert.equal(s.snapshot!.counts.done, 2);
     assert.equal(s.tasksOf('F001.01')[1].status, 'completed', 'the per-feature list holds the new view');
   });
 
@@ -48,27 +57,42 @@ describe('editor plan store', () => {
     const s = loaded();
     let groups: string[] | undefined;
     s.events.on('tasks:updated', (u) => (groups = u.groups));
-    s.applyTasks({ tasks: [taskView('T2', { status: 'in_progress', line: 5 })], counts: s.snapshot!.counts, removed: [] });
+    s.applyTasks({ tasks: [taskView('T2', { status: 'in_progress', line: 5 })], counts: s.snapshot!.counts, groups: moved(1), removed: [] });
     assert.deepEqual(groups, []);
+  });
+
+  it('never recounts: a skipped task moves a group only as far as the engine says (one rule of done)', () => {
+    const s = loaded();
+    const counts = { ...s.snapshot!.counts, done: 2, skipped: 1 };
+    s.applyTasks({ tasks: [taskView('T2', { status: 'skipped', line: 5 })], counts, groups: moved(2), removed: [] });
+    assert.equal(s.feature('F001.01')?.done, 2, 'a skipped task is done, as the engine counts it');
   });
 
   it('removes tasks and shrinks their groups', () => {
     const s = loaded();
-    s.applyTasks({ tasks: [], counts: s.snapshot!.counts, removed: ['T1', 'nope'] });
+    s.applyTasks({
+      tasks: [],
+      counts: s.snapshot!.counts,
+      groups: [
+        { kind: 'feature', id: 'F001.01', done: 0, total: 1 },
+        { kind: 'epic', id: 'E001', done: 0, total: 2 },
+      ],
+      removed: ['T1', 'nope'],
+    });
     assert.equal(s.task('T1'), undefined);
     assert.deepEqual(
       s.tasksOf('F001.01').map((t) => t.id),
       ['T2'],
     );
-    assert.deepEqual([s.feature('F001.01')?.total, s.feature('F001.01')?.completed], [1, 0]);
-    assert.deepEqual([s.epic('E001')?.total, s.epic('E001')?.completed], [2, 0]);
+    assert.deepEqual([s.feature('F001.01')?.total, s.feature('F001.01')?.done], [1, 0]);
+    assert.deepEqual([s.epic('E001')?.total, s.epic('E001')?.done], [2, 0]);
   });
 
   it('never mutates a snapshot handed out before (group views are replaced)', () => {
     const s = loaded();
     const before = s.feature('F001.01')!;
-    s.applyTasks({ tasks: [taskView('T2', { status: 'completed', line: 5 })], counts: s.snapshot!.counts, removed: [] });
-    assert.equal(before.completed, 1);
+    s.applyTasks({ tasks: [taskView('T2', { status: 'completed', line: 5 })], counts: s.snapshot!.counts, groups: moved(2), removed: [] });
+    assert.equal(before.done, 1);
   });
 
   it('keeps the newest activity entries only and tracks state', () => {
@@ -86,7 +110,7 @@ describe('editor plan store', () => {
 
   it('ignores increments before the first snapshot', () => {
     const s = new PlanStore();
-    s.applyTasks({ tasks: [taskView('T1')], counts: smallPlan().counts, removed: [] });
+    s.applyTasks({ tasks: [taskView('T1')], counts: smallPlan().counts, groups: [], removed: [] });
     assert.equal(s.snapshot, undefined);
     assert.equal(s.task('T1'), undefined);
   });

@@ -4,9 +4,14 @@ import { zeroCounts } from './planFixture';
 
 describe('editor status bar and log text', () => {
   it('reads "⚙ 3 running · 29/122", spinning while orchestration runs', () => {
-    const counts = { ...zeroCounts(), total: 122, completed: 29, inProgress: 3 };
+    const counts = { ...zeroCounts(), total: 122, done: 29, completed: 27, skipped: 2, inProgress: 3 };
     assert.equal(statusSpec({ lifecycle: 'running', counts, state: 'running' }).text, '$(gear~spin) 3 running · 29/122');
     assert.equal(statusSpec({ lifecycle: 'running', counts, state: 'idle' }).text, '$(gear) 3 running · 29/122');
+    assert.match(
+      statusSpec({ lifecycle: 'running', counts, state: 'idle' }).tooltip,
+      /29 of 122 done · 3 running/,
+      'done counts skipped tasks, as every view does',
+    );
   });
 
   it('says plainly when agents are simulated or the workspace is read-only', () => {
@@ -56,11 +61,31 @@ describe('editor status bar and log text', () => {
     const lines = text.split('\n');
     assert.equal(lines[0], 'T1 Build');
     assert.ok(text.indexOf('attempt 2') < text.indexOf('attempt 1'));
-    assert.match(text, /=== attempt 2 · anthropic · completed after 1m ===/);
+    assert.match(text, /=== attempt 2 · anthropic · completed after 1m 05s ===/);
     assert.match(text, /10 tokens in · 5 tokens out · \$0\.0123/);
     assert.match(text, /exit code 1/);
     assert.match(text, /error: rate limited/);
     assert.match(text, /--- stdout ---\ndone/);
     assert.match(formatTaskLog('T2', undefined, []), /No attempt recorded yet/);
+  });
+
+  it("marks a simulated attempt in the log and shows the agent's summary", () => {
+    const text = formatTaskLog('T1', 'Build', [
+      {
+        attempt: 1,
+        agent: 'backend-development',
+        outcome: 'completed',
+        startedAt: 'a',
+        endedAt: 'b',
+        durationMs: 2000,
+        tokensIn: 0,
+        tokensOut: 0,
+        simulated: true,
+        summary: '[dry-run] simulated: task T1 "Build" — nothing was executed',
+      },
+    ]);
+    assert.match(text, /=== attempt 1 · backend-development · simulated after 2s ===/);
+    assert.match(text, /SIMULATED: the dry-run agent ran this attempt; nothing was executed/);
+    assert.match(text, /--- summary ---\n\[dry-run\] simulated: task T1 "Build" — nothing was executed/);
   });
 });

@@ -1,30 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { displayState, escapeMarkdown, formatDuration, progressText } from '../../../src/extension/taskState';
-import { groupDescription, groupIcon, taskContextValue, taskDescription, taskIcon, taskLabel, taskTooltip, formatHours } from '../../../src/extension/treeText';
+import { escapeMarkdown } from '../../../src/extension/taskState';
+import { groupDescription, groupIcon, taskContextValue, taskDescription, taskIcon, taskLabel, taskTooltip } from '../../../src/extension/treeText';
 import { taskView } from './planFixture';
 
 describe('editor tree text', () => {
-  it('splits pending into ready, waiting and blocked, and maps in_progress to running', () => {
-    assert.equal(displayState(taskView('T', { ready: true })), 'ready');
-    assert.equal(displayState(taskView('T', { waitingOn: ['T0'] })), 'pending');
-    assert.equal(
-      displayState(
-        taskView('T', { blockers: ['FDB operational'], blocked: { reason: 'external', root: 'T', cause: 'T is blocked by "x"', text: 'T is blocked by "x"' } }),
-      ),
-      'blocked',
-    );
-    // One definition: whatever the engine says is blocked (a failure upstream here) is shown blocked, nothing else.
-    assert.equal(
-      displayState(
-        taskView('T', { waitingOn: ['T0'], blocked: { reason: 'failed-dependency', root: 'T0', cause: 'T0 failed', text: 'waits on T0: T0 failed' } }),
-      ),
-      'blocked',
-    );
-    assert.equal(displayState(taskView('T', { blockers: ['not held any more'] })), 'pending');
-    assert.equal(displayState(taskView('T', { status: 'in_progress' })), 'running');
-    assert.equal(displayState(taskView('T', { status: 'timeout' })), 'timeout');
-  });
-
   it('gives each state its codicon, running spins', () => {
     assert.equal(taskIcon(taskView('T', { status: 'in_progress' })).id, 'loading~spin');
     assert.equal(taskIcon(taskView('T', { ready: true })).id, 'play-circle');
@@ -38,18 +17,16 @@ describe('editor tree text', () => {
     assert.equal(taskIcon(taskView('T')).id, 'circle-large-outline');
   });
 
-  it('writes progress as "3/16 · 19%"', () => {
-    assert.equal(progressText(3, 16), '3/16 · 19%');
-    assert.equal(progressText(0, 0), '0/0');
-    assert.equal(progressText(122, 122), '122/122 · 100%');
-    assert.equal(groupDescription({ completed: 3, total: 16 }, { running: 2 }), '3/16 · 19% · 2 running');
+  it('writes group progress with the shared formatter, "3/16 · 18%", and what runs in it', () => {
+    assert.equal(groupDescription({ done: 3, total: 16 }, { running: 2 }), '3/16 · 18% · 2 running');
+    assert.equal(groupDescription({ done: 199, total: 200 }), '199/200 · 99%');
   });
 
   it('shows a group as done, running, failing or open', () => {
-    assert.equal(groupIcon({ total: 2, completed: 2, running: 0, failed: 0 }, 'epic').id, 'pass-filled');
-    assert.equal(groupIcon({ total: 2, completed: 0, running: 1, failed: 1 }, 'epic').id, 'loading~spin');
-    assert.equal(groupIcon({ total: 2, completed: 0, running: 0, failed: 1 }, 'feature').id, 'warning');
-    assert.equal(groupIcon({ total: 0, completed: 0, running: 0, failed: 0 }, 'epic').id, 'milestone');
+    assert.equal(groupIcon({ total: 2, done: 2, running: 0, failed: 0 }, 'epic').id, 'pass-filled');
+    assert.equal(groupIcon({ total: 2, done: 0, running: 1, failed: 1 }, 'epic').id, 'loading~spin');
+    assert.equal(groupIcon({ total: 2, done: 0, running: 0, failed: 1 }, 'feature').id, 'warning');
+    assert.equal(groupIcon({ total: 0, done: 0, running: 0, failed: 0 }, 'epic').id, 'milestone');
   });
 
   it('labels a task with its id and describes it with agent and priority', () => {
@@ -90,8 +67,8 @@ describe('editor tree text', () => {
     assert.match(tip, /T001\\\.001 \(completed\)/);
     assert.match(tip, /T001\\\.002 \(unknown, soft\)/);
     assert.match(tip, /Blocked by: "Infrastructure FDB operational"/);
-    assert.match(tip, /2d estimate/);
-    assert.match(tip, /Last run: #2 failed after 3m with `dry-run`: exit code 1/);
+    assert.match(tip, /16h estimate/);
+    assert.match(tip, /Last run: \\#2 failed after 3m 00s with dry\\-run: exit code 1/);
   });
 
   it('offers in the context menu only what applies to the state', () => {
@@ -104,13 +81,26 @@ describe('editor tree text', () => {
     assert.match(taskContextValue(taskView('T', { status: 'completed' })), /\bcanReopen\b/);
   });
 
-  it('formats durations, hours and markdown escapes', () => {
-    assert.equal(formatDuration(45_000), '45s');
-    assert.equal(formatDuration(125_000), '2m');
-    assert.equal(formatDuration(3_900_000), '1h 05m');
-    assert.equal(formatDuration(-5), '0s');
-    assert.equal(formatHours(6), '6h');
-    assert.equal(formatHours(40), '5d');
+  it("says in the tooltip that a simulated run executed nothing, with the agent's summary", () => {
+    const t = taskView('T1', {
+      status: 'completed',
+      lastRun: {
+        attempt: 1,
+        agent: 'backend-development',
+        outcome: 'completed',
+        startedAt: 'a',
+        endedAt: 'b',
+        durationMs: 2000,
+        simulated: true,
+        summary: '[dry-run] simulated: task T1 — nothing was executed',
+      },
+    });
+    const tip = taskTooltip(t, () => undefined);
+    assert.match(tip, /completed · simulated \\\(dry\\-run\\\)/);
+    assert.match(tip, /Last run: \\#1 simulated after 2s with backend\\-development \\\(simulated: nothing was executed\\\): \\\[dry\\-run\\\] simulated/);
+  });
+
+  it('escapes markdown', () => {
     assert.equal(escapeMarkdown('[x](javascript:alert) <b>'), '\\[x\\]\\(javascript:alert\\) \\<b\\>');
   });
 });

@@ -1,7 +1,8 @@
 // A small, realistic plan snapshot for the dashboard tests (unit and browser): two epics, eight tasks in every
 // interesting state, one agent running, a little activity and a throughput series.
-import type { PlanCounts, PlanSnapshot, TaskView } from '../../../src/protocol/views';
 import type { TaskStatus } from '../../../src/core/model';
+import { countsAsDone, progressOf } from '../../../src/core/progress';
+import { emptyPlanCounts, type GroupProgressView, type PlanCounts, type PlanSnapshot, type TaskView } from '../../../src/protocol/views';
 
 export const T0 = Date.parse('2025-03-01T09:00:00.000Z');
 export const iso = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
@@ -31,7 +32,7 @@ export function task(id: string, over: Partial<TaskView> = {}): TaskView {
 
 /** Counts computed the way the engine does (planCounts). */
 export function countsOf(tasks: readonly TaskView[]): PlanCounts {
-  const c: PlanCounts = { total: 0, completed: 0, inProgress: 0, pending: 0, ready: 0, blocked: 0, failed: 0, timeout: 0, cancelled: 0, skipped: 0 };
+  const c = emptyPlanCounts();
   const key: Record<TaskStatus, keyof PlanCounts> = {
     completed: 'completed',
     in_progress: 'inProgress',
@@ -44,10 +45,21 @@ export function countsOf(tasks: readonly TaskView[]): PlanCounts {
   };
   for (const t of tasks) {
     c.total++;
+    if (countsAsDone(t)) c.done++;
     c[key[t.status]]++;
     if (t.status === 'pending' && t.ready) c.ready++;
   }
   return c;
+}
+
+/** The engine's group progress for the epics and features of `touched` tasks, counted over `all` (groupProgress). */
+export function groupsOf(all: readonly TaskView[], touched: readonly TaskView[]): GroupProgressView[] {
+  const out = new Map<string, GroupProgressView>();
+  for (const t of touched) {
+    out.set(`feature:${t.featureId}`, { kind: 'feature', id: t.featureId, ...progressOf(all.filter((x) => x.featureId === t.featureId)) });
+    out.set(`epic:${t.epicId}`, { kind: 'epic', id: t.epicId, ...progressOf(all.filter((x) => x.epicId === t.epicId)) });
+  }
+  return [...out.values()];
 }
 
 export function fixtureTasks(): TaskView[] {
@@ -105,12 +117,12 @@ export function fixtureSnapshot(over: Partial<PlanSnapshot> = {}): PlanSnapshot 
     simulated: true,
     readOnly: false,
     epics: [
-      { id: 'E001', title: 'Core Platform', line: 14, total: 4, completed: 2, features: ['F001.01'] },
-      { id: 'E002', title: 'Tenant <Registry> & Quotas', line: 40, total: 4, completed: 1, features: ['F002.01'] },
+      { id: 'E001', title: 'Core Platform', line: 14, total: 4, done: 2, features: ['F001.01'] },
+      { id: 'E002', title: 'Tenant <Registry> & Quotas', line: 40, total: 4, done: 1, features: ['F002.01'] },
     ],
     features: [
-      { id: 'F001.01', epicId: 'E001', title: 'Messaging', line: 18, total: 4, completed: 2 },
-      { id: 'F002.01', epicId: 'E002', title: 'Registry', line: 42, total: 4, completed: 1 },
+      { id: 'F001.01', epicId: 'E001', title: 'Messaging', line: 18, total: 4, done: 2 },
+      { id: 'F002.01', epicId: 'E002', title: 'Registry', line: 42, total: 4, done: 1 },
     ],
     tasks,
     counts,
@@ -125,7 +137,7 @@ export function fixtureSnapshot(over: Partial<PlanSnapshot> = {}): PlanSnapshot 
         { at: iso(0), completed: 0, remaining: 8 },
         { at: iso(15), completed: 1, remaining: 7 },
         { at: iso(30), completed: 2, remaining: 6 },
-        { at: iso(45), completed: 2, remaining: 5 },
+        { at: iso(45), completed: 3, remaining: 5 },
       ],
     },
     activity: [

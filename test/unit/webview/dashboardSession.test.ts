@@ -3,7 +3,7 @@ import type { DashboardEvent, DashboardRequest, ToWebview } from '../../../src/p
 import type { PlanSnapshot } from '../../../src/protocol/views';
 import { DashboardSession, type DashboardSource } from '../../../webview-ui/host/dashboardSession';
 import { deferred, type Deferred } from '../../fakes/agentTestKit';
-import { countsOf, fixtureSnapshot, iso, task } from './dashboardFixture';
+import { countsOf, fixtureSnapshot, groupsOf, iso, task } from './dashboardFixture';
 
 /** An engine stand-in: snapshots come from a queue of deferreds (or the fixture), events are emitted by the test. */
 class FakeSource implements DashboardSource {
@@ -50,7 +50,7 @@ function setup(over: { metricsRefreshMs?: number } = {}) {
 
 const tasksEvent = (): DashboardEvent => {
   const t = task('T001.004', { status: 'in_progress', startedAt: iso(61) });
-  return { type: 'tasks:changed', tasks: [t], counts: countsOf([t]), removed: [] };
+  return { type: 'tasks:changed', tasks: [t], counts: countsOf([t]), groups: groupsOf([t], [t]), removed: [] };
 };
 
 describe('DashboardSession (extension side of the dashboard)', () => {

@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { TaskStatus } from '../../../src/core/model';
 import type { TaskView } from '../../../src/protocol/views';
-import { ACTIVITY_LIMIT, applyMessage, dismissNotice, doneRatio, emptyModel, matchesFilter, remainingOf, type DashboardModel } from '../../../webview-ui/state';
-import { countsOf, fixtureSnapshot, fixtureTasks, iso, T0, task } from './dashboardFixture';
+import { countsAsDone } from '../../../src/core/progress';
+import { ACTIVITY_LIMIT, applyMessage, dismissNotice, emptyModel, matchesFilter, type DashboardModel } from '../../../webview-ui/state';
+import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso, T0, task } from './dashboardFixture';
 
 const NOW = T0 + 60 * 60_000;
 
@@ -14,15 +15,17 @@ function loaded(): DashboardModel {
 /** Applies a tasks increment built from the model's current tasks with `changed` replacing some of them. */
 function withTasks(model: DashboardModel, changed: TaskView[], removed: string[] = [], now = NOW) {
   const all = new Map(model.tasks);
+  const gone = removed.map((id) => all.get(id)).filter((t): t is TaskView => t !== undefined);
   for (const id of removed) all.delete(id);
   for (const t of changed) all.set(t.id, t);
-  return applyMessage(model, { type: 'tasks', tasks: changed, counts: countsOf([...all.values()]), removed }, now);
+  const tasks = [...all.values()];
+  return applyMessage(model, { type: 'tasks', tasks: changed, counts: countsOf(tasks), groups: groupsOf(tasks, [...changed, ...gone]), removed }, now);
 }
 
 describe('dashboard state reducer', () => {
   it('ignores increments until the first snapshot, then loads everything from it', () => {
     const empty = emptyModel();
-    const early = applyMessage(empty, { type: 'tasks', tasks: [task('T001.001')], counts: countsOf([task('T001.001')]), removed: [] }, NOW);
+    const early = applyMessage(empty, { type: 'tasks', tasks: [task('T001.001')], counts: countsOf([task('T001.001')]), groups: [], removed: [] }, NOW);
     assert.equal(early.model, empty, 'an increment before the snapshot must not change the model');
     assert.equal(early.change.full, false);
     assert.deepEqual(early.change.tasks, []);
@@ -52,11 +55,11 @@ describe('dashboard state reducer', () => {
     assert.deepEqual(change.epics, ['E001']);
     assert.equal(change.active, true);
     assert.equal(model.tasks.get('T001.003')?.status, 'completed');
-    assert.equal(model.counts.completed, 3);
+    assert.equal(model.counts.done, 4, 'three completed and one skipped');
     assert.equal(model.counts.inProgress, 0);
     assert.deepEqual(
       model.epics.find((e) => e.id === 'E001'),
-      { ...before.epics[0], completed: 3, total: 4 },
+      { ...before.epics[0], done: 3, total: 4 },
     );
     assert.equal(
       model.epics.find((e) => e.id === 'E002'),
@@ -65,7 +68,7 @@ describe('dashboard state reducer', () => {
     );
     assert.deepEqual(model.active, []);
     const last = model.metrics.throughput[model.metrics.throughput.length - 1];
-    assert.deepEqual(last, { at: new Date(NOW).toISOString(), completed: 3, remaining: 4 });
+    assert.deepEqual(last, { at: new Date(NOW).toISOString(), completed: 4, remaining: 4 }, 'the burndown counts done (completed and skipped)');
     assert.equal(change.metrics, true);
 
     // The previous model is untouched (the view may still hold it).
@@ -101,7 +104,7 @@ describe('dashboard state reducer', () => {
     assert.equal(change.active, false);
     assert.equal(model.metrics, before.metrics, 'no new sample when completed and remaining did not move');
     assert.equal(change.metrics, false);
-    assert.deepEqual(change.epics, ['E002']);
+    assert.deepEqual(change.epics, [], 'no epic moved');
   });
 
   it('removed tasks leave the order, the map, the active list and their epic totals; unknown ones go to the end', () => {
@@ -114,9 +117,9 @@ describe('dashboard state reducer', () => {
     assert.equal(model.order[model.order.length - 1], 'T001.099');
     assert.deepEqual(model.active, []);
     const e1 = model.epics.find((e) => e.id === 'E001')!;
-    assert.deepEqual([e1.total, e1.completed], [4, 2]);
+    assert.deepEqual([e1.total, e1.done], [4, 2]);
     const f1 = model.features.find((f) => f.id === 'F001.01')!;
-    assert.deepEqual([f1.total, f1.completed], [4, 2]);
+    assert.deepEqual([f1.total, f1.done], [4, 2]);
   });
 
   it('appends activity once: entries replayed after a snapshot are not shown twice, and the log is capped', () => {
@@ -176,11 +179,17 @@ describe('dashboard state reducer', () => {
     assert.deepEqual(ids('done', 'E002'), ['T002.004']);
   });
 
-  it('computes the done ratio and the remaining work with skipped tasks counted as done', () => {
-    const c = countsOf(fixtureTasks());
-    assert.equal(doneRatio(c), 3 / 8);
-    assert.equal(remainingOf(c), 5);
-    assert.equal(doneRatio(countsOf([])), 0);
+  it('takes group progress as the engine sent it and never recounts (a disagreeing message wins)', () => {
+    const before = loaded();
+    const t = { ...before.tasks.get('T002.001')!, status: 'skipped' as TaskStatus };
+    const { model, change } = applyMessage(
+      before,
+      { type: 'tasks', tasks: [t], counts: countsOf([...before.tasks.values()]), groups: [{ kind: 'epic', id: 'E002', done: 3, total: 5 }], removed: [] },
+      NOW,
+    );
+    assert.deepEqual(change.epics, ['E002']);
+    const e2 = model.epics.find((e) => e.id === 'E002')!;
+    assert.deepEqual([e2.done, e2.total], [3, 5]);
   });
 
   it('after any sequence of increments, group totals and the active list match a recomputation from the tasks', () => {
@@ -202,7 +211,7 @@ describe('dashboard state reducer', () => {
         for (const e of model.epics) {
           const mine = all.filter((t) => t.epicId === e.id);
           assert.equal(e.total, mine.length, `${e.id} total`);
-          assert.equal(e.completed, mine.filter((t) => t.status === 'completed' || t.status === 'skipped').length, `${e.id} completed`);
+          assert.equal(e.done, mine.filter((t) => countsAsDone(t)).length, `${e.id} done`);
         }
         const running = all
           .filter((t) => t.status === 'in_progress')

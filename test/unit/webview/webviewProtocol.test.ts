@@ -36,7 +36,7 @@ describe('webview protocol guards', () => {
   it('accepts well-formed messages to the webview and rejects others', () => {
     const snapshot = fixtureSnapshot();
     assert.equal(isToWebview({ type: 'snapshot', snapshot }), true);
-    assert.equal(isToWebview({ type: 'tasks', tasks: [], counts: snapshot.counts, removed: [] }), true);
+    assert.equal(isToWebview({ type: 'tasks', tasks: [], counts: snapshot.counts, groups: [], removed: [] }), true);
     assert.equal(isToWebview({ type: 'activity', entries: [] }), true);
     assert.equal(isToWebview({ type: 'state', state: 'idle', breakers: {} }), true);
     assert.equal(isToWebview({ type: 'metrics', metrics: snapshot.metrics }), true);
@@ -54,8 +54,8 @@ describe('webview protocol guards', () => {
     const snapshot = fixtureSnapshot();
     const cases: [DashboardEvent, unknown][] = [
       [
-        { type: 'tasks:changed', tasks: [], counts: snapshot.counts, removed: ['T9'] },
-        { type: 'tasks', tasks: [], counts: snapshot.counts, removed: ['T9'] },
+        { type: 'tasks:changed', tasks: [], counts: snapshot.counts, groups: [], removed: ['T9'] },
+        { type: 'tasks', tasks: [], counts: snapshot.counts, groups: [], removed: ['T9'] },
       ],
       [
         { type: 'plan:changed', snapshot },

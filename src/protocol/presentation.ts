@@ -1,0 +1,154 @@
+// How figures and states read, everywhere a person sees them: the tree, CodeLens, hovers, the status bar, the
+// dashboard and the CLI all format through here, so a percentage, a duration or a state's name reads the same in
+// each (the tree said 43 % where the dashboard said 42 %, `1h 05m` beside `3m 05s`). Pure functions over the view
+// types; the webview bundle imports this file too, so nothing here may need Node or vscode.
+import type { Progress } from '../core/progress';
+import type { LastRunView, PlanCounts, TaskView } from './views';
+
+// ---- states ---------------------------------------------------------------------------------------------------------
+
+/** The states a person tells apart: TaskStatus with `pending` split into ready, waiting (on dependencies) and blocked. */
+export type DisplayState = 'ready' | 'pending' | 'running' | 'completed' | 'blocked' | 'failed' | 'timeout' | 'cancelled' | 'skipped';
+
+export const DISPLAY_STATES: readonly DisplayState[] = ['ready', 'pending', 'running', 'completed', 'blocked', 'failed', 'timeout', 'cancelled', 'skipped'];
+
+/** What `displayState` reads of a task. */
+export type StateFields = Pick<TaskView, 'status' | 'ready' | 'blocked'>;
+
+/**
+ * How a task is shown: running, ready, waiting on dependencies (`pending`), blocked (the engine's one definition,
+ * `TaskView.blocked`: a person must act — a `Blocked by:`, a cycle, a failure upstream…)…
+ */
+export function displayState(t: StateFields): DisplayState {
+  if (t.blocked) return 'blocked';
+  switch (t.status) {
+    case 'in_progress':
+      return 'running';
+    case 'pending':
+      return t.ready ? 'ready' : 'pending';
+    default:
+      return t.status;
+  }
+}
+
+/** Words for a display state. `pending` reads "waiting": pending is ready and waiting together. */
+export const STATE_LABEL: Readonly<Record<DisplayState, string>> = {
+  ready: 'ready',
+  pending: 'waiting',
+  running: 'running',
+  completed: 'completed',
+  blocked: 'blocked',
+  failed: 'failed',
+  timeout: 'timed out',
+  cancelled: 'cancelled',
+  skipped: 'skipped',
+};
+
+// ---- progress -------------------------------------------------------------------------------------------------------
+
+/**
+ * A share as a whole percent, rounded down so unfinished work never reads 100%, and up from 0 so one finished task of
+ * 500 does not read 0%. `0%` for an empty total.
+ */
+export function formatPercent(done: number, total: number): string {
+  if (!(total > 0) || !(done > 0)) return '0%';
+  if (done >= total) return '100%';
+  return `${Math.min(99, Math.max(1, Math.floor((done / total) * 100)))}%`;
+}
+
+/** Done share of a progress, 0..1, for bars (0 for an empty total). */
+export function progressRatio(p: Progress): number {
+  return p.total > 0 ? Math.min(1, Math.max(0, p.done / p.total)) : 0;
+}
+
+/** `3/16 · 18%`; `0/0` for an empty group. */
+export function progressText(p: Progress): string {
+  if (p.total <= 0) return '0/0';
+  return `${p.done}/${p.total} · ${formatPercent(p.done, p.total)}`;
+}
+
+/** The plan's progress out of its counts (the engine counts `done` with the core rule). */
+export function planProgress(c: Pick<PlanCounts, 'done' | 'total'>): Progress {
+  return { done: c.done, total: c.total };
+}
+
+/** Work left for the burndown: every task not done. */
+export function remainingOf(c: Pick<PlanCounts, 'done' | 'total'>): number {
+  return Math.max(0, c.total - c.done);
+}
+
+/** `12 of 122 done · 3 running · 40 pending (5 ready) · 2 blocked · 1 failed`: the plan in one line, zero parts left out. */
+export function countsText(c: PlanCounts): string {
+  const parts = [`${c.done} of ${c.total} done`];
+  if (c.inProgress) parts.push(`${c.inProgress} running`);
+  if (c.pending) parts.push(`${c.pending} pending (${c.ready} ready)`);
+  if (c.blocked) parts.push(`${c.blocked} blocked`);
+  if (c.failed) parts.push(`${c.failed} failed`);
+  if (c.timeout) parts.push(`${c.timeout} timed out`);
+  if (c.cancelled) parts.push(`${c.cancelled} cancelled`);
+  if (c.skipped) parts.push(`${c.skipped} skipped`);
+  return parts.join(' · ');
+}
+
+// ---- durations, estimates, rates ------------------------------------------------------------------------------------
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * A duration for people: `45s`, `3m 05s`, `2h 14m`, `3d 4h`; `—` for a negative or non-finite value. `coarse` drops
+ * the seconds (`<1m`, `3m`) for text that is not redrawn every second (a CodeLens).
+ */
+export function formatDuration(ms: number, coarse = false): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return coarse ? '<1m' : `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return coarse ? `${m}m` : `${m}m ${pad2(s % 60)}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${pad2(m % 60)}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** Milliseconds a task has been running at `now`, or undefined when its start is unknown. */
+export function elapsedMs(t: Pick<TaskView, 'startedAt'>, now: number): number | undefined {
+  if (!t.startedAt) return undefined;
+  const start = Date.parse(t.startedAt);
+  return Number.isFinite(start) ? Math.max(0, now - start) : undefined;
+}
+
+/** An estimate as people write it: `16h`, `0.5h` (hours, never converted to days). */
+export function formatEstimate(hours: number): string {
+  return `${Math.round(hours * 10) / 10}h`;
+}
+
+/** Tasks per hour with one decimal below 10 (`0.4`, `7.5`) and none above (`12`). */
+export function formatRate(perHour: number): string {
+  if (!Number.isFinite(perHour) || perHour <= 0) return '0';
+  return perHour < 10 ? perHour.toFixed(1) : String(Math.round(perHour));
+}
+
+// ---- runs -----------------------------------------------------------------------------------------------------------
+
+/** How an attempt ended (or `running`), in words; a simulated (dry-run) success reads `simulated`, never `completed`. */
+export function outcomeLabel(r: { outcome: string; simulated?: boolean }): string {
+  switch (r.outcome) {
+    case 'completed':
+      return r.simulated ? 'simulated' : 'completed';
+    case 'verify_failed':
+      return 'failed verification';
+    case 'timeout':
+      return 'timed out';
+    default:
+      return r.outcome;
+  }
+}
+
+/** `#2 failed after 3m 05s with dry-run` (plain text; the detail, error or summary, is the caller's to add). */
+export function lastRunHead(r: LastRunView): string {
+  return `#${r.attempt} ${outcomeLabel(r)} after ${formatDuration(r.durationMs)} with ${r.agent}${r.simulated ? ' (simulated: nothing was executed)' : ''}`;
+}
+
+/** Cuts text to `max` characters with an ellipsis. */
+export function truncate(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
