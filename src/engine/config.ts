@@ -10,7 +10,8 @@
 //                                  tasks back (they wait, they do not fail) [{}: only the global cap]
 //   default_agent                  agent that runs every agent type without its own entry in `agents`: a key of
 //                                  `agents` or a built-in kind (anthropic, claude-code, codex, gemini, dry-run)
-//                                  ["anthropic" when ANTHROPIC_API_KEY is set, else "dry-run" — a labelled simulation]
+//                                  ["anthropic" when ANTHROPIC_API_KEY is set, else "dry-run" — a labelled simulation,
+//                                   taking 1–3 s a task (SIMULATION_PACE_MS) so a person sees it run]
 //   fallback_agent_type            agent type of a task no override, keyword or epic fallback routes [general-purpose]
 //   agents                         name → agent options (`kind` + the kind's options, docs/agents.md) or → the name of
 //                                  another entry / a built-in kind. A name equal to an agent type is used for that type. [{}]
@@ -61,6 +62,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AGENT, DEFAULT_AGENT_MAPPINGS, keywordsFromPatterns, PLAN_EPIC_FALLBACKS, type RoutingConfig } from '../core/routing';
 import { AGENT_KINDS, parseAgentSpec, type AgentKind, type AgentSpec } from './agents/agentFactory';
+import { SIMULATION_PACE_MS } from './agents/dryRunAgent';
 import type { EngineSettings } from '../protocol/engineProtocol';
 import { errorMessage } from '../core/describe';
 import { SANDBOX_MODES, type SandboxMode } from './agents/sandbox';
@@ -80,6 +82,8 @@ export interface OrchestratorConfig {
   agentLimits: { maxPerType: Record<string, number> };
   /** Agent (entry of `agents` or built-in kind) running agent types without their own entry. */
   defaultAgent: string;
+  /** Nobody chose `defaultAgent` (no `default_agent`, no setting): it followed the API key (anthropic, else dry-run). */
+  defaultAgentImplicit: boolean;
   /** Routing's last resort agent type. */
   fallbackAgentType: string;
   /** Every configured agent by name, aliases resolved. */
@@ -470,6 +474,7 @@ function normalize(
     maxConcurrentAgents: f.max_concurrent_agents,
     agentLimits: { maxPerType: { ...f.agent_limits.max_per_type } },
     defaultAgent,
+    defaultAgentImplicit: f.default_agent === undefined,
     fallbackAgentType: f.fallback_agent_type,
     agents,
     model: f.model,
@@ -614,6 +619,7 @@ export function mergeSettings(config: OrchestratorConfig, settings: EngineSettin
     maxConcurrentAgents: s.maxConcurrentAgents ?? config.maxConcurrentAgents,
     agentLimits: { maxPerType: { ...config.agentLimits.maxPerType, ...s.maxPerType } },
     defaultAgent,
+    defaultAgentImplicit: s.defaultAgent === undefined && config.defaultAgentImplicit,
     model: s.model ?? config.model,
     retry,
     timeouts: { ...config.timeouts, defaultMinutes: s.timeoutMinutes ?? config.timeouts.defaultMinutes },
@@ -636,7 +642,11 @@ export function routingConfigOf(config: OrchestratorConfig): RoutingConfig {
  * for kinds that take a model and did not set one.
  */
 export function agentSpecFor(config: OrchestratorConfig, agentType: string): AgentSpec {
-  return Object.hasOwn(config.agents, agentType) ? withModel(config.agents[agentType], config.model) : agentSpecByName(config, config.defaultAgent);
+  if (Object.hasOwn(config.agents, agentType)) return withModel(config.agents[agentType], config.model);
+  const spec = agentSpecByName(config, config.defaultAgent);
+  // The simulation nobody asked for runs at a pace a person can follow (SIMULATION_PACE_MS), unless configured.
+  if (config.defaultAgentImplicit && spec.kind === 'dry-run' && spec.durationMs === undefined) return { ...spec, durationMs: { ...SIMULATION_PACE_MS } };
+  return spec;
 }
 
 /** The spec of a named agent: an entry of `agents` or a built-in kind (with `config.model`). Throws for neither. */

@@ -321,7 +321,7 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.equal(await text(page, '.task-list [data-task-id="T001.004"] .task-title'), 'Consumer worker pool with <backpressure> & retries');
     assert.equal(await page.locator('.agents .agent').count(), 1);
     assert.equal(await text(page, '.agents .agent .task-id'), 'T001.003');
-    assert.match(await text(page, '.agents .elapsed'), /^\d+(s|m \d\ds|h \d\dm)$/, 'the one duration format: 45s, 3m 05s, 1h 05m');
+    assert.match(await text(page, '.agents .elapsed'), /^\d+(s|m \d\ds|h \d\dm|d \d+h)$/, 'the one duration format: 45s, 3m 05s, 1h 05m, 3d 4h');
     assert.equal(await page.locator('.activity > li').count(), 3);
     // Newest first; markup in a message is shown, not run.
     assert.equal(await text(page, '.activity > li:first-child .activity-task'), 'T001.003');

@@ -16,6 +16,13 @@ import { enumOption, intOption, numberOption } from './agentOptions';
 
 const PROVIDER = 'dry-run';
 
+/**
+ * Duration of the simulation a person gets without choosing one (no API key, no `default_agent`): long enough to see a
+ * task go from running to done in the editor (1–3 s), short enough to watch a small plan run. A dry-run asked for by
+ * name (`--agent dry-run`, an `agents` entry) keeps its own `durationMs`, 0 by default (load tests, CI).
+ */
+export const SIMULATION_PACE_MS: Readonly<{ minMs: number; maxMs: number }> = { minMs: 1000, maxMs: 3000 };
+
 /** Options of the dry-run agent (defaults in brackets). */
 export interface DryRunAgentConfig {
   /** Fixed duration in ms, or a `{ minMs, maxMs }` range drawn per attempt [0]. */

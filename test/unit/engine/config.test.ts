@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_AGENT_MAPPINGS } from '../../../src/core/routing';
-import { ConfigError, agentSpecFor, loadConfig, mergeSettings, parseConfig, routingConfigOf, timeoutMsFor } from '../../../src/engine/config';
+import { DryRunAgent, SIMULATION_PACE_MS } from '../../../src/engine/agents/dryRunAgent';
+import { ConfigError, agentSpecByName, agentSpecFor, loadConfig, mergeSettings, parseConfig, routingConfigOf, timeoutMsFor } from '../../../src/engine/config';
 
 describe('config', () => {
   let dir: string;
@@ -34,6 +35,23 @@ describe('config', () => {
     const k = parseConfig({}, 'config', { env: { ANTHROPIC_API_KEY: 'sk-ant-xxxxxxxx' } });
     assert.equal(k.defaultAgent, 'anthropic');
     assert.equal(agentSpecFor(k, 'x').kind, 'anthropic');
+  });
+
+  it('runs the simulation nobody chose at a pace a person can follow; a dry-run asked for keeps its own', () => {
+    const implicit = parseConfig({}, 'config', { env: {} });
+    assert.equal(implicit.defaultAgentImplicit, true);
+    assert.deepEqual((agentSpecFor(implicit, 'backend-development') as { durationMs?: unknown }).durationMs, SIMULATION_PACE_MS);
+    assert.equal((agentSpecByName(implicit, 'dry-run') as { durationMs?: unknown }).durationMs, undefined, '--agent dry-run stays instant');
+    const chosen = parseConfig({ default_agent: 'dry-run' }, 'config', { env: {} });
+    assert.equal((agentSpecFor(chosen, 'backend-development') as { durationMs?: unknown }).durationMs, undefined);
+    const bySetting = mergeSettings(implicit, { defaultAgent: 'dry-run' });
+    assert.equal(bySetting.defaultAgentImplicit, false);
+    assert.equal((agentSpecFor(bySetting, 'x') as { durationMs?: unknown }).durationMs, undefined);
+    const paced = new DryRunAgent('dry-run', agentSpecFor(implicit, 'x') as { durationMs: { minMs: number; maxMs: number } });
+    for (let i = 1; i <= 20; i++) {
+      const { durationMs } = paced.plan(`T${i}`, 1);
+      assert.ok(durationMs >= 1000 && durationMs <= 3000, `${durationMs} ms is between 1 and 3 s`);
+    }
   });
 
   it('names the bad key path, what was expected and the value', () => {
