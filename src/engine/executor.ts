@@ -110,6 +110,8 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     attempt: job.attempt,
     startedAt,
     routeRule: job.routeRule,
+    provider: job.agent.provider,
+    simulated: job.agent.simulated === true,
   });
   const signal = job.controller.signal;
   const timer = setTimeout(() => {

@@ -31,6 +31,10 @@ export interface AttemptStart {
   startedAt: number;
   /** Routing rule that chose the agent (`keyword:deploy`, `override:Agent line`…). */
   routeRule?: string;
+  /** The agent implementation that runs it (`Agent.provider`: anthropic, claude-code, dry-run…). */
+  provider?: string;
+  /** It runs on a simulation (`Agent.simulated`, the dry-run agent): nothing is executed. */
+  simulated?: boolean;
 }
 
 /** Facts recorded when an attempt ends. Output is capped by the store (see MAX_OUTPUT_CHARS there). */

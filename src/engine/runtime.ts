@@ -39,7 +39,7 @@ import { SyncService } from './sync/syncService';
 import { TaskListWatcher } from './sync/watcher';
 import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
-import { remainingOf } from '../protocol/presentation';
+import { remainingOf, truncate } from '../protocol/presentation';
 
 /** Options of EngineRuntime.open. */
 export interface RuntimeOptions {
@@ -70,6 +70,8 @@ export interface RuntimeOptions {
   logActivity?: boolean;
 }
 
+/** Most characters of an attempt's summary a task view carries (the log has all of it). */
+const LAST_RUN_SUMMARY_CHARS = 400;
 /** Most activity entries a snapshot carries. */
 const SNAPSHOT_ACTIVITY = 100;
 /** Least time between two markdown write-backs while tasks finish quickly (each one re-reads the file). */
@@ -503,6 +505,9 @@ export class EngineRuntime implements EngineApi {
               endedAt: a.endedAt,
               durationMs: a.durationMs ?? 0,
               error: a.error,
+              // The views show a line of it; the whole text stays in the task's log (a snapshot carries every task).
+              summary: a.summary === undefined ? undefined : truncate(a.summary, LAST_RUN_SUMMARY_CHARS),
+              simulated: a.simulated,
             }
           : null;
       this.lastRuns.set(taskId, v);

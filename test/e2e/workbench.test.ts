@@ -227,12 +227,27 @@ for (const theme of THEMES) {
       const lens = await waitLensAbove(page, READY_TASK, /^▶ Run with agent \([\w-]+\)$/);
       assert.ok(lens.link, `the lens above ${READY_TASK} is a link`);
       await page.mouse.click(lens.link.x, lens.link.y);
+      // The simulation nobody chose runs at a pace a person can follow: the lens shows it running, then done.
+      await waitLensAbove(page, READY_TASK, /^⏳ Running/);
       // The tick arrives as an edit of the open document: the line the person sees changes.
       await editorLine(page, READY_TASK).filter({ hasText: /\[x\]/ }).waitFor({ timeout: UI_TIMEOUT });
       assert.match(plain(await editorLine(page, READY_TASK).textContent()), new RegExp(`^- \\[x\\] \\*\\*${READY_TASK}\\*\\*`));
-      // Its lens now reports the finished run, and the task that waited for it can run.
-      await waitLensAbove(page, READY_TASK, /^✓ Done in \S+ · [\w-]+$/);
+      // Its lens now says the run was simulated (never plain "Done"), and the task that waited for it can run.
+      const done = await waitLensAbove(page, READY_TASK, /^✓ Simulated in \d+s · [\w-]+ \(dry-run: nothing was executed\)$/);
       await waitLensAbove(page, 'T001.003', /^▶ Run with agent \([\w-]+\)$/);
+
+      // The lens opens the log, which says the attempt was simulated and gives the agent's summary.
+      assert.ok(done.link, 'the finished lens is a link to the log');
+      await page.mouse.click(done.link.x, done.link.y);
+      const log = page.locator('.editor-instance .monaco-editor .view-lines', { hasText: 'SIMULATED' }).first();
+      await log.waitFor({ timeout: UI_TIMEOUT });
+      const logText = plain(await log.textContent());
+      assert.match(logText, /simulated after \d+s/);
+      assert.match(logText, /--- summary ---/);
+      assert.match(logText, /\[dry-run\] simulated: task T001\.002 .*nothing was executed/);
+      await parkMouse(page);
+      await shoot(page, `workbench-simulated-log-${theme.name}`);
+      await page.keyboard.press('Control+W');
     });
 
     it('the progress dashboard from the palette shows the plan counts and updates when a task completes', async () => {
@@ -275,7 +290,7 @@ for (const theme of THEMES) {
       const ranId = (await done.locator('.activity-task').textContent())?.trim() ?? '';
       assert.match(ranId, /^T\d{3}\.\d{3}$/);
       await editorLine(page, ranId).filter({ hasText: /\[x\]/ }).waitFor({ timeout: UI_TIMEOUT });
-      await waitLensAbove(page, ranId, /✓ Done in /);
+      await waitLensAbove(page, ranId, /✓ Simulated in /);
       // Let the progress bars finish their transition so the picture shows the final widths.
       await frame.locator('body').evaluate(() =>
         Promise.all(

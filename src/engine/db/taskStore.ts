@@ -74,6 +74,8 @@ interface AttemptRow {
   tokens_in: number | null;
   tokens_out: number | null;
   cost_usd: number | null;
+  summary: string | null;
+  simulated: number;
 }
 
 function toRuntime(r: RuntimeRow): TaskRuntime {
@@ -115,9 +117,9 @@ export class TaskStore implements TaskStorePort {
           RETURNING retry_count`,
       ),
       renew: db.prepare<[number, string]>(`UPDATE v2_tasks SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'in_progress'`),
-      attemptStart: db.prepare<[string, string, number, string | null, string, number, number]>(
-        `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+      attemptStart: db.prepare<[string, string, number, string | null, string, number, number, string | null, number]>(
+        `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status, provider, simulated)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
       ),
       attemptStartedMs: db.prepare<[number], { started_ms: number | null; started_at: string | null }>(
         `SELECT started_ms, started_at FROM agent_execution_log WHERE log_id = ?`,
@@ -164,7 +166,7 @@ export class TaskStore implements TaskStorePort {
       ),
       attempts: db.prepare<[string, number], AttemptRow>(
         `SELECT attempt, agent_type, status, started_at, completed_at, execution_time_seconds, exit_code, error, stdout, stderr,
-                tokens_in, tokens_out, cost_usd
+                tokens_in, tokens_out, cost_usd, summary, simulated
            FROM agent_execution_log WHERE task_id = ? ORDER BY log_id DESC LIMIT ?`,
       ),
       getState: db.prepare<[string], { value: string }>(`SELECT value FROM engine_state WHERE key = ?`),
@@ -224,6 +226,8 @@ export class TaskStore implements TaskStorePort {
       iso(start.startedAt),
       start.startedAt,
       start.attempt - 1,
+      start.provider ?? null,
+      start.simulated ? 1 : 0,
     );
     return Number(r.lastInsertRowid);
   }
@@ -311,6 +315,8 @@ export class TaskStore implements TaskStorePort {
       if (r.tokens_in !== null) v.tokensIn = r.tokens_in;
       if (r.tokens_out !== null) v.tokensOut = r.tokens_out;
       if (r.cost_usd !== null) v.costUsd = r.cost_usd;
+      if (r.summary !== null) v.summary = r.summary;
+      if (r.simulated === 1) v.simulated = true;
       return v;
     });
   }

@@ -150,6 +150,18 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     assert.throws(() => store.recordAttemptStart({ taskId: 'missing', agent: 'x', attempt: 1, startedAt: T0 }), /FOREIGN KEY/);
   });
 
+  it('records what ran an attempt and whether it was simulated; the view carries the summary and says simulated', () => {
+    const sim = store.recordAttemptStart({ taskId: 'T1', agent: 'backend-development', attempt: 1, startedAt: T0, provider: 'dry-run', simulated: true });
+    store.recordAttemptEnd(sim, { outcome: 'completed', endedAt: T0 + 2000, summary: '[dry-run] simulated: nothing was executed' });
+    const real = store.recordAttemptStart({ taskId: 'T2', agent: 'backend-development', attempt: 1, startedAt: T0, provider: 'anthropic' });
+    store.recordAttemptEnd(real, { outcome: 'completed', endedAt: T0 + 1000, summary: 'Added the endpoint' });
+    assert.deepEqual(h.db.prepare(`SELECT provider, simulated FROM agent_execution_log WHERE log_id = ?`).get(sim), { provider: 'dry-run', simulated: 1 });
+    const [s1] = store.attempts('T1');
+    assert.deepEqual([s1.simulated, s1.summary], [true, '[dry-run] simulated: nothing was executed']);
+    const [r1] = store.attempts('T2');
+    assert.deepEqual([r1.simulated, r1.summary], [undefined, 'Added the endpoint']);
+  });
+
   it('a custom redactor sees every stored text', () => {
     const s = new TaskStore(h, { redact: (t) => t.replaceAll('secret', '[gone]') });
     const a = s.recordAttemptStart({ taskId: 'T2', agent: 'x', attempt: 1, startedAt: T0 });

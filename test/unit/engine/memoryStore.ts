@@ -148,6 +148,8 @@ export class MemoryStore implements TaskStorePort {
         tokensIn: a.end?.tokensIn,
         tokensOut: a.end?.tokensOut,
         costUsd: a.end?.costUsd,
+        summary: a.end?.summary,
+        simulated: a.simulated ? true : undefined,
       }));
   }
 

@@ -92,6 +92,12 @@ describe('EngineRuntime (in-process, real file and database)', function () {
       );
     assert.equal(snap.counts.done, 3);
     for (const t of snap.tasks) assert.equal(t.lastRun?.outcome, 'completed');
+    // The dry-run's work is labelled as such wherever a task view goes: simulated, with its summary.
+    for (const t of snap.tasks) {
+      assert.equal(t.lastRun?.simulated, true, `${t.id} ran on the simulation`);
+      assert.match(t.lastRun?.summary ?? '', /^\[dry-run\] simulated: task T001\.00\d .* nothing was executed$/);
+    }
+    assert.equal(rt.taskLog('T001.001')[0].simulated, true);
 
     await rt.close();
     await rt.close();
