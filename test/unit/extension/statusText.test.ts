@@ -22,7 +22,7 @@ describe('editor status bar and log text', () => {
   });
 
   it('says "stalled" as a warning, with what holds the plan, instead of spinning forever', () => {
-    const counts = { ...zeroCounts(), total: 122, completed: 112, blocked: 8, failed: 2 };
+    const counts = { ...zeroCounts(), total: 122, done: 112, completed: 112, blocked: 8, failed: 2 };
     const stalls = [
       { reason: 'external' as const, root: 'T002.004', text: 'T002.004 is blocked by "FDB cluster"', holds: ['T002.004', 'T002.011'] },
       { reason: 'failed-dependency' as const, root: 'T005.001', text: 'T005.001 failed', holds: ['T005.002'] },
@@ -33,7 +33,7 @@ describe('editor status bar and log text', () => {
     assert.match(s.tooltip, /\*\*Stalled\*\*: nothing runs and nothing can start until a person acts/);
     // Markdown-escaped (`T002\.004`) so a title written by a person renders as text.
     assert.match(s.tooltip, /- T002\\\.004 is blocked by "FDB cluster" \(holds 2\)\n- T005\\\.001 failed \(holds 1\)/);
-    assert.match(s.tooltip, /112 of 122 completed .* 8 blocked · 2 failed/);
+    assert.match(s.tooltip, /112 of 122 done · 8 blocked · 2 failed/);
   });
 
   it('shows a failed engine as a warning with the reason', () => {
