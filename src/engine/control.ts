@@ -1,5 +1,6 @@
 // The control socket: a running engine (daemon or `coditect run`) serves the same engine protocol on a unix socket,
 // so `coditect status|pause|resume|stop|cancel` and other clients steer it while it runs.
+import { makePrivate, withPrivateUmask } from './privateFiles';
 import { existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { createMessageConnection, type MessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
@@ -41,10 +42,19 @@ export async function serveControlSocket(engine: EngineApi, socketPath: string, 
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
+    // bind() happens inside listen(): under umask 077 the socket is never connectable by others, even for an instant.
+    withPrivateUmask(() =>
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        try {
+          makePrivate(socketPath);
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        resolveListen();
+      }),
+    );
   });
   let closing: Promise<void> | undefined;
   return {

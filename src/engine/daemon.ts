@@ -1,7 +1,8 @@
 // The headless engine: one long-lived process per task list with a pid file, a rotating log, Prometheus metrics and
 // a control socket. SIGTERM is graceful: stop dispatching, let running tasks finish up to the grace period, release
 // the rest to pending, flush the markdown, close the database, remove the pid file.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir, makePrivate, PRIVATE_FILE_MODE } from './privateFiles';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type ControlServer, serveControlSocket, socketAnswers } from './control';
@@ -69,12 +70,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     process.stderr.write(`coditect: a daemon already runs for ${paths.tasklistPath} (pid ${existing.pid})\n`);
     return 1;
   }
-  mkdirSync(dirname(paths.logFile), { recursive: true });
+  ensurePrivateDir(dirname(paths.logFile));
   // rotating-file-stream's types are ESM-only; a dynamic import loads it from this CommonJS module (bundled by esbuild).
   const { createStream } = await import('rotating-file-stream');
   const stream: Writable = opts.foreground
     ? process.stderr
-    : createStream(basename(paths.logFile), { path: dirname(paths.logFile), size: '10M', maxFiles: 5, compress: 'gzip' });
+    : createStream(basename(paths.logFile), { path: dirname(paths.logFile), size: '10M', maxFiles: 5, compress: 'gzip', mode: PRIVATE_FILE_MODE });
   const logger = createLogger({ stream, redact: createRedactor(secretEnvValues(process.env)) });
 
   let runtime: EngineRuntime | undefined;
@@ -115,7 +116,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     metricsPort: runtime.metricsPort,
     logFile: opts.foreground ? undefined : paths.logFile,
   };
-  writeFileSync(paths.pidFile, `${JSON.stringify(pidFile, null, 2)}\n`);
+  writeFileSync(paths.pidFile, `${JSON.stringify(pidFile, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  makePrivate(paths.pidFile); // writeFileSync's mode applies only on create, through the umask
   logger.info(
     `daemon pid ${process.pid} serving ${paths.tasklistPath} (db ${paths.dbPath}, socket ${paths.socketPath}${runtime.metricsPort ? `, metrics :${runtime.metricsPort}` : ''})`,
   );

@@ -4,8 +4,9 @@
 // Schema lives in numbered files `src/engine/db/migrations/NNN_name.sql` (esbuild copies them to dist/migrations);
 // `PRAGMA user_version` records the last one applied. Each migration runs in its own transaction, so a failing
 // migration leaves the database at the previous version, never half-migrated.
+import { createPrivateFile, ensurePrivateDir, makePrivate } from '../privateFiles';
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { adoptTables, tablesToAdopt, type AdoptionReport } from './adopt';
 import { backupPath, backupTo } from './backup';
@@ -129,8 +130,13 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Data
   const latest = migrations[migrations.length - 1].version;
   const memory = path === ':memory:';
   const abs = memory ? path : resolve(path);
-  if (!memory) mkdirSync(dirname(abs), { recursive: true });
+  if (!memory) ensurePrivateDir(dirname(abs));
   const lock: LockHandle | undefined = memory ? undefined : acquireLock(`${abs}.lock`);
+  // Private whatever the umask: created 0600 before SQLite opens it, so its -wal and -shm are created 0600 too.
+  if (!memory) {
+    createPrivateFile(abs);
+    makePrivate(`${abs}-wal`, `${abs}-shm`, `${abs}.lock`);
+  }
   let db: Database.Database | undefined;
   try {
     db = new Database(abs);

@@ -110,7 +110,7 @@ function holderDead(info: Partial<LockInfo>): boolean {
 function tryCreate(path: string, info: LockInfo): boolean {
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o644);
+    fd = openSync(path, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new Error(`cannot create lock file ${path}: ${errorMessage(e)}`);
