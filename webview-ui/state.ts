@@ -115,6 +115,8 @@ export function applyMessage(model: DashboardModel, msg: ToWebview, now: number)
       return { model: fromSnapshot(msg.snapshot, now, model.notice), change: { ...change, full: true } };
     case 'notice':
       return { model: { ...model, notice: { level: msg.level, message: msg.message } }, change: { ...change, notice: true } };
+    default:
+      break; // an increment: below
   }
   // Increments before the first snapshot describe a plan we have not drawn; the snapshot will include them.
   if (!model.loaded) return { model, change };

@@ -9,11 +9,22 @@ export function errorMessage(e: unknown): string {
 
 /** A value from parsed JSON as text: strings as they are, anything else as JSON (never `[object Object]`). */
 export function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') return String(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value); // a cyclic object
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'symbol':
+    case 'undefined':
+      return String(value);
+    case 'function':
+      return `[function ${value.name || 'anonymous'}]`;
+    case 'object':
+      try {
+        return JSON.stringify(value);
+      } catch {
+        return '[unserialisable object]'; // cyclic, or holding a bigint
+      }
   }
 }

@@ -374,7 +374,7 @@ function inBadge(badges: readonly BadgeSpan[], pos: number): BadgeSpan | undefin
   return undefined;
 }
 
-const TAG_RE = /\[([^\[\]\s]{1,32})\](?![(\[:])/y;
+const TAG_RE = /\[([^[\]\s]{1,32})\](?![([:])/y;
 const LEAD_PRIORITY_RE = /(?:\*\*|__)?P([0-3])(?:\*\*|__)?(?=[\s:,;]|$)/y;
 
 interface Leading {

@@ -64,7 +64,7 @@ import { DEFAULT_AGENT, DEFAULT_AGENT_MAPPINGS, keywordsFromPatterns, PLAN_EPIC_
 import { AGENT_KINDS, parseAgentSpec, type AgentKind, type AgentSpec } from './agents/agentFactory';
 import { SIMULATION_PACE_MS } from './agents/dryRunAgent';
 import type { EngineSettings } from '../protocol/engineProtocol';
-import { errorMessage } from '../core/describe';
+import { errorMessage, textOf } from '../core/describe';
 import { SANDBOX_MODES, type SandboxMode } from './agents/sandbox';
 
 /** Backoff jitter strategies (cockatiel generators). */
@@ -317,7 +317,7 @@ function valueAt(raw: unknown, p: (string | number)[]): unknown {
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
   const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return s === undefined ? textOf(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
 /** One zod issue as `path: expected …, got …`. */

@@ -264,7 +264,7 @@ export class EngineClient implements vscode.Disposable {
       if (this.proc === proc) this.proc = undefined;
       await proc.stop();
       this.fail(undefined, message);
-      throw new Error(message);
+      throw new Error(message, { cause: e });
     }
   }
 

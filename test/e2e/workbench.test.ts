@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { errorMessage } from '../../src/core/describe';
 import type { Workbench } from '../../scripts/vscodeTest/workbench.mjs' with { 'resolution-mode': 'import' };
 
 // The launch helpers are ES modules; this file is compiled as CommonJS, so they are loaded with import().
@@ -125,7 +126,7 @@ async function waitLensAbove(page: Page, id: string, text: RegExp): Promise<{ te
     return (await handle.jsonValue()) as { text: string; link?: { x: number; y: number } };
   } catch (e) {
     const now = await page.evaluate(lensAbove, { id }).catch(() => 'unreadable');
-    throw new Error(`the CodeLens above ${id} never matched ${text}; it reads ${JSON.stringify(now)} (${e instanceof Error ? e.message.split('\n')[0] : e})`);
+    throw new Error(`the CodeLens above ${id} never matched ${text}; it reads ${JSON.stringify(now)} (${errorMessage(e).split('\n')[0]})`, { cause: e });
   }
 }
 
@@ -136,7 +137,7 @@ const statValue = (frame: FrameLocator, key: string): Locator => frame.locator(`
 
 async function numberIn(l: Locator): Promise<number> {
   const n = Number((await l.textContent())?.trim());
-  assert.ok(Number.isInteger(n), `a number in ${l}`);
+  assert.ok(Number.isInteger(n), `a number in ${l.toString()}`);
   return n;
 }
 

@@ -22,7 +22,7 @@ export function storeUntil(api: CoditectApi, check: () => boolean, what: string)
     const ev = api.store.events;
     const offs: (() => void)[] = [];
     const test = (): void => {
-      let ok = false;
+      let ok: boolean;
       try {
         ok = check();
       } catch (e) {

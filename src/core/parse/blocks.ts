@@ -33,7 +33,7 @@ export interface WalkState {
 }
 
 const CHECKBOX_START = /^\[[ xX/-]\](?:[ \t]|$)/;
-const MALFORMED_BOX = /^\[(?:|[ \t]{2,}|[ \t]*[xX✓✔][ \t]+|[ \t]+[xX✓✔][ \t]*)\]|^\[[ xX]\](?=[^ \t\]\[(:])/;
+const MALFORMED_BOX = /^\[(?:|[ \t]{2,}|[ \t]*[xX✓✔][ \t]+|[ \t]+[xX✓✔][ \t]*)\]|^\[[ xX]\](?=[^ \t\][(:])/;
 const PHASE_LABEL = /\bPhases?[ \t]+(\d+)[ \t]*(\+|[-–][ \t]*(\d+))?|\b(?:Final|Last)[ \t]+Phase\b/i;
 const SELF_DEPENDS = /^(?:\*\*|__)?(?:depends[ \t]+on|dependencies)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*(.+)$/i;
 

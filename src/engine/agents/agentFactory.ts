@@ -6,6 +6,7 @@ import { AnthropicAgent, type AnthropicAgentConfig } from './anthropicAgent';
 import { ClaudeCodeAgent, type ClaudeCodeAgentConfig } from './claudeCodeAgent';
 import { CommandAgent, codexPreset, geminiPreset, type CodexPresetConfig, type CommandAgentConfig, type GeminiPresetConfig } from './commandAgent';
 import { DryRunAgent, type DryRunAgentConfig } from './dryRunAgent';
+import { textOf } from '../../core/describe';
 
 /** Configuration of one agent, discriminated by `kind`; `name` is how plans and routing refer to it. */
 export type AgentSpec =
@@ -38,7 +39,7 @@ export function createAgent(spec: AgentSpec): Agent {
     case 'dry-run':
       return new DryRunAgent(name, rest as DryRunAgentConfig);
     default:
-      throw new TypeError(`agent "${name}": unknown kind ${JSON.stringify(kind)}; expected one of ${AGENT_KINDS.join(', ')}`);
+      throw new TypeError(`agent "${textOf(name)}": unknown kind ${JSON.stringify(kind)}; expected one of ${AGENT_KINDS.join(', ')}`);
   }
 }
 

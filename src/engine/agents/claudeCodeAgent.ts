@@ -9,7 +9,7 @@ import { LineSplitter, splitLines } from './lineSplitter';
 import { agentEnv, runAgentProcess, SandboxUnavailableError } from './sandbox';
 import { buildPrompt, loadRelevantFiles } from './prompt';
 import { createRedactor, secretEnvValues } from '../redact';
-import { errorMessage } from '../../core/describe';
+import { errorMessage, textOf } from '../../core/describe';
 
 const PROVIDER = 'claude-code';
 
@@ -82,7 +82,7 @@ export function parseClaudeOutput(stdout: string): { result?: ClaudeResultObject
 export function progressFromStreamLine(line: string): string[] {
   const ev = tryJson(line) as Record<string, unknown> | undefined;
   if (!ev || typeof ev !== 'object') return [];
-  if (ev.type === 'system' && ev.subtype === 'init') return [`session started (${String(ev.model ?? 'default model')})`];
+  if (ev.type === 'system' && ev.subtype === 'init') return [`session started (${textOf(ev.model ?? 'default model')})`];
   if (ev.type !== 'assistant') return [];
   const content = (ev.message as { content?: unknown } | undefined)?.content;
   if (!Array.isArray(content)) return [];
@@ -91,7 +91,7 @@ export function progressFromStreamLine(line: string): string[] {
     if (b?.type === 'tool_use') {
       const input = (b.input ?? {}) as Record<string, unknown>;
       const arg = input.file_path ?? input.path ?? input.command ?? input.pattern ?? '';
-      out.push(`tool ${String(b.name)} ${String(arg)}`.trim().slice(0, 200));
+      out.push(`tool ${textOf(b.name)} ${textOf(arg)}`.trim().slice(0, 200));
     } else if (b?.type === 'text' && typeof b.text === 'string' && b.text.trim()) {
       out.push(b.text.trim().split('\n')[0]!.slice(0, 200));
     }

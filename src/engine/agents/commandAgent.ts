@@ -19,7 +19,7 @@ import { LineSplitter, splitLines } from './lineSplitter';
 import { agentEnv, runAgentProcess, SandboxUnavailableError } from './sandbox';
 import { buildPrompt, loadRelevantFiles } from './prompt';
 import { createRedactor, secretEnvValues } from '../redact';
-import { errorMessage } from '../../core/describe';
+import { errorMessage, textOf } from '../../core/describe';
 
 /** How stdout is read: plain text, Codex `exec --json` JSON lines, or Gemini `--output-format json`. */
 export type CommandOutputFormat = 'text' | 'codex-jsonl' | 'gemini-json';
@@ -194,7 +194,7 @@ export function parseGeminiJson(stdout: string): ParsedOutput {
   if (typeof obj.session_id === 'string') out.sessionId = obj.session_id;
   const err = obj.error as Record<string, unknown> | null | undefined;
   if (err && typeof err === 'object')
-    out.error = `${String(err.type ?? 'Error')}: ${String(err.message ?? '')}${err.code !== undefined ? ` (code ${String(err.code)})` : ''}`;
+    out.error = `${textOf(err.type ?? 'Error')}: ${textOf(err.message ?? '')}${err.code !== undefined ? ` (code ${textOf(err.code)})` : ''}`;
   const models = ((obj.stats ?? {}) as Record<string, unknown>).models as Record<string, Record<string, unknown>> | undefined;
   if (models && typeof models === 'object') {
     for (const [id, m] of Object.entries(models)) {

@@ -126,7 +126,7 @@ export class DryRunAgent implements Agent {
         try {
           resolve(settle());
         } catch (e) {
-          reject(e);
+          reject(e as Error); // settle() throws AgentError only
         }
       }, durationMs);
       ctx.signal.addEventListener('abort', onAbort, { once: true });

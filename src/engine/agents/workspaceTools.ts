@@ -7,6 +7,7 @@ import { promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import { agentEnv, defaultSandboxPolicy, runAgentProcess, type SandboxPolicy } from './sandbox';
+import { textOf } from '../../core/describe';
 
 /** A path the model asked for that lies outside the working directory (or is not a usable path). */
 export class PathEscapeError extends Error {
@@ -256,7 +257,7 @@ export async function executeWorkspaceTool(name: string, rawInput: unknown, opts
         const requested = str(input, 'path') ?? '.';
         const abs = await resolveAllowed(opts, requested, 'read');
         const st = await fsp.stat(abs);
-        if (!st.isDirectory()) return { content: `list_files: "${String(requested)}" is not a directory`, isError: true };
+        if (!st.isDirectory()) return { content: `list_files: "${textOf(requested)}" is not a directory`, isError: true };
         const max = opts.maxListEntries ?? 500;
         const hidden = await Promise.all((opts.sandbox?.hidden ?? []).map(realOrSelf));
         const entries = await listFiles(realRoot, abs, input.recursive === true, max, hidden);

@@ -7,7 +7,7 @@
 // touched. The caller runs this inside the migration transaction (foreign keys off, checked before commit) after a
 // backup, so a refusal leaves the file as it was.
 import type Database from 'better-sqlite3';
-import { errorMessage } from '../../core/describe';
+import { errorMessage, textOf } from '../../core/describe';
 import { TASK_STATUSES, type TaskStatus } from '../../core/model';
 
 /** The tables CODITECT owns; one that exists in a database at user_version 0 is adopted. */
@@ -218,11 +218,11 @@ export function adoptTables(db: Database.Database, tables: string[], createSchem
 
 /** Normalises one adopted row of `t` in place; reports values that cannot be ours. */
 function fixRow(t: string, out: Row, row: Row, featureEpic: Map<string, string>, positions: Map<string, number>, problem: (p: string) => void): void {
-  const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+  const text = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : textOf(v));
   if ((t === 'v2_epics' || t === 'v2_features' || t === 'v2_tasks') && out.priority !== undefined) {
-    const p = PRIORITY_SYNONYMS[String(out.priority).trim().toLowerCase()];
+    const p = PRIORITY_SYNONYMS[textOf(out.priority).trim().toLowerCase()];
     if (p) out.priority = p;
-    else problem(`priority '${String(out.priority)}' is not P0–P3 (nor critical, high, medium, low)`);
+    else problem(`priority '${textOf(out.priority)}' is not P0–P3 (nor critical, high, medium, low)`);
   }
   if (t === 'v2_epics') out.title ??= out.epic_id;
   if (t === 'v2_features') {
@@ -234,9 +234,9 @@ function fixRow(t: string, out: Row, row: Row, featureEpic: Map<string, string>,
     out.task_id = text(out.task_id);
     out.title ??= out.task_id;
     if (out.status !== undefined) {
-      const s = STATUS_SYNONYMS[String(out.status).trim().toLowerCase().replace(/ /g, '_')];
+      const s = STATUS_SYNONYMS[textOf(out.status).trim().toLowerCase().replace(/ /g, '_')];
       if (s) out.status = s;
-      else problem(`status '${String(out.status)}' is not one of ${TASK_STATUSES.join(', ')} (nor done, todo, in-progress…)`);
+      else problem(`status '${textOf(out.status)}' is not one of ${TASK_STATUSES.join(', ')} (nor done, todo, in-progress…)`);
     }
     // The merge base of an adopted row is "nothing happened yet": progress on either side (a ticked box, a status
     // set in the database) is a change at the first sync and is kept; two different progresses meet the conflict rule.
@@ -247,7 +247,7 @@ function fixRow(t: string, out: Row, row: Row, featureEpic: Map<string, string>,
     if (out.status === 'completed') out.completed_at ??= out.updated_at;
   }
   if (t === 'task_dependencies') {
-    out.dependency_type = /soft/i.test(String(out.dependency_type ?? '')) ? 'soft_dependency' : 'blocks';
+    out.dependency_type = /soft/i.test(textOf(out.dependency_type ?? '')) ? 'soft_dependency' : 'blocks';
     const task = String(out.task_id);
     const n = positions.get(task) ?? 0;
     positions.set(task, n + 1);

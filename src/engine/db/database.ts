@@ -296,6 +296,7 @@ function makeHandle(
       } catch (e) {
         first ??= e;
       }
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the first caught value as it was
       if (first) throw first;
     },
   };

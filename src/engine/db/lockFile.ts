@@ -113,7 +113,7 @@ function tryCreate(path: string, info: LockInfo): boolean {
     fd = openSync(path, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new Error(`cannot create lock file ${path}: ${errorMessage(e)}`);
+    throw new Error(`cannot create lock file ${path}: ${errorMessage(e)}`, { cause: e });
   }
   try {
     writeSync(fd, `${JSON.stringify(info)}\n`);
@@ -141,7 +141,7 @@ export function acquireLock(lockPath: string): LockHandle {
     if (!seen) continue; // released between our attempt and the read: try again
     if (!seen.info || typeof seen.info.pid !== 'number') {
       // Unreadable: a holder may be writing it right now. Only an old unreadable file is garbage.
-      let age = 0;
+      let age: number;
       try {
         age = Date.now() - statSync(lockPath).mtimeMs;
       } catch {

@@ -535,7 +535,7 @@ export class SyncService {
       try {
         bytes = this.reader.read(this.tasklistPath);
       } catch (e) {
-        throw new Error(`cannot read task list ${this.tasklistPath}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
+        throw new Error(`cannot read task list ${this.tasklistPath}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`, { cause: e });
       }
       if (bytes.length === 0) {
         this.fileChecksum = sha256(bytes);

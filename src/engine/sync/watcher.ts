@@ -134,6 +134,7 @@ export class TaskListWatcher {
       this.pendingSince = undefined;
       this.settleIdle();
       this.listeners.clear();
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the first caught value as it was
       if (first) throw first;
     })();
     return this.closing;

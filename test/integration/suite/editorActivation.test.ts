@@ -30,7 +30,10 @@ describe('editor: activation, engine and the Tasks tree', function () {
     assert.ok(epics.length >= 3, `the fixture has epics: ${epics.join(', ')}`);
     const roots = api.tree.getChildren();
     assert.deepEqual(
-      roots.map((n) => String(api.tree.getTreeItem(n).label)),
+      roots.map((n) => {
+        const label = api.tree.getTreeItem(n).label;
+        return typeof label === 'object' ? label.label : label;
+      }),
       epics,
     );
 

@@ -37,7 +37,7 @@ describe('editor: CodeLens and hovers on task lines', function () {
     const line = lineOfTask(editor.document, t.id);
     const col = editor.document.lineAt(line).text.indexOf(t.id) + 1;
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(line, col));
-    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? (c as vscode.MarkdownString).value : ''))).join('\n');
     assert.match(text, /Depends on:/);
     assert.ok(text.includes(t.dependsOn[0].id.replace(/\./g, '\\.')), `the hover names ${t.dependsOn[0].id}: ${text}`);
     assert.match(text, /Dependents:/);

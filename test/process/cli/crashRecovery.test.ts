@@ -157,7 +157,7 @@ describe('crash recovery and the daemon (real processes)', function () {
     assert.ok(!existsSync(join(dir, '.coditect/engine.pid')), 'pid file removed on graceful stop');
     const log = readFileSync(join(dir, '.coditect/logs/engine.log'), 'utf8');
     assert.match(log, /SIGTERM: stopping dispatch/);
-    assert.match(log, /INFO  completed T\d+\.\d+: /, 'the daemon log records what its agents did');
+    assert.match(log, /INFO {2}completed T\d+\.\d+: /, 'the daemon log records what its agents did');
     assert.match(log, /daemon stopped/);
     const after = await runCli(['daemon', 'status', 'PLAN-TASKLIST.md'], dir);
     assert.equal(after.code, 1);

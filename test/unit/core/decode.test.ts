@@ -90,7 +90,7 @@ describe('decodeTaskList / encodeTaskList', () => {
       [bytes(0x41, 0xe2, 0x82), 1],
       [bytes(0xf5, 0x80, 0x80, 0x80), 0],
     ] as const) {
-      assert.equal(firstInvalidUtf8(b), at, `bytes ${Array.from(b).map((x) => x.toString(16))}`);
+      assert.equal(firstInvalidUtf8(b), at, `bytes ${Array.from(b, (x) => x.toString(16)).join(',')}`);
       assert.equal(decodeTaskList(b).encoding, 'latin1');
     }
     assert.equal(firstInvalidUtf8(utf8('€ 𝄞 ok')), utf8('€ 𝄞 ok').length);

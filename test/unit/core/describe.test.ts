@@ -17,6 +17,7 @@ describe('errorMessage / textOf', () => {
     assert.equal(textOf(10n), '10');
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    assert.equal(textOf(cyclic), '[object Object]');
+    assert.equal(textOf(cyclic), '[unserialisable object]');
+    assert.equal(textOf(null), 'null');
   });
 });

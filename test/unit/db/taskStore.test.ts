@@ -217,7 +217,11 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     const won = new Map<string, string>();
     for (let round = 0; round < 3; round++) {
       for (const owner of ['a', 'b', 'c']) {
-        for (const id of ids) if (store.claim(id, owner, 1000, T0)) (assert.equal(won.has(id), false, `${id} claimed twice`), won.set(id, owner));
+        for (const id of ids) {
+          if (!store.claim(id, owner, 1000, T0)) continue;
+          assert.equal(won.has(id), false, `${id} claimed twice`);
+          won.set(id, owner);
+        }
       }
     }
     assert.equal(won.size, ids.length);

@@ -37,7 +37,7 @@ describe('Orchestrator', () => {
       h.orch.on('task:started', ({ taskId }) => {
         started.push(taskId);
         for (const d of specs.find((s) => s.id === taskId)!.deps ?? []) {
-          if (h!.store.status(d as string) !== 'completed') violations.push(`${taskId} started before ${d}`);
+          if (h!.store.status(d as string) !== 'completed') violations.push(`${taskId} started before ${d as string}`);
         }
       });
       h.orch.start();
