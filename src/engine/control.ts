@@ -49,7 +49,7 @@ export async function serveControlSocket(engine: EngineApi, socketPath: string, 
         try {
           makePrivate(socketPath);
         } catch (e) {
-          reject(e);
+          reject(e as Error); // makePrivate() fails with a Node system error
           return;
         }
         resolveListen();
