@@ -42,6 +42,8 @@ export interface AttemptJob {
   env: Record<string, string | undefined>;
   /** What the agent's processes, file tools and the Verify command may touch. */
   sandbox?: SandboxPolicy;
+  /** This attempt is the half-open breaker's probe of its provider. */
+  probe?: boolean;
   /** After the agent returned: what it changed that the engine trusts (config, git hooks, db), if anything; then the attempt fails. */
   audit?(): string | undefined;
   /** Attempt timeout (agent + verify). */
@@ -66,6 +68,8 @@ export interface AttemptReport {
   stopped?: StopWhy;
   /** The breaker refused the call (opened between the dispatch decision and the run): not the task's fault. */
   refused?: boolean;
+  /** The attempt was the breaker's probe: a provider failure then is not the task's (no retry is spent). */
+  probe?: boolean;
   failure?: AttemptFailure;
   /** AgentError kind or `verify`, for the attempt row. */
   errorKind?: string;
@@ -88,8 +92,30 @@ export function verifySignature(exitCode: number | null, output: string): string
   return `${exitCode ?? 'signal'}:${createHash('sha256').update(norm).digest('hex').slice(0, 16)}`;
 }
 
+/** Most tokens one attempt can plausibly use; more is a provider's (or CLI's) garbage, not a figure to store. */
+export const MAX_ATTEMPT_TOKENS = 1e10;
+/** Most one attempt can plausibly cost, USD. */
+export const MAX_ATTEMPT_COST_USD = 1e6;
+
+/** A token count as reported, or undefined when it is not a plausible count (negative, fractional, huge, NaN). */
+export function validTokens(n: unknown): number | undefined {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_ATTEMPT_TOKENS ? n : undefined;
+}
+
+/** A cost as reported, or undefined when not a finite amount in [0, MAX_ATTEMPT_COST_USD]. */
+export function validCost(n: unknown): number | undefined {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= MAX_ATTEMPT_COST_USD ? n : undefined;
+}
+
 function redactResult(r: AgentResult, redact: (s: string) => string): AgentResult {
-  const out: AgentResult = { ...r, summary: redact(String(r.summary ?? '')) };
+  // Usage figures are shown and summed: a −5 or 1e308 from a provider is dropped here, never stored.
+  const out: AgentResult = {
+    ...r,
+    summary: redact(String(r.summary ?? '')),
+    tokensIn: validTokens(r.tokensIn),
+    tokensOut: validTokens(r.tokensOut),
+    costUsd: validCost(r.costUsd),
+  };
   if (r.stdout !== undefined) out.stdout = redact(r.stdout);
   if (r.stderr !== undefined) out.stderr = redact(r.stderr);
   return out;
@@ -119,7 +145,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
   }, job.timeoutMs);
   timer.unref?.();
 
-  const report: AttemptReport = { attemptId, startedAt, endedAt: startedAt, ok: false };
+  const report: AttemptReport = { attemptId, startedAt, endedAt: startedAt, ok: false, probe: job.probe };
   const stopWhy = (): StopWhy | undefined => (signal.aborted ? (signal.reason instanceof StopReason ? signal.reason.why : 'cancel') : undefined);
   const stopFailure = (why: StopWhy): AttemptFailure => {
     const reason = signal.reason instanceof Error ? signal.reason.message : 'stopped';

@@ -746,7 +746,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       return true;
     }
 
-    this.gates.begin(agent.provider);
+    const probe = this.gates.begin(agent.provider);
     const rt: RunningTask = {
       taskId,
       title: task.title,
@@ -783,6 +783,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       killGraceMs: this.config.timeouts.killGraceMs,
       abandonAfterMs: this.config.timeouts.killGraceMs + (this.opts.abandonMarginMs ?? ABANDON_MARGIN_MS),
       controller: rt.controller,
+      probe,
       onOutput: this.events.has('task:output')
         ? (stream: 'stdout' | 'stderr' | 'progress', chunk: string) => this.events.emit('task:output', { taskId, stream, chunk: this.redact(chunk) })
         : undefined,

@@ -266,10 +266,14 @@ export class ProviderGates {
     }
   }
 
-  /** Marks a dispatch to `provider`; when it is the half-open probe, no other task goes until it settles. */
-  begin(provider: string): void {
+  /**
+   * Marks a dispatch to `provider`; when it is the half-open probe, no other task goes until it settles. Returns true
+   * for the probe: its failure is the provider's, not the task's (it spends no retry).
+   */
+  begin(provider: string): boolean {
     const g = this.gate(provider);
     if (g.policy.state === CircuitState.Open && this.cooledDown(g)) g.probing = true;
+    return g.probing;
   }
 
   /**

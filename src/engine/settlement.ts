@@ -5,6 +5,7 @@
 //   engine stop / person's mark / breaker race → attempt released,            task pending, retry count unchanged
 //   transient / first verify failure          → attempt failed|verify_failed, task pending after backoff, count + 1
 //   rate limited (429)                        → attempt released,             task pending, provider paused
+//   breaker probe failing transiently         → attempt released,             task pending, retry count unchanged
 //   auth, config, fatal, verify same twice    → attempt failed|verify_failed, task failed (no retry)
 //   timeout / cancel                          → attempt timeout|cancelled,    task timeout|cancelled
 import type { AttemptOutcome } from '../protocol/views';
@@ -32,6 +33,11 @@ export function settlementOf(report: AttemptReport, retryCount: number, policy: 
     return { outcome: 'released', status: 'pending', releaseWhy: report.failure?.message ?? 'released' };
   }
   const f = report.failure ?? { kind: 'fatal' as const, message: 'the attempt ended without a result' };
+  if (report.probe && f.kind === 'transient') {
+    // The probe found the provider still failing: the breaker opens again and the task waits for the next probe,
+    // like the tasks queued behind it, without spending one of its own retries.
+    return { outcome: 'released', status: 'pending', releaseWhy: `the breaker's probe found the provider still failing (no retry spent): ${f.message}` };
+  }
   const decision = policy.decide(f, retryCount, previousVerifySignature);
   const failedOutcome: AttemptOutcome = f.kind === 'verify' ? 'verify_failed' : 'failed';
   switch (decision.action) {

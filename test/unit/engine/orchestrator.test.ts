@@ -800,6 +800,28 @@ describe('Orchestrator', () => {
   });
 
   describe('secrets', () => {
+    it('stores usage only when it is a plausible figure: no negative, fractional or 1e308 tokens, no NaN cost', async () => {
+      const usages = [
+        { tokensIn: -5, tokensOut: 1e308, costUsd: Number.NaN },
+        { tokensIn: 1.5, tokensOut: -1, costUsd: -0.01 },
+        { tokensIn: 1200, tokensOut: 345, costUsd: 0.0123 },
+      ];
+      let n = 0;
+      const agent = new ScriptedAgent('s', 'p', () => ({ summary: 'ok', ...usages[n++] }));
+      h = harness(taskList([{ id: 'T1' }, { id: 'T2' }, { id: 'T3' }]), { agent, config: { max_concurrent_agents: 1 } });
+      h.orch.start();
+      await h.orch.idle();
+      const ends = ['T1', 'T2', 'T3'].map((id) => h!.store.attemptsOf(id)[0].end!);
+      assert.deepEqual(
+        ends.map((e) => [e.tokensIn, e.tokensOut, e.costUsd]),
+        [
+          [undefined, undefined, undefined],
+          [undefined, undefined, undefined],
+          [1200, 345, 0.0123],
+        ],
+      );
+    });
+
     it('never records the API key in attempt rows, events or activity', async () => {
       const key = 'sk-ant-api03-SECRETSECRETSECRET';
       const env = { PATH: process.env.PATH, ANTHROPIC_API_KEY: key, MY_TOKEN: 'tok_abcdefghij' };

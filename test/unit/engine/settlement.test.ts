@@ -40,6 +40,19 @@ describe('settlement', () => {
     assert.deepEqual(settlementOf(fail('rate_limited'), 0, policy).decision?.action, 'release');
   });
 
+  it("a breaker probe that finds the provider still failing spends none of its task's retries, even the last one", () => {
+    // Retries exhausted (2 of 2): an ordinary transient failure now fails the task…
+    assert.equal(settlementOf(fail('transient'), 2, policy).status, 'failed');
+    // …but as the half-open probe it goes back to pending with its count unchanged, like the tasks waiting behind it.
+    const s = settlementOf(fail('transient', { probe: true }), 2, policy);
+    assert.equal(s.status, 'pending');
+    assert.equal(s.outcome, 'released');
+    assert.equal(s.retryCount, undefined);
+    assert.match(s.releaseWhy ?? '', /probe found the provider still failing \(no retry spent\)/);
+    // What is the task's own problem still counts on a probe.
+    assert.equal(settlementOf(fail('auth', { probe: true }), 0, policy).status, 'failed');
+  });
+
   it('the attempt row carries the decision, and says when a late result was discarded', () => {
     const report = { ...fail('transient'), result: undefined };
     const s = settlementOf(report, 0, policy);
