@@ -2,7 +2,8 @@
 // type's own entry in `agents`, else `default_agent`), and one Agent is built per distinct spec and reused, so
 // every type sharing an agent shares its provider's breaker and its instance.
 import type { Agent } from './agents/agent';
-import { createAgent, type AgentSpec } from './agents/agentFactory';
+import { createAgent, type AgentContext, type AgentSpec } from './agents/agentFactory';
+import { agentTypeCatalog } from './agents/agentTypes';
 import { agentSpecByName, agentSpecFor, type OrchestratorConfig } from './config';
 
 /** Options of createAgentResolver. */
@@ -10,7 +11,7 @@ export interface AgentResolverOptions {
   /** Run every agent type with this agent instead (`coditect run --agent NAME`): a name in `agents` or a built-in kind. */
   force?: string;
   /** Builds an agent from a spec (tests). Default createAgent. */
-  create?(spec: AgentSpec): Agent;
+  create?(spec: AgentSpec, context: AgentContext): Agent;
 }
 
 /** `agentFor(agentType)` over a config. Throws a TypeError naming the agent when its options are bad. */
@@ -18,12 +19,20 @@ export function createAgentResolver(config: OrchestratorConfig, opts: AgentResol
   const create = opts.create ?? createAgent;
   const cache = new Map<string, Agent>();
   const forced = opts.force === undefined ? undefined : agentSpecByName(config, opts.force);
+  // Every agent sees the same catalogue of the plan's agent types that routing uses (Claude Code gets it as subagents).
+  const context: AgentContext = {
+    agentTypes: agentTypeCatalog(config.agentMappings, [
+      config.fallbackAgentType,
+      ...Object.values(config.epicFallbacks),
+      ...Object.values(config.agentPriorityOverrides),
+    ]),
+  };
   return (agentType: string): Agent => {
     const spec = forced ?? agentSpecFor(config, agentType);
     const key = JSON.stringify(spec);
     let agent = cache.get(key);
     if (!agent) {
-      agent = create(spec);
+      agent = create(spec, context);
       cache.set(key, agent);
     }
     return agent;

@@ -3,7 +3,7 @@
 // decides what happens next: it returns a redacted report, and the orchestrator settles the task from it.
 // Also here: the executor pool (p-queue) that runs attempts under the global concurrency.
 import { createHash } from 'node:crypto';
-import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type AgentTaskInput } from './agents/agent';
+import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type AgentSpend, type AgentTaskInput } from './agents/agent';
 import type { SandboxPolicy } from './agents/sandbox';
 import { runVerify } from './agents/verify';
 import type { TaskStorePort } from './ports';
@@ -74,6 +74,8 @@ export interface AttemptReport {
   /** AgentError kind or `verify`, for the attempt row. */
   errorKind?: string;
   result?: AgentResult;
+  /** A failed agent's measured spend and session (from its AgentError), for the attempt row. */
+  spent?: AgentSpend;
   verifyOutput?: string;
   verifyExitCode?: number | null;
 }
@@ -184,6 +186,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
         report.failure = { kind: 'transient', message: `circuit breaker of ${job.agent.provider} is open; the task goes back to the queue` };
       } else if (isAgentError(e)) {
         report.failure = { kind: e.kind, message: redact(e.message), retryAfterMs: e.retryAfterMs };
+        if (e.spent) report.spent = e.spent;
       } else {
         // Agents only throw AgentError; anything else is a bug in the agent, which a retry will not fix.
         const msg = errorMessage(e);

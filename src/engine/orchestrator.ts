@@ -34,6 +34,7 @@ import { ABANDON_MARGIN_MS, ExecutorPool, StopReason, executeAttempt, type Attem
 import { PlanState, type GroupCompleted } from './planState';
 import type { FinishTask, TaskStorePort } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
+import { RETRY_CONTEXT_ATTEMPTS, retryContext } from './retryContext';
 import { attemptEndOf, settlementOf } from './settlement';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
@@ -836,6 +837,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       verify: task.verify,
       cwd: this.cwd(),
       attempt,
+      ...(attempt > 1 ? retryContext(this.store.attempts(task.id, RETRY_CONTEXT_ATTEMPTS), agentType) : {}),
     };
   }
 
@@ -881,9 +883,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         attempt,
         outcome: held ? outcome : 'released',
         durationMs: report.endedAt - report.startedAt,
-        tokensIn: report.result?.tokensIn,
-        tokensOut: report.result?.tokensOut,
-        costUsd: report.result?.costUsd,
+        tokensIn: (report.result ?? report.spent)?.tokensIn,
+        tokensOut: (report.result ?? report.spent)?.tokensOut,
+        costUsd: (report.result ?? report.spent)?.costUsd,
       });
     };
 

@@ -60,6 +60,8 @@ export function attemptEndOf(report: AttemptReport, s: Settlement, held: boolean
   const error = held
     ? (s.decision?.reason ?? report.failure?.message)
     : `the lease was lost before the attempt ended; its result was discarded${report.failure ? ` (${report.failure.message})` : ''}`;
+  // What was spent is recorded whether the attempt succeeded or not: a failed attempt's tokens were paid for too.
+  const spent = r ?? report.spent;
   return {
     outcome: held ? s.outcome : 'released',
     endedAt: report.endedAt,
@@ -68,10 +70,10 @@ export function attemptEndOf(report: AttemptReport, s: Settlement, held: boolean
     stderr: r?.stderr,
     error,
     errorKind: report.errorKind,
-    tokensIn: r?.tokensIn,
-    tokensOut: r?.tokensOut,
-    costUsd: r?.costUsd,
-    sessionId: r?.sessionId,
+    tokensIn: spent?.tokensIn,
+    tokensOut: spent?.tokensOut,
+    costUsd: spent?.costUsd,
+    sessionId: spent?.sessionId,
     summary: r?.summary,
     verifyOutput: report.verifyOutput,
   };

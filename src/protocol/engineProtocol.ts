@@ -236,6 +236,8 @@ export interface AttemptView {
   summary?: string;
   /** The attempt ran on a simulation (dry-run): nothing was executed. */
   simulated?: boolean;
+  /** The agent's session (Claude Code session id, Codex thread id), when it reported one. */
+  sessionId?: string;
 }
 /** client → engine: every recorded attempt of a task, newest first. */
 export namespace GetTaskLog {

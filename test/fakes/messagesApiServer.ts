@@ -155,7 +155,7 @@ export class FakeMessagesApi {
   private waiters: { n: number; resolve: () => void }[] = [];
   private readonly hanging = new Set<http.ServerResponse>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** tool_use ids of the last answered turn, which the next request MUST answer. */
+  /** tool_use ids answered with and not yet seen answered; the conversation that carries them MUST answer them. */
   private openToolUses: string[] = [];
 
   /** Appends steps to the script; each request consumes one. */
@@ -227,7 +227,7 @@ export class FakeMessagesApi {
       const problem = step.expect?.(recorded);
       if (problem) this.failures.push(`request ${this.requests.length}: ${problem}`);
       // An error answer leaves the calls open: the client's retry of the same request MUST still answer them.
-      if (step.kind === 'message') this.openToolUses = step.content.flatMap((b) => (b.type === 'tool_use' ? [b.id] : []));
+      if (step.kind === 'message') this.openToolUses.push(...step.content.flatMap((b) => (b.type === 'tool_use' ? [b.id] : [])));
       switch (step.kind) {
         case 'message': {
           const b = body as { model?: string; stream?: boolean };
@@ -259,12 +259,23 @@ export class FakeMessagesApi {
     });
   }
 
-  /** Every tool_use of the previous answer MUST come back as a tool_result with its id. */
+  /**
+   * Every tool_use the server answered with MUST come back as a tool_result with its id in the next request of the
+   * same conversation: the request that carries that assistant turn. A request that does not carry it belongs to
+   * another conversation (a subagent the tool call started) and leaves the call open.
+   */
   private checkToolResults(req: RecordedRequest): void {
     if (this.openToolUses.length === 0) return;
-    const answered = new Set(toolResultsOf(req).map((r) => r.tool_use_id));
+    const messages: { role?: string; content?: unknown }[] = Array.isArray(req.body?.messages) ? req.body.messages : [];
+    type Block = { type?: string; id?: string; tool_use_id?: string };
+    const blocks = (role: string, type: string): Block[] =>
+      messages.flatMap((m) => (m.role === role && Array.isArray(m.content) ? (m.content as Block[]).filter((b) => b?.type === type) : []));
+    const carried = new Set(blocks('assistant', 'tool_use').map((b) => b.id));
+    if (!this.openToolUses.some((id) => carried.has(id))) return;
+    const answered = new Set(blocks('user', 'tool_result').map((b) => b.tool_use_id));
     const missing = this.openToolUses.filter((id) => !answered.has(id));
     if (missing.length > 0) this.failures.push(`request ${this.requests.length}: no tool_result for ${missing.join(', ')}`);
+    this.openToolUses = [];
   }
 
   private hang(res: http.ServerResponse): void {

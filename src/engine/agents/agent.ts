@@ -23,6 +23,14 @@ export interface AgentTaskInput {
   attempt: number;
   /** Paths relative to `cwd` whose (small) contents go into the prompt. */
   relevantFiles?: string[];
+  /**
+   * Set on a retry when an earlier attempt of this task with the same agent type left a session: agents that can
+   * continue a session (Claude Code `--resume`) do so. `priorCostUsd` is what that session had cost so far, so an
+   * agent that reports a session's running total can report this attempt's own share.
+   */
+  resume?: { sessionId: string; priorCostUsd?: number };
+  /** Why the previous attempt did not complete (redacted, capped), for the prompt of a retry. */
+  previousError?: string;
 }
 
 /** What the engine hands an agent for one attempt. */
@@ -51,17 +59,23 @@ export type AgentErrorKind = 'transient' | 'rate_limited' | 'auth' | 'config' | 
 
 export const AGENT_ERROR_KINDS: readonly AgentErrorKind[] = ['transient', 'rate_limited', 'auth', 'config', 'fatal', 'timeout', 'cancelled'];
 
+/** What a failed attempt had used when it stopped, when the agent knows (tokens and cost are measured, not guessed). */
+export type AgentSpend = Pick<AgentResult, 'tokensIn' | 'tokensOut' | 'costUsd' | 'sessionId' | 'model'>;
+
 /** The only error an agent's `run` throws. Its message, stack and cause are free of secrets. */
 export class AgentError extends Error {
+  /** What the attempt had spent (and the session it left) before it failed, when known. */
+  readonly spent?: AgentSpend;
   constructor(
     message: string,
     readonly kind: AgentErrorKind,
     readonly provider: string,
     readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; spent?: AgentSpend },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AgentError';
+    if (options?.spent) this.spent = options.spent;
   }
 }
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { AGENT_ERROR_KINDS, type Agent } from './agent';
 import { AnthropicAgent, type AnthropicAgentConfig } from './anthropicAgent';
+import type { AgentTypeDefinition } from './agentTypes';
 import { ClaudeCodeAgent, type ClaudeCodeAgentConfig } from './claudeCodeAgent';
 import { CommandAgent, codexPreset, geminiPreset, type CodexPresetConfig, type CommandAgentConfig, type GeminiPresetConfig } from './commandAgent';
 import { DryRunAgent, type DryRunAgentConfig } from './dryRunAgent';
@@ -20,8 +21,14 @@ export type AgentSpec =
 export type AgentKind = AgentSpec['kind'];
 export const AGENT_KINDS: readonly AgentKind[] = ['anthropic', 'claude-code', 'command', 'codex', 'gemini', 'dry-run'];
 
+/** What agents may be given besides their own options. */
+export interface AgentContext {
+  /** The plan's agent types (routing's keyword map), for agents that take subagent definitions. */
+  agentTypes?: readonly AgentTypeDefinition[];
+}
+
 /** Creates the agent described by `spec`. Throws a TypeError naming the agent and the bad option. */
-export function createAgent(spec: AgentSpec): Agent {
+export function createAgent(spec: AgentSpec, context: AgentContext = {}): Agent {
   if (!spec || typeof spec !== 'object') throw new TypeError(`agent spec must be an object, got ${JSON.stringify(spec)}`);
   if (typeof spec.name !== 'string' || spec.name.trim() === '') throw new TypeError(`agent spec needs a non-empty "name", got ${JSON.stringify(spec.name)}`);
   const { kind, name, ...rest } = spec;
@@ -29,7 +36,7 @@ export function createAgent(spec: AgentSpec): Agent {
     case 'anthropic':
       return new AnthropicAgent(name, rest as AnthropicAgentConfig);
     case 'claude-code':
-      return new ClaudeCodeAgent(name, rest as ClaudeCodeAgentConfig);
+      return new ClaudeCodeAgent(name, rest as ClaudeCodeAgentConfig, { agentTypes: context.agentTypes });
     case 'command':
       return new CommandAgent(name, rest as CommandAgentConfig);
     case 'codex':
@@ -81,8 +88,13 @@ export const agentSpecSchema = z.discriminatedUnion('kind', [
       outputFormat: z.enum(['json', 'stream-json']).optional(),
       permissionMode: z.string().min(1).optional(),
       allowedTools: strArr.optional(),
+      allowVerifyCommand: z.boolean().optional(),
       model: z.string().min(1).optional(),
       maxTurns: z.number().int().positive().optional(),
+      maxBudgetUsd: z.number().positive().optional(),
+      bare: z.boolean().optional(),
+      subagents: z.boolean().optional(),
+      resume: z.boolean().optional(),
       extraArgs: strArr.optional(),
       maxPromptArgBytes: z.number().int().positive().optional(),
       maxOutputChars: z.number().int().positive().optional(),

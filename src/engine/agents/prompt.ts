@@ -36,6 +36,18 @@ function cap(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n…[truncated ${text.length - max} characters]`;
 }
 
+/**
+ * The role prompt of an agent type: the plan's role line ("You are {agent_type} specialized agent.") and how it
+ * works. Used as the type's system prompt where an agent CLI takes one (Claude Code subagents).
+ */
+export function rolePrompt(agentType: string): string {
+  return [
+    `You are ${agentType} specialized agent.`,
+    'You work on one task of a project plan at a time, only inside its working directory, and you finish by reporting',
+    'what you did, the files you changed, the tests you ran and whether the task is complete.',
+  ].join(' ');
+}
+
 /** Builds the prompt text for `task`; `files` are the relevant files already loaded (see `loadRelevantFiles`). */
 export function buildPrompt(task: AgentTaskInput, files: readonly PromptFile[] = [], limits: PromptLimits = {}): string {
   const l = { ...DEFAULTS, ...limits };
@@ -48,6 +60,7 @@ export function buildPrompt(task: AgentTaskInput, files: readonly PromptFile[] =
   if (task.estimateHours !== undefined) lines.push(`- Estimate: ${task.estimateHours}h`);
   lines.push(`- Working directory: ${task.cwd}`);
   if (task.attempt > 1) lines.push(`- This is attempt ${task.attempt}; earlier attempts did not complete. Check the current state before changing anything.`);
+  if (task.previousError) lines.push(`- The previous attempt ended with: ${cap(task.previousError.replace(/\s+/g, ' '), 1000)}`);
   lines.push('');
   if (task.dependencies.length > 0) {
     lines.push('## Completed dependencies', '');

@@ -76,6 +76,7 @@ interface AttemptRow {
   cost_usd: number | null;
   summary: string | null;
   simulated: number;
+  session_id: string | null;
 }
 
 function toRuntime(r: RuntimeRow): TaskRuntime {
@@ -166,7 +167,7 @@ export class TaskStore implements TaskStorePort {
       ),
       attempts: db.prepare<[string, number], AttemptRow>(
         `SELECT attempt, agent_type, status, started_at, completed_at, execution_time_seconds, exit_code, error, stdout, stderr,
-                tokens_in, tokens_out, cost_usd, summary, simulated
+                tokens_in, tokens_out, cost_usd, summary, simulated, session_id
            FROM agent_execution_log WHERE task_id = ? ORDER BY log_id DESC LIMIT ?`,
       ),
       getState: db.prepare<[string], { value: string }>(`SELECT value FROM engine_state WHERE key = ?`),
@@ -317,6 +318,7 @@ export class TaskStore implements TaskStorePort {
       if (r.cost_usd !== null) v.costUsd = r.cost_usd;
       if (r.summary !== null) v.summary = r.summary;
       if (r.simulated === 1) v.simulated = true;
+      if (r.session_id !== null) v.sessionId = r.session_id;
       return v;
     });
   }

@@ -56,7 +56,7 @@ describe('ClaudeCodeAgent (fake claude executable on PATH)', () => {
   it('with stream-json adds --verbose and reports live progress', async () => {
     const r = await new ClaudeCodeAgent('cc').run(makeTask(cwd), ctx('ok'));
     const rec = JSON.parse(readFileSync(record, 'utf8'));
-    assert.deepEqual(rec.argv.slice(2), ['--output-format', 'stream-json', '--verbose']);
+    assert.deepEqual(rec.argv.slice(2), ['--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'], 'acceptEdits by default');
     assert.equal(r.sessionId, 'sess-fake-123');
     const progress = chunks
       .filter((c) => c.stream === 'progress')
@@ -128,7 +128,7 @@ describe('ClaudeCodeAgent (fake claude executable on PATH)', () => {
     const agent = new ClaudeCodeAgent('cc', { outputFormat: 'json', maxPromptArgBytes: 100 });
     const r = await agent.run(makeTask(cwd), ctx('ok'));
     const rec = JSON.parse(readFileSync(record, 'utf8'));
-    assert.deepEqual(rec.argv, ['-p', '--output-format', 'json']);
+    assert.deepEqual(rec.argv, ['-p', '--output-format', 'json', '--permission-mode', 'acceptEdits']);
     assert.match(rec.stdin, /^# Task T001/);
     assert.match(r.summary, /T001/);
   });

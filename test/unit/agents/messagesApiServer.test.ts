@@ -37,14 +37,42 @@ describe('FakeMessagesApi (scripted model server)', () => {
     await assert.rejects(stream.finalMessage(), /Overloaded/);
   });
 
-  it('records a request that leaves a tool call unanswered, and a failed expectation', async () => {
+  it('records a request of the same conversation that leaves a tool call unanswered, and a failed expectation', async () => {
     const call = toolTurn([{ name: 'Bash', input: { command: 'true' } }]);
+    const id = (call as { content: { id?: string }[] }).content[0]!.id!;
     api.enqueue(call, textTurn('ok', undefined, { expect: expectToolResult(/^done$/) }));
     await client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'go' }] });
-    await client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'just text, no tool_result' }] });
+    await client.messages.create({
+      model: 'm',
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: [{ type: 'tool_use', id, name: 'Bash', input: { command: 'true' } }] },
+        { role: 'user', content: 'just text, no tool_result' },
+      ],
+    });
     assert.equal(api.failures.length, 2);
-    assert.match(api.failures[0]!, /request 2: no tool_result for toolu_fake_\d+/);
+    assert.match(api.failures[0]!, new RegExp(`request 2: no tool_result for ${id}`));
     assert.match(api.failures[1]!, /expected a tool_result matching \/\^done\$\/, got: no tool_result/);
+  });
+
+  it('lets another conversation (a subagent the call started) run in between without flagging the open call', async () => {
+    const call = toolTurn([{ name: 'Agent', input: { subagent_type: 'testing-specialist', prompt: 'write tests' } }]);
+    const id = (call as { content: { id?: string }[] }).content[0]!.id!;
+    api.enqueue(call, textTurn('sub done'), textTurn('main done'));
+    await client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'go' }] });
+    await client.messages.create({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'write tests' }] });
+    assert.deepEqual(api.failures, []);
+    await client.messages.create({
+      model: 'm',
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: [{ type: 'tool_use', id, name: 'Agent', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'sub done' }] },
+      ],
+    });
+    assert.deepEqual(api.failures, []);
   });
 
   it('keeps a tool call open across an error answer: the retried request must still carry its result', async () => {

@@ -150,6 +150,7 @@ export class MemoryStore implements TaskStorePort {
         costUsd: a.end?.costUsd,
         summary: a.end?.summary,
         simulated: a.simulated ? true : undefined,
+        sessionId: a.end?.sessionId,
       }));
   }
 

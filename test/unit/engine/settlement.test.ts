@@ -69,3 +69,18 @@ describe('settlement', () => {
     assert.equal(lost.summary, 'late');
   });
 });
+
+describe('attemptEndOf: what a failed attempt spent', () => {
+  it('records the tokens, cost and session a failed agent reported (its AgentError), not only a success’s', () => {
+    const report: AttemptReport = {
+      ...fail('transient'),
+      spent: { tokensIn: 120, tokensOut: 7, costUsd: 0.0021, sessionId: 'sess-1', model: 'claude-opus-5-5' },
+    };
+    const end = attemptEndOf(report, settlementOf(report, 0, policy), true);
+    assert.equal(end.outcome, 'failed');
+    assert.equal(end.tokensIn, 120);
+    assert.equal(end.tokensOut, 7);
+    assert.equal(end.costUsd, 0.0021);
+    assert.equal(end.sessionId, 'sess-1');
+  });
+});
