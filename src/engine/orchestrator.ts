@@ -175,6 +175,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private dispatching = false;
   private dispatchAgain = false;
   private idleWaiters: (() => void)[] = [];
+  /** Attempts being settled right now (see settle). */
+  private settling = 0;
   private stopping?: Promise<void>;
   private closing?: Promise<void>;
   private closed = false;
@@ -845,6 +847,18 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   /** Records the attempt's end, finishes the claim and decides what happens next. Runs once per started attempt. */
   private settle(rt: RunningTask, report: AttemptReport): void {
+    // While an attempt settles, its task is in no set (no longer running, not yet back in the lanes): a state change
+    // made on the way (the provider pause of a rate limit) MUST NOT report the run idle.
+    this.settling++;
+    try {
+      this.settleAttempt(rt, report);
+    } finally {
+      this.settling--;
+    }
+    this.checkIdle();
+  }
+
+  private settleAttempt(rt: RunningTask, report: AttemptReport): void {
     const { taskId, agentType, attempt } = rt;
     this.startableSince = performance.now(); // a slot frees
     this.running.delete(taskId);
@@ -1024,7 +1038,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   private isIdle(): boolean {
     if (this.closed) return true;
-    if (this.running.size > 0 || this.stopping) return false;
+    if (this.running.size > 0 || this.stopping || this.settling > 0) return false;
     if (this.current !== 'running') return true;
     if (this.delayed.size > 0) return false;
     if (this.lanes.size === 0) return true;

@@ -797,6 +797,22 @@ describe('Orchestrator', () => {
       );
       assert.equal(h.orch.breakers().limited, 'closed');
     });
+    it('a lone rate-limited task waits for the pause to end and runs again: the run does not go idle meanwhile', async () => {
+      let calls = 0;
+      const limited = new ScriptedAgent('a', 'limited', () =>
+        ++calls === 1 ? new AgentError('429 Too Many Requests', 'rate_limited', 'limited', 30) : { summary: 'ok' },
+      );
+      h = harness(taskList([{ id: 'L1', agent: 'a' }]), { agent: () => limited, config: { retry: { max_attempts: 0 } } });
+      const retrying = nextEvent(h.orch, 'task:retrying');
+      h.orch.start();
+      // Asked before the attempt fails: the pause's own state change used to resolve it while the task was mid-settle.
+      const idle = h.orch.idle();
+      assert.equal((await retrying).rateLimited, true);
+      await idle;
+      assert.equal(calls, 2, 'idle only once the task ran again after the pause');
+      assert.equal(h.store.status('L1'), 'completed');
+      assert.equal(h.store.rows.get('L1')!.retryCount, 0);
+    });
   });
 
   describe('secrets', () => {
