@@ -3,6 +3,8 @@
 // (`type: "result"`, `subtype`, `is_error`, `result`, `total_cost_usd`, `session_id`, `usage`, `num_turns`,
 // `api_error_status`, `permission_denials`, `errors`). Checked against the real CLI (2.1.332) and a scripted model
 // server in test/process/agents/claudeCodeReal.test.ts.
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { AgentError, abortError, type Agent, type AgentResult, type AgentRunContext, type AgentSpend, type AgentTaskInput } from './agent';
 import { boolOption, enumOption, intOption, numberOption, stringArrayOption, stringOption } from './agentOptions';
 import type { AgentTypeDefinition } from './agentTypes';
@@ -312,7 +314,7 @@ export class ClaudeCodeAgent implements Agent {
         env: agentEnv(ctx.env, claudeCliEnv(ctx.env), ctx.sandbox?.envAllow),
         sandbox: ctx.sandbox,
         // The CLI calls the API and keeps its settings and sessions in ~/.claude and ~/.claude.json.
-        overrides: { network: true, writable: ctx.env.HOME ? [`${ctx.env.HOME}/.claude`, `${ctx.env.HOME}/.claude.json`] : [] },
+        overrides: { network: true, writable: await claudeStatePaths(ctx.env.HOME) },
         stdin: viaStdin ? prompt : undefined,
         signal: ctx.signal,
         killGraceMs: ctx.killGraceMs,
@@ -397,6 +399,24 @@ interface Done {
   parsed: ParsedClaudeOutput;
   /** The run asked to resume a session the CLI does not have. */
   noSession: boolean;
+}
+
+/**
+ * The CLI's own state (`~/.claude`: settings, sessions to resume; `~/.claude.json`), created when missing: the
+ * sandbox makes only EXISTING paths writable, so on a first run the CLI's writes would be lost (or refused) and the
+ * next attempt could not resume its session.
+ */
+async function claudeStatePaths(home: string | undefined): Promise<string[]> {
+  if (!home) return [];
+  const dir = path.join(home, '.claude');
+  const json = path.join(home, '.claude.json');
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(json, '{}\n', { flag: 'wx', mode: 0o600 });
+  } catch {
+    // EEXIST (the usual case), or a HOME we may not write: the CLI reports what it cannot do itself.
+  }
+  return [dir, json];
 }
 
 function withSpend(e: AgentError, spent: AgentSpend): AgentError {
