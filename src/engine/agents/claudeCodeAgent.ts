@@ -14,7 +14,7 @@ import { SpawnError, type ProcessTreeResult } from './processTree';
 import { agentEnv, runAgentProcess, SandboxUnavailableError } from './sandbox';
 import { buildPrompt, loadRelevantFiles } from './prompt';
 import { createRedactor, secretEnvValues } from '../redact';
-import { errorMessage } from '../../core/describe';
+import { errorMessage, textOf } from '../../core/describe';
 
 const PROVIDER = 'claude-code';
 
@@ -128,9 +128,9 @@ export function progressFromStreamLine(line: string): string[] {
   const ev = tryJson(line) as Record<string, unknown> | undefined;
   if (!ev || typeof ev !== 'object') return [];
   if (ev.type === 'system') {
-    if (ev.subtype === 'init') return [`session started (${String(ev.model ?? 'default model')})`];
-    if (ev.subtype === 'permission_denied') return [`permission denied: ${String(ev.tool_name ?? 'tool')}`];
-    if (ev.subtype === 'api_retry') return [`API error ${String(ev.error_status ?? '')}; the CLI retries (attempt ${String(ev.attempt ?? '?')})`];
+    if (ev.subtype === 'init') return [`session started (${textOf(ev.model ?? 'default model')})`];
+    if (ev.subtype === 'permission_denied') return [`permission denied: ${textOf(ev.tool_name ?? 'tool')}`];
+    if (ev.subtype === 'api_retry') return [`API error ${textOf(ev.error_status ?? '')}; the CLI retries (attempt ${textOf(ev.attempt ?? '?')})`];
     return [];
   }
   if (ev.type !== 'assistant') return [];
@@ -141,7 +141,7 @@ export function progressFromStreamLine(line: string): string[] {
     if (b?.type === 'tool_use') {
       const input = (b.input ?? {}) as Record<string, unknown>;
       const arg = input.file_path ?? input.path ?? input.command ?? input.pattern ?? input.subagent_type ?? '';
-      out.push(`tool ${String(b.name)} ${String(arg)}`.trim().slice(0, 200));
+      out.push(`tool ${textOf(b.name)} ${textOf(arg)}`.trim().slice(0, 200));
     } else if (b?.type === 'text' && typeof b.text === 'string' && b.text.trim()) {
       out.push(b.text.trim().split('\n')[0]!.slice(0, 200));
     }
@@ -426,5 +426,5 @@ function withSpend(e: AgentError, spent: AgentSpend): AgentError {
 function deniedCall(d: { tool_name?: string; tool_input?: Record<string, unknown> }): string {
   const input = d.tool_input ?? {};
   const arg = input.file_path ?? input.command ?? input.path ?? '';
-  return `${String(d.tool_name ?? 'tool')}${arg ? ` ${String(arg).slice(0, 120)}` : ''}`;
+  return `${textOf(d.tool_name ?? 'tool')}${arg ? ` ${textOf(arg).slice(0, 120)}` : ''}`;
 }
