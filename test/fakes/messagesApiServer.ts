@@ -44,7 +44,11 @@ export type FakeStep =
       expect?: RequestCheck;
     }
   | { kind: 'raw'; status: number; body: string; contentType: string; expect?: RequestCheck }
-  | { kind: 'hang'; expect?: RequestCheck };
+  | { kind: 'hang'; expect?: RequestCheck }
+  /** A 200 JSON answer whose body drips `bytesPerTick` bytes every `intervalMs` (a slowly dripping response). */
+  | { kind: 'drip'; text: string; intervalMs: number; bytesPerTick?: number; expect?: RequestCheck }
+  /** A 200 JSON answer that sends its headers and half its body, then `afterHeaders`: drops the socket or stalls. */
+  | { kind: 'cut'; text: string; then: 'drop' | 'stall'; expect?: RequestCheck };
 
 export interface RecordedRequest {
   method: string;
@@ -255,6 +259,37 @@ export class FakeMessagesApi {
         case 'hang':
           this.hang(res);
           return;
+        case 'drip':
+        case 'cut': {
+          const full = JSON.stringify({
+            id: `msg_fake_${++seq}`,
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-sonnet-5-5',
+            content: [{ type: 'text', text: step.text }],
+            stop_reason: 'end_turn',
+            stop_sequence: null,
+            usage: { input_tokens: 10, output_tokens: 5 },
+          });
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(full)) });
+          if (step.kind === 'cut') {
+            res.write(full.slice(0, Math.floor(full.length / 2)));
+            if (step.then === 'drop') res.socket?.destroy();
+            else this.hang(res);
+            return;
+          }
+          this.hang(res); // closed by close() if the client never gives up
+          let at = 0;
+          const tick = (): void => {
+            if (res.destroyed) return;
+            const part = full.slice(at, (at += step.bytesPerTick ?? 1));
+            if (at >= full.length) return void res.end(part);
+            res.write(part);
+            setTimeout(tick, step.intervalMs).unref();
+          };
+          tick();
+          return;
+        }
       }
     });
   }

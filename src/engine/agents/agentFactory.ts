@@ -73,6 +73,7 @@ export const agentSpecSchema = z.discriminatedUnion('kind', [
       maxTurns: z.number().int().positive().optional(),
       baseURL: z.string().url().optional(),
       requestTimeoutMs: z.number().int().positive().optional(),
+      idleTimeoutMs: z.number().int().positive().optional(),
       enableRunCommand: z.boolean().optional(),
       runCommandTimeoutMs: z.number().int().positive().optional(),
       maxReadBytes: z.number().int().positive().optional(),

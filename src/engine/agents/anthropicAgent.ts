@@ -3,6 +3,7 @@
 // belongs to the engine's resilience layer, which reads the AgentError kind and `retryAfterMs` set here.
 // Invariant: the API key comes from `ctx.env.ANTHROPIC_API_KEY` only and never appears in any string this module
 // produces (messages, causes, stacks, results, progress): everything outgoing passes through a redactor.
+import { isDroppedConnection, RequestTimeoutError, timedFetch } from './timedFetch';
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AnthropicError } from '@anthropic-ai/sdk';
 import { AgentError, abortError, type Agent, type AgentErrorKind, type AgentResult, type AgentRunContext, type AgentTaskInput } from './agent';
 import { boolOption, intOption, stringOption } from './agentOptions';
@@ -23,8 +24,10 @@ export interface AnthropicAgentConfig {
   maxTurns?: number;
   /** API base URL [`ctx.env.ANTHROPIC_BASE_URL`, else `https://api.anthropic.com`]. */
   baseURL?: string;
-  /** Time limit of one HTTP request in ms [600000]; exceeding it is a `transient` error. */
+  /** Time limit of one HTTP request, from sending it to the last byte of the answer, in ms [600000]; exceeding it is `transient`. */
   requestTimeoutMs?: number;
+  /** Once an answer has begun, the longest wait for its next byte, in ms [60000]; a stalled answer is `transient`. */
+  idleTimeoutMs?: number;
   /** Offer the `run_command` tool (args array, no shell, cwd-confined) [false]. */
   enableRunCommand?: boolean;
   /** Time limit of one `run_command` in ms [120000]. */
@@ -87,6 +90,14 @@ export function classifyAnthropicError(e: unknown, signal: AbortSignal, redact: 
   if (e instanceof AgentError) return e; // already classified and redacted
   const cause = sanitizedCause(e, redact);
   if (e instanceof APIUserAbortError || signal.aborted) return abortError(signal, PROVIDER, cause);
+  if (e instanceof RequestTimeoutError) {
+    return new AgentError(`anthropic: ${e.message}`, 'transient', PROVIDER, undefined, { cause });
+  }
+  if (isDroppedConnection(e) || isDroppedConnection((e as { cause?: unknown })?.cause)) {
+    return new AgentError(`anthropic: the connection dropped mid-response (${redact(cause.message)}); retried as transient`, 'transient', PROVIDER, undefined, {
+      cause,
+    });
+  }
   if (e instanceof APIConnectionTimeoutError) {
     return new AgentError('anthropic: request timed out (no response within requestTimeoutMs)', 'transient', PROVIDER, undefined, { cause });
   }
@@ -178,6 +189,7 @@ export class AnthropicAgent implements Agent {
   private readonly maxTokens: number;
   private readonly maxTurns: number;
   private readonly requestTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
   private readonly enableRunCommand: boolean;
   private readonly runCommandTimeoutMs: number;
   private readonly maxReadBytes: number;
@@ -194,6 +206,7 @@ export class AnthropicAgent implements Agent {
     this.maxTokens = intOption(where, 'maxTokens', config.maxTokens, 8192, 1, 1_000_000);
     this.maxTurns = intOption(where, 'maxTurns', config.maxTurns, 25, 1, 1000);
     this.requestTimeoutMs = intOption(where, 'requestTimeoutMs', config.requestTimeoutMs, 600_000, 1);
+    this.idleTimeoutMs = intOption(where, 'idleTimeoutMs', config.idleTimeoutMs, 60_000, 1);
     this.enableRunCommand = boolOption(where, 'enableRunCommand', config.enableRunCommand, false);
     this.runCommandTimeoutMs = intOption(where, 'runCommandTimeoutMs', config.runCommandTimeoutMs, 120_000, 1);
     this.maxReadBytes = intOption(where, 'maxReadBytes', config.maxReadBytes, 100_000, 1);
@@ -226,6 +239,8 @@ export class AnthropicAgent implements Agent {
       baseURL: this.baseURL ?? ctx.env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
       maxRetries: 0, // MUST stay 0: retries belong to the engine's resilience layer
       timeout: this.requestTimeoutMs,
+      // The SDK's timeout ends at the response headers; this also bounds the body (total) and its stalls (idle).
+      fetch: timedFetch(this.requestTimeoutMs, this.idleTimeoutMs),
       logLevel: 'off', // the SDK's debug log would print request details
       openTelemetry: false,
     });

@@ -216,6 +216,27 @@ describe('AnthropicAgent (real SDK against a fake Messages API)', () => {
     assert.match(e.message, /connection error/i);
   });
 
+  it('stops a slowly dripping answer at the total request timeout, as transient', async () => {
+    api.enqueue({ kind: 'drip', text: 'x'.repeat(200), intervalMs: 20, bytesPerTick: 1 });
+    const e = await expectAgentError(agent({ requestTimeoutMs: 400, idleTimeoutMs: 300 }).run(makeTask(cwd), ctx()));
+    assert.equal(e.kind, 'transient');
+    assert.match(e.message, /no complete response within 400 ms \(requestTimeoutMs\)/);
+  });
+
+  it('stops an answer that stalls after it began at the idle timeout, as transient', async () => {
+    api.enqueue({ kind: 'cut', text: 'half of an answer', then: 'stall' });
+    const e = await expectAgentError(agent({ requestTimeoutMs: 60_000, idleTimeoutMs: 150 }).run(makeTask(cwd), ctx()));
+    assert.equal(e.kind, 'transient');
+    assert.match(e.message, /the response stalled: no data for 150 ms \(idleTimeoutMs\)/);
+  });
+
+  it('retries a connection dropped mid-response: transient, not fatal', async () => {
+    api.enqueue({ kind: 'cut', text: 'half of an answer', then: 'drop' });
+    const e = await expectAgentError(agent().run(makeTask(cwd), ctx()));
+    assert.equal(e.kind, 'transient', e.message);
+    assert.match(e.message, /connection dropped mid-response|connection error/);
+  });
+
   it('stops at the turn limit with a fatal error giving the reason', async () => {
     api.enqueue(toolTurn([{ name: 'list_files', input: {} }]), toolTurn([{ name: 'list_files', input: {} }]));
     const e = await expectAgentError(agent({ maxTurns: 2 }).run(makeTask(cwd), ctx()));
