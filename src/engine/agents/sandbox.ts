@@ -6,7 +6,7 @@
 // allowed, no network. docs/security.md states what this contains and what it does not, per platform.
 // Invariant: no agent-side process is spawned with `ctx.env` as is; `agentEnv` decides what it sees.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { runProcessTree, SpawnError, type ProcessTreeOptions, type ProcessTreeResult } from './processTree';
 
@@ -149,6 +149,8 @@ export interface SandboxOverrides {
   network?: boolean;
   /** More writable paths (created read-write only if they exist). */
   writable?: string[];
+  /** Paths under /tmp the process needs to read (its executable, its PATH): shown read-only through the private /tmp. */
+  readable?: string[];
 }
 
 /** The bubblewrap arguments (up to `--`) for `policy`, with the process starting in `cwd`. Exposed for tests and docs. */
@@ -158,6 +160,7 @@ export function bwrapArgs(policy: SandboxPolicy, cwd: string, over: SandboxOverr
   // Order matters: later mounts cover earlier ones. Everything read-only, then a private /tmp, then what may be written,
   // then the protected paths inside it, then the hidden ones over everything.
   args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
+  for (const r of tmpRoots(over.readable ?? [])) args.push('--ro-bind', r, r);
   for (const w of [...policy.writable, ...(over.writable ?? [])]) if (existsSync(w)) args.push('--bind', w, w);
   for (const r of policy.readOnly) if (existsSync(r)) args.push('--ro-bind', r, r);
   for (const h of policy.hidden) {
@@ -169,6 +172,30 @@ export function bwrapArgs(policy: SandboxPolicy, cwd: string, over: SandboxOverr
   }
   args.push('--chdir', cwd);
   return args;
+}
+
+/**
+ * The top-level /tmp entries (`/tmp/<name>`) that hold `paths`: the private /tmp would hide an executable, a script it
+ * runs or a PATH directory that lives there (a checkout under /tmp, as a CI clone often is), so those entries are
+ * shown read-only again. Only what the process needs to run, never /tmp as a whole.
+ */
+export function tmpRoots(paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const p of paths) {
+    const rel = path.relative('/tmp', p);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    const top = path.join('/tmp', rel.split(path.sep)[0]);
+    if (existsSync(top)) out.add(top);
+  }
+  return [...out];
+}
+
+function realOrSame(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /** Options of runAgentProcess: those of runProcessTree (with `env` already built by `agentEnv`), plus the sandbox. */
@@ -221,7 +248,11 @@ export async function runAgentProcess(opts: AgentProcessOptions): Promise<AgentP
   if (!sandboxActive(policy)) return { ...(await runProcessTree(proc)), sandboxed: false };
   const bwrap = sandboxSupport().bwrap!;
   const exe = resolveExecutable(opts.command, opts.cwd, opts.env);
-  const args = [...bwrapArgs(policy, opts.cwd, overrides), '--', exe, ...opts.args];
+  // The executable (and the script a symlink like node_modules/.bin/claude points at) and the PATH it searches must
+  // stay reachable when they live under the private /tmp.
+  const pathDirs = (opts.env.PATH ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d));
+  const readable = [...(overrides?.readable ?? []), exe, realOrSame(exe), ...pathDirs];
+  const args = [...bwrapArgs(policy, opts.cwd, { ...overrides, readable }), '--', exe, ...opts.args];
   return { ...(await runProcessTree({ ...proc, command: bwrap, args })), sandboxed: true };
 }
 

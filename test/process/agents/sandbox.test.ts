@@ -149,6 +149,24 @@ describe('bubblewrap sandbox (real bwrap, real processes)', function () {
     for (const pid of pids) assert.equal(await becomesDead(pid), true, `the detached process ${pid} survived the sandbox`);
   });
 
+  it('runs an executable that lives under /tmp outside the workspace (a checkout in /tmp), and still hides the rest of /tmp', async () => {
+    const tools = makeTempDir('coditect-sandbox-tools-');
+    const other = makeTempDir('coditect-sandbox-other-');
+    try {
+      const tool = path.join(tools, 'bin', 'tool');
+      mkdirSync(path.dirname(tool));
+      writeFileSync(tool, `#!/bin/sh\necho tool-ran; ls ${other} 2>&1 || true\n`, { mode: 0o755 });
+      writeFileSync(path.join(other, 'private.txt'), 'not for agents');
+      const r = await runAgentProcess({ command: tool, args: [], cwd: ws.root, env: agentEnv(ENGINE_ENV), sandbox: ws.policy, mergeStderr: true });
+      assert.equal(r.sandboxed, true);
+      assert.match(r.stdout, /tool-ran/);
+      assert.doesNotMatch(r.stdout, /private\.txt/);
+    } finally {
+      cleanup(tools);
+      cleanup(other);
+    }
+  });
+
   it('reports a missing executable as a SpawnError (ENOENT), as without the sandbox', async () => {
     await assert.rejects(
       runAgentProcess({ command: 'no-such-tool-xyz', args: [], cwd: ws.root, env: agentEnv(ENGINE_ENV), sandbox: ws.policy }),
