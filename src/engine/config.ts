@@ -92,20 +92,25 @@ export interface OrchestratorConfig {
   agentMappings: Record<string, string[]>;
   agentPriorityOverrides: Record<string, string>;
   epicFallbacks: Record<string, string>;
-  retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; jitter: JitterKind };
+  retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; jitter: JitterKind; backoffBase: number };
   circuitBreaker: { failureThreshold: number; cooldownMs: number };
   rateLimit: { defaultPauseMs: number };
   timeouts: { defaultMinutes: number; perAgentType: Record<string, number>; killGraceMs: number };
   lease: { ms: number; heartbeatMs: number };
   shutdownGraceMs: number;
-  metrics: { enabled?: boolean; port: number; host: string };
+  metrics: { enabled?: boolean; port: number; host: string; grafana_dashboard_id?: string; alert_on_failure_rate?: number };
   checkpoint: { enabled: boolean; gitTag: boolean };
+  /** Interval of the heartbeat row in the plan's orchestrator_state, ms; 0 = none (`orchestrator.health_check_interval`). */
+  healthCheckIntervalMs: number;
+  /** Format version the file declares (the plan's `"version"`), shown, not interpreted. */
+  version?: string;
   /** Absolute working directory of agents, when configured. */
   cwd?: string;
   /** How agent processes are contained (docs/security.md). */
   sandbox: { mode: SandboxMode; network: boolean; envAllow: string[]; writablePaths: string[] };
-  sync: Record<string, unknown>;
-  logging: Record<string, unknown>;
+  sync: FileConfig['sync'];
+  dispatch: FileConfig['dispatch'];
+  logging: FileConfig['logging'];
   /** File it was loaded from, if any. */
   source?: string;
   /** Keys of plan-style sections this engine ignores, and shadowed duplicates (shown to the person, not fatal). */
@@ -136,16 +141,19 @@ const retrySchema = z
     initial_delay_ms: nonNegInt(3_600_000).default(1000),
     max_delay_ms: nonNegInt(86_400_000).default(16_000),
     jitter: z.union([z.enum(JITTER_KINDS as [JitterKind, ...JitterKind[]]), z.boolean()]).default('half'),
+    backoff_base: z.number().min(1).max(10).default(2),
   })
   .strict();
 
 const fileSchema = z
   .object({
+    version: z.union([name, z.number()]).optional(),
     profile: name.optional(),
     profiles: z.record(z.record(z.unknown())).optional(),
+    health_check_interval_ms: nonNegInt(86_400_000).default(30_000),
     max_concurrent_agents: posInt(1000).default(4),
     agent_limits: z
-      .object({ max_per_type: z.record(nonNegInt(1000)).default({}) })
+      .object({ max_total: posInt(1000).optional(), max_per_type: z.record(nonNegInt(1000)).default({}) })
       .strict()
       .default({}),
     default_agent: name.optional(),
@@ -179,7 +187,13 @@ const fileSchema = z
       .default({}),
     shutdown_grace_ms: nonNegInt(86_400_000).default(30_000),
     metrics: z
-      .object({ enabled: z.boolean().optional(), port: nonNegInt(65_535).default(9464), host: name.default('127.0.0.1') })
+      .object({
+        enabled: z.boolean().optional(),
+        port: nonNegInt(65_535).default(9464),
+        host: name.default('127.0.0.1'),
+        grafana_dashboard_id: name.optional(),
+        alert_on_failure_rate: z.number().min(0).optional(),
+      })
       .strict()
       .default({}),
     checkpoint: z
@@ -196,8 +210,35 @@ const fileSchema = z
       })
       .strict()
       .default({}),
-    sync: z.record(z.unknown()).default({}),
-    logging: z.record(z.unknown()).default({}),
+    sync: z
+      .object({
+        write_ids: z.enum(['dialect', 'always', 'never']).optional(),
+        enabled: z.boolean().default(true),
+        markdown_path: name.optional(),
+        json_path: name.optional(),
+        db_path: name.optional(),
+        watch_interval_ms: nonNegInt(3_600_000).default(5000),
+        debounce_ms: nonNegInt(600_000).default(50),
+        max_retries: nonNegInt(100).default(5),
+      })
+      .strict()
+      .default({}),
+    dispatch: z
+      .object({
+        batch_size: posInt(100_000).optional(),
+        priority_weights: z.record(z.enum(['P0', 'P1', 'P2', 'P3']), z.number()).optional(),
+      })
+      .strict()
+      .default({}),
+    logging: z
+      .object({
+        level: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['debug', 'info', 'warn', 'warning', 'error'])).optional(),
+        file: name.optional(),
+        max_bytes: posInt(1_099_511_627_776).optional(),
+        backup_count: nonNegInt(1000).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -232,9 +273,25 @@ export const LEGACY_KEYS: Readonly<Record<string, Readonly<Record<string, Legacy
     circuit_breaker_threshold: { path: ['circuit_breaker', 'failure_threshold'] },
     circuit_breaker_timeout_seconds: { path: ['circuit_breaker', 'cooldown_ms'], scale: 1000 },
     checkpoint_enabled: { path: ['checkpoint', 'enabled'] },
+    retry_backoff_base: { path: ['retry', 'backoff_base'] },
+    health_check_interval: { path: ['health_check_interval_ms'], scale: 1000 },
     working_directory: { path: ['cwd'] },
     model: { path: ['model'] },
     default_agent: { path: ['default_agent'] },
+  },
+  // The plan's sync daemon: its paths and timings (seconds) are options of the sync (docs/configuration.md).
+  sync_daemon: {
+    enabled: { path: ['sync', 'enabled'] },
+    markdown_path: { path: ['sync', 'markdown_path'] },
+    json_path: { path: ['sync', 'json_path'] },
+    db_path: { path: ['sync', 'db_path'] },
+    watch_interval: { path: ['sync', 'watch_interval_ms'], scale: 1000 },
+    sync_debounce: { path: ['sync', 'debounce_ms'], scale: 1000 },
+    max_retries: { path: ['sync', 'max_retries'] },
+  },
+  task_dispatcher: {
+    batch_size: { path: ['dispatch', 'batch_size'] },
+    priority_weights: { path: ['dispatch', 'priority_weights'] },
   },
   dispatcher: {
     max_concurrent_agents: { path: ['max_concurrent_agents'] },
@@ -252,6 +309,8 @@ export const LEGACY_KEYS: Readonly<Record<string, Readonly<Record<string, Legacy
     enabled: { path: ['metrics', 'enabled'] },
     metrics_host: { path: ['metrics', 'host'] },
     host: { path: ['metrics', 'host'] },
+    grafana_dashboard_id: { path: ['metrics', 'grafana_dashboard_id'] },
+    alert_on_failure_rate: { path: ['metrics', 'alert_on_failure_rate'] },
   },
 };
 
@@ -301,6 +360,49 @@ function liftLegacySections(raw: Record<string, unknown>): { raw: Record<string,
     }
   }
   return { raw: out, origin, warnings, errors };
+}
+
+/** The plan's `agent_limits.max_total` is the global cap: `max_concurrent_agents` unless that is set too. */
+function liftMaxTotal(raw: Record<string, unknown>, origin: Map<string, string>, warnings: string[]): void {
+  const limits = raw.agent_limits;
+  if (!isPlainObject(limits) || !('max_total' in limits)) return;
+  const { max_total, ...rest } = limits;
+  raw.agent_limits = rest;
+  if (raw.max_concurrent_agents !== undefined) {
+    if (raw.max_concurrent_agents !== max_total)
+      warnings.push(`agent_limits.max_total: ignored, ${origin.get('max_concurrent_agents') ?? 'max_concurrent_agents'} is also set`);
+    return;
+  }
+  raw.max_concurrent_agents = max_total;
+  origin.set('max_concurrent_agents', 'agent_limits.max_total');
+}
+
+/**
+ * Keys of the plan's file that are read and validated but that this engine does not act on (yet): said once, as a
+ * warning naming each, so nobody believes a setting works that does not.
+ */
+function notYetActedOn(f: FileConfig, origin: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  const say = (flat: string, why: string) => out.push(`${writtenPath(flat, origin)}: read, but ${why}`);
+  if (f.sync.markdown_path !== undefined) say('sync.markdown_path', 'the task list is the one given on the command line or opened in the editor');
+  if (f.sync.db_path !== undefined) say('sync.db_path', 'the database is --db PATH or DB_PATH (default <workspace>/.coditect/context.db)');
+  if (origin.has('sync.watch_interval_ms')) {
+    say('sync.watch_interval_ms', "other programs' writes to the database reach the markdown at the next sync (the database is not polled in this version)");
+  }
+  if (origin.has('sync.max_retries')) say('sync.max_retries', 'a failed sync is reported and tried again at the next change');
+  if (f.dispatch.batch_size !== undefined)
+    say('dispatch.batch_size', 'the dispatcher starts every ready task a free slot allows, event-driven, not in batches');
+  const w = f.dispatch.priority_weights;
+  if (w) {
+    const order = (['P0', 'P1', 'P2', 'P3'] as const).map((p) => w[p]).filter((v): v is number => v !== undefined);
+    // Weights that rank P0 > P1 > P2 > P3 are exactly the dispatch order; any other ranking is not supported.
+    if (order.some((v, i) => i > 0 && v >= order[i - 1])) say('dispatch.priority_weights', 'dispatch order is always P0 > P1 > P2 > P3');
+  }
+  if (f.metrics.alert_on_failure_rate !== undefined)
+    say('metrics.alert_on_failure_rate', 'set the threshold of HighTaskFailureRate in resources/monitoring/alerts.yml');
+  if (f.logging.level !== undefined || f.logging.file !== undefined || f.logging.max_bytes !== undefined || f.logging.backup_count !== undefined)
+    say('logging', 'the daemon logs to .coditect/logs/engine.log, rotated at 10 MB, 5 files kept');
+  return out;
 }
 
 // ---- error formatting -----------------------------------------------------------------------------------------
@@ -423,6 +525,7 @@ export function parseConfig(raw: unknown, source = 'config', opts: ConfigLoadOpt
 
   const lifted = liftLegacySections(merged);
   if (lifted.errors.length > 0) fail(source, lifted.errors);
+  liftMaxTotal(lifted.raw, lifted.origin, lifted.warnings);
   const r = fileSchema.safeParse(lifted.raw);
   if (!r.success)
     fail(
@@ -430,7 +533,7 @@ export function parseConfig(raw: unknown, source = 'config', opts: ConfigLoadOpt
       r.error.issues.flatMap((i) => formatIssue(i, lifted.raw, lifted.origin)),
     );
   const config = normalize(r.data, source, profileName || undefined, env, opts.baseDir, lifted.origin);
-  config.warnings.push(...lifted.warnings);
+  config.warnings.push(...lifted.warnings, ...notYetActedOn(r.data, lifted.origin));
   return config;
 }
 
@@ -481,17 +584,26 @@ function normalize(
     agentMappings: f.agent_mappings ? agentMappingsOf(f.agent_mappings) : DEFAULT_AGENT_MAPPINGS,
     agentPriorityOverrides: { ...f.agent_priority_overrides },
     epicFallbacks: { ...(f.epic_fallbacks ?? PLAN_EPIC_FALLBACKS) },
-    retry: { maxAttempts: f.retry.max_attempts, initialDelayMs: f.retry.initial_delay_ms, maxDelayMs: f.retry.max_delay_ms, jitter },
+    retry: {
+      maxAttempts: f.retry.max_attempts,
+      initialDelayMs: f.retry.initial_delay_ms,
+      maxDelayMs: f.retry.max_delay_ms,
+      jitter,
+      backoffBase: f.retry.backoff_base,
+    },
     circuitBreaker: { failureThreshold: f.circuit_breaker.failure_threshold, cooldownMs: f.circuit_breaker.cooldown_ms },
     rateLimit: { defaultPauseMs: f.rate_limit.default_pause_ms },
     timeouts: { defaultMinutes: f.timeouts.default_minutes, perAgentType: { ...f.timeouts.per_agent_type }, killGraceMs: f.timeouts.kill_grace_ms },
     lease: { ms: f.lease.ms, heartbeatMs: f.lease.heartbeat_ms },
     shutdownGraceMs: f.shutdown_grace_ms,
-    metrics: { enabled: f.metrics.enabled, port: f.metrics.port, host: f.metrics.host },
+    metrics: { ...f.metrics },
     checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag },
+    healthCheckIntervalMs: f.health_check_interval_ms,
+    version: f.version === undefined ? undefined : String(f.version),
     cwd: f.cwd === undefined ? undefined : path.resolve(dir, f.cwd),
     sandbox: { mode: f.sandbox.mode, network: f.sandbox.network, envAllow: [...f.sandbox.env_allow], writablePaths: [...f.sandbox.writable_paths] },
     sync: f.sync,
+    dispatch: f.dispatch,
     logging: f.logging,
     source: source === 'config' ? undefined : source,
     warnings: [],

@@ -52,6 +52,8 @@ export interface RetrySettings {
   initialDelayMs: number;
   maxDelayMs: number;
   jitter: JitterKind;
+  /** Growth factor of the delay per retry (the plan's `retry_backoff_base`). Default 2: 1, 2, 4, 8, 16 s. */
+  backoffBase?: number;
 }
 
 const GENERATORS: Record<JitterKind, GeneratorFn<unknown>> = {
@@ -74,13 +76,15 @@ export class RetryPolicy {
     if (!(settings.initialDelayMs >= 0)) throw new RangeError(`retry.initialDelayMs: expected ≥0, got ${settings.initialDelayMs}`);
     if (!(settings.maxDelayMs >= settings.initialDelayMs))
       throw new RangeError(`retry.maxDelayMs: expected ≥ initialDelayMs (${settings.initialDelayMs}), got ${settings.maxDelayMs}`);
+    if (settings.backoffBase !== undefined && !(settings.backoffBase >= 1 && settings.backoffBase <= 10))
+      throw new RangeError(`retry.backoffBase: expected 1..10, got ${settings.backoffBase}`);
     if (!GENERATORS[settings.jitter])
       throw new RangeError(`retry.jitter: expected one of ${Object.keys(GENERATORS).join(', ')}, got ${JSON.stringify(settings.jitter)}`);
     this.backoff = new ExponentialBackoff({
       generator: GENERATORS[settings.jitter],
       initialDelay: settings.initialDelayMs,
       maxDelay: settings.maxDelayMs,
-      exponent: 2,
+      exponent: settings.backoffBase ?? 2,
     });
   }
 

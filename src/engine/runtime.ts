@@ -2,9 +2,9 @@
 // EngineApi that every front door uses (the editor's stdio connection, the control socket, the CLI in-process).
 // This file only wires parts together; each part owns its own behaviour.
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { WriteIds } from '../core/ids';
 import type { Diagnostic, TaskStatus } from '../core/model';
@@ -93,6 +93,7 @@ export class EngineRuntime implements EngineApi {
   private readonly completedAt: number[] = [];
   private readonly throughput: MetricsView['throughput'] = [];
   private throughputTimer?: NodeJS.Timeout;
+  private heartbeatTimer?: NodeJS.Timeout;
   private changedTasks = new Set<string>();
   private flushScheduled = false;
   private writeBackRunning?: Promise<void>;
@@ -182,6 +183,7 @@ export class EngineRuntime implements EngineApi {
     const first = await this.sync.syncFromDisk();
     this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
+    if (first.applied) this.exportAfterSync();
     this.orchestrator.setPlan(this.sync.current());
     // The plan as it is when the engine starts is the person's: its Verify lines are the engine-held copy.
     this.guard.trustPlan(this.sync.current());
@@ -189,9 +191,10 @@ export class EngineRuntime implements EngineApi {
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
     this.rebuildModel();
     this.wire();
-    if (this.opts.watch) {
+    if (this.opts.watch && this.config.sync.enabled) {
       this.watcher = new TaskListWatcher({
         path: paths.tasklistPath,
+        debounceMs: this.config.sync.debounce_ms,
         onChange: async () => this.recordSync(await this.sync.syncFromDisk()),
         onError: (e) => logger.error(`watcher: ${e.message}`),
         // The engine's own atomic writes are not changes to sync back.
@@ -222,6 +225,12 @@ export class EngineRuntime implements EngineApi {
     this.sampleThroughput();
     this.throughputTimer = setInterval(() => this.sampleThroughput(), 60_000);
     this.throughputTimer.unref();
+    // The plan's health check: a heartbeat row in orchestrator_state every health_check_interval (0: none).
+    if (this.config.healthCheckIntervalMs > 0 && !this.opts.readOnly) {
+      this.heartbeat();
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), this.config.healthCheckIntervalMs);
+      this.heartbeatTimer.unref();
+    }
     logger.info(
       `engine ${this.opts.engineVersion} opened ${paths.tasklistPath} (${this.model.list.tasks.length} tasks, db ${paths.dbPath})${this.simulated() ? ' — agents are SIMULATED (dry-run)' : ''}`,
     );
@@ -416,7 +425,43 @@ export class EngineRuntime implements EngineApi {
   }
 
   private recordSync(r: { applied: boolean; direction?: string; conflicts?: number }): void {
-    if (r.applied) this.metrics.recordSync(r.direction ?? 'unknown', r.conflicts ? 'conflict' : 'applied');
+    if (!r.applied) return;
+    this.metrics.recordSync(r.direction ?? 'unknown', r.conflicts ? 'conflict' : 'applied');
+    this.exportAfterSync();
+  }
+
+  /** The plan's `sync_daemon.json_path`: the work items written after every applied sync. */
+  private exportAfterSync(): void {
+    const target = this.config.sync.json_path;
+    if (!target || this.opts.readOnly) return;
+    try {
+      const file = resolve(this.opts.paths.workspaceRoot, target);
+      mkdirSync(dirname(file), { recursive: true });
+      this.exportWorkItems(file);
+    } catch (e) {
+      this.opts.logger.warn(`sync_daemon.json_path: not written: ${errorMessage(e)}`);
+    }
+  }
+
+  /** One heartbeat row of the plan's orchestrator_state: counts, tasks/hour, uptime, and the metrics as JSON. */
+  private heartbeat(): void {
+    try {
+      const counts = planCounts(this.model);
+      const metrics = this.metricsView();
+      this.store.recordSnapshot({
+        kind: 'heartbeat',
+        at: Date.now(),
+        activeAgents: this.orchestrator.active().length,
+        pendingTasks: counts.pending,
+        completedTasks: counts.completed,
+        failedTasks: counts.failed,
+        tasksPerHour: metrics.tasksPerHour,
+        uptimeSeconds: Math.floor(metrics.uptimeSeconds),
+        metrics: { counts, tasksPerHour: metrics.tasksPerHour, successRate: metrics.successRate, avgCompletionMs: metrics.avgCompletionMs },
+      });
+    } catch (e) {
+      this.opts.logger.warn(`heartbeat row not written: ${errorMessage(e)}`);
+    }
   }
 
   private reloadConfig(): void {
@@ -721,7 +766,10 @@ export class EngineRuntime implements EngineApi {
       });
       await step('sync', () => this.sync.close());
       await step('metrics server', () => this.metricsServer?.close());
-      await step('timers', () => clearInterval(this.throughputTimer));
+      await step('timers', () => {
+        clearInterval(this.throughputTimer);
+        clearInterval(this.heartbeatTimer);
+      });
       for (const d of this.disposers.splice(0)) await step('listener', d);
       await step('database', () => this.handle.close());
       this.events.clear();

@@ -34,6 +34,19 @@ import { type CliOptions, parseCli, USAGE, UsageError } from './args';
 import { errorMessage } from '../../core/describe';
 import { formatDuration, planProgress, progressText } from '../../protocol/presentation';
 
+/** `--db` and `--metrics-port` from the plan's environment variables (DB_PATH, PROMETHEUS_PORT) when not given as flags. */
+export function deploymentEnv(o: Pick<CliOptions, 'db' | 'metricsPort'>, env: NodeJS.ProcessEnv): Pick<CliOptions, 'db' | 'metricsPort'> {
+  const db = o.db ?? (env.DB_PATH?.trim() || undefined);
+  let metricsPort = o.metricsPort;
+  const p = env.PROMETHEUS_PORT?.trim();
+  if (metricsPort === undefined && p) {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n > 65_535) throw new UsageError(`PROMETHEUS_PORT must be a port number 0..65535, got ${JSON.stringify(p)}`);
+    metricsPort = n;
+  }
+  return { db, metricsPort };
+}
+
 /** Result of one command: what to print and the exit code. */
 interface Outcome {
   code: number;
@@ -529,6 +542,13 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   const listArg = o.command === 'daemon' ? o.positionals[1] : o.positionals[0];
+  // The plan's deployment sets DB_PATH and PROMETHEUS_PORT; a flag wins over them.
+  try {
+    Object.assign(o, deploymentEnv(o, process.env));
+  } catch (e) {
+    err(`coditect: ${errorMessage(e)}`);
+    return 2;
+  }
   const paths = enginePaths(listArg, o.db);
   try {
     switch (o.command) {

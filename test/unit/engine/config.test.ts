@@ -22,7 +22,7 @@ describe('config', () => {
   it('has documented defaults; default agent is dry-run without a key and anthropic with one', () => {
     const c = parseConfig({}, 'config', { env: {} });
     assert.equal(c.maxConcurrentAgents, 4);
-    assert.deepEqual(c.retry, { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 16000, jitter: 'half' });
+    assert.deepEqual(c.retry, { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 16000, jitter: 'half', backoffBase: 2 });
     assert.deepEqual(c.circuitBreaker, { failureThreshold: 5, cooldownMs: 60000 });
     assert.deepEqual(c.lease, { ms: 30000, heartbeatMs: 10000 });
     assert.equal(c.timeouts.defaultMinutes, 120);

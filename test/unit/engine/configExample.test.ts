@@ -97,7 +97,10 @@ describe('configuration docs and example', () => {
     assert.equal(c.maxConcurrentAgents, 10);
     assert.equal(c.retry.initialDelayMs, 1000);
     assert.equal(c.fallbackAgentType, 'general-purpose');
-    assert.deepEqual(c.warnings, ['orchestrator.log_level: not used by this engine (ignored)']);
+    assert.deepEqual(c.warnings, [
+      'orchestrator.log_level: not used by this engine (ignored)',
+      'logging: read, but the daemon logs to .coditect/logs/engine.log, rotated at 10 MB, 5 files kept',
+    ]);
     assert.equal(parseConfig(JSON.parse(planStyle.text), 'plan', { env: {}, profile: 'prod' }).maxConcurrentAgents, 20);
   });
 
@@ -128,5 +131,57 @@ describe('configuration docs and example', () => {
         assert.ok(doc.includes(`\`${section}.${key}\``), `docs/configuration.md does not mention \`${section}.${key}\``);
       }
     }
+  });
+});
+
+describe("the plan's own orchestrator-config.json", () => {
+  const PLAN_FILE = path.join(ROOT, 'resources', 'config', 'orchestrator-config.json');
+
+  it('runs as written: every key read, each doing what the plan says or saying why not', () => {
+    const c = loadConfig(PLAN_FILE, { env: {} });
+    assert.equal(c.version, '1.0.0');
+    assert.equal(c.maxConcurrentAgents, 5);
+    assert.equal(c.retry.maxAttempts, 3);
+    assert.equal(c.retry.backoffBase, 2);
+    assert.equal(c.healthCheckIntervalMs, 30_000);
+    assert.deepEqual(
+      { enabled: c.sync.enabled, json: c.sync.json_path, watch: c.sync.watch_interval_ms, debounce: c.sync.debounce_ms },
+      { enabled: true, json: 'docs/project-management/v2-work-items.json', watch: 5000, debounce: 2000 },
+    );
+    assert.deepEqual(c.dispatch, { batch_size: 10, priority_weights: { P0: 100, P1: 50, P2: 25, P3: 10 } });
+    assert.deepEqual(c.agentMappings['devops-engineer'], ['infrastructure', 'deployment', 'docker', 'kubernetes']);
+    assert.deepEqual(c.agentMappings['database-architect'], ['database', 'schema', 'migration']);
+    assert.equal(Object.keys(c.agentMappings).length, 8);
+    assert.deepEqual(c.metrics, { enabled: true, port: 9090, host: '127.0.0.1', grafana_dashboard_id: 'coditect-orchestrator', alert_on_failure_rate: 0.1 });
+    assert.deepEqual(c.logging, { level: 'info', file: 'logs/orchestrator.log', max_bytes: 10485760, backup_count: 5 });
+    assert.deepEqual(c.epicFallbacks, { E001: 'backend-development', E008: 'security-specialist' });
+    // Keys read but not acted on are each named once; the priority weights rank P0 > P1 > P2 > P3, the dispatch order.
+    assert.deepEqual(
+      c.warnings.map((w) => w.slice(0, w.indexOf(':'))),
+      [
+        'orchestrator.checkpoint_interval_tasks',
+        'sync_daemon.markdown_path',
+        'sync_daemon.db_path',
+        'sync_daemon.watch_interval (as sync.watch_interval_ms)',
+        'task_dispatcher.batch_size',
+        'monitoring.alert_on_failure_rate',
+        'logging',
+      ],
+    );
+  });
+
+  it("takes the plan's appendix keys: agent_limits.max_total is the global cap; weights in another order are named", () => {
+    const c = parseConfig({ agent_limits: { max_total: 10, max_per_type: { 'security-specialist': 2 } } }, 'c', { env: {} });
+    assert.equal(c.maxConcurrentAgents, 10);
+    assert.deepEqual(c.agentLimits.maxPerType, { 'security-specialist': 2 });
+    const both = parseConfig({ orchestrator: { max_concurrent_agents: 5 }, agent_limits: { max_total: 10 } }, 'c', { env: {} });
+    assert.equal(both.maxConcurrentAgents, 5);
+    assert.ok(both.warnings.some((w) => w.startsWith('agent_limits.max_total: ignored, orchestrator.max_concurrent_agents is also set')));
+    const odd = parseConfig({ task_dispatcher: { priority_weights: { P0: 1, P1: 50 } } }, 'c', { env: {} });
+    assert.ok(odd.warnings.some((w) => w.startsWith('task_dispatcher.priority_weights: read, but dispatch order is always')));
+    assert.throws(
+      () => parseConfig({ orchestrator: { retry_backoff_base: 0.5 } }, 'c', { env: {} }),
+      /orchestrator\.retry_backoff_base \(as retry\.backoff_base\)|orchestrator\.retry_backoff_base: expected ≥1/,
+    );
   });
 });
