@@ -23,6 +23,7 @@ export class RecordingProxy {
     });
     server.on('connect', (req: http.IncomingMessage, socket) => {
       this.attempts.push({ method: 'CONNECT', target: req.url ?? '' });
+      socket.on('error', () => undefined); // a client that resets the refused tunnel is no error of ours
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
     });
     this.server = server;

@@ -110,6 +110,7 @@ export const agentSpecSchema = z.discriminatedUnion('kind', [
       stdin: z.enum(['prompt', 'json', 'none']).optional(),
       output: z.enum(['text', 'codex-jsonl', 'gemini-json']).optional(),
       env: env.optional(),
+      passEnv: strArr.optional(),
       successExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
       exitCodeKinds: z.record(z.enum(AGENT_ERROR_KINDS as [string, ...string[]])).optional(),
       provider: z.string().min(1).optional(),

@@ -36,6 +36,11 @@ export interface CommandAgentConfig {
   output?: CommandOutputFormat;
   /** Extra environment variables for the child, on top of the allow-listed ones (the engine's own are not passed) [none]. */
   env?: Record<string, string>;
+  /**
+   * Names of engine environment variables this child gets on top of the allow-list: a CLI's own credentials and
+   * endpoint (e.g. `OPENAI_API_KEY`), which only that CLI needs [none].
+   */
+  passEnv?: string[];
   /** Network access inside the sandbox (a CLI that calls its provider's API needs it) [the engine's `sandbox.network`: off]. */
   network?: boolean;
   /** More writable paths inside the sandbox, e.g. the CLI's own state directory (`~` = home) [none]. */
@@ -221,6 +226,7 @@ export class CommandAgent implements Agent {
   private readonly stdinMode: 'prompt' | 'json' | 'none';
   private readonly output: CommandOutputFormat;
   private readonly extraEnv: Record<string, string>;
+  private readonly passEnv: string[];
   private readonly successExitCodes: number[];
   private readonly exitCodeKinds: Record<string, AgentErrorKind>;
   private readonly maxOutputChars: number;
@@ -247,6 +253,7 @@ export class CommandAgent implements Agent {
       throw new TypeError(`${where}: env must be an object of string values, got ${JSON.stringify(env)}`);
     }
     this.extraEnv = { ...env };
+    this.passEnv = stringArrayOption(where, 'passEnv', config.passEnv, []);
     if (config.network !== undefined && typeof config.network !== 'boolean')
       throw new TypeError(`${where}: network must be true or false, got ${JSON.stringify(config.network)}`);
     this.network = config.network;
@@ -302,7 +309,7 @@ export class CommandAgent implements Agent {
         command: this.executable,
         args: expandArgs(this.args, values),
         cwd: task.cwd,
-        env: agentEnv(ctx.env, { ...this.extraEnv, ...taskEnv(task) }, ctx.sandbox?.envAllow),
+        env: agentEnv(ctx.env, { ...pickEnv(ctx.env, this.passEnv), ...this.extraEnv, ...taskEnv(task) }, ctx.sandbox?.envAllow),
         sandbox: ctx.sandbox,
         overrides: { network: this.network, writable: homePaths(this.writablePaths, ctx.env.HOME) },
         stdin: this.stdinMode === 'prompt' ? prompt : this.stdinMode === 'json' ? JSON.stringify(task) : undefined,
@@ -394,11 +401,38 @@ export function codexPreset(name: string, c: CodexPresetConfig = {}): CommandAge
     output: 'codex-jsonl',
     provider: 'codex',
     env: c.env,
+    passEnv: [...CODEX_CLI_ENV],
     // The CLI calls its API and keeps sessions under ~/.codex.
     network: true,
     writablePaths: ['~/.codex'],
   };
 }
+
+/** The named variables of `env` (those set). */
+function pickEnv(env: Record<string, string | undefined>, names: readonly string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const k of names) if (env[k] !== undefined) out[k] = env[k];
+  return out;
+}
+
+/** Proxy settings a CLI that calls its API honours. */
+const PROXY_ENV = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
+
+/** The Codex CLI's own credentials, state directory and endpoint (docs/agents.md). */
+export const CODEX_CLI_ENV: readonly string[] = ['OPENAI_API_KEY', 'CODEX_API_KEY', 'CODEX_HOME', 'OPENAI_BASE_URL', ...PROXY_ENV];
+
+/** The Gemini CLI's own credentials and endpoint (docs/agents.md). */
+export const GEMINI_CLI_ENV: readonly string[] = [
+  'GEMINI_API_KEY',
+  'GOOGLE_API_KEY',
+  'GOOGLE_GEMINI_BASE_URL',
+  'GOOGLE_CLOUD_PROJECT',
+  'GOOGLE_CLOUD_LOCATION',
+  'GOOGLE_GENAI_USE_VERTEXAI',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'GEMINI_CLI_HOME',
+  ...PROXY_ENV,
+];
 
 /** Options of the Gemini CLI preset (defaults in brackets). */
 export interface GeminiPresetConfig {
@@ -428,6 +462,7 @@ export function geminiPreset(name: string, c: GeminiPresetConfig = {}): CommandA
     output: 'gemini-json',
     provider: 'gemini',
     env: c.env,
+    passEnv: [...GEMINI_CLI_ENV],
     exitCodeKinds: { '42': 'config', '53': 'fatal' },
     // The CLI calls its API and keeps settings and sessions under ~/.gemini.
     network: true,
