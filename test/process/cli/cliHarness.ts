@@ -1,15 +1,33 @@
 // Runs the built `coditect` CLI (dist/cli.js through bin/coditect.js) as a real child process in temp workspaces.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '../../..');
 export const BIN = join(ROOT, 'bin/coditect.js');
 
-/** Builds dist/ once when it is missing (npm test builds before the unit tests; a lone mocha run may not have). */
+/** The newest modification time (ms) of the files under `dir` (0 when it does not exist). */
+function newestMtime(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) newest = Math.max(newest, statSync(join(e.parentPath, e.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds dist/ when it is missing OR older than any source it is built from, so a test never runs a stale bundle
+ * (npm test builds first; a lone mocha run after an edit may not have).
+ */
 export function ensureBuilt(): void {
-  if (existsSync(join(ROOT, 'dist/cli.js')) && existsSync(join(ROOT, 'dist/engine.js'))) return;
+  const outputs = ['dist/cli.js', 'dist/engine.js'].map((f) => join(ROOT, f));
+  if (outputs.every(existsSync)) {
+    const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
+    const sources = Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'esbuild.mjs')).mtimeMs, statSync(join(ROOT, 'package.json')).mtimeMs);
+    if (sources <= built) return;
+  }
   const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
 }
