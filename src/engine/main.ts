@@ -3,7 +3,8 @@
 //   --daemon   headless: control socket, pid file, rotating log, metrics (started by `coditect daemon start`).
 // better-sqlite3 is probed before any module that loads it, so a wrong runtime gets one precise error.
 import { parseArgs } from 'node:util';
-import { NATIVE_MODULE_EXIT_CODE } from '../protocol/engineProtocol';
+import { NATIVE_MODULE_EXIT_CODE, SECRETS_FD_FLAG } from '../protocol/engineProtocol';
+import { readSecrets } from './secretsChannel';
 import { nativeModuleErrorLine, probeNativeModule } from './nativeProbe';
 import { errorMessage } from '../core/describe';
 
@@ -17,6 +18,8 @@ interface EngineArgs {
   metricsPort?: number;
   agent?: string;
   concurrency?: number;
+  /** Descriptor of the editor's secrets pipe (`--secrets-fd`, stdio mode). */
+  secretsFd?: number;
 }
 
 function parseEngineArgs(argv: string[]): EngineArgs {
@@ -33,6 +36,7 @@ function parseEngineArgs(argv: string[]): EngineArgs {
       'metrics-port': { type: 'string' },
       agent: { type: 'string' },
       concurrency: { type: 'string' },
+      [SECRETS_FD_FLAG]: { type: 'string' },
       // vscode-jsonrpc's node helpers pass --clientProcessId=N to server processes; accept and ignore it.
       clientProcessId: { type: 'string' },
     },
@@ -54,13 +58,16 @@ function parseEngineArgs(argv: string[]): EngineArgs {
     metricsPort: int('--metrics-port', values['metrics-port']),
     agent: values.agent,
     concurrency: int('--concurrency', values.concurrency),
+    secretsFd: int(`--${SECRETS_FD_FLAG}`, values[SECRETS_FD_FLAG] as string | undefined),
   };
 }
 
 async function main(): Promise<void> {
   let args: EngineArgs;
+  let secrets: Record<string, string> = {};
   try {
     args = parseEngineArgs(process.argv.slice(2));
+    if (args.secretsFd !== undefined) secrets = readSecrets(args.secretsFd);
   } catch (e) {
     process.stderr.write(`${errorMessage(e)}\n`);
     process.exit(2);
@@ -73,7 +80,7 @@ async function main(): Promise<void> {
   // Loaded only now: these modules require better-sqlite3 when they load.
   if (args.mode === 'stdio') {
     const { runStdioEngine } = await import('./stdioEngine.js');
-    await runStdioEngine();
+    await runStdioEngine(secrets);
   } else {
     const { runDaemon } = await import('./daemon.js');
     const code = await runDaemon({

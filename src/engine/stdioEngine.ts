@@ -8,10 +8,11 @@ import { createRedactor, secretEnvValues } from './redact';
 import { serveEngineProtocol } from './rpcServer';
 import { EngineRuntime } from './runtime';
 
-/** Serves the engine protocol on stdin/stdout until exit. */
-export async function runStdioEngine(): Promise<void> {
+/** Serves the engine protocol on stdin/stdout until exit. `secrets` (from the editor's secrets pipe) join the environment the runtime sees. */
+export async function runStdioEngine(secrets: Record<string, string> = {}): Promise<void> {
   const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
-  const redact = createRedactor(secretEnvValues(process.env));
+  const env: NodeJS.ProcessEnv = { ...process.env, ...secrets };
+  const redact = createRedactor(secretEnvValues(env));
   const logger = createLogger({
     stream: process.stderr,
     level: process.env.CODITECT_LOG_LEVEL === 'debug' ? 'debug' : 'info',
@@ -40,7 +41,7 @@ export async function runStdioEngine(): Promise<void> {
         readOnly: params.readOnly,
         watch: true,
         logActivity: true,
-        env: process.env,
+        env,
         logger,
         engineVersion: ENGINE_VERSION,
       });

@@ -188,8 +188,9 @@ export class EngineClient implements vscode.Disposable {
     const dbPath = dbSetting ? path.resolve(target.workspaceRoot, dbSetting) : undefined;
     const apiKey = await this.opts.secrets.get(API_KEY_SECRET);
     const env: Record<string, string | undefined> = { CODITECT_CLIENT: 'vscode' };
-    // The key reaches the engine only through its environment: never argv (visible in ps), never a log line.
-    if (apiKey) env.ANTHROPIC_API_KEY = apiKey;
+    // The key reaches the engine only on its secrets pipe: never argv (visible in ps), never its environment (readable
+    // in /proc/<pid>/environ by any process of the user), never a log line.
+    const secrets = apiKey ? { ANTHROPIC_API_KEY: apiKey } : undefined;
     const enginePath = path.join(this.opts.extensionPath, 'dist', 'engine.js');
     output.info(`starting the engine: ${runtimePath} ${enginePath} --tasklist ${target.uri.fsPath}${dbPath ? ` --db ${dbPath}` : ''}`);
 
@@ -202,6 +203,7 @@ export class EngineClient implements vscode.Disposable {
         dbPath,
         cwd: target.workspaceRoot,
         env,
+        secrets,
         readyTimeoutMs: this.opts.readyTimeoutMs,
         // From the first line: a crash before `ready` (a stack trace, the native-module line) must reach the Output.
         onStderrLine: (line) => output.info(`[engine] ${line}`),

@@ -2,9 +2,20 @@
 // stdio, ready handshake with a timeout, then shutdown request → exit notification → SIGTERM → SIGKILL.
 // Plain Node (no vscode import): unit-tested against a real child process. Restarts live one level up (engineClient).
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { Exit, NATIVE_MODULE_ERROR_MARKER, NATIVE_MODULE_EXIT_CODE, PROTOCOL_VERSION, Ready, Shutdown, type ReadyParams } from '../protocol/engineProtocol';
+import {
+  Exit,
+  NATIVE_MODULE_ERROR_MARKER,
+  NATIVE_MODULE_EXIT_CODE,
+  PROTOCOL_VERSION,
+  Ready,
+  SECRETS_FD,
+  SECRETS_FD_FLAG,
+  Shutdown,
+  type ReadyParams,
+} from '../protocol/engineProtocol';
 import { TypedEmitter } from '../core/typedEmitter';
 
 export interface EngineProcessOptions {
@@ -20,8 +31,10 @@ export interface EngineProcessOptions {
   dbPath?: string;
   /** Working directory of the child; default the task list's workspace root. */
   cwd: string;
-  /** Extra environment for the child (e.g. ANTHROPIC_API_KEY); merged over process.env. */
+  /** Extra environment for the child; merged over process.env. Never put a secret here: use `secrets`. */
   env?: Record<string, string | undefined>;
+  /** Secrets (e.g. ANTHROPIC_API_KEY) handed over on the secrets pipe (SECRETS_FD), never in the environment or argv. */
+  secrets?: Record<string, string>;
   /** How long to wait for the `ready` notification; default 20000 ms. */
   readyTimeoutMs?: number;
   /** How long `stop()` waits for the `shutdown` response; default 5000 ms. */
@@ -161,8 +174,17 @@ export class EngineProcess {
     if (process.versions.electron && runtime === process.execPath) env.ELECTRON_RUN_AS_NODE = '1';
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
 
-    const child = spawn(runtime, args, { cwd: o.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    const secrets = o.secrets && Object.keys(o.secrets).length > 0 ? o.secrets : undefined;
+    if (secrets) args.push(`--${SECRETS_FD_FLAG}`, String(SECRETS_FD));
+    const stdio: ('pipe' | 'ignore')[] = secrets ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'];
+    const child = spawn(runtime, args, { cwd: o.cwd, env, stdio, windowsHide: true });
     this.child = child;
+    if (secrets) {
+      const pipe = child.stdio[SECRETS_FD] as Writable | null;
+      // A child that died at once closes its end: the exit handler reports that, not the write.
+      pipe?.on('error', () => undefined);
+      pipe?.end(JSON.stringify(secrets));
+    }
     const spawnFailed = deferred<Error>();
     child.once('error', (e) => spawnFailed.resolve(e));
     // 'exit' can come before the last stderr lines are read; wait for the stream's end (bounded: a grandchild that

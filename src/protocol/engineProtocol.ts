@@ -10,6 +10,13 @@ export const NATIVE_DB_MODULE = 'better-sqlite3';
 export const NATIVE_MODULE_ERROR_MARKER = 'CODITECT_NATIVE_MODULE_ERROR';
 /** Exit code of an engine that cannot load its native database module (EX_CONFIG). */
 export const NATIVE_MODULE_EXIT_CODE = 78;
+/**
+ * Secrets (the API key) reach the editor's engine on an extra pipe, never in its environment or argv: an environment
+ * can be read back from /proc/<pid>/environ by any process of the user, an agent included. The editor opens file
+ * descriptor SECRETS_FD, passes `--secrets-fd <fd>`, writes one JSON object of name → value and closes it.
+ */
+export const SECRETS_FD = 3;
+export const SECRETS_FD_FLAG = 'secrets-fd';
 
 /** Protocol version; the engine refuses an `initialize` from a client speaking another major version. */
 export const PROTOCOL_VERSION = 1;

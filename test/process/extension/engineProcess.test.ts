@@ -31,13 +31,20 @@ describe('engine child process (real child, fake engine)', function () {
     return p;
   };
 
-  it('completes the ready handshake and passes --stdio, --tasklist, --db and the API key in the environment', async () => {
-    const p = await start(options('normal', { dbPath: '/ws/.coditect/x.db', env: { FAKE_ENGINE_MODE: 'normal', ANTHROPIC_API_KEY: 'sk-ant-test-123' } }));
+  it('completes the ready handshake and passes --stdio, --tasklist, --db, and the API key on the secrets pipe, not in its environment', async () => {
+    const p = await start(options('normal', { dbPath: '/ws/.coditect/x.db', secrets: { ANTHROPIC_API_KEY: 'sk-ant-test-123' } }));
     assert.equal(p.ready.engineVersion, 'fake');
     const info = await p.connection.sendRequest(FakeInfo);
-    assert.deepEqual(info.argv, ['--stdio', '--tasklist', '/ws/PROJECT-TASKLIST.md', '--db', '/ws/.coditect/x.db']);
+    assert.deepEqual(info.argv, ['--stdio', '--tasklist', '/ws/PROJECT-TASKLIST.md', '--db', '/ws/.coditect/x.db', '--secrets-fd', '3']);
     assert.equal(info.hasApiKey, true);
     assert.equal(info.apiKeyLength, 'sk-ant-test-123'.length);
+    assert.equal(info.keyInEnviron, false, 'the key must not be readable from /proc/<engine>/environ');
+  });
+
+  it('a key in the environment is visible in /proc/<pid>/environ (why the pipe exists)', async () => {
+    const p = await start(options('normal', { env: { FAKE_ENGINE_MODE: 'normal', ANTHROPIC_API_KEY: 'sk-ant-test-456' } }));
+    const info = await p.connection.sendRequest(FakeInfo);
+    assert.equal(info.keyInEnviron, true);
   });
 
   it('forwards stderr lines', async () => {
