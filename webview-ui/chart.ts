@@ -52,7 +52,7 @@ const r = (n: number): string => String(Math.round(n * 10) / 10);
  * Lays out the chart. Samples are sorted by time; unparsable timestamps are dropped. A single sample (or samples all
  * at one instant) is spread across the width so the chart still shows a level line rather than nothing.
  */
-export function chartGeometry(samples: readonly ThroughputPoint[], box: ChartBox, axisLabel: (ms: number) => string): ChartGeometry {
+export function chartGeometry(samples: readonly ThroughputPoint[], box: ChartBox, axisLabel: (ms: number, spanMs: number) => string): ChartGeometry {
   const plot = {
     x: box.padLeft,
     y: box.padTop,
@@ -80,11 +80,14 @@ export function chartGeometry(samples: readonly ThroughputPoint[], box: ChartBox
   const baseY = r(plot.y + plot.height);
   const area = `${cLine} L${r(x(pts[pts.length - 1], pts.length - 1))},${baseY} L${r(x(pts[0], 0))},${baseY} Z`;
 
-  const yTicks: ChartTick[] = [0, 0.5, 1].map((f) => ({ pos: y(yMax * f), label: formatCount(yMax * f) }));
-  const xTicks: ChartTick[] =
+  // Counts are whole: a half tick that is not a whole number is left out (a scale of 1 showed 0, 0.5, 1).
+  const yTicks: ChartTick[] = [0, 0.5, 1].filter((f) => Number.isInteger(yMax * f)).map((f) => ({ pos: y(yMax * f), label: formatCount(yMax * f) }));
+  // A label is shown once: a short span drew the same minute three times.
+  const xTicks: ChartTick[] = unique(
     span > 0
-      ? [0, 0.5, 1].map((f) => ({ pos: plot.x + f * plot.width, label: axisLabel(t0 + f * span) }))
-      : [{ pos: plot.x + plot.width / 2, label: axisLabel(t0) }];
+      ? [0, 0.5, 1].map((f) => ({ pos: plot.x + f * plot.width, label: axisLabel(t0 + f * span, span) }))
+      : [{ pos: plot.x + plot.width / 2, label: axisLabel(t0, 0) }],
+  );
 
   const li = pts.length - 1;
   const last = pts[li];
@@ -99,6 +102,10 @@ export function chartGeometry(samples: readonly ThroughputPoint[], box: ChartBox
     lastCompleted: { x: x(last, li), y: y(last.completed), value: last.completed },
     lastRemaining: { x: x(last, li), y: y(last.remaining), value: last.remaining },
   };
+}
+
+function unique(ticks: ChartTick[]): ChartTick[] {
+  return ticks.filter((t, i) => ticks.findIndex((o) => o.label === t.label) === i);
 }
 
 function formatCount(n: number): string {

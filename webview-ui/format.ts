@@ -10,10 +10,11 @@ export function formatClock(iso: string): string {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
-/** Short local time for chart axes, `14:03`. */
-export function formatAxisTime(ms: number): string {
+/** Local time for chart axes: `14:03`, with seconds (`14:03:22`) when the axis spans under ten minutes. */
+export function formatAxisTime(ms: number, spanMs = Infinity): string {
   const d = new Date(ms);
-  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  return spanMs < 600_000 ? `${hm}:${pad2(d.getSeconds())}` : hm;
 }
 
 /** The file name at the end of a path (either separator). */

@@ -1,8 +1,10 @@
-// Dashboard entry point (bundled to dist/webview/main.js as an iife). Posts `ready`, then applies each message
-// from the extension to the view model and lets the view patch what changed.
+// Dashboard entry point (bundled to dist/webview/main.js as an iife). Says `webview:ready`, then applies each message
+// from the extension to the view model and lets the view patch what changed. Its buttons run the editor's commands.
 import { isToWebview, type FromWebview } from '../src/protocol/webviewProtocol';
-import { DashboardView, parseUiState, type DashboardActions } from './render';
+import type { DashboardActions } from './panels/panel';
+import { parseUiState } from './panels/selection';
 import { applyMessage, dismissNotice, emptyModel, noChange, type ModelChange } from './state';
+import { DashboardView } from './view';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -15,6 +17,7 @@ const NOTICE_ONLY: ModelChange = { ...noChange(), notice: true };
 
 const vscode = acquireVsCodeApi();
 const post = (m: FromWebview): void => vscode.postMessage(m);
+const ready = (): void => post({ type: 'webview:ready', params: {} });
 
 const root = document.getElementById('app');
 if (!root) throw new Error('dashboard: the page has no #app element');
@@ -22,13 +25,12 @@ if (!root) throw new Error('dashboard: the page has no #app element');
 let model = emptyModel();
 
 const actions: DashboardActions = {
-  reveal: (taskId) => post({ type: 'revealTask', taskId }),
-  control: (action) => post({ type: 'control', action }),
-  taskAction: (action, taskId) => post({ type: 'taskAction', action, taskId }),
+  run: (command) => post({ type: 'command:run', params: { command } }),
+  runOnTask: (command, taskId) => post({ type: 'command:run', params: { command, taskId } }),
   retryLoad: () => {
     model = dismissNotice(model);
     view.render(model, NOTICE_ONLY);
-    post({ type: 'ready' });
+    ready();
   },
   dismissNotice: () => {
     model = dismissNotice(model);
@@ -50,4 +52,4 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 // Elapsed times and uptime tick here; the engine is not asked for anything to move a clock.
 setInterval(() => view.tick(Date.now()), 1000);
 
-post({ type: 'ready' });
+ready();

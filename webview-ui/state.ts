@@ -2,6 +2,7 @@
 // No DOM here: every rule about what a message changes lives in this file so it can be tested in plain Node.
 import { countsAsDone } from '../src/core/progress';
 import { displayState, remainingOf } from '../src/protocol/presentation';
+import type { TasksChangedParams } from '../src/protocol/engineProtocol';
 import type { ToWebview } from '../src/protocol/webviewProtocol';
 import type {
   ActiveAgentView,
@@ -111,28 +112,28 @@ export function noChange(): ModelChange {
 export function applyMessage(model: DashboardModel, msg: ToWebview, now: number): { model: DashboardModel; change: ModelChange } {
   const change = noChange();
   switch (msg.type) {
-    case 'snapshot':
-      return { model: fromSnapshot(msg.snapshot, now, model.notice), change: { ...change, full: true } };
-    case 'notice':
-      return { model: { ...model, notice: { level: msg.level, message: msg.message } }, change: { ...change, notice: true } };
+    case 'plan:changed':
+      return { model: fromSnapshot(msg.params.snapshot, now, model.notice), change: { ...change, full: true } };
+    case 'notice:shown':
+      return { model: { ...model, notice: { level: msg.params.level, message: msg.params.message } }, change: { ...change, notice: true } };
     default:
       break; // an increment: below
   }
   // Increments before the first snapshot describe a plan we have not drawn; the snapshot will include them.
   if (!model.loaded) return { model, change };
   switch (msg.type) {
-    case 'tasks':
-      return applyTasks(model, msg.tasks, msg.removed, msg.counts, msg.groups, now);
-    case 'activity': {
-      const added = newEntries(model.activity, msg.entries);
+    case 'tasks:changed':
+      return applyTasks(model, msg.params, now);
+    case 'activity:appended': {
+      const added = newEntries(model.activity, msg.params.entries);
       if (added.length === 0) return { model, change };
       const activity = model.activity.concat(added).slice(-ACTIVITY_LIMIT);
       return { model: { ...model, activity }, change: { ...change, activityAdded: added } };
     }
-    case 'state':
-      return { model: { ...model, state: msg.state, breakers: msg.breakers }, change: { ...change, state: true } };
-    case 'metrics':
-      return { model: { ...model, metrics: msg.metrics, metricsAt: now }, change: { ...change, metrics: true } };
+    case 'state:changed':
+      return { model: { ...model, state: msg.params.state, breakers: msg.params.breakers }, change: { ...change, state: true } };
+    case 'metrics:changed':
+      return { model: { ...model, metrics: msg.params.metrics, metricsAt: now }, change: { ...change, metrics: true } };
   }
 }
 
@@ -167,14 +168,8 @@ function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined):
   };
 }
 
-function applyTasks(
-  model: DashboardModel,
-  changed: TaskView[],
-  removed: string[],
-  counts: PlanCounts,
-  groups: GroupProgressView[],
-  now: number,
-): { model: DashboardModel; change: ModelChange } {
+function applyTasks(model: DashboardModel, p: TasksChangedParams, now: number): { model: DashboardModel; change: ModelChange } {
+  const { tasks: changed, removed, counts, groups } = p;
   const change = noChange();
   const tasks = new Map(model.tasks);
   let order = model.order;

@@ -11,20 +11,13 @@ import type {
   MarkTaskParams,
   RunTaskParams,
   RunTaskResult,
+  EngineNotifications,
   SyncResult,
-  TasksChangedParams,
 } from '../protocol/engineProtocol';
-import type { ActivityEntry, BreakerState, OrchestrationState, PlanCounts, PlanSnapshot } from '../protocol/views';
+import type { PlanCounts, PlanSnapshot } from '../protocol/views';
 
-/** Events the engine pushes to every connected client, `noun:verb`. */
-export interface EngineEvents {
-  'tasks:changed': TasksChangedParams;
-  'plan:changed': { snapshot: PlanSnapshot };
-  'state:changed': { state: OrchestrationState; breakers: Record<string, BreakerState> };
-  'activity:appended': { entries: ActivityEntry[] };
-  'diagnostics:published': { path: string; diagnostics: Diagnostic[] };
-  'log:message': { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
-}
+/** Events the engine pushes to every connected client: the protocol's notifications, by event name. */
+export type EngineEvents = EngineNotifications;
 
 /** Applies line edits to an open document in the editor; absent when no editor is attached. */
 export type EditApplier = (params: ApplyEditsParams) => Promise<ApplyEditsResult>;

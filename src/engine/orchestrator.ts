@@ -17,6 +17,7 @@ import type { VerifyVerdict } from './trustGuard';
 import type { TaskList, TaskNode, TaskStatus } from '../core/model';
 import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
+import type { ActivityAppendedParams, StateChangedParams } from '../protocol/engineProtocol';
 import {
   emptyPlanCounts,
   type ActiveAgentView,
@@ -77,9 +78,9 @@ export interface OrchestratorEvents {
     tokensOut?: number;
     costUsd?: number;
   };
-  'state:changed': { state: OrchestrationState; breakers: Record<string, BreakerState> };
+  'state:changed': StateChangedParams;
   'breaker:changed': { provider: string; state: BreakerState; previous: BreakerState };
-  'activity:appended': { entries: ActivityEntry[] };
+  'activity:appended': ActivityAppendedParams;
   /** A feature or an epic just completed (checkpoint time). */
   'checkpoint:reached': GroupCompleted;
 }

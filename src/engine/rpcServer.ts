@@ -1,10 +1,12 @@
 // Serves the engine protocol on one JSON-RPC connection (the extension's stdio, or a daemon socket client).
 import type { MessageConnection, NotificationType } from 'vscode-jsonrpc';
 import {
-  ActivityAppended,
   ApplyEdits,
   CancelTask,
   DocumentChanged,
+  ENGINE_NOTIFICATION_NAMES,
+  ENGINE_NOTIFICATIONS,
+  type EngineNotifications,
   Exit,
   ExportWorkItems,
   GetSnapshot,
@@ -12,10 +14,8 @@ import {
   Initialize,
   type InitializeParams,
   type InitializeResult,
-  LogMessage,
   MarkTask,
   PauseOrchestration,
-  PlanChanged,
   PROTOCOL_VERSION,
   PublishDiagnostics,
   Ready,
@@ -26,10 +26,8 @@ import {
   RunTask,
   Shutdown,
   StartOrchestration,
-  StateChanged,
   StopOrchestration,
   SyncNow,
-  TasksChanged,
   UpdateSettings,
   Validate,
 } from '../protocol/engineProtocol';
@@ -82,14 +80,9 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
       e.setEditApplier((p) => connection.sendRequest(ApplyEdits.type, p));
       unsubscribe.push(() => e.setEditApplier(undefined));
     }
-    unsubscribe.push(
-      e.on('tasks:changed', (p) => notify(TasksChanged.type, p)),
-      e.on('plan:changed', (p) => notify(PlanChanged.type, p)),
-      e.on('state:changed', (p) => notify(StateChanged.type, p)),
-      e.on('activity:appended', (p) => notify(ActivityAppended.type, p)),
-      e.on('diagnostics:published', (p) => notify(PublishDiagnostics.type, p)),
-      e.on('log:message', (p) => notify(LogMessage.type, p)),
-    );
+    // Every engine event goes out as its notification, from the protocol's one table.
+    const forward = <K extends keyof EngineNotifications>(event: K): (() => void) => e.on(event, (p) => notify(ENGINE_NOTIFICATIONS[event], p));
+    for (const event of ENGINE_NOTIFICATION_NAMES) unsubscribe.push(forward(event));
     const snapshot = e.snapshot();
     // The client gets the current diagnostics right away, not only on the next change.
     notify(PublishDiagnostics.type, { path: snapshot.tasklistPath, diagnostics: snapshot.diagnostics });

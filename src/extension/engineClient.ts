@@ -3,23 +3,19 @@
 // explains failures the person can fix (wrong Node runtime, native module ABI mismatch) in plain words.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { Diagnostic } from '../core/model';
+import type { MessageConnection, NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import {
-  ActivityAppended,
   ApplyEdits,
   type ApplyEditsParams,
   type ApplyEditsResult,
   Initialize,
   type InitializeParams,
   type InitializeResult,
-  LogMessage,
+  ENGINE_NOTIFICATION_NAMES,
+  ENGINE_NOTIFICATIONS,
+  type EngineNotifications,
   NATIVE_DB_MODULE,
-  PlanChanged,
   PROTOCOL_VERSION,
-  PublishDiagnostics,
-  StateChanged,
-  TasksChanged,
   UpdateSettings,
   type EngineSettings,
 } from '../protocol/engineProtocol';
@@ -209,27 +205,7 @@ export class EngineClient implements vscode.Disposable {
         onStderrLine: (line) => output.info(`[engine] ${line}`),
         register: (c) => {
           c.onRequest(ApplyEdits.type, (p) => this.opts.applyEdits(p));
-          c.onNotification(TasksChanged.type, (p) => {
-            this.opts.store.applyTasks(p);
-            this.events.emit('tasks:changed', p);
-          });
-          c.onNotification(PlanChanged.type, (p) => {
-            this.opts.store.replace(p.snapshot);
-            this.events.emit('plan:changed', p);
-          });
-          c.onNotification(StateChanged.type, (p) => {
-            this.opts.store.applyState(p.state, p.breakers);
-            this.events.emit('state:changed', p);
-          });
-          c.onNotification(ActivityAppended.type, (p) => {
-            this.opts.store.appendActivity(p.entries);
-            this.events.emit('activity:appended', p);
-          });
-          c.onNotification(PublishDiagnostics.type, (p) => this.events.emit('diagnostics:published', p as { path: string; diagnostics: Diagnostic[] }));
-          c.onNotification(LogMessage.type, (p) => {
-            const log = { debug: output.debug, info: output.info, warn: output.warn, error: output.error }[p.level] ?? output.info;
-            log.call(output, p.message);
-          });
+          for (const event of ENGINE_NOTIFICATION_NAMES) this.relay(c, event);
         },
       });
     } catch (e) {
@@ -268,6 +244,31 @@ export class EngineClient implements vscode.Disposable {
       this.fail(undefined, message);
       throw new Error(message, { cause: e });
     }
+  }
+
+  /**
+   * What the client does with each engine notification before re-emitting it: the store takes the news first (views
+   * read the store), log lines go to the Output. Notifications without an entry are only re-emitted.
+   */
+  private readonly intake: { readonly [K in keyof EngineNotifications]?: (p: EngineNotifications[K]) => void } = {
+    'tasks:changed': (p) => this.opts.store.applyTasks(p),
+    'plan:changed': (p) => this.opts.store.replace(p.snapshot),
+    'state:changed': (p) => this.opts.store.applyState(p),
+    'activity:appended': (p) => this.opts.store.appendActivity(p),
+    'log:message': (p) => {
+      const { output } = this.opts;
+      const log = { debug: output.debug, info: output.info, warn: output.warn, error: output.error }[p.level] ?? output.info;
+      log.call(output, p.message);
+    },
+  };
+
+  /** Registers the handler of one engine notification: intake, then the event under the same name. */
+  private relay<K extends keyof EngineNotifications>(c: MessageConnection, event: K): void {
+    c.onNotification(ENGINE_NOTIFICATIONS[event], (p: EngineNotifications[K]) => {
+      this.intake[event]?.(p);
+      // EngineEventsForClient extends EngineNotifications, so for these keys the payload types are the same.
+      this.events.emit(event, p as EngineEventsForClient[K]);
+    });
   }
 
   private onExit(proc: EngineProcess, x: EngineExit): void {

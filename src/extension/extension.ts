@@ -4,8 +4,8 @@ import * as vscode from 'vscode';
 import { DocumentChanged } from '../protocol/engineProtocol';
 import { stallsOf } from '../protocol/views';
 import { planProgress, progressText } from '../protocol/presentation';
-import { DashboardPanel } from './dashboardPanel';
-import { dashboardEngine } from './dashboardAdapter';
+import { dashboardSource } from './dashboard/dashboardAdapter';
+import { DashboardPanel } from './dashboard/dashboardPanel';
 import { TasklistDiagnostics, TasklistQuickFixes } from './diagnostics';
 import { registerCommands } from './commands';
 import { EditSync, samePath } from './editSync';
@@ -63,8 +63,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   const logs = new TaskLogDocuments(client, store);
   const statusBar = new CoditectStatusBar(client, store, readOnly);
   const markdown: vscode.DocumentSelector = { scheme: 'file', language: 'markdown' };
-  const dashboardSource = dashboardEngine(client, readOnly);
-  const reveal = (taskId: string): void => void vscode.commands.executeCommand('coditect.revealTask', taskId);
+  const dashboard = dashboardSource(client);
 
   context.subscriptions.push(
     output,
@@ -130,7 +129,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(DashboardPanel.viewType, {
       deserializeWebviewPanel: async (panel) => {
-        DashboardPanel.revive(context, panel, dashboardSource, reveal);
+        DashboardPanel.revive(context, panel, dashboard);
       },
     }),
   );
@@ -143,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     logs,
     output,
     readOnly,
-    openDashboard: () => DashboardPanel.show(context, dashboardSource, reveal),
+    openDashboard: () => DashboardPanel.show(context, dashboard),
     onFilterChanged: (f: TaskFilter) => {
       setContext('coditect.treeFilter', f);
       updateView();

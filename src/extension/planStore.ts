@@ -1,8 +1,8 @@
 // The editor's copy of the plan: a snapshot from the engine, then the engine's increments applied to it.
 // Views (tree, CodeLens, status bar) read from here and listen to its events, so each engine event is
 // decoded once and every view refreshes only what changed. Plain Node: no vscode import.
-import type { TasksChangedParams } from '../protocol/engineProtocol';
-import type { ActivityEntry, BreakerState, EpicView, FeatureView, GroupProgressView, OrchestrationState, PlanSnapshot, TaskView } from '../protocol/views';
+import type { ActivityAppendedParams, PlanChangedParams, StateChangedParams, TasksChangedParams } from '../protocol/engineProtocol';
+import type { EpicView, FeatureView, GroupProgressView, PlanSnapshot, TaskView } from '../protocol/views';
 import { TypedEmitter } from '../core/typedEmitter';
 
 /** How many activity entries the store keeps (the dashboard asks the engine for more when it needs them). */
@@ -21,10 +21,10 @@ export interface TasksUpdate {
 /** Events of the plan store, `noun:verb`. */
 export interface PlanStoreEvents {
   /** A whole new snapshot (first load, engine restart, structural change): redraw everything. */
-  'plan:replaced': { snapshot: PlanSnapshot };
+  'plan:replaced': PlanChangedParams;
   'tasks:updated': TasksUpdate;
-  'state:changed': { state: OrchestrationState; breakers: Record<string, BreakerState> };
-  'activity:appended': { entries: ActivityEntry[] };
+  'state:changed': StateChangedParams;
+  'activity:appended': ActivityAppendedParams;
 }
 
 /** The plan as the editor knows it, kept current from engine events. */
@@ -121,19 +121,19 @@ export class PlanStore {
   }
 
   /** Applies a `stateChanged` notification. */
-  applyState(state: OrchestrationState, breakers: Record<string, BreakerState>): void {
+  applyState(p: StateChangedParams): void {
     if (!this.current) return;
-    this.current.state = state;
-    this.current.breakers = breakers;
-    this.events.emit('state:changed', { state, breakers });
+    this.current.state = p.state;
+    this.current.breakers = p.breakers;
+    this.events.emit('state:changed', p);
   }
 
   /** Appends activity entries, keeping the newest ACTIVITY_CAP. */
-  appendActivity(entries: ActivityEntry[]): void {
+  appendActivity(p: ActivityAppendedParams): void {
     if (!this.current) return;
-    const all = this.current.activity.concat(entries);
+    const all = this.current.activity.concat(p.entries);
     this.current.activity = all.length > ACTIVITY_CAP ? all.slice(-ACTIVITY_CAP) : all;
-    this.events.emit('activity:appended', { entries });
+    this.events.emit('activity:appended', p);
   }
 
   /** Forgets the plan (the engine went away). */

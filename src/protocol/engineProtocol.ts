@@ -268,27 +268,73 @@ export namespace TasksChanged {
   export const type = new NotificationType<TasksChangedParams>('coditect/tasksChanged');
 }
 
+export interface PlanChangedParams {
+  snapshot: PlanSnapshot;
+}
 /** engine → client: the plan's structure changed (tasks added/removed, headings edited): take a new snapshot. */
 export namespace PlanChanged {
-  export const type = new NotificationType<{ snapshot: PlanSnapshot }>('coditect/planChanged');
+  export const type = new NotificationType<PlanChangedParams>('coditect/planChanged');
 }
 
-/** engine → client: orchestration state, breakers and metrics. */
+export interface StateChangedParams {
+  state: OrchestrationState;
+  breakers: Record<string, BreakerState>;
+}
+/** engine → client: orchestration state and breakers. */
 export namespace StateChanged {
-  export const type = new NotificationType<{ state: OrchestrationState; breakers: Record<string, BreakerState> }>('coditect/stateChanged');
+  export const type = new NotificationType<StateChangedParams>('coditect/stateChanged');
 }
 
+export interface ActivityAppendedParams {
+  entries: ActivityEntry[];
+}
 /** engine → client: new activity log entries. */
 export namespace ActivityAppended {
-  export const type = new NotificationType<{ entries: ActivityEntry[] }>('coditect/activity');
+  export const type = new NotificationType<ActivityAppendedParams>('coditect/activity');
 }
 
+export interface PublishDiagnosticsParams {
+  path: string;
+  diagnostics: Diagnostic[];
+}
 /** engine → client: the full set of diagnostics for the task list (replaces the previous set). */
 export namespace PublishDiagnostics {
-  export const type = new NotificationType<{ path: string; diagnostics: Diagnostic[] }>('coditect/diagnostics');
+  export const type = new NotificationType<PublishDiagnosticsParams>('coditect/diagnostics');
 }
 
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export interface LogMessageParams {
+  level: LogLevel;
+  message: string;
+}
 /** engine → client: a log line for the Output channel (already redacted). */
 export namespace LogMessage {
-  export const type = new NotificationType<{ level: 'debug' | 'info' | 'warn' | 'error'; message: string }>('coditect/log');
+  export const type = new NotificationType<LogMessageParams>('coditect/log');
 }
+
+/**
+ * The engine's notifications as events (`noun:verb`), each with its one payload type: the engine emits them under
+ * these names, the wire carries them (ENGINE_NOTIFICATIONS), the editor's client re-emits them and the dashboard gets
+ * them under the same names. Nobody writes a payload shape out again.
+ */
+export interface EngineNotifications {
+  'tasks:changed': TasksChangedParams;
+  'plan:changed': PlanChangedParams;
+  'state:changed': StateChangedParams;
+  'activity:appended': ActivityAppendedParams;
+  'diagnostics:published': PublishDiagnosticsParams;
+  'log:message': LogMessageParams;
+}
+
+/** The wire descriptor of each engine notification: the server sends and the client registers from this table. */
+export const ENGINE_NOTIFICATIONS: { readonly [K in keyof EngineNotifications]: NotificationType<EngineNotifications[K]> } = {
+  'tasks:changed': TasksChanged.type,
+  'plan:changed': PlanChanged.type,
+  'state:changed': StateChanged.type,
+  'activity:appended': ActivityAppended.type,
+  'diagnostics:published': PublishDiagnostics.type,
+  'log:message': LogMessage.type,
+};
+
+/** Every engine notification name, in a stable order. */
+export const ENGINE_NOTIFICATION_NAMES = Object.keys(ENGINE_NOTIFICATIONS) as (keyof EngineNotifications)[];

@@ -1,109 +1,108 @@
-// Every message between the extension and the progress dashboard webview, declared once.
-// The webview bundle imports this file too, so it holds types and tiny guards only (no vscode, no jsonrpc).
-import type { ActivityEntry, BreakerState, GroupProgressView, MetricsView, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
+// Every message between the extension and the progress dashboard webview, declared once, GitLens-style: a message is
+// `{ type, params }` and each type names its one params shape in a map. The engine's events reach the page under
+// their own names with their own payloads (engineProtocol.ts declares them); the page's buttons run the editor's
+// registered commands by id, the same path as the palette, the tree and the lenses.
+// The webview bundle imports this file too: types and small guards only (no vscode, no jsonrpc at run time).
+import type { ActivityAppendedParams, EngineNotifications, PlanChangedParams, StateChangedParams, TasksChangedParams } from './engineProtocol';
+import type { MetricsView } from './views';
 
-/** Messages the extension posts to the webview. The first one after `ready` is always `snapshot`. */
-export type ToWebview =
-  /** extension → webview: draw everything from scratch (also sent again when the plan's structure changes). */
-  | { type: 'snapshot'; snapshot: PlanSnapshot }
-  /** extension → webview: these tasks changed. */
-  | { type: 'tasks'; tasks: TaskView[]; counts: PlanCounts; groups: GroupProgressView[]; removed: string[] }
-  /** extension → webview: new activity entries. */
-  | { type: 'activity'; entries: ActivityEntry[] }
-  /** extension → webview: orchestration state and breakers. */
-  | { type: 'state'; state: OrchestrationState; breakers: Record<string, BreakerState> }
-  /** extension → webview: fresh metrics (tasks/hour, success rate, throughput samples…). */
-  | { type: 'metrics'; metrics: MetricsView }
-  /** extension → webview: a one-line message for the person, e.g. why a control request failed. */
-  | { type: 'notice'; level: NoticeLevel; message: string };
+/** A message of a map of message types: `{ type: K; params: M[K] }` for each K. */
+export type MessageOf<M> = { [K in keyof M]: { type: K; params: M[K] } }[keyof M];
 
 export type NoticeLevel = 'info' | 'warning' | 'error';
+export interface NoticeParams {
+  level: NoticeLevel;
+  message: string;
+}
+export interface MetricsChangedParams {
+  metrics: MetricsView;
+}
 
-/** Orchestration controls the dashboard offers. */
-export type ControlAction = 'start' | 'pause' | 'resume' | 'stop';
-/** Per-task actions the dashboard offers (cancel on an active agent, retry on a failed task, run on a ready one). */
-export type TaskAction = 'run' | 'retry' | 'cancel';
+/** extension → webview. The first message after `webview:ready` is always `plan:changed` (the whole plan). */
+export interface ToWebviewMessages {
+  /** The whole plan, drawn from scratch: on ready, and when the plan's structure changed. */
+  'plan:changed': PlanChangedParams;
+  /** These tasks changed (with the progress of their groups). */
+  'tasks:changed': TasksChangedParams;
+  'state:changed': StateChangedParams;
+  'activity:appended': ActivityAppendedParams;
+  /** Fresh metrics (tasks/hour, success rate, throughput samples); the panel asks for them while tasks change. */
+  'metrics:changed': MetricsChangedParams;
+  /** A line for the person, e.g. why the plan could not be loaded. */
+  'notice:shown': NoticeParams;
+}
+export type ToWebview = MessageOf<ToWebviewMessages>;
 
-/** Messages the webview posts to the extension. */
-export type FromWebview =
-  /** webview → extension: the page has loaded its script and can take messages. */
-  | { type: 'ready' }
-  /** webview → extension: reveal a task's line in the editor. */
-  | { type: 'revealTask'; taskId: string }
-  /** webview → extension: run a command (start/pause/resume/stop). */
-  | { type: 'control'; action: ControlAction }
-  /** webview → extension: run, retry or cancel one task. */
-  | { type: 'taskAction'; action: TaskAction; taskId: string };
-
-/** The webview messages that ask the engine to do something (the rest are handled by the panel itself). */
-export type DashboardRequest = Extract<FromWebview, { type: 'control' } | { type: 'taskAction' }>;
+/** The engine events the dashboard forwards as they are (the other messages are the panel's own). */
+export const DASHBOARD_EVENTS = ['plan:changed', 'tasks:changed', 'state:changed', 'activity:appended'] as const satisfies readonly (keyof EngineNotifications &
+  keyof ToWebviewMessages)[];
+export type DashboardEventName = (typeof DASHBOARD_EVENTS)[number];
+export type DashboardEvent = Extract<ToWebview, { type: DashboardEventName }>;
 
 /**
- * What the extension feeds the dashboard after the snapshot, named after the engine notifications they come from
- * (`coditect/tasksChanged`, `coditect/planChanged`, `coditect/stateChanged`, `coditect/activity`).
- * `metrics:changed` is optional for a producer: the panel refreshes metrics itself after tasks change.
+ * The registered commands the page may run, and what each takes: `plan` commands take nothing, `task` commands a
+ * task id. The extension runs them with vscode.commands.executeCommand, so Restricted Mode, errors and messages are
+ * handled once, by the command.
  */
-export type DashboardEvent =
-  | { type: 'tasks:changed'; tasks: TaskView[]; counts: PlanCounts; groups: GroupProgressView[]; removed: string[] }
-  | { type: 'plan:changed'; snapshot: PlanSnapshot }
-  | { type: 'state:changed'; state: OrchestrationState; breakers: Record<string, BreakerState> }
-  | { type: 'activity:appended'; entries: ActivityEntry[] }
-  | { type: 'metrics:changed'; metrics: MetricsView };
+export const DASHBOARD_COMMANDS = {
+  'coditect.start': 'plan',
+  'coditect.pause': 'plan',
+  'coditect.resume': 'plan',
+  'coditect.stop': 'plan',
+  'coditect.runTaskWithAgent': 'task',
+  'coditect.retryTask': 'task',
+  'coditect.cancelTask': 'task',
+  'coditect.revealTask': 'task',
+  'coditect.showTaskLog': 'task',
+} as const satisfies Record<string, 'plan' | 'task'>;
+export type DashboardCommand = keyof typeof DASHBOARD_COMMANDS;
+/** Commands that act on the whole plan (the header's buttons). */
+export type PlanCommand = { [C in DashboardCommand]: (typeof DASHBOARD_COMMANDS)[C] extends 'plan' ? C : never }[DashboardCommand];
+/** Commands that act on one task (rows, agents, activity). */
+export type TaskCommand = Exclude<DashboardCommand, PlanCommand>;
 
-const FROM_WEBVIEW_TYPES = new Set(['ready', 'revealTask', 'control', 'taskAction']);
-const CONTROL_ACTIONS = new Set<string>(['start', 'pause', 'resume', 'stop']);
-const TASK_ACTIONS = new Set<string>(['run', 'retry', 'cancel']);
-const TO_WEBVIEW_TYPES = new Set(['snapshot', 'tasks', 'activity', 'state', 'metrics', 'notice']);
+export type RunCommandParams = { command: PlanCommand; taskId?: undefined } | { command: TaskCommand; taskId: string };
+
+/** webview → extension. */
+export interface FromWebviewMessages {
+  /** The page has loaded its script and can take messages (again, after a reload or a failed load). */
+  'webview:ready': Record<string, never>;
+  /** Run one of DASHBOARD_COMMANDS. */
+  'command:run': RunCommandParams;
+}
+export type FromWebview = MessageOf<FromWebviewMessages>;
+
+const TO_WEBVIEW_TYPES = new Set<string>(['plan:changed', 'tasks:changed', 'state:changed', 'activity:appended', 'metrics:changed', 'notice:shown']);
 const NOTICE_LEVELS = new Set<string>(['info', 'warning', 'error']);
 
 const isTaskId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 200;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Validates a message from the webview (it is untrusted input). */
+/** Validates a message from the webview (it is untrusted input): a known type, and a command from the allow-list. */
 export function isFromWebview(value: unknown): value is FromWebview {
-  if (!isObject(value)) return false;
-  const m = value;
-  if (typeof m.type !== 'string' || !FROM_WEBVIEW_TYPES.has(m.type)) return false;
-  if (m.type === 'revealTask') return isTaskId(m.taskId);
-  if (m.type === 'control') return typeof m.action === 'string' && CONTROL_ACTIONS.has(m.action);
-  if (m.type === 'taskAction') return typeof m.action === 'string' && TASK_ACTIONS.has(m.action) && isTaskId(m.taskId);
-  return true;
+  if (!isObject(value) || !isObject(value.params)) return false;
+  const p = value.params;
+  if (value.type === 'webview:ready') return true;
+  if (value.type !== 'command:run' || typeof p.command !== 'string' || !Object.hasOwn(DASHBOARD_COMMANDS, p.command)) return false;
+  return DASHBOARD_COMMANDS[p.command as DashboardCommand] === 'task' ? isTaskId(p.taskId) : p.taskId === undefined;
 }
 
-/** Checks the envelope of a message posted to the webview: the webview drops anything else (other extensions' or stale pages' posts). */
+/** Checks the envelope of a message posted to the webview: the page drops anything else (other extensions' or stale pages' posts). */
 export function isToWebview(value: unknown): value is ToWebview {
-  if (!isObject(value)) return false;
-  const m = value;
-  if (typeof m.type !== 'string' || !TO_WEBVIEW_TYPES.has(m.type)) return false;
-  switch (m.type) {
-    case 'snapshot':
-      return isObject(m.snapshot) && Array.isArray(m.snapshot.tasks) && isObject(m.snapshot.counts);
-    case 'tasks':
-      return Array.isArray(m.tasks) && isObject(m.counts) && Array.isArray(m.groups) && Array.isArray(m.removed);
-    case 'activity':
-      return Array.isArray(m.entries);
-    case 'state':
-      return typeof m.state === 'string' && isObject(m.breakers);
-    case 'metrics':
-      return isObject(m.metrics);
-    case 'notice':
-      return typeof m.level === 'string' && NOTICE_LEVELS.has(m.level) && typeof m.message === 'string';
-  }
-  return false;
-}
-
-/** Maps an event from the engine to the message the webview takes (a plan change is a new snapshot). */
-export function toWebviewMessage(e: DashboardEvent): ToWebview {
-  switch (e.type) {
-    case 'tasks:changed':
-      return { type: 'tasks', tasks: e.tasks, counts: e.counts, groups: e.groups, removed: e.removed };
+  if (!isObject(value) || typeof value.type !== 'string' || !TO_WEBVIEW_TYPES.has(value.type) || !isObject(value.params)) return false;
+  const p = value.params;
+  switch (value.type as ToWebview['type']) {
     case 'plan:changed':
-      return { type: 'snapshot', snapshot: e.snapshot };
+      return isObject(p.snapshot) && Array.isArray(p.snapshot.tasks) && isObject(p.snapshot.counts);
+    case 'tasks:changed':
+      return Array.isArray(p.tasks) && isObject(p.counts) && Array.isArray(p.groups) && Array.isArray(p.removed);
     case 'state:changed':
-      return { type: 'state', state: e.state, breakers: e.breakers };
+      return typeof p.state === 'string' && isObject(p.breakers);
     case 'activity:appended':
-      return { type: 'activity', entries: e.entries };
+      return Array.isArray(p.entries);
     case 'metrics:changed':
-      return { type: 'metrics', metrics: e.metrics };
+      return isObject(p.metrics);
+    case 'notice:shown':
+      return typeof p.level === 'string' && NOTICE_LEVELS.has(p.level) && typeof p.message === 'string';
   }
 }

@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FromWebview, ToWebview } from '../../src/protocol/webviewProtocol';
-import { dashboardHtml, nonceFromBytes } from '../../webview-ui/host/dashboardHtml';
-import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso } from '../unit/webview/dashboardFixture';
+import { dashboardHtml, nonceFromBytes } from '../../src/extension/dashboard/dashboardHtml';
+import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso, task } from '../unit/webview/dashboardFixture';
 import { demoSnapshot } from './dashboardDemo';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -221,6 +221,8 @@ async function buildBundle(): Promise<void> {
   }
 }
 
+const READY = { type: 'webview:ready', params: {} };
+
 const posted = (page: Page): Promise<FromWebview[]> => page.evaluate(() => (window as unknown as { __posted: FromWebview[] }).__posted);
 
 /** Delivers a message the way VS Code does: a MessageEvent on the webview's window. */
@@ -230,7 +232,8 @@ const send = (page: Page, msg: ToWebview): Promise<void> =>
   }, msg);
 
 /** Task ids of the rows shown in the task list, in order. */
-const rowIds = (page: Page): Promise<string[]> => page.locator('.task-list > li').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.taskId ?? ''));
+const rowIds = (page: Page): Promise<string[]> =>
+  page.locator('.task-list > li.task-row').evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.taskId ?? ''));
 
 const text = async (page: Page, selector: string): Promise<string> => ((await page.locator(selector).first().textContent()) ?? '').trim();
 
@@ -272,7 +275,7 @@ describe('dashboard webview in Chromium (e2e)', function () {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     (page as unknown as { __errors: string[] }).__errors = pageErrors;
     await page.goto(`${served.origin}/?theme=dark`);
-    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'webview:ready'));
   });
 
   afterEach(async () => {
@@ -284,7 +287,7 @@ describe('dashboard webview in Chromium (e2e)', function () {
   });
 
   it('posts ready once, under a strict CSP with a nonce, and shows a loading state until the snapshot', async () => {
-    assert.deepEqual(await posted(page), [{ type: 'ready' }]);
+    assert.deepEqual(await posted(page), [READY]);
     const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     assert.ok(csp, 'CSP meta tag present');
     assert.match(
@@ -297,7 +300,7 @@ describe('dashboard webview in Chromium (e2e)', function () {
   });
 
   it('renders a snapshot: counts, progress, simulated banner, epics, agents, tasks and activity (user text as text)', async () => {
-    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } });
     assert.equal(await text(page, '[data-stat="total"] .stat-value'), '8');
     assert.equal(await text(page, '[data-stat="completed"] .stat-value'), '2');
     assert.equal(await text(page, '[data-stat="completed"] .stat-sub'), '+1 skipped');
@@ -333,17 +336,18 @@ describe('dashboard webview in Chromium (e2e)', function () {
   });
 
   it('applies an increment in place: one row, the counts, its epic and the agents change; other rows stay the same nodes', async () => {
-    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } });
     await page.click('.filters [data-filter="all"]');
     // Tag the DOM nodes so we can tell a patch from a redraw.
     await page.evaluate(() => {
-      for (const li of Array.from(document.querySelectorAll<HTMLElement>('.task-list > li'))) (li as unknown as { __tag: string }).__tag = li.dataset.taskId!;
+      for (const li of Array.from(document.querySelectorAll<HTMLElement>('.task-list > li.task-row')))
+        (li as unknown as { __tag: string }).__tag = li.dataset.taskId!;
       (document.querySelector('.card-epics') as unknown as { __tag: string }).__tag = 'epics';
     });
     const tasks = fixtureTasks();
     const done = { ...tasks[2], status: 'completed' as const, startedAt: undefined };
     const next = tasks.map((t) => (t.id === done.id ? done : t));
-    await send(page, { type: 'tasks', tasks: [done], counts: countsOf(next), groups: groupsOf(next, [done]), removed: [] });
+    await send(page, { type: 'tasks:changed', params: { tasks: [done], counts: countsOf(next), groups: groupsOf(next, [done]), removed: [] } });
 
     assert.equal(await page.locator('[data-task-id="T001.003"]').getAttribute('data-status'), 'completed');
     assert.equal(await text(page, '[data-stat="completed"] .stat-value'), '3');
@@ -352,10 +356,10 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.equal(await text(page, '[data-epic-id="E001"] .epic-count'), '3/4 · 75%');
     assert.equal(await text(page, '[data-epic-id="E002"] .epic-count'), '1/4 · 25%');
     assert.equal(await page.locator('.agents .agent').count(), 0);
-    assert.match(await text(page, '.agents'), /No agent is running/);
+    assert.match(await text(page, '.agents'), /^1 task is ready: an agent starts on it as soon as a slot frees\.$/, 'the empty list says why nothing runs');
 
     const kept = await page.evaluate(() => ({
-      rows: Array.from(document.querySelectorAll<HTMLElement>('.task-list > li')).map(
+      rows: Array.from(document.querySelectorAll<HTMLElement>('.task-list > li.task-row')).map(
         (li) => (li as unknown as { __tag?: string }).__tag === li.dataset.taskId,
       ),
       epics: (document.querySelector('.card-epics') as unknown as { __tag?: string }).__tag,
@@ -365,34 +369,38 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.equal(await page.locator('[data-task-id="T001.003"]').evaluate((el) => el.classList.contains('flash')), true);
 
     // Activity and state increments.
-    await send(page, { type: 'activity', entries: [{ at: iso(61), kind: 'completed', taskId: 'T001.003', message: 'Completed in 11m 02s' }] });
+    await send(page, {
+      type: 'activity:appended',
+      params: { entries: [{ at: iso(61), kind: 'completed', taskId: 'T001.003', message: 'Completed in 11m 02s' }] },
+    });
     assert.equal(await page.locator('.activity > li').count(), 4);
     assert.equal(await text(page, '.activity > li:first-child .message'), 'Completed in 11m 02s');
-    await send(page, { type: 'state', state: 'paused', breakers: {} });
+    await send(page, { type: 'state:changed', params: { state: 'paused', breakers: {} } });
     assert.equal(await text(page, '.state-pill'), 'Paused');
     assert.deepEqual(await page.locator('.controls button').allTextContents(), ['Resume', 'Stop']);
 
     // Under the default "Open" filter a task that finishes leaves the list; the rows around it are untouched.
     await page.click('.filters [data-filter="open"]');
     await page.evaluate(() => {
-      for (const li of Array.from(document.querySelectorAll<HTMLElement>('.task-list > li'))) (li as unknown as { __tag: string }).__tag = li.dataset.taskId!;
+      for (const li of Array.from(document.querySelectorAll<HTMLElement>('.task-list > li.task-row')))
+        (li as unknown as { __tag: string }).__tag = li.dataset.taskId!;
     });
     assert.deepEqual(await rowIds(page), ['T001.004', 'T002.001', 'T002.002', 'T002.003']);
     const finished = { ...tasks[4], status: 'completed' as const, ready: false };
     const after = next.map((t) => (t.id === finished.id ? finished : t));
-    await send(page, { type: 'tasks', tasks: [finished], counts: countsOf(after), groups: groupsOf(after, [finished]), removed: [] });
+    await send(page, { type: 'tasks:changed', params: { tasks: [finished], counts: countsOf(after), groups: groupsOf(after, [finished]), removed: [] } });
     assert.deepEqual(await rowIds(page), ['T001.004', 'T002.002', 'T002.003']);
     assert.equal(await text(page, '.filters [data-filter="open"] .chip-count'), '3');
     assert.deepEqual(
       await page
-        .locator('.task-list > li')
+        .locator('.task-list > li.task-row')
         .evaluateAll((ls) => ls.map((l) => (l as unknown as { __tag?: string }).__tag === (l as HTMLElement).dataset.taskId)),
       [true, true, true],
     );
   });
 
-  it('clicking a task or pressing Enter on it posts revealTask; arrows move a single tab stop', async () => {
-    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+  it('clicking a task or pressing Enter on it runs the reveal command; arrows move a single tab stop', async () => {
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } });
     await page.click('.task-list [data-task-id="T002.001"] button.task');
     await page.locator('.task-list [data-task-id="T001.003"] button.task').focus();
     await page.keyboard.press('ArrowDown');
@@ -402,20 +410,20 @@ describe('dashboard webview in Chromium (e2e)', function () {
     await page.keyboard.press('End');
     await page.keyboard.press('Space');
     // A new snapshot (the plan was edited) rebuilds the page but keeps keyboard focus on the same task.
-    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } });
     assert.equal(await page.evaluate(() => (document.activeElement?.closest('[data-task-id]') as HTMLElement | null)?.dataset.taskId), 'T002.003');
-    const reveals = (await posted(page)).filter((m) => m.type === 'revealTask');
+    const reveals = (await posted(page)).filter((m) => m.type === 'command:run');
     assert.deepEqual(reveals, [
-      { type: 'revealTask', taskId: 'T002.001' },
-      { type: 'revealTask', taskId: 'T001.004' },
-      { type: 'revealTask', taskId: 'T002.003' },
+      { type: 'command:run', params: { command: 'coditect.revealTask', taskId: 'T002.001' } },
+      { type: 'command:run', params: { command: 'coditect.revealTask', taskId: 'T001.004' } },
+      { type: 'command:run', params: { command: 'coditect.revealTask', taskId: 'T002.003' } },
     ]);
     const label = await page.locator('[data-task-id="T002.002"] button.task').getAttribute('aria-label');
     assert.equal(label, 'T002.002 Tenant provisioning workflow with quota defaults, failed, backend-development · P1. Enter reveals it in the editor.');
   });
 
   it('keyboard focus shows an outline and Tab walks controls, epics, filters and tasks in order', async () => {
-    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } });
     const stops: string[] = [];
     for (let i = 0; i < 16; i++) {
       await page.keyboard.press('Tab');
@@ -424,12 +432,12 @@ describe('dashboard webview in Chromium (e2e)', function () {
           const el = document.activeElement as HTMLElement | null;
           if (!el) return '';
           if (el.classList.contains('task')) return (el.closest('[data-task-id]') as HTMLElement).dataset.taskId!;
-          return el.dataset.control ?? el.dataset.epicId ?? el.dataset.filter ?? (el.dataset.action ? `action:${el.dataset.action}` : el.className);
+          return el.dataset.command ?? el.dataset.epicId ?? el.dataset.filter ?? el.className;
         }),
       );
     }
     const order = (s: string): number => stops.indexOf(s);
-    assert.ok(order('pause') >= 0 && order('pause') < order('E001'), `controls before epics: ${stops.join(', ')}`);
+    assert.ok(order('coditect.pause') >= 0 && order('coditect.pause') < order('E001'), `controls before epics: ${stops.join(', ')}`);
     assert.ok(order('E001') < order('open') && order('open') < order('T001.003'), `epics, then filters, then tasks: ${stops.join(', ')}`);
     assert.deepEqual(
       stops.filter((s) => /^T\d/.test(s)),
@@ -440,18 +448,18 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.notEqual(outline, 'none', 'the focused element has a visible outline');
   });
 
-  it('control buttons, task actions, filters and epic selection post or filter as expected', async () => {
-    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
-    await page.click('.controls [data-control="pause"]');
-    await page.click('[data-task-id="T002.002"] [data-action="retry"]');
-    await page.click('[data-task-id="T002.001"] [data-action="run"]');
-    await page.click('.agents [data-action="cancel"]');
-    const sent = (await posted(page)).filter((m) => m.type === 'control' || m.type === 'taskAction');
+  it('control buttons and task actions run the registered commands; filters and epic selection filter', async () => {
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } });
+    await page.click('.controls [data-command="coditect.pause"]');
+    await page.click('[data-task-id="T002.002"] [data-command="coditect.retryTask"]');
+    await page.click('[data-task-id="T002.001"] [data-command="coditect.runTaskWithAgent"]');
+    await page.click('.agents [data-command="coditect.cancelTask"]');
+    const sent = (await posted(page)).filter((m) => m.type === 'command:run');
     assert.deepEqual(sent, [
-      { type: 'control', action: 'pause' },
-      { type: 'taskAction', action: 'retry', taskId: 'T002.002' },
-      { type: 'taskAction', action: 'run', taskId: 'T002.001' },
-      { type: 'taskAction', action: 'cancel', taskId: 'T001.003' },
+      { type: 'command:run', params: { command: 'coditect.pause' } },
+      { type: 'command:run', params: { command: 'coditect.retryTask', taskId: 'T002.002' } },
+      { type: 'command:run', params: { command: 'coditect.runTaskWithAgent', taskId: 'T002.001' } },
+      { type: 'command:run', params: { command: 'coditect.cancelTask', taskId: 'T001.003' } },
     ]);
 
     await page.click('.filters [data-filter="failed"]');
@@ -463,19 +471,46 @@ describe('dashboard webview in Chromium (e2e)', function () {
     // An increment for a task of another epic does not appear under the epic filter; one that now matches does.
     const t = { ...fixtureTasks()[3], status: 'in_progress' as const, startedAt: iso(62) };
     const withT = fixtureTasks().map((x) => (x.id === t.id ? t : x));
-    await send(page, { type: 'tasks', tasks: [t], counts: countsOf(withT), groups: groupsOf(withT, [t]), removed: [] });
+    await send(page, { type: 'tasks:changed', params: { tasks: [t], counts: countsOf(withT), groups: groupsOf(withT, [t]), removed: [] } });
     assert.equal(await page.locator('.task-list [data-task-id="T001.004"]').count(), 0);
     await page.click('.filters [data-filter="epic"]');
     await page.click('.filters [data-filter="running"]');
     assert.deepEqual(await rowIds(page), ['T001.003', 'T001.004']);
   });
 
+  it('a 10,000-task plan: the task list draws only the rows in view, scrolls through all of them, and Home from the bottom reaches the first', async () => {
+    const tasks = Array.from({ length: 10_000 }, (_, i) =>
+      task(`T${String(Math.floor(i / 100) + 1).padStart(3, '0')}.${String((i % 100) + 1).padStart(3, '0')}`, { line: i }),
+    );
+    const big = fixtureSnapshot({ tasks, counts: countsOf(tasks), active: [] });
+    await send(page, { type: 'plan:changed', params: { snapshot: big } });
+    assert.equal(await text(page, '.filters [data-filter="open"] .chip-count'), '10000');
+    const drawn = await page.locator('.task-list > li.task-row').count();
+    assert.ok(drawn > 5 && drawn < 100, `only the rows in view are in the DOM (${drawn} of 10000)`);
+    // The list is as tall as all its rows: scrolled to the bottom, it shows the last task.
+    await page.locator('.task-list').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.locator('.task-list [data-task-id="T100.100"]').waitFor();
+    assert.equal(await page.locator('.task-list [data-task-id="T001.001"]').count(), 0, 'rows scrolled away leave the DOM');
+    const last = await page.locator('.task-list > li.task-row').last().getAttribute('aria-posinset');
+    assert.equal(last, '10000');
+    // Keyboard: Home from the bottom brings the first task back, focused.
+    await page.locator('.task-list [data-task-id="T100.100"] button.task').focus();
+    await page.keyboard.press('Home');
+    assert.equal(await page.evaluate(() => (document.activeElement?.closest('[data-task-id]') as HTMLElement | null)?.dataset.taskId), 'T001.001');
+    // An increment patches the one row in view and leaves the list's size alone.
+    const done = { ...tasks[1], status: 'completed' as const };
+    const after = tasks.map((t) => (t.id === done.id ? done : t));
+    await send(page, { type: 'tasks:changed', params: { tasks: [done], counts: countsOf(after), groups: [], removed: [] } });
+    assert.equal(await text(page, '.filters [data-filter="open"] .chip-count'), '9999');
+    assert.equal(await page.locator('.task-list [data-task-id="T001.002"]').count(), 0, 'a task that is done leaves the open list');
+  });
+
   it('shows a load error with a retry that posts ready again, and a read-only plan without controls', async () => {
-    await send(page, { type: 'notice', level: 'error', message: 'Could not load the plan: engine is restarting' });
+    await send(page, { type: 'notice:shown', params: { level: 'error', message: 'Could not load the plan: engine is restarting' } });
     assert.equal(await text(page, '.loading'), 'Could not load the plan: engine is restartingTry again');
     await page.click('.loading button');
-    assert.deepEqual(await posted(page), [{ type: 'ready' }, { type: 'ready' }]);
-    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot({ readOnly: true, simulated: false }) });
+    assert.deepEqual(await posted(page), [READY, READY]);
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot({ readOnly: true, simulated: false }) } });
     assert.equal(await page.locator('.controls button').count(), 0);
     assert.equal(await page.locator('.task-action').count(), 0);
     assert.equal(await page.locator('.banner-simulated').count(), 0);
@@ -483,18 +518,18 @@ describe('dashboard webview in Chromium (e2e)', function () {
   });
 
   it('keeps the chosen filter when the page is rebuilt (hidden and shown again)', async () => {
-    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } });
     await page.click('.filters [data-filter="failed"]');
     await page.reload();
-    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
-    await send(page, { type: 'snapshot', snapshot: fixtureSnapshot() });
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'webview:ready'));
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } });
     assert.equal(await page.locator('.filters [data-filter="failed"]').getAttribute('aria-pressed'), 'true');
     assert.deepEqual(await rowIds(page), ['T002.002']);
   });
 
   it('fits a narrow editor column: one card per row, nothing wider than the page (test-artifacts/dashboard-narrow.png)', async () => {
     await page.setViewportSize({ width: 560, height: 900 });
-    await send(page, { type: 'snapshot', snapshot: demoSnapshot(join(ROOT, 'resources', 'examples', 'PROJECT-TASKLIST.md'), Date.now()) });
+    await send(page, { type: 'plan:changed', params: { snapshot: demoSnapshot(join(ROOT, 'resources', 'examples', 'PROJECT-TASKLIST.md'), Date.now()) } });
     const widths = await page.evaluate(() => ({
       page: document.documentElement.clientWidth,
       scroll: document.documentElement.scrollWidth,
@@ -508,9 +543,9 @@ describe('dashboard webview in Chromium (e2e)', function () {
   for (const theme of ['dark', 'light', 'hc'] as const) {
     it(`renders a lifelike run in the ${theme} theme and saves test-artifacts/dashboard-${theme}.png`, async () => {
       await page.goto(`${served.origin}/?theme=${theme}&bodyClass=${THEMES[theme].bodyClass}`);
-      await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+      await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'webview:ready'));
       const snapshot = demoSnapshot(join(ROOT, 'resources', 'examples', 'PROJECT-TASKLIST.md'), Date.now());
-      await send(page, { type: 'snapshot', snapshot });
+      await send(page, { type: 'plan:changed', params: { snapshot } });
       assert.equal(await text(page, '[data-stat="total"] .stat-value'), String(snapshot.counts.total));
       assert.equal(await page.locator('.agents .agent').count(), snapshot.active.length);
       // The theme really applied: the page background is the theme's editor background.

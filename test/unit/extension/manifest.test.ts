@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LENS_COMMANDS } from '../../../src/extension/lensText';
 import { ENGINE_SETTING_KEYS } from '../../../src/extension/settingsMapping';
+import { DASHBOARD_COMMANDS } from '../../../src/protocol/webviewProtocol';
 
 const root = join(__dirname, '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -12,6 +13,7 @@ const settings = pkg.contributes.configuration.properties as Record<string, { de
 describe('extension manifest (package.json) against the editor code', () => {
   it('declares every command the lenses, the tree and the menus invoke', () => {
     for (const c of Object.values(LENS_COMMANDS)) assert.ok(contributed.has(c), `${c} is not in contributes.commands`);
+    for (const c of Object.keys(DASHBOARD_COMMANDS)) assert.ok(contributed.has(c), `the dashboard runs ${c}, which is not in contributes.commands`);
     for (const [menu, items] of Object.entries(pkg.contributes.menus as Record<string, { command: string }[]>)) {
       for (const i of items) assert.ok(contributed.has(i.command), `${menu} names ${i.command}, which is not contributed`);
     }

@@ -98,12 +98,12 @@ describe('editor plan store', () => {
   it('keeps the newest activity entries only and tracks state', () => {
     const s = loaded();
     const many = Array.from({ length: ACTIVITY_CAP + 10 }, (_, i) => ({ at: new Date(i).toISOString(), kind: 'info' as const, message: `m${i}` }));
-    s.appendActivity(many);
+    s.appendActivity({ entries: many });
     assert.equal(s.snapshot!.activity.length, ACTIVITY_CAP);
     assert.equal(s.snapshot!.activity.at(-1)?.message, `m${ACTIVITY_CAP + 9}`);
     let state: string | undefined;
     s.events.on('state:changed', (p) => (state = p.state));
-    s.applyState('running', { anthropic: 'open' });
+    s.applyState({ state: 'running', breakers: { anthropic: 'open' } });
     assert.equal(state, 'running');
     assert.equal(s.snapshot!.breakers.anthropic, 'open');
   });

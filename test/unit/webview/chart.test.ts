@@ -68,3 +68,31 @@ describe('throughput chart geometry', () => {
     assert.equal(g.xTicks.length, 1);
   });
 });
+
+describe('throughput chart ticks', () => {
+  const BOX2 = { width: 640, height: 220, padLeft: 34, padRight: 14, padTop: 12, padBottom: 26 };
+  const at = (s: number): string => new Date(Date.UTC(2025, 2, 1, 9, 0, s)).toISOString();
+
+  it('shows each time label once: a short run does not repeat the same minute', () => {
+    const minuteOnly = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
+    const g = chartGeometry(
+      [
+        { at: at(0), completed: 0, remaining: 3 },
+        { at: at(40), completed: 3, remaining: 0 },
+      ],
+      BOX2,
+      minuteOnly,
+    );
+    const labels = g.xTicks.map((t) => t.label);
+    assert.deepEqual(labels, [...new Set(labels)]);
+    assert.deepEqual(labels, ['09:00']);
+  });
+
+  it('labels whole counts only: a scale of 1 has no 0.5 tick', () => {
+    const g = chartGeometry([{ at: at(0), completed: 1, remaining: 0 }], BOX2, () => 'x');
+    assert.deepEqual(
+      g.yTicks.map((t) => t.label),
+      ['0', '1'],
+    );
+  });
+});

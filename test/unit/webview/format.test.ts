@@ -8,6 +8,7 @@ describe('dashboard formatting', () => {
     assert.equal(formatClock(d.toISOString()), '09:05:07');
     assert.equal(formatClock('not a date'), 'not a date');
     assert.equal(formatAxisTime(d.getTime()), '09:05');
+    assert.equal(formatAxisTime(d.getTime(), 120_000), '09:05:07', 'seconds when the axis spans minutes');
     assert.equal(baseName('/a/b/PROJECT-TASKLIST.md'), 'PROJECT-TASKLIST.md');
     assert.equal(baseName('C:\\plans\\tasks.md'), 'tasks.md');
   });

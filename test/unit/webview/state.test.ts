@@ -9,7 +9,7 @@ import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso, T0, task } from
 const NOW = T0 + 60 * 60_000;
 
 function loaded(): DashboardModel {
-  return applyMessage(emptyModel(), { type: 'snapshot', snapshot: fixtureSnapshot() }, NOW).model;
+  return applyMessage(emptyModel(), { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } }, NOW).model;
 }
 
 /** Applies a tasks increment built from the model's current tasks with `changed` replacing some of them. */
@@ -19,18 +19,26 @@ function withTasks(model: DashboardModel, changed: TaskView[], removed: string[]
   for (const id of removed) all.delete(id);
   for (const t of changed) all.set(t.id, t);
   const tasks = [...all.values()];
-  return applyMessage(model, { type: 'tasks', tasks: changed, counts: countsOf(tasks), groups: groupsOf(tasks, [...changed, ...gone]), removed }, now);
+  return applyMessage(
+    model,
+    { type: 'tasks:changed', params: { tasks: changed, counts: countsOf(tasks), groups: groupsOf(tasks, [...changed, ...gone]), removed } },
+    now,
+  );
 }
 
 describe('dashboard state reducer', () => {
   it('ignores increments until the first snapshot, then loads everything from it', () => {
     const empty = emptyModel();
-    const early = applyMessage(empty, { type: 'tasks', tasks: [task('T001.001')], counts: countsOf([task('T001.001')]), groups: [], removed: [] }, NOW);
+    const early = applyMessage(
+      empty,
+      { type: 'tasks:changed', params: { tasks: [task('T001.001')], counts: countsOf([task('T001.001')]), groups: [], removed: [] } },
+      NOW,
+    );
     assert.equal(early.model, empty, 'an increment before the snapshot must not change the model');
     assert.equal(early.change.full, false);
     assert.deepEqual(early.change.tasks, []);
 
-    const { model, change } = applyMessage(empty, { type: 'snapshot', snapshot: fixtureSnapshot() }, NOW);
+    const { model, change } = applyMessage(empty, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } }, NOW);
     assert.equal(change.full, true);
     assert.equal(model.loaded, true);
     assert.equal(model.simulated, true);
@@ -125,42 +133,42 @@ describe('dashboard state reducer', () => {
   it('appends activity once: entries replayed after a snapshot are not shown twice, and the log is capped', () => {
     const before = loaded();
     const entry = { at: iso(61), kind: 'completed' as const, taskId: 'T001.003', message: 'done' };
-    const first = applyMessage(before, { type: 'activity', entries: [before.activity[2], entry] }, NOW);
+    const first = applyMessage(before, { type: 'activity:appended', params: { entries: [before.activity[2], entry] } }, NOW);
     assert.deepEqual(first.change.activityAdded, [entry]);
     assert.equal(first.model.activity.length, 4);
-    const replay = applyMessage(first.model, { type: 'activity', entries: [entry] }, NOW);
+    const replay = applyMessage(first.model, { type: 'activity:appended', params: { entries: [entry] } }, NOW);
     assert.equal(replay.model, first.model);
     assert.deepEqual(replay.change.activityAdded, []);
 
     const many = Array.from({ length: ACTIVITY_LIMIT + 25 }, (_, i) => ({ at: iso(100 + i), kind: 'info' as const, message: `m${i}` }));
-    const capped = applyMessage(first.model, { type: 'activity', entries: many }, NOW).model;
+    const capped = applyMessage(first.model, { type: 'activity:appended', params: { entries: many } }, NOW).model;
     assert.equal(capped.activity.length, ACTIVITY_LIMIT);
     assert.equal(capped.activity[capped.activity.length - 1].message, `m${ACTIVITY_LIMIT + 24}`);
   });
 
   it('applies state and metrics messages and restarts the uptime clock from the metrics', () => {
     const before = loaded();
-    const s = applyMessage(before, { type: 'state', state: 'paused', breakers: { claude: 'open' } }, NOW);
+    const s = applyMessage(before, { type: 'state:changed', params: { state: 'paused', breakers: { claude: 'open' } } }, NOW);
     assert.equal(s.change.state, true);
     assert.equal(s.model.state, 'paused');
     assert.deepEqual(s.model.breakers, { claude: 'open' });
 
     const metrics = { ...before.metrics, tasksPerHour: 9, uptimeSeconds: 4000 };
-    const m = applyMessage(s.model, { type: 'metrics', metrics }, NOW + 1234);
+    const m = applyMessage(s.model, { type: 'metrics:changed', params: { metrics } }, NOW + 1234);
     assert.equal(m.change.metrics, true);
     assert.equal(m.model.metrics, metrics);
     assert.equal(m.model.metricsAt, NOW + 1234);
   });
 
   it('keeps notices until dismissed, but a new snapshot clears a load error', () => {
-    const err = applyMessage(emptyModel(), { type: 'notice', level: 'error', message: 'Could not load the plan: engine gone' }, NOW);
+    const err = applyMessage(emptyModel(), { type: 'notice:shown', params: { level: 'error', message: 'Could not load the plan: engine gone' } }, NOW);
     assert.equal(err.change.notice, true);
     assert.equal(err.model.notice?.message, 'Could not load the plan: engine gone');
-    const snap = applyMessage(err.model, { type: 'snapshot', snapshot: fixtureSnapshot() }, NOW).model;
+    const snap = applyMessage(err.model, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } }, NOW).model;
     assert.equal(snap.notice, undefined);
 
-    const info = applyMessage(snap, { type: 'notice', level: 'info', message: 'Sync done' }, NOW).model;
-    const resnap = applyMessage(info, { type: 'snapshot', snapshot: fixtureSnapshot() }, NOW).model;
+    const info = applyMessage(snap, { type: 'notice:shown', params: { level: 'info', message: 'Sync done' } }, NOW).model;
+    const resnap = applyMessage(info, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } }, NOW).model;
     assert.deepEqual(resnap.notice, { level: 'info', message: 'Sync done' });
     assert.equal(dismissNotice(resnap).notice, undefined);
     assert.equal(dismissNotice(snap), snap);
@@ -184,7 +192,10 @@ describe('dashboard state reducer', () => {
     const t = { ...before.tasks.get('T002.001')!, status: 'skipped' as TaskStatus };
     const { model, change } = applyMessage(
       before,
-      { type: 'tasks', tasks: [t], counts: countsOf([...before.tasks.values()]), groups: [{ kind: 'epic', id: 'E002', done: 3, total: 5 }], removed: [] },
+      {
+        type: 'tasks:changed',
+        params: { tasks: [t], counts: countsOf([...before.tasks.values()]), groups: [{ kind: 'epic', id: 'E002', done: 3, total: 5 }], removed: [] },
+      },
       NOW,
     );
     assert.deepEqual(change.epics, ['E002']);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseUiState } from '../../../webview-ui/render';
+import { parseUiState } from '../../../webview-ui/panels/selection';
 
 describe('dashboard stored UI state', () => {
   it('restores a valid filter and epic, and ignores anything else (state from an older page)', () => {

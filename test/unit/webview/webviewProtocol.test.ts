@@ -1,17 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { isFromWebview, isToWebview, toWebviewMessage, type DashboardEvent } from '../../../src/protocol/webviewProtocol';
+import { ENGINE_NOTIFICATION_NAMES } from '../../../src/protocol/engineProtocol';
+import { DASHBOARD_COMMANDS, DASHBOARD_EVENTS, isFromWebview, isToWebview } from '../../../src/protocol/webviewProtocol';
 import { fixtureSnapshot } from './dashboardFixture';
 
 describe('webview protocol guards', () => {
-  it('accepts every well-formed message from the webview', () => {
-    for (const m of [
-      { type: 'ready' },
-      { type: 'revealTask', taskId: 'T001.003' },
-      { type: 'control', action: 'pause' },
-      { type: 'taskAction', action: 'retry', taskId: 'T002.002' },
-    ]) {
-      assert.equal(isFromWebview(m), true, JSON.stringify(m));
+  it('accepts every well-formed message from the webview: ready, and each allowed command with what it takes', () => {
+    const ok: unknown[] = [{ type: 'webview:ready', params: {} }];
+    for (const [command, takes] of Object.entries(DASHBOARD_COMMANDS)) {
+      ok.push({ type: 'command:run', params: takes === 'task' ? { command, taskId: 'T001.003' } : { command } });
     }
+    for (const m of ok) assert.equal(isFromWebview(m), true, JSON.stringify(m));
   });
 
   it('rejects malformed or unknown messages from the webview (untrusted input)', () => {
@@ -20,14 +18,15 @@ describe('webview protocol guards', () => {
       'ready',
       [],
       {},
-      { type: 'eval', code: '1' },
-      { type: 'revealTask' },
-      { type: 'revealTask', taskId: '' },
-      { type: 'revealTask', taskId: 'x'.repeat(200) },
-      { type: 'revealTask', taskId: 42 },
-      { type: 'control', action: 'format-disk' },
-      { type: 'taskAction', action: 'run' },
-      { type: 'taskAction', action: 'delete', taskId: 'T1' },
+      { type: 'webview:ready' },
+      { type: 'eval', params: { code: '1' } },
+      { type: 'command:run', params: { command: 'workbench.action.terminal.new' } },
+      { type: 'command:run', params: { command: 'toString' } },
+      { type: 'command:run', params: { command: 'coditect.revealTask' } },
+      { type: 'command:run', params: { command: 'coditect.revealTask', taskId: '' } },
+      { type: 'command:run', params: { command: 'coditect.revealTask', taskId: 'x'.repeat(200) } },
+      { type: 'command:run', params: { command: 'coditect.revealTask', taskId: 42 } },
+      { type: 'command:run', params: { command: 'coditect.start', taskId: 'T1' } },
     ]) {
       assert.equal(isFromWebview(m), false, JSON.stringify(m));
     }
@@ -35,49 +34,30 @@ describe('webview protocol guards', () => {
 
   it('accepts well-formed messages to the webview and rejects others', () => {
     const snapshot = fixtureSnapshot();
-    assert.equal(isToWebview({ type: 'snapshot', snapshot }), true);
-    assert.equal(isToWebview({ type: 'tasks', tasks: [], counts: snapshot.counts, groups: [], removed: [] }), true);
-    assert.equal(isToWebview({ type: 'activity', entries: [] }), true);
-    assert.equal(isToWebview({ type: 'state', state: 'idle', breakers: {} }), true);
-    assert.equal(isToWebview({ type: 'metrics', metrics: snapshot.metrics }), true);
-    assert.equal(isToWebview({ type: 'notice', level: 'error', message: 'x' }), true);
-
-    assert.equal(isToWebview({ type: 'snapshot' }), false);
-    assert.equal(isToWebview({ type: 'snapshot', snapshot: { tasks: 'no' } }), false);
-    assert.equal(isToWebview({ type: 'tasks', tasks: [] }), false);
-    assert.equal(isToWebview({ type: 'notice', level: 'panic', message: 'x' }), false);
-    assert.equal(isToWebview({ type: 'ready' }), false);
-    assert.equal(isToWebview(undefined), false);
+    for (const m of [
+      { type: 'plan:changed', params: { snapshot } },
+      { type: 'tasks:changed', params: { tasks: [], counts: snapshot.counts, groups: [], removed: [] } },
+      { type: 'activity:appended', params: { entries: [] } },
+      { type: 'state:changed', params: { state: 'idle', breakers: {} } },
+      { type: 'metrics:changed', params: { metrics: snapshot.metrics } },
+      { type: 'notice:shown', params: { level: 'error', message: 'x' } },
+    ]) {
+      assert.equal(isToWebview(m), true, JSON.stringify(m).slice(0, 80));
+    }
+    for (const m of [
+      { type: 'plan:changed', params: {} },
+      { type: 'plan:changed', params: { snapshot: { tasks: 'no' } } },
+      { type: 'tasks:changed', params: { tasks: [] } },
+      { type: 'notice:shown', params: { level: 'panic', message: 'x' } },
+      { type: 'webview:ready', params: {} },
+      { type: 'snapshot', snapshot },
+      undefined,
+    ]) {
+      assert.equal(isToWebview(m), false, JSON.stringify(m)?.slice(0, 80));
+    }
   });
 
-  it('maps each engine event to the webview message that carries it; a plan change is a new snapshot', () => {
-    const snapshot = fixtureSnapshot();
-    const cases: [DashboardEvent, unknown][] = [
-      [
-        { type: 'tasks:changed', tasks: [], counts: snapshot.counts, groups: [], removed: ['T9'] },
-        { type: 'tasks', tasks: [], counts: snapshot.counts, groups: [], removed: ['T9'] },
-      ],
-      [
-        { type: 'plan:changed', snapshot },
-        { type: 'snapshot', snapshot },
-      ],
-      [
-        { type: 'state:changed', state: 'paused', breakers: {} },
-        { type: 'state', state: 'paused', breakers: {} },
-      ],
-      [
-        { type: 'activity:appended', entries: [] },
-        { type: 'activity', entries: [] },
-      ],
-      [
-        { type: 'metrics:changed', metrics: snapshot.metrics },
-        { type: 'metrics', metrics: snapshot.metrics },
-      ],
-    ];
-    for (const [event, expected] of cases) {
-      const msg = toWebviewMessage(event);
-      assert.deepEqual(msg, expected);
-      assert.equal(isToWebview(msg), true, `${event.type} must produce a message the webview accepts`);
-    }
+  it('forwards engine events under their protocol names: every dashboard event is an engine notification', () => {
+    for (const e of DASHBOARD_EVENTS) assert.ok((ENGINE_NOTIFICATION_NAMES as readonly string[]).includes(e), `${e} is an engine notification`);
   });
 });

@@ -1,18 +1,18 @@
 import * as assert from 'node:assert/strict';
-import type { DashboardEvent, DashboardRequest, ToWebview } from '../../../src/protocol/webviewProtocol';
+import { DashboardSession, type DashboardSource } from '../../../src/extension/dashboard/dashboardSession';
 import type { PlanSnapshot } from '../../../src/protocol/views';
-import { DashboardSession, type DashboardSource } from '../../../webview-ui/host/dashboardSession';
+import type { DashboardCommand, DashboardEvent, ToWebview } from '../../../src/protocol/webviewProtocol';
 import { deferred, type Deferred } from '../../fakes/agentTestKit';
-import { countsOf, fixtureSnapshot, groupsOf, iso, task } from './dashboardFixture';
+import { countsOf, fixtureSnapshot, groupsOf, iso, task } from '../webview/dashboardFixture';
 
-/** An engine stand-in: snapshots come from a queue of deferreds (or the fixture), events are emitted by the test. */
+/** The editor's side as a stand-in: snapshots come from a queue of deferreds (or the fixture), events are emitted by the test. */
 class FakeSource implements DashboardSource {
   readonly listeners = new Set<(e: DashboardEvent) => void>();
-  readonly requests: DashboardRequest[] = [];
+  readonly commands: [DashboardCommand, string | undefined][] = [];
   snapshots: Deferred<PlanSnapshot>[] = [];
   snapshotCalls = 0;
   current = fixtureSnapshot();
-  failRequest: Error | undefined;
+  failCommand: Error | undefined;
 
   snapshot(): Promise<PlanSnapshot> {
     this.snapshotCalls++;
@@ -23,10 +23,10 @@ class FakeSource implements DashboardSource {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
   }
-  async request(req: DashboardRequest): Promise<unknown> {
-    this.requests.push(req);
-    if (this.failRequest) throw this.failRequest;
-    return { ok: true };
+  async runCommand(command: DashboardCommand, taskId?: string): Promise<unknown> {
+    this.commands.push([command, taskId]);
+    if (this.failCommand) throw this.failCommand;
+    return undefined;
   }
   emit(e: DashboardEvent): void {
     for (const l of [...this.listeners]) l(e);
@@ -36,44 +36,43 @@ class FakeSource implements DashboardSource {
 function setup(over: { metricsRefreshMs?: number } = {}) {
   const source = new FakeSource();
   const posted: ToWebview[] = [];
-  const revealed: string[] = [];
   const errors: string[] = [];
   const session = new DashboardSession({
     source,
     post: (m) => posted.push(m),
-    reveal: (id) => revealed.push(id),
     onError: (m) => errors.push(m),
     metricsRefreshMs: over.metricsRefreshMs ?? 0,
   });
-  return { source, posted, revealed, errors, session };
+  return { source, posted, errors, session };
 }
+
+const READY = { type: 'webview:ready', params: {} };
+const run = (command: string, taskId?: string) => ({ type: 'command:run', params: taskId === undefined ? { command } : { command, taskId } });
 
 const tasksEvent = (): DashboardEvent => {
   const t = task('T001.004', { status: 'in_progress', startedAt: iso(61) });
-  return { type: 'tasks:changed', tasks: [t], counts: countsOf([t]), groups: groupsOf([t], [t]), removed: [] };
+  return { type: 'tasks:changed', params: { tasks: [t], counts: countsOf([t]), groups: groupsOf([t], [t]), removed: [] } };
 };
 
 describe('DashboardSession (extension side of the dashboard)', () => {
-  it('posts nothing before ready, then the snapshot first and increments after it', async () => {
+  it('posts nothing before ready, then the plan first and the engine events after it, under their own names', async () => {
     const { source, posted, session } = setup();
     source.emit(tasksEvent());
     assert.equal(source.listeners.size, 0, 'no subscription before the webview is ready');
     assert.equal(posted.length, 0);
 
-    await session.receive({ type: 'ready' });
+    await session.receive(READY);
     assert.equal(session.isLive, true);
-    assert.deepEqual(
-      posted.map((m) => m.type),
-      ['snapshot'],
-    );
-    assert.equal((posted[0] as { snapshot: PlanSnapshot }).snapshot, source.current);
+    assert.deepEqual(posted, [{ type: 'plan:changed', params: { snapshot: source.current } }]);
 
-    source.emit({ type: 'state:changed', state: 'paused', breakers: {} });
-    source.emit({ type: 'activity:appended', entries: [{ at: iso(62), kind: 'info', message: 'hi' }] });
+    const state: DashboardEvent = { type: 'state:changed', params: { state: 'paused', breakers: {} } };
+    source.emit(state);
+    source.emit({ type: 'activity:appended', params: { entries: [{ at: iso(62), kind: 'info', message: 'hi' }] } });
     assert.deepEqual(
       posted.map((m) => m.type),
-      ['snapshot', 'state', 'activity'],
+      ['plan:changed', 'state:changed', 'activity:appended'],
     );
+    assert.equal(posted[1], state, 'an engine event reaches the page as it is: one name, one payload');
     session.dispose();
   });
 
@@ -81,83 +80,80 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     const { source, posted, session } = setup();
     const snap = deferred<PlanSnapshot>();
     source.snapshots.push(snap);
-    const ready = session.receive({ type: 'ready' });
+    const ready = session.receive(READY);
     assert.equal(source.listeners.size, 1, 'subscribed before the snapshot was requested');
     assert.equal(session.hasPage, true, 'the page is up even before its snapshot arrived');
     assert.equal(session.isLive, false);
-    source.emit({ type: 'state:changed', state: 'paused', breakers: {} });
+    source.emit({ type: 'state:changed', params: { state: 'paused', breakers: {} } });
     source.emit(tasksEvent());
     assert.equal(posted.length, 0, 'nothing is posted before the snapshot');
     snap.resolve(source.current);
     await ready;
     assert.deepEqual(
       posted.map((m) => m.type),
-      ['snapshot', 'state', 'tasks'],
+      ['plan:changed', 'state:changed', 'tasks:changed'],
     );
     session.dispose();
   });
 
-  it('a plan change becomes a fresh snapshot, and task changes trigger a metrics refresh', async () => {
+  it('a plan change is forwarded as the new plan, and task changes trigger a metrics refresh', async () => {
     const { source, posted, session } = setup();
-    await session.receive({ type: 'ready' });
+    await session.receive(READY);
     const changed = fixtureSnapshot({ state: 'idle' });
-    source.emit({ type: 'plan:changed', snapshot: changed });
-    assert.equal(posted.length, 2);
-    assert.deepEqual(posted[1], { type: 'snapshot', snapshot: changed });
+    source.emit({ type: 'plan:changed', params: { snapshot: changed } });
+    assert.deepEqual(posted[1], { type: 'plan:changed', params: { snapshot: changed } });
 
     source.current = fixtureSnapshot({ metrics: { ...changed.metrics, tasksPerHour: 42 } });
     source.emit(tasksEvent());
     await session.settled();
     assert.deepEqual(
       posted.slice(2).map((m) => m.type),
-      ['tasks', 'metrics'],
+      ['tasks:changed', 'metrics:changed'],
     );
-    const metrics = posted[3] as Extract<ToWebview, { type: 'metrics' }>;
-    assert.equal(metrics.metrics.tasksPerHour, 42);
+    const metrics = posted[3] as Extract<ToWebview, { type: 'metrics:changed' }>;
+    assert.equal(metrics.params.metrics.tasksPerHour, 42);
     session.dispose();
   });
 
   it('throttles metric refreshes: a burst of task changes costs one snapshot', async () => {
     const { source, posted, session } = setup({ metricsRefreshMs: 60_000 });
-    await session.receive({ type: 'ready' });
+    await session.receive(READY);
     const callsAfterReady = source.snapshotCalls;
     for (let i = 0; i < 5; i++) source.emit(tasksEvent());
     await session.settled();
     assert.equal(source.snapshotCalls - callsAfterReady, 1);
-    assert.equal(posted.filter((m) => m.type === 'metrics').length, 1);
+    assert.equal(posted.filter((m) => m.type === 'metrics:changed').length, 1);
     session.dispose();
   });
 
-  it('reveals tasks, forwards control and task actions, and turns a failed request into an error notice', async () => {
-    const { source, posted, revealed, session } = setup();
-    await session.receive({ type: 'revealTask', taskId: 'T001.003' });
-    assert.deepEqual(revealed, ['T001.003']);
-    await session.receive({ type: 'control', action: 'start' });
-    await session.receive({ type: 'taskAction', action: 'retry', taskId: 'T002.002' });
-    assert.deepEqual(source.requests, [
-      { type: 'control', action: 'start' },
-      { type: 'taskAction', action: 'retry', taskId: 'T002.002' },
+  it("runs the page's buttons as the registered commands, and logs a command that throws", async () => {
+    const { source, posted, errors, session } = setup();
+    await session.receive(run('coditect.revealTask', 'T001.003'));
+    await session.receive(run('coditect.start'));
+    await session.receive(run('coditect.retryTask', 'T002.002'));
+    assert.deepEqual(source.commands, [
+      ['coditect.revealTask', 'T001.003'],
+      ['coditect.start', undefined],
+      ['coditect.retryTask', 'T002.002'],
     ]);
-    source.failRequest = new Error('workspace is read-only');
-    await session.receive({ type: 'taskAction', action: 'cancel', taskId: 'T001.003' });
-    await session.receive({ type: 'control', action: 'pause' });
-    assert.deepEqual(posted, [
-      { type: 'notice', level: 'error', message: 'Could not cancel T001.003: workspace is read-only' },
-      { type: 'notice', level: 'error', message: 'Could not pause: workspace is read-only' },
-    ]);
+    source.failCommand = new Error('command not found');
+    await session.receive(run('coditect.cancelTask', 'T001.003'));
+    assert.deepEqual(posted, [], 'commands tell the person themselves; the page gets no second message');
+    assert.deepEqual(errors, ['dashboard: coditect.cancelTask T001.003 failed: command not found']);
     session.dispose();
   });
 
-  it('ignores malformed messages and reports them to the log only', async () => {
-    const { source, posted, revealed, errors, session } = setup();
-    await session.receive({ type: 'revealTask', taskId: 42 });
-    await session.receive({ type: 'control', action: 'rm -rf' });
+  it('ignores malformed messages and commands outside the allow-list, and reports them to the log only', async () => {
+    const { source, posted, errors, session } = setup();
+    await session.receive(run('coditect.revealTask'));
+    await session.receive({ type: 'command:run', params: { command: 'coditect.revealTask', taskId: 42 } });
+    await session.receive(run('workbench.action.terminal.new'));
+    await session.receive(run('coditect.start', 'T1'));
     await session.receive('ready');
     assert.deepEqual(posted, []);
-    assert.deepEqual(revealed, []);
-    assert.deepEqual(source.requests, []);
-    assert.equal(errors.length, 3);
-    assert.match(errors[0], /malformed message.*"taskId":42/);
+    assert.deepEqual(source.commands, []);
+    assert.equal(errors.length, 5);
+    assert.match(errors[1], /malformed message.*"taskId":42/);
     session.dispose();
   });
 
@@ -165,17 +161,17 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     const { source, posted, session } = setup();
     const bad = deferred<PlanSnapshot>();
     source.snapshots.push(bad);
-    const ready = session.receive({ type: 'ready' });
+    const ready = session.receive(READY);
     bad.reject(new Error('engine is restarting'));
     await ready;
     assert.equal(session.isLive, false);
     assert.equal(session.hasPage, false);
     assert.equal(source.listeners.size, 0, 'no subscription is left behind');
-    assert.deepEqual(posted, [{ type: 'notice', level: 'error', message: 'Could not load the plan: engine is restarting' }]);
+    assert.deepEqual(posted, [{ type: 'notice:shown', params: { level: 'error', message: 'Could not load the plan: engine is restarting' } }]);
 
-    await session.receive({ type: 'ready' });
+    await session.receive(READY);
     assert.equal(session.isLive, true);
-    assert.equal(posted[1].type, 'snapshot');
+    assert.equal(posted[1].type, 'plan:changed');
     session.dispose();
   });
 
@@ -184,14 +180,14 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     const slow = deferred<PlanSnapshot>();
     const fast = deferred<PlanSnapshot>();
     source.snapshots.push(slow, fast);
-    const first = session.receive({ type: 'ready' });
-    const second = session.receive({ type: 'ready' });
+    const first = session.receive(READY);
+    const second = session.receive(READY);
     const newer = fixtureSnapshot({ state: 'paused' });
     fast.resolve(newer);
     await second;
     slow.resolve(fixtureSnapshot());
     await first;
-    assert.deepEqual(posted, [{ type: 'snapshot', snapshot: newer }]);
+    assert.deepEqual(posted, [{ type: 'plan:changed', params: { snapshot: newer } }]);
     assert.equal(source.listeners.size, 1, 'exactly one subscription for the live page');
 
     session.detach();
@@ -203,20 +199,20 @@ describe('DashboardSession (extension side of the dashboard)', () => {
   });
 
   it('dispose is idempotent, unsubscribes and stops all work', async () => {
-    const { source, posted, revealed, session } = setup();
-    await session.receive({ type: 'ready' });
+    const { source, posted, session } = setup();
+    await session.receive(READY);
     session.dispose();
     session.dispose();
     assert.equal(source.listeners.size, 0);
-    await session.receive({ type: 'revealTask', taskId: 'T1' });
-    await session.receive({ type: 'ready' });
-    assert.deepEqual(revealed, []);
+    await session.receive(run('coditect.revealTask', 'T1'));
+    await session.receive(READY);
+    assert.deepEqual(source.commands, []);
     assert.equal(posted.length, 1);
   });
 
   it('validates its options, naming the bad value', () => {
     assert.throws(
-      () => new DashboardSession({ source: new FakeSource(), post: () => undefined, reveal: () => undefined, metricsRefreshMs: -5 }),
+      () => new DashboardSession({ source: new FakeSource(), post: () => undefined, metricsRefreshMs: -5 }),
       /metricsRefreshMs must be a number >= 0, got -5/,
     );
   });
@@ -232,12 +228,11 @@ describe('DashboardSession (extension side of the dashboard)', () => {
         if (calls === 1) return Promise.reject(new Error('Webview is disposed'));
         throw new Error('boom');
       },
-      reveal: () => undefined,
       onError: (m) => errors.push(m),
     });
-    await session.receive({ type: 'ready' });
-    source.emit({ type: 'state:changed', state: 'idle', breakers: {} });
-    assert.deepEqual(errors, ['dashboard: could not post state: boom']);
+    await session.receive(READY);
+    source.emit({ type: 'state:changed', params: { state: 'idle', breakers: {} } });
+    assert.deepEqual(errors, ['dashboard: could not post state:changed: boom']);
     session.dispose();
   });
 });

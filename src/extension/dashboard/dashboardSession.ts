@@ -1,39 +1,40 @@
-// The extension-host side of the dashboard, without vscode: the ready handshake, snapshot-then-increments,
-// metrics refresh and request handling. src/extension/dashboardPanel.ts binds it to a real webview panel;
-// keeping it free of vscode lets it be tested in plain Node.
-import { isFromWebview, toWebviewMessage, type DashboardEvent, type DashboardRequest, type ToWebview } from '../../src/protocol/webviewProtocol';
-import type { PlanSnapshot } from '../../src/protocol/views';
-import { errorMessage } from '../../src/core/describe';
+// The extension-host side of the dashboard, without vscode: the ready handshake, snapshot-then-increments, metrics
+// refresh, and the page's commands. dashboardPanel.ts binds it to a real webview panel; keeping it free of vscode
+// lets it be tested in plain Node.
+import { errorMessage } from '../../core/describe';
+import type { PlanSnapshot } from '../../protocol/views';
+import { isFromWebview, type DashboardCommand, type DashboardEvent, type RunCommandParams, type ToWebview } from '../../protocol/webviewProtocol';
 
-/** What the session needs from the engine: a snapshot, a stream of events, and a way to act. */
+/** What the session needs from the editor: a snapshot, the engine's events, and the registered commands. */
 export interface DashboardSource {
   /** The whole plan as the dashboard draws it. */
   snapshot(): Promise<PlanSnapshot>;
-  /** Subscribes to engine events; the result unsubscribes. */
+  /** Subscribes to the engine events the dashboard forwards; the result unsubscribes. */
   onEvent(listener: (e: DashboardEvent) => void): { dispose(): unknown };
-  /** Carries out a control or task action; rejects with an Error whose message is shown to the person. */
-  request(req: DashboardRequest): Promise<unknown>;
+  /**
+   * Runs a registered command (vscode.commands.executeCommand): the same path as the palette, the tree and the
+   * lenses, which refuses in Restricted Mode and tells the person what went wrong.
+   */
+  runCommand(command: DashboardCommand, taskId?: string): Promise<unknown>;
 }
 
 export interface DashboardSessionOptions {
   source: DashboardSource;
   /** Posts to the webview (e.g. `webview.postMessage`). */
   post: (msg: ToWebview) => unknown;
-  /** Reveals a task's line in the editor. */
-  reveal: (taskId: string) => void;
-  /** Minimum time between metric refreshes after tasks change, in ms. Default 2000; 0 refreshes on every change. */
+  /**
+   * Least time between two metric refreshes while tasks change, in ms. Default 1000; 0 refreshes on every change.
+   * Throttled, not debounced: during a busy run metrics (and the throughput chart) still move this often.
+   */
   metricsRefreshMs?: number;
-  /** Told about failures that are not the person's to see (a reveal that threw, a malformed message). */
+  /** Told about failures that are not the person's to see (a malformed message, a command that threw). */
   onError?: (message: string) => void;
 }
 
-const CONTROL_VERBS: Record<string, string> = { start: 'start', pause: 'pause', resume: 'resume', stop: 'stop' };
-
-/** One dashboard webview's conversation with the engine. Posts nothing before `ready`, then a snapshot, then increments. */
+/** One dashboard webview's conversation with the editor. Posts nothing before `webview:ready`, then the plan, then increments. */
 export class DashboardSession {
   private readonly source: DashboardSource;
   private readonly post: (msg: ToWebview) => unknown;
-  private readonly reveal: (taskId: string) => void;
   private readonly metricsRefreshMs: number;
   private readonly onError: (message: string) => void;
   private subscription: { dispose(): unknown } | undefined;
@@ -49,11 +50,10 @@ export class DashboardSession {
   private disposed = false;
 
   constructor(options: DashboardSessionOptions) {
-    const ms = options.metricsRefreshMs ?? 2000;
+    const ms = options.metricsRefreshMs ?? 1000;
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`metricsRefreshMs must be a number >= 0, got ${String(options.metricsRefreshMs)}`);
     this.source = options.source;
     this.post = options.post;
-    this.reveal = options.reveal;
     this.metricsRefreshMs = ms;
     this.onError = options.onError ?? (() => undefined);
   }
@@ -68,7 +68,7 @@ export class DashboardSession {
     return this.pageUp;
   }
 
-  /** Handles a message from the webview; resolves when its work (snapshot, request) is done. */
+  /** Handles a message from the webview; resolves when its work (snapshot, command) is done. */
   async receive(raw: unknown): Promise<void> {
     if (this.disposed) return;
     if (!isFromWebview(raw)) {
@@ -76,22 +76,14 @@ export class DashboardSession {
       return;
     }
     switch (raw.type) {
-      case 'ready':
+      case 'webview:ready':
         return this.start();
-      case 'revealTask':
-        try {
-          this.reveal(raw.taskId);
-        } catch (err) {
-          this.onError(`dashboard: could not reveal ${raw.taskId}: ${errorMessage(err)}`);
-        }
-        return;
-      case 'control':
-      case 'taskAction':
-        return this.request(raw);
+      case 'command:run':
+        return this.runCommand(raw.params);
     }
   }
 
-  /** (Re)starts the conversation: subscribe, send a fresh snapshot, then forward events. Called on `ready`. */
+  /** (Re)starts the conversation: subscribe, send a fresh snapshot, then forward events. Called on `webview:ready`. */
   async start(): Promise<void> {
     if (this.disposed) return;
     this.detach();
@@ -106,11 +98,11 @@ export class DashboardSession {
     } catch (err) {
       if (generation !== this.generation || this.disposed) return;
       this.detach();
-      this.send({ type: 'notice', level: 'error', message: `Could not load the plan: ${errorMessage(err)}` });
+      this.send({ type: 'notice:shown', params: { level: 'error', message: `Could not load the plan: ${errorMessage(err)}` } });
       return;
     }
     if (generation !== this.generation || this.disposed) return;
-    this.send({ type: 'snapshot', snapshot });
+    this.send({ type: 'plan:changed', params: { snapshot } });
     this.live = true;
     const replay = this.pending ?? [];
     this.pending = undefined;
@@ -154,11 +146,11 @@ export class DashboardSession {
       this.pending?.push(e);
       return;
     }
-    this.send(toWebviewMessage(e));
+    // The engine's events go to the page as they are: same name, same payload.
+    this.send(e);
     if (e.type === 'tasks:changed') this.scheduleMetrics();
   }
 
-  /** Throttled, not debounced: during a busy run metrics still move every `metricsRefreshMs`. */
   private scheduleMetrics(): void {
     if (this.metricsTimer) return;
     const generation = this.generation;
@@ -172,7 +164,7 @@ export class DashboardSession {
     const run = (async () => {
       try {
         const s = await this.source.snapshot();
-        if (generation === this.generation && this.live) this.send({ type: 'metrics', metrics: s.metrics });
+        if (generation === this.generation && this.live) this.send({ type: 'metrics:changed', params: { metrics: s.metrics } });
       } catch (err) {
         this.onError(`dashboard: could not refresh metrics: ${errorMessage(err)}`);
       }
@@ -183,12 +175,12 @@ export class DashboardSession {
     this.metricsInFlight = tracked;
   }
 
-  private async request(req: DashboardRequest): Promise<void> {
+  private async runCommand(p: RunCommandParams): Promise<void> {
     try {
-      await this.source.request(req);
+      await this.source.runCommand(p.command, p.taskId);
     } catch (err) {
-      const what = req.type === 'control' ? CONTROL_VERBS[req.action] : `${req.action} ${req.taskId}`;
-      this.send({ type: 'notice', level: 'error', message: `Could not ${what}: ${errorMessage(err)}` });
+      // Registered commands report their own failures to the person; one that throws anyway is logged.
+      this.onError(`dashboard: ${p.command}${p.taskId ? ` ${p.taskId}` : ''} failed: ${errorMessage(err)}`);
     }
   }
 

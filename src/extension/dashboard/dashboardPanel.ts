@@ -1,27 +1,10 @@
 // The progress dashboard webview panel: one per window, strict CSP with a nonce, snapshot then increments.
-// The conversation logic (handshake, replay, metrics refresh) lives in webview-ui/host/dashboardSession.ts so it is
-// testable without VS Code; this file only binds it to a real WebviewPanel.
+// The conversation logic (handshake, replay, metrics refresh, commands) lives in dashboardSession.ts so it is testable
+// without VS Code; this file only binds it to a real WebviewPanel.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { DashboardEvent, DashboardRequest } from '../protocol/webviewProtocol';
-import type { PlanSnapshot } from '../protocol/views';
-import { dashboardHtml, nonceFromBytes } from '../../webview-ui/host/dashboardHtml';
-import { DashboardSession } from '../../webview-ui/host/dashboardSession';
-
-/**
- * The engine as the dashboard sees it. The extension adapts its engine client to this:
- * `onEvent` maps `coditect/tasksChanged` → `tasks:changed`, `coditect/planChanged` → `plan:changed`,
- * `coditect/stateChanged` → `state:changed`, `coditect/activity` → `activity:appended`;
- * `request` maps `control` to Start/Pause/Resume/StopOrchestration and `taskAction` to RunTask/RetryTask/CancelTask.
- */
-export interface DashboardEngine {
-  /** The whole plan (`coditect/snapshot`). */
-  snapshot(): Promise<PlanSnapshot>;
-  /** Subscribes to engine events until the returned disposable is disposed. */
-  onEvent(listener: (e: DashboardEvent) => void): vscode.Disposable;
-  /** Carries out a dashboard button; reject with an Error whose message the person may read. */
-  request(req: DashboardRequest): Promise<unknown>;
-}
+import { dashboardHtml, nonceFromBytes } from './dashboardHtml';
+import { DashboardSession, type DashboardSource } from './dashboardSession';
 
 /** The dashboard panel; at most one exists, `show` reveals it. */
 export class DashboardPanel implements vscode.Disposable {
@@ -33,11 +16,11 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
 
-  /** Opens the dashboard (or reveals the open one) for this engine; `reveal` shows a task's line in the editor. */
-  static show(context: vscode.ExtensionContext, engine: DashboardEngine, reveal: (taskId: string) => void): DashboardPanel {
+  /** Opens the dashboard (or reveals the open one) for this engine. */
+  static show(context: vscode.ExtensionContext, engine: DashboardSource): DashboardPanel {
     const open = DashboardPanel.current;
     if (open) {
-      open.rebind(engine, reveal);
+      open.rebind(engine);
       open.panel.reveal(undefined, false);
       return open;
     }
@@ -48,14 +31,14 @@ export class DashboardPanel implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
       { ...DashboardPanel.webviewOptions(context), retainContextWhenHidden: false },
     );
-    return DashboardPanel.adopt(context, panel, engine, reveal);
+    return DashboardPanel.adopt(context, panel, engine);
   }
 
   /** Takes over a dashboard VS Code restored after a window reload (registered as the panel serializer). */
-  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, engine: DashboardEngine, reveal: (taskId: string) => void): DashboardPanel {
+  static revive(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, engine: DashboardSource): DashboardPanel {
     DashboardPanel.current?.dispose();
     panel.webview.options = DashboardPanel.webviewOptions(context);
-    return DashboardPanel.adopt(context, panel, engine, reveal);
+    return DashboardPanel.adopt(context, panel, engine);
   }
 
   private static webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions {
@@ -67,13 +50,8 @@ export class DashboardPanel implements vscode.Disposable {
     };
   }
 
-  private static adopt(
-    context: vscode.ExtensionContext,
-    panel: vscode.WebviewPanel,
-    engine: DashboardEngine,
-    reveal: (taskId: string) => void,
-  ): DashboardPanel {
-    const created = new DashboardPanel(panel, context.extensionUri, engine, reveal);
+  private static adopt(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, engine: DashboardSource): DashboardPanel {
+    const created = new DashboardPanel(panel, context.extensionUri, engine);
     DashboardPanel.current = created;
     context.subscriptions.push(created);
     return created;
@@ -87,10 +65,9 @@ export class DashboardPanel implements vscode.Disposable {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    engine: DashboardEngine,
-    reveal: (taskId: string) => void,
+    engine: DashboardSource,
   ) {
-    this.session = this.makeSession(engine, reveal);
+    this.session = this.makeSession(engine);
     const webview = panel.webview;
     webview.html = dashboardHtml({
       cspSource: webview.cspSource,
@@ -126,18 +103,17 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /** A restarted engine gets a new session; a page that already said `ready` gets a fresh snapshot from it. */
-  private rebind(engine: DashboardEngine, reveal: (taskId: string) => void): void {
+  private rebind(engine: DashboardSource): void {
     const pageUp = this.session.hasPage;
     this.session.dispose();
-    this.session = this.makeSession(engine, reveal);
+    this.session = this.makeSession(engine);
     if (pageUp) void this.session.start();
   }
 
-  private makeSession(engine: DashboardEngine, reveal: (taskId: string) => void): DashboardSession {
+  private makeSession(engine: DashboardSource): DashboardSession {
     return new DashboardSession({
       source: engine,
       post: (msg) => this.panel.webview.postMessage(msg),
-      reveal,
       onError: (message) => console.warn(`coditect: ${message}`),
     });
   }

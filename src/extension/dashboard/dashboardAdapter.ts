@@ -1,0 +1,29 @@
+// Adapts the EngineClient to what the dashboard session needs (DashboardSource). One adapter lives for the whole
+// window: after an engine restart it feeds the panel the new engine's snapshot as a `plan:changed`. The page's
+// buttons run the registered commands, so there is no second path to the engine (and no second read-only check).
+import * as vscode from 'vscode';
+import { GetSnapshot } from '../../protocol/engineProtocol';
+import type { PlanSnapshot } from '../../protocol/views';
+import { DASHBOARD_EVENTS, type DashboardEvent, type DashboardEventName } from '../../protocol/webviewProtocol';
+import type { EngineClient } from '../engineClient';
+import type { DashboardSource } from './dashboardSession';
+
+/** Builds the dashboard's view of the engine client. */
+export function dashboardSource(client: EngineClient): DashboardSource {
+  return {
+    snapshot: (): Promise<PlanSnapshot> => client.request(GetSnapshot.type),
+    onEvent(listener: (e: DashboardEvent) => void): vscode.Disposable {
+      // The client's events carry the engine's names and payloads: forwarded as they are.
+      const forward = <K extends DashboardEventName>(type: K): (() => void) =>
+        client.events.on(type, (params) => listener({ type, params } as Extract<DashboardEvent, { type: K }>));
+      const offs = [
+        ...DASHBOARD_EVENTS.map((type) => forward(type)),
+        client.events.on('engine:initialized', (r) => listener({ type: 'plan:changed', params: { snapshot: r.snapshot } })),
+      ];
+      return new vscode.Disposable(() => {
+        for (const off of offs) off();
+      });
+    },
+    runCommand: (command, taskId) => Promise.resolve(vscode.commands.executeCommand(command, ...(taskId === undefined ? [] : [taskId]))),
+  };
+}
