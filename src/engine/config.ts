@@ -51,6 +51,9 @@
 //   sync.write_ids                 which task lists get the ids of tasks written without one: dialect (only files in
 //                                  the CODITECT dialect), always, never [dialect]; other tasks keep their identity in
 //                                  the database (docs/sync.md)
+//   prices                         model id → { inputPerMTok, outputPerMTok, cacheWritePerMTok?, cacheReadPerMTok? } (USD per
+//                                  million tokens), merged over the shipped table (src/engine/agents/pricing.ts); prices
+//                                  attempts whose agent reports tokens but no cost (marked estimated) [{}]
 //   sync (other keys), logging     accepted for the plan's file shape and kept as given; nothing reads them yet [{}]
 //
 // Plan-style files (orchestrator-config.json with `orchestrator`, `dispatcher` and `monitoring` sections, and
@@ -66,6 +69,7 @@ import { SIMULATION_PACE_MS } from './agents/dryRunAgent';
 import type { EngineSettings } from '../protocol/engineProtocol';
 import { errorMessage, textOf } from '../core/describe';
 import { SANDBOX_MODES, type SandboxMode } from './agents/sandbox';
+import type { ModelPrice } from './agents/pricing';
 
 /** Backoff jitter strategies (cockatiel generators). */
 export type JitterKind = 'none' | 'half' | 'full' | 'decorrelated';
@@ -100,6 +104,8 @@ export interface OrchestratorConfig {
   shutdownGraceMs: number;
   metrics: { enabled?: boolean; port: number; host: string; grafana_dashboard_id?: string; alert_on_failure_rate?: number };
   checkpoint: { enabled: boolean; gitTag: boolean };
+  /** Price overrides by model (USD per million tokens), merged over the shipped table, for costs estimated from tokens. */
+  prices: Record<string, ModelPrice>;
   /** Interval of the heartbeat row in the plan's orchestrator_state, ms; 0 = none (`orchestrator.health_check_interval`). */
   healthCheckIntervalMs: number;
   /** Format version the file declares (the plan's `"version"`), shown, not interpreted. */
@@ -134,6 +140,16 @@ const posInt = (max: number) => z.number().int().min(1).max(max);
 const nonNegInt = (max: number) => z.number().int().min(0).max(max);
 const name = z.string().trim().min(1);
 const nameMap = z.record(name);
+
+/** A model's price in USD per million tokens (the same shape as an Anthropic agent's `prices` entries). */
+const modelPriceSchema = z
+  .object({
+    inputPerMTok: z.number().nonnegative(),
+    outputPerMTok: z.number().nonnegative(),
+    cacheWritePerMTok: z.number().nonnegative().optional(),
+    cacheReadPerMTok: z.number().nonnegative().optional(),
+  })
+  .strict();
 
 const retrySchema = z
   .object({
@@ -201,6 +217,7 @@ const fileSchema = z
       .strict()
       .default({}),
     cwd: name.optional(),
+    prices: z.record(name, modelPriceSchema).default({}),
     sandbox: z
       .object({
         mode: z.enum(SANDBOX_MODES as [SandboxMode, ...SandboxMode[]]).default('auto'),
@@ -598,6 +615,7 @@ function normalize(
     shutdownGraceMs: f.shutdown_grace_ms,
     metrics: { ...f.metrics },
     checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag },
+    prices: { ...f.prices },
     healthCheckIntervalMs: f.health_check_interval_ms,
     version: f.version === undefined ? undefined : String(f.version),
     cwd: f.cwd === undefined ? undefined : path.resolve(dir, f.cwd),

@@ -9,6 +9,7 @@ import { runVerify } from './agents/verify';
 import type { TaskStorePort } from './ports';
 import { isBrokenCircuit, type AttemptFailure, type ProviderGates } from './resilience';
 import { errorMessage } from '../core/describe';
+import { validatedSpend } from './spend/attemptSpend';
 
 /** Why the engine aborted an attempt. */
 export type StopWhy = 'timeout' | 'cancel' | 'shutdown' | 'marked';
@@ -94,30 +95,9 @@ export function verifySignature(exitCode: number | null, output: string): string
   return `${exitCode ?? 'signal'}:${createHash('sha256').update(norm).digest('hex').slice(0, 16)}`;
 }
 
-/** Most tokens one attempt can plausibly use; more is a provider's (or CLI's) garbage, not a figure to store. */
-export const MAX_ATTEMPT_TOKENS = 1e10;
-/** Most one attempt can plausibly cost, USD. */
-export const MAX_ATTEMPT_COST_USD = 1e6;
-
-/** A token count as reported, or undefined when it is not a plausible count (negative, fractional, huge, NaN). */
-export function validTokens(n: unknown): number | undefined {
-  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_ATTEMPT_TOKENS ? n : undefined;
-}
-
-/** A cost as reported, or undefined when not a finite amount in [0, MAX_ATTEMPT_COST_USD]. */
-export function validCost(n: unknown): number | undefined {
-  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= MAX_ATTEMPT_COST_USD ? n : undefined;
-}
-
 function redactResult(r: AgentResult, redact: (s: string) => string): AgentResult {
   // Usage figures are shown and summed: a −5 or 1e308 from a provider is dropped here, never stored.
-  const out: AgentResult = {
-    ...r,
-    summary: redact(String(r.summary ?? '')),
-    tokensIn: validTokens(r.tokensIn),
-    tokensOut: validTokens(r.tokensOut),
-    costUsd: validCost(r.costUsd),
-  };
+  const out: AgentResult = validatedSpend({ ...r, summary: redact(String(r.summary ?? '')) });
   if (r.stdout !== undefined) out.stdout = redact(r.stdout);
   if (r.stderr !== undefined) out.stderr = redact(r.stderr);
   return out;
@@ -186,7 +166,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
         report.failure = { kind: 'transient', message: `circuit breaker of ${job.agent.provider} is open; the task goes back to the queue` };
       } else if (isAgentError(e)) {
         report.failure = { kind: e.kind, message: redact(e.message), retryAfterMs: e.retryAfterMs };
-        if (e.spent) report.spent = e.spent;
+        if (e.spent) report.spent = validatedSpend(e.spent);
       } else {
         // Agents only throw AgentError; anything else is a bug in the agent, which a retry will not fix.
         const msg = errorMessage(e);

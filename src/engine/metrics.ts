@@ -17,8 +17,9 @@
 //   coditect_retries_total{agent_type,reason} counter  retries scheduled (reason backoff | rate_limited)
 //   coditect_circuit_breaker_state{provider}  gauge    0 closed, 1 half_open, 2 open, 3 paused (429)
 //   coditect_queue_depth{kind}                gauge    ready tasks waiting for a slot (kind ready) or a backoff (delayed)
-//   coditect_tokens_total{agent_type,direction} counter  model tokens (direction input | output)
-//   coditect_cost_usd_total{agent_type}       counter  model cost in USD, where the agent reports it
+//   coditect_tokens_total{agent_type,model,kind} counter  model tokens (kind input | output | cache_read | cache_write;
+//                                             input is the prompt without its cache reads and writes)
+//   coditect_cost_usd_total{agent_type,model} counter  model cost in USD, reported or estimated (the cost ledger's)
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -62,8 +63,8 @@ export class EngineMetrics {
   private readonly attempts: Counter<'agent_type' | 'provider' | 'outcome'>;
   private readonly attemptDuration: Histogram<'agent_type' | 'outcome'>;
   private readonly retries: Counter<'agent_type' | 'reason'>;
-  private readonly tokens: Counter<'agent_type' | 'direction'>;
-  private readonly cost: Counter<'agent_type'>;
+  private readonly tokens: Counter<'agent_type' | 'model' | 'kind'>;
+  private readonly cost: Counter<'agent_type' | 'model'>;
 
   /** `now` (epoch ms) is the uptime clock; `labels` are added to every series (e.g. `{ tasklist: 'plan.md' }`). */
   constructor(opts: { now?: () => number; labels?: Record<string, string> } = {}) {
@@ -181,8 +182,18 @@ export class EngineMetrics {
         this.set({ kind: 'delayed' }, q.delayed);
       },
     });
-    this.tokens = new Counter({ name: 'coditect_tokens_total', help: 'Model tokens used by agents', labelNames: ['agent_type', 'direction'], registers });
-    this.cost = new Counter({ name: 'coditect_cost_usd_total', help: 'Model cost in USD reported by agents', labelNames: ['agent_type'], registers });
+    this.tokens = new Counter({
+      name: 'coditect_tokens_total',
+      help: 'Model tokens used by agents (kind input: the prompt without its cache reads and writes)',
+      labelNames: ['agent_type', 'model', 'kind'],
+      registers,
+    });
+    this.cost = new Counter({
+      name: 'coditect_cost_usd_total',
+      help: 'Model cost in USD, reported by the agent or estimated from its tokens (the cost ledger)',
+      labelNames: ['agent_type', 'model'],
+      registers,
+    });
   }
 
   /** Reads state from `orch` at scrape time and counts its events; returns the detach function. */
@@ -199,9 +210,19 @@ export class EngineMetrics {
       orch.on('attempt:finished', (e) => {
         this.attempts.inc({ agent_type: e.agentType, provider: e.provider, outcome: e.outcome });
         this.attemptDuration.observe({ agent_type: e.agentType, outcome: e.outcome }, Math.max(0, e.durationMs) / 1000);
-        if (e.tokensIn) this.tokens.inc({ agent_type: e.agentType, direction: 'input' }, e.tokensIn);
-        if (e.tokensOut) this.tokens.inc({ agent_type: e.agentType, direction: 'output' }, e.tokensOut);
-        if (e.costUsd) this.cost.inc({ agent_type: e.agentType }, e.costUsd);
+        const model = e.model ?? 'unknown';
+        const cacheRead = e.cacheReadTokens ?? 0;
+        const cacheWrite = e.cacheWriteTokens ?? 0;
+        const input = Math.max(0, (e.tokensIn ?? 0) - cacheRead - cacheWrite);
+        for (const [kind, n] of [
+          ['input', input],
+          ['output', e.tokensOut ?? 0],
+          ['cache_read', cacheRead],
+          ['cache_write', cacheWrite],
+        ] as const) {
+          if (n > 0) this.tokens.inc({ agent_type: e.agentType, model, kind }, n);
+        }
+        if (e.costUsd) this.cost.inc({ agent_type: e.agentType, model }, e.costUsd);
       }),
     ];
     return () => {

@@ -37,6 +37,7 @@ import type { FinishTask, TaskStorePort } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
 import { RETRY_CONTEXT_ATTEMPTS, retryContext } from './retryContext';
 import { attemptEndOf, settlementOf } from './settlement';
+import { attemptSpendOf } from './spend/attemptSpend';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 
@@ -76,7 +77,12 @@ export interface OrchestratorEvents {
     durationMs: number;
     tokensIn?: number;
     tokensOut?: number;
+    cacheReadTokens?: number;
+    cacheWriteTokens?: number;
     costUsd?: number;
+    /** costUsd was computed from tokens × the price table (docs/costs-and-gates.md). */
+    costEstimated?: boolean;
+    model?: string;
   };
   'state:changed': StateChangedParams;
   'breaker:changed': { provider: string; state: BreakerState; previous: BreakerState };
@@ -882,11 +888,13 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
     if (decision?.action === 'release') this.gates.pause(rt.provider, decision.pauseMs);
 
+    // What the attempt spent, as every consumer counts it (the attempt row, metrics, budgets): priced once, here.
+    const spend = attemptSpendOf(report.result ?? report.spent, this.config.prices);
     // The attempt row is written after store.finish, so it can say whether the result counted (lease still held).
     const recordEnd = (held: boolean): void => {
       if (report.attemptId >= 0) {
         try {
-          this.store.recordAttemptEnd(report.attemptId, attemptEndOf(report, settlement, held));
+          this.store.recordAttemptEnd(report.attemptId, attemptEndOf(report, settlement, held, spend));
         } catch (e) {
           this.log('info', `could not record the end of ${taskId}'s attempt ${attempt}: ${errorMessage(e)}`, taskId);
         }
@@ -898,9 +906,13 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         attempt,
         outcome: held ? outcome : 'released',
         durationMs: report.endedAt - report.startedAt,
-        tokensIn: (report.result ?? report.spent)?.tokensIn,
-        tokensOut: (report.result ?? report.spent)?.tokensOut,
-        costUsd: (report.result ?? report.spent)?.costUsd,
+        tokensIn: spend.tokensIn,
+        tokensOut: spend.tokensOut,
+        cacheReadTokens: spend.cacheReadTokens,
+        cacheWriteTokens: spend.cacheWriteTokens,
+        costUsd: spend.costUsd,
+        costEstimated: spend.costEstimated,
+        model: spend.model,
       });
     };
 

@@ -50,7 +50,14 @@ export interface AttemptEnd {
   errorKind?: string;
   tokensIn?: number;
   tokensOut?: number;
+  /** Of tokensIn, read from / written to the provider's prompt cache. */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
   costUsd?: number;
+  /** costUsd was computed from tokens × a price table, not reported by the provider. */
+  costEstimated?: boolean;
+  /** The model the attempt ran on, when its agent said. */
+  model?: string;
   sessionId?: string;
   summary?: string;
   /** Verify command output, when the task has one. */

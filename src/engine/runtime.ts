@@ -35,6 +35,7 @@ import { buildPlanModel, groupProgress, groupViews, planCounts, taskView, type P
 import { createRedactor, secretEnvValues } from './redact';
 import { describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
 import { TrustGuard } from './trustGuard';
+import { SpendControl } from './spend/spendControl';
 import { SyncService } from './sync/syncService';
 import { TaskListWatcher } from './sync/watcher';
 import { TypedEmitter } from '../core/typedEmitter';
@@ -103,6 +104,8 @@ export class EngineRuntime implements EngineApi {
   private configWatcher?: FSWatcher;
   private closing?: Promise<void>;
   private readonly disposers: (() => void)[] = [];
+  /** The cost ledger and budgets (docs/costs-and-gates.md). */
+  private readonly spend: SpendControl;
   /** What the sync done while opening changed (the CLI's `sync` reports it: opening is usually the sync). */
   openSync?: SyncResult;
 
@@ -118,6 +121,7 @@ export class EngineRuntime implements EngineApi {
   ) {
     this.settings = opts.settings;
     this.config = orchestratorConfigOf(baseConfig, opts.settings, opts);
+    this.spend = new SpendControl({ db: handle.db, epicOf: (id) => this.model?.byId.get(id)?.epicId });
     const cwd = this.config.cwd ?? opts.paths.workspaceRoot;
     this.guard = new TrustGuard(
       { dbPath: opts.paths.dbPath, configPath: baseConfig.source, gitDirs: [...new Set([join(opts.paths.workspaceRoot, '.git'), join(cwd, '.git')])] },
@@ -136,8 +140,8 @@ export class EngineRuntime implements EngineApi {
     const parts: { close(): unknown }[] = [handle];
     try {
       for (const line of describeOpen(handle)) opts.logger.info(line);
-      const store = new TaskStore(handle, { redact });
       const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+      const store = new TaskStore(handle, { redact, runId: owner });
       let runtime: EngineRuntime | undefined;
       const sync = new SyncService({
         handle,
@@ -272,6 +276,7 @@ export class EngineRuntime implements EngineApi {
         this.scheduleWriteBack();
       }),
       this.metrics.attach(o),
+      this.spend.attach(o),
       o.on('attempt:finished', (e) => {
         this.lastRuns.delete(e.taskId);
         if (e.outcome === 'completed') {
@@ -561,7 +566,10 @@ export class EngineRuntime implements EngineApi {
   }
 
   private view(id: string): TaskView {
-    return taskView(this.model, this.model.byId.get(id)!, routingConfigOf(this.config), this.lastRun(id));
+    const v = taskView(this.model, this.model.byId.get(id)!, routingConfigOf(this.config), this.lastRun(id));
+    const usd = this.spend.taskUsd(id);
+    if (usd !== undefined) v.costUsd = usd;
+    return v;
   }
 
   private diagnostics(): Diagnostic[] {
@@ -621,7 +629,10 @@ export class EngineRuntime implements EngineApi {
       state: this.orchestrator.state(),
       simulated: this.simulated(),
       readOnly: this.opts.readOnly === true,
-      epics: groups.epics,
+      epics: groups.epics.map((e) => {
+        const usd = this.spend.epicUsd(e.id);
+        return usd === undefined ? e : { ...e, costUsd: usd };
+      }),
       features: groups.features,
       tasks: this.model.list.tasks.map((t) => this.view(t.id)),
       counts: planCounts(this.model),
@@ -630,6 +641,7 @@ export class EngineRuntime implements EngineApi {
       metrics: this.metricsView(),
       activity,
       diagnostics: this.diagnostics(),
+      spend: this.spend.view(),
     };
   }
 

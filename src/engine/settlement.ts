@@ -12,6 +12,7 @@ import type { AttemptOutcome } from '../protocol/views';
 import type { AttemptReport } from './executor';
 import type { AttemptEnd, FinishTask } from './ports';
 import type { RetryDecision, RetryPolicy } from './resilience';
+import type { AttemptSpend } from './spend/attemptSpend';
 
 /** How an attempt settles its task. */
 export interface Settlement {
@@ -54,14 +55,16 @@ export function settlementOf(report: AttemptReport, retryCount: number, policy: 
   }
 }
 
-/** The attempt row's end. `held`: the lease was still ours at finish; otherwise the result was discarded. */
-export function attemptEndOf(report: AttemptReport, s: Settlement, held: boolean): AttemptEnd {
+/**
+ * The attempt row's end. `held`: the lease was still ours at finish; otherwise the result was discarded. `spend` is
+ * what the attempt spent as the ledger counts it (attemptSpendOf): recorded whether the attempt succeeded or not, a
+ * failed attempt's tokens were paid for too.
+ */
+export function attemptEndOf(report: AttemptReport, s: Settlement, held: boolean, spend: AttemptSpend): AttemptEnd {
   const r = report.result;
   const error = held
     ? (s.decision?.reason ?? report.failure?.message)
     : `the lease was lost before the attempt ended; its result was discarded${report.failure ? ` (${report.failure.message})` : ''}`;
-  // What was spent is recorded whether the attempt succeeded or not: a failed attempt's tokens were paid for too.
-  const spent = r ?? report.spent;
   return {
     outcome: held ? s.outcome : 'released',
     endedAt: report.endedAt,
@@ -70,10 +73,7 @@ export function attemptEndOf(report: AttemptReport, s: Settlement, held: boolean
     stderr: r?.stderr,
     error,
     errorKind: report.errorKind,
-    tokensIn: spent?.tokensIn,
-    tokensOut: spent?.tokensOut,
-    costUsd: spent?.costUsd,
-    sessionId: spent?.sessionId,
+    ...spend,
     summary: r?.summary,
     verifyOutput: report.verifyOutput,
   };

@@ -238,7 +238,14 @@ export interface AttemptView {
   stderr?: string;
   tokensIn?: number;
   tokensOut?: number;
+  /** Of tokensIn, read from / written to the provider's prompt cache. */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
   costUsd?: number;
+  /** costUsd was computed from tokens × the price table, not reported by the provider (docs/costs-and-gates.md). */
+  costEstimated?: boolean;
+  /** The model the attempt ran on, when its agent said. */
+  model?: string;
   /** What the agent said it did. */
   summary?: string;
   /** The attempt ran on a simulation (dry-run): nothing was executed. */

@@ -2,6 +2,7 @@
 import type { Blockage, Stall } from '../core/graph';
 import type { DependencySource, DependencyType, Diagnostic, Priority, TaskStatus } from '../core/model';
 import type { Progress } from '../core/progress';
+import type { SpendView } from './spend';
 
 /** Outcome of one agent attempt, as recorded in `agent_execution_log`. */
 export type AttemptOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'released' | 'verify_failed';
@@ -57,6 +58,8 @@ export interface TaskView {
   retryCount: number;
   startedAt?: string;
   lastRun?: LastRunView;
+  /** What the task's attempts have cost so far (USD, the cost ledger's), when anything. */
+  costUsd?: number;
 }
 
 /** An epic or feature with its progress, counted by the engine with the one rule of done (src/core/progress.ts). */
@@ -74,6 +77,8 @@ export interface GroupProgressView extends Progress {
 
 export interface EpicView extends GroupView {
   features: string[];
+  /** What the epic's attempts have cost so far (USD, the cost ledger's), when anything. */
+  costUsd?: number;
 }
 
 export interface FeatureView extends GroupView {
@@ -174,4 +179,6 @@ export interface PlanSnapshot {
   metrics: MetricsView;
   activity: ActivityEntry[];
   diagnostics: Diagnostic[];
+  /** The cost ledger: spend of this run, today, per epic/agent type/model, budgets and what they hold (docs/costs-and-gates.md). */
+  spend?: SpendView;
 }

@@ -41,6 +41,11 @@ export interface AgentRunContext {
   env: Record<string, string | undefined>;
   /** Live output; `progress` carries short human-readable lines (tool calls, turns). */
   onOutput?(stream: 'stdout' | 'stderr' | 'progress', chunk: string): void;
+  /**
+   * What the attempt has spent so far (running totals, not increments), when the agent learns it mid-attempt (after
+   * each model turn). The engine prices it and stops an attempt that takes its task over budget (docs/costs-and-gates.md).
+   */
+  onSpend?(spent: AgentSpend): void;
   /** SIGTERM → SIGKILL grace in ms. Default 5000. */
   killGraceMs?: number;
   /**
@@ -60,7 +65,10 @@ export type AgentErrorKind = 'transient' | 'rate_limited' | 'auth' | 'config' | 
 export const AGENT_ERROR_KINDS: readonly AgentErrorKind[] = ['transient', 'rate_limited', 'auth', 'config', 'fatal', 'timeout', 'cancelled'];
 
 /** What a failed attempt had used when it stopped, when the agent knows (tokens and cost are measured, not guessed). */
-export type AgentSpend = Pick<AgentResult, 'tokensIn' | 'tokensOut' | 'costUsd' | 'sessionId' | 'model'>;
+export type AgentSpend = Pick<
+  AgentResult,
+  'tokensIn' | 'tokensOut' | 'cacheReadTokens' | 'cacheWriteTokens' | 'costUsd' | 'costEstimated' | 'sessionId' | 'model'
+>;
 
 /** The only error an agent's `run` throws. Its message, stack and cause are free of secrets. */
 export class AgentError extends Error {
@@ -77,6 +85,12 @@ export class AgentError extends Error {
     this.name = 'AgentError';
     if (options?.spent) this.spent = options.spent;
   }
+}
+
+/** `e` with what the attempt had spent attached (unless it carries a spend already). */
+export function withSpent(e: AgentError, spent: AgentSpend | undefined): AgentError {
+  if (e.spent || !spent) return e;
+  return new AgentError(e.message, e.kind, e.provider, e.retryAfterMs, { cause: e.cause, spent });
 }
 
 /** True when `e` is an AgentError (also across module copies, by shape). */
@@ -97,9 +111,19 @@ export interface AgentResult {
   exitCode?: number | null;
   stdout?: string;
   stderr?: string;
+  /** Input tokens, cache reads and writes included (the provider's prompt size). */
   tokensIn?: number;
   tokensOut?: number;
+  /** Of `tokensIn`, how many were read from the provider's prompt cache. */
+  cacheReadTokens?: number;
+  /** Of `tokensIn`, how many were written to the provider's prompt cache. */
+  cacheWriteTokens?: number;
   costUsd?: number;
+  /**
+   * `costUsd` was computed here from token counts and a price table (docs/costs-and-gates.md), not reported by the
+   * provider or its CLI. Absent or false: reported.
+   */
+  costEstimated?: boolean;
   sessionId?: string;
   model?: string;
 }

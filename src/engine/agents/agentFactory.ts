@@ -114,6 +114,7 @@ export const agentSpecSchema = z.discriminatedUnion('kind', [
       successExitCodes: z.array(z.number().int().min(0).max(255)).min(1).optional(),
       exitCodeKinds: z.record(z.enum(AGENT_ERROR_KINDS as [string, ...string[]])).optional(),
       provider: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
       maxOutputChars: z.number().int().positive().optional(),
     })
     .strict(),

@@ -5,7 +5,17 @@
 // produces (messages, causes, stacks, results, progress): everything outgoing passes through a redactor.
 import { isDroppedConnection, RequestTimeoutError, timedFetch } from './timedFetch';
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, AnthropicError } from '@anthropic-ai/sdk';
-import { AgentError, abortError, type Agent, type AgentErrorKind, type AgentResult, type AgentRunContext, type AgentTaskInput } from './agent';
+import {
+  AgentError,
+  abortError,
+  withSpent,
+  type Agent,
+  type AgentErrorKind,
+  type AgentResult,
+  type AgentRunContext,
+  type AgentSpend,
+  type AgentTaskInput,
+} from './agent';
 import { boolOption, intOption, stringOption } from './agentOptions';
 import { computeCostUsd, priceFor, validatePrices, type ModelPrice, type TokenUsage } from './pricing';
 import { buildPrompt, loadRelevantFiles } from './prompt';
@@ -251,81 +261,98 @@ export class AnthropicAgent implements Agent {
     const total: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };
     let model = this.model;
     let lastStop: string | null = null;
-
-    for (let turn = 1; turn <= this.maxTurns; turn++) {
-      progress(`turn ${turn}/${this.maxTurns}: asking ${this.model}`);
-      let raw: unknown;
-      try {
-        raw = await client.messages.create(
-          { model: this.model, max_tokens: this.maxTokens, system: this.systemPrompt, tools, messages },
-          { signal: ctx.signal },
-        );
-      } catch (e) {
-        throw classifyAnthropicError(e, ctx.signal, redact);
-      }
-      const msg = checkMessage(raw);
-      total.inputTokens += msg.usage.inputTokens;
-      total.outputTokens += msg.usage.outputTokens;
-      total.cacheCreationInputTokens += msg.usage.cacheCreationInputTokens;
-      total.cacheReadInputTokens += msg.usage.cacheReadInputTokens;
-      if (msg.model) model = msg.model;
-      lastStop = msg.stopReason;
-      messages.push({ role: 'assistant', content: msg.content as unknown as Anthropic.ContentBlockParam[] });
-
-      if (msg.stopReason === 'tool_use') {
-        const uses = msg.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
-        if (uses.length === 0)
-          throw new AgentError('anthropic: malformed response from the Messages API (stop_reason tool_use without a tool_use block)', 'transient', PROVIDER);
-        const results: Anthropic.ToolResultBlockParam[] = [];
-        for (const use of uses) {
-          if (ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);
-          progress(`tool ${describeToolCall(use.name, use.input)}`);
-          const r = await executeWorkspaceTool(use.name, use.input, {
-            root: task.cwd,
-            allowRunCommand: this.enableRunCommand,
-            maxReadBytes: this.maxReadBytes,
-            runCommandTimeoutMs: this.runCommandTimeoutMs,
-            env: ctx.env,
-            sandbox: ctx.sandbox,
-            signal: ctx.signal,
-            killGraceMs: ctx.killGraceMs,
-          });
-          if (r.isError) progress(`tool ${use.name} error: ${r.content.slice(0, 200)}`);
-          results.push({ type: 'tool_result', tool_use_id: use.id, content: redact(r.content), is_error: r.isError || undefined });
-          // An agent that reaches for the plan, the config, the db or .git is not to be trusted with this task: the
-          // write was refused, and the attempt fails now (not retried) so nothing it did counts as done.
-          if (r.violation)
-            throw new AgentError(`anthropic: the agent tried to change what the engine trusts (refused): ${redact(r.violation)}`, 'fatal', PROVIDER);
-        }
-        if (ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);
-        messages.push({ role: 'user', content: results });
-        continue;
-      }
-      if (msg.stopReason === 'pause_turn') continue; // the API asks for the same conversation back to continue
-      if (msg.stopReason === 'refusal') throw new AgentError('anthropic: the model refused the task (stop_reason "refusal")', 'fatal', PROVIDER);
-      if (msg.stopReason === 'model_context_window_exceeded')
-        throw new AgentError('anthropic: the conversation exceeded the model context window', 'fatal', PROVIDER);
-
-      const text = msg.content
-        .filter((b): b is Anthropic.TextBlock => b.type === 'text')
-        .map((b) => b.text)
-        .join('\n')
-        .trim();
+    let answered = false;
+    // What the attempt has spent so far: on its result, and on its error when a later turn fails (those tokens were paid for too).
+    const spent = (): AgentSpend | undefined => {
+      if (!answered) return undefined;
       const price = priceFor(model, this.prices) ?? priceFor(this.model, this.prices);
-      const cut = msg.stopReason === 'max_tokens' ? '\n[answer cut at max_tokens]' : '';
       return {
-        summary: redact(text.length > 0 ? text + cut : `(the model finished without a text answer; stop_reason ${String(msg.stopReason)})`),
-        stdout: redact(text),
         tokensIn: total.inputTokens + total.cacheCreationInputTokens + total.cacheReadInputTokens,
         tokensOut: total.outputTokens,
+        cacheReadTokens: total.cacheReadInputTokens,
+        cacheWriteTokens: total.cacheCreationInputTokens,
         costUsd: price ? computeCostUsd(total, price) : undefined,
+        costEstimated: price ? true : undefined,
         model,
       };
+    };
+
+    try {
+      for (let turn = 1; turn <= this.maxTurns; turn++) {
+        progress(`turn ${turn}/${this.maxTurns}: asking ${this.model}`);
+        let raw: unknown;
+        try {
+          raw = await client.messages.create(
+            { model: this.model, max_tokens: this.maxTokens, system: this.systemPrompt, tools, messages },
+            { signal: ctx.signal },
+          );
+        } catch (e) {
+          throw classifyAnthropicError(e, ctx.signal, redact);
+        }
+        const msg = checkMessage(raw);
+        total.inputTokens += msg.usage.inputTokens;
+        total.outputTokens += msg.usage.outputTokens;
+        total.cacheCreationInputTokens += msg.usage.cacheCreationInputTokens;
+        total.cacheReadInputTokens += msg.usage.cacheReadInputTokens;
+        answered = true;
+        if (msg.model) model = msg.model;
+        lastStop = msg.stopReason;
+        ctx.onSpend?.(spent()!);
+        messages.push({ role: 'assistant', content: msg.content as unknown as Anthropic.ContentBlockParam[] });
+
+        if (msg.stopReason === 'tool_use') {
+          const uses = msg.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+          if (uses.length === 0)
+            throw new AgentError('anthropic: malformed response from the Messages API (stop_reason tool_use without a tool_use block)', 'transient', PROVIDER);
+          const results: Anthropic.ToolResultBlockParam[] = [];
+          for (const use of uses) {
+            if (ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);
+            progress(`tool ${describeToolCall(use.name, use.input)}`);
+            const r = await executeWorkspaceTool(use.name, use.input, {
+              root: task.cwd,
+              allowRunCommand: this.enableRunCommand,
+              maxReadBytes: this.maxReadBytes,
+              runCommandTimeoutMs: this.runCommandTimeoutMs,
+              env: ctx.env,
+              sandbox: ctx.sandbox,
+              signal: ctx.signal,
+              killGraceMs: ctx.killGraceMs,
+            });
+            if (r.isError) progress(`tool ${use.name} error: ${r.content.slice(0, 200)}`);
+            results.push({ type: 'tool_result', tool_use_id: use.id, content: redact(r.content), is_error: r.isError || undefined });
+            // An agent that reaches for the plan, the config, the db or .git is not to be trusted with this task: the
+            // write was refused, and the attempt fails now (not retried) so nothing it did counts as done.
+            if (r.violation)
+              throw new AgentError(`anthropic: the agent tried to change what the engine trusts (refused): ${redact(r.violation)}`, 'fatal', PROVIDER);
+          }
+          if (ctx.signal.aborted) throw abortError(ctx.signal, PROVIDER);
+          messages.push({ role: 'user', content: results });
+          continue;
+        }
+        if (msg.stopReason === 'pause_turn') continue; // the API asks for the same conversation back to continue
+        if (msg.stopReason === 'refusal') throw new AgentError('anthropic: the model refused the task (stop_reason "refusal")', 'fatal', PROVIDER);
+        if (msg.stopReason === 'model_context_window_exceeded')
+          throw new AgentError('anthropic: the conversation exceeded the model context window', 'fatal', PROVIDER);
+
+        const text = msg.content
+          .filter((b): b is Anthropic.TextBlock => b.type === 'text')
+          .map((b) => b.text)
+          .join('\n')
+          .trim();
+        const cut = msg.stopReason === 'max_tokens' ? '\n[answer cut at max_tokens]' : '';
+        return {
+          summary: redact(text.length > 0 ? text + cut : `(the model finished without a text answer; stop_reason ${String(msg.stopReason)})`),
+          stdout: redact(text),
+          ...spent(),
+        };
+      }
+      throw new AgentError(
+        `anthropic: turn limit reached: the model was still working after ${this.maxTurns} requests (last stop_reason ${String(lastStop)}); raise maxTurns or split the task`,
+        'fatal',
+        PROVIDER,
+      );
+    } catch (e) {
+      throw withSpent(classifyAnthropicError(e, ctx.signal, redact), spent());
     }
-    throw new AgentError(
-      `anthropic: turn limit reached: the model was still working after ${this.maxTurns} requests (last stop_reason ${String(lastStop)}); raise maxTurns or split the task`,
-      'fatal',
-      PROVIDER,
-    );
   }
 }

@@ -5,7 +5,7 @@
 // server in test/process/agents/claudeCodeReal.test.ts.
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { AgentError, abortError, type Agent, type AgentResult, type AgentRunContext, type AgentSpend, type AgentTaskInput } from './agent';
+import { AgentError, abortError, withSpent, type Agent, type AgentResult, type AgentRunContext, type AgentSpend, type AgentTaskInput } from './agent';
 import { boolOption, enumOption, intOption, numberOption, stringArrayOption, stringOption } from './agentOptions';
 import type { AgentTypeDefinition } from './agentTypes';
 import { classifyFailureText, exitFailure, spawnFailure, tailOf } from './cliFailure';
@@ -352,11 +352,13 @@ export class ClaudeCodeAgent implements Agent {
       costUsd,
       tokensIn: res?.usage ? n(u.input_tokens) + n(u.cache_creation_input_tokens) + n(u.cache_read_input_tokens) : undefined,
       tokensOut: res?.usage ? n(u.output_tokens) : undefined,
+      cacheReadTokens: res?.usage ? n(u.cache_read_input_tokens) : undefined,
+      cacheWriteTokens: res?.usage ? n(u.cache_creation_input_tokens) : undefined,
     };
-    if (r.aborted || ctx.signal.aborted) throw withSpend(abortError(ctx.signal, PROVIDER), spent);
+    if (r.aborted || ctx.signal.aborted) throw withSpent(abortError(ctx.signal, PROVIDER), spent);
     if (!res) {
       const fail = exitFailure(r, PROVIDER, redact, ctx.signal);
-      if (fail) throw withSpend(fail, spent);
+      if (fail) throw withSpent(fail, spent);
       throw new AgentError(
         `${PROVIDER}: malformed output: no "type":"result" object on stdout (${tailOf(redact(r.stdout), 200) || 'empty'})`,
         'transient',
@@ -417,10 +419,6 @@ async function claudeStatePaths(home: string | undefined): Promise<string[]> {
     // EEXIST (the usual case), or a HOME we may not write: the CLI reports what it cannot do itself.
   }
   return [dir, json];
-}
-
-function withSpend(e: AgentError, spent: AgentSpend): AgentError {
-  return e.spent ? e : new AgentError(e.message, e.kind, e.provider, e.retryAfterMs, { cause: e.cause, spent });
 }
 
 function deniedCall(d: { tool_name?: string; tool_input?: Record<string, unknown> }): string {

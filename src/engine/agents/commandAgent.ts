@@ -51,6 +51,8 @@ export interface CommandAgentConfig {
   exitCodeKinds?: Record<string, AgentErrorKind>;
   /** Provider name in errors and metrics [`command`]. */
   provider?: string;
+  /** Model the command runs, recorded on its attempts when its output does not name one; prices its reported tokens [not set]. */
+  model?: string;
   /** Cap per captured stream, characters [1000000]. */
   maxOutputChars?: number;
 }
@@ -125,6 +127,8 @@ interface ParsedOutput {
   summary?: string;
   tokensIn?: number;
   tokensOut?: number;
+  /** Of tokensIn, read from the provider's prompt cache (Codex `cached_input_tokens`). */
+  cacheReadTokens?: number;
   sessionId?: string;
   model?: string;
   error?: string;
@@ -157,6 +161,7 @@ export function parseCodexJsonl(stdout: string): ParsedOutput {
       case 'turn.completed': {
         const u = (ev.usage ?? {}) as Record<string, unknown>;
         if (typeof u.input_tokens === 'number') out.tokensIn = (out.tokensIn ?? 0) + u.input_tokens;
+        if (typeof u.cached_input_tokens === 'number') out.cacheReadTokens = (out.cacheReadTokens ?? 0) + u.cached_input_tokens;
         if (typeof u.output_tokens === 'number') out.tokensOut = (out.tokensOut ?? 0) + u.output_tokens;
         break;
       }
@@ -230,6 +235,7 @@ export class CommandAgent implements Agent {
   private readonly successExitCodes: number[];
   private readonly exitCodeKinds: Record<string, AgentErrorKind>;
   private readonly maxOutputChars: number;
+  private readonly model: string | undefined;
   private readonly network: boolean | undefined;
   private readonly writablePaths: string[];
 
@@ -247,6 +253,7 @@ export class CommandAgent implements Agent {
     this.stdinMode = enumOption(where, 'stdin', config.stdin, ['prompt', 'json', 'none'] as const, 'prompt');
     this.output = enumOption(where, 'output', config.output, ['text', 'codex-jsonl', 'gemini-json'] as const, 'text');
     this.provider = stringOption(where, 'provider', config.provider, 'command');
+    this.model = stringOption(where, 'model', config.model);
     this.maxOutputChars = intOption(where, 'maxOutputChars', config.maxOutputChars, 1_000_000, 1000);
     const env = config.env ?? {};
     if (typeof env !== 'object' || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string')) {
@@ -356,8 +363,9 @@ export class CommandAgent implements Agent {
       stderr: redact(r.stderr),
       tokensIn: parsed?.tokensIn,
       tokensOut: parsed?.tokensOut,
+      cacheReadTokens: parsed?.cacheReadTokens,
       sessionId: parsed?.sessionId,
-      model: parsed?.model,
+      model: parsed?.model ?? this.model,
     };
   }
 }
@@ -400,6 +408,7 @@ export function codexPreset(name: string, c: CodexPresetConfig = {}): CommandAge
     stdin: 'prompt',
     output: 'codex-jsonl',
     provider: 'codex',
+    model,
     env: c.env,
     passEnv: [...CODEX_CLI_ENV],
     // The CLI calls its API and keeps sessions under ~/.codex.
@@ -461,6 +470,7 @@ export function geminiPreset(name: string, c: GeminiPresetConfig = {}): CommandA
     stdin: 'none',
     output: 'gemini-json',
     provider: 'gemini',
+    model,
     env: c.env,
     passEnv: [...GEMINI_CLI_ENV],
     exitCodeKinds: { '42': 'config', '53': 'fatal' },

@@ -1,6 +1,8 @@
-// Per-model token prices used to compute `costUsd` of Anthropic API attempts. USD per million tokens, from
-// Anthropic's published pricing pages; override or extend per agent with the `prices` option (an unknown model
-// gets no cost rather than a wrong one).
+// Per-model token prices used to compute `costUsd` where a provider reports tokens but no cost: Anthropic API attempts,
+// and the engine's estimate for CLIs that report usage only (Codex `turn.completed`). USD per million tokens, from the
+// providers' published pricing pages; override or extend with the config's `prices` (every agent) or an Anthropic
+// agent's own `prices` option. An unknown model gets no cost rather than a wrong one. A cost computed from this table
+// is marked estimated on its attempt row (docs/costs-and-gates.md).
 
 /** Price of one model in USD per million tokens. Cache prices default to 1.25× (write) and 0.1× (read) of input. */
 export interface ModelPrice {
@@ -22,6 +24,16 @@ export const DEFAULT_MODEL_PRICES: Readonly<Record<string, ModelPrice>> = Object
   'claude-sonnet-4-6': { inputPerMTok: 3, outputPerMTok: 15 },
   'claude-sonnet-4-5': { inputPerMTok: 3, outputPerMTok: 15 },
   'claude-haiku-4-5': { inputPerMTok: 1, outputPerMTok: 5 },
+  // OpenAI models the Codex CLI runs. Writing the prompt cache is not charged (input price); cached input is.
+  'gpt-5': { inputPerMTok: 1.25, outputPerMTok: 10, cacheWritePerMTok: 1.25, cacheReadPerMTok: 0.125 },
+  'gpt-5-codex': { inputPerMTok: 1.25, outputPerMTok: 10, cacheWritePerMTok: 1.25, cacheReadPerMTok: 0.125 },
+  'gpt-5.1': { inputPerMTok: 1.25, outputPerMTok: 10, cacheWritePerMTok: 1.25, cacheReadPerMTok: 0.125 },
+  'gpt-5.1-codex': { inputPerMTok: 1.25, outputPerMTok: 10, cacheWritePerMTok: 1.25, cacheReadPerMTok: 0.125 },
+  'gpt-5-mini': { inputPerMTok: 0.25, outputPerMTok: 2, cacheWritePerMTok: 0.25, cacheReadPerMTok: 0.025 },
+  'gpt-5-nano': { inputPerMTok: 0.05, outputPerMTok: 0.4, cacheWritePerMTok: 0.05, cacheReadPerMTok: 0.005 },
+  'gpt-4.1': { inputPerMTok: 2, outputPerMTok: 8, cacheWritePerMTok: 2, cacheReadPerMTok: 0.5 },
+  o3: { inputPerMTok: 2, outputPerMTok: 8, cacheWritePerMTok: 2, cacheReadPerMTok: 0.5 },
+  'o4-mini': { inputPerMTok: 1.1, outputPerMTok: 4.4, cacheWritePerMTok: 1.1, cacheReadPerMTok: 0.275 },
 });
 
 /** Token counts of one or more Messages API calls. */

@@ -1,6 +1,7 @@
 // Command-line parsing for `coditect`. Bad usage is reported with the offending argument and exit code 2.
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../core/describe';
+import { SPEND_GROUPINGS, type SpendGrouping } from '../../protocol/spend';
 
 export const COMMANDS = [
   'validate',
@@ -10,6 +11,7 @@ export const COMMANDS = [
   'graph',
   'export',
   'ids',
+  'cost',
   'run',
   'daemon',
   'cancel',
@@ -37,6 +39,8 @@ export interface CliOptions {
   write: boolean;
   /** daemon start: run in this process, logging to stderr (for systemd). */
   foreground: boolean;
+  /** cost: how attempts are grouped. */
+  by?: SpendGrouping;
   metricsPort?: number;
 }
 
@@ -53,6 +57,7 @@ Commands:
   graph <tasklist.md>           dependency graph: nodes and edges with their source
   export <tasklist.md>          write v2-work-items.json [--out FILE]
   ids <tasklist.md>             the ids of tasks written without one (kept in context.db) [--write: write them into the list]
+  cost <tasklist.md>            what the attempts cost, summed [--by epic|feature|task|agent|model|provider|day|run]
   run <tasklist.md>             run the plan in the foreground until nothing more can start
   daemon start|stop|status <tasklist.md>   run the engine in the background (pid file, rotating log)
   cancel <tasklist.md> <task-id>           cancel a task (through the daemon when one runs)
@@ -70,6 +75,7 @@ Options:
   --watch              sync: keep syncing on every change until interrupted
   --write              ids: write the ids into the lines of unfinished tasks that have none
   --foreground         daemon start: stay in the foreground and log to stderr (systemd)
+  --by GROUP           cost: epic (default), feature, task, agent, model, provider, day or run
 
 Exit codes: 0 success, 1 the task list has errors / tasks failed or blocked, 2 bad usage.`;
 
@@ -92,6 +98,7 @@ export function parseCli(argv: string[]): CliOptions {
         watch: { type: 'boolean', default: false },
         write: { type: 'boolean', default: false },
         foreground: { type: 'boolean', default: false },
+        by: { type: 'string' },
         'metrics-port': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -112,6 +119,8 @@ export function parseCli(argv: string[]): CliOptions {
   if (needsList && !rest[listIndex])
     throw new UsageError(`${cmd} needs the path of a task list (e.g. coditect ${cmd}${cmd === 'daemon' ? ' ' + rest[0] : ''} TASKLIST.md)`);
   if (cmd === 'cancel' && !rest[1]) throw new UsageError('cancel needs a task id after the task list');
+  if (values.by !== undefined && !(SPEND_GROUPINGS as readonly string[]).includes(values.by))
+    throw new UsageError(`--by expects one of ${SPEND_GROUPINGS.join(', ')}, got '${values.by}'`);
   return {
     command: cmd,
     positionals: rest,
@@ -125,6 +134,7 @@ export function parseCli(argv: string[]): CliOptions {
     watch: values.watch ?? false,
     write: values.write ?? false,
     foreground: values.foreground ?? false,
+    by: values.by as SpendGrouping | undefined,
     metricsPort: nonNegativeInt('--metrics-port', values['metrics-port']),
   };
 }

@@ -31,8 +31,10 @@ import { EngineRuntime } from '../runtime';
 import { SyncService } from '../sync/syncService';
 import { ENGINE_VERSION } from '../version';
 import { type CliOptions, parseCli, USAGE, UsageError } from './args';
+import { cmdCost } from './costCommand';
 import { errorMessage } from '../../core/describe';
 import { formatDuration, planProgress, progressText } from '../../protocol/presentation';
+import { formatUsd } from '../../protocol/spend';
 
 /** `--db` and `--metrics-port` from the plan's environment variables (DB_PATH, PROMETHEUS_PORT) when not given as flags. */
 export function deploymentEnv(o: Pick<CliOptions, 'db' | 'metricsPort'>, env: NodeJS.ProcessEnv): Pick<CliOptions, 'db' | 'metricsPort'> {
@@ -193,6 +195,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         stalls: stallsOf(snap.tasks),
         breakers: snap.breakers,
         metrics: snap.metrics,
+        spend: snap.spend,
         daemon,
       });
     } else {
@@ -208,6 +211,10 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
       );
       for (const r of running) out(`  running ${r.taskId} on ${r.agent} since ${r.startedAt} (attempt ${r.attempt})`);
       for (const [p, st] of Object.entries(snap.breakers)) if (st !== 'closed') out(`  provider ${p}: ${st}`);
+      if (snap.spend)
+        out(
+          `  spend: ${formatUsd(snap.spend.run.costUsd)} this run, ${formatUsd(snap.spend.today.costUsd)} today, ${formatUsd(snap.spend.total.costUsd)} in all`,
+        );
     }
     return { code: 0 };
   } finally {
@@ -566,6 +573,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return (await cmdExport(paths, o)).code;
       case 'ids':
         return (await cmdIds(paths, o)).code;
+      case 'cost':
+        return cmdCost(paths, o, out).code;
       case 'run':
         return (await cmdRun(paths, o)).code;
       case 'daemon':

@@ -48,6 +48,8 @@ export interface TaskStoreOptions {
    * Default: redaction of well-known key shapes (the orchestrator passes one that knows the run's secrets).
    */
   redact?: (text: string) => string;
+  /** The engine run this store records attempts for (its lease owner id): stamped on every attempt row (`run_id`). */
+  runId?: string;
 }
 
 interface RuntimeRow {
@@ -73,7 +75,11 @@ interface AttemptRow {
   stderr: string | null;
   tokens_in: number | null;
   tokens_out: number | null;
+  tokens_cache_read: number | null;
+  tokens_cache_write: number | null;
   cost_usd: number | null;
+  cost_estimated: number;
+  model: string | null;
   summary: string | null;
   simulated: number;
   session_id: string | null;
@@ -95,6 +101,7 @@ function toRuntime(r: RuntimeRow): TaskRuntime {
 export class TaskStore implements TaskStorePort {
   private readonly db: Database.Database;
   private readonly redact: (text: string) => string;
+  private readonly runId: string | undefined;
   private readonly st;
 
   constructor(handle: DatabaseHandle, opts: TaskStoreOptions = {}) {
@@ -102,6 +109,7 @@ export class TaskStore implements TaskStorePort {
     if (opts.redact !== undefined && typeof opts.redact !== 'function') throw new Error(`redact must be a function, got ${typeof opts.redact}`);
     this.db = handle.db;
     this.redact = opts.redact ?? createRedactor([]);
+    this.runId = opts.runId;
     const db = this.db;
     this.st = {
       runtimes: db.prepare<[], RuntimeRow>(
@@ -118,9 +126,9 @@ export class TaskStore implements TaskStorePort {
           RETURNING retry_count`,
       ),
       renew: db.prepare<[number, string]>(`UPDATE v2_tasks SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'in_progress'`),
-      attemptStart: db.prepare<[string, string, number, string | null, string, number, number, string | null, number]>(
-        `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status, provider, simulated)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
+      attemptStart: db.prepare<[string, string, number, string | null, string, number, number, string | null, number, string | null]>(
+        `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status, provider, simulated, run_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       ),
       attemptStartedMs: db.prepare<[number], { started_ms: number | null; started_at: string | null }>(
         `SELECT started_ms, started_at FROM agent_execution_log WHERE log_id = ?`,
@@ -129,7 +137,9 @@ export class TaskStore implements TaskStorePort {
         `UPDATE agent_execution_log SET
            completed_at = @completed_at, execution_time_seconds = @execution_time_seconds, status = @status, exit_code = @exit_code,
            stdout = @stdout, stderr = @stderr, error = @error, error_kind = @error_kind,
-           tokens_in = @tokens_in, tokens_out = @tokens_out, cost_usd = @cost_usd, session_id = @session_id,
+           tokens_in = @tokens_in, tokens_out = @tokens_out, tokens_cache_read = @tokens_cache_read,
+           tokens_cache_write = @tokens_cache_write, cost_usd = @cost_usd, cost_estimated = @cost_estimated, model = @model,
+           session_id = @session_id,
            summary = @summary, verify_output = @verify_output
          WHERE log_id = @id`,
       ),
@@ -167,7 +177,7 @@ export class TaskStore implements TaskStorePort {
       ),
       attempts: db.prepare<[string, number], AttemptRow>(
         `SELECT attempt, agent_type, status, started_at, completed_at, execution_time_seconds, exit_code, error, stdout, stderr,
-                tokens_in, tokens_out, cost_usd, summary, simulated, session_id
+                tokens_in, tokens_out, tokens_cache_read, tokens_cache_write, cost_usd, cost_estimated, model, summary, simulated, session_id
            FROM agent_execution_log WHERE task_id = ? ORDER BY log_id DESC LIMIT ?`,
       ),
       getState: db.prepare<[string], { value: string }>(`SELECT value FROM engine_state WHERE key = ?`),
@@ -229,6 +239,7 @@ export class TaskStore implements TaskStorePort {
       start.attempt - 1,
       start.provider ?? null,
       start.simulated ? 1 : 0,
+      this.runId ?? null,
     );
     return Number(r.lastInsertRowid);
   }
@@ -254,7 +265,11 @@ export class TaskStore implements TaskStorePort {
       error_kind: end.errorKind ?? null,
       tokens_in: end.tokensIn ?? null,
       tokens_out: end.tokensOut ?? null,
+      tokens_cache_read: end.cacheReadTokens ?? null,
+      tokens_cache_write: end.cacheWriteTokens ?? null,
       cost_usd: end.costUsd ?? null,
+      cost_estimated: end.costUsd !== undefined && end.costEstimated ? 1 : 0,
+      model: end.model ?? null,
       session_id: end.sessionId ?? null,
       summary: text(end.summary),
       verify_output: text(end.verifyOutput),
@@ -315,7 +330,11 @@ export class TaskStore implements TaskStorePort {
       if (r.stderr !== null) v.stderr = r.stderr;
       if (r.tokens_in !== null) v.tokensIn = r.tokens_in;
       if (r.tokens_out !== null) v.tokensOut = r.tokens_out;
+      if (r.tokens_cache_read !== null) v.cacheReadTokens = r.tokens_cache_read;
+      if (r.tokens_cache_write !== null) v.cacheWriteTokens = r.tokens_cache_write;
       if (r.cost_usd !== null) v.costUsd = r.cost_usd;
+      if (r.cost_usd !== null && r.cost_estimated === 1) v.costEstimated = true;
+      if (r.model !== null) v.model = r.model;
       if (r.summary !== null) v.summary = r.summary;
       if (r.simulated === 1) v.simulated = true;
       if (r.session_id !== null) v.sessionId = r.session_id;

@@ -39,7 +39,8 @@ describe('metrics', () => {
     const agent = new ScriptedAgent('s', 'anthropic', (input) => {
       if (input.id === 'T1' && ++n === 1) return new AgentError('HTTP 500', 'transient', 'anthropic');
       if (input.id === 'T3') return new AgentError('bad key', 'auth', 'anthropic');
-      return { summary: 'ok', tokensIn: 100, tokensOut: 20, costUsd: 0.5 };
+      if (input.id === 'T2') return { summary: 'ok', tokensIn: 1000, tokensOut: 10, cacheReadTokens: 600, model: 'gpt-5' };
+      return { summary: 'ok', tokensIn: 100, tokensOut: 20, costUsd: 0.5, model: 'claude-opus-5' };
     });
     const list = taskList([
       { id: 'T1', agent: 'backend' },
@@ -72,9 +73,14 @@ describe('metrics', () => {
     assert.equal(sample(t, 'coditect_attempts_total{agent_type="backend",provider="anthropic",outcome="failed"}'), 1);
     assert.equal(sample(t, 'coditect_attempts_total{agent_type="qa",provider="anthropic",outcome="failed"}'), 1);
     assert.equal(sample(t, 'coditect_retries_total{agent_type="backend",reason="backoff"}'), 1);
-    assert.equal(sample(t, 'coditect_tokens_total{agent_type="backend",direction="input"}'), 200);
-    assert.equal(sample(t, 'coditect_tokens_total{agent_type="backend",direction="output"}'), 40);
-    assert.equal(sample(t, 'coditect_cost_usd_total{agent_type="backend"}'), 1);
+    assert.equal(sample(t, 'coditect_tokens_total{agent_type="backend",model="claude-opus-5",kind="input"}'), 100);
+    assert.equal(sample(t, 'coditect_tokens_total{agent_type="backend",model="claude-opus-5",kind="output"}'), 20);
+    assert.equal(sample(t, 'coditect_cost_usd_total{agent_type="backend",model="claude-opus-5"}'), 0.5);
+    // T2 reported tokens and no cost: 400 input, 600 cache reads, 10 output, priced from the table (gpt-5: 1.25, 0.125, 10 $/MTok).
+    assert.equal(sample(t, 'coditect_tokens_total{agent_type="backend",model="gpt-5",kind="input"}'), 400);
+    assert.equal(sample(t, 'coditect_tokens_total{agent_type="backend",model="gpt-5",kind="cache_read"}'), 600);
+    assert.equal(sample(t, 'coditect_tokens_total{agent_type="backend",model="gpt-5",kind="output"}'), 10);
+    assert.equal(sample(t, 'coditect_cost_usd_total{agent_type="backend",model="gpt-5"}'), (400 * 1.25 + 600 * 0.125 + 10 * 10) / 1e6);
     assert.equal(sample(t, 'coditect_circuit_breaker_state{provider="anthropic"}'), 0);
     assert.equal(sample(t, 'coditect_queue_depth{kind="ready"}'), 0);
     assert.equal(sample(t, 'coditect_sync_operations_total{direction="md->db",outcome="applied"}'), 1);

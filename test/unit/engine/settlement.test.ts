@@ -1,3 +1,4 @@
+import { attemptSpendOf } from '../../../src/engine/spend/attemptSpend';
 import { strict as assert } from 'node:assert';
 import type { AttemptReport } from '../../../src/engine/executor';
 import { RetryPolicy } from '../../../src/engine/resilience';
@@ -56,13 +57,14 @@ describe('settlement', () => {
   it('the attempt row carries the decision, and says when a late result was discarded', () => {
     const report = { ...fail('transient'), result: undefined };
     const s = settlementOf(report, 0, policy);
-    const held = attemptEndOf(report, s, true);
+    const held = attemptEndOf(report, s, true, attemptSpendOf(report.result));
     assert.equal(held.outcome, 'failed');
     assert.match(held.error!, /retry 1\/2 in 100 ms: transient!/);
     const lost = attemptEndOf(
       { ...base, ok: true, result: { summary: 'late', exitCode: 0 } },
       settlementOf({ ...base, ok: true, result: { summary: 'late' } }, 0, policy),
       false,
+      attemptSpendOf(undefined),
     );
     assert.equal(lost.outcome, 'released');
     assert.match(lost.error!, /lease was lost.*discarded/);
@@ -76,7 +78,7 @@ describe('attemptEndOf: what a failed attempt spent', () => {
       ...fail('transient'),
       spent: { tokensIn: 120, tokensOut: 7, costUsd: 0.0021, sessionId: 'sess-1', model: 'claude-opus-5-5' },
     };
-    const end = attemptEndOf(report, settlementOf(report, 0, policy), true);
+    const end = attemptEndOf(report, settlementOf(report, 0, policy), true, attemptSpendOf(report.spent));
     assert.equal(end.outcome, 'failed');
     assert.equal(end.tokensIn, 120);
     assert.equal(end.tokensOut, 7);
