@@ -248,8 +248,7 @@ export class EngineRuntime implements EngineApi {
     this.disposers.push(
       this.sync.on('plan:synced', (e) => {
         // Verify lines that changed while an unsandboxed agent could write the plan are not trusted (trustGuard.ts).
-        const held = this.guard.observePlan(e.list, this.planMark);
-        this.planMark = this.guard.mark();
+        const held = this.guard.observePlan(e.list);
         const fresh = held.filter((id) => !this.heldVerify.has(id));
         this.heldVerify = new Set(held);
         if (fresh.length) {
@@ -379,7 +378,6 @@ export class EngineRuntime implements EngineApi {
 
   /** What the engine trusts, guarded against uncontained agents. */
   readonly guard: TrustGuard;
-  private planMark = 0;
   private configMark = 0;
   private heldVerify = new Set<string>();
   /** Set when the engine stopped itself because something it trusts was destroyed (the CLI exits non-zero). */
@@ -699,7 +697,6 @@ export class EngineRuntime implements EngineApi {
     this.recordSync(r);
     // A sync the person asked for: the plan as it is now is theirs, Verify lines included.
     this.guard.trustPlan(this.sync.current());
-    this.planMark = this.guard.mark();
     this.heldVerify.clear();
     return { applied: r.applied, direction: r.direction, conflicts: r.conflicts, diagnostics: this.diagnostics() };
   }

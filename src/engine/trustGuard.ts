@@ -72,6 +72,10 @@ export function databaseDamage(dbPath: string, ino: number | undefined): string 
 /** See the file comment. One per engine. */
 export class TrustGuard {
   private readonly verify = new Map<string, string | undefined>();
+  /** Each task's Verify line as the plan said at the last read (trusted or not), and when that read was. */
+  private seen = new Map<string, string | undefined>();
+  private planMark = 0;
+  private planMarkRunning = false;
   private uncontainedStarts = 0;
   private uncontainedRunning = 0;
   private readonly dbIno: number | undefined;
@@ -119,17 +123,28 @@ export class TrustGuard {
   trustPlan(list: TaskList): void {
     this.verify.clear();
     for (const t of list.tasks) this.verify.set(t.id, t.verify);
+    this.seen = new Map(this.verify);
+    this.planMark = this.mark();
+    this.planMarkRunning = this.uncontainedRunning > 0;
   }
 
   /**
-   * A plan read from disk or the editor. When no uncontained agent could have written it since `mark`, its Verify
-   * lines are the person's; otherwise changed ones are not trusted. Returns the ids whose Verify line is held back.
+   * A plan read from disk or the editor. A Verify line that changed since the previous read is the person's only when
+   * no uncontained agent could have written the plan in between (none ran since that read, and none was running at
+   * it); a change made while one could is held back — and stays held at later reads, even quiet ones, because a
+   * quiet window says nothing about text written before it. Returns the ids whose Verify line is held back.
    */
-  observePlan(list: TaskList, mark: number): string[] {
-    if (!this.couldWriteSince(mark)) {
-      this.trustPlan(list);
-      return [];
+  observePlan(list: TaskList): string[] {
+    const quiet = !this.planMarkRunning && !this.couldWriteSince(this.planMark);
+    const seen = new Map<string, string | undefined>();
+    for (const t of list.tasks) {
+      seen.set(t.id, t.verify);
+      const changed = this.seen.has(t.id) ? this.seen.get(t.id) !== t.verify : true;
+      if (quiet && changed) this.verify.set(t.id, t.verify);
     }
+    this.seen = seen;
+    this.planMark = this.mark();
+    this.planMarkRunning = this.uncontainedRunning > 0;
     const held: string[] = [];
     for (const t of list.tasks) if (!this.verify.has(t.id) ? t.verify !== undefined : this.verify.get(t.id) !== t.verify) held.push(t.id);
     return held;
