@@ -48,6 +48,22 @@
 //   sandbox.env_allow              engine environment variables passed to agent processes beyond the built-in
 //                                  allow-list (PATH, HOME, locale…) [[]]
 //   sandbox.writable_paths         more absolute paths agent processes may write (`~/` = home) [[]]
+//   isolation                      worktree | none: each task in its own git worktree and branch, landed by the merge
+//                                  queue (docs/isolation.md), or every agent in the shared tree [worktree inside a git
+//                                  repository; none otherwise, with a one-time notice]
+//   base_branch                    integration branch task branches start from and merge into [the branch checked out
+//                                  when the engine starts]
+//   worktree.dir                   folder of the task worktrees [~/.cache/coditect/worktrees/<repo>-<id>, outside the repo]
+//   worktree.branch_prefix         prefix of task branches, `<prefix><task-id>-<slug>` [coditect/]
+//   worktree.copy                  repository-relative files/folders copied into each new worktree (.env…) [[]]
+//   worktree.link                  repository-relative files/folders symlinked into each new worktree (node_modules…) [[]]
+//   worktree.setup                 shell command run in each new worktree before the agent, output logged [none]
+//   worktree.branch_retention_days days a merged or rejected task branch is kept before it is deleted, 0..3650 [7]
+//   merge.strategy                 merge | rebase: a merge commit per task, or its commits rebased onto the branch [merge]
+//   merge.verify                   shell command run on every merged result after the task's Verify (npm test…) [none]
+//   merge.policy                   auto | review: land when checks pass, or wait for a person to accept [auto]
+//   merge.policy_overrides         epic, feature or task id → auto | review (the most specific id wins) [{}]
+//   merge.author                   `Name <email>` of the engine's commits, merges and tags [CODITECT <coditect@localhost>]
 //   sync.write_ids                 which task lists get the ids of tasks written without one: dialect (only files in
 //                                  the CODITECT dialect), always, never [dialect]; other tasks keep their identity in
 //                                  the database (docs/sync.md)
@@ -114,6 +130,8 @@ export interface OrchestratorConfig {
   cwd?: string;
   /** How agent processes are contained (docs/security.md). */
   sandbox: { mode: SandboxMode; network: boolean; envAllow: string[]; writablePaths: string[] };
+  /** Per-task git worktrees and the merge queue (docs/isolation.md). */
+  isolation: IsolationConfig;
   sync: FileConfig['sync'];
   dispatch: FileConfig['dispatch'];
   logging: FileConfig['logging'];
@@ -121,6 +139,37 @@ export interface OrchestratorConfig {
   source?: string;
   /** Keys of plan-style sections this engine ignores, and shadowed duplicates (shown to the person, not fatal). */
   warnings: string[];
+}
+
+/** How a task's work lands: a merge commit, or its commits rebased onto the integration branch. */
+export type MergeStrategyName = 'merge' | 'rebase';
+export const MERGE_STRATEGIES: readonly MergeStrategyName[] = ['merge', 'rebase'];
+/** Whether a task's branch lands when its checks pass (`auto`) or waits for a person (`review`). */
+export type MergePolicy = 'auto' | 'review';
+export const MERGE_POLICIES: readonly MergePolicy[] = ['auto', 'review'];
+
+/** The `isolation`, `base_branch`, `worktree.*` and `merge.*` options, validated. */
+export interface IsolationConfig {
+  /** `worktree` or `none`; undefined when the file does not say (worktree inside a git repository, else none). */
+  mode?: 'worktree' | 'none';
+  /** Integration branch; undefined: the branch checked out when the engine starts. */
+  baseBranch?: string;
+  worktree: {
+    /** Absolute folder of the task worktrees; undefined: the default in the user's cache. */
+    dir?: string;
+    branchPrefix: string;
+    copy: string[];
+    link: string[];
+    setup?: string;
+    branchRetentionDays: number;
+  };
+  merge: {
+    strategy: MergeStrategyName;
+    verify?: string;
+    policy: MergePolicy;
+    policyOverrides: Record<string, MergePolicy>;
+    author: { name: string; email: string };
+  };
 }
 
 /** Thrown for a bad configuration; the message names the file, the key path, what was expected and what was found. */
@@ -140,6 +189,15 @@ const posInt = (max: number) => z.number().int().min(1).max(max);
 const nonNegInt = (max: number) => z.number().int().min(0).max(max);
 const name = z.string().trim().min(1);
 const nameMap = z.record(name);
+/** A path inside the repository: relative, no `..`, not `.git`. */
+const relPath = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((p) => {
+    const norm = path.posix.normalize(p.replace(/\\/g, '/'));
+    return !path.isAbsolute(p) && norm !== '.' && norm !== '..' && !norm.startsWith('../') && norm !== '.git' && !norm.startsWith('.git/');
+  }, 'expected a path inside the repository (relative, no "..", not .git)');
 
 /** A model's price in USD per million tokens (the same shape as an Anthropic agent's `prices` entries). */
 const modelPriceSchema = z
@@ -224,6 +282,35 @@ const fileSchema = z
         network: z.boolean().default(false),
         env_allow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')).default([]),
         writable_paths: z.array(z.string().regex(/^(?:\/|~\/)/, 'expected an absolute path or one starting with ~/')).default([]),
+      })
+      .strict()
+      .default({}),
+    isolation: z.enum(['worktree', 'none']).optional(),
+    base_branch: name.optional(),
+    worktree: z
+      .object({
+        dir: name.optional(),
+        branch_prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/, 'expected letters, digits, ".", "_", "-" and "/" (e.g. "coditect/")')
+          .default('coditect/'),
+        copy: z.array(relPath).default([]),
+        link: z.array(relPath).default([]),
+        setup: name.optional(),
+        branch_retention_days: z.number().min(0).max(3650).default(7),
+      })
+      .strict()
+      .default({}),
+    merge: z
+      .object({
+        strategy: z.enum(MERGE_STRATEGIES as [MergeStrategyName, ...MergeStrategyName[]]).default('merge'),
+        verify: name.optional(),
+        policy: z.enum(MERGE_POLICIES as [MergePolicy, ...MergePolicy[]]).default('auto'),
+        policy_overrides: z.record(z.enum(MERGE_POLICIES as [MergePolicy, ...MergePolicy[]])).default({}),
+        author: z
+          .string()
+          .regex(/^\s*[^<>\s][^<>]*<[^<>\s]+>\s*$/, 'expected "Name <email>"')
+          .default('CODITECT <coditect@localhost>'),
       })
       .strict()
       .default({}),
@@ -620,6 +707,7 @@ function normalize(
     version: f.version === undefined ? undefined : String(f.version),
     cwd: f.cwd === undefined ? undefined : path.resolve(dir, f.cwd),
     sandbox: { mode: f.sandbox.mode, network: f.sandbox.network, envAllow: [...f.sandbox.env_allow], writablePaths: [...f.sandbox.writable_paths] },
+    isolation: isolationOf(f, dir),
     sync: f.sync,
     dispatch: f.dispatch,
     logging: f.logging,
@@ -636,6 +724,30 @@ function agentMappingsOf(raw: Record<string, string[] | string>): Record<string,
     for (const [agent, words] of Object.entries(add)) (out[agent] ??= []).push(...words.filter((w) => !out[agent].includes(w)));
   }
   return out;
+}
+
+function isolationOf(f: FileConfig, dir: string): IsolationConfig {
+  const author = /^\s*(.*?)\s*<([^<>\s]+)>\s*$/.exec(f.merge.author)!;
+  const prefix = f.worktree.branch_prefix;
+  return {
+    mode: f.isolation,
+    baseBranch: f.base_branch,
+    worktree: {
+      dir: f.worktree.dir === undefined ? undefined : path.resolve(dir, f.worktree.dir),
+      branchPrefix: prefix === '' || prefix.endsWith('/') || prefix.endsWith('-') ? prefix : `${prefix}/`,
+      copy: f.worktree.copy.map((p) => path.posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, '')),
+      link: f.worktree.link.map((p) => path.posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, '')),
+      setup: f.worktree.setup,
+      branchRetentionDays: f.worktree.branch_retention_days,
+    },
+    merge: {
+      strategy: f.merge.strategy,
+      verify: f.merge.verify,
+      policy: f.merge.policy,
+      policyOverrides: { ...f.merge.policy_overrides },
+      author: { name: author[1], email: author[2] },
+    },
+  };
 }
 
 /** Validates each `agents` entry (through parseAgentSpec) and resolves name aliases, refusing loops. */

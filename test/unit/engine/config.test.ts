@@ -229,4 +229,46 @@ describe('config', () => {
     assert.deepEqual(c.epicFallbacks, { E001: 'backend-development', E008: 'security-specialist' });
     throwsConfig(() => parseConfig({ agent_mappings: { 'docker||helm': 'devops-engineer' } }), 'agent_mappings["docker||helm"]: alternative 2');
   });
+
+  it('isolation: documented defaults, relative paths resolved against the workspace, bad values named', () => {
+    const d = parseConfig({}, 'c', { env: {}, baseDir: '/ws' }).isolation;
+    assert.deepEqual(d, {
+      mode: undefined,
+      baseBranch: undefined,
+      worktree: { dir: undefined, branchPrefix: 'coditect/', copy: [], link: [], setup: undefined, branchRetentionDays: 7 },
+      merge: { strategy: 'merge', verify: undefined, policy: 'auto', policyOverrides: {}, author: { name: 'CODITECT', email: 'coditect@localhost' } },
+    });
+    const c = parseConfig(
+      {
+        isolation: 'worktree',
+        base_branch: 'develop',
+        worktree: {
+          dir: 'wt',
+          branch_prefix: 'agents',
+          copy: ['.env', 'config/local.json/'],
+          link: ['node_modules'],
+          setup: 'npm ci',
+          branch_retention_days: 0,
+        },
+        merge: { strategy: 'rebase', verify: 'npm test', policy: 'review', policy_overrides: { E001: 'auto' }, author: 'Bot Person <bot@example.com>' },
+      },
+      'c',
+      { env: {}, baseDir: '/ws' },
+    ).isolation;
+    assert.equal(c.mode, 'worktree');
+    assert.equal(c.baseBranch, 'develop');
+    assert.equal(c.worktree.dir, '/ws/wt');
+    assert.equal(c.worktree.branchPrefix, 'agents/');
+    assert.deepEqual(c.worktree.copy, ['.env', 'config/local.json']);
+    assert.deepEqual(c.merge.author, { name: 'Bot Person', email: 'bot@example.com' });
+    assert.deepEqual(c.merge.policyOverrides, { E001: 'auto' });
+    throwsConfig(() => parseConfig({ isolation: 'docker' }), 'isolation: expected one of worktree, none, got "docker"');
+    throwsConfig(() => parseConfig({ worktree: { copy: ['../secrets'] } }), 'worktree.copy.0', 'inside the repository', '"../secrets"');
+    throwsConfig(() => parseConfig({ worktree: { link: ['.git/hooks'] } }), 'worktree.link.0', '".git/hooks"');
+    throwsConfig(() => parseConfig({ worktree: { branch_prefix: 'bad prefix' } }), 'worktree.branch_prefix', '"bad prefix"');
+    throwsConfig(() => parseConfig({ merge: { strategy: 'squash' } }), 'merge.strategy: expected one of merge, rebase, got "squash"');
+    throwsConfig(() => parseConfig({ merge: { policy_overrides: { T1: 'later' } } }), 'merge.policy_overrides.T1', '"later"');
+    throwsConfig(() => parseConfig({ merge: { author: 'no email' } }), 'merge.author', 'Name <email>');
+    throwsConfig(() => parseConfig({ worktree: { keep: 1 } }), 'worktree.keep: unknown option');
+  });
 });
