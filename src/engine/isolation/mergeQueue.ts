@@ -6,7 +6,7 @@ import { MergeError, type MergeOutcome, type MergeRequest, type Merger } from '.
 
 /** What the queue tells its owner; every call is awaited before the queue moves on. */
 export interface MergeQueueHandler {
-  /** A merge of `req` begins. */
+  /** A merge of `req` begins (once per request, however long it then waits). */
   started(req: MergeRequest): void | Promise<void>;
   /** The merge produced `candidate`; its checks run next. */
   candidate(req: MergeRequest, candidate: string): void;
@@ -105,18 +105,23 @@ export class MergeQueue {
 
   private async loop(): Promise<void> {
     const { merger, handler } = this.opts;
+    let announced: MergeRequest | undefined;
     while (!this.closing && this.items.length > 0) {
       const req = this.items[0];
       this.current = req;
       try {
-        const waited = await this.waitUntilUnblocked(req);
-        if (!waited) return;
-        await handler.started(req);
+        if (announced !== req) await handler.started(req);
+        announced = req;
         const outcome = await merger.merge(req, { onCandidate: (c) => handler.candidate(req, c), onOutput: (c) => handler.output(req, c) }, this.abort.signal);
         if (this.closing) return;
         if (outcome.kind === 'blocked') {
           this.noteBlocked(req, outcome.reason, outcome.files);
-          continue; // same request again once unblocked
+          await this.pause();
+          continue; // the same request again
+        }
+        if (this.blockedBy !== undefined) {
+          this.blockedBy = undefined;
+          handler.unblocked(req);
         }
         this.items.shift();
         await handler.finished(req, outcome);
@@ -130,28 +135,19 @@ export class MergeQueue {
     }
   }
 
-  /** Waits while the integration branch has a person's changes; false when the queue closed meanwhile. */
-  private async waitUntilUnblocked(req: MergeRequest): Promise<boolean> {
-    for (;;) {
-      if (this.closing) return false;
-      const b = await this.opts.merger.blockedReason();
-      if (!b) {
-        if (this.blockedBy !== undefined) {
-          this.blockedBy = undefined;
-          this.opts.handler.unblocked(req);
-        }
-        return true;
+  /** Waits `recheckMs`, or until poked or closed. */
+  private pause(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, this.opts.recheckMs ?? 2000);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
       }
-      this.noteBlocked(req, b.reason, b.files);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.opts.recheckMs ?? 2000);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
   }
 
   private noteBlocked(req: MergeRequest, reason: string, files: string[]): void {

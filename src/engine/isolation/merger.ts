@@ -1,6 +1,7 @@
 // One merge of a task branch onto the integration branch, in the engine's scratch worktree, never in a person's:
 //   1. the integration branch's commit is read (`old`); a branch it already contains is "already merged" (a restart
-//      after a crash between the fast-forward and the database write merges nothing twice);
+//      after a crash between the fast-forward and the database write merges nothing twice; a task that changed
+//      nothing lands without waiting for anything);
 //   2. the scratch worktree is reset to `old` and the branch is merged (`--no-ff`) or rebased onto it;
 //   3. a conflict aborts the merge and reports the conflicting files;
 //   4. the task's Verify and the global `merge.verify` run on the merged result; a failure reports their output;
@@ -96,6 +97,9 @@ export class Merger {
       if ((await repo.isAncestor(tip, old)) || (req.candidate && (await repo.isAncestor(req.candidate, old)))) {
         return { kind: 'merged', commit: old, previous: old, alreadyMerged: true, checks: [] };
       }
+      // Checked before the work of a merge and its checks; checked again at the fast-forward.
+      const blocked = await this.blockedReason();
+      if (blocked) return { kind: 'blocked', ...blocked };
       const wt = await this.opts.scratch();
       const made = await this.combine(wt, req, old, tip, signal);
       if (made.kind === 'conflict') return made;
@@ -116,10 +120,7 @@ export class Merger {
     }
   }
 
-  /**
-   * Whether the integration branch could be fast-forwarded right now: undefined when yes, else why not (the queue
-   * checks this before spending a merge and its checks, and while it waits).
-   */
+  /** Whether the integration branch could be fast-forwarded right now: undefined when yes, else why not. */
   async blockedReason(): Promise<{ reason: string; files: string[] } | undefined> {
     const holder = await this.checkedOutIn();
     if (!holder) return undefined;
