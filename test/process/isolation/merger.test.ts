@@ -178,6 +178,18 @@ describe('isolation/merger and the merge queue (real git)', () => {
     assert.equal(repo.head('main'), head);
   });
 
+  it('a task that changed nothing lands at once, even while a person has uncommitted changes on main', async () => {
+    const r = rig(repo);
+    const empty = await r.task('T1', {});
+    repo.write('shared.txt', 'person is typing\n');
+    const o = await r.merger.merge(empty);
+    assert.ok(o.kind === 'merged' && o.alreadyMerged);
+    const t2 = await r.task('T2', { 'b.txt': 'b\n' });
+    const blocked = await r.merger.merge(t2);
+    assert.equal(blocked.kind, 'blocked');
+    assert.equal(repo.read('shared.txt'), 'person is typing\n');
+  });
+
   it('with main checked out nowhere, the fast-forward is an update-ref compare-and-swap that survives a race', async () => {
     git(repo.dir, 'checkout', '--quiet', '--detach');
     const r = rig(repo, { verify: 'true' });
