@@ -490,9 +490,6 @@ function notYetActedOn(f: FileConfig, origin: ReadonlyMap<string, string>): stri
   const say = (flat: string, why: string) => out.push(`${writtenPath(flat, origin)}: read, but ${why}`);
   if (f.sync.markdown_path !== undefined) say('sync.markdown_path', 'the task list is the one given on the command line or opened in the editor');
   if (f.sync.db_path !== undefined) say('sync.db_path', 'the database is --db PATH or DB_PATH (default <workspace>/.coditect/context.db)');
-  if (origin.has('sync.watch_interval_ms')) {
-    say('sync.watch_interval_ms', "other programs' writes to the database reach the markdown at the next sync (the database is not polled in this version)");
-  }
   if (origin.has('sync.max_retries')) say('sync.max_retries', 'a failed sync is reported and tried again at the next change');
   if (f.dispatch.batch_size !== undefined)
     say('dispatch.batch_size', 'the dispatcher starts every ready task a free slot allows, event-driven, not in batches');

@@ -38,6 +38,7 @@ import { TrustGuard } from './trustGuard';
 import { SpendControl } from './spend/spendControl';
 import { SyncService } from './sync/syncService';
 import { TaskListWatcher } from './sync/watcher';
+import { DbChangePoller } from './sync/dbChangePoller';
 import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 import { remainingOf, truncate } from '../protocol/presentation';
@@ -101,6 +102,7 @@ export class EngineRuntime implements EngineApi {
   private writeBackAgain = false;
   private metricsServer?: MetricsServer;
   private watcher?: TaskListWatcher;
+  private dbPoller?: DbChangePoller;
   private configWatcher?: FSWatcher;
   private closing?: Promise<void>;
   private readonly disposers: (() => void)[] = [];
@@ -205,6 +207,7 @@ export class EngineRuntime implements EngineApi {
         expectedChecksum: () => this.sync.lastFileChecksum(),
       });
       await this.watcher.ready();
+      this.pollDatabase();
       const cfg = this.baseConfig.source;
       if (cfg) {
         // chokidar, not fs.watch: editors that save by renaming a temp file over the config (vim) keep being seen.
@@ -358,6 +361,45 @@ export class EngineRuntime implements EngineApi {
     });
   }
 
+  /** Watches context.db for other programs' commits every `sync.watch_interval_ms` (0: not at all); restarted on a config change. */
+  private pollDatabase(): void {
+    const ms = this.config.sync.watch_interval_ms;
+    if (this.dbPoller) {
+      if (this.dbPollMs === ms) return;
+      const old = this.dbPoller;
+      void old.close();
+      this.dbPoller = undefined;
+    }
+    this.dbPollMs = ms;
+    if (ms <= 0 || this.closing) return;
+    this.dbPoller = new DbChangePoller({
+      db: this.handle.db,
+      intervalMs: ms,
+      onChange: () => this.outsideWrite(),
+      onError: (e) => this.opts.logger.error(`database poll: ${e.message}`),
+    });
+  }
+  private dbPollMs?: number;
+
+  /**
+   * Another program committed to context.db: its status changes reach the markdown (a sync: they differ from
+   * `synced_status`, with or without `updated_at`) and the dispatcher (the plan is re-read from the rows: a task set
+   * completed outside frees its dependents, one set back to pending runs again).
+   */
+  private async outsideWrite(): Promise<void> {
+    if (this.closing) return;
+    const r = await this.sync.writeBack();
+    this.recordSync(r);
+    if (this.closing) return;
+    // Only a status the engine does not know yet re-plans (an outside write to another table changes nothing here).
+    const runtimes = this.store.runtimes();
+    const moved = [...this.model.statuses].some(([id, status]) => (runtimes.get(id)?.status ?? status) !== status);
+    if (!moved && !r.applied) return;
+    this.orchestrator.setPlan(this.sync.current());
+    this.rebuildModel();
+    this.events.emit('plan:changed', { snapshot: this.snapshot() });
+  }
+
   private async applyEditsInEditor(p: ApplyEditsParams): Promise<{ outcome: 'applied' | 'not-open' | 'stale' }> {
     if (!this.editApplier) return { outcome: 'not-open' };
     try {
@@ -494,6 +536,7 @@ export class EngineRuntime implements EngineApi {
     this.config = orchestratorConfigOf(this.baseConfig, this.settings, this.opts);
     this.resolver = undefined;
     this.orchestrator.setConfig(this.config);
+    if (this.watcher) this.pollDatabase();
     this.rebuildModel();
     this.events.emit('plan:changed', { snapshot: this.snapshot() });
   }
@@ -767,6 +810,7 @@ export class EngineRuntime implements EngineApi {
       };
       // Order matters: stop producing work, let the last statuses reach the markdown, then close the database.
       await step('watcher', () => this.watcher?.close());
+      await step('database poll', () => this.dbPoller?.close());
       await step('config watcher', () => this.configWatcher?.close());
       await step('orchestrator', () => this.orchestrator.close());
       await step('write-back', async () => {

@@ -162,7 +162,6 @@ describe("the plan's own orchestrator-config.json", () => {
         'orchestrator.checkpoint_interval_tasks',
         'sync_daemon.markdown_path',
         'sync_daemon.db_path',
-        'sync_daemon.watch_interval (as sync.watch_interval_ms)',
         'task_dispatcher.batch_size',
         'monitoring.alert_on_failure_rate',
         'logging',
