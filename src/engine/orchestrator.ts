@@ -182,6 +182,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private dispatching = false;
   private dispatchAgain = false;
   private idleWaiters: (() => void)[] = [];
+  /** Failed breaker probes that spent none of the task's retries, per task until it settles (at most retry.max_attempts). */
+  private readonly freeProbes = new Map<string, number>();
   /** Attempts being settled right now (see settle). */
   private settling = 0;
   private stopping?: Promise<void>;
@@ -875,7 +877,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.running.size === 0) this.stopHeartbeat();
 
     const failure = report.failure;
-    const settlement = settlementOf(report, attempt - 1, this.retryPolicy, this.verifySigs.get(taskId));
+    const settlement = settlementOf(report, attempt - 1, this.retryPolicy, this.verifySigs.get(taskId), this.freeProbes.get(taskId));
+    if (report.probe && settlement.outcome === 'released' && settlement.releaseWhy !== undefined && !report.stopped && !report.refused)
+      this.freeProbes.set(taskId, (this.freeProbes.get(taskId) ?? 0) + 1);
+    else if (settlement.status !== 'pending') this.freeProbes.delete(taskId);
     if (failure?.kind === 'verify' && failure.verifySignature) this.verifySigs.set(taskId, failure.verifySignature);
     const { outcome, decision, releaseWhy } = settlement;
     const finish: FinishTask = { status: settlement.status, retryCount: settlement.retryCount, resultSummary: settlement.resultSummary, now: this.now() };

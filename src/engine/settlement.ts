@@ -6,6 +6,7 @@
 //   transient / first verify failure          → attempt failed|verify_failed, task pending after backoff, count + 1
 //   rate limited (429)                        → attempt released,             task pending, provider paused
 //   breaker probe failing transiently         → attempt released,             task pending, retry count unchanged
+//     (at most retry.max_attempts free probes per task; after that the probe's failure counts like any transient one)
 //   auth, config, fatal, verify same twice    → attempt failed|verify_failed, task failed (no retry)
 //   timeout / cancel                          → attempt timeout|cancelled,    task timeout|cancelled
 import type { AttemptOutcome } from '../protocol/views';
@@ -27,16 +28,21 @@ export interface Settlement {
   releaseWhy?: string;
 }
 
-/** Settles an attempt. `retryCount` is the task's count before the attempt (attempt − 1). */
-export function settlementOf(report: AttemptReport, retryCount: number, policy: RetryPolicy, previousVerifySignature?: string): Settlement {
+/**
+ * Settles an attempt. `retryCount` is the task's count before the attempt (attempt − 1). `freeProbes` is how many of
+ * this task's failed probes were already let off without spending a retry.
+ */
+export function settlementOf(report: AttemptReport, retryCount: number, policy: RetryPolicy, previousVerifySignature?: string, freeProbes = 0): Settlement {
   if (report.ok) return { outcome: 'completed', status: 'completed', resultSummary: report.result?.summary };
   if (report.stopped === 'shutdown' || report.stopped === 'marked' || report.refused) {
     return { outcome: 'released', status: 'pending', releaseWhy: report.failure?.message ?? 'released' };
   }
   const f = report.failure ?? { kind: 'fatal' as const, message: 'the attempt ended without a result' };
-  if (report.probe && f.kind === 'transient') {
+  if (report.probe && f.kind === 'transient' && freeProbes < policy.settings.maxAttempts) {
     // The probe found the provider still failing: the breaker opens again and the task waits for the next probe,
-    // like the tasks queued behind it, without spending one of its own retries.
+    // like the tasks queued behind it, without spending one of its own retries. Bounded: a task whose own attempt
+    // fails the same transient way every time (it, not the provider, is the problem) would otherwise be the probe
+    // forever, the breaker never closing and the run never ending; after max_attempts free probes it is charged.
     return { outcome: 'released', status: 'pending', releaseWhy: `the breaker's probe found the provider still failing (no retry spent): ${f.message}` };
   }
   const decision = policy.decide(f, retryCount, previousVerifySignature);

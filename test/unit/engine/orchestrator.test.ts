@@ -763,6 +763,22 @@ describe('Orchestrator', () => {
       assert.equal(h.store.status('T5'), 'completed');
     });
 
+    it('a task that fails transiently every time, alone behind the breaker, ends failed: free probes are bounded', async () => {
+      // Its own attempt fails like an outage would; as the only ready task it is the probe each time the breaker
+      // half-opens. Unbounded free probes kept the breaker cycling and the run from ever ending.
+      const agent = new ScriptedAgent('s', 'flaky', () => new AgentError('HTTP 503', 'transient', 'flaky'));
+      h = harness(taskList([{ id: 'T1' }]), {
+        agent,
+        config: { retry: { max_attempts: 2, initial_delay_ms: 1, max_delay_ms: 2 }, circuit_breaker: { failure_threshold: 1, cooldown_ms: 2 } },
+      });
+      h.orch.start();
+      await h.orch.idle();
+      assert.equal(h.store.status('T1'), 'failed');
+      const outcomes = h.store.attemptsOf('T1').map((a) => a.end!.outcome);
+      assert.equal(outcomes.filter((o) => o === 'released').length, 2, `two free probes (max_attempts), then charged: ${outcomes.join(',')}`);
+      assert.equal(outcomes.filter((o) => o === 'failed').length, 3, `the first attempt and two retries: ${outcomes.join(',')}`);
+    });
+
     it('a 429 pauses that provider for retry-after without spending the task retries', async () => {
       let calls = 0;
       const limited = new ScriptedAgent('a', 'limited', () =>

@@ -54,6 +54,16 @@ describe('settlement', () => {
     assert.equal(settlementOf(fail('auth', { probe: true }), 0, policy).status, 'failed');
   });
 
+  it('lets a task off at most max_attempts failed probes, then charges the probe like any transient failure', () => {
+    // A task whose own attempt always fails transiently would otherwise be the probe forever and the run never end.
+    assert.equal(settlementOf(fail('transient', { probe: true }), 0, policy, undefined, 1).outcome, 'released');
+    const charged = settlementOf(fail('transient', { probe: true }), 0, policy, undefined, 2);
+    assert.equal(charged.outcome, 'failed');
+    assert.equal(charged.retryCount, 1);
+    assert.equal(charged.decision?.action, 'retry');
+    assert.equal(settlementOf(fail('transient', { probe: true }), 2, policy, undefined, 2).status, 'failed');
+  });
+
   it('the attempt row carries the decision, and says when a late result was discarded', () => {
     const report = { ...fail('transient'), result: undefined };
     const s = settlementOf(report, 0, policy);
