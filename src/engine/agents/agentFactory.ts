@@ -136,6 +136,7 @@ export const agentSpecSchema = z.discriminatedUnion('kind', [
       executable: z.string().min(1).optional(),
       model: z.string().min(1).optional(),
       approvalMode: z.string().min(1).optional(),
+      trustWorkspace: z.boolean().optional(),
       extraArgs: strArr.optional(),
       env: env.optional(),
     })

@@ -12,7 +12,7 @@ import {
   type AgentRunContext,
   type AgentTaskInput,
 } from './agent';
-import { enumOption, intOption, stringArrayOption, stringOption } from './agentOptions';
+import { boolOption, enumOption, intOption, stringArrayOption, stringOption } from './agentOptions';
 import { classifyFailureText, exitFailure, spawnFailure, tailOf } from './cliFailure';
 import { SpawnError, type ProcessTreeResult } from './processTree';
 import { LineSplitter, splitLines } from './lineSplitter';
@@ -189,7 +189,11 @@ function codexProgress(line: string): string | undefined {
   return undefined;
 }
 
-/** Gemini `--output-format json`: `{ response, stats: { models: { <id>: { tokens: { prompt, candidates } } } }, error?, session_id? }`. */
+/**
+ * Gemini `--output-format json`: `{ response, session_id, stats: { models: { <id>: { tokens: { prompt, candidates,
+ * cached }, roles: { main | utility_router | … } } } }, error? }`. Tokens are summed over every model the CLI called
+ * (its router calls a small model before the main one); the model shown is the one in the `main` role.
+ */
 export function parseGeminiJson(stdout: string): ParsedOutput {
   const trimmed = stdout.trim();
   let obj = tryJson(trimmed) as Record<string, unknown> | undefined;
@@ -207,12 +211,17 @@ export function parseGeminiJson(stdout: string): ParsedOutput {
     out.error = `${textOf(err.type ?? 'Error')}: ${textOf(err.message ?? '')}${err.code !== undefined ? ` (code ${textOf(err.code)})` : ''}`;
   const models = ((obj.stats ?? {}) as Record<string, unknown>).models as Record<string, Record<string, unknown>> | undefined;
   if (models && typeof models === 'object') {
+    let main: string | undefined;
     for (const [id, m] of Object.entries(models)) {
       out.model ??= id;
+      const roles = m?.roles;
+      if (main === undefined && roles && typeof roles === 'object' && 'main' in roles) main = id;
       const t = (m?.tokens ?? {}) as Record<string, unknown>;
       if (typeof t.prompt === 'number') out.tokensIn = (out.tokensIn ?? 0) + t.prompt;
       if (typeof t.candidates === 'number') out.tokensOut = (out.tokensOut ?? 0) + t.candidates;
+      if (typeof t.cached === 'number' && t.cached > 0) out.cacheReadTokens = (out.cacheReadTokens ?? 0) + t.cached;
     }
+    if (main !== undefined) out.model = main;
   }
   return out;
 }
@@ -451,11 +460,19 @@ export interface GeminiPresetConfig {
   model?: string;
   /** `--approval-mode`, e.g. `auto_edit`, `yolo` [not passed]. */
   approvalMode?: string;
+  /**
+   * `--skip-trust`: trust the task's working directory for this session [true]. The CLI refuses to run headless in a
+   * folder it was never told to trust; the person chose this folder by configuring the agent for it.
+   */
+  trustWorkspace?: boolean;
   extraArgs?: string[];
   env?: Record<string, string>;
 }
 
-/** `gemini [--model m] [--approval-mode x] [extra…] --output-format json -p {prompt}`; exit 42 = input error (config), 53 = turn limit (fatal). */
+/**
+ * `gemini [--model m] [--approval-mode x] [--skip-trust] [extra…] --output-format json -p {prompt}`; exit 41 = auth,
+ * 42 = input error and 52 = config error (config), 53 = turn limit (fatal).
+ */
 export function geminiPreset(name: string, c: GeminiPresetConfig = {}): CommandAgentConfig {
   const where = `agent "${name}" (gemini)`;
   const model = stringOption(where, 'model', c.model);
@@ -463,6 +480,7 @@ export function geminiPreset(name: string, c: GeminiPresetConfig = {}): CommandA
   const args: string[] = [];
   if (model) args.push('--model', model);
   if (approval) args.push('--approval-mode', approval);
+  if (boolOption(where, 'trustWorkspace', c.trustWorkspace, true)) args.push('--skip-trust');
   args.push(...stringArrayOption(where, 'extraArgs', c.extraArgs, []), '--output-format', 'json', '-p', '{prompt}');
   return {
     executable: stringOption(where, 'executable', c.executable, 'gemini'),
@@ -473,7 +491,7 @@ export function geminiPreset(name: string, c: GeminiPresetConfig = {}): CommandA
     model,
     env: c.env,
     passEnv: [...GEMINI_CLI_ENV],
-    exitCodeKinds: { '42': 'config', '53': 'fatal' },
+    exitCodeKinds: { '41': 'auth', '42': 'config', '52': 'config', '53': 'fatal' },
     // The CLI calls its API and keeps settings and sessions under ~/.gemini.
     network: true,
     writablePaths: ['~/.gemini'],

@@ -206,8 +206,8 @@ describe('CommandAgent', () => {
     it('runs `gemini --output-format json -p <prompt>` and parses response and token stats', async () => {
       const r = await new CommandAgent('gem', geminiPreset('gem', { model: 'gemini-2.5-pro' })).run(makeTask(cwd), ctx());
       const rec = JSON.parse(readFileSync(record, 'utf8'));
-      assert.deepEqual(rec.argv.slice(0, 5), ['--model', 'gemini-2.5-pro', '--output-format', 'json', '-p']);
-      assert.match(rec.argv[5], /^# Task T001/);
+      assert.deepEqual(rec.argv.slice(0, 6), ['--model', 'gemini-2.5-pro', '--skip-trust', '--output-format', 'json', '-p']);
+      assert.match(rec.argv[6], /^# Task T001/);
       assert.equal(r.summary, 'Gemini did: # Task T001: Add a greeting module');
       assert.equal(r.model, 'gemini-2.5-pro');
       assert.equal(r.tokensIn, 300);
@@ -222,6 +222,31 @@ describe('CommandAgent', () => {
       assert.match(overloaded.message, /overloaded/);
       assert.equal((await expectAgentError(agent.run(makeTask(cwd), ctx({ FAKE_GEMINI_MODE: 'auth' })))).kind, 'auth');
       assert.equal((await expectAgentError(agent.run(makeTask(cwd), ctx({ FAKE_GEMINI_MODE: 'inputerror' })))).kind, 'config');
+    });
+
+    it('trustWorkspace: false leaves the folder trust check to the CLI', async () => {
+      await new CommandAgent('gem', geminiPreset('gem', { trustWorkspace: false })).run(makeTask(cwd), ctx());
+      assert.ok(!JSON.parse(readFileSync(record, 'utf8')).argv.includes('--skip-trust'));
+      assert.throws(() => geminiPreset('gem', { trustWorkspace: 'yes' as unknown as boolean }), /trustWorkspace must be true or false, got "yes"/);
+    });
+
+    it('parseGeminiJson sums every model the CLI called and names the one in the main role', () => {
+      const tokens = (prompt: number, candidates: number, cached: number) => ({ tokens: { prompt, candidates, cached } });
+      const p = parseGeminiJson(
+        JSON.stringify({
+          response: 'done',
+          stats: {
+            models: {
+              'gemini-flash-lite': { ...tokens(3, 2, 0), roles: { utility_router: {} } },
+              'gemini-pro': { ...tokens(20, 10, 4), roles: { main: {} } },
+            },
+          },
+        }),
+      );
+      assert.equal(p.model, 'gemini-pro');
+      assert.equal(p.tokensIn, 23);
+      assert.equal(p.tokensOut, 12);
+      assert.equal(p.cacheReadTokens, 4);
     });
 
     it('parseGeminiJson tolerates warnings printed before the object', () => {
