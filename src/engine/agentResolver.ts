@@ -4,7 +4,8 @@
 import type { Agent } from './agents/agent';
 import { createAgent, type AgentContext, type AgentSpec } from './agents/agentFactory';
 import { agentTypeCatalog } from './agents/agentTypes';
-import { agentSpecByName, agentSpecFor, type OrchestratorConfig } from './config';
+import type { OrchestratorConfig } from './config';
+import { agentSpecByName, agentSpecFor } from './config/agentsConfig';
 
 /** Options of createAgentResolver. */
 export interface AgentResolverOptions {

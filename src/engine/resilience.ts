@@ -20,7 +20,8 @@ import {
 } from 'cockatiel';
 import type { AgentErrorKind } from './agents/agent';
 import type { BreakerState } from '../protocol/views';
-import type { JitterKind, OrchestratorConfig } from './config';
+import type { OrchestratorConfig } from './config';
+import type { JitterKind } from './config/fileSchema';
 
 // ---- retry decisions ------------------------------------------------------------------------------------------
 

@@ -22,7 +22,8 @@ import type {
 import type { ActivityEntry, LastRunView, MetricsView, PlanCounts, PlanSnapshot, StallView, TaskView } from '../protocol/views';
 import type { Agent } from './agents/agent';
 import { createAgentResolver, isSimulated } from './agentResolver';
-import { loadConfig, mergeSettings, routingConfigOf, type OrchestratorConfig } from './config';
+import { loadConfig, routingConfigOf, type OrchestratorConfig } from './config';
+import { mergeSettings } from './config/settings';
 import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { TaskStore } from './db/taskStore';
 import type { EditApplier, EngineApi, EngineEvents } from './engineApi';

@@ -258,7 +258,7 @@ export function registerCommands(d: CommandDeps): void {
       const pick = await vscode.window.showInformationMessage(`CODITECT: ${file} does not exist yet. Create it?`, 'Create', 'Cancel');
       if (pick !== 'Create') return undefined;
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      // Empty object: every field is optional and the engine's defaults apply (src/engine/config.ts lists them).
+      // Empty object: every field is optional and the engine's defaults apply (src/engine/config/fileSchema.ts lists them).
       fs.writeFileSync(file, '{\n}\n', { flag: 'wx' });
     }
     await vscode.window.showTextDocument(vscode.Uri.file(file));

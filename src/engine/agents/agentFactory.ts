@@ -53,7 +53,8 @@ export function createAgent(spec: AgentSpec, context: AgentContext = {}): Agent 
 const base = { name: z.string().min(1) };
 const strArr = z.array(z.string());
 const env = z.record(z.string());
-const price = z
+/** A model's price in USD per million tokens (an Anthropic agent's `prices` entries, the config's `prices`). */
+export const modelPriceSchema = z
   .object({
     inputPerMTok: z.number().nonnegative(),
     outputPerMTok: z.number().nonnegative(),
@@ -78,7 +79,7 @@ export const agentSpecSchema = z.discriminatedUnion('kind', [
       runCommandTimeoutMs: z.number().int().positive().optional(),
       maxReadBytes: z.number().int().positive().optional(),
       systemPrompt: z.string().min(1).optional(),
-      prices: z.record(price).optional(),
+      prices: z.record(modelPriceSchema).optional(),
     })
     .strict(),
   z

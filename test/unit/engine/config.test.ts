@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_AGENT_MAPPINGS } from '../../../src/core/routing';
 import { DryRunAgent, SIMULATION_PACE_MS } from '../../../src/engine/agents/dryRunAgent';
-import { ConfigError, agentSpecByName, agentSpecFor, loadConfig, mergeSettings, parseConfig, routingConfigOf, timeoutMsFor } from '../../../src/engine/config';
+import { loadConfig, parseConfig, routingConfigOf, timeoutMsFor } from '../../../src/engine/config';
+import { agentSpecByName, agentSpecFor } from '../../../src/engine/config/agentsConfig';
+import { ConfigError } from '../../../src/engine/config/configErrors';
+import { mergeSettings } from '../../../src/engine/config/settings';
 
 describe('config', () => {
   let dir: string;

@@ -5,7 +5,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, LEGACY_KEYS, loadConfig, parseConfig } from '../../../src/engine/config';
+import { loadConfig, parseConfig } from '../../../src/engine/config';
+import { ConfigError } from '../../../src/engine/config/configErrors';
+import { LEGACY_KEYS } from '../../../src/engine/config/planStyleKeys';
 import { errorMessage } from '../../../src/core/describe';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');

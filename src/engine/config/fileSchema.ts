@@ -1,0 +1,242 @@
+// The schema of the orchestrator configuration file (`.coditect/config.json`, or the file given by `--config`) and its
+// defaults. The file uses snake_case keys (as the plan's orchestrator-config.json does); the engine works on the
+// validated, camelCase `OrchestratorConfig` (src/engine/config.ts).
+//
+// Every option, with its default:
+//   profile                        profile applied over the base file (see `profiles`) [env CODITECT_PROFILE, else none]
+//   profiles                       { name: partial config } deep-merged over the base, e.g. dev/staging/prod [{}]
+//   max_concurrent_agents          global maximum of agents running at once, 1..1000 [4]
+//   agent_limits.max_per_type      agent type → maximum running at once of that type, 0..1000; 0 holds that type's
+//                                  tasks back (they wait, they do not fail) [{}: only the global cap]
+//   default_agent                  agent that runs every agent type without its own entry in `agents`: a key of
+//                                  `agents` or a built-in kind (anthropic, claude-code, codex, gemini, dry-run)
+//                                  ["anthropic" when ANTHROPIC_API_KEY is set, else "dry-run" — a labelled simulation,
+//                                   taking 1–3 s a task (SIMULATION_PACE_MS) so a person sees it run]
+//   fallback_agent_type            agent type of a task no override, keyword or epic fallback routes [general-purpose]
+//   agents                         name → agent options (`kind` + the kind's options, docs/agents.md) or → the name of
+//                                  another entry / a built-in kind. A name equal to an agent type is used for that type. [{}]
+//   model                          model for agents that take one and set none themselves [agent's own default]
+//   agent_mappings                 agent type → routing keywords, or the plan's rows "a|b|c": agent type (mixable);
+//                                  replaces the built-in map [the plan's 14 AGENT_MAPPINGS rows + more words]
+//   agent_priority_overrides       task id → agent type, wins over keywords [{}]
+//   epic_fallbacks                 epic id → agent type when no keyword matches [the plan's: E001 → backend-development,
+//                                  E008 → security-specialist]
+//   retry.max_attempts             retries of a task after transient failures, 0..100 [5: delays 1, 2, 4, 8, 16 s]
+//   retry.initial_delay_ms         first backoff delay [1000]
+//   retry.max_delay_ms             backoff cap, ≥ initial_delay_ms [16000]
+//   retry.jitter                   none | half | full | decorrelated, or true (= half) / false (= none) [half]
+//   circuit_breaker.failure_threshold  consecutive provider failures that open the breaker, 1..1000 [5]
+//   circuit_breaker.cooldown_ms    open → half-open (one probe task) after this long [60000]
+//   rate_limit.default_pause_ms    provider pause after a 429 without retry-after [30000]
+//   timeouts.default_minutes       attempt timeout when neither the task nor its agent type sets one [120]
+//   timeouts.per_agent_type        agent type → timeout in minutes [{}]
+//   timeouts.kill_grace_ms         SIGTERM → SIGKILL grace for an agent's process tree [5000]
+//   lease.ms                       lease length of a running task; a crashed engine's tasks come back after it [30000]
+//   lease.heartbeat_ms             lease renewal interval, < lease.ms [10000]
+//   shutdown_grace_ms              on stop, how long running tasks may finish before they are released [30000]
+//   metrics.enabled                serve Prometheus metrics [unset: on in daemon mode, off otherwise]
+//   metrics.port                   metrics port, 0..65535 (0 = any free port) [9464]
+//   metrics.host                   metrics bind address [127.0.0.1: loopback only]
+//   checkpoint.enabled             record a checkpoint row when a feature or an epic completes [true]
+//   checkpoint.git_tag             also tag `coditect/checkpoint/<id>` when the workspace is a git repository [false]
+//   cwd                            working directory of agents and Verify commands, relative to the config file
+//                                  [the workspace root]
+//   sandbox.mode                   auto | required | off: run agent processes, run_command and Verify in bubblewrap
+//                                  where it works (docs/security.md) [auto]
+//   sandbox.network                network for run_command, Verify and command agents (agent CLIs that call their API
+//                                  always have it) [false]
+//   sandbox.env_allow              engine environment variables passed to agent processes beyond the built-in
+//                                  allow-list (PATH, HOME, locale…) [[]]
+//   sandbox.writable_paths         more absolute paths agent processes may write (`~/` = home) [[]]
+//   isolation                      worktree | none: each task in its own git worktree and branch, landed by the merge
+//                                  queue (docs/isolation.md), or every agent in the shared tree [worktree inside a git
+//                                  repository; none otherwise, with a one-time notice]
+//   base_branch                    integration branch task branches start from and merge into [the branch checked out
+//                                  when the engine starts]
+//   worktree.dir                   folder of the task worktrees [~/.cache/coditect/worktrees/<repo>-<id>, outside the repo]
+//   worktree.branch_prefix         prefix of task branches, `<prefix><task-id>-<slug>` [coditect/]
+//   worktree.copy                  repository-relative files/folders copied into each new worktree (.env…) [[]]
+//   worktree.link                  repository-relative files/folders symlinked into each new worktree (node_modules…) [[]]
+//   worktree.setup                 shell command run in each new worktree before the agent, output logged [none]
+//   worktree.branch_retention_days days a merged or rejected task branch is kept before it is deleted, 0..3650 [7]
+//   merge.strategy                 merge | rebase: a merge commit per task, or its commits rebased onto the branch [merge]
+//   merge.verify                   shell command run on every merged result after the task's Verify (npm test…) [none]
+//   merge.policy                   auto | review: land when checks pass, or wait for a person to accept [auto]
+//   merge.policy_overrides         epic, feature or task id → auto | review (the most specific id wins) [{}]
+//   merge.author                   `Name <email>` of the engine's commits, merges and tags [CODITECT <coditect@localhost>]
+//   sync.write_ids                 which task lists get the ids of tasks written without one: dialect (only files in
+//                                  the CODITECT dialect), always, never [dialect]; other tasks keep their identity in
+//                                  the database (docs/sync.md)
+//   prices                         model id → { inputPerMTok, outputPerMTok, cacheWritePerMTok?, cacheReadPerMTok? } (USD per
+//                                  million tokens), merged over the shipped table (src/engine/agents/pricing.ts); prices
+//                                  attempts whose agent reports tokens but no cost (marked estimated) [{}]
+//   sync (other keys), logging     accepted for the plan's file shape and kept as given; nothing reads them yet [{}]
+import * as path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_AGENT } from '../../core/routing';
+import { modelPriceSchema } from '../agents/agentFactory';
+import { SANDBOX_MODES, type SandboxMode } from '../agents/sandbox';
+
+/** Backoff jitter strategies (cockatiel generators). */
+export type JitterKind = 'none' | 'half' | 'full' | 'decorrelated';
+export const JITTER_KINDS: readonly JitterKind[] = ['none', 'half', 'full', 'decorrelated'];
+
+/** How a task's work lands: a merge commit, or its commits rebased onto the integration branch. */
+export type MergeStrategyName = 'merge' | 'rebase';
+export const MERGE_STRATEGIES: readonly MergeStrategyName[] = ['merge', 'rebase'];
+/** Whether a task's branch lands when its checks pass (`auto`) or waits for a person (`review`). */
+export type MergePolicy = 'auto' | 'review';
+export const MERGE_POLICIES: readonly MergePolicy[] = ['auto', 'review'];
+
+export const posInt = (max: number) => z.number().int().min(1).max(max);
+export const nonNegInt = (max: number) => z.number().int().min(0).max(max);
+export const name = z.string().trim().min(1);
+const nameMap = z.record(name);
+/** A path inside the repository: relative, no `..`, not `.git`. */
+const relPath = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((p) => {
+    const norm = path.posix.normalize(p.replace(/\\/g, '/'));
+    return !path.isAbsolute(p) && norm !== '.' && norm !== '..' && !norm.startsWith('../') && norm !== '.git' && !norm.startsWith('.git/');
+  }, 'expected a path inside the repository (relative, no "..", not .git)');
+
+const retrySchema = z
+  .object({
+    max_attempts: nonNegInt(100).default(5),
+    initial_delay_ms: nonNegInt(3_600_000).default(1000),
+    max_delay_ms: nonNegInt(86_400_000).default(16_000),
+    jitter: z.union([z.enum(JITTER_KINDS as [JitterKind, ...JitterKind[]]), z.boolean()]).default('half'),
+    backoff_base: z.number().min(1).max(10).default(2),
+  })
+  .strict();
+
+export const fileSchema = z
+  .object({
+    version: z.union([name, z.number()]).optional(),
+    profile: name.optional(),
+    profiles: z.record(z.record(z.unknown())).optional(),
+    health_check_interval_ms: nonNegInt(86_400_000).default(30_000),
+    max_concurrent_agents: posInt(1000).default(4),
+    agent_limits: z
+      .object({ max_total: posInt(1000).optional(), max_per_type: z.record(nonNegInt(1000)).default({}) })
+      .strict()
+      .default({}),
+    default_agent: name.optional(),
+    fallback_agent_type: name.default(DEFAULT_AGENT),
+    agents: z.record(z.union([name, z.record(z.unknown())])).default({}),
+    model: name.optional(),
+    // agent type → keywords, or the plan's rows: "pattern|pattern": agent type (both forms may be mixed).
+    agent_mappings: z.record(z.union([z.array(z.string()), name])).optional(),
+    agent_priority_overrides: nameMap.default({}),
+    epic_fallbacks: nameMap.optional(),
+    retry: retrySchema.default({}),
+    circuit_breaker: z
+      .object({ failure_threshold: posInt(1000).default(5), cooldown_ms: nonNegInt(86_400_000).default(60_000) })
+      .strict()
+      .default({}),
+    rate_limit: z
+      .object({ default_pause_ms: nonNegInt(86_400_000).default(30_000) })
+      .strict()
+      .default({}),
+    timeouts: z
+      .object({
+        default_minutes: z.number().positive().max(10_080).default(120),
+        per_agent_type: z.record(z.number().positive().max(10_080)).default({}),
+        kill_grace_ms: nonNegInt(600_000).default(5000),
+      })
+      .strict()
+      .default({}),
+    lease: z
+      .object({ ms: posInt(86_400_000).default(30_000), heartbeat_ms: posInt(86_400_000).default(10_000) })
+      .strict()
+      .default({}),
+    shutdown_grace_ms: nonNegInt(86_400_000).default(30_000),
+    metrics: z
+      .object({
+        enabled: z.boolean().optional(),
+        port: nonNegInt(65_535).default(9464),
+        host: name.default('127.0.0.1'),
+        grafana_dashboard_id: name.optional(),
+        alert_on_failure_rate: z.number().min(0).optional(),
+      })
+      .strict()
+      .default({}),
+    checkpoint: z
+      .object({ enabled: z.boolean().default(true), git_tag: z.boolean().default(false) })
+      .strict()
+      .default({}),
+    cwd: name.optional(),
+    prices: z.record(name, modelPriceSchema).default({}),
+    sandbox: z
+      .object({
+        mode: z.enum(SANDBOX_MODES as [SandboxMode, ...SandboxMode[]]).default('auto'),
+        network: z.boolean().default(false),
+        env_allow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')).default([]),
+        writable_paths: z.array(z.string().regex(/^(?:\/|~\/)/, 'expected an absolute path or one starting with ~/')).default([]),
+      })
+      .strict()
+      .default({}),
+    isolation: z.enum(['worktree', 'none']).optional(),
+    base_branch: name.optional(),
+    worktree: z
+      .object({
+        dir: name.optional(),
+        branch_prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/, 'expected letters, digits, ".", "_", "-" and "/" (e.g. "coditect/")')
+          .default('coditect/'),
+        copy: z.array(relPath).default([]),
+        link: z.array(relPath).default([]),
+        setup: name.optional(),
+        branch_retention_days: z.number().min(0).max(3650).default(7),
+      })
+      .strict()
+      .default({}),
+    merge: z
+      .object({
+        strategy: z.enum(MERGE_STRATEGIES as [MergeStrategyName, ...MergeStrategyName[]]).default('merge'),
+        verify: name.optional(),
+        policy: z.enum(MERGE_POLICIES as [MergePolicy, ...MergePolicy[]]).default('auto'),
+        policy_overrides: z.record(z.enum(MERGE_POLICIES as [MergePolicy, ...MergePolicy[]])).default({}),
+        author: z
+          .string()
+          .regex(/^\s*[^<>\s][^<>]*<[^<>\s]+>\s*$/, 'expected "Name <email>"')
+          .default('CODITECT <coditect@localhost>'),
+      })
+      .strict()
+      .default({}),
+    sync: z
+      .object({
+        write_ids: z.enum(['dialect', 'always', 'never']).optional(),
+        enabled: z.boolean().default(true),
+        markdown_path: name.optional(),
+        json_path: name.optional(),
+        db_path: name.optional(),
+        watch_interval_ms: nonNegInt(3_600_000).default(5000),
+        debounce_ms: nonNegInt(600_000).default(50),
+        max_retries: nonNegInt(100).default(5),
+      })
+      .strict()
+      .default({}),
+    dispatch: z
+      .object({
+        batch_size: posInt(100_000).optional(),
+        priority_weights: z.record(z.enum(['P0', 'P1', 'P2', 'P3']), z.number()).optional(),
+      })
+      .strict()
+      .default({}),
+    logging: z
+      .object({
+        level: z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['debug', 'info', 'warn', 'warning', 'error'])).optional(),
+        file: name.optional(),
+        max_bytes: posInt(1_099_511_627_776).optional(),
+        backup_count: nonNegInt(1000).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type FileConfig = z.infer<typeof fileSchema>;
