@@ -140,12 +140,19 @@ function npmInstall() {
   if (!env.npm_config_nodedir && existsSync(join(headers, 'node.h'))) env.npm_config_nodedir = dirname(dirname(process.execPath));
   log(`npm install code-server@${CODE_SERVER_VERSION} in ${codeServerPrefix} (a few minutes the first time)`);
   const npm = platform() === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: codeServerPrefix,
-    stdio: 'inherit',
-    env,
-  });
-  if (r.status !== 0) throw new Error(`npm install code-server@${CODE_SERVER_VERSION} failed with exit code ${r.status}`);
+  // Twice: the install fetches hundreds of packages and runs code-server's own postinstall (another npm install);
+  // one dropped registry connection on a loaded machine failed a whole CI run here.
+  for (let attempt = 1; ; attempt++) {
+    const r = spawnSync(npm, ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], {
+      cwd: codeServerPrefix,
+      stdio: 'inherit',
+      env,
+    });
+    if (r.status === 0) return;
+    const why = `npm install code-server@${CODE_SERVER_VERSION} failed with exit code ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
+    if (attempt >= 2) throw new Error(why);
+    log(`${why}; trying once more`);
+  }
 }
 
 /** Starts the fresh install once on a free port and stops it: a broken install must not get the marker. */
