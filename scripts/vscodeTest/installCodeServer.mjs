@@ -135,6 +135,8 @@ function npmInstall() {
     npm_config_fund: 'false',
     npm_config_update_notifier: 'false',
   };
+  // `npm run setup --silent` (npm test, npm start) passes loglevel=silent down: npm's own error would be hidden.
+  delete env.npm_config_loglevel;
   // node-gyp builds against these headers instead of downloading them (no internet beyond the registry).
   const headers = join(dirname(dirname(process.execPath)), 'include', 'node');
   if (!env.npm_config_nodedir && existsSync(join(headers, 'node.h'))) env.npm_config_nodedir = dirname(dirname(process.execPath));
