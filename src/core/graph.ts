@@ -74,7 +74,15 @@ export interface GraphOptions {
    * did not, so when a cycle appears the reference reported (and offered for removal first) is the one just written.
    */
   previous?: DependencyGraph;
+  /** Optional tasks (Kiro `[ ]*`) become ready like any other (config `run_optional`). Default false: never by themselves. */
+  runOptional?: boolean;
 }
+
+/** What the engine does with a task that may start (see TaskNode): run it, tick it (a group), or leave it to a person. */
+const KIND_WORK = 0;
+const KIND_GROUP = 1;
+const KIND_OPTIONAL = 2;
+const KIND_CRITERION = 3;
 
 /** Own holds (statuses aside), by precedence. */
 const HOLD_NONE = 0;
@@ -126,6 +134,10 @@ export class DependencyGraph {
   /** Unfinished blocking dependencies of task i (see invariants above). */
   private readonly remaining: number[] = [];
   private readonly ready = new Set<number>();
+  /** KIND_* of task i. */
+  private readonly kind: number[] = [];
+  /** Groups whose children are all done and that are still pending: the engine ticks them (see dueGroupIds). */
+  private readonly due = new Set<number>();
   /** Every blocking reference of task i as written (accepted or not): what a later version compares against. */
   private readonly declared: number[][] = [];
   /** HOLD_* of task i regardless of status. */
@@ -161,7 +173,7 @@ export class DependencyGraph {
    */
   static fromTaskList(list: TaskList, statuses?: ReadonlyMap<string, TaskStatus>, opts: GraphOptions = {}): DependencyGraph {
     const g = new DependencyGraph();
-    g.addNodes(list, statuses);
+    g.addNodes(list, statuses, opts.runOptional ?? false);
     const candidates = g.collectCandidates(opts.previous, reportedByParser(list));
     g.acceptEdges(candidates);
     g.initReadiness();
@@ -171,7 +183,7 @@ export class DependencyGraph {
 
   // ---- construction -------------------------------------------------------------------------------------------
 
-  private addNodes(list: TaskList, statuses: ReadonlyMap<string, TaskStatus> | undefined): void {
+  private addNodes(list: TaskList, statuses: ReadonlyMap<string, TaskStatus> | undefined, runOptional: boolean): void {
     const featurePrio = new Map<string, Priority | undefined>(list.features.map((f) => [f.id, f.priority]));
     const epicPrio = new Map<string, Priority | undefined>(list.epics.map((e) => [e.id, e.priority]));
     for (const t of list.tasks) {
@@ -181,6 +193,7 @@ export class DependencyGraph {
       this.ids.push(t.id);
       this.tasks.push(t);
       this.status.push(statuses?.get(t.id) ?? t.status);
+      this.kind.push(t.criterion ? KIND_CRITERION : t.group ? KIND_GROUP : t.optional && !runOptional ? KIND_OPTIONAL : KIND_WORK);
       // A task without a priority inherits its feature's, then its epic's, then P2.
       this.prio.push(priorityRank(t.priority ?? featurePrio.get(t.featureId) ?? epicPrio.get(t.epicId)));
       const h = t.estimateHours;
@@ -372,7 +385,7 @@ export class DependencyGraph {
       let r = 0;
       for (const d of this.deps[i]) if (!TERMINAL_STATUSES.has(this.status[d])) r++;
       this.remaining[i] = r;
-      if (this.computeReady(i)) this.ready.add(i);
+      this.updateReady(i);
     }
   }
 
@@ -396,6 +409,7 @@ export class DependencyGraph {
     }
     // Readiness was computed before the holds were known: a task on a cycle or with an unknown dependency is not ready.
     for (const i of [...this.ready]) if (this.hold[i] !== HOLD_NONE) this.ready.delete(i);
+    for (const i of [...this.due]) if (this.hold[i] !== HOLD_NONE) this.due.delete(i);
     this.flipped = [];
   }
 
@@ -496,10 +510,40 @@ export class DependencyGraph {
     return path ? [from, ...path.map((k) => this.ids[k])] : undefined;
   }
 
-  /** Pending, every blocking dependency completed or skipped, no external blocker, not on a cycle, no unknown dependency. */
+  /**
+   * Pending, every blocking dependency completed or skipped, no external blocker, not on a cycle, no unknown
+   * dependency, and work the engine runs by itself (not a group, a criterion, or an optional task unless runOptional).
+   */
   isReady(id: string): boolean {
     const i = this.index.get(id);
     return i !== undefined && this.ready.has(i);
+  }
+
+  /** Ready, or an optional task that would be ready: what a person may run by hand. Never a group or a criterion. */
+  isRunnableByHand(id: string): boolean {
+    const i = this.index.get(id);
+    if (i === undefined) return false;
+    return this.ready.has(i) || (this.kind[i] === KIND_OPTIONAL && this.canStart(i));
+  }
+
+  /** Groups still pending whose children (and other dependencies) are all done: the engine ticks them. */
+  dueGroupIds(): string[] {
+    return [...this.due].sort((a, b) => a - b).map((k) => this.ids[k]);
+  }
+
+  /** Why the engine never starts this task by itself (undefined: it does, once ready). */
+  notRunBecause(id: string): string | undefined {
+    const i = this.index.get(id);
+    switch (i === undefined ? KIND_WORK : this.kind[i]) {
+      case KIND_GROUP:
+        return `${id} is a group: it is ticked when its subtasks are done`;
+      case KIND_CRITERION:
+        return `${id} is a criterion: a person checks it and ticks it`;
+      case KIND_OPTIONAL:
+        return `${id} is optional: it runs only when a person runs it (or with run_optional)`;
+      default:
+        return undefined;
+    }
   }
 
   /** Every ready task, in dispatch order. O(r log r) for r ready tasks. */
@@ -688,14 +732,20 @@ export class DependencyGraph {
     return i;
   }
 
-  private computeReady(i: number): boolean {
+  /** Pending with nothing left to wait for and no hold: it may start (or, for a group, be ticked). */
+  private canStart(i: number): boolean {
     // `hold` is unset only while building (initBlocked then drops held tasks from `ready`).
     return this.status[i] === 'pending' && this.remaining[i] === 0 && this.tasks[i].blockers.length === 0 && (this.hold?.[i] ?? HOLD_NONE) === HOLD_NONE;
   }
 
   /** Re-evaluates one task's readiness; true when it just became ready. */
   private updateReady(i: number): boolean {
-    const now = this.computeReady(i);
+    const k = this.kind[i];
+    if (k === KIND_GROUP) {
+      if (this.canStart(i)) this.due.add(i);
+      else this.due.delete(i);
+    }
+    const now = k === KIND_WORK && this.canStart(i);
     const was = this.ready.has(i);
     if (now === was) return false;
     if (now) this.ready.add(i);

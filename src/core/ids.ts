@@ -168,7 +168,8 @@ export function missingIdEdits(list: TaskList): TaskEdit[] {
   const edits: TaskEdit[] = [];
   const seen = new Set<string>();
   for (const t of list.tasks) {
-    if (t.idExplicit || TERMINAL_STATUSES.has(t.status) || seen.has(t.id)) continue;
+    // A criterion is a person's checklist line, never work to refer to: it keeps its text as written.
+    if (t.idExplicit || t.criterion || TERMINAL_STATUSES.has(t.status) || seen.has(t.id)) continue;
     seen.add(t.id);
     edits.push({ taskId: t.id, assignId: t.id });
   }

@@ -20,6 +20,7 @@
 // edit) falls back. test/unit/core/incremental.property.test.ts checks that every list returned equals a full parse.
 import type { Diagnostic, IdKind, TaskList, TaskNode } from './model';
 import { emptyTitleDiagnostic, toDiagnostic } from './parse/drafts';
+import { namesPhase } from './parse/groups';
 import { analyzeTaskLine, type IdSpan, type LineRef, type TaskLineAnalysis } from './taskLine';
 import { splitLines, type SplitText } from './textLines';
 
@@ -191,6 +192,8 @@ function patchTaskLine(task: TaskNode, oldLine: string, newLine: string, line: n
   if (!sameReach(a, b)) return undefined;
   // A weak id (`2.1`) is the task's id or part of its title, as the whole file decided (TaskList.numbering).
   const title = titleOf(b, numbering);
+  // A title naming a phase may make its checkbox stand for the phase (parse/groups.ts): a whole-file question.
+  if (namesPhase(title) || namesPhase(task.title)) return undefined;
   const node: TaskNode = { ...task, title, status: b.status };
   return { node, oldOwn: ownDiagnostics(a, titleOf(a, numbering), task.id, line), newOwn: ownDiagnostics(b, title, task.id, line) };
 }

@@ -94,6 +94,30 @@ export interface TaskNode {
   tags: string[];
   /** Timeout override in minutes from a `Timeout:` sub-bullet. */
   timeoutMinutes?: number;
+  /** Id of the task this one is nested under (a checkbox list item inside another task's item). */
+  parent?: string;
+  /**
+   * A group: a task with nested tasks that are not criteria. Never dispatched: it waits for its children (the
+   * parser writes those edges) and the engine ticks it when they are done.
+   */
+  group?: true;
+  /** Kiro's optional task (`- [ ]* 2.2 …`): shown, never dispatched unless a person runs it or `run_optional` is on. */
+  optional?: true;
+  /**
+   * A criterion: a checkbox under a criteria heading (`## Acceptance Criteria`, `## Definition of Done`…), a criteria
+   * label, or in a Backlog.md `<!-- AC:BEGIN -->` block. Counted apart and never dispatched: a person ticks it.
+   */
+  criterion?: true;
+}
+
+/** Tasks the engine never starts by itself: criteria always, optional tasks unless the person opted in. */
+export function isDispatchable(t: Pick<TaskNode, 'group' | 'optional' | 'criterion'>, runOptional = false): boolean {
+  return !t.criterion && !t.group && (runOptional || !t.optional);
+}
+
+/** Tasks counted in the plan's progress: neither criteria nor optional tasks (those are counted apart). */
+export function countsInProgress(t: Pick<TaskNode, 'optional' | 'criterion'>): boolean {
+  return !t.criterion && !t.optional;
 }
 
 /**

@@ -17,17 +17,28 @@
 import { errorMessage } from './describe';
 import type { Diagnostic, TaskList, TaskNode } from './model';
 import { frontMatterEnd, parseBlocks, type WalkState } from './parse/blocks';
+import { CriteriaNames } from './parse/criteria';
 import { resolveDependencies } from './parse/dependencies';
-import { emptyTitleDiagnostic, toDiagnostic } from './parse/drafts';
+import { emptyTitleDiagnostic, isGroupDraft, toDiagnostic } from './parse/drafts';
+import { applyGroupRules, markPhaseSummaries } from './parse/groups';
 import { assignGroupIds, buildHierarchy } from './parse/hierarchy';
 import { assignTaskIds, detectDialect, readNumbering } from './parse/numbering';
 import { applySpecKitRules } from './parse/phases';
 import { dominantEol, splitLines } from './textLines';
 
+/** How to read a file beyond what it says itself. */
+export interface ParseOptions {
+  /**
+   * Headings (and bold labels) whose checkboxes are criteria, matched as words in the heading, case and punctuation
+   * ignored. Default: DEFAULT_CRITERIA_HEADINGS (Acceptance Criteria, Success Criteria, Definition of Done, …).
+   */
+  criteriaHeadings?: readonly string[];
+}
+
 /** Parses a markdown task list. Never throws; every problem is a diagnostic. */
-export function parseTaskList(text: string): TaskList {
+export function parseTaskList(text: string, opts: ParseOptions = {}): TaskList {
   try {
-    return parse(text);
+    return parse(text, opts);
   } catch (e) {
     // A bug must not take the editor or the engine down with it; report it where the user will see it.
     return {
@@ -49,22 +60,25 @@ export function parseTaskList(text: string): TaskList {
   }
 }
 
-function parse(text: string): TaskList {
+function parse(text: string, opts: ParseOptions): TaskList {
   const { lines, ends } = splitLines(text);
   const diagnostics: Diagnostic[] = [];
-  const st: WalkState = { lines, events: [], diagnostics, lastHeading: '' };
+  const criteria = new CriteriaNames(opts.criteriaHeadings);
+  const st: WalkState = { lines, events: [], diagnostics, lastHeading: '', criteria, acBlock: false, criteriaLabel: false };
 
   const fm = frontMatterEnd(lines);
   const mdLines = fm > 0 ? lines.map((l, i) => (i < fm ? '' : l)) : lines;
   parseBlocks(st, mdLines);
 
-  const { epics, tasks, rules } = buildHierarchy(st.events, lines, diagnostics);
+  const { epics, tasks, rules } = buildHierarchy(st.events, lines, diagnostics, criteria);
   const numbering = readNumbering(tasks);
   const { epicNodes, featureNodes } = assignGroupIds(epics, diagnostics);
   const dialect = detectDialect(tasks, epics, numbering);
   const taskIds = assignTaskIds(tasks, dialect, epicNodes, diagnostics);
+  markPhaseSummaries(tasks, epics);
   const deps = resolveDependencies(tasks, taskIds, epics, diagnostics);
   applySpecKitRules(epics, taskIds, rules, deps, diagnostics);
+  applyGroupRules(tasks, taskIds, deps);
 
   const taskNodes: TaskNode[] = tasks.map((d, i) => {
     const { a } = d;
@@ -90,6 +104,10 @@ function parse(text: string): TaskList {
     if (m.agent !== undefined) node.agent = m.agent;
     if (m.verify !== undefined) node.verify = m.verify;
     if (m.timeoutMinutes !== undefined) node.timeoutMinutes = m.timeoutMinutes;
+    if (d.parent) node.parent = taskIds[d.parent.i!].id;
+    if (isGroupDraft(d)) node.group = true;
+    if (a.optional) node.optional = true;
+    if (d.criterion) node.criterion = true;
     return node;
   });
 

@@ -546,6 +546,8 @@ export function analyzeTaskLine(line: string, lineNo = 0): TaskLineAnalysis | un
   findTextRefs(work, p, e, lineNo, lead.id?.value, meta);
 
   const title = cleanTitle(work.slice(p, e));
+  const written = blockedInTitle(title);
+  if (written !== undefined) meta.blockers.push(written);
   let { status, conflict } = statusOf(mark, badges);
   if (conflict) meta.problems.push(problem(lineNo, m.index, line.length, 'info', 'status-conflict', conflict));
   if (status === 'in_progress' && !badges.some((b) => b.status === 'in_progress')) {
@@ -696,6 +698,26 @@ function findTextRefs(work: string, p: number, e: number, lineNo: number, ownId:
     if (i[1] === ownId || covered.some(([s, en]) => at >= s && at < en)) continue;
     meta.refs.push({ id: i[1], line: lineNo, column: at, source: 'implicit', type: 'soft', kind: 'mention' });
   }
+}
+
+/** `⏸️`, the word `BLOCKED` in capitals, or `Blocked:` in a title: the person says the task cannot go on. */
+const BLOCKED_TEXT_RE = /\u23F8\uFE0F?|\bBLOCKED\b|\bBlocked[ \t]*:/;
+const BLOCKED_LEAD_RE = /^(?:\u23F8\uFE0F?|BLOCKED\b|Blocked\b)?[ \t]*[:\-–—]?[ \t]*/;
+
+/**
+ * The external blocker a title states (`⏸️ BLOCKED: waiting on vendor keys` → "waiting on vendor keys"), or undefined.
+ * The reason is what follows the marker; without one, the title itself.
+ */
+export function blockedInTitle(title: string): string | undefined {
+  const m = BLOCKED_TEXT_RE.exec(title);
+  if (!m) return undefined;
+  let rest = title.slice(m.index);
+  for (let prev = ''; prev !== rest;) {
+    prev = rest;
+    rest = rest.replace(BLOCKED_LEAD_RE, '');
+  }
+  rest = rest.replace(/[ \t)\].]+$/, '').trim();
+  return rest || title;
 }
 
 /** The blocker of a task a person marked `[/]` (in progress by hand). */

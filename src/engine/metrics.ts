@@ -38,7 +38,7 @@ export interface MetricsSource {
   breakers(): Record<string, BreakerState>;
 }
 
-const STATUS_KEYS: [keyof PlanCounts, string][] = [
+const STATUS_KEYS: [Exclude<keyof PlanCounts, 'criteria' | 'optional'>, string][] = [
   ['pending', 'pending'],
   ['ready', 'ready'],
   ['inProgress', 'in_progress'],

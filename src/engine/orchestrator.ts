@@ -245,7 +245,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       statuses.set(t.id, this.running.has(t.id) ? 'in_progress' : (rt?.status ?? t.status));
       if (rt?.resultSummary !== undefined) this.summaries.set(t.id, rt.resultSummary);
     }
-    this.plan = new PlanState(list, statuses, this.plan?.graph);
+    this.plan = new PlanState(list, statuses, this.plan?.graph, this.config.dispatch.run_optional);
     this.routes.clear();
     for (const [id, timer] of this.delayed) {
       if (!this.plan.has(id) || this.plan.status(id) !== 'pending') {
@@ -674,6 +674,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     try {
       do {
         this.dispatchAgain = false;
+        this.tickDueGroups();
         while (this.current === 'running' && this.running.size < this.config.maxConcurrentAgents) {
           const pick = this.lanes.next((t) => this.canStartType(t));
           if (!pick) break;
@@ -686,6 +687,21 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.checkIdle();
   }
 
+  /** Ticks every group whose subtasks are all done: a group is never run, it is done when they are. */
+  private tickDueGroups(): void {
+    const plan = this.mustPlan();
+    for (let due = plan.graph.dueGroupIds(); due.length > 0 && this.current === 'running'; due = plan.graph.dueGroupIds()) {
+      let ticked = 0;
+      for (const id of due) {
+        if (!this.store.setStatus(id, 'completed', { now: this.now() })) continue;
+        ticked++;
+        this.log('completed', `${id} completed: all its subtasks are done`, id);
+        this.applyStatus(id, 'completed');
+      }
+      if (ticked === 0) break; // the store refused (another writer changed them): the next sync brings their status
+    }
+  }
+
   /** Why `runTask` cannot start a task, or undefined when it can (limits are checked by the caller). */
   private whyNot(taskId: string): string | undefined {
     if (this.closed) return 'the orchestrator is closed';
@@ -695,7 +711,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.running.has(taskId)) return `${taskId} is already running`;
     const s = this.plan.status(taskId);
     if (s !== 'pending') return `${taskId} is ${s.replace('_', ' ')}${RETRYABLE_BY_HAND.has(s) ? ' (retry it first)' : ''}`;
-    if (this.plan.graph.isReady(taskId)) return undefined;
+    if (this.plan.graph.isRunnableByHand(taskId)) return undefined;
+    const node = this.plan.byId.get(taskId);
+    if (node?.group || node?.criterion) return this.plan.graph.notRunBecause(taskId);
     const held = this.plan.graph.blockage(taskId);
     if (held) return held.via === undefined ? held.text : `${taskId} ${held.text}`;
     const waiting = this.plan.graph.waitingOn(taskId);
@@ -709,7 +727,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const task = plan.byId.get(taskId);
     // The lanes may hold a task that stopped being ready (a person reopened one of its dependencies): skip it; it is
     // queued again when it becomes ready.
-    if (!task || !plan.graph.isReady(taskId)) {
+    if (!task || !plan.graph.isRunnableByHand(taskId)) {
       this.lanes.remove(taskId);
       this.readySince.delete(taskId);
       return false;

@@ -2,7 +2,7 @@
 // statuses, and per-feature/per-epic counts of unfinished tasks (so "this feature just completed" is O(1) per change,
 // not a scan of the epic). Every status change the orchestrator makes goes through `setStatus` here.
 import { DependencyGraph } from '../core/graph';
-import type { EpicNode, FeatureNode, TaskList, TaskNode, TaskStatus } from '../core/model';
+import { countsInProgress, type EpicNode, type FeatureNode, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { countsAsDone } from '../core/progress';
 import type { PlanCounts } from '../protocol/views';
 import { countTasks } from './planView';
@@ -30,22 +30,26 @@ export class PlanState {
   readonly features = new Map<string, FeatureNode>();
   private readonly openInFeature = new Map<string, number>();
   private readonly openInEpic = new Map<string, number>();
-  /** Tasks not completed or skipped. */
+  /** Tasks not completed or skipped (criteria and optional tasks aside: the plan is done without them). */
   private open = 0;
 
-  /** `statuses` (the database's) override the statuses written in the list; `previous` is the graph of the plan before. */
+  /**
+   * `statuses` (the database's) override the statuses written in the list; `previous` is the graph of the plan
+   * before; `runOptional` lets optional tasks run by themselves (config `run_optional`).
+   */
   constructor(
     readonly list: TaskList,
     statuses: ReadonlyMap<string, TaskStatus>,
     previous?: DependencyGraph,
+    runOptional = false,
   ) {
-    this.graph = DependencyGraph.fromTaskList(list, statuses, { previous });
+    this.graph = DependencyGraph.fromTaskList(list, statuses, { previous, runOptional });
     for (const e of list.epics) this.epics.set(e.id, e);
     for (const f of list.features) this.features.set(f.id, f);
     for (const t of list.tasks) {
       if (this.byId.has(t.id)) continue; // duplicate ids: the first one owns the id (as in the graph)
       this.byId.set(t.id, t);
-      if (!countsAsDone({ status: this.status(t.id) })) {
+      if (countsInProgress(t) && !countsAsDone({ status: this.status(t.id) })) {
         this.open++;
         this.openInFeature.set(t.featureId, (this.openInFeature.get(t.featureId) ?? 0) + 1);
         this.openInEpic.set(t.epicId, (this.openInEpic.get(t.epicId) ?? 0) + 1);
@@ -71,7 +75,7 @@ export class PlanState {
     const wasDone = countsAsDone({ status: previous });
     const isDone = countsAsDone({ status });
     const t = this.byId.get(id);
-    if (t && wasDone !== isDone) {
+    if (t && countsInProgress(t) && wasDone !== isDone) {
       const d = isDone ? -1 : 1;
       this.open += d;
       const f = (this.openInFeature.get(t.featureId) ?? 0) + d;
@@ -91,7 +95,7 @@ export class PlanState {
 
   /** Counts by status (see countTasks). O(n). */
   counts(): PlanCounts {
-    return countTasks(this.graph, this.byId.keys());
+    return countTasks(this.graph, this.byId.keys(), this.byId);
   }
 
   /** Ids with one of `statuses`, in document order. */

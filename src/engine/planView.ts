@@ -1,7 +1,7 @@
 // Builds what the UI and the CLI show (TaskView, PlanCounts, PlanSnapshot) from the parsed plan, the database's
 // runtime rows and the dependency graph. Pure functions over their inputs: the runtime decides when to call them.
 import { DependencyGraph } from '../core/graph';
-import type { TaskList, TaskNode, TaskStatus } from '../core/model';
+import { countsInProgress, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { addToProgress, countsAsDone, emptyProgress, type Progress } from '../core/progress';
 import { type RoutingConfig, routeTask } from '../core/routing';
 import {
@@ -13,6 +13,7 @@ import {
   type PlanCounts,
   type RouteView,
   type TaskView,
+  taskKind,
 } from '../protocol/views';
 import type { TaskRuntime } from './ports';
 
@@ -47,7 +48,7 @@ export function taskView(model: PlanModel, task: TaskNode, routing: RoutingConfi
   const rt = model.runtimes.get(task.id);
   const status = model.statuses.get(task.id) ?? task.status;
   const dependents = model.graph.dependentsOf(task.id).map((e) => e.from);
-  return {
+  const view: TaskView = {
     id: task.id,
     title: task.title,
     status,
@@ -68,12 +69,26 @@ export function taskView(model: PlanModel, task: TaskNode, routing: RoutingConfi
     startedAt: status === 'in_progress' ? rt?.startedAt : undefined,
     lastRun,
   };
+  const kind = taskKind(task);
+  if (kind) view.kind = kind;
+  if (task.parent !== undefined) view.parent = task.parent;
+  return view;
 }
 
-/** Counts by status over `ids` (a duplicate id counts once per occurrence), from the graph's statuses. */
-export function countTasks(graph: DependencyGraph, ids: Iterable<string>): PlanCounts {
+/**
+ * Counts by status over `ids` (a duplicate id counts once per occurrence), from the graph's statuses. Criteria and
+ * optional tasks (per `nodes`) are counted apart, in `criteria` and `optional`: the plan is done without them.
+ */
+export function countTasks(graph: DependencyGraph, ids: Iterable<string>, nodes?: ReadonlyMap<string, TaskNode>): PlanCounts {
   const c = emptyPlanCounts();
   for (const id of ids) {
+    const node = nodes?.get(id);
+    if (node && !countsInProgress(node)) {
+      const apart = node.criterion ? (c.criteria ??= { done: 0, total: 0 }) : (c.optional ??= { done: 0, total: 0 });
+      apart.total++;
+      if (countsAsDone({ status: graph.statusOf(id) ?? 'pending' })) apart.done++;
+      continue;
+    }
     c.total++;
     const s = graph.statusOf(id) ?? 'pending';
     if (countsAsDone({ status: s })) c.done++;
@@ -94,6 +109,7 @@ export function planCounts(model: PlanModel): PlanCounts {
   return countTasks(
     model.graph,
     model.list.tasks.map((t) => t.id),
+    model.byId,
   );
 }
 
@@ -102,6 +118,7 @@ export function groupViews(model: PlanModel): { epics: EpicView[]; features: Fea
   const fTotals = new Map<string, Progress>();
   const eTotals = new Map<string, Progress>();
   for (const t of model.list.tasks) {
+    if (!countsInProgress(t)) continue;
     const input = { status: model.statuses.get(t.id) ?? t.status };
     for (const [m, key] of [
       [fTotals, t.featureId],
@@ -163,7 +180,7 @@ export function groupProgress(model: PlanModel, taskIds: Iterable<string>): Grou
   }
   const members = groupMembers(model.list);
   for (const [key, g] of wanted) {
-    for (const t of members.get(key) ?? []) addToProgress(g, { status: model.statuses.get(t.id) ?? t.status });
+    for (const t of members.get(key) ?? []) if (countsInProgress(t)) addToProgress(g, { status: model.statuses.get(t.id) ?? t.status });
   }
   return [...wanted.values()];
 }

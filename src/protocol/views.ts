@@ -60,6 +60,20 @@ export interface TaskView {
   lastRun?: LastRunView;
   /** What the task's attempts have cost so far (USD, the cost ledger's), when anything. */
   costUsd?: number;
+  /**
+   * What the engine does with it besides running it (docs/tasklist-format.md): `group` (ticked when its subtasks are
+   * done), `optional` (run only by hand or with run_optional), `criterion` (a person ticks it); absent for plain work.
+   */
+  kind?: TaskKind;
+  /** The task it is nested under. */
+  parent?: string;
+}
+
+export type TaskKind = 'group' | 'optional' | 'criterion';
+
+/** The kind of a parsed task (see TaskView.kind). */
+export function taskKind(t: { group?: true; optional?: true; criterion?: true }): TaskKind | undefined {
+  return t.criterion ? 'criterion' : t.group ? 'group' : t.optional ? 'optional' : undefined;
 }
 
 /** An epic or feature with its progress, counted by the engine with the one rule of done (src/core/progress.ts). */
@@ -102,6 +116,10 @@ export interface PlanCounts {
   timeout: number;
   cancelled: number;
   skipped: number;
+  /** Criteria (checkboxes under `## Acceptance Criteria` and the like), counted apart from the tasks above; absent when none. */
+  criteria?: { done: number; total: number };
+  /** Optional tasks (Kiro `[ ]*`), counted apart from the tasks above; absent when none. */
+  optional?: { done: number; total: number };
 }
 
 /** Counts with every figure at zero: the start of a tally, and what a client shows before its first snapshot. */

@@ -7,6 +7,7 @@
 import MarkdownIt from 'markdown-it';
 import type { Diagnostic } from '../model';
 import { analyzeTaskLine, readMetaLine, readMetaValue } from '../taskLine';
+import { acBlockMarker, type CriteriaNames } from './criteria';
 import type { Ev, Frame, PhaseSelector, TaskDraft } from './drafts';
 
 type Token = MarkdownIt.Token;
@@ -30,9 +31,15 @@ export interface WalkState {
   events: Ev[];
   diagnostics: Diagnostic[];
   lastHeading: string;
+  criteria: CriteriaNames;
+  /** Inside a Backlog.md `<!-- AC:BEGIN -->` … `<!-- AC:END -->` block. */
+  acBlock: boolean;
+  /** The last top-level paragraph was a criteria label (`**Acceptance Criteria:**`): the list after it is criteria. */
+  criteriaLabel: boolean;
 }
 
-const CHECKBOX_START = /^\[[ xX/-]\](?:[ \t]|$)/;
+/** A checkbox at the start of a list item's text; Kiro marks an optional task with a star right after it (`[ ]*`). */
+const CHECKBOX_START = /^\[[ xX/-]\]\*?(?:[ \t]|$)/;
 const MALFORMED_BOX = /^\[(?:|[ \t]{2,}|[ \t]*[xX✓✔][ \t]+|[ \t]+[xX✓✔][ \t]*)\]|^\[[ xX]\](?=[^ \t\][(:])/;
 const PHASE_LABEL = /\bPhases?[ \t]+(\d+)[ \t]*(\+|[-–][ \t]*(\d+))?|\b(?:Final|Last)[ \t]+Phase\b/i;
 const SELF_DEPENDS = /^(?:\*\*|__)?(?:depends[ \t]+on|dependencies)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*(.+)$/i;
@@ -90,10 +97,16 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
           const text = tokens[i + 1]?.content ?? '';
           st.events.push({ k: 'heading', line: offset + t.map[0], level: Number(t.tag.slice(1)), text });
           st.lastHeading = text;
+          st.criteriaLabel = false;
         }
         break;
+      case 'html_block': {
+        const marker = quote === 0 ? acBlockMarker(t.content) : undefined;
+        if (marker) st.acBlock = marker === 'begin';
+        break;
+      }
       case 'list_item_open':
-        if (quote === 0) stack.push(listItem(st, tokens, i, offset, stack[stack.length - 1]));
+        if (quote === 0) stack.push(listItem(st, tokens, i, offset, stack));
         break;
       case 'list_item_close':
         if (quote === 0) stack.pop();
@@ -105,13 +118,15 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
           const text = raw.trimStart();
           checkLooseCheckbox(st, text, line, raw.length - text.length);
           checkStatements(st, text, line);
+          st.criteriaLabel = st.criteria.label(text.split('\n')[0]);
         }
         break;
     }
   }
 }
 
-function listItem(st: WalkState, tokens: Token[], i: number, offset: number, parent: Frame | undefined): Frame {
+function listItem(st: WalkState, tokens: Token[], i: number, offset: number, stack: readonly Frame[]): Frame {
+  const parent = stack[stack.length - 1];
   const item = tokens[i];
   if (!item.map) return { kind: 'other' };
   const line = offset + item.map[0];
@@ -121,7 +136,7 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, par
   const content = tokens[i + 2]?.content ?? '';
   const nl = content.indexOf('\n');
   const first = nl < 0 ? content : content.slice(0, nl);
-  if (CHECKBOX_START.test(first) && first.slice(3).trim() === '') {
+  if (CHECKBOX_START.test(first) && first.slice(first[3] === '*' ? 4 : 3).trim() === '') {
     st.diagnostics.push({
       line,
       column: contentColumn(raw, first),
@@ -135,6 +150,7 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, par
     const a = analyzeTaskLine(raw, line);
     if (a) {
       const draft: TaskDraft = { k: 'task', line, a };
+      nest(st, draft, stack);
       st.events.push(draft);
       // Continuation lines of the task's own paragraph may carry metadata too ("  Depends on: T1").
       for (let l = para.map[0] + 1; l < para.map[1]; l++) {
@@ -148,7 +164,9 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, par
   const col = contentColumn(raw, first);
   if (parent?.kind === 'task') {
     const r = readMetaLine(first, line, col, parent.draft.a.meta);
-    return r?.empty ? { kind: 'metaList', key: r.key, draft: parent.draft } : { kind: 'other' };
+    return r?.empty
+      ? { kind: 'metaList', key: r.key, draft: parent.draft }
+      : { kind: 'other', criteria: r ? undefined : st.criteria.label(first) || undefined };
   }
   if (parent?.kind === 'metaList') {
     const value = first.replace(/[ \t]+$/, '');
@@ -165,7 +183,30 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, par
     });
   }
   checkStatements(st, first, line);
-  return { kind: 'other' };
+  return { kind: 'other', criteria: st.criteria.label(first) || undefined };
+}
+
+/**
+ * Links a task to the task it is nested under (through plain bullets too: `- [ ] A` › `- Steps:` › `- [ ] a`), and
+ * marks it a criterion when it sits in a criteria block, after a criteria label, under a criteria bullet or under a
+ * criterion.
+ */
+function nest(st: WalkState, draft: TaskDraft, stack: readonly Frame[]): void {
+  let criterion = st.acBlock || st.criteriaLabel;
+  for (let k = stack.length - 1; k >= 0; k--) {
+    const f = stack[k];
+    if (f.kind === 'other') {
+      if (f.criteria) criterion = true;
+      continue;
+    }
+    if (f.kind === 'task') {
+      draft.parent = f.draft;
+      (f.draft.children ??= []).push(draft);
+      if (f.draft.criterion) criterion = true;
+    }
+    break;
+  }
+  if (criterion) draft.criterion = true;
 }
 
 /** Column of a list item's text in its raw line (after the marker). */

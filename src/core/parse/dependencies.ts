@@ -1,7 +1,7 @@
 // The parser's dependency pass: every reference written on a task line, in its sub-bullets or in a group resolves to
 // task ids (a feature, epic or phase id stands for all of its tasks), one reference per id in writing order.
 import type { DependencyRef, Diagnostic } from '../model';
-import { refDiagnostic, type EpicDraft, type TaskDraft } from './drafts';
+import { isPlainWork, refDiagnostic, type EpicDraft, type TaskDraft } from './drafts';
 import type { AssignedId } from './numbering';
 
 export function resolveDependencies(
@@ -52,8 +52,10 @@ export function resolveDependencies(
       }
       const group = groups.get(ref.id);
       if (group) {
-        // A feature, epic or phase id stands for all of its tasks (never the task itself).
+        // A feature, epic or phase id stands for all of its tasks (never the task itself) the engine runs: a group is
+        // covered by its children, and criteria and optional tasks are never waited for.
         for (const g of group) {
+          if (!isPlainWork(g)) continue;
           const gid = ids[g.i!].id;
           if (gid !== own) out.add({ id: gid, source: ref.source, type: ref.type, line: ref.line });
         }

@@ -18,6 +18,14 @@ export interface TaskDraft {
   title?: string;
   /** The id is a weak id the file numbers its tasks with: a duplicate of it is no error (see assignTaskIds). */
   weak?: boolean;
+  /** The task whose list item holds this one. */
+  parent?: TaskDraft;
+  /** Tasks nested in this one's list item, in document order. */
+  children?: TaskDraft[];
+  /** A criterion (see TaskNode.criterion): set by the block pass (AC blocks, labels) and the hierarchy pass (headings). */
+  criterion?: boolean;
+  /** A checkbox that stands for a whole phase (`- [ ] **Phase 2: Sharing**` in a GSD roadmap): a group of its tasks. */
+  phaseOf?: EpicDraft;
 }
 
 export type Ev =
@@ -30,7 +38,11 @@ export type Ev =
 
 export type PhaseSelector = { kind: 'exact'; n: number } | { kind: 'from'; n: number } | { kind: 'range'; a: number; b: number } | { kind: 'final' };
 
-export type Frame = { kind: 'task'; draft: TaskDraft } | { kind: 'metaList'; key: MetaKey; draft: TaskDraft } | { kind: 'other' };
+export type Frame =
+  | { kind: 'task'; draft: TaskDraft }
+  | { kind: 'metaList'; key: MetaKey; draft: TaskDraft }
+  /** Any other list item; `criteria` when its text is a criteria label (`- **Acceptance criteria:**`). */
+  | { kind: 'other'; criteria?: boolean };
 
 export interface HeadingInfo {
   explicitEpic?: string;
@@ -65,6 +77,16 @@ export interface FeatureDraft {
   tasks: TaskDraft[];
   id: string;
   idExplicit: boolean;
+}
+
+/** A group: a task with nested tasks that are not criteria (see TaskNode.group). */
+export function isGroupDraft(d: TaskDraft): boolean {
+  return d.phaseOf !== undefined || (d.children !== undefined && d.children.some((c) => !c.criterion));
+}
+
+/** Work the engine runs by itself: not a group, a criterion or an optional task. Only these enter implicit orders. */
+export function isPlainWork(d: TaskDraft): boolean {
+  return !d.criterion && !d.a.optional && !isGroupDraft(d);
 }
 
 /** The warning for a task whose line has an id (or metadata) but no title; shared with the incremental parser. */

@@ -3,6 +3,7 @@
 // written id get a derived one that never takes an id written anywhere in the file.
 import type { Diagnostic, EpicNode, FeatureNode, Priority } from '../model';
 import { parsePriority, type LineProblem } from '../taskLine';
+import type { CriteriaNames } from './criteria';
 import { toDiagnostic, type EpicDraft, type Ev, type FeatureDraft, type HeadingInfo, type TaskDraft } from './drafts';
 
 function analyzeHeading(text: string, line: number, raw: string): HeadingInfo {
@@ -58,6 +59,7 @@ export function buildHierarchy(
   events: readonly Ev[],
   lines: readonly string[],
   diagnostics: Diagnostic[],
+  criteria: CriteriaNames,
 ): { epics: EpicDraft[]; tasks: TaskDraft[]; rules: Extract<Ev, { k: 'phaseRule' }>[] } {
   // Count the tasks in each heading's section (subsections included) to tell structure from prose headings.
   const headings: HeadingEv[] = [];
@@ -92,6 +94,9 @@ export function buildHierarchy(
   let curEpic: EpicDraft | undefined;
   let curFeature: FeatureDraft | undefined;
   const headingInfo = new Map(headings.map((h) => [h.ev, h]));
+  // The open headings, and how many of them are criteria headings: every task in such a section is a criterion.
+  const openLevels: { level: number; criteria: boolean }[] = [];
+  let inCriteria = 0;
   const newEpic = (line: number, info: HeadingInfo, synthetic: boolean): EpicDraft => ({
     line,
     info,
@@ -114,6 +119,10 @@ export function buildHierarchy(
   };
   for (const ev of events) {
     if (ev.k === 'heading') {
+      while (openLevels.length && openLevels[openLevels.length - 1].level >= ev.level) if (openLevels.pop()!.criteria) inCriteria--;
+      const isCriteria = criteria.heading(ev.text);
+      openLevels.push({ level: ev.level, criteria: isCriteria });
+      if (isCriteria) inCriteria++;
       const h = headingInfo.get(ev)!;
       if (h === title || epicLevel === undefined) continue;
       if (ev.level <= epicLevel) {
@@ -126,6 +135,7 @@ export function buildHierarchy(
         epic.features.push(curFeature);
       }
     } else if (ev.k === 'task') {
+      if (inCriteria > 0) ev.criterion = true;
       const epic = ensureEpic(ev.line);
       let feature = curFeature;
       if (!feature) {

@@ -73,8 +73,9 @@ export function assignTaskIds(tasks: readonly TaskDraft[], dialect: Dialect, epi
   const slots = tasks.map((d, i) => {
     let written = d.id?.value;
     if (written !== undefined) {
-      // A number the file uses twice (`1.` under two headings) is no error: the later task is known by another id.
-      if (first.has(written) && d.weak) written = undefined;
+      // A number the file uses twice (`1.` under two headings, `#1` in Backlog.md's acceptance criteria and again in
+      // its Definition of Done) is no error: the later task is known by another id.
+      if (first.has(written) && (d.weak || d.criterion)) written = undefined;
       else if (first.has(written)) dups.push(i);
       else first.set(written, i);
     }

@@ -1,7 +1,7 @@
 // The parser's phase pass: GitHub Spec Kit's implicit ordering (inside a phase, and between phases as the file's
 // "Phase Dependencies" statements and `Depends on:` lines say); docs/tasklist-format.md "GitHub Spec Kit".
 import type { DependencyRef, Diagnostic } from '../model';
-import type { EpicDraft, Ev, PhaseSelector, TaskDraft } from './drafts';
+import { isPlainWork, type EpicDraft, type Ev, type PhaseSelector, type TaskDraft } from './drafts';
 import type { AssignedId } from './numbering';
 
 // ---- Spec Kit implicit rules ----------------------------------------------------------------------------------
@@ -13,7 +13,7 @@ export function applySpecKitRules(
   deps: DependencyRef[][],
   diagnostics: Diagnostic[],
 ): void {
-  const phases = epics.filter((e) => e.phase && e.tasks.length > 0);
+  const phases = epics.filter((e) => e.phase && e.tasks.some(isPlainWork));
   if (phases.length === 0) return;
   const idOf = (d: TaskDraft) => ids[d.i!].id;
   const addDep = (d: TaskDraft, on: TaskDraft, source: 'implicit' | 'phase', line: number) => {
@@ -35,6 +35,9 @@ export function applySpecKitRules(
     let lastSeq: TaskDraft | undefined;
     let sinceSeq: TaskDraft[] = [];
     for (const t of ph.tasks) {
+      // Groups, criteria and optional tasks stand outside the order: a group follows its children (parse/groups.ts),
+      // and nothing waits on a task the engine never runs by itself.
+      if (!isPlainWork(t)) continue;
       if (t.a.meta.parallel) {
         ent.push(t);
         sinceSeq.push(t);

@@ -20,7 +20,7 @@ import {
   StopOrchestration,
   SyncNow,
 } from '../../protocol/engineProtocol';
-import { stallsOf, type PlanSnapshot, type TaskView } from '../../protocol/views';
+import { stallsOf, taskKind, type PlanSnapshot, type TaskView } from '../../protocol/views';
 import { type ControlClient, connectControl, serveControlSocket, socketAnswers } from '../control';
 import { type DaemonReadyMessage, pidAlive, readPidFile, runDaemon } from '../daemon';
 import { openDatabase } from '../db/database';
@@ -127,6 +127,10 @@ function cmdGraph(paths: EnginePaths, o: CliOptions): Outcome {
     priority: t.priority,
     estimateHours: t.estimateHours,
     line: t.line + 1,
+    kind: taskKind(t),
+    parent: t.parent,
+    blockers: t.blockers,
+    blocked: graph.blockage(t.id),
   }));
   const critical = graph.criticalPath();
   if (o.json) {
@@ -193,6 +197,10 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         counts: snap.counts,
         running,
         stalls: stallsOf(snap.tasks),
+        // Each blocked task with why (its own `Blocked by:` or BLOCKED text, or the hold upstream it waits behind).
+        blocked: snap.tasks
+          .filter((t) => t.blocked !== undefined)
+          .map((t) => ({ id: t.id, line: t.line + 1, title: t.title, reason: t.blocked!.reason, text: t.blocked!.text, blockers: t.blockers })),
         breakers: snap.breakers,
         metrics: snap.metrics,
         spend: snap.spend,
@@ -376,7 +384,11 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   // Problems in the list change what runs (a duplicate id runs once, a cycle holds its tasks): say so first.
   printDiagnostics(paths.tasklistPath, opening.diagnostics);
   rt.on('activity:appended', (p) => {
-    for (const a of p.entries) err(`${a.at.slice(11, 19)} ${a.kind.padEnd(9)} ${a.taskId ?? ''} ${a.message}`);
+    // Most messages begin with their task's id ("T3 started on …"): print it once.
+    for (const a of p.entries) {
+      const id = a.taskId !== undefined && !a.message.startsWith(a.taskId) ? `${a.taskId} ` : '';
+      err(`${a.at.slice(11, 19)} ${a.kind.padEnd(9)} ${id}${a.message}`);
+    }
   });
   let interrupted = false;
   const onSignal = (): void => {

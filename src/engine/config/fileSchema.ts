@@ -67,6 +67,8 @@
 //   sync.write_ids                 which task lists get the ids of tasks written without one: dialect (only files in
 //                                  the CODITECT dialect), always, never [dialect]; other tasks keep their identity in
 //                                  the database (docs/sync.md)
+//   dispatch.run_optional          optional tasks (Kiro `- [ ]* 2.2 …`) are dispatched like any other; otherwise they run
+//                                  only when a person runs one (docs/tasklist-format.md) [false]
 //   prices                         model id → { inputPerMTok, outputPerMTok, cacheWritePerMTok?, cacheReadPerMTok? } (USD per
 //                                  million tokens), merged over the shipped table (src/engine/agents/pricing.ts); prices
 //                                  attempts whose agent reports tokens but no cost (marked estimated) [{}]
@@ -224,6 +226,7 @@ export const fileSchema = z
       .object({
         batch_size: posInt(100_000).optional(),
         priority_weights: z.record(z.enum(['P0', 'P1', 'P2', 'P3']), z.number()).optional(),
+        run_optional: z.boolean().default(false),
       })
       .strict()
       .default({}),

@@ -6,6 +6,7 @@ import { AgentError } from '../../../src/engine/agents/agent';
 import { DryRunAgent } from '../../../src/engine/agents/dryRunAgent';
 import { CommandAgent } from '../../../src/engine/agents/commandAgent';
 import { becomesDead } from '../../fakes/agentTestKit';
+import { parseTaskList } from '../../../src/core/parser';
 import { taskList, type TaskSpec } from '../core/taskListBuilder';
 import { MemoryStore } from './memoryStore';
 import { ScriptedAgent, collect, harness, nextEvent, type Harness } from './orchestratorKit';
@@ -150,6 +151,55 @@ describe('Orchestrator', () => {
       assert.equal(rows.get('T2')!.routeRule, 'task-override');
       assert.equal(rows.get('T3')!.agent, 'thinker');
       assert.equal(rows.get('T3')!.routeRule, 'config-override');
+    });
+  });
+
+  describe('groups, optional tasks, criteria', () => {
+    const KIRO = [
+      '# Plan',
+      '',
+      '- [ ] 1. Importer',
+      '  - [ ] 1.1 Read rows',
+      '  - [ ] 1.2 Convert rows',
+      '  - [ ]* 1.3 Unit tests',
+      '- [ ]* 2. Benchmark',
+      '- [ ] 3. Release ⏸️ BLOCKED: waiting on legal',
+      '',
+      '## Definition of Done',
+      '',
+      '- [ ] Docs updated',
+      '',
+    ].join('\n');
+
+    it('runs the subtasks, ticks the group after them, and never starts a group, an optional task, a criterion or a BLOCKED task by itself', async () => {
+      const list = parseTaskList(KIRO);
+      const agent = new ScriptedAgent('s', 'p', () => ({ summary: 'ok' }));
+      h = harness(list, { agent });
+      const changes = collect(h.orch, 'task:statusChanged');
+      h.orch.start();
+      await h.orch.idle();
+      assert.deepEqual(agent.runs.map((r) => r.input.id).sort(), ['1.1', '1.2']);
+      const done = changes.filter((c) => c.status === 'completed').map((c) => c.taskId);
+      assert.deepEqual(done.slice(-1), ['1'], `the group is ticked last: ${done.join(', ')}`);
+      assert.equal(h.store.status('1'), 'completed');
+      const criterion = list.tasks.find((t) => t.criterion)!.id;
+      for (const id of ['1.3', '2', '3', criterion]) assert.equal(h.store.status(id), 'pending', id);
+      assert.match(h.orch.runTask('1').reason ?? '', /is completed/);
+      assert.deepEqual(h.orch.runTask(criterion), { started: false, reason: `${criterion} is a criterion: a person checks it and ticks it` });
+      assert.deepEqual(h.orch.runTask('3'), { started: false, reason: '3 is blocked by "waiting on legal"' });
+      assert.deepEqual(h.orch.runTask('2'), { started: true }, 'a person may run an optional task');
+      await h.orch.idle();
+      assert.equal(h.store.status('2'), 'completed');
+    });
+
+    it('a group is not run by hand; with dispatch.run_optional the optional tasks run by themselves', async () => {
+      const list = parseTaskList(KIRO);
+      const agent = new ScriptedAgent('s', 'p', () => ({ summary: 'ok' }));
+      h = harness(list, { agent, config: { dispatch: { run_optional: true } } });
+      assert.deepEqual(h.orch.runTask('1'), { started: false, reason: '1 is a group: it is ticked when its subtasks are done' });
+      h.orch.start();
+      await h.orch.idle();
+      assert.deepEqual(agent.runs.map((r) => r.input.id).sort(), ['1.1', '1.2', '1.3', '2']);
     });
   });
 

@@ -1,0 +1,92 @@
+// Each dialect's fixture (test/fixtures/dialects) through the built CLI, as a new user would try it (issue #8):
+// reading commands write nothing, sync changes no line, and a dry-run `run` ticks only checkboxes, never starts a
+// criterion, an optional task, a BLOCKED task or a group, and ticks a group only after all its subtasks.
+import { strict as assert } from 'node:assert';
+import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuilt, removeWorkspace, ROOT, runCli, tempWorkspace } from './cliHarness';
+
+const FIXTURES = ['speckit-tasks.md', 'kiro-tasks.md', 'ccpm-epic.md', 'backlog-task.md', 'gfm-roadmap.md', 'gsd-roadmap.md'];
+
+interface Node {
+  id: string;
+  status: string;
+  kind?: 'group' | 'optional' | 'criterion';
+  parent?: string;
+  blockers: string[];
+  line: number;
+}
+
+describe('dialect fixtures through the CLI (built bundle, real processes)', function () {
+  this.timeout(120_000);
+  const dirs: string[] = [];
+  before(() => ensureBuilt());
+  after(() => dirs.forEach(removeWorkspace));
+
+  for (const name of FIXTURES) {
+    it(`${name}: reading commands and syncs change nothing; a dry run ticks only checkboxes and never starts what it must not`, async () => {
+      const text = readFileSync(join(ROOT, 'test/fixtures/dialects', name), 'utf8');
+      const dir = tempWorkspace({ [name]: text });
+      dirs.push(dir);
+      const file = join(dir, name);
+      const past = new Date('2026-01-01T00:00:00Z');
+      utimesSync(file, past, past);
+      for (const cmd of [['validate'], ['status'], ['next'], ['graph'], ['export', '--out', join(dir, 'items.json')]]) {
+        const r = await runCli([cmd[0], name, ...cmd.slice(1), '--json'], dir);
+        assert.ok(r.code === 0 || cmd[0] === 'validate' || cmd[0] === 'graph', `${cmd[0]}: ${r.stderr}`);
+        assert.equal(readFileSync(file, 'utf8'), text, `${cmd[0]} changed the markdown`);
+        assert.equal(statSync(file).mtimeMs, past.getTime(), `${cmd[0]} touched the markdown`);
+      }
+      const graph = JSON.parse((await runCli(['graph', name, '--json'], dir)).stdout) as { nodes: Node[] };
+      const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+      for (let k = 0; k < 2; k++) {
+        const s = await runCli(['sync', name], dir);
+        assert.equal(s.code, 0, s.stdout + s.stderr);
+        assert.equal(readFileSync(file, 'utf8'), text, `sync ${k + 1} changed the markdown`);
+      }
+
+      const r = await runCli(['run', name, '--agent', 'dry-run', '--json'], dir);
+      const out = JSON.parse(r.stdout) as { outcome: string };
+      const events: { kind: string; id: string }[] = [];
+      for (const line of r.stderr.split('\n')) {
+        const m = /^\d\d:\d\d:\d\d (started|completed)\s+(\S+) /.exec(line);
+        if (m) events.push({ kind: m[1], id: m[2] });
+      }
+      const started = events.filter((e) => e.kind === 'started').map((e) => e.id);
+      const work = graph.nodes.filter((n) => n.kind === undefined && n.blockers.length === 0 && n.status === 'pending');
+      assert.equal(started.length > 0, work.length > 0, `started ${started.join(', ')}: ${r.stderr}`);
+      for (const id of started) {
+        const n = nodes.get(id);
+        assert.ok(n, `started ${id}, which graph --json does not list`);
+        assert.equal(n.kind, undefined, `started ${id}, a ${n.kind}`);
+        assert.deepEqual(n.blockers, [], `started ${id}, blocked by ${n.blockers.join(', ')}`);
+        assert.equal(started.indexOf(id), started.lastIndexOf(id), `${id} started twice`);
+      }
+      // A group is ticked after every one of its required subtasks, and never started.
+      const doneAt = new Map(events.filter((e) => e.kind === 'completed').map((e, i) => [e.id, i]));
+      for (const n of graph.nodes) {
+        if (n.kind !== 'group' || !doneAt.has(n.id)) continue;
+        for (const c of graph.nodes.filter((x) => x.parent === n.id && x.kind !== 'optional' && x.kind !== 'criterion')) {
+          const childDone = c.status === 'completed' ? -1 : (doneAt.get(c.id) ?? Infinity);
+          assert.ok(childDone < doneAt.get(n.id)!, `group ${n.id} ticked before its subtask ${c.id}`);
+        }
+      }
+      // Only checkboxes changed, into the file's own tick; criteria, optional and blocked tasks stay as written.
+      const before = text.split('\n');
+      const after = readFileSync(file, 'utf8').split('\n');
+      assert.equal(after.length, before.length);
+      const tick = /- \[X\]/.test(text) ? 'X' : 'x';
+      let ticked = 0;
+      before.forEach((l, i) => {
+        if (l === after[i]) return;
+        assert.equal(after[i], l.replace('[ ]', `[${tick}]`), `line ${i + 1} changed beyond its checkbox`);
+        const n = graph.nodes.find((x) => x.line === i + 1);
+        assert.ok(n && n.kind !== 'criterion' && n.kind !== 'optional' && n.blockers.length === 0, `line ${i + 1} ticked: ${l}`);
+        ticked++;
+      });
+      assert.ok(ticked >= started.length, `${ticked} ticks for ${started.length} tasks run`);
+      const blocked = graph.nodes.some((n) => n.blockers.length > 0 && n.status === 'pending');
+      assert.equal(out.outcome, blocked ? 'stalled' : 'completed', r.stderr);
+    });
+  }
+});
