@@ -245,7 +245,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       statuses.set(t.id, this.running.has(t.id) ? 'in_progress' : (rt?.status ?? t.status));
       if (rt?.resultSummary !== undefined) this.summaries.set(t.id, rt.resultSummary);
     }
-    this.plan = new PlanState(list, statuses, this.plan?.graph, this.config.dispatch.run_optional);
+    this.plan = new PlanState(list, statuses, this.plan?.graph, this.config.dispatch.run_optional ?? false);
     this.routes.clear();
     for (const [id, timer] of this.delayed) {
       if (!this.plan.has(id) || this.plan.status(id) !== 'pending') {

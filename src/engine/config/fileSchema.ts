@@ -226,7 +226,7 @@ export const fileSchema = z
       .object({
         batch_size: posInt(100_000).optional(),
         priority_weights: z.record(z.enum(['P0', 'P1', 'P2', 'P3']), z.number()).optional(),
-        run_optional: z.boolean().default(false),
+        run_optional: z.boolean().optional(),
       })
       .strict()
       .default({}),
