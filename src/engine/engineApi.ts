@@ -7,13 +7,13 @@ import type {
   AttemptView,
   ControlResult,
   DocumentChangedParams,
-  EngineSettings,
   MarkTaskParams,
   RunTaskParams,
   RunTaskResult,
   EngineNotifications,
   SyncResult,
 } from '../protocol/engineProtocol';
+import type { EngineSettings } from '../protocol/engineSettings';
 import type { PlanCounts, PlanSnapshot } from '../protocol/views';
 
 /** Events the engine pushes to every connected client: the protocol's notifications, by event name. */

@@ -13,12 +13,12 @@ import type {
   AttemptView,
   ControlResult,
   DocumentChangedParams,
-  EngineSettings,
   MarkTaskParams,
   RunTaskParams,
   RunTaskResult,
   SyncResult,
 } from '../protocol/engineProtocol';
+import type { EngineSettings } from '../protocol/engineSettings';
 import type { ActivityEntry, LastRunView, MetricsView, PlanCounts, PlanSnapshot, StallView, TaskView } from '../protocol/views';
 import type { Agent } from './agents/agent';
 import { createAgentResolver, isSimulated } from './agentResolver';

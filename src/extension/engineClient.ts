@@ -17,8 +17,8 @@ import {
   NATIVE_DB_MODULE,
   PROTOCOL_VERSION,
   UpdateSettings,
-  type EngineSettings,
 } from '../protocol/engineProtocol';
+import type { EngineSettings } from '../protocol/engineSettings';
 import type { EngineEventsForClient, EngineLifecycle } from './engineEvents';
 import { EngineProcess, EngineStartError, type EngineExit } from './engineProcess';
 import type { PlanStore } from './planStore';

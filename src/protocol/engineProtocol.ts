@@ -2,6 +2,7 @@
 // Both sides import these descriptors; a name or a param shape is never spelled out anywhere else.
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { Diagnostic, TaskStatus } from '../core/model';
+import type { EngineSettings } from './engineSettings';
 import type { ActivityEntry, BreakerState, GroupProgressView, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
 
 /** The engine's native database module; the editor names it in its advice but never loads it. */
@@ -76,18 +77,7 @@ export namespace Exit {
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-/** Editor settings that override the config file; every field optional. */
-export interface EngineSettings {
-  maxConcurrentAgents?: number;
-  maxPerType?: Record<string, number>;
-  defaultAgent?: string;
-  model?: string;
-  retryMaxAttempts?: number;
-  retryInitialDelayMs?: number;
-  retryMaxDelayMs?: number;
-  timeoutMinutes?: number;
-  metricsPort?: number;
-}
+// EngineSettings (every field optional) is declared with its descriptors in engineSettings.ts.
 
 /** client → engine: settings changed; applied without a restart. */
 export namespace UpdateSettings {

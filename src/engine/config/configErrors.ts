@@ -52,7 +52,10 @@ export function formatIssue(issue: z.ZodIssue, raw: unknown, origin?: ReadonlyMa
         const deep = e.issues.filter((i) => i.path.length > issue.path.length || i.code !== 'invalid_type');
         if (deep.length > 0) return deep.flatMap((i) => formatIssue(i, raw, origin));
       }
-      return [`${where}: unexpected value ${got}`];
+      // Every branch wanted another type: name them all (`expected string or number, got true`).
+      return [
+        `${where}: expected ${[...new Set(issue.unionErrors.flatMap((e) => e.issues.flatMap((i) => (i.code === 'invalid_type' ? [i.expected] : []))))].join(' or ')}, got ${got}`,
+      ];
     default:
       return [`${where}: ${issue.message}, got ${got}`];
   }

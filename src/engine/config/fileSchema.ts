@@ -5,9 +5,12 @@
 // Every option, with its default:
 //   profile                        profile applied over the base file (see `profiles`) [env CODITECT_PROFILE, else none]
 //   profiles                       { name: partial config } deep-merged over the base, e.g. dev/staging/prod [{}]
+//   version                        the file's format version (the plan's "version"), shown, not interpreted [unset]
+//   health_check_interval_ms       a heartbeat row in the plan's orchestrator_state every interval, 0 = none [30000]
 //   max_concurrent_agents          global maximum of agents running at once, 1..1000 [4]
 //   agent_limits.max_per_type      agent type → maximum running at once of that type, 0..1000; 0 holds that type's
 //                                  tasks back (they wait, they do not fail) [{}: only the global cap]
+//   agent_limits.max_total         the plan's global cap: max_concurrent_agents when that is not set [unset]
 //   default_agent                  agent that runs every agent type without its own entry in `agents`: a key of
 //                                  `agents` or a built-in kind (anthropic, claude-code, codex, gemini, dry-run)
 //                                  ["anthropic" when ANTHROPIC_API_KEY is set, else "dry-run" — a labelled simulation,
@@ -24,6 +27,7 @@
 //   retry.max_attempts             retries of a task after transient failures, 0..100 [5: delays 1, 2, 4, 8, 16 s]
 //   retry.initial_delay_ms         first backoff delay [1000]
 //   retry.max_delay_ms             backoff cap, ≥ initial_delay_ms [16000]
+//   retry.backoff_base             factor the delay grows by per retry, 1..10 [2]
 //   retry.jitter                   none | half | full | decorrelated, or true (= half) / false (= none) [half]
 //   circuit_breaker.failure_threshold  consecutive provider failures that open the breaker, 1..1000 [5]
 //   circuit_breaker.cooldown_ms    open → half-open (one probe task) after this long [60000]
@@ -37,6 +41,8 @@
 //   metrics.enabled                serve Prometheus metrics [unset: on in daemon mode, off otherwise]
 //   metrics.port                   metrics port, 0..65535 (0 = any free port) [9464]
 //   metrics.host                   metrics bind address [127.0.0.1: loopback only]
+//   metrics.grafana_dashboard_id   kept as given (the shipped dashboard's uid is coditect-orchestrator) [unset]
+//   metrics.alert_on_failure_rate  read; the threshold is HighTaskFailureRate in resources/monitoring/alerts.yml [unset]
 //   checkpoint.enabled             record a checkpoint row when a feature or an epic completes [true]
 //   checkpoint.git_tag             also tag `coditect/checkpoint/<id>` when the workspace is a git repository [false]
 //   cwd                            working directory of agents and Verify commands, relative to the config file
@@ -72,6 +78,8 @@
 //   prices                         model id → { inputPerMTok, outputPerMTok, cacheWritePerMTok?, cacheReadPerMTok? } (USD per
 //                                  million tokens), merged over the shipped table (src/engine/agents/pricing.ts); prices
 //                                  attempts whose agent reports tokens but no cost (marked estimated) [{}]
+//   dispatch.batch_size            read; dispatch is event-driven, every ready task a free slot allows [unset]
+//   dispatch.priority_weights      read; dispatch order is always P0 > P1 > P2 > P3 [unset]
 //   sync (other keys), logging     accepted for the plan's file shape and kept as given; nothing reads them yet [{}]
 import * as path from 'node:path';
 import { z } from 'zod';

@@ -1,35 +1,20 @@
-// Editor settings (EngineSettings, sent by the extension) merged over a loaded config: every set setting wins.
-import { z } from 'zod';
-import type { EngineSettings } from '../../protocol/engineProtocol';
+// Editor settings (EngineSettings, sent by the extension) merged over a loaded config: every set setting wins. They are
+// checked with the same descriptors the extension checks them with (src/protocol/engineSettings.ts).
+import { checkEngineSettings, ENGINE_SETTINGS, type EngineSettings } from '../../protocol/engineSettings';
 import type { OrchestratorConfig } from '../config';
 import { BUILT_IN_AGENTS } from './agentsConfig';
-import { fail, formatIssue, show } from './configErrors';
-import { name, nonNegInt, posInt } from './fileSchema';
-
-const settingsSchema = z
-  .object({
-    maxConcurrentAgents: posInt(1000).optional(),
-    maxPerType: z.record(nonNegInt(1000)).optional(),
-    defaultAgent: name.optional(),
-    model: name.optional(),
-    retryMaxAttempts: nonNegInt(100).optional(),
-    retryInitialDelayMs: nonNegInt(3_600_000).optional(),
-    retryMaxDelayMs: nonNegInt(86_400_000).optional(),
-    timeoutMinutes: z.number().positive().max(10_080).optional(),
-    metricsPort: nonNegInt(65_535).optional(),
-  })
-  .strict();
+import { fail, show } from './configErrors';
 
 /** Editor settings over a config: every set setting wins. Throws a ConfigError naming `settings.<key>` and the value. */
 export function mergeSettings(config: OrchestratorConfig, settings: EngineSettings | undefined): OrchestratorConfig {
   if (!settings) return config;
-  const r = settingsSchema.safeParse(settings);
-  if (!r.success)
-    fail(
-      'settings',
-      r.error.issues.flatMap((i) => formatIssue({ ...i, path: i.path }, settings)).map((s) => `settings.${s}`),
-    );
-  const s = r.data;
+  const unknown = Object.keys(settings).filter((k) => !Object.hasOwn(ENGINE_SETTINGS, k));
+  const { settings: s, issues } = checkEngineSettings(settings);
+  if (unknown.length > 0 || issues.length > 0)
+    fail('settings', [
+      ...unknown.map((k) => `settings.${k}: unknown setting`),
+      ...issues.map((i) => `settings.${i.field}${i.entry === undefined ? '' : `.${i.entry}`}: expected ${i.expected}, got ${show(i.value)}`),
+    ]);
   const retry = {
     ...config.retry,
     maxAttempts: s.retryMaxAttempts ?? config.retry.maxAttempts,

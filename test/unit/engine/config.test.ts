@@ -147,7 +147,7 @@ describe('config', () => {
     assert.equal(m.defaultAgent, 'sim');
     assert.equal(m.model, 'm1');
     assert.equal(c.maxConcurrentAgents, 4, 'the original is untouched');
-    throwsConfig(() => mergeSettings(c, { maxConcurrentAgents: 0 }), 'settings.maxConcurrentAgents: expected ≥1, got 0');
+    throwsConfig(() => mergeSettings(c, { maxConcurrentAgents: 0 }), 'settings.maxConcurrentAgents: expected an integer from 1 to 1000, got 0');
     throwsConfig(() => mergeSettings(c, { defaultAgent: 'ghost' }), 'settings.defaultAgent', '"ghost"');
     throwsConfig(() => mergeSettings(c, { retryInitialDelayMs: 50_000 }), 'settings.retryMaxDelayMs');
   });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LENS_COMMANDS } from '../../../src/extension/lensText';
-import { ENGINE_SETTING_KEYS } from '../../../src/extension/settingsMapping';
+import { ENGINE_SETTINGS } from '../../../src/protocol/engineSettings';
 import { DASHBOARD_COMMANDS } from '../../../src/protocol/webviewProtocol';
 
 const root = join(__dirname, '..', '..', '..');
@@ -20,13 +20,29 @@ describe('extension manifest (package.json) against the editor code', () => {
   });
 
   it('declares every engine setting with a default and a description', () => {
-    for (const key of Object.values(ENGINE_SETTING_KEYS)) {
+    for (const { key } of Object.values(ENGINE_SETTINGS)) {
       const s = settings[`coditect.${key}`];
       assert.ok(s, `coditect.${key} is not contributed`);
       assert.ok('default' in s, `coditect.${key} has no default`);
       assert.ok((s.markdownDescription ?? s.description ?? '').length > 20, `coditect.${key} has no real description`);
     }
     for (const key of ['tasklist', 'dbPath', 'runtimePath', 'codeLens.enabled']) assert.ok(settings[`coditect.${key}`], `coditect.${key} is not contributed`);
+  });
+
+  it('gives each engine setting the type, range and default of its descriptor (src/protocol/engineSettings.ts)', () => {
+    for (const spec of Object.values(ENGINE_SETTINGS)) {
+      const s = settings[`coditect.${spec.key}`] as Record<string, unknown>;
+      const where = `package.json contributes.configuration coditect.${spec.key}`;
+      assert.deepEqual(s.default, spec.default, `${where}: default`);
+      if (spec.kind === 'integer') {
+        assert.deepEqual([s.type, s.minimum, s.maximum], ['integer', spec.minimum, spec.maximum], `${where}: type, minimum, maximum`);
+      } else if (spec.kind === 'integerMap') {
+        assert.equal(s.type, 'object', `${where}: type`);
+        assert.deepEqual(s.additionalProperties, { type: 'integer', minimum: spec.minimum, maximum: spec.maximum }, `${where}: additionalProperties`);
+      } else {
+        assert.equal(s.type, 'string', `${where}: type`);
+      }
+    }
   });
 
   it('activates on task lists and runs read-only in untrusted workspaces', () => {

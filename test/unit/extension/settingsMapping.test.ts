@@ -43,6 +43,12 @@ describe('editor settings → engine settings', () => {
     assert.ok(problems.some((p) => p.includes('coditect.agents.maxPerType.a')));
   });
 
+  it('takes the ranges of the config file: a per-type limit over 1000 is refused, a day-long backoff cap is taken', () => {
+    const { settings, problems } = engineSettingsFrom(reader({ 'agents.maxPerType': { a: 1001 }, 'retry.maxDelayMs': 86_400_000 }));
+    assert.deepEqual(settings, { maxPerType: {}, retryMaxDelayMs: 86_400_000 });
+    assert.deepEqual(problems, ['coditect.agents.maxPerType.a must be an integer from 0 to 1000, got 1001']);
+  });
+
   it('rejects a backoff whose cap is below its start', () => {
     const { settings, problems } = engineSettingsFrom(reader({ 'retry.initialDelayMs': 5000, 'retry.maxDelayMs': 1000 }));
     assert.deepEqual(settings, {});
