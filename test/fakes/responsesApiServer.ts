@@ -9,6 +9,8 @@ import type { RecordedRequest } from './messagesApiServer';
 /** One scripted answer. */
 export type ResponsesStep =
   | { kind: 'text'; text: string; usage: { input_tokens: number; output_tokens: number; cached_tokens?: number } }
+  /** A call of one of the CLI's function tools (e.g. Codex's `exec_command` with `{ cmd }`); the CLI answers it in its next request. */
+  | { kind: 'call'; name: string; arguments: Record<string, unknown>; usage: { input_tokens: number; output_tokens: number; cached_tokens?: number } }
   | { kind: 'error'; status: number; type: string; message: string; code?: string };
 
 let seq = 0;
@@ -55,13 +57,23 @@ export class FakeResponsesApi {
           return;
         }
         const id = `resp_fake_${++seq}`;
-        const item = {
-          type: 'message',
-          id: `msg_fake_${seq}`,
-          role: 'assistant',
-          status: 'completed',
-          content: [{ type: 'output_text', text: step.text, annotations: [] }],
-        };
+        const item =
+          step.kind === 'text'
+            ? {
+                type: 'message',
+                id: `msg_fake_${seq}`,
+                role: 'assistant',
+                status: 'completed',
+                content: [{ type: 'output_text', text: step.text, annotations: [] }],
+              }
+            : {
+                type: 'function_call',
+                id: `fc_fake_${seq}`,
+                call_id: `call_fake_${seq}`,
+                name: step.name,
+                arguments: JSON.stringify(step.arguments),
+                status: 'completed',
+              };
         const usage = {
           input_tokens: step.usage.input_tokens,
           input_tokens_details: { cached_tokens: step.usage.cached_tokens ?? 0 },
@@ -69,10 +81,18 @@ export class FakeResponsesApi {
           output_tokens_details: { reasoning_tokens: 0 },
           total_tokens: step.usage.input_tokens + step.usage.output_tokens,
         };
+        const delta =
+          item.type === 'message'
+            ? { type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta: (step as { text: string }).text }
+            : { type: 'response.function_call_arguments.delta', item_id: item.id, output_index: 0, delta: item.arguments };
         const events = [
           { type: 'response.created', response: { id, object: 'response', status: 'in_progress', output: [] } },
-          { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
-          { type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta: step.text },
+          {
+            type: 'response.output_item.added',
+            output_index: 0,
+            item: item.type === 'message' ? { ...item, status: 'in_progress', content: [] } : { ...item, arguments: '', status: 'in_progress' },
+          },
+          delta,
           { type: 'response.output_item.done', output_index: 0, item },
           { type: 'response.completed', response: { id, object: 'response', status: 'completed', output: [item], usage } },
         ];

@@ -2,6 +2,7 @@
 // inside each array element and never joined into a shell string, so task text cannot inject shell syntax. Task fields
 // also go in `CODITECT_*` environment variables and the prompt (or task JSON) on stdin. Presets for the Codex CLI
 // (`codex exec --json`) and the Gemini CLI (`gemini -p … --output-format json`) parse their documented outputs.
+import { mkdir } from 'node:fs/promises';
 import {
   AgentError,
   AGENT_ERROR_KINDS,
@@ -45,6 +46,11 @@ export interface CommandAgentConfig {
   network?: boolean;
   /** More writable paths inside the sandbox, e.g. the CLI's own state directory (`~` = home) [none]. */
   writablePaths?: string[];
+  /**
+   * The CLI's own state directories under home (`~/.codex`), writable inside the sandbox and created (0700) when
+   * missing: the sandbox makes only EXISTING paths writable, so a first run would find its home read-only [none].
+   */
+  stateDirs?: string[];
   /** Exit codes that mean success [[0]]. */
   successExitCodes?: number[];
   /** Error kind per exit code, e.g. `{ "42": "config" }`; others are classified from the error text [none]. */
@@ -247,6 +253,7 @@ export class CommandAgent implements Agent {
   private readonly model: string | undefined;
   private readonly network: boolean | undefined;
   private readonly writablePaths: string[];
+  private readonly stateDirs: string[];
 
   constructor(
     readonly name: string,
@@ -274,6 +281,8 @@ export class CommandAgent implements Agent {
       throw new TypeError(`${where}: network must be true or false, got ${JSON.stringify(config.network)}`);
     this.network = config.network;
     this.writablePaths = stringArrayOption(where, 'writablePaths', config.writablePaths, []);
+    this.stateDirs = stringArrayOption(where, 'stateDirs', config.stateDirs, []);
+    for (const d of this.stateDirs) if (!d.startsWith('~/')) throw new TypeError(`${where}: stateDirs must be paths under ~/, got ${JSON.stringify(d)}`);
     const codes = config.successExitCodes ?? [0];
     if (!Array.isArray(codes) || codes.length === 0 || !codes.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)) {
       throw new TypeError(`${where}: successExitCodes must be a non-empty array of integers 0-255, got ${JSON.stringify(config.successExitCodes)}`);
@@ -319,6 +328,8 @@ export class CommandAgent implements Agent {
       ctx.onOutput?.('stdout', redact(chunk));
       lines?.push(chunk);
     };
+    const stateDirs = homePaths(this.stateDirs, ctx.env.HOME);
+    await Promise.all(stateDirs.map((d) => mkdir(d, { recursive: true, mode: 0o700 }).catch(() => undefined))); // a HOME we may not write: the CLI says so itself
     let r: ProcessTreeResult;
     try {
       r = await runAgentProcess({
@@ -327,7 +338,7 @@ export class CommandAgent implements Agent {
         cwd: task.cwd,
         env: agentEnv(ctx.env, { ...pickEnv(ctx.env, this.passEnv), ...this.extraEnv, ...taskEnv(task) }, ctx.sandbox?.envAllow),
         sandbox: ctx.sandbox,
-        overrides: { network: this.network, writable: homePaths(this.writablePaths, ctx.env.HOME) },
+        overrides: { network: this.network, writable: [...homePaths(this.writablePaths, ctx.env.HOME), ...stateDirs] },
         stdin: this.stdinMode === 'prompt' ? prompt : this.stdinMode === 'json' ? JSON.stringify(task) : undefined,
         signal: ctx.signal,
         killGraceMs: ctx.killGraceMs,
@@ -422,7 +433,7 @@ export function codexPreset(name: string, c: CodexPresetConfig = {}): CommandAge
     passEnv: [...CODEX_CLI_ENV],
     // The CLI calls its API and keeps sessions under ~/.codex.
     network: true,
-    writablePaths: ['~/.codex'],
+    stateDirs: ['~/.codex'],
   };
 }
 
@@ -494,6 +505,6 @@ export function geminiPreset(name: string, c: GeminiPresetConfig = {}): CommandA
     exitCodeKinds: { '41': 'auth', '42': 'config', '52': 'config', '53': 'fatal' },
     // The CLI calls its API and keeps settings and sessions under ~/.gemini.
     network: true,
-    writablePaths: ['~/.gemini'],
+    stateDirs: ['~/.gemini'],
   };
 }

@@ -2,8 +2,8 @@
 // codex agent, pointed by a `model_providers` entry at the scripted Responses API server. Nothing reaches the network
 // (a refusing proxy records every attempt: only Codex's known start-up look-ups, all refused).
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../../src/engine/db/database';
 import { TaskStore } from '../../../src/engine/db/taskStore';
@@ -33,7 +33,11 @@ describe('the real Codex CLI through the engine (scripted Responses API server)'
     proxy = new RecordingProxy();
     baseURL = await api.start();
     proxyURL = await proxy.start();
-    home = mkdtempSync(join(tmpdir(), 'coditect-codex-home-'));
+    // A home outside /tmp, empty like a first run's: Codex's own sandbox (bubblewrap, nested in the engine's) mounts a
+    // fresh /tmp and would hide the command aliases Codex keeps in ~/.codex under a home in /tmp.
+    const homes = join(homedir(), '.cache', 'coditect', 'test-homes');
+    mkdirSync(homes, { recursive: true });
+    home = mkdtempSync(join(homes, 'codex-'));
   });
   afterEach(async function () {
     const attempts = proxy.attempts;
@@ -110,6 +114,34 @@ describe('the real Codex CLI through the engine (scripted Responses API server)'
     assert.equal(a.sessionId, req.headers['session-id']);
     assert.equal(a.summary, 'Greeting written.');
     assert.match(readFileSync(join(dir!, 'TASKLIST.md'), 'utf8'), /^- \[x\] \*\*T001\.001\*\*/m);
+  });
+
+  it('runs a command with its exec_command tool: the real CLI writes the file in the task folder and sends the output back', async () => {
+    api.enqueue(
+      {
+        kind: 'call',
+        name: 'exec_command',
+        arguments: { cmd: "printf 'hello from codex\\n' > greeting.txt && echo wrote" },
+        usage: { input_tokens: 800, output_tokens: 30 },
+      },
+      { kind: 'text', text: 'Wrote greeting.txt.', usage: { input_tokens: 950, output_tokens: 10, cached_tokens: 700 } },
+    );
+    const { code, stderr, attempts } = await runPlan({ OPENAI_API_KEY: KEY });
+    assert.equal(code, 0, stderr.slice(-3000));
+    assert.equal(api.remaining, 0, 'both scripted turns were used');
+    // Codex ran the command (in its own workspace-write sandbox, inside the engine's) and sent its output back.
+    const back = (api.requests[1]!.body.input as { type: string; call_id?: string; output?: string }[]).find((i) => i.type === 'function_call_output');
+    const call = (api.requests[1]!.body.input as { type: string; call_id?: string }[]).find((i) => i.type === 'function_call');
+    assert.ok(back && call && back.call_id === call.call_id, 'the output answers the scripted call');
+    assert.match(back?.output ?? '', /Process exited with code 0[\s\S]*wrote/);
+    assert.equal(readFileSync(join(dir!, 'greeting.txt'), 'utf8'), 'hello from codex\n');
+    const a = attempts[0]!;
+    assert.equal(a.outcome, 'completed');
+    assert.equal(a.summary, 'Wrote greeting.txt.');
+    assert.equal(a.tokensIn, 800 + 950);
+    assert.equal(a.cacheReadTokens, 700);
+    // A first run: the engine created the CLI's state directory, private, so the sandbox could make it writable.
+    assert.equal(statSync(join(home, '.codex')).mode & 0o777, 0o700);
   });
 
   it('a rejected key (401) is an auth failure, not retried, and the key is not in the error', async () => {
