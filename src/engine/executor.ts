@@ -10,6 +10,7 @@ import type { TaskStorePort } from './ports';
 import { isBrokenCircuit, type AttemptFailure, type ProviderGates } from './resilience';
 import { errorMessage } from '../core/describe';
 import { validatedSpend } from './spend/attemptSpend';
+import { WorktreeSetupError } from './isolation/worktrees';
 
 /** Why the engine aborted an attempt. */
 export type StopWhy = 'timeout' | 'cancel' | 'shutdown' | 'marked';
@@ -45,6 +46,8 @@ export interface AttemptJob {
   sandbox?: SandboxPolicy;
   /** This attempt is the half-open breaker's probe of its provider. */
   probe?: boolean;
+  /** Makes the attempt's working directory ready (its worktree, set up) before the agent runs; a phase of the attempt. */
+  prepare?(signal: AbortSignal): Promise<void>;
   /** After the agent returned: what it changed that the engine trusts (config, git hooks, db), if anything; then the attempt fails. */
   audit?(): string | undefined;
   /** Attempt timeout (agent + verify). */
@@ -79,6 +82,8 @@ export interface AttemptReport {
   spent?: AgentSpend;
   verifyOutput?: string;
   verifyExitCode?: number | null;
+  /** The attempt succeeded but its branch did not land: it waits for a person (set by the orchestrator after landing). */
+  landing?: { kind: 'awaiting_review' | 'needs_review'; reason: string };
 }
 
 /** Dependencies of the executor. */
@@ -145,6 +150,19 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
 
   try {
     if (signal.aborted) return stoppedReport(stopWhy()!);
+    if (job.prepare) {
+      try {
+        await job.prepare(signal);
+      } catch (e) {
+        const why = stopWhy();
+        if (why) return stoppedReport(why);
+        // A failing worktree.setup is the configuration's to fix; git itself failing may pass on a retry.
+        const kind: AgentErrorKind = e instanceof WorktreeSetupError ? 'config' : 'transient';
+        report.failure = { kind, message: redact(`preparing the worktree of ${job.taskId} failed: ${errorMessage(e)}`) };
+        report.errorKind = kind;
+        return report;
+      }
+    }
     let result: AgentResult;
     const abandonMs = job.abandonAfterMs ?? job.killGraceMs + ABANDON_MARGIN_MS;
     const watchdog = abandonAfterAbort(signal, abandonMs);

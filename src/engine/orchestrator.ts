@@ -40,6 +40,7 @@ import { attemptEndOf, settlementOf } from './settlement';
 import { attemptSpendOf } from './spend/attemptSpend';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
+import type { LandOutcome } from './isolation/taskIsolation';
 
 /** How a task's agent was chosen: the routing decision, or `manual` for "Run with agent". */
 export interface RouteInfo {
@@ -127,6 +128,28 @@ export interface OrchestratorOptions {
   activityLimit?: number;
   /** Wait beyond the kill grace for an aborted agent to settle before abandoning it. Default ABANDON_MARGIN_MS (5 s). */
   abandonMarginMs?: number;
+  /** Per-task git worktrees and the merge queue (`isolation: worktree`); absent: every attempt runs in the shared tree. */
+  isolation?: AttemptIsolation;
+}
+
+/**
+ * How attempts are isolated (src/engine/isolation/taskIsolation.ts behind it). A task that runs isolated is completed
+ * only once its branch landed on the integration branch; until then it stays in progress.
+ */
+export interface AttemptIsolation {
+  /** The attempt's working directory (its worktree), or undefined when the task runs in the shared tree. */
+  cwdFor(task: TaskNode): string | undefined;
+  /** Creates or reuses the task's worktree and sets it up (a phase of the attempt). */
+  prepare(task: TaskNode, opts: { signal: AbortSignal; onOutput?(chunk: string): void }): Promise<void>;
+  /**
+   * After a successful attempt: the engine commits its work and lands it (or leaves it for review). `verify` is the
+   * engine-held Verify command, re-run on the merged result.
+   */
+  land(task: TaskNode, verify: string | undefined, agentType: string, attempt: number, signal: AbortSignal): Promise<LandOutcome>;
+  /** The branch did not land because the engine stopped: the task may be run again. */
+  unqueue(taskId: string): void;
+  /** A person's note for the next attempt's prompt (a rejection), once. */
+  noteFor(taskId: string): string | undefined;
 }
 
 interface RunningTask {
@@ -798,25 +821,34 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       taskId,
     );
 
+    // An isolated attempt works, is verified and is prompted in its own worktree (created by `prepare`, in the attempt).
+    const isolation = this.opts.isolation;
+    const isolatedCwd = isolation?.cwdFor(task);
+    const cwd = isolatedCwd ?? this.cwd();
+    const onOutput = this.events.has('task:output')
+      ? (stream: 'stdout' | 'stderr' | 'progress', chunk: string) => this.events.emit('task:output', { taskId, stream, chunk: this.redact(chunk) })
+      : undefined;
     const job = {
       taskId,
       attempt: claim.attempt,
       agentType,
       agent,
       routeRule: route.rule,
-      input: { ...this.taskInput(plan, task, agentType, claim.attempt), verify },
+      input: { ...this.taskInput(plan, task, agentType, claim.attempt, cwd), verify },
       verify,
-      cwd: this.cwd(),
+      cwd,
+      prepare:
+        isolation && isolatedCwd !== undefined
+          ? (signal: AbortSignal) => isolation.prepare(task, { signal, onOutput: onOutput ? (c) => onOutput('progress', c) : undefined })
+          : undefined,
       env: this.opts.env,
-      sandbox: this.opts.sandbox ? this.opts.sandbox(this.cwd()) : defaultSandboxPolicy(this.cwd()),
+      sandbox: this.opts.sandbox ? this.opts.sandbox(cwd) : defaultSandboxPolicy(cwd),
       timeoutMs: timeoutMsFor(this.config, agentType, task.timeoutMinutes),
       killGraceMs: this.config.timeouts.killGraceMs,
       abandonAfterMs: this.config.timeouts.killGraceMs + (this.opts.abandonMarginMs ?? ABANDON_MARGIN_MS),
       controller: rt.controller,
       probe,
-      onOutput: this.events.has('task:output')
-        ? (stream: 'stdout' | 'stderr' | 'progress', chunk: string) => this.events.emit('task:output', { taskId, stream, chunk: this.redact(chunk) })
-        : undefined,
+      onOutput,
     };
     const deps = { store: this.store, gates: this.gates, now: this.now, redact: this.redact };
     const guard = this.opts.attemptGuard?.(agent.simulated === true);
@@ -837,6 +869,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         };
       }
       guard?.end();
+      if (report.ok && isolation && isolatedCwd !== undefined) report = await this.landAttempt(isolation, rt, task, verify, report);
       this.settle(rt, report);
     });
     return true;
@@ -846,7 +879,46 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     return this.config.cwd ?? this.opts.cwd;
   }
 
-  private taskInput(plan: PlanState, task: TaskNode, agentType: string, attempt: number): AgentTaskInput {
+  /** Lands a successful isolated attempt: completed once merged, blocked for review, released when the engine stopped. */
+  private async landAttempt(
+    isolation: AttemptIsolation,
+    rt: RunningTask,
+    task: TaskNode,
+    verify: string | undefined,
+    report: AttemptReport,
+  ): Promise<AttemptReport> {
+    try {
+      const o = await isolation.land(task, verify, rt.agentType, rt.attempt, rt.controller.signal);
+      switch (o.kind) {
+        case 'merged':
+          return report;
+        case 'stopped':
+          if (rt.stop !== 'shutdown') isolation.unqueue(task.id);
+          return {
+            ...report,
+            ok: false,
+            stopped: rt.stop ?? 'shutdown',
+            failure: {
+              kind: 'cancelled',
+              message: `stopped before the branch of ${task.id} landed${rt.stop === 'shutdown' || !rt.stop ? '; it lands on the next start' : ''}`,
+            },
+            errorKind: 'cancelled',
+          };
+        case 'awaiting_review':
+        case 'needs_review':
+          return { ...report, landing: { kind: o.kind, reason: this.redact(o.reason) }, errorKind: o.kind === 'needs_review' ? 'needs_review' : undefined };
+      }
+    } catch (e) {
+      return {
+        ...report,
+        ok: false,
+        failure: { kind: 'transient', message: this.redact(`committing or landing the work of ${task.id} failed: ${errorMessage(e)}`) },
+        errorKind: 'transient',
+      };
+    }
+  }
+
+  private taskInput(plan: PlanState, task: TaskNode, agentType: string, attempt: number, cwd: string): AgentTaskInput {
     const epic = plan.epics.get(task.epicId);
     const feature = plan.features.get(task.featureId);
     const dependencies: AgentTaskInput['dependencies'] = [];
@@ -864,10 +936,17 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       feature: { id: task.featureId, title: feature?.title ?? task.featureId },
       dependencies,
       verify: task.verify,
-      cwd: this.cwd(),
+      cwd,
       attempt,
       ...(attempt > 1 ? retryContext(this.store.attempts(task.id, RETRY_CONTEXT_ATTEMPTS), agentType) : {}),
+      ...this.reviewNote(task.id),
     };
+  }
+
+  /** A person's rejection note goes into the next prompt as what the previous attempt ended with. */
+  private reviewNote(taskId: string): Pick<AgentTaskInput, 'previousError'> {
+    const note = this.opts.isolation?.noteFor(taskId);
+    return note ? { previousError: note } : {};
   }
 
   // ---- settling an attempt ------------------------------------------------------------------------------------
@@ -941,6 +1020,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
     const ok = this.finishClaim(taskId, finish, recordEnd, () => {
       const durationMs = report.endedAt - report.startedAt;
+      if (report.landing) {
+        this.log(report.landing.kind === 'needs_review' ? 'failed' : 'info', `${taskId}: ${report.landing.reason}`, taskId);
+        return;
+      }
       if (outcome === 'completed') {
         this.events.emit('task:completed', { taskId, agentType, attempt, durationMs, summary: report.result?.summary ?? '' });
         this.log(

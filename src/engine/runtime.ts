@@ -43,6 +43,8 @@ import { DbChangePoller } from './sync/dbChangePoller';
 import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 import { remainingOf, truncate } from '../protocol/presentation';
+import { attemptIsolation, openIsolation } from './isolation/engineIsolation';
+import type { TaskIsolation } from './isolation/taskIsolation';
 
 /** Options of EngineRuntime.open. */
 export interface RuntimeOptions {
@@ -121,6 +123,8 @@ export class EngineRuntime implements EngineApi {
     private readonly metrics: EngineMetrics,
     private readonly baseConfig: OrchestratorConfig,
     readonly owner: string,
+    /** Per-task worktrees and the merge queue; undefined when agents work in the shared tree. */
+    readonly isolation?: TaskIsolation,
   ) {
     this.settings = opts.settings;
     this.config = orchestratorConfigOf(baseConfig, opts.settings, opts);
@@ -154,6 +158,10 @@ export class EngineRuntime implements EngineApi {
         writeIds: baseConfig.sync.write_ids as WriteIds | undefined,
       });
       const metrics = new EngineMetrics();
+      const isolation = opts.readOnly
+        ? undefined
+        : await openIsolation(opts, config, baseConfig.source, store, redact, (m, id) => runtime?.isolationLog(m, id));
+      if (isolation) parts.push({ close: () => void isolation.close() });
       const orchestrator = new Orchestrator({
         store,
         config,
@@ -165,8 +173,9 @@ export class EngineRuntime implements EngineApi {
         sandbox: (cwd) => runtime!.sandboxPolicy(cwd),
         verifyFor: (taskId, text) => runtime!.guard.verifyFor(taskId, text),
         attemptGuard: (simulated) => runtime!.attemptGuard(simulated),
+        isolation: isolation ? attemptIsolation(isolation, () => runtime?.config.isolation ?? config.isolation) : undefined,
       });
-      runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner);
+      runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner, isolation);
       await runtime.init();
       return runtime;
     } catch (e) {
@@ -196,6 +205,7 @@ export class EngineRuntime implements EngineApi {
     this.guard.trustPlan(this.sync.current());
     const recovered = this.orchestrator.recover();
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
+    if (this.isolation) await this.recoverLandings(recovered);
     this.rebuildModel();
     this.wire();
     if (this.opts.watch && this.config.sync.enabled) {
@@ -568,6 +578,27 @@ export class EngineRuntime implements EngineApi {
     }
   }
 
+  /** A notice of the isolation layer (merges, waits, cleanup) in the activity log. */
+  isolationLog(message: string, taskId?: string): void {
+    this.appendActivity({ at: new Date().toISOString(), kind: 'info', message, ...(taskId !== undefined ? { taskId } : {}) });
+  }
+
+  /**
+   * After a crash: tasks a dead engine left in progress whose branch was committed are landed now (never twice: a
+   * branch already on the integration branch counts as merged) or left for review; the others run again in the
+   * worktree they left. Worktrees and branches nobody needs any more are removed.
+   */
+  private async recoverLandings(recovered: readonly string[]): Promise<void> {
+    const iso = this.isolation!;
+    const outcomes = await iso.recover(recovered);
+    for (const [id, o] of outcomes) {
+      const status: TaskStatus | undefined = o.kind === 'merged' ? 'completed' : o.kind === 'stopped' ? undefined : 'blocked';
+      if (status && this.store.setStatus(id, status, { now: Date.now() }))
+        this.opts.logger.info(`${id}: ${o.kind === 'merged' ? 'landed after the restart' : o.kind === 'stopped' ? 'stopped' : o.reason}`);
+    }
+    if (outcomes.size > 0) this.orchestrator.setPlan(this.sync.current());
+  }
+
   private appendActivity(entry: ActivityEntry): void {
     this.extraActivity.push(entry);
     if (this.extraActivity.length > SNAPSHOT_ACTIVITY) this.extraActivity.shift();
@@ -814,6 +845,7 @@ export class EngineRuntime implements EngineApi {
       await step('database poll', () => this.dbPoller?.close());
       await step('config watcher', () => this.configWatcher?.close());
       await step('orchestrator', () => this.orchestrator.close());
+      await step('merge queue', () => this.isolation?.close());
       await step('write-back', async () => {
         while (this.writeBackRunning) await this.writeBackRunning;
         await this.sync.writeBack();

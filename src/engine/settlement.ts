@@ -2,6 +2,8 @@
 // the lifecycle rules live in one small place: the attempt row's outcome, the task's next status, and the decision.
 //
 //   agent + verify ok                         → attempt completed,            task completed
+//     isolated, awaiting review               → attempt completed,            task blocked (a person accepts or rejects)
+//     isolated, conflict / merged check fails → attempt failed,               task blocked (needs review)
 //   engine stop / person's mark / breaker race → attempt released,            task pending, retry count unchanged
 //   transient / first verify failure          → attempt failed|verify_failed, task pending after backoff, count + 1
 //   rate limited (429)                        → attempt released,             task pending, provider paused
@@ -33,6 +35,10 @@ export interface Settlement {
  * this task's failed probes were already let off without spending a retry.
  */
 export function settlementOf(report: AttemptReport, retryCount: number, policy: RetryPolicy, previousVerifySignature?: string, freeProbes = 0): Settlement {
+  if (report.ok && report.landing) {
+    // Done and verified, but not landed: the task waits for a person (review, conflict, a failing check on the merge).
+    return { outcome: report.landing.kind === 'awaiting_review' ? 'completed' : 'failed', status: 'blocked', resultSummary: report.result?.summary };
+  }
   if (report.ok) return { outcome: 'completed', status: 'completed', resultSummary: report.result?.summary };
   if (report.stopped === 'shutdown' || report.stopped === 'marked' || report.refused) {
     return { outcome: 'released', status: 'pending', releaseWhy: report.failure?.message ?? 'released' };
@@ -69,7 +75,7 @@ export function settlementOf(report: AttemptReport, retryCount: number, policy: 
 export function attemptEndOf(report: AttemptReport, s: Settlement, held: boolean, spend: AttemptSpend): AttemptEnd {
   const r = report.result;
   const error = held
-    ? (s.decision?.reason ?? report.failure?.message)
+    ? (s.decision?.reason ?? report.failure?.message ?? report.landing?.reason)
     : `the lease was lost before the attempt ended; its result was discarded${report.failure ? ` (${report.failure.message})` : ''}`;
   return {
     outcome: held ? s.outcome : 'released',

@@ -1,0 +1,506 @@
+// Per-task isolation, composed for the engine: each attempt of a task runs in its own git worktree on its own branch
+// (created from the integration branch, which holds every completed dependency because a task is completed only once
+// it has landed); after a successful attempt the engine commits the worktree and the merge queue lands the branch.
+//
+// A task's landing state lives in the database (`engine_state` key `isolation.tasks`, one record per task), written
+// before each step it describes, so a restart after a crash finds every worktree and branch the engine owns and
+// either lands, resumes or removes it (recover()). States:
+//   working          an attempt runs (or ran and failed) in the worktree; the next attempt reuses it
+//   queued, merging  committed, waiting in / going through the merge queue (the task is still in progress)
+//   awaiting_review  committed, checks passed; merge.policy `review` waits for a person (task `blocked`)
+//   needs_review     a conflict, a failing check on the merged result, or refused changes to what the engine trusts
+//                    kept it from landing (task `blocked`); files and output say why
+//   merged           landed: worktree removed, branch kept `worktree.branch_retention_days`
+//   rejected         a person rejected it: worktree and branch removed; the note goes into the next attempt's prompt
+import { rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { IsolationConfig, MergePolicy } from '../config';
+import { errorMessage } from '../../core/describe';
+import { commitTaskWork, taskCommitMessage } from './commit';
+import { Git, GitError, GitMissingError } from './git';
+import { MergeQueue } from './mergeQueue';
+import { Merger, type MergeOutcome, type MergeRequest } from './merger';
+import { defaultWorktreesDir, WorktreeManager, WorktreeSetupError } from './worktrees';
+
+/** Key of the landing records in `engine_state`. */
+export const ISOLATION_STATE_KEY = 'isolation.tasks';
+
+export type LandingState = 'working' | 'queued' | 'merging' | 'awaiting_review' | 'needs_review' | 'merged' | 'rejected';
+
+/** What the engine remembers of one task's worktree and branch. */
+export interface LandingRecord {
+  taskId: string;
+  title: string;
+  branch: string;
+  /** Absolute path of the task's worktree. */
+  path: string;
+  /** Commit the branch started from. */
+  base: string;
+  state: LandingState;
+  /** Branch tip after the engine's commit. */
+  head?: string;
+  /** A merge result whose checks ran (a restart that finds it on the integration branch knows the task landed). */
+  candidate?: string;
+  /** Commit of the integration branch the task landed as. */
+  mergedCommit?: string;
+  /** Conflicting or refused files. */
+  files?: string[];
+  /** Why it did not land (conflict, check output tail, refused paths), or a person's rejection note. */
+  note?: string;
+  /** The task's Verify command, re-run on the merged result. */
+  verify?: string;
+  /** Epoch ms of the last change. */
+  at: number;
+}
+
+/** How an attempt's work ended up. */
+export type LandOutcome =
+  | { kind: 'merged'; commit: string; alreadyMerged: boolean }
+  | { kind: 'awaiting_review' | 'needs_review'; reason: string }
+  /** The engine stopped before the branch was merged; the record stays queued and the next start lands it. */
+  | { kind: 'stopped' };
+
+/** Where the records live (the engine's TaskStore). */
+export interface LandingStore {
+  getState<T>(key: string): T | undefined;
+  setState(key: string, value: unknown): void;
+}
+
+export interface TaskIsolationOptions {
+  /** The workspace root (any folder inside the repository). */
+  workspaceRoot: string;
+  /** Files the agents may not change (plan, config, the db's folder): absolute paths; those outside the repository are ignored. */
+  protectedPaths: readonly string[];
+  /** Absolute paths whose uncommitted changes on the integration branch are the engine's own (plan, `.coditect/`). */
+  engineOwnedPaths: readonly string[];
+  /** The plan file (names the default worktrees folder). */
+  planPath: string;
+  config: IsolationConfig;
+  store: LandingStore;
+  /** Environment of set-up commands and merge checks. */
+  env: Record<string, string | undefined>;
+  /** Progress and notices (activity log). */
+  log(message: string, taskId?: string): void;
+  killGraceMs?: number;
+  now?: () => number;
+  /** While the integration branch is dirty, how often the merge queue looks again. Default 2000 ms. */
+  recheckMs?: number;
+}
+
+/** A task as the isolation layer needs it. */
+export interface IsolatedTask {
+  id: string;
+  title: string;
+  epicId: string;
+  featureId: string;
+  verify?: string;
+}
+
+const DAY_MS = 86_400_000;
+/** Longest check output kept in a record's note. */
+const NOTE_CHARS = 4000;
+
+/** Why `worktree` mode is not used, when it is not (a one-time notice). */
+export type IsolationUnavailable = { reason: string; asked: boolean };
+
+/** The engine's per-task worktrees, commits and merge queue (see the file comment). */
+export class TaskIsolation {
+  private readonly waiters = new Map<string, (o: LandOutcome) => void>();
+  private readonly queue: MergeQueue;
+  private closed = false;
+
+  private constructor(
+    private readonly opts: TaskIsolationOptions,
+    readonly repo: Git,
+    readonly toplevel: string,
+    readonly baseBranch: string,
+    readonly manager: WorktreeManager,
+    merger: Merger,
+    /** Repository-relative protected paths. */
+    readonly protectedRel: readonly string[],
+  ) {
+    this.queue = new MergeQueue({
+      merger,
+      recheckMs: opts.recheckMs,
+      handler: {
+        started: (req) => this.update(req.taskId, { state: 'merging' }),
+        candidate: (req, candidate) => this.update(req.taskId, { candidate }),
+        blocked: (req, reason) => this.opts.log(`merge of ${req.taskId} waits: ${reason}`, req.taskId),
+        unblocked: (req) => this.opts.log(`merge of ${req.taskId} goes on: the integration branch ${this.baseBranch} can take it`, req.taskId),
+        output: () => undefined,
+        finished: (req, outcome) => this.finished(req, outcome),
+        failed: (req, error) => this.settle(req.taskId, 'needs_review', `the merge could not be attempted: ${errorMessage(error)}`),
+      },
+    });
+  }
+
+  /**
+   * Isolation for a workspace, or why there is none: `isolation: none`, no git, not inside a repository, no commit
+   * on the integration branch, or a detached HEAD with no `base_branch`.
+   */
+  static async open(opts: TaskIsolationOptions): Promise<TaskIsolation | IsolationUnavailable> {
+    const asked = opts.config.mode === 'worktree';
+    if (opts.config.mode === 'none') return { reason: 'isolation is "none": every agent works in the shared tree', asked: false };
+    const probe = new Git({ cwd: opts.workspaceRoot, env: opts.env });
+    let found;
+    try {
+      found = await probe.discover();
+    } catch (e) {
+      if (e instanceof GitMissingError) return { reason: `git is not available (${e.message}); agents work in the shared tree`, asked };
+      throw e;
+    }
+    if (!found) return { reason: `${opts.workspaceRoot} is not inside a git repository; agents work in the shared tree`, asked };
+    const repo = new Git({ cwd: found.toplevel, env: opts.env });
+    const baseBranch = opts.config.baseBranch ?? (await repo.currentBranch());
+    if (!baseBranch) return { reason: `HEAD of ${found.toplevel} is detached and no base_branch is set; agents work in the shared tree`, asked };
+    if (!(await repo.commitOf(`refs/heads/${baseBranch}`))) {
+      return { reason: `the integration branch ${baseBranch} has no commit yet; agents work in the shared tree until it has one`, asked };
+    }
+    const rel = (abs: string): string | undefined => {
+      const r = path.relative(found.toplevel, abs).split(path.sep).join('/');
+      return r === '' || r.startsWith('..') || path.isAbsolute(r) ? undefined : r;
+    };
+    const protectedRel = [...new Set(opts.protectedPaths.map(rel).filter((r): r is string => r !== undefined))];
+    const engineOwned = [...new Set(opts.engineOwnedPaths.map(rel).filter((r): r is string => r !== undefined))];
+    const c = opts.config;
+    const manager = new WorktreeManager({
+      repo,
+      toplevel: found.toplevel,
+      commonDir: found.commonDir,
+      dir: c.worktree.dir ?? defaultWorktreesDir(found.toplevel, found.commonDir, opts.planPath, opts.env),
+      branchPrefix: c.worktree.branchPrefix,
+      setup: { copy: c.worktree.copy, link: c.worktree.link, setup: c.worktree.setup },
+      env: opts.env,
+      killGraceMs: opts.killGraceMs,
+    });
+    const merger = new Merger({
+      repo,
+      baseBranch,
+      strategy: c.merge.strategy,
+      verify: c.merge.verify,
+      identity: c.merge.author,
+      engineOwnedPaths: engineOwned,
+      scratch: async () => {
+        const tip = await repo.commitOf(`refs/heads/${baseBranch}`);
+        const wt = await manager.scratch('merge', tip ?? 'HEAD');
+        return manager.gitFor(wt);
+      },
+      env: opts.env,
+      killGraceMs: opts.killGraceMs,
+    });
+    return new TaskIsolation(opts, repo, found.toplevel, baseBranch, manager, merger, protectedRel);
+  }
+
+  private get now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  // ---- records ----------------------------------------------------------------------------------------------------
+
+  /** Every landing record, by task id. */
+  records(): Record<string, LandingRecord> {
+    return this.opts.store.getState<Record<string, LandingRecord>>(ISOLATION_STATE_KEY) ?? {};
+  }
+
+  record(taskId: string): LandingRecord | undefined {
+    return this.records()[taskId];
+  }
+
+  private write(rec: LandingRecord): void {
+    const all = this.records();
+    all[rec.taskId] = rec;
+    this.opts.store.setState(ISOLATION_STATE_KEY, all);
+  }
+
+  private drop(taskId: string): void {
+    const all = this.records();
+    if (!(taskId in all)) return;
+    delete all[taskId];
+    this.opts.store.setState(ISOLATION_STATE_KEY, all);
+  }
+
+  private update(taskId: string, patch: Partial<LandingRecord>): void {
+    const rec = this.record(taskId);
+    if (rec) this.write({ ...rec, ...patch, at: this.now });
+  }
+
+  // ---- an attempt -------------------------------------------------------------------------------------------------
+
+  /** Where an attempt of `taskId` runs (its worktree's path; known before the worktree exists). */
+  cwdFor(taskId: string): string {
+    return this.manager.pathFor(taskId);
+  }
+
+  /**
+   * The task's worktree, ready for an attempt: the one a previous attempt left (its work kept: a retry, a restart
+   * after a crash, a person's "retry with note") or a new one from the integration branch's tip, then set up.
+   */
+  async prepare(task: IsolatedTask, opts: { signal?: AbortSignal; onOutput?(chunk: string): void } = {}): Promise<string> {
+    const prev = this.record(task.id);
+    const wtPath = this.manager.pathFor(task.id);
+    if (prev && prev.state !== 'merged' && prev.state !== 'rejected' && prev.path === wtPath && (await this.manager.adminDirOf(wtPath))) {
+      const head = await this.manager.gitFor({ path: wtPath, gitDir: (await this.manager.adminDirOf(wtPath))! }).currentBranch();
+      if (head === prev.branch) {
+        this.write({ ...prev, state: 'working', at: this.now });
+        opts.onOutput?.(`worktree ${wtPath} (branch ${prev.branch}) reused with the previous attempt's work\n`);
+        return wtPath;
+      }
+    }
+    const base = await this.repo.commitOf(`refs/heads/${this.baseBranch}`);
+    if (!base) throw new GitError(`the integration branch ${this.baseBranch} does not exist`, ['rev-parse'], 1, '');
+    const branch = prev?.branch && prev.state !== 'merged' && prev.state !== 'rejected' ? prev.branch : this.manager.branchName(task.id, task.title);
+    if (prev?.state === 'merged' || prev?.state === 'rejected') {
+      // A task run again after it landed or was rejected starts a new branch from today's integration branch.
+      await this.repo.deleteBranch(branch);
+    }
+    // Recorded before the worktree exists: a crash in between leaves a record recover() can clean up.
+    this.write({ taskId: task.id, title: task.title, branch, path: wtPath, base, state: 'working', at: this.now, note: prev?.note });
+    const wt = await this.manager.create(task.id, branch, base);
+    if (wt.baseCommit !== base || (await this.repo.commitOf(`refs/heads/${branch}`)) !== base) {
+      // An existing branch was checked out as it is: its own base is where it forked from the integration branch.
+      const mb = await this.repo.text(['merge-base', base, `refs/heads/${branch}`]).catch(() => base);
+      this.update(task.id, { base: mb });
+    }
+    opts.onOutput?.(`worktree ${wtPath} on branch ${branch} from ${this.baseBranch} at ${base.slice(0, 12)}\n`);
+    try {
+      await this.manager.setUp(wtPath, { signal: opts.signal, onOutput: opts.onOutput });
+    } catch (e) {
+      if (e instanceof WorktreeSetupError) throw e;
+      throw new WorktreeSetupError(`setting up the worktree ${wtPath} failed: ${errorMessage(e)}`, '');
+    }
+    return wtPath;
+  }
+
+  /** The person's note from a rejection, for the next attempt's prompt (once). */
+  noteFor(taskId: string): string | undefined {
+    const rec = this.record(taskId);
+    return rec?.state === 'working' || rec?.state === 'rejected' ? rec.note : undefined;
+  }
+
+  /**
+   * After a successful attempt: the engine commits the worktree's changes (protected paths refused), then lands the
+   * branch per the merge policy. Resolves when the branch merged, waits for a person, or was stopped.
+   */
+  async land(task: IsolatedTask, agentType: string, attempt: number, policy: MergePolicy, signal?: AbortSignal): Promise<LandOutcome> {
+    const rec = this.record(task.id);
+    if (!rec) throw new Error(`no worktree is recorded for ${task.id}`);
+    const git = this.manager.gitFor({ path: rec.path, gitDir: (await this.manager.adminDirOf(rec.path)) ?? '' });
+    const c = await commitTaskWork(git, {
+      base: rec.base,
+      message: taskCommitMessage(task, agentType, attempt),
+      identity: this.opts.config.merge.author,
+      protectedPaths: this.protectedRel,
+      ignoredPaths: this.manager.setupPaths,
+      signal,
+    });
+    this.write({ ...rec, head: c.head, verify: task.verify, note: undefined, files: undefined, at: this.now });
+    if (c.refused.length > 0) {
+      const reason = `the agent changed files the engine trusts (${c.refused.join(', ')}); those changes were refused and the branch waits for review`;
+      this.update(task.id, { state: 'needs_review', files: c.refused, note: `${reason}\n${c.refusedDiff ?? ''}`.slice(0, NOTE_CHARS) });
+      return { kind: 'needs_review', reason };
+    }
+    if (policy === 'review') {
+      const stat = await this.diffStat(task.id);
+      this.update(task.id, { state: 'awaiting_review' });
+      return { kind: 'awaiting_review', reason: `awaiting review (${stat}); accept with \`coditect review accept\`, or reject` };
+    }
+    return this.merge(task.id, signal);
+  }
+
+  /** Queues the task's branch and resolves with its landing (or `stopped` when `signal` fires while it still waits). */
+  merge(taskId: string, signal?: AbortSignal): Promise<LandOutcome> {
+    const rec = this.record(taskId);
+    if (!rec) return Promise.reject(new Error(`no branch is recorded for ${taskId}`));
+    if (this.closed) return Promise.resolve({ kind: 'stopped' });
+    this.write({ ...rec, state: 'queued', at: this.now });
+    return new Promise<LandOutcome>((resolve) => {
+      const onAbort = (): void => {
+        // Still waiting in the queue: leave it (the record stays queued; the next start lands it). A merge already
+        // running is bounded and allowed to finish, so the task is never released while its branch lands.
+        if (this.queue.remove(taskId)) {
+          this.waiters.delete(taskId);
+          resolve({ kind: 'stopped' });
+        }
+      };
+      this.waiters.set(taskId, (o) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(o);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.enqueue({ taskId, title: rec.title, branch: rec.branch, verify: rec.verify, candidate: rec.candidate });
+      if (signal?.aborted) onAbort();
+    });
+  }
+
+  /** Files, lines added and removed of the task's branch against its base (`3 files, +120 −8`). */
+  async diffStat(taskId: string): Promise<string> {
+    const rec = this.record(taskId);
+    if (!rec) return 'no branch';
+    const tip = rec.head ?? (await this.repo.commitOf(`refs/heads/${rec.branch}`)) ?? rec.base;
+    const stats = await this.repo.numstat(rec.base, tip);
+    const add = stats.reduce((n, s) => n + (s.added ?? 0), 0);
+    const del = stats.reduce((n, s) => n + (s.deleted ?? 0), 0);
+    return `${stats.length} file${stats.length === 1 ? '' : 's'}, +${add} −${del}`;
+  }
+
+  private async finished(req: MergeRequest, outcome: Exclude<MergeOutcome, { kind: 'blocked' }>): Promise<void> {
+    switch (outcome.kind) {
+      case 'merged': {
+        const rec = this.record(req.taskId);
+        this.update(req.taskId, { state: 'merged', mergedCommit: outcome.commit, candidate: undefined });
+        if (rec) await this.removeWorktree(rec);
+        if (this.opts.config.worktree.branchRetentionDays === 0 && rec) await this.repo.deleteBranch(rec.branch).catch(() => false);
+        this.opts.log(
+          outcome.alreadyMerged
+            ? `${req.taskId}: branch ${req.branch} is already on ${this.baseBranch}`
+            : `${req.taskId}: branch ${req.branch} merged into ${this.baseBranch} at ${outcome.commit.slice(0, 12)}`,
+          req.taskId,
+        );
+        this.resolve(req.taskId, { kind: 'merged', commit: outcome.commit, alreadyMerged: outcome.alreadyMerged });
+        return;
+      }
+      case 'conflict':
+        await this.settle(
+          req.taskId,
+          'needs_review',
+          `merging ${req.branch} into ${this.baseBranch} conflicts in ${outcome.files.join(', ')}; ${this.baseBranch} is unchanged`,
+          outcome.files,
+        );
+        return;
+      case 'checks_failed':
+        await this.settle(
+          req.taskId,
+          'needs_review',
+          `\`${outcome.failed.command}\` failed (exit ${outcome.failed.exitCode ?? 'signal'}) on ${req.branch} merged into ${this.baseBranch}, which is unchanged:\n${tail(outcome.failed.output)}`,
+        );
+        return;
+    }
+  }
+
+  private settle(taskId: string, state: 'needs_review', reason: string, files?: string[]): Promise<void> {
+    this.update(taskId, { state, note: reason.slice(0, NOTE_CHARS), files, candidate: undefined });
+    this.opts.log(`${taskId} needs review: ${reason}`, taskId);
+    this.resolve(taskId, { kind: state, reason });
+    return Promise.resolve();
+  }
+
+  private resolve(taskId: string, o: LandOutcome): void {
+    const w = this.waiters.get(taskId);
+    this.waiters.delete(taskId);
+    w?.(o);
+  }
+
+  // ---- a person's review ------------------------------------------------------------------------------------------
+
+  /** Drops a task's branch and worktree; the note (if any) goes into its next attempt's prompt. */
+  async reject(taskId: string, note?: string): Promise<void> {
+    const rec = this.record(taskId);
+    if (!rec) throw new Error(`${taskId} has no branch to reject`);
+    if (rec.state === 'merged') throw new Error(`${taskId} already landed on ${this.baseBranch}; it cannot be rejected`);
+    if (rec.state === 'queued' || rec.state === 'merging') throw new Error(`${taskId} is being merged right now`);
+    await this.removeWorktree(rec);
+    await this.repo.deleteBranch(rec.branch).catch(() => false);
+    this.write({ ...rec, state: 'rejected', note: note?.trim() ? `A person rejected the previous result: ${note.trim()}` : undefined, at: this.now });
+  }
+
+  // ---- start-up and cleanup ---------------------------------------------------------------------------------------
+
+  /**
+   * After a crash (or any restart), for the tasks a dead engine left in progress (`recovered`): a committed branch
+   * (`queued`/`merging`) is landed now — one the integration branch already contains counts as merged, never merged
+   * twice; a `merged` record means the landing happened and only the status was lost; `awaiting_review` and
+   * `needs_review` keep waiting; `working` worktrees stay for the next attempt. Then cleanup(). Returns what the
+   * tasks' landings came to, by task id (the caller sets their statuses).
+   */
+  async recover(recovered: readonly string[]): Promise<Map<string, LandOutcome>> {
+    const out = new Map<string, LandOutcome>();
+    const recs = this.records();
+    for (const id of recovered) {
+      const rec = recs[id];
+      if (!rec) continue;
+      switch (rec.state) {
+        case 'queued':
+        case 'merging':
+          if (!(await this.repo.commitOf(`refs/heads/${rec.branch}`))) {
+            this.update(id, { state: 'working' });
+            break;
+          }
+          out.set(id, await this.merge(id));
+          break;
+        case 'merged':
+          out.set(id, { kind: 'merged', commit: rec.mergedCommit ?? '', alreadyMerged: true });
+          break;
+        case 'awaiting_review':
+        case 'needs_review':
+          out.set(id, { kind: rec.state, reason: rec.note ?? rec.state.replace('_', ' ') });
+          break;
+        case 'working':
+        case 'rejected':
+          break;
+      }
+    }
+    await this.cleanup();
+    return out;
+  }
+
+  /** The engine stopped before a queued branch landed and the task will run again: back to `working`. */
+  unqueue(taskId: string): void {
+    const rec = this.record(taskId);
+    if (rec && rec.state === 'queued') this.update(taskId, { state: 'working' });
+  }
+
+  /** Removes what the engine no longer needs (see recover); safe to run any time nothing merges. */
+  async cleanup(): Promise<void> {
+    const recs = this.records();
+    const keepMs = this.opts.config.worktree.branchRetentionDays * DAY_MS;
+    const owned = new Set<string>();
+    for (const rec of Object.values(recs)) {
+      if (rec.state === 'merged' || rec.state === 'rejected') {
+        await this.removeWorktree(rec);
+        if (this.now - rec.at >= keepMs) {
+          const tip = await this.repo.commitOf(`refs/heads/${rec.branch}`);
+          // A rejected branch is gone already; a merged one goes only if the integration branch still contains it.
+          if (tip && (rec.state === 'rejected' || (await this.repo.isAncestor(tip, `refs/heads/${this.baseBranch}`))))
+            await this.repo.deleteBranch(rec.branch, tip);
+          if (!rec.note || rec.state === 'merged') this.drop(rec.taskId);
+        }
+      } else owned.add(path.resolve(rec.path));
+    }
+    for (const folder of await this.manager.taskFolders()) {
+      if (owned.has(path.resolve(folder))) continue;
+      try {
+        await this.manager.remove(folder);
+      } catch (e) {
+        this.opts.log(`could not remove the orphaned worktree ${folder}: ${errorMessage(e)}`);
+      }
+    }
+    await this.repo.pruneWorktrees().catch(() => undefined);
+  }
+
+  private async removeWorktree(rec: LandingRecord): Promise<void> {
+    try {
+      await this.manager.remove(rec.path);
+    } catch (e) {
+      this.opts.log(`could not remove the worktree ${rec.path} of ${rec.taskId}: ${errorMessage(e)}`, rec.taskId);
+      await rm(rec.path, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Stops the merge queue (a running merge is aborted and landed on the next start). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.close();
+    for (const id of [...this.waiters.keys()]) this.resolve(id, { kind: 'stopped' });
+  }
+}
+
+/** The merge policy of a task: the most specific of task, feature and epic overrides, else the default. */
+export function policyOf(config: IsolationConfig, task: { id: string; featureId: string; epicId: string }): MergePolicy {
+  const o = config.merge.policyOverrides;
+  return o[task.id] ?? o[task.featureId] ?? o[task.epicId] ?? config.merge.policy;
+}
+
+function tail(text: string, lines = 20): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
