@@ -14,7 +14,8 @@
 //   rejected         a person rejected it: worktree and branch removed; the note goes into the next attempt's prompt
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { IsolationConfig, MergePolicy } from '../config';
+import type { IsolationConfig } from '../config';
+import type { MergePolicy } from '../config/fileSchema';
 import { errorMessage } from '../../core/describe';
 import { commitTaskWork, taskCommitMessage } from './commit';
 import { Git, GitError, GitMissingError } from './git';
