@@ -125,7 +125,11 @@ export class TaskIsolation {
       recheckMs: opts.recheckMs,
       handler: {
         started: (req) => this.update(req.taskId, { state: 'merging' }),
-        candidate: (req, candidate) => this.update(req.taskId, { candidate }),
+        candidate: (req, candidate) => {
+          this.update(req.taskId, { candidate });
+          if (req.verify || opts.config.merge.verify)
+            this.opts.log(`${req.taskId}: checking ${req.branch} merged into ${this.baseBranch} (${candidate.slice(0, 12)})`, req.taskId);
+        },
         blocked: (req, reason) => this.opts.log(`merge of ${req.taskId} waits: ${reason}`, req.taskId),
         unblocked: (req) => this.opts.log(`merge of ${req.taskId} goes on: the integration branch ${this.baseBranch} can take it`, req.taskId),
         output: () => undefined,
@@ -184,6 +188,8 @@ export class TaskIsolation {
       scratch: async () => {
         const tip = await repo.commitOf(`refs/heads/${baseBranch}`);
         const wt = await manager.scratch('merge', tip ?? 'HEAD');
+        // The checks on merged results need what an attempt needs (node_modules, .env): set up once, when created.
+        if (wt.created) await manager.setUp(wt.path);
         return manager.gitFor(wt);
       },
       env: opts.env,
