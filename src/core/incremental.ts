@@ -216,6 +216,7 @@ function sameReach(a: TaskLineAnalysis, b: TaskLineAnalysis): boolean {
     x.verify === y.verify &&
     x.timeoutMinutes === y.timeoutMinutes &&
     x.parallel === y.parallel &&
+    x.serial === y.serial &&
     sameStrings(x.tags, y.tags) &&
     sameStrings(x.blockers, y.blockers) &&
     sameRefs(x.refs, y.refs)

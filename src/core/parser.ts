@@ -77,7 +77,7 @@ function parse(text: string, opts: ParseOptions): TaskList {
   const taskIds = assignTaskIds(tasks, dialect, epicNodes, diagnostics);
   markPhaseSummaries(tasks, epics);
   const deps = resolveDependencies(tasks, taskIds, epics, diagnostics);
-  applySpecKitRules(epics, taskIds, rules, deps, diagnostics);
+  applySpecKitRules(epics, taskIds, rules, deps, diagnostics, dialect);
   applyGroupRules(tasks, taskIds, deps);
 
   const taskNodes: TaskNode[] = tasks.map((d, i) => {

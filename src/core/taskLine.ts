@@ -64,6 +64,8 @@ export interface TaskMeta {
   refs: LineRef[];
   problems: LineProblem[];
   parallel: boolean;
+  /** CCPM `(parallel: false)`: the task must not overlap the tasks before it in its section. */
+  serial?: boolean;
   tags: string[];
 }
 
@@ -211,6 +213,8 @@ const STARTS_NUMBER_RE = /^~?[ \t]*\d/;
 const BLOCKED_WORD_RE = /^blocked/i;
 const GROUP_AGENT_RE = /^agent[ \t]*[:=][ \t]*(\S+)$/i;
 const GROUP_TIMEOUT_RE = /^timeout[ \t]*[:=][ \t]*(.+)$/i;
+/** CCPM's `(parallel: true)` / `(parallel: false)`. */
+const GROUP_PARALLEL_RE = /^parallel(?:[ \t]*[:=][ \t]*(true|false|yes|no))?$/i;
 const WHITESPACE_RE = /\s/;
 const WHITESPACE_RUNS_RE = /\s+/g;
 const QUOTED_RE = /"([^"]*)"|“([^”]*)”/g;
@@ -296,6 +300,7 @@ function scratchMeta(): TaskMeta {
   m.agent = m.verify = undefined;
   m.blockers.length = m.refs.length = m.problems.length = m.tags.length = 0;
   m.parallel = false;
+  m.serial = undefined;
   return m;
 }
 
@@ -670,34 +675,82 @@ function stripTrailingMeta(work: string, p: number, e: number, lineNo: number, m
   }
 }
 
-const TEXT_ID_LIST = String.raw`[\x60*_]*${TASK_ID}[\x60*_]*(?:[ \t]*(?:,|and|&|\/|or)[ \t]*[\x60*_]*${TASK_ID}[\x60*_]*)*`;
-const KEYWORD_REF_RE = new RegExp(
-  String.raw`\b(?:after|once|requires?|depends?[ \t]+on|dependent[ \t]+on|blocked[ \t]+by|waits?[ \t]+for)[ \t]+(?:tasks?[ \t]+)?(${TEXT_ID_LIST})`,
-  'gi',
-);
+/**
+ * Words that make the task ids after them (in the same sentence) what the task waits for, and words after which an
+ * id is something else (`before T5`, `unblocks T5`: T5 waits for this task, not the other way round; `see T5`,
+ * `like T5`: a reference).
+ */
+const DEP_WORD_RE =
+  /\b(?:(before|blocks|unblocks|enables|then|(?:required|needed)[ \t]+by|see|cf|like|similar[ \t]+to|related[ \t]+to|as[ \t]+in)|(after|once|requires?|required|depends?[ \t]+on|dependent[ \t]+on|depending[ \t]+on|blocked[ \t]+by|waits?[ \t]+(?:for|on)|waiting[ \t]+(?:for|on)|needs?|following))(?![\w-])/gi;
+/** The phrases that say "this task waits for something": one naming nothing resolvable is worth an info. */
+const STRONG_DEP_RE = /\b(?:depends?[ \t]+on|dependent[ \t]+on|blocked[ \t]+by|waits?[ \t]+for)(?![\w-])/i;
+/** A sentence ends at `.`, `!`, `?` or `;` followed by a space or the end (`T001.009` and `v2.1` do not end one). */
+const SENTENCE_END_RE = /[.!?;](?=[ \t]|$)/g;
 const HAS_T_DIGIT_RE = /T\d/;
 
-/** "after T001.003" and friends are blocking (implicit); any other task id in the title is a soft mention. */
+/**
+ * Task ids in prose (a title, a note): an id with a dependency word before it in the same sentence blocks ("Implement
+ * the queue after deploying the bus (T001.009)", "once T3 and T4 are done"); any other id is a soft mention. A
+ * sentence with a strong dependency phrase ("depends on the infra team") naming no id is an info diagnostic.
+ */
 function findTextRefs(work: string, p: number, e: number, lineNo: number, ownId: string | undefined, meta: TaskMeta): void {
   const text = work.slice(0, e);
-  if (!HAS_T_DIGIT_RE.test(text.slice(p))) return;
-  const covered: [number, number][] = [];
-  KEYWORD_REF_RE.lastIndex = p;
-  for (let k = KEYWORD_REF_RE.exec(text); k !== null; k = KEYWORD_REF_RE.exec(text)) {
-    const listStart = k.index + k[0].length - k[1].length;
-    covered.push([listStart, listStart + k[1].length]);
-    const ids = new RegExp(TEXT_ID_RE.source, 'g');
-    for (let i = ids.exec(k[1]); i !== null; i = ids.exec(k[1])) {
+  const hasId = HAS_T_DIGIT_RE.test(text.slice(p));
+  if (!hasId && !STRONG_DEP_RE.test(text.slice(p))) return;
+  // Sentence boundaries and dependency words, in order, from p.
+  const ends: number[] = [];
+  SENTENCE_END_RE.lastIndex = p;
+  for (let m = SENTENCE_END_RE.exec(text); m !== null; m = SENTENCE_END_RE.exec(text)) ends.push(m.index + 1);
+  const words: { at: number; end: number; blocks: boolean; strong: boolean }[] = [];
+  DEP_WORD_RE.lastIndex = p;
+  for (let m = DEP_WORD_RE.exec(text); m !== null; m = DEP_WORD_RE.exec(text)) {
+    words.push({ at: m.index, end: m.index + m[0].length, blocks: m[2] !== undefined, strong: m[2] !== undefined && STRONG_DEP_RE.test(m[0]) });
+  }
+  const sentenceOf = (at: number): number => {
+    let k = 0;
+    while (k < ends.length && ends[k] <= at) k++;
+    return k;
+  };
+  const named = new Set<number>();
+  if (hasId) {
+    TEXT_ID_RE.lastIndex = p;
+    for (let i = TEXT_ID_RE.exec(text); i !== null; i = TEXT_ID_RE.exec(text)) {
+      const at = i.index;
+      const sentence = sentenceOf(at);
+      named.add(sentence);
       if (i[1] === ownId) continue;
-      meta.refs.push({ id: i[1], line: lineNo, column: listStart + i.index, source: 'implicit', type: 'blocks', kind: 'keyword' });
+      // The last dependency word before the id in its sentence decides.
+      let last: (typeof words)[number] | undefined;
+      for (const w of words) if (w.end <= at && sentenceOf(w.at) === sentence) last = w;
+      const blocks = last?.blocks === true;
+      meta.refs.push({ id: i[1], line: lineNo, column: at, source: 'implicit', type: blocks ? 'blocks' : 'soft', kind: blocks ? 'keyword' : 'mention' });
     }
   }
-  TEXT_ID_RE.lastIndex = p;
-  for (let i = TEXT_ID_RE.exec(text); i !== null; i = TEXT_ID_RE.exec(text)) {
-    const at = i.index;
-    if (i[1] === ownId || covered.some(([s, en]) => at >= s && at < en)) continue;
-    meta.refs.push({ id: i[1], line: lineNo, column: at, source: 'implicit', type: 'soft', kind: 'mention' });
+  const said = new Set<number>();
+  for (const w of words) {
+    const sentence = sentenceOf(w.at);
+    if (!w.strong || named.has(sentence) || said.has(sentence)) continue;
+    said.add(sentence);
+    const from = sentence === 0 ? p : ends[sentence - 1];
+    const to = sentence < ends.length ? ends[sentence] : e;
+    const phrase = text.slice(from, to).trim();
+    meta.problems.push(
+      problem(
+        lineNo,
+        w.at,
+        to,
+        'info',
+        'dependency-not-understood',
+        `not understood: "${phrase}" names no task id, so nothing waits; write the id it waits for (after T001.009) or a Blocked by: "…" line`,
+      ),
+    );
   }
+}
+
+/** Reads a note under a task (`- Description: … after deploying the bus (T001.009)`) for the dependencies its prose states. */
+export function readNoteRefs(text: string, lineNo: number, col: number, meta: TaskMeta): void {
+  const padded = col > 0 ? ' '.repeat(col) + text : text;
+  findTextRefs(padded, col, padded.length, lineNo, undefined, meta);
 }
 
 /** `⏸️`, the word `BLOCKED` in capitals, or `Blocked:` in a title: the person says the task cannot go on. */
@@ -795,6 +848,10 @@ function classifyGroup(inner: string, col: number, lineNo: number, meta: TaskMet
       lastWasDeps = undefined;
     } else if ((x = GROUP_TIMEOUT_RE.exec(part))) {
       setTimeoutValue(meta, x[1], lineNo, s, e);
+      lastWasDeps = undefined;
+    } else if ((x = GROUP_PARALLEL_RE.exec(part))) {
+      if (x[1] === undefined || /^(?:true|yes)$/i.test(x[1])) meta.parallel = true;
+      else meta.serial = true;
       lastWasDeps = undefined;
     } else {
       return false;
@@ -998,6 +1055,7 @@ export function mergeMeta(into: TaskMeta, from: TaskMeta): void {
   into.refs.push(...from.refs);
   into.problems.push(...from.problems);
   into.parallel ||= from.parallel;
+  if (from.serial) into.serial = true;
   into.tags.push(...from.tags);
 }
 

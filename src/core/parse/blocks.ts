@@ -6,7 +6,7 @@
 // top-level block boundaries (parseBlocks), so memory stays bounded and time linear even at 50 MB.
 import MarkdownIt from 'markdown-it';
 import type { Diagnostic } from '../model';
-import { analyzeTaskLine, readMetaLine, readMetaValue } from '../taskLine';
+import { analyzeTaskLine, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
 import { acBlockMarker, type CriteriaNames } from './criteria';
 import type { Ev, Frame, PhaseSelector, TaskDraft } from './drafts';
 
@@ -41,7 +41,11 @@ export interface WalkState {
 /** A checkbox at the start of a list item's text; Kiro marks an optional task with a star right after it (`[ ]*`). */
 const CHECKBOX_START = /^\[[ xX/-]\]\*?(?:[ \t]|$)/;
 const MALFORMED_BOX = /^\[(?:|[ \t]{2,}|[ \t]*[xX✓✔][ \t]+|[ \t]+[xX✓✔][ \t]*)\]|^\[[ xX]\](?=[^ \t\][(:])/;
-const PHASE_LABEL = /\bPhases?[ \t]+(\d+)[ \t]*(\+|[-–][ \t]*(\d+))?|\b(?:Final|Last)[ \t]+Phase\b/i;
+const PHASE_LABEL = /\bPhases?[ \t]+(\d+)[ \t]*(\+|[-–][ \t]*(\d+)|(?:[ \t]*(?:,|and|&)[ \t]*\d+)+)?|\b(?:Final|Last)[ \t]+Phase\b/i;
+const STORY_LABEL = /\b(?:User[ \t]+Story[ \t]+|US[ \t]?)(\d+)\b/i;
+/** "Phase 4 depends on Phase 3", "User Story 2 can start after User Story 1" in a dependencies section. */
+const SENTENCE_RULE =
+  /^((?:Phases?|User[ \t]+Stor(?:y|ies)|US)[ \t]*\d[^:]*?|(?:Final|Last)[ \t]+Phase)[ \t]*(?:\([^)]*\))?[ \t]*[:,–—-]?[ \t]*((?:depends?|can[ \t]+start|starts?|requires?|waits?|needs?|runs?|comes?)\b.*)$/i;
 const SELF_DEPENDS = /^(?:\*\*|__)?(?:depends[ \t]+on|dependencies)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*(.+)$/i;
 
 /** Feeds markdown-it the file in chunks that end at a top-level block (or top-level list item) boundary. */
@@ -117,7 +121,8 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
           const raw = st.lines[line];
           const text = raw.trimStart();
           checkLooseCheckbox(st, text, line, raw.length - text.length);
-          checkStatements(st, text, line);
+          // Every line of the paragraph: GSD writes `**Depends on**: Phase 2` as a continuation of the `**Goal**:` line.
+          for (let l = t.map[0]; l < t.map[1]; l++) checkStatements(st, st.lines[offset + l].trim(), offset + l);
           st.criteriaLabel = st.criteria.label(text.split('\n')[0]);
         }
         break;
@@ -156,17 +161,28 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
       for (let l = para.map[0] + 1; l < para.map[1]; l++) {
         const r = st.lines[offset + l];
         const text = r.trimStart();
-        if (!readMetaLine(text, offset + l, r.length - text.length, a.meta)) checkLooseCheckbox(st, text, offset + l, r.length - text.length);
+        if (!readMetaLine(text, offset + l, r.length - text.length, a.meta)) {
+          checkLooseCheckbox(st, text, offset + l, r.length - text.length);
+          readNoteRefs(text, offset + l, r.length - text.length, a.meta);
+        }
       }
       return { kind: 'task', draft };
     }
   }
   const col = contentColumn(raw, first);
-  if (parent?.kind === 'task') {
-    const r = readMetaLine(first, line, col, parent.draft.a.meta);
-    return r?.empty
-      ? { kind: 'metaList', key: r.key, draft: parent.draft }
-      : { kind: 'other', criteria: r ? undefined : st.criteria.label(first) || undefined };
+  if (parent?.kind === 'task' || (parent?.kind === 'other' && parent.note)) {
+    const draft = parent.kind === 'task' ? parent.draft : parent.note!;
+    const r = parent.kind === 'task' ? readMetaLine(first, line, col, draft.a.meta) : undefined;
+    if (r?.empty) return { kind: 'metaList', key: r.key, draft };
+    if (r) return { kind: 'other' };
+    // A note (`- Description: … after deploying the bus (T001.009)`), at any depth under the task: its prose may
+    // state what the task waits for, on any of its lines.
+    for (let l = para.map[0]; l < para.map[1]; l++) {
+      const raw2 = st.lines[offset + l];
+      const text = l === para.map[0] ? first : raw2.trimStart();
+      readNoteRefs(text, offset + l, l === para.map[0] ? col : raw2.length - text.length, draft.a.meta);
+    }
+    return { kind: 'other', criteria: st.criteria.label(first) || undefined, note: draft };
   }
   if (parent?.kind === 'metaList') {
     const value = first.replace(/[ \t]+$/, '');
@@ -235,16 +251,28 @@ function checkStatements(st: WalkState, text: string, line: number): void {
     st.events.push({ k: 'phaseSelf', line, text: self[1] });
     return;
   }
+  if (!/depend/i.test(st.lastHeading)) return;
+  // `- **Polish (Final Phase)**: Depends on …`, `- **User Story 2 (P2)**: Can start after …`
   const rule = /^(?:\*\*|__)([^*_]+?)(?:\*\*|__)[ \t]*:?[ \t]*(.*)$/.exec(text);
-  if (!rule || !/depend/i.test(st.lastHeading)) return;
-  const p = PHASE_LABEL.exec(rule[1]);
-  if (!p) return;
-  let sel: PhaseSelector;
-  if (p[1] === undefined) sel = { kind: 'final' };
-  else if (p[2] === '+') sel = { kind: 'from', n: Number(p[1]) };
-  else if (p[3] !== undefined) sel = { kind: 'range', a: Number(p[1]), b: Number(p[3]) };
-  else sel = { kind: 'exact', n: Number(p[1]) };
-  st.events.push({ k: 'phaseRule', line, sel, text: rule[2] });
+  const sentence = rule ? undefined : SENTENCE_RULE.exec(text);
+  const label = rule?.[1] ?? sentence?.[1];
+  if (label === undefined) return;
+  const sel = selectorOf(label);
+  if (sel) st.events.push({ k: 'phaseRule', line, sel, text: rule ? rule[2] : sentence![2] });
+}
+
+/** Which phases a statement's subject names: `Phase 2`, `Phase 3+`, `Phases 3-5`, `Phase 3, 4, 5`, `Final Phase`, `User Story 2`. */
+function selectorOf(label: string): PhaseSelector | undefined {
+  const p = PHASE_LABEL.exec(label);
+  if (p) {
+    if (p[1] === undefined) return { kind: 'final' };
+    if (p[2] === '+') return { kind: 'from', n: Number(p[1]) };
+    if (p[3] !== undefined) return { kind: 'range', a: Number(p[1]), b: Number(p[3]) };
+    if (p[2] !== undefined) return { kind: 'list', ns: (p[0].match(/\d+/g) ?? []).map(Number) };
+    return { kind: 'exact', n: Number(p[1]) };
+  }
+  const s = STORY_LABEL.exec(label);
+  return s ? { kind: 'story', n: Number(s[1]) } : undefined;
 }
 
 /** Front matter (`---` … `---` at the very top) is metadata, not markdown: hide it from markdown-it. */

@@ -36,13 +36,21 @@ export type Ev =
   /** `- **Polish (Final Phase)**: Depends on …` in a "Phase Dependencies" section. */
   | { k: 'phaseRule'; line: number; sel: PhaseSelector; text: string };
 
-export type PhaseSelector = { kind: 'exact'; n: number } | { kind: 'from'; n: number } | { kind: 'range'; a: number; b: number } | { kind: 'final' };
+export type PhaseSelector =
+  | { kind: 'exact'; n: number }
+  | { kind: 'from'; n: number }
+  | { kind: 'range'; a: number; b: number }
+  /** `(Phase 3, 4, 5)` */
+  | { kind: 'list'; ns: number[] }
+  /** `User Story 2`, `US2`: the phase titled after that story. */
+  | { kind: 'story'; n: number }
+  | { kind: 'final' };
 
 export type Frame =
   | { kind: 'task'; draft: TaskDraft }
   | { kind: 'metaList'; key: MetaKey; draft: TaskDraft }
-  /** Any other list item; `criteria` when its text is a criteria label (`- **Acceptance criteria:**`). */
-  | { kind: 'other'; criteria?: boolean };
+  /** Any other list item; `criteria` when its text is a criteria label (`- **Acceptance criteria:**`); `note` when it is a note under that task. */
+  | { kind: 'other'; criteria?: boolean; note?: TaskDraft };
 
 export interface HeadingInfo {
   explicitEpic?: string;

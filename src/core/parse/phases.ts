@@ -1,6 +1,8 @@
 // The parser's phase pass: GitHub Spec Kit's implicit ordering (inside a phase, and between phases as the file's
-// "Phase Dependencies" statements and `Depends on:` lines say); docs/tasklist-format.md "GitHub Spec Kit".
-import type { DependencyRef, Diagnostic } from '../model';
+// "Phase Dependencies" statements and `Depends on:` lines say); docs/tasklist-format.md "GitHub Spec Kit". Other files
+// with phases (a GSD roadmap, a CCPM epic) get only what they state: their `Depends on: Phase N` lines, and CCPM's
+// `(parallel: false)` tasks waiting for the tasks before them.
+import type { DependencyRef, Diagnostic, Dialect } from '../model';
 import { isPlainWork, type EpicDraft, type Ev, type PhaseSelector, type TaskDraft } from './drafts';
 import type { AssignedId } from './numbering';
 
@@ -12,9 +14,12 @@ export function applySpecKitRules(
   rules: readonly Extract<Ev, { k: 'phaseRule' }>[],
   deps: DependencyRef[][],
   diagnostics: Diagnostic[],
+  dialect: Dialect,
 ): void {
-  const phases = epics.filter((e) => e.phase && e.tasks.some(isPlainWork));
-  if (phases.length === 0) return;
+  // Spec Kit orders a phase's tasks unless they say [P], and each phase after the one before; other files order
+  // only what they state (a CCPM `(parallel: false)` task after the tasks before it).
+  const strict = dialect === 'speckit';
+  const sequential = (t: TaskDraft): boolean => (strict ? !t.a.meta.parallel : t.a.meta.serial === true);
   const idOf = (d: TaskDraft) => ids[d.i!].id;
   const addDep = (d: TaskDraft, on: TaskDraft, source: 'implicit' | 'phase', line: number) => {
     const i = d.i!;
@@ -26,19 +31,23 @@ export function applySpecKitRules(
     else if (list[k].type === 'soft') list[k] = { id, source, type: 'blocks', line };
   };
 
-  // Within a phase: a task without [P] waits for the previous task without [P] and every [P] task since; a task
-  // with [P] (and the first task) waits for nothing in its phase: it is an entry of the phase.
-  const entries = new Map<EpicDraft, TaskDraft[]>();
-  const sinks = new Map<EpicDraft, TaskDraft[]>();
-  for (const ph of phases) {
+  if (!strict) {
+    for (const e of epics) if (!e.phase && e.tasks.some((t) => t.a.meta.serial)) orderTasks(e.tasks);
+  }
+  const phases = epics.filter((e) => e.phase && e.tasks.some(isPlainWork));
+  if (phases.length === 0) return;
+
+  // Within a phase: a sequential task (Spec Kit: without [P]) waits for the previous sequential task and every other
+  // task since; the others (and the first task) wait for nothing in the phase: they are its entries.
+  function orderTasks(tasks: readonly TaskDraft[]): { ent: TaskDraft[]; sink: TaskDraft[] } {
     const ent: TaskDraft[] = [];
     let lastSeq: TaskDraft | undefined;
     let sinceSeq: TaskDraft[] = [];
-    for (const t of ph.tasks) {
+    for (const t of tasks) {
       // Groups, criteria and optional tasks stand outside the order: a group follows its children (parse/groups.ts),
       // and nothing waits on a task the engine never runs by itself.
       if (!isPlainWork(t)) continue;
-      if (t.a.meta.parallel) {
+      if (!sequential(t)) {
         ent.push(t);
         sinceSeq.push(t);
         continue;
@@ -49,8 +58,14 @@ export function applySpecKitRules(
       lastSeq = t;
       sinceSeq = [];
     }
+    return { ent, sink: lastSeq ? [lastSeq, ...sinceSeq] : sinceSeq };
+  }
+  const entries = new Map<EpicDraft, TaskDraft[]>();
+  const sinks = new Map<EpicDraft, TaskDraft[]>();
+  for (const ph of phases) {
+    const { ent, sink } = orderTasks(ph.tasks);
     entries.set(ph, ent);
-    sinks.set(ph, lastSeq ? [lastSeq, ...sinceSeq] : sinceSeq);
+    sinks.set(ph, sink);
   }
 
   // Between phases: each entry task waits for the last tasks of the phases its phase depends on — by default the
@@ -62,9 +77,13 @@ export function applySpecKitRules(
     const n = ph.info.phaseNo!;
     switch (sel.kind) {
       case 'exact':
-        return sel.n === n ? 2 : 0;
+        return sel.n === n ? 3 : 0;
       case 'final':
-        return ph === last ? 2 : 0;
+        return ph === last ? 3 : 0;
+      case 'story':
+        return storyOf(ph) === sel.n ? 3 : 0;
+      case 'list':
+        return sel.ns.includes(n) ? 2 : 0;
       case 'from':
         return n >= sel.n ? 1 : 0;
       case 'range':
@@ -83,7 +102,7 @@ export function applySpecKitRules(
         }
       }
     }
-    let preds: EpicDraft[] = k > 0 ? [phases[k - 1]] : [];
+    let preds: EpicDraft[] = k > 0 && strict ? [phases[k - 1]] : [];
     let line: number | undefined;
     if (chosen) {
       const resolved = resolvePhaseText(chosen.text, phases.slice(0, k), byNumber);
@@ -96,7 +115,7 @@ export function applySpecKitRules(
           column: 0,
           severity: 'info',
           code: 'phase-dependency-unresolved',
-          message: `Could not tell which earlier phases "${chosen.text.trim()}" refers to; ${ph.info.title} keeps depending on the phase before it`,
+          message: `not understood: "${chosen.text.trim()}" names no earlier phase; ${ph.info.title} ${strict ? 'keeps depending on the phase before it' : 'depends on no other phase'}`,
         });
       }
     }
@@ -108,12 +127,19 @@ export function applySpecKitRules(
 function resolvePhaseText(text: string, earlier: readonly EpicDraft[], byNumber: ReadonlyMap<number, EpicDraft>): EpicDraft[] | undefined {
   // Only the main clause counts: "… - BLOCKS all user stories" describes dependents, not dependencies.
   const clause = text.split(/[ \t]+[-–—][ \t]+|;|\.(?:[ \t]|$)/)[0];
-  if (/\b(?:no dependenc|none\b|can start immediately|independent)/i.test(clause) && !/\bdepends?\b/i.test(clause)) return [];
+  if (/\b(?:no dependenc|none\b|nothing\b|can start immediately|independent)/i.test(clause) && !/\bdepends?\b/i.test(clause)) return [];
   const found = new Set<EpicDraft>();
   const allowed = new Set(earlier);
-  for (const m of clause.matchAll(/\bPhase[ \t]+(\d+)/gi)) {
-    const ph = byNumber.get(Number(m[1]));
-    if (ph && allowed.has(ph)) found.add(ph);
+  // `Phase 2`, `Phases 2 and 3`, `Phase 3, 4, 5`
+  for (const m of clause.matchAll(/\bPhases?[ \t]+(\d+(?:[ \t]*(?:,|and|&|or)[ \t]*\d+)*)/gi)) {
+    for (const d of m[1].match(/\d+/g) ?? []) {
+      const ph = byNumber.get(Number(d));
+      if (ph && allowed.has(ph)) found.add(ph);
+    }
+  }
+  // `User Story 1`, `US1`: the phase of that story.
+  for (const m of clause.matchAll(/\b(?:User[ \t]+Story[ \t]+|US[ \t]?)(\d+)\b/gi)) {
+    for (const ph of earlier) if (storyOf(ph) === Number(m[1])) found.add(ph);
   }
   if (/\buser[ \t]+stor(?:y|ies)\b/i.test(clause) && !/\buser[ \t]+story[ \t]+\d/i.test(clause)) {
     for (const ph of earlier) if (/\buser[ \t]+stor/i.test(ph.info.title)) found.add(ph);
@@ -124,6 +150,12 @@ function resolvePhaseText(text: string, earlier: readonly EpicDraft[], byNumber:
     if (key && new RegExp(String.raw`\b${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\b`, 'i').test(clause)) found.add(ph);
   }
   return found.size > 0 ? earlier.filter((p) => found.has(p)) : undefined;
+}
+
+/** The user story a phase is about: "Phase 4: User Story 2 - Push" → 2. */
+function storyOf(ph: EpicDraft): number | undefined {
+  const m = /\bUser[ \t]+Story[ \t]+(\d+)\b/i.exec(ph.info.title);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** "Phase 2: Foundational (Blocking Prerequisites)" → "Foundational"; "Phase 3: User Story 1 - …" → "User Story 1". */

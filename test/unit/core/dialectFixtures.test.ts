@@ -101,7 +101,9 @@ describe('dialect fixtures: groups, optional tasks, criteria, BLOCKED', () => {
     const summary = byTitle(list, '**Phase 2: Sharing**');
     assert.equal(summary.group, true);
     assert.deepEqual(blocking(summary), ['02-01', '02-02']);
-    assert.deepEqual(DependencyGraph.fromTaskList(list).readyIds(), ['02-01']);
+    // A GSD phase's plans run side by side (no Spec Kit order inside a phase); each phase waits for what its
+    // `**Depends on**:` line (a continuation of the `**Goal**:` paragraph) says: Phase 3 only for Phase 1.
+    assert.deepEqual(DependencyGraph.fromTaskList(list).readyIds(), ['02-01', '02-02', '03-01']);
   });
 
   it('a criteria heading is matched as words, any case, with emoji and numbering; configurable', () => {
@@ -147,5 +149,175 @@ describe('dialect fixtures: groups, optional tasks, criteria, BLOCKED', () => {
       list.tasks.map((t) => t.blockers),
       [[], ['Ship it (BLOCKED)'], ['Paused by the vendor']],
     );
+  });
+});
+
+describe('dependencies as written (docs/tasklist-format.md "Dependencies")', () => {
+  const deps = (t: TaskNode) => t.dependsOn.map((d) => `${d.id}:${d.type}`);
+  const task = (l: TaskList, id: string) => l.tasks.find((t) => t.id === id)!;
+
+  it("the plan's own example: T001.010 waits for T001.009 (keyword anywhere before the id in the sentence)", () => {
+    const list = parseTaskList(
+      [
+        '## E001: Communication',
+        '',
+        '- [ ] **T001.009** Deploy RabbitMQ message bus',
+        '- [ ] **T001.010** Implement task queue manager (Redis + RQ) after deploying RabbitMQ message bus (T001.009)',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(deps(task(list, 'T001.010')), ['T001.009:blocks']);
+    assert.deepEqual(DependencyGraph.fromTaskList(list).readyIds(), ['T001.009']);
+  });
+
+  it('each keyword blocks; a bare mention, "see", "before" and another sentence stay soft', () => {
+    const lines = ['## E001: X', '- [ ] **T1** a', '- [ ] **T2** b'];
+    const cases: [string, string][] = [
+      ['Start once the schema from T1 is merged', 'blocks'],
+      ['This requires the exporter in T1', 'blocks'],
+      ['Depends on the work of T1', 'blocks'],
+      ['Blocked by the review of T1', 'blocks'],
+      ['Waits for the cache layer, T1', 'blocks'],
+      ['Needs the API client from T1', 'blocks'],
+      ['Following the rollout of T1, enable it', 'blocks'],
+      ['Refactor the handler; see T1', 'soft'],
+      ['Related to T1', 'soft'],
+      ['Land this before T1', 'soft'],
+      ['Done after lunch. Compare with T1', 'soft'],
+      ['Same area as T1', 'soft'],
+    ];
+    for (const [text, type] of cases) {
+      const list = parseTaskList([...lines, `- [ ] **T3** ${text}`].join('\n'));
+      assert.deepEqual(deps(task(list, 'T3')), [`T1:${type}`], text);
+    }
+  });
+
+  it('the same rule in notes: Description and other sub-bullets, at any depth, on any of their lines', () => {
+    const list = parseTaskList(
+      [
+        '## E001: X',
+        '- [ ] **T1** Bus',
+        '- [ ] **T2** Cache',
+        '- [ ] **T3** Queue manager',
+        '  - Description: builds on the bus once it is deployed (T1)',
+        '  - Notes:',
+        '    - the cache is in T2 already',
+        '    - wire it in',
+        '      after T2 is merged',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(deps(task(list, 'T3')), ['T1:blocks', 'T2:blocks']);
+  });
+
+  it('a dependency sentence naming nothing resolvable is an info "not understood", never silence', () => {
+    const list = parseTaskList(
+      ['## E001: X', '- [ ] **T1** Deploy', '  - Depends on the infra team', '- [ ] **T2** Ship, blocked by legal review', ''].join('\n'),
+    );
+    const infos = list.diagnostics.filter((d) => d.code === 'dependency-not-understood');
+    assert.deepEqual(
+      infos.map((d) => [d.line, d.severity]),
+      [
+        [2, 'info'],
+        [3, 'info'],
+      ],
+    );
+    assert.match(infos[0].message, /^not understood: "Depends on the infra team"/);
+  });
+
+  const speckit = (deps: string[]): TaskList =>
+    parseTaskList(
+      [
+        '# Tasks',
+        '## Phase 1: Setup',
+        '- [ ] T001 Init',
+        '## Phase 2: Foundational',
+        '- [ ] T002 Store',
+        '## Phase 3: User Story 1 - Read',
+        '- [ ] T003 [US1] Reader',
+        '## Phase 4: User Story 2 - Write',
+        '- [ ] T004 [US2] Writer',
+        '## Phase 5: User Story 3 - Share',
+        '- [ ] T005 [US3] Sharing',
+        '## Phase 6: Polish',
+        '- [ ] T006 Docs',
+        '## Dependencies & Execution Order',
+        ...deps,
+        '',
+      ].join('\n'),
+    );
+
+  it('Spec Kit: a dependencies section says "User Story 2 depends on User Story 1", "Phase 5 depends on Phase 3", (Phase 3, 4, 5) lists', () => {
+    const plain = speckit([]);
+    assert.deepEqual(deps(task(plain, 'T004')), ['T003:blocks'], 'by default a phase follows the one before');
+    const list = speckit([
+      '### Phase Dependencies',
+      '- **User Stories (Phase 3, 4, 5)**: all depend on Foundational (Phase 2)',
+      '- **Polish (Final Phase)**: depends on Phases 3, 4 and 5',
+      '### User Story Dependencies',
+      '- User Story 2 depends on User Story 1',
+      '- Phase 5 depends on Phase 3',
+    ]);
+    assert.deepEqual(deps(task(list, 'T003')), ['T002:blocks']);
+    assert.deepEqual(deps(task(list, 'T004')), ['T003:blocks']);
+    assert.deepEqual(deps(task(list, 'T005')), ['T003:blocks']);
+    assert.deepEqual(deps(task(list, 'T006')), ['T003:blocks', 'T004:blocks', 'T005:blocks']);
+    assert.deepEqual(list.diagnostics, []);
+  });
+
+  it('phase order only in Spec Kit files: a CCPM epic with a phase heading keeps (parallel: true) tasks parallel; (parallel: false) waits for the tasks before it', () => {
+    const list = parseTaskList(
+      [
+        '# Epic: export',
+        '## Phase 1: Foundation',
+        '- [ ] #1 - Endpoint (parallel: false)',
+        '- [ ] #2 - PDF renderer (parallel: true)',
+        '- [ ] #3 - CSV serializer (parallel: true)',
+        '## Phase 2: Delivery',
+        '- [ ] #4 - Email the link (parallel: false)',
+        '',
+      ].join('\n'),
+    );
+    assert.notEqual(list.dialect, 'speckit');
+    assert.deepEqual(
+      list.tasks.map((t) => [t.title, deps(t)]),
+      [
+        ['Endpoint', []],
+        ['PDF renderer', []],
+        ['CSV serializer', []],
+        ['Email the link', []],
+      ],
+    );
+    assert.deepEqual(DependencyGraph.fromTaskList(list).readyIds().sort(), ['#1', '#2', '#3', '#4']);
+    const serial = parseTaskList(['# Epic', '- [ ] #1 - A (parallel: true)', '- [ ] #2 - B (parallel: true)', '- [ ] #3 - C (parallel: false)', ''].join('\n'));
+    assert.deepEqual(deps(serial.tasks[2]), ['#1:blocks', '#2:blocks']);
+    assert.equal(serial.tasks[0].parallel, true);
+  });
+
+  it('GSD: `**Depends on**: Phase N` anywhere in the phase preamble, also as a continuation line of the Goal', () => {
+    const list = parseTaskList(
+      [
+        '# Roadmap',
+        '### Phase 1: Core',
+        '**Goal**: core',
+        'Plans:',
+        '- [ ] 01-01: Storage',
+        '### Phase 2: Sharing',
+        '**Goal**: share',
+        '**Depends on**: Phase 1',
+        'Plans:',
+        '- [ ] 02-01: Invites',
+        '### Phase 3: Reports',
+        'Reports need no sharing.',
+        '',
+        '**Requirements**: REQ-1',
+        '**Depends on**: Phase 1',
+        'Plans:',
+        '- [ ] 03-01: Summary',
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(deps(task(list, '02-01')), ['01-01:blocks']);
+    assert.deepEqual(deps(task(list, '03-01')), ['01-01:blocks']);
   });
 });

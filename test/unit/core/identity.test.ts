@@ -61,7 +61,8 @@ describe('resolveIdentities', () => {
   });
 
   it('dependencies on a renamed task follow it', () => {
-    const list = parse('## Phase 1: Setup', '- [ ] Create the repo', '- [ ] Add CI');
+    // A group waits for its subtasks: the edge names the subtask by the id the database knows it by.
+    const list = parse('## Setup', '- [ ] Set up the project', '  - [ ] Create the repo');
     const rows = known(list).map((k, i) => ({ ...k, id: `T900.00${i + 1}` }));
     const out = resolveIdentities(list, rows);
     assert.deepEqual(
@@ -69,8 +70,8 @@ describe('resolveIdentities', () => {
       ['T900.001', 'T900.002'],
     );
     assert.deepEqual(
-      out.tasks[1].dependsOn.map((d) => d.id),
-      ['T900.001'],
+      out.tasks[0].dependsOn.map((d) => d.id),
+      ['T900.002'],
     );
   });
 
