@@ -17,7 +17,8 @@
 // 10,000 tasks with 30,000 edges — so the engine should ask for readyIds() right after rebuilding, off the hot path.
 import {
   TERMINAL_STATUSES,
-  priorityRank,
+  priorityWeight,
+  type PriorityWeights,
   type DependencySource,
   type DependencyType,
   type Diagnostic,
@@ -76,6 +77,11 @@ export interface GraphOptions {
   previous?: DependencyGraph;
   /** Optional tasks (Kiro `[ ]*`) become ready like any other (config `run_optional`). Default false: never by themselves. */
   runOptional?: boolean;
+  /**
+   * Dispatch weight of each priority, higher first (the plan's `task_dispatcher.priority_weights`); a priority left
+   * out weighs what PLAN_PRIORITY_WEIGHTS says. Default: the plan's weights, i.e. P0 > P1 > P2 > P3.
+   */
+  priorityWeights?: PriorityWeights;
 }
 
 /** What the engine does with a task that may start (see TaskNode): run it, tick it (a group), or leave it to a person. */
@@ -121,6 +127,7 @@ export class DependencyGraph {
   private readonly index = new Map<string, number>();
   private readonly tasks: TaskNode[] = [];
   private readonly status: TaskStatus[] = [];
+  /** Negated dispatch weight of each task's effective priority: lower goes first. */
   private readonly prio: number[] = [];
   private readonly hours: number[] = [];
   /** Every accepted edge of task i (blocking and soft), in writing order. */
@@ -173,7 +180,7 @@ export class DependencyGraph {
    */
   static fromTaskList(list: TaskList, statuses?: ReadonlyMap<string, TaskStatus>, opts: GraphOptions = {}): DependencyGraph {
     const g = new DependencyGraph();
-    g.addNodes(list, statuses, opts.runOptional ?? false);
+    g.addNodes(list, statuses, opts.runOptional ?? false, opts.priorityWeights);
     const candidates = g.collectCandidates(opts.previous, reportedByParser(list));
     g.acceptEdges(candidates);
     g.initReadiness();
@@ -183,7 +190,7 @@ export class DependencyGraph {
 
   // ---- construction -------------------------------------------------------------------------------------------
 
-  private addNodes(list: TaskList, statuses: ReadonlyMap<string, TaskStatus> | undefined, runOptional: boolean): void {
+  private addNodes(list: TaskList, statuses: ReadonlyMap<string, TaskStatus> | undefined, runOptional: boolean, weights: PriorityWeights | undefined): void {
     const featurePrio = new Map<string, Priority | undefined>(list.features.map((f) => [f.id, f.priority]));
     const epicPrio = new Map<string, Priority | undefined>(list.epics.map((e) => [e.id, e.priority]));
     for (const t of list.tasks) {
@@ -195,7 +202,8 @@ export class DependencyGraph {
       this.status.push(statuses?.get(t.id) ?? t.status);
       this.kind.push(t.criterion ? KIND_CRITERION : t.group ? KIND_GROUP : t.optional && !runOptional ? KIND_OPTIONAL : KIND_WORK);
       // A task without a priority inherits its feature's, then its epic's, then P2.
-      this.prio.push(priorityRank(t.priority ?? featurePrio.get(t.featureId) ?? epicPrio.get(t.epicId)));
+      // Lower sorts first: the negated weight (the plan's weights keep P0 > P1 > P2 > P3).
+      this.prio.push(-priorityWeight(t.priority ?? featurePrio.get(t.featureId) ?? epicPrio.get(t.epicId), weights));
       const h = t.estimateHours;
       this.hours.push(typeof h === 'number' && Number.isFinite(h) && h >= 0 ? h : DEFAULT_ESTIMATE_HOURS);
       this.outEdges.push([]);

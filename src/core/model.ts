@@ -161,3 +161,15 @@ export type MergedTaskField = (typeof MERGED_TASK_FIELDS)[number];
 export function priorityRank(p: Priority | undefined): number {
   return PRIORITIES.indexOf(p ?? DEFAULT_PRIORITY);
 }
+
+/** Weight of each priority in dispatch order (higher goes first): the plan's `task_dispatcher.priority_weights`. */
+export type PriorityWeights = Readonly<Partial<Record<Priority, number>>>;
+
+/** The plan's weights; they rank exactly as priorityRank does. A weight a config leaves out takes its value here. */
+export const PLAN_PRIORITY_WEIGHTS: Readonly<Record<Priority, number>> = { P0: 100, P1: 50, P2: 25, P3: 10 };
+
+/** Weight of a priority (missing: P2) under `weights`, the plan's for a priority they leave out. */
+export function priorityWeight(p: Priority | undefined, weights: PriorityWeights | undefined): number {
+  const key = p ?? DEFAULT_PRIORITY;
+  return weights?.[key] ?? PLAN_PRIORITY_WEIGHTS[key];
+}

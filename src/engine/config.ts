@@ -17,7 +17,7 @@ import type { ModelPrice } from './agents/pricing';
 import { BUILT_IN_AGENTS, resolveAgents } from './config/agentsConfig';
 import { ConfigError, fail, formatIssue, show, writtenPath } from './config/configErrors';
 import { fileSchema, type FileConfig, type JitterKind, type MergePolicy, type MergeStrategyName } from './config/fileSchema';
-import { liftLegacySections, liftMaxTotal, notYetActedOn } from './config/planStyleKeys';
+import { liftLegacySections, liftMaxTotal } from './config/planStyleKeys';
 import { applyProfile } from './config/profiles';
 import { isPlainObject } from './config/plainObject';
 
@@ -46,7 +46,8 @@ export interface OrchestratorConfig {
   lease: { ms: number; heartbeatMs: number };
   shutdownGraceMs: number;
   metrics: { enabled?: boolean; port: number; host: string; grafana_dashboard_id?: string; alert_on_failure_rate?: number };
-  checkpoint: { enabled: boolean; gitTag: boolean };
+  /** `intervalTasks`: a checkpoint row every that many completed tasks (0 = only per feature and epic). */
+  checkpoint: { enabled: boolean; gitTag: boolean; intervalTasks: number };
   /** Price overrides by model (USD per million tokens), merged over the shipped table, for costs estimated from tokens. */
   prices: Record<string, ModelPrice>;
   /** Interval of the heartbeat row in the plan's orchestrator_state, ms; 0 = none (`orchestrator.health_check_interval`). */
@@ -120,7 +121,7 @@ export function parseConfig(raw: unknown, source = 'config', opts: ConfigLoadOpt
       r.error.issues.flatMap((i) => formatIssue(i, lifted.raw, lifted.origin)),
     );
   const config = normalize(r.data, source, profileName || undefined, env, opts.baseDir, lifted.origin);
-  config.warnings.push(...lifted.warnings, ...notYetActedOn(r.data, lifted.origin));
+  config.warnings.push(...lifted.warnings);
   return config;
 }
 
@@ -184,7 +185,7 @@ function normalize(
     lease: { ms: f.lease.ms, heartbeatMs: f.lease.heartbeat_ms },
     shutdownGraceMs: f.shutdown_grace_ms,
     metrics: { ...f.metrics },
-    checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag },
+    checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag, intervalTasks: f.checkpoint.interval_tasks },
     prices: { ...f.prices },
     healthCheckIntervalMs: f.health_check_interval_ms,
     version: f.version === undefined ? undefined : String(f.version),

@@ -1,12 +1,11 @@
 // The headless engine: one long-lived process per task list with a pid file, a rotating log, Prometheus metrics and
 // a control socket. SIGTERM is graceful: stop dispatching, let running tasks finish up to the grace period, release
 // the rest to pending, flush the markdown, close the database, remove the pid file.
-import { ensurePrivateDir, makePrivate, PRIVATE_FILE_MODE } from './privateFiles';
+import { makePrivate, PRIVATE_FILE_MODE } from './privateFiles';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import type { Writable } from 'node:stream';
 import { type ControlServer, serveControlSocket, socketAnswers } from './control';
 import { createLogger } from './logger';
+import { loggingOf, logLevelOf, openLogSink } from './logSink';
 import { enginePaths, type EnginePaths } from './paths';
 import { createRedactor, secretEnvValues } from './redact';
 import { EngineRuntime } from './runtime';
@@ -41,7 +40,7 @@ export interface PidFile {
 
 /** Message a daemon sends its starter over IPC once it serves. */
 export type DaemonReadyMessage =
-  { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number } | { type: 'coditect:daemon-failed'; message: string };
+  { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number; logFile?: string } | { type: 'coditect:daemon-failed'; message: string };
 
 /** Reads the pid file; undefined when absent or unreadable. */
 export function readPidFile(paths: EnginePaths): PidFile | undefined {
@@ -70,13 +69,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     process.stderr.write(`coditect: a daemon already runs for ${paths.tasklistPath} (pid ${existing.pid})\n`);
     return 1;
   }
-  ensurePrivateDir(dirname(paths.logFile));
-  // rotating-file-stream's types are ESM-only; a dynamic import loads it from this CommonJS module (bundled by esbuild).
-  const { createStream } = await import('rotating-file-stream');
-  const stream: Writable = opts.foreground
-    ? process.stderr
-    : createStream(basename(paths.logFile), { path: dirname(paths.logFile), size: '10M', maxFiles: 5, compress: 'gzip', mode: PRIVATE_FILE_MODE });
-  const logger = createLogger({ stream, redact: createRedactor(secretEnvValues(process.env)) });
+  // The plan's `logging` section: level, file, rotation (logSink.ts).
+  const logging = loggingOf(paths, opts.configPath, process.env, opts.profile);
+  const sink = await openLogSink(logging, paths, paths.logFile, opts.foreground);
+  const logger = createLogger({ stream: sink.stream, level: logLevelOf(logging), redact: createRedactor(secretEnvValues(process.env)) });
 
   let runtime: EngineRuntime | undefined;
   let control: ControlServer | undefined;
@@ -104,7 +100,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     } else process.stderr.write(`coditect: daemon failed to start: ${errorMessage(e)}\n`);
     await control?.close();
     await runtime?.close();
-    if (!opts.foreground) await new Promise<void>((r) => stream.end(r));
+    await sink.close();
     return 1;
   }
   const pidFile: PidFile = {
@@ -114,7 +110,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     db: paths.dbPath,
     startedAt: new Date().toISOString(),
     metricsPort: runtime.metricsPort,
-    logFile: opts.foreground ? undefined : paths.logFile,
+    logFile: sink.file,
   };
   writeFileSync(paths.pidFile, `${JSON.stringify(pidFile, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   makePrivate(paths.pidFile); // writeFileSync's mode applies only on create, through the umask
@@ -123,7 +119,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   );
   runtime.start();
   if (process.send) {
-    const msg: DaemonReadyMessage = { type: 'coditect:daemon-ready', pid: process.pid, socket: paths.socketPath, metricsPort: runtime.metricsPort };
+    const msg: DaemonReadyMessage = {
+      type: 'coditect:daemon-ready',
+      pid: process.pid,
+      socket: paths.socketPath,
+      metricsPort: runtime.metricsPort,
+      logFile: sink.file,
+    };
     process.send(msg);
     process.disconnect();
   }
@@ -151,8 +153,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         .finally(() => {
           rmSync(paths.pidFile, { force: true });
           logger.info('daemon stopped');
-          if (opts.foreground) resolveExit(0);
-          else stream.end(() => resolveExit(0));
+          void sink.close().then(() => resolveExit(0));
         });
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -20,12 +20,17 @@
 //   coditect_tokens_total{agent_type,model,kind} counter  model tokens (kind input | output | cache_read | cache_write;
 //                                             input is the prompt without its cache reads and writes)
 //   coditect_cost_usd_total{agent_type,model} counter  model cost in USD, reported or estimated (the cost ledger's)
+//   coditect_alert_on_failure_rate            gauge    the config's monitoring.alert_on_failure_rate (default 0.1): the
+//                                             threshold of the shipped HighTaskFailureRate rule (alerts.yml)
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState, PlanCounts } from '../protocol/views';
 import type { Orchestrator } from './orchestrator';
 import { errorMessage } from '../core/describe';
+
+/** The plan's `alert_on_failure_rate`: 10% of finished tasks failing. */
+export const DEFAULT_ALERT_ON_FAILURE_RATE = 0.1;
 
 /** Numeric value of each breaker state in `coditect_circuit_breaker_state`. */
 export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, half_open: 1, open: 2, paused: 3 };
@@ -65,6 +70,7 @@ export class EngineMetrics {
   private readonly retries: Counter<'agent_type' | 'reason'>;
   private readonly tokens: Counter<'agent_type' | 'model' | 'kind'>;
   private readonly cost: Counter<'agent_type' | 'model'>;
+  private readonly failureRateThreshold: Gauge<string>;
 
   /** `now` (epoch ms) is the uptime clock; `labels` are added to every series (e.g. `{ tasklist: 'plan.md' }`). */
   constructor(opts: { now?: () => number; labels?: Record<string, string> } = {}) {
@@ -194,6 +200,17 @@ export class EngineMetrics {
       labelNames: ['agent_type', 'model'],
       registers,
     });
+    this.failureRateThreshold = new Gauge({
+      name: 'coditect_alert_on_failure_rate',
+      help: 'Failed share of finished tasks above which HighTaskFailureRate fires (monitoring.alert_on_failure_rate)',
+      registers,
+    });
+    this.failureRateThreshold.set(DEFAULT_ALERT_ON_FAILURE_RATE);
+  }
+
+  /** The config's alert thresholds, exported so the shipped rules read them (monitoring.alert_on_failure_rate). */
+  setAlertThresholds(t: { failureRate?: number }): void {
+    this.failureRateThreshold.set(t.failureRate ?? DEFAULT_ALERT_ON_FAILURE_RATE);
   }
 
   /** Reads state from `orch` at scrape time and counts its events; returns the detach function. */

@@ -268,7 +268,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       statuses.set(t.id, this.running.has(t.id) ? 'in_progress' : (rt?.status ?? t.status));
       if (rt?.resultSummary !== undefined) this.summaries.set(t.id, rt.resultSummary);
     }
-    this.plan = new PlanState(list, statuses, this.plan?.graph, this.config.dispatch.run_optional ?? false);
+    this.plan = new PlanState(list, statuses, this.plan?.graph, this.config.dispatch.run_optional ?? false, this.config.dispatch.priority_weights);
     this.routes.clear();
     for (const [id, timer] of this.delayed) {
       if (!this.plan.has(id) || this.plan.status(id) !== 'pending') {
@@ -284,6 +284,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   setConfig(config: OrchestratorConfig): void {
     if (this.closed) return;
     this.startableSince = performance.now();
+    const reorder = JSON.stringify(config.dispatch.priority_weights) !== JSON.stringify(this.config.dispatch.priority_weights);
     this.config = config;
     this.routing = routingConfigOf(config);
     this.retryPolicy = RetryPolicy.fromConfig(config);
@@ -294,6 +295,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.stopHeartbeat();
       this.ensureHeartbeat();
     }
+    // New priority weights change the dispatch order, which lives in the plan's graph: rebuild it (setPlan re-queues
+    // and dispatches).
+    if (reorder && this.plan) return this.setPlan(this.plan.list);
     if (this.plan) this.rebuildLanes();
     this.dispatch();
   }
@@ -629,6 +633,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         () => {
           for (const t of this.delayed.values()) clearTimeout(t);
           this.delayed.clear();
+          if (this.nextBatch) clearImmediate(this.nextBatch);
+          this.nextBatch = undefined;
         },
         () => this.gates.dispose(),
         () => {
@@ -694,21 +700,32 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       return;
     }
     this.dispatching = true;
+    // The plan's task_dispatcher.batch_size: at most this many starts per pass; the next batch follows on the next
+    // turn of the event loop, so settling, syncing and the control socket get their turn between batches.
+    const batch = this.config.dispatch.batch_size ?? Infinity;
+    let started = 0;
     try {
       do {
         this.dispatchAgain = false;
         this.tickDueGroups();
-        while (this.current === 'running' && this.running.size < this.config.maxConcurrentAgents) {
+        while (this.current === 'running' && this.running.size < this.config.maxConcurrentAgents && started < batch) {
           const pick = this.lanes.next((t) => this.canStartType(t));
           if (!pick) break;
-          this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId));
+          if (this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId))) started++;
         }
-      } while (this.dispatchAgain && this.current === 'running');
+      } while (this.dispatchAgain && this.current === 'running' && started < batch);
     } finally {
       this.dispatching = false;
     }
+    if (started >= batch && !this.nextBatch) {
+      this.nextBatch = setImmediate(() => {
+        this.nextBatch = undefined;
+        this.dispatch();
+      });
+    }
     this.checkIdle();
   }
+  private nextBatch: NodeJS.Immediate | undefined;
 
   /** Ticks every group whose subtasks are all done: a group is never run, it is done when they are. */
   private tickDueGroups(): void {

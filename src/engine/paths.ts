@@ -51,7 +51,8 @@ export function enginePaths(tasklistPath: string, dbPath?: string): EnginePaths 
     pidFile: join(dirname(db), 'engine.pid'),
     socketPath,
     logFile: join(dirname(db), 'logs', 'engine.log'),
-    // The plan's own file name is read too, so a plan-style orchestrator-config.json works where people put it.
-    defaultConfigPaths: [join(stateDir, 'config.json'), join(stateDir, 'orchestrator-config.json')],
+    // The plan's own file name is read too, so a plan-style orchestrator-config.json works where people put it (the
+    // plan keeps it in config/ at the repository root).
+    defaultConfigPaths: [join(stateDir, 'config.json'), join(stateDir, 'orchestrator-config.json'), join(workspaceRoot, 'config', 'orchestrator-config.json')],
   };
 }

@@ -2,7 +2,7 @@
 // statuses, and per-feature/per-epic counts of unfinished tasks (so "this feature just completed" is O(1) per change,
 // not a scan of the epic). Every status change the orchestrator makes goes through `setStatus` here.
 import { DependencyGraph } from '../core/graph';
-import { countsInProgress, type EpicNode, type FeatureNode, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
+import { countsInProgress, type EpicNode, type FeatureNode, type PriorityWeights, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { countsAsDone } from '../core/progress';
 import type { PlanCounts } from '../protocol/views';
 import { countTasks } from './planView';
@@ -42,8 +42,9 @@ export class PlanState {
     statuses: ReadonlyMap<string, TaskStatus>,
     previous?: DependencyGraph,
     runOptional = false,
+    priorityWeights?: PriorityWeights,
   ) {
-    this.graph = DependencyGraph.fromTaskList(list, statuses, { previous, runOptional });
+    this.graph = DependencyGraph.fromTaskList(list, statuses, { previous, runOptional, priorityWeights });
     for (const e of list.epics) this.epics.set(e.id, e);
     for (const f of list.features) this.features.set(f.id, f);
     for (const t of list.tasks) {

@@ -1,7 +1,7 @@
 // Builds what the UI and the CLI show (TaskView, PlanCounts, PlanSnapshot) from the parsed plan, the database's
 // runtime rows and the dependency graph. Pure functions over their inputs: the runtime decides when to call them.
 import { DependencyGraph } from '../core/graph';
-import { countsInProgress, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
+import { countsInProgress, type PriorityWeights, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { addToProgress, countsAsDone, emptyProgress, type Progress } from '../core/progress';
 import { type RoutingConfig, routeTask } from '../core/routing';
 import {
@@ -27,11 +27,11 @@ export interface PlanModel {
   byId: Map<string, TaskNode>;
 }
 
-/** Combines the parsed list with the database rows into one model; `previous` is the model's graph before (see GraphOptions). */
-export function buildPlanModel(list: TaskList, runtimes: Map<string, TaskRuntime>, previous?: DependencyGraph): PlanModel {
+/** Combines the parsed list with the database rows into one model; `previous` is the model's graph before, `priorityWeights` the dispatch weights (see GraphOptions). */
+export function buildPlanModel(list: TaskList, runtimes: Map<string, TaskRuntime>, previous?: DependencyGraph, priorityWeights?: PriorityWeights): PlanModel {
   const statuses = new Map<string, TaskStatus>();
   for (const t of list.tasks) statuses.set(t.id, runtimes.get(t.id)?.status ?? t.status);
-  const graph = DependencyGraph.fromTaskList(list, statuses, { previous });
+  const graph = DependencyGraph.fromTaskList(list, statuses, { previous, priorityWeights });
   return { list, graph, statuses, runtimes, byId: new Map(list.tasks.map((t) => [t.id, t])) };
 }
 

@@ -127,4 +127,6 @@ export interface TaskStorePort {
   setState(key: string, value: unknown): void;
   /** Appends one snapshot row to the plan's `orchestrator_state`; returns its id. */
   recordSnapshot(snapshot: OrchestratorSnapshot): number;
+  /** Deletes the `orchestrator_state` rows of `kind` older than `before` (epoch ms); returns how many. */
+  pruneSnapshots(kind: OrchestratorSnapshot['kind'], before: number): number;
 }

@@ -46,7 +46,11 @@ import { remainingOf, truncate } from '../protocol/presentation';
 import { attemptIsolation, openIsolation } from './isolation/engineIsolation';
 import type { TaskIsolation } from './isolation/taskIsolation';
 
+/** Days heartbeat rows stay in orchestrator_state (7 days at the plan's 30 s interval: about 20,000 rows). */
+export const HEARTBEAT_RETENTION_DAYS = 7;
+
 /** Options of EngineRuntime.open. */
+
 export interface RuntimeOptions {
   paths: EnginePaths;
   /** orchestrator config file; default `<root>/.coditect/config.json` when it exists. */
@@ -156,6 +160,7 @@ export class EngineRuntime implements EngineApi {
         tasklistPath: paths.tasklistPath,
         readOnly: opts.readOnly === true,
         writeIds: baseConfig.sync.write_ids as WriteIds | undefined,
+        maxRetries: baseConfig.sync.max_retries,
       });
       const metrics = new EngineMetrics();
       const isolation = opts.readOnly
@@ -199,6 +204,7 @@ export class EngineRuntime implements EngineApi {
     const first = await this.sync.syncFromDisk();
     this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
+    this.metrics.setAlertThresholds({ failureRate: this.config.metrics.alert_on_failure_rate });
     if (first.applied) this.exportAfterSync();
     this.orchestrator.setPlan(this.sync.current());
     // The plan as it is when the engine starts is the person's: its Verify lines are the engine-held copy.
@@ -207,6 +213,8 @@ export class EngineRuntime implements EngineApi {
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
     if (this.isolation) await this.recoverLandings(recovered);
     this.rebuildModel();
+    const every = this.config.checkpoint.intervalTasks;
+    if (every > 0) this.checkpointedAt = Math.floor(planCounts(this.model).completed / every) * every;
     this.wire();
     if (this.opts.watch && this.config.sync.enabled) {
       this.watcher = new TaskListWatcher({
@@ -320,7 +328,24 @@ export class EngineRuntime implements EngineApi {
     if (previous === 'completed' || status === 'completed' || previous === 'skipped' || status === 'skipped') {
       for (const e of this.model.graph.dependentsOf(taskId)) this.markChanged(e.from);
     }
+    if (status === 'completed' && previous !== 'completed') this.checkpointEvery();
   }
+
+  /**
+   * The plan's `checkpoint_interval_tasks`: a checkpoint row (milestone `tasks-<n>`) each time the plan's completed
+   * count reaches a new multiple of the interval, counted over the whole plan so a restart neither repeats nor skips one.
+   */
+  private checkpointEvery(): void {
+    const n = this.config.checkpoint.intervalTasks;
+    if (n <= 0 || this.opts.readOnly) return;
+    const completed = planCounts(this.model).completed;
+    const reached = Math.floor(completed / n) * n;
+    if (reached === 0 || reached <= this.checkpointedAt) return;
+    this.checkpointedAt = reached;
+    this.checkpoint({ kind: 'tasks', id: `tasks-${reached}`, title: `${reached} tasks completed` });
+  }
+  /** Completed count of the last interval checkpoint (set at open, so the count the plan already had is not one). */
+  private checkpointedAt = 0;
 
   private markChanged(taskId: string): void {
     this.changedTasks.add(taskId);
@@ -346,7 +371,7 @@ export class EngineRuntime implements EngineApi {
   }
 
   private rebuildModel(): void {
-    this.model = buildPlanModel(this.sync.current(), this.store.runtimes(), this.model?.graph);
+    this.model = buildPlanModel(this.sync.current(), this.store.runtimes(), this.model?.graph, this.config.dispatch.priority_weights);
     this.lastRuns.clear();
   }
 
@@ -515,6 +540,8 @@ export class EngineRuntime implements EngineApi {
         uptimeSeconds: Math.floor(metrics.uptimeSeconds),
         metrics: { counts, tasksPerHour: metrics.tasksPerHour, successRate: metrics.successRate, avgCompletionMs: metrics.avgCompletionMs },
       });
+      // Heartbeats are kept HEARTBEAT_RETENTION_DAYS (the uptime KPI's window); checkpoints and snapshots for good.
+      this.store.pruneSnapshots('heartbeat', Date.now() - HEARTBEAT_RETENTION_DAYS * 86_400_000);
     } catch (e) {
       this.opts.logger.warn(`heartbeat row not written: ${errorMessage(e)}`);
     }
@@ -545,6 +572,7 @@ export class EngineRuntime implements EngineApi {
 
   private applyConfig(): void {
     this.config = orchestratorConfigOf(this.baseConfig, this.settings, this.opts);
+    this.metrics.setAlertThresholds({ failureRate: this.config.metrics.alert_on_failure_rate });
     this.resolver = undefined;
     this.orchestrator.setConfig(this.config);
     if (this.watcher) this.pollDatabase();
@@ -552,7 +580,7 @@ export class EngineRuntime implements EngineApi {
     this.events.emit('plan:changed', { snapshot: this.snapshot() });
   }
 
-  private checkpoint(g: { kind: 'feature' | 'epic'; id: string; title: string }): void {
+  private checkpoint(g: { kind: 'feature' | 'epic' | 'tasks'; id: string; title: string }): void {
     if (!this.config.checkpoint.enabled) return;
     const counts = planCounts(this.model);
     const metrics = this.metricsView();
@@ -715,6 +743,7 @@ export class EngineRuntime implements EngineApi {
       activity,
       diagnostics: this.diagnostics(),
       spend: this.spend.view(),
+      priorityWeights: this.config.dispatch.priority_weights,
     };
   }
 

@@ -199,4 +199,6 @@ export interface PlanSnapshot {
   diagnostics: Diagnostic[];
   /** The cost ledger: spend of this run, today, per epic/agent type/model, budgets and what they hold (docs/costs-and-gates.md). */
   spend?: SpendView;
+  /** The config's `task_dispatcher.priority_weights`, when set: a reader orders ready tasks as the engine does. */
+  priorityWeights?: Partial<Record<Priority, number>>;
 }

@@ -77,6 +77,9 @@ Options:
   --foreground         daemon start: stay in the foreground and log to stderr (systemd)
   --by GROUP           cost: epic (default), feature, task, agent, model, provider, day or run
 
+<tasklist.md> may be left out when the config names it (sync_daemon.markdown_path): --config FILE, else
+.coditect/config.json, .coditect/orchestrator-config.json or config/orchestrator-config.json here.
+
 Exit codes: 0 success, 1 the task list has errors / tasks failed or blocked, 2 bad usage.`;
 
 /** Parses argv (without node and script); throws UsageError naming the bad argument. */
@@ -111,14 +114,12 @@ export function parseCli(argv: string[]): CliOptions {
   const [command, ...rest] = positionals;
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command '${command}'`);
   const cmd = command as CommandName;
-  const needsList = cmd !== 'help';
-  const listIndex = cmd === 'daemon' ? 1 : 0;
   if (cmd === 'daemon' && !['start', 'stop', 'status'].includes(rest[0] ?? '')) {
     throw new UsageError(`daemon needs start, stop or status, got '${rest[0] ?? ''}'`);
   }
-  if (needsList && !rest[listIndex])
-    throw new UsageError(`${cmd} needs the path of a task list (e.g. coditect ${cmd}${cmd === 'daemon' ? ' ' + rest[0] : ''} TASKLIST.md)`);
-  if (cmd === 'cancel' && !rest[1]) throw new UsageError('cancel needs a task id after the task list');
+  // Without a task list, the config's sync_daemon.markdown_path names it (cli.ts, planTargets); cancel's second
+  // positional is a task id, so it always needs both.
+  if (cmd === 'cancel' && !rest[1]) throw new UsageError('cancel needs a task list and a task id (coditect cancel TASKLIST.md T001)');
   if (values.by !== undefined && !(SPEND_GROUPINGS as readonly string[]).includes(values.by))
     throw new UsageError(`--by expects one of ${SPEND_GROUPINGS.join(', ')}, got '${values.by}'`);
   return {

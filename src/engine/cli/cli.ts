@@ -2,8 +2,8 @@
 // Commands that need the database talk to a running engine (daemon or `coditect run`) over its control socket when
 // one runs — it holds the single-writer lock — and otherwise open the engine in-process.
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DependencyGraph } from '../../core/graph';
 import { decodeTaskList } from '../../core/decode';
 import type { Diagnostic, TaskList, TaskStatus } from '../../core/model';
@@ -25,7 +25,9 @@ import { type ControlClient, connectControl, serveControlSocket, socketAnswers }
 import { type DaemonReadyMessage, pidAlive, readPidFile, runDaemon } from '../daemon';
 import { openDatabase } from '../db/database';
 import { createLogger } from '../logger';
-import { enginePaths, type EnginePaths } from '../paths';
+import { loggingOf, logLevelOf } from '../logSink';
+import { enginePaths, findWorkspaceRoot, type EnginePaths } from '../paths';
+import { loadConfig, type OrchestratorConfig } from '../config';
 import { createRedactor, secretEnvValues } from '../redact';
 import { EngineRuntime } from '../runtime';
 import { SyncService } from '../sync/syncService';
@@ -47,6 +49,51 @@ export function deploymentEnv(o: Pick<CliOptions, 'db' | 'metricsPort'>, env: No
     metricsPort = n;
   }
   return { db, metricsPort };
+}
+
+/** Config files looked for in the current folder when no task list is given: the engine's two and the plan's own place. */
+const CWD_CONFIG_FILES = ['.coditect/config.json', '.coditect/orchestrator-config.json', 'config/orchestrator-config.json'];
+
+/**
+ * The task list and database a command works on. The arguments win (`<tasklist.md>`, then `--db`/`DB_PATH`); else the
+ * config's `sync_daemon.markdown_path` and `sync_daemon.db_path` (the plan's file names both), relative to the workspace
+ * root; else the defaults. Without a task list argument the config is `--config FILE` or the first of
+ * CWD_CONFIG_FILES in the current folder. `validate` and `graph` with a task list do not read the config.
+ */
+export function planTargets(
+  listArg: string | undefined,
+  o: Pick<CliOptions, 'command' | 'config' | 'db' | 'profile'>,
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+): { paths: EnginePaths; configFile?: string } {
+  const readsConfig = listArg === undefined || (o.db === undefined && o.command !== 'validate' && o.command !== 'graph');
+  let configFile = o.config === undefined ? undefined : resolve(cwd, o.config);
+  if (configFile === undefined && readsConfig) {
+    configFile =
+      listArg === undefined
+        ? CWD_CONFIG_FILES.map((f) => join(cwd, f)).find((f) => existsSync(f))
+        : enginePaths(resolve(cwd, listArg)).defaultConfigPaths.find((f) => existsSync(f));
+  }
+  let sync: OrchestratorConfig['sync'] | undefined;
+  if (readsConfig && configFile !== undefined) {
+    try {
+      sync = loadConfig(configFile, { env, profile: o.profile }).sync;
+    } catch (e) {
+      // With a task list given, a bad config is the engine's to report when it opens it (a reading command that talks
+      // to a running daemon does not need it at all).
+      if (listArg === undefined) throw e;
+    }
+  }
+  let list = listArg === undefined ? undefined : resolve(cwd, listArg);
+  if (list === undefined) {
+    if (sync?.markdown_path === undefined)
+      throw new UsageError(
+        `${o.command} needs the path of a task list (e.g. coditect ${o.command} TASKLIST.md), or a config whose sync_daemon.markdown_path names it (--config FILE, or one of ${CWD_CONFIG_FILES.join(', ')} here)`,
+      );
+    list = resolve(findWorkspaceRoot(configFile!), sync.markdown_path);
+  }
+  const db = o.db ?? (sync?.db_path === undefined ? undefined : resolve(findWorkspaceRoot(list), sync.db_path));
+  return { paths: enginePaths(list, db), configFile };
 }
 
 /** Result of one command: what to print and the exit code. */
@@ -245,7 +292,7 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     }
     const list = renames.size > 0 ? renameTasks(parsed, renames) : parsed;
     const statuses = new Map<string, TaskStatus>(snap.tasks.map((t) => [t.id, t.status]));
-    const graph = DependencyGraph.fromTaskList(list, statuses);
+    const graph = DependencyGraph.fromTaskList(list, statuses, { priorityWeights: snap.priorityWeights });
     const views = new Map(snap.tasks.map((t) => [t.id, t]));
     const ready = graph
       .readyIds()
@@ -361,7 +408,9 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     return { code: 1 };
   }
   const started = Date.now();
-  const logger = createLogger({ stream: process.stderr, level: 'info', redact: createRedactor(secretEnvValues(process.env)) });
+  // The config's logging.level applies to the foreground run too; its lines go to stderr.
+  const level = logLevelOf(loggingOf(paths, o.config, process.env, o.profile)) ?? 'info';
+  const logger = createLogger({ stream: process.stderr, level, redact: createRedactor(secretEnvValues(process.env)) });
   const rt = await EngineRuntime.open({
     paths,
     configPath: o.config,
@@ -533,8 +582,9 @@ async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   }
   if (child.connected) child.disconnect();
   child.unref();
-  if (o.json) json({ started: true, pid: ready.pid, socket: ready.socket, metricsPort: ready.metricsPort, log: paths.logFile });
-  else out(`daemon started: pid ${ready.pid}, log ${paths.logFile}${ready.metricsPort ? `, metrics http://127.0.0.1:${ready.metricsPort}/metrics` : ''}`);
+  const log = ready.logFile ?? paths.logFile;
+  if (o.json) json({ started: true, pid: ready.pid, socket: ready.socket, metricsPort: ready.metricsPort, log });
+  else out(`daemon started: pid ${ready.pid}, log ${log}${ready.metricsPort ? `, metrics http://127.0.0.1:${ready.metricsPort}/metrics` : ''}`);
   return { code: 0 };
 }
 
@@ -568,7 +618,16 @@ export async function runCli(argv: string[]): Promise<number> {
     err(`coditect: ${errorMessage(e)}`);
     return 2;
   }
-  const paths = enginePaths(listArg, o.db);
+  let paths: EnginePaths;
+  try {
+    const targets = planTargets(listArg, o, process.env);
+    paths = targets.paths;
+    // The config that named the task list is the one the engine runs on.
+    if (listArg === undefined) o.config ??= targets.configFile;
+  } catch (e) {
+    err(`coditect: ${errorMessage(e)}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
   try {
     switch (o.command) {
       case 'validate':

@@ -42,9 +42,11 @@
 //   metrics.port                   metrics port, 0..65535 (0 = any free port) [9464]
 //   metrics.host                   metrics bind address [127.0.0.1: loopback only]
 //   metrics.grafana_dashboard_id   kept as given (the shipped dashboard's uid is coditect-orchestrator) [unset]
-//   metrics.alert_on_failure_rate  read; the threshold is HighTaskFailureRate in resources/monitoring/alerts.yml [unset]
+//   metrics.alert_on_failure_rate  0..1, exported as coditect_alert_on_failure_rate, HighTaskFailureRate's threshold [0.1]
 //   checkpoint.enabled             record a checkpoint row when a feature or an epic completes [true]
 //   checkpoint.git_tag             also tag `coditect/checkpoint/<id>` when the workspace is a git repository [false]
+//   checkpoint.interval_tasks      also a checkpoint row each time the plan's completed count reaches a multiple of this
+//                                  (the plan's orchestrator.checkpoint_interval_tasks), 0 = off [0]
 //   cwd                            working directory of agents and Verify commands, relative to the config file
 //                                  [the workspace root]
 //   sandbox.mode                   auto | required | off: run agent processes, run_command and Verify in bubblewrap
@@ -78,9 +80,9 @@
 //   prices                         model id → { inputPerMTok, outputPerMTok, cacheWritePerMTok?, cacheReadPerMTok? } (USD per
 //                                  million tokens), merged over the shipped table (src/engine/agents/pricing.ts); prices
 //                                  attempts whose agent reports tokens but no cost (marked estimated) [{}]
-//   dispatch.batch_size            read; dispatch is event-driven, every ready task a free slot allows [unset]
-//   dispatch.priority_weights      read; dispatch order is always P0 > P1 > P2 > P3 [unset]
-//   sync (other keys), logging     accepted for the plan's file shape and kept as given; nothing reads them yet [{}]
+//   dispatch.batch_size            at most this many starts per dispatch pass, the next batch on the next turn [unset]
+//   dispatch.priority_weights      P0..P3 → weight, higher dispatched first [the plan's 100/50/25/10]
+//   sync.*, logging.*              the plan's sync_daemon and logging keys; docs/configuration.md says what each does
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AGENT } from '../../core/routing';
@@ -169,12 +171,12 @@ export const fileSchema = z
         port: nonNegInt(65_535).default(9464),
         host: name.default('127.0.0.1'),
         grafana_dashboard_id: name.optional(),
-        alert_on_failure_rate: z.number().min(0).optional(),
+        alert_on_failure_rate: z.number().min(0).max(1).optional(),
       })
       .strict()
       .default({}),
     checkpoint: z
-      .object({ enabled: z.boolean().default(true), git_tag: z.boolean().default(false) })
+      .object({ enabled: z.boolean().default(true), git_tag: z.boolean().default(false), interval_tasks: nonNegInt(1_000_000).default(0) })
       .strict()
       .default({}),
     cwd: name.optional(),

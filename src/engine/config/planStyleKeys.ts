@@ -4,8 +4,7 @@
 // engine does not use become warnings (`OrchestratorConfig.warnings`) rather than errors. The flat option wins when
 // both are given.
 import { BUILT_IN_AGENTS } from './agentsConfig';
-import { show, writtenPath } from './configErrors';
-import type { FileConfig } from './fileSchema';
+import { show } from './configErrors';
 import { isPlainObject } from './plainObject';
 
 /** Where a key of a plan-style section goes: a flat option path, with a scale (seconds → ms). */
@@ -35,6 +34,7 @@ export const LEGACY_KEYS: Readonly<Record<string, Readonly<Record<string, Legacy
     circuit_breaker_threshold: { path: ['circuit_breaker', 'failure_threshold'] },
     circuit_breaker_timeout_seconds: { path: ['circuit_breaker', 'cooldown_ms'], scale: 1000 },
     checkpoint_enabled: { path: ['checkpoint', 'enabled'] },
+    checkpoint_interval_tasks: { path: ['checkpoint', 'interval_tasks'] },
     retry_backoff_base: { path: ['retry', 'backoff_base'] },
     health_check_interval: { path: ['health_check_interval_ms'], scale: 1000 },
     working_directory: { path: ['cwd'] },
@@ -142,29 +142,4 @@ export function liftMaxTotal(raw: Record<string, unknown>, origin: Map<string, s
   }
   raw.max_concurrent_agents = max_total;
   origin.set('max_concurrent_agents', 'agent_limits.max_total');
-}
-
-/**
- * Keys of the plan's file that are read and validated but that this engine does not act on (yet): said once, as a
- * warning naming each, so nobody believes a setting works that does not.
- */
-export function notYetActedOn(f: FileConfig, origin: ReadonlyMap<string, string>): string[] {
-  const out: string[] = [];
-  const say = (flat: string, why: string) => out.push(`${writtenPath(flat, origin)}: read, but ${why}`);
-  if (f.sync.markdown_path !== undefined) say('sync.markdown_path', 'the task list is the one given on the command line or opened in the editor');
-  if (f.sync.db_path !== undefined) say('sync.db_path', 'the database is --db PATH or DB_PATH (default <workspace>/.coditect/context.db)');
-  if (origin.has('sync.max_retries')) say('sync.max_retries', 'a failed sync is reported and tried again at the next change');
-  if (f.dispatch.batch_size !== undefined)
-    say('dispatch.batch_size', 'the dispatcher starts every ready task a free slot allows, event-driven, not in batches');
-  const w = f.dispatch.priority_weights;
-  if (w) {
-    const order = (['P0', 'P1', 'P2', 'P3'] as const).map((p) => w[p]).filter((v): v is number => v !== undefined);
-    // Weights that rank P0 > P1 > P2 > P3 are exactly the dispatch order; any other ranking is not supported.
-    if (order.some((v, i) => i > 0 && v >= order[i - 1])) say('dispatch.priority_weights', 'dispatch order is always P0 > P1 > P2 > P3');
-  }
-  if (f.metrics.alert_on_failure_rate !== undefined)
-    say('metrics.alert_on_failure_rate', 'set the threshold of HighTaskFailureRate in resources/monitoring/alerts.yml');
-  if (f.logging.level !== undefined || f.logging.file !== undefined || f.logging.max_bytes !== undefined || f.logging.backup_count !== undefined)
-    say('logging', 'the daemon logs to .coditect/logs/engine.log, rotated at 10 MB, 5 files kept');
-  return out;
 }

@@ -186,6 +186,8 @@ export class TaskStore implements TaskStorePort {
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       ),
       deleteState: db.prepare<[string]>(`DELETE FROM engine_state WHERE key = ?`),
+      // julianday() reads both the engine's ISO stamps and the plan's datetime('now') ones written by other programs.
+      pruneSnapshots: db.prepare(`DELETE FROM orchestrator_state WHERE kind = ? AND julianday(timestamp) < julianday(?)`),
       snapshot: db.prepare(
         `INSERT INTO orchestrator_state (timestamp, active_agents, pending_tasks, completed_tasks, failed_tasks, tasks_per_hour,
            uptime_seconds, metrics_json, kind, milestone_id)
@@ -381,5 +383,10 @@ export class TaskStore implements TaskStorePort {
       milestone_id: snap.milestoneId ?? null,
     });
     return Number(r.lastInsertRowid);
+  }
+
+  pruneSnapshots(kind: OrchestratorSnapshot['kind'], before: number): number {
+    checkEpoch('pruneSnapshots: before', before);
+    return this.st.pruneSnapshots.run(kind, iso(before)).changes;
   }
 }

@@ -52,7 +52,8 @@ describe('outside writes to context.db reach the markdown (coditect sync --watch
         child.once('exit', (code) => reject(new Error(`sync --watch exited ${String(code)}: ${stderr}`)));
       });
       assert.doesNotMatch(stderr, /watch_interval/, 'the interval acts: no "read, but" warning');
-      const db = new Database(join(dir, '.coditect', 'context.db'));
+      // The plan's sync_daemon.db_path names the database, relative to the workspace root.
+      const db = new Database(join(dir, 'submodules/core/coditect-core/context.db'));
       try {
         db.prepare(`UPDATE v2_tasks SET status = 'completed' WHERE task_id = 'T001.001'`).run();
       } finally {

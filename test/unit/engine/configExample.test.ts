@@ -99,10 +99,7 @@ describe('configuration docs and example', () => {
     assert.equal(c.maxConcurrentAgents, 10);
     assert.equal(c.retry.initialDelayMs, 1000);
     assert.equal(c.fallbackAgentType, 'general-purpose');
-    assert.deepEqual(c.warnings, [
-      'orchestrator.log_level: not used by this engine (ignored)',
-      'logging: read, but the daemon logs to .coditect/logs/engine.log, rotated at 10 MB, 5 files kept',
-    ]);
+    assert.deepEqual(c.warnings, ['orchestrator.log_level: not used by this engine (ignored)']);
     assert.equal(parseConfig(JSON.parse(planStyle.text), 'plan', { env: {}, profile: 'prod' }).maxConcurrentAgents, 20);
   });
 
@@ -157,18 +154,10 @@ describe("the plan's own orchestrator-config.json", () => {
     assert.deepEqual(c.metrics, { enabled: true, port: 9090, host: '127.0.0.1', grafana_dashboard_id: 'coditect-orchestrator', alert_on_failure_rate: 0.1 });
     assert.deepEqual(c.logging, { level: 'info', file: 'logs/orchestrator.log', max_bytes: 10485760, backup_count: 5 });
     assert.deepEqual(c.epicFallbacks, { E001: 'backend-development', E008: 'security-specialist' });
-    // Keys read but not acted on are each named once; the priority weights rank P0 > P1 > P2 > P3, the dispatch order.
-    assert.deepEqual(
-      c.warnings.map((w) => w.slice(0, w.indexOf(':'))),
-      [
-        'orchestrator.checkpoint_interval_tasks',
-        'sync_daemon.markdown_path',
-        'sync_daemon.db_path',
-        'task_dispatcher.batch_size',
-        'monitoring.alert_on_failure_rate',
-        'logging',
-      ],
-    );
+    assert.equal(c.checkpoint.intervalTasks, 10);
+    assert.equal(c.sync.max_retries, 5, 'the plan sets no sync_daemon.max_retries in its file; the default');
+    // Every key acts: nothing is read and left unused (test/process/cli/planConfigKeys.test.ts runs them).
+    assert.deepEqual(c.warnings, []);
   });
 
   it("takes the plan's appendix keys: agent_limits.max_total is the global cap; weights in another order are named", () => {
@@ -179,7 +168,9 @@ describe("the plan's own orchestrator-config.json", () => {
     assert.equal(both.maxConcurrentAgents, 5);
     assert.ok(both.warnings.some((w) => w.startsWith('agent_limits.max_total: ignored, orchestrator.max_concurrent_agents is also set')));
     const odd = parseConfig({ task_dispatcher: { priority_weights: { P0: 1, P1: 50 } } }, 'c', { env: {} });
-    assert.ok(odd.warnings.some((w) => w.startsWith('task_dispatcher.priority_weights: read, but dispatch order is always')));
+    assert.deepEqual(odd.dispatch.priority_weights, { P0: 1, P1: 50 }, 'any ranking is taken (P1 first here)');
+    assert.deepEqual(odd.warnings, []);
+    assert.throws(() => parseConfig({ monitoring: { alert_on_failure_rate: 10 } }, 'c', { env: {} }), /monitoring\.alert_on_failure_rate: expected ≤1, got 10/);
     assert.throws(
       () => parseConfig({ orchestrator: { retry_backoff_base: 0.5 } }, 'c', { env: {} }),
       /orchestrator\.retry_backoff_base \(as retry\.backoff_base\)|orchestrator\.retry_backoff_base: expected ≥1/,

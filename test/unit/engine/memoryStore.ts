@@ -169,6 +169,13 @@ export class MemoryStore implements TaskStorePort {
     return this.snapshots.length;
   }
 
+  pruneSnapshots(kind: OrchestratorSnapshot['kind'], before: number): number {
+    const keep = this.snapshots.filter((s) => s.kind !== kind || s.at >= before);
+    const n = this.snapshots.length - keep.length;
+    this.snapshots.splice(0, this.snapshots.length, ...keep);
+    return n;
+  }
+
   /** Status of a task (test convenience). */
   status(id: string): TaskStatus | undefined {
     return this.rows.get(id)?.status;

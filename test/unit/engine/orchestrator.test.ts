@@ -51,6 +51,43 @@ describe('Orchestrator', () => {
       assert.equal(h.orch.state(), 'running');
     });
 
+    it("task_dispatcher.batch_size: a pass starts at most that many; the next batch follows on the event loop's next turn", async () => {
+      const agent = new ScriptedAgent('s', 'scripted', () => 'hold');
+      h = harness(taskList([{ id: 'A' }, { id: 'B' }, { id: 'C' }, { id: 'D' }, { id: 'E' }]), {
+        agent,
+        config: { max_concurrent_agents: 5, task_dispatcher: { batch_size: 2 } },
+      });
+      h.orch.start();
+      assert.equal(h.orch.active().length, 2, 'the first batch');
+      await new Promise((r) => setImmediate(r));
+      assert.equal(h.orch.active().length, 4, 'the second batch');
+      await new Promise((r) => setImmediate(r));
+      assert.equal(h.orch.active().length, 5, 'the rest');
+      for (const id of ['A', 'B', 'C', 'D', 'E']) (await agent.started(id)).finish();
+      await h.orch.idle();
+    });
+
+    it('priority weights from a reloaded config reorder the waiting tasks', async () => {
+      const agent = new ScriptedAgent('s', 'scripted', () => 'hold');
+      h = harness(
+        taskList([
+          { id: 'HOLD', priority: 'P0' },
+          { id: 'P0', priority: 'P0' },
+          { id: 'P3', priority: 'P3' },
+        ]),
+        { agent, config: { max_concurrent_agents: 1 } },
+      );
+      h.orch.start();
+      const hold = await agent.started('HOLD');
+      h.orch.setConfig({ ...h.config, dispatch: { priority_weights: { P3: 1000 } } });
+      hold.finish();
+      const next = await nextEvent(h.orch, 'task:started');
+      assert.equal(next.taskId, 'P3', 'P3 weighs 1000 now, P0 its plan weight 100');
+      (await agent.started('P3')).finish();
+      (await agent.started('P0')).finish();
+      await h.orch.idle();
+    });
+
     it('a dependency cycle typed into a running plan holds every task on it and downstream; nothing on it ever starts', async () => {
       // The example plan's T010.008 ← T010.009 ← T010.010, then `T010.010` added to T010.008's dependencies.
       const before = taskList([{ id: 'G' }, { id: 'T8', deps: ['G'] }, { id: 'T9', deps: ['T8'] }, { id: 'T10', deps: ['T9'] }, { id: 'X' }]);

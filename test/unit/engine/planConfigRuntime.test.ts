@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { deploymentEnv } from '../../../src/engine/cli/cli';
 import { createLogger } from '../../../src/engine/logger';
 import { enginePaths } from '../../../src/engine/paths';
-import { EngineRuntime } from '../../../src/engine/runtime';
+import { EngineRuntime, HEARTBEAT_RETENTION_DAYS } from '../../../src/engine/runtime';
 
 const PLAN = `# Plan
 
@@ -73,6 +73,50 @@ describe("the plan's config keys in a running engine", function () {
       assert.equal((JSON.parse(beat[0].metrics_json) as { counts: { total: number } }).counts.total, 2);
     } finally {
       db.close();
+    }
+  });
+
+  it('prunes heartbeat rows older than HEARTBEAT_RETENTION_DAYS (either timestamp format); other rows stay', async () => {
+    const open = () =>
+      EngineRuntime.open({
+        paths: enginePaths(join(dir, 'TASKLIST.md')),
+        watch: false,
+        env: {},
+        logger: createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }) }),
+        engineVersion: 'test',
+        agentOverride: 'dry-run',
+      });
+    await (await open()).close();
+    const file = join(dir, '.coditect', 'context.db');
+    const old = new Date(Date.now() - (HEARTBEAT_RETENTION_DAYS + 1) * 86_400_000);
+    const recent = new Date(Date.now() - (HEARTBEAT_RETENTION_DAYS - 1) * 86_400_000);
+    const sqliteStamp = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' '); // the plan's datetime('now') form
+    const db = new Database(file);
+    try {
+      const ins = db.prepare(`INSERT INTO orchestrator_state (timestamp, kind, milestone_id) VALUES (?, ?, ?)`);
+      ins.run(old.toISOString(), 'heartbeat', null);
+      ins.run(sqliteStamp(old), 'heartbeat', null);
+      ins.run(recent.toISOString(), 'heartbeat', null);
+      ins.run(old.toISOString(), 'checkpoint', 'F001.01');
+    } finally {
+      db.close();
+    }
+    await (await open()).close();
+    const after = new Database(file, { readonly: true });
+    try {
+      const rows = after.prepare(`SELECT kind, timestamp FROM orchestrator_state ORDER BY state_id`).all() as { kind: string; timestamp: string }[];
+      const beats = rows.filter((r) => r.kind === 'heartbeat');
+      assert.equal(beats.filter((r) => r.timestamp.startsWith(old.toISOString().slice(0, 10))).length, 0, 'both old heartbeats pruned');
+      assert.ok(
+        beats.some((r) => r.timestamp === recent.toISOString()),
+        'a heartbeat within the retention stays',
+      );
+      assert.ok(
+        rows.some((r) => r.kind === 'checkpoint'),
+        'checkpoints are kept for good',
+      );
+    } finally {
+      after.close();
     }
   });
 
