@@ -143,9 +143,9 @@ describe("the plan's config keys act in the CLI and daemon", function () {
     writeFileSync(join(dir, 'config/orchestrator-config.json'), planConfig({ logging: { level: 'WARNING' } }));
     writeFileSync(join(dir, 'docs/project-management/V2-TASKLIST-WITH-CHECKBOXES.md'), PLAN.replace(/- \[x\]/g, '- [ ]'));
     const quiet = await runCli(['run', '--agent', 'dry-run'], dir);
-    assert.doesNotMatch(quiet.stderr, / INFO  engine .* opened /);
+    assert.doesNotMatch(quiet.stderr, / INFO {2}engine .* opened /);
     writeFileSync(join(dir, 'config/orchestrator-config.json'), planConfig({ logging: { level: 'INFO' } }));
     const loud = await runCli(['run', '--agent', 'dry-run'], dir);
-    assert.match(loud.stderr, / INFO  engine .* opened /);
+    assert.match(loud.stderr, / INFO {2}engine .* opened /);
   });
 });
