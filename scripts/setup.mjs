@@ -49,6 +49,13 @@ if (process.platform === 'linux' && spawnSync('bwrap', ['--version']).status !==
     );
 }
 
+// 3b. promtool (Debian's prometheus package): the process tests check the shipped alert rules with it.
+if (process.platform === 'linux' && spawnSync('promtool', ['--version']).status !== 0) {
+  if (process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0) {
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus']);
+  } else console.warn('setup: promtool is not installed: the alert-rule tests fail; install it (apt-get install prometheus)');
+}
+
 // 4. A real VS Code for the integration tests and `npm start` (code-server and Chromium), cached.
 const installer = join(root, 'scripts/vscodeTest/installCodeServer.mjs');
 if (!skipVsCode && existsSync(installer)) run(process.execPath, [installer]);

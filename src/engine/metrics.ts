@@ -3,7 +3,11 @@
 // uptime) are read from the orchestrator at scrape time; counters and histograms are fed by its events.
 //
 // Series (the plan's names first):
-//   coditect_tasks_total                      gauge    tasks in the plan
+//   coditect_tasks_total                      counter  tasks processed: ended completed, failed or timed out (the
+//                                             plan's Counter; = coditect_tasks_completed + coditect_tasks_failed)
+//   coditect_plan_tasks                       gauge    tasks in the plan
+//   coditect_epic_tasks{epic,state}           gauge    tasks of each epic, state done (completed or skipped) | remaining
+//                                             (the plan's "Epic Progress" stacked bars)
 //   coditect_tasks_by_status{status}          gauge    tasks per status (pending, ready, in_progress, completed, …)
 //   coditect_tasks_completed                  counter  tasks completed by an agent since the engine started
 //   coditect_tasks_failed                     counter  tasks that ended failed or timeout since the engine started
@@ -38,6 +42,7 @@ export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = { clo
 /** What the state gauges read at scrape time (the Orchestrator provides all of it). */
 export interface MetricsSource {
   counts(): PlanCounts;
+  epicProgress(): { epic: string; total: number; done: number }[];
   runningByAgentType(): Record<string, number>;
   queueDepth(): { ready: number; delayed: number };
   breakers(): Record<string, BreakerState>;
@@ -61,6 +66,7 @@ export class EngineMetrics {
   private source?: MetricsSource;
   private readonly startedAt: number;
 
+  private readonly tasksTotal: Counter<string>;
   private readonly tasksCompleted: Counter<string>;
   private readonly tasksFailed: Counter<string>;
   private readonly dispatchLatency: Histogram<string>;
@@ -80,13 +86,33 @@ export class EngineMetrics {
     const registers = [this.registry];
     const self = (): MetricsSource | undefined => this.source;
 
-    new Gauge({
+    this.tasksTotal = new Counter({
       name: 'coditect_tasks_total',
+      help: 'Tasks processed (ended completed, failed or timed out) since the engine started',
+      registers,
+    });
+    new Gauge({
+      name: 'coditect_plan_tasks',
       help: 'Tasks in the plan',
       registers,
       collect() {
         const s = self();
         if (s) this.set(s.counts().total);
+      },
+    });
+    new Gauge({
+      name: 'coditect_epic_tasks',
+      help: 'Tasks of each epic: state done (completed or skipped) or remaining',
+      labelNames: ['epic', 'state'],
+      registers,
+      collect() {
+        const s = self();
+        if (!s) return;
+        this.reset();
+        for (const e of s.epicProgress()) {
+          this.set({ epic: e.epic, state: 'done' }, e.done);
+          this.set({ epic: e.epic, state: 'remaining' }, e.total - e.done);
+        }
       },
     });
     new Gauge({
@@ -220,9 +246,18 @@ export class EngineMetrics {
       orch.on('task:started', (e) => {
         if (e.dispatchLatencyMs !== undefined) this.dispatchLatency.observe(e.dispatchLatencyMs / 1000);
       }),
-      orch.on('task:completed', () => this.tasksCompleted.inc()),
-      orch.on('task:failed', () => this.tasksFailed.inc()),
-      orch.on('task:timeout', () => this.tasksFailed.inc()),
+      orch.on('task:completed', () => {
+        this.tasksCompleted.inc();
+        this.tasksTotal.inc();
+      }),
+      orch.on('task:failed', () => {
+        this.tasksFailed.inc();
+        this.tasksTotal.inc();
+      }),
+      orch.on('task:timeout', () => {
+        this.tasksFailed.inc();
+        this.tasksTotal.inc();
+      }),
       orch.on('task:retrying', (e) => this.retries.inc({ agent_type: e.agentType, reason: e.rateLimited ? 'rate_limited' : 'backoff' })),
       orch.on('attempt:finished', (e) => {
         this.attempts.inc({ agent_type: e.agentType, provider: e.provider, outcome: e.outcome });

@@ -580,6 +580,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     return this.plan?.counts() ?? emptyPlanCounts();
   }
 
+  /** Tasks per epic, total and done (the metrics' per-epic progress). */
+  epicProgress(): { epic: string; total: number; done: number }[] {
+    return this.plan?.epicProgress() ?? [];
+  }
+
   /** Status of a task as the orchestrator sees it. */
   statusOf(taskId: string): TaskStatus | undefined {
     return this.plan?.has(taskId) ? this.plan.status(taskId) : undefined;

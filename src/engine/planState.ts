@@ -89,6 +89,13 @@ export class PlanState {
     return { previous, nowReady, completedGroups };
   }
 
+  /** Tasks per epic: how many there are and how many are done (completed or skipped), in document order. O(epics). */
+  epicProgress(): { epic: string; total: number; done: number }[] {
+    const total = new Map<string, number>();
+    for (const t of this.byId.values()) total.set(t.epicId, (total.get(t.epicId) ?? 0) + 1);
+    return [...total].map(([epic, n]) => ({ epic, total: n, done: n - (this.openInEpic.get(epic) ?? 0) }));
+  }
+
   /** Number of tasks not completed or skipped. O(1). */
   openCount(): number {
     return this.open;

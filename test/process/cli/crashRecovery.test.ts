@@ -136,6 +136,7 @@ describe('crash recovery and the daemon (real processes)', function () {
       const metrics = await httpGet(`http://127.0.0.1:${started.metricsPort}/metrics`);
       assert.equal(metrics.status, 200);
       assert.match(metrics.body, /^coditect_tasks_total \d+/m);
+      assert.match(metrics.body, /^coditect_plan_tasks \d+/m);
       assert.match(metrics.body, /coditect_dispatch_latency_seconds_bucket/);
 
       // The daemon holds the db lock; status goes through its control socket.

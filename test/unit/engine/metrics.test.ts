@@ -60,7 +60,11 @@ describe('metrics', () => {
     assert.equal(res.status, 200);
     assert.match(res.type ?? '', /text\/plain/);
     const t = res.body;
-    assert.equal(sample(t, 'coditect_tasks_total'), 4);
+    assert.match(t, /^# TYPE coditect_tasks_total counter$/m, "the plan's Counter");
+    assert.equal(sample(t, 'coditect_tasks_total'), 3, 'tasks processed: T1 and T2 completed, T3 failed (T4 never ran)');
+    assert.equal(sample(t, 'coditect_plan_tasks'), 4);
+    const epics = [...t.matchAll(/^coditect_epic_tasks\{epic="([^"]+)",state="(done|remaining)"\} (\d+)$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    assert.deepEqual(epics, [`${list.epics[0].id} done 2`, `${list.epics[0].id} remaining 2`], 'per-epic progress');
     assert.equal(sample(t, 'coditect_tasks_by_status{status="completed"}'), 2);
     assert.equal(sample(t, 'coditect_tasks_by_status{status="failed"}'), 1);
     assert.equal(sample(t, 'coditect_tasks_by_status{status="pending"}'), 0);

@@ -31,9 +31,13 @@ describe('monitoring resources', () => {
     );
     assert.ok(used.size >= 5, `expected the rules to use several metrics, found ${[...used].join(', ')}`);
     for (const n of used) assert.ok(names.has(n), `alerts.yml uses ${n}, which the engine does not export`);
-    for (const alert of ['CoditectHighTaskFailureRate', 'CoditectOrchestratorStalled', 'CoditectDispatchLatencyHigh']) {
-      assert.match(text, new RegExp(`alert: ${alert}\\b`));
+    // The plan's three alerts under its names; OrchestratorDown exactly as the plan writes it.
+    for (const alert of ['HighTaskFailureRate', 'OrchestratorDown', 'DispatchLatencyHigh']) {
+      assert.match(text, new RegExp(`alert: ${alert}\\n`));
     }
+    assert.match(text, /expr: up\{job="orchestrator"\} == 0\n\s+for: 1m/);
+    // The failure-rate threshold is the config's, exported by the engine, not a number written into the rule.
+    assert.match(text, /coditect_alert_on_failure_rate/);
   });
 
   it('the Grafana dashboard is valid JSON whose every query uses exported metrics', async () => {
@@ -41,6 +45,16 @@ describe('monitoring resources', () => {
     const names = await exported();
     const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr));
     assert.ok(exprs.length >= 8);
+    // The plan's five panels.
+    const titles = (dash.panels as unknown as { title: string; type: string }[]).map((p) => `${p.type}: ${p.title}`);
+    for (const t of [
+      'timeseries: Task Completion Rate (tasks/hour)',
+      'gauge: Active Agents',
+      'timeseries: Dispatch Latency (p50, p95, p99)',
+      'timeseries: Failure Rate (percentage)',
+      'barchart: Epic Progress',
+    ])
+      assert.ok(titles.includes(t), `the dashboard lacks the plan's panel ${t}: ${titles.join('; ')}`);
     for (const e of exprs) {
       const used = referencedMetrics(e);
       assert.ok(used.size > 0, `query without a coditect metric: ${e}`);
