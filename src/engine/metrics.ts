@@ -24,12 +24,15 @@
 //   coditect_tokens_total{agent_type,model,kind} counter  model tokens (kind input | output | cache_read | cache_write;
 //                                             input is the prompt without its cache reads and writes)
 //   coditect_cost_usd_total{agent_type,model} counter  model cost in USD, reported or estimated (the cost ledger's)
+//   coditect_kpi{kpi}                         gauge    the plan's KPIs from the database, kept across restarts (kpis.ts):
+//                                             autonomy_rate, success_rate, tasks_per_hour, uptime_ratio (absent while
+//                                             there is nothing to divide)
 //   coditect_alert_on_failure_rate            gauge    the config's monitoring.alert_on_failure_rate (default 0.1): the
 //                                             threshold of the shipped HighTaskFailureRate rule (alerts.yml)
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BreakerState, PlanCounts } from '../protocol/views';
+import type { BreakerState, KpiView, PlanCounts } from '../protocol/views';
 import type { Orchestrator } from './orchestrator';
 import { errorMessage } from '../core/describe';
 
@@ -77,6 +80,7 @@ export class EngineMetrics {
   private readonly tokens: Counter<'agent_type' | 'model' | 'kind'>;
   private readonly cost: Counter<'agent_type' | 'model'>;
   private readonly failureRateThreshold: Gauge<string>;
+  private kpiSource?: () => KpiView;
 
   /** `now` (epoch ms) is the uptime clock; `labels` are added to every series (e.g. `{ tasklist: 'plan.md' }`). */
   constructor(opts: { now?: () => number; labels?: Record<string, string> } = {}) {
@@ -232,6 +236,31 @@ export class EngineMetrics {
       registers,
     });
     this.failureRateThreshold.set(DEFAULT_ALERT_ON_FAILURE_RATE);
+    const kpis = (): KpiView | undefined => this.kpiSource?.();
+    new Gauge({
+      name: 'coditect_kpi',
+      help: "The plan's KPIs from the database: autonomy_rate, success_rate, tasks_per_hour, uptime_ratio",
+      labelNames: ['kpi'],
+      registers,
+      collect() {
+        this.reset();
+        const k = kpis();
+        if (!k) return;
+        for (const [label, v] of [
+          ['autonomy_rate', k.autonomyRate],
+          ['success_rate', k.successRate],
+          ['tasks_per_hour', k.tasksPerHour],
+          ['uptime_ratio', k.uptimeRatio],
+        ] as const) {
+          if (v !== null) this.set({ kpi: label }, v);
+        }
+      },
+    });
+  }
+
+  /** Where the KPI gauge reads the plan's KPIs at scrape time (the runtime's database). */
+  setKpiSource(source: () => KpiView): void {
+    this.kpiSource = source;
   }
 
   /** The config's alert thresholds, exported so the shipped rules read them (monitoring.alert_on_failure_rate). */

@@ -19,7 +19,7 @@ import type {
   SyncResult,
 } from '../protocol/engineProtocol';
 import type { EngineSettings } from '../protocol/engineSettings';
-import type { ActivityEntry, LastRunView, MetricsView, PlanCounts, PlanSnapshot, StallView, TaskView } from '../protocol/views';
+import type { ActivityEntry, KpiView, LastRunView, MetricsView, PlanCounts, PlanSnapshot, StallView, TaskView } from '../protocol/views';
 import type { Agent } from './agents/agent';
 import { createAgentResolver, isSimulated } from './agentResolver';
 import { loadConfig, routingConfigOf, type OrchestratorConfig } from './config';
@@ -28,6 +28,7 @@ import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { TaskStore } from './db/taskStore';
 import type { EditApplier, EngineApi, EngineEvents } from './engineApi';
 import { createGitCheckpoint } from './checkpoint';
+import { computeKpis } from './kpis';
 import type { Logger } from './logger';
 import { EngineMetrics, startMetricsServer, type MetricsServer } from './metrics';
 import { Orchestrator } from './orchestrator';
@@ -205,6 +206,7 @@ export class EngineRuntime implements EngineApi {
     this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
     this.metrics.setAlertThresholds({ failureRate: this.config.metrics.alert_on_failure_rate });
+    this.metrics.setKpiSource(() => this.kpis());
     if (first.applied) this.exportAfterSync();
     this.orchestrator.setPlan(this.sync.current());
     // The plan as it is when the engine starts is the person's: its Verify lines are the engine-held copy.
@@ -692,6 +694,11 @@ export class EngineRuntime implements EngineApi {
     return this.completedAt.length;
   }
 
+  /** The plan's KPIs from the database (the default heartbeat interval when heartbeats are off). */
+  private kpis(): KpiView {
+    return computeKpis(this.handle.db, Date.now(), this.config.healthCheckIntervalMs || 30_000);
+  }
+
   private metricsView(): MetricsView {
     const uptimeSeconds = (Date.now() - this.startedAt) / 1000;
     const attempts = this.finished.completed + this.finished.failed;
@@ -743,6 +750,7 @@ export class EngineRuntime implements EngineApi {
       activity,
       diagnostics: this.diagnostics(),
       spend: this.spend.view(),
+      kpis: this.kpis(),
       priorityWeights: this.config.dispatch.priority_weights,
     };
   }

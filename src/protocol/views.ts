@@ -149,6 +149,20 @@ export interface MetricsView {
   throughput: { at: string; completed: number; remaining: number }[];
 }
 
+/** The plan's KPIs from the database (src/engine/kpis.ts): kept across restarts; a rate is null with nothing to divide. */
+export interface KpiView {
+  /** Completed tasks an agent completed / all completed tasks (target 95%). */
+  autonomyRate: number | null;
+  /** Tasks completed by an agent / (those + tasks ended failed or timed out) (target 95%). */
+  successRate: number | null;
+  /** Agent completions in the last 24 h per hour the engine was up (target 10/hour). */
+  tasksPerHour: number | null;
+  /** Share of the last 7 days (from the first heartbeat in them) the engine was up (target 99.9%). */
+  uptimeRatio: number | null;
+  /** Window of uptimeRatio, seconds. */
+  windowSeconds: number;
+}
+
 export interface ActivityEntry {
   at: string;
   kind: 'started' | 'completed' | 'failed' | 'retry' | 'timeout' | 'cancelled' | 'sync' | 'conflict' | 'breaker' | 'info';
@@ -199,6 +213,8 @@ export interface PlanSnapshot {
   diagnostics: Diagnostic[];
   /** The cost ledger: spend of this run, today, per epic/agent type/model, budgets and what they hold (docs/costs-and-gates.md). */
   spend?: SpendView;
+  /** The plan's KPIs, from the database. */
+  kpis?: KpiView;
   /** The config's `task_dispatcher.priority_weights`, when set: a reader orders ready tasks as the engine does. */
   priorityWeights?: Partial<Record<Priority, number>>;
 }

@@ -20,7 +20,7 @@ import {
   StopOrchestration,
   SyncNow,
 } from '../../protocol/engineProtocol';
-import { stallsOf, taskKind, type PlanSnapshot, type TaskView } from '../../protocol/views';
+import { stallsOf, taskKind, type KpiView, type PlanSnapshot, type TaskView } from '../../protocol/views';
 import { type ControlClient, connectControl, serveControlSocket, socketAnswers } from '../control';
 import { type DaemonReadyMessage, pidAlive, readPidFile, runDaemon } from '../daemon';
 import { openDatabase } from '../db/database';
@@ -94,6 +94,12 @@ export function planTargets(
   }
   const db = o.db ?? (sync?.db_path === undefined ? undefined : resolve(findWorkspaceRoot(list), sync.db_path));
   return { paths: enginePaths(list, db), configFile };
+}
+
+/** The plan's KPIs in one line; a KPI with nothing to divide yet is `–`. */
+function kpiText(k: KpiView): string {
+  const pct = (v: number | null, digits = 0): string => (v === null ? '–' : `${(v * 100).toFixed(digits)}%`);
+  return `autonomy ${pct(k.autonomyRate)}, success ${pct(k.successRate)}, ${k.tasksPerHour === null ? '–' : k.tasksPerHour.toFixed(1)} tasks/hour, uptime ${pct(k.uptimeRatio, 1)} over ${formatDuration(k.windowSeconds * 1000)}`;
 }
 
 /** Result of one command: what to print and the exit code. */
@@ -251,6 +257,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         breakers: snap.breakers,
         metrics: snap.metrics,
         spend: snap.spend,
+        kpis: snap.kpis,
         daemon,
       });
     } else {
@@ -266,6 +273,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
       );
       for (const r of running) out(`  running ${r.taskId} on ${r.agent} since ${r.startedAt} (attempt ${r.attempt})`);
       for (const [p, st] of Object.entries(snap.breakers)) if (st !== 'closed') out(`  provider ${p}: ${st}`);
+      if (snap.kpis) out(`  KPIs: ${kpiText(snap.kpis)}`);
       if (snap.spend)
         out(
           `  spend: ${formatUsd(snap.spend.run.costUsd)} this run, ${formatUsd(snap.spend.today.costUsd)} today, ${formatUsd(snap.spend.total.costUsd)} in all`,

@@ -73,6 +73,13 @@ describe("the plan's config keys act in the CLI and daemon", function () {
     } finally {
       db.close();
     }
+    // The plan's KPIs come from that database, so a later process reads them: all four tasks completed by an agent.
+    const st = await runCli(['status', '--json'], dir);
+    assert.equal(st.code, 0, st.stderr);
+    const kpis = (JSON.parse(st.stdout) as { kpis: { autonomyRate: number; successRate: number; uptimeRatio: number } }).kpis;
+    assert.equal(kpis.autonomyRate, 1);
+    assert.equal(kpis.successRate, 1);
+    assert.ok(kpis.uptimeRatio > 0 && kpis.uptimeRatio <= 1, `uptime from the run's heartbeat rows: ${kpis.uptimeRatio}`);
     // --db (or DB_PATH) still wins over the config's db_path.
     const s = await runCli(['status', '--json', '--db', join(dir, 'other.db')], dir);
     assert.equal(s.code, 0, s.stderr);

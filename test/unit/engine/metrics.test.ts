@@ -95,6 +95,17 @@ describe('metrics', () => {
     detach();
   });
 
+  it("exports the plan's KPIs from their source at scrape time; one with nothing to divide is absent", async () => {
+    const metrics = new EngineMetrics();
+    assert.doesNotMatch(await metrics.text(), /^coditect_kpi\{/m, 'no source, no KPI');
+    metrics.setKpiSource(() => ({ autonomyRate: 0.5, successRate: null, tasksPerHour: 3, uptimeRatio: 0.999, windowSeconds: 60 }));
+    const t = await metrics.text();
+    assert.equal(sample(t, 'coditect_kpi{kpi="autonomy_rate"}'), 0.5);
+    assert.equal(sample(t, 'coditect_kpi{kpi="tasks_per_hour"}'), 3);
+    assert.equal(sample(t, 'coditect_kpi{kpi="uptime_ratio"}'), 0.999);
+    assert.equal(sample(t, 'coditect_kpi{kpi="success_rate"}'), undefined);
+  });
+
   it('reports an open breaker in the gauge', async () => {
     const agent = new ScriptedAgent('s', 'flaky', () => new AgentError('503', 'transient', 'flaky'));
     h = harness(taskList([{ id: 'T1' }, { id: 'T2' }]), {
