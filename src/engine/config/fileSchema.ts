@@ -82,7 +82,17 @@
 //                                  attempts whose agent reports tokens but no cost (marked estimated) [{}]
 //   dispatch.batch_size            at most this many starts per dispatch pass, the next batch on the next turn [unset]
 //   dispatch.priority_weights      P0..P3 → weight, higher dispatched first [the plan's 100/50/25/10]
-//   sync.*, logging.*              the plan's sync_daemon and logging keys; docs/configuration.md says what each does
+//   sync.enabled                   watch the task list for changes [true]
+//   sync.markdown_path             the task list when the command line gives none (the plan's sync_daemon) [unset]
+//   sync.json_path                 the work items JSON written after every applied sync, relative to the root [unset]
+//   sync.db_path                   the database unless --db/DB_PATH, relative to the workspace root [unset]
+//   sync.watch_interval_ms         how often a watching engine looks for other programs' commits (0 = off) [5000]
+//   sync.debounce_ms               wait after the last change of a burst before syncing [50]
+//   sync.max_retries               restarts of a sync while the file keeps changing under it [5]
+//   logging.level                  debug | info | warn(ing) | error: the daemon's and `coditect run`'s level [info]
+//   logging.file                   the daemon's log file, relative to the workspace root [.coditect/logs/engine.log]
+//   logging.max_bytes              size at which the log file is rotated [10485760]
+//   logging.backup_count           rotated files kept, 0 = never rotated [5]
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AGENT } from '../../core/routing';
