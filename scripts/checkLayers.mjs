@@ -68,8 +68,7 @@ const LAYERS = [
   {
     name: 'browser tests',
     paths: ['test/e2e/'],
-    // dashboardHtml.ts builds the page and its CSP from strings: the browser test serves exactly what the panel does.
-    sources: ['src/core/', 'src/protocol/', 'webview-ui/', 'test/', 'scripts/', 'src/extension/dashboard/dashboardHtml.ts'],
+    sources: ['src/core/', 'src/protocol/', 'webview-ui/', 'test/', 'scripts/'],
     packages: testPackages,
     plainNode: true,
   },

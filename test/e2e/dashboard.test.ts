@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FromWebview, ToWebview } from '../../src/protocol/webviewProtocol';
-import { dashboardHtml, nonceFromBytes } from '../../src/extension/dashboard/dashboardHtml';
+import { dashboardHtml, nonceFromBytes } from '../../src/protocol/dashboardHtml';
 import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso, task } from '../unit/webview/dashboardFixture';
 import { demoSnapshot } from './dashboardDemo';
 

@@ -3,7 +3,7 @@
 // without VS Code; this file only binds it to a real WebviewPanel.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { dashboardHtml, nonceFromBytes } from './dashboardHtml';
+import { dashboardHtml, nonceFromBytes } from '../../protocol/dashboardHtml';
 import { DashboardSession, type DashboardSource } from './dashboardSession';
 
 /** The dashboard panel; at most one exists, `show` reveals it. */

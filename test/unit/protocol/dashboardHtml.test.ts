@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { dashboardCsp, dashboardHtml, nonceFromBytes } from '../../../src/extension/dashboard/dashboardHtml';
+import { dashboardCsp, dashboardHtml, nonceFromBytes } from '../../../src/protocol/dashboardHtml';
 
 const opts = {
   cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
