@@ -43,6 +43,18 @@ if (has('webview-ui/main.ts')) {
     entryPoints: ['webview-ui/main.ts'],
     outfile: 'dist/webview/main.js',
   });
+  // The page's host adapter in a plain browser (the daemon's web dashboard): loaded before main.js.
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: ['webview-ui/webHost.ts'],
+    outfile: 'dist/webview/webHost.js',
+  });
 }
 if (has('test/integration/index.ts')) {
   // The integration runner (loaded by VS Code through extensionTestsPath) and, beside it, one bundle per suite

@@ -10,6 +10,8 @@ import { enginePaths, type EnginePaths } from './paths';
 import { createRedactor, secretEnvValues } from './redact';
 import { EngineRuntime } from './runtime';
 import { ENGINE_VERSION } from './version';
+import { type HttpServer, parseBind, serveHttp } from './http/httpServer';
+import { loadOrCreateToken } from './http/httpToken';
 import { errorMessage } from '../core/describe';
 
 /** Options of runDaemon. */
@@ -25,6 +27,8 @@ export interface DaemonOptions {
   concurrency?: number;
   /** Log to stderr (systemd's journal) instead of the rotating file. */
   foreground: boolean;
+  /** Serve the HTTP API and web dashboard on this loopback `HOST:PORT` (docs/server.md); absent: no HTTP server. */
+  http?: string;
 }
 
 /** What the pid file holds (JSON), read by `coditect daemon status|stop`. */
@@ -36,11 +40,14 @@ export interface PidFile {
   startedAt: string;
   metricsPort?: number;
   logFile?: string;
+  /** URL of the HTTP API and web dashboard, when served (the token is in .coditect/http-token). */
+  http?: string;
 }
 
 /** Message a daemon sends its starter over IPC once it serves. */
 export type DaemonReadyMessage =
-  { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number; logFile?: string } | { type: 'coditect:daemon-failed'; message: string };
+  | { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number; logFile?: string; http?: string }
+  | { type: 'coditect:daemon-failed'; message: string };
 
 /** Reads the pid file; undefined when absent or unreadable. */
 export function readPidFile(paths: EnginePaths): PidFile | undefined {
@@ -76,7 +83,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   let runtime: EngineRuntime | undefined;
   let control: ControlServer | undefined;
+  let http: HttpServer | undefined;
   try {
+    const bind = opts.http === undefined ? undefined : parseBind(opts.http);
     runtime = await EngineRuntime.open({
       paths,
       configPath: opts.configPath,
@@ -92,12 +101,23 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       logActivity: true,
     });
     control = await serveControlSocket(runtime, paths.socketPath, ENGINE_VERSION);
+    if (bind) {
+      http = await serveHttp({
+        engine: runtime,
+        host: bind.host,
+        port: bind.port,
+        token: loadOrCreateToken(paths.stateDir),
+        logger,
+        engineVersion: ENGINE_VERSION,
+      });
+    }
   } catch (e) {
     logger.error(`daemon failed to start: ${errorMessage(e)}`);
     if (process.send) {
       const msg: DaemonReadyMessage = { type: 'coditect:daemon-failed', message: errorMessage(e) };
       process.send(msg);
     } else process.stderr.write(`coditect: daemon failed to start: ${errorMessage(e)}\n`);
+    await http?.close();
     await control?.close();
     await runtime?.close();
     await sink.close();
@@ -110,12 +130,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     db: paths.dbPath,
     startedAt: new Date().toISOString(),
     metricsPort: runtime.metricsPort,
-    logFile: sink.file,
+  | { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number; logFile?: string; http?: string }
+  | { type: 'coditect:daemon-failed'; message: string };
   };
   writeFileSync(paths.pidFile, `${JSON.stringify(pidFile, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   makePrivate(paths.pidFile); // writeFileSync's mode applies only on create, through the umask
   logger.info(
-    `daemon pid ${process.pid} serving ${paths.tasklistPath} (db ${paths.dbPath}, socket ${paths.socketPath}${runtime.metricsPort ? `, metrics :${runtime.metricsPort}` : ''})`,
+    `daemon pid ${process.pid} serving ${paths.tasklistPath} (db ${paths.dbPath}, socket ${paths.socketPath}${runtime.metricsPort ? `, metrics :${runtime.metricsPort}` : ''}${http ? `, dashboard ${http.url}/` : ''})`,
   );
   runtime.start();
   if (process.send) {
@@ -124,7 +145,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       pid: process.pid,
       socket: paths.socketPath,
       metricsPort: runtime.metricsPort,
-      logFile: sink.file,
+  | { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number; logFile?: string; http?: string }
+  | { type: 'coditect:daemon-failed'; message: string };
     };
     process.send(msg);
     process.disconnect();
@@ -132,6 +154,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   const rt = runtime;
   const ctl = control;
+  const web = http;
   // Unattended: a stray rejection is logged, never fatal; an uncaught exception is logged, then a graceful stop.
   process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
   return new Promise<number>((resolveExit) => {
@@ -145,8 +168,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       stopping = true;
       logger.info(`${signal}: stopping dispatch, waiting for running tasks up to the grace period`);
       // Every step runs even if an earlier one throws.
-      void ctl
-        .close()
+      void (web?.close() ?? Promise.resolve())
+        .catch((e: unknown) => logger.error(`http server close: ${errorMessage(e)}`))
+        .then(() => ctl.close())
         .catch((e: unknown) => logger.error(`control socket close: ${errorMessage(e)}`))
         .then(() => rt.close())
         .catch((e: unknown) => logger.error(`engine close: ${errorMessage(e)}`))

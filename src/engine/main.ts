@@ -18,6 +18,8 @@ interface EngineArgs {
   metricsPort?: number;
   agent?: string;
   concurrency?: number;
+  /** `--http HOST:PORT`: serve the HTTP API and dashboard (daemon mode). */
+  http?: string;
   /** Descriptor of the editor's secrets pipe (`--secrets-fd`, stdio mode). */
   secretsFd?: number;
 }
@@ -36,6 +38,7 @@ function parseEngineArgs(argv: string[]): EngineArgs {
       'metrics-port': { type: 'string' },
       agent: { type: 'string' },
       concurrency: { type: 'string' },
+      http: { type: 'string' },
       [SECRETS_FD_FLAG]: { type: 'string' },
       // vscode-jsonrpc's node helpers pass --clientProcessId=N to server processes; accept and ignore it.
       clientProcessId: { type: 'string' },
@@ -58,6 +61,7 @@ function parseEngineArgs(argv: string[]): EngineArgs {
     metricsPort: int('--metrics-port', values['metrics-port']),
     agent: values.agent,
     concurrency: int('--concurrency', values.concurrency),
+    http: values.http,
     secretsFd: int(`--${SECRETS_FD_FLAG}`, values[SECRETS_FD_FLAG] as string | undefined),
   };
 }
@@ -91,6 +95,7 @@ async function main(): Promise<void> {
       metricsPort: args.metricsPort,
       agent: args.agent,
       concurrency: args.concurrency,
+      http: args.http,
       foreground: false,
     });
     process.exit(code);

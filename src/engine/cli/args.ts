@@ -42,6 +42,8 @@ export interface CliOptions {
   /** cost: how attempts are grouped. */
   by?: SpendGrouping;
   metricsPort?: number;
+  /** daemon start: serve the HTTP API and web dashboard on this loopback HOST:PORT. */
+  http?: string;
 }
 
 /** A usage error: printed with the usage text, exit code 2. */
@@ -75,6 +77,8 @@ Options:
   --watch              sync: keep syncing on every change until interrupted
   --write              ids: write the ids into the lines of unfinished tasks that have none
   --foreground         daemon start: stay in the foreground and log to stderr (systemd)
+  --http HOST:PORT     daemon start: serve the HTTP API and web dashboard on loopback, e.g. 127.0.0.1:8787
+                       (token in .coditect/http-token; docs/server.md)
   --by GROUP           cost: epic (default), feature, task, agent, model, provider, day or run
 
 <tasklist.md> may be left out when the config names it (sync_daemon.markdown_path): --config FILE, else
@@ -103,6 +107,7 @@ export function parseCli(argv: string[]): CliOptions {
         foreground: { type: 'boolean', default: false },
         by: { type: 'string' },
         'metrics-port': { type: 'string' },
+        http: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -137,6 +142,7 @@ export function parseCli(argv: string[]): CliOptions {
     foreground: values.foreground ?? false,
     by: values.by as SpendGrouping | undefined,
     metricsPort: nonNegativeInt('--metrics-port', values['metrics-port']),
+    http: values.http,
   };
 }
 

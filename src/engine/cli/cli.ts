@@ -32,6 +32,7 @@ import { createRedactor, secretEnvValues } from '../redact';
 import { EngineRuntime } from '../runtime';
 import { SyncService } from '../sync/syncService';
 import { ENGINE_VERSION } from '../version';
+import { tokenPath } from '../http/httpToken';
 import { type CliOptions, parseCli, USAGE, UsageError } from './args';
 import { cmdCost } from './costCommand';
 import { errorMessage } from '../../core/describe';
@@ -538,7 +539,7 @@ async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     else
       out(
         alive
-          ? `daemon running: pid ${pid!.pid}, since ${pid!.startedAt}${pid!.metricsPort ? `, metrics http://127.0.0.1:${pid!.metricsPort}/metrics` : ''}${pid!.logFile ? `, log ${pid!.logFile}` : ''}`
+          ? `daemon running: pid ${pid!.pid}, since ${pid!.startedAt}${pid!.metricsPort ? `, metrics http://127.0.0.1:${pid!.metricsPort}/metrics` : ''}${pid!.logFile ? `, log ${pid!.logFile}` : ''}${pid!.http ? `\n${dashboardLine(pid!.http, paths)}` : ''}`
           : 'daemon not running',
       );
     return { code: alive ? 0 : 1 };
@@ -568,6 +569,7 @@ async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         metricsPort: o.metricsPort,
         agent: o.agent,
         concurrency: o.concurrency,
+        http: o.http,
         foreground: true,
       }),
     };
@@ -578,6 +580,7 @@ async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   if (o.metricsPort !== undefined) args.push('--metrics-port', String(o.metricsPort));
   if (o.agent) args.push('--agent', o.agent);
   if (o.concurrency) args.push('--concurrency', String(o.concurrency));
+  if (o.http !== undefined) args.push('--http', o.http);
   // No stdio: the daemon outlives this process, so it reports start-up over IPC and logs to its own file.
   const child = fork(join(__dirname, 'engine.js'), args, { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
   const ready = await new Promise<DaemonReadyMessage | undefined>((res) => {
@@ -591,9 +594,17 @@ async function cmdDaemon(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   if (child.connected) child.disconnect();
   child.unref();
   const log = ready.logFile ?? paths.logFile;
-  if (o.json) json({ started: true, pid: ready.pid, socket: ready.socket, metricsPort: ready.metricsPort, log });
-  else out(`daemon started: pid ${ready.pid}, log ${log}${ready.metricsPort ? `, metrics http://127.0.0.1:${ready.metricsPort}/metrics` : ''}`);
+  if (o.json) json({ started: true, pid: ready.pid, socket: ready.socket, metricsPort: ready.metricsPort, log, http: ready.http });
+  else {
+    out(`daemon started: pid ${ready.pid}, log ${log}${ready.metricsPort ? `, metrics http://127.0.0.1:${ready.metricsPort}/metrics` : ''}`);
+    if (ready.http) out(dashboardLine(ready.http, paths));
+  }
   return { code: 0 };
+}
+
+/** Where the dashboard is and where its token lives (never the token itself: terminals are logged and shared). */
+function dashboardLine(url: string, paths: EnginePaths): string {
+  return `dashboard ${url}/#token=<the contents of ${tokenPath(paths.stateDir)}>; API ${url}/api (docs/server.md)`;
 }
 
 /** Resolves when the process is gone (the daemon's own grace bounds how long that takes). */
