@@ -93,8 +93,14 @@ export interface ControlClient {
   close(): void;
 }
 
+/** Options of connectControl. */
+export interface ConnectOptions {
+  /** This client applies the engine's markdown edits to open documents (`coditect/applyEdits`): an attached editor. Default false. */
+  clientAppliesEdits?: boolean;
+}
+
 /** Connects to the engine serving `paths`, waits for its ready handshake and initializes. Rejects when none runs. */
-export async function connectControl(paths: EnginePaths): Promise<ControlClient> {
+export async function connectControl(paths: EnginePaths, opts: ConnectOptions = {}): Promise<ControlClient> {
   const socket = await new Promise<Socket>((res, rej) => {
     const s = createConnection(paths.socketPath);
     s.once('connect', () => res(s));
@@ -112,7 +118,7 @@ export async function connectControl(paths: EnginePaths): Promise<ControlClient>
     tasklistPath: paths.tasklistPath,
     dbPath: paths.dbPath,
     readOnly: false,
-    clientAppliesEdits: false,
+    clientAppliesEdits: opts.clientAppliesEdits ?? false,
   });
   return {
     connection,

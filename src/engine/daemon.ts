@@ -130,8 +130,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     db: paths.dbPath,
     startedAt: new Date().toISOString(),
     metricsPort: runtime.metricsPort,
-  | { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number; logFile?: string; http?: string }
-  | { type: 'coditect:daemon-failed'; message: string };
+    logFile: sink.file,
+    http: http?.url,
   };
   writeFileSync(paths.pidFile, `${JSON.stringify(pidFile, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
   makePrivate(paths.pidFile); // writeFileSync's mode applies only on create, through the umask
@@ -145,8 +145,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       pid: process.pid,
       socket: paths.socketPath,
       metricsPort: runtime.metricsPort,
-  | { type: 'coditect:daemon-ready'; pid: number; socket: string; metricsPort?: number; logFile?: string; http?: string }
-  | { type: 'coditect:daemon-failed'; message: string };
+      logFile: sink.file,
+      http: http?.url,
     };
     process.send(msg);
     process.disconnect();

@@ -1,5 +1,7 @@
-// What the engine offers to its front doors (the JSON-RPC server for the extension and the daemon's socket,
-// and the CLI in-process). The composition in runtime.ts implements it; rpcServer.ts exposes it.
+// What the engine offers to its front doors (the JSON-RPC server for the extension and the daemon's socket, the HTTP
+// API, and the CLI in-process). The composition in runtime.ts implements it in this process; remoteEngine.ts
+// implements it over the control socket of the engine that already runs for the plan (an attached client), which is
+// why a result may come as a promise. rpcServer.ts exposes it.
 import type { Diagnostic } from '../core/model';
 import type {
   ApplyEditsParams,
@@ -11,6 +13,7 @@ import type {
   RunTaskParams,
   RunTaskResult,
   EngineNotifications,
+  InitializeResult,
   SyncResult,
 } from '../protocol/engineProtocol';
 import type { EngineSettings } from '../protocol/engineSettings';
@@ -22,25 +25,33 @@ export type EngineEvents = EngineNotifications;
 /** Applies line edits to an open document in the editor; absent when no editor is attached. */
 export type EditApplier = (params: ApplyEditsParams) => Promise<ApplyEditsResult>;
 
+/** A result now (the engine in this process) or later (the engine over its control socket). */
+export type Awaitable<T> = T | Promise<T>;
+
+/** The engine this client attached to instead of opening its own (it owns the plan's lock); the protocol's shape. */
+export type AttachedTo = NonNullable<InitializeResult['attachedTo']>;
+
 export interface EngineApi {
   readonly dbPath: string;
   readonly schemaVersion: number;
-  snapshot(): PlanSnapshot;
-  start(): ControlResult;
-  pause(): ControlResult;
-  resume(): ControlResult;
+  /** Set when this is another process's engine, attached to over its control socket. */
+  readonly attachedTo?: AttachedTo;
+  snapshot(): Awaitable<PlanSnapshot>;
+  start(): Awaitable<ControlResult>;
+  pause(): Awaitable<ControlResult>;
+  resume(): Awaitable<ControlResult>;
   stop(): Promise<ControlResult>;
   runTask(params: RunTaskParams): Promise<RunTaskResult>;
   runNext(): Promise<RunTaskResult & { taskId?: string }>;
   cancelTask(taskId: string): Promise<boolean>;
-  retryTask(taskId: string): boolean;
-  retryFailed(): string[];
+  retryTask(taskId: string): Awaitable<boolean>;
+  retryFailed(): Awaitable<string[]>;
   markTask(params: MarkTaskParams): Promise<boolean>;
   syncNow(): Promise<SyncResult>;
   documentChanged(params: DocumentChangedParams): void;
-  validate(): { diagnostics: Diagnostic[]; counts: PlanCounts };
-  exportWorkItems(outPath?: string): { path: string; count: number };
-  taskLog(taskId: string): AttemptView[];
+  validate(): Awaitable<{ diagnostics: Diagnostic[]; counts: PlanCounts }>;
+  exportWorkItems(outPath?: string): Awaitable<{ path: string; count: number }>;
+  taskLog(taskId: string): Awaitable<AttemptView[]>;
   updateSettings(settings: EngineSettings): void;
   /** Lets an attached editor apply markdown edits as undoable WorkspaceEdits; `undefined` detaches it. */
   setEditApplier(applier: EditApplier | undefined): void;

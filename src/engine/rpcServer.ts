@@ -40,6 +40,8 @@ export interface RpcServerOptions {
   obtainEngine(params: InitializeParams): Promise<EngineApi>;
   /** Whether `shutdown` closes the engine (stdio: yes; a daemon socket client: no, the daemon lives on). */
   shutdownClosesEngine: boolean;
+  /** Runs before a `shutdown` closes the engine (the editor's engine closes its control socket first). */
+  beforeShutdown?: () => Promise<void> | undefined;
   /** Called on `exit`, or when the connection closes. */
   onExit(code: number): void;
 }
@@ -83,10 +85,10 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
     // Every engine event goes out as its notification, from the protocol's one table.
     const forward = <K extends keyof EngineNotifications>(event: K): (() => void) => e.on(event, (p) => notify(ENGINE_NOTIFICATIONS[event], p));
     for (const event of ENGINE_NOTIFICATION_NAMES) unsubscribe.push(forward(event));
-    const snapshot = e.snapshot();
+    const snapshot = await e.snapshot();
     // The client gets the current diagnostics right away, not only on the next change.
     notify(PublishDiagnostics.type, { path: snapshot.tasklistPath, diagnostics: snapshot.diagnostics });
-    return { engineVersion: opts.engineVersion, pid: process.pid, dbPath: e.dbPath, schemaVersion: e.schemaVersion, snapshot };
+    return { engineVersion: opts.engineVersion, pid: process.pid, dbPath: e.dbPath, schemaVersion: e.schemaVersion, snapshot, attachedTo: e.attachedTo };
   });
 
   connection.onRequest(GetSnapshot.type, () => need(GetSnapshot.type.method).snapshot());
@@ -97,13 +99,13 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
   connection.onRequest(RunTask.type, (p) => need(RunTask.type.method).runTask(p));
   connection.onRequest(RunNextTask.type, () => need(RunNextTask.type.method).runNext());
   connection.onRequest(CancelTask.type, async (p) => ({ cancelled: await need(CancelTask.type.method).cancelTask(p.taskId) }));
-  connection.onRequest(RetryTask.type, (p) => ({ reset: need(RetryTask.type.method).retryTask(p.taskId) }));
-  connection.onRequest(RetryFailed.type, () => ({ reset: need(RetryFailed.type.method).retryFailed() }));
+  connection.onRequest(RetryTask.type, async (p) => ({ reset: await need(RetryTask.type.method).retryTask(p.taskId) }));
+  connection.onRequest(RetryFailed.type, async () => ({ reset: await need(RetryFailed.type.method).retryFailed() }));
   connection.onRequest(MarkTask.type, async (p) => ({ changed: await need(MarkTask.type.method).markTask(p) }));
   connection.onRequest(SyncNow.type, () => need(SyncNow.type.method).syncNow());
   connection.onRequest(Validate.type, () => need(Validate.type.method).validate());
   connection.onRequest(ExportWorkItems.type, (p) => need(ExportWorkItems.type.method).exportWorkItems(p.outPath));
-  connection.onRequest(GetTaskLog.type, (p) => ({ attempts: need(GetTaskLog.type.method).taskLog(p.taskId) }));
+  connection.onRequest(GetTaskLog.type, async (p) => ({ attempts: await need(GetTaskLog.type.method).taskLog(p.taskId) }));
   connection.onNotification(DocumentChanged.type, (p) => engine?.documentChanged(p));
   connection.onNotification(UpdateSettings.type, (p) => engine?.updateSettings(p.settings));
 
@@ -111,7 +113,10 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
     if (shutDown) return;
     shutDown = true;
     for (const u of unsubscribe.splice(0)) u();
-    if (opts.shutdownClosesEngine && engine) await engine.close();
+    if (opts.shutdownClosesEngine && engine) {
+      await opts.beforeShutdown?.()?.catch(() => undefined);
+      await engine.close();
+    }
   });
   connection.onNotification(Exit.type, () => opts.onExit(shutDown ? 0 : 1));
   connection.onClose(() => {

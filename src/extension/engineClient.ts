@@ -11,6 +11,7 @@ import {
   Initialize,
   type InitializeParams,
   type InitializeResult,
+  ATTACHED_OWNER_GONE_EXIT_CODE,
   ENGINE_NOTIFICATION_NAMES,
   ENGINE_NOTIFICATIONS,
   type EngineNotifications,
@@ -235,6 +236,12 @@ export class EngineClient implements vscode.Disposable {
       this.setLifecycle('running');
       this.events.emit('engine:initialized', result);
       output.info(`engine initialized: ${result.snapshot.tasks.length} tasks, db ${result.dbPath}, schema v${result.schemaVersion}`);
+      if (result.attachedTo) {
+        // One engine per plan: a daemon (or another window) already runs it; this window is its client.
+        const owner = `the engine of pid ${result.attachedTo.pid} (${result.attachedTo.kind})`;
+        output.info(`attached to ${owner}: its plan, events and commands; its own configuration applies`);
+        void vscode.window.showInformationMessage(`CODITECT: attached to ${owner} that already runs this plan.`);
+      }
       return proc;
     } catch (e) {
       const message = `the engine could not open ${target.uri.fsPath}: ${errorMessage(e)}`;
@@ -276,8 +283,15 @@ export class EngineClient implements vscode.Disposable {
     this.proc = undefined;
     this.initResult = undefined;
     const how = x.signal ? `signal ${x.signal}` : `exit code ${x.code}`;
-    this.opts.output.error(`the engine exited unexpectedly (${how})`);
     this.events.emit('engine:exited', { code: x.code, signal: x.signal });
+    if (x.code === ATTACHED_OWNER_GONE_EXIT_CODE) {
+      // The engine this window was attached to went away: not a crash; a new engine takes the plan over.
+      this.opts.output.info('the engine this window was attached to went away; starting one that takes the plan over');
+      this.setLifecycle('restarting');
+      this.start().catch(() => undefined); // a failed start reports itself through fail()
+      return;
+    }
+    this.opts.output.error(`the engine exited unexpectedly (${how})`);
     if (x.nativeModuleError !== undefined) {
       this.fail(x, `cannot load its database module: ${x.nativeModuleError}`);
       return;

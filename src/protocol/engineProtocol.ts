@@ -57,7 +57,16 @@ export interface InitializeResult {
   dbPath: string;
   schemaVersion: number;
   snapshot: PlanSnapshot;
+  /**
+   * Set when another process already ran the engine for this plan (a daemon, a `coditect run`, another window's
+   * engine): this engine process attached to it over its control socket instead of opening the database a second
+   * time. The snapshot, the events and every command are that engine's. If it goes away, this engine process exits
+   * (code ATTACHED_OWNER_GONE_EXIT_CODE) so the editor starts one that takes the plan over.
+   */
+  attachedTo?: { pid: number; kind: 'daemon' | 'engine'; engineVersion: string };
 }
+/** Exit code of an attached engine process whose owner went away: restart it to take the plan over. */
+export const ATTACHED_OWNER_GONE_EXIT_CODE = 75;
 /** client → engine, first request after `ready`: opens the database and syncs the task list. */
 export namespace Initialize {
   export const type = new RequestType<InitializeParams, InitializeResult, void>('coditect/initialize');

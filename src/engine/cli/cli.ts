@@ -10,6 +10,8 @@ import type { Diagnostic, TaskList, TaskStatus } from '../../core/model';
 import { renameTasks } from '../../core/identity';
 import { parseTaskList } from '../../core/parser';
 import {
+  ActivityAppended,
+  type ActivityAppendedParams,
   CancelTask,
   ExportWorkItems,
   GetSnapshot,
@@ -17,10 +19,12 @@ import {
   ResumeOrchestration,
   Shutdown,
   StartOrchestration,
+  StateChanged,
   StopOrchestration,
   SyncNow,
+  TasksChanged,
 } from '../../protocol/engineProtocol';
-import { stallsOf, taskKind, type KpiView, type PlanSnapshot, type TaskView } from '../../protocol/views';
+import { stallsOf, taskKind, type KpiView, type PlanSnapshot, type StallView, type TaskView } from '../../protocol/views';
 import { type ControlClient, connectControl, serveControlSocket, socketAnswers } from '../control';
 import { type DaemonReadyMessage, pidAlive, readPidFile, runDaemon } from '../daemon';
 import { openDatabase } from '../db/database';
@@ -412,10 +416,8 @@ async function cmdIds(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
 }
 
 async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
-  if (await socketAnswers(paths.socketPath)) {
-    err(`an engine already runs for ${paths.tasklistPath}; watch it with \`coditect status\` or stop it with \`coditect daemon stop\``);
-    return { code: 1 };
-  }
+  // One engine per plan: when one already runs (a daemon, an editor's), this run is its client rather than a failure.
+  if (await socketAnswers(paths.socketPath)) return cmdRunAttached(paths, o);
   const started = Date.now();
   // The config's logging.level applies to the foreground run too; its lines go to stderr.
   const level = logLevelOf(loggingOf(paths, o.config, process.env, o.profile)) ?? 'info';
@@ -441,13 +443,7 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   if (opening.simulated) err('NOTE: agents are SIMULATED (dry-run): no API key or agent is configured, nothing real will run.');
   // Problems in the list change what runs (a duplicate id runs once, a cycle holds its tasks): say so first.
   printDiagnostics(paths.tasklistPath, opening.diagnostics);
-  rt.on('activity:appended', (p) => {
-    // Most messages begin with their task's id ("T3 started on …"): print it once.
-    for (const a of p.entries) {
-      const id = a.taskId !== undefined && !a.message.startsWith(a.taskId) ? `${a.taskId} ` : '';
-      err(`${a.at.slice(11, 19)} ${a.kind.padEnd(9)} ${id}${a.message}`);
-    }
-  });
+  rt.on('activity:appended', printActivity);
   let interrupted = false;
   const onSignal = (): void => {
     if (interrupted) return;
@@ -464,6 +460,20 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   const stalls = rt.stalls();
   await control?.close();
   await rt.close();
+  const done = printRunSummary(snap, stalls, started, interrupted, o);
+  return { code: done && !rt.fatalError ? 0 : 1 };
+}
+
+/** Prints activity entries as `run` shows them; most messages begin with their task's id ("T3 started on …"): printed once. */
+function printActivity(p: ActivityAppendedParams): void {
+  for (const a of p.entries) {
+    const id = a.taskId !== undefined && !a.message.startsWith(a.taskId) ? `${a.taskId} ` : '';
+    err(`${a.at.slice(11, 19)} ${a.kind.padEnd(9)} ${id}${a.message}`);
+  }
+}
+
+/** The end of a run, local or attached: the outcome line (or --json object); true when every task is done. */
+function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: number, interrupted: boolean, o: CliOptions): boolean {
   // Done by the one rule of done (src/core/progress.ts), as the engine counted it.
   const done = snap.counts.done === snap.counts.total;
   const ids = (pred: (t: TaskView) => boolean): string[] => [...new Set(snap.tasks.filter(pred).map((t) => t.id))];
@@ -486,9 +496,62 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     out(
       `${outcome}: ${progressText(planProgress(snap.counts))} done, ${failed.length} failed, ${blocked.length} blocked (${formatDuration(Date.now() - started)})`,
     );
-    for (const s of stalls) out(`  ${s.text}: holds ${listIds(s.holds)}`);
+    for (const st of stalls) out(`  ${st.text}: holds ${listIds(st.holds)}`);
   }
-  return { code: done && !rt.fatalError ? 0 : 1 };
+  return done;
+}
+
+/**
+ * `run` while an engine already runs for the list: starts it (if it was not dispatching) and follows it until nothing
+ * more can start, printing its activity as a local run does. Ctrl-C detaches; the owner goes on (stop it with
+ * `coditect stop`). --agent, --concurrency and --config are the owner's own and are not changed.
+ */
+async function cmdRunAttached(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  const started = Date.now();
+  const c = await connectControl(paths);
+  try {
+    err(`attached to the engine of pid ${c.init.pid} that already runs ${paths.tasklistPath}: following it (Ctrl-C detaches; it keeps running)`);
+    if (o.agent !== undefined || o.concurrency !== undefined || o.config !== undefined)
+      err('note: --agent, --concurrency and --config do not change an engine that already runs');
+    if (c.init.snapshot.simulated) err('NOTE: agents are SIMULATED (dry-run): no API key or agent is configured, nothing real will run.');
+    c.connection.onNotification(ActivityAppended.type, printActivity);
+    let counts = c.init.snapshot.counts;
+    let state = c.init.snapshot.state;
+    let detached = false;
+    const finished = new Promise<void>((resolve) => {
+      // The run is over when every task is done or the engine no longer dispatches (stalled, paused, stopped).
+      const check = (): void => {
+        if (detached || counts.done === counts.total || ['stalled', 'idle', 'paused'].includes(state)) resolve();
+      };
+      c.connection.onNotification(TasksChanged.type, (p) => {
+        counts = p.counts;
+        check();
+      });
+      c.connection.onNotification(StateChanged.type, (p) => {
+        state = p.state;
+        check();
+      });
+      c.connection.onClose(() => resolve());
+      const onSignal = (): void => {
+        detached = true;
+        err('detaching: the engine keeps running');
+        resolve();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      void c.connection.sendRequest(StartOrchestration.type).then((r) => {
+        state = r.state;
+        check();
+      });
+    });
+    await finished;
+    const snap = await c.connection.sendRequest(GetSnapshot.type);
+    const done = printRunSummary(snap, stallsOf(snap.tasks), started, detached, o);
+    return { code: done ? 0 : 1 };
+  } finally {
+    await c.connection.sendRequest(Shutdown.type).catch(() => undefined);
+    c.close();
+  }
 }
 
 /** `T1, T2, T3` or `T1, T2, … (12 tasks)` for a long list. */

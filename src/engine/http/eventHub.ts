@@ -45,15 +45,39 @@ export class EventHub {
     return this.sinks.size;
   }
 
-  /** Adds a client: it gets the whole plan now (synchronously, so no event can fall in between), then every event. */
-  add(sink: EventSink): () => void {
+  /**
+   * Adds a client: it gets the whole plan first, then every event. Events that arrive while the snapshot is being
+   * taken are held and sent after it (each carries absolute task states, so one the snapshot already holds is
+   * harmless). The result removes the client; its `ready` settles once the snapshot was sent (or failed: the client
+   * is closed then).
+   */
+  add(sink: EventSink): (() => void) & { ready: Promise<void> } {
+    const held: [ServerEventName, string][] = [];
+    const waiting: EventSink = { send: (event, json) => void held.push([event, json]), close: () => sink.close() };
+    let current: EventSink = waiting;
+    const remove = (): void => {
+      this.sinks.delete(current);
+    };
     if (this.closed) {
       sink.close();
-      return () => undefined;
+      return Object.assign(remove, { ready: Promise.resolve() });
     }
-    sink.send('plan:changed', JSON.stringify({ snapshot: this.engine.snapshot() }));
-    this.sinks.add(sink);
-    return () => this.sinks.delete(sink);
+    this.sinks.add(waiting);
+    const ready = (async () => {
+      try {
+        const snapshot = await this.engine.snapshot();
+        if (!this.sinks.has(waiting)) return; // removed or closed meanwhile
+        sink.send('plan:changed', JSON.stringify({ snapshot }));
+        for (const [event, json] of held) sink.send(event, json);
+        this.sinks.delete(waiting);
+        this.sinks.add((current = sink));
+      } catch (e) {
+        this.sinks.delete(waiting);
+        sink.close();
+        throw e;
+      }
+    })();
+    return Object.assign(remove, { ready });
   }
 
   close(): void {
@@ -82,7 +106,10 @@ export class EventHub {
     this.metricsTimer = setTimeout(() => {
       this.metricsTimer = undefined;
       if (this.closed || this.sinks.size === 0) return;
-      this.broadcast('metrics:changed', JSON.stringify({ metrics: this.engine.snapshot().metrics }));
+      void Promise.resolve(this.engine.snapshot()).then(
+        (s) => this.broadcast('metrics:changed', JSON.stringify({ metrics: s.metrics })),
+        () => undefined, // an engine going away has no metrics to give; the stream ends with it
+      );
     }, this.metricsRefreshMs);
     this.metricsTimer.unref?.();
   }

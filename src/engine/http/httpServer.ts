@@ -172,8 +172,8 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
     send(res, 200, result);
   };
 
-  const taskOrThrow = (id: string) => {
-    const task = engine.snapshot().tasks.find((t) => t.id === id);
+  const taskOrThrow = async (id: string) => {
+    const task = (await engine.snapshot()).tasks.find((t) => t.id === id);
     if (!task) throw new HttpError(404, `no task '${id}' in the plan`);
     return task;
   };
@@ -184,12 +184,12 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
       case 'status':
         return statusOf(engine, opts.engineVersion);
       case 'tasks': {
-        const s = engine.snapshot();
+        const s = await engine.snapshot();
         return { tasks: s.tasks, counts: s.counts };
       }
       case 'task': {
-        const task = taskOrThrow(id!);
-        const attempts = engine.taskLog(id!);
+        const task = await taskOrThrow(id!);
+        const attempts = await engine.taskLog(id!);
         const detail: TaskDetailResponse = { task, attempts, logTail: logTail(attempts[0]) };
         return detail;
       }
@@ -202,13 +202,13 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
       case 'stop':
         return engine.stop();
       case 'runTask':
-        taskOrThrow(id!);
+        await taskOrThrow(id!);
         return engine.runTask({ taskId: id!, agent: (body as RunTaskBody).agent });
       case 'retryTask':
-        taskOrThrow(id!);
-        return { reset: engine.retryTask(id!) };
+        await taskOrThrow(id!);
+        return { reset: await engine.retryTask(id!) };
       case 'cancelTask':
-        taskOrThrow(id!);
+        await taskOrThrow(id!);
         return { cancelled: await engine.cancelTask(id!) };
       case 'events':
         throw new Error('the event stream is not a request');
@@ -219,6 +219,7 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
     res.writeHead(200, { ...BASE_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
     let closed = false;
+    let remove: (() => void) | undefined;
     const sink: EventSink = {
       send: (event: ServerEventName, json: string) => {
         if (closed) return;
@@ -233,13 +234,15 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
       close: () => {
         if (closed) return;
         closed = true;
-        remove();
+        remove?.();
         streams.delete(res);
         res.end();
       },
     };
     streams.add(res);
-    const remove = hub.add(sink);
+    const added = hub.add(sink);
+    remove = added;
+    added.ready.catch((e: unknown) => logger.warn(`http: could not start an event stream: ${errorMessage(e)}`));
     req.on('close', () => sink.close());
   };
 
@@ -355,8 +358,8 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** `GET /api/status`: the plan's field names first, then the project's. */
-export function statusOf(engine: EngineApi, version: string): StatusResponse {
-  const s = engine.snapshot();
+export async function statusOf(engine: EngineApi, version: string): Promise<StatusResponse> {
+  const s = await engine.snapshot();
   return {
     total_tasks: s.counts.total,
     completed: s.counts.completed,

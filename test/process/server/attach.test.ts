@@ -1,0 +1,190 @@
+// One engine per plan, many clients (#12 item 1), with real processes: an editor's engine process (`engine.js
+// --stdio`, spoken to over JSON-RPC as the extension does) started while a daemon — or another window's engine — owns
+// the plan attaches to that owner instead of failing on its lock: same snapshot, same events, its commands act on the
+// owner. When the owner dies, the attached process exits (75) and the next one started takes the plan over.
+import { strict as assert } from 'node:assert';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  ATTACHED_OWNER_GONE_EXIT_CODE,
+  Exit,
+  Initialize,
+  type InitializeResult,
+  PauseOrchestration,
+  PROTOCOL_VERSION,
+  Ready,
+  ResumeOrchestration,
+  Shutdown,
+  StartOrchestration,
+  StateChanged,
+  type StateChangedParams,
+} from '../../../src/protocol/engineProtocol';
+import { generateTaskList } from '../../bench/generatePlan';
+import { cliEnv, ensureBuilt, removeWorkspace, ROOT, runCli, tempWorkspace } from '../cli/cliHarness';
+
+// One agent at a time, each task a minute long: the owner is busy for the whole test.
+const CONFIG = {
+  default_agent: 'sim',
+  agents: { sim: { kind: 'dry-run', durationMs: 60_000 } },
+  max_concurrent_agents: 1,
+  shutdown_grace_ms: 300,
+  lease: { ms: 2000, heartbeat_ms: 500 },
+};
+
+/** An engine process as the editor starts it, with its JSON-RPC connection. */
+interface EditorEngine {
+  child: ChildProcess;
+  connection: MessageConnection;
+  exited: Promise<number | null>;
+  stderr: () => string;
+  init(dir: string): Promise<InitializeResult>;
+  stop(): Promise<void>;
+}
+
+async function startEditorEngine(): Promise<EditorEngine> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/engine.js'), '--stdio'], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const ready = new Promise<void>((r) => connection.onNotification(Ready.type, () => r()));
+  connection.listen();
+  await ready;
+  return {
+    child,
+    connection,
+    exited,
+    stderr: () => err,
+    init: (dir) =>
+      connection.sendRequest(Initialize.type, {
+        protocolVersion: PROTOCOL_VERSION,
+        workspaceRoot: dir,
+        tasklistPath: join(dir, 'PLAN-TASKLIST.md'),
+        configPath: join(dir, 'config.json'),
+        readOnly: false,
+        clientAppliesEdits: true,
+      }),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await connection.sendRequest(Shutdown.type).catch(() => undefined);
+      await connection.sendNotification(Exit.type).catch(() => undefined);
+      await exited;
+      connection.dispose();
+    },
+  };
+}
+
+function workspace(): string {
+  const { text } = generateTaskList({ tasks: 8, tasksPerFeature: 4, featuresPerEpic: 2, seed: 4, chainProbability: 0 });
+  return tempWorkspace({ 'PLAN-TASKLIST.md': text, 'config.json': JSON.stringify(CONFIG) });
+}
+
+describe('one engine per plan: later clients attach (real processes)', function () {
+  this.timeout(120_000);
+  const dirs: string[] = [];
+  const engines: EditorEngine[] = [];
+  before(() => ensureBuilt());
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.stop().catch(() => e.child.kill('SIGKILL'))));
+  });
+  after(async () => {
+    for (const d of dirs) {
+      await runCli(['daemon', 'stop', 'PLAN-TASKLIST.md'], d);
+      removeWorkspace(d);
+    }
+  });
+
+  it('an editor engine started while the daemon runs attaches to it; when the daemon dies, the next one takes over', async () => {
+    const dir = workspace();
+    dirs.push(dir);
+    const start = await runCli(['daemon', 'start', 'PLAN-TASKLIST.md', '--config', 'config.json', '--metrics-port', '0', '--json'], dir);
+    assert.equal(start.code, 0, start.stderr);
+    const daemonPid = (JSON.parse(start.stdout) as { pid: number }).pid;
+
+    const editor = await startEditorEngine();
+    engines.push(editor);
+    const init = await editor.init(dir);
+    assert.deepEqual(init.attachedTo && { pid: init.attachedTo.pid, kind: init.attachedTo.kind }, { pid: daemonPid, kind: 'daemon' }, editor.stderr());
+    assert.equal(init.snapshot.tasks.length, 8, 'the owner’s plan');
+    assert.match(editor.stderr(), new RegExp(`attached to the engine of pid ${daemonPid} \\(daemon\\)`));
+
+    // Its commands act on the daemon, and the daemon's events reach it.
+    const paused = new Promise<StateChangedParams>((r) => editor.connection.onNotification(StateChanged.type, (p) => p.state === 'paused' && r(p)));
+    assert.equal((await editor.connection.sendRequest(PauseOrchestration.type)).state, 'paused');
+    await paused;
+    const status = await runCli(['status', 'PLAN-TASKLIST.md', '--json'], dir);
+    assert.equal((JSON.parse(status.stdout) as { state: string; daemon: { pid: number } }).state, 'paused', 'the daemon itself paused');
+    assert.equal((await editor.connection.sendRequest(ResumeOrchestration.type)).state, 'running');
+
+    // The owner dies: the attached process says so and exits; the next one started owns the plan.
+    const killedAt = Date.now();
+    process.kill(daemonPid, 'SIGKILL');
+    assert.equal(await editor.exited, ATTACHED_OWNER_GONE_EXIT_CODE);
+    assert.match(editor.stderr(), /went away; this engine exits so the editor starts one that takes the plan over/);
+    const next = await startEditorEngine();
+    engines.push(next);
+    const owned = await next.init(dir);
+    const takeoverMs = Date.now() - killedAt;
+    assert.equal(owned.attachedTo, undefined, 'it owns the plan now');
+    assert.equal(owned.snapshot.tasks.length, 8);
+    assert.ok(takeoverMs < 30_000, `took over in ${takeoverMs} ms`);
+    console.log(`      takeover after the owner was killed: ${takeoverMs} ms (attached exit + new engine + lock takeover)`);
+  });
+
+  it('a second window attaches to the first window’s engine; the CLI reads through it; closing the first hands the plan over', async () => {
+    const dir = workspace();
+    dirs.push(dir);
+    const first = await startEditorEngine();
+    engines.push(first);
+    const own = await first.init(dir);
+    assert.equal(own.attachedTo, undefined, first.stderr());
+
+    const second = await startEditorEngine();
+    engines.push(second);
+    const attached = await second.init(dir);
+    assert.deepEqual(attached.attachedTo && { pid: attached.attachedTo.pid, kind: attached.attachedTo.kind }, { pid: first.child.pid, kind: 'engine' });
+
+    // Both see the same events for a command from either (a window's engine starts idle: the second one starts it).
+    const seen = (e: EditorEngine, state: string) => new Promise<void>((r) => e.connection.onNotification(StateChanged.type, (p) => p.state === state && r()));
+    const running = Promise.all([seen(first, 'running'), seen(second, 'running')]);
+    assert.equal((await second.connection.sendRequest(StartOrchestration.type)).state, 'running');
+    await running;
+    const paused = Promise.all([seen(first, 'paused'), seen(second, 'paused')]);
+    await first.connection.sendRequest(PauseOrchestration.type);
+    await paused;
+
+    const status = await runCli(['status', 'PLAN-TASKLIST.md', '--json'], dir);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal((JSON.parse(status.stdout) as { state: string }).state, 'paused', 'the CLI reads through the owner instead of failing on its lock');
+
+    await first.stop();
+    assert.equal(await second.exited, ATTACHED_OWNER_GONE_EXIT_CODE);
+    const third = await startEditorEngine();
+    engines.push(third);
+    const taken = await third.init(dir);
+    assert.equal(taken.attachedTo, undefined);
+  });
+
+  it('coditect run while the daemon runs follows it as a client: starts it, prints its activity, ends with its outcome; the daemon goes on', async () => {
+    // One task at a time, 1-2 s each: still running when the pause arrives, however slow the machine is.
+    const { text } = generateTaskList({ tasks: 8, tasksPerFeature: 4, featuresPerEpic: 2, seed: 6, chainProbability: 0.4 });
+    const cfg = { ...CONFIG, agents: { sim: { kind: 'dry-run', durationMs: { minMs: 1000, maxMs: 2000 } } } };
+    const dir = tempWorkspace({ 'PLAN-TASKLIST.md': text, 'config.json': JSON.stringify(cfg) });
+    dirs.push(dir);
+    const start = await runCli(['daemon', 'start', 'PLAN-TASKLIST.md', '--config', 'config.json', '--metrics-port', '0', '--json'], dir);
+    assert.equal(start.code, 0, start.stderr);
+    const daemonPid = (JSON.parse(start.stdout) as { pid: number }).pid;
+    assert.equal((await runCli(['pause', 'PLAN-TASKLIST.md'], dir)).code, 0);
+
+    const run = await runCli(['run', 'PLAN-TASKLIST.md', '--json'], dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, new RegExp(`attached to the engine of pid ${daemonPid} that already runs`));
+    assert.match(run.stderr, /completed\s+T\d+\.\d+/, `the owner’s activity, printed as a local run prints its own:\n${run.stderr}`);
+    const summary = JSON.parse(run.stdout) as { outcome: string; counts: { done: number; total: number } };
+    assert.equal(summary.outcome, 'completed');
+    assert.equal(summary.counts.done, 8);
+    const status = await runCli(['daemon', 'status', 'PLAN-TASKLIST.md', '--json'], dir);
+    assert.equal((JSON.parse(status.stdout) as { running: boolean; pid: number }).pid, daemonPid, 'the daemon goes on');
+  });
+});
