@@ -40,7 +40,7 @@ const BROKEN = `# Broken plan
 `;
 
 describe('coditect CLI (built bundle, real processes)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   const dirs: string[] = [];
   const ws = (files: Record<string, string>): string => {
     const d = tempWorkspace(files);

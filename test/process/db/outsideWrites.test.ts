@@ -34,7 +34,7 @@ function fileWhere(dir: string, name: string, pred: (text: string) => boolean): 
 }
 
 describe('outside writes to context.db reach the markdown (coditect sync --watch, the plan config)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   before(ensureBuilt);
 
   it("another program's UPDATE of a status ticks the task in the file", async () => {

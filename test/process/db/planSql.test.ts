@@ -91,7 +91,7 @@ function byPriority(rows: { id: string; priority?: string | null }[]): string[][
 }
 
 describe("the plan's own SQL against a synced context.db", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let ws: string;
   before(() => ensureBuilt());
   beforeEach(() => {

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { Git, gitEnv, parseIdentity, parseNumstat, parseStatusV2, parseWorktreeList } from '../../../src/engine/isolation/git';
 import { git, tempRepo, type TempRepo } from './gitKit';
 
-describe('isolation/git (real git)', () => {
+describe('isolation/git (real git)', function () {
+  this.timeout(120_000); // real git processes: seconds each on a loaded 2-core machine
   let repo: TempRepo;
   beforeEach(() => {
     repo = tempRepo({ 'a.txt': 'one\n', 'b.txt': 'two\n' });

@@ -53,7 +53,8 @@ function rig(repo: TempRepo, opts: { strategy?: MergeStrategy; verify?: string }
   };
 }
 
-describe('isolation/merger and the merge queue (real git)', () => {
+describe('isolation/merger and the merge queue (real git)', function () {
+  this.timeout(120_000); // real git processes: seconds each on a loaded 2-core machine
   let repo: TempRepo;
   beforeEach(() => {
     repo = tempRepo({ 'shared.txt': 'line 1\nline 2\nline 3\n', 'PLAN.md': '- [ ] T1\n- [ ] T2\n' });

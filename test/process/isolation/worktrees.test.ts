@@ -22,7 +22,8 @@ function manager(repo: TempRepo, setup: Partial<WorktreeSetup> = {}): WorktreeMa
   });
 }
 
-describe('isolation/worktrees and the engine commit (real git)', () => {
+describe('isolation/worktrees and the engine commit (real git)', function () {
+  this.timeout(120_000); // real git processes: seconds each on a loaded 2-core machine
   let repo: TempRepo;
   beforeEach(() => {
     repo = tempRepo({ 'src/app.txt': 'app\n', 'PLAN.md': '- [ ] T1 do it\n', '.gitignore': 'node_modules\n' });
