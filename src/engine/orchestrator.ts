@@ -33,11 +33,12 @@ import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config
 import { ReadyLanes } from './dispatcher';
 import { ABANDON_MARGIN_MS, ExecutorPool, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
 import { PlanState, type GroupCompleted } from './planState';
-import type { FinishTask, TaskStorePort } from './ports';
+import { OPEN_GATE, type FinishTask, type SettleRecord, type TaskStorePort, type WriteGate } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
 import { RETRY_CONTEXT_ATTEMPTS, retryContext } from './retryContext';
 import { attemptEndOf, settlementOf } from './settlement';
 import { attemptSpendOf } from './spend/attemptSpend';
+import { ResultWriter } from './resultWriter';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 import type { LandOutcome } from './isolation/taskIsolation';
@@ -130,6 +131,10 @@ export interface OrchestratorOptions {
   abandonMarginMs?: number;
   /** Per-task git worktrees and the merge queue (`isolation: worktree`); absent: every attempt runs in the shared tree. */
   isolation?: AttemptIsolation;
+  /** Whether the database takes writes (db/dbGate.ts): claims wait while it does not. Default: never blocked. */
+  gate?: WriteGate;
+  /** Writes settled attempts and never drops one (resultWriter.ts). Default: a writer on `store` and `gate`, without a journal. */
+  results?: ResultWriter;
 }
 
 /**
@@ -183,6 +188,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private readonly gates: ProviderGates;
   private readonly pool: ExecutorPool;
   private readonly lanes: ReadyLanes;
+  private readonly gate: WriteGate;
+  private readonly results: ResultWriter;
+  /** A claim met a database that takes no writes: dispatch waits for the gate's retry. */
+  private waitingForDb = false;
   private plan?: PlanState;
 
   private readonly running = new Map<string, RunningTask>();
@@ -222,6 +231,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       throw new TypeError(`Orchestrator: owner must be a non-empty string, got ${JSON.stringify(opts.owner)}`);
     if (typeof opts.cwd !== 'string' || opts.cwd === '') throw new TypeError(`Orchestrator: cwd must be a non-empty path, got ${JSON.stringify(opts.cwd)}`);
     this.store = opts.store;
+    this.gate = opts.gate ?? OPEN_GATE;
+    this.results = opts.results ?? new ResultWriter({ store: opts.store, gate: this.gate, warn: (m) => this.log('info', m) });
     this.now = opts.now ?? Date.now;
     this.redact = opts.redact;
     this.config = opts.config;
@@ -418,6 +429,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
     this.lanes.remove(taskId);
     const started = this.startTask(taskId, type, route);
+    if (!started && this.waitingForDb) return { started: false, reason: `the database takes no writes now; ${taskId} starts when it does` };
     if (!started) return { started: false, reason: `${taskId} is no longer pending in the database (status ${plan.status(taskId)})` };
     return { started: true };
   }
@@ -696,7 +708,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   /** Starts every task that may start now, in dispatch order, up to the limits. Re-entrant calls fold into one. */
   private dispatch(): void {
-    if (this.closed || this.current !== 'running' || !this.plan) {
+    if (this.closed || this.current !== 'running' || !this.plan || this.waitingForDb) {
       this.checkIdle();
       return;
     }
@@ -712,8 +724,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     try {
       do {
         this.dispatchAgain = false;
-        this.tickDueGroups();
-        while (this.current === 'running' && this.running.size < this.config.maxConcurrentAgents && started < batch) {
+        if (!this.waitingForDb) this.tickDueGroups();
+        while (this.current === 'running' && !this.waitingForDb && this.running.size < this.config.maxConcurrentAgents && started < batch) {
           const pick = this.lanes.next((t) => this.canStartType(t));
           if (!pick) break;
           if (this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId))) started++;
@@ -738,7 +750,15 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     for (let due = plan.graph.dueGroupIds(); due.length > 0 && this.current === 'running'; due = plan.graph.dueGroupIds()) {
       let ticked = 0;
       for (const id of due) {
-        if (!this.store.setStatus(id, 'completed', { now: this.now() })) continue;
+        let changed: boolean;
+        try {
+          changed = this.store.setStatus(id, 'completed', { now: this.now() });
+        } catch (e) {
+          if (!this.gate.failed(e)) throw e;
+          this.awaitDb(); // ticked at the dispatch after the database takes writes again
+          return;
+        }
+        if (!changed) continue;
         ticked++;
         this.log('completed', `${id} completed: all its subtasks are done`, id);
         this.applyStatus(id, 'completed');
@@ -792,7 +812,15 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
     const verify = 'command' in verdict ? verdict.command : undefined;
     const now = this.now();
-    const claim = this.store.claim(taskId, this.opts.owner, this.config.lease.ms, now);
+    let claim: { attempt: number } | undefined;
+    try {
+      claim = this.store.claim(taskId, this.opts.owner, this.config.lease.ms, now);
+    } catch (e) {
+      if (!this.gate.failed(e)) throw e;
+      this.waitForDb(taskId);
+      return false;
+    }
+    this.gate.succeeded();
     if (!claim) {
       this.refreshFromStore(taskId);
       return false;
@@ -806,12 +834,16 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
     if (!agent) {
       // A configuration problem fails the task at once, with an attempt row saying why.
-      const attemptId = this.store.recordAttemptStart({ taskId, agent: agentType, attempt: claim.attempt, startedAt: now, routeRule: route.rule });
       const reason = `configuration error (not retried: fix the configuration, then retry): ${agentProblem}`;
-      this.store.recordAttemptEnd(attemptId, { outcome: 'failed', endedAt: now, error: reason, errorKind: 'config' });
+      const rec: SettleRecord = { taskId, owner: this.opts.owner, finish: { status: 'failed', now } };
+      try {
+        rec.attemptId = this.store.recordAttemptStart({ taskId, agent: agentType, attempt: claim.attempt, startedAt: now, routeRule: route.rule });
+        rec.end = { outcome: 'failed', endedAt: now, error: reason, errorKind: 'config' };
+      } catch (e) {
+        if (!this.gate.failed(e)) throw e; // the task still fails; its attempt row is what the database could not take
+      }
       this.finishClaim(
-        taskId,
-        { status: 'failed', now },
+        rec,
         () => undefined,
         () => {
           this.events.emit('task:failed', { taskId, agentType, attempt: claim.attempt, reason, errorKind: 'config' });
@@ -879,13 +911,15 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       try {
         report = await executeAttempt(deps, { ...job, audit: guard?.audit });
       } catch (e) {
-        // Only the attempt row insert can throw (db gone); settle the task anyway so it never stays claimed here.
+        // Only the attempt row insert can throw; settle the task anyway so it never stays claimed here. A database that
+        // takes no writes for now is not the task's fault: the agent never ran, so it goes back to pending unharmed.
         const t = this.now();
         report = {
           attemptId: -1,
           startedAt: now,
           endedAt: t,
           ok: false,
+          refused: this.gate.failed(e) !== undefined,
           failure: { kind: 'transient', message: this.redact(`engine error: ${errorMessage(e)}`) },
           errorKind: 'transient',
         };
@@ -973,20 +1007,31 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   // ---- settling an attempt ------------------------------------------------------------------------------------
 
-  /** Records the attempt's end, finishes the claim and decides what happens next. Runs once per started attempt. */
+  /**
+   * Records the attempt's end, finishes the claim and decides what happens next. Runs once per started attempt. The
+   * settlement lands in the database now, or later when it takes writes again (resultWriter.ts); until then the task
+   * counts as busy, so the run neither ends nor reports a stall, and dependents start only once it has landed.
+   */
   private settle(rt: RunningTask, report: AttemptReport): void {
     // While an attempt settles, its task is in no set (no longer running, not yet back in the lanes): a state change
     // made on the way (the provider pause of a rate limit) MUST NOT report the run idle.
     this.settling++;
-    try {
-      this.settleAttempt(rt, report);
-    } finally {
+    let settled = false;
+    const done = (): void => {
+      if (settled) return;
+      settled = true;
       this.settling--;
+      this.checkIdle();
+    };
+    try {
+      this.settleAttempt(rt, report, done);
+    } catch (e) {
+      done();
+      throw e;
     }
-    this.checkIdle();
   }
 
-  private settleAttempt(rt: RunningTask, report: AttemptReport): void {
+  private settleAttempt(rt: RunningTask, report: AttemptReport, done: () => void): void {
     const { taskId, agentType, attempt } = rt;
     this.startableSince = performance.now(); // a slot frees
     this.running.delete(taskId);
@@ -1003,25 +1048,23 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (failure?.kind === 'verify' && failure.verifySignature) this.verifySigs.set(taskId, failure.verifySignature);
     const { outcome, decision, releaseWhy } = settlement;
     const finish: FinishTask = { status: settlement.status, retryCount: settlement.retryCount, resultSummary: settlement.resultSummary, now: this.now() };
-
-    // Delay the retry BEFORE the status change, so the task does not go straight back to the ready lanes.
-    if (decision?.action === 'retry' && this.current !== 'stopping' && !this.closed) {
-      const timer = setTimeout(() => this.onBackoffOver(taskId), decision.delayMs);
-      timer.unref?.();
-      this.delayed.set(taskId, timer);
-    }
     if (decision?.action === 'release') this.gates.pause(rt.provider, decision.pauseMs);
 
     // What the attempt spent, as every consumer counts it (the attempt row, metrics, budgets): priced once, here.
     const spend = attemptSpendOf(report.result ?? report.spent, this.config.prices);
-    // The attempt row is written after store.finish, so it can say whether the result counted (lease still held).
-    const recordEnd = (held: boolean): void => {
-      if (report.attemptId >= 0) {
-        try {
-          this.store.recordAttemptEnd(report.attemptId, attemptEndOf(report, settlement, held, spend));
-        } catch (e) {
-          this.log('info', `could not record the end of ${taskId}'s attempt ${attempt}: ${errorMessage(e)}`, taskId);
-        }
+    // The task's end and its attempt row's end in one transaction; the row says whether the result counted.
+    const rec: SettleRecord = { taskId, owner: this.opts.owner, finish };
+    if (report.attemptId >= 0) {
+      rec.attemptId = report.attemptId;
+      rec.end = attemptEndOf(report, settlement, true, spend);
+      rec.lostError = attemptEndOf(report, settlement, false, spend).error;
+    }
+    const recorded = (held: boolean): void => {
+      // Delay the retry BEFORE the status change, so the task does not go straight back to the ready lanes.
+      if (held && decision?.action === 'retry' && this.current !== 'stopping' && !this.closed) {
+        const timer = setTimeout(() => this.onBackoffOver(taskId), decision.delayMs);
+        timer.unref?.();
+        this.delayed.set(taskId, timer);
       }
       this.events.emit('attempt:finished', {
         taskId,
@@ -1040,7 +1083,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       });
     };
 
-    const ok = this.finishClaim(taskId, finish, recordEnd, () => {
+    const after = (): void => {
       const durationMs = report.endedAt - report.startedAt;
       if (report.landing) {
         this.log(report.landing.kind === 'needs_review' ? 'failed' : 'info', `${taskId}: ${report.landing.reason}`, taskId);
@@ -1083,37 +1126,53 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
           }
           break;
       }
-    });
-    if (!ok) {
-      const timer = this.delayed.get(taskId);
-      if (timer) {
-        clearTimeout(timer);
-        this.delayed.delete(taskId);
-      }
-    }
+    };
+    this.finishClaim(rec, recorded, after, done);
     this.dispatch();
   }
 
-  /** store.finish, then `recorded` (the attempt row), then the in-memory status change and `after` (events); handles a lost lease. */
-  private finishClaim(taskId: string, finish: FinishTask, recorded: (held: boolean) => void, after: () => void): boolean {
-    let ok: boolean;
-    try {
-      ok = this.store.finish(taskId, this.opts.owner, finish);
-    } catch (e) {
-      this.log('info', `could not record the end of ${taskId}: ${errorMessage(e)}`, taskId);
-      ok = false;
-    }
-    recorded(ok);
-    if (!ok) {
-      // The lease is gone (recovered by another start, or a person changed the task): the db has the truth.
-      this.log('info', `${taskId}: the lease was lost before the attempt ended; its result was not recorded`, taskId);
-      this.refreshFromStore(taskId);
-      return false;
-    }
-    if (finish.status === 'completed' && finish.resultSummary !== undefined) this.summaries.set(taskId, finish.resultSummary);
-    this.applyStatus(taskId, finish.status);
-    after();
-    return true;
+  /**
+   * Writes the settlement (resultWriter.ts), then `recorded` (events about the attempt), then the in-memory status
+   * change and `after` (events about the task), then `done`; handles a lost lease. Runs now, or when the database
+   * takes the write.
+   */
+  private finishClaim(rec: SettleRecord, recorded: (held: boolean) => void, after: () => void, done: () => void = () => undefined): void {
+    const { taskId, finish } = rec;
+    if (this.gate.blocked)
+      this.log('info', `${taskId}: its result waits for the database (kept in the result journal) and is recorded when it takes writes`, taskId);
+    this.results.write(rec, (held) => {
+      try {
+        recorded(held);
+        if (!held) {
+          // The lease is gone (recovered by another start, or a person changed the task): the db has the truth.
+          this.log('info', `${taskId}: the lease was lost before the attempt ended; its result was not recorded`, taskId);
+          this.refreshFromStore(taskId);
+          return;
+        }
+        if (finish.status === 'completed' && finish.resultSummary !== undefined) this.summaries.set(taskId, finish.resultSummary);
+        this.applyStatus(taskId, finish.status);
+        after();
+      } finally {
+        done();
+        this.dispatch();
+      }
+    });
+  }
+
+  /** A claim met a database that takes no writes: `taskId` waits in the lanes, dispatch resumes at the gate's retry. */
+  private waitForDb(taskId: string): void {
+    this.enqueue(taskId);
+    this.awaitDb();
+  }
+
+  /** Dispatch pauses until the gate's retry finds the database taking writes. */
+  private awaitDb(): void {
+    if (this.waitingForDb) return;
+    this.waitingForDb = true;
+    this.gate.whenFree(() => {
+      this.waitingForDb = false;
+      this.dispatch();
+    });
   }
 
   private onBackoffOver(taskId: string): void {
@@ -1181,7 +1240,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.closed) return true;
     if (this.running.size > 0 || this.stopping || this.settling > 0) return false;
     if (this.current !== 'running') return true;
-    if (this.delayed.size > 0) return false;
+    if (this.delayed.size > 0 || this.waitingForDb) return false;
     if (this.lanes.size === 0) return true;
     // Tasks of a type whose limit is 0 are held back on purpose: they never start, so they do not keep us busy.
     for (const type of this.lanes.depthByType().keys()) if (this.config.agentLimits.maxPerType[type] !== 0) return false;

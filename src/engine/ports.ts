@@ -74,6 +74,49 @@ export interface FinishTask {
   now: number;
 }
 
+/**
+ * Everything that settles one finished attempt, written in ONE transaction (TaskStorePort.settle): the task's end
+ * (finish) and its attempt row's end. Plain data, so it can be journaled while the database cannot take it
+ * (resultWriter.ts) and written by the next engine.
+ */
+export interface SettleRecord {
+  taskId: string;
+  /** Lease owner that claimed the task (the engine run that ran the attempt). */
+  owner: string;
+  finish: FinishTask;
+  /** The attempt row to end (absent: no row was written, e.g. the attempt never started). */
+  attemptId?: number;
+  /** The attempt row's end while the lease is still held. */
+  end?: AttemptEnd;
+  /** The attempt row's error when the lease was lost meanwhile (the row then ends `released`). */
+  lostError?: string;
+}
+
+/**
+ * Whether the database takes writes now (db/dbGate.ts). A write that failed with a fault worth waiting out (a lock
+ * held past the busy timeout, a full disk) blocks it; work registered with whenFree() runs at the next retry.
+ */
+export interface WriteGate {
+  readonly blocked: boolean;
+  /** Whether `e` is a fault worth waiting out (nothing is marked). */
+  isFault(e: unknown): boolean;
+  /** A write threw `e`: a fault worth waiting out blocks the gate and is returned (truthy); anything else: undefined. */
+  failed(e: unknown): object | undefined;
+  /** A write went through. */
+  succeeded(): void;
+  /** Runs `work` once, when the database may take writes again. */
+  whenFree(work: () => void): void;
+}
+
+/** A gate that never blocks: every write error is the caller's to handle (tests on a store without locks). */
+export const OPEN_GATE: WriteGate = {
+  blocked: false,
+  isFault: () => false,
+  failed: () => undefined,
+  succeeded: () => undefined,
+  whenFree: (work) => void queueMicrotask(work),
+};
+
 /** One row of the plan's `orchestrator_state` table: a snapshot of the orchestration at a moment. */
 export interface OrchestratorSnapshot {
   /** heartbeat: periodic (health_check_interval); checkpoint: a feature or epic completed; snapshot: any other. */
@@ -112,6 +155,11 @@ export interface TaskStorePort {
    * task is never recorded completed twice; returns false (and changes nothing) otherwise.
    */
   finish(taskId: string, owner: string, finish: FinishTask): boolean;
+  /**
+   * finish() and, in the same transaction, the attempt row's end (`end` when the lease was held, else `released` with
+   * `lostError`). Returns whether the lease was held. All or nothing: a failure changes neither.
+   */
+  settle(record: SettleRecord): boolean;
   /**
    * Crash recovery: every in_progress task whose lease expired before `now` or whose owner is not `liveOwner`
    * (the single-writer lock proves the previous owner dead) goes back to pending with its retry count kept.

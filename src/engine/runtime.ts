@@ -26,6 +26,10 @@ import { loadConfig, routingConfigOf, type OrchestratorConfig } from './config';
 import { mergeSettings } from './config/settings';
 import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { TaskStore } from './db/taskStore';
+import { DbGate } from './db/dbGate';
+import { ResultJournal, resultJournalPath } from './db/resultJournal';
+import { retryWhileBlocked } from './db/retryBlocked';
+import { ResultWriter, replayResults } from './resultWriter';
 import type { EditApplier, EngineApi, EngineEvents } from './engineApi';
 import { createGitCheckpoint } from './checkpoint';
 import { computeKpis } from './kpis';
@@ -128,6 +132,8 @@ export class EngineRuntime implements EngineApi {
     private readonly metrics: EngineMetrics,
     private readonly baseConfig: OrchestratorConfig,
     readonly owner: string,
+    private readonly gate: DbGate,
+    private readonly results: ResultWriter,
     /** Per-task worktrees and the merge queue; undefined when agents work in the shared tree. */
     readonly isolation?: TaskIsolation,
   ) {
@@ -155,6 +161,24 @@ export class EngineRuntime implements EngineApi {
       const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
       const store = new TaskStore(handle, { redact, runId: owner });
       let runtime: EngineRuntime | undefined;
+      // Results a previous engine could not write (the database was locked or full when it stopped): written first,
+      // so a task that finished is never recovered as unfinished and run again.
+      const journal = new ResultJournal(resultJournalPath(handle.path));
+      for (const line of journal.unreadable) opts.logger.error(`result journal: unreadable record ${line}`);
+      if (journal.size > 0) {
+        const r = replayResults(store, journal);
+        if (r.written.length)
+          opts.logger.warn(`wrote ${r.written.length} result(s) a previous engine kept while the database took no writes: ${r.written.join(', ')}`);
+        if (r.discarded.length) opts.logger.warn(`discarded ${r.discarded.length} kept result(s) whose task changed meanwhile: ${r.discarded.join(', ')}`);
+      }
+      const gate = new DbGate({
+        db: handle.db,
+        path: handle.path,
+        onBlocked: (_fault, message) => runtime?.dbBlocked(message),
+        onFree: (ms) => runtime?.dbFree(ms),
+      });
+      parts.push(gate);
+      const results = new ResultWriter({ store, gate, journal, warn: (m) => opts.logger.warn(redact(m)) });
       const sync = new SyncService({
         handle,
         store,
@@ -180,8 +204,10 @@ export class EngineRuntime implements EngineApi {
         verifyFor: (taskId, text) => runtime!.guard.verifyFor(taskId, text),
         attemptGuard: (simulated) => runtime!.attemptGuard(simulated),
         isolation: isolation ? attemptIsolation(isolation, () => runtime?.config.isolation ?? config.isolation) : undefined,
+        gate,
+        results,
       });
-      runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner, isolation);
+      runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner, gate, results, isolation);
       await runtime.init();
       return runtime;
     } catch (e) {
@@ -202,7 +228,8 @@ export class EngineRuntime implements EngineApi {
     const sandboxNote = describeSandbox(this.config.sandbox.mode);
     if (sandboxNote.level === 'info') logger.info(sandboxNote.message);
     else logger[sandboxNote.level](sandboxNote.message);
-    const first = await this.sync.syncFromDisk();
+    // Another program may hold the database's write lock for a while: the plan's retry with backoff, at most 5 times.
+    const first = await retryWhileBlocked(() => this.sync.syncFromDisk(), { dbPath: this.handle.path, onRetry: (m) => logger.warn(m) });
     this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
     this.metrics.setAlertThresholds({ failureRate: this.config.metrics.alert_on_failure_rate });
@@ -222,7 +249,7 @@ export class EngineRuntime implements EngineApi {
       this.watcher = new TaskListWatcher({
         path: paths.tasklistPath,
         debounceMs: this.config.sync.debounce_ms,
-        onChange: async () => this.recordSync(await this.sync.syncFromDisk()),
+        onChange: () => this.syncDisk(),
         onError: (e) => logger.error(`watcher: ${e.message}`),
         // The engine's own atomic writes are not changes to sync back.
         expectedChecksum: () => this.sync.lastFileChecksum(),
@@ -391,12 +418,39 @@ export class EngineRuntime implements EngineApi {
         try {
           this.recordSync(await this.sync.writeBack());
         } catch (e) {
-          this.opts.logger.error(`writing statuses back to ${this.opts.paths.tasklistPath} failed: ${errorMessage(e)}`);
+          // A database that takes no writes for now: written back when it does (the statuses are in memory and the db).
+          if (this.gate.failed(e)) this.gate.whenFree(() => this.scheduleWriteBack());
+          else this.opts.logger.error(`writing statuses back to ${this.opts.paths.tasklistPath} failed: ${errorMessage(e)}`);
         }
       } while (this.writeBackAgain && !this.closing);
     })().finally(() => {
       this.writeBackRunning = undefined;
     });
+  }
+
+  /** A change of the task list on disk: synced now, or again when the database takes writes. */
+  private async syncDisk(): Promise<void> {
+    try {
+      this.recordSync(await this.sync.syncFromDisk());
+    } catch (e) {
+      if (!this.gate.failed(e)) throw e;
+      this.gate.whenFree(() => void this.syncDisk().catch((err: unknown) => this.opts.logger.error(`sync: ${errorMessage(err)}`)));
+    }
+  }
+
+  /** The database stopped taking writes (DbGate): said as an error everywhere; finished results wait in the journal. */
+  dbBlocked(message: string): void {
+    const msg = `${message}: engine writes wait and are retried with backoff; finished results are kept in ${resultJournalPath(this.handle.path)} until written`;
+    this.opts.logger.error(msg);
+    this.events.emit('log:message', { level: 'error', message: msg });
+    this.appendActivity({ at: new Date().toISOString(), kind: 'info', message: msg });
+  }
+
+  /** The database takes writes again. */
+  dbFree(blockedMs: number): void {
+    const msg = `database ${this.handle.path} takes writes again after ${Math.round(blockedMs)} ms; waiting writes are done`;
+    this.opts.logger.info(msg);
+    this.appendActivity({ at: new Date().toISOString(), kind: 'info', message: msg });
   }
 
   /** Watches context.db for other programs' commits every `sync.watch_interval_ms` (0: not at all); restarted on a config change. */
@@ -888,6 +942,14 @@ export class EngineRuntime implements EngineApi {
         await this.sync.writeBack();
       });
       await step('sync', () => this.sync.close());
+      await step('result writer', () => {
+        this.gate.close();
+        const waiting = this.results.close();
+        if (waiting > 0)
+          log.error(
+            `${waiting} finished result(s) could not be written (${this.gate.fault?.message ?? 'the database took no writes'}): kept in ${resultJournalPath(this.handle.path)}; the next start writes them`,
+          );
+      });
       await step('metrics server', () => this.metricsServer?.close());
       await step('timers', () => {
         clearInterval(this.throughputTimer);

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { TASK_STATUSES, type TaskStatus } from '../../core/model';
 import type { AttemptView } from '../../protocol/engineProtocol';
 import type { AttemptOutcome } from '../../protocol/views';
-import type { AttemptEnd, AttemptStart, FinishTask, OrchestratorSnapshot, TaskRuntime, TaskStorePort } from '../ports';
+import type { AttemptEnd, AttemptStart, FinishTask, OrchestratorSnapshot, SettleRecord, TaskRuntime, TaskStorePort } from '../ports';
 import { createRedactor } from '../redact';
 import type { DatabaseHandle } from './database';
 
@@ -130,6 +130,7 @@ export class TaskStore implements TaskStorePort {
         `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status, provider, simulated, run_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       ),
+      attemptStatus: db.prepare<[number], { status: string | null }>(`SELECT status FROM agent_execution_log WHERE log_id = ?`),
       attemptStartedMs: db.prepare<[number], { started_ms: number | null; started_at: string | null }>(
         `SELECT started_ms, started_at FROM agent_execution_log WHERE log_id = ?`,
       ),
@@ -294,6 +295,22 @@ export class TaskStore implements TaskStorePort {
       now: iso(finish.now),
     });
     return r.changes === 1;
+  }
+
+  /** finish() and the attempt row's end in one transaction; returns whether the lease was held. */
+  settle(r: SettleRecord): boolean {
+    return this.db.transaction(() => {
+      const held = this.finish(r.taskId, r.owner, r.finish);
+      if (r.attemptId === undefined || r.attemptId < 0 || !r.end) return held;
+      if (held) this.recordAttemptEnd(r.attemptId, r.end);
+      else {
+        // A row already ended by its result (a journaled result written twice after a crash) keeps that end.
+        const now = this.st.attemptStatus.get(r.attemptId)?.status;
+        if (now === undefined || now === null || now === 'running' || now === 'released')
+          this.recordAttemptEnd(r.attemptId, { ...r.end, outcome: 'released', error: r.lostError ?? r.end.error });
+      }
+      return held;
+    })();
   }
 
   /** Returns to pending every in_progress task whose lease expired or whose owner is not `liveOwner`; closes their attempts as `released`. */

@@ -3,7 +3,7 @@
 // setStatus never on a claimed task. It also counts completions so tests can prove "never completed twice".
 import type { TaskList, TaskStatus } from '../../../src/core/model';
 import type { AttemptView } from '../../../src/protocol/engineProtocol';
-import type { AttemptEnd, AttemptStart, FinishTask, OrchestratorSnapshot, TaskRuntime, TaskStorePort } from '../../../src/engine/ports';
+import type { AttemptEnd, AttemptStart, FinishTask, OrchestratorSnapshot, SettleRecord, TaskRuntime, TaskStorePort } from '../../../src/engine/ports';
 
 /** One recorded attempt row, as the store holds it. */
 export interface MemoryAttempt extends AttemptStart {
@@ -101,6 +101,13 @@ export class MemoryStore implements TaskStorePort {
     if (finish.status === 'completed') this.completions.set(taskId, (this.completions.get(taskId) ?? 0) + 1);
     this.finishes.push({ taskId, status: finish.status, retryCount: r.retryCount });
     return true;
+  }
+
+  settle(rec: SettleRecord): boolean {
+    const held = this.finish(rec.taskId, rec.owner, rec.finish);
+    if (rec.attemptId !== undefined && rec.attemptId >= 0 && rec.end)
+      this.recordAttemptEnd(rec.attemptId, held ? rec.end : { ...rec.end, outcome: 'released', error: rec.lostError ?? rec.end.error });
+    return held;
   }
 
   recoverLeases(liveOwner: string, now: number): string[] {

@@ -1,0 +1,139 @@
+// A database locked longer than the 5 s busy timeout, with real processes: a second process holds context.db's write
+// lock (BEGIN IMMEDIATE) while a `coditect run` finishes a task, while `coditect sync` syncs, and while a run that
+// kept a finished result is SIGKILLed. Nothing finished is lost or run twice; the cause is named with the holder's pid.
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuilt, removeWorkspace, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
+import { GATED_AGENT, dbRows, holdWriteLock, makeFifo, releaseFifo, waitForLine } from './faultKit';
+
+const PLAN = `# Plan
+
+## E001: Core
+
+### F001.01: Work
+
+- [ ] **T001.001** Build the module (P0, 1h)
+- [ ] **T001.002** Check the module (P1, 1h)
+  - Depends on: T001.001
+`;
+const CONFIG = JSON.stringify({ default_agent: 'gated', agents: { gated: GATED_AGENT }, sandbox: { mode: 'off' } });
+
+interface Attempt {
+  task_id: string;
+  status: string | null;
+  started_at: string;
+}
+
+describe('faults: database locked past the busy timeout (real processes)', function () {
+  this.timeout(120_000);
+  const dirs: string[] = [];
+  const children: { kill(sig?: NodeJS.Signals): unknown }[] = [];
+  before(() => ensureBuilt());
+  afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
+  after(() => dirs.forEach(removeWorkspace));
+
+  const workspace = (): { dir: string; db: string } => {
+    const dir = tempWorkspace({ 'PLAN-TASKLIST.md': PLAN, 'config.json': CONFIG });
+    dirs.push(dir);
+    return { dir, db: join(dir, '.coditect/context.db') };
+  };
+
+  // Each lock is held until the engine has said it gave up waiting (past its 5 s busy timeout), then released: longer
+  // than the busy timeout by construction, however slowly the machine starts the processes.
+  it('run: a task finishing while another process holds the lock past the busy timeout is recorded once, its dependent runs after', async () => {
+    const { dir, db } = workspace();
+    makeFifo(join(dir, 'gate-T001.001.fifo'));
+    const run = startCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json', '--json'], dir);
+    children.push(run);
+    let stderr = '';
+    run.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => run.on('exit', (code) => r(code)));
+    await waitForLine(run, 'stderr', /started\s+T001\.001/);
+
+    const holder = holdWriteLock(db, 0);
+    children.push(holder);
+    await holder.locked;
+    await releaseFifo(join(dir, 'gate-T001.001.fifo')); // the attempt ends now, inside the lock
+    const blocked = await waitForLine(run, 'stderr', /ERROR .*is locked by (.*) longer than the busy timeout/);
+    holder.release();
+    const releasedAt = await holder.released;
+    assert.equal(await exited, 0, stderr.slice(-3000));
+
+    assert.match(blocked[1], new RegExp(`pid ${holder.pid}\\b`), 'the error names the process holding the lock');
+    assert.match(stderr, /takes writes again after \d+ ms/);
+    const attempts = dbRows<Attempt>(db, 'SELECT task_id, status, started_at FROM agent_execution_log ORDER BY log_id');
+    assert.deepEqual(
+      attempts.map((a) => [a.task_id, a.status]),
+      [
+        ['T001.001', 'completed'],
+        ['T001.002', 'completed'],
+      ],
+      'each task ran once and its result was recorded',
+    );
+    assert.ok(new Date(attempts[1].started_at) >= releasedAt, 'the dependent started once the completion was in the database');
+    assert.deepEqual(
+      dbRows<{ status: string }>(db, 'SELECT status FROM v2_tasks ORDER BY task_id').map((r) => r.status),
+      ['completed', 'completed'],
+    );
+    assert.equal((readFileSync(join(dir, 'PLAN-TASKLIST.md'), 'utf8').match(/^- \[x\]/gm) ?? []).length, 2, 'the markdown is ticked');
+    assert.ok(!existsSync(`${db}.results`), 'no result is left waiting');
+  });
+
+  it('sync: a lock held past the busy timeout is waited out with backoff and the sync lands', async () => {
+    const { dir, db } = workspace();
+    const first = await runCli(['sync', 'PLAN-TASKLIST.md'], dir);
+    assert.equal(first.code, 0, first.stderr);
+    const holder = holdWriteLock(db, 0);
+    children.push(holder);
+    await holder.locked;
+    writeFileSync(join(dir, 'PLAN-TASKLIST.md'), `${PLAN}- [ ] **T001.003** Document the module (P2, 1h)\n`);
+    const sync = startCli(['sync', 'PLAN-TASKLIST.md'], dir);
+    children.push(sync);
+    const exited = new Promise<number | null>((r) => sync.on('exit', (code) => r(code)));
+    const retry = await waitForLine(sync, 'stderr', /locked by pid (\d+) .*; retry 1\/5 in \d+ ms/);
+    holder.release();
+    await holder.released;
+    assert.equal(await exited, 0);
+    assert.equal(Number(retry[1]), holder.pid, 'the warning names the process holding the lock');
+    assert.deepEqual(
+      dbRows<{ task_id: string }>(db, 'SELECT task_id FROM v2_tasks ORDER BY task_id').map((t) => t.task_id),
+      ['T001.001', 'T001.002', 'T001.003'],
+    );
+  });
+
+  it('SIGKILL while a finished result waits for the lock: the next start writes it and runs the task no more', async () => {
+    const { dir, db } = workspace();
+    makeFifo(join(dir, 'gate-T001.001.fifo'));
+    const run = startCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json'], dir);
+    children.push(run);
+    const killed = new Promise<void>((r) => run.on('exit', () => r()));
+    await waitForLine(run, 'stderr', /started\s+T001\.001/);
+    const holder = holdWriteLock(db, 0);
+    children.push(holder);
+    await holder.locked;
+    await releaseFifo(join(dir, 'gate-T001.001.fifo'));
+    await waitForLine(run, 'stderr', /ERROR .*is locked by/);
+    const journal = readFileSync(`${db}.results`, 'utf8');
+    assert.match(journal, /"taskId":"T001\.001"/, 'the finished result is kept in the journal');
+    assert.match(journal, /"status":"completed"/);
+    run.kill('SIGKILL');
+    await killed;
+    holder.release();
+    await holder.released;
+
+    const again = await runCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json', '--json'], dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /wrote 1 result\(s\) a previous engine kept .*T001\.001/);
+    const attempts = dbRows<Attempt>(db, 'SELECT task_id, status, started_at FROM agent_execution_log ORDER BY log_id');
+    assert.deepEqual(
+      attempts.map((a) => [a.task_id, a.status]),
+      [
+        ['T001.001', 'completed'],
+        ['T001.002', 'completed'],
+      ],
+      'T001.001 was not run again',
+    );
+    assert.ok(!existsSync(`${db}.results`), 'the journal is gone once written');
+  });
+});
