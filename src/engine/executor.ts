@@ -4,6 +4,7 @@
 // Also here: the executor pool (p-queue) that runs attempts under the global concurrency.
 import { createHash } from 'node:crypto';
 import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type AgentSpend, type AgentTaskInput } from './agents/agent';
+import { ATTEMPT_ENV, attemptMark } from './agents/orphans';
 import type { SandboxPolicy } from './agents/sandbox';
 import { runVerify } from './agents/verify';
 import type { TaskStorePort } from './ports';
@@ -50,6 +51,8 @@ export interface AttemptJob {
   prepare?(signal: AbortSignal): Promise<void>;
   /** After the agent returned: what it changed that the engine trusts (config, git hooks, db), if anything; then the attempt fails. */
   audit?(): string | undefined;
+  /** The engine run (lease owner): with the attempt row's id it marks every process of the attempt (agents/orphans.ts). */
+  runId?: string;
   /** Attempt timeout (agent + verify). */
   timeoutMs: number;
   /** SIGTERM → SIGKILL grace for agent and verify process trees. */
@@ -127,6 +130,8 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     simulated: job.agent.simulated === true,
   });
   const signal = job.controller.signal;
+  // Every process of this attempt, and every descendant, carries the mark: a restarted engine finds them by it.
+  const env = job.runId === undefined ? job.env : { ...job.env, [ATTEMPT_ENV]: attemptMark(job.runId, attemptId) };
   const timer = setTimeout(() => {
     job.controller.abort(new StopReason('timeout', `attempt timed out after ${formatMs(job.timeoutMs)}`));
   }, job.timeoutMs);
@@ -169,7 +174,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     try {
       result = await Promise.race([
         gates.execute(job.agent.provider, () =>
-          job.agent.run(job.input, { signal, env: job.env, onOutput: job.onOutput, killGraceMs: job.killGraceMs, sandbox: job.sandbox }),
+          job.agent.run(job.input, { signal, env, onOutput: job.onOutput, killGraceMs: job.killGraceMs, sandbox: job.sandbox }),
         ),
         watchdog.promise,
       ]);
@@ -212,7 +217,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     if (job.verify) {
       let v;
       try {
-        v = await runVerify(job.verify, job.cwd, signal, job.env, { killGraceMs: job.killGraceMs, sandbox: job.sandbox });
+        v = await runVerify(job.verify, job.cwd, signal, env, { killGraceMs: job.killGraceMs, sandbox: job.sandbox });
       } catch (e) {
         report.failure = { kind: 'config', message: redact(`Verify command could not run: ${errorMessage(e)}`) };
         report.errorKind = 'config';

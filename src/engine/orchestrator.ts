@@ -884,6 +884,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       : undefined;
     const job = {
       taskId,
+      runId: this.opts.owner,
       attempt: claim.attempt,
       agentType,
       agent,

@@ -40,6 +40,7 @@ import type { EnginePaths } from './paths';
 import { buildPlanModel, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
 import { describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
+import { markedProcesses, stopProcesses } from './agents/orphans';
 import { TrustGuard } from './trustGuard';
 import { SpendControl } from './spend/spendControl';
 import { SyncService } from './sync/syncService';
@@ -238,6 +239,8 @@ export class EngineRuntime implements EngineApi {
     this.orchestrator.setPlan(this.sync.current());
     // The plan as it is when the engine starts is the person's: its Verify lines are the engine-held copy.
     this.guard.trustPlan(this.sync.current());
+    // Agents a crashed engine left running would do their tasks again beside the new attempts: stopped first.
+    await this.stopOrphanedAgents();
     const recovered = this.orchestrator.recover();
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
     if (this.isolation) await this.recoverLandings(recovered);
@@ -426,6 +429,22 @@ export class EngineRuntime implements EngineApi {
     })().finally(() => {
       this.writeBackRunning = undefined;
     });
+  }
+
+  /**
+   * Stops the processes a previous engine's attempts left running (found by their mark, agents/orphans.ts), with the
+   * kill grace. Only marks of attempt rows in this database written by another run: another workspace's agents, and
+   * this run's own, are never touched.
+   */
+  private async stopOrphanedAgents(): Promise<void> {
+    const found = markedProcesses().filter((p) => p.runId !== this.owner && this.store.attemptRun(p.attemptId)?.runId === p.runId);
+    if (found.length === 0) return;
+    await stopProcesses(found, this.config.timeouts.killGraceMs);
+    const named = found.map((p) => {
+      const a = this.store.attemptRun(p.attemptId)!;
+      return `${a.taskId} attempt ${a.attempt} (pid ${p.pid}${p.command ? ` ${p.command}` : ''})`;
+    });
+    this.opts.logger.warn(`stopped ${found.length} process(es) a previous engine's agents left running: ${named.join(', ')}`);
   }
 
   /** A change of the task list on disk: synced now, or again when the database takes writes. */

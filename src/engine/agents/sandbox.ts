@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants, existsSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { ATTEMPT_ENV } from './orphans';
 import { runProcessTree, SpawnError, type ProcessTreeOptions, type ProcessTreeResult } from './processTree';
 
 /** `auto`: sandbox where bubblewrap works, else run unsandboxed (with a warning); `required`: refuse to run without; `off`: never. */
@@ -45,6 +46,8 @@ export const ENV_ALLOW: readonly string[] = [
   'TZ',
   'TMPDIR',
   'CI',
+  // The attempt's mark (orphans.ts): how a restarted engine finds what a crashed one's agents left running.
+  ATTEMPT_ENV,
 ];
 /** Prefixes allowed as a family (locale settings). */
 const ENV_ALLOW_PREFIXES: readonly string[] = ['LC_'];

@@ -130,6 +130,9 @@ export class TaskStore implements TaskStorePort {
         `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status, provider, simulated, run_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
       ),
+      attemptRun: db.prepare<[number], { task_id: string; attempt: number; run_id: string | null }>(
+        `SELECT task_id, attempt, run_id FROM agent_execution_log WHERE log_id = ?`,
+      ),
       attemptStatus: db.prepare<[number], { status: string | null }>(`SELECT status FROM agent_execution_log WHERE log_id = ?`),
       attemptStartedMs: db.prepare<[number], { started_ms: number | null; started_at: string | null }>(
         `SELECT started_ms, started_at FROM agent_execution_log WHERE log_id = ?`,
@@ -295,6 +298,12 @@ export class TaskStore implements TaskStorePort {
       now: iso(finish.now),
     });
     return r.changes === 1;
+  }
+
+  /** Which task, attempt number and engine run an attempt row belongs to (undefined: no such row). */
+  attemptRun(attemptId: number): { taskId: string; attempt: number; runId?: string } | undefined {
+    const r = this.st.attemptRun.get(attemptId);
+    return r && { taskId: r.task_id, attempt: r.attempt, runId: r.run_id ?? undefined };
   }
 
   /** finish() and the attempt row's end in one transaction; returns whether the lease was held. */
