@@ -50,6 +50,8 @@ export interface OrchestratorConfig {
   checkpoint: { enabled: boolean; gitTag: boolean; intervalTasks: number };
   /** Price overrides by model (USD per million tokens), merged over the shipped table, for costs estimated from tokens. */
   prices: Record<string, ModelPrice>;
+  /** Spending limits in USD (docs/costs-and-gates.md#budgets); undefined: no limit. */
+  budget: BudgetConfig;
   /** Interval of the heartbeat row in the plan's orchestrator_state, ms; 0 = none (`orchestrator.health_check_interval`). */
   healthCheckIntervalMs: number;
   /** Format version the file declares (the plan's `"version"`), shown, not interpreted. */
@@ -67,6 +69,14 @@ export interface OrchestratorConfig {
   source?: string;
   /** Keys of plan-style sections this engine ignores, and shadowed duplicates (shown to the person, not fatal). */
   warnings: string[];
+}
+
+/** The `budget.*` options: USD limits, each undefined when not set. */
+export interface BudgetConfig {
+  perTaskUsd?: number;
+  perRunUsd?: number;
+  perDayUsd?: number;
+  perEpicUsd?: number;
 }
 
 /** The `isolation`, `base_branch`, `worktree.*` and `merge.*` options, validated. */
@@ -187,6 +197,7 @@ function normalize(
     metrics: { ...f.metrics },
     checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag, intervalTasks: f.checkpoint.interval_tasks },
     prices: { ...f.prices },
+    budget: budgetOf(f.budget),
     healthCheckIntervalMs: f.health_check_interval_ms,
     version: f.version === undefined ? undefined : String(f.version),
     cwd: f.cwd === undefined ? undefined : path.resolve(dir, f.cwd),
@@ -273,4 +284,14 @@ export function routingConfigOf(config: OrchestratorConfig): RoutingConfig {
 export function timeoutMsFor(config: OrchestratorConfig, agentType: string, taskMinutes?: number): number {
   const minutes = taskMinutes ?? config.timeouts.perAgentType[agentType] ?? config.timeouts.defaultMinutes;
   return Math.max(1, Math.round(minutes * 60_000));
+}
+
+/** The `budget.*` options, camelCased; a budget not set stays undefined (no limit). */
+function budgetOf(b: { per_task_usd?: number; per_run_usd?: number; per_day_usd?: number; per_epic_usd?: number }): BudgetConfig {
+  const out: BudgetConfig = {};
+  if (b.per_task_usd !== undefined) out.perTaskUsd = b.per_task_usd;
+  if (b.per_run_usd !== undefined) out.perRunUsd = b.per_run_usd;
+  if (b.per_day_usd !== undefined) out.perDayUsd = b.per_day_usd;
+  if (b.per_epic_usd !== undefined) out.perEpicUsd = b.per_epic_usd;
+  return out;
 }

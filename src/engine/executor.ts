@@ -14,7 +14,7 @@ import { validatedSpend } from './spend/attemptSpend';
 import { WorktreeSetupError } from './isolation/worktrees';
 
 /** Why the engine aborted an attempt. */
-export type StopWhy = 'timeout' | 'cancel' | 'shutdown' | 'marked';
+export type StopWhy = 'timeout' | 'cancel' | 'shutdown' | 'marked' | 'budget';
 
 /**
  * The abort reason the engine puts on an attempt's signal. A timeout is named `TimeoutError` (like
@@ -62,6 +62,8 @@ export interface AttemptJob {
   /** Aborted by the orchestrator on cancel/stop (with a StopReason); the executor adds the timeout to it. */
   controller: AbortController;
   onOutput?(stream: 'stdout' | 'stderr' | 'progress', chunk: string): void;
+  /** The attempt's running spend, when its agent reports it mid-attempt (the budgets stop an attempt that goes over). */
+  onSpend?(spent: AgentSpend): void;
 }
 
 /** The redacted outcome of one attempt. */
@@ -143,6 +145,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     const reason = signal.reason instanceof Error ? signal.reason.message : 'stopped';
     if (why === 'timeout')
       return { kind: 'timeout', message: redact(`${job.agentType} (${job.agent.provider}): ${reason}; the agent's process tree was killed`) };
+    if (why === 'budget') return { kind: 'budget', message: redact(`${reason}; the agent's process tree was killed`) };
     return { kind: 'cancelled', message: redact(`${job.agentType} (${job.agent.provider}): ${reason}`) };
   };
   /** Ends the report as stopped (timeout, cancel, shutdown, marked by hand). */
@@ -174,7 +177,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     try {
       result = await Promise.race([
         gates.execute(job.agent.provider, () =>
-          job.agent.run(job.input, { signal, env, onOutput: job.onOutput, killGraceMs: job.killGraceMs, sandbox: job.sandbox }),
+          job.agent.run(job.input, { signal, env, onOutput: job.onOutput, onSpend: job.onSpend, killGraceMs: job.killGraceMs, sandbox: job.sandbox }),
         ),
         watchdog.promise,
       ]);
@@ -184,6 +187,8 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
         report.stopped = why;
         report.failure = stopFailure(why);
         if (e === ABANDONED) report.failure.message += ` (the agent did not stop within ${abandonMs} ms of the abort; abandoned)`;
+        // A stopped attempt's tokens were paid for too (a budget stop above all).
+        if (isAgentError(e) && e.spent) report.spent = validatedSpend(e.spent);
       } else if (isBrokenCircuit(e)) {
         report.refused = true;
         report.failure = { kind: 'transient', message: `circuit breaker of ${job.agent.provider} is open; the task goes back to the queue` };

@@ -28,7 +28,7 @@ import {
   type PlanCounts,
   type StallView,
 } from '../protocol/views';
-import type { Agent, AgentTaskInput } from './agents/agent';
+import type { Agent, AgentSpend, AgentTaskInput } from './agents/agent';
 import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config';
 import { ReadyLanes } from './dispatcher';
 import { ABANDON_MARGIN_MS, ExecutorPool, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
@@ -135,6 +135,18 @@ export interface OrchestratorOptions {
   gate?: WriteGate;
   /** Writes settled attempts and never drops one (resultWriter.ts). Default: a writer on `store` and `gate`, without a journal. */
   results?: ResultWriter;
+  /** Spend limits dispatch obeys (docs/costs-and-gates.md#budgets); none when absent. */
+  limits?: DispatchLimits;
+}
+
+/** What dispatch asks before it starts work, and while an attempt spends (the budgets). */
+export interface DispatchLimits {
+  /** Why nothing may start now (a run or day budget reached), or undefined. Orchestration then pauses with it. */
+  globalHold(): string | undefined;
+  /** Why `taskId` may not start now (its own budget spent, its epic's reached), or undefined: it waits in its lane. */
+  taskHold(taskId: string): string | undefined;
+  /** Why an attempt of `taskId` that has cost `attemptUsd` so far takes its task over budget (then it is stopped), or undefined. */
+  overBudget(taskId: string, attemptUsd: number): string | undefined;
 }
 
 /**
@@ -208,6 +220,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   /** The control state; never `stalled` (that is `running` + stalledNow, see state()). */
   private current: OrchestrationState = 'idle';
+  /** Why orchestration is paused when a limit paused it (not a person), shown with the state. */
+  private pausedFor?: string;
   private stalledNow = false;
   private heartbeat?: NodeJS.Timeout;
   private heartbeatMs = 0;
@@ -338,6 +352,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.closed || this.current === 'stopping') return this.current;
     if (this.current !== 'running') {
       this.startableSince = performance.now();
+      this.pausedFor = undefined;
       this.setState('running');
       this.log('info', 'orchestration started');
     }
@@ -345,11 +360,12 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     return this.current;
   }
 
-  /** Stops starting new tasks; running ones go on. */
-  pause(): OrchestrationState {
+  /** Stops starting new tasks; running ones go on. `reason`: a limit paused it (shown with the state), not a person. */
+  pause(reason?: string): OrchestrationState {
     if (this.current === 'running') {
+      this.pausedFor = reason;
       this.setState('paused');
-      this.log('info', 'orchestration paused');
+      this.log('info', reason ? `orchestration paused: ${reason}` : 'orchestration paused');
       this.checkIdle();
     }
     return this.current;
@@ -359,11 +375,32 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   resume(): OrchestrationState {
     if (this.current === 'paused') {
       this.startableSince = performance.now();
+      this.pausedFor = undefined;
       this.setState('running');
       this.log('info', 'orchestration resumed');
       this.dispatch();
     }
     return this.current;
+  }
+
+  /** Why a limit paused orchestration (a budget reached), or undefined (running, or paused by a person). */
+  pauseReason(): string | undefined {
+    return this.current === 'paused' ? this.pausedFor : undefined;
+  }
+
+  /**
+   * The limits changed (a raised budget, a new day): a pause a limit made ends when that limit no longer holds, and
+   * tasks held back by theirs may start.
+   */
+  limitsChanged(): void {
+    if (this.closed) return;
+    if (this.current === 'paused' && this.pausedFor !== undefined && !this.opts.limits?.globalHold()) {
+      this.log('info', `the limit that paused orchestration no longer holds (${this.pausedFor})`);
+      this.resume();
+      return;
+    }
+    this.startableSince = performance.now();
+    this.dispatch();
   }
 
   /**
@@ -568,6 +605,18 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     for (const [type, holds] of byType) {
       out.push({ reason: 'limit', root: type, text: `agent type ${type} may not run (agent_limits.max_per_type is 0)`, holds });
     }
+    const limits = this.opts.limits;
+    if (limits) {
+      const byHold = new Map<string, string[]>();
+      for (const id of this.lanes.ordered()) {
+        const why = limits.taskHold(id);
+        if (why === undefined) continue;
+        let ids = byHold.get(why);
+        if (!ids) byHold.set(why, (ids = []));
+        ids.push(id);
+      }
+      for (const [text, holds] of byHold) out.push({ reason: 'limit', root: 'budget', text, holds });
+    }
     return out;
   }
 
@@ -716,11 +765,18 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.dispatchAgain = true;
       return;
     }
+    const hold = this.opts.limits?.globalHold();
+    if (hold !== undefined) {
+      this.pause(hold);
+      return;
+    }
     this.dispatching = true;
     // The plan's task_dispatcher.batch_size: at most this many starts per pass; the next batch follows on the next
     // turn of the event loop, so settling, syncing and the control socket get their turn between batches.
     const batch = this.config.dispatch.batch_size ?? Infinity;
     let started = 0;
+    // Tasks a limit holds back (their budget, their epic's) are taken out while picking and put back after.
+    const heldBack: { taskId: string; agentType: string }[] = [];
     try {
       do {
         this.dispatchAgain = false;
@@ -728,10 +784,15 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         while (this.current === 'running' && !this.waitingForDb && this.running.size < this.config.maxConcurrentAgents && started < batch) {
           const pick = this.lanes.next((t) => this.canStartType(t));
           if (!pick) break;
+          if (this.opts.limits?.taskHold(pick.taskId) !== undefined) {
+            heldBack.push(pick);
+            continue;
+          }
           if (this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId))) started++;
         }
       } while (this.dispatchAgain && this.current === 'running' && started < batch);
     } finally {
+      for (const h of heldBack) this.lanes.add(h.taskId, h.agentType);
       this.dispatching = false;
     }
     if (started >= batch && !this.nextBatch) {
@@ -903,6 +964,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       abandonAfterMs: this.config.timeouts.killGraceMs + (this.opts.abandonMarginMs ?? ABANDON_MARGIN_MS),
       controller: rt.controller,
       probe,
+      onSpend: this.opts.limits ? (spent: AgentSpend) => this.onSpend(rt, spent) : undefined,
       onOutput,
     };
     const deps = { store: this.store, gates: this.gates, now: this.now, redact: this.redact };
@@ -975,6 +1037,17 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
   }
 
+  /** An attempt's running spend: one that takes its task over budget is stopped (its process tree killed). */
+  private onSpend(rt: RunningTask, spent: AgentSpend): void {
+    if (rt.controller.signal.aborted) return;
+    const usd = attemptSpendOf(spent, this.config.prices).costUsd;
+    if (usd === undefined) return;
+    const over = this.opts.limits?.overBudget(rt.taskId, usd);
+    if (over === undefined) return;
+    rt.stop = 'budget';
+    rt.controller.abort(new StopReason('budget', over));
+  }
+
   private taskInput(plan: PlanState, task: TaskNode, agentType: string, attempt: number, cwd: string): AgentTaskInput {
     const epic = plan.epics.get(task.epicId);
     const feature = plan.features.get(task.featureId);
@@ -1041,6 +1114,16 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     else this.runningByType.delete(agentType);
     if (this.running.size === 0) this.stopHeartbeat();
 
+    // What the attempt spent, as every consumer counts it (the attempt row, metrics, budgets): priced once, here.
+    const spend = attemptSpendOf(report.result ?? report.spent, this.config.prices);
+    // An attempt that failed having taken its task to its budget (its agent said what it cost only at the end) is not retried.
+    if (!report.ok && !report.stopped && !report.refused && report.failure && report.failure.kind !== 'budget') {
+      const over = this.opts.limits?.overBudget(taskId, spend.costUsd ?? 0);
+      if (over !== undefined) {
+        report.failure = { kind: 'budget', message: `${over} (the attempt failed: ${report.failure.message})` };
+        report.errorKind = 'budget';
+      }
+    }
     const failure = report.failure;
     const settlement = settlementOf(report, attempt - 1, this.retryPolicy, this.verifySigs.get(taskId), this.freeProbes.get(taskId));
     if (report.probe && settlement.outcome === 'released' && settlement.releaseWhy !== undefined && !report.stopped && !report.refused)
@@ -1051,8 +1134,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const finish: FinishTask = { status: settlement.status, retryCount: settlement.retryCount, resultSummary: settlement.resultSummary, now: this.now() };
     if (decision?.action === 'release') this.gates.pause(rt.provider, decision.pauseMs);
 
-    // What the attempt spent, as every consumer counts it (the attempt row, metrics, budgets): priced once, here.
-    const spend = attemptSpendOf(report.result ?? report.spent, this.config.prices);
     // The task's end and its attempt row's end in one transaction; the row says whether the result counted.
     const rec: SettleRecord = { taskId, owner: this.opts.owner, finish };
     if (report.attemptId >= 0) {
@@ -1244,8 +1325,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.delayed.size > 0 || this.waitingForDb) return false;
     if (this.lanes.size === 0) return true;
     // Tasks of a type whose limit is 0 are held back on purpose: they never start, so they do not keep us busy.
-    for (const type of this.lanes.depthByType().keys()) if (this.config.agentLimits.maxPerType[type] !== 0) return false;
-    return true;
+    const limits = this.opts.limits;
+    for (const [type] of this.lanes.depthByType()) if (this.config.agentLimits.maxPerType[type] !== 0 && !limits) return false;
+    if (!limits) return true;
+    // So are tasks a budget holds back (until it is raised or a person resumes).
+    return this.lanes.ordered().every((id) => this.config.agentLimits.maxPerType[this.lanes.typeOf(id)!] === 0 || limits.taskHold(id) !== undefined);
   }
 
   private checkIdle(): void {
@@ -1294,7 +1378,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   }
 
   private emitState(): void {
-    this.events.emit('state:changed', { state: this.state(), breakers: this.gates.states() });
+    const pausedFor = this.pauseReason();
+    this.events.emit('state:changed', { state: this.state(), breakers: this.gates.states(), ...(pausedFor !== undefined ? { pausedFor } : {}) });
   }
 
   private log(kind: ActivityEntry['kind'], message: string, taskId?: string): void {

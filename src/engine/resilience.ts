@@ -27,8 +27,8 @@ import type { JitterKind } from './config/fileSchema';
 
 /** Why an attempt did not complete, as the decision needs it. */
 export interface AttemptFailure {
-  /** AgentError kind, or `verify` when the agent finished but the Verify command failed. */
-  kind: AgentErrorKind | 'verify';
+  /** AgentError kind, `verify` when the agent finished but the Verify command failed, `budget` when the task's budget stopped it. */
+  kind: AgentErrorKind | 'verify' | 'budget';
   /** Redacted, human-readable reason. */
   message: string;
   /** rate_limited: how long the provider asked us to wait. */
@@ -122,6 +122,8 @@ export class RetryPolicy {
         return { action: 'fail', status: 'timeout', reason: m };
       case 'cancelled':
         return { action: 'fail', status: 'cancelled', reason: m };
+      case 'budget':
+        return { action: 'fail', status: 'failed', reason: `${m} (not retried: raise budget.per_task_usd, then retry)` };
       case 'verify':
         if (failure.verifySignature !== undefined && failure.verifySignature === previousVerifySignature) {
           return { action: 'fail', status: 'failed', reason: `verification failed the same way twice (not retried): ${m}` };

@@ -140,7 +140,7 @@ export class EngineRuntime implements EngineApi {
   ) {
     this.settings = opts.settings;
     this.config = orchestratorConfigOf(baseConfig, opts.settings, opts);
-    this.spend = new SpendControl({ db: handle.db, epicOf: (id) => this.model?.byId.get(id)?.epicId });
+    this.spend = new SpendControl({ db: handle.db, epicOf: (id) => this.model?.byId.get(id)?.epicId, budget: () => this.config.budget });
     const cwd = this.config.cwd ?? opts.paths.workspaceRoot;
     this.guard = new TrustGuard(
       { dbPath: opts.paths.dbPath, configPath: baseConfig.source, gitDirs: [...new Set([join(opts.paths.workspaceRoot, '.git'), join(cwd, '.git')])] },
@@ -207,6 +207,11 @@ export class EngineRuntime implements EngineApi {
         isolation: isolation ? attemptIsolation(isolation, () => runtime?.config.isolation ?? config.isolation) : undefined,
         gate,
         results,
+        limits: {
+          globalHold: () => runtime?.spend.limits.globalHold(),
+          taskHold: (id) => runtime?.spend.limits.taskHold(id),
+          overBudget: (id, usd) => runtime?.spend.limits.overBudget(id, usd),
+        },
       });
       runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner, gate, results, isolation);
       await runtime.init();
@@ -650,6 +655,8 @@ export class EngineRuntime implements EngineApi {
     this.metrics.setAlertThresholds({ failureRate: this.config.metrics.alert_on_failure_rate });
     this.resolver = undefined;
     this.orchestrator.setConfig(this.config);
+    // A raised budget lifts the pause it made.
+    this.orchestrator.limitsChanged();
     if (this.watcher) this.pollDatabase();
     this.rebuildModel();
     this.events.emit('plan:changed', { snapshot: this.snapshot() });
@@ -808,6 +815,7 @@ export class EngineRuntime implements EngineApi {
     return {
       tasklistPath: this.opts.paths.tasklistPath,
       state: this.orchestrator.state(),
+      ...(this.orchestrator.pauseReason() !== undefined ? { pausedFor: this.orchestrator.pauseReason() } : {}),
       simulated: this.simulated(),
       readOnly: this.opts.readOnly === true,
       epics: groups.epics.map((e) => {
@@ -841,9 +849,15 @@ export class EngineRuntime implements EngineApi {
     return { state: this.orchestrator.pause() };
   }
 
+  /** Dispatches again after a pause; a budget reached (run, day, epic) is acknowledged: it holds again only once changed. */
   resume(): ControlResult {
     if (this.opts.readOnly) return this.readOnlyResult();
-    return { state: this.orchestrator.resume() };
+    const held = this.spend.budgets.holds();
+    this.spend.budgets.acknowledge();
+    for (const h of held) this.opts.logger.info(`resumed past the ${h.reason}`);
+    const state = this.orchestrator.resume();
+    this.orchestrator.limitsChanged();
+    return { state };
   }
 
   async stop(): Promise<ControlResult> {

@@ -11,6 +11,7 @@
 //     (at most retry.max_attempts free probes per task; after that the probe's failure counts like any transient one)
 //   auth, config, fatal, verify same twice    → attempt failed|verify_failed, task failed (no retry)
 //   timeout / cancel                          → attempt timeout|cancelled,    task timeout|cancelled
+//   task budget reached (stopped, or at end)  → attempt budget_exceeded,      task failed (no retry)
 import type { AttemptOutcome } from '../protocol/views';
 import type { AttemptReport } from './executor';
 import type { AttemptEnd, FinishTask } from './ports';
@@ -52,7 +53,7 @@ export function settlementOf(report: AttemptReport, retryCount: number, policy: 
     return { outcome: 'released', status: 'pending', releaseWhy: `the breaker's probe found the provider still failing (no retry spent): ${f.message}` };
   }
   const decision = policy.decide(f, retryCount, previousVerifySignature);
-  const failedOutcome: AttemptOutcome = f.kind === 'verify' ? 'verify_failed' : 'failed';
+  const failedOutcome: AttemptOutcome = f.kind === 'verify' ? 'verify_failed' : f.kind === 'budget' ? 'budget_exceeded' : 'failed';
   switch (decision.action) {
     case 'retry':
       return { outcome: failedOutcome, status: 'pending', retryCount: retryCount + 1, decision };

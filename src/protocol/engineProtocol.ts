@@ -285,6 +285,8 @@ export namespace PlanChanged {
 export interface StateChangedParams {
   state: OrchestrationState;
   breakers: Record<string, BreakerState>;
+  /** Why a limit paused orchestration (`day budget $10.00 reached ($10.42 spent today)`); absent when a person did. */
+  pausedFor?: string;
 }
 /** engine → client: orchestration state and breakers. */
 export namespace StateChanged {

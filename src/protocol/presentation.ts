@@ -136,6 +136,8 @@ export function outcomeLabel(r: { outcome: string; simulated?: boolean }): strin
       return r.simulated ? 'simulated' : 'completed';
     case 'verify_failed':
       return 'failed verification';
+    case 'budget_exceeded':
+      return 'stopped at its budget';
     case 'timeout':
       return 'timed out';
     default:

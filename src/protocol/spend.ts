@@ -54,6 +54,14 @@ export interface BudgetHoldView {
   reason: string;
 }
 
+/** What an estimated hour of work has recently cost on one agent type (the pre-dispatch estimate's basis). */
+export interface CostRate {
+  agentType: string;
+  usdPerHour: number;
+  /** Completed tasks it is averaged over. */
+  tasks: number;
+}
+
 /** The spend the engine shows: in the snapshot, `status --json` and the dashboard's spend panel. */
 export interface SpendView {
   /** Spent by this engine run (since it opened). */
@@ -70,6 +78,8 @@ export interface SpendView {
   budgets: BudgetView[];
   /** Budgets reached: dispatch of their scope waits. */
   holds: BudgetHoldView[];
+  /** Recent cost per estimated hour by agent type (`next --json`'s estimates). */
+  rates?: CostRate[];
 }
 
 /** A total with nothing in it. */

@@ -5,7 +5,7 @@ import type { Progress } from '../core/progress';
 import type { SpendView } from './spend';
 
 /** Outcome of one agent attempt, as recorded in `agent_execution_log`. */
-export type AttemptOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'released' | 'verify_failed';
+export type AttemptOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'released' | 'verify_failed' | 'budget_exceeded';
 
 /** The last finished attempt of a task. */
 export interface LastRunView {
@@ -199,6 +199,8 @@ export function stallsOf(tasks: Iterable<Pick<TaskView, 'id' | 'blocked'>>): Sta
 export interface PlanSnapshot {
   tasklistPath: string;
   state: OrchestrationState;
+  /** Why a limit paused orchestration (a budget reached); absent when running or paused by a person. */
+  pausedFor?: string;
   /** True when the default agent is a simulation (no API key): the UI must say so plainly. */
   simulated: boolean;
   readOnly: boolean;

@@ -251,6 +251,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         file: paths.tasklistPath,
         db: paths.dbPath,
         state: snap.state,
+        ...(snap.pausedFor !== undefined ? { pausedFor: snap.pausedFor } : {}),
         simulated: snap.simulated,
         counts: snap.counts,
         running,
@@ -276,6 +277,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
       out(
         `  engine: ${s.remote ? `running (pid ${s.remote.init.pid}), ${snap.state}` : 'not running'}${snap.simulated ? ' — SIMULATED agents (dry-run)' : ''}`,
       );
+      if (snap.pausedFor) out(`  paused: ${snap.pausedFor} (raise the budget or \`coditect resume\` to go on)`);
       for (const r of running) out(`  running ${r.taskId} on ${r.agent} since ${r.startedAt} (attempt ${r.attempt})`);
       for (const [p, st] of Object.entries(snap.breakers)) if (st !== 'closed') out(`  provider ${p}: ${st}`);
       if (snap.kpis) out(`  KPIs: ${kpiText(snap.kpis)}`);
@@ -283,11 +285,20 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         out(
           `  spend: ${formatUsd(snap.spend.run.costUsd)} this run, ${formatUsd(snap.spend.today.costUsd)} today, ${formatUsd(snap.spend.total.costUsd)} in all`,
         );
+      for (const b of snap.spend?.budgets ?? [])
+        out(`  budget per ${b.scope}: ${formatUsd(b.spentUsd)} of ${formatUsd(b.budgetUsd)}${b.id !== undefined ? ` (${b.id}, the nearest its limit)` : ''}`);
+      for (const h of snap.spend?.holds ?? []) if (h.reason !== snap.pausedFor) out(`  held: ${h.reason}`);
     }
     return { code: 0 };
   } finally {
     await s.close();
   }
+}
+
+/** The pre-dispatch cost estimate of a task, when it has an estimate and its agent type a recent rate. */
+function estimateOf(hours: number | undefined, usdPerHour: number | undefined): { estimateUsd?: number } {
+  if (hours === undefined || usdPerHour === undefined) return {};
+  return { estimateUsd: Math.round(hours * usdPerHour * 1e6) / 1e6 };
 }
 
 async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
@@ -307,6 +318,7 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     const statuses = new Map<string, TaskStatus>(snap.tasks.map((t) => [t.id, t.status]));
     const graph = DependencyGraph.fromTaskList(list, statuses, { priorityWeights: snap.priorityWeights });
     const views = new Map(snap.tasks.map((t) => [t.id, t]));
+    const rates = new Map((snap.spend?.rates ?? []).map((r) => [r.agentType, r.usdPerHour]));
     const ready = graph
       .readyIds()
       .filter((id) => views.has(id))
@@ -322,11 +334,17 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
           agent: v.route.agent,
           rule: v.route.rule,
           reason: v.route.reason,
+          // Before it runs: its estimate × what an estimated hour recently cost on its agent type (docs/costs-and-gates.md).
+          ...estimateOf(v.estimateHours, rates.get(v.route.agent)),
         };
       });
     if (o.json) json({ file: paths.tasklistPath, ready });
     else if (ready.length === 0) out('no task is ready');
-    else for (const r of ready) out(`${r.id.padEnd(10)} ${(r.priority ?? '  ').padEnd(3)} → ${r.agent.padEnd(24)} ${r.title}\n${' '.repeat(15)}${r.reason}`);
+    else
+      for (const r of ready)
+        out(
+          `${r.id.padEnd(10)} ${(r.priority ?? '  ').padEnd(3)} → ${r.agent.padEnd(24)} ${r.title}\n${' '.repeat(15)}${r.reason}${r.estimateUsd !== undefined ? ` · ${formatUsd(r.estimateUsd, true)} estimated` : ''}`,
+        );
     return { code: 0 };
   } finally {
     await s.close();
@@ -480,7 +498,8 @@ function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: numbe
   const failed = ids((t) => ['failed', 'timeout', 'cancelled'].includes(t.status));
   // One definition of blocked (the graph's, carried by TaskView.blocked), with the reasons grouped in `stalls`.
   const blocked = ids((t) => t.blocked !== undefined);
-  const outcome = done ? 'completed' : interrupted ? 'interrupted' : 'stalled';
+  // A budget reached pauses the run: it ends here, saying which (a daemon would wait for resume instead).
+  const outcome = done ? 'completed' : interrupted ? 'interrupted' : snap.pausedFor !== undefined ? 'paused' : 'stalled';
   if (o.json)
     json({
       outcome,
@@ -489,6 +508,7 @@ function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: numbe
       failed,
       blocked,
       stalls,
+      ...(snap.pausedFor !== undefined ? { pausedFor: snap.pausedFor } : {}),
       simulated: snap.simulated,
       diagnostics: snap.diagnostics.map(oneBased),
     });
@@ -496,6 +516,7 @@ function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: numbe
     out(
       `${outcome}: ${progressText(planProgress(snap.counts))} done, ${failed.length} failed, ${blocked.length} blocked (${formatDuration(Date.now() - started)})`,
     );
+    if (snap.pausedFor !== undefined) out(`  paused: ${snap.pausedFor}`);
     for (const st of stalls) out(`  ${st.text}: holds ${listIds(st.holds)}`);
   }
   return done;

@@ -82,6 +82,11 @@
 //                                  attempts whose agent reports tokens but no cost (marked estimated) [{}]
 //   dispatch.batch_size            at most this many starts per dispatch pass, the next batch on the next turn [unset]
 //   dispatch.priority_weights      P0..P3 → weight, higher dispatched first [the plan's 100/50/25/10]
+//   budget.per_task_usd            most one task's attempts may cost, USD; an attempt that takes it over is stopped
+//                                  (process tree killed) and the task fails, not retried (attempt budget_exceeded) [none]
+//   budget.per_run_usd             most this engine run may spend; reaching it pauses dispatch [none]
+//   budget.per_day_usd             most all runs may spend in a local day; reaching it pauses dispatch until midnight [none]
+//   budget.per_epic_usd            most one epic's tasks may cost; reaching it holds that epic's tasks [none]
 //   sync.enabled                   watch the task list for changes [true]
 //   sync.markdown_path             the task list when the command line gives none (the plan's sync_daemon) [unset]
 //   sync.json_path                 the work items JSON written after every applied sync, relative to the root [unset]
@@ -123,6 +128,9 @@ const relPath = z
     const norm = path.posix.normalize(p.replace(/\\/g, '/'));
     return !path.isAbsolute(p) && norm !== '.' && norm !== '..' && !norm.startsWith('../') && norm !== '.git' && !norm.startsWith('.git/');
   }, 'expected a path inside the repository (relative, no "..", not .git)');
+
+/** An amount of money in USD: positive, finite, at most a million. */
+const usd = z.number().positive().max(1_000_000);
 
 const retrySchema = z
   .object({
@@ -191,6 +199,15 @@ export const fileSchema = z
       .default({}),
     cwd: name.optional(),
     prices: z.record(name, modelPriceSchema).default({}),
+    budget: z
+      .object({
+        per_task_usd: usd.optional(),
+        per_run_usd: usd.optional(),
+        per_day_usd: usd.optional(),
+        per_epic_usd: usd.optional(),
+      })
+      .strict()
+      .default({}),
     sandbox: z
       .object({
         mode: z.enum(SANDBOX_MODES as [SandboxMode, ...SandboxMode[]]).default('auto'),

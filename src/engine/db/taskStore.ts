@@ -19,7 +19,7 @@ export const MAX_OUTPUT_CHARS = 65_536;
 /** Default number of attempts returned by `attempts()`. */
 export const DEFAULT_ATTEMPTS_LIMIT = 50;
 
-const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['completed', 'failed', 'timeout', 'cancelled', 'released', 'verify_failed'];
+const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['completed', 'failed', 'timeout', 'cancelled', 'released', 'verify_failed', 'budget_exceeded'];
 const FINISH_STATUSES: readonly FinishTask['status'][] = ['completed', 'failed', 'timeout', 'cancelled', 'blocked', 'pending'];
 
 /** Cuts `text` to at most `max` characters (see MAX_OUTPUT_CHARS); undefined stays undefined. */

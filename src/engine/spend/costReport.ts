@@ -2,7 +2,7 @@
 // task, agent type, model, provider, day (local time) or engine run. One aggregate statement per report, so a database
 // of 100,000 attempts is summed in one scan (npm run bench: "coditect cost on 100,000 attempt rows"). Only reads.
 import type Database from 'better-sqlite3';
-import { emptySpendTotal, type CostReport, type SpendGrouping, type SpendRow, type SpendTotal } from '../../protocol/spend';
+import { emptySpendTotal, type CostRate, type CostReport, type SpendGrouping, type SpendRow, type SpendTotal } from '../../protocol/spend';
 
 /** The key each grouping sums by (SQL over `agent_execution_log l` joined with its task `t`). */
 const KEY_SQL: Readonly<Record<SpendGrouping, string>> = {
@@ -90,6 +90,32 @@ export function spendRows(db: Database.Database, by: SpendGrouping, f: SpendFilt
 /** `coditect cost`: the total and the rows of one grouping. */
 export function costReport(db: Database.Database, by: SpendGrouping, f: SpendFilter = {}): CostReport {
   return { by, total: spendTotal(db, f), rows: spendRows(db, by, f) };
+}
+
+/** Tasks per agent type whose recent cost per estimated hour is averaged (the pre-dispatch estimate's basis). */
+export const RATE_SAMPLE_TASKS = 20;
+
+/**
+ * What an estimated hour of work has recently cost, per agent type: over the last RATE_SAMPLE_TASKS tasks of that
+ * type completed with an estimate (`estimated_hours` > 0) and a known cost, every attempt of each summed, divided by
+ * their estimates. `next --json` multiplies a task's estimate by it.
+ */
+export function costPerEstimatedHour(db: Database.Database): CostRate[] {
+  return db
+    .prepare<[number], CostRate>(
+      `WITH done AS (
+         SELECT task_id, agent_type, MAX(completed_at) AS at FROM agent_execution_log WHERE status = 'completed' GROUP BY task_id
+       ), costs AS (
+         SELECT task_id, SUM(cost_usd) AS usd FROM agent_execution_log WHERE cost_usd IS NOT NULL GROUP BY task_id
+       ), ranked AS (
+         SELECT d.agent_type, c.usd, t.estimated_hours AS hours, ROW_NUMBER() OVER (PARTITION BY d.agent_type ORDER BY d.at DESC) AS n
+         FROM done d JOIN costs c ON c.task_id = d.task_id JOIN v2_tasks t ON t.task_id = d.task_id
+         WHERE t.estimated_hours > 0
+       )
+       SELECT agent_type AS agentType, SUM(usd) / SUM(hours) AS usdPerHour, COUNT(*) AS tasks FROM ranked WHERE n <= ? GROUP BY agent_type ORDER BY agent_type`,
+    )
+    .all(RATE_SAMPLE_TASKS)
+    .map((r) => ({ ...r, usdPerHour: Math.round(r.usdPerHour * 1e6) / 1e6 }));
 }
 
 /** ISO-8601 UTC of the local midnight that started the day of `now` (the per-day budget's and "today"'s start). */

@@ -105,6 +105,11 @@ export class SpendLedger {
     return this.dayEnds;
   }
 
+  /** Per-task costs (for task budgets). */
+  tasks(): Iterable<[string, number]> {
+    return this.byTask.entries();
+  }
+
   /** Per-epic costs (for epic budgets). */
   epics(): Iterable<[string, number]> {
     return [...this.byEpic].map(([k, r]) => [k, r.costUsd] as [string, number]);
