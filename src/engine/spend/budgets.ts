@@ -95,11 +95,21 @@ export class Budgets {
     const out: BudgetHoldView[] = [];
     if (b.perRunUsd !== undefined && l.runUsd() >= b.perRunUsd) {
       const spent = l.runUsd();
-      out.push({ scope: 'run', budgetUsd: b.perRunUsd, spentUsd: spent, reason: `run budget ${formatUsd(b.perRunUsd)} reached (${formatUsd(spent)} spent by this run)` });
+      out.push({
+        scope: 'run',
+        budgetUsd: b.perRunUsd,
+        spentUsd: spent,
+        reason: `run budget ${formatUsd(b.perRunUsd)} reached (${formatUsd(spent)} spent by this run)`,
+      });
     }
     if (b.perDayUsd !== undefined && l.todayUsd() >= b.perDayUsd) {
       const spent = l.todayUsd();
-      out.push({ scope: 'day', budgetUsd: b.perDayUsd, spentUsd: spent, reason: `day budget ${formatUsd(b.perDayUsd)} reached (${formatUsd(spent)} spent today)` });
+      out.push({
+        scope: 'day',
+        budgetUsd: b.perDayUsd,
+        spentUsd: spent,
+        reason: `day budget ${formatUsd(b.perDayUsd)} reached (${formatUsd(spent)} spent today)`,
+      });
     }
     return out.filter((h) => !this.acknowledged.has(this.keyOf(h)));
   }

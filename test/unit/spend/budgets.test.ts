@@ -77,9 +77,13 @@ describe('Budgets', () => {
     const list = taskList(specs, extra);
     handle ??= openDatabase(path.join(dir, 'context.db'));
     if ((handle.db.prepare('SELECT COUNT(*) AS n FROM v2_tasks').get() as { n: number }).n === 0) insertPlan(handle, list);
-    let config: OrchestratorConfig = parseConfig({ max_concurrent_agents: 1, retry: { max_attempts: 3, initial_delay_ms: 1, max_delay_ms: 1 }, budget }, 'test', {
-      env: {},
-    });
+    let config: OrchestratorConfig = parseConfig(
+      { max_concurrent_agents: 1, retry: { max_attempts: 3, initial_delay_ms: 1, max_delay_ms: 1 }, budget },
+      'test',
+      {
+        env: {},
+      },
+    );
     const epicOf = (id: string) => list.tasks.find((t) => t.id === id)?.epicId;
     const spend = new SpendControl({ db: handle.db, epicOf, budget: () => config.budget });
     const o = new Orchestrator({
@@ -123,7 +127,10 @@ describe('Budgets', () => {
     const failed = await nextEvent(e.orch, 'task:failed');
     assert.equal(failed.taskId, 'T1');
     assert.equal(failed.errorKind, 'budget');
-    assert.match(failed.reason, /budget_exceeded: task budget \$1\.00 reached \(\$1\.20 spent on T1\).*process tree was killed.*not retried: raise budget\.per_task_usd/);
+    assert.match(
+      failed.reason,
+      /budget_exceeded: task budget \$1\.00 reached \(\$1\.20 spent on T1\).*process tree was killed.*not retried: raise budget\.per_task_usd/,
+    );
     await e.orch.idle();
     assert.deepEqual(agent.killed, ['T1'], 'the agent saw the abort after its third turn');
     assert.equal(retrying.length, 0);
@@ -177,7 +184,10 @@ describe('Budgets', () => {
     assert.ok(states.some((s) => s.state === 'paused' && s.pausedFor === e.orch.pauseReason()));
     assert.equal(attempts('T3').length, 0);
     const v = e.spend.view();
-    assert.deepEqual(v.holds.map((h) => h.scope), ['run']);
+    assert.deepEqual(
+      v.holds.map((h) => h.scope),
+      ['run'],
+    );
     assert.deepEqual(v.budgets, [{ scope: 'run', budgetUsd: 0.4, spentUsd: 0.4 }]);
 
     // A raised budget lifts the pause by itself, until the new one is reached.
@@ -241,7 +251,10 @@ describe('Budgets', () => {
     const stall = e.orch.stalls().find((s) => s.root === 'budget')!;
     assert.deepEqual(stall.holds, ['T2']);
     assert.equal(stall.text, 'epic budget $1.00 of E001 reached ($1.00 spent)');
-    assert.deepEqual(e.spend.view().holds.map((h) => [h.scope, h.id]), [['epic', 'E001']]);
+    assert.deepEqual(
+      e.spend.view().holds.map((h) => [h.scope, h.id]),
+      [['epic', 'E001']],
+    );
     // Resume past it.
     e.spend.budgets.acknowledge();
     e.orch.limitsChanged();
