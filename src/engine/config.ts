@@ -41,7 +41,7 @@ export interface OrchestratorConfig {
   epicFallbacks: Record<string, string>;
   retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number; jitter: JitterKind; backoffBase: number };
   circuitBreaker: { failureThreshold: number; cooldownMs: number };
-  rateLimit: { defaultPauseMs: number };
+  rateLimit: { defaultPauseMs: number; usageLimitPauseMs: number };
   timeouts: { defaultMinutes: number; perAgentType: Record<string, number>; killGraceMs: number };
   lease: { ms: number; heartbeatMs: number };
   shutdownGraceMs: number;
@@ -190,7 +190,7 @@ function normalize(
       backoffBase: f.retry.backoff_base,
     },
     circuitBreaker: { failureThreshold: f.circuit_breaker.failure_threshold, cooldownMs: f.circuit_breaker.cooldown_ms },
-    rateLimit: { defaultPauseMs: f.rate_limit.default_pause_ms },
+    rateLimit: { defaultPauseMs: f.rate_limit.default_pause_ms, usageLimitPauseMs: f.rate_limit.usage_limit_pause_ms },
     timeouts: { defaultMinutes: f.timeouts.default_minutes, perAgentType: { ...f.timeouts.per_agent_type }, killGraceMs: f.timeouts.kill_grace_ms },
     lease: { ms: f.lease.ms, heartbeatMs: f.lease.heartbeat_ms },
     shutdownGraceMs: f.shutdown_grace_ms,

@@ -88,6 +88,8 @@ export interface OrchestratorEvents {
   };
   'state:changed': StateChangedParams;
   'breaker:changed': { provider: string; state: BreakerState; previous: BreakerState };
+  /** A provider's usage limit paused it until `until` (epoch ms): tasks for it wait, none fails. */
+  'provider:paused': { provider: string; until: number; reason: string };
   'activity:appended': ActivityAppendedParams;
   /** A feature or an epic just completed (checkpoint time). */
   'checkpoint:reached': GroupCompleted;
@@ -631,6 +633,18 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }));
   }
 
+  /** Pauses `provider` until `until` (epoch ms) with `reason`: a usage limit a previous engine run recorded. */
+  pauseProvider(provider: string, until: number, reason: string): void {
+    if (this.closed) return;
+    const ms = until - this.now();
+    if (ms > 0) this.gates.pause(provider, ms, reason);
+  }
+
+  /** Providers paused now (a 429 or a usage limit): until when and why. */
+  providerPauses(): { provider: string; until: number; reason: string }[] {
+    return this.gates.pauses();
+  }
+
   /** Breaker state of every provider used so far (`paused` while a 429 pause lasts). */
   breakers(): Record<string, BreakerState> {
     return this.gates.states();
@@ -1132,7 +1146,12 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (failure?.kind === 'verify' && failure.verifySignature) this.verifySigs.set(taskId, failure.verifySignature);
     const { outcome, decision, releaseWhy } = settlement;
     const finish: FinishTask = { status: settlement.status, retryCount: settlement.retryCount, resultSummary: settlement.resultSummary, now: this.now() };
-    if (decision?.action === 'release') this.gates.pause(rt.provider, decision.pauseMs);
+    if (decision?.action === 'release') {
+      const reason = decision.usageLimit ? 'usage limit' : 'rate limited';
+      const until = this.gates.pause(rt.provider, decision.pauseMs, reason);
+      // A usage limit lasts hours: it is kept (the runtime stores it) so a restarted engine waits for the reset too.
+      if (decision.usageLimit) this.events.emit('provider:paused', { provider: rt.provider, until, reason });
+    }
 
     // The task's end and its attempt row's end in one transaction; the row says whether the result counted.
     const rec: SettleRecord = { taskId, owner: this.opts.owner, finish };

@@ -41,8 +41,11 @@ export interface AttemptFailure {
 export type RetryDecision =
   /** Back to pending, retry count + 1, not dispatched before `delayMs`. */
   | { action: 'retry'; delayMs: number; reason: string }
-  /** Back to pending with the retry count unchanged (rate limit: the provider is paused instead). */
-  | { action: 'release'; pauseMs: number; reason: string }
+  /**
+   * Back to pending with the retry count unchanged (rate limit: the provider is paused instead). `usageLimit`: the
+   * provider's usage limit or quota, not a short rate limit (the pause is long, shown and kept across a restart).
+   */
+  | { action: 'release'; pauseMs: number; reason: string; usageLimit: boolean }
   /** Final: the task ends in `status`. */
   | { action: 'fail'; status: 'failed' | 'timeout' | 'cancelled'; reason: string };
 
@@ -71,6 +74,7 @@ export class RetryPolicy {
   constructor(
     readonly settings: RetrySettings,
     private readonly defaultPauseMs = 30_000,
+    private readonly usageLimitPauseMs = 18_000_000,
   ) {
     if (!Number.isInteger(settings.maxAttempts) || settings.maxAttempts < 0)
       throw new RangeError(`retry.maxAttempts: expected an integer ≥0, got ${settings.maxAttempts}`);
@@ -91,7 +95,7 @@ export class RetryPolicy {
 
   /** Builds the policy of a config. */
   static fromConfig(config: OrchestratorConfig): RetryPolicy {
-    return new RetryPolicy(config.retry, config.rateLimit.defaultPauseMs);
+    return new RetryPolicy(config.retry, config.rateLimit.defaultPauseMs, config.rateLimit.usageLimitPauseMs);
   }
 
   /** Backoff before retry number `retry` (1-based): initial · 2^(retry-1), capped, with the configured jitter. */
@@ -109,8 +113,17 @@ export class RetryPolicy {
     const m = failure.message;
     switch (failure.kind) {
       case 'rate_limited': {
-        const pauseMs = failure.retryAfterMs !== undefined && failure.retryAfterMs >= 0 ? failure.retryAfterMs : this.defaultPauseMs;
-        return { action: 'release', pauseMs, reason: `rate limited by the provider; paused ${pauseMs} ms without spending a retry: ${m}` };
+        const given = failure.retryAfterMs !== undefined && failure.retryAfterMs >= 0 ? failure.retryAfterMs : undefined;
+        const usageLimit = isUsageLimit(m, given);
+        const pauseMs = given ?? (usageLimit ? this.usageLimitPauseMs : this.defaultPauseMs);
+        if (usageLimit)
+          return {
+            action: 'release',
+            pauseMs,
+            usageLimit,
+            reason: `usage limit reached; the provider is paused ${formatPause(pauseMs)}${given === undefined ? ' (no reset time given: rate_limit.usage_limit_pause_ms)' : ''} without spending a retry: ${m}`,
+          };
+        return { action: 'release', pauseMs, usageLimit, reason: `rate limited by the provider; paused ${pauseMs} ms without spending a retry: ${m}` };
       }
       case 'auth':
         return { action: 'fail', status: 'failed', reason: `authentication failed (not retried: fix the credentials, then retry): ${m}` };
@@ -148,6 +161,23 @@ export class RetryPolicy {
   }
 }
 
+/** A rate-limit wait at least this long is a usage limit (a quota window), not a burst limit. */
+export const USAGE_LIMIT_MIN_PAUSE_MS = 5 * 60_000;
+
+/** A usage limit or quota (a subscription window, a spend cap), told by its words or by how long it asks us to wait. */
+export function isUsageLimit(message: string, retryAfterMs: number | undefined): boolean {
+  return (
+    /usage limit|spend limit|quota|resource[_ ]exhausted|(?:5-hour|hourly|daily|weekly|session) limit|\bresets?\s+(?:at\s+)?\d/i.test(message) ||
+    (retryAfterMs !== undefined && retryAfterMs >= USAGE_LIMIT_MIN_PAUSE_MS)
+  );
+}
+
+function formatPause(ms: number): string {
+  if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(1).replace(/\.0$/, '')} h`;
+  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
 // ---- provider gates: circuit breaker + rate-limit pause -------------------------------------------------------
 
 /** Failure kinds that count against a provider's breaker: the provider (or our access to it) is broken. */
@@ -183,6 +213,8 @@ interface Gate {
   cooldownTimer?: unknown;
   probing: boolean;
   pausedUntil?: number;
+  /** Why it is paused (`usage limit`, `rate limited`). */
+  pauseReason?: string;
   pauseTimer?: unknown;
   last: BreakerState;
   dispose(): void;
@@ -300,25 +332,39 @@ export class ProviderGates {
     }
   }
 
-  /** Pauses dispatch to `provider` for `ms` (HTTP 429 / retry-after); a longer pause wins over a shorter one. */
-  pause(provider: string, ms: number): void {
-    if (this.disposed) return;
+  /**
+   * Pauses dispatch to `provider` for `ms` (HTTP 429 / retry-after, a usage limit until its reset); a longer pause wins
+   * over a shorter one. `reason` is shown with it. Returns the end of the pause in force (epoch ms on the gates' clock).
+   */
+  pause(provider: string, ms: number, reason = 'rate limited'): number {
+    if (this.disposed) return this.timers.now();
     const g = this.gate(provider);
     const until = this.timers.now() + Math.max(0, ms);
-    if (g.pausedUntil !== undefined && g.pausedUntil >= until) return;
+    if (g.pausedUntil !== undefined && g.pausedUntil >= until) return g.pausedUntil;
     g.pausedUntil = until;
+    g.pauseReason = reason;
     if (g.pauseTimer !== undefined) this.timers.clearTimeout(g.pauseTimer);
     g.pauseTimer = this.unref(
       this.timers.setTimeout(
         () => {
           g.pauseTimer = undefined;
           g.pausedUntil = undefined;
+          g.pauseReason = undefined;
           this.emitIfChanged(provider, g);
         },
-        Math.max(0, ms),
+        // setTimeout fires at once beyond 2^31-1 ms (24.8 days); the cap keeps a long pause a pause.
+        Math.min(Math.max(0, ms), 2_147_483_647),
       ),
     );
     this.emitIfChanged(provider, g);
+    return until;
+  }
+
+  /** Providers paused right now: until when (epoch ms) and why. */
+  pauses(): { provider: string; until: number; reason: string }[] {
+    const out: { provider: string; until: number; reason: string }[] = [];
+    for (const [provider, g] of this.gates) if (this.isPaused(g)) out.push({ provider, until: g.pausedUntil!, reason: g.pauseReason ?? 'rate limited' });
+    return out;
   }
 
   /** Ends a provider's pause now (e.g. a person says go). */

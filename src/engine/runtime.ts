@@ -95,6 +95,10 @@ const WRITE_BACK_INTERVAL_MS = 200;
 const THROUGHPUT_SAMPLES = 240;
 
 /** The running engine for one task list. */
+/** engine_state key of the providers' usage-limit pauses: provider → { until (epoch ms), reason }. */
+const PROVIDER_PAUSES_KEY = 'provider_pauses';
+type StoredPauses = Record<string, { until: number; reason: string }>;
+
 export class EngineRuntime implements EngineApi {
   private readonly events = new TypedEmitter<EngineEvents>();
   private model!: PlanModel;
@@ -246,6 +250,7 @@ export class EngineRuntime implements EngineApi {
     this.guard.trustPlan(this.sync.current());
     // Agents a crashed engine left running would do their tasks again beside the new attempts: stopped first.
     await this.stopOrphanedAgents();
+    this.restoreProviderPauses();
     const recovered = this.orchestrator.recover();
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
     if (this.isolation) await this.recoverLandings(recovered);
@@ -350,7 +355,34 @@ export class EngineRuntime implements EngineApi {
         this.events.emit('activity:appended', e);
       }),
       o.on('checkpoint:reached', (g) => this.checkpoint(g)),
+      o.on('provider:paused', (p) => this.keepProviderPause(p)),
     );
+  }
+
+  /** Usage-limit pauses still running when a previous engine stopped: this one waits for the same reset. */
+  private restoreProviderPauses(): void {
+    const now = Date.now();
+    for (const [provider, p] of Object.entries(this.store.getState<StoredPauses>(PROVIDER_PAUSES_KEY) ?? {})) {
+      if (typeof p?.until !== 'number' || p.until <= now) continue;
+      this.orchestrator.pauseProvider(provider, p.until, String(p.reason));
+      this.opts.logger.info(`provider ${provider} paused until ${new Date(p.until).toLocaleString()} (${String(p.reason)}), as a previous run recorded`);
+    }
+  }
+
+  /** Records a usage-limit pause (the ones over are dropped), so a restarted engine keeps it. */
+  private keepProviderPause(p: { provider: string; until: number; reason: string }): void {
+    const now = Date.now();
+    const kept: StoredPauses = {};
+    for (const [k, v] of Object.entries(this.store.getState<StoredPauses>(PROVIDER_PAUSES_KEY) ?? {})) if (v.until > now) kept[k] = v;
+    kept[p.provider] = { until: p.until, reason: p.reason };
+    try {
+      if (!this.opts.readOnly) this.store.setState(PROVIDER_PAUSES_KEY, kept);
+    } catch (e) {
+      this.opts.logger.warn(`the pause of ${p.provider} was not recorded: ${errorMessage(e)}`);
+    }
+    const msg = `provider ${p.provider} paused until ${new Date(p.until).toLocaleString()} (${p.reason}); its tasks wait, other providers go on`;
+    this.opts.logger.warn(msg);
+    this.events.emit('log:message', { level: 'warn', message: msg });
   }
 
   private onStatus(taskId: string, status: TaskStatus): void {
@@ -827,6 +859,7 @@ export class EngineRuntime implements EngineApi {
       counts: planCounts(this.model),
       active: this.orchestrator.active(),
       breakers: this.orchestrator.breakers(),
+      providerPauses: this.orchestrator.providerPauses().map((p) => ({ provider: p.provider, until: new Date(p.until).toISOString(), reason: p.reason })),
       metrics: this.metricsView(),
       activity,
       diagnostics: this.diagnostics(),

@@ -195,6 +195,15 @@ export function stallsOf(tasks: Iterable<Pick<TaskView, 'id' | 'blocked'>>): Sta
   return [...byRoot.values()];
 }
 
+/** A provider paused by its rate or usage limit. */
+export interface ProviderPauseView {
+  provider: string;
+  /** ISO-8601 UTC end of the pause. */
+  until: string;
+  /** `usage limit` or `rate limited`. */
+  reason: string;
+}
+
 /** Everything the UI needs to draw itself from scratch. */
 export interface PlanSnapshot {
   tasklistPath: string;
@@ -210,6 +219,8 @@ export interface PlanSnapshot {
   counts: PlanCounts;
   active: ActiveAgentView[];
   breakers: Record<string, BreakerState>;
+  /** Providers paused now (a rate limit, a usage limit until its reset): their tasks wait, none fails. */
+  providerPauses?: ProviderPauseView[];
   metrics: MetricsView;
   activity: ActivityEntry[];
   diagnostics: Diagnostic[];

@@ -2,12 +2,34 @@
 import { AgentError, abortError, type AgentErrorKind } from './agent';
 import { SpawnError, type ProcessTreeResult } from './processTree';
 
+/**
+ * Ms until the reset time a usage-limit message names ("… limit reached ∙ resets 3pm", "will reset at 14:05",
+ * "resets at 2:30 am"): the next such local time after `now`. Undefined when the text names none.
+ */
+export function resetTimeIn(text: string, now = Date.now()): number | undefined {
+  const m = /\bresets?\b(?:\s+at)?\s+(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b/i.exec(text);
+  if (!m) return undefined;
+  let hour = Number(m[1]);
+  const minute = m[2] === undefined ? 0 : Number(m[2]);
+  const half = m[3]?.toLowerCase();
+  if (m[2] === undefined && half === undefined) return undefined; // a bare number ("resets 3") is not a time
+  if (minute > 59 || (half ? hour < 1 || hour > 12 : hour > 23)) return undefined;
+  if (half === 'pm' && hour < 12) hour += 12;
+  if (half === 'am' && hour === 12) hour = 0;
+  const at = new Date(now);
+  at.setHours(hour, minute, 0, 0);
+  if (at.getTime() <= now) at.setDate(at.getDate() + 1);
+  return at.getTime() - now;
+}
+
 /** Kind (and wait) guessed from an agent CLI's error text. Undefined when the text says nothing recognisable. */
 export function classifyFailureText(text: string, now = Date.now()): { kind: AgentErrorKind; retryAfterMs?: number } | undefined {
   if (/rate[ _-]?limit|\b429\b|too many requests|usage limit|quota (?:exceeded|exhausted)|resource[_ ]exhausted/i.test(text)) {
     // Claude Code prints "Claude AI usage limit reached|<epoch seconds>" when a subscription window is used up.
     const epoch = /limit reached\|(\d{9,11})/i.exec(text);
     if (epoch) return { kind: 'rate_limited', retryAfterMs: Math.max(0, Number(epoch[1]) * 1000 - now) };
+    const reset = resetTimeIn(text, now);
+    if (reset !== undefined) return { kind: 'rate_limited', retryAfterMs: reset };
     const secs = /retry[- ]after[:= ]+(\d+(?:\.\d+)?)\s*(ms|s|sec|seconds)?/i.exec(text) ?? /try again in (\d+(?:\.\d+)?)\s*(ms|s|sec|seconds)/i.exec(text);
     if (secs) return { kind: 'rate_limited', retryAfterMs: Math.round(Number(secs[1]) * (secs[2] === 'ms' ? 1 : 1000)) };
     return { kind: 'rate_limited' };

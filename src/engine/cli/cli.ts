@@ -261,6 +261,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
           .filter((t) => t.blocked !== undefined)
           .map((t) => ({ id: t.id, line: t.line + 1, title: t.title, reason: t.blocked!.reason, text: t.blocked!.text, blockers: t.blockers })),
         breakers: snap.breakers,
+        ...(snap.providerPauses?.length ? { providerPauses: snap.providerPauses } : {}),
         metrics: snap.metrics,
         spend: snap.spend,
         kpis: snap.kpis,
@@ -279,7 +280,12 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
       );
       if (snap.pausedFor) out(`  paused: ${snap.pausedFor} (raise the budget or \`coditect resume\` to go on)`);
       for (const r of running) out(`  running ${r.taskId} on ${r.agent} since ${r.startedAt} (attempt ${r.attempt})`);
-      for (const [p, st] of Object.entries(snap.breakers)) if (st !== 'closed') out(`  provider ${p}: ${st}`);
+      const pauses = new Map((snap.providerPauses ?? []).map((p) => [p.provider, p]));
+      for (const [p, st] of Object.entries(snap.breakers)) {
+        if (st === 'closed') continue;
+        const pause = pauses.get(p);
+        out(`  provider ${p}: ${pause ? `paused until ${localTime(pause.until)} (${pause.reason}); its tasks wait` : st}`);
+      }
       if (snap.kpis) out(`  KPIs: ${kpiText(snap.kpis)}`);
       if (snap.spend)
         out(
@@ -573,6 +579,13 @@ async function cmdRunAttached(paths: EnginePaths, o: CliOptions): Promise<Outcom
     await c.connection.sendRequest(Shutdown.type).catch(() => undefined);
     c.close();
   }
+}
+
+/** `14:05`, or `Dec 3, 14:05` when not today (local time). */
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  const hm = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  return d.toDateString() === new Date().toDateString() ? hm : `${d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })}, ${hm}`;
 }
 
 /** `T1, T2, T3` or `T1, T2, … (12 tasks)` for a long list. */

@@ -32,6 +32,8 @@
 //   circuit_breaker.failure_threshold  consecutive provider failures that open the breaker, 1..1000 [5]
 //   circuit_breaker.cooldown_ms    open → half-open (one probe task) after this long [60000]
 //   rate_limit.default_pause_ms    provider pause after a 429 without retry-after [30000]
+//   rate_limit.usage_limit_pause_ms provider pause after a usage-limit or quota answer that gives no reset time
+//                                  [18000000: 5 h, a Claude subscription's window]
 //   timeouts.default_minutes       attempt timeout when neither the task nor its agent type sets one [120]
 //   timeouts.per_agent_type        agent type → timeout in minutes [{}]
 //   timeouts.kill_grace_ms         SIGTERM → SIGKILL grace for an agent's process tree [5000]
@@ -167,7 +169,7 @@ export const fileSchema = z
       .strict()
       .default({}),
     rate_limit: z
-      .object({ default_pause_ms: nonNegInt(86_400_000).default(30_000) })
+      .object({ default_pause_ms: nonNegInt(86_400_000).default(30_000), usage_limit_pause_ms: nonNegInt(7 * 86_400_000).default(18_000_000) })
       .strict()
       .default({}),
     timeouts: z
