@@ -4,7 +4,7 @@
 // e.g. write_file) with usage; a key can be refused with the API's own error JSON (400 API_KEY_INVALID). The router's
 // calls are answered without spending the script. Records every request.
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocal, readRequest } from './localHttp';
 import type { RecordedRequest } from './messagesApiServer';
 
 interface Usage {
@@ -43,18 +43,9 @@ export class FakeGeminiApi {
   /** Starts on 127.0.0.1:0; resolves with the base URL to put in GOOGLE_GEMINI_BASE_URL. */
   async start(): Promise<string> {
     const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = text;
-        }
-        const url = req.url ?? '';
-        this.requests.push({ method: req.method ?? '', url, headers: req.headers, body });
+      void readRequest(req).then((recorded) => {
+        const url = recorded.url;
+        this.requests.push(recorded);
         const json = (status: number, o: unknown): void => {
           res.writeHead(status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(o));
@@ -96,16 +87,13 @@ export class FakeGeminiApi {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return `${await listenLocal(server)}`;
   }
 
   async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServer(s);
   }
 }
 

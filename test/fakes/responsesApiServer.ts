@@ -3,7 +3,7 @@
 // (`response.created`, `response.output_item.added`, `response.output_text.delta`, `response.output_item.done`,
 // `response.completed`) and HTTP errors with the API's error JSON. Records every request.
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocal, readRequest } from './localHttp';
 import type { RecordedRequest } from './messagesApiServer';
 
 /** One scripted answer. */
@@ -32,17 +32,8 @@ export class FakeResponsesApi {
   /** Starts on 127.0.0.1:0; resolves with the base URL to configure (`…/v1`). */
   async start(): Promise<string> {
     const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = text;
-        }
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      void readRequest(req).then((recorded) => {
+        this.requests.push(recorded);
         const step = this.script.shift();
         if (req.method !== 'POST' || !req.url?.startsWith('/v1/responses') || !step) {
           res.writeHead(step ? 404 : 500, { 'content-type': 'application/json' });
@@ -102,15 +93,12 @@ export class FakeResponsesApi {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    return `${await listenLocal(server)}/v1`;
   }
 
   async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServer(s);
   }
 }
