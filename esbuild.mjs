@@ -2,7 +2,8 @@
 // the engine process and the CLI (plain Node, own the database), the webview UI (browser), and the benchmark.
 // better-sqlite3 stays external: it is a native module and ships in node_modules.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { embedMigrations } from './scripts/embedMigrations.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -19,7 +20,11 @@ const node = {
   logLevel: 'warning',
   external: ['better-sqlite3'],
   define: { __CODITECT_VERSION__: JSON.stringify(pkg.version) },
+  // The schema migrations are embedded in the engine and CLI bundles (src/engine/db/migrationFiles.ts).
+  plugins: [embedMigrations()],
 };
+// Bundles of an older build read their migrations from here; nothing does now.
+rmSync('dist/migrations', { recursive: true, force: true });
 
 /** Only entry points whose source exists are built, so the build works while layers are being added. */
 const has = (p) => existsSync(p);
@@ -67,15 +72,6 @@ if (has('test/integration/index.ts')) {
   if (suites.length) builds.push({ ...test, entryPoints: suites.map((f) => `${suiteDir}/${f}`), outdir: 'out/test/suite' });
 }
 
-// SQL migrations are read at run time from dist/migrations (bundled code) or src/engine/db/migrations (tests).
-function copyMigrations() {
-  const from = 'src/engine/db/migrations';
-  if (!existsSync(from)) return;
-  mkdirSync('dist/migrations', { recursive: true });
-  for (const f of readdirSync(from)) if (f.endsWith('.sql')) cpSync(`${from}/${f}`, `dist/migrations/${f}`);
-}
-
-copyMigrations();
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
   console.log('esbuild: watching');

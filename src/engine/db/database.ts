@@ -1,16 +1,17 @@
 // Opening context.db: the single-writer lock, pragmas, and the schema migrations.
 // A database of another tool that holds the plan's tables is adopted (adopt.ts); a copy is taken before the first
 // migration touches existing data (backup.ts).
-// Schema lives in numbered files `src/engine/db/migrations/NNN_name.sql` (esbuild copies them to dist/migrations);
+// Schema lives in numbered files `src/engine/db/migrations/NNN_name.sql` (embedded in the bundles, migrationFiles.ts);
 // `PRAGMA user_version` records the last one applied. Each migration runs in its own transaction, so a failing
 // migration leaves the database at the previous version, never half-migrated.
 import { createPrivateFile, ensurePrivateDir, makePrivate } from '../privateFiles';
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { adoptTables, tablesToAdopt, type AdoptionReport } from './adopt';
 import { backupPath, backupTo } from './backup';
 import { acquireLock, type LockHandle } from './lockFile';
+import { migrationFiles, migrationFilesIn } from './migrationFiles';
 import { errorMessage } from '../../core/describe';
 
 /** One schema migration file. */
@@ -24,7 +25,7 @@ export interface Migration {
 export interface OpenDatabaseOptions {
   /** How long a statement waits for another connection's lock, in ms. Default 5000. */
   busyTimeoutMs?: number;
-  /** Directory of the `NNN_name.sql` migrations. Default: found next to this module or the bundle (see findMigrationsDir). */
+  /** Directory of `NNN_name.sql` migrations to use instead of this build's own (tests). */
   migrationsDir?: string;
 }
 
@@ -70,41 +71,22 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/;
 
 /**
- * Where the migrations are: from source (tsx, tests) this module sits in src/engine/db next to `migrations/`;
- * bundled, it is inlined into dist/<entry>.js and esbuild copied the files to dist/migrations.
+ * Reads and checks the migrations: versions must run 1, 2, 3… without gaps or duplicates. Without `dir`, this build's
+ * own (src/engine/db/migrations, embedded in a bundle); with it, the `NNN_name.sql` files of that folder.
  */
-export function migrationsDirCandidates(): string[] {
-  return [
-    join(__dirname, 'migrations'),
-    join(__dirname, '..', 'migrations'),
-    join(__dirname, '..', 'src', 'engine', 'db', 'migrations'),
-    join(__dirname, '..', '..', 'src', 'engine', 'db', 'migrations'),
-  ];
-}
-
-/** The first candidate directory that holds migrations; throws naming every place looked at. */
-export function findMigrationsDir(): string {
-  const candidates = migrationsDirCandidates();
-  for (const c of candidates) {
-    if (existsSync(c) && readdirSync(c).some((f) => MIGRATION_FILE.test(f))) return c;
-  }
-  throw new Error(`schema migrations not found; looked in: ${candidates.join(', ')}`);
-}
-
-/** Reads and checks the migrations: versions must run 1, 2, 3… without gaps or duplicates. */
-export function loadMigrations(dir: string = findMigrationsDir()): Migration[] {
+export function loadMigrations(dir?: string): Migration[] {
+  const where = dir ?? 'src/engine/db/migrations';
   const out: Migration[] = [];
-  for (const f of readdirSync(dir)) {
-    if (!f.endsWith('.sql')) continue;
-    const m = MIGRATION_FILE.exec(f);
-    if (!m) throw new Error(`${join(dir, f)}: migration file names must look like 001_name.sql`);
-    out.push({ version: Number(m[1]), name: m[2], sql: readFileSync(join(dir, f), 'utf8') });
+  for (const f of dir === undefined ? migrationFiles() : migrationFilesIn(dir)) {
+    const m = MIGRATION_FILE.exec(f.name);
+    if (!m) throw new Error(`${join(where, f.name)}: migration file names must look like 001_name.sql`);
+    out.push({ version: Number(m[1]), name: m[2], sql: f.sql });
   }
   out.sort((a, b) => a.version - b.version);
   out.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`${dir}: migrations must be numbered 1, 2, 3… without gaps; found ${m.version} at position ${i + 1}`);
+    if (m.version !== i + 1) throw new Error(`${where}: migrations must be numbered 1, 2, 3… without gaps; found ${m.version} at position ${i + 1}`);
   });
-  if (out.length === 0) throw new Error(`${dir}: no migrations`);
+  if (out.length === 0) throw new Error(`${where}: no migrations`);
   return out;
 }
 

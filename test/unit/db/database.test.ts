@@ -1,11 +1,9 @@
 import * as assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
-import { findMigrationsDir, latestSchemaVersion, loadMigrations, openDatabase, openDatabaseReadOnly, SchemaTooNewError } from '../../../src/engine/db/database';
+import { latestSchemaVersion, loadMigrations, openDatabase, openDatabaseReadOnly, SchemaTooNewError } from '../../../src/engine/db/database';
 import { DatabaseLockedError, processStartTicks } from '../../../src/engine/db/lockFile';
 import { makeTempDir, removeDir, seedTasks, startHolder } from './dbTestKit';
 
@@ -185,32 +183,5 @@ describe('database: open, migrate, lock', () => {
     assert.equal(ro.db.prepare('SELECT COUNT(*) FROM v2_tasks').pluck().get(), 2);
     ro.close();
     assert.throws(() => openDatabaseReadOnly(path.join(dir, 'missing.db')), /database not found: .*missing\.db/);
-  });
-
-  it('finds the migrations from source and from a bundle in dist/ with migrations copied beside it', async () => {
-    assert.equal(path.basename(findMigrationsDir()), 'migrations');
-    const dist = path.join(dir, 'dist');
-    mkdirSync(dist);
-    cpSync(findMigrationsDir(), path.join(dist, 'migrations'), { recursive: true });
-    const entry = path.join(dir, 'entry.ts');
-    const dbModule = path.resolve(__dirname, '../../../src/engine/db/database');
-    writeFileSync(
-      entry,
-      `import { openDatabase } from ${JSON.stringify(dbModule)};\nconst h = openDatabase(process.argv[2]);\nprocess.stdout.write(String(h.schemaVersion));\nh.close();\n`,
-    );
-    await esbuild.build({
-      entryPoints: [entry],
-      outfile: path.join(dist, 'entry.js'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      external: ['better-sqlite3'],
-      logLevel: 'silent',
-    });
-    const out = execFileSync(process.execPath, [path.join(dist, 'entry.js'), path.join(dir, 'bundled.db')], {
-      env: { ...process.env, NODE_PATH: path.resolve(__dirname, '../../../node_modules') },
-      encoding: 'utf8',
-    });
-    assert.equal(out, String(latestSchemaVersion()));
   });
 });

@@ -2,9 +2,9 @@
 // migration 002 moves a database of migration 001 to it without losing a row or a value.
 import * as assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { findMigrationsDir, latestSchemaVersion, openDatabase, openDatabaseReadOnly } from '../../../src/engine/db/database';
+import { latestSchemaVersion, loadMigrations, openDatabase, openDatabaseReadOnly } from '../../../src/engine/db/database';
 import { PlanStore } from '../../../src/engine/db/planStore';
 import { TaskStore } from '../../../src/engine/db/taskStore';
 import { makeTempDir, removeDir } from './dbTestKit';
@@ -85,7 +85,7 @@ describe("context.db: the plan's schema", () => {
   it('migration 002 moves a database of migration 001, data in every table, without losing a row or a value', () => {
     const only001 = path.join(dir, 'migrations-001');
     mkdirSync(only001);
-    copyFileSync(path.join(findMigrationsDir(), '001_initial.sql'), path.join(only001, '001_initial.sql'));
+    writeFileSync(path.join(only001, '001_initial.sql'), loadMigrations()[0].sql);
     const file = path.join(dir, 'context.db');
     const v1 = openDatabase(file, { migrationsDir: only001 });
     assert.equal(v1.schemaVersion, 1);
