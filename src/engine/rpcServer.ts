@@ -1,5 +1,5 @@
 // Serves the engine protocol on one JSON-RPC connection (the extension's stdio, or a daemon socket client).
-import type { MessageConnection, NotificationType } from 'vscode-jsonrpc';
+import { ResponseError, type MessageConnection, type NotificationType, type RequestType, type RequestType0 } from 'vscode-jsonrpc';
 import {
   ApplyEdits,
   CancelTask,
@@ -31,6 +31,11 @@ import {
   UpdateSettings,
   Validate,
 } from '../protocol/engineProtocol';
+import { ENGINE_ERRORS } from '../protocol/engineErrors';
+import { ConfigError } from './config/configErrors';
+import { AdoptionError } from './db/adopt';
+import { SchemaTooNewError } from './db/database';
+import { DatabaseLockedError } from './db/lockFile';
 import type { EngineApi } from './engineApi';
 
 export interface RpcServerOptions {
@@ -46,11 +51,27 @@ export interface RpcServerOptions {
   onExit(code: number): void;
 }
 
-/** Error for requests that arrive before `initialize` completed. */
-class NotInitializedError extends Error {
-  constructor(method: string) {
-    super(`'${method}' arrived before 'coditect/initialize': the client must initialize first`);
+/** The code of ENGINE_ERRORS an engine error answers with (it or an error in its `cause` chain), if it has one. */
+function engineErrorCode(e: unknown): number | undefined {
+  for (let cur = e, depth = 0; cur instanceof Error && depth < 8; cur = cur.cause, depth++) {
+    if (cur instanceof ConfigError) return ENGINE_ERRORS.configInvalid;
+    if (cur instanceof DatabaseLockedError) return ENGINE_ERRORS.databaseLocked;
+    if (cur instanceof SchemaTooNewError) return ENGINE_ERRORS.schemaTooNew;
+    if (cur instanceof AdoptionError) return ENGINE_ERRORS.adoptionRefused;
   }
+  return undefined;
+}
+
+/** A request handler whose engine errors answer with their code (others stay JSON-RPC's InternalError). */
+function coded<A extends unknown[], R>(handler: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (e) {
+      const code = e instanceof ResponseError ? undefined : engineErrorCode(e);
+      throw code === undefined ? e : new ResponseError(code, (e as Error).message);
+    }
+  };
 }
 
 /** Wires every protocol message to the engine; returns a disposer. */
@@ -66,15 +87,23 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
     connection.sendNotification(type, params).catch(() => undefined);
   };
 
+  /** Serves a request; the engine errors it throws answer with their ENGINE_ERRORS code. */
+  const answer = <P, R>(type: RequestType<P, R, void> | RequestType0<R, void>, handler: (params: P) => R | Promise<R>): void => {
+    connection.onRequest(type as RequestType<P, R, void>, coded(handler));
+  };
+
   const need = (method: string): EngineApi => {
-    if (!engine) throw new NotInitializedError(method);
-    if (shutDown) throw new Error(`'${method}' arrived after shutdown`);
+    if (!engine) throw new ResponseError(ENGINE_ERRORS.notInitialized, `'${method}' arrived before 'coditect/initialize': the client must initialize first`);
+    if (shutDown) throw new ResponseError(ENGINE_ERRORS.shutDown, `'${method}' arrived after shutdown`);
     return engine;
   };
 
-  connection.onRequest(Initialize.type, async (params): Promise<InitializeResult> => {
+  answer(Initialize.type, async (params: InitializeParams): Promise<InitializeResult> => {
     if (Math.trunc(params.protocolVersion) !== PROTOCOL_VERSION) {
-      throw new Error(`protocol version ${params.protocolVersion} is not supported by this engine (speaks ${PROTOCOL_VERSION})`);
+      throw new ResponseError(
+        ENGINE_ERRORS.protocolMismatch,
+        `protocol version ${params.protocolVersion} is not supported by this engine (speaks ${PROTOCOL_VERSION})`,
+      );
     }
     engine = await opts.obtainEngine(params);
     const e = engine;
@@ -91,21 +120,21 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
     return { engineVersion: opts.engineVersion, pid: process.pid, dbPath: e.dbPath, schemaVersion: e.schemaVersion, snapshot, attachedTo: e.attachedTo };
   });
 
-  connection.onRequest(GetSnapshot.type, () => need(GetSnapshot.type.method).snapshot());
-  connection.onRequest(StartOrchestration.type, () => need(StartOrchestration.type.method).start());
-  connection.onRequest(PauseOrchestration.type, () => need(PauseOrchestration.type.method).pause());
-  connection.onRequest(ResumeOrchestration.type, () => need(ResumeOrchestration.type.method).resume());
-  connection.onRequest(StopOrchestration.type, () => need(StopOrchestration.type.method).stop());
-  connection.onRequest(RunTask.type, (p) => need(RunTask.type.method).runTask(p));
-  connection.onRequest(RunNextTask.type, () => need(RunNextTask.type.method).runNext());
-  connection.onRequest(CancelTask.type, async (p) => ({ cancelled: await need(CancelTask.type.method).cancelTask(p.taskId) }));
-  connection.onRequest(RetryTask.type, async (p) => ({ reset: await need(RetryTask.type.method).retryTask(p.taskId) }));
-  connection.onRequest(RetryFailed.type, async () => ({ reset: await need(RetryFailed.type.method).retryFailed() }));
-  connection.onRequest(MarkTask.type, async (p) => ({ changed: await need(MarkTask.type.method).markTask(p) }));
-  connection.onRequest(SyncNow.type, () => need(SyncNow.type.method).syncNow());
-  connection.onRequest(Validate.type, () => need(Validate.type.method).validate());
-  connection.onRequest(ExportWorkItems.type, (p) => need(ExportWorkItems.type.method).exportWorkItems(p.outPath));
-  connection.onRequest(GetTaskLog.type, async (p) => ({ attempts: await need(GetTaskLog.type.method).taskLog(p.taskId) }));
+  answer(GetSnapshot.type, () => need(GetSnapshot.type.method).snapshot());
+  answer(StartOrchestration.type, () => need(StartOrchestration.type.method).start());
+  answer(PauseOrchestration.type, () => need(PauseOrchestration.type.method).pause());
+  answer(ResumeOrchestration.type, () => need(ResumeOrchestration.type.method).resume());
+  answer(StopOrchestration.type, () => need(StopOrchestration.type.method).stop());
+  answer(RunTask.type, (p) => need(RunTask.type.method).runTask(p));
+  answer(RunNextTask.type, () => need(RunNextTask.type.method).runNext());
+  answer(CancelTask.type, async (p) => ({ cancelled: await need(CancelTask.type.method).cancelTask(p.taskId) }));
+  answer(RetryTask.type, async (p) => ({ reset: await need(RetryTask.type.method).retryTask(p.taskId) }));
+  answer(RetryFailed.type, async () => ({ reset: await need(RetryFailed.type.method).retryFailed() }));
+  answer(MarkTask.type, async (p) => ({ changed: await need(MarkTask.type.method).markTask(p) }));
+  answer(SyncNow.type, () => need(SyncNow.type.method).syncNow());
+  answer(Validate.type, () => need(Validate.type.method).validate());
+  answer(ExportWorkItems.type, (p) => need(ExportWorkItems.type.method).exportWorkItems(p.outPath));
+  answer(GetTaskLog.type, async (p) => ({ attempts: await need(GetTaskLog.type.method).taskLog(p.taskId) }));
   connection.onNotification(DocumentChanged.type, (p) => engine?.documentChanged(p));
   connection.onNotification(UpdateSettings.type, (p) => engine?.updateSettings(p.settings));
 
