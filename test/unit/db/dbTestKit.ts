@@ -1,5 +1,4 @@
-// Helpers for the database and sync tests: temp dirs, a child process holding a database, a tiny plan seeder.
-import { type ChildProcess, spawn } from 'node:child_process';
+// Helpers for the database and sync tests: temp dirs and a tiny plan seeder.
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,42 +13,6 @@ export function makeTempDir(prefix = 'coditect-db-'): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
-}
-
-/** A real child process that opened `dbPath` for writing and holds it until killed. */
-export interface Holder {
-  child: ChildProcess;
-  pid: number;
-  /** Kills it with SIGKILL and resolves once it has exited (and been reaped). */
-  kill(): Promise<void>;
-}
-
-/** Starts test/unit/db/holdDatabase.ts on `dbPath`; resolves once it reports holding the lock. */
-export function startHolder(dbPath: string): Promise<Holder> {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(__dirname, 'holdDatabase.ts'), dbPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /locked (\d+)/.exec(out);
-      if (m) {
-        resolve({
-          child,
-          pid: Number(m[1]),
-          kill: async () => {
-            child.kill('SIGKILL');
-            await exited;
-          },
-        });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`holder exited (${code}) before locking: ${err}`)));
-  });
 }
 
 /** Inserts a plan of tasks straight through PlanStore (no parser): epic E1, feature F1, the given tasks. */

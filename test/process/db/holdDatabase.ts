@@ -1,5 +1,5 @@
 // Child process for the lock tests: opens the database given as argv[2] for writing, says so, then holds it until
-// killed. Run with `node --require tsx/cjs holdDatabase.ts <db>`.
+// killed. Run with `node --require tsx/cjs holdDatabase.ts <db>` (startHolder in databaseLock.test.ts).
 import { openDatabase } from '../../../src/engine/db/database';
 
 const handle = openDatabase(process.argv[2]);
