@@ -4,6 +4,7 @@
 // why a result may come as a promise. rpcServer.ts exposes it.
 import type { Diagnostic } from '../core/model';
 import type {
+  AcceptReviewResult,
   ApplyEditsParams,
   ApplyEditsResult,
   AttemptView,
@@ -14,8 +15,14 @@ import type {
   RunTaskResult,
   EngineNotifications,
   InitializeResult,
+  ListReviewsResult,
+  RejectReviewParams,
+  RejectReviewResult,
+  ShowReviewParams,
+  ShowReviewResult,
   SyncResult,
 } from '../protocol/engineProtocol';
+import type { TaskStatus } from '../core/model';
 import type { EngineSettings } from '../protocol/engineSettings';
 import type { PlanCounts, PlanSnapshot } from '../protocol/views';
 
@@ -52,6 +59,13 @@ export interface EngineApi {
   validate(): Awaitable<{ diagnostics: Diagnostic[]; counts: PlanCounts }>;
   exportWorkItems(outPath?: string): Awaitable<{ path: string; count: number }>;
   taskLog(taskId: string): Awaitable<AttemptView[]>;
+  /** Task branches waiting for a person (docs/isolation.md, "Review"). */
+  reviews(): Promise<ListReviewsResult>;
+  showReview(params: ShowReviewParams): Promise<ShowReviewResult>;
+  /** Lands the branch through the merge queue (checks run); see AcceptReviewResult. */
+  acceptReview(taskId: string): Promise<AcceptReviewResult>;
+  rejectReview(params: RejectReviewParams): Promise<RejectReviewResult>;
+  retryReview(params: RejectReviewParams): Promise<{ status: TaskStatus }>;
   updateSettings(settings: EngineSettings): void;
   /** Lets an attached editor apply markdown edits as undoable WorkspaceEdits; `undefined` detaches it. */
   setEditApplier(applier: EditApplier | undefined): void;

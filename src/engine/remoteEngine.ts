@@ -5,6 +5,7 @@
 // one notification table.
 import { EventEmitter } from 'node:events';
 import {
+  AcceptReview,
   ApplyEdits,
   CancelTask,
   DocumentChanged,
@@ -15,13 +16,17 @@ import {
   GetSnapshot,
   GetTaskLog,
   type InitializeParams,
+  ListReviews,
   MarkTask,
   PauseOrchestration,
+  RejectReview,
   ResumeOrchestration,
   RetryFailed,
+  RetryReview,
   RetryTask,
   RunNextTask,
   RunTask,
+  ShowReview,
   Shutdown,
   StartOrchestration,
   StopOrchestration,
@@ -148,6 +153,24 @@ export class RemoteEngine implements EngineApi {
   }
   async taskLog(taskId: string) {
     return (await this.conn.sendRequest(GetTaskLog.type, { taskId })).attempts;
+  }
+  reviews() {
+    return this.conn.sendRequest(ListReviews.type);
+  }
+  showReview(params: Parameters<EngineApi['showReview']>[0]) {
+    return this.conn.sendRequest(ShowReview.type, params);
+  }
+  acceptReview(taskId: string) {
+    this.writable();
+    return this.conn.sendRequest(AcceptReview.type, { taskId });
+  }
+  rejectReview(params: Parameters<EngineApi['rejectReview']>[0]) {
+    this.writable();
+    return this.conn.sendRequest(RejectReview.type, params);
+  }
+  retryReview(params: Parameters<EngineApi['retryReview']>[0]) {
+    this.writable();
+    return this.conn.sendRequest(RetryReview.type, params);
   }
   updateSettings(): void {
     // The owner runs on its own configuration; an attached window's settings do not change it.

@@ -1,6 +1,7 @@
 // Serves the engine protocol on one JSON-RPC connection (the extension's stdio, or a daemon socket client).
 import { ResponseError, type MessageConnection, type NotificationType, type RequestType, type RequestType0 } from 'vscode-jsonrpc';
 import {
+  AcceptReview,
   ApplyEdits,
   CancelTask,
   DocumentChanged,
@@ -13,17 +14,21 @@ import {
   GetTaskLog,
   Initialize,
   type InitializeParams,
+  ListReviews,
   type InitializeResult,
   MarkTask,
   PauseOrchestration,
   PROTOCOL_VERSION,
   PublishDiagnostics,
   Ready,
+  RejectReview,
   ResumeOrchestration,
   RetryFailed,
+  RetryReview,
   RetryTask,
   RunNextTask,
   RunTask,
+  ShowReview,
   Shutdown,
   StartOrchestration,
   StopOrchestration,
@@ -135,6 +140,11 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
   answer(Validate.type, () => need(Validate.type.method).validate());
   answer(ExportWorkItems.type, (p) => need(ExportWorkItems.type.method).exportWorkItems(p.outPath));
   answer(GetTaskLog.type, async (p) => ({ attempts: await need(GetTaskLog.type.method).taskLog(p.taskId) }));
+  answer(ListReviews.type, () => need(ListReviews.type.method).reviews());
+  answer(ShowReview.type, (p) => need(ShowReview.type.method).showReview(p));
+  answer(AcceptReview.type, (p) => need(AcceptReview.type.method).acceptReview(p.taskId));
+  answer(RejectReview.type, (p) => need(RejectReview.type.method).rejectReview(p));
+  answer(RetryReview.type, (p) => need(RetryReview.type.method).retryReview(p));
   connection.onNotification(DocumentChanged.type, (p) => engine?.documentChanged(p));
   connection.onNotification(UpdateSettings.type, (p) => engine?.updateSettings(p.settings));
 

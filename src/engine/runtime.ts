@@ -9,13 +9,19 @@ import { randomUUID } from 'node:crypto';
 import type { WriteIds } from '../core/ids';
 import type { Diagnostic, TaskStatus } from '../core/model';
 import type {
+  AcceptReviewResult,
   ApplyEditsParams,
   AttemptView,
   ControlResult,
   DocumentChangedParams,
+  ListReviewsResult,
   MarkTaskParams,
+  RejectReviewParams,
+  RejectReviewResult,
   RunTaskParams,
   RunTaskResult,
+  ShowReviewParams,
+  ShowReviewResult,
   SyncResult,
 } from '../protocol/engineProtocol';
 import type { EngineSettings } from '../protocol/engineSettings';
@@ -51,6 +57,7 @@ import { errorMessage } from '../core/describe';
 import { remainingOf, truncate } from '../protocol/presentation';
 import { attemptIsolation, openIsolation } from './isolation/engineIsolation';
 import type { TaskIsolation } from './isolation/taskIsolation';
+import { ReviewDesk } from './isolation/reviewDesk';
 
 /** Days heartbeat rows stay in orchestrator_state (7 days at the plan's 30 s interval: about 20,000 rows). */
 export const HEARTBEAT_RETENTION_DAYS = 7;
@@ -65,6 +72,11 @@ export interface RuntimeOptions {
   settings?: EngineSettings;
   /** Untrusted workspace: show the plan, run nothing. */
   readOnly?: boolean;
+  /**
+   * With `readOnly`: still open the task worktrees' records and git, read-only (the CLI's `review list|show` when no
+   * engine runs): nothing lands, nothing is cleaned, no verdict is taken. Default false (an untrusted workspace runs no git).
+   */
+  inspectIsolation?: boolean;
   /** Watch the task list (and the config file) for changes on disk. */
   watch: boolean;
   /** Environment of agents (secrets included; never logged). */
@@ -128,6 +140,9 @@ export class EngineRuntime implements EngineApi {
   /** What the sync done while opening changed (the CLI's `sync` reports it: opening is usually the sync). */
   openSync?: SyncResult;
 
+  /** A person's verdicts on task branches (the review requests). */
+  private readonly reviewDesk: ReviewDesk;
+
   private constructor(
     private readonly opts: RuntimeOptions,
     private readonly handle: DatabaseHandle,
@@ -144,6 +159,13 @@ export class EngineRuntime implements EngineApi {
   ) {
     this.settings = opts.settings;
     this.config = orchestratorConfigOf(baseConfig, opts.settings, opts);
+    this.reviewDesk = new ReviewDesk({
+      isolation,
+      readOnly: opts.readOnly ? 'this engine is read-only (an untrusted workspace, or a reading command): no review is accepted or rejected' : undefined,
+      status: (id) => (this.model?.byId.has(id) ? this.store.runtime(id)?.status : undefined),
+      setStatus: async (id, status) => void (await this.orchestrator.markTask(id, status)),
+      retry: (id) => this.orchestrator.retry(id),
+    });
     this.spend = new SpendControl({ db: handle.db, epicOf: (id) => this.model?.byId.get(id)?.epicId, budget: () => this.config.budget });
     const cwd = this.config.cwd ?? opts.paths.workspaceRoot;
     this.guard = new TrustGuard(
@@ -193,9 +215,10 @@ export class EngineRuntime implements EngineApi {
         maxRetries: baseConfig.sync.max_retries,
       });
       const metrics = new EngineMetrics();
-      const isolation = opts.readOnly
-        ? undefined
-        : await openIsolation(opts, config, baseConfig.source, store, redact, (m, id) => runtime?.isolationLog(m, id));
+      const isolation =
+        opts.readOnly && !opts.inspectIsolation
+          ? undefined
+          : await openIsolation(opts, config, baseConfig.source, store, redact, (m, id) => runtime?.isolationLog(m, id));
       if (isolation) parts.push({ close: () => void isolation.close() });
       const orchestrator = new Orchestrator({
         store,
@@ -253,7 +276,7 @@ export class EngineRuntime implements EngineApi {
     this.restoreProviderPauses();
     const recovered = this.orchestrator.recover();
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
-    if (this.isolation) await this.recoverLandings(recovered);
+    if (this.isolation && !this.opts.readOnly) await this.recoverLandings(recovered);
     this.rebuildModel();
     const every = this.config.checkpoint.intervalTasks;
     if (every > 0) this.checkpointedAt = Math.floor(planCounts(this.model).completed / every) * every;
@@ -732,8 +755,10 @@ export class EngineRuntime implements EngineApi {
    */
   private async recoverLandings(recovered: readonly string[]): Promise<void> {
     const iso = this.isolation!;
-    const outcomes = await iso.recover(recovered);
+    // A landing that waited (a person's uncommitted changes on the integration branch) ends after start-up.
+    const outcomes = await iso.recover(recovered, (id, o) => void this.reviewDesk.settle(id, o));
     for (const [id, o] of outcomes) {
+      // Until it lands, a task whose branch waits in the queue is not run again: blocked, as it waits for a person.
       const status: TaskStatus | undefined = o.kind === 'merged' ? 'completed' : o.kind === 'stopped' ? undefined : 'blocked';
       if (status && this.store.setStatus(id, status, { now: Date.now() }))
         this.opts.logger.info(`${id}: ${o.kind === 'merged' ? 'landed after the restart' : o.kind === 'stopped' ? 'stopped' : o.reason}`);
@@ -950,6 +975,26 @@ export class EngineRuntime implements EngineApi {
 
   taskLog(taskId: string): AttemptView[] {
     return this.store.attempts(taskId);
+  }
+
+  reviews(): Promise<ListReviewsResult> {
+    return this.reviewDesk.reviews();
+  }
+
+  showReview(params: ShowReviewParams): Promise<ShowReviewResult> {
+    return this.reviewDesk.showReview(params);
+  }
+
+  acceptReview(taskId: string): Promise<AcceptReviewResult> {
+    return this.reviewDesk.acceptReview(taskId);
+  }
+
+  rejectReview(params: RejectReviewParams): Promise<RejectReviewResult> {
+    return this.reviewDesk.rejectReview(params);
+  }
+
+  retryReview(params: RejectReviewParams): Promise<{ status: TaskStatus }> {
+    return this.reviewDesk.retryReview(params);
   }
 
   updateSettings(settings: EngineSettings): void {

@@ -258,6 +258,112 @@ export namespace GetTaskLog {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Review of isolated tasks (docs/isolation.md): what a task branch would bring, and a person's verdict
+// ---------------------------------------------------------------------------------------------
+
+/** Why a task branch waits for a person: `merge.policy: review`, or a conflict / failing check / refused change. */
+export type ReviewState = 'awaiting_review' | 'needs_review';
+
+/** One file a task branch changes against its base; `added`/`deleted` are absent for a binary file. */
+export interface ReviewFileView {
+  path: string;
+  /** The file's path at the base when the branch renamed it. */
+  oldPath?: string;
+  added?: number;
+  deleted?: number;
+}
+
+/** A task branch waiting for review, with what an editor needs to open its diff (`git diff <base> <head>` in `repository`). */
+export interface ReviewView {
+  taskId: string;
+  title: string;
+  state: ReviewState;
+  /** Why it waits: the policy, the conflicting files, the failing check's output tail, the refused paths. */
+  reason: string;
+  /** Conflicting files (needs_review after a conflict) or refused protected files. */
+  files?: string[];
+  /** The repository's top folder (the integration branch's work tree). */
+  repository: string;
+  /** The integration branch it would land on. */
+  baseBranch: string;
+  branch: string;
+  /** Commit the branch forked from the integration branch: the left side of the diff. */
+  base: string;
+  /** The branch's tip: the right side. */
+  head: string;
+  /** The task's worktree, while it exists (open it, resolve a conflict there). */
+  worktree?: string;
+  changes: ReviewFileView[];
+  /** Totals of `changes`; `text` as the UI shows it: `3 files, +120 −8`. */
+  stat: { files: number; added: number; deleted: number; text: string };
+  /** When the branch reached this state (ISO 8601). */
+  since: string;
+}
+
+export interface ListReviewsResult {
+  /** False when the engine runs without isolation (`isolation: none`, not a git repository): nothing is ever reviewed. */
+  isolation: boolean;
+  reviews: ReviewView[];
+}
+/** client → engine: every task branch waiting for a person, oldest first. */
+export namespace ListReviews {
+  export const type = new RequestType0<ListReviewsResult, void>('coditect/reviewList');
+}
+
+export interface ShowReviewParams extends TaskRef {
+  /** Longest diff text returned, in characters; default 1,000,000 (then `truncated`). */
+  maxDiffChars?: number;
+}
+export interface ShowReviewResult {
+  review: ReviewView;
+  /** `git diff <base> <head>` (renames detected, no external diff drivers). */
+  diff: string;
+  truncated: boolean;
+}
+/** client → engine: one waiting branch with its unified diff. Fails naming the task when it has none waiting. */
+export namespace ShowReview {
+  export const type = new RequestType<ShowReviewParams, ShowReviewResult, void>('coditect/reviewShow');
+}
+
+/**
+ * What an accept came to: `merged` (checks passed on the merged result, the integration branch moved, the task is
+ * completed), `needs_review` (a conflict or a failing check: nothing landed, the task stays blocked), or `waiting`
+ * (the integration branch cannot take merges now, e.g. a person's uncommitted changes: the branch stays queued and
+ * lands when that clears, on this engine or the next start of one).
+ */
+export type AcceptReviewResult =
+  { outcome: 'merged'; commit: string } | { outcome: 'needs_review'; reason: string; files?: string[] } | { outcome: 'waiting'; reason: string };
+/** client → engine: a person accepts a waiting branch; it lands through the merge queue (checks run). */
+export namespace AcceptReview {
+  export const type = new RequestType<TaskRef, AcceptReviewResult, void>('coditect/reviewAccept');
+}
+
+export interface RejectReviewParams extends TaskRef {
+  /** The person's note; it goes into the next attempt's prompt. */
+  note?: string;
+}
+export interface RejectReviewResult {
+  /** The task's status now (`pending`: it runs again from the integration branch's tip). */
+  status: TaskStatus;
+  /** The rejected work, kept under this branch name for `worktree.branch_retention_days`. */
+  keptBranch?: string;
+}
+/**
+ * client → engine: a person rejects a task's branch: its worktree is removed, the branch is kept under a
+ * `-rejected-N` name, and the task goes back to pending with the note in its next prompt.
+ */
+export namespace RejectReview {
+  export const type = new RequestType<RejectReviewParams, RejectReviewResult, void>('coditect/reviewReject');
+}
+/**
+ * client → engine: "retry with note": the task goes back to pending and its next attempt runs in the same worktree,
+ * on the same branch, with the previous work in place and the note in its prompt.
+ */
+export namespace RetryReview {
+  export const type = new RequestType<RejectReviewParams, { status: TaskStatus }, void>('coditect/reviewRetry');
+}
+
+// ---------------------------------------------------------------------------------------------
 // Engine events (increments after the snapshot)
 // ---------------------------------------------------------------------------------------------
 

@@ -19,9 +19,14 @@ export const COMMANDS = [
   'pause',
   'resume',
   'stop',
+  'review',
   'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
+
+/** `coditect review <action>`: the verdicts on task branches (docs/isolation.md, "Review"). */
+export const REVIEW_ACTIONS = ['list', 'show', 'accept', 'reject', 'retry'] as const;
+export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
 
 export interface CliOptions {
   command: CommandName;
@@ -44,6 +49,10 @@ export interface CliOptions {
   metricsPort?: number;
   /** daemon start: serve the HTTP API and web dashboard on this loopback HOST:PORT. */
   http?: string;
+  /** review: the action, and the task it acts on (all but `list`). */
+  review?: { action: ReviewAction; taskId?: string };
+  /** review reject|retry: the person's note for the next attempt's prompt. */
+  note?: string;
 }
 
 /** A usage error: printed with the usage text, exit code 2. */
@@ -64,6 +73,10 @@ Commands:
   daemon start|stop|status <tasklist.md>   run the engine in the background (pid file, rotating log)
   cancel <tasklist.md> <task-id>           cancel a task (through the daemon when one runs)
   start|pause|resume|stop <tasklist.md>    control a running engine (stop: no new tasks, running ones get the grace)
+  review list [<tasklist.md>]              task branches waiting for a person (isolation: worktree)
+  review show|accept|reject|retry [<tasklist.md>] <task-id>
+                                the branch's files and diff | land it through the merge queue (checks run) |
+                                drop its worktree, keep the branch, run the task again | run again in its worktree
 
 Options:
   --db PATH            database file (default: .coditect/context.db beside the workspace root)
@@ -80,6 +93,7 @@ Options:
   --http HOST:PORT     daemon start: serve the HTTP API and web dashboard on loopback, e.g. 127.0.0.1:8787
                        (token in .coditect/http-token; docs/server.md)
   --by GROUP           cost: epic (default), feature, task, agent, model, provider, day or run
+  --note TEXT          review reject|retry: a note for the task's next attempt (it goes into the prompt)
 
 <tasklist.md> may be left out when the config names it (sync_daemon.markdown_path): --config FILE, else
 .coditect/config.json, .coditect/orchestrator-config.json or config/orchestrator-config.json here.
@@ -108,6 +122,7 @@ export function parseCli(argv: string[]): CliOptions {
         by: { type: 'string' },
         'metrics-port': { type: 'string' },
         http: { type: 'string' },
+        note: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -125,11 +140,30 @@ export function parseCli(argv: string[]): CliOptions {
   // Without a task list, the config's sync_daemon.markdown_path names it (cli.ts, planTargets); cancel's second
   // positional is a task id, so it always needs both.
   if (cmd === 'cancel' && !rest[1]) throw new UsageError('cancel needs a task list and a task id (coditect cancel TASKLIST.md T001)');
+  let review: CliOptions['review'];
+  let positionalsOut = rest;
+  if (cmd === 'review') {
+    const action = rest[0] ?? '';
+    if (!(REVIEW_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`review needs one of ${REVIEW_ACTIONS.join(', ')}, got '${action}'`);
+    const args = rest.slice(1);
+    if (action === 'list') {
+      if (args.length > 1) throw new UsageError(`review list takes at most a task list, got '${args.join(' ')}'`);
+      review = { action: 'list' };
+      positionalsOut = args;
+    } else {
+      // `review show T001` (the config names the task list) or `review show PLAN.md T001`.
+      if (args.length < 1 || args.length > 2) throw new UsageError(`review ${action} needs a task id (coditect review ${action} [TASKLIST.md] T001)`);
+      review = { action: action as ReviewAction, taskId: args[args.length - 1] };
+      positionalsOut = args.slice(0, -1);
+    }
+  }
+  if (values.note !== undefined && !(review && (review.action === 'reject' || review.action === 'retry')))
+    throw new UsageError('--note goes with review reject or review retry');
   if (values.by !== undefined && !(SPEND_GROUPINGS as readonly string[]).includes(values.by))
     throw new UsageError(`--by expects one of ${SPEND_GROUPINGS.join(', ')}, got '${values.by}'`);
   return {
     command: cmd,
-    positionals: rest,
+    positionals: positionalsOut,
     db: values.db,
     json: values.json ?? false,
     agent: values.agent,
@@ -143,6 +177,8 @@ export function parseCli(argv: string[]): CliOptions {
     by: values.by as SpendGrouping | undefined,
     metricsPort: nonNegativeInt('--metrics-port', values['metrics-port']),
     http: values.http,
+    review,
+    note: values.note,
   };
 }
 

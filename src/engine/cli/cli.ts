@@ -10,13 +10,18 @@ import type { Diagnostic, TaskList, TaskStatus } from '../../core/model';
 import { renameTasks } from '../../core/identity';
 import { parseTaskList } from '../../core/parser';
 import {
+  AcceptReview,
   ActivityAppended,
   type ActivityAppendedParams,
   CancelTask,
   ExportWorkItems,
   GetSnapshot,
+  ListReviews,
   PauseOrchestration,
+  RejectReview,
   ResumeOrchestration,
+  RetryReview,
+  ShowReview,
   Shutdown,
   StartOrchestration,
   StateChanged,
@@ -39,6 +44,7 @@ import { ENGINE_VERSION } from '../version';
 import { tokenPath } from '../http/httpToken';
 import { type CliOptions, parseCli, USAGE, UsageError } from './args';
 import { cmdCost } from './costCommand';
+import { cmdReview, type ReviewClient } from './reviewCommand';
 import { errorMessage } from '../../core/describe';
 import { formatDuration, planProgress, progressText } from '../../protocol/presentation';
 import { formatUsd } from '../../protocol/spend';
@@ -214,7 +220,7 @@ interface EngineSession {
  * the markdown (ids and statuses reach the database only, as in an untrusted workspace); only writers (sync, run,
  * daemon, the editor's engine) write the task list.
  */
-async function openSession(paths: EnginePaths, o: CliOptions, reading: boolean): Promise<EngineSession> {
+async function openSession(paths: EnginePaths, o: CliOptions, reading: boolean, inspectIsolation = false): Promise<EngineSession> {
   if (await socketAnswers(paths.socketPath)) {
     const remote = await connectControl(paths);
     return {
@@ -232,11 +238,33 @@ async function openSession(paths: EnginePaths, o: CliOptions, reading: boolean):
     profile: o.profile,
     watch: false,
     readOnly: reading,
+    inspectIsolation,
     env: process.env,
     logger: createLogger({ stream: process.stderr, level: 'warn', redact: createRedactor(secretEnvValues(process.env)) }),
     engineVersion: ENGINE_VERSION,
   });
   return { local, snapshot: async () => local.snapshot(), close: () => local.close() };
+}
+
+/** `review …`: list and show read (the engine opened here read-only, its worktree records inspected); verdicts write. */
+async function cmdReviewSession(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  const reading = o.review!.action === 'list' || o.review!.action === 'show';
+  const s = await openSession(paths, o, reading, reading);
+  try {
+    const c = s.remote?.connection;
+    const client: ReviewClient = c
+      ? {
+          reviews: () => c.sendRequest(ListReviews.type),
+          showReview: (p) => c.sendRequest(ShowReview.type, p),
+          acceptReview: (taskId) => c.sendRequest(AcceptReview.type, { taskId }),
+          rejectReview: (p) => c.sendRequest(RejectReview.type, p),
+          retryReview: (p) => c.sendRequest(RetryReview.type, p),
+        }
+      : s.local!;
+    return { code: await cmdReview(client, o, { out, err }) };
+  } finally {
+    await s.close();
+  }
 }
 
 async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
@@ -772,6 +800,8 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'stop':
       case 'cancel':
         return (await cmdControl(paths, o)).code;
+      case 'review':
+        return (await cmdReviewSession(paths, o)).code;
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -11,7 +11,8 @@
 //   needs_review     a conflict, a failing check on the merged result, or refused changes to what the engine trusts
 //                    kept it from landing (task `blocked`); files and output say why
 //   merged           landed: worktree removed, branch kept `worktree.branch_retention_days`
-//   rejected         a person rejected it: worktree and branch removed; the note goes into the next attempt's prompt
+//   rejected         a person rejected it: worktree removed, branch kept as `<branch>-rejected-N` (`kept`) for
+//                    `worktree.branch_retention_days`; the note goes into the next attempt's prompt
 import { rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IsolationConfig } from '../config';
@@ -21,6 +22,7 @@ import { commitTaskWork, taskCommitMessage } from './commit';
 import { Git, GitError, GitMissingError } from './git';
 import { MergeQueue } from './mergeQueue';
 import { Merger, type MergeOutcome, type MergeRequest } from './merger';
+import { statOf } from './review';
 import { defaultWorktreesDir, WorktreeManager, WorktreeSetupError } from './worktrees';
 
 /** Key of the landing records in `engine_state`. */
@@ -50,6 +52,8 @@ export interface LandingRecord {
   note?: string;
   /** The task's Verify command, re-run on the merged result. */
   verify?: string;
+  /** Branches of rejected results, kept `worktree.branch_retention_days` from `at` (epoch ms), then deleted. */
+  kept?: { branch: string; at: number }[];
   /** Epoch ms of the last change. */
   at: number;
 }
@@ -60,6 +64,17 @@ export type LandOutcome =
   | { kind: 'awaiting_review' | 'needs_review'; reason: string }
   /** The engine stopped before the branch was merged; the record stays queued and the next start lands it. */
   | { kind: 'stopped' };
+
+/** The first word on a landing: its outcome, or `waiting` as soon as the merge queue cannot merge now (the landing goes on). */
+export type FirstOutcome = LandOutcome | { kind: 'waiting'; reason: string };
+
+/** A review action that does not apply (no branch waiting, the task runs, uncommitted changes in its worktree…). */
+export class ReviewError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReviewError';
+  }
+}
 
 /** Where the records live (the engine's TaskStore). */
 export interface LandingStore {
@@ -107,6 +122,8 @@ export type IsolationUnavailable = { reason: string; asked: boolean };
 /** The engine's per-task worktrees, commits and merge queue (see the file comment). */
 export class TaskIsolation {
   private readonly waiters = new Map<string, (o: LandOutcome) => void>();
+  /** Told when the merge queue starts waiting (a dirty integration branch): every queued landing waits with it. */
+  private readonly waitListeners = new Set<(reason: string) => void>();
   private readonly queue: MergeQueue;
   private closed = false;
 
@@ -130,7 +147,10 @@ export class TaskIsolation {
           if (req.verify || opts.config.merge.verify)
             this.opts.log(`${req.taskId}: checking ${req.branch} merged into ${this.baseBranch} (${candidate.slice(0, 12)})`, req.taskId);
         },
-        blocked: (req, reason) => this.opts.log(`merge of ${req.taskId} waits: ${reason}`, req.taskId),
+        blocked: (req, reason) => {
+          this.opts.log(`merge of ${req.taskId} waits: ${reason}`, req.taskId);
+          for (const l of [...this.waitListeners]) l(reason);
+        },
         unblocked: (req) => this.opts.log(`merge of ${req.taskId} goes on: the integration branch ${this.baseBranch} can take it`, req.taskId),
         output: () => undefined,
         finished: (req, outcome) => this.finished(req, outcome),
@@ -261,7 +281,7 @@ export class TaskIsolation {
       await this.repo.deleteBranch(branch);
     }
     // Recorded before the worktree exists: a crash in between leaves a record recover() can clean up.
-    this.write({ taskId: task.id, title: task.title, branch, path: wtPath, base, state: 'working', at: this.now, note: prev?.note });
+    this.write({ taskId: task.id, title: task.title, branch, path: wtPath, base, state: 'working', at: this.now, note: prev?.note, kept: prev?.kept });
     const wt = await this.manager.create(task.id, branch, base);
     if (wt.baseCommit !== base || (await this.repo.commitOf(`refs/heads/${branch}`)) !== base) {
       // An existing branch was checked out as it is: its own base is where it forked from the integration branch.
@@ -339,15 +359,35 @@ export class TaskIsolation {
     });
   }
 
+  /**
+   * Queues the task's branch: `landing` resolves with its landing; `first` with the same, or earlier with `waiting`
+   * when the merge queue cannot merge now (a person's uncommitted changes on the integration branch) — the branch
+   * stays queued and lands once that clears.
+   */
+  queueLanding(taskId: string): { first: Promise<FirstOutcome>; landing: Promise<LandOutcome> } {
+    const blockedNow = this.queue.blockedReason;
+    const landing = this.merge(taskId);
+    const first = new Promise<FirstOutcome>((resolve) => {
+      if (blockedNow !== undefined) return resolve({ kind: 'waiting', reason: blockedNow });
+      const onWait = (reason: string): void => {
+        this.waitListeners.delete(onWait);
+        resolve({ kind: 'waiting', reason });
+      };
+      this.waitListeners.add(onWait);
+      void landing.then((o) => {
+        this.waitListeners.delete(onWait);
+        resolve(o);
+      });
+    });
+    return { first, landing };
+  }
+
   /** Files, lines added and removed of the task's branch against its base (`3 files, +120 −8`). */
   async diffStat(taskId: string): Promise<string> {
     const rec = this.record(taskId);
     if (!rec) return 'no branch';
     const tip = rec.head ?? (await this.repo.commitOf(`refs/heads/${rec.branch}`)) ?? rec.base;
-    const stats = await this.repo.numstat(rec.base, tip);
-    const add = stats.reduce((n, s) => n + (s.added ?? 0), 0);
-    const del = stats.reduce((n, s) => n + (s.deleted ?? 0), 0);
-    return `${stats.length} file${stats.length === 1 ? '' : 's'}, +${add} −${del}`;
+    return statOf(await this.repo.numstat(rec.base, tip)).text;
   }
 
   private async finished(req: MergeRequest, outcome: Exclude<MergeOutcome, { kind: 'blocked' }>): Promise<void> {
@@ -399,47 +439,112 @@ export class TaskIsolation {
 
   // ---- a person's review ------------------------------------------------------------------------------------------
 
-  /** Drops a task's branch and worktree; the note (if any) goes into its next attempt's prompt. */
-  async reject(taskId: string, note?: string): Promise<void> {
+  /** The record of a branch a person may act on, or a ReviewError saying why there is none. */
+  private reviewable(taskId: string, verb: string): LandingRecord {
     const rec = this.record(taskId);
-    if (!rec) throw new Error(`${taskId} has no branch to reject`);
-    if (rec.state === 'merged') throw new Error(`${taskId} already landed on ${this.baseBranch}; it cannot be rejected`);
-    if (rec.state === 'queued' || rec.state === 'merging') throw new Error(`${taskId} is being merged right now`);
+    if (!rec || rec.state === 'rejected') throw new ReviewError(`${taskId} has no branch to ${verb}`);
+    if (rec.state === 'merged') throw new ReviewError(`${taskId} already landed on ${this.baseBranch}; there is nothing to ${verb}`);
+    if (rec.state === 'merging' || this.queue.pending().includes(taskId)) throw new ReviewError(`${taskId} is being merged right now`);
+    return rec;
+  }
+
+  /**
+   * A person accepts the task's branch (awaiting review, or needs review after a conflict or a failing check they
+   * dealt with): it goes through the merge queue, its checks run on the merged result. Refused while the worktree
+   * holds uncommitted changes (a person's conflict resolution would be lost when the merged worktree is removed).
+   */
+  async accept(taskId: string): Promise<{ first: Promise<FirstOutcome>; landing: Promise<LandOutcome> }> {
+    const rec = this.reviewable(taskId, 'accept');
+    if (rec.state === 'working') throw new ReviewError(`${taskId} has no committed result to accept: its last attempt did not succeed`);
+    if (!(await this.repo.commitOf(`refs/heads/${rec.branch}`))) throw new ReviewError(`the branch ${rec.branch} of ${taskId} no longer exists`);
+    const dirty = await this.uncommitted(rec);
+    if (dirty.length > 0)
+      throw new ReviewError(
+        `the worktree of ${taskId} (${rec.path}) has uncommitted changes (${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}); commit them on ${rec.branch} there, then accept again`,
+      );
+    this.opts.log(`${taskId}: accepted by a person; ${rec.branch} goes through the merge queue`, taskId);
+    return this.queueLanding(taskId);
+  }
+
+  /** Changed or untracked files in the task's worktree, set-up files (copied, linked) excepted. */
+  private async uncommitted(rec: LandingRecord): Promise<string[]> {
+    const admin = await this.manager.adminDirOf(rec.path);
+    if (!admin) return [];
+    const setup = this.manager.setupPaths;
+    const entries = await this.manager.gitFor({ path: rec.path, gitDir: admin }).status({ untracked: true });
+    return entries.map((e) => e.path).filter((p) => !setup.some((s) => p === s || p === `${s}/` || p.startsWith(`${s}/`)));
+  }
+
+  /**
+   * A person rejects the task's result: its worktree is removed and its branch kept as `<branch>-rejected-N` for
+   * `worktree.branch_retention_days` (nothing the agent made is lost at once); the next attempt starts a new branch
+   * from the integration branch's tip, with the note in its prompt. Returns the kept branch's name.
+   */
+  async reject(taskId: string, note?: string): Promise<string | undefined> {
+    const rec = this.reviewable(taskId, 'reject');
     await this.removeWorktree(rec);
-    await this.repo.deleteBranch(rec.branch).catch(() => false);
-    this.write({ ...rec, state: 'rejected', note: note?.trim() ? `A person rejected the previous result: ${note.trim()}` : undefined, at: this.now });
+    const kept = [...(rec.kept ?? [])];
+    let keptBranch: string | undefined;
+    if (await this.repo.commitOf(`refs/heads/${rec.branch}`)) {
+      for (let n = kept.length + 1; ; n++) {
+        const name = `${rec.branch}-rejected-${n}`;
+        if (await this.repo.commitOf(`refs/heads/${name}`)) continue;
+        await this.repo.run(['branch', '-m', '--', rec.branch, name]);
+        keptBranch = name;
+        break;
+      }
+      kept.push({ branch: keptBranch, at: this.now });
+    }
+    this.write({ ...rec, state: 'rejected', kept, note: reviewNote('rejected the previous result', note), files: undefined, at: this.now });
+    this.opts.log(`${taskId}: rejected by a person${keptBranch ? `; the work is kept on ${keptBranch}` : ''}`, taskId);
+    return keptBranch;
+  }
+
+  /** "Retry with note": the next attempt runs in the same worktree, on the same branch, with the note in its prompt. */
+  retryWithNote(taskId: string, note?: string): void {
+    const rec = this.reviewable(taskId, 'retry');
+    this.write({ ...rec, state: 'working', note: reviewNote('asked for another attempt', note), files: undefined, at: this.now });
+    this.opts.log(`${taskId}: sent back for another attempt in its worktree`, taskId);
   }
 
   // ---- start-up and cleanup ---------------------------------------------------------------------------------------
 
   /**
-   * After a crash (or any restart), for the tasks a dead engine left in progress (`recovered`): a committed branch
-   * (`queued`/`merging`) is landed now — one the integration branch already contains counts as merged, never merged
-   * twice; a `merged` record means the landing happened and only the status was lost; `awaiting_review` and
-   * `needs_review` keep waiting; `working` worktrees stay for the next attempt. Then cleanup(). Returns what the
-   * tasks' landings came to, by task id (the caller sets their statuses).
+   * After a crash (or any restart), for the tasks a dead engine left in progress (`recovered`), and every branch it
+   * was landing (an accepted review included): a committed branch (`queued`/`merging`) is landed now — one the
+   * integration branch already contains counts as merged, never merged twice; a `merged` record means the landing
+   * happened and only the status was lost; `awaiting_review` and `needs_review` keep waiting; `working` worktrees stay
+   * for the next attempt. Then cleanup(). Returns what the landings came to, by task id (the caller sets the
+   * statuses); a landing the merge queue cannot do now is `waiting`, and `late` gets its outcome when it lands.
    */
-  async recover(recovered: readonly string[]): Promise<Map<string, LandOutcome>> {
-    const out = new Map<string, LandOutcome>();
+  async recover(recovered: readonly string[], late: (taskId: string, o: LandOutcome) => void = () => undefined): Promise<Map<string, FirstOutcome>> {
+    const out = new Map<string, FirstOutcome>();
     const recs = this.records();
-    for (const id of recovered) {
+    const landing = Object.values(recs)
+      .filter((r) => r.state === 'queued' || r.state === 'merging')
+      .map((r) => r.taskId);
+    for (const id of [...new Set([...recovered, ...landing])]) {
       const rec = recs[id];
       if (!rec) continue;
       switch (rec.state) {
         case 'queued':
-        case 'merging':
+        case 'merging': {
           if (!(await this.repo.commitOf(`refs/heads/${rec.branch}`))) {
             this.update(id, { state: 'working' });
             break;
           }
-          out.set(id, await this.merge(id));
+          const q = this.queueLanding(id);
+          const first = await q.first;
+          out.set(id, first);
+          if (first.kind === 'waiting') void q.landing.then((o) => late(id, o));
           break;
+        }
         case 'merged':
-          out.set(id, { kind: 'merged', commit: rec.mergedCommit ?? '', alreadyMerged: true });
+          if (recovered.includes(id)) out.set(id, { kind: 'merged', commit: rec.mergedCommit ?? '', alreadyMerged: true });
           break;
         case 'awaiting_review':
         case 'needs_review':
-          out.set(id, { kind: rec.state, reason: rec.note ?? rec.state.replace('_', ' ') });
+          if (recovered.includes(id)) out.set(id, { kind: rec.state, reason: rec.note ?? rec.state.replace('_', ' ') });
           break;
         case 'working':
         case 'rejected':
@@ -462,14 +567,19 @@ export class TaskIsolation {
     const keepMs = this.opts.config.worktree.branchRetentionDays * DAY_MS;
     const owned = new Set<string>();
     for (const rec of Object.values(recs)) {
+      const kept = (rec.kept ?? []).filter((k) => this.now - k.at < keepMs);
+      if (kept.length !== (rec.kept ?? []).length) {
+        for (const k of rec.kept ?? []) if (!kept.includes(k)) await this.repo.deleteBranch(k.branch).catch(() => false);
+        this.write({ ...rec, kept: kept.length ? kept : undefined });
+      }
       if (rec.state === 'merged' || rec.state === 'rejected') {
         await this.removeWorktree(rec);
         if (this.now - rec.at >= keepMs) {
           const tip = await this.repo.commitOf(`refs/heads/${rec.branch}`);
-          // A rejected branch is gone already; a merged one goes only if the integration branch still contains it.
-          if (tip && (rec.state === 'rejected' || (await this.repo.isAncestor(tip, `refs/heads/${this.baseBranch}`))))
+          // A rejected branch was renamed (kept, above); a merged one goes only if the integration branch still contains it.
+          if (tip && rec.state === 'merged' && (await this.repo.isAncestor(tip, `refs/heads/${this.baseBranch}`)))
             await this.repo.deleteBranch(rec.branch, tip);
-          if (!rec.note || rec.state === 'merged') this.drop(rec.taskId);
+          if ((!rec.note || rec.state === 'merged') && kept.length === 0) this.drop(rec.taskId);
         }
       } else owned.add(path.resolve(rec.path));
     }
@@ -506,6 +616,12 @@ export class TaskIsolation {
 export function policyOf(config: IsolationConfig, task: { id: string; featureId: string; epicId: string }): MergePolicy {
   const o = config.merge.policyOverrides;
   return o[task.id] ?? o[task.featureId] ?? o[task.epicId] ?? config.merge.policy;
+}
+
+/** A person's note as the next prompt reads it; none without text. */
+function reviewNote(what: string, note: string | undefined): string | undefined {
+  const text = note?.trim();
+  return text ? `A person ${what}: ${text}` : undefined;
 }
 
 function tail(text: string, lines = 20): string {
