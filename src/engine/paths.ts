@@ -56,3 +56,11 @@ export function enginePaths(tasklistPath: string, dbPath?: string): EnginePaths 
     defaultConfigPaths: [join(stateDir, 'config.json'), join(stateDir, 'orchestrator-config.json'), join(workspaceRoot, 'config', 'orchestrator-config.json')],
   };
 }
+
+/**
+ * Where an in-place write of the plan keeps its crash record (sync/atomicWrite.ts, writeFileInPlace): beside the
+ * database, in the folder sandboxed agents cannot see, because a restart copies the record into the plan.
+ */
+export function planWritePendingPath(dbPath: string): string {
+  return `${dbPath}.plan-write`;
+}

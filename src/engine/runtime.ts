@@ -34,6 +34,7 @@ import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { TaskStore } from './db/taskStore';
 import { DbGate } from './db/dbGate';
 import { ResultJournal, resultJournalPath } from './db/resultJournal';
+import { recoverInPlaceWrite } from './sync/atomicWrite';
 import { retryWhileBlocked } from './db/retryBlocked';
 import { ResultWriter, replayResults } from './resultWriter';
 import type { EditApplier, EngineApi, EngineEvents } from './engineApi';
@@ -42,7 +43,7 @@ import { computeKpis } from './kpis';
 import type { Logger } from './logger';
 import { EngineMetrics, startMetricsServer, type MetricsServer } from './metrics';
 import { Orchestrator } from './orchestrator';
-import type { EnginePaths } from './paths';
+import { planWritePendingPath, type EnginePaths } from './paths';
 import { buildPlanModel, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
 import { describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
@@ -198,6 +199,11 @@ export class EngineRuntime implements EngineApi {
           opts.logger.warn(`wrote ${r.written.length} result(s) a previous engine kept while the database took no writes: ${r.written.join(', ')}`);
         if (r.discarded.length) opts.logger.warn(`discarded ${r.discarded.length} kept result(s) whose task changed meanwhile: ${r.discarded.join(', ')}`);
       }
+      // A plan write the previous engine was making in place when it stopped: finished before anything reads the plan.
+      const recovered = recoverInPlaceWrite(planWritePendingPath(handle.path));
+      if (recovered.kind === 'restored')
+        opts.logger.warn(`finished a write of ${recovered.target} that a stopped engine began; the file as it was is kept at ${recovered.keptAt}`);
+      if (recovered.kind === 'unreadable') opts.logger.error(`an interrupted plan write could not be read; kept at ${recovered.keptAt}`);
       const gate = new DbGate({
         db: handle.db,
         path: handle.path,
@@ -213,6 +219,9 @@ export class EngineRuntime implements EngineApi {
         readOnly: opts.readOnly === true,
         writeIds: baseConfig.sync.write_ids as WriteIds | undefined,
         maxRetries: baseConfig.sync.max_retries,
+        // A sandboxed agent's read-only view of the plan is a bind mount that a rename would lift (atomicWrite.ts).
+        writeInPlace: () => (runtime?.config ?? config).sandbox.mode !== 'off' && sandboxSupport().available,
+        pendingWritePath: planWritePendingPath(handle.path),
       });
       const metrics = new EngineMetrics();
       const isolation =

@@ -3,7 +3,20 @@
 // Steps: temp file in the same directory (rename is atomic only within one file system), write, fsync, keep the
 // old file's permission bits, optionally check the target did not change meanwhile, rename over it, fsync the dir.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { encodeTaskList, type TaskListEncoding } from '../../core/decode';
 
@@ -73,6 +86,87 @@ export function writeFileAtomic(path: string, data: Uint8Array, opts: AtomicWrit
   }
   fsyncDir(dir);
   return true;
+}
+
+/**
+ * Rewrites `path` in place (same inode) with `data`, crash-safe through a pending record kept at `pendingPath`.
+ *
+ * Why not a rename: a sandboxed agent sees the plan through a read-only bind mount of the file, and Linux lifts a
+ * mount in every other namespace when the file under it is renamed over or unlinked (since 3.18). One rename by the
+ * engine while an agent runs would leave that agent the plan writable. Writing into the same inode keeps the mount.
+ * Invariant: `pendingPath` must lie where agents cannot write (the engine's hidden state dir), because recovery
+ * copies its content into the plan.
+ * Crash safety: the full new content and the checksums before/after are made durable in `pendingPath` first; only
+ * then is the file overwritten; the record goes once the file is durable. `recoverInPlaceWrite` finishes or undoes
+ * what a crash interrupted. A reader may see a partly written file for the duration of one write call.
+ * Returns false, having changed nothing, when `expectChecksum` no longer matches the file.
+ */
+export function writeFileInPlace(path: string, data: Uint8Array, pendingPath: string, opts: Pick<AtomicWriteOptions, 'expectChecksum'> = {}): boolean {
+  const target = realpathSync(path);
+  const before = readFileSync(target);
+  if (opts.expectChecksum !== undefined && sha256(before) !== opts.expectChecksum) return false;
+  const header = JSON.stringify({ target, before: sha256(before), after: sha256(data) });
+  writeFileAtomic(pendingPath, Buffer.concat([Buffer.from(`${header}\n`), data]), { mode: 0o600 });
+  const fd = openSync(target, 'r+');
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off, off);
+    ftruncateSync(fd, data.length);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  unlinkSync(pendingPath);
+  fsyncDir(dirname(pendingPath));
+  return true;
+}
+
+/** What `recoverInPlaceWrite` found. */
+export type InPlaceRecovery =
+  | { kind: 'none' }
+  | { kind: 'done' | 'not-started'; target: string }
+  | { kind: 'restored'; target: string; keptAt: string }
+  | { kind: 'unreadable'; keptAt: string };
+
+/**
+ * Finishes an in-place write a crash interrupted (call before anything reads the plan, with no agent running). The
+ * file already holding the new or the old bytes needs nothing; any other content (a torn write, or an edit made after
+ * the crash) is kept beside the record as `<pendingPath>.<time>.kept` before the new content is written, so nothing
+ * is lost either way.
+ */
+export function recoverInPlaceWrite(pendingPath: string, now: () => number = Date.now): InPlaceRecovery {
+  if (!existsSync(pendingPath)) return { kind: 'none' };
+  const raw = readFileSync(pendingPath);
+  const nl = raw.indexOf(0x0a);
+  let head: { target?: unknown; before?: unknown; after?: unknown } = {};
+  try {
+    head = JSON.parse(raw.subarray(0, nl).toString('utf8')) as typeof head;
+  } catch {
+    /* judged below */
+  }
+  const data = raw.subarray(nl + 1);
+  if (nl < 0 || typeof head.target !== 'string' || head.after !== sha256(data)) {
+    const keptAt = `${pendingPath}.${now()}.unreadable`;
+    renameSync(pendingPath, keptAt);
+    return { kind: 'unreadable', keptAt };
+  }
+  const target = head.target;
+  let current: Buffer | undefined;
+  try {
+    current = readFileSync(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const sum = current ? sha256(current) : undefined;
+  if (sum === head.after || sum === head.before) {
+    unlinkSync(pendingPath);
+    return { kind: sum === head.after ? 'done' : 'not-started', target };
+  }
+  const keptAt = `${pendingPath}.${now()}.kept`;
+  if (current) writeFileAtomic(keptAt, current, { mode: 0o600 });
+  writeFileAtomic(target, data);
+  unlinkSync(pendingPath);
+  return { kind: 'restored', target, keptAt };
 }
 
 /** Encodes `text` in the file's encoding (its line endings are in the text already) and writes it atomically. */

@@ -19,6 +19,7 @@
 //     (reported as a conflict), because only the engine holds leases;
 //   - a zero-byte file is treated as a save in progress (editors that truncate then write), not as "delete every
 //     task": nothing is archived, the sync waits for the next change.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeTaskList, encodeTaskList, type TaskListEncoding } from '../../core/decode';
@@ -34,7 +35,7 @@ import type { DatabaseHandle } from '../db/database';
 import { PlanStore, type PlanChange, type StoredGroup, type SyncCounts, type TaskExtras, type TaskWrite } from '../db/planStore';
 import type { TaskStore } from '../db/taskStore';
 import type { EditApplier } from '../engineApi';
-import { sha256, writeFileAtomic } from './atomicWrite';
+import { sha256, writeFileAtomic, writeFileInPlace } from './atomicWrite';
 import { changedUtf8Lines } from './byteDiff';
 import { ReusableFileReader } from './fileReader';
 import { errorMessage } from '../../core/describe';
@@ -63,6 +64,13 @@ export interface SyncServiceOptions {
    * CODITECT dialect), `always`, `never`. Other tasks keep their identity in the database.
    */
   writeIds?: WriteIds;
+  /**
+   * Write the markdown in place (same inode) instead of replacing it by a rename: true while agents run sandboxed,
+   * whose read-only view of the plan a rename would lift (atomicWrite.ts, writeFileInPlace). Default: never.
+   */
+  writeInPlace?: () => boolean;
+  /** Where an in-place write keeps its crash record; required with writeInPlace. Must be out of agents' reach. */
+  pendingWritePath?: string;
 }
 
 /** What one sync did. Extends the protocol's SyncResult (`applied`, `direction`, `conflicts` count, `diagnostics`). */
@@ -338,6 +346,7 @@ export class SyncService {
   private applyEdits?: EditApplier;
   private readonly readOnly: boolean;
   private readonly writeIds: WriteIds;
+  private readonly inPlace?: { when: () => boolean; pendingPath: string };
 
   // Last synced state. The caches mirror the plan tables: only this class writes plan columns.
   private tasks?: Map<string, Snapshot>;
@@ -383,6 +392,8 @@ export class SyncService {
       throw new Error(`sync.write_ids must be dialect, always or never, got ${JSON.stringify(opts.writeIds)}`);
     }
     this.writeIds = opts.writeIds ?? 'dialect';
+    if (opts.writeInPlace && !opts.pendingWritePath) throw new Error('SyncService: writeInPlace needs pendingWritePath (where its crash record goes)');
+    if (opts.writeInPlace && opts.pendingWritePath) this.inPlace = { when: opts.writeInPlace, pendingPath: resolve(opts.pendingWritePath) };
   }
 
   /** Syncs with the file on disk. `force`: merge even when the checksums say nothing changed. */
@@ -1115,7 +1126,11 @@ export class SyncService {
     if (src.kind === 'editor') return 'not-applied'; // an editor buffer is only ever changed by the editor
     try {
       const bytes = encodeTaskList(next, src.encoding);
-      if (!writeFileAtomic(this.tasklistPath, bytes, { expectChecksum: src.bytesChecksum })) return 'retry';
+      const written =
+        this.inPlace?.when() && existsSync(this.tasklistPath)
+          ? writeFileInPlace(this.tasklistPath, bytes, this.inPlace.pendingPath, { expectChecksum: src.bytesChecksum })
+          : writeFileAtomic(this.tasklistPath, bytes, { expectChecksum: src.bytesChecksum });
+      if (!written) return 'retry';
       src.wroteFile = true;
       this.fileChecksum = sha256(bytes);
       return 'applied';

@@ -4,7 +4,8 @@
 // Each ends with the attacking task NOT completed and the attack not executed.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -190,6 +191,34 @@ describe('hostile agents against the real engine', function () {
       assert.equal(readFileSync(join(dir, 'PLAN.md'), 'utf8').includes('pwned'), false);
       untouched();
       assert.equal(r.fatalError, undefined);
+    });
+
+    it('the plan stays read-only after the engine wrote it during the attempt (a rename would lift the mount)', async () => {
+      // The agent waits on a fifo until the engine has written the plan (the task's in-progress mark), then attacks.
+      // The engine used to replace the plan by a rename, and Linux lifts a bind mount in the sandbox when the file
+      // under it is renamed over: the agent then wrote the plan freely (this test's first line failed every time).
+      assert.equal(spawnSync('mkfifo', [join(dir, 'go')]).status, 0);
+      const script = `read line < go\nprintf '  - Verify: touch pwned-by-verify\\n' >> PLAN.md`;
+      config({ kind: 'command', executable: 'sh', args: ['-c', script], stdin: 'none' }, 'auto');
+      const r = await open();
+      const plan = join(dir, 'PLAN.md');
+      const marked = new Promise<void>((resolve) => {
+        const w = watch(dir, () => settle());
+        const settle = (): void => {
+          if (!readFileSync(plan, 'utf8').includes('in_progress')) return;
+          w.close();
+          resolve();
+        };
+        settle();
+      });
+      const started = r.runTask({ taskId: 'T001.001' });
+      assert.equal((await started).started, true);
+      await marked;
+      await writeFile(join(dir, 'go'), 'go\n'); // async: opening a fifo waits for its reader, the engine must go on
+      await r.idle();
+      assert.equal(readFileSync(plan, 'utf8').includes('pwned'), false, 'the agent wrote the plan');
+      assert.equal(status(r, 'T001.001').status, 'failed');
+      assert.match(lastError(r, 'T001.001'), /PLAN\.md: Read-only file system/);
     });
   });
 });

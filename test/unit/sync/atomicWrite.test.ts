@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { decodeTaskList } from '../../../src/core/decode';
-import { sha256, writeFileAtomic, writeTaskListAtomic } from '../../../src/engine/sync/atomicWrite';
+import { recoverInPlaceWrite, sha256, writeFileAtomic, writeFileInPlace, writeTaskListAtomic } from '../../../src/engine/sync/atomicWrite';
 import { makeTempDir, removeDir } from '../db/dbTestKit';
 
 describe('atomicWrite', () => {
@@ -65,5 +65,73 @@ describe('atomicWrite', () => {
     assert.throws(() => writeTaskListAtomic(f, 'snow ☃', 'latin1'), RangeError);
     assert.deepEqual(readFileSync(f), Buffer.from('caf\xe9', 'latin1'));
     assert.deepEqual(readdirSync(dir), ['latin.md']);
+  });
+
+  describe('in place (the plan while sandboxed agents run)', () => {
+    const enc = (t: string): Uint8Array => new TextEncoder().encode(t);
+    /** A crash record as writeFileInPlace leaves it just before it overwrites the file. */
+    const record = (target: string, before: string, after: string): Buffer =>
+      Buffer.concat([Buffer.from(`${JSON.stringify({ target, before: sha256(before), after: sha256(after) })}\n`), Buffer.from(after)]);
+
+    it('keeps the inode (a read-only bind mount of the file holds), the bits, and leaves no record', () => {
+      const f = path.join(dir, 'PLAN.md');
+      const pending = path.join(dir, 'state', 'context.db.plan-write');
+      writeFileSync(f, 'a much longer old text than the new one\n');
+      chmodSync(f, 0o640);
+      const ino = statSync(f).ino;
+      mkdirSync(path.dirname(pending));
+      assert.equal(writeFileInPlace(f, enc('short\n'), pending), true);
+      assert.equal(readFileSync(f, 'utf8'), 'short\n', 'the tail of the longer old text must be cut');
+      assert.equal(statSync(f).ino, ino);
+      assert.equal(statSync(f).mode & 0o777, 0o640);
+      assert.equal(existsSync(pending), false);
+      // The rename the engine used before changes the inode: that is what lifted the sandbox's mount.
+      writeFileAtomic(f, enc('renamed\n'));
+      assert.notEqual(statSync(f).ino, ino);
+    });
+
+    it('refuses, changing nothing, when the file changed since it was read', () => {
+      const f = path.join(dir, 'PLAN.md');
+      const pending = path.join(dir, 'rec');
+      writeFileSync(f, 'as read');
+      const readSum = sha256(readFileSync(f));
+      writeFileSync(f, 'a person saved meanwhile');
+      assert.equal(writeFileInPlace(f, enc('ours'), pending, { expectChecksum: readSum }), false);
+      assert.equal(readFileSync(f, 'utf8'), 'a person saved meanwhile');
+      assert.equal(existsSync(pending), false);
+    });
+
+    it('recovery after a crash: a torn write gets the new text, the torn file is kept; done or not started needs nothing', () => {
+      const f = path.join(dir, 'PLAN.md');
+      const pending = path.join(dir, 'rec');
+      assert.deepEqual(recoverInPlaceWrite(pending), { kind: 'none' });
+
+      writeFileSync(f, 'new text\ntail of the old');
+      writeFileSync(pending, record(f, 'old text\ntail of the old', 'new text\n'));
+      const r = recoverInPlaceWrite(pending, () => 42);
+      assert.equal(r.kind, 'restored');
+      assert.equal(readFileSync(f, 'utf8'), 'new text\n');
+      assert.equal(readFileSync(`${pending}.42.kept`, 'utf8'), 'new text\ntail of the old');
+      assert.equal(statSync(`${pending}.42.kept`).mode & 0o777, 0o600);
+      assert.equal(existsSync(pending), false);
+
+      writeFileSync(f, 'old');
+      writeFileSync(pending, record(f, 'old', 'new'));
+      assert.deepEqual(recoverInPlaceWrite(pending), { kind: 'not-started', target: f });
+      assert.equal(readFileSync(f, 'utf8'), 'old');
+      writeFileSync(pending, record(f, 'old', 'old'));
+      assert.equal(recoverInPlaceWrite(pending).kind, 'done');
+      assert.equal(existsSync(pending), false);
+    });
+
+    it('a record cut short (the crash hit while it was written) is set aside, the plan untouched', () => {
+      const f = path.join(dir, 'PLAN.md');
+      const pending = path.join(dir, 'rec');
+      writeFileSync(f, 'the plan');
+      writeFileSync(pending, record(f, 'the plan', 'the new plan').subarray(0, -3));
+      const r = recoverInPlaceWrite(pending, () => 7);
+      assert.deepEqual(r, { kind: 'unreadable', keptAt: `${pending}.7.unreadable` });
+      assert.equal(readFileSync(f, 'utf8'), 'the plan');
+    });
   });
 });
