@@ -220,9 +220,17 @@ export function stem(word: string): string {
   return w;
 }
 
-/** Splits text into stemmed words: letters and digits only, so "CI/CD" → ci, cd and "end-to-end" → end, to, end. */
+/** A markdown link's target (`](…)`), an autolink (`<https://…>`) or a bare URL: addresses, not words of the task. */
+const LINK_TARGET_RE = /\]\([^)\s]*(?:[ \t]+"[^"]*")?\)|<[a-z][a-z0-9+.-]*:[^>\s]*>|\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
+
+/**
+ * Splits text into stemmed words: letters and digits only, so "CI/CD" → ci, cd and "end-to-end" → end, to, end.
+ * Link targets are left out: `[the talk](https://example.com/watch?v=1&index=2)` routes on "the talk", never on
+ * "index" (a database word).
+ */
 function stems(text: string): string[] {
-  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  const prose = text.includes(':') || text.includes('](') ? text.replace(LINK_TARGET_RE, ' ') : text;
+  const words = prose.toLowerCase().match(/[a-z0-9]+/g) ?? [];
   return words.map(cachedStem);
 }
 

@@ -380,7 +380,8 @@ function inBadge(badges: readonly BadgeSpan[], pos: number): BadgeSpan | undefin
 }
 
 const TAG_RE = /\[([^[\]\s]{1,32})\](?![([:])/y;
-const LEAD_PRIORITY_RE = /(?:\*\*|__)?P([0-3])(?:\*\*|__)?(?=[\s:,;]|$)/y;
+/** `P0`, `**P0**`, `` `P0` `` before the title. */
+const LEAD_PRIORITY_RE = /(?:\*\*|__|`)?P([0-3])(?:\*\*|__|`)?(?=[\s:,;]|$)/y;
 
 interface Leading {
   id?: IdSpan;
@@ -611,7 +612,7 @@ const B = String.raw`(?<=^|[\s,;|·—–(-])`;
 const TRAIL_BRACKET_PRIORITY_RE = new RegExp(String.raw`${B}\[P(\d)\]$`);
 const TRAIL_PRIORITY_KEY_RE = new RegExp(String.raw`${B}(?:\*\*|__)?(?:priority|prio)(?:\*\*|__)?[ \t]*[:=](?:\*\*|__)?[ \t]*([\w-]+)(?:\*\*|__)?$`, 'i');
 const TRAIL_ESTIMATE_KEY_RE = new RegExp(String.raw`${B}(?:\*\*|__)?(?:estimate|est|effort)(?:\*\*|__)?[ \t]*[:=](?:\*\*|__)?[ \t]*([^,;|()]+?)$`, 'i');
-const TRAIL_PRIORITY_RE = new RegExp(String.raw`${B}(?:\*\*|__)?(P[0-3])(?:\*\*|__)?$`);
+const TRAIL_PRIORITY_RE = new RegExp(String.raw`${B}(?:\*\*|__|\x60)?(P[0-3])(?:\*\*|__|\x60)?$`);
 const TRAIL_DURATION_RE = new RegExp(String.raw`${B}(~[ \t]*)?(\d+(?:\.\d+)?[ \t]*${UNIT})$`, 'i');
 const LAST_WORD_RE = /(\S+)\s*$/;
 /** Trailing tokens are short; matching on a bounded tail keeps end-anchored regexes O(1) per line. */

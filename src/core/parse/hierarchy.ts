@@ -212,9 +212,18 @@ export function assignGroupIds(epics: EpicDraft[], diagnostics: Diagnostic[]): {
       }
     }
   }
+  // Then the numbers headings carry (`Phase 3` → E003, `Epic 2` → E002), so a section before the phases (a
+  // "Before you start" checklist) does not shift every phase's id: it takes a free number instead.
+  for (const e of epics) {
+    if (e.idExplicit) continue;
+    const hint = e.info.phaseNo ?? e.info.numberHint;
+    if (hint === undefined || takenE.has(`E${pad(hint, 3)}`)) continue;
+    e.id = `E${pad(hint, 3)}`;
+    takenE.add(e.id);
+  }
   let prevNum = 0;
   for (const e of epics) {
-    if (e.idExplicit) {
+    if (e.idExplicit || e.id !== '') {
       const m = /(\d+)/.exec(e.id);
       if (m) prevNum = Number(m[1]);
       continue;

@@ -353,6 +353,9 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     const graph = DependencyGraph.fromTaskList(list, statuses, { priorityWeights: snap.priorityWeights });
     const views = new Map(snap.tasks.map((t) => [t.id, t]));
     const rates = new Map((snap.spend?.rates ?? []).map((r) => [r.agentType, r.usdPerHour]));
+    // The priority a task is dispatched with: its own, else its feature's, else its epic's (a Spec Kit phase heading's
+    // `(Priority: P1)`), as the graph orders them.
+    const groupPriority = new Map<string, string | undefined>([...list.epics, ...list.features].map((g) => [g.id, g.priority]));
     const ready = graph
       .readyIds()
       .filter((id) => views.has(id))
@@ -362,7 +365,7 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
           id,
           title: v.title,
           line: v.line + 1,
-          priority: v.priority,
+          priority: v.priority ?? groupPriority.get(v.featureId) ?? groupPriority.get(v.epicId) ?? null,
           estimateHours: v.estimateHours,
           unblocks: graph.unblocksCount(id),
           agent: v.route.agent,

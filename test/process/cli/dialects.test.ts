@@ -23,6 +23,22 @@ describe('dialect fixtures through the CLI (built bundle, real processes)', func
   before(() => ensureBuilt());
   after(() => dirs.forEach(removeWorkspace));
 
+  it('next --json gives a task the priority of its phase heading (Priority: P1) when it has none of its own', async () => {
+    const plan = '# Tasks\n\n## Phase 1: User Story 1 - Read (Priority: P1)\n\n- [ ] T001 [US1] Reader\n- [ ] T002 [P] [US1] Cache P3\n';
+    const dir = tempWorkspace({ 'tasks.md': plan });
+    dirs.push(dir);
+    const r = await runCli(['next', 'tasks.md', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const ready = (JSON.parse(r.stdout) as { ready: { id: string; priority: string }[] }).ready;
+    assert.deepEqual(
+      ready.map((t) => [t.id, t.priority]),
+      [
+        ['T001', 'P1'],
+        ['T002', 'P3'],
+      ],
+    );
+  });
+
   for (const name of FIXTURES) {
     it(`${name}: reading commands and syncs change nothing; a dry run ticks only checkboxes and never starts what it must not`, async () => {
       const text = readFileSync(join(ROOT, 'test/fixtures/dialects', name), 'utf8');

@@ -321,3 +321,31 @@ describe('dependencies as written (docs/tasklist-format.md "Dependencies")', () 
     assert.deepEqual(deps(task(list, '03-01')), ['01-01:blocks']);
   });
 });
+
+describe('smaller readings (#8 point 9)', () => {
+  it('`P0` in backticks is a priority, before or after the title; inside the sentence it is text', () => {
+    const list = parseTaskList('- [ ] Fix the crash `P0`\n- [ ] `P1` Tidy up\n- [ ] Talk about `P0` bugs\n');
+    assert.deepEqual(
+      list.tasks.map((t) => [t.title, t.priority]),
+      [
+        ['Fix the crash', 'P0'],
+        ['Tidy up', 'P1'],
+        ['Talk about `P0` bugs', undefined],
+      ],
+    );
+  });
+
+  it('a section before the phases does not shift the phase epic ids', () => {
+    const list = parseTaskList(
+      '# Tasks\n\n## Before you start\n\n- [ ] T000 Read the spec\n\n## Phase 1: Setup\n\n- [ ] T001 Init\n\n## Phase 2: Core\n\n- [ ] T002 Core\n',
+    );
+    assert.deepEqual(
+      list.epics.map((e) => [e.id, e.title]),
+      [
+        ['E003', 'Before you start'],
+        ['E001', 'Phase 1: Setup'],
+        ['E002', 'Phase 2: Core'],
+      ],
+    );
+  });
+});

@@ -64,6 +64,18 @@ describe('routing', () => {
       assert.equal(routeTask(task('Deploy', { id: 'T2' }), {}, config({ priorityOverrides: { 'T001.001': 'x' } })).rule, 'keyword');
     });
 
+    it('never scores words inside link targets: a URL query (&index=2) is no database work', () => {
+      const withLink = routeTask(task('Watch [the onboarding talk](https://example.com/watch?v=1&index=2)'), {}, DEFAULT_ROUTING_CONFIG);
+      const bare = routeTask(
+        task('Watch the talk at https://example.com/watch?v=1&index=2 and <https://example.com/schema/index>'),
+        {},
+        DEFAULT_ROUTING_CONFIG,
+      );
+      for (const d of [withLink, bare]) assert.notEqual(d.agent, 'database-architect', d.reason);
+      // The words of a link's text still count.
+      assert.equal(routeTask(task('Add an [index on orders](https://example.com/x)'), {}, DEFAULT_ROUTING_CONFIG).agent, 'database-architect');
+    });
+
     it('matches keywords on stems, not exact words', () => {
       const d = routeTask(task('Deploying containerized workers to Kubernetes'), {}, DEFAULT_ROUTING_CONFIG);
       assert.equal(d.agent, 'devops-engineer');
