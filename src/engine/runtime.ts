@@ -218,6 +218,7 @@ export class EngineRuntime implements EngineApi {
         tasklistPath: paths.tasklistPath,
         readOnly: opts.readOnly === true,
         writeIds: baseConfig.sync.write_ids as WriteIds | undefined,
+        criteriaHeadings: baseConfig.sync.criteria_headings,
         maxRetries: baseConfig.sync.max_retries,
         // A sandboxed agent's read-only view of the plan is a bind mount that a rename would lift (atomicWrite.ts).
         writeInPlace: () => (runtime?.config ?? config).sandbox.mode !== 'off' && sandboxSupport().available,
@@ -704,6 +705,11 @@ export class EngineRuntime implements EngineApi {
     this.configMark = this.guard.mark();
     try {
       const fresh = loadConfig(src, { env: this.opts.env, baseDir: this.opts.paths.workspaceRoot, profile: this.opts.profile });
+      // How the task list is read and written is fixed for the sync's life: parsing it anew with other criteria
+      // headings would re-identify tasks under the engine's feet.
+      const reading = (c: OrchestratorConfig): string => JSON.stringify([c.sync.criteria_headings, c.sync.write_ids]);
+      if (reading(fresh) !== reading(this.baseConfig))
+        this.opts.logger.warn(`sync.criteria_headings and sync.write_ids are read at start: restart the engine to apply the change in ${src}`);
       Object.assign(this.baseConfig, fresh);
       this.applyConfig();
       this.opts.logger.info(`reloaded config ${src}`);

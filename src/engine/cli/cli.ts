@@ -8,7 +8,7 @@ import { DependencyGraph } from '../../core/graph';
 import { decodeTaskList } from '../../core/decode';
 import type { Diagnostic, TaskList, TaskStatus } from '../../core/model';
 import { renameTasks } from '../../core/identity';
-import { parseTaskList } from '../../core/parser';
+import { parseTaskList, type ParseOptions } from '../../core/parser';
 import {
   AcceptReview,
   ActivityAppended,
@@ -137,8 +137,20 @@ function printDiagnostics(file: string, diagnostics: readonly Diagnostic[]): voi
   for (const d of diagnostics) err(`${file}:${d.line + 1}:${d.column + 1}: ${d.severity} [${d.code}] ${d.message}`);
 }
 
+/**
+ * How the CLI's own parse (validate, graph, next, ids) reads the task list: as the engine does, with the config's
+ * `sync.criteria_headings` (`--config FILE`, else the workspace's config file if there is one). A bad config is an
+ * error here too: read with other criteria, the list would not be the one the engine runs.
+ */
+function parseOptionsFor(paths: EnginePaths, o: CliOptions): ParseOptions {
+  const file = o.config !== undefined ? resolve(o.config) : paths.defaultConfigPaths.find((f) => existsSync(f));
+  if (file === undefined) return {};
+  const headings = loadConfig(file, { env: process.env, baseDir: paths.workspaceRoot, profile: o.profile }).sync.criteria_headings;
+  return headings === undefined ? {} : { criteriaHeadings: headings };
+}
+
 /** Reads and parses a task list; the graph adds cycle and unknown-dependency diagnostics. */
-export function loadTaskList(path: string): { list: TaskList; graph: DependencyGraph; diagnostics: Diagnostic[] } {
+export function loadTaskList(path: string, opts: ParseOptions = {}): { list: TaskList; graph: DependencyGraph; diagnostics: Diagnostic[] } {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -146,7 +158,7 @@ export function loadTaskList(path: string): { list: TaskList; graph: DependencyG
     throw new UsageError(`cannot read task list ${path}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
   }
   const decoded = decodeTaskList(bytes);
-  const list = parseTaskList(decoded.text);
+  const list = parseTaskList(decoded.text, opts);
   const graph = DependencyGraph.fromTaskList(list);
   const seen = new Set<string>();
   const diagnostics = [...decoded.diagnostics, ...list.diagnostics, ...graph.diagnostics].filter((d) => {
@@ -160,7 +172,7 @@ export function loadTaskList(path: string): { list: TaskList; graph: DependencyG
 }
 
 function cmdValidate(paths: EnginePaths, o: CliOptions): Outcome {
-  const { list, diagnostics } = loadTaskList(paths.tasklistPath);
+  const { list, diagnostics } = loadTaskList(paths.tasklistPath, parseOptionsFor(paths, o));
   const ok = !diagnostics.some((d) => d.severity === 'error');
   const counts = {
     epics: list.epics.length,
@@ -181,7 +193,7 @@ function cmdValidate(paths: EnginePaths, o: CliOptions): Outcome {
 }
 
 function cmdGraph(paths: EnginePaths, o: CliOptions): Outcome {
-  const { list, graph, diagnostics } = loadTaskList(paths.tasklistPath);
+  const { list, graph, diagnostics } = loadTaskList(paths.tasklistPath, parseOptionsFor(paths, o));
   const nodes = list.tasks.map((t) => ({
     id: t.id,
     title: t.title,
@@ -341,7 +353,7 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     const snap = await s.snapshot();
     // Tasks written without an id are known by the id the engine keeps for them: match them by line (the file is the
     // one the engine just read; a reading command changes nothing in between).
-    const parsed = loadTaskList(paths.tasklistPath).list;
+    const parsed = loadTaskList(paths.tasklistPath, parseOptionsFor(paths, o)).list;
     const byLine = new Map(snap.tasks.map((t) => [t.line, t.id]));
     const renames = new Map<string, string>();
     for (const t of parsed.tasks) {
@@ -447,8 +459,9 @@ async function cmdIds(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     err(`an engine runs for ${paths.tasklistPath}; stop it first (coditect daemon stop ${paths.tasklistPath})`);
     return { code: 1 };
   }
+  const { criteriaHeadings } = parseOptionsFor(paths, o);
   const handle = openDatabase(paths.dbPath);
-  const sync = new SyncService({ handle, tasklistPath: paths.tasklistPath, readOnly: !o.write, writeIds: o.write ? 'always' : 'never' });
+  const sync = new SyncService({ handle, tasklistPath: paths.tasklistPath, readOnly: !o.write, writeIds: o.write ? 'always' : 'never', criteriaHeadings });
   try {
     const r = await sync.syncFromDisk({ force: true });
     const unnamed = sync

@@ -77,6 +77,11 @@
 //   sync.write_ids                 which task lists get the ids of tasks written without one: dialect (only files in
 //                                  the CODITECT dialect), always, never [dialect]; other tasks keep their identity in
 //                                  the database (docs/sync.md)
+//   sync.criteria_headings         headings and labels whose checkboxes are criteria (counted apart, never dispatched),
+//                                  matched as words, case and punctuation ignored; replaces the built-in list, [] = none
+//                                  [DEFAULT_CRITERIA_HEADINGS in src/core/parse/criteria.ts: Acceptance Criteria,
+//                                  Success Criteria, Definition of Done, Exit Criteria, Completion Criteria, Done
+//                                  Criteria, Done When]
 //   dispatch.run_optional          optional tasks (Kiro `- [ ]* 2.2 …`) are dispatched like any other; otherwise they run
 //                                  only when a person runs one (docs/tasklist-format.md) [false]
 //   prices                         model id → { inputPerMTok, outputPerMTok, cacheWritePerMTok?, cacheReadPerMTok? } (USD per
@@ -130,6 +135,12 @@ const relPath = z
     const norm = path.posix.normalize(p.replace(/\\/g, '/'));
     return !path.isAbsolute(p) && norm !== '.' && norm !== '..' && !norm.startsWith('../') && norm !== '.git' && !norm.startsWith('.git/');
   }, 'expected a path inside the repository (relative, no "..", not .git)');
+
+/** A criteria heading name: matched on its words, so it needs one (`"✅"` alone would match nothing). */
+const criteriaHeading = z
+  .string()
+  .max(200)
+  .refine((h) => /[\p{L}\p{N}]/u.test(h), 'expected a heading name with a letter or digit');
 
 /** An amount of money in USD: positive, finite, at most a million. */
 const usd = z.number().positive().max(1_000_000);
@@ -251,6 +262,7 @@ export const fileSchema = z
     sync: z
       .object({
         write_ids: z.enum(['dialect', 'always', 'never']).optional(),
+        criteria_headings: z.array(criteriaHeading).max(1000).optional(),
         enabled: z.boolean().default(true),
         markdown_path: name.optional(),
         json_path: name.optional(),

@@ -28,7 +28,7 @@ import { headingPath, resolveIdentities, type KnownTask } from '../../core/ident
 import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
 import { MERGED_TASK_FIELDS, TASK_STATUSES, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
 import { reparseChangedLines, reparseIncremental } from '../../core/incremental';
-import { parseTaskList } from '../../core/parser';
+import { parseTaskList, type ParseOptions } from '../../core/parser';
 import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
 import type { ApplyEditsResult, LineEditView, SyncResult } from '../../protocol/engineProtocol';
 import type { DatabaseHandle } from '../db/database';
@@ -71,6 +71,11 @@ export interface SyncServiceOptions {
   writeInPlace?: () => boolean;
   /** Where an in-place write keeps its crash record; required with writeInPlace. Must be out of agents' reach. */
   pendingWritePath?: string;
+  /**
+   * Headings and labels whose checkboxes are criteria (`sync.criteria_headings`, ParseOptions.criteriaHeadings).
+   * Default: the parser's DEFAULT_CRITERIA_HEADINGS.
+   */
+  criteriaHeadings?: readonly string[];
 }
 
 /** What one sync did. Extends the protocol's SyncResult (`applied`, `direction`, `conflicts` count, `diagnostics`). */
@@ -347,6 +352,8 @@ export class SyncService {
   private readonly readOnly: boolean;
   private readonly writeIds: WriteIds;
   private readonly inPlace?: { when: () => boolean; pendingPath: string };
+  /** How every full parse reads the file (the incremental parser keeps what the last full parse decided). */
+  private readonly parseOptions: ParseOptions;
 
   // Last synced state. The caches mirror the plan tables: only this class writes plan columns.
   private tasks?: Map<string, Snapshot>;
@@ -394,6 +401,12 @@ export class SyncService {
     this.writeIds = opts.writeIds ?? 'dialect';
     if (opts.writeInPlace && !opts.pendingWritePath) throw new Error('SyncService: writeInPlace needs pendingWritePath (where its crash record goes)');
     if (opts.writeInPlace && opts.pendingWritePath) this.inPlace = { when: opts.writeInPlace, pendingPath: resolve(opts.pendingWritePath) };
+    this.parseOptions = {};
+    if (opts.criteriaHeadings !== undefined) {
+      if (!Array.isArray(opts.criteriaHeadings) || opts.criteriaHeadings.some((h) => typeof h !== 'string'))
+        throw new Error(`sync.criteria_headings must be an array of strings, got ${JSON.stringify(opts.criteriaHeadings)}`);
+      this.parseOptions.criteriaHeadings = [...opts.criteriaHeadings];
+    }
   }
 
   /** Syncs with the file on disk. `force`: merge even when the checksums say nothing changed. */
@@ -603,7 +616,7 @@ export class SyncService {
     const prev = this.parsed;
     const prevText = prev?.text ?? (prev?.bytes ? utf8.decode(prev.bytes) : undefined);
     const patched = prev && prevText !== undefined ? reparseIncremental(prevText, prev.list, text) : undefined;
-    const list = patched ?? parseTaskList(text);
+    const list = patched ?? parseTaskList(text, this.parseOptions);
     this.parsed = { list, text };
     return list;
   }
@@ -659,7 +672,7 @@ export class SyncService {
           textChecksum: bytesChecksum,
         };
         // Not patchable (a line added, a heading edited…): the whole file is parsed; its bytes still become the base.
-        src.parse = () => (change === 'same' ? base.list : reparseChangedLines(base.list, change)) ?? parseTaskList(src.text);
+        src.parse = () => (change === 'same' ? base.list : reparseChangedLines(base.list, change)) ?? parseTaskList(src.text, this.parseOptions);
         return src;
       }
     }
@@ -667,7 +680,7 @@ export class SyncService {
     // Valid UTF-8 without a BOM re-encodes to exactly these bytes, so the text's checksum is the bytes' (one hash, not two).
     const textChecksum = dec.encoding === 'utf8' ? bytesChecksum : undefined;
     // After a byte base, a text diff cannot succeed where the byte diff failed: parse the whole file.
-    const parse = base?.bytes ? () => parseTaskList(dec.text) : undefined;
+    const parse = base?.bytes ? () => parseTaskList(dec.text, this.parseOptions) : undefined;
     return { kind: 'disk', text: dec.text, bytes, parse, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum, textChecksum };
   }
 

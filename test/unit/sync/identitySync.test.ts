@@ -116,4 +116,26 @@ describe('sync keeps a file’s own numbering, and the identity of tasks without
       /sync.write_ids must be dialect, always or never, got "sometimes"/,
     );
   });
+  it('criteriaHeadings (sync.criteria_headings): checkboxes under those headings are criteria in every parse, full or incremental', async () => {
+    const text = '# Plan\n\n## Build\n\n- [ ] Write it\n\n## Exit Checks\n\n- [ ] Loads 10k rows\n\n## Success Criteria\n\n- [ ] Notes out\n';
+    open(text, { criteriaHeadings: ['Exit Checks'] });
+    await sync.syncFromDisk();
+    const criteria = () =>
+      sync
+        .current()
+        .tasks.filter((t) => t.criterion)
+        .map((t) => t.title);
+    assert.deepEqual(criteria(), ['Loads 10k rows']);
+    // A retitle is patched incrementally; a line added is parsed whole: both keep the configured headings.
+    writeFileSync(file, text.replace('Loads 10k rows', 'Loads 20k rows'));
+    await sync.syncFromDisk();
+    assert.deepEqual(criteria(), ['Loads 20k rows']);
+    writeFileSync(file, text.replace('- [ ] Loads 10k rows', '- [ ] Loads 10k rows\n- [ ] Logs stay quiet'));
+    await sync.syncFromDisk();
+    assert.deepEqual(criteria(), ['Loads 10k rows', 'Logs stay quiet']);
+    assert.throws(
+      () => new SyncService({ handle: h, tasklistPath: file, criteriaHeadings: 'Exit Checks' as never }),
+      /sync.criteria_headings must be an array of strings, got "Exit Checks"/,
+    );
+  });
 });
