@@ -22,7 +22,7 @@ import type { Diagnostic, IdKind, TaskList, TaskNode } from './model';
 import { emptyTitleDiagnostic, toDiagnostic } from './parse/drafts';
 import { namesPhase } from './parse/groups';
 import { analyzeTaskLine, type IdSpan, type LineRef, type TaskLineAnalysis } from './taskLine';
-import { splitLines, type SplitText } from './textLines';
+import { ownCopy, splitLines, type SplitText } from './textLines';
 
 /** More changed lines than this is a rewrite, not an edit: parsing the whole file is as cheap. */
 const MAX_CHANGED_LINES = 64;
@@ -154,9 +154,6 @@ function countLineBreaks(text: string, end: number): number {
 }
 
 /** `s` in a string of its own (V8 makes slices of long strings views into their parent; flattening a concatenation copies). */
-function ownCopy(s: string): string {
-  return (' ' + s).slice(1);
-}
 
 /** Index of the task whose checkbox is on `line` (tasks are in document order), or -1. */
 function taskAtLine(tasks: readonly TaskNode[], line: number): number {

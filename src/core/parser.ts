@@ -19,10 +19,10 @@ import type { Diagnostic, TaskList, TaskNode } from './model';
 import { frontMatterEnd, parseBlocks, type WalkState } from './parse/blocks';
 import { CriteriaNames } from './parse/criteria';
 import { resolveDependencies } from './parse/dependencies';
-import { emptyTitleDiagnostic, isGroupDraft, toDiagnostic } from './parse/drafts';
+import { emptyTitleDiagnostic, isGroupDraft, toDiagnostic, type TaskDraft } from './parse/drafts';
 import { applyGroupRules, markPhaseSummaries } from './parse/groups';
 import { assignGroupIds, buildHierarchy } from './parse/hierarchy';
-import { assignTaskIds, detectDialect, readNumbering } from './parse/numbering';
+import { assignTaskIds, detectDialect, readNumbering, type AssignedId } from './parse/numbering';
 import { applySpecKitRules } from './parse/phases';
 import { dominantEol, splitLines } from './textLines';
 
@@ -71,6 +71,7 @@ function parse(text: string, opts: ParseOptions): TaskList {
   parseBlocks(st, mdLines);
 
   const { epics, tasks, rules } = buildHierarchy(st.events, lines, diagnostics, criteria);
+  st.events = []; // the drafts live on in `tasks`, which lets each go once its node is built (below)
   const numbering = readNumbering(tasks);
   const { epicNodes, featureNodes } = assignGroupIds(epics, diagnostics);
   const dialect = detectDialect(tasks, epics, numbering);
@@ -80,21 +81,37 @@ function parse(text: string, opts: ParseOptions): TaskList {
   applySpecKitRules(epics, taskIds, rules, deps, diagnostics, dialect);
   applyGroupRules(tasks, taskIds, deps);
 
-  const taskNodes: TaskNode[] = tasks.map((d, i) => {
+  // A 50 MB plan holds 700,000 drafts: each is released as its node is built, so drafts and nodes are never both
+  // whole in memory. Only `tasks`, `taskIds` and `deps` hold drafts now (and a draft its parent and children).
+  for (const e of epics) {
+    e.tasks = [];
+    e.direct = undefined;
+    for (const f of e.features) f.tasks = [];
+    e.features = [];
+  }
+  const drafts = tasks as (TaskDraft | undefined)[];
+  const ids = taskIds as (AssignedId | undefined)[];
+  const edges = deps as (TaskNode['dependsOn'] | undefined)[];
+  const taskNodes: TaskNode[] = [];
+  for (let i = 0; i < drafts.length; i++) {
+    const d = drafts[i]!;
+    const { id, idExplicit } = ids[i]!;
+    const dependsOn = edges[i]!;
+    drafts[i] = ids[i] = edges[i] = undefined;
     const { a } = d;
     const m = a.meta;
     for (const p of m.problems) diagnostics.push(toDiagnostic(p));
-    if (d.title === '') diagnostics.push(emptyTitleDiagnostic(taskIds[i].id, d.line, a.checkboxColumn));
+    if (d.title === '') diagnostics.push(emptyTitleDiagnostic(id, d.line, a.checkboxColumn));
     const node: TaskNode = {
-      id: taskIds[i].id,
-      idExplicit: taskIds[i].idExplicit,
+      id,
+      idExplicit,
       epicId: d.epic!.id,
       featureId: d.feature!.id,
       title: d.title!,
       status: a.status,
       line: d.line,
       // Arrays grown by push keep spare capacity (17 slots for one element); a plan keeps 10,000 of each alive.
-      dependsOn: exact(deps[i]),
+      dependsOn: exact(dependsOn),
       blockers: exact(m.blockers),
       parallel: m.parallel,
       tags: exact(m.tags),
@@ -104,12 +121,12 @@ function parse(text: string, opts: ParseOptions): TaskList {
     if (m.agent !== undefined) node.agent = m.agent;
     if (m.verify !== undefined) node.verify = m.verify;
     if (m.timeoutMinutes !== undefined) node.timeoutMinutes = m.timeoutMinutes;
-    if (d.parent) node.parent = taskIds[d.parent.i!].id;
+    if (d.parent) node.parent = taskNodes[d.parent.i!].id; // a parent comes before its children
     if (isGroupDraft(d)) node.group = true;
     if (a.optional) node.optional = true;
     if (d.criterion) node.criterion = true;
-    return node;
-  });
+    taskNodes.push(node);
+  }
 
   diagnostics.sort((x, y) => x.line - y.line || x.column - y.column);
   const list: TaskList = { dialect, eol: dominantEol(ends), epics: epicNodes, features: featureNodes, tasks: taskNodes, diagnostics };

@@ -59,3 +59,11 @@ export function dominantEol(ends: readonly string[]): '\n' | '\r\n' {
   }
   return crlf > other ? '\r\n' : '\n';
 }
+
+/**
+ * `s` as a string of its own. A slice of a long string keeps that whole string alive as long as the slice lives; what
+ * outlives the text it was cut from (a title kept in the task list, a heading read from a markdown-it chunk) is copied.
+ */
+export function ownCopy(s: string): string {
+  return (' ' + s).slice(1);
+}

@@ -6,9 +6,10 @@
 // top-level block boundaries (parseBlocks), so memory stays bounded and time linear even at 50 MB.
 import MarkdownIt from 'markdown-it';
 import type { Diagnostic } from '../model';
-import { analyzeTaskLine, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
+import { analyzeTaskLine, compactMeta, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
 import { acBlockMarker, type CriteriaNames } from './criteria';
 import type { Ev, Frame, PhaseSelector, TaskDraft } from './drafts';
+import { ownCopy } from '../textLines';
 
 type Token = MarkdownIt.Token;
 
@@ -98,7 +99,8 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
         break;
       case 'heading_open':
         if (quote === 0 && stack.length === 0 && t.map) {
-          const text = tokens[i + 1]?.content ?? '';
+          // Copied: markdown-it's content is a slice of the chunk's text, which it would keep alive (a copy of the file).
+          const text = ownCopy(tokens[i + 1]?.content ?? '');
           st.events.push({ k: 'heading', line: offset + t.map[0], level: Number(t.tag.slice(1)), text });
           st.lastHeading = text;
           st.criteriaLabel = false;
@@ -113,7 +115,11 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
         if (quote === 0) stack.push(listItem(st, tokens, i, offset, stack));
         break;
       case 'list_item_close':
-        if (quote === 0) stack.pop();
+        if (quote === 0) {
+          const f = stack.pop();
+          // Nothing adds to a task's metadata after its list item ends (sub-bullets are inside it).
+          if (f?.kind === 'task') compactMeta(f.draft.a.meta);
+        }
         break;
       case 'paragraph_open':
         if (quote === 0 && stack.length === 0 && t.map) {
@@ -140,7 +146,7 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
   if (!para || para.type !== 'paragraph_open' || !para.map || para.map[0] !== item.map[0]) return { kind: 'other' };
   const content = tokens[i + 2]?.content ?? '';
   const nl = content.indexOf('\n');
-  const first = nl < 0 ? content : content.slice(0, nl);
+  let first = nl < 0 ? content : content.slice(0, nl);
   if (CHECKBOX_START.test(first) && first.slice(first[3] === '*' ? 4 : 3).trim() === '') {
     st.diagnostics.push({
       line,
@@ -170,6 +176,10 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
     }
   }
   const col = contentColumn(raw, first);
+  if (parent?.kind === 'task' || (parent?.kind === 'other' && parent.note) || parent?.kind === 'metaList') {
+    // What metadata keeps of this line (a verify command, a blocker's reason) must not keep the chunk's text alive.
+    first = ownCopy(first);
+  }
   if (parent?.kind === 'task' || (parent?.kind === 'other' && parent.note)) {
     const draft = parent.kind === 'task' ? parent.draft : parent.note!;
     const r = parent.kind === 'task' ? readMetaLine(first, line, col, draft.a.meta) : undefined;
@@ -248,7 +258,7 @@ function checkLooseCheckbox(st: WalkState, text: string, line: number, col: numb
 function checkStatements(st: WalkState, text: string, line: number): void {
   const self = SELF_DEPENDS.exec(text);
   if (self) {
-    st.events.push({ k: 'phaseSelf', line, text: self[1] });
+    st.events.push({ k: 'phaseSelf', line, text: ownCopy(self[1]) });
     return;
   }
   if (!/depend/i.test(st.lastHeading)) return;
@@ -258,7 +268,7 @@ function checkStatements(st: WalkState, text: string, line: number): void {
   const label = rule?.[1] ?? sentence?.[1];
   if (label === undefined) return;
   const sel = selectorOf(label);
-  if (sel) st.events.push({ k: 'phaseRule', line, sel, text: rule ? rule[2] : sentence![2] });
+  if (sel) st.events.push({ k: 'phaseRule', line, sel, text: ownCopy(rule ? rule[2] : sentence![2]) });
 }
 
 /** Which phases a statement's subject names: `Phase 2`, `Phase 3+`, `Phases 3-5`, `Phase 3, 4, 5`, `Final Phase`, `User Story 2`. */
