@@ -65,6 +65,8 @@ export interface OrchestratorConfig {
   sync: FileConfig['sync'];
   dispatch: FileConfig['dispatch'];
   logging: FileConfig['logging'];
+  /** Periodic backups of the database (`backup.*`): every `intervalMs` (0 = off), the newest `keep` kept. */
+  backup: { intervalMs: number; keep: number };
   /** File it was loaded from, if any. */
   source?: string;
   /** Keys of plan-style sections this engine ignores, and shadowed duplicates (shown to the person, not fatal). */
@@ -206,6 +208,7 @@ function normalize(
     sync: f.sync,
     dispatch: f.dispatch,
     logging: f.logging,
+    backup: { intervalMs: Math.round(f.backup.interval_hours * 3_600_000), keep: f.backup.keep },
     source: source === 'config' ? undefined : source,
     warnings: [],
   };

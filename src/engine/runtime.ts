@@ -31,6 +31,7 @@ import { createAgentResolver, isSimulated } from './agentResolver';
 import { loadConfig, routingConfigOf, type OrchestratorConfig } from './config';
 import { mergeSettings } from './config/settings';
 import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
+import { BackupTimer } from './db/backupTimer';
 import { TaskStore } from './db/taskStore';
 import { DbGate } from './db/dbGate';
 import { ResultJournal, resultJournalPath } from './db/resultJournal';
@@ -126,6 +127,7 @@ export class EngineRuntime implements EngineApi {
   private readonly throughput: MetricsView['throughput'] = [];
   private throughputTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
+  private backups?: BackupTimer;
   private changedTasks = new Set<string>();
   private flushScheduled = false;
   private writeBackRunning?: Promise<void>;
@@ -332,6 +334,8 @@ export class EngineRuntime implements EngineApi {
       this.heartbeatTimer = setInterval(() => this.heartbeat(), this.config.healthCheckIntervalMs);
       this.heartbeatTimer.unref();
     }
+    // The plan's automatic backups: only an engine that stays up and writes (daemon, run, sync --watch, the editor's).
+    if (this.opts.watch && !this.opts.readOnly) this.scheduleBackups();
     logger.info(
       `engine ${this.opts.engineVersion} opened ${paths.tasklistPath} (${this.model.list.tasks.length} tasks, db ${paths.dbPath})${this.simulated() ? ' — agents are SIMULATED (dry-run)' : ''}`,
     );
@@ -692,6 +696,13 @@ export class EngineRuntime implements EngineApi {
     }
   }
 
+  /** Starts, re-times or stops the periodic backups after the config (backup.*). */
+  private scheduleBackups(): void {
+    const { intervalMs, keep } = this.config.backup;
+    if (this.backups) this.backups.reconfigure(intervalMs, keep);
+    else if (intervalMs > 0) this.backups = new BackupTimer({ db: this.handle.db, dbPath: this.handle.path, intervalMs, keep, log: this.opts.logger });
+  }
+
   private reloadConfig(): void {
     const src = this.baseConfig.source;
     if (!src) return;
@@ -728,6 +739,7 @@ export class EngineRuntime implements EngineApi {
     // A raised budget lifts the pause it made.
     this.orchestrator.limitsChanged();
     if (this.watcher) this.pollDatabase();
+    if (this.opts.watch && !this.opts.readOnly) this.scheduleBackups();
     this.rebuildModel();
     this.events.emit('plan:changed', { snapshot: this.snapshot() });
   }
@@ -1080,6 +1092,7 @@ export class EngineRuntime implements EngineApi {
       await step('timers', () => {
         clearInterval(this.throughputTimer);
         clearInterval(this.heartbeatTimer);
+        this.backups?.close();
       });
       for (const d of this.disposers.splice(0)) await step('listener', d);
       await step('database', () => this.handle.close());

@@ -12,6 +12,8 @@ export const COMMANDS = [
   'export',
   'ids',
   'cost',
+  'backup',
+  'restore',
   'run',
   'daemon',
   'cancel',
@@ -53,6 +55,8 @@ export interface CliOptions {
   review?: { action: ReviewAction; taskId?: string };
   /** review reject|retry: the person's note for the next attempt's prompt. */
   note?: string;
+  /** restore: the backup to put back (a path, or `latest`). */
+  from?: string;
 }
 
 /** A usage error: printed with the usage text, exit code 2. */
@@ -68,6 +72,8 @@ Commands:
   graph <tasklist.md>           dependency graph: nodes and edges with their source
   export <tasklist.md>          write v2-work-items.json [--out FILE]
   ids <tasklist.md>             the ids of tasks written without one (kept in context.db) [--write: write them into the list]
+  backup <tasklist.md>          a consistent copy of context.db, also while an engine runs [--out FILE]
+  restore <tasklist.md>         list the backups; --from FILE|latest puts one back (only while no engine runs)
   cost <tasklist.md>            what the attempts cost, summed [--by epic|feature|task|agent|model|provider|day|run]
   run <tasklist.md>             run the plan in the foreground until nothing more can start
   daemon start|stop|status <tasklist.md>   run the engine in the background (pid file, rotating log)
@@ -85,7 +91,9 @@ Options:
   --concurrency N      run: maximum concurrent agents
   --config FILE        orchestrator config file (default: .coditect/config.json if present)
   --profile NAME       config profile (dev, staging, prod)
-  --out FILE           export: output file (default: v2-work-items.json beside the task list)
+  --out FILE           export: output file (default: v2-work-items.json beside the task list);
+                       backup: the copy's path (default: <db folder>/backups/context-<time>-manual.db)
+  --from FILE|latest   restore: the backup to put back (latest: the newest in <db folder>/backups)
   --metrics-port N     serve Prometheus metrics on 127.0.0.1:N (0 = off)
   --watch              sync: keep syncing on every change until interrupted
   --write              ids: write the ids into the lines of unfinished tasks that have none
@@ -123,6 +131,7 @@ export function parseCli(argv: string[]): CliOptions {
         'metrics-port': { type: 'string' },
         http: { type: 'string' },
         note: { type: 'string' },
+        from: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -179,6 +188,7 @@ export function parseCli(argv: string[]): CliOptions {
     http: values.http,
     review,
     note: values.note,
+    from: values.from,
   };
 }
 

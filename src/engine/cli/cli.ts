@@ -43,6 +43,7 @@ import { SyncService } from '../sync/syncService';
 import { ENGINE_VERSION } from '../version';
 import { tokenPath } from '../http/httpToken';
 import { type CliOptions, parseCli, USAGE, UsageError } from './args';
+import { cmdBackup, cmdRestore } from './backupCommands';
 import { cmdCost } from './costCommand';
 import { cmdReview, type ReviewClient } from './reviewCommand';
 import { errorMessage } from '../../core/describe';
@@ -806,6 +807,10 @@ export async function runCli(argv: string[]): Promise<number> {
         return (await cmdIds(paths, o)).code;
       case 'cost':
         return cmdCost(paths, o, out).code;
+      case 'backup':
+        return cmdBackup(paths, o, out).code;
+      case 'restore':
+        return (await cmdRestore(paths, o, out, err)).code;
       case 'run':
         return (await cmdRun(paths, o)).code;
       case 'daemon':

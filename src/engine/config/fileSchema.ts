@@ -105,6 +105,10 @@
 //   logging.file                   the daemon's log file, relative to the workspace root [.coditect/logs/engine.log]
 //   logging.max_bytes              size at which the log file is rotated [10485760]
 //   logging.backup_count           rotated files kept, 0 = never rotated [5]
+//   backup.interval_hours          a running engine copies its database into `<db folder>/backups` this often (the
+//                                  plan's "automatic backups every 6 hours"); fractions allowed, 0 = off [6]
+//   backup.keep                    periodic backups kept, the oldest removed first; other backups (manual, before a
+//                                  migration or a restore) are never removed [28: a week at 6 h]
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AGENT } from '../../core/routing';
@@ -288,6 +292,10 @@ export const fileSchema = z
         max_bytes: posInt(1_099_511_627_776).optional(),
         backup_count: nonNegInt(1000).optional(),
       })
+      .strict()
+      .default({}),
+    backup: z
+      .object({ interval_hours: z.number().min(0).max(8760).default(6), keep: posInt(100_000).default(28) })
       .strict()
       .default({}),
   })

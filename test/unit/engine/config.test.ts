@@ -32,6 +32,8 @@ describe('config', () => {
     assert.equal(c.metrics.port, 9464);
     assert.equal(c.metrics.host, '127.0.0.1');
     assert.equal(c.metrics.enabled, undefined);
+    assert.deepEqual(c.backup, { intervalMs: 6 * 3_600_000, keep: 28 }, "the plan's every 6 hours");
+    assert.deepEqual(parseConfig({ backup: { interval_hours: 0.5, keep: 3 } }).backup, { intervalMs: 1_800_000, keep: 3 });
     assert.equal(c.agentMappings, DEFAULT_AGENT_MAPPINGS);
     assert.equal(c.defaultAgent, 'dry-run');
     assert.equal(agentSpecFor(c, 'devops-engineer').kind, 'dry-run');
@@ -71,6 +73,8 @@ describe('config', () => {
     throwsConfig(() => parseConfig({ lease: { ms: 1000, heartbeat_ms: 1000 } }), 'lease.heartbeat_ms: expected < lease.ms (1000), got 1000');
     throwsConfig(() => parseConfig({ default_agent: 'nobody' }), 'default_agent', '"nobody"');
     throwsConfig(() => parseConfig([1, 2]), '(root): expected an object');
+    throwsConfig(() => parseConfig({ backup: { interval_hours: -6 } }), 'backup.interval_hours: expected ≥0, got -6');
+    throwsConfig(() => parseConfig({ backup: { keep: 0 } }), 'backup.keep: expected ≥1, got 0');
   });
 
   it('validates agents through parseAgentSpec and resolves aliases, refusing loops and unknown names', () => {
