@@ -14,6 +14,7 @@ export const COMMANDS = [
   'cost',
   'backup',
   'restore',
+  'reconcile',
   'run',
   'daemon',
   'cancel',
@@ -57,6 +58,10 @@ export interface CliOptions {
   note?: string;
   /** restore: the backup to put back (a path, or `latest`). */
   from?: string;
+  /** reconcile: task ids (comma-separated, or `all`) whose markdown status wins. */
+  useMarkdown?: string[];
+  /** reconcile: task ids (comma-separated, or `all`) whose database status wins. */
+  useDb?: string[];
 }
 
 /** A usage error: printed with the usage text, exit code 2. */
@@ -73,6 +78,8 @@ Commands:
   export <tasklist.md>          write v2-work-items.json [--out FILE]
   ids <tasklist.md>             the ids of tasks written without one (kept in context.db) [--write: write them into the list]
   backup <tasklist.md>          a consistent copy of context.db, also while an engine runs [--out FILE]
+  reconcile <tasklist.md>       markdown vs database, task by task, with checksums (reads only);
+                                --use-markdown IDS / --use-db IDS: choose the side of those tasks' status
   restore <tasklist.md>         list the backups; --from FILE|latest puts one back (only while no engine runs)
   cost <tasklist.md>            what the attempts cost, summed [--by epic|feature|task|agent|model|provider|day|run]
   run <tasklist.md>             run the plan in the foreground until nothing more can start
@@ -93,6 +100,8 @@ Options:
   --profile NAME       config profile (dev, staging, prod)
   --out FILE           export: output file (default: v2-work-items.json beside the task list);
                        backup: the copy's path (default: <db folder>/backups/context-<time>-manual.db)
+  --use-markdown IDS   reconcile: these tasks keep the markdown's status (comma-separated, or all)
+  --use-db IDS         reconcile: these tasks keep the database's status, written into the markdown
   --from FILE|latest   restore: the backup to put back (latest: the newest in <db folder>/backups)
   --metrics-port N     serve Prometheus metrics on 127.0.0.1:N (0 = off)
   --watch              sync: keep syncing on every change until interrupted
@@ -132,6 +141,8 @@ export function parseCli(argv: string[]): CliOptions {
         http: { type: 'string' },
         note: { type: 'string' },
         from: { type: 'string' },
+        'use-markdown': { type: 'string', multiple: true },
+        'use-db': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -189,6 +200,8 @@ export function parseCli(argv: string[]): CliOptions {
     review,
     note: values.note,
     from: values.from,
+    useMarkdown: values['use-markdown'],
+    useDb: values['use-db'],
   };
 }
 

@@ -95,7 +95,9 @@ export async function cmdRestore(paths: EnginePaths, o: CliOptions, out: Print, 
       `restored ${r.db} from ${r.from.path} (schema ${r.from.schemaVersion}, ${r.from.tasks} tasks${r.from.lastSyncAt ? `, last synced ${r.from.lastSyncAt}` : ''})`,
     );
     if (r.previous) out(`the database it replaced is kept as ${r.previous}`);
-    out('the next sync merges it with the task list three-way: the markdown keeps its text and its newer edits');
+    out(
+      `the next sync merges it with the task list three-way (the markdown keeps its text and its newer edits); \`coditect reconcile ${paths.tasklistPath}\` shows the differences first`,
+    );
   }
   return { code: 0 };
 }

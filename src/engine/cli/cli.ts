@@ -46,6 +46,7 @@ import { type CliOptions, parseCli, USAGE, UsageError } from './args';
 import { cmdBackup, cmdRestore } from './backupCommands';
 import { cmdCost } from './costCommand';
 import { cmdReview, type ReviewClient } from './reviewCommand';
+import { cmdReconcile } from './reconcileCommand';
 import { errorMessage } from '../../core/describe';
 import { formatDuration, planProgress, progressText } from '../../protocol/presentation';
 import { formatUsd } from '../../protocol/spend';
@@ -811,6 +812,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return cmdBackup(paths, o, out).code;
       case 'restore':
         return (await cmdRestore(paths, o, out, err)).code;
+      case 'reconcile':
+        return (await cmdReconcile(paths, o, out, err)).code;
       case 'run':
         return (await cmdRun(paths, o)).code;
       case 'daemon':

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { createPrivateFile, PRIVATE_DIR_MODE } from '../privateFiles';
 
 /** Why a backup was taken; part of its file name. Only `periodic` ones are pruned (backup.keep). */
-export type BackupReason = 'periodic' | 'manual' | 'before-restore' | `before-v${number}`;
+export type BackupReason = 'periodic' | 'manual' | 'before-restore' | 'before-reconcile' | `before-v${number}`;
 
 /** Folder of the backups of `dbPath`: `<folder of the db>/backups`. */
 export function backupDir(dbPath: string): string {

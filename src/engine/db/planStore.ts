@@ -140,6 +140,70 @@ interface GroupRow {
   is_phase?: number;
 }
 
+interface DepRow {
+  task_id: string;
+  dependency_task_id: string;
+  dependency_type: string | null;
+  source: 'explicit' | 'implicit' | 'phase';
+}
+
+const SELECT_TASKS = `SELECT task_id, epic_id, feature_id, title, status, synced_status, priority, estimated_hours, agent, verify,
+  blockers, tags, parallel, timeout_minutes, id_explicit, retry_count, archived_at FROM v2_tasks`;
+const SELECT_DEPS = `SELECT task_id, dependency_task_id, dependency_type, source FROM task_dependencies ORDER BY task_id, position, dependency_id`;
+const SELECT_EPICS = `SELECT epic_id AS id, title, priority, id_explicit, position, archived_at, is_phase FROM v2_epics`;
+const SELECT_FEATURES = `SELECT feature_id AS id, epic_id, title, priority, id_explicit, position, archived_at FROM v2_features`;
+
+/** The plan as the last sync stored it, read through any connection (a read-only one too: `coditect reconcile`). */
+export function readStoredPlan(db: Database.Database): { tasks: Map<string, StoredTask>; epics: Map<string, StoredGroup>; features: Map<string, StoredGroup> } {
+  return {
+    tasks: storedTasks(db.prepare<[], TaskRow>(SELECT_TASKS).iterate(), db.prepare<[], DepRow>(SELECT_DEPS).iterate()),
+    epics: new Map(
+      db
+        .prepare<[], GroupRow>(SELECT_EPICS)
+        .all()
+        .map((r) => [r.id, group(r)]),
+    ),
+    features: new Map(
+      db
+        .prepare<[], GroupRow>(SELECT_FEATURES)
+        .all()
+        .map((r) => [r.id, group(r)]),
+    ),
+  };
+}
+
+function storedTasks(rows: Iterable<TaskRow>, depRows: Iterable<DepRow>): Map<string, StoredTask> {
+  const deps = new Map<string, FieldDependency[]>();
+  for (const d of depRows) {
+    let list = deps.get(d.task_id);
+    if (!list) deps.set(d.task_id, (list = []));
+    list.push({ id: d.dependency_task_id, type: d.dependency_type === 'soft_dependency' ? 'soft' : 'blocks', source: d.source });
+  }
+  const out = new Map<string, StoredTask>();
+  for (const r of rows) {
+    const fields: TaskFields = {
+      status: r.synced_status,
+      title: r.title,
+      blockers: JSON.parse(r.blockers) as string[],
+      dependsOn: deps.get(r.task_id) ?? [],
+    };
+    if (r.priority !== null) fields.priority = r.priority;
+    if (r.estimated_hours !== null) fields.estimateHours = r.estimated_hours;
+    if (r.agent !== null) fields.agent = r.agent;
+    if (r.verify !== null) fields.verify = r.verify;
+    const extras: TaskExtras = {
+      epicId: r.epic_id,
+      featureId: r.feature_id,
+      idExplicit: r.id_explicit === 1,
+      tags: JSON.parse(r.tags) as string[],
+      parallel: r.parallel === 1,
+    };
+    if (r.timeout_minutes !== null) extras.timeoutMinutes = r.timeout_minutes;
+    out.set(r.task_id, { id: r.task_id, fields, extras, status: r.status, retryCount: r.retry_count, archived: r.archived_at !== null });
+  }
+  return out;
+}
+
 /** Reads and writes the plan tables for the sync service. */
 export class PlanStore {
   private readonly db: Database.Database;
@@ -154,15 +218,10 @@ export class PlanStore {
     // `applies` = the compare-and-set condition; every SET expression sees the row as it was before the UPDATE.
     const applies = `(@cas AND status IS @expected)`;
     this.st = {
-      tasks: db.prepare<[], TaskRow>(
-        `SELECT task_id, epic_id, feature_id, title, status, synced_status, priority, estimated_hours, agent, verify,
-                blockers, tags, parallel, timeout_minutes, id_explicit, retry_count, archived_at FROM v2_tasks`,
-      ),
-      deps: db.prepare<[], { task_id: string; dependency_task_id: string; dependency_type: string | null; source: 'explicit' | 'implicit' | 'phase' }>(
-        `SELECT task_id, dependency_task_id, dependency_type, source FROM task_dependencies ORDER BY task_id, position, dependency_id`,
-      ),
-      epics: db.prepare<[], GroupRow>(`SELECT epic_id AS id, title, priority, id_explicit, position, archived_at, is_phase FROM v2_epics`),
-      features: db.prepare<[], GroupRow>(`SELECT feature_id AS id, epic_id, title, priority, id_explicit, position, archived_at FROM v2_features`),
+      tasks: db.prepare<[], TaskRow>(SELECT_TASKS),
+      deps: db.prepare<[], DepRow>(SELECT_DEPS),
+      epics: db.prepare<[], GroupRow>(SELECT_EPICS),
+      features: db.prepare<[], GroupRow>(SELECT_FEATURES),
       unsynced: db.prepare<[], { task_id: string; status: TaskStatus }>(
         `SELECT task_id, status FROM v2_tasks WHERE status IS NOT synced_status AND archived_at IS NULL`,
       ),
@@ -226,35 +285,7 @@ export class PlanStore {
 
   /** Every task row (archived ones included), with its dependencies. */
   loadTasks(): Map<string, StoredTask> {
-    const deps = new Map<string, FieldDependency[]>();
-    for (const d of this.st.deps.iterate()) {
-      let list = deps.get(d.task_id);
-      if (!list) deps.set(d.task_id, (list = []));
-      list.push({ id: d.dependency_task_id, type: d.dependency_type === 'soft_dependency' ? 'soft' : 'blocks', source: d.source });
-    }
-    const out = new Map<string, StoredTask>();
-    for (const r of this.st.tasks.iterate()) {
-      const fields: TaskFields = {
-        status: r.synced_status,
-        title: r.title,
-        blockers: JSON.parse(r.blockers) as string[],
-        dependsOn: deps.get(r.task_id) ?? [],
-      };
-      if (r.priority !== null) fields.priority = r.priority;
-      if (r.estimated_hours !== null) fields.estimateHours = r.estimated_hours;
-      if (r.agent !== null) fields.agent = r.agent;
-      if (r.verify !== null) fields.verify = r.verify;
-      const extras: TaskExtras = {
-        epicId: r.epic_id,
-        featureId: r.feature_id,
-        idExplicit: r.id_explicit === 1,
-        tags: JSON.parse(r.tags) as string[],
-        parallel: r.parallel === 1,
-      };
-      if (r.timeout_minutes !== null) extras.timeoutMinutes = r.timeout_minutes;
-      out.set(r.task_id, { id: r.task_id, fields, extras, status: r.status, retryCount: r.retry_count, archived: r.archived_at !== null });
-    }
-    return out;
+    return storedTasks(this.st.tasks.iterate(), this.st.deps.iterate());
   }
 
   /** Every epic row, archived ones included. */
