@@ -251,6 +251,10 @@ export interface AttemptView {
   simulated?: boolean;
   /** The agent's session (Claude Code session id, Codex thread id), when it reported one. */
   sessionId?: string;
+  /** The plan's four-point report as the agent gave it (its words, not checked): files changed, tests run, status. */
+  filesChanged?: string[];
+  testsRun?: string[];
+  completionStatus?: string;
 }
 /** client → engine: every recorded attempt of a task, newest first. */
 export namespace GetTaskLog {

@@ -55,7 +55,7 @@ export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
 const DEFAULT_SYSTEM_PROMPT = [
   'You are a software engineering agent working on one task of a larger project plan.',
   'You can only see and change files inside the working directory, through the tools you are given; paths are relative to it.',
-  'Work carefully and make the smallest change that completes the task. When done, answer with a short summary of what you did.',
+  'Work carefully and make the smallest change that completes the task. When done, answer with the report the task asks for.',
 ].join('\n');
 
 /** Milliseconds to wait from `retry-after-ms` or `retry-after` (seconds or HTTP date); undefined when absent or unparsable. */

@@ -3,6 +3,7 @@
 import { promises as fsp } from 'node:fs';
 import type { AgentTaskInput } from './agent';
 import { resolveInsideRoot } from './workspaceTools';
+import { AGENT_REPORT_POINTS } from '../../core/agentReport';
 import { errorMessage } from '../../core/describe';
 
 /** Caps on what goes into a prompt. */
@@ -36,28 +37,43 @@ function cap(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n…[truncated ${text.length - max} characters]`;
 }
 
+/** The plan's role line: the first line of every task prompt, and of an agent type's role prompt. */
+export function roleLine(agentType: string): string {
+  return `You are ${agentType} specialized agent.`;
+}
+
 /**
  * The role prompt of an agent type: the plan's role line ("You are {agent_type} specialized agent.") and how it
  * works. Used as the type's system prompt where an agent CLI takes one (Claude Code subagents).
  */
 export function rolePrompt(agentType: string): string {
   return [
-    `You are ${agentType} specialized agent.`,
+    roleLine(agentType),
     'You work on one task of a project plan at a time, only inside its working directory, and you finish by reporting',
     'what you did, the files you changed, the tests you ran and whether the task is complete.',
   ].join(' ');
 }
 
-/** Builds the prompt text for `task`; `files` are the relevant files already loaded (see `loadRelevantFiles`). */
+/**
+ * Builds the prompt text for `task`; `files` are the relevant files already loaded (see `loadRelevantFiles`). The plan's
+ * agent prompt (its AgentExecutor.build_agent_prompt): the role line first, the task with its priority, estimate, epic,
+ * feature and dependencies, then "Execute this task and report" with the four points (src/core/agentReport.ts reads them
+ * back into the attempt row). The project adds the working directory, retry notes, dependency results, the acceptance
+ * command and relevant files.
+ */
 export function buildPrompt(task: AgentTaskInput, files: readonly PromptFile[] = [], limits: PromptLimits = {}): string {
   const l = { ...DEFAULTS, ...limits };
   const lines: string[] = [];
+  lines.push(roleLine(task.agentType), '');
   lines.push(`# Task ${task.id}: ${task.title}`, '');
+  lines.push(`Task: ${task.title}`);
+  if (task.priority) lines.push(`Priority: ${task.priority}`);
+  if (task.estimateHours !== undefined) lines.push(`Estimated Hours: ${task.estimateHours}`);
+  lines.push('Context:');
   lines.push(`- Epic: ${task.epic.id} — ${task.epic.title}`);
   lines.push(`- Feature: ${task.feature.id} — ${task.feature.title}`);
+  lines.push(`- Dependencies: ${task.dependencies.length ? task.dependencies.map((d) => `${d.id} (${d.title})`).join(', ') : 'none'}`);
   lines.push(`- Agent role: ${task.agentType}`);
-  if (task.priority) lines.push(`- Priority: ${task.priority}`);
-  if (task.estimateHours !== undefined) lines.push(`- Estimate: ${task.estimateHours}h`);
   lines.push(`- Working directory: ${task.cwd}`);
   if (task.attempt > 1) lines.push(`- This is attempt ${task.attempt}; earlier attempts did not complete. Check the current state before changing anything.`);
   if (task.previousError) lines.push(`- The previous attempt ended with: ${cap(task.previousError.replace(/\s+/g, ' '), 1000)}`);
@@ -87,8 +103,11 @@ export function buildPrompt(task: AgentTaskInput, files: readonly PromptFile[] =
   }
   lines.push('## Instructions', '');
   lines.push('Do this task, and only this task, inside the working directory.');
-  lines.push('When you are done, reply with a short summary (a few sentences) of what you changed and how it was checked;');
-  lines.push('later tasks that depend on this one will see that summary.');
+  lines.push('Execute this task and report:');
+  AGENT_REPORT_POINTS.forEach((p, i) => lines.push(`${i + 1}. ${p.label}`));
+  lines.push('Follow CODITECT best practices and update relevant documentation.', '');
+  lines.push('End your reply with the report in exactly this form (later tasks that depend on this one see it):', '');
+  AGENT_REPORT_POINTS.forEach((p, i) => lines.push(`${i + 1}. ${p.label}: <${p.ask}>`));
   return lines.join('\n');
 }
 

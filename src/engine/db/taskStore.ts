@@ -1,6 +1,7 @@
 // TaskStorePort on context.db: claims with leases, finish-once, crash recovery, the attempt log (`agent_execution_log`),
 // the engine's key/value state (`engine_state`) and the plan's row-per-snapshot `orchestrator_state`.
 // Every method is one statement or one transaction; statements are prepared once in the constructor.
+import { parseAgentReport } from '../../core/agentReport';
 import type Database from 'better-sqlite3';
 import { TASK_STATUSES, type TaskStatus } from '../../core/model';
 import type { AttemptView } from '../../protocol/engineProtocol';
@@ -83,6 +84,9 @@ interface AttemptRow {
   summary: string | null;
   simulated: number;
   session_id: string | null;
+  files_changed: string | null;
+  tests_run: string | null;
+  completion_status: string | null;
 }
 
 function toRuntime(r: RuntimeRow): TaskRuntime {
@@ -144,7 +148,8 @@ export class TaskStore implements TaskStorePort {
            tokens_in = @tokens_in, tokens_out = @tokens_out, tokens_cache_read = @tokens_cache_read,
            tokens_cache_write = @tokens_cache_write, cost_usd = @cost_usd, cost_estimated = @cost_estimated, model = @model,
            session_id = @session_id,
-           summary = @summary, verify_output = @verify_output
+           summary = @summary, verify_output = @verify_output,
+           files_changed = @files_changed, tests_run = @tests_run, completion_status = @completion_status
          WHERE log_id = @id`,
       ),
       // MUST only match a task the owner still holds in_progress: this is what makes completion happen once.
@@ -181,7 +186,8 @@ export class TaskStore implements TaskStorePort {
       ),
       attempts: db.prepare<[string, number], AttemptRow>(
         `SELECT attempt, agent_type, status, started_at, completed_at, execution_time_seconds, exit_code, error, stdout, stderr,
-                tokens_in, tokens_out, tokens_cache_read, tokens_cache_write, cost_usd, cost_estimated, model, summary, simulated, session_id
+                tokens_in, tokens_out, tokens_cache_read, tokens_cache_write, cost_usd, cost_estimated, model, summary, simulated, session_id,
+                files_changed, tests_run, completion_status
            FROM agent_execution_log WHERE task_id = ? ORDER BY log_id DESC LIMIT ?`,
       ),
       getState: db.prepare<[string], { value: string }>(`SELECT value FROM engine_state WHERE key = ?`),
@@ -259,6 +265,10 @@ export class TaskStore implements TaskStorePort {
     if (!start) throw new Error(`recordAttemptEnd: no attempt with id ${attemptId}`);
     const startedMs = start.started_ms ?? (start.started_at ? Date.parse(start.started_at) : NaN);
     const text = (s: string | undefined): string | null => capText(s === undefined ? undefined : this.redact(s)) ?? null;
+    const summary = text(end.summary);
+    // The plan's four-point report, read from the answer as stored (redacted): recorded, never acted on.
+    const report = parseAgentReport(summary ?? undefined);
+    const list = (v: string[] | undefined): string | null => (v === undefined ? null : JSON.stringify(v));
     this.st.attemptEnd.run({
       id: attemptId,
       completed_at: iso(end.endedAt),
@@ -277,8 +287,11 @@ export class TaskStore implements TaskStorePort {
       cost_estimated: end.costUsd !== undefined && end.costEstimated ? 1 : 0,
       model: end.model ?? null,
       session_id: end.sessionId ?? null,
-      summary: text(end.summary),
+      summary,
       verify_output: text(end.verifyOutput),
+      files_changed: list(report?.filesChanged),
+      tests_run: list(report?.testsRun),
+      completion_status: report?.completionStatus ?? null,
     });
   }
 
@@ -366,6 +379,9 @@ export class TaskStore implements TaskStorePort {
       if (r.summary !== null) v.summary = r.summary;
       if (r.simulated === 1) v.simulated = true;
       if (r.session_id !== null) v.sessionId = r.session_id;
+      if (r.files_changed !== null) v.filesChanged = JSON.parse(r.files_changed) as string[];
+      if (r.tests_run !== null) v.testsRun = JSON.parse(r.tests_run) as string[];
+      if (r.completion_status !== null) v.completionStatus = r.completion_status;
       return v;
     });
   }

@@ -22,7 +22,14 @@ describe('prompt', () => {
       [],
       { maxDependencySummaryChars: 100 },
     );
-    assert.match(p, /^# Task T001: Add a greeting module/);
+    // The plan's prompt: its role line first, then the task, priority, estimate and context.
+    const role = p.split('\n')[0];
+    assert.equal(role, `You are ${makeTask(cwd).agentType} specialized agent.`);
+    assert.match(p, /\n# Task T001: Add a greeting module\n\nTask: Add a greeting module\n/);
+    assert.match(p, /Dependencies: T000 \(Scaffold\), T002 \(Other\)/);
+    // And its four-point report, asked for in a form src/core/agentReport.ts reads back.
+    assert.match(p, /Execute this task and report:\n1\. What you did\n2\. Files changed\n3\. Tests run\n4\. Completion status\n/);
+    assert.match(p, /\n4\. Completion status: <complete, partial or blocked, and why>$/);
     assert.match(p, /Epic: E001 — Foundations/);
     assert.match(p, /Feature: F001\.01 — Greeting/);
     assert.match(p, /attempt 3/);
