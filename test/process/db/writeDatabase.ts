@@ -1,6 +1,6 @@
 // Child process for the backup tests: opens the database given as argv[2] for writing (the engine's way) and commits
 // transactions without pause, each inserting a PAIR of rows into `probe`, until killed. A torn copy would hold half a
-// pair. Run with `node --require tsx/cjs writeDatabase.ts <db>`.
+// pair. Run with `node --require tsx/cjs writeDatabase.ts <db>` (backupConsistency.test.ts).
 import { openDatabase } from '../../../src/engine/db/database';
 
 const handle = openDatabase(process.argv[2]);
