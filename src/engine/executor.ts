@@ -39,6 +39,8 @@ export interface AttemptJob {
   agent: Agent;
   /** Routing rule recorded on the attempt row (`keyword`, `task-override`, `manual`…). */
   routeRule: string;
+  /** Ready → assigned, ms, recorded on the attempt row (the dispatch-latency KPI, kpis.ts). */
+  dispatchLatencyMs?: number;
   input: AgentTaskInput;
   verify?: string;
   cwd: string;
@@ -130,6 +132,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     routeRule: job.routeRule,
     provider: job.agent.provider,
     simulated: job.agent.simulated === true,
+    dispatchLatencyMs: job.dispatchLatencyMs,
   });
   const signal = job.controller.signal;
   // Every process of this attempt, and every descendant, carries the mark: a restarted engine finds them by it.

@@ -1,6 +1,7 @@
 // The plan's KPIs ("Success Metrics"), computed from the database, so they survive restarts and say the same to every
-// reader (status --json, the metrics endpoint, a person's own SQL): autonomy rate, success rate, throughput and uptime.
-// Dispatch latency, the fifth, is the live histogram coditect_dispatch_latency_seconds (it is not persisted).
+// reader (status --json, the metrics endpoint, a person's own SQL): autonomy rate, success rate, throughput, uptime and
+// dispatch latency (from `agent_execution_log.dispatch_latency_ms`; the live histogram coditect_dispatch_latency_seconds
+// restarts from zero with the engine, this does not).
 import type Database from 'better-sqlite3';
 import type { KpiView } from '../protocol/views';
 
@@ -53,11 +54,23 @@ export function computeKpis(db: Database.Database, now: number, heartbeatMs: num
     `SELECT COUNT(*) AS recent FROM agent_execution_log WHERE status = 'completed' AND julianday(completed_at) >= julianday(?)`,
     new Date(now - DAY_MS).toISOString(),
   );
+  // Nearest-rank percentiles of the recorded dispatch latencies in the window.
+  const latencies = db
+    .prepare(
+      `SELECT dispatch_latency_ms FROM agent_execution_log
+        WHERE dispatch_latency_ms IS NOT NULL AND julianday(started_at) >= julianday(?) ORDER BY dispatch_latency_ms`,
+    )
+    .pluck()
+    .all(new Date(since).toISOString()) as number[];
+  const rank = (p: number): number | null => (latencies.length === 0 ? null : latencies[Math.max(0, Math.ceil(p * latencies.length) - 1)] / 1000);
   return {
     autonomyRate: completed > 0 ? byAgent / completed : null,
     successRate: byAgent + failed > 0 ? byAgent / (byAgent + failed) : null,
     tasksPerHour: day.up > 0 ? recent / (day.up / 3_600_000) : null,
     uptimeRatio: week.window > 0 ? Math.min(1, week.up / week.window) : null,
     windowSeconds: Math.round(week.window / 1000),
+    dispatchLatencyP50Seconds: rank(0.5),
+    dispatchLatencyP95Seconds: rank(0.95),
+    dispatchSamples: latencies.length,
   };
 }

@@ -25,7 +25,8 @@
 //                                             input is the prompt without its cache reads and writes)
 //   coditect_cost_usd_total{agent_type,model} counter  model cost in USD, reported or estimated (the cost ledger's)
 //   coditect_kpi{kpi}                         gauge    the plan's KPIs from the database, kept across restarts (kpis.ts):
-//                                             autonomy_rate, success_rate, tasks_per_hour, uptime_ratio (absent while
+//                                             autonomy_rate, success_rate, tasks_per_hour, uptime_ratio,
+//                                             dispatch_latency_p50_seconds, dispatch_latency_p95_seconds (absent while
 //                                             there is nothing to divide)
 //   coditect_alert_on_failure_rate            gauge    the config's monitoring.alert_on_failure_rate (default 0.1): the
 //                                             threshold of the shipped HighTaskFailureRate rule (alerts.yml)
@@ -239,7 +240,7 @@ export class EngineMetrics {
     const kpis = (): KpiView | undefined => this.kpiSource?.();
     new Gauge({
       name: 'coditect_kpi',
-      help: "The plan's KPIs from the database: autonomy_rate, success_rate, tasks_per_hour, uptime_ratio",
+      help: "The plan's KPIs from the database: autonomy_rate, success_rate, tasks_per_hour, uptime_ratio, dispatch_latency_p50_seconds, dispatch_latency_p95_seconds",
       labelNames: ['kpi'],
       registers,
       collect() {
@@ -251,6 +252,8 @@ export class EngineMetrics {
           ['success_rate', k.successRate],
           ['tasks_per_hour', k.tasksPerHour],
           ['uptime_ratio', k.uptimeRatio],
+          ['dispatch_latency_p50_seconds', k.dispatchLatencyP50Seconds],
+          ['dispatch_latency_p95_seconds', k.dispatchLatencyP95Seconds],
         ] as const) {
           if (v !== null) this.set({ kpi: label }, v);
         }

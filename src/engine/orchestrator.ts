@@ -964,6 +964,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       agentType,
       agent,
       routeRule: route.rule,
+      dispatchLatencyMs,
       input: { ...this.taskInput(plan, task, agentType, claim.attempt, cwd), verify },
       verify,
       cwd,

@@ -35,6 +35,8 @@ export interface AttemptStart {
   provider?: string;
   /** It runs on a simulation (`Agent.simulated`, the dry-run agent): nothing is executed. */
   simulated?: boolean;
+  /** The plan's dispatch latency of this start: task ready (or the engine able to start it) → agent assigned, ms. */
+  dispatchLatencyMs?: number;
 }
 
 /** Facts recorded when an attempt ends. Output is capped by the store (see MAX_OUTPUT_CHARS there). */

@@ -161,6 +161,13 @@ export interface KpiView {
   uptimeRatio: number | null;
   /** Window of uptimeRatio, seconds. */
   windowSeconds: number;
+  /**
+   * Dispatch latency (task ready → agent assigned, target < 5 s) of the attempts the engine started in the last 7 days:
+   * median and 95th percentile in seconds, from the attempt rows (null with none), and how many there were.
+   */
+  dispatchLatencyP50Seconds: number | null;
+  dispatchLatencyP95Seconds: number | null;
+  dispatchSamples: number;
 }
 
 export interface ActivityEntry {

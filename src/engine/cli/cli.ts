@@ -112,7 +112,8 @@ export function planTargets(
 /** The plan's KPIs in one line; a KPI with nothing to divide yet is `–`. */
 function kpiText(k: KpiView): string {
   const pct = (v: number | null, digits = 0): string => (v === null ? '–' : `${(v * 100).toFixed(digits)}%`);
-  return `autonomy ${pct(k.autonomyRate)}, success ${pct(k.successRate)}, ${k.tasksPerHour === null ? '–' : k.tasksPerHour.toFixed(1)} tasks/hour, uptime ${pct(k.uptimeRatio, 1)} over ${formatDuration(k.windowSeconds * 1000)}`;
+  const secs = (v: number | null): string => (v === null ? '–' : `${v.toFixed(v < 10 ? 2 : 0)} s`);
+  return `autonomy ${pct(k.autonomyRate)}, success ${pct(k.successRate)}, ${k.tasksPerHour === null ? '–' : k.tasksPerHour.toFixed(1)} tasks/hour, uptime ${pct(k.uptimeRatio, 1)} over ${formatDuration(k.windowSeconds * 1000)}, dispatch latency p50 ${secs(k.dispatchLatencyP50Seconds)} / p95 ${secs(k.dispatchLatencyP95Seconds)} (${k.dispatchSamples} starts)`;
 }
 
 /** Result of one command: what to print and the exit code. */

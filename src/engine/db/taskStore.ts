@@ -130,9 +130,10 @@ export class TaskStore implements TaskStorePort {
           RETURNING retry_count`,
       ),
       renew: db.prepare<[number, string]>(`UPDATE v2_tasks SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'in_progress'`),
-      attemptStart: db.prepare<[string, string, number, string | null, string, number, number, string | null, number, string | null]>(
-        `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status, provider, simulated, run_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+      attemptStart: db.prepare<[string, string, number, string | null, string, number, number, string | null, number, string | null, number | null]>(
+        `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status, provider, simulated, run_id,
+           dispatch_latency_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
       ),
       attemptRun: db.prepare<[number], { task_id: string; attempt: number; run_id: string | null }>(
         `SELECT task_id, attempt, run_id FROM agent_execution_log WHERE log_id = ?`,
@@ -252,6 +253,7 @@ export class TaskStore implements TaskStorePort {
       start.provider ?? null,
       start.simulated ? 1 : 0,
       this.runId ?? null,
+      start.dispatchLatencyMs === undefined || !Number.isFinite(start.dispatchLatencyMs) ? null : Math.max(0, Math.round(start.dispatchLatencyMs)),
     );
     return Number(r.lastInsertRowid);
   }

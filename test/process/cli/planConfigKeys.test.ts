@@ -76,8 +76,17 @@ describe("the plan's config keys act in the CLI and daemon", function () {
     // The plan's KPIs come from that database, so a later process reads them: all four tasks completed by an agent.
     const st = await runCli(['status', '--json'], dir);
     assert.equal(st.code, 0, st.stderr);
-    const kpis = (JSON.parse(st.stdout) as { kpis: { autonomyRate: number; successRate: number; uptimeRatio: number } }).kpis;
+    const kpis = (
+      JSON.parse(st.stdout) as {
+        kpis: { autonomyRate: number; successRate: number; uptimeRatio: number; dispatchSamples: number; dispatchLatencyP95Seconds: number | null };
+      }
+    ).kpis;
     assert.equal(kpis.autonomyRate, 1);
+    // Dispatch latency from the attempt rows the run left: one start per task, each measured.
+    assert.equal(kpis.dispatchSamples, 4);
+    assert.ok(kpis.dispatchLatencyP95Seconds !== null && kpis.dispatchLatencyP95Seconds < 5, `p95 ${kpis.dispatchLatencyP95Seconds}`);
+    const human = await runCli(['status'], dir);
+    assert.match(human.stdout, /KPIs: .*dispatch latency p50 [\d.]+ s \/ p95 [\d.]+ s \(4 starts\)/);
     assert.equal(kpis.successRate, 1);
     assert.ok(kpis.uptimeRatio > 0 && kpis.uptimeRatio <= 1, `uptime from the run's heartbeat rows: ${kpis.uptimeRatio}`);
     // --db (or DB_PATH) still wins over the config's db_path.

@@ -31,7 +31,32 @@ describe("the plan's KPIs (kpis.ts)", () => {
   const beat = (at: number) => h.db.prepare(`INSERT INTO orchestrator_state (timestamp, kind) VALUES (?, 'heartbeat')`).run(new Date(at).toISOString());
 
   it('is null while there is nothing to divide', () => {
-    assert.deepEqual(computeKpis(h.db, NOW, 30_000), { autonomyRate: null, successRate: null, tasksPerHour: null, uptimeRatio: null, windowSeconds: 0 });
+    assert.deepEqual(computeKpis(h.db, NOW, 30_000), {
+      autonomyRate: null,
+      successRate: null,
+      tasksPerHour: null,
+      uptimeRatio: null,
+      windowSeconds: 0,
+      dispatchLatencyP50Seconds: null,
+      dispatchLatencyP95Seconds: null,
+      dispatchSamples: 0,
+    });
+  });
+
+  it('dispatch latency: median and 95th percentile of the attempt rows of the last 7 days, in seconds', () => {
+    task('T1', 'completed');
+    const start = (ms: number | null, at: number) =>
+      h.db
+        .prepare(`INSERT INTO agent_execution_log (task_id, agent_type, status, started_at, dispatch_latency_ms) VALUES ('T1', 'x', 'completed', ?, ?)`)
+        .run(new Date(at).toISOString(), ms);
+    // 20 starts: 100, 200 … 2000 ms; one 9 s start 8 days ago (outside); one started by hand (no latency).
+    for (let i = 1; i <= 20; i++) start(i * 100, NOW - i * HOUR);
+    start(9000, NOW - 8 * 24 * HOUR);
+    start(null, NOW - HOUR);
+    const k = computeKpis(h.db, NOW, 30_000);
+    assert.equal(k.dispatchSamples, 20);
+    assert.equal(k.dispatchLatencyP50Seconds, 1.0, 'nearest rank: the 10th of 20');
+    assert.equal(k.dispatchLatencyP95Seconds, 1.9, 'the 19th of 20');
   });
 
   it('autonomy: completed by an agent vs ticked by a person; success: agent completions vs failed and timed-out tasks', () => {

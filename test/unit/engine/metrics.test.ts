@@ -98,8 +98,19 @@ describe('metrics', () => {
   it("exports the plan's KPIs from their source at scrape time; one with nothing to divide is absent", async () => {
     const metrics = new EngineMetrics();
     assert.doesNotMatch(await metrics.text(), /^coditect_kpi\{/m, 'no source, no KPI');
-    metrics.setKpiSource(() => ({ autonomyRate: 0.5, successRate: null, tasksPerHour: 3, uptimeRatio: 0.999, windowSeconds: 60 }));
+    metrics.setKpiSource(() => ({
+      autonomyRate: 0.5,
+      successRate: null,
+      tasksPerHour: 3,
+      uptimeRatio: 0.999,
+      windowSeconds: 60,
+      dispatchLatencyP50Seconds: 0.2,
+      dispatchLatencyP95Seconds: 1.5,
+      dispatchSamples: 12,
+    }));
     const t = await metrics.text();
+    assert.equal(sample(t, 'coditect_kpi{kpi="dispatch_latency_p95_seconds"}'), 1.5);
+    assert.equal(sample(t, 'coditect_kpi{kpi="dispatch_latency_p50_seconds"}'), 0.2);
     assert.equal(sample(t, 'coditect_kpi{kpi="autonomy_rate"}'), 0.5);
     assert.equal(sample(t, 'coditect_kpi{kpi="tasks_per_hour"}'), 3);
     assert.equal(sample(t, 'coditect_kpi{kpi="uptime_ratio"}'), 0.999);
