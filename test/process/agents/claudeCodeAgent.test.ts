@@ -41,10 +41,10 @@ describe('ClaudeCodeAgent (fake claude executable on PATH)', () => {
     const rec = JSON.parse(readFileSync(record, 'utf8'));
     assert.equal(rec.cwd, cwd);
     assert.equal(rec.argv[0], '-p');
-    assert.match(rec.argv[1], /^# Task T001: Add a greeting module/);
+    assert.match(rec.argv[1], /^You are backend-developer specialized agent\.\n\n# Task T001: Add a greeting module/, 'the plan’s role line first');
     assert.deepEqual(rec.argv.slice(2), ['--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Read', 'Edit', 'Bash(npm test:*)']);
     assert.equal(rec.env.ANTHROPIC_API_KEY, KEY, 'the child gets the key through its environment');
-    assert.equal(r.summary, 'Done: # Task T001: Add a greeting module');
+    assert.equal(r.summary, 'Done: You are backend-developer specialized agent.');
     assert.equal(r.costUsd, 0.0421);
     assert.equal(r.sessionId, 'sess-fake-123');
     assert.equal(r.tokensIn, 135);
@@ -129,8 +129,8 @@ describe('ClaudeCodeAgent (fake claude executable on PATH)', () => {
     const r = await agent.run(makeTask(cwd), ctx('ok'));
     const rec = JSON.parse(readFileSync(record, 'utf8'));
     assert.deepEqual(rec.argv, ['-p', '--output-format', 'json', '--permission-mode', 'acceptEdits']);
-    assert.match(rec.stdin, /^# Task T001/);
-    assert.match(r.summary, /T001/);
+    assert.match(rec.stdin, /^You are backend-developer specialized agent\.\n\n# Task T001/);
+    assert.match(r.summary, /backend-developer specialized agent/);
   });
 
   it('never puts the API key in results or errors', async () => {

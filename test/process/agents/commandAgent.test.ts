@@ -170,8 +170,8 @@ describe('CommandAgent', () => {
       const r = await agent.run(makeTask(cwd), { ...ctx(), onOutput: (s, c) => s === 'progress' && progress.push(c) });
       const rec = JSON.parse(readFileSync(record, 'utf8'));
       assert.deepEqual(rec.argv, ['exec', '--json', '--model', 'gpt-5.5', '--sandbox', 'workspace-write', '-C', cwd, '-']);
-      assert.match(rec.stdin, /^# Task T001/);
-      assert.equal(r.summary, 'Codex did: # Task T001: Add a greeting module');
+      assert.match(rec.stdin, /^You are backend-developer specialized agent\.\n\n# Task T001/);
+      assert.equal(r.summary, 'Codex did: You are backend-developer specialized agent.');
       assert.equal(r.sessionId, '0199a213-81c0-7800-8aa1-bbab2a035a53');
       assert.equal(r.tokensIn, 200);
       assert.equal(r.tokensOut, 30);
@@ -207,8 +207,8 @@ describe('CommandAgent', () => {
       const r = await new CommandAgent('gem', geminiPreset('gem', { model: 'gemini-2.5-pro' })).run(makeTask(cwd), ctx());
       const rec = JSON.parse(readFileSync(record, 'utf8'));
       assert.deepEqual(rec.argv.slice(0, 6), ['--model', 'gemini-2.5-pro', '--skip-trust', '--output-format', 'json', '-p']);
-      assert.match(rec.argv[6], /^# Task T001/);
-      assert.equal(r.summary, 'Gemini did: # Task T001: Add a greeting module');
+      assert.match(rec.argv[6], /^You are backend-developer specialized agent\.\n\n# Task T001/);
+      assert.equal(r.summary, 'Gemini did: You are backend-developer specialized agent.');
       assert.equal(r.model, 'gemini-2.5-pro');
       assert.equal(r.tokensIn, 300);
       assert.equal(r.tokensOut, 40);
