@@ -106,6 +106,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
       notes.push(`Stalled — nothing can start until a person acts${first}.`);
     }
     treeView.message = notes.length ? notes.join(' ') : undefined;
+    treeView.badge = viewBadge(tree.badgeTally());
     treeView.description = tree.filter !== 'all' ? `${tree.filter} only` : snap ? progressText(planProgress(snap.counts)) : undefined;
     setContext('coditect.orchestration', snap?.state ?? 'idle');
     setContext('coditect.engine', client.lifecycle);
@@ -196,6 +197,14 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     },
     activationMs,
   };
+}
+
+/** The Tasks view's badge (shown on the activity bar too): what runs now, else what failed and waits for a retry. */
+function viewBadge(t: { running: number; failed: number }): vscode.ViewBadge | undefined {
+  const failed = t.failed > 0 ? `${t.failed} failed or timed out` : '';
+  if (t.running > 0) return { value: t.running, tooltip: [`${t.running} running`, failed].filter(Boolean).join(' · ') };
+  if (t.failed > 0) return { value: t.failed, tooltip: `${failed}: retry from the tree or "CODITECT: Retry Failed Tasks"` };
+  return undefined;
 }
 
 /** Stops the engine gracefully; VS Code waits for the returned promise (a few seconds at most). */

@@ -32,7 +32,26 @@ export async function revealInTasklist(store: PlanStore, tasklist: vscode.Uri | 
   }
   line = Math.max(0, Math.min(line, doc.lineCount - 1));
   const range = doc.lineAt(line).range;
-  const editor = await vscode.window.showTextDocument(doc, { selection: new vscode.Range(range.start, range.start), preserveFocus: false, preview: false });
+  const editor = await vscode.window.showTextDocument(doc, {
+    selection: new vscode.Range(range.start, range.start),
+    preserveFocus: false,
+    preview: false,
+    viewColumn: openColumn(doc.uri),
+  });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   return true;
+}
+
+/**
+ * The editor group already showing `uri` (a visible editor first, else any tab), so a reveal moves the cursor there
+ * instead of opening a second copy in the active group (the dashboard's, when it was clicked last).
+ */
+function openColumn(uri: vscode.Uri): vscode.ViewColumn | undefined {
+  const key = uri.toString();
+  const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === key && e.viewColumn !== undefined);
+  if (visible) return visible.viewColumn;
+  for (const group of vscode.window.tabGroups.all) {
+    if (group.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key)) return group.viewColumn;
+  }
+  return undefined;
 }

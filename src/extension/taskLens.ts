@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { taskHover, taskLenses } from './lensText';
 import type { PlanStore } from './planStore';
+import { LENS_MARGIN_LINES, LENS_WINDOW_MIN_TASKS, lensWindows, type LineWindow, scrolledNearEdge, within } from './lensWindow';
 import { idAt, locateTaskLines } from './taskLines';
 
 export interface TaskLensOptions {
@@ -23,6 +24,8 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   private readonly disposables: vscode.Disposable[] = [];
   private pending: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
+  /** Per document (uri), the line windows the last lenses covered on a big plan. */
+  private readonly covered = new Map<string, LineWindow[]>();
 
   constructor(
     private readonly store: PlanStore,
@@ -34,14 +37,34 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('coditect.codeLens')) this.changed.fire();
       }),
+      // A big plan's lenses follow the view: scrolled near the edge of what has lenses, provide the new window.
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => {
+        const windows = this.covered.get(e.textEditor.document.uri.toString());
+        const visible = e.visibleRanges.map((r) => ({ start: r.start.line, end: r.end.line }));
+        if (windows && scrolledNearEdge(windows, visible, e.textEditor.document.lineCount)) this.refreshSoon();
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.covered.delete(d.uri.toString())),
     );
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!vscode.workspace.getConfiguration('coditect').get<boolean>('codeLens.enabled', true)) return [];
     if (!this.opts.isTasklist(doc.uri)) return [];
-    const tasks = this.store.tasks();
+    let tasks = this.store.tasks();
     if (tasks.length === 0) return [];
+    if (tasks.length > LENS_WINDOW_MIN_TASKS) {
+      const windows = lensWindows(
+        vscode.window.visibleTextEditors
+          .filter((e) => e.document === doc)
+          .flatMap((e) => e.visibleRanges.map((r) => ({ start: r.start.line, end: r.end.line }))),
+        doc.lineCount,
+      );
+      this.covered.set(doc.uri.toString(), windows);
+      // The engine's lines may lag a person's typing by a few lines: take the tasks near the windows, then locate them.
+      const near = windows.map((w) => ({ start: w.start - LENS_MARGIN_LINES, end: w.end + LENS_MARGIN_LINES }));
+      tasks = tasks.filter((t) => near.some((w) => t.line >= w.start && t.line <= w.end));
+    } else this.covered.delete(doc.uri.toString());
+    const covered = this.covered.get(doc.uri.toString());
     const lines = locateTaskLines({ lineCount: doc.lineCount, lineAt: (i) => doc.lineAt(i).text }, tasks);
     const readOnly = this.opts.readOnly();
     const now = Date.now();
@@ -49,7 +72,7 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     let running = false;
     for (const t of tasks) {
       const line = lines.get(t.id);
-      if (line === undefined) continue;
+      if (line === undefined || (covered && !covered.some((w) => within(w, line, line)))) continue;
       if (t.status === 'in_progress') running = true;
       const range = new vscode.Range(line, 0, line, 0);
       for (const spec of taskLenses(t, { readOnly, now })) {

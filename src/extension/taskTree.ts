@@ -10,12 +10,14 @@ import {
   groupDescription,
   groupIcon,
   groupLabel,
+  groupTooltip,
   tallyTasks,
   taskContextValue,
-  taskDescription,
   taskIcon,
   taskLabel,
   taskTooltip,
+  taskTreeDescription,
+  type GroupTally,
   type IconSpec,
 } from './treeText';
 
@@ -35,8 +37,14 @@ const FILTER_STATES: Readonly<Record<Exclude<TaskFilter, 'all'>, ReadonlySet<Dis
   failed: new Set(['failed', 'timeout', 'cancelled']),
 };
 
-/** Command a click on an item runs (the same one the "Waiting for" lens uses). */
+/** Command a click on a task runs (the same one the "Waiting for" lens uses); epics and features expand on a click. */
 export const REVEAL_COMMAND = LENS_COMMANDS.reveal;
+
+/**
+ * Past this many tasks every epic and feature starts collapsed: VS Code asks for the children of every expanded
+ * node before it paints, and a 10,000-task plan fully expanded took 10.8 s to its first row (10,550 rows).
+ */
+export const BIG_PLAN_TASKS = 500;
 
 function themeIcon(spec: IconSpec): vscode.ThemeIcon {
   return new vscode.ThemeIcon(spec.id, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
@@ -114,21 +122,21 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   getTreeItem(n: TaskTreeNode): vscode.TreeItem {
     if (n.kind === 'task') return this.taskItem(n);
     const group = n.kind === 'epic' ? this.store.epic(n.id) : this.store.feature(n.id);
-    // Open work starts expanded, finished groups collapsed (VS Code remembers the person's choice after that).
-    const done = group !== undefined && isComplete(group);
+    // Open work starts expanded and finished groups collapsed, unless the plan is big (then all start collapsed);
+    // VS Code remembers the person's choice after that.
+    const expanded = group !== undefined && !isComplete(group) && this.store.tasks().length <= BIG_PLAN_TASKS;
     const item = new vscode.TreeItem(
       group ? groupLabel(group) : n.id,
-      done ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
+      expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
     );
     item.id = `${n.kind}:${n.id}`;
     item.contextValue = n.kind;
     if (!group) return item;
-    const tasks = n.kind === 'epic' ? this.store.featuresOf(n.id).flatMap((f) => this.store.tasksOf(f.id)) : this.store.tasksOf(n.id);
-    const tally = { total: group.total, done: group.done, ...tallyTasks(tasks) };
+    const tally: GroupTally = { total: group.total, done: group.done, ...tallyTasks(this.groupTasks(n)) };
     item.iconPath = themeIcon(groupIcon(tally, n.kind));
     item.description = groupDescription(group, tally);
-    item.tooltip = `${groupLabel(group)}\n${groupDescription(group, tally)}${tally.failed ? `\n${tally.failed} failed or timed out` : ''}`;
-    item.command = { command: REVEAL_COMMAND, title: 'Reveal in Task List', arguments: [n.id] };
+    item.tooltip = groupTooltip(group, tally);
+    // No click command: a click on a group expands or collapses it; "Reveal in Task List" is in its context menu.
     return item;
   }
 
@@ -138,15 +146,25 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     item.id = `task:${n.id}`;
     if (!t) return item;
     item.iconPath = themeIcon(taskIcon(t));
-    item.description = taskDescription(t);
+    item.description = taskTreeDescription(t);
     item.tooltip = new vscode.MarkdownString(
       taskTooltip(t, (id) => this.store.task(id)),
       true,
     );
     item.contextValue = taskContextValue(t);
     item.command = { command: REVEAL_COMMAND, title: 'Reveal in Task List', arguments: [t.id] };
-    item.accessibilityInformation = { label: `${taskLabel(t)}, ${displayState(t)}, ${taskDescription(t)}` };
+    item.accessibilityInformation = { label: `${taskLabel(t)}, ${taskTreeDescription(t)}, agent ${t.route.agent}` };
     return item;
+  }
+
+  private groupTasks(n: TaskTreeNode): readonly TaskView[] {
+    return n.kind === 'epic' ? this.store.featuresOf(n.id).flatMap((f) => this.store.tasksOf(f.id)) : this.store.tasksOf(n.id);
+  }
+
+  /** What the view's badge counts: tasks running now, and failed ones that wait for a person. */
+  badgeTally(): { running: number; failed: number } {
+    const { running, failed } = tallyTasks(this.store.tasks());
+    return { running, failed };
   }
 
   private taskVisible(t: TaskView): boolean {

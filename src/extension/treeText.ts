@@ -29,26 +29,42 @@ export function taskIcon(t: Pick<TaskView, 'status' | 'ready' | 'blocked'>): Ico
   return STATE_ICONS[displayState(t)];
 }
 
-/** Tallies of a group's tasks that decide its icon (progress as the engine counted it). */
+/** Tallies of a group's tasks that decide its icon and tooltip (progress as the engine counted it). */
 export interface GroupTally extends Progress {
+  ready: number;
   running: number;
+  blocked: number;
+  /** Failed or timed out. */
   failed: number;
 }
 
 /** Tallies the states of a group's tasks. */
 export function tallyTasks(tasks: readonly Pick<TaskView, 'status' | 'ready' | 'blocked'>[]): Omit<GroupTally, keyof Progress> {
+  let ready = 0;
   let running = 0;
+  let blocked = 0;
   let failed = 0;
   for (const t of tasks) {
     const s = displayState(t);
     if (s === 'running') running++;
+    else if (s === 'ready') ready++;
+    else if (s === 'blocked') blocked++;
     else if (s === 'failed' || s === 'timeout') failed++;
   }
-  return { running, failed };
+  return { ready, running, blocked, failed };
+}
+
+/** Tooltip of an epic or feature: its label, progress, then what needs a look: `3 ready · 1 running · 2 blocked · 1 failed`. */
+export function groupTooltip(g: Pick<GroupView, 'id' | 'title'>, tally: GroupTally): string {
+  const counts = (['ready', 'running', 'blocked', 'failed'] as const)
+    .filter((k) => tally[k] > 0)
+    .map((k) => `${tally[k]} ${k === 'failed' ? 'failed or timed out' : k}`)
+    .join(' · ');
+  return `${groupLabel(g)}\n${progressText(tally)}${counts ? `\n${counts}` : ''}`;
 }
 
 /** The icon of an epic or feature: done, something running, something failed, or open. */
-export function groupIcon(g: GroupTally, kind: 'epic' | 'feature'): IconSpec {
+export function groupIcon(g: Pick<GroupTally, 'total' | 'done' | 'running' | 'failed'>, kind: 'epic' | 'feature'): IconSpec {
   if (isComplete(g)) return STATE_ICONS.completed;
   if (g.running > 0) return STATE_ICONS.running;
   if (g.failed > 0) return { id: 'warning', color: 'list.warningForeground' };
@@ -71,7 +87,15 @@ export function taskLabel(t: Pick<TaskView, 'id' | 'title'>): string {
   return t.title ? `${t.id} ${t.title}` : t.id;
 }
 
-/** Agent and priority beside a task: `backend-development · P0`. */
+/**
+ * Beside a task in the tree, what matters at a glance at the default width: priority and state (`P0 · ready`); the
+ * agent is in the tooltip.
+ */
+export function taskTreeDescription(t: Pick<TaskView, 'priority' | 'status' | 'ready' | 'blocked'>): string {
+  return [t.priority, STATE_LABEL[displayState(t)]].filter(Boolean).join(' · ');
+}
+
+/** Agent and priority of a task (the task pickers' detail): `backend-development · P0`. */
 export function taskDescription(t: Pick<TaskView, 'route' | 'priority'>): string {
   return [t.route.agent, t.priority].filter(Boolean).join(' · ');
 }

@@ -203,10 +203,10 @@ for (const theme of THEMES) {
         .waitFor({ timeout: UI_TIMEOUT });
       const rows = view.locator('.monaco-list-row[role="treeitem"]');
       for (const epic of EPICS) await rows.filter({ hasText: epic }).first().waitFor({ timeout: UI_TIMEOUT });
-      // Epics carry their progress; a task row carries its agent and priority.
+      // Epics carry their progress; a task row leads with its priority and state (the agent is in its tooltip).
       assert.equal(plain(await rows.filter({ hasText: EPICS[0] }).locator('.label-description').textContent()), '1/5 · 20%');
       assert.equal(plain(await rows.filter({ hasText: 'E002: Front Desk' }).locator('.label-description').textContent()), '0/4 · 0%');
-      assert.match(plain(await rows.filter({ hasText: READY_TASK }).locator('.label-description').textContent()), /· P0$/);
+      assert.equal(plain(await rows.filter({ hasText: READY_TASK }).locator('.label-description').textContent()), 'P0 · ready');
       // The sidebar is widened so the screenshot shows whole labels (a person would drag the same sash).
       await widenSidebar(page, 520);
       await parkMouse(page);

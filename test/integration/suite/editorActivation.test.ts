@@ -105,6 +105,45 @@ describe('editor: activation, engine and the Tasks tree', function () {
     assert.ok(isDashboard());
   });
 
+  it('a task revealed while the dashboard is in front moves the cursor in the open task list, never opens a second copy', async () => {
+    const api = await coditect();
+    const path = api.store.snapshot!.tasklistPath;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preview: false });
+    await vscode.commands.executeCommand('coditect.openDashboard');
+    const dashboardGroup = vscode.window.tabGroups.activeTabGroup;
+    assert.ok(
+      dashboardGroup.activeTab?.input instanceof vscode.TabInputWebview && dashboardGroup.viewColumn !== vscode.ViewColumn.One,
+      'the dashboard is in front, beside the task list',
+    );
+    const t = api.store.tasks()[2];
+    assert.equal(await vscode.commands.executeCommand('coditect.revealTask', t.id), true);
+    const copies = vscode.window.tabGroups.all.flatMap((g) => g.tabs.filter((x) => x.input instanceof vscode.TabInputText && x.input.uri.fsPath === path));
+    assert.equal(copies.length, 1, `one tab of the task list: ${copies.map((c) => c.group.viewColumn).join(', ')}`);
+    const editor = vscode.window.activeTextEditor!;
+    assert.equal(editor.viewColumn, vscode.ViewColumn.One);
+    assert.ok(editor.document.lineAt(editor.selection.active.line).text.includes(t.id), 'the cursor is on the task line');
+  });
+
+  it('a click on an epic or feature expands it; tooltips count what is ready, running, blocked and failed', async () => {
+    const api = await coditect();
+    const epic = api.tree.getChildren()[0];
+    const feature = api.tree.getChildren(epic)[0];
+    for (const n of [epic, feature]) {
+      const item = api.tree.getTreeItem(n);
+      assert.equal(item.command, undefined, `${n.id} has no click command (VS Code expands it)`);
+      assert.notEqual(item.collapsibleState, vscode.TreeItemCollapsibleState.None);
+      assert.match(item.tooltip as string, new RegExp(`^${n.id.replace('.', '\\.')}: .+\\n\\d+/\\d+ · \\d+%`));
+    }
+    const ready = api.store.tasks().filter((t) => t.ready && t.status === 'pending' && t.epicId === epic.id).length;
+    if (ready > 0) assert.match(api.tree.getTreeItem(epic).tooltip as string, new RegExp(`\\b${ready} ready\\b`));
+    // A task row leads with priority and state; its agent is in the tooltip.
+    const t = api.store.tasks().find((x) => x.priority && x.ready)!;
+    const item = api.tree.getTreeItem(api.tree.node('task', t.id));
+    assert.equal(item.description, `${t.priority} · ready`);
+    assert.match((item.tooltip as vscode.MarkdownString).value, new RegExp(`Agent: \`${t.route.agent}\``));
+  });
+
   it('validates the task list through the engine', async () => {
     await coditect();
     const r = await vscode.commands.executeCommand<{ counts: { total: number } }>('coditect.validate');

@@ -1,6 +1,17 @@
 import * as assert from 'node:assert/strict';
 import { escapeMarkdown } from '../../../src/extension/taskState';
-import { groupDescription, groupIcon, taskContextValue, taskDescription, taskIcon, taskLabel, taskTooltip } from '../../../src/extension/treeText';
+import {
+  groupDescription,
+  groupIcon,
+  groupTooltip,
+  tallyTasks,
+  taskContextValue,
+  taskDescription,
+  taskIcon,
+  taskLabel,
+  taskTooltip,
+  taskTreeDescription,
+} from '../../../src/extension/treeText';
 import { taskView } from './planFixture';
 
 describe('editor tree text', () => {
@@ -38,6 +49,37 @@ describe('editor tree text', () => {
     assert.equal(taskLabel(t), 'T001.003 Implement publisher');
     assert.equal(taskDescription(t), 'backend-development · P0');
     assert.equal(taskDescription(taskView('T', { route: { agent: 'dry-run', rule: 'd', reason: '' } })), 'dry-run');
+  });
+
+  it('leads a tree row with priority and state; the agent is left to the tooltip', () => {
+    const t = taskView('T001.003', { priority: 'P0', ready: true, route: { agent: 'backend-development', rule: 'keyword', reason: 'publish' } });
+    assert.equal(taskTreeDescription(t), 'P0 · ready');
+    assert.equal(taskTreeDescription(taskView('T', { status: 'in_progress' })), 'running');
+    assert.equal(taskTreeDescription(taskView('T', { priority: 'P2', waitingOn: ['X'] })), 'P2 · waiting');
+    assert.match(
+      taskTooltip(t, () => undefined),
+      /Agent: `backend-development`/,
+    );
+  });
+
+  it("tells in a group's tooltip how many of its tasks are ready, running, blocked and failed", () => {
+    const tasks = [
+      taskView('A', { ready: true }),
+      taskView('B', { ready: true }),
+      taskView('C', { status: 'in_progress' }),
+      taskView('D', { status: 'failed' }),
+      taskView('E', { status: 'timeout' }),
+      taskView('F', { blockers: ['x'], blocked: { reason: 'external', root: 'F', cause: 'F is blocked by "x"', text: 'F is blocked by "x"' } }),
+      taskView('G', { status: 'completed' }),
+      taskView('H', { waitingOn: ['A'] }),
+    ];
+    const tally = { total: 8, done: 1, ...tallyTasks(tasks) };
+    assert.deepEqual(tallyTasks(tasks), { ready: 2, running: 1, blocked: 1, failed: 2 });
+    assert.equal(
+      groupTooltip({ id: 'F001.01', title: 'Messaging' }, tally),
+      'F001.01: Messaging\n1/8 · 12%\n2 ready · 1 running · 1 blocked · 2 failed or timed out',
+    );
+    assert.equal(groupTooltip({ id: 'E002', title: '' }, { total: 2, done: 2, ready: 0, running: 0, blocked: 0, failed: 0 }), 'E002\n2/2 · 100%');
   });
 
   it('puts dependencies with their states, blocker, estimate and last run in the tooltip', () => {
