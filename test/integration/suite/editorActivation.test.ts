@@ -110,12 +110,21 @@ describe('editor: activation, engine and the Tasks tree', function () {
     const path = api.store.snapshot!.tasklistPath;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
     await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preview: false });
+    // The dashboard in front, beside the task list (the reveal reaches the tab groups a moment after the command).
+    const dashboardInFront = (): boolean => {
+      const g = vscode.window.tabGroups.activeTabGroup;
+      return g.activeTab?.input instanceof vscode.TabInputWebview && g.viewColumn !== vscode.ViewColumn.One;
+    };
+    const inFront = new Promise<void>((resolve) => {
+      const subs = [vscode.window.tabGroups.onDidChangeTabGroups(check), vscode.window.tabGroups.onDidChangeTabs(check)];
+      function check(): void {
+        if (!dashboardInFront()) return;
+        subs.forEach((x) => x.dispose());
+        resolve();
+      }
+    });
     await vscode.commands.executeCommand('coditect.openDashboard');
-    const dashboardGroup = vscode.window.tabGroups.activeTabGroup;
-    assert.ok(
-      dashboardGroup.activeTab?.input instanceof vscode.TabInputWebview && dashboardGroup.viewColumn !== vscode.ViewColumn.One,
-      'the dashboard is in front, beside the task list',
-    );
+    if (!dashboardInFront()) await inFront;
     const t = api.store.tasks()[2];
     assert.equal(await vscode.commands.executeCommand('coditect.revealTask', t.id), true);
     const copies = vscode.window.tabGroups.all.flatMap((g) => g.tabs.filter((x) => x.input instanceof vscode.TabInputText && x.input.uri.fsPath === path));
