@@ -1,7 +1,9 @@
-// The Anthropic API key: kept in VS Code's SecretStorage (never settings, never a log), handed to the engine
-// through its environment. Changing it restarts the engine, since a process reads its environment once.
+// The Anthropic API key: kept in VS Code's SecretStorage (never settings, never a log), handed to the engine on its
+// secrets pipe when it starts. Changing it needs a restart, since the engine reads the key once; until then the views
+// say the key is saved (or removed) but not in use yet.
 import * as vscode from 'vscode';
 import { API_KEY_SECRET, type EngineClient } from './engineClient';
+import type { KeyChange } from './statusText';
 
 /** Checks a pasted key; returns the problem or undefined. The key itself never appears in the message. */
 export function apiKeyProblem(value: string): string | undefined {
@@ -16,7 +18,7 @@ export function apiKeyProblem(value: string): string | undefined {
 export async function setApiKey(secrets: vscode.SecretStorage, client: EngineClient): Promise<boolean> {
   const value = await vscode.window.showInputBox({
     title: 'CODITECT: Anthropic API key',
-    prompt: 'Stored in VS Code secret storage (never in settings) and passed to the engine in its environment.',
+    prompt: 'Stored in VS Code secret storage (never in settings) and handed to the engine on a private pipe when it starts.',
     placeHolder: 'sk-ant-…',
     password: true,
     ignoreFocusOut: true,
@@ -39,15 +41,19 @@ export async function clearApiKey(secrets: vscode.SecretStorage, client: EngineC
   return true;
 }
 
-async function restartForKey(client: EngineClient, what: 'saved' | 'removed'): Promise<void> {
+async function restartForKey(client: EngineClient, what: KeyChange): Promise<void> {
+  const done = what === 'saved' ? 'Anthropic API key saved in VS Code secret storage' : 'Anthropic API key removed from VS Code secret storage';
   if (client.lifecycle !== 'running' && client.lifecycle !== 'restarting') {
-    void vscode.window.showInformationMessage(`CODITECT: Anthropic API key ${what}.`);
+    void vscode.window.showInformationMessage(`CODITECT: ${done}; the engine ${what === 'saved' ? 'uses it' : 'runs without it'} from its next start.`);
     return;
   }
   const pick = await vscode.window.showInformationMessage(
-    `CODITECT: Anthropic API key ${what}. The engine restarts to use it (running agents are released and picked up again).`,
+    what === 'saved'
+      ? `CODITECT: ${done}. The running engine does not have it yet: restart it to use real agents (running agents are released and picked up again).`
+      : `CODITECT: ${done}. The running engine still has it: restart it so agents fall back to the dry-run simulator.`,
     'Restart Now',
     'Later',
   );
   if (pick === 'Restart Now') await client.restart();
+  else client.noteKeyChange(what);
 }

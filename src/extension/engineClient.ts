@@ -21,6 +21,7 @@ import {
 } from '../protocol/engineProtocol';
 import type { EngineSettings } from '../protocol/engineSettings';
 import type { EngineEventsForClient, EngineLifecycle } from './engineEvents';
+import type { KeyChange } from './statusText';
 import { EngineProcess, EngineStartError, type EngineExit } from './engineProcess';
 import type { PlanStore } from './planStore';
 import { RestartBudget, type RestartBudgetOptions } from './restartBudget';
@@ -66,6 +67,7 @@ export class EngineClient implements vscode.Disposable {
   private disposed = false;
   private closing: Promise<void> | undefined;
   private lastSettingsProblems = '';
+  private keyChangePending: KeyChange | undefined;
 
   constructor(private readonly opts: EngineClientOptions) {
     this.budget = new RestartBudget(opts.budget);
@@ -76,6 +78,17 @@ export class EngineClient implements vscode.Disposable {
   get lifecycle(): EngineLifecycle {
     return this.lifecycleState;
   }
+  /** An API key saved or removed since the running engine started; undefined once an engine started with it. */
+  get keyChange(): KeyChange | undefined {
+    return this.keyChangePending;
+  }
+
+  /** Records that the stored key changed while this engine runs with the old one (the person chose "Later"). */
+  noteKeyChange(change: KeyChange): void {
+    this.keyChangePending = change;
+    this.events.emit('key:changed', { pending: change });
+  }
+
   /** Why the engine last failed, if it did. */
   get failure(): string | undefined {
     return this.lastError;
@@ -184,6 +197,11 @@ export class EngineClient implements vscode.Disposable {
     const dbSetting = cfg.get<string>('dbPath')?.trim();
     const dbPath = dbSetting ? path.resolve(target.workspaceRoot, dbSetting) : undefined;
     const apiKey = await this.opts.secrets.get(API_KEY_SECRET);
+    // This engine reads the key as it is now: nothing is pending any more.
+    if (this.keyChangePending) {
+      this.keyChangePending = undefined;
+      this.events.emit('key:changed', { pending: undefined });
+    }
     const env: Record<string, string | undefined> = { CODITECT_CLIENT: 'vscode' };
     // The key reaches the engine only on its secrets pipe: never argv (visible in ps), never its environment (readable
     // in /proc/<pid>/environ by any process of the user), never a log line.

@@ -12,6 +12,7 @@ import { EditSync, samePath } from './editSync';
 import { EngineClient, RESTART_SETTINGS } from './engineClient';
 import { PlanStore } from './planStore';
 import { CoditectStatusBar } from './statusBar';
+import { keyNote } from './statusText';
 import { TaskLensProvider } from './taskLens';
 import { DEFAULT_TASKLIST_GLOB, locateTasklist } from './tasklistLocator';
 import { TASK_LOG_SCHEME, TaskLogDocuments } from './taskLogView';
@@ -97,8 +98,8 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
       default:
         break;
     }
-    if (snap?.simulated)
-      notes.push('Simulation: no Anthropic API key is set, so agents are dry-run. Run "CODITECT: Set Anthropic API Key" to use real agents.');
+    const key = keyNote(snap?.simulated, client.keyChange);
+    if (key) notes.push(key);
     if (readOnly()) notes.push('Restricted Mode: the plan is read-only and no agent runs.');
     if (snap?.state === 'stalled') {
       const stalls = stallsOf(snap.tasks);
@@ -117,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     store.events.on('state:changed', updateView),
     store.events.on('tasks:updated', updateView),
     client.events.on('lifecycle:changed', updateView),
+    client.events.on('key:changed', updateView),
     client.events.on('diagnostics:published', (p) => diagnostics.publish(p.path, p.diagnostics)),
     client.events.on('engine:initialized', () => {
       // The engine read the file on disk; a person's unsaved edits must reach it too.

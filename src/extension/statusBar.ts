@@ -22,6 +22,7 @@ export class CoditectStatusBar implements vscode.Disposable {
       store.events.on('tasks:updated', update),
       store.events.on('state:changed', update),
       client.events.on('lifecycle:changed', update),
+      client.events.on('key:changed', update),
     );
     this.update();
   }
@@ -41,6 +42,7 @@ export class CoditectStatusBar implements vscode.Disposable {
       readOnly: snap?.readOnly ?? this.readOnly(),
       failure: this.client.failure,
       stalls: snap?.state === 'stalled' ? stallsOf(snap.tasks) : undefined,
+      keyChange: this.client.keyChange,
     });
     this.item.text = spec.text;
     const md = new vscode.MarkdownString(spec.tooltip);

@@ -14,6 +14,25 @@ export interface StatusInput {
   failure?: string;
   /** Why the plan cannot finish (stallsOf the tasks), shown while `state` is `stalled`. */
   stalls?: readonly StallView[];
+  /** An API key saved or removed since the engine started (it reads the key once, at start). */
+  keyChange?: KeyChange;
+}
+
+/** A change of the stored API key the running engine has not picked up yet. */
+export type KeyChange = 'saved' | 'removed';
+
+/**
+ * What the views say about simulation and the key, in one wording (tree message, status bar tooltip): after
+ * "Set API key → Later" the key IS saved, so the views must not say that none is set.
+ */
+export function keyNote(simulated: boolean | undefined, keyChange: KeyChange | undefined): string | undefined {
+  if (keyChange === 'saved')
+    return `Anthropic API key saved — restart the engine to use it ("CODITECT: Restart Engine")${simulated ? '; until then agents are simulated (dry-run)' : ''}.`;
+  if (keyChange === 'removed')
+    return 'Anthropic API key removed from secret storage — the running engine keeps using it until it restarts ("CODITECT: Restart Engine").';
+  if (simulated)
+    return 'Simulation: agents are dry-run (nothing is executed): no Anthropic API key is in use and no other default agent is chosen. Run "CODITECT: Set Anthropic API Key" or set coditect.agents.default to use real agents.';
+  return undefined;
 }
 
 /** Text (with codicons), tooltip (markdown) and whether it is a warning, for the status bar item. */
@@ -55,7 +74,8 @@ export function statusSpec(s: StatusInput): StatusSpec {
     for (const st of (s.stalls ?? []).slice(0, 5)) tip.push(`- ${escapeMarkdown(st.text)} (holds ${st.holds.length})`);
     if ((s.stalls?.length ?? 0) > 5) tip.push(`- … and ${s.stalls!.length - 5} more`);
   }
-  if (s.simulated) tip.push('', 'Agents are **simulated (dry-run)**: no Anthropic API key is set. Run "CODITECT: Set Anthropic API Key" to use real agents.');
+  const note = keyNote(s.simulated, s.keyChange);
+  if (note) tip.push('', note);
   if (s.readOnly) tip.push('', 'Restricted Mode: the plan is read-only and no agent runs until you trust this workspace.');
   tip.push('', 'Click to open the progress dashboard.');
   return { text: parts.join(' · '), tooltip: tip.join('\n'), warning: stalled };

@@ -31,6 +31,21 @@ describe('editor: the engine child process', function () {
     assert.equal(api.engine.lifecycle, 'running');
   });
 
+  it('a key saved with "Later" stays pending until the engine restarts, and the restart takes it', async () => {
+    const api = await coditect();
+    const seen: (string | undefined)[] = [];
+    const off = api.engine.events.on('key:changed', (p) => seen.push(p.pending));
+    try {
+      api.engine.noteKeyChange('saved');
+      assert.equal(api.engine.keyChange, 'saved');
+      await vscode.commands.executeCommand<number>('coditect.restartEngine');
+      assert.equal(api.engine.keyChange, undefined, 'the new engine read the key as it is now');
+      assert.deepEqual(seen, ['saved', undefined]);
+    } finally {
+      off();
+    }
+  });
+
   it('stops restarting after 5 crashes within 3 minutes, and a person can restart it', async () => {
     const api = await coditect();
     const ev = api.engine.events;

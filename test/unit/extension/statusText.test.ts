@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { formatTaskLog, statusSpec } from '../../../src/extension/statusText';
+import { formatTaskLog, keyNote, statusSpec } from '../../../src/extension/statusText';
 import { zeroCounts } from './planFixture';
 
 describe('editor status bar and log text', () => {
@@ -17,8 +17,17 @@ describe('editor status bar and log text', () => {
   it('says plainly when agents are simulated or the workspace is read-only', () => {
     const s = statusSpec({ lifecycle: 'running', counts: zeroCounts(), state: 'idle', simulated: true, readOnly: true });
     assert.match(s.text, /dry-run · read-only$/);
-    assert.match(s.tooltip, /simulated \(dry-run\)\*\*: no Anthropic API key is set/);
+    assert.match(s.tooltip, /Simulation: agents are dry-run \(nothing is executed\): no Anthropic API key is in use and no other default agent is chosen/);
     assert.match(s.tooltip, /Restricted Mode/);
+  });
+
+  it('after "Set API key → Later" says the key is saved and waits for a restart, never that no key is set', () => {
+    const saved = statusSpec({ lifecycle: 'running', counts: zeroCounts(), state: 'idle', simulated: true, keyChange: 'saved' });
+    assert.doesNotMatch(saved.tooltip, /no Anthropic API key/);
+    assert.match(saved.tooltip, /Anthropic API key saved — restart the engine to use it \("CODITECT: Restart Engine"\); until then agents are simulated/);
+    assert.equal(keyNote(false, 'saved'), 'Anthropic API key saved — restart the engine to use it ("CODITECT: Restart Engine").');
+    assert.match(keyNote(false, 'removed')!, /^Anthropic API key removed from secret storage — the running engine keeps using it until it restarts/);
+    assert.equal(keyNote(false, undefined), undefined);
   });
 
   it('says "stalled" as a warning, with what holds the plan, instead of spinning forever', () => {
