@@ -28,8 +28,12 @@ export function samePath(a: string, b: string): boolean {
 export class EditSync implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [];
-  /** Documents (by uri) with an engine edit in flight: their change events are the engine's own, not a person's. */
-  private readonly applying = new Set<string>();
+  /**
+   * Documents (by uri) with an engine edit in flight, and the version that edit makes: that one change event is the
+   * engine's own. Any other change meanwhile is a person's and must reach the engine (ignoring every event during
+   * the apply lost a keystroke that landed in it, and the engine's later edits were all stale from then on).
+   */
+  private readonly applying = new Map<string, number>();
 
   constructor(private readonly opts: EditSyncOptions) {
     const ms = opts.debounceMs ?? 300;
@@ -37,7 +41,7 @@ export class EditSync implements vscode.Disposable {
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length === 0 || !this.opts.isTasklist(e.document.uri)) return;
-        if (this.applying.has(e.document.uri.toString())) return;
+        if (this.applying.get(e.document.uri.toString()) === e.document.version) return;
         this.schedule(e.document, ms);
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.cancel(d.uri.toString())),
@@ -59,8 +63,9 @@ export class EditSync implements vscode.Disposable {
     const edit = new vscode.WorkspaceEdit();
     for (const e of p.edits) edit.replace(doc.uri, doc.lineAt(e.line).range, e.text);
     const wasDirty = doc.isDirty;
+    const versionBefore = doc.version;
     const key = doc.uri.toString();
-    this.applying.add(key);
+    this.applying.set(key, versionBefore + 1);
     let ok: boolean;
     try {
       // The edit carries the document version it was computed against; VS Code refuses it if a keystroke landed since.
@@ -68,9 +73,15 @@ export class EditSync implements vscode.Disposable {
     } finally {
       this.applying.delete(key);
     }
-    if (!ok) return { outcome: 'stale' };
+    if (!ok) {
+      // Refused because the document moved on: the text the engine has is old, whatever event we skipped.
+      this.schedule(doc, 0);
+      return { outcome: 'stale' };
+    }
     // A clean document stays clean (the file on disk and the engine agree); a dirty one is the person's to save.
-    if (!wasDirty) {
+    // Our edit is one version step: any other step means a person typed while it applied, and saving now would
+    // save their unfinished text for them.
+    if (!wasDirty && doc.version === versionBefore + 1) {
       try {
         await doc.save();
       } catch (e) {

@@ -16,11 +16,19 @@ export async function coditect(): Promise<CoditectApi> {
   return api;
 }
 
-/** Resolves once `check()` is true, re-checking on every plan store event. */
-export function storeUntil(api: CoditectApi, check: () => boolean, what: string): Promise<void> {
+/** How long a wait may take before it fails naming what it waited for (under the suites' 120 s test timeouts). */
+export const WAIT_MS = 90_000;
+
+/** Resolves once `check()` is true, re-checking on every plan store event; rejects naming `what` after `ms`. */
+export function storeUntil(api: CoditectApi, check: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const ev = api.store.events;
     const offs: (() => void)[] = [];
+    const timer = setTimeout(() => {
+      offs.forEach((o) => o());
+      reject(new Error(`${what}: not within ${ms} ms`));
+    }, ms);
+    offs.push(() => clearTimeout(timer));
     const test = (): void => {
       let ok: boolean;
       try {
@@ -40,12 +48,44 @@ export function storeUntil(api: CoditectApi, check: () => boolean, what: string)
   });
 }
 
-/** Resolves once `check(doc)` is true, re-checking on every change of the document. */
-export function documentUntil(doc: vscode.TextDocument, check: (doc: vscode.TextDocument) => boolean): Promise<void> {
-  return new Promise<void>((resolve) => {
+/**
+ * Resolves once `check(doc)` is true, re-checking on every change of the document; rejects after `ms` with `what`
+ * and what `describe(doc)` says then (e.g. the line it waits on).
+ */
+export function documentUntil(
+  doc: vscode.TextDocument,
+  check: (doc: vscode.TextDocument) => boolean,
+  what = 'the document condition',
+  describe: (doc: vscode.TextDocument) => string = (d) => `version ${d.version}, ${d.isDirty ? 'dirty' : 'saved'}`,
+  ms = WAIT_MS,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     if (check(doc)) return resolve();
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`${what}: not within ${ms} ms (${describe(doc)})`));
+    }, ms);
     const sub = vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.document === doc && check(doc)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+}
+
+/** Resolves once `doc` has no unsaved changes, re-checking on every save. */
+export function savedUntil(doc: vscode.TextDocument, ms = WAIT_MS): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (!doc.isDirty) return resolve();
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`${doc.uri.fsPath} not saved within ${ms} ms (version ${doc.version})`));
+    }, ms);
+    const sub = vscode.workspace.onDidSaveTextDocument((d) => {
+      if (d === doc && !doc.isDirty) {
+        clearTimeout(timer);
         sub.dispose();
         resolve();
       }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
-import { coditect, documentUntil, lineOfTask, openTasklist, readyTask, storeUntil } from '../editorHelpers';
+import { coditect, documentUntil, lineOfTask, openTasklist, readyTask, savedUntil, storeUntil } from '../editorHelpers';
 
 const ticked = (doc: vscode.TextDocument, id: string): boolean => /^\s*[-*+]\s+\[[xX]\]/.test(doc.lineAt(lineOfTask(doc, id)).text);
 
@@ -15,11 +15,14 @@ describe('editor: running tasks from the editor', function () {
     const t = readyTask(api);
     assert.ok(t, 'the plan has a ready task');
     assert.equal(ticked(doc, t.id), false);
+    if (doc.isDirty) await doc.save();
 
     const r = await vscode.commands.executeCommand<{ started: boolean; reason?: string }>('coditect.runTaskWithAgent', t.id);
     assert.ok(r?.started, `did not start: ${r?.reason}`);
     await storeUntil(api, () => api.store.task(t.id)?.status === 'completed', `${t.id} completes`);
     await documentUntil(doc, (d) => ticked(d, t.id));
+    // A clean document stays clean: the engine's edit is saved with it (the file and the engine agree).
+    await savedUntil(doc);
 
     // The tick came as an edit of the open document: undo takes it back, redo restores it.
     await vscode.window.showTextDocument(doc);
@@ -43,7 +46,12 @@ describe('editor: running tasks from the editor', function () {
     const r = await vscode.commands.executeCommand<{ started: boolean; reason?: string }>('coditect.runTaskWithAgent', t.id);
     assert.ok(r?.started, `did not start: ${r?.reason}`);
     await storeUntil(api, () => api.store.task(t.id)?.status === 'completed', `${t.id} completes`);
-    await documentUntil(doc, (d) => ticked(d, t.id));
+    await documentUntil(
+      doc,
+      (d) => ticked(d, t.id),
+      `${t.id} ticked in the person's unsaved document`,
+      (d) => `its line reads '${d.lineAt(lineOfTask(d, t.id)).text}', ${d.isDirty ? 'dirty' : 'saved'}`,
+    );
     assert.ok(doc.getText().includes(note), "the person's text survived");
     assert.equal(doc.isDirty, true, "the person's unsaved work is left for them to save");
     await doc.save();
