@@ -37,7 +37,7 @@ export interface GraphEdge {
 }
 
 /** Why a task cannot go on without a person acting. */
-export type BlockReason = 'external' | 'cycle' | 'unknown-dependency' | 'failed-dependency' | 'marked';
+export type BlockReason = 'external' | 'cycle' | 'unknown-dependency' | 'failed-dependency' | 'marked' | 'gate';
 
 /**
  * A blocked task: not done, not running, not failed itself, and unable to become ready however long the engine waits,
@@ -665,7 +665,9 @@ export class DependencyGraph {
       case HOLD_EXTERNAL:
         return { reason: 'external', root: i };
     }
-    return this.status[i] === 'blocked' ? { reason: 'marked', root: i } : undefined;
+    if (this.status[i] !== 'blocked') return undefined;
+    // A gated task the engine set to blocked waits for a person's approval (docs/costs-and-gates.md#gates).
+    return { reason: this.tasks[i].gate ? 'gate' : 'marked', root: i };
   }
 
   /** The sentence about a root: `T1 failed`, `T3 is blocked by "…"`; `self` (a cycle member) names itself in it. */
@@ -680,6 +682,7 @@ export class DependencyGraph {
       case HOLD_EXTERNAL:
         return `${this.ids[r]} is blocked by ${this.tasks[r].blockers.map((b) => JSON.stringify(b)).join(', ')}`;
     }
+    if (this.tasks[r].gate) return `${this.ids[r]} waits for a person's approval`;
     return `${this.ids[r]} is marked blocked`;
   }
 

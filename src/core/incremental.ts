@@ -21,7 +21,7 @@
 import type { Diagnostic, IdKind, TaskList, TaskNode } from './model';
 import { emptyTitleDiagnostic, toDiagnostic } from './parse/drafts';
 import { namesPhase } from './parse/groups';
-import { analyzeTaskLine, type IdSpan, type LineRef, type TaskLineAnalysis } from './taskLine';
+import { analyzeTaskLine, isCheckpointTitle, type IdSpan, type LineRef, type TaskLineAnalysis } from './taskLine';
 import { ownCopy, splitLines, type SplitText } from './textLines';
 
 /** More changed lines than this is a rewrite, not an edit: parsing the whole file is as cheap. */
@@ -191,6 +191,8 @@ function patchTaskLine(task: TaskNode, oldLine: string, newLine: string, line: n
   const title = titleOf(b, numbering);
   // A title naming a phase may make its checkbox stand for the phase (parse/groups.ts): a whole-file question.
   if (namesPhase(title) || namesPhase(task.title)) return undefined;
+  // `Review:` / `Checkpoint:` makes the task a checkpoint gate (TaskNode.gate): the parser decides it.
+  if (isCheckpointTitle(title) !== isCheckpointTitle(task.title)) return undefined;
   const node: TaskNode = { ...task, title, status: b.status };
   return { node, oldOwn: ownDiagnostics(a, titleOf(a, numbering), task.id, line), newOwn: ownDiagnostics(b, title, task.id, line) };
 }
@@ -212,6 +214,7 @@ function sameReach(a: TaskLineAnalysis, b: TaskLineAnalysis): boolean {
     x.agent === y.agent &&
     x.verify === y.verify &&
     x.timeoutMinutes === y.timeoutMinutes &&
+    x.gate === y.gate &&
     x.parallel === y.parallel &&
     x.serial === y.serial &&
     sameStrings(x.tags, y.tags) &&

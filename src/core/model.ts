@@ -94,6 +94,12 @@ export interface TaskNode {
   tags: string[];
   /** Timeout override in minutes from a `Timeout:` sub-bullet. */
   timeoutMinutes?: number;
+  /**
+   * A gate (docs/costs-and-gates.md#gates): `review` (a `Gate: review` line) — the task runs, then waits for a person's
+   * approval before anything that depends on it starts; `checkpoint` (a title starting `Review:` or `Checkpoint:`) —
+   * no agent runs it: it waits for a person's approval once its dependencies are done, and approving ticks it.
+   */
+  gate?: 'review' | 'checkpoint';
   /** Id of the task this one is nested under (a checkbox list item inside another task's item). */
   parent?: string;
   /**

@@ -15,6 +15,7 @@
 // parse/dependencies.ts, parse/phases.ts; parse/drafts.ts holds the shapes they hand each other.
 // parseTaskList never throws: bad input becomes diagnostics, and the text itself is never modified here.
 import { errorMessage } from './describe';
+import { isCheckpointTitle } from './taskLine';
 import type { Diagnostic, TaskList, TaskNode } from './model';
 import { frontMatterEnd, parseBlocks, type WalkState } from './parse/blocks';
 import { CriteriaNames } from './parse/criteria';
@@ -121,6 +122,8 @@ function parse(text: string, opts: ParseOptions): TaskList {
     if (m.agent !== undefined) node.agent = m.agent;
     if (m.verify !== undefined) node.verify = m.verify;
     if (m.timeoutMinutes !== undefined) node.timeoutMinutes = m.timeoutMinutes;
+    const gate = m.gate ?? (isCheckpointTitle(node.title) ? 'checkpoint' : undefined);
+    if (gate !== undefined && !isGroupDraft(d) && !d.criterion) node.gate = gate;
     if (d.parent) node.parent = taskNodes[d.parent.i!].id; // a parent comes before its children
     if (isGroupDraft(d)) node.group = true;
     if (a.optional) node.optional = true;

@@ -60,6 +60,8 @@ export interface TaskMeta {
   agent?: string;
   verify?: string;
   timeoutMinutes?: number;
+  /** `Gate: review`: a person approves the task's result before anything that depends on it starts. */
+  gate?: 'review';
   blockers: string[];
   refs: LineRef[];
   problems: LineProblem[];
@@ -223,6 +225,14 @@ const LEADING_DECORATION_RE = /^(?:\*\*|__)?/;
 const META_SEPARATOR_RE = /^(?:\*\*|__)?[ \t]*(:)?[ \t]*(?:\*\*|__)?[ \t]*/;
 const DOUBLE_SPACE_RE = /\s\s|\t/;
 
+/** `Review: …`, `Checkpoint: …` (also `**Review:**`, `**Checkpoint**:`): a task a person approves (docs/costs-and-gates.md#gates). */
+const CHECKPOINT_TITLE_RE = /^(?:\*\*|__)?(?:review|checkpoint)(?:[ \t]*:(?:\*\*|__)?|(?:\*\*|__)[ \t]*:)/i;
+
+/** True when a task's title makes it a checkpoint: no agent runs it, a person approves it (TaskNode.gate). */
+export function isCheckpointTitle(title: string): boolean {
+  return CHECKPOINT_TITLE_RE.test(title);
+}
+
 /** Parses a priority written as `P0`..`P3` or a word (critical/high/medium/low…). */
 export function parsePriority(value: string): Priority | undefined {
   const v = stripDecoration(value).trim();
@@ -297,7 +307,7 @@ const SCRATCH: TaskMeta = emptyMeta();
 function scratchMeta(): TaskMeta {
   const m = SCRATCH;
   m.priority = m.estimateHours = m.timeoutMinutes = undefined;
-  m.agent = m.verify = undefined;
+  m.agent = m.verify = m.gate = undefined;
   m.blockers.length = m.refs.length = m.problems.length = m.tags.length = 0;
   m.parallel = false;
   m.serial = undefined;
@@ -925,7 +935,7 @@ function readBlockers(value: string, lineNo: number, col: number, meta: TaskMeta
 }
 
 /** The kinds of `Key: value` lines understood under a task. */
-export type MetaKey = 'deps' | 'blocked' | 'agent' | 'verify' | 'timeout' | 'priority' | 'estimate';
+export type MetaKey = 'deps' | 'blocked' | 'agent' | 'verify' | 'timeout' | 'priority' | 'estimate' | 'gate';
 
 const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
   {
@@ -939,6 +949,7 @@ const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
   { key: 'timeout', re: /^timeout(?!\w)/i, colonOptional: false },
   { key: 'priority', re: /^priority(?!\w)/i, colonOptional: false },
   { key: 'estimate', re: /^(?:estimate|est|effort)(?!\w)/i, colonOptional: false },
+  { key: 'gate', re: /^gate(?!\w)/i, colonOptional: false },
 ];
 
 function hasRefId(value: string): boolean {
@@ -1012,6 +1023,10 @@ export function readMetaValue(key: MetaKey, value: string, lineNo: number, col: 
     case 'estimate':
       setEstimate(meta, value, lineNo, col, end);
       return;
+    case 'gate':
+      if (/^review$/i.test(stripDecoration(value).trim())) meta.gate = 'review';
+      else meta.problems.push(problem(lineNo, col, end, 'warning', 'bad-gate', `Unknown gate "${value.trim()}"; write Gate: review`));
+      return;
   }
 }
 
@@ -1066,6 +1081,7 @@ export function mergeMeta(into: TaskMeta, from: TaskMeta): void {
   if (from.agent !== undefined) into.agent = from.agent;
   if (from.verify !== undefined) into.verify = from.verify;
   if (from.timeoutMinutes !== undefined) into.timeoutMinutes = from.timeoutMinutes;
+  if (from.gate !== undefined) into.gate = from.gate;
   into.blockers.push(...from.blockers);
   into.refs.push(...from.refs);
   into.problems.push(...from.problems);
