@@ -24,6 +24,7 @@ import type {
 } from '../protocol/engineProtocol';
 import type { TaskStatus } from '../core/model';
 import type { EngineSettings } from '../protocol/engineSettings';
+import type { GateDecisionParams, GateDecisionResult } from '../protocol/gates';
 import type { PlanCounts, PlanSnapshot } from '../protocol/views';
 
 /** Events the engine pushes to every connected client: the protocol's notifications, by event name. */
@@ -54,6 +55,10 @@ export interface EngineApi {
   retryTask(taskId: string): Awaitable<boolean>;
   retryFailed(): Awaitable<string[]>;
   markTask(params: MarkTaskParams): Promise<boolean>;
+  /** A person approves a waiting gate (docs/costs-and-gates.md#gates). */
+  approveGate(params: GateDecisionParams): Awaitable<GateDecisionResult>;
+  /** A person rejects a waiting gate with a note. */
+  rejectGate(params: GateDecisionParams): Awaitable<GateDecisionResult>;
   syncNow(): Promise<SyncResult>;
   documentChanged(params: DocumentChangedParams): void;
   validate(): Awaitable<{ diagnostics: Diagnostic[]; counts: PlanCounts }>;

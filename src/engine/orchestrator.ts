@@ -42,6 +42,7 @@ import { ResultWriter } from './resultWriter';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 import type { LandOutcome } from './isolation/taskIsolation';
+import type { GateDecision, GateDecisionResult, GateKind } from '../protocol/gates';
 
 /** How a task's agent was chosen: the routing decision, or `manual` for "Run with agent". */
 export interface RouteInfo {
@@ -90,6 +91,8 @@ export interface OrchestratorEvents {
   'breaker:changed': { provider: string; state: BreakerState; previous: BreakerState };
   /** A provider's usage limit paused it until `until` (epoch ms): tasks for it wait, none fails. */
   'provider:paused': { provider: string; until: number; reason: string };
+  /** A gate waits for a person's approval (a `Gate: review` task's result, a checkpoint whose dependencies are done). */
+  'gate:waiting': { taskId: string; kind: GateKind; title: string };
   'activity:appended': ActivityAppendedParams;
   /** A feature or an epic just completed (checkpoint time). */
   'checkpoint:reached': GroupCompleted;
@@ -232,6 +235,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private idleWaiters: (() => void)[] = [];
   /** Failed breaker probes that spent none of the task's retries, per task until it settles (at most retry.max_attempts). */
   private readonly freeProbes = new Map<string, number>();
+  /** Checkpoints whose dependencies are done: they wait for a person, never in the agents' lanes (openDueCheckpoints). */
+  private readonly checkpointsDue = new Set<string>();
+  /** A person's rejection note for a `Gate: review` task's next prompt, once. */
+  private readonly rejectNotes = new Map<string, string>();
   /** Attempts being settled right now (see settle). */
   private settling = 0;
   private stopping?: Promise<void>;
@@ -743,6 +750,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private rebuildLanes(): void {
     const plan = this.mustPlan();
     this.lanes.reset((a, b) => plan.graph.compareForDispatch(a, b));
+    this.checkpointsDue.clear();
     const ready = new Set(plan.graph.readyIds());
     for (const id of this.readySince.keys()) if (!ready.has(id)) this.readySince.delete(id);
     for (const id of ready) if (!this.running.has(id) && !this.delayed.has(id)) this.enqueue(id);
@@ -750,6 +758,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   private enqueue(taskId: string): void {
     if (this.running.has(taskId) || this.delayed.has(taskId)) return;
+    if (this.plan?.byId.get(taskId)?.gate === 'checkpoint') {
+      this.checkpointsDue.add(taskId);
+      return;
+    }
     this.lanes.add(taskId, this.routeOf(taskId).agent);
     if (!this.readySince.has(taskId)) this.readySince.set(taskId, performance.now());
   }
@@ -795,6 +807,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       do {
         this.dispatchAgain = false;
         if (!this.waitingForDb) this.tickDueGroups();
+        if (!this.waitingForDb) this.openDueCheckpoints();
         while (this.current === 'running' && !this.waitingForDb && this.running.size < this.config.maxConcurrentAgents && started < batch) {
           const pick = this.lanes.next((t) => this.canStartType(t));
           if (!pick) break;
@@ -842,6 +855,80 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
   }
 
+  /** Checkpoints whose dependencies are done wait for a person's approval: blocked, no agent runs them. */
+  private openDueCheckpoints(): void {
+    const plan = this.mustPlan();
+    for (const id of [...this.checkpointsDue]) {
+      if (this.current !== 'running') return;
+      this.checkpointsDue.delete(id);
+      if (!plan.has(id) || !plan.graph.isReady(id)) continue;
+      let changed: boolean;
+      try {
+        changed = this.store.setStatus(id, 'blocked', { now: this.now() });
+      } catch (e) {
+        if (!this.gate.failed(e)) throw e;
+        this.checkpointsDue.add(id);
+        this.awaitDb(); // opened at the dispatch after the database takes writes again
+        return;
+      }
+      if (!changed) {
+        this.refreshFromStore(id);
+        continue;
+      }
+      this.applyStatus(id, 'blocked');
+      this.gateWaiting(id, 'checkpoint');
+    }
+  }
+
+  private gateWaiting(taskId: string, kind: GateKind): void {
+    const title = this.plan?.byId.get(taskId)?.title ?? taskId;
+    this.events.emit('gate:waiting', { taskId, kind, title });
+    this.log(
+      'info',
+      kind === 'checkpoint'
+        ? `${taskId} waits for a person's approval (checkpoint "${title}")`
+        : `${taskId} is done and waits for a person's approval (Gate: review) before what depends on it starts`,
+      taskId,
+    );
+  }
+
+  /**
+   * A person's decision on a waiting gate (docs/costs-and-gates.md#gates). Approving ticks the task and frees what
+   * depends on it; rejecting a `Gate: review` task sends it back to pending with the note for its next prompt; a
+   * rejected checkpoint stays waiting. Recording who decided is the caller's (the runtime's audit trail).
+   */
+  decideGate(taskId: string, decision: GateDecision, note?: string): GateDecisionResult & { kind?: GateKind } {
+    if (this.closed || !this.plan) return { done: false, message: 'no plan loaded' };
+    const task = this.plan.byId.get(taskId);
+    if (!task) return { done: false, message: `unknown task ${taskId}` };
+    const kind = task.gate;
+    if (!kind) return { done: false, message: `${taskId} is not a gate (write "Gate: review" under it, or start its title with "Review:" or "Checkpoint:")` };
+    const s = this.plan.status(taskId);
+    const waiting = s === 'blocked' || (kind === 'checkpoint' && s === 'pending' && this.plan.graph.isReady(taskId));
+    if (!waiting) {
+      const on = s === 'pending' ? this.plan.graph.waitingOn(taskId) : [];
+      return { done: false, message: `${taskId} is not waiting for approval: it is ${s.replace('_', ' ')}${on.length ? `, waiting on ${on.join(', ')}` : ''}` };
+    }
+    if (decision === 'rejected' && kind === 'checkpoint') return { done: true, kind, message: `${taskId} was rejected and still waits for approval` };
+    const status: TaskStatus = decision === 'approved' ? 'completed' : 'pending';
+    if (!this.store.setStatus(taskId, status, { now: this.now() })) {
+      this.refreshFromStore(taskId);
+      return { done: false, message: `${taskId} changed meanwhile (it is ${this.plan.status(taskId).replace('_', ' ')}); nothing was decided` };
+    }
+    this.checkpointsDue.delete(taskId);
+    if (decision === 'rejected') {
+      this.verifySigs.delete(taskId);
+      this.rejectNotes.set(taskId, `A person rejected the previous result${note ? `: ${note}` : ' (no note)'}`);
+    }
+    this.applyStatus(taskId, status);
+    this.dispatch();
+    return {
+      done: true,
+      kind,
+      message: decision === 'approved' ? `${taskId} approved: what depends on it may start` : `${taskId} rejected: it runs again with the note`,
+    };
+  }
+
   /** Why `runTask` cannot start a task, or undefined when it can (limits are checked by the caller). */
   private whyNot(taskId: string): string | undefined {
     if (this.closed) return 'the orchestrator is closed';
@@ -851,6 +938,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.running.has(taskId)) return `${taskId} is already running`;
     const s = this.plan.status(taskId);
     if (s !== 'pending') return `${taskId} is ${s.replace('_', ' ')}${RETRYABLE_BY_HAND.has(s) ? ' (retry it first)' : ''}`;
+    if (this.plan.byId.get(taskId)?.gate === 'checkpoint') return `${taskId} is a checkpoint: no agent runs it, a person approves it`;
     if (this.plan.graph.isRunnableByHand(taskId)) return undefined;
     const node = this.plan.byId.get(taskId);
     if (node?.group || node?.criterion) return this.plan.graph.notRunBecause(taskId);
@@ -1090,7 +1178,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   /** A person's rejection note goes into the next prompt as what the previous attempt ended with. */
   private reviewNote(taskId: string): Pick<AgentTaskInput, 'previousError'> {
-    const note = this.opts.isolation?.noteFor(taskId);
+    const rejected = this.rejectNotes.get(taskId);
+    this.rejectNotes.delete(taskId);
+    const note = this.opts.isolation?.noteFor(taskId) ?? rejected;
     return note ? { previousError: note } : {};
   }
 
@@ -1147,6 +1237,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (failure?.kind === 'verify' && failure.verifySignature) this.verifySigs.set(taskId, failure.verifySignature);
     const { outcome, decision, releaseWhy } = settlement;
     const finish: FinishTask = { status: settlement.status, retryCount: settlement.retryCount, resultSummary: settlement.resultSummary, now: this.now() };
+    // A `Gate: review` task's result waits for a person: blocked (its dependents held) until approved.
+    const gated = finish.status === 'completed' && !report.landing && this.plan?.byId.get(taskId)?.gate === 'review';
+    if (gated) finish.status = 'blocked';
     if (decision?.action === 'release') {
       const reason = decision.usageLimit ? 'usage limit' : 'rate limited';
       const until = this.gates.pause(rt.provider, decision.pauseMs, reason);
@@ -1189,6 +1282,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       const durationMs = report.endedAt - report.startedAt;
       if (report.landing) {
         this.log(report.landing.kind === 'needs_review' ? 'failed' : 'info', `${taskId}: ${report.landing.reason}`, taskId);
+        return;
+      }
+      if (gated) {
+        this.gateWaiting(taskId, 'review');
         return;
       }
       if (outcome === 'completed') {
@@ -1251,7 +1348,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
           this.refreshFromStore(taskId);
           return;
         }
-        if (finish.status === 'completed' && finish.resultSummary !== undefined) this.summaries.set(taskId, finish.resultSummary);
+        // A result waiting for approval (blocked) is what its dependents get told about once it is approved.
+        if ((finish.status === 'completed' || finish.status === 'blocked') && finish.resultSummary !== undefined)
+          this.summaries.set(taskId, finish.resultSummary);
         this.applyStatus(taskId, finish.status);
         after();
       } finally {

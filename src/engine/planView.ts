@@ -72,6 +72,7 @@ export function taskView(model: PlanModel, task: TaskNode, routing: RoutingConfi
   const kind = taskKind(task);
   if (kind) view.kind = kind;
   if (task.parent !== undefined) view.parent = task.parent;
+  if (task.gate !== undefined) view.gate = task.gate;
   return view;
 }
 

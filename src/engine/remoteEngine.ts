@@ -24,6 +24,8 @@ import {
   RetryFailed,
   RetryReview,
   RetryTask,
+  ApproveGate,
+  RejectGate,
   RunNextTask,
   RunTask,
   ShowReview,
@@ -132,6 +134,14 @@ export class RemoteEngine implements EngineApi {
   async retryFailed() {
     this.writable();
     return (await this.conn.sendRequest(RetryFailed.type)).reset;
+  }
+  approveGate(params: Parameters<EngineApi['approveGate']>[0]) {
+    this.writable();
+    return this.conn.sendRequest(ApproveGate.type, params);
+  }
+  rejectGate(params: Parameters<EngineApi['rejectGate']>[0]) {
+    this.writable();
+    return this.conn.sendRequest(RejectGate.type, params);
   }
   async markTask(params: Parameters<EngineApi['markTask']>[0]) {
     this.writable();

@@ -26,6 +26,8 @@ import {
   RetryFailed,
   RetryReview,
   RetryTask,
+  ApproveGate,
+  RejectGate,
   RunNextTask,
   RunTask,
   ShowReview,
@@ -136,6 +138,8 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
   answer(RetryTask.type, async (p) => ({ reset: await need(RetryTask.type.method).retryTask(p.taskId) }));
   answer(RetryFailed.type, async () => ({ reset: await need(RetryFailed.type.method).retryFailed() }));
   answer(MarkTask.type, async (p) => ({ changed: await need(MarkTask.type.method).markTask(p) }));
+  answer(ApproveGate.type, (p) => need(ApproveGate.type.method).approveGate(p));
+  answer(RejectGate.type, (p) => need(RejectGate.type.method).rejectGate(p));
   answer(SyncNow.type, () => need(SyncNow.type.method).syncNow());
   answer(Validate.type, () => need(Validate.type.method).validate());
   answer(ExportWorkItems.type, (p) => need(ExportWorkItems.type.method).exportWorkItems(p.outPath));

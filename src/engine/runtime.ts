@@ -51,6 +51,9 @@ import { describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } fro
 import { markedProcesses, stopProcesses } from './agents/orphans';
 import { TrustGuard } from './trustGuard';
 import { SpendControl } from './spend/spendControl';
+import { GateLog } from './spend/gateLog';
+import { decideGate, gatesView } from './spend/gates';
+import type { GateDecision, GateDecisionParams, GateDecisionResult } from '../protocol/gates';
 import { SyncService } from './sync/syncService';
 import { TaskListWatcher } from './sync/watcher';
 import { DbChangePoller } from './sync/dbChangePoller';
@@ -140,6 +143,9 @@ export class EngineRuntime implements EngineApi {
   private readonly disposers: (() => void)[] = [];
   /** The cost ledger and budgets (docs/costs-and-gates.md). */
   private readonly spend: SpendControl;
+  /** The audit trail of gate decisions (docs/costs-and-gates.md#gates). */
+  private readonly gateLog: GateLog;
+  private readonly redactNote: (text: string) => string;
   /** What the sync done while opening changed (the CLI's `sync` reports it: opening is usually the sync). */
   openSync?: SyncResult;
 
@@ -170,6 +176,8 @@ export class EngineRuntime implements EngineApi {
       retry: (id) => this.orchestrator.retry(id),
     });
     this.spend = new SpendControl({ db: handle.db, epicOf: (id) => this.model?.byId.get(id)?.epicId, budget: () => this.config.budget });
+    this.gateLog = new GateLog(handle.db);
+    this.redactNote = createRedactor(secretEnvValues(opts.env));
     const cwd = this.config.cwd ?? opts.paths.workspaceRoot;
     this.guard = new TrustGuard(
       { dbPath: opts.paths.dbPath, configPath: baseConfig.source, gitDirs: [...new Set([join(opts.paths.workspaceRoot, '.git'), join(cwd, '.git')])] },
@@ -918,7 +926,28 @@ export class EngineRuntime implements EngineApi {
       spend: this.spend.view(),
       kpis: this.kpis(),
       priorityWeights: this.config.dispatch.priority_weights,
+      gates: gatesView(this.model.list, this.model.graph, (id) => this.model.statuses.get(id) ?? 'pending', this.gateLog),
     };
+  }
+
+  approveGate(params: GateDecisionParams): GateDecisionResult {
+    return this.decide('approved', params);
+  }
+
+  rejectGate(params: GateDecisionParams): GateDecisionResult {
+    return this.decide('rejected', params);
+  }
+
+  /** A person's decision on a gate: taken by the orchestrator, recorded with who and the note, shown in the activity. */
+  private decide(decision: GateDecision, params: GateDecisionParams): GateDecisionResult {
+    if (this.opts.readOnly) return { done: false, message: 'the workspace is untrusted: the plan is read-only' };
+    const r = decideGate(this.orchestrator, this.gateLog, decision, params, this.redactNote);
+    if (r.done) {
+      const message = `${params.gateId.trim()} ${decision} by ${r.by}${r.note !== undefined ? `: ${r.note}` : ''}`;
+      this.opts.logger.info(`gate ${message}`);
+      this.appendActivity({ at: new Date().toISOString(), kind: 'info', taskId: params.gateId.trim(), message: `gate ${message}` });
+    }
+    return { done: r.done, message: r.message };
   }
 
   private readOnlyResult(): ControlResult {

@@ -3,6 +3,7 @@
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { Diagnostic, TaskStatus } from '../core/model';
 import type { EngineSettings } from './engineSettings';
+import type { GateDecisionParams, GateDecisionResult } from './gates';
 import type { ActivityEntry, BreakerState, GroupProgressView, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
 
 /** The engine's native database module; the editor names it in its advice but never loads it. */
@@ -157,6 +158,15 @@ export interface MarkTaskParams extends TaskRef {
 /** client → engine: a person marks a task done, skipped or pending by hand. */
 export namespace MarkTask {
   export const type = new RequestType<MarkTaskParams, { changed: boolean }, void>('coditect/markTask');
+}
+
+/** client → engine: a person approves a waiting gate (docs/costs-and-gates.md#gates); recorded with who, when, note. */
+export namespace ApproveGate {
+  export const type = new RequestType<GateDecisionParams, GateDecisionResult, void>('coditect/approveGate');
+}
+/** client → engine: a person rejects a waiting gate with a note (a `Gate: review` task runs again with the note). */
+export namespace RejectGate {
+  export const type = new RequestType<GateDecisionParams, GateDecisionResult, void>('coditect/rejectGate');
 }
 
 // ---------------------------------------------------------------------------------------------

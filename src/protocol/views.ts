@@ -2,6 +2,7 @@
 import type { Blockage, Stall } from '../core/graph';
 import type { DependencySource, DependencyType, Diagnostic, Priority, TaskStatus } from '../core/model';
 import type { Progress } from '../core/progress';
+import type { GateKind, GatesView } from './gates';
 import type { SpendView } from './spend';
 
 /** Outcome of one agent attempt, as recorded in `agent_execution_log`. */
@@ -67,6 +68,8 @@ export interface TaskView {
   kind?: TaskKind;
   /** The task it is nested under. */
   parent?: string;
+  /** A gate (docs/costs-and-gates.md#gates): it waits for a person's approval when blocked with this set. */
+  gate?: GateKind;
 }
 
 export type TaskKind = 'group' | 'optional' | 'criterion';
@@ -235,6 +238,8 @@ export interface PlanSnapshot {
   spend?: SpendView;
   /** The plan's KPIs, from the database. */
   kpis?: KpiView;
+  /** Gates waiting for a person's approval and the latest decisions (docs/costs-and-gates.md#gates). */
+  gates?: GatesView;
   /** The config's `task_dispatcher.priority_weights`, when set: a reader orders ready tasks as the engine does. */
   priorityWeights?: Partial<Record<Priority, number>>;
 }

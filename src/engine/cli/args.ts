@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../../core/describe';
 import { SPEND_GROUPINGS, type SpendGrouping } from '../../protocol/spend';
+import { GATE_NOTE_MAX } from '../../protocol/gates';
 
 export const COMMANDS = [
   'validate',
@@ -18,6 +19,8 @@ export const COMMANDS = [
   'run',
   'daemon',
   'cancel',
+  'approve',
+  'reject',
   'start',
   'pause',
   'resume',
@@ -54,7 +57,7 @@ export interface CliOptions {
   http?: string;
   /** review: the action, and the task it acts on (all but `list`). */
   review?: { action: ReviewAction; taskId?: string };
-  /** review reject|retry: the person's note for the next attempt's prompt. */
+  /** review reject|retry: the person's note for the next attempt's prompt; approve/reject (gates): the note kept with the decision. */
   note?: string;
   /** restore: the backup to put back (a path, or `latest`). */
   from?: string;
@@ -85,6 +88,8 @@ Commands:
   run <tasklist.md>             run the plan in the foreground until nothing more can start
   daemon start|stop|status <tasklist.md>   run the engine in the background (pid file, rotating log)
   cancel <tasklist.md> <task-id>           cancel a task (through the daemon when one runs)
+  approve <tasklist.md> <task-id>          approve a gate waiting for a person [--note TEXT]
+  reject <tasklist.md> <task-id> --note TEXT   reject a gate (a Gate: review task runs again with the note)
   start|pause|resume|stop <tasklist.md>    control a running engine (stop: no new tasks, running ones get the grace)
   review list [<tasklist.md>]              task branches waiting for a person (isolation: worktree)
   review show|accept|reject|retry [<tasklist.md>] <task-id>
@@ -110,7 +115,8 @@ Options:
   --http HOST:PORT     daemon start: serve the HTTP API and web dashboard on loopback, e.g. 127.0.0.1:8787
                        (token in .coditect/http-token; docs/server.md)
   --by GROUP           cost: epic (default), feature, task, agent, model, provider, day or run
-  --note TEXT          review reject|retry: a note for the task's next attempt (it goes into the prompt)
+  --note TEXT          review reject|retry: a note for the task's next attempt (it goes into the prompt);
+                       approve/reject: why (kept in the audit trail; at most 4000 characters)
 
 <tasklist.md> may be left out when the config names it (sync_daemon.markdown_path): --config FILE, else
 .coditect/config.json, .coditect/orchestrator-config.json or config/orchestrator-config.json here.
@@ -177,8 +183,13 @@ export function parseCli(argv: string[]): CliOptions {
       positionalsOut = args.slice(0, -1);
     }
   }
-  if (values.note !== undefined && !(review && (review.action === 'reject' || review.action === 'retry')))
-    throw new UsageError('--note goes with review reject or review retry');
+  if (values.note !== undefined && cmd !== 'approve' && cmd !== 'reject' && !(review && (review.action === 'reject' || review.action === 'retry')))
+    throw new UsageError('--note goes with approve, reject, review reject or review retry');
+  if ((cmd === 'approve' || cmd === 'reject') && !rest[1])
+    throw new UsageError(`${cmd} needs a task list and the gate's task id (coditect ${cmd} TASKLIST.md T001)`);
+  if (cmd === 'reject' && !values.note?.trim()) throw new UsageError('reject needs --note TEXT: say what to change (it goes into the next prompt)');
+  if (values.note !== undefined && values.note.length > GATE_NOTE_MAX)
+    throw new UsageError(`--note is ${values.note.length} characters; at most ${GATE_NOTE_MAX}`);
   if (values.by !== undefined && !(SPEND_GROUPINGS as readonly string[]).includes(values.by))
     throw new UsageError(`--by expects one of ${SPEND_GROUPINGS.join(', ')}, got '${values.by}'`);
   return {

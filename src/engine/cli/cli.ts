@@ -13,6 +13,8 @@ import {
   AcceptReview,
   ActivityAppended,
   type ActivityAppendedParams,
+  ApproveGate,
+  RejectGate,
   CancelTask,
   ExportWorkItems,
   GetSnapshot,
@@ -50,6 +52,7 @@ import { cmdReconcile } from './reconcileCommand';
 import { errorMessage } from '../../core/describe';
 import { formatDuration, planProgress, progressText } from '../../protocol/presentation';
 import { formatUsd } from '../../protocol/spend';
+import type { GateDecisionResult, GatesView } from '../../protocol/gates';
 
 /** `--db` and `--metrics-port` from the plan's environment variables (DB_PATH, PROMETHEUS_PORT) when not given as flags. */
 export function deploymentEnv(o: Pick<CliOptions, 'db' | 'metricsPort'>, env: NodeJS.ProcessEnv): Pick<CliOptions, 'db' | 'metricsPort'> {
@@ -308,6 +311,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         metrics: snap.metrics,
         spend: snap.spend,
         kpis: snap.kpis,
+        ...(snap.gates ? { gates: oneBasedGates(snap.gates) } : {}),
         daemon,
       });
     } else {
@@ -322,6 +326,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         `  engine: ${s.remote ? `running (pid ${s.remote.init.pid}), ${snap.state}` : 'not running'}${snap.simulated ? ' — SIMULATED agents (dry-run)' : ''}`,
       );
       if (snap.pausedFor) out(`  paused: ${snap.pausedFor} (raise the budget or \`coditect resume\` to go on)`);
+      for (const line of gateLines(snap, paths)) out(`  ${line}`);
       for (const r of running) out(`  running ${r.taskId} on ${r.agent} since ${r.startedAt} (attempt ${r.attempt})`);
       const pauses = new Map((snap.providerPauses ?? []).map((p) => [p.provider, p]));
       for (const [p, st] of Object.entries(snap.breakers)) {
@@ -342,6 +347,24 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   } finally {
     await s.close();
   }
+}
+
+/** Gates with 1-based lines, as every `--json` output prints lines. */
+function oneBasedGates(g: GatesView): GatesView {
+  return { waiting: g.waiting.map((w) => ({ ...w, line: w.line + 1 })), decisions: g.decisions };
+}
+
+/** The waiting gates and the latest decision, for people. */
+function gateLines(snap: PlanSnapshot, paths: EnginePaths): string[] {
+  const out: string[] = [];
+  const file = paths.tasklistPath;
+  for (const w of snap.gates?.waiting ?? [])
+    out.push(
+      `waiting for approval: ${w.id} "${w.title}" (${w.kind === 'review' ? 'Gate: review' : 'checkpoint'}${w.holds ? `, holds ${w.holds} task${w.holds === 1 ? '' : 's'}` : ''}): coditect approve ${file} ${w.id} [--note …], or reject ${w.id} --note …`,
+    );
+  const last = snap.gates?.decisions[0];
+  if (last) out.push(`last gate decision: ${last.gateId} ${last.decision} by ${last.by} at ${localTime(last.at)}${last.note ? `: ${last.note}` : ''}`);
+  return out;
 }
 
 /** The pre-dispatch cost estimate of a task, when it has an estimate and its agent type a recent rate. */
@@ -373,7 +396,8 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     const groupPriority = new Map<string, string | undefined>([...list.epics, ...list.features].map((g) => [g.id, g.priority]));
     const ready = graph
       .readyIds()
-      .filter((id) => views.has(id))
+      // A checkpoint is no work for an agent: it waits for a person (listed under gates).
+      .filter((id) => views.has(id) && views.get(id)!.gate !== 'checkpoint')
       .map((id) => {
         const v = views.get(id)!;
         return {
@@ -390,13 +414,16 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
           ...estimateOf(v.estimateHours, rates.get(v.route.agent)),
         };
       });
-    if (o.json) json({ file: paths.tasklistPath, ready });
-    else if (ready.length === 0) out('no task is ready');
-    else
+    const gates = snap.gates?.waiting ?? [];
+    if (o.json) json({ file: paths.tasklistPath, ready, ...(gates.length ? { gates: oneBasedGates({ waiting: gates, decisions: [] }).waiting } : {}) });
+    else {
+      if (ready.length === 0) out('no task is ready');
       for (const r of ready)
         out(
           `${r.id.padEnd(10)} ${(r.priority ?? '  ').padEnd(3)} → ${r.agent.padEnd(24)} ${r.title}\n${' '.repeat(15)}${r.reason}${r.estimateUsd !== undefined ? ` · ${formatUsd(r.estimateUsd, true)} estimated` : ''}`,
         );
+      for (const line of gateLines({ ...snap, gates: { waiting: gates, decisions: [] } }, paths)) out(line);
+    }
     return { code: 0 };
   } finally {
     await s.close();
@@ -562,6 +589,7 @@ function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: numbe
       blocked,
       stalls,
       ...(snap.pausedFor !== undefined ? { pausedFor: snap.pausedFor } : {}),
+      ...(snap.gates?.waiting.length ? { gates: oneBasedGates(snap.gates).waiting } : {}),
       simulated: snap.simulated,
       diagnostics: snap.diagnostics.map(oneBased),
     });
@@ -571,6 +599,7 @@ function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: numbe
     );
     if (snap.pausedFor !== undefined) out(`  paused: ${snap.pausedFor}`);
     for (const st of stalls) out(`  ${st.text}: holds ${listIds(st.holds)}`);
+    for (const w of snap.gates?.waiting ?? []) out(`  approve with: coditect approve ${snap.tasklistPath} ${w.id} [--note …]`);
   }
   return done;
 }
@@ -671,6 +700,24 @@ async function cmdControl(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   } finally {
     await c.connection.sendRequest(Shutdown.type).catch(() => undefined);
     c.close();
+  }
+}
+
+/** `approve|reject <list> <id> [--note]`: a person's decision on a gate, through the running engine or one opened here. */
+async function cmdGate(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
+  const s = await openSession(paths, o, false);
+  try {
+    const params = { gateId: o.positionals[1], ...(o.note !== undefined ? { note: o.note } : {}) };
+    const approve = o.command === 'approve';
+    let r: GateDecisionResult;
+    if (s.remote) r = await s.remote.connection.sendRequest(approve ? ApproveGate.type : RejectGate.type, params);
+    else r = approve ? s.local!.approveGate(params) : s.local!.rejectGate(params);
+    if (o.json) json({ gateId: params.gateId, decision: approve ? 'approved' : 'rejected', ...r });
+    else if (r.done) out(r.message);
+    else err(`coditect: ${r.message}`);
+    return { code: r.done ? 0 : 1 };
+  } finally {
+    await s.close();
   }
 }
 
@@ -827,6 +874,9 @@ export async function runCli(argv: string[]): Promise<number> {
         return (await cmdControl(paths, o)).code;
       case 'review':
         return (await cmdReviewSession(paths, o)).code;
+      case 'approve':
+      case 'reject':
+        return (await cmdGate(paths, o)).code;
     }
   } catch (e) {
     if (e instanceof UsageError) {

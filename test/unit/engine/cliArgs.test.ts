@@ -19,8 +19,8 @@ describe('cli args: review', () => {
     assert.throws(() => parseCli(['review', 'accept']), /review accept needs a task id/);
     assert.throws(() => parseCli(['review', 'show', 'A.md', 'T1', 'T2']), /review show needs a task id/);
     assert.throws(() => parseCli(['review', 'list', 'A.md', 'B.md']), /review list takes at most a task list, got 'A.md B.md'/);
-    assert.throws(() => parseCli(['review', 'accept', 'T001', '--note', 'x']), /--note goes with review reject or review retry/);
-    assert.throws(() => parseCli(['status', 'PLAN.md', '--note', 'x']), /--note goes with review reject or review retry/);
+    assert.throws(() => parseCli(['review', 'accept', 'T001', '--note', 'x']), /--note goes with approve, reject, review reject or review retry/);
+    assert.throws(() => parseCli(['status', 'PLAN.md', '--note', 'x']), /--note goes with approve, reject, review reject or review retry/);
   });
 });
 
