@@ -143,6 +143,7 @@ describe("context.db: the plan's schema", () => {
       assert.deepEqual(tables, [
         'agent_execution_log',
         'engine_state',
+        'gate_decisions',
         'orchestrator_state',
         'task_dependencies',
         'v2_epics',
