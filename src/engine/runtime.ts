@@ -54,7 +54,8 @@ import { SpendControl } from './spend/spendControl';
 import { GateLog } from './spend/gateLog';
 import { decideGate, gatesView } from './spend/gates';
 import type { GateDecision, GateDecisionParams, GateDecisionResult } from '../protocol/gates';
-import { SyncService } from './sync/syncService';
+import { SyncService, type SyncOutcome } from './sync/syncService';
+import { RetryTimer } from './retryTimer';
 import { TaskListWatcher } from './sync/watcher';
 import { DbChangePoller } from './sync/dbChangePoller';
 import { TypedEmitter } from '../core/typedEmitter';
@@ -135,6 +136,13 @@ export class EngineRuntime implements EngineApi {
   private flushScheduled = false;
   private writeBackRunning?: Promise<void>;
   private writeBackAgain = false;
+  /** Writes the statuses back again, with backoff, while the task list cannot be written (see noteMarkdownWrite). */
+  private readonly markdownRetry = new RetryTimer({ initialMs: 1000, maxMs: 30_000, onFire: () => this.scheduleWriteBack() });
+  /**
+   * Why the task list on disk shows older statuses than the database (its last write failed: read-only, full disk,
+   * gone), or undefined when it shows them all. `coditect run` ends with an error and exit 1 while it is set.
+   */
+  markdownFault?: string;
   private metricsServer?: MetricsServer;
   private watcher?: TaskListWatcher;
   private dbPoller?: DbChangePoller;
@@ -285,6 +293,7 @@ export class EngineRuntime implements EngineApi {
     const first = await retryWhileBlocked(() => this.sync.syncFromDisk(), { dbPath: this.handle.path, onRetry: (m) => logger.warn(m) });
     this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
+    this.noteMarkdownWrite(first);
     this.metrics.setAlertThresholds({ failureRate: this.config.metrics.alert_on_failure_rate });
     this.metrics.setKpiSource(() => this.kpis());
     if (first.applied) this.exportAfterSync();
@@ -662,10 +671,37 @@ export class EngineRuntime implements EngineApi {
     }
   }
 
-  private recordSync(r: { applied: boolean; direction?: string; conflicts?: number }): void {
+  private recordSync(r: SyncOutcome): void {
+    this.noteMarkdownWrite(r);
     if (!r.applied) return;
     this.metrics.recordSync(r.direction ?? 'unknown', r.conflicts ? 'conflict' : 'applied');
     this.exportAfterSync();
+  }
+
+  /**
+   * A sync that could not write the task list (sync-write-failed) is said once as an error everywhere and retried
+   * with backoff; the first sync after it that leaves nothing unwritten ends the episode. Without this a run whose
+   * write-backs all failed ended "completed 5/5" with 0 boxes ticked and exit 0 (#14 item 9).
+   */
+  private noteMarkdownWrite(r: SyncOutcome): void {
+    const failed = r.diagnostics.find((d) => d.code === 'sync-write-failed' && d.severity === 'error');
+    if (failed) {
+      const first = this.markdownFault === undefined;
+      this.markdownFault = failed.message;
+      if (first) {
+        const msg = failed.message;
+        this.opts.logger.error(msg);
+        this.events.emit('log:message', { level: 'error', message: msg });
+        this.appendActivity({ at: new Date().toISOString(), kind: 'sync', message: msg });
+      }
+      if (!this.closing) this.markdownRetry.schedule();
+    } else if (this.markdownFault !== undefined && !r.pendingWriteBack) {
+      this.markdownFault = undefined;
+      this.markdownRetry.reset();
+      const msg = `${this.opts.paths.tasklistPath} written again: it shows the statuses the engine set`;
+      this.opts.logger.info(msg);
+      this.appendActivity({ at: new Date().toISOString(), kind: 'sync', message: msg });
+    }
   }
 
   /** The plan's `sync_daemon.json_path`: the work items written after every applied sync. */
@@ -1105,8 +1141,13 @@ export class EngineRuntime implements EngineApi {
       await step('orchestrator', () => this.orchestrator.close());
       await step('merge queue', () => this.isolation?.close());
       await step('write-back', async () => {
+        this.markdownRetry.dispose();
         while (this.writeBackRunning) await this.writeBackRunning;
-        await this.sync.writeBack();
+        this.noteMarkdownWrite(await this.sync.writeBack());
+        if (this.markdownFault !== undefined)
+          log.error(
+            `${this.opts.paths.tasklistPath} does not show the engine's last statuses: ${this.markdownFault.replace(/; the markdown will be retried$/, '')}; \`coditect sync\` writes them once the file can be written`,
+          );
       });
       await step('sync', () => this.sync.close());
       await step('result writer', () => {

@@ -541,6 +541,14 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   if (opening.simulated) err('NOTE: agents are SIMULATED (dry-run): no API key or agent is configured, nothing real will run.');
   // Problems in the list change what runs (a duplicate id runs once, a cycle holds its tasks): say so first.
   printDiagnostics(paths.tasklistPath, opening.diagnostics);
+  if (opening.tasks.length === 0) {
+    // Nothing to run is never a success: a binary file, the wrong file or a list the parser read nothing from
+    // ended "completed 0/0" with exit 0 (#14 item 9).
+    err(`error: ${paths.tasklistPath} has no tasks, nothing to run${whyNoTasks(paths.tasklistPath)} (docs/tasklist-format.md)`);
+    await control?.close();
+    await rt.close();
+    return { code: 1 };
+  }
   rt.on('activity:appended', printActivity);
   let interrupted = false;
   const onSignal = (): void => {
@@ -558,8 +566,18 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   const stalls = rt.stalls();
   await control?.close();
   await rt.close();
-  const done = printRunSummary(snap, stalls, started, interrupted, o);
-  return { code: done && !rt.fatalError ? 0 : 1 };
+  const done = printRunSummary(snap, stalls, started, interrupted, o, rt.markdownFault);
+  return { code: done && !rt.fatalError && rt.markdownFault === undefined ? 0 : 1 };
+}
+
+/** Why a task list has no tasks, when its bytes say: `: it looks binary (NUL byte at offset 12)`; else ''. */
+function whyNoTasks(path: string): string {
+  try {
+    const at = readFileSync(path).indexOf(0);
+    return at >= 0 ? `: it looks binary (NUL byte at offset ${at})` : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Prints activity entries as `run` shows them; most messages begin with their task's id ("T3 started on …"): printed once. */
@@ -571,7 +589,7 @@ function printActivity(p: ActivityAppendedParams): void {
 }
 
 /** The end of a run, local or attached: the outcome line (or --json object); true when every task is done. */
-function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: number, interrupted: boolean, o: CliOptions): boolean {
+function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: number, interrupted: boolean, o: CliOptions, markdownFault?: string): boolean {
   // Done by the one rule of done (src/core/progress.ts), as the engine counted it.
   const done = snap.counts.done === snap.counts.total;
   const ids = (pred: (t: TaskView) => boolean): string[] => [...new Set(snap.tasks.filter(pred).map((t) => t.id))];
@@ -592,6 +610,8 @@ function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: numbe
       ...(snap.gates?.waiting.length ? { gates: oneBasedGates(snap.gates).waiting } : {}),
       simulated: snap.simulated,
       diagnostics: snap.diagnostics.map(oneBased),
+      // The task list on disk is behind the database (its write failed): the run exits 1.
+      ...(markdownFault !== undefined ? { markdownNotWritten: markdownFault } : {}),
     });
   else {
     out(

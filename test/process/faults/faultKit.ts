@@ -106,3 +106,20 @@ export const GATED_AGENT = {
   args: ['-c', 'f="gate-$1.fifo"; if [ -p "$f" ]; then read x < "$f"; fi; echo "done $1"', 'sh', '{id}'],
   stdin: 'none',
 };
+
+/**
+ * Makes `dir` refuse new entries (so no file in it can be created or replaced) and returns the undo. A real
+ * filesystem fault for this user: chmod 0555 does it for an ordinary user; root ignores modes, so for root the
+ * directory is made immutable (chattr +i, which root cannot bypass). Throws when neither takes (the test fails, it is
+ * never skipped).
+ */
+export function makeUnwritable(dir: string): () => void {
+  const root = process.getuid?.() === 0;
+  const [cmd, on, off] = root ? ['chattr', ['+i', dir], ['-i', dir]] : ['chmod', ['0555', dir], ['0755', dir]];
+  const r = spawnSync(cmd, on, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${on.join(' ')}: ${r.stderr || r.error?.message}`);
+  return () => {
+    const u = spawnSync(cmd, off, { encoding: 'utf8' });
+    if (u.status !== 0) throw new Error(`${cmd} ${off.join(' ')}: ${u.stderr || u.error?.message}`);
+  };
+}
