@@ -4,7 +4,7 @@
 // Also here: the executor pool (p-queue) that runs attempts under the global concurrency.
 import { createHash } from 'node:crypto';
 import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type AgentSpend, type AgentTaskInput } from './agents/agent';
-import { ATTEMPT_ENV, attemptMark } from './agents/orphans';
+import { ATTEMPT_ENV, attemptMark, markedProcesses, stopProcesses } from './agents/orphans';
 import type { SandboxPolicy } from './agents/sandbox';
 import { runVerify } from './agents/verify';
 import type { TaskStorePort } from './ports';
@@ -89,6 +89,11 @@ export interface AttemptReport {
   spent?: AgentSpend;
   verifyOutput?: string;
   verifyExitCode?: number | null;
+  /**
+   * Processes the attempt left running after its agent and Verify ended (they left the process group with setsid, so
+   * the group kill missed them), found by the attempt's mark and stopped: `pid 4242 sleep 600`. Named in a warning.
+   */
+  leftovers?: string[];
   /** The attempt succeeded but its branch did not land: it waits for a person (set by the orchestrator after landing). */
   landing?: { kind: 'awaiting_review' | 'needs_review'; reason: string };
 }
@@ -250,6 +255,14 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     return report;
   } finally {
     clearTimeout(timer);
+    // Nothing an attempt started outlives it: processes that escaped its process group still carry its mark.
+    if (job.runId !== undefined) {
+      const left = markedProcesses().filter((p) => p.runId === job.runId && p.attemptId === attemptId);
+      if (left.length > 0) {
+        await stopProcesses(left, job.killGraceMs);
+        report.leftovers = left.map((p) => redact(`pid ${p.pid}${p.command ? ` ${p.command}` : ''}`));
+      }
+    }
     report.endedAt = Math.max(startedAt, deps.now());
   }
 }

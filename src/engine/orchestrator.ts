@@ -1091,6 +1091,12 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         };
       }
       guard?.end();
+      if (report.leftovers)
+        this.log(
+          'info',
+          `${taskId} attempt ${claim.attempt}: stopped ${report.leftovers.length} process(es) its agent left running outside its process group: ${report.leftovers.join(', ')}`,
+          task.id,
+        );
       if (report.ok && isolation && isolatedCwd !== undefined) report = await this.landAttempt(isolation, rt, task, verify, report);
       this.settle(rt, report);
     });

@@ -43,6 +43,11 @@ export interface ProcessTreeResult {
   aborted: boolean;
   /** True when SIGKILL had to be sent because the group ignored SIGTERM for the whole grace. */
   killed: boolean;
+  /**
+   * True when the leader exited and its group was stopped, but a process outside the group (one that left it with
+   * setsid) still held the output pipes after the grace: the call stopped waiting for them (later output is lost).
+   */
+  outputHeld: boolean;
   pid: number | undefined;
   durationMs: number;
 }
@@ -142,6 +147,7 @@ export function runProcessTree(opts: ProcessTreeOptions): Promise<ProcessTreeRes
         stderrTruncated: false,
         aborted: true,
         killed: false,
+        outputHeld: false,
         pid: undefined,
         durationMs: 0,
       });
@@ -163,6 +169,8 @@ export function runProcessTree(opts: ProcessTreeOptions): Promise<ProcessTreeRes
     let killed = false;
     let termSent = false;
     let killTimer: NodeJS.Timeout | undefined;
+    let heldTimer: NodeJS.Timeout | undefined;
+    let outputHeld = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let settled = false;
 
@@ -186,6 +194,7 @@ export function runProcessTree(opts: ProcessTreeOptions): Promise<ProcessTreeRes
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
+      if (heldTimer) clearTimeout(heldTimer);
       // Final sweep: members that closed their stdio and ignored SIGTERM MUST not survive the call.
       if (child.pid !== undefined && termSent && killGroup(child.pid, 0)) {
         if (killGroup(child.pid, 'SIGKILL')) killed = true;
@@ -199,6 +208,7 @@ export function runProcessTree(opts: ProcessTreeOptions): Promise<ProcessTreeRes
         stderrTruncated: opts.mergeStderr ? false : err.truncated,
         aborted,
         killed,
+        outputHeld,
         pid: child.pid,
         durationMs: Date.now() - started,
       });
@@ -231,6 +241,15 @@ export function runProcessTree(opts: ProcessTreeOptions): Promise<ProcessTreeRes
       exit = { code, signal };
       // The leader is gone; members left behind (background jobs) are stopped so nothing outlives the task.
       terminate();
+      // 'close' waits for every holder of the output pipes. The group is dead after the grace, so a holder then is a
+      // process that left the group (setsid) and no signal of ours reaches: waiting for it hung `coditect run`
+      // forever (#14 item 6). The caller finds and stops such processes by their attempt mark (executor.ts).
+      heldTimer = setTimeout(() => {
+        outputHeld = true;
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish();
+      }, grace + 1000);
     });
     child.on('close', () => {
       if (child.pid !== undefined) finish();

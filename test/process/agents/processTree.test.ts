@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CappedText, runProcessTree, SpawnError } from '../../../src/engine/agents/processTree';
 import { cleanup, deferred, becomesDead, isAlive, makeTempDir } from '../../fakes/agentTestKit';
 
@@ -56,6 +58,21 @@ describe('processTree', () => {
     const pid = Number(r.stdout.trim());
     assert.ok(pid > 0);
     assert.equal(await becomesDead(pid), true, 'the background sleep outlived its task');
+  });
+
+  it('resolves once the leader exited although a process that left the group (setsid) holds its output', async () => {
+    // The leftover writes its pid, then sleeps in its own session with the output pipes still open; the leader waits
+    // for the pid file (so setsid has happened) and exits.
+    const script = `setsid sh -c 'echo $$ > left.pid; echo $$; exec sleep 1000' & while [ ! -s left.pid ]; do sleep 0.05; done`;
+    const r = await runProcessTree({ command: 'sh', args: ['-c', script], cwd, env: { PATH: process.env.PATH }, killGraceMs: 100 });
+    const pid = Number(readFileSync(join(cwd, 'left.pid'), 'utf8').trim());
+    try {
+      assert.equal(r.exitCode, 0);
+      assert.equal(r.outputHeld, true, 'the leftover held the output pipes');
+      assert.ok(isAlive(pid), "out of the group kill reach: stopping it is the caller's (by the attempt mark)");
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('passes args as an array (no shell), stdin content and only the given env', async () => {

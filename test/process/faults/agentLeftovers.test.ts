@@ -1,0 +1,68 @@
+// An agent that leaves processes behind outside its process group (setsid), with real processes: one still holds the
+// agent's output pipes (before, `coditect run` waited for it forever), one closed them (before, it outlived the run
+// unseen). The attempt ends once its agent did, both are stopped and named, and the run exits with its outcome.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuilt, removeWorkspace, runCli, tempWorkspace } from '../cli/cliHarness';
+
+const PLAN = `# Plan
+
+## E001: Core
+
+### F001.01: Work
+
+- [ ] **T001.001** Build the module (P0, 1h)
+`;
+// Each leftover writes its pid, then becomes a 600 s sleep in its own session; the agent exits once both exist.
+const AGENT = {
+  kind: 'command',
+  executable: 'sh',
+  args: [
+    '-c',
+    [
+      `setsid sh -c 'echo $$ > held.pid; exec sleep 600' &`,
+      `setsid sh -c 'echo $$ > quiet.pid; exec sleep 600' </dev/null >/dev/null 2>&1 &`,
+      'while [ ! -s held.pid ] || [ ! -s quiet.pid ]; do sleep 0.05; done',
+      'echo done',
+    ].join('\n'),
+  ],
+  stdin: 'none',
+};
+const CONFIG = JSON.stringify({ default_agent: 'worker', agents: { worker: AGENT }, sandbox: { mode: 'off' }, timeouts: { kill_grace_ms: 500 } });
+
+/** True while `pid` runs (a zombie counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
+describe('faults: an agent leaves processes outside its process group (real processes)', function () {
+  this.timeout(120_000);
+  const dirs: string[] = [];
+  const pids: number[] = [];
+  before(() => ensureBuilt());
+  after(() => {
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    dirs.forEach(removeWorkspace);
+  });
+
+  it('run ends with its outcome; the leftovers, holding its output or not, are stopped and named', async () => {
+    const dir = tempWorkspace({ 'PLAN-TASKLIST.md': PLAN, 'config.json': CONFIG });
+    dirs.push(dir);
+    const r = await runCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json'], dir);
+    const [held, quiet] = ['held.pid', 'quiet.pid'].map((f) => Number(readFileSync(join(dir, f), 'utf8').trim()));
+    pids.push(held, quiet);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^completed: 1\/1/m);
+    const m = /T001\.001 attempt 1: stopped (\d+) process\(es\) its agent left running outside its process group: (.*)/.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    assert.equal(Number(m[1]), 2);
+    for (const pid of [held, quiet]) assert.match(m[2], new RegExp(`pid ${pid} sleep 600`));
+    assert.deepEqual([held, quiet].filter(alive), [], 'no leftover survives the attempt');
+  });
+});
