@@ -7,6 +7,7 @@ import {
   closeSync,
   existsSync,
   fchmodSync,
+  fstatSync,
   fsyncSync,
   ftruncateSync,
   openSync,
@@ -29,6 +30,11 @@ export interface AtomicWriteOptions {
   expectChecksum?: string;
   /** Permission bits for a file that does not exist yet. Default 0o644. */
   mode?: number;
+  /**
+   * Called after the checksum matched and before the final compare-and-swap, for tests that put a person's save in
+   * exactly that gap. Not for production use.
+   */
+  afterCheck?: () => void;
 }
 
 /** sha256 hex of bytes or of a string's UTF-8. */
@@ -63,15 +69,15 @@ export function writeFileAtomic(path: string, data: Uint8Array, opts: AtomicWrit
       closeSync(fd);
     }
     if (opts.expectChecksum !== undefined) {
-      let current: string | undefined;
-      try {
-        current = sha256(readFileSync(target));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      }
-      // A write landing between this check and the rename (microseconds) would still be replaced: closing that
-      // window needs OS file locks that editors do not take. The check closes the wide window (read → merge → write).
-      if (current !== opts.expectChecksum) return false;
+      // The bytes checked and the identity (inode, size, mtime) of the very file they came from, read through one fd.
+      const checked = identityOf(target);
+      if (checked?.checksum !== opts.expectChecksum) return false;
+      opts.afterCheck?.();
+      // Compare-and-swap: hashing takes milliseconds on a big plan, and a save landing meanwhile was replaced (9 of
+      // 2,400 appended paragraphs were lost that way, #14 item 7). The file must still be the one checked, unchanged:
+      // a save by rename has a new inode, one in place a new mtime or size. What remains is the microseconds between
+      // this stat and the rename; closing it needs an exchange rename or file locks that editors do not take.
+      if (!sameFile(checked, target)) return false;
     }
     renameSync(tmp, target);
     renamed = true;
@@ -167,6 +173,43 @@ export function recoverInPlaceWrite(pendingPath: string, now: () => number = Dat
   writeFileAtomic(target, data);
   unlinkSync(pendingPath);
   return { kind: 'restored', target, keptAt };
+}
+
+interface Identity {
+  checksum: string;
+  ino: bigint;
+  dev: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+}
+
+/** sha256 of `path`'s bytes and the identity of the file they were read from; undefined when there is no file. */
+function identityOf(path: string): Identity | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return { checksum: sha256(readFileSync(fd)), ino: st.ino, dev: st.dev, size: st.size, mtimeNs: st.mtimeNs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when `path` is still the file `id` was taken from, unchanged since (same inode, size and mtime). */
+function sameFile(id: Identity, path: string): boolean {
+  let st;
+  try {
+    st = statSync(path, { bigint: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  return st.ino === id.ino && st.dev === id.dev && st.size === id.size && st.mtimeNs === id.mtimeNs;
 }
 
 /** Encodes `text` in the file's encoding (its line endings are in the text already) and writes it atomically. */

@@ -1,5 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { decodeTaskList } from '../../../src/core/decode';
 import { recoverInPlaceWrite, sha256, writeFileAtomic, writeFileInPlace, writeTaskListAtomic } from '../../../src/engine/sync/atomicWrite';
@@ -37,6 +50,37 @@ describe('atomicWrite', () => {
     assert.deepEqual(readdirSync(dir), ['TASKLIST.md']);
     assert.equal(writeFileAtomic(f, new TextEncoder().encode('ours'), { expectChecksum: sha256(readFileSync(f)) }), true);
     assert.equal(readFileSync(f, 'utf8'), 'ours');
+  });
+
+  // #14 item 7: a save landing after the checksum matched (hashing a big plan takes milliseconds) was replaced.
+  it('compare-and-swap: a save by rename between the check and the rename is kept, the write refused', () => {
+    const f = path.join(dir, 'TASKLIST.md');
+    writeFileSync(f, 'as read\n');
+    const readSum = sha256(readFileSync(f));
+    const save = (): void => {
+      writeFileSync(`${f}.editor~`, "as read\nthe person's new paragraph\n");
+      renameSync(`${f}.editor~`, f);
+    };
+    assert.equal(writeFileAtomic(f, new TextEncoder().encode('ours'), { expectChecksum: readSum, afterCheck: save }), false);
+    assert.equal(readFileSync(f, 'utf8'), "as read\nthe person's new paragraph\n");
+    assert.deepEqual(readdirSync(dir), ['TASKLIST.md']);
+  });
+
+  it('compare-and-swap: a save in place (same inode) between the check and the rename is kept, the write refused', () => {
+    const f = path.join(dir, 'TASKLIST.md');
+    writeFileSync(f, 'as read\n');
+    const readSum = sha256(readFileSync(f));
+    const save = (): void => appendFileSync(f, 'appended in place\n');
+    assert.equal(writeFileAtomic(f, new TextEncoder().encode('ours'), { expectChecksum: readSum, afterCheck: save }), false);
+    assert.equal(readFileSync(f, 'utf8'), 'as read\nappended in place\n');
+  });
+
+  it('compare-and-swap: the file deleted between the check and the rename is not recreated', () => {
+    const f = path.join(dir, 'TASKLIST.md');
+    writeFileSync(f, 'as read\n');
+    const readSum = sha256(readFileSync(f));
+    assert.equal(writeFileAtomic(f, new TextEncoder().encode('ours'), { expectChecksum: readSum, afterCheck: () => unlinkSync(f) }), false);
+    assert.deepEqual(readdirSync(dir), []);
   });
 
   it('writes through a symlink to its target, keeping the link', () => {
