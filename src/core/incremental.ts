@@ -215,6 +215,7 @@ function sameReach(a: TaskLineAnalysis, b: TaskLineAnalysis): boolean {
     x.verify === y.verify &&
     x.timeoutMinutes === y.timeoutMinutes &&
     x.gate === y.gate &&
+    x.isolation === y.isolation &&
     x.parallel === y.parallel &&
     x.serial === y.serial &&
     sameStrings(x.tags, y.tags) &&

@@ -100,6 +100,11 @@ export interface TaskNode {
    * no agent runs it: it waits for a person's approval once its dependencies are done, and approving ticks it.
    */
   gate?: 'review' | 'checkpoint';
+  /**
+   * From an `Isolation:` sub-bullet: `none` runs the task in the shared tree even when the plan isolates tasks in git
+   * worktrees (a task that must touch the shared tree); `worktree` is the default wherever isolation is on.
+   */
+  isolation?: 'none' | 'worktree';
   /** Id of the task this one is nested under (a checkbox list item inside another task's item). */
   parent?: string;
   /**

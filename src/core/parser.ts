@@ -124,6 +124,7 @@ function parse(text: string, opts: ParseOptions): TaskList {
     if (m.timeoutMinutes !== undefined) node.timeoutMinutes = m.timeoutMinutes;
     const gate = m.gate ?? (isCheckpointTitle(node.title) ? 'checkpoint' : undefined);
     if (gate !== undefined && !isGroupDraft(d) && !d.criterion) node.gate = gate;
+    if (m.isolation !== undefined) node.isolation = m.isolation;
     if (d.parent) node.parent = taskNodes[d.parent.i!].id; // a parent comes before its children
     if (isGroupDraft(d)) node.group = true;
     if (a.optional) node.optional = true;

@@ -53,6 +53,9 @@ export interface LineProblem {
   data?: Record<string, unknown>;
 }
 
+/** How a task's attempts run: in a git worktree of their own, or in the shared tree (docs/isolation.md). */
+export type TaskIsolationMode = 'none' | 'worktree';
+
 /** Metadata gathered from a task line, its sub-bullets and its continuation lines. */
 export interface TaskMeta {
   priority?: Priority;
@@ -62,6 +65,8 @@ export interface TaskMeta {
   timeoutMinutes?: number;
   /** `Gate: review`: a person approves the task's result before anything that depends on it starts. */
   gate?: 'review';
+  /** `Isolation: none` (runs in the shared tree) or `worktree`; see TaskNode.isolation. */
+  isolation?: TaskIsolationMode;
   blockers: string[];
   refs: LineRef[];
   problems: LineProblem[];
@@ -307,7 +312,7 @@ const SCRATCH: TaskMeta = emptyMeta();
 function scratchMeta(): TaskMeta {
   const m = SCRATCH;
   m.priority = m.estimateHours = m.timeoutMinutes = undefined;
-  m.agent = m.verify = m.gate = undefined;
+  m.agent = m.verify = m.gate = m.isolation = undefined;
   m.blockers.length = m.refs.length = m.problems.length = m.tags.length = 0;
   m.parallel = false;
   m.serial = undefined;
@@ -935,7 +940,7 @@ function readBlockers(value: string, lineNo: number, col: number, meta: TaskMeta
 }
 
 /** The kinds of `Key: value` lines understood under a task. */
-export type MetaKey = 'deps' | 'blocked' | 'agent' | 'verify' | 'timeout' | 'priority' | 'estimate' | 'gate';
+export type MetaKey = 'deps' | 'blocked' | 'agent' | 'verify' | 'timeout' | 'priority' | 'estimate' | 'gate' | 'isolation';
 
 const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
   {
@@ -947,6 +952,7 @@ const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
   { key: 'agent', re: /^(?:agent[ \t]+type|agent)(?!\w)/i, colonOptional: false },
   { key: 'verify', re: /^(?:verify[ \t]+command|verify|verification|acceptance[ \t]+test|acceptance[ \t]+command|acceptance)(?!\w)/i, colonOptional: false },
   { key: 'timeout', re: /^timeout(?!\w)/i, colonOptional: false },
+  { key: 'isolation', re: /^isolation(?!\w)/i, colonOptional: false },
   { key: 'priority', re: /^priority(?!\w)/i, colonOptional: false },
   { key: 'estimate', re: /^(?:estimate|est|effort)(?!\w)/i, colonOptional: false },
   { key: 'gate', re: /^gate(?!\w)/i, colonOptional: false },
@@ -1027,6 +1033,12 @@ export function readMetaValue(key: MetaKey, value: string, lineNo: number, col: 
       if (/^review$/i.test(stripDecoration(value).trim())) meta.gate = 'review';
       else meta.problems.push(problem(lineNo, col, end, 'warning', 'bad-gate', `Unknown gate "${value.trim()}"; write Gate: review`));
       return;
+    case 'isolation': {
+      const mode = stripDecoration(value).trim().toLowerCase();
+      if (mode === 'none' || mode === 'worktree') meta.isolation = mode;
+      else meta.problems.push(problem(lineNo, col, end, 'warning', 'bad-isolation', `Unknown isolation "${value.trim()}"; expected none or worktree`));
+      return;
+    }
   }
 }
 
@@ -1082,6 +1094,7 @@ export function mergeMeta(into: TaskMeta, from: TaskMeta): void {
   if (from.verify !== undefined) into.verify = from.verify;
   if (from.timeoutMinutes !== undefined) into.timeoutMinutes = from.timeoutMinutes;
   if (from.gate !== undefined) into.gate = from.gate;
+  if (from.isolation !== undefined) into.isolation = from.isolation;
   into.blockers.push(...from.blockers);
   into.refs.push(...from.refs);
   into.problems.push(...from.problems);

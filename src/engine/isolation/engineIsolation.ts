@@ -43,7 +43,8 @@ export async function openIsolation(
 export function attemptIsolation(iso: TaskIsolation, config: () => IsolationConfig): AttemptIsolation {
   const task = (t: TaskNode, verify = t.verify) => ({ id: t.id, title: t.title, epicId: t.epicId, featureId: t.featureId, verify });
   return {
-    cwdFor: (t) => iso.cwdFor(t.id),
+    // `Isolation: none` on the task: it runs in the shared tree, and its work is not committed or merged by the engine.
+    cwdFor: (t) => (t.isolation === 'none' ? undefined : iso.cwdFor(t.id)),
     prepare: async (t, o) => {
       await iso.prepare(task(t), o);
     },

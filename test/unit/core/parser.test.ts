@@ -321,6 +321,27 @@ describe('parseTaskList', () => {
       assert.equal(t.estimateHours, 16);
     });
 
+    it('reads Isolation: none or worktree, and names anything else', () => {
+      const l = parse(
+        '## E001: X',
+        '- [ ] T1 a',
+        '  - Isolation: none',
+        '- [ ] T2 b',
+        '  - **Isolation:** `worktree`',
+        '- [ ] T3 c',
+        '- [ ] T4 d',
+        '  - Isolation: shared',
+      );
+      assert.equal(task(l, 'T1').isolation, 'none');
+      assert.equal(task(l, 'T2').isolation, 'worktree');
+      assert.equal(task(l, 'T3').isolation, undefined);
+      assert.equal(task(l, 'T4').isolation, undefined);
+      assert.deepEqual(
+        l.diagnostics.map((d) => [d.code, d.line, d.column, d.message]),
+        [['bad-isolation', 7, 15, 'Unknown isolation "shared"; expected none or worktree']],
+      );
+    });
+
     it('reads metadata on continuation lines and dependency lists as nested bullets', () => {
       const l = parse(
         '## E001: X',
