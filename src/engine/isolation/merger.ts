@@ -61,6 +61,11 @@ export interface MergerOptions {
   identity: GitIdentity;
   /** Repository-relative paths whose uncommitted changes do not count as a person's (the plan file, `.coditect/`). */
   engineOwnedPaths: readonly string[];
+  /**
+   * Repository-relative paths the scratch worktree's clean keeps: what `worktree.copy`/`worktree.link` put there once
+   * (a symlinked `node_modules` is untracked even where `.gitignore` says `node_modules/`). Default none.
+   */
+  keepPaths?: readonly string[];
   /** The scratch worktree to merge in, bound through its admin dir. */
   scratch(): Promise<Git>;
   env: Record<string, string | undefined>;
@@ -167,13 +172,17 @@ export class Merger {
     return { kind: 'conflict', files, base };
   }
 
-  /** Clean slate at `commit`: any merge/rebase left by a crash is aborted, tracked changes and untracked files go (ignored files stay: node_modules, build caches). */
+  /**
+   * Clean slate at `commit`: any merge/rebase left by a crash is aborted, tracked changes and untracked files go
+   * (ignored files stay: node_modules, build caches; so do the set-up's copies and links, `keepPaths`).
+   */
   private async reset(wt: Git, commit: string, signal?: AbortSignal): Promise<void> {
     await wt.run(['merge', '--abort'], { ok: [0, 1, 128], signal });
     await wt.run(['rebase', '--abort'], { ok: [0, 1, 128], signal });
     await wt.run(['checkout', '--quiet', '--detach', '--force', commit], { signal });
     await wt.run(['reset', '--quiet', '--hard', commit], { signal });
-    await wt.run(['clean', '-d', '--force', '--quiet'], { signal });
+    const keep = (this.opts.keepPaths ?? []).flatMap((p) => ['-e', `/${ignorePattern(p)}`]);
+    await wt.run(['clean', '-d', '--force', '--quiet', ...keep], { signal });
   }
 
   private async check(command: string, cwd: string, hooks: MergeHooks, signal?: AbortSignal): Promise<CheckRun> {
@@ -236,6 +245,11 @@ export class Merger {
     }
     throw new GitError(`git merge --ff-only in ${holder} failed: ${r.stderr.trim()}`, ['merge', '--ff-only'], r.exitCode, r.stderr);
   }
+}
+
+/** A literal repository-relative path as the rest of an anchored gitignore pattern (`/` + this): globs and a trailing space escaped. */
+export function ignorePattern(rel: string): string {
+  return rel.replace(/[\\*?[\]]/g, '\\$&').replace(/ $/, '\\ ');
 }
 
 function dirtyReason(branch: string, holder: string, files: string[]): string {

@@ -205,6 +205,7 @@ export class TaskIsolation {
       verify: c.merge.verify,
       identity: c.merge.author,
       engineOwnedPaths: engineOwned,
+      keepPaths: manager.setupPaths,
       scratch: async () => {
         const tip = await repo.commitOf(`refs/heads/${baseBranch}`);
         const wt = await manager.scratch('merge', tip ?? 'HEAD');

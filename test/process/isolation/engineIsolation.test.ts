@@ -208,6 +208,56 @@ describe('isolation: worktree with the real CLI', function () {
     assert.equal(git(repo.dir, 'show', `${landings(db).T001.branch}:a.txt`), 'made by T001');
   });
 
+  it('a task with `Isolation: none` runs in the shared tree beside isolated ones; the engine neither commits nor merges its work', async () => {
+    repo.commit({
+      'PLAN.md': ['# Plan', '', '- [ ] T001 Write a.txt', '- [ ] T002 Write b.txt', '  - Isolation: none', '  - Verify: test -f b.txt', ''].join('\n'),
+    });
+    const before = repo.head('main');
+    const r = await run(configFile());
+    assert.equal(r.code, 0, r.stderr);
+    const db = path.join(repo.dir, '.coditect', 'context.db');
+    assert.deepEqual(statuses(db), { T001: 'completed', T002: 'completed' });
+    assert.match(readFileSync(path.join(logDir, 'T001.log'), 'utf8'), new RegExp(`^cwd ${wtDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/tasks/T001$`, 'm'));
+    assert.match(readFileSync(path.join(logDir, 'T002.log'), 'utf8'), new RegExp(`^cwd ${repo.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    // T001 landed as a merge; T002's file is in the person's tree, uncommitted, and has no branch or landing record.
+    assert.deepEqual(subjects(repo.dir, 'main').slice(0, 2), ['Merge coditect/T001-write-a-txt: T001 Write a.txt', 'person commit']);
+    assert.equal(git(repo.dir, 'merge-base', '--is-ancestor', before, 'main'), '');
+    assert.equal(repo.read('b.txt'), 'made by T002\n');
+    assert.match(git(repo.dir, 'status', '--porcelain'), /^\?\? b\.txt$/m);
+    assert.deepEqual(Object.keys(landings(db)), ['T001']);
+    assert.equal(git(repo.dir, 'branch', '--list', 'coditect/T002*'), '');
+  });
+
+  it('worktree.link and worktree.copy survive between merges: the checks of every merge find them (git clean keeps them)', async () => {
+    // `node_modules/` (with the slash) ignores folders only: the symlink to it is untracked, and git clean took it.
+    repo.commit({
+      '.gitignore': '.coditect/\nnode_modules/\n',
+      'PLAN.md': [
+        '# Plan',
+        '',
+        '- [ ] T001 Write a.txt',
+        '- [ ] T002 Write b.txt',
+        '  - Depends on: T001',
+        '- [ ] T003 Write c.txt',
+        '  - Depends on: T002',
+        '',
+      ].join('\n'),
+    });
+    mkdirSync(path.join(repo.dir, 'node_modules'));
+    writeFileSync(path.join(repo.dir, 'node_modules', 'marker'), 'dep\n');
+    writeFileSync(path.join(repo.dir, '.env'), 'KEY=1\n');
+    const r = await run(
+      configFile({
+        worktree: { dir: wtDir, link: ['node_modules'], copy: ['.env'] },
+        // The link itself (its target, in this test's /tmp repository, is hidden by the checks' sandbox's private /tmp).
+        merge: { verify: 'test -L node_modules && test -f .env' },
+      }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(filesAt(repo.dir, 'main'), ['.gitignore', 'PLAN.md', 'README.md', 'a.txt', 'b.txt', 'c.txt']);
+    assert.equal(subjects(repo.dir, 'main').filter((x) => x.startsWith('Merge coditect/')).length, 3);
+  });
+
   it('an agent that rewrites the plan in its worktree: refused, the task waits for review, main untouched', async () => {
     const plan = ['# Plan', '', '- [ ] T001 Write PLAN.md', '  - Verify: true', ''].join('\n');
     repo.commit({ 'PLAN.md': plan });
