@@ -5,6 +5,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { TaskList } from '../../../src/core/model';
+import type { DatabaseHandle } from '../../../src/engine/db/database';
 import { AgentError, abortError, type Agent, type AgentResult, type AgentRunContext, type AgentTaskInput } from '../../../src/engine/agents/agent';
 import { parseConfig, type OrchestratorConfig } from '../../../src/engine/config';
 import { Orchestrator, type OrchestratorEvents } from '../../../src/engine/orchestrator';
@@ -168,4 +169,20 @@ export function harness(list: TaskList, opts: HarnessOptions = {}): Harness {
       if (!opts.cwd) rmSync(cwd, { recursive: true, force: true });
     },
   };
+}
+
+/** Inserts the plan's rows into a real database as sync would (the minimum columns the schema needs). */
+export function insertPlan(handle: DatabaseHandle, list: TaskList): void {
+  const now = new Date().toISOString();
+  const db = handle.db;
+  db.transaction(() => {
+    for (const e of list.epics) db.prepare('INSERT INTO v2_epics (epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)').run(e.id, e.title, now, now);
+    for (const f of list.features)
+      db.prepare('INSERT INTO v2_features (feature_id, epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(f.id, f.epicId, f.title, now, now);
+    for (const t of list.tasks) {
+      db.prepare(
+        'INSERT INTO v2_tasks (task_id, epic_id, feature_id, title, status, synced_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(t.id, t.epicId, t.featureId, t.title, t.status, t.status, now, now);
+    }
+  })();
 }

@@ -5,7 +5,6 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { TaskList } from '../../../src/core/model';
 import { DryRunAgent } from '../../../src/engine/agents/dryRunAgent';
 import { parseConfig } from '../../../src/engine/config';
 import { openDatabase, type DatabaseHandle } from '../../../src/engine/db/database';
@@ -13,23 +12,7 @@ import { TaskStore } from '../../../src/engine/db/taskStore';
 import { Orchestrator } from '../../../src/engine/orchestrator';
 import { createRedactor } from '../../../src/engine/redact';
 import { taskList, type TaskSpec } from '../core/taskListBuilder';
-import { nextEvent } from './orchestratorKit';
-
-/** Inserts the plan's rows as sync would (the minimum columns the schema needs). */
-function insertPlan(handle: DatabaseHandle, list: TaskList): void {
-  const now = new Date().toISOString();
-  const db = handle.db;
-  db.transaction(() => {
-    for (const e of list.epics) db.prepare('INSERT INTO v2_epics (epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)').run(e.id, e.title, now, now);
-    for (const f of list.features)
-      db.prepare('INSERT INTO v2_features (feature_id, epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(f.id, f.epicId, f.title, now, now);
-    for (const t of list.tasks) {
-      db.prepare(
-        'INSERT INTO v2_tasks (task_id, epic_id, feature_id, title, status, synced_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(t.id, t.epicId, t.featureId, t.title, t.status, t.status, now, now);
-    }
-  })();
-}
+import { insertPlan, nextEvent } from './orchestratorKit';
 
 describe('Orchestrator on the SQLite store', () => {
   let dir: string;

@@ -14,21 +14,7 @@ import { Orchestrator } from '../../../src/engine/orchestrator';
 import { createRedactor } from '../../../src/engine/redact';
 import { SpendControl } from '../../../src/engine/spend/spendControl';
 import { taskList, type TaskSpec } from '../core/taskListBuilder';
-import { collect, nextEvent } from '../engine/orchestratorKit';
-
-function insertPlan(handle: DatabaseHandle, list: TaskList): void {
-  const now = new Date().toISOString();
-  const db = handle.db;
-  db.transaction(() => {
-    for (const e of list.epics) db.prepare('INSERT INTO v2_epics (epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)').run(e.id, e.title, now, now);
-    for (const f of list.features)
-      db.prepare('INSERT INTO v2_features (feature_id, epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(f.id, f.epicId, f.title, now, now);
-    for (const t of list.tasks)
-      db.prepare(
-        'INSERT INTO v2_tasks (task_id, epic_id, feature_id, title, status, synced_status, estimated_hours, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(t.id, t.epicId, t.featureId, t.title, t.status, t.status, t.estimateHours ?? null, now, now);
-  })();
-}
+import { collect, insertPlan, nextEvent } from '../engine/orchestratorKit';
 
 /**
  * An agent whose every attempt takes `turns` model turns of `usdPerTurn` each, reporting the running cost after each

@@ -5,7 +5,6 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { TaskList } from '../../../src/core/model';
 import { parseTaskList } from '../../../src/core/parser';
 import type { Agent, AgentTaskInput } from '../../../src/engine/agents/agent';
 import { parseConfig } from '../../../src/engine/config';
@@ -15,21 +14,7 @@ import { Orchestrator } from '../../../src/engine/orchestrator';
 import { createRedactor } from '../../../src/engine/redact';
 import { GateLog } from '../../../src/engine/spend/gateLog';
 import { checkGateParams, decideGate, gatesView } from '../../../src/engine/spend/gates';
-import { collect, nextEvent } from '../engine/orchestratorKit';
-
-function insertPlan(handle: DatabaseHandle, list: TaskList): void {
-  const now = new Date().toISOString();
-  const db = handle.db;
-  db.transaction(() => {
-    for (const e of list.epics) db.prepare('INSERT INTO v2_epics (epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)').run(e.id, e.title, now, now);
-    for (const f of list.features)
-      db.prepare('INSERT INTO v2_features (feature_id, epic_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(f.id, f.epicId, f.title, now, now);
-    for (const t of list.tasks)
-      db.prepare(
-        'INSERT INTO v2_tasks (task_id, epic_id, feature_id, title, status, synced_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(t.id, t.epicId, t.featureId, t.title, t.status, t.status, now, now);
-  })();
-}
+import { collect, insertPlan, nextEvent } from '../engine/orchestratorKit';
 
 /** An agent that completes every task at once and keeps what it was asked. */
 class RecordingAgent implements Agent {
