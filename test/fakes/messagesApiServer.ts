@@ -6,7 +6,7 @@
 // client sends back: every tool_use of the previous turn MUST be answered by a tool_result with its id (recorded in
 // `failures` otherwise), and a step may carry its own check of the request (`expect`).
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLocal, readRequest } from './localHttp';
 
 export interface FakeUsage {
   input_tokens: number;
@@ -188,9 +188,7 @@ export class FakeMessagesApi {
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return listenLocal(this.server);
   }
 
   async close(): Promise<void> {
@@ -200,23 +198,11 @@ export class FakeMessagesApi {
     this.hanging.clear();
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServer(s);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+    void readRequest(req).then((recorded) => {
       this.requests.push(recorded);
       this.waiters = this.waiters.filter((w) => (this.requests.length >= w.n ? (w.resolve(), false) : true));
       if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
@@ -234,7 +220,7 @@ export class FakeMessagesApi {
       if (step.kind === 'message') this.openToolUses.push(...step.content.flatMap((b) => (b.type === 'tool_use' ? [b.id] : [])));
       switch (step.kind) {
         case 'message': {
-          const b = body as { model?: string; stream?: boolean };
+          const b = recorded.body as { model?: string; stream?: boolean };
           const message = {
             id: `msg_fake_${++seq}`,
             type: 'message',
