@@ -11,12 +11,15 @@ import type {
   EpicView,
   FeatureView,
   GroupProgressView,
+  KpiView,
   MetricsView,
   OrchestrationState,
   PlanCounts,
   PlanSnapshot,
+  ProviderPauseView,
   TaskView,
 } from '../src/protocol/views';
+import type { SpendView } from '../src/protocol/spend';
 import { emptyPlanCounts } from '../src/protocol/views';
 
 /** Activity entries kept in memory (the panel shows fewer). */
@@ -35,6 +38,10 @@ export interface DashboardModel {
   loaded: boolean;
   tasklistPath: string;
   state: OrchestrationState;
+  /** Why a limit paused orchestration (a budget reached); absent when running or paused by a person. */
+  pausedFor?: string;
+  /** Providers waiting for a rate or usage limit to reset. */
+  providerPauses: ProviderPauseView[];
   simulated: boolean;
   readOnly: boolean;
   breakers: Record<string, BreakerState>;
@@ -48,6 +55,10 @@ export interface DashboardModel {
   metrics: MetricsView;
   /** Client clock (ms) when `metrics` arrived: uptime ticks on from there. */
   metricsAt: number;
+  /** The plan's KPIs from the database; absent from an engine that sends none. */
+  kpis?: KpiView;
+  /** The cost ledger: this run, today, all time, budgets and what they hold. */
+  spend?: SpendView;
   /** Oldest first, at most ACTIVITY_LIMIT. */
   activity: ActivityEntry[];
   notice?: Notice;
@@ -77,6 +88,7 @@ export function emptyModel(): DashboardModel {
     loaded: false,
     tasklistPath: '',
     state: 'idle',
+    providerPauses: [],
     simulated: false,
     readOnly: false,
     breakers: {},
@@ -130,10 +142,27 @@ export function applyMessage(model: DashboardModel, msg: ToWebview, now: number)
       const activity = model.activity.concat(added).slice(-ACTIVITY_LIMIT);
       return { model: { ...model, activity }, change: { ...change, activityAdded: added } };
     }
-    case 'state:changed':
-      return { model: { ...model, state: msg.params.state, breakers: msg.params.breakers }, change: { ...change, state: true } };
-    case 'metrics:changed':
-      return { model: { ...model, metrics: msg.params.metrics, metricsAt: now }, change: { ...change, metrics: true } };
+    case 'state:changed': {
+      const { pausedFor: _old, ...rest } = model;
+      const pausedFor = msg.params.pausedFor;
+      return {
+        model: { ...rest, state: msg.params.state, breakers: msg.params.breakers, ...(pausedFor !== undefined ? { pausedFor } : {}) },
+        change: { ...change, state: true },
+      };
+    }
+    case 'metrics:changed': {
+      // Fields an older sender leaves out keep what the snapshot said.
+      const p = msg.params;
+      const next: DashboardModel = {
+        ...model,
+        metrics: p.metrics,
+        metricsAt: now,
+        ...(p.kpis !== undefined ? { kpis: p.kpis } : {}),
+        ...(p.spend !== undefined ? { spend: p.spend } : {}),
+        ...(p.providerPauses !== undefined ? { providerPauses: p.providerPauses } : {}),
+      };
+      return { model: next, change: { ...change, metrics: true } };
+    }
   }
 }
 
@@ -151,6 +180,8 @@ function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined):
     loaded: true,
     tasklistPath: s.tasklistPath,
     state: s.state,
+    ...(s.pausedFor !== undefined ? { pausedFor: s.pausedFor } : {}),
+    providerPauses: s.providerPauses ?? [],
     simulated: s.simulated,
     readOnly: s.readOnly,
     breakers: s.breakers,
@@ -162,6 +193,8 @@ function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined):
     active: s.active,
     metrics: s.metrics,
     metricsAt: now,
+    ...(s.kpis !== undefined ? { kpis: s.kpis } : {}),
+    ...(s.spend !== undefined ? { spend: s.spend } : {}),
     activity: s.activity.slice(-ACTIVITY_LIMIT),
     // An error notice (e.g. "could not load the plan") is stale once a snapshot arrived; others stay until dismissed.
     notice: notice?.level === 'error' ? undefined : notice,

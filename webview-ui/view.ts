@@ -6,10 +6,12 @@ import { AgentsPanel } from './panels/agents';
 import { BannersPanel } from './panels/banners';
 import { EpicsPanel } from './panels/epics';
 import { HeaderPanel } from './panels/header';
+import { KpisPanel } from './panels/kpis';
 import { MetricsPanel } from './panels/metrics';
 import { OverviewPanel } from './panels/overview';
 import type { DashboardActions, DashboardUiState, Panel } from './panels/panel';
 import { Selection } from './panels/selection';
+import { SpendPanel } from './panels/spend';
 import { TasksPanel } from './panels/tasks';
 import { ThroughputPanel } from './panels/throughput';
 import type { DashboardModel, ModelChange } from './state';
@@ -59,6 +61,8 @@ export class DashboardView {
       new MetricsPanel(),
       new ThroughputPanel(),
       new AgentsPanel(this.actions),
+      new KpisPanel(),
+      new SpendPanel(),
       new EpicsPanel(this.selection),
       new TasksPanel(this.actions, this.selection),
       new ActivityPanel(this.actions),

@@ -3,7 +3,7 @@
 // each (the tree said 43 % where the dashboard said 42 %, `1h 05m` beside `3m 05s`). Pure functions over the view
 // types; the webview bundle imports this file too, so nothing here may need Node or vscode.
 import type { Progress } from '../core/progress';
-import type { LastRunView, PlanCounts, TaskView } from './views';
+import type { KpiView, LastRunView, PlanCounts, TaskView } from './views';
 
 // ---- states ---------------------------------------------------------------------------------------------------------
 
@@ -125,6 +125,47 @@ export function formatEstimate(hours: number): string {
 export function formatRate(perHour: number): string {
   if (!Number.isFinite(perHour) || perHour <= 0) return '0';
   return perHour < 10 ? perHour.toFixed(1) : String(Math.round(perHour));
+}
+
+// ---- KPIs -----------------------------------------------------------------------------------------------------------
+
+/** The plan's KPIs ("Success Metrics": autonomy 95%, throughput 10/hour, success 95%, uptime 99.9%) with their targets. */
+export const KPI_TARGETS = { autonomyRate: 0.95, successRate: 0.95, tasksPerHour: 10, uptimeRatio: 0.999 } as const;
+export type KpiKey = keyof typeof KPI_TARGETS;
+
+/** One KPI as a view lists it: the value written (`–` with nothing to divide yet), the target, and whether it is met. */
+export interface KpiRow {
+  key: KpiKey;
+  label: string;
+  value: string;
+  target: string;
+  /** null while the KPI has no value. */
+  met: boolean | null;
+}
+
+/** A share with one decimal, rounded down (99.95% of uptime is not 100.0%). */
+function share1(r: number): string {
+  return `${r >= 1 ? '100' : (Math.floor(r * 1000) / 10).toFixed(1)}%`;
+}
+
+/** A KPI window: `7 days`, `1 day`, else a duration (`5h 00m`). */
+function windowText(seconds: number): string {
+  const days = seconds / 86_400;
+  return Number.isInteger(days) && days > 0 ? `${days} day${days === 1 ? '' : 's'}` : formatDuration(seconds * 1000);
+}
+
+/** The plan's KPIs in the order of its table, each with its target. */
+export function kpiRows(k: KpiView): KpiRow[] {
+  const row = (key: KpiKey, label: string, value: string, target: string): KpiRow => {
+    const v = k[key];
+    return { key, label, value: v === null ? '–' : value, target, met: v === null ? null : v >= KPI_TARGETS[key] };
+  };
+  return [
+    row('autonomyRate', 'Autonomy rate', formatPercent(k.autonomyRate ?? 0, 1), 'target 95%'),
+    row('tasksPerHour', 'Tasks / hour (24 h)', formatRate(k.tasksPerHour ?? 0), 'target 10'),
+    row('successRate', 'Success rate', formatPercent(k.successRate ?? 0, 1), 'target 95%'),
+    row('uptimeRatio', `Uptime (${windowText(k.windowSeconds)})`, share1(k.uptimeRatio ?? 0), 'target 99.9%'),
+  ];
 }
 
 // ---- runs -----------------------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 // registered commands by id, the same path as the palette, the tree and the lenses.
 // The webview bundle imports this file too: types and small guards only (no vscode, no jsonrpc at run time).
 import type { ActivityAppendedParams, EngineNotifications, PlanChangedParams, StateChangedParams, TasksChangedParams } from './engineProtocol';
-import type { MetricsView } from './views';
+import type { SpendView } from './spend';
+import type { KpiView, MetricsView, PlanSnapshot, ProviderPauseView } from './views';
 
 /** A message of a map of message types: `{ type: K; params: M[K] }` for each K. */
 export type MessageOf<M> = { [K in keyof M]: { type: K; params: M[K] } }[keyof M];
@@ -16,6 +17,15 @@ export interface NoticeParams {
 }
 export interface MetricsChangedParams {
   metrics: MetricsView;
+  /** The plan's KPIs, spend and provider pauses move with the same refresh (absent from an engine that has none). */
+  kpis?: KpiView;
+  spend?: SpendView;
+  providerPauses?: ProviderPauseView[];
+}
+
+/** The `metrics:changed` a client sends from a fresh snapshot: one rule for the editor's panel and the daemon's stream. */
+export function metricsOf(s: Pick<PlanSnapshot, 'metrics' | 'kpis' | 'spend' | 'providerPauses'>): MetricsChangedParams {
+  return { metrics: s.metrics, kpis: s.kpis, spend: s.spend, providerPauses: s.providerPauses ?? [] };
 }
 
 /** extension → webview. The first message after `webview:ready` is always `plan:changed` (the whole plan). */

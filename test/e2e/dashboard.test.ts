@@ -333,6 +333,33 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.equal(await page.locator('.chart svg path.series-completed').count(), 1);
     assert.equal(await text(page, '[data-metric="success"] .metric-value'), '75%');
     assert.equal(await text(page, '[data-metric="rate"] .metric-value'), '2.4');
+    // The plan's KPIs beside their targets, the spend and its budgets; the epic held by its budget is said.
+    assert.equal(await text(page, '[data-kpi="autonomyRate"] .metric-value'), '96%');
+    assert.equal(await page.locator('[data-kpi="successRate"]').getAttribute('data-met'), 'false');
+    assert.equal(await text(page, '[data-kpi="uptimeRatio"] .metric-value'), '99.9%');
+    assert.equal(await text(page, '[data-spend="today"] .metric-value'), '$1.37');
+    assert.equal(await text(page, '[data-spend="today"] .stat-sub'), '~$0.12 of it estimated · 9 attempts');
+    assert.equal(await text(page, '.budget.is-reached .budget-value'), '$2.05 of $2.00 — reached');
+    assert.match(await text(page, '.banner-limit'), /epic budget \$2\.00 of E002 reached/);
+  });
+
+  it('says why dispatch paused and which provider waits for its limit to reset, and drops both once they end', async () => {
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot({ spend: undefined }) } });
+    assert.equal(await page.locator('.banner-limit').count(), 0);
+    assert.equal(await text(page, '.card-spend .empty'), 'This engine reports no spend.');
+    const reason = 'day budget $10.00 reached ($10.42 spent today)';
+    await send(page, { type: 'state:changed', params: { state: 'paused', breakers: {}, pausedFor: reason } });
+    const snap = fixtureSnapshot();
+    const until = new Date(Date.now() + 3 * 3600_000).toISOString();
+    await send(page, { type: 'metrics:changed', params: { metrics: snap.metrics, providerPauses: [{ provider: 'claude', until, reason: 'usage limit' }] } });
+    const notes = await page.locator('.banner-limit').allTextContents();
+    assert.equal(notes.length, 2, notes.join(' | '));
+    assert.match(notes[0], /Paused: day budget \$10\.00 reached \(\$10\.42 spent today\)\. Raise the budget/);
+    assert.match(notes[1], /claude paused until \d\d:\d\d:\d\d \(usage limit\): its tasks wait, none fails/);
+    assert.equal(await text(page, '.state-pill'), 'Paused');
+    await send(page, { type: 'state:changed', params: { state: 'running', breakers: {} } });
+    await send(page, { type: 'metrics:changed', params: { metrics: snap.metrics, providerPauses: [] } });
+    assert.equal(await page.locator('.banner-limit').count(), 0);
   });
 
   it('applies an increment in place: one row, the counts, its epic and the agents change; other rows stay the same nodes', async () => {

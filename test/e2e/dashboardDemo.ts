@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Priority, TaskStatus } from '../../src/core/model';
 import { progressOf } from '../../src/core/progress';
 import type { ActivityEntry, EpicView, FeatureView, PlanSnapshot, TaskView } from '../../src/protocol/views';
-import { countsOf } from '../unit/webview/dashboardFixture';
+import { countsOf, spendTotal } from '../unit/webview/dashboardFixture';
 
 const AGENTS = ['backend-development', 'devops-engineer', 'frontend-development', 'security-specialist', 'database-architect'];
 
@@ -116,5 +116,17 @@ export function demoSnapshot(planPath: string, now: number): PlanSnapshot {
     metrics: { tasksPerHour: counts.completed / 3, avgCompletionMs: 8.6 * 60_000, successRate: 0.92, uptimeSeconds: 3 * 3600 + 14 * 60, throughput },
     activity,
     diagnostics: [],
+    kpis: { autonomyRate: 0.97, successRate: 0.92, tasksPerHour: counts.completed / 3, uptimeRatio: 0.9993, windowSeconds: 7 * 86_400 },
+    spend: {
+      run: spendTotal(3.84, 41),
+      today: spendTotal(5.12, 55, 0.31),
+      total: spendTotal(27.6, 310, 0.31),
+      byEpic: [],
+      byAgentType: AGENTS.slice(0, 3).map((key, i) => ({ key, ...spendTotal([2.1, 1.2, 0.54][i], [22, 12, 7][i]) })),
+      byModel: [],
+      budgets: [{ scope: 'day', budgetUsd: 20, spentUsd: 5.12 }],
+      holds: [],
+    },
+    providerPauses: [],
   };
 }

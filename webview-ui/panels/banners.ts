@@ -1,5 +1,9 @@
-// The banners a person must not miss (a simulated run, a read-only workspace) and the one-line notice slot.
+// The banners a person must not miss (a simulated run, a read-only workspace, a budget that paused dispatch, a
+// provider waiting for its limit to reset) and the one-line notice slot.
+import type { BudgetHoldView } from '../../src/protocol/spend';
+import type { ProviderPauseView } from '../../src/protocol/views';
 import { h, replaceChildren } from '../dom';
+import { formatClock } from '../format';
 import type { DashboardModel, ModelChange } from '../state';
 import type { DashboardActions, Panel } from './panel';
 
@@ -15,7 +19,7 @@ export class BannersPanel implements Panel {
   }
 
   update(model: DashboardModel, change: ModelChange): void {
-    if (change.full) this.drawBanners(model);
+    if (change.full || change.state || change.metrics) this.drawBanners(model);
     if (change.full || change.notice) this.drawNotice(model);
   }
 
@@ -38,6 +42,7 @@ export class BannersPanel implements Panel {
             h('span', {}, 'This workspace is not trusted: the plan is shown, no agent runs.'),
           )
         : null,
+      ...limitNotes(model).map((text) => h('div', { class: 'banner banner-limit', attrs: { role: 'note' } }, h('strong', {}, 'Limit'), h('span', {}, text))),
     );
   }
 
@@ -63,4 +68,23 @@ export class BannersPanel implements Panel {
         : null,
     );
   }
+}
+
+/** A provider pause in words: `claude paused until 14:05:00 (usage limit): its tasks wait, none fails.` */
+export function providerPauseText(p: ProviderPauseView): string {
+  return `${p.provider} paused until ${formatClock(p.until)} (${p.reason}): its tasks wait, none fails; other providers go on.`;
+}
+
+/** An epic's budget hold in words (a run or day hold pauses everything and is said once, from pausedFor). */
+function holdText(hold: BudgetHoldView): string {
+  return `${hold.reason}: its tasks wait until the budget is raised; the rest go on.`;
+}
+
+/** What a limit holds now, one sentence each: the budget that paused dispatch, epic holds, paused providers. */
+export function limitNotes(model: Pick<DashboardModel, 'state' | 'pausedFor' | 'spend' | 'providerPauses'>): string[] {
+  const notes: string[] = [];
+  if (model.state === 'paused' && model.pausedFor) notes.push(`Paused: ${model.pausedFor}. Raise the budget in the config, or Resume to go on.`);
+  for (const hold of model.spend?.holds ?? []) if (hold.scope === 'epic') notes.push(holdText(hold));
+  for (const p of model.providerPauses) notes.push(providerPauseText(p));
+  return notes;
 }

@@ -4,6 +4,7 @@
 // dashboard has. Metrics are refreshed at most once a second while tasks change, as the editor's dashboard does.
 import { ENGINE_NOTIFICATION_NAMES, type EngineNotifications } from '../../protocol/engineProtocol';
 import type { ServerEventName } from '../../protocol/httpApi';
+import { metricsOf } from '../../protocol/webviewProtocol';
 import type { EngineApi } from '../engineApi';
 
 /** A stream client: takes one event (its payload already JSON); `close` ends its connection. */
@@ -107,7 +108,7 @@ export class EventHub {
       this.metricsTimer = undefined;
       if (this.closed || this.sinks.size === 0) return;
       void Promise.resolve(this.engine.snapshot()).then(
-        (s) => this.broadcast('metrics:changed', JSON.stringify({ metrics: s.metrics })),
+        (s) => this.broadcast('metrics:changed', JSON.stringify(metricsOf(s))),
         () => undefined, // an engine going away has no metrics to give; the stream ends with it
       );
     }, this.metricsRefreshMs);

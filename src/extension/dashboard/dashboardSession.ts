@@ -3,7 +3,7 @@
 // lets it be tested in plain Node.
 import { errorMessage } from '../../core/describe';
 import type { PlanSnapshot } from '../../protocol/views';
-import { isFromWebview, type DashboardCommand, type DashboardEvent, type RunCommandParams, type ToWebview } from '../../protocol/webviewProtocol';
+import { isFromWebview, metricsOf, type DashboardCommand, type DashboardEvent, type RunCommandParams, type ToWebview } from '../../protocol/webviewProtocol';
 
 /** What the session needs from the editor: a snapshot, the engine's events, and the registered commands. */
 export interface DashboardSource {
@@ -164,7 +164,7 @@ export class DashboardSession {
     const run = (async () => {
       try {
         const s = await this.source.snapshot();
-        if (generation === this.generation && this.live) this.send({ type: 'metrics:changed', params: { metrics: s.metrics } });
+        if (generation === this.generation && this.live) this.send({ type: 'metrics:changed', params: metricsOf(s) });
       } catch (err) {
         this.onError(`dashboard: could not refresh metrics: ${errorMessage(err)}`);
       }

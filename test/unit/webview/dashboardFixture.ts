@@ -2,6 +2,7 @@
 // interesting state, one agent running, a little activity and a throughput series.
 import type { TaskStatus } from '../../../src/core/model';
 import { countsAsDone, progressOf } from '../../../src/core/progress';
+import { emptySpendTotal, type SpendTotal } from '../../../src/protocol/spend';
 import { emptyPlanCounts, type GroupProgressView, type PlanCounts, type PlanSnapshot, type TaskView } from '../../../src/protocol/views';
 
 export const T0 = Date.parse('2025-03-01T09:00:00.000Z');
@@ -146,6 +147,29 @@ export function fixtureSnapshot(over: Partial<PlanSnapshot> = {}): PlanSnapshot 
       { at: iso(50), kind: 'started', taskId: 'T001.003', message: 'Started with backend-development' },
     ],
     diagnostics: [],
+    kpis: { autonomyRate: 0.9666, successRate: 0.75, tasksPerHour: 2.4, uptimeRatio: 0.9995, windowSeconds: 7 * 86_400 },
+    spend: {
+      run: spendTotal(0.42, 3),
+      today: spendTotal(1.37, 9, 0.12),
+      total: spendTotal(12.5, 80, 0.12),
+      byEpic: [{ key: 'E001', title: 'Core Platform', ...spendTotal(8, 50) }],
+      byAgentType: [
+        { key: 'backend-development', ...spendTotal(9.1, 60) },
+        { key: 'devops-engineer', ...spendTotal(3.4, 20) },
+      ],
+      byModel: [],
+      budgets: [
+        { scope: 'day', budgetUsd: 10, spentUsd: 1.37 },
+        { scope: 'epic', id: 'E002', budgetUsd: 2, spentUsd: 2.05 },
+      ],
+      holds: [{ scope: 'epic', id: 'E002', budgetUsd: 2, spentUsd: 2.05, reason: 'epic budget $2.00 of E002 reached ($2.05 spent)' }],
+    },
+    providerPauses: [],
     ...over,
   };
+}
+
+/** A spend total of `usd` over `attempts` attempts, `estimated` of it from tokens × prices. */
+export function spendTotal(usd: number, attempts: number, estimated = 0): SpendTotal {
+  return { ...emptySpendTotal(), costUsd: usd, estimatedUsd: estimated, attempts };
 }

@@ -158,6 +158,39 @@ describe('dashboard state reducer', () => {
     assert.equal(m.change.metrics, true);
     assert.equal(m.model.metrics, metrics);
     assert.equal(m.model.metricsAt, NOW + 1234);
+    // A sender without KPIs or spend leaves the snapshot's in place.
+    assert.equal(m.model.kpis, before.kpis);
+    assert.equal(m.model.spend, before.spend);
+  });
+
+  it('takes why a limit paused dispatch, the KPIs, the spend and the provider pauses from their messages', () => {
+    const before = loaded();
+    assert.equal(before.kpis?.autonomyRate, 0.9666);
+    assert.equal(before.spend?.today.costUsd, 1.37);
+    assert.deepEqual(before.providerPauses, []);
+    const reason = 'day budget $10.00 reached ($10.42 spent today)';
+    const paused = applyMessage(before, { type: 'state:changed', params: { state: 'paused', breakers: {}, pausedFor: reason } }, NOW).model;
+    assert.equal(paused.pausedFor, reason);
+    // Resumed (or paused by a person): the old reason must not linger.
+    const resumed = applyMessage(paused, { type: 'state:changed', params: { state: 'running', breakers: {} } }, NOW).model;
+    assert.equal(resumed.pausedFor, undefined);
+
+    const kpis = { ...before.kpis!, autonomyRate: 0.5 };
+    const spend = { ...before.spend!, run: { ...before.spend!.run, costUsd: 2 } };
+    const providerPauses = [{ provider: 'claude', until: iso(300), reason: 'usage limit' }];
+    const m = applyMessage(resumed, { type: 'metrics:changed', params: { metrics: before.metrics, kpis, spend, providerPauses } }, NOW).model;
+    assert.equal(m.kpis, kpis);
+    assert.equal(m.spend, spend);
+    assert.deepEqual(m.providerPauses, providerPauses);
+    // A snapshot from an engine that sends none of them: no KPIs, no spend, no pauses.
+    const bare = applyMessage(
+      m,
+      { type: 'plan:changed', params: { snapshot: fixtureSnapshot({ kpis: undefined, spend: undefined, providerPauses: undefined }) } },
+      NOW,
+    ).model;
+    assert.equal(bare.kpis, undefined);
+    assert.equal(bare.spend, undefined);
+    assert.deepEqual(bare.providerPauses, []);
   });
 
   it('keeps notices until dismissed, but a new snapshot clears a load error', () => {
