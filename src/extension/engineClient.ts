@@ -23,6 +23,7 @@ import type { EngineSettings } from '../protocol/engineSettings';
 import type { EngineEventsForClient, EngineLifecycle } from './engineEvents';
 import type { KeyChange } from './statusText';
 import { EngineProcess, EngineStartError, type EngineExit } from './engineProcess';
+import { LogTwins, parseEngineLine, type EngineLogLine } from './engineLog';
 import type { PlanStore } from './planStore';
 import { RestartBudget, type RestartBudgetOptions } from './restartBudget';
 import { engineSettingsFrom } from './settingsMapping';
@@ -221,7 +222,7 @@ export class EngineClient implements vscode.Disposable {
         secrets,
         readyTimeoutMs: this.opts.readyTimeoutMs,
         // From the first line: a crash before `ready` (a stack trace, the native-module line) must reach the Output.
-        onStderrLine: (line) => output.info(`[engine] ${line}`),
+        onStderrLine: (line) => this.logLine('stderr', parseEngineLine(line)),
         register: (c) => {
           c.onRequest(ApplyEdits.type, (p) => this.opts.applyEdits(p));
           for (const event of ENGINE_NOTIFICATION_NAMES) this.relay(c, event);
@@ -280,12 +281,18 @@ export class EngineClient implements vscode.Disposable {
     'plan:changed': (p) => this.opts.store.replace(p.snapshot),
     'state:changed': (p) => this.opts.store.applyState(p),
     'activity:appended': (p) => this.opts.store.appendActivity(p),
-    'log:message': (p) => {
-      const { output } = this.opts;
-      const log = { debug: output.debug, info: output.info, warn: output.warn, error: output.error }[p.level] ?? output.info;
-      log.call(output, p.message);
-    },
+    'log:message': (p) => this.logLine('notification', p),
   };
+
+  private readonly twins = new LogTwins();
+
+  /** An engine line to the Output channel, at its level, with the channel's timestamp only, each warning once. */
+  private logLine(source: 'stderr' | 'notification', line: EngineLogLine): void {
+    if (!this.twins.admit(source, line, Date.now())) return;
+    const { output } = this.opts;
+    const log = { debug: output.debug, info: output.info, warn: output.warn, error: output.error }[line.level] ?? output.info;
+    log.call(output, line.message);
+  }
 
   /** Registers the handler of one engine notification: intake, then the event under the same name. */
   private relay<K extends keyof EngineNotifications>(c: MessageConnection, event: K): void {

@@ -1,5 +1,6 @@
 // Composition root of the editor layer: builds each part, wires them together, and hands every disposable to
 // context.subscriptions. Activation does no heavy work: the engine starts asynchronously after activate() returns.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DocumentChanged } from '../protocol/engineProtocol';
 import { stallsOf } from '../protocol/views';
@@ -10,6 +11,7 @@ import { TasklistDiagnostics, TasklistQuickFixes } from './diagnostics';
 import { registerCommands } from './commands';
 import { EditSync, samePath } from './editSync';
 import { EngineClient, RESTART_SETTINGS } from './engineClient';
+import { diagnosticLines } from './engineLog';
 import { PlanStore } from './planStore';
 import { CoditectStatusBar } from './statusBar';
 import { keyNote } from './statusText';
@@ -113,13 +115,18 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     setContext('coditect.engine', client.lifecycle);
     setContext('coditect.noTasklist', client.lifecycle === 'no-tasklist');
   };
+  const shownProblems = new Set<string>();
   const offs = [
     store.events.on('plan:replaced', updateView),
     store.events.on('state:changed', updateView),
     store.events.on('tasks:updated', updateView),
     client.events.on('lifecycle:changed', updateView),
     client.events.on('key:changed', updateView),
-    client.events.on('diagnostics:published', (p) => diagnostics.publish(p.path, p.diagnostics)),
+    client.events.on('diagnostics:published', (p) => {
+      diagnostics.publish(p.path, p.diagnostics);
+      // A problem that changes what runs gets a line in the Output, once, when it appears.
+      for (const l of diagnosticLines(path.basename(p.path), p.diagnostics, shownProblems)) output[l.level](l.message);
+    }),
     client.events.on('engine:initialized', () => {
       // The engine read the file on disk; a person's unsaved edits must reach it too.
       const doc = vscode.workspace.textDocuments.find((x) => isTasklist(x.uri) && x.isDirty);
