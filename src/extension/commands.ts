@@ -187,6 +187,8 @@ export function registerCommands(d: CommandDeps): void {
   });
   register('coditect.showAgentLog', 'Show Agent Log…', async (arg: TaskArg) => vscode.commands.executeCommand('coditect.showTaskLog', taskIdOf(arg)));
   register('coditect.showOutput', 'Show Output', () => d.output.show(true));
+  // Restricted Mode's way out, in the view's title bar: VS Code's own trust editor.
+  register('coditect.manageWorkspaceTrust', 'Manage Workspace Trust', () => vscode.commands.executeCommand('workbench.trust.manage'));
 
   // ---- the task list ------------------------------------------------------------------------------------------
   register('coditect.revealTask', 'Reveal Task', async (arg: TaskArg) => {

@@ -26,7 +26,7 @@ import { EngineProcess, EngineStartError, type EngineExit } from './engineProces
 import { LogTwins, parseEngineLine, type EngineLogLine } from './engineLog';
 import type { PlanStore } from './planStore';
 import { RestartBudget, type RestartBudgetOptions } from './restartBudget';
-import { engineSettingsFrom } from './settingsMapping';
+import { engineDbPath, engineSettingsFrom } from './settingsMapping';
 import type { TasklistTarget } from './tasklistLocator';
 import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
@@ -37,6 +37,11 @@ export const API_KEY_SECRET = 'coditect.anthropicApiKey';
 export interface EngineClientOptions {
   /** Root of the installed extension (holds dist/engine.js). */
   extensionPath: string;
+  /**
+   * Where an untrusted workspace's engine keeps its database (the extension's storage for this workspace), so
+   * Restricted Mode writes nothing into the folder; unset: the workspace's own `.coditect`.
+   */
+  untrustedStateDir?: string;
   output: vscode.LogOutputChannel;
   store: PlanStore;
   secrets: vscode.SecretStorage;
@@ -195,8 +200,12 @@ export class EngineClient implements vscode.Disposable {
     }
     const cfg = vscode.workspace.getConfiguration('coditect');
     const runtimePath = cfg.get<string>('runtimePath')?.trim() || 'node';
-    const dbSetting = cfg.get<string>('dbPath')?.trim();
-    const dbPath = dbSetting ? path.resolve(target.workspaceRoot, dbSetting) : undefined;
+    const dbPath = engineDbPath({
+      setting: cfg.get<string>('dbPath'),
+      workspaceRoot: target.workspaceRoot,
+      trusted: vscode.workspace.isTrusted,
+      untrustedDir: this.opts.untrustedStateDir,
+    });
     const apiKey = await this.opts.secrets.get(API_KEY_SECRET);
     // This engine reads the key as it is now: nothing is pending any more.
     if (this.keyChangePending) {

@@ -44,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   const editSyncRef: { current?: EditSync } = {};
   const client = new EngineClient({
     extensionPath: context.extensionPath,
+    untrustedStateDir: context.storageUri ? path.join(context.storageUri.fsPath, 'untrusted') : undefined,
     output,
     store,
     secrets: context.secrets,
@@ -102,7 +103,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     }
     const key = keyNote(snap?.simulated, client.keyChange);
     if (key) notes.push(key);
-    if (readOnly()) notes.push('Restricted Mode: the plan is read-only and no agent runs.');
+    if (readOnly()) notes.push('Restricted Mode: the plan is read-only and no agent runs; trust the folder to run tasks (shield button above).');
     if (snap?.state === 'stalled') {
       const stalls = stallsOf(snap.tasks);
       const first = stalls[0] ? `: ${stalls[0].text}${stalls.length > 1 ? ` (and ${stalls.length - 1} more)` : ''}` : ': failed tasks need a retry';

@@ -2,6 +2,7 @@
 // Only settings a person actually set are sent: an unset one leaves the engine on orchestrator-config.json's value
 // (settings override the config file, they do not shadow it with the manifest's defaults). Which settings there are,
 // and their ranges, is src/protocol/engineSettings.ts.
+import * as path from 'node:path';
 import { checkEngineSettings, ENGINE_SETTING_FIELDS, ENGINE_SETTINGS, type EngineSettings } from '../protocol/engineSettings';
 
 /** Reads one setting below `coditect.`; `isSet` is true when a user, workspace or folder value exists. */
@@ -33,4 +34,17 @@ export function engineSettingsFrom(reader: SettingsReader): { settings: EngineSe
     delete settings.retryMaxDelayMs;
   }
   return { settings, problems };
+}
+
+/**
+ * The database the editor's engine opens: `coditect.dbPath` when set (relative to the workspace folder); in an
+ * untrusted workspace, `context.db` in the extension's own storage for it (`untrustedDir`), so nothing is written into
+ * a folder a person has not trusted (the engine keeps its socket, pid file and logs beside the database); else
+ * undefined, and the engine uses `.coditect/context.db` at the task list's project root.
+ */
+export function engineDbPath(o: { setting?: string; workspaceRoot: string; trusted: boolean; untrustedDir?: string }): string | undefined {
+  const setting = o.setting?.trim();
+  if (setting) return path.resolve(o.workspaceRoot, setting);
+  if (!o.trusted && o.untrustedDir) return path.join(o.untrustedDir, 'context.db');
+  return undefined;
 }

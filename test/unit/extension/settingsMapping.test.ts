@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { engineSettingsFrom, type SettingsReader } from '../../../src/extension/settingsMapping';
+import { engineDbPath, engineSettingsFrom, type SettingsReader } from '../../../src/extension/settingsMapping';
 
 function reader(values: Record<string, unknown>): SettingsReader {
   return { get: (k) => values[k], isSet: (k) => k in values };
@@ -53,5 +53,16 @@ describe('editor settings → engine settings', () => {
     const { settings, problems } = engineSettingsFrom(reader({ 'retry.initialDelayMs': 5000, 'retry.maxDelayMs': 1000 }));
     assert.deepEqual(settings, {});
     assert.match(problems[0], /retry\.maxDelayMs \(1000\) is below coditect\.retry\.initialDelayMs \(5000\)/);
+  });
+
+  it("keeps an untrusted workspace's database in the extension's storage, never in the folder", () => {
+    const root = '/work/project';
+    const storage = '/home/me/.vscode/workspaceStorage/abc/coditect.coditect-orchestrator/untrusted';
+    assert.equal(engineDbPath({ workspaceRoot: root, trusted: true, untrustedDir: storage }), undefined, 'trusted: the engine picks .coditect/context.db');
+    assert.equal(engineDbPath({ workspaceRoot: root, trusted: false, untrustedDir: storage }), `${storage}/context.db`);
+    assert.equal(engineDbPath({ setting: ' db/ctx.db ', workspaceRoot: root, trusted: true }), '/work/project/db/ctx.db');
+    // A user-level setting is the person's own choice and applies untrusted too (workspace values are ignored there).
+    assert.equal(engineDbPath({ setting: '/data/ctx.db', workspaceRoot: root, trusted: false, untrustedDir: storage }), '/data/ctx.db');
+    assert.equal(engineDbPath({ setting: '  ', workspaceRoot: root, trusted: false }), undefined, 'no storage: as before');
   });
 });
