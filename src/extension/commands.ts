@@ -262,6 +262,12 @@ export function registerCommands(d: CommandDeps): void {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       // Empty object: every field is optional and the engine's defaults apply (src/engine/config/fileSchema.ts lists them).
       fs.writeFileSync(file, '{\n}\n', { flag: 'wx' });
+      // An engine that started without a config watches none: start it over so it reads and watches this one, and
+      // every save applies without a manual restart (running agents are released and picked up again).
+      if (client.lifecycle !== 'stopped' && client.lifecycle !== 'no-tasklist') {
+        d.output.info(`created ${file}; restarting the engine so it applies each save of it`);
+        void client.restart().catch((e: unknown) => d.output.error(`restart after creating ${file} failed: ${errorMessage(e)}`));
+      }
     }
     await vscode.window.showTextDocument(vscode.Uri.file(file));
     return file;
