@@ -18,7 +18,7 @@ import { keyNote } from './statusText';
 import { TaskLensProvider } from './taskLens';
 import { DEFAULT_TASKLIST_GLOB, locateTasklist } from './tasklistLocator';
 import { TASK_LOG_SCHEME, TaskLogDocuments } from './taskLogView';
-import { TaskTreeProvider, type TaskFilter } from './taskTree';
+import { TaskTreeProvider, type TaskFilter, type TaskTreeNode } from './taskTree';
 import { errorMessage } from '../core/describe';
 
 /** What the extension exports (through `vscode.extensions.getExtension(...).exports`), for tests and scripts. */
@@ -26,6 +26,8 @@ export interface CoditectApi {
   readonly store: PlanStore;
   readonly engine: EngineClient;
   readonly tree: TaskTreeProvider;
+  /** The Tasks view (its selection, for tests of reveal). */
+  readonly treeView: vscode.TreeView<TaskTreeNode>;
   /** Starts the engine if needed and resolves once it is initialized. */
   ready(): Promise<void>;
   /** Milliseconds `activate()` itself took (the engine starts after it returns); also in the CODITECT output. */
@@ -63,6 +65,13 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   const diagnostics = new TasklistDiagnostics();
   const tree = new TaskTreeProvider(store);
   const treeView = vscode.window.createTreeView('coditect.tasks', { treeDataProvider: tree, showCollapseAll: true });
+  // A hover's "Show in Tasks view": select the task in the tree, its epic and feature expanded.
+  context.subscriptions.push(
+    vscode.commands.registerCommand('coditect.revealInTree', async (id: unknown) => {
+      if (typeof id !== 'string' || !store.task(id)) return;
+      await treeView.reveal(tree.node('task', id), { select: true, focus: true, expand: true });
+    }),
+  );
   const lens = new TaskLensProvider(store, { isTasklist, readOnly });
   const logs = new TaskLogDocuments(client, store);
   const statusBar = new CoditectStatusBar(client, store, readOnly);
@@ -202,6 +211,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     store,
     engine: client,
     tree,
+    treeView,
     ready: async () => {
       await client.start();
     },

@@ -12,7 +12,16 @@ export const LENS_COMMANDS = {
   retry: 'coditect.retryTask',
   log: 'coditect.showTaskLog',
   reveal: 'coditect.revealTask',
+  inTree: 'coditect.revealInTree',
 } as const;
+
+/** Commands a hover's links may run (the hover's MarkdownString trusts these and no other). */
+export const HOVER_COMMANDS: readonly string[] = [LENS_COMMANDS.run, LENS_COMMANDS.retry, LENS_COMMANDS.cancel, LENS_COMMANDS.log, LENS_COMMANDS.inTree];
+
+/** A markdown command link: `[title](command:id?["T1"] "tip")`. */
+function commandLink(title: string, command: string, id: string, tip: string): string {
+  return `[${title}](command:${command}?${encodeURIComponent(JSON.stringify([id]))} "${tip.replace(/"/g, "'")}")`;
+}
 
 /** One CodeLens: title, command id (empty: a label with no action) and its arguments. */
 export interface LensSpec {
@@ -95,8 +104,12 @@ export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
   }
 }
 
-/** Markdown of the hover on a task id: state, dependencies (with states), dependents and the last result. */
-export function taskHover(t: TaskView, lookup: (id: string) => TaskView | undefined): string {
+/**
+ * Markdown of the hover on a task id: what can be done with it now (Run, Retry or Cancel as its state allows, never
+ * in Restricted Mode; its log once it ran; the task in the Tasks view), its state, dependencies (with states),
+ * dependents and the last result.
+ */
+export function taskHover(t: TaskView, lookup: (id: string) => TaskView | undefined, opts: { readOnly?: boolean } = {}): string {
   const state = (id: string): string => {
     const d = lookup(id);
     return d ? STATE_LABEL[displayState(d)] : 'unknown id';
@@ -114,5 +127,15 @@ export function taskHover(t: TaskView, lookup: (id: string) => TaskView | undefi
   for (const d of t.dependents) out.push(item(d));
   out.push('');
   out.push(t.lastRun ? `Last result: ${lastRunText(t.lastRun)}` : 'Last result: never run');
+  const id = t.id;
+  const now = displayState(t);
+  const links: string[] = [];
+  if (!opts.readOnly && now === 'ready') links.push(commandLink('▶ Run', LENS_COMMANDS.run, id, `Run ${id} with ${t.route.agent}`));
+  if (!opts.readOnly && (now === 'failed' || now === 'timeout' || now === 'cancelled'))
+    links.push(commandLink('↻ Retry', LENS_COMMANDS.retry, id, `Retry ${id}`));
+  if (!opts.readOnly && now === 'running') links.push(commandLink('■ Cancel', LENS_COMMANDS.cancel, id, `Cancel ${id}`));
+  if (t.lastRun || now === 'running') links.push(commandLink('📄 Log', LENS_COMMANDS.log, id, `Show the agent log of ${id}`));
+  links.push(commandLink('Show in Tasks view', LENS_COMMANDS.inTree, id, `Select ${id} in the Tasks view`));
+  out.push('', links.join(' · '));
   return out.join('\n');
 }

@@ -1,7 +1,7 @@
 // CodeLens above each task line (run, running time and cancel, retry and log, what it waits for) and a hover on
 // task ids (dependencies, dependents, last result). Both togglable: `coditect.codeLens.enabled`, `coditect.hover.enabled`.
 import * as vscode from 'vscode';
-import { taskHover, taskLenses } from './lensText';
+import { HOVER_COMMANDS, taskHover, taskLenses } from './lensText';
 import type { PlanStore } from './planStore';
 import { LENS_MARGIN_LINES, LENS_WINDOW_MIN_TASKS, lensWindows, type LineWindow, scrolledNearEdge, within } from './lensWindow';
 import { idAt, locateTaskLines } from './taskLines';
@@ -89,7 +89,9 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     const hit = idAt(doc.lineAt(pos.line).text, pos.character);
     const task = hit && this.store.task(hit.id);
     if (!hit || !task) return undefined;
-    const md = new vscode.MarkdownString(taskHover(task, (id) => this.store.task(id)));
+    const md = new vscode.MarkdownString(taskHover(task, (id) => this.store.task(id), { readOnly: this.opts.readOnly() }));
+    // Its links may run these commands and no other.
+    md.isTrusted = { enabledCommands: [...HOVER_COMMANDS] };
     return new vscode.Hover(md, new vscode.Range(pos.line, hit.start, pos.line, hit.end));
   }
 

@@ -41,6 +41,26 @@ describe('editor: CodeLens and hovers on task lines', function () {
     assert.match(text, /Depends on:/);
     assert.ok(text.includes(t.dependsOn[0].id.replace(/\./g, '\\.')), `the hover names ${t.dependsOn[0].id}: ${text}`);
     assert.match(text, /Dependents:/);
+    // Its links: this task in the Tasks view, which the command selects there.
+    const inTree = `command:coditect.revealInTree?${encodeURIComponent(JSON.stringify([t.id]))}`;
+    assert.ok(text.includes(inTree), `the hover links to the tree: ${text}`);
+    await vscode.commands.executeCommand('coditect.revealInTree', t.id);
+    assert.deepEqual(
+      api.treeView.selection.map((n) => n.id),
+      [t.id],
+    );
+  });
+
+  it("a ready task's hover offers Run as a link", async () => {
+    const api = await coditect();
+    const editor = await openTasklist(api);
+    const t = readyTask(api);
+    assert.ok(t, 'the plan has a ready task');
+    const line = lineOfTask(editor.document, t.id);
+    const col = editor.document.lineAt(line).text.indexOf(t.id) + 1;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(line, col));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? (c as vscode.MarkdownString).value : ''))).join('\n');
+    assert.ok(text.includes(`[▶ Run](command:coditect.runTaskWithAgent?${encodeURIComponent(JSON.stringify([t.id]))}`), text);
   });
 
   it('turns the lenses off with coditect.codeLens.enabled', async () => {

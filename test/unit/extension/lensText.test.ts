@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { LENS_COMMANDS, taskHover, taskLenses } from '../../../src/extension/lensText';
+import { HOVER_COMMANDS, LENS_COMMANDS, taskHover, taskLenses } from '../../../src/extension/lensText';
 import { taskView } from './planFixture';
 
 const now = Date.parse('2026-01-01T10:02:30Z');
@@ -81,5 +81,27 @@ describe('editor CodeLens and hover text', () => {
     assert.match(md, /Depends on:\n- \*\*T0\*\* Schema — completed/);
     assert.match(md, /Dependents:\n- \*\*T9\*\* Consumer — waiting/);
     assert.match(md, /Last result: never run/);
+  });
+
+  it('hover links do what the state allows: Run a ready task, Retry a failed one, Cancel a running one, its log, the tree', () => {
+    const link = (cmd: string, id: string): string => `command:${cmd}?${encodeURIComponent(JSON.stringify([id]))}`;
+    const none = (): undefined => undefined;
+    const ready = taskHover(taskView('T1', { ready: true }), none);
+    assert.ok(ready.includes(`[▶ Run](${link('coditect.runTaskWithAgent', 'T1')}`), ready);
+    assert.ok(ready.includes(link('coditect.revealInTree', 'T1')));
+    assert.ok(!ready.includes('coditect.showTaskLog'), 'no log before a run');
+    const failed = taskView('T2', {
+      status: 'failed',
+      lastRun: { attempt: 1, agent: 'a', outcome: 'failed' as const, startedAt: 'a', endedAt: 'b', durationMs: 1000 },
+    });
+    const f = taskHover(failed, none);
+    assert.ok(f.includes(link('coditect.retryTask', 'T2')) && f.includes(link('coditect.showTaskLog', 'T2')) && !f.includes('runTaskWithAgent'), f);
+    const running = taskHover(taskView('T3', { status: 'in_progress' }), none);
+    assert.ok(running.includes(link('coditect.cancelTask', 'T3')) && running.includes(link('coditect.showTaskLog', 'T3')), running);
+    // Restricted Mode: nothing that starts or changes a task.
+    const ro = taskHover(taskView('T1', { ready: true }), none, { readOnly: true });
+    assert.ok(!ro.includes('runTaskWithAgent') && ro.includes('coditect.revealInTree'), ro);
+    // Every link runs a command the hover trusts.
+    for (const m of [ready, f, running].join('\n').matchAll(/\(command:([\w.]+)\?/g)) assert.ok(HOVER_COMMANDS.includes(m[1]), m[1]);
   });
 });
