@@ -116,7 +116,16 @@ export function demoSnapshot(planPath: string, now: number): PlanSnapshot {
     metrics: { tasksPerHour: counts.completed / 3, avgCompletionMs: 8.6 * 60_000, successRate: 0.92, uptimeSeconds: 3 * 3600 + 14 * 60, throughput },
     activity,
     diagnostics: [],
-    kpis: { autonomyRate: 0.97, successRate: 0.92, tasksPerHour: counts.completed / 3, uptimeRatio: 0.9993, windowSeconds: 7 * 86_400 },
+    kpis: {
+      autonomyRate: 0.97,
+      successRate: 0.92,
+      tasksPerHour: counts.completed / 3,
+      uptimeRatio: 0.9993,
+      windowSeconds: 7 * 86_400,
+      dispatchLatencyP50Seconds: 0.4,
+      dispatchLatencyP95Seconds: 1.2,
+      dispatchSamples: 40,
+    },
     spend: {
       run: spendTotal(3.84, 41),
       today: spendTotal(5.12, 55, 0.31),

@@ -147,7 +147,16 @@ export function fixtureSnapshot(over: Partial<PlanSnapshot> = {}): PlanSnapshot 
       { at: iso(50), kind: 'started', taskId: 'T001.003', message: 'Started with backend-development' },
     ],
     diagnostics: [],
-    kpis: { autonomyRate: 0.9666, successRate: 0.75, tasksPerHour: 2.4, uptimeRatio: 0.9995, windowSeconds: 7 * 86_400 },
+    kpis: {
+      autonomyRate: 0.9666,
+      successRate: 0.75,
+      tasksPerHour: 2.4,
+      uptimeRatio: 0.9995,
+      windowSeconds: 7 * 86_400,
+      dispatchLatencyP50Seconds: 0.4,
+      dispatchLatencyP95Seconds: 1.2,
+      dispatchSamples: 40,
+    },
     spend: {
       run: spendTotal(0.42, 3),
       today: spendTotal(1.37, 9, 0.12),

@@ -7,19 +7,38 @@ import { fixtureSnapshot, spendTotal } from './dashboardFixture';
 
 describe('dashboard: KPIs, spend and limits in words', () => {
   it('lists the plan KPIs with their targets, rounding down, and – with nothing to divide', () => {
-    const rows = kpiRows({ autonomyRate: 0.9666, successRate: 0.75, tasksPerHour: 12.4, uptimeRatio: 0.9995, windowSeconds: 7 * 86_400 });
+    const rows = kpiRows({
+      autonomyRate: 0.9666,
+      successRate: 0.75,
+      tasksPerHour: 12.4,
+      uptimeRatio: 0.9995,
+      windowSeconds: 7 * 86_400,
+      dispatchLatencyP50Seconds: 0.4,
+      dispatchLatencyP95Seconds: 1.2,
+      dispatchSamples: 40,
+    });
     assert.deepEqual(
       rows.map((r) => [r.key, r.value, r.target, r.met]),
       [
         ['autonomyRate', '96%', 'target 95%', true],
+        ['dispatchLatencyP95Seconds', '1.2s', 'target < 5s', true],
         ['tasksPerHour', '12', 'target 10', true],
         ['successRate', '75%', 'target 95%', false],
         // 99.95% is not 100.0%, and meets 99.9%.
         ['uptimeRatio', '99.9%', 'target 99.9%', true],
       ],
     );
-    assert.equal(rows[3].label, 'Uptime (7 days)');
-    const none = kpiRows({ autonomyRate: null, successRate: null, tasksPerHour: null, uptimeRatio: null, windowSeconds: 3600 });
+    assert.equal(rows[4].label, 'Uptime (7 days)');
+    const none = kpiRows({
+      autonomyRate: null,
+      successRate: null,
+      tasksPerHour: null,
+      uptimeRatio: null,
+      windowSeconds: 3600,
+      dispatchLatencyP50Seconds: null,
+      dispatchLatencyP95Seconds: null,
+      dispatchSamples: 0,
+    });
     assert.deepEqual(
       none.map((r) => [r.value, r.met]),
       [
@@ -27,9 +46,21 @@ describe('dashboard: KPIs, spend and limits in words', () => {
         ['–', null],
         ['–', null],
         ['–', null],
+        ['–', null],
       ],
     );
-    assert.equal(kpiRows({ autonomyRate: 1, successRate: 1, tasksPerHour: 10, uptimeRatio: 1, windowSeconds: 60 })[3].value, '100%');
+    const full = kpiRows({
+      autonomyRate: 1,
+      successRate: 1,
+      tasksPerHour: 10,
+      uptimeRatio: 1,
+      windowSeconds: 60,
+      dispatchLatencyP50Seconds: 6,
+      dispatchLatencyP95Seconds: 6,
+      dispatchSamples: 1,
+    });
+    assert.equal(full[4].value, '100%');
+    assert.equal(full[1].met, false, 'a 6 s dispatch misses the < 5 s target');
   });
 
   it('writes spend totals and budgets with the one money format', () => {
