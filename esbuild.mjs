@@ -37,29 +37,10 @@ if (has('src/engine/main.ts')) builds.push({ ...node, entryPoints: ['src/engine/
 if (has('src/engine/cli/cli.ts')) builds.push({ ...node, entryPoints: ['src/engine/cli/cli.ts'], outfile: 'dist/cli.js' });
 if (has('test/bench/bench.ts')) builds.push({ ...node, entryPoints: ['test/bench/bench.ts'], outfile: 'dist/bench.js' });
 if (has('webview-ui/main.ts')) {
-  builds.push({
-    bundle: true,
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-    entryPoints: ['webview-ui/main.ts'],
-    outfile: 'dist/webview/main.js',
-  });
+  const browser = { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: !production, minify: production, logLevel: 'warning' };
+  builds.push({ ...browser, entryPoints: ['webview-ui/main.ts'], outfile: 'dist/webview/main.js' });
   // The page's host adapter in a plain browser (the daemon's web dashboard): loaded before main.js.
-  builds.push({
-    bundle: true,
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    sourcemap: !production,
-    minify: production,
-    logLevel: 'warning',
-    entryPoints: ['webview-ui/webHost.ts'],
-    outfile: 'dist/webview/webHost.js',
-  });
+  builds.push({ ...browser, entryPoints: ['webview-ui/webHost.ts'], outfile: 'dist/webview/webHost.js' });
 }
 if (has('test/integration/index.ts')) {
   // The integration runner (loaded by VS Code through extensionTestsPath) and, beside it, one bundle per suite
