@@ -142,9 +142,13 @@ function npmInstall() {
   if (!env.npm_config_nodedir && existsSync(join(headers, 'node.h'))) env.npm_config_nodedir = dirname(dirname(process.execPath));
   log(`npm install code-server@${CODE_SERVER_VERSION} in ${codeServerPrefix} (a few minutes the first time)`);
   const npm = platform() === 'win32' ? 'npm.cmd' : 'npm';
-  // Twice: the install fetches hundreds of packages and runs code-server's own postinstall (another npm install);
-  // one dropped registry connection on a loaded machine failed a whole CI run here.
+  // Up to three times: the install fetches hundreds of packages and runs code-server's own postinstall (another npm
+  // install); one dropped registry connection on a loaded machine failed a whole CI run here. Each retry starts from an
+  // empty node_modules: on a fresh machine a node-gyp build of node-pty failed once (ENOENT on build/node_gyp_bins),
+  // and the retry over that half-installed tree then failed in argon2 (build/config.gypi not found), while a clean
+  // install right after succeeded.
   for (let attempt = 1; ; attempt++) {
+    if (attempt > 1) rmSync(join(codeServerPrefix, 'node_modules'), { recursive: true, force: true });
     const r = spawnSync(npm, ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], {
       cwd: codeServerPrefix,
       stdio: 'inherit',
@@ -152,7 +156,7 @@ function npmInstall() {
     });
     if (r.status === 0) return;
     const why = `npm install code-server@${CODE_SERVER_VERSION} failed with exit code ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
-    if (attempt >= 2) throw new Error(why);
+    if (attempt >= 3) throw new Error(why);
     log(`${why}; trying once more`);
   }
 }
