@@ -175,3 +175,42 @@ export function missingIdEdits(list: TaskList): TaskEdit[] {
   }
   return edits;
 }
+
+/**
+ * The next free id in the series of `near` (`T001.007` → `T001.015` when T001.014 is the highest of the series),
+ * keeping the zero padding; without `near`, in the most common series of `existing` (the editor's quick fix for a
+ * duplicate or missing id).
+ */
+export function nextFreeId(existing: Iterable<string>, near?: string): string {
+  const ids = [...existing];
+  const taken = new Set(ids);
+  const split = (id: string): { prefix: string; num: string } | undefined => {
+    const m = SPLIT_RE.exec(id);
+    return m ? { prefix: m[1], num: m[2] } : undefined;
+  };
+  let series = near ? split(near) : undefined;
+  if (!series) {
+    const counts = new Map<string, { n: number; sample: { prefix: string; num: string } }>();
+    for (const id of ids) {
+      const s = split(id);
+      if (!s) continue;
+      const c = counts.get(s.prefix);
+      if (c) c.n++;
+      else counts.set(s.prefix, { n: 1, sample: s });
+    }
+    series = [...counts.values()].sort((a, b) => b.n - a.n)[0]?.sample ?? { prefix: 'T', num: '000' };
+  }
+  const { prefix } = series;
+  let width = series.num.length;
+  let max = 0;
+  for (const id of ids) {
+    const s = split(id);
+    if (!s || s.prefix !== prefix) continue;
+    max = Math.max(max, Number(s.num));
+    width = Math.max(width, s.num.length);
+  }
+  let n = max + 1;
+  let candidate = `${prefix}${String(n).padStart(width, '0')}`;
+  while (taken.has(candidate)) candidate = `${prefix}${String(++n).padStart(width, '0')}`;
+  return candidate;
+}

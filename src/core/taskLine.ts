@@ -969,20 +969,29 @@ function hasRefId(value: string): boolean {
  * nested bullets may carry the values), or undefined for any other line (a note, left alone).
  */
 export function readMetaLine(text: string, lineNo: number, col: number, meta: TaskMeta): { key: MetaKey; empty: boolean } | undefined {
+  const k = metaLineKey(text);
+  if (!k) return undefined;
+  const value = text.slice(k.valueStart).replace(/[ \t]+$/, '');
+  if (value === '') return { key: k.key, empty: true };
+  readMetaValue(k.key, value, lineNo, col + k.valueStart, meta);
+  return { key: k.key, empty: false };
+}
+
+/**
+ * The key of a `Key: value` metadata line (`Depends on: T1`, `**Blocked by:** …`) and the column its value starts at,
+ * or undefined for any other line: what readMetaLine reads, for an editor that edits the value (a quick fix).
+ */
+export function metaLineKey(text: string): { key: MetaKey; valueStart: number } | undefined {
   const dec = LEADING_DECORATION_RE.exec(text)![0].length;
   const body = text.slice(dec);
   for (const { key, re, colonOptional } of META_KEYS) {
     const k = re.exec(body);
     if (!k) continue;
-    let p = dec + k[0].length;
+    const p = dec + k[0].length;
     const sep = META_SEPARATOR_RE.exec(text.slice(p))!;
-    const value = text.slice(p + sep[0].length).replace(/[ \t]+$/, '');
     // "Depends on T1" needs no colon, but only when it names an id: "Depends on the infra team" is a note.
-    if (sep[1] === undefined && (!colonOptional || sep[0].length === 0 || !hasRefId(value))) return undefined;
-    p += sep[0].length;
-    if (value === '') return { key, empty: true };
-    readMetaValue(key, value, lineNo, col + p, meta);
-    return { key, empty: false };
+    if (sep[1] === undefined && (!colonOptional || sep[0].length === 0 || !hasRefId(text.slice(p + sep[0].length)))) return undefined;
+    return { key, valueStart: p + sep[0].length };
   }
   return undefined;
 }
@@ -1105,4 +1114,29 @@ export function mergeMeta(into: TaskMeta, from: TaskMeta): void {
 
 function problem(line: number, column: number, endColumn: number, severity: Severity, code: string, message: string): LineProblem {
   return { line, column, endColumn, severity, code, message };
+}
+
+// ---- ids in any text, for editors ------------------------------------------------------------------------------
+
+/** Every id form of the vocabulary above as a whole word: what a hover or a lookup by id finds in any text. */
+const ANY_ID_RE = new RegExp(String.raw`(?<![\w.-])(?:${TASK_ID}|${KEY_ID}|${GROUP_ID}|${HASH_ID}|${PLAN_ID}|${OUTLINE_ID})(?![\w-]|\.\d)`, 'g');
+
+/** The id written at `column` of `line` (the column may be just past its end), with its span; undefined when none is. */
+export function idMentionAt(line: string, column: number): { id: string; start: number; end: number } | undefined {
+  ANY_ID_RE.lastIndex = 0;
+  for (let m = ANY_ID_RE.exec(line); m !== null; m = ANY_ID_RE.exec(line)) {
+    if (m.index > column) return undefined;
+    const end = m.index + m[0].length;
+    if (column <= end) return { id: m[0], start: m.index, end };
+  }
+  return undefined;
+}
+
+/** A RegExp matching `id` as a whole word, delimited as the ids above are (T1.3 is not found in T1.31 nor in XT1.3). */
+export function idWordPattern(id: string, flags = ''): RegExp {
+  return new RegExp(String.raw`(?<![\w.-])${escapeRegExp(id)}(?![\w-]|\.\d)`, flags);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

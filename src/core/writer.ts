@@ -176,16 +176,25 @@ function tickOf(lines: readonly string[], list: TaskList): 'x' | 'X' {
 
 /** The way this file writes task ids (majority of written ids); bold by default, bare for Spec Kit. */
 function idStyleOf(lines: readonly string[], list: TaskList): IdStyle {
+  function* written(): Generator<string> {
+    for (const t of list.tasks) if (t.idExplicit && lines[t.line] !== undefined) yield lines[t.line];
+  }
+  return idStyleIn(written(), list.dialect === 'speckit' ? 'bare' : 'bold');
+}
+
+/**
+ * The way most of these task lines write their id (`**T1**`, `` `T1` ``, `[T1]`, `T1`), judged from the first 500 (a
+ * sample is enough to know a file's habit, and keeps this cheap on huge files); `fallback` when none has an id.
+ */
+export function idStyleIn(taskLines: Iterable<string>, fallback: IdStyle): IdStyle {
   const counts = new Map<IdStyle, number>();
   let seen = 0;
-  for (const t of list.tasks) {
-    if (!t.idExplicit) continue;
-    const shape: TaskLineShape | undefined = lines[t.line] === undefined ? undefined : locateTaskLine(lines[t.line]);
+  for (const line of taskLines) {
+    const shape: TaskLineShape | undefined = locateTaskLine(line);
     if (shape?.id) counts.set(shape.id.style, (counts.get(shape.id.style) ?? 0) + 1);
-    // A sample is enough to know a file's habit; this keeps planning cheap on huge files.
     if (++seen >= 500) break;
   }
-  let best: IdStyle = list.dialect === 'speckit' ? 'bare' : 'bold';
+  let best: IdStyle = fallback;
   let n = 0;
   for (const [style, c] of counts) {
     if (c > n) {

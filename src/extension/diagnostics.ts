@@ -7,14 +7,14 @@ import {
   assignId,
   findDependencyLine,
   findTaskLine,
-  nextFreeId,
+  idStyleOf,
   removeDependency,
   replaceId,
   taskIdOnLine,
-  usesBoldIds,
   type LineChange,
   type LineSource,
 } from './taskLines';
+import { nextFreeId } from '../core/ids';
 import { samePath } from './editSync';
 
 /** `source` of every diagnostic this extension publishes. */
@@ -125,7 +125,7 @@ export class TasklistQuickFixes implements vscode.CodeActionProvider {
         const taskLine = findTaskLine(lines, line);
         if (taskLine === undefined) continue;
         const id = pickString(data, ['suggestedId', 'newId', 'id']) ?? this.freeId(lines, taskLine);
-        fix(`Assign the id ${id}`, taskLine, assignId(lines.lineAt(taskLine), id, usesBoldIds(lines)));
+        fix(`Assign the id ${id}`, taskLine, assignId(lines.lineAt(taskLine), id, idStyleOf(lines)));
       } else if (code === 'duplicate-id') {
         const taskLine = findTaskLine(lines, line);
         if (taskLine === undefined) continue;

@@ -1,7 +1,8 @@
 // Shows a task's (or an epic's / feature's) line in the task list, wherever it is now.
 import * as vscode from 'vscode';
 import type { PlanStore } from './planStore';
-import { idPattern, locateTaskLines } from './taskLines';
+import { idWordPattern } from '../core/taskLine';
+import { locateTaskLines } from './taskLines';
 
 /** Opens the task list and selects the line of `id`; false when the id or the file is unknown. */
 export async function revealInTasklist(store: PlanStore, tasklist: vscode.Uri | undefined, id: string): Promise<boolean> {
@@ -19,8 +20,8 @@ export async function revealInTasklist(store: PlanStore, tasklist: vscode.Uri | 
     if (!group) return false;
     line = group.line;
     // Headings move too while a person types: prefer the heading that still names the id.
-    if (line >= doc.lineCount || !idPattern(id).test(doc.lineAt(line).text)) {
-      const re = idPattern(id);
+    if (line >= doc.lineCount || !idWordPattern(id).test(doc.lineAt(line).text)) {
+      const re = idWordPattern(id);
       for (let i = 0; i < doc.lineCount; i++) {
         const text = doc.lineAt(i).text;
         if (/^\s*#/.test(text) && re.test(text)) {

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { HOVER_COMMANDS, taskHover, taskLenses } from './lensText';
 import type { PlanStore } from './planStore';
 import { LENS_MARGIN_LINES, LENS_WINDOW_MIN_TASKS, lensWindows, type LineWindow, scrolledNearEdge, within } from './lensWindow';
-import { idAt, locateTaskLines } from './taskLines';
+import { idMentionAt } from '../core/taskLine';
+import { locateTaskLines } from './taskLines';
 
 export interface TaskLensOptions {
   /** Whether a document is the engine's task list. */
@@ -86,7 +87,7 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
     if (!vscode.workspace.getConfiguration('coditect').get<boolean>('hover.enabled', true)) return undefined;
     if (!this.opts.isTasklist(doc.uri)) return undefined;
-    const hit = idAt(doc.lineAt(pos.line).text, pos.character);
+    const hit = idMentionAt(doc.lineAt(pos.line).text, pos.character);
     const task = hit && this.store.task(hit.id);
     if (!hit || !task) return undefined;
     const md = new vscode.MarkdownString(taskHover(task, (id) => this.store.task(id), { readOnly: this.opts.readOnly() }));

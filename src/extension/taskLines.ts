@@ -1,21 +1,10 @@
 // Line-level text work on a task list in the editor: finding a task's line while the person types ahead of the
-// engine's last parse, and the text edits behind the quick fixes. Plain Node: no vscode import.
-
-/** A GFM checkbox list item: `- [ ] `, `* [x] `, `1. [ ] ` (group 1 is everything up to the text). */
-export const CHECKBOX_RE = /^(\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]\s+)/;
-
-/** Task/epic/feature-like ids: a letter, then letters/digits, ending in a digit, dotted parts allowed (T001.003, T012). */
-const ID_TOKEN_RE = /(?<![\w.])[A-Za-z][A-Za-z0-9_-]*\d(?:\.\d+)*(?![\w]|\.\d)/g;
-
-/** Escapes a string for use inside a RegExp. */
-export function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A RegExp matching `id` as a whole token (T001.003 does not match inside T001.0031 or XT001.003). */
-export function idPattern(id: string, flags = ''): RegExp {
-  return new RegExp(`(?<![\\w.])${escapeRegExp(id)}(?![\\w]|\\.\\d)`, flags);
-}
+// engine's last parse, and the text edits behind the quick fixes. The grammar is the core's — what a task line is
+// (any checkbox the parser reads: `[ ]`, `[x]`, `[/]`, `[-]`…), its own id, its `Depends on:` lines
+// (src/core/taskLine.ts) and how an id is written (src/core/writer.ts) — so the editor never disagrees with the engine
+// about which line is which task. This file only adapts it to a document read line by line. Plain Node: no vscode.
+import { idWordPattern, locateTaskLine, metaLineKey, type IdStyle } from '../core/taskLine';
+import { idStyleIn, withId } from '../core/writer';
 
 /** The lines a document has, read lazily (a TextDocument or an array). */
 export interface LineSource {
@@ -28,10 +17,33 @@ export function linesOf(lines: readonly string[]): LineSource {
   return { lineCount: lines.length, lineAt: (i) => lines[i] ?? '' };
 }
 
+/** Whether the line is a task line (a list item with a checkbox, whatever its mark). */
+function isTaskLine(text: string): boolean {
+  return locateTaskLine(text) !== undefined;
+}
+
+/** A markdown heading: a task's sub-bullets never reach past one. */
+const HEADING_RE = /^\s*#/;
+
+/**
+ * The ids a task line may be known by: its written id, or the number it starts with (`2.1`), which is its id when
+ * the file numbers its tasks that way (the engine decides per file; a task with another id never matches it).
+ */
+function ownIds(text: string): string[] {
+  const shape = locateTaskLine(text);
+  if (!shape) return [];
+  const out: string[] = [];
+  if (shape.id) out.push(shape.id.value);
+  if (shape.weakId) out.push(shape.weakId.value);
+  return out;
+}
+
 /**
  * Where each task's checkbox line is in the document now. The engine's `line` is from its last parse; while a
- * person types (before the debounced re-parse), lines shift. A task keeps its line when that line still carries
- * its id; otherwise it is found by id on another checkbox line; a task found nowhere is left out.
+ * person types (before the debounced re-parse), lines shift. A task keeps its line when that line is still its own
+ * (it carries the task's id); otherwise it is found on the task line that carries its id; a task found nowhere is
+ * left out. A task written without an id (a provisional id) keeps the engine's line while that is a task line with
+ * no id of its own.
  */
 export function locateTaskLines(doc: LineSource, tasks: readonly { id: string; line: number }[]): Map<string, number> {
   const out = new Map<string, number>();
@@ -39,96 +51,68 @@ export function locateTaskLines(doc: LineSource, tasks: readonly { id: string; l
   const byId = (): Map<string, number> => {
     if (index) return index;
     index = new Map();
-    for (let i = 0; i < doc.lineCount; i++) {
-      const text = doc.lineAt(i);
-      const m = CHECKBOX_RE.exec(text);
-      if (!m) continue;
-      for (const tok of text.slice(m[1].length).matchAll(ID_TOKEN_RE)) if (!index.has(tok[0])) index.set(tok[0], i);
-    }
+    for (let i = 0; i < doc.lineCount; i++) for (const id of ownIds(doc.lineAt(i))) if (!index.has(id)) index.set(id, i);
     return index;
   };
   for (const t of tasks) {
-    if (t.line >= 0 && t.line < doc.lineCount) {
-      const text = doc.lineAt(t.line);
-      if (CHECKBOX_RE.test(text) && idPattern(t.id).test(text)) {
-        out.set(t.id, t.line);
-        continue;
-      }
+    const inDoc = t.line >= 0 && t.line < doc.lineCount;
+    const shape = inDoc ? locateTaskLine(doc.lineAt(t.line)) : undefined;
+    if (shape && (shape.id?.value === t.id || shape.weakId?.value === t.id)) {
+      out.set(t.id, t.line);
+      continue;
     }
     const found = byId().get(t.id);
     if (found !== undefined) out.set(t.id, found);
-    // A task written without an id (provisional id) keeps the engine's line if that is still a checkbox.
-    else if (t.line >= 0 && t.line < doc.lineCount && CHECKBOX_RE.test(doc.lineAt(t.line)) && !hasIdToken(doc.lineAt(t.line))) out.set(t.id, t.line);
+    else if (shape && !shape.id) out.set(t.id, t.line);
   }
   return out;
-}
-
-function hasIdToken(text: string): boolean {
-  const m = CHECKBOX_RE.exec(text);
-  if (!m) return false;
-  const rest = text.slice(m[1].length).replace(/^\*\*|^__/, '');
-  return /^[A-Za-z][A-Za-z0-9_-]*\d(?:\.\d+)*(?:\*\*|__)?(?:\s|$)/.test(rest);
-}
-
-/** The id-like token at `character` in a line, with its span, or undefined. */
-export function idAt(text: string, character: number): { id: string; start: number; end: number } | undefined {
-  for (const m of text.matchAll(ID_TOKEN_RE)) {
-    const start = m.index ?? 0;
-    const end = start + m[0].length;
-    if (character >= start && character <= end) return { id: m[0], start, end };
-  }
-  return undefined;
 }
 
 /** A change to one line: its new text, or its deletion. */
 export type LineChange = { kind: 'replace'; text: string } | { kind: 'delete' };
 
-/** `- Depends on: A, B` and its spellings; group 1 is the prefix up to the list, group 2 the list. */
-const DEP_BULLET_RE =
-  /^(\s*(?:[-*+]\s+)?(?:\*\*|__)?(?:depends\s+on|dependencies|deps|requires|needs|after|blocked\s+by\s+tasks?)(?:\*\*|__)?\s*:(?:\*\*|__)?\s*)(.*)$/i;
+/** A list marker before a metadata line (`  - Depends on: …`). */
+const BULLET_RE = /^\s*(?:[-*+]\s+)?/;
 
 /**
  * Removes the dependency on `id` written on this line (the quick fix for a cycle or an unknown id): from a
- * `Depends on:` list (the whole line goes when it was the only one), from an inline list, or an implicit
- * "after T001.003" phrase in a title. Undefined when the id is not on the line.
+ * `Depends on:` or `Blocked by:` list (the whole line goes when it was the only one), from an inline list, or an
+ * implicit "after T001.003" phrase in a title. Undefined when the id is not on the line.
  */
 export function removeDependency(text: string, id: string): LineChange | undefined {
-  const idRe = idPattern(id);
+  const idRe = idWordPattern(id);
   if (!idRe.test(text)) return undefined;
-  const bullet = DEP_BULLET_RE.exec(text);
-  if (bullet && !CHECKBOX_RE.test(text)) {
-    const items = splitList(bullet[2]);
-    const kept = items.filter((item) => !idRe.test(item));
-    if (kept.length === 0) return { kind: 'delete' };
-    return { kind: 'replace', text: `${bullet[1]}${kept.join(', ')}` };
+  const shape = locateTaskLine(text);
+  if (!shape) {
+    const bullet = BULLET_RE.exec(text)![0].length;
+    const meta = metaLineKey(text.slice(bullet));
+    if (meta && (meta.key === 'deps' || meta.key === 'blocked')) {
+      const prefix = text.slice(0, bullet + meta.valueStart);
+      const kept = splitList(text.slice(prefix.length)).filter((item) => !idRe.test(item));
+      if (kept.length === 0) return { kind: 'delete' };
+      return { kind: 'replace', text: `${prefix}${kept.join(', ')}` };
+    }
   }
   // On a task line, the task's own id is never the dependency to remove (a self-dependency names it twice).
-  const head = taskHead(text);
-  const body = text.slice(head.length);
+  const headEnd = shape ? (shape.id?.end ?? shape.contentStart) : 0;
+  const head = text.slice(0, headEnd);
+  const body = text.slice(headEnd);
   if (!idRe.test(body)) return undefined;
-  const e = `(?<![\\w.])${escapeRegExp(id)}(?![\\w]|\\.\\d)`;
-  const attempts: [RegExp, string][] = [
+  const e = idRe.source;
+  const attempts: RegExp[] = [
     // Inline lists: drop the id together with one separator.
-    [new RegExp(`\\s*(?:,|;|\\s+and)\\s*${e}`), ''],
-    [new RegExp(`${e}\\s*(?:,|;)\\s*`), ''],
-    [new RegExp(`${e}\\s+and\\s+`), ''],
+    new RegExp(`\\s*(?:,|;|\\s+and)\\s*${e}`),
+    new RegExp(`${e}\\s*(?:,|;)\\s*`),
+    new RegExp(`${e}\\s+and\\s+`),
     // Inline forms whose keyword only serves this id: `(depends on T1)`, `after T1`.
-    [new RegExp(`\\s*\\(\\s*(?:depends(?:\\s+on)?|deps|after|requires|needs)?\\s*:?\\s*${e}\\s*\\)`, 'i'), ''],
-    [new RegExp(`\\s*\\b(?:depends\\s+on|after|requires|needs)\\s*:?\\s+${e}`, 'i'), ''],
-    [new RegExp(`\\s*${e}`), ''],
+    new RegExp(`\\s*\\(\\s*(?:depends(?:\\s+on)?|deps|after|requires|needs)?\\s*:?\\s*${e}\\s*\\)`, 'i'),
+    new RegExp(`\\s*\\b(?:depends\\s+on|after|requires|needs)\\s*:?\\s+${e}`, 'i'),
+    new RegExp(`\\s*${e}`),
   ];
-  for (const [re, by] of attempts) {
-    if (re.test(body)) return { kind: 'replace', text: head + body.replace(re, by) };
+  for (const re of attempts) {
+    if (re.test(body)) return { kind: 'replace', text: head + body.replace(re, '') };
   }
   return undefined;
-}
-
-/** The checkbox and the task's own id token at the start of a task line (`- [ ] **T001.004** `), or ''. */
-function taskHead(text: string): string {
-  const m = CHECKBOX_RE.exec(text);
-  if (!m) return '';
-  const id = /^(?:\*\*|__)?[A-Za-z][A-Za-z0-9_-]*\d(?:\.\d+)*(?:\*\*|__)?/.exec(text.slice(m[1].length));
-  return m[1] + (id ? id[0] : '');
 }
 
 function splitList(list: string): string[] {
@@ -138,87 +122,46 @@ function splitList(list: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Writes `id` on a checkbox line that has none, in the file's style (`**T001.004** ` or `T001 `). */
-export function assignId(text: string, id: string, bold: boolean): LineChange | undefined {
-  const m = CHECKBOX_RE.exec(text);
-  if (!m) return undefined;
-  const token = bold ? `**${id}**` : id;
-  return { kind: 'replace', text: `${m[1]}${token} ${text.slice(m[1].length)}` };
+/** Writes `id` on a task line that has none, in `style` (the file's: see idStyleOf), as the engine's writer would. */
+export function assignId(text: string, id: string, style: IdStyle): LineChange | undefined {
+  if (!isTaskLine(text)) return undefined;
+  const out = withId(text, id, style);
+  return out === text ? undefined : { kind: 'replace', text: out };
 }
 
-/** Replaces the first whole-token `oldId` on a line with `newId` (the fix for a duplicate id). */
+/** Replaces `oldId` on a line with `newId` (the fix for a duplicate id): the task's own id, else the first mention. */
 export function replaceId(text: string, oldId: string, newId: string): LineChange | undefined {
-  const re = idPattern(oldId);
+  if (locateTaskLine(text)?.id?.value === oldId) {
+    const out = withId(text, newId, 'bold');
+    if (out !== text) return { kind: 'replace', text: out };
+  }
+  const re = idWordPattern(oldId);
   if (!re.test(text)) return undefined;
   return { kind: 'replace', text: text.replace(re, newId) };
 }
 
-/**
- * The next free id in the series of `near` (`T001.007` → `T001.015` when T001.014 is the highest of the series),
- * keeping the zero padding. Without `near`, continues the most common series in `existing`.
- */
-export function nextFreeId(existing: Iterable<string>, near?: string): string {
-  const ids = [...existing];
-  const taken = new Set(ids);
-  const split = (id: string): { prefix: string; num: string } | undefined => {
-    const m = /^(.*?)(\d+)$/.exec(id);
-    return m ? { prefix: m[1], num: m[2] } : undefined;
-  };
-  let series = near ? split(near) : undefined;
-  if (!series) {
-    const counts = new Map<string, { n: number; sample: { prefix: string; num: string } }>();
-    for (const id of ids) {
-      const s = split(id);
-      if (!s) continue;
-      const c = counts.get(s.prefix);
-      if (c) c.n++;
-      else counts.set(s.prefix, { n: 1, sample: s });
+/** How the file writes task ids (`**T001.001**`, `T001`, …), judged from its task lines; bold when none has an id. */
+export function idStyleOf(doc: LineSource): IdStyle {
+  function* taskLines(): Generator<string> {
+    for (let i = 0; i < doc.lineCount; i++) {
+      const text = doc.lineAt(i);
+      if (isTaskLine(text)) yield text;
     }
-    series = [...counts.values()].sort((a, b) => b.n - a.n)[0]?.sample ?? { prefix: 'T', num: '000' };
   }
-  const { prefix } = series;
-  let width = series.num.length;
-  let max = 0;
-  for (const id of ids) {
-    const s = split(id);
-    if (!s || s.prefix !== prefix) continue;
-    max = Math.max(max, Number(s.num));
-    width = Math.max(width, s.num.length);
-  }
-  let n = max + 1;
-  let candidate = `${prefix}${String(n).padStart(width, '0')}`;
-  while (taken.has(candidate)) candidate = `${prefix}${String(++n).padStart(width, '0')}`;
-  return candidate;
+  return idStyleIn(taskLines(), 'bold');
 }
 
-/** Whether the file writes task ids in bold (`- [ ] **T001.001** ...`), judged from its checkbox lines. */
-export function usesBoldIds(doc: LineSource): boolean {
-  let bold = 0;
-  let plain = 0;
-  for (let i = 0; i < doc.lineCount && bold + plain < 50; i++) {
-    const text = doc.lineAt(i);
-    const m = CHECKBOX_RE.exec(text);
-    if (!m) continue;
-    const rest = text.slice(m[1].length);
-    if (/^\*\*[A-Za-z][\w.-]*\d\*\*/.test(rest)) bold++;
-    else if (/^[A-Za-z][\w-]*\d(?:\.\d+)*\s/.test(rest)) plain++;
-  }
-  return bold >= plain && bold > 0 ? true : plain > 0 ? false : true;
-}
-
-/** The id written at the start of a task line (`- [ ] **T001.004** ...` → T001.004), or undefined. */
+/** The id written on a task line (`- [ ] **T001.004** ...` → T001.004), or undefined. */
 export function taskIdOnLine(text: string): string | undefined {
-  const m = CHECKBOX_RE.exec(text);
-  if (!m) return undefined;
-  return /^(?:\*\*|__)?([A-Za-z][A-Za-z0-9_-]*\d(?:\.\d+)*)(?:\*\*|__)?(?=\s|$)/.exec(text.slice(m[1].length))?.[1];
+  return locateTaskLine(text)?.id?.value;
 }
 
-/** The checkbox line at or above `line` (a sub-bullet belongs to the task above it); undefined past a heading. */
+/** The task line at or above `line` (a sub-bullet belongs to the task above it); undefined past a heading. */
 export function findTaskLine(doc: LineSource, line: number): number | undefined {
   for (let i = Math.min(line, doc.lineCount - 1); i >= 0; i--) {
     const text = doc.lineAt(i);
-    if (CHECKBOX_RE.test(text)) return i;
-    if (/^\s*#/.test(text)) return undefined;
+    if (isTaskLine(text)) return i;
+    if (HEADING_RE.test(text)) return undefined;
   }
   return undefined;
 }
@@ -232,7 +175,7 @@ export function findDependencyLine(doc: LineSource, line: number, id: string): n
   const task = findTaskLine(doc, line);
   if (task === undefined) return undefined;
   for (let i = task; i < doc.lineCount; i++) {
-    if (i > task && (CHECKBOX_RE.test(doc.lineAt(i)) || /^\s*#/.test(doc.lineAt(i)))) break;
+    if (i > task && (isTaskLine(doc.lineAt(i)) || HEADING_RE.test(doc.lineAt(i)))) break;
     if (removeDependency(doc.lineAt(i), id)) return i;
   }
   return undefined;

@@ -1,16 +1,16 @@
 import * as assert from 'node:assert/strict';
+import { nextFreeId } from '../../../src/core/ids';
+import { idMentionAt } from '../../../src/core/taskLine';
 import {
   assignId,
   findDependencyLine,
   findTaskLine,
-  idAt,
+  idStyleOf,
   linesOf,
   locateTaskLines,
-  nextFreeId,
   removeDependency,
   replaceId,
   taskIdOnLine,
-  usesBoldIds,
 } from '../../../src/extension/taskLines';
 
 describe('editor task-line edits', () => {
@@ -61,9 +61,13 @@ describe('editor task-line edits', () => {
 
   it('finds the id under the cursor', () => {
     const line = '- [ ] **T001.003** Publisher after T001.001';
-    assert.deepEqual(idAt(line, 9), { id: 'T001.003', start: 8, end: 16 });
-    assert.equal(idAt(line, 36)?.id, 'T001.001');
-    assert.equal(idAt(line, 22), undefined);
+    assert.deepEqual(idMentionAt(line, 9), { id: 'T001.003', start: 8, end: 16 });
+    assert.equal(idMentionAt(line, 36)?.id, 'T001.001');
+    assert.equal(idMentionAt(line, 22), undefined);
+    // A priority is no id; tracker keys and hash ids are.
+    assert.equal(idMentionAt('- [ ] **API-12** Login (P0) see #7', 25), undefined);
+    assert.equal(idMentionAt('- [ ] **API-12** Login (P0) see #7', 10)?.id, 'API-12');
+    assert.equal(idMentionAt('- [ ] **API-12** Login (P0) see #7', 33)?.id, '#7');
   });
 
   describe('removeDependency', () => {
@@ -90,9 +94,10 @@ describe('editor task-line edits', () => {
   });
 
   it("assigns an id in the file's style and replaces a duplicate id", () => {
-    assert.deepEqual(assignId('- [ ] Write docs (P2)', 'T001.015', true), { kind: 'replace', text: '- [ ] **T001.015** Write docs (P2)' });
-    assert.deepEqual(assignId('- [ ] Write docs', 'T015', false), { kind: 'replace', text: '- [ ] T015 Write docs' });
-    assert.equal(assignId('not a task', 'T1', true), undefined);
+    assert.deepEqual(assignId('- [ ] Write docs (P2)', 'T001.015', 'bold'), { kind: 'replace', text: '- [ ] **T001.015** Write docs (P2)' });
+    assert.deepEqual(assignId('- [ ] Write docs', 'T015', 'bare'), { kind: 'replace', text: '- [ ] T015 Write docs' });
+    assert.deepEqual(assignId('- [ ] Write docs', 'T015', 'backtick'), { kind: 'replace', text: '- [ ] `T015` Write docs' });
+    assert.equal(assignId('not a task', 'T1', 'bold'), undefined);
     assert.deepEqual(replaceId('- [ ] **T001.002** Dup', 'T001.002', 'T001.016'), { kind: 'replace', text: '- [ ] **T001.016** Dup' });
   });
 
@@ -102,9 +107,63 @@ describe('editor task-line edits', () => {
     assert.equal(nextFreeId([], undefined), 'T001');
   });
 
-  it('tells bold-id files from plain-id (Spec Kit) files', () => {
-    assert.equal(usesBoldIds(linesOf(['- [ ] **T001.001** A', '- [ ] **T001.002** B'])), true);
-    assert.equal(usesBoldIds(linesOf(['- [ ] T001 [P] Setup', '- [ ] T002 Build'])), false);
+  it("reads the file's id style as the engine's writer does", () => {
+    assert.equal(idStyleOf(linesOf(['- [ ] **T001.001** A', '- [ ] **T001.002** B'])), 'bold');
+    assert.equal(idStyleOf(linesOf(['- [ ] T001 [P] Setup', '- [ ] T002 Build'])), 'bare');
+    assert.equal(idStyleOf(linesOf(['# Plan', '- [ ] `T1` A', '- [x] `T2` B', '- [ ] **T3** C'])), 'backtick');
+    assert.equal(idStyleOf(linesOf(['- [ ] A', '- [ ] B'])), 'bold', 'no ids yet: bold');
+  });
+
+  describe('tasks marked [/] (in progress by hand) and [-] (cancelled), read as the engine reads them', () => {
+    const doc = [
+      '## E001: Core', // 0
+      '- [/] **T001.001** Provision by hand', // 1
+      '  - Depends on: T001.002', // 2
+      '- [-] **T001.002** Dropped schema', // 3
+      '- [/] Typed without an id', // 4
+      '1. [-] T001.003 Ordered item after T001.001', // 5
+    ];
+    it('locates their lines, after lines were typed above them too', () => {
+      const tasks = [
+        { id: 'T001.001', line: 1 },
+        { id: 'T001.002', line: 3 },
+        { id: 'T001.004', line: 4 },
+        { id: 'T001.003', line: 5 },
+      ];
+      assert.deepEqual(
+        [...locateTaskLines(linesOf(doc), tasks)],
+        [
+          ['T001.001', 1],
+          ['T001.002', 3],
+          ['T001.004', 4],
+          ['T001.003', 5],
+        ],
+      );
+      const typed = ['a new line', ...doc];
+      const m = locateTaskLines(linesOf(typed), tasks);
+      assert.equal(m.get('T001.001'), 2);
+      assert.equal(m.get('T001.002'), 4);
+      assert.equal(m.get('T001.003'), 6);
+    });
+    it('reads their ids and finds them as the task a sub-bullet belongs to', () => {
+      assert.equal(taskIdOnLine(doc[1]), 'T001.001');
+      assert.equal(taskIdOnLine(doc[3]), 'T001.002');
+      assert.equal(taskIdOnLine(doc[5]), 'T001.003');
+      assert.equal(findTaskLine(linesOf(doc), 2), 1);
+    });
+    it('offers the quick fixes on them', () => {
+      assert.deepEqual(assignId(doc[4], 'T001.004', 'bold'), { kind: 'replace', text: '- [/] **T001.004** Typed without an id' });
+      assert.deepEqual(replaceId(doc[3], 'T001.002', 'T001.009'), { kind: 'replace', text: '- [-] **T001.009** Dropped schema' });
+      assert.deepEqual(removeDependency(doc[5], 'T001.001'), { kind: 'replace', text: '1. [-] T001.003 Ordered item' });
+      assert.equal(findDependencyLine(linesOf(doc), 3, 'T001.002'), undefined, 'the own id is no dependency');
+      assert.equal(findDependencyLine(linesOf(doc), 1, 'T001.002'), 2);
+    });
+  });
+
+  it('edits Blocked by: and undecorated Depends on lists the way the engine reads them', () => {
+    assert.deepEqual(removeDependency('  - Blocked by: "vendor keys", T3', 'T3'), { kind: 'replace', text: '  - Blocked by: "vendor keys"' });
+    assert.deepEqual(removeDependency('  - Depends on T1, T2', 'T1'), { kind: 'replace', text: '  - Depends on T2' });
+    assert.deepEqual(removeDependency('  - __Requires:__ T7', 'T7'), { kind: 'delete' });
   });
 
   describe('finding the line a quick fix edits', () => {
