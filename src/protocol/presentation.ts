@@ -171,6 +171,22 @@ export function kpiRows(k: KpiView): KpiRow[] {
   ];
 }
 
+/**
+ * The plan's KPIs in one line (the CLI's `status`), each figure written as kpiRows writes it, plus the latency median
+ * and the number of starts: `autonomy 99%, success 95%, 7.5 tasks/hour, uptime 99.9% over 7 days, …`; `–` for a KPI
+ * with nothing to divide yet.
+ */
+export function kpiLine(k: KpiView): string {
+  const or = (v: number | null, f: (v: number) => string): string => (v === null ? '–' : f(v));
+  const secs = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} s`;
+  const pct = (v: number): string => formatPercent(v, 1);
+  return (
+    `autonomy ${or(k.autonomyRate, pct)}, success ${or(k.successRate, pct)}, ${or(k.tasksPerHour, formatRate)} tasks/hour, ` +
+    `uptime ${or(k.uptimeRatio, share1)} over ${windowText(k.windowSeconds)}, ` +
+    `dispatch latency p50 ${or(k.dispatchLatencyP50Seconds, secs)} / p95 ${or(k.dispatchLatencyP95Seconds, secs)} (${k.dispatchSamples} starts)`
+  );
+}
+
 // ---- runs -----------------------------------------------------------------------------------------------------------
 
 /** How an attempt ended (or `running`), in words; a simulated (dry-run) success reads `simulated`, never `completed`. */

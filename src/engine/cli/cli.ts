@@ -31,7 +31,7 @@ import {
   SyncNow,
   TasksChanged,
 } from '../../protocol/engineProtocol';
-import { stallsOf, taskKind, type KpiView, type PlanSnapshot, type StallView, type TaskView } from '../../protocol/views';
+import { stallsOf, taskKind, type PlanSnapshot, type StallView, type TaskView } from '../../protocol/views';
 import { type ControlClient, connectControl, serveControlSocket, socketAnswers } from '../control';
 import { type DaemonReadyMessage, pidAlive, readPidFile, runDaemon } from '../daemon';
 import { openDatabase } from '../db/database';
@@ -50,7 +50,7 @@ import { cmdCost } from './costCommand';
 import { cmdReview, type ReviewClient } from './reviewCommand';
 import { cmdReconcile } from './reconcileCommand';
 import { errorMessage } from '../../core/describe';
-import { formatDuration, planProgress, progressText } from '../../protocol/presentation';
+import { formatDuration, kpiLine, planProgress, progressText } from '../../protocol/presentation';
 import { formatUsd } from '../../protocol/spend';
 import type { GateDecisionResult, GatesView } from '../../protocol/gates';
 
@@ -110,13 +110,6 @@ export function planTargets(
   }
   const db = o.db ?? (sync?.db_path === undefined ? undefined : resolve(findWorkspaceRoot(list), sync.db_path));
   return { paths: enginePaths(list, db), configFile };
-}
-
-/** The plan's KPIs in one line; a KPI with nothing to divide yet is `–`. */
-function kpiText(k: KpiView): string {
-  const pct = (v: number | null, digits = 0): string => (v === null ? '–' : `${(v * 100).toFixed(digits)}%`);
-  const secs = (v: number | null): string => (v === null ? '–' : `${v.toFixed(v < 10 ? 2 : 0)} s`);
-  return `autonomy ${pct(k.autonomyRate)}, success ${pct(k.successRate)}, ${k.tasksPerHour === null ? '–' : k.tasksPerHour.toFixed(1)} tasks/hour, uptime ${pct(k.uptimeRatio, 1)} over ${formatDuration(k.windowSeconds * 1000)}, dispatch latency p50 ${secs(k.dispatchLatencyP50Seconds)} / p95 ${secs(k.dispatchLatencyP95Seconds)} (${k.dispatchSamples} starts)`;
 }
 
 /** Result of one command: what to print and the exit code. */
@@ -334,7 +327,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
         const pause = pauses.get(p);
         out(`  provider ${p}: ${pause ? `paused until ${localTime(pause.until)} (${pause.reason}); its tasks wait` : st}`);
       }
-      if (snap.kpis) out(`  KPIs: ${kpiText(snap.kpis)}`);
+      if (snap.kpis) out(`  KPIs: ${kpiLine(snap.kpis)}`);
       if (snap.spend)
         out(
           `  spend: ${formatUsd(snap.spend.run.costUsd)} this run, ${formatUsd(snap.spend.today.costUsd)} today, ${formatUsd(snap.spend.total.costUsd)} in all`,

@@ -7,6 +7,8 @@ import {
   formatEstimate,
   formatPercent,
   formatRate,
+  kpiLine,
+  kpiRows,
   lastRunHead,
   outcomeLabel,
   progressText,
@@ -114,5 +116,38 @@ describe('presentation (src/protocol/presentation.ts)', () => {
     const c = { ...emptyPlanCounts(), total: 10, done: 4, completed: 3, skipped: 1, inProgress: 1, pending: 5, ready: 2 };
     assert.equal(countsText(c), '4 of 10 done · 1 running · 5 pending (2 ready) · 1 skipped');
     assert.equal(remainingOf(c), 6);
+  });
+
+  it('writes the KPIs in one line (the CLI) with the figures the dashboard shows: 99.6% is 99%, never 100%', () => {
+    const k = {
+      autonomyRate: 0.996,
+      successRate: 0.5,
+      tasksPerHour: 12.4,
+      uptimeRatio: 0.9996,
+      windowSeconds: 7 * 86_400,
+      dispatchLatencyP50Seconds: 0.4,
+      dispatchLatencyP95Seconds: 12,
+      dispatchSamples: 9,
+    };
+    assert.equal(kpiLine(k), 'autonomy 99%, success 50%, 12 tasks/hour, uptime 99.9% over 7 days, dispatch latency p50 0.40 s / p95 12 s (9 starts)');
+    const rows = kpiRows(k);
+    for (const [key, shown] of [
+      ['autonomyRate', '99%'],
+      ['successRate', '50%'],
+      ['tasksPerHour', '12'],
+      ['uptimeRatio', '99.9%'],
+    ] as const)
+      assert.equal(rows.find((r) => r.key === key)?.value, shown, key);
+    const none = {
+      ...k,
+      autonomyRate: null,
+      successRate: null,
+      tasksPerHour: null,
+      uptimeRatio: null,
+      dispatchLatencyP50Seconds: null,
+      dispatchLatencyP95Seconds: null,
+      dispatchSamples: 0,
+    };
+    assert.equal(kpiLine(none), 'autonomy –, success –, – tasks/hour, uptime – over 7 days, dispatch latency p50 – / p95 – (0 starts)');
   });
 });
