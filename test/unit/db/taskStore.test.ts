@@ -6,6 +6,8 @@ import { makeTempDir, removeDir, seedTasks } from './dbTestKit';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
+// The port's contract (claim, leases, recovery, settle, attempts…) is held in test/unit/engine/storeContract.ts for this
+// store and the MemoryStore alike; here is what only the SQLite store does (rows, timestamps, redaction, reopening).
 describe('TaskStore: the store port on a real SQLite file', () => {
   let dir: string;
   let h: DatabaseHandle;
@@ -37,21 +39,6 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     assert.equal(store.runtimes().has('T2'), false, 'archived tasks are not live');
   });
 
-  it('claim: pending → in_progress with a lease, once; the attempt number follows the retry count', () => {
-    assert.deepEqual(store.claim('T1', 'engine-a', 30_000, T0), { attempt: 1 });
-    const rt = store.runtimes().get('T1')!;
-    assert.equal(rt.status, 'in_progress');
-    assert.equal(rt.leaseOwner, 'engine-a');
-    assert.equal(rt.leaseExpiresAt, T0 + 30_000);
-    assert.equal(rt.startedAt, new Date(T0).toISOString());
-    assert.equal(store.claim('T1', 'engine-b', 30_000, T0), undefined, 'already claimed');
-    assert.equal(store.claim('T3', 'engine-a', 30_000, T0), undefined, 'completed tasks are not claimable');
-    assert.equal(store.claim('nope', 'engine-a', 30_000, T0), undefined, 'unknown id');
-    assert.ok(store.finish('T1', 'engine-a', { status: 'pending', retryCount: 2, now: T0 + 1 }));
-    assert.deepEqual(store.claim('T1', 'engine-a', 30_000, T0 + 2), { attempt: 3 });
-    assert.throws(() => store.claim('T2', 'engine-a', 0, T0), /leaseMs must be a positive number, got 0/);
-  });
-
   it('finish changes a task only while the owner still holds it in_progress: nothing is completed twice', () => {
     store.claim('T1', 'engine-a', 30_000, T0);
     assert.equal(store.finish('T1', 'engine-b', { status: 'completed', now: T0 + 5 }), false, 'not the owner');
@@ -67,35 +54,6 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     assert.equal(store.finish('T2', 'engine-a', { status: 'failed', now: T0 + 7 }), false);
     assert.equal(store.runtimes().get('T2')!.status, 'completed');
     assert.throws(() => store.finish('T1', 'engine-a', { status: 'in_progress' as never, now: T0 }), /status 'in_progress' is not one of/);
-  });
-
-  it('renewLeases extends only the leases of that owner', () => {
-    store.claim('T1', 'engine-a', 1000, T0);
-    store.claim('T2', 'engine-b', 1000, T0);
-    assert.equal(store.renewLeases('engine-a', 5000, T0 + 500), 1);
-    const r = store.runtimes();
-    assert.equal(r.get('T1')!.leaseExpiresAt, T0 + 5500);
-    assert.equal(r.get('T2')!.leaseExpiresAt, T0 + 1000);
-  });
-
-  it('recoverLeases: expired or foreign leases go back to pending with retries kept; open attempts closed as released', () => {
-    store.claim('T1', 'dead-engine', 1000, T0);
-    const a1 = store.recordAttemptStart({ taskId: 'T1', agent: 'dry-run', attempt: 1, startedAt: T0 });
-    store.claim('T2', 'me', 1000, T0);
-    h.db.prepare(`UPDATE v2_tasks SET retry_count = 2 WHERE task_id = 'T1'`).run();
-    // Only the foreign lease is recovered while ours is still valid.
-    assert.deepEqual(store.recoverLeases('me', T0 + 500), ['T1']);
-    const r = store.runtimes();
-    assert.deepEqual([r.get('T1')!.status, r.get('T1')!.retryCount, r.get('T1')!.leaseOwner], ['pending', 2, undefined]);
-    assert.equal(r.get('T2')!.status, 'in_progress');
-    const [att] = store.attempts('T1');
-    assert.equal(att.outcome, 'released');
-    assert.equal(att.durationMs, 500);
-    assert.ok(a1 > 0);
-    // Our own lease, once expired, is recovered too.
-    assert.deepEqual(store.recoverLeases('me', T0 + 1001), ['T2']);
-    assert.deepEqual(store.recoverLeases('me', T0 + 2000), [], 'nothing left');
-    assert.equal(store.finish('T1', 'dead-engine', { status: 'completed', now: T0 + 3000 }), false, 'the dead owner cannot finish a recovered task');
   });
 
   it('records attempts: start and end rows, newest first, outputs capped and redacted', () => {
