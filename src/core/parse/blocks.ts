@@ -6,10 +6,10 @@
 // top-level block boundaries (parseBlocks), so memory stays bounded and time linear even at 50 MB.
 import MarkdownIt from 'markdown-it';
 import type { Diagnostic } from '../model';
-import { analyzeTaskLine, compactMeta, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
+import { analyzeTaskLine, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
 import { acBlockMarker, type CriteriaNames } from './criteria';
-import type { Ev, Frame, PhaseSelector, TaskDraft } from './drafts';
-import { ownCopy } from '../textLines';
+import { finishDraft, newTaskDraft, type Ev, type Frame, type PhaseSelector, type TaskDraft } from './drafts';
+import { ownCopy, type LineIndex } from '../textLines';
 
 type Token = MarkdownIt.Token;
 
@@ -28,7 +28,7 @@ function markdown(): MarkdownIt {
 }
 
 export interface WalkState {
-  lines: string[];
+  lines: LineIndex;
   events: Ev[];
   diagnostics: Diagnostic[];
   lastHeading: string;
@@ -49,15 +49,22 @@ const SENTENCE_RULE =
   /^((?:Phases?|User[ \t]+Stor(?:y|ies)|US)[ \t]*\d[^:]*?|(?:Final|Last)[ \t]+Phase)[ \t]*(?:\([^)]*\))?[ \t]*[:,–—-]?[ \t]*((?:depends?|can[ \t]+start|starts?|requires?|waits?|needs?|runs?|comes?)\b.*)$/i;
 const SELF_DEPENDS = /^(?:\*\*|__)?(?:depends[ \t]+on|dependencies)(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*(.+)$/i;
 
-/** Feeds markdown-it the file in chunks that end at a top-level block (or top-level list item) boundary. */
-export function parseBlocks(st: WalkState, mdLines: string[]): void {
+/**
+ * Feeds markdown-it the file in chunks that end at a top-level block (or top-level list item) boundary. Lines before
+ * `hidden` (front matter) are fed as blank lines. A chunk is a slice of the text: markdown-it reads `\r\n` and `\r`
+ * as line ends exactly as LineIndex does.
+ */
+export function parseBlocks(st: WalkState, hidden: number): void {
   const md = markdown();
-  const n = mdLines.length;
+  const idx = st.lines;
+  const n = idx.count;
   let start = 0;
   let size = CHUNK_LINES;
   while (start < n) {
     const end = Math.min(n, start + size);
-    const tokens = md.parse(mdLines.slice(start, end).join('\n'), {});
+    const from = Math.max(start, Math.min(hidden, end));
+    const blank = '\n'.repeat(from - start);
+    const tokens = md.parse(from < end ? blank + idx.text.slice(idx.start(from), idx.end(end - 1)) : blank, {});
     let stop = tokens.length;
     let next = end;
     if (end < n) {
@@ -118,17 +125,17 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
         if (quote === 0) {
           const f = stack.pop();
           // Nothing adds to a task's metadata after its list item ends (sub-bullets are inside it).
-          if (f?.kind === 'task') compactMeta(f.draft.a.meta);
+          if (f?.kind === 'task') finishDraft(f.draft, f.a);
         }
         break;
       case 'paragraph_open':
         if (quote === 0 && stack.length === 0 && t.map) {
           const line = offset + t.map[0];
-          const raw = st.lines[line];
+          const raw = st.lines.line(line);
           const text = raw.trimStart();
           checkLooseCheckbox(st, text, line, raw.length - text.length);
           // Every line of the paragraph: GSD writes `**Depends on**: Phase 2` as a continuation of the `**Goal**:` line.
-          for (let l = t.map[0]; l < t.map[1]; l++) checkStatements(st, st.lines[offset + l].trim(), offset + l);
+          for (let l = t.map[0]; l < t.map[1]; l++) checkStatements(st, st.lines.line(offset + l).trim(), offset + l);
           st.criteriaLabel = st.criteria.label(text.split('\n')[0]);
         }
         break;
@@ -141,7 +148,7 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
   const item = tokens[i];
   if (!item.map) return { kind: 'other' };
   const line = offset + item.map[0];
-  const raw = st.lines[line];
+  const raw = st.lines.line(line);
   const para = tokens[i + 1];
   if (!para || para.type !== 'paragraph_open' || !para.map || para.map[0] !== item.map[0]) return { kind: 'other' };
   const content = tokens[i + 2]?.content ?? '';
@@ -160,19 +167,19 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
   if (CHECKBOX_START.test(first)) {
     const a = analyzeTaskLine(raw, line);
     if (a) {
-      const draft: TaskDraft = { k: 'task', line, a };
+      const draft = newTaskDraft(line);
       nest(st, draft, stack);
       st.events.push(draft);
       // Continuation lines of the task's own paragraph may carry metadata too ("  Depends on: T1").
       for (let l = para.map[0] + 1; l < para.map[1]; l++) {
-        const r = st.lines[offset + l];
+        const r = st.lines.line(offset + l);
         const text = r.trimStart();
         if (!readMetaLine(text, offset + l, r.length - text.length, a.meta)) {
           checkLooseCheckbox(st, text, offset + l, r.length - text.length);
           readNoteRefs(text, offset + l, r.length - text.length, a.meta);
         }
       }
-      return { kind: 'task', draft };
+      return { kind: 'task', draft, a };
     }
   }
   const col = contentColumn(raw, first);
@@ -181,22 +188,22 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
     first = ownCopy(first);
   }
   if (parent?.kind === 'task' || (parent?.kind === 'other' && parent.note)) {
-    const draft = parent.kind === 'task' ? parent.draft : parent.note!;
-    const r = parent.kind === 'task' ? readMetaLine(first, line, col, draft.a.meta) : undefined;
-    if (r?.empty) return { kind: 'metaList', key: r.key, draft };
+    const meta = parent.kind === 'task' ? parent.a.meta : parent.note!;
+    const r = parent.kind === 'task' ? readMetaLine(first, line, col, meta) : undefined;
+    if (r?.empty) return { kind: 'metaList', key: r.key, meta };
     if (r) return { kind: 'other' };
     // A note (`- Description: … after deploying the bus (T001.009)`), at any depth under the task: its prose may
     // state what the task waits for, on any of its lines.
     for (let l = para.map[0]; l < para.map[1]; l++) {
-      const raw2 = st.lines[offset + l];
+      const raw2 = st.lines.line(offset + l);
       const text = l === para.map[0] ? first : raw2.trimStart();
-      readNoteRefs(text, offset + l, l === para.map[0] ? col : raw2.length - text.length, draft.a.meta);
+      readNoteRefs(text, offset + l, l === para.map[0] ? col : raw2.length - text.length, meta);
     }
-    return { kind: 'other', criteria: st.criteria.label(first) || undefined, note: draft };
+    return { kind: 'other', criteria: st.criteria.label(first) || undefined, note: meta };
   }
   if (parent?.kind === 'metaList') {
     const value = first.replace(/[ \t]+$/, '');
-    if (value) readMetaValue(parent.key, value, line, col, parent.draft.a.meta);
+    if (value) readMetaValue(parent.key, value, line, col, parent.meta);
     return { kind: 'other' };
   }
   if (MALFORMED_BOX.test(first)) {
@@ -286,10 +293,10 @@ function selectorOf(label: string): PhaseSelector | undefined {
 }
 
 /** Front matter (`---` … `---` at the very top) is metadata, not markdown: hide it from markdown-it. */
-export function frontMatterEnd(lines: readonly string[]): number {
-  if (lines.length < 2 || lines[0].trimEnd() !== '---') return 0;
-  for (let i = 1; i < lines.length; i++) {
-    const l = lines[i].trimEnd();
+export function frontMatterEnd(lines: LineIndex): number {
+  if (lines.count < 2 || lines.line(0).trimEnd() !== '---') return 0;
+  for (let i = 1; i < lines.count; i++) {
+    const l = lines.line(i).trimEnd();
     if (l === '---' || l === '...') return i + 1;
   }
   return 0;

@@ -25,7 +25,7 @@ export function resolveDependencies(
     const out = new DepSet();
     // One diagnostic per problem and task, however often the same bad id is written (a set only once there is one).
     let reported: Set<string> | undefined;
-    for (const ref of d.a.meta.refs) {
+    for (const ref of d.refs) {
       const target = byId.get(ref.id);
       if (target !== undefined) {
         if (ids[target].id === own) {
@@ -82,7 +82,7 @@ export function resolveDependencies(
         ),
       );
     }
-    return out.refs;
+    return out.exact();
   });
 }
 
@@ -100,6 +100,10 @@ class DepSet {
     } else if (this.refs[k].type === 'soft' && ref.type === 'blocks') {
       this.refs[k] = ref;
     }
+  }
+  /** The references, with no spare capacity (an array grown by push keeps room for 17). */
+  exact(): DependencyRef[] {
+    return this.refs.length === 0 ? this.refs : this.refs.slice();
   }
   private indexOf(id: string): number {
     if (this.at) return this.at.get(id) ?? -1;

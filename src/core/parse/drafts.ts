@@ -1,31 +1,125 @@
 // The shapes the parser's passes hand each other (src/core/parser.ts runs them in order): task, epic and feature
 // drafts, the events of the block pass, and the diagnostics built from what one line says. Pure data.
-import type { Diagnostic, Priority } from '../model';
-import type { LineProblem, MetaKey, TaskLineAnalysis, IdSpan } from '../taskLine';
+import type { Diagnostic, DependencyRef, Priority, TaskNode } from '../model';
+import { compactMeta, type LineProblem, type LineRef, type MetaKey, type TaskLineAnalysis, type TaskMeta, type IdSpan } from '../taskLine';
 
+/**
+ * A task while the file is read. A 50 MB plan holds 700,000 at once, so a draft is one object of fixed shape: what the
+ * later passes need of its line is copied into it when its list item ends (finishDraft), and the rest of the line's
+ * analysis is dropped then; the task itself is built at that moment too, as the TaskNode the list will hold, and the
+ * passes fill in its id, epic, feature and dependencies.
+ */
 export interface TaskDraft {
   /** Drafts are their own events (one object less per task on huge files). */
   k: 'task';
   line: number;
-  a: TaskLineAnalysis;
-  epic?: EpicDraft;
-  feature?: FeatureDraft;
+  /** The task as the list will hold it: set by finishDraft, completed by the later passes (see parser.ts). */
+  node: TaskNode | undefined;
+  epic: EpicDraft | undefined;
+  feature: FeatureDraft | undefined;
   /** Position in the list of tasks (set when the hierarchy is built). */
-  i?: number;
-  /** The id written on the line, once the file's numbering is known (see readNumbering). */
-  id?: IdSpan;
-  /** The title, once the file's numbering is known. */
-  title?: string;
+  i: number;
   /** The id is a weak id the file numbers its tasks with: a duplicate of it is no error (see assignTaskIds). */
-  weak?: boolean;
+  weak: boolean;
   /** The task whose list item holds this one. */
-  parent?: TaskDraft;
+  parent: TaskDraft | undefined;
   /** Tasks nested in this one's list item, in document order. */
-  children?: TaskDraft[];
+  children: TaskDraft[] | undefined;
   /** A criterion (see TaskNode.criterion): set by the block pass (AC blocks, labels) and the hierarchy pass (headings). */
-  criterion?: boolean;
+  criterion: boolean;
+  /** Kiro's optional task (`[ ]*`). */
+  optional: boolean;
+  /** References written on the line and under it, resolved by the dependency pass. */
+  refs: readonly LineRef[];
+  /** What few tasks have (see DraftRare); undefined for most. */
+  rare: DraftRare | undefined;
+}
+
+/** The parts of a task's line most tasks do not have, in an object of their own so that a draft stays small. */
+export interface DraftRare {
   /** A checkbox that stands for a whole phase (`- [ ] **Phase 2: Sharing**` in a GSD roadmap): a group of its tasks. */
   phaseOf?: EpicDraft;
+  /** Problems found in the line and its metadata lines, reported once the task's id is known. */
+  problems?: readonly LineProblem[];
+  /** Column of `[`, for the warning about a task with no title. */
+  checkboxColumn?: number;
+  /** A number that is an id only if the file numbers its tasks so (TaskLineShape.weakId). */
+  weakId?: IdSpan;
+  /** The title with that number kept, when it is no id. */
+  titleWithWeakId?: string;
+  /** CCPM `(parallel: false)`. */
+  serial?: boolean;
+  gate?: 'review';
+  isolation?: TaskNode['isolation'];
+}
+
+/** A draft for the task a list item's line starts (finishDraft completes it when the item ends). */
+export function newTaskDraft(line: number): TaskDraft {
+  return {
+    k: 'task',
+    line,
+    node: undefined,
+    epic: undefined,
+    feature: undefined,
+    i: -1,
+    weak: false,
+    parent: undefined,
+    children: undefined,
+    criterion: false,
+    optional: false,
+    refs: [],
+    rare: undefined,
+  };
+}
+
+/** Placeholder dependencies until the dependency pass sets them; frozen so that a pass writing to it fails loudly. */
+const NO_DEPS: DependencyRef[] = Object.freeze([]) as unknown as DependencyRef[];
+
+/**
+ * The task's list item has ended: nothing adds to its metadata any more. Builds its node (id, epic, feature and
+ * dependencies are filled in by the later passes; the key order is the model's, as JSON prints it) and keeps of the
+ * line only what those passes need.
+ */
+export function finishDraft(d: TaskDraft, a: TaskLineAnalysis): void {
+  const m: TaskMeta = a.meta;
+  compactMeta(m);
+  // One literal per combination of the two optional fields most tasks have, so that they sit in the object itself
+  // instead of a separate property store (40 bytes a task on a 700,000-task plan). Written out: a spread would not.
+  const { blockers, parallel, tags, priority, estimateHours } = m;
+  const { title, status } = a;
+  const line = d.line;
+  const dependsOn = NO_DEPS;
+  // The id written on the line ('' for none) until readNumbering and assignTaskIds settle it.
+  const id = a.id?.value ?? '';
+  const node: TaskNode =
+    priority !== undefined
+      ? estimateHours !== undefined
+        ? { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags, priority, estimateHours }
+        : { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags, priority }
+      : estimateHours !== undefined
+        ? { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags, estimateHours }
+        : { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags };
+  if (m.agent !== undefined) node.agent = m.agent;
+  if (m.verify !== undefined) node.verify = m.verify;
+  if (m.timeoutMinutes !== undefined) node.timeoutMinutes = m.timeoutMinutes;
+  d.node = node;
+  d.optional = a.optional;
+  d.refs = m.refs;
+  // Its nested tasks are all inside its list item, so the list is complete too.
+  if (d.children) d.children = d.children.slice();
+  if (a.weakId || m.serial || m.gate !== undefined || m.isolation !== undefined || m.problems.length > 0 || title === '') {
+    const r: DraftRare = {};
+    if (m.problems.length > 0) r.problems = m.problems;
+    if (title === '') r.checkboxColumn = a.checkboxColumn;
+    if (a.weakId) {
+      r.weakId = a.weakId;
+      r.titleWithWeakId = a.titleWithWeakId;
+    }
+    if (m.serial) r.serial = true;
+    if (m.gate !== undefined) r.gate = m.gate;
+    if (m.isolation !== undefined) r.isolation = m.isolation;
+    d.rare = r;
+  }
 }
 
 export type Ev =
@@ -47,10 +141,11 @@ export type PhaseSelector =
   | { kind: 'final' };
 
 export type Frame =
-  | { kind: 'task'; draft: TaskDraft }
-  | { kind: 'metaList'; key: MetaKey; draft: TaskDraft }
-  /** Any other list item; `criteria` when its text is a criteria label (`- **Acceptance criteria:**`); `note` when it is a note under that task. */
-  | { kind: 'other'; criteria?: boolean; note?: TaskDraft };
+  /** A task's list item, with its line's analysis until the item ends. */
+  | { kind: 'task'; draft: TaskDraft; a: TaskLineAnalysis }
+  | { kind: 'metaList'; key: MetaKey; meta: TaskMeta }
+  /** Any other list item; `criteria` when its text is a criteria label (`- **Acceptance criteria:**`); `note` (the task's metadata) when it is a note under that task. */
+  | { kind: 'other'; criteria?: boolean; note?: TaskMeta };
 
 export interface HeadingInfo {
   explicitEpic?: string;
@@ -89,12 +184,12 @@ export interface FeatureDraft {
 
 /** A group: a task with nested tasks that are not criteria (see TaskNode.group). */
 export function isGroupDraft(d: TaskDraft): boolean {
-  return d.phaseOf !== undefined || (d.children !== undefined && d.children.some((c) => !c.criterion));
+  return d.rare?.phaseOf !== undefined || (d.children !== undefined && d.children.some((c) => !c.criterion));
 }
 
 /** Work the engine runs by itself: not a group, a criterion or an optional task. Only these enter implicit orders. */
 export function isPlainWork(d: TaskDraft): boolean {
-  return !d.criterion && !d.a.optional && !isGroupDraft(d);
+  return !d.criterion && !d.optional && !isGroupDraft(d);
 }
 
 /** The warning for a task whose line has an id (or metadata) but no title; shared with the incremental parser. */

@@ -24,9 +24,9 @@ export function markPhaseSummaries(tasks: readonly TaskDraft[], epics: readonly 
   if (phases.size === 0) return;
   for (const d of tasks) {
     if (d.parent || d.criterion || d.children || d.epic?.phase) continue;
-    const m = PHASE_SUMMARY_RE.exec(d.title ?? '');
+    const m = PHASE_SUMMARY_RE.exec(d.node!.title);
     const ph = m ? phases.get(Number(m[1])) : undefined;
-    if (ph && ph.tasks.some((t) => t !== d && !t.criterion)) d.phaseOf = ph;
+    if (ph && ph.tasks.some((t) => t !== d && !t.criterion)) (d.rare ??= {}).phaseOf = ph;
   }
 }
 
@@ -34,9 +34,10 @@ export function applyGroupRules(tasks: readonly TaskDraft[], ids: readonly Assig
   const idOf = (d: TaskDraft) => ids[d.i!].id;
   for (const d of tasks) {
     if (!isGroupDraft(d)) continue;
-    for (const c of d.children ?? []) if (!c.criterion && !c.a.optional) addBlocking(deps[d.i!], idOf(c), 'implicit', c.line);
+    for (const c of d.children ?? []) if (!c.criterion && !c.optional) addBlocking(deps[d.i!], idOf(c), 'implicit', c.line);
     // A phase's checkbox waits for the phase's work (its groups are covered by their children).
-    if (d.phaseOf) for (const t of d.phaseOf.tasks) if (isPlainWork(t)) addBlocking(deps[d.i!], idOf(t), 'implicit', t.line);
+    const phase = d.rare?.phaseOf;
+    if (phase) for (const t of phase.tasks) if (isPlainWork(t)) addBlocking(deps[d.i!], idOf(t), 'implicit', t.line);
   }
   // Parents come before their children in document order, so a parent's list already holds what it inherited.
   for (const d of tasks) {

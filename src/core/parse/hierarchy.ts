@@ -3,6 +3,7 @@
 // written id get a derived one that never takes an id written anywhere in the file.
 import type { Diagnostic, EpicNode, FeatureNode, Priority } from '../model';
 import { parsePriority, type LineProblem } from '../taskLine';
+import type { LineIndex } from '../textLines';
 import type { CriteriaNames } from './criteria';
 import { toDiagnostic, type EpicDraft, type Ev, type FeatureDraft, type HeadingInfo, type TaskDraft } from './drafts';
 
@@ -57,7 +58,7 @@ interface HeadingEv {
 
 export function buildHierarchy(
   events: readonly Ev[],
-  lines: readonly string[],
+  lines: LineIndex,
   diagnostics: Diagnostic[],
   criteria: CriteriaNames,
 ): { epics: EpicDraft[]; tasks: TaskDraft[]; rules: Extract<Ev, { k: 'phaseRule' }>[] } {
@@ -67,7 +68,7 @@ export function buildHierarchy(
   for (const ev of events) {
     if (ev.k === 'heading') {
       while (open.length && open[open.length - 1].ev.level >= ev.level) open.pop();
-      const h: HeadingEv = { ev, info: analyzeHeading(ev.text, ev.line, lines[ev.line] ?? ''), taskCount: 0 };
+      const h: HeadingEv = { ev, info: analyzeHeading(ev.text, ev.line, lines.line(ev.line)), taskCount: 0 };
       headings.push(h);
       open.push(h);
     } else if (ev.k === 'task') {

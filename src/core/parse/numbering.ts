@@ -1,6 +1,8 @@
 // The parser's ids pass: which numbers are the file's ids (its own numbering: docs/tasklist-format.md "Ids"), the
 // file's dialect, and the id of every task — written, or provisional for a task written without one.
 import { allocateTaskIds } from '../ids';
+import { analyzeTaskLine, idKind } from '../taskLine';
+import type { LineIndex } from '../textLines';
 import type { Diagnostic, Dialect, EpicNode, IdKind } from '../model';
 import type { EpicDraft, TaskDraft } from './drafts';
 
@@ -15,9 +17,9 @@ export function readNumbering(tasks: readonly TaskDraft[]): Set<IdKind> {
   const counts = new Map<IdKind, number>();
   let unnamed = 0;
   for (const d of tasks) {
-    if (d.a.id) continue;
+    if (d.node!.id !== '') continue; // the id written on the line (finishDraft)
     unnamed++;
-    const w = d.a.weakId;
+    const w = d.rare?.weakId;
     if (w) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
   }
   const kinds = new Set<IdKind>();
@@ -26,16 +28,13 @@ export function readNumbering(tasks: readonly TaskDraft[]): Set<IdKind> {
     if (n >= 2 && n * 4 >= unnamed * 3) kinds.add(k);
   }
   for (const d of tasks) {
-    const { a } = d;
-    if (a.id) {
-      d.id = a.id;
-      d.title = a.title;
-    } else if (a.weakId && kinds.has(a.weakId.kind)) {
-      d.id = a.weakId;
+    const r = d.rare;
+    if (d.node!.id !== '' || !r?.weakId) continue; // the title without the id is the node's already
+    if (kinds.has(r.weakId.kind)) {
+      d.node!.id = r.weakId.value;
       d.weak = true;
-      d.title = a.title;
-    } else {
-      d.title = a.titleWithWeakId ?? a.title;
+    } else if (r.titleWithWeakId !== undefined) {
+      d.node!.title = r.titleWithWeakId;
     }
   }
   return kinds;
@@ -47,12 +46,12 @@ export function detectDialect(tasks: readonly TaskDraft[], epics: readonly EpicD
   let dotted = 0;
   let tagged = false;
   for (const d of tasks) {
-    const v = d.id?.value;
-    if (v !== undefined && d.id!.kind === 'task') {
+    const v = d.node!.id;
+    if (v !== '' && idKind(v) === 'task') {
       if (v.includes('.')) dotted++;
       else flat++;
     }
-    if (d.a.meta.parallel || d.a.meta.tags.some((g) => /^US\d+$/.test(g))) tagged = true;
+    if (d.node!.parallel || d.node!.tags.some((g) => /^US\d+$/.test(g))) tagged = true;
   }
   const phases = epics.some((e) => e.phase);
   if (flat > 0 && (tagged || (phases && flat * 2 >= tasks.length))) return 'speckit';
@@ -67,11 +66,23 @@ export interface AssignedId {
   idExplicit: boolean;
 }
 
-export function assignTaskIds(tasks: readonly TaskDraft[], dialect: Dialect, epics: readonly EpicNode[], diagnostics: Diagnostic[]): AssignedId[] {
+/**
+ * Sets every task's id (written, or provisional) and its epic and feature on its node, and returns the nodes: each is
+ * an AssignedId, indexed like `tasks` (no object of its own per task: a 50 MB plan has 700,000).
+ */
+export function assignTaskIds(
+  tasks: readonly TaskDraft[],
+  dialect: Dialect,
+  epics: readonly EpicNode[],
+  diagnostics: Diagnostic[],
+  lines: LineIndex,
+): AssignedId[] {
   const first = new Map<string, number>();
   const dups: number[] = [];
   const slots = tasks.map((d, i) => {
-    let written = d.id?.value;
+    // The node holds the id read from the line ('' for none) until the allocation below.
+    const node = d.node!;
+    let written: string | undefined = node.id === '' ? undefined : node.id;
     if (written !== undefined) {
       // A number the file uses twice (`1.` under two headings, `#1` in Backlog.md's acceptance criteria and again in
       // its Definition of Done) is no error: the later task is known by another id.
@@ -79,18 +90,24 @@ export function assignTaskIds(tasks: readonly TaskDraft[], dialect: Dialect, epi
       else if (first.has(written)) dups.push(i);
       else first.set(written, i);
     }
-    return { id: written ?? '', idExplicit: written !== undefined, featureId: d.feature!.id, epicId: d.epic!.id };
+    // The node is the allocation's slot: its id is the written one until allocateTaskIds says otherwise.
+    node.id = written ?? '';
+    node.idExplicit = written !== undefined;
+    node.featureId = d.feature!.id;
+    node.epicId = d.epic!.id;
+    return node;
   });
   const epicOrder = epics.map((e) => e.id);
   const ids = allocateTaskIds(slots, dialect, epicOrder);
   if (dups.length > 0) {
     // Suggest a fresh id for each duplicate, as if it had none, without moving any provisional id.
-    const fixed = slots.map((s, i) => ({ ...s, id: ids[i], idExplicit: true }));
+    const fixed = slots.map((s, i) => ({ id: ids[i], idExplicit: true, featureId: s.featureId, epicId: s.epicId }));
     for (const i of dups) fixed[i].idExplicit = false;
     const suggested = allocateTaskIds(fixed, dialect, epicOrder);
     for (const i of dups) {
       const d = tasks[i];
-      const id = d.id!;
+      // Where the id sits in its line: read again, for this rare error only (a draft keeps no columns).
+      const id = analyzeTaskLine(lines.line(d.line), d.line)!.id!;
       const firstLine = tasks[first.get(id.value)!].line;
       diagnostics.push({
         line: d.line,
@@ -104,5 +121,6 @@ export function assignTaskIds(tasks: readonly TaskDraft[], dialect: Dialect, epi
       });
     }
   }
-  return ids.map((id, i) => ({ id, idExplicit: slots[i].idExplicit }));
+  for (let i = 0; i < slots.length; i++) slots[i].id = ids[i];
+  return slots;
 }

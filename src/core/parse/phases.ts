@@ -19,7 +19,7 @@ export function applySpecKitRules(
   // Spec Kit orders a phase's tasks unless they say [P], and each phase after the one before; other files order
   // only what they state (a CCPM `(parallel: false)` task after the tasks before it).
   const strict = dialect === 'speckit';
-  const sequential = (t: TaskDraft): boolean => (strict ? !t.a.meta.parallel : t.a.meta.serial === true);
+  const sequential = (t: TaskDraft): boolean => (strict ? !t.node!.parallel : t.rare?.serial === true);
   const idOf = (d: TaskDraft) => ids[d.i!].id;
   const addDep = (d: TaskDraft, on: TaskDraft, source: 'implicit' | 'phase', line: number) => {
     const i = d.i!;
@@ -32,7 +32,7 @@ export function applySpecKitRules(
   };
 
   if (!strict) {
-    for (const e of epics) if (!e.phase && e.tasks.some((t) => t.a.meta.serial)) orderTasks(e.tasks);
+    for (const e of epics) if (!e.phase && e.tasks.some((t) => t.rare?.serial)) orderTasks(e.tasks);
   }
   const phases = epics.filter((e) => e.phase && e.tasks.some(isPlainWork));
   if (phases.length === 0) return;

@@ -2,7 +2,7 @@
 // cut exactly where `\r\n`, `\r` and `\n` end a line, and joinLines must give the text back byte for byte.
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { dominantEol, joinLines, splitLines } from '../../../src/core/textLines';
+import { LineIndex, dominantEol, joinLines, splitLines } from '../../../src/core/textLines';
 
 /** The definition, written the obvious way. */
 function reference(text: string): { lines: string[]; ends: string[] } {
@@ -33,6 +33,33 @@ describe('textLines', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it('LineIndex has the same lines as splitLines (and the same dominant ending), for any mix of line endings', () => {
+    const piece = fc.oneof(fc.constantFrom('\n', '\r', '\r\n', '\n\r', '\r\r\n', ''), fc.string({ maxLength: 6 }));
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 30 }).map((p) => p.join('')),
+        (text) => {
+          const s = splitLines(text);
+          const idx = new LineIndex(text);
+          assert.equal(idx.count, s.lines.length);
+          assert.deepEqual(
+            Array.from({ length: idx.count }, (_, i) => idx.line(i)),
+            s.lines,
+          );
+          assert.equal(idx.eol, dominantEol(s.ends));
+          assert.equal(idx.line(idx.count), '');
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // Enough lines to outgrow the index's first allocation.
+    const big = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join('\r\n');
+    const idx = new LineIndex(big);
+    assert.equal(idx.count, 5000);
+    assert.equal(idx.line(4321), 'line 4321');
+    assert.equal(idx.eol, '\r\n');
   });
 
   it('names the dominant line ending', () => {
