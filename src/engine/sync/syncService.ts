@@ -26,7 +26,7 @@ import { decodeTaskList, encodeTaskList, type TaskListEncoding } from '../../cor
 import { missingIdEdits, writesIds, type WriteIds } from '../../core/ids';
 import { headingPath, resolveIdentities, type KnownTask } from '../../core/identity';
 import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
-import { MERGED_TASK_FIELDS, TASK_STATUSES, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
+import { MERGED_TASK_FIELDS, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
 import { reparseChangedLines, reparseIncremental } from '../../core/incremental';
 import { parseTaskList, type ParseOptions } from '../../core/parser';
 import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
@@ -39,6 +39,7 @@ import { sha256, writeFileAtomic, writeFileInPlace } from './atomicWrite';
 import { changedUtf8Lines } from './byteDiff';
 import { ReusableFileReader } from './fileReader';
 import { errorMessage } from '../../core/describe';
+import { workItemsDocument, writeWorkItems } from './workItems';
 
 /** Options of SyncService. */
 export interface SyncServiceOptions {
@@ -99,28 +100,6 @@ export interface SyncEvents {
   /** One per conflict found by a sync (also in `plan:synced` diagnostics and in the v2_plan_sync row). */
   'sync:conflict': { taskId: string; field: MergedTaskField; message: string; conflict: MergeConflict; diagnostic: Diagnostic };
 }
-
-/** One item of v2-work-items.json. */
-export interface WorkItem {
-  id: string;
-  title: string;
-  epic: { id: string; title: string };
-  feature: { id: string; title: string };
-  status: TaskStatus;
-  priority: string | null;
-  estimateHours: number | null;
-  dependsOn: { id: string; type: string; source: string }[];
-  agent: string | null;
-  verify: string | null;
-  blockers: string[];
-  tags: string[];
-  retryCount: number;
-  /** 1-based line of the task in the markdown. */
-  line: number;
-}
-
-/** Version of the v2-work-items.json layout. */
-export const WORK_ITEMS_VERSION = 1;
 
 interface Source {
   kind: 'disk' | 'editor';
@@ -492,55 +471,9 @@ export class SyncService {
     this.listeners.clear();
   }
 
-  /**
-   * Writes v2-work-items.json: every live task with its epic, feature, current status (from the database), priority,
-   * estimate, dependencies, agent, verify command and blockers. Written atomically. Returns the path and item count.
-   */
+  /** Writes v2-work-items.json (workItems.ts) from the current list and the database's statuses; returns the path and item count. */
   exportWorkItems(outPath: string): { path: string; count: number } {
-    if (typeof outPath !== 'string' || outPath === '') throw new Error(`exportWorkItems: outPath must be a non-empty path, got ${String(outPath)}`);
-    const list = this.list;
-    const runtime = this.plan.liveRuntime();
-    const epics = new Map(list.epics.map((e) => [e.id, e]));
-    const features = new Map(list.features.map((f) => [f.id, f]));
-    const seen = new Set<string>();
-    const items: WorkItem[] = [];
-    for (const t of list.tasks) {
-      if (seen.has(t.id)) continue;
-      seen.add(t.id);
-      const f = taskFields(t);
-      const rt = runtime.get(t.id);
-      items.push({
-        id: t.id,
-        title: t.title,
-        epic: { id: t.epicId, title: epics.get(t.epicId)?.title ?? t.epicId },
-        feature: { id: t.featureId, title: features.get(t.featureId)?.title ?? t.featureId },
-        status: rt?.status ?? t.status,
-        priority: t.priority ?? null,
-        estimateHours: t.estimateHours ?? null,
-        dependsOn: f.dependsOn,
-        agent: t.agent ?? null,
-        verify: t.verify ?? null,
-        blockers: f.blockers,
-        tags: t.tags,
-        retryCount: rt?.retryCount ?? 0,
-        line: t.line + 1,
-      });
-    }
-    const counts: Record<string, number> = { total: items.length };
-    for (const s of TASK_STATUSES) counts[s] = 0;
-    for (const i of items) counts[i.status]++;
-    const doc = {
-      version: WORK_ITEMS_VERSION,
-      generatedAt: new Date(this.now()).toISOString(),
-      tasklist: this.tasklistPath,
-      counts,
-      epics: list.epics.map((e) => ({ id: e.id, title: e.title, priority: e.priority ?? null, phase: e.phase ?? false })),
-      features: list.features.map((x) => ({ id: x.id, epicId: x.epicId, title: x.title, priority: x.priority ?? null })),
-      items,
-    };
-    const path = resolve(outPath);
-    writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`));
-    return { path, count: items.length };
+    return writeWorkItems(outPath, workItemsDocument(this.list, this.plan.liveRuntime(), this.now(), this.tasklistPath));
   }
 
   // ------------------------------------------------------------------------------------------------------------
