@@ -22,13 +22,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { decodeTaskList, encodeTaskList, type TaskListEncoding } from '../../core/decode';
+import { encodeTaskList, type TaskListEncoding } from '../../core/decode';
 import { missingIdEdits, writesIds, type WriteIds } from '../../core/ids';
 import { headingPath, resolveIdentities, type KnownTask } from '../../core/identity';
 import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
 import { MERGED_TASK_FIELDS, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
-import { reparseChangedLines, reparseIncremental } from '../../core/incremental';
-import { parseTaskList, type ParseOptions } from '../../core/parser';
+import type { ParseOptions } from '../../core/parser';
 import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
 import type { ApplyEditsResult, LineEditView, SyncResult } from '../../protocol/engineProtocol';
 import type { DatabaseHandle } from '../db/database';
@@ -36,9 +35,9 @@ import { PlanStore, type PlanChange, type StoredGroup, type SyncCounts, type Tas
 import type { TaskStore } from '../db/taskStore';
 import type { EditApplier } from '../engineApi';
 import { sha256, writeFileAtomic, writeFileInPlace } from './atomicWrite';
-import { changedUtf8Lines } from './byteDiff';
 import { ReusableFileReader } from './fileReader';
 import { errorMessage } from '../../core/describe';
+import { IncrementalSource, type Source } from './incrementalSource';
 import { workItemsDocument, writeWorkItems } from './workItems';
 
 /** Options of SyncService. */
@@ -101,24 +100,6 @@ export interface SyncEvents {
   'sync:conflict': { taskId: string; field: MergedTaskField; message: string; conflict: MergeConflict; diagnostic: Diagnostic };
 }
 
-interface Source {
-  kind: 'disk' | 'editor';
-  /** The markdown text. For a disk read patched from its bytes' diff, a getter that decodes the file on first use. */
-  readonly text: string;
-  /** Disk only: the bytes read (valid during this sync attempt only: the reader reuses its buffer). */
-  bytes?: Uint8Array;
-  /** Parses `text` the way the disk read found best (patching from the bytes' diff); called only if a parse is needed. */
-  parse?: () => TaskList;
-  encoding: TaskListEncoding;
-  decodeDiagnostics: Diagnostic[];
-  /** Disk only: sha256 of the bytes read, checked again just before the file is replaced. */
-  bytesChecksum?: string;
-  /** sha256 of the text's UTF-8 when already known (equal to bytesChecksum for a plain UTF-8 file). */
-  textChecksum?: string;
-  /** Set once this sync replaced the file. */
-  wroteFile?: boolean;
-}
-
 type Attempt = SyncOutcome | 'retry' | 'use-disk';
 type WriteResult = 'applied' | 'not-applied' | 'retry' | 'use-disk';
 
@@ -159,8 +140,6 @@ interface MergedBase {
   list: TaskList;
   state: Uint8Array;
 }
-
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 const EMPTY_LIST: TaskList = { dialect: 'markdown', eol: '\n', epics: [], features: [], tasks: [], diagnostics: [] };
 
@@ -331,8 +310,8 @@ export class SyncService {
   private readonly readOnly: boolean;
   private readonly writeIds: WriteIds;
   private readonly inPlace?: { when: () => boolean; pendingPath: string };
-  /** How every full parse reads the file (the incremental parser keeps what the last full parse decided). */
-  private readonly parseOptions: ParseOptions;
+  /** The markdown as a sync reads it, parsed incrementally from the last one (incrementalSource.ts). */
+  private readonly source: IncrementalSource;
 
   // Last synced state. The caches mirror the plan tables: only this class writes plan columns.
   private tasks?: Map<string, Snapshot>;
@@ -345,13 +324,6 @@ export class SyncService {
   private lastDiagnostics: Diagnostic[] = [];
   private editorText?: string;
   private editorVersion = -Infinity;
-  /**
-   * The incremental parser's base: the last markdown parsed and its exact parse (not `list`, whose statuses may be
-   * patched). A plain UTF-8 file is kept as its bytes (in `baseBuf`), so the next disk sync diffs bytes and decodes
-   * only the lines that changed; an editor's text, or a text this sync edited, is kept as text.
-   */
-  private parsed?: { list: TaskList; text?: string; bytes?: Uint8Array };
-  private baseBuf = new Uint8Array(0);
   private mergedBase?: MergedBase;
 
   private tail: Promise<unknown> = Promise.resolve();
@@ -380,12 +352,13 @@ export class SyncService {
     this.writeIds = opts.writeIds ?? 'dialect';
     if (opts.writeInPlace && !opts.pendingWritePath) throw new Error('SyncService: writeInPlace needs pendingWritePath (where its crash record goes)');
     if (opts.writeInPlace && opts.pendingWritePath) this.inPlace = { when: opts.writeInPlace, pendingPath: resolve(opts.pendingWritePath) };
-    this.parseOptions = {};
+    const parseOptions: ParseOptions = {};
     if (opts.criteriaHeadings !== undefined) {
       if (!Array.isArray(opts.criteriaHeadings) || opts.criteriaHeadings.some((h) => typeof h !== 'string'))
         throw new Error(`sync.criteria_headings must be an array of strings, got ${JSON.stringify(opts.criteriaHeadings)}`);
-      this.parseOptions.criteriaHeadings = [...opts.criteriaHeadings];
+      parseOptions.criteriaHeadings = [...opts.criteriaHeadings];
     }
+    this.source = new IncrementalSource(parseOptions);
   }
 
   /** Syncs with the file on disk. `force`: merge even when the checksums say nothing changed. */
@@ -510,7 +483,7 @@ export class SyncService {
         ];
         return out;
       }
-      const src = this.diskSource(bytes, sha256(bytes));
+      const src = this.source.fromDisk(bytes, sha256(bytes));
       const r = await this.runSync(src, force);
       if (r !== 'retry' && r !== 'use-disk' && !src.wroteFile) this.fileChecksum = src.bytesChecksum;
       if (r !== 'retry' && r !== 'use-disk') return r;
@@ -542,19 +515,6 @@ export class SyncService {
   }
 
   /**
-   * parseTaskList(text), patched from the last markdown parsed when the edit allows it (a ticked checkbox, a retitled
-   * task: see src/core/incremental.ts), so that a one-line change to a huge file costs a line, not a file.
-   */
-  private parseText(text: string): TaskList {
-    const prev = this.parsed;
-    const prevText = prev?.text ?? (prev?.bytes ? utf8.decode(prev.bytes) : undefined);
-    const patched = prev && prevText !== undefined ? reparseIncremental(prevText, prev.list, text) : undefined;
-    const list = patched ?? parseTaskList(text, this.parseOptions);
-    this.parsed = { list, text };
-    return list;
-  }
-
-  /**
    * `list` with every task written without an id known by the row it was synced as (heading path and title, then a
    * similar title; src/core/identity.ts), so its history follows it when lines move or its title is edited.
    */
@@ -569,54 +529,6 @@ export class SyncService {
     return resolveIdentities(list, known);
   }
 
-  /** The parse of a sync's markdown; a plain UTF-8 file read from disk becomes the next base as bytes. */
-  private parseSource(src: Source): TaskList {
-    const list = src.parse ? src.parse() : this.parseText(src.text);
-    if (src.bytes && src.encoding === 'utf8') {
-      if (this.baseBuf.length < src.bytes.length) this.baseBuf = new Uint8Array(Math.ceil(src.bytes.length * 1.25));
-      this.baseBuf.set(src.bytes);
-      this.parsed = { list, bytes: this.baseBuf.subarray(0, src.bytes.length) };
-    } else if (this.parsed?.list !== list) {
-      this.parsed = { list, text: src.text };
-    }
-    return list;
-  }
-
-  /**
-   * A disk read as a sync source. When the last base is a UTF-8 file's bytes, the change is found in the bytes and
-   * only its lines are decoded and re-parsed; the whole text is decoded only if something needs it (a full parse,
-   * an edit to write back).
-   */
-  private diskSource(bytes: Uint8Array, bytesChecksum: string): Source {
-    const base = this.parsed;
-    if (base?.bytes) {
-      const change = changedUtf8Lines(base.bytes, bytes);
-      if (change) {
-        let text: string | undefined;
-        const src: Source = {
-          kind: 'disk',
-          get text() {
-            return (text ??= utf8.decode(bytes));
-          },
-          bytes,
-          encoding: 'utf8',
-          decodeDiagnostics: [],
-          bytesChecksum,
-          textChecksum: bytesChecksum,
-        };
-        // Not patchable (a line added, a heading edited…): the whole file is parsed; its bytes still become the base.
-        src.parse = () => (change === 'same' ? base.list : reparseChangedLines(base.list, change)) ?? parseTaskList(src.text, this.parseOptions);
-        return src;
-      }
-    }
-    const dec = decodeTaskList(bytes);
-    // Valid UTF-8 without a BOM re-encodes to exactly these bytes, so the text's checksum is the bytes' (one hash, not two).
-    const textChecksum = dec.encoding === 'utf8' ? bytesChecksum : undefined;
-    // After a byte base, a text diff cannot succeed where the byte diff failed: parse the whole file.
-    const parse = base?.bytes ? () => parseTaskList(dec.text, this.parseOptions) : undefined;
-    return { kind: 'disk', text: dec.text, bytes, parse, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum, textChecksum };
-  }
-
   private async runSync(src: Source, force = false): Promise<Attempt> {
     const started = performance.now();
     this.ensureLoaded();
@@ -625,7 +537,7 @@ export class SyncService {
     if (!force && checksum === this.syncedChecksum && unsynced.size === 0) return this.skipped(src.kind);
     // raw*: the parser's lists (the incremental parser's bases); list*: the same with the identity of every task
     // written without an id resolved against the database (src/core/identity.ts).
-    const raw0 = !force && checksum === this.syncedChecksum ? undefined : this.parseSource(src);
+    const raw0 = !force && checksum === this.syncedChecksum ? undefined : this.source.parse(src);
     const list0 = raw0 ? this.resolve(raw0) : this.list;
 
     // `src.text` is only read below when the markdown must be edited: a disk read patched from its bytes' diff is
@@ -643,7 +555,7 @@ export class SyncService {
       const applied = applyLineEdits(text0, planned.lineEdits);
       if (applied.text !== text0) {
         text1 = applied.text;
-        raw1 = this.parseText(text1);
+        raw1 = this.source.parseText(text1);
         list1 = this.resolve(raw1);
       }
     }
@@ -766,10 +678,7 @@ export class SyncService {
     if (mdWritten && this.applyEdits && this.editorText !== undefined) this.editorText = finalText;
     // The written text becomes the incremental parser's base when it patches from the last one (status edits do),
     // so the next sync diffs against what the markdown now says.
-    if (mdWritten && raw1 && this.parsed?.list === raw1) {
-      const written = reparseIncremental(text1 ?? src.text, raw1, finalText!);
-      if (written) this.parsed = { list: written, text: finalText };
-    }
+    if (mdWritten && raw1) this.source.wrote(raw1, text1 ?? src.text, finalText!);
     this.list = finalList;
     this.mergedBase = { list: merged.list, state: merged.state };
     this.encoding = src.encoding;
