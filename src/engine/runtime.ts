@@ -61,6 +61,8 @@ import { DbChangePoller } from './sync/dbChangePoller';
 import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 import { remainingOf, truncate } from '../protocol/presentation';
+import { ChangeCoalescer } from './coalesce';
+import { WriteBackScheduler } from './writeBack';
 import { attemptIsolation, openIsolation } from './isolation/engineIsolation';
 import type { TaskIsolation } from './isolation/taskIsolation';
 import { ReviewDesk } from './isolation/reviewDesk';
@@ -132,10 +134,19 @@ export class EngineRuntime implements EngineApi {
   private throughputTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
   private backups?: BackupTimer;
-  private changedTasks = new Set<string>();
-  private flushScheduled = false;
-  private writeBackRunning?: Promise<void>;
-  private writeBackAgain = false;
+  /** A burst of task changes reaches the views as one `tasks:changed` (coalesce.ts). */
+  private readonly changes = new ChangeCoalescer((ids) => this.flushChanges(ids));
+  /** Statuses reach the markdown once per burst, one write at a time (writeBack.ts). */
+  private readonly writeBack = new WriteBackScheduler(
+    async () => this.recordSync(await this.sync.writeBack()),
+    (e) => {
+      // A database that takes no writes for now: written back when it does (the statuses are in memory and the db).
+      if (this.gate.failed(e)) this.gate.whenFree(() => this.scheduleWriteBack());
+      else this.opts.logger.error(`writing statuses back to ${this.opts.paths.tasklistPath} failed: ${errorMessage(e)}`);
+    },
+    () => this.closing !== undefined,
+    WRITE_BACK_INTERVAL_MS,
+  );
   /** Writes the statuses back again, with backoff, while the task list cannot be written (see noteMarkdownWrite). */
   private readonly markdownRetry = new RetryTimer({ initialMs: 1000, maxMs: 30_000, onFire: () => this.scheduleWriteBack() });
   /**
@@ -471,18 +482,11 @@ export class EngineRuntime implements EngineApi {
   private checkpointedAt = 0;
 
   private markChanged(taskId: string): void {
-    this.changedTasks.add(taskId);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // Coalesce a burst of changes (a completion and the dependents it readies) into one notification.
-    setImmediate(() => this.flushChanges());
+    this.changes.add(taskId);
   }
 
-  private flushChanges(): void {
-    this.flushScheduled = false;
-    if (this.changedTasks.size === 0 || this.closing) return;
-    const ids = [...this.changedTasks];
-    this.changedTasks.clear();
+  private flushChanges(ids: string[]): void {
+    if (this.closing) return;
     // Only the changed rows: re-reading every task's row on each burst would put a full table scan on the hot path.
     for (const id of ids) {
       const rt = this.store.runtime(id);
@@ -499,27 +503,7 @@ export class EngineRuntime implements EngineApi {
   }
 
   private scheduleWriteBack(): void {
-    if (this.writeBackRunning) {
-      this.writeBackAgain = true;
-      return;
-    }
-    this.writeBackRunning = (async () => {
-      do {
-        this.writeBackAgain = false;
-        // Let the rest of this burst of status changes land first: one write for many ticks, at most a few a second.
-        // Not unref'd: close() awaits this loop, and an unref'd timer would let the process exit mid-write.
-        await new Promise<void>((r) => setTimeout(r, WRITE_BACK_INTERVAL_MS));
-        try {
-          this.recordSync(await this.sync.writeBack());
-        } catch (e) {
-          // A database that takes no writes for now: written back when it does (the statuses are in memory and the db).
-          if (this.gate.failed(e)) this.gate.whenFree(() => this.scheduleWriteBack());
-          else this.opts.logger.error(`writing statuses back to ${this.opts.paths.tasklistPath} failed: ${errorMessage(e)}`);
-        }
-      } while (this.writeBackAgain && !this.closing);
-    })().finally(() => {
-      this.writeBackRunning = undefined;
-    });
+    this.writeBack.request();
   }
 
   /**
@@ -1142,7 +1126,7 @@ export class EngineRuntime implements EngineApi {
       await step('merge queue', () => this.isolation?.close());
       await step('write-back', async () => {
         this.markdownRetry.dispose();
-        while (this.writeBackRunning) await this.writeBackRunning;
+        await this.writeBack.settled();
         this.noteMarkdownWrite(await this.sync.writeBack());
         if (this.markdownFault !== undefined)
           log.error(
