@@ -1445,7 +1445,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   private isIdle(): boolean {
     if (this.closed) return true;
-    if (this.running.size > 0 || this.stopping || this.settling > 0) return false;
+    if (this.running.size > 0 || this.stopping) return false;
+    // Once stopped, an attempt whose result only waits for the database (locked, disk full) no longer keeps the engine
+    // busy: the result writer keeps it in the journal for the next start, and a stop MUST end promptly (a run on a full
+    // disk ignored SIGTERM for as long as the disk stayed full). Running, it does: dependents wait for it to land.
+    if (this.settling > (this.current === 'idle' ? this.results.pending : 0)) return false;
     if (this.current !== 'running') return true;
     if (this.delayed.size > 0 || this.waitingForDb) return false;
     if (this.lanes.size === 0) return true;

@@ -2,10 +2,10 @@
 // lock (BEGIN IMMEDIATE) while a `coditect run` finishes a task, while `coditect sync` syncs, and while a run that
 // kept a finished result is SIGKILLed. Nothing finished is lost or run twice; the cause is named with the holder's pid.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
-import { GATED_AGENT, dbRows, holdWriteLock, makeFifo, releaseFifo, waitForLine } from './faultKit';
+import { GATED_AGENT, dbRows, fileAppears, holdWriteLock, makeFifo, releaseFifo, waitForLine } from './faultKit';
 
 const PLAN = `# Plan
 
@@ -140,19 +140,3 @@ describe('faults: database locked past the busy timeout (real processes)', funct
     assert.ok(!existsSync(`${db}.results`), 'the journal is gone once written');
   });
 });
-
-/** Resolves once `file` exists (it is created by an atomic rename, so it is complete when it appears). */
-function fileAppears(file: string): Promise<void> {
-  return new Promise((resolve) => {
-    const w = watch(dirname(file), () => {
-      if (existsSync(file)) {
-        w.close();
-        resolve();
-      }
-    });
-    if (existsSync(file)) {
-      w.close();
-      resolve();
-    }
-  });
-}

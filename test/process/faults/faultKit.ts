@@ -1,7 +1,8 @@
 // Real faults for the fault tests: a second process that holds context.db's write lock (BEGIN IMMEDIATE), a FIFO an
 // agent blocks on until the test lets it finish, and a line reader of a child's output that resolves on a pattern.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync, watch } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ROOT } from '../cli/cliHarness';
 
@@ -122,4 +123,20 @@ export function makeUnwritable(dir: string): () => void {
     const u = spawnSync(cmd, off, { encoding: 'utf8' });
     if (u.status !== 0) throw new Error(`${cmd} ${off.join(' ')}: ${u.stderr || u.error?.message}`);
   };
+}
+
+/** Resolves once `file` exists (it is created by an atomic rename, so it is complete when it appears). */
+export function fileAppears(file: string): Promise<void> {
+  return new Promise((resolve) => {
+    const w = watch(dirname(file), () => {
+      if (existsSync(file)) {
+        w.close();
+        resolve();
+      }
+    });
+    if (existsSync(file)) {
+      w.close();
+      resolve();
+    }
+  });
 }
