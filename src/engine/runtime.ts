@@ -35,7 +35,7 @@ import { BackupTimer } from './db/backupTimer';
 import { TaskStore } from './db/taskStore';
 import { DbGate } from './db/dbGate';
 import { ResultJournal, resultJournalPath } from './db/resultJournal';
-import { recoverInPlaceWrite } from './sync/atomicWrite';
+import { recoverInPlaceWrite, removeStaleTemps } from './sync/atomicWrite';
 import { retryWhileBlocked } from './db/retryBlocked';
 import { ResultWriter, replayResults } from './resultWriter';
 import type { EditApplier, EngineApi, EngineEvents } from './engineApi';
@@ -228,6 +228,10 @@ export class EngineRuntime implements EngineApi {
           opts.logger.warn(`wrote ${r.written.length} result(s) a previous engine kept while the database took no writes: ${r.written.join(', ')}`);
         if (r.discarded.length) opts.logger.warn(`discarded ${r.discarded.length} kept result(s) whose task changed meanwhile: ${r.discarded.join(', ')}`);
       }
+      const noReserve = opts.readOnly ? undefined : journal.reserve();
+      if (noReserve !== undefined) opts.logger.warn(`no disk space reserved for finished results (${noReserve}): on a full disk they may wait in memory only`);
+      if (!opts.readOnly)
+        for (const tmp of removeStaleTemps(paths.tasklistPath)) opts.logger.info(`removed ${tmp}, left by a write of the task list that was killed`);
       // A plan write the previous engine was making in place when it stopped: finished before anything reads the plan.
       const recovered = recoverInPlaceWrite(planWritePendingPath(handle.path));
       if (recovered.kind === 'restored')

@@ -12,6 +12,7 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  readdirSync,
   realpathSync,
   renameSync,
   statSync,
@@ -35,6 +36,12 @@ export interface AtomicWriteOptions {
    * exactly that gap. Not for production use.
    */
   afterCheck?: () => void;
+  /**
+   * Refuse (throw an EACCES error naming the mode) when the existing target has no write bit at all (0444): a person
+   * who made the file read-only asked for it not to change. Without this a rename replaces it anyway (the directory is
+   * writable), and root's open() ignores modes. Default false.
+   */
+  refuseReadOnly?: boolean;
 }
 
 /** sha256 hex of bytes or of a string's UTF-8. */
@@ -55,8 +62,9 @@ export function writeFileAtomic(path: string, data: Uint8Array, opts: AtomicWrit
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+  if (opts.refuseReadOnly) refuseIfReadOnly(target);
   const dir = dirname(target);
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dir, tempNameOf(basename(target)));
   const fd = openSync(tmp, 'wx', mode);
   let renamed = false;
   try {
@@ -107,8 +115,14 @@ export function writeFileAtomic(path: string, data: Uint8Array, opts: AtomicWrit
  * what a crash interrupted. A reader may see a partly written file for the duration of one write call.
  * Returns false, having changed nothing, when `expectChecksum` no longer matches the file.
  */
-export function writeFileInPlace(path: string, data: Uint8Array, pendingPath: string, opts: Pick<AtomicWriteOptions, 'expectChecksum'> = {}): boolean {
+export function writeFileInPlace(
+  path: string,
+  data: Uint8Array,
+  pendingPath: string,
+  opts: Pick<AtomicWriteOptions, 'expectChecksum' | 'refuseReadOnly'> = {},
+): boolean {
   const target = realpathSync(path);
+  if (opts.refuseReadOnly) refuseIfReadOnly(target);
   const before = readFileSync(target);
   if (opts.expectChecksum !== undefined && sha256(before) !== opts.expectChecksum) return false;
   const header = JSON.stringify({ target, before: sha256(before), after: sha256(data) });
@@ -173,6 +187,77 @@ export function recoverInPlaceWrite(pendingPath: string, now: () => number = Dat
   writeFileAtomic(target, data);
   unlinkSync(pendingPath);
   return { kind: 'restored', target, keptAt };
+}
+
+/**
+ * The temp file's name for a write of `name`: hidden, ending in `.tmp` (which common .gitignore templates cover), and
+ * carrying the writer's pid so a later start can tell a leftover of a killed writer (removeStaleTemps) from a live one.
+ */
+function tempNameOf(name: string): string {
+  return `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/**
+ * Removes the temp files a killed writer left beside `path` (a kill between writing the temp file and the rename
+ * leaves one, and it showed up in `git status`); a temp file of a process still alive is left alone. Returns the
+ * paths removed.
+ */
+export function removeStaleTemps(path: string): string[] {
+  let target = path;
+  try {
+    target = realpathSync(path);
+  } catch {
+    /* not there yet: its directory may still hold leftovers of its name */
+  }
+  const dir = dirname(target);
+  const re = new RegExp(`^\\.${escapeRegExp(basename(target))}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = re.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(join(dir, name));
+    } catch {
+      /* gone meanwhile, or not ours to remove */
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Throws EACCES when `target` exists with no write bit for anyone (see AtomicWriteOptions.refuseReadOnly). */
+function refuseIfReadOnly(target: string): void {
+  let mode: number;
+  try {
+    mode = statSync(target).mode & 0o7777;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if ((mode & 0o222) !== 0) return;
+  throw Object.assign(new Error(`${target} is read-only (mode 0${mode.toString(8)}): not replaced; make it writable (chmod u+w) to let statuses reach it`), {
+    code: 'EACCES',
+  });
 }
 
 interface Identity {

@@ -983,8 +983,8 @@ export class SyncService {
       const bytes = encodeTaskList(next, src.encoding);
       const written =
         this.inPlace?.when() && existsSync(this.tasklistPath)
-          ? writeFileInPlace(this.tasklistPath, bytes, this.inPlace.pendingPath, { expectChecksum: src.bytesChecksum })
-          : writeFileAtomic(this.tasklistPath, bytes, { expectChecksum: src.bytesChecksum });
+          ? writeFileInPlace(this.tasklistPath, bytes, this.inPlace.pendingPath, { expectChecksum: src.bytesChecksum, refuseReadOnly: true })
+          : writeFileAtomic(this.tasklistPath, bytes, { expectChecksum: src.bytesChecksum, refuseReadOnly: true });
       if (!written) return 'retry';
       src.wroteFile = true;
       this.fileChecksum = sha256(bytes);

@@ -1,12 +1,15 @@
 // A task list the engine cannot write, and one it cannot read tasks from, with real processes and a real filesystem
 // fault (the plan's directory refuses new files, so the atomic write's temp file cannot be made): the run says so as
 // an error and exits 1 instead of "completed 2/2" with no box ticked; a write that fails and later works is retried
-// until it lands; a binary file is refused by name.
+// until it lands; a read-only (0444) file is refused, not replaced; a temp file a killed write left is removed at the
+// next start; a binary file is refused by name.
 import { strict as assert } from 'node:assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureBuilt, removeWorkspace, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
+import { ensureBuilt, removeWorkspace, ROOT, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
 import { GATED_AGENT, makeFifo, makeUnwritable, releaseFifo, waitForLine } from './faultKit';
+import { recordFigure } from './figures';
 
 const PLAN = `# Plan
 
@@ -18,6 +21,12 @@ const PLAN = `# Plan
 - [ ] **T001.002** Build the other module (P0, 1h)
 `;
 const CONFIG = JSON.stringify({ default_agent: 'gated', agents: { gated: GATED_AGENT }, sandbox: { mode: 'off' } });
+const git = (dir: string, ...args: string[]): string => {
+  const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+};
+const gitStatus = (dir: string): string => git(dir, 'status', '--porcelain', '--untracked-files=all');
 const ticked = (dir: string): number => (readFileSync(join(dir, 'PLAN-TASKLIST.md'), 'utf8').match(/^- \[x\]/gm) ?? []).length;
 
 describe('faults: a task list that cannot be written or holds no tasks (real processes, real filesystem)', function () {
@@ -75,6 +84,75 @@ describe('faults: a task list that cannot be written or holds no tasks (real pro
     await releaseFifo(join(dir, 'gate-T001.002.fifo'));
     assert.equal(await exited, 0, stderr.slice(-3000));
     assert.equal(ticked(dir), 2);
+  });
+
+  it('run: a read-only (0444) task list is not replaced nor chmod-ed: an error naming the mode, exit 1', async () => {
+    const dir = await workspace();
+    const plan = join(dir, 'PLAN-TASKLIST.md');
+    chmodSync(plan, 0o444);
+    const before = statSync(plan);
+    const r = await runCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json', '--json'], dir);
+    const after = statSync(plan);
+    const replaced = after.ino !== before.ino || (after.mode & 0o777) !== 0o444 || ticked(dir) !== 0 ? 1 : 0;
+    recordFigure({
+      scenario: 'read-only (0444) plan during a run',
+      trials: 1,
+      survived: 1 - replaced,
+      lost: 0,
+      duplicated: 0,
+      leaked: replaced,
+      note: `exit ${r.code}`,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /ERROR cannot write .*PLAN-TASKLIST\.md: .*PLAN-TASKLIST\.md is read-only \(mode 0444\): not replaced; make it writable/);
+    assert.equal(after.ino, before.ino, 'the file was not replaced');
+    assert.equal(after.mode & 0o777, 0o444, 'its mode was kept');
+    assert.equal(readFileSync(plan, 'utf8'), PLAN, "its text is the person's");
+    chmodSync(plan, 0o644);
+    const s = await runCli(['sync', 'PLAN-TASKLIST.md', '--config', 'config.json'], dir);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(ticked(dir), 2, 'once writable, the statuses reach it');
+  });
+
+  it('a write killed between its temp file and the rename leaves no temp file after the next start (nothing in git status)', async () => {
+    const dir = await workspace();
+    git(dir, 'init', '-q');
+    git(dir, 'add', '-A');
+    const plan = join(dir, 'PLAN-TASKLIST.md');
+    // A real kill mid-write: a process writing the plan the engine's way SIGKILLs itself after its temp file is
+    // complete and before the rename.
+    const killed = spawnSync(
+      process.execPath,
+      [
+        '-r',
+        'tsx/cjs',
+        '-e',
+        `const { writeFileAtomic, sha256 } = require(${JSON.stringify(join(ROOT, 'src/engine/sync/atomicWrite.ts'))});
+         const fs = require('node:fs');
+         const p = ${JSON.stringify(plan)};
+         writeFileAtomic(p, Buffer.from('changed'), { expectChecksum: sha256(fs.readFileSync(p)), afterCheck: () => process.kill(process.pid, 'SIGKILL') });`,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const leftovers = (): string[] => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+    assert.equal(leftovers().length, 1, 'the kill left the temp file');
+    assert.match(gitStatus(dir), /\.PLAN-TASKLIST\.md\.\d+\.[0-9a-f]{8}\.tmp/, 'and git status showed it');
+    assert.equal(readFileSync(plan, 'utf8'), PLAN, 'the plan itself is intact');
+
+    const s = await runCli(['sync', 'PLAN-TASKLIST.md', '--config', 'config.json'], dir);
+    const left = leftovers().length;
+    recordFigure({
+      scenario: 'kill between temp file and rename, then a start',
+      trials: 1,
+      survived: left === 0 ? 1 : 0,
+      lost: 0,
+      duplicated: 0,
+      leaked: left,
+    });
+    assert.equal(s.code, 0, s.stderr);
+    assert.deepEqual(leftovers(), [], 'the start removed it');
+    assert.doesNotMatch(gitStatus(dir), /\.tmp/);
   });
 
   it('run: a binary file has no tasks → an error naming the NUL byte, exit 1', async () => {
