@@ -95,10 +95,23 @@ export function validateTemplate(where: string, args: readonly string[]): void {
   });
 }
 
-/** Substitutes placeholders inside each element. The result has exactly as many elements as the template. */
+/**
+ * Substitutes placeholders inside each element. The result has exactly as many elements as the template.
+ * Throws (naming the element) when task text would make an element start with `-` where the template's does not, and
+ * no `--` element comes before it: a title `--output=/etc/x` or a Verify line `-rf` would otherwise reach the program
+ * as an option of the person's command rather than as its text.
+ */
 export function expandArgs(template: readonly string[], values: Readonly<Record<Placeholder, string>>): string[] {
   // A replacer function, so `$&`-style patterns in task text are not interpreted either.
-  return template.map((a) => a.replace(PLACEHOLDER_RE, (whole, name: string) => (name in values ? values[name as Placeholder] : whole)));
+  const out = template.map((a) => a.replace(PLACEHOLDER_RE, (whole, name: string) => (name in values ? values[name as Placeholder] : whole)));
+  const endOfOptions = template.indexOf('--');
+  out.forEach((a, i) => {
+    if (a.startsWith('-') && !template[i]!.startsWith('-') && (endOfOptions < 0 || endOfOptions > i))
+      throw new TypeError(
+        `args[${i}] ${JSON.stringify(template[i])} would start with "-" (${JSON.stringify(a.slice(0, 40))}) and be read as an option: put "--" before it in the agent's args, or pass it as --name=${template[i]}`,
+      );
+  });
+  return out;
 }
 
 /** The task as JSON for `CODITECT_TASK_JSON` and stdin; dependency summaries are dropped if it would exceed `maxChars`. */
@@ -328,13 +341,20 @@ export class CommandAgent implements Agent {
       ctx.onOutput?.('stdout', redact(chunk));
       lines?.push(chunk);
     };
+    let args: string[];
+    try {
+      args = expandArgs(this.args, values);
+    } catch (e) {
+      // The task's text, not a passing condition: retrying changes nothing.
+      throw new AgentError(`${this.provider}: ${redact(errorMessage(e))}`, 'fatal', this.provider);
+    }
     const stateDirs = homePaths(this.stateDirs, ctx.env.HOME);
     await Promise.all(stateDirs.map((d) => mkdir(d, { recursive: true, mode: 0o700 }).catch(() => undefined))); // a HOME we may not write: the CLI says so itself
     let r: ProcessTreeResult;
     try {
       r = await runAgentProcess({
         command: this.executable,
-        args: expandArgs(this.args, values),
+        args,
         cwd: task.cwd,
         env: agentEnv(ctx.env, { ...pickEnv(ctx.env, this.passEnv), ...this.extraEnv, ...taskEnv(task) }, ctx.sandbox?.envAllow),
         sandbox: ctx.sandbox,

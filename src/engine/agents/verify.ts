@@ -46,7 +46,8 @@ export async function runVerify(
   }
   const r = await runAgentProcess({
     command: opts.shell ?? '/bin/sh',
-    args: ['-c', command],
+    // `--`: a Verify line starting with `-` is the command, not an option of the shell.
+    args: ['-c', '--', command],
     cwd,
     env: agentEnv(env, {}, opts.sandbox?.envAllow),
     sandbox: opts.sandbox,

@@ -63,6 +63,21 @@ describe('CommandAgent', () => {
     assert.deepEqual(out, ['--title=$& {id} $1', 'T1', 'x']);
   });
 
+  it('task text starting with "-" never reaches the program as an option: refused unless "--" comes first or it is a --name= value', async () => {
+    assert.throws(
+      () => expandArgs(['build', '{title}'], { title: '--output=/etc/passwd' } as never),
+      /args\[1\] "\{title\}" would start with "-" .*put "--" before it/,
+    );
+    assert.throws(() => expandArgs(['{epicTitle}'], { epicTitle: '-rf' } as never), /args\[0\]/);
+    assert.deepEqual(expandArgs(['build', '--', '{title}'], { title: '--output=x' } as never), ['build', '--', '--output=x']);
+    assert.deepEqual(expandArgs(['--title={title}', '-v'], { title: '-rf' } as never), ['--title=-rf', '-v']);
+    // Through a real run: the attempt fails (not retried) and the program never starts.
+    const agent = new CommandAgent('cmd', { executable: 'sh', args: ['-c', 'touch started; echo "$1"', 'sh', '{featureTitle}'], stdin: 'none' });
+    const task = makeTask(cwd, { feature: { id: 'F1', title: '--help' } });
+    await assert.rejects(agent.run(task, ctx()), (e: AgentError) => e.kind === 'fatal' && /args\[3\] "\{featureTitle\}" would start with "-"/.test(e.message));
+    assert.equal(existsSync(path.join(cwd, 'started')), false);
+  });
+
   it('passes CODITECT_* env vars, extra env and the task JSON on stdin when asked', async () => {
     const agent = new CommandAgent('cmd', {
       executable: 'sh',

@@ -16,6 +16,13 @@ describe('runVerify', () => {
     assert.equal(r.output.trim(), cwd);
   });
 
+  it('a Verify line starting with "-" is the command, never an option of the shell', async () => {
+    // Without `sh -c -- …` the shell read "-x; echo …" as its own options and never ran the person's line.
+    const r = await runVerify('-x 2>/dev/null; echo ran as a command', cwd, new AbortController().signal, env);
+    assert.match(r.output, /ran as a command/);
+    assert.equal(r.ok, true);
+  });
+
   it('fails with the exit code and interleaved stdout and stderr', async () => {
     const r = await runVerify('echo one; echo two >&2; exit 3', cwd, new AbortController().signal, env);
     assert.equal(r.ok, false);
