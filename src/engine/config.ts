@@ -20,6 +20,7 @@ import { fileSchema, type FileConfig, type JitterKind, type MergePolicy, type Me
 import { liftLegacySections, liftMaxTotal } from './config/planStyleKeys';
 import { applyProfile } from './config/profiles';
 import { isPlainObject } from './config/plainObject';
+import { jsonValueProblems } from './config/jsonCheck';
 
 /** The validated configuration the engine runs on. */
 export interface OrchestratorConfig {
@@ -268,6 +269,8 @@ export function loadConfig(file?: string, opts: ConfigLoadOptions = {}): Orchest
   } catch (e) {
     throw new ConfigError(`${abs}: not valid JSON (${errorMessage(e)})`);
   }
+  const problems = jsonValueProblems(raw);
+  if (problems.length > 0) throw new ConfigError(`${abs}: ${problems.slice(0, 5).join('; ')}`, problems);
   return parseConfig(raw, abs, { ...opts, baseDir: opts.baseDir ?? path.dirname(abs) });
 }
 

@@ -132,6 +132,21 @@ describe('config', () => {
     assert.equal(loadConfig(undefined, { env: {} }).maxConcurrentAgents, 4);
   });
 
+  it('refuses what JSON.parse takes but a config must not hold, naming the file and the key: __proto__ keys, 1e309, deep nesting', () => {
+    const file = path.join(dir, 'c.json');
+    writeFileSync(file, '{ "agents": { "__proto__": { "kind": "command", "executable": "sh" } } }');
+    throwsConfig(() => loadConfig(file), file, 'agents.__proto__: "__proto__" is not allowed as a key');
+    writeFileSync(file, '{ "profiles": { "p": { "constructor": {} } } }');
+    throwsConfig(() => loadConfig(file), file, 'profiles.p.constructor: "constructor" is not allowed');
+    writeFileSync(file, '{ "timeouts": { "kill_grace_ms": 1e309 } }');
+    throwsConfig(() => loadConfig(file), file, 'timeouts.kill_grace_ms: a number too large to represent (it reads as Infinity)');
+    // 5,000 levels overflowed the stack of the schema walk: "Maximum call stack size exceeded", without the file.
+    writeFileSync(file, `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`);
+    throwsConfig(() => loadConfig(file), file, 'nested deeper than 32 levels');
+    writeFileSync(file, `{ "agents": ${'['.repeat(100_000)}${']'.repeat(100_000)} }`);
+    throwsConfig(() => loadConfig(file), file, 'nested deeper than 32 levels');
+  });
+
   it('merges editor settings over the file and validates them by name', () => {
     const c = parseConfig({ agent_limits: { max_per_type: { a: 1 } }, agents: { sim: { kind: 'dry-run' } } }, 'c', { env: {} });
     const m = mergeSettings(c, {
