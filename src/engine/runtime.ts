@@ -103,6 +103,8 @@ export interface RuntimeOptions {
   serveMetrics?: boolean;
   /** Write every activity entry (started, completed, failed, retry…) to the log: the daemon's file, the editor's output. */
   logActivity?: boolean;
+  /** The clock (epoch ms) of the runtime, its sync and its orchestrator. Default Date.now. */
+  now?: () => number;
 }
 
 /** Most characters of an attempt's summary a task view carries (the log has all of it). */
@@ -126,7 +128,9 @@ export class EngineRuntime implements EngineApi {
   private editApplier?: EditApplier;
   private settings?: EngineSettings;
   private config: OrchestratorConfig;
-  private readonly startedAt = Date.now();
+  /** The clock (RuntimeOptions.now). */
+  private readonly now: () => number;
+  private readonly startedAt: number;
   private readonly finished = { completed: 0, failed: 0, totalMs: 0 };
   /** Epoch ms of each completion in the last hour: tasks/hour is counted over it, never extrapolated. */
   private readonly completedAt: number[] = [];
@@ -185,6 +189,8 @@ export class EngineRuntime implements EngineApi {
     /** Per-task worktrees and the merge queue; undefined when agents work in the shared tree. */
     readonly isolation?: TaskIsolation,
   ) {
+    this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
     this.settings = opts.settings;
     this.config = orchestratorConfigOf(baseConfig, opts.settings, opts);
     this.reviewDesk = new ReviewDesk({
@@ -249,6 +255,7 @@ export class EngineRuntime implements EngineApi {
         handle,
         store,
         tasklistPath: paths.tasklistPath,
+        now: opts.now,
         readOnly: opts.readOnly === true,
         writeIds: baseConfig.sync.write_ids as WriteIds | undefined,
         criteriaHeadings: baseConfig.sync.criteria_headings,
@@ -267,6 +274,7 @@ export class EngineRuntime implements EngineApi {
         store,
         config,
         owner,
+        now: opts.now,
         cwd: config.cwd ?? paths.workspaceRoot,
         env: opts.env,
         redact,
@@ -414,7 +422,7 @@ export class EngineRuntime implements EngineApi {
         if (e.outcome === 'completed') {
           this.finished.completed++;
           this.finished.totalMs += e.durationMs;
-          this.completedAt.push(Date.now());
+          this.completedAt.push(this.now());
         } else if (e.outcome !== 'released' && e.outcome !== 'cancelled') this.finished.failed++;
         this.markChanged(e.taskId);
       }),
@@ -430,7 +438,7 @@ export class EngineRuntime implements EngineApi {
 
   /** Usage-limit pauses still running when a previous engine stopped: this one waits for the same reset. */
   private restoreProviderPauses(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const [provider, p] of Object.entries(this.store.getState<StoredPauses>(PROVIDER_PAUSES_KEY) ?? {})) {
       if (typeof p?.until !== 'number' || p.until <= now) continue;
       this.orchestrator.pauseProvider(provider, p.until, String(p.reason));
@@ -440,7 +448,7 @@ export class EngineRuntime implements EngineApi {
 
   /** Records a usage-limit pause (the ones over are dropped), so a restarted engine keeps it. */
   private keepProviderPause(p: { provider: string; until: number; reason: string }): void {
-    const now = Date.now();
+    const now = this.now();
     const kept: StoredPauses = {};
     for (const [k, v] of Object.entries(this.store.getState<StoredPauses>(PROVIDER_PAUSES_KEY) ?? {})) if (v.until > now) kept[k] = v;
     kept[p.provider] = { until: p.until, reason: p.reason };
@@ -712,7 +720,7 @@ export class EngineRuntime implements EngineApi {
       const metrics = this.metricsView();
       this.store.recordSnapshot({
         kind: 'heartbeat',
-        at: Date.now(),
+        at: this.now(),
         activeAgents: this.orchestrator.active().length,
         pendingTasks: counts.pending,
         completedTasks: counts.completed,
@@ -722,7 +730,7 @@ export class EngineRuntime implements EngineApi {
         metrics: { counts, tasksPerHour: metrics.tasksPerHour, successRate: metrics.successRate, avgCompletionMs: metrics.avgCompletionMs },
       });
       // Heartbeats are kept HEARTBEAT_RETENTION_DAYS (the uptime KPI's window); checkpoints and snapshots for good.
-      this.store.pruneSnapshots('heartbeat', Date.now() - HEARTBEAT_RETENTION_DAYS * 86_400_000);
+      this.store.pruneSnapshots('heartbeat', this.now() - HEARTBEAT_RETENTION_DAYS * 86_400_000);
     } catch (e) {
       this.opts.logger.warn(`heartbeat row not written: ${errorMessage(e)}`);
     }
@@ -780,7 +788,7 @@ export class EngineRuntime implements EngineApi {
     if (!this.config.checkpoint.enabled) return;
     const counts = planCounts(this.model);
     const metrics = this.metricsView();
-    const now = Date.now();
+    const now = this.now();
     // A row of the plan's orchestrator_state; the checkpoint's facts in full in its metrics_json.
     this.store.recordSnapshot({
       kind: 'checkpoint',
@@ -819,7 +827,7 @@ export class EngineRuntime implements EngineApi {
     for (const [id, o] of outcomes) {
       // Until it lands, a task whose branch waits in the queue is not run again: blocked, as it waits for a person.
       const status: TaskStatus | undefined = o.kind === 'merged' ? 'completed' : o.kind === 'stopped' ? undefined : 'blocked';
-      if (status && this.store.setStatus(id, status, { now: Date.now() }))
+      if (status && this.store.setStatus(id, status, { now: this.now() }))
         this.opts.logger.info(`${id}: ${o.kind === 'merged' ? 'landed after the restart' : o.kind === 'stopped' ? 'stopped' : o.reason}`);
     }
     if (outcomes.size > 0) this.orchestrator.setPlan(this.sync.current());
@@ -883,7 +891,7 @@ export class EngineRuntime implements EngineApi {
 
   /** Tasks completed in the trailing hour (during the first hour: since the engine started). A count, not a projection. */
   private completionsInLastHour(): number {
-    const since = Date.now() - 3_600_000;
+    const since = this.now() - 3_600_000;
     let drop = 0;
     while (drop < this.completedAt.length && this.completedAt[drop] <= since) drop++;
     if (drop) this.completedAt.splice(0, drop);
@@ -892,11 +900,11 @@ export class EngineRuntime implements EngineApi {
 
   /** The plan's KPIs from the database (the default heartbeat interval when heartbeats are off). */
   private kpis(): KpiView {
-    return computeKpis(this.handle.db, Date.now(), this.config.healthCheckIntervalMs || 30_000);
+    return computeKpis(this.handle.db, this.now(), this.config.healthCheckIntervalMs || 30_000);
   }
 
   private metricsView(): MetricsView {
-    const uptimeSeconds = (Date.now() - this.startedAt) / 1000;
+    const uptimeSeconds = (this.now() - this.startedAt) / 1000;
     const attempts = this.finished.completed + this.finished.failed;
     return {
       tasksPerHour: this.completionsInLastHour(),

@@ -23,6 +23,9 @@ const PLAN = `# Plan
   - Depends on: T001.001
 `;
 
+/** A fixed clock, far from the real one. */
+const CLOCK = Date.parse('2031-05-06T07:08:09.000Z');
+
 describe("the plan's config keys in a running engine", function () {
   this.timeout(30_000);
   let dir: string;
@@ -47,11 +50,14 @@ describe("the plan's config keys in a running engine", function () {
       logger: createLogger({ stream: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) }),
       engineVersion: 'test',
       agentOverride: 'dry-run',
+      // The runtime's clock, injected: the heartbeat row and the work items carry its time.
+      now: () => CLOCK,
     });
     const json = join(dir, 'out', 'v2-work-items.json');
     try {
       assert.ok(existsSync(json), 'the first sync wrote the work items');
       assert.match(readFileSync(json, 'utf8'), /T001\.001/);
+      assert.equal((JSON.parse(readFileSync(json, 'utf8')) as { generatedAt: string }).generatedAt, new Date(CLOCK).toISOString());
       writeFileSync(join(dir, 'TASKLIST.md'), PLAN.replace('- [ ] **T001.001**', '- [x] **T001.001**'));
       const r = await rt.syncNow();
       assert.equal(r.applied, true);
@@ -62,13 +68,17 @@ describe("the plan's config keys in a running engine", function () {
     }
     const db = new Database(join(dir, '.coditect', 'context.db'), { readonly: true });
     try {
-      const beat = db.prepare(`SELECT kind, active_agents, pending_tasks, completed_tasks, uptime_seconds, metrics_json FROM orchestrator_state`).all() as {
+      const beat = db
+        .prepare(`SELECT kind, timestamp, active_agents, pending_tasks, completed_tasks, uptime_seconds, metrics_json FROM orchestrator_state`)
+        .all() as {
         kind: string;
+        timestamp: string;
         pending_tasks: number;
         metrics_json: string;
       }[];
       assert.equal(beat.length, 1, 'one heartbeat at start; the next is an hour away');
       assert.equal(beat[0].kind, 'heartbeat');
+      assert.equal(Date.parse(beat[0].timestamp), CLOCK, "the heartbeat's time is the injected clock's");
       assert.equal(beat[0].pending_tasks, 2);
       assert.equal((JSON.parse(beat[0].metrics_json) as { counts: { total: number } }).counts.total, 2);
     } finally {
