@@ -408,7 +408,7 @@ export class EngineRuntime implements EngineApi {
         this.events.emit('diagnostics:published', { path: this.opts.paths.tasklistPath, diagnostics: this.diagnostics() });
       }),
       this.sync.on('sync:conflict', (e) => {
-        this.appendActivity({ at: new Date().toISOString(), kind: 'conflict', taskId: e.taskId, message: e.message });
+        this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'conflict', taskId: e.taskId, message: e.message });
         log.warn(`sync conflict on ${e.taskId}: ${e.message}`);
       }),
       o.on('task:statusChanged', (e) => {
@@ -549,14 +549,14 @@ export class EngineRuntime implements EngineApi {
     const msg = `${message}: engine writes wait and are retried with backoff; finished results are kept in ${resultJournalPath(this.handle.path)} until written`;
     this.opts.logger.error(msg);
     this.events.emit('log:message', { level: 'error', message: msg });
-    this.appendActivity({ at: new Date().toISOString(), kind: 'info', message: msg });
+    this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'info', message: msg });
   }
 
   /** The database takes writes again. */
   dbFree(blockedMs: number): void {
     const msg = `database ${this.handle.path} takes writes again after ${Math.round(blockedMs)} ms; waiting writes are done`;
     this.opts.logger.info(msg);
-    this.appendActivity({ at: new Date().toISOString(), kind: 'info', message: msg });
+    this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'info', message: msg });
   }
 
   /** Watches context.db for other programs' commits every `sync.watch_interval_ms` (0: not at all); restarted on a config change. */
@@ -688,7 +688,7 @@ export class EngineRuntime implements EngineApi {
         const msg = failed.message;
         this.opts.logger.error(msg);
         this.events.emit('log:message', { level: 'error', message: msg });
-        this.appendActivity({ at: new Date().toISOString(), kind: 'sync', message: msg });
+        this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'sync', message: msg });
       }
       if (!this.closing) this.markdownRetry.schedule();
     } else if (this.markdownFault !== undefined && !r.pendingWriteBack) {
@@ -696,7 +696,7 @@ export class EngineRuntime implements EngineApi {
       this.markdownRetry.reset();
       const msg = `${this.opts.paths.tasklistPath} written again: it shows the statuses the engine set`;
       this.opts.logger.info(msg);
-      this.appendActivity({ at: new Date().toISOString(), kind: 'sync', message: msg });
+      this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'sync', message: msg });
     }
   }
 
@@ -812,7 +812,7 @@ export class EngineRuntime implements EngineApi {
 
   /** A notice of the isolation layer (merges, waits, cleanup) in the activity log. */
   isolationLog(message: string, taskId?: string): void {
-    this.appendActivity({ at: new Date().toISOString(), kind: 'info', message, ...(taskId !== undefined ? { taskId } : {}) });
+    this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'info', message, ...(taskId !== undefined ? { taskId } : {}) });
   }
 
   /**
@@ -842,7 +842,7 @@ export class EngineRuntime implements EngineApi {
 
   private sampleThroughput(): void {
     const c = planCounts(this.model);
-    this.throughput.push({ at: new Date().toISOString(), completed: c.done, remaining: remainingOf(c) });
+    this.throughput.push({ at: new Date(this.now()).toISOString(), completed: c.done, remaining: remainingOf(c) });
     if (this.throughput.length > THROUGHPUT_SAMPLES) this.throughput.shift();
   }
 
@@ -977,7 +977,7 @@ export class EngineRuntime implements EngineApi {
     if (r.done) {
       const message = `${params.gateId.trim()} ${decision} by ${r.by}${r.note !== undefined ? `: ${r.note}` : ''}`;
       this.opts.logger.info(`gate ${message}`);
-      this.appendActivity({ at: new Date().toISOString(), kind: 'info', taskId: params.gateId.trim(), message: `gate ${message}` });
+      this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'info', taskId: params.gateId.trim(), message: `gate ${message}` });
     }
     return { done: r.done, message: r.message };
   }
