@@ -39,14 +39,9 @@ describe('TaskStore: the store port on a real SQLite file', () => {
     assert.equal(store.runtimes().has('T2'), false, 'archived tasks are not live');
   });
 
-  it('finish changes a task only while the owner still holds it in_progress: nothing is completed twice', () => {
+  it('finish stamps completed_at, and never overwrites a status a person wrote into the row meanwhile', () => {
     store.claim('T1', 'engine-a', 30_000, T0);
-    assert.equal(store.finish('T1', 'engine-b', { status: 'completed', now: T0 + 5 }), false, 'not the owner');
-    assert.equal(store.runtimes().get('T1')!.status, 'in_progress');
     assert.equal(store.finish('T1', 'engine-a', { status: 'completed', resultSummary: 'did it', now: T0 + 5 }), true);
-    assert.equal(store.finish('T1', 'engine-a', { status: 'completed', resultSummary: 'again', now: T0 + 6 }), false, 'second finish refused');
-    const rt = store.runtimes().get('T1')!;
-    assert.deepEqual([rt.status, rt.leaseOwner, rt.leaseExpiresAt, rt.resultSummary], ['completed', undefined, undefined, 'did it']);
     assert.equal(h.db.prepare(`SELECT completed_at FROM v2_tasks WHERE task_id = 'T1'`).pluck().get(), new Date(T0 + 5).toISOString());
     // A person marked a running task done through sync/setStatus path: the agent's finish must not overwrite it.
     store.claim('T2', 'engine-a', 30_000, T0);
