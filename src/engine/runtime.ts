@@ -62,6 +62,7 @@ import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 import { remainingOf, truncate } from '../protocol/presentation';
 import { ChangeCoalescer } from './coalesce';
+import type { OrchestratorSnapshot } from './ports';
 import { WriteBackScheduler } from './writeBack';
 import { attemptIsolation, openIsolation } from './isolation/engineIsolation';
 import type { TaskIsolation } from './isolation/taskIsolation';
@@ -713,20 +714,27 @@ export class EngineRuntime implements EngineApi {
     }
   }
 
+  /** The columns every orchestrator_state row carries: the plan's counts, agents at work, throughput and uptime at `at`. */
+  private snapshotRow(kind: OrchestratorSnapshot['kind'], at: number, counts: PlanCounts, metrics: MetricsView): OrchestratorSnapshot {
+    return {
+      kind,
+      at,
+      activeAgents: this.orchestrator.active().length,
+      pendingTasks: counts.pending,
+      completedTasks: counts.completed,
+      failedTasks: counts.failed,
+      tasksPerHour: metrics.tasksPerHour,
+      uptimeSeconds: Math.floor(metrics.uptimeSeconds),
+    };
+  }
+
   /** One heartbeat row of the plan's orchestrator_state: counts, tasks/hour, uptime, and the metrics as JSON. */
   private heartbeat(): void {
     try {
       const counts = planCounts(this.model);
       const metrics = this.metricsView();
       this.store.recordSnapshot({
-        kind: 'heartbeat',
-        at: this.now(),
-        activeAgents: this.orchestrator.active().length,
-        pendingTasks: counts.pending,
-        completedTasks: counts.completed,
-        failedTasks: counts.failed,
-        tasksPerHour: metrics.tasksPerHour,
-        uptimeSeconds: Math.floor(metrics.uptimeSeconds),
+        ...this.snapshotRow('heartbeat', this.now(), counts, metrics),
         metrics: { counts, tasksPerHour: metrics.tasksPerHour, successRate: metrics.successRate, avgCompletionMs: metrics.avgCompletionMs },
       });
       // Heartbeats are kept HEARTBEAT_RETENTION_DAYS (the uptime KPI's window); checkpoints and snapshots for good.
@@ -791,15 +799,8 @@ export class EngineRuntime implements EngineApi {
     const now = this.now();
     // A row of the plan's orchestrator_state; the checkpoint's facts in full in its metrics_json.
     this.store.recordSnapshot({
-      kind: 'checkpoint',
+      ...this.snapshotRow('checkpoint', now, counts, metrics),
       milestoneId: g.id,
-      at: now,
-      activeAgents: this.orchestrator.active().length,
-      pendingTasks: counts.pending,
-      completedTasks: counts.completed,
-      failedTasks: counts.failed,
-      tasksPerHour: metrics.tasksPerHour,
-      uptimeSeconds: Math.floor(metrics.uptimeSeconds),
       metrics: { ...g, at: new Date(now).toISOString(), counts, tasksPerHour: metrics.tasksPerHour, metrics },
     });
     if (this.config.checkpoint.gitTag) {
