@@ -74,9 +74,9 @@ function parse(text: string, opts: ParseOptions): TaskList {
   const numbering = readNumbering(tasks);
   const { epicNodes, featureNodes } = assignGroupIds(epics, diagnostics);
   const dialect = detectDialect(tasks, epics, numbering);
-  const taskIds = assignTaskIds(tasks, dialect, epicNodes, diagnostics, lines);
+  const { ids: taskIds, byId } = assignTaskIds(tasks, dialect, epicNodes, diagnostics, lines);
   markPhaseSummaries(tasks, epics);
-  const deps = resolveDependencies(tasks, taskIds, epics, diagnostics);
+  const deps = resolveDependencies(tasks, taskIds, epics, diagnostics, byId);
   const resolvedLength = Uint32Array.from(deps, (x) => x.length);
   applySpecKitRules(epics, taskIds, rules, deps, diagnostics, dialect);
   applyGroupRules(tasks, taskIds, deps);

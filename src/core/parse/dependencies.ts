@@ -9,11 +9,9 @@ export function resolveDependencies(
   ids: readonly AssignedId[],
   epics: readonly EpicDraft[],
   diagnostics: Diagnostic[],
+  /** The first task with each id (assignTaskIds). */
+  byId: ReadonlyMap<string, number>,
 ): DependencyRef[][] {
-  const byId = new Map<string, number>();
-  ids.forEach((x, i) => {
-    if (!byId.has(x.id)) byId.set(x.id, i);
-  });
   const groups = new Map<string, TaskDraft[]>();
   for (const e of epics) {
     groups.set(e.id, e.tasks);
