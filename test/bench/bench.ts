@@ -271,6 +271,7 @@ async function scenarioBaseline(tasks: number, seconds: number): Promise<Record<
     const queryMs: number[] = [];
     let running = 0;
     let dispatched = 0;
+    const inflight = new Set<Promise<void>>();
     const concurrency = 100;
     // When each free slot freed up: the engine's dispatchLatencyMs also counts from the later of "ready" and "slot free".
     const freeSince: number[] = Array.from({ length: concurrency }, () => runStart);
@@ -292,7 +293,7 @@ async function scenarioBaseline(tasks: number, seconds: number): Promise<Record<
         running++;
         dispatched++;
         const attemptId = store.recordAttemptStart({ taskId: row.id, agent: 'dry-run', attempt: claim.attempt, startedAt: Date.now() });
-        void agent
+        const done = agent
           .run(
             {
               id: row.id,
@@ -313,6 +314,8 @@ async function scenarioBaseline(tasks: number, seconds: number): Promise<Record<
             freeSince.push(performance.now());
             running--;
           });
+        inflight.add(done);
+        void done.finally(() => inflight.delete(done));
       }
     };
     poll();
@@ -321,12 +324,15 @@ async function scenarioBaseline(tasks: number, seconds: number): Promise<Record<
     clearInterval(timer);
     await new Promise((r) => setImmediate(r));
     const wall = (performance.now() - runStart) / 1000;
+    const completed = completedAt.size;
+    // Agents still running write their completion through the store: let them, then close it.
+    await Promise.all(inflight);
     handle.close();
     return {
       pollIntervalMs: 1000,
       p50LatencyMs: quantile(latencies, 0.5),
       p99LatencyMs: quantile(latencies, 0.99),
-      tasksPerSecond: completedAt.size / wall,
+      tasksPerSecond: completed / wall,
       dispatched,
       queryMsMedian: median(queryMs),
     };
