@@ -1,12 +1,19 @@
 // Each dialect's fixture (test/fixtures/dialects) through the built CLI, as a new user would try it (issue #8):
 // reading commands write nothing, sync changes no line, and a dry-run `run` ticks only checkboxes, never starts a
-// criterion, an optional task, a BLOCKED task or a group, and ticks a group only after all its subtasks.
+// criterion, an optional task, a BLOCKED task or a group, starts no task before what it waits for, and ticks a group
+// only after all its subtasks. The shipped example plan's T001.010 waits for T001.009.
 import { strict as assert } from 'node:assert';
 import { readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, ROOT, runCli, tempWorkspace } from './cliHarness';
 
-const FIXTURES = ['speckit-tasks.md', 'kiro-tasks.md', 'ccpm-epic.md', 'backlog-task.md', 'gfm-roadmap.md', 'gsd-roadmap.md'];
+const FIXTURES = ['speckit-tasks.md', 'kiro-tasks.md', 'ccpm-epic.md', 'backlog-task.md', 'gfm-roadmap.md', 'gsd-roadmap.md', 'windows-tabs-crlf.md'];
+
+interface Edge {
+  from: string;
+  to: string;
+  type: 'blocks' | 'soft';
+}
 
 interface Node {
   id: string;
@@ -15,6 +22,30 @@ interface Node {
   parent?: string;
   blockers: string[];
   line: number;
+}
+
+type RunEvent = { kind: 'started' | 'completed'; id: string };
+
+/** The `started` and `completed` lines a run logs, in order. */
+function eventsOf(stderr: string): RunEvent[] {
+  const events: RunEvent[] = [];
+  for (const line of stderr.split('\n')) {
+    const m = /^\d\d:\d\d:\d\d (started|completed)\s+(\S+) /.exec(line);
+    if (m) events.push({ kind: m[1] as RunEvent['kind'], id: m[2] });
+  }
+  return events;
+}
+
+/** Nothing started before what it waits for (a blocking edge of graph --json) was done: before the run, or earlier in it. */
+function assertWaited(graph: { nodes: Node[]; edges: Edge[] }, events: readonly RunEvent[]): void {
+  const status = new Map(graph.nodes.map((n) => [n.id, n.status]));
+  const at = (kind: RunEvent['kind'], id: string) => events.findIndex((e) => e.kind === kind && e.id === id);
+  for (const e of graph.edges) {
+    const start = at('started', e.from);
+    if (e.type !== 'blocks' || start < 0 || status.get(e.to) === 'completed') continue;
+    const done = at('completed', e.to);
+    assert.ok(done >= 0 && done < start, `${e.from} started before ${e.to}, which it waits for, was done`);
+  }
 }
 
 describe('dialect fixtures through the CLI (built bundle, real processes)', function () {
@@ -39,6 +70,23 @@ describe('dialect fixtures through the CLI (built bundle, real processes)', func
     );
   });
 
+  it('the shipped example plan in a dry run: T001.010 starts only once T001.009 is done, and so does every task after what it waits for', async () => {
+    const name = 'PROJECT-TASKLIST.md';
+    const dir = tempWorkspace({ [name]: readFileSync(join(ROOT, 'resources/examples', name), 'utf8') });
+    dirs.push(dir);
+    const graph = JSON.parse((await runCli(['graph', name, '--json'], dir)).stdout) as { nodes: Node[]; edges: Edge[] };
+    assert.ok(
+      graph.edges.some((e) => e.from === 'T001.010' && e.to === 'T001.009' && e.type === 'blocks'),
+      'T001.010 waits for T001.009',
+    );
+    const r = await runCli(['run', name, '--agent', 'dry-run', '--json'], dir);
+    const events = eventsOf(r.stderr);
+    const started = events.findIndex((e) => e.kind === 'started' && e.id === 'T001.010');
+    const done = events.findIndex((e) => e.kind === 'completed' && e.id === 'T001.009');
+    assert.ok(started > 0 && done >= 0 && done < started, r.stderr);
+    assertWaited(graph, events);
+  });
+
   for (const name of FIXTURES) {
     it(`${name}: reading commands and syncs change nothing; a dry run ticks only checkboxes and never starts what it must not`, async () => {
       const text = readFileSync(join(ROOT, 'test/fixtures/dialects', name), 'utf8');
@@ -53,7 +101,7 @@ describe('dialect fixtures through the CLI (built bundle, real processes)', func
         assert.equal(readFileSync(file, 'utf8'), text, `${cmd[0]} changed the markdown`);
         assert.equal(statSync(file).mtimeMs, past.getTime(), `${cmd[0]} touched the markdown`);
       }
-      const graph = JSON.parse((await runCli(['graph', name, '--json'], dir)).stdout) as { nodes: Node[] };
+      const graph = JSON.parse((await runCli(['graph', name, '--json'], dir)).stdout) as { nodes: Node[]; edges: Edge[] };
       const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
       for (let k = 0; k < 2; k++) {
         const s = await runCli(['sync', name], dir);
@@ -63,11 +111,7 @@ describe('dialect fixtures through the CLI (built bundle, real processes)', func
 
       const r = await runCli(['run', name, '--agent', 'dry-run', '--json'], dir);
       const out = JSON.parse(r.stdout) as { outcome: string };
-      const events: { kind: string; id: string }[] = [];
-      for (const line of r.stderr.split('\n')) {
-        const m = /^\d\d:\d\d:\d\d (started|completed)\s+(\S+) /.exec(line);
-        if (m) events.push({ kind: m[1], id: m[2] });
-      }
+      const events = eventsOf(r.stderr);
       const started = events.filter((e) => e.kind === 'started').map((e) => e.id);
       const work = graph.nodes.filter((n) => n.kind === undefined && n.blockers.length === 0 && n.status === 'pending');
       assert.equal(started.length > 0, work.length > 0, `started ${started.join(', ')}: ${r.stderr}`);
@@ -78,8 +122,9 @@ describe('dialect fixtures through the CLI (built bundle, real processes)', func
         assert.deepEqual(n.blockers, [], `started ${id}, blocked by ${n.blockers.join(', ')}`);
         assert.equal(started.indexOf(id), started.lastIndexOf(id), `${id} started twice`);
       }
-      // A group is ticked after every one of its required subtasks, and never started.
+      assertWaited(graph, events);
       const doneAt = new Map(events.filter((e) => e.kind === 'completed').map((e, i) => [e.id, i]));
+      // A group is ticked after every one of its required subtasks, and never started.
       for (const n of graph.nodes) {
         if (n.kind !== 'group' || !doneAt.has(n.id)) continue;
         for (const c of graph.nodes.filter((x) => x.parent === n.id && x.kind !== 'optional' && x.kind !== 'criterion')) {

@@ -96,6 +96,39 @@ describe('dialect fixtures: groups, optional tasks, criteria, BLOCKED', () => {
     assert.equal(g.blockage('T011')?.root, 'T008', 'Polish waits behind the blocked story task');
   });
 
+  it('a checklist saved on Windows: CRLF line ends and tab indentation nest groups two levels deep; [X] ticks, BLOCKED and Definition of Done read as in LF files', () => {
+    const text = readFileSync(join(DIR, 'windows-tabs-crlf.md'), 'utf8');
+    assert.ok(text.includes('\r\n') && !/[^\r]\n/.test(text) && text.includes('\n\t\t- [ ]'), 'the fixture is CRLF with tabs');
+    const list = parseTaskList(text);
+    assert.equal(list.eol, '\r\n');
+    assert.equal(list.diagnostics.length, 0, JSON.stringify(list.diagnostics));
+    const freeze = byTitle(list, 'Freeze the string table');
+    const merge = byTitle(list, 'Merge the returned translations');
+    assert.equal(freeze.group, true);
+    assert.equal(merge.group, true);
+    assert.equal(merge.parent, freeze.id);
+    assert.equal(byTitle(list, 'Japanese').parent, merge.id);
+    assert.equal(byTitle(list, 'Japanese').title, 'Japanese, once the glossary is agreed', 'no \\r left in a title');
+    assert.deepEqual(blocking(merge), [byTitle(list, 'German').id, byTitle(list, 'Japanese').id]);
+    assert.equal(byTitle(list, 'Drop the keys').status, 'completed');
+    assert.deepEqual(byTitle(list, 'Sign the installer').blockers, ['waiting on the renewed code-signing certificate']);
+    assert.equal(list.tasks.filter((t) => t.criterion).length, 2);
+    // Read as the same file with LF ends and two-space indents.
+    const lf = parseTaskList(text.replace(/\r\n/g, '\n').replace(/\t/g, '  '));
+    assert.deepEqual(
+      lf.tasks.map(({ id, parent, group, criterion, status, blockers, dependsOn }) => ({ id, parent, group, criterion, status, blockers, dependsOn })),
+      list.tasks.map(({ id, parent, group, criterion, status, blockers, dependsOn }) => ({ id, parent, group, criterion, status, blockers, dependsOn })),
+    );
+    const g = DependencyGraph.fromTaskList(list);
+    assert.deepEqual(
+      g
+        .readyIds()
+        .map((id) => list.tasks.find((t) => t.id === id)!.title)
+        .sort(),
+      ['Build the installer from the frozen tree', 'Export the strings for the translators', 'German and French', 'Japanese, once the glossary is agreed'],
+    );
+  });
+
   it('GSD roadmap: the phase checkboxes stand for their phases (groups of the plans), never work of their own', () => {
     const list = read('gsd-roadmap.md');
     const summary = byTitle(list, '**Phase 2: Sharing**');
