@@ -542,51 +542,14 @@ export class SyncService {
 
     // `src.text` is only read below when the markdown must be edited: a disk read patched from its bytes' diff is
     // never decoded whole. text1/text2: the text after ids / after statuses, when they changed anything.
-    // 1. Ids for tasks written without one, written into their lines — only where the file's dialect writes ids
-    //    (or the person chose to), never into a completed task, never in a read-only workspace.
-    let text1: string | undefined;
-    let raw1 = raw0;
-    let list1 = list0;
-    const writeDiagnostics: Diagnostic[] = [];
-    const idEdits = this.readOnly || !writesIds(list0, this.writeIds) ? [] : missingIdEdits(list0);
-    if (idEdits.length > 0) {
-      const text0 = src.text;
-      const planned = planTaskEdits(text0, list0, idEdits);
-      const applied = applyLineEdits(text0, planned.lineEdits);
-      if (applied.text !== text0) {
-        text1 = applied.text;
-        raw1 = this.source.parseText(text1);
-        list1 = this.resolve(raw1);
-      }
-    }
+    // 1. Ids for tasks written without one, written into their lines (withIds).
+    const { text1, raw1, list1 } = this.withIds(src, raw0, list0);
 
-    // 2. Merge every task; statuses to write into the markdown become surgical line edits.
-    let merged = this.mergeAll(list1, unsynced, () => true);
-    let text2 = text1;
-    if (merged.mdEdits.length > 0) {
-      const base = text1 ?? src.text;
-      const planned = planTaskEdits(base, list1, merged.mdEdits);
-      const applied = applyLineEdits(base, planned.lineEdits);
-      if (applied.text !== base) text2 = applied.text;
-      const failed = new Set(planned.unknown);
-      for (const s of applied.stale) {
-        const t = list1.tasks.find((x) => x.line === s.line);
-        if (t) failed.add(t.id);
-      }
-      if (failed.size > 0) {
-        for (const id of failed) {
-          const t = list1.tasks.find((x) => x.id === id);
-          writeDiagnostics.push({
-            line: t?.line ?? 0,
-            column: 0,
-            severity: 'warning',
-            code: 'sync-write-failed',
-            message: `${id}: could not write its status into the markdown line; will retry on the next sync`,
-          });
-        }
-        merged = this.mergeAll(list1, unsynced, (id) => !failed.has(id));
-      }
-    }
+    // 2. Merge every task; statuses to write into the markdown become surgical line edits (mergeStatuses).
+    const writeDiagnostics: Diagnostic[] = [];
+    const statuses = this.mergeStatuses(src, text1, list1, unsynced, writeDiagnostics);
+    let merged = statuses.merged;
+    const text2 = statuses.text2;
 
     // 3. The markdown first: the snapshot must only record what the markdown really shows.
     let finalText: string | undefined;
@@ -616,48 +579,9 @@ export class SyncService {
     };
     const pendingWriteBack = text2 !== undefined && !mdWritten;
 
-    // 4. The database, in one transaction with its audit row.
-    const groups = this.diffGroups(finalList);
-    const groupChanges = groups.upsertEpics.length + groups.archiveEpics.length + groups.upsertFeatures.length + groups.archiveFeatures.length;
-    // Rows to write at all (snapshot-only updates included) vs. changes to what the plan says (for `direction`).
-    const dbWrites = merged.inserts.length + merged.updates.length + merged.archives.length + groupChanges > 0;
-    const dbChanged = merged.inserts.length + merged.archives.length + merged.restored + merged.planUpdates + merged.statusesToDb + groupChanges > 0;
-    const nowIso = new Date(this.now()).toISOString();
+    // 4. The database, in one transaction with its audit row (applyToDatabase).
     const finalChecksum = mdWritten ? sha256(finalText!) : checksum;
-    const dbChecksum = sha256(
-      [...unsynced]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([id, s]) => `${id}=${s}`)
-        .join('\n'),
-    );
-    let recordId: number | undefined;
-    const applied = dbWrites || mdWritten;
-    const direction = dbChanged && mdWritten ? 'both' : mdWritten ? 'db_to_md' : 'md_to_db';
-    if (applied) {
-      const change: PlanChange = {
-        now: nowIso,
-        ...groups,
-        insertTasks: merged.inserts,
-        updateTasks: merged.updates,
-        archiveTasks: merged.archives,
-        record: {
-          direction,
-          source: src.kind,
-          tasklistPath: this.tasklistPath,
-          mdChecksumBefore: checksum,
-          mdChecksumAfter: finalChecksum,
-          dbChecksum,
-          epicsChanged: groups.upsertEpics.length + groups.archiveEpics.length,
-          featuresChanged: groups.upsertFeatures.length + groups.archiveFeatures.length,
-          ...counts,
-          conflicts: merged.conflicts,
-          durationMs: Math.round(performance.now() - started),
-        },
-      };
-      const r = this.plan.apply(change);
-      recordId = r.recordId;
-      this.updateCaches(change, r.statusAfter, merged);
-    }
+    const { applied, direction, recordId } = this.applyToDatabase({ src, merged, finalList, counts, unsynced, mdWritten, checksum, finalChecksum, started });
 
     // 5. The new current state.
     // Statuses written into the markdown are patched into fresh task objects (lists already handed out stay as they were).
@@ -704,6 +628,116 @@ export class SyncService {
     });
     this.emit('plan:synced', { list: this.list, diagnostics: this.lastDiagnostics, result: outcome });
     return outcome;
+  }
+
+  /**
+   * Stage 1 of a sync: the ids of tasks written without one, written into their lines (text1, and its parse raw1 and
+   * resolved list1) — only where the file's dialect writes ids (or the person chose to), never into a completed task,
+   * never in a read-only workspace. Without such edits, the sync's own text and lists.
+   */
+  private withIds(src: Source, raw0: TaskList | undefined, list0: TaskList): { text1?: string; raw1?: TaskList; list1: TaskList } {
+    const idEdits = this.readOnly || !writesIds(list0, this.writeIds) ? [] : missingIdEdits(list0);
+    if (idEdits.length === 0) return { raw1: raw0, list1: list0 };
+    const text0 = src.text;
+    const planned = planTaskEdits(text0, list0, idEdits);
+    const applied = applyLineEdits(text0, planned.lineEdits);
+    if (applied.text === text0) return { raw1: raw0, list1: list0 };
+    const raw1 = this.source.parseText(applied.text);
+    return { text1: applied.text, raw1, list1: this.resolve(raw1) };
+  }
+
+  /**
+   * Stage 2 of a sync: every task merged; the statuses the markdown must show become surgical line edits of text1 (or
+   * the source text), giving text2. A task whose line could not take its edit is merged again as not written (its
+   * status stays to write next time) and named in `writeDiagnostics`.
+   */
+  private mergeStatuses(
+    src: Source,
+    text1: string | undefined,
+    list1: TaskList,
+    unsynced: Map<string, TaskStatus>,
+    writeDiagnostics: Diagnostic[],
+  ): { merged: MergePlan; text2?: string } {
+    const merged = this.mergeAll(list1, unsynced, () => true);
+    if (merged.mdEdits.length === 0) return { merged, text2: text1 };
+    const base = text1 ?? src.text;
+    const planned = planTaskEdits(base, list1, merged.mdEdits);
+    const applied = applyLineEdits(base, planned.lineEdits);
+    const text2 = applied.text !== base ? applied.text : text1;
+    const failed = new Set(planned.unknown);
+    for (const s of applied.stale) {
+      const t = list1.tasks.find((x) => x.line === s.line);
+      if (t) failed.add(t.id);
+    }
+    if (failed.size === 0) return { merged, text2 };
+    for (const id of failed) {
+      const t = list1.tasks.find((x) => x.id === id);
+      writeDiagnostics.push({
+        line: t?.line ?? 0,
+        column: 0,
+        severity: 'warning',
+        code: 'sync-write-failed',
+        message: `${id}: could not write its status into the markdown line; will retry on the next sync`,
+      });
+    }
+    return { merged: this.mergeAll(list1, unsynced, (id) => !failed.has(id)), text2 };
+  }
+
+  /**
+   * Stage 4 of a sync: the plan rows, statuses and group changes, the snapshot and one v2_plan_sync audit row, in ONE
+   * transaction — only when there is anything to write (a sync that changes nothing writes no row). The caches follow.
+   */
+  private applyToDatabase(s: {
+    src: Source;
+    merged: MergePlan;
+    finalList: TaskList;
+    counts: SyncCounts;
+    unsynced: Map<string, TaskStatus>;
+    mdWritten: boolean;
+    /** The markdown's checksum as read, and after this sync's writes. */
+    checksum: string;
+    finalChecksum: string;
+    /** performance.now() at the sync's start. */
+    started: number;
+  }): { applied: boolean; direction: 'both' | 'db_to_md' | 'md_to_db'; recordId?: number } {
+    const { merged, mdWritten } = s;
+    const groups = this.diffGroups(s.finalList);
+    const groupChanges = groups.upsertEpics.length + groups.archiveEpics.length + groups.upsertFeatures.length + groups.archiveFeatures.length;
+    // Rows to write at all (snapshot-only updates included) vs. changes to what the plan says (for `direction`).
+    const dbWrites = merged.inserts.length + merged.updates.length + merged.archives.length + groupChanges > 0;
+    const dbChanged = merged.inserts.length + merged.archives.length + merged.restored + merged.planUpdates + merged.statusesToDb + groupChanges > 0;
+    const applied = dbWrites || mdWritten;
+    const direction = dbChanged && mdWritten ? 'both' : mdWritten ? 'db_to_md' : 'md_to_db';
+    if (!applied) return { applied, direction };
+    const dbChecksum = sha256(
+      [...s.unsynced]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([id, st]) => `${id}=${st}`)
+        .join('\n'),
+    );
+    const change: PlanChange = {
+      now: new Date(this.now()).toISOString(),
+      ...groups,
+      insertTasks: merged.inserts,
+      updateTasks: merged.updates,
+      archiveTasks: merged.archives,
+      record: {
+        direction,
+        source: s.src.kind,
+        tasklistPath: this.tasklistPath,
+        mdChecksumBefore: s.checksum,
+        mdChecksumAfter: s.finalChecksum,
+        dbChecksum,
+        epicsChanged: groups.upsertEpics.length + groups.archiveEpics.length,
+        featuresChanged: groups.upsertFeatures.length + groups.archiveFeatures.length,
+        ...s.counts,
+        conflicts: merged.conflicts,
+        durationMs: Math.round(performance.now() - s.started),
+      },
+    };
+    const r = this.plan.apply(change);
+    this.updateCaches(change, r.statusAfter, merged);
+    return { applied, direction, recordId: r.recordId };
   }
 
   /**
