@@ -25,7 +25,7 @@ import type {
   SyncResult,
 } from '../protocol/engineProtocol';
 import type { EngineSettings } from '../protocol/engineSettings';
-import type { ActivityEntry, KpiView, LastRunView, MetricsView, PlanCounts, PlanSnapshot, StallView, TaskView } from '../protocol/views';
+import type { KpiView, LastRunView, MetricsView, PlanCounts, PlanSnapshot, StallView, TaskView } from '../protocol/views';
 import type { Agent } from './agents/agent';
 import { createAgentResolver, isSimulated } from './agentResolver';
 import { loadConfig, routingConfigOf, type OrchestratorConfig } from './config';
@@ -61,6 +61,7 @@ import { DbChangePoller } from './sync/dbChangePoller';
 import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 import { remainingOf, truncate } from '../protocol/presentation';
+import { ActivityLog, SNAPSHOT_ACTIVITY } from './activityLog';
 import { ChangeCoalescer } from './coalesce';
 import type { OrchestratorSnapshot } from './ports';
 import { WriteBackScheduler } from './writeBack';
@@ -110,8 +111,6 @@ export interface RuntimeOptions {
 
 /** Most characters of an attempt's summary a task view carries (the log has all of it). */
 const LAST_RUN_SUMMARY_CHARS = 400;
-/** Most activity entries a snapshot carries. */
-const SNAPSHOT_ACTIVITY = 100;
 /** Least time between two markdown write-backs while tasks finish quickly (each one re-reads the file). */
 const WRITE_BACK_INTERVAL_MS = 200;
 /** Throughput samples kept for the chart (one a minute ≈ 4 h). */
@@ -409,7 +408,7 @@ export class EngineRuntime implements EngineApi {
         this.events.emit('diagnostics:published', { path: this.opts.paths.tasklistPath, diagnostics: this.diagnostics() });
       }),
       this.sync.on('sync:conflict', (e) => {
-        this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'conflict', taskId: e.taskId, message: e.message });
+        this.activity.note('conflict', e.message, e.taskId);
         log.warn(`sync conflict on ${e.taskId}: ${e.message}`);
       }),
       o.on('task:statusChanged', (e) => {
@@ -550,14 +549,14 @@ export class EngineRuntime implements EngineApi {
     const msg = `${message}: engine writes wait and are retried with backoff; finished results are kept in ${resultJournalPath(this.handle.path)} until written`;
     this.opts.logger.error(msg);
     this.events.emit('log:message', { level: 'error', message: msg });
-    this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'info', message: msg });
+    this.activity.note('info', msg);
   }
 
   /** The database takes writes again. */
   dbFree(blockedMs: number): void {
     const msg = `database ${this.handle.path} takes writes again after ${Math.round(blockedMs)} ms; waiting writes are done`;
     this.opts.logger.info(msg);
-    this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'info', message: msg });
+    this.activity.note('info', msg);
   }
 
   /** Watches context.db for other programs' commits every `sync.watch_interval_ms` (0: not at all); restarted on a config change. */
@@ -689,7 +688,7 @@ export class EngineRuntime implements EngineApi {
         const msg = failed.message;
         this.opts.logger.error(msg);
         this.events.emit('log:message', { level: 'error', message: msg });
-        this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'sync', message: msg });
+        this.activity.note('sync', msg);
       }
       if (!this.closing) this.markdownRetry.schedule();
     } else if (this.markdownFault !== undefined && !r.pendingWriteBack) {
@@ -697,7 +696,7 @@ export class EngineRuntime implements EngineApi {
       this.markdownRetry.reset();
       const msg = `${this.opts.paths.tasklistPath} written again: it shows the statuses the engine set`;
       this.opts.logger.info(msg);
-      this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'sync', message: msg });
+      this.activity.note('sync', msg);
     }
   }
 
@@ -813,7 +812,7 @@ export class EngineRuntime implements EngineApi {
 
   /** A notice of the isolation layer (merges, waits, cleanup) in the activity log. */
   isolationLog(message: string, taskId?: string): void {
-    this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'info', message, ...(taskId !== undefined ? { taskId } : {}) });
+    this.activity.note('info', message, taskId);
   }
 
   /**
@@ -834,12 +833,11 @@ export class EngineRuntime implements EngineApi {
     if (outcomes.size > 0) this.orchestrator.setPlan(this.sync.current());
   }
 
-  private appendActivity(entry: ActivityEntry): void {
-    this.extraActivity.push(entry);
-    if (this.extraActivity.length > SNAPSHOT_ACTIVITY) this.extraActivity.shift();
-    this.events.emit('activity:appended', { entries: [entry] });
-  }
-  private readonly extraActivity: ActivityEntry[] = [];
+  /** The runtime's own activity lines (activityLog.ts). */
+  private readonly activity = new ActivityLog(
+    () => this.now(),
+    (entries) => this.events.emit('activity:appended', { entries }),
+  );
 
   private sampleThroughput(): void {
     const c = planCounts(this.model);
@@ -934,9 +932,7 @@ export class EngineRuntime implements EngineApi {
   snapshot(): PlanSnapshot {
     this.model.runtimes = this.store.runtimes();
     const groups = groupViews(this.model);
-    const activity = [...this.orchestrator.activity(SNAPSHOT_ACTIVITY), ...this.extraActivity]
-      .sort((a, b) => a.at.localeCompare(b.at))
-      .slice(-SNAPSHOT_ACTIVITY);
+    const activity = this.activity.latest(this.orchestrator.activity(SNAPSHOT_ACTIVITY));
     return {
       tasklistPath: this.opts.paths.tasklistPath,
       state: this.orchestrator.state(),
@@ -978,7 +974,7 @@ export class EngineRuntime implements EngineApi {
     if (r.done) {
       const message = `${params.gateId.trim()} ${decision} by ${r.by}${r.note !== undefined ? `: ${r.note}` : ''}`;
       this.opts.logger.info(`gate ${message}`);
-      this.appendActivity({ at: new Date(this.now()).toISOString(), kind: 'info', taskId: params.gateId.trim(), message: `gate ${message}` });
+      this.activity.note('info', `gate ${message}`, params.gateId.trim());
     }
     return { done: r.done, message: r.message };
   }

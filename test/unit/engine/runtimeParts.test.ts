@@ -1,5 +1,8 @@
-// The parts runtime.ts wires together: change coalescing (coalesce.ts) and write-back scheduling (writeBack.ts).
+// The parts runtime.ts wires together: change coalescing (coalesce.ts), write-back scheduling (writeBack.ts) and its
+// activity lines (activityLog.ts).
 import * as assert from 'node:assert/strict';
+import type { ActivityEntry } from '../../../src/protocol/views';
+import { ActivityLog, SNAPSHOT_ACTIVITY } from '../../../src/engine/activityLog';
 import { ChangeCoalescer } from '../../../src/engine/coalesce';
 import { WriteBackScheduler } from '../../../src/engine/writeBack';
 
@@ -107,5 +110,36 @@ describe('WriteBackScheduler: one write per burst, never two at once', () => {
         ),
       /intervalMs must be a non-negative number, got -1/,
     );
+  });
+});
+
+describe("ActivityLog: the runtime's own activity lines", () => {
+  it('stamps each line with the injected clock, sends it at once, and shows the latest of both logs in time order', () => {
+    let t = Date.parse('2031-01-01T00:00:00.000Z');
+    const sent: ActivityEntry[][] = [];
+    const log = new ActivityLog(
+      () => t,
+      (e) => sent.push(e),
+    );
+    log.note('sync', 'synced', undefined);
+    t += 2000;
+    log.note('info', 'gate approved', 'G1');
+    assert.deepEqual(sent, [
+      [{ at: '2031-01-01T00:00:00.000Z', kind: 'sync', message: 'synced' }],
+      [{ at: '2031-01-01T00:00:02.000Z', kind: 'info', message: 'gate approved', taskId: 'G1' }],
+    ]);
+    const orchestrators: ActivityEntry = { at: '2031-01-01T00:00:01.000Z', kind: 'started', taskId: 'T1', message: 'started' };
+    assert.deepEqual(
+      log.latest([orchestrators]).map((e) => e.message),
+      ['synced', 'started', 'gate approved'],
+    );
+    for (let i = 0; i < SNAPSHOT_ACTIVITY + 5; i++) {
+      t += 1000;
+      log.note('info', `n${i}`);
+    }
+    const latest = log.latest([orchestrators]);
+    assert.equal(latest.length, SNAPSHOT_ACTIVITY);
+    assert.equal(latest[latest.length - 1].message, `n${SNAPSHOT_ACTIVITY + 4}`);
+    assert.ok(!latest.some((e) => e.message === 'started'), 'older lines fall off the end');
   });
 });
