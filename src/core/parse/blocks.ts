@@ -17,15 +17,36 @@ type Token = MarkdownIt.Token;
 const CHUNK_LINES = 1000;
 
 let mdInstance: MarkdownIt | undefined;
+/** markdown-it's default maxNesting (token levels; a list level takes two). Set explicitly so the message is true. */
+const MAX_NESTING = 100;
+/**
+ * Where the md.parse running now stopped reading because blocks nest deeper than markdown-it's maxNesting (100 token
+ * levels: 49 list levels, the 50th item's own text already lies past it): it skips those lines without a word, and 9,951 tasks of a 10,000-level list vanished so.
+ */
+let tooDeep: { line: number; endLine: number } | undefined;
 function markdown(): MarkdownIt {
   if (!mdInstance) {
     // `html: true` so that `<!-- … -->` and other HTML blocks are recognised (their contents are not tasks).
-    mdInstance = new MarkdownIt('default', { html: true });
+    mdInstance = new MarkdownIt('default', { html: true, maxNesting: MAX_NESTING } as MarkdownIt.Options);
     // Only block structure matters; inline parsing (and the core rules that post-process it) would triple the time.
     mdInstance.core.ruler.disable(['inline', 'linkify', 'replacements', 'smartquotes', 'text_join'], true);
+    // markdown-it's block tokenizer gives up on lines at maxNesting (its guard against unbounded recursion): note
+    // where, so the skipped lines become an error instead of silently missing tasks.
+    const block = mdInstance.block;
+    const tokenize = block.tokenize.bind(block);
+    block.tokenize = (state, startLine, endLine) => {
+      if (state.level >= MAX_NESTING && tooDeep === undefined) {
+        const line = state.skipEmptyLines(startLine);
+        if (line < endLine && state.sCount[line] >= state.blkIndent) tooDeep = { line, endLine };
+      }
+      tokenize(state, startLine, endLine);
+    };
   }
   return mdInstance;
 }
+
+/** A list item line with a checkbox (what the parser reads as a task), for counting the lines nesting hid. */
+const CHECKBOX_ITEM = /^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX/-]\]/;
 
 export interface WalkState {
   lines: LineIndex;
@@ -64,7 +85,10 @@ export function parseBlocks(st: WalkState, hidden: number): void {
     const end = Math.min(n, start + size);
     const from = Math.max(start, Math.min(hidden, end));
     const blank = '\n'.repeat(from - start);
+    tooDeep = undefined;
     const tokens = md.parse(from < end ? blank + idx.text.slice(idx.start(from), idx.end(end - 1)) : blank, {});
+    const deep = tooDeep as { line: number; endLine: number } | undefined;
+    tooDeep = undefined;
     let stop = tokens.length;
     let next = end;
     if (end < n) {
@@ -85,6 +109,21 @@ export function parseBlocks(st: WalkState, hidden: number): void {
       }
       stop = split;
       next = start + tokens[split].map![0];
+    }
+    if (deep && start + deep.line < next) {
+      const first = start + deep.line;
+      const to = Math.min(next, start + deep.endLine);
+      let ignored = 0;
+      for (let l = first; l < to; l++) if (CHECKBOX_ITEM.test(idx.line(l))) ignored++;
+      st.diagnostics.push({
+        line: first,
+        column: 0,
+        endLine: to - 1,
+        severity: 'error',
+        code: 'nesting-too-deep',
+        message: `nested more than ${MAX_NESTING / 2 - 1} levels deep: lines ${first + 1}–${to} are not read (${ignored} task line(s) ignored); indent less`,
+        data: { ignoredTasks: ignored },
+      });
     }
     walk(st, tokens, stop, start);
     start = next;

@@ -560,7 +560,9 @@ async function cmdRun(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
   await control?.close();
   await rt.close();
   const done = printRunSummary(snap, stalls, started, interrupted, o, rt.markdownFault);
-  return { code: done && !rt.fatalError && rt.markdownFault === undefined ? 0 : 1 };
+  // Tasks the parser could not read (nested too deep) did not run: the plan is not done, whatever the counts say.
+  const unread = opening.diagnostics.some((d) => d.code === 'nesting-too-deep');
+  return { code: done && !rt.fatalError && rt.markdownFault === undefined && !unread ? 0 : 1 };
 }
 
 /** Why a task list has no tasks, when its bytes say: `: it looks binary (NUL byte at offset 12)`; else ''. */

@@ -155,6 +155,15 @@ describe('faults: a task list that cannot be written or holds no tasks (real pro
     assert.doesNotMatch(gitStatus(dir), /\.tmp/);
   });
 
+  it('run: tasks nested deeper than the parser reads are an error naming the lines, exit 1 (they vanished silently)', async () => {
+    const dir = await workspace();
+    const deep = Array.from({ length: 60 }, (_, i) => `${'  '.repeat(i)}- [ ] **T002.${String(i + 1).padStart(3, '0')}** level ${i + 1} (P1, 1h)`);
+    writeFileSync(join(dir, 'deep.md'), `# Plan\n\n## E002: Deep\n\n${deep.join('\n')}\n`);
+    const r = await runCli(['run', 'deep.md', '--config', 'config.json', '--json'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /deep\.md:54:1: error \[nesting-too-deep\] nested more than 49 levels deep: lines 54–64 are not read \(11 task line\(s\) ignored\)/);
+  });
+
   it('run: a binary file has no tasks → an error naming the NUL byte, exit 1', async () => {
     const dir = await workspace();
     writeFileSync(join(dir, 'tasks.md'), Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\0\0\0'), Buffer.alloc(64, 0xff)]));

@@ -608,6 +608,27 @@ describe('parseTaskList', () => {
     });
   });
 
+  describe('nesting deeper than the parser reads', () => {
+    const nested = (levels: number): string[] =>
+      Array.from({ length: levels }, (_, i) => `${'  '.repeat(i)}- [ ] **T001.${String(i + 1).padStart(5, '0')}** level ${i + 1} (P1, 1h)`);
+
+    it('49 levels are read whole, without a diagnostic', () => {
+      const l = parse('## E001: Core', '', ...nested(49));
+      assert.deepEqual(codes(l), []);
+      assert.equal(l.tasks.length, 49);
+    });
+
+    it('deeper lines are an error naming them and how many tasks were not read (10,000 levels: 9,951 hidden silently before)', () => {
+      const l = parse('## E001: Core', '', ...nested(10_000));
+      const e = errors(l);
+      assert.equal(e.length, 1, JSON.stringify(l.diagnostics.slice(0, 3)));
+      assert.equal(e[0].code, 'nesting-too-deep');
+      assert.equal(e[0].line, 51, 'the first line not read (0-based): level 50');
+      assert.match(e[0].message, /^nested more than 49 levels deep: lines 52–10002 are not read \(9951 task line\(s\) ignored\)/);
+      assert.equal(l.tasks.length, 49);
+    });
+  });
+
   describe('Spec Kit rules', () => {
     it('applies the phase order unless a phase says otherwise', () => {
       const l = parse(
