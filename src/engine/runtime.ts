@@ -45,6 +45,8 @@ import type { Logger } from './logger';
 import { EngineMetrics, startMetricsServer, type MetricsServer } from './metrics';
 import { Orchestrator } from './orchestrator';
 import { planWritePendingPath, type EnginePaths } from './paths';
+import { acquirePlanLock } from './planLock';
+import type { LockHandle } from './db/lockFile';
 import { buildPlanModel, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
 import { describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
@@ -188,6 +190,8 @@ export class EngineRuntime implements EngineApi {
     private readonly results: ResultWriter,
     /** Per-task worktrees and the merge queue; undefined when agents work in the shared tree. */
     readonly isolation?: TaskIsolation,
+    /** The task list's one-engine lock (planLock.ts); undefined for a read-only engine. */
+    private readonly planLock?: LockHandle,
   ) {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
@@ -220,6 +224,9 @@ export class EngineRuntime implements EngineApi {
     const handle = openDatabase(paths.dbPath);
     const parts: { close(): unknown }[] = [handle];
     try {
+      // After the database's lock (a second engine on the same db is told about that one first): the plan's own.
+      const planLock = opts.readOnly ? undefined : acquirePlanLock(paths.tasklistPath, handle.path);
+      if (planLock) parts.push({ close: () => planLock.release() });
       for (const line of describeOpen(handle)) opts.logger.info(line);
       const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
       const store = new TaskStore(handle, { redact, runId: owner });
@@ -291,7 +298,7 @@ export class EngineRuntime implements EngineApi {
           overBudget: (id, usd) => runtime?.spend.limits.overBudget(id, usd),
         },
       });
-      runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner, gate, results, isolation);
+      runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner, gate, results, isolation, planLock);
       await runtime.init();
       return runtime;
     } catch (e) {
@@ -1159,6 +1166,7 @@ export class EngineRuntime implements EngineApi {
       });
       for (const d of this.disposers.splice(0)) await step('listener', d);
       await step('database', () => this.handle.close());
+      await step('plan lock', () => this.planLock?.release());
       this.events.clear();
     })();
     return this.closing;

@@ -21,6 +21,8 @@ export interface LockInfo {
   /** Process start time in clock ticks since boot (Linux /proc), to detect a reused pid. */
   procStart?: number;
   acquiredAt: string;
+  /** The holder's database, in a lock that is not the database's own (the plan's: planLock.ts). */
+  db?: string;
 }
 
 /** Thrown when a live process holds the lock. */
@@ -127,13 +129,14 @@ function tryCreate(path: string, info: LockInfo): boolean {
  * Takes the exclusive lock at `lockPath`, taking over a stale one. Throws DatabaseLockedError naming the live
  * holder's pid.
  */
-export function acquireLock(lockPath: string): LockHandle {
+export function acquireLock(lockPath: string, extra: Pick<LockInfo, 'db'> = {}): LockHandle {
   const info: LockInfo = {
     pid: process.pid,
     host: hostname(),
     nonce: randomBytes(12).toString('hex'),
     procStart: processStartTicks('self'),
     acquiredAt: new Date().toISOString(),
+    ...extra,
   };
   for (let round = 0; round < 8; round++) {
     if (tryCreate(lockPath, info)) return handle(lockPath, info);
