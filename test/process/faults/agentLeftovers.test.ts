@@ -4,6 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { recordFigure } from './figures';
 import { ensureBuilt, removeWorkspace, runCli, tempWorkspace } from '../cli/cliHarness';
 
 const PLAN = `# Plan
@@ -57,6 +58,16 @@ describe('faults: an agent leaves processes outside its process group (real proc
     const r = await runCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json'], dir);
     const [held, quiet] = ['held.pid', 'quiet.pid'].map((f) => Number(readFileSync(join(dir, f), 'utf8').trim()));
     pids.push(held, quiet);
+    const leaked = [held, quiet].filter(alive).length;
+    recordFigure({
+      scenario: 'agent leaves setsid processes',
+      trials: 1,
+      survived: r.code === 0 && leaked === 0 ? 1 : 0,
+      lost: 0,
+      duplicated: 0,
+      leaked,
+      note: `exit ${r.code}`,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^completed: 1\/1/m);
     const m = /T001\.001 attempt 1: stopped (\d+) process\(es\) its agent left running outside its process group: (.*)/.exec(r.stderr);

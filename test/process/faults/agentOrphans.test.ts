@@ -7,6 +7,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
 import { dbRows, makeFifo, waitForLine } from './faultKit';
+import { recordFigure } from './figures';
 
 const PLAN = `# Plan
 
@@ -81,6 +82,17 @@ describe('faults: the engine killed while its agents run (real processes)', func
     for (const id of ids) unlinkSync(join(dir, `hold-${id}.fifo`));
 
     const again = await runCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json', '--json'], dir);
+    const survivors = pids.filter(alive).length;
+    const rows = dbRows<{ task_id: string; status: string }>(join(dir, '.coditect/context.db'), 'SELECT task_id, status FROM agent_execution_log');
+    const done = ids.map((id) => rows.filter((a) => a.task_id === id && a.status === 'completed').length);
+    recordFigure({
+      scenario: 'SIGKILL of the engine with 2 agents (+2 setsid children) running, then a restart',
+      trials: 1,
+      survived: again.code === 0 && survivors === 0 && done.every((n) => n === 1) ? 1 : 0,
+      lost: done.filter((n) => n === 0).length,
+      duplicated: done.reduce((a, n) => a + Math.max(0, n - 1), 0),
+      leaked: survivors,
+    });
     assert.equal(again.code, 0, again.stderr);
     const m = /stopped (\d+) process\(es\) a previous engine's agents left running: (.*)/.exec(again.stderr);
     assert.ok(m, again.stderr);

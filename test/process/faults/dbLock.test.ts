@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
 import { GATED_AGENT, dbRows, fileAppears, holdWriteLock, makeFifo, releaseFifo, waitForLine } from './faultKit';
+import { recordFigure } from './figures';
 
 const PLAN = `# Plan
 
@@ -126,9 +127,18 @@ describe('faults: database locked past the busy timeout (real processes)', funct
     await holder.released;
 
     const again = await runCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json', '--json'], dir);
+    const attempts = dbRows<Attempt>(db, 'SELECT task_id, status, started_at FROM agent_execution_log ORDER BY log_id');
+    const runs = attempts.filter((a) => a.task_id === 'T001.001').length;
+    recordFigure({
+      scenario: 'SIGKILL while a finished result waits for a held db lock, then a restart',
+      trials: 1,
+      survived: again.code === 0 && runs === 1 && attempts[0]?.status === 'completed' ? 1 : 0,
+      lost: attempts.some((a) => a.task_id === 'T001.001' && a.status === 'completed') ? 0 : 1,
+      duplicated: Math.max(0, runs - 1),
+      leaked: 0,
+    });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /wrote 1 result\(s\) a previous engine kept .*T001\.001/);
-    const attempts = dbRows<Attempt>(db, 'SELECT task_id, status, started_at FROM agent_execution_log ORDER BY log_id');
     assert.deepEqual(
       attempts.map((a) => [a.task_id, a.status]),
       [
