@@ -115,8 +115,13 @@ export interface RuntimeOptions {
 const LAST_RUN_SUMMARY_CHARS = 400;
 /** Least time between two markdown write-backs while tasks finish quickly (each one re-reads the file). */
 const WRITE_BACK_INTERVAL_MS = 200;
-/** Throughput samples kept for the chart (one a minute ≈ 4 h). */
-const THROUGHPUT_SAMPLES = 240;
+/** Throughput samples kept for the chart: one a minute while idle (12 h), one per THROUGHPUT_ACTIVE_MS while tasks finish. */
+const THROUGHPUT_SAMPLES = 720;
+/**
+ * Least time between two throughput samples while tasks finish. The chart's series is the engine's (every metrics
+ * refresh replaces the page's own): sampled only once a minute, a run of a few minutes drew two or three points.
+ */
+const THROUGHPUT_ACTIVE_MS = 5_000;
 
 /** The running engine for one task list. */
 /** engine_state key of the providers' usage-limit pauses: provider → { until (epoch ms), reason }. */
@@ -138,6 +143,9 @@ export class EngineRuntime implements EngineApi {
   private readonly completedAt: number[] = [];
   private readonly throughput: MetricsView['throughput'] = [];
   private throughputTimer?: NodeJS.Timeout;
+  /** A sample due THROUGHPUT_ACTIVE_MS after the last one, set when the counts moved since. */
+  private throughputSoon?: NodeJS.Timeout;
+  private throughputSampledAt = 0;
   private heartbeatTimer?: NodeJS.Timeout;
   private backups?: BackupTimer;
   /** A burst of task changes reaches the views as one `tasks:changed` (coalesce.ts). */
@@ -513,7 +521,21 @@ export class EngineRuntime implements EngineApi {
       else this.model.runtimes.delete(id);
     }
     const tasks = ids.filter((id) => this.model.byId.has(id)).map((id) => this.view(id));
-    this.events.emit('tasks:changed', { tasks, counts: planCounts(this.model), groups: groupProgress(this.model, ids), removed: [] });
+    const counts = planCounts(this.model);
+    this.events.emit('tasks:changed', { tasks, counts, groups: groupProgress(this.model, ids), removed: [] });
+    this.sampleThroughputSoon(counts);
+  }
+
+  /** While the counts move, samples the throughput at most every THROUGHPUT_ACTIVE_MS (the last move included). */
+  private sampleThroughputSoon(c: PlanCounts): void {
+    const last = this.throughput[this.throughput.length - 1];
+    if (this.throughputSoon || this.closing || (last && last.completed === c.done && last.remaining === remainingOf(c))) return;
+    const wait = Math.max(0, this.throughputSampledAt + THROUGHPUT_ACTIVE_MS - Date.now());
+    this.throughputSoon = setTimeout(() => {
+      this.throughputSoon = undefined;
+      this.sampleThroughput();
+    }, wait);
+    this.throughputSoon.unref();
   }
 
   private rebuildModel(): void {
@@ -847,6 +869,7 @@ export class EngineRuntime implements EngineApi {
   );
 
   private sampleThroughput(): void {
+    this.throughputSampledAt = Date.now();
     const c = planCounts(this.model);
     this.throughput.push({ at: new Date(this.now()).toISOString(), completed: c.done, remaining: remainingOf(c) });
     if (this.throughput.length > THROUGHPUT_SAMPLES) this.throughput.shift();
@@ -1161,6 +1184,7 @@ export class EngineRuntime implements EngineApi {
       await step('metrics server', () => this.metricsServer?.close());
       await step('timers', () => {
         clearInterval(this.throughputTimer);
+        clearTimeout(this.throughputSoon);
         clearInterval(this.heartbeatTimer);
         this.backups?.close();
       });

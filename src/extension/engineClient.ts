@@ -154,7 +154,13 @@ export class EngineClient implements vscode.Disposable {
   notify<P>(type: NotificationType<P>, params: P): void {
     const proc = this.proc;
     if (!proc || proc.hasExited || this.lifecycleState !== 'running') return;
-    proc.connection.sendNotification(type, params).catch((e: unknown) => this.opts.output.warn(`could not send ${type.method}: ${errorMessage(e)}`));
+    const failed = (e: unknown): void => this.opts.output.warn(`could not send ${type.method}: ${errorMessage(e)}`);
+    try {
+      proc.connection.sendNotification(type, params).catch(failed);
+    } catch (e) {
+      // The pipe closed before the exit was seen (the engine was killed): a debounced send landing then threw out of its timer.
+      failed(e);
+    }
   }
 
   /** Sends the current `coditect.*` settings to the running engine. */

@@ -1,7 +1,9 @@
 // A clearly-labelled simulation for demos and load tests: no process, no network, no file changes.
 // Deterministic: duration and failure are drawn from a RNG seeded by (seed, task id, attempt), so a run's outcome does
-// not depend on dispatch order. Zero-duration mode sets no timer and settles on a microtask (the benchmark pushes
-// ≥1,000 tasks/s through it).
+// not depend on dispatch order. Zero-duration mode sets no timer and settles on the next turn of the event loop
+// (setImmediate; the benchmark pushes ≥1,000 tasks/s through it). Not on a microtask: a plan of instant runs was one
+// promise chain that starved the engine's own turns, so no progress reached the editor until the whole run was over
+// (0 → 101 of 123 in one notification).
 import {
   AgentError,
   AGENT_ERROR_KINDS,
@@ -114,8 +116,17 @@ export class DryRunAgent implements Agent {
         model: 'dry-run',
       };
     };
-    // Zero duration: no timer, no listener; settles on a microtask.
-    if (durationMs === 0) return Promise.resolve().then(settle);
+    // Zero duration: no timer, no listener; settles once the event loop has had a turn (see the file comment).
+    if (durationMs === 0)
+      return new Promise<AgentResult>((resolve, reject) =>
+        setImmediate(() => {
+          try {
+            resolve(settle());
+          } catch (e) {
+            reject(e as Error); // settle() throws AgentError only
+          }
+        }),
+      );
     return new Promise<AgentResult>((resolve, reject) => {
       const onAbort = (): void => {
         clearTimeout(timer);

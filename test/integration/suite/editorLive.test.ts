@@ -1,0 +1,60 @@
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import { coditect, documentUntil, lineOfTask, storeUntil } from '../editorHelpers';
+
+const unticked = (doc: vscode.TextDocument, id: string): boolean => /^\s*[-*+]\s+\[ \]/.test(doc.lineAt(lineOfTask(doc, id)).text);
+
+describe('editor: progress reaches the views as it happens', function () {
+  this.timeout(180_000);
+
+  it('a run of instant simulated tasks reaches the status bar, tree and dashboard step by step, not in one jump at the end', async () => {
+    const api = await coditect();
+    const cfg = vscode.workspace.getConfiguration('coditect');
+    // A dry-run chosen by name takes no time at all (durationMs 0): the case where the engine's turns were starved.
+    await cfg.update('agents.default', 'dry-run', vscode.ConfigurationTarget.Global);
+    api.engine.pushSettings(); // in order before Start on the same pipe, whenever the configuration event comes
+    const before = new Set(
+      api.store
+        .tasks()
+        .filter((t) => t.status !== 'completed' && t.status !== 'skipped')
+        .map((t) => t.id),
+    );
+    // What the status bar and tree read (the store's updates) and what the dashboard is sent (the client's events).
+    const storeDone: number[] = [api.store.snapshot!.counts.done];
+    const sentDone: number[] = [api.store.snapshot!.counts.done];
+    const note = (seen: number[], done: number): void => {
+      if (seen[seen.length - 1] !== done) seen.push(done);
+    };
+    const offs = [
+      api.store.events.on('tasks:updated', () => note(storeDone, api.store.snapshot!.counts.done)),
+      api.engine.events.on('tasks:changed', (p) => note(sentDone, p.counts.done)),
+    ];
+    try {
+      await vscode.commands.executeCommand('coditect.start');
+      await storeUntil(
+        api,
+        () => ['stalled', 'idle'].includes(api.store.snapshot!.state) && api.store.tasks().every((t) => t.status !== 'in_progress' && !t.ready),
+        'the run is over: nothing running, nothing ready',
+      );
+      const ran = [...before].filter((id) => api.store.task(id)?.status === 'completed');
+      assert.ok(ran.length >= 5, `the run completed several tasks (${ran.join(', ')})`);
+      // The plan's waves (what each completion readies) are at least three: each must show as its own step. Before
+      // the fix the engine sent one notification at the very end (0 → 101 of 123 on the example plan).
+      assert.ok(storeDone.length >= 4, `the status bar and tree saw done go ${storeDone.join(' → ')}`);
+      assert.ok(sentDone.length >= 4, `the dashboard was sent done going ${sentDone.join(' → ')}`);
+      assert.equal(storeDone[storeDone.length - 1], api.store.snapshot!.counts.done);
+    } finally {
+      offs.forEach((off) => off());
+      await vscode.commands.executeCommand('coditect.stop');
+      await storeUntil(api, () => api.store.snapshot!.state === 'idle', 'the orchestration is stopped');
+      await cfg.update('agents.default', undefined, vscode.ConfigurationTarget.Global);
+      api.engine.pushSettings();
+      // The next suites expect the fixture's states: every task this run completed is reopened, in the file too.
+      const ran = [...before].filter((id) => api.store.task(id)?.status === 'completed');
+      for (const id of ran) await vscode.commands.executeCommand('coditect.reopenTask', id);
+      await storeUntil(api, () => ran.every((id) => api.store.task(id)?.status === 'pending'), `${ran.join(', ')} pending again`);
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(api.store.snapshot!.tasklistPath));
+      await documentUntil(doc, (d) => ran.every((id) => unticked(d, id)), 'the run’s ticks are gone from the file');
+    }
+  });
+});
