@@ -38,7 +38,10 @@ export interface LensOptions {
   now: number;
 }
 
-/** The lenses above a task line, depending on its state. */
+/**
+ * The lenses above a task line, depending on its state. Every task line gets a row, done ones a quiet label: a lens
+ * row sits between two lines, and where some tasks had none a row read as belonging to the line above it.
+ */
 export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
   const state = displayState(t);
   const id = t.id;
@@ -74,7 +77,7 @@ export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
     }
     case 'pending': {
       const first = t.waitingOn[0];
-      if (first === undefined) return [];
+      if (first === undefined) return [{ title: '○ Pending', command: '', args: [] }];
       const more = t.waitingOn.length > 1 ? ` +${t.waitingOn.length - 1}` : '';
       return [{ title: `⛔ Waiting for ${first}${more}`, command: LENS_COMMANDS.reveal, args: [first], tooltip: `Waiting for ${t.waitingOn.join(', ')}` }];
     }
@@ -86,7 +89,8 @@ export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
     }
     case 'completed': {
       const r = t.lastRun;
-      if (!r) return [];
+      // Ticked by a person (or before this database knew it): done, nothing to open.
+      if (!r) return [{ title: '✓ Done', command: '', args: [], tooltip: 'Ticked in the plan; no agent run recorded' }];
       // A simulated run did nothing: the lens must not read like finished work.
       if (r.simulated)
         return [
@@ -100,7 +104,7 @@ export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
       return [{ title: `✓ Done in ${formatDuration(r.durationMs)} · ${r.agent}`, command: LENS_COMMANDS.log, args: [id], tooltip: r.summary }];
     }
     case 'skipped':
-      return [];
+      return [{ title: '⤼ Skipped', command: '', args: [], tooltip: 'Skipped: counts as done, never dispatched' }];
   }
 }
 

@@ -19,6 +19,26 @@ describe('editor: CodeLens and hovers on task lines', function () {
     assert.deepEqual(run.command!.arguments, [t.id]);
   });
 
+  it('gives every task line its own lens row, a quiet "✓ Done" on a task ticked by hand', async () => {
+    const api = await coditect();
+    const editor = await openTasklist(api);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri, 100);
+    const lines = new Set(lenses.map((l) => l.range.start.line));
+    const bare = api.store.tasks().filter((t) => !lines.has(lineOfTask(editor.document, t.id)));
+    assert.deepEqual(
+      bare.map((t) => `${t.id} (${t.status})`),
+      [],
+      'a task line without a lens lets the row above the next task read as belonging to the line above it',
+    );
+    const ticked = api.store.tasks().find((t) => t.status === 'completed' && !t.lastRun);
+    assert.ok(ticked, 'the fixture has a task ticked by hand');
+    const done = lenses.filter((l) => l.range.start.line === lineOfTask(editor.document, ticked.id));
+    assert.deepEqual(
+      done.map((l) => [l.command?.title, l.command?.command]),
+      [['✓ Done', '']],
+    );
+  });
+
   it('shows what a waiting task waits for', async () => {
     const api = await coditect();
     const editor = await openTasklist(api);

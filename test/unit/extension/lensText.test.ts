@@ -45,6 +45,17 @@ describe('editor CodeLens and hover text', () => {
     assert.deepEqual(titles(taskLenses(taskView('T1', { status: 'completed', lastRun }), { readOnly: false, now })), ['✓ Done in 2s · backend-development']);
   });
 
+  it('gives every task line a row: done and skipped ones a quiet label with no action', () => {
+    const ticked = taskLenses(taskView('T1', { status: 'completed' }), { readOnly: false, now });
+    assert.deepEqual(titles(ticked), ['✓ Done']);
+    assert.equal(ticked[0].command, '');
+    const skipped = taskLenses(taskView('T1', { status: 'skipped' }), { readOnly: false, now });
+    assert.deepEqual(titles(skipped), ['⤼ Skipped']);
+    assert.equal(skipped[0].command, '');
+    for (const status of ['completed', 'skipped', 'failed', 'in_progress', 'pending'] as const)
+      assert.ok(taskLenses(taskView('T1', { status }), { readOnly: true, now }).length > 0, `a ${status} task has a lens in Restricted Mode too`);
+  });
+
   it('says what a waiting task waits for, and reveals it on click', () => {
     const lenses = taskLenses(taskView('T2', { waitingOn: ['T001.009', 'T001.010'] }), { readOnly: false, now });
     assert.deepEqual(titles(lenses), ['⛔ Waiting for T001.009 +1']);
