@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { WALKTHROUGH_ID } from './firstRun';
 import {
   CancelTask,
   ExportWorkItems,
@@ -275,6 +276,7 @@ export function registerCommands(d: CommandDeps): void {
 
   // ---- views and the engine -----------------------------------------------------------------------------------
   register('coditect.openDashboard', 'Open Progress Dashboard', () => d.openDashboard());
+  register('coditect.getStarted', 'Get Started', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false));
   register('coditect.filterTasks', 'Filter Tasks…', async (arg?: TaskFilter) => {
     let filter = typeof arg === 'string' && (TASK_FILTERS as readonly string[]).includes(arg) ? arg : undefined;
     if (!filter) {

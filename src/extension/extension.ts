@@ -8,6 +8,7 @@ import { planProgress, progressText } from '../protocol/presentation';
 import { dashboardSource } from './dashboard/dashboardAdapter';
 import { DashboardPanel } from './dashboard/dashboardPanel';
 import { TasklistDiagnostics, TasklistQuickFixes } from './diagnostics';
+import { showPlanOnFirstRun } from './firstRun';
 import { registerCommands } from './commands';
 import { EditSync, samePath } from './editSync';
 import { EngineClient, RESTART_SETTINGS } from './engineClient';
@@ -204,6 +205,10 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   // Off the activation path: spawning Node and opening the database takes far longer than activation may.
   const started = new Promise<void>((resolve) => setImmediate(resolve)).then(() => client.start());
   started.catch((e: unknown) => output.warn(`the engine did not start: ${errorMessage(e)}`));
+  // Beside the engine's start, not after it: the plan's text needs no engine, and the person sees it at once.
+  new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => showPlanOnFirstRun(context.workspaceState, () => locateTasklist(context.workspaceState)))
+    .catch((e: unknown) => output.warn(`opening the plan on the first run failed: ${errorMessage(e)}`));
 
   const activationMs = performance.now() - activationStart;
   output.info(`activated in ${activationMs.toFixed(1)} ms`);

@@ -3,7 +3,7 @@
 // (test/e2e/fixtures/tidewater), driven by playwright-core in Debian's Chromium through the UI only: activity bar,
 // tree, editor CodeLens, command palette and the dashboard webview. Once per theme (light and dark).
 // Run: npx mocha --no-config --require tsx/cjs --extension ts --timeout 180000 test/e2e/workbench.test.ts
-// Screenshots: test-artifacts/workbench-{tree,codelens,dashboard}-{light,dark}.png
+// Screenshots: test-artifacts/workbench-{first-run,tree,codelens,simulated-log,dashboard,walkthrough}-{light,dark}.png
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -197,8 +197,22 @@ for (const theme of THEMES) {
       }
     });
 
+    it('on its first start in the folder it shows the plan in the editor and the Tasks view, not an empty window', async () => {
+      // The test opened nothing (and the workbench opens no editor: workbench.startupEditor is none): the extension did.
+      await page.locator('.part.editor .tabs-container .tab', { hasText: TASKLIST }).first().waitFor({ timeout: UI_TIMEOUT });
+      await editorLine(page, READY_TASK).waitFor({ timeout: UI_TIMEOUT });
+      // Its container is the one shown, and the Tasks view lists the plan's epics.
+      await page.locator('.part.activitybar .action-item.checked a[aria-label^="CODITECT"]').waitFor({ timeout: UI_TIMEOUT });
+      const rows = page.locator('.part.sidebar .monaco-list-row[role="treeitem"]');
+      for (const epic of EPICS) await rows.filter({ hasText: epic }).first().waitFor({ timeout: UI_TIMEOUT });
+      await parkMouse(page);
+      await shoot(page, `workbench-first-run-${theme.name}`);
+    });
+
     it('the CODITECT activity-bar container opens and its Tasks tree shows the epics of the plan', async () => {
-      await page.locator('.part.activitybar .action-item a[aria-label^="CODITECT"]').click();
+      // A click on the container already shown would close the sidebar.
+      if ((await page.locator('.part.activitybar .action-item.checked a[aria-label^="CODITECT"]').count()) === 0)
+        await page.locator('.part.activitybar .action-item a[aria-label^="CODITECT"]').click();
       const view = page.locator('.part.sidebar');
       await view
         .locator('.pane-header', { hasText: /Tasks/i })
@@ -304,6 +318,45 @@ for (const theme of THEMES) {
       );
       await parkMouse(page);
       await shoot(page, `workbench-dashboard-${theme.name}`);
+    });
+
+    it('the walkthrough is listed, opens on its three steps, and a step done from it is ticked', async () => {
+      // Listed where VS Code lists every walkthrough; its quick pick replaces the palette (so no wait for that to close).
+      await (await palette(page, '>Welcome: Open Walkthrough...', /^Welcome: Open Walkthrough\.\.\.$/)).click();
+      const listed = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Get started with CODITECT' }).first();
+      await listed.waitFor({ timeout: UI_TIMEOUT });
+      await listed.click();
+      const walkthrough = page.locator('.gettingStartedContainer');
+      await walkthrough.locator('h2.category-title', { hasText: 'Get started with CODITECT' }).waitFor({ timeout: UI_TIMEOUT });
+      const step = (title: string): Locator => walkthrough.locator('.getting-started-step', { has: page.locator('.step-title', { hasText: title }) });
+      const checked = (title: string): Locator => step(title).locator('[role="checkbox"][aria-checked="true"]');
+      assert.deepEqual(await walkthrough.locator('.getting-started-step .step-title').allTextContents(), [
+        'Choose who does the work',
+        'Run one task',
+        'Watch the dashboard',
+      ]);
+      // The first step says what runs until a person chooses.
+      await step('Choose who does the work').locator('.step-description-container', { hasText: 'dry-run' }).waitFor({ timeout: UI_TIMEOUT });
+      await parkMouse(page);
+      await shoot(page, `workbench-walkthrough-${theme.name}`);
+      // Run one task from the walkthrough itself: a task completes and the step is ticked.
+      const completedBefore = Number(
+        /(\d+)\/12/.exec((await page.locator('.part.statusbar .statusbar-item', { hasText: '/12' }).first().textContent()) ?? '')?.[1],
+      );
+      assert.ok(Number.isInteger(completedBefore), 'the status bar shows the done count');
+      await step('Run one task').click();
+      await step('Run one task').getByText('Run Next Ready Task', { exact: true }).click();
+      await checked('Run one task').waitFor({ timeout: UI_TIMEOUT });
+      await page
+        .locator('.part.statusbar .statusbar-item', { hasText: `${completedBefore + 1}/12` })
+        .first()
+        .waitFor({ timeout: UI_TIMEOUT });
+      assert.equal(await checked('Choose who does the work').count(), 0, 'no agent was chosen: that step is not done');
+      // Its own command opens the same page.
+      await page.keyboard.press('Control+W');
+      await runCommand(page, 'CODITECT: Get Started');
+      await walkthrough.locator('h2.category-title', { hasText: 'Get started with CODITECT' }).waitFor({ timeout: UI_TIMEOUT });
+      await page.keyboard.press('Control+W');
     });
 
     it('the command palette lists the CODITECT commands', async () => {
