@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
+import { errorMessage } from '../../../src/core/describe';
+import type { TaskView } from '../../../src/protocol/views';
 import { coditect, documentUntil, lineOfTask, storeUntil } from '../editorHelpers';
 
 const unticked = (doc: vscode.TextDocument, id: string): boolean => /^\s*[-*+]\s+\[ \]/.test(doc.lineAt(lineOfTask(doc, id)).text);
@@ -35,7 +37,17 @@ describe('editor: progress reaches the views as it happens', function () {
         api,
         () => ['stalled', 'idle'].includes(api.store.snapshot!.state) && api.store.tasks().every((t) => t.status !== 'in_progress' && !t.ready),
         'the run is over: nothing running, nothing ready',
-      );
+      ).catch((e: unknown) => {
+        const s = api.store.snapshot!;
+        const ids = (f: (t: TaskView) => boolean): string =>
+          s.tasks
+            .filter(f)
+            .map((t) => t.id)
+            .join(', ') || 'none';
+        throw new Error(
+          `${errorMessage(e)}; state ${s.state}, running ${ids((t) => t.status === 'in_progress')}, ready ${ids((t) => t.ready)}; done went ${storeDone.join(' → ')}`,
+        );
+      });
       const ran = [...before].filter((id) => api.store.task(id)?.status === 'completed');
       assert.ok(ran.length >= 5, `the run completed several tasks (${ran.join(', ')})`);
       // The plan's waves (what each completion readies) are at least three: each must show as its own step. Before
