@@ -530,7 +530,7 @@ export class EngineRuntime implements EngineApi {
   private sampleThroughputSoon(c: PlanCounts): void {
     const last = this.throughput[this.throughput.length - 1];
     if (this.throughputSoon || this.closing || (last && last.completed === c.done && last.remaining === remainingOf(c))) return;
-    const wait = Math.max(0, this.throughputSampledAt + THROUGHPUT_ACTIVE_MS - Date.now());
+    const wait = Math.max(0, this.throughputSampledAt + THROUGHPUT_ACTIVE_MS - this.now());
     this.throughputSoon = setTimeout(() => {
       this.throughputSoon = undefined;
       this.sampleThroughput();
@@ -869,7 +869,7 @@ export class EngineRuntime implements EngineApi {
   );
 
   private sampleThroughput(): void {
-    this.throughputSampledAt = Date.now();
+    this.throughputSampledAt = this.now();
     const c = planCounts(this.model);
     this.throughput.push({ at: new Date(this.now()).toISOString(), completed: c.done, remaining: remainingOf(c) });
     if (this.throughput.length > THROUGHPUT_SAMPLES) this.throughput.shift();
