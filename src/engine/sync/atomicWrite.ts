@@ -18,6 +18,7 @@ import {
   statSync,
   unlinkSync,
   writeSync,
+  type BigIntStats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { encodeTaskList, type TaskListEncoding } from '../../core/decode';
@@ -113,22 +114,32 @@ export function writeFileAtomic(path: string, data: Uint8Array, opts: AtomicWrit
  * Crash safety: the full new content and the checksums before/after are made durable in `pendingPath` first; only
  * then is the file overwritten; the record goes once the file is durable. `recoverInPlaceWrite` finishes or undoes
  * what a crash interrupted. A reader may see a partly written file for the duration of one write call.
- * Returns false, having changed nothing, when `expectChecksum` no longer matches the file.
+ * Returns false, having changed nothing, when `expectChecksum` no longer matches the file, or when the file changed
+ * after it was checked (a compare-and-swap on inode, size and mtime, as writeFileAtomic's).
  */
 export function writeFileInPlace(
   path: string,
   data: Uint8Array,
   pendingPath: string,
-  opts: Pick<AtomicWriteOptions, 'expectChecksum' | 'refuseReadOnly'> = {},
+  opts: Pick<AtomicWriteOptions, 'expectChecksum' | 'refuseReadOnly' | 'afterCheck'> = {},
 ): boolean {
   const target = realpathSync(path);
   if (opts.refuseReadOnly) refuseIfReadOnly(target);
-  const before = readFileSync(target);
-  if (opts.expectChecksum !== undefined && sha256(before) !== opts.expectChecksum) return false;
-  const header = JSON.stringify({ target, before: sha256(before), after: sha256(data) });
+  // The bytes checked and the identity of the very file they came from, as the rename path's compare-and-swap takes.
+  const checked = identityOf(target);
+  if (!checked) throw Object.assign(new Error(`${target}: no such file`), { code: 'ENOENT' });
+  if (opts.expectChecksum !== undefined && checked.checksum !== opts.expectChecksum) return false;
+  const header = JSON.stringify({ target, before: checked.checksum, after: sha256(data) });
   writeFileAtomic(pendingPath, Buffer.concat([Buffer.from(`${header}\n`), data]), { mode: 0o600 });
+  opts.afterCheck?.();
   const fd = openSync(target, 'r+');
   try {
+    // Compare-and-swap, through the fd about to be written: hashing and the durable record take milliseconds, and a
+    // save landing meanwhile (by rename: another inode at the path; in place: another size or mtime) MUST be kept.
+    if (!sameIdentity(fstatSync(fd, { bigint: true }), checked)) {
+      unlinkSync(pendingPath);
+      return false;
+    }
     let off = 0;
     while (off < data.length) off += writeSync(fd, data, off, data.length - off, off);
     ftruncateSync(fd, data.length);
@@ -294,6 +305,10 @@ function sameFile(id: Identity, path: string): boolean {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw e;
   }
+  return sameIdentity(st, id);
+}
+
+function sameIdentity(st: BigIntStats, id: Identity): boolean {
   return st.ino === id.ino && st.dev === id.dev && st.size === id.size && st.mtimeNs === id.mtimeNs;
 }
 

@@ -5,7 +5,7 @@
 // next start; a binary file is refused by name.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, ROOT, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
 import { GATED_AGENT, makeFifo, makeUnwritable, releaseFifo, waitForLine } from './faultKit';
@@ -153,6 +153,51 @@ describe('faults: a task list that cannot be written or holds no tasks (real pro
     assert.equal(s.code, 0, s.stderr);
     assert.deepEqual(leftovers(), [], 'the start removed it');
     assert.doesNotMatch(gitStatus(dir), /\.tmp/);
+  });
+
+  it('an in-place write killed mid-write (crash record present, file torn) is finished by the next start; the torn file is kept', async () => {
+    const dir = await workspace();
+    const plan = join(dir, 'PLAN-TASKLIST.md');
+    const record = join(dir, '.coditect/context.db.plan-write');
+    const next = PLAN.replace('- [ ] **T001.001**', '- [x] **T001.001**');
+    // A real kill: a process writing the plan in place, as the engine does while agents run sandboxed, SIGKILLs
+    // itself once its crash record is durable and it has written the first bytes of the new text over the old.
+    const killed = spawnSync(
+      process.execPath,
+      [
+        '-r',
+        'tsx/cjs',
+        '-e',
+        `const { writeFileInPlace } = require(${JSON.stringify(join(ROOT, 'src/engine/sync/atomicWrite.ts'))});
+         const fs = require('node:fs');
+         const p = ${JSON.stringify(plan)};
+         const next = Buffer.from(${JSON.stringify(next)});
+         writeFileInPlace(p, next, ${JSON.stringify(record)}, {
+           afterCheck: () => { const fd = fs.openSync(p, 'r+'); fs.writeSync(fd, Buffer.from('#### torn'), 0, 9, 0); fs.closeSync(fd); process.kill(process.pid, 'SIGKILL'); },
+         });`,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const torn = readFileSync(plan, 'utf8');
+    assert.ok(torn.startsWith('#### torn') && existsSync(record), 'the kill left a torn file and the crash record');
+
+    const s = await runCli(['sync', 'PLAN-TASKLIST.md', '--config', 'config.json'], dir);
+    const finished = readFileSync(plan, 'utf8') === next;
+    const kept = readdirSync(join(dir, '.coditect')).filter((n) => n.endsWith('.kept'));
+    recordFigure({
+      scenario: 'kill mid in-place plan write, then a start',
+      trials: 1,
+      survived: finished && kept.length === 1 && !existsSync(record) ? 1 : 0,
+      lost: finished ? 0 : 1,
+      duplicated: 0,
+      leaked: existsSync(record) ? 1 : 0,
+    });
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stderr, /finished a write of .*PLAN-TASKLIST\.md that a stopped engine began; the file as it was is kept at .*\.kept/);
+    assert.equal(readFileSync(plan, 'utf8'), next, 'the new text was written whole');
+    assert.equal(readFileSync(join(dir, '.coditect', kept[0]), 'utf8'), torn, 'the torn file is kept');
+    assert.equal(existsSync(record), false);
   });
 
   it('run: tasks nested deeper than the parser reads are an error naming the lines, exit 1 (they vanished silently)', async () => {

@@ -145,6 +145,28 @@ describe('atomicWrite', () => {
       assert.equal(existsSync(pending), false);
     });
 
+    // #14: the in-place path lacked the compare-and-swap the rename path has; a save landing while the record was made
+    // durable was overwritten.
+    it('compare-and-swap: a save by rename or in place after the check is kept, the write refused, no record left', () => {
+      const f = path.join(dir, 'PLAN.md');
+      const pending = path.join(dir, 'rec');
+      for (const save of [
+        (): void => {
+          writeFileSync(`${f}.editor~`, "as read\nthe person's new paragraph\n");
+          renameSync(`${f}.editor~`, f);
+        },
+        (): void => appendFileSync(f, "the person's new paragraph\n"),
+      ]) {
+        writeFileSync(f, 'as read\n');
+        const readSum = sha256(readFileSync(f));
+        assert.equal(writeFileInPlace(f, enc('ours'), pending, { expectChecksum: readSum, afterCheck: save }), false);
+        assert.equal(readFileSync(f, 'utf8'), "as read\nthe person's new paragraph\n");
+        assert.equal(existsSync(pending), false);
+      }
+      assert.equal(writeFileInPlace(f, enc('ours'), pending, { expectChecksum: sha256(readFileSync(f)) }), true);
+      assert.equal(readFileSync(f, 'utf8'), 'ours');
+    });
+
     it('recovery after a crash: a torn write gets the new text, the torn file is kept; done or not started needs nothing', () => {
       const f = path.join(dir, 'PLAN.md');
       const pending = path.join(dir, 'rec');
