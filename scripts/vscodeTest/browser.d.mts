@@ -17,5 +17,9 @@ export interface LaunchedChromium {
 }
 /** Launches headless Chromium with one page. */
 export function launchChromium(o?: { headless?: boolean; viewport?: { width: number; height: number } }): Promise<LaunchedChromium>;
+/** docs/screenshots/ in the repository. */
+export const docsScreenshotsDir: string;
+/** Copies a saved screenshot to docs/screenshots/ when CODITECT_DOCS_SCREENSHOTS=1; returns the copy's path, else null. */
+export function keepForDocs(file: string | null): string | null;
 /** Saves test-artifacts/<name>.png; returns its path, or null when the screenshot failed (never throws). */
 export function screenshot(page: Page, name: string): Promise<string | null>;

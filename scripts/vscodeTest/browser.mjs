@@ -1,10 +1,24 @@
 // Headless Chromium through playwright-core (which ships no browser): Debian's chromium, or whatever
 // CHROMIUM_PATH names, or a Chrome/Chromium found in the usual places on a laptop.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { repoRoot } from './codeServer.mjs';
 
 export const artifactsDir = join(repoRoot, 'test-artifacts');
+/** docs/screenshots/: the pictures the documentation shows, refreshed by a run with CODITECT_DOCS_SCREENSHOTS=1. */
+export const docsScreenshotsDir = join(repoRoot, 'docs', 'screenshots');
+
+/**
+ * Copies a screenshot the harness saved (test-artifacts/<name>.png) to docs/screenshots/ when the run was asked to
+ * refresh them (CODITECT_DOCS_SCREENSHOTS=1); an ordinary run leaves the tracked pictures alone. Returns the copy's path.
+ */
+export function keepForDocs(file) {
+  if (process.env.CODITECT_DOCS_SCREENSHOTS !== '1' || !file) return null;
+  mkdirSync(docsScreenshotsDir, { recursive: true });
+  const to = join(docsScreenshotsDir, basename(file));
+  copyFileSync(file, to);
+  return to;
+}
 
 /** Flags that keep Chromium quiet, offline-friendly and runnable as root in a container. */
 export const CHROMIUM_ARGS = [

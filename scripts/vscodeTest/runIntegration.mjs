@@ -13,9 +13,11 @@
 //           --install-extension, checks --list-extensions shows it, then runs the smoke, activation/tree and
 //           CodeLens suites (VSIX_SUITES) against the installed copy (no extensionDevelopmentPath), and looks at
 //           the installed copy's activity-bar entry in the light and the dark theme (its icon loads and has ink;
-//           screenshots test-artifacts/vsix-activitybar-{light,dark}.png).
+//           screenshots test-artifacts/vsix-activitybar-{light,dark}.png; with CODITECT_DOCS_SCREENSHOTS=1 also
+//           docs/screenshots/).
 //   --vsix-file PATH  the same with an existing VSIX instead of building one.
-// Environment: CODITECT_VSCODE_LAUNCHER (as --launcher), CODITECT_TEST_GREP, CODITECT_INTEGRATION_TIMEOUT_MS.
+// Environment: CODITECT_VSCODE_LAUNCHER (as --launcher), CODITECT_TEST_GREP, CODITECT_INTEGRATION_TIMEOUT_MS,
+// CODITECT_DOCS_SCREENSHOTS=1 (refresh docs/screenshots/).
 import { spawnSync } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -23,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkActivityBarIcon } from './activityBar.mjs';
-import { artifactsDir, screenshot } from './browser.mjs';
+import { artifactsDir, keepForDocs, screenshot } from './browser.mjs';
 import { cacheDir, installVsix, listExtensions, repoRoot, resolveCodeServer, tail } from './codeServer.mjs';
 import { copyWorkspace, openWorkbench } from './workbench.mjs';
 
@@ -259,7 +261,8 @@ async function checkVsixActivityBar(extensionsDir) {
     try {
       wb = await openWorkbench({ name: `vsix-activitybar-${theme.name}`, folder, extensionsDir, settings: { 'workbench.colorTheme': theme.colorTheme } });
       const r = await checkActivityBarIcon(wb.page, { label: 'CODITECT', shotName: `vsix-activitybar-${theme.name}`, expectRow: /^E001: / });
-      log(`activity bar (${theme.name}): icon ${r.status}, ${(r.inkRatio * 100).toFixed(0)}% ink; saved ${r.screenshot}`);
+      const doc = keepForDocs(r.screenshot);
+      log(`activity bar (${theme.name}): icon ${r.status}, ${(r.inkRatio * 100).toFixed(0)}% ink; saved ${r.screenshot}${doc ? ` and ${doc}` : ''}`);
       outcomes.push({ fullTitle, state: 'passed', durationMs: Date.now() - started });
     } catch (e) {
       outcomes.push({ fullTitle, state: 'failed', durationMs: Date.now() - started, error: e instanceof Error ? e.message : String(e) });

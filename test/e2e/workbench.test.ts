@@ -3,7 +3,8 @@
 // (test/e2e/fixtures/tidewater), driven by playwright-core in Debian's Chromium through the UI only: activity bar,
 // tree, editor CodeLens, command palette and the dashboard webview. Once per theme (light and dark).
 // Run: npx mocha --no-config --require tsx/cjs --extension ts --timeout 180000 test/e2e/workbench.test.ts
-// Screenshots: test-artifacts/workbench-{first-run,tree,codelens,simulated-log,dashboard,walkthrough}-{light,dark}.png
+// Screenshots: test-artifacts/workbench-{first-run,tree,codelens,simulated-log,dashboard,walkthrough}-{light,dark}.png;
+// with CODITECT_DOCS_SCREENSHOTS=1 the walkthrough ones are copied to docs/screenshots/ (see DOC_SHOTS).
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +20,11 @@ const helpers = Promise.all([
   import('../../scripts/vscodeTest/workbench.mjs') as Promise<WorkbenchHelpers>,
 ]);
 const screenshot = async (page: Page, name: string): Promise<string | null> => (await helpers)[0].screenshot(page, name);
+/**
+ * The pictures docs/screenshots/ shows (copied there by a run with CODITECT_DOCS_SCREENSHOTS=1). Not yet the first-run
+ * and simulated-log ones: in them the Tasks tree, revealed while the plan loads, drew F001.02's tasks under E002 (#15).
+ */
+const DOC_SHOTS = /^workbench-walkthrough-/;
 
 const ROOT = resolve(__dirname, '..', '..');
 const FIXTURE = join(__dirname, 'fixtures', 'tidewater');
@@ -146,6 +152,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   const file = await screenshot(page, name);
   assert.ok(file, `screenshot ${name} saved`);
   assert.ok(statSync(file).size > 20_000, `${file} looks empty`);
+  if (DOC_SHOTS.test(name)) (await helpers)[0].keepForDocs(file);
 }
 
 for (const theme of THEMES) {
