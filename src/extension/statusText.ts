@@ -1,4 +1,5 @@
 // Status bar text and tooltip, as plain data. Plain Node: no vscode import.
+import { AGENT_REPORT_POINTS } from '../core/agentReport';
 import type { AttemptView } from '../protocol/engineProtocol';
 import { countsText, formatDuration, outcomeLabel } from '../protocol/presentation';
 import type { OrchestrationState, PlanCounts, StallView } from '../protocol/views';
@@ -81,6 +82,23 @@ export function statusSpec(s: StatusInput): StatusSpec {
   return { text: parts.join(' · '), tooltip: tip.join('\n'), warning: stalled };
 }
 
+/**
+ * The plan's four-point report as the attempt row keeps it (files changed, tests run, completion status; "what you did"
+ * is the summary above). Labelled as the agent's own words: nothing here was checked by the engine.
+ */
+function reportLines(a: AttemptView): string[] {
+  const lines: string[] = [];
+  for (const point of AGENT_REPORT_POINTS) {
+    if (point.key === 'whatYouDid') continue;
+    const value = a[point.key];
+    if (value === undefined) continue;
+    if (typeof value === 'string') lines.push(`${point.label}: ${value}`);
+    else if (value.length === 0) lines.push(`${point.label}: none`);
+    else lines.push(`${point.label}:`, ...value.map((v) => `  - ${v}`));
+  }
+  return lines.length ? ['', "--- the agent's report (its own words, not checked) ---", ...lines] : [];
+}
+
 /** The agent log of a task as plain text, newest attempt first; a simulated attempt says so and gives its summary. */
 export function formatTaskLog(taskId: string, title: string | undefined, attempts: readonly AttemptView[]): string {
   const out: string[] = [`${taskId}${title ? ` ${title}` : ''}`, ''];
@@ -99,6 +117,7 @@ export function formatTaskLog(taskId: string, title: string | undefined, attempt
     ].filter(Boolean);
     if (usage.length) out.push(usage.join(' · '));
     if (a.summary) out.push('', '--- summary ---', a.summary.trimEnd());
+    out.push(...reportLines(a));
     if (a.error) out.push('', `error: ${a.error}`);
     if (a.stdout) out.push('', '--- stdout ---', a.stdout.trimEnd());
     if (a.stderr) out.push('', '--- stderr ---', a.stderr.trimEnd());

@@ -97,4 +97,24 @@ describe('editor status bar and log text', () => {
     assert.match(text, /SIMULATED: the dry-run agent ran this attempt; nothing was executed/);
     assert.match(text, /--- summary ---\n\[dry-run\] simulated: task T1 "Build" — nothing was executed/);
   });
+
+  it("shows the agent's four-point report as its own words, lists one item a line", () => {
+    const text = formatTaskLog('T1', 'Build', [
+      {
+        attempt: 1,
+        agent: 'backend-development',
+        outcome: 'completed',
+        startedAt: 'a',
+        summary: 'Added the queue.',
+        filesChanged: ['src/queue.ts', 'test/queue.test.ts'],
+        testsRun: [],
+        completionStatus: 'complete: all checks pass',
+      },
+    ]);
+    assert.match(
+      text,
+      /--- summary ---\nAdded the queue\.\n\n--- the agent's report \(its own words, not checked\) ---\nFiles changed:\n {2}- src\/queue\.ts\n {2}- test\/queue\.test\.ts\nTests run: none\nCompletion status: complete: all checks pass\n/,
+    );
+    assert.doesNotMatch(formatTaskLog('T2', undefined, [{ attempt: 1, agent: 'a', outcome: 'failed', startedAt: 'a' }]), /report/);
+  });
 });
