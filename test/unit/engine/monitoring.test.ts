@@ -55,6 +55,12 @@ describe('monitoring resources', () => {
       'barchart: Epic Progress',
     ])
       assert.ok(titles.includes(t), `the dashboard lacks the plan's panel ${t}: ${titles.join('; ')}`);
+    // Every KPI the engine exports (metrics.ts, from the database) has a panel, the persisted dispatch latency included.
+    for (const kpi of ['autonomy_rate', 'success_rate', 'tasks_per_hour', 'uptime_ratio', 'dispatch_latency_p50_seconds', 'dispatch_latency_p95_seconds'])
+      assert.ok(
+        exprs.some((e) => e.includes(`coditect_kpi{kpi="${kpi}"}`)),
+        `no dashboard panel shows the KPI ${kpi}`,
+      );
     for (const e of exprs) {
       const used = referencedMetrics(e);
       assert.ok(used.size > 0, `query without a coditect metric: ${e}`);
