@@ -130,7 +130,7 @@ describe('coditect CLI (built bundle, real processes)', function () {
     assert.deepEqual(out.criticalPath.ids, ['T001.001', 'T001.002', 'T001.004']);
   });
 
-  it('reading commands (validate, status, next, graph, export, ids, with and without --json) never write the markdown: bytes and mtime unchanged', async () => {
+  it('reading commands (validate, status, next, graph, export, ids, reconcile, cost, backup, restore, review list, with and without --json) never write the markdown nor the database', async () => {
     // Everything a sync would change: tasks without ids (this dialect writes them), a hand-typed [/] (reverted by sync).
     const plan = `# Plan\n\n## E001: Core\n\n### F001.01: Bus\n\n- [ ] **T001.001** Provision the bus\n- [ ] Publisher without an id\n- [/] Consumer typed as running\n- [X] Done by hand\n`;
     const dir = ws({ 'TASKLIST.md': plan });
@@ -150,6 +150,23 @@ describe('coditect CLI (built bundle, real processes)', function () {
     const r = await runCli(['sync', 'TASKLIST.md'], dir);
     assert.equal(r.code, 0, r.stderr);
     assert.notEqual(readFileSync(file, 'utf8'), plan);
+
+    // The commands that read the database write neither the markdown nor the database (a backup is a new file).
+    const synced = readFileSync(file, 'utf8');
+    utimesSync(file, past, past);
+    const db = join(dir, '.coditect', 'context.db');
+    const dbBytes = readFileSync(db);
+    const dbReading = [['reconcile'], ['cost'], ['backup'], ['restore'], ['review', 'list']];
+    for (const cmd of dbReading) {
+      for (const extra of [[], ['--json']]) {
+        const args = cmd[0] === 'review' ? ['review', 'list', 'TASKLIST.md'] : [cmd[0], 'TASKLIST.md', ...cmd.slice(1)];
+        const rr = await runCli([...args, ...extra], dir);
+        assert.equal(rr.code, 0, `${cmd.join(' ')} ${extra.join(' ')}: ${rr.stderr}`);
+        assert.equal(readFileSync(file, 'utf8'), synced, `${cmd.join(' ')} ${extra.join(' ')} changed the markdown`);
+        assert.equal(statSync(file).mtimeMs, past.getTime(), `${cmd.join(' ')} ${extra.join(' ')} touched the markdown`);
+        assert.ok(readFileSync(db).equals(dbBytes), `${cmd.join(' ')} ${extra.join(' ')} changed the database`);
+      }
+    }
   });
 
   it('ids lists the ids a checklist without ids is known by; ids --write writes them (never into a finished task)', async () => {
