@@ -8,20 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
-import { GATED_AGENT, dbRows, fileAppears, holdWriteLock, makeFifo, releaseFifo, waitForLine } from './faultKit';
+import { CHAIN_PLAN, dbRows, fileAppears, GATED_CONFIG, holdWriteLock, makeFifo, releaseFifo, waitForLine } from './faultKit';
 import { recordFigure } from './figures';
 
-const PLAN = `# Plan
-
-## E001: Core
-
-### F001.01: Work
-
-- [ ] **T001.001** Build the module (P0, 1h)
-- [ ] **T001.002** Check the module (P1, 1h)
-  - Depends on: T001.001
-`;
-const CONFIG = JSON.stringify({ default_agent: 'gated', agents: { gated: GATED_AGENT }, sandbox: { mode: 'off' } });
+const PLAN = CHAIN_PLAN;
+const CONFIG = GATED_CONFIG;
 
 /** Mounts a tmpfs of `size` at `dir` (root; the test fails, never skips, where mounting is not permitted). */
 function mountTmpfs(dir: string, size: string): () => void {

@@ -140,3 +140,29 @@ export function fileAppears(file: string): Promise<void> {
     }
   });
 }
+
+/** Two tasks, the second waiting for the first: a dependent must start only once its dependency's result landed. */
+export const CHAIN_PLAN = `# Plan
+
+## E001: Core
+
+### F001.01: Work
+
+- [ ] **T001.001** Build the module (P0, 1h)
+- [ ] **T001.002** Check the module (P1, 1h)
+  - Depends on: T001.001
+`;
+
+/** Two independent P0 tasks. */
+export const PAIR_PLAN = `# Plan
+
+## E001: Core
+
+### F001.01: Work
+
+- [ ] **T001.001** Build the module (P0, 1h)
+- [ ] **T001.002** Build the other module (P0, 1h)
+`;
+
+/** Every task runs the gated agent (released through a fifo), unsandboxed so the test can reach the agent's files. */
+export const GATED_CONFIG = JSON.stringify({ default_agent: 'gated', agents: { gated: GATED_AGENT }, sandbox: { mode: 'off' } });

@@ -8,19 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, ROOT, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
-import { GATED_AGENT, makeFifo, makeUnwritable, releaseFifo, waitForLine } from './faultKit';
+import { GATED_CONFIG, makeFifo, makeUnwritable, PAIR_PLAN, releaseFifo, waitForLine } from './faultKit';
 import { recordFigure } from './figures';
 
-const PLAN = `# Plan
-
-## E001: Core
-
-### F001.01: Work
-
-- [ ] **T001.001** Build the module (P0, 1h)
-- [ ] **T001.002** Build the other module (P0, 1h)
-`;
-const CONFIG = JSON.stringify({ default_agent: 'gated', agents: { gated: GATED_AGENT }, sandbox: { mode: 'off' } });
+const PLAN = PAIR_PLAN;
+const CONFIG = GATED_CONFIG;
 const git = (dir: string, ...args: string[]): string => {
   const r = spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);

@@ -5,19 +5,11 @@ import { strict as assert } from 'node:assert';
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
-import { GATED_AGENT, dbRows, makeFifo, releaseFifo, waitForLine } from './faultKit';
+import { dbRows, GATED_CONFIG, makeFifo, PAIR_PLAN, releaseFifo, waitForLine } from './faultKit';
 import { recordFigure } from './figures';
 
-const PLAN = `# Plan
-
-## E001: Core
-
-### F001.01: Work
-
-- [ ] **T001.001** Build the module (P0, 1h)
-- [ ] **T001.002** Build the other module (P0, 1h)
-`;
-const CONFIG = JSON.stringify({ default_agent: 'gated', agents: { gated: GATED_AGENT }, sandbox: { mode: 'off' } });
+const PLAN = PAIR_PLAN;
+const CONFIG = GATED_CONFIG;
 const attempts = (db: string): number => (existsSync(db) ? dbRows<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM agent_execution_log')[0].n : 0);
 
 describe('faults: two engines on one task list with different databases (real processes)', function () {
