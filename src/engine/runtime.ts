@@ -62,7 +62,7 @@ import { TaskListWatcher } from './sync/watcher';
 import { DbChangePoller } from './sync/dbChangePoller';
 import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
-import { remainingOf, truncate } from '../protocol/presentation';
+import { formatWhen, remainingOf, truncate } from '../protocol/presentation';
 import { ActivityLog, SNAPSHOT_ACTIVITY } from './activityLog';
 import { ChangeCoalescer } from './coalesce';
 import type { OrchestratorSnapshot } from './ports';
@@ -457,7 +457,7 @@ export class EngineRuntime implements EngineApi {
     for (const [provider, p] of Object.entries(this.store.getState<StoredPauses>(PROVIDER_PAUSES_KEY) ?? {})) {
       if (typeof p?.until !== 'number' || p.until <= now) continue;
       this.orchestrator.pauseProvider(provider, p.until, String(p.reason));
-      this.opts.logger.info(`provider ${provider} paused until ${new Date(p.until).toLocaleString()} (${String(p.reason)}), as a previous run recorded`);
+      this.opts.logger.info(`provider ${provider} paused until ${formatWhen(p.until, now)} (${String(p.reason)}), as a previous run recorded`);
     }
   }
 
@@ -472,7 +472,7 @@ export class EngineRuntime implements EngineApi {
     } catch (e) {
       this.opts.logger.warn(`the pause of ${p.provider} was not recorded: ${errorMessage(e)}`);
     }
-    const msg = `provider ${p.provider} paused until ${new Date(p.until).toLocaleString()} (${p.reason}); its tasks wait, other providers go on`;
+    const msg = `provider ${p.provider} paused until ${formatWhen(p.until, now)} (${p.reason}); its tasks wait, other providers go on`;
     this.opts.logger.warn(msg);
     this.events.emit('log:message', { level: 'warn', message: msg });
   }

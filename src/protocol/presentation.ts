@@ -109,6 +109,19 @@ export function formatDuration(ms: number, coarse = false): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/**
+ * A moment in local time for people: `14:05` on the same local day as `now`, `Dec 4, 14:05` on any other day (a
+ * usage-limit reset an hour ahead at 23:30 is tomorrow, and a bare `00:30` would read as the past). The input itself
+ * when it does not parse. One formatter for "paused until", gate decisions and the engine's log.
+ */
+export function formatWhen(at: string | number, now: number = Date.now()): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  if (d.toDateString() === new Date(now).toDateString()) return hm;
+  return `${d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })}, ${hm}`;
+}
+
 /** Milliseconds a task has been running at `now`, or undefined when its start is unknown. */
 export function elapsedMs(t: Pick<TaskView, 'startedAt'>, now: number): number | undefined {
   if (!t.startedAt) return undefined;

@@ -355,7 +355,7 @@ describe('dashboard webview in Chromium (e2e)', function () {
     const notes = await page.locator('.banner-limit').allTextContents();
     assert.equal(notes.length, 2, notes.join(' | '));
     assert.match(notes[0], /Paused: day budget \$10\.00 reached \(\$10\.42 spent today\)\. Raise the budget/);
-    assert.match(notes[1], /claude paused until \d\d:\d\d:\d\d \(usage limit\): its tasks wait, none fails/);
+    assert.match(notes[1], /claude paused until ([A-Z][a-z]{2} \d{1,2}, )?\d\d:\d\d \(usage limit\): its tasks wait, none fails/);
     assert.equal(await text(page, '.state-pill'), 'Paused');
     await send(page, { type: 'state:changed', params: { state: 'running', breakers: {} } });
     await send(page, { type: 'metrics:changed', params: { metrics: snap.metrics, providerPauses: [] } });

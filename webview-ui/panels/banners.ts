@@ -1,9 +1,9 @@
 // The banners a person must not miss (a simulated run, a read-only workspace, a budget that paused dispatch, a
 // provider waiting for its limit to reset) and the one-line notice slot.
 import type { BudgetHoldView } from '../../src/protocol/spend';
+import { formatWhen } from '../../src/protocol/presentation';
 import type { ProviderPauseView } from '../../src/protocol/views';
 import { h, replaceChildren } from '../dom';
-import { formatClock } from '../format';
 import type { DashboardModel, ModelChange } from '../state';
 import type { DashboardActions, Panel } from './panel';
 
@@ -70,9 +70,9 @@ export class BannersPanel implements Panel {
   }
 }
 
-/** A provider pause in words: `claude paused until 14:05:00 (usage limit): its tasks wait, none fails.` */
-export function providerPauseText(p: ProviderPauseView): string {
-  return `${p.provider} paused until ${formatClock(p.until)} (${p.reason}): its tasks wait, none fails; other providers go on.`;
+/** A provider pause in words: `claude paused until 14:05 (usage limit): its tasks wait, none fails.`; `Dec 4, 14:05` on another day. */
+export function providerPauseText(p: ProviderPauseView, now: number = Date.now()): string {
+  return `${p.provider} paused until ${formatWhen(p.until, now)} (${p.reason}): its tasks wait, none fails; other providers go on.`;
 }
 
 /** An epic's budget hold in words (a run or day hold pauses everything and is said once, from pausedFor). */

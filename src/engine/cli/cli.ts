@@ -50,7 +50,7 @@ import { cmdCost } from './costCommand';
 import { cmdReview, type ReviewClient } from './reviewCommand';
 import { cmdReconcile } from './reconcileCommand';
 import { errorMessage } from '../../core/describe';
-import { formatDuration, kpiLine, planProgress, progressText } from '../../protocol/presentation';
+import { formatDuration, formatWhen, kpiLine, planProgress, progressText } from '../../protocol/presentation';
 import { formatUsd } from '../../protocol/spend';
 import type { GateDecisionResult, GatesView } from '../../protocol/gates';
 
@@ -325,7 +325,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
       for (const [p, st] of Object.entries(snap.breakers)) {
         if (st === 'closed') continue;
         const pause = pauses.get(p);
-        out(`  provider ${p}: ${pause ? `paused until ${localTime(pause.until)} (${pause.reason}); its tasks wait` : st}`);
+        out(`  provider ${p}: ${pause ? `paused until ${formatWhen(pause.until)} (${pause.reason}); its tasks wait` : st}`);
       }
       if (snap.kpis) out(`  KPIs: ${kpiLine(snap.kpis)}`);
       if (snap.spend)
@@ -356,7 +356,7 @@ function gateLines(snap: PlanSnapshot, paths: EnginePaths): string[] {
       `waiting for approval: ${w.id} "${w.title}" (${w.kind === 'review' ? 'Gate: review' : 'checkpoint'}${w.holds ? `, holds ${w.holds} task${w.holds === 1 ? '' : 's'}` : ''}): coditect approve ${file} ${w.id} [--note …], or reject ${w.id} --note …`,
     );
   const last = snap.gates?.decisions[0];
-  if (last) out.push(`last gate decision: ${last.gateId} ${last.decision} by ${last.by} at ${localTime(last.at)}${last.note ? `: ${last.note}` : ''}`);
+  if (last) out.push(`last gate decision: ${last.gateId} ${last.decision} by ${last.by} at ${formatWhen(last.at)}${last.note ? `: ${last.note}` : ''}`);
   return out;
 }
 
@@ -670,13 +670,6 @@ async function cmdRunAttached(paths: EnginePaths, o: CliOptions): Promise<Outcom
     await c.connection.sendRequest(Shutdown.type).catch(() => undefined);
     c.close();
   }
-}
-
-/** `14:05`, or `Dec 3, 14:05` when not today (local time). */
-function localTime(iso: string): string {
-  const d = new Date(iso);
-  const hm = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
-  return d.toDateString() === new Date().toDateString() ? hm : `${d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' })}, ${hm}`;
 }
 
 /** `T1, T2, T3` or `T1, T2, … (12 tasks)` for a long list. */

@@ -91,7 +91,7 @@ describe('usage limits (built bundle, fake Claude Code CLI)', function () {
     assert.ok(until > Date.now() + 3_000_000, `paused until the reset an hour ahead: ${s.providerPauses[0].until}`);
     assert.equal(s.counts.failed, 0);
     const text = await runCli(['status', 'TASKLIST.md', '--config', 'config.json'], dir, env);
-    assert.match(text.stdout, /provider claude-code: paused until \d\d:\d\d.* \(usage limit\); its tasks wait/);
+    assert.match(text.stdout, /provider claude-code: paused until ([A-Z][a-z]{2} \d{1,2}, )?\d\d:\d\d \(usage limit\); its tasks wait/);
     assert.deepEqual(rows(`SELECT status, retry_count FROM v2_tasks WHERE task_id = 'T001.001'`), [{ status: 'pending', retry_count: 0 }]);
   });
 });

@@ -7,6 +7,7 @@ import {
   formatEstimate,
   formatPercent,
   formatRate,
+  formatWhen,
   kpiLine,
   kpiRows,
   lastRunHead,
@@ -63,6 +64,13 @@ describe('presentation (src/protocol/presentation.ts)', () => {
     assert.equal(formatDuration(45_000, true), '<1m');
     assert.equal(formatDuration(185_000, true), '3m');
     assert.equal(formatDuration(3_900_000, true), '1h 05m');
+  });
+
+  it('writes a moment as 14:05 on the same local day, and names the day otherwise (a reset past midnight)', () => {
+    const at = new Date(2026, 11, 3, 0, 33, 0);
+    assert.equal(formatWhen(at.toISOString(), new Date(2026, 11, 3, 18, 0, 0).getTime()), '00:33');
+    assert.equal(formatWhen(at.getTime(), new Date(2026, 11, 2, 23, 33, 0).getTime()), 'Dec 3, 00:33');
+    assert.equal(formatWhen('not a time'), 'not a time');
   });
 
   it('writes estimates in hours as people write them, and rates', () => {

@@ -79,7 +79,11 @@ describe('dashboard: KPIs, spend and limits in words', () => {
     const s = fixtureSnapshot();
     const until = new Date(2025, 2, 1, 14, 5, 0).toISOString(); // 14:05:00 local time
     const pause = { provider: 'claude', until, reason: 'usage limit' };
-    assert.equal(providerPauseText(pause), 'claude paused until 14:05:00 (usage limit): its tasks wait, none fails; other providers go on.');
+    const sameDay = new Date(2025, 2, 1, 9, 0, 0).getTime();
+    assert.equal(providerPauseText(pause, sameDay), 'claude paused until 14:05 (usage limit): its tasks wait, none fails; other providers go on.');
+    // A reset on another day names the day: at 23:30 a reset an hour ahead is tomorrow, and a bare 00:30 reads as past.
+    const dayBefore = new Date(2025, 1, 28, 23, 30, 0).getTime();
+    assert.equal(providerPauseText(pause, dayBefore), 'claude paused until Mar 1, 14:05 (usage limit): its tasks wait, none fails; other providers go on.');
     const notes = limitNotes({ state: 'paused', pausedFor: 'day budget $10.00 reached ($10.42 spent today)', spend: s.spend, providerPauses: [pause] });
     assert.deepEqual(notes, [
       'Paused: day budget $10.00 reached ($10.42 spent today). Raise the budget in the config, or Resume to go on.',
