@@ -8,7 +8,7 @@ import MarkdownIt from 'markdown-it';
 import type { Diagnostic } from '../model';
 import { analyzeTaskLine, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
 import { acBlockMarker, type CriteriaNames } from './criteria';
-import { finishDraft, newTaskDraft, type Ev, type Frame, type PhaseSelector, type TaskDraft } from './drafts';
+import { finishDraft, newTaskDraft, type RefTable, type Ev, type Frame, type PhaseSelector, type TaskDraft } from './drafts';
 import { ownCopy, type LineIndex } from '../textLines';
 
 type Token = MarkdownIt.Token;
@@ -51,6 +51,8 @@ const CHECKBOX_ITEM = /^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX/-]\]/;
 export interface WalkState {
   lines: LineIndex;
   events: Ev[];
+  /** The tasks' written references (finishDraft), until the dependency pass has resolved them. */
+  refs: RefTable;
   diagnostics: Diagnostic[];
   lastHeading: string;
   criteria: CriteriaNames;
@@ -164,7 +166,7 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
         if (quote === 0) {
           const f = stack.pop();
           // Nothing adds to a task's metadata after its list item ends (sub-bullets are inside it).
-          if (f?.kind === 'task') finishDraft(f.draft, f.a);
+          if (f?.kind === 'task') finishDraft(f.draft, f.a, st.refs);
         }
         break;
       case 'paragraph_open':

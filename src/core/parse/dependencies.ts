@@ -1,7 +1,7 @@
 // The parser's dependency pass: every reference written on a task line, in its sub-bullets or in a group resolves to
 // task ids (a feature, epic or phase id stands for all of its tasks), one reference per id in writing order.
 import type { DependencyRef, Diagnostic } from '../model';
-import { isPlainWork, refDiagnostic, type EpicDraft, type TaskDraft } from './drafts';
+import { isPlainWork, NO_DEPS, refDiagnostic, type EpicDraft, type RefTable, type TaskDraft } from './drafts';
 import type { AssignedId } from './numbering';
 
 export function resolveDependencies(
@@ -11,6 +11,8 @@ export function resolveDependencies(
   diagnostics: Diagnostic[],
   /** The first task with each id (assignTaskIds). */
   byId: ReadonlyMap<string, number>,
+  /** The references the tasks' drafts point into. */
+  refs: RefTable,
 ): DependencyRef[][] {
   const groups = new Map<string, TaskDraft[]>();
   for (const e of epics) {
@@ -23,7 +25,8 @@ export function resolveDependencies(
     const out = new DepSet();
     // One diagnostic per problem and task, however often the same bad id is written (a set only once there is one).
     let reported: Set<string> | undefined;
-    for (const ref of d.refs) {
+    for (let k = d.refAt; k < d.refAt + d.refCount; k++) {
+      const ref = refs.ref(k);
       const target = byId.get(ref.id);
       if (target !== undefined) {
         if (ids[target].id === own) {
@@ -99,9 +102,9 @@ class DepSet {
       this.refs[k] = ref;
     }
   }
-  /** The references, with no spare capacity (an array grown by push keeps room for 17). */
+  /** The references, with no spare capacity (an array grown by push keeps room for 17); none: the shared NO_DEPS. */
   exact(): DependencyRef[] {
-    return this.refs.length === 0 ? this.refs : this.refs.slice();
+    return this.refs.length === 0 ? NO_DEPS : this.refs.slice();
   }
   private indexOf(id: string): number {
     if (this.at) return this.at.get(id) ?? -1;

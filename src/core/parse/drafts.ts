@@ -29,8 +29,9 @@ export interface TaskDraft {
   criterion: boolean;
   /** Kiro's optional task (`[ ]*`). */
   optional: boolean;
-  /** References written on the line and under it, resolved by the dependency pass. */
-  refs: readonly LineRef[];
+  /** References written on the line and under it, resolved by the dependency pass: `refCount` of them in the parse's RefTable from `refAt`. */
+  refAt: number;
+  refCount: number;
   /** What few tasks have (see DraftRare); undefined for most. */
   rare: DraftRare | undefined;
 }
@@ -67,20 +68,37 @@ export function newTaskDraft(line: number): TaskDraft {
     children: undefined,
     criterion: false,
     optional: false,
-    refs: [],
+    refAt: 0,
+    refCount: 0,
     rare: undefined,
   };
 }
 
-/** Placeholder dependencies until the dependency pass sets them; frozen so that a pass writing to it fails loudly. */
-const NO_DEPS: DependencyRef[] = Object.freeze([]) as unknown as DependencyRef[];
+/**
+ * No dependencies: the placeholder until the dependency pass runs, and the list every task without dependencies keeps
+ * (an empty array is 32 bytes, and a 50 MB plan has 280,000 such tasks). Frozen, so that a pass writing to it fails
+ * loudly; the rule passes add to a task's list through addBlocking, which gives such a task a list of its own.
+ */
+export const NO_DEPS: DependencyRef[] = Object.freeze([]) as unknown as DependencyRef[];
+
+/** `deps[i]` waits for `id` (a blocking edge from a rule pass); an earlier soft reference to it becomes blocking. */
+export function addBlocking(deps: DependencyRef[][], i: number, id: string, source: DependencyRef['source'], line: number): void {
+  let list = deps[i];
+  const k = list.findIndex((r) => r.id === id);
+  if (k >= 0) {
+    if (list[k].type === 'soft') list[k] = { id, source, type: 'blocks', line };
+    return;
+  }
+  if (list === NO_DEPS) deps[i] = list = [];
+  list.push({ id, source, type: 'blocks', line });
+}
 
 /**
  * The task's list item has ended: nothing adds to its metadata any more. Builds its node (id, epic, feature and
  * dependencies are filled in by the later passes; the key order is the model's, as JSON prints it) and keeps of the
  * line only what those passes need.
  */
-export function finishDraft(d: TaskDraft, a: TaskLineAnalysis): void {
+export function finishDraft(d: TaskDraft, a: TaskLineAnalysis, refs: RefTable): void {
   const m: TaskMeta = a.meta;
   compactMeta(m);
   // One literal per combination of the two optional fields most tasks have, so that they sit in the object itself
@@ -104,7 +122,9 @@ export function finishDraft(d: TaskDraft, a: TaskLineAnalysis): void {
   if (m.timeoutMinutes !== undefined) node.timeoutMinutes = m.timeoutMinutes;
   d.node = node;
   d.optional = a.optional;
-  d.refs = m.refs;
+  d.refAt = refs.length;
+  d.refCount = m.refs.length;
+  for (const r of m.refs) refs.push(r);
   // Its nested tasks are all inside its list item, so the list is complete too.
   if (d.children) d.children = d.children.slice();
   if (a.weakId || m.serial || m.gate !== undefined || m.isolation !== undefined || m.problems.length > 0 || title === '') {
@@ -119,6 +139,47 @@ export function finishDraft(d: TaskDraft, a: TaskLineAnalysis): void {
     if (m.gate !== undefined) r.gate = m.gate;
     if (m.isolation !== undefined) r.isolation = m.isolation;
     d.rare = r;
+  }
+}
+
+const SOURCES: readonly LineRef['source'][] = ['explicit', 'implicit'];
+const TYPES: readonly LineRef['type'][] = ['blocks', 'soft'];
+const KINDS: readonly LineRef['kind'][] = ['list', 'keyword', 'mention'];
+
+/**
+ * Every task's written references, packed, until the dependency pass resolves them (ids may point forward, so all of
+ * them are held at once). A LineRef is an object of six fields (72 bytes) in an array of its own per task; a 50 MB
+ * plan has 500,000 of them. Here a reference is its id string, two int32 (line, column) and one byte (source, type,
+ * kind). `ref(k)` builds the LineRef again, for the moment it is read.
+ */
+export class RefTable {
+  private ids: string[] = [];
+  private at = new Int32Array(2048);
+  private how = new Uint8Array(1024);
+
+  get length(): number {
+    return this.ids.length;
+  }
+
+  push(r: LineRef): void {
+    const k = this.ids.length;
+    if (k === this.how.length) {
+      const at = new Int32Array(this.at.length * 2);
+      at.set(this.at);
+      this.at = at;
+      const how = new Uint8Array(this.how.length * 2);
+      how.set(this.how);
+      this.how = how;
+    }
+    this.ids.push(r.id);
+    this.at[2 * k] = r.line;
+    this.at[2 * k + 1] = r.column;
+    this.how[k] = SOURCES.indexOf(r.source) | (TYPES.indexOf(r.type) << 1) | (KINDS.indexOf(r.kind) << 2);
+  }
+
+  ref(k: number): LineRef {
+    const h = this.how[k];
+    return { id: this.ids[k], line: this.at[2 * k], column: this.at[2 * k + 1], source: SOURCES[h & 1], type: TYPES[(h >> 1) & 1], kind: KINDS[h >> 2] };
   }
 }
 

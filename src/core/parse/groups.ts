@@ -3,7 +3,7 @@
 // its descendants waits for what the group itself waits for, so a child never starts before a dependency written on
 // its parent and the parent is never started (the engine ticks it) before its children are done.
 import type { DependencyRef } from '../model';
-import { isGroupDraft, isPlainWork, type EpicDraft, type TaskDraft } from './drafts';
+import { addBlocking, isGroupDraft, isPlainWork, type EpicDraft, type TaskDraft } from './drafts';
 import type { AssignedId } from './numbering';
 
 const PHASE_SUMMARY_RE = /^(?:\*\*|__)?Phase[ \t]+(\d+)\b/i;
@@ -34,10 +34,10 @@ export function applyGroupRules(tasks: readonly TaskDraft[], ids: readonly Assig
   const idOf = (d: TaskDraft) => ids[d.i!].id;
   for (const d of tasks) {
     if (!isGroupDraft(d)) continue;
-    for (const c of d.children ?? []) if (!c.criterion && !c.optional) addBlocking(deps[d.i!], idOf(c), 'implicit', c.line);
+    for (const c of d.children ?? []) if (!c.criterion && !c.optional) addBlocking(deps, d.i, idOf(c), 'implicit', c.line);
     // A phase's checkbox waits for the phase's work (its groups are covered by their children).
     const phase = d.rare?.phaseOf;
-    if (phase) for (const t of phase.tasks) if (isPlainWork(t)) addBlocking(deps[d.i!], idOf(t), 'implicit', t.line);
+    if (phase) for (const t of phase.tasks) if (isPlainWork(t)) addBlocking(deps, d.i, idOf(t), 'implicit', t.line);
   }
   // Parents come before their children in document order, so a parent's list already holds what it inherited.
   for (const d of tasks) {
@@ -47,7 +47,7 @@ export function applyGroupRules(tasks: readonly TaskDraft[], ids: readonly Assig
     const own = idOf(d);
     for (const r of deps[p.i!]) {
       if (r.type !== 'blocks' || inside.has(r.id) || r.id === own) continue;
-      addBlocking(deps[d.i!], r.id, r.source, r.line);
+      addBlocking(deps, d.i, r.id, r.source, r.line);
     }
   }
 }
@@ -66,10 +66,4 @@ function descendants(d: TaskDraft, idOf: (d: TaskDraft) => string): Set<string> 
   }
   descendantCache.set(d, s);
   return s;
-}
-
-function addBlocking(list: DependencyRef[], id: string, source: DependencyRef['source'], line: number): void {
-  const k = list.findIndex((r) => r.id === id);
-  if (k < 0) list.push({ id, source, type: 'blocks', line });
-  else if (list[k].type === 'soft') list[k] = { id, source, type: 'blocks', line };
 }

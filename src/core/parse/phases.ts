@@ -3,7 +3,7 @@
 // with phases (a GSD roadmap, a CCPM epic) get only what they state: their `Depends on: Phase N` lines, and CCPM's
 // `(parallel: false)` tasks waiting for the tasks before them.
 import type { DependencyRef, Diagnostic, Dialect } from '../model';
-import { isPlainWork, type EpicDraft, type Ev, type PhaseSelector, type TaskDraft } from './drafts';
+import { addBlocking, isPlainWork, type EpicDraft, type Ev, type PhaseSelector, type TaskDraft } from './drafts';
 import type { AssignedId } from './numbering';
 
 // ---- Spec Kit implicit rules ----------------------------------------------------------------------------------
@@ -22,13 +22,8 @@ export function applySpecKitRules(
   const sequential = (t: TaskDraft): boolean => (strict ? !t.node!.parallel : t.rare?.serial === true);
   const idOf = (d: TaskDraft) => ids[d.i!].id;
   const addDep = (d: TaskDraft, on: TaskDraft, source: 'implicit' | 'phase', line: number) => {
-    const i = d.i!;
     const id = idOf(on);
-    if (id === ids[i].id) return;
-    const list = deps[i];
-    const k = list.findIndex((r) => r.id === id);
-    if (k < 0) list.push({ id, source, type: 'blocks', line });
-    else if (list[k].type === 'soft') list[k] = { id, source, type: 'blocks', line };
+    if (id !== ids[d.i].id) addBlocking(deps, d.i, id, source, line);
   };
 
   if (!strict) {
