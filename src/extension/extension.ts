@@ -66,6 +66,11 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   const diagnostics = new TasklistDiagnostics();
   const tree = new TaskTreeProvider(store);
   const treeView = vscode.window.createTreeView('coditect.tasks', { treeDataProvider: tree, showCollapseAll: true });
+  // A collapsed group is one VS Code draws without asking for its children (see TaskTreeProvider.drawing).
+  context.subscriptions.push(
+    treeView.onDidCollapseElement((e) => tree.setCollapsed(e.element, true)),
+    treeView.onDidExpandElement((e) => tree.setCollapsed(e.element, false)),
+  );
   // A hover's "Show in Tasks view": select the task in the tree, its epic and feature expanded.
   context.subscriptions.push(
     vscode.commands.registerCommand('coditect.revealInTree', async (id: unknown) => {

@@ -46,6 +46,13 @@ export const REVEAL_COMMAND = LENS_COMMANDS.reveal;
  */
 export const BIG_PLAN_TASKS = 500;
 
+/**
+ * Longest a refresh waits for VS Code to finish drawing the groups it was told are expanded (see `drawing` below).
+ * A bound, not a delay: a drawing that completes flushes at once; this only matters when VS Code never asks for a
+ * group's children (the view hidden mid-draw).
+ */
+export const DRAW_HOLD_MAX_MS = 500;
+
 function themeIcon(spec: IconSpec): vscode.ThemeIcon {
   return new vscode.ThemeIcon(spec.id, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
 }
@@ -57,12 +64,25 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   private readonly nodes = new Map<string, TaskTreeNode>();
   private readonly unsubscribe: (() => void)[] = [];
   private currentFilter: TaskFilter = 'all';
+  /**
+   * Groups handed to VS Code as expanded whose children it has not asked for yet: it is still drawing the tree.
+   * Refreshes wait for it (`held`). VS Code 1.100 batches the children requests of one drawing pass and, when a
+   * refresh starts a second pass while the first one's batch is still being handed out, gives one pass's children to
+   * the other's parents: after the first-run reveal, which draws the tree while the plan loads, F001.02's tasks
+   * appeared under E002 until the next refresh (#15).
+   */
+  private readonly drawing = new Set<string>();
+  /** Groups the person collapsed (VS Code asks for no children of those). */
+  private readonly collapsedKeys = new Set<string>();
+  /** Refreshes asked for while VS Code was drawing: 'all' for the whole tree. */
+  private held?: Set<TaskTreeNode> | 'all';
+  private holdTimer?: NodeJS.Timeout;
 
   constructor(private readonly store: PlanStore) {
     this.unsubscribe.push(
       store.events.on('plan:replaced', () => {
         this.nodes.clear();
-        this.changed.fire(undefined);
+        this.refresh(undefined);
       }),
       store.events.on('tasks:updated', (u) => this.onTasksUpdated(u)),
     );
@@ -77,7 +97,55 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     if (!TASK_FILTERS.includes(filter)) throw new RangeError(`unknown task filter ${JSON.stringify(filter)}; expected one of ${TASK_FILTERS.join(', ')}`);
     if (filter === this.currentFilter) return;
     this.currentFilter = filter;
-    this.changed.fire(undefined);
+    this.refresh(undefined);
+  }
+
+  /** The person expanded or collapsed a group (TreeView.onDidExpandElement / onDidCollapseElement). */
+  setCollapsed(n: TaskTreeNode, collapsed: boolean): void {
+    const key = `${n.kind}:${n.id}`;
+    if (collapsed) {
+      this.collapsedKeys.add(key);
+      this.drawn(key);
+    } else this.collapsedKeys.delete(key);
+  }
+
+  /** True while VS Code has not yet asked for the children of every group it was told is expanded. */
+  get isDrawing(): boolean {
+    return this.drawing.size > 0;
+  }
+
+  /** Redraws `nodes` (undefined: the whole tree), after VS Code finished drawing what it was drawing. */
+  private refresh(nodes: TaskTreeNode[] | undefined): void {
+    if (this.drawing.size === 0 && !this.held) {
+      this.changed.fire(nodes);
+      return;
+    }
+    if (nodes === undefined || this.held === 'all') this.held = 'all';
+    else {
+      this.held ??= new Set();
+      for (const n of nodes) this.held.add(n);
+    }
+    // VS Code may never ask (the view hidden mid-draw): the refresh goes out after DRAW_HOLD_MAX_MS all the same.
+    this.holdTimer ??= setTimeout(() => this.flush(), DRAW_HOLD_MAX_MS);
+  }
+
+  private flush(): void {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const held = this.held;
+    this.held = undefined;
+    this.drawing.clear();
+    if (held === 'all') this.changed.fire(undefined);
+    else if (held && held.size > 0) this.changed.fire([...held]);
+  }
+
+  /** VS Code asked for a group's children: once it has for every expanded group, held refreshes go out. */
+  private drawn(key: string): void {
+    if (!this.drawing.delete(key) || this.drawing.size > 0 || !this.held) return;
+    // After this request is answered: VS Code hands the children out before it starts another pass.
+    setImmediate(() => {
+      if (this.drawing.size === 0 && this.held) this.flush();
+    });
   }
 
   /** The node object for an item (stable, so VS Code can match it in refreshes and `reveal`). */
@@ -89,6 +157,15 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   }
 
   getChildren(parent?: TaskTreeNode): TaskTreeNode[] {
+    if (parent) this.drawn(`${parent.kind}:${parent.id}`);
+    const children = this.childrenOf(parent);
+    // Each expanded group among them is one more children request VS Code will make before its drawing is done.
+    for (const c of children)
+      if (c.kind !== 'task' && this.startsExpanded(c) && !this.collapsedKeys.has(`${c.kind}:${c.id}`)) this.drawing.add(`${c.kind}:${c.id}`);
+    return children;
+  }
+
+  private childrenOf(parent: TaskTreeNode | undefined): TaskTreeNode[] {
     if (!parent)
       return this.store
         .epics()
@@ -107,6 +184,12 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     return [];
   }
 
+  /** Open work starts expanded and finished groups collapsed, unless the plan is big (then all start collapsed). */
+  private startsExpanded(n: TaskTreeNode): boolean {
+    const group = n.kind === 'epic' ? this.store.epic(n.id) : n.kind === 'feature' ? this.store.feature(n.id) : undefined;
+    return group !== undefined && !isComplete(group) && this.store.tasks().length <= BIG_PLAN_TASKS;
+  }
+
   getParent(n: TaskTreeNode): TaskTreeNode | undefined {
     if (n.kind === 'task') {
       const t = this.store.task(n.id);
@@ -122,12 +205,10 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   getTreeItem(n: TaskTreeNode): vscode.TreeItem {
     if (n.kind === 'task') return this.taskItem(n);
     const group = n.kind === 'epic' ? this.store.epic(n.id) : this.store.feature(n.id);
-    // Open work starts expanded and finished groups collapsed, unless the plan is big (then all start collapsed);
-    // VS Code remembers the person's choice after that.
-    const expanded = group !== undefined && !isComplete(group) && this.store.tasks().length <= BIG_PLAN_TASKS;
+    // VS Code remembers the person's choice after the first drawing.
     const item = new vscode.TreeItem(
       group ? groupLabel(group) : n.id,
-      expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+      this.startsExpanded(n) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
     );
     item.id = `${n.kind}:${n.id}`;
     item.contextValue = n.kind;
@@ -180,7 +261,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   private onTasksUpdated(u: TasksUpdate): void {
     // Under a filter, a status change can add or remove items anywhere: redraw. Otherwise refresh only what moved.
     if (this.currentFilter !== 'all' || u.structural) {
-      this.changed.fire(undefined);
+      this.refresh(undefined);
       return;
     }
     const touched = new Set<TaskTreeNode>();
@@ -191,10 +272,11 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
       touched.add(this.node('epic', t.epicId));
     }
     for (const g of u.groups) touched.add(this.node(this.store.epic(g) ? 'epic' : 'feature', g));
-    if (touched.size > 0) this.changed.fire([...touched]);
+    if (touched.size > 0) this.refresh([...touched]);
   }
 
   dispose(): void {
+    clearTimeout(this.holdTimer);
     for (const u of this.unsubscribe.splice(0)) u();
     this.changed.dispose();
   }
