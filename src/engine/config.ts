@@ -53,6 +53,8 @@ export interface OrchestratorConfig {
   prices: Record<string, ModelPrice>;
   /** Spending limits in USD (docs/costs-and-gates.md#budgets); undefined: no limit. */
   budget: BudgetConfig;
+  /** When the engine holds dispatch for a person to look (docs/costs-and-gates.md#pause-after). */
+  pauseAfter: PauseAfterConfig;
   /** Interval of the heartbeat row in the plan's orchestrator_state, ms; 0 = none (`orchestrator.health_check_interval`). */
   healthCheckIntervalMs: number;
   /** Format version the file declares (the plan's `"version"`), shown, not interpreted. */
@@ -80,6 +82,14 @@ export interface BudgetConfig {
   perRunUsd?: number;
   perDayUsd?: number;
   perEpicUsd?: number;
+}
+
+/** The `pause_after.*` options: hold dispatch after so many completions, or at each finished feature. */
+export interface PauseAfterConfig {
+  /** Hold after this many tasks the engine completed since the person last looked; undefined: never by count. */
+  tasks?: number;
+  /** Hold when a feature the engine completed a task of has every task done. */
+  feature: boolean;
 }
 
 /** The `isolation`, `base_branch`, `worktree.*` and `merge.*` options, validated. */
@@ -201,6 +211,7 @@ function normalize(
     checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag, intervalTasks: f.checkpoint.interval_tasks },
     prices: { ...f.prices },
     budget: budgetOf(f.budget),
+    pauseAfter: { ...(f.pause_after.tasks !== undefined ? { tasks: f.pause_after.tasks } : {}), feature: f.pause_after.feature },
     healthCheckIntervalMs: f.health_check_interval_ms,
     version: f.version === undefined ? undefined : String(f.version),
     cwd: f.cwd === undefined ? undefined : path.resolve(dir, f.cwd),

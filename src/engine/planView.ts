@@ -185,3 +185,12 @@ export function groupProgress(model: PlanModel, taskIds: Iterable<string>): Grou
   }
   return [...wanted.values()];
 }
+
+/**
+ * Whether every task of `featureId` that counts towards progress is done (the core rule), counting `alsoDone` as done
+ * (tasks whose completion the plan's statuses may not show yet). A feature with no such task is not done.
+ */
+export function featureDone(model: PlanModel, featureId: string, alsoDone: ReadonlySet<string>): boolean {
+  const tasks = (groupMembers(model.list).get(`feature:${featureId}`) ?? []).filter(countsInProgress);
+  return tasks.length > 0 && tasks.every((t) => alsoDone.has(t.id) || countsAsDone({ status: model.statuses.get(t.id) ?? t.status }));
+}

@@ -47,7 +47,7 @@ import { Orchestrator } from './orchestrator';
 import { planWritePendingPath, type EnginePaths } from './paths';
 import { acquirePlanLock } from './planLock';
 import type { LockHandle } from './db/lockFile';
-import { buildPlanModel, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
+import { buildPlanModel, featureDone, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
 import { describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
 import { markedProcesses, stopProcesses } from './agents/orphans';
@@ -212,7 +212,18 @@ export class EngineRuntime implements EngineApi {
       setStatus: async (id, status) => void (await this.orchestrator.markTask(id, status)),
       retry: (id) => this.orchestrator.retry(id),
     });
-    this.spend = new SpendControl({ db: handle.db, epicOf: (id) => this.model?.byId.get(id)?.epicId, budget: () => this.config.budget });
+    this.spend = new SpendControl({
+      db: handle.db,
+      epicOf: (id) => this.model?.byId.get(id)?.epicId,
+      budget: () => this.config.budget,
+      pauseAfter: () => this.config.pauseAfter,
+      featureOf: (id) => {
+        const fid = this.model?.byId.get(id)?.featureId;
+        const f = fid ? this.model.list.features.find((x) => x.id === fid) : undefined;
+        return f ? { id: f.id, title: f.title } : undefined;
+      },
+      featureDone: (fid, alsoDone) => featureDone(this.model, fid, alsoDone),
+    });
     this.gateLog = new GateLog(handle.db);
     this.redactNote = createRedactor(secretEnvValues(opts.env));
     const cwd = this.config.cwd ?? opts.paths.workspaceRoot;
@@ -1024,12 +1035,13 @@ export class EngineRuntime implements EngineApi {
     return { state: this.orchestrator.pause() };
   }
 
-  /** Dispatches again after a pause; a budget reached (run, day, epic) is acknowledged: it holds again only once changed. */
+  /**
+   * Dispatches again after a pause; a budget reached (run, day, epic) is acknowledged: it holds again only once changed;
+   * pause_after counts again from nothing.
+   */
   resume(): ControlResult {
     if (this.opts.readOnly) return this.readOnlyResult();
-    const held = this.spend.budgets.holds();
-    this.spend.budgets.acknowledge();
-    for (const h of held) this.opts.logger.info(`resumed past the ${h.reason}`);
+    for (const reason of this.spend.acknowledge()) this.opts.logger.info(`resumed past the ${reason}`);
     const state = this.orchestrator.resume();
     this.orchestrator.limitsChanged();
     return { state };

@@ -227,3 +227,9 @@ export function lastRunHead(r: LastRunView): string {
 export function truncate(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
+
+/** Task ids in a sentence: `T1, T2, T3`, or `T1, T2, … (12 tasks)` for a long list; each id once. */
+export function listIds(ids: readonly string[], max = 8): string {
+  const unique = [...new Set(ids)];
+  return unique.length <= max ? unique.join(', ') : `${unique.slice(0, max).join(', ')}, … (${unique.length} tasks)`;
+}

@@ -117,3 +117,17 @@ export function formatCount(n: number): string {
   if (n < 1_000_000) return `${(n / 1000).toFixed(n < 100_000 ? 1 : 0)}k`;
   return `${(n / 1_000_000).toFixed(n < 10_000_000 ? 1 : 0)}M`;
 }
+
+/** What a pause_after reason starts with (src/engine/spend/pauseAfter.ts), so views tell it from a budget's. */
+export const PAUSE_AFTER_PREFIX = 'pause_after:';
+
+/**
+ * How a person goes on after a limit paused dispatch: pause_after waits for a look, a budget is raised or resumed past.
+ * `cli`: a running engine (`coditect resume`); `run`: a `coditect run` that ended paused (a new run goes on); `editor`.
+ */
+export function pauseHint(pausedFor: string, how: 'cli' | 'run' | 'editor'): string {
+  const look = pausedFor.startsWith(PAUSE_AFTER_PREFIX);
+  if (how === 'editor') return look ? 'Look at what was done, then Resume to go on.' : 'Raise the budget in the config, or Resume to go on.';
+  if (how === 'run') return look ? 'look, then run again to go on' : 'raise the budget to go on';
+  return look ? 'look, then `coditect resume` to go on' : 'raise the budget or `coditect resume` to go on';
+}

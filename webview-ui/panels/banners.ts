@@ -1,6 +1,6 @@
 // The banners a person must not miss (a simulated run, a read-only workspace, a budget that paused dispatch, a
 // provider waiting for its limit to reset) and the one-line notice slot.
-import type { BudgetHoldView } from '../../src/protocol/spend';
+import { pauseHint, type BudgetHoldView } from '../../src/protocol/spend';
 import { formatWhen } from '../../src/protocol/presentation';
 import type { ProviderPauseView } from '../../src/protocol/views';
 import { h, replaceChildren } from '../dom';
@@ -83,7 +83,7 @@ function holdText(hold: BudgetHoldView): string {
 /** What a limit holds now, one sentence each: the budget that paused dispatch, epic holds, paused providers. */
 export function limitNotes(model: Pick<DashboardModel, 'state' | 'pausedFor' | 'spend' | 'providerPauses'>): string[] {
   const notes: string[] = [];
-  if (model.state === 'paused' && model.pausedFor) notes.push(`Paused: ${model.pausedFor}. Raise the budget in the config, or Resume to go on.`);
+  if (model.state === 'paused' && model.pausedFor) notes.push(`Paused: ${model.pausedFor}. ${pauseHint(model.pausedFor, 'editor')}`);
   for (const hold of model.spend?.holds ?? []) if (hold.scope === 'epic') notes.push(holdText(hold));
   for (const p of model.providerPauses) notes.push(providerPauseText(p));
   return notes;

@@ -50,8 +50,8 @@ import { cmdCost } from './costCommand';
 import { cmdReview, type ReviewClient } from './reviewCommand';
 import { cmdReconcile } from './reconcileCommand';
 import { errorMessage } from '../../core/describe';
-import { formatDuration, formatWhen, kpiLine, planProgress, progressText } from '../../protocol/presentation';
-import { formatUsd } from '../../protocol/spend';
+import { formatDuration, formatWhen, kpiLine, listIds, planProgress, progressText } from '../../protocol/presentation';
+import { formatUsd, pauseHint } from '../../protocol/spend';
 import type { GateDecisionResult, GatesView } from '../../protocol/gates';
 
 /** `--db` and `--metrics-port` from the plan's environment variables (DB_PATH, PROMETHEUS_PORT) when not given as flags. */
@@ -318,7 +318,7 @@ async function cmdStatus(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
       out(
         `  engine: ${s.remote ? `running (pid ${s.remote.init.pid}), ${snap.state}` : 'not running'}${snap.simulated ? ' — SIMULATED agents (dry-run)' : ''}`,
       );
-      if (snap.pausedFor) out(`  paused: ${snap.pausedFor} (raise the budget or \`coditect resume\` to go on)`);
+      if (snap.pausedFor) out(`  paused: ${snap.pausedFor} (${pauseHint(snap.pausedFor, 'cli')})`);
       for (const line of gateLines(snap, paths)) out(`  ${line}`);
       for (const r of running) out(`  running ${r.taskId} on ${r.agent} since ${r.startedAt} (attempt ${r.attempt})`);
       const pauses = new Map((snap.providerPauses ?? []).map((p) => [p.provider, p]));
@@ -612,7 +612,7 @@ function printRunSummary(snap: PlanSnapshot, stalls: StallView[], started: numbe
     out(
       `${outcome}: ${progressText(planProgress(snap.counts))} done, ${failed.length} failed, ${blocked.length} blocked (${formatDuration(Date.now() - started)})`,
     );
-    if (snap.pausedFor !== undefined) out(`  paused: ${snap.pausedFor}`);
+    if (snap.pausedFor !== undefined) out(`  paused: ${snap.pausedFor} (${pauseHint(snap.pausedFor, 'run')})`);
     for (const st of stalls) out(`  ${st.text}: holds ${listIds(st.holds)}`);
     for (const w of snap.gates?.waiting ?? []) out(`  approve with: coditect approve ${snap.tasklistPath} ${w.id} [--note …]`);
   }
@@ -670,11 +670,6 @@ async function cmdRunAttached(paths: EnginePaths, o: CliOptions): Promise<Outcom
     await c.connection.sendRequest(Shutdown.type).catch(() => undefined);
     c.close();
   }
-}
-
-/** `T1, T2, T3` or `T1, T2, … (12 tasks)` for a long list. */
-function listIds(ids: readonly string[], max = 8): string {
-  return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')}, … (${ids.length} tasks)`;
 }
 
 async function cmdControl(paths: EnginePaths, o: CliOptions): Promise<Outcome> {

@@ -94,6 +94,9 @@
 //   budget.per_run_usd             most this engine run may spend; reaching it pauses dispatch [none]
 //   budget.per_day_usd             most all runs may spend in a local day; reaching it pauses dispatch until midnight [none]
 //   budget.per_epic_usd            most one epic's tasks may cost; reaching it holds that epic's tasks [none]
+//   pause_after.tasks              after this many tasks the engine completed, hold dispatch with a summary (done,
+//                                  failed, spent) until a person resumes, 1..1000000 [unset: never by count]
+//   pause_after.feature            hold the same way each time a feature the engine worked on is finished [false]
 //   sync.enabled                   watch the task list for changes [true]
 //   sync.markdown_path             the task list when the command line gives none (the plan's sync_daemon) [unset]
 //   sync.json_path                 the work items JSON written after every applied sync, relative to the root [unset]
@@ -223,6 +226,10 @@ export const fileSchema = z
         per_day_usd: usd.optional(),
         per_epic_usd: usd.optional(),
       })
+      .strict()
+      .default({}),
+    pause_after: z
+      .object({ tasks: posInt(1_000_000).optional(), feature: z.boolean().default(false) })
       .strict()
       .default({}),
     sandbox: z

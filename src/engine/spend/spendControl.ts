@@ -1,13 +1,14 @@
-// The engine's spend controls, composed: the live ledger fed by finished attempts, the budgets dispatch obeys, and the
-// views of both (snapshot, status, tooltips). The runtime owns one and wires it to its orchestrator; nothing here
+// The engine's spend controls, composed: the live ledger fed by finished attempts, the budgets and pause_after holds
+// dispatch obeys, and the views of both (snapshot, status, tooltips). The runtime owns one and wires it to its orchestrator; nothing here
 // writes the database.
 import type Database from 'better-sqlite3';
 import type { CostRate, SpendView } from '../../protocol/spend';
-import type { BudgetConfig } from '../config';
+import type { BudgetConfig, PauseAfterConfig } from '../config';
 import type { DispatchLimits, Orchestrator } from '../orchestrator';
 import { Budgets } from './budgets';
 import { costPerEstimatedHour } from './costReport';
 import { SpendLedger } from './ledger';
+import { PauseAfter } from './pauseAfter';
 
 /** Options of SpendControl. */
 export interface SpendControlOptions {
@@ -16,6 +17,11 @@ export interface SpendControlOptions {
   epicOf(taskId: string): string | undefined;
   /** The current budgets (`budget.*` of the config). Default: none. */
   budget?(): BudgetConfig;
+  /** The current `pause_after.*` of the config. Default: never. */
+  pauseAfter?(): PauseAfterConfig;
+  /** The feature a task belongs to in the current plan, and whether a feature is done (see PauseAfterOptions). */
+  featureOf?(taskId: string): { id: string; title: string } | undefined;
+  featureDone?(featureId: string, alsoDone: ReadonlySet<string>): boolean;
   now?: () => number;
 }
 
@@ -23,7 +29,8 @@ export interface SpendControlOptions {
 export class SpendControl {
   readonly ledger: SpendLedger;
   readonly budgets: Budgets;
-  /** What the orchestrator asks before it starts work (the budgets). */
+  readonly pauseAfter: PauseAfter;
+  /** What the orchestrator asks before it starts work (the budgets, then pause_after). */
   readonly limits: DispatchLimits;
   private readonly now: () => number;
   /** costPerEstimatedHour, until a task completes. */
@@ -33,8 +40,17 @@ export class SpendControl {
     this.now = opts.now ?? Date.now;
     this.ledger = new SpendLedger(opts.db, this.now);
     this.budgets = new Budgets({ ledger: this.ledger, budget: () => opts.budget?.() ?? {}, epicOf: opts.epicOf });
+    this.pauseAfter = new PauseAfter({
+      config: () => opts.pauseAfter?.() ?? { feature: false },
+      featureOf: (id) => opts.featureOf?.(id),
+      featureDone: (id, alsoDone) => opts.featureDone?.(id, alsoDone) ?? false,
+      spentUsd: (ids) => {
+        const usd = ids.reduce((sum, id) => sum + this.ledger.taskUsd(id), 0);
+        return usd > 0 ? usd : undefined;
+      },
+    });
     this.limits = {
-      globalHold: () => this.budgets.globalHold(),
+      globalHold: () => this.budgets.globalHold() ?? this.pauseAfter.hold(),
       taskHold: (id) => this.budgets.taskHold(id),
       overBudget: (id, usd) => this.budgets.overBudget(id, usd),
     };
@@ -57,6 +73,8 @@ export class SpendControl {
       midnight.unref();
     };
     arm();
+    const offCompleted = orch.on('task:completed', (e) => this.pauseAfter.taskCompleted(e.taskId));
+    const offFailed = orch.on('task:failed', (e) => this.pauseAfter.taskFailed(e.taskId));
     const off = orch.on('attempt:finished', (e) => {
       if (e.outcome === 'completed') this.rates = undefined;
       this.ledger.record({
@@ -77,8 +95,21 @@ export class SpendControl {
     });
     return () => {
       off();
+      offCompleted();
+      offFailed();
       clearTimeout(midnight);
     };
+  }
+
+  /**
+   * A person resumed: every budget hold reached so far is acknowledged, and pause_after counts from nothing. Returns
+   * the reasons that held, for the log.
+   */
+  acknowledge(): string[] {
+    const held = [...this.budgets.holds().map((h) => h.reason), ...(this.pauseAfter.hold() !== undefined ? [this.pauseAfter.hold()!] : [])];
+    this.budgets.acknowledge();
+    this.pauseAfter.acknowledge();
+    return held;
   }
 
   /** The ledger as the views show it, with the budgets and what they hold. */
