@@ -16,7 +16,7 @@ import type { SandboxMode } from './agents/sandbox';
 import type { ModelPrice } from './agents/pricing';
 import { BUILT_IN_AGENTS, resolveAgents } from './config/agentsConfig';
 import { ConfigError, fail, formatIssue, show, writtenPath } from './config/configErrors';
-import { fileSchema, type FileConfig, type JitterKind, type MergePolicy, type MergeStrategyName } from './config/fileSchema';
+import { fileSchema, type FileConfig, type JitterKind, type MergePolicy, type MergeStrategyName, type NotifyKind } from './config/fileSchema';
 import { liftLegacySections, liftMaxTotal } from './config/planStyleKeys';
 import { applyProfile } from './config/profiles';
 import { isPlainObject } from './config/plainObject';
@@ -55,6 +55,8 @@ export interface OrchestratorConfig {
   budget: BudgetConfig;
   /** When the engine holds dispatch for a person to look (docs/costs-and-gates.md#pause-after). */
   pauseAfter: PauseAfterConfig;
+  /** Where the engine tells a person it needs them or is done (docs/costs-and-gates.md#notifications). */
+  notify: NotifyConfig;
   /** Interval of the heartbeat row in the plan's orchestrator_state, ms; 0 = none (`orchestrator.health_check_interval`). */
   healthCheckIntervalMs: number;
   /** Format version the file declares (the plan's `"version"`), shown, not interpreted. */
@@ -90,6 +92,19 @@ export interface PauseAfterConfig {
   tasks?: number;
   /** Hold when a feature the engine completed a task of has every task done. */
   feature: boolean;
+}
+
+/** The `notify.*` options. */
+export interface NotifyConfig {
+  /** http(s) URL the events are POSTed to as JSON; undefined: none. */
+  webhook?: string;
+  /** Program and arguments run per event (no shell), the event as JSON on stdin; undefined: none. */
+  command?: string[];
+  /** The kinds sent; undefined: all. */
+  events?: NotifyKind[];
+  timeoutMs: number;
+  /** Webhook retries after a transient failure (network, timeout, 5xx, 408, 429). */
+  retries: number;
 }
 
 /** The `isolation`, `base_branch`, `worktree.*` and `merge.*` options, validated. */
@@ -211,6 +226,13 @@ function normalize(
     checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag, intervalTasks: f.checkpoint.interval_tasks },
     prices: { ...f.prices },
     budget: budgetOf(f.budget),
+    notify: {
+      ...(f.notify.webhook !== undefined ? { webhook: f.notify.webhook } : {}),
+      ...(f.notify.command !== undefined ? { command: [...f.notify.command] } : {}),
+      ...(f.notify.events !== undefined ? { events: [...f.notify.events] } : {}),
+      timeoutMs: f.notify.timeout_ms,
+      retries: f.notify.retries,
+    },
     pauseAfter: { ...(f.pause_after.tasks !== undefined ? { tasks: f.pause_after.tasks } : {}), feature: f.pause_after.feature },
     healthCheckIntervalMs: f.health_check_interval_ms,
     version: f.version === undefined ? undefined : String(f.version),

@@ -49,7 +49,9 @@ import { acquirePlanLock } from './planLock';
 import type { LockHandle } from './db/lockFile';
 import { buildPlanModel, featureDone, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
-import { describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
+import { agentEnv, describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
+import { notifyEngineEvents } from './notify/engineNotifications';
+import { Notifier } from './notify/notifier';
 import { markedProcesses, stopProcesses } from './agents/orphans';
 import { TrustGuard } from './trustGuard';
 import { SpendControl } from './spend/spendControl';
@@ -179,6 +181,8 @@ export class EngineRuntime implements EngineApi {
   /** The audit trail of gate decisions (docs/costs-and-gates.md#gates). */
   private readonly gateLog: GateLog;
   private readonly redactNote: (text: string) => string;
+  /** notify.webhook / notify.command: a person hears when the engine needs them or is done. */
+  private readonly notifier: Notifier;
   /** What the sync done while opening changed (the CLI's `sync` reports it: opening is usually the sync). */
   openSync?: SyncResult;
 
@@ -226,6 +230,18 @@ export class EngineRuntime implements EngineApi {
     });
     this.gateLog = new GateLog(handle.db);
     this.redactNote = createRedactor(secretEnvValues(opts.env));
+    this.notifier = new Notifier({
+      config: () => this.config.notify,
+      plan: opts.paths.tasklistPath,
+      cwd: opts.paths.workspaceRoot,
+      // The person's own command, but it gets no more of the engine's environment than an agent does (no keys).
+      env: agentEnv(opts.env),
+      redact: this.redactNote,
+      warn: (message) => {
+        opts.logger.warn(message);
+        this.events.emit('log:message', { level: 'warn', message });
+      },
+    });
     const cwd = this.config.cwd ?? opts.paths.workspaceRoot;
     this.guard = new TrustGuard(
       { dbPath: opts.paths.dbPath, configPath: baseConfig.source, gitDirs: [...new Set([join(opts.paths.workspaceRoot, '.git'), join(cwd, '.git')])] },
@@ -443,6 +459,13 @@ export class EngineRuntime implements EngineApi {
       }),
       this.metrics.attach(o),
       this.spend.attach(o),
+      notifyEngineEvents(o, this.notifier, {
+        done: () => {
+          const c = planCounts(this.model);
+          return c.total > 0 && c.done === c.total ? { total: c.total } : undefined;
+        },
+        stalls: () => o.stalls().map((st) => st.text),
+      }),
       o.on('attempt:finished', (e) => {
         this.lastRuns.delete(e.taskId);
         if (e.outcome === 'completed') {
@@ -1195,6 +1218,8 @@ export class EngineRuntime implements EngineApi {
             `${waiting} finished result(s) could not be written (${this.gate.fault?.message ?? 'the database took no writes'}): kept in ${resultJournalPath(this.handle.path)}; the next start writes them`,
           );
       });
+      // After the orchestrator's last event and before the process may exit: the queued deliveries go out.
+      await step('notifications', () => this.notifier.close());
       await step('metrics server', () => this.metricsServer?.close());
       await step('timers', () => {
         clearInterval(this.throughputTimer);

@@ -97,6 +97,13 @@
 //   pause_after.tasks              after this many tasks the engine completed, hold dispatch with a summary (done,
 //                                  failed, spent) until a person resumes, 1..1000000 [unset: never by count]
 //   pause_after.feature            hold the same way each time a feature the engine worked on is finished [false]
+//   notify.webhook                 http(s) URL each event is POSTed to as JSON (a gate waits, dispatch paused, a breaker
+//                                  opened, a usage limit, the plan stalled, a task failed, done) [none]
+//   notify.command                 [program, args…] run per event without a shell, the event as JSON on stdin [none]
+//   notify.events                  the kinds sent: gate_waiting, paused, breaker_open, usage_limit, stalled,
+//                                  task_failed, done [all]
+//   notify.timeout_ms              bound of one delivery (a POST, a command run), 100..600000 [5000]
+//   notify.retries                 webhook retries after a network error, a timeout, 5xx, 408 or 429, 0..10 [3]
 //   sync.enabled                   watch the task list for changes [true]
 //   sync.markdown_path             the task list when the command line gives none (the plan's sync_daemon) [unset]
 //   sync.json_path                 the work items JSON written after every applied sync, relative to the root [unset]
@@ -128,6 +135,10 @@ export const MERGE_STRATEGIES: readonly MergeStrategyName[] = ['merge', 'rebase'
 /** Whether a task's branch lands when its checks pass (`auto`) or waits for a person (`review`). */
 export type MergePolicy = 'auto' | 'review';
 export const MERGE_POLICIES: readonly MergePolicy[] = ['auto', 'review'];
+
+/** What the engine notifies (notify.events): it needs a person (a gate, a pause, a breaker, a usage limit, a stall), or it is done. */
+export type NotifyKind = 'gate_waiting' | 'paused' | 'breaker_open' | 'usage_limit' | 'stalled' | 'task_failed' | 'done';
+export const NOTIFY_KINDS: readonly NotifyKind[] = ['gate_waiting', 'paused', 'breaker_open', 'usage_limit', 'stalled', 'task_failed', 'done'];
 
 export const posInt = (max: number) => z.number().int().min(1).max(max);
 export const nonNegInt = (max: number) => z.number().int().min(0).max(max);
@@ -225,6 +236,20 @@ export const fileSchema = z
         per_run_usd: usd.optional(),
         per_day_usd: usd.optional(),
         per_epic_usd: usd.optional(),
+      })
+      .strict()
+      .default({}),
+    notify: z
+      .object({
+        webhook: z
+          .string()
+          .url()
+          .refine((u) => /^https?:\/\//i.test(u), 'expected an http or https URL')
+          .optional(),
+        command: z.array(z.string().min(1)).min(1).optional(),
+        events: z.array(z.enum(NOTIFY_KINDS as [NotifyKind, ...NotifyKind[]])).optional(),
+        timeout_ms: z.number().int().min(100).max(600_000).default(5000),
+        retries: nonNegInt(10).default(3),
       })
       .strict()
       .default({}),
