@@ -20,7 +20,7 @@ import type { Diagnostic, TaskList, TaskNode } from './model';
 import { frontMatterEnd, parseBlocks, type WalkState } from './parse/blocks';
 import { CriteriaNames } from './parse/criteria';
 import { resolveDependencies } from './parse/dependencies';
-import { emptyTitleDiagnostic, isGroupDraft, RefTable, toDiagnostic, type TaskDraft } from './parse/drafts';
+import { Drafts, emptyTitleDiagnostic, RefTable, toDiagnostic } from './parse/drafts';
 import { applyGroupRules, markPhaseSummaries } from './parse/groups';
 import { assignGroupIds, buildHierarchy } from './parse/hierarchy';
 import { assignTaskIds, detectDialect, readNumbering } from './parse/numbering';
@@ -65,54 +65,45 @@ function parse(text: string, opts: ParseOptions): TaskList {
   const lines = new LineIndex(text);
   const diagnostics: Diagnostic[] = [];
   const criteria = new CriteriaNames(opts.criteriaHeadings);
-  const st: WalkState = { lines, events: [], refs: new RefTable(), diagnostics, lastHeading: '', criteria, acBlock: false, criteriaLabel: false };
+  const drafts = new Drafts();
+  const st: WalkState = { lines, events: [], drafts, refs: new RefTable(), diagnostics, lastHeading: '', criteria, acBlock: false, criteriaLabel: false };
 
   parseBlocks(st, frontMatterEnd(lines));
 
-  const { epics, tasks, rules } = buildHierarchy(st.events, lines, diagnostics, criteria);
-  st.events = []; // the drafts live on in `tasks`, which lets each go once its node is built (below)
-  const numbering = readNumbering(tasks);
+  const { epics, rules } = buildHierarchy(st.events, lines, diagnostics, criteria, drafts);
+  st.events = []; // 700,000 task numbers on a 50 MB plan; the tasks are 0 … drafts.count - 1 from here on
+  const numbering = readNumbering(drafts);
   const { epicNodes, featureNodes } = assignGroupIds(epics, diagnostics);
-  const dialect = detectDialect(tasks, epics, numbering);
-  const assigned = assignTaskIds(tasks, dialect, epicNodes, diagnostics, lines);
+  const dialect = detectDialect(drafts, epics, numbering);
+  const assigned = assignTaskIds(drafts, dialect, epicNodes, diagnostics, lines);
   const taskIds = assigned.ids;
-  markPhaseSummaries(tasks, epics);
-  const deps = resolveDependencies(tasks, taskIds, epics, diagnostics, assigned.byId, st.refs);
+  markPhaseSummaries(drafts, epics);
+  const deps = resolveDependencies(drafts, taskIds, epics, diagnostics, assigned.byId, st.refs);
   // Resolved: the written references and the map of ids (700,000 of each on a 50 MB plan) are not read again.
   st.refs = new RefTable();
   assigned.byId = new Map();
   const resolvedLength = Uint32Array.from(deps, (x) => x.length);
-  applySpecKitRules(epics, taskIds, rules, deps, diagnostics, dialect);
-  applyGroupRules(tasks, taskIds, deps);
+  applySpecKitRules(drafts, epics, taskIds, rules, deps, diagnostics, dialect);
+  applyGroupRules(drafts, taskIds, deps);
 
-  // A 50 MB plan holds 700,000 drafts: each is released as its node is completed, and nothing else holds them now.
-  for (const e of epics) {
-    e.tasks = [];
-    e.direct = undefined;
-    for (const f of e.features) f.tasks = [];
-    e.features = [];
-  }
-  const drafts = tasks as (TaskDraft | undefined)[];
-  const edges = deps as (TaskNode['dependsOn'] | undefined)[];
   const taskNodes = taskIds as TaskNode[]; // assignTaskIds hands back the drafts' nodes, in order
-  for (let i = 0; i < drafts.length; i++) {
-    const d = drafts[i]!;
-    const node = d.node!;
-    drafts[i] = undefined;
+  for (let d = 0; d < drafts.count; d++) {
+    const node = taskNodes[d];
     // Arrays grown by push keep spare capacity (17 slots for one element); only the rule passes grow them now.
-    const dependsOn = edges[i]!;
-    edges[i] = undefined;
-    node.dependsOn = dependsOn.length > resolvedLength[i] ? dependsOn.slice() : dependsOn;
-    const r = d.rare;
+    const dependsOn = deps[d];
+    node.dependsOn = dependsOn.length > resolvedLength[d] ? dependsOn.slice() : dependsOn;
+    const r = drafts.rare(d);
     if (r?.problems) for (const p of r.problems) diagnostics.push(toDiagnostic(p));
-    if (node.title === '') diagnostics.push(emptyTitleDiagnostic(node.id, d.line, r!.checkboxColumn!));
+    if (node.title === '') diagnostics.push(emptyTitleDiagnostic(node.id, node.line, r!.checkboxColumn!));
     const gate = r?.gate ?? (isCheckpointTitle(node.title) ? 'checkpoint' : undefined);
-    if (gate !== undefined && !isGroupDraft(d) && !d.criterion) node.gate = gate;
+    const group = drafts.isGroup(d);
+    if (gate !== undefined && !group && !drafts.criterion(d)) node.gate = gate;
     if (r?.isolation !== undefined) node.isolation = r.isolation;
-    if (d.parent) node.parent = d.parent.node!.id;
-    if (isGroupDraft(d)) node.group = true;
-    if (d.optional) node.optional = true;
-    if (d.criterion) node.criterion = true;
+    const parent = drafts.parent(d);
+    if (parent >= 0) node.parent = taskNodes[parent].id;
+    if (group) node.group = true;
+    if (drafts.optional(d)) node.optional = true;
+    if (drafts.criterion(d)) node.criterion = true;
   }
 
   diagnostics.sort((x, y) => x.line - y.line || x.column - y.column);

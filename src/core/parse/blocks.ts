@@ -8,7 +8,7 @@ import MarkdownIt from 'markdown-it';
 import type { Diagnostic } from '../model';
 import { analyzeTaskLine, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
 import { acBlockMarker, type CriteriaNames } from './criteria';
-import { finishDraft, newTaskDraft, type RefTable, type Ev, type Frame, type PhaseSelector, type TaskDraft } from './drafts';
+import type { Drafts, Ev, Frame, PhaseSelector, RefTable } from './drafts';
 import { ownCopy, type LineIndex } from '../textLines';
 
 type Token = MarkdownIt.Token;
@@ -51,7 +51,9 @@ const CHECKBOX_ITEM = /^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX/-]\]/;
 export interface WalkState {
   lines: LineIndex;
   events: Ev[];
-  /** The tasks' written references (finishDraft), until the dependency pass has resolved them. */
+  /** The tasks, numbered in document order (the events hold their numbers). */
+  drafts: Drafts;
+  /** The tasks' written references (Drafts.finish), until the dependency pass has resolved them. */
   refs: RefTable;
   diagnostics: Diagnostic[];
   lastHeading: string;
@@ -166,7 +168,7 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
         if (quote === 0) {
           const f = stack.pop();
           // Nothing adds to a task's metadata after its list item ends (sub-bullets are inside it).
-          if (f?.kind === 'task') finishDraft(f.draft, f.a, st.refs);
+          if (f?.kind === 'task') st.drafts.finish(f.draft, f.line, f.a, st.refs);
         }
         break;
       case 'paragraph_open':
@@ -208,7 +210,7 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
   if (CHECKBOX_START.test(first)) {
     const a = analyzeTaskLine(raw, line);
     if (a) {
-      const draft = newTaskDraft(line);
+      const draft = st.drafts.add();
       nest(st, draft, stack);
       st.events.push(draft);
       // Continuation lines of the task's own paragraph may carry metadata too ("  Depends on: T1").
@@ -220,7 +222,7 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
           readNoteRefs(text, offset + l, r.length - text.length, a.meta);
         }
       }
-      return { kind: 'task', draft, a };
+      return { kind: 'task', draft, line, a };
     }
   }
   const col = contentColumn(raw, first);
@@ -265,7 +267,7 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
  * marks it a criterion when it sits in a criteria block, after a criteria label, under a criteria bullet or under a
  * criterion.
  */
-function nest(st: WalkState, draft: TaskDraft, stack: readonly Frame[]): void {
+function nest(st: WalkState, draft: number, stack: readonly Frame[]): void {
   let criterion = st.acBlock || st.criteriaLabel;
   for (let k = stack.length - 1; k >= 0; k--) {
     const f = stack[k];
@@ -274,13 +276,12 @@ function nest(st: WalkState, draft: TaskDraft, stack: readonly Frame[]): void {
       continue;
     }
     if (f.kind === 'task') {
-      draft.parent = f.draft;
-      (f.draft.children ??= []).push(draft);
-      if (f.draft.criterion) criterion = true;
+      st.drafts.nest(draft, f.draft);
+      if (st.drafts.criterion(f.draft)) criterion = true;
     }
     break;
   }
-  if (criterion) draft.criterion = true;
+  if (criterion) st.drafts.setCriterion(draft);
 }
 
 /** Column of a list item's text in its raw line (after the marker). */

@@ -1,11 +1,11 @@
 // The parser's dependency pass: every reference written on a task line, in its sub-bullets or in a group resolves to
 // task ids (a feature, epic or phase id stands for all of its tasks), one reference per id in writing order.
 import type { DependencyRef, Diagnostic } from '../model';
-import { isPlainWork, NO_DEPS, refDiagnostic, type EpicDraft, type RefTable, type TaskDraft } from './drafts';
+import { NO_DEPS, refDiagnostic, type Drafts, type EpicDraft, type RefTable } from './drafts';
 import type { AssignedId } from './numbering';
 
 export function resolveDependencies(
-  tasks: readonly TaskDraft[],
+  drafts: Drafts,
   ids: readonly AssignedId[],
   epics: readonly EpicDraft[],
   diagnostics: Diagnostic[],
@@ -14,18 +14,23 @@ export function resolveDependencies(
   /** The references the tasks' drafts point into. */
   refs: RefTable,
 ): DependencyRef[][] {
-  const groups = new Map<string, TaskDraft[]>();
+  const groups = new Map<string, readonly number[]>();
   for (const e of epics) {
     groups.set(e.id, e.tasks);
     if (e.phase && e.info.phaseNo !== undefined) groups.set(`Phase ${e.info.phaseNo}`, e.tasks);
     for (const f of e.features) groups.set(f.id, f.tasks);
   }
-  return tasks.map((d, i) => {
+  const lists = new Array<DependencyRef[]>(drafts.count);
+  for (let i = 0; i < drafts.count; i++) lists[i] = resolveOne(i);
+  return lists;
+
+  function resolveOne(i: number): DependencyRef[] {
     const own = ids[i].id;
     const out = new DepSet();
     // One diagnostic per problem and task, however often the same bad id is written (a set only once there is one).
     let reported: Set<string> | undefined;
-    for (let k = d.refAt; k < d.refAt + d.refCount; k++) {
+    const at = drafts.refAt(i);
+    for (let k = at; k < at + drafts.refCount(i); k++) {
       const ref = refs.ref(k);
       const target = byId.get(ref.id);
       if (target !== undefined) {
@@ -56,8 +61,8 @@ export function resolveDependencies(
         // A feature, epic or phase id stands for all of its tasks (never the task itself) the engine runs: a group is
         // covered by its children, and criteria and optional tasks are never waited for.
         for (const g of group) {
-          if (!isPlainWork(g)) continue;
-          const gid = ids[g.i!].id;
+          if (!drafts.isPlainWork(g)) continue;
+          const gid = ids[g].id;
           if (gid !== own) out.add({ id: gid, source: ref.source, type: ref.type, line: ref.line });
         }
         continue;
@@ -84,7 +89,7 @@ export function resolveDependencies(
       );
     }
     return out.exact();
-  });
+  }
 }
 
 /** A task's dependencies, one per id in writing order; a blocking reference upgrades an earlier soft one. */

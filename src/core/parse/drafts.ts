@@ -4,37 +4,178 @@ import type { Diagnostic, DependencyRef, Priority, TaskNode } from '../model';
 import { compactMeta, type LineProblem, type LineRef, type MetaKey, type TaskLineAnalysis, type TaskMeta, type IdSpan } from '../taskLine';
 
 /**
- * A task while the file is read. A 50 MB plan holds 700,000 at once, so a draft is one object of fixed shape: what the
- * later passes need of its line is copied into it when its list item ends (finishDraft), and the rest of the line's
- * analysis is dropped then; the task itself is built at that moment too, as the TaskNode the list will hold, and the
- * passes fill in its id, epic, feature and dependencies.
+ * The tasks while the file is read, numbered 0, 1, 2 … in document order (a task is its number: `d`). A 50 MB plan
+ * holds 700,000 at once, so they are columns, not an object each (an object of 14 fields is 136 bytes; a task here
+ * costs its node's slot, its feature's, 13 bytes of numbers, and an entry in a Map only when it has nested tasks or
+ * something rare): what the later passes need of its line is copied in when its list item ends (finish), and the
+ * rest of the line's analysis is dropped then; the task itself is built at that moment too, as the TaskNode the list
+ * will hold, and the passes fill in its id, epic, feature and dependencies.
  */
-export interface TaskDraft {
-  /** Drafts are their own events (one object less per task on huge files). */
-  k: 'task';
-  line: number;
-  /** The task as the list will hold it: set by finishDraft, completed by the later passes (see parser.ts). */
-  node: TaskNode | undefined;
-  epic: EpicDraft | undefined;
-  feature: FeatureDraft | undefined;
-  /** Position in the list of tasks (set when the hierarchy is built). */
-  i: number;
+export class Drafts {
+  /** How many tasks. */
+  count = 0;
+  /** The task as the list will hold it: set by finish, completed by the later passes (see parser.ts). */
+  private readonly nodes: (TaskNode | undefined)[] = [];
+  /** The feature each task is in (set by the hierarchy pass); its epic is the feature's. */
+  private readonly features: (FeatureDraft | undefined)[] = [];
+  /** The task whose list item holds each task (-1: none). */
+  private parents = new Int32Array(1024);
+  /** WEAK, CRITERION, OPTIONAL. */
+  private flags = new Uint8Array(1024);
+  /** A task's written references: `refCounts[d]` of them in the parse's RefTable from `refAts[d]`. */
+  private refAts = new Int32Array(1024);
+  private refCounts = new Int32Array(1024);
+  /** Tasks nested in a task's list item, in document order (only tasks that have some). */
+  private readonly kids = new Map<number, number[]>();
+  /** What few tasks have (see DraftRare). */
+  private readonly rares = new Map<number, DraftRare>();
+
+  /** A new task, numbered when its list item starts (finish completes it when the item ends). */
+  add(): number {
+    const d = this.count++;
+    if (d === this.flags.length) {
+      const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.parents = grow(this.parents);
+      this.flags = grow(this.flags);
+      this.refAts = grow(this.refAts);
+      this.refCounts = grow(this.refCounts);
+    }
+    this.nodes.push(undefined);
+    this.features.push(undefined);
+    this.parents[d] = -1;
+    return d;
+  }
+  node(d: number): TaskNode {
+    return this.nodes[d]!;
+  }
+  /** 0-based line of the task's checkbox. */
+  line(d: number): number {
+    return this.nodes[d]!.line;
+  }
+  feature(d: number): FeatureDraft {
+    return this.features[d]!;
+  }
+  epic(d: number): EpicDraft {
+    return this.features[d]!.epic;
+  }
+  setFeature(d: number, f: FeatureDraft): void {
+    this.features[d] = f;
+  }
+  /** The task whose list item holds this one, or -1. */
+  parent(d: number): number {
+    return this.parents[d];
+  }
+  /** `d` is nested in `p`'s list item. */
+  nest(d: number, p: number): void {
+    this.parents[d] = p;
+    const c = this.kids.get(p);
+    if (c) c.push(d);
+    else this.kids.set(p, [d]);
+  }
+  /** Tasks nested in this one's list item, in document order; undefined when none. */
+  children(d: number): readonly number[] | undefined {
+    return this.kids.get(d);
+  }
   /** The id is a weak id the file numbers its tasks with: a duplicate of it is no error (see assignTaskIds). */
-  weak: boolean;
-  /** The task whose list item holds this one. */
-  parent: TaskDraft | undefined;
-  /** Tasks nested in this one's list item, in document order. */
-  children: TaskDraft[] | undefined;
+  weak(d: number): boolean {
+    return (this.flags[d] & WEAK) !== 0;
+  }
+  setWeak(d: number): void {
+    this.flags[d] |= WEAK;
+  }
   /** A criterion (see TaskNode.criterion): set by the block pass (AC blocks, labels) and the hierarchy pass (headings). */
-  criterion: boolean;
+  criterion(d: number): boolean {
+    return (this.flags[d] & CRITERION) !== 0;
+  }
+  setCriterion(d: number): void {
+    this.flags[d] |= CRITERION;
+  }
   /** Kiro's optional task (`[ ]*`). */
-  optional: boolean;
-  /** References written on the line and under it, resolved by the dependency pass: `refCount` of them in the parse's RefTable from `refAt`. */
-  refAt: number;
-  refCount: number;
-  /** What few tasks have (see DraftRare); undefined for most. */
-  rare: DraftRare | undefined;
+  optional(d: number): boolean {
+    return (this.flags[d] & OPTIONAL) !== 0;
+  }
+  refAt(d: number): number {
+    return this.refAts[d];
+  }
+  refCount(d: number): number {
+    return this.refCounts[d];
+  }
+  rare(d: number): DraftRare | undefined {
+    return this.rares.get(d);
+  }
+  /** The task's rare facts, made when it has none yet. */
+  rareFor(d: number): DraftRare {
+    let r = this.rares.get(d);
+    if (!r) this.rares.set(d, (r = {}));
+    return r;
+  }
+
+  /**
+   * The task's list item has ended: nothing adds to its metadata any more. Builds its node (id, epic, feature and
+   * dependencies are filled in by the later passes; the key order is the model's, as JSON prints it) and keeps of the
+   * line only what those passes need; its written references go to `refs`.
+   */
+  finish(d: number, line: number, a: TaskLineAnalysis, refs: RefTable): void {
+    const m: TaskMeta = a.meta;
+    compactMeta(m);
+    // One literal per combination of the two optional fields most tasks have, so that they sit in the object itself
+    // instead of a separate property store (40 bytes a task on a 700,000-task plan). Written out: a spread would not.
+    const { blockers, parallel, tags, priority, estimateHours } = m;
+    const { title, status } = a;
+    const dependsOn = NO_DEPS;
+    // The id written on the line ('' for none) until readNumbering and assignTaskIds settle it.
+    const id = a.id?.value ?? '';
+    const node: TaskNode =
+      priority !== undefined
+        ? estimateHours !== undefined
+          ? { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags, priority, estimateHours }
+          : { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags, priority }
+        : estimateHours !== undefined
+          ? { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags, estimateHours }
+          : { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags };
+    if (m.agent !== undefined) node.agent = m.agent;
+    if (m.verify !== undefined) node.verify = m.verify;
+    if (m.timeoutMinutes !== undefined) node.timeoutMinutes = m.timeoutMinutes;
+    this.nodes[d] = node;
+    if (a.optional) this.flags[d] |= OPTIONAL;
+    this.refAts[d] = refs.length;
+    this.refCounts[d] = m.refs.length;
+    for (const r of m.refs) refs.push(r);
+    // Its nested tasks are all inside its list item, so the list is complete too.
+    const c = this.kids.get(d);
+    if (c) this.kids.set(d, c.slice());
+    if (a.weakId || m.serial || m.gate !== undefined || m.isolation !== undefined || m.problems.length > 0 || title === '') {
+      const r = this.rareFor(d);
+      if (m.problems.length > 0) r.problems = m.problems;
+      if (title === '') r.checkboxColumn = a.checkboxColumn;
+      if (a.weakId) {
+        r.weakId = a.weakId;
+        r.titleWithWeakId = a.titleWithWeakId;
+      }
+      if (m.serial) r.serial = true;
+      if (m.gate !== undefined) r.gate = m.gate;
+      if (m.isolation !== undefined) r.isolation = m.isolation;
+    }
+  }
+
+  /** A group: a task with nested tasks that are not criteria, or one that stands for a phase (see TaskNode.group). */
+  isGroup(d: number): boolean {
+    return this.rares.get(d)?.phaseOf !== undefined || (this.kids.get(d)?.some((c) => !this.criterion(c)) ?? false);
+  }
+
+  /** Work the engine runs by itself: not a group, a criterion or an optional task. Only these enter implicit orders. */
+  isPlainWork(d: number): boolean {
+    return (this.flags[d] & (CRITERION | OPTIONAL)) === 0 && !this.isGroup(d);
+  }
 }
+
+const WEAK = 1;
+const CRITERION = 2;
+const OPTIONAL = 4;
 
 /** The parts of a task's line most tasks do not have, in an object of their own so that a draft stays small. */
 export interface DraftRare {
@@ -54,26 +195,6 @@ export interface DraftRare {
   isolation?: TaskNode['isolation'];
 }
 
-/** A draft for the task a list item's line starts (finishDraft completes it when the item ends). */
-export function newTaskDraft(line: number): TaskDraft {
-  return {
-    k: 'task',
-    line,
-    node: undefined,
-    epic: undefined,
-    feature: undefined,
-    i: -1,
-    weak: false,
-    parent: undefined,
-    children: undefined,
-    criterion: false,
-    optional: false,
-    refAt: 0,
-    refCount: 0,
-    rare: undefined,
-  };
-}
-
 /**
  * No dependencies: the placeholder until the dependency pass runs, and the list every task without dependencies keeps
  * (an empty array is 32 bytes, and a 50 MB plan has 280,000 such tasks). Frozen, so that a pass writing to it fails
@@ -91,55 +212,6 @@ export function addBlocking(deps: DependencyRef[][], i: number, id: string, sour
   }
   if (list === NO_DEPS) deps[i] = list = [];
   list.push({ id, source, type: 'blocks', line });
-}
-
-/**
- * The task's list item has ended: nothing adds to its metadata any more. Builds its node (id, epic, feature and
- * dependencies are filled in by the later passes; the key order is the model's, as JSON prints it) and keeps of the
- * line only what those passes need.
- */
-export function finishDraft(d: TaskDraft, a: TaskLineAnalysis, refs: RefTable): void {
-  const m: TaskMeta = a.meta;
-  compactMeta(m);
-  // One literal per combination of the two optional fields most tasks have, so that they sit in the object itself
-  // instead of a separate property store (40 bytes a task on a 700,000-task plan). Written out: a spread would not.
-  const { blockers, parallel, tags, priority, estimateHours } = m;
-  const { title, status } = a;
-  const line = d.line;
-  const dependsOn = NO_DEPS;
-  // The id written on the line ('' for none) until readNumbering and assignTaskIds settle it.
-  const id = a.id?.value ?? '';
-  const node: TaskNode =
-    priority !== undefined
-      ? estimateHours !== undefined
-        ? { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags, priority, estimateHours }
-        : { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags, priority }
-      : estimateHours !== undefined
-        ? { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags, estimateHours }
-        : { id, idExplicit: false, epicId: '', featureId: '', title, status, line, dependsOn, blockers, parallel, tags };
-  if (m.agent !== undefined) node.agent = m.agent;
-  if (m.verify !== undefined) node.verify = m.verify;
-  if (m.timeoutMinutes !== undefined) node.timeoutMinutes = m.timeoutMinutes;
-  d.node = node;
-  d.optional = a.optional;
-  d.refAt = refs.length;
-  d.refCount = m.refs.length;
-  for (const r of m.refs) refs.push(r);
-  // Its nested tasks are all inside its list item, so the list is complete too.
-  if (d.children) d.children = d.children.slice();
-  if (a.weakId || m.serial || m.gate !== undefined || m.isolation !== undefined || m.problems.length > 0 || title === '') {
-    const r: DraftRare = {};
-    if (m.problems.length > 0) r.problems = m.problems;
-    if (title === '') r.checkboxColumn = a.checkboxColumn;
-    if (a.weakId) {
-      r.weakId = a.weakId;
-      r.titleWithWeakId = a.titleWithWeakId;
-    }
-    if (m.serial) r.serial = true;
-    if (m.gate !== undefined) r.gate = m.gate;
-    if (m.isolation !== undefined) r.isolation = m.isolation;
-    d.rare = r;
-  }
 }
 
 const SOURCES: readonly LineRef['source'][] = ['explicit', 'implicit'];
@@ -185,7 +257,8 @@ export class RefTable {
 
 export type Ev =
   | { k: 'heading'; line: number; level: number; text: string }
-  | TaskDraft
+  /** A task (its number in Drafts): no object per task. */
+  | number
   /** `**Depends on**: Phase 2` in a phase's own section. */
   | { k: 'phaseSelf'; line: number; text: string }
   /** `- **Polish (Final Phase)**: Depends on …` in a "Phase Dependencies" section. */
@@ -203,7 +276,7 @@ export type PhaseSelector =
 
 export type Frame =
   /** A task's list item, with its line's analysis until the item ends. */
-  | { kind: 'task'; draft: TaskDraft; a: TaskLineAnalysis }
+  | { kind: 'task'; draft: number; line: number; a: TaskLineAnalysis }
   | { kind: 'metaList'; key: MetaKey; meta: TaskMeta }
   /** Any other list item; `criteria` when its text is a criteria label (`- **Acceptance criteria:**`); `note` (the task's metadata) when it is a note under that task. */
   | { kind: 'other'; criteria?: boolean; note?: TaskMeta };
@@ -226,7 +299,7 @@ export interface EpicDraft {
   synthetic: boolean;
   features: FeatureDraft[];
   direct?: FeatureDraft;
-  tasks: TaskDraft[];
+  tasks: number[];
   id: string;
   idExplicit: boolean;
   phase: boolean;
@@ -238,19 +311,9 @@ export interface FeatureDraft {
   info: HeadingInfo;
   epic: EpicDraft;
   synthetic: boolean;
-  tasks: TaskDraft[];
+  tasks: number[];
   id: string;
   idExplicit: boolean;
-}
-
-/** A group: a task with nested tasks that are not criteria (see TaskNode.group). */
-export function isGroupDraft(d: TaskDraft): boolean {
-  return d.rare?.phaseOf !== undefined || (d.children !== undefined && d.children.some((c) => !c.criterion));
-}
-
-/** Work the engine runs by itself: not a group, a criterion or an optional task. Only these enter implicit orders. */
-export function isPlainWork(d: TaskDraft): boolean {
-  return !d.criterion && !d.optional && !isGroupDraft(d);
 }
 
 /** The warning for a task whose line has an id (or metadata) but no title; shared with the incremental parser. */

@@ -3,7 +3,7 @@
 // its descendants waits for what the group itself waits for, so a child never starts before a dependency written on
 // its parent and the parent is never started (the engine ticks it) before its children are done.
 import type { DependencyRef } from '../model';
-import { addBlocking, isGroupDraft, isPlainWork, type EpicDraft, type TaskDraft } from './drafts';
+import { addBlocking, type Drafts, type EpicDraft } from './drafts';
 import type { AssignedId } from './numbering';
 
 const PHASE_SUMMARY_RE = /^(?:\*\*|__)?Phase[ \t]+(\d+)\b/i;
@@ -18,52 +18,53 @@ export function namesPhase(title: string): boolean {
   return PHASE_SUMMARY_RE.test(title);
 }
 
-export function markPhaseSummaries(tasks: readonly TaskDraft[], epics: readonly EpicDraft[]): void {
+export function markPhaseSummaries(drafts: Drafts, epics: readonly EpicDraft[]): void {
   const phases = new Map<number, EpicDraft>();
   for (const e of epics) if (e.phase && e.info.phaseNo !== undefined && !phases.has(e.info.phaseNo)) phases.set(e.info.phaseNo, e);
   if (phases.size === 0) return;
-  for (const d of tasks) {
-    if (d.parent || d.criterion || d.children || d.epic?.phase) continue;
-    const m = PHASE_SUMMARY_RE.exec(d.node!.title);
+  for (let d = 0; d < drafts.count; d++) {
+    if (drafts.parent(d) >= 0 || drafts.criterion(d) || drafts.children(d) || drafts.epic(d).phase) continue;
+    const m = PHASE_SUMMARY_RE.exec(drafts.node(d).title);
     const ph = m ? phases.get(Number(m[1])) : undefined;
-    if (ph && ph.tasks.some((t) => t !== d && !t.criterion)) (d.rare ??= {}).phaseOf = ph;
+    if (ph && ph.tasks.some((t) => t !== d && !drafts.criterion(t))) drafts.rareFor(d).phaseOf = ph;
   }
 }
 
-export function applyGroupRules(tasks: readonly TaskDraft[], ids: readonly AssignedId[], deps: DependencyRef[][]): void {
-  const idOf = (d: TaskDraft) => ids[d.i!].id;
-  for (const d of tasks) {
-    if (!isGroupDraft(d)) continue;
-    for (const c of d.children ?? []) if (!c.criterion && !c.optional) addBlocking(deps, d.i, idOf(c), 'implicit', c.line);
+export function applyGroupRules(drafts: Drafts, ids: readonly AssignedId[], deps: DependencyRef[][]): void {
+  const idOf = (d: number) => ids[d].id;
+  for (let d = 0; d < drafts.count; d++) {
+    if (!drafts.isGroup(d)) continue;
+    for (const c of drafts.children(d) ?? []) if (!drafts.criterion(c) && !drafts.optional(c)) addBlocking(deps, d, idOf(c), 'implicit', drafts.line(c));
     // A phase's checkbox waits for the phase's work (its groups are covered by their children).
-    const phase = d.rare?.phaseOf;
-    if (phase) for (const t of phase.tasks) if (isPlainWork(t)) addBlocking(deps, d.i, idOf(t), 'implicit', t.line);
+    const phase = drafts.rare(d)?.phaseOf;
+    if (phase) for (const t of phase.tasks) if (drafts.isPlainWork(t)) addBlocking(deps, d, idOf(t), 'implicit', drafts.line(t));
   }
   // Parents come before their children in document order, so a parent's list already holds what it inherited.
-  for (const d of tasks) {
-    const p = d.parent;
-    if (!p || d.criterion || !isGroupDraft(p)) continue;
-    const inside = descendants(p, idOf);
+  const cache = new Map<number, Set<string>>();
+  for (let d = 0; d < drafts.count; d++) {
+    const p = drafts.parent(d);
+    if (p < 0 || drafts.criterion(d) || !drafts.isGroup(p)) continue;
+    const inside = descendants(drafts, p, idOf, cache);
     const own = idOf(d);
-    for (const r of deps[p.i!]) {
+    for (const r of deps[p]) {
       if (r.type !== 'blocks' || inside.has(r.id) || r.id === own) continue;
-      addBlocking(deps, d.i, r.id, r.source, r.line);
+      addBlocking(deps, d, r.id, r.source, r.line);
     }
   }
 }
 
-const descendantCache = new WeakMap<TaskDraft, Set<string>>();
-
-function descendants(d: TaskDraft, idOf: (d: TaskDraft) => string): Set<string> {
-  let s = descendantCache.get(d);
+/** The ids of every task nested (at any depth) in `d`'s list item; computed once per group. */
+function descendants(drafts: Drafts, d: number, idOf: (d: number) => string, cache: Map<number, Set<string>>): Set<string> {
+  let s = cache.get(d);
   if (s) return s;
   s = new Set<string>();
-  const work = [...(d.children ?? [])];
+  const work = [...(drafts.children(d) ?? [])];
   while (work.length > 0) {
     const c = work.pop()!;
     s.add(idOf(c));
-    if (c.children) work.push(...c.children);
+    const cc = drafts.children(c);
+    if (cc) work.push(...cc);
   }
-  descendantCache.set(d, s);
+  cache.set(d, s);
   return s;
 }

@@ -5,7 +5,7 @@ import type { Diagnostic, EpicNode, FeatureNode, Priority } from '../model';
 import { parsePriority, type LineProblem } from '../taskLine';
 import type { LineIndex } from '../textLines';
 import type { CriteriaNames } from './criteria';
-import { toDiagnostic, type EpicDraft, type Ev, type FeatureDraft, type HeadingInfo, type TaskDraft } from './drafts';
+import { toDiagnostic, type Drafts, type EpicDraft, type Ev, type FeatureDraft, type HeadingInfo } from './drafts';
 
 function analyzeHeading(text: string, line: number, raw: string): HeadingInfo {
   const problems: LineProblem[] = [];
@@ -61,18 +61,19 @@ export function buildHierarchy(
   lines: LineIndex,
   diagnostics: Diagnostic[],
   criteria: CriteriaNames,
-): { epics: EpicDraft[]; tasks: TaskDraft[]; rules: Extract<Ev, { k: 'phaseRule' }>[] } {
+  drafts: Drafts,
+): { epics: EpicDraft[]; rules: Extract<Ev, { k: 'phaseRule' }>[] } {
   // Count the tasks in each heading's section (subsections included) to tell structure from prose headings.
   const headings: HeadingEv[] = [];
   const open: HeadingEv[] = [];
   for (const ev of events) {
-    if (ev.k === 'heading') {
+    if (typeof ev === 'number') {
+      for (let k = 0; k < open.length; k++) open[k].taskCount++;
+    } else if (ev.k === 'heading') {
       while (open.length && open[open.length - 1].ev.level >= ev.level) open.pop();
       const h: HeadingEv = { ev, info: analyzeHeading(ev.text, ev.line, lines.line(ev.line)), taskCount: 0 };
       headings.push(h);
       open.push(h);
-    } else if (ev.k === 'task') {
-      for (let k = 0; k < open.length; k++) open[k].taskCount++;
     }
   }
   const levelOnes = headings.filter((h) => h.ev.level === 1);
@@ -89,7 +90,6 @@ export function buildHierarchy(
   const featureLevel = epicLevel === undefined ? undefined : (deeperF ?? epicLevel + 1);
 
   const epics: EpicDraft[] = [];
-  const tasks: TaskDraft[] = [];
   const rules: Extract<Ev, { k: 'phaseRule' }>[] = [];
   let defaultEpic: EpicDraft | undefined;
   let curEpic: EpicDraft | undefined;
@@ -119,7 +119,28 @@ export function buildHierarchy(
     return (curEpic = defaultEpic);
   };
   for (const ev of events) {
-    if (ev.k === 'heading') {
+    if (typeof ev === 'number') {
+      // A task (tasks are numbered in document order, so the list of tasks is 0, 1, 2 … and needs no array).
+      if (inCriteria > 0) drafts.setCriterion(ev);
+      const epic = ensureEpic(drafts.line(ev));
+      let feature = curFeature;
+      if (!feature) {
+        if (!epic.direct)
+          epic.direct = {
+            line: epic.line,
+            info: { idColumn: 0, title: epic.info.title, problems: [] },
+            epic,
+            synthetic: true,
+            tasks: [],
+            id: '',
+            idExplicit: false,
+          };
+        feature = epic.direct;
+      }
+      drafts.setFeature(ev, feature);
+      epic.tasks.push(ev);
+      feature.tasks.push(ev);
+    } else if (ev.k === 'heading') {
       while (openLevels.length && openLevels[openLevels.length - 1].level >= ev.level) if (openLevels.pop()!.criteria) inCriteria--;
       const isCriteria = criteria.heading(ev.text);
       openLevels.push({ level: ev.level, criteria: isCriteria });
@@ -135,29 +156,6 @@ export function buildHierarchy(
         curFeature = { line: ev.line, info: h.info, epic, synthetic: false, tasks: [], id: '', idExplicit: false };
         epic.features.push(curFeature);
       }
-    } else if (ev.k === 'task') {
-      if (inCriteria > 0) ev.criterion = true;
-      const epic = ensureEpic(ev.line);
-      let feature = curFeature;
-      if (!feature) {
-        if (!epic.direct)
-          epic.direct = {
-            line: epic.line,
-            info: { idColumn: 0, title: epic.info.title, problems: [] },
-            epic,
-            synthetic: true,
-            tasks: [],
-            id: '',
-            idExplicit: false,
-          };
-        feature = epic.direct;
-      }
-      ev.epic = epic;
-      ev.feature = feature;
-      epic.tasks.push(ev);
-      feature.tasks.push(ev);
-      ev.i = tasks.length;
-      tasks.push(ev);
     } else if (ev.k === 'phaseSelf') {
       if (curEpic?.phase && !curEpic.selfRule) curEpic.selfRule = { line: ev.line, text: ev.text };
     } else {
@@ -171,7 +169,7 @@ export function buildHierarchy(
   });
   for (const e of kept) for (const p of e.info.problems) diagnostics.push(toDiagnostic(p));
   for (const e of kept) for (const f of e.features) for (const p of f.info.problems) diagnostics.push(toDiagnostic(p));
-  return { epics: kept, tasks, rules };
+  return { epics: kept, rules };
 }
 
 export function assignGroupIds(epics: EpicDraft[], diagnostics: Diagnostic[]): { epicNodes: EpicNode[]; featureNodes: FeatureNode[] } {

@@ -3,8 +3,8 @@
 import { allocateTaskIds } from '../ids';
 import { analyzeTaskLine, idKind } from '../taskLine';
 import type { LineIndex } from '../textLines';
-import type { Diagnostic, Dialect, EpicNode, IdKind } from '../model';
-import type { EpicDraft, TaskDraft } from './drafts';
+import type { Diagnostic, Dialect, EpicNode, IdKind, TaskNode } from '../model';
+import type { Drafts, EpicDraft } from './drafts';
 
 /** Weak id kinds (outline numbers, bare keys) read as ids when at least two tasks, and three quarters of those without a written id, start with one. */
 const WEAK_KINDS: readonly IdKind[] = ['outline', 'key'];
@@ -13,13 +13,13 @@ const WEAK_KINDS: readonly IdKind[] = ['outline', 'key'];
  * Decides which numbers are this file's ids (a Kiro file numbers every task `1.`, `2.1`; a roadmap with one "2.0
  * migration guide" does not), then sets every draft's id and title accordingly. See TaskList.numbering.
  */
-export function readNumbering(tasks: readonly TaskDraft[]): Set<IdKind> {
+export function readNumbering(drafts: Drafts): Set<IdKind> {
   const counts = new Map<IdKind, number>();
   let unnamed = 0;
-  for (const d of tasks) {
-    if (d.node!.id !== '') continue; // the id written on the line (finishDraft)
+  for (let d = 0; d < drafts.count; d++) {
+    if (drafts.node(d).id !== '') continue; // the id written on the line (Drafts.finish)
     unnamed++;
-    const w = d.rare?.weakId;
+    const w = drafts.rare(d)?.weakId;
     if (w) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
   }
   const kinds = new Set<IdKind>();
@@ -27,34 +27,36 @@ export function readNumbering(tasks: readonly TaskDraft[]): Set<IdKind> {
     const n = counts.get(k) ?? 0;
     if (n >= 2 && n * 4 >= unnamed * 3) kinds.add(k);
   }
-  for (const d of tasks) {
-    const r = d.rare;
-    if (d.node!.id !== '' || !r?.weakId) continue; // the title without the id is the node's already
+  for (let d = 0; d < drafts.count; d++) {
+    const r = drafts.rare(d);
+    const node = drafts.node(d);
+    if (node.id !== '' || !r?.weakId) continue; // the title without the id is the node's already
     if (kinds.has(r.weakId.kind)) {
-      d.node!.id = r.weakId.value;
-      d.weak = true;
+      node.id = r.weakId.value;
+      drafts.setWeak(d);
     } else if (r.titleWithWeakId !== undefined) {
-      d.node!.title = r.titleWithWeakId;
+      node.title = r.titleWithWeakId;
     }
   }
   return kinds;
 }
 
 /** The file's dialect (see model.ts): only the evidence of each format counts, never a heading name alone. */
-export function detectDialect(tasks: readonly TaskDraft[], epics: readonly EpicDraft[], numbering: ReadonlySet<IdKind>): Dialect {
+export function detectDialect(drafts: Drafts, epics: readonly EpicDraft[], numbering: ReadonlySet<IdKind>): Dialect {
   let flat = 0;
   let dotted = 0;
   let tagged = false;
-  for (const d of tasks) {
-    const v = d.node!.id;
+  for (let d = 0; d < drafts.count; d++) {
+    const node = drafts.node(d);
+    const v = node.id;
     if (v !== '' && idKind(v) === 'task') {
       if (v.includes('.')) dotted++;
       else flat++;
     }
-    if (d.node!.parallel || d.node!.tags.some((g) => /^US\d+$/.test(g))) tagged = true;
+    if (node.parallel || node.tags.some((g) => /^US\d+$/.test(g))) tagged = true;
   }
   const phases = epics.some((e) => e.phase);
-  if (flat > 0 && (tagged || (phases && flat * 2 >= tasks.length))) return 'speckit';
+  if (flat > 0 && (tagged || (phases && flat * 2 >= drafts.count))) return 'speckit';
   if (epics.some((e) => e.info.explicitEpic || e.features.some((f) => f.info.explicitFeature))) return 'coditect';
   if (dotted > 0 && dotted >= flat) return 'coditect';
   if (numbering.has('outline')) return 'kiro';
@@ -68,11 +70,11 @@ export interface AssignedId {
 
 /**
  * Sets every task's id (written, or provisional) and its epic and feature on its node, and returns the nodes (each an
- * AssignedId, indexed like `tasks`: no object of its own per task, a 50 MB plan has 700,000) and the index of the
+ * AssignedId, indexed like the drafts: no object of its own per task, a 50 MB plan has 700,000) and the index of the
  * first task with each id, which the dependency pass resolves against (one map of 700,000 ids, not two).
  */
 export function assignTaskIds(
-  tasks: readonly TaskDraft[],
+  drafts: Drafts,
   dialect: Dialect,
   epics: readonly EpicNode[],
   diagnostics: Diagnostic[],
@@ -80,24 +82,26 @@ export function assignTaskIds(
 ): { ids: AssignedId[]; byId: Map<string, number> } {
   const first = new Map<string, number>();
   const dups: number[] = [];
-  const slots = tasks.map((d, i) => {
+  const slots = new Array<TaskNode>(drafts.count);
+  for (let i = 0; i < drafts.count; i++) {
     // The node holds the id read from the line ('' for none) until the allocation below.
-    const node = d.node!;
+    const node = drafts.node(i);
     let written: string | undefined = node.id === '' ? undefined : node.id;
     if (written !== undefined) {
       // A number the file uses twice (`1.` under two headings, `#1` in Backlog.md's acceptance criteria and again in
       // its Definition of Done) is no error: the later task is known by another id.
-      if (first.has(written) && (d.weak || d.criterion)) written = undefined;
+      if (first.has(written) && (drafts.weak(i) || drafts.criterion(i))) written = undefined;
       else if (first.has(written)) dups.push(i);
       else first.set(written, i);
     }
     // The node is the allocation's slot: its id is the written one until allocateTaskIds says otherwise.
     node.id = written ?? '';
     node.idExplicit = written !== undefined;
-    node.featureId = d.feature!.id;
-    node.epicId = d.epic!.id;
-    return node;
-  });
+    const feature = drafts.feature(i);
+    node.featureId = feature.id;
+    node.epicId = feature.epic.id;
+    slots[i] = node;
+  }
   const epicOrder = epics.map((e) => e.id);
   const ids = allocateTaskIds(slots, dialect, epicOrder);
   if (dups.length > 0) {
@@ -106,14 +110,14 @@ export function assignTaskIds(
     for (const i of dups) fixed[i].idExplicit = false;
     const suggested = allocateTaskIds(fixed, dialect, epicOrder);
     for (const i of dups) {
-      const d = tasks[i];
+      const line = drafts.line(i);
       // Where the id sits in its line: read again, for this rare error only (a draft keeps no columns).
-      const id = analyzeTaskLine(lines.line(d.line), d.line)!.id!;
-      const firstLine = tasks[first.get(id.value)!].line;
+      const id = analyzeTaskLine(lines.line(line), line)!.id!;
+      const firstLine = drafts.line(first.get(id.value)!);
       diagnostics.push({
-        line: d.line,
+        line,
         column: id.valueStart,
-        endLine: d.line,
+        endLine: line,
         endColumn: id.valueEnd,
         severity: 'error',
         code: 'duplicate-id',

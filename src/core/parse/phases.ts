@@ -3,12 +3,13 @@
 // with phases (a GSD roadmap, a CCPM epic) get only what they state: their `Depends on: Phase N` lines, and CCPM's
 // `(parallel: false)` tasks waiting for the tasks before them.
 import type { DependencyRef, Diagnostic, Dialect } from '../model';
-import { addBlocking, isPlainWork, type EpicDraft, type Ev, type PhaseSelector, type TaskDraft } from './drafts';
+import { addBlocking, type Drafts, type EpicDraft, type Ev, type PhaseSelector } from './drafts';
 import type { AssignedId } from './numbering';
 
 // ---- Spec Kit implicit rules ----------------------------------------------------------------------------------
 
 export function applySpecKitRules(
+  drafts: Drafts,
   epics: readonly EpicDraft[],
   ids: readonly AssignedId[],
   rules: readonly Extract<Ev, { k: 'phaseRule' }>[],
@@ -19,25 +20,26 @@ export function applySpecKitRules(
   // Spec Kit orders a phase's tasks unless they say [P], and each phase after the one before; other files order
   // only what they state (a CCPM `(parallel: false)` task after the tasks before it).
   const strict = dialect === 'speckit';
-  const sequential = (t: TaskDraft): boolean => (strict ? !t.node!.parallel : t.rare?.serial === true);
-  const idOf = (d: TaskDraft) => ids[d.i!].id;
-  const addDep = (d: TaskDraft, on: TaskDraft, source: 'implicit' | 'phase', line: number) => {
+  const sequential = (t: number): boolean => (strict ? !drafts.node(t).parallel : drafts.rare(t)?.serial === true);
+  const idOf = (d: number) => ids[d].id;
+  const isPlainWork = (d: number) => drafts.isPlainWork(d);
+  const addDep = (d: number, on: number, source: 'implicit' | 'phase', line: number) => {
     const id = idOf(on);
-    if (id !== ids[d.i].id) addBlocking(deps, d.i, id, source, line);
+    if (id !== ids[d].id) addBlocking(deps, d, id, source, line);
   };
 
   if (!strict) {
-    for (const e of epics) if (!e.phase && e.tasks.some((t) => t.rare?.serial)) orderTasks(e.tasks);
+    for (const e of epics) if (!e.phase && e.tasks.some((t) => drafts.rare(t)?.serial)) orderTasks(e.tasks);
   }
   const phases = epics.filter((e) => e.phase && e.tasks.some(isPlainWork));
   if (phases.length === 0) return;
 
   // Within a phase: a sequential task (Spec Kit: without [P]) waits for the previous sequential task and every other
   // task since; the others (and the first task) wait for nothing in the phase: they are its entries.
-  function orderTasks(tasks: readonly TaskDraft[]): { ent: TaskDraft[]; sink: TaskDraft[] } {
-    const ent: TaskDraft[] = [];
-    let lastSeq: TaskDraft | undefined;
-    let sinceSeq: TaskDraft[] = [];
+  function orderTasks(tasks: readonly number[]): { ent: number[]; sink: number[] } {
+    const ent: number[] = [];
+    let lastSeq: number | undefined;
+    let sinceSeq: number[] = [];
     for (const t of tasks) {
       // Groups, criteria and optional tasks stand outside the order: a group follows its children (parse/groups.ts),
       // and nothing waits on a task the engine never runs by itself.
@@ -47,16 +49,16 @@ export function applySpecKitRules(
         sinceSeq.push(t);
         continue;
       }
-      const before = lastSeq ? [lastSeq, ...sinceSeq] : sinceSeq;
+      const before = lastSeq !== undefined ? [lastSeq, ...sinceSeq] : sinceSeq;
       if (before.length === 0) ent.push(t);
-      for (const b of before) addDep(t, b, 'implicit', t.line);
+      for (const b of before) addDep(t, b, 'implicit', drafts.line(t));
       lastSeq = t;
       sinceSeq = [];
     }
-    return { ent, sink: lastSeq ? [lastSeq, ...sinceSeq] : sinceSeq };
+    return { ent, sink: lastSeq !== undefined ? [lastSeq, ...sinceSeq] : sinceSeq };
   }
-  const entries = new Map<EpicDraft, TaskDraft[]>();
-  const sinks = new Map<EpicDraft, TaskDraft[]>();
+  const entries = new Map<EpicDraft, number[]>();
+  const sinks = new Map<EpicDraft, number[]>();
   for (const ph of phases) {
     const { ent, sink } = orderTasks(ph.tasks);
     entries.set(ph, ent);
@@ -114,7 +116,7 @@ export function applySpecKitRules(
         });
       }
     }
-    for (const pred of preds) for (const t of entries.get(ph)!) for (const s of sinks.get(pred)!) addDep(t, s, 'phase', line ?? t.line);
+    for (const pred of preds) for (const t of entries.get(ph)!) for (const s of sinks.get(pred)!) addDep(t, s, 'phase', line ?? drafts.line(t));
   });
 }
 
