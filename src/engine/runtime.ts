@@ -359,6 +359,7 @@ export class EngineRuntime implements EngineApi {
     this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
     this.noteMarkdownWrite(first);
+    this.noteOlderCopy(first);
     this.metrics.setAlertThresholds({ failureRate: this.config.metrics.alert_on_failure_rate });
     this.metrics.setKpiSource(() => this.kpis());
     if (first.applied) this.exportAfterSync();
@@ -734,6 +735,7 @@ export class EngineRuntime implements EngineApi {
 
   private recordSync(r: SyncOutcome): void {
     this.noteMarkdownWrite(r);
+    this.noteOlderCopy(r);
     if (!r.applied) return;
     this.metrics.recordSync(r.direction ?? 'unknown', r.conflicts ? 'conflict' : 'applied');
     this.exportAfterSync();
@@ -763,6 +765,18 @@ export class EngineRuntime implements EngineApi {
       this.opts.logger.info(msg);
       this.activity.note('sync', msg);
     }
+  }
+
+  /**
+   * Another program wrote an older copy of the task list and the sync kept the tasks it unticked completed
+   * (src/core/olderCopy.ts): said as a warning everywhere, since the person may have meant to run them again.
+   */
+  private noteOlderCopy(r: SyncOutcome): void {
+    const d = r.olderCopy.length > 0 ? r.diagnostics.find((x) => x.code === 'older-copy') : undefined;
+    if (!d) return;
+    this.opts.logger.warn(d.message);
+    this.events.emit('log:message', { level: 'warn', message: d.message });
+    this.activity.note('sync', d.message);
   }
 
   /** The plan's `sync_daemon.json_path`: the work items written after every applied sync. */

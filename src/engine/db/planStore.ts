@@ -226,6 +226,14 @@ export class PlanStore {
         `SELECT task_id, status FROM v2_tasks WHERE status IS NOT synced_status AND archived_at IS NULL`,
       ),
       statusOf: db.prepare<[string], { status: TaskStatus }>(`SELECT status FROM v2_tasks WHERE task_id = ?`),
+      // Completed by an agent: the task's last attempt ended completed (a tick typed by a person, a status set by a
+      // command or another program has none). unixepoch() reads the engine's ISO stamps and the datetime('now') ones
+      // other programs write; NULL otherwise.
+      agentCompletions: db.prepare<[], { task_id: string; completed_ms: number | null }>(
+        `SELECT t.task_id, CAST(unixepoch(t.completed_at, 'subsec') * 1000 AS INTEGER) AS completed_ms FROM v2_tasks t
+          WHERE t.status = 'completed' AND t.synced_status = 'completed' AND t.archived_at IS NULL
+            AND (SELECT a.status FROM agent_execution_log a WHERE a.task_id = t.task_id ORDER BY a.log_id DESC LIMIT 1) = 'completed'`,
+      ),
       liveRuntime: db.prepare<[], { task_id: string; status: TaskStatus; retry_count: number }>(
         `SELECT task_id, status, retry_count FROM v2_tasks WHERE archived_at IS NULL`,
       ),
@@ -306,6 +314,14 @@ export class PlanStore {
   /** Current status of one task (archived ones included). */
   statusOf(id: string): TaskStatus | undefined {
     return this.st.statusOf.get(id)?.status;
+  }
+
+  /**
+   * Live tasks an agent completed (their last attempt ended completed) whose tick the last sync saw in the markdown,
+   * with when they were completed (ms since the epoch; undefined: unknown).
+   */
+  agentCompletions(): { id: string; completedAt: number | undefined }[] {
+    return this.st.agentCompletions.all().map((r) => ({ id: r.task_id, completedAt: r.completed_ms ?? undefined }));
   }
 
   /** Current status and retry count of every live task. */

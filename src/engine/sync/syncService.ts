@@ -20,12 +20,13 @@
 //   - a zero-byte file is treated as a save in progress (editors that truncate then write), not as "delete every
 //     task": nothing is archived, the sync waits for the next change.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { encodeTaskList, type TaskListEncoding } from '../../core/decode';
 import { missingIdEdits, writesIds, type WriteIds } from '../../core/ids';
 import { headingPath, resolveIdentities, type KnownTask } from '../../core/identity';
 import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
+import { OLDER_COPY_MIN_REVERTS, olderCopyMessage, olderCopyReverts } from '../../core/olderCopy';
 import { MERGED_TASK_FIELDS, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
 import type { ParseOptions } from '../../core/parser';
 import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
@@ -90,6 +91,11 @@ export interface SyncOutcome extends SyncResult, SyncCounts {
   pendingWriteBack: boolean;
   /** sha256 of the markdown text (UTF-8) after this sync. */
   checksum: string;
+  /**
+   * Tasks this sync kept completed although the markdown unticked them, because the write was another program's older
+   * copy of the file (src/core/olderCopy.ts), in plan order; their boxes are ticked again. Empty almost always.
+   */
+  olderCopy: string[];
 }
 
 /** Events of SyncService. */
@@ -116,6 +122,10 @@ interface MergePlan {
   mdStatus: Map<string, TaskStatus>;
   conflicts: MergeConflict[];
   conflictDiagnostics: Diagnostic[];
+  /** Tasks completed on both sides at the last sync whose box this markdown shows unticked: the merge reopens them. */
+  unticked: string[];
+  /** Tasks kept completed against an older copy of the file (mergeAll's `keep`). */
+  kept: ReadonlySet<string>;
   /** The list merged and, per task, what the next sync may skip (see MergedBase). */
   list: TaskList;
   state: Uint8Array;
@@ -140,6 +150,10 @@ interface MergedBase {
   list: TaskList;
   state: Uint8Array;
 }
+
+const NONE: ReadonlySet<string> = new Set();
+/** Statuses a ticked box shows (`[x]`, `[x]` + `status:skipped`). */
+const TICKED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['completed', 'skipped']);
 
 const EMPTY_LIST: TaskList = { dialect: 'markdown', eol: '\n', epics: [], features: [], tasks: [], diagnostics: [] };
 
@@ -502,6 +516,7 @@ export class SyncService {
       ...NO_COUNTS,
       pendingWriteBack: false,
       checksum: this.syncedChecksum ?? '',
+      olderCopy: [],
     };
   }
 
@@ -563,7 +578,7 @@ export class SyncService {
         finalList = list1;
         mdWritten = true;
       } else {
-        merged = this.mergeAll(list0, unsynced, () => false);
+        merged = this.mergeAll(list0, unsynced, () => false, merged.kept);
       }
     } else {
       finalList = list1;
@@ -621,6 +636,7 @@ export class SyncService {
       ...counts,
       pendingWriteBack,
       checksum: finalChecksum,
+      olderCopy: [...merged.kept],
     };
     merged.conflicts.forEach((c, i) => {
       const d = merged.conflictDiagnostics[i];
@@ -658,7 +674,20 @@ export class SyncService {
     unsynced: Map<string, TaskStatus>,
     writeDiagnostics: Diagnostic[],
   ): { merged: MergePlan; text2?: string } {
-    const merged = this.mergeAll(list1, unsynced, () => true);
+    let merged = this.mergeAll(list1, unsynced, () => true);
+    const keep = this.olderCopyTasks(list1, merged.unticked);
+    if (keep) {
+      merged = this.mergeAll(list1, unsynced, () => true, keep);
+      const ids = [...keep];
+      writeDiagnostics.push({
+        line: list1.tasks.find((t) => t.id === ids[0])?.line ?? 0,
+        column: 0,
+        severity: 'warning',
+        code: 'older-copy',
+        message: olderCopyMessage(basename(this.tasklistPath), ids),
+        data: { tasks: ids },
+      });
+    }
     if (merged.mdEdits.length === 0) return { merged, text2: text1 };
     const base = text1 ?? src.text;
     const planned = planTaskEdits(base, list1, merged.mdEdits);
@@ -680,7 +709,25 @@ export class SyncService {
         message: `${id}: could not write its status into the markdown line; will retry on the next sync`,
       });
     }
-    return { merged: this.mergeAll(list1, unsynced, (id) => !failed.has(id)), text2 };
+    return { merged: this.mergeAll(list1, unsynced, (id) => !failed.has(id), merged.kept), text2 };
+  }
+
+  /**
+   * The tasks `unticked` (completed on both sides at the last sync, unticked by this markdown) that an older copy of
+   * the file unticked (src/core/olderCopy.ts), in plan order, or undefined. Reads the database only when two or more
+   * were unticked.
+   */
+  private olderCopyTasks(list: TaskList, unticked: readonly string[]): Set<string> | undefined {
+    if (unticked.length < OLDER_COPY_MIN_REVERTS) return undefined;
+    const off = new Set(unticked);
+    const inList = new Set(list.tasks.map((t) => t.id));
+    // A ticked task missing from this markdown (added after the copy was taken) neither marks nor is reverted.
+    const completions = this.plan
+      .agentCompletions()
+      .filter((c) => inList.has(c.id))
+      .map((c) => ({ ...c, unticked: off.has(c.id) }));
+    const reverted = new Set(olderCopyReverts(completions));
+    return reverted.size > 0 ? new Set(list.tasks.filter((t) => reverted.has(t.id)).map((t) => t.id)) : undefined;
   }
 
   /**
@@ -758,8 +805,11 @@ export class SyncService {
     return base;
   }
 
-  /** Merges every task of `list`; `writable(id)` says whether that task's markdown line may be edited. */
-  private mergeAll(list: TaskList, unsynced: Map<string, TaskStatus>, writable: (id: string) => boolean): MergePlan {
+  /**
+   * Merges every task of `list`; `writable(id)` says whether that task's markdown line may be edited; the tasks in
+   * `keep` stay completed whatever their box shows (an older copy unticked them: olderCopyTasks).
+   */
+  private mergeAll(list: TaskList, unsynced: Map<string, TaskStatus>, writable: (id: string) => boolean, keep: ReadonlySet<string> = NONE): MergePlan {
     const tasks = this.tasks!;
     const state = new Uint8Array(list.tasks.length);
     const out: MergePlan = {
@@ -773,6 +823,8 @@ export class SyncService {
       mdStatus: new Map(),
       conflicts: [],
       conflictDiagnostics: [],
+      unticked: [],
+      kept: keep,
       list,
       state,
       insertNodes: [],
@@ -839,7 +891,12 @@ export class SyncService {
         }
       } else {
         dbStatus = stored.archived ? (this.plan.statusOf(task.id) ?? stored.fields.status) : (unsynced.get(task.id) ?? stored.fields.status);
-        const r = mergeTask(task.id, stored.fields, md, { ...stored.fields, status: dbStatus });
+        const reopens = !stored.archived && stored.fields.status === 'completed' && dbStatus === 'completed' && !TICKED.has(md.status);
+        if (reopens) out.unticked.push(task.id);
+        // Kept: merged as if its box still showed what both sides agreed on, so the database's completed stands and
+        // the box is ticked again below (mdStatus differs from what the line shows).
+        const mdSide = reopens && keep.has(task.id) ? { ...md, status: stored.fields.status } : md;
+        const r = mergeTask(task.id, stored.fields, mdSide, { ...stored.fields, status: dbStatus });
         mergedFields = r.fields;
         conflicts.push(...r.conflicts);
         if (mergedFields.status === 'in_progress' && dbStatus !== 'in_progress') {
