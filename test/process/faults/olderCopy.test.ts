@@ -1,0 +1,106 @@
+// Another program writes back an older copy of the task list (#14 item 7: a stale read-modify-write re-ran 5 finished
+// tasks), with the real CLI, real agents (a command that logs each run), a real file and a real context.db: the
+// tasks agents completed that the copy unticks do not run again, their boxes are ticked again and a warning says so;
+// a person unticking one task on its own still runs it again. The rule: src/core/olderCopy.ts, docs/sync.md.
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuilt, removeWorkspace, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
+import { dbRows, waitForLine } from './faultKit';
+import { recordFigure } from './figures';
+
+const IDS = ['T001.001', 'T001.002', 'T001.003', 'T001.004', 'T001.005'];
+const PLAN = ['# Plan', '', '## E001: Core', '', '### F001.01: Work', '', ...IDS.map((id, i) => `- [ ] **${id}** Build part ${i + 1} (P0, 1h)`), ''].join('\n');
+/** Every task runs a command that appends its id to runs.log: one line per real run. */
+const CONFIG = JSON.stringify({
+  default_agent: 'logger',
+  agents: { logger: { kind: 'command', executable: 'sh', args: ['-c', 'echo "$1" >> runs.log', 'sh', '{id}'], stdin: 'none' } },
+  sandbox: { mode: 'off' },
+});
+const RUN = ['run', 'PLAN-TASKLIST.md', '--config', 'config.json'];
+const WARNING = /WARN +another program wrote an older copy of PLAN-TASKLIST\.md: (\S+(?:, \S+)*) stay completed; untick a task on its own to run it again/;
+
+describe('faults: an older copy of the task list written back by another program (real CLI, real agents)', function () {
+  this.timeout(120_000);
+  const dirs: string[] = [];
+  const children: { kill(sig?: NodeJS.Signals): unknown }[] = [];
+  before(() => ensureBuilt());
+  afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
+  after(() => dirs.forEach(removeWorkspace));
+
+  const workspace = (): { dir: string; plan: string; runs: () => string[]; ticked: () => string[]; statuses: () => string[] } => {
+    const dir = tempWorkspace({ 'PLAN-TASKLIST.md': PLAN, 'config.json': CONFIG });
+    dirs.push(dir);
+    const plan = join(dir, 'PLAN-TASKLIST.md');
+    return {
+      dir,
+      plan,
+      runs: () => (existsSync(join(dir, 'runs.log')) ? readFileSync(join(dir, 'runs.log'), 'utf8').split('\n').filter(Boolean) : []),
+      ticked: () => [...readFileSync(plan, 'utf8').matchAll(/^- \[x\] \*\*(\S+)\*\*/gm)].map((m) => m[1]),
+      statuses: () => dbRows<{ status: string }>(join(dir, '.coditect/context.db'), 'SELECT status FROM v2_tasks ORDER BY task_id').map((r) => r.status),
+    };
+  };
+  /** Saves `text` over `file` the way editors do: a temp file beside it, renamed over it. */
+  const saveByRename = (file: string, text: string): void => {
+    writeFileSync(`${file}.editor~`, text);
+    renameSync(`${file}.editor~`, file);
+  };
+
+  it('run, an older copy saved over the plan, run again: nothing re-runs, the boxes are ticked again; one untick re-runs that task', async () => {
+    const w = workspace();
+    const copy = readFileSync(w.plan, 'utf8'); // what the other program read before the run
+    const first = await runCli(RUN, w.dir);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(w.runs().sort(), IDS);
+    assert.deepEqual(w.ticked(), IDS);
+
+    saveByRename(w.plan, `${copy}\nNotes the other program added.\n`);
+    const second = await runCli(RUN, w.dir);
+    const rerun = w.runs().length - IDS.length;
+    const ticked = w.ticked();
+    recordFigure({
+      scenario: 'older copy of the plan saved over it after a run (5 ticks reverted), run again',
+      trials: 1,
+      survived: second.code === 0 && rerun === 0 && ticked.length === IDS.length ? 1 : 0,
+      lost: IDS.length - ticked.length,
+      duplicated: rerun,
+      leaked: 0,
+    });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(rerun, 0, `no finished task ran again: ${w.runs().join(' ')}`);
+    assert.deepEqual(ticked, IDS, 'the boxes are ticked again');
+    assert.equal(WARNING.exec(second.stderr)?.[1], IDS.join(', '), second.stderr);
+    assert.match(readFileSync(w.plan, 'utf8'), /\nNotes the other program added\.\n$/, "the other program's text is kept");
+    assert.deepEqual(
+      w.statuses(),
+      IDS.map(() => 'completed'),
+    );
+
+    // A person unticks one task, in place, in the current file: it runs again, once.
+    writeFileSync(w.plan, readFileSync(w.plan, 'utf8').replace('- [x] **T001.003**', '- [ ] **T001.003**'));
+    const third = await runCli(RUN, w.dir);
+    assert.equal(third.code, 0, third.stderr);
+    assert.doesNotMatch(third.stderr, /older copy/);
+    assert.deepEqual(w.runs().slice(IDS.length), ['T001.003']);
+    assert.deepEqual(w.ticked(), IDS);
+  });
+
+  it('a watching engine (sync --watch) sees the older copy as it lands: boxes ticked again at once, the database unchanged', async () => {
+    const w = workspace();
+    const copy = readFileSync(w.plan, 'utf8');
+    const run = await runCli(RUN, w.dir);
+    assert.equal(run.code, 0, run.stderr);
+    const watcher = startCli(['sync', 'PLAN-TASKLIST.md', '--watch', '--config', 'config.json'], w.dir);
+    children.push(watcher);
+    await waitForLine(watcher, 'stderr', /watching /);
+    const warned = waitForLine(watcher, 'stderr', WARNING);
+    saveByRename(w.plan, copy);
+    assert.equal((await warned)[1], IDS.join(', '));
+    assert.deepEqual(w.ticked(), IDS, 'ticked again before the warning was said');
+    assert.deepEqual(
+      w.statuses(),
+      IDS.map(() => 'completed'),
+    );
+    assert.equal(w.runs().length, IDS.length);
+  });
+});
