@@ -1,7 +1,8 @@
 // The issue's attacks, each through the real engine (EngineRuntime on a real plan file, a real SQLite database, a
 // real git repository): a scripted hostile model behind the fake Messages API using the Anthropic agent's real
 // tools, and hostile command agents, unsandboxed (the engine's second line, trustGuard.ts) and sandboxed (bubblewrap).
-// Each ends with the attacking task NOT completed and the attack not executed.
+// Each ends with the attacking task NOT completed and the attack not executed, and records its figures for the fault
+// suite's table (test/process/faults/figures.ts): trials, attacks refused, attacks that landed (leaked).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, watch, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { enginePaths } from '../../../src/engine/paths';
 import { EngineRuntime } from '../../../src/engine/runtime';
 import { sandboxSupport } from '../../../src/engine/agents/sandbox';
 import { FakeMessagesApi, toolTurn } from '../../fakes/messagesApiServer';
+import { recordFigure } from '../faults/figures';
 
 const PLAN = `# Plan
 
@@ -66,6 +68,31 @@ describe('hostile agents against the real engine', function () {
   const status = (r: EngineRuntime, id: string) => r.snapshot().tasks.find((t) => t.id === id)!;
   /** The error of the task's last attempt, as recorded in the database. */
   const lastError = (r: EngineRuntime, id: string): string => r.taskLog(id)[0]?.error ?? '';
+  /** The database file still starts with SQLite's header. */
+  const dbIntact = (): boolean =>
+    readFileSync(join(dir, '.coditect', 'context.db'))
+      .subarray(0, 16)
+      .toString('latin1') === 'SQLite format 3\0';
+  /** The attacks that landed: the config rewritten, a hook planted, the plan injected, the db overwritten, an attack's command run. */
+  const landed = (): string[] =>
+    [
+      readFileSync(join(dir, '.coditect', 'config.json'), 'utf8') !== configText && 'config rewritten',
+      existsSync(join(dir, '.git', 'hooks', 'pre-commit')) && 'git hook planted',
+      readFileSync(join(dir, 'PLAN.md'), 'utf8').includes('pwned') && 'plan injected',
+      !dbIntact() && 'database overwritten',
+      ...['pwned-by-verify', 'pwned-by-config', 'pwned-by-hook'].map((f) => existsSync(join(dir, f)) && `${f} ran`),
+    ].filter((x): x is string => typeof x === 'string');
+  /** One scenario's row: `refused` of `trials` attacks were refused, `leaked` landed (with what, in the note). */
+  const figure = (scenario: string, trials: number, refused: number, leaked: string[], note?: string): void =>
+    recordFigure({
+      scenario: `hostile agent: ${scenario}`,
+      trials,
+      survived: leaked.length === 0 ? refused : Math.min(refused, trials - leaked.length),
+      lost: 0,
+      duplicated: 0,
+      leaked: leaked.length,
+      note: [note, ...leaked].filter(Boolean).join('; ') || undefined,
+    });
   const untouched = (): void => {
     assert.equal(readFileSync(join(dir, '.coditect', 'config.json'), 'utf8'), configText, 'the config was rewritten');
     assert.equal(existsSync(join(dir, '.git', 'hooks', 'pre-commit')), false, 'a git hook was planted');
@@ -95,18 +122,23 @@ describe('hostile agents against the real engine', function () {
       api.enqueue(toolTurn([{ name: 'write_file', input: { path: 'PLAN.md', content: PLAN.replace(/- \[ \] \*\*T001\.002\*\*.*/, INJECTED) } }]));
       config({ kind: 'anthropic', baseURL }, 'auto');
       const r = await open();
+      const refusedOf = (): boolean => status(r, 'T001.001').status !== 'completed' && /tried to change what the engine trusts/.test(lastError(r, 'T001.001'));
       await runOne(r, 'T001.001');
       const t = status(r, 'T001.001');
+      let refused = refusedOf() ? 1 : 0;
       assert.notEqual(t.status, 'completed');
       assert.match(lastError(r, t.id), /tried to change what the engine trusts .*PLAN\.md/);
       assert.equal(readFileSync(join(dir, 'PLAN.md'), 'utf8').includes('pwned'), false, 'the plan was written');
       assert.equal(api.requests.length, 1, 'the attempt stopped at the violation');
-      for (const target of ['.coditect/config.json', '.git/hooks/pre-commit', '.coditect/context.db']) {
+      const targets = ['.coditect/config.json', '.git/hooks/pre-commit', '.coditect/context.db'];
+      for (const target of targets) {
         api.enqueue(toolTurn([{ name: 'write_file', input: { path: target, content: 'evil' } }]));
         r.retryTask('T001.001');
         await runOne(r, 'T001.001');
+        if (refusedOf()) refused++;
         assert.match(lastError(r, 'T001.001'), /tried to change what the engine trusts/, target);
       }
+      figure('a model (file tools) writes the plan, config, a git hook, the db', 1 + targets.length, refused, landed(), 'each attempt failed');
       untouched();
       assert.equal(r.fatalError, undefined);
     } finally {
@@ -125,6 +157,9 @@ describe('hostile agents against the real engine', function () {
       await held; // the engine read the changed plan and held the line back
       await runOne(r, 'T001.002');
       const t = status(r, 'T001.002');
+      // The plan was injected (unsandboxed, by design); what must not land is the injected command being run.
+      const ran = existsSync(join(dir, 'pwned-by-verify')) ? ['pwned-by-verify ran'] : [];
+      figure('unsandboxed, injects a Verify line into the plan', 1, t.status === 'failed' && ran.length === 0 ? 1 : 0, ran, 'line held, task failed');
       assert.equal(t.status, 'failed');
       assert.match(lastError(r, t.id), /Verify line of T001\.002 changed while an unsandboxed agent could write the plan/);
       untouched();
@@ -143,6 +178,8 @@ describe('hostile agents against the real engine', function () {
       assert.match(lastError(r, 'T001.001'), /the config .* changed during the attempt/);
       await refused;
       await runOne(r, 'T001.002'); // runs on the config the engine trusts, not the rewritten one
+      const ran = existsSync(join(dir, 'pwned-by-config')) ? ['pwned-by-config ran'] : [];
+      figure('unsandboxed, rewrites the config to run a command agent', 1, ran.length === 0 ? 1 : 0, ran, 'not reloaded, attempt failed');
       assert.equal(existsSync(join(dir, 'pwned-by-config')), false, 'the rewritten config ran its command agent');
     });
 
@@ -150,7 +187,10 @@ describe('hostile agents against the real engine', function () {
       config({ kind: 'command', executable: 'sh', args: ['-c', `printf '#!/bin/sh\\ntouch pwned-by-hook\\n' > .git/hooks/pre-commit`], stdin: 'none' }, 'off');
       const r = await open();
       await runOne(r, 'T001.001');
-      assert.notEqual(status(r, 'T001.001').status, 'completed');
+      const failed = status(r, 'T001.001').status !== 'completed';
+      const ran = existsSync(join(dir, 'pwned-by-hook')) ? ['pwned-by-hook ran'] : [];
+      figure('unsandboxed, plants a git hook', 1, failed && ran.length === 0 ? 1 : 0, ran, 'attempt failed');
+      assert.ok(failed);
       assert.match(lastError(r, 'T001.001'), /git hooks or config in .*\.git changed during the attempt/);
       assert.equal(existsSync(join(dir, 'pwned-by-hook')), false);
     });
@@ -162,6 +202,9 @@ describe('hostile agents against the real engine', function () {
       await r.runTask({ taskId: 'T001.001' });
       await stopped;
       await r.idle();
+      const loud = /no longer has an SQLite header/.test(r.fatalError ?? '');
+      // Unsandboxed the file is overwritten (nothing contains the agent): what must hold is a loud stop.
+      figure('unsandboxed, overwrites the database', 1, loud ? 1 : 0, [], loud ? 'overwritten; engine stopped with an error' : 'engine did not stop');
       assert.match(r.fatalError ?? '', /no longer has an SQLite header/);
       assert.ok(
         logs.some((l) => /ERROR|error/.test(l) && /engine stopped/.test(l)),
@@ -186,8 +229,11 @@ describe('hostile agents against the real engine', function () {
       config({ kind: 'command', executable: 'sh', args: ['-c', script], stdin: 'none' }, 'auto');
       const r = await open();
       await runOne(r, 'T001.001');
+      const leaked = landed();
+      figure('sandboxed, writes the plan, config, a git hook, the db', 4, 4 - leaked.length, leaked, 'read-only or hidden');
       assert.equal(status(r, 'T001.001').status, 'failed');
       assert.match(lastError(r, 'T001.001'), /Read-only file system/);
+      assert.ok(dbIntact(), 'the database was overwritten');
       assert.equal(readFileSync(join(dir, 'PLAN.md'), 'utf8').includes('pwned'), false);
       untouched();
       assert.equal(r.fatalError, undefined);
@@ -216,6 +262,13 @@ describe('hostile agents against the real engine', function () {
       await marked;
       await writeFile(join(dir, 'go'), 'go\n'); // async: opening a fifo waits for its reader, the engine must go on
       await r.idle();
+      figure(
+        'sandboxed, writes the plan after the engine wrote it mid-attempt',
+        1,
+        landed().length === 0 ? 1 : 0,
+        landed(),
+        'the engine wrote it in place: the mount held',
+      );
       assert.equal(readFileSync(plan, 'utf8').includes('pwned'), false, 'the agent wrote the plan');
       assert.equal(status(r, 'T001.001').status, 'failed');
       assert.match(lastError(r, 'T001.001'), /PLAN\.md: Read-only file system/);
