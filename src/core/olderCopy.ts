@@ -14,7 +14,8 @@
 // ticked; ticks a person typed are the person's to take back (only agents' completions count here, on both sides).
 // What is not told apart: an older copy that undoes a single completion (it reads as one deliberate untick), and a
 // person unticking the two or more newest completions in one save (it reads as an older copy; the warning says to
-// untick them one at a time). Pure: the sync service gathers the facts (src/engine/sync/syncService.ts).
+// untick them one at a time). Pure: the sync service gathers the facts (src/engine/sync/syncService.ts); the warning's
+// words are olderCopyText (src/protocol/presentation.ts).
 
 /** A task an agent completed whose tick the engine wrote, and the last sync saw, in the markdown. */
 export interface TickedCompletion {
@@ -37,9 +38,4 @@ export function olderCopyReverts(completions: readonly TickedCompletion[]): stri
   for (const c of completions) if (!c.unticked && c.completedAt !== undefined && c.completedAt > newestTicked) newestTicked = c.completedAt;
   const reverted = completions.filter((c) => c.unticked && c.completedAt !== undefined && c.completedAt > newestTicked).map((c) => c.id);
   return reverted.length >= OLDER_COPY_MIN_REVERTS ? reverted : [];
-}
-
-/** What the engine says when it kept `ids` completed against an older copy of `fileName`. */
-export function olderCopyMessage(fileName: string, ids: readonly string[]): string {
-  return `another program wrote an older copy of ${fileName}: ${ids.join(', ')} stay completed; untick a task on its own to run it again`;
 }

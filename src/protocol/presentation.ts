@@ -228,6 +228,11 @@ export function truncate(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
+/** What the engine says when it kept `ids` completed against another program's older copy of `fileName` (src/core/olderCopy.ts). */
+export function olderCopyText(fileName: string, ids: readonly string[]): string {
+  return `another program wrote an older copy of ${fileName}: ${listIds(ids, 20)} stay completed; untick a task on its own to run it again`;
+}
+
 /** Task ids in a sentence: `T1, T2, T3`, or `T1, T2, … (12 tasks)` for a long list; each id once. */
 export function listIds(ids: readonly string[], max = 8): string {
   const unique = [...new Set(ids)];

@@ -26,11 +26,12 @@ import { encodeTaskList, type TaskListEncoding } from '../../core/decode';
 import { missingIdEdits, writesIds, type WriteIds } from '../../core/ids';
 import { headingPath, resolveIdentities, type KnownTask } from '../../core/identity';
 import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
-import { OLDER_COPY_MIN_REVERTS, olderCopyMessage, olderCopyReverts } from '../../core/olderCopy';
+import { OLDER_COPY_MIN_REVERTS, olderCopyReverts } from '../../core/olderCopy';
 import { MERGED_TASK_FIELDS, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
 import type { ParseOptions } from '../../core/parser';
 import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
 import type { ApplyEditsResult, LineEditView, SyncResult } from '../../protocol/engineProtocol';
+import { olderCopyText } from '../../protocol/presentation';
 import type { DatabaseHandle } from '../db/database';
 import { PlanStore, type PlanChange, type StoredGroup, type SyncCounts, type TaskExtras, type TaskWrite } from '../db/planStore';
 import type { TaskStore } from '../db/taskStore';
@@ -684,7 +685,7 @@ export class SyncService {
         column: 0,
         severity: 'warning',
         code: 'older-copy',
-        message: olderCopyMessage(basename(this.tasklistPath), ids),
+        message: olderCopyText(basename(this.tasklistPath), ids),
         data: { tasks: ids },
       });
     }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { OLDER_COPY_MIN_REVERTS, olderCopyMessage, olderCopyReverts, type TickedCompletion } from '../../../src/core/olderCopy';
+import { OLDER_COPY_MIN_REVERTS, olderCopyReverts, type TickedCompletion } from '../../../src/core/olderCopy';
 
 /** Tasks completed at 1, 2, 3… (ms), the ones named in `unticked` unticked by the write. */
 const completions = (n: number, unticked: number[]): TickedCompletion[] =>
@@ -51,12 +51,5 @@ describe('olderCopy: telling an older copy of the file from a person unticking t
   it('nothing unticked, nothing completed: nothing', () => {
     assert.deepEqual(olderCopyReverts(completions(3, [])), []);
     assert.deepEqual(olderCopyReverts([]), []);
-  });
-
-  it('says what happened and what to do', () => {
-    assert.equal(
-      olderCopyMessage('PLAN.md', ['T1', 'T2']),
-      'another program wrote an older copy of PLAN.md: T1, T2 stay completed; untick a task on its own to run it again',
-    );
   });
 });

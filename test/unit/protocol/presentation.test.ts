@@ -11,6 +11,7 @@ import {
   kpiLine,
   kpiRows,
   lastRunHead,
+  olderCopyText,
   outcomeLabel,
   progressText,
   remainingOf,
@@ -157,5 +158,14 @@ describe('presentation (src/protocol/presentation.ts)', () => {
       dispatchSamples: 0,
     };
     assert.equal(kpiLine(none), 'autonomy –, success –, – tasks/hour, uptime – over 7 days, dispatch latency p50 – / p95 – (0 starts)');
+  });
+
+  it('says what happened and what to do when an older copy of the plan was kept (src/core/olderCopy.ts), a long list cut with its count', () => {
+    assert.equal(
+      olderCopyText('PLAN.md', ['T1', 'T2']),
+      'another program wrote an older copy of PLAN.md: T1, T2 stay completed; untick a task on its own to run it again',
+    );
+    const many = Array.from({ length: 30 }, (_, i) => `T${i + 1}`);
+    assert.match(olderCopyText('PLAN.md', many), /: T1, T2, .*, T20, … \(30 tasks\) stay completed;/);
   });
 });
