@@ -124,6 +124,14 @@ const THROUGHPUT_SAMPLES = 720;
  * refresh replaces the page's own): sampled only once a minute, a run of a few minutes drew two or three points.
  */
 const THROUGHPUT_ACTIVE_MS = 5_000;
+/**
+ * Longest wait for the attached editor to apply a write-back's edits (`coditect/applyEdits`: one WorkspaceEdit and,
+ * for a clean document, a save) before the engine writes the file itself. An editor answers in milliseconds; one that
+ * never answers held the sync queue, so every later write-back waited behind it and the plan's ticks stayed stale
+ * for minutes (#15, 2 integration runs in 8). A few seconds: well past a loaded extension host's answer, short enough
+ * that a person still sees the tick arrive.
+ */
+export const EDITOR_APPLY_TIMEOUT_MS = 5_000;
 
 /** The running engine for one task list. */
 /** engine_state key of the providers' usage-limit pauses: provider → { until (epoch ms), reason }. */
@@ -135,6 +143,8 @@ export class EngineRuntime implements EngineApi {
   private model!: PlanModel;
   private readonly lastRuns = new Map<string, LastRunView | null>();
   private editApplier?: EditApplier;
+  /** An applyEdits request the editor has not answered within EDITOR_APPLY_TIMEOUT_MS (the file is written meanwhile). */
+  private editorUnanswered?: Promise<unknown>;
   private settings?: EngineSettings;
   private config: OrchestratorConfig;
   /** The clock (RuntimeOptions.now). */
@@ -664,14 +674,45 @@ export class EngineRuntime implements EngineApi {
     this.events.emit('plan:changed', { snapshot: this.snapshot() });
   }
 
+  /**
+   * Asks the editor to apply a sync's edits, waiting at most EDITOR_APPLY_TIMEOUT_MS. 'not-open' makes the sync write
+   * the file itself, by its own safe path: re-read, merged with what the file says, written only if the file is still
+   * the one read (a person's save in between is merged, never overwritten); an unsaved buffer stays the editor's.
+   * While an earlier request is unanswered the editor is not asked again: every later write-back goes to the file.
+   */
   private async applyEditsInEditor(p: ApplyEditsParams): Promise<{ outcome: 'applied' | 'not-open' | 'stale' }> {
-    if (!this.editApplier) return { outcome: 'not-open' };
+    const applier = this.editApplier;
+    if (!applier || this.editorUnanswered) return { outcome: 'not-open' };
+    const asked = performance.now();
+    const answer = applier(p);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), EDITOR_APPLY_TIMEOUT_MS);
+    });
     try {
-      return await this.editApplier(p);
+      const r = await Promise.race([answer, late]);
+      if (r !== 'timeout') return r;
     } catch (e) {
       this.opts.logger.warn(`the editor could not apply edits (${errorMessage(e)}); writing the file instead`);
       return { outcome: 'not-open' };
+    } finally {
+      clearTimeout(timer);
     }
+    this.opts.logger.warn(
+      `the editor did not apply ${p.edits.length} edit(s) to ${p.path} within ${EDITOR_APPLY_TIMEOUT_MS} ms; ` +
+        'writing the file instead, and until it answers',
+    );
+    const unanswered: Promise<unknown> = answer.then(
+      (r) => r.outcome,
+      (e: unknown) => errorMessage(e),
+    );
+    this.editorUnanswered = unanswered;
+    void unanswered.then((what) => {
+      if (this.editorUnanswered !== unanswered) return;
+      this.editorUnanswered = undefined;
+      this.opts.logger.info(`the editor answered the edits after ${Math.round((performance.now() - asked) / 1000)} s (${String(what)}); asking it again`);
+    });
+    return { outcome: 'not-open' };
   }
 
   private resolver?: (agentType: string) => Agent;
@@ -1176,6 +1217,7 @@ export class EngineRuntime implements EngineApi {
 
   setEditApplier(applier: EditApplier | undefined): void {
     this.editApplier = applier;
+    this.editorUnanswered = undefined; // a new (or no) editor owes no answer
     this.sync.setEditApplier(applier ? (p) => this.applyEditsInEditor(p) : undefined);
   }
 
