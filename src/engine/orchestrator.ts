@@ -31,6 +31,7 @@ import {
 import type { Agent, AgentSpend, AgentTaskInput } from './agents/agent';
 import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config';
 import { ReadyLanes } from './dispatcher';
+import { BackoffTimers } from './backoffTimers';
 import { ABANDON_MARGIN_MS, ExecutorPool, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
 import { PlanState, type GroupCompleted } from './planState';
 import { OPEN_GATE, type FinishTask, type SettleRecord, type TaskStorePort, type WriteGate } from './ports';
@@ -213,7 +214,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   private readonly running = new Map<string, RunningTask>();
   private readonly runningByType = new Map<string, number>();
-  private readonly delayed = new Map<string, NodeJS.Timeout>();
+  /** Tasks waiting out a retry backoff (in no ready lane meanwhile). */
+  private readonly delayed: BackoffTimers;
   private readonly readySince = new Map<string, number>();
   /** performance.now() of the last event that allowed more starts (see `task:started`). */
   private startableSince = 0;
@@ -279,6 +281,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.dispatch();
     });
     this.pool = new ExecutorPool(opts.config.maxConcurrentAgents);
+    this.delayed = new BackoffTimers((id) => this.onBackoffOver(id));
     this.lanes = new ReadyLanes(() => 0);
   }
 
@@ -304,12 +307,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
     this.plan = new PlanState(list, statuses, this.plan?.graph, this.config.dispatch.run_optional ?? false, this.config.dispatch.priority_weights);
     this.routes.clear();
-    for (const [id, timer] of this.delayed) {
-      if (!this.plan.has(id) || this.plan.status(id) !== 'pending') {
-        clearTimeout(timer);
-        this.delayed.delete(id);
-      }
-    }
+    const plan = this.plan;
+    this.delayed.cancelWhere((id) => !plan.has(id) || plan.status(id) !== 'pending');
     this.rebuildLanes();
     this.dispatch();
   }
@@ -423,11 +422,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const wasState = this.current;
     this.setState('stopping');
     // Waiting retries stay pending in the db and queue up for the next start.
-    for (const [id, timer] of this.delayed) {
-      clearTimeout(timer);
-      this.delayed.delete(id);
-      if (this.plan?.graph.isReady(id)) this.enqueue(id);
-    }
+    for (const id of this.delayed.cancelAll()) if (this.plan?.graph.isReady(id)) this.enqueue(id);
     if (wasState !== 'idle' || this.running.size > 0) this.log('info', `stopping: ${this.running.size} running, grace ${grace} ms`);
     this.stopping = (async () => {
       if (this.running.size > 0) {
@@ -468,11 +463,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (provider !== undefined && !this.gates.canDispatch(provider)) {
       return { started: false, reason: `provider ${provider} is ${this.gates.state(provider).replace('_', '-')}; try again later` };
     }
-    const timer = this.delayed.get(taskId);
-    if (timer) {
-      clearTimeout(timer);
-      this.delayed.delete(taskId);
-    }
+    this.delayed.cancel(taskId);
     this.lanes.remove(taskId);
     const started = this.startTask(taskId, type, route);
     if (!started && this.waitingForDb) return { started: false, reason: `the database takes no writes now; ${taskId} starts when it does` };
@@ -512,10 +503,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       await rt.done;
       return true;
     }
-    const timer = this.delayed.get(taskId);
-    if (timer && this.plan?.has(taskId)) {
-      clearTimeout(timer);
-      this.delayed.delete(taskId);
+    if (this.delayed.has(taskId) && this.plan?.has(taskId)) {
+      this.delayed.cancel(taskId);
       if (this.store.setStatus(taskId, 'cancelled', { now: this.now() })) {
         this.applyStatus(taskId, 'cancelled');
         const reason = 'cancelled by request while waiting to retry';
@@ -569,11 +558,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       }
       await rt.done;
     }
-    const timer = this.delayed.get(taskId);
-    if (timer) {
-      clearTimeout(timer);
-      this.delayed.delete(taskId);
-    }
+    this.delayed.cancel(taskId);
     if (!this.plan?.has(taskId)) return false;
     const changed = this.store.setStatus(taskId, status, { now: this.now() });
     if (changed) {
@@ -718,8 +703,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       for (const step of [
         () => this.stopHeartbeat(),
         () => {
-          for (const t of this.delayed.values()) clearTimeout(t);
-          this.delayed.clear();
+          this.delayed.cancelAll();
           if (this.nextBatch) clearImmediate(this.nextBatch);
           this.nextBatch = undefined;
         },
@@ -1262,11 +1246,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
     const recorded = (held: boolean): void => {
       // Delay the retry BEFORE the status change, so the task does not go straight back to the ready lanes.
-      if (held && decision?.action === 'retry' && this.current !== 'stopping' && !this.closed) {
-        const timer = setTimeout(() => this.onBackoffOver(taskId), decision.delayMs);
-        timer.unref?.();
-        this.delayed.set(taskId, timer);
-      }
+      if (held && decision?.action === 'retry' && this.current !== 'stopping' && !this.closed) this.delayed.schedule(taskId, decision.delayMs);
       this.events.emit('attempt:finished', {
         taskId,
         agentType,
@@ -1382,8 +1362,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     });
   }
 
+  /** A retry's backoff is over (BackoffTimers forgot it first): the task queues again if it is still ready. */
   private onBackoffOver(taskId: string): void {
-    if (!this.delayed.delete(taskId)) return;
     if (this.plan?.has(taskId) && this.plan.graph.isReady(taskId)) this.enqueue(taskId);
     this.dispatch();
   }
