@@ -33,6 +33,7 @@ import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config
 import { ReadyLanes } from './dispatcher';
 import { BackoffTimers } from './backoffTimers';
 import { ABANDON_MARGIN_MS, ExecutorPool, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
+import { LeaseKeeper } from './leaseKeeper';
 import { PlanState, type GroupCompleted } from './planState';
 import { OPEN_GATE, type FinishTask, type SettleRecord, type TaskStorePort, type WriteGate } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
@@ -216,6 +217,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private readonly runningByType = new Map<string, number>();
   /** Tasks waiting out a retry backoff (in no ready lane meanwhile). */
   private readonly delayed: BackoffTimers;
+  private readonly leases: LeaseKeeper;
   private readonly readySince = new Map<string, number>();
   /** performance.now() of the last event that allowed more starts (see `task:started`). */
   private startableSince = 0;
@@ -230,8 +232,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   /** Why orchestration is paused when a limit paused it (not a person), shown with the state. */
   private pausedFor?: string;
   private stalledNow = false;
-  private heartbeat?: NodeJS.Timeout;
-  private heartbeatMs = 0;
   private dispatching = false;
   private dispatchAgain = false;
   private idleWaiters: (() => void)[] = [];
@@ -282,6 +282,13 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     });
     this.pool = new ExecutorPool(opts.config.maxConcurrentAgents);
     this.delayed = new BackoffTimers((id) => this.onBackoffOver(id));
+    this.leases = new LeaseKeeper({
+      store: opts.store,
+      owner: opts.owner,
+      lease: opts.config.lease,
+      now: this.now,
+      onError: (m) => this.log('info', m),
+    });
     this.lanes = new ReadyLanes(() => 0);
   }
 
@@ -323,11 +330,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.retryPolicy = RetryPolicy.fromConfig(config);
     this.gates.reconfigure(config.circuitBreaker.failureThreshold, config.circuitBreaker.cooldownMs);
     this.pool.setConcurrency(config.maxConcurrentAgents);
+    this.leases.configure(config.lease);
     this.routes.clear();
-    if (this.heartbeat && this.heartbeatMs !== config.lease.heartbeatMs) {
-      this.stopHeartbeat();
-      this.ensureHeartbeat();
-    }
     // New priority weights change the dispatch order, which lives in the plan's graph: rebuild it (setPlan re-queues
     // and dispatches).
     if (reorder && this.plan) return this.setPlan(this.plan.list);
@@ -340,7 +344,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
    * owner, keeping its retry count. Call at start-up, holding the database's single-writer lock.
    */
   recover(): string[] {
-    const ids = this.store.recoverLeases(this.opts.owner, this.now());
+    const ids = this.leases.recover(this.now());
     if (ids.length === 0) return ids;
     for (const id of ids) {
       if (this.plan?.has(id) && !this.running.has(id)) this.applyStatus(id, 'pending');
@@ -701,7 +705,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       }
       this.closed = true;
       for (const step of [
-        () => this.stopHeartbeat(),
+        () => this.leases.dispose(),
         () => {
           this.delayed.cancelAll();
           if (this.nextBatch) clearImmediate(this.nextBatch);
@@ -961,7 +965,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const now = this.now();
     let claim: { attempt: number } | undefined;
     try {
-      claim = this.store.claim(taskId, this.opts.owner, this.config.lease.ms, now);
+      claim = this.leases.claim(taskId, now);
     } catch (e) {
       if (!this.gate.failed(e)) throw e;
       this.waitForDb(taskId);
@@ -1014,7 +1018,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     };
     this.running.set(taskId, rt);
     this.runningByType.set(agentType, (this.runningByType.get(agentType) ?? 0) + 1);
-    this.ensureHeartbeat();
+    this.leases.hold(taskId);
     this.events.emit('task:started', { taskId, agentType, provider: agent.provider, attempt: claim.attempt, route, dispatchLatencyMs, queuedMs });
     this.log(
       'started',
@@ -1207,7 +1211,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const n = (this.runningByType.get(agentType) ?? 1) - 1;
     if (n > 0) this.runningByType.set(agentType, n);
     else this.runningByType.delete(agentType);
-    if (this.running.size === 0) this.stopHeartbeat();
+    this.leases.release(taskId);
 
     // What the attempt spent, as every consumer counts it (the attempt row, metrics, budgets): priced once, here.
     const spend = attemptSpendOf(report.result ?? report.spent, this.config.prices);
@@ -1400,24 +1404,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   }
 
   // ---- housekeeping -------------------------------------------------------------------------------------------
-
-  private ensureHeartbeat(): void {
-    if (this.heartbeat) return;
-    this.heartbeatMs = this.config.lease.heartbeatMs;
-    this.heartbeat = setInterval(() => {
-      try {
-        this.store.renewLeases(this.opts.owner, this.config.lease.ms, this.now());
-      } catch (e) {
-        this.log('info', `lease renewal failed: ${errorMessage(e)}`);
-      }
-    }, this.heartbeatMs);
-    this.heartbeat.unref?.();
-  }
-
-  private stopHeartbeat(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
-  }
 
   private allSettled(): Promise<void> {
     return Promise.all([...this.running.values()].map((r) => r.done)).then(() => undefined);
