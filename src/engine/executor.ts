@@ -1,7 +1,6 @@
 // Runs ONE attempt of ONE claimed task: the attempt row, the agent (through its provider's circuit breaker) under an
 // abort signal that fires on cancel, stop or timeout, then the task's Verify command. It never throws and never
 // decides what happens next: it returns a redacted report, and the orchestrator settles the task from it.
-// Also here: the executor pool (p-queue) that runs attempts under the global concurrency.
 import { createHash } from 'node:crypto';
 import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type AgentSpend, type AgentTaskInput } from './agents/agent';
 import { ATTEMPT_ENV, attemptMark, markedProcesses, stopProcesses } from './agents/orphans';
@@ -301,54 +300,4 @@ function formatMs(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
   return `${ms} ms`;
-}
-
-// ---- the pool -------------------------------------------------------------------------------------------------
-
-type PQueueCtor = typeof import('p-queue', { with: { 'resolution-mode': 'import' } }).default;
-type PQueueInstance = InstanceType<PQueueCtor>;
-
-// p-queue v8 is ESM-only; a dynamic import loads it from this CommonJS module (esbuild inlines it in the bundle).
-let pQueueLoad: Promise<PQueueCtor> | undefined;
-function loadPQueue(): Promise<PQueueCtor> {
-  pQueueLoad ??= import('p-queue').then((m) => m.default);
-  return pQueueLoad;
-}
-
-/**
- * The executor pool: a p-queue with the global concurrency. The dispatcher admits a task only when a slot (global
- * and per type) is free, so the queue holds at most a job that is about to start; p-queue guarantees the global cap
- * even so. Jobs added before p-queue has loaded wait in order and start as soon as it has.
- */
-export class ExecutorPool {
-  private queue?: PQueueInstance;
-  private readonly early: { job: () => Promise<void>; resolve: () => void }[] = [];
-  constructor(private concurrency: number) {
-    // Jobs are claimed tasks that MUST run to settle, so even a closed pool starts what it was given.
-    void loadPQueue().then((Ctor) => {
-      this.queue = new Ctor({ concurrency: this.concurrency });
-      for (const e of this.early.splice(0)) void this.queue.add(e.job).then(e.resolve, e.resolve);
-    });
-  }
-
-  /** Changes the global concurrency (settings reload). */
-  setConcurrency(n: number): void {
-    this.concurrency = n;
-    if (this.queue) this.queue.concurrency = n;
-  }
-
-  /** Runs `job` in the pool; the returned promise settles when it has run (jobs handle their own errors). */
-  add(job: () => Promise<void>): Promise<void> {
-    if (this.queue)
-      return this.queue.add(job).then(
-        () => undefined,
-        () => undefined,
-      );
-    return new Promise<void>((resolve) => this.early.push({ job, resolve }));
-  }
-
-  /** Jobs running in the pool right now. */
-  get running(): number {
-    return this.queue?.pending ?? 0;
-  }
 }

@@ -1,6 +1,7 @@
 // The orchestrator composes the parts that make a plan execute itself: PlanState (graph + live statuses), ReadyLanes
-// (what starts next), ProviderGates and RetryPolicy (resilience), ExecutorPool + executeAttempt (one attempt each),
-// and the TaskStorePort (the only way to the database). It owns the task lifecycle:
+// (what starts next), ProviderGates and RetryPolicy (resilience), AttemptSlots (what runs, under the limits),
+// BackoffTimers (retries waiting), LeaseKeeper (this engine's claims), executeAttempt (one attempt each), and the
+// TaskStorePort (the only way to the database). It owns the task lifecycle:
 //   pending → in_progress (claimed with a lease, heartbeats renew it) → completed | failed | timeout | cancelled,
 //   or back to pending (retry after backoff, rate-limit release, graceful stop) with the retry count kept.
 //
@@ -31,8 +32,9 @@ import {
 import type { Agent, AgentSpend, AgentTaskInput } from './agents/agent';
 import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config';
 import { ReadyLanes } from './dispatcher';
+import { AttemptSlots, type SlotLimits } from './attemptSlots';
 import { BackoffTimers } from './backoffTimers';
-import { ABANDON_MARGIN_MS, ExecutorPool, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
+import { ABANDON_MARGIN_MS, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
 import { LeaseKeeper } from './leaseKeeper';
 import { PlanState, type GroupCompleted } from './planState';
 import { OPEN_GATE, type FinishTask, type SettleRecord, type TaskStorePort, type WriteGate } from './ports';
@@ -205,7 +207,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private routing: RoutingConfig;
   private retryPolicy: RetryPolicy;
   private readonly gates: ProviderGates;
-  private readonly pool: ExecutorPool;
   private readonly lanes: ReadyLanes;
   private readonly gate: WriteGate;
   private readonly results: ResultWriter;
@@ -213,8 +214,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private waitingForDb = false;
   private plan?: PlanState;
 
-  private readonly running = new Map<string, RunningTask>();
-  private readonly runningByType = new Map<string, number>();
+  /** Attempts running now, under the global and per-type limits. */
+  private readonly running: AttemptSlots<RunningTask>;
   /** Tasks waiting out a retry backoff (in no ready lane meanwhile). */
   private readonly delayed: BackoffTimers;
   private readonly leases: LeaseKeeper;
@@ -280,7 +281,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.emitState();
       this.dispatch();
     });
-    this.pool = new ExecutorPool(opts.config.maxConcurrentAgents);
+    this.running = new AttemptSlots(slotLimitsOf(opts.config));
     this.delayed = new BackoffTimers((id) => this.onBackoffOver(id));
     this.leases = new LeaseKeeper({
       store: opts.store,
@@ -329,7 +330,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.routing = routingConfigOf(config);
     this.retryPolicy = RetryPolicy.fromConfig(config);
     this.gates.reconfigure(config.circuitBreaker.failureThreshold, config.circuitBreaker.cooldownMs);
-    this.pool.setConcurrency(config.maxConcurrentAgents);
+    this.running.setLimits(slotLimitsOf(config));
     this.leases.configure(config.lease);
     this.routes.clear();
     // New priority weights change the dispatch order, which lives in the plan's graph: rebuild it (setPlan re-queues
@@ -456,17 +457,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const decision = this.routeOf(taskId);
     const route: RouteInfo = agent ? { agent, rule: 'manual', reason: `run with ${agent} by request` } : decision;
     const type = route.agent;
-    if (this.running.size >= this.config.maxConcurrentAgents) {
-      return { started: false, reason: `the global limit of ${this.config.maxConcurrentAgents} running agents is reached` };
-    }
-    const max = this.config.agentLimits.maxPerType[type];
-    if (max !== undefined && (this.runningByType.get(type) ?? 0) >= max) {
-      return { started: false, reason: `the limit of ${max} running ${type} agents is reached` };
-    }
-    const provider = this.providerOf(type);
-    if (provider !== undefined && !this.gates.canDispatch(provider)) {
-      return { started: false, reason: `provider ${provider} is ${this.gates.state(provider).replace('_', '-')}; try again later` };
-    }
+    const refused = this.admission(type);
+    if (refused !== undefined) return { started: false, reason: refused };
     this.delayed.cancel(taskId);
     this.lanes.remove(taskId);
     const started = this.startTask(taskId, type, route);
@@ -480,11 +472,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.closed) return { started: false, reason: 'the orchestrator is closed' };
     if (!this.plan) return { started: false, reason: 'no plan loaded' };
     if (this.current === 'stopping') return { started: false, reason: 'orchestration is stopping' };
-    if (this.running.size >= this.config.maxConcurrentAgents) {
-      return { started: false, reason: `the global limit of ${this.config.maxConcurrentAgents} running agents is reached` };
-    }
+    const full = this.running.full();
+    if (full !== undefined) return { started: false, reason: full };
     for (;;) {
-      const pick = this.lanes.next((t) => this.canStartType(t));
+      const pick = this.lanes.next((t) => this.admission(t) === undefined);
       if (!pick) {
         const waiting = this.lanes.size;
         return {
@@ -680,7 +671,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   /** Running attempts per agent type. */
   runningByAgentType(): Record<string, number> {
-    return Object.fromEntries([...this.runningByType].filter(([, n]) => n > 0));
+    return this.running.byType();
   }
 
   /** The most recent activity entries, oldest first. */
@@ -762,11 +753,18 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
   }
 
-  private canStartType(agentType: string): boolean {
-    const max = this.config.agentLimits.maxPerType[agentType];
-    if (max !== undefined && (this.runningByType.get(agentType) ?? 0) >= max) return false;
+  /**
+   * The one admission check: why an attempt of `agentType` may not start now — the global limit, then the type's
+   * (AttemptSlots), then its provider's breaker or pause — or undefined. Dispatch, runNext and runTask all ask it; a
+   * budget's hold is the dispatcher's own (DispatchLimits), as a person's runTask is not held by it.
+   */
+  private admission(agentType: string): string | undefined {
+    const full = this.running.full(agentType);
+    if (full !== undefined) return full;
     const provider = this.providerOf(agentType);
-    return provider === undefined || this.gates.canDispatch(provider);
+    if (provider !== undefined && !this.gates.canDispatch(provider))
+      return `provider ${provider} is ${this.gates.state(provider).replace('_', '-')}; try again later`;
+    return undefined;
   }
 
   /** Starts every task that may start now, in dispatch order, up to the limits. Re-entrant calls fold into one. */
@@ -796,8 +794,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         this.dispatchAgain = false;
         if (!this.waitingForDb) this.tickDueGroups();
         if (!this.waitingForDb) this.openDueCheckpoints();
-        while (this.current === 'running' && !this.waitingForDb && this.running.size < this.config.maxConcurrentAgents && started < batch) {
-          const pick = this.lanes.next((t) => this.canStartType(t));
+        while (this.current === 'running' && !this.waitingForDb && this.running.full() === undefined && started < batch) {
+          const pick = this.lanes.next((t) => this.admission(t) === undefined);
           if (!pick) break;
           if (this.opts.limits?.taskHold(pick.taskId) !== undefined) {
             heldBack.push(pick);
@@ -1016,8 +1014,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       controller: new AbortController(),
       done: Promise.resolve(),
     };
-    this.running.set(taskId, rt);
-    this.runningByType.set(agentType, (this.runningByType.get(agentType) ?? 0) + 1);
+    this.running.add(rt);
     this.leases.hold(taskId);
     this.events.emit('task:started', { taskId, agentType, provider: agent.provider, attempt: claim.attempt, route, dispatchLatencyMs, queuedMs });
     this.log(
@@ -1060,7 +1057,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     };
     const deps = { store: this.store, gates: this.gates, now: this.now, redact: this.redact };
     const guard = this.opts.attemptGuard?.(agent.simulated === true);
-    rt.done = this.pool.add(async () => {
+    // Admission counted this attempt in `running`: it starts now, no second queue between (see attemptSlots.ts).
+    rt.done = (async () => {
       let report: AttemptReport;
       try {
         report = await executeAttempt(deps, { ...job, audit: guard?.audit });
@@ -1087,7 +1085,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         );
       if (report.ok && isolation && isolatedCwd !== undefined) report = await this.landAttempt(isolation, rt, task, verify, report);
       this.settle(rt, report);
-    });
+    })().catch((e: unknown) => this.log('info', `settling ${taskId} attempt ${claim.attempt} threw: ${errorMessage(e)}`, taskId));
     return true;
   }
 
@@ -1208,9 +1206,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const { taskId, agentType, attempt } = rt;
     this.startableSince = performance.now(); // a slot frees
     this.running.delete(taskId);
-    const n = (this.runningByType.get(agentType) ?? 1) - 1;
-    if (n > 0) this.runningByType.set(agentType, n);
-    else this.runningByType.delete(agentType);
     this.leases.release(taskId);
 
     // What the attempt spent, as every consumer counts it (the attempt row, metrics, budgets): priced once, here.
@@ -1484,4 +1479,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.activityLog.length > this.activityLimit) this.activityLog.splice(0, this.activityLog.length - this.activityLimit);
     this.events.emit('activity:appended', { entries: [entry] });
   }
+}
+
+/** The attempt limits of a configuration. */
+function slotLimitsOf(config: OrchestratorConfig): SlotLimits {
+  return { maxConcurrent: config.maxConcurrentAgents, maxPerType: config.agentLimits.maxPerType };
 }
