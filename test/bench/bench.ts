@@ -21,6 +21,10 @@ import { loadConfig } from '../../src/engine/config';
 import { openDatabase, type DatabaseHandle } from '../../src/engine/db/database';
 import { TaskStore } from '../../src/engine/db/taskStore';
 import { Orchestrator } from '../../src/engine/orchestrator';
+import { attemptSpendOf } from '../../src/engine/spend/attemptSpend';
+import { costReport } from '../../src/engine/spend/costReport';
+import type { SpendGrouping } from '../../src/protocol/spend';
+import { SpendLedger } from '../../src/engine/spend/ledger';
 import { SyncService } from '../../src/engine/sync/syncService';
 import { generateTaskList } from './generatePlan';
 import { errorMessage } from '../../src/core/describe';
@@ -44,6 +48,18 @@ export interface BenchReport {
     readySetIncrementalUs: number;
     /** Peak RSS of the sync steps alone; `peakRssMb` is the whole scenario (ready-set graph builds included). */
     syncPeakRssMb: number;
+    peakRssMb: number;
+  };
+  /** The cost ledger on `attempts` recorded attempts (docs/costs-and-gates.md). */
+  spend: {
+    attempts: number;
+    /** One finished attempt counted by the live ledger (what the engine adds per attempt beyond its attempt row). */
+    ledgerRecordUs: number;
+    /** The ledger loading its sums when an engine opens the database. */
+    ledgerLoadMs: number;
+    /** `coditect cost` without the process start: the report by epic, agent, model and day; the slowest of the four. */
+    costReportMs: number;
+    costReportByMs: Record<string, number>;
     peakRssMb: number;
   };
   dispatch: {
@@ -170,6 +186,77 @@ async function scenarioSync(tasks: number): Promise<Record<string, number>> {
 }
 
 /** Runs the real orchestrator on the real store until idle; returns latencies and concurrency observations. */
+/**
+ * The cost ledger at `attempts` attempt rows: 1,000 tasks in 50 epics, 4 agent types, 3 models (one priced from tokens,
+ * so estimated), spread over 30 days, each with 2 KB of output. Rows are written through the TaskStore as the engine
+ * writes them.
+ */
+function scenarioSpend(attempts: number): Record<string, number> {
+  const dir = mkdtempSync(join(tmpdir(), 'coditect-bench-spend-'));
+  const handle = openDatabase(join(dir, 'context.db'));
+  try {
+    const db = handle.db;
+    const tasks = 1000;
+    db.transaction(() => {
+      for (let e = 0; e < 50; e++) db.prepare('INSERT INTO v2_epics (epic_id, title) VALUES (?, ?)').run(`E${e}`, `Epic ${e}`);
+      for (let e = 0; e < 50; e++) db.prepare('INSERT INTO v2_features (feature_id, epic_id, title) VALUES (?, ?, ?)').run(`F${e}`, `E${e}`, `Feature ${e}`);
+      const task = db.prepare('INSERT INTO v2_tasks (task_id, epic_id, feature_id, title) VALUES (?, ?, ?, ?)');
+      for (let t = 0; t < tasks; t++) task.run(`T${t}`, `E${t % 50}`, `F${t % 50}`, `Task ${t}`);
+    })();
+    const store = new TaskStore(handle, { runId: 'bench' });
+    const agents = ['backend-development', 'frontend-development', 'devops-engineer', 'documentation'];
+    const spendOf = (i: number) =>
+      i % 3 === 0
+        ? attemptSpendOf({ model: 'gpt-5', tokensIn: 2000 + (i % 500), tokensOut: 300, cacheReadTokens: 100 })
+        : attemptSpendOf({ model: i % 3 === 1 ? 'claude-opus-5' : 'claude-sonnet-5', tokensIn: 5000, tokensOut: 800, costUsd: 0.01 + (i % 7) / 100 });
+    const output = 'agent output line\n'.repeat(110);
+    const start = Date.now() - 30 * 86_400_000;
+    const step = (30 * 86_400_000) / attempts;
+    db.transaction(() => {
+      for (let i = 0; i < attempts; i++) {
+        const at = Math.round(start + i * step);
+        const id = store.recordAttemptStart({ taskId: `T${i % tasks}`, agent: agents[i % agents.length], attempt: 1, startedAt: at - 60_000 });
+        // Rows carry output as real ones do (the store keeps up to MAX_OUTPUT_CHARS of it): what a scan must not read.
+        store.recordAttemptEnd(id, { outcome: 'completed', endedAt: at, stdout: output, summary: `did task ${i}`, ...spendOf(i) });
+      }
+    })();
+
+    let t0 = performance.now();
+    const ledger = new SpendLedger(db);
+    const ledgerLoadMs = performance.now() - t0;
+    const n = 100_000;
+    const entries = Array.from({ length: 1000 }, (_, i) => ({
+      taskId: `T${i}`,
+      epicId: `E${i % 50}`,
+      agentType: agents[i % 4],
+      spend: spendOf(i),
+      at: Date.now(),
+    }));
+    t0 = performance.now();
+    for (let i = 0; i < n; i++) ledger.record(entries[i % entries.length]);
+    const ledgerRecordUs = ((performance.now() - t0) * 1000) / n;
+
+    const out: Record<string, number> = { attempts, ledgerLoadMs, ledgerRecordUs };
+    let slowest = 0;
+    for (const by of ['epic', 'agent', 'model', 'day'] as SpendGrouping[]) {
+      const times: number[] = [];
+      for (let k = 0; k < 5; k++) {
+        t0 = performance.now();
+        costReport(db, by);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      out[`costReportMs_${by}`] = times[2];
+      slowest = Math.max(slowest, times[2]);
+    }
+    out.costReportMs = slowest;
+    return out;
+  } finally {
+    handle.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function runEngine(
   tasks: number,
   concurrency: number,
@@ -359,6 +446,9 @@ async function runScenario(name: string, tasks: number, baselineSeconds: number,
     case 'parse':
       figures = scenarioParse(tasks, planFile);
       break;
+    case 'spend':
+      figures = scenarioSpend(tasks);
+      break;
     default:
       throw new Error(`bench: unknown scenario '${name}'`);
   }
@@ -403,9 +493,12 @@ async function main(): Promise<void> {
       'parse-tasks': { type: 'string', default: '700000' },
       // Set by the parent for the parse scenario's child: the generated file.
       'plan-file': { type: 'string', default: '' },
+      // The cost ledger's scenario: attempt rows in the database (#11: `coditect cost` on 100,000 rows).
+      'spend-attempts': { type: 'string', default: '100000' },
     },
   });
   const parseTasks = Number(values['parse-tasks']);
+  const spendAttempts = Number(values['spend-attempts']);
   const tasks = Number(values.tasks);
   const repeat = Number(values.repeat);
   const baselineSeconds = Number(values['baseline-seconds']);
@@ -414,6 +507,7 @@ async function main(): Promise<void> {
     ['--repeat', repeat],
     ['--baseline-seconds', baselineSeconds],
     ['--parse-tasks', parseTasks],
+    ['--spend-attempts', spendAttempts],
   ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`bench: ${flag} expects a positive integer, got '${String(v)}'`);
   }
@@ -424,12 +518,12 @@ async function main(): Promise<void> {
   const planDir = mkdtempSync(join(tmpdir(), 'coditect-bench-parse-'));
   const planFile = join(planDir, 'plan.md');
   writeFileSync(planFile, generateTaskList({ tasks: parseTasks }).text);
-  const runs: Record<string, ScenarioResult[]> = { sync: [], dispatch: [], throughput: [], baseline: [], parse: [] };
+  const runs: Record<string, ScenarioResult[]> = { sync: [], dispatch: [], throughput: [], baseline: [], parse: [], spend: [] };
   // Interleave scenarios across repeats so machine noise spreads evenly over them.
   for (let i = 0; i < repeat; i++) {
     for (const s of Object.keys(runs)) {
       if (!values.json) process.stderr.write(`bench: ${s} (run ${i + 1}/${repeat})…\n`);
-      runs[s].push(await inChild(s, s === 'parse' ? parseTasks : tasks, baselineSeconds, planFile));
+      runs[s].push(await inChild(s, s === 'parse' ? parseTasks : s === 'spend' ? spendAttempts : tasks, baselineSeconds, planFile));
     }
   }
   rmSync(planDir, { recursive: true, force: true });
@@ -460,6 +554,14 @@ async function main(): Promise<void> {
       peakRssMb: f('dispatch', 'peakRssMb', 0),
     },
     throughput: { tasksPerSecond: f('throughput', 'tasksPerSecond', 0), tasks: f('throughput', 'tasks', 0), peakRssMb: f('throughput', 'peakRssMb', 0) },
+    spend: {
+      attempts: spendAttempts,
+      ledgerRecordUs: f('spend', 'ledgerRecordUs', 3),
+      ledgerLoadMs: f('spend', 'ledgerLoadMs', 1),
+      costReportMs: f('spend', 'costReportMs', 1),
+      costReportByMs: Object.fromEntries(['epic', 'agent', 'model', 'day'].map((by) => [by, f('spend', `costReportMs_${by}`, 1)])),
+      peakRssMb: f('spend', 'peakRssMb', 0),
+    },
     parse: { tasks: parseTasks, megabytes: f('parse', 'megabytes', 1), parseMs: f('parse', 'parseMs', 0), peakRssMb: f('parse', 'peakRssMb', 0) },
     baseline: {
       pollIntervalMs: 1000,
@@ -501,6 +603,9 @@ async function main(): Promise<void> {
     `| baseline throughput | ${r.baseline.tasksPerSecond} tasks/s | |`,
     `| throughput ratio engine / baseline | ${r.ratios.throughputEngineOverBaseline}× | |`,
     `| engine peak RSS (dispatch / throughput) | ${r.dispatch.peakRssMb} / ${r.throughput.peakRssMb} MB | < 250 MB |`,
+    `| cost ledger: one finished attempt counted | ${r.spend.ledgerRecordUs} µs | < 100 µs |`,
+    `| cost ledger: sums loaded at engine start (${r.spend.attempts} attempt rows) | ${r.spend.ledgerLoadMs} ms | |`,
+    `| cost report on ${r.spend.attempts} attempt rows, slowest of by epic / agent / model / day (${Object.values(r.spend.costReportByMs).join(' / ')} ms) | ${r.spend.costReportMs} ms | < 200 ms |`,
     `| parse of a large plan (${r.parse.tasks} tasks, ${r.parse.megabytes} MB): time / peak RSS | ${r.parse.parseMs} ms / ${r.parse.peakRssMb} MB | peak RSS < 500 MB at 50 MB |`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
