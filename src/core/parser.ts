@@ -23,7 +23,7 @@ import { resolveDependencies } from './parse/dependencies';
 import { Drafts, emptyTitleDiagnostic, RefTable, toDiagnostic } from './parse/drafts';
 import { applyGroupRules, markPhaseSummaries } from './parse/groups';
 import { assignGroupIds, buildHierarchy } from './parse/hierarchy';
-import { assignTaskIds, detectDialect, readNumbering } from './parse/numbering';
+import { assignTaskIds, detectDialect, IdIndex, readNumbering } from './parse/numbering';
 import { applySpecKitRules } from './parse/phases';
 import { LineIndex } from './textLines';
 
@@ -81,7 +81,7 @@ function parse(text: string, opts: ParseOptions): TaskList {
   const deps = resolveDependencies(drafts, taskIds, epics, diagnostics, assigned.byId, st.refs);
   // Resolved: the written references and the map of ids (700,000 of each on a 50 MB plan) are not read again.
   st.refs = new RefTable();
-  assigned.byId = new Map();
+  assigned.byId = new IdIndex([], 0);
   const resolvedLength = Uint32Array.from(deps, (x) => x.length);
   applySpecKitRules(drafts, epics, taskIds, rules, deps, diagnostics, dialect);
   applyGroupRules(drafts, taskIds, deps);

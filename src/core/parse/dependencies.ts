@@ -2,7 +2,7 @@
 // task ids (a feature, epic or phase id stands for all of its tasks), one reference per id in writing order.
 import type { DependencyRef, Diagnostic } from '../model';
 import { NO_DEPS, refDiagnostic, type Drafts, type EpicDraft, type RefTable } from './drafts';
-import type { AssignedId } from './numbering';
+import type { AssignedId, IdIndex } from './numbering';
 
 export function resolveDependencies(
   drafts: Drafts,
@@ -10,7 +10,7 @@ export function resolveDependencies(
   epics: readonly EpicDraft[],
   diagnostics: Diagnostic[],
   /** The first task with each id (assignTaskIds). */
-  byId: ReadonlyMap<string, number>,
+  byId: IdIndex,
   /** The references the tasks' drafts point into. */
   refs: RefTable,
 ): DependencyRef[][] {
