@@ -75,7 +75,7 @@ function parse(text: string, opts: ParseOptions): TaskList {
   const numbering = readNumbering(drafts);
   const { epicNodes, featureNodes } = assignGroupIds(epics, diagnostics);
   const dialect = detectDialect(drafts, epics, numbering);
-  const assigned = assignTaskIds(drafts, dialect, epicNodes, diagnostics, lines);
+  const assigned = assignTaskIds(drafts, dialect, epicNodes, epics, diagnostics, lines);
   const taskIds = assigned.ids;
   markPhaseSummaries(drafts, epics);
   const deps = resolveDependencies(drafts, taskIds, epics, diagnostics, assigned.byId, st.refs);

@@ -51,7 +51,7 @@ const CHECKBOX_ITEM = /^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\[[ xX/-]\]/;
 export interface WalkState {
   lines: LineIndex;
   events: Ev[];
-  /** The tasks, numbered in document order (the events hold their numbers). */
+  /** The tasks, numbered in document order. */
   drafts: Drafts;
   /** The tasks' written references (Drafts.finish), until the dependency pass has resolved them. */
   refs: RefTable;
@@ -151,7 +151,7 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
         if (quote === 0 && stack.length === 0 && t.map) {
           // Copied: markdown-it's content is a slice of the chunk's text, which it would keep alive (a copy of the file).
           const text = ownCopy(tokens[i + 1]?.content ?? '');
-          st.events.push({ k: 'heading', line: offset + t.map[0], level: Number(t.tag.slice(1)), text });
+          st.events.push({ k: 'heading', before: st.drafts.count, line: offset + t.map[0], level: Number(t.tag.slice(1)), text });
           st.lastHeading = text;
           st.criteriaLabel = false;
         }
@@ -212,7 +212,6 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
     if (a) {
       const draft = st.drafts.add();
       nest(st, draft, stack);
-      st.events.push(draft);
       // Continuation lines of the task's own paragraph may carry metadata too ("  Depends on: T1").
       for (let l = para.map[0] + 1; l < para.map[1]; l++) {
         const r = st.lines.line(offset + l);
@@ -307,7 +306,7 @@ function checkLooseCheckbox(st: WalkState, text: string, line: number, col: numb
 function checkStatements(st: WalkState, text: string, line: number): void {
   const self = SELF_DEPENDS.exec(text);
   if (self) {
-    st.events.push({ k: 'phaseSelf', line, text: ownCopy(self[1]) });
+    st.events.push({ k: 'phaseSelf', before: st.drafts.count, line, text: ownCopy(self[1]) });
     return;
   }
   if (!/depend/i.test(st.lastHeading)) return;
@@ -317,7 +316,7 @@ function checkStatements(st: WalkState, text: string, line: number): void {
   const label = rule?.[1] ?? sentence?.[1];
   if (label === undefined) return;
   const sel = selectorOf(label);
-  if (sel) st.events.push({ k: 'phaseRule', line, sel, text: ownCopy(rule ? rule[2] : sentence![2]) });
+  if (sel) st.events.push({ k: 'phaseRule', before: st.drafts.count, line, sel, text: ownCopy(rule ? rule[2] : sentence![2]) });
 }
 
 /** Which phases a statement's subject names: `Phase 2`, `Phase 3+`, `Phases 3-5`, `Phase 3, 4, 5`, `Final Phase`, `User Story 2`. */

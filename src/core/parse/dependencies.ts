@@ -1,7 +1,7 @@
 // The parser's dependency pass: every reference written on a task line, in its sub-bullets or in a group resolves to
 // task ids (a feature, epic or phase id stands for all of its tasks), one reference per id in writing order.
 import type { DependencyRef, Diagnostic } from '../model';
-import { NO_DEPS, refDiagnostic, type Drafts, type EpicDraft, type RefTable } from './drafts';
+import { NO_DEPS, refDiagnostic, type Drafts, type EpicDraft, type RefTable, type TaskRange } from './drafts';
 import type { AssignedId, IdIndex } from './numbering';
 
 export function resolveDependencies(
@@ -14,7 +14,7 @@ export function resolveDependencies(
   /** The references the tasks' drafts point into. */
   refs: RefTable,
 ): DependencyRef[][] {
-  const groups = new Map<string, readonly number[]>();
+  const groups = new Map<string, TaskRange>();
   for (const e of epics) {
     groups.set(e.id, e.tasks);
     if (e.phase && e.info.phaseNo !== undefined) groups.set(`Phase ${e.info.phaseNo}`, e.tasks);
@@ -60,7 +60,7 @@ export function resolveDependencies(
       if (group) {
         // A feature, epic or phase id stands for all of its tasks (never the task itself) the engine runs: a group is
         // covered by its children, and criteria and optional tasks are never waited for.
-        for (const g of group) {
+        for (let g = group.from; g < group.to; g++) {
           if (!drafts.isPlainWork(g)) continue;
           const gid = ids[g].id;
           if (gid !== own) out.add({ id: gid, source: ref.source, type: ref.type, line: ref.line });

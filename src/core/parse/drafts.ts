@@ -6,7 +6,7 @@ import { compactMeta, type LineProblem, type LineRef, type MetaKey, type TaskLin
 /**
  * The tasks while the file is read, numbered 0, 1, 2 … in document order (a task is its number: `d`). A 50 MB plan
  * holds 700,000 at once, so they are columns, not an object each (an object of 14 fields is 136 bytes; a task here
- * costs its node's slot, its feature's, 13 bytes of numbers, and an entry in a Map only when it has nested tasks or
+ * costs its node's slot, 13 bytes of numbers, and an entry in a Map only when it has nested tasks or
  * something rare): what the later passes need of its line is copied in when its list item ends (finish), and the
  * rest of the line's analysis is dropped then; the task itself is built at that moment too, as the TaskNode the list
  * will hold, and the passes fill in its id, epic, feature and dependencies.
@@ -16,8 +16,6 @@ export class Drafts {
   count = 0;
   /** The task as the list will hold it: set by finish, completed by the later passes (see parser.ts). */
   private readonly nodes: (TaskNode | undefined)[] = [];
-  /** The feature each task is in (set by the hierarchy pass); its epic is the feature's. */
-  private readonly features: (FeatureDraft | undefined)[] = [];
   /** The task whose list item holds each task (-1: none). */
   private parents = new Int32Array(1024);
   /** WEAK, CRITERION, OPTIONAL. */
@@ -45,7 +43,6 @@ export class Drafts {
       this.refCounts = grow(this.refCounts);
     }
     this.nodes.push(undefined);
-    this.features.push(undefined);
     this.parents[d] = -1;
     return d;
   }
@@ -55,15 +52,6 @@ export class Drafts {
   /** 0-based line of the task's checkbox. */
   line(d: number): number {
     return this.nodes[d]!.line;
-  }
-  feature(d: number): FeatureDraft {
-    return this.features[d]!;
-  }
-  epic(d: number): EpicDraft {
-    return this.features[d]!.epic;
-  }
-  setFeature(d: number, f: FeatureDraft): void {
-    this.features[d] = f;
   }
   /** The task whose list item holds this one, or -1. */
   parent(d: number): number {
@@ -255,14 +243,38 @@ export class RefTable {
   }
 }
 
+/**
+ * What the block pass finds besides tasks, in document order. `before`: how many tasks come before it (tasks are
+ * numbered in document order, so the tasks between two events need no event of their own: 700,000 on a 50 MB plan).
+ */
 export type Ev =
-  | { k: 'heading'; line: number; level: number; text: string }
-  /** A task (its number in Drafts): no object per task. */
-  | number
+  | { k: 'heading'; before: number; line: number; level: number; text: string }
   /** `**Depends on**: Phase 2` in a phase's own section. */
-  | { k: 'phaseSelf'; line: number; text: string }
+  | { k: 'phaseSelf'; before: number; line: number; text: string }
   /** `- **Polish (Final Phase)**: Depends on …` in a "Phase Dependencies" section. */
-  | { k: 'phaseRule'; line: number; sel: PhaseSelector; text: string };
+  | { k: 'phaseRule'; before: number; line: number; sel: PhaseSelector; text: string };
+
+/**
+ * The tasks of a section, `from` (included) to `to` (excluded): a section's tasks are consecutive in the document, so
+ * an epic and a feature need no list of their own (two more arrays of 700,000 on a 50 MB plan).
+ */
+export interface TaskRange {
+  from: number;
+  to: number;
+}
+
+/** Some task of section `r` is so. */
+export function someTask(r: TaskRange, f: (d: number) => boolean): boolean {
+  for (let d = r.from; d < r.to; d++) if (f(d)) return true;
+  return false;
+}
+
+/** Task `d`, the next in the document, is in section `r`. */
+export function extendRange(r: TaskRange, d: number): void {
+  if (r.to === r.from) r.from = d;
+  else if (r.to !== d) throw new Error(`task ${d} does not follow task ${r.to - 1} of its section`);
+  r.to = d + 1;
+}
 
 export type PhaseSelector =
   | { kind: 'exact'; n: number }
@@ -299,7 +311,7 @@ export interface EpicDraft {
   synthetic: boolean;
   features: FeatureDraft[];
   direct?: FeatureDraft;
-  tasks: number[];
+  tasks: TaskRange;
   id: string;
   idExplicit: boolean;
   phase: boolean;
@@ -311,7 +323,7 @@ export interface FeatureDraft {
   info: HeadingInfo;
   epic: EpicDraft;
   synthetic: boolean;
-  tasks: number[];
+  tasks: TaskRange;
   id: string;
   idExplicit: boolean;
 }

@@ -3,7 +3,7 @@
 // its descendants waits for what the group itself waits for, so a child never starts before a dependency written on
 // its parent and the parent is never started (the engine ticks it) before its children are done.
 import type { DependencyRef } from '../model';
-import { addBlocking, type Drafts, type EpicDraft } from './drafts';
+import { addBlocking, someTask, type Drafts, type EpicDraft } from './drafts';
 import type { AssignedId } from './numbering';
 
 const PHASE_SUMMARY_RE = /^(?:\*\*|__)?Phase[ \t]+(\d+)\b/i;
@@ -22,11 +22,14 @@ export function markPhaseSummaries(drafts: Drafts, epics: readonly EpicDraft[]):
   const phases = new Map<number, EpicDraft>();
   for (const e of epics) if (e.phase && e.info.phaseNo !== undefined && !phases.has(e.info.phaseNo)) phases.set(e.info.phaseNo, e);
   if (phases.size === 0) return;
-  for (let d = 0; d < drafts.count; d++) {
-    if (drafts.parent(d) >= 0 || drafts.criterion(d) || drafts.children(d) || drafts.epic(d).phase) continue;
-    const m = PHASE_SUMMARY_RE.exec(drafts.node(d).title);
-    const ph = m ? phases.get(Number(m[1])) : undefined;
-    if (ph && ph.tasks.some((t) => t !== d && !drafts.criterion(t))) drafts.rareFor(d).phaseOf = ph;
+  for (const e of epics) {
+    if (e.phase) continue;
+    for (let d = e.tasks.from; d < e.tasks.to; d++) {
+      if (drafts.parent(d) >= 0 || drafts.criterion(d) || drafts.children(d)) continue;
+      const m = PHASE_SUMMARY_RE.exec(drafts.node(d).title);
+      const ph = m ? phases.get(Number(m[1])) : undefined;
+      if (ph && someTask(ph.tasks, (t) => t !== d && !drafts.criterion(t))) drafts.rareFor(d).phaseOf = ph;
+    }
   }
 }
 
@@ -37,7 +40,7 @@ export function applyGroupRules(drafts: Drafts, ids: readonly AssignedId[], deps
     for (const c of drafts.children(d) ?? []) if (!drafts.criterion(c) && !drafts.optional(c)) addBlocking(deps, d, idOf(c), 'implicit', drafts.line(c));
     // A phase's checkbox waits for the phase's work (its groups are covered by their children).
     const phase = drafts.rare(d)?.phaseOf;
-    if (phase) for (const t of phase.tasks) if (drafts.isPlainWork(t)) addBlocking(deps, d, idOf(t), 'implicit', drafts.line(t));
+    if (phase) for (let t = phase.tasks.from; t < phase.tasks.to; t++) if (drafts.isPlainWork(t)) addBlocking(deps, d, idOf(t), 'implicit', drafts.line(t));
   }
   // Parents come before their children in document order, so a parent's list already holds what it inherited.
   const cache = new Map<number, Set<string>>();

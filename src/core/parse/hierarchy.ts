@@ -5,7 +5,7 @@ import type { Diagnostic, EpicNode, FeatureNode, Priority } from '../model';
 import { parsePriority, type LineProblem } from '../taskLine';
 import type { LineIndex } from '../textLines';
 import type { CriteriaNames } from './criteria';
-import { toDiagnostic, type Drafts, type EpicDraft, type Ev, type FeatureDraft, type HeadingInfo } from './drafts';
+import { extendRange, toDiagnostic, type Drafts, type EpicDraft, type Ev, type FeatureDraft, type HeadingInfo } from './drafts';
 
 function analyzeHeading(text: string, line: number, raw: string): HeadingInfo {
   const problems: LineProblem[] = [];
@@ -66,16 +66,22 @@ export function buildHierarchy(
   // Count the tasks in each heading's section (subsections included) to tell structure from prose headings.
   const headings: HeadingEv[] = [];
   const open: HeadingEv[] = [];
+  let counted = 0;
+  // The tasks before task `upTo` not counted yet are in the section of every heading open now.
+  const count = (upTo: number) => {
+    for (let k = 0; k < open.length; k++) open[k].taskCount += upTo - counted;
+    counted = upTo;
+  };
   for (const ev of events) {
-    if (typeof ev === 'number') {
-      for (let k = 0; k < open.length; k++) open[k].taskCount++;
-    } else if (ev.k === 'heading') {
+    count(ev.before);
+    if (ev.k === 'heading') {
       while (open.length && open[open.length - 1].ev.level >= ev.level) open.pop();
       const h: HeadingEv = { ev, info: analyzeHeading(ev.text, ev.line, lines.line(ev.line)), taskCount: 0 };
       headings.push(h);
       open.push(h);
     }
   }
+  count(drafts.count);
   const levelOnes = headings.filter((h) => h.ev.level === 1);
   const title = levelOnes.length === 1 && headings[0] === levelOnes[0] && !levelOnes[0].info.explicitEpic ? headings[0] : undefined;
   const rest = headings.filter((h) => h !== title);
@@ -103,7 +109,7 @@ export function buildHierarchy(
     info,
     synthetic,
     features: [],
-    tasks: [],
+    tasks: { from: 0, to: 0 },
     id: '',
     idExplicit: false,
     phase: info.phaseNo !== undefined,
@@ -118,11 +124,13 @@ export function buildHierarchy(
     }
     return (curEpic = defaultEpic);
   };
-  for (const ev of events) {
-    if (typeof ev === 'number') {
-      // A task (tasks are numbered in document order, so the list of tasks is 0, 1, 2 … and needs no array).
-      if (inCriteria > 0) drafts.setCriterion(ev);
-      const epic = ensureEpic(drafts.line(ev));
+  let placed = 0;
+  // Tasks join the epic and feature open at their place in the document.
+  const place = (upTo: number) => {
+    for (; placed < upTo; placed++) {
+      const d = placed;
+      if (inCriteria > 0) drafts.setCriterion(d);
+      const epic = ensureEpic(drafts.line(d));
       let feature = curFeature;
       if (!feature) {
         if (!epic.direct)
@@ -131,16 +139,19 @@ export function buildHierarchy(
             info: { idColumn: 0, title: epic.info.title, problems: [] },
             epic,
             synthetic: true,
-            tasks: [],
+            tasks: { from: 0, to: 0 },
             id: '',
             idExplicit: false,
           };
         feature = epic.direct;
       }
-      drafts.setFeature(ev, feature);
-      epic.tasks.push(ev);
-      feature.tasks.push(ev);
-    } else if (ev.k === 'heading') {
+      extendRange(epic.tasks, d);
+      extendRange(feature.tasks, d);
+    }
+  };
+  for (const ev of events) {
+    place(ev.before);
+    if (ev.k === 'heading') {
       while (openLevels.length && openLevels[openLevels.length - 1].level >= ev.level) if (openLevels.pop()!.criteria) inCriteria--;
       const isCriteria = criteria.heading(ev.text);
       openLevels.push({ level: ev.level, criteria: isCriteria });
@@ -153,7 +164,7 @@ export function buildHierarchy(
         curFeature = undefined;
       } else if (ev.level === featureLevel) {
         const epic = ensureEpic(ev.line);
-        curFeature = { line: ev.line, info: h.info, epic, synthetic: false, tasks: [], id: '', idExplicit: false };
+        curFeature = { line: ev.line, info: h.info, epic, synthetic: false, tasks: { from: 0, to: 0 }, id: '', idExplicit: false };
         epic.features.push(curFeature);
       }
     } else if (ev.k === 'phaseSelf') {
@@ -162,10 +173,11 @@ export function buildHierarchy(
       rules.push(ev);
     }
   }
+  place(drafts.count);
   // Headings with neither an id nor tasks are prose ("## Notes"), not structure.
   const kept = epics.filter((e) => {
-    e.features = e.features.filter((f) => f.info.explicitFeature !== undefined || f.tasks.length > 0);
-    return e.info.explicitEpic !== undefined || e.tasks.length > 0 || e.features.length > 0;
+    e.features = e.features.filter((f) => f.info.explicitFeature !== undefined || f.tasks.to > f.tasks.from);
+    return e.info.explicitEpic !== undefined || e.tasks.to > e.tasks.from || e.features.length > 0;
   });
   for (const e of kept) for (const p of e.info.problems) diagnostics.push(toDiagnostic(p));
   for (const e of kept) for (const f of e.features) for (const p of f.info.problems) diagnostics.push(toDiagnostic(p));

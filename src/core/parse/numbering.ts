@@ -77,12 +77,22 @@ export function assignTaskIds(
   drafts: Drafts,
   dialect: Dialect,
   epics: readonly EpicNode[],
+  /** The same epics as drafts, with their features and the ranges of their tasks. */
+  sections: readonly EpicDraft[],
   diagnostics: Diagnostic[],
   lines: LineIndex,
 ): { ids: AssignedId[]; byId: IdIndex } {
   const dups: number[] = [];
   const slots = new Array<TaskNode>(drafts.count);
   const first = new IdIndex(slots, drafts.count);
+  // Each task's epic and feature: the sections' tasks are ranges of the drafts.
+  for (const e of sections)
+    for (const f of e.direct ? [e.direct, ...e.features] : e.features)
+      for (let d = f.tasks.from; d < f.tasks.to; d++) {
+        const node = drafts.node(d);
+        node.featureId = f.id;
+        node.epicId = e.id;
+      }
   for (let i = 0; i < drafts.count; i++) {
     // The node holds the id read from the line ('' for none) until the allocation below.
     const node = drafts.node(i);
@@ -98,9 +108,6 @@ export function assignTaskIds(
     // The node is the allocation's slot: its id is the written one until allocateTaskIds says otherwise.
     node.id = written ?? '';
     node.idExplicit = written !== undefined;
-    const feature = drafts.feature(i);
-    node.featureId = feature.id;
-    node.epicId = feature.epic.id;
   }
   const epicOrder = epics.map((e) => e.id);
   const ids = allocateTaskIds(slots, dialect, epicOrder);

@@ -3,7 +3,7 @@
 // with phases (a GSD roadmap, a CCPM epic) get only what they state: their `Depends on: Phase N` lines, and CCPM's
 // `(parallel: false)` tasks waiting for the tasks before them.
 import type { DependencyRef, Diagnostic, Dialect } from '../model';
-import { addBlocking, type Drafts, type EpicDraft, type Ev, type PhaseSelector } from './drafts';
+import { addBlocking, someTask, type Drafts, type EpicDraft, type Ev, type PhaseSelector, type TaskRange } from './drafts';
 import type { AssignedId } from './numbering';
 
 // ---- Spec Kit implicit rules ----------------------------------------------------------------------------------
@@ -29,18 +29,18 @@ export function applySpecKitRules(
   };
 
   if (!strict) {
-    for (const e of epics) if (!e.phase && e.tasks.some((t) => drafts.rare(t)?.serial)) orderTasks(e.tasks);
+    for (const e of epics) if (!e.phase && someTask(e.tasks, (t) => drafts.rare(t)?.serial === true)) orderTasks(e.tasks);
   }
-  const phases = epics.filter((e) => e.phase && e.tasks.some(isPlainWork));
+  const phases = epics.filter((e) => e.phase && someTask(e.tasks, isPlainWork));
   if (phases.length === 0) return;
 
   // Within a phase: a sequential task (Spec Kit: without [P]) waits for the previous sequential task and every other
   // task since; the others (and the first task) wait for nothing in the phase: they are its entries.
-  function orderTasks(tasks: readonly number[]): { ent: number[]; sink: number[] } {
+  function orderTasks(tasks: TaskRange): { ent: number[]; sink: number[] } {
     const ent: number[] = [];
     let lastSeq: number | undefined;
     let sinceSeq: number[] = [];
-    for (const t of tasks) {
+    for (let t = tasks.from; t < tasks.to; t++) {
       // Groups, criteria and optional tasks stand outside the order: a group follows its children (parse/groups.ts),
       // and nothing waits on a task the engine never runs by itself.
       if (!isPlainWork(t)) continue;
