@@ -34,6 +34,14 @@ export class EditSync implements vscode.Disposable {
    * the apply lost a keystroke that landed in it, and the engine's later edits were all stale from then on).
    */
   private readonly applying = new Map<string, number>();
+  /**
+   * Per document (by uri): what is added to `document.version` in what the engine is sent, and the last version sent.
+   * The engine drops a text older than one it has seen, and a document closed and opened again starts over at
+   * version 1: without the offset the reopened document's edits were all dropped as old until its version passed the
+   * closed one's, and the engine kept computing its edits against the closed buffer (every one 'stale').
+   */
+  private readonly versionBase = new Map<string, number>();
+  private readonly lastSent = new Map<string, number>();
 
   constructor(private readonly opts: EditSyncOptions) {
     const ms = opts.debounceMs ?? 300;
@@ -44,7 +52,16 @@ export class EditSync implements vscode.Disposable {
         if (this.applying.get(e.document.uri.toString()) === e.document.version) return;
         this.schedule(e.document, ms);
       }),
-      vscode.workspace.onDidCloseTextDocument((d) => this.cancel(d.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        const key = d.uri.toString();
+        this.cancel(key);
+        const last = this.lastSent.get(key);
+        if (last !== undefined) this.versionBase.set(key, last);
+      }),
+      // Opened (again): the engine may still hold the text of the buffer closed before; this one replaces it.
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        if (this.opts.isTasklist(d.uri) && this.lastSent.has(d.uri.toString())) this.schedule(d, 0);
+      }),
     );
   }
 
@@ -54,10 +71,18 @@ export class EditSync implements vscode.Disposable {
     if (!doc) return { outcome: 'not-open' };
     const seen = new Set<number>();
     for (const e of p.edits) {
-      if (!Number.isInteger(e.line) || e.line < 0 || e.line >= doc.lineCount || seen.has(e.line)) return { outcome: 'stale' };
+      if (!Number.isInteger(e.line) || e.line < 0 || e.line >= doc.lineCount || seen.has(e.line)) {
+        this.schedule(doc, 0);
+        return { outcome: 'stale' };
+      }
       seen.add(e.line);
-      // MUST compare with the line as it is now: the person may have typed since the engine read it.
-      if (doc.lineAt(e.line).text !== e.expected) return { outcome: 'stale' };
+      // MUST compare with the line as it is now: the person may have typed since the engine read it. The engine
+      // computed its edits on an older text: it gets the current one (a pending send goes now), else it would ask
+      // with the same old lines at every write-back and the ticks would never reach the document.
+      if (doc.lineAt(e.line).text !== e.expected) {
+        this.schedule(doc, 0);
+        return { outcome: 'stale' };
+      }
     }
     if (p.edits.length === 0) return { outcome: 'applied' };
     const edit = new vscode.WorkspaceEdit();
@@ -91,10 +116,22 @@ export class EditSync implements vscode.Disposable {
     return { outcome: 'applied' };
   }
 
+  /** The version this document's text was last sent to the engine with (undefined: never sent). */
+  lastVersion(uri: vscode.Uri): number | undefined {
+    return this.lastSent.get(uri.toString());
+  }
+
   /** Sends the document's text now (e.g. when the engine starts while the document is dirty). */
   sendNow(doc: vscode.TextDocument): void {
     this.cancel(doc.uri.toString());
-    this.opts.send({ path: doc.uri.fsPath, text: doc.getText(), version: doc.version });
+    this.send(doc);
+  }
+
+  private send(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    const version = (this.versionBase.get(key) ?? 0) + doc.version;
+    this.lastSent.set(key, version);
+    this.opts.send({ path: doc.uri.fsPath, text: doc.getText(), version });
   }
 
   private schedule(doc: vscode.TextDocument, ms: number): void {
@@ -104,7 +141,7 @@ export class EditSync implements vscode.Disposable {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        if (!doc.isClosed) this.opts.send({ path: doc.uri.fsPath, text: doc.getText(), version: doc.version });
+        if (!doc.isClosed) this.send(doc);
       }, ms),
     );
   }

@@ -29,6 +29,8 @@ export interface CoditectApi {
   readonly tree: TaskTreeProvider;
   /** The Tasks view (its selection, for tests of reveal). */
   readonly treeView: vscode.TreeView<TaskTreeNode>;
+  /** The open task list's two-way sync with the engine (the version it last sent, for tests). */
+  readonly editSync: EditSync;
   /** Starts the engine if needed and resolves once it is initialized. */
   ready(): Promise<void>;
   /** Milliseconds `activate()` itself took (the engine starts after it returns); also in the CODITECT output. */
@@ -222,6 +224,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     engine: client,
     tree,
     treeView,
+    editSync,
     ready: async () => {
       await client.start();
     },
