@@ -128,10 +128,12 @@ const THROUGHPUT_ACTIVE_MS = 5_000;
  * Longest wait for the attached editor to apply a write-back's edits (`coditect/applyEdits`: one WorkspaceEdit and,
  * for a clean document, a save) before the engine writes the file itself. An editor answers in milliseconds; one that
  * never answers held the sync queue, so every later write-back waited behind it and the plan's ticks stayed stale
- * for minutes (#15, 2 integration runs in 8). A few seconds: well past a loaded extension host's answer, short enough
- * that a person still sees the tick arrive.
+ * for minutes (#15, 2 integration runs in 8). Well past a loaded extension host's answer, because falling back early
+ * has a cost: the file is written while the editor still shows the text from before, and a text the editor sends
+ * before it reloads reads as a person unticking what the engine just ticked. With 5 s, one integration run at load 9
+ * (3.6x slower than usual) lost a tick this way, most likely (not confirmed); 10 s still shows the tick within seconds.
  */
-export const EDITOR_APPLY_TIMEOUT_MS = 5_000;
+export const EDITOR_APPLY_TIMEOUT_MS = 10_000;
 
 /** The running engine for one task list. */
 /** engine_state key of the providers' usage-limit pauses: provider → { until (epoch ms), reason }. */
