@@ -9,6 +9,7 @@ import { runVerify } from './agents/verify';
 import type { TaskStorePort } from './ports';
 import { isBrokenCircuit, type AttemptFailure, type ProviderGates } from './resilience';
 import { errorMessage } from '../core/describe';
+import { formatSpan } from '../protocol/presentation';
 import { validatedSpend } from './spend/attemptSpend';
 import { WorktreeSetupError } from './isolation/worktrees';
 
@@ -142,7 +143,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
   // Every process of this attempt, and every descendant, carries the mark: a restarted engine finds them by it.
   const env = job.runId === undefined ? job.env : { ...job.env, [ATTEMPT_ENV]: attemptMark(job.runId, attemptId) };
   const timer = setTimeout(() => {
-    job.controller.abort(new StopReason('timeout', `attempt timed out after ${formatMs(job.timeoutMs)}`));
+    job.controller.abort(new StopReason('timeout', `attempt timed out after ${formatSpan(job.timeoutMs)}`));
   }, job.timeoutMs);
   timer.unref?.();
 
@@ -193,7 +194,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
       if (why) {
         report.stopped = why;
         report.failure = stopFailure(why);
-        if (e === ABANDONED) report.failure.message += ` (the agent did not stop within ${abandonMs} ms of the abort; abandoned)`;
+        if (e === ABANDONED) report.failure.message += ` (the agent did not stop within ${formatSpan(abandonMs)} of the abort; abandoned)`;
         // A stopped attempt's tokens were paid for too (a budget stop above all).
         if (isAgentError(e) && e.spent) report.spent = validatedSpend(e.spent);
       } else if (isBrokenCircuit(e)) {
@@ -293,11 +294,4 @@ function abandonAfterAbort(signal: AbortSignal, ms: number): { promise: Promise<
       if (onAbort) signal.removeEventListener('abort', onAbort);
     },
   };
-}
-
-function formatMs(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${ms} ms`;
 }

@@ -20,6 +20,7 @@ import {
 } from 'cockatiel';
 import type { AgentErrorKind } from './agents/agent';
 import type { BreakerState } from '../protocol/views';
+import { formatSpan } from '../protocol/presentation';
 import type { OrchestratorConfig } from './config';
 import type { JitterKind } from './config/fileSchema';
 
@@ -121,9 +122,9 @@ export class RetryPolicy {
             action: 'release',
             pauseMs,
             usageLimit,
-            reason: `usage limit reached; the provider is paused ${formatPause(pauseMs)}${given === undefined ? ' (no reset time given: rate_limit.usage_limit_pause_ms)' : ''} without spending a retry: ${m}`,
+            reason: `usage limit reached; the provider is paused ${formatSpan(pauseMs)}${given === undefined ? ' (no reset time given: rate_limit.usage_limit_pause_ms)' : ''} without spending a retry: ${m}`,
           };
-        return { action: 'release', pauseMs, usageLimit, reason: `rate limited by the provider; paused ${pauseMs} ms without spending a retry: ${m}` };
+        return { action: 'release', pauseMs, usageLimit, reason: `rate limited by the provider; paused ${formatSpan(pauseMs)} without spending a retry: ${m}` };
       }
       case 'auth':
         return { action: 'fail', status: 'failed', reason: `authentication failed (not retried: fix the credentials, then retry): ${m}` };
@@ -157,7 +158,7 @@ export class RetryPolicy {
       };
     }
     const delayMs = this.delayFor(retryCount + 1);
-    return { action: 'retry', delayMs, reason: `retry ${retryCount + 1}/${this.settings.maxAttempts} in ${delayMs} ms: ${m}` };
+    return { action: 'retry', delayMs, reason: `retry ${retryCount + 1}/${this.settings.maxAttempts} in ${formatSpan(delayMs)}: ${m}` };
   }
 }
 
@@ -170,12 +171,6 @@ export function isUsageLimit(message: string, retryAfterMs: number | undefined):
     /usage limit|spend limit|quota|resource[_ ]exhausted|(?:5-hour|hourly|daily|weekly|session) limit|\bresets?\s+(?:at\s+)?\d/i.test(message) ||
     (retryAfterMs !== undefined && retryAfterMs >= USAGE_LIMIT_MIN_PAUSE_MS)
   );
-}
-
-function formatPause(ms: number): string {
-  if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(1).replace(/\.0$/, '')} h`;
-  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 1000)} s`;
 }
 
 // ---- provider gates: circuit breaker + rate-limit pause -------------------------------------------------------

@@ -110,6 +110,14 @@ export function formatDuration(ms: number, coarse = false): string {
 }
 
 /**
+ * A span the engine names in a message (an attempt's timeout, a provider's pause): formatDuration's form, and the
+ * milliseconds below a second (`250ms`), where formatDuration's `0s` would hide a configured value.
+ */
+export function formatSpan(ms: number): string {
+  return Number.isFinite(ms) && ms >= 0 && ms < 1000 ? `${Math.floor(ms)}ms` : formatDuration(ms);
+}
+
+/**
  * A moment in local time for people: `14:05` on the same local day as `now`, `Dec 4, 14:05` on any other day (a
  * usage-limit reset an hour ahead at 23:30 is tomorrow, and a bare `00:30` would read as the past). The input itself
  * when it does not parse. One formatter for "paused until", gate decisions and the engine's log.

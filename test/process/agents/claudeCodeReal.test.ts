@@ -266,7 +266,7 @@ describe('the real Claude Code CLI through the engine (scripted model server)', 
       attempts.map((a) => a.outcome),
       ['released', 'completed'],
     );
-    assert.match(attempts[0]!.error!, /rate limited by the provider; paused 200 ms without spending a retry/);
+    assert.match(attempts[0]!.error!, /rate limited by the provider; paused 200ms without spending a retry/);
     assert.match(attempts[0]!.error!, /API status 429/);
     assert.equal(retryCount, 0, 'with max_attempts 0 any spent retry would have failed the task');
   });

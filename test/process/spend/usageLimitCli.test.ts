@@ -52,7 +52,7 @@ describe('usage limits (built bundle, fake Claude Code CLI)', function () {
     assert.match(run.stderr, /provider claude-code paused until .* \(usage limit\); its tasks wait, other providers go on/);
     const attempts = rows(`SELECT task_id, status, error, started_ms, retry_count FROM agent_execution_log ORDER BY log_id`);
     assert.equal(attempts[0].status, 'released', 'the limited attempt is released, not failed');
-    assert.match(String(attempts[0].error), /usage limit reached; the provider is paused \d+ s without spending a retry/);
+    assert.match(String(attempts[0].error), /usage limit reached; the provider is paused \d+m?s without spending a retry/);
     const reset = Number(/limit reached\|(\d+)/.exec(String(attempts[0].error))![1]) * 1000;
     for (const a of attempts.slice(1)) assert.ok(Number(a.started_ms) >= reset, `no attempt before the reset: ${JSON.stringify(a)}`);
     assert.deepEqual(rows(`SELECT task_id, status, retry_count FROM v2_tasks ORDER BY task_id`), [

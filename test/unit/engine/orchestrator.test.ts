@@ -294,7 +294,7 @@ describe('Orchestrator', () => {
           [3, 'completed'],
         ],
       );
-      assert.match(h.store.attemptsOf('T1')[0].end!.error!, /retry 1\/3 in 5 ms: HTTP 500/);
+      assert.match(h.store.attemptsOf('T1')[0].end!.error!, /retry 1\/3 in 5ms: HTTP 500/);
       assert.equal(h.store.attemptsOf('T1')[0].end!.errorKind, 'transient');
     });
 
@@ -388,7 +388,7 @@ describe('Orchestrator', () => {
       h = harness(list, { agent, config: { timeouts: { kill_grace_ms: 200 } }, sandbox: (cwd) => defaultSandboxPolicy(cwd, { mode: 'off' }) });
       h.orch.start();
       const ev = await nextEvent(h.orch, 'task:timeout');
-      assert.match(ev.reason, /timed out after 120 ms/);
+      assert.match(ev.reason, /timed out after 120ms/);
       await h.orch.idle();
       assert.equal(h.store.status('T1'), 'timeout');
       const row = h.store.attemptsOf('T1')[0];
@@ -413,7 +413,7 @@ describe('Orchestrator', () => {
       });
       h.orch.start();
       const ev = await nextEvent(h.orch, 'task:timeout');
-      assert.match(ev.reason, /did not stop within 30 ms of the abort; abandoned/);
+      assert.match(ev.reason, /did not stop within 30ms of the abort; abandoned/);
       await h.orch.idle();
       assert.equal(h.store.status('T1'), 'timeout');
       assert.equal(h.store.status('T2'), 'completed', 'the freed slot ran the next task');
@@ -425,7 +425,7 @@ describe('Orchestrator', () => {
       h = harness(list, { agent, config: { timeouts: { default_minutes: 600, per_agent_type: { slowpoke: 0.001 } } } });
       h.orch.start();
       const ev = await nextEvent(h.orch, 'task:timeout');
-      assert.match(ev.reason, /timed out after 60 ms/);
+      assert.match(ev.reason, /timed out after 60ms/);
       assert.ok((await agent.started('T1')).aborted);
     });
   });

@@ -60,7 +60,7 @@ describe('resilience', () => {
 
     it('retries transient failures until the budget is spent, then fails with the count', () => {
       const p = new RetryPolicy({ maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 100, jitter: 'none' });
-      assert.deepEqual(p.decide({ kind: 'transient', message: 'boom' }, 0), { action: 'retry', delayMs: 10, reason: 'retry 1/2 in 10 ms: boom' });
+      assert.deepEqual(p.decide({ kind: 'transient', message: 'boom' }, 0), { action: 'retry', delayMs: 10, reason: 'retry 1/2 in 10ms: boom' });
       assert.equal((p.decide({ kind: 'transient', message: 'boom' }, 1) as { delayMs: number }).delayMs, 20);
       const last = p.decide({ kind: 'transient', message: 'boom' }, 2);
       assert.equal(last.action, 'fail');

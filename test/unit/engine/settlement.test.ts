@@ -37,7 +37,7 @@ describe('settlement', () => {
       assert.equal(s.retryCount, newCount, `${name}: retry count`);
     }
     assert.equal(settlementOf({ ...base, ok: true, result: { summary: 'did it' } }, 0, policy).resultSummary, 'did it');
-    assert.deepEqual(settlementOf(fail('transient'), 1, policy).decision, { action: 'retry', delayMs: 200, reason: 'retry 2/2 in 200 ms: transient!' });
+    assert.deepEqual(settlementOf(fail('transient'), 1, policy).decision, { action: 'retry', delayMs: 200, reason: 'retry 2/2 in 200ms: transient!' });
     assert.deepEqual(settlementOf(fail('rate_limited'), 0, policy).decision?.action, 'release');
   });
 
@@ -69,7 +69,7 @@ describe('settlement', () => {
     const s = settlementOf(report, 0, policy);
     const held = attemptEndOf(report, s, true, attemptSpendOf(report.result));
     assert.equal(held.outcome, 'failed');
-    assert.match(held.error!, /retry 1\/2 in 100 ms: transient!/);
+    assert.match(held.error!, /retry 1\/2 in 100ms: transient!/);
     const lost = attemptEndOf(
       { ...base, ok: true, result: { summary: 'late', exitCode: 0 } },
       settlementOf({ ...base, ok: true, result: { summary: 'late' } }, 0, policy),

@@ -4,6 +4,7 @@ import {
   countsText,
   displayState,
   formatDuration,
+  formatSpan,
   formatEstimate,
   formatPercent,
   formatRate,
@@ -65,6 +66,16 @@ describe('presentation (src/protocol/presentation.ts)', () => {
     assert.equal(formatDuration(45_000, true), '<1m');
     assert.equal(formatDuration(185_000, true), '3m');
     assert.equal(formatDuration(3_900_000, true), '1h 05m');
+  });
+
+  it('names a span in an engine message in the same form, with the milliseconds below a second (a timeout, a pause)', () => {
+    assert.equal(formatSpan(120), '120ms');
+    assert.equal(formatSpan(0), '0ms');
+    assert.equal(formatSpan(999.6), '999ms', 'floored, like formatDuration');
+    assert.equal(formatSpan(1000), formatDuration(1000));
+    assert.equal(formatSpan(5_400_000), '1h 30m');
+    assert.equal(formatSpan(-1), '—');
+    assert.equal(formatSpan(Number.NaN), '—');
   });
 
   it('writes a moment as 14:05 on the same local day, and names the day otherwise (a reset past midnight)', () => {

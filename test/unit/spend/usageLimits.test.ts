@@ -45,10 +45,10 @@ describe('usage limits', () => {
       { action: 'release', pauseMs: 5_400_000, usageLimit: true, reason: undefined },
       'the last retry is not spent either',
     );
-    assert.match((given as { reason: string }).reason, /^usage limit reached; the provider is paused 1\.5 h without spending a retry/);
+    assert.match((given as { reason: string }).reason, /^usage limit reached; the provider is paused 1h 30m without spending a retry/);
     const none = policy.decide({ kind: 'rate_limited', message: 'Quota exhausted' }, 0);
     assert.equal((none as { pauseMs: number }).pauseMs, 7_200_000);
-    assert.match((none as { reason: string }).reason, /paused 2 h \(no reset time given: rate_limit\.usage_limit_pause_ms\)/);
+    assert.match((none as { reason: string }).reason, /paused 2h 00m \(no reset time given: rate_limit\.usage_limit_pause_ms\)/);
     const burst = policy.decide({ kind: 'rate_limited', message: 'too many requests' }, 0);
     assert.deepEqual({ ...burst, reason: undefined }, { action: 'release', pauseMs: 30_000, usageLimit: false, reason: undefined });
   });
