@@ -739,7 +739,7 @@ describe('Orchestrator', () => {
       h.orch.start();
       await agent.started('A');
       assert.equal(await renewed, 5000);
-      assert.equal(store.rows.get('A')!.leaseOwner, 'engine-test');
+      assert.equal(store.rows.get('A')!.leaseOwner, h.owner);
       (await agent.started('A')).finish();
       await h.orch.idle();
       assert.equal(store.rows.get('A')!.leaseOwner, undefined, 'finishing clears the lease');

@@ -1,6 +1,7 @@
 // Helpers for orchestrator tests: a scripted agent driven by deferreds, a harness wiring an Orchestrator to a
 // MemoryStore, and event waiters (no sleeps: tests wait for the event that proves the point).
 import type { SandboxPolicy } from '../../../src/engine/agents/sandbox';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -117,6 +118,8 @@ export function collect<K extends keyof OrchestratorEvents>(orch: Orchestrator, 
 
 export interface Harness {
   orch: Orchestrator;
+  /** Lease owner and run id of the orchestrator (uniqueOwner unless given). */
+  owner: string;
   store: MemoryStore;
   config: OrchestratorConfig;
   cwd: string;
@@ -138,19 +141,31 @@ export interface HarnessOptions {
   sandbox?(cwd: string): SandboxPolicy;
 }
 
+/**
+ * A lease owner (and run id) no other test process on the machine uses. The engine marks every process of an
+ * attempt with `<run id>#<attempt id>` and, when the attempt ends, stops every process on the machine with that
+ * mark (agents/orphans.ts); with a fixed owner and attempt ids from 1, two test runs at once (shared CI machines,
+ * several worktrees) stopped each other's agents and Verify commands: a verify `exited on SIGTERM`, a timeout
+ * recorded as failed. The engine's own owner is unique the same way (runtime.ts: host, pid, random).
+ */
+export function uniqueOwner(name: string): string {
+  return `${name}-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
+
 /** An Orchestrator over a MemoryStore holding `list`, with the plan set (not started). */
 export function harness(list: TaskList, opts: HarnessOptions = {}): Harness {
   const cwd = opts.cwd ?? realpathSync(mkdtempSync(path.join(tmpdir(), 'coditect-orch-')));
   const store = (opts.store as MemoryStore | undefined) ?? MemoryStore.fromList(list);
   const env = opts.env ?? { PATH: process.env.PATH };
   const config = parseConfig({ default_agent: 'dry-run', ...opts.config }, 'test config', { env: {} });
+  const owner = opts.owner ?? uniqueOwner('engine-test');
   const fallback = new ScriptedAgent('scripted', 'scripted', () => ({ summary: 'ok', exitCode: 0 }));
   const agentFor = typeof opts.agent === 'function' ? opts.agent : () => (opts.agent as Agent | undefined) ?? fallback;
   const orch = new Orchestrator({
     store,
     config,
     agentFor,
-    owner: opts.owner ?? 'engine-test',
+    owner,
     cwd,
     env,
     redact: createRedactor(secretEnvValues(env)),
@@ -160,6 +175,7 @@ export function harness(list: TaskList, opts: HarnessOptions = {}): Harness {
   orch.setPlan(list);
   return {
     orch,
+    owner,
     store,
     config,
     cwd,

@@ -12,7 +12,7 @@ import { TaskStore } from '../../../src/engine/db/taskStore';
 import { Orchestrator } from '../../../src/engine/orchestrator';
 import { createRedactor } from '../../../src/engine/redact';
 import { taskList, type TaskSpec } from '../core/taskListBuilder';
-import { insertPlan, nextEvent } from './orchestratorKit';
+import { insertPlan, nextEvent, uniqueOwner } from './orchestratorKit';
 
 describe('Orchestrator on the SQLite store', () => {
   let dir: string;
@@ -56,7 +56,7 @@ describe('Orchestrator on the SQLite store', () => {
     };
 
     // First engine: stop it (no grace) once a third of the plan is done.
-    const first = make('engine-1');
+    const first = make(uniqueOwner('engine-1'));
     let completed = 0;
     const third = new Promise<void>((resolve) => first.on('task:completed', () => ++completed === 20 && resolve()));
     first.start();
@@ -67,7 +67,7 @@ describe('Orchestrator on the SQLite store', () => {
     assert.ok(!afterStop.some((r) => r.status === 'in_progress'), `nothing stays claimed after a stop: ${JSON.stringify(afterStop)}`);
 
     // Second engine (a restart) finishes the plan.
-    const second = make('engine-2');
+    const second = make(uniqueOwner('engine-2'));
     assert.deepEqual(second.recover(), [], 'a graceful stop leaves nothing to recover');
     const restarted = nextEvent(second, 'task:started');
     second.start();
