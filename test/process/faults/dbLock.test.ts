@@ -140,4 +140,52 @@ describe('faults: database locked past the busy timeout (real processes)', funct
     );
     assert.ok(!existsSync(`${db}.results`), 'the journal is gone once written');
   });
+
+  it('SIGTERM while the lock is held and a sync has a change to write: no write waits the busy timeout, exit 1 at once', async () => {
+    const { dir, db } = workspace();
+    const plan = join(dir, 'PLAN-TASKLIST.md');
+    makeFifo(join(dir, 'gate-T001.001.fifo'));
+    const run = startCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json'], dir);
+    children.push(run);
+    let stderr = '';
+    run.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; at: number }>((r) => run.on('exit', (code) => r({ code, at: Date.now() })));
+    await waitForLine(run, 'stderr', /started\s+T001\.001/);
+    const holder = holdWriteLock(db, 0);
+    children.push(holder);
+    await holder.locked;
+    await releaseFifo(join(dir, 'gate-T001.001.fifo'));
+    await waitForLine(run, 'stderr', /ERROR .*is locked by/);
+    await fileAppears(`${db}.results`);
+    // A person retitles a task: the engine's sync of it (the watcher's, or shutdown's write-back) must write the
+    // database. better-sqlite3 waits for a lock synchronously: each such write froze the engine for the 5 s busy
+    // timeout, SIGTERM included (9.7 s from SIGTERM to exit measured so).
+    writeFileSync(plan, readFileSync(plan, 'utf8').replace('Check the module', 'Check the module again'));
+    const termAt = Date.now();
+    run.kill('SIGTERM');
+    const end = await exited;
+    const journalKept = existsSync(`${db}.results`);
+    holder.release();
+    await holder.released;
+    const again = await runCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json', '--json'], dir);
+    const attempts = dbRows<Attempt>(db, 'SELECT task_id, status, started_at FROM agent_execution_log ORDER BY log_id');
+    const runs = attempts.filter((a) => a.task_id === 'T001.001').length;
+    const ms = end.at - termAt;
+    recordFigure({
+      scenario: 'SIGTERM while the db lock is held and a sync must write, then a restart',
+      trials: 1,
+      survived: end.code === 1 && ms < 5000 && journalKept && runs === 1 ? 1 : 0,
+      lost: attempts.some((a) => a.task_id === 'T001.001' && a.status === 'completed') ? 0 : 1,
+      duplicated: Math.max(0, runs - 1),
+      leaked: 0,
+      note: `exit ${end.code} ${ms} ms after SIGTERM`,
+    });
+    assert.equal(end.code, 1, stderr.slice(-3000));
+    assert.ok(ms < 5000, `the stop waited a busy timeout: ${ms} ms\n${stderr.slice(-3000)}`);
+    assert.match(stderr, /ERROR 1 finished result\(s\) could not be written .*kept in .*context\.db\.results/);
+    assert.ok(journalKept);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(runs, 1, 'T001.001 was not run again');
+    assert.equal(dbRows<{ title: string }>(db, "SELECT title FROM v2_tasks WHERE task_id = 'T001.002'")[0].title, 'Check the module again');
+  });
 });

@@ -126,6 +126,42 @@ describe('database faults: classification, gate, durable results', () => {
     assert.deepEqual(warnings, []);
   });
 
+  it('while a lock episode lasts, writes fail at once instead of waiting the busy timeout; it comes back when the lock is gone', async () => {
+    const busy = (): unknown => h.db.pragma('busy_timeout', { simple: true });
+    const gate = new DbGate({ db: h.db, path: h.path, initialRetryMs: 5, maxRetryMs: 20 });
+    gates.push(gate);
+    assert.equal(busy(), 20);
+    const l = lock();
+    const refused = (): unknown => {
+      try {
+        store.setState('k', 1);
+      } catch (e) {
+        return e;
+      }
+      assert.fail('the write went through a held lock');
+    };
+    assert.equal(gate.failed(refused())?.kind, 'locked');
+    assert.equal(busy(), 0, 'better-sqlite3 waits synchronously: a write must not freeze the engine while the lock is known held');
+    assert.equal(dbFaultOf(refused())?.kind, 'locked');
+    // The gate's probe finds the lock gone: writes wait for a passing lock again, before the waiting work runs.
+    const resumed = new Promise<unknown>((r) => gate.whenFree(() => r(busy())));
+    l.unlock();
+    assert.equal(await resumed, 20);
+    // A write that went through ends an episode too; a disk-full episode keeps the busy timeout.
+    other!.exec('BEGIN IMMEDIATE');
+    gate.failed(refused());
+    assert.equal(busy(), 0);
+    gate.failed(sqliteError('SQLITE_FULL'));
+    assert.equal(busy(), 20);
+    gate.failed(refused());
+    gate.succeeded();
+    assert.equal(busy(), 20);
+    // Closed during an episode (the engine stops): its last writes do not wait either.
+    gate.failed(refused());
+    gate.close();
+    assert.equal(busy(), 0);
+  });
+
   it('start-up writes a previous engine’s journal; a record written twice never overwrites the landed attempt row', () => {
     const rec = claimed('T1');
     const journal = new ResultJournal(resultJournalPath(h.path));
