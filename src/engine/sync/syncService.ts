@@ -16,7 +16,8 @@
 //   - a file changed by someone between our read and our write is never overwritten: the write is abandoned and the
 //     sync starts over from the new file;
 //   - the markdown cannot start a task: an `in_progress` badge a person typed is reverted to the engine's status
-//     (reported as a conflict), because only the engine holds leases;
+//     (reported as a conflict), because only the engine holds leases; nor stop a running one (only a tick, `[x]`,
+//     changes it: a line read without its badge keeps the task with its agent, reported as running-wins);
 //   - a zero-byte file is treated as a save in progress (editors that truncate then write), not as "delete every
 //     task": nothing is archived, the sync waits for the next change.
 import { existsSync } from 'node:fs';
@@ -910,6 +911,22 @@ export class SyncService {
             resolved: dbStatus,
             winner: 'database',
             rule: 'engine-starts-tasks',
+          });
+          mergedFields = { ...mergedFields, status: dbStatus };
+        } else if (dbStatus === 'in_progress' && mergedFields.status !== 'in_progress' && !TICKED.has(mergedFields.status)) {
+          // Nor stop one: a running task's line read without its badge (a text older than the engine's write-back,
+          // e.g. a save the editor made just before it, or a badge deleted by hand) would take the task from its
+          // agent, and the agent's finished result would be thrown away (lease lost). Cancel stops a task; a tick
+          // (a person's `[x]`) still completes it.
+          conflicts.push({
+            taskId: task.id,
+            field: 'status',
+            base: stored.fields.status,
+            markdown: md.status,
+            database: dbStatus,
+            resolved: dbStatus,
+            winner: 'database',
+            rule: 'running-wins',
           });
           mergedFields = { ...mergedFields, status: dbStatus };
         }
