@@ -228,16 +228,22 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     const before = readFileSync(file, 'utf8');
     assert.ok(store.claim('T001.004', 'engine', 60_000, T0));
     await sync.writeBack();
-    assert.ok(lines().some((l) => l.includes('**T001.004**') && l.includes('`status:in_progress`')), 'the badge is written');
+    assert.ok(
+      lines().some((l) => l.includes('**T001.004**') && l.includes('`status:in_progress`')),
+      'the badge is written',
+    );
     // The file goes back to the text from before the write-back (an editor saving its older buffer).
     writeFileSync(file, before);
     const r = await sync.syncFromDisk();
-    assert.equal(dbStatus('T001.004'), 'in_progress', 'still the agent\'s');
+    assert.equal(dbStatus('T001.004'), 'in_progress', "still the agent's");
     assert.deepEqual(
       r.conflictList.map((c) => [c.taskId, c.rule, c.resolved]),
       [['T001.004', 'running-wins', 'in_progress']],
     );
-    assert.ok(lines().some((l) => l.includes('**T001.004**') && l.includes('`status:in_progress`')), 'the badge is back');
+    assert.ok(
+      lines().some((l) => l.includes('**T001.004**') && l.includes('`status:in_progress`')),
+      'the badge is back',
+    );
     assert.ok(store.finish('T001.004', 'engine', { status: 'completed', now: T0 + 1 }), 'the lease held: the result lands');
     // A person's tick of a running task still completes it.
     assert.ok(store.claim('T001.003', 'engine', 60_000, T0));
