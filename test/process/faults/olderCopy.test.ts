@@ -3,10 +3,10 @@
 // tasks agents completed that the copy unticks do not run again, their boxes are ticked again and a warning says so;
 // a person unticking one task on its own still runs it again. The rule: src/core/olderCopy.ts, docs/sync.md.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
-import { dbRows, waitForLine } from './faultKit';
+import { dbRows, makeFifo, releaseFifo, waitForLine } from './faultKit';
 import { recordFigure } from './figures';
 
 const IDS = ['T001.001', 'T001.002', 'T001.003', 'T001.004', 'T001.005'];
@@ -18,6 +18,19 @@ const CONFIG = JSON.stringify({
   sandbox: { mode: 'off' },
 });
 const RUN = ['run', 'PLAN-TASKLIST.md', '--config', 'config.json'];
+/** The same, but a task waits on `gate-<id>.fifo` when the test made one (faultKit's GATED_AGENT), then logs its run. */
+const GATED_LOGGER = JSON.stringify({
+  default_agent: 'logger',
+  agents: {
+    logger: {
+      kind: 'command',
+      executable: 'sh',
+      args: ['-c', 'f="gate-$1.fifo"; if [ -p "$f" ]; then read x < "$f"; fi; echo "$1" >> runs.log', 'sh', '{id}'],
+      stdin: 'none',
+    },
+  },
+  sandbox: { mode: 'off' },
+});
 const WARNING = /WARN +another program wrote an older copy of PLAN-TASKLIST\.md: (\S+(?:, \S+)*) stay completed; untick a task on its own to run it again/;
 
 describe('faults: an older copy of the task list written back by another program (real CLI, real agents)', function () {
@@ -28,8 +41,8 @@ describe('faults: an older copy of the task list written back by another program
   afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
   after(() => dirs.forEach(removeWorkspace));
 
-  const workspace = (): { dir: string; plan: string; runs: () => string[]; ticked: () => string[]; statuses: () => string[] } => {
-    const dir = tempWorkspace({ 'PLAN-TASKLIST.md': PLAN, 'config.json': CONFIG });
+  const workspace = (config = CONFIG): { dir: string; plan: string; runs: () => string[]; ticked: () => string[]; statuses: () => string[] } => {
+    const dir = tempWorkspace({ 'PLAN-TASKLIST.md': PLAN, 'config.json': config });
     dirs.push(dir);
     const plan = join(dir, 'PLAN-TASKLIST.md');
     return {
@@ -102,5 +115,45 @@ describe('faults: an older copy of the task list written back by another program
       IDS.map(() => 'completed'),
     );
     assert.equal(w.runs().length, IDS.length);
+  });
+
+  it('an older copy saved while a task runs clears its in_progress badge: the badge comes back, the task is not run twice', async () => {
+    const w = workspace(GATED_LOGGER);
+    const copy = readFileSync(w.plan, 'utf8');
+    makeFifo(join(w.dir, 'gate-T001.003.fifo'));
+    const run = startCli(RUN, w.dir);
+    children.push(run);
+    let stderr = '';
+    run.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => run.on('exit', (code) => r(code)));
+    // T001.003 waits on its fifo; the others finish. Once its badge is in the file, the older copy lands.
+    await new Promise<void>((resolve) => {
+      const fw = watch(w.dir, () => check());
+      const check = (): void => {
+        const text = readFileSync(w.plan, 'utf8');
+        if (!/T001\.003\*\* .*`status:in_progress`/.test(text) || w.ticked().length !== IDS.length - 1) return;
+        fw.close();
+        resolve();
+      };
+      check();
+    });
+    const kept = waitForLine(run, 'stderr', /sync conflict on T001\.003: .*kept in_progress from the database \(rule running-wins\)/);
+    saveByRename(w.plan, copy);
+    await kept;
+    await releaseFifo(join(w.dir, 'gate-T001.003.fifo'));
+    const code = await exited;
+    const runs = w.runs();
+    recordFigure({
+      scenario: 'older copy of the plan saved over it while a task runs (its badge and 4 ticks reverted)',
+      trials: 1,
+      survived: code === 0 && runs.length === IDS.length ? 1 : 0,
+      lost: IDS.length - w.ticked().length,
+      duplicated: runs.length - IDS.length,
+      leaked: 0,
+    });
+    assert.equal(code, 0, stderr.slice(-3000));
+    assert.deepEqual(runs.sort(), IDS, 'each task ran once');
+    assert.deepEqual(w.ticked(), IDS);
+    assert.match(stderr, WARNING, 'the four finished tasks were kept completed');
   });
 });
