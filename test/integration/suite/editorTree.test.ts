@@ -3,7 +3,7 @@
 // out gives one pass's children to the other's parents: after the first-run reveal (the tree drawn while the plan
 // loads) F001.02's tasks were drawn under E002 (#15). The provider here is the extension's own, in the real host.
 import { strict as assert } from 'node:assert';
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { TaskTreeNode } from '../../../src/extension/taskTree';
 import { coditect } from '../editorHelpers';
 
@@ -45,6 +45,21 @@ describe('editor: the Tasks tree refreshes only between drawing passes', functio
       assert.ok(nodes === undefined || nodes.includes(tree.node('feature', open.featureId)));
     } finally {
       l.dispose();
+    }
+  });
+
+  it('starts one epic expanded, the first with work left, so that no drawing pass asks for several expanded epics at once', async () => {
+    const api = await coditect();
+    const expanded = api.tree
+      .getChildren()
+      .filter((e) => api.tree.getTreeItem(e).collapsibleState === vscode.TreeItemCollapsibleState.Expanded)
+      .map((e) => e.id);
+    const firstOpen = api.store.epics().find((e) => e.done < e.total)?.id;
+    assert.deepEqual(expanded, firstOpen ? [firstOpen] : []);
+    // Its open features are expanded: a batch of features asks for tasks, which ask for nothing.
+    for (const f of firstOpen ? api.tree.getChildren(api.tree.node('epic', firstOpen)) : []) {
+      const g = api.store.feature(f.id)!;
+      if (g.done < g.total) assert.equal(api.tree.getTreeItem(f).collapsibleState, vscode.TreeItemCollapsibleState.Expanded, f.id);
     }
   });
 
