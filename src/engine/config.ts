@@ -9,6 +9,7 @@
 //   configErrors.ts   ConfigError and the messages naming the key as written and the bad value
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { AttentionKind } from '../protocol/engineProtocol';
 import { DEFAULT_AGENT_MAPPINGS, keywordsFromPatterns, PLAN_EPIC_FALLBACKS, type RoutingConfig } from '../core/routing';
 import type { AgentSpec } from './agents/agentFactory';
 import { errorMessage } from '../core/describe';
@@ -16,7 +17,7 @@ import type { SandboxMode } from './agents/sandbox';
 import type { ModelPrice } from './agents/pricing';
 import { BUILT_IN_AGENTS, resolveAgents } from './config/agentsConfig';
 import { ConfigError, fail, formatIssue, show, writtenPath } from './config/configErrors';
-import { fileSchema, type FileConfig, type JitterKind, type MergePolicy, type MergeStrategyName, type NotifyKind } from './config/fileSchema';
+import { fileSchema, type FileConfig, type JitterKind, type MergePolicy, type MergeStrategyName } from './config/fileSchema';
 import { liftLegacySections, liftMaxTotal } from './config/planStyleKeys';
 import { applyProfile } from './config/profiles';
 import { isPlainObject } from './config/plainObject';
@@ -101,7 +102,7 @@ export interface NotifyConfig {
   /** Program and arguments run per event (no shell), the event as JSON on stdin; undefined: none. */
   command?: string[];
   /** The kinds sent; undefined: all. */
-  events?: NotifyKind[];
+  events?: AttentionKind[];
   timeoutMs: number;
   /** Webhook retries after a transient failure (network, timeout, 5xx, 408, 429). */
   retries: number;

@@ -472,13 +472,20 @@ export class EngineRuntime implements EngineApi {
       }),
       this.metrics.attach(o),
       this.spend.attach(o),
-      notifyEngineEvents(o, this.notifier, {
-        done: () => {
-          const c = planCounts(this.model);
-          return c.total > 0 && c.done === c.total ? { total: c.total } : undefined;
+      notifyEngineEvents(
+        o,
+        (e) => {
+          this.notifier.send(e);
+          this.events.emit('attention:needed', { ...e, message: this.redactNote(e.message) });
         },
-        stalls: () => o.stalls().map((st) => st.text),
-      }),
+        {
+          done: () => {
+            const c = planCounts(this.model);
+            return c.total > 0 && c.done === c.total ? { total: c.total } : undefined;
+          },
+          stalls: () => o.stalls().map((st) => st.text),
+        },
+      ),
       o.on('attempt:finished', (e) => {
         this.lastRuns.delete(e.taskId);
         if (e.outcome === 'completed') {

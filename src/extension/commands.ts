@@ -5,11 +5,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { WALKTHROUGH_ID } from './firstRun';
 import {
+  ApproveGate,
   CancelTask,
   ExportWorkItems,
   MarkTask,
   type MarkTaskParams,
   PauseOrchestration,
+  RejectGate,
   ResumeOrchestration,
   RetryFailed,
   RetryTask,
@@ -21,6 +23,7 @@ import {
   Validate,
 } from '../protocol/engineProtocol';
 import { displayState, STATE_LABEL } from '../protocol/presentation';
+import type { GateDecisionResult } from '../protocol/gates';
 import type { TaskView } from '../protocol/views';
 import { clearApiKey, setApiKey } from './apiKey';
 import type { EngineClient } from './engineClient';
@@ -28,7 +31,7 @@ import type { PlanStore } from './planStore';
 import { revealInTasklist } from './reveal';
 import { findTasklistCandidates, rememberTasklist } from './tasklistLocator';
 import type { TaskLogDocuments } from './taskLogView';
-import { canRetry, canRun } from './taskState';
+import { canRetry, canRun, isWaitingGate } from './taskState';
 import { TASK_FILTERS, type TaskFilter, type TaskTreeNode, type TaskTreeProvider } from './taskTree';
 import { STATE_ICONS, taskDescription } from './treeText';
 import { errorMessage } from '../core/describe';
@@ -178,6 +181,41 @@ export function registerCommands(d: CommandDeps): void {
     );
     return r;
   });
+
+  // ---- gates (docs/costs-and-gates.md#gates) ----------------------------------------------------------------
+  // A note given as the second argument (other extensions, tests) is used as it is; otherwise the person is asked.
+  register('coditect.approveGate', 'Approve Gate', async (arg: TaskArg, given?: unknown) => {
+    writable('Approving a gate');
+    const gateId = await pickTask(arg, 'Choose a gate waiting for approval', isWaitingGate);
+    if (!gateId) return undefined;
+    const note =
+      typeof given === 'string'
+        ? given
+        : await vscode.window.showInputBox({ title: `Approve ${gateId}`, prompt: 'A note for the audit trail (optional)', ignoreFocusOut: true });
+    if (note === undefined) return undefined;
+    return decided(await client.request(ApproveGate.type, note ? { gateId, note } : { gateId }));
+  });
+  register('coditect.rejectGate', 'Reject Gate', async (arg: TaskArg, given?: unknown) => {
+    writable('Rejecting a gate');
+    const gateId = await pickTask(arg, 'Choose a gate waiting for approval', isWaitingGate);
+    if (!gateId) return undefined;
+    const note =
+      typeof given === 'string'
+        ? given
+        : await vscode.window.showInputBox({
+            title: `Reject ${gateId}`,
+            prompt: 'What should change? A review task runs again with this note in its prompt.',
+            ignoreFocusOut: true,
+            validateInput: (v) => (v.trim() ? undefined : 'A rejection needs a note'),
+          });
+    if (!note?.trim()) return undefined;
+    return decided(await client.request(RejectGate.type, { gateId, note }));
+  });
+  const decided = (r: GateDecisionResult): GateDecisionResult => {
+    if (r.done) void vscode.window.showInformationMessage(`CODITECT: ${r.message}`);
+    else void vscode.window.showWarningMessage(`CODITECT: ${r.message}`);
+    return r;
+  };
 
   // ---- logs -----------------------------------------------------------------------------------------------------
   register('coditect.showTaskLog', 'Show Log', async (arg: TaskArg) => {

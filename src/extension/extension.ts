@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DocumentChanged } from '../protocol/engineProtocol';
+import { AttentionNotifications } from './attention';
 import { stallsOf } from '../protocol/views';
 import { planProgress, progressText } from '../protocol/presentation';
 import { dashboardSource } from './dashboard/dashboardAdapter';
@@ -31,6 +32,8 @@ export interface CoditectApi {
   readonly treeView: vscode.TreeView<TaskTreeNode>;
   /** The open task list's two-way sync with the engine (the version it last sent, for tests). */
   readonly editSync: EditSync;
+  /** The notifications shown for the engine's calls for a person (VS Code cannot list them: for tests). */
+  readonly attention: AttentionNotifications;
   /** Starts the engine if needed and resolves once it is initialized. */
   ready(): Promise<void>;
   /** Milliseconds `activate()` itself took (the engine starts after it returns); also in the CODITECT output. */
@@ -83,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   const lens = new TaskLensProvider(store, { isTasklist, readOnly });
   const logs = new TaskLogDocuments(client, store);
   const statusBar = new CoditectStatusBar(client, store, readOnly);
+  const attention = new AttentionNotifications(client);
   const markdown: vscode.DocumentSelector = { scheme: 'file', language: 'markdown' };
   const dashboard = dashboardSource(client);
 
@@ -95,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     lens,
     logs,
     statusBar,
+    attention,
     vscode.languages.registerCodeLensProvider(markdown, lens),
     vscode.languages.registerHoverProvider(markdown, lens),
     vscode.languages.registerCodeActionsProvider(markdown, new TasklistQuickFixes(diagnostics, store), TasklistQuickFixes.metadata),
@@ -225,6 +230,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     tree,
     treeView,
     editSync,
+    attention,
     ready: async () => {
       await client.start();
     },

@@ -17,3 +17,8 @@ export function canRun(t: StateFields): boolean {
 export function canRetry(t: Pick<TaskView, 'status'>): boolean {
   return t.status === 'failed' || t.status === 'timeout' || t.status === 'cancelled';
 }
+
+/** A gate waiting for a person's approval (docs/costs-and-gates.md#gates): Approve and Reject apply to it. */
+export function isWaitingGate(t: Pick<TaskView, 'gate' | 'status'>): boolean {
+  return t.gate !== undefined && t.status === 'blocked';
+}

@@ -3,7 +3,7 @@
 import { isComplete, type Progress } from '../core/progress';
 import { displayState, formatDuration, formatEstimate, lastRunHead, progressText, STATE_LABEL, truncate, type DisplayState } from '../protocol/presentation';
 import type { GroupView, TaskView } from '../protocol/views';
-import { canRetry, canRun, escapeMarkdown } from './taskState';
+import { canRetry, canRun, escapeMarkdown, isWaitingGate } from './taskState';
 
 /** A codicon id (`loading~spin` spins) and an optional theme color id. */
 export interface IconSpec {
@@ -139,7 +139,7 @@ export function lastRunText(r: NonNullable<TaskView['lastRun']>): string {
  * contextValue of a task item: `task` plus the actions that apply, matched by `viewItem =~ /\bcanRun\b/` in
  * package.json menus, so the context menu only offers what will work.
  */
-export function taskContextValue(t: Pick<TaskView, 'status' | 'ready' | 'blocked' | 'lastRun'>): string {
+export function taskContextValue(t: Pick<TaskView, 'status' | 'ready' | 'blocked' | 'lastRun' | 'gate'>): string {
   const parts = ['task', `state-${displayState(t)}`];
   if (canRun(t)) parts.push('canRun');
   if (canRetry(t)) parts.push('canRetry');
@@ -148,5 +148,6 @@ export function taskContextValue(t: Pick<TaskView, 'status' | 'ready' | 'blocked
   if (t.status !== 'skipped' && t.status !== 'completed' && t.status !== 'in_progress') parts.push('canSkip');
   if (t.status === 'completed' || t.status === 'skipped') parts.push('canReopen');
   if (t.lastRun || t.status === 'in_progress') parts.push('hasLog');
+  if (isWaitingGate(t)) parts.push('canApprove');
   return parts.join(' ');
 }

@@ -441,6 +441,28 @@ export namespace LogMessage {
 }
 
 /**
+ * What the engine tells a person about (docs/costs-and-gates.md#notifications): it needs them (a gate waits, a limit
+ * paused dispatch, a breaker opened, a usage limit, the plan cannot finish, a task failed for good), or it is done.
+ * The config's `notify.events` and the editor's `coditect.notifications.show` choose among these.
+ */
+export type AttentionKind = 'gate_waiting' | 'paused' | 'breaker_open' | 'usage_limit' | 'stalled' | 'task_failed' | 'done';
+export const ATTENTION_KINDS: readonly AttentionKind[] = ['gate_waiting', 'paused', 'breaker_open', 'usage_limit', 'stalled', 'task_failed', 'done'];
+
+export interface AttentionParams {
+  kind: AttentionKind;
+  /** One sentence for people, e.g. `T001.003 waits for a person's approval: Review the parser` (redacted). */
+  message: string;
+  taskId?: string;
+  provider?: string;
+  /** ISO-8601 UTC end of a usage-limit pause. */
+  until?: string;
+}
+/** engine → client: something a person should hear about (the same events the webhook and notify command get). */
+export namespace AttentionNeeded {
+  export const type = new NotificationType<AttentionParams>('coditect/attention');
+}
+
+/**
  * The engine's notifications as events (`noun:verb`), each with its one payload type: the engine emits them under
  * these names, the wire carries them (ENGINE_NOTIFICATIONS), the editor's client re-emits them and the dashboard gets
  * them under the same names. Nobody writes a payload shape out again.
@@ -452,6 +474,7 @@ export interface EngineNotifications {
   'activity:appended': ActivityAppendedParams;
   'diagnostics:published': PublishDiagnosticsParams;
   'log:message': LogMessageParams;
+  'attention:needed': AttentionParams;
 }
 
 /** The wire descriptor of each engine notification: the server sends and the client registers from this table. */
@@ -462,6 +485,7 @@ export const ENGINE_NOTIFICATIONS: { readonly [K in keyof EngineNotifications]: 
   'activity:appended': ActivityAppended.type,
   'diagnostics:published': PublishDiagnostics.type,
   'log:message': LogMessage.type,
+  'attention:needed': AttentionNeeded.type,
 };
 
 /** Every engine notification name, in a stable order. */

@@ -122,6 +122,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AGENT } from '../../core/routing';
+import { ATTENTION_KINDS, type AttentionKind } from '../../protocol/engineProtocol';
 import { modelPriceSchema } from '../agents/agentFactory';
 import { SANDBOX_MODES, type SandboxMode } from '../agents/sandbox';
 
@@ -135,10 +136,6 @@ export const MERGE_STRATEGIES: readonly MergeStrategyName[] = ['merge', 'rebase'
 /** Whether a task's branch lands when its checks pass (`auto`) or waits for a person (`review`). */
 export type MergePolicy = 'auto' | 'review';
 export const MERGE_POLICIES: readonly MergePolicy[] = ['auto', 'review'];
-
-/** What the engine notifies (notify.events): it needs a person (a gate, a pause, a breaker, a usage limit, a stall), or it is done. */
-export type NotifyKind = 'gate_waiting' | 'paused' | 'breaker_open' | 'usage_limit' | 'stalled' | 'task_failed' | 'done';
-export const NOTIFY_KINDS: readonly NotifyKind[] = ['gate_waiting', 'paused', 'breaker_open', 'usage_limit', 'stalled', 'task_failed', 'done'];
 
 export const posInt = (max: number) => z.number().int().min(1).max(max);
 export const nonNegInt = (max: number) => z.number().int().min(0).max(max);
@@ -247,7 +244,7 @@ export const fileSchema = z
           .refine((u) => /^https?:\/\//i.test(u), 'expected an http or https URL')
           .optional(),
         command: z.array(z.string().min(1)).min(1).optional(),
-        events: z.array(z.enum(NOTIFY_KINDS as [NotifyKind, ...NotifyKind[]])).optional(),
+        events: z.array(z.enum(ATTENTION_KINDS as [AttentionKind, ...AttentionKind[]])).optional(),
         timeout_ms: z.number().int().min(100).max(600_000).default(5000),
         retries: nonNegInt(10).default(3),
       })

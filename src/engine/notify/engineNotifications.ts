@@ -1,8 +1,8 @@
 // Which orchestrator events a person hears about, and in what words (docs/costs-and-gates.md#notifications). Each
 // maps to one NotifyEvent; a state is announced once per change (a plan that stays stalled is not announced again).
 import { formatWhen } from '../../protocol/presentation';
+import type { AttentionParams } from '../../protocol/engineProtocol';
 import type { Orchestrator } from '../orchestrator';
-import type { Notifier } from './notifier';
 
 /** What the runtime tells the mapping about the plan as a whole. */
 export interface PlanFacts {
@@ -12,20 +12,21 @@ export interface PlanFacts {
   stalls(): string[];
 }
 
-/** Sends `orch`'s events that need a person, or say it is done, to `notifier`; returns the detach function. */
-export function notifyEngineEvents(orch: Orchestrator, notifier: Notifier, plan: PlanFacts): () => void {
+/**
+ * Passes `orch`'s events that need a person, or say it is done, to `send` (the webhook and command, and the editors);
+ * returns the detach function.
+ */
+export function notifyEngineEvents(orch: Orchestrator, send: (e: AttentionParams) => void, plan: PlanFacts): () => void {
   let lastState = '';
   const offs = [
-    orch.on('gate:waiting', (e) => notifier.send({ kind: 'gate_waiting', taskId: e.taskId, message: `${e.taskId} waits for a person's approval: ${e.title}` })),
-    orch.on('task:failed', (e) =>
-      notifier.send({ kind: 'task_failed', taskId: e.taskId, message: `${e.taskId} failed after attempt ${e.attempt}: ${e.reason}` }),
-    ),
+    orch.on('gate:waiting', (e) => send({ kind: 'gate_waiting', taskId: e.taskId, message: `${e.taskId} waits for a person's approval: ${e.title}` })),
+    orch.on('task:failed', (e) => send({ kind: 'task_failed', taskId: e.taskId, message: `${e.taskId} failed after attempt ${e.attempt}: ${e.reason}` })),
     orch.on('breaker:changed', (e) => {
       if (e.state === 'open' && e.previous !== 'open')
-        notifier.send({ kind: 'breaker_open', provider: e.provider, message: `provider ${e.provider} keeps failing: its breaker opened and its tasks wait` });
+        send({ kind: 'breaker_open', provider: e.provider, message: `provider ${e.provider} keeps failing: its breaker opened and its tasks wait` });
     }),
     orch.on('provider:paused', (e) =>
-      notifier.send({
+      send({
         kind: 'usage_limit',
         provider: e.provider,
         until: new Date(e.until).toISOString(),
@@ -38,9 +39,9 @@ export function notifyEngineEvents(orch: Orchestrator, notifier: Notifier, plan:
       const key = done ? 'done' : e.state === 'paused' && e.pausedFor ? `paused:${e.pausedFor}` : e.state === 'stalled' ? 'stalled' : e.state;
       if (key === lastState) return;
       lastState = key;
-      if (done) notifier.send({ kind: 'done', message: `all ${done.total} tasks are done` });
-      else if (e.state === 'paused' && e.pausedFor) notifier.send({ kind: 'paused', message: `dispatch paused: ${e.pausedFor}` });
-      else if (e.state === 'stalled') notifier.send({ kind: 'stalled', message: `the plan cannot finish: ${plan.stalls().join('; ') || 'nothing can start'}` });
+      if (done) send({ kind: 'done', message: `all ${done.total} tasks are done` });
+      else if (e.state === 'paused' && e.pausedFor) send({ kind: 'paused', message: `dispatch paused: ${e.pausedFor}` });
+      else if (e.state === 'stalled') send({ kind: 'stalled', message: `the plan cannot finish: ${plan.stalls().join('; ') || 'nothing can start'}` });
     }),
   ];
   return () => {

@@ -6,22 +6,14 @@
 // usually carries its token), and every text is scrubbed of the engine's secrets before it leaves.
 import { spawn } from 'node:child_process';
 import type { NotifyConfig } from '../config';
-import { NOTIFY_KINDS, type NotifyKind } from '../config/fileSchema';
+import { ATTENTION_KINDS, type AttentionParams } from '../../protocol/engineProtocol';
 
-/** One event as the webhook and the command receive it. */
-export interface NotifyEvent {
-  /** What happened (config `notify.events` filters on it). */
-  kind: NotifyKind;
-  /** One sentence for people, e.g. `T001.003 waits for a person's approval: Review the parser`. */
-  message: string;
+/** One event as the webhook and the command receive it: what the editor gets (AttentionParams), with where and when. */
+export interface NotifyEvent extends AttentionParams {
   /** The task list the engine runs. */
   plan: string;
   /** ISO-8601 UTC time of the event. */
   at: string;
-  taskId?: string;
-  provider?: string;
-  /** ISO-8601 UTC end of a usage-limit pause. */
-  until?: string;
 }
 
 /** Options of Notifier. */
@@ -51,13 +43,13 @@ export class Notifier {
   }
 
   /** Whether anything is configured to receive `kind`. */
-  wants(kind: NotifyKind): boolean {
+  wants(kind: AttentionParams['kind']): boolean {
     const c = this.opts.config();
-    return (c.webhook !== undefined || c.command !== undefined) && (c.events ?? NOTIFY_KINDS).includes(kind);
+    return (c.webhook !== undefined || c.command !== undefined) && (c.events ?? ATTENTION_KINDS).includes(kind);
   }
 
   /** Queues the event for delivery (in order); does nothing when nothing wants it or the notifier is closed. */
-  send(e: Omit<NotifyEvent, 'plan' | 'at'>): void {
+  send(e: AttentionParams): void {
     if (this.closing || !this.wants(e.kind)) return;
     const event: NotifyEvent = { ...e, message: this.opts.redact(e.message), plan: this.opts.plan, at: new Date(this.now()).toISOString() };
     const config = this.opts.config();
