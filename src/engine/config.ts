@@ -33,6 +33,8 @@ export interface OrchestratorConfig {
   defaultAgent: string;
   /** Nobody chose `defaultAgent` (no `default_agent`, no setting): it followed the API key (anthropic, else dry-run). */
   defaultAgentImplicit: boolean;
+  /** The simulation nobody chose (implicit dry-run default): average task length, ms (SIMULATION_MS). */
+  simulation: { durationMs: number };
   /** Routing's last resort agent type. */
   fallbackAgentType: string;
   /** Every configured agent by name, aliases resolved. */
@@ -205,6 +207,7 @@ function normalize(
     agentLimits: { maxPerType: { ...f.agent_limits.max_per_type } },
     defaultAgent,
     defaultAgentImplicit: f.default_agent === undefined,
+    simulation: { durationMs: f.simulation.duration_ms },
     fallbackAgentType: f.fallback_agent_type,
     agents,
     model: f.model,

@@ -38,6 +38,7 @@ export const ENGINE_SETTINGS = {
   retryMaxDelayMs: { key: 'retry.maxDelayMs', file: 'retry.max_delay_ms', kind: 'integer', minimum: 0, maximum: 86_400_000, default: 16_000 },
   timeoutMinutes: { key: 'timeoutMinutes', file: 'timeouts.default_minutes', kind: 'integer', minimum: 1, maximum: 10_080, default: 120 },
   metricsPort: { key: 'metricsPort', file: 'metrics.port', kind: 'integer', minimum: 0, maximum: 65_535, default: 9464 },
+  simulationMs: { key: 'simulation.durationMs', file: 'simulation.duration_ms', kind: 'integer', minimum: 0, maximum: 600_000, default: 2000 },
 } as const satisfies Record<string, EngineSettingSpec>;
 
 type ValueOf<S extends EngineSettingSpec> = S['kind'] extends 'integer' ? number : S['kind'] extends 'string' ? string : Record<string, number>;

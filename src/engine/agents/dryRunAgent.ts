@@ -19,11 +19,18 @@ import { enumOption, intOption, numberOption } from './agentOptions';
 const PROVIDER = 'dry-run';
 
 /**
- * Duration of the simulation a person gets without choosing one (no API key, no `default_agent`): long enough to see a
- * task go from running to done in the editor (1–3 s), short enough to watch a small plan run. A dry-run asked for by
- * name (`--agent dry-run`, an `agents` entry) keeps its own `durationMs`, 0 by default (load tests, CI).
+ * Average duration of a task of the simulation a person gets without choosing one (no API key, no `default_agent`):
+ * long enough to see a task go from running to done in the editor (1–3 s, see simulationPace), short enough to watch a
+ * small plan run. `simulation.duration_ms` / `coditect.simulation.durationMs` change it. A dry-run asked for by name
+ * (`--agent dry-run`, an `agents` entry) keeps its own `durationMs`, 0 by default (load tests, CI).
  */
-export const SIMULATION_PACE_MS: Readonly<{ minMs: number; maxMs: number }> = { minMs: 1000, maxMs: 3000 };
+export const SIMULATION_MS = 2000;
+
+/** The per-task durations of a simulation averaging `averageMs`: from half to 1.5 times it (2000 → 1–3 s). */
+export function simulationPace(averageMs: number): { minMs: number; maxMs: number } {
+  if (!Number.isInteger(averageMs) || averageMs < 0) throw new RangeError(`simulation duration must be a non-negative integer of ms, got ${averageMs}`);
+  return { minMs: Math.round(averageMs / 2), maxMs: Math.round(averageMs * 1.5) };
+}
 
 /** Options of the dry-run agent (defaults in brackets). */
 export interface DryRunAgentConfig {

@@ -2,7 +2,7 @@
 // and the spec that runs a given agent type.
 import { errorMessage } from '../../core/describe';
 import { AGENT_KINDS, parseAgentSpec, type AgentKind, type AgentSpec } from '../agents/agentFactory';
-import { SIMULATION_PACE_MS } from '../agents/dryRunAgent';
+import { simulationPace } from '../agents/dryRunAgent';
 import type { OrchestratorConfig } from '../config';
 import { ConfigError, show } from './configErrors';
 
@@ -60,8 +60,9 @@ function withModel(spec: AgentSpec, model: string | undefined): AgentSpec {
 export function agentSpecFor(config: OrchestratorConfig, agentType: string): AgentSpec {
   if (Object.hasOwn(config.agents, agentType)) return withModel(config.agents[agentType], config.model);
   const spec = agentSpecByName(config, config.defaultAgent);
-  // The simulation nobody asked for runs at a pace a person can follow (SIMULATION_PACE_MS), unless configured.
-  if (config.defaultAgentImplicit && spec.kind === 'dry-run' && spec.durationMs === undefined) return { ...spec, durationMs: { ...SIMULATION_PACE_MS } };
+  // The simulation nobody asked for runs at a pace a person can follow (simulation.duration_ms), unless configured.
+  if (config.defaultAgentImplicit && spec.kind === 'dry-run' && spec.durationMs === undefined)
+    return { ...spec, durationMs: simulationPace(config.simulation.durationMs) };
   return spec;
 }
 

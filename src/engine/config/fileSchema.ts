@@ -14,7 +14,9 @@
 //   default_agent                  agent that runs every agent type without its own entry in `agents`: a key of
 //                                  `agents` or a built-in kind (anthropic, claude-code, codex, gemini, dry-run)
 //                                  ["anthropic" when ANTHROPIC_API_KEY is set, else "dry-run" — a labelled simulation,
-//                                   taking 1–3 s a task (SIMULATION_PACE_MS) so a person sees it run]
+//                                   taking 1–3 s a task (simulation.duration_ms) so a person sees it run]
+//   simulation.duration_ms         average length of a task of that simulation (the dry-run nobody chose); each task
+//                                  takes from half to 1.5 times it, 0 = instant, 0..600000 [2000: 1–3 s]
 //   fallback_agent_type            agent type of a task no override, keyword or epic fallback routes [general-purpose]
 //   agents                         name → agent options (`kind` + the kind's options, docs/agents.md) or → the name of
 //                                  another entry / a built-in kind. A name equal to an agent type is used for that type. [{}]
@@ -124,6 +126,7 @@ import { z } from 'zod';
 import { DEFAULT_AGENT } from '../../core/routing';
 import { ATTENTION_KINDS, type AttentionKind } from '../../protocol/engineProtocol';
 import { modelPriceSchema } from '../agents/agentFactory';
+import { SIMULATION_MS } from '../agents/dryRunAgent';
 import { SANDBOX_MODES, type SandboxMode } from '../agents/sandbox';
 
 /** Backoff jitter strategies (cockatiel generators). */
@@ -185,6 +188,10 @@ export const fileSchema = z
     fallback_agent_type: name.default(DEFAULT_AGENT),
     agents: z.record(z.union([name, z.record(z.unknown())])).default({}),
     model: name.optional(),
+    simulation: z
+      .object({ duration_ms: nonNegInt(600_000).default(SIMULATION_MS) })
+      .strict()
+      .default({}),
     // agent type → keywords, or the plan's rows: "pattern|pattern": agent type (both forms may be mixed).
     agent_mappings: z.record(z.union([z.array(z.string()), name])).optional(),
     agent_priority_overrides: nameMap.default({}),

@@ -38,5 +38,6 @@ export function mergeSettings(config: OrchestratorConfig, settings: EngineSettin
     retry,
     timeouts: { ...config.timeouts, defaultMinutes: s.timeoutMinutes ?? config.timeouts.defaultMinutes },
     metrics: { ...config.metrics, port: s.metricsPort ?? config.metrics.port },
+    simulation: { durationMs: s.simulationMs ?? config.simulation.durationMs },
   };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_AGENT_MAPPINGS } from '../../../src/core/routing';
-import { DryRunAgent, SIMULATION_PACE_MS } from '../../../src/engine/agents/dryRunAgent';
+import { DryRunAgent } from '../../../src/engine/agents/dryRunAgent';
 import { loadConfig, parseConfig, routingConfigOf, timeoutMsFor } from '../../../src/engine/config';
 import { agentSpecByName, agentSpecFor } from '../../../src/engine/config/agentsConfig';
 import { ConfigError } from '../../../src/engine/config/configErrors';
@@ -45,7 +45,7 @@ describe('config', () => {
   it('runs the simulation nobody chose at a pace a person can follow; a dry-run asked for keeps its own', () => {
     const implicit = parseConfig({}, 'config', { env: {} });
     assert.equal(implicit.defaultAgentImplicit, true);
-    assert.deepEqual((agentSpecFor(implicit, 'backend-development') as { durationMs?: unknown }).durationMs, SIMULATION_PACE_MS);
+    assert.deepEqual((agentSpecFor(implicit, 'backend-development') as { durationMs?: unknown }).durationMs, { minMs: 1000, maxMs: 3000 });
     assert.equal((agentSpecByName(implicit, 'dry-run') as { durationMs?: unknown }).durationMs, undefined, '--agent dry-run stays instant');
     const chosen = parseConfig({ default_agent: 'dry-run' }, 'config', { env: {} });
     assert.equal((agentSpecFor(chosen, 'backend-development') as { durationMs?: unknown }).durationMs, undefined);
@@ -57,6 +57,18 @@ describe('config', () => {
       const { durationMs } = paced.plan(`T${i}`, 1);
       assert.ok(durationMs >= 1000 && durationMs <= 3000, `${durationMs} ms is between 1 and 3 s`);
     }
+  });
+
+  it('paces that simulation by simulation.duration_ms, and by the coditect.simulation.durationMs setting over it', () => {
+    const pace = (c: ReturnType<typeof parseConfig>): unknown => (agentSpecFor(c, 'x') as { durationMs?: unknown }).durationMs;
+    const fromFile = parseConfig({ simulation: { duration_ms: 400 } }, 'config', { env: {} });
+    assert.deepEqual(pace(fromFile), { minMs: 200, maxMs: 600 });
+    assert.deepEqual(pace(mergeSettings(fromFile, { simulationMs: 0 })), { minMs: 0, maxMs: 0 }, 'the setting wins; 0 is instant');
+    assert.deepEqual(pace(mergeSettings(fromFile, { simulationMs: 10_000 })), { minMs: 5000, maxMs: 15_000 });
+    assert.throws(() => parseConfig({ simulation: { duration_ms: -1 } }, 'config', { env: {} }), /simulation\.duration_ms/);
+    assert.throws(() => mergeSettings(fromFile, { simulationMs: 600_001 }), /settings\.simulationMs: expected an integer from 0 to 600000, got 600001/);
+    // Only the simulation nobody chose: a dry-run asked for by name keeps its own (instant) pace.
+    assert.equal((agentSpecByName(fromFile, 'dry-run') as { durationMs?: unknown }).durationMs, undefined);
   });
 
   it('names the bad key path, what was expected and the value', () => {
