@@ -901,7 +901,17 @@ export class SyncService {
         const r = mergeTask(task.id, stored.fields, mdSide, { ...stored.fields, status: dbStatus });
         mergedFields = r.fields;
         conflicts.push(...r.conflicts);
-        if (mergedFields.status === 'in_progress' && dbStatus !== 'in_progress') {
+        // Only the engine moves a task into or out of in_progress (it holds the lease): the markdown cannot start a
+        // task, nor stop a running one — a line read without its badge (a text older than the engine's write-back,
+        // e.g. a save the editor made just before it, or a badge deleted by hand) would take the task from its agent
+        // and its finished result would be thrown away (lease lost). Cancel stops a task; a tick still completes it.
+        const rule =
+          mergedFields.status === 'in_progress' && dbStatus !== 'in_progress'
+            ? 'engine-starts-tasks'
+            : dbStatus === 'in_progress' && mergedFields.status !== 'in_progress' && !TICKED.has(mergedFields.status)
+              ? 'running-wins'
+              : undefined;
+        if (rule) {
           conflicts.push({
             taskId: task.id,
             field: 'status',
@@ -910,23 +920,7 @@ export class SyncService {
             database: dbStatus,
             resolved: dbStatus,
             winner: 'database',
-            rule: 'engine-starts-tasks',
-          });
-          mergedFields = { ...mergedFields, status: dbStatus };
-        } else if (dbStatus === 'in_progress' && mergedFields.status !== 'in_progress' && !TICKED.has(mergedFields.status)) {
-          // Nor stop one: a running task's line read without its badge (a text older than the engine's write-back,
-          // e.g. a save the editor made just before it, or a badge deleted by hand) would take the task from its
-          // agent, and the agent's finished result would be thrown away (lease lost). Cancel stops a task; a tick
-          // (a person's `[x]`) still completes it.
-          conflicts.push({
-            taskId: task.id,
-            field: 'status',
-            base: stored.fields.status,
-            markdown: md.status,
-            database: dbStatus,
-            resolved: dbStatus,
-            winner: 'database',
-            rule: 'running-wins',
+            rule,
           });
           mergedFields = { ...mergedFields, status: dbStatus };
         }
