@@ -4,17 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { delimiter, join } from 'node:path';
 import { cliEnv, ensureBuilt, removeWorkspace, ROOT, runCli, tempWorkspace } from '../cli/cliHarness';
-
-const PLAN = `# Plan
-
-## E001: Core
-
-### F001.01: Bus
-
-- [ ] **T001.001** Provision the bus (P0, 2h)
-- [ ] **T001.002** Publisher (P0, 4h)
-- [ ] **T001.003** Consumer (P1, 3h)
-`;
+import { BUS_PLAN } from './busPlan';
 
 describe('budgets (built bundle, fake Codex CLI)', function () {
   this.timeout(90_000);
@@ -27,7 +17,7 @@ describe('budgets (built bundle, fake Codex CLI)', function () {
     const each = (150 * 1.25 + 50 * 0.125 + 30 * 10) / 1e6;
     // One agent type for every task (no keyword routing): its rate is averaged over both completed tasks.
     const config = { default_agent: 'cx', agents: { cx: { kind: 'codex', model: 'gpt-5' } }, agent_mappings: {}, budget: { per_day_usd: 1.5 * each } };
-    dir = tempWorkspace({ 'TASKLIST.md': PLAN, 'config.json': JSON.stringify(config) });
+    dir = tempWorkspace({ 'TASKLIST.md': BUS_PLAN, 'config.json': JSON.stringify(config) });
     const env = cliEnv({ PATH: `${join(ROOT, 'test/fakes/bin')}${delimiter}${process.env.PATH ?? ''}` });
     const args = ['TASKLIST.md', '--config', 'config.json', '--concurrency', '1', '--json'];
 

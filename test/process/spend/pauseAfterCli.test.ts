@@ -4,17 +4,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliEnv, ensureBuilt, removeWorkspace, runCli, tempWorkspace } from '../cli/cliHarness';
-
-const PLAN = `# Plan
-
-## E001: Core
-
-### F001.01: Bus
-
-- [ ] **T001.001** Provision the bus (P0, 2h)
-- [ ] **T001.002** Publisher (P0, 4h)
-- [ ] **T001.003** Consumer (P1, 3h)
-`;
+import { BUS_PLAN } from './busPlan';
 
 describe('pause_after (built bundle, dry-run agents)', function () {
   this.timeout(120_000);
@@ -23,7 +13,7 @@ describe('pause_after (built bundle, dry-run agents)', function () {
   afterEach(() => dir && removeWorkspace(dir));
 
   it('run pauses after N completions with a summary and the way on; the next run goes on', async () => {
-    dir = tempWorkspace({ 'TASKLIST.md': PLAN, 'config.json': JSON.stringify({ pause_after: { tasks: 2 } }) });
+    dir = tempWorkspace({ 'TASKLIST.md': BUS_PLAN, 'config.json': JSON.stringify({ pause_after: { tasks: 2 } }) });
     const env = cliEnv({});
     const args = ['TASKLIST.md', '--config', 'config.json', '--agent', 'dry-run', '--concurrency', '1'];
 
@@ -43,7 +33,7 @@ describe('pause_after (built bundle, dry-run agents)', function () {
   });
 
   it('the text output says what was done and that a new run goes on', async () => {
-    dir = tempWorkspace({ 'TASKLIST.md': PLAN, 'config.json': JSON.stringify({ pause_after: { tasks: 1 } }) });
+    dir = tempWorkspace({ 'TASKLIST.md': BUS_PLAN, 'config.json': JSON.stringify({ pause_after: { tasks: 1 } }) });
     const r = await runCli(['run', 'TASKLIST.md', '--config', 'config.json', '--agent', 'dry-run', '--concurrency', '1'], dir, cliEnv({}));
     assert.equal(r.code, 1, r.stderr.slice(-2000));
     assert.match(r.stdout, /^paused: 1\/3 /m);
@@ -51,7 +41,7 @@ describe('pause_after (built bundle, dry-run agents)', function () {
   });
 
   it('a bad value is refused with its key and the rule', async () => {
-    dir = tempWorkspace({ 'TASKLIST.md': PLAN, 'config.json': JSON.stringify({ pause_after: { tasks: 0 } }) });
+    dir = tempWorkspace({ 'TASKLIST.md': BUS_PLAN, 'config.json': JSON.stringify({ pause_after: { tasks: 0 } }) });
     const r = await runCli(['status', 'TASKLIST.md', '--config', 'config.json'], dir, cliEnv({}));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /pause_after\.tasks/);
