@@ -18,7 +18,8 @@ const node = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  external: ['better-sqlite3'],
+  // ws's optional native speed-ups: it falls back to JavaScript without them.
+  external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
   define: { __CODITECT_VERSION__: JSON.stringify(pkg.version) },
   // The schema migrations are embedded in the engine and CLI bundles (src/engine/db/migrationFiles.ts).
   plugins: [embedMigrations()],

@@ -46,6 +46,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!isToWebview(event.data)) return;
   const next = applyMessage(model, event.data, Date.now());
   model = next.model;
+  // A patch for a plan this page does not have: the extension (or the event stream) starts again with a snapshot.
+  if (next.change.resync) ready();
   view.render(model, next.change);
 });
 

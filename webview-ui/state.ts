@@ -2,7 +2,9 @@
 // No DOM here: every rule about what a message changes lives in this file so it can be tested in plain Node.
 import { countsAsDone } from '../src/core/progress';
 import { displayState, remainingOf } from '../src/protocol/presentation';
-import type { TasksChangedParams } from '../src/protocol/engineProtocol';
+import type { PlanPatchedParams, ReviewView, TasksChangedParams } from '../src/protocol/engineProtocol';
+import { applyPlanPatch, patchFit } from '../src/protocol/planPatch';
+import { diffReviews } from '../src/protocol/reviews';
 import type { ToWebview } from '../src/protocol/webviewProtocol';
 import type {
   ActiveAgentView,
@@ -36,6 +38,8 @@ export interface Notice {
 export interface DashboardModel {
   /** False until the first snapshot arrived; increments before it are ignored (the snapshot covers them). */
   loaded: boolean;
+  /** The plan's revision (PlanSnapshot.revision): a `plan:patched` applies to it. */
+  revision?: number;
   tasklistPath: string;
   state: OrchestrationState;
   /** Why a limit paused orchestration (a budget reached); absent when running or paused by a person. */
@@ -61,6 +65,8 @@ export interface DashboardModel {
   spend?: SpendView;
   /** Oldest first, at most ACTIVITY_LIMIT. */
   activity: ActivityEntry[];
+  /** Task branches waiting for a person, by task id (`reviews:changed`; not part of the plan, so a snapshot keeps them). */
+  reviews: ReadonlyMap<string, ReviewView>;
   notice?: Notice;
 }
 
@@ -80,6 +86,8 @@ export interface ModelChange {
   state: boolean;
   metrics: boolean;
   notice: boolean;
+  /** A patch for a plan the page does not have arrived (it missed one): the page asks for a whole snapshot again. */
+  resync: boolean;
 }
 
 /** The model before any snapshot arrived. */
@@ -101,6 +109,7 @@ export function emptyModel(): DashboardModel {
     metrics: { tasksPerHour: 0, avgCompletionMs: 0, successRate: null, uptimeSeconds: 0, throughput: [] },
     metricsAt: 0,
     activity: [],
+    reviews: new Map(),
   };
 }
 
@@ -117,6 +126,7 @@ export function noChange(): ModelChange {
     state: false,
     metrics: false,
     notice: false,
+    resync: false,
   };
 }
 
@@ -125,9 +135,16 @@ export function applyMessage(model: DashboardModel, msg: ToWebview, now: number)
   const change = noChange();
   switch (msg.type) {
     case 'plan:changed':
-      return { model: fromSnapshot(msg.params.snapshot, now, model.notice), change: { ...change, full: true } };
+      return { model: fromSnapshot(msg.params.snapshot, now, model.notice, model.reviews), change: { ...change, full: true } };
     case 'notice:shown':
       return { model: { ...model, notice: { level: msg.params.level, message: msg.params.message } }, change: { ...change, notice: true } };
+    case 'reviews:changed': {
+      // Kept even before the first snapshot (it is not part of the plan). The rows of the tasks whose review appeared,
+      // changed or went are repainted: a row offers "Review".
+      const { byTask, changed } = diffReviews(model.reviews, msg.params.reviews);
+      if (changed.length === 0) return { model, change };
+      return { model: { ...model, reviews: byTask }, change: { ...change, tasks: changed.filter((id) => model.tasks.has(id)) } };
+    }
     default:
       break; // an increment: below
   }
@@ -136,6 +153,8 @@ export function applyMessage(model: DashboardModel, msg: ToWebview, now: number)
   switch (msg.type) {
     case 'tasks:changed':
       return applyTasks(model, msg.params, now);
+    case 'plan:patched':
+      return applyPatch(model, msg.params, now);
     case 'activity:appended': {
       const added = newEntries(model.activity, msg.params.entries);
       if (added.length === 0) return { model, change };
@@ -173,11 +192,12 @@ export function dismissNotice(model: DashboardModel): DashboardModel {
   return rest;
 }
 
-function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined): DashboardModel {
+function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined, reviews: ReadonlyMap<string, ReviewView>): DashboardModel {
   const tasks = new Map<string, TaskView>();
   for (const t of s.tasks) tasks.set(t.id, t);
   return {
     loaded: true,
+    ...(s.revision !== undefined ? { revision: s.revision } : {}),
     tasklistPath: s.tasklistPath,
     state: s.state,
     ...(s.pausedFor !== undefined ? { pausedFor: s.pausedFor } : {}),
@@ -196,6 +216,7 @@ function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined):
     ...(s.kpis !== undefined ? { kpis: s.kpis } : {}),
     ...(s.spend !== undefined ? { spend: s.spend } : {}),
     activity: s.activity.slice(-ACTIVITY_LIMIT),
+    reviews,
     // An error notice (e.g. "could not load the plan") is stale once a snapshot arrived; others stay until dismissed.
     notice: notice?.level === 'error' ? undefined : notice,
   };
@@ -258,6 +279,41 @@ function applyTasks(model: DashboardModel, p: TasksChangedParams, now: number): 
       epics: movedEpics,
       active: activeChanged,
       metrics: metrics !== model.metrics,
+    },
+  };
+}
+
+/** A re-read of the plan: the changed tasks and groups patched in; a move of tasks (added, removed, reordered) redraws. */
+function applyPatch(model: DashboardModel, p: PlanPatchedParams, now: number): { model: DashboardModel; change: ModelChange } {
+  const change = noChange();
+  const fit = patchFit(model.revision, p);
+  if (fit === 'has') return { model, change };
+  if (fit === 'gap') return { model, change: { ...change, resync: true } };
+  const current = model.order.map((id) => model.tasks.get(id)!);
+  const next = applyPlanPatch({ revision: model.revision, epics: model.epics, features: model.features, tasks: current }, p);
+  const tasks = new Map<string, TaskView>();
+  for (const t of next.tasks) tasks.set(t.id, t);
+  const active = nextActive(model.active, next.changed, next.removed, now);
+  const epicIds = new Set(model.epics.map((e) => e.id));
+  const updated: DashboardModel = {
+    ...model,
+    revision: next.revision,
+    tasks,
+    order: next.moved ? next.tasks.map((t) => t.id) : model.order,
+    epics: next.epics,
+    features: next.features,
+    counts: p.counts,
+    active,
+  };
+  if (next.moved) return { model: updated, change: { ...change, full: true } };
+  return {
+    model: updated,
+    change: {
+      ...change,
+      tasks: next.changed.map((t) => t.id),
+      counts: true,
+      epics: next.groups.filter((id) => epicIds.has(id)),
+      active: active !== model.active,
     },
   };
 }

@@ -4,7 +4,9 @@
 // is the whole plan, then the increments), `command:run` posts to the command's route. Token: from the URL fragment
 // (`#token=…`, never sent to a server), kept in sessionStorage for the tab.
 import { AUTH_SCHEME, routePath, TOKEN_FRAGMENT_KEY, WEB_COMMAND_ROUTES, type ErrorResponse } from '../src/protocol/httpApi';
-import type { FromWebview, NoticeLevel, ToWebview } from '../src/protocol/webviewProtocol';
+import type { ListReviewsResult } from '../src/protocol/engineProtocol';
+import { reviewsMayHaveChanged } from '../src/protocol/reviews';
+import { isToWebview, type FromWebview, type NoticeLevel, type ToWebview } from '../src/protocol/webviewProtocol';
 
 const TOKEN_KEY = 'coditect.token';
 const UI_STATE_KEY = 'coditect.uiState';
@@ -26,6 +28,43 @@ const notice = (level: NoticeLevel, message: string): void => deliver({ type: 'n
 const NEEDS_TOKEN = `This dashboard needs the daemon's token: open it as ${location.origin}/#${TOKEN_FRAGMENT_KEY}=<contents of .coditect/http-token>.`;
 
 let stream: AbortController | undefined;
+
+/** Tasks with a branch waiting for review, as last fetched: the editor's ReviewStore rule decides when to ask again. */
+let reviewed = new Set<string>();
+let reviewsInFlight = false;
+let reviewsAgain = false;
+
+/** Asks the daemon for the branches waiting for review and hands them to the page; calls during one fold into one more. */
+async function refreshReviews(): Promise<void> {
+  if (reviewsInFlight) {
+    reviewsAgain = true;
+    return;
+  }
+  reviewsInFlight = true;
+  try {
+    do {
+      reviewsAgain = false;
+      const t = token();
+      if (!t) return;
+      const res = await fetch(routePath('reviews'), { headers: { authorization: `${AUTH_SCHEME} ${t}` }, cache: 'no-store' });
+      if (!res.ok) return; // the stream's own reconnect says what is wrong with the daemon
+      const { reviews } = (await res.json()) as ListReviewsResult;
+      reviewed = new Set(reviews.map((r) => r.taskId));
+      deliver({ type: 'reviews:changed', params: { reviews } });
+    } while (reviewsAgain);
+  } catch {
+    // The daemon went away: the next snapshot asks again.
+  } finally {
+    reviewsInFlight = false;
+  }
+}
+
+/** After a stream event: a new plan, or tasks entering or leaving `blocked`, may have changed the review list. */
+function afterEvent(m: ToWebview): void {
+  if (m.type === 'plan:changed') void refreshReviews();
+  else if ((m.type === 'tasks:changed' || m.type === 'plan:patched') && reviewsMayHaveChanged(m.params.tasks, m.params.removed, (id) => reviewed.has(id)))
+    void refreshReviews();
+}
 
 /** (Re)opens the event stream; reconnects with back-off while the page lives. Each connection starts with a full snapshot. */
 async function openStream(): Promise<void> {
@@ -75,7 +114,10 @@ async function readEvents(body: ReadableStream<Uint8Array>, signal: AbortSignal)
         else if (line.startsWith('data: ')) data += line.slice(6);
       }
       // The page checks every message (isToWebview) and drops what it does not know.
-      if (type && data) deliver({ type, params: JSON.parse(data) as unknown } as ToWebview);
+      if (!type || !data) continue;
+      const m = { type, params: JSON.parse(data) as unknown } as ToWebview;
+      deliver(m);
+      if (isToWebview(m)) afterEvent(m);
     }
   }
 }
@@ -83,7 +125,14 @@ async function readEvents(body: ReadableStream<Uint8Array>, signal: AbortSignal)
 /** Runs a page command on its route and tells the person when it did nothing, and why. */
 async function runCommand(m: Extract<FromWebview, { type: 'command:run' }>): Promise<void> {
   const route = WEB_COMMAND_ROUTES[m.params.command];
-  if (!route) return notice('info', 'Reveal and the task log open in the editor; here, the task list shows the task.');
+  if (!route) {
+    return notice(
+      'info',
+      m.params.command === 'coditect.reviewChanges'
+        ? `The diff opens in the editor ("Review Changes"), or in a terminal: coditect review show ${m.params.taskId}.`
+        : 'Reveal and the task log open in the editor; here, the task list shows the task.',
+    );
+  }
   const t = token();
   if (!t) return notice('error', NEEDS_TOKEN);
   try {

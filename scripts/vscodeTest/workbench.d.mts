@@ -30,4 +30,6 @@ export function openWorkbench(o: {
   viewport?: { width: number; height: number };
   /** Use (and keep) this state dir instead of a fresh per-run one that close() deletes. */
   stateDir?: string;
+  /** Source run in every frame of the page before its own scripts (addInitScript): a probe that sees the first moment. */
+  initScript?: string;
 }): Promise<Workbench>;

@@ -58,7 +58,9 @@ function newStateDir(name) {
  * code-server's process group.
  * @param {{ name: string, folder: string, extensionDevelopmentPath?: string, extensionTestsPath?: string,
  *           extensionsDir?: string, settings?: Record<string, unknown>, env?: Record<string, string>,
- *           viewport?: { width: number, height: number }, stateDir?: string }} o
+ *           viewport?: { width: number, height: number }, stateDir?: string, initScript?: string }} o
+ *   initScript: source run in the page before the workbench's own scripts (Playwright's addInitScript), e.g. a
+ *   probe that timestamps what appears from the first moment (the big-plan bench).
  */
 export async function openWorkbench(o) {
   sweepStaleRuns();
@@ -99,6 +101,7 @@ export async function openWorkbench(o) {
       if (ownState) rmSync(stateDir, { recursive: true, force: true });
     })());
   try {
+    if (o.initScript) await browser.page.addInitScript(o.initScript);
     await browser.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
   } catch (e) {
     await close();

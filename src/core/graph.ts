@@ -82,6 +82,12 @@ export interface GraphOptions {
    * out weighs what PLAN_PRIORITY_WEIGHTS says. Default: the plan's weights, i.e. P0 > P1 > P2 > P3.
    */
   priorityWeights?: PriorityWeights;
+  /**
+   * Gated features (FeatureNode.gate) a person has approved (the audit trail's latest decision on them). A task that
+   * waits for a gated feature from outside it is held, once the feature's tasks are done, until the feature is here
+   * (or approveFeatureGate is called). Default: none approved.
+   */
+  approvedGates?: ReadonlySet<string>;
 }
 
 /** What the engine does with a task that may start (see TaskNode): run it, tick it (a group), or leave it to a person. */
@@ -95,6 +101,8 @@ const HOLD_NONE = 0;
 const HOLD_CYCLE = 1;
 const HOLD_UNKNOWN = 2;
 const HOLD_EXTERNAL = 3;
+/** Waits for a gated feature not yet approved; it counts only once the task's dependencies are done (see refreshBlocked). */
+const HOLD_GATE = 4;
 
 /** Statuses that end an attempt chain without finishing the task: its dependents cannot go on. */
 const FAILED_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['failed', 'timeout', 'cancelled']);
@@ -153,6 +161,10 @@ export class DependencyGraph {
   private readonly cycleOf = new Map<number, { ids: string[]; leader: number }>();
   /** For a task with unknown blocking dependencies: their ids. */
   private readonly unknownOf = new Map<number, string[]>();
+  /** Gated features (FeatureNode.gate) by id: their tasks, whether approved, and the tasks outside that wait for them. */
+  private readonly featureGates = new Map<string, { title: string; line: number; members: number[]; approved: boolean; held: Set<number> }>();
+  /** For a task waiting for gated features from outside them: those features' ids (approved or not). */
+  private readonly gatedBy = new Map<number, string[]>();
   private stuckDeps!: Int32Array;
   private stuck!: Uint8Array;
   private blocked!: Uint8Array;
@@ -183,6 +195,7 @@ export class DependencyGraph {
     g.addNodes(list, statuses, opts.runOptional ?? false, opts.priorityWeights);
     const candidates = g.collectCandidates(opts.previous, reportedByParser(list));
     g.acceptEdges(candidates);
+    g.collectFeatureGates(list, opts.approvedGates);
     g.initReadiness();
     g.initBlocked();
     return g;
@@ -388,6 +401,33 @@ export class DependencyGraph {
     return cycle;
   }
 
+  /** Gated features and the tasks outside each that wait (blocking edges) for one of its tasks. */
+  private collectFeatureGates(list: TaskList, approved: ReadonlySet<string> | undefined): void {
+    for (const f of list.features) {
+      if (f.gate) this.featureGates.set(f.id, { title: f.title, line: f.line, members: [], approved: approved?.has(f.id) === true, held: new Set() });
+    }
+    if (this.featureGates.size === 0) return;
+    for (let i = 0; i < this.ids.length; i++) {
+      const own = this.tasks[i].featureId;
+      const gate = this.featureGates.get(own);
+      if (gate && (this.kind[i] === KIND_WORK || this.kind[i] === KIND_GROUP)) gate.members.push(i);
+      for (const d of this.deps[i]) {
+        const f = this.tasks[d].featureId;
+        const g = f === own ? undefined : this.featureGates.get(f);
+        if (!g || g.held.has(i)) continue;
+        g.held.add(i);
+        let by = this.gatedBy.get(i);
+        if (!by) this.gatedBy.set(i, (by = []));
+        by.push(f);
+      }
+    }
+  }
+
+  /** The gated features task i waits for that are not approved yet. */
+  private unapprovedGates(i: number): string[] {
+    return (this.gatedBy.get(i) ?? []).filter((f) => !this.featureGates.get(f)!.approved);
+  }
+
   private initReadiness(): void {
     for (let i = 0; i < this.ids.length; i++) {
       let r = 0;
@@ -405,6 +445,7 @@ export class DependencyGraph {
       if (this.cycleOf.has(i)) this.hold[i] = HOLD_CYCLE;
       else if (this.unknownOf.has(i)) this.hold[i] = HOLD_UNKNOWN;
       else if (this.tasks[i].blockers.length > 0) this.hold[i] = HOLD_EXTERNAL;
+      else if (this.gatedBy.has(i) && this.unapprovedGates(i).length > 0) this.hold[i] = HOLD_GATE;
     }
     this.stuckDeps = new Int32Array(n);
     this.stuck = new Uint8Array(n);
@@ -426,7 +467,9 @@ export class DependencyGraph {
     const s = this.status[i];
     const done = TERMINAL_STATUSES.has(s);
     const failed = FAILED_STATUSES.has(s);
-    const isBlocked = !done && !failed && s !== 'in_progress' && (s === 'blocked' || this.hold[i] !== HOLD_NONE || this.stuckDeps[i] > 0);
+    // A feature gate holds only once the feature's tasks are done: before that the task simply waits for them.
+    const held = this.hold[i] !== HOLD_NONE && (this.hold[i] !== HOLD_GATE || this.remaining[i] === 0);
+    const isBlocked = !done && !failed && s !== 'in_progress' && (s === 'blocked' || held || this.stuckDeps[i] > 0);
     if (isBlocked !== (this.blocked[i] === 1)) {
       this.blocked[i] = isBlocked ? 1 : 0;
       this.blockedTotal += isBlocked ? 1 : -1;
@@ -498,6 +541,8 @@ export class DependencyGraph {
     }
     if (this.updateReady(i)) became.push(i);
     this.propagateBlocked(i);
+    // A feature gate's hold starts (or ends) when the last dependency of a task it holds is done (or reopened).
+    if (wasDone !== isDone) for (const d of this.dependents[i]) if (this.hold[d] === HOLD_GATE) this.propagateBlocked(d);
     if (became.length > 1) {
       const rank = this.dispatchRank();
       became.sort((a, b) => rank[a] - rank[b]);
@@ -583,6 +628,53 @@ export class DependencyGraph {
     return i !== undefined && this.blocked[i] === 1;
   }
 
+  /** Ids of the gated features (FeatureNode.gate), in document order. */
+  gatedFeatureIds(): string[] {
+    return [...this.featureGates.keys()];
+  }
+
+  /**
+   * A gated feature waits for a person's approval: not approved, and every task of it the engine runs or ticks
+   * (criteria and optional tasks aside) is completed or skipped. False for a feature without a gate.
+   */
+  featureGateWaiting(featureId: string): boolean {
+    const g = this.featureGates.get(featureId);
+    return g !== undefined && !g.approved && g.members.length > 0 && g.members.every((i) => TERMINAL_STATUSES.has(this.status[i]));
+  }
+
+  /** True when the feature has a gate and a person approved it. */
+  featureGateApproved(featureId: string): boolean {
+    return this.featureGates.get(featureId)?.approved === true;
+  }
+
+  /** Tasks outside a gated feature that wait for it (directly), in document order; [] for a feature without a gate. */
+  featureGateHolds(featureId: string): string[] {
+    const g = this.featureGates.get(featureId);
+    return g ? [...g.held].sort((a, b) => a - b).map((i) => this.ids[i]) : [];
+  }
+
+  /**
+   * A person approved a gated feature: the tasks it held go on. Returns the ids that became ready (dispatch order);
+   * [] when the feature has no gate or was approved already. O(tasks it holds × their out-degree).
+   */
+  approveFeatureGate(featureId: string): string[] {
+    const g = this.featureGates.get(featureId);
+    if (!g || g.approved) return [];
+    g.approved = true;
+    const became: number[] = [];
+    for (const i of g.held) {
+      if (this.hold[i] !== HOLD_GATE || this.unapprovedGates(i).length > 0) continue;
+      this.hold[i] = HOLD_NONE;
+      if (this.updateReady(i)) became.push(i);
+      this.propagateBlocked(i);
+    }
+    if (became.length > 1) {
+      const rank = this.dispatchRank();
+      became.sort((a, b) => rank[a] - rank[b]);
+    }
+    return became.map((k) => this.ids[k]);
+  }
+
   /**
    * Ids whose blocked flag changed since the last call (a failure blocks everything downstream at once: views must
    * redraw those tasks too, not only the one whose status changed). Each id once, in no particular order.
@@ -664,6 +756,8 @@ export class DependencyGraph {
         return { reason: 'unknown-dependency', root: i };
       case HOLD_EXTERNAL:
         return { reason: 'external', root: i };
+      case HOLD_GATE:
+        if (this.remaining[i] === 0) return { reason: 'gate', root: i };
     }
     if (this.status[i] !== 'blocked') return undefined;
     // A gated task the engine set to blocked waits for a person's approval (docs/costs-and-gates.md#gates).
@@ -681,6 +775,8 @@ export class DependencyGraph {
         return `${this.ids[r]} depends on unknown task${this.unknownOf.get(r)!.length === 1 ? '' : 's'} ${this.unknownOf.get(r)!.join(', ')}`;
       case HOLD_EXTERNAL:
         return `${this.ids[r]} is blocked by ${this.tasks[r].blockers.map((b) => JSON.stringify(b)).join(', ')}`;
+      case HOLD_GATE:
+        if (this.remaining[r] === 0) return `${this.ids[r]} waits for a person's approval of feature ${this.unapprovedGates(r).join(', ')} (Gate: review)`;
     }
     if (this.tasks[r].gate) return `${this.ids[r]} waits for a person's approval`;
     return `${this.ids[r]} is marked blocked`;
@@ -810,22 +906,57 @@ export class DependencyGraph {
     const order = this.topoOrder();
     const words = Math.max(1, Math.min(Math.ceil(n / 32), Math.floor(UNBLOCKS_CHUNK_WORDS / Math.max(1, n))));
     const chunk = words * 32;
+    // Per row, the words that may be non-zero: [lo, hi) (empty: lo >= hi), stored packed from off[row]. A task's
+    // descendants mostly sit near it in the document, so a row is mostly zeros: for the bench's 10,000 tasks the spans
+    // hold 8% of the n × n/32 words, so OR-ing, counting and allocating only them made the ready-set build (npm run
+    // bench, sync scenario: readySetMs) faster and its 12.5 MB bitset ~1 MB. Never more than whole rows.
+    const lo = new Int32Array(n);
+    const hi = new Int32Array(n);
+    const off = new Int32Array(n);
     for (let c0 = 0; c0 < n; c0 += chunk) {
       const c1 = Math.min(n, c0 + chunk);
-      const bits = new Uint32Array(n * words);
+      let bits = new Uint32Array(Math.min(n * words, Math.max(1024, n)));
+      let used = 0;
+      lo.fill(words);
+      hi.fill(0);
       for (let k = order.length - 1; k >= 0; k--) {
         const i = order[k];
-        const row = i * words;
-        for (const d of this.dependents[i]) {
-          const drow = d * words;
-          for (let w = 0; w < words; w++) bits[row + w] |= bits[drow + w];
+        const deps = this.dependents[i];
+        let a = words;
+        let b = 0;
+        for (const d of deps) {
+          if (lo[d] < hi[d]) {
+            if (lo[d] < a) a = lo[d];
+            if (hi[d] > b) b = hi[d];
+          }
+          if (d >= c0 && d < c1) {
+            const w = (d - c0) >>> 5;
+            if (w < a) a = w;
+            if (w + 1 > b) b = w + 1;
+          }
+        }
+        lo[i] = a;
+        hi[i] = b;
+        if (a >= b) continue;
+        if (used + (b - a) > bits.length) {
+          const grown = new Uint32Array(Math.max(bits.length * 2, used + (b - a)));
+          grown.set(bits.subarray(0, used));
+          bits = grown;
+        }
+        off[i] = used;
+        // Word w of row i is bits[row + w], for w in [a, b).
+        const row = used - a;
+        used += b - a;
+        for (const d of deps) {
+          const drow = off[d] - lo[d];
+          for (let w = lo[d]; w < hi[d]; w++) bits[row + w] |= bits[drow + w];
           if (d >= c0 && d < c1) {
             const bit = d - c0;
             bits[row + (bit >>> 5)] |= 1 << (bit & 31);
           }
         }
         let count = 0;
-        for (let w = 0; w < words; w++) count += popcount(bits[row + w]);
+        for (let w = a; w < b; w++) count += popcount(bits[row + w]);
         counts[i] += count;
       }
     }

@@ -49,6 +49,7 @@ export function reparseChangedLines(prevList: TaskList, range: ChangedLines): Ta
   let outTasks: TaskNode[] | undefined;
   let diagnostics = prevList.diagnostics;
   let changed = 0;
+  const at: number[] = [];
   for (let i = 0; i < before.lines.length; i++) {
     if (before.ends[i] !== after.ends[i]) return undefined; // a line ending changed: the dominant eol may too
     const oldText = before.lines[i];
@@ -64,6 +65,7 @@ export function reparseChangedLines(prevList: TaskList, range: ChangedLines): Ta
     if (!patch) return undefined;
     outTasks ??= tasks.slice();
     outTasks[k] = patch.node;
+    at.push(k);
     if (patch.oldOwn.length > 0 || patch.newOwn.length > 0) {
       const d = replaceLineDiagnostics(diagnostics, line, patch.oldOwn, patch.newOwn);
       if (!d) return undefined;
@@ -71,7 +73,38 @@ export function reparseChangedLines(prevList: TaskList, range: ChangedLines): Ta
     }
   }
   if (!outTasks) return prevList; // only unchanged lines (cannot happen for different texts, but harmless)
+  patchedTasks.set(outTasks, { from: new WeakRef(tasks), at });
   return { ...prevList, tasks: outTasks, diagnostics };
+}
+
+/**
+ * Task arrays this parser patched: the array each was copied from (held weakly: a patched list must not keep every
+ * earlier one alive) and the indices it replaced. Arrays are never changed once returned, so the answer stays true.
+ */
+const patchedTasks = new WeakMap<readonly TaskNode[], { from: WeakRef<readonly TaskNode[]>; at: readonly number[] }>();
+
+/** How many patches back tasksChangedSince looks (a sync usually needs one or two: its parse, its own write-back). */
+const MAX_PATCH_DEPTH = 8;
+
+/**
+ * The indices at which `tasks` can hold other task objects than `base`, when this parser made `tasks` by patching
+ * `base` (directly or through a few patches; then both have the same length and every other index holds the same
+ * object); undefined when it does not know (compare every task). Lets the sync skip its passes over all tasks after a
+ * one-line edit: a 10,000-task plan is not walked to find the one task that changed.
+ */
+export function tasksChangedSince(tasks: readonly TaskNode[], base: readonly TaskNode[]): readonly number[] | undefined {
+  if (tasks === base) return [];
+  let at: readonly number[] = [];
+  let t = tasks;
+  for (let depth = 0; depth < MAX_PATCH_DEPTH; depth++) {
+    const p = patchedTasks.get(t);
+    const from = p?.from.deref();
+    if (!p || !from) return undefined;
+    at = at.length === 0 ? p.at : [...at, ...p.at];
+    if (from === base) return at;
+    t = from;
+  }
+  return undefined;
 }
 
 // ---- where the texts differ --------------------------------------------------------------------------------------
@@ -216,6 +249,7 @@ function sameReach(a: TaskLineAnalysis, b: TaskLineAnalysis): boolean {
     x.timeoutMinutes === y.timeoutMinutes &&
     x.gate === y.gate &&
     x.isolation === y.isolation &&
+    sameStrings(x.files ?? [], y.files ?? []) &&
     x.parallel === y.parallel &&
     x.serial === y.serial &&
     sameStrings(x.tags, y.tags) &&

@@ -56,7 +56,7 @@ export interface MergeConflict {
   database: unknown;
   resolved: unknown;
   winner: MergeWinner;
-  /** Rule applied: `completed-wins`, `running-wins`, `markdown-wins`, `markdown-owns-field`. */
+  /** Rule applied: `completed-wins`, `running-wins`, `markdown-wins`, `markdown-owns-field`, or an EngineStatusRule. */
   rule: string;
 }
 
@@ -124,6 +124,27 @@ export function resolveStatusConflict(markdown: TaskStatus, database: TaskStatus
   if (database === 'completed') return { status: 'completed', winner: 'database', rule: 'completed-wins' };
   if (database === 'in_progress') return { status: 'in_progress', winner: 'database', rule: 'running-wins' };
   return { status: markdown, winner: 'markdown', rule: 'markdown-wins' };
+}
+
+/** Rules by which the database's status stands whatever the merge settled on (docs/sync.md): leases are the engine's. */
+export type EngineStatusRule = 'engine-starts-tasks' | 'running-wins' | 'engine-ends-tasks';
+
+/**
+ * The rule, if any, that keeps the database's status `db` over `merged` (the three-way merge's status), given the
+ * base (last synced) and the markdown's status:
+ * - `engine-starts-tasks`: a markdown in_progress is never taken, only the engine holds leases;
+ * - `running-wins`: nor does a line without its running badge stop a task an agent works on (a tick still completes);
+ * - `engine-ends-tasks`: nor does a line that only lost its running badge undo how the engine ended the run since
+ *   (awaiting review, failed, …). That text is one read before the engine's write-back of the start (an editor's
+ *   buffer or save that crossed it), or the badge of a run deleted by hand, which running-wins also refuses while it
+ *   runs. Taken as a person's "run it again", it reset a branch waiting for review to pending, to be run (and paid
+ *   for) once more.
+ */
+export function engineStatusRule(base: TaskStatus | undefined, md: TaskStatus, merged: TaskStatus, db: TaskStatus): EngineStatusRule | undefined {
+  if (merged === 'in_progress' && db !== 'in_progress') return 'engine-starts-tasks';
+  if (db === 'in_progress' && merged !== 'in_progress' && merged !== 'completed' && merged !== 'skipped') return 'running-wins';
+  if (base === 'in_progress' && md === 'pending' && merged === 'pending' && db !== 'pending') return 'engine-ends-tasks';
+  return undefined;
 }
 
 /** Three-way set merge of keyed lists; order follows `md`, then elements only the database added. */

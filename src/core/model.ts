@@ -62,6 +62,11 @@ export interface FeatureNode {
   title: string;
   line: number;
   priority?: Priority;
+  /**
+   * `Gate: review` written in the feature's section, outside any task (docs/costs-and-gates.md#gates): once every
+   * task of the feature is done, what depends on the feature's tasks from outside it waits for a person's approval.
+   */
+  gate?: 'review';
 }
 
 export interface TaskNode {
@@ -105,6 +110,11 @@ export interface TaskNode {
    * worktrees (a task that must touch the shared tree); `worktree` is the default wherever isolation is on.
    */
   isolation?: 'none' | 'worktree';
+  /**
+   * Paths from `Files:` sub-bullets (`Files: src/models/user.py, src/api/`), as written. With the paths in the title
+   * they are what file-aware scheduling compares (src/core/fileClaims.ts): two tasks naming the same path never run at once.
+   */
+  files?: string[];
   /** Id of the task this one is nested under (a checkbox list item inside another task's item). */
   parent?: string;
   /**

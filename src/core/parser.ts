@@ -12,7 +12,7 @@
 //  4. Headings become epics and features (levels chosen per file), ids are derived or allocated, dependency ids are
 //     resolved, and Spec Kit's implicit rules add `implicit` and `phase` edges.
 // One file per pass, run in this order by `parse` below: parse/blocks.ts (1–3), parse/hierarchy.ts, parse/numbering.ts,
-// parse/dependencies.ts, parse/phases.ts; parse/drafts.ts holds the shapes they hand each other.
+// parse/dependencies.ts, parse/phases.ts, parse/groups.ts, parse/gates.ts; parse/drafts.ts holds the shapes they hand each other.
 // parseTaskList never throws: bad input becomes diagnostics, and the text itself is never modified here.
 import { errorMessage } from './describe';
 import { isCheckpointTitle } from './taskLine';
@@ -21,6 +21,7 @@ import { frontMatterEnd, parseBlocks, type WalkState } from './parse/blocks';
 import { CriteriaNames } from './parse/criteria';
 import { resolveDependencies } from './parse/dependencies';
 import { Drafts, emptyTitleDiagnostic, RefTable, toDiagnostic } from './parse/drafts';
+import { applyFeatureGates } from './parse/gates';
 import { applyGroupRules, markPhaseSummaries } from './parse/groups';
 import { assignGroupIds, buildHierarchy } from './parse/hierarchy';
 import { assignTaskIds, detectDialect, IdIndex, readNumbering } from './parse/numbering';
@@ -85,6 +86,7 @@ function parse(text: string, opts: ParseOptions): TaskList {
   const resolvedLength = Uint32Array.from(deps, (x) => x.length);
   applySpecKitRules(drafts, epics, taskIds, rules, deps, diagnostics, dialect);
   applyGroupRules(drafts, taskIds, deps);
+  applyFeatureGates(drafts, epics, taskIds, deps);
 
   const taskNodes = taskIds as TaskNode[]; // assignTaskIds hands back the drafts' nodes, in order
   for (let d = 0; d < drafts.count; d++) {
@@ -99,6 +101,7 @@ function parse(text: string, opts: ParseOptions): TaskList {
     const group = drafts.isGroup(d);
     if (gate !== undefined && !group && !drafts.criterion(d)) node.gate = gate;
     if (r?.isolation !== undefined) node.isolation = r.isolation;
+    if (r?.files !== undefined) node.files = r.files;
     const parent = drafts.parent(d);
     if (parent >= 0) node.parent = taskNodes[parent].id;
     if (group) node.group = true;

@@ -6,7 +6,7 @@
 // changes them, so a difference there is always a markdown edit not synced yet, and the markdown wins it. Only a status
 // can differ for both reasons (the engine finished a task, a person ticked one); that is where a person may choose a
 // side per task (`coditect reconcile --use-markdown|--use-db`).
-import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from './merge';
+import { engineStatusRule, mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from './merge';
 import { MERGED_TASK_FIELDS, type MergedTaskField, type TaskList, type TaskStatus } from './model';
 
 /** A task row as the database has it. */
@@ -107,8 +107,9 @@ export function reconcilePlan(list: TaskList, rows: ReadonlyMap<string, DbTaskSt
 function statusOutcome(id: string, base: TaskFields, md: TaskFields, db: TaskFields): TaskDifference['nextSync'] {
   const merged = mergeTask(id, base, md, db);
   const conflict: MergeConflict | undefined = merged.conflicts.find((c) => c.field === 'status');
-  // A markdown in_progress is never taken: only the engine starts tasks (docs/sync.md, engine-starts-tasks).
-  if (merged.fields.status === 'in_progress' && db.status !== 'in_progress') return { status: db.status, from: 'database', rule: 'engine-starts-tasks' };
+  // The engine's own rules first (docs/sync.md): the sync applies them after the merge, so the answer is the sync's.
+  const engineRule = engineStatusRule(base.status, md.status, merged.fields.status, db.status);
+  if (engineRule) return { status: db.status, from: 'database', rule: engineRule };
   if (conflict) return { status: merged.fields.status, from: conflict.winner, rule: conflict.rule };
   const from = merged.fields.status === md.status ? 'markdown' : 'database';
   return { status: merged.fields.status, from, rule: from === 'markdown' ? 'changed-in-markdown' : 'changed-in-database' };

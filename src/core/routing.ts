@@ -324,23 +324,62 @@ export function routeTask(task: TaskNode, context: { epic?: EpicNode; feature?: 
   return { agent, rule: 'default', reason: `no override, keyword or epic fallback matched; default agent ${agent}` };
 }
 
+/** Each compiled map's keywords by their first stem: a task's words name the few keywords worth checking. */
+const firstStemIndex = new WeakMap<CompiledAgent[], Map<string, { agent: number; keyword: number }[]>>();
+
+function firstStems(compiled: CompiledAgent[]): Map<string, { agent: number; keyword: number }[]> {
+  let index = firstStemIndex.get(compiled);
+  if (index) return index;
+  index = new Map();
+  for (const [agent, a] of compiled.entries()) {
+    for (const [keyword, k] of a.keywords.entries()) {
+      const first = k.stems[0]!;
+      let list = index.get(first);
+      if (!list) index.set(first, (list = []));
+      list.push({ agent, keyword });
+    }
+  }
+  firstStemIndex.set(compiled, index);
+  return index;
+}
+
+/**
+ * The agent whose keywords score highest. Only the keywords whose first stem is one of the task's words are checked
+ * (through an index): checking every keyword of every agent at three places for each of 10,000 tasks was seconds of
+ * a big plan's open (#15).
+ */
 function routeByKeywords(task: TaskNode, context: { epic?: EpicNode; feature?: FeatureNode }, mappings: Record<string, string[]>): RoutingDecision | undefined {
   const places = [
     { words: stems(task.title), weight: KEYWORD_WEIGHTS.title },
     { words: context.feature ? stems(context.feature.title) : [], weight: KEYWORD_WEIGHTS.feature },
     { words: context.epic ? stems(context.epic.title) : [], weight: KEYWORD_WEIGHTS.epic },
   ].map((p) => ({ ...p, set: new Set(p.words) }));
-
+  const compiled = compile(mappings);
+  const index = firstStems(compiled);
+  // Per agent, the keywords found (by their index in the agent's list) and the weight of the place each counts at.
+  const found = new Map<number, Map<number, number>>();
+  // A keyword counts once, at the most specific place it appears (title beats feature beats epic): places in order.
+  for (const place of places) {
+    for (const word of place.set) {
+      for (const c of index.get(word) ?? []) {
+        let byKeyword = found.get(c.agent);
+        if (byKeyword?.has(c.keyword)) continue;
+        if (!containsSequence(place.words, place.set, compiled[c.agent]!.keywords[c.keyword]!.stems)) continue;
+        if (!byKeyword) found.set(c.agent, (byKeyword = new Map()));
+        byKeyword.set(c.keyword, place.weight);
+      }
+    }
+  }
   let best: { agent: string; score: number; matched: string[] } | undefined;
-  for (const { agent, keywords } of compile(mappings)) {
+  for (const [i, { agent, keywords }] of compiled.entries()) {
+    const byKeyword = found.get(i);
+    if (!byKeyword) continue;
     let score = 0;
     const matched: string[] = [];
-    for (const k of keywords) {
-      // A keyword counts once, at the most specific place it appears (title beats feature beats epic).
-      const place = places.find((p) => containsSequence(p.words, p.set, k.stems));
-      if (!place) continue;
-      score += place.weight;
-      matched.push(k.keyword);
+    // In the map's keyword order, as the reason lists them.
+    for (const [k, weight] of [...byKeyword].sort((x, y) => x[0] - y[0])) {
+      score += weight;
+      matched.push(keywords[k]!.keyword);
     }
     // Strictly greater: on a tie the agent listed first in the map keeps the task.
     if (score > 0 && (!best || score > best.score)) best = { agent, score, matched };

@@ -67,6 +67,8 @@ export interface TaskMeta {
   gate?: 'review';
   /** `Isolation: none` (runs in the shared tree) or `worktree`; see TaskNode.isolation. */
   isolation?: TaskIsolationMode;
+  /** Paths from `Files:` lines, as written (src/core/fileClaims.ts reads them); absent when none. */
+  files?: string[];
   blockers: string[];
   refs: LineRef[];
   problems: LineProblem[];
@@ -313,6 +315,7 @@ function scratchMeta(): TaskMeta {
   const m = SCRATCH;
   m.priority = m.estimateHours = m.timeoutMinutes = undefined;
   m.agent = m.verify = m.gate = m.isolation = undefined;
+  m.files = undefined;
   m.blockers.length = m.refs.length = m.problems.length = m.tags.length = 0;
   m.parallel = false;
   m.serial = undefined;
@@ -940,7 +943,7 @@ function readBlockers(value: string, lineNo: number, col: number, meta: TaskMeta
 }
 
 /** The kinds of `Key: value` lines understood under a task. */
-export type MetaKey = 'deps' | 'blocked' | 'agent' | 'verify' | 'timeout' | 'priority' | 'estimate' | 'gate' | 'isolation';
+export type MetaKey = 'deps' | 'blocked' | 'agent' | 'verify' | 'timeout' | 'priority' | 'estimate' | 'gate' | 'isolation' | 'files';
 
 const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
   {
@@ -953,6 +956,7 @@ const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
   { key: 'verify', re: /^(?:verify[ \t]+command|verify|verification|acceptance[ \t]+test|acceptance[ \t]+command|acceptance)(?!\w)/i, colonOptional: false },
   { key: 'timeout', re: /^timeout(?!\w)/i, colonOptional: false },
   { key: 'isolation', re: /^isolation(?!\w)/i, colonOptional: false },
+  { key: 'files', re: /^files?(?!\w)/i, colonOptional: false },
   { key: 'priority', re: /^priority(?!\w)/i, colonOptional: false },
   { key: 'estimate', re: /^(?:estimate|est|effort)(?!\w)/i, colonOptional: false },
   { key: 'gate', re: /^gate(?!\w)/i, colonOptional: false },
@@ -975,6 +979,17 @@ export function readMetaLine(text: string, lineNo: number, col: number, meta: Ta
   if (value === '') return { key: k.key, empty: true };
   readMetaValue(k.key, value, lineNo, col + k.valueStart, meta);
   return { key: k.key, empty: false };
+}
+
+/**
+ * A `Gate: review` line outside any task (a paragraph line or a top-level bullet under a feature heading): what it
+ * says, with its problems (`bad-gate`), or undefined for any other line. The value is read as under a task.
+ */
+export function readGateLine(text: string, lineNo: number, col: number): { gate?: 'review'; problems: LineProblem[] } | undefined {
+  if (metaLineKey(text)?.key !== 'gate') return undefined;
+  const meta = emptyMeta();
+  readMetaLine(text, lineNo, col, meta);
+  return meta.gate !== undefined ? { gate: meta.gate, problems: meta.problems } : { problems: meta.problems };
 }
 
 /**
@@ -1048,6 +1063,19 @@ export function readMetaValue(key: MetaKey, value: string, lineNo: number, col: 
       else meta.problems.push(problem(lineNo, col, end, 'warning', 'bad-isolation', `Unknown isolation "${value.trim()}"; expected none or worktree`));
       return;
     }
+    case 'files': {
+      // `Files: src/a.ts, \`src/b.ts\`` — commas or spaces between paths (paths with spaces are not supported here).
+      const paths = value
+        .split(/[,\s]+/)
+        .map((p) => stripDecoration(p).replace(/^[`'"]+|[`'"]+$/g, ''))
+        .filter((p) => p !== '');
+      if (paths.length === 0)
+        meta.problems.push(
+          problem(lineNo, col, end, 'warning', 'bad-files', `"${value.trim()}" names no path; write e.g. Files: src/models/user.py, src/api/`),
+        );
+      else (meta.files ??= []).push(...paths);
+      return;
+    }
   }
 }
 
@@ -1104,6 +1132,7 @@ export function mergeMeta(into: TaskMeta, from: TaskMeta): void {
   if (from.timeoutMinutes !== undefined) into.timeoutMinutes = from.timeoutMinutes;
   if (from.gate !== undefined) into.gate = from.gate;
   if (from.isolation !== undefined) into.isolation = from.isolation;
+  if (from.files !== undefined) into.files = [...(into.files ?? []), ...from.files];
   into.blockers.push(...from.blockers);
   into.refs.push(...from.refs);
   into.problems.push(...from.problems);

@@ -1,5 +1,7 @@
-// Git checkpoints: when a feature or an epic completes and the workspace is a git repository, a lightweight
-// annotated tag `coditect/checkpoint/<id>` marks the commit the work reached. Never commits, never pushes.
+// Git checkpoints: when a feature or an epic completes and the workspace is a git repository, an annotated tag
+// `coditect/checkpoint/<id>` marks the commit the work reached: with isolation, the integration branch's tip (where
+// the feature's tasks landed: a task completes only once merged), whatever the workspace has checked out; without,
+// HEAD of the workspace. Never commits, never pushes.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,17 +15,21 @@ export function checkpointTagName(id: string): string {
 }
 
 /**
- * Creates (or moves, when the group completed again after a reset) the checkpoint tag at HEAD. Resolves with the tag
- * name, or undefined when `root` is not a git work tree or has no commit yet.
+ * Creates (or moves, when the group completed again after a reset) the checkpoint tag at `branch`'s tip (the
+ * integration branch), else at HEAD. Resolves with the tag name, or undefined when `root` is not a git work tree or
+ * has no commit yet.
  */
-export async function createGitCheckpoint(root: string, id: string, message: string): Promise<string | undefined> {
+export async function createGitCheckpoint(root: string, id: string, message: string, branch?: string): Promise<string | undefined> {
   if (!existsSync(join(root, '.git'))) return undefined;
+  const target = branch === undefined ? 'HEAD' : `refs/heads/${branch}`;
+  let commit: string;
   try {
-    await run('git', ['rev-parse', '--verify', 'HEAD'], { cwd: root });
+    commit = (await run('git', ['rev-parse', '--verify', '--quiet', `${target}^{commit}`], { cwd: root })).stdout.trim();
   } catch {
     return undefined; // no commit to tag yet
   }
   const tag = checkpointTagName(id);
-  await run('git', ['-c', 'user.name=CODITECT', '-c', 'user.email=coditect@localhost', 'tag', '-f', '-a', tag, '-m', message], { cwd: root });
+  // The commit, not the ref: the queue may move the branch between reading it and tagging.
+  await run('git', ['-c', 'user.name=CODITECT', '-c', 'user.email=coditect@localhost', 'tag', '-f', '-a', tag, '-m', message, commit], { cwd: root });
   return tag;
 }

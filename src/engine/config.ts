@@ -22,6 +22,7 @@ import { liftLegacySections, liftMaxTotal } from './config/planStyleKeys';
 import { applyProfile } from './config/profiles';
 import { isPlainObject } from './config/plainObject';
 import { jsonValueProblems } from './config/jsonCheck';
+import { redisUrlFromEnv, redisUrlProblem } from './queue/redisUrl';
 
 /** The validated configuration the engine runs on. */
 export interface OrchestratorConfig {
@@ -50,6 +51,8 @@ export interface OrchestratorConfig {
   lease: { ms: number; heartbeatMs: number };
   shutdownGraceMs: number;
   metrics: { enabled?: boolean; port: number; host: string; grafana_dashboard_id?: string; alert_on_failure_rate?: number };
+  /** `bind`: where a daemon serves its HTTP API and web dashboard (loopback HOST:PORT) when `--http` does not say. */
+  http: { bind?: string };
   /** `intervalTasks`: a checkpoint row every that many completed tasks (0 = only per feature and epic). */
   checkpoint: { enabled: boolean; gitTag: boolean; intervalTasks: number };
   /** Price overrides by model (USD per million tokens), merged over the shipped table, for costs estimated from tokens. */
@@ -75,11 +78,16 @@ export interface OrchestratorConfig {
   logging: FileConfig['logging'];
   /** Periodic backups of the database (`backup.*`): every `intervalMs` (0 = off), the newest `keep` kept. */
   backup: { intervalMs: number; keep: number };
+  /** Where attempts run: here, or as jobs on Redis for `coditect worker` processes (docs/server.md#workers). */
+  queue: QueueConfig;
   /** File it was loaded from, if any. */
   source?: string;
   /** Keys of plan-style sections this engine ignores, and shadowed duplicates (shown to the person, not fatal). */
   warnings: string[];
 }
+
+/** The `queue.*` options: `local` (the engine runs its attempts), or `redis` with the shared Redis and the job settings. */
+export type QueueConfig = { kind: 'local' } | { kind: 'redis'; url: string; prefix: string; lockMs: number; stalledIntervalMs: number; maxStalled: number };
 
 /** The `budget.*` options: USD limits, each undefined when not set. */
 export interface BudgetConfig {
@@ -131,6 +139,8 @@ export interface IsolationConfig {
     policy: MergePolicy;
     policyOverrides: Record<string, MergePolicy>;
     author: { name: string; email: string };
+    /** What a conflicting merge of an attempt's branch comes to: a person's review, or an agent resolving it. */
+    onConflict: 'review' | 'agent';
   };
 }
 
@@ -197,6 +207,11 @@ function normalize(
       });
     }
   }
+  const queue = queueOf(f, env, w, issues);
+  if (queue.kind === 'redis' && f.isolation === 'worktree')
+    issues.push(
+      `${w('isolation')}: expected none (or unset) with queue.kind redis — workers run tasks in their own checkout, the coordinator has no worktree to land; got "worktree"`,
+    );
   if (issues.length > 0) fail(source, issues);
 
   const jitter: JitterKind = f.retry.jitter === true ? 'half' : f.retry.jitter === false ? 'none' : f.retry.jitter;
@@ -227,6 +242,7 @@ function normalize(
     lease: { ms: f.lease.ms, heartbeatMs: f.lease.heartbeat_ms },
     shutdownGraceMs: f.shutdown_grace_ms,
     metrics: { ...f.metrics },
+    http: { ...f.http },
     checkpoint: { enabled: f.checkpoint.enabled, gitTag: f.checkpoint.git_tag, intervalTasks: f.checkpoint.interval_tasks },
     prices: { ...f.prices },
     budget: budgetOf(f.budget),
@@ -247,26 +263,58 @@ function normalize(
     dispatch: f.dispatch,
     logging: f.logging,
     backup: { intervalMs: Math.round(f.backup.interval_hours * 3_600_000), keep: f.backup.keep },
+    queue,
     source: source === 'config' ? undefined : source,
     warnings: [],
   };
 }
 
-/** Agent → keywords from a file's `agent_mappings`, which may mix both forms (keyword lists and the plan's rows). */
+/**
+ * Agent → keywords from a file's `agent_mappings`, which may mix both forms (keyword lists and the plan's rows). A map
+ * with any of the plan's `"a|b|c": "agent"` rows is the plan's config over the plan's dispatcher table: its rows give
+ * the keywords of the agent types they name (listed first), and every built-in type they do not name keeps its
+ * built-in keywords after them — the plan's own file has 8 rows, and replacing the table with them dropped 6 of the
+ * plan's 14 (monitoring, billing, refactoring… went to the default agent). A map of keyword lists alone replaces it.
+ */
 function agentMappingsOf(raw: Record<string, string[] | string>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [key, v] of Object.entries(raw)) {
     const add = typeof v === 'string' ? keywordsFromPatterns({ [key]: v }) : { [key]: v };
     for (const [agent, words] of Object.entries(add)) (out[agent] ??= []).push(...words.filter((w) => !out[agent].includes(w)));
   }
+  if (Object.values(raw).some((v) => typeof v === 'string')) {
+    for (const [agent, words] of Object.entries(DEFAULT_AGENT_MAPPINGS)) if (!Object.hasOwn(out, agent)) out[agent] = [...words];
+  }
   return out;
+}
+
+/** `queue.*`: the Redis URL from the file, else from REDIS_HOST/REDIS_PORT; problems named with the URL masked. */
+function queueOf(f: FileConfig, env: Record<string, string | undefined>, w: (p: string) => string, issues: string[]): QueueConfig {
+  const q = f.queue;
+  if (q.kind === 'local') {
+    if (q.url !== undefined) issues.push(`${w('queue.url')}: only used with queue.kind "redis" (queue.kind is "local"); set kind to redis or remove url`);
+    return { kind: 'local' };
+  }
+  let url = q.url?.trim();
+  if (url === undefined || url === '') {
+    const fromEnv = redisUrlFromEnv(env);
+    if (fromEnv.problem) issues.push(fromEnv.problem);
+    else if (fromEnv.url === undefined)
+      issues.push(`${w('queue.url')}: expected a redis:// URL with queue.kind redis (or REDIS_HOST in the environment), got nothing`);
+    url = fromEnv.url ?? '';
+  } else {
+    const problem = redisUrlProblem(url);
+    if (problem) issues.push(`${w('queue.url')}: ${problem}`);
+  }
+  return { kind: 'redis', url, prefix: q.prefix, lockMs: q.lock_ms, stalledIntervalMs: q.stalled_interval_ms, maxStalled: q.max_stalled };
 }
 
 function isolationOf(f: FileConfig, dir: string): IsolationConfig {
   const author = /^\s*(.*?)\s*<([^<>\s]+)>\s*$/.exec(f.merge.author)!;
   const prefix = f.worktree.branch_prefix;
   return {
-    mode: f.isolation,
+    // Workers run attempts in their own checkout: the coordinator has no worktree to create or land (checked above).
+    mode: f.queue.kind === 'redis' ? 'none' : f.isolation,
     baseBranch: f.base_branch,
     worktree: {
       dir: f.worktree.dir === undefined ? undefined : path.resolve(dir, f.worktree.dir),
@@ -282,6 +330,7 @@ function isolationOf(f: FileConfig, dir: string): IsolationConfig {
       policy: f.merge.policy,
       policyOverrides: { ...f.merge.policy_overrides },
       author: { name: author[1], email: author[2] },
+      onConflict: f.merge.on_conflict,
     },
   };
 }

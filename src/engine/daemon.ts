@@ -10,7 +10,8 @@ import { enginePaths, type EnginePaths } from './paths';
 import { createRedactor, secretEnvValues } from './redact';
 import { EngineRuntime } from './runtime';
 import { ENGINE_VERSION } from './version';
-import { type HttpServer, parseBind, serveHttp } from './http/httpServer';
+import { parseBind } from './http/bind';
+import { type HttpServer, serveHttp } from './http/httpServer';
 import { loadOrCreateToken } from './http/httpToken';
 import { errorMessage } from '../core/describe';
 
@@ -85,7 +86,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let control: ControlServer | undefined;
   let http: HttpServer | undefined;
   try {
-    const bind = opts.http === undefined ? undefined : parseBind(opts.http);
+    // A bad --http is refused before anything opens; the config's http.bind was checked with the config.
+    let bind = opts.http === undefined ? undefined : parseBind(opts.http);
     runtime = await EngineRuntime.open({
       paths,
       configPath: opts.configPath,
@@ -101,6 +103,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       logActivity: true,
     });
     control = await serveControlSocket(runtime, paths.socketPath, ENGINE_VERSION);
+    const configured = runtime.httpBind;
+    if (!bind && configured !== undefined) bind = parseBind(configured);
     if (bind) {
       http = await serveHttp({
         engine: runtime,

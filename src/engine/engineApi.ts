@@ -18,6 +18,7 @@ import type {
   ListReviewsResult,
   RejectReviewParams,
   RejectReviewResult,
+  ResolveConflictsResult,
   ShowReviewParams,
   ShowReviewResult,
   SyncResult,
@@ -71,9 +72,13 @@ export interface EngineApi {
   acceptReview(taskId: string): Promise<AcceptReviewResult>;
   rejectReview(params: RejectReviewParams): Promise<RejectReviewResult>;
   retryReview(params: RejectReviewParams): Promise<{ status: TaskStatus }>;
+  resolveConflicts(params: RejectReviewParams): Promise<ResolveConflictsResult>;
   updateSettings(settings: EngineSettings): void;
-  /** Lets an attached editor apply markdown edits as undoable WorkspaceEdits; `undefined` detaches it. */
-  setEditApplier(applier: EditApplier | undefined): void;
+  /**
+   * Lets an editor apply markdown edits as undoable WorkspaceEdits; the result detaches it. Several may be attached
+   * (the owner's window and windows attached to it): the latest still attached is asked (editors.ts).
+   */
+  addEditApplier(applier: EditApplier): () => void;
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void;
   /** Stops dispatch, gives running tasks the grace period, releases the rest, flushes sync, closes the db. Idempotent. */
   close(): Promise<void>;

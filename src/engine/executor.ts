@@ -94,13 +94,19 @@ export interface AttemptReport {
    * the group kill missed them), found by the attempt's mark and stopped: `pid 4242 sleep 600`. Named in a warning.
    */
   leftovers?: string[];
-  /** The attempt succeeded but its branch did not land: it waits for a person (set by the orchestrator after landing). */
-  landing?: { kind: 'awaiting_review' | 'needs_review'; reason: string };
+  /**
+   * The attempt succeeded but its branch did not land (set by the orchestrator after landing): it waits for a person,
+   * or (`resolving`, merge.on_conflict agent) its conflict goes back to an agent in the task's next attempt.
+   */
+  landing?: { kind: 'awaiting_review' | 'needs_review' | 'resolving'; reason: string };
+  /** The paths the attempt's branch changed against its base (git; set by the orchestrator after landing an isolated attempt). */
+  filesChanged?: string[];
 }
 
 /** Dependencies of the executor. */
 export interface ExecutorDeps {
-  store: TaskStorePort;
+  /** Only the attempt row's start (a queue worker, which has no database, answers with the coordinator's row id). */
+  store: Pick<TaskStorePort, 'recordAttemptStart'>;
   gates: ProviderGates;
   now(): number;
   redact(text: string): string;
@@ -112,7 +118,8 @@ export function verifySignature(exitCode: number | null, output: string): string
   return `${exitCode ?? 'signal'}:${createHash('sha256').update(norm).digest('hex').slice(0, 16)}`;
 }
 
-function redactResult(r: AgentResult, redact: (s: string) => string): AgentResult {
+/** `r` with its texts redacted and its usage figures validated (what an attempt row may hold). */
+export function redactResult(r: AgentResult, redact: (s: string) => string): AgentResult {
   // Usage figures are shown and summed: a −5 or 1e308 from a provider is dropped here, never stored.
   const out: AgentResult = validatedSpend({ ...r, summary: redact(String(r.summary ?? '')) });
   if (r.stdout !== undefined) out.stdout = redact(r.stdout);
@@ -125,11 +132,10 @@ function lastLines(text: string, n = 20): string {
   return lines.slice(-n).join('\n');
 }
 
-/** Runs one attempt (see the file comment). Never throws. */
-export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promise<AttemptReport> {
-  const { store, gates, redact } = deps;
+/** Opens the attempt's row (agent_execution_log) as it starts, here or on a worker: its id and start time. */
+export function recordAttemptStart(deps: Pick<ExecutorDeps, 'store' | 'now'>, job: AttemptJob): { attemptId: number; startedAt: number } {
   const startedAt = deps.now();
-  const attemptId = store.recordAttemptStart({
+  const attemptId = deps.store.recordAttemptStart({
     taskId: job.taskId,
     agent: job.agentType,
     attempt: job.attempt,
@@ -138,7 +144,15 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     provider: job.agent.provider,
     simulated: job.agent.simulated === true,
     dispatchLatencyMs: job.dispatchLatencyMs,
+    sessionId: job.agent.presetsSessions ? (job.input.resume?.sessionId ?? job.input.newSessionId) : undefined,
   });
+  return { attemptId, startedAt };
+}
+
+/** Runs one attempt (see the file comment). Never throws. */
+export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promise<AttemptReport> {
+  const { gates, redact } = deps;
+  const { attemptId, startedAt } = recordAttemptStart(deps, job);
   const signal = job.controller.signal;
   // Every process of this attempt, and every descendant, carries the mark: a restarted engine finds them by it.
   const env = job.runId === undefined ? job.env : { ...job.env, [ATTEMPT_ENV]: attemptMark(job.runId, attemptId) };

@@ -13,9 +13,10 @@
 //   - at most `maxConcurrentAgents` attempts run, and at most `agentLimits.maxPerType[t]` of type t, at any moment;
 //   - a task is in at most one of: running, delayed (waiting for its backoff), the ready lanes;
 //   - every claimed task is finished exactly once through store.finish (which refuses a lease we no longer hold).
+import { randomUUID } from 'node:crypto';
 import { defaultSandboxPolicy, type SandboxPolicy } from './agents/sandbox';
 import type { VerifyVerdict } from './trustGuard';
-import type { TaskList, TaskNode, TaskStatus } from '../core/model';
+import { TERMINAL_STATUSES, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
 import type { ActivityAppendedParams, StateChangedParams } from '../protocol/engineProtocol';
@@ -34,18 +35,25 @@ import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config
 import { ReadyLanes } from './dispatcher';
 import { AttemptSlots, type SlotLimits } from './attemptSlots';
 import { BackoffTimers } from './backoffTimers';
-import { ABANDON_MARGIN_MS, StopReason, executeAttempt, type AttemptReport, type StopWhy } from './executor';
+import { ABANDON_MARGIN_MS, StopReason, executeAttempt, type AttemptJob, type AttemptReport, type ExecutorDeps, type StopWhy } from './executor';
 import { LeaseKeeper } from './leaseKeeper';
+import { ActivityLog } from './activityLog';
+import { laneStalls, stallMessage } from './stallReport';
 import { PlanState, type GroupCompleted } from './planState';
 import { OPEN_GATE, type FinishTask, type SettleRecord, type TaskStorePort, type WriteGate } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
-import { RETRY_CONTEXT_ATTEMPTS, retryContext } from './retryContext';
+import { RETRY_CONTEXT_ATTEMPTS } from './retryContext';
+import { agentTaskInput } from './taskInput';
 import { attemptEndOf, settlementOf } from './settlement';
 import { attemptSpendOf } from './spend/attemptSpend';
+import { rejectionNote } from './spend/gates';
 import { ResultWriter } from './resultWriter';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
-import type { LandOutcome } from './isolation/taskIsolation';
+import { FileClaims, taskPaths, type FileHold } from '../core/fileClaims';
+import { changedFilesText, fileHoldText } from '../protocol/presentation';
+import { parseAgentReport } from '../core/agentReport';
+import { landAttempt, type AttemptIsolation } from './attemptLanding';
 import type { GateDecision, GateDecisionResult, GateKind } from '../protocol/gates';
 
 /** How a task's agent was chosen: the routing decision, or `manual` for "Run with agent". */
@@ -63,7 +71,8 @@ export interface OrchestratorEvents {
    * last thing that allowed more starts" (a slot freed, a breaker/pause changed, start/resume, a new config).
    */
   'task:started': { taskId: string; agentType: string; provider: string; attempt: number; route: RouteInfo; dispatchLatencyMs?: number; queuedMs?: number };
-  'task:completed': { taskId: string; agentType: string; attempt: number; durationMs: number; summary: string };
+  /** `files`: what the attempt changed (its branch's diff when isolated, else its report's "Files changed"), when known. */
+  'task:completed': { taskId: string; agentType: string; attempt: number; durationMs: number; summary: string; files?: string[] };
   /** Final failure (not retried). */
   'task:failed': { taskId: string; agentType: string; attempt: number; reason: string; errorKind?: string };
   /** Back to pending for another attempt: after `delayMs` of backoff, or (rateLimited) when the provider's pause ends. */
@@ -96,7 +105,12 @@ export interface OrchestratorEvents {
   /** A provider's usage limit paused it until `until` (epoch ms): tasks for it wait, none fails. */
   'provider:paused': { provider: string; until: number; reason: string };
   /** A gate waits for a person's approval (a `Gate: review` task's result, a checkpoint whose dependencies are done). */
-  'gate:waiting': { taskId: string; kind: GateKind; title: string };
+  'gate:waiting': { taskId: string; kind: GateKind; title: string; files?: string[] };
+  /**
+   * An isolated task's work waits for a person: `awaiting_review` (merge.policy review) or `needs_review` (a conflict,
+   * a failing check on the merged result, refused changes). `reason` is redacted.
+   */
+  'review:waiting': { taskId: string; state: 'awaiting_review' | 'needs_review'; title: string; reason: string };
   'activity:appended': ActivityAppendedParams;
   /** A feature or an epic just completed (checkpoint time). */
   'checkpoint:reached': GroupCompleted;
@@ -146,6 +160,18 @@ export interface OrchestratorOptions {
   results?: ResultWriter;
   /** Spend limits dispatch obeys (docs/costs-and-gates.md#budgets); none when absent. */
   limits?: DispatchLimits;
+  /**
+   * Runs attempts elsewhere (`queue.kind: redis`: as jobs for `coditect worker` processes, src/engine/queue/) instead of
+   * in this process. Isolation and the attempt guard do not apply: the agent works in a worker's checkout.
+   */
+  remote?: RemoteRunner;
+  /** Gated features a person approved (the audit trail), read whenever the plan is rebuilt. Default: none. */
+  approvedGates?(): ReadonlySet<string>;
+}
+
+/** Runs one attempt somewhere else; like executeAttempt, it writes the attempt row's start and never throws after it. */
+export interface RemoteRunner {
+  run(deps: ExecutorDeps, job: AttemptJob): Promise<AttemptReport>;
 }
 
 /** What dispatch asks before it starts work, and while an attempt spends (the budgets). */
@@ -156,26 +182,6 @@ export interface DispatchLimits {
   taskHold(taskId: string): string | undefined;
   /** Why an attempt of `taskId` that has cost `attemptUsd` so far takes its task over budget (then it is stopped), or undefined. */
   overBudget(taskId: string, attemptUsd: number): string | undefined;
-}
-
-/**
- * How attempts are isolated (src/engine/isolation/taskIsolation.ts behind it). A task that runs isolated is completed
- * only once its branch landed on the integration branch; until then it stays in progress.
- */
-export interface AttemptIsolation {
-  /** The attempt's working directory (its worktree), or undefined when the task runs in the shared tree. */
-  cwdFor(task: TaskNode): string | undefined;
-  /** Creates or reuses the task's worktree and sets it up (a phase of the attempt). */
-  prepare(task: TaskNode, opts: { signal: AbortSignal; onOutput?(chunk: string): void }): Promise<void>;
-  /**
-   * After a successful attempt: the engine commits its work and lands it (or leaves it for review). `verify` is the
-   * engine-held Verify command, re-run on the merged result.
-   */
-  land(task: TaskNode, verify: string | undefined, agentType: string, attempt: number, signal: AbortSignal): Promise<LandOutcome>;
-  /** The branch did not land because the engine stopped: the task may be run again. */
-  unqueue(taskId: string): void;
-  /** A person's note for the next attempt's prompt (a rejection), once. */
-  noteFor(taskId: string): string | undefined;
 }
 
 interface RunningTask {
@@ -223,10 +229,13 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   /** performance.now() of the last event that allowed more starts (see `task:started`). */
   private startableSince = 0;
   private readonly routes = new Map<string, RoutingDecision>();
+  /** Paths held by tasks in progress (file-aware scheduling: src/core/fileClaims.ts), and the paths each task names. */
+  private readonly fileClaims = new FileClaims();
+  private readonly pathsById = new Map<string, string[]>();
   private readonly summaries = new Map<string, string>();
   private readonly verifySigs = new Map<string, string>();
-  private readonly activityLog: ActivityEntry[] = [];
-  private readonly activityLimit: number;
+  /** The orchestrator's activity lines (activityLog.ts), the latest `activityLimit` kept. */
+  private readonly activityLog: ActivityLog;
 
   /** The control state; never `stalled` (that is `running` + stalledNow, see state()). */
   private current: OrchestrationState = 'idle';
@@ -264,7 +273,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.config = opts.config;
     this.routing = routingConfigOf(opts.config);
     this.retryPolicy = RetryPolicy.fromConfig(opts.config);
-    this.activityLimit = opts.activityLimit ?? 500;
+    this.activityLog = new ActivityLog(this.now, (entries) => this.events.emit('activity:appended', { entries }), opts.activityLimit ?? 500);
     this.events = new TypedEmitter<OrchestratorEvents>((e, event) => {
       // A broken listener must not break dispatch; say so in the activity log instead (unless that is the listener).
       if (event !== 'activity:appended') this.log('info', `listener of ${event} threw: ${errorMessage(e)}`);
@@ -313,8 +322,18 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       statuses.set(t.id, this.running.has(t.id) ? 'in_progress' : (rt?.status ?? t.status));
       if (rt?.resultSummary !== undefined) this.summaries.set(t.id, rt.resultSummary);
     }
-    this.plan = new PlanState(list, statuses, this.plan?.graph, this.config.dispatch.run_optional ?? false, this.config.dispatch.priority_weights);
+    this.plan = new PlanState(
+      list,
+      statuses,
+      this.plan?.graph,
+      this.config.dispatch.run_optional ?? false,
+      this.config.dispatch.priority_weights,
+      this.opts.approvedGates?.(),
+    );
     this.routes.clear();
+    this.pathsById.clear();
+    this.fileClaims.clear();
+    for (const [id, st] of statuses) if (st === 'in_progress') this.fileClaims.claim(id, this.pathsOf(id));
     const plan = this.plan;
     this.delayed.cancelWhere((id) => !plan.has(id) || plan.status(id) !== 'pending');
     this.rebuildLanes();
@@ -474,16 +493,28 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (this.current === 'stopping') return { started: false, reason: 'orchestration is stopping' };
     const full = this.running.full();
     if (full !== undefined) return { started: false, reason: full };
-    for (;;) {
-      const pick = this.lanes.next((t) => this.admission(t) === undefined);
-      if (!pick) {
-        const waiting = this.lanes.size;
-        return {
-          started: false,
-          reason: waiting === 0 ? 'no task is ready' : `${waiting} ready task${waiting === 1 ? '' : 's'} wait for a per-type limit or a paused/open provider`,
-        };
+    // Tasks that share files with a task in progress are taken out while picking and put back after.
+    const heldBack: { taskId: string; agentType: string; hold: FileHold }[] = [];
+    try {
+      for (;;) {
+        const pick = this.lanes.next((t) => this.admission(t) === undefined);
+        if (!pick) {
+          const waiting = this.lanes.size + heldBack.length;
+          const why =
+            heldBack.length > 0 && this.lanes.size === 0
+              ? `${heldBack[0].taskId} ${fileHoldText(heldBack[0].hold)}`
+              : `${waiting} ready task${waiting === 1 ? '' : 's'} wait for a per-type limit or a paused/open provider`;
+          return { started: false, reason: waiting === 0 ? 'no task is ready' : why };
+        }
+        const hold = this.fileHold(pick.taskId);
+        if (hold) {
+          heldBack.push({ ...pick, hold });
+          continue;
+        }
+        if (this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId))) return { started: true, taskId: pick.taskId };
       }
-      if (this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId))) return { started: true, taskId: pick.taskId };
+    } finally {
+      for (const h of heldBack) this.lanes.add(h.taskId, h.agentType);
     }
   }
 
@@ -582,31 +613,17 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
    */
   stalls(): StallView[] {
     if (!this.plan) return [];
-    const out: StallView[] = this.plan.graph.stalls();
-    const byType = new Map<string, string[]>();
-    for (const id of this.lanes.ordered()) {
-      const type = this.lanes.typeOf(id)!;
-      if (this.config.agentLimits.maxPerType[type] !== 0) continue;
-      let ids = byType.get(type);
-      if (!ids) byType.set(type, (ids = []));
-      ids.push(id);
-    }
-    for (const [type, holds] of byType) {
-      out.push({ reason: 'limit', root: type, text: `agent type ${type} may not run (agent_limits.max_per_type is 0)`, holds });
-    }
+    const lanes = this.lanes;
     const limits = this.opts.limits;
-    if (limits) {
-      const byHold = new Map<string, string[]>();
-      for (const id of this.lanes.ordered()) {
-        const why = limits.taskHold(id);
-        if (why === undefined) continue;
-        let ids = byHold.get(why);
-        if (!ids) byHold.set(why, (ids = []));
-        ids.push(id);
-      }
-      for (const [text, holds] of byHold) out.push({ reason: 'limit', root: 'budget', text, holds });
-    }
-    return out;
+    return [
+      ...this.plan.graph.stalls(),
+      ...laneStalls({
+        ordered: lanes.ordered(),
+        typeOf: (id) => lanes.typeOf(id)!,
+        maxPerType: this.config.agentLimits.maxPerType,
+        taskHold: limits ? (id) => limits.taskHold(id) : undefined,
+      }),
+    ];
   }
 
   /** Agents working right now. */
@@ -675,8 +692,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   }
 
   /** The most recent activity entries, oldest first. */
-  activity(limit = this.activityLimit): ActivityEntry[] {
-    return this.activityLog.slice(-limit);
+  activity(limit?: number): ActivityEntry[] {
+    return this.activityLog.recent(limit);
   }
 
   /** Resolves when nothing runs and nothing more can start (all done, all blocked, paused, or stopped). */
@@ -767,6 +784,22 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     return undefined;
   }
 
+  /** The paths `taskId` names (its `Files:` lines, the paths in its title), computed once per plan. */
+  private pathsOf(taskId: string): string[] {
+    let p = this.pathsById.get(taskId);
+    if (p) return p;
+    const node = this.plan?.byId.get(taskId);
+    p = node ? taskPaths(node) : [];
+    this.pathsById.set(taskId, p);
+    return p;
+  }
+
+  /** A task in progress that names a path `taskId` names: it does not start until that one is no longer in progress. */
+  fileHold(taskId: string): FileHold | undefined {
+    if (this.fileClaims.size === 0) return undefined;
+    return this.fileClaims.holdOf(taskId, this.pathsOf(taskId));
+  }
+
   /** Starts every task that may start now, in dispatch order, up to the limits. Re-entrant calls fold into one. */
   private dispatch(): void {
     if (this.closed || this.current !== 'running' || !this.plan || this.waitingForDb) {
@@ -787,7 +820,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     // turn of the event loop, so settling, syncing and the control socket get their turn between batches.
     const batch = this.config.dispatch.batch_size ?? Infinity;
     let started = 0;
-    // Tasks a limit holds back (their budget, their epic's) are taken out while picking and put back after.
+    // Tasks a limit holds back (their budget, their epic's) or that share files with a task in progress
+    // (src/core/fileClaims.ts) are taken out while picking and put back after: they start once it is no longer.
     const heldBack: { taskId: string; agentType: string }[] = [];
     try {
       do {
@@ -797,7 +831,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         while (this.current === 'running' && !this.waitingForDb && this.running.full() === undefined && started < batch) {
           const pick = this.lanes.next((t) => this.admission(t) === undefined);
           if (!pick) break;
-          if (this.opts.limits?.taskHold(pick.taskId) !== undefined) {
+          if (this.opts.limits?.taskHold(pick.taskId) !== undefined || this.fileHold(pick.taskId) !== undefined) {
             heldBack.push(pick);
             continue;
           }
@@ -866,14 +900,24 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
   }
 
-  private gateWaiting(taskId: string, kind: GateKind): void {
+  private featureGateWaiting(featureId: string, title: string): void {
+    this.events.emit('gate:waiting', { taskId: featureId, kind: 'review', title });
+    const holds = this.mustPlan().graph.featureGateHolds(featureId);
+    this.log(
+      'info',
+      `feature ${featureId} is done and waits for a person's approval (Gate: review) before ${holds.join(', ') || 'what depends on it'} may start`,
+      featureId,
+    );
+  }
+
+  private gateWaiting(taskId: string, kind: GateKind, files?: string[]): void {
     const title = this.plan?.byId.get(taskId)?.title ?? taskId;
-    this.events.emit('gate:waiting', { taskId, kind, title });
+    this.events.emit('gate:waiting', { taskId, kind, title, ...(files ? { files } : {}) });
     this.log(
       'info',
       kind === 'checkpoint'
         ? `${taskId} waits for a person's approval (checkpoint "${title}")`
-        : `${taskId} is done and waits for a person's approval (Gate: review) before what depends on it starts`,
+        : `${taskId} is done and waits for a person's approval (Gate: review) before what depends on it starts${files ? `; ${changedFilesText(files)}` : ''}`,
       taskId,
     );
   }
@@ -885,6 +929,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
    */
   decideGate(taskId: string, decision: GateDecision, note?: string): GateDecisionResult & { kind?: GateKind } {
     if (this.closed || !this.plan) return { done: false, message: 'no plan loaded' };
+    if (this.plan.features.has(taskId)) return this.decideFeatureGate(taskId, decision);
     const task = this.plan.byId.get(taskId);
     if (!task) return { done: false, message: `unknown task ${taskId}` };
     const kind = task.gate;
@@ -904,7 +949,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.checkpointsDue.delete(taskId);
     if (decision === 'rejected') {
       this.verifySigs.delete(taskId);
-      this.rejectNotes.set(taskId, `A person rejected the previous result${note ? `: ${note}` : ' (no note)'}`);
+      this.rejectNotes.set(taskId, rejectionNote(note));
     }
     this.applyStatus(taskId, status);
     this.dispatch();
@@ -913,6 +958,32 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       kind,
       message: decision === 'approved' ? `${taskId} approved: what depends on it may start` : `${taskId} rejected: it runs again with the note`,
     };
+  }
+
+  /**
+   * A decision on a gated feature (`Gate: review` under its heading): approving frees what depends on the feature
+   * from outside it; a rejection leaves it waiting (the note is the audit trail's). The approval itself is recorded by
+   * the caller: later plans read it back through `approvedGates`.
+   */
+  private decideFeatureGate(featureId: string, decision: GateDecision): GateDecisionResult & { kind?: GateKind } {
+    const plan = this.mustPlan();
+    const graph = plan.graph;
+    if (!graph.gatedFeatureIds().includes(featureId))
+      return { done: false, message: `${featureId} is not a gate (write "Gate: review" on a line under the feature's heading)` };
+    if (!graph.featureGateWaiting(featureId)) {
+      if (graph.featureGateApproved(featureId)) return { done: false, message: `${featureId} is not waiting for approval: it was approved` };
+      const open = [...plan.byId.values()].filter((t) => t.featureId === featureId && !TERMINAL_STATUSES.has(plan.status(t.id)) && !t.criterion && !t.optional);
+      return { done: false, message: `${featureId} is not waiting for approval: its tasks are not done (${open.map((t) => t.id).join(', ')})` };
+    }
+    if (decision === 'rejected') return { done: true, kind: 'review', message: `${featureId} was rejected and still waits for approval` };
+    for (const id of graph.approveFeatureGate(featureId)) this.enqueue(id);
+    this.dispatch();
+    return { done: true, kind: 'review', message: `${featureId} approved: what depends on it may start` };
+  }
+
+  /** A rejection taken by an earlier engine that no attempt has answered: its note goes into the next prompt, once. */
+  restoreRejection(taskId: string, note: string | undefined): void {
+    if (!this.rejectNotes.has(taskId)) this.rejectNotes.set(taskId, rejectionNote(note));
   }
 
   /** Why `runTask` cannot start a task, or undefined when it can (limits are checked by the caller). */
@@ -925,7 +996,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const s = this.plan.status(taskId);
     if (s !== 'pending') return `${taskId} is ${s.replace('_', ' ')}${RETRYABLE_BY_HAND.has(s) ? ' (retry it first)' : ''}`;
     if (this.plan.byId.get(taskId)?.gate === 'checkpoint') return `${taskId} is a checkpoint: no agent runs it, a person approves it`;
-    if (this.plan.graph.isRunnableByHand(taskId)) return undefined;
+    if (this.plan.graph.isRunnableByHand(taskId)) {
+      // Not even by hand: two agents on one file overwrite each other (or conflict at merge).
+      const hold = this.fileHold(taskId);
+      return hold && `${taskId} ${fileHoldText(hold)}`;
+    }
     const node = this.plan.byId.get(taskId);
     if (node?.group || node?.criterion) return this.plan.graph.notRunBecause(taskId);
     const held = this.plan.graph.blockage(taskId);
@@ -1024,7 +1099,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     );
 
     // An isolated attempt works, is verified and is prompted in its own worktree (created by `prepare`, in the attempt).
-    const isolation = this.opts.isolation;
+    const remote = this.opts.remote;
+    const isolation = remote ? undefined : this.opts.isolation;
     const isolatedCwd = isolation?.cwdFor(task);
     const cwd = isolatedCwd ?? this.cwd();
     const onOutput = this.events.has('task:output')
@@ -1038,7 +1114,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       agent,
       routeRule: route.rule,
       dispatchLatencyMs,
-      input: { ...this.taskInput(plan, task, agentType, claim.attempt, cwd), verify },
+      input: { ...this.taskInput(plan, task, agentType, claim.attempt, cwd), verify, ...(agent.presetsSessions ? { newSessionId: randomUUID() } : {}) },
       verify,
       cwd,
       prepare:
@@ -1056,12 +1132,12 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       onOutput,
     };
     const deps = { store: this.store, gates: this.gates, now: this.now, redact: this.redact };
-    const guard = this.opts.attemptGuard?.(agent.simulated === true);
+    const guard = remote ? undefined : this.opts.attemptGuard?.(agent.simulated === true);
     // Admission counted this attempt in `running`: it starts now, no second queue between (see attemptSlots.ts).
     rt.done = (async () => {
       let report: AttemptReport;
       try {
-        report = await executeAttempt(deps, { ...job, audit: guard?.audit });
+        report = remote ? await remote.run(deps, job) : await executeAttempt(deps, { ...job, audit: guard?.audit });
       } catch (e) {
         // Only the attempt row insert can throw; settle the task anyway so it never stays claimed here. A database that
         // takes no writes for now is not the task's fault: the agent never ran, so it goes back to pending unharmed.
@@ -1083,7 +1159,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
           `${taskId} attempt ${claim.attempt}: stopped ${report.leftovers.length} process(es) its agent left running outside its process group: ${report.leftovers.join(', ')}`,
           task.id,
         );
-      if (report.ok && isolation && isolatedCwd !== undefined) report = await this.landAttempt(isolation, rt, task, verify, report);
+      if (report.ok && isolation && isolatedCwd !== undefined) report = await landAttempt(isolation, rt, task, verify, report, this.redact);
       this.settle(rt, report);
     })().catch((e: unknown) => this.log('info', `settling ${taskId} attempt ${claim.attempt} threw: ${errorMessage(e)}`, taskId));
     return true;
@@ -1091,45 +1167,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   private cwd(): string {
     return this.config.cwd ?? this.opts.cwd;
-  }
-
-  /** Lands a successful isolated attempt: completed once merged, blocked for review, released when the engine stopped. */
-  private async landAttempt(
-    isolation: AttemptIsolation,
-    rt: RunningTask,
-    task: TaskNode,
-    verify: string | undefined,
-    report: AttemptReport,
-  ): Promise<AttemptReport> {
-    try {
-      const o = await isolation.land(task, verify, rt.agentType, rt.attempt, rt.controller.signal);
-      switch (o.kind) {
-        case 'merged':
-          return report;
-        case 'stopped':
-          if (rt.stop !== 'shutdown') isolation.unqueue(task.id);
-          return {
-            ...report,
-            ok: false,
-            stopped: rt.stop ?? 'shutdown',
-            failure: {
-              kind: 'cancelled',
-              message: `stopped before the branch of ${task.id} landed${rt.stop === 'shutdown' || !rt.stop ? '; it lands on the next start' : ''}`,
-            },
-            errorKind: 'cancelled',
-          };
-        case 'awaiting_review':
-        case 'needs_review':
-          return { ...report, landing: { kind: o.kind, reason: this.redact(o.reason) }, errorKind: o.kind === 'needs_review' ? 'needs_review' : undefined };
-      }
-    } catch (e) {
-      return {
-        ...report,
-        ok: false,
-        failure: { kind: 'transient', message: this.redact(`committing or landing the work of ${task.id} failed: ${errorMessage(e)}`) },
-        errorKind: 'transient',
-      };
-    }
   }
 
   /** An attempt's running spend: one that takes its task over budget is stopped (its process tree killed). */
@@ -1144,36 +1181,21 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   }
 
   private taskInput(plan: PlanState, task: TaskNode, agentType: string, attempt: number, cwd: string): AgentTaskInput {
-    const epic = plan.epics.get(task.epicId);
-    const feature = plan.features.get(task.featureId);
-    const dependencies: AgentTaskInput['dependencies'] = [];
-    for (const e of plan.graph.dependenciesOf(task.id)) {
-      if (e.type !== 'blocks' || plan.status(e.to) !== 'completed') continue;
-      dependencies.push({ id: e.to, title: plan.byId.get(e.to)?.title ?? e.to, resultSummary: this.summaries.get(e.to) });
-    }
-    return {
-      id: task.id,
-      title: task.title,
+    return agentTaskInput(plan, task, {
       agentType,
-      priority: task.priority ?? feature?.priority ?? epic?.priority,
-      estimateHours: task.estimateHours,
-      epic: { id: task.epicId, title: epic?.title ?? task.epicId },
-      feature: { id: task.featureId, title: feature?.title ?? task.featureId },
-      dependencies,
-      verify: task.verify,
-      cwd,
       attempt,
-      ...(attempt > 1 ? retryContext(this.store.attempts(task.id, RETRY_CONTEXT_ATTEMPTS), agentType) : {}),
-      ...this.reviewNote(task.id),
-    };
+      cwd,
+      summaryOf: (id) => this.summaries.get(id),
+      attempts: this.store.attempts(task.id, RETRY_CONTEXT_ATTEMPTS),
+      note: this.reviewNote(task.id),
+    });
   }
 
   /** A person's rejection note goes into the next prompt as what the previous attempt ended with. */
-  private reviewNote(taskId: string): Pick<AgentTaskInput, 'previousError'> {
+  private reviewNote(taskId: string): string | undefined {
     const rejected = this.rejectNotes.get(taskId);
     this.rejectNotes.delete(taskId);
-    const note = this.opts.isolation?.noteFor(taskId) ?? rejected;
-    return note ? { previousError: note } : {};
+    return this.opts.isolation?.noteFor(taskId) ?? rejected;
   }
 
   // ---- settling an attempt ------------------------------------------------------------------------------------
@@ -1265,16 +1287,23 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
     const after = (): void => {
       const durationMs = report.endedAt - report.startedAt;
-      if (report.landing) {
-        this.log(report.landing.kind === 'needs_review' ? 'failed' : 'info', `${taskId}: ${report.landing.reason}`, taskId);
+      if (report.landing?.kind === 'resolving') {
+        this.log('info', `${taskId}: ${report.landing.reason}`, taskId);
         return;
       }
+      if (report.landing) {
+        this.log(report.landing.kind === 'needs_review' ? 'failed' : 'info', `${taskId}: ${report.landing.reason}`, taskId);
+        const title = this.plan?.byId.get(taskId)?.title ?? taskId;
+        this.events.emit('review:waiting', { taskId, state: report.landing.kind, title, reason: report.landing.reason });
+        return;
+      }
+      const files = report.filesChanged ?? parseAgentReport(report.result?.summary)?.filesChanged;
       if (gated) {
-        this.gateWaiting(taskId, 'review');
+        this.gateWaiting(taskId, 'review', files);
         return;
       }
       if (outcome === 'completed') {
-        this.events.emit('task:completed', { taskId, agentType, attempt, durationMs, summary: report.result?.summary ?? '' });
+        this.events.emit('task:completed', { taskId, agentType, attempt, durationMs, summary: report.result?.summary ?? '', ...(files ? { files } : {}) });
         this.log(
           'completed',
           `${taskId} completed by ${agentType} in ${Math.round(durationMs)} ms${report.verifyOutput !== undefined ? ' (verified)' : ''}`,
@@ -1372,6 +1401,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const plan = this.plan;
     if (!plan?.has(taskId)) return;
     const change = plan.setStatus(taskId, status);
+    if (status === 'in_progress') this.fileClaims.claim(taskId, this.pathsOf(taskId));
+    else this.fileClaims.release(taskId);
     if (status !== 'pending') {
       this.lanes.remove(taskId);
       this.readySince.delete(taskId);
@@ -1381,6 +1412,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     for (const g of change.completedGroups) {
       this.events.emit('checkpoint:reached', g);
       this.log('info', `${g.kind} ${g.id} "${g.title}" completed`);
+      if (g.kind === 'feature' && plan.graph.featureGateWaiting(g.id)) this.featureGateWaiting(g.id, g.title);
     }
   }
 
@@ -1445,19 +1477,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   private stallMessage(): string {
     const plan = this.mustPlan();
-    const stalls = this.stalls();
-    const failed = plan.idsWithStatus(FAILED_BY_ITSELF);
-    const parts = stalls.map((s) => `${s.text} (holds ${s.holds.length} task${s.holds.length === 1 ? '' : 's'})`);
-    const holdsFailed = new Set(stalls.filter((s) => s.reason === 'failed-dependency').map((s) => s.root));
-    const alone = failed.filter((id) => !holdsFailed.has(id));
-    if (alone.length > 0)
-      parts.push(`${alone.length} failed task${alone.length === 1 ? '' : 's'} (${alone.slice(0, 5).join(', ')}${alone.length > 5 ? ', …' : ''})`);
-    const inProgress = plan.idsWithStatus(IN_PROGRESS);
-    if (inProgress.length > 0)
-      parts.push(
-        `${inProgress.length} task${inProgress.length === 1 ? '' : 's'} in progress with no agent running here (${inProgress.slice(0, 5).join(', ')})`,
-      );
-    return `stalled: nothing can start and ${plan.openCount()} task${plan.openCount() === 1 ? ' is' : 's are'} not done — ${parts.join('; ')}; a person must act`;
+    return stallMessage(this.stalls(), plan.idsWithStatus(FAILED_BY_ITSELF), plan.idsWithStatus(IN_PROGRESS), plan.openCount());
   }
 
   private setState(s: OrchestrationState): void {
@@ -1473,11 +1493,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   }
 
   private log(kind: ActivityEntry['kind'], message: string, taskId?: string): void {
-    const entry: ActivityEntry = { at: new Date(this.now()).toISOString(), kind, message: this.redact(message) };
-    if (taskId !== undefined) entry.taskId = taskId;
-    this.activityLog.push(entry);
-    if (this.activityLog.length > this.activityLimit) this.activityLog.splice(0, this.activityLog.length - this.activityLimit);
-    this.events.emit('activity:appended', { entries: [entry] });
+    this.activityLog.note(kind, this.redact(message), taskId);
   }
 }
 

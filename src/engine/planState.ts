@@ -43,8 +43,9 @@ export class PlanState {
     previous?: DependencyGraph,
     runOptional = false,
     priorityWeights?: PriorityWeights,
+    approvedGates?: ReadonlySet<string>,
   ) {
-    this.graph = DependencyGraph.fromTaskList(list, statuses, { previous, runOptional, priorityWeights });
+    this.graph = DependencyGraph.fromTaskList(list, statuses, { previous, runOptional, priorityWeights, approvedGates });
     for (const e of list.epics) this.epics.set(e.id, e);
     for (const f of list.features) this.features.set(f.id, f);
     for (const t of list.tasks) {

@@ -1,7 +1,8 @@
 // Builds what the UI and the CLI show (TaskView, PlanCounts, PlanSnapshot) from the parsed plan, the database's
 // runtime rows and the dependency graph. Pure functions over their inputs: the runtime decides when to call them.
+import { FileClaims, overlappingPaths, taskPaths } from '../core/fileClaims';
 import { DependencyGraph } from '../core/graph';
-import { countsInProgress, type PriorityWeights, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
+import { countsInProgress, type EpicNode, type FeatureNode, type PriorityWeights, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { addToProgress, countsAsDone, emptyProgress, type Progress } from '../core/progress';
 import { type RoutingConfig, routeTask } from '../core/routing';
 import {
@@ -15,6 +16,7 @@ import {
   type TaskView,
   taskKind,
 } from '../protocol/views';
+import { fileHoldText } from '../protocol/presentation';
 import type { TaskRuntime } from './ports';
 
 /** Everything needed to describe tasks; rebuilt when the plan or a status changes. */
@@ -27,20 +29,65 @@ export interface PlanModel {
   byId: Map<string, TaskNode>;
 }
 
-/** Combines the parsed list with the database rows into one model; `previous` is the model's graph before, `priorityWeights` the dispatch weights (see GraphOptions). */
-export function buildPlanModel(list: TaskList, runtimes: Map<string, TaskRuntime>, previous?: DependencyGraph, priorityWeights?: PriorityWeights): PlanModel {
+/**
+ * Combines the parsed list with the database rows into one model; `previous` is the model's graph before,
+ * `priorityWeights` the dispatch weights, `approvedGates` the gated features approved (see GraphOptions).
+ */
+export function buildPlanModel(
+  list: TaskList,
+  runtimes: Map<string, TaskRuntime>,
+  previous?: DependencyGraph,
+  priorityWeights?: PriorityWeights,
+  approvedGates?: ReadonlySet<string>,
+): PlanModel {
   const statuses = new Map<string, TaskStatus>();
   for (const t of list.tasks) statuses.set(t.id, runtimes.get(t.id)?.status ?? t.status);
-  const graph = DependencyGraph.fromTaskList(list, statuses, { previous, priorityWeights });
+  const graph = DependencyGraph.fromTaskList(list, statuses, { previous, priorityWeights, approvedGates });
   return { list, graph, statuses, runtimes, byId: new Map(list.tasks.map((t) => [t.id, t])) };
 }
 
+/** Each task list's epics and features by id (a list is never changed once parsed). */
+const groupIndex = new WeakMap<TaskList, { epics: Map<string, EpicNode>; features: Map<string, FeatureNode> }>();
+/**
+ * Routing decisions already made, per keyword map (a config's, immutable once loaded), by everything else a decision
+ * reads. Routing every task by keywords on every snapshot was most of a 10,000-task plan's snapshot time (~1 s),
+ * repeated on each sync of a keystroke's text (#15).
+ */
+const routeMemo = new WeakMap<Record<string, string[]>, Map<string, RouteView>>();
+/** Decisions kept per keyword map before they are dropped (titles typed letter by letter leave old ones behind). */
+const ROUTE_MEMO_MAX = 50_000;
+
 /** The routing decision for a task, as the UI shows it. */
 export function routeView(model: PlanModel, task: TaskNode, routing: RoutingConfig): RouteView {
-  const epic = model.list.epics.find((e) => e.id === task.epicId);
-  const feature = model.list.features.find((f) => f.id === task.featureId);
-  const d = routeTask(task, { epic, feature }, routing);
-  return { agent: d.agent, rule: d.rule, reason: d.reason };
+  let index = groupIndex.get(model.list);
+  if (!index) {
+    index = { epics: new Map(model.list.epics.map((e) => [e.id, e])), features: new Map(model.list.features.map((f) => [f.id, f])) };
+    groupIndex.set(model.list, index);
+  }
+  const epic = index.epics.get(task.epicId);
+  const feature = index.features.get(task.featureId);
+  let memo = routeMemo.get(routing.agentMappings);
+  if (!memo) routeMemo.set(routing.agentMappings, (memo = new Map()));
+  const key = [
+    task.agent ?? '',
+    task.id,
+    task.title,
+    task.epicId,
+    epic?.title ?? '',
+    feature?.title ?? '',
+    Object.hasOwn(routing.priorityOverrides, task.id) ? (routing.priorityOverrides[task.id] ?? '') : '',
+    Object.hasOwn(routing.epicFallbacks, task.epicId) ? (routing.epicFallbacks[task.epicId] ?? '') : '',
+    routing.defaultAgent ?? '',
+  ].join('\u0000');
+  let v = memo.get(key);
+  if (!v) {
+    const d = routeTask(task, { epic, feature }, routing);
+    v = { agent: d.agent, rule: d.rule, reason: d.reason };
+    if (memo.size >= ROUTE_MEMO_MAX) memo.clear();
+    memo.set(key, v);
+  }
+  // A copy: a view handed out is the caller's.
+  return { ...v };
 }
 
 /** One task as the UI shows it. */
@@ -69,6 +116,12 @@ export function taskView(model: PlanModel, task: TaskNode, routing: RoutingConfi
     startedAt: status === 'in_progress' ? rt?.startedAt : undefined,
     lastRun,
   };
+  const files = pathsOf(model.list, task);
+  if (files.length > 0) {
+    view.files = files;
+    const hold = view.ready ? inProgressClaims(model).holdOf(task.id, files) : undefined;
+    if (hold) view.fileHold = fileHoldText(hold);
+  }
   const kind = taskKind(task);
   if (kind) view.kind = kind;
   if (task.parent !== undefined) view.parent = task.parent;
@@ -130,13 +183,11 @@ export function groupViews(model: PlanModel): { epics: EpicView[]; features: Fea
       addToProgress(p, input);
     }
   }
-  const features: FeatureView[] = model.list.features.map((f) => ({
-    id: f.id,
-    title: f.title,
-    line: f.line,
-    epicId: f.epicId,
-    ...(fTotals.get(f.id) ?? emptyProgress()),
-  }));
+  const features: FeatureView[] = model.list.features.map((f) => {
+    const v: FeatureView = { id: f.id, title: f.title, line: f.line, epicId: f.epicId, ...(fTotals.get(f.id) ?? emptyProgress()) };
+    if (f.gate) v.gate = model.graph.featureGateApproved(f.id) ? 'approved' : model.graph.featureGateWaiting(f.id) ? 'waiting' : 'open';
+    return v;
+  });
   const epics: EpicView[] = model.list.epics.map((e) => ({
     id: e.id,
     title: e.title,
@@ -193,4 +244,45 @@ export function groupProgress(model: PlanModel, taskIds: Iterable<string>): Grou
 export function featureDone(model: PlanModel, featureId: string, alsoDone: ReadonlySet<string>): boolean {
   const tasks = (groupMembers(model.list).get(`feature:${featureId}`) ?? []).filter(countsInProgress);
   return tasks.length > 0 && tasks.every((t) => alsoDone.has(t.id) || countsAsDone({ status: model.statuses.get(t.id) ?? t.status }));
+}
+
+/** The paths each task names (src/core/fileClaims.ts), per parsed list: a list never changes once parsed. */
+const pathsByList = new WeakMap<TaskList, Map<string, string[]>>();
+
+/** The paths `task` names: its `Files:` lines and the paths in its title. */
+export function pathsOf(list: TaskList, task: TaskNode): string[] {
+  let m = pathsByList.get(list);
+  if (!m) pathsByList.set(list, (m = new Map()));
+  let p = m.get(task.id);
+  if (!p) m.set(task.id, (p = taskPaths(task)));
+  return p;
+}
+
+/** Paths held by the model's tasks in progress; built on first use after forgetFileClaims (one pass over the plan). */
+const claimsByModel = new WeakMap<PlanModel, FileClaims>();
+
+export function inProgressClaims(model: PlanModel): FileClaims {
+  let c = claimsByModel.get(model);
+  if (c) return c;
+  c = new FileClaims();
+  for (const t of model.list.tasks) if (model.statuses.get(t.id) === 'in_progress') c.claim(t.id, pathsOf(model.list, t));
+  claimsByModel.set(model, c);
+  return c;
+}
+
+/**
+ * A task entered or left `in_progress`: the claims are rebuilt on next use. Returns the pending tasks whose file hold
+ * may have changed with it (they name a path it names), for the views to redraw; O(tasks) only when it names paths.
+ */
+export function forgetFileClaims(model: PlanModel, taskId: string): string[] {
+  claimsByModel.delete(model);
+  const node = model.byId.get(taskId);
+  const mine = node ? pathsOf(model.list, node) : [];
+  if (mine.length === 0) return [];
+  const out: string[] = [];
+  for (const t of model.list.tasks) {
+    if (t.id === taskId || model.statuses.get(t.id) !== 'pending') continue;
+    if (overlappingPaths(pathsOf(model.list, t), mine).length > 0) out.push(t.id);
+  }
+  return out;
 }

@@ -37,6 +37,8 @@ export interface AttemptStart {
   simulated?: boolean;
   /** The plan's dispatch latency of this start: task ready (or the engine able to start it) → agent assigned, ms. */
   dispatchLatencyMs?: number;
+  /** The agent session the attempt resumes or starts under (Agent.presetsSessions), known before it runs. */
+  sessionId?: string;
 }
 
 /** Facts recorded when an attempt ends. Output is capped by the store (see MAX_OUTPUT_CHARS there). */
@@ -64,6 +66,11 @@ export interface AttemptEnd {
   summary?: string;
   /** Verify command output, when the task has one. */
   verifyOutput?: string;
+  /**
+   * The paths the attempt changed as git says (an isolated attempt's branch against its base): kept as the row's
+   * `files_changed` instead of what the agent's own report claims. Absent: the agent's claim, if it made one.
+   */
+  filesChanged?: string[];
 }
 
 /** How a claimed task ends. `pending` releases it for another attempt (retry, graceful shutdown). */

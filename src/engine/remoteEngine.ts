@@ -22,6 +22,7 @@ import {
   RejectReview,
   ResumeOrchestration,
   RetryFailed,
+  ResolveConflicts,
   RetryReview,
   RetryTask,
   ApproveGate,
@@ -39,6 +40,7 @@ import { type ControlClient, connectControl } from './control';
 import { readPidFile } from './daemon';
 import type { AttachedTo, EditApplier, EngineApi } from './engineApi';
 import type { EnginePaths } from './paths';
+import { EditorStack } from './editors';
 
 /** Why a request of an attached read-only (Restricted Mode) window is refused. */
 const READ_ONLY = 'this window is in Restricted Mode: it shows the running engine read-only';
@@ -46,7 +48,7 @@ const READ_ONLY = 'this window is in Restricted Mode: it shows the running engin
 export class RemoteEngine implements EngineApi {
   readonly attachedTo: AttachedTo;
   private readonly events = new EventEmitter();
-  private applier: EditApplier | undefined;
+  private readonly appliers = new EditorStack<EditApplier>();
   private closing: Promise<void> | undefined;
   private lost: (() => void) | undefined;
 
@@ -62,7 +64,7 @@ export class RemoteEngine implements EngineApi {
       void conn.onNotification(ENGINE_NOTIFICATIONS[event], (p) => this.events.emit(event, p));
     for (const event of ENGINE_NOTIFICATION_NAMES) forward(event);
     // The owner asks the attached editor to apply its markdown edits (only when this window said it can).
-    conn.onRequest(ApplyEdits.type, (p) => (this.applier ? this.applier(p) : { outcome: 'not-open' as const }));
+    conn.onRequest(ApplyEdits.type, (p) => this.appliers.current?.(p) ?? { outcome: 'not-open' as const });
     conn.onClose(() => {
       if (!this.closing) this.lost?.();
     });
@@ -182,11 +184,16 @@ export class RemoteEngine implements EngineApi {
     this.writable();
     return this.conn.sendRequest(RetryReview.type, params);
   }
+  resolveConflicts(params: Parameters<EngineApi['resolveConflicts']>[0]) {
+    this.writable();
+    return this.conn.sendRequest(ResolveConflicts.type, params);
+  }
   updateSettings(): void {
     // The owner runs on its own configuration; an attached window's settings do not change it.
   }
-  setEditApplier(applier: EditApplier | undefined): void {
-    this.applier = applier;
+  addEditApplier(applier: EditApplier): () => void {
+    const remove = this.appliers.add(applier);
+    return () => void remove();
   }
   on<K extends keyof EngineNotifications>(event: K, listener: (payload: EngineNotifications[K]) => void): () => void {
     this.events.on(event, listener);

@@ -11,12 +11,10 @@ import {
   ExponentialBackoff,
   circuitBreaker,
   decorrelatedJitterGenerator,
-  fullJitterGenerator,
-  halfJitterGenerator,
   handleWhen,
-  noJitterGenerator,
   type CircuitBreakerPolicy,
   type GeneratorFn,
+  type IExponentialBackoffOptions,
 } from 'cockatiel';
 import type { AgentErrorKind } from './agents/agent';
 import type { BreakerState } from '../protocol/views';
@@ -61,10 +59,28 @@ export interface RetrySettings {
   backoffBase?: number;
 }
 
+/**
+ * initialDelay × exponent^attempts, capped: cockatiel's own no/half/full-jitter generators compute 2^attempts and
+ * ignore `exponent` (only its decorrelated one reads it), which left the plan's `retry_backoff_base` without effect.
+ */
+const exponential = (attempts: number | undefined, o: IExponentialBackoffOptions<number>): [number, number] => {
+  const n = attempts ?? 0;
+  return [Math.min(o.maxDelay, o.initialDelay * o.exponent ** n), n + 1];
+};
+const noJitter: GeneratorFn<number> = (attempts, o) => exponential(attempts, o);
+const halfJitter: GeneratorFn<number> = (attempts, o) => {
+  const [d, next] = exponential(attempts, o);
+  return [Math.floor((d + Math.random() * d) / 2), next];
+};
+const fullJitter: GeneratorFn<number> = (attempts, o) => {
+  const [d, next] = exponential(attempts, o);
+  return [Math.floor(Math.random() * d), next];
+};
+
 const GENERATORS: Record<JitterKind, GeneratorFn<unknown>> = {
-  none: noJitterGenerator as GeneratorFn<unknown>,
-  half: halfJitterGenerator as GeneratorFn<unknown>,
-  full: fullJitterGenerator as GeneratorFn<unknown>,
+  none: noJitter as GeneratorFn<unknown>,
+  half: halfJitter as GeneratorFn<unknown>,
+  full: fullJitter as GeneratorFn<unknown>,
   decorrelated: decorrelatedJitterGenerator as GeneratorFn<unknown>,
 };
 

@@ -24,6 +24,7 @@ import {
   RejectReview,
   ResumeOrchestration,
   RetryFailed,
+  ResolveConflicts,
   RetryReview,
   RetryTask,
   ApproveGate,
@@ -115,8 +116,7 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
     engine = await opts.obtainEngine(params);
     const e = engine;
     if (params.clientAppliesEdits) {
-      e.setEditApplier((p) => connection.sendRequest(ApplyEdits.type, p));
-      unsubscribe.push(() => e.setEditApplier(undefined));
+      unsubscribe.push(e.addEditApplier((p) => connection.sendRequest(ApplyEdits.type, p)));
     }
     // Every engine event goes out as its notification, from the protocol's one table.
     const forward = <K extends keyof EngineNotifications>(event: K): (() => void) => e.on(event, (p) => notify(ENGINE_NOTIFICATIONS[event], p));
@@ -149,6 +149,7 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
   answer(AcceptReview.type, (p) => need(AcceptReview.type.method).acceptReview(p.taskId));
   answer(RejectReview.type, (p) => need(RejectReview.type.method).rejectReview(p));
   answer(RetryReview.type, (p) => need(RetryReview.type.method).retryReview(p));
+  answer(ResolveConflicts.type, (p) => need(ResolveConflicts.type.method).resolveConflicts(p));
   connection.onNotification(DocumentChanged.type, (p) => engine?.documentChanged(p));
   connection.onNotification(UpdateSettings.type, (p) => engine?.updateSettings(p.settings));
 

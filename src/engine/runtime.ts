@@ -1,7 +1,6 @@
 // The engine, composed: database + store, sync (+ file watcher), orchestrator, metrics and config reload, behind the
 // EngineApi that every front door uses (the editor's stdio connection, the control socket, the CLI in-process).
 // This file only wires parts together; each part owns its own behaviour.
-import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,7 +9,6 @@ import type { WriteIds } from '../core/ids';
 import type { Diagnostic, TaskStatus } from '../core/model';
 import type {
   AcceptReviewResult,
-  ApplyEditsParams,
   AttemptView,
   ControlResult,
   DocumentChangedParams,
@@ -18,6 +16,7 @@ import type {
   MarkTaskParams,
   RejectReviewParams,
   RejectReviewResult,
+  ResolveConflictsResult,
   RunTaskParams,
   RunTaskResult,
   ShowReviewParams,
@@ -34,11 +33,11 @@ import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { BackupTimer } from './db/backupTimer';
 import { TaskStore } from './db/taskStore';
 import { DbGate } from './db/dbGate';
-import { ResultJournal, resultJournalPath } from './db/resultJournal';
-import { recoverInPlaceWrite, removeStaleTemps } from './sync/atomicWrite';
+import { resultJournalPath } from './db/resultJournal';
 import { retryWhileBlocked } from './db/retryBlocked';
-import { ResultWriter, replayResults } from './resultWriter';
+import { ResultWriter } from './resultWriter';
 import type { EditApplier, EngineApi, EngineEvents } from './engineApi';
+import { EditorEdits } from './editorEdits';
 import { createGitCheckpoint } from './checkpoint';
 import { computeKpis } from './kpis';
 import type { Logger } from './logger';
@@ -47,34 +46,39 @@ import { Orchestrator } from './orchestrator';
 import { planWritePendingPath, type EnginePaths } from './paths';
 import { acquirePlanLock } from './planLock';
 import type { LockHandle } from './db/lockFile';
-import { buildPlanModel, featureDone, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
+import { buildPlanModel, featureDone, forgetFileClaims, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
 import { agentEnv, describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
 import { notifyEngineEvents } from './notify/engineNotifications';
 import { Notifier } from './notify/notifier';
 import { markedProcesses, stopProcesses } from './agents/orphans';
+import { orphanText, orphansOf } from './orphanAgents';
 import { TrustGuard } from './trustGuard';
 import { SpendControl } from './spend/spendControl';
 import { GateLog } from './spend/gateLog';
-import { decideGate, gatesView } from './spend/gates';
+import { decideGate, gatesView, unansweredRejections } from './spend/gates';
 import type { GateDecision, GateDecisionParams, GateDecisionResult } from '../protocol/gates';
 import { SyncService, type SyncOutcome } from './sync/syncService';
-import { RetryTimer } from './retryTimer';
+import { MarkdownFault } from './markdownFault';
+import { recoverLeftovers } from './startupRecovery';
 import { TaskListWatcher } from './sync/watcher';
 import { DbChangePoller } from './sync/dbChangePoller';
 import { TypedEmitter } from '../core/typedEmitter';
+import type { RemoteAttempts } from './queue/remoteAttempts';
+import { maskRedisUrl } from './queue/redisUrl';
 import { errorMessage } from '../core/describe';
-import { formatWhen, remainingOf, truncate } from '../protocol/presentation';
+import { formatWhen, truncate } from '../protocol/presentation';
 import { ActivityLog, SNAPSHOT_ACTIVITY } from './activityLog';
 import { ChangeCoalescer } from './coalesce';
-import type { OrchestratorSnapshot } from './ports';
+import { PlanPatcher } from './planPatcher';
 import { WriteBackScheduler } from './writeBack';
+import { RunStats } from './runStats';
+import { RunMilestones } from './milestones';
+import { ConfigReloader } from './configReload';
+import { PROVIDER_PAUSES_KEY, pausesToKeep, pausesToRestore, type ProviderPause, type StoredPauses } from './providerPauses';
 import { attemptIsolation, openIsolation } from './isolation/engineIsolation';
 import type { TaskIsolation } from './isolation/taskIsolation';
 import { ReviewDesk } from './isolation/reviewDesk';
-
-/** Days heartbeat rows stay in orchestrator_state (7 days at the plan's 30 s interval: about 20,000 rows). */
-export const HEARTBEAT_RETENTION_DAYS = 7;
 
 /** Options of EngineRuntime.open. */
 
@@ -117,53 +121,32 @@ export interface RuntimeOptions {
 const LAST_RUN_SUMMARY_CHARS = 400;
 /** Least time between two markdown write-backs while tasks finish quickly (each one re-reads the file). */
 const WRITE_BACK_INTERVAL_MS = 200;
-/** Throughput samples kept for the chart: one a minute while idle (12 h), one per THROUGHPUT_ACTIVE_MS while tasks finish. */
-const THROUGHPUT_SAMPLES = 720;
-/**
- * Least time between two throughput samples while tasks finish. The chart's series is the engine's (every metrics
- * refresh replaces the page's own): sampled only once a minute, a run of a few minutes drew two or three points.
- */
-const THROUGHPUT_ACTIVE_MS = 5_000;
-/**
- * Longest wait for the attached editor to apply a write-back's edits (`coditect/applyEdits`: one WorkspaceEdit and,
- * for a clean document, a save) before the engine writes the file itself. An editor answers in milliseconds; one that
- * never answers held the sync queue, so every later write-back waited behind it and the plan's ticks stayed stale
- * for minutes (#15, 2 integration runs in 8). Well past a loaded extension host's answer, because falling back early
- * has a cost: the file is written while the editor still shows the text from before, and a text the editor sends
- * before it reloads reads as a person unticking what the engine just ticked. With 5 s, one integration run at load 9
- * (3.6x slower than usual) lost a tick this way, most likely (not confirmed); 10 s still shows the tick within seconds.
- */
-export const EDITOR_APPLY_TIMEOUT_MS = 10_000;
-
 /** The running engine for one task list. */
-/** engine_state key of the providers' usage-limit pauses: provider → { until (epoch ms), reason }. */
-const PROVIDER_PAUSES_KEY = 'provider_pauses';
-type StoredPauses = Record<string, { until: number; reason: string }>;
-
 export class EngineRuntime implements EngineApi {
   private readonly events = new TypedEmitter<EngineEvents>();
   private model!: PlanModel;
   private readonly lastRuns = new Map<string, LastRunView | null>();
-  private editApplier?: EditApplier;
-  /** An applyEdits request the editor has not answered within EDITOR_APPLY_TIMEOUT_MS (the file is written meanwhile). */
-  private editorUnanswered?: Promise<unknown>;
+  /** The attached editors that apply the write-backs' edits, and how long one is waited for (editorEdits.ts). */
+  private readonly editorEdits = new EditorEdits({
+    use: (ask) => this.sync.setEditApplier(ask),
+    warn: (m) => this.opts.logger.warn(m),
+    info: (m) => this.opts.logger.info(m),
+  });
+  /** Tasks with a recorded attempt, read when lastRuns starts empty (the others' last run is none without a query). */
+  private attempted: Set<string> | undefined;
   private settings?: EngineSettings;
   private config: OrchestratorConfig;
   /** The clock (RuntimeOptions.now). */
   private readonly now: () => number;
-  private readonly startedAt: number;
-  private readonly finished = { completed: 0, failed: 0, totalMs: 0 };
-  /** Epoch ms of each completion in the last hour: tasks/hour is counted over it, never extrapolated. */
-  private readonly completedAt: number[] = [];
-  private readonly throughput: MetricsView['throughput'] = [];
-  private throughputTimer?: NodeJS.Timeout;
-  /** A sample due THROUGHPUT_ACTIVE_MS after the last one, set when the counts moved since. */
-  private throughputSoon?: NodeJS.Timeout;
-  private throughputSampledAt = 0;
-  private heartbeatTimer?: NodeJS.Timeout;
+  /** This run's attempts, completions per hour and throughput samples (runStats.ts). */
+  private readonly stats: RunStats;
+  /** The heartbeat and checkpoint rows of orchestrator_state, and checkpoint tags (milestones.ts). */
+  private readonly milestones: RunMilestones;
   private backups?: BackupTimer;
   /** A burst of task changes reaches the views as one `tasks:changed` (coalesce.ts). */
   private readonly changes = new ChangeCoalescer((ids) => this.flushChanges(ids));
+  /** The plan the clients have and its revision: a sync sends them what changed (`plan:patched`), not the whole plan. */
+  private readonly patcher = new PlanPatcher();
   /** Statuses reach the markdown once per burst, one write at a time (writeBack.ts). */
   private readonly writeBack = new WriteBackScheduler(
     async () => this.recordSync(await this.sync.writeBack()),
@@ -175,17 +158,33 @@ export class EngineRuntime implements EngineApi {
     () => this.closing !== undefined,
     WRITE_BACK_INTERVAL_MS,
   );
-  /** Writes the statuses back again, with backoff, while the task list cannot be written (see noteMarkdownWrite). */
-  private readonly markdownRetry = new RetryTimer({ initialMs: 1000, maxMs: 30_000, onFire: () => this.scheduleWriteBack() });
+  /** Whether the task list shows the engine's statuses; retries the write-back with backoff while not (markdownFault.ts). */
+  private readonly markdown = new MarkdownFault({
+    writeBack: () => this.scheduleWriteBack(),
+    began: (msg) => {
+      this.opts.logger.error(msg);
+      this.events.emit('log:message', { level: 'error', message: msg });
+      this.activity.note('sync', msg);
+    },
+    ended: () => {
+      const msg = `${this.opts.paths.tasklistPath} written again: it shows the statuses the engine set`;
+      this.opts.logger.info(msg);
+      this.activity.note('sync', msg);
+    },
+    stopping: () => this.closing !== undefined,
+  });
   /**
    * Why the task list on disk shows older statuses than the database (its last write failed: read-only, full disk,
    * gone), or undefined when it shows them all. `coditect run` ends with an error and exit 1 while it is set.
    */
-  markdownFault?: string;
+  get markdownFault(): string | undefined {
+    return this.markdown.fault;
+  }
   private metricsServer?: MetricsServer;
   private watcher?: TaskListWatcher;
   private dbPoller?: DbChangePoller;
-  private configWatcher?: FSWatcher;
+  /** Reloads the config file when it changes on disk (configReload.ts). */
+  private configReload?: ConfigReloader;
   private closing?: Promise<void>;
   private readonly disposers: (() => void)[] = [];
   /** The cost ledger and budgets (docs/costs-and-gates.md). */
@@ -218,7 +217,21 @@ export class EngineRuntime implements EngineApi {
     private readonly planLock?: LockHandle,
   ) {
     this.now = opts.now ?? Date.now;
-    this.startedAt = this.now();
+    this.stats = new RunStats({ now: this.now, counts: () => planCounts(this.model) });
+    this.milestones = new RunMilestones({
+      store,
+      now: this.now,
+      counts: () => planCounts(this.model),
+      metrics: () => this.metricsView(),
+      activeAgents: () => this.orchestrator.active().length,
+      config: () => this.config,
+      readOnly: opts.readOnly === true,
+      // With isolation the feature's work is on the integration branch, not necessarily in the checkout.
+      gitTag: (id, message) => createGitCheckpoint(opts.paths.workspaceRoot, id, message, isolation?.baseBranch),
+      tagBranch: isolation?.baseBranch,
+      info: (m) => opts.logger.info(m),
+      warn: (m) => opts.logger.warn(m),
+    });
     this.settings = opts.settings;
     this.config = orchestratorConfigOf(baseConfig, opts.settings, opts);
     this.reviewDesk = new ReviewDesk({
@@ -278,25 +291,8 @@ export class EngineRuntime implements EngineApi {
       const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
       const store = new TaskStore(handle, { redact, runId: owner });
       let runtime: EngineRuntime | undefined;
-      // Results a previous engine could not write (the database was locked or full when it stopped): written first,
-      // so a task that finished is never recovered as unfinished and run again.
-      const journal = new ResultJournal(resultJournalPath(handle.path));
-      for (const line of journal.unreadable) opts.logger.error(`result journal: unreadable record ${line}`);
-      if (journal.size > 0) {
-        const r = replayResults(store, journal);
-        if (r.written.length)
-          opts.logger.warn(`wrote ${r.written.length} result(s) a previous engine kept while the database took no writes: ${r.written.join(', ')}`);
-        if (r.discarded.length) opts.logger.warn(`discarded ${r.discarded.length} kept result(s) whose task changed meanwhile: ${r.discarded.join(', ')}`);
-      }
-      const noReserve = opts.readOnly ? undefined : journal.reserve();
-      if (noReserve !== undefined) opts.logger.warn(`no disk space reserved for finished results (${noReserve}): on a full disk they may wait in memory only`);
-      if (!opts.readOnly)
-        for (const tmp of removeStaleTemps(paths.tasklistPath)) opts.logger.info(`removed ${tmp}, left by a write of the task list that was killed`);
-      // A plan write the previous engine was making in place when it stopped: finished before anything reads the plan.
-      const recovered = recoverInPlaceWrite(planWritePendingPath(handle.path));
-      if (recovered.kind === 'restored')
-        opts.logger.warn(`finished a write of ${recovered.target} that a stopped engine began; the file as it was is kept at ${recovered.keptAt}`);
-      if (recovered.kind === 'unreadable') opts.logger.error(`an interrupted plan write could not be read; kept at ${recovered.keptAt}`);
+      // What a stopped engine left half done, before anything reads the plan or the results (startupRecovery.ts).
+      const journal = recoverLeftovers({ store, dbPath: handle.path, tasklistPath: paths.tasklistPath, readOnly: opts.readOnly === true, logger: opts.logger });
       const gate = new DbGate({
         db: handle.db,
         path: handle.path,
@@ -324,6 +320,26 @@ export class EngineRuntime implements EngineApi {
           ? undefined
           : await openIsolation(opts, config, baseConfig.source, store, redact, (m, id) => runtime?.isolationLog(m, id));
       if (isolation) parts.push({ close: () => void isolation.close() });
+      // queue.kind redis: attempts run on `coditect worker` processes; this engine stays the one writer.
+      const queue = config.queue;
+      // Loaded only here: BullMQ and ioredis cost every other engine ~17 MB and start-up time for nothing.
+      const remote =
+        queue.kind === 'redis' && !opts.readOnly
+          ? new (await import('./queue/remoteAttempts.js')).RemoteAttempts({
+              queue,
+              owner,
+              maxPerType: () => (runtime?.config ?? config).agentLimits.maxPerType,
+              log: (level, m) => opts.logger[level](redact(m)),
+            })
+          : undefined;
+      if (remote && queue.kind === 'redis') {
+        parts.push({ close: () => void remote.close() });
+        opts.logger.info(
+          `attempts run on workers: one job each on redis ${maskRedisUrl(queue.url)} (prefix ${queue.prefix}, a queue per agent type); start them with \`coditect worker\``,
+        );
+        // Before recovery closes them: the jobs of a stopped coordinator's attempts are carried on with, not run again.
+        remote.adopt(store.openAttempts());
+      }
       const orchestrator = new Orchestrator({
         store,
         config,
@@ -344,8 +360,11 @@ export class EngineRuntime implements EngineApi {
           taskHold: (id) => runtime?.spend.limits.taskHold(id),
           overBudget: (id, usd) => runtime?.spend.limits.overBudget(id, usd),
         },
+        remote,
+        approvedGates: () => runtime?.approvedGates() ?? new Set<string>(),
       });
       runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner, gate, results, isolation, planLock);
+      runtime.remote = remote;
       await runtime.init();
       return runtime;
     } catch (e) {
@@ -370,11 +389,13 @@ export class EngineRuntime implements EngineApi {
     const first = await retryWhileBlocked(() => this.sync.syncFromDisk(), { dbPath: this.handle.path, onRetry: (m) => logger.warn(m) });
     this.openSync = { applied: first.applied, direction: first.direction, conflicts: first.conflicts, diagnostics: first.diagnostics };
     this.metrics.recordSync(first.direction ?? 'none', first.applied ? 'applied' : 'noop');
-    this.noteMarkdownWrite(first);
+    this.markdown.note(first);
     this.noteOlderCopy(first);
     this.metrics.setAlertThresholds({ failureRate: this.config.metrics.alert_on_failure_rate });
     this.metrics.setKpiSource(() => this.kpis());
-    if (first.applied) this.exportAfterSync();
+    // Written when the sync changed something, and also when the file is not there yet: a team that follows the plan
+    // expects it after the first sync even when the database was already up to date (an earlier reading command synced it).
+    if (first.applied || !this.workItemsWritten()) this.exportAfterSync();
     this.orchestrator.setPlan(this.sync.current());
     // The plan as it is when the engine starts is the person's: its Verify lines are the engine-held copy.
     this.guard.trustPlan(this.sync.current());
@@ -385,8 +406,11 @@ export class EngineRuntime implements EngineApi {
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
     if (this.isolation && !this.opts.readOnly) await this.recoverLandings(recovered);
     this.rebuildModel();
-    const every = this.config.checkpoint.intervalTasks;
-    if (every > 0) this.checkpointedAt = Math.floor(planCounts(this.model).completed / every) * every;
+    // A rejection an earlier engine took still owes its note to the task's next prompt.
+    const statusOf = (id: string) => this.model.statuses.get(id) ?? 'pending';
+    for (const r of unansweredRejections(this.model.list, statusOf, this.gateLog, (id) => this.store.attempts(id, 1)[0]?.startedAt))
+      this.orchestrator.restoreRejection(r.taskId, r.note);
+    this.milestones.baseline(planCounts(this.model).completed);
     this.wire();
     if (this.opts.watch && this.config.sync.enabled) {
       this.watcher = new TaskListWatcher({
@@ -401,14 +425,19 @@ export class EngineRuntime implements EngineApi {
       this.pollDatabase();
       const cfg = this.baseConfig.source;
       if (cfg) {
-        // chokidar, not fs.watch: editors that save by renaming a temp file over the config (vim) keep being seen.
-        this.configWatcher = chokidarWatch(cfg, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } });
-        this.configWatcher.on('change', () => this.reloadConfig());
-        this.configWatcher.on('add', () => this.reloadConfig());
-        this.configWatcher.on('error', (e) => logger.warn(`cannot watch config ${cfg}: ${errorMessage(e)}`));
-        // Until chokidar's first scan is done a change goes unseen: a config written right after open was never reloaded (nor refused).
-        const watcher = this.configWatcher;
-        await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+        this.configReload = new ConfigReloader({
+          path: cfg,
+          base: this.baseConfig,
+          load: () => loadConfig(cfg, { env: this.opts.env, baseDir: paths.workspaceRoot, profile: this.opts.profile }),
+          mark: () => this.guard.mark(),
+          couldWriteSince: (mark) => this.guard.couldWriteSince(mark),
+          apply: () => this.applyConfig(),
+          say: (level, message) => {
+            logger[level](message);
+            if (level === 'error') this.events.emit('log:message', { level, message });
+          },
+        });
+        await this.configReload.watch();
       }
     }
     // `--metrics-port 0` turns metrics off; the config's `metrics.port: 0` picks any free port.
@@ -420,15 +449,9 @@ export class EngineRuntime implements EngineApi {
       this.metricsServer = await startMetricsServer(this.metrics, port, this.config.metrics.host);
       logger.info(`metrics on http://${this.config.metrics.host}:${this.metricsServer.port}/metrics`);
     }
-    this.sampleThroughput();
-    this.throughputTimer = setInterval(() => this.sampleThroughput(), 60_000);
-    this.throughputTimer.unref();
+    this.stats.start();
     // The plan's health check: a heartbeat row in orchestrator_state every health_check_interval (0: none).
-    if (this.config.healthCheckIntervalMs > 0 && !this.opts.readOnly) {
-      this.heartbeat();
-      this.heartbeatTimer = setInterval(() => this.heartbeat(), this.config.healthCheckIntervalMs);
-      this.heartbeatTimer.unref();
-    }
+    this.milestones.startHeartbeats();
     // The plan's automatic backups: only an engine that stays up and writes (daemon, run, sync --watch, the editor's).
     if (this.opts.watch && !this.opts.readOnly) this.scheduleBackups();
     logger.info(
@@ -453,13 +476,19 @@ export class EngineRuntime implements EngineApi {
           this.events.emit('log:message', { level: 'warn', message: msg });
         }
         const r = e.result;
-        // A write-back of the engine's own statuses changes no structure: the running plan stays as it is.
+        // A write-back of the engine's own statuses changes no structure: the running plan stays as it is. Any edit of
+        // the markdown does, counted or not: a `Gate: review` line or lines moved down change no database column, and
+        // a saved file read before the editor's text arrived was otherwise never planned at all (the editor's text,
+        // equal to the file, was then skipped as synced): the engine ran the task without its gate (#15).
         const structural =
-          r.source === 'editor' || r.tasksAdded + r.tasksUpdated + r.tasksArchived + r.tasksRestored + r.statusesToDb + r.idsAssigned > 0 || r.conflicts > 0;
+          r.markdownChanged ||
+          r.source === 'editor' ||
+          r.tasksAdded + r.tasksUpdated + r.tasksArchived + r.tasksRestored + r.statusesToDb + r.idsAssigned > 0 ||
+          r.conflicts > 0;
         if (!structural) return;
         this.orchestrator.setPlan(e.list);
-        this.rebuildModel();
-        this.events.emit('plan:changed', { snapshot: this.snapshot() });
+        this.rebuildModel({ attemptsUnchanged: true });
+        this.emitPlanChange();
         this.events.emit('diagnostics:published', { path: this.opts.paths.tasklistPath, diagnostics: this.diagnostics() });
       }),
       this.sync.on('sync:conflict', (e) => {
@@ -469,6 +498,10 @@ export class EngineRuntime implements EngineApi {
       o.on('task:statusChanged', (e) => {
         this.onStatus(e.taskId, e.status);
         this.scheduleWriteBack();
+      }),
+      o.on('gate:waiting', (e) => {
+        // A gated feature started waiting: no status says so, the snapshot's gates do (the heading's lenses).
+        if (this.model.list.features.some((f) => f.id === e.taskId)) this.emitPlanChange();
       }),
       this.metrics.attach(o),
       this.spend.attach(o),
@@ -488,11 +521,8 @@ export class EngineRuntime implements EngineApi {
       ),
       o.on('attempt:finished', (e) => {
         this.lastRuns.delete(e.taskId);
-        if (e.outcome === 'completed') {
-          this.finished.completed++;
-          this.finished.totalMs += e.durationMs;
-          this.completedAt.push(this.now());
-        } else if (e.outcome !== 'released' && e.outcome !== 'cancelled') this.finished.failed++;
+        this.attempted?.add(e.taskId);
+        this.stats.attemptFinished(e.outcome, e.durationMs);
         this.markChanged(e.taskId);
       }),
       o.on('state:changed', (e) => this.events.emit('state:changed', e)),
@@ -500,7 +530,7 @@ export class EngineRuntime implements EngineApi {
         if (this.opts.logActivity) for (const a of e.entries) log.info(`${a.kind} ${a.taskId ?? '-'}: ${a.message}`);
         this.events.emit('activity:appended', e);
       }),
-      o.on('checkpoint:reached', (g) => this.checkpoint(g)),
+      o.on('checkpoint:reached', (g) => this.milestones.reached(g)),
       o.on('provider:paused', (p) => this.keepProviderPause(p)),
     );
   }
@@ -508,21 +538,17 @@ export class EngineRuntime implements EngineApi {
   /** Usage-limit pauses still running when a previous engine stopped: this one waits for the same reset. */
   private restoreProviderPauses(): void {
     const now = this.now();
-    for (const [provider, p] of Object.entries(this.store.getState<StoredPauses>(PROVIDER_PAUSES_KEY) ?? {})) {
-      if (typeof p?.until !== 'number' || p.until <= now) continue;
-      this.orchestrator.pauseProvider(provider, p.until, String(p.reason));
-      this.opts.logger.info(`provider ${provider} paused until ${formatWhen(p.until, now)} (${String(p.reason)}), as a previous run recorded`);
+    for (const p of pausesToRestore(this.store.getState<unknown>(PROVIDER_PAUSES_KEY), now)) {
+      this.orchestrator.pauseProvider(p.provider, p.until, p.reason);
+      this.opts.logger.info(`provider ${p.provider} paused until ${formatWhen(p.until, now)} (${p.reason}), as a previous run recorded`);
     }
   }
 
   /** Records a usage-limit pause (the ones over are dropped), so a restarted engine keeps it. */
-  private keepProviderPause(p: { provider: string; until: number; reason: string }): void {
+  private keepProviderPause(p: ProviderPause): void {
     const now = this.now();
-    const kept: StoredPauses = {};
-    for (const [k, v] of Object.entries(this.store.getState<StoredPauses>(PROVIDER_PAUSES_KEY) ?? {})) if (v.until > now) kept[k] = v;
-    kept[p.provider] = { until: p.until, reason: p.reason };
     try {
-      if (!this.opts.readOnly) this.store.setState(PROVIDER_PAUSES_KEY, kept);
+      if (!this.opts.readOnly) this.store.setState(PROVIDER_PAUSES_KEY, pausesToKeep(this.store.getState<StoredPauses>(PROVIDER_PAUSES_KEY), p, now));
     } catch (e) {
       this.opts.logger.warn(`the pause of ${p.provider} was not recorded: ${errorMessage(e)}`);
     }
@@ -537,30 +563,16 @@ export class EngineRuntime implements EngineApi {
     this.model.statuses.set(taskId, status);
     this.model.graph.setStatus(taskId, status);
     this.markChanged(taskId);
+    // Tasks naming the same files wait while it is in progress (file-aware scheduling): their rows say so, or no more.
+    if ((previous === 'in_progress') !== (status === 'in_progress')) for (const id of forgetFileClaims(this.model, taskId)) this.markChanged(id);
     // A failure (or a reset) blocks (or frees) everything downstream at once: those rows change too.
     for (const id of this.model.graph.takeBlockedChanges()) this.markChanged(id);
     // Readiness of dependents follows the dependency's status.
     if (previous === 'completed' || status === 'completed' || previous === 'skipped' || status === 'skipped') {
       for (const e of this.model.graph.dependentsOf(taskId)) this.markChanged(e.from);
     }
-    if (status === 'completed' && previous !== 'completed') this.checkpointEvery();
+    if (status === 'completed' && previous !== 'completed') this.milestones.taskCompleted();
   }
-
-  /**
-   * The plan's `checkpoint_interval_tasks`: a checkpoint row (milestone `tasks-<n>`) each time the plan's completed
-   * count reaches a new multiple of the interval, counted over the whole plan so a restart neither repeats nor skips one.
-   */
-  private checkpointEvery(): void {
-    const n = this.config.checkpoint.intervalTasks;
-    if (n <= 0 || this.opts.readOnly) return;
-    const completed = planCounts(this.model).completed;
-    const reached = Math.floor(completed / n) * n;
-    if (reached === 0 || reached <= this.checkpointedAt) return;
-    this.checkpointedAt = reached;
-    this.checkpoint({ kind: 'tasks', id: `tasks-${reached}`, title: `${reached} tasks completed` });
-  }
-  /** Completed count of the last interval checkpoint (set at open, so the count the plan already had is not one). */
-  private checkpointedAt = 0;
 
   private markChanged(taskId: string): void {
     this.changes.add(taskId);
@@ -577,24 +589,21 @@ export class EngineRuntime implements EngineApi {
     const tasks = ids.filter((id) => this.model.byId.has(id)).map((id) => this.view(id));
     const counts = planCounts(this.model);
     this.events.emit('tasks:changed', { tasks, counts, groups: groupProgress(this.model, ids), removed: [] });
-    this.sampleThroughputSoon(counts);
+    this.stats.countsMoved(counts);
   }
 
-  /** While the counts move, samples the throughput at most every THROUGHPUT_ACTIVE_MS (the last move included). */
-  private sampleThroughputSoon(c: PlanCounts): void {
-    const last = this.throughput[this.throughput.length - 1];
-    if (this.throughputSoon || this.closing || (last && last.completed === c.done && last.remaining === remainingOf(c))) return;
-    const wait = Math.max(0, this.throughputSampledAt + THROUGHPUT_ACTIVE_MS - this.now());
-    this.throughputSoon = setTimeout(() => {
-      this.throughputSoon = undefined;
-      this.sampleThroughput();
-    }, wait);
-    this.throughputSoon.unref();
+  /** Gated features a person approved (the audit trail's latest decision on each): every graph of the plan reads them. */
+  approvedGates(): Set<string> {
+    return this.gateLog.approvedGates();
   }
 
-  private rebuildModel(): void {
-    this.model = buildPlanModel(this.sync.current(), this.store.runtimes(), this.model?.graph, this.config.dispatch.priority_weights);
-    this.lastRuns.clear();
+  /**
+   * `attemptsUnchanged`: the rebuild follows a sync of the plan's text, which writes no attempt, so the last runs
+   * read so far still hold (reading them again for 10,000 tasks took ~2 s on each sync of a keystroke's text, #15).
+   */
+  private rebuildModel(opts: { attemptsUnchanged?: boolean } = {}): void {
+    this.model = buildPlanModel(this.sync.current(), this.store.runtimes(), this.model?.graph, this.config.dispatch.priority_weights, this.approvedGates());
+    if (!opts.attemptsUnchanged) this.lastRuns.clear();
   }
 
   private scheduleWriteBack(): void {
@@ -607,14 +616,13 @@ export class EngineRuntime implements EngineApi {
    * this run's own, are never touched.
    */
   private async stopOrphanedAgents(): Promise<void> {
-    const found = markedProcesses().filter((p) => p.runId !== this.owner && this.store.attemptRun(p.attemptId)?.runId === p.runId);
+    const found = orphansOf(markedProcesses(), this.owner, (id) => this.store.attemptRun(id));
     if (found.length === 0) return;
-    await stopProcesses(found, this.config.timeouts.killGraceMs);
-    const named = found.map((p) => {
-      const a = this.store.attemptRun(p.attemptId)!;
-      return `${a.taskId} attempt ${a.attempt} (pid ${p.pid}${p.command ? ` ${p.command}` : ''})`;
-    });
-    this.opts.logger.warn(`stopped ${found.length} process(es) a previous engine's agents left running: ${named.join(', ')}`);
+    await stopProcesses(
+      found.map((o) => o.process),
+      this.config.timeouts.killGraceMs,
+    );
+    this.opts.logger.warn(`stopped ${found.length} process(es) a previous engine's agents left running: ${found.map(orphanText).join(', ')}`);
   }
 
   /** A change of the task list on disk: synced now, or again when the database takes writes. */
@@ -680,49 +688,11 @@ export class EngineRuntime implements EngineApi {
     if (!moved && !r.applied) return;
     this.orchestrator.setPlan(this.sync.current());
     this.rebuildModel();
-    this.events.emit('plan:changed', { snapshot: this.snapshot() });
+    this.emitPlanChange();
   }
 
-  /**
-   * Asks the editor to apply a sync's edits, waiting at most EDITOR_APPLY_TIMEOUT_MS. 'not-open' makes the sync write
-   * the file itself, by its own safe path: re-read, merged with what the file says, written only if the file is still
-   * the one read (a person's save in between is merged, never overwritten); an unsaved buffer stays the editor's.
-   * While an earlier request is unanswered the editor is not asked again: every later write-back goes to the file.
-   */
-  private async applyEditsInEditor(p: ApplyEditsParams): Promise<{ outcome: 'applied' | 'not-open' | 'stale' }> {
-    const applier = this.editApplier;
-    if (!applier || this.editorUnanswered) return { outcome: 'not-open' };
-    const asked = performance.now();
-    const answer = applier(p);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), EDITOR_APPLY_TIMEOUT_MS);
-    });
-    try {
-      const r = await Promise.race([answer, late]);
-      if (r !== 'timeout') return r;
-    } catch (e) {
-      this.opts.logger.warn(`the editor could not apply edits (${errorMessage(e)}); writing the file instead`);
-      return { outcome: 'not-open' };
-    } finally {
-      clearTimeout(timer);
-    }
-    this.opts.logger.warn(
-      `the editor did not apply ${p.edits.length} edit(s) to ${p.path} within ${EDITOR_APPLY_TIMEOUT_MS} ms; ` +
-        'writing the file instead, and until it answers',
-    );
-    const unanswered: Promise<unknown> = answer.then(
-      (r) => r.outcome,
-      (e: unknown) => errorMessage(e),
-    );
-    this.editorUnanswered = unanswered;
-    void unanswered.then((what) => {
-      if (this.editorUnanswered !== unanswered) return;
-      this.editorUnanswered = undefined;
-      this.opts.logger.info(`the editor answered the edits after ${Math.round((performance.now() - asked) / 1000)} s (${String(what)}); asking it again`);
-    });
-    return { outcome: 'not-open' };
-  }
+  /** The Redis queue attempts run through (`queue.kind: redis`); undefined when they run in this process. */
+  private remote?: RemoteAttempts;
 
   private resolver?: (agentType: string) => Agent;
 
@@ -734,7 +704,6 @@ export class EngineRuntime implements EngineApi {
 
   /** What the engine trusts, guarded against uncontained agents. */
   readonly guard: TrustGuard;
-  private configMark = 0;
   private heldVerify = new Set<string>();
   /** Set when the engine stopped itself because something it trusts was destroyed (the CLI exits non-zero). */
   fatalError?: string;
@@ -784,37 +753,11 @@ export class EngineRuntime implements EngineApi {
   }
 
   private recordSync(r: SyncOutcome): void {
-    this.noteMarkdownWrite(r);
+    this.markdown.note(r);
     this.noteOlderCopy(r);
     if (!r.applied) return;
     this.metrics.recordSync(r.direction ?? 'unknown', r.conflicts ? 'conflict' : 'applied');
     this.exportAfterSync();
-  }
-
-  /**
-   * A sync that could not write the task list (sync-write-failed) is said once as an error everywhere and retried
-   * with backoff; the first sync after it that leaves nothing unwritten ends the episode. Without this a run whose
-   * write-backs all failed ended "completed 5/5" with 0 boxes ticked and exit 0 (#14 item 9).
-   */
-  private noteMarkdownWrite(r: SyncOutcome): void {
-    const failed = r.diagnostics.find((d) => d.code === 'sync-write-failed' && d.severity === 'error');
-    if (failed) {
-      const first = this.markdownFault === undefined;
-      this.markdownFault = failed.message;
-      if (first) {
-        const msg = failed.message;
-        this.opts.logger.error(msg);
-        this.events.emit('log:message', { level: 'error', message: msg });
-        this.activity.note('sync', msg);
-      }
-      if (!this.closing) this.markdownRetry.schedule();
-    } else if (this.markdownFault !== undefined && !r.pendingWriteBack) {
-      this.markdownFault = undefined;
-      this.markdownRetry.reset();
-      const msg = `${this.opts.paths.tasklistPath} written again: it shows the statuses the engine set`;
-      this.opts.logger.info(msg);
-      this.activity.note('sync', msg);
-    }
   }
 
   /**
@@ -829,46 +772,31 @@ export class EngineRuntime implements EngineApi {
     this.activity.note('sync', d.message);
   }
 
+  /** The config's `http.bind`: where a daemon serves its HTTP API when `--http` does not say (read at start). */
+  get httpBind(): string | undefined {
+    return this.config.http.bind;
+  }
+
+  /** The plan's `sync_daemon.json_path`, resolved against the root (undefined when the config names none). */
+  private workItemsPath(): string | undefined {
+    const target = this.config.sync.json_path;
+    return target ? resolve(this.opts.paths.workspaceRoot, target) : undefined;
+  }
+
+  private workItemsWritten(): boolean {
+    const file = this.workItemsPath();
+    return file === undefined || existsSync(file);
+  }
+
   /** The plan's `sync_daemon.json_path`: the work items written after every applied sync. */
   private exportAfterSync(): void {
-    const target = this.config.sync.json_path;
-    if (!target || this.opts.readOnly) return;
+    const file = this.workItemsPath();
+    if (!file || this.opts.readOnly) return;
     try {
-      const file = resolve(this.opts.paths.workspaceRoot, target);
       mkdirSync(dirname(file), { recursive: true });
       this.exportWorkItems(file);
     } catch (e) {
       this.opts.logger.warn(`sync_daemon.json_path: not written: ${errorMessage(e)}`);
-    }
-  }
-
-  /** The columns every orchestrator_state row carries: the plan's counts, agents at work, throughput and uptime at `at`. */
-  private snapshotRow(kind: OrchestratorSnapshot['kind'], at: number, counts: PlanCounts, metrics: MetricsView): OrchestratorSnapshot {
-    return {
-      kind,
-      at,
-      activeAgents: this.orchestrator.active().length,
-      pendingTasks: counts.pending,
-      completedTasks: counts.completed,
-      failedTasks: counts.failed,
-      tasksPerHour: metrics.tasksPerHour,
-      uptimeSeconds: Math.floor(metrics.uptimeSeconds),
-    };
-  }
-
-  /** One heartbeat row of the plan's orchestrator_state: counts, tasks/hour, uptime, and the metrics as JSON. */
-  private heartbeat(): void {
-    try {
-      const counts = planCounts(this.model);
-      const metrics = this.metricsView();
-      this.store.recordSnapshot({
-        ...this.snapshotRow('heartbeat', this.now(), counts, metrics),
-        metrics: { counts, tasksPerHour: metrics.tasksPerHour, successRate: metrics.successRate, avgCompletionMs: metrics.avgCompletionMs },
-      });
-      // Heartbeats are kept HEARTBEAT_RETENTION_DAYS (the uptime KPI's window); checkpoints and snapshots for good.
-      this.store.pruneSnapshots('heartbeat', this.now() - HEARTBEAT_RETENTION_DAYS * 86_400_000);
-    } catch (e) {
-      this.opts.logger.warn(`heartbeat row not written: ${errorMessage(e)}`);
     }
   }
 
@@ -877,34 +805,6 @@ export class EngineRuntime implements EngineApi {
     const { intervalMs, keep } = this.config.backup;
     if (this.backups) this.backups.reconfigure(intervalMs, keep);
     else if (intervalMs > 0) this.backups = new BackupTimer({ db: this.handle.db, dbPath: this.handle.path, intervalMs, keep, log: this.opts.logger });
-  }
-
-  private reloadConfig(): void {
-    const src = this.baseConfig.source;
-    if (!src) return;
-    if (this.guard.couldWriteSince(this.configMark)) {
-      // An unsandboxed agent could have written it: a config can name a command agent, i.e. run anything.
-      const msg = `config ${src} changed while an unsandboxed agent could write it: not reloaded; review it and restart the engine to apply it`;
-      this.opts.logger.error(msg);
-      this.events.emit('log:message', { level: 'error', message: msg });
-      return;
-    }
-    this.configMark = this.guard.mark();
-    try {
-      const fresh = loadConfig(src, { env: this.opts.env, baseDir: this.opts.paths.workspaceRoot, profile: this.opts.profile });
-      // How the task list is read and written is fixed for the sync's life: parsing it anew with other criteria
-      // headings would re-identify tasks under the engine's feet.
-      const reading = (c: OrchestratorConfig): string => JSON.stringify([c.sync.criteria_headings, c.sync.write_ids]);
-      if (reading(fresh) !== reading(this.baseConfig))
-        this.opts.logger.warn(`sync.criteria_headings and sync.write_ids are read at start: restart the engine to apply the change in ${src}`);
-      Object.assign(this.baseConfig, fresh);
-      this.applyConfig();
-      this.opts.logger.info(`reloaded config ${src}`);
-    } catch (e) {
-      // A bad edit keeps the last good config running; the error names the key.
-      this.opts.logger.error(`config not reloaded: ${errorMessage(e)}`);
-      this.events.emit('log:message', { level: 'error', message: `config not reloaded: ${errorMessage(e)}` });
-    }
   }
 
   private applyConfig(): void {
@@ -917,26 +817,8 @@ export class EngineRuntime implements EngineApi {
     if (this.watcher) this.pollDatabase();
     if (this.opts.watch && !this.opts.readOnly) this.scheduleBackups();
     this.rebuildModel();
-    this.events.emit('plan:changed', { snapshot: this.snapshot() });
-  }
-
-  private checkpoint(g: { kind: 'feature' | 'epic' | 'tasks'; id: string; title: string }): void {
-    if (!this.config.checkpoint.enabled) return;
-    const counts = planCounts(this.model);
-    const metrics = this.metricsView();
-    const now = this.now();
-    // A row of the plan's orchestrator_state; the checkpoint's facts in full in its metrics_json.
-    this.store.recordSnapshot({
-      ...this.snapshotRow('checkpoint', now, counts, metrics),
-      milestoneId: g.id,
-      metrics: { ...g, at: new Date(now).toISOString(), counts, tasksPerHour: metrics.tasksPerHour, metrics },
-    });
-    if (this.config.checkpoint.gitTag) {
-      void createGitCheckpoint(this.opts.paths.workspaceRoot, g.id, `${g.kind} ${g.id} ${g.title} completed`).then(
-        (tag) => tag && this.opts.logger.info(`checkpoint tag ${tag}`),
-        (e: unknown) => this.opts.logger.warn(`checkpoint tag for ${g.id} not created: ${errorMessage(e)}`),
-      );
-    }
+    // New settings can change any part of the snapshot (simulated, priority weights): the clients take it whole.
+    this.events.emit('plan:changed', { snapshot: this.patcher.replace(this.buildSnapshot()) });
   }
 
   /** A notice of the isolation layer (merges, waits, cleanup) in the activity log. */
@@ -968,19 +850,14 @@ export class EngineRuntime implements EngineApi {
     (entries) => this.events.emit('activity:appended', { entries }),
   );
 
-  private sampleThroughput(): void {
-    this.throughputSampledAt = this.now();
-    const c = planCounts(this.model);
-    this.throughput.push({ at: new Date(this.now()).toISOString(), completed: c.done, remaining: remainingOf(c) });
-    if (this.throughput.length > THROUGHPUT_SAMPLES) this.throughput.shift();
-  }
-
   // ---- views ----------------------------------------------------------------------------------------------------
 
   private lastRun(taskId: string): LastRunView | undefined {
     let v = this.lastRuns.get(taskId);
     if (v === undefined) {
-      const a = this.store.attempts(taskId, 1)[0];
+      // Read along with the cleared cache: which tasks have any attempt at all (most of a big plan has none).
+      if (this.lastRuns.size === 0) this.attempted = this.store.attemptedTasks();
+      const a = this.attempted?.has(taskId) === false ? undefined : this.store.attempts(taskId, 1)[0];
       v =
         a && a.endedAt
           ? {
@@ -1018,30 +895,13 @@ export class EngineRuntime implements EngineApi {
     });
   }
 
-  /** Tasks completed in the trailing hour (during the first hour: since the engine started). A count, not a projection. */
-  private completionsInLastHour(): number {
-    const since = this.now() - 3_600_000;
-    let drop = 0;
-    while (drop < this.completedAt.length && this.completedAt[drop] <= since) drop++;
-    if (drop) this.completedAt.splice(0, drop);
-    return this.completedAt.length;
-  }
-
   /** The plan's KPIs from the database (the default heartbeat interval when heartbeats are off). */
   private kpis(): KpiView {
     return computeKpis(this.handle.db, this.now(), this.config.healthCheckIntervalMs || 30_000);
   }
 
   private metricsView(): MetricsView {
-    const uptimeSeconds = (this.now() - this.startedAt) / 1000;
-    const attempts = this.finished.completed + this.finished.failed;
-    return {
-      tasksPerHour: this.completionsInLastHour(),
-      avgCompletionMs: this.finished.completed ? this.finished.totalMs / this.finished.completed : 0,
-      successRate: attempts ? this.finished.completed / attempts : null,
-      uptimeSeconds,
-      throughput: [...this.throughput],
-    };
+    return this.stats.view();
   }
 
   // ---- EngineApi ------------------------------------------------------------------------------------------------
@@ -1059,7 +919,23 @@ export class EngineRuntime implements EngineApi {
     return this.metricsServer?.port;
   }
 
+  /** The whole plan for a client, stamped with the revision the next `plan:patched` builds on. */
   snapshot(): PlanSnapshot {
+    return this.patcher.stamp(this.buildSnapshot());
+  }
+
+  /**
+   * Tells the clients the plan changed: what changed (`plan:patched`), or the whole plan when its groups were added,
+   * removed or reordered. Every change of lines or groups goes through here at once, so a snapshot a client takes
+   * between two changes has the lines of the last one (PlanPatcher.stamp).
+   */
+  private emitPlanChange(): void {
+    const change = this.patcher.next(this.buildSnapshot());
+    if (change.kind === 'patch') this.events.emit('plan:patched', change.patch);
+    else this.events.emit('plan:changed', { snapshot: change.snapshot });
+  }
+
+  private buildSnapshot(): PlanSnapshot {
     this.model.runtimes = this.store.runtimes();
     const groups = groupViews(this.model);
     const activity = this.activity.latest(this.orchestrator.activity(SNAPSHOT_ACTIVITY));
@@ -1073,7 +949,10 @@ export class EngineRuntime implements EngineApi {
         const usd = this.spend.epicUsd(e.id);
         return usd === undefined ? e : { ...e, costUsd: usd };
       }),
-      features: groups.features,
+      features: groups.features.map((f) => {
+        const usd = this.spend.featureUsd(f.id);
+        return usd === undefined ? f : { ...f, costUsd: usd };
+      }),
       tasks: this.model.list.tasks.map((t) => this.view(t.id)),
       counts: planCounts(this.model),
       active: this.orchestrator.active(),
@@ -1085,7 +964,13 @@ export class EngineRuntime implements EngineApi {
       spend: this.spend.view(),
       kpis: this.kpis(),
       priorityWeights: this.config.dispatch.priority_weights,
-      gates: gatesView(this.model.list, this.model.graph, (id) => this.model.statuses.get(id) ?? 'pending', this.gateLog),
+      gates: gatesView(
+        this.model.list,
+        this.model.graph,
+        (id) => this.model.statuses.get(id) ?? 'pending',
+        this.gateLog,
+        (id) => this.store.attempts(id, 1)[0]?.filesChanged,
+      ),
     };
   }
 
@@ -1105,6 +990,11 @@ export class EngineRuntime implements EngineApi {
       const message = `${params.gateId.trim()} ${decision} by ${r.by}${r.note !== undefined ? `: ${r.note}` : ''}`;
       this.opts.logger.info(`gate ${message}`);
       this.activity.note('info', `gate ${message}`, params.gateId.trim());
+      if (this.model.list.features.some((f) => f.id === params.gateId.trim())) {
+        // A feature's approval changes no task status: the views learn of it from the plan's snapshot.
+        this.rebuildModel();
+        this.emitPlanChange();
+      }
     }
     return { done: r.done, message: r.message };
   }
@@ -1213,6 +1103,10 @@ export class EngineRuntime implements EngineApi {
     return this.reviewDesk.retryReview(params);
   }
 
+  resolveConflicts(params: RejectReviewParams): Promise<ResolveConflictsResult> {
+    return this.reviewDesk.resolveConflicts(params);
+  }
+
   updateSettings(settings: EngineSettings): void {
     try {
       mergeSettings(this.baseConfig, settings); // validates; throws naming the bad setting
@@ -1224,10 +1118,8 @@ export class EngineRuntime implements EngineApi {
     }
   }
 
-  setEditApplier(applier: EditApplier | undefined): void {
-    this.editApplier = applier;
-    this.editorUnanswered = undefined; // a new (or no) editor owes no answer
-    this.sync.setEditApplier(applier ? (p) => this.applyEditsInEditor(p) : undefined);
+  addEditApplier(applier: EditApplier): () => void {
+    return this.editorEdits.add(applier);
   }
 
   on<K extends keyof EngineEvents>(event: K, listener: (payload: EngineEvents[K]) => void): () => void {
@@ -1262,13 +1154,15 @@ export class EngineRuntime implements EngineApi {
       // Order matters: stop producing work, let the last statuses reach the markdown, then close the database.
       await step('watcher', () => this.watcher?.close());
       await step('database poll', () => this.dbPoller?.close());
-      await step('config watcher', () => this.configWatcher?.close());
+      await step('config watcher', () => this.configReload?.close());
       await step('orchestrator', () => this.orchestrator.close());
+      await step('queue', () => this.remote?.close());
       await step('merge queue', () => this.isolation?.close());
+      await step('checkpoint tags', () => this.milestones.settled());
       await step('write-back', async () => {
-        this.markdownRetry.dispose();
+        this.markdown.close();
         await this.writeBack.settled();
-        this.noteMarkdownWrite(await this.sync.writeBack());
+        this.markdown.note(await this.sync.writeBack());
         if (this.markdownFault !== undefined)
           log.error(
             `${this.opts.paths.tasklistPath} does not show the engine's last statuses: ${this.markdownFault.replace(/; the markdown will be retried$/, '')}; \`coditect sync\` writes them once the file can be written`,
@@ -1287,9 +1181,8 @@ export class EngineRuntime implements EngineApi {
       await step('notifications', () => this.notifier.close());
       await step('metrics server', () => this.metricsServer?.close());
       await step('timers', () => {
-        clearInterval(this.throughputTimer);
-        clearTimeout(this.throughputSoon);
-        clearInterval(this.heartbeatTimer);
+        this.stats.close();
+        this.milestones.close();
         this.backups?.close();
       });
       for (const d of this.disposers.splice(0)) await step('listener', d);

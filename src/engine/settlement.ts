@@ -36,6 +36,10 @@ export interface Settlement {
  * this task's failed probes were already let off without spending a retry.
  */
 export function settlementOf(report: AttemptReport, retryCount: number, policy: RetryPolicy, previousVerifySignature?: string, freeProbes = 0): Settlement {
+  if (report.ok && report.landing?.kind === 'resolving') {
+    // Not the task's failure and bounded by AUTO_RESOLVE_MAX: no retry is spent.
+    return { outcome: 'released', status: 'pending', releaseWhy: report.landing.reason, resultSummary: report.result?.summary };
+  }
   if (report.ok && report.landing) {
     // Done and verified, but not landed: the task waits for a person (review, conflict, a failing check on the merge).
     return { outcome: report.landing.kind === 'awaiting_review' ? 'completed' : 'failed', status: 'blocked', resultSummary: report.result?.summary };
@@ -89,5 +93,6 @@ export function attemptEndOf(report: AttemptReport, s: Settlement, held: boolean
     ...spend,
     summary: r?.summary,
     verifyOutput: report.verifyOutput,
+    ...(report.filesChanged !== undefined ? { filesChanged: report.filesChanged } : {}),
   };
 }

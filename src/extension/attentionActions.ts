@@ -10,7 +10,7 @@ export interface AttentionAction {
 }
 
 /** The kinds shown when the setting is not set (package.json's default says the same; a unit test holds them equal). */
-export const DEFAULT_SHOWN_KINDS: readonly AttentionKind[] = ['gate_waiting', 'paused', 'breaker_open', 'usage_limit', 'stalled'];
+export const DEFAULT_SHOWN_KINDS: readonly AttentionKind[] = ['gate_waiting', 'review_waiting', 'paused', 'breaker_open', 'usage_limit', 'stalled'];
 
 /** The buttons that answer an event, most likely first. */
 export function attentionActions(p: AttentionParams): AttentionAction[] {
@@ -20,6 +20,12 @@ export function attentionActions(p: AttentionParams): AttentionAction[] {
       return [
         { title: 'Approve', command: 'coditect.approveGate', args: task },
         { title: 'Reject…', command: 'coditect.rejectGate', args: task },
+        { title: 'Reveal', command: 'coditect.revealTask', args: task },
+      ];
+    case 'review_waiting':
+      return [
+        { title: 'Review Changes', command: 'coditect.reviewChanges', args: task },
+        { title: 'Show Log', command: 'coditect.showTaskLog', args: task },
         { title: 'Reveal', command: 'coditect.revealTask', args: task },
       ];
     case 'paused':

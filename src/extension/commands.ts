@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { WALKTHROUGH_ID } from './firstRun';
 import {
+  AcceptReview,
+  type AcceptReviewResult,
   ApproveGate,
   CancelTask,
   ExportWorkItems,
@@ -12,7 +14,13 @@ import {
   type MarkTaskParams,
   PauseOrchestration,
   RejectGate,
+  RejectReview,
+  type RejectReviewResult,
   ResumeOrchestration,
+  ResolveConflicts,
+  type ResolveConflictsResult,
+  RetryReview,
+  type ReviewView,
   RetryFailed,
   RetryTask,
   RunNextTask,
@@ -22,13 +30,15 @@ import {
   SyncNow,
   Validate,
 } from '../protocol/engineProtocol';
-import { displayState, STATE_LABEL } from '../protocol/presentation';
+import { displayState, GATE_WAITING_LABEL, STATE_LABEL } from '../protocol/presentation';
 import type { GateDecisionResult } from '../protocol/gates';
 import type { TaskView } from '../protocol/views';
 import { clearApiKey, setApiKey } from './apiKey';
 import type { EngineClient } from './engineClient';
 import type { PlanStore } from './planStore';
 import { revealInTasklist } from './reveal';
+import { openReviewDiff } from './reviewDiff';
+import type { ReviewStore } from './reviewStore';
 import { findTasklistCandidates, rememberTasklist } from './tasklistLocator';
 import type { TaskLogDocuments } from './taskLogView';
 import { canRetry, canRun, isWaitingGate } from './taskState';
@@ -43,6 +53,8 @@ export interface CommandDeps {
   tree: TaskTreeProvider;
   logs: TaskLogDocuments;
   output: vscode.LogOutputChannel;
+  /** Task branches waiting for review (docs/isolation.md#review). */
+  reviews: ReviewStore;
   openDashboard(): void;
   readOnly(): boolean;
   /** Called after the filter changed (context key, view description). */
@@ -97,6 +109,25 @@ export function registerCommands(d: CommandDeps): void {
         id: t.id,
       })),
       { placeHolder, matchOnDescription: true, matchOnDetail: true },
+    );
+    return picked?.id;
+  };
+
+  /** A waiting gate: the argument's, else one the person picks among waiting task gates and gated features. */
+  const pickGate = async (arg: TaskArg): Promise<string | undefined> => {
+    // A feature row of the tree (its gate waits: the menu is shown only then).
+    if (arg && typeof arg === 'object' && arg.kind === 'feature') return arg.id;
+    const features = (store.snapshot?.gates?.waiting ?? []).filter((w) => w.feature);
+    if (taskIdOf(arg) || features.length === 0) return pickTask(arg, 'Choose a gate waiting for approval', isWaitingGate);
+    const picked = await vscode.window.showQuickPick(
+      [
+        ...store
+          .tasks()
+          .filter(isWaitingGate)
+          .map((t) => ({ label: t.id, description: t.title, detail: GATE_WAITING_LABEL, id: t.id })),
+        ...features.map((w) => ({ label: w.id, description: w.title, detail: `feature · ${GATE_WAITING_LABEL} · holds ${w.holds}`, id: w.id })),
+      ],
+      { placeHolder: 'Choose a gate waiting for approval', matchOnDescription: true, matchOnDetail: true },
     );
     return picked?.id;
   };
@@ -186,7 +217,7 @@ export function registerCommands(d: CommandDeps): void {
   // A note given as the second argument (other extensions, tests) is used as it is; otherwise the person is asked.
   register('coditect.approveGate', 'Approve Gate', async (arg: TaskArg, given?: unknown) => {
     writable('Approving a gate');
-    const gateId = await pickTask(arg, 'Choose a gate waiting for approval', isWaitingGate);
+    const gateId = await pickGate(arg);
     if (!gateId) return undefined;
     const note =
       typeof given === 'string'
@@ -197,7 +228,7 @@ export function registerCommands(d: CommandDeps): void {
   });
   register('coditect.rejectGate', 'Reject Gate', async (arg: TaskArg, given?: unknown) => {
     writable('Rejecting a gate');
-    const gateId = await pickTask(arg, 'Choose a gate waiting for approval', isWaitingGate);
+    const gateId = await pickGate(arg);
     if (!gateId) return undefined;
     const note =
       typeof given === 'string'
@@ -216,6 +247,110 @@ export function registerCommands(d: CommandDeps): void {
     else void vscode.window.showWarningMessage(`CODITECT: ${r.message}`);
     return r;
   };
+
+  // ---- review of task branches (docs/isolation.md#review) ------------------------------------------------------
+  // Every verdict goes through the engine's review requests, as `coditect review` does; a note given as the second
+  // argument (other extensions, tests) is used as it is, otherwise the person is asked.
+  const pickReview = async (arg: TaskArg, placeHolder: string): Promise<ReviewView | undefined> => {
+    const id = taskIdOf(arg);
+    // The list may lag the task's status by one request: ask once more before saying there is none.
+    if (id && !d.reviews.get(id)) await d.reviews.refresh();
+    const taskId = await pickTask(arg, placeHolder, (t) => d.reviews.get(t.id) !== undefined);
+    if (!taskId) return undefined;
+    const r = d.reviews.get(taskId);
+    if (!r) throw new Error(`${taskId} has no branch waiting for review`);
+    return r;
+  };
+  register('coditect.reviewChanges', 'Review Changes', async (arg: TaskArg) => {
+    const r = await pickReview(arg, 'Choose a task whose changes to review');
+    if (!r) return undefined;
+    const opened = await openReviewDiff(r);
+    // The verdicts, beside the diff (not modal: the person reads the diff first).
+    const verdicts: Record<string, string> = {
+      Accept: 'coditect.acceptReview',
+      ...(r.conflict ? { 'Resolve Conflicts with Agent': 'coditect.resolveConflicts' } : {}),
+      'Reject…': 'coditect.rejectReview',
+      'Retry with Note…': 'coditect.retryReview',
+      'Open Worktree': 'coditect.openReviewWorktree',
+    };
+    void vscode.window.showInformationMessage(`CODITECT: ${r.taskId} ${r.reason}`, ...Object.keys(verdicts)).then((pick) => {
+      const command = pick && verdicts[pick];
+      if (command) void vscode.commands.executeCommand(command, r.taskId);
+    });
+    return opened;
+  });
+  register('coditect.acceptReview', 'Accept Changes', async (arg: TaskArg): Promise<AcceptReviewResult | undefined> => {
+    writable('Accepting a task branch');
+    const r = await pickReview(arg, 'Choose a task whose branch to merge');
+    if (!r) return undefined;
+    const result = await client.request(AcceptReview.type, { taskId: r.taskId });
+    await d.reviews.refresh();
+    if (result.outcome === 'merged')
+      void vscode.window.showInformationMessage(`CODITECT: ${r.taskId} merged into ${r.baseBranch} at ${result.commit.slice(0, 12)}.`);
+    else void vscode.window.showWarningMessage(`CODITECT: ${r.taskId} not merged: ${result.reason}`);
+    return result;
+  });
+  const sendBack = (kind: 'reject' | 'retry') => async (arg: TaskArg, given?: unknown) => {
+    writable(kind === 'reject' ? 'Rejecting a task branch' : 'Retrying a task branch');
+    const r = await pickReview(arg, kind === 'reject' ? 'Choose a task whose branch to reject' : 'Choose a task to retry with a note');
+    if (!r) return undefined;
+    const note =
+      typeof given === 'string'
+        ? given
+        : await vscode.window.showInputBox({
+            title: kind === 'reject' ? `Reject ${r.taskId}` : `Retry ${r.taskId} with a note`,
+            prompt:
+              kind === 'reject'
+                ? 'What should change? The branch is set aside and the task runs again from the integration branch with this note.'
+                : 'What should change? The task runs again in the same worktree, its work in place, with this note.',
+            ignoreFocusOut: true,
+            validateInput: (v) => (kind === 'retry' && !v.trim() ? 'A retry needs a note' : undefined),
+          });
+    if (note === undefined) return undefined;
+    const params = note.trim() ? { taskId: r.taskId, note } : { taskId: r.taskId };
+    const result: RejectReviewResult | { status: string } =
+      kind === 'reject' ? await client.request(RejectReview.type, params) : await client.request(RetryReview.type, params);
+    await d.reviews.refresh();
+    return result;
+  };
+  register('coditect.rejectReview', 'Reject Changes', sendBack('reject'));
+  register('coditect.retryReview', 'Retry with Note', sendBack('retry'));
+  register('coditect.resolveConflicts', 'Resolve Conflicts with Agent', async (arg: TaskArg, given?: unknown): Promise<ResolveConflictsResult | undefined> => {
+    writable('Resolving conflicts');
+    const r = await pickReview(arg, 'Choose a task whose merge conflicts an agent resolves');
+    if (!r) return undefined;
+    if (!r.conflict) throw new Error(`${r.taskId} has no merge conflict to resolve`);
+    // No prompt: the engine tells the agent which files conflict; a note is only for what a person wants to add.
+    const params = typeof given === 'string' && given.trim() ? { taskId: r.taskId, note: given } : { taskId: r.taskId };
+    const result = await client.request(ResolveConflicts.type, params);
+    await d.reviews.refresh();
+    void vscode.window.showInformationMessage(
+      result.files.length > 0
+        ? `CODITECT: ${r.taskId} runs again to resolve the conflicts in ${result.files.join(', ')}; the previous work is kept on ${result.keptBranch}.`
+        : `CODITECT: ${r.taskId} now applies cleanly to ${r.baseBranch}; it runs again there. The previous work is kept on ${result.keptBranch}.`,
+    );
+    return result;
+  });
+  register('coditect.openReviewWorktree', 'Open Worktree', async (arg: TaskArg, where?: unknown) => {
+    const r = await pickReview(arg, 'Choose a task whose worktree to open');
+    if (!r) return undefined;
+    if (!r.worktree) throw new Error(`${r.taskId}'s worktree is gone (its branch is ${r.branch})`);
+    const choice =
+      where === 'window' || where === 'terminal'
+        ? where
+        : (
+            await vscode.window.showQuickPick(
+              [
+                { label: 'Open in New Window', where: 'window' as const },
+                { label: 'Open a Terminal There', where: 'terminal' as const },
+              ],
+              { placeHolder: r.worktree },
+            )
+          )?.where;
+    if (choice === 'window') await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(r.worktree), { forceNewWindow: true });
+    else if (choice === 'terminal') vscode.window.createTerminal({ name: `${r.taskId} worktree`, cwd: r.worktree }).show();
+    return choice && { where: choice, worktree: r.worktree };
+  });
 
   // ---- logs -----------------------------------------------------------------------------------------------------
   register('coditect.showTaskLog', 'Show Log', async (arg: TaskArg) => {

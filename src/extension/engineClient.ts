@@ -15,6 +15,7 @@ import {
   ENGINE_NOTIFICATION_NAMES,
   ENGINE_NOTIFICATIONS,
   type EngineNotifications,
+  GetSnapshot,
   NATIVE_DB_MODULE,
   PROTOCOL_VERSION,
   UpdateSettings,
@@ -148,6 +149,15 @@ export class EngineClient implements vscode.Disposable {
     return params === undefined
       ? proc.connection.sendRequest(type as RequestType0<R, void>)
       : proc.connection.sendRequest(type as RequestType<P, R, void>, params);
+  }
+
+  /** Replaces the store's plan with the engine's whole plan (after a patch this window could not apply). */
+  private async resync(): Promise<void> {
+    try {
+      this.opts.store.replace(await this.request(GetSnapshot.type));
+    } catch (e) {
+      this.opts.output.warn(`could not fetch the plan again: ${errorMessage(e)}`);
+    }
   }
 
   /** Sends a notification when the engine runs; dropped otherwise (the engine reads the current state on start). */
@@ -294,6 +304,10 @@ export class EngineClient implements vscode.Disposable {
   private readonly intake: { readonly [K in keyof EngineNotifications]?: (p: EngineNotifications[K]) => void } = {
     'tasks:changed': (p) => this.opts.store.applyTasks(p),
     'plan:changed': (p) => this.opts.store.replace(p.snapshot),
+    'plan:patched': (p) => {
+      // A patch for a plan this window does not have (it missed one): take the whole plan again.
+      if (this.opts.store.applyPatch(p) === 'gap') void this.resync();
+    },
     'state:changed': (p) => this.opts.store.applyState(p),
     'activity:appended': (p) => this.opts.store.appendActivity(p),
     'log:message': (p) => this.logLine('notification', p),

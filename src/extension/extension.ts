@@ -2,7 +2,7 @@
 // context.subscriptions. Activation does no heavy work: the engine starts asynchronously after activate() returns.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DocumentChanged } from '../protocol/engineProtocol';
+import { DocumentChanged, ListReviews } from '../protocol/engineProtocol';
 import { AttentionNotifications } from './attention';
 import { stallsOf } from '../protocol/views';
 import { planProgress, progressText } from '../protocol/presentation';
@@ -18,6 +18,8 @@ import { PlanStore } from './planStore';
 import { CoditectStatusBar } from './statusBar';
 import { keyNote } from './statusText';
 import { TaskLensProvider } from './taskLens';
+import { REVIEW_SCHEME, ReviewDocuments } from './reviewDiff';
+import { ReviewStore } from './reviewStore';
 import { DEFAULT_TASKLIST_GLOB, locateTasklist } from './tasklistLocator';
 import { TASK_LOG_SCHEME, TaskLogDocuments } from './taskLogView';
 import { TaskTreeProvider, type TaskFilter, type TaskTreeNode } from './taskTree';
@@ -34,6 +36,8 @@ export interface CoditectApi {
   readonly editSync: EditSync;
   /** The notifications shown for the engine's calls for a person (VS Code cannot list them: for tests). */
   readonly attention: AttentionNotifications;
+  /** Task branches waiting for review, as the lenses and the tree offer them. */
+  readonly reviews: ReviewStore;
   /** Starts the engine if needed and resolves once it is initialized. */
   ready(): Promise<void>;
   /** Milliseconds `activate()` itself took (the engine starts after it returns); also in the CODITECT output. */
@@ -69,10 +73,12 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   const editSync = new EditSync({ isTasklist, send: (p) => client.notify(DocumentChanged.type, p), log: output });
   editSyncRef.current = editSync;
   const diagnostics = new TasklistDiagnostics();
-  const tree = new TaskTreeProvider(store);
+  const reviews = new ReviewStore(() => client.request(ListReviews.type), store);
+  const tree = new TaskTreeProvider(store, reviews);
   const treeView = vscode.window.createTreeView('coditect.tasks', { treeDataProvider: tree, showCollapseAll: true });
   // A collapsed group is one VS Code draws without asking for its children (see TaskTreeProvider.drawing).
   context.subscriptions.push(
+    tree.attachView(treeView),
     treeView.onDidCollapseElement((e) => tree.setCollapsed(e.element, true)),
     treeView.onDidExpandElement((e) => tree.setCollapsed(e.element, false)),
   );
@@ -83,12 +89,12 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
       await treeView.reveal(tree.node('task', id), { select: true, focus: true, expand: true });
     }),
   );
-  const lens = new TaskLensProvider(store, { isTasklist, readOnly });
+  const lens = new TaskLensProvider(store, { isTasklist, readOnly, reviews });
   const logs = new TaskLogDocuments(client, store);
   const statusBar = new CoditectStatusBar(client, store, readOnly);
   const attention = new AttentionNotifications(client);
   const markdown: vscode.DocumentSelector = { scheme: 'file', language: 'markdown' };
-  const dashboard = dashboardSource(client);
+  const dashboard = dashboardSource(client, reviews);
 
   context.subscriptions.push(
     output,
@@ -104,6 +110,8 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     vscode.languages.registerHoverProvider(markdown, lens),
     vscode.languages.registerCodeActionsProvider(markdown, new TasklistQuickFixes(diagnostics, store), TasklistQuickFixes.metadata),
     vscode.workspace.registerTextDocumentContentProvider(TASK_LOG_SCHEME, logs),
+    vscode.workspace.registerTextDocumentContentProvider(REVIEW_SCHEME, new ReviewDocuments()),
+    new vscode.Disposable(() => reviews.dispose()),
   );
 
   const setContext = (key: string, value: unknown): void => void vscode.commands.executeCommand('setContext', key, value);
@@ -174,6 +182,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     tree,
     logs,
     output,
+    reviews,
     readOnly,
     openDashboard: () => DashboardPanel.show(context, dashboard),
     onFilterChanged: (f: TaskFilter) => {
@@ -231,6 +240,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
     treeView,
     editSync,
     attention,
+    reviews,
     ready: async () => {
       await client.start();
     },

@@ -1,6 +1,8 @@
 // CodeLens titles and hover text for task lines, as plain data (taskLens.ts turns them into CodeLenses/Hovers).
 // Plain Node: no vscode import.
-import { displayState, elapsedMs, formatDuration, STATE_LABEL, truncate } from '../protocol/presentation';
+import { displayState, elapsedMs, formatDuration, reviewLabel, STATE_LABEL, truncate } from '../protocol/presentation';
+import type { ReviewView } from '../protocol/engineProtocol';
+import type { GateWaitingView } from '../protocol/gates';
 import type { TaskView } from '../protocol/views';
 import { escapeMarkdown } from './taskState';
 import { lastRunText } from './treeText';
@@ -13,6 +15,11 @@ export const LENS_COMMANDS = {
   log: 'coditect.showTaskLog',
   reveal: 'coditect.revealTask',
   inTree: 'coditect.revealInTree',
+  review: 'coditect.reviewChanges',
+  accept: 'coditect.acceptReview',
+  reject: 'coditect.rejectReview',
+  approveGate: 'coditect.approveGate',
+  rejectGate: 'coditect.rejectGate',
 } as const;
 
 /** Commands a hover's links may run (the hover's MarkdownString trusts these and no other). */
@@ -36,6 +43,28 @@ export interface LensOptions {
   readOnly: boolean;
   /** Now, in ms since the epoch (for the running time). */
   now: number;
+  /** The task's branch waiting for review (docs/isolation.md#review), when it has one. */
+  review?: Pick<ReviewView, 'state' | 'stat' | 'reason'>;
+}
+
+/**
+ * The lenses above a gated feature's heading once its tasks are done (docs/costs-and-gates.md#gates): what waits and
+ * for whom, then Approve and Reject (not offered read-only: a decision changes the plan's course).
+ */
+export function featureGateLenses(w: Pick<GateWaitingView, 'id' | 'title' | 'holds'>, opts: Pick<LensOptions, 'readOnly'>): LensSpec[] {
+  const held = `${w.holds} task${w.holds === 1 ? '' : 's'}`;
+  const head: LensSpec = {
+    title: `⏸ Feature ${w.id} is done and waits for a person's approval · holds ${held}`,
+    command: '',
+    args: [],
+    tooltip: `Gate: review on "${w.title}": what depends on it from outside starts once it is approved`,
+  };
+  if (opts.readOnly) return [head];
+  return [
+    head,
+    { title: '✓ Approve', command: LENS_COMMANDS.approveGate, args: [w.id], tooltip: `Approve ${w.id}: the ${held} it holds may start` },
+    { title: '✗ Reject…', command: LENS_COMMANDS.rejectGate, args: [w.id], tooltip: `Reject ${w.id} with a note: it keeps waiting` },
+  ];
 }
 
 /**
@@ -82,6 +111,27 @@ export function taskLenses(t: TaskView, opts: LensOptions): LensSpec[] {
       return [{ title: `⛔ Waiting for ${first}${more}`, command: LENS_COMMANDS.reveal, args: [first], tooltip: `Waiting for ${t.waitingOn.join(', ')}` }];
     }
     case 'blocked': {
+      const r = opts.review;
+      if (r) {
+        // Its branch waits for a person: what it changed, and the verdicts.
+        const review: LensSpec = {
+          title: `🔍 Review changes (${r.stat.text})`,
+          command: LENS_COMMANDS.review,
+          args: [id],
+          tooltip: `${reviewLabel(r)}: ${r.reason}`,
+        };
+        if (opts.readOnly) return [review];
+        return [
+          review,
+          {
+            title: '✓ Accept',
+            command: LENS_COMMANDS.accept,
+            args: [id],
+            tooltip: `Merge ${id}'s branch through the merge queue (its checks run on the merged result)`,
+          },
+          { title: '✗ Reject…', command: LENS_COMMANDS.reject, args: [id], tooltip: `Discard ${id}'s branch; the task runs again with your note` },
+        ];
+      }
       // The engine's sentence: `T3 is blocked by "…"`, `waits on T2: T1 failed`, `… is on the dependency cycle …`.
       const why = t.blocked?.text;
       const title = why !== undefined ? `⛔ ${truncate(why, 80)}` : '⛔ Blocked';

@@ -1,7 +1,8 @@
 // The editor's copy of the plan: a snapshot from the engine, then the engine's increments applied to it.
 // Views (tree, CodeLens, status bar) read from here and listen to its events, so each engine event is
 // decoded once and every view refreshes only what changed. Plain Node: no vscode import.
-import type { ActivityAppendedParams, PlanChangedParams, StateChangedParams, TasksChangedParams } from '../protocol/engineProtocol';
+import type { ActivityAppendedParams, PlanChangedParams, PlanPatchedParams, StateChangedParams, TasksChangedParams } from '../protocol/engineProtocol';
+import { applyPlanPatch, patchFit, type PatchFit } from '../protocol/planPatch';
 import type { EpicView, FeatureView, GroupProgressView, PlanSnapshot, TaskView } from '../protocol/views';
 import { TypedEmitter } from '../core/typedEmitter';
 
@@ -77,6 +78,32 @@ export class PlanStore {
     };
     this.reindex();
     this.events.emit('plan:replaced', { snapshot: this.current });
+  }
+
+  /**
+   * Applies a `plan:patched` (a re-read of the plan's text); emits `tasks:updated` with what it changed: a line typed
+   * above tasks moves them, which redraws no tree and recomputes no lens but those near the view. Returns what it did
+   * with the patch: on a `gap` the caller fetches a whole snapshot.
+   */
+  applyPatch(p: PlanPatchedParams): PatchFit {
+    const snap = this.current;
+    const fit = patchFit(snap?.revision, p);
+    if (!snap || fit !== 'apply') return fit;
+    const next = applyPlanPatch(snap, p);
+    const { gates: _old, ...rest } = snap;
+    this.current = {
+      ...rest,
+      revision: next.revision,
+      epics: next.epics,
+      features: next.features,
+      tasks: next.tasks,
+      counts: p.counts,
+      diagnostics: p.diagnostics,
+      ...(p.gates !== undefined ? { gates: p.gates } : {}),
+    };
+    this.reindex();
+    this.events.emit('tasks:updated', { tasks: next.changed, removed: next.removed, groups: next.groups, structural: next.moved });
+    return fit;
   }
 
   /**

@@ -43,6 +43,7 @@ export class CoditectStatusBar implements vscode.Disposable {
       failure: this.client.failure,
       stalls: snap?.state === 'stalled' ? stallsOf(snap.tasks) : undefined,
       keyChange: this.client.keyChange,
+      attachedTo: this.client.info?.attachedTo,
     });
     this.item.text = spec.text;
     const md = new vscode.MarkdownString(spec.tooltip);

@@ -17,6 +17,8 @@ export interface StatusInput {
   stalls?: readonly StallView[];
   /** An API key saved or removed since the engine started (it reads the key once, at start). */
   keyChange?: KeyChange;
+  /** The engine that owns the plan when this window is its client (InitializeResult.attachedTo), not its owner. */
+  attachedTo?: { pid: number; kind: 'daemon' | 'engine' };
 }
 
 /** A change of the stored API key the running engine has not picked up yet. */
@@ -66,6 +68,8 @@ export function statusSpec(s: StatusInput): StatusSpec {
   const parts = [stalled ? `${icon} stalled` : `${icon} ${running} running`, c ? `${c.done}/${c.total}` : '…'];
   if (s.simulated) parts.push('dry-run');
   if (s.readOnly) parts.push('read-only');
+  // Which process runs the plan is what a person needs to know before stopping a daemon or closing a window.
+  if (s.attachedTo) parts.push(`attached to ${s.attachedTo.kind} pid ${s.attachedTo.pid}`);
   const tip: string[] = [`**CODITECT** — orchestration ${s.state ?? 'idle'}`, ''];
   if (c) {
     tip.push(countsText(c));
@@ -74,6 +78,13 @@ export function statusSpec(s: StatusInput): StatusSpec {
     tip.push('', '**Stalled**: nothing runs and nothing can start until a person acts.');
     for (const st of (s.stalls ?? []).slice(0, 5)) tip.push(`- ${escapeMarkdown(st.text)} (holds ${st.holds.length})`);
     if ((s.stalls?.length ?? 0) > 5) tip.push(`- … and ${s.stalls!.length - 5} more`);
+  }
+  if (s.attachedTo) {
+    const owner = s.attachedTo.kind === 'daemon' ? 'the daemon' : "another window's (or `coditect run`'s) engine";
+    tip.push(
+      '',
+      `Attached to ${owner}, pid ${s.attachedTo.pid}, which owns this plan: this window shows its plan and events, its commands act there, and its configuration applies. If it stops, this window takes the plan over.`,
+    );
   }
   const note = keyNote(s.simulated, s.keyChange);
   if (note) tip.push('', note);

@@ -1,8 +1,9 @@
 // CodeLens above each task line (run, running time and cancel, retry and log, what it waits for) and a hover on
 // task ids (dependencies, dependents, last result). Both togglable: `coditect.codeLens.enabled`, `coditect.hover.enabled`.
 import * as vscode from 'vscode';
-import { HOVER_COMMANDS, taskHover, taskLenses } from './lensText';
+import { featureGateLenses, HOVER_COMMANDS, taskHover, taskLenses } from './lensText';
 import type { PlanStore } from './planStore';
+import type { ReviewStore } from './reviewStore';
 import { LENS_MARGIN_LINES, LENS_WINDOW_MIN_TASKS, lensWindows, type LineWindow, scrolledNearEdge, within } from './lensWindow';
 import { idMentionAt } from '../core/taskLine';
 import { locateTaskLines } from './taskLines';
@@ -12,6 +13,8 @@ export interface TaskLensOptions {
   isTasklist(uri: vscode.Uri): boolean;
   /** Untrusted workspace: lenses that would run an agent are not offered. */
   readOnly(): boolean;
+  /** Task branches waiting for review ("Review changes (3 files, +120 −8)"). */
+  reviews?: ReviewStore;
 }
 
 /** How often the "Running 2m" lenses are redrawn while something runs (the engine does not send clock ticks). */
@@ -34,6 +37,7 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   ) {
     const refresh = (): void => this.refreshSoon();
     this.unsubscribe.push(store.events.on('plan:replaced', refresh), store.events.on('tasks:updated', refresh));
+    if (opts.reviews) this.unsubscribe.push(opts.reviews.events.on('reviews:changed', refresh));
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('coditect.codeLens')) this.changed.fire();
@@ -53,6 +57,14 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     if (!this.opts.isTasklist(doc.uri)) return [];
     let tasks = this.store.tasks();
     if (tasks.length === 0) return [];
+    const gateLenses: vscode.CodeLens[] = [];
+    for (const w of this.store.snapshot?.gates?.waiting ?? []) {
+      // A gated feature's heading (a task gate's lens is its task's own, below).
+      if (!w.feature || w.line >= doc.lineCount) continue;
+      const range = new vscode.Range(w.line, 0, w.line, 0);
+      for (const spec of featureGateLenses(w, { readOnly: this.opts.readOnly() }))
+        gateLenses.push(new vscode.CodeLens(range, { title: spec.title, command: spec.command, arguments: spec.args, tooltip: spec.tooltip }));
+    }
     if (tasks.length > LENS_WINDOW_MIN_TASKS) {
       const windows = lensWindows(
         vscode.window.visibleTextEditors
@@ -76,12 +88,12 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
       if (line === undefined || (covered && !covered.some((w) => within(w, line, line)))) continue;
       if (t.status === 'in_progress') running = true;
       const range = new vscode.Range(line, 0, line, 0);
-      for (const spec of taskLenses(t, { readOnly, now })) {
+      for (const spec of taskLenses(t, { readOnly, now, review: this.opts.reviews?.get(t.id) })) {
         out.push(new vscode.CodeLens(range, { title: spec.title, command: spec.command, arguments: spec.args, tooltip: spec.tooltip }));
       }
     }
     this.tick(running);
-    return out;
+    return [...gateLenses, ...out];
   }
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {

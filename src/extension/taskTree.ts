@@ -6,7 +6,10 @@ import { displayState, type DisplayState } from '../protocol/presentation';
 import type { TaskView } from '../protocol/views';
 import { LENS_COMMANDS } from './lensText';
 import type { PlanStore, TasksUpdate } from './planStore';
+import type { ReviewStore } from './reviewStore';
+import { TreeDrawGate } from './treeDrawing';
 import {
+  groupContextValue,
   groupDescription,
   groupIcon,
   groupLabel,
@@ -46,13 +49,6 @@ export const REVEAL_COMMAND = LENS_COMMANDS.reveal;
  */
 export const BIG_PLAN_TASKS = 500;
 
-/**
- * Longest a refresh waits for VS Code to finish drawing the groups it was told are expanded (see `drawing` below).
- * A bound, not a delay: a drawing that completes flushes at once; this only matters when VS Code never asks for a
- * group's children (the view hidden mid-draw).
- */
-export const DRAW_HOLD_MAX_MS = 500;
-
 function themeIcon(spec: IconSpec): vscode.ThemeIcon {
   return new vscode.ThemeIcon(spec.id, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
 }
@@ -64,21 +60,31 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   private readonly nodes = new Map<string, TaskTreeNode>();
   private readonly unsubscribe: (() => void)[] = [];
   private currentFilter: TaskFilter = 'all';
-  /**
-   * Groups handed to VS Code as expanded whose children it has not asked for yet: it is still drawing the tree.
-   * Refreshes wait for it (`held`). VS Code 1.100 batches the children requests of one drawing pass and, when a
-   * refresh starts a second pass while the first one's batch is still being handed out, gives one pass's children to
-   * the other's parents: after the first-run reveal, which draws the tree while the plan loads, F001.02's tasks
-   * appeared under E002 until the next refresh (#15).
-   */
-  private readonly drawing = new Set<string>();
+  /** When refreshes may go out (see treeDrawing.ts: VS Code mixes up overlapping drawing passes). */
+  private readonly gate: TreeDrawGate<TaskTreeNode>;
   /** Groups the person collapsed (VS Code asks for no children of those). */
   private readonly collapsedKeys = new Set<string>();
-  /** Refreshes asked for while VS Code was drawing: 'all' for the whole tree. */
-  private held?: Set<TaskTreeNode> | 'all';
-  private holdTimer?: NodeJS.Timeout;
+  private view?: Pick<vscode.TreeView<TaskTreeNode>, 'visible'>;
 
-  constructor(private readonly store: PlanStore) {
+  constructor(
+    private readonly store: PlanStore,
+    private readonly reviews?: ReviewStore,
+  ) {
+    this.gate = new TreeDrawGate<TaskTreeNode>({
+      fire: (nodes) => this.changed.fire(nodes),
+      // Before the view exists VS Code has drawn nothing that could be lost.
+      visible: () => this.view?.visible ?? false,
+      nodeOf: (key) => {
+        const i = key.indexOf(':');
+        return this.node(key.slice(0, i) as TaskTreeNode['kind'], key.slice(i + 1));
+      },
+    });
+    if (reviews) {
+      // A branch that starts or stops waiting for review changes its task's description and actions.
+      this.unsubscribe.push(
+        reviews.events.on('reviews:changed', (c) => this.refresh(c.taskIds.filter((id) => store.task(id)).map((id) => this.node('task', id)))),
+      );
+    }
     this.unsubscribe.push(
       store.events.on('plan:replaced', () => {
         this.nodes.clear();
@@ -105,47 +111,24 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     const key = `${n.kind}:${n.id}`;
     if (collapsed) {
       this.collapsedKeys.add(key);
-      this.drawn(key);
+      this.gate.collapsed(key);
     } else this.collapsedKeys.delete(key);
+  }
+
+  /** The view this provider draws: its visibility decides whether a refresh waits for a drawing pass. */
+  attachView(view: vscode.TreeView<TaskTreeNode>): vscode.Disposable {
+    this.view = view;
+    return view.onDidChangeVisibility((e) => this.gate.visibilityChanged(e.visible));
   }
 
   /** True while VS Code has not yet asked for the children of every group it was told is expanded. */
   get isDrawing(): boolean {
-    return this.drawing.size > 0;
+    return this.gate.isDrawing;
   }
 
   /** Redraws `nodes` (undefined: the whole tree), after VS Code finished drawing what it was drawing. */
   private refresh(nodes: TaskTreeNode[] | undefined): void {
-    if (this.drawing.size === 0 && !this.held) {
-      this.changed.fire(nodes);
-      return;
-    }
-    if (nodes === undefined || this.held === 'all') this.held = 'all';
-    else {
-      this.held ??= new Set();
-      for (const n of nodes) this.held.add(n);
-    }
-    // VS Code may never ask (the view hidden mid-draw): the refresh goes out after DRAW_HOLD_MAX_MS all the same.
-    this.holdTimer ??= setTimeout(() => this.flush(), DRAW_HOLD_MAX_MS);
-  }
-
-  private flush(): void {
-    clearTimeout(this.holdTimer);
-    this.holdTimer = undefined;
-    const held = this.held;
-    this.held = undefined;
-    this.drawing.clear();
-    if (held === 'all') this.changed.fire(undefined);
-    else if (held && held.size > 0) this.changed.fire([...held]);
-  }
-
-  /** VS Code asked for a group's children: once it has for every expanded group, held refreshes go out. */
-  private drawn(key: string): void {
-    if (!this.drawing.delete(key) || this.drawing.size > 0 || !this.held) return;
-    // After this request is answered: VS Code hands the children out before it starts another pass.
-    setImmediate(() => {
-      if (this.drawing.size === 0 && this.held) this.flush();
-    });
+    this.gate.refresh(nodes);
   }
 
   /** The node object for an item (stable, so VS Code can match it in refreshes and `reveal`). */
@@ -157,11 +140,11 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   }
 
   getChildren(parent?: TaskTreeNode): TaskTreeNode[] {
-    if (parent) this.drawn(`${parent.kind}:${parent.id}`);
+    this.gate.asked(parent ? `${parent.kind}:${parent.id}` : undefined);
     const children = this.childrenOf(parent);
     // Each expanded group among them is one more children request VS Code will make before its drawing is done.
     for (const c of children)
-      if (c.kind !== 'task' && this.startsExpanded(c) && !this.collapsedKeys.has(`${c.kind}:${c.id}`)) this.drawing.add(`${c.kind}:${c.id}`);
+      if (c.kind !== 'task' && this.startsExpanded(c) && !this.collapsedKeys.has(`${c.kind}:${c.id}`)) this.gate.expect(`${c.kind}:${c.id}`);
     return children;
   }
 
@@ -190,7 +173,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     if (group === undefined || isComplete(group) || this.store.tasks().length > BIG_PLAN_TASKS) return false;
     // One epic open, the first with work left: VS Code asks for the children of several expanded epics in one batch
     // and, when the first one's expanded features are asked for before the batch is handed out, gives the others the
-    // features' answers (see `drawing`): three open epics drew F001.02's tasks under E002 and nothing under E003.
+    // features' answers (see treeDrawing.ts): three open epics drew F001.02's tasks under E002 and nothing under E003.
     // With one epic expanded, a batch of several groups is only ever features, whose children (tasks) ask for nothing.
     return n.kind === 'feature' || this.store.epics().find((e) => !isComplete(e))?.id === n.id;
   }
@@ -216,7 +199,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
       this.startsExpanded(n) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
     );
     item.id = `${n.kind}:${n.id}`;
-    item.contextValue = n.kind;
+    item.contextValue = groupContextValue(n.kind, n.kind === 'feature' ? this.store.feature(n.id)?.gate : undefined);
     if (!group) return item;
     const tally: GroupTally = { total: group.total, done: group.done, ...tallyTasks(this.groupTasks(n)) };
     item.iconPath = themeIcon(groupIcon(tally, n.kind));
@@ -232,14 +215,15 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     item.id = `task:${n.id}`;
     if (!t) return item;
     item.iconPath = themeIcon(taskIcon(t));
-    item.description = taskTreeDescription(t);
+    const review = this.reviews?.get(t.id);
+    item.description = taskTreeDescription(t, review);
     item.tooltip = new vscode.MarkdownString(
       taskTooltip(t, (id) => this.store.task(id)),
       true,
     );
-    item.contextValue = taskContextValue(t);
+    item.contextValue = taskContextValue(t, review);
     item.command = { command: REVEAL_COMMAND, title: 'Reveal in Task List', arguments: [t.id] };
-    item.accessibilityInformation = { label: `${taskLabel(t)}, ${taskTreeDescription(t)}, agent ${t.route.agent}` };
+    item.accessibilityInformation = { label: `${taskLabel(t)}, ${item.description}, agent ${t.route.agent}` };
     return item;
   }
 
@@ -281,7 +265,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
   }
 
   dispose(): void {
-    clearTimeout(this.holdTimer);
+    this.gate.dispose();
     for (const u of this.unsubscribe.splice(0)) u();
     this.changed.dispose();
   }

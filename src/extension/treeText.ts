@@ -1,8 +1,20 @@
 // Text and icons of the "Tasks" tree items, as plain data (the tree provider turns them into TreeItems).
 // Plain Node: no vscode import, so every string is unit-tested.
 import { isComplete, type Progress } from '../core/progress';
-import { displayState, formatDuration, formatEstimate, lastRunHead, progressText, STATE_LABEL, truncate, type DisplayState } from '../protocol/presentation';
-import type { GroupView, TaskView } from '../protocol/views';
+import {
+  displayState,
+  formatDuration,
+  formatEstimate,
+  GATE_WAITING_LABEL,
+  lastRunHead,
+  progressText,
+  reviewLabel,
+  STATE_LABEL,
+  truncate,
+  type DisplayState,
+} from '../protocol/presentation';
+import { formatUsd } from '../protocol/spend';
+import type { FeatureView, GroupView, TaskView } from '../protocol/views';
 import { canRetry, canRun, escapeMarkdown, isWaitingGate } from './taskState';
 
 /** A codicon id (`loading~spin` spins) and an optional theme color id. */
@@ -55,13 +67,23 @@ export function tallyTasks(tasks: readonly Pick<TaskView, 'status' | 'ready' | '
 }
 
 /** Tooltip of an epic or feature: its label, progress, then what needs a look: `3 ready · 1 running · 2 blocked · 1 failed`. */
-export function groupTooltip(g: Pick<GroupView, 'id' | 'title'>, tally: GroupTally): string {
+export function groupTooltip(g: Pick<GroupView, 'id' | 'title'> & { costUsd?: number; gate?: FeatureView['gate'] }, tally: GroupTally): string {
   const counts = (['ready', 'running', 'blocked', 'failed'] as const)
     .filter((k) => tally[k] > 0)
     .map((k) => `${tally[k]} ${k === 'failed' ? 'failed or timed out' : k}`)
     .join(' · ');
-  return `${groupLabel(g)}\n${progressText(tally)}${counts ? `\n${counts}` : ''}`;
+  // The cost ledger's sum for the group (one grouped query when the engine opens, then added to per attempt).
+  const spent = g.costUsd !== undefined ? `\nSpent: ${formatUsd(g.costUsd)}` : '';
+  const gate = g.gate === undefined ? '' : `\n${FEATURE_GATE_TEXT[g.gate]}`;
+  return `${groupLabel(g)}\n${progressText(tally)}${counts ? `\n${counts}` : ''}${gate}${spent}`;
 }
+
+/** What a gated feature's tooltip says about its gate. */
+const FEATURE_GATE_TEXT: Readonly<Record<NonNullable<FeatureView['gate']>, string>> = {
+  open: "Gate: review — once its tasks are done, what depends on it waits for a person's approval",
+  waiting: `Gate: review — ${GATE_WAITING_LABEL}: Approve Gate (the heading's lens, the palette) frees what depends on it`,
+  approved: 'Gate: review — approved',
+};
 
 /** The icon of an epic or feature: done, something running, something failed, or open. */
 export function groupIcon(g: Pick<GroupTally, 'total' | 'done' | 'running' | 'failed'>, kind: 'epic' | 'feature'): IconSpec {
@@ -91,8 +113,14 @@ export function taskLabel(t: Pick<TaskView, 'id' | 'title'>): string {
  * Beside a task in the tree, what matters at a glance at the default width: priority and state (`P0 · ready`); the
  * agent is in the tooltip.
  */
-export function taskTreeDescription(t: Pick<TaskView, 'priority' | 'status' | 'ready' | 'blocked'>): string {
-  return [t.priority, STATE_LABEL[displayState(t)]].filter(Boolean).join(' · ');
+export function taskTreeDescription(
+  t: Pick<TaskView, 'priority' | 'status' | 'ready' | 'blocked'>,
+  review?: { state: 'awaiting_review' | 'needs_review'; stat: { text: string } },
+): string {
+  // A gate the engine holds for a person is its own root: "blocked" would read as something else holding it.
+  const waitsForPerson = t.status === 'blocked' && t.blocked?.reason === 'gate' && t.blocked.via === undefined;
+  const state = review ? reviewLabel(review) : waitsForPerson ? GATE_WAITING_LABEL : STATE_LABEL[displayState(t)];
+  return [t.priority, state].filter(Boolean).join(' · ');
 }
 
 /** Agent and priority of a task (the task pickers' detail): `backend-development · P0`. */
@@ -123,8 +151,11 @@ export function taskTooltip(t: TaskView, lookup: (id: string) => Pick<TaskView, 
   if (t.waitingOn.length > 0) lines.push('', `Waiting for: ${t.waitingOn.map(escapeMarkdown).join(', ')}`);
   if (t.blockers.length > 0) lines.push('', `Blocked by: ${t.blockers.map((b) => `"${escapeMarkdown(b)}"`).join(', ')}`);
   if (t.blocked) lines.push('', `Held: ${escapeMarkdown(t.blocked.text)}`);
+  if (t.fileHold) lines.push('', `Not started: ${escapeMarkdown(t.fileHold)}`);
+  if (t.files && t.files.length > 0) lines.push('', `Files: ${t.files.map((f) => `\`${f}\``).join(', ')}`);
   if (t.dependents.length > 0) lines.push('', `Unblocks: ${t.dependents.map(escapeMarkdown).join(', ')}`);
   if (t.lastRun) lines.push('', `Last run: ${lastRunText(t.lastRun)}`);
+  if (t.costUsd !== undefined) lines.push('', `Spent: ${escapeMarkdown(formatUsd(t.costUsd))}`);
   return lines.join('\n');
 }
 
@@ -139,7 +170,15 @@ export function lastRunText(r: NonNullable<TaskView['lastRun']>): string {
  * contextValue of a task item: `task` plus the actions that apply, matched by `viewItem =~ /\bcanRun\b/` in
  * package.json menus, so the context menu only offers what will work.
  */
-export function taskContextValue(t: Pick<TaskView, 'status' | 'ready' | 'blocked' | 'lastRun' | 'gate'>): string {
+/** An epic's or feature's context value: a feature whose gate waits offers Approve/Reject like a gated task (canApprove). */
+export function groupContextValue(kind: 'epic' | 'feature', gate?: 'open' | 'waiting' | 'approved'): string {
+  return kind === 'feature' && gate === 'waiting' ? 'feature canApprove' : kind;
+}
+
+export function taskContextValue(
+  t: Pick<TaskView, 'status' | 'ready' | 'blocked' | 'lastRun' | 'gate'>,
+  review?: { worktree?: string; conflict?: boolean },
+): string {
   const parts = ['task', `state-${displayState(t)}`];
   if (canRun(t)) parts.push('canRun');
   if (canRetry(t)) parts.push('canRetry');
@@ -149,5 +188,8 @@ export function taskContextValue(t: Pick<TaskView, 'status' | 'ready' | 'blocked
   if (t.status === 'completed' || t.status === 'skipped') parts.push('canReopen');
   if (t.lastRun || t.status === 'in_progress') parts.push('hasLog');
   if (isWaitingGate(t)) parts.push('canApprove');
+  if (review) parts.push('canReview');
+  if (review?.worktree) parts.push('hasWorktree');
+  if (review?.conflict) parts.push('hasConflict');
   return parts.join(' ');
 }

@@ -4,7 +4,8 @@ import { NotificationType, NotificationType0, RequestType, RequestType0 } from '
 import type { Diagnostic, TaskStatus } from '../core/model';
 import type { EngineSettings } from './engineSettings';
 import type { GateDecisionParams, GateDecisionResult } from './gates';
-import type { ActivityEntry, BreakerState, GroupProgressView, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
+import type { GatesView } from './gates';
+import type { ActivityEntry, BreakerState, EpicView, FeatureView, GroupProgressView, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
 
 /** The engine's native database module; the editor names it in its advice but never loads it. */
 export const NATIVE_DB_MODULE = 'better-sqlite3';
@@ -296,6 +297,8 @@ export interface ReviewView {
   reason: string;
   /** Conflicting files (needs_review after a conflict) or refused protected files. */
   files?: string[];
+  /** needs_review because the merge conflicted: "resolve conflicts with agent" applies. */
+  conflict?: boolean;
   /** The repository's top folder (the integration branch's work tree). */
   repository: string;
   /** The integration branch it would land on. */
@@ -377,6 +380,24 @@ export namespace RetryReview {
   export const type = new RequestType<RejectReviewParams, { status: TaskStatus }, void>('coditect/reviewRetry');
 }
 
+export interface ResolveConflictsResult {
+  /** The task's status now (`pending`: its next attempt resolves the conflicts). */
+  status: TaskStatus;
+  /** Files with conflict markers the next attempt must resolve (none: the change now applies cleanly). */
+  files: string[];
+  /** The branch's previous tip, kept under this name for `worktree.branch_retention_days`. */
+  keptBranch: string;
+}
+/**
+ * client → engine: "resolve conflicts with agent" for a branch whose merge conflicted: the branch becomes one change
+ * on top of the integration branch's tip with git's conflict markers in its worktree, and the task goes back to
+ * pending; its next attempt's prompt names the files to resolve (and the person's note). Refused for a branch that
+ * did not conflict.
+ */
+export namespace ResolveConflicts {
+  export const type = new RequestType<RejectReviewParams, ResolveConflictsResult, void>('coditect/reviewResolve');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Engine events (increments after the snapshot)
 // ---------------------------------------------------------------------------------------------
@@ -397,9 +418,46 @@ export namespace TasksChanged {
 export interface PlanChangedParams {
   snapshot: PlanSnapshot;
 }
-/** engine → client: the plan's structure changed (tasks added/removed, headings edited): take a new snapshot. */
+/**
+ * engine → client: a whole new plan (groups added, removed or reordered, the config reloaded): take this snapshot.
+ * Edits that keep the groups come as `plan:patched`.
+ */
 export namespace PlanChanged {
   export const type = new NotificationType<PlanChangedParams>('coditect/planChanged');
+}
+
+/** Tasks and groups whose line was `from`..`to` (both included, lines of the plan before the patch) moved by `delta` lines. */
+export interface LineShift {
+  from: number;
+  to: number;
+  delta: number;
+}
+
+/**
+ * What one re-read of the plan changed, against the plan of revision `base` (a snapshot's `revision`, or the previous
+ * patch's): typing into a 10,000-task plan sent the whole snapshot (megabytes) to the editor and the dashboard on each
+ * sync. A client whose plan is not at `base` skips a patch it already has (revision ≤ its own) and otherwise asks for a
+ * snapshot. src/protocol/planPatch.ts applies it, the one rule for the extension and the dashboard.
+ */
+export interface PlanPatchedParams {
+  base: number;
+  revision: number;
+  /** Line moves of the tasks and groups not listed below, in order of `from`, not overlapping. */
+  shifts: LineShift[];
+  /** Tasks added or changed in anything besides their line, as they are now. */
+  tasks: TaskView[];
+  /** Ids of tasks no longer in the plan. */
+  removed: string[];
+  /** Epics and features changed in anything besides their line, as they are now (the set and order of groups is the same). */
+  epics: EpicView[];
+  features: FeatureView[];
+  counts: PlanCounts;
+  diagnostics: Diagnostic[];
+  gates?: GatesView;
+}
+/** engine → client: the plan's text changed (a keystroke's sync): apply this to the plan of revision `base`. */
+export namespace PlanPatched {
+  export const type = new NotificationType<PlanPatchedParams>('coditect/planPatched');
 }
 
 export interface StateChangedParams {
@@ -442,11 +500,21 @@ export namespace LogMessage {
 
 /**
  * What the engine tells a person about (docs/costs-and-gates.md#notifications): it needs them (a gate waits, a limit
- * paused dispatch, a breaker opened, a usage limit, the plan cannot finish, a task failed for good), or it is done.
+ * paused dispatch, a breaker opened, a usage limit, the plan cannot finish, a task failed for good, a task's work
+ * waits for review before it lands), or it is done.
  * The config's `notify.events` and the editor's `coditect.notifications.show` choose among these.
  */
-export type AttentionKind = 'gate_waiting' | 'paused' | 'breaker_open' | 'usage_limit' | 'stalled' | 'task_failed' | 'done';
-export const ATTENTION_KINDS: readonly AttentionKind[] = ['gate_waiting', 'paused', 'breaker_open', 'usage_limit', 'stalled', 'task_failed', 'done'];
+export type AttentionKind = 'gate_waiting' | 'review_waiting' | 'paused' | 'breaker_open' | 'usage_limit' | 'stalled' | 'task_failed' | 'done';
+export const ATTENTION_KINDS: readonly AttentionKind[] = [
+  'gate_waiting',
+  'review_waiting',
+  'paused',
+  'breaker_open',
+  'usage_limit',
+  'stalled',
+  'task_failed',
+  'done',
+];
 
 export interface AttentionParams {
   kind: AttentionKind;
@@ -470,6 +538,7 @@ export namespace AttentionNeeded {
 export interface EngineNotifications {
   'tasks:changed': TasksChangedParams;
   'plan:changed': PlanChangedParams;
+  'plan:patched': PlanPatchedParams;
   'state:changed': StateChangedParams;
   'activity:appended': ActivityAppendedParams;
   'diagnostics:published': PublishDiagnosticsParams;
@@ -481,6 +550,7 @@ export interface EngineNotifications {
 export const ENGINE_NOTIFICATIONS: { readonly [K in keyof EngineNotifications]: NotificationType<EngineNotifications[K]> } = {
   'tasks:changed': TasksChanged.type,
   'plan:changed': PlanChanged.type,
+  'plan:patched': PlanPatched.type,
   'state:changed': StateChanged.type,
   'activity:appended': ActivityAppended.type,
   'diagnostics:published': PublishDiagnostics.type,

@@ -7,14 +7,21 @@ export type GateKind = 'review' | 'checkpoint';
 
 /** A gate waiting for a person: approve it (or reject it with a note) to go on. */
 export interface GateWaitingView {
-  /** The task id: what `coditect approve <file> <id>` names. */
+  /** The task id, or the feature id of a gated feature: what `coditect approve <file> <id>` names. */
   id: string;
   kind: GateKind;
+  /** A gated feature (`Gate: review` under its heading, kind `review`): every task of it is done. */
+  feature?: true;
   title: string;
-  /** 0-based line of the task in the task list. */
+  /** 0-based line of the task (of the feature's heading) in the task list. */
   line: number;
   /** How many tasks wait behind it (its dependents, transitively, not done). */
   holds: number;
+  /**
+   * What the work to approve changed: a `Gate: review` task's last attempt (its branch's diff when isolated, else its
+   * agent's report), a feature's tasks' together. Absent when nothing says (a checkpoint, an agent that did not report).
+   */
+  files?: string[];
 }
 
 export type GateDecision = 'approved' | 'rejected';
@@ -35,6 +42,8 @@ export interface GateDecisionView {
 export interface GatesView {
   waiting: GateWaitingView[];
   decisions: GateDecisionView[];
+  /** Gated features a person approved (what they hold goes on); absent when none. */
+  approvedFeatures?: string[];
 }
 
 /** Approve or reject a gate. */

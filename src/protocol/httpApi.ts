@@ -3,7 +3,18 @@
 // adapter (webview-ui/webHost.ts) calls it, and docs/server.md lists it. Each command route does exactly what the
 // engine protocol request of the same name does (`rpc`), so HTTP, the control socket and the editor never differ.
 // The webview bundle imports this file: types, plain data and small guards only.
-import type { AttemptView, ControlResult, EngineNotifications, RunTaskResult } from './engineProtocol';
+import type {
+  AcceptReviewResult,
+  AttemptView,
+  ControlResult,
+  EngineNotifications,
+  ListReviewsResult,
+  RejectReviewResult,
+  ResolveConflictsResult,
+  RunTaskResult,
+  ShowReviewResult,
+} from './engineProtocol';
+import type { TaskStatus } from '../core/model';
 import type { ActiveAgentView, BreakerState, MetricsView, OrchestrationState, PlanCounts, TaskView } from './views';
 import type { SpendView } from './spend';
 import type { DashboardCommand, MetricsChangedParams } from './webviewProtocol';
@@ -51,6 +62,14 @@ export interface RunTaskBody {
   agent?: string;
 }
 
+/** Body of `POST /api/reviews/:id/reject` and `…/retry`. */
+export interface ReviewNoteBody {
+  /** The person's note: it goes into the task's next prompt. */
+  note?: string;
+}
+/** Longest review note accepted, in characters. */
+export const MAX_NOTE_CHARS = 4000;
+
 /** Every route: its params (from the path), its body and its answer. */
 export interface HttpRoutes {
   status: { params: Record<string, never>; body: undefined; result: StatusResponse };
@@ -64,11 +83,17 @@ export interface HttpRoutes {
   runTask: { params: { id: string }; body: RunTaskBody; result: RunTaskResult };
   retryTask: { params: { id: string }; body: Record<string, never>; result: { reset: boolean } };
   cancelTask: { params: { id: string }; body: Record<string, never>; result: { cancelled: boolean } };
+  reviews: { params: Record<string, never>; body: undefined; result: ListReviewsResult };
+  review: { params: { id: string }; body: undefined; result: ShowReviewResult };
+  acceptReview: { params: { id: string }; body: Record<string, never>; result: AcceptReviewResult };
+  rejectReview: { params: { id: string }; body: ReviewNoteBody; result: RejectReviewResult };
+  retryReview: { params: { id: string }; body: ReviewNoteBody; result: { status: TaskStatus } };
+  resolveConflicts: { params: { id: string }; body: ReviewNoteBody; result: ResolveConflictsResult };
 }
 export type HttpRouteName = keyof HttpRoutes;
 
-/** Body shapes a route takes: none (GET), an empty object, or the run options. */
-export type BodyKind = 'none' | 'empty' | 'runTask';
+/** Body shapes a route takes: none (GET), an empty object, the run options, or a review note. */
+export type BodyKind = 'none' | 'empty' | 'runTask' | 'note';
 
 export interface HttpRouteDescriptor {
   method: 'GET' | 'POST';
@@ -120,6 +145,43 @@ export const HTTP_ROUTES: { readonly [K in HttpRouteName]: HttpRouteDescriptor }
     summary: 'reset a failed, timed-out or cancelled task to pending',
   },
   cancelTask: { method: 'POST', path: '/api/tasks/:id/cancel', body: 'empty', rpc: 'coditect/cancelTask', summary: 'cancel a running task (kills its agent)' },
+  reviews: {
+    method: 'GET',
+    path: '/api/reviews',
+    body: 'none',
+    rpc: 'coditect/reviewList',
+    summary: 'task branches waiting for a person (docs/isolation.md#review): state, why, files with their counts',
+  },
+  review: { method: 'GET', path: '/api/reviews/:id', body: 'none', rpc: 'coditect/reviewShow', summary: 'one waiting branch with its unified diff' },
+  acceptReview: {
+    method: 'POST',
+    path: '/api/reviews/:id/accept',
+    body: 'empty',
+    rpc: 'coditect/reviewAccept',
+    summary: 'land the branch through the merge queue (checks on the merged result); `merged`, `needs_review` or `waiting`',
+  },
+  rejectReview: {
+    method: 'POST',
+    path: '/api/reviews/:id/reject',
+    body: 'note',
+    rpc: 'coditect/reviewReject',
+    summary: 'set the branch aside, the task back to pending (`{"note": "…"}` optional: it goes into the next prompt)',
+  },
+  retryReview: {
+    method: 'POST',
+    path: '/api/reviews/:id/retry',
+    body: 'note',
+    rpc: 'coditect/reviewRetry',
+    summary: 'the task back to pending, its next attempt in the same worktree (`{"note": "…"}`)',
+  },
+  resolveConflicts: {
+    method: 'POST',
+    path: '/api/reviews/:id/resolve',
+    body: 'note',
+    rpc: 'coditect/reviewResolve',
+    summary:
+      'a conflicted branch rebuilt on the integration branch with conflict markers; the task back to pending so an agent resolves them (`{"note": "…"}` optional)',
+  },
 };
 
 export const HTTP_ROUTE_NAMES = Object.keys(HTTP_ROUTES) as HttpRouteName[];
@@ -171,19 +233,40 @@ export function bodyProblem(kind: BodyKind, body: unknown): string | undefined {
   if (kind === 'none') return undefined;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'the body must be a JSON object';
   const keys = Object.keys(body);
-  const allowed = kind === 'runTask' ? ['agent'] : [];
+  const allowed = kind === 'runTask' ? ['agent'] : kind === 'note' ? ['note'] : [];
   const extra = keys.filter((k) => !allowed.includes(k));
   if (extra.length)
     return `unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ' (this route takes {})'}`;
   const agent = (body as RunTaskBody).agent;
   if (agent !== undefined && (typeof agent !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(agent)))
     return `"agent" must be an agent name (letters, digits, _ . : -), got ${JSON.stringify(agent).slice(0, 80)}`;
+  const note = (body as ReviewNoteBody).note;
+  if (note !== undefined && (typeof note !== 'string' || note.length > MAX_NOTE_CHARS))
+    return `"note" must be text of at most ${MAX_NOTE_CHARS} characters, got ${typeof note === 'string' ? `${note.length} characters` : JSON.stringify(note).slice(0, 80)}`;
   return undefined;
 }
 
 /** Events on `GET /api/events`: the engine's notifications under their own names, and the dashboard's metrics refresh. */
 export type ServerEvents = EngineNotifications & { 'metrics:changed': MetricsChangedParams };
 export type ServerEventName = keyof ServerEvents;
+
+/**
+ * `/ws/progress` (the plan's name): the same events as `GET /api/events`, over a WebSocket, one text frame each:
+ * `{"event": <ServerEventName>, "data": <its payload>}` — the whole plan first (`plan:changed`), then the increments.
+ * The socket only speaks; what a client sends is ignored (commands are the POST routes). The token goes in
+ * `Authorization: Bearer <token>`, or, for a browser (which cannot set that header on a WebSocket), as a second
+ * subprotocol: `new WebSocket(url, [PROGRESS_PROTOCOL, PROGRESS_TOKEN_PROTOCOL_PREFIX + token])`; the server answers
+ * PROGRESS_PROTOCOL and never echoes the token.
+ */
+export const PROGRESS_SOCKET_PATH = '/ws/progress';
+export const PROGRESS_TOKEN_PROTOCOL_PREFIX = 'coditect.bearer.';
+/** The subprotocol the server answers with when a client offers it (the token subprotocol is never echoed). */
+export const PROGRESS_PROTOCOL = 'coditect.progress.v1';
+/** One frame of `/ws/progress`. */
+export interface ProgressFrame<K extends ServerEventName = ServerEventName> {
+  event: K;
+  data: ServerEvents[K];
+}
 
 /**
  * What the web dashboard's buttons call: each dashboard command that acts on the engine maps to its route. Reveal and

@@ -44,6 +44,9 @@ export const STATE_LABEL: Readonly<Record<DisplayState, string>> = {
   skipped: 'skipped',
 };
 
+/** A gate's own state while it waits for a person (its status is `blocked`; the views say what it waits for). */
+export const GATE_WAITING_LABEL = 'awaiting approval';
+
 // ---- progress -------------------------------------------------------------------------------------------------------
 
 /**
@@ -236,13 +239,44 @@ export function truncate(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-/** What the engine says when it kept `ids` completed against another program's older copy of `fileName` (src/core/olderCopy.ts). */
-export function olderCopyText(fileName: string, ids: readonly string[]): string {
-  return `another program wrote an older copy of ${fileName}: ${listIds(ids, 20)} stay completed; untick a task on its own to run it again`;
+/**
+ * What the engine says when it kept `completed` completed and `failed` failed against another program's older copy of
+ * `fileName` (src/core/olderCopy.ts), and put back the lines of `restored`.
+ */
+export function olderCopyText(fileName: string, completed: readonly string[], failed: readonly string[] = [], restored: readonly string[] = []): string {
+  const stay = (ids: readonly string[], what: string): string => `${listIds(ids, 20)} ${ids.length === 1 ? 'stays' : 'stay'} ${what}`;
+  const parts = [completed.length > 0 ? stay(completed, 'completed') : '', failed.length > 0 ? stay(failed, 'failed') : ''].filter(Boolean);
+  const back = restored.length > 0 ? `; ${listIds(restored, 20)}, added since, ${restored.length === 1 ? 'is' : 'are'} put back` : '';
+  const how = failed.length > 0 ? 'untick a task or remove its badge on its own to run it again' : 'untick a task on its own to run it again';
+  return `another program wrote an older copy of ${fileName}: ${parts.join(', ')}${back}; ${how}`;
 }
 
 /** Task ids in a sentence: `T1, T2, T3`, or `T1, T2, … (12 tasks)` for a long list; each id once. */
 export function listIds(ids: readonly string[], max = 8): string {
   const unique = [...new Set(ids)];
   return unique.length <= max ? unique.join(', ') : `${unique.slice(0, max).join(', ')}, … (${unique.length} tasks)`;
+}
+
+/**
+ * What some work changed, as the pause summary and a waiting gate say it: `changed src/a.ts, src/b.ts`, the first
+ * `max` paths then `and 4 more`, `changed no file` for none. Each path once, in the order given.
+ */
+export function changedFilesText(files: readonly string[], max = 10): string {
+  const unique = [...new Set(files)];
+  if (unique.length === 0) return 'changed no file';
+  return `changed ${unique.slice(0, max).join(', ')}${unique.length > max ? ` and ${unique.length - max} more` : ''}`;
+}
+
+/**
+ * Why a ready task waits for another that names the same files (src/core/fileClaims.ts): `waits for T003 (in
+ * progress): both name src/models/user.py`, or, for a ready task that goes first, `…T003 (starts first)…`.
+ */
+export function fileHoldText(hold: { holder: string; running: boolean; paths: readonly string[] }): string {
+  const shown = hold.paths.length <= 3 ? hold.paths.join(', ') : `${hold.paths.slice(0, 3).join(', ')} and ${hold.paths.length - 3} more`;
+  return `waits for ${hold.holder} (${hold.running ? 'in progress' : 'starts first'}): both name ${shown}`;
+}
+
+/** A task branch waiting for a person (docs/isolation.md#review), as the tree and the lenses show it: `awaiting review · 3 files, +120 −8`. */
+export function reviewLabel(r: { state: 'awaiting_review' | 'needs_review'; stat: { text: string } }): string {
+  return `${r.state === 'awaiting_review' ? 'awaiting review' : 'needs review'} · ${r.stat.text}`;
 }

@@ -70,6 +70,13 @@ export interface TaskView {
   parent?: string;
   /** A gate (docs/costs-and-gates.md#gates): it waits for a person's approval when blocked with this set. */
   gate?: GateKind;
+  /** The paths the task names (its `Files:` lines and the paths in its title; src/core/fileClaims.ts), when any. */
+  files?: string[];
+  /**
+   * Set on a ready task that does not start while a task in progress names the same paths (file-aware scheduling):
+   * `waits for T003 (in progress): both name src/models/user.py`.
+   */
+  fileHold?: string;
 }
 
 export type TaskKind = 'group' | 'optional' | 'criterion';
@@ -100,6 +107,13 @@ export interface EpicView extends GroupView {
 
 export interface FeatureView extends GroupView {
   epicId: string;
+  /**
+   * A gated feature (`Gate: review` under its heading, docs/costs-and-gates.md#gates): `open` while its tasks are not
+   * all done, `waiting` for a person's approval, `approved`.
+   */
+  gate?: 'open' | 'waiting' | 'approved';
+  /** What the feature's attempts have cost so far (USD, the cost ledger's), when anything. */
+  costUsd?: number;
 }
 
 /**
@@ -217,6 +231,8 @@ export interface ProviderPauseView {
 /** Everything the UI needs to draw itself from scratch. */
 export interface PlanSnapshot {
   tasklistPath: string;
+  /** The plan's revision: a `plan:patched` applies to the plan of its `base` (absent from an engine that sends no patches). */
+  revision?: number;
   state: OrchestrationState;
   /** Why a limit paused orchestration (a budget reached); absent when running or paused by a person. */
   pausedFor?: string;

@@ -3,7 +3,15 @@
 // their own names with their own payloads (engineProtocol.ts declares them); the page's buttons run the editor's
 // registered commands by id, the same path as the palette, the tree and the lenses.
 // The webview bundle imports this file too: types and small guards only (no vscode, no jsonrpc at run time).
-import type { ActivityAppendedParams, EngineNotifications, PlanChangedParams, StateChangedParams, TasksChangedParams } from './engineProtocol';
+import type {
+  ActivityAppendedParams,
+  EngineNotifications,
+  PlanChangedParams,
+  PlanPatchedParams,
+  ReviewView,
+  StateChangedParams,
+  TasksChangedParams,
+} from './engineProtocol';
 import type { SpendView } from './spend';
 import type { KpiView, MetricsView, PlanSnapshot, ProviderPauseView } from './views';
 
@@ -28,24 +36,38 @@ export function metricsOf(s: Pick<PlanSnapshot, 'metrics' | 'kpis' | 'spend' | '
   return { metrics: s.metrics, kpis: s.kpis, spend: s.spend, providerPauses: s.providerPauses ?? [] };
 }
 
+/** The task branches waiting for a person, the whole list each time (it is short): a row offers "Review". */
+export interface ReviewsChangedParams {
+  reviews: ReviewView[];
+}
+
 /** extension → webview. The first message after `webview:ready` is always `plan:changed` (the whole plan). */
 export interface ToWebviewMessages {
   /** The whole plan, drawn from scratch: on ready, and when the plan's structure changed. */
   'plan:changed': PlanChangedParams;
+  /** What a re-read of the plan changed (src/protocol/planPatch.ts); a page that missed one says `webview:ready` again. */
+  'plan:patched': PlanPatchedParams;
   /** These tasks changed (with the progress of their groups). */
   'tasks:changed': TasksChangedParams;
   'state:changed': StateChangedParams;
   'activity:appended': ActivityAppendedParams;
   /** Fresh metrics (tasks/hour, success rate, throughput samples); the panel asks for them while tasks change. */
   'metrics:changed': MetricsChangedParams;
+  /** The branches waiting for review (docs/isolation.md#review); sent after each `plan:changed` and when it changes. */
+  'reviews:changed': ReviewsChangedParams;
   /** A line for the person, e.g. why the plan could not be loaded. */
   'notice:shown': NoticeParams;
 }
 export type ToWebview = MessageOf<ToWebviewMessages>;
 
 /** The engine events the dashboard forwards as they are (the other messages are the panel's own). */
-export const DASHBOARD_EVENTS = ['plan:changed', 'tasks:changed', 'state:changed', 'activity:appended'] as const satisfies readonly (keyof EngineNotifications &
-  keyof ToWebviewMessages)[];
+export const DASHBOARD_EVENTS = [
+  'plan:changed',
+  'plan:patched',
+  'tasks:changed',
+  'state:changed',
+  'activity:appended',
+] as const satisfies readonly (keyof EngineNotifications & keyof ToWebviewMessages)[];
 export type DashboardEventName = (typeof DASHBOARD_EVENTS)[number];
 export type DashboardEvent = Extract<ToWebview, { type: DashboardEventName }>;
 
@@ -64,6 +86,7 @@ export const DASHBOARD_COMMANDS = {
   'coditect.cancelTask': 'task',
   'coditect.revealTask': 'task',
   'coditect.showTaskLog': 'task',
+  'coditect.reviewChanges': 'task',
 } as const satisfies Record<string, 'plan' | 'task'>;
 export type DashboardCommand = keyof typeof DASHBOARD_COMMANDS;
 /** Commands that act on the whole plan (the header's buttons). */
@@ -82,7 +105,16 @@ export interface FromWebviewMessages {
 }
 export type FromWebview = MessageOf<FromWebviewMessages>;
 
-const TO_WEBVIEW_TYPES = new Set<string>(['plan:changed', 'tasks:changed', 'state:changed', 'activity:appended', 'metrics:changed', 'notice:shown']);
+const TO_WEBVIEW_TYPES = new Set<string>([
+  'plan:changed',
+  'plan:patched',
+  'tasks:changed',
+  'state:changed',
+  'activity:appended',
+  'metrics:changed',
+  'reviews:changed',
+  'notice:shown',
+]);
 const NOTICE_LEVELS = new Set<string>(['info', 'warning', 'error']);
 
 const isTaskId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 200;
@@ -104,6 +136,17 @@ export function isToWebview(value: unknown): value is ToWebview {
   switch (value.type as ToWebview['type']) {
     case 'plan:changed':
       return isObject(p.snapshot) && Array.isArray(p.snapshot.tasks) && isObject(p.snapshot.counts);
+    case 'plan:patched':
+      return (
+        typeof p.base === 'number' &&
+        typeof p.revision === 'number' &&
+        Array.isArray(p.shifts) &&
+        Array.isArray(p.tasks) &&
+        Array.isArray(p.removed) &&
+        Array.isArray(p.epics) &&
+        Array.isArray(p.features) &&
+        isObject(p.counts)
+      );
     case 'tasks:changed':
       return Array.isArray(p.tasks) && isObject(p.counts) && Array.isArray(p.groups) && Array.isArray(p.removed);
     case 'state:changed':
@@ -112,6 +155,8 @@ export function isToWebview(value: unknown): value is ToWebview {
       return Array.isArray(p.entries);
     case 'metrics:changed':
       return isObject(p.metrics);
+    case 'reviews:changed':
+      return Array.isArray(p.reviews) && p.reviews.every((r) => isObject(r) && isTaskId(r.taskId) && isObject(r.stat) && typeof r.stat.text === 'string');
     case 'notice:shown':
       return typeof p.level === 'string' && NOTICE_LEVELS.has(p.level) && typeof p.message === 'string';
   }

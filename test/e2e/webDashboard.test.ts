@@ -2,16 +2,21 @@
 // HTTP, the real page (the editor's webview bundle with webHost.js as its host adapter). The page gets the whole plan,
 // then live increments while the plan runs; its Pause/Resume buttons steer the daemon; its CSP holds with nothing
 // blocked; the token leaves the address bar. Run: npx mocha test/e2e/webDashboard.test.ts
-// Screenshots: test-artifacts/web-dashboard-*.png
+// Screenshots: test-artifacts/web-dashboard-*.png; the running plan in the light and the dark scheme
+// (web-dashboard-running-{light,dark}.png) are copied to docs/screenshots/ with CODITECT_DOCS_SCREENSHOTS=1.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { StatusResponse } from '../../src/protocol/httpApi';
 import { generateTaskList } from '../bench/generatePlan';
 import { removeWorkspace, runCli, tempWorkspace } from '../process/cli/cliHarness';
 import { http } from '../process/server/httpKit';
+
+// The harness's ES module (keepForDocs); this file is compiled as CommonJS, so it is loaded with import().
+type BrowserHelpers = typeof import('../../scripts/vscodeTest/browser.mjs', { with: { 'resolution-mode': 'import' } });
+const browserHelpers = import('../../scripts/vscodeTest/browser.mjs') as Promise<BrowserHelpers>;
 
 const ROOT = resolve(__dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -75,9 +80,12 @@ describe('web dashboard served by the daemon, in Chromium (e2e)', function () {
     }
   });
 
-  /** A fresh page that records CSP violations and script errors from before the page's own scripts run. */
-  async function openPage(url: string): Promise<{ page: Page; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
+  /**
+   * A fresh page that records CSP violations and script errors from before the page's own scripts run. The page takes
+   * its theme from the browser's preference, `scheme`.
+   */
+  async function openPage(url: string, scheme: 'light' | 'dark' = 'dark'): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: scheme });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`error: ${e.message}`));
     await page.exposeFunction('__cspViolation', (v: string) => problems.push(`csp: ${v}`));
@@ -92,7 +100,11 @@ describe('web dashboard served by the daemon, in Chromium (e2e)', function () {
 
   it('shows the whole plan, then live progress; Pause and Resume steer the daemon', async () => {
     const { page, problems } = await openPage(`${base}/#token=${token}`);
+    // A second page in the light scheme watches the same run: the pictures show both themes at one moment.
+    const { page: light, problems: lightProblems } = await openPage(`${base}/#token=${token}`, 'light');
     try {
+      await page.locator('body.vscode-dark').waitFor();
+      await light.locator('body.vscode-light').waitFor();
       await page.locator('.task-list > li.task-row').first().waitFor();
       await page.locator('.state-pill', { hasText: 'Paused' }).waitFor();
       assert.equal(await text(page, '[data-stat="total"] .stat-value'), String(TASKS));
@@ -107,7 +119,19 @@ describe('web dashboard served by the daemon, in Chromium (e2e)', function () {
       await page.waitForFunction((n) => Number(document.querySelector('[data-stat="completed"] .stat-value')?.textContent ?? '0') > n, first, {
         timeout: 60_000,
       });
-      await page.screenshot({ path: join(ARTIFACTS, 'web-dashboard-running.png'), fullPage: true });
+      // The light page got the same increments without being touched.
+      await light.waitForFunction((n) => Number(document.querySelector('[data-stat="completed"] .stat-value')?.textContent ?? '0') > n, first, {
+        timeout: 60_000,
+      });
+      for (const [p, scheme] of [
+        [page, 'dark'],
+        [light, 'light'],
+      ] as const) {
+        const file = join(ARTIFACTS, `web-dashboard-running-${scheme}.png`);
+        await p.screenshot({ path: file, fullPage: true });
+        assert.ok(statSync(file).size > 20_000, `${file} looks empty`);
+        (await browserHelpers).keepForDocs(file);
+      }
 
       // Pause from the page: the daemon pauses, and its state comes back on the stream.
       await page.click('.controls [data-command="coditect.pause"]');
@@ -123,8 +147,10 @@ describe('web dashboard served by the daemon, in Chromium (e2e)', function () {
       assert.equal(done.completed, TASKS, 'the page and the API agree');
       await page.screenshot({ path: join(ARTIFACTS, 'web-dashboard-done.png'), fullPage: true });
       assert.deepEqual(problems, [], 'no CSP violation, no script error');
+      assert.deepEqual(lightProblems, [], 'no CSP violation, no script error in the light page');
     } finally {
       await page.close();
+      await light.close();
     }
   });
 

@@ -4,156 +4,38 @@
 // tree, editor CodeLens, command palette and the dashboard webview. Once per theme (light and dark).
 // Run: npx mocha --no-config --require tsx/cjs --extension ts --timeout 180000 test/e2e/workbench.test.ts
 // Screenshots: test-artifacts/workbench-{first-run,tree,codelens,simulated-log,dashboard,walkthrough}-{light,dark}.png;
-// with CODITECT_DOCS_SCREENSHOTS=1 the walkthrough ones are copied to docs/screenshots/ (see DOC_SHOTS).
+// with CODITECT_DOCS_SCREENSHOTS=1 the walkthrough ones are copied to docs/screenshots/ (see DOC_SHOTS in
+// workbenchHelpers.ts).
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { errorMessage } from '../../src/core/describe';
+import { rmSync } from 'node:fs';
+import type { Locator, Page } from 'playwright-core';
 import type { Workbench } from '../../scripts/vscodeTest/workbench.mjs' with { 'resolution-mode': 'import' };
+import {
+  dashboardFrame,
+  editorLine,
+  escapeRe,
+  numberIn,
+  openFile,
+  palette,
+  parkMouse,
+  plain,
+  runCommand,
+  reportFailure,
+  shoot,
+  statValue,
+  THEMES,
+  UI_TIMEOUT,
+  waitLensAbove,
+  widenSidebar,
+  openFixtureWorkbench,
+  TASKLIST,
+} from './workbenchHelpers';
 
-// The launch helpers are ES modules; this file is compiled as CommonJS, so they are loaded with import().
-type BrowserHelpers = typeof import('../../scripts/vscodeTest/browser.mjs', { with: { 'resolution-mode': 'import' } });
-type WorkbenchHelpers = typeof import('../../scripts/vscodeTest/workbench.mjs', { with: { 'resolution-mode': 'import' } });
-const helpers = Promise.all([
-  import('../../scripts/vscodeTest/browser.mjs') as Promise<BrowserHelpers>,
-  import('../../scripts/vscodeTest/workbench.mjs') as Promise<WorkbenchHelpers>,
-]);
-const screenshot = async (page: Page, name: string): Promise<string | null> => (await helpers)[0].screenshot(page, name);
-/**
- * The pictures docs/screenshots/ shows (copied there by a run with CODITECT_DOCS_SCREENSHOTS=1). Not yet the first-run
- * and simulated-log ones: in them the Tasks tree, revealed while the plan loads, drew F001.02's tasks under E002 (#15).
- */
-const DOC_SHOTS = /^workbench-walkthrough-/;
-
-const ROOT = resolve(__dirname, '..', '..');
-const FIXTURE = join(__dirname, 'fixtures', 'tidewater');
-const TASKLIST = 'TIDEWATER-TASKLIST.md';
 /** Epic headings of the fixture plan, as the tree labels them. */
 const EPICS = ['E001: Patient Records Backend', 'E002: Front Desk', 'E003: Go-Live'];
 const TOTAL_TASKS = 12;
 /** The first ready task in the file (its only dependency, T001.001, is ticked in the fixture). */
 const READY_TASK = 'T001.002';
-/** Generous for a 2-core machine; every wait is on a UI condition, never a fixed delay. */
-const UI_TIMEOUT = 60_000;
-
-interface Theme {
-  name: 'light' | 'dark';
-  /** `workbench.colorTheme` value. */
-  colorTheme: string;
-  /** Class on .monaco-workbench and on the webview's body once the theme applies. */
-  workbenchClass: string;
-  webviewBodyClass: string;
-}
-
-const THEMES: Theme[] = [
-  { name: 'light', colorTheme: 'Default Light Modern', workbenchClass: 'vs', webviewBodyClass: 'vscode-light' },
-  { name: 'dark', colorTheme: 'Default Dark Modern', workbenchClass: 'vs-dark', webviewBodyClass: 'vscode-dark' },
-];
-
-/** Monaco renders spaces in editor lines as U+00A0; compare text the way a person reads it. */
-const plain = (s: string | null): string => (s ?? '').replace(/\u00a0/g, ' ');
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Opens the command palette (F1) with `text` typed into it and waits for a row whose label matches `row`. The
- * workbench may still be settling (a view taking focus closes an open palette), so a palette that closed under us is
- * opened again, a bounded number of times.
- */
-async function palette(page: Page, text: string, row: RegExp): Promise<Locator> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const hit = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: row }) }).first();
-  for (let attempt = 1; ; attempt++) {
-    if (!(await input.isVisible())) await page.keyboard.press('F1');
-    try {
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(text, { timeout: 10_000 });
-      // The row shows up, or the palette closes (then try again).
-      await Promise.any([hit.waitFor({ timeout: UI_TIMEOUT }), input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT })]);
-      if (await hit.isVisible()) return hit;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
-    if (attempt >= 3) throw new Error(`the command palette closed three times before showing ${row} for ${JSON.stringify(text)}`);
-  }
-}
-
-/** Runs a command by its palette title, as a person does: F1, type, pick the row. */
-async function runCommand(page: Page, title: string): Promise<void> {
-  const row = await palette(page, `>${title}`, new RegExp(`^${escapeRe(title)}$`));
-  await row.click();
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
-}
-
-/** Parks the mouse where it shows no hover or tooltip, so screenshots show the UI at rest. */
-async function parkMouse(page: Page): Promise<void> {
-  const box = await page.locator('.part.statusbar').boundingBox();
-  await page.mouse.move(box ? box.x + box.width / 2 : 700, box ? box.y - 2 : 880);
-  await page
-    .locator('.monaco-hover, .workbench-hover')
-    .first()
-    .waitFor({ state: 'hidden', timeout: 10_000 })
-    .catch(() => {});
-}
-
-/** The editor line (a DOM node of the open editor) holding a task id. */
-const editorLine = (page: Page, id: string): Locator => page.locator('.editor-instance .monaco-editor .view-line', { hasText: `**${id}**` });
-
-/**
- * Reads, in the page, the CodeLens row right above a task's line: its text and the centre of its first link. Null when
- * the line is not rendered; text '' when no lens sits there. Shipped to the page as source (see waitLensAbove).
- */
-function lensAbove({ id }: { id: string }): { text: string; link?: { x: number; y: number } } | null {
-  const line = Array.from(document.querySelectorAll('.editor-instance .monaco-editor .view-line')).find((l) => l.textContent?.includes(`**${id}**`));
-  if (!line) return null;
-  const box = line.getBoundingClientRect();
-  const above = Array.from(document.querySelectorAll('.editor-instance .monaco-editor .codelens-decoration'))
-    .map((l) => ({ l, gap: box.top - l.getBoundingClientRect().bottom }))
-    .filter((x) => x.gap >= -1 && x.gap < box.height)
-    .sort((a, b) => a.gap - b.gap)[0];
-  if (!above) return { text: '' };
-  const a = above.l.querySelector('a');
-  const r = a?.getBoundingClientRect();
-  return {
-    text: (above.l.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
-    link: r && r.width > 0 ? { x: r.left + r.width / 2, y: r.top + r.height / 2 } : undefined,
-  };
-}
-
-/**
- * Waits until the CodeLens right above a task's line matches `text` and returns that moment's reading (taken in one
- * go in the page, so lines re-rendered in between cannot mix two layouts).
- */
-async function waitLensAbove(page: Page, id: string, text: RegExp): Promise<{ text: string; link?: { x: number; y: number } }> {
-  try {
-    // A string predicate: Playwright evaluates it as is (the page's CSP does not apply), so the reader ships as source.
-    const predicate = `(() => { const r = (${lensAbove.toString()})(${JSON.stringify({ id })}); return r !== null && new RegExp(${JSON.stringify(text.source)}).test(r.text) && r; })()`;
-    const handle = await page.waitForFunction(predicate, undefined, { timeout: UI_TIMEOUT });
-    return (await handle.jsonValue()) as { text: string; link?: { x: number; y: number } };
-  } catch (e) {
-    const now = await page.evaluate(lensAbove, { id }).catch(() => 'unreadable');
-    throw new Error(`the CodeLens above ${id} never matched ${text}; it reads ${JSON.stringify(now)} (${errorMessage(e).split('\n')[0]})`, { cause: e });
-  }
-}
-
-/** The dashboard's document: webviews are an iframe (host) holding an iframe (the page). */
-const dashboardFrame = (page: Page): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-
-const statValue = (frame: FrameLocator, key: string): Locator => frame.locator(`[data-stat="${key}"] .stat-value`);
-
-async function numberIn(l: Locator): Promise<number> {
-  const n = Number((await l.textContent())?.trim());
-  assert.ok(Number.isInteger(n), `a number in ${l.toString()}`);
-  return n;
-}
-
-/** Saves a screenshot under test-artifacts/ and checks it is a real picture. */
-async function shoot(page: Page, name: string): Promise<void> {
-  const file = await screenshot(page, name);
-  assert.ok(file, `screenshot ${name} saved`);
-  assert.ok(statSync(file).size > 20_000, `${file} looks empty`);
-  if (DOC_SHOTS.test(name)) (await helpers)[0].keepForDocs(file);
-}
 
 for (const theme of THEMES) {
   describe(`CODITECT in code-server with Chromium, ${theme.name} theme (e2e)`, function () {
@@ -164,31 +46,15 @@ for (const theme of THEMES) {
     const savedKey = process.env.ANTHROPIC_API_KEY;
 
     before(async function () {
-      for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/webview/main.js']) {
-        if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first (npm test builds before this suite)`);
-      }
       // No API key reaches the engine (code-server passes this process's environment on): agents are dry-run.
       delete process.env.ANTHROPIC_API_KEY;
-      const { copyWorkspace, openWorkbench } = (await helpers)[1];
-      folder = copyWorkspace(FIXTURE);
-      wb = await openWorkbench({
-        name: `e2e-${theme.name}`,
-        folder,
-        extensionDevelopmentPath: ROOT,
-        settings: { 'workbench.colorTheme': theme.colorTheme },
-        viewport: { width: 1600, height: 1000 },
-      });
+      ({ wb, folder } = await openFixtureWorkbench(`e2e-${theme.name}`, theme));
       page = wb.page;
-      // Settled enough to type into: the extension's container is in the activity bar and its status item is up. The
-      // first start of code-server, its extension host and the engine took 122 s here with the machine's load at 20.
-      await page.locator('.part.activitybar .action-item a[aria-label^="CODITECT"]').waitFor({ timeout: 3 * UI_TIMEOUT });
+      // Settled enough to type into: the engine's status item is up too.
       await page
         .locator('.part.statusbar .statusbar-item', { hasText: 'dry-run' })
         .first()
         .waitFor({ timeout: 3 * UI_TIMEOUT });
-      // The theme comes from the user setting alone. (It used to be ignored while the code-server install sat inside
-      // this checkout, the extensionDevelopmentPath: codeServer.mjs now keeps it outside.)
-      await page.locator(`.monaco-workbench.${theme.workbenchClass}`).waitFor({ timeout: UI_TIMEOUT });
     });
 
     after(async function () {
@@ -199,8 +65,7 @@ for (const theme of THEMES) {
 
     afterEach(async function () {
       if (this.currentTest?.state === 'failed' && wb) {
-        await screenshot(wb.page, `workbench-failure-${theme.name}-${this.currentTest.title.slice(0, 40)}`);
-        console.error(`    code-server log: ${wb.logFile}\n${readFileSync(wb.logFile, 'utf8').split('\n').slice(-30).join('\n')}`);
+        await reportFailure(wb, `workbench-failure-${theme.name}-${this.currentTest.title.slice(0, 40)}`);
       }
     });
 
@@ -390,27 +255,4 @@ for (const theme of THEMES) {
       await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
     });
   });
-}
-
-/** Quick Open (F1 without the `>`): type the file name and open it. */
-async function openFile(page: Page, name: string): Promise<void> {
-  const row = await palette(page, name, new RegExp(`^${escapeRe(name)}$`));
-  await row.click();
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: UI_TIMEOUT });
-}
-
-/** Drags the sash between the sidebar and the editor until the sidebar is `width` px wide. */
-async function widenSidebar(page: Page, width: number): Promise<void> {
-  const bar = await page.locator('.part.sidebar').boundingBox();
-  assert.ok(bar, 'the sidebar is visible');
-  if (bar.width >= width) return;
-  const x = bar.x + bar.width;
-  const y = bar.y + bar.height / 2;
-  await page.mouse.move(x, y);
-  await page.mouse.down();
-  await page.mouse.move(x + (width - bar.width) / 2, y, { steps: 4 });
-  await page.mouse.move(bar.x + width, y, { steps: 4 });
-  await page.mouse.up();
-  const after = await page.locator('.part.sidebar').boundingBox();
-  assert.ok(after && after.width > bar.width, `the sidebar widened (${bar.width} → ${after?.width})`);
 }

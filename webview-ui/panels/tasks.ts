@@ -2,7 +2,8 @@
 // the DOM, between two spacers that keep the scroll height, so a 10,000-task plan opens as fast as a small one. A row
 // is patched in place when its task changes (focus and the other rows stay as they are); one tab stop moves with the
 // arrow keys (roving tabindex), and the list scrolls to it.
-import { displayState, formatEstimate, lastRunHead, STATE_LABEL } from '../../src/protocol/presentation';
+import type { ReviewView } from '../../src/protocol/engineProtocol';
+import { displayState, formatEstimate, lastRunHead, reviewLabel, STATE_LABEL } from '../../src/protocol/presentation';
 import type { TaskView } from '../../src/protocol/views';
 import type { TaskCommand } from '../../src/protocol/webviewProtocol';
 import { h, replaceChildren, setText } from '../dom';
@@ -208,6 +209,7 @@ export class TasksPanel implements Panel {
   /** Fills a row in place; the reveal button element is kept so focus survives an update. */
   private paintRow(li: HTMLLIElement, t: TaskView, model: DashboardModel): void {
     const state = displayState(t);
+    const review = model.reviews.get(t.id);
     li.dataset.taskId = t.id;
     li.dataset.status = t.status;
     li.classList.toggle('is-ready', state === 'ready');
@@ -227,9 +229,10 @@ export class TasksPanel implements Panel {
       });
       li.append(button);
     }
-    const meta = [t.route.agent, t.priority].filter(Boolean).join(' · ');
+    // A branch waiting for a person says so where the agent would be: it is what the row is about now.
+    const meta = review ? reviewLabel(review) : [t.route.agent, t.priority].filter(Boolean).join(' · ');
     button.setAttribute('aria-label', `${t.id} ${t.title}, ${STATE_LABEL[state]}${meta ? `, ${meta}` : ''}. Enter reveals it in the editor.`);
-    button.title = taskTooltip(t);
+    button.title = taskTooltip(t, review);
     replaceChildren(
       button,
       h('span', { class: 'status-icon', attrs: { 'data-status': state === 'ready' ? 'ready' : t.status, 'aria-hidden': 'true' } }),
@@ -238,16 +241,26 @@ export class TasksPanel implements Panel {
       h('span', { class: 'task-meta' }, meta),
     );
 
-    // One action where it helps: retry a failure, run a ready task. Cancel lives in the Active agents panel.
-    const action: { command: TaskCommand; label: string } | undefined = model.readOnly
-      ? undefined
-      : t.status === 'failed' || t.status === 'timeout' || t.status === 'cancelled'
-        ? { command: 'coditect.retryTask', label: 'Retry' }
-        : state === 'ready'
-          ? { command: 'coditect.runTaskWithAgent', label: 'Run' }
-          : undefined;
+    // One action where it helps: review a waiting branch, retry a failure, run a ready task. Cancel lives in the Active
+    // agents panel. Review only opens the diff (read-only), so it is offered in a read-only window too.
+    const action: { command: TaskCommand; label: string } | undefined = review
+      ? { command: 'coditect.reviewChanges', label: 'Review' }
+      : model.readOnly
+        ? undefined
+        : t.status === 'failed' || t.status === 'timeout' || t.status === 'cancelled'
+          ? { command: 'coditect.retryTask', label: 'Retry' }
+          : state === 'ready'
+            ? { command: 'coditect.runTaskWithAgent', label: 'Run' }
+            : undefined;
     const existing = li.querySelector<HTMLButtonElement>('button.task-action');
-    if (existing?.dataset.command === action?.command) return;
+    const ariaLabel = review ? `Review the changes of ${t.id} (${review.stat.text})` : action ? `${action.label} ${t.id}` : '';
+    const title = review ? `Review changes (${review.stat.text}): a diff of ${review.branch} against its base` : ariaLabel;
+    if (existing && existing.dataset.command === action?.command) {
+      // Same action (focus stays on it); its counts may have moved.
+      existing.setAttribute('aria-label', ariaLabel);
+      existing.title = title;
+      return;
+    }
     existing?.remove();
     if (!action) return;
     li.append(
@@ -255,7 +268,7 @@ export class TasksPanel implements Panel {
         'button',
         {
           class: 'task-action btn btn-secondary btn-small',
-          attrs: { type: 'button', 'data-command': action.command, 'aria-label': `${action.label} ${t.id}` },
+          attrs: { type: 'button', 'data-command': action.command, 'aria-label': ariaLabel, title },
           on: { click: () => this.actions.runOnTask(action.command, t.id) },
         },
         action.label,
@@ -316,9 +329,10 @@ function flash(li: HTMLElement): void {
   li.classList.add('flash');
 }
 
-/** Plain-text tooltip: dependencies, blockers, estimate and the last run. */
-function taskTooltip(t: TaskView): string {
+/** Plain-text tooltip: the review waiting, dependencies, blockers, estimate and the last run. */
+function taskTooltip(t: TaskView, review: ReviewView | undefined): string {
   const lines = [`${t.id} ${t.title}`];
+  if (review) lines.push(`${reviewLabel(review)}: ${review.reason}`);
   if (t.waitingOn.length) lines.push(`Waiting on: ${t.waitingOn.join(', ')}`);
   else if (t.dependsOn.length) lines.push(`Depends on: ${t.dependsOn.map((d) => d.id).join(', ')}`);
   if (t.blocked) lines.push(`Blocked: ${t.blocked.text}`);

@@ -6,7 +6,7 @@
 // top-level block boundaries (parseBlocks), so memory stays bounded and time linear even at 50 MB.
 import MarkdownIt from 'markdown-it';
 import type { Diagnostic } from '../model';
-import { analyzeTaskLine, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
+import { analyzeTaskLine, readGateLine, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
 import { acBlockMarker, type CriteriaNames } from './criteria';
 import type { Drafts, Ev, Frame, PhaseSelector, RefTable } from './drafts';
 import { ownCopy, type LineIndex } from '../textLines';
@@ -178,7 +178,12 @@ function walk(st: WalkState, tokens: Token[], stop: number, offset: number): voi
           const text = raw.trimStart();
           checkLooseCheckbox(st, text, line, raw.length - text.length);
           // Every line of the paragraph: GSD writes `**Depends on**: Phase 2` as a continuation of the `**Goal**:` line.
-          for (let l = t.map[0]; l < t.map[1]; l++) checkStatements(st, st.lines.line(offset + l).trim(), offset + l);
+          for (let l = t.map[0]; l < t.map[1]; l++) {
+            const r = st.lines.line(offset + l);
+            const lt = r.trimStart();
+            checkGateLine(st, lt, offset + l, r.length - lt.length);
+            checkStatements(st, lt.trimEnd(), offset + l);
+          }
           st.criteriaLabel = st.criteria.label(text.split('\n')[0]);
         }
         break;
@@ -257,8 +262,16 @@ function listItem(st: WalkState, tokens: Token[], i: number, offset: number, sta
       message: `"${first.slice(0, 8)}…" looks like a task checkbox but is not one: write "- [ ] title" or "- [x] title" (one space or x between the brackets, then a space)`,
     });
   }
+  // A top-level bullet `- Gate: review` (outside any task) gates the feature whose section it is in.
+  if (!parent) checkGateLine(st, first, line, col);
   checkStatements(st, first, line);
   return { kind: 'other', criteria: st.criteria.label(first) || undefined };
+}
+
+/** `Gate: review` outside any task: an event the hierarchy pass gives to the feature of the section (FeatureNode.gate). */
+function checkGateLine(st: WalkState, text: string, line: number, col: number): void {
+  const g = readGateLine(text, line, col);
+  if (g) st.events.push({ k: 'gate', before: st.drafts.count, line, column: col, ...(g.gate ? { gate: g.gate } : {}), problems: g.problems });
 }
 
 /**

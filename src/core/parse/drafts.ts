@@ -136,7 +136,7 @@ export class Drafts {
     // Its nested tasks are all inside its list item, so the list is complete too.
     const c = this.kids.get(d);
     if (c) this.kids.set(d, c.slice());
-    if (a.weakId || m.serial || m.gate !== undefined || m.isolation !== undefined || m.problems.length > 0 || title === '') {
+    if (a.weakId || m.serial || m.gate !== undefined || m.isolation !== undefined || m.files !== undefined || m.problems.length > 0 || title === '') {
       const r = this.rareFor(d);
       if (m.problems.length > 0) r.problems = m.problems;
       if (title === '') r.checkboxColumn = a.checkboxColumn;
@@ -147,6 +147,7 @@ export class Drafts {
       if (m.serial) r.serial = true;
       if (m.gate !== undefined) r.gate = m.gate;
       if (m.isolation !== undefined) r.isolation = m.isolation;
+      if (m.files !== undefined) r.files = m.files;
     }
   }
 
@@ -181,6 +182,7 @@ export interface DraftRare {
   serial?: boolean;
   gate?: 'review';
   isolation?: TaskNode['isolation'];
+  files?: string[];
 }
 
 /**
@@ -252,7 +254,9 @@ export type Ev =
   /** `**Depends on**: Phase 2` in a phase's own section. */
   | { k: 'phaseSelf'; before: number; line: number; text: string }
   /** `- **Polish (Final Phase)**: Depends on …` in a "Phase Dependencies" section. */
-  | { k: 'phaseRule'; before: number; line: number; sel: PhaseSelector; text: string };
+  | { k: 'phaseRule'; before: number; line: number; sel: PhaseSelector; text: string }
+  /** `Gate: review` outside any task: the gate of the feature whose section it is in (problems: a bad value). */
+  | { k: 'gate'; before: number; line: number; column: number; gate?: 'review'; problems: readonly LineProblem[] };
 
 /**
  * The tasks of a section, `from` (included) to `to` (excluded): a section's tasks are consecutive in the document, so
@@ -326,6 +330,8 @@ export interface FeatureDraft {
   tasks: TaskRange;
   id: string;
   idExplicit: boolean;
+  /** `Gate: review` in the feature's section (FeatureNode.gate). */
+  gate?: 'review';
 }
 
 /** The warning for a task whose line has an id (or metadata) but no title; shared with the incremental parser. */

@@ -167,6 +167,17 @@ export function buildHierarchy(
         curFeature = { line: ev.line, info: h.info, epic, synthetic: false, tasks: { from: 0, to: 0 }, id: '', idExplicit: false };
         epic.features.push(curFeature);
       }
+    } else if (ev.k === 'gate') {
+      for (const p of ev.problems) diagnostics.push(toDiagnostic(p));
+      if (curFeature && ev.gate) curFeature.gate = ev.gate;
+      else if (ev.gate)
+        diagnostics.push({
+          line: ev.line,
+          column: ev.column,
+          severity: 'warning',
+          code: 'bad-gate',
+          message: 'This "Gate: review" is under no feature heading, so it gates nothing: write it under a task, or under a feature\'s heading',
+        });
     } else if (ev.k === 'phaseSelf') {
       if (curEpic?.phase && !curEpic.selfRule) curEpic.selfRule = { line: ev.line, text: ev.text };
     } else {
@@ -272,6 +283,7 @@ export function assignGroupIds(epics: EpicDraft[], diagnostics: Diagnostic[]): {
       }
       const node: FeatureNode = { id: f.id, idExplicit: f.idExplicit, epicId: e.id, title: f.info.title, line: f.line };
       if (f.info.priority) node.priority = f.info.priority;
+      if (f.gate) node.gate = f.gate;
       featureNodes.push(node);
     }
   }

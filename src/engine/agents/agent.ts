@@ -29,6 +29,12 @@ export interface AgentTaskInput {
    * agent that reports a session's running total can report this attempt's own share.
    */
   resume?: { sessionId: string; priorCostUsd?: number };
+  /**
+   * The id a new session of this attempt takes (Claude Code `--session-id`), given by the engine to agents that can
+   * take one (Agent.presetsSessions) and recorded on the attempt's row when it starts: an attempt the engine never
+   * saw end (a crash, a kill) leaves its session behind for the next attempt to resume.
+   */
+  newSessionId?: string;
   /** Why the previous attempt did not complete (redacted, capped), for the prompt of a retry. */
   previousError?: string;
 }
@@ -134,6 +140,8 @@ export interface Agent {
   readonly provider: string;
   /** True for the dry-run simulator: the UI must say plainly that nothing real ran. */
   readonly simulated?: boolean;
+  /** It starts a new session under the id it is given (AgentTaskInput.newSessionId) and resumes sessions by id. */
+  readonly presetsSessions?: boolean;
   run(task: AgentTaskInput, ctx: AgentRunContext): Promise<AgentResult>;
 }
 

@@ -248,11 +248,16 @@ export class ClaudeCodeAgent implements Agent {
         : undefined;
   }
 
+  /** With `resume` on (the default) it starts sessions under the engine's id and resumes them (see Agent). */
+  get presetsSessions(): boolean {
+    return this.resume;
+  }
+
   /**
    * The argument array for one run (exposed for tests and listings). `prompt` undefined: it goes on stdin. `task`
    * adds what depends on the task: its routed agent type, its Verify command, the session to resume.
    */
-  buildArgs(prompt: string | undefined, task?: Pick<AgentTaskInput, 'agentType' | 'verify'>, resumeSessionId?: string): string[] {
+  buildArgs(prompt: string | undefined, task?: Pick<AgentTaskInput, 'agentType' | 'verify' | 'newSessionId'>, resumeSessionId?: string): string[] {
     const args = ['-p'];
     if (prompt !== undefined) args.push(prompt);
     args.push('--output-format', this.outputFormat);
@@ -263,6 +268,8 @@ export class ClaudeCodeAgent implements Agent {
     if (this.maxTurns !== undefined) args.push('--max-turns', String(this.maxTurns));
     if (this.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(this.maxBudgetUsd));
     if (resumeSessionId) args.push('--resume', resumeSessionId);
+    // A new session under the engine's id, recorded before the CLI starts: a crash still leaves it to resume.
+    else if (this.resume && task?.newSessionId) args.push('--session-id', task.newSessionId);
     if (this.agentsJson) {
       args.push('--agents', this.agentsJson);
       // The session itself runs as the routed type, so routing and the CLI agree on who does the work.

@@ -26,12 +26,13 @@ export const COMMANDS = [
   'resume',
   'stop',
   'review',
+  'worker',
   'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** `coditect review <action>`: the verdicts on task branches (docs/isolation.md, "Review"). */
-export const REVIEW_ACTIONS = ['list', 'show', 'accept', 'reject', 'retry'] as const;
+export const REVIEW_ACTIONS = ['list', 'show', 'accept', 'reject', 'retry', 'resolve'] as const;
 export type ReviewAction = (typeof REVIEW_ACTIONS)[number];
 
 export interface CliOptions {
@@ -65,6 +66,10 @@ export interface CliOptions {
   useMarkdown?: string[];
   /** reconcile: task ids (comma-separated, or `all`) whose database status wins. */
   useDb?: string[];
+  /** worker: the Redis the coordinator enqueues on. */
+  redis?: string;
+  /** worker: the agent types it serves (default: every one the coordinator uses). */
+  agents?: string[];
 }
 
 /** A usage error: printed with the usage text, exit code 2. */
@@ -92,15 +97,21 @@ Commands:
   reject <tasklist.md> <task-id> --note TEXT   reject a gate (a Gate: review task runs again with the note)
   start|pause|resume|stop <tasklist.md>    control a running engine (stop: no new tasks, running ones get the grace)
   review list [<tasklist.md>]              task branches waiting for a person (isolation: worktree)
-  review show|accept|reject|retry [<tasklist.md>] <task-id>
+  review show|accept|reject|retry|resolve [<tasklist.md>] <task-id>
                                 the branch's files and diff | land it through the merge queue (checks run) |
-                                drop its worktree, keep the branch, run the task again | run again in its worktree
+                                drop its worktree, keep the branch, run the task again | run again in its worktree |
+                                after a conflict: rebuild it on the integration branch, an agent resolves the markers
+  worker --redis URL [--agents A,B] [--concurrency N]
+                                run the attempts a coordinator (queue.kind redis) enqueues, in this checkout
+                                with this machine's agents and keys, until SIGTERM (docs/server.md#workers)
 
 Options:
   --db PATH            database file (default: .coditect/context.db beside the workspace root)
   --json               machine-readable output (documented in docs/cli.md)
   --agent NAME         run: agent for every task (e.g. dry-run, anthropic, claude-code)
-  --concurrency N      run: maximum concurrent agents
+  --concurrency N      run: maximum concurrent agents; worker: jobs at once per agent type (default 1)
+  --redis URL          worker: redis://[:password@]host:port[/db] (default: the config's queue.url, REDIS_HOST)
+  --agents A,B         worker: only these agent types (default: every type the coordinator enqueues)
   --config FILE        orchestrator config file (default: .coditect/config.json if present)
   --profile NAME       config profile (dev, staging, prod)
   --out FILE           export: output file (default: v2-work-items.json beside the task list);
@@ -115,7 +126,7 @@ Options:
   --http HOST:PORT     daemon start: serve the HTTP API and web dashboard on loopback, e.g. 127.0.0.1:8787
                        (token in .coditect/http-token; docs/server.md)
   --by GROUP           cost: epic (default), feature, task, agent, model, provider, day or run
-  --note TEXT          review reject|retry: a note for the task's next attempt (it goes into the prompt);
+  --note TEXT          review reject|retry|resolve: a note for the task's next attempt (it goes into the prompt);
                        approve/reject: why (kept in the audit trail; at most 4000 characters)
 
 <tasklist.md> may be left out when the config names it (sync_daemon.markdown_path): --config FILE, else
@@ -149,6 +160,8 @@ export function parseCli(argv: string[]): CliOptions {
         from: { type: 'string' },
         'use-markdown': { type: 'string', multiple: true },
         'use-db': { type: 'string', multiple: true },
+        redis: { type: 'string' },
+        agents: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -183,13 +196,26 @@ export function parseCli(argv: string[]): CliOptions {
       positionalsOut = args.slice(0, -1);
     }
   }
-  if (values.note !== undefined && cmd !== 'approve' && cmd !== 'reject' && !(review && (review.action === 'reject' || review.action === 'retry')))
-    throw new UsageError('--note goes with approve, reject, review reject or review retry');
+  if (
+    values.note !== undefined &&
+    cmd !== 'approve' &&
+    cmd !== 'reject' &&
+    !(review && (review.action === 'reject' || review.action === 'retry' || review.action === 'resolve'))
+  )
+    throw new UsageError('--note goes with approve, reject, review reject, review retry or review resolve');
   if ((cmd === 'approve' || cmd === 'reject') && !rest[1])
     throw new UsageError(`${cmd} needs a task list and the gate's task id (coditect ${cmd} TASKLIST.md T001)`);
   if (cmd === 'reject' && !values.note?.trim()) throw new UsageError('reject needs --note TEXT: say what to change (it goes into the next prompt)');
   if (values.note !== undefined && values.note.length > GATE_NOTE_MAX)
     throw new UsageError(`--note is ${values.note.length} characters; at most ${GATE_NOTE_MAX}`);
+  if ((values.redis !== undefined || values.agents !== undefined) && cmd !== 'worker') throw new UsageError('--redis and --agents go with worker');
+  let agents: string[] | undefined;
+  if (values.agents !== undefined) {
+    agents = values.agents.split(',').map((a) => a.trim());
+    const bad = agents.find((a) => !/^[A-Za-z0-9_.-]{1,100}$/.test(a));
+    if (bad !== undefined)
+      throw new UsageError(`--agents expects agent types separated by commas (letters, digits, "_", "." or "-"), got ${JSON.stringify(bad)}`);
+  }
   if (values.by !== undefined && !(SPEND_GROUPINGS as readonly string[]).includes(values.by))
     throw new UsageError(`--by expects one of ${SPEND_GROUPINGS.join(', ')}, got '${values.by}'`);
   return {
@@ -213,6 +239,8 @@ export function parseCli(argv: string[]): CliOptions {
     from: values.from,
     useMarkdown: values['use-markdown'],
     useDb: values['use-db'],
+    redis: values.redis,
+    agents,
   };
 }
 

@@ -5,6 +5,7 @@ import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DependencyGraph } from '../../core/graph';
+import { fileHolds, taskPaths } from '../../core/fileClaims';
 import { decodeTaskList } from '../../core/decode';
 import type { Diagnostic, TaskList, TaskStatus } from '../../core/model';
 import { renameTasks } from '../../core/identity';
@@ -22,6 +23,7 @@ import {
   PauseOrchestration,
   RejectReview,
   ResumeOrchestration,
+  ResolveConflicts,
   RetryReview,
   ShowReview,
   Shutdown,
@@ -50,7 +52,7 @@ import { cmdCost } from './costCommand';
 import { cmdReview, type ReviewClient } from './reviewCommand';
 import { cmdReconcile } from './reconcileCommand';
 import { errorMessage } from '../../core/describe';
-import { formatDuration, formatWhen, kpiLine, listIds, planProgress, progressText } from '../../protocol/presentation';
+import { changedFilesText, fileHoldText, formatDuration, formatWhen, kpiLine, listIds, planProgress, progressText } from '../../protocol/presentation';
 import { formatUsd, pauseHint } from '../../protocol/spend';
 import type { GateDecisionResult, GatesView } from '../../protocol/gates';
 
@@ -270,6 +272,7 @@ async function cmdReviewSession(paths: EnginePaths, o: CliOptions): Promise<Outc
           acceptReview: (taskId) => c.sendRequest(AcceptReview.type, { taskId }),
           rejectReview: (p) => c.sendRequest(RejectReview.type, p),
           retryReview: (p) => c.sendRequest(RetryReview.type, p),
+          resolveConflicts: (p) => c.sendRequest(ResolveConflicts.type, p),
         }
       : s.local!;
     return { code: await cmdReview(client, o, { out, err }) };
@@ -353,7 +356,7 @@ function gateLines(snap: PlanSnapshot, paths: EnginePaths): string[] {
   const file = paths.tasklistPath;
   for (const w of snap.gates?.waiting ?? [])
     out.push(
-      `waiting for approval: ${w.id} "${w.title}" (${w.kind === 'review' ? 'Gate: review' : 'checkpoint'}${w.holds ? `, holds ${w.holds} task${w.holds === 1 ? '' : 's'}` : ''}): coditect approve ${file} ${w.id} [--note …], or reject ${w.id} --note …`,
+      `waiting for approval: ${w.id} "${w.title}" (${w.feature ? 'feature, ' : ''}${w.kind === 'review' ? 'Gate: review' : 'checkpoint'}${w.holds ? `, holds ${w.holds} task${w.holds === 1 ? '' : 's'}` : ''}${w.files ? `; ${changedFilesText(w.files)}` : ''}): coditect approve ${file} ${w.id} [--note …], or reject ${w.id} --note …`,
     );
   const last = snap.gates?.decisions[0];
   if (last) out.push(`last gate decision: ${last.gateId} ${last.decision} by ${last.by} at ${formatWhen(last.at)}${last.note ? `: ${last.note}` : ''}`);
@@ -381,39 +384,55 @@ async function cmdNext(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     }
     const list = renames.size > 0 ? renameTasks(parsed, renames) : parsed;
     const statuses = new Map<string, TaskStatus>(snap.tasks.map((t) => [t.id, t.status]));
-    const graph = DependencyGraph.fromTaskList(list, statuses, { priorityWeights: snap.priorityWeights });
+    const approvedGates = new Set(snap.gates?.approvedFeatures ?? []);
+    const graph = DependencyGraph.fromTaskList(list, statuses, { priorityWeights: snap.priorityWeights, approvedGates });
     const views = new Map(snap.tasks.map((t) => [t.id, t]));
     const rates = new Map((snap.spend?.rates ?? []).map((r) => [r.agentType, r.usdPerHour]));
     // The priority a task is dispatched with: its own, else its feature's, else its epic's (a Spec Kit phase heading's
     // `(Priority: P1)`), as the graph orders them.
     const groupPriority = new Map<string, string | undefined>([...list.epics, ...list.features].map((g) => [g.id, g.priority]));
-    const ready = graph
+    const readyIds = graph
       .readyIds()
       // A checkpoint is no work for an agent: it waits for a person (listed under gates).
-      .filter((id) => views.has(id) && views.get(id)!.gate !== 'checkpoint')
-      .map((id) => {
-        const v = views.get(id)!;
-        return {
-          id,
-          title: v.title,
-          line: v.line + 1,
-          priority: v.priority ?? groupPriority.get(v.featureId) ?? groupPriority.get(v.epicId) ?? null,
-          estimateHours: v.estimateHours,
-          unblocks: graph.unblocksCount(id),
-          agent: v.route.agent,
-          rule: v.route.rule,
-          reason: v.route.reason,
-          // Before it runs: its estimate × what an estimated hour recently cost on its agent type (docs/costs-and-gates.md).
-          ...estimateOf(v.estimateHours, rates.get(v.route.agent)),
-        };
-      });
+      .filter((id) => views.has(id) && views.get(id)!.gate !== 'checkpoint');
+    // File-aware scheduling (src/core/fileClaims.ts): a ready task naming a path that a task in progress, or a ready
+    // task before it, names does not start at the same time; it says which and why.
+    const nodes = new Map(list.tasks.map((t) => [t.id, t]));
+    const pathsOf = (id: string): string[] => {
+      const n = nodes.get(id);
+      return n ? taskPaths(n) : [];
+    };
+    const holds = fileHolds(
+      snap.tasks.filter((t) => t.status === 'in_progress').map((t) => ({ id: t.id, paths: pathsOf(t.id) })),
+      readyIds.map((id) => ({ id, paths: pathsOf(id) })),
+    );
+    const ready = readyIds.map((id) => {
+      const v = views.get(id)!;
+      const files = pathsOf(id);
+      const hold = holds.get(id);
+      return {
+        id,
+        title: v.title,
+        line: v.line + 1,
+        priority: v.priority ?? groupPriority.get(v.featureId) ?? groupPriority.get(v.epicId) ?? null,
+        estimateHours: v.estimateHours,
+        unblocks: graph.unblocksCount(id),
+        agent: v.route.agent,
+        rule: v.route.rule,
+        reason: v.route.reason,
+        // Before it runs: its estimate × what an estimated hour recently cost on its agent type (docs/costs-and-gates.md).
+        ...estimateOf(v.estimateHours, rates.get(v.route.agent)),
+        ...(files.length > 0 ? { files } : {}),
+        ...(hold ? { heldBy: { task: hold.holder, running: hold.running, paths: hold.paths, reason: fileHoldText(hold) } } : {}),
+      };
+    });
     const gates = snap.gates?.waiting ?? [];
     if (o.json) json({ file: paths.tasklistPath, ready, ...(gates.length ? { gates: oneBasedGates({ waiting: gates, decisions: [] }).waiting } : {}) });
     else {
       if (ready.length === 0) out('no task is ready');
       for (const r of ready)
         out(
-          `${r.id.padEnd(10)} ${(r.priority ?? '  ').padEnd(3)} → ${r.agent.padEnd(24)} ${r.title}\n${' '.repeat(15)}${r.reason}${r.estimateUsd !== undefined ? ` · ${formatUsd(r.estimateUsd, true)} estimated` : ''}`,
+          `${r.id.padEnd(10)} ${(r.priority ?? '  ').padEnd(3)} → ${r.agent.padEnd(24)} ${r.title}\n${' '.repeat(15)}${r.reason}${r.estimateUsd !== undefined ? ` · ${formatUsd(r.estimateUsd, true)} estimated` : ''}${r.heldBy ? `\n${' '.repeat(15)}${r.heldBy.reason}` : ''}`,
         );
       for (const line of gateLines({ ...snap, gates: { waiting: gates, decisions: [] } }, paths)) out(line);
     }
@@ -822,6 +841,16 @@ export async function runCli(argv: string[]): Promise<number> {
   if (o.command === 'help') {
     out(USAGE);
     return 0;
+  }
+  // A worker has no plan: it runs what a coordinator enqueues (docs/server.md#workers).
+  if (o.command === 'worker') {
+    try {
+      // Loaded only for `worker`: BullMQ and ioredis are not evaluated by any other command.
+      return await (await import('./workerCommand.js')).cmdWorker(o, process.env, err);
+    } catch (e) {
+      err(`coditect: ${errorMessage(e)}`);
+      return e instanceof UsageError ? 2 : 1;
+    }
   }
   const listArg = o.command === 'daemon' ? o.positionals[1] : o.positionals[0];
   // The plan's deployment sets DB_PATH and PROMETHEUS_PORT; a flag wins over them.

@@ -6,7 +6,7 @@ import type { ReviewView } from '../../protocol/engineProtocol';
 import type { CliOptions } from './args';
 
 /** The review requests, from whichever engine answers. */
-export type ReviewClient = Pick<EngineApi, 'reviews' | 'showReview' | 'acceptReview' | 'rejectReview' | 'retryReview'>;
+export type ReviewClient = Pick<EngineApi, 'reviews' | 'showReview' | 'acceptReview' | 'rejectReview' | 'retryReview' | 'resolveConflicts'>;
 
 interface Io {
   out(s: string): void;
@@ -73,6 +73,17 @@ export async function cmdReview(client: ReviewClient, o: CliOptions, io: Io): Pr
       const r = await client.retryReview({ taskId: taskId!, note: o.note });
       if (o.json) json(r);
       else io.out(`${taskId}: the task is ${r.status}; its next attempt continues in its worktree${o.note ? ' with your note in its prompt' : ''}`);
+      return 0;
+    }
+    case 'resolve': {
+      const r = await client.resolveConflicts({ taskId: taskId!, note: o.note });
+      if (o.json) json(r);
+      else
+        io.out(
+          r.files.length > 0
+            ? `${taskId}: the task is ${r.status}; its next attempt resolves the conflicts in ${r.files.join(', ')} (the previous work is kept on ${r.keptBranch})`
+            : `${taskId}: the task is ${r.status}; its change now applies cleanly to the integration branch and its next attempt checks it there (the previous work is kept on ${r.keptBranch})`,
+        );
       return 0;
     }
   }

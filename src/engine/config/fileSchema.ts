@@ -47,6 +47,8 @@
 //   metrics.host                   metrics bind address [127.0.0.1: loopback only]
 //   metrics.grafana_dashboard_id   kept as given (the shipped dashboard's uid is coditect-orchestrator) [unset]
 //   metrics.alert_on_failure_rate  0..1, exported as coditect_alert_on_failure_rate, HighTaskFailureRate's threshold [0.1]
+//   http.bind                      the daemon serves its HTTP API and web dashboard on this loopback HOST:PORT (or
+//                                  PORT on 127.0.0.1; docs/server.md); `daemon start --http` wins [unset: not served]
 //   checkpoint.enabled             record a checkpoint row when a feature or an epic completes [true]
 //   checkpoint.git_tag             also tag `coditect/checkpoint/<id>` when the workspace is a git repository [false]
 //   checkpoint.interval_tasks      also a checkpoint row each time the plan's completed count reaches a multiple of this
@@ -76,6 +78,9 @@
 //   merge.policy                   auto | review: land when checks pass, or wait for a person to accept [auto]
 //   merge.policy_overrides         epic, feature or task id → auto | review (the most specific id wins) [{}]
 //   merge.author                   `Name <email>` of the engine's commits, merges and tags [CODITECT <coditect@localhost>]
+//   merge.on_conflict              review | agent: a branch whose merge conflicts waits for a person, or goes back to an
+//                                  agent to resolve the conflict markers (at most AUTO_RESOLVE_MAX = 2 times per task,
+//                                  then it waits for a person) [review]
 //   sync.write_ids                 which task lists get the ids of tasks written without one: dialect (only files in
 //                                  the CODITECT dialect), always, never [dialect]; other tasks keep their identity in
 //                                  the database (docs/sync.md)
@@ -99,11 +104,12 @@
 //   pause_after.tasks              after this many tasks the engine completed, hold dispatch with a summary (done,
 //                                  failed, spent) until a person resumes, 1..1000000 [unset: never by count]
 //   pause_after.feature            hold the same way each time a feature the engine worked on is finished [false]
-//   notify.webhook                 http(s) URL each event is POSTed to as JSON (a gate waits, dispatch paused, a breaker
-//                                  opened, a usage limit, the plan stalled, a task failed, done) [none]
+//   notify.webhook                 http(s) URL each event is POSTed to as JSON (a gate waits, work waits for review,
+//                                  dispatch paused, a breaker opened, a usage limit, the plan stalled, a task failed,
+//                                  done) [none]
 //   notify.command                 [program, args…] run per event without a shell, the event as JSON on stdin [none]
-//   notify.events                  the kinds sent: gate_waiting, paused, breaker_open, usage_limit, stalled,
-//                                  task_failed, done [all]
+//   notify.events                  the kinds sent: gate_waiting, review_waiting, paused, breaker_open, usage_limit,
+//                                  stalled, task_failed, done [all]
 //   notify.timeout_ms              bound of one delivery (a POST, a command run), 100..600000 [5000]
 //   notify.retries                 webhook retries after a network error, a timeout, 5xx, 408 or 429, 0..10 [3]
 //   sync.enabled                   watch the task list for changes [true]
@@ -121,6 +127,16 @@
 //                                  plan's "automatic backups every 6 hours"); fractions allowed, 0 = off [6]
 //   backup.keep                    periodic backups kept, the oldest removed first; other backups (manual, before a
 //                                  migration or a restore) are never removed [28: a week at 6 h]
+//   queue.kind                     local | redis: run attempts in this engine, or enqueue each one as a BullMQ job that
+//                                  `coditect worker` processes run on any machine (docs/server.md#workers) [local]
+//   queue.url                      redis:// or rediss:// URL of the Redis the coordinator and workers share
+//                                  [redis://REDIS_HOST:REDIS_PORT from the environment (port 6379) when queue.kind is redis]
+//   queue.prefix                   key prefix of the queues in Redis, one per plan sharing a Redis [coditect]
+//   queue.lock_ms                  a worker's lock on a job, renewed at half of it; a worker that dies is noticed after
+//                                  about this long [30000]
+//   queue.stalled_interval_ms      how often workers look for jobs whose worker died [30000]
+//   queue.max_stalled              times a job may lose its worker (crash, SIGKILL) and be run again elsewhere before it
+//                                  fails with the reason, 0..100 [1]
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AGENT } from '../../core/routing';
@@ -128,6 +144,7 @@ import { ATTENTION_KINDS, type AttentionKind } from '../../protocol/engineProtoc
 import { modelPriceSchema } from '../agents/agentFactory';
 import { SIMULATION_MS } from '../agents/dryRunAgent';
 import { SANDBOX_MODES, type SandboxMode } from '../agents/sandbox';
+import { bindProblem } from '../http/bind';
 
 /** Backoff jitter strategies (cockatiel generators). */
 export type JitterKind = 'none' | 'half' | 'full' | 'decorrelated';
@@ -136,6 +153,12 @@ export const JITTER_KINDS: readonly JitterKind[] = ['none', 'half', 'full', 'dec
 /** How a task's work lands: a merge commit, or its commits rebased onto the integration branch. */
 export type MergeStrategyName = 'merge' | 'rebase';
 export const MERGE_STRATEGIES: readonly MergeStrategyName[] = ['merge', 'rebase'];
+/** Where attempts run: in the engine, or as BullMQ jobs on Redis that `coditect worker` processes take. */
+export type QueueKind = 'local' | 'redis';
+export const QUEUE_KINDS: readonly QueueKind[] = ['local', 'redis'];
+/** The `queue.*` defaults (also a worker's when its config has no `queue`). */
+export const QUEUE_DEFAULTS = { prefix: 'coditect', lockMs: 30_000, stalledIntervalMs: 30_000, maxStalled: 1 } as const;
+
 /** Whether a task's branch lands when its checks pass (`auto`) or waits for a person (`review`). */
 export type MergePolicy = 'auto' | 'review';
 export const MERGE_POLICIES: readonly MergePolicy[] = ['auto', 'review'];
@@ -228,6 +251,17 @@ export const fileSchema = z
       })
       .strict()
       .default({}),
+    http: z
+      .object({
+        bind: name
+          .superRefine((v, ctx) => {
+            const problem = bindProblem(v);
+            if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+          })
+          .optional(),
+      })
+      .strict()
+      .default({}),
     checkpoint: z
       .object({ enabled: z.boolean().default(true), git_tag: z.boolean().default(false), interval_tasks: nonNegInt(1_000_000).default(0) })
       .strict()
@@ -296,6 +330,7 @@ export const fileSchema = z
           .string()
           .regex(/^\s*[^<>\s][^<>]*<[^<>\s]+>\s*$/, 'expected "Name <email>"')
           .default('CODITECT <coditect@localhost>'),
+        on_conflict: z.enum(['review', 'agent']).default('review'),
       })
       .strict()
       .default({}),
@@ -332,6 +367,21 @@ export const fileSchema = z
       .default({}),
     backup: z
       .object({ interval_hours: z.number().min(0).max(8760).default(6), keep: posInt(100_000).default(28) })
+      .strict()
+      .default({}),
+    queue: z
+      .object({
+        kind: z.enum(QUEUE_KINDS as [QueueKind, ...QueueKind[]]).default('local'),
+        // Checked in normalize (config.ts), where a password in it can be masked in the message.
+        url: z.string().optional(),
+        prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, "_", "." or "-"')
+          .default(QUEUE_DEFAULTS.prefix),
+        lock_ms: z.number().int().min(1000).max(3_600_000).default(QUEUE_DEFAULTS.lockMs),
+        stalled_interval_ms: z.number().int().min(100).max(3_600_000).default(QUEUE_DEFAULTS.stalledIntervalMs),
+        max_stalled: nonNegInt(100).default(QUEUE_DEFAULTS.maxStalled),
+      })
       .strict()
       .default({}),
   })

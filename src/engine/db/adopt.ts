@@ -28,6 +28,12 @@ export interface AdoptionReport {
   rows: Record<string, number>;
   /** Adopted table → its columns kept beside ours (not known to CODITECT). */
   keptColumns: Record<string, string[]>;
+  /**
+   * Adopted table → their column → ours it now reads: a column of theirs that became one of ours under our name
+   * (`v2_epics.name` → `title`) stays readable by its old name, a generated column, so their reports, views and
+   * indexes that name it keep working (writes go to our column).
+   */
+  aliasColumns: Record<string, Record<string, string>>;
   /** Epics and features created so that adopted tasks have a parent (the next sync gives them their titles). */
   placeholders: string[];
 }
@@ -141,7 +147,7 @@ export function tablesToAdopt(db: Database.Database): string[] {
  * triggers. Throws AdoptionError (naming table, column and values) for rows that cannot become ours.
  */
 export function adoptTables(db: Database.Database, tables: string[], createSchema: () => void): AdoptionReport {
-  const report: AdoptionReport = { rows: {}, keptColumns: {}, placeholders: [] };
+  const report: AdoptionReport = { rows: {}, keptColumns: {}, aliasColumns: {}, placeholders: [] };
   // Their own indexes and triggers on the tables we adopt, to recreate afterwards (SQLite drops them with the table).
   const extras = db
     .prepare(
@@ -177,6 +183,16 @@ export function adoptTables(db: Database.Database, tables: string[], createSchem
       if (ours.some((o) => o.name === c.name)) db.exec(`ALTER TABLE ${quote(t)} DROP COLUMN ${quote(c.name)}`);
       db.exec(`ALTER TABLE ${quote(t)} ADD COLUMN ${quote(c.name)} ${c.type}`);
     }
+    // Their name of a column that is ours now stays readable: a virtual generated column under that name.
+    const aliases: Record<string, string> = {};
+    for (const [oursName, theirsName] of source) {
+      const lower = theirsName.toLowerCase();
+      if (ours.some((o) => o.name.toLowerCase() === lower)) continue; // the same name, or another column of ours
+      const type = theirs.find((c) => c.name === theirsName)?.type ?? '';
+      db.exec(`ALTER TABLE ${quote(t)} ADD COLUMN ${quote(theirsName)} ${type} GENERATED ALWAYS AS (${quote(oursName)}) VIRTUAL`);
+      aliases[theirsName] = oursName;
+    }
+    if (Object.keys(aliases).length) report.aliasColumns[t] = aliases;
     const rows = db.prepare(`SELECT * FROM ${quote(moved)} ORDER BY rowid`).all() as Row[];
     const problems = new Map<string, number>();
     const positions = new Map<string, number>();

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { adoptTables, tablesToAdopt, type AdoptionReport } from './adopt';
 import { backupPath, backupTo } from './backup';
+import { rewriteCheckLists } from './checkLists';
 import { acquireLock, type LockHandle } from './lockFile';
 import { migrationFiles, migrationFilesIn } from './migrationFiles';
 import { errorMessage } from '../../core/describe';
@@ -68,6 +69,17 @@ export class SchemaTooNewError extends Error {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** What a migration does that SQL cannot, by migration name: run after its file, in the same transaction. */
+const MIGRATION_CODE: Record<string, (db: Database.Database) => void> = {
+  check_lists: rewriteCheckLists,
+};
+
+/** Applies one migration: its SQL, then its code step if it has one. */
+function applyMigration(db: Database.Database, m: Migration): void {
+  db.exec(m.sql);
+  MIGRATION_CODE[m.name]?.(db);
+}
 const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9_-]+)\.sql$/;
 
 /**
@@ -213,7 +225,7 @@ function migrateSteps(db: Database.Database, migrations: Migration[], found: num
     const latest = migrations[migrations.length - 1];
     return db.transaction(() => {
       const report = adoptTables(db, adopt, () => {
-        for (const m of migrations) db.exec(m.sql);
+        for (const m of migrations) applyMigration(db, m);
       });
       checkForeignKeys(`adopting ${adopt.join(', ')}`);
       db.pragma(`user_version = ${latest.version}`);
@@ -225,7 +237,7 @@ function migrateSteps(db: Database.Database, migrations: Migration[], found: num
   // with data takes them one by one, so a failing one leaves it at the previous version, never half-migrated.
   const empty = (db.prepare(`SELECT COUNT(*) FROM sqlite_master`).pluck().get() as number) === 0;
   const run = (m: Migration): void => {
-    db.exec(m.sql);
+    applyMigration(db, m);
     checkForeignKeys(`migration ${m.version} (${m.name})`);
     db.pragma(`user_version = ${m.version}`);
   };
@@ -241,7 +253,11 @@ export function describeOpen(h: DatabaseHandle): string[] {
   if (o.backupPath) out.push(`database ${h.path}: copied to ${o.backupPath} before migrating from schema ${o.migratedFrom} to ${h.schemaVersion}`);
   if (o.adopted) {
     const a = o.adopted;
-    const tables = Object.entries(a.rows).map(([t, n]) => `${t} (${n} rows${a.keptColumns[t] ? `; kept columns ${a.keptColumns[t].join(', ')}` : ''})`);
+    const tables = Object.entries(a.rows).map(([t, n]) => {
+      const kept = a.keptColumns[t] ? `; kept columns ${a.keptColumns[t].join(', ')}` : '';
+      const aliases = Object.entries(a.aliasColumns[t] ?? {}).map(([theirs, ours]) => `${theirs} (now ${ours})`);
+      return `${t} (${n} rows${kept}${aliases.length ? `; readable as before: ${aliases.join(', ')}` : ''})`;
+    });
     out.push(`database ${h.path}: adopted ${tables.join(', ')}; rows are matched to the markdown by task id at the next sync`);
     if (a.placeholders.length) out.push(`database ${h.path}: placeholder epics/features ${a.placeholders.join(', ')} until the markdown names them`);
   }

@@ -130,10 +130,12 @@ export class TaskStore implements TaskStorePort {
           RETURNING retry_count`,
       ),
       renew: db.prepare<[number, string]>(`UPDATE v2_tasks SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'in_progress'`),
-      attemptStart: db.prepare<[string, string, number, string | null, string, number, number, string | null, number, string | null, number | null]>(
+      attemptStart: db.prepare<
+        [string, string, number, string | null, string, number, number, string | null, number, string | null, number | null, string | null]
+      >(
         `INSERT INTO agent_execution_log (task_id, agent_type, attempt, route_rule, started_at, started_ms, retry_count, status, provider, simulated, run_id,
-           dispatch_latency_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+           dispatch_latency_ms, session_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
       ),
       attemptRun: db.prepare<[number], { task_id: string; attempt: number; run_id: string | null }>(
         `SELECT task_id, attempt, run_id FROM agent_execution_log WHERE log_id = ?`,
@@ -148,7 +150,7 @@ export class TaskStore implements TaskStorePort {
            stdout = @stdout, stderr = @stderr, error = @error, error_kind = @error_kind,
            tokens_in = @tokens_in, tokens_out = @tokens_out, tokens_cache_read = @tokens_cache_read,
            tokens_cache_write = @tokens_cache_write, cost_usd = @cost_usd, cost_estimated = @cost_estimated, model = @model,
-           session_id = @session_id,
+           session_id = COALESCE(@session_id, session_id),
            summary = @summary, verify_output = @verify_output,
            files_changed = @files_changed, tests_run = @tests_run, completion_status = @completion_status
          WHERE log_id = @id`,
@@ -174,6 +176,7 @@ export class TaskStore implements TaskStorePort {
       // Started by a writer that did not record started_ms (another program following the plan): started_at is used.
       closeOpenAttempts: db.prepare<[string, number, number, string]>(
         `UPDATE agent_execution_log SET status = 'released', completed_at = ?,
+           error = COALESCE(error, 'interrupted: the engine running it stopped (a crash or a kill) before the attempt ended'),
            execution_time_seconds = MAX(0, ? - COALESCE(started_ms, CAST(unixepoch(started_at, 'subsec') * 1000 AS INTEGER), ?)) / 1000.0
           WHERE task_id = ? AND completed_at IS NULL`,
       ),
@@ -191,6 +194,7 @@ export class TaskStore implements TaskStorePort {
                 files_changed, tests_run, completion_status
            FROM agent_execution_log WHERE task_id = ? ORDER BY log_id DESC LIMIT ?`,
       ),
+      attemptedTasks: db.prepare<[], string>(`SELECT DISTINCT task_id FROM agent_execution_log`).pluck(),
       getState: db.prepare<[string], { value: string }>(`SELECT value FROM engine_state WHERE key = ?`),
       setState: db.prepare<[string, string, string]>(
         `INSERT INTO engine_state (key, value, updated_at) VALUES (?, ?, ?)
@@ -254,6 +258,7 @@ export class TaskStore implements TaskStorePort {
       start.simulated ? 1 : 0,
       this.runId ?? null,
       start.dispatchLatencyMs === undefined || !Number.isFinite(start.dispatchLatencyMs) ? null : Math.max(0, Math.round(start.dispatchLatencyMs)),
+      start.sessionId ?? null,
     );
     return Number(r.lastInsertRowid);
   }
@@ -291,7 +296,7 @@ export class TaskStore implements TaskStorePort {
       session_id: end.sessionId ?? null,
       summary,
       verify_output: text(end.verifyOutput),
-      files_changed: list(report?.filesChanged),
+      files_changed: list(end.filesChanged ?? report?.filesChanged),
       tests_run: list(report?.testsRun),
       completion_status: report?.completionStatus ?? null,
     });
@@ -337,6 +342,18 @@ export class TaskStore implements TaskStorePort {
     })();
   }
 
+  /**
+   * Attempt rows not ended (a stopped engine's attempts, before recoverLeases closes them): a coordinator whose attempts
+   * run as jobs on Redis carries on with their jobs (src/engine/queue/remoteAttempts.ts).
+   */
+  openAttempts(): { attemptId: number; taskId: string; agentType: string }[] {
+    return this.db
+      .prepare<[], { attemptId: number; taskId: string; agentType: string }>(
+        'SELECT log_id AS attemptId, task_id AS taskId, agent_type AS agentType FROM agent_execution_log WHERE completed_at IS NULL ORDER BY log_id',
+      )
+      .all();
+  }
+
   /** Returns to pending every in_progress task whose lease expired or whose owner is not `liveOwner`; closes their attempts as `released`. */
   recoverLeases(liveOwner: string, now: number): string[] {
     checkEpoch('recoverLeases: now', now);
@@ -358,6 +375,14 @@ export class TaskStore implements TaskStorePort {
     checkEpoch('setStatus: now', now);
     const r = this.st.setStatus.run({ id: taskId, status, reset: opts.resetRetries ? 1 : 0, now: iso(now) });
     return r.changes === 1;
+  }
+
+  /**
+   * The tasks with at least one recorded attempt, in one query: a view of a 10,000-task plan asks for the last attempt
+   * of the few of them only (one query per task was ~2 s of the first snapshot, #15).
+   */
+  attemptedTasks(): Set<string> {
+    return new Set(this.st.attemptedTasks.all());
   }
 
   /** Every recorded attempt of a task, newest first (at most `limit`, default DEFAULT_ATTEMPTS_LIMIT). */

@@ -7,9 +7,34 @@ import type { ServerEventName } from '../../protocol/httpApi';
 import { metricsOf } from '../../protocol/webviewProtocol';
 import type { EngineApi } from '../engineApi';
 
-/** A stream client: takes one event (its payload already JSON); `close` ends its connection. */
+/**
+ * One event as it goes on the wire, encoded at most once per transport however many clients get it: with 200 clients
+ * a whole-plan event is one buffer written 200 times, not 200 copies (a 1,000-task plan is about 0.7 MB).
+ */
+export class WireEvent {
+  private sseBytes: Buffer | undefined;
+  private wsBytes: Buffer | undefined;
+
+  constructor(
+    readonly event: ServerEventName,
+    /** The payload, already JSON. */
+    readonly json: string,
+  ) {}
+
+  /** `event: NAME` + `data: JSON` + a blank line (GET /api/events). */
+  get sse(): Buffer {
+    return (this.sseBytes ??= Buffer.from(`event: ${this.event}\ndata: ${this.json}\n\n`));
+  }
+
+  /** `{"event": NAME, "data": JSON}`, one text frame (/ws/progress: ProgressFrame). */
+  get ws(): Buffer {
+    return (this.wsBytes ??= Buffer.from(`{"event":${JSON.stringify(this.event)},"data":${this.json}}`));
+  }
+}
+
+/** A stream client: takes one event; `close` ends its connection. */
 export interface EventSink {
-  send(event: ServerEventName, json: string): void;
+  send(event: WireEvent): void;
   close(): void;
 }
 
@@ -35,7 +60,7 @@ export class EventHub {
     this.engine = opts.engine;
     const forward = <K extends keyof EngineNotifications>(event: K): (() => void) =>
       this.engine.on(event, (p) => {
-        this.broadcast(event, JSON.stringify(p));
+        this.broadcast(new WireEvent(event, JSON.stringify(p)));
         if (event === 'tasks:changed') this.scheduleMetrics();
       });
     for (const event of ENGINE_NOTIFICATION_NAMES) this.unsubscribe.push(forward(event));
@@ -53,8 +78,8 @@ export class EventHub {
    * is closed then).
    */
   add(sink: EventSink): (() => void) & { ready: Promise<void> } {
-    const held: [ServerEventName, string][] = [];
-    const waiting: EventSink = { send: (event, json) => void held.push([event, json]), close: () => sink.close() };
+    const held: WireEvent[] = [];
+    const waiting: EventSink = { send: (e) => void held.push(e), close: () => sink.close() };
     let current: EventSink = waiting;
     const remove = (): void => {
       this.sinks.delete(current);
@@ -68,8 +93,8 @@ export class EventHub {
       try {
         const snapshot = await this.engine.snapshot();
         if (!this.sinks.has(waiting)) return; // removed or closed meanwhile
-        sink.send('plan:changed', JSON.stringify({ snapshot }));
-        for (const [event, json] of held) sink.send(event, json);
+        sink.send(new WireEvent('plan:changed', JSON.stringify({ snapshot })));
+        for (const e of held) sink.send(e);
         this.sinks.delete(waiting);
         this.sinks.add((current = sink));
       } catch (e) {
@@ -90,11 +115,11 @@ export class EventHub {
     this.sinks.clear();
   }
 
-  private broadcast(event: ServerEventName, json: string): void {
+  private broadcast(e: WireEvent): void {
     // A sink that throws (its socket died) is dropped; the others still get the event.
     for (const s of [...this.sinks]) {
       try {
-        s.send(event, json);
+        s.send(e);
       } catch {
         this.sinks.delete(s);
         s.close();
@@ -108,7 +133,7 @@ export class EventHub {
       this.metricsTimer = undefined;
       if (this.closed || this.sinks.size === 0) return;
       void Promise.resolve(this.engine.snapshot()).then(
-        (s) => this.broadcast('metrics:changed', JSON.stringify(metricsOf(s))),
+        (s) => this.broadcast(new WireEvent('metrics:changed', JSON.stringify(metricsOf(s)))),
         () => undefined, // an engine going away has no metrics to give; the stream ends with it
       );
     }, this.metricsRefreshMs);

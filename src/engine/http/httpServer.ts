@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { errorMessage } from '../../core/describe';
 import { dashboardCsp, dashboardHtml, nonceFromBytes } from '../../protocol/dashboardHtml';
 import {
@@ -19,14 +19,17 @@ import {
   type HttpRoutes,
   matchRoute,
   MAX_BODY_BYTES,
+  PROGRESS_SOCKET_PATH,
+  type ReviewNoteBody,
   type RunTaskBody,
-  type ServerEventName,
   type StatusResponse,
   type TaskDetailResponse,
 } from '../../protocol/httpApi';
 import type { EngineApi } from '../engineApi';
 import type { Logger } from '../logger';
-import { EventHub, type EventSink } from './eventHub';
+import { isLoopback } from './bind';
+import { EventHub, type EventSink, type WireEvent } from './eventHub';
+import { ProgressSocket } from './progressSocket';
 import { tokenMatches } from './httpToken';
 
 /** Options of serveHttp. */
@@ -63,21 +66,6 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
-
-/** True for an address that only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
-}
-
-/** Parses `HOST:PORT`, `[v6]:PORT` or `PORT` (host 127.0.0.1); throws naming the bad value. */
-export function parseBind(value: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !Number.isInteger(port) || port > 65_535) throw new RangeError(`--http expects HOST:PORT (e.g. 127.0.0.1:8787) or PORT, got '${value}'`);
-  return { host: m[1] || m[2] || '127.0.0.1', port };
-}
-
 /** The static files the page needs, by URL path: nothing else on disk is reachable. */
 const STATIC: Record<string, { dir: 'webview' | 'media'; file: string; type: string }> = {
   '/webview/main.js': { dir: 'webview', file: 'main.js', type: 'text/javascript; charset=utf-8' },
@@ -87,6 +75,12 @@ const STATIC: Record<string, { dir: 'webview' | 'media'; file: string; type: str
 };
 
 /** Headers on every answer: nothing cached, nothing sniffed, no referrer, never framed. */
+/**
+ * How long a client cut off for falling behind may take to read what was already written to it (its closing comment
+ * last) before its connection is dropped: as long as ws gives a WebSocket's closing handshake.
+ */
+export const LAGGARD_GRACE_MS = 30_000;
+
 const BASE_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
@@ -125,6 +119,7 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
 
   const allowedHosts = (): Set<string> =>
     new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${host.includes(':') ? `[${host}]` : host}:${port}`]);
+  const progress = new ProgressSocket({ hub, token: opts.token, logger, allowedHosts, maxBufferBytes: maxBuffer });
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     const text = JSON.stringify(body);
@@ -210,9 +205,36 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
       case 'cancelTask':
         await taskOrThrow(id!);
         return { cancelled: await engine.cancelTask(id!) };
+      case 'reviews':
+        return engine.reviews();
+      case 'review':
+        return reviewCall(id!, () => engine.showReview({ taskId: id! }));
+      case 'acceptReview':
+        return reviewCall(id!, () => engine.acceptReview(id!));
+      case 'rejectReview':
+        return reviewCall(id!, () => engine.rejectReview({ taskId: id!, ...noteOf(body) }));
+      case 'retryReview':
+        return reviewCall(id!, () => engine.retryReview({ taskId: id!, ...noteOf(body) }));
+      case 'resolveConflicts':
+        return reviewCall(id!, () => engine.resolveConflicts({ taskId: id!, ...noteOf(body) }));
       case 'events':
         throw new Error('the event stream is not a request');
     }
+  };
+
+  /** A review request for a task of the plan; the engine's refusals (nothing to review, running, read-only) are 409. */
+  const reviewCall = async <T>(id: string, run: () => Promise<T>): Promise<T> => {
+    await taskOrThrow(id);
+    try {
+      return await run();
+    } catch (e) {
+      if (e instanceof Error && e.name === 'ReviewError') throw new HttpError(409, e.message);
+      throw e;
+    }
+  };
+  const noteOf = (body: unknown): { note?: string } => {
+    const note = (body as ReviewNoteBody).note;
+    return note?.trim() ? { note } : {};
   };
 
   const openStream = (req: IncomingMessage, res: ServerResponse): void => {
@@ -221,15 +243,20 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
     let closed = false;
     let remove: (() => void) | undefined;
     const sink: EventSink = {
-      send: (event: ServerEventName, json: string) => {
+      send: (e: WireEvent) => {
         if (closed) return;
         // A client that does not read is cut off rather than held in memory; it reconnects to a fresh snapshot.
         if (res.writableLength > maxBuffer) {
-          logger.warn(`http: an event-stream client fell ${res.writableLength} bytes behind; disconnected`);
+          const behind = res.writableLength;
+          logger.warn(`http: an event-stream client fell ${behind} bytes behind (limit ${maxBuffer}); disconnected`);
+          // Said in the stream, after what it has not read yet: EventSource skips a comment and reconnects; a script sees why.
+          res.write(`: disconnected: this client fell ${behind} bytes behind (limit ${maxBuffer}); reconnect for a fresh snapshot\n\n`);
           sink.close();
+          // end() alone keeps the unread bytes for as long as the client does not read: give it a grace, then let go.
+          setTimeout(() => res.destroy(), LAGGARD_GRACE_MS).unref();
           return;
         }
-        res.write(`event: ${event}\ndata: ${json}\n\n`);
+        res.write(e.sse);
       },
       close: () => {
         if (closed) return;
@@ -300,6 +327,10 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname === PROGRESS_SOCKET_PATH) return progress.upgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
   server.on('clientError', (_e, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
@@ -324,11 +355,12 @@ export async function serveHttp(opts: HttpServerOptions): Promise<HttpServer> {
     port,
     url: `http://${urlHost}:${port}`,
     get streamClients() {
-      return streams.size;
+      return streams.size + progress.size;
     },
     close: () =>
       (closing ??= new Promise<void>((done) => {
         clearInterval(keepAlive);
+        progress.close();
         hub.close();
         server.close(() => done());
         for (const s of sockets) s.destroy();

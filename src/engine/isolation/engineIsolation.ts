@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { TaskNode } from '../../core/model';
 import type { IsolationConfig, OrchestratorConfig } from '../config';
 import type { Logger } from '../logger';
-import type { AttemptIsolation } from '../orchestrator';
+import type { AttemptIsolation } from '../attemptLanding';
 import type { EnginePaths } from '../paths';
 import { policyOf, TaskIsolation, type LandingStore } from './taskIsolation';
 
@@ -51,5 +51,6 @@ export function attemptIsolation(iso: TaskIsolation, config: () => IsolationConf
     land: (t, verify, agentType, attempt, signal) => iso.land(task(t, verify), agentType, attempt, policyOf(config(), t), signal),
     unqueue: (id) => iso.unqueue(id),
     noteFor: (id) => iso.noteFor(id),
+    changedFiles: (id) => iso.changedFiles(id),
   };
 }

@@ -33,6 +33,7 @@ export async function reviewView(iso: TaskIsolation, rec: LandingRecord & { stat
     state: rec.state,
     reason: rec.note ?? (rec.state === 'awaiting_review' ? `awaiting review (${stat.text})` : 'needs review'),
     ...(rec.files?.length ? { files: rec.files } : {}),
+    ...(rec.conflict ? { conflict: true } : {}),
     repository: iso.toplevel,
     baseBranch: iso.baseBranch,
     branch: rec.branch,

@@ -7,6 +7,7 @@ import type {
   ListReviewsResult,
   RejectReviewParams,
   RejectReviewResult,
+  ResolveConflictsResult,
   ShowReviewParams,
   ShowReviewResult,
 } from '../../protocol/engineProtocol';
@@ -69,6 +70,12 @@ export class ReviewDesk {
     const iso = this.writable(p.taskId);
     const keptBranch = await iso.reject(p.taskId, p.note);
     return { status: await this.again(p.taskId), ...(keptBranch ? { keptBranch } : {}) };
+  }
+
+  /** "Resolve conflicts with agent": see TaskIsolation.resolveConflicts. */
+  async resolveConflicts(p: RejectReviewParams): Promise<ResolveConflictsResult> {
+    const { files, keptBranch } = await this.writable(p.taskId).resolveConflicts(p.taskId, p.note);
+    return { status: await this.again(p.taskId), files, keptBranch };
   }
 
   async retryReview(p: RejectReviewParams): Promise<{ status: TaskStatus }> {

@@ -9,11 +9,14 @@
 //   queued, merging  committed, waiting in / going through the merge queue (the task is still in progress)
 //   awaiting_review  committed, checks passed; merge.policy `review` waits for a person (task `blocked`)
 //   needs_review     a conflict, a failing check on the merged result, or refused changes to what the engine trusts
-//                    kept it from landing (task `blocked`); files and output say why
+//                    kept it from landing (task `blocked`); files and output say why. After a conflict a person may
+//                    ask an agent to resolve it (resolveConflicts): the branch is rebuilt as one change on top of
+//                    the integration branch's tip with git's conflict markers in the worktree, and goes back to
+//                    `working` for an attempt whose prompt says so
 //   merged           landed: worktree removed, branch kept `worktree.branch_retention_days`
 //   rejected         a person rejected it: worktree removed, branch kept as `<branch>-rejected-N` (`kept`) for
 //                    `worktree.branch_retention_days`; the note goes into the next attempt's prompt
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { IsolationConfig } from '../config';
 import type { MergePolicy } from '../config/fileSchema';
@@ -48,6 +51,12 @@ export interface LandingRecord {
   mergedCommit?: string;
   /** Conflicting or refused files. */
   files?: string[];
+  /** needs_review because merging conflicted (`files` are the conflicting ones): an agent may be asked to resolve it. */
+  conflict?: boolean;
+  /** The attempt running in the worktree resolves the conflicts in `files`: no conflict marker may remain there. */
+  resolving?: boolean;
+  /** How many times `merge.on_conflict: agent` sent this branch back to resolve its conflicts (at most AUTO_RESOLVE_MAX). */
+  autoResolves?: number;
   /** Why it did not land (conflict, check output tail, refused paths), or a person's rejection note. */
   note?: string;
   /** The task's Verify command, re-run on the merged result. */
@@ -63,7 +72,9 @@ export type LandOutcome =
   | { kind: 'merged'; commit: string; alreadyMerged: boolean }
   | { kind: 'awaiting_review' | 'needs_review'; reason: string }
   /** The engine stopped before the branch was merged; the record stays queued and the next start lands it. */
-  | { kind: 'stopped' };
+  | { kind: 'stopped' }
+  /** The merge conflicted and `merge.on_conflict: agent` sent it back: the task's next attempt resolves the markers. */
+  | { kind: 'resolving'; reason: string };
 
 /** The first word on a landing: its outcome, or `waiting` as soon as the merge queue cannot merge now (the landing goes on). */
 export type FirstOutcome = LandOutcome | { kind: 'waiting'; reason: string };
@@ -115,6 +126,8 @@ export interface IsolatedTask {
 const DAY_MS = 86_400_000;
 /** Longest check output kept in a record's note. */
 const NOTE_CHARS = 4000;
+/** Most times `merge.on_conflict: agent` sends one task's branch back to resolve its conflicts before a person is asked. */
+export const AUTO_RESOLVE_MAX = 2;
 
 /** Why `worktree` mode is not used, when it is not (a one-time notice). */
 export type IsolationUnavailable = { reason: string; asked: boolean };
@@ -313,6 +326,16 @@ export class TaskIsolation {
     const rec = this.record(task.id);
     if (!rec) throw new Error(`no worktree is recorded for ${task.id}`);
     const git = this.manager.gitFor({ path: rec.path, gitDir: (await this.manager.adminDirOf(rec.path)) ?? '' });
+    if (rec.resolving && rec.files?.length) {
+      // Committed, a marker would land as text: an agent that said it resolved the conflicts must have.
+      const left = await filesWithConflictMarkers(rec.path, rec.files);
+      if (left.length > 0) {
+        const reason = `conflict markers remain in ${left.join(', ')}: the agent did not resolve every conflict; nothing was committed`;
+        this.update(task.id, { state: 'needs_review', conflict: true, files: left, note: reason });
+        this.opts.log(`${task.id} needs review: ${reason}`, task.id);
+        return this.autoResolve(task.id, { kind: 'needs_review', reason });
+      }
+    }
     const c = await commitTaskWork(git, {
       base: rec.base,
       message: taskCommitMessage(task, agentType, attempt),
@@ -321,7 +344,7 @@ export class TaskIsolation {
       ignoredPaths: this.manager.setupPaths,
       signal,
     });
-    this.write({ ...rec, head: c.head, verify: task.verify, note: undefined, files: undefined, at: this.now });
+    this.write({ ...rec, head: c.head, verify: task.verify, note: undefined, files: undefined, conflict: undefined, resolving: undefined, at: this.now });
     if (c.refused.length > 0) {
       const reason = `the agent changed files the engine trusts (${c.refused.join(', ')}); those changes were refused and the branch waits for review`;
       this.update(task.id, { state: 'needs_review', files: c.refused, note: `${reason}\n${c.refusedDiff ?? ''}`.slice(0, NOTE_CHARS) });
@@ -332,7 +355,34 @@ export class TaskIsolation {
       this.update(task.id, { state: 'awaiting_review' });
       return { kind: 'awaiting_review', reason: `awaiting review (${stat}); accept with \`coditect review accept\`, or reject` };
     }
-    return this.merge(task.id, signal);
+    return this.autoResolve(task.id, await this.merge(task.id, signal));
+  }
+
+  /**
+   * `merge.on_conflict: agent`: an attempt's branch that conflicts (or whose resolution left markers) goes back to an
+   * agent, at most AUTO_RESOLVE_MAX times, instead of waiting for a person. Anything else is returned as it is.
+   */
+  private async autoResolve(taskId: string, o: LandOutcome): Promise<LandOutcome> {
+    const rec = this.record(taskId);
+    const done = rec?.autoResolves ?? 0;
+    if (o.kind !== 'needs_review' || !rec?.conflict || this.opts.config.merge.onConflict !== 'agent') return o;
+    if (done >= AUTO_RESOLVE_MAX) {
+      this.opts.log(`${taskId}: an agent tried ${done} times to resolve the conflicts; the branch waits for a person`, taskId);
+      return o;
+    }
+    try {
+      // Not resolveConflicts: the merge queue has settled this branch but still lists it until this landing returns.
+      const { files } = await this.rebuildForResolution(rec);
+      this.update(taskId, { autoResolves: done + 1 });
+      return {
+        kind: 'resolving',
+        reason: `${o.reason}; merge.on_conflict agent: the next attempt resolves ${files.length ? files.join(', ') : 'the task on the new tip'} (${done + 1} of ${AUTO_RESOLVE_MAX})`,
+      };
+    } catch (e) {
+      // A person's edit in the worktree, a branch gone: theirs to look at.
+      this.opts.log(`${taskId} needs review: ${o.reason}; the conflict could not be handed to an agent: ${errorMessage(e)}`, taskId);
+      return o;
+    }
   }
 
   /** Queues the task's branch and resolves with its landing (or `stopped` when `signal` fires while it still waits). */
@@ -383,6 +433,14 @@ export class TaskIsolation {
     return { first, landing };
   }
 
+  /** The paths the task's branch changes against its base (renames as their new path); [] without a branch. */
+  async changedFiles(taskId: string): Promise<string[]> {
+    const rec = this.record(taskId);
+    if (!rec) return [];
+    const tip = rec.head ?? (await this.repo.commitOf(`refs/heads/${rec.branch}`)) ?? rec.base;
+    return this.repo.changedPaths(rec.base, tip);
+  }
+
   /** Files, lines added and removed of the task's branch against its base (`3 files, +120 −8`). */
   async diffStat(taskId: string): Promise<string> {
     const rec = this.record(taskId);
@@ -413,6 +471,7 @@ export class TaskIsolation {
           'needs_review',
           `merging ${req.branch} into ${this.baseBranch} conflicts in ${outcome.files.join(', ')}; ${this.baseBranch} is unchanged`,
           outcome.files,
+          true,
         );
         return;
       case 'checks_failed':
@@ -425,8 +484,8 @@ export class TaskIsolation {
     }
   }
 
-  private settle(taskId: string, state: 'needs_review', reason: string, files?: string[]): Promise<void> {
-    this.update(taskId, { state, note: reason.slice(0, NOTE_CHARS), files, candidate: undefined });
+  private settle(taskId: string, state: 'needs_review', reason: string, files?: string[], conflict?: true): Promise<void> {
+    this.update(taskId, { state, note: reason.slice(0, NOTE_CHARS), files, conflict, candidate: undefined });
     this.opts.log(`${taskId} needs review: ${reason}`, taskId);
     this.resolve(taskId, { kind: state, reason });
     return Promise.resolve();
@@ -458,13 +517,17 @@ export class TaskIsolation {
     const rec = this.reviewable(taskId, 'accept');
     if (rec.state === 'working') throw new ReviewError(`${taskId} has no committed result to accept: its last attempt did not succeed`);
     if (!(await this.repo.commitOf(`refs/heads/${rec.branch}`))) throw new ReviewError(`the branch ${rec.branch} of ${taskId} no longer exists`);
-    const dirty = await this.uncommitted(rec);
-    if (dirty.length > 0)
-      throw new ReviewError(
-        `the worktree of ${taskId} (${rec.path}) has uncommitted changes (${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}); commit them on ${rec.branch} there, then accept again`,
-      );
+    await this.refuseUncommitted(taskId, rec, `commit them on ${rec.branch} there, then accept again`);
     this.opts.log(`${taskId}: accepted by a person; ${rec.branch} goes through the merge queue`, taskId);
     return this.queueLanding(taskId);
+  }
+
+  /** A review action that would lose a person's work in the task's worktree is refused, naming files and the way on. */
+  private async refuseUncommitted(taskId: string, rec: LandingRecord, wayOn: string): Promise<void> {
+    const dirty = await this.uncommitted(rec);
+    if (dirty.length === 0) return;
+    const some = `${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}`;
+    throw new ReviewError(`the worktree of ${taskId} (${rec.path}) has uncommitted changes (${some}); ${wayOn}`);
   }
 
   /** Changed or untracked files in the task's worktree, set-up files (copied, linked) excepted. */
@@ -504,8 +567,83 @@ export class TaskIsolation {
   /** "Retry with note": the next attempt runs in the same worktree, on the same branch, with the note in its prompt. */
   retryWithNote(taskId: string, note?: string): void {
     const rec = this.reviewable(taskId, 'retry');
-    this.write({ ...rec, state: 'working', note: reviewNote('asked for another attempt', note), files: undefined, at: this.now });
+    this.write({ ...rec, state: 'working', note: reviewNote('asked for another attempt', note), files: undefined, conflict: undefined, at: this.now });
     this.opts.log(`${taskId}: sent back for another attempt in its worktree`, taskId);
+  }
+
+  /**
+   * "Resolve conflicts with agent", for a branch whose merge conflicted: the branch is rebuilt as one change on top of
+   * the integration branch's tip (`git merge --squash` of its previous tip: git's conflict markers where both sides
+   * changed the same lines), the previous tip kept as `<branch>-conflicted-N` for `worktree.branch_retention_days`,
+   * and the next attempt runs in that worktree with a prompt naming the files to resolve. One change on the tip lands
+   * the same way under `merge.strategy` merge or rebase, and its review diff is the task's change alone. Returns the
+   * files that conflict now (none when the integration branch moved on and the change applies cleanly).
+   */
+  resolveConflicts(taskId: string, note?: string): Promise<{ files: string[]; keptBranch: string }> {
+    return this.rebuildForResolution(this.reviewable(taskId, 'resolve'), note);
+  }
+
+  /** resolveConflicts on a record known to be settled (the merge queue may still be letting go of it). */
+  private async rebuildForResolution(rec: LandingRecord, note?: string): Promise<{ files: string[]; keptBranch: string }> {
+    const taskId = rec.taskId;
+    if (rec.state !== 'needs_review' || !rec.conflict)
+      throw new ReviewError(
+        `${taskId} has no merge conflict to resolve (${rec.state.replace('_', ' ')}${rec.state === 'needs_review' ? ': not a conflict' : ''})`,
+      );
+    const personal = note?.trim() ? ` A person adds: ${note.trim()}` : '';
+    if (rec.resolving && rec.files?.length) {
+      // A resolution that left markers: its worktree already holds the rebuilt change; the next attempt goes on there.
+      const keptBranch = rec.kept?.at(-1)?.branch ?? '';
+      this.write({ ...rec, state: 'working', conflict: undefined, note: `${this.resolveAsk(rec.files)}${personal}`.slice(0, NOTE_CHARS), at: this.now });
+      this.opts.log(`${taskId}: an agent resolves the conflicts left in ${rec.files.join(', ')}`, taskId);
+      return { files: rec.files, keptBranch };
+    }
+    await this.refuseUncommitted(taskId, rec, 'commit or discard them there first');
+    const admin = await this.manager.adminDirOf(rec.path);
+    if (!admin) throw new ReviewError(`the worktree of ${taskId} (${rec.path}) no longer exists`);
+    const previous = await this.repo.commitOf(`refs/heads/${rec.branch}`);
+    if (!previous) throw new ReviewError(`the branch ${rec.branch} of ${taskId} no longer exists`);
+    const tip = await this.repo.commitOf(`refs/heads/${this.baseBranch}`);
+    if (!tip) throw new GitError(`the integration branch ${this.baseBranch} does not exist`, ['rev-parse'], 1, '');
+    const kept = [...(rec.kept ?? [])];
+    let n = 1;
+    while (await this.repo.commitOf(`refs/heads/${rec.branch}-conflicted-${n}`)) n++;
+    const keptBranch = `${rec.branch}-conflicted-${n}`;
+    await this.repo.run(['branch', '--', keptBranch, previous]);
+    kept.push({ branch: keptBranch, at: this.now });
+    const wt = this.manager.gitFor({ path: rec.path, gitDir: admin });
+    await wt.run(['reset', '--quiet', '--hard', tip]);
+    // Exit 1 with unmerged paths is the conflict this is for; anything else is an error.
+    const r = await wt.run(['merge', '--squash', '--quiet', previous], { ok: [0, 1] });
+    const files = await wt.unmergedPaths();
+    if (r.exitCode !== 0 && files.length === 0)
+      throw new GitError(`git merge --squash failed in ${rec.path}: ${(r.stderr || r.stdout).trim()}`, ['merge'], r.exitCode, r.stderr);
+    const ask =
+      files.length > 0
+        ? this.resolveAsk(files)
+        : `${this.baseBranch} moved on and this task's changes now apply to it cleanly; check that the task is still done on top of it.`;
+    this.write({
+      ...rec,
+      state: 'working',
+      base: tip,
+      head: undefined,
+      kept,
+      files,
+      conflict: undefined,
+      resolving: files.length > 0 ? true : undefined,
+      note: `${ask}${personal}`.slice(0, NOTE_CHARS),
+      at: this.now,
+    });
+    this.opts.log(
+      `${taskId}: an agent resolves ${files.length ? `the conflicts in ${files.join(', ')}` : 'the task on the new tip'}; the previous work is kept on ${keptBranch}`,
+      taskId,
+    );
+    return { files, keptBranch };
+  }
+
+  /** What the resolving attempt's prompt says. */
+  private resolveAsk(files: readonly string[]): string {
+    return `Bringing ${this.baseBranch} into this task's work conflicts in ${files.join(', ')}. The working tree holds this task's changes on top of ${this.baseBranch} with git's conflict markers (<<<<<<<, =======, >>>>>>>) in those files. Resolve every conflict so that both this task's change and what ${this.baseBranch} changed are kept, remove every marker, and leave the result uncommitted.`;
   }
 
   // ---- start-up and cleanup ---------------------------------------------------------------------------------------
@@ -620,6 +758,19 @@ export function policyOf(config: IsolationConfig, task: { id: string; featureId:
 }
 
 /** A person's note as the next prompt reads it; none without text. */
+/** Lines git writes around a conflict (`<<<<<<< ours`, `=======`, `>>>>>>> theirs`), each at the start of a line. */
+const CONFLICT_MARKER = /^(?:<{7}(?: |$)|={7}$|>{7}(?: |$))/m;
+
+/** Those of `files` (relative to `dir`) that still hold a conflict marker; a file removed holds none. */
+async function filesWithConflictMarkers(dir: string, files: readonly string[]): Promise<string[]> {
+  const left: string[] = [];
+  for (const f of files) {
+    const text = await readFile(path.join(dir, f), 'utf8').catch(() => '');
+    if (CONFLICT_MARKER.test(text)) left.push(f);
+  }
+  return left;
+}
+
 function reviewNote(what: string, note: string | undefined): string | undefined {
   const text = note?.trim();
   return text ? `A person ${what}: ${text}` : undefined;

@@ -1,6 +1,6 @@
 // Which orchestrator events a person hears about, and in what words (docs/costs-and-gates.md#notifications). Each
 // maps to one NotifyEvent; a state is announced once per change (a plan that stays stalled is not announced again).
-import { formatWhen } from '../../protocol/presentation';
+import { changedFilesText, formatWhen } from '../../protocol/presentation';
 import type { AttentionParams } from '../../protocol/engineProtocol';
 import type { Orchestrator } from '../orchestrator';
 
@@ -19,7 +19,23 @@ export interface PlanFacts {
 export function notifyEngineEvents(orch: Orchestrator, send: (e: AttentionParams) => void, plan: PlanFacts): () => void {
   let lastState = '';
   const offs = [
-    orch.on('gate:waiting', (e) => send({ kind: 'gate_waiting', taskId: e.taskId, message: `${e.taskId} waits for a person's approval: ${e.title}` })),
+    orch.on('gate:waiting', (e) =>
+      send({
+        kind: 'gate_waiting',
+        taskId: e.taskId,
+        message: `${e.taskId} waits for a person's approval: ${e.title}${e.files ? ` (${changedFilesText(e.files)})` : ''}`,
+      }),
+    ),
+    orch.on('review:waiting', (e) =>
+      send({
+        kind: 'review_waiting',
+        taskId: e.taskId,
+        message:
+          e.state === 'awaiting_review'
+            ? `${e.taskId} is done and waits for review before it lands: ${e.title}`
+            : `${e.taskId} needs review, its work was not landed: ${e.reason}`,
+      }),
+    ),
     orch.on('task:failed', (e) => send({ kind: 'task_failed', taskId: e.taskId, message: `${e.taskId} failed after attempt ${e.attempt}: ${e.reason}` })),
     orch.on('breaker:changed', (e) => {
       if (e.state === 'open' && e.previous !== 'open')

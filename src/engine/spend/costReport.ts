@@ -74,14 +74,26 @@ export function spendTotal(db: Database.Database, f: SpendFilter = {}): SpendTot
   return round(row ?? emptySpendTotal());
 }
 
+/** The sums of SUMS again, over per-task partial sums `a` (what an epic or feature grouping adds up). */
+const RESUMS = `
+  SUM(a.costUsd) AS costUsd, SUM(a.estimatedUsd) AS estimatedUsd, SUM(a.attempts) AS attempts, SUM(a.tokensIn) AS tokensIn,
+  SUM(a.tokensOut) AS tokensOut, SUM(a.cacheReadTokens) AS cacheReadTokens, SUM(a.cacheWriteTokens) AS cacheWriteTokens,
+  SUM(a.unpriced) AS unpriced`;
+
 /** Spend grouped `by`, most expensive first (then by key), with the plan's titles for epics, features and tasks. */
 export function spendRows(db: Database.Database, by: SpendGrouping, f: SpendFilter = {}): SpendRow[] {
   const key = KEY_SQL[by];
   const w = where(f);
   if (by === 'day') return dayRows(db, w);
-  const join = by === 'epic' || by === 'feature' ? 'LEFT JOIN v2_tasks t ON t.task_id = l.task_id' : '';
+  // By epic or feature: one statement that sums the attempts per task off the covering index first, then joins each
+  // task (not each attempt) to its epic and feature and sums again: the join runs once per task, not per attempt row.
+  const sql =
+    by === 'epic' || by === 'feature'
+      ? `SELECT ${key} AS key, ${RESUMS} FROM (SELECT l.task_id, ${SUMS} FROM ${ATTEMPTS} WHERE ${w.sql} GROUP BY l.task_id) a
+         LEFT JOIN v2_tasks t ON t.task_id = a.task_id GROUP BY 1 ORDER BY costUsd DESC, key`
+      : `SELECT ${key} AS key, ${SUMS} FROM ${ATTEMPTS} WHERE ${w.sql} GROUP BY 1 ORDER BY costUsd DESC, key`;
   const rows = db
-    .prepare<string[], SpendRow>(`SELECT ${key} AS key, ${SUMS} FROM ${ATTEMPTS} ${join} WHERE ${w.sql} GROUP BY 1 ORDER BY costUsd DESC, key`)
+    .prepare<string[], SpendRow>(sql)
     .all(...w.params)
     .map((r): SpendRow => ({ ...round(r), key: String(r.key) }));
   const titleSql = TITLE_SQL[by];

@@ -24,6 +24,7 @@ export class GateLog {
     insert: Database.Statement<[string, GateKind, GateDecision, string, string, string | null]>;
     recent: Database.Statement<[number], Row>;
     ofGate: Database.Statement<[string], Row>;
+    approved: Database.Statement<[], { gate_id: string }>;
   };
 
   constructor(db: Database.Database) {
@@ -31,6 +32,10 @@ export class GateLog {
       insert: db.prepare(`INSERT INTO gate_decisions (gate_id, gate_kind, decision, decided_by, decided_at, note) VALUES (?, ?, ?, ?, ?, ?)`),
       recent: db.prepare(`SELECT gate_id, gate_kind, decision, decided_by, decided_at, note FROM gate_decisions ORDER BY decision_id DESC LIMIT ?`),
       ofGate: db.prepare(`SELECT gate_id, gate_kind, decision, decided_by, decided_at, note FROM gate_decisions WHERE gate_id = ? ORDER BY decision_id DESC`),
+      // The latest decision of each gate (idx_gate_decisions_gate), kept when it is an approval.
+      approved: db.prepare(
+        `SELECT d.gate_id FROM gate_decisions d JOIN (SELECT gate_id, MAX(decision_id) AS last FROM gate_decisions GROUP BY gate_id) l ON d.decision_id = l.last WHERE d.decision = 'approved'`,
+      ),
     };
   }
 
@@ -42,6 +47,14 @@ export class GateLog {
   /** The latest `limit` decisions, newest first. */
   recent(limit = 20): GateDecisionView[] {
     return this.st.recent.all(limit).map(viewOf);
+  }
+
+  /**
+   * Gates whose latest decision is an approval: what a gated feature's approval rests on (a task gate's approval is
+   * its ticked checkbox), handed to every graph built of the plan (GraphOptions.approvedGates).
+   */
+  approvedGates(): Set<string> {
+    return new Set(this.st.approved.all().map((r) => r.gate_id));
   }
 
   /** Every decision on one gate, newest first. */

@@ -12,6 +12,8 @@ export interface LedgerEntry {
   taskId: string;
   /** The task's epic in the plan (epic budgets and sums). */
   epicId?: string;
+  /** The task's feature in the plan (the feature sums the tree shows). */
+  featureId?: string;
   agentType: string;
   spend: AttemptSpend;
   /** Epoch ms the attempt ended. */
@@ -47,10 +49,11 @@ export class SpendLedger {
   private dayEnds: number;
   private readonly byTask = new Map<string, number>();
   private readonly byEpic = new Map<string, SpendRow>();
+  private readonly byFeature = new Map<string, number>();
   private readonly byAgent = new Map<string, SpendRow>();
   private readonly byModel = new Map<string, SpendRow>();
 
-  /** Loads the sums of every attempt recorded so far (four aggregate scans). `now` is the clock (epoch ms). */
+  /** Loads the sums of every attempt recorded so far (one aggregate statement each). `now` is the clock (epoch ms). */
   constructor(
     db: Database.Database,
     private readonly now: () => number = Date.now,
@@ -61,6 +64,7 @@ export class SpendLedger {
     this.dayEnds = nextMidnight(t);
     for (const r of spendRows(db, 'task')) this.byTask.set(r.key, r.costUsd);
     for (const r of spendRows(db, 'epic')) this.byEpic.set(r.key, r);
+    for (const r of spendRows(db, 'feature')) this.byFeature.set(r.key, r.costUsd);
     for (const r of spendRows(db, 'agent')) this.byAgent.set(r.key, r);
     for (const r of spendRows(db, 'model')) this.byModel.set(r.key, r);
   }
@@ -74,6 +78,7 @@ export class SpendLedger {
     add(this.today, s);
     if (s.costUsd !== undefined) this.byTask.set(e.taskId, (this.byTask.get(e.taskId) ?? 0) + s.costUsd);
     if (e.epicId !== undefined) addRow(this.byEpic, e.epicId, s);
+    if (e.featureId !== undefined && s.costUsd !== undefined) this.byFeature.set(e.featureId, (this.byFeature.get(e.featureId) ?? 0) + s.costUsd);
     addRow(this.byAgent, e.agentType, s);
     addRow(this.byModel, s.model ?? '(unknown)', s);
   }
@@ -86,6 +91,11 @@ export class SpendLedger {
   /** What an epic's attempts have cost so far, USD. */
   epicUsd(epicId: string): number {
     return this.byEpic.get(epicId)?.costUsd ?? 0;
+  }
+
+  /** What a feature's attempts have cost so far, USD. */
+  featureUsd(featureId: string): number {
+    return this.byFeature.get(featureId) ?? 0;
   }
 
   /** Spent by this run, USD. */

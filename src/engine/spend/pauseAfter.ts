@@ -2,7 +2,7 @@
 // last looked; once the configured number is reached, or a feature the engine worked on is finished, dispatch is held
 // with a summary of what was done, until the person resumes (which is the look). Pure bookkeeping: the runtime feeds
 // it the orchestrator's events and asks it, with the budgets, before dispatch (DispatchLimits.globalHold).
-import { listIds } from '../../protocol/presentation';
+import { changedFilesText, listIds } from '../../protocol/presentation';
 import { formatUsd, PAUSE_AFTER_PREFIX } from '../../protocol/spend';
 import type { PauseAfterConfig } from '../config';
 
@@ -21,14 +21,20 @@ export interface PauseAfterOptions {
 export class PauseAfter {
   private completed: string[] = [];
   private failed: string[] = [];
+  /** What the completed tasks changed, in completion order; undefined while no completed task said (see taskCompleted). */
+  private files?: string[];
   /** The reason dispatch is held, frozen when reached: later completions (of tasks already running) don't reword it. */
   private reached?: string;
 
   constructor(private readonly opts: PauseAfterOptions) {}
 
-  /** The engine completed `taskId` (its agent succeeded and it landed). */
-  taskCompleted(taskId: string): void {
+  /**
+   * The engine completed `taskId` (its agent succeeded and it landed); `files`: what it changed (its branch's diff when
+   * isolated, else its agent's report), when known.
+   */
+  taskCompleted(taskId: string, files?: readonly string[]): void {
     this.completed.push(taskId);
+    if (files) (this.files ??= []).push(...files);
     if (this.reached !== undefined) return;
     const c = this.opts.config();
     if (c.tasks !== undefined && this.completed.length >= c.tasks) {
@@ -58,6 +64,7 @@ export class PauseAfter {
   acknowledge(): void {
     this.completed = [];
     this.failed = [];
+    this.files = undefined;
     this.reached = undefined;
   }
 
@@ -66,6 +73,7 @@ export class PauseAfter {
     const parts = [
       `${PAUSE_AFTER_PREFIX} ${what}`,
       `done: ${listIds(this.completed)}`,
+      ...(this.files !== undefined ? [changedFilesText(this.files)] : []),
       `${this.failed.length} failed${this.failed.length ? ` (${listIds(this.failed)})` : ''}`,
       ...(usd !== undefined ? [`${formatUsd(usd)} spent`] : []),
     ];

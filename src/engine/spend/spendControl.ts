@@ -73,13 +73,14 @@ export class SpendControl {
       midnight.unref();
     };
     arm();
-    const offCompleted = orch.on('task:completed', (e) => this.pauseAfter.taskCompleted(e.taskId));
+    const offCompleted = orch.on('task:completed', (e) => this.pauseAfter.taskCompleted(e.taskId, e.files));
     const offFailed = orch.on('task:failed', (e) => this.pauseAfter.taskFailed(e.taskId));
     const off = orch.on('attempt:finished', (e) => {
       if (e.outcome === 'completed') this.rates = undefined;
       this.ledger.record({
         taskId: e.taskId,
         epicId: this.opts.epicOf(e.taskId),
+        featureId: this.opts.featureOf?.(e.taskId)?.id,
         agentType: e.agentType,
         at: this.now(),
         spend: {
@@ -121,6 +122,12 @@ export class SpendControl {
   /** A task's cost so far, or undefined when it has cost nothing. */
   taskUsd(taskId: string): number | undefined {
     const usd = this.ledger.taskUsd(taskId);
+    return usd > 0 ? usd : undefined;
+  }
+
+  /** A feature's cost so far, or undefined when it has cost nothing. */
+  featureUsd(featureId: string): number | undefined {
+    const usd = this.ledger.featureUsd(featureId);
     return usd > 0 ? usd : undefined;
   }
 

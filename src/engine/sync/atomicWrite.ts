@@ -1,7 +1,8 @@
 // Atomic file replacement for the task list: a reader (an editor, git, a person's `cat`) sees either the old file or
 // the new one, never a half-written file, and a crash mid-write leaves the old file intact.
 // Steps: temp file in the same directory (rename is atomic only within one file system), write, fsync, keep the
-// old file's permission bits, optionally check the target did not change meanwhile, rename over it, fsync the dir.
+// old file's permission bits, then either rename over the target, or (when the caller says what the target must still
+// be) a compare-and-swap that never replaces a save it did not check (swapIn); fsync the dir.
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -10,9 +11,12 @@ import {
   fstatSync,
   fsyncSync,
   ftruncateSync,
+  linkSync,
+  lstatSync,
   openSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   statSync,
@@ -20,7 +24,7 @@ import {
   writeSync,
   type BigIntStats,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { encodeTaskList, type TaskListEncoding } from '../../core/decode';
 
 /** Options of writeFileAtomic. */
@@ -37,6 +41,10 @@ export interface AtomicWriteOptions {
    * exactly that gap. Not for production use.
    */
   afterCheck?: () => void;
+  /** Called after the last identity check, right before the file is moved aside (tests: a save in that gap). */
+  beforeReplace?: () => void;
+  /** Called while the checked file is moved aside and the path is empty (tests: a save in that gap). */
+  whileAside?: () => void;
   /**
    * Refuse (throw an EACCES error naming the mode) when the existing target has no write bit at all (0444): a person
    * who made the file read-only asked for it not to change. Without this a rename replaces it anyway (the directory is
@@ -82,25 +90,129 @@ export function writeFileAtomic(path: string, data: Uint8Array, opts: AtomicWrit
       const checked = identityOf(target);
       if (checked?.checksum !== opts.expectChecksum) return false;
       opts.afterCheck?.();
-      // Compare-and-swap: hashing takes milliseconds on a big plan, and a save landing meanwhile was replaced (9 of
-      // 2,400 appended paragraphs were lost that way, #14 item 7). The file must still be the one checked, unchanged:
-      // a save by rename has a new inode, one in place a new mtime or size. What remains is the microseconds between
-      // this stat and the rename; closing it needs an exchange rename or file locks that editors do not take.
+      // Hashing takes milliseconds on a big plan, and a save landing meanwhile was replaced (9 of 2,400 appended
+      // paragraphs were lost that way, #14 item 7). The file must still be the one checked, unchanged: a save by
+      // rename has a new inode, one in place a new mtime or size. This cheap look refuses most late saves before
+      // anything moves; swapIn closes the gap between it and the replacement.
       if (!sameFile(checked, target)) return false;
+      opts.beforeReplace?.();
+      const swapped = swapIn(tmp, target, checked, opts.whileAside);
+      renamed = swapped !== 'refused';
+      if (swapped === 'refused') return false;
+      if (swapped === 'linked') unlinkQuietly(tmp);
+    } else {
+      renameSync(tmp, target);
+      renamed = true;
     }
-    renameSync(tmp, target);
-    renamed = true;
   } finally {
-    if (!renamed) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* already gone */
-      }
-    }
+    if (!renamed) unlinkQuietly(tmp);
   }
   fsyncDir(dir);
   return true;
+}
+
+/**
+ * Puts `tmp` at `target` only if the file there is still `checked`, and never over a file it did not check.
+ *
+ * A plain rename replaces whatever is at the path when it runs, and a save by rename landing between the last stat
+ * and that rename was lost (24 of 60,000 appended paragraphs at load 6-17, #14 item 7; 0 with this): the microseconds
+ * between two system calls grow to milliseconds when the process is preempted. Node has no exchange rename
+ * (renameat2 RENAME_EXCHANGE), but it has two primitives that never replace anything a person wrote:
+ * 1. rename the target aside to a name only this writer uses: whatever is at the path at that instant, the checked
+ *    file or a save that beat us, is now ours to look at, and nothing is lost by the move;
+ * 2. if it is not the checked file, it is a person's save: link it back and refuse (the caller reads the file again
+ *    and merges);
+ * 3. else link the new file at the path: link() fails with EEXIST instead of replacing, so a save landing while the
+ *    path was empty stays, and the write is refused. (putBack says what happens to the file aside then.)
+ * The price: for the few microseconds between 1 and 3 the path does not exist; a reader then sees no file (ENOENT),
+ * never a wrong or half one, and editors take a delete followed by a create as a change. A crash in that gap leaves the
+ * old file under its aside name, which the next start puts back (removeStaleTemps).
+ * Where hard links are not supported (some network and FAT file systems), step 3 falls back to the rename, which the
+ * aside check has already narrowed to the gap between 1 and 3.
+ * Returns 'linked' (tmp still has its own name), 'renamed' (tmp was consumed) or 'refused' (nothing changed).
+ */
+function swapIn(tmp: string, target: string, checked: Identity, whileAside?: () => void): 'linked' | 'renamed' | 'refused' {
+  const aside = join(dirname(target), asideNameOf(basename(target)));
+  try {
+    renameSync(target, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'refused'; // deleted meanwhile: not recreated
+    throw e;
+  }
+  whileAside?.();
+  if (!sameFile(checked, aside)) {
+    // A save landed after the last look: it goes back where it was.
+    putBack(aside, target);
+    return 'refused';
+  }
+  // From here the file aside is the one checked, which this write was meant to replace.
+  let outcome: 'linked' | 'renamed';
+  try {
+    linkSync(tmp, target);
+    outcome = 'linked';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || !LINK_UNSUPPORTED.has(code ?? '')) {
+      // EEXIST: a file was created while the path was empty; it stays and the write is refused. Anything else: the
+      // checked file goes back. Either way nothing at the path is replaced.
+      putBack(aside, target);
+      if (code === 'EEXIST') return 'refused';
+      throw e;
+    }
+    renameSync(tmp, target);
+    outcome = 'renamed';
+  }
+  unlinkQuietly(aside);
+  return outcome;
+}
+
+/**
+ * Puts a file set aside back at `target` with link(), which never replaces: when a file reached the path meanwhile,
+ * that one stays and the aside file is kept under a hidden name (`.<name>.<pid>.<random>.kept.tmp`, not removed by a
+ * start) instead of removed. That newcomer is usually a whole save (an editor's rename, git's checkout), but an append
+ * (`>> PLAN.md`) into an empty path creates a file of the appended lines only. When putting back fails, the aside
+ * file stays where it is and the error names it.
+ */
+function putBack(aside: string, target: string): void {
+  let linked: boolean;
+  try {
+    linked = linkUnlessTaken(aside, target);
+    if (!linked) renameSync(aside, join(dirname(target), keptNameOf(basename(target))));
+  } catch (e) {
+    throw new Error(`${target} was moved aside to ${aside} for a compare-and-swap and could not be put back: ${errorText(e)}`, { cause: e });
+  }
+  if (linked) unlinkQuietly(aside);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** link() error codes that mean this file system has no hard links (rather than a fault of this write). */
+const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/** Links `from` at `to`; false when something is already there (that newer file stays). */
+function linkUnlessTaken(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (!LINK_UNSUPPORTED.has(code ?? '')) throw e;
+    // No hard links here: a rename that checks the path is still empty is the best this file system offers.
+    if (existsSync(to)) return false;
+    renameSync(from, to);
+    return true;
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }
 
 /**
@@ -209,37 +321,77 @@ function tempNameOf(name: string): string {
 }
 
 /**
- * Removes the temp files a killed writer left beside `path` (a kill between writing the temp file and the rename
- * leaves one, and it showed up in `git status`); a temp file of a process still alive is left alone. Returns the
- * paths removed.
+ * The name a compare-and-swap gives the file it moves aside (swapIn): like a temp file's, with `.old` before `.tmp`,
+ * so a start can tell "the plan itself, moved aside by a writer that was killed" from a temp file and put it back.
  */
-export function removeStaleTemps(path: string): string[] {
-  let target = path;
-  try {
-    target = realpathSync(path);
-  } catch {
-    /* not there yet: its directory may still hold leftovers of its name */
-  }
+function asideNameOf(name: string): string {
+  return tempNameOf(name).replace(/\.tmp$/, '.old.tmp');
+}
+
+/** Where swapIn keeps the checked file when something else reached the path while it was aside (not removed by a start). */
+function keptNameOf(name: string): string {
+  return tempNameOf(name).replace(/\.tmp$/, '.kept.tmp');
+}
+
+/** What removeStaleTemps did with one leftover of a killed writer. */
+export interface StaleTemp {
+  path: string;
+  /** removed: a temp file, or the old plan set aside while the new one reached the path; restored: put back at the path. */
+  action: 'removed' | 'restored';
+}
+
+/**
+ * Cleans up after a writer of `path` that was killed mid-write (a kill between writing the temp file and the rename
+ * leaves one, and it showed up in `git status`): its temp files are removed, and the file a compare-and-swap had moved
+ * aside is put back when the path is still empty (the kill fell between the move and the link), else removed (the new
+ * file or a person's save is at the path). Files of a writer still alive are left alone.
+ */
+export function removeStaleTemps(path: string): StaleTemp[] {
+  const target = targetOf(path);
   const dir = dirname(target);
-  const re = new RegExp(`^\\.${escapeRegExp(basename(target))}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
-  const removed: string[] = [];
+  const re = new RegExp(`^\\.${escapeRegExp(basename(target))}\\.(\\d+)\\.[0-9a-f]{8}(\\.old)?\\.tmp$`);
+  const done: StaleTemp[] = [];
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    return removed;
+    return done;
   }
-  for (const name of names) {
-    const m = re.exec(name);
-    if (!m || isAlive(Number(m[1]))) continue;
+  // The files set aside first: one of them may be the plan itself.
+  const stale = names.map((name) => ({ name, m: re.exec(name) })).filter(({ m }) => m && !isAlive(Number(m[1])));
+  stale.sort((a, b) => Number(b.m![2] !== undefined) - Number(a.m![2] !== undefined));
+  for (const { name, m } of stale) {
+    const file = join(dir, name);
     try {
-      unlinkSync(join(dir, name));
-      removed.push(join(dir, name));
+      if (m![2] !== undefined && !existsSync(target)) {
+        // Something reached the path in the meantime after all: this one is left for a person to look at.
+        if (!linkUnlessTaken(file, target)) continue;
+        unlinkQuietly(file);
+        done.push({ path: file, action: 'restored' });
+        continue;
+      }
+      unlinkSync(file);
+      done.push({ path: file, action: 'removed' });
     } catch {
       /* gone meanwhile, or not ours to remove */
     }
   }
-  return removed;
+  return done;
+}
+
+/** `path` with symlinks resolved; a link whose target is missing (a kill mid-swap) resolves to that target's path. */
+function targetOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    /* not there (yet): below */
+  }
+  try {
+    if (lstatSync(path).isSymbolicLink()) return resolve(dirname(path), readlinkSync(path));
+  } catch {
+    /* not there at all: its directory may still hold leftovers of its name */
+  }
+  return path;
 }
 
 function isAlive(pid: number): boolean {

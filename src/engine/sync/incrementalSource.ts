@@ -39,6 +39,11 @@ export class IncrementalSource {
    */
   private parsed?: { list: TaskList; text?: string; bytes?: Uint8Array };
   private baseBuf = new Uint8Array(0);
+  /**
+   * The other of two buffers a UTF-8 base alternates between: a base's bytes stay readable through the next sync's
+   * parse, so that sync can still read the markdown the last one left (previous()).
+   */
+  private spareBuf = new Uint8Array(0);
 
   /** `parseOptions`: how every full parse reads the file (the incremental parser keeps what the last full parse decided). */
   constructor(private readonly parseOptions: ParseOptions) {}
@@ -78,13 +83,27 @@ export class IncrementalSource {
     return { kind: 'disk', text: dec.text, bytes, parse, encoding: dec.encoding, decodeDiagnostics: dec.diagnostics, bytesChecksum, textChecksum };
   }
 
+  /**
+   * The markdown as the last sync left it and its exact parse (line numbers of that text), to read during the next
+   * sync only: its bytes live in a buffer the parse after next reuses. Undefined before the first parse.
+   */
+  previous(): { list: TaskList; text: () => string } | undefined {
+    const p = this.parsed;
+    if (!p) return undefined;
+    let text = p.text;
+    return { list: p.list, text: () => (text ??= utf8.decode(p.bytes!)) };
+  }
+
   /** The parse of a sync's markdown; a plain UTF-8 file read from disk becomes the next base as bytes. */
   parse(src: Source): TaskList {
     const list = src.parse ? src.parse() : this.parseText(src.text);
     if (src.bytes && src.encoding === 'utf8') {
-      if (this.baseBuf.length < src.bytes.length) this.baseBuf = new Uint8Array(Math.ceil(src.bytes.length * 1.25));
-      this.baseBuf.set(src.bytes);
-      this.parsed = { list, bytes: this.baseBuf.subarray(0, src.bytes.length) };
+      let buf = this.spareBuf;
+      if (buf.length < src.bytes.length) buf = new Uint8Array(Math.ceil(src.bytes.length * 1.25));
+      buf.set(src.bytes);
+      this.spareBuf = this.baseBuf;
+      this.baseBuf = buf;
+      this.parsed = { list, bytes: buf.subarray(0, src.bytes.length) };
     } else if (this.parsed?.list !== list) {
       this.parsed = { list, text: src.text };
     }

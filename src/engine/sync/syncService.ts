@@ -8,6 +8,10 @@
 // then write the database — plan rows, archive/restore, statuses, the new snapshot and one v2_plan_sync row — in ONE
 // transaction. A sync that changes nothing in either place writes no row.
 //
+// runSync is these steps as named stages: changes → parse → ids → merge → writeMarkdown → database → commit. The
+// planning itself (the merge of every task, the group rows, the snapshots kept between syncs) is pure and lives in
+// src/core/syncPlan.ts; this file does the reading and writing around it.
+//
 // Invariants:
 //   - syncs never overlap: every public entry point queues behind the previous one;
 //   - the markdown is written before the database, and the snapshot records only what the markdown really shows:
@@ -24,24 +28,26 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { encodeTaskList, type TaskListEncoding } from '../../core/decode';
+import { errorMessage } from '../../core/describe';
 import { missingIdEdits, writesIds, type WriteIds } from '../../core/ids';
-import { headingPath, resolveIdentities, type KnownTask } from '../../core/identity';
-import { mergeTask, sameFieldValue, taskFields, type MergeConflict, type TaskFields } from '../../core/merge';
-import { OLDER_COPY_MIN_REVERTS, olderCopyReverts } from '../../core/olderCopy';
-import { MERGED_TASK_FIELDS, type Diagnostic, type MergedTaskField, type TaskList, type TaskNode, type TaskStatus } from '../../core/model';
+import { resolveIdentities } from '../../core/identity';
+import type { MergeConflict } from '../../core/merge';
+import { OLDER_COPY_MIN_REVERTS, olderCopyMissing, olderCopyReverts, putBackTaskLines, type WrittenOutcome } from '../../core/olderCopy';
+import type { Diagnostic, MergedTaskField, TaskList, TaskStatus } from '../../core/model';
 import type { ParseOptions } from '../../core/parser';
-import { applyLineEdits, planTaskEdits, type TaskEdit } from '../../core/writer';
+import { FAILED_FOR_GOOD, SyncPlanner, type MergePlan, type SyncCounts } from '../../core/syncPlan';
+import { applyLineEdits, planTaskEdits } from '../../core/writer';
 import type { ApplyEditsResult, LineEditView, SyncResult } from '../../protocol/engineProtocol';
 import { olderCopyText } from '../../protocol/presentation';
 import type { DatabaseHandle } from '../db/database';
-import { PlanStore, type PlanChange, type StoredGroup, type SyncCounts, type TaskExtras, type TaskWrite } from '../db/planStore';
+import { PlanStore, type PlanChange } from '../db/planStore';
 import type { TaskStore } from '../db/taskStore';
 import type { EditApplier } from '../engineApi';
 import { sha256, writeFileAtomic, writeFileInPlace } from './atomicWrite';
 import { ReusableFileReader } from './fileReader';
-import { errorMessage } from '../../core/describe';
 import { IncrementalSource, type Source } from './incrementalSource';
-import { workItemsDocument, writeWorkItems } from './workItems';
+import { workItemsDocument } from '../../core/workItems';
+import { writeWorkItems } from './workItems';
 
 /** Options of SyncService. */
 export interface SyncServiceOptions {
@@ -94,6 +100,11 @@ export interface SyncOutcome extends SyncResult, SyncCounts {
   /** sha256 of the markdown text (UTF-8) after this sync. */
   checksum: string;
   /**
+   * The markdown read is not the one the last sync left: a person or another program edited it. The plan may then
+   * have changed in what no count above shows (a `Gate:` line, a task's line number, a criterion).
+   */
+  markdownChanged: boolean;
+  /**
    * Tasks this sync kept completed although the markdown unticked them, because the write was another program's older
    * copy of the file (src/core/olderCopy.ts), in plan order; their boxes are ticked again. Empty almost always.
    */
@@ -109,170 +120,42 @@ export interface SyncEvents {
 }
 
 type Attempt = SyncOutcome | 'retry' | 'use-disk';
+
+/**
+ * One sync attempt as its stages fill it in (SyncService.runSync). raw*: the parser's lists (the incremental parser's
+ * bases); list*: the same with the identity of every task written without an id resolved against the database
+ * (src/core/identity.ts). 0: as read; 1: after ids were written into their lines; final: what the markdown shows
+ * after this sync (list1 when the edits were written or there were none, else list0).
+ */
+interface SyncRun {
+  src: Source;
+  /** performance.now() at the start. */
+  started: number;
+  /** sha256 of the markdown as read. */
+  checksum: string;
+  /** Statuses the engine changed since the last sync. */
+  unsynced: Map<string, TaskStatus>;
+  /** The markdown is the one the last sync synced (only the engine's side changed): not parsed again. */
+  sameMarkdown: boolean;
+  /** The markdown is not the one the last sync left (SyncOutcome.markdownChanged). */
+  markdownChanged: boolean;
+  previous?: { list: TaskList; text: () => string };
+  raw0?: TaskList;
+  list0: TaskList;
+  text1?: string;
+  raw1?: TaskList;
+  list1: TaskList;
+  merged?: MergePlan;
+  /** The text with the status edits, when there are any. */
+  text2?: string;
+  /** text2 once written. */
+  finalText?: string;
+  finalList?: TaskList;
+  writeDiagnostics: Diagnostic[];
+}
 type WriteResult = 'applied' | 'not-applied' | 'retry' | 'use-disk';
 
-/** What merging every task of a list produced. */
-interface MergePlan {
-  inserts: TaskWrite[];
-  updates: TaskWrite[];
-  archives: string[];
-  restored: number;
-  planUpdates: number;
-  statusesToDb: number;
-  mdEdits: TaskEdit[];
-  /** New markdown status of each task whose line gets a status edit. */
-  mdStatus: Map<string, TaskStatus>;
-  conflicts: MergeConflict[];
-  conflictDiagnostics: Diagnostic[];
-  /** Tasks completed on both sides at the last sync whose box this markdown shows unticked: the merge reopens them. */
-  unticked: string[];
-  /** Tasks kept completed against an older copy of the file (mergeAll's `keep`). */
-  kept: ReadonlySet<string>;
-  /** The list merged and, per task, what the next sync may skip (see MergedBase). */
-  list: TaskList;
-  state: Uint8Array;
-  /** The task node of each insert and update, in the same order. */
-  insertNodes: TaskNode[];
-  updateNodes: TaskNode[];
-}
-
-// Per task of the last merged list. 0: merged, compare again next time; CLEAN: nothing was left to do (its snapshot
-// equals it); IGNORED: no written id yet, or a later duplicate of an id (left out of the database until fixed).
-const CLEAN = 1;
-const IGNORED = 2;
-
-/**
- * The list the last sync merged, and what it found per task. The next sync gets its list from the incremental
- * parser, which hands back the SAME task objects for every line not edited; a task object seen again, CLEAN last
- * time, with no status change from the engine, needs no comparison at all: its snapshot (written only by sync) and
- * the object are both as they were. So a one-line edit costs a pass over pointers, not 10,000 field comparisons,
- * and no set or map of all ids is rebuilt.
- */
-interface MergedBase {
-  list: TaskList;
-  state: Uint8Array;
-}
-
-const NONE: ReadonlySet<string> = new Set();
-/** Statuses a ticked box shows (`[x]`, `[x]` + `status:skipped`). */
-const TICKED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['completed', 'skipped']);
-
 const EMPTY_LIST: TaskList = { dialect: 'markdown', eol: '\n', epics: [], features: [], tasks: [], diagnostics: [] };
-
-function sameStrings(a: readonly string[], b: readonly string[]): boolean {
-  // A loop, not every(): this runs for every task on every sync and must not allocate.
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function extrasOf(t: TaskNode): TaskExtras {
-  // The node's own tags array: nothing here or in the database layer mutates it.
-  const e: TaskExtras = { epicId: t.epicId, featureId: t.featureId, idExplicit: t.idExplicit, tags: t.tags, parallel: t.parallel };
-  if (t.timeoutMinutes !== undefined) e.timeoutMinutes = t.timeoutMinutes;
-  return e;
-}
-
-function sameExtras(a: TaskExtras, b: TaskExtras): boolean {
-  return (
-    a.epicId === b.epicId &&
-    a.featureId === b.featureId &&
-    a.idExplicit === b.idExplicit &&
-    a.parallel === b.parallel &&
-    a.timeoutMinutes === b.timeoutMinutes &&
-    sameStrings(a.tags, b.tags)
-  );
-}
-
-/**
- * The last synced snapshot of a task as the sync caches it: usually the parsed task node itself — after a clean sync
- * the snapshot says exactly what the node says (no duplicate dependencies or blockers to normalise away), and the
- * node is kept by the current list anyway, so a 10,000-task plan keeps no second copy of every task's fields.
- * Otherwise (a conflict resolved, a status not written into the markdown yet, a row loaded from the database, an
- * archived task) the snapshot's own fields. `status`/`retryCount` of a loaded row are not read by sync.
- */
-type Snapshot = TaskNode | { fields: TaskFields; extras: TaskExtras; archived: boolean };
-
-function isNode(s: Snapshot): s is TaskNode {
-  return !('fields' in s);
-}
-
-function fieldsOf(s: Snapshot): TaskFields {
-  return isNode(s) ? taskFields(s) : s.fields;
-}
-
-function snapshotExtras(s: Snapshot): TaskExtras {
-  return isNode(s) ? extrasOf(s) : s.extras;
-}
-
-function archivedSnapshot(s: Snapshot): boolean {
-  return !isNode(s) && s.archived;
-}
-
-function hasDuplicates(t: TaskNode): boolean {
-  const d = t.dependsOn;
-  for (let i = 1; i < d.length; i++) for (let j = 0; j < i; j++) if (d[i].id === d[j].id) return true;
-  const b = t.blockers;
-  for (let i = 1; i < b.length; i++) for (let j = 0; j < i; j++) if (b[i] === b[j]) return true;
-  return false;
-}
-
-/** The snapshot to cache for `node` after writing `fields`/`extras`: the node itself when they say the same. */
-function snapshotFor(node: TaskNode | undefined, fields: TaskFields, extras: TaskExtras): Snapshot {
-  return node && !hasDuplicates(node) && sameAsFields(node, fields, extras) ? node : { fields, extras, archived: false };
-}
-
-/**
- * The insert of a new task whose snapshot is exactly what its node says (the common case: a first sync inserts
- * every task so). Its fields are computed when its row is written and not kept: a first sync of 10,000 tasks holds
- * no second copy of every task's fields while it runs.
- */
-class NodeWrite implements TaskWrite {
-  readonly writeDeps = true;
-  constructor(readonly node: TaskNode) {}
-  get id(): string {
-    return this.node.id;
-  }
-  get fields(): TaskFields {
-    return taskFields(this.node);
-  }
-  get extras(): TaskExtras {
-    return extrasOf(this.node);
-  }
-  get status(): TaskStatus {
-    return this.node.status;
-  }
-}
-
-/** True when the parsed task equals its snapshot in every stored field (so neither side has anything to merge). */
-function unchangedSince(t: TaskNode, s: Snapshot): boolean {
-  return isNode(s) ? sameAsNode(t, s) : sameAsFields(t, s.fields, s.extras);
-}
-
-function sameAsFields(t: TaskNode, f: TaskFields, e: TaskExtras): boolean {
-  if (t.status !== f.status || t.title !== f.title || t.priority !== f.priority || t.estimateHours !== f.estimateHours) return false;
-  if (t.agent !== f.agent || t.verify !== f.verify || t.epicId !== e.epicId || t.featureId !== e.featureId) return false;
-  if (t.idExplicit !== e.idExplicit || t.parallel !== e.parallel || t.timeoutMinutes !== e.timeoutMinutes || !sameStrings(t.tags, e.tags)) return false;
-  // Lists compare as written; a list with duplicates (which the snapshot never has) takes the slow path.
-  if (!sameStrings(t.blockers, f.blockers) || t.dependsOn.length !== f.dependsOn.length) return false;
-  for (let i = 0; i < t.dependsOn.length; i++) {
-    const a = t.dependsOn[i];
-    const b = f.dependsOn[i];
-    if (a.id !== b.id || a.type !== b.type || a.source !== b.source) return false;
-  }
-  return true;
-}
-
-/** unchangedSince for a snapshot kept as a node: a node carries every field and extra itself (no allocation). */
-function sameAsNode(t: TaskNode, n: TaskNode): boolean {
-  return t === n || sameAsFields(t, n, n);
-}
-
-/** Plan fields equal, status aside. */
-function samePlanFields(a: TaskFields, b: TaskFields): boolean {
-  for (const f of MERGED_TASK_FIELDS) if (f !== 'status' && !sameFieldValue(f, a[f], b[f])) return false;
-  return true;
-}
 
 const LINE_BREAK = /\r\n|\n|\r/;
 
@@ -284,25 +167,6 @@ export function lineEditViews(before: string, after: string): LineEditView[] | u
   const out: LineEditView[] = [];
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out.push({ line: i, text: b[i], expected: a[i] });
   return out;
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return '(none)';
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v);
-}
-
-function conflictDiagnostic(c: MergeConflict, line: number): Diagnostic {
-  return {
-    line,
-    column: 0,
-    severity: 'warning',
-    code: 'sync-conflict',
-    message:
-      `${c.taskId}: ${c.field} was changed in the markdown (${describe(c.markdown)}) and in the database (${describe(c.database)}) ` +
-      `since the last sync (was ${describe(c.base)}); kept ${describe(c.resolved)} from the ${c.winner} (rule ${c.rule})`,
-    data: { ...c },
-  };
 }
 
 /** Keeps context.db and the markdown task list in sync (see the top of this file). */
@@ -329,18 +193,19 @@ export class SyncService {
   /** The markdown as a sync reads it, parsed incrementally from the last one (incrementalSource.ts). */
   private readonly source: IncrementalSource;
 
-  // Last synced state. The caches mirror the plan tables: only this class writes plan columns.
-  private tasks?: Map<string, Snapshot>;
-  private epics = new Map<string, StoredGroup>();
-  private features = new Map<string, StoredGroup>();
+  /** The last synced state and the planning of each sync against it (src/core/syncPlan.ts); loaded on the first sync. */
+  private planner?: SyncPlanner;
+  /** The database's status of an archived task coming back (SyncPlanner.mergeAll). */
+  private readonly archivedStatus = (id: string): TaskStatus | undefined => this.plan.statusOf(id);
   private list: TaskList = EMPTY_LIST;
   private encoding: TaskListEncoding = 'utf8';
   private syncedChecksum?: string;
+  /** sha256 of the markdown as the last sync left it, synced or with edits still to write (unlike syncedChecksum). */
+  private leftChecksum?: string;
   private fileChecksum?: string;
   private lastDiagnostics: Diagnostic[] = [];
   private editorText?: string;
   private editorVersion = -Infinity;
-  private mergedBase?: MergedBase;
 
   private tail: Promise<unknown> = Promise.resolve();
   private running = 0;
@@ -518,17 +383,13 @@ export class SyncService {
       ...NO_COUNTS,
       pendingWriteBack: false,
       checksum: this.syncedChecksum ?? '',
+      markdownChanged: false,
       olderCopy: [],
     };
   }
 
-  private ensureLoaded(): Map<string, Snapshot> {
-    if (!this.tasks) {
-      this.tasks = this.plan.loadTasks();
-      this.epics = this.plan.loadEpics();
-      this.features = this.plan.loadFeatures();
-    }
-    return this.tasks;
+  private ensureLoaded(): SyncPlanner {
+    return (this.planner ??= new SyncPlanner({ tasks: this.plan.loadTasks(), epics: this.plan.loadEpics(), features: this.plan.loadFeatures() }));
   }
 
   /**
@@ -536,55 +397,119 @@ export class SyncService {
    * similar title; src/core/identity.ts), so its history follows it when lines move or its title is edited.
    */
   private resolve(list: TaskList): TaskList {
-    if (!list.tasks.some((t) => !t.idExplicit)) return list;
-    const known: KnownTask[] = [];
-    for (const [id, snap] of this.tasks!) {
-      const extras = snapshotExtras(snap);
-      const path = headingPath(this.epics.get(extras.epicId)?.title, this.features.get(extras.featureId)?.title);
-      known.push({ id, idExplicit: extras.idExplicit, title: fieldsOf(snap).title, path, archived: archivedSnapshot(snap) });
-    }
-    return resolveIdentities(list, known);
+    const planner = this.planner!;
+    if (planner.everyIdWritten(list)) return list;
+    return resolveIdentities(list, planner.knownTasks());
   }
 
+  /**
+   * One sync attempt, as a sequence of named stages; each reads what the ones before it found (SyncRun) and adds its
+   * own. Stops after `changes` when neither side changed, and after `writeMarkdown` when the file changed under it
+   * ('retry') or the editor no longer has the document ('use-disk').
+   */
   private async runSync(src: Source, force = false): Promise<Attempt> {
+    const run = this.changesStage(src, force);
+    if (!run) return this.skipped(src.kind);
+    this.parseStage(run);
+    this.idsStage(run);
+    this.mergeStage(run);
+    const w = await this.writeMarkdownStage(run);
+    if (w === 'retry' || w === 'use-disk') return w;
+    const db = this.databaseStage(run);
+    return this.commitStage(run, db);
+  }
+
+  /**
+   * Stage `changes`: the markdown's checksum and the statuses the engine changed since the last sync; undefined when
+   * neither side changed (and no forced merge), so nothing is parsed or written.
+   */
+  private changesStage(src: Source, force: boolean): SyncRun | undefined {
     const started = performance.now();
     this.ensureLoaded();
     const checksum = src.textChecksum ?? sha256(src.text);
     const unsynced = this.plan.unsyncedStatuses();
-    if (!force && checksum === this.syncedChecksum && unsynced.size === 0) return this.skipped(src.kind);
-    // raw*: the parser's lists (the incremental parser's bases); list*: the same with the identity of every task
-    // written without an id resolved against the database (src/core/identity.ts).
-    const raw0 = !force && checksum === this.syncedChecksum ? undefined : this.source.parse(src);
-    const list0 = raw0 ? this.resolve(raw0) : this.list;
+    if (!force && checksum === this.syncedChecksum && unsynced.size === 0) return undefined;
+    return {
+      src,
+      started,
+      checksum,
+      unsynced,
+      sameMarkdown: !force && checksum === this.syncedChecksum,
+      markdownChanged: checksum !== this.leftChecksum,
+      list0: this.list,
+      list1: this.list,
+      writeDiagnostics: [],
+    };
+  }
 
-    // `src.text` is only read below when the markdown must be edited: a disk read patched from its bytes' diff is
-    // never decoded whole. text1/text2: the text after ids / after statuses, when they changed anything.
-    // 1. Ids for tasks written without one, written into their lines (withIds).
-    const { text1, raw1, list1 } = this.withIds(src, raw0, list0);
+  /**
+   * Stage `parse`: the markdown parsed (incrementally from the last one: incrementalSource.ts), and every task written
+   * without an id known by the row it was synced as. An unchanged markdown with engine changes is not parsed again.
+   */
+  private parseStage(run: SyncRun): void {
+    // The markdown the last sync left (an older copy's missing task lines are put back from it: mergeStage).
+    run.previous = this.source.previous();
+    run.raw0 = run.sameMarkdown ? undefined : this.source.parse(run.src);
+    run.list0 = run.raw0 ? this.resolve(run.raw0) : this.list;
+  }
 
-    // 2. Merge every task; statuses to write into the markdown become surgical line edits (mergeStatuses).
-    const writeDiagnostics: Diagnostic[] = [];
-    const statuses = this.mergeStatuses(src, text1, list1, unsynced, writeDiagnostics);
-    let merged = statuses.merged;
-    const text2 = statuses.text2;
+  /** Stage `ids`: ids for tasks written without one, written into their lines (withIds). */
+  private idsStage(run: SyncRun): void {
+    // `src.text` is only read from here on when the markdown must be edited: a disk read patched from its bytes' diff
+    // is never decoded whole. text1/text2: the text after ids / after statuses, when they changed anything.
+    const r = this.withIds(run.src, run.raw0, run.list0);
+    run.text1 = r.text1;
+    run.raw1 = r.raw1;
+    run.list1 = r.list1;
+  }
 
-    // 3. The markdown first: the snapshot must only record what the markdown really shows.
-    let finalText: string | undefined;
-    let finalList = list0;
-    let mdWritten = false;
-    if (text2 !== undefined) {
-      const w = await this.writeMarkdown(src, text2, writeDiagnostics);
-      if (w === 'retry' || w === 'use-disk') return w;
-      if (w === 'applied') {
-        finalText = text2;
-        finalList = list1;
-        mdWritten = true;
-      } else {
-        merged = this.mergeAll(list0, unsynced, () => false, merged.kept);
-      }
-    } else {
-      finalList = list1;
+  /**
+   * Stage `merge`: every task merged; statuses to write into the markdown become surgical line edits (mergeStatuses).
+   * An older copy lacking tasks added since it was read: their lines go back (from the markdown the last sync left)
+   * and the merge runs again on that text, which the write-back then writes.
+   */
+  private mergeStage(run: SyncRun): void {
+    let statuses = this.mergeStatuses(run.src, run.text1, run.list1, run.unsynced, run.writeDiagnostics);
+    if (statuses.putBack.length > 0 && run.previous) {
+      const back = putBackTaskLines(run.previous.text(), run.previous.list.tasks, run.text1 ?? run.src.text, run.list1.tasks, statuses.putBack);
+      run.raw1 = this.source.parseText(back);
+      run.text1 = back;
+      run.list1 = this.resolve(run.raw1);
+      run.writeDiagnostics = [];
+      statuses = this.mergeStatuses(run.src, run.text1, run.list1, run.unsynced, run.writeDiagnostics, statuses.putBack);
     }
+    run.merged = statuses.merged;
+    run.text2 = statuses.text2;
+  }
+
+  /**
+   * Stage `writeMarkdown`: the markdown first, as the snapshot must only record what the markdown really shows. When
+   * the edits could not be made, the merge is planned again with no line written (they stay to write next time).
+   */
+  private async writeMarkdownStage(run: SyncRun): Promise<'retry' | 'use-disk' | undefined> {
+    run.finalList = run.list1;
+    if (run.text2 === undefined) return undefined;
+    const w = await this.writeMarkdown(run.src, run.text2, run.writeDiagnostics);
+    if (w === 'retry' || w === 'use-disk') return w;
+    if (w === 'applied') {
+      run.finalText = run.text2;
+      return undefined;
+    }
+    run.finalList = run.list0;
+    run.merged = this.planner!.mergeAll(run.list0, run.unsynced, () => false, this.archivedStatus, run.merged!.kept);
+    return undefined;
+  }
+
+  /** Stage `database`: the counts of the sync, and the database written in one transaction with its audit row. */
+  private databaseStage(run: SyncRun): {
+    counts: SyncCounts;
+    finalChecksum: string;
+    applied: boolean;
+    direction: 'both' | 'db_to_md' | 'md_to_db';
+    recordId?: number;
+  } {
+    const merged = run.merged!;
+    const mdWritten = run.finalText !== undefined;
     const counts: SyncCounts = {
       tasksAdded: merged.inserts.length,
       tasksUpdated: merged.planUpdates,
@@ -592,15 +517,30 @@ export class SyncService {
       tasksRestored: merged.restored,
       statusesToDb: merged.statusesToDb,
       statusesToMd: mdWritten ? merged.mdEdits.length : 0,
-      idsAssigned: mdWritten ? list0.tasks.filter((t) => !t.idExplicit).length - list1.tasks.filter((t) => !t.idExplicit).length : 0,
+      idsAssigned: mdWritten ? run.list0.tasks.filter((t) => !t.idExplicit).length - run.list1.tasks.filter((t) => !t.idExplicit).length : 0,
     };
-    const pendingWriteBack = text2 !== undefined && !mdWritten;
+    const finalChecksum = mdWritten ? sha256(run.finalText!) : run.checksum;
+    const r = this.applyToDatabase({
+      src: run.src,
+      merged,
+      finalList: run.finalList!,
+      counts,
+      unsynced: run.unsynced,
+      mdWritten,
+      checksum: run.checksum,
+      finalChecksum,
+      started: run.started,
+    });
+    return { counts, finalChecksum, ...r };
+  }
 
-    // 4. The database, in one transaction with its audit row (applyToDatabase).
-    const finalChecksum = mdWritten ? sha256(finalText!) : checksum;
-    const { applied, direction, recordId } = this.applyToDatabase({ src, merged, finalList, counts, unsynced, mdWritten, checksum, finalChecksum, started });
-
-    // 5. The new current state.
+  /** Stage `commit`: the new current state (list, checksums, incremental base, diagnostics), then the events. */
+  private commitStage(run: SyncRun, db: ReturnType<SyncService['databaseStage']>): SyncOutcome {
+    const { src, finalText } = run;
+    const merged = run.merged!;
+    const mdWritten = finalText !== undefined;
+    const pendingWriteBack = run.text2 !== undefined && !mdWritten;
+    let finalList = run.finalList!;
     // Statuses written into the markdown are patched into fresh task objects (lists already handed out stay as they were).
     if (mdWritten) {
       // Only the first task with an id had its line edited (a later duplicate is never edited through the id).
@@ -619,25 +559,27 @@ export class SyncService {
     if (mdWritten && this.applyEdits && this.editorText !== undefined) this.editorText = finalText;
     // The written text becomes the incremental parser's base when it patches from the last one (status edits do),
     // so the next sync diffs against what the markdown now says.
-    if (mdWritten && raw1) this.source.wrote(raw1, text1 ?? src.text, finalText!);
+    if (mdWritten && run.raw1) this.source.wrote(run.raw1, run.text1 ?? src.text, finalText);
     this.list = finalList;
-    this.mergedBase = { list: merged.list, state: merged.state };
+    this.planner!.settled(merged);
     this.encoding = src.encoding;
     // With edits still to write (ids, statuses), the same markdown must not be skipped as "synced" next time.
-    this.syncedChecksum = pendingWriteBack ? undefined : finalChecksum;
-    this.lastDiagnostics = [...src.decodeDiagnostics, ...finalList.diagnostics, ...merged.conflictDiagnostics, ...writeDiagnostics];
+    this.syncedChecksum = pendingWriteBack ? undefined : db.finalChecksum;
+    this.leftChecksum = db.finalChecksum;
+    this.lastDiagnostics = [...src.decodeDiagnostics, ...finalList.diagnostics, ...merged.conflictDiagnostics, ...run.writeDiagnostics];
     const outcome: SyncOutcome = {
-      applied,
+      applied: db.applied,
       skipped: false,
       source: src.kind,
-      direction: applied ? direction : undefined,
+      direction: db.applied ? db.direction : undefined,
       conflicts: merged.conflicts.length,
       conflictList: merged.conflicts,
       diagnostics: this.lastDiagnostics,
-      recordId,
-      ...counts,
+      recordId: db.recordId,
+      ...db.counts,
       pendingWriteBack,
-      checksum: finalChecksum,
+      checksum: db.finalChecksum,
+      markdownChanged: run.markdownChanged,
       olderCopy: [...merged.kept],
     };
     merged.conflicts.forEach((c, i) => {
@@ -649,12 +591,12 @@ export class SyncService {
   }
 
   /**
-   * Stage 1 of a sync: the ids of tasks written without one, written into their lines (text1, and its parse raw1 and
+   * The ids of tasks written without one, written into their lines (text1, and its parse raw1 and
    * resolved list1) — only where the file's dialect writes ids (or the person chose to), never into a completed task,
    * never in a read-only workspace. Without such edits, the sync's own text and lists.
    */
   private withIds(src: Source, raw0: TaskList | undefined, list0: TaskList): { text1?: string; raw1?: TaskList; list1: TaskList } {
-    const idEdits = this.readOnly || !writesIds(list0, this.writeIds) ? [] : missingIdEdits(list0);
+    const idEdits = this.readOnly || !writesIds(list0, this.writeIds) || this.planner!.everyIdWritten(list0) ? [] : missingIdEdits(list0);
     if (idEdits.length === 0) return { raw1: raw0, list1: list0 };
     const text0 = src.text;
     const planned = planTaskEdits(text0, list0, idEdits);
@@ -665,7 +607,7 @@ export class SyncService {
   }
 
   /**
-   * Stage 2 of a sync: every task merged; the statuses the markdown must show become surgical line edits of text1 (or
+   * Every task merged; the statuses the markdown must show become surgical line edits of text1 (or
    * the source text), giving text2. A task whose line could not take its edit is merged again as not written (its
    * status stays to write next time) and named in `writeDiagnostics`.
    */
@@ -675,22 +617,38 @@ export class SyncService {
     list1: TaskList,
     unsynced: Map<string, TaskStatus>,
     writeDiagnostics: Diagnostic[],
-  ): { merged: MergePlan; text2?: string } {
-    let merged = this.mergeAll(list1, unsynced, () => true);
-    const keep = this.olderCopyTasks(list1, merged.unticked);
-    if (keep) {
-      merged = this.mergeAll(list1, unsynced, () => true, keep);
+    putBackAlready: readonly string[] = [],
+  ): { merged: MergePlan; text2?: string; putBack: string[] } {
+    let merged = this.planner!.mergeAll(list1, unsynced, () => true, this.archivedStatus);
+    const older = this.olderCopyTasks(list1, merged.reverted);
+    const keep = older?.keep;
+    let putBack: string[] = [];
+    if (older && keep) {
+      merged = this.planner!.mergeAll(list1, unsynced, () => true, this.archivedStatus, keep);
+      if (merged.archives.length > 0) {
+        const added = this.plan.addedAt();
+        putBack = olderCopyMissing(
+          older.outcomes,
+          merged.archives.map((id) => ({ id, addedAt: added.get(id) })),
+        );
+      }
       const ids = [...keep];
+      const failed = ids.filter((id) => FAILED_FOR_GOOD.has(this.planner!.syncedStatus(id)!));
       writeDiagnostics.push({
         line: list1.tasks.find((t) => t.id === ids[0])?.line ?? 0,
         column: 0,
         severity: 'warning',
         code: 'older-copy',
-        message: olderCopyText(basename(this.tasklistPath), ids),
+        message: olderCopyText(
+          basename(this.tasklistPath),
+          ids.filter((id) => !failed.includes(id)),
+          failed,
+          putBackAlready,
+        ),
         data: { tasks: ids },
       });
     }
-    if (merged.mdEdits.length === 0) return { merged, text2: text1 };
+    if (merged.mdEdits.length === 0) return { merged, text2: text1, putBack };
     const base = text1 ?? src.text;
     const planned = planTaskEdits(base, list1, merged.mdEdits);
     const applied = applyLineEdits(base, planned.lineEdits);
@@ -700,7 +658,7 @@ export class SyncService {
       const t = list1.tasks.find((x) => x.line === s.line);
       if (t) failed.add(t.id);
     }
-    if (failed.size === 0) return { merged, text2 };
+    if (failed.size === 0) return { merged, text2, putBack };
     for (const id of failed) {
       const t = list1.tasks.find((x) => x.id === id);
       writeDiagnostics.push({
@@ -711,29 +669,29 @@ export class SyncService {
         message: `${id}: could not write its status into the markdown line; will retry on the next sync`,
       });
     }
-    return { merged: this.mergeAll(list1, unsynced, (id) => !failed.has(id), merged.kept), text2 };
+    return { merged: this.planner!.mergeAll(list1, unsynced, (id) => !failed.has(id), this.archivedStatus, merged.kept), text2, putBack };
   }
 
   /**
-   * The tasks `unticked` (completed on both sides at the last sync, unticked by this markdown) that an older copy of
-   * the file unticked (src/core/olderCopy.ts), in plan order, or undefined. Reads the database only when two or more
-   * were unticked.
+   * The tasks `reverted` (completed or failed for good on both sides at the last sync, shown otherwise by this
+   * markdown) that an older copy of the file reverted (src/core/olderCopy.ts), in plan order, or undefined. Reads the
+   * database only when two or more were reverted.
    */
-  private olderCopyTasks(list: TaskList, unticked: readonly string[]): Set<string> | undefined {
-    if (unticked.length < OLDER_COPY_MIN_REVERTS) return undefined;
-    const off = new Set(unticked);
+  private olderCopyTasks(list: TaskList, reverted: readonly string[]): { keep: Set<string>; outcomes: WrittenOutcome[] } | undefined {
+    if (reverted.length < OLDER_COPY_MIN_REVERTS) return undefined;
+    const off = new Set(reverted);
     const inList = new Set(list.tasks.map((t) => t.id));
-    // A ticked task missing from this markdown (added after the copy was taken) neither marks nor is reverted.
-    const completions = this.plan
-      .agentCompletions()
-      .filter((c) => inList.has(c.id))
-      .map((c) => ({ ...c, unticked: off.has(c.id) }));
-    const reverted = new Set(olderCopyReverts(completions));
-    return reverted.size > 0 ? new Set(list.tasks.filter((t) => reverted.has(t.id)).map((t) => t.id)) : undefined;
+    // A task with an outcome missing from this markdown (added after the copy was taken) neither marks nor is reverted.
+    const outcomes: WrittenOutcome[] = [
+      ...this.plan.agentCompletions().map((c) => ({ id: c.id, at: c.completedAt, reverted: off.has(c.id) })),
+      ...this.plan.agentFailures().map((c) => ({ id: c.id, at: c.endedAt, reverted: off.has(c.id) })),
+    ].filter((c) => inList.has(c.id));
+    const kept = new Set(olderCopyReverts(outcomes));
+    return kept.size > 0 ? { keep: new Set(list.tasks.filter((t) => kept.has(t.id)).map((t) => t.id)), outcomes } : undefined;
   }
 
   /**
-   * Stage 4 of a sync: the plan rows, statuses and group changes, the snapshot and one v2_plan_sync audit row, in ONE
+   * The plan rows, statuses and group changes, the snapshot and one v2_plan_sync audit row, in ONE
    * transaction — only when there is anything to write (a sync that changes nothing writes no row). The caches follow.
    */
   private applyToDatabase(s: {
@@ -750,7 +708,7 @@ export class SyncService {
     started: number;
   }): { applied: boolean; direction: 'both' | 'db_to_md' | 'md_to_db'; recordId?: number } {
     const { merged, mdWritten } = s;
-    const groups = this.diffGroups(s.finalList);
+    const groups = this.planner!.diffGroups(s.finalList);
     const groupChanges = groups.upsertEpics.length + groups.archiveEpics.length + groups.upsertFeatures.length + groups.archiveFeatures.length;
     // Rows to write at all (snapshot-only updates included) vs. changes to what the plan says (for `direction`).
     const dbWrites = merged.inserts.length + merged.updates.length + merged.archives.length + groupChanges > 0;
@@ -785,263 +743,8 @@ export class SyncService {
       },
     };
     const r = this.plan.apply(change);
-    this.updateCaches(change, r.statusAfter, merged);
+    this.planner!.applied(change, r.statusAfter, merged);
     return { applied, direction, recordId: r.recordId };
-  }
-
-  /**
-   * The last merged list when `list` has the same tasks in the same places (same ids, written or not, and groups):
-   * true of every list the incremental parser returns, and then duplicates, archives and groups are as they were.
-   */
-  private sameShapeBase(list: TaskList): MergedBase | undefined {
-    const base = this.mergedBase;
-    if (!base) return undefined;
-    const a = list.tasks;
-    const b = base.list.tasks;
-    if (a.length !== b.length) return undefined;
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i];
-      const y = b[i];
-      if (x !== y && (x.id !== y.id || x.idExplicit !== y.idExplicit || x.epicId !== y.epicId || x.featureId !== y.featureId)) return undefined;
-    }
-    return base;
-  }
-
-  /**
-   * Merges every task of `list`; `writable(id)` says whether that task's markdown line may be edited; the tasks in
-   * `keep` stay completed whatever their box shows (an older copy unticked them: olderCopyTasks).
-   */
-  private mergeAll(list: TaskList, unsynced: Map<string, TaskStatus>, writable: (id: string) => boolean, keep: ReadonlySet<string> = NONE): MergePlan {
-    const tasks = this.tasks!;
-    const state = new Uint8Array(list.tasks.length);
-    const out: MergePlan = {
-      inserts: [],
-      updates: [],
-      archives: [],
-      restored: 0,
-      planUpdates: 0,
-      statusesToDb: 0,
-      mdEdits: [],
-      mdStatus: new Map(),
-      conflicts: [],
-      conflictDiagnostics: [],
-      unticked: [],
-      kept: keep,
-      list,
-      state,
-      insertNodes: [],
-      updateNodes: [],
-    };
-    const base = this.sameShapeBase(list);
-    // Without a base: tasks still without an id are left out until their id is written, and a duplicate id counts
-    // once (the parser reports it). With one, the same tasks are left out as last time.
-    const seen = base ? undefined : new Set<string>();
-    const anyUnsynced = unsynced.size > 0;
-    for (let i = 0; i < list.tasks.length; i++) {
-      const task = list.tasks[i];
-      if (base) {
-        const was = base.state[i];
-        if (was === IGNORED || (was === CLEAN && task === base.list.tasks[i] && !(anyUnsynced && unsynced.has(task.id)))) {
-          state[i] = was;
-          continue;
-        }
-      } else {
-        // A later task with the same written id (the parser reports it): the first one owns the row.
-        if (seen!.has(task.id)) {
-          state[i] = IGNORED;
-          continue;
-        }
-        seen!.add(task.id);
-      }
-      const snap = tasks.get(task.id);
-      // Fast path, no allocation: nothing changed on either side (the common case for all but a few tasks).
-      if (snap && !archivedSnapshot(snap) && !(anyUnsynced && unsynced.has(task.id)) && unchangedSince(task, snap)) {
-        state[i] = CLEAN;
-        // A snapshot loaded from the database, equal to this node: keep the node instead (same value, less memory).
-        if (!isNode(snap) && !hasDuplicates(task)) tasks.set(task.id, task);
-        continue;
-      }
-      if (!snap && task.status !== 'in_progress' && !hasDuplicates(task)) {
-        // New, and nothing to merge or resolve: the row says what the node says.
-        out.inserts.push(new NodeWrite(task));
-        out.insertNodes.push(task);
-        if (task.status !== 'pending') out.statusesToDb++;
-        continue;
-      }
-      const stored = snap && { fields: fieldsOf(snap), extras: snapshotExtras(snap), archived: archivedSnapshot(snap) };
-      const md = taskFields(task);
-      const extras = extrasOf(task);
-      const canWrite = writable(task.id);
-      const conflicts: MergeConflict[] = [];
-      let mergedFields: TaskFields;
-      let dbStatus: TaskStatus;
-      if (!stored) {
-        dbStatus = 'pending';
-        mergedFields = md;
-        if (md.status === 'in_progress') {
-          mergedFields = { ...md, status: 'pending' };
-          conflicts.push({
-            taskId: task.id,
-            field: 'status',
-            base: undefined,
-            markdown: md.status,
-            database: undefined,
-            resolved: 'pending',
-            winner: 'database',
-            rule: 'engine-starts-tasks',
-          });
-        }
-      } else {
-        dbStatus = stored.archived ? (this.plan.statusOf(task.id) ?? stored.fields.status) : (unsynced.get(task.id) ?? stored.fields.status);
-        const reopens = !stored.archived && stored.fields.status === 'completed' && dbStatus === 'completed' && !TICKED.has(md.status);
-        if (reopens) out.unticked.push(task.id);
-        // Kept: merged as if its box still showed what both sides agreed on, so the database's completed stands and
-        // the box is ticked again below (mdStatus differs from what the line shows).
-        const mdSide = reopens && keep.has(task.id) ? { ...md, status: stored.fields.status } : md;
-        const r = mergeTask(task.id, stored.fields, mdSide, { ...stored.fields, status: dbStatus });
-        mergedFields = r.fields;
-        conflicts.push(...r.conflicts);
-        // Only the engine moves a task into or out of in_progress (it holds the lease): the markdown cannot start a
-        // task, nor stop a running one — a line read without its badge (a text older than the engine's write-back,
-        // e.g. a save the editor made just before it, or a badge deleted by hand) would take the task from its agent
-        // and its finished result would be thrown away (lease lost). Cancel stops a task; a tick still completes it.
-        const rule =
-          mergedFields.status === 'in_progress' && dbStatus !== 'in_progress'
-            ? 'engine-starts-tasks'
-            : dbStatus === 'in_progress' && mergedFields.status !== 'in_progress' && !TICKED.has(mergedFields.status)
-              ? 'running-wins'
-              : undefined;
-        if (rule) {
-          conflicts.push({
-            taskId: task.id,
-            field: 'status',
-            base: stored.fields.status,
-            markdown: md.status,
-            database: dbStatus,
-            resolved: dbStatus,
-            winner: 'database',
-            rule,
-          });
-          mergedFields = { ...mergedFields, status: dbStatus };
-        }
-      }
-      for (const c of conflicts) {
-        out.conflicts.push(c);
-        out.conflictDiagnostics.push(conflictDiagnostic(c, task.line));
-      }
-      // What the markdown will show, and so what the snapshot records.
-      const mdStatus = canWrite ? mergedFields.status : md.status;
-      if (mdStatus !== md.status) {
-        out.mdEdits.push({ taskId: task.id, status: mdStatus });
-        out.mdStatus.set(task.id, mdStatus);
-      }
-      const snapshot: TaskFields = mdStatus === mergedFields.status ? mergedFields : { ...mergedFields, status: mdStatus };
-      if (!stored) {
-        out.inserts.push({ id: task.id, fields: snapshot, extras, status: mergedFields.status, writeDeps: true });
-        out.insertNodes.push(task);
-        if (mergedFields.status !== 'pending') out.statusesToDb++;
-        continue;
-      }
-      const planChanged = !samePlanFields(mergedFields, stored.fields) || !sameExtras(extras, stored.extras);
-      const statusChanged = mergedFields.status !== dbStatus;
-      if (planChanged || statusChanged || mdStatus !== stored.fields.status || stored.archived) {
-        out.updates.push({
-          id: task.id,
-          fields: snapshot,
-          extras,
-          statusCas: statusChanged ? { expected: dbStatus, next: mergedFields.status } : undefined,
-          restore: stored.archived,
-          writeDeps: !sameFieldValue('dependsOn', mergedFields.dependsOn, stored.fields.dependsOn),
-        });
-        out.updateNodes.push(task);
-        if (planChanged) out.planUpdates++;
-        if (statusChanged) out.statusesToDb++;
-        if (stored.archived) out.restored++;
-      }
-    }
-    // With a base, every task of the last list is in this one, and those missing from that were archived then.
-    if (seen) for (const [id, t] of tasks) if (!archivedSnapshot(t) && !seen.has(id)) out.archives.push(id);
-    return out;
-  }
-
-  /** Epics and features to upsert or archive so the tables match `list` (the markdown owns them; no merge). */
-  private diffGroups(list: TaskList): Pick<PlanChange, 'upsertEpics' | 'archiveEpics' | 'upsertFeatures' | 'archiveFeatures'> {
-    // The same epic and feature objects as the last sync (the incremental parser shares them) and the same tasks in
-    // the same groups: the tables already match (the last sync wrote whatever differed).
-    const base = this.mergedBase;
-    if (base && list.epics === base.list.epics && list.features === base.list.features && this.sameShapeBase(list)) {
-      return { upsertEpics: [], archiveEpics: [], upsertFeatures: [], archiveFeatures: [] };
-    }
-    const epics: StoredGroup[] = [];
-    const features: StoredGroup[] = [];
-    const epicIds = new Set<string>();
-    const featureIds = new Set<string>();
-    for (const e of list.epics) {
-      if (epicIds.has(e.id)) continue;
-      epicIds.add(e.id);
-      const g: StoredGroup = { id: e.id, title: e.title, idExplicit: e.idExplicit, position: epics.length, isPhase: e.phase ?? false, archived: false };
-      if (e.priority) g.priority = e.priority;
-      epics.push(g);
-    }
-    for (const f of list.features) {
-      if (featureIds.has(f.id)) continue;
-      featureIds.add(f.id);
-      const g: StoredGroup = { id: f.id, epicId: f.epicId, title: f.title, idExplicit: f.idExplicit, position: features.length, archived: false };
-      if (f.priority) g.priority = f.priority;
-      features.push(g);
-    }
-    // Tasks may sit in groups the list does not declare (tasks directly under an epic, before any heading): the
-    // foreign keys need a row for each.
-    for (const t of list.tasks) {
-      if (!epicIds.has(t.epicId)) {
-        epicIds.add(t.epicId);
-        epics.push({ id: t.epicId, title: t.epicId, idExplicit: false, position: epics.length, isPhase: false, archived: false });
-      }
-      if (!featureIds.has(t.featureId)) {
-        featureIds.add(t.featureId);
-        features.push({ id: t.featureId, epicId: t.epicId, title: t.featureId, idExplicit: false, position: features.length, archived: false });
-      }
-    }
-    for (const f of features)
-      if (f.epicId !== undefined && !epicIds.has(f.epicId)) {
-        epicIds.add(f.epicId);
-        epics.push({ id: f.epicId, title: f.epicId, idExplicit: false, position: epics.length, isPhase: false, archived: false });
-      }
-    const changed = (a: StoredGroup, b: StoredGroup | undefined): boolean =>
-      !b ||
-      b.archived ||
-      a.title !== b.title ||
-      a.priority !== b.priority ||
-      a.idExplicit !== b.idExplicit ||
-      a.position !== b.position ||
-      (a.isPhase ?? false) !== (b.isPhase ?? false) ||
-      a.epicId !== b.epicId;
-    return {
-      upsertEpics: epics.filter((e) => changed(e, this.epics.get(e.id))),
-      archiveEpics: [...this.epics.values()].filter((e) => !e.archived && !epicIds.has(e.id)).map((e) => e.id),
-      upsertFeatures: features.filter((f) => changed(f, this.features.get(f.id))),
-      archiveFeatures: [...this.features.values()].filter((f) => !f.archived && !featureIds.has(f.id)).map((f) => f.id),
-    };
-  }
-
-  private updateCaches(change: PlanChange, statusAfter: Map<string, TaskStatus>, merged: MergePlan): void {
-    const tasks = this.tasks!;
-    for (const g of change.upsertEpics) this.epics.set(g.id, { ...g, archived: false });
-    for (const g of change.upsertFeatures) this.features.set(g.id, { ...g, archived: false });
-    for (const id of change.archiveEpics) this.epics.set(id, { ...this.epics.get(id)!, archived: true });
-    for (const id of change.archiveFeatures) this.features.set(id, { ...this.features.get(id)!, archived: true });
-    change.insertTasks.forEach((w, i) => tasks.set(w.id, w instanceof NodeWrite ? w.node : snapshotFor(merged.insertNodes[i], w.fields, w.extras)));
-    change.updateTasks.forEach((w, i) => {
-      const prev = tasks.get(w.id)!;
-      // A compare-and-set that did not take left synced_status as it was (see TaskWrite.statusCas).
-      const lost = w.statusCas !== undefined && statusAfter.get(w.id) !== w.statusCas.next;
-      const fields = lost ? { ...w.fields, status: fieldsOf(prev).status } : w.fields;
-      tasks.set(w.id, snapshotFor(merged.updateNodes[i], fields, w.extras));
-    });
-    for (const id of change.archiveTasks) {
-      const prev = tasks.get(id)!;
-      tasks.set(id, { fields: fieldsOf(prev), extras: snapshotExtras(prev), archived: true });
-    }
   }
 
   /** Writes the markdown: through the editor when one is attached, else the file (only if unchanged since read). */

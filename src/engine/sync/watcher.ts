@@ -1,6 +1,8 @@
 // Watches the task-list file and runs a sync after each burst of changes.
 // - Debounce: a change schedules the sync `debounceMs` after the LAST change of a burst, but never later than
-//   `maxWaitMs` after the first, so a file written continuously still syncs regularly.
+//   `maxWaitMs` after the first, so a file written continuously still syncs regularly. `maxWaitMs` defaults to the
+//   larger of 1 s and `debounceMs`: a debounce longer than a second (the plan's `sync_debounce: 2`, "wait 2s after
+//   change before syncing") is waited out in full, never cut short by the cap.
 // - Serialised: never two syncs at once. A change during a sync marks the watcher dirty and the sync runs again
 //   after it, so the last write of any burst is always synced (no lost update).
 // - Own writes: with `expectedChecksum`, a change whose file bytes hash to what the sync service last wrote or read
@@ -27,7 +29,7 @@ export interface TaskListWatcherOptions {
   onError?: (error: Error) => void;
   /** Quiet time after the last change before syncing, in ms (never less than MIN_DELAY_MS). Default 50. */
   debounceMs?: number;
-  /** Longest delay between the first change of a burst and its sync, in ms. Default 1000. */
+  /** Longest delay between the first change of a burst and its sync, in ms. Default: the larger of 1000 and `debounceMs`. */
   maxWaitMs?: number;
   /** sha256 of the file bytes the sync last wrote or read (SyncService.lastFileChecksum); equal bytes trigger nothing. */
   expectedChecksum?: () => string | undefined;
@@ -77,7 +79,7 @@ export class TaskListWatcher {
     if (typeof opts.onChange !== 'function') throw new Error(`TaskListWatcher: onChange must be a function, got ${typeof opts.onChange}`);
     this.path = resolve(opts.path);
     this.debounceMs = check('debounceMs', opts.debounceMs, 50);
-    this.maxWaitMs = check('maxWaitMs', opts.maxWaitMs, 1000);
+    this.maxWaitMs = check('maxWaitMs', opts.maxWaitMs, Math.max(1000, this.debounceMs));
     const dir = dirname(this.path);
     const name = basename(this.path);
     this.fsw = watch(dir, {

@@ -6,10 +6,11 @@ import { GetSnapshot } from '../../protocol/engineProtocol';
 import type { PlanSnapshot } from '../../protocol/views';
 import { DASHBOARD_EVENTS, type DashboardEvent, type DashboardEventName } from '../../protocol/webviewProtocol';
 import type { EngineClient } from '../engineClient';
+import type { ReviewStore } from '../reviewStore';
 import type { DashboardSource } from './dashboardSession';
 
-/** Builds the dashboard's view of the engine client. */
-export function dashboardSource(client: EngineClient): DashboardSource {
+/** Builds the dashboard's view of the engine client (and of the editor's list of branches waiting for review). */
+export function dashboardSource(client: EngineClient, reviews?: ReviewStore): DashboardSource {
   return {
     snapshot: (): Promise<PlanSnapshot> => client.request(GetSnapshot.type),
     onEvent(listener: (e: DashboardEvent) => void): vscode.Disposable {
@@ -25,5 +26,11 @@ export function dashboardSource(client: EngineClient): DashboardSource {
       });
     },
     runCommand: (command, taskId) => Promise.resolve(vscode.commands.executeCommand(command, ...(taskId === undefined ? [] : [taskId]))),
+    ...(reviews
+      ? {
+          reviews: () => reviews.all(),
+          onReviews: (listener: () => void) => new vscode.Disposable(reviews.events.on('reviews:changed', () => listener())),
+        }
+      : {}),
   };
 }

@@ -2,6 +2,7 @@
 // refresh, and the page's commands. dashboardPanel.ts binds it to a real webview panel; keeping it free of vscode
 // lets it be tested in plain Node.
 import { errorMessage } from '../../core/describe';
+import type { ReviewView } from '../../protocol/engineProtocol';
 import type { PlanSnapshot } from '../../protocol/views';
 import { isFromWebview, metricsOf, type DashboardCommand, type DashboardEvent, type RunCommandParams, type ToWebview } from '../../protocol/webviewProtocol';
 
@@ -16,6 +17,10 @@ export interface DashboardSource {
    * lenses, which refuses in Restricted Mode and tells the person what went wrong.
    */
   runCommand(command: DashboardCommand, taskId?: string): Promise<unknown>;
+  /** The branches waiting for review as the editor knows them now (its ReviewStore); absent: the page shows none. */
+  reviews?(): readonly ReviewView[];
+  /** Subscribes to changes of that list; the result unsubscribes. */
+  onReviews?(listener: () => void): { dispose(): unknown };
 }
 
 export interface DashboardSessionOptions {
@@ -38,6 +43,7 @@ export class DashboardSession {
   private readonly metricsRefreshMs: number;
   private readonly onError: (message: string) => void;
   private subscription: { dispose(): unknown } | undefined;
+  private reviewSubscription: { dispose(): unknown } | undefined;
   /** Events that arrived while the snapshot was being fetched; replayed after it (the reducer is idempotent for them). */
   private pending: DashboardEvent[] | undefined;
   private live = false;
@@ -92,6 +98,9 @@ export class DashboardSession {
     this.pending = [];
     // Subscribe before asking for the snapshot, so nothing that happens in between is lost.
     this.subscription = this.source.onEvent((e) => this.onEvent(e));
+    this.reviewSubscription = this.source.onReviews?.(() => {
+      if (this.live) this.sendReviews();
+    });
     let snapshot: PlanSnapshot;
     try {
       snapshot = await this.source.snapshot();
@@ -103,6 +112,8 @@ export class DashboardSession {
     }
     if (generation !== this.generation || this.disposed) return;
     this.send({ type: 'plan:changed', params: { snapshot } });
+    // The page keeps its review list across snapshots; a new page (or one after a reload) gets it here.
+    this.sendReviews();
     this.live = true;
     const replay = this.pending ?? [];
     this.pending = undefined;
@@ -117,6 +128,8 @@ export class DashboardSession {
     this.pending = undefined;
     this.subscription?.dispose();
     this.subscription = undefined;
+    this.reviewSubscription?.dispose();
+    this.reviewSubscription = undefined;
     if (this.metricsTimer) clearTimeout(this.metricsTimer);
     this.metricsTimer = undefined;
   }
@@ -149,6 +162,10 @@ export class DashboardSession {
     // The engine's events go to the page as they are: same name, same payload.
     this.send(e);
     if (e.type === 'tasks:changed') this.scheduleMetrics();
+  }
+
+  private sendReviews(): void {
+    if (this.source.reviews) this.send({ type: 'reviews:changed', params: { reviews: [...this.source.reviews()] } });
   }
 
   private scheduleMetrics(): void {

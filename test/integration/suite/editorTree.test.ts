@@ -10,6 +10,21 @@ import { coditect } from '../editorHelpers';
 describe('editor: the Tasks tree refreshes only between drawing passes', function () {
   this.timeout(60_000);
 
+  before(async () => {
+    // Refreshes are held only while the view is shown: a hidden view asks for nothing and redraws when shown.
+    const api = await coditect();
+    await vscode.commands.executeCommand('coditect.tasks.focus');
+    if (!api.treeView.visible)
+      await new Promise<void>((resolve) => {
+        const sub = api.treeView.onDidChangeVisibility((e) => {
+          if (e.visible) {
+            sub.dispose();
+            resolve();
+          }
+        });
+      });
+  });
+
   /** Collects what the tree asks VS Code to redraw (undefined: all of it). */
   const listen = (event: vscode.Event<TaskTreeNode | TaskTreeNode[] | undefined>) => {
     const fired: (TaskTreeNode[] | undefined)[] = [];

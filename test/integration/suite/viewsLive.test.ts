@@ -40,7 +40,15 @@ describe('editor: progress reaches the views as it happens', function () {
     };
     const offs = [
       api.store.events.on('tasks:updated', () => note(storeDone, api.store.snapshot!.counts.done)),
+      // A whole snapshot (the editor's sync of the engine's own ticks re-plans) redraws the same views and may carry
+      // the last step: CI once saw the final completion arrive that way (8 seen, 9 done).
+      api.store.events.on('plan:replaced', () => note(storeDone, api.store.snapshot!.counts.done)),
       api.engine.events.on('tasks:changed', (p) => note(sentDone, p.counts.done)),
+      // The dashboard is sent the plan's re-reads too (the editor's sync of the engine's own ticks): as a patch, or whole
+      // when its groups moved. Both carry the counts, and CI saw steps arrive that way (done went 2 → 4 → 8 by
+      // tasks:changed alone, while the store, fed by all three, saw every step).
+      api.engine.events.on('plan:patched', (p) => note(sentDone, p.counts.done)),
+      api.engine.events.on('plan:changed', (p) => note(sentDone, p.snapshot.counts.done)),
     ];
     try {
       await vscode.commands.executeCommand('coditect.start');

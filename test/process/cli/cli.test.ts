@@ -117,6 +117,36 @@ describe('coditect CLI (built bundle, real processes)', function () {
     assert.equal(t.unblocks, 2);
   });
 
+  it('next --json says which ready task waits for another naming the same files, and why', async () => {
+    const plan = [
+      '# Plan',
+      '',
+      '- [ ] T001 Create the User model in src/models/user.py',
+      '- [ ] T002 Add validation to src/models/user.py',
+      '- [ ] T003 Write the guide',
+      '  - Files: docs/',
+      '',
+    ].join('\n');
+    const dir = ws({ 'TASKLIST.md': plan });
+    const r = await runCli(['next', 'TASKLIST.md', '--json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const ready = JSON.parse(r.stdout).ready as { id: string; files?: string[]; heldBy?: unknown }[];
+    assert.deepEqual(
+      ready.map((t) => [t.id, t.files, t.heldBy]),
+      [
+        ['T001', ['src/models/user.py'], undefined],
+        [
+          'T002',
+          ['src/models/user.py'],
+          { task: 'T001', running: false, paths: ['src/models/user.py'], reason: 'waits for T001 (starts first): both name src/models/user.py' },
+        ],
+        ['T003', ['docs/'], undefined],
+      ],
+    );
+    const text = await runCli(['next', 'TASKLIST.md'], dir);
+    assert.match(text.stdout, /T002[^]*waits for T001 \(starts first\): both name src\/models\/user\.py/);
+  });
+
   it('graph --json gives nodes, edges with their source, and the critical path', async () => {
     const dir = ws({ 'TASKLIST.md': SMALL });
     const r = await runCli(['graph', 'TASKLIST.md', '--json'], dir);

@@ -5,27 +5,7 @@ import Database from 'better-sqlite3';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, ROOT, runCli, tempWorkspace } from '../cli/cliHarness';
-
-// Verbatim from the plan (task-dispatcher.py, get_next_task).
-const PLAN_GET_NEXT_TASK = `
-SELECT t.* FROM v2_tasks t
-WHERE t.status = 'pending'
-AND NOT EXISTS (
-SELECT 1 FROM task_dependencies d
-JOIN v2_tasks dt ON d.dependency_task_id = dt.task_id
-WHERE d.task_id = t.task_id
-AND dt.status != 'completed'
-)
-ORDER BY
-CASE t.priority
-WHEN 'P0' THEN 0
-WHEN 'P1' THEN 1
-WHEN 'P2' THEN 2
-ELSE 3
-END,
-t.created_at ASC
-LIMIT 1
-`;
+import { PLAN_GET_NEXT_TASK } from './planQueries';
 
 // Verbatim from the plan (OrchestratorState.get_metrics and the /api/status endpoint).
 const PLAN_TOTAL = 'SELECT COUNT(*) FROM v2_tasks';

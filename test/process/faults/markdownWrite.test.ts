@@ -4,7 +4,7 @@
 // until it lands; a read-only (0444) file is refused, not replaced; a temp file a killed write left is removed at the
 // next start; a binary file is refused by name.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, removeWorkspace, ROOT, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
@@ -20,6 +20,26 @@ const git = (dir: string, ...args: string[]): string => {
 };
 const gitStatus = (dir: string): string => git(dir, 'status', '--porcelain', '--untracked-files=all');
 const ticked = (dir: string): number => (readFileSync(join(dir, 'PLAN-TASKLIST.md'), 'utf8').match(/^- \[x\]/gm) ?? []).length;
+
+/**
+ * A real kill mid-write: a process writing `plan` the engine's way (writeFileAtomic) SIGKILLs itself at `hook`
+ * (afterCheck: its temp file complete, before the swap; whileAside: the plan moved aside, the new file not linked yet).
+ */
+function killedWriting(plan: string, hook: 'afterCheck' | 'whileAside') {
+  return spawnSync(
+    process.execPath,
+    [
+      '-r',
+      'tsx/cjs',
+      '-e',
+      `const { writeFileAtomic, sha256 } = require(${JSON.stringify(join(ROOT, 'src/engine/sync/atomicWrite.ts'))});
+       const fs = require('node:fs');
+       const p = ${JSON.stringify(plan)};
+       writeFileAtomic(p, Buffer.from('changed'), { expectChecksum: sha256(fs.readFileSync(p)), ${hook}: () => process.kill(process.pid, 'SIGKILL') });`,
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+}
 
 describe('faults: a task list that cannot be written or holds no tasks (real processes, real filesystem)', function () {
   this.timeout(120_000);
@@ -113,19 +133,7 @@ describe('faults: a task list that cannot be written or holds no tasks (real pro
     const plan = join(dir, 'PLAN-TASKLIST.md');
     // A real kill mid-write: a process writing the plan the engine's way SIGKILLs itself after its temp file is
     // complete and before the rename.
-    const killed = spawnSync(
-      process.execPath,
-      [
-        '-r',
-        'tsx/cjs',
-        '-e',
-        `const { writeFileAtomic, sha256 } = require(${JSON.stringify(join(ROOT, 'src/engine/sync/atomicWrite.ts'))});
-         const fs = require('node:fs');
-         const p = ${JSON.stringify(plan)};
-         writeFileAtomic(p, Buffer.from('changed'), { expectChecksum: sha256(fs.readFileSync(p)), afterCheck: () => process.kill(process.pid, 'SIGKILL') });`,
-      ],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
+    const killed = killedWriting(plan, 'afterCheck');
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
     const leftovers = (): string[] => readdirSync(dir).filter((n) => n.endsWith('.tmp'));
     assert.equal(leftovers().length, 1, 'the kill left the temp file');
@@ -145,6 +153,110 @@ describe('faults: a task list that cannot be written or holds no tasks (real pro
     assert.equal(s.code, 0, s.stderr);
     assert.deepEqual(leftovers(), [], 'the start removed it');
     assert.doesNotMatch(gitStatus(dir), /\.tmp/);
+  });
+
+  it('a write killed while the plan is moved aside (compare-and-swap) leaves the plan under its aside name; the next start puts it back', async () => {
+    const dir = await workspace();
+    const plan = join(dir, 'PLAN-TASKLIST.md');
+    // A real kill in the swap's gap: the file at the path has been moved aside and the new one is not linked yet.
+    const killed = killedWriting(plan, 'whileAside');
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    assert.equal(existsSync(plan), false, 'the kill fell in the gap: no file at the path');
+    assert.equal(readdirSync(dir).filter((n) => n.endsWith('.old.tmp')).length, 1, 'the plan is kept under its aside name');
+
+    const s = await runCli(['sync', 'PLAN-TASKLIST.md', '--config', 'config.json'], dir);
+    const back = existsSync(plan) && readFileSync(plan, 'utf8') === PLAN;
+    const left = readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+    recordFigure({
+      scenario: 'kill while the plan is moved aside (swap), then a start',
+      trials: 1,
+      survived: back && left.length === 0 ? 1 : 0,
+      lost: back ? 0 : 1,
+      duplicated: 0,
+      leaked: left.length,
+    });
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stderr, /put .*PLAN-TASKLIST\.md back from .*\.old\.tmp: a write of the task list was killed while the file was moved aside/);
+    assert.ok(back, 'the plan is back, as it was');
+    assert.deepEqual(left, [], 'and the temp file of the killed write is gone');
+  });
+
+  // #14 item 7: a person's editor saving by rename while the engine writes the plan back. The engine side is the real
+  // write-back (writeFileAtomic with the checksum of the bytes it read, read again on a refusal, as SyncService does)
+  // in a loop in its own process; the editor appends one paragraph per save and saves by rename. Every paragraph must
+  // be in the final file. CODITECT_FAULT_SAVES raises the number of saves for a longer measurement.
+  it("a person's saves by rename racing the engine's write-back: every paragraph survives", async function () {
+    const saves = Number(process.env.CODITECT_FAULT_SAVES ?? 2400);
+    this.timeout(Math.max(120_000, saves * 50));
+    const dir = await workspace();
+    const plan = join(dir, 'PLAN-TASKLIST.md');
+    const engine = spawn(
+      process.execPath,
+      [
+        '-r',
+        'tsx/cjs',
+        '-e',
+        `const { writeFileAtomic, sha256 } = require(${JSON.stringify(join(ROOT, 'src/engine/sync/atomicWrite.ts'))});
+         const fs = require('node:fs');
+         const p = ${JSON.stringify(plan)};
+         let stop = false, writes = 0, refused = 0, missing = 0;
+         process.stdin.on('end', () => (stop = true)).resume();
+         const round = () => {
+           for (let k = 0; k < 20 && !stop; k++) {
+             let bytes;
+             try { bytes = fs.readFileSync(p); } catch (e) { if (e.code !== 'ENOENT') throw e; missing++; continue; }
+             const text = bytes.toString('utf8');
+             const next = text.includes('- [ ] **T001.001**') ? text.replace('- [ ] **T001.001**', '- [x] **T001.001**') : text.replace('- [x] **T001.001**', '- [ ] **T001.001**');
+             if (writeFileAtomic(p, Buffer.from(next), { expectChecksum: sha256(bytes) })) writes++; else refused++;
+             if (writes === 1 && refused === 0) process.stdout.write('writing\\n');
+           }
+           if (stop) { process.stdout.write(JSON.stringify({ writes, refused, missing }) + '\\n'); process.exit(0); }
+           setImmediate(round);
+         };
+         round();`,
+      ],
+      { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    children.push(engine);
+    await waitForLine(engine, 'stdout', /^writing$/);
+    const engineDone = waitForLine(engine, 'stdout', /^\{.*\}$/);
+    const editor = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('node:fs');
+         const p = ${JSON.stringify(plan)};
+         let missing = 0;
+         for (let i = 0; i < ${saves}; i++) {
+           let text;
+           // A read that finds no file falls in another writer's gap (git's checkout, vim's backup rename, the engine's
+           // swap): editors look again.
+           for (;;) { try { text = fs.readFileSync(p, 'utf8'); break; } catch (e) { if (e.code !== 'ENOENT') throw e; missing++; } }
+           fs.writeFileSync(p + '.editor~', text + '\\nparagraph ' + i + ' of the person\\n');
+           fs.renameSync(p + '.editor~', p);
+         }
+         process.stdout.write(JSON.stringify({ missing }));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    engine.stdin!.end();
+    const eng = JSON.parse((await engineDone)[0]) as { writes: number; refused: number; missing: number };
+    assert.equal(editor.status, 0, editor.stderr);
+    const final = readFileSync(plan, 'utf8');
+    const found = new Set([...final.matchAll(/^paragraph (\d+) of the person$/gm)].map((m) => Number(m[1])));
+    const lost = saves - found.size;
+    const kept = readdirSync(dir).filter((n) => n.endsWith('.kept.tmp')).length;
+    recordFigure({
+      scenario: "a person's saves by rename during the engine's write-backs",
+      trials: saves,
+      survived: found.size,
+      lost,
+      duplicated: 0,
+      leaked: 0,
+      note: `${eng.writes} write-backs landed, ${eng.refused} refused and merged again; ${(JSON.parse(editor.stdout) as { missing: number }).missing} editor reads met the swap's gap; ${kept} checked copies kept`,
+    });
+    assert.equal(lost, 0, `paragraphs lost: ${[...Array(saves).keys()].filter((i) => !found.has(i)).join(', ')}`);
+    assert.ok(eng.writes > 0, 'the engine did write back during the saves');
   });
 
   it('an in-place write killed mid-write (crash record present, file torn) is finished by the next start; the torn file is kept', async () => {

@@ -8,7 +8,8 @@ import { ensureBuilt, runCli } from '../cli/cliHarness';
 import { filesAt, git, subjects, tempRepo, type TempRepo } from './gitKit';
 
 /**
- * The agent: writes `<file>` (from the task title, "Write <file>") in its cwd; with `BARRIER` set it waits until
+ * The agent: writes `<file>` (from the task title, "Write <file>") in its cwd (`CONTENT`, `%ID%` its task's id, or
+ * "made by <id>"); with `BARRIER` set it waits until
  * every name in it has arrived (so two agents are known to run at once) and fails if it sees another task's file.
  */
 const AGENT = `
@@ -19,7 +20,7 @@ const log = (s) => fs.appendFileSync(path.join(process.env.AGENT_LOG_DIR, id + '
 log('cwd ' + cwd);
 const need = /needs ([\\w.]+)/.exec(title);
 if (need && !fs.existsSync(path.join(cwd, need[1]))) { log('missing ' + need[1]); process.exit(3); }
-fs.writeFileSync(path.join(cwd, file), (process.env.CONTENT || 'made by ' + id) + '\\n');
+fs.writeFileSync(path.join(cwd, file), (process.env.CONTENT || 'made by %ID%').replace('%ID%', id) + '\\n');
 const barrier = process.env.BARRIER ? process.env.BARRIER.split(',') : [];
 if (barrier.includes(id)) {
   const dir = process.env.AGENT_LOG_DIR;
@@ -181,6 +182,66 @@ describe('isolation: worktree with the real CLI', function () {
     assert.equal(git(repo.dir, 'show', 'main:same.txt'), `made by ${first}`);
     // The conflicted branch and its worktree are kept for the person.
     assert.ok(existsSync(l[second].path));
+  });
+
+  it('merge.on_conflict agent: the conflicted branch goes back to its agent with the markers, which resolves them; all lands, no retry spent', async () => {
+    repo.commit({
+      'PLAN.md': ['# Plan', '', '- [ ] T001 Write same.txt', '- [ ] T002 Write same.txt', '- [ ] T003 Write after.txt', '  - Depends on: T001, T002', ''].join(
+        '\n',
+      ),
+    });
+    const r = await run(configFile({ merge: { verify: 'test -f same.txt', on_conflict: 'agent' } }, { BARRIER: 'T001,T002' }));
+    assert.equal(r.code, 0, r.stderr);
+    const db = path.join(repo.dir, '.coditect', 'context.db');
+    assert.deepEqual(statuses(db), { T001: 'completed', T002: 'completed', T003: 'completed' });
+    // The one that landed second ran twice: its second attempt found git's markers and wrote the file whole.
+    const runs = (id: string) =>
+      readFileSync(path.join(logDir, `${id}.log`), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('cwd ')).length;
+    const second = runs('T001') === 2 ? 'T001' : 'T002';
+    assert.deepEqual([runs('T001'), runs('T002')].sort(), [1, 2]);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${second}: merging coditect/${second}-write-same-txt into main conflicts in same\\.txt; .*merge\\.on_conflict agent: the next attempt resolves same\\.txt \\(1 of 2\\)`,
+      ),
+    );
+    assert.equal(git(repo.dir, 'show', 'main:same.txt'), `made by ${second}`);
+    assert.match(git(repo.dir, 'branch', '--list', `coditect/${second}-write-same-txt-conflicted-1`), /conflicted-1/, 'the conflicted work is kept');
+    const attempts = new Database(db, { readonly: true });
+    try {
+      const rows = attempts.prepare(`SELECT status FROM agent_execution_log WHERE task_id = ? ORDER BY log_id`).all(second) as { status: string }[];
+      assert.deepEqual(
+        rows.map((x) => x.status),
+        ['released', 'completed'],
+      );
+      const task = attempts.prepare(`SELECT retry_count FROM v2_tasks WHERE task_id = ?`).get(second) as { retry_count: number };
+      assert.equal(task.retry_count, 0, 'a conflict handed to an agent spends no retry');
+    } finally {
+      attempts.close();
+    }
+  });
+
+  it('merge.on_conflict agent gives up after two resolutions that leave markers: the branch then waits for a person', async () => {
+    repo.commit({ 'PLAN.md': ['# Plan', '', '- [ ] T001 Write same.txt', '- [ ] T002 Write same.txt', ''].join('\n') });
+    // Every attempt writes a line that reads as a conflict marker: a resolution is never accepted.
+    const r = await run(configFile({ merge: { on_conflict: 'agent' } }, { BARRIER: 'T001,T002', CONTENT: '<<<<<<< %ID%\nmade by %ID%' }));
+    assert.equal(r.code, 1, 'the run cannot finish: the second task waits for a person');
+    const db = path.join(repo.dir, '.coditect', 'context.db');
+    const st = statuses(db);
+    const second = st.T001 === 'completed' ? 'T002' : 'T001';
+    assert.equal(st[second], 'blocked');
+    const runs = readFileSync(path.join(logDir, `${second}.log`), 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('cwd ')).length;
+    assert.equal(runs, 3, 'its first attempt and two resolutions');
+    assert.match(r.stderr, new RegExp(`${second}: an agent tried 2 times to resolve the conflicts; the branch waits for a person`));
+    const l = landings(db)[second];
+    assert.equal(l.state, 'needs_review');
+    assert.match(l.note ?? '', /^conflict markers remain in same\.txt/);
   });
 
   it('a failing check on the merged result keeps the branch out of main', async () => {

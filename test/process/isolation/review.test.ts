@@ -1,4 +1,4 @@
-// Review of task branches with the real CLI on real git repositories: `coditect review list|show|accept|reject|retry`
+// Review of task branches with the real CLI on real git repositories: `coditect review list|show|accept|reject|retry|resolve`
 // with no engine running (an engine opened by the command) and through a running daemon (its control socket).
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,8 @@ const task = JSON.parse(process.env.CODITECT_TASK_JSON);
 const m = /Write ([\\w.]+)/.exec(title); const file = m ? m[1] : id + '.txt';
 const log = (s) => fs.appendFileSync(path.join(process.env.AGENT_LOG_DIR, id + '.log'), s + '\\n');
 log('attempt ' + process.env.CODITECT_TASK_ATTEMPT + ' cwd ' + cwd + ' found ' + fs.existsSync(path.join(cwd, file)) + ' note ' + (task.previousError || '-'));
-fs.writeFileSync(path.join(cwd, file), 'line one\\nmade by ' + id + '\\n');
+// A note asking it to leave the markers: an agent that says it resolved a conflict and did not.
+if (!(task.previousError || '').includes('LEAVE-MARKERS')) fs.writeFileSync(path.join(cwd, file), 'line one\\nmade by ' + id + '\\n');
 `;
 
 interface Landing {
@@ -24,6 +25,7 @@ interface Landing {
   path: string;
   kept?: { branch: string }[];
   note?: string;
+  base: string;
 }
 
 function read<T>(dbPath: string, sql: string): T[] {
@@ -55,6 +57,11 @@ describe('isolation: coditect review with the real CLI', function () {
     db = path.join(repo.dir, '.coditect', 'context.db');
     mkdirSync(logDir);
     writeFileSync(path.join(logDir, 'agent.js'), AGENT);
+    // notify.command: each event the engine sends a person, one JSON line per event.
+    writeFileSync(
+      path.join(logDir, 'notify.js'),
+      `let s = ''; process.stdin.on('data', (c) => (s += c)).on('end', () => require('fs').appendFileSync(${JSON.stringify(path.join(logDir, 'events.jsonl'))}, s.trim() + '\\n'));`,
+    );
     writeFileSync(
       path.join(repo.dir, 'config.json'),
       JSON.stringify({
@@ -65,6 +72,7 @@ describe('isolation: coditect review with the real CLI', function () {
         sandbox: { mode: 'auto', writable_paths: [logDir] },
         worktree: { dir: wtDir },
         merge: { verify: 'test -f a.txt', policy_overrides: { T001: 'review' } },
+        notify: { command: [process.execPath, path.join(logDir, 'notify.js')], events: ['review_waiting'] },
       }),
     );
     repo.commit({
@@ -81,6 +89,16 @@ describe('isolation: coditect review with the real CLI', function () {
     const run = await runCli(['run', 'PLAN.md', '--config', 'config.json'], repo.dir);
     assert.equal(run.code, 1, `T001 waits for review:\n${run.stderr}`);
     assert.match(run.stderr, /T001: awaiting review \(1 file, \+2 −0\)/);
+    // The person hears about it (the editor gets the same event as a notification).
+    const events = readFileSync(path.join(logDir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; taskId?: string; message: string });
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.taskId]),
+      [['review_waiting', 'T001']],
+    );
+    assert.match(events[0].message, /^T001 is done and waits for review before it lands: Write a\.txt$/);
 
     const planBefore = repo.read('PLAN.md');
     const list = await cli('review', 'list', '--json');
@@ -168,6 +186,82 @@ describe('isolation: coditect review with the real CLI', function () {
     assert.match(retry.stdout, /T001: the task is pending; its next attempt continues in its worktree/);
     await runCli(['run', 'PLAN.md', '--config', 'config.json'], repo.dir);
     assert.match(agentLog('T001').trim().split('\n')[2], /found true note A person asked for another attempt: shorter please$/);
+  });
+
+  it('a conflict: resolve rebuilds the branch on main with conflict markers; an agent that leaves markers is refused, one that resolves them lands', async () => {
+    await runCli(['run', 'PLAN.md', '--config', 'config.json'], repo.dir);
+    assert.equal(landings(db).T001.state, 'awaiting_review');
+    const first = git(repo.dir, 'rev-parse', 'coditect/T001-write-a-txt');
+    // Meanwhile a person writes the same file on main: the branch no longer merges.
+    repo.commit({ 'a.txt': 'line one\nmade by a person\n' }, 'a person writes a.txt');
+    const main = repo.head('main');
+    const accept = await cli('review', 'accept', 'T001', '--json');
+    assert.equal(accept.code, 1);
+    assert.deepEqual(JSON.parse(accept.stdout), {
+      outcome: 'needs_review',
+      reason: 'merging coditect/T001-write-a-txt into main conflicts in a.txt; main is unchanged',
+      files: ['a.txt'],
+    });
+    const list = JSON.parse((await cli('review', 'list', '--json')).stdout) as { reviews: { taskId: string; conflict?: boolean }[] };
+    assert.equal(list.reviews.find((r) => r.taskId === 'T001')?.conflict, true, 'the review says it is a conflict');
+
+    const resolve = await cli('review', 'resolve', 'T001', '--note', 'LEAVE-MARKERS', '--json');
+    assert.equal(resolve.code, 0, resolve.stderr);
+    assert.deepEqual(JSON.parse(resolve.stdout), { status: 'pending', files: ['a.txt'], keptBranch: 'coditect/T001-write-a-txt-conflicted-1' });
+    assert.equal(git(repo.dir, 'rev-parse', 'coditect/T001-write-a-txt-conflicted-1'), first, 'the previous work is kept');
+    assert.equal(git(repo.dir, 'rev-parse', 'coditect/T001-write-a-txt'), main, 'the branch starts again from main');
+    const wt = landings(db).T001.path;
+    assert.match(readFileSync(path.join(wt, 'a.txt'), 'utf8'), /^<<<<<<< [^]*made by a person[^]*=======\n[^]*made by T001[^]*>>>>>>> /m);
+    assert.equal(landings(db).T001.base, main, 'the review diff starts at main');
+    assert.equal(statuses(db).T001, 'pending');
+
+    // The next attempt is told what to resolve; this agent leaves the markers: nothing is committed or lands.
+    await runCli(['run', 'PLAN.md', '--config', 'config.json'], repo.dir);
+    const log = agentLog('T001').trim().split('\n');
+    assert.equal(log.length, 2, log.join('\n'));
+    assert.match(log[1], /found true note Bringing main into this task's work conflicts in a\.txt\..*A person adds: LEAVE-MARKERS$/);
+    assert.equal(landings(db).T001.state, 'needs_review');
+    assert.match(landings(db).T001.note ?? '', /^conflict markers remain in a\.txt/);
+    assert.equal(git(repo.dir, 'rev-parse', 'coditect/T001-write-a-txt'), main, 'nothing was committed');
+    assert.equal(repo.head('main'), main);
+    assert.equal(statuses(db).T001, 'blocked');
+
+    // Asked again: the attempt goes on from the same worktree; this time the agent resolves the file.
+    const again = await cli('review', 'resolve', 'T001');
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /T001: the task is pending; its next attempt resolves the conflicts in a\.txt/);
+    await runCli(['run', 'PLAN.md', '--config', 'config.json'], repo.dir);
+    assert.equal(landings(db).T001.state, 'awaiting_review', 'policy review: it waits again, now as one change on main');
+    assert.equal(git(repo.dir, 'rev-parse', 'coditect/T001-write-a-txt^'), main);
+    const accepted = await cli('review', 'accept', 'T001', '--json');
+    assert.equal(accepted.code, 0, accepted.stdout + accepted.stderr);
+    assert.equal(git(repo.dir, 'show', 'main:a.txt'), 'line one\nmade by T001');
+    await runCli(['run', 'PLAN.md', '--config', 'config.json'], repo.dir);
+    assert.deepEqual(statuses(db), { T001: 'completed', T002: 'completed' });
+  });
+
+  it('resolve is refused for a branch that did not conflict', async () => {
+    await runCli(['run', 'PLAN.md', '--config', 'config.json'], repo.dir);
+    const r = await cli('review', 'resolve', 'T001');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /T001 has no merge conflict to resolve \(awaiting review\)/);
+    assert.equal(landings(db).T001.state, 'awaiting_review', 'nothing changed');
+  });
+
+  it("accept is refused while the task's worktree holds a person's uncommitted change: named, kept, nothing merged", async () => {
+    await runCli(['run', 'PLAN.md', '--config', 'config.json'], repo.dir);
+    const before = repo.head('main');
+    const wt = landings(db).T001.path;
+    writeFileSync(path.join(wt, 'a.txt'), 'line one\nmy fix, not committed\n');
+    const accept = await cli('review', 'accept', 'T001');
+    assert.equal(accept.code, 1);
+    assert.match(
+      accept.stderr,
+      /the worktree of T001 \(.*\) has uncommitted changes \(a\.txt\); commit them on coditect\/T001-write-a-txt there, then accept again/,
+    );
+    assert.equal(readFileSync(path.join(wt, 'a.txt'), 'utf8'), 'line one\nmy fix, not committed\n', 'the change is kept');
+    assert.equal(repo.head('main'), before, 'nothing merged');
+    assert.equal(landings(db).T001.state, 'awaiting_review');
   });
 
   it('accept while main has uncommitted changes: waiting, nothing of theirs touched; the next run lands it first', async () => {

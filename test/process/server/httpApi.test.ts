@@ -9,6 +9,8 @@ import type { PlanSnapshot, TaskView } from '../../../src/protocol/views';
 import type { StateChangedParams, TasksChangedParams } from '../../../src/protocol/engineProtocol';
 import { generateTaskList } from '../../bench/generatePlan';
 import { ensureBuilt, removeWorkspace, runCli, tempWorkspace } from '../cli/cliHarness';
+import WebSocket from 'ws';
+import { PROGRESS_PROTOCOL, PROGRESS_TOKEN_PROTOCOL_PREFIX, type ProgressFrame } from '../../../src/protocol/httpApi';
 import { EventStream, http } from './httpKit';
 
 // One agent at a time, each task a minute long: a task stays running while the test steers the engine.
@@ -138,6 +140,72 @@ describe('daemon HTTP API (real daemon, real HTTP)', function () {
     } finally {
       stream.close();
     }
+  });
+
+  it("/ws/progress (the plan's WebSocket) sends the whole plan, then the increments; only to the token, from this server's pages", async () => {
+    const wsUrl = `${base.replace('http', 'ws')}/ws/progress`;
+    /** Opens a socket; resolves with its frames reader, or with the HTTP status it was refused with. */
+    const open = (o: WebSocket.ClientOptions & { protocols?: string[] } = {}) =>
+      new Promise<{ ws?: WebSocket; status?: number; frames: ProgressFrame[]; next(pred: (f: ProgressFrame) => boolean): Promise<ProgressFrame> }>(
+        (resolve, reject) => {
+          const frames: ProgressFrame[] = [];
+          const waiters: { pred: (f: ProgressFrame) => boolean; done: (f: ProgressFrame) => void }[] = [];
+          const next = (pred: (f: ProgressFrame) => boolean) =>
+            new Promise<ProgressFrame>((done) => {
+              const hit = frames.find(pred);
+              if (hit) done(hit);
+              else waiters.push({ pred, done });
+            });
+          const ws = new WebSocket(wsUrl, o.protocols ?? [], o);
+          ws.on('message', (raw) => {
+            const f = JSON.parse((raw as Buffer).toString('utf8')) as ProgressFrame;
+            frames.push(f);
+            for (const w of [...waiters]) {
+              if (!w.pred(f)) continue;
+              waiters.splice(waiters.indexOf(w), 1);
+              w.done(f);
+            }
+          });
+          ws.on('open', () => resolve({ ws, frames, next }));
+          ws.on('unexpected-response', (_req, res) => {
+            resolve({ status: res.statusCode, frames, next });
+            ws.terminate();
+          });
+          ws.on('error', (e) => reject(e));
+        },
+      );
+
+    assert.equal((await open()).status, 401, 'no token');
+    assert.equal((await open({ headers: { authorization: 'Bearer not-the-token-at-all-not-the-token' } })).status, 401);
+    assert.equal((await open({ headers: { authorization: `Bearer ${token}`, origin: 'https://evil.example' } })).status, 403, "another site's page");
+    assert.equal((await open({ headers: { authorization: `Bearer ${token}`, host: 'evil.example:80' } })).status, 403, 'a rebinding name');
+
+    // A browser cannot set Authorization on a WebSocket: the token rides in a subprotocol, never echoed back.
+    const browser = await open({ protocols: [PROGRESS_PROTOCOL, `${PROGRESS_TOKEN_PROTOCOL_PREFIX}${token}`], headers: { origin: base } });
+    assert.ok(browser.ws, `refused: ${browser.status}`);
+    assert.equal(browser.ws.protocol, PROGRESS_PROTOCOL);
+    const first = await browser.next(() => true);
+    assert.equal(first.event, 'plan:changed', 'the first frame is the whole plan');
+    assert.equal((first.data as { snapshot: PlanSnapshot }).snapshot.tasks.length, 12);
+
+    const script = await open({ headers: { authorization: `Bearer ${token}` } });
+    assert.ok(script.ws);
+    await script.next((f) => f.event === 'plan:changed');
+    // Both clients see the increments a command causes; the engine is left as it was found (the next test needs it).
+    const state = (await http(`${base}/api/status`, { token })).json<StatusResponse>().state;
+    const order = state === 'paused' ? (['resume', 'pause'] as const) : (['pause', 'resume'] as const);
+    for (const command of order) {
+      const changed = (f: ProgressFrame) =>
+        f.event === 'state:changed' && ((f.data as StateChangedParams).state === 'paused') === (command === 'pause') && !seen.has(f);
+      const seen = new Set([...browser.frames, ...script.frames]);
+      assert.equal((await http(`${base}/api/control/${command}`, { method: 'POST', token })).status, 200);
+      await Promise.all([browser.next(changed), script.next(changed)]);
+    }
+    browser.ws.close();
+    // The socket only speaks: a client frame over 4 KiB closes it (1009, message too big), as docs/server.md says.
+    const closed = new Promise<number>((done) => script.ws!.once('close', (code) => done(code)));
+    script.ws.send('x'.repeat(5000));
+    assert.equal(await closed, 1009);
   });
 
   it('refuses bad requests with the right status and changes nothing', async () => {

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { EDITOR_APPLY_TIMEOUT_MS } from '../../../src/engine/runtime';
+import { EDITOR_APPLY_TIMEOUT_MS } from '../../../src/engine/editorEdits';
 import {
   ApplyEdits,
   type ApplyEditsParams,

@@ -3,7 +3,7 @@
 // running: opened here) ticks the gate in the markdown and records who and the note, `reject` needs a note, and the
 // next `run` finishes the plan. The audit trail is read from context.db.
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { cliEnv, ensureBuilt, removeWorkspace, runCli, tempWorkspace } from '../cli/cliHarness';
@@ -131,5 +131,46 @@ describe('gates (built bundle, dry-run agents)', function () {
     const last = JSON.parse((await runCli(['status', 'TASKLIST.md', '--json'], dir, env)).stdout);
     assert.deepEqual(last.gates.waiting, []);
     assert.equal(last.gates.decisions[0].gateId, 'T001.003');
+  });
+
+  it("a rejection taken with no engine running reaches the next run's prompt (the note is not lost with the engine that took it)", async () => {
+    // A command agent that logs each attempt and the previous result's note its prompt carries.
+    const agent = [
+      "const fs = require('fs');",
+      'const t = JSON.parse(process.env.CODITECT_TASK_JSON);',
+      "fs.appendFileSync(process.env.AGENT_LOG, process.env.CODITECT_TASK_ID + ' note ' + (t.previousError || '-') + '\\n');",
+    ].join('\n');
+    dir = tempWorkspace({ 'TASKLIST.md': PLAN, 'agent.js': agent });
+    const log = join(dir, 'agent.log');
+    const config = {
+      default_agent: 'logger',
+      agents: { logger: { kind: 'command', executable: process.execPath, args: [join(dir, 'agent.js')], stdin: 'none', env: { AGENT_LOG: log } } },
+      sandbox: { mode: 'auto', writable_paths: [dir] },
+      isolation: 'none',
+    };
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const env = cliEnv({});
+    const cli = (...args: string[]) => runCli([...args, '--config', 'config.json'], dir, env);
+
+    const first = await cli('run', 'TASKLIST.md');
+    assert.equal(first.code, 1, first.stderr.slice(-2000));
+    assert.ok(existsSync(log), first.stderr.slice(-3000));
+    assert.equal(readFileSync(log, 'utf8'), 'T001.001 note -\n');
+
+    const rejected = await cli('reject', 'TASKLIST.md', 'T001.001', '--note', 'keep the old error codes');
+    assert.equal(rejected.code, 0, rejected.stderr);
+    assert.equal(readFileSync(log, 'utf8'), 'T001.001 note -\n', 'the engine the reject opened ran nothing');
+
+    const second = await cli('run', 'TASKLIST.md');
+    assert.equal(second.code, 1, 'the new result waits for approval again');
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    assert.deepEqual(lines, ['T001.001 note -', 'T001.001 note A person rejected the previous result: keep the old error codes']);
+
+    // Answered by that attempt: a later rejection brings its own note, never the old one again.
+    const third = await cli('reject', 'TASKLIST.md', 'T001.001', '--note', 'still not right');
+    assert.equal(third.code, 0, third.stderr);
+    await cli('run', 'TASKLIST.md');
+    assert.equal(readFileSync(log, 'utf8').trim().split('\n').at(-1), 'T001.001 note A person rejected the previous result: still not right');
+    assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 3);
   });
 });

@@ -41,6 +41,19 @@ describe('ClaudeCodeAgent arguments', () => {
     );
   });
 
+  it("starts a new session under the engine's id (--session-id), resumes instead when asked, and neither with resume off", () => {
+    const id = '0b6c4a1e-8f2d-4c3b-9a7e-5d1f2e3c4b5a';
+    const on = new ClaudeCodeAgent('cc');
+    assert.equal(on.presetsSessions, true);
+    const fresh = on.buildArgs('p', { agentType: 'x', newSessionId: id });
+    assert.deepEqual(fresh.slice(fresh.indexOf('--session-id'), fresh.indexOf('--session-id') + 2), ['--session-id', id]);
+    const resumed = on.buildArgs('p', { agentType: 'x', newSessionId: id }, 'sess-1');
+    assert.ok(resumed.includes('--resume') && !resumed.includes('--session-id'), resumed.join(' '));
+    const off = new ClaudeCodeAgent('cc', { resume: false });
+    assert.equal(off.presetsSessions, false);
+    assert.ok(!off.buildArgs('p', { agentType: 'x', newSessionId: id }).includes('--session-id'));
+  });
+
   it('leaves out --agent for a type the catalogue does not have, everything optional when not asked, and --bare when asked', () => {
     const plain = new ClaudeCodeAgent('cc', { outputFormat: 'json', subagents: false, allowVerifyCommand: false, bare: true }, { agentTypes: types });
     assert.deepEqual(plain.buildArgs('p', { agentType: 'backend-development', verify: 'true' }), [

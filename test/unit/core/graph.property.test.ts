@@ -186,6 +186,50 @@ describe('DependencyGraph properties', () => {
     );
   });
 
+  it('unblocks counts match brute force on plans large enough that the packed bitset rows grow', () => {
+    // 1,500 tasks: more span words than the first allocation holds (graph.ts, unblocksCounts), with near and far edges.
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 3 })), {
+          minLength: 1500,
+          maxLength: 1500,
+        }),
+        (picks) => {
+          const depsOf: number[][] = picks.map(([near, far, kinds], i) => {
+            const deps = new Set<number>();
+            if (i > 0 && kinds !== 0) deps.add(Math.max(0, i - near));
+            if (i > 0 && kinds >= 2) deps.add(far % i);
+            return [...deps];
+          });
+          const specs: TaskSpec[] = depsOf.map((deps, i) => ({
+            id: `T${i}`,
+            deps: deps.map((d) => ({ id: `T${d}`, type: 'blocks' as const })),
+            blockers: [],
+            status: 'pending' as const,
+          }));
+          const g = DependencyGraph.fromTaskList(taskList(specs));
+          const dependents: number[][] = specs.map(() => []);
+          depsOf.forEach((deps, i) => deps.forEach((d) => dependents[d].push(i)));
+          const seen = new Uint8Array(specs.length);
+          for (let i = 0; i < specs.length; i++) {
+            seen.fill(0);
+            const stack = [...dependents[i]];
+            let count = 0;
+            while (stack.length) {
+              const j = stack.pop()!;
+              if (seen[j]) continue;
+              seen[j] = 1;
+              count++;
+              stack.push(...dependents[j]);
+            }
+            assert.equal(g.unblocksCount(`T${i}`), count, `T${i}`);
+          }
+        },
+      ),
+      { numRuns: 5 },
+    );
+  });
+
   it('unblocks counts and the critical path match brute force', () => {
     fc.assert(
       fc.property(dag, fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 30, maxLength: 30 }), (nodes, hours) => {

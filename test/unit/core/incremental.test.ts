@@ -1,7 +1,7 @@
 // The incremental parser on the edits it must take (checkbox ticks, title typing, badges, several lines at once, CRLF)
 // and the ones it must refuse (ids, dependencies, sub-bullets, code fences, structure, lines added or removed).
 import * as assert from 'node:assert/strict';
-import { reparseIncremental } from '../../../src/core/incremental';
+import { reparseIncremental, tasksChangedSince } from '../../../src/core/incremental';
 import { parseTaskList } from '../../../src/core/parser';
 
 const PLAN = [
@@ -124,5 +124,21 @@ describe('reparseIncremental', () => {
       ['a line ending', PLAN.replace('Messaging\n', 'Messaging\r\n')],
     ];
     for (const [what, next] of refused) assert.equal(inc(PLAN, next), undefined, what);
+  });
+});
+
+describe('tasksChangedSince', () => {
+  const text = ['# Plan', '', '## E001: Core', '', '- [ ] **T001.001** One', '- [ ] **T001.002** Two', '- [ ] **T001.003** Three', ''].join('\n');
+
+  it('names the tasks a patch replaced, through a chain of patches, and nothing it did not make', () => {
+    const base = parseTaskList(text);
+    const t1 = text.replace('- [ ] **T001.002**', '- [x] **T001.002**');
+    const once = reparseIncremental(text, base, t1)!;
+    assert.deepEqual(tasksChangedSince(once.tasks, base.tasks), [1]);
+    assert.deepEqual(tasksChangedSince(base.tasks, base.tasks), []);
+    const twice = reparseIncremental(t1, once, t1.replace('Three', 'Three, retitled'))!;
+    assert.deepEqual([...tasksChangedSince(twice.tasks, base.tasks)!].sort(), [1, 2]);
+    assert.equal(tasksChangedSince(parseTaskList(t1).tasks, base.tasks), undefined, 'a full parse: unknown');
+    assert.equal(tasksChangedSince(base.tasks, once.tasks), undefined, 'not the other way round');
   });
 });

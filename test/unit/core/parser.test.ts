@@ -341,6 +341,31 @@ describe('parseTaskList', () => {
       );
     });
 
+    it('reads Files: lines (commas or spaces, backquotes, nested bullets) and names an empty one', () => {
+      const l = parse(
+        '## E001: X',
+        '- [ ] T1 a',
+        '  - Files: src/a.ts, `src/b.ts`',
+        '  - **Files:** docs/',
+        '- [ ] T2 b',
+        '  - Files:',
+        '    - src/c.ts',
+        '    - src/d/',
+        '- [ ] T3 c',
+        '  - Files changed in this task are listed below',
+        '- [ ] T4 d',
+        '  - Files: ``',
+      );
+      assert.deepEqual(task(l, 'T1').files, ['src/a.ts', 'src/b.ts', 'docs/']);
+      assert.deepEqual(task(l, 'T2').files, ['src/c.ts', 'src/d/']);
+      assert.equal(task(l, 'T3').files, undefined, 'a note that starts with "Files" is no Files: line');
+      assert.equal(task(l, 'T4').files, undefined);
+      assert.deepEqual(
+        l.diagnostics.map((d) => [d.code, d.line]),
+        [['bad-files', 11]],
+      );
+    });
+
     it('reads metadata on continuation lines and dependency lists as nested bullets', () => {
       const l = parse(
         '## E001: X',

@@ -28,6 +28,9 @@ CREATE TABLE v2_plan_sync (id INTEGER PRIMARY KEY AUTOINCREMENT, sync_time TEXT 
 `;
 
 const THEIR_OWN = `
+-- Their report on their own column names (v2_epics.name is our title after adoption).
+CREATE INDEX idx_epic_name ON v2_epics(name);
+CREATE VIEW epic_report AS SELECT e.epic_id, e.name, COUNT(t.task_id) AS tasks FROM v2_epics e LEFT JOIN v2_tasks t ON t.epic_id = e.epic_id GROUP BY e.epic_id;
 CREATE TABLE review_notes (note_id INTEGER PRIMARY KEY, task_id TEXT REFERENCES v2_tasks(task_id), note TEXT);
 INSERT INTO review_notes VALUES (1, 'T001.001', 'looks good');
 CREATE TRIGGER trg_task_touch AFTER UPDATE OF status ON v2_tasks BEGIN
@@ -224,7 +227,19 @@ describe('adopting an existing context.db', function () {
       assert.deepEqual(db.prepare(`SELECT task_id FROM open_tasks ORDER BY task_id`).pluck().all(), ['T001.002', 'T001.003']);
       db.prepare(`UPDATE v2_tasks SET status = 'completed' WHERE task_id = 'T001.001'`).run();
       assert.deepEqual(db.pragma('foreign_key_check'), []);
-      assert.match(describeOpen(h).join('\n'), /adopted v2_epics \(1 rows; kept columns description, status\)/);
+      // Their names of columns that are ours now still read (their view and index on v2_epics.name work).
+      assert.deepEqual(h.opened.adopted?.aliasColumns, {
+        v2_epics: { name: 'title' },
+        v2_features: { name: 'title' },
+        v2_plan_sync: { id: 'sync_id', sync_time: 'synced_at', source_file: 'tasklist_path' },
+      });
+      assert.deepEqual(db.prepare(`SELECT epic_id, name, tasks FROM epic_report`).all(), [
+        { epic_id: 'E001', name: 'Core Platform', tasks: 3 },
+        { epic_id: 'E008', name: 'E008', tasks: 1 }, // the placeholder for their task without an epic row
+      ]);
+      assert.deepEqual(indexCols(db, 'idx_epic_name'), ['name']);
+      assert.deepEqual(db.prepare(`SELECT id, source_file FROM v2_plan_sync`).get(), { id: 1, source_file: 'V2-TASKLIST-WITH-CHECKBOXES.md' });
+      assert.match(describeOpen(h).join('\n'), /adopted v2_epics \(1 rows; kept columns description, status; readable as before: name \(now title\)\)/);
     } finally {
       h.close();
     }

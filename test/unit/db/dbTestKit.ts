@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { TaskFields } from '../../../src/core/merge';
 import type { DatabaseHandle } from '../../../src/engine/db/database';
-import { PlanStore, type TaskWrite } from '../../../src/engine/db/planStore';
+import type { TaskWrite } from '../../../src/core/syncPlan';
+import { PlanStore } from '../../../src/engine/db/planStore';
 
 /** A fresh real temp directory; remove it with `removeDir`. */
 export function makeTempDir(prefix = 'coditect-db-'): string {

@@ -14,13 +14,16 @@ describe('cli args: review', () => {
   it('names what is wrong', () => {
     assert.throws(
       () => parseCli(['review', 'merge', 'T001']),
-      (e: unknown) => e instanceof UsageError && /review needs one of list, show, accept, reject, retry, got 'merge'/.test(e.message),
+      (e: unknown) => e instanceof UsageError && /review needs one of list, show, accept, reject, retry, resolve, got 'merge'/.test(e.message),
     );
     assert.throws(() => parseCli(['review', 'accept']), /review accept needs a task id/);
     assert.throws(() => parseCli(['review', 'show', 'A.md', 'T1', 'T2']), /review show needs a task id/);
     assert.throws(() => parseCli(['review', 'list', 'A.md', 'B.md']), /review list takes at most a task list, got 'A.md B.md'/);
-    assert.throws(() => parseCli(['review', 'accept', 'T001', '--note', 'x']), /--note goes with approve, reject, review reject or review retry/);
-    assert.throws(() => parseCli(['status', 'PLAN.md', '--note', 'x']), /--note goes with approve, reject, review reject or review retry/);
+    assert.throws(
+      () => parseCli(['review', 'accept', 'T001', '--note', 'x']),
+      /--note goes with approve, reject, review reject, review retry or review resolve/,
+    );
+    assert.throws(() => parseCli(['status', 'PLAN.md', '--note', 'x']), /--note goes with approve, reject, review reject, review retry or review resolve/);
   });
 });
 

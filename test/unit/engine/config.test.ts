@@ -254,12 +254,18 @@ describe('config', () => {
       'c',
       { env: {} },
     );
+    // The file's rows give their agent types' keywords, first; the built-in types they do not name follow as shipped.
+    const named = ['devops-engineer', 'security-specialist', 'frontend-development-agent', 'qa'];
     assert.deepEqual(c.agentMappings, {
       'devops-engineer': ['infrastructure', 'deployment', 'docker', 'kubernetes', 'helm'],
       'security-specialist': ['security', 'authentication', 'compliance'],
       'frontend-development-agent': ['ui', 'frontend', 'component', 'react'],
       qa: ['flaky'],
+      ...Object.fromEntries(Object.entries(DEFAULT_AGENT_MAPPINGS).filter(([agent]) => !named.includes(agent))),
     });
+    assert.deepEqual(Object.keys(c.agentMappings).slice(0, 4), named);
+    // A map of keyword lists alone still replaces the built-in one.
+    assert.deepEqual(parseConfig({ agent_mappings: { qa: ['flaky'] } }, 'c', { env: {} }).agentMappings, { qa: ['flaky'] });
     assert.deepEqual(c.epicFallbacks, { E001: 'backend-development', E008: 'security-specialist' });
     throwsConfig(() => parseConfig({ agent_mappings: { 'docker||helm': 'devops-engineer' } }), 'agent_mappings["docker||helm"]: alternative 2');
   });
@@ -270,7 +276,14 @@ describe('config', () => {
       mode: undefined,
       baseBranch: undefined,
       worktree: { dir: undefined, branchPrefix: 'coditect/', copy: [], link: [], setup: undefined, branchRetentionDays: 7 },
-      merge: { strategy: 'merge', verify: undefined, policy: 'auto', policyOverrides: {}, author: { name: 'CODITECT', email: 'coditect@localhost' } },
+      merge: {
+        strategy: 'merge',
+        verify: undefined,
+        policy: 'auto',
+        policyOverrides: {},
+        author: { name: 'CODITECT', email: 'coditect@localhost' },
+        onConflict: 'review',
+      },
     });
     const c = parseConfig(
       {
@@ -284,7 +297,14 @@ describe('config', () => {
           setup: 'npm ci',
           branch_retention_days: 0,
         },
-        merge: { strategy: 'rebase', verify: 'npm test', policy: 'review', policy_overrides: { E001: 'auto' }, author: 'Bot Person <bot@example.com>' },
+        merge: {
+          strategy: 'rebase',
+          verify: 'npm test',
+          policy: 'review',
+          policy_overrides: { E001: 'auto' },
+          author: 'Bot Person <bot@example.com>',
+          on_conflict: 'agent',
+        },
       },
       'c',
       { env: {}, baseDir: '/ws' },
@@ -296,6 +316,8 @@ describe('config', () => {
     assert.deepEqual(c.worktree.copy, ['.env', 'config/local.json']);
     assert.deepEqual(c.merge.author, { name: 'Bot Person', email: 'bot@example.com' });
     assert.deepEqual(c.merge.policyOverrides, { E001: 'auto' });
+    assert.equal(c.merge.onConflict, 'agent');
+    throwsConfig(() => parseConfig({ merge: { on_conflict: 'merge' } }), 'merge.on_conflict', '"merge"');
     throwsConfig(() => parseConfig({ isolation: 'docker' }), 'isolation: expected one of worktree, none, got "docker"');
     throwsConfig(() => parseConfig({ worktree: { copy: ['../secrets'] } }), 'worktree.copy.0', 'inside the repository', '"../secrets"');
     throwsConfig(() => parseConfig({ worktree: { link: ['.git/hooks'] } }), 'worktree.link.0', '".git/hooks"');

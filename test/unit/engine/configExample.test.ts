@@ -5,7 +5,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { loadConfig, parseConfig } from '../../../src/engine/config';
+import { loadConfig, parseConfig, routingConfigOf } from '../../../src/engine/config';
+import { routeTask } from '../../../src/core/routing';
+import { taskList } from '../core/taskListBuilder';
 import { ConfigError } from '../../../src/engine/config/configErrors';
 import { LEGACY_KEYS } from '../../../src/engine/config/planStyleKeys';
 import { errorMessage } from '../../../src/core/describe';
@@ -150,7 +152,27 @@ describe("the plan's own orchestrator-config.json", () => {
     assert.deepEqual(c.dispatch, { batch_size: 10, priority_weights: { P0: 100, P1: 50, P2: 25, P3: 10 } });
     assert.deepEqual(c.agentMappings['devops-engineer'], ['infrastructure', 'deployment', 'docker', 'kubernetes']);
     assert.deepEqual(c.agentMappings['database-architect'], ['database', 'schema', 'migration']);
-    assert.equal(Object.keys(c.agentMappings).length, 8);
+    // Its 8 rows name 8 agent types; the plan's dispatcher table (AGENT_MAPPINGS, 13 types) supplies the other 5.
+    assert.deepEqual(Object.keys(c.agentMappings), [
+      'devops-engineer',
+      'security-specialist',
+      'backend-development',
+      'frontend-development-agent',
+      'testing-specialist',
+      'codi-documentation-writer',
+      'application-performance',
+      'database-architect',
+      'codebase-refactoring-specialist',
+      'coditect-onboarding',
+      'workflow-automation-specialist',
+      'observability-platform',
+      'license-management-specialist',
+    ]);
+    const routed = (title: string) => routeTask(taskList([{ id: 'T999.001', title }]).tasks[0], {}, routingConfigOf(c)).agent;
+    assert.equal(routed('Set up Prometheus monitoring dashboards'), 'observability-platform');
+    assert.equal(routed('Stripe billing for subscriptions'), 'license-management-specialist');
+    assert.equal(routed('Refactor the tech debt'), 'codebase-refactoring-specialist');
+    assert.equal(routed('Deploy RabbitMQ message bus'), 'devops-engineer');
     assert.deepEqual(c.metrics, { enabled: true, port: 9090, host: '127.0.0.1', grafana_dashboard_id: 'coditect-orchestrator', alert_on_failure_rate: 0.1 });
     assert.deepEqual(c.logging, { level: 'info', file: 'logs/orchestrator.log', max_bytes: 10485760, backup_count: 5 });
     assert.deepEqual(c.epicFallbacks, { E001: 'backend-development', E008: 'security-specialist' });

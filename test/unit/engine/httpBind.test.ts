@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { isLoopback, parseBind } from '../../../src/engine/http/httpServer';
+import { bindProblem, isLoopback, parseBind } from '../../../src/engine/http/bind';
+import { parseConfig } from '../../../src/engine/config';
 
 describe('HTTP bind address', () => {
   it('parses HOST:PORT, [v6]:PORT and PORT', () => {
@@ -17,5 +18,15 @@ describe('HTTP bind address', () => {
   it('knows loopback from the rest', () => {
     for (const h of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) assert.ok(isLoopback(h), h);
     for (const h of ['0.0.0.0', '10.0.0.1', '::', 'example.com', '128.0.0.1']) assert.ok(!isLoopback(h), h);
+  });
+
+  it('the config key http.bind is checked the same way, its error naming the key and the value', () => {
+    assert.equal(bindProblem('127.0.0.1:8787'), undefined);
+    assert.equal(bindProblem('8787'), undefined);
+    assert.match(bindProblem('0.0.0.0:8787')!, /loopback only .*got '0\.0\.0\.0'/);
+    assert.match(bindProblem('nonsense')!, /got 'nonsense'/);
+    assert.throws(() => parseConfig({ http: { bind: '10.0.0.1:80' } }, 'cfg.json'), /http\.bind.*loopback only.*'10\.0\.0\.1'/s);
+    assert.throws(() => parseConfig({ http: { bind: '127.0.0.1:8787', tls: true } }, 'cfg.json'), /tls/);
+    assert.equal(parseConfig({ http: { bind: '127.0.0.1:8787' } }, 'cfg.json').http.bind, '127.0.0.1:8787');
   });
 });

@@ -259,6 +259,42 @@ describe('Orchestrator', () => {
       (await b.started('B1')).finish();
       await h.orch.idle();
     });
+    it('tasks naming the same file never run at once: the later one waits for the first to finish, others go on', async () => {
+      const agent = new ScriptedAgent('s', 'p');
+      const list = parseTaskList(
+        [
+          '# Plan',
+          '- [ ] T001 Create the User model in src/models/user.py',
+          '- [ ] T002 Add validation to src/models/user.py',
+          '- [ ] T003 Write the guide',
+          '  - Files: docs/',
+          '- [ ] T004 Document the API in docs/api.md',
+          '- [ ] T005 Add the CLI in src/cli/main.py',
+        ].join('\n'),
+      );
+      h = harness(list, { agent, config: { max_concurrent_agents: 4 } });
+      h.orch.start();
+      const t1 = await agent.started('T001');
+      const t3 = await agent.started('T003');
+      const t5 = await agent.started('T005');
+      assert.deepEqual(agent.startedIds().sort(), ['T001', 'T003', 'T005'], 'a free slot is not given to a task sharing a file');
+      assert.deepEqual(h.orch.runTask('T002'), { started: false, reason: 'T002 waits for T001 (in progress): both name src/models/user.py' });
+      assert.deepEqual(h.orch.runNext(), { started: false, reason: 'T002 waits for T001 (in progress): both name src/models/user.py' });
+      const t2Started = nextEvent(h.orch, 'task:started', (p) => p.taskId === 'T002');
+      t1.finish();
+      await t2Started;
+      assert.equal(h.store.status('T001'), 'completed');
+      assert.ok(!agent.startedIds().includes('T004'), 'T004 still waits for T003 (docs/ holds docs/api.md)');
+      const t4Started = nextEvent(h.orch, 'task:started', (p) => p.taskId === 'T004');
+      t3.finish();
+      await t4Started;
+      t5.finish();
+      (await agent.started('T002')).finish();
+      (await agent.started('T004')).finish();
+      await h.orch.idle();
+      assert.equal(agent.maxRunning, 3);
+    });
+
     it('a per-type limit of 0 holds that type back without keeping the run busy', async () => {
       const agent = new ScriptedAgent('s', 'p', () => ({ summary: 'ok' }));
       h = harness(taskList([{ id: 'A', agent: 'risky' }, { id: 'B' }]), { agent, config: { agent_limits: { max_per_type: { risky: 0 } } } });

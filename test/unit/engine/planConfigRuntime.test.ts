@@ -10,7 +10,8 @@ import { Writable } from 'node:stream';
 import { deploymentEnv } from '../../../src/engine/cli/cli';
 import { createLogger } from '../../../src/engine/logger';
 import { enginePaths } from '../../../src/engine/paths';
-import { EngineRuntime, HEARTBEAT_RETENTION_DAYS } from '../../../src/engine/runtime';
+import { EngineRuntime } from '../../../src/engine/runtime';
+import { HEARTBEAT_RETENTION_DAYS } from '../../../src/engine/milestones';
 
 const PLAN = `# Plan
 
@@ -83,6 +84,33 @@ describe("the plan's config keys in a running engine", function () {
       assert.equal((JSON.parse(beat[0].metrics_json) as { counts: { total: number } }).counts.total, 2);
     } finally {
       db.close();
+    }
+  });
+
+  it('writes sync_daemon.json_path when it is missing even if the database was already in sync', async () => {
+    const config = join(dir, 'orchestrator-config.json');
+    writeFileSync(config, JSON.stringify({ sync_daemon: { json_path: 'out/v2-work-items.json' } }));
+    const open = () =>
+      EngineRuntime.open({
+        paths: enginePaths(join(dir, 'TASKLIST.md')),
+        configPath: config,
+        watch: false,
+        env: {},
+        logger: createLogger({ stream: new Writable({ write: (_c, _e, cb) => cb() }) }),
+        engineVersion: 'test',
+        agentOverride: 'dry-run',
+      });
+    const json = join(dir, 'out', 'v2-work-items.json');
+    await (await open()).close();
+    assert.ok(existsSync(json));
+    rmSync(json);
+    const rt = await open();
+    try {
+      assert.equal(rt.openSync?.applied, false, 'nothing to sync the second time');
+      assert.ok(existsSync(json), 'the missing work items were written anyway');
+      assert.match(readFileSync(json, 'utf8'), /T001\.002/);
+    } finally {
+      await rt.close();
     }
   });
 

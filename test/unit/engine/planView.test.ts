@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parseTaskList } from '../../../src/core/parser';
-import { buildPlanModel, groupProgress, groupViews, planCounts } from '../../../src/engine/planView';
+import { buildPlanModel, forgetFileClaims, groupProgress, groupViews, planCounts, routeView, taskView } from '../../../src/engine/planView';
+import type { RoutingConfig } from '../../../src/core/routing';
 import type { TaskRuntime } from '../../../src/engine/ports';
 
 const PLAN = `## E001: Core
@@ -43,5 +44,40 @@ describe('engine plan view: progress by the one rule of done', () => {
     assert.deepEqual(groupProgress(model, ['T001.002'])[0], { kind: 'feature', id: 'F001.01', done: 0, total: 2 });
     model.statuses.set('T001.002', 'completed');
     assert.deepEqual(groupProgress(model, ['T001.002'])[0], { kind: 'feature', id: 'F001.01', done: 1, total: 2 });
+  });
+
+  it('a ready task naming a file a task in progress names says it waits for it, until that one is no longer in progress', () => {
+    const list = parseTaskList(['# Plan', '- [ ] T001 Model in src/models/user.py', '- [ ] T002 Validate src/models/user.py', '- [ ] T003 Docs'].join('\n'));
+    const model = buildPlanModel(list, new Map([runtime('T001', 'in_progress')]));
+    const routing = { agentMappings: {}, priorityOverrides: {}, epicFallbacks: {}, defaultAgent: 'general-purpose' };
+    const view = (id: string) => taskView(model, model.byId.get(id)!, routing, undefined);
+    assert.equal(view('T002').fileHold, 'waits for T001 (in progress): both name src/models/user.py');
+    assert.deepEqual(view('T002').files, ['src/models/user.py']);
+    assert.equal(view('T003').files, undefined);
+    model.statuses.set('T001', 'completed');
+    model.graph.setStatus('T001', 'completed');
+    assert.deepEqual(forgetFileClaims(model, 'T001'), ['T002'], 'the rows to redraw');
+    assert.equal(view('T002').fileHold, undefined);
+  });
+
+  it('a route decided once is decided again when anything it reads changes: title, feature title, config', () => {
+    // Routes are remembered across snapshots (routing 10,000 tasks by keywords on every sync was ~1 s).
+    const config: RoutingConfig = {
+      agentMappings: { 'devops-engineer': ['deploy'] },
+      priorityOverrides: {},
+      epicFallbacks: {},
+      defaultAgent: 'general-purpose',
+    };
+    const route = (plan: string, c: RoutingConfig = config) => {
+      const model = buildPlanModel(parseTaskList(plan), new Map());
+      return routeView(model, model.byId.get('T001.002')!, c).agent;
+    };
+    assert.equal(route(PLAN), 'general-purpose');
+    assert.equal(route(PLAN.replace('Publisher', 'Deploy the publisher')), 'devops-engineer', 'the title');
+    assert.equal(route(PLAN), 'general-purpose', 'and back');
+    assert.equal(route(PLAN.replace('F001.01: Bus', 'F001.01: Deploy')), 'devops-engineer', "the feature's title");
+    assert.equal(route(PLAN, { ...config, defaultAgent: 'qa' }), 'qa', 'the default agent');
+    assert.equal(route(PLAN, { ...config, agentMappings: { qa: ['publisher'] } }), 'qa', 'another keyword map');
+    assert.equal(route(PLAN, { ...config, priorityOverrides: { 'T001.002': 'security' } }), 'security', 'an override');
   });
 });

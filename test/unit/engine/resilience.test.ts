@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { AgentError } from '../../../src/engine/agents/agent';
+import { parseConfig } from '../../../src/engine/config';
 import { ProviderGates, RetryPolicy, isBrokenCircuit, type GateChange, type GateTimers } from '../../../src/engine/resilience';
 
 /** A manual clock: timers fire only when the test advances time. */
@@ -41,6 +42,15 @@ describe('resilience', () => {
       assert.deepEqual(
         [1, 2, 3, 4, 5, 6, 7].map((n) => p.delayFor(n)),
         [1000, 2000, 4000, 8000, 16000, 16000, 16000],
+      );
+    });
+
+    it("grows the delay by the plan's orchestrator.retry_backoff_base (3: 1, 3, 9 s, then the cap)", () => {
+      const config = parseConfig({ orchestrator: { retry_backoff_base: 3 }, retry: { jitter: 'none' } }, 'c', { env: {} });
+      const p = RetryPolicy.fromConfig(config);
+      assert.deepEqual(
+        [1, 2, 3, 4].map((n) => p.delayFor(n)),
+        [1000, 3000, 9000, 16000],
       );
     });
 

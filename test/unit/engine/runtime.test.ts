@@ -8,7 +8,9 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/engine/logger';
 import { enginePaths } from '../../../src/engine/paths';
 import { EngineRuntime } from '../../../src/engine/runtime';
+import { followPlan } from './followPlan';
 import type { TasksChangedParams } from '../../../src/protocol/engineProtocol';
+import type { PlanSnapshot } from '../../../src/protocol/views';
 
 const PLAN = `# Plan
 
@@ -142,6 +144,45 @@ describe('EngineRuntime (in-process, real file and database)', function () {
       assert.equal(snap.state, 'stalled');
       assert.deepEqual([snap.counts.failed, snap.counts.blocked, snap.counts.pending], [1, 2, 0]);
       assert.deepEqual(rt.stalls(), [{ reason: 'failed-dependency', root: 'T001.001', text: 'T001.001 failed', holds: ['T001.002', 'T001.003'] }]);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('a saved edit that changes no database column (a Gate: line, lines moved down) still reaches the running plan', async () => {
+    // In VS Code the file watcher often read such a save before the editor's text arrived; the text was then skipped
+    // as synced and the engine went on without the gate, the views with the old lines (#15).
+    const tasklist = join(dir, 'TASKLIST.md');
+    const rt = await EngineRuntime.open({
+      paths: enginePaths(tasklist),
+      watch: true,
+      env: {},
+      logger: logger(),
+      engineVersion: 'test',
+      agentOverride: 'dry-run',
+    });
+    try {
+      const line = (s: { tasks: { id: string; line: number }[] }, id: string) => s.tasks.find((t) => t.id === id)!.line;
+      const before = rt.snapshot();
+      assert.equal(before.tasks.find((t) => t.id === 'T001.001')!.gate, undefined);
+      const changed = new Promise<PlanSnapshot>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off();
+          reject(new Error(`no plan change showed T001.001 as a gate within 10 s of the save; logs:\n${logs.join('')}`));
+        }, 10_000);
+        // The change arrives as a patch of the plan the client has (only what changed): applied, it is the new plan.
+        const off = followPlan(rt, (plan) => {
+          if (plan.tasks.find((t) => t.id === 'T001.001')?.gate !== 'review') return;
+          clearTimeout(timer);
+          off();
+          resolve(plan);
+        });
+      });
+      writeFileSync(tasklist, PLAN.replace('(P0, 2h)\n', '(P0, 2h)\n  - Gate: review\n'));
+      const after = await changed;
+      assert.equal(line(after, 'T001.001'), line(before, 'T001.001'));
+      assert.equal(line(after, 'T001.002'), line(before, 'T001.002') + 1, 'the tasks below the new line moved down');
+      assert.deepEqual(rt.snapshot().tasks, after.tasks, 'the snapshot asked for later is the same plan');
     } finally {
       await rt.close();
     }

@@ -143,3 +143,28 @@ describe("ActivityLog: the runtime's own activity lines", () => {
     assert.ok(!latest.some((e) => e.message === 'started'), 'older lines fall off the end');
   });
 });
+
+describe("ActivityLog: a bounded log (the orchestrator's, with its own limit)", () => {
+  it('keeps the latest `limit` lines and hands out the latest n of them, oldest first', () => {
+    let t = 0;
+    const log = new ActivityLog(
+      () => t++,
+      () => undefined,
+      3,
+    );
+    for (const m of ['a', 'b', 'c', 'd']) log.note('info', m);
+    assert.deepEqual(
+      log.recent().map((e) => e.message),
+      ['b', 'c', 'd'],
+    );
+    assert.deepEqual(
+      log.recent(2).map((e) => e.message),
+      ['c', 'd'],
+    );
+    assert.deepEqual(
+      log.recent(0).map((e) => e.message),
+      ['b', 'c', 'd'],
+    );
+    assert.throws(() => new ActivityLog(Date.now, () => undefined, 0), RangeError);
+  });
+});

@@ -21,6 +21,14 @@ describe('attention notifications in the editor', () => {
       ],
     );
     assert.equal(attentionActions({ kind: 'paused', message: 'x' })[0].command, 'coditect.resume');
+    assert.deepEqual(
+      attentionActions({ kind: 'review_waiting', taskId: 'T002.001', message: 'x' }).map((a) => [a.command, a.args]),
+      [
+        ['coditect.reviewChanges', ['T002.001']],
+        ['coditect.showTaskLog', ['T002.001']],
+        ['coditect.revealTask', ['T002.001']],
+      ],
+    );
   });
 
   it('offers only commands the manifest declares, for every kind', () => {

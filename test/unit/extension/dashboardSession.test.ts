@@ -3,7 +3,8 @@ import { DashboardSession, type DashboardSource } from '../../../src/extension/d
 import type { PlanSnapshot } from '../../../src/protocol/views';
 import type { DashboardCommand, DashboardEvent, ToWebview } from '../../../src/protocol/webviewProtocol';
 import { deferred, type Deferred } from '../../fakes/agentTestKit';
-import { countsOf, fixtureSnapshot, groupsOf, iso, task } from '../webview/dashboardFixture';
+import type { ReviewView } from '../../../src/protocol/engineProtocol';
+import { countsOf, fixtureSnapshot, groupsOf, iso, reviewView, task } from '../webview/dashboardFixture';
 
 /** The editor's side as a stand-in: snapshots come from a queue of deferreds (or the fixture), events are emitted by the test. */
 class FakeSource implements DashboardSource {
@@ -30,6 +31,23 @@ class FakeSource implements DashboardSource {
   }
   emit(e: DashboardEvent): void {
     for (const l of [...this.listeners]) l(e);
+  }
+}
+
+/** A source whose editor also keeps a review list (the ReviewStore). */
+class ReviewingSource extends FakeSource {
+  list: ReviewView[] = [];
+  readonly reviewListeners = new Set<() => void>();
+  reviews(): readonly ReviewView[] {
+    return this.list;
+  }
+  onReviews(listener: () => void): { dispose(): void } {
+    this.reviewListeners.add(listener);
+    return { dispose: () => this.reviewListeners.delete(listener) };
+  }
+  setReviews(list: ReviewView[]): void {
+    this.list = list;
+    for (const l of [...this.reviewListeners]) l();
   }
 }
 
@@ -233,6 +251,34 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     await session.receive(READY);
     source.emit({ type: 'state:changed', params: { state: 'idle', breakers: {} } });
     assert.deepEqual(errors, ['dashboard: could not post state:changed: boom']);
+    session.dispose();
+  });
+
+  it('sends the review list after each snapshot and whenever it changes, and stops when the page goes', async () => {
+    const source = new ReviewingSource();
+    source.list = [reviewView('T001.004')];
+    const posted: ToWebview[] = [];
+    const session = new DashboardSession({ source, post: (m) => posted.push(m), metricsRefreshMs: 0 });
+    source.setReviews([reviewView('T001.004'), reviewView('T002.001')]);
+    assert.equal(posted.length, 0, 'nothing before ready');
+    await session.receive(READY);
+    assert.deepEqual(
+      posted.map((m) => m.type),
+      ['plan:changed', 'reviews:changed'],
+    );
+    const first = posted[1] as Extract<ToWebview, { type: 'reviews:changed' }>;
+    assert.deepEqual(
+      first.params.reviews.map((r) => r.taskId),
+      ['T001.004', 'T002.001'],
+      'the list as it is when the snapshot is sent',
+    );
+    source.setReviews([]);
+    assert.deepEqual(posted.at(-1), { type: 'reviews:changed', params: { reviews: [] } });
+    session.detach();
+    const before = posted.length;
+    source.setReviews([reviewView('T001.001')]);
+    assert.equal(posted.length, before, 'a detached page is not sent the list');
+    assert.equal(source.reviewListeners.size, 0, 'detaching unsubscribes');
     session.dispose();
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { HOVER_COMMANDS, LENS_COMMANDS, taskHover, taskLenses } from '../../../src/extension/lensText';
+import { featureGateLenses, HOVER_COMMANDS, LENS_COMMANDS, taskHover, taskLenses } from '../../../src/extension/lensText';
 import { taskView } from './planFixture';
 
 const now = Date.parse('2026-01-01T10:02:30Z');
@@ -23,6 +23,27 @@ describe('editor CodeLens and hover text', () => {
     const fresh = taskLenses({ ...t, startedAt: '2026-01-01T10:02:00Z' }, { readOnly: false, now });
     assert.equal(fresh[0].title, '⏳ Running <1m · backend-development');
     assert.equal(lenses[1].command, LENS_COMMANDS.cancel);
+  });
+
+  it('offers Review changes with its counts, Accept and Reject on a task whose branch waits for review', () => {
+    const t = taskView('T3', { status: 'blocked', blocked: { reason: 'marked', root: 'T3', cause: 'T3 is marked blocked', text: 'T3 is marked blocked' } });
+    const review = {
+      state: 'awaiting_review' as const,
+      reason: 'awaiting review (3 files, +120 −8)',
+      stat: { files: 3, added: 120, deleted: 8, text: '3 files, +120 −8' },
+    };
+    const lenses = taskLenses(t, { readOnly: false, now, review });
+    assert.deepEqual(titles(lenses), ['🔍 Review changes (3 files, +120 −8)', '✓ Accept', '✗ Reject…']);
+    assert.deepEqual(
+      lenses.map((l) => [l.command, l.args]),
+      [
+        [LENS_COMMANDS.review, ['T3']],
+        [LENS_COMMANDS.accept, ['T3']],
+        [LENS_COMMANDS.reject, ['T3']],
+      ],
+    );
+    assert.deepEqual(titles(taskLenses(t, { readOnly: true, now, review })), ['🔍 Review changes (3 files, +120 −8)'], 'no verdict in Restricted Mode');
+    assert.deepEqual(titles(taskLenses(t, { readOnly: false, now })), ['⛔ T3 is marked blocked'], 'without a review: the blockage');
   });
 
   it('offers Retry and Log after a failure or a timeout', () => {
@@ -114,5 +135,21 @@ describe('editor CodeLens and hover text', () => {
     assert.ok(!ro.includes('runTaskWithAgent') && ro.includes('coditect.revealInTree'), ro);
     // Every link runs a command the hover trusts.
     for (const m of [ready, f, running].join('\n').matchAll(/\(command:([\w.]+)\?/g)) assert.ok(HOVER_COMMANDS.includes(m[1]), m[1]);
+  });
+
+  it('a gated feature that waits: its heading says so and offers Approve and Reject with the feature id (none read-only)', () => {
+    const w = { id: 'F001.01', title: 'Invoices', holds: 2 };
+    const lenses = featureGateLenses(w, { readOnly: false });
+    assert.deepEqual(titles(lenses), ["⏸ Feature F001.01 is done and waits for a person's approval · holds 2 tasks", '✓ Approve', '✗ Reject…']);
+    assert.deepEqual(
+      lenses.slice(1).map((l) => [l.command, l.args]),
+      [
+        [LENS_COMMANDS.approveGate, ['F001.01']],
+        [LENS_COMMANDS.rejectGate, ['F001.01']],
+      ],
+    );
+    assert.deepEqual(titles(featureGateLenses({ ...w, holds: 1 }, { readOnly: true })), [
+      "⏸ Feature F001.01 is done and waits for a person's approval · holds 1 task",
+    ]);
   });
 });

@@ -114,4 +114,38 @@ describe('editor plan store', () => {
     assert.equal(s.snapshot, undefined);
     assert.equal(s.task('T1'), undefined);
   });
+
+  it('applies a plan patch: moved lines redraw nothing, a task moved to another feature is structural, a missed patch is a gap', () => {
+    const s = new PlanStore();
+    s.replace({ ...smallPlan(), revision: 4 });
+    const updates: TasksUpdate[] = [];
+    s.events.on('tasks:updated', (u) => updates.push(u));
+    const patch = { counts: smallPlan().counts, diagnostics: [], tasks: [], removed: [], epics: [], features: [] };
+    // Two lines typed above F001.02: it and everything below move down.
+    assert.equal(s.applyPatch({ ...patch, base: 4, revision: 5, shifts: [{ from: 7, to: 12, delta: 2 }] }), 'apply');
+    assert.deepEqual(
+      s.tasks().map((t) => [t.id, t.line]),
+      [
+        ['T1', 4],
+        ['T2', 5],
+        ['T3', 10],
+        ['T4', 14],
+      ],
+    );
+    assert.equal(s.feature('F001.02')?.line, 9);
+    assert.equal(s.epic('E002')?.line, 12);
+    assert.deepEqual(updates.at(-1), { tasks: [], removed: [], groups: [], structural: false });
+    // The same patch again (a snapshot taken after it): nothing happens.
+    assert.equal(s.applyPatch({ ...patch, base: 4, revision: 5, shifts: [{ from: 7, to: 12, delta: 2 }] }), 'has');
+    assert.equal(s.task('T3')?.line, 10);
+    const t2 = { ...s.task('T2')!, featureId: 'F001.02', title: 'Moved' };
+    assert.equal(s.applyPatch({ ...patch, base: 5, revision: 6, shifts: [], tasks: [t2] }), 'apply');
+    assert.deepEqual(
+      s.tasksOf('F001.02').map((t) => t.id),
+      ['T2', 'T3'],
+    );
+    assert.equal(updates.at(-1)?.structural, true);
+    assert.equal(s.applyPatch({ ...patch, base: 8, revision: 9, shifts: [] }), 'gap');
+    assert.equal(s.snapshot?.revision, 6, 'a patch for another plan is not applied');
+  });
 });

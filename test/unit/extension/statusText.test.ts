@@ -45,6 +45,18 @@ describe('editor status bar and log text', () => {
     assert.match(s.tooltip, /112 of 122 done · 8 blocked · 2 failed/);
   });
 
+  it('names the engine this window is attached to, the daemon or another window, and what that means', () => {
+    const counts = { ...zeroCounts(), total: 12, done: 1, completed: 1, inProgress: 1 };
+    const daemon = statusSpec({ lifecycle: 'running', counts, state: 'running', simulated: true, attachedTo: { pid: 4242, kind: 'daemon' } });
+    assert.equal(daemon.text, '$(gear~spin) 1 running · 1/12 · dry-run · attached to daemon pid 4242');
+    assert.match(daemon.tooltip, /Attached to the daemon, pid 4242, which owns this plan: .* If it stops, this window takes the plan over\./);
+    const window = statusSpec({ lifecycle: 'running', counts, state: 'idle', attachedTo: { pid: 77, kind: 'engine' } });
+    assert.equal(window.text, '$(gear) 1 running · 1/12 · attached to engine pid 77');
+    assert.match(window.tooltip, /Attached to another window's \(or `coditect run`'s\) engine, pid 77/);
+    // The owner itself says nothing of the kind.
+    assert.doesNotMatch(statusSpec({ lifecycle: 'running', counts, state: 'idle' }).text, /attached/);
+  });
+
   it('shows a failed engine as a warning with the reason', () => {
     const s = statusSpec({ lifecycle: 'failed', failure: 'exit code 78' });
     assert.equal(s.warning, true);

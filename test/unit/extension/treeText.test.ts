@@ -5,6 +5,7 @@ import {
   groupIcon,
   groupTooltip,
   tallyTasks,
+  groupContextValue,
   taskContextValue,
   taskDescription,
   taskIcon,
@@ -56,6 +57,12 @@ describe('editor tree text', () => {
     assert.equal(taskTreeDescription(t), 'P0 · ready');
     assert.equal(taskTreeDescription(taskView('T', { status: 'in_progress' })), 'running');
     assert.equal(taskTreeDescription(taskView('T', { priority: 'P2', waitingOn: ['X'] })), 'P2 · waiting');
+    // A gate waiting for a person says so; a task held behind it, or blocked for another reason, does not.
+    const gate = { reason: 'gate' as const, root: 'T1', cause: "T1 waits for a person's approval", text: "T1 waits for a person's approval" };
+    assert.equal(taskTreeDescription(taskView('T1', { priority: 'P0', status: 'blocked', gate: 'review', blocked: gate })), 'P0 · awaiting approval');
+    assert.equal(taskTreeDescription(taskView('T2', { status: 'pending', blocked: { ...gate, via: 'T1', text: 'waits on T1: …' } })), 'blocked');
+    const marked = { reason: 'marked' as const, root: 'T3', cause: 'T3 is blocked', text: 'T3 is blocked' };
+    assert.equal(taskTreeDescription(taskView('T3', { status: 'blocked', blocked: marked })), 'blocked');
     assert.match(
       taskTooltip(t, () => undefined),
       /Agent: `backend-development`/,
@@ -80,6 +87,16 @@ describe('editor tree text', () => {
       'F001.01: Messaging\n1/8 · 12%\n2 ready · 1 running · 1 blocked · 2 failed or timed out',
     );
     assert.equal(groupTooltip({ id: 'E002', title: '' }, { total: 2, done: 2, ready: 0, running: 0, blocked: 0, failed: 0 }), 'E002\n2/2 · 100%');
+    // What the group's attempts cost (the engine's grouped sum), when anything.
+    assert.equal(
+      groupTooltip({ id: 'F001.01', title: 'Messaging', costUsd: 1.5 }, { total: 2, done: 2, ready: 0, running: 0, blocked: 0, failed: 0 }),
+      'F001.01: Messaging\n2/2 · 100%\nSpent: $1.50',
+    );
+    // A gated feature says where its gate stands.
+    assert.equal(
+      groupTooltip({ id: 'F001.01', title: 'Invoices', gate: 'waiting' }, { total: 2, done: 2, ready: 0, running: 0, blocked: 1, failed: 0 }),
+      "F001.01: Invoices\n2/2 · 100%\n1 blocked\nGate: review — awaiting approval: Approve Gate (the heading's lens, the palette) frees what depends on it",
+    );
   });
 
   it('puts dependencies with their states, blocker, estimate and last run in the tooltip', () => {
@@ -140,6 +157,36 @@ describe('editor tree text', () => {
     const tip = taskTooltip(t, () => undefined);
     assert.match(tip, /completed · simulated \\\(dry\\-run\\\)/);
     assert.match(tip, /Last run: \\#1 simulated after 2s with backend\\-development \\\(simulated: nothing was executed\\\): \\\[dry\\-run\\\] simulated/);
+  });
+
+  it('says in the tooltip which task in progress a ready task waits for, and the files it names', () => {
+    const t = taskView('T2', { ready: true, files: ['src/models/user.py'], fileHold: 'waits for T1 (in progress): both name src/models/user.py' });
+    const tip = taskTooltip(t, () => undefined);
+    assert.match(tip, /Not started: waits for T1 \\\(in progress\\\): both name src\/models\/user\\\.py/);
+    assert.match(tip, /Files: `src\/models\/user\.py`/);
+    assert.doesNotMatch(
+      taskTooltip(taskView('T3', { ready: true }), () => undefined),
+      /Not started|Files:/,
+    );
+  });
+
+  it('shows a branch waiting for review beside its task and offers the review actions', () => {
+    const t = taskView('T3', { status: 'blocked', priority: 'P1' });
+    const review = { state: 'needs_review' as const, stat: { text: '2 files, +5 −1' }, worktree: '/wt/T3' };
+    assert.equal(taskTreeDescription(t, review), 'P1 · needs review · 2 files, +5 −1');
+    assert.match(taskContextValue(t, review), /\bcanReview\b.*\bhasWorktree\b/);
+    assert.doesNotMatch(taskContextValue(t), /\bcanReview\b|\bhasWorktree\b/);
+    assert.doesNotMatch(taskContextValue(t, { ...review, worktree: undefined }), /\bhasWorktree\b/);
+    assert.doesNotMatch(taskContextValue(t, review), /\bhasConflict\b/);
+    // A feature whose gate waits gets the gated task's Approve/Reject menu; open or approved ones do not.
+    assert.match(groupContextValue('feature', 'waiting'), /^feature\b.*\bcanApprove\b/);
+    for (const gate of [undefined, 'open', 'approved'] as const) assert.equal(groupContextValue('feature', gate), 'feature');
+    assert.equal(groupContextValue('epic'), 'epic');
+    assert.match(
+      taskContextValue(t, { ...review, conflict: true }),
+      /\bcanReview\b.*\bhasConflict\b/,
+      'a conflicted branch offers "Resolve Conflicts with Agent"',
+    );
   });
 
   it('escapes markdown', () => {

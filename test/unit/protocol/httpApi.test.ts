@@ -34,6 +34,11 @@ describe('HTTP API route table', () => {
     assert.match(bodyProblem('runTask', { agent: 7 }) ?? '', /"agent" must be/);
     assert.match(bodyProblem('runTask', { agent: '../x' }) ?? '', /"agent" must be/);
     assert.match(bodyProblem('runTask', { agent: 'a', model: 'b' }) ?? '', /unknown field\(s\) "model" \(allowed: agent\)/);
+    assert.equal(bodyProblem('note', {}), undefined);
+    assert.equal(bodyProblem('note', { note: 'Use the v2 API' }), undefined);
+    assert.match(bodyProblem('note', { note: 7 }) ?? '', /"note" must be text of at most 4000 characters, got 7/);
+    assert.match(bodyProblem('note', { note: 'x'.repeat(4001) }) ?? '', /got 4001 characters/);
+    assert.match(bodyProblem('note', { agent: 'a' }) ?? '', /unknown field\(s\) "agent" \(allowed: note\)/);
   });
 
   it('maps every dashboard command that acts on the engine to a POST route', () => {

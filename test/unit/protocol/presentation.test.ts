@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { addToProgress, countsAsDone, emptyProgress, isComplete, progressOf } from '../../../src/core/progress';
 import {
+  changedFilesText,
   countsText,
   displayState,
   formatDuration,
@@ -178,5 +179,16 @@ describe('presentation (src/protocol/presentation.ts)', () => {
     );
     const many = Array.from({ length: 30 }, (_, i) => `T${i + 1}`);
     assert.match(olderCopyText('PLAN.md', many), /: T1, T2, .*, T20, … \(30 tasks\) stay completed;/);
+    assert.equal(
+      olderCopyText('PLAN.md', ['T1'], ['T2', 'T3']),
+      'another program wrote an older copy of PLAN.md: T1 stays completed, T2, T3 stay failed; untick a task or remove its badge on its own to run it again',
+    );
+  });
+
+  it('says what work changed: each path once, the first ten then how many more, or no file', () => {
+    assert.equal(changedFilesText(['src/a.ts', 'docs/a.md', 'src/a.ts']), 'changed src/a.ts, docs/a.md');
+    assert.equal(changedFilesText([]), 'changed no file');
+    const many = Array.from({ length: 13 }, (_, i) => `f${i}.ts`);
+    assert.equal(changedFilesText(many), `changed ${many.slice(0, 10).join(', ')} and 3 more`);
   });
 });

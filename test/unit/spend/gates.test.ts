@@ -11,6 +11,7 @@ import { parseConfig } from '../../../src/engine/config';
 import { openDatabase, type DatabaseHandle } from '../../../src/engine/db/database';
 import { TaskStore } from '../../../src/engine/db/taskStore';
 import { Orchestrator } from '../../../src/engine/orchestrator';
+import { groupViews, type PlanModel } from '../../../src/engine/planView';
 import { createRedactor } from '../../../src/engine/redact';
 import { GateLog } from '../../../src/engine/spend/gateLog';
 import { checkGateParams, decideGate, gatesView } from '../../../src/engine/spend/gates';
@@ -103,6 +104,60 @@ describe('Gates', () => {
       },
     );
     assert.equal(e.log.recent().length, 1);
+  });
+
+  it('a gated feature: its tasks run, what depends on it from outside waits once it is done, approving the feature frees it', async () => {
+    const e = engine(
+      [
+        '## E001: Billing',
+        '### F001.01: Invoices',
+        'Gate: review',
+        '- [ ] **T001.001** Invoice model',
+        '- [ ] **T001.002** Invoice API',
+        '  - Depends on: T001.001',
+        '### F001.02: Reports',
+        '- [ ] **T001.003** Monthly report',
+        '  - Depends on: T001.001',
+      ].join('\n'),
+    );
+    const waiting = nextEvent(e.orch, 'gate:waiting');
+    e.orch.start();
+    assert.deepEqual(await waiting, { taskId: 'F001.01', kind: 'review', title: 'Invoices' });
+    await e.orch.idle();
+    assert.deepEqual(e.ran().sort(), ['T001.001', 'T001.002']);
+    assert.equal(e.statusOf('T001.002'), 'completed', 'no task of the feature is blocked: the feature waits');
+    assert.equal(e.orch.state(), 'stalled');
+    const graph = () => e.orch['mustPlan']().graph;
+    const model = { list: e.list, graph: graph(), statuses: new Map(), runtimes: new Map(), byId: new Map() } as unknown as PlanModel;
+    assert.deepEqual(
+      groupViews(model).features.map((f) => [f.id, f.gate]),
+      [
+        ['F001.01', 'waiting'],
+        ['F001.02', undefined],
+      ],
+    );
+    const view = gatesView(
+      e.list,
+      graph(),
+      (id) => e.statusOf(id) as never,
+      e.log,
+      (id) => (id === 'T001.002' ? ['src/api.ts'] : undefined),
+    );
+    assert.deepEqual(view?.waiting, [{ id: 'F001.01', kind: 'review', feature: true, title: 'Invoices', line: 1, holds: 1, files: ['src/api.ts'] }]);
+
+    assert.deepEqual(
+      decideGate(e.orch, e.log, 'rejected', { gateId: 'F001.01', note: 'totals round wrong', by: 'bob' }, (t) => t).message,
+      'F001.01 was rejected and still waits for approval',
+    );
+    assert.equal(e.orch.state(), 'stalled');
+    const done = nextEvent(e.orch, 'task:completed', (c) => c.taskId === 'T001.003');
+    const r = decideGate(e.orch, e.log, 'approved', { gateId: 'F001.01', by: 'alice' }, (t) => t);
+    assert.deepEqual(r, { done: true, message: 'F001.01 approved: what depends on it may start', by: 'alice' });
+    await done;
+    assert.deepEqual(e.log.approvedGates(), new Set(['F001.01']));
+    assert.equal(groupViews({ ...model, graph: graph() }).features[0].gate, 'approved');
+    assert.match(decideGate(e.orch, e.log, 'approved', { gateId: 'F001.01' }, (t) => t).message, /F001\.01 is not waiting for approval: it was approved/);
+    assert.match(decideGate(e.orch, e.log, 'approved', { gateId: 'F001.02' }, (t) => t).message, /F001\.02 is not a gate/);
   });
 
   it('rejecting a Gate: review task runs it again with the note in its prompt; a second result waits again', async () => {

@@ -110,4 +110,79 @@ describe('cost ledger: sums of attempt spend', () => {
     assert.equal(ledger.todayUsd(), 0, 'a new day');
     assert.ok(ledger.dayEndsAt() > DAY2);
   });
+
+  it('on a plan with several epics, sums by epic and by feature equal the attempts summed one by one, in one grouped statement each', () => {
+    h.db.exec(`INSERT INTO v2_epics (epic_id, title) VALUES ('E3', 'Ops');
+      INSERT INTO v2_features (feature_id, epic_id, title) VALUES ('F3', 'E1', 'Queue'), ('F4', 'E3', 'Deploy'), ('F5', 'E3', 'Alerts');
+      INSERT INTO v2_tasks (task_id, epic_id, feature_id, title) VALUES ('T4', 'E1', 'F3', 'Retry'), ('T5', 'E3', 'F4', 'Helm'), ('T6', 'E3', 'F5', 'Rules'), ('T7', 'E3', 'F5', 'Pager');`);
+    const featureOf: Record<string, [string, string]> = {
+      T1: ['E1', 'F1'],
+      T2: ['E1', 'F1'],
+      T3: ['E2', 'F2'],
+      T4: ['E1', 'F3'],
+      T5: ['E3', 'F4'],
+      T6: ['E3', 'F5'],
+      T7: ['E3', 'F5'],
+    };
+    const ids = Object.keys(featureOf);
+    const expectEpic = new Map<string, { usd: number; n: number }>();
+    const expectFeature = new Map<string, { usd: number; n: number }>();
+    const ledger = new SpendLedger(h.db, () => DAY1);
+    // 140 attempts, several per task, costs in whole micro-dollars so the sums are exact.
+    for (let k = 0; k < 140; k++) {
+      const taskId = ids[(k * 5) % ids.length];
+      const usd = ((k % 13) + 1) * 0.001;
+      const spend = attemptSpendOf({ model: 'claude-opus-5', tokensIn: 100 + k, tokensOut: 10, costUsd: usd });
+      attempt(store, taskId, 'devops', DAY1 + k, spend);
+      const [epicId, featureId] = featureOf[taskId];
+      ledger.record({ taskId, epicId, featureId, agentType: 'devops', spend, at: DAY1 + k });
+      for (const [m, key] of [
+        [expectEpic, epicId],
+        [expectFeature, featureId],
+      ] as const) {
+        const e = m.get(key) ?? { usd: 0, n: 0 };
+        m.set(key, { usd: e.usd + usd, n: e.n + 1 });
+      }
+    }
+    const rounded = (m: Map<string, { usd: number; n: number }>) =>
+      [...m].map(([k, v]) => [k, Math.round(v.usd * 1e6) / 1e6, v.n]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+
+    // Count the statements a report runs: a loop over attempts or tasks would run one per row.
+    let runs = 0;
+    const prepare = h.db.prepare.bind(h.db);
+    h.db.prepare = ((sql: string) => {
+      const st = prepare(sql);
+      for (const m of ['all', 'get', 'iterate', 'run'] as const) {
+        const f = (st[m] as (...a: unknown[]) => unknown).bind(st);
+        (st as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => {
+          runs++;
+          return f(...a);
+        };
+      }
+      return st;
+    }) as typeof h.db.prepare;
+    try {
+      for (const [by, expected] of [
+        ['epic', expectEpic],
+        ['feature', expectFeature],
+      ] as const) {
+        runs = 0;
+        const report = costReport(h.db, by);
+        assert.equal(runs, 3, `${by}: the total, the grouped rows and the titles`);
+        assert.deepEqual(
+          report.rows.map((r) => [r.key, r.costUsd, r.attempts]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+          rounded(expected),
+        );
+        assert.equal(report.total.attempts, 140);
+        assert.ok(report.rows.every((r) => r.title !== undefined));
+      }
+    } finally {
+      h.db.prepare = prepare;
+    }
+    // The live ledger (what the tree's tooltips show) agrees with the report and with a fresh load.
+    for (const [f, usd] of rounded(expectFeature)) assert.equal(Math.round(ledger.featureUsd(String(f)) * 1e6) / 1e6, usd, String(f));
+    for (const [e, usd] of rounded(expectEpic)) assert.equal(Math.round(ledger.epicUsd(String(e)) * 1e6) / 1e6, usd, String(e));
+    const fresh = new SpendLedger(h.db, () => DAY1);
+    for (const f of expectFeature.keys()) assert.equal(Math.round(fresh.featureUsd(f) * 1e6), Math.round(ledger.featureUsd(f) * 1e6), f);
+  });
 });

@@ -35,6 +35,21 @@ describe('pause_after', () => {
       return { p, done };
     }
 
+    it('names the files the completed tasks changed, when they said; none said: no files in the summary', () => {
+      const { p } = keeper({ tasks: 2, feature: false });
+      p.taskCompleted('T1', ['src/a.ts', 'docs/a.md']);
+      p.taskCompleted('T2', ['src/a.ts', 'src/b.ts']);
+      assert.equal(p.hold(), 'pause_after: 2 tasks completed since the last look; done: T1, T2; changed src/a.ts, docs/a.md, src/b.ts; 0 failed');
+      p.acknowledge();
+      p.taskCompleted('T3');
+      p.taskCompleted('T4', []);
+      assert.equal(p.hold(), 'pause_after: 2 tasks completed since the last look; done: T3, T4; changed no file; 0 failed');
+      p.acknowledge();
+      p.taskCompleted('T5');
+      p.taskCompleted('T6');
+      assert.equal(p.hold(), 'pause_after: 2 tasks completed since the last look; done: T5, T6; 0 failed', 'files from before the look are gone');
+    });
+
     it('holds after N completions with what was done, failed and spent; resuming counts from nothing', () => {
       const { p } = keeper({ tasks: 2, feature: false }, {}, { T1: 0.25, T2: 0.5, T9: 0.01 });
       p.taskCompleted('T1');

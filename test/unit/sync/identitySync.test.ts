@@ -84,6 +84,26 @@ describe('sync keeps a file’s own numbering, and the identity of tasks without
     assert.equal(rowOf('Publish').id, 'T001.002');
   });
 
+  it('CODITECT dialect: a line whose id was deleted, in a plan whose every id was written, gets an id written', async () => {
+    // Every task has its id, so a sync reads the idExplicit of no task but those of edited lines (everyIdWritten):
+    // the edited line must still be seen as one without an id. (A task's written id is its identity: without it,
+    // the line is a new task, and the row of T001.002 is archived.)
+    const text = '# Plan\n\n## E001: Core\n\n### F001.01: Bus\n\n- [ ] **T001.001** Deploy\n- [ ] **T001.002** Publish\n- [ ] **T001.003** Consume\n';
+    open(text);
+    await sync.syncFromDisk();
+    assert.equal(readFileSync(file, 'utf8'), text);
+    writeFileSync(file, text.replace('**T001.002** Publish', 'Publish'));
+    const r = await sync.syncFromDisk();
+    assert.equal(r.idsAssigned, 1);
+    assert.equal(readFileSync(file, 'utf8'), text.replace('**T001.002** Publish', '**T001.004** Publish'));
+    assert.deepEqual(
+      rows()
+        .map((t) => t.id)
+        .sort(),
+      ['T001.001', 'T001.003', 'T001.004'],
+    );
+  });
+
   it('Spec Kit, Kiro and tracker-key files keep their own numbering: a new task gets no id written', async () => {
     for (const text of [
       '## Phase 1: Setup\n\n- [ ] T001 Create the repo\n- [ ] Added without an id\n',

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mergeTask, resolveStatusConflict, taskFields, type FieldDependency, type TaskFields } from '../../../src/core/merge';
+import { engineStatusRule, mergeTask, resolveStatusConflict, taskFields, type FieldDependency, type TaskFields } from '../../../src/core/merge';
 import { TASK_STATUSES } from '../../../src/core/model';
 import { taskList } from '../core/taskListBuilder';
 
@@ -128,5 +128,23 @@ describe('merge: three-way task merge', () => {
       blockers: ['b'],
       dependsOn: [{ id: 'T1', type: 'blocks', source: 'explicit' }],
     });
+  });
+});
+
+describe('engineStatusRule: the database status stands where leases decide', () => {
+  it('names the rule for a markdown that starts, stops or un-ends a run, and none for a person’s real changes', () => {
+    const cases: [Parameters<typeof engineStatusRule>, ReturnType<typeof engineStatusRule>][] = [
+      // [base, markdown, merged, database]
+      [['pending', 'in_progress', 'in_progress', 'pending'], 'engine-starts-tasks'],
+      [['in_progress', 'pending', 'pending', 'in_progress'], 'running-wins'],
+      [['in_progress', 'completed', 'completed', 'in_progress'], undefined], // a tick still completes a running task
+      [['in_progress', 'pending', 'pending', 'blocked'], 'engine-ends-tasks'], // a branch waiting for review
+      [['in_progress', 'pending', 'pending', 'failed'], 'engine-ends-tasks'],
+      [['in_progress', 'pending', 'pending', 'pending'], undefined], // released: nothing to keep
+      [['failed', 'pending', 'pending', 'failed'], undefined], // the badge of a shown failure deleted: run it again
+      [['in_progress', 'skipped', 'skipped', 'failed'], undefined], // a person's skip of it is theirs
+      [['blocked', 'pending', 'pending', 'blocked'], undefined],
+    ];
+    for (const [args, rule] of cases) assert.equal(engineStatusRule(...args), rule, args.join(' → '));
   });
 });

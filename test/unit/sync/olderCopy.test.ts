@@ -92,6 +92,31 @@ describe('sync: an older copy of the task list does not reopen finished tasks (r
     assert.equal((await sync.syncFromDisk()).skipped, true, 'and the next sync has nothing to do');
   });
 
+  // #14: tasks added after the copy was read were archived (their lines gone from the file).
+  it('a copy read before tasks were added: their lines are put back as they were, not archived; the warning names them', async () => {
+    await complete('T001.001');
+    await complete('T001.002');
+    const copy = readFileSync(file, 'utf8'); // read after T001.002's tick
+    await complete('T001.003');
+    await complete('T001.004');
+    clock += 1;
+    const added = '- [ ] **T001.006** Added by a person after the copy (P1, 1h)\n  - Depends on: T001.004\n';
+    writeFileSync(file, `${readFileSync(file, 'utf8')}${added}`);
+    await sync.syncFromDisk();
+    assert.equal(h.db.prepare(`SELECT count(*) FROM v2_tasks WHERE task_id = 'T001.006' AND archived_at IS NULL`).pluck().get(), 1);
+
+    saveByRename(copy);
+    const r = await sync.syncFromDisk();
+    assert.deepEqual(r.olderCopy, ['T001.003', 'T001.004']);
+    assert.equal(r.tasksArchived, 0, 'nothing archived');
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.endsWith(`- [x] **T001.004** Task number 4 (P1, 1h)\n- [ ] **T001.005** Task number 5 (P1, 1h)\n${added}`), text);
+    assert.deepEqual(tickedIds(), ['T001.001', 'T001.002', 'T001.003', 'T001.004']);
+    assert.equal(h.db.prepare(`SELECT count(*) FROM v2_tasks WHERE task_id = 'T001.006' AND archived_at IS NULL`).pluck().get(), 1);
+    const warn = r.diagnostics.find((d) => d.code === 'older-copy');
+    assert.match(warn?.message ?? '', /T001\.003, T001\.004 stay completed; T001\.006, added since, is put back;/);
+  });
+
   it('a copy read part-way through: only the completions after it are reverted and kept', async () => {
     await complete(IDS[0]);
     await complete(IDS[1]);

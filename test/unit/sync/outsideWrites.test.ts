@@ -12,6 +12,7 @@ import { EngineRuntime } from '../../../src/engine/runtime';
 import { DbChangePoller } from '../../../src/engine/sync/dbChangePoller';
 import type { PlanSnapshot } from '../../../src/protocol/views';
 import { deferred } from '../../fakes/agentTestKit';
+import { followPlan } from '../engine/followPlan';
 import { makeTempDir, removeDir } from '../db/dbTestKit';
 
 const PLAN = `# Plan
@@ -119,13 +120,13 @@ describe('outside writes reach the markdown and the dispatcher while the engine 
       agentOverride: 'dry-run',
     });
 
-  /** The next plan:changed snapshot in which `pred` holds. */
+  /** The next plan (a snapshot, or the client's plan with a patch applied) in which `pred` holds. */
   const snapshotWhere = (engine: EngineRuntime, pred: (s: PlanSnapshot) => boolean): Promise<PlanSnapshot> =>
     new Promise((resolve) => {
-      const off = engine.on('plan:changed', (e) => {
-        if (!pred(e.snapshot)) return;
+      const off = followPlan(engine, (plan) => {
+        if (!pred(plan)) return;
         off();
-        resolve(e.snapshot);
+        resolve(plan);
       });
     });
 

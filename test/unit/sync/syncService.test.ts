@@ -253,6 +253,32 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     assert.equal(dbStatus('T001.003'), 'completed');
   });
 
+  it('nor undo how a run ended: a text from before the running badge, read after the run ended, keeps its outcome', async () => {
+    await sync.syncFromDisk();
+    const before = readFileSync(file, 'utf8');
+    assert.ok(store.claim('T001.004', 'engine', 60_000, T0));
+    await sync.writeBack();
+    // The run ends (here failed; a branch waiting for review is blocked) before the next write-back, and the text the
+    // sync reads next is the one from before the start (an editor's save that crossed the engine's write-back).
+    assert.ok(store.finish('T001.004', 'engine', { status: 'failed', now: T0 + 1 }));
+    writeFileSync(file, before);
+    const r = await sync.syncFromDisk();
+    assert.equal(dbStatus('T001.004'), 'failed', 'not reset to pending, to be run (and paid for) again');
+    assert.deepEqual(
+      r.conflictList.map((c) => [c.taskId, c.rule, c.markdown, c.resolved]),
+      [['T001.004', 'engine-ends-tasks', 'pending', 'failed']],
+    );
+    assert.ok(
+      lines().some((l) => l.includes('**T001.004**') && l.includes('`status:failed`')),
+      'the outcome is written to the line',
+    );
+    // Once the line showed the outcome, a person deleting the badge still means "run it again".
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/(\*\*T001\.004\*\*[^`\n]*) `status:failed`/, '$1'));
+    const again = await sync.syncFromDisk();
+    assert.equal(dbStatus('T001.004'), 'pending');
+    assert.deepEqual(again.conflictList, []);
+  });
+
   it('a task removed from the markdown is archived with its history; putting it back restores it', async () => {
     await sync.syncFromDisk();
     store.claim('T001.004', 'engine', 1000, T0);

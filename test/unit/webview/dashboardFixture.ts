@@ -2,11 +2,31 @@
 // interesting state, one agent running, a little activity and a throughput series.
 import type { TaskStatus } from '../../../src/core/model';
 import { countsAsDone, progressOf } from '../../../src/core/progress';
+import type { ReviewView } from '../../../src/protocol/engineProtocol';
 import { emptySpendTotal, type SpendTotal } from '../../../src/protocol/spend';
 import { emptyPlanCounts, type GroupProgressView, type PlanCounts, type PlanSnapshot, type TaskView } from '../../../src/protocol/views';
 
 export const T0 = Date.parse('2025-03-01T09:00:00.000Z');
 export const iso = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
+
+/** A task branch waiting for review (what coditect/reviewList answers), one file changed; `over` wins. */
+export function reviewView(taskId: string, over: Partial<ReviewView> = {}): ReviewView {
+  return {
+    taskId,
+    title: `Task ${taskId}`,
+    state: 'awaiting_review',
+    reason: 'awaiting review (1 file, +2 −0)',
+    repository: '/repo',
+    baseBranch: 'main',
+    branch: `coditect/${taskId}-x`,
+    base: 'a'.repeat(40),
+    head: 'b'.repeat(40),
+    changes: [{ path: 'a.txt', added: 2, deleted: 0 }],
+    stat: { files: 1, added: 2, deleted: 0, text: '1 file, +2 −0' },
+    since: '2026-01-01T00:00:00.000Z',
+    ...over,
+  };
+}
 
 /** A task view with sensible defaults; `over` wins. */
 export function task(id: string, over: Partial<TaskView> = {}): TaskView {

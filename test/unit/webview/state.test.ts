@@ -4,7 +4,7 @@ import type { TaskStatus } from '../../../src/core/model';
 import type { TaskView } from '../../../src/protocol/views';
 import { countsAsDone } from '../../../src/core/progress';
 import { ACTIVITY_LIMIT, applyMessage, dismissNotice, emptyModel, matchesFilter, type DashboardModel } from '../../../webview-ui/state';
-import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso, T0, task } from './dashboardFixture';
+import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso, reviewView, T0, task } from './dashboardFixture';
 
 const NOW = T0 + 60 * 60_000;
 
@@ -205,6 +205,35 @@ describe('dashboard state reducer', () => {
     assert.deepEqual(resnap.notice, { level: 'info', message: 'Sync done' });
     assert.equal(dismissNotice(resnap).notice, undefined);
     assert.equal(dismissNotice(snap), snap);
+  });
+
+  it('keeps the branches waiting for review by task, across snapshots, and names the rows whose review changed', () => {
+    const early = applyMessage(emptyModel(), { type: 'reviews:changed', params: { reviews: [reviewView('T001.004')] } }, NOW);
+    assert.equal(early.model.reviews.get('T001.004')?.stat.text, '1 file, +2 −0', 'a list that comes before the plan is kept');
+    const m = applyMessage(early.model, { type: 'plan:changed', params: { snapshot: fixtureSnapshot() } }, NOW).model;
+    assert.deepEqual([...m.reviews.keys()], ['T001.004'], 'a snapshot is not the review list: it keeps it');
+
+    const same = applyMessage(m, { type: 'reviews:changed', params: { reviews: [reviewView('T001.004')] } }, NOW);
+    assert.equal(same.model, m, 'the same list changes nothing');
+    assert.deepEqual(same.change.tasks, []);
+
+    const moved = applyMessage(
+      m,
+      {
+        type: 'reviews:changed',
+        params: {
+          reviews: [reviewView('T001.004', { head: 'c'.repeat(40), stat: { files: 2, added: 5, deleted: 1, text: '2 files, +5 −1' } }), reviewView('T002.001')],
+        },
+      },
+      NOW,
+    );
+    assert.deepEqual(moved.change.tasks.sort(), ['T001.004', 'T002.001']);
+    assert.equal(moved.model.reviews.get('T001.004')?.stat.text, '2 files, +5 −1');
+
+    const gone = applyMessage(moved.model, { type: 'reviews:changed', params: { reviews: [] } }, NOW);
+    assert.deepEqual(gone.change.tasks.sort(), ['T001.004', 'T002.001'], 'rows whose review went are repainted too');
+    assert.equal(gone.model.reviews.size, 0);
+    assert.equal(gone.change.full, false);
   });
 
   it('filters tasks by status group and epic', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { ENGINE_NOTIFICATION_NAMES } from '../../../src/protocol/engineProtocol';
 import { DASHBOARD_COMMANDS, DASHBOARD_EVENTS, isFromWebview, isToWebview } from '../../../src/protocol/webviewProtocol';
-import { fixtureSnapshot } from './dashboardFixture';
+import { fixtureSnapshot, reviewView } from './dashboardFixture';
 
 describe('webview protocol guards', () => {
   it('accepts every well-formed message from the webview: ready, and each allowed command with what it takes', () => {
@@ -41,6 +41,8 @@ describe('webview protocol guards', () => {
       { type: 'state:changed', params: { state: 'idle', breakers: {} } },
       { type: 'metrics:changed', params: { metrics: snapshot.metrics } },
       { type: 'notice:shown', params: { level: 'error', message: 'x' } },
+      { type: 'reviews:changed', params: { reviews: [reviewView('T001.004')] } },
+      { type: 'reviews:changed', params: { reviews: [] } },
     ]) {
       assert.equal(isToWebview(m), true, JSON.stringify(m).slice(0, 80));
     }
@@ -49,6 +51,8 @@ describe('webview protocol guards', () => {
       { type: 'plan:changed', params: { snapshot: { tasks: 'no' } } },
       { type: 'tasks:changed', params: { tasks: [] } },
       { type: 'notice:shown', params: { level: 'panic', message: 'x' } },
+      { type: 'reviews:changed', params: {} },
+      { type: 'reviews:changed', params: { reviews: [{ taskId: 'T1' }] } },
       { type: 'webview:ready', params: {} },
       { type: 'snapshot', snapshot },
       undefined,

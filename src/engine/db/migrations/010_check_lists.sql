@@ -1,0 +1,9 @@
+-- 010: the same CHECKs, written so SQLite checks them cheaply. SQLite evaluates a CHECK `col IN ('a', 'b', 'c', …)`
+-- with three or more values by building a temporary index of the list for EVERY row it writes: ~25 µs per task row
+-- (status, synced_status and priority), most of what a first sync of 10,000 tasks spent in SQLite (npm run bench,
+-- sync scenario). `col = 'a' OR col = 'b' OR …` accepts and refuses exactly the same values (NULL included: both
+-- are NULL for a NULL col, which a CHECK lets through; the NOT NULLs stay) at a few comparisons.
+-- SQL cannot rewrite a CHECK in place, and rebuilding the tables would lose what an adopted database keeps beside our
+-- columns, so the step is code (checkLists.ts, run by the migration runner after this file): it edits only the
+-- CHECK text of v2_epics, v2_features, v2_tasks and task_dependencies in sqlite_master, the way SQLite documents for
+-- constraint changes that do not touch stored rows (ALTER TABLE, "other kinds of table schema changes").

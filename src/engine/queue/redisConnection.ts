@@ -1,0 +1,17 @@
+// How the coordinator and the workers connect to Redis. BullMQ's workers block on Redis and MUST retry every command
+// forever across a restart of Redis (maxRetriesPerRequest: null); the coordinator does the same, so an enqueue made
+// while Redis restarts waits for it instead of failing the attempt. Reconnects back off to at most 2 s.
+import { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
+
+const retryStrategy = (times: number): number => Math.min(100 * times, 2000);
+
+/** BullMQ connection options for `url`. */
+export function bullConnection(url: string): ConnectionOptions {
+  return { url, maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy };
+}
+
+/** A plain ioredis client for `url` (pub/sub, the queue set). */
+export function redisClient(url: string, name: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy, connectionName: name, lazyConnect: false });
+}

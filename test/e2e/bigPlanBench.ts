@@ -1,0 +1,345 @@
+// The big-plan benchmark (#15, `npm run bench -- --workbench`): a 10,000-task plan (17,000 lines, the engine bench's
+// generator) opened in the real workbench, code-server 1.100 in headless Chromium with the extension from this checkout,
+// as the e2e suites open it (openFixtureWorkbench), and measured the way a person meets it, each figure beside a
+// baseline taken in the same window: typing into the plan while the engine syncs it against typing into a plain copy of
+// the same file (a name the extension does not take for a plan), scrolling it with lenses against lenses off, the Tasks
+// tree's and the first lens's wait, the dashboard's open, and the engine's RSS. One fresh window per trial; the report
+// is the medians (bigPlanReport.ts). Not a test: nothing passes or fails on time, and `npm test` never runs it.
+//
+//   node --require tsx/cjs test/e2e/bigPlanBench.ts [--repeat N] [--tasks N] [--keys N] [--json]
+//
+// In the page (a probe installed before the workbench loads): milestones are stamped by polling the DOM every 20 ms;
+// keydown→paint is the keydown event's timeStamp to a message posted from the next animation frame, i.e. after that
+// frame's rendering (the rAF + postMessage measure of input-to-next-paint); frame intervals are the differences of
+// successive requestAnimationFrame timestamps.
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { generateTaskList } from '../bench/generatePlan';
+import { errorMessage } from '../../src/core/describe';
+import { frameFigures, reportTable, spread, summarise, type BigPlanTrial } from './bigPlanReport';
+import {
+  dashboardFrame,
+  editorLine,
+  openFile,
+  openFixtureWorkbench,
+  palette,
+  ROOT,
+  runCommand,
+  screenshot,
+  statValue,
+  TASKLIST,
+  THEMES,
+  UI_TIMEOUT,
+} from './workbenchHelpers';
+
+/** The plan (a name the extension takes for a task list) and its plain copy (one it does not: `*TASKLIST*.md`). */
+const PLAN = 'BIG-TASKLIST.md';
+const COPY = 'BIG-PLAIN-COPY.md';
+/** What the probe stamps; `plan` is the status bar showing the loaded plan's total. */
+const MARKS = ['text', 'plan', 'treeRow', 'lens'] as const;
+type Mark = (typeof MARKS)[number];
+/** How long the dashboard may take to show the plan before the window counts it as not opened. */
+const DASHBOARD_TIMEOUT = 3 * UI_TIMEOUT;
+
+/** The page's probe (source, run before the workbench's scripts in the top frame only). */
+function probe(total: number): string {
+  return `(() => {
+  if (window.top !== window) return;
+  const marks = {};
+  const state = { marks, keys: [], keysOn: false, frames: [], framesOn: false };
+  window.__bigPlan = state;
+  const has = (sel, re) => { for (const el of document.querySelectorAll(sel)) if (re.test(el.textContent || '')) return true; return false; };
+  const probes = {
+    text: () => has('.editor-instance .monaco-editor .view-line', /\\*\\*T001\\.001\\*\\*/),
+    plan: () => has('.part.statusbar .statusbar-item', /\\/${total}\\b/),
+    treeRow: () => has('.part.sidebar .monaco-list-row[role="treeitem"]', /E001/),
+    lens: () => has('.editor-instance .monaco-editor .codelens-decoration', /\\S/),
+  };
+  const timer = setInterval(() => {
+    const now = performance.now();
+    for (const k of Object.keys(probes)) if (!(k in marks) && probes[k]()) marks[k] = now;
+    if (Object.keys(marks).length === Object.keys(probes).length || now > 600000) clearInterval(timer);
+  }, 20);
+  addEventListener('keydown', (e) => {
+    if (!state.keysOn) return;
+    const t0 = e.timeStamp;
+    requestAnimationFrame(() => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => state.keys.push(performance.now() - t0);
+      ch.port2.postMessage(null);
+    });
+  }, true);
+  state.startFrames = () => {
+    state.frames = [];
+    state.framesOn = true;
+    let last;
+    const tick = (t) => {
+      if (last !== undefined) state.frames.push(t - last);
+      last = t;
+      if (state.framesOn) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  };
+})();`;
+}
+
+interface ProbeState {
+  marks: Partial<Record<Mark, number>>;
+  keys: number[];
+  keysOn: boolean;
+  frames: number[];
+  framesOn: boolean;
+  startFrames(): void;
+}
+declare global {
+  interface Window {
+    __bigPlan: ProbeState;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const progress = (s: string): void => void process.stderr.write(`bench: workbench: ${s}\n`);
+
+/** The engine child of this window's code-server (its process group), by its script path. */
+function enginePid(serverPid: number): number {
+  const script = join(ROOT, 'dist', 'engine.js');
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgrp === serverPid && readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(script)) return Number(d);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no engine process (${script}) in code-server's process group ${serverPid}`);
+}
+
+/** VmRSS and VmHWM (peak) of a process, in MB, and its CPU time (user + system) in ms. */
+function procFigures(pid: number): { rssMb: number; hwmMb: number; cpuMs: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]); // utime, stime (fields 14, 15)
+  return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024, cpuMs: (ticks * 1000) / 100 };
+}
+
+/** Waits until the engine spends under 50 ms of CPU in a second (at most 60 s: a busy engine is measured as it is). */
+async function engineIdle(pid: number): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const c0 = procFigures(pid).cpuMs;
+    await sleep(1000);
+    if (procFigures(pid).cpuMs - c0 < 50) return;
+  }
+}
+
+/** Samples the engine's RSS every 50 ms until stopped; returns the highest. */
+function rssSampler(pid: number): () => number {
+  let max = procFigures(pid).rssMb;
+  const timer = setInterval(() => {
+    try {
+      max = Math.max(max, procFigures(pid).rssMb);
+    } catch {
+      // the engine exited: the error shows elsewhere
+    }
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    return max;
+  };
+}
+
+/** Types `keys` characters at the end of a task line of `file`, as a person does (bursts of 5, then a pause the engine syncs in). */
+async function typeInto(page: Page, file: string, keys: number): Promise<number[]> {
+  await openFile(page, file);
+  const line = editorLine(page, 'T001.003');
+  await line.waitFor({ timeout: UI_TIMEOUT });
+  await line.click();
+  await page.keyboard.press('End');
+  await page.evaluate(() => {
+    window.__bigPlan.keys = [];
+    window.__bigPlan.keysOn = true;
+  });
+  for (let k = 0; k < keys; k++) {
+    await page.keyboard.press('abcdefghij'[k % 10]);
+    // 100 ms between keys (a brisk typist); every fifth key a pause past the editor's 300 ms debounce, so the text
+    // goes to the engine and its sync runs while the next burst is typed.
+    await sleep(k % 5 === 4 ? 450 : 100);
+  }
+  await sleep(500);
+  return page.evaluate(() => {
+    window.__bigPlan.keysOn = false;
+    return window.__bigPlan.keys;
+  });
+}
+
+/** Scrolls the plan from its top with the mouse wheel (60 notches of 200 px, 50 ms apart) and returns the frame intervals. */
+async function scrollPlan(page: Page, lenses: boolean): Promise<number[]> {
+  await openFile(page, PLAN);
+  const editor = page.locator('.editor-instance .monaco-editor .view-lines').first();
+  await editor.click();
+  await page.keyboard.press('Control+Home');
+  await editorLine(page, 'T001.001').waitFor({ timeout: UI_TIMEOUT });
+  const lensShown = () =>
+    Array.from(document.querySelectorAll('.editor-instance .monaco-editor .codelens-decoration')).some((l) => /\S/.test(l.textContent ?? ''));
+  if (lenses) await page.waitForFunction(lensShown, undefined, { timeout: UI_TIMEOUT });
+  else await page.waitForFunction(`!(${lensShown.toString()})()`, undefined, { timeout: UI_TIMEOUT });
+  const box = await editor.boundingBox();
+  if (!box) throw new Error('the plan editor has no box to scroll');
+  await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 400));
+  await page.evaluate(() => window.__bigPlan.startFrames());
+  for (let i = 0; i < 60; i++) {
+    await page.mouse.wheel(0, 200);
+    await sleep(50);
+  }
+  await sleep(300);
+  return page.evaluate(() => {
+    window.__bigPlan.framesOn = false;
+    return window.__bigPlan.frames;
+  });
+}
+
+async function trial(n: number, o: { tasks: number; keys: number; planText: string }): Promise<BigPlanTrial> {
+  const loadStart = loadavg()[0];
+  const { wb, folder } = await openFixtureWorkbench(
+    `bigplan-${n}`,
+    THEMES[1],
+    (dir) => {
+      rmSync(join(dir, TASKLIST));
+      writeFileSync(join(dir, PLAN), o.planText);
+      writeFileSync(join(dir, COPY), o.planText);
+    },
+    probe(o.tasks),
+  );
+  try {
+    const page = wb.page;
+    try {
+      await page.waitForFunction((marks) => marks.every((k) => k in window.__bigPlan.marks), [...MARKS], { timeout: 5 * UI_TIMEOUT });
+    } catch (e) {
+      const seen = await page.evaluate(() => window.__bigPlan.marks).catch(() => ({}));
+      throw new Error(`the window never showed all of ${MARKS.join(', ')}; it showed ${JSON.stringify(seen)} (${errorMessage(e).split('\n')[0]})`, {
+        cause: e,
+      });
+    }
+    const marks = (await page.evaluate(() => window.__bigPlan.marks)) as Record<Mark, number>;
+    const engine = enginePid(wb.server.pid!);
+    const loadedMb = procFigures(engine).rssMb;
+    if (n === 1) await screenshot(page, 'bigplan-loaded');
+    progress(
+      `window ${n}: text ${marks.text.toFixed(0)} ms, plan ${marks.plan.toFixed(0)}, tree row ${marks.treeRow.toFixed(0)}, lens ${marks.lens.toFixed(0)} after navigation`,
+    );
+
+    // Typing: the plan and its plain copy, in alternating order across windows.
+    const typed: Record<string, number[]> = {};
+    let peakDuringSyncsMb = 0;
+    const engineCpu: Record<string, number> = {};
+    for (const file of n % 2 ? [PLAN, COPY] : [COPY, PLAN]) {
+      // The engine's own work after the load (or the last typing) is over: what it does now is what the typing asks.
+      await engineIdle(engine);
+      const cpu0 = procFigures(engine).cpuMs;
+      const stop = file === PLAN ? rssSampler(engine) : undefined;
+      typed[file] = await typeInto(page, file, o.keys);
+      engineCpu[file] = procFigures(engine).cpuMs - cpu0;
+      if (stop) peakDuringSyncsMb = stop();
+    }
+
+    // Scrolling: lenses on and off (the setting, through its command), in alternating order.
+    const frames: Record<string, number[]> = {};
+    let lensesOn = true; // coditect.codeLens.enabled's default
+    for (const lenses of n % 2 ? [true, false] : [false, true]) {
+      if (lensesOn !== lenses) {
+        await runCommand(page, 'CODITECT: Toggle CodeLens on Task Lines');
+        lensesOn = lenses;
+      }
+      frames[String(lenses)] = await scrollPlan(page, lenses);
+    }
+
+    // The dashboard, from the palette. A window where it never shows the plan is counted, not fatal to the run.
+    const row = await palette(page, '>CODITECT: Open Progress Dashboard', /^CODITECT: Open Progress Dashboard$/);
+    const t0 = performance.now();
+    await row.click();
+    const frame = dashboardFrame(page);
+    let dashboardOpenMs: number | null = null;
+    try {
+      await statValue(frame, 'total')
+        .filter({ hasText: new RegExp(`^\\s*${o.tasks}\\s*$`) })
+        .waitFor({ timeout: DASHBOARD_TIMEOUT });
+      await frame.locator('.task-list > li.task-row').first().waitFor({ timeout: DASHBOARD_TIMEOUT });
+      dashboardOpenMs = performance.now() - t0;
+    } catch (e) {
+      progress(`window ${n}: the dashboard did not show the plan within ${DASHBOARD_TIMEOUT / 1000} s (${errorMessage(e).split('\n')[0]})`);
+      await screenshot(page, `bigplan-dashboard-${n}`);
+    }
+
+    const end = procFigures(engine);
+    return {
+      load: [loadStart, loadavg()[0]],
+      typing: { tasklist: spread(typed[PLAN]), plainCopy: spread(typed[COPY]), engineCpuMs: engineCpu[PLAN], engineCpuPlainMs: engineCpu[COPY] },
+      scrolling: { lensesOn: frameFigures(frames.true), lensesOff: frameFigures(frames.false) },
+      treeFirstRowMs: Math.max(0, marks.treeRow - marks.plan),
+      treeFirstRowAfterTextMs: Math.max(0, marks.treeRow - marks.text),
+      dashboardOpenMs,
+      firstLensAfterTextMs: Math.max(0, marks.lens - marks.text),
+      firstLensAfterPlanMs: Math.max(0, marks.lens - marks.plan),
+      engineRss: { loadedMb, peakDuringSyncsMb: Math.max(peakDuringSyncsMb, end.rssMb), lifetimePeakMb: end.hwmMb },
+    };
+  } catch (e) {
+    await screenshot(wb.page, `bigplan-failure-${n}`);
+    if (existsSync(wb.logFile)) process.stderr.write(`code-server log: ${wb.logFile}\n${readFileSync(wb.logFile, 'utf8').split('\n').slice(-20).join('\n')}\n`);
+    throw e;
+  } finally {
+    await wb.close();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      json: { type: 'boolean', default: false },
+      tasks: { type: 'string', default: '10000' },
+      repeat: { type: 'string', default: '3' },
+      keys: { type: 'string', default: '40' },
+    },
+  });
+  const tasks = Number(values.tasks);
+  const repeat = Number(values.repeat);
+  const keys = Number(values.keys);
+  for (const [flag, v] of [
+    ['--tasks', tasks],
+    ['--repeat', repeat],
+    ['--keys', keys],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`bench: ${flag} expects a positive integer, got '${String(v)}'`);
+  }
+  // No API key reaches the engine (code-server passes this environment on): agents are dry-run, and none runs.
+  delete process.env.ANTHROPIC_API_KEY;
+  const planText = generateTaskList({ tasks }).text;
+  const trials: BigPlanTrial[] = [];
+  for (let n = 1; n <= repeat; n++) {
+    progress(`window ${n}/${repeat} (load ${loadavg()[0].toFixed(1)})…`);
+    const t = await trial(n, { tasks, keys, planText });
+    progress(`window ${n}: ${JSON.stringify(t)}`);
+    trials.push(t);
+  }
+  const report = summarise(trials, {
+    tasks,
+    lines: planText.split('\n').length,
+    cpus: cpus().length,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${reportTable(report)}\n`);
+}
+
+void main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});
