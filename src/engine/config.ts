@@ -17,7 +17,7 @@ import type { SandboxMode } from './agents/sandbox';
 import type { ModelPrice } from './agents/pricing';
 import { BUILT_IN_AGENTS, resolveAgents } from './config/agentsConfig';
 import { ConfigError, fail, formatIssue, show, writtenPath } from './config/configErrors';
-import { fileSchema, type FileConfig, type JitterKind, type MergePolicy, type MergeStrategyName } from './config/fileSchema';
+import { fileSchema, type FileConfig, type JitterKind, type MergePolicy, type MergeStrategyName, type QueueResults } from './config/fileSchema';
 import { liftLegacySections, liftMaxTotal } from './config/planStyleKeys';
 import { applyProfile } from './config/profiles';
 import { isPlainObject } from './config/plainObject';
@@ -87,7 +87,20 @@ export interface OrchestratorConfig {
 }
 
 /** The `queue.*` options: `local` (the engine runs its attempts), or `redis` with the shared Redis and the job settings. */
-export type QueueConfig = { kind: 'local' } | { kind: 'redis'; url: string; prefix: string; lockMs: number; stalledIntervalMs: number; maxStalled: number };
+export type QueueConfig =
+  | { kind: 'local' }
+  | {
+      kind: 'redis';
+      url: string;
+      prefix: string;
+      lockMs: number;
+      stalledIntervalMs: number;
+      maxStalled: number;
+      /** What workers send back of the files an attempt changed (docs/server.md#file-changes). */
+      results: QueueResults;
+      /** The git remote results branches go to (and workers fetch the base commit from). */
+      remote?: string;
+    };
 
 /** The `budget.*` options: USD limits, each undefined when not set. */
 export interface BudgetConfig {
@@ -293,6 +306,8 @@ function queueOf(f: FileConfig, env: Record<string, string | undefined>, w: (p: 
   const q = f.queue;
   if (q.kind === 'local') {
     if (q.url !== undefined) issues.push(`${w('queue.url')}: only used with queue.kind "redis" (queue.kind is "local"); set kind to redis or remove url`);
+    if (q.results !== 'none' || q.remote !== undefined)
+      issues.push(`${w(q.remote !== undefined ? 'queue.remote' : 'queue.results')}: only used with queue.kind "redis" (queue.kind is "local")`);
     return { kind: 'local' };
   }
   let url = q.url?.trim();
@@ -306,7 +321,18 @@ function queueOf(f: FileConfig, env: Record<string, string | undefined>, w: (p: 
     const problem = redisUrlProblem(url);
     if (problem) issues.push(`${w('queue.url')}: ${problem}`);
   }
-  return { kind: 'redis', url, prefix: q.prefix, lockMs: q.lock_ms, stalledIntervalMs: q.stalled_interval_ms, maxStalled: q.max_stalled };
+  if (q.results === 'branch' && q.remote === undefined)
+    issues.push(`${w('queue.remote')}: expected the git remote (a name or URL) to push results branches to with queue.results "branch", got nothing`);
+  return {
+    kind: 'redis',
+    url,
+    prefix: q.prefix,
+    lockMs: q.lock_ms,
+    stalledIntervalMs: q.stalled_interval_ms,
+    maxStalled: q.max_stalled,
+    results: q.results,
+    ...(q.remote !== undefined ? { remote: q.remote } : {}),
+  };
 }
 
 function isolationOf(f: FileConfig, dir: string): IsolationConfig {

@@ -404,7 +404,7 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
   const workers: ChildProcess[] = [];
   try {
     const prefix = 'bench';
-    const queue = { kind: 'redis' as const, url: redis.url, prefix, lockMs: 30_000, stalledIntervalMs: 30_000, maxStalled: 1 };
+    const queue = { kind: 'redis' as const, url: redis.url, prefix, lockMs: 30_000, stalledIntervalMs: 30_000, maxStalled: 1, results: 'none' as const };
     const workerConfig = join(ws.dir, 'worker-config.json');
     writeFileSync(
       workerConfig,

@@ -137,6 +137,11 @@
 //   queue.stalled_interval_ms      how often workers look for jobs whose worker died [30000]
 //   queue.max_stalled              times a job may lose its worker (crash, SIGKILL) and be run again elsewhere before it
 //                                  fails with the reason, 0..100 [1]
+//   queue.results                  none | patch | branch: what a worker sends back of the files an attempt changed —
+//                                  nothing (they stay in the worker's checkout), a patch in the job result that the
+//                                  coordinator applies to its own tree, or a branch pushed to queue.remote [none]
+//   queue.remote                   git remote (a name in each checkout, or a URL) results branches are pushed to and
+//                                  the coordinator's base commit is fetched from; required with results branch
 import * as path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AGENT } from '../../core/routing';
@@ -156,6 +161,9 @@ export const MERGE_STRATEGIES: readonly MergeStrategyName[] = ['merge', 'rebase'
 /** Where attempts run: in the engine, or as BullMQ jobs on Redis that `coditect worker` processes take. */
 export type QueueKind = 'local' | 'redis';
 export const QUEUE_KINDS: readonly QueueKind[] = ['local', 'redis'];
+/** What a worker sends back of an attempt's file changes: nothing, a patch in the job result, or a pushed branch. */
+export type QueueResults = 'none' | 'patch' | 'branch';
+export const QUEUE_RESULTS: readonly QueueResults[] = ['none', 'patch', 'branch'];
 /** The `queue.*` defaults (also a worker's when its config has no `queue`). */
 export const QUEUE_DEFAULTS = { prefix: 'coditect', lockMs: 30_000, stalledIntervalMs: 30_000, maxStalled: 1 } as const;
 
@@ -381,6 +389,14 @@ export const fileSchema = z
         lock_ms: z.number().int().min(1000).max(3_600_000).default(QUEUE_DEFAULTS.lockMs),
         stalled_interval_ms: z.number().int().min(100).max(3_600_000).default(QUEUE_DEFAULTS.stalledIntervalMs),
         max_stalled: nonNegInt(100).default(QUEUE_DEFAULTS.maxStalled),
+        results: z.enum(QUEUE_RESULTS as [QueueResults, ...QueueResults[]]).default('none'),
+        remote: z
+          .string()
+          .trim()
+          .min(1)
+          .max(1000)
+          .refine((r) => !r.startsWith('-'), 'a remote name or URL, not an option')
+          .optional(),
       })
       .strict()
       .default({}),

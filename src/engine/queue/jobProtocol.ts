@@ -10,7 +10,7 @@ import { AGENT_ERROR_KINDS, type AgentErrorKind, type AgentTaskInput } from '../
 import type { AttemptReport, StopWhy } from '../executor';
 
 /** Version of the job data and result shapes; a worker refuses a job of another version (named in the failure). */
-export const JOB_PROTOCOL = 1;
+export const JOB_PROTOCOL = 2;
 
 /** The BullMQ queue of an agent type (one per type, so a type's limit holds across every worker). */
 export function queueNameOf(agentType: string): string {
@@ -72,6 +72,29 @@ export interface AttemptJobData {
   timeoutMs: number;
   killGraceMs: number;
   abandonAfterMs: number;
+  /**
+   * What the worker sends back of the files the attempt changes (`queue.results`); absent: nothing (they stay in the
+   * worker's checkout). With it the worker runs the attempt in a fresh worktree of its checkout at `base`.
+   */
+  results?: JobResultsRequest;
+}
+
+/** The coordinator's request for an attempt's file changes. */
+export type JobResultsRequest = { mode: 'patch'; base: string; remote?: string } | { mode: 'branch'; base: string; remote: string; branch: string };
+
+/** The file changes of an attempt, as the worker reports them. */
+export interface JobChanges {
+  /** The commit the attempt's worktree started from. */
+  base: string;
+  /** The worker's commit of the changes (absent when nothing changed). */
+  commit?: string;
+  /** Paths changed against `base`. */
+  files: string[];
+  /** `git diff --binary base commit` (mode patch). */
+  patch?: string;
+  /** The branch pushed to `remote` at `commit` (mode branch). */
+  branch?: string;
+  remote?: string;
 }
 
 /** A stop the coordinator asks of the worker running a job. */
@@ -85,6 +108,18 @@ const MAX_TEXT = 64 * 1024;
 const MAX_OUTPUT = 256 * 1024;
 const text = (max = MAX_TEXT) => z.string().max(max);
 const count = z.number().int().min(0).max(1e12);
+/** A full commit id (sha-1 or sha-256). */
+const sha = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'expected a full commit id');
+/** A git remote name or URL; never something git would read as an option. */
+const remoteName = z
+  .string()
+  .min(1)
+  .max(1000)
+  .refine((r) => !r.startsWith('-'), 'a remote, not an option');
+/** A branch name as the coordinator makes it (`resultsBranchOf`). */
+const branchName = z.string().regex(/^coditect\/results\/[A-Za-z0-9._-]{1,200}\/attempt-\d{1,15}$/, 'expected coditect/results/<task>/attempt-<id>');
+/** The most patch text a job result carries (a larger change goes back as a branch: queue.results branch). */
+export const MAX_PATCH = 8 * 1024 * 1024;
 
 const taskInputSchema = z
   .object({
@@ -124,6 +159,12 @@ const jobDataSchema = z
       .max(30 * 86_400_000),
     killGraceMs: z.number().int().min(0).max(600_000),
     abandonAfterMs: z.number().int().min(0).max(3_600_000),
+    results: z
+      .discriminatedUnion('mode', [
+        z.object({ mode: z.literal('patch'), base: sha, remote: remoteName.optional() }).strict(),
+        z.object({ mode: z.literal('branch'), base: sha, remote: remoteName, branch: branchName }).strict(),
+      ])
+      .optional(),
   })
   .strict();
 
@@ -150,6 +191,8 @@ export interface JobResult extends Pick<
   durationMs: number;
   /** The worker that ran it (`host:pid`). */
   worker: string;
+  /** The files the attempt changed, when the job asked for them (`AttemptJobData.results`). */
+  changes?: JobChanges;
 }
 
 const FAILURE_KINDS = ['verify', 'budget', ...AGENT_ERROR_KINDS] as [AgentErrorKind | 'verify' | 'budget', ...(AgentErrorKind | 'verify' | 'budget')[]];
@@ -201,6 +244,17 @@ const jobResultSchema = z
     leftovers: z.array(text(1000)).max(100).optional(),
     durationMs: z.number().min(0).max(1e12),
     worker: text(300),
+    changes: z
+      .object({
+        base: sha,
+        commit: sha.optional(),
+        files: z.array(text(4096)).max(100_000),
+        patch: text(MAX_PATCH).optional(),
+        branch: branchName.optional(),
+        remote: remoteName.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -222,6 +276,16 @@ export function parseJobResult(raw: unknown): { result: JobResult } | { problem:
   }
   const i = r.error.issues[0];
   return { problem: `the worker returned a malformed result (${i.path.join('.') || '(root)'}: ${i.message})` };
+}
+
+/** The branch an attempt's changes are pushed to (mode branch): one per attempt, so a re-run replaces only its own. */
+export function resultsBranchOf(taskId: string, attemptId: number): string {
+  const safe =
+    taskId
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[.-]+|\.+$|\.\.+|\.lock$/g, '_')
+      .slice(0, 200) || 'task';
+  return `coditect/results/${safe}/attempt-${attemptId}`;
 }
 
 /** The live output a worker reports as job progress: chunks in order, each stream named. */

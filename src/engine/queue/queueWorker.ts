@@ -30,6 +30,7 @@ import {
   type JobProgress,
   type JobResult,
 } from './jobProtocol';
+import { jobWorktree, type JobWorktree } from './jobChanges';
 import { bullConnection, redisClient } from './redisConnection';
 import { maskRedisUrl } from './redisUrl';
 
@@ -181,6 +182,7 @@ export class QueueWorker {
     signal?.addEventListener('abort', onSignal, { once: true });
     const started = performance.now();
     const progress = new ProgressBatch(job);
+    let worktree: JobWorktree | undefined;
     try {
       let agent: Agent;
       try {
@@ -191,21 +193,46 @@ export class QueueWorker {
           started,
         );
       }
+      // The coordinator wants the attempt's changes back: the attempt runs in its own worktree at the coordinator's commit.
+      if (d.results) {
+        try {
+          worktree = await jobWorktree(d.results, this.opts.cwd, this.opts.env);
+        } catch (e) {
+          return this.result({ ok: false, failure: { kind: 'config', message: this.opts.redact(`worker ${this.opts.name}: ${errorMessage(e)}`) } }, started);
+        }
+      }
       const report = await executeAttempt(
         { store: { recordAttemptStart: () => d.attemptId }, gates: this.gates, now: Date.now, redact: this.opts.redact },
-        this.attemptJob(d, agent, controller, (stream, chunk) => progress.add(stream, chunk)),
+        this.attemptJob(d, agent, controller, (stream, chunk) => progress.add(stream, chunk), worktree?.dir ?? this.opts.cwd),
       );
       await progress.flush();
-      return this.result(report, started);
+      const out = this.result(report, started);
+      if (worktree && report.ok && !report.stopped) {
+        try {
+          out.changes = await worktree.collect(d.taskId, d.input.title, this.opts.name);
+        } catch (e) {
+          out.ok = false;
+          out.failure = { kind: 'fatal', message: this.opts.redact(`worker ${this.opts.name} could not send the attempt's changes back: ${errorMessage(e)}`) };
+          out.errorKind = 'fatal';
+        }
+      }
+      return out;
     } finally {
+      await worktree?.remove();
       signal?.removeEventListener('abort', onSignal);
       progress.stop();
       this.running.delete(jobId);
     }
   }
 
-  private attemptJob(d: AttemptJobData, agent: Agent, controller: AbortController, onOutput: (s: 'stdout' | 'stderr' | 'progress', c: string) => void) {
-    const { cwd, config } = this.opts;
+  private attemptJob(
+    d: AttemptJobData,
+    agent: Agent,
+    controller: AbortController,
+    onOutput: (s: 'stdout' | 'stderr' | 'progress', c: string) => void,
+    cwd: string,
+  ) {
+    const { config } = this.opts;
     const sb = config.sandbox;
     return {
       taskId: d.taskId,

@@ -14,6 +14,7 @@
 // attempt waits for the job that is already there (taking its result if it has one) instead of enqueueing the work
 // again. The old attempt row stays closed as released by recovery; the result is recorded once, on the new one.
 import { Queue, QueueEvents } from 'bullmq';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../../core/describe';
 import { formatSpan } from '../../protocol/presentation';
@@ -34,7 +35,9 @@ import {
   type AttemptJobData,
   type CancelMessage,
   type JobResult,
+  type JobResultsRequest,
 } from './jobProtocol';
+import { resultsRequest, takeChanges } from './jobChanges';
 import { bullConnection, redisClient } from './redisConnection';
 import { maskRedisUrl } from './redisUrl';
 
@@ -57,6 +60,10 @@ interface Pending {
   queueName: string;
   /** The job is in Redis (the enqueue returned): from then on, a job Redis does not have was lost. */
   enqueued?: boolean;
+  /** What the job asked the worker to send back of its file changes (queue.results). */
+  results?: JobResultsRequest;
+  /** Its result is being taken (changes applied or checked): a second look at the job must not take it again. */
+  taking?: boolean;
   settle(report: AttemptReport): void;
 }
 
@@ -221,7 +228,11 @@ export class RemoteAttempts {
         killGraceMs: job.killGraceMs,
         abandonAfterMs: job.abandonAfterMs ?? job.killGraceMs + 5000,
       };
-      void this.enqueueOrAdopt(p, jobId, data).catch((e: unknown) =>
+      const mode = this.opts.queue.results;
+      void (async () => {
+        if (mode !== 'none') p.results = data.results = await resultsRequest(mode, job.cwd, this.opts.queue.remote, job.taskId, attemptId);
+        await this.enqueueOrAdopt(p, jobId, data);
+      })().catch((e: unknown) =>
         p.settle({
           ...report,
           failure: {
@@ -371,7 +382,7 @@ export class RemoteAttempts {
 
   private completed(jobId: string, returnvalue: unknown): void {
     const p = this.pending.get(jobId);
-    if (!p) return;
+    if (!p || p.taking) return;
     const parsed = parseJobResult(returnvalue);
     if ('problem' in parsed) {
       p.settle({ ...p.report, failure: { kind: 'fatal', message: p.deps.redact(parsed.problem) }, errorKind: 'fatal' });
@@ -400,12 +411,30 @@ export class RemoteAttempts {
       r.failure = { kind: 'cancelled', message: redact(`worker ${w.worker} stopped the attempt (${w.stopped})${w.failure ? `: ${w.failure.message}` : ''}`) };
       r.errorKind = 'cancelled';
     }
-    p.settle(r);
+    if (!r.ok || r.stopped || !p.results) {
+      p.settle(r);
+      return;
+    }
+    // The attempt's file changes come back with it: applied to this tree (patch) or checked on the remote (branch).
+    // Taken once: a second completed event or look at the job finds `taking` and leaves it.
+    p.taking = true;
+    const req = p.results;
+    void takeChanges(req, w.changes, p.job.cwd, join(p.job.cwd, '.coditect'), p.job.taskId, p.report.attemptId, process.env).then(
+      (line) => {
+        if (w.changes?.files.length) r.filesChanged = w.changes.files.slice(0, 1000);
+        if (r.result) r.result = { ...r.result, summary: `${r.result.summary}\n\n${redact(line)}`.trim() };
+        p.settle(r);
+      },
+      (e: unknown) => {
+        const message = redact(`the changes of worker ${w.worker} were not taken: ${errorMessage(e)}`);
+        p.settle({ ...r, ok: false, failure: { kind: 'fatal', message }, errorKind: 'fatal' });
+      },
+    );
   }
 
   private failed(jobId: string, reason: string): void {
     const p = this.pending.get(jobId);
-    if (!p) return;
+    if (!p || p.taking) return;
     if (p.job.controller.signal.aborted) {
       p.settle(this.stopped(p, undefined));
       return;

@@ -29,7 +29,7 @@ describe('RemoteAttempts (coordinator side, real redis-server, a worker that ans
   beforeEach(() => {
     gates = new ProviderGates({ failureThreshold: 3, cooldownMs: 600_000 });
     remote = new RemoteAttempts({
-      queue: { kind: 'redis', url: redis.url, prefix, lockMs: 5000, stalledIntervalMs: 1000, maxStalled: 1 },
+      queue: { kind: 'redis', url: redis.url, prefix, lockMs: 5000, stalledIntervalMs: 1000, maxStalled: 1, results: 'none' },
       owner: 'coordinator-test',
       maxPerType: () => ({}),
       log: () => undefined,

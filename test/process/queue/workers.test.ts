@@ -3,59 +3,14 @@
 // rely on: every task completed exactly once in context.db, a worker killed mid-job does not lose or double its
 // attempt, a job that crashes every worker ends failed with the reason.
 import { strict as assert } from 'node:assert';
-import { type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Queue, QueueEvents } from 'bullmq';
 import { generateTaskList } from '../../bench/generatePlan';
 import { cliEnv, ensureBuilt, removeWorkspace, startCli, tempWorkspace } from '../cli/cliHarness';
+import { dbRows, Proc } from './procKit';
 import { RedisServer } from './redisKit';
-
-function dbRows<T>(dir: string, sql: string): T[] {
-  const conn = new Database(join(dir, '.coditect/context.db'), { readonly: true });
-  try {
-    return conn.prepare(sql).all() as T[];
-  } finally {
-    conn.close();
-  }
-}
-
-/** A started CLI child with its output kept and a way to wait for a line. */
-class Proc {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private waiters: { re: RegExp; resolve(): void }[] = [];
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => {
-      this.stderr += d.toString();
-      this.waiters = this.waiters.filter((w) => (w.re.test(this.stderr) ? (w.resolve(), false) : true));
-    });
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  /** Resolves when stderr has matched `re` (rejects if the process exits first). */
-  line(re: RegExp): Promise<void> {
-    if (re.test(this.stderr)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ re, resolve });
-      void this.exited.then(({ code, signal }) => reject(new Error(`exited (${code ?? signal}) before ${re}:\n${this.stderr.slice(-3000)}`)));
-    });
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    await this.exited;
-  }
-}
 
 /** Resolves once `file` exists (a watch on its folder; no polling). */
 function fileAppears(file: string): Promise<void> {

@@ -4,7 +4,17 @@ import { strict as assert } from 'node:assert';
 import { parseCli, UsageError } from '../../../src/engine/cli/args';
 import { parseConfig } from '../../../src/engine/config';
 import { ConfigError } from '../../../src/engine/config/configErrors';
-import { JOB_PROTOCOL, agentTypeOfQueue, attemptIdOf, jobIdOf, parseJobData, parseJobResult, queueNameOf } from '../../../src/engine/queue/jobProtocol';
+import {
+  JOB_PROTOCOL,
+  MAX_PATCH,
+  agentTypeOfQueue,
+  attemptIdOf,
+  jobIdOf,
+  parseJobData,
+  parseJobResult,
+  queueNameOf,
+  resultsBranchOf,
+} from '../../../src/engine/queue/jobProtocol';
 import { maskRedisUrl } from '../../../src/engine/queue/redisUrl';
 
 function configError(raw: unknown, env: Record<string, string> = {}): string {
@@ -21,7 +31,15 @@ describe('queue config (workers on Redis)', () => {
   it('is local by default; redis with a URL and the documented defaults', () => {
     assert.deepEqual(parseConfig({}, 'config', { env: {} }).queue, { kind: 'local' });
     const c = parseConfig({ queue: { kind: 'redis', url: 'redis://10.0.0.5:6379' } }, 'config', { env: {} });
-    assert.deepEqual(c.queue, { kind: 'redis', url: 'redis://10.0.0.5:6379', prefix: 'coditect', lockMs: 30_000, stalledIntervalMs: 30_000, maxStalled: 1 });
+    assert.deepEqual(c.queue, {
+      kind: 'redis',
+      url: 'redis://10.0.0.5:6379',
+      prefix: 'coditect',
+      lockMs: 30_000,
+      stalledIntervalMs: 30_000,
+      maxStalled: 1,
+      results: 'none',
+    });
     // Workers run tasks in their own checkout: the coordinator has no worktree to land.
     assert.equal(c.isolation.mode, 'none');
   });
@@ -54,6 +72,12 @@ describe('queue config (workers on Redis)', () => {
       configError({ isolation: 'worktree', queue: { kind: 'redis', url: 'redis://h' } }),
       /isolation: expected none \(or unset\) with queue\.kind redis/,
     );
+    assert.match(configError({ queue: { kind: 'redis', url: 'redis://h', results: 'zip' } }), /queue\.results: expected one of none, patch, branch, got "zip"/);
+    assert.match(configError({ queue: { kind: 'redis', url: 'redis://h', results: 'branch' } }), /queue\.remote: expected the git remote .* got nothing/);
+    assert.match(configError({ queue: { kind: 'redis', url: 'redis://h', remote: '--upload-pack=x' } }), /queue\.remote: a remote name or URL, not an option/);
+    assert.match(configError({ queue: { results: 'patch' } }), /queue\.results: only used with queue\.kind "redis"/);
+    const b = parseConfig({ queue: { kind: 'redis', url: 'redis://h', results: 'branch', remote: 'origin' } }, 'config', { env: {} }).queue;
+    assert.equal(b.kind === 'redis' && `${b.results} ${b.remote}`, 'branch origin');
     assert.equal(maskRedisUrl('rediss://user:secret@h:6380/2'), 'rediss://user:***@h:6380/2');
   });
 
@@ -104,7 +128,24 @@ describe('job protocol (what crosses Redis)', () => {
 
   it('a worker refuses job data of another version or shape, naming it', () => {
     assert.ok('data' in parseJobData(data));
-    assert.match((parseJobData({ ...data, v: 2 }) as { problem: string }).problem, /job data of protocol 2, this worker speaks 1/);
+    assert.match((parseJobData({ ...data, v: 1 }) as { problem: string }).problem, /job data of protocol 1, this worker speaks 2/);
+    const base = 'a'.repeat(40);
+    assert.ok('data' in parseJobData({ ...data, results: { mode: 'patch', base } }));
+    assert.ok('data' in parseJobData({ ...data, results: { mode: 'branch', base, remote: 'origin', branch: resultsBranchOf('T1.1', 7) } }));
+    assert.match(
+      (parseJobData({ ...data, results: { mode: 'patch', base: 'HEAD' } }) as { problem: string }).problem,
+      /results\.base: expected a full commit id/,
+    );
+    assert.match(
+      (parseJobData({ ...data, results: { mode: 'branch', base, remote: 'origin', branch: 'main' } }) as { problem: string }).problem,
+      /results\.branch: expected coditect\/results/,
+    );
+    assert.match(
+      (parseJobData({ ...data, results: { mode: 'patch', base, remote: '--upload-pack=evil' } }) as { problem: string }).problem,
+      /results\.remote: a remote, not an option/,
+    );
+    assert.equal(resultsBranchOf('T001.002', 42), 'coditect/results/T001.002/attempt-42');
+    assert.equal(resultsBranchOf('../x y.lock', 1), 'coditect/results/_x-y_/attempt-1');
     assert.match((parseJobData({ ...data, timeoutMs: -1 }) as { problem: string }).problem, /malformed job data at timeoutMs/);
     assert.match((parseJobData({ ...data, env: { KEY: 'x' } }) as { problem: string }).problem, /malformed job data at \(root\)/);
   });
@@ -117,5 +158,9 @@ describe('job protocol (what crosses Redis)', () => {
     assert.match((parseJobResult({ ...ok, ok: false }) as { problem: string }).problem, /failed result without its reason/);
     assert.match((parseJobResult({ ...ok, stopped: 'marked' }) as { problem: string }).problem, /malformed result \(stopped/);
     assert.match((parseJobResult('{') as { problem: string }).problem, /not JSON/);
+    const changes = { base: 'b'.repeat(40), commit: 'c'.repeat(40), files: ['a.txt'], patch: 'diff --git a/a.txt b/a.txt\n' };
+    assert.deepEqual(parseJobResult({ ...ok, changes }), { result: { ...ok, changes } });
+    assert.match((parseJobResult({ ...ok, changes: { ...changes, patch: 'x'.repeat(MAX_PATCH + 1) } }) as { problem: string }).problem, /changes\.patch/);
+    assert.match((parseJobResult({ ...ok, changes: { ...changes, branch: 'main' } }) as { problem: string }).problem, /changes\.branch/);
   });
 });
