@@ -17,6 +17,7 @@ import {
   ListReviews,
   type InitializeResult,
   MarkTask,
+  OwnerChanged,
   PauseOrchestration,
   PROTOCOL_VERSION,
   PublishDiagnostics,
@@ -82,11 +83,18 @@ function coded<A extends unknown[], R>(handler: (...args: A) => R | Promise<R>):
   };
 }
 
+/** The disposer of a served connection; `replaceEngine` puts another engine behind it (an attached client took over). */
+export type EngineProtocolServer = (() => void) & {
+  /** Serves `next` from now on and tells the client (`coditect/ownerChanged`, with the whole plan). */
+  replaceEngine(next: EngineApi): Promise<void>;
+};
+
 /** Wires every protocol message to the engine; returns a disposer. */
-export function serveEngineProtocol(opts: RpcServerOptions): () => void {
+export function serveEngineProtocol(opts: RpcServerOptions): EngineProtocolServer {
   const { connection } = opts;
   let engine: EngineApi | undefined;
   let shutDown = false;
+  let appliesEdits = false;
   const unsubscribe: (() => void)[] = [];
 
   // A client that went away (a control client that only probed the socket) MUST NOT take the engine down with an
@@ -115,17 +123,20 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
     }
     engine = await opts.obtainEngine(params);
     const e = engine;
-    if (params.clientAppliesEdits) {
-      unsubscribe.push(e.addEditApplier((p) => connection.sendRequest(ApplyEdits.type, p)));
-    }
-    // Every engine event goes out as its notification, from the protocol's one table.
-    const forward = <K extends keyof EngineNotifications>(event: K): (() => void) => e.on(event, (p) => notify(ENGINE_NOTIFICATIONS[event], p));
-    for (const event of ENGINE_NOTIFICATION_NAMES) unsubscribe.push(forward(event));
+    appliesEdits = params.clientAppliesEdits === true;
+    subscribe(e);
     const snapshot = await e.snapshot();
     // The client gets the current diagnostics right away, not only on the next change.
     notify(PublishDiagnostics.type, { path: snapshot.tasklistPath, diagnostics: snapshot.diagnostics });
     return { engineVersion: opts.engineVersion, pid: process.pid, dbPath: e.dbPath, schemaVersion: e.schemaVersion, snapshot, attachedTo: e.attachedTo };
   });
+
+  /** The client's edit applier and every engine event as its notification, from the protocol's one table. */
+  function subscribe(e: EngineApi): void {
+    if (appliesEdits) unsubscribe.push(e.addEditApplier((p) => connection.sendRequest(ApplyEdits.type, p)));
+    const forward = <K extends keyof EngineNotifications>(event: K): (() => void) => e.on(event, (p) => notify(ENGINE_NOTIFICATIONS[event], p));
+    for (const event of ENGINE_NOTIFICATION_NAMES) unsubscribe.push(forward(event));
+  }
 
   answer(GetSnapshot.type, () => need(GetSnapshot.type.method).snapshot());
   answer(StartOrchestration.type, () => need(StartOrchestration.type.method).start());
@@ -170,7 +181,17 @@ export function serveEngineProtocol(opts: RpcServerOptions): () => void {
 
   connection.listen();
   notify(Ready.type, { pid: process.pid, engineVersion: opts.engineVersion, protocolVersion: PROTOCOL_VERSION });
-  return () => {
+  const dispose = (): void => {
     for (const u of unsubscribe.splice(0)) u();
   };
+  const replaceEngine = async (next: EngineApi): Promise<void> => {
+    if (shutDown) return;
+    for (const u of unsubscribe.splice(0)) u();
+    engine = next;
+    subscribe(next);
+    const snapshot = await next.snapshot();
+    notify(OwnerChanged.type, { attachedTo: next.attachedTo, snapshot });
+    notify(PublishDiagnostics.type, { path: snapshot.tasklistPath, diagnostics: snapshot.diagnostics });
+  };
+  return Object.assign(dispose, { replaceEngine });
 }

@@ -17,6 +17,8 @@ import {
   type EngineNotifications,
   GetSnapshot,
   NATIVE_DB_MODULE,
+  OwnerChanged,
+  type OwnerChangedParams,
   PROTOCOL_VERSION,
   UpdateSettings,
 } from '../protocol/engineProtocol';
@@ -251,6 +253,7 @@ export class EngineClient implements vscode.Disposable {
         register: (c) => {
           c.onRequest(ApplyEdits.type, (p) => this.opts.applyEdits(p));
           for (const event of ENGINE_NOTIFICATION_NAMES) this.relay(c, event);
+          c.onNotification(OwnerChanged.type, (p) => this.ownerChanged(c, p));
         },
       });
     } catch (e) {
@@ -330,6 +333,22 @@ export class EngineClient implements vscode.Disposable {
       // EngineEventsForClient extends EngineNotifications, so for these keys the payload types are the same.
       this.events.emit(event, p as EngineEventsForClient[K]);
     });
+  }
+
+  /**
+   * The engine this window was attached to went away and this window's engine process took the plan over in place, or
+   * attached to the client that did: the same process goes on, with another owner and the whole plan again.
+   */
+  private ownerChanged(c: MessageConnection, p: OwnerChangedParams): void {
+    if (!this.initResult || this.proc?.connection !== c) return;
+    this.initResult = { ...this.initResult, attachedTo: p.attachedTo, snapshot: p.snapshot };
+    this.opts.output.info(
+      p.attachedTo
+        ? `the engine this window was attached to went away; now attached to the engine of pid ${p.attachedTo.pid} (${p.attachedTo.kind}) that took the plan over`
+        : "the engine this window was attached to went away; this window's engine took the plan over",
+    );
+    this.opts.store.replace(p.snapshot);
+    this.events.emit('engine:initialized', this.initResult);
   }
 
   private onExit(proc: EngineProcess, x: EngineExit): void {

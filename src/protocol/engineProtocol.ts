@@ -62,10 +62,26 @@ export interface InitializeResult {
   /**
    * Set when another process already ran the engine for this plan (a daemon, a `coditect run`, another window's
    * engine): this engine process attached to it over its control socket instead of opening the database a second
-   * time. The snapshot, the events and every command are that engine's. If it goes away, this engine process exits
-   * (code ATTACHED_OWNER_GONE_EXIT_CODE) so the editor starts one that takes the plan over.
+   * time. The snapshot, the events and every command are that engine's. If it goes away, this engine process takes
+   * the plan over itself, or re-attaches to the client that did (`coditect/ownerChanged`); only when neither works
+   * does it exit (code ATTACHED_OWNER_GONE_EXIT_CODE) so the editor starts one that takes the plan over.
    */
   attachedTo?: { pid: number; kind: 'daemon' | 'engine'; engineVersion: string };
+}
+
+export interface OwnerChangedParams {
+  /** The engine this process is now attached to; absent: this process owns the plan now. */
+  attachedTo?: InitializeResult['attachedTo'];
+  /** The whole plan, as the new owner has it. */
+  snapshot: PlanSnapshot;
+}
+/**
+ * engine → client: the engine this process was attached to went away, and this process took the plan over in place
+ * (`attachedTo` absent) or attached to the one that did. Take `attachedTo` in place of the initialize result's, and
+ * this snapshot. Requests sent in between may have failed (the owner was gone).
+ */
+export namespace OwnerChanged {
+  export const type = new NotificationType<OwnerChangedParams>('coditect/ownerChanged');
 }
 /** Exit code of an attached engine process whose owner went away: restart it to take the plan over. */
 export const ATTACHED_OWNER_GONE_EXIT_CODE = 75;

@@ -1,16 +1,18 @@
 // One engine per plan, many clients (#12 item 1), with real processes: an editor's engine process (`engine.js
 // --stdio`, spoken to over JSON-RPC as the extension does) started while a daemon — or another window's engine — owns
 // the plan attaches to that owner instead of failing on its lock: same snapshot, same events, its commands act on the
-// owner. When the owner dies, the attached process exits (75) and the next one started takes the plan over.
+// owner. When the owner dies, the attached process takes the plan over in place (no new process to start), or — when
+// another attached client was faster — attaches to that one; either way it tells its client (`coditect/ownerChanged`).
 import { strict as assert } from 'node:assert';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
-  ATTACHED_OWNER_GONE_EXIT_CODE,
   Exit,
   Initialize,
   type InitializeResult,
+  OwnerChanged,
+  type OwnerChangedParams,
   PauseOrchestration,
   PROTOCOL_VERSION,
   Ready,
@@ -38,6 +40,8 @@ interface EditorEngine {
   connection: MessageConnection;
   exited: Promise<number | null>;
   stderr: () => string;
+  /** Resolves with the next `coditect/ownerChanged` and when it arrived (ms since the epoch). */
+  ownerChanged(): Promise<{ params: OwnerChangedParams; at: number }>;
   init(dir: string): Promise<InitializeResult>;
   stop(): Promise<void>;
 }
@@ -49,6 +53,11 @@ async function startEditorEngine(): Promise<EditorEngine> {
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const ready = new Promise<void>((r) => connection.onNotification(Ready.type, () => r()));
+  let ownerWaiters: ((v: { params: OwnerChangedParams; at: number }) => void)[] = [];
+  connection.onNotification(OwnerChanged.type, (params) => {
+    const at = Date.now();
+    for (const w of ownerWaiters.splice(0)) w({ params, at });
+  });
   connection.listen();
   await ready;
   return {
@@ -56,6 +65,7 @@ async function startEditorEngine(): Promise<EditorEngine> {
     connection,
     exited,
     stderr: () => err,
+    ownerChanged: () => new Promise((r) => (ownerWaiters = [...ownerWaiters, r])),
     init: (dir) =>
       connection.sendRequest(Initialize.type, {
         protocolVersion: PROTOCOL_VERSION,
@@ -95,7 +105,7 @@ describe('one engine per plan: later clients attach (real processes)', function 
     }
   });
 
-  it('an editor engine started while the daemon runs attaches to it; when the daemon dies, the next one takes over', async () => {
+  it('an editor engine started while the daemon runs attaches to it; when the daemon dies, it takes the plan over in place', async () => {
     const dir = workspace();
     dirs.push(dir);
     const start = await runCli(['daemon', 'start', 'PLAN-TASKLIST.md', '--config', 'config.json', '--metrics-port', '0', '--json'], dir);
@@ -117,22 +127,60 @@ describe('one engine per plan: later clients attach (real processes)', function 
     assert.equal((JSON.parse(status.stdout) as { state: string; daemon: { pid: number } }).state, 'paused', 'the daemon itself paused');
     assert.equal((await editor.connection.sendRequest(ResumeOrchestration.type)).state, 'running');
 
-    // The owner dies: the attached process says so and exits; the next one started owns the plan.
+    // The owner dies: the attached process opens the plan itself and tells its client; it does not exit.
+    const changed = editor.ownerChanged();
     const killedAt = Date.now();
     process.kill(daemonPid, 'SIGKILL');
-    assert.equal(await editor.exited, ATTACHED_OWNER_GONE_EXIT_CODE);
-    assert.match(editor.stderr(), /went away; this engine exits so the editor starts one that takes the plan over/);
-    const next = await startEditorEngine();
-    engines.push(next);
-    const owned = await next.init(dir);
-    const takeoverMs = Date.now() - killedAt;
-    assert.equal(owned.attachedTo, undefined, 'it owns the plan now');
-    assert.equal(owned.snapshot.tasks.length, 8);
+    const { params, at } = await changed;
+    const takeoverMs = at - killedAt;
+    assert.equal(params.attachedTo, undefined, `it owns the plan now:\n${editor.stderr()}`);
+    assert.equal(params.snapshot.tasks.length, 8);
+    assert.match(editor.stderr(), /went away; this engine takes the plan over/);
+    assert.match(editor.stderr(), /took the plan over: this engine owns it now/);
+    assert.equal(editor.child.exitCode, null, 'the same process goes on');
+    // It serves the plan (idle, as an editor's engine starts): its commands act, the CLI reads through its socket.
+    assert.equal((await editor.connection.sendRequest(StartOrchestration.type)).state, 'running');
+    assert.equal((await editor.connection.sendRequest(PauseOrchestration.type)).state, 'paused');
+    const after = await runCli(['status', 'PLAN-TASKLIST.md', '--json'], dir);
+    assert.equal(after.code, 0, after.stderr);
+    const read = JSON.parse(after.stdout) as { state: string; daemon: { pid: number } };
+    assert.deepEqual([read.state, read.daemon.pid], ['paused', editor.child.pid], 'the CLI attaches to the engine that took over');
     assert.ok(takeoverMs < 30_000, `took over in ${takeoverMs} ms`);
-    console.log(`      takeover after the owner was killed: ${takeoverMs} ms (attached exit + new engine + lock takeover)`);
+    console.log(`      takeover after the owner was killed: ${takeoverMs} ms (in the attached process: lock takeover + open + control socket)`);
   });
 
-  it('a second window attaches to the first window’s engine; the CLI reads through it; closing the first hands the plan over', async () => {
+  it('two clients attached to the daemon: when it dies, one takes the plan over and the other re-attaches to it', async () => {
+    const dir = workspace();
+    dirs.push(dir);
+    const start = await runCli(['daemon', 'start', 'PLAN-TASKLIST.md', '--config', 'config.json', '--metrics-port', '0', '--json'], dir);
+    assert.equal(start.code, 0, start.stderr);
+    const daemonPid = (JSON.parse(start.stdout) as { pid: number }).pid;
+    const a = await startEditorEngine();
+    const b = await startEditorEngine();
+    engines.push(a, b);
+    for (const e of [a, b]) assert.equal((await e.init(dir)).attachedTo?.pid, daemonPid, e.stderr());
+
+    const changes = Promise.all([a.ownerChanged(), b.ownerChanged()]);
+    const killedAt = Date.now();
+    process.kill(daemonPid, 'SIGKILL');
+    const [ca, cb] = await changes;
+    const owners = [ca, cb].filter((c) => c.params.attachedTo === undefined);
+    assert.equal(owners.length, 1, `exactly one owns the plan:\n${a.stderr()}\n${b.stderr()}`);
+    const [owner, other] = ca.params.attachedTo === undefined ? [a, b] : [b, a];
+    const otherChange = ca.params.attachedTo === undefined ? cb : ca;
+    assert.equal(otherChange.params.attachedTo?.pid, owner.child.pid, 'the other attached to the one that took over');
+    assert.equal(otherChange.params.attachedTo?.kind, 'engine');
+    assert.equal(otherChange.params.snapshot.tasks.length, 8);
+    assert.deepEqual([a.child.exitCode, b.child.exitCode], [null, null], 'neither process exits');
+    // The re-attached one acts on the new owner (idle, as an editor's engine starts), and both hear its events.
+    const seen = (e: EditorEngine) => new Promise<void>((r) => e.connection.onNotification(StateChanged.type, (p) => p.state === 'running' && r()));
+    const running = Promise.all([seen(owner), seen(other)]);
+    assert.equal((await other.connection.sendRequest(StartOrchestration.type)).state, 'running');
+    await running;
+    console.log(`      owner killed → one owns: ${owners[0].at - killedAt} ms; the other re-attached: ${otherChange.at - killedAt} ms`);
+  });
+
+  it('a second window attaches to the first window’s engine; the CLI reads through it; closing the first hands the plan over to the second', async () => {
     const dir = workspace();
     dirs.push(dir);
     const first = await startEditorEngine();
@@ -158,12 +206,13 @@ describe('one engine per plan: later clients attach (real processes)', function 
     assert.equal(status.code, 0, status.stderr);
     assert.equal((JSON.parse(status.stdout) as { state: string }).state, 'paused', 'the CLI reads through the owner instead of failing on its lock');
 
+    const handed = second.ownerChanged();
     await first.stop();
-    assert.equal(await second.exited, ATTACHED_OWNER_GONE_EXIT_CODE);
+    assert.equal((await handed).params.attachedTo, undefined, second.stderr());
     const third = await startEditorEngine();
     engines.push(third);
     const taken = await third.init(dir);
-    assert.equal(taken.attachedTo, undefined);
+    assert.deepEqual(taken.attachedTo && { pid: taken.attachedTo.pid, kind: taken.attachedTo.kind }, { pid: second.child.pid, kind: 'engine' });
   });
 
   it('coditect run while the daemon runs follows it as a client: starts it, prints its activity, ends with its outcome; the daemon goes on', async () => {
