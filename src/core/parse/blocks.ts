@@ -13,8 +13,13 @@ import { ownCopy, type LineIndex } from '../textLines';
 
 type Token = MarkdownIt.Token;
 
-/** Lines handed to markdown-it at a time; a chunk grows (doubling) only when one block is longer than this. */
-const CHUNK_LINES = 1000;
+/**
+ * Lines handed to markdown-it at a time; a chunk grows (doubling) only when one block is longer than this. 250, not
+ * the 1,000 of before: a process's first parse of the bench's 10,000-task plan (`npm run bench`, sync scenario) takes
+ * about 0.75 of the CPU time, a warm one about the same. Profiles put the saving in markdown-it's block loop, the token
+ * walk below and the garbage collector, in the first seconds of a process only (when V8 has not optimised them yet).
+ */
+const CHUNK_LINES = 250;
 
 let mdInstance: MarkdownIt | undefined;
 /** markdown-it's default maxNesting (token levels; a list level takes two). Set explicitly so the message is true. */
