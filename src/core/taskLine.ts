@@ -250,7 +250,8 @@ export function parsePriority(value: string): Priority | undefined {
 
 /** Parses `16h`, `~16h`, `2d`, `1.5 days`, `30m`, `1w`, `1h30m` into hours; undefined when it is not a duration. */
 export function parseDurationHours(value: string): number | undefined {
-  const v = stripDecoration(value).trim().replace(TILDE_RE, '');
+  let v = stripDecoration(value).trim();
+  if (v.charCodeAt(0) === 126 /* ~ */) v = v.replace(TILDE_RE, '');
   let m = DURATION_RE.exec(v);
   if (m) {
     const perUnit = UNIT_HOURS[m[2].toLowerCase()];
@@ -302,8 +303,11 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/** A decoration character (DECORATION_RE's class) at either end: most values have none, and a replace costs a runtime call. */
+const DECORATED_EDGE_RE = /^[\s*_`]|[\s*_`]$/;
+
 function stripDecoration(s: string): string {
-  return s.replace(DECORATION_RE, '');
+  return DECORATED_EDGE_RE.test(s) ? s.replace(DECORATION_RE, '') : s;
 }
 
 /**
@@ -407,7 +411,8 @@ function findBadges(line: string, from: number): BadgeSpan[] {
 }
 
 function inBadge(badges: readonly BadgeSpan[], pos: number): BadgeSpan | undefined {
-  for (const b of badges) if (pos >= b.start && pos < b.end) return b;
+  // Indexed: called a few times per task line, almost always with no badge, where for…of would build an iterator.
+  for (let i = 0; i < badges.length; i++) if (pos >= badges[i].start && pos < badges[i].end) return badges[i];
   return undefined;
 }
 
@@ -945,7 +950,8 @@ function readBlockers(value: string, lineNo: number, col: number, meta: TaskMeta
 /** The kinds of `Key: value` lines understood under a task. */
 export type MetaKey = 'deps' | 'blocked' | 'agent' | 'verify' | 'timeout' | 'priority' | 'estimate' | 'gate' | 'isolation' | 'files';
 
-const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
+type MetaKeyRule = { key: MetaKey; re: RegExp; colonOptional: boolean };
+const META_KEYS: MetaKeyRule[] = [
   {
     key: 'deps',
     re: /^(?:depends[ \t]+on|depend[ \t]+on|dependencies|dependency|deps|requires|prerequisites?|prereqs?|waits[ \t]+for)(?!\w)/i,
@@ -961,6 +967,30 @@ const META_KEYS: { key: MetaKey; re: RegExp; colonOptional: boolean }[] = [
   { key: 'estimate', re: /^(?:estimate|est|effort)(?!\w)/i, colonOptional: false },
   { key: 'gate', re: /^gate(?!\w)/i, colonOptional: false },
 ];
+
+/**
+ * META_KEYS by the letter (lower case) their match starts with, in META_KEYS order: a line is tried against the one or
+ * two keys it can be, not all ten. Each key's pattern is `^word…` or `^(?:word…|word…)`: the first character of each
+ * alternative is the letter (without the `u` flag, `i` folds no other character onto an ASCII letter).
+ */
+const META_KEYS_BY_LETTER: ReadonlyMap<number, readonly MetaKeyRule[]> = (() => {
+  const out = new Map<number, MetaKeyRule[]>();
+  for (const rule of META_KEYS) {
+    const letters = new Set(
+      rule.re.source
+        .replace(/^\^(?:\(\?:)?/, '')
+        .split('|')
+        .map((alt) => alt.charCodeAt(0) | 0x20),
+    );
+    for (const c of letters) {
+      if (c < 97 || c > 122) throw new Error(`taskLine: metadata key ${rule.key} does not start with a letter (${rule.re.source})`);
+      let list = out.get(c);
+      if (!list) out.set(c, (list = []));
+      list.push(rule);
+    }
+  }
+  return out;
+})();
 
 function hasRefId(value: string): boolean {
   REF_ID_RE.lastIndex = 0;
@@ -998,8 +1028,10 @@ export function readGateLine(text: string, lineNo: number, col: number): { gate?
  */
 export function metaLineKey(text: string): { key: MetaKey; valueStart: number } | undefined {
   const dec = LEADING_DECORATION_RE.exec(text)![0].length;
+  const rules = META_KEYS_BY_LETTER.get(text.charCodeAt(dec) | 0x20);
+  if (rules === undefined) return undefined;
   const body = text.slice(dec);
-  for (const { key, re, colonOptional } of META_KEYS) {
+  for (const { key, re, colonOptional } of rules) {
     const k = re.exec(body);
     if (!k) continue;
     const p = dec + k[0].length;
