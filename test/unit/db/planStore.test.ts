@@ -75,7 +75,7 @@ describe('PlanStore: inserting a plan', () => {
   });
 
   it('writes every task and dependency row in plan order, with its values, over several statements', () => {
-    const n = 137;
+    const n = 437;
     new PlanStore(h).apply(change(Array.from({ length: n }, (_, i) => write(i))));
     const tasks = h.db
       .prepare(
