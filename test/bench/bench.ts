@@ -93,7 +93,7 @@ export interface BenchReport {
     peakRssMb: number;
   };
   throughput: { tasksPerSecond: number; tasks: number; peakRssMb: number };
-  parse: { tasks: number; megabytes: number; parseMs: number; peakRssMb: number };
+  parse: { tasks: number; megabytes: number; parseMs: number; parseCpuMs: number; peakRssMb: number };
   baseline: {
     pollIntervalMs: number;
     p50LatencyMs: number;
@@ -152,11 +152,13 @@ async function synced(ws: { file: string; db: string }): Promise<{ handle: Datab
 function scenarioParse(tasks: number, planFile: string): Record<string, number> {
   const text = decodeTaskList(readFileSync(planFile)).text;
   const megabytes = Buffer.byteLength(text) / 1e6;
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const list = parseTaskList(text);
   const parseMs = ms(t0);
+  const parseCpuMs = cpuMs(c0);
   if (list.tasks.length !== tasks) throw new Error(`bench: parsed ${list.tasks.length} tasks, expected ${tasks}`);
-  return { parseMs, megabytes, tasks };
+  return { parseMs, parseCpuMs, megabytes, tasks };
 }
 
 /** One-line syncs run (unmeasured) before the warm one-line figure: enough for the JIT to settle. */
@@ -758,7 +760,13 @@ async function main(): Promise<void> {
       costReportByMs: Object.fromEntries(['epic', 'agent', 'model', 'day'].map((by) => [by, f('spend', `costReportMs_${by}`, 1)])),
       peakRssMb: f('spend', 'peakRssMb', 0),
     },
-    parse: { tasks: parseTasks, megabytes: f('parse', 'megabytes', 1), parseMs: f('parse', 'parseMs', 0), peakRssMb: f('parse', 'peakRssMb', 0) },
+    parse: {
+      tasks: parseTasks,
+      megabytes: f('parse', 'megabytes', 1),
+      parseMs: f('parse', 'parseMs', 0),
+      parseCpuMs: f('parse', 'parseCpuMs', 0),
+      peakRssMb: f('parse', 'peakRssMb', 0),
+    },
     baseline: {
       pollIntervalMs: 1000,
       p50LatencyMs: f('baseline', 'p50LatencyMs', 1),
