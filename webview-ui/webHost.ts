@@ -6,6 +6,7 @@
 import { AUTH_SCHEME, routePath, TOKEN_FRAGMENT_KEY, WEB_COMMAND_ROUTES, type ErrorResponse } from '../src/protocol/httpApi';
 import type { ListReviewsResult } from '../src/protocol/engineProtocol';
 import { reviewsMayHaveChanged } from '../src/protocol/reviews';
+import { latestOnly } from '../src/core/latestOnly';
 import { isToWebview, type FromWebview, type NoticeLevel, type ToWebview } from '../src/protocol/webviewProtocol';
 
 const TOKEN_KEY = 'coditect.token';
@@ -31,32 +32,26 @@ let stream: AbortController | undefined;
 
 /** Tasks with a branch waiting for review, as last fetched: the editor's ReviewStore rule decides when to ask again. */
 let reviewed = new Set<string>();
-let reviewsInFlight = false;
-let reviewsAgain = false;
 
-/** Asks the daemon for the branches waiting for review and hands them to the page; calls during one fold into one more. */
-async function refreshReviews(): Promise<void> {
-  if (reviewsInFlight) {
-    reviewsAgain = true;
-    return;
-  }
-  reviewsInFlight = true;
-  try {
-    do {
-      reviewsAgain = false;
-      const t = token();
-      if (!t) return;
-      const res = await fetch(routePath('reviews'), { headers: { authorization: `${AUTH_SCHEME} ${t}` }, cache: 'no-store' });
-      if (!res.ok) return; // the stream's own reconnect says what is wrong with the daemon
-      const { reviews } = (await res.json()) as ListReviewsResult;
-      reviewed = new Set(reviews.map((r) => r.taskId));
-      deliver({ type: 'reviews:changed', params: { reviews } });
-    } while (reviewsAgain);
-  } catch {
-    // The daemon went away: the next snapshot asks again.
-  } finally {
-    reviewsInFlight = false;
-  }
+/**
+ * Asks the daemon for the branches waiting for review and hands them to the page; calls during one fold into one more
+ * (src/core/latestOnly.ts, as the editor's ReviewStore). A daemon that does not answer ends the run and what was
+ * folded into it: the next snapshot asks again.
+ */
+const askReviews = latestOnly(async () => {
+  const t = token();
+  if (!t) return;
+  const res = await fetch(routePath('reviews'), { headers: { authorization: `${AUTH_SCHEME} ${t}` }, cache: 'no-store' });
+  // The stream's own reconnect says what is wrong with the daemon.
+  if (!res.ok) throw new Error(`reviews: HTTP ${res.status}`);
+  const { reviews } = (await res.json()) as ListReviewsResult;
+  reviewed = new Set(reviews.map((r) => r.taskId));
+  deliver({ type: 'reviews:changed', params: { reviews } });
+});
+
+function refreshReviews(): Promise<void> {
+  // The daemon went away: the next snapshot asks again.
+  return askReviews().catch(() => undefined);
 }
 
 /** After a stream event: a new plan, or tasks entering or leaving `blocked`, may have changed the review list. */

@@ -5,6 +5,7 @@
 // has). Plain Node: no vscode import.
 import type { ListReviewsResult, ReviewView } from '../protocol/engineProtocol';
 import { diffReviews, reviewsMayHaveChanged } from '../protocol/reviews';
+import { latestOnly } from '../core/latestOnly';
 import { TypedEmitter } from '../core/typedEmitter';
 import type { PlanStore } from './planStore';
 
@@ -19,8 +20,14 @@ export interface ReviewStoreEvents {
 export class ReviewStore {
   readonly events = new TypedEmitter<ReviewStoreEvents>();
   private byTask = new Map<string, ReviewView>();
-  private inFlight: Promise<void> | undefined;
-  private again = false;
+  /** Asks the engine; asks during one fold into one more after it (src/core/latestOnly.ts). */
+  private readonly ask = latestOnly(async () => {
+    try {
+      this.replace((await this.list()).reviews);
+    } catch (e) {
+      this.events.emit('reviews:failed', { message: e instanceof Error ? e.message : String(e) });
+    }
+  });
   private readonly offs: (() => void)[] = [];
 
   /** `list` asks the engine (ListReviews); `store` tells when to ask again. */
@@ -51,22 +58,7 @@ export class ReviewStore {
    * reflects the latest change. Resolves once the store holds that answer (or the engine did not answer).
    */
   refresh(): Promise<void> {
-    if (this.inFlight) {
-      this.again = true;
-      return this.inFlight;
-    }
-    const run = async (): Promise<void> => {
-      do {
-        this.again = false;
-        try {
-          this.replace((await this.list()).reviews);
-        } catch (e) {
-          this.events.emit('reviews:failed', { message: e instanceof Error ? e.message : String(e) });
-        }
-      } while (this.again);
-    };
-    this.inFlight = run().finally(() => (this.inFlight = undefined));
-    return this.inFlight;
+    return this.ask();
   }
 
   dispose(): void {
