@@ -5,7 +5,7 @@ import { displayState, remainingOf } from '../src/protocol/presentation';
 import type { PlanPatchedParams, ReviewView, TasksChangedParams } from '../src/protocol/engineProtocol';
 import { applyPlanPatch, patchFit } from '../src/protocol/planPatch';
 import { diffReviews } from '../src/protocol/reviews';
-import type { ToWebview } from '../src/protocol/webviewProtocol';
+import type { PlanContinuedParams, ToWebview } from '../src/protocol/webviewProtocol';
 import type {
   ActiveAgentView,
   ActivityEntry,
@@ -54,6 +54,8 @@ export interface DashboardModel {
   tasks: ReadonlyMap<string, TaskView>;
   /** Task ids in plan order. */
   order: readonly string[];
+  /** Tasks of the plan still to come in `plan:continued` pages (0: `tasks` is the whole plan). */
+  rest: number;
   counts: PlanCounts;
   active: ActiveAgentView[];
   metrics: MetricsView;
@@ -76,6 +78,8 @@ export interface ModelChange {
   full: boolean;
   /** Ids of tasks added or changed. */
   tasks: string[];
+  /** Ids of tasks a `plan:continued` page appended (the plan's, not news: their rows do not flash). */
+  appended: string[];
   removed: string[];
   counts: boolean;
   /** Epics whose totals may have moved. */
@@ -104,6 +108,7 @@ export function emptyModel(): DashboardModel {
     features: [],
     tasks: new Map(),
     order: [],
+    rest: 0,
     counts: emptyPlanCounts(),
     active: [],
     metrics: { tasksPerHour: 0, avgCompletionMs: 0, successRate: null, uptimeSeconds: 0, throughput: [] },
@@ -118,6 +123,7 @@ export function noChange(): ModelChange {
   return {
     full: false,
     tasks: [],
+    appended: [],
     removed: [],
     counts: false,
     epics: [],
@@ -135,7 +141,7 @@ export function applyMessage(model: DashboardModel, msg: ToWebview, now: number)
   const change = noChange();
   switch (msg.type) {
     case 'plan:changed':
-      return { model: fromSnapshot(msg.params.snapshot, now, model.notice, model.reviews), change: { ...change, full: true } };
+      return { model: fromSnapshot(msg.params.snapshot, msg.params.rest ?? 0, now, model.notice, model.reviews), change: { ...change, full: true } };
     case 'notice:shown':
       return { model: { ...model, notice: { level: msg.params.level, message: msg.params.message } }, change: { ...change, notice: true } };
     case 'reviews:changed': {
@@ -151,10 +157,13 @@ export function applyMessage(model: DashboardModel, msg: ToWebview, now: number)
   // Increments before the first snapshot describe a plan we have not drawn; the snapshot will include them.
   if (!model.loaded) return { model, change };
   switch (msg.type) {
+    case 'plan:continued':
+      return applyPage(model, msg.params);
     case 'tasks:changed':
-      return applyTasks(model, msg.params, now);
     case 'plan:patched':
-      return applyPatch(model, msg.params, now);
+      // An increment to a plan whose pages are still coming (a host sends none before the last): start again.
+      if (model.rest > 0) return { model, change: { ...change, resync: true } };
+      return msg.type === 'tasks:changed' ? applyTasks(model, msg.params, now) : applyPatch(model, msg.params, now);
     case 'activity:appended': {
       const added = newEntries(model.activity, msg.params.entries);
       if (added.length === 0) return { model, change };
@@ -192,7 +201,7 @@ export function dismissNotice(model: DashboardModel): DashboardModel {
   return rest;
 }
 
-function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined, reviews: ReadonlyMap<string, ReviewView>): DashboardModel {
+function fromSnapshot(s: PlanSnapshot, rest: number, now: number, notice: Notice | undefined, reviews: ReadonlyMap<string, ReviewView>): DashboardModel {
   const tasks = new Map<string, TaskView>();
   for (const t of s.tasks) tasks.set(t.id, t);
   return {
@@ -209,6 +218,7 @@ function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined, 
     features: s.features,
     tasks,
     order: s.tasks.map((t) => t.id),
+    rest,
     counts: s.counts,
     active: s.active,
     metrics: s.metrics,
@@ -220,6 +230,21 @@ function fromSnapshot(s: PlanSnapshot, now: number, notice: Notice | undefined, 
     // An error notice (e.g. "could not load the plan") is stale once a snapshot arrived; others stay until dismissed.
     notice: notice?.level === 'error' ? undefined : notice,
   };
+}
+
+/** The next page of the plan's tasks (`plan:continued`): appended in plan order; a page of another snapshot is dropped. */
+function applyPage(model: DashboardModel, p: PlanContinuedParams): { model: DashboardModel; change: ModelChange } {
+  const change = noChange();
+  if (model.rest === 0 || p.revision !== model.revision) return { model, change };
+  const tasks = new Map(model.tasks);
+  const added: string[] = [];
+  for (const t of p.tasks) {
+    if (!tasks.has(t.id)) added.push(t.id);
+    tasks.set(t.id, t);
+  }
+  const next: DashboardModel = { ...model, tasks, order: model.order.concat(added), rest: p.rest };
+  // The filter chips count the tasks the page has: they move with each page.
+  return { model: next, change: { ...change, appended: added, counts: true } };
 }
 
 function applyTasks(model: DashboardModel, p: TasksChangedParams, now: number): { model: DashboardModel; change: ModelChange } {

@@ -11,6 +11,7 @@ import type {
   ControlResult,
   DocumentChangedParams,
   MarkTaskParams,
+  PlanMetrics,
   RunTaskParams,
   RunTaskResult,
   EngineNotifications,
@@ -46,6 +47,8 @@ export interface EngineApi {
   /** Set when this is another process's engine, attached to over its control socket. */
   readonly attachedTo?: AttachedTo;
   snapshot(): Awaitable<PlanSnapshot>;
+  /** The dashboard's metrics, KPIs, spend and provider pauses, without the plan (`coditect/metrics`). */
+  planMetrics(): Awaitable<PlanMetrics>;
   start(): Awaitable<ControlResult>;
   pause(): Awaitable<ControlResult>;
   resume(): Awaitable<ControlResult>;

@@ -13,6 +13,7 @@ import {
   ENGINE_NOTIFICATIONS,
   type EngineNotifications,
   ExportWorkItems,
+  GetMetrics,
   GetSnapshot,
   GetTaskLog,
   type InitializeParams,
@@ -100,6 +101,9 @@ export class RemoteEngine implements EngineApi {
 
   snapshot() {
     return this.conn.sendRequest(GetSnapshot.type);
+  }
+  planMetrics() {
+    return this.conn.sendRequest(GetMetrics.type);
   }
   start() {
     this.writable();

@@ -10,6 +10,7 @@ import {
   type EngineNotifications,
   Exit,
   ExportWorkItems,
+  GetMetrics,
   GetSnapshot,
   GetTaskLog,
   Initialize,
@@ -139,6 +140,7 @@ export function serveEngineProtocol(opts: RpcServerOptions): EngineProtocolServe
   }
 
   answer(GetSnapshot.type, () => need(GetSnapshot.type.method).snapshot());
+  answer(GetMetrics.type, () => need(GetMetrics.type.method).planMetrics());
   answer(StartOrchestration.type, () => need(StartOrchestration.type.method).start());
   answer(PauseOrchestration.type, () => need(PauseOrchestration.type.method).pause());
   answer(ResumeOrchestration.type, () => need(ResumeOrchestration.type.method).resume());

@@ -14,6 +14,7 @@ import type {
   DocumentChangedParams,
   ListReviewsResult,
   MarkTaskParams,
+  PlanMetrics,
   RejectReviewParams,
   RejectReviewResult,
   ResolveConflictsResult,
@@ -24,7 +25,8 @@ import type {
   SyncResult,
 } from '../protocol/engineProtocol';
 import type { EngineSettings } from '../protocol/engineSettings';
-import type { KpiView, MetricsView, PlanCounts, PlanSnapshot, StallView, TaskView } from '../protocol/views';
+import type { KpiView, MetricsView, PlanCounts, PlanSnapshot, ProviderPauseView, StallView, TaskView } from '../protocol/views';
+import { metricsOf } from '../protocol/webviewProtocol';
 import type { Agent } from './agents/agent';
 import { createAgentResolver, isSimulated } from './agentResolver';
 import { loadConfig, routingConfigOf, type OrchestratorConfig } from './config';
@@ -885,6 +887,10 @@ export class EngineRuntime implements EngineApi {
     return this.stats.view();
   }
 
+  private providerPauseViews(): ProviderPauseView[] {
+    return this.orchestrator.providerPauses().map((p) => ({ provider: p.provider, until: new Date(p.until).toISOString(), reason: p.reason }));
+  }
+
   // ---- EngineApi ------------------------------------------------------------------------------------------------
 
   get dbPath(): string {
@@ -898,6 +904,11 @@ export class EngineRuntime implements EngineApi {
   /** Port the metrics server listens on, if any. */
   get metricsPort(): number | undefined {
     return this.metricsServer?.port;
+  }
+
+  /** The dashboard's metrics without the plan (`coditect/metrics`): none of the 10,000 task views a snapshot builds. */
+  planMetrics(): PlanMetrics {
+    return metricsOf({ metrics: this.metricsView(), kpis: this.kpis(), spend: this.spend.view(), providerPauses: this.providerPauseViews() });
   }
 
   /** The whole plan for a client, stamped with the revision the next `plan:patched` builds on. */
@@ -938,7 +949,7 @@ export class EngineRuntime implements EngineApi {
       counts: planCounts(this.model),
       active: this.orchestrator.active(),
       breakers: this.orchestrator.breakers(),
-      providerPauses: this.orchestrator.providerPauses().map((p) => ({ provider: p.provider, until: new Date(p.until).toISOString(), reason: p.reason })),
+      providerPauses: this.providerPauseViews(),
       metrics: this.metricsView(),
       activity,
       diagnostics: this.diagnostics(),

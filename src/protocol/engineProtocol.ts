@@ -5,7 +5,21 @@ import type { Diagnostic, TaskStatus } from '../core/model';
 import type { EngineSettings } from './engineSettings';
 import type { GateDecisionParams, GateDecisionResult } from './gates';
 import type { GatesView } from './gates';
-import type { ActivityEntry, BreakerState, EpicView, FeatureView, GroupProgressView, OrchestrationState, PlanCounts, PlanSnapshot, TaskView } from './views';
+import type { SpendView } from './spend';
+import type {
+  ActivityEntry,
+  BreakerState,
+  EpicView,
+  FeatureView,
+  GroupProgressView,
+  KpiView,
+  MetricsView,
+  OrchestrationState,
+  PlanCounts,
+  PlanSnapshot,
+  ProviderPauseView,
+  TaskView,
+} from './views';
 
 /** The engine's native database module; the editor names it in its advice but never loads it. */
 export const NATIVE_DB_MODULE = 'better-sqlite3';
@@ -249,6 +263,22 @@ export namespace ExportWorkItems {
 /** client → engine: the whole plan as the UI draws it. */
 export namespace GetSnapshot {
   export const type = new RequestType0<PlanSnapshot, void>('coditect/snapshot');
+}
+
+/** The figures a dashboard refreshes while tasks change: the snapshot's fields of the same names, without the plan. */
+export interface PlanMetrics {
+  metrics: MetricsView;
+  /** The plan's KPIs, spend and provider pauses move with the same refresh (absent from an engine that has none). */
+  kpis?: KpiView;
+  spend?: SpendView;
+  providerPauses?: ProviderPauseView[];
+}
+/**
+ * client → engine: the dashboard's metrics alone (a few KB), for its refresh while tasks change; a whole snapshot of a
+ * 10,000-task plan is ~4 MB. Sent by the editor's dashboard session; the daemon's event stream reads the same method.
+ */
+export namespace GetMetrics {
+  export const type = new RequestType0<PlanMetrics, void>('coditect/metrics');
 }
 
 export interface AttemptView {

@@ -7,13 +7,13 @@ import type {
   ActivityAppendedParams,
   EngineNotifications,
   PlanChangedParams,
+  PlanMetrics,
   PlanPatchedParams,
   ReviewView,
   StateChangedParams,
   TasksChangedParams,
 } from './engineProtocol';
-import type { SpendView } from './spend';
-import type { KpiView, MetricsView, PlanSnapshot, ProviderPauseView } from './views';
+import type { PlanSnapshot, TaskView } from './views';
 
 /** A message of a map of message types: `{ type: K; params: M[K] }` for each K. */
 export type MessageOf<M> = { [K in keyof M]: { type: K; params: M[K] } }[keyof M];
@@ -23,15 +23,10 @@ export interface NoticeParams {
   level: NoticeLevel;
   message: string;
 }
-export interface MetricsChangedParams {
-  metrics: MetricsView;
-  /** The plan's KPIs, spend and provider pauses move with the same refresh (absent from an engine that has none). */
-  kpis?: KpiView;
-  spend?: SpendView;
-  providerPauses?: ProviderPauseView[];
-}
+/** A `metrics:changed` carries the engine's answer to `coditect/metrics` (GetMetrics) as it is. */
+export type MetricsChangedParams = PlanMetrics;
 
-/** The `metrics:changed` a client sends from a fresh snapshot: one rule for the editor's panel and the daemon's stream. */
+/** The metrics of a snapshot (or an engine's PlanMetrics) as sent: one rule for the engine, the editor's panel and the daemon's stream. */
 export function metricsOf(s: Pick<PlanSnapshot, 'metrics' | 'kpis' | 'spend' | 'providerPauses'>): MetricsChangedParams {
   return { metrics: s.metrics, kpis: s.kpis, spend: s.spend, providerPauses: s.providerPauses ?? [] };
 }
@@ -41,10 +36,50 @@ export interface ReviewsChangedParams {
   reviews: ReviewView[];
 }
 
-/** extension → webview. The first message after `webview:ready` is always `plan:changed` (the whole plan). */
+/**
+ * The plan as a page gets it: the first `plan:changed` after `webview:ready` carries the whole plan but for its tasks
+ * past the first FIRST_PAGE_TASKS, which follow in `plan:continued` pages (`rest` says how many are still to come),
+ * so a 10,000-task plan's first screen is drawn from ~150 KB instead of ~4 MB. A `plan:changed` without `rest` (the
+ * engine's own, the daemon's stream) is the whole plan.
+ */
+export interface PlanOpenedParams extends PlanChangedParams {
+  /** Tasks still to come in `plan:continued` pages; absent or 0: the snapshot holds every task. */
+  rest?: number;
+}
+/** The next tasks of the plan a `plan:changed` with `rest` began, in plan order. */
+export interface PlanContinuedParams {
+  /** The revision of the snapshot these tasks belong to (a page of an older snapshot is dropped). */
+  revision?: number;
+  tasks: TaskView[];
+  /** Tasks still to come after these. */
+  rest: number;
+}
+
+/** Tasks in the first message of a plan (the first screen's rows and more); the rest follow in pages of PAGE_TASKS. */
+export const FIRST_PAGE_TASKS = 300;
+export const PAGE_TASKS = 2500;
+
+/** A snapshot as the messages a page gets it in: `plan:changed` with its first tasks, then `plan:continued` pages. */
+export function planPages(snapshot: PlanSnapshot, first = FIRST_PAGE_TASKS, size = PAGE_TASKS): ToWebview[] {
+  const all = snapshot.tasks;
+  if (all.length <= first) return [{ type: 'plan:changed', params: { snapshot } }];
+  const out: ToWebview[] = [{ type: 'plan:changed', params: { snapshot: { ...snapshot, tasks: all.slice(0, first) }, rest: all.length - first } }];
+  for (let at = first; at < all.length; at += size) {
+    const tasks = all.slice(at, at + size);
+    out.push({
+      type: 'plan:continued',
+      params: { ...(snapshot.revision !== undefined ? { revision: snapshot.revision } : {}), tasks, rest: all.length - at - tasks.length },
+    });
+  }
+  return out;
+}
+
+/** extension → webview. The first message after `webview:ready` is always `plan:changed` (the plan, maybe paged). */
 export interface ToWebviewMessages {
   /** The whole plan, drawn from scratch: on ready, and when the plan's structure changed. */
-  'plan:changed': PlanChangedParams;
+  'plan:changed': PlanOpenedParams;
+  /** The next page of the tasks of the `plan:changed` before it (see PlanOpenedParams). */
+  'plan:continued': PlanContinuedParams;
   /** What a re-read of the plan changed (src/protocol/planPatch.ts); a page that missed one says `webview:ready` again. */
   'plan:patched': PlanPatchedParams;
   /** These tasks changed (with the progress of their groups). */
@@ -107,6 +142,7 @@ export type FromWebview = MessageOf<FromWebviewMessages>;
 
 const TO_WEBVIEW_TYPES = new Set<string>([
   'plan:changed',
+  'plan:continued',
   'plan:patched',
   'tasks:changed',
   'state:changed',
@@ -135,7 +171,14 @@ export function isToWebview(value: unknown): value is ToWebview {
   const p = value.params;
   switch (value.type as ToWebview['type']) {
     case 'plan:changed':
-      return isObject(p.snapshot) && Array.isArray(p.snapshot.tasks) && isObject(p.snapshot.counts);
+      return (
+        isObject(p.snapshot) &&
+        Array.isArray(p.snapshot.tasks) &&
+        isObject(p.snapshot.counts) &&
+        (p.rest === undefined || (typeof p.rest === 'number' && p.rest >= 0))
+      );
+    case 'plan:continued':
+      return Array.isArray(p.tasks) && typeof p.rest === 'number' && p.rest >= 0 && (p.revision === undefined || typeof p.revision === 'number');
     case 'plan:patched':
       return (
         typeof p.base === 'number' &&

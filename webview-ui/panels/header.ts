@@ -49,7 +49,7 @@ export class HeaderPanel implements Panel {
       setText(this.subtitle, baseName(model.tasklistPath) || 'task list');
       this.subtitle.title = model.tasklistPath;
     }
-    if (change.full || change.state || change.tasks.length > 0) this.drawState(model, change.full || change.state);
+    if (change.full || change.state || change.tasks.length > 0 || change.appended.length > 0) this.drawState(model, change.full || change.state);
   }
 
   private drawState(model: DashboardModel, buttons: boolean): void {

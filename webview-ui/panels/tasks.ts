@@ -67,6 +67,7 @@ export class TasksPanel implements Panel {
       return;
     }
     if (change.counts) this.drawCounts(model);
+    if (change.appended.length > 0) this.refilter(model);
     if (change.tasks.length === 0 && change.removed.length === 0) return;
     // A task that joins or leaves the filter changes the list; any other change patches its row where it is drawn.
     let membership = change.removed.length > 0;
@@ -150,7 +151,7 @@ export class TasksPanel implements Panel {
     if (this.focusId === undefined || !this.position.has(this.focusId)) this.focusId = this.ids[Math.min(was, this.ids.length - 1)];
     const none = this.ids.length === 0;
     this.empty.hidden = !none;
-    if (none) setText(this.empty, model.tasks.size ? 'No task matches this filter.' : 'This plan has no tasks yet.');
+    if (none) setText(this.empty, model.rest > 0 ? 'Loading the tasks…' : model.tasks.size ? 'No task matches this filter.' : 'This plan has no tasks yet.');
     this.draw();
   }
 

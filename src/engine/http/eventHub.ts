@@ -132,8 +132,9 @@ export class EventHub {
     this.metricsTimer = setTimeout(() => {
       this.metricsTimer = undefined;
       if (this.closed || this.sinks.size === 0) return;
-      void Promise.resolve(this.engine.snapshot()).then(
-        (s) => this.broadcast(new WireEvent('metrics:changed', JSON.stringify(metricsOf(s)))),
+      // The metrics alone (`coditect/metrics`), as the editor's dashboard asks: not a whole snapshot of the plan.
+      void Promise.resolve(this.engine.planMetrics()).then(
+        (m) => this.broadcast(new WireEvent('metrics:changed', JSON.stringify(metricsOf(m)))),
         () => undefined, // an engine going away has no metrics to give; the stream ends with it
       );
     }, this.metricsRefreshMs);

@@ -2,7 +2,7 @@
 // window: after an engine restart it feeds the panel the new engine's snapshot as a `plan:changed`. The page's
 // buttons run the registered commands, so there is no second path to the engine (and no second read-only check).
 import * as vscode from 'vscode';
-import { GetSnapshot } from '../../protocol/engineProtocol';
+import { GetMetrics, GetSnapshot, type PlanMetrics } from '../../protocol/engineProtocol';
 import type { PlanSnapshot } from '../../protocol/views';
 import { DASHBOARD_EVENTS, type DashboardEvent, type DashboardEventName } from '../../protocol/webviewProtocol';
 import type { EngineClient } from '../engineClient';
@@ -13,6 +13,7 @@ import type { DashboardSource } from './dashboardSession';
 export function dashboardSource(client: EngineClient, reviews?: ReviewStore): DashboardSource {
   return {
     snapshot: (): Promise<PlanSnapshot> => client.request(GetSnapshot.type),
+    metrics: (): Promise<PlanMetrics> => client.request(GetMetrics.type),
     onEvent(listener: (e: DashboardEvent) => void): vscode.Disposable {
       // The client's events carry the engine's names and payloads: forwarded as they are.
       const forward = <K extends DashboardEventName>(type: K): (() => void) =>

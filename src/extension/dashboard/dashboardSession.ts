@@ -2,14 +2,24 @@
 // refresh, and the page's commands. dashboardPanel.ts binds it to a real webview panel; keeping it free of vscode
 // lets it be tested in plain Node.
 import { errorMessage } from '../../core/describe';
-import type { ReviewView } from '../../protocol/engineProtocol';
+import type { PlanMetrics, ReviewView } from '../../protocol/engineProtocol';
 import type { PlanSnapshot } from '../../protocol/views';
-import { isFromWebview, metricsOf, type DashboardCommand, type DashboardEvent, type RunCommandParams, type ToWebview } from '../../protocol/webviewProtocol';
+import {
+  isFromWebview,
+  metricsOf,
+  planPages,
+  type DashboardCommand,
+  type DashboardEvent,
+  type RunCommandParams,
+  type ToWebview,
+} from '../../protocol/webviewProtocol';
 
 /** What the session needs from the editor: a snapshot, the engine's events, and the registered commands. */
 export interface DashboardSource {
   /** The whole plan as the dashboard draws it. */
   snapshot(): Promise<PlanSnapshot>;
+  /** The metrics, KPIs, spend and provider pauses alone (`coditect/metrics`): what a refresh while tasks change needs. */
+  metrics(): Promise<PlanMetrics>;
   /** Subscribes to the engine events the dashboard forwards; the result unsubscribes. */
   onEvent(listener: (e: DashboardEvent) => void): { dispose(): unknown };
   /**
@@ -36,7 +46,10 @@ export interface DashboardSessionOptions {
   onError?: (message: string) => void;
 }
 
-/** One dashboard webview's conversation with the editor. Posts nothing before `webview:ready`, then the plan, then increments. */
+/**
+ * One dashboard webview's conversation with the editor. Posts nothing before `webview:ready`, then the plan (its first
+ * tasks, then the rest in pages: planPages), then increments.
+ */
 export class DashboardSession {
   private readonly source: DashboardSource;
   private readonly post: (msg: ToWebview) => unknown;
@@ -111,9 +124,16 @@ export class DashboardSession {
       return;
     }
     if (generation !== this.generation || this.disposed) return;
-    this.send({ type: 'plan:changed', params: { snapshot } });
+    // The first screen from the first page; each next page once the one before was handed to the webview, so the
+    // first is not queued behind megabytes. Events wait in `pending` until the last page (the page's plan is whole).
+    const [first, ...more] = planPages(snapshot);
+    this.send(first!);
     // The page keeps its review list across snapshots; a new page (or one after a reload) gets it here.
     this.sendReviews();
+    for (const page of more) {
+      await this.sendAndWait(page);
+      if (generation !== this.generation || this.disposed) return;
+    }
     this.live = true;
     const replay = this.pending ?? [];
     this.pending = undefined;
@@ -180,8 +200,8 @@ export class DashboardSession {
   private refreshMetrics(generation: number): void {
     const run = (async () => {
       try {
-        const s = await this.source.snapshot();
-        if (generation === this.generation && this.live) this.send({ type: 'metrics:changed', params: metricsOf(s) });
+        const m = await this.source.metrics();
+        if (generation === this.generation && this.live) this.send({ type: 'metrics:changed', params: metricsOf(m) });
       } catch (err) {
         this.onError(`dashboard: could not refresh metrics: ${errorMessage(err)}`);
       }
@@ -199,6 +219,18 @@ export class DashboardSession {
       // Registered commands report their own failures to the person; one that throws anyway is logged.
       this.onError(`dashboard: ${p.command}${p.taskId ? ` ${p.taskId}` : ''} failed: ${errorMessage(err)}`);
     }
+  }
+
+  /** Posts and resolves once the post settled (webview.postMessage's Thenable), whether or not it was delivered. */
+  private async sendAndWait(msg: ToWebview): Promise<void> {
+    let r: unknown;
+    try {
+      r = this.post(msg);
+    } catch (err) {
+      this.onError(`dashboard: could not post ${msg.type}: ${errorMessage(err)}`);
+      return;
+    }
+    if (r && typeof (r as Promise<unknown>).then === 'function') await (r as Promise<unknown>).then(undefined, () => undefined);
   }
 
   private send(msg: ToWebview): void {

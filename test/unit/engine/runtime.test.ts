@@ -11,6 +11,7 @@ import { EngineRuntime } from '../../../src/engine/runtime';
 import { followPlan } from './followPlan';
 import type { TasksChangedParams } from '../../../src/protocol/engineProtocol';
 import type { PlanSnapshot } from '../../../src/protocol/views';
+import { metricsOf } from '../../../src/protocol/webviewProtocol';
 
 const PLAN = `# Plan
 
@@ -79,6 +80,13 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     assert.equal(snap.counts.completed, 3);
     assert.equal(snap.metrics.tasksPerHour, 3, 'three completions counted, not projected from uptime');
     assert.equal(snap.metrics.successRate, 1);
+    // The dashboard's refresh (`coditect/metrics`) gets the snapshot's figures without the plan.
+    const { uptimeSeconds: _u1, ...m } = rt.planMetrics().metrics;
+    const { uptimeSeconds: _u2, ...fromSnapshot } = snap.metrics;
+    assert.deepEqual(m, fromSnapshot);
+    const pm = rt.planMetrics();
+    const sm = metricsOf(snap);
+    assert.deepEqual([pm.spend, pm.providerPauses, pm.kpis?.dispatchSamples], [sm.spend, sm.providerPauses, sm.kpis?.dispatchSamples]);
     assert.ok(changed.length > 0 && changed.at(-1)!.counts.completed === 3, 'increments carried the final counts');
     assert.ok(changed.flatMap((c) => c.tasks).some((t) => t.id === 'T001.003' && t.status === 'completed'));
     // Group progress travels with the change, counted by the engine (one rule of done) for the views to show as is.

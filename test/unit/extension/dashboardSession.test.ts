@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { DashboardSession, type DashboardSource } from '../../../src/extension/dashboard/dashboardSession';
 import type { PlanSnapshot } from '../../../src/protocol/views';
-import type { DashboardCommand, DashboardEvent, ToWebview } from '../../../src/protocol/webviewProtocol';
+import { FIRST_PAGE_TASKS, metricsOf, PAGE_TASKS, type DashboardCommand, type DashboardEvent, type ToWebview } from '../../../src/protocol/webviewProtocol';
 import { deferred, type Deferred } from '../../fakes/agentTestKit';
-import type { ReviewView } from '../../../src/protocol/engineProtocol';
+import type { PlanMetrics, ReviewView } from '../../../src/protocol/engineProtocol';
 import { countsOf, fixtureSnapshot, groupsOf, iso, reviewView, task } from '../webview/dashboardFixture';
 
 /** The editor's side as a stand-in: snapshots come from a queue of deferreds (or the fixture), events are emitted by the test. */
@@ -12,6 +12,7 @@ class FakeSource implements DashboardSource {
   readonly commands: [DashboardCommand, string | undefined][] = [];
   snapshots: Deferred<PlanSnapshot>[] = [];
   snapshotCalls = 0;
+  metricsCalls = 0;
   current = fixtureSnapshot();
   failCommand: Error | undefined;
 
@@ -19,6 +20,10 @@ class FakeSource implements DashboardSource {
     this.snapshotCalls++;
     const d = this.snapshots.shift();
     return d ? d.promise : Promise.resolve(this.current);
+  }
+  metrics(): Promise<PlanMetrics> {
+    this.metricsCalls++;
+    return Promise.resolve(metricsOf(this.current));
   }
   onEvent(listener: (e: DashboardEvent) => void): { dispose(): void } {
     this.listeners.add(listener);
@@ -65,6 +70,8 @@ function setup(over: { metricsRefreshMs?: number } = {}) {
 }
 
 const READY = { type: 'webview:ready', params: {} };
+/** Lets every promise callback that is due run (one turn of the event loop): what the session does next is done. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const run = (command: string, taskId?: string) => ({ type: 'command:run', params: taskId === undefined ? { command } : { command, taskId } });
 
 const tasksEvent = (): DashboardEvent => {
@@ -114,6 +121,54 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     session.dispose();
   });
 
+  it('sends a big plan in pages, each once the one before was handed over, and holds events until the last', async () => {
+    const source = new FakeSource();
+    const tasks = Array.from({ length: FIRST_PAGE_TASKS + PAGE_TASKS + 10 }, (_, i) => task(`T001.${String(i + 1).padStart(5, '0')}`));
+    source.current = fixtureSnapshot({ tasks, counts: countsOf(tasks) });
+    const posted: ToWebview[] = [];
+    const handed: Deferred<boolean>[] = [];
+    const session = new DashboardSession({
+      source,
+      post: (m) => {
+        posted.push(m);
+        const d = deferred<boolean>();
+        handed.push(d);
+        return d.promise;
+      },
+      metricsRefreshMs: 0,
+    });
+    const started = session.receive(READY);
+    await turn();
+    const first = posted[0] as Extract<ToWebview, { type: 'plan:changed' }>;
+    assert.deepEqual([first.type, first.params.snapshot.tasks.length, first.params.rest], ['plan:changed', FIRST_PAGE_TASKS, PAGE_TASKS + 10]);
+    assert.equal(posted[1]!.type, 'plan:continued', 'the second page goes at once');
+    source.emit(tasksEvent());
+    handed[1]!.resolve(true);
+    await turn();
+    assert.deepEqual(
+      posted.map((m) => [m.type, m.type === 'plan:continued' ? m.params.rest : undefined]),
+      [
+        ['plan:changed', undefined],
+        ['plan:continued', 10],
+        ['plan:continued', 0],
+      ],
+      'no event between the pages',
+    );
+    handed[2]!.resolve(true);
+    await started;
+    assert.deepEqual(
+      posted.slice(3).map((m) => m.type),
+      ['tasks:changed'],
+      'the event held while the pages went comes after the last',
+    );
+    const sent = posted.flatMap((m) => (m.type === 'plan:changed' ? m.params.snapshot.tasks : m.type === 'plan:continued' ? m.params.tasks : []));
+    assert.deepEqual(
+      sent.map((t) => t.id),
+      tasks.map((t) => t.id),
+    );
+    session.dispose();
+  });
+
   it('a plan change is forwarded as the new plan, and task changes trigger a metrics refresh', async () => {
     const { source, posted, session } = setup();
     await session.receive(READY);
@@ -133,13 +188,14 @@ describe('DashboardSession (extension side of the dashboard)', () => {
     session.dispose();
   });
 
-  it('throttles metric refreshes: a burst of task changes costs one snapshot', async () => {
+  it('throttles metric refreshes: a burst of task changes costs one metrics request, and no snapshot', async () => {
     const { source, posted, session } = setup({ metricsRefreshMs: 60_000 });
     await session.receive(READY);
     const callsAfterReady = source.snapshotCalls;
     for (let i = 0; i < 5; i++) source.emit(tasksEvent());
     await session.settled();
-    assert.equal(source.snapshotCalls - callsAfterReady, 1);
+    assert.equal(source.metricsCalls, 1);
+    assert.equal(source.snapshotCalls, callsAfterReady, 'a refresh asks for the metrics alone, not the whole plan');
     assert.equal(posted.filter((m) => m.type === 'metrics:changed').length, 1);
     session.dispose();
   });

@@ -4,6 +4,7 @@ import type { TaskStatus } from '../../../src/core/model';
 import type { TaskView } from '../../../src/protocol/views';
 import { countsAsDone } from '../../../src/core/progress';
 import { ACTIVITY_LIMIT, applyMessage, dismissNotice, emptyModel, matchesFilter, type DashboardModel } from '../../../webview-ui/state';
+import { planPages } from '../../../src/protocol/webviewProtocol';
 import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso, reviewView, T0, task } from './dashboardFixture';
 
 const NOW = T0 + 60 * 60_000;
@@ -50,6 +51,40 @@ describe('dashboard state reducer', () => {
     assert.equal(model.counts.total, 8);
     assert.equal(model.metricsAt, NOW);
     assert.equal(model.activity.length, 3);
+  });
+
+  it('a plan sent in pages (planPages) loads the same tasks in the same order as the whole snapshot; an increment before the last page asks for the plan again', () => {
+    const snapshot = { ...fixtureSnapshot(), revision: 7 };
+    const whole = applyMessage(emptyModel(), { type: 'plan:changed', params: { snapshot } }, NOW).model;
+    const pages = planPages(snapshot, 3, 2);
+    assert.deepEqual(
+      pages.map((m) => [m.type, m.type === 'plan:changed' ? m.params.rest : m.type === 'plan:continued' ? m.params.rest : -1]),
+      [
+        ['plan:changed', 5],
+        ['plan:continued', 3],
+        ['plan:continued', 1],
+        ['plan:continued', 0],
+      ],
+    );
+    let model = emptyModel();
+    model = applyMessage(model, pages[0]!, NOW).model;
+    assert.equal(model.loaded, true, 'the first page draws the page');
+    assert.deepEqual(model.order, whole.order.slice(0, 3));
+    assert.equal(model.counts.total, 8, "the plan's counts come whole with the first page");
+    const early = applyMessage(model, { type: 'tasks:changed', params: { tasks: [], counts: model.counts, groups: [], removed: [] } }, NOW);
+    assert.equal(early.change.resync, true, 'an increment to a plan whose pages are still coming');
+    const stale = applyMessage(model, { type: 'plan:continued', params: { revision: 6, tasks: [task('T009.001')], rest: 0 } }, NOW);
+    assert.equal(stale.model, model, "a page of another snapshot's plan is dropped");
+    for (const page of pages.slice(1)) {
+      const next = applyMessage(model, page, NOW);
+      assert.deepEqual(next.change.tasks, [], 'appended rows are the plan, not news: none flashes');
+      assert.equal(next.change.appended.length > 0, true);
+      model = next.model;
+    }
+    assert.equal(model.rest, 0);
+    assert.deepEqual(model.order, whole.order);
+    assert.deepEqual([...model.tasks.entries()], [...whole.tasks.entries()]);
+    assert.deepEqual(planPages(snapshot), [{ type: 'plan:changed', params: { snapshot } }], 'a small plan is one message, as before');
   });
 
   it('a task finishing updates its row, the counts, its epic, the active agents and the burndown', () => {

@@ -36,6 +36,8 @@ describe('webview protocol guards', () => {
     const snapshot = fixtureSnapshot();
     for (const m of [
       { type: 'plan:changed', params: { snapshot } },
+      { type: 'plan:changed', params: { snapshot, rest: 5 } },
+      { type: 'plan:continued', params: { revision: 3, tasks: snapshot.tasks, rest: 0 } },
       { type: 'tasks:changed', params: { tasks: [], counts: snapshot.counts, groups: [], removed: [] } },
       { type: 'activity:appended', params: { entries: [] } },
       { type: 'state:changed', params: { state: 'idle', breakers: {} } },
@@ -49,6 +51,9 @@ describe('webview protocol guards', () => {
     for (const m of [
       { type: 'plan:changed', params: {} },
       { type: 'plan:changed', params: { snapshot: { tasks: 'no' } } },
+      { type: 'plan:changed', params: { snapshot, rest: -1 } },
+      { type: 'plan:continued', params: { tasks: [] } },
+      { type: 'plan:continued', params: { tasks: [], rest: 0, revision: '3' } },
       { type: 'tasks:changed', params: { tasks: [] } },
       { type: 'notice:shown', params: { level: 'panic', message: 'x' } },
       { type: 'reviews:changed', params: {} },
