@@ -216,6 +216,7 @@ export class EngineClient implements vscode.Disposable {
       this.setLifecycle('no-tasklist');
       throw new Error('this workspace has no task list; set coditect.tasklist or run "CODITECT: Select Task List…"');
     }
+    this.events.emit('tasklist:located', { path: target.uri.fsPath });
     const cfg = vscode.workspace.getConfiguration('coditect');
     const runtimePath = cfg.get<string>('runtimePath')?.trim() || 'node';
     const dbPath = engineDbPath({

@@ -12,6 +12,8 @@ export interface EngineEventsForClient extends EngineNotifications {
   /** The engine process died unexpectedly (a restart may follow). */
   'engine:exited': { code: number | null; signal: NodeJS.Signals | null };
   'lifecycle:changed': { lifecycle: EngineLifecycle; failure?: string };
+  /** The task list the engine is being started on is known (before the engine has read it: lenses can use its text). */
+  'tasklist:located': { path: string };
   /** The stored API key changed and the running engine has not picked it up yet (undefined: it has). */
   'key:changed': { pending: KeyChange | undefined };
 }

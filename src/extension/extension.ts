@@ -89,7 +89,18 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
       await treeView.reveal(tree.node('task', id), { select: true, focus: true, expand: true });
     }),
   );
-  const lens = new TaskLensProvider(store, { isTasklist, readOnly, reviews });
+  const lens = new TaskLensProvider(store, {
+    isTasklist,
+    readOnly,
+    reviews,
+    engine: {
+      loading: () => client.lifecycle === 'starting' || client.lifecycle === 'restarting',
+      onChange: (listener) => {
+        const offs = [client.events.on('tasklist:located', listener), client.events.on('lifecycle:changed', listener)];
+        return () => offs.forEach((off) => off());
+      },
+    },
+  });
   const logs = new TaskLogDocuments(client, store);
   const statusBar = new CoditectStatusBar(client, store, readOnly);
   const attention = new AttentionNotifications(client);

@@ -4,6 +4,7 @@ import { displayState, elapsedMs, formatDuration, reviewLabel, STATE_LABEL, trun
 import type { ReviewView } from '../protocol/engineProtocol';
 import type { GateWaitingView } from '../protocol/gates';
 import type { TaskView } from '../protocol/views';
+import type { CheckMark } from '../core/taskLine';
 import { escapeMarkdown } from './taskState';
 import { lastRunText } from './treeText';
 
@@ -65,6 +66,26 @@ export function featureGateLenses(w: Pick<GateWaitingView, 'id' | 'title' | 'hol
     { title: '✓ Approve', command: LENS_COMMANDS.approveGate, args: [w.id], tooltip: `Approve ${w.id}: the ${held} it holds may start` },
     { title: '✗ Reject…', command: LENS_COMMANDS.rejectGate, args: [w.id], tooltip: `Reject ${w.id} with a note: it keeps waiting` },
   ];
+}
+
+/**
+ * The lens of a task line before the engine has sent its plan (a big plan takes seconds to load): what the checkbox
+ * says, with no action yet. The row appears with the text, so the real lens replaces it in place instead of pushing
+ * the lines down when it arrives.
+ */
+export function textLens(mark: CheckMark): LensSpec {
+  const loading = 'The engine is still reading the plan: Run, what this task waits for and its last result show once it has.';
+  switch (mark) {
+    case 'x':
+    case 'X':
+      return { title: '✓ Done', command: '', args: [], tooltip: `Ticked in the plan. ${loading}` };
+    case '-':
+      return { title: '⤼ Skipped', command: '', args: [], tooltip: `Skipped in the plan. ${loading}` };
+    case '/':
+      return { title: '◐ In progress (marked by hand) · loading…', command: '', args: [], tooltip: loading };
+    case ' ':
+      return { title: '○ Loading the plan…', command: '', args: [], tooltip: loading };
+  }
 }
 
 /**

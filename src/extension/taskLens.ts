@@ -1,11 +1,11 @@
 // CodeLens above each task line (run, running time and cancel, retry and log, what it waits for) and a hover on
 // task ids (dependencies, dependents, last result). Both togglable: `coditect.codeLens.enabled`, `coditect.hover.enabled`.
 import * as vscode from 'vscode';
-import { featureGateLenses, HOVER_COMMANDS, taskHover, taskLenses } from './lensText';
+import { featureGateLenses, HOVER_COMMANDS, taskHover, taskLenses, textLens } from './lensText';
 import type { PlanStore } from './planStore';
 import type { ReviewStore } from './reviewStore';
 import { LENS_MARGIN_LINES, LENS_WINDOW_MIN_TASKS, lensWindows, type LineWindow, scrolledNearEdge, within } from './lensWindow';
-import { idMentionAt } from '../core/taskLine';
+import { idMentionAt, locateTaskLine } from '../core/taskLine';
 import { locateTaskLines } from './taskLines';
 
 export interface TaskLensOptions {
@@ -15,6 +15,8 @@ export interface TaskLensOptions {
   readOnly(): boolean;
   /** Task branches waiting for review ("Review changes (3 files, +120 −8)"). */
   reviews?: ReviewStore;
+  /** The engine is starting (its plan is on the way: the text's own lenses stand in), and a subscription to its changes. */
+  engine?: { loading(): boolean; onChange(listener: () => void): () => void };
 }
 
 /** How often the "Running 2m" lenses are redrawn while something runs (the engine does not send clock ticks). */
@@ -38,6 +40,7 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     const refresh = (): void => this.refreshSoon();
     this.unsubscribe.push(store.events.on('plan:replaced', refresh), store.events.on('tasks:updated', refresh));
     if (opts.reviews) this.unsubscribe.push(opts.reviews.events.on('reviews:changed', refresh));
+    if (opts.engine) this.unsubscribe.push(opts.engine.onChange(refresh));
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('coditect.codeLens')) this.changed.fire();
@@ -56,6 +59,7 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     if (!vscode.workspace.getConfiguration('coditect').get<boolean>('codeLens.enabled', true)) return [];
     if (!this.opts.isTasklist(doc.uri)) return [];
     let tasks = this.store.tasks();
+    if (!this.store.snapshot) return this.opts.engine?.loading() ? this.textLenses(doc) : [];
     if (tasks.length === 0) return [];
     const gateLenses: vscode.CodeLens[] = [];
     for (const w of this.store.snapshot?.gates?.waiting ?? []) {
@@ -66,12 +70,7 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
         gateLenses.push(new vscode.CodeLens(range, { title: spec.title, command: spec.command, arguments: spec.args, tooltip: spec.tooltip }));
     }
     if (tasks.length > LENS_WINDOW_MIN_TASKS) {
-      const windows = lensWindows(
-        vscode.window.visibleTextEditors
-          .filter((e) => e.document === doc)
-          .flatMap((e) => e.visibleRanges.map((r) => ({ start: r.start.line, end: r.end.line }))),
-        doc.lineCount,
-      );
+      const windows = lensWindows(this.visibleLines(doc), doc.lineCount);
       this.covered.set(doc.uri.toString(), windows);
       // The engine's lines may lag a person's typing by a few lines: take the tasks near the windows, then locate them.
       const near = windows.map((w) => ({ start: w.start - LENS_MARGIN_LINES, end: w.end + LENS_MARGIN_LINES }));
@@ -94,6 +93,33 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     }
     this.tick(running);
     return [...gateLenses, ...out];
+  }
+
+  /**
+   * Before the engine's plan arrives (it reads and stores a 10,000-task plan for seconds): a lens from each task line's
+   * own text near the view, the same rows the plan's lenses take, replaced in place once the plan is here.
+   */
+  private textLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const windows = lensWindows(this.visibleLines(doc), doc.lineCount);
+    this.covered.set(doc.uri.toString(), windows);
+    const out: vscode.CodeLens[] = [];
+    for (const w of windows) {
+      for (let line = w.start; line <= w.end; line++) {
+        const shape = locateTaskLine(doc.lineAt(line).text);
+        if (!shape) continue;
+        const spec = textLens(shape.mark);
+        out.push(
+          new vscode.CodeLens(new vscode.Range(line, 0, line, 0), { title: spec.title, command: spec.command, arguments: spec.args, tooltip: spec.tooltip }),
+        );
+      }
+    }
+    return out;
+  }
+
+  private visibleLines(doc: vscode.TextDocument): LineWindow[] {
+    return vscode.window.visibleTextEditors
+      .filter((e) => e.document === doc)
+      .flatMap((e) => e.visibleRanges.map((r) => ({ start: r.start.line, end: r.end.line })));
   }
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {

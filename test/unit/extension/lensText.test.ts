@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { featureGateLenses, HOVER_COMMANDS, LENS_COMMANDS, taskHover, taskLenses } from '../../../src/extension/lensText';
+import { featureGateLenses, HOVER_COMMANDS, LENS_COMMANDS, taskHover, taskLenses, textLens } from '../../../src/extension/lensText';
 import { taskView } from './planFixture';
 
 const now = Date.parse('2026-01-01T10:02:30Z');
@@ -151,5 +151,19 @@ describe('editor CodeLens and hover text', () => {
     assert.deepEqual(titles(featureGateLenses({ ...w, holds: 1 }, { readOnly: true })), [
       "⏸ Feature F001.01 is done and waits for a person's approval · holds 1 task",
     ]);
+  });
+
+  it("before the engine's plan arrives, a task line's lens says what its checkbox says and offers nothing to run", () => {
+    assert.deepEqual(
+      (['x', 'X', '-', '/', ' '] as const).map((m) => [textLens(m).title, textLens(m).command]),
+      [
+        ['✓ Done', ''],
+        ['✓ Done', ''],
+        ['⤼ Skipped', ''],
+        ['◐ In progress (marked by hand) · loading…', ''],
+        ['○ Loading the plan…', ''],
+      ],
+    );
+    assert.match(textLens(' ').tooltip ?? '', /still reading the plan/);
   });
 });
