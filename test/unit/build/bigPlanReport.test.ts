@@ -18,6 +18,7 @@ describe('big-plan workbench bench report', () => {
     dashboardOpenMs: 500 * scale,
     firstLensAfterTextMs: 1000 * scale,
     firstLensAfterPlanMs: 200 * scale,
+    firstStateLensAfterTextMs: 1100 * scale,
     engineRss: { loadedMb: 150, peakDuringSyncsMb: 200 * scale, lifetimePeakMb: 250 * scale },
     ...o,
   });
