@@ -105,7 +105,7 @@ export function activate(context: vscode.ExtensionContext): CoditectApi {
   const statusBar = new CoditectStatusBar(client, store, readOnly);
   const attention = new AttentionNotifications(client);
   const markdown: vscode.DocumentSelector = { scheme: 'file', language: 'markdown' };
-  const dashboard = dashboardSource(client, reviews);
+  const dashboard = dashboardSource(client, store, reviews);
 
   context.subscriptions.push(
     output,

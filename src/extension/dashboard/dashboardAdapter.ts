@@ -6,12 +6,16 @@ import { GetMetrics, GetSnapshot, type PlanMetrics } from '../../protocol/engine
 import type { PlanSnapshot } from '../../protocol/views';
 import { DASHBOARD_EVENTS, type DashboardEvent, type DashboardEventName } from '../../protocol/webviewProtocol';
 import type { EngineClient } from '../engineClient';
+import type { PlanStore } from '../planStore';
 import type { ReviewStore } from '../reviewStore';
 import type { DashboardSource } from './dashboardSession';
 
-/** Builds the dashboard's view of the engine client (and of the editor's list of branches waiting for review). */
-export function dashboardSource(client: EngineClient, reviews?: ReviewStore): DashboardSource {
+/** Builds the dashboard's view of the engine client, its plan store (and of the editor's list of branches waiting for review). */
+export function dashboardSource(client: EngineClient, store: PlanStore, reviews?: ReviewStore): DashboardSource {
   return {
+    // The plan the tree and lenses draw, kept current by the same events the session forwards (the store applies
+    // each before the client re-emits it).
+    held: (): PlanSnapshot | undefined => store.snapshot,
     snapshot: (): Promise<PlanSnapshot> => client.request(GetSnapshot.type),
     metrics: (): Promise<PlanMetrics> => client.request(GetMetrics.type),
     onEvent(listener: (e: DashboardEvent) => void): vscode.Disposable {

@@ -3,7 +3,7 @@
 // lets it be tested in plain Node.
 import { errorMessage } from '../../core/describe';
 import type { PlanMetrics, ReviewView } from '../../protocol/engineProtocol';
-import type { PlanSnapshot } from '../../protocol/views';
+import type { ActiveAgentView, PlanSnapshot } from '../../protocol/views';
 import {
   isFromWebview,
   metricsOf,
@@ -18,6 +18,12 @@ import {
 export interface DashboardSource {
   /** The whole plan as the dashboard draws it. */
   snapshot(): Promise<PlanSnapshot>;
+  /**
+   * The plan the editor already holds, kept current by the same events onEvent delivers (applied before they are
+   * delivered), or undefined when it has none: a page starts from it without waiting for the engine (a 10,000-task
+   * snapshot is ~4 MB through the engine's pipe). Its metrics may be old: the session asks for fresh ones at once.
+   */
+  held?(): PlanSnapshot | undefined;
   /** The metrics, KPIs, spend and provider pauses alone (`coditect/metrics`): what a refresh while tasks change needs. */
   metrics(): Promise<PlanMetrics>;
   /** Subscribes to the engine events the dashboard forwards; the result unsubscribes. */
@@ -115,8 +121,9 @@ export class DashboardSession {
       if (this.live) this.sendReviews();
     });
     let snapshot: PlanSnapshot;
+    const held = this.source.held?.();
     try {
-      snapshot = await this.source.snapshot();
+      snapshot = held ? { ...held, active: activeNow(held, Date.now()) } : await this.source.snapshot();
     } catch (err) {
       if (generation !== this.generation || this.disposed) return;
       this.detach();
@@ -138,6 +145,8 @@ export class DashboardSession {
     const replay = this.pending ?? [];
     this.pending = undefined;
     for (const e of replay) this.onEvent(e);
+    // The held plan's metrics, KPIs and spend are those of its last whole snapshot.
+    if (held) this.refreshMetrics(generation);
   }
 
   /** The webview went away (hidden or reloading): stop forwarding until it says `ready` again. */
@@ -242,6 +251,27 @@ export class DashboardSession {
       this.onError(`dashboard: could not post ${msg.type}: ${errorMessage(err)}`);
     }
   }
+}
+
+/**
+ * The agents running in a plan the editor holds: its in-progress tasks (a held plan's `active` is that of its last whole
+ * snapshot; tasks:changed moved them since), each as the snapshot listed it when it did, else from the task itself —
+ * the rule the page applies to each tasks:changed (webview-ui/state.ts).
+ */
+export function activeNow(s: Pick<PlanSnapshot, 'tasks' | 'active'>, now: number): ActiveAgentView[] {
+  const listed = new Map(s.active.map((a) => [a.taskId, a]));
+  return s.tasks
+    .filter((t) => t.status === 'in_progress')
+    .map(
+      (t) =>
+        listed.get(t.id) ?? {
+          taskId: t.id,
+          title: t.title,
+          agent: t.route.agent,
+          startedAt: t.startedAt ?? new Date(now).toISOString(),
+          attempt: t.retryCount + 1,
+        },
+    );
 }
 
 function describe(raw: unknown): string {

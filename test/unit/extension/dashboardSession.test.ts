@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { DashboardSession, type DashboardSource } from '../../../src/extension/dashboard/dashboardSession';
+import { activeNow, DashboardSession, type DashboardSource } from '../../../src/extension/dashboard/dashboardSession';
 import type { PlanSnapshot } from '../../../src/protocol/views';
 import { FIRST_PAGE_TASKS, metricsOf, PAGE_TASKS, type DashboardCommand, type DashboardEvent, type ToWebview } from '../../../src/protocol/webviewProtocol';
 import { deferred, type Deferred } from '../../fakes/agentTestKit';
 import type { PlanMetrics, ReviewView } from '../../../src/protocol/engineProtocol';
-import { countsOf, fixtureSnapshot, groupsOf, iso, reviewView, task } from '../webview/dashboardFixture';
+import { countsOf, fixtureSnapshot, groupsOf, iso, reviewView, T0, task } from '../webview/dashboardFixture';
 
 /** The editor's side as a stand-in: snapshots come from a queue of deferreds (or the fixture), events are emitted by the test. */
 class FakeSource implements DashboardSource {
@@ -119,6 +119,41 @@ describe('DashboardSession (extension side of the dashboard)', () => {
       ['plan:changed', 'state:changed', 'tasks:changed'],
     );
     session.dispose();
+  });
+
+  it('starts from the plan the editor holds, without asking the engine, with its running tasks as the active agents and fresh metrics after', async () => {
+    const source = new FakeSource();
+    const base = fixtureSnapshot();
+    // The held plan moved on since its last whole snapshot: T001.004 started, the snapshot's active list did not.
+    const tasks = base.tasks.map((t) => (t.id === 'T001.004' ? { ...t, status: 'in_progress' as const, startedAt: iso(61) } : t));
+    const heldPlan = { ...base, tasks, counts: countsOf(tasks) };
+    const posted: ToWebview[] = [];
+    const session = new DashboardSession({ source: Object.assign(source, { held: () => heldPlan }), post: (m) => posted.push(m), metricsRefreshMs: 60_000 });
+    await session.receive(READY);
+    await session.settled();
+    assert.equal(source.snapshotCalls, 0, 'no snapshot asked of the engine');
+    assert.deepEqual(
+      posted.map((m) => m.type),
+      ['plan:changed', 'metrics:changed'],
+    );
+    const first = posted[0] as Extract<ToWebview, { type: 'plan:changed' }>;
+    assert.deepEqual(first.params.snapshot.tasks, tasks);
+    assert.deepEqual(
+      first.params.snapshot.active.map((a) => a.taskId).sort(),
+      tasks
+        .filter((t) => t.status === 'in_progress')
+        .map((t) => t.id)
+        .sort(),
+    );
+    assert.equal(source.metricsCalls, 1);
+    session.dispose();
+  });
+
+  it("lists a held plan's running tasks as active agents, keeping what the snapshot said of those it listed", () => {
+    const listed = { taskId: 'T1', title: 'One', agent: 'claude-code', startedAt: iso(10), attempt: 2 };
+    const running = task('T2', { status: 'in_progress', startedAt: iso(5), retryCount: 1, route: { agent: 'dry-run', rule: 'default', reason: 'x' } });
+    const s = { tasks: [task('T1', { status: 'in_progress' }), running, task('T3', { status: 'completed' })], active: [listed, { ...listed, taskId: 'T3' }] };
+    assert.deepEqual(activeNow(s, T0), [listed, { taskId: 'T2', title: running.title, agent: 'dry-run', startedAt: iso(5), attempt: 2 }]);
   });
 
   it('sends a big plan in pages, each once the one before was handed over, and holds events until the last', async () => {
