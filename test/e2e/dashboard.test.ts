@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { FromWebview, ToWebview } from '../../src/protocol/webviewProtocol';
+import { FIRST_PAGE_TASKS, planPages, type FromWebview, type ToWebview } from '../../src/protocol/webviewProtocol';
 import { dashboardHtml, nonceFromBytes } from '../../src/protocol/dashboardHtml';
 import { countsOf, fixtureSnapshot, fixtureTasks, groupsOf, iso, task } from '../unit/webview/dashboardFixture';
 import { demoSnapshot } from './dashboardDemo';
@@ -505,12 +505,17 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.deepEqual(await rowIds(page), ['T001.003', 'T001.004']);
   });
 
-  it('a 10,000-task plan: the task list draws only the rows in view, scrolls through all of them, and Home from the bottom reaches the first', async () => {
+  it('a 10,000-task plan, in pages as the editor sends it: the first page draws the first screen, the task list draws only the rows in view, scrolls through all of them, and Home from the bottom reaches the first', async () => {
     const tasks = Array.from({ length: 10_000 }, (_, i) =>
       task(`T${String(Math.floor(i / 100) + 1).padStart(3, '0')}.${String((i % 100) + 1).padStart(3, '0')}`, { line: i }),
     );
     const big = fixtureSnapshot({ tasks, counts: countsOf(tasks), active: [] });
-    await send(page, { type: 'plan:changed', params: { snapshot: big } });
+    const [first, ...pages] = planPages(big);
+    await send(page, first!);
+    // The first screen from the first page: the plan's total whole, its first rows, the chips counting what came.
+    assert.equal(await text(page, '.filters [data-filter="open"] .chip-count'), String(FIRST_PAGE_TASKS));
+    assert.equal(await page.locator('.task-list [data-task-id="T001.001"]').count(), 1);
+    for (const m of pages) await send(page, m);
     assert.equal(await text(page, '.filters [data-filter="open"] .chip-count'), '10000');
     const drawn = await page.locator('.task-list > li.task-row').count();
     assert.ok(drawn > 5 && drawn < 100, `only the rows in view are in the DOM (${drawn} of 10000)`);
