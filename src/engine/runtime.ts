@@ -25,7 +25,7 @@ import type {
   SyncResult,
 } from '../protocol/engineProtocol';
 import type { EngineSettings } from '../protocol/engineSettings';
-import type { KpiView, MetricsView, PlanCounts, PlanSnapshot, ProviderPauseView, StallView, TaskView } from '../protocol/views';
+import type { KpiView, LastRunView, MetricsView, PlanCounts, PlanSnapshot, ProviderPauseView, StallView, TaskView } from '../protocol/views';
 import { metricsOf } from '../protocol/webviewProtocol';
 import type { Agent } from './agents/agent';
 import { createAgentResolver, isSimulated } from './agentResolver';
@@ -34,8 +34,6 @@ import { mergeSettings } from './config/settings';
 import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { BackupTimer } from './db/backupTimer';
 import { TaskStore } from './db/taskStore';
-import { LastRunCache } from './lastRuns';
-import type { TaskRuntime } from './ports';
 import { DbGate } from './db/dbGate';
 import { resultJournalPath } from './db/resultJournal';
 import { retryWhileBlocked } from './db/retryBlocked';
@@ -50,7 +48,7 @@ import { Orchestrator } from './orchestrator';
 import { planWritePendingPath, type EnginePaths } from './paths';
 import { acquirePlanLock } from './planLock';
 import type { LockHandle } from './db/lockFile';
-import { featureDone, fileHoldsMoved, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
+import { buildPlanModel, featureDone, forgetFileClaims, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
 import { agentEnv, describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
 import { notifyEngineEvents } from './notify/engineNotifications';
@@ -71,7 +69,7 @@ import { TypedEmitter } from '../core/typedEmitter';
 import type { RemoteAttempts } from './queue/remoteAttempts';
 import { maskRedisUrl } from './queue/redisUrl';
 import { errorMessage } from '../core/describe';
-import { formatWhen } from '../protocol/presentation';
+import { formatWhen, truncate } from '../protocol/presentation';
 import { ActivityLog, SNAPSHOT_ACTIVITY } from './activityLog';
 import { ChangeCoalescer } from './coalesce';
 import { PlanPatcher } from './planPatcher';
@@ -121,33 +119,23 @@ export interface RuntimeOptions {
   now?: () => number;
 }
 
+/** Most characters of an attempt's summary a task view carries (the log has all of it). */
+const LAST_RUN_SUMMARY_CHARS = 400;
 /** Least time between two markdown write-backs while tasks finish quickly (each one re-reads the file). */
 const WRITE_BACK_INTERVAL_MS = 200;
 /** The running engine for one task list. */
 export class EngineRuntime implements EngineApi {
   private readonly events = new TypedEmitter<EngineEvents>();
-  /** The database's task rows as last read: the views' retry counts and start times (statuses are the live plan's). */
-  private rows = new Map<string, TaskRuntime>();
-  private viewModel?: PlanModel;
-  /**
-   * What the views read: the orchestrator's live plan itself (its statuses, graph and file claims: one copy, #13) and
-   * the rows. Followed through the orchestrator, so a plan it rebuilds by itself (new priority weights) is read at once.
-   */
-  private get model(): PlanModel {
-    const plan = this.orchestrator.livePlan();
-    if (!plan) throw new Error('EngineRuntime: no plan loaded yet');
-    if (this.viewModel?.plan !== plan) this.viewModel = { plan, runtimes: this.rows };
-    else this.viewModel.runtimes = this.rows;
-    return this.viewModel;
-  }
-  /** Each task's last finished attempt, as its view shows it (lastRuns.ts). */
-  private readonly lastRuns: LastRunCache;
+  private model!: PlanModel;
+  private readonly lastRuns = new Map<string, LastRunView | null>();
   /** The attached editors that apply the write-backs' edits, and how long one is waited for (editorEdits.ts). */
   private readonly editorEdits = new EditorEdits({
     use: (ask) => this.sync.setEditApplier(ask),
     warn: (m) => this.opts.logger.warn(m),
     info: (m) => this.opts.logger.info(m),
   });
+  /** Tasks with a recorded attempt, read when lastRuns starts empty (the others' last run is none without a query). */
+  private attempted: Set<string> | undefined;
   private settings?: EngineSettings;
   private config: OrchestratorConfig;
   /** The clock (RuntimeOptions.now). */
@@ -231,7 +219,6 @@ export class EngineRuntime implements EngineApi {
     private readonly planLock?: LockHandle,
   ) {
     this.now = opts.now ?? Date.now;
-    this.lastRuns = new LastRunCache(store);
     this.stats = new RunStats({ now: this.now, counts: () => planCounts(this.model) });
     this.milestones = new RunMilestones({
       store,
@@ -252,19 +239,18 @@ export class EngineRuntime implements EngineApi {
     this.reviewDesk = new ReviewDesk({
       isolation,
       readOnly: opts.readOnly ? 'this engine is read-only (an untrusted workspace, or a reading command): no review is accepted or rejected' : undefined,
-      status: (id) => (this.orchestrator.livePlan()?.has(id) ? this.store.runtime(id)?.status : undefined),
+      status: (id) => (this.model?.byId.has(id) ? this.store.runtime(id)?.status : undefined),
       setStatus: async (id, status) => void (await this.orchestrator.markTask(id, status)),
       retry: (id) => this.orchestrator.retry(id),
     });
     this.spend = new SpendControl({
       db: handle.db,
-      epicOf: (id) => this.orchestrator.livePlan()?.byId.get(id)?.epicId,
+      epicOf: (id) => this.model?.byId.get(id)?.epicId,
       budget: () => this.config.budget,
       pauseAfter: () => this.config.pauseAfter,
       featureOf: (id) => {
-        const plan = this.orchestrator.livePlan();
-        const fid = plan?.byId.get(id)?.featureId;
-        const f = fid ? plan?.features.get(fid) : undefined;
+        const fid = this.model?.byId.get(id)?.featureId;
+        const f = fid ? this.model.list.features.find((x) => x.id === fid) : undefined;
         return f ? { id: f.id, title: f.title } : undefined;
       },
       featureDone: (fid, alsoDone) => featureDone(this.model, fid, alsoDone),
@@ -367,8 +353,7 @@ export class EngineRuntime implements EngineApi {
         agentFor: (agentType) => runtime!.agentFor(agentType),
         sandbox: (cwd) => runtime!.sandboxPolicy(cwd),
         verifyFor: (taskId, text) => runtime!.guard.verifyFor(taskId, text),
-        // Snapshot when an attempt starts; audit after the agent; a destroyed database stops the engine.
-        attemptGuard: (simulated) => runtime!.guard.guardAttempt(simulated, (m) => runtime!.fatal(m)),
+        attemptGuard: (simulated) => runtime!.attemptGuard(simulated),
         isolation: isolation ? attemptIsolation(isolation, () => runtime?.config.isolation ?? config.isolation) : undefined,
         gate,
         results,
@@ -422,15 +407,10 @@ export class EngineRuntime implements EngineApi {
     const recovered = this.orchestrator.recover();
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
     if (this.isolation && !this.opts.readOnly) await this.recoverLandings(recovered);
-    this.refreshRows();
+    this.rebuildModel();
     // A rejection an earlier engine took still owes its note to the task's next prompt.
-    const plan = this.model.plan;
-    for (const r of unansweredRejections(
-      plan.list,
-      (id) => plan.status(id),
-      this.gateLog,
-      (id) => this.store.attempts(id, 1)[0]?.startedAt,
-    ))
+    const statusOf = (id: string) => this.model.statuses.get(id) ?? 'pending';
+    for (const r of unansweredRejections(this.model.list, statusOf, this.gateLog, (id) => this.store.attempts(id, 1)[0]?.startedAt))
       this.orchestrator.restoreRejection(r.taskId, r.note);
     this.milestones.baseline(planCounts(this.model).completed);
     this.wire();
@@ -477,7 +457,7 @@ export class EngineRuntime implements EngineApi {
     // The plan's automatic backups: only an engine that stays up and writes (daemon, run, sync --watch, the editor's).
     if (this.opts.watch && !this.opts.readOnly) this.scheduleBackups();
     logger.info(
-      `engine ${this.opts.engineVersion} opened ${paths.tasklistPath} (${this.model.plan.list.tasks.length} tasks, db ${paths.dbPath})${this.simulated() ? ' — agents are SIMULATED (dry-run)' : ''}`,
+      `engine ${this.opts.engineVersion} opened ${paths.tasklistPath} (${this.model.list.tasks.length} tasks, db ${paths.dbPath})${this.simulated() ? ' — agents are SIMULATED (dry-run)' : ''}`,
     );
   }
 
@@ -509,7 +489,7 @@ export class EngineRuntime implements EngineApi {
           r.conflicts > 0;
         if (!structural) return;
         this.orchestrator.setPlan(e.list);
-        this.refreshRows({ attemptsUnchanged: true });
+        this.rebuildModel({ attemptsUnchanged: true });
         this.emitPlanChange();
         this.events.emit('diagnostics:published', { path: this.opts.paths.tasklistPath, diagnostics: this.diagnostics() });
       }),
@@ -518,12 +498,12 @@ export class EngineRuntime implements EngineApi {
         log.warn(`sync conflict on ${e.taskId}: ${e.message}`);
       }),
       o.on('task:statusChanged', (e) => {
-        this.onStatus(e.taskId, e.status, e.previous);
+        this.onStatus(e.taskId, e.status);
         this.scheduleWriteBack();
       }),
       o.on('gate:waiting', (e) => {
         // A gated feature started waiting: no status says so, the snapshot's gates do (the heading's lenses).
-        if (this.model.plan.features.has(e.taskId)) this.emitPlanChange();
+        if (this.model.list.features.some((f) => f.id === e.taskId)) this.emitPlanChange();
       }),
       this.metrics.attach(o),
       this.spend.attach(o),
@@ -542,7 +522,8 @@ export class EngineRuntime implements EngineApi {
         },
       ),
       o.on('attempt:finished', (e) => {
-        this.lastRuns.finished(e.taskId);
+        this.lastRuns.delete(e.taskId);
+        this.attempted?.add(e.taskId);
         this.stats.attemptFinished(e.outcome, e.durationMs);
         this.markChanged(e.taskId);
       }),
@@ -578,18 +559,19 @@ export class EngineRuntime implements EngineApi {
     this.events.emit('log:message', { level: 'warn', message: msg });
   }
 
-  /** A status the orchestrator set in the live plan (already there): the rows it changes are redrawn. */
-  private onStatus(taskId: string, status: TaskStatus, previous: TaskStatus): void {
-    const { plan } = this.model;
-    if (!plan.has(taskId)) return;
+  private onStatus(taskId: string, status: TaskStatus): void {
+    if (!this.model.byId.has(taskId)) return;
+    const previous = this.model.statuses.get(taskId);
+    this.model.statuses.set(taskId, status);
+    this.model.graph.setStatus(taskId, status);
     this.markChanged(taskId);
     // Tasks naming the same files wait while it is in progress (file-aware scheduling): their rows say so, or no more.
-    if ((previous === 'in_progress') !== (status === 'in_progress')) for (const id of fileHoldsMoved(this.model, taskId)) this.markChanged(id);
+    if ((previous === 'in_progress') !== (status === 'in_progress')) for (const id of forgetFileClaims(this.model, taskId)) this.markChanged(id);
     // A failure (or a reset) blocks (or frees) everything downstream at once: those rows change too.
-    for (const id of plan.graph.takeBlockedChanges()) this.markChanged(id);
+    for (const id of this.model.graph.takeBlockedChanges()) this.markChanged(id);
     // Readiness of dependents follows the dependency's status.
     if (previous === 'completed' || status === 'completed' || previous === 'skipped' || status === 'skipped') {
-      for (const e of plan.graph.dependentsOf(taskId)) this.markChanged(e.from);
+      for (const e of this.model.graph.dependentsOf(taskId)) this.markChanged(e.from);
     }
     if (status === 'completed' && previous !== 'completed') this.milestones.taskCompleted();
   }
@@ -603,10 +585,10 @@ export class EngineRuntime implements EngineApi {
     // Only the changed rows: re-reading every task's row on each burst would put a full table scan on the hot path.
     for (const id of ids) {
       const rt = this.store.runtime(id);
-      if (rt) this.rows.set(id, rt);
-      else this.rows.delete(id);
+      if (rt) this.model.runtimes.set(id, rt);
+      else this.model.runtimes.delete(id);
     }
-    const tasks = ids.filter((id) => this.model.plan.has(id)).map((id) => this.view(id));
+    const tasks = ids.filter((id) => this.model.byId.has(id)).map((id) => this.view(id));
     const counts = planCounts(this.model);
     this.events.emit('tasks:changed', { tasks, counts, groups: groupProgress(this.model, ids), removed: [] });
     this.stats.countsMoved(counts);
@@ -618,12 +600,11 @@ export class EngineRuntime implements EngineApi {
   }
 
   /**
-   * Reads the task rows again, and the last runs unless `attemptsUnchanged`: the refresh follows a sync of the plan's
-   * text, which writes no attempt, so the last runs read so far still hold (reading them again for 10,000 tasks took
-   * ~2 s on each sync of a keystroke's text, #15). The plan itself is the orchestrator's, up to date already.
+   * `attemptsUnchanged`: the rebuild follows a sync of the plan's text, which writes no attempt, so the last runs
+   * read so far still hold (reading them again for 10,000 tasks took ~2 s on each sync of a keystroke's text, #15).
    */
-  private refreshRows(opts: { attemptsUnchanged?: boolean } = {}): void {
-    this.rows = this.store.runtimes();
+  private rebuildModel(opts: { attemptsUnchanged?: boolean } = {}): void {
+    this.model = buildPlanModel(this.sync.current(), this.store.runtimes(), this.model?.graph, this.config.dispatch.priority_weights, this.approvedGates());
     if (!opts.attemptsUnchanged) this.lastRuns.clear();
   }
 
@@ -705,18 +686,10 @@ export class EngineRuntime implements EngineApi {
     if (this.closing) return;
     // Only a status the engine does not know yet re-plans (an outside write to another table changes nothing here).
     const runtimes = this.store.runtimes();
-    const { plan } = this.model;
-    let moved = false;
-    for (const id of plan.byId.keys()) {
-      const status = plan.status(id);
-      if ((runtimes.get(id)?.status ?? status) !== status) {
-        moved = true;
-        break;
-      }
-    }
+    const moved = [...this.model.statuses].some(([id, status]) => (runtimes.get(id)?.status ?? status) !== status);
     if (!moved && !r.applied) return;
     this.orchestrator.setPlan(this.sync.current());
-    this.refreshRows();
+    this.rebuildModel();
     this.emitPlanChange();
   }
 
@@ -736,6 +709,26 @@ export class EngineRuntime implements EngineApi {
   private heldVerify = new Set<string>();
   /** Set when the engine stopped itself because something it trusts was destroyed (the CLI exits non-zero). */
   fatalError?: string;
+
+  /** Snapshot when an attempt starts; audit after the agent; a destroyed database stops the engine. */
+  private attemptGuard(simulated: boolean): { audit(): string | undefined; end(): void } {
+    const ended = this.guard.attemptStarted(simulated);
+    const check = this.guard.beginAttempt();
+    let audited = false;
+    const run = (): string | undefined => {
+      audited = true;
+      const r = check();
+      if (r.databaseDamage) this.fatal(r.databaseDamage);
+      return r.tampered;
+    };
+    return {
+      audit: run,
+      end: () => {
+        ended();
+        if (!audited) run();
+      },
+    };
+  }
 
   /** Stops dispatching for good and says so as an error everywhere (log, editor, CLI exit code). */
   fatal(message: string): void {
@@ -825,7 +818,7 @@ export class EngineRuntime implements EngineApi {
     this.orchestrator.limitsChanged();
     if (this.watcher) this.pollDatabase();
     if (this.opts.watch && !this.opts.readOnly) this.scheduleBackups();
-    this.refreshRows();
+    this.rebuildModel();
     // New settings can change any part of the snapshot (simulated, priority weights): the clients take it whole.
     this.events.emit('plan:changed', { snapshot: this.patcher.replace(this.buildSnapshot()) });
   }
@@ -861,8 +854,34 @@ export class EngineRuntime implements EngineApi {
 
   // ---- views ----------------------------------------------------------------------------------------------------
 
+  private lastRun(taskId: string): LastRunView | undefined {
+    let v = this.lastRuns.get(taskId);
+    if (v === undefined) {
+      // Read along with the cleared cache: which tasks have any attempt at all (most of a big plan has none).
+      if (this.lastRuns.size === 0) this.attempted = this.store.attemptedTasks();
+      const a = this.attempted?.has(taskId) === false ? undefined : this.store.attempts(taskId, 1)[0];
+      v =
+        a && a.endedAt
+          ? {
+              attempt: a.attempt,
+              agent: a.agent,
+              outcome: a.outcome as LastRunView['outcome'],
+              startedAt: a.startedAt,
+              endedAt: a.endedAt,
+              durationMs: a.durationMs ?? 0,
+              error: a.error,
+              // The views show a line of it; the whole text stays in the task's log (a snapshot carries every task).
+              summary: a.summary === undefined ? undefined : truncate(a.summary, LAST_RUN_SUMMARY_CHARS),
+              simulated: a.simulated,
+            }
+          : null;
+      this.lastRuns.set(taskId, v);
+    }
+    return v ?? undefined;
+  }
+
   private view(id: string): TaskView {
-    const v = taskView(this.model, this.model.plan.byId.get(id)!, routingConfigOf(this.config), this.lastRuns.get(id));
+    const v = taskView(this.model, this.model.byId.get(id)!, routingConfigOf(this.config), this.lastRun(id));
     const usd = this.spend.taskUsd(id);
     if (usd !== undefined) v.costUsd = usd;
     return v;
@@ -870,7 +889,7 @@ export class EngineRuntime implements EngineApi {
 
   private diagnostics(): Diagnostic[] {
     const seen = new Set<string>();
-    return [...this.sync.diagnostics(), ...this.model.plan.graph.diagnostics].filter((d) => {
+    return [...this.sync.diagnostics(), ...this.model.graph.diagnostics].filter((d) => {
       const k = `${d.line}:${d.column}:${d.code}:${d.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
@@ -928,7 +947,7 @@ export class EngineRuntime implements EngineApi {
   }
 
   private buildSnapshot(): PlanSnapshot {
-    this.rows = this.store.runtimes();
+    this.model.runtimes = this.store.runtimes();
     const groups = groupViews(this.model);
     const activity = this.activity.latest(this.orchestrator.activity(SNAPSHOT_ACTIVITY));
     return {
@@ -945,7 +964,7 @@ export class EngineRuntime implements EngineApi {
         const usd = this.spend.featureUsd(f.id);
         return usd === undefined ? f : { ...f, costUsd: usd };
       }),
-      tasks: this.model.plan.list.tasks.map((t) => this.view(t.id)),
+      tasks: this.model.list.tasks.map((t) => this.view(t.id)),
       counts: planCounts(this.model),
       active: this.orchestrator.active(),
       breakers: this.orchestrator.breakers(),
@@ -957,9 +976,9 @@ export class EngineRuntime implements EngineApi {
       kpis: this.kpis(),
       priorityWeights: this.config.dispatch.priority_weights,
       gates: gatesView(
-        this.model.plan.list,
-        this.model.plan.graph,
-        (id) => this.model.plan.status(id),
+        this.model.list,
+        this.model.graph,
+        (id) => this.model.statuses.get(id) ?? 'pending',
         this.gateLog,
         (id) => this.store.attempts(id, 1)[0]?.filesChanged,
       ),
@@ -982,9 +1001,9 @@ export class EngineRuntime implements EngineApi {
       const message = `${params.gateId.trim()} ${decision} by ${r.by}${r.note !== undefined ? `: ${r.note}` : ''}`;
       this.opts.logger.info(`gate ${message}`);
       this.activity.note('info', `gate ${message}`, params.gateId.trim());
-      if (this.model.plan.features.has(params.gateId.trim())) {
+      if (this.model.list.features.some((f) => f.id === params.gateId.trim())) {
         // A feature's approval changes no task status: the views learn of it from the plan's snapshot.
-        this.refreshRows();
+        this.rebuildModel();
         this.emitPlanChange();
       }
     }
