@@ -22,21 +22,32 @@ const gitStatus = (dir: string): string => git(dir, 'status', '--porcelain', '--
 const ticked = (dir: string): number => (readFileSync(join(dir, 'PLAN-TASKLIST.md'), 'utf8').match(/^- \[x\]/gm) ?? []).length;
 
 /**
+ * Node's arguments for a child that runs `body` with the engine's plan writers loaded (`writeFileAtomic`,
+ * `writeFileInPlace`, `sha256` from src/engine/sync/atomicWrite.ts), `fs`, and `p`: the plan's path.
+ */
+function writerArgs(plan: string, body: string): string[] {
+  return [
+    '-r',
+    'tsx/cjs',
+    '-e',
+    `const { writeFileAtomic, writeFileInPlace, sha256 } = require(${JSON.stringify(join(ROOT, 'src/engine/sync/atomicWrite.ts'))});
+     const fs = require('node:fs');
+     const p = ${JSON.stringify(plan)};
+     ${body}`,
+  ];
+}
+
+/**
  * A real kill mid-write: a process writing `plan` the engine's way (writeFileAtomic) SIGKILLs itself at `hook`
  * (afterCheck: its temp file complete, before the swap; whileAside: the plan moved aside, the new file not linked yet).
  */
 function killedWriting(plan: string, hook: 'afterCheck' | 'whileAside') {
   return spawnSync(
     process.execPath,
-    [
-      '-r',
-      'tsx/cjs',
-      '-e',
-      `const { writeFileAtomic, sha256 } = require(${JSON.stringify(join(ROOT, 'src/engine/sync/atomicWrite.ts'))});
-       const fs = require('node:fs');
-       const p = ${JSON.stringify(plan)};
-       writeFileAtomic(p, Buffer.from('changed'), { expectChecksum: sha256(fs.readFileSync(p)), ${hook}: () => process.kill(process.pid, 'SIGKILL') });`,
-    ],
+    writerArgs(
+      plan,
+      `writeFileAtomic(p, Buffer.from('changed'), { expectChecksum: sha256(fs.readFileSync(p)), ${hook}: () => process.kill(process.pid, 'SIGKILL') });`,
+    ),
     { cwd: ROOT, encoding: 'utf8' },
   );
 }
@@ -192,14 +203,9 @@ describe('faults: a task list that cannot be written or holds no tasks (real pro
     const plan = join(dir, 'PLAN-TASKLIST.md');
     const engine = spawn(
       process.execPath,
-      [
-        '-r',
-        'tsx/cjs',
-        '-e',
-        `const { writeFileAtomic, sha256 } = require(${JSON.stringify(join(ROOT, 'src/engine/sync/atomicWrite.ts'))});
-         const fs = require('node:fs');
-         const p = ${JSON.stringify(plan)};
-         let stop = false, writes = 0, refused = 0, missing = 0;
+      writerArgs(
+        plan,
+        `let stop = false, writes = 0, refused = 0, missing = 0;
          process.stdin.on('end', () => (stop = true)).resume();
          const round = () => {
            for (let k = 0; k < 20 && !stop; k++) {
@@ -214,7 +220,7 @@ describe('faults: a task list that cannot be written or holds no tasks (real pro
            setImmediate(round);
          };
          round();`,
-      ],
+      ),
       { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
     );
     children.push(engine);
@@ -268,18 +274,13 @@ describe('faults: a task list that cannot be written or holds no tasks (real pro
     // itself once its crash record is durable and it has written the first bytes of the new text over the old.
     const killed = spawnSync(
       process.execPath,
-      [
-        '-r',
-        'tsx/cjs',
-        '-e',
-        `const { writeFileInPlace } = require(${JSON.stringify(join(ROOT, 'src/engine/sync/atomicWrite.ts'))});
-         const fs = require('node:fs');
-         const p = ${JSON.stringify(plan)};
-         const next = Buffer.from(${JSON.stringify(next)});
+      writerArgs(
+        plan,
+        `const next = Buffer.from(${JSON.stringify(next)});
          writeFileInPlace(p, next, ${JSON.stringify(record)}, {
            afterCheck: () => { const fd = fs.openSync(p, 'r+'); fs.writeSync(fd, Buffer.from('#### torn'), 0, 9, 0); fs.closeSync(fd); process.kill(process.pid, 'SIGKILL'); },
          });`,
-      ],
+      ),
       { cwd: ROOT, encoding: 'utf8' },
     );
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
