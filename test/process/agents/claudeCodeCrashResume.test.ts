@@ -15,6 +15,7 @@ import { TaskStore } from '../../../src/engine/db/taskStore';
 import type { AttemptView } from '../../../src/protocol/engineProtocol';
 import { FakeMessagesApi, textTurn, toolTurn, type RecordedRequest } from '../../fakes/messagesApiServer';
 import { RecordingProxy } from '../../fakes/recordingProxy';
+import { claudeCodeEnv } from './claudeCodeEnv';
 import { ensureBuilt, removeWorkspace, ROOT, runCli, startCli, tempWorkspace } from '../cli/cliHarness';
 
 const CLAUDE = join(ROOT, 'node_modules/.bin/claude');
@@ -70,20 +71,7 @@ describe('the real Claude Code CLI: a crash, then the session resumed (scripted 
     const baseURL = await api.start();
     const proxyURL = await proxy.start();
     home = mkdtempSync(join(tmpdir(), 'coditect-claude-home-'));
-    env = {
-      PATH: process.env.PATH,
-      HOME: home,
-      ANTHROPIC_BASE_URL: baseURL,
-      ANTHROPIC_API_KEY: KEY,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_TELEMETRY: '1',
-      DISABLE_AUTOUPDATER: '1',
-      DISABLE_ERROR_REPORTING: '1',
-      CLAUDE_CODE_MAX_RETRIES: '0',
-      HTTPS_PROXY: proxyURL,
-      HTTP_PROXY: proxyURL,
-      NO_PROXY: '127.0.0.1,localhost',
-    };
+    env = claudeCodeEnv({ home, baseURL, proxyURL, key: KEY });
     dir = tempWorkspace({
       'TASKLIST.md': PLAN,
       'config.json': JSON.stringify({

@@ -16,6 +16,7 @@ import { makeTask } from '../../fakes/agentTestKit';
 import type { AttemptView } from '../../../src/protocol/engineProtocol';
 import { apiError, expectToolResult, FakeMessagesApi, textTurn, toolTurn, usageLimited, type RecordedRequest } from '../../fakes/messagesApiServer';
 import { RecordingProxy } from '../../fakes/recordingProxy';
+import { claudeCodeEnv } from './claudeCodeEnv';
 import { ensureBuilt, removeWorkspace, ROOT, runCli, tempWorkspace, type CliRun } from '../cli/cliHarness';
 
 /** The pinned CLI, as `npm ci` installs it. */
@@ -65,24 +66,7 @@ describe('the real Claude Code CLI through the engine (scripted model server)', 
 
   /** The environment the engine (and so the CLI) runs with. */
   function env(over: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-    const e: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: home,
-      ANTHROPIC_BASE_URL: baseURL,
-      ANTHROPIC_API_KEY: KEY,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_TELEMETRY: '1',
-      DISABLE_AUTOUPDATER: '1',
-      DISABLE_ERROR_REPORTING: '1',
-      // The engine decides about retries (and the provider pause); the CLI's own retries would only slow the tests.
-      CLAUDE_CODE_MAX_RETRIES: '0',
-      HTTPS_PROXY: proxyURL,
-      HTTP_PROXY: proxyURL,
-      NO_PROXY: '127.0.0.1,localhost',
-      ...over,
-    };
-    for (const k of Object.keys(e)) if (e[k] === undefined) delete e[k];
-    return e;
+    return claudeCodeEnv({ home, baseURL, proxyURL, key: KEY }, over);
   }
 
   /** A workspace with the plan and a config whose default agent is the real CLI with `agent` options. */
