@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { TaskFields } from '../../../src/core/merge';
 import type { DatabaseHandle } from '../../../src/engine/db/database';
 import type { TaskWrite } from '../../../src/core/syncPlan';
-import { PlanStore } from '../../../src/engine/db/planStore';
+import { PlanStore, type SyncRecord } from '../../../src/engine/db/planStore';
 
 /** A fresh real temp directory; remove it with `removeDir`. */
 export function makeTempDir(prefix = 'coditect-db-'): string {
@@ -38,24 +38,29 @@ export function seedTasks(handle: DatabaseHandle, tasks: { id: string; status?: 
     insertTasks: writes,
     updateTasks: [],
     archiveTasks: [],
-    record: {
-      direction: 'md_to_db',
-      source: 'disk',
-      tasklistPath: 'seed.md',
-      mdChecksumBefore: '',
-      mdChecksumAfter: '',
-      dbChecksum: '',
-      epicsChanged: 1,
-      featuresChanged: 1,
-      tasksAdded: writes.length,
-      tasksUpdated: 0,
-      tasksArchived: 0,
-      tasksRestored: 0,
-      statusesToDb: 0,
-      statusesToMd: 0,
-      idsAssigned: 0,
-      conflicts: [],
-      durationMs: 0,
-    },
+    record: seedRecord(writes.length, 'seed.md'),
   });
+}
+
+/** The sync record of a seed that adds `tasksAdded` tasks under one new epic and feature, and changes nothing else. */
+export function seedRecord(tasksAdded: number, tasklistPath: string, checksums = { mdBefore: '', mdAfter: '', db: '' }): SyncRecord {
+  return {
+    direction: 'md_to_db',
+    source: 'disk',
+    tasklistPath,
+    mdChecksumBefore: checksums.mdBefore,
+    mdChecksumAfter: checksums.mdAfter,
+    dbChecksum: checksums.db,
+    epicsChanged: 1,
+    featuresChanged: 1,
+    tasksAdded,
+    tasksUpdated: 0,
+    tasksArchived: 0,
+    tasksRestored: 0,
+    statusesToDb: 0,
+    statusesToMd: 0,
+    idsAssigned: 0,
+    conflicts: [],
+    durationMs: 0,
+  };
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { openDatabase, type DatabaseHandle } from '../../../src/engine/db/database';
 import type { TaskWrite } from '../../../src/core/syncPlan';
 import { PlanStore, type PlanChange } from '../../../src/engine/db/planStore';
-import { makeTempDir, removeDir } from './dbTestKit';
+import { makeTempDir, removeDir, seedRecord } from './dbTestKit';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 
@@ -17,25 +17,7 @@ function change(insertTasks: TaskWrite[]): PlanChange {
     insertTasks,
     updateTasks: [],
     archiveTasks: [],
-    record: {
-      direction: 'md_to_db',
-      source: 'disk',
-      tasklistPath: '/plan.md',
-      mdChecksumBefore: 'a',
-      mdChecksumAfter: 'a',
-      dbChecksum: 'b',
-      epicsChanged: 1,
-      featuresChanged: 1,
-      tasksAdded: insertTasks.length,
-      tasksUpdated: 0,
-      tasksArchived: 0,
-      tasksRestored: 0,
-      statusesToDb: 0,
-      statusesToMd: 0,
-      idsAssigned: 0,
-      conflicts: [],
-      durationMs: 0,
-    },
+    record: seedRecord(insertTasks.length, '/plan.md', { mdBefore: 'a', mdAfter: 'a', db: 'b' }),
   };
 }
 
