@@ -87,18 +87,22 @@ describe('editor: review of a task branch (isolation: worktree, merge.policy: re
   /** Replaces the plan's text as a person would (the open document, saved), so the engine and the editor agree. */
   const writePlan = async (api: CoditectApi, text: (old: string) => string): Promise<string> => {
     const doc = (await openTasklist(api)).document;
+    // The text wanted is decided once, from the text first seen: a retry must not apply `text` to a text that
+    // already took it (CI stop 21: a refused save, then the disk's text — which the engine had written from our
+    // edit — got the review tasks appended a second time, and the lenses went to the second copy).
+    const old = doc.getText();
+    const wanted = text(old);
     // The edit carries the version it was made on: VS Code refuses it when the document changed in between (the
     // engine's own edits or a reload of its write-back, e.g. while it restarts after the config changed, as in CI).
     // Made again on the newer text, as a person's next keystroke would be; a few tries, never a wait.
     for (let tries = 1; ; tries++) {
-      const old = doc.getText();
       const edit = new vscode.WorkspaceEdit();
-      edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), text(old));
+      edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), wanted);
       if (await vscode.workspace.applyEdit(edit)) {
         // save() answers false when the document is not dirty: a save already in flight took our text (the
         // extension saves an engine edit to a document that was clean when it came, as after the restart in
-        // `after`, CI stop 20). Clean is what this helper wants: the file holds the document's text.
-        if ((await doc.save()) || !doc.isDirty) return old;
+        // `after`, CI stop 20). Clean is what this helper wants — when the file holds the text wanted.
+        if (((await doc.save()) || !doc.isDirty) && doc.getText() === wanted) return old;
         // Refused (the file changed on disk under it): take the disk's text and make the edit again on it.
         await vscode.commands.executeCommand('workbench.action.files.revert', doc.uri);
       }
