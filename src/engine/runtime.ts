@@ -25,7 +25,7 @@ import type {
   SyncResult,
 } from '../protocol/engineProtocol';
 import type { EngineSettings } from '../protocol/engineSettings';
-import type { KpiView, LastRunView, MetricsView, PlanCounts, PlanSnapshot, ProviderPauseView, StallView, TaskView } from '../protocol/views';
+import type { KpiView, MetricsView, PlanCounts, PlanSnapshot, ProviderPauseView, StallView, TaskView } from '../protocol/views';
 import { metricsOf } from '../protocol/webviewProtocol';
 import type { Agent } from './agents/agent';
 import { createAgentResolver, isSimulated } from './agentResolver';
@@ -34,6 +34,7 @@ import { mergeSettings } from './config/settings';
 import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { BackupTimer } from './db/backupTimer';
 import { TaskStore } from './db/taskStore';
+import { LastRunCache } from './lastRuns';
 import { DbGate } from './db/dbGate';
 import { resultJournalPath } from './db/resultJournal';
 import { retryWhileBlocked } from './db/retryBlocked';
@@ -69,7 +70,7 @@ import { TypedEmitter } from '../core/typedEmitter';
 import type { RemoteAttempts } from './queue/remoteAttempts';
 import { maskRedisUrl } from './queue/redisUrl';
 import { errorMessage } from '../core/describe';
-import { formatWhen, truncate } from '../protocol/presentation';
+import { formatWhen } from '../protocol/presentation';
 import { ActivityLog, SNAPSHOT_ACTIVITY } from './activityLog';
 import { ChangeCoalescer } from './coalesce';
 import { PlanPatcher } from './planPatcher';
@@ -119,23 +120,20 @@ export interface RuntimeOptions {
   now?: () => number;
 }
 
-/** Most characters of an attempt's summary a task view carries (the log has all of it). */
-const LAST_RUN_SUMMARY_CHARS = 400;
 /** Least time between two markdown write-backs while tasks finish quickly (each one re-reads the file). */
 const WRITE_BACK_INTERVAL_MS = 200;
 /** The running engine for one task list. */
 export class EngineRuntime implements EngineApi {
   private readonly events = new TypedEmitter<EngineEvents>();
   private model!: PlanModel;
-  private readonly lastRuns = new Map<string, LastRunView | null>();
+  /** Each task's last finished attempt, as its view shows it (lastRuns.ts). */
+  private readonly lastRuns: LastRunCache;
   /** The attached editors that apply the write-backs' edits, and how long one is waited for (editorEdits.ts). */
   private readonly editorEdits = new EditorEdits({
     use: (ask) => this.sync.setEditApplier(ask),
     warn: (m) => this.opts.logger.warn(m),
     info: (m) => this.opts.logger.info(m),
   });
-  /** Tasks with a recorded attempt, read when lastRuns starts empty (the others' last run is none without a query). */
-  private attempted: Set<string> | undefined;
   private settings?: EngineSettings;
   private config: OrchestratorConfig;
   /** The clock (RuntimeOptions.now). */
@@ -219,6 +217,7 @@ export class EngineRuntime implements EngineApi {
     private readonly planLock?: LockHandle,
   ) {
     this.now = opts.now ?? Date.now;
+    this.lastRuns = new LastRunCache(store);
     this.stats = new RunStats({ now: this.now, counts: () => planCounts(this.model) });
     this.milestones = new RunMilestones({
       store,
@@ -522,8 +521,7 @@ export class EngineRuntime implements EngineApi {
         },
       ),
       o.on('attempt:finished', (e) => {
-        this.lastRuns.delete(e.taskId);
-        this.attempted?.add(e.taskId);
+        this.lastRuns.finished(e.taskId);
         this.stats.attemptFinished(e.outcome, e.durationMs);
         this.markChanged(e.taskId);
       }),
@@ -854,34 +852,8 @@ export class EngineRuntime implements EngineApi {
 
   // ---- views ----------------------------------------------------------------------------------------------------
 
-  private lastRun(taskId: string): LastRunView | undefined {
-    let v = this.lastRuns.get(taskId);
-    if (v === undefined) {
-      // Read along with the cleared cache: which tasks have any attempt at all (most of a big plan has none).
-      if (this.lastRuns.size === 0) this.attempted = this.store.attemptedTasks();
-      const a = this.attempted?.has(taskId) === false ? undefined : this.store.attempts(taskId, 1)[0];
-      v =
-        a && a.endedAt
-          ? {
-              attempt: a.attempt,
-              agent: a.agent,
-              outcome: a.outcome as LastRunView['outcome'],
-              startedAt: a.startedAt,
-              endedAt: a.endedAt,
-              durationMs: a.durationMs ?? 0,
-              error: a.error,
-              // The views show a line of it; the whole text stays in the task's log (a snapshot carries every task).
-              summary: a.summary === undefined ? undefined : truncate(a.summary, LAST_RUN_SUMMARY_CHARS),
-              simulated: a.simulated,
-            }
-          : null;
-      this.lastRuns.set(taskId, v);
-    }
-    return v ?? undefined;
-  }
-
   private view(id: string): TaskView {
-    const v = taskView(this.model, this.model.byId.get(id)!, routingConfigOf(this.config), this.lastRun(id));
+    const v = taskView(this.model, this.model.byId.get(id)!, routingConfigOf(this.config), this.lastRuns.get(id));
     const usd = this.spend.taskUsd(id);
     if (usd !== undefined) v.costUsd = usd;
     return v;
