@@ -51,6 +51,7 @@ import { ResultWriter } from './resultWriter';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 import { FileClaims, taskPaths, type FileHold } from '../core/fileClaims';
+import type { AttemptGuard } from './trustGuard';
 import { changedFilesText, fileHoldText } from '../protocol/presentation';
 import { parseAgentReport } from '../core/agentReport';
 import { landAttempt, type AttemptIsolation } from './attemptLanding';
@@ -141,7 +142,7 @@ export interface OrchestratorOptions {
    * agent returned and names what it changed that the engine trusts (then the attempt fails), and once more when the
    * attempt ends, with no result wanted (`end`).
    */
-  attemptGuard?(simulated: boolean): { audit(): string | undefined; end(): void };
+  attemptGuard?(simulated: boolean): AttemptGuard;
   /** Epoch-ms clock for db timestamps and leases. Default Date.now. */
   now?: () => number;
   /** Scrubs secrets from every text that leaves an attempt. */

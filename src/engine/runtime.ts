@@ -352,7 +352,8 @@ export class EngineRuntime implements EngineApi {
         agentFor: (agentType) => runtime!.agentFor(agentType),
         sandbox: (cwd) => runtime!.sandboxPolicy(cwd),
         verifyFor: (taskId, text) => runtime!.guard.verifyFor(taskId, text),
-        attemptGuard: (simulated) => runtime!.attemptGuard(simulated),
+        // Snapshot when an attempt starts; audit after the agent; a destroyed database stops the engine.
+        attemptGuard: (simulated) => runtime!.guard.guardAttempt(simulated, (m) => runtime!.fatal(m)),
         isolation: isolation ? attemptIsolation(isolation, () => runtime?.config.isolation ?? config.isolation) : undefined,
         gate,
         results,
@@ -707,26 +708,6 @@ export class EngineRuntime implements EngineApi {
   private heldVerify = new Set<string>();
   /** Set when the engine stopped itself because something it trusts was destroyed (the CLI exits non-zero). */
   fatalError?: string;
-
-  /** Snapshot when an attempt starts; audit after the agent; a destroyed database stops the engine. */
-  private attemptGuard(simulated: boolean): { audit(): string | undefined; end(): void } {
-    const ended = this.guard.attemptStarted(simulated);
-    const check = this.guard.beginAttempt();
-    let audited = false;
-    const run = (): string | undefined => {
-      audited = true;
-      const r = check();
-      if (r.databaseDamage) this.fatal(r.databaseDamage);
-      return r.tampered;
-    };
-    return {
-      audit: run,
-      end: () => {
-        ended();
-        if (!audited) run();
-      },
-    };
-  }
 
   /** Stops dispatching for good and says so as an error everywhere (log, editor, CLI exit code). */
   fatal(message: string): void {

@@ -69,6 +69,14 @@ export function databaseDamage(dbPath: string, ino: number | undefined): string 
   return undefined;
 }
 
+/** One attempt's guard (TrustGuard.guardAttempt). */
+export interface AttemptGuard {
+  /** What the agent changed of what the engine trusts, or undefined. */
+  audit(): string | undefined;
+  /** The attempt is over. */
+  end(): void;
+}
+
 /** See the file comment. One per engine. */
 export class TrustGuard {
   private readonly verify = new Map<string, string | undefined>();
@@ -162,6 +170,30 @@ export class TrustGuard {
   }
 
   // ---- after an attempt ---------------------------------------------------------------------------------------
+
+  /**
+   * The guard of one attempt: its window (attemptStarted) and its snapshot (beginAttempt) from now. `audit` names what
+   * the agent changed (the orchestrator asks it before recording the result); `end` closes the window and audits if
+   * nothing did. A destroyed database is handed to `onDamage` at the audit, whichever call made it.
+   */
+  guardAttempt(simulated: boolean, onDamage: (message: string) => void): AttemptGuard {
+    const ended = this.attemptStarted(simulated);
+    const check = this.beginAttempt();
+    let audited = false;
+    const audit = (): string | undefined => {
+      audited = true;
+      const r = check();
+      if (r.databaseDamage) onDamage(r.databaseDamage);
+      return r.tampered;
+    };
+    return {
+      audit,
+      end: () => {
+        ended();
+        if (!audited) audit();
+      },
+    };
+  }
 
   /** A snapshot taken when an attempt starts; calling the result after the agent ran names what it changed. */
   beginAttempt(): () => { tampered?: string; databaseDamage?: string } {

@@ -1,6 +1,9 @@
 // The Verify-line rules of the trust guard, in the orders a loaded machine produces: a plan read DURING an
 // uncontained attempt (before the agent wrote) must not make the read after it look quiet.
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseTaskList } from '../../../src/core/parser';
 import { TrustGuard } from '../../../src/engine/trustGuard';
 
@@ -68,5 +71,42 @@ describe('TrustGuard: Verify lines', () => {
     g.attemptStarted(false)();
     assert.deepEqual(g.observePlan(plan('npm run lint')), []);
     assert.deepEqual(g.verifyFor('T001.002', 'npm run lint'), { command: 'npm run lint' });
+  });
+});
+
+describe('TrustGuard: the guard of one attempt', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'coditect-attempt-guard-'));
+    writeFileSync(join(dir, 'context.db'), `SQLite format 3\u0000${'x'.repeat(200)}`);
+    writeFileSync(join(dir, 'config.json'), '{}');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const guard = (): TrustGuard => new TrustGuard({ dbPath: join(dir, 'context.db'), configPath: join(dir, 'config.json'), gitDirs: [] }, () => false);
+
+  it('names what the agent changed at the audit; end audits only when nothing did, and closes the window', () => {
+    const g = guard();
+    const damage: string[] = [];
+    const mark = g.mark();
+    const a = g.guardAttempt(false, (m) => damage.push(m));
+    assert.equal(g.couldWriteSince(mark), true, 'an uncontained attempt runs');
+    writeFileSync(join(dir, 'config.json'), '{"agents":{}}');
+    assert.match(a.audit() ?? '', /the config .*config\.json changed during the attempt/);
+    rmSync(join(dir, 'context.db'));
+    a.end();
+    assert.deepEqual(damage, [], 'audited already: the end does not look again');
+    const after = g.mark();
+    assert.equal(g.couldWriteSince(after), false, 'the window is closed');
+  });
+
+  it('a destroyed database found at the end is handed over, once', () => {
+    const g = guard();
+    const damage: string[] = [];
+    const a = g.guardAttempt(true, (m) => damage.push(m));
+    writeFileSync(join(dir, 'context.db'), 'gone');
+    a.end();
+    a.end();
+    assert.equal(damage.length, 1);
+    assert.match(damage[0], /context\.db was truncated to 4 bytes/);
   });
 });
