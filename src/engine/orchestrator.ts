@@ -50,7 +50,7 @@ import { rejectionNote } from './spend/gates';
 import { ResultWriter } from './resultWriter';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
-import { FileClaims, taskPaths, type FileHold } from '../core/fileClaims';
+import type { FileHold } from '../core/fileClaims';
 import type { AttemptGuard } from './trustGuard';
 import { changedFilesText, fileHoldText } from '../protocol/presentation';
 import { parseAgentReport } from '../core/agentReport';
@@ -230,9 +230,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   /** performance.now() of the last event that allowed more starts (see `task:started`). */
   private startableSince = 0;
   private readonly routes = new Map<string, RoutingDecision>();
-  /** Paths held by tasks in progress (file-aware scheduling: src/core/fileClaims.ts), and the paths each task names. */
-  private readonly fileClaims = new FileClaims();
-  private readonly pathsById = new Map<string, string[]>();
   private readonly summaries = new Map<string, string>();
   private readonly verifySigs = new Map<string, string>();
   /** The orchestrator's activity lines (activityLog.ts), the latest `activityLimit` kept. */
@@ -332,9 +329,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.opts.approvedGates?.(),
     );
     this.routes.clear();
-    this.pathsById.clear();
-    this.fileClaims.clear();
-    for (const [id, st] of statuses) if (st === 'in_progress') this.fileClaims.claim(id, this.pathsOf(id));
     const plan = this.plan;
     this.delayed.cancelWhere((id) => !plan.has(id) || plan.status(id) !== 'pending');
     this.rebuildLanes();
@@ -785,20 +779,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     return undefined;
   }
 
-  /** The paths `taskId` names (its `Files:` lines, the paths in its title), computed once per plan. */
-  private pathsOf(taskId: string): string[] {
-    let p = this.pathsById.get(taskId);
-    if (p) return p;
-    const node = this.plan?.byId.get(taskId);
-    p = node ? taskPaths(node) : [];
-    this.pathsById.set(taskId, p);
-    return p;
-  }
-
   /** A task in progress that names a path `taskId` names: it does not start until that one is no longer in progress. */
   fileHold(taskId: string): FileHold | undefined {
-    if (this.fileClaims.size === 0) return undefined;
-    return this.fileClaims.holdOf(taskId, this.pathsOf(taskId));
+    const plan = this.plan;
+    if (!plan || plan.claims.size === 0) return undefined;
+    return plan.claims.holdOf(taskId, plan.pathsOf(taskId));
   }
 
   /** Starts every task that may start now, in dispatch order, up to the limits. Re-entrant calls fold into one. */
@@ -1402,8 +1387,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     const plan = this.plan;
     if (!plan?.has(taskId)) return;
     const change = plan.setStatus(taskId, status);
-    if (status === 'in_progress') this.fileClaims.claim(taskId, this.pathsOf(taskId));
-    else this.fileClaims.release(taskId);
     if (status !== 'pending') {
       this.lanes.remove(taskId);
       this.readySince.delete(taskId);

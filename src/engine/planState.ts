@@ -1,11 +1,13 @@
-// The orchestrator's picture of the plan: the parsed list indexed by id, the dependency graph carrying the live
-// statuses, and per-feature/per-epic counts of unfinished tasks (so "this feature just completed" is O(1) per change,
-// not a scan of the epic). Every status change the orchestrator makes goes through `setStatus` here.
+// The engine's one live plan: the parsed list indexed by id, the dependency graph carrying the live statuses, the
+// paths held by tasks in progress (file-aware scheduling), and per-feature/per-epic counts of unfinished tasks (so
+// "this feature just completed" is O(1) per change, not a scan of the epic). The orchestrator owns it and makes every
+// status change through `setStatus`; the views (planView.ts) read it.
+import { FileClaims } from '../core/fileClaims';
 import { DependencyGraph } from '../core/graph';
 import { countsInProgress, type EpicNode, type FeatureNode, type PriorityWeights, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { countsAsDone } from '../core/progress';
 import type { PlanCounts } from '../protocol/views';
-import { countTasks } from './planView';
+import { countTasks, pathsOf } from './planView';
 
 /** A feature or epic whose last unfinished task just finished. */
 export interface GroupCompleted {
@@ -28,6 +30,8 @@ export class PlanState {
   readonly byId = new Map<string, TaskNode>();
   readonly epics = new Map<string, EpicNode>();
   readonly features = new Map<string, FeatureNode>();
+  /** Paths held by the tasks in progress (src/core/fileClaims.ts): claimed and released by `setStatus`. */
+  readonly claims = new FileClaims();
   private readonly openInFeature = new Map<string, number>();
   private readonly openInEpic = new Map<string, number>();
   /** Tasks not completed or skipped (criteria and optional tasks aside: the plan is done without them). */
@@ -51,6 +55,7 @@ export class PlanState {
     for (const t of list.tasks) {
       if (this.byId.has(t.id)) continue; // duplicate ids: the first one owns the id (as in the graph)
       this.byId.set(t.id, t);
+      if (this.status(t.id) === 'in_progress') this.claims.claim(t.id, this.pathsOf(t.id));
       if (countsInProgress(t) && !countsAsDone({ status: this.status(t.id) })) {
         this.open++;
         this.openInFeature.set(t.featureId, (this.openInFeature.get(t.featureId) ?? 0) + 1);
@@ -68,10 +73,18 @@ export class PlanState {
     return this.byId.has(id);
   }
 
-  /** Changes a status in the graph and the group counts. */
+  /** The paths `id` names (its `Files:` lines, the paths in its title); none for an unknown id. */
+  pathsOf(id: string): string[] {
+    const node = this.byId.get(id);
+    return node ? pathsOf(this.list, node) : [];
+  }
+
+  /** Changes a status in the graph, the file claims and the group counts. */
   setStatus(id: string, status: TaskStatus): StatusChange {
     const previous = this.status(id);
     const nowReady = this.graph.setStatus(id, status);
+    if (status === 'in_progress') this.claims.claim(id, this.pathsOf(id));
+    else this.claims.release(id);
     const completedGroups: GroupCompleted[] = [];
     // A group completes by the same rule of done its progress figures use.
     const wasDone = countsAsDone({ status: previous });
