@@ -9,9 +9,10 @@ import type { Diagnostic } from '../model';
 import { analyzeTaskLine, readGateLine, readMetaLine, readMetaValue, readNoteRefs } from '../taskLine';
 import { acBlockMarker, type CriteriaNames } from './criteria';
 import type { Drafts, Ev, Frame, PhaseSelector, RefTable } from './drafts';
+import { scanBlocks, type BlockToken } from './fastBlocks';
 import { ownCopy, type LineIndex } from '../textLines';
 
-type Token = MarkdownIt.Token;
+type Token = BlockToken;
 
 /**
  * Lines handed to markdown-it at a time; a chunk grows (doubling) only when one block is longer than this. 250, not
@@ -95,7 +96,9 @@ export function parseBlocks(st: WalkState, hidden: number): void {
     const from = Math.max(start, Math.min(hidden, end));
     const blank = '\n'.repeat(from - start);
     tooDeep = undefined;
-    const tokens = md.parse(from < end ? blank + idx.text.slice(idx.start(from), idx.end(end - 1)) : blank, {});
+    const src = from < end ? blank + idx.text.slice(idx.start(from), idx.end(end - 1)) : blank;
+    // Plain chunks (headings, bullet items, paragraphs) are tokenised by scanBlocks, exactly as markdown-it would.
+    const tokens: Token[] = scanBlocks(src) ?? md.parse(src, {});
     const deep = tooDeep as { line: number; endLine: number } | undefined;
     tooDeep = undefined;
     let stop = tokens.length;
