@@ -86,7 +86,6 @@ const SELF_DEPENDS = /^(?:\*\*|__)?(?:depends[ \t]+on|dependencies)(?:\*\*|__)?[
  * as line ends exactly as LineIndex does.
  */
 export function parseBlocks(st: WalkState, hidden: number): void {
-  const md = markdown();
   const idx = st.lines;
   const n = idx.count;
   let start = 0;
@@ -98,7 +97,8 @@ export function parseBlocks(st: WalkState, hidden: number): void {
     tooDeep = undefined;
     const src = from < end ? blank + idx.text.slice(idx.start(from), idx.end(end - 1)) : blank;
     // Plain chunks (headings, bullet items, paragraphs) are tokenised by scanBlocks, exactly as markdown-it would.
-    const tokens: Token[] = scanBlocks(src) ?? md.parse(src, {});
+    // markdown-it itself is built only when a chunk needs it (its constructor compiles linkify's patterns: ~10 ms).
+    const tokens: Token[] = scanBlocks(src) ?? markdown().parse(src, {});
     const deep = tooDeep as { line: number; endLine: number } | undefined;
     tooDeep = undefined;
     let stop = tokens.length;
