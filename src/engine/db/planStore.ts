@@ -157,7 +157,9 @@ function storedTasks(rows: Iterable<TaskRow>, depRows: Iterable<DepRow>): Map<st
 const ROWS_PER_INSERT = 200;
 const TASK_INSERT = `INSERT INTO v2_tasks (task_id, epic_id, feature_id, title, status, synced_status, priority, estimated_hours, agent,
   verify, blockers, tags, parallel, timeout_minutes, id_explicit, completed_at, created_at, updated_at) VALUES`;
-const TASK_INSERT_ROW = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+// created_at and updated_at are the sync's time, one named parameter bound once per statement run instead of twice a
+// row (20,000 strings fewer to convert and copy on a first sync of 10,000 tasks).
+const TASK_INSERT_ROW = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, @now, @now)`;
 const DEP_INSERT = `INSERT OR IGNORE INTO task_dependencies (task_id, dependency_task_id, dependency_type, source, position, created_at) VALUES`;
 const DEP_INSERT_ROW = `(?, ?, ?, ?, ?, ?)`;
 
@@ -362,12 +364,10 @@ export class PlanStore {
             e.timeoutMinutes ?? null,
             e.idExplicit ? 1 : 0,
             status === 'completed' ? now : null,
-            now,
-            now,
           );
           pushDeps(depValues, t.id, f.dependsOn, now);
         }
-        this.insertRows(this.taskInserts, TASK_INSERT, TASK_INSERT_ROW, end - start, taskValues);
+        this.insertRows(this.taskInserts, TASK_INSERT, TASK_INSERT_ROW, end - start, taskValues, { now });
       }
       this.insertRows(this.depInserts, DEP_INSERT, DEP_INSERT_ROW, depValues.length / DEP_INSERT_WIDTH, depValues);
       for (const t of change.updateTasks) {
@@ -429,14 +429,23 @@ export class PlanStore {
    * Runs `insert` (an INSERT … VALUES) for `rows` rows (`values`: their parameters, row after row), ROWS_PER_INSERT
    * rows per statement run, through statements prepared once per row count.
    */
-  private insertRows(cache: Map<number, Database.Statement>, insert: string, row: string, rows: number, values: unknown[]): void {
+  private insertRows(
+    cache: Map<number, Database.Statement>,
+    insert: string,
+    row: string,
+    rows: number,
+    values: unknown[],
+    named?: Record<string, unknown>,
+  ): void {
     if (rows === 0) return;
     const width = values.length / rows;
     for (let start = 0; start < rows; start += ROWS_PER_INSERT) {
       const n = Math.min(ROWS_PER_INSERT, rows - start);
       let st = cache.get(n);
       if (!st) cache.set(n, (st = this.db.prepare(`${insert} ${Array<string>(n).fill(row).join(', ')}`)));
-      st.run(n === rows ? values : values.slice(start * width, (start + n) * width));
+      const part = n === rows ? values : values.slice(start * width, (start + n) * width);
+      if (named) st.run(part, named);
+      else st.run(part);
     }
   }
 }
