@@ -124,7 +124,8 @@ export interface RuntimeOptions {
 const WRITE_BACK_INTERVAL_MS = 200;
 /** The running engine for one task list. */
 export class EngineRuntime implements EngineApi {
-  private readonly events = new TypedEmitter<EngineEvents>();
+  /** A client's listener that throws is logged (the engine goes on), never dropped without a word. */
+  private readonly events = new TypedEmitter<EngineEvents>((e, event) => this.opts.logger.error(`a listener of ${event} threw: ${errorMessage(e)}`));
   private model!: PlanModel;
   /** Each task's last finished attempt, as its view shows it (lastRuns.ts). */
   private readonly lastRuns: LastRunCache;
@@ -314,6 +315,8 @@ export class EngineRuntime implements EngineApi {
         // A sandboxed agent's read-only view of the plan is a bind mount that a rename would lift (atomicWrite.ts).
         writeInPlace: () => (runtime?.config ?? config).sandbox.mode !== 'off' && sandboxSupport().available,
         pendingWritePath: planWritePendingPath(handle.path),
+        // The runtime's own listener re-plans the running engine: its failure is said, not swallowed.
+        onListenerError: (e, event) => opts.logger.error(`sync: a listener of ${event} threw: ${errorMessage(e)}`),
       });
       const metrics = new EngineMetrics();
       const isolation =
@@ -498,8 +501,9 @@ export class EngineRuntime implements EngineApi {
         log.warn(`sync conflict on ${e.taskId}: ${e.message}`);
       }),
       o.on('task:statusChanged', (e) => {
-        this.onStatus(e.taskId, e.status);
+        // The markdown follows the database whatever the views do: the write-back is asked for first.
         this.scheduleWriteBack();
+        this.onStatus(e.taskId, e.status);
       }),
       o.on('gate:waiting', (e) => {
         // A gated feature started waiting: no status says so, the snapshot's gates do (the heading's lenses).

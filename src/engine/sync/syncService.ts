@@ -85,6 +85,12 @@ export interface SyncServiceOptions {
    * Default: the parser's DEFAULT_CRITERIA_HEADINGS.
    */
   criteriaHeadings?: readonly string[];
+  /**
+   * A listener of a sync event threw (the sync that emitted it has committed and goes on; the other listeners still
+   * run). Default: nothing. The runtime logs it: a listener that failed unseen left the running plan behind the
+   * markdown with no word anywhere.
+   */
+  onListenerError?: (error: unknown, event: keyof SyncEvents) => void;
 }
 
 /** What one sync did. Extends the protocol's SyncResult (`applied`, `direction`, `conflicts` count, `diagnostics`). */
@@ -211,6 +217,7 @@ export class SyncService {
   private running = 0;
   private closed = false;
   private readonly listeners = new Map<keyof SyncEvents, Set<(p: never) => void>>();
+  private readonly onListenerError?: (error: unknown, event: keyof SyncEvents) => void;
 
   constructor(opts: SyncServiceOptions) {
     if (!opts || !opts.handle) throw new Error('SyncService: handle (an open DatabaseHandle) is required');
@@ -226,6 +233,7 @@ export class SyncService {
     this.now = opts.now ?? Date.now;
     this.maxRetries = opts.maxRetries ?? 5;
     this.applyEdits = opts.applyEdits;
+    this.onListenerError = opts.onListenerError;
     this.readOnly = opts.readOnly === true;
     if (opts.writeIds !== undefined && !['dialect', 'always', 'never'].includes(opts.writeIds)) {
       throw new Error(`sync.write_ids must be dialect, always or never, got ${JSON.stringify(opts.writeIds)}`);
@@ -811,8 +819,9 @@ export class SyncService {
     for (const l of this.listeners.get(event) ?? []) {
       try {
         (l as (p: SyncEvents[K]) => void)(payload);
-      } catch {
-        /* a listener's failure must not break the sync that already committed */
+      } catch (e) {
+        // A listener's failure must not break the sync that already committed, nor go unsaid.
+        this.onListenerError?.(e, event);
       }
     }
   }

@@ -116,6 +116,64 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     assert.ok(!logs.join('').includes(secret), 'the secret in the environment never reached a log line');
   });
 
+  it('a task reopened after the run is pending in the views and unticked in the markdown, its dependencies left ticked', async () => {
+    // The editor's "Reopen" after a run: what the integration suite saw stay ticked for 90 s with the views reading
+    // the orchestrator's plan (f7f5f01). Here the whole way: markTask, the increment, the write-back to the file.
+    const tasklist = join(dir, 'TASKLIST.md');
+    const rt = await EngineRuntime.open({
+      paths: enginePaths(tasklist),
+      watch: false,
+      env: {},
+      logger: logger(),
+      engineVersion: 'test',
+      agentOverride: 'dry-run',
+    });
+    try {
+      const done = new Promise<void>((resolve) => rt.on('tasks:changed', (p) => p.counts.completed === 3 && resolve()));
+      rt.start();
+      await rt.idle();
+      await done;
+      await rt.stop();
+      const reopened = new Promise<TasksChangedParams['tasks'][number]>((resolve) =>
+        rt.on('tasks:changed', (p) => {
+          const t = p.tasks.find((x) => x.id === 'T001.003');
+          if (t?.status === 'pending') resolve(t);
+        }),
+      );
+      assert.equal(await rt.markTask({ taskId: 'T001.003', status: 'pending' }), true);
+      const view = await reopened;
+      assert.equal(view.ready, true, 'its dependency is done: it is ready again');
+      assert.equal(rt.snapshot().counts.completed, 2);
+    } finally {
+      await rt.close(); // settles the write-back
+    }
+    const expected = PLAN.replace(/- \[ \]/g, '- [x]').replace('- [x] **T001.003**', '- [ ] **T001.003**');
+    assert.equal(readFileSync(tasklist, 'utf8'), expected, 'only T001.003 is unticked again');
+  });
+
+  it("a client's listener that throws is logged, and the run and the other listeners go on", async () => {
+    const rt = await EngineRuntime.open({
+      paths: enginePaths(join(dir, 'TASKLIST.md')),
+      watch: false,
+      env: {},
+      logger: logger(),
+      engineVersion: 'test',
+      agentOverride: 'dry-run',
+    });
+    try {
+      rt.on('tasks:changed', () => {
+        throw new Error('client broke');
+      });
+      const done = new Promise<void>((resolve) => rt.on('tasks:changed', (p) => p.counts.completed === 3 && resolve()));
+      rt.start();
+      await rt.idle();
+      await done;
+      assert.match(logs.join(''), /a listener of tasks:changed threw: client broke/);
+    } finally {
+      await rt.close();
+    }
+  });
+
   it('a failure blocks everything after it at once, in the increments and the snapshot, and the engine says it is stalled', async () => {
     // T001.001 fails its Verify (not retried): T001.002 and T001.003 wait on it and can never start.
     writeFileSync(join(dir, 'TASKLIST.md'), PLAN.replace('(P0, 2h)', '(P0, 2h)\n  - Verify: exit 3'));

@@ -469,6 +469,21 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
     assert.equal(store.runtimes().size, 4, 'a duplicate id is stored once');
   });
 
+  it('a plan:synced listener that throws is reported, and the listeners after it still run', async () => {
+    // The runtime's listener re-plans the running engine: a failure of it used to vanish without a word.
+    const reported: string[] = [];
+    sync = new SyncService({ handle: h, tasklistPath: file, now: () => T0, onListenerError: (e, event) => reported.push(`${event}: ${String(e)}`) });
+    let after = 0;
+    sync.on('plan:synced', () => {
+      throw new Error('listener broke');
+    });
+    sync.on('plan:synced', () => after++);
+    const r = await sync.syncFromDisk();
+    assert.equal(r.applied, true, 'the sync itself committed');
+    assert.deepEqual(reported, ['plan:synced: Error: listener broke']);
+    assert.equal(after, 1);
+  });
+
   it('exports v2-work-items.json with every work item and its current status', async () => {
     await sync.syncFromDisk();
     complete('T001.001');
