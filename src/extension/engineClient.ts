@@ -33,6 +33,7 @@ import { engineDbPath, engineSettingsFrom } from './settingsMapping';
 import type { TasklistTarget } from './tasklistLocator';
 import { TypedEmitter } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
+import { stamp } from './perfTrace';
 
 /** SecretStorage key of the Anthropic API key (never in settings, never logged). */
 export const API_KEY_SECRET = 'coditect.anthropicApiKey';
@@ -225,6 +226,7 @@ export class EngineClient implements vscode.Disposable {
       this.setLifecycle('no-tasklist');
       throw new Error('this workspace has no task list; set coditect.tasklist or run "CODITECT: Select Task List…"');
     }
+    stamp('engine:located');
     this.events.emit('tasklist:located', { path: target.uri.fsPath });
     const cfg = vscode.workspace.getConfiguration('coditect');
     const runtimePath = cfg.get<string>('runtimePath')?.trim() || 'node';
@@ -274,6 +276,7 @@ export class EngineClient implements vscode.Disposable {
     proc.events.on('process:exited', (x) => this.onExit(proc, x));
     this.proc = proc;
     output.info(`engine ready: pid ${proc.ready.pid}, version ${proc.ready.engineVersion}`);
+    stamp('engine:ready');
 
     const params: InitializeParams = {
       protocolVersion: PROTOCOL_VERSION,
@@ -288,11 +291,13 @@ export class EngineClient implements vscode.Disposable {
     try {
       const result = await proc.connection.sendRequest(Initialize.type, params);
       if (proc !== this.proc) throw new Error('the engine was stopped while it initialized');
+      stamp('engine:initialize-answered');
       this.initResult = result;
       this.opts.store.replace(result.snapshot);
       this.lastError = undefined;
       this.setLifecycle('running');
       this.events.emit('engine:initialized', result);
+      stamp('engine:initialized');
       output.info(`engine initialized: ${result.snapshot.tasks.length} tasks, db ${result.dbPath}, schema v${result.schemaVersion}`);
       if (result.attachedTo) {
         // One engine per plan: a daemon (or another window) already runs it; this window is its client.

@@ -24,6 +24,7 @@ import { DEFAULT_TASKLIST_GLOB, locateTasklist } from './tasklistLocator';
 import { TASK_LOG_SCHEME, TaskLogDocuments } from './taskLogView';
 import { TaskTreeProvider, type TaskFilter, type TaskTreeNode } from './taskTree';
 import { errorMessage } from '../core/describe';
+import { stamp } from './perfTrace';
 
 /** What the extension exports (through `vscode.extensions.getExtension(...).exports`), for tests and scripts. */
 export interface CoditectApi {
@@ -49,6 +50,7 @@ let active: EngineClient | undefined;
 /** Activation: registers views, providers and commands; starts the engine in the background. */
 export function activate(context: vscode.ExtensionContext): CoditectApi {
   const activationStart = performance.now();
+  stamp('extension:activate');
   const output = vscode.window.createOutputChannel('CODITECT', { log: true });
   const store = new PlanStore();
   const readOnly = (): boolean => !vscode.workspace.isTrusted;

@@ -5,6 +5,7 @@ import type { ActivityAppendedParams, PlanChangedParams, PlanPatchedParams, Stat
 import { applyPlanPatch, patchFit, type PatchFit } from '../protocol/planPatch';
 import type { EpicView, FeatureView, GroupProgressView, PlanSnapshot, TaskView } from '../protocol/views';
 import { TypedEmitter } from '../core/typedEmitter';
+import { stamp, traceNow } from './perfTrace';
 
 /** How many activity entries the store keeps (the dashboard asks the engine for more when it needs them). */
 export const ACTIVITY_CAP = 200;
@@ -69,6 +70,7 @@ export class PlanStore {
 
   /** Replaces everything with a fresh snapshot. */
   replace(snapshot: PlanSnapshot): void {
+    const t0 = traceNow();
     this.current = {
       ...snapshot,
       epics: [...snapshot.epics],
@@ -77,7 +79,9 @@ export class PlanStore {
       activity: snapshot.activity.slice(-ACTIVITY_CAP),
     };
     this.reindex();
+    const t1 = traceNow();
     this.events.emit('plan:replaced', { snapshot: this.current });
+    stamp('store:replaced', { tasks: snapshot.tasks.length, indexMs: Math.round(t1 - t0), listenersMs: Math.round(traceNow() - t1) });
   }
 
   /**

@@ -7,6 +7,7 @@ import type { ReviewStore } from './reviewStore';
 import { LENS_MARGIN_LINES, LENS_WINDOW_MIN_TASKS, lensWindows, type LineWindow, scrolledNearEdge, within } from './lensWindow';
 import { idMentionAt, locateTaskLine } from '../core/taskLine';
 import { locateTaskLines } from './taskLines';
+import { stamp, traceNow, tracing } from './perfTrace';
 
 export interface TaskLensOptions {
   /** Whether a document is the engine's task list. */
@@ -37,10 +38,10 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     private readonly store: PlanStore,
     private readonly opts: TaskLensOptions,
   ) {
-    const refresh = (): void => this.refreshSoon();
-    this.unsubscribe.push(store.events.on('plan:replaced', refresh), store.events.on('tasks:updated', refresh));
-    if (opts.reviews) this.unsubscribe.push(opts.reviews.events.on('reviews:changed', refresh));
-    if (opts.engine) this.unsubscribe.push(opts.engine.onChange(refresh));
+    const refresh = (why: string) => (): void => this.refreshSoon(why);
+    this.unsubscribe.push(store.events.on('plan:replaced', refresh('plan:replaced')), store.events.on('tasks:updated', refresh('tasks:updated')));
+    if (opts.reviews) this.unsubscribe.push(opts.reviews.events.on('reviews:changed', refresh('reviews:changed')));
+    if (opts.engine) this.unsubscribe.push(opts.engine.onChange(refresh('engine')));
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('coditect.codeLens')) this.changed.fire();
@@ -49,13 +50,26 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => {
         const windows = this.covered.get(e.textEditor.document.uri.toString());
         const visible = e.visibleRanges.map((r) => ({ start: r.start.line, end: r.end.line }));
-        if (windows && scrolledNearEdge(windows, visible, e.textEditor.document.lineCount)) this.refreshSoon();
+        if (windows && scrolledNearEdge(windows, visible, e.textEditor.document.lineCount)) this.refreshSoon('scrolled');
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.covered.delete(d.uri.toString())),
     );
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    if (!tracing) return this.lenses(doc);
+    const t0 = traceNow();
+    const out = this.lenses(doc);
+    stamp('lens:provided', {
+      ms: Math.round((traceNow() - t0) * 10) / 10,
+      lenses: out.length,
+      from: this.store.snapshot ? 'plan' : 'text',
+      version: doc.version,
+    });
+    return out;
+  }
+
+  private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!vscode.workspace.getConfiguration('coditect').get<boolean>('codeLens.enabled', true)) return [];
     if (!this.opts.isTasklist(doc.uri)) return [];
     let tasks = this.store.tasks();
@@ -135,10 +149,12 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   }
 
   /** Redraws the lenses once a burst of engine events has settled. */
-  private refreshSoon(): void {
+  private refreshSoon(why: string): void {
+    stamp('lens:refresh-asked', { why, pending: this.pending !== undefined });
     if (this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
+      stamp('lens:changed-fired');
       this.changed.fire();
     }, 50);
   }

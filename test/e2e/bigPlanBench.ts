@@ -12,9 +12,16 @@
 // keydown→paint is the keydown event's timeStamp to a message posted from the next animation frame, i.e. after that
 // frame's rendering (the rAF + postMessage measure of input-to-next-paint); frame intervals are the differences of
 // successive requestAnimationFrame timestamps.
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+//
+// Each window also writes its timeline to test-artifacts/bigplan-trace-N.txt (and stderr): the page's marks, each change
+// of the lenses in view, the page's long tasks and long frames, the bench's own steps, and the extension's stamps
+// (src/extension/perfTrace.ts, through CODITECT_PERF_TRACE): the plan in its store, each CodeLens request and its
+// duration, each redraw asked of VS Code, the extension host's event loop held, the dashboard's handshake; all in ms
+// after the plan's text showed. CODITECT_BENCH_PROFILE=1 adds CPU profiles of the extension host (its first 60 s) and
+// of the page until every mark was seen (bigplan-trace-N.cpuprofile, .page.cpuprofile).
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { generateTaskList } from '../bench/generatePlan';
@@ -49,7 +56,8 @@ function probe(total: number): string {
   return `(() => {
   if (window.top !== window) return;
   const marks = {};
-  const state = { marks, keys: [], keysOn: false, frames: [], framesOn: false };
+  // lensLog: each change of what the lenses in view are (none, the text's "Loading", the engine's), with its count.
+  const state = { marks, origin: performance.timeOrigin, lensLog: [], longTasks: [], longFrames: [], keys: [], keysOn: false, frames: [], framesOn: false };
   window.__bigPlan = state;
   const has = (sel, re) => { for (const el of document.querySelectorAll(sel)) if (re.test(el.textContent || '')) return true; return false; };
   const probes = {
@@ -60,9 +68,17 @@ function probe(total: number): string {
     // A lens from the engine's plan: not the text's own stand-in while the plan loads (src/extension/lensText.ts, textLens).
     stateLens: () => has('.editor-instance .monaco-editor .codelens-decoration', /^(?![\\s\\S]*oading)[\\s\\S]*\\S/),
   };
+  // The page's main thread held for over 100 ms (what the workbench could not do meanwhile).
+  try {
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) if (e.duration > 100) state.longTasks.push([e.startTime, e.duration]); }).observe({ type: 'longtask', buffered: true });
+  } catch {}
+  let lensSeen = '';
   const timer = setInterval(() => {
     const now = performance.now();
     for (const k of Object.keys(probes)) if (!(k in marks) && probes[k]()) marks[k] = now;
+    const lenses = Array.from(document.querySelectorAll('.editor-instance .monaco-editor .codelens-decoration')).map((l) => l.textContent || '').filter((t) => /\\S/.test(t));
+    const seen = lenses.length === 0 ? 'none' : (lenses.some((t) => /oading/.test(t)) ? 'text' : 'state') + ' ' + lenses.length;
+    if (seen !== lensSeen) state.lensLog.push([now, (lensSeen = seen)]);
     if (Object.keys(marks).length === Object.keys(probes).length || now > 600000) clearInterval(timer);
   }, 20);
   addEventListener('keydown', (e) => {
@@ -79,7 +95,10 @@ function probe(total: number): string {
     state.framesOn = true;
     let last;
     const tick = (t) => {
-      if (last !== undefined) state.frames.push(t - last);
+      if (last !== undefined) {
+        state.frames.push(t - last);
+        if (t - last > 50) state.longFrames.push([t - (t - last), t - last]);
+      }
       last = t;
       if (state.framesOn) requestAnimationFrame(tick);
     };
@@ -90,6 +109,12 @@ function probe(total: number): string {
 
 interface ProbeState {
   marks: Partial<Record<Mark, number>>;
+  /** The page's performance.timeOrigin (epoch ms): its marks + this are comparable with the extension's stamps. */
+  origin: number;
+  lensLog: [number, string][];
+  longTasks: [number, number][];
+  /** Frames over 50 ms while frames were recorded (scrolling): where each began and how long it took. */
+  longFrames: [number, number][];
   keys: number[];
   keysOn: boolean;
   frames: number[];
@@ -206,8 +231,53 @@ async function scrollPlan(page: Page, lenses: boolean): Promise<number[]> {
   });
 }
 
+/**
+ * One window's timeline: the page's marks and lens changes and the bench's own dashboard stamps beside the extension's
+ * stamps (src/extension/perfTrace.ts, through CODITECT_PERF_TRACE), in ms after the plan's text showed.
+ */
+function timeline(
+  traceFile: string,
+  page: { origin: number; marks: Record<string, number>; lensLog: [number, string][]; longTasks: [number, number][]; longFrames: [number, number][] },
+  bench: [number, string][],
+): string {
+  const rows: [number, string][] = [];
+  for (const [k, v] of Object.entries(page.marks)) rows.push([page.origin + v, `page: ${k}`]);
+  for (const [t, what] of page.lensLog) rows.push([page.origin + t, `page: lenses ${what}`]);
+  for (const [t, ms] of page.longTasks) rows.push([page.origin + t, `page: main thread busy ${ms.toFixed(0)} ms`]);
+  for (const [t, ms] of page.longFrames) rows.push([page.origin + t, `page: frame of ${ms.toFixed(0)} ms`]);
+  rows.push(...bench.map(([t, what]): [number, string] => [t, `bench: ${what}`]));
+  if (existsSync(traceFile)) {
+    for (const line of readFileSync(traceFile, 'utf8').split('\n')) {
+      if (!line) continue;
+      const { at, what, ...rest } = JSON.parse(line) as { at: number; what: string; since?: number };
+      // A blocked stretch is placed where it began.
+      if (rest.since !== undefined) {
+        rows.push([rest.since, `ext: ${what} ${JSON.stringify({ ms: (rest as { ms?: number }).ms })}`]);
+        continue;
+      }
+      rows.push([at, `ext: ${what}${Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''}`]);
+    }
+  }
+  const zero = page.origin + (page.marks.text ?? 0);
+  return rows
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, what]) => `${(t - zero).toFixed(0).padStart(8)} ms  ${what}`)
+    .join('\n');
+}
+
 async function trial(n: number, o: { tasks: number; keys: number; planText: string }): Promise<BigPlanTrial> {
   const loadStart = loadavg()[0];
+  // The extension's stamps (code-server passes this process's environment on to its extension host).
+  const traceFile = join(ROOT, 'test-artifacts', `bigplan-trace-${n}.jsonl`);
+  mkdirSync(dirname(traceFile), { recursive: true });
+  rmSync(traceFile, { force: true });
+  process.env.CODITECT_PERF_TRACE = traceFile;
+  // CODITECT_BENCH_PROFILE=1: a CPU profile of the extension host too (src/extension/perfTrace.ts), for a look at where its time goes.
+  if (process.env.CODITECT_BENCH_PROFILE === '1') {
+    process.env.CODITECT_PERF_PROFILE = traceFile.replace(/\.jsonl$/, '.cpuprofile');
+    rmSync(process.env.CODITECT_PERF_PROFILE, { force: true });
+  }
+  const benchStamps: [number, string][] = [];
   const { wb, folder } = await openFixtureWorkbench(
     `bigplan-${n}`,
     THEMES[1],
@@ -220,8 +290,23 @@ async function trial(n: number, o: { tasks: number; keys: number; planText: stri
   );
   try {
     const page = wb.page;
+    // CODITECT_BENCH_PROFILE=1: the workbench page's main thread profiled too, until every mark was seen and 3 s more.
+    const cdp = process.env.CODITECT_BENCH_PROFILE === '1' ? await page.context().newCDPSession(page) : undefined;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+      await cdp.send('Profiler.start');
+      benchStamps.push([Date.now(), 'page profiling']);
+    }
     try {
       await page.waitForFunction((marks) => marks.every((k) => k in window.__bigPlan.marks), [...MARKS], { timeout: 5 * UI_TIMEOUT });
+      if (cdp) {
+        await sleep(3000);
+        const { profile } = await cdp.send('Profiler.stop');
+        benchStamps.push([Date.now(), 'page profiled']);
+        writeFileSync(traceFile.replace(/\.jsonl$/, '.page.cpuprofile'), JSON.stringify(profile));
+        await cdp.detach();
+      }
     } catch (e) {
       const seen = await page.evaluate(() => window.__bigPlan.marks).catch(() => ({}));
       throw new Error(`the window never showed all of ${MARKS.join(', ')}; it showed ${JSON.stringify(seen)} (${errorMessage(e).split('\n')[0]})`, {
@@ -245,6 +330,7 @@ async function trial(n: number, o: { tasks: number; keys: number; planText: stri
       await engineIdle(engine);
       const cpu0 = procFigures(engine).cpuMs;
       const stop = file === PLAN ? rssSampler(engine) : undefined;
+      benchStamps.push([Date.now(), `typing into ${file}`]);
       typed[file] = await typeInto(page, file, o.keys);
       engineCpu[file] = procFigures(engine).cpuMs - cpu0;
       if (stop) peakDuringSyncsMb = stop();
@@ -258,12 +344,15 @@ async function trial(n: number, o: { tasks: number; keys: number; planText: stri
         await runCommand(page, 'CODITECT: Toggle CodeLens on Task Lines');
         lensesOn = lenses;
       }
+      benchStamps.push([Date.now(), `scrolling, lenses ${lenses ? 'on' : 'off'}`]);
       frames[String(lenses)] = await scrollPlan(page, lenses);
+      benchStamps.push([Date.now(), 'scrolled']);
     }
 
     // The dashboard, from the palette. A window where it never shows the plan is counted, not fatal to the run.
     const row = await palette(page, '>CODITECT: Open Progress Dashboard', /^CODITECT: Open Progress Dashboard$/);
     const t0 = performance.now();
+    benchStamps.push([Date.now(), 'dashboard row clicked']);
     await row.click();
     const frame = dashboardFrame(page);
     let dashboardOpenMs: number | null = null;
@@ -271,14 +360,26 @@ async function trial(n: number, o: { tasks: number; keys: number; planText: stri
       await statValue(frame, 'total')
         .filter({ hasText: new RegExp(`^\\s*${o.tasks}\\s*$`) })
         .waitFor({ timeout: DASHBOARD_TIMEOUT });
+      benchStamps.push([Date.now(), 'dashboard total shown']);
       await frame.locator('.task-list > li.task-row').first().waitFor({ timeout: DASHBOARD_TIMEOUT });
       dashboardOpenMs = performance.now() - t0;
+      benchStamps.push([Date.now(), 'dashboard first row shown']);
     } catch (e) {
       progress(`window ${n}: the dashboard did not show the plan within ${DASHBOARD_TIMEOUT / 1000} s (${errorMessage(e).split('\n')[0]})`);
       await screenshot(page, `bigplan-dashboard-${n}`);
     }
 
     const end = procFigures(engine);
+    const probed = await page.evaluate(() => ({
+      origin: window.__bigPlan.origin,
+      marks: window.__bigPlan.marks as Record<string, number>,
+      lensLog: window.__bigPlan.lensLog,
+      longTasks: window.__bigPlan.longTasks,
+      longFrames: window.__bigPlan.longFrames,
+    }));
+    const lines = timeline(traceFile, probed, benchStamps);
+    writeFileSync(traceFile.replace(/\.jsonl$/, '.txt'), `${lines}\n`);
+    progress(`window ${n}: timeline (ms after the text showed; also in ${traceFile.replace(/\.jsonl$/, '.txt')}):\n${lines}`);
     return {
       load: [loadStart, loadavg()[0]],
       typing: { tasklist: spread(typed[PLAN]), plainCopy: spread(typed[COPY]), engineCpuMs: engineCpu[PLAN], engineCpuPlainMs: engineCpu[COPY] },

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { dashboardHtml, nonceFromBytes } from '../../protocol/dashboardHtml';
 import { DashboardSession, type DashboardSource } from './dashboardSession';
+import { stamp } from '../perfTrace';
 
 /** The dashboard panel; at most one exists, `show` reveals it. */
 export class DashboardPanel implements vscode.Disposable {
@@ -24,6 +25,7 @@ export class DashboardPanel implements vscode.Disposable {
       open.panel.reveal(undefined, false);
       return open;
     }
+    stamp('dashboard:show');
     const panel = vscode.window.createWebviewPanel(
       DashboardPanel.viewType,
       'CODITECT Progress',
@@ -75,8 +77,12 @@ export class DashboardPanel implements vscode.Disposable {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'main.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'dashboard.css')).toString(),
     });
+    stamp('dashboard:html-set');
     this.disposables.push(
-      webview.onDidReceiveMessage((m: unknown) => void this.session.receive(m)),
+      webview.onDidReceiveMessage((m: unknown) => {
+        stamp('dashboard:received', { type: (m as { type?: unknown } | undefined)?.type });
+        void this.session.receive(m);
+      }),
       // A hidden page is destroyed (no retained context); it says `ready` again when shown.
       panel.onDidChangeViewState((e) => {
         if (!e.webviewPanel.visible) this.session.detach();

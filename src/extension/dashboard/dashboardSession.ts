@@ -2,6 +2,7 @@
 // refresh, and the page's commands. dashboardPanel.ts binds it to a real webview panel; keeping it free of vscode
 // lets it be tested in plain Node.
 import { errorMessage } from '../../core/describe';
+import { stamp } from '../perfTrace';
 import type { PlanMetrics, ReviewView } from '../../protocol/engineProtocol';
 import type { ActiveAgentView, PlanSnapshot } from '../../protocol/views';
 import {
@@ -134,6 +135,7 @@ export class DashboardSession {
     // The first screen from the first page; each next page once the one before was handed to the webview, so the
     // first is not queued behind megabytes. Events wait in `pending` until the last page (the page's plan is whole).
     const [first, ...more] = planPages(snapshot);
+    stamp('dashboard:first-page', { held: held !== undefined, pages: more.length + 1 });
     this.send(first!);
     // The page keeps its review list across snapshots; a new page (or one after a reload) gets it here.
     this.sendReviews();
@@ -141,6 +143,7 @@ export class DashboardSession {
       await this.sendAndWait(page);
       if (generation !== this.generation || this.disposed) return;
     }
+    stamp('dashboard:pages-posted');
     this.live = true;
     const replay = this.pending ?? [];
     this.pending = undefined;
