@@ -87,6 +87,8 @@ export class EngineClient implements vscode.Disposable {
   private closing: Promise<void> | undefined;
   private lastSettingsProblems = '';
   private keyChangePending: KeyChange | undefined;
+  /** The engine settings the running engine was given (initialize, then UpdateSettings), as JSON. */
+  private sentSettings: string | undefined;
 
   constructor(private readonly opts: EngineClientOptions) {
     this.budget = new RestartBudget(opts.budget);
@@ -185,9 +187,18 @@ export class EngineClient implements vscode.Disposable {
     }
   }
 
-  /** Sends the current `coditect.*` settings to the running engine. */
+  /**
+   * Sends the current `coditect.*` settings to the running engine when they differ from what it has: a change of an
+   * editor-only setting (lenses, hovers) sends nothing, since the engine answers each UpdateSettings by applying its
+   * config again, which sends the whole plan (~4 MB for 10,000 tasks) back through the pipe to every view.
+   */
   pushSettings(): void {
-    this.notify(UpdateSettings.type, { settings: this.readSettings() });
+    const settings = this.readSettings();
+    const text = JSON.stringify(settings);
+    // Not running: dropped, and the next engine reads them in initialize.
+    if (text === this.sentSettings || !this.proc || this.proc.hasExited || this.lifecycleState !== 'running') return;
+    this.sentSettings = text;
+    this.notify(UpdateSettings.type, { settings });
   }
 
   /** Stops the engine and releases everything; idempotent. */
@@ -278,13 +289,15 @@ export class EngineClient implements vscode.Disposable {
     output.info(`engine ready: pid ${proc.ready.pid}, version ${proc.ready.engineVersion}`);
     stamp('engine:ready');
 
+    const settings = this.readSettings();
+    this.sentSettings = JSON.stringify(settings);
     const params: InitializeParams = {
       protocolVersion: PROTOCOL_VERSION,
       workspaceRoot: target.workspaceRoot,
       tasklistPath: target.uri.fsPath,
       dbPath,
       configPath: this.configPath(target.workspaceRoot),
-      settings: this.readSettings(),
+      settings,
       readOnly: !vscode.workspace.isTrusted,
       clientAppliesEdits: true,
     };

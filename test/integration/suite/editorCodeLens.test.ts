@@ -1,6 +1,25 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
+import { GetMetrics } from '../../../src/protocol/engineProtocol';
 import { coditect, lineOfTask, openTasklist, readyTask } from '../editorHelpers';
+
+/**
+ * Sets a `coditect.` setting and resolves once the extension host has been told of it (the extension's own listener, which
+ * restarts a running engine for this one, registered before this one and has run by then).
+ */
+async function setSetting(key: string, value: unknown): Promise<void> {
+  // The same value again changes nothing, and no event would come.
+  if (vscode.workspace.getConfiguration('coditect').inspect(key)?.globalValue === value) return;
+  const told = new Promise<void>((resolve) => {
+    const sub = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(`coditect.${key}`)) return;
+      sub.dispose();
+      resolve();
+    });
+  });
+  await vscode.workspace.getConfiguration('coditect').update(key, value, vscode.ConfigurationTarget.Global);
+  await told;
+}
 
 describe('editor: CodeLens and hovers on task lines', function () {
   this.timeout(60_000);
@@ -93,6 +112,25 @@ describe('editor: CodeLens and hovers on task lines', function () {
       assert.equal(lenses.filter((l) => l.command?.command.startsWith('coditect.')).length, 0);
     } finally {
       await cfg.update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('an editor-only setting sends the engine nothing (it would send the whole plan back), an engine setting does', async () => {
+    const api = await coditect();
+    let replaced = 0;
+    const off = api.store.events.on('plan:replaced', () => replaced++);
+    try {
+      await setSetting('codeLens.enabled', false);
+      await setSetting('codeLens.enabled', undefined);
+      // A request after them on the same pipe: an UpdateSettings sent before it is answered, with its plan, first.
+      await api.engine.request(GetMetrics.type);
+      assert.equal(replaced, 0, 'toggling the lenses made the engine send its plan again');
+      await setSetting('simulation.durationMs', 1500);
+      await api.engine.request(GetMetrics.type);
+      assert.equal(replaced, 1, 'an engine setting reaches the engine, which sends the plan under it');
+    } finally {
+      off();
+      await setSetting('simulation.durationMs', undefined);
     }
   });
 });
