@@ -20,6 +20,9 @@ export interface TaskLensOptions {
   engine?: { loading(): boolean; onChange(listener: () => void): () => void };
 }
 
+/** A scroll near the edge asks again after this long if VS Code has not asked for lenses since (its editor lost focus). */
+const SCROLL_REASK_MS = 1000;
+
 /** How often the "Running 2m" lenses are redrawn while something runs (the engine does not send clock ticks). */
 const RUNNING_REFRESH_MS = 30_000;
 
@@ -31,6 +34,8 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   private readonly disposables: vscode.Disposable[] = [];
   private pending: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
+  /** When scrolling near the edge last asked VS Code for lenses that it has not asked this provider for yet. */
+  private scrollAsked: number | undefined;
   /** Per document (uri), the line windows the last lenses covered on a big plan. */
   private readonly covered = new Map<string, LineWindow[]>();
 
@@ -44,13 +49,22 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
     if (opts.engine) this.unsubscribe.push(opts.engine.onChange(refresh('engine')));
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('coditect.codeLens')) this.changed.fire();
+        if (!e.affectsConfiguration('coditect.codeLens')) return;
+        // Lenses turned off: no window is covered any more, so scrolling asks for nothing.
+        this.covered.clear();
+        this.changed.fire();
       }),
       // A big plan's lenses follow the view: scrolled near the edge of what has lenses, provide the new window.
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => {
         const windows = this.covered.get(e.textEditor.document.uri.toString());
         const visible = e.visibleRanges.map((r) => ({ start: r.start.line, end: r.end.line }));
-        if (windows && scrolledNearEdge(windows, visible, e.textEditor.document.lineCount)) this.refreshSoon('scrolled');
+        if (!windows || !scrolledNearEdge(windows, visible, e.textEditor.document.lineCount)) return;
+        // Once per answer: each fire restarts VS Code's wait before it asks (250 ms or more), so a fire on every scroll step
+        // kept the new window from being asked for until the scrolling stopped, then drew it all at once.
+        const now = Date.now();
+        if (this.scrollAsked !== undefined && now - this.scrollAsked < SCROLL_REASK_MS) return;
+        this.scrollAsked = now;
+        this.refreshSoon('scrolled');
       }),
       vscode.workspace.onDidCloseTextDocument((d) => this.covered.delete(d.uri.toString())),
     );
@@ -70,6 +84,7 @@ export class TaskLensProvider implements vscode.CodeLensProvider, vscode.HoverPr
   }
 
   private lenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    this.scrollAsked = undefined;
     if (!vscode.workspace.getConfiguration('coditect').get<boolean>('codeLens.enabled', true)) return [];
     if (!this.opts.isTasklist(doc.uri)) return [];
     let tasks = this.store.tasks();
