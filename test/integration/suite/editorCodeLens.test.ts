@@ -1,4 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { GetMetrics } from '../../../src/protocol/engineProtocol';
 import { coditect, lineOfTask, openTasklist, readyTask } from '../editorHelpers';
@@ -20,6 +25,27 @@ async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('coditect').update(key, value, vscode.ConfigurationTarget.Global);
   await told;
 }
+
+/** `p`, or a rejection naming `what` after `ms` (a wait that fails says which one it was, not the test's timeout). */
+function bounded<T>(p: Thenable<T>, what: string, ms = 15_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/** The lens rows of a document as VS Code's own command collects them (our provider's and any other's). */
+const lensesOf = (uri: vscode.Uri): Thenable<vscode.CodeLens[]> =>
+  vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100);
 
 describe('editor: CodeLens and hovers on task lines', function () {
   this.timeout(60_000);
@@ -131,6 +157,77 @@ describe('editor: CodeLens and hovers on task lines', function () {
     } finally {
       off();
       await setSetting('simulation.durationMs', undefined);
+    }
+  });
+
+  it("gives each task line its text's lens while the engine reads the plan, replaced on the same line by the engine's", async () => {
+    const api = await coditect();
+    const editor = await openTasklist(api);
+    const doc = editor.document;
+    const ready = readyTask(api);
+    assert.ok(ready, 'the plan has a ready task');
+    const readyLine = lineOfTask(doc, ready.id);
+    // Hold the next engine at its start: its runtime is a script that waits on a FIFO before it runs Node, so the
+    // plan cannot arrive before the test lets it (no race with the engine's speed, no sleep).
+    const dir = mkdtempSync(join(tmpdir(), 'coditect-gate-'));
+    const gate = join(dir, 'gate');
+    execFileSync('mkfifo', [gate]);
+    const runtime = join(dir, 'node-after-gate');
+    writeFileSync(runtime, `#!/bin/sh\nread _ < '${gate}'\nexec node "$@"\n`, { mode: 0o755 });
+    const next = (event: 'tasklist:located' | 'engine:initialized'): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const off = api.engine.events.on(event, () => {
+          off();
+          resolve();
+        });
+      });
+    let gateOpen: FileHandle | undefined;
+    try {
+      // The setting restarts the engine as a person's change does, and the restart launches the held one: a request
+      // from any view meanwhile joins that start instead of starting an engine on plain Node.
+      const located = next('tasklist:located');
+      await bounded(setSetting('runtimePath', runtime), 'the held runtime set');
+      await bounded(located, 'the task list located by the restarted engine');
+      // A window's first start has no plan yet: neither has this one (the old engine is stopped by now).
+      api.store.clear();
+      assert.equal(api.engine.lifecycle, 'starting');
+
+      const loading = (await bounded(lensesOf(doc.uri), 'the lenses while the engine starts')).filter((l) => l.command?.title === '○ Loading the plan…');
+      const loadingLines = new Set(loading.map((l) => l.range.start.line));
+      assert.ok(
+        loadingLines.has(readyLine),
+        `the ready task ${ready.id} (line ${readyLine}) has the text's lens; it is on lines ${[...loadingLines].join(', ')}`,
+      );
+      assert.equal(loading.find((l) => l.range.start.line === readyLine)?.command?.command, '', 'the stand-in runs nothing');
+
+      // The plan arrives: every line that had the stand-in now has the engine's lens, and no stand-in is left.
+      const initialized = next('engine:initialized');
+      // Opened read-write, the FIFO never blocks this side; the script reads the line once it opens its end (kept
+      // open here until the engine is up, so the line is not dropped before the script reads it).
+      gateOpen = await open(gate, 'r+');
+      await gateOpen.write('go\n');
+      await bounded(initialized, 'the released engine initialized');
+      const after = await bounded(lensesOf(doc.uri), "the engine's lenses");
+      const titles = after.filter((l) => l.range.start.line === readyLine).map((l) => l.command?.title);
+      assert.ok(titles.includes(`▶ Run with agent (${ready.route.agent})`), `line ${readyLine} now shows the engine's lens: ${titles.join(' | ')}`);
+      assert.deepEqual(
+        after.filter((l) => /Loading the plan/.test(l.command?.title ?? '')).map((l) => l.range.start.line),
+        [],
+        'no stand-in is left once the plan is here',
+      );
+      const stateLines = new Set(after.filter((l) => l.command?.title).map((l) => l.range.start.line));
+      assert.deepEqual(
+        [...loadingLines].filter((line) => !stateLines.has(line)),
+        [],
+        "each stand-in's line has the engine's lens in its place",
+      );
+    } finally {
+      // Back to plain Node through the same restart (an engine still held fails its start first, at the ready timeout).
+      const back = next('engine:initialized');
+      await bounded(setSetting('runtimePath', undefined), 'the runtime reset');
+      await bounded(back, 'the engine on plain Node initialized', 40_000);
+      await gateOpen?.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
