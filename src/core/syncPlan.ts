@@ -56,6 +56,11 @@ export interface TaskWrite {
   restore?: boolean;
   /** Replace the task's dependency rows. Always done for inserts. */
   writeDeps?: boolean;
+  /**
+   * The parsed task itself when `fields` and `extras` say exactly what it says (a new task without a repeated
+   * dependency or blocker): apply() reads the row from it instead of building both for every row of a first sync.
+   */
+  readonly node?: TaskNode;
 }
 
 /** What one sync changed, task by task (in the audit row and in the sync's outcome). */

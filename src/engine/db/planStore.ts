@@ -343,9 +343,9 @@ export class PlanStore {
         const taskValues: unknown[] = [];
         for (let i = start; i < end; i++) {
           const t = tasks[i];
-          // `fields` read once per row: a write may compute it on demand (see TaskWrite).
-          const f = t.fields;
-          const e = t.extras;
+          // `fields` read once per row: a write may compute it on demand (see TaskWrite); a node says the same.
+          const f: RowFields = t.node ?? t.fields;
+          const e: TaskExtras = t.node ?? t.extras;
           const status = t.status ?? f.status;
           taskValues.push(
             t.id,
@@ -450,8 +450,11 @@ export class PlanStore {
   }
 }
 
+/** What a new row is written from: a task's fields, or its parsed node (the same values). */
+type RowFields = Omit<TaskFields, 'dependsOn'> & { dependsOn: readonly FieldDependency[] };
+
 /** The dependency rows of task `taskId` as DEP_INSERT parameters, in writing order. */
-function pushDeps(out: unknown[], taskId: string, deps: FieldDependency[], now: string): void {
+function pushDeps(out: unknown[], taskId: string, deps: readonly FieldDependency[], now: string): void {
   for (let i = 0; i < deps.length; i++) {
     const d = deps[i];
     out.push(taskId, d.id, d.type === 'soft' ? 'soft_dependency' : 'blocks', d.source, i, now);
