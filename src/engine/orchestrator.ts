@@ -733,6 +733,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   // ---- dispatch -----------------------------------------------------------------------------------------------
 
+  /** The engine's one live plan (undefined before the first setPlan): the views read it, never a copy (planView.ts). */
+  livePlan(): PlanState | undefined {
+    return this.plan;
+  }
+
   private mustPlan(): PlanState {
     if (!this.plan) throw new Error('Orchestrator: no plan loaded; call setPlan(list) first');
     return this.plan;

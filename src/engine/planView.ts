@@ -1,8 +1,8 @@
-// Builds what the UI and the CLI show (TaskView, PlanCounts, PlanSnapshot) from the parsed plan, the database's
-// runtime rows and the dependency graph. Pure functions over their inputs: the runtime decides when to call them.
-import { FileClaims, overlappingPaths, taskPaths } from '../core/fileClaims';
-import { DependencyGraph } from '../core/graph';
-import { countsInProgress, type EpicNode, type FeatureNode, type PriorityWeights, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
+// Builds what the UI and the CLI show (TaskView, PlanCounts, PlanSnapshot) from the engine's live plan (planState.ts)
+// and the database's runtime rows. Pure functions over their inputs: the runtime decides when to call them.
+import { overlappingPaths, taskPaths } from '../core/fileClaims';
+import type { DependencyGraph } from '../core/graph';
+import { countsInProgress, type TaskList, type TaskNode } from '../core/model';
 import { addToProgress, countsAsDone, emptyProgress, type Progress } from '../core/progress';
 import { type RoutingConfig, routeTask } from '../core/routing';
 import {
@@ -17,37 +17,19 @@ import {
   taskKind,
 } from '../protocol/views';
 import { fileHoldText } from '../protocol/presentation';
+import type { PlanState } from './planState';
 import type { TaskRuntime } from './ports';
 
-/** Everything needed to describe tasks; rebuilt when the plan or a status changes. */
-export interface PlanModel {
-  list: TaskList;
-  graph: DependencyGraph;
-  /** Effective status per task id: the database's when it has a row, else the markdown's. */
-  statuses: Map<string, TaskStatus>;
-  runtimes: Map<string, TaskRuntime>;
-  byId: Map<string, TaskNode>;
-}
-
 /**
- * Combines the parsed list with the database rows into one model; `previous` is the model's graph before,
- * `priorityWeights` the dispatch weights, `approvedGates` the gated features approved (see GraphOptions).
+ * Everything needed to describe tasks: the engine's one live plan (the orchestrator's PlanState: the list, the graph
+ * with the statuses, the file claims), read, never copied, and the database's rows as last read (retry counts, start
+ * times), which only the views use.
  */
-export function buildPlanModel(
-  list: TaskList,
-  runtimes: Map<string, TaskRuntime>,
-  previous?: DependencyGraph,
-  priorityWeights?: PriorityWeights,
-  approvedGates?: ReadonlySet<string>,
-): PlanModel {
-  const statuses = new Map<string, TaskStatus>();
-  for (const t of list.tasks) statuses.set(t.id, runtimes.get(t.id)?.status ?? t.status);
-  const graph = DependencyGraph.fromTaskList(list, statuses, { previous, priorityWeights, approvedGates });
-  return { list, graph, statuses, runtimes, byId: new Map(list.tasks.map((t) => [t.id, t])) };
+export interface PlanModel {
+  readonly plan: PlanState;
+  runtimes: Map<string, TaskRuntime>;
 }
 
-/** Each task list's epics and features by id (a list is never changed once parsed). */
-const groupIndex = new WeakMap<TaskList, { epics: Map<string, EpicNode>; features: Map<string, FeatureNode> }>();
 /**
  * Routing decisions already made, per keyword map (a config's, immutable once loaded), by everything else a decision
  * reads. Routing every task by keywords on every snapshot was most of a 10,000-task plan's snapshot time (~1 s),
@@ -59,13 +41,8 @@ const ROUTE_MEMO_MAX = 50_000;
 
 /** The routing decision for a task, as the UI shows it. */
 export function routeView(model: PlanModel, task: TaskNode, routing: RoutingConfig): RouteView {
-  let index = groupIndex.get(model.list);
-  if (!index) {
-    index = { epics: new Map(model.list.epics.map((e) => [e.id, e])), features: new Map(model.list.features.map((f) => [f.id, f])) };
-    groupIndex.set(model.list, index);
-  }
-  const epic = index.epics.get(task.epicId);
-  const feature = index.features.get(task.featureId);
+  const epic = model.plan.epics.get(task.epicId);
+  const feature = model.plan.features.get(task.featureId);
   let memo = routeMemo.get(routing.agentMappings);
   if (!memo) routeMemo.set(routing.agentMappings, (memo = new Map()));
   const key = [
@@ -93,33 +70,33 @@ export function routeView(model: PlanModel, task: TaskNode, routing: RoutingConf
 /** One task as the UI shows it. */
 export function taskView(model: PlanModel, task: TaskNode, routing: RoutingConfig, lastRun: LastRunView | undefined): TaskView {
   const rt = model.runtimes.get(task.id);
-  const status = model.statuses.get(task.id) ?? task.status;
-  const dependents = model.graph.dependentsOf(task.id).map((e) => e.from);
+  const status = model.plan.status(task.id);
+  const dependents = model.plan.graph.dependentsOf(task.id).map((e) => e.from);
   const view: TaskView = {
     id: task.id,
     title: task.title,
     status,
-    ready: status === 'pending' && model.graph.isReady(task.id),
+    ready: status === 'pending' && model.plan.graph.isReady(task.id),
     epicId: task.epicId,
     featureId: task.featureId,
     line: task.line,
     priority: task.priority,
     estimateHours: task.estimateHours,
     route: routeView(model, task, routing),
-    dependsOn: model.graph.dependenciesOf(task.id).map((e) => ({ id: e.to, type: e.type, source: e.source })),
-    waitingOn: model.graph.waitingOn(task.id),
+    dependsOn: model.plan.graph.dependenciesOf(task.id).map((e) => ({ id: e.to, type: e.type, source: e.source })),
+    waitingOn: model.plan.graph.waitingOn(task.id),
     dependents,
     blockers: task.blockers,
-    blocked: model.graph.blockage(task.id),
+    blocked: model.plan.graph.blockage(task.id),
     verify: task.verify,
     retryCount: rt?.retryCount ?? 0,
     startedAt: status === 'in_progress' ? rt?.startedAt : undefined,
     lastRun,
   };
-  const files = pathsOf(model.list, task);
+  const files = pathsOf(model.plan.list, task);
   if (files.length > 0) {
     view.files = files;
-    const hold = view.ready ? inProgressClaims(model).holdOf(task.id, files) : undefined;
+    const hold = view.ready ? model.plan.claims.holdOf(task.id, files) : undefined;
     if (hold) view.fileHold = fileHoldText(hold);
   }
   const kind = taskKind(task);
@@ -161,9 +138,9 @@ export function countTasks(graph: DependencyGraph, ids: Iterable<string>, nodes?
 /** Counts by status; `ready` ⊆ `pending`, `blocked` as the graph defines it (see countTasks). */
 export function planCounts(model: PlanModel): PlanCounts {
   return countTasks(
-    model.graph,
-    model.list.tasks.map((t) => t.id),
-    model.byId,
+    model.plan.graph,
+    model.plan.list.tasks.map((t) => t.id),
+    model.plan.byId,
   );
 }
 
@@ -171,9 +148,9 @@ export function planCounts(model: PlanModel): PlanCounts {
 export function groupViews(model: PlanModel): { epics: EpicView[]; features: FeatureView[] } {
   const fTotals = new Map<string, Progress>();
   const eTotals = new Map<string, Progress>();
-  for (const t of model.list.tasks) {
+  for (const t of model.plan.list.tasks) {
     if (!countsInProgress(t)) continue;
-    const input = { status: model.statuses.get(t.id) ?? t.status };
+    const input = { status: model.plan.status(t.id) };
     for (const [m, key] of [
       [fTotals, t.featureId],
       [eTotals, t.epicId],
@@ -183,17 +160,17 @@ export function groupViews(model: PlanModel): { epics: EpicView[]; features: Fea
       addToProgress(p, input);
     }
   }
-  const features: FeatureView[] = model.list.features.map((f) => {
+  const features: FeatureView[] = model.plan.list.features.map((f) => {
     const v: FeatureView = { id: f.id, title: f.title, line: f.line, epicId: f.epicId, ...(fTotals.get(f.id) ?? emptyProgress()) };
-    if (f.gate) v.gate = model.graph.featureGateApproved(f.id) ? 'approved' : model.graph.featureGateWaiting(f.id) ? 'waiting' : 'open';
+    if (f.gate) v.gate = model.plan.graph.featureGateApproved(f.id) ? 'approved' : model.plan.graph.featureGateWaiting(f.id) ? 'waiting' : 'open';
     return v;
   });
-  const epics: EpicView[] = model.list.epics.map((e) => ({
+  const epics: EpicView[] = model.plan.list.epics.map((e) => ({
     id: e.id,
     title: e.title,
     line: e.line,
     ...(eTotals.get(e.id) ?? emptyProgress()),
-    features: model.list.features.filter((f) => f.epicId === e.id).map((f) => f.id),
+    features: model.plan.list.features.filter((f) => f.epicId === e.id).map((f) => f.id),
   }));
   return { epics, features };
 }
@@ -220,7 +197,7 @@ function groupMembers(list: TaskList): Map<string, TaskNode[]> {
 export function groupProgress(model: PlanModel, taskIds: Iterable<string>): GroupProgressView[] {
   const wanted = new Map<string, GroupProgressView>();
   for (const id of taskIds) {
-    const t = model.byId.get(id);
+    const t = model.plan.byId.get(id);
     if (!t) continue;
     for (const [kind, gid] of [
       ['feature', t.featureId],
@@ -230,9 +207,9 @@ export function groupProgress(model: PlanModel, taskIds: Iterable<string>): Grou
       wanted.set(`${kind}:${gid}`, { kind, id: gid, ...emptyProgress() });
     }
   }
-  const members = groupMembers(model.list);
+  const members = groupMembers(model.plan.list);
   for (const [key, g] of wanted) {
-    for (const t of members.get(key) ?? []) if (countsInProgress(t)) addToProgress(g, { status: model.statuses.get(t.id) ?? t.status });
+    for (const t of members.get(key) ?? []) if (countsInProgress(t)) addToProgress(g, { status: model.plan.status(t.id) });
   }
   return [...wanted.values()];
 }
@@ -242,8 +219,8 @@ export function groupProgress(model: PlanModel, taskIds: Iterable<string>): Grou
  * (tasks whose completion the plan's statuses may not show yet). A feature with no such task is not done.
  */
 export function featureDone(model: PlanModel, featureId: string, alsoDone: ReadonlySet<string>): boolean {
-  const tasks = (groupMembers(model.list).get(`feature:${featureId}`) ?? []).filter(countsInProgress);
-  return tasks.length > 0 && tasks.every((t) => alsoDone.has(t.id) || countsAsDone({ status: model.statuses.get(t.id) ?? t.status }));
+  const tasks = (groupMembers(model.plan.list).get(`feature:${featureId}`) ?? []).filter(countsInProgress);
+  return tasks.length > 0 && tasks.every((t) => alsoDone.has(t.id) || countsAsDone({ status: model.plan.status(t.id) }));
 }
 
 /** The paths each task names (src/core/fileClaims.ts), per parsed list: a list never changes once parsed. */
@@ -258,31 +235,18 @@ export function pathsOf(list: TaskList, task: TaskNode): string[] {
   return p;
 }
 
-/** Paths held by the model's tasks in progress; built on first use after forgetFileClaims (one pass over the plan). */
-const claimsByModel = new WeakMap<PlanModel, FileClaims>();
-
-export function inProgressClaims(model: PlanModel): FileClaims {
-  let c = claimsByModel.get(model);
-  if (c) return c;
-  c = new FileClaims();
-  for (const t of model.list.tasks) if (model.statuses.get(t.id) === 'in_progress') c.claim(t.id, pathsOf(model.list, t));
-  claimsByModel.set(model, c);
-  return c;
-}
-
 /**
- * A task entered or left `in_progress`: the claims are rebuilt on next use. Returns the pending tasks whose file hold
- * may have changed with it (they name a path it names), for the views to redraw; O(tasks) only when it names paths.
+ * A task entered or left `in_progress` (the plan's claims follow by themselves): the pending tasks whose file hold may
+ * have changed with it (they name a path it names), for the views to redraw; O(tasks) only when it names paths.
  */
-export function forgetFileClaims(model: PlanModel, taskId: string): string[] {
-  claimsByModel.delete(model);
-  const node = model.byId.get(taskId);
-  const mine = node ? pathsOf(model.list, node) : [];
+export function fileHoldsMoved(model: PlanModel, taskId: string): string[] {
+  const mine = model.plan.pathsOf(taskId);
   if (mine.length === 0) return [];
+  const { list } = model.plan;
   const out: string[] = [];
-  for (const t of model.list.tasks) {
-    if (t.id === taskId || model.statuses.get(t.id) !== 'pending') continue;
-    if (overlappingPaths(pathsOf(model.list, t), mine).length > 0) out.push(t.id);
+  for (const t of list.tasks) {
+    if (t.id === taskId || model.plan.status(t.id) !== 'pending') continue;
+    if (overlappingPaths(pathsOf(list, t), mine).length > 0) out.push(t.id);
   }
   return out;
 }

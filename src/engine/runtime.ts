@@ -35,6 +35,7 @@ import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { BackupTimer } from './db/backupTimer';
 import { TaskStore } from './db/taskStore';
 import { LastRunCache } from './lastRuns';
+import type { TaskRuntime } from './ports';
 import { DbGate } from './db/dbGate';
 import { resultJournalPath } from './db/resultJournal';
 import { retryWhileBlocked } from './db/retryBlocked';
@@ -49,7 +50,7 @@ import { Orchestrator } from './orchestrator';
 import { planWritePendingPath, type EnginePaths } from './paths';
 import { acquirePlanLock } from './planLock';
 import type { LockHandle } from './db/lockFile';
-import { buildPlanModel, featureDone, forgetFileClaims, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
+import { featureDone, fileHoldsMoved, groupProgress, groupViews, planCounts, taskView, type PlanModel } from './planView';
 import { createRedactor, secretEnvValues } from './redact';
 import { agentEnv, describeSandbox, enginePolicy, sandboxSupport, type SandboxPolicy } from './agents/sandbox';
 import { notifyEngineEvents } from './notify/engineNotifications';
@@ -126,7 +127,20 @@ const WRITE_BACK_INTERVAL_MS = 200;
 export class EngineRuntime implements EngineApi {
   /** A client's listener that throws is logged (the engine goes on), never dropped without a word. */
   private readonly events = new TypedEmitter<EngineEvents>((e, event) => this.opts.logger.error(`a listener of ${event} threw: ${errorMessage(e)}`));
-  private model!: PlanModel;
+  /** The database's task rows as last read: the views' retry counts and start times (statuses are the live plan's). */
+  private rows = new Map<string, TaskRuntime>();
+  private viewModel?: PlanModel;
+  /**
+   * What the views read: the orchestrator's live plan itself (its statuses, graph and file claims: one copy, #13) and
+   * the rows. Followed through the orchestrator, so a plan it rebuilds by itself (new priority weights) is read at once.
+   */
+  private get model(): PlanModel {
+    const plan = this.orchestrator.livePlan();
+    if (!plan) throw new Error('EngineRuntime: no plan loaded yet');
+    if (this.viewModel?.plan !== plan) this.viewModel = { plan, runtimes: this.rows };
+    else this.viewModel.runtimes = this.rows;
+    return this.viewModel;
+  }
   /** Each task's last finished attempt, as its view shows it (lastRuns.ts). */
   private readonly lastRuns: LastRunCache;
   /** The attached editors that apply the write-backs' edits, and how long one is waited for (editorEdits.ts). */
@@ -239,18 +253,19 @@ export class EngineRuntime implements EngineApi {
     this.reviewDesk = new ReviewDesk({
       isolation,
       readOnly: opts.readOnly ? 'this engine is read-only (an untrusted workspace, or a reading command): no review is accepted or rejected' : undefined,
-      status: (id) => (this.model?.byId.has(id) ? this.store.runtime(id)?.status : undefined),
+      status: (id) => (this.orchestrator.livePlan()?.has(id) ? this.store.runtime(id)?.status : undefined),
       setStatus: async (id, status) => void (await this.orchestrator.markTask(id, status)),
       retry: (id) => this.orchestrator.retry(id),
     });
     this.spend = new SpendControl({
       db: handle.db,
-      epicOf: (id) => this.model?.byId.get(id)?.epicId,
+      epicOf: (id) => this.orchestrator.livePlan()?.byId.get(id)?.epicId,
       budget: () => this.config.budget,
       pauseAfter: () => this.config.pauseAfter,
       featureOf: (id) => {
-        const fid = this.model?.byId.get(id)?.featureId;
-        const f = fid ? this.model.list.features.find((x) => x.id === fid) : undefined;
+        const plan = this.orchestrator.livePlan();
+        const fid = plan?.byId.get(id)?.featureId;
+        const f = fid ? plan?.features.get(fid) : undefined;
         return f ? { id: f.id, title: f.title } : undefined;
       },
       featureDone: (fid, alsoDone) => featureDone(this.model, fid, alsoDone),
@@ -410,10 +425,15 @@ export class EngineRuntime implements EngineApi {
     const recovered = this.orchestrator.recover();
     if (recovered.length) logger.warn(`recovered ${recovered.length} task(s) left in progress by a previous engine: ${recovered.join(', ')}`);
     if (this.isolation && !this.opts.readOnly) await this.recoverLandings(recovered);
-    this.rebuildModel();
+    this.refreshRows();
     // A rejection an earlier engine took still owes its note to the task's next prompt.
-    const statusOf = (id: string) => this.model.statuses.get(id) ?? 'pending';
-    for (const r of unansweredRejections(this.model.list, statusOf, this.gateLog, (id) => this.store.attempts(id, 1)[0]?.startedAt))
+    const plan = this.model.plan;
+    for (const r of unansweredRejections(
+      plan.list,
+      (id) => plan.status(id),
+      this.gateLog,
+      (id) => this.store.attempts(id, 1)[0]?.startedAt,
+    ))
       this.orchestrator.restoreRejection(r.taskId, r.note);
     this.milestones.baseline(planCounts(this.model).completed);
     this.wire();
@@ -460,7 +480,7 @@ export class EngineRuntime implements EngineApi {
     // The plan's automatic backups: only an engine that stays up and writes (daemon, run, sync --watch, the editor's).
     if (this.opts.watch && !this.opts.readOnly) this.scheduleBackups();
     logger.info(
-      `engine ${this.opts.engineVersion} opened ${paths.tasklistPath} (${this.model.list.tasks.length} tasks, db ${paths.dbPath})${this.simulated() ? ' — agents are SIMULATED (dry-run)' : ''}`,
+      `engine ${this.opts.engineVersion} opened ${paths.tasklistPath} (${this.model.plan.list.tasks.length} tasks, db ${paths.dbPath})${this.simulated() ? ' — agents are SIMULATED (dry-run)' : ''}`,
     );
   }
 
@@ -492,7 +512,7 @@ export class EngineRuntime implements EngineApi {
           r.conflicts > 0;
         if (!structural) return;
         this.orchestrator.setPlan(e.list);
-        this.rebuildModel({ attemptsUnchanged: true });
+        this.refreshRows({ attemptsUnchanged: true });
         this.emitPlanChange();
         this.events.emit('diagnostics:published', { path: this.opts.paths.tasklistPath, diagnostics: this.diagnostics() });
       }),
@@ -503,11 +523,11 @@ export class EngineRuntime implements EngineApi {
       o.on('task:statusChanged', (e) => {
         // The markdown follows the database whatever the views do: the write-back is asked for first.
         this.scheduleWriteBack();
-        this.onStatus(e.taskId, e.status);
+        this.onStatus(e.taskId, e.status, e.previous);
       }),
       o.on('gate:waiting', (e) => {
         // A gated feature started waiting: no status says so, the snapshot's gates do (the heading's lenses).
-        if (this.model.list.features.some((f) => f.id === e.taskId)) this.emitPlanChange();
+        if (this.model.plan.features.has(e.taskId)) this.emitPlanChange();
       }),
       this.metrics.attach(o),
       this.spend.attach(o),
@@ -562,19 +582,18 @@ export class EngineRuntime implements EngineApi {
     this.events.emit('log:message', { level: 'warn', message: msg });
   }
 
-  private onStatus(taskId: string, status: TaskStatus): void {
-    if (!this.model.byId.has(taskId)) return;
-    const previous = this.model.statuses.get(taskId);
-    this.model.statuses.set(taskId, status);
-    this.model.graph.setStatus(taskId, status);
+  /** A status the orchestrator set in the live plan (already there): the rows it changes are redrawn. */
+  private onStatus(taskId: string, status: TaskStatus, previous: TaskStatus): void {
+    const { plan } = this.model;
+    if (!plan.has(taskId)) return;
     this.markChanged(taskId);
     // Tasks naming the same files wait while it is in progress (file-aware scheduling): their rows say so, or no more.
-    if ((previous === 'in_progress') !== (status === 'in_progress')) for (const id of forgetFileClaims(this.model, taskId)) this.markChanged(id);
+    if ((previous === 'in_progress') !== (status === 'in_progress')) for (const id of fileHoldsMoved(this.model, taskId)) this.markChanged(id);
     // A failure (or a reset) blocks (or frees) everything downstream at once: those rows change too.
-    for (const id of this.model.graph.takeBlockedChanges()) this.markChanged(id);
+    for (const id of plan.graph.takeBlockedChanges()) this.markChanged(id);
     // Readiness of dependents follows the dependency's status.
     if (previous === 'completed' || status === 'completed' || previous === 'skipped' || status === 'skipped') {
-      for (const e of this.model.graph.dependentsOf(taskId)) this.markChanged(e.from);
+      for (const e of plan.graph.dependentsOf(taskId)) this.markChanged(e.from);
     }
     if (status === 'completed' && previous !== 'completed') this.milestones.taskCompleted();
   }
@@ -588,10 +607,10 @@ export class EngineRuntime implements EngineApi {
     // Only the changed rows: re-reading every task's row on each burst would put a full table scan on the hot path.
     for (const id of ids) {
       const rt = this.store.runtime(id);
-      if (rt) this.model.runtimes.set(id, rt);
-      else this.model.runtimes.delete(id);
+      if (rt) this.rows.set(id, rt);
+      else this.rows.delete(id);
     }
-    const tasks = ids.filter((id) => this.model.byId.has(id)).map((id) => this.view(id));
+    const tasks = ids.filter((id) => this.model.plan.has(id)).map((id) => this.view(id));
     const counts = planCounts(this.model);
     this.events.emit('tasks:changed', { tasks, counts, groups: groupProgress(this.model, ids), removed: [] });
     this.stats.countsMoved(counts);
@@ -603,11 +622,12 @@ export class EngineRuntime implements EngineApi {
   }
 
   /**
-   * `attemptsUnchanged`: the rebuild follows a sync of the plan's text, which writes no attempt, so the last runs
-   * read so far still hold (reading them again for 10,000 tasks took ~2 s on each sync of a keystroke's text, #15).
+   * Reads the task rows again, and the last runs unless `attemptsUnchanged`: the refresh follows a sync of the plan's
+   * text, which writes no attempt, so the last runs read so far still hold (reading them again for 10,000 tasks took
+   * ~2 s on each sync of a keystroke's text, #15). The plan itself is the orchestrator's, up to date already.
    */
-  private rebuildModel(opts: { attemptsUnchanged?: boolean } = {}): void {
-    this.model = buildPlanModel(this.sync.current(), this.store.runtimes(), this.model?.graph, this.config.dispatch.priority_weights, this.approvedGates());
+  private refreshRows(opts: { attemptsUnchanged?: boolean } = {}): void {
+    this.rows = this.store.runtimes();
     if (!opts.attemptsUnchanged) this.lastRuns.clear();
   }
 
@@ -689,10 +709,18 @@ export class EngineRuntime implements EngineApi {
     if (this.closing) return;
     // Only a status the engine does not know yet re-plans (an outside write to another table changes nothing here).
     const runtimes = this.store.runtimes();
-    const moved = [...this.model.statuses].some(([id, status]) => (runtimes.get(id)?.status ?? status) !== status);
+    const { plan } = this.model;
+    let moved = false;
+    for (const id of plan.byId.keys()) {
+      const status = plan.status(id);
+      if ((runtimes.get(id)?.status ?? status) !== status) {
+        moved = true;
+        break;
+      }
+    }
     if (!moved && !r.applied) return;
     this.orchestrator.setPlan(this.sync.current());
-    this.rebuildModel();
+    this.refreshRows();
     this.emitPlanChange();
   }
 
@@ -801,7 +829,7 @@ export class EngineRuntime implements EngineApi {
     this.orchestrator.limitsChanged();
     if (this.watcher) this.pollDatabase();
     if (this.opts.watch && !this.opts.readOnly) this.scheduleBackups();
-    this.rebuildModel();
+    this.refreshRows();
     // New settings can change any part of the snapshot (simulated, priority weights): the clients take it whole.
     this.events.emit('plan:changed', { snapshot: this.patcher.replace(this.buildSnapshot()) });
   }
@@ -838,7 +866,7 @@ export class EngineRuntime implements EngineApi {
   // ---- views ----------------------------------------------------------------------------------------------------
 
   private view(id: string): TaskView {
-    const v = taskView(this.model, this.model.byId.get(id)!, routingConfigOf(this.config), this.lastRuns.get(id));
+    const v = taskView(this.model, this.model.plan.byId.get(id)!, routingConfigOf(this.config), this.lastRuns.get(id));
     const usd = this.spend.taskUsd(id);
     if (usd !== undefined) v.costUsd = usd;
     return v;
@@ -846,7 +874,7 @@ export class EngineRuntime implements EngineApi {
 
   private diagnostics(): Diagnostic[] {
     const seen = new Set<string>();
-    return [...this.sync.diagnostics(), ...this.model.graph.diagnostics].filter((d) => {
+    return [...this.sync.diagnostics(), ...this.model.plan.graph.diagnostics].filter((d) => {
       const k = `${d.line}:${d.column}:${d.code}:${d.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
@@ -904,7 +932,7 @@ export class EngineRuntime implements EngineApi {
   }
 
   private buildSnapshot(): PlanSnapshot {
-    this.model.runtimes = this.store.runtimes();
+    this.rows = this.store.runtimes();
     const groups = groupViews(this.model);
     const activity = this.activity.latest(this.orchestrator.activity(SNAPSHOT_ACTIVITY));
     return {
@@ -921,7 +949,7 @@ export class EngineRuntime implements EngineApi {
         const usd = this.spend.featureUsd(f.id);
         return usd === undefined ? f : { ...f, costUsd: usd };
       }),
-      tasks: this.model.list.tasks.map((t) => this.view(t.id)),
+      tasks: this.model.plan.list.tasks.map((t) => this.view(t.id)),
       counts: planCounts(this.model),
       active: this.orchestrator.active(),
       breakers: this.orchestrator.breakers(),
@@ -933,9 +961,9 @@ export class EngineRuntime implements EngineApi {
       kpis: this.kpis(),
       priorityWeights: this.config.dispatch.priority_weights,
       gates: gatesView(
-        this.model.list,
-        this.model.graph,
-        (id) => this.model.statuses.get(id) ?? 'pending',
+        this.model.plan.list,
+        this.model.plan.graph,
+        (id) => this.model.plan.status(id),
         this.gateLog,
         (id) => this.store.attempts(id, 1)[0]?.filesChanged,
       ),
@@ -958,9 +986,9 @@ export class EngineRuntime implements EngineApi {
       const message = `${params.gateId.trim()} ${decision} by ${r.by}${r.note !== undefined ? `: ${r.note}` : ''}`;
       this.opts.logger.info(`gate ${message}`);
       this.activity.note('info', `gate ${message}`, params.gateId.trim());
-      if (this.model.list.features.some((f) => f.id === params.gateId.trim())) {
+      if (this.model.plan.features.has(params.gateId.trim())) {
         // A feature's approval changes no task status: the views learn of it from the plan's snapshot.
-        this.rebuildModel();
+        this.refreshRows();
         this.emitPlanChange();
       }
     }

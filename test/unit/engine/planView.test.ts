@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parseTaskList } from '../../../src/core/parser';
-import { buildPlanModel, forgetFileClaims, groupProgress, groupViews, planCounts, routeView, taskView } from '../../../src/engine/planView';
+import { fileHoldsMoved, groupProgress, groupViews, planCounts, routeView, taskView } from '../../../src/engine/planView';
+import { planModel } from './planModel';
 import type { RoutingConfig } from '../../../src/core/routing';
 import type { TaskRuntime } from '../../../src/engine/ports';
 
@@ -20,7 +21,7 @@ const runtime = (id: string, status: TaskRuntime['status']): [string, TaskRuntim
 
 describe('engine plan view: progress by the one rule of done', () => {
   it('counts a skipped task as done in the feature, the epic, the plan and the change message alike', () => {
-    const model = buildPlanModel(parseTaskList(PLAN), new Map([runtime('T001.001', 'skipped')]));
+    const model = planModel(parseTaskList(PLAN), new Map([runtime('T001.001', 'skipped')]));
     const { epics, features } = groupViews(model);
     assert.deepEqual(
       features.map((f) => [f.id, f.done, f.total]),
@@ -40,23 +41,22 @@ describe('engine plan view: progress by the one rule of done', () => {
   });
 
   it('recounts a group after a status change in the model', () => {
-    const model = buildPlanModel(parseTaskList(PLAN), new Map());
+    const model = planModel(parseTaskList(PLAN), new Map());
     assert.deepEqual(groupProgress(model, ['T001.002'])[0], { kind: 'feature', id: 'F001.01', done: 0, total: 2 });
-    model.statuses.set('T001.002', 'completed');
+    model.plan.setStatus('T001.002', 'completed');
     assert.deepEqual(groupProgress(model, ['T001.002'])[0], { kind: 'feature', id: 'F001.01', done: 1, total: 2 });
   });
 
   it('a ready task naming a file a task in progress names says it waits for it, until that one is no longer in progress', () => {
     const list = parseTaskList(['# Plan', '- [ ] T001 Model in src/models/user.py', '- [ ] T002 Validate src/models/user.py', '- [ ] T003 Docs'].join('\n'));
-    const model = buildPlanModel(list, new Map([runtime('T001', 'in_progress')]));
+    const model = planModel(list, new Map([runtime('T001', 'in_progress')]));
     const routing = { agentMappings: {}, priorityOverrides: {}, epicFallbacks: {}, defaultAgent: 'general-purpose' };
-    const view = (id: string) => taskView(model, model.byId.get(id)!, routing, undefined);
+    const view = (id: string) => taskView(model, model.plan.byId.get(id)!, routing, undefined);
     assert.equal(view('T002').fileHold, 'waits for T001 (in progress): both name src/models/user.py');
     assert.deepEqual(view('T002').files, ['src/models/user.py']);
     assert.equal(view('T003').files, undefined);
-    model.statuses.set('T001', 'completed');
-    model.graph.setStatus('T001', 'completed');
-    assert.deepEqual(forgetFileClaims(model, 'T001'), ['T002'], 'the rows to redraw');
+    model.plan.setStatus('T001', 'completed');
+    assert.deepEqual(fileHoldsMoved(model, 'T001'), ['T002'], 'the rows to redraw');
     assert.equal(view('T002').fileHold, undefined);
   });
 
@@ -69,8 +69,8 @@ describe('engine plan view: progress by the one rule of done', () => {
       defaultAgent: 'general-purpose',
     };
     const route = (plan: string, c: RoutingConfig = config) => {
-      const model = buildPlanModel(parseTaskList(plan), new Map());
-      return routeView(model, model.byId.get('T001.002')!, c).agent;
+      const model = planModel(parseTaskList(plan), new Map());
+      return routeView(model, model.plan.byId.get('T001.002')!, c).agent;
     };
     assert.equal(route(PLAN), 'general-purpose');
     assert.equal(route(PLAN.replace('Publisher', 'Deploy the publisher')), 'devops-engineer', 'the title');

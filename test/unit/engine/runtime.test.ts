@@ -1,7 +1,7 @@
 // The composed engine (EngineRuntime) in-process, on a real file and a real SQLite database: what the editor and the
 // CLI see through EngineApi — snapshot, increments, metrics, write-back to the markdown, close.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -249,6 +249,34 @@ describe('EngineRuntime (in-process, real file and database)', function () {
       assert.equal(line(after, 'T001.001'), line(before, 'T001.001'));
       assert.equal(line(after, 'T001.002'), line(before, 'T001.002') + 1, 'the tasks below the new line moved down');
       assert.deepEqual(rt.snapshot().tasks, after.tasks, 'the snapshot asked for later is the same plan');
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('the views read the plan the engine runs: with dispatch.run_optional an optional task shows ready, as it is run', async () => {
+    // One live plan (#13): the views had their own copy of the statuses and the graph, built without run_optional, so a
+    // task the engine was about to start by itself was shown as not ready.
+    writeFileSync(join(dir, 'TASKLIST.md'), `${PLAN}- [ ]* **T001.004** Optional load test (P2)\n`);
+    mkdirSync(join(dir, '.coditect'), { recursive: true });
+    writeFileSync(join(dir, '.coditect', 'config.json'), JSON.stringify({ dispatch: { run_optional: true } }));
+    const rt = await EngineRuntime.open({
+      paths: enginePaths(join(dir, 'TASKLIST.md')),
+      watch: false,
+      env: {},
+      logger: logger(),
+      engineVersion: 'test',
+      agentOverride: 'dry-run',
+    });
+    try {
+      const snap = rt.snapshot();
+      const optional = snap.tasks.find((t) => t.id === 'T001.004')!;
+      assert.equal(optional.kind, 'optional');
+      assert.equal(optional.ready, true);
+      assert.equal(snap.counts.ready, 1, 'counts leave optional tasks apart, as before');
+      rt.start();
+      await rt.idle();
+      assert.equal(rt.snapshot().tasks.find((t) => t.id === 'T001.004')!.status, 'completed', 'and the engine ran it');
     } finally {
       await rt.close();
     }

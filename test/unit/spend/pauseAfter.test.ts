@@ -11,7 +11,8 @@ import { parseConfig, type PauseAfterConfig } from '../../../src/engine/config';
 import { openDatabase, type DatabaseHandle } from '../../../src/engine/db/database';
 import { TaskStore } from '../../../src/engine/db/taskStore';
 import { Orchestrator } from '../../../src/engine/orchestrator';
-import { buildPlanModel, featureDone } from '../../../src/engine/planView';
+import { featureDone } from '../../../src/engine/planView';
+import { planModel } from '../engine/planModel';
 import { createRedactor } from '../../../src/engine/redact';
 import { PauseAfter } from '../../../src/engine/spend/pauseAfter';
 import { SpendControl } from '../../../src/engine/spend/spendControl';
@@ -130,7 +131,7 @@ describe('pause_after', () => {
           const f = list.features.find((x) => x.id === list.tasks.find((t) => t.id === id)?.featureId);
           return f && { id: f.id, title: f.title };
         },
-        featureDone: (fid, alsoDone) => featureDone(buildPlanModel(list, store.runtimes()), fid, alsoDone),
+        featureDone: (fid, alsoDone) => featureDone(planModel(list, store.runtimes()), fid, alsoDone),
       });
       const agent = new RecordingAgent();
       const o = new Orchestrator({
