@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/engine/logger';
 import { enginePaths } from '../../../src/engine/paths';
-import { EngineRuntime } from '../../../src/engine/runtime';
+import { EngineRuntime, type RuntimeOptions } from '../../../src/engine/runtime';
 import { followPlan } from './followPlan';
 import type { TasksChangedParams } from '../../../src/protocol/engineProtocol';
 import type { PlanSnapshot } from '../../../src/protocol/views';
@@ -47,17 +47,21 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     writeFileSync(join(dir, 'TASKLIST.md'), PLAN);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('runs the plan to completion: increments, truthful metrics, ticked markdown, idempotent close', async () => {
-    const secret = 'sk-ant-test-secret-value-123456';
-    const rt = await EngineRuntime.open({
+  /** The engine on the test's TASKLIST.md with simulated agents, not watching; `opts` adds to the defaults. */
+  const openEngine = (opts: Partial<RuntimeOptions> = {}) =>
+    EngineRuntime.open({
       paths: enginePaths(join(dir, 'TASKLIST.md')),
       watch: false,
-      env: { SOME_API_TOKEN: secret },
+      env: {},
       logger: logger(),
       engineVersion: 'test',
       agentOverride: 'dry-run',
+      ...opts,
     });
+
+  it('runs the plan to completion: increments, truthful metrics, ticked markdown, idempotent close', async () => {
+    const secret = 'sk-ant-test-secret-value-123456';
+    const rt = await openEngine({ env: { SOME_API_TOKEN: secret } });
     const first = rt.snapshot();
     assert.equal(first.simulated, true);
     assert.equal(first.counts.total, 3);
@@ -120,14 +124,7 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     // The editor's "Reopen" after a run: what the integration suite saw stay ticked for 90 s with the views reading
     // the orchestrator's plan (f7f5f01). Here the whole way: markTask, the increment, the write-back to the file.
     const tasklist = join(dir, 'TASKLIST.md');
-    const rt = await EngineRuntime.open({
-      paths: enginePaths(tasklist),
-      watch: false,
-      env: {},
-      logger: logger(),
-      engineVersion: 'test',
-      agentOverride: 'dry-run',
-    });
+    const rt = await openEngine();
     try {
       const done = new Promise<void>((resolve) => rt.on('tasks:changed', (p) => p.counts.completed === 3 && resolve()));
       rt.start();
@@ -152,14 +149,7 @@ describe('EngineRuntime (in-process, real file and database)', function () {
   });
 
   it("a client's listener that throws is logged, and the run and the other listeners go on", async () => {
-    const rt = await EngineRuntime.open({
-      paths: enginePaths(join(dir, 'TASKLIST.md')),
-      watch: false,
-      env: {},
-      logger: logger(),
-      engineVersion: 'test',
-      agentOverride: 'dry-run',
-    });
+    const rt = await openEngine();
     try {
       rt.on('tasks:changed', () => {
         throw new Error('client broke');
@@ -178,15 +168,7 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     // T001.001 fails its Verify (not retried): T001.002 and T001.003 wait on it and can never start.
     writeFileSync(join(dir, 'TASKLIST.md'), PLAN.replace('(P0, 2h)', '(P0, 2h)\n  - Verify: exit 3'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ retry: { max_attempts: 0 } }));
-    const rt = await EngineRuntime.open({
-      paths: enginePaths(join(dir, 'TASKLIST.md')),
-      configPath: join(dir, 'config.json'),
-      watch: false,
-      env: {},
-      logger: logger(),
-      engineVersion: 'test',
-      agentOverride: 'dry-run',
-    });
+    const rt = await openEngine({ configPath: join(dir, 'config.json') });
     try {
       const views = new Map<string, TasksChangedParams['tasks'][number]>();
       const blockedSeen = new Promise<void>((resolve) =>
@@ -219,14 +201,7 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     // In VS Code the file watcher often read such a save before the editor's text arrived; the text was then skipped
     // as synced and the engine went on without the gate, the views with the old lines (#15).
     const tasklist = join(dir, 'TASKLIST.md');
-    const rt = await EngineRuntime.open({
-      paths: enginePaths(tasklist),
-      watch: true,
-      env: {},
-      logger: logger(),
-      engineVersion: 'test',
-      agentOverride: 'dry-run',
-    });
+    const rt = await openEngine({ watch: true });
     try {
       const line = (s: { tasks: { id: string; line: number }[] }, id: string) => s.tasks.find((t) => t.id === id)!.line;
       const before = rt.snapshot();
@@ -260,14 +235,7 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     writeFileSync(join(dir, 'TASKLIST.md'), `${PLAN}- [ ]* **T001.004** Optional load test (P2)\n`);
     mkdirSync(join(dir, '.coditect'), { recursive: true });
     writeFileSync(join(dir, '.coditect', 'config.json'), JSON.stringify({ dispatch: { run_optional: true } }));
-    const rt = await EngineRuntime.open({
-      paths: enginePaths(join(dir, 'TASKLIST.md')),
-      watch: false,
-      env: {},
-      logger: logger(),
-      engineVersion: 'test',
-      agentOverride: 'dry-run',
-    });
+    const rt = await openEngine();
     try {
       const snap = rt.snapshot();
       const optional = snap.tasks.find((t) => t.id === 'T001.004')!;
@@ -286,15 +254,7 @@ describe('EngineRuntime (in-process, real file and database)', function () {
     // A task without an id would normally get one written into its line on the first sync.
     writeFileSync(join(dir, 'TASKLIST.md'), `${PLAN}- [ ] Write the runbook (P2)\n`);
     const before = readFileSync(join(dir, 'TASKLIST.md'), 'utf8');
-    const rt = await EngineRuntime.open({
-      paths: enginePaths(join(dir, 'TASKLIST.md')),
-      watch: false,
-      readOnly: true,
-      env: {},
-      logger: logger(),
-      engineVersion: 'test',
-      agentOverride: 'dry-run',
-    });
+    const rt = await openEngine({ readOnly: true });
     try {
       assert.equal(rt.snapshot().readOnly, true);
       assert.match(rt.start().message ?? '', /untrusted/);
