@@ -187,6 +187,37 @@ export function harness(list: TaskList, opts: HarnessOptions = {}): Harness {
   };
 }
 
+/** What one test opened over a real database in its own directory (engineDir), closed after it. */
+export interface EngineDir {
+  /** A fresh real directory (realpath: what the engine compares paths against). */
+  dir: string;
+  handle?: DatabaseHandle;
+  orch?: Orchestrator;
+  /** Undoes a listener the test attached to `orch` (SpendControl.attach), before it closes. */
+  detach?: () => void;
+}
+
+/**
+ * Mocha hooks for suites that build an orchestrator over a real database per test: a fresh directory before each
+ * test; after it, the listener detached, the orchestrator and the database closed, the directory removed.
+ */
+export function engineDir(prefix: string): EngineDir {
+  const d: EngineDir = { dir: '' };
+  beforeEach(() => {
+    d.dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+  });
+  afterEach(async () => {
+    d.detach?.();
+    d.detach = undefined;
+    await d.orch?.close();
+    d.orch = undefined;
+    d.handle?.close();
+    d.handle = undefined;
+    rmSync(d.dir, { recursive: true, force: true });
+  });
+  return d;
+}
+
 /** Inserts the plan's rows into a real database as sync would (the minimum columns the schema needs). */
 export function insertPlan(handle: DatabaseHandle, list: TaskList): void {
   const now = new Date().toISOString();

@@ -2,19 +2,17 @@
 // the orchestrator, with a scripted agent that reports what each turn cost the way the Anthropic agent does
 // (ctx.onSpend, running totals). Nothing is timed: each test waits for the event that proves its point.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { TaskList } from '../../../src/core/model';
 import { AgentError, abortError, type Agent, type AgentResult, type AgentRunContext, type AgentTaskInput } from '../../../src/engine/agents/agent';
 import { parseConfig, type OrchestratorConfig } from '../../../src/engine/config';
-import { openDatabase, type DatabaseHandle } from '../../../src/engine/db/database';
+import { openDatabase } from '../../../src/engine/db/database';
 import { TaskStore } from '../../../src/engine/db/taskStore';
 import { Orchestrator } from '../../../src/engine/orchestrator';
 import { createRedactor } from '../../../src/engine/redact';
 import { SpendControl } from '../../../src/engine/spend/spendControl';
 import { taskList, type TaskSpec } from '../core/taskListBuilder';
-import { collect, insertPlan, nextEvent } from '../engine/orchestratorKit';
+import { collect, engineDir, insertPlan, nextEvent } from '../engine/orchestratorKit';
 
 /**
  * An agent whose every attempt takes `turns` model turns of `usdPerTurn` each, reporting the running cost after each
@@ -46,22 +44,12 @@ class SpendingAgent implements Agent {
 }
 
 describe('Budgets', () => {
-  let dir: string;
-  let handle: DatabaseHandle | undefined;
-  let orch: Orchestrator | undefined;
-  beforeEach(() => (dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'coditect-budget-')))));
-  afterEach(async () => {
-    await orch?.close();
-    orch = undefined;
-    handle?.close();
-    handle = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const kit = engineDir('coditect-budget-');
 
   /** An engine's parts over a real database holding `specs`: the orchestrator obeys the spend control's limits. */
   function engine(specs: TaskSpec[], budget: Record<string, number>, agent: Agent, extra: { epics?: TaskList['epics']; features?: TaskList['features'] } = {}) {
     const list = taskList(specs, extra);
-    handle ??= openDatabase(path.join(dir, 'context.db'));
+    const handle = (kit.handle ??= openDatabase(path.join(kit.dir, 'context.db')));
     if ((handle.db.prepare('SELECT COUNT(*) AS n FROM v2_tasks').get() as { n: number }).n === 0) insertPlan(handle, list);
     let config: OrchestratorConfig = parseConfig(
       { max_concurrent_agents: 1, retry: { max_attempts: 3, initial_delay_ms: 1, max_delay_ms: 1 }, budget },
@@ -77,14 +65,14 @@ describe('Budgets', () => {
       config,
       agentFor: () => agent,
       owner: 'engine-test',
-      cwd: dir,
+      cwd: kit.dir,
       env: { PATH: process.env.PATH },
       redact: createRedactor([]),
       limits: spend.limits,
     });
     spend.attach(o);
     o.setPlan(list);
-    orch = o;
+    kit.orch = o;
     return {
       orch: o,
       spend,
@@ -97,13 +85,13 @@ describe('Budgets', () => {
   }
 
   const attempts = (taskId: string) =>
-    handle!.db.prepare('SELECT status, error_kind, error, cost_usd FROM agent_execution_log WHERE task_id = ? ORDER BY log_id').all(taskId) as {
+    kit.handle!.db.prepare('SELECT status, error_kind, error, cost_usd FROM agent_execution_log WHERE task_id = ? ORDER BY log_id').all(taskId) as {
       status: string;
       error_kind: string | null;
       error: string | null;
       cost_usd: number | null;
     }[];
-  const statusOf = (taskId: string) => (handle!.db.prepare('SELECT status FROM v2_tasks WHERE task_id = ?').get(taskId) as { status: string }).status;
+  const statusOf = (taskId: string) => (kit.handle!.db.prepare('SELECT status FROM v2_tasks WHERE task_id = ?').get(taskId) as { status: string }).status;
 
   it('stops an attempt the moment it takes its task over budget.per_task_usd: killed, failed, not retried, the cost kept', async () => {
     const agent = new SpendingAgent((t) => (t.id === 'T1' ? 0.4 : 0.01));

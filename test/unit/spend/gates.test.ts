@@ -2,20 +2,18 @@
 // TaskStore, the orchestrator and the audit trail (gate_decisions). Nothing is timed: each test waits for the event
 // or the idle state that proves its point.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseTaskList } from '../../../src/core/parser';
 import type { Agent, AgentTaskInput } from '../../../src/engine/agents/agent';
 import { parseConfig } from '../../../src/engine/config';
-import { openDatabase, type DatabaseHandle } from '../../../src/engine/db/database';
+import { openDatabase } from '../../../src/engine/db/database';
 import { TaskStore } from '../../../src/engine/db/taskStore';
 import { Orchestrator } from '../../../src/engine/orchestrator';
 import { groupViews, type PlanModel } from '../../../src/engine/planView';
 import { createRedactor } from '../../../src/engine/redact';
 import { GateLog } from '../../../src/engine/spend/gateLog';
 import { checkGateParams, decideGate, gatesView } from '../../../src/engine/spend/gates';
-import { collect, insertPlan, nextEvent } from '../engine/orchestratorKit';
+import { collect, engineDir, insertPlan, nextEvent } from '../engine/orchestratorKit';
 
 /** An agent that completes every task at once and keeps what it was asked. */
 class RecordingAgent implements Agent {
@@ -29,22 +27,12 @@ class RecordingAgent implements Agent {
 }
 
 describe('Gates', () => {
-  let dir: string;
-  let handle: DatabaseHandle | undefined;
-  let orch: Orchestrator | undefined;
-  beforeEach(() => (dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'coditect-gates-')))));
-  afterEach(async () => {
-    await orch?.close();
-    orch = undefined;
-    handle?.close();
-    handle = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const kit = engineDir('coditect-gates-');
 
   function engine(md: string) {
     const list = parseTaskList(md);
     assert.deepEqual(list.diagnostics, []);
-    handle = openDatabase(path.join(dir, 'context.db'));
+    const handle = (kit.handle = openDatabase(path.join(kit.dir, 'context.db')));
     insertPlan(handle, list);
     const agent = new RecordingAgent();
     const o = new Orchestrator({
@@ -52,14 +40,14 @@ describe('Gates', () => {
       config: parseConfig({ max_concurrent_agents: 2, retry: { max_attempts: 2, initial_delay_ms: 1, max_delay_ms: 1 } }, 'test', { env: {} }),
       agentFor: () => agent,
       owner: 'engine-test',
-      cwd: dir,
+      cwd: kit.dir,
       env: { PATH: process.env.PATH },
       redact: createRedactor([]),
     });
     o.setPlan(list);
-    orch = o;
+    kit.orch = o;
     const log = new GateLog(handle.db);
-    const statusOf = (id: string) => (handle!.db.prepare('SELECT status FROM v2_tasks WHERE task_id = ?').get(id) as { status: string }).status;
+    const statusOf = (id: string) => (handle.db.prepare('SELECT status FROM v2_tasks WHERE task_id = ?').get(id) as { status: string }).status;
     const ran = () => agent.inputs.map((i) => i.id);
     return { orch: o, list, agent, log, statusOf, ran };
   }

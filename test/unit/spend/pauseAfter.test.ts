@@ -2,13 +2,11 @@
 // parsed from markdown, a real SQLite file, the TaskStore, the orchestrator and the spend controls it obeys. Nothing is
 // timed: each test waits for the idle state that proves its point.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseTaskList } from '../../../src/core/parser';
 import type { Agent, AgentTaskInput } from '../../../src/engine/agents/agent';
 import { parseConfig, type PauseAfterConfig } from '../../../src/engine/config';
-import { openDatabase, type DatabaseHandle } from '../../../src/engine/db/database';
+import { openDatabase } from '../../../src/engine/db/database';
 import { TaskStore } from '../../../src/engine/db/taskStore';
 import { Orchestrator } from '../../../src/engine/orchestrator';
 import { featureDone } from '../../../src/engine/planView';
@@ -17,7 +15,7 @@ import { createRedactor } from '../../../src/engine/redact';
 import { PauseAfter } from '../../../src/engine/spend/pauseAfter';
 import { SpendControl } from '../../../src/engine/spend/spendControl';
 import { pauseHint } from '../../../src/protocol/spend';
-import { insertPlan } from '../engine/orchestratorKit';
+import { engineDir, insertPlan } from '../engine/orchestratorKit';
 
 describe('pause_after', () => {
   describe('the bookkeeping', () => {
@@ -93,19 +91,7 @@ describe('pause_after', () => {
   });
 
   describe('with the orchestrator on a real database', () => {
-    let dir: string;
-    let handle: DatabaseHandle | undefined;
-    let orch: Orchestrator | undefined;
-    let detach: (() => void) | undefined;
-    beforeEach(() => (dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'coditect-pause-after-')))));
-    afterEach(async () => {
-      detach?.();
-      await orch?.close();
-      orch = undefined;
-      handle?.close();
-      handle = undefined;
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const kit = engineDir('coditect-pause-after-');
 
     class RecordingAgent implements Agent {
       readonly name = 'recording';
@@ -120,7 +106,7 @@ describe('pause_after', () => {
     function engine(md: string, pauseAfter: PauseAfterConfig) {
       const list = parseTaskList(md);
       assert.deepEqual(list.diagnostics, []);
-      handle = openDatabase(path.join(dir, 'context.db'));
+      const handle = (kit.handle = openDatabase(path.join(kit.dir, 'context.db')));
       insertPlan(handle, list);
       const store = new TaskStore(handle);
       const spend = new SpendControl({
@@ -139,14 +125,14 @@ describe('pause_after', () => {
         config: parseConfig({ max_concurrent_agents: 1 }, 'test', { env: {} }),
         agentFor: () => agent,
         owner: 'engine-test',
-        cwd: dir,
+        cwd: kit.dir,
         env: { PATH: process.env.PATH },
         redact: createRedactor([]),
         limits: spend.limits,
       });
       o.setPlan(list);
-      orch = o;
-      detach = spend.attach(o);
+      kit.orch = o;
+      kit.detach = spend.attach(o);
       return { orch: o, agent, spend };
     }
 
