@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ActivityAppendedParams, TasksChangedParams } from '../../src/protocol/engineProtocol';
+import { cliEnv, outputOf, type CliRun } from '../process/cli/cliHarness';
 import { LoadClient, memoryOf, stateIs } from '../process/server/loadKit';
 import { generateTaskList } from './generatePlan';
 
@@ -46,18 +47,9 @@ const quantile = (xs: number[], q: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
 };
 
-function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.ANTHROPIC_API_KEY;
-    const child = spawn(process.execPath, [join(__dirname, 'cli.js'), ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The built CLI next to this bundle (dist/cli.js), run to completion. */
+function cli(args: string[], cwd: string): Promise<CliRun> {
+  return outputOf(spawn(process.execPath, [join(__dirname, 'cli.js'), ...args], { cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** One run: a fresh daemon, `clients` event streams and 4 WebSockets, a plan of `tasks` dry-run tasks. */
