@@ -3,7 +3,7 @@
 // decides what happens next: it returns a redacted report, and the orchestrator settles the task from it.
 import { createHash } from 'node:crypto';
 import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type AgentSpend, type AgentTaskInput } from './agents/agent';
-import { ATTEMPT_ENV, attemptMark, markedProcesses, stopProcesses } from './agents/orphans';
+import { ATTEMPT_ENV, attemptMark, markedProcessesSoon, stopProcesses } from './agents/orphans';
 import type { SandboxPolicy } from './agents/sandbox';
 import { runVerify } from './agents/verify';
 import type { TaskStorePort } from './ports';
@@ -271,7 +271,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     clearTimeout(timer);
     // Nothing an attempt started outlives it: processes that escaped its process group still carry its mark.
     if (job.runId !== undefined) {
-      const left = markedProcesses().filter((p) => p.runId === job.runId && p.attemptId === attemptId);
+      const left = (await markedProcessesSoon()).filter((p) => p.runId === job.runId && p.attemptId === attemptId);
       if (left.length > 0) {
         await stopProcesses(left, job.killGraceMs);
         report.leftovers = left.map((p) => redact(`pid ${p.pid}${p.command ? ` ${p.command}` : ''}`));

@@ -71,6 +71,24 @@ export function markedProcesses(): MarkedProcess[] {
   return out;
 }
 
+/** The scan that the attempts ending in this turn of the event loop wait for (markedProcessesSoon). */
+let nextScan: Promise<MarkedProcess[]> | undefined;
+
+/**
+ * markedProcesses(), once for every caller in the same turn of the event loop: the scan runs at the end of the turn,
+ * after each caller asked (so it sees whatever their attempts left), and all of them get its answer. An attempt's end
+ * costs one read of every process's environment; a hundred attempts ending together then cost one, not a hundred.
+ */
+export function markedProcessesSoon(): Promise<MarkedProcess[]> {
+  nextScan ??= new Promise<MarkedProcess[]>((resolve) =>
+    setImmediate(() => {
+      nextScan = undefined;
+      resolve(markedProcesses());
+    }),
+  );
+  return nextScan;
+}
+
 function signal(target: number, sig: NodeJS.Signals): void {
   try {
     process.kill(target, sig);

@@ -2,7 +2,7 @@
 // agent's output pipes (before, `coditect run` waited for it forever), one closed them (before, it outlived the run
 // unseen). The attempt ends once its agent did, both are stopped and named, and the run exits with its outcome.
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordFigure } from './figures';
 import { ensureBuilt, removeWorkspace, runCli, tempWorkspace } from '../cli/cliHarness';
@@ -75,5 +75,48 @@ describe('faults: an agent leaves processes outside its process group (real proc
     assert.equal(Number(m[1]), 2);
     for (const pid of [held, quiet]) assert.match(m[2], new RegExp(`pid ${pid} sleep 600`));
     assert.deepEqual([held, quiet].filter(alive), [], 'no leftover survives the attempt');
+  });
+
+  it('attempts ending together share one look at the processes, and each stops and names only its own leftover', async () => {
+    // Three tasks at once, each agent leaving one setsid process named after its task, all waiting for each other's
+    // leftover before exiting: the three attempts end within moments, so their looks are folded into shared scans.
+    const ids = ['T001.001', 'T001.002', 'T001.003'];
+    const plan = `# Plan\n\n## E001: Core\n\n### F001.01: Work\n\n${ids.map((id) => `- [ ] **${id}** Build part ${id} (P0, 1h)\n`).join('')}`;
+    const agent = {
+      kind: 'command',
+      executable: 'sh',
+      args: [
+        '-c',
+        [
+          'id=$(mktemp -u left.XXXXXX)',
+          `setsid sh -c "echo \\$\\$ > $id.pid; exec sleep 600" </dev/null >/dev/null 2>&1 &`,
+          'while [ "$(ls left.*.pid 2>/dev/null | wc -l)" -lt 3 ]; do sleep 0.05; done',
+          'cat $id.pid',
+        ].join('\n'),
+      ],
+      stdin: 'none',
+    };
+    const config = JSON.stringify({
+      default_agent: 'worker',
+      agents: { worker: agent },
+      sandbox: { mode: 'off' },
+      max_concurrent_agents: 3,
+      timeouts: { kill_grace_ms: 500 },
+    });
+    const dir = tempWorkspace({ 'PLAN-TASKLIST.md': plan, 'config.json': config });
+    dirs.push(dir);
+    const r = await runCli(['run', 'PLAN-TASKLIST.md', '--config', 'config.json'], dir);
+    const left = readdirSync(dir)
+      .filter((f) => /^left\..*\.pid$/.test(f))
+      .map((f) => Number(readFileSync(join(dir, f), 'utf8').trim()));
+    pids.push(...left);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^completed: 3\/3/m);
+    assert.equal(left.length, 3);
+    const named = [...r.stderr.matchAll(/(T001\.00\d) attempt 1: stopped (\d+) process\(es\) its agent left running outside its process group: pid (\d+) /g)];
+    assert.deepEqual(named.map((m) => m[1]).sort(), ids, r.stderr);
+    for (const m of named) assert.equal(Number(m[2]), 1, `${m[1]} names one process: ${m[0]}`);
+    assert.deepEqual(named.map((m) => Number(m[3])).sort(), [...left].sort(), 'each leftover is named once, by the attempt that left it');
+    assert.deepEqual(left.filter(alive), [], 'no leftover survives its attempt');
   });
 });
