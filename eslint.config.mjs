@@ -57,6 +57,18 @@ export default defineConfig(
     },
   },
   {
+    // An attempt's processes are started by runProcessTree only: it notes their mark, and the end of an attempt whose
+    // mark was never noted skips the look for leftover processes (agents/orphans.ts). sandbox.ts's probe starts no agent.
+    files: ['src/engine/agents/**/*.ts', 'src/engine/executor.ts', 'src/engine/queue/**/*.ts'],
+    ignores: ['src/engine/agents/processTree.ts', 'src/engine/agents/sandbox.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        ...['node:child_process', 'child_process'].map((name) => ({ name, message: 'Start processes with runProcessTree (agents/processTree.ts).' })),
+      ],
+    },
+  },
+  {
     // Tests dig into JSON bodies they parsed themselves.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -3,7 +3,7 @@
 // decides what happens next: it returns a redacted report, and the orchestrator settles the task from it.
 import { createHash } from 'node:crypto';
 import { isAgentError, type Agent, type AgentErrorKind, type AgentResult, type AgentSpend, type AgentTaskInput } from './agents/agent';
-import { ATTEMPT_ENV, attemptMark, markedProcessesSoon, stopProcesses } from './agents/orphans';
+import { ATTEMPT_ENV, attemptMark, markedProcessesSoon, stopProcesses, takeSpawned } from './agents/orphans';
 import type { SandboxPolicy } from './agents/sandbox';
 import { runVerify } from './agents/verify';
 import type { TaskStorePort } from './ports';
@@ -269,8 +269,9 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     return report;
   } finally {
     clearTimeout(timer);
-    // Nothing an attempt started outlives it: processes that escaped its process group still carry its mark.
-    if (job.runId !== undefined) {
+    // Nothing an attempt started outlives it: processes that escaped its process group still carry its mark. An attempt
+    // that started no process (an in-process agent, no Verify) has none to look for.
+    if (job.runId !== undefined && takeSpawned(attemptMark(job.runId, attemptId))) {
       const left = (await markedProcessesSoon()).filter((p) => p.runId === job.runId && p.attemptId === attemptId);
       if (left.length > 0) {
         await stopProcesses(left, job.killGraceMs);

@@ -71,6 +71,24 @@ export function markedProcesses(): MarkedProcess[] {
   return out;
 }
 
+/** The marks processes were started with in this engine (noteSpawn), until the end of their attempt takes them. */
+const spawnedMarks = new Set<string>();
+
+/**
+ * Notes the attempt mark in `env` (if any) of a process about to start. runProcessTree calls it for every process it
+ * starts, and it is the only way an agent, a Verify command or a sandbox starts one (eslint.config.mjs keeps
+ * child_process out of the other agent modules): so a mark never noted is on no process, and there is nothing to look for.
+ */
+export function noteSpawn(env: Readonly<Record<string, string | undefined>>): void {
+  const mark = env[ATTEMPT_ENV];
+  if (mark !== undefined) spawnedMarks.add(mark);
+}
+
+/** Whether a process was started with `mark` (noteSpawn); forgets it. Called once, at the end of its attempt. */
+export function takeSpawned(mark: string): boolean {
+  return spawnedMarks.delete(mark);
+}
+
 /** The scan that the attempts ending in this turn of the event loop wait for (markedProcessesSoon). */
 let nextScan: Promise<MarkedProcess[]> | undefined;
 

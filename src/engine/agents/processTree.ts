@@ -2,6 +2,7 @@
 // Handled like a language client's server: args as an array (never a shell string), SIGTERM to the group, then SIGKILL
 // after a grace. Invariant: no process of the group outlives the call, whether it ends by itself or is aborted.
 import { spawn } from 'node:child_process';
+import { noteSpawn } from './orphans';
 
 /** Default cap on captured characters per stream (head and tail are kept, the middle is dropped). */
 export const DEFAULT_MAX_OUTPUT_CHARS = 1_000_000;
@@ -155,6 +156,8 @@ export function runProcessTree(opts: ProcessTreeOptions): Promise<ProcessTreeRes
     }
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
+    // Before it starts: the end of its attempt then knows to look for what it left (orphans.ts).
+    noteSpawn(env);
 
     const child = spawn(opts.command, [...opts.args], {
       cwd: opts.cwd,

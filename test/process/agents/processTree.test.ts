@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ATTEMPT_ENV, takeSpawned } from '../../../src/engine/agents/orphans';
 import { CappedText, runProcessTree, SpawnError } from '../../../src/engine/agents/processTree';
 import { cleanup, deferred, becomesDead, isAlive, makeTempDir } from '../../fakes/agentTestKit';
 
@@ -28,6 +29,17 @@ describe('processTree', () => {
   let cwd: string;
   beforeEach(() => (cwd = makeTempDir()));
   afterEach(() => cleanup(cwd));
+
+  it("notes the attempt mark of each process it starts: the attempt's end then knows to look for leftovers", async () => {
+    const mark = `note-test#${process.pid}`;
+    assert.equal(takeSpawned(mark), false, 'nothing started with the mark yet');
+    await runProcessTree({ command: 'true', args: [], cwd, env: { PATH: process.env.PATH } });
+    assert.equal(takeSpawned(mark), false, 'a process without the mark is not noted');
+    const r = await runProcessTree({ command: 'true', args: [], cwd, env: { PATH: process.env.PATH, [ATTEMPT_ENV]: mark } });
+    assert.equal(r.exitCode, 0);
+    assert.equal(takeSpawned(mark), true, 'started with the mark');
+    assert.equal(takeSpawned(mark), false, 'taken once');
+  });
 
   it('on abort kills the child and its grandchildren: no orphan survives', async () => {
     const ac = new AbortController();
