@@ -265,7 +265,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (typeof opts.cwd !== 'string' || opts.cwd === '') throw new TypeError(`Orchestrator: cwd must be a non-empty path, got ${JSON.stringify(opts.cwd)}`);
     this.store = opts.store;
     this.gate = opts.gate ?? OPEN_GATE;
-    this.results = opts.results ?? new ResultWriter({ store: opts.store, gate: this.gate, warn: (m) => this.log('info', m) });
+    this.results = opts.results ?? new ResultWriter({ store: opts.store, gate: this.gate, warn: (m) => this.log('info', m), perTurn: true });
+    this.results.afterTurn(() => this.dispatch());
     this.now = opts.now ?? Date.now;
     this.redact = opts.redact;
     this.config = opts.config;
@@ -455,6 +456,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         }
         await this.allSettled();
       }
+      this.results.writeNow(); // the last results of the run are in the database when it is stopped
       this.setState('idle');
     })().finally(() => {
       this.stopping = undefined;
@@ -522,6 +524,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         rt.controller.abort(new StopReason('cancel', 'cancelled by request'));
       }
       await rt.done;
+      this.results.writeNow(); // settled: its end is in the database (or waits for it) when this resolves
       return true;
     }
     if (this.delayed.has(taskId) && this.plan?.has(taskId)) {
@@ -578,6 +581,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         rt.controller.abort(new StopReason('marked', `marked ${status} by a person`));
       }
       await rt.done;
+      this.results.writeNow(); // the attempt's end is written before the person's status
     }
     this.delayed.cancel(taskId);
     if (!this.plan?.has(taskId)) return false;
@@ -801,6 +805,9 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.dispatchAgain = true;
       return;
     }
+    // Results of this turn land at its end (resultWriter.ts, perTurn): what they change counts for the picks (their
+    // dependents are ready, a limit may be reached), so dispatch waits for them (afterTurn dispatches again).
+    if (this.results.inTurn > 0) return;
     const hold = this.opts.limits?.globalHold();
     if (hold !== undefined) {
       this.pause(hold);

@@ -170,6 +170,12 @@ export interface TaskStorePort {
    */
   settle(record: SettleRecord): boolean;
   /**
+   * settle() for each record, all in ONE transaction (the results of attempts that ended in the same turn of the event
+   * loop). A record whose settle throws an error that is not `isFault` changes nothing and gets that error; an error that
+   * is (the database takes no writes) rolls back every record and is thrown.
+   */
+  settleAll(records: readonly SettleRecord[], isFault: (e: unknown) => boolean): ({ held: boolean } | { error: unknown })[];
+  /**
    * Crash recovery: every in_progress task whose lease expired before `now` or whose owner is not `liveOwner`
    * (the single-writer lock proves the previous owner dead) goes back to pending with its retry count kept.
    * Each recovered attempt row is closed with outcome `released`. Returns the recovered ids.

@@ -19,14 +19,38 @@ export interface ResultWriterOptions {
   journal?: ResultJournal;
   /** A problem worth a log line (journal not writable, a write that failed for another reason). */
   warn(message: string): void;
+  /**
+   * Records written in the same turn of the event loop are written together at its end, in one transaction
+   * (TaskStorePort.settleAll), and `landed` runs then: a hundred attempts ending together cost one commit, not a
+   * hundred. Without it, each is written at once and `landed` runs before write() returns.
+   */
+  perTurn?: boolean;
 }
 
 /** The durable writer of settlements (see the file comment). */
 export class ResultWriter {
   private readonly queue: { rec: SettleRecord; landed: Landed }[] = [];
+  /** Records of this turn (perTurn), written at its end. */
+  private turn: { rec: SettleRecord; landed: Landed }[] = [];
+  /** This turn's records are landing (their `landed` runs). */
+  private landing = false;
+  private readonly turnWritten: (() => void)[] = [];
   private closed = false;
 
   constructor(private readonly opts: ResultWriterOptions) {}
+
+  /**
+   * Records of this turn not landed yet (perTurn): until they have, what they change (dependents ready, a limit reached)
+   * does not count yet, so whoever decides what starts next waits for them (afterTurn).
+   */
+  get inTurn(): number {
+    return this.turn.length + (this.landing ? 1 : 0);
+  }
+
+  /** Runs `f` each time a turn's records have landed (all of them: written, or kept for the database). */
+  afterTurn(f: () => void): void {
+    this.turnWritten.push(f);
+  }
 
   /** Records waiting for the database. */
   get pending(): number {
@@ -38,6 +62,11 @@ export class ResultWriter {
    * later. An error that is not a database fault (a bug) is reported and the record counts as not held.
    */
   write(rec: SettleRecord, landed: Landed): void {
+    if (this.opts.perTurn && !this.closed && (this.turn.length > 0 || (this.queue.length === 0 && !this.opts.gate.blocked))) {
+      this.turn.push({ rec, landed });
+      if (this.turn.length === 1) setImmediate(() => this.writeTurn());
+      return;
+    }
     if (this.queue.length === 0 && !this.opts.gate.blocked) {
       const r = this.tryWrite(rec);
       if ('held' in r) return landed(r.held);
@@ -50,8 +79,63 @@ export class ResultWriter {
 
   /** Stops retrying; waiting records stay in the journal for the next engine. Returns how many wait. Idempotent. */
   close(): number {
+    this.writeTurn(); // this turn's records are written (or journaled) before the writer stops
     this.closed = true;
     return this.queue.length;
+  }
+
+  /** Writes this turn's records now (perTurn) instead of at the end of the turn: an engine that stops waits for them. */
+  writeNow(): void {
+    this.writeTurn();
+  }
+
+  /**
+   * Writes this turn's records in one transaction, then runs their `landed` in order. A fault (the database takes no
+   * writes) writes none of them: they wait, journaled, in order, as a single refused write does. A record that fails
+   * for another reason is reported and counts as not held, as in tryWrite.
+   */
+  private writeTurn(): void {
+    const batch = this.turn;
+    this.turn = [];
+    if (batch.length === 0) return;
+    try {
+      this.landing = true;
+      this.land(batch);
+    } finally {
+      this.landing = false;
+    }
+    for (const f of this.turnWritten) f();
+  }
+
+  private land(batch: { rec: SettleRecord; landed: Landed }[]): void {
+    if (this.queue.length > 0 || this.opts.gate.blocked) {
+      for (const b of batch) this.keep(b.rec, b.landed);
+      return;
+    }
+    let results: ({ held: boolean } | { error: unknown })[];
+    try {
+      results = this.opts.store.settleAll(
+        batch.map((b) => b.rec),
+        (e) => this.opts.gate.isFault(e),
+      );
+    } catch (e) {
+      if (this.opts.gate.isFault(e)) {
+        for (const b of batch) this.keep(b.rec, b.landed);
+        this.opts.gate.failed(e); // reported after the records are journaled, as in write()
+        return;
+      }
+      results = batch.map(() => ({ error: e }));
+    }
+    this.opts.gate.succeeded();
+    batch.forEach((b, i) => {
+      const r = results[i];
+      if ('error' in r) this.opts.warn(`could not record the end of ${b.rec.taskId}: ${errorMessage(r.error)}`);
+      try {
+        b.landed('held' in r ? r.held : false);
+      } catch (e) {
+        this.opts.warn(`after recording the end of ${b.rec.taskId}: ${errorMessage(e)}`);
+      }
+    });
   }
 
   /** `held`: written (false also for a write that failed for good, reported); `fault`: the database takes no writes now, keep it. */

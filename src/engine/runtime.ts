@@ -317,7 +317,7 @@ export class EngineRuntime implements EngineApi {
         onFree: (ms) => runtime?.dbFree(ms),
       });
       parts.push(gate);
-      const results = new ResultWriter({ store, gate, journal, warn: (m) => opts.logger.warn(redact(m)) });
+      const results = new ResultWriter({ store, gate, journal, warn: (m) => opts.logger.warn(redact(m)), perTurn: true });
       const sync = new SyncService({
         handle,
         store,

@@ -342,6 +342,20 @@ export class TaskStore implements TaskStorePort {
     })();
   }
 
+  /** settle() of each record in one transaction, each in its own savepoint (see TaskStorePort.settleAll). */
+  settleAll(records: readonly SettleRecord[], isFault: (e: unknown) => boolean): ({ held: boolean } | { error: unknown })[] {
+    return this.db.transaction(() =>
+      records.map((r) => {
+        try {
+          return { held: this.settle(r) };
+        } catch (e) {
+          if (isFault(e)) throw e;
+          return { error: e };
+        }
+      }),
+    )();
+  }
+
   /**
    * Attempt rows not ended (a stopped engine's attempts, before recoverLeases closes them): a coordinator whose attempts
    * run as jobs on Redis carries on with their jobs (src/engine/queue/remoteAttempts.ts).

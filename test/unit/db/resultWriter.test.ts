@@ -126,6 +126,59 @@ describe('database faults: classification, gate, durable results', () => {
     assert.deepEqual(warnings, []);
   });
 
+  it('perTurn: the results of one turn land together at its end, in order; a locked database journals them all, in order', async () => {
+    seedTasks(h, [{ id: 'T3' }]);
+    const gate = new DbGate({ db: h.db, path: h.path, onBlocked: () => undefined, initialRetryMs: 5, maxRetryMs: 20 });
+    gates.push(gate);
+    const journal = new ResultJournal(resultJournalPath(h.path));
+    const warnings: string[] = [];
+    const writer = new ResultWriter({ store, gate, journal, warn: (m) => warnings.push(m), perTurn: true });
+    const turns: string[][] = [];
+    let order: string[] = [];
+    writer.afterTurn(() => turns.push(order.splice(0)));
+    const recs = ['T1', 'T2', 'T3'].map(claimed);
+    // One record fails for a reason that is no fault (a status no task may end with): it alone is not written.
+    recs[1] = { ...recs[1], finish: { ...recs[1].finish, status: 'in_progress' as never } };
+    const held: Record<string, boolean> = {};
+    for (const r of recs) writer.write(r, (ok) => ((held[r.taskId] = ok), order.push(r.taskId)));
+    assert.equal(writer.inTurn, 3, 'waiting for the end of the turn');
+    assert.equal(store.runtime('T1')?.status, 'in_progress', 'nothing written before the end of the turn');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(turns, [['T1', 'T2', 'T3']], 'landed together, in order, then afterTurn');
+    assert.deepEqual(held, { T1: true, T2: false, T3: true });
+    assert.equal(store.runtime('T1')?.status, 'completed');
+    assert.equal(store.runtime('T2')?.status, 'in_progress', 'the failing record changed nothing');
+    assert.equal(store.runtime('T3')?.status, 'completed');
+    assert.equal(store.attempts('T3')[0].outcome, 'completed');
+    assert.match(warnings.join('\n'), /could not record the end of T2: finish: status 'in_progress'/);
+
+    // Locked: a turn's records are all kept, journaled in order, and written in order once the lock clears.
+    for (const r of [recs[0], recs[2]]) store.setStatus(r.taskId, 'pending', { now: T0 + 20 });
+    order = [];
+    turns.length = 0;
+    const again = ['T1', 'T3'].map(claimed);
+    const l = lock();
+    const landedAll = new Promise<void>((resolve) => {
+      for (const r of again) writer.write(r, () => order.push(r.taskId) === 2 && resolve());
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(writer.inTurn, 0);
+    assert.equal(writer.pending, 2, 'both wait for the database');
+    assert.deepEqual(turns, [[]], 'none landed');
+    assert.deepEqual(
+      readFileSync(journal.path, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as SettleRecord).taskId),
+      ['T1', 'T3'],
+    );
+    l.unlock();
+    await landedAll;
+    assert.deepEqual(order, ['T1', 'T3']);
+    assert.equal(store.runtime('T1')?.status, 'completed');
+    assert.equal(store.runtime('T3')?.status, 'completed');
+  });
+
   it('while a lock episode lasts, writes fail at once instead of waiting the busy timeout; it comes back when the lock is gone', async () => {
     const busy = (): unknown => h.db.pragma('busy_timeout', { simple: true });
     const gate = new DbGate({ db: h.db, path: h.path, initialRetryMs: 5, maxRetryMs: 20 });

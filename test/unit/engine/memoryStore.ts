@@ -110,6 +110,17 @@ export class MemoryStore implements TaskStorePort {
     return held;
   }
 
+  settleAll(records: readonly SettleRecord[], isFault: (e: unknown) => boolean): ({ held: boolean } | { error: unknown })[] {
+    return records.map((r) => {
+      try {
+        return { held: this.settle(r) };
+      } catch (e) {
+        if (isFault(e)) throw e;
+        return { error: e };
+      }
+    });
+  }
+
   recoverLeases(liveOwner: string, now: number): string[] {
     const ids: string[] = [];
     for (const r of this.rows.values()) {
