@@ -445,8 +445,11 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
       types.add(e.agentType);
       if (e.dispatchLatencyMs !== undefined) dispatch.set(e.taskId, e.dispatchLatencyMs);
     });
+    // When each result was recorded (the event follows the db write): with the job's finishedOn, the way back.
+    const recordedAt = new Map<string, number>();
     orch.on('attempt:finished', (e) => {
       if (e.outcome === 'completed') completed++;
+      recordedAt.set(e.taskId, Date.now());
     });
     orch.setPlan(sync.current());
     const t0 = process.hrtime.bigint();
@@ -455,12 +458,14 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
     const wallMs = ms(t0);
     // Each job's wait in Redis, from its own timestamps (same machine, one clock).
     const latencies: number[] = [];
+    const back: number[] = [];
     const { Queue } = await import('bullmq');
     for (const t of types) {
       const q = new Queue(`agent-${encodeURIComponent(t)}`, { connection: { url: redis.url }, prefix });
       for (const j of await q.getJobs(['completed'])) {
         const taskId = (j.data as { taskId: string }).taskId;
         if (j.processedOn !== undefined && dispatch.has(taskId)) latencies.push(dispatch.get(taskId)! + (j.processedOn - j.timestamp));
+        if (j.finishedOn !== undefined && recordedAt.has(taskId)) back.push(recordedAt.get(taskId)! - j.finishedOn);
       }
       await q.close();
     }
@@ -473,6 +478,8 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
       p50LatencyMs: quantile(latencies, 0.5),
       p99LatencyMs: quantile(latencies, 0.99),
       p99CoordinatorMs: quantile([...dispatch.values()], 0.99),
+      p50ResultMs: quantile(back, 0.5),
+      p99ResultMs: quantile(back, 0.99),
     };
   } finally {
     await Promise.all(
@@ -838,6 +845,8 @@ async function benchWorkers(tasks: number, repeat: number, json: boolean): Promi
       p50LatencyMs: f('workers', 'p50LatencyMs', 2),
       p99LatencyMs: f('workers', 'p99LatencyMs', 2),
       p99CoordinatorMs: f('workers', 'p99CoordinatorMs', 3),
+      p50ResultMs: f('workers', 'p50ResultMs', 1),
+      p99ResultMs: f('workers', 'p99ResultMs', 1),
       coordinatorPeakRssMb: f('workers', 'peakRssMb', 0),
     },
     inProcess: {
@@ -859,6 +868,7 @@ async function benchWorkers(tasks: number, repeat: number, json: boolean): Promi
     `| throughput, zero-work tasks, end to end (results in the db) | ${w.tasksPerSecond} tasks/s | ${report.inProcess.tasksPerSecond} tasks/s | ≥ 1000 tasks/s |`,
     `| dispatch latency p50 / p99 (ready or slot free → a worker started it) | ${w.p50LatencyMs} / ${w.p99LatencyMs} ms | ${report.inProcess.p50LatencyMs} / ${report.inProcess.p99LatencyMs} ms | p99 < 20 ms |`,
     `| of which the coordinator's own (→ enqueued), p99 | ${w.p99CoordinatorMs} ms | | |`,
+    `| the way back, p50 / p99 (a worker finished the job → its result in the db) | ${w.p50ResultMs} / ${w.p99ResultMs} ms | | |`,
     `| coordinator peak RSS | ${w.coordinatorPeakRssMb} MB | | |`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
