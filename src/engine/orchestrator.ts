@@ -265,7 +265,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (typeof opts.cwd !== 'string' || opts.cwd === '') throw new TypeError(`Orchestrator: cwd must be a non-empty path, got ${JSON.stringify(opts.cwd)}`);
     this.store = opts.store;
     this.gate = opts.gate ?? OPEN_GATE;
-    this.results = opts.results ?? new ResultWriter({ store: opts.store, gate: this.gate, warn: (m) => this.log('info', m), perTurn: true });
+    this.results =
+      opts.results ?? new ResultWriter({ store: opts.store, gate: this.gate, warn: (m) => this.log('info', m), perTurn: opts.remote !== undefined });
     this.results.afterTurn(() => this.dispatch());
     this.now = opts.now ?? Date.now;
     this.redact = opts.redact;

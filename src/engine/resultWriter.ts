@@ -22,7 +22,9 @@ export interface ResultWriterOptions {
   /**
    * Records written in the same turn of the event loop are written together at its end, in one transaction
    * (TaskStorePort.settleAll), and `landed` runs then: a hundred attempts ending together cost one commit, not a
-   * hundred. Without it, each is written at once and `landed` runs before write() returns.
+   * hundred. Without it, each is written at once and `landed` runs before write() returns. The price: a slot freed
+   * early in a turn is refilled at its end. Worth it where results come in bulk (a coordinator of workers reads many at
+   * once); the in-process engine, whose results come one by one, refills each slot at once.
    */
   perTurn?: boolean;
 }

@@ -317,7 +317,9 @@ export class EngineRuntime implements EngineApi {
         onFree: (ms) => runtime?.dbFree(ms),
       });
       parts.push(gate);
-      const results = new ResultWriter({ store, gate, journal, warn: (m) => opts.logger.warn(redact(m)), perTurn: true });
+      // A coordinator of workers takes results in bulk (each read of the queue's events brings many): one commit for each
+      // turn's. In process, results arrive one by one and each slot is refilled at once (dispatch latency, #8).
+      const results = new ResultWriter({ store, gate, journal, warn: (m) => opts.logger.warn(redact(m)), perTurn: config.queue.kind === 'redis' });
       const sync = new SyncService({
         handle,
         store,
