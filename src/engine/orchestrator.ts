@@ -37,6 +37,7 @@ import { AttemptSlots, type SlotLimits } from './attemptSlots';
 import { BackoffTimers } from './backoffTimers';
 import { ABANDON_MARGIN_MS, StopReason, executeAttempt, type AttemptJob, type AttemptReport, type ExecutorDeps, type StopWhy } from './executor';
 import { LeaseKeeper } from './leaseKeeper';
+import { IdleWatch } from './idleWatch';
 import { ActivityLog } from './activityLog';
 import { laneStalls, stallMessage } from './stallReport';
 import { PlanState, type GroupCompleted } from './planState';
@@ -235,14 +236,14 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   /** The orchestrator's activity lines (activityLog.ts), the latest `activityLimit` kept. */
   private readonly activityLog: ActivityLog;
 
-  /** The control state; never `stalled` (that is `running` + stalledNow, see state()). */
+  /** The control state; never `stalled` (that is `running` + idleness.stalled, see state()). */
   private current: OrchestrationState = 'idle';
   /** Why orchestration is paused when a limit paused it (not a person), shown with the state. */
   private pausedFor?: string;
-  private stalledNow = false;
+  /** Idle and stall detection, and the waiters of idle() (idleWatch.ts). */
+  private readonly idleness: IdleWatch;
   private dispatching = false;
   private dispatchAgain = false;
-  private idleWaiters: (() => void)[] = [];
   /** Failed breaker probes that spent none of the task's retries, per task until it settles (at most retry.max_attempts). */
   private readonly freeProbes = new Map<string, number>();
   /** Checkpoints whose dependencies are done: they wait for a person, never in the agents' lanes (openDueCheckpoints). */
@@ -300,6 +301,28 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       onError: (m) => this.log('info', m),
     });
     this.lanes = new ReadyLanes(() => 0);
+    const limits = opts.limits;
+    this.idleness = new IdleWatch(
+      {
+        closed: () => this.closed,
+        control: () => this.current,
+        running: () => this.running.size,
+        stopping: () => this.stopping !== undefined,
+        settling: () => this.settling,
+        resultsPending: () => this.results.pending,
+        delayed: () => this.delayed.size,
+        waitingForDb: () => this.waitingForDb,
+        lanes: this.lanes,
+        maxPerType: () => this.config.agentLimits.maxPerType,
+        taskHold: limits ? (id) => limits.taskHold(id) : undefined,
+        openCount: () => this.plan?.openCount(),
+      },
+      (stalled) => {
+        if (stalled) this.log('info', this.stallMessage());
+        else if (this.current === 'running') this.log('info', 'no longer stalled: a task can start again');
+        this.emitState();
+      },
+    );
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
@@ -604,7 +627,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   /** Current orchestration state: `stalled` when running but nothing can move (see OrchestrationState). */
   state(): OrchestrationState {
-    return this.current === 'running' && this.stalledNow ? 'stalled' : this.current;
+    return this.current === 'running' && this.idleness.stalled ? 'stalled' : this.current;
   }
 
   /**
@@ -698,8 +721,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
   /** Resolves when nothing runs and nothing more can start (all done, all blocked, paused, or stopped). */
   idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    return this.idleness.wait();
   }
 
   /** Stops (with the configured grace), clears every timer and listener. Idempotent. */
@@ -720,9 +742,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
           this.nextBatch = undefined;
         },
         () => this.gates.dispose(),
-        () => {
-          for (const w of this.idleWaiters.splice(0)) w();
-        },
+        () => this.idleness.releaseAll(),
         () => this.events.clear(),
       ]) {
         try {
@@ -1433,43 +1453,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     return Promise.all([...this.running.values()].map((r) => r.done)).then(() => undefined);
   }
 
-  private isIdle(): boolean {
-    if (this.closed) return true;
-    if (this.running.size > 0 || this.stopping) return false;
-    // Once stopped, an attempt whose result only waits for the database (locked, disk full) no longer keeps the engine
-    // busy: the result writer keeps it in the journal for the next start, and a stop MUST end promptly (a run on a full
-    // disk ignored SIGTERM for as long as the disk stayed full). Running, it does: dependents wait for it to land.
-    if (this.settling > (this.current === 'idle' ? this.results.pending : 0)) return false;
-    if (this.current !== 'running') return true;
-    if (this.delayed.size > 0 || this.waitingForDb) return false;
-    if (this.lanes.size === 0) return true;
-    // Tasks of a type whose limit is 0 are held back on purpose: they never start, so they do not keep us busy.
-    const limits = this.opts.limits;
-    for (const [type] of this.lanes.depthByType()) if (this.config.agentLimits.maxPerType[type] !== 0 && !limits) return false;
-    if (!limits) return true;
-    // So are tasks a budget holds back (until it is raised or a person resumes).
-    return this.lanes.ordered().every((id) => this.config.agentLimits.maxPerType[this.lanes.typeOf(id)!] === 0 || limits.taskHold(id) !== undefined);
-  }
-
   private checkIdle(): void {
-    this.checkStalled();
-    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
-    for (const w of this.idleWaiters.splice(0)) w();
-  }
-
-  /** Running, and nothing runs, can start or waits for a retry, while some task is not done. Cheap unless idle. */
-  private isStalled(): boolean {
-    return this.current === 'running' && !this.closed && this.plan !== undefined && this.isIdle() && this.plan.openCount() > 0;
-  }
-
-  /** Announces entering or leaving `stalled` (state event; the reasons once, in the activity log). */
-  private checkStalled(): void {
-    const now = this.isStalled();
-    if (now === this.stalledNow) return;
-    this.stalledNow = now;
-    if (now) this.log('info', this.stallMessage());
-    else if (this.current === 'running') this.log('info', 'no longer stalled: a task can start again');
-    this.emitState();
+    this.idleness.check();
   }
 
   private stallMessage(): string {
@@ -1480,7 +1465,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private setState(s: OrchestrationState): void {
     if (this.current === s) return;
     this.current = s;
-    this.stalledNow = this.isStalled();
+    this.idleness.resync();
     this.emitState();
   }
 
