@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { defaultSandboxPolicy, type SandboxPolicy } from './agents/sandbox';
 import type { VerifyVerdict } from './trustGuard';
-import { TERMINAL_STATUSES, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
+import { type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
 import type { ActivityAppendedParams, StateChangedParams } from '../protocol/engineProtocol';
@@ -38,6 +38,7 @@ import { BackoffTimers } from './backoffTimers';
 import { ABANDON_MARGIN_MS, StopReason, executeAttempt, type AttemptJob, type AttemptReport, type ExecutorDeps, type StopWhy } from './executor';
 import { LeaseKeeper } from './leaseKeeper';
 import { IdleWatch } from './idleWatch';
+import { GateDecisions } from './gateDecisions';
 import { ActivityLog } from './activityLog';
 import { laneStalls, stallMessage } from './stallReport';
 import { PlanState, type GroupCompleted } from './planState';
@@ -47,13 +48,12 @@ import { RETRY_CONTEXT_ATTEMPTS } from './retryContext';
 import { agentTaskInput } from './taskInput';
 import { attemptEndOf, settlementOf } from './settlement';
 import { attemptSpendOf } from './spend/attemptSpend';
-import { rejectionNote } from './spend/gates';
 import { ResultWriter } from './resultWriter';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
 import { errorMessage } from '../core/describe';
 import type { FileHold } from '../core/fileClaims';
 import type { AttemptGuard } from './trustGuard';
-import { changedFilesText, fileHoldText } from '../protocol/presentation';
+import { fileHoldText } from '../protocol/presentation';
 import { parseAgentReport } from '../core/agentReport';
 import { landAttempt, type AttemptIsolation } from './attemptLanding';
 import type { GateDecision, GateDecisionResult, GateKind } from '../protocol/gates';
@@ -246,10 +246,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private dispatchAgain = false;
   /** Failed breaker probes that spent none of the task's retries, per task until it settles (at most retry.max_attempts). */
   private readonly freeProbes = new Map<string, number>();
-  /** Checkpoints whose dependencies are done: they wait for a person, never in the agents' lanes (openDueCheckpoints). */
-  private readonly checkpointsDue = new Set<string>();
-  /** A person's rejection note for a `Gate: review` task's next prompt, once. */
-  private readonly rejectNotes = new Map<string, string>();
+  /** The person's gates: due checkpoints, waiting announcements, decisions, rejection notes (gateDecisions.ts). */
+  private readonly gateDecisions: GateDecisions;
   /** Attempts being settled right now (see settle). */
   private settling = 0;
   private stopping?: Promise<void>;
@@ -301,6 +299,23 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       onError: (m) => this.log('info', m),
     });
     this.lanes = new ReadyLanes(() => 0);
+    this.gateDecisions = new GateDecisions({
+      plan: () => this.plan,
+      closed: () => this.closed,
+      running: () => this.current === 'running',
+      store: opts.store,
+      now: this.now,
+      db: this.gate,
+      awaitDb: () => this.awaitDb(),
+      refreshFromStore: (id) => this.refreshFromStore(id),
+      applyStatus: (id, status) => this.applyStatus(id, status),
+      enqueue: (id) => this.enqueue(id),
+      dispatch: () => this.dispatch(),
+      forgetVerify: (id) => this.verifySigs.delete(id),
+      noteFor: opts.isolation ? (id) => opts.isolation!.noteFor(id) : undefined,
+      waiting: (g) => this.events.emit('gate:waiting', g),
+      log: (kind, message, taskId) => this.log(kind, message, taskId),
+    });
     const limits = opts.limits;
     this.idleness = new IdleWatch(
       {
@@ -771,7 +786,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private rebuildLanes(): void {
     const plan = this.mustPlan();
     this.lanes.reset((a, b) => plan.graph.compareForDispatch(a, b));
-    this.checkpointsDue.clear();
+    this.gateDecisions.clearDue();
     const ready = new Set(plan.graph.readyIds());
     for (const id of this.readySince.keys()) if (!ready.has(id)) this.readySince.delete(id);
     for (const id of ready) if (!this.running.has(id) && !this.delayed.has(id)) this.enqueue(id);
@@ -780,7 +795,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private enqueue(taskId: string): void {
     if (this.running.has(taskId) || this.delayed.has(taskId)) return;
     if (this.plan?.byId.get(taskId)?.gate === 'checkpoint') {
-      this.checkpointsDue.add(taskId);
+      this.gateDecisions.due(taskId);
       return;
     }
     this.lanes.add(taskId, this.routeOf(taskId).agent);
@@ -846,7 +861,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       do {
         this.dispatchAgain = false;
         if (!this.waitingForDb) this.tickDueGroups();
-        if (!this.waitingForDb) this.openDueCheckpoints();
+        if (!this.waitingForDb) this.gateDecisions.openDue();
         while (this.current === 'running' && !this.waitingForDb && this.running.full() === undefined && started < batch) {
           const pick = this.lanes.next((t) => this.admission(t) === undefined);
           if (!pick) break;
@@ -894,115 +909,18 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
   }
 
-  /** Checkpoints whose dependencies are done wait for a person's approval: blocked, no agent runs them. */
-  private openDueCheckpoints(): void {
-    const plan = this.mustPlan();
-    for (const id of [...this.checkpointsDue]) {
-      if (this.current !== 'running') return;
-      this.checkpointsDue.delete(id);
-      if (!plan.has(id) || !plan.graph.isReady(id)) continue;
-      let changed: boolean;
-      try {
-        changed = this.store.setStatus(id, 'blocked', { now: this.now() });
-      } catch (e) {
-        if (!this.gate.failed(e)) throw e;
-        this.checkpointsDue.add(id);
-        this.awaitDb(); // opened at the dispatch after the database takes writes again
-        return;
-      }
-      if (!changed) {
-        this.refreshFromStore(id);
-        continue;
-      }
-      this.applyStatus(id, 'blocked');
-      this.gateWaiting(id, 'checkpoint');
-    }
-  }
-
-  private featureGateWaiting(featureId: string, title: string): void {
-    this.events.emit('gate:waiting', { taskId: featureId, kind: 'review', title });
-    const holds = this.mustPlan().graph.featureGateHolds(featureId);
-    this.log(
-      'info',
-      `feature ${featureId} is done and waits for a person's approval (Gate: review) before ${holds.join(', ') || 'what depends on it'} may start`,
-      featureId,
-    );
-  }
-
-  private gateWaiting(taskId: string, kind: GateKind, files?: string[]): void {
-    const title = this.plan?.byId.get(taskId)?.title ?? taskId;
-    this.events.emit('gate:waiting', { taskId, kind, title, ...(files ? { files } : {}) });
-    this.log(
-      'info',
-      kind === 'checkpoint'
-        ? `${taskId} waits for a person's approval (checkpoint "${title}")`
-        : `${taskId} is done and waits for a person's approval (Gate: review) before what depends on it starts${files ? `; ${changedFilesText(files)}` : ''}`,
-      taskId,
-    );
-  }
-
   /**
    * A person's decision on a waiting gate (docs/costs-and-gates.md#gates). Approving ticks the task and frees what
    * depends on it; rejecting a `Gate: review` task sends it back to pending with the note for its next prompt; a
    * rejected checkpoint stays waiting. Recording who decided is the caller's (the runtime's audit trail).
    */
   decideGate(taskId: string, decision: GateDecision, note?: string): GateDecisionResult & { kind?: GateKind } {
-    if (this.closed || !this.plan) return { done: false, message: 'no plan loaded' };
-    if (this.plan.features.has(taskId)) return this.decideFeatureGate(taskId, decision);
-    const task = this.plan.byId.get(taskId);
-    if (!task) return { done: false, message: `unknown task ${taskId}` };
-    const kind = task.gate;
-    if (!kind) return { done: false, message: `${taskId} is not a gate (write "Gate: review" under it, or start its title with "Review:" or "Checkpoint:")` };
-    const s = this.plan.status(taskId);
-    const waiting = s === 'blocked' || (kind === 'checkpoint' && s === 'pending' && this.plan.graph.isReady(taskId));
-    if (!waiting) {
-      const on = s === 'pending' ? this.plan.graph.waitingOn(taskId) : [];
-      return { done: false, message: `${taskId} is not waiting for approval: it is ${s.replace('_', ' ')}${on.length ? `, waiting on ${on.join(', ')}` : ''}` };
-    }
-    if (decision === 'rejected' && kind === 'checkpoint') return { done: true, kind, message: `${taskId} was rejected and still waits for approval` };
-    const status: TaskStatus = decision === 'approved' ? 'completed' : 'pending';
-    if (!this.store.setStatus(taskId, status, { now: this.now() })) {
-      this.refreshFromStore(taskId);
-      return { done: false, message: `${taskId} changed meanwhile (it is ${this.plan.status(taskId).replace('_', ' ')}); nothing was decided` };
-    }
-    this.checkpointsDue.delete(taskId);
-    if (decision === 'rejected') {
-      this.verifySigs.delete(taskId);
-      this.rejectNotes.set(taskId, rejectionNote(note));
-    }
-    this.applyStatus(taskId, status);
-    this.dispatch();
-    return {
-      done: true,
-      kind,
-      message: decision === 'approved' ? `${taskId} approved: what depends on it may start` : `${taskId} rejected: it runs again with the note`,
-    };
-  }
-
-  /**
-   * A decision on a gated feature (`Gate: review` under its heading): approving frees what depends on the feature
-   * from outside it; a rejection leaves it waiting (the note is the audit trail's). The approval itself is recorded by
-   * the caller: later plans read it back through `approvedGates`.
-   */
-  private decideFeatureGate(featureId: string, decision: GateDecision): GateDecisionResult & { kind?: GateKind } {
-    const plan = this.mustPlan();
-    const graph = plan.graph;
-    if (!graph.gatedFeatureIds().includes(featureId))
-      return { done: false, message: `${featureId} is not a gate (write "Gate: review" on a line under the feature's heading)` };
-    if (!graph.featureGateWaiting(featureId)) {
-      if (graph.featureGateApproved(featureId)) return { done: false, message: `${featureId} is not waiting for approval: it was approved` };
-      const open = [...plan.byId.values()].filter((t) => t.featureId === featureId && !TERMINAL_STATUSES.has(plan.status(t.id)) && !t.criterion && !t.optional);
-      return { done: false, message: `${featureId} is not waiting for approval: its tasks are not done (${open.map((t) => t.id).join(', ')})` };
-    }
-    if (decision === 'rejected') return { done: true, kind: 'review', message: `${featureId} was rejected and still waits for approval` };
-    for (const id of graph.approveFeatureGate(featureId)) this.enqueue(id);
-    this.dispatch();
-    return { done: true, kind: 'review', message: `${featureId} approved: what depends on it may start` };
+    return this.gateDecisions.decide(taskId, decision, note);
   }
 
   /** A rejection taken by an earlier engine that no attempt has answered: its note goes into the next prompt, once. */
   restoreRejection(taskId: string, note: string | undefined): void {
-    if (!this.rejectNotes.has(taskId)) this.rejectNotes.set(taskId, rejectionNote(note));
+    this.gateDecisions.restoreRejection(taskId, note);
   }
 
   /** Why `runTask` cannot start a task, or undefined when it can (limits are checked by the caller). */
@@ -1206,15 +1124,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       cwd,
       summaryOf: (id) => this.summaries.get(id),
       attempts: this.store.attempts(task.id, RETRY_CONTEXT_ATTEMPTS),
-      note: this.reviewNote(task.id),
+      note: this.gateDecisions.takeNote(task.id),
     });
-  }
-
-  /** A person's rejection note goes into the next prompt as what the previous attempt ended with. */
-  private reviewNote(taskId: string): string | undefined {
-    const rejected = this.rejectNotes.get(taskId);
-    this.rejectNotes.delete(taskId);
-    return this.opts.isolation?.noteFor(taskId) ?? rejected;
   }
 
   // ---- settling an attempt ------------------------------------------------------------------------------------
@@ -1318,7 +1229,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       }
       const files = report.filesChanged ?? parseAgentReport(report.result?.summary)?.filesChanged;
       if (gated) {
-        this.gateWaiting(taskId, 'review', files);
+        this.gateDecisions.waiting(taskId, 'review', files);
         return;
       }
       if (outcome === 'completed') {
@@ -1429,7 +1340,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     for (const g of change.completedGroups) {
       this.events.emit('checkpoint:reached', g);
       this.log('info', `${g.kind} ${g.id} "${g.title}" completed`);
-      if (g.kind === 'feature' && plan.graph.featureGateWaiting(g.id)) this.featureGateWaiting(g.id, g.title);
+      if (g.kind === 'feature' && plan.graph.featureGateWaiting(g.id)) this.gateDecisions.featureWaiting(g.id, g.title);
     }
   }
 
