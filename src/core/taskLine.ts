@@ -1051,6 +1051,33 @@ function hasRefId(value: string): boolean {
  * nested bullets may carry the values), or undefined for any other line (a note, left alone).
  */
 export function readMetaLine(text: string, lineNo: number, col: number, meta: TaskMeta): { key: MetaKey; empty: boolean } | undefined {
+  return text.charCodeAt(0) === 68 /* D */ && commonDepsLine(text, lineNo, col, meta) ? DEPS_READ : readAnyMetaLine(text, lineNo, col, meta);
+}
+
+const DEPS_READ: { key: MetaKey; empty: boolean } = Object.freeze({ key: 'deps', empty: false });
+/** `Depends on: T1, T2.3` written plainly (a CODITECT plan's dependency line): read by one pattern. */
+const COMMON_DEPS_LINE_RE = /^Depends on: (T\d+(?:\.\d+)*(?:, T\d+(?:\.\d+)*)*)$/;
+const COMMON_DEPS_VALUE_START = 'Depends on: '.length;
+
+/**
+ * readMetaLine's fast path: when `text` is a plain `Depends on: T1, T2` line, records its ids as readAnyMetaLine
+ * would and returns true; otherwise records nothing and returns false (test/unit/core/taskLine.property.test.ts).
+ */
+export function commonDepsLine(text: string, lineNo: number, col: number, meta: TaskMeta): boolean {
+  const m = COMMON_DEPS_LINE_RE.exec(text);
+  if (m === null) return false;
+  const ids = m[1];
+  for (let at = 0; at < ids.length;) {
+    const comma = ids.indexOf(',', at);
+    const end = comma < 0 ? ids.length : comma;
+    meta.refs.push({ id: ids.slice(at, end), line: lineNo, column: col + COMMON_DEPS_VALUE_START + at, source: 'explicit', type: 'blocks', kind: 'list' });
+    at = end + 2;
+  }
+  return true;
+}
+
+/** readMetaLine without its fast path for plain dependency lines (exported for the test that compares them). */
+export function readAnyMetaLine(text: string, lineNo: number, col: number, meta: TaskMeta): { key: MetaKey; empty: boolean } | undefined {
   const k = metaLineKey(text);
   if (!k) return undefined;
   const value = text.slice(k.valueStart).replace(/[ \t]+$/, '');

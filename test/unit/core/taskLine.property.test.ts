@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { analyzeTaskLine, commonTaskLine, readTaskLine } from '../../../src/core/taskLine';
+import { analyzeTaskLine, commonDepsLine, commonTaskLine, emptyMeta, readAnyMetaLine, readMetaLine, readTaskLine } from '../../../src/core/taskLine';
 import { LineIndex } from '../../../src/core/textLines';
 import { generateTaskList } from '../../bench/generatePlan';
 import { DIALECT_FILES, DIALECTS } from './dialectArbitraries';
@@ -21,6 +21,24 @@ function agrees(line: string, lineNo = 7): boolean {
   assert.deepEqual(analyzeTaskLine(line, lineNo), general, `analyzeTaskLine differs from readTaskLine on ${JSON.stringify(line)}`);
   if (fast === undefined) return false;
   assert.deepEqual(fast, general, `commonTaskLine differs from readTaskLine on ${JSON.stringify(line)}`);
+  return true;
+}
+
+/** Asserts that readMetaLine (fast path first) reads `text` as readAnyMetaLine does; true when the fast path answered. */
+function metaAgrees(text: string, lineNo = 3, col = 4): boolean {
+  const fastMeta = emptyMeta();
+  const fast = commonDepsLine(text, lineNo, col, fastMeta);
+  const meta = emptyMeta();
+  const r = readMetaLine(text, lineNo, col, meta);
+  const generalMeta = emptyMeta();
+  const general = readAnyMetaLine(text, lineNo, col, generalMeta);
+  assert.deepEqual(r, general, `readMetaLine's answer differs from readAnyMetaLine's on ${JSON.stringify(text)}`);
+  assert.deepEqual(meta, generalMeta, `readMetaLine differs from readAnyMetaLine on ${JSON.stringify(text)}`);
+  if (!fast) {
+    assert.deepEqual(fastMeta, emptyMeta(), `commonDepsLine recorded something for ${JSON.stringify(text)} without answering`);
+    return false;
+  }
+  assert.deepEqual(fastMeta, generalMeta, `commonDepsLine differs from readAnyMetaLine on ${JSON.stringify(text)}`);
   return true;
 }
 
@@ -122,6 +140,48 @@ const plainLine = fc
   )
   .map(([i, m, x, [n, parts], ws, g]) => `${i}${m} [${x}] **T${[n, ...parts].join('.')}** ${ws.join(' ')}${g ? ` (P${g[0]}, ${g[1]}h)` : ''}`);
 
+const depId = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 0, max: 999 }), fc.array(fc.integer({ min: 0, max: 99 }), { maxLength: 2 }))
+      .map(([n, p]) => `T${[n, ...p].join('.')}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('T1a', 'API-3', 'F001.02', 'E1', 'Phase 2', '**T1**', '`T2`', 'T1.', 'xT1', 'T1-2', 'none', '-', 'the infra team', ''),
+  },
+);
+const depLine = fc
+  .tuple(
+    fc.oneof(
+      { weight: 8, arbitrary: fc.constant('Depends on') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          'Depends  on',
+          'depends on',
+          '**Depends on**',
+          'Depends on:',
+          'Dependencies',
+          'Deps',
+          'Requires',
+          'Blocked by',
+          'Depend on',
+          'D',
+        ),
+      },
+    ),
+    fc.oneof({ weight: 8, arbitrary: fc.constant(': ') }, { weight: 1, arbitrary: fc.constantFrom(':', ':  ', ' ', ' : ', ':\t', '') }),
+    fc.array(depId, { minLength: 1, maxLength: 4 }),
+    fc.array(fc.oneof({ weight: 8, arbitrary: fc.constant(', ') }, { weight: 1, arbitrary: fc.constantFrom(',', ' , ', ' and ', '; ', ',  ', ' ') }), {
+      minLength: 4,
+      maxLength: 4,
+    }),
+    fc.oneof({ weight: 8, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom(' ', '.', ',', '\t', '\r') }),
+  )
+  .map(([key, sep, ids, seps, trail]) => key + sep + ids.map((id, i) => (i === 0 ? id : seps[i] + id)).join('') + trail);
+
 function fixtures(): string[] {
   const root = join(__dirname, '..', '..', '..');
   const dialects = join(root, 'test', 'fixtures', 'dialects');
@@ -188,6 +248,34 @@ describe('commonTaskLine (task-line fast path)', () => {
     const all = lines(generateTaskList({ tasks: 3000 }).text).filter((l) => l.startsWith('- ['));
     assert.equal(all.length, 3000);
     for (const l of all) assert.ok(agrees(l), `the fast path did not answer ${JSON.stringify(l)}`);
+  });
+
+  it('reads a dependency line as readAnyMetaLine does whenever its fast path answers, on random lines', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(depLine, (text) => {
+        if (metaAgrees(text)) answered++;
+      }),
+      { numRuns: RUNS },
+    );
+    if (process.env.TASK_LINE_RUNS) console.log(`answered ${answered} of ${RUNS}`);
+    assert.ok(answered > RUNS / 5, `answered ${answered} of ${RUNS}`);
+  });
+
+  it('reads every sub-bullet and line of the fixtures and of random dialect files as readAnyMetaLine does', () => {
+    const texts = (src: string) => lines(src).map((l) => l.replace(/^[ \t]*(?:[-*+][ \t]+)?/, ''));
+    for (const f of fixtures()) texts(f).forEach((t) => metaAgrees(t));
+    for (const d of DIALECTS) {
+      fc.assert(
+        fc.property(DIALECT_FILES[d], (src) => {
+          texts(src).forEach((t) => metaAgrees(t));
+        }),
+        { numRuns: 50 },
+      );
+    }
+    const plan = texts(generateTaskList({ tasks: 3000 }).text).filter((t) => t.startsWith('Depends on'));
+    assert.ok(plan.length > 1000);
+    for (const t of plan) assert.ok(metaAgrees(t), `the fast path did not answer ${JSON.stringify(t)}`);
   });
 
   it('leaves to readTaskLine the titles it would read metadata from', () => {
