@@ -86,6 +86,15 @@ export function socketAnswers(socketPath: string): Promise<boolean> {
   });
 }
 
+/**
+ * No engine answers on the control socket, or the one behind it closed the connection before the handshake completed:
+ * it is gone or going away (killed, closing). Whoever wanted to attach may open the plan itself or wait for the one
+ * that takes it over.
+ */
+export class ControlClosedError extends Error {
+  override readonly name = 'ControlClosedError';
+}
+
 /** A client session with a running engine. */
 export interface ControlClient {
   connection: MessageConnection;
@@ -105,21 +114,45 @@ export async function connectControl(paths: EnginePaths, opts: ConnectOptions = 
     const s = createConnection(paths.socketPath);
     s.once('connect', () => res(s));
     s.once('error', (e) =>
-      rej(new Error(`no engine is running for ${paths.tasklistPath} (socket ${paths.socketPath}: ${(e as NodeJS.ErrnoException).code ?? e.message})`)),
+      rej(
+        new ControlClosedError(
+          `no engine is running for ${paths.tasklistPath} (socket ${paths.socketPath}: ${(e as NodeJS.ErrnoException).code ?? e.message})`,
+        ),
+      ),
     );
   });
   const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  // vscode-jsonrpc settles a pending request only when the connection is disposed, not when its stream ends: an
+  // engine that goes away mid-request (it was closing too, or was killed) would leave the handshake or a detaching
+  // client's shutdown waiting forever. Invariant: once the socket closes, every request in flight rejects.
+  let isClosed = false;
+  const gone = (): ControlClosedError => new ControlClosedError(`the engine for ${paths.tasklistPath} closed its control connection`);
+  const closed = new Promise<never>((_, rej) =>
+    connection.onClose(() => {
+      isClosed = true;
+      rej(gone());
+      setImmediate(() => connection.dispose()); // after every close listener ran (an attached engine's takeover is one)
+    }),
+  );
+  closed.catch(() => undefined);
   const ready = new Promise<void>((res) => connection.onNotification(Ready.type, () => res()));
   connection.listen();
-  await ready;
-  const init = await connection.sendRequest(Initialize.type, {
-    protocolVersion: PROTOCOL_VERSION,
-    workspaceRoot: paths.workspaceRoot,
-    tasklistPath: paths.tasklistPath,
-    dbPath: paths.dbPath,
-    readOnly: false,
-    clientAppliesEdits: opts.clientAppliesEdits ?? false,
-  });
+  let init: InitializeResult;
+  try {
+    await Promise.race([ready, closed]);
+    init = await connection.sendRequest(Initialize.type, {
+      protocolVersion: PROTOCOL_VERSION,
+      workspaceRoot: paths.workspaceRoot,
+      tasklistPath: paths.tasklistPath,
+      dbPath: paths.dbPath,
+      readOnly: false,
+      clientAppliesEdits: opts.clientAppliesEdits ?? false,
+    });
+  } catch (e) {
+    socket.destroy();
+    // A listener that accepted while its process was dying (a killed owner's socket) closes before the handshake.
+    throw isClosed ? gone() : e;
+  }
   return {
     connection,
     init,

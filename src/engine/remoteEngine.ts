@@ -206,7 +206,13 @@ export class RemoteEngine implements EngineApi {
   /** Detaches (the owner goes on). Idempotent. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      await this.conn.sendRequest(Shutdown.type).catch(() => undefined);
+      // The owner may be gone already (its connection closed: sendRequest throws at once) or go away meanwhile (the
+      // request rejects, see connectControl): detaching succeeds either way.
+      try {
+        await this.conn.sendRequest(Shutdown.type);
+      } catch {
+        // nothing left to detach from
+      }
       this.client.close();
       this.events.removeAllListeners();
     })());

@@ -9,7 +9,7 @@ import { enginePaths, type EnginePaths } from './paths';
 import { createRedactor, secretEnvValues } from './redact';
 import { serveEngineProtocol } from './rpcServer';
 import { EngineRuntime } from './runtime';
-import { type ControlServer, serveControlSocket, socketAnswers } from './control';
+import { ControlClosedError, type ControlServer, serveControlSocket, socketAnswers } from './control';
 import { errorMessage } from '../core/describe';
 import type { EngineApi } from './engineApi';
 import { RemoteEngine } from './remoteEngine';
@@ -104,6 +104,8 @@ export async function runStdioEngine(secrets: Record<string, string> = {}): Prom
   let runtime: EngineApi | undefined;
   let control: ControlServer | undefined;
   let exiting = false;
+  /** The editor asked for shutdown: an owner that goes away now is not taken over (this process is about to exit). */
+  let stopping = false;
   const exit = (code: number): void => {
     if (exiting) return;
     exiting = true;
@@ -127,10 +129,18 @@ export async function runStdioEngine(secrets: Record<string, string> = {}): Prom
   const openOrAttach = async (paths: EnginePaths, params: InitializeParams): Promise<EngineApi> => {
     // When one already runs (a daemon, a `coditect run`, another window's engine), attach to it over its control
     // socket instead of failing on its lock or becoming a second writer.
-    if (await socketAnswers(paths.socketPath)) return attach(paths, params);
     let own: EngineRuntime | undefined;
     const until = performance.now() + LOST_RACE_WAIT_MS;
     while (!own) {
+      if (await socketAnswers(paths.socketPath)) {
+        try {
+          return await attach(paths, params);
+        } catch (e) {
+          // The engine behind the socket was going away (a killed owner's listener can still accept for an
+          // instant): open the plan here, or wait for whoever takes it over. Any other refusal is final.
+          if (!(e instanceof ControlClosedError) || performance.now() > until) throw e;
+        }
+      }
       try {
         own = await EngineRuntime.open({
           paths,
@@ -147,9 +157,7 @@ export async function runStdioEngine(secrets: Record<string, string> = {}): Prom
         // Another process holds the lock: a client that won the race to take over (attach to it once its socket
         // answers), or the owner still closing (open again once it released the lock).
         if (!(e instanceof DatabaseLockedError)) throw e;
-        const how = await afterLostRace(paths.socketPath, e.lockPath, until - performance.now());
-        if (how === 'attach') return attach(paths, params);
-        if (how === 'timeout') throw e;
+        if ((await afterLostRace(paths.socketPath, e.lockPath, until - performance.now())) === 'timeout') throw e;
       }
     }
     runtime = own;
@@ -167,17 +175,24 @@ export async function runStdioEngine(secrets: Record<string, string> = {}): Prom
    * is told either way (`coditect/ownerChanged`). Only when neither works does it exit for the editor to restart it.
    */
   const takeOver = async (owner: string, paths: EnginePaths, params: InitializeParams): Promise<void> => {
-    if (exiting) return;
+    if (exiting || stopping) return;
     const started = performance.now();
     logger.warn(`${owner} went away; this engine takes the plan over`);
     runtime = undefined;
     try {
       const next = await openOrAttach(paths, params);
+      if (stopping) {
+        // The shutdown came while the plan was being opened: close what was opened here instead of serving it.
+        await control?.close();
+        await next.close();
+        return;
+      }
       await server.replaceEngine(next);
       const ms = Math.round(performance.now() - started);
       if (next.attachedTo) logger.info(`another client took the plan over first; attached to the engine of pid ${next.attachedTo.pid} (${ms} ms)`);
       else logger.info(`took the plan over: this engine owns it now (${ms} ms after ${owner} went away)`);
     } catch (e) {
+      if (stopping) return; // the editor closes it anyway: no restart asked for
       logger.warn(`could not take the plan over here (${errorMessage(e)}); this engine exits so the editor starts one that does`);
       exit(ATTACHED_OWNER_GONE_EXIT_CODE);
     }
@@ -187,7 +202,10 @@ export async function runStdioEngine(secrets: Record<string, string> = {}): Prom
     connection,
     engineVersion: ENGINE_VERSION,
     shutdownClosesEngine: true,
-    beforeShutdown: () => control?.close(),
+    beforeShutdown: () => {
+      stopping = true;
+      return control?.close();
+    },
     onExit: exit,
     obtainEngine: async (params) => {
       if (runtime) return runtime;

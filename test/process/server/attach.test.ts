@@ -34,6 +34,9 @@ const CONFIG = {
   lease: { ms: 2000, heartbeat_ms: 500 },
 };
 
+/** How long an engine may take from `shutdown` to its exit (its grace for running tasks is 300 ms here). */
+const STOP_BOUND_MS = 15_000;
+
 /** An engine process as the editor starts it, with its JSON-RPC connection. */
 interface EditorEngine {
   child: ChildProcess;
@@ -65,7 +68,12 @@ async function startEditorEngine(): Promise<EditorEngine> {
     connection,
     exited,
     stderr: () => err,
-    ownerChanged: () => new Promise((r) => (ownerWaiters = [...ownerWaiters, r])),
+    // Fails at once, with the engine's log, if the process exits before telling its client (no 2-minute timeout).
+    ownerChanged: () =>
+      new Promise((r, reject) => {
+        ownerWaiters = [...ownerWaiters, r];
+        void exited.then((code) => reject(new Error(`engine pid ${child.pid} exited (${code}) before coditect/ownerChanged:\n${err}`)));
+      }),
     init: (dir) =>
       connection.sendRequest(Initialize.type, {
         protocolVersion: PROTOCOL_VERSION,
@@ -75,12 +83,29 @@ async function startEditorEngine(): Promise<EditorEngine> {
         readOnly: false,
         clientAppliesEdits: true,
       }),
+    // Bounded: an engine that never answers its shutdown fails the test with its log instead of hanging the suite
+    // (a hung child keeps mocha from exiting, and the whole CI run with it).
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      await connection.sendRequest(Shutdown.type).catch(() => undefined);
-      await connection.sendNotification(Exit.type).catch(() => undefined);
-      await exited;
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), STOP_BOUND_MS)));
+      // The process may exit on its own meanwhile; a request written to it then never settles (vscode-jsonrpc).
+      const stopped = Promise.race([
+        exited,
+        (async () => {
+          await connection.sendRequest(Shutdown.type).catch(() => undefined);
+          await connection.sendNotification(Exit.type).catch(() => undefined);
+          await exited;
+        })(),
+      ]);
+      const how = await Promise.race([stopped, bound]);
+      clearTimeout(timer);
       connection.dispose();
+      if (how === 'hung') {
+        child.kill('SIGKILL');
+        await exited;
+        throw new Error(`engine pid ${child.pid} did not exit within ${STOP_BOUND_MS} ms of shutdown + exit:\n${err}`);
+      }
     },
   };
 }
@@ -96,7 +121,10 @@ describe('one engine per plan: later clients attach (real processes)', function 
   const engines: EditorEngine[] = [];
   before(() => ensureBuilt());
   afterEach(async () => {
-    await Promise.all(engines.splice(0).map((e) => e.stop().catch(() => e.child.kill('SIGKILL'))));
+    // Every engine is stopped (each one bounded and killed if it hangs); a hang is still reported as a failure.
+    const results = await Promise.allSettled(engines.splice(0).map((e) => e.stop()));
+    const hung = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    assert.deepEqual(hung, [], hung.join('\n\n'));
   });
   after(async () => {
     for (const d of dirs) {
@@ -213,6 +241,32 @@ describe('one engine per plan: later clients attach (real processes)', function 
     engines.push(third);
     const taken = await third.init(dir);
     assert.deepEqual(taken.attachedTo && { pid: taken.attachedTo.pid, kind: taken.attachedTo.kind }, { pid: second.child.pid, kind: 'engine' });
+  });
+
+  it('the owner and an attached window shut down at the same moment (two windows closed at once): both exit, neither waits on the other', async () => {
+    // The race: the attached one's detach request is in flight on the owner's control socket when the owner closes it
+    // (or its takeover begins as its own shutdown arrives). Repeated, because it is a race.
+    const dir = workspace();
+    dirs.push(dir);
+    for (let round = 0; round < 6; round++) {
+      const owner = await startEditorEngine();
+      assert.equal((await owner.init(dir)).attachedTo, undefined, owner.stderr());
+      const attached = await startEditorEngine();
+      assert.equal((await attached.init(dir)).attachedTo?.pid, owner.child.pid, attached.stderr());
+      // Both stops at once; each is bounded and fails the test with the engine's log if it hangs.
+      const order = round % 2 === 0 ? [owner, attached] : [attached, owner];
+      const results = await Promise.allSettled(order.map((e) => e.stop()));
+      assert.deepEqual(
+        results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'exited')),
+        ['exited', 'exited'],
+        `round ${round}`,
+      );
+      assert.deepEqual([owner.child.exitCode, attached.child.exitCode], [0, 0], `round ${round}: both exit cleanly`);
+    }
+    // Nothing was left holding the plan: a new window owns it.
+    const next = await startEditorEngine();
+    engines.push(next);
+    assert.equal((await next.init(dir)).attachedTo, undefined, next.stderr());
   });
 
   it('coditect run while the daemon runs follows it as a client: starts it, prints its activity, ends with its outcome; the daemon goes on', async () => {
