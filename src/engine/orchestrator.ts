@@ -19,12 +19,10 @@ import type { VerifyVerdict } from './trustGuard';
 import { type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
-import type { ActivityAppendedParams, StateChangedParams } from '../protocol/engineProtocol';
 import {
   emptyPlanCounts,
   type ActiveAgentView,
   type ActivityEntry,
-  type AttemptOutcome,
   type BreakerState,
   type OrchestrationState,
   type PlanCounts,
@@ -39,14 +37,15 @@ import { ABANDON_MARGIN_MS, StopReason, executeAttempt, type AttemptJob, type At
 import { LeaseKeeper } from './leaseKeeper';
 import { IdleWatch } from './idleWatch';
 import { GateDecisions } from './gateDecisions';
+import { AttemptSettler } from './attemptSettler';
+import type { OrchestratorEvents, RouteInfo } from './orchestratorEvents';
 import { ActivityLog } from './activityLog';
 import { laneStalls, stallMessage } from './stallReport';
-import { PlanState, type GroupCompleted } from './planState';
-import { OPEN_GATE, type FinishTask, type SettleRecord, type TaskStorePort, type WriteGate } from './ports';
+import { PlanState } from './planState';
+import { OPEN_GATE, type SettleRecord, type TaskStorePort, type WriteGate } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
 import { RETRY_CONTEXT_ATTEMPTS } from './retryContext';
 import { agentTaskInput } from './taskInput';
-import { attemptEndOf, settlementOf } from './settlement';
 import { attemptSpendOf } from './spend/attemptSpend';
 import { ResultWriter } from './resultWriter';
 import { TypedEmitter, type TypedEvents } from '../core/typedEmitter';
@@ -54,69 +53,8 @@ import { errorMessage } from '../core/describe';
 import type { FileHold } from '../core/fileClaims';
 import type { AttemptGuard } from './trustGuard';
 import { fileHoldText } from '../protocol/presentation';
-import { parseAgentReport } from '../core/agentReport';
 import { landAttempt, type AttemptIsolation } from './attemptLanding';
 import type { GateDecision, GateDecisionResult, GateKind } from '../protocol/gates';
-
-/** How a task's agent was chosen: the routing decision, or `manual` for "Run with agent". */
-export interface RouteInfo {
-  agent: string;
-  rule: RoutingDecision['rule'] | 'manual';
-  reason: string;
-}
-
-/** Events of the orchestrator, `noun:verb`. */
-export interface OrchestratorEvents {
-  /**
-   * An attempt started (after the claim). For a task that was queued: `queuedMs` is ready → started (slot waits
-   * included); `dispatchLatencyMs` is the dispatcher's own reaction time, from the later of "became ready" and "the
-   * last thing that allowed more starts" (a slot freed, a breaker/pause changed, start/resume, a new config).
-   */
-  'task:started': { taskId: string; agentType: string; provider: string; attempt: number; route: RouteInfo; dispatchLatencyMs?: number; queuedMs?: number };
-  /** `files`: what the attempt changed (its branch's diff when isolated, else its report's "Files changed"), when known. */
-  'task:completed': { taskId: string; agentType: string; attempt: number; durationMs: number; summary: string; files?: string[] };
-  /** Final failure (not retried). */
-  'task:failed': { taskId: string; agentType: string; attempt: number; reason: string; errorKind?: string };
-  /** Back to pending for another attempt: after `delayMs` of backoff, or (rateLimited) when the provider's pause ends. */
-  'task:retrying': { taskId: string; agentType: string; attempt: number; delayMs: number; reason: string; rateLimited: boolean };
-  'task:timeout': { taskId: string; agentType: string; attempt: number; reason: string };
-  'task:cancelled': { taskId: string; agentType?: string; attempt?: number; reason: string };
-  /** Any status change the orchestrator made (for write-back to the markdown and the UI). */
-  'task:statusChanged': { taskId: string; status: TaskStatus; previous: TaskStatus };
-  /** Live output of a running attempt (redacted). Only produced while someone listens. */
-  'task:output': { taskId: string; stream: 'stdout' | 'stderr' | 'progress'; chunk: string };
-  /** Every finished attempt, whatever happens to the task next (metrics). */
-  'attempt:finished': {
-    taskId: string;
-    agentType: string;
-    provider: string;
-    attempt: number;
-    outcome: AttemptOutcome;
-    durationMs: number;
-    tokensIn?: number;
-    tokensOut?: number;
-    cacheReadTokens?: number;
-    cacheWriteTokens?: number;
-    costUsd?: number;
-    /** costUsd was computed from tokens × the price table (docs/costs-and-gates.md). */
-    costEstimated?: boolean;
-    model?: string;
-  };
-  'state:changed': StateChangedParams;
-  'breaker:changed': { provider: string; state: BreakerState; previous: BreakerState };
-  /** A provider's usage limit paused it until `until` (epoch ms): tasks for it wait, none fails. */
-  'provider:paused': { provider: string; until: number; reason: string };
-  /** A gate waits for a person's approval (a `Gate: review` task's result, a checkpoint whose dependencies are done). */
-  'gate:waiting': { taskId: string; kind: GateKind; title: string; files?: string[] };
-  /**
-   * An isolated task's work waits for a person: `awaiting_review` (merge.policy review) or `needs_review` (a conflict,
-   * a failing check on the merged result, refused changes). `reason` is redacted.
-   */
-  'review:waiting': { taskId: string; state: 'awaiting_review' | 'needs_review'; title: string; reason: string };
-  'activity:appended': ActivityAppendedParams;
-  /** A feature or an epic just completed (checkpoint time). */
-  'checkpoint:reached': GroupCompleted;
-}
 
 /** Construction options of the Orchestrator. */
 export interface OrchestratorOptions {
@@ -232,7 +170,6 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private startableSince = 0;
   private readonly routes = new Map<string, RoutingDecision>();
   private readonly summaries = new Map<string, string>();
-  private readonly verifySigs = new Map<string, string>();
   /** The orchestrator's activity lines (activityLog.ts), the latest `activityLimit` kept. */
   private readonly activityLog: ActivityLog;
 
@@ -244,8 +181,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private readonly idleness: IdleWatch;
   private dispatching = false;
   private dispatchAgain = false;
-  /** Failed breaker probes that spent none of the task's retries, per task until it settles (at most retry.max_attempts). */
-  private readonly freeProbes = new Map<string, number>();
+  /** What each finished attempt means, and the per-task memory that needs (attemptSettler.ts). */
+  private readonly settler: AttemptSettler;
   /** The person's gates: due checkpoints, waiting announcements, decisions, rejection notes (gateDecisions.ts). */
   private readonly gateDecisions: GateDecisions;
   /** Attempts being settled right now (see settle). */
@@ -311,12 +248,29 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       applyStatus: (id, status) => this.applyStatus(id, status),
       enqueue: (id) => this.enqueue(id),
       dispatch: () => this.dispatch(),
-      forgetVerify: (id) => this.verifySigs.delete(id),
+      forgetVerify: (id) => this.settler.forgetVerify(id),
       noteFor: opts.isolation ? (id) => opts.isolation!.noteFor(id) : undefined,
       waiting: (g) => this.events.emit('gate:waiting', g),
       log: (kind, message, taskId) => this.log(kind, message, taskId),
     });
     const limits = opts.limits;
+    this.settler = new AttemptSettler({
+      owner: opts.owner,
+      now: this.now,
+      prices: () => this.config.prices,
+      retryPolicy: () => this.retryPolicy,
+      overBudget: limits ? (id, usd) => limits.overBudget(id, usd) : undefined,
+      reviewGated: (id) => this.plan?.byId.get(id)?.gate === 'review',
+      titleOf: (id) => this.plan?.byId.get(id)?.title ?? id,
+      pauseProvider: (provider, ms, reason) => this.gates.pause(provider, ms, reason),
+      scheduleRetry: (id, delayMs) => {
+        if (this.current !== 'stopping' && !this.closed) this.delayed.schedule(id, delayMs);
+      },
+      unqueue: (id) => this.lanes.remove(id),
+      reviewWaiting: (id, files) => this.gateDecisions.waiting(id, 'review', files),
+      emit: (event, payload) => this.events.emit(event, payload),
+      log: (kind, message, taskId) => this.log(kind, message, taskId),
+    });
     this.idleness = new IdleWatch(
       {
         closed: () => this.closed,
@@ -591,7 +545,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.refreshFromStore(taskId);
       return false;
     }
-    this.verifySigs.delete(taskId);
+    this.settler.forgetVerify(taskId);
     this.applyStatus(taskId, 'pending');
     this.log('info', `${taskId} reset to pending for another attempt`, taskId);
     this.dispatch();
@@ -626,7 +580,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (!this.plan?.has(taskId)) return false;
     const changed = this.store.setStatus(taskId, status, { now: this.now() });
     if (changed) {
-      if (status === 'pending') this.verifySigs.delete(taskId);
+      if (status === 'pending') this.settler.forgetVerify(taskId);
       this.applyStatus(taskId, status);
       this.log('info', `${taskId} marked ${status}`, taskId);
     } else if (this.plan.status(taskId) !== status) {
@@ -1155,121 +1109,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   }
 
   private settleAttempt(rt: RunningTask, report: AttemptReport, done: () => void): void {
-    const { taskId, agentType, attempt } = rt;
+    const taskId = rt.taskId;
     this.startableSince = performance.now(); // a slot frees
     this.running.delete(taskId);
     this.leases.release(taskId);
-
-    // What the attempt spent, as every consumer counts it (the attempt row, metrics, budgets): priced once, here.
-    const spend = attemptSpendOf(report.result ?? report.spent, this.config.prices);
-    // An attempt that failed having taken its task to its budget (its agent said what it cost only at the end) is not retried.
-    if (!report.ok && !report.stopped && !report.refused && report.failure && report.failure.kind !== 'budget') {
-      const over = this.opts.limits?.overBudget(taskId, spend.costUsd ?? 0);
-      if (over !== undefined) {
-        report.failure = { kind: 'budget', message: `${over} (the attempt failed: ${report.failure.message})` };
-        report.errorKind = 'budget';
-      }
-    }
-    const failure = report.failure;
-    const settlement = settlementOf(report, attempt - 1, this.retryPolicy, this.verifySigs.get(taskId), this.freeProbes.get(taskId));
-    if (report.probe && settlement.outcome === 'released' && settlement.releaseWhy !== undefined && !report.stopped && !report.refused)
-      this.freeProbes.set(taskId, (this.freeProbes.get(taskId) ?? 0) + 1);
-    else if (settlement.status !== 'pending') this.freeProbes.delete(taskId);
-    if (failure?.kind === 'verify' && failure.verifySignature) this.verifySigs.set(taskId, failure.verifySignature);
-    const { outcome, decision, releaseWhy } = settlement;
-    const finish: FinishTask = { status: settlement.status, retryCount: settlement.retryCount, resultSummary: settlement.resultSummary, now: this.now() };
-    // A `Gate: review` task's result waits for a person: blocked (its dependents held) until approved.
-    const gated = finish.status === 'completed' && !report.landing && this.plan?.byId.get(taskId)?.gate === 'review';
-    if (gated) finish.status = 'blocked';
-    if (decision?.action === 'release') {
-      const reason = decision.usageLimit ? 'usage limit' : 'rate limited';
-      const until = this.gates.pause(rt.provider, decision.pauseMs, reason);
-      // A usage limit lasts hours: it is kept (the runtime stores it) so a restarted engine waits for the reset too.
-      if (decision.usageLimit) this.events.emit('provider:paused', { provider: rt.provider, until, reason });
-    }
-
-    // The task's end and its attempt row's end in one transaction; the row says whether the result counted.
-    const rec: SettleRecord = { taskId, owner: this.opts.owner, finish };
-    if (report.attemptId >= 0) {
-      rec.attemptId = report.attemptId;
-      rec.end = attemptEndOf(report, settlement, true, spend);
-      rec.lostError = attemptEndOf(report, settlement, false, spend).error;
-    }
-    const recorded = (held: boolean): void => {
-      // Delay the retry BEFORE the status change, so the task does not go straight back to the ready lanes.
-      if (held && decision?.action === 'retry' && this.current !== 'stopping' && !this.closed) this.delayed.schedule(taskId, decision.delayMs);
-      this.events.emit('attempt:finished', {
-        taskId,
-        agentType,
-        provider: rt.provider,
-        attempt,
-        outcome: held ? outcome : 'released',
-        durationMs: report.endedAt - report.startedAt,
-        tokensIn: spend.tokensIn,
-        tokensOut: spend.tokensOut,
-        cacheReadTokens: spend.cacheReadTokens,
-        cacheWriteTokens: spend.cacheWriteTokens,
-        costUsd: spend.costUsd,
-        costEstimated: spend.costEstimated,
-        model: spend.model,
-      });
-    };
-
-    const after = (): void => {
-      const durationMs = report.endedAt - report.startedAt;
-      if (report.landing?.kind === 'resolving') {
-        this.log('info', `${taskId}: ${report.landing.reason}`, taskId);
-        return;
-      }
-      if (report.landing) {
-        this.log(report.landing.kind === 'needs_review' ? 'failed' : 'info', `${taskId}: ${report.landing.reason}`, taskId);
-        const title = this.plan?.byId.get(taskId)?.title ?? taskId;
-        this.events.emit('review:waiting', { taskId, state: report.landing.kind, title, reason: report.landing.reason });
-        return;
-      }
-      const files = report.filesChanged ?? parseAgentReport(report.result?.summary)?.filesChanged;
-      if (gated) {
-        this.gateDecisions.waiting(taskId, 'review', files);
-        return;
-      }
-      if (outcome === 'completed') {
-        this.events.emit('task:completed', { taskId, agentType, attempt, durationMs, summary: report.result?.summary ?? '', ...(files ? { files } : {}) });
-        this.log(
-          'completed',
-          `${taskId} completed by ${agentType} in ${Math.round(durationMs)} ms${report.verifyOutput !== undefined ? ' (verified)' : ''}`,
-          taskId,
-        );
-        return;
-      }
-      if (releaseWhy !== undefined) {
-        if (rt.stop === 'marked') this.lanes.remove(taskId); // markTask sets the final status next
-        this.log('info', `${taskId} released to pending: ${releaseWhy}`, taskId);
-        return;
-      }
-      if (!decision) return;
-      switch (decision.action) {
-        case 'retry':
-          this.events.emit('task:retrying', { taskId, agentType, attempt, delayMs: decision.delayMs, reason: decision.reason, rateLimited: false });
-          this.log('retry', `${taskId}: ${decision.reason}`, taskId);
-          break;
-        case 'release':
-          this.events.emit('task:retrying', { taskId, agentType, attempt, delayMs: decision.pauseMs, reason: decision.reason, rateLimited: true });
-          this.log('retry', `${taskId}: ${decision.reason}`, taskId);
-          break;
-        case 'fail':
-          if (decision.status === 'timeout') {
-            this.events.emit('task:timeout', { taskId, agentType, attempt, reason: decision.reason });
-            this.log('timeout', `${taskId}: ${decision.reason}`, taskId);
-          } else if (decision.status === 'cancelled') {
-            this.events.emit('task:cancelled', { taskId, agentType, attempt, reason: decision.reason });
-            this.log('cancelled', `${taskId}: ${decision.reason}`, taskId);
-          } else {
-            this.events.emit('task:failed', { taskId, agentType, attempt, reason: decision.reason, errorKind: report.errorKind });
-            this.log('failed', `${taskId} failed: ${decision.reason}`, taskId);
-          }
-          break;
-      }
-    };
+    const { rec, recorded, after } = this.settler.settle(rt, report);
     this.finishClaim(rec, recorded, after, done);
     this.dispatch();
   }
