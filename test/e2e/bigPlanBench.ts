@@ -6,6 +6,14 @@
 // tree's and the first lens's wait, the dashboard's open, and the engine's RSS. One fresh window per trial; the report
 // is the medians (bigPlanReport.ts). Not a test: nothing passes or fails on time, and `npm test` never runs it.
 //
+// Whose time it is: each trial also measures a trivial extension that is never shipped
+// (test/e2e/fixtures/baseline-extension). Before each of CODITECT's windows, a window of its own without CODITECT on
+// the same plan: its CodeLens provider answers at once with a lens on each task line near the view, so text → first
+// lens there is VS Code's (the workbench, the built-in markdown extension on a 17,000-line file, drawing ~100 lens
+// rows). In CODITECT's window it is loaded beside CODITECT with its lenses off, and its panel is opened the way the
+// dashboard is (from the palette, Beside the plan, scripts on; its page says `ready` and shows the task count), in
+// alternating order with the dashboard. The report gives ours, the baseline's and ours over it; what is over 1 is ours.
+//
 //   node --require tsx/cjs test/e2e/bigPlanBench.ts [--repeat N] [--tasks N] [--keys N] [--json]
 //
 // In the page (a probe installed before the workbench loads): milestones are stamped by polling the DOM every 20 ms;
@@ -51,6 +59,13 @@ const MARKS = ['text', 'plan', 'treeRow', 'lens', 'stateLens'] as const;
 type Mark = (typeof MARKS)[number];
 /** How long the dashboard may take to show the plan before the window counts it as not opened. */
 const DASHBOARD_TIMEOUT = 3 * UI_TIMEOUT;
+/**
+ * The baseline (never shipped): a trivial CodeLens provider and webview panel, so each wait is reported beside what VS
+ * Code takes for an extension that does nothing (test/e2e/fixtures/baseline-extension/extension.js).
+ */
+const BASELINE_EXTENSION = join(ROOT, 'test', 'e2e', 'fixtures', 'baseline-extension');
+const BASELINE_PANEL = 'Bench Baseline: Open Panel';
+const DASHBOARD = 'CODITECT: Open Progress Dashboard';
 
 /** The page's probe (source, run before the workbench's scripts in the top frame only). */
 function probe(total: number): string {
@@ -282,7 +297,111 @@ function timeline(
     .join('\n');
 }
 
-async function trial(n: number, o: { tasks: number; keys: number; planText: string }): Promise<BigPlanTrial> {
+/**
+ * Opens a panel by its palette title as a person does and returns the ms from the click to its page showing the plan's
+ * task count and a first task row (null: not within DASHBOARD_TIMEOUT); then closes it, so the next opens the same way.
+ */
+async function openPanel(page: Page, n: number, title: string, tasks: number, benchStamps: [number, string][]): Promise<number | null> {
+  const row = await palette(page, `>${title}`, new RegExp(`^${title}$`));
+  const t0 = performance.now();
+  benchStamps.push([Date.now(), `${title}: row clicked`]);
+  await row.click();
+  const frame = dashboardFrame(page);
+  let ms: number | null = null;
+  try {
+    await statValue(frame, 'total')
+      .filter({ hasText: new RegExp(`^\\s*${tasks}\\s*$`) })
+      .waitFor({ timeout: DASHBOARD_TIMEOUT });
+    benchStamps.push([Date.now(), `${title}: total shown`]);
+    await frame.locator('.task-list > li.task-row').first().waitFor({ timeout: DASHBOARD_TIMEOUT });
+    ms = performance.now() - t0;
+    benchStamps.push([Date.now(), `${title}: first row shown`]);
+    benchStamps.push(...(await webviewMarks(page, title)));
+  } catch (e) {
+    progress(`window ${n}: ${title} did not show the plan within ${DASHBOARD_TIMEOUT / 1000} s (${errorMessage(e).split('\n')[0]})`);
+    await screenshot(page, `bigplan-panel-${n}`);
+  }
+  await runCommand(page, 'View: Close Editor');
+  await page.locator('iframe.webview').waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+  return ms;
+}
+
+/**
+ * When the panel's two frames began (the webview's host frame, then its page) and the page's own marks
+ * (webview-ui/main.ts: script run, ready posted, first plan received, drawn, the frame after painted), for the timeline.
+ */
+async function webviewMarks(page: Page, title: string): Promise<[number, string][]> {
+  try {
+    const outer = await (await page.$('iframe.webview.ready'))?.contentFrame();
+    const inner = await (await outer?.$('#active-frame'))?.contentFrame();
+    if (!outer || !inner) return [];
+    const hostOrigin = await outer.evaluate(() => performance.timeOrigin);
+    const { origin, marks } = await inner.evaluate(() => ({
+      origin: performance.timeOrigin,
+      marks: performance.getEntriesByType('mark').map((m): [number, string] => [m.startTime, m.name]),
+    }));
+    return [
+      [hostOrigin, `${title}: webview host frame starts`],
+      [origin, `${title}: page frame starts`],
+      ...marks.map(([t, name]): [number, string] => [origin + t, `${title}: page ${name}`]),
+    ];
+  } catch (e) {
+    return [[Date.now(), `${title}: page marks unreadable (${errorMessage(e).split('\n')[0]})`]];
+  }
+}
+
+/**
+ * The baseline's lens (a window of its own, without CODITECT): the same plan opened at start-up, a provider that
+ * answers at once with a lens on each task line near the view. Returns the ms from the text to the first lens.
+ */
+async function baselineLens(n: number, o: { tasks: number; planText: string }): Promise<number> {
+  // Its stamps (the lens requests, the extension host held) go to a timeline of their own, as CODITECT's do.
+  const traceFile = join(ROOT, 'test-artifacts', `bigplan-baseline-trace-${n}.jsonl`);
+  mkdirSync(dirname(traceFile), { recursive: true });
+  rmSync(traceFile, { force: true });
+  process.env.CODITECT_PERF_TRACE = traceFile;
+  process.env.CODITECT_BASELINE_LENS = '1';
+  try {
+    const { wb, folder } = await openFixtureWorkbench(
+      `bigplan-baseline-${n}`,
+      THEMES[1],
+      (dir) => {
+        rmSync(join(dir, TASKLIST));
+        writeFileSync(join(dir, PLAN), o.planText);
+        writeFileSync(join(dir, COPY), o.planText);
+      },
+      probe(o.tasks),
+      { install: [BASELINE_EXTENSION], coditect: false },
+    );
+    try {
+      await wb.page.waitForFunction(() => 'text' in window.__bigPlan.marks && 'lens' in window.__bigPlan.marks, undefined, { timeout: 5 * UI_TIMEOUT });
+      const marks = (await wb.page.evaluate(() => window.__bigPlan.marks)) as Record<Mark, number>;
+      progress(`window ${n} (baseline): text ${marks.text.toFixed(0)} ms, lens ${marks.lens.toFixed(0)} after navigation`);
+      const probed = await wb.page.evaluate(() => ({
+        origin: window.__bigPlan.origin,
+        marks: window.__bigPlan.marks as Record<string, number>,
+        lensLog: window.__bigPlan.lensLog,
+        longTasks: window.__bigPlan.longTasks,
+        longFrames: window.__bigPlan.longFrames,
+      }));
+      const lines = timeline(traceFile, probed, []);
+      writeFileSync(traceFile.replace(/\.jsonl$/, '.txt'), `${lines}\n`);
+      progress(`window ${n} (baseline): timeline (ms after the text showed; also in ${traceFile.replace(/\.jsonl$/, '.txt')}):\n${lines}`);
+      return Math.max(0, marks.lens - marks.text);
+    } catch (e) {
+      await screenshot(wb.page, `bigplan-baseline-failure-${n}`);
+      throw e;
+    } finally {
+      await wb.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  } finally {
+    delete process.env.CODITECT_BASELINE_LENS;
+    delete process.env.CODITECT_PERF_TRACE;
+  }
+}
+
+async function trial(n: number, o: { tasks: number; keys: number; planText: string; baselineLensMs: number }): Promise<BigPlanTrial> {
   const loadStart = loadavg()[0];
   // The extension's stamps (code-server passes this process's environment on to its extension host).
   const traceFile = join(ROOT, 'test-artifacts', `bigplan-trace-${n}.jsonl`);
@@ -304,6 +423,8 @@ async function trial(n: number, o: { tasks: number; keys: number; planText: stri
       writeFileSync(join(dir, COPY), o.planText);
     },
     probe(o.tasks),
+    // The baseline extension too, for its panel (its lens provider is on only in its own window).
+    { install: [BASELINE_EXTENSION] },
   );
   try {
     const page = wb.page;
@@ -368,26 +489,14 @@ async function trial(n: number, o: { tasks: number; keys: number; planText: stri
       benchStamps.push([Date.now(), 'scrolled']);
     }
 
-    // The dashboard, from the palette. A window where it never shows the plan is counted, not fatal to the run.
-    benchStamps.push([Date.now(), `extension host idle after ${await extHostIdle(traceFile)} ms`]);
-    const row = await palette(page, '>CODITECT: Open Progress Dashboard', /^CODITECT: Open Progress Dashboard$/);
-    const t0 = performance.now();
-    benchStamps.push([Date.now(), 'dashboard row clicked']);
-    await row.click();
-    const frame = dashboardFrame(page);
-    let dashboardOpenMs: number | null = null;
-    try {
-      await statValue(frame, 'total')
-        .filter({ hasText: new RegExp(`^\\s*${o.tasks}\\s*$`) })
-        .waitFor({ timeout: DASHBOARD_TIMEOUT });
-      benchStamps.push([Date.now(), 'dashboard total shown']);
-      await frame.locator('.task-list > li.task-row').first().waitFor({ timeout: DASHBOARD_TIMEOUT });
-      dashboardOpenMs = performance.now() - t0;
-      benchStamps.push([Date.now(), 'dashboard first row shown']);
-    } catch (e) {
-      progress(`window ${n}: the dashboard did not show the plan within ${DASHBOARD_TIMEOUT / 1000} s (${errorMessage(e).split('\n')[0]})`);
-      await screenshot(page, `bigplan-dashboard-${n}`);
+    // The dashboard and the baseline's trivial panel, from the palette, in alternating order, each closed after (so
+    // both open Beside the plan into the same layout). A window where one never shows the plan is counted, not fatal.
+    const opened: Record<string, number | null> = {};
+    for (const title of n % 2 ? [DASHBOARD, BASELINE_PANEL] : [BASELINE_PANEL, DASHBOARD]) {
+      benchStamps.push([Date.now(), `extension host idle after ${await extHostIdle(traceFile)} ms`]);
+      opened[title] = await openPanel(page, n, title, o.tasks, benchStamps);
     }
+    const dashboardOpenMs = opened[DASHBOARD];
 
     const end = procFigures(engine);
     const probed = await page.evaluate(() => ({
@@ -411,6 +520,7 @@ async function trial(n: number, o: { tasks: number; keys: number; planText: stri
       firstLensAfterPlanMs: Math.max(0, marks.lens - marks.plan),
       firstStateLensAfterTextMs: Math.max(0, marks.stateLens - marks.text),
       engineRss: { loadedMb, peakDuringSyncsMb: Math.max(peakDuringSyncsMb, end.rssMb), lifetimePeakMb: end.hwmMb },
+      baseline: { firstLensAfterTextMs: o.baselineLensMs, panelOpenMs: opened[BASELINE_PANEL] },
     };
   } catch (e) {
     await screenshot(wb.page, `bigplan-failure-${n}`);
@@ -444,11 +554,15 @@ async function main(): Promise<void> {
   }
   // No API key reaches the engine (code-server passes this environment on): agents are dry-run, and none runs.
   delete process.env.ANTHROPIC_API_KEY;
+  // What the baseline's panel shows (it reads no plan: that would be work of its own).
+  process.env.CODITECT_BASELINE_TOTAL = String(tasks);
   const planText = generateTaskList({ tasks }).text;
   const trials: BigPlanTrial[] = [];
   for (let n = 1; n <= repeat; n++) {
+    progress(`window ${n}/${repeat} (load ${loadavg()[0].toFixed(1)}): the baseline's lens in a window without CODITECT…`);
+    const baselineLensMs = await baselineLens(n, { tasks, planText });
     progress(`window ${n}/${repeat} (load ${loadavg()[0].toFixed(1)})…`);
-    const t = await trial(n, { tasks, keys, planText });
+    const t = await trial(n, { tasks, keys, planText, baselineLensMs });
     progress(`window ${n}: ${JSON.stringify(t)}`);
     trials.push(t);
   }

@@ -1,7 +1,8 @@
 // What the workbench UI tests share (workbench.test.ts, workbenchLimits.test.ts): code-server and Chromium launch
 // helpers, the themes, and the ways a person drives VS Code (the palette, CodeLens clicks, the dashboard webview).
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { errorMessage } from '../../src/core/describe';
@@ -26,12 +27,17 @@ export const TASKLIST = 'TIDEWATER-TASKLIST.md';
  * and the theme applied.
  * The first start of code-server, its extension host and the engine took 122 s here with the machine's load at 20.
  * `initScript` runs in the page before the workbench does (the big-plan bench's probe, test/e2e/bigPlanBench.ts).
+ * `o.install`: extension folders (a package.json and its code) installed in the window beside this checkout (the
+ * big-plan bench's baseline, test/e2e/fixtures/baseline-extension), copied into a fresh extensions dir the way an
+ * installed extension sits there (code-server loads one extension under development only). `o.coditect: false`:
+ * without this checkout (then no CODITECT container is waited for).
  */
 export async function openFixtureWorkbench(
   name: string,
   theme: Theme,
   prepare?: (folder: string) => void | Promise<void>,
   initScript?: string,
+  o: { install?: string[]; coditect?: boolean } = {},
 ): Promise<{ wb: Workbench; folder: string }> {
   for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/webview/main.js']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first (npm test builds before this suite)`);
@@ -39,15 +45,32 @@ export async function openFixtureWorkbench(
   const { copyWorkspace, openWorkbench } = (await helpers)[1];
   const folder = copyWorkspace(FIXTURE);
   await prepare?.(folder);
+  const coditect = o.coditect ?? true;
+  let extensionsDir: string | undefined;
+  if (o.install?.length) {
+    extensionsDir = mkdtempSync(join(tmpdir(), 'coditect-extensions-'));
+    for (const dir of o.install) {
+      const m = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+      cpSync(dir, join(extensionsDir, `${m.publisher}.${m.name}-${m.version}`), { recursive: true });
+    }
+  }
   const wb = await openWorkbench({
     name,
     folder,
-    extensionDevelopmentPath: ROOT,
+    extensionDevelopmentPath: coditect ? ROOT : undefined,
+    extensionsDir,
     settings: { 'workbench.colorTheme': theme.colorTheme },
     viewport: { width: 1600, height: 1000 },
     initScript,
   });
-  await wb.page.locator('.part.activitybar .action-item a[aria-label^="CODITECT"]').waitFor({ timeout: 3 * UI_TIMEOUT });
+  if (extensionsDir) {
+    const close = wb.close;
+    wb.close = async () => {
+      await close();
+      rmSync(extensionsDir, { recursive: true, force: true });
+    };
+  }
+  if (coditect) await wb.page.locator('.part.activitybar .action-item a[aria-label^="CODITECT"]').waitFor({ timeout: 3 * UI_TIMEOUT });
   // The theme comes from the user setting alone.
   await wb.page.locator(`.monaco-workbench.${theme.workbenchClass}`).waitFor({ timeout: UI_TIMEOUT });
   return { wb, folder };

@@ -20,6 +20,7 @@ describe('big-plan workbench bench report', () => {
     firstLensAfterPlanMs: 200 * scale,
     firstStateLensAfterTextMs: 1100 * scale,
     engineRss: { loadedMb: 150, peakDuringSyncsMb: 200 * scale, lifetimePeakMb: 250 * scale },
+    baseline: { firstLensAfterTextMs: 800, panelOpenMs: 250 * scale },
     ...o,
   });
   const meta = { tasks: 10000, lines: 17000, cpus: 2, node: 'v20', platform: 'linux-x64', date: '2026-12-03 11:00 UTC' };
@@ -62,6 +63,15 @@ describe('big-plan workbench bench report', () => {
     const over = trial(1, { typing: { tasklist: spread([30, 30]), plainCopy: spread([10, 10]), engineCpuMs: 0, engineCpuPlainMs: 0 } });
     assert.match(reportTable(summarise([within, within, over], meta)), /\(p50 per window 1\.2–3\) \| ≤ 1\.5× — \*\*not met\*\*/);
     assert.match(reportTable(summarise([within, within], meta)), /\(p50 per window 1\.2–1\.2\) \| ≤ 1\.5× — met/);
+  });
+
+  it("reports the trivial extension's lens and panel beside ours, with ours over them as the median of per-window ratios", () => {
+    // Lens ratios per window 1000/800, 3000/800, 2000/800 → median 2.5; panel 2 in every window, except one never opened.
+    const r = summarise([trial(1), trial(3), trial(2, { baseline: { firstLensAfterTextMs: 800, panelOpenMs: null } })], meta);
+    assert.deepEqual(r.baseline, { firstLensAfterTextMs: 800, panelOpenMs: 500, firstLensRatio: 2.5, dashboardRatio: 2 });
+    const table = reportTable(r);
+    assert.match(table, /dashboard open .* \| trivial webview panel opened the same way 500 ms \| 2 \| < 1 s/);
+    assert.match(table, /first lens after the text .* \| trivial lens provider, no CODITECT, own window 800 ms \| 2\.5 \| < 500 ms/);
   });
 
   it('refuses to summarise no windows', () => {
