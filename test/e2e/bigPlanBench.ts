@@ -401,7 +401,7 @@ async function baselineLens(n: number, o: { tasks: number; planText: string }): 
   }
 }
 
-async function trial(n: number, o: { tasks: number; keys: number; planText: string; baselineLensMs: number }): Promise<BigPlanTrial> {
+async function trial(n: number, o: { tasks: number; keys: number; planText: string; baselineLensMs: number; panelParity: number }): Promise<BigPlanTrial> {
   const loadStart = loadavg()[0];
   // The extension's stamps (code-server passes this process's environment on to its extension host).
   const traceFile = join(ROOT, 'test-artifacts', `bigplan-trace-${n}.jsonl`);
@@ -489,10 +489,14 @@ async function trial(n: number, o: { tasks: number; keys: number; planText: stri
       benchStamps.push([Date.now(), 'scrolled']);
     }
 
-    // The dashboard and the baseline's trivial panel, from the palette, in alternating order, each closed after (so
-    // both open Beside the plan into the same layout). A window where one never shows the plan is counted, not fatal.
+    // The dashboard and the baseline's trivial panel, from the palette, each closed after (so both open Beside the
+    // plan into the same layout), in alternating order from a random first one (a one-window run would otherwise
+    // always open the same one second, after the other's close). A window where one never shows the plan is counted,
+    // not fatal.
     const opened: Record<string, number | null> = {};
-    for (const title of n % 2 ? [DASHBOARD, BASELINE_PANEL] : [BASELINE_PANEL, DASHBOARD]) {
+    const order = (n + o.panelParity) % 2 ? [DASHBOARD, BASELINE_PANEL] : [BASELINE_PANEL, DASHBOARD];
+    benchStamps.push([Date.now(), `panels in this order: ${order.join(', ')}`]);
+    for (const title of order) {
       benchStamps.push([Date.now(), `extension host idle after ${await extHostIdle(traceFile)} ms`]);
       opened[title] = await openPanel(page, n, title, o.tasks, benchStamps);
     }
@@ -558,11 +562,12 @@ async function main(): Promise<void> {
   process.env.CODITECT_BASELINE_TOTAL = String(tasks);
   const planText = generateTaskList({ tasks }).text;
   const trials: BigPlanTrial[] = [];
+  const panelParity = Math.random() < 0.5 ? 0 : 1;
   for (let n = 1; n <= repeat; n++) {
     progress(`window ${n}/${repeat} (load ${loadavg()[0].toFixed(1)}): the baseline's lens in a window without CODITECT…`);
     const baselineLensMs = await baselineLens(n, { tasks, planText });
     progress(`window ${n}/${repeat} (load ${loadavg()[0].toFixed(1)})…`);
-    const t = await trial(n, { tasks, keys, planText, baselineLensMs });
+    const t = await trial(n, { tasks, keys, planText, baselineLensMs, panelParity });
     progress(`window ${n}: ${JSON.stringify(t)}`);
     trials.push(t);
   }
