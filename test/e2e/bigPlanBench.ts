@@ -524,7 +524,7 @@ async function trial(n: number, o: { tasks: number; keys: number; planText: stri
       firstLensAfterPlanMs: Math.max(0, marks.lens - marks.plan),
       firstStateLensAfterTextMs: Math.max(0, marks.stateLens - marks.text),
       engineRss: { loadedMb, peakDuringSyncsMb: Math.max(peakDuringSyncsMb, end.rssMb), lifetimePeakMb: end.hwmMb },
-      baseline: { firstLensAfterTextMs: o.baselineLensMs, panelOpenMs: opened[BASELINE_PANEL] },
+      baseline: { firstLensAfterTextMs: o.baselineLensMs, panelOpenMs: opened[BASELINE_PANEL], dashboardFirst: order[0] === DASHBOARD },
     };
   } catch (e) {
     await screenshot(wb.page, `bigplan-failure-${n}`);
