@@ -66,6 +66,12 @@ export interface AttemptJob {
   onOutput?(stream: 'stdout' | 'stderr' | 'progress', chunk: string): void;
   /** The attempt's running spend, when its agent reports it mid-attempt (the budgets stop an attempt that goes over). */
   onSpend?(spent: AgentSpend): void;
+  /**
+   * A coordinator of workers writes a dispatch pass's claims and attempt rows in one transaction: the attempt's job may
+   * go out only once it committed (its job id is the row's id). Rejects when the pass rolled back: the row is gone and
+   * its id may be given again, so the attempt is released (attemptId -1, refused) and no job is enqueued for it.
+   */
+  committed?: Promise<void>;
 }
 
 /** The redacted outcome of one attempt. */

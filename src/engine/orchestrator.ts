@@ -124,6 +124,18 @@ export interface DispatchLimits {
   overBudget(taskId: string, attemptUsd: number): string | undefined;
 }
 
+/** One dispatch pass of a coordinator of workers (Orchestrator.startsInOnePass). */
+interface DispatchPass {
+  /** Resolves when the pass committed, rejects when it rolled back. */
+  committed: Promise<void>;
+  /** The first database fault met in the pass: it ends the pass, rolled back. */
+  fault?: unknown;
+  /** Settlements made in the pass whose attempt rows it wrote (configuration failures). */
+  records: SettleRecord[];
+  /** Attempts started in it. */
+  started: number;
+}
+
 interface RunningTask {
   taskId: string;
   title: string;
@@ -816,15 +828,20 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         this.dispatchAgain = false;
         if (!this.waitingForDb) this.tickDueGroups();
         if (!this.waitingForDb) this.gateDecisions.openDue();
-        while (this.current === 'running' && !this.waitingForDb && this.running.full() === undefined && started < batch) {
-          const pick = this.lanes.next((t) => this.admission(t) === undefined);
-          if (!pick) break;
-          if (this.opts.limits?.taskHold(pick.taskId) !== undefined || this.fileHold(pick.taskId) !== undefined) {
-            heldBack.push(pick);
-            continue;
+        const starts = (): void => {
+          while (this.current === 'running' && !this.waitingForDb && this.running.full() === undefined && started < batch) {
+            const pick = this.lanes.next((t) => this.admission(t) === undefined);
+            if (!pick) break;
+            if (this.opts.limits?.taskHold(pick.taskId) !== undefined || this.fileHold(pick.taskId) !== undefined) {
+              heldBack.push(pick);
+              continue;
+            }
+            if (this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId))) started++;
+            if (this.pass?.fault !== undefined) throw this.pass.fault as Error;
           }
-          if (this.startTask(pick.taskId, pick.agentType, this.routeOf(pick.taskId))) started++;
-        }
+        };
+        if (this.opts.remote) this.startsInOnePass(starts);
+        else starts();
       } while (this.dispatchAgain && this.current === 'running' && started < batch);
     } finally {
       for (const h of heldBack) this.lanes.add(h.taskId, h.agentType);
@@ -839,6 +856,55 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.checkIdle();
   }
   private nextBatch: NodeJS.Immediate | undefined;
+
+  /**
+   * A coordinator of workers (`remote`) claims and records the attempts of one dispatch pass in ONE transaction (one
+   * commit instead of two per task). Their jobs go out only once it committed (AttemptJob.committed): a job id is an
+   * attempt row's id, and a rolled-back row's id is given again. A fault anywhere in the pass (a claim or a row the
+   * database did not take, or the commit) rolls all of it back: each attempt started in it is released (back to
+   * pending, no job, no retry spent, no row written by its id) and dispatch waits for the database as after a claim
+   * it refused. In process, each claim and row commits on its own: the agent starts at once.
+   */
+  private startsInOnePass(starts: () => void): void {
+    let commit!: () => void;
+    let rollBack!: (e: unknown) => void;
+    const committed = new Promise<void>((resolve, reject) => {
+      commit = resolve;
+      rollBack = reject;
+    });
+    committed.catch(() => undefined); // each attempt of the pass reads it; none may leave it unhandled
+    const pass: DispatchPass = { committed, records: [], started: 0 };
+    this.pass = pass;
+    try {
+      this.store.batch(starts);
+    } catch (e) {
+      this.pass = undefined;
+      // Settlements written in the pass (a configuration failure) name rows that are gone: they finish the task only.
+      for (const r of pass.records) {
+        delete r.attemptId;
+        delete r.end;
+      }
+      rollBack(e);
+      if (this.gate.failed(e) === undefined) throw e;
+      this.log('info', `the database did not take a dispatch pass (${errorMessage(e)}): its ${pass.started} attempt(s) go back to pending`);
+      this.awaitDb();
+      return;
+    }
+    this.pass = undefined;
+    commit();
+  }
+  private pass: DispatchPass | undefined;
+  /** startTask's deps.store in a pass: a row the database does not take ends the pass (see startsInOnePass). */
+  private readonly passStore: Pick<TaskStorePort, 'recordAttemptStart'> = {
+    recordAttemptStart: (start) => {
+      try {
+        return this.store.recordAttemptStart(start);
+      } catch (e) {
+        if (this.pass) this.pass.fault ??= e;
+        throw e;
+      }
+    },
+  };
 
   /** Ticks every group whose subtasks are all done: a group is never run, it is done when they are. */
   private tickDueGroups(): void {
@@ -932,6 +998,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       claim = this.leases.claim(taskId, now);
     } catch (e) {
       if (!this.gate.failed(e)) throw e;
+      if (this.pass) this.pass.fault ??= e;
       this.waitForDb(taskId);
       return false;
     }
@@ -954,8 +1021,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       try {
         rec.attemptId = this.store.recordAttemptStart({ taskId, agent: agentType, attempt: claim.attempt, startedAt: now, routeRule: route.rule });
         rec.end = { outcome: 'failed', endedAt: now, error: reason, errorKind: 'config' };
+        this.pass?.records.push(rec);
       } catch (e) {
         if (!this.gate.failed(e)) throw e; // the task still fails; its attempt row is what the database could not take
+        if (this.pass) this.pass.fault ??= e;
       }
       this.finishClaim(
         rec,
@@ -968,6 +1037,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       return true;
     }
 
+    if (this.pass) this.pass.started++;
     const probe = this.gates.begin(agent.provider);
     const rt: RunningTask = {
       taskId,
@@ -1018,11 +1088,12 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       killGraceMs: this.config.timeouts.killGraceMs,
       abandonAfterMs: this.config.timeouts.killGraceMs + (this.opts.abandonMarginMs ?? ABANDON_MARGIN_MS),
       controller: rt.controller,
+      committed: this.pass?.committed,
       probe,
       onSpend: this.opts.limits ? (spent: AgentSpend) => this.onSpend(rt, spent) : undefined,
       onOutput,
     };
-    const deps = { store: this.store, gates: this.gates, now: this.now, redact: this.redact };
+    const deps = { store: this.pass ? this.passStore : this.store, gates: this.gates, now: this.now, redact: this.redact };
     const guard = remote ? undefined : this.opts.attemptGuard?.(agent.simulated === true);
     // Admission counted this attempt in `running`: it starts now, no second queue between (see attemptSlots.ts).
     rt.done = (async () => {

@@ -176,6 +176,11 @@ export interface TaskStorePort {
    */
   settleAll(records: readonly SettleRecord[], isFault: (e: unknown) => boolean): ({ held: boolean } | { error: unknown })[];
   /**
+   * Runs `fn` in ONE transaction (a coordinator's dispatch pass: its claims and attempt rows, one commit): everything it
+   * wrote commits together when it returns, or nothing of it when it (or the commit) throws — the error is rethrown.
+   */
+  batch<T>(fn: () => T): T;
+  /**
    * Crash recovery: every in_progress task whose lease expired before `now` or whose owner is not `liveOwner`
    * (the single-writer lock proves the previous owner dead) goes back to pending with its retry count kept.
    * Each recovered attempt row is closed with outcome `released`. Returns the recovered ids.

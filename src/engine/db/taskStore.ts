@@ -356,6 +356,11 @@ export class TaskStore implements TaskStorePort {
     )();
   }
 
+  /** `fn` in one transaction (TaskStorePort.batch); nested in another, a savepoint of it. */
+  batch<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   /**
    * Attempt rows not ended (a stopped engine's attempts, before recoverLeases closes them): a coordinator whose attempts
    * run as jobs on Redis carries on with their jobs (src/engine/queue/remoteAttempts.ts).

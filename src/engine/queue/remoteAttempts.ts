@@ -164,6 +164,25 @@ export class RemoteAttempts {
     const { attemptId, startedAt } = recordAttemptStart(deps, job);
     const report: AttemptReport = { attemptId, startedAt, endedAt: startedAt, ok: false, probe: job.probe };
     const provider = job.agent.provider;
+    if (job.committed) {
+      const fault = await job.committed.then(
+        () => undefined,
+        (e: unknown) => e ?? new Error('rolled back'),
+      );
+      // The row and the claim were rolled back with their pass: nothing may be written or enqueued by this id again.
+      if (fault !== undefined)
+        return {
+          ...report,
+          attemptId: -1,
+          endedAt: Math.max(startedAt, deps.now()),
+          refused: true,
+          failure: {
+            kind: 'transient',
+            message: deps.redact(`the dispatch pass that started it was not recorded (${errorMessage(fault)}); the task goes back to pending`),
+          },
+          errorKind: 'transient',
+        };
+    }
     try {
       return await deps.gates.execute(provider, async () => {
         const r = await this.runJob(deps, job, report);
