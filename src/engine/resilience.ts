@@ -327,6 +327,17 @@ export class ProviderGates {
   }
 
   /**
+   * Ends the half-open probe `begin` marked for an attempt that never ran (its dispatch was rolled back): nothing is
+   * learnt of the provider, so the breaker stays open and cooled down, and the next dispatch to it is the probe.
+   */
+  endProbe(provider: string): void {
+    const g = this.gate(provider);
+    if (!g.probing) return;
+    g.probing = false;
+    this.emitIfChanged(provider, g);
+  }
+
+  /**
    * Runs `fn` (one agent attempt) through the provider's breaker. Throws BrokenCircuitError if the breaker is open
    * and not cooled down (a caller that skipped `canDispatch`). MUST be paired with a prior `begin`.
    */

@@ -170,7 +170,8 @@ export class RemoteAttempts {
         (e: unknown) => e ?? new Error('rolled back'),
       );
       // The row and the claim were rolled back with their pass: nothing may be written or enqueued by this id again.
-      if (fault !== undefined)
+      if (fault !== undefined) {
+        if (job.probe) deps.gates.endProbe(provider); // it never reached the provider: the next dispatch probes it
         return {
           ...report,
           attemptId: -1,
@@ -182,6 +183,7 @@ export class RemoteAttempts {
           },
           errorKind: 'transient',
         };
+      }
     }
     try {
       return await deps.gates.execute(provider, async () => {

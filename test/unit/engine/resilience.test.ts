@@ -181,6 +181,21 @@ describe('resilience', () => {
       gates.dispose();
     });
 
+    it('a probe whose attempt never ran (its dispatch rolled back) is ended without an outcome: the next dispatch probes', async () => {
+      const t = manualTimers();
+      const gates = new ProviderGates({ failureThreshold: 1, cooldownMs: 500, timers: t });
+      gates.begin('p');
+      await assert.rejects(gates.execute('p', () => Promise.reject(transient())));
+      t.advance(500);
+      assert.equal(gates.begin('p'), true);
+      assert.equal(gates.canDispatch('p'), false, 'the probe holds the provider');
+      gates.endProbe('p');
+      assert.equal(gates.state('p'), 'half_open', 'nothing learnt: still cooled down, not closed');
+      assert.equal(gates.canDispatch('p'), true);
+      assert.equal(gates.begin('p'), true, 'the next dispatch is the probe');
+      gates.dispose();
+    });
+
     it('only provider-level failures count: fatal, rate limits and cancels do not open it', async () => {
       const gates = new ProviderGates({ failureThreshold: 1, cooldownMs: 500, timers: manualTimers() });
       for (const kind of ['fatal', 'rate_limited', 'cancelled'] as const) {
