@@ -13,7 +13,6 @@
 //   - at most `maxConcurrentAgents` attempts run, and at most `agentLimits.maxPerType[t]` of type t, at any moment;
 //   - a task is in at most one of: running, delayed (waiting for its backoff), the ready lanes;
 //   - every claimed task is finished exactly once through store.finish (which refuses a lease we no longer hold).
-import { randomUUID } from 'node:crypto';
 import { defaultSandboxPolicy, type SandboxPolicy } from './agents/sandbox';
 import type { VerifyVerdict } from './trustGuard';
 import { type TaskList, type TaskNode, type TaskStatus } from '../core/model';
@@ -29,15 +28,16 @@ import {
   type StallView,
 } from '../protocol/views';
 import type { Agent, AgentSpend, AgentTaskInput } from './agents/agent';
-import { routingConfigOf, timeoutMsFor, type OrchestratorConfig } from './config';
+import { routingConfigOf, type OrchestratorConfig } from './config';
 import { ReadyLanes } from './dispatcher';
 import { AttemptSlots, type SlotLimits } from './attemptSlots';
 import { BackoffTimers } from './backoffTimers';
-import { ABANDON_MARGIN_MS, StopReason, executeAttempt, type AttemptJob, type AttemptReport, type ExecutorDeps, type StopWhy } from './executor';
+import { StopReason, type AttemptReport, type StopWhy } from './executor';
 import { LeaseKeeper } from './leaseKeeper';
 import { IdleWatch } from './idleWatch';
 import { GateDecisions } from './gateDecisions';
 import { AttemptSettler } from './attemptSettler';
+import { launchAttempt, type LaunchedAttempt, type LaunchHost, type RemoteRunner } from './attemptLaunch';
 import type { OrchestratorEvents, RouteInfo } from './orchestratorEvents';
 import { ActivityLog } from './activityLog';
 import { laneStalls, stallMessage } from './stallReport';
@@ -53,7 +53,7 @@ import { errorMessage } from '../core/describe';
 import type { FileHold } from '../core/fileClaims';
 import type { AttemptGuard } from './trustGuard';
 import { fileHoldText } from '../protocol/presentation';
-import { landAttempt, type AttemptIsolation } from './attemptLanding';
+import type { AttemptIsolation } from './attemptLanding';
 import type { GateDecision, GateDecisionResult, GateKind } from '../protocol/gates';
 
 /** Construction options of the Orchestrator. */
@@ -107,11 +107,6 @@ export interface OrchestratorOptions {
   remote?: RemoteRunner;
   /** Gated features a person approved (the audit trail), read whenever the plan is rebuilt. Default: none. */
   approvedGates?(): ReadonlySet<string>;
-}
-
-/** Runs one attempt somewhere else; like executeAttempt, it writes the attempt row's start and never throws after it. */
-export interface RemoteRunner {
-  run(deps: ExecutorDeps, job: AttemptJob): Promise<AttemptReport>;
 }
 
 /** What dispatch asks before it starts work, and while an attempt spends (the budgets). */
@@ -195,6 +190,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   private dispatchAgain = false;
   /** What each finished attempt means, and the per-task memory that needs (attemptSettler.ts). */
   private readonly settler: AttemptSettler;
+  /** What every attempt's launch reads of this orchestrator (attemptLaunch.ts). */
+  private readonly launchHost: LaunchHost;
   /** The person's gates: due checkpoints, waiting announcements, decisions, rejection notes (gateDecisions.ts). */
   private readonly gateDecisions: GateDecisions;
   /** Attempts being settled right now (see settle). */
@@ -283,6 +280,26 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       emit: (event, payload) => this.events.emit(event, payload),
       log: (kind, message, taskId) => this.log(kind, message, taskId),
     });
+    this.launchHost = {
+      owner: opts.owner,
+      env: opts.env,
+      remote: opts.remote,
+      isolation: opts.isolation,
+      attemptGuard: opts.attemptGuard,
+      sandbox: (cwd) => (opts.sandbox ? opts.sandbox(cwd) : defaultSandboxPolicy(cwd)),
+      abandonMarginMs: opts.abandonMarginMs,
+      config: () => this.config,
+      cwd: () => this.cwd(),
+      deps: () => ({ store: this.pass ? this.passStore : this.store, gates: this.gates, now: this.now, redact: this.redact }),
+      db: this.gate,
+      outputOf: (taskId) =>
+        this.events.has('task:output')
+          ? (stream: 'stdout' | 'stderr' | 'progress', chunk: string) => this.events.emit('task:output', { taskId, stream, chunk: this.redact(chunk) })
+          : undefined,
+      taskInput: (task, agentType, attempt, cwd) => this.taskInput(task, agentType, attempt, cwd),
+      onSpend: limits ? (rt, spent) => this.onSpend(rt, spent) : undefined,
+      log: (kind, message, taskId) => this.log(kind, message, taskId),
+    };
     this.idleness = new IdleWatch(
       {
         closed: () => this.closed,
@@ -1059,71 +1076,11 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       taskId,
     );
 
-    // An isolated attempt works, is verified and is prompted in its own worktree (created by `prepare`, in the attempt).
-    const remote = this.opts.remote;
-    const isolation = remote ? undefined : this.opts.isolation;
-    const isolatedCwd = isolation?.cwdFor(task);
-    const cwd = isolatedCwd ?? this.cwd();
-    const onOutput = this.events.has('task:output')
-      ? (stream: 'stdout' | 'stderr' | 'progress', chunk: string) => this.events.emit('task:output', { taskId, stream, chunk: this.redact(chunk) })
-      : undefined;
-    const job = {
-      taskId,
-      runId: this.opts.owner,
-      attempt: claim.attempt,
-      agentType,
-      agent,
-      routeRule: route.rule,
-      dispatchLatencyMs,
-      input: { ...this.taskInput(plan, task, agentType, claim.attempt, cwd), verify, ...(agent.presetsSessions ? { newSessionId: randomUUID() } : {}) },
-      verify,
-      cwd,
-      prepare:
-        isolation && isolatedCwd !== undefined
-          ? (signal: AbortSignal) => isolation.prepare(task, { signal, onOutput: onOutput ? (c) => onOutput('progress', c) : undefined })
-          : undefined,
-      env: this.opts.env,
-      sandbox: this.opts.sandbox ? this.opts.sandbox(cwd) : defaultSandboxPolicy(cwd),
-      timeoutMs: timeoutMsFor(this.config, agentType, task.timeoutMinutes),
-      killGraceMs: this.config.timeouts.killGraceMs,
-      abandonAfterMs: this.config.timeouts.killGraceMs + (this.opts.abandonMarginMs ?? ABANDON_MARGIN_MS),
-      controller: rt.controller,
-      committed: this.pass?.committed,
-      probe,
-      onSpend: this.opts.limits ? (spent: AgentSpend) => this.onSpend(rt, spent) : undefined,
-      onOutput,
-    };
-    const deps = { store: this.pass ? this.passStore : this.store, gates: this.gates, now: this.now, redact: this.redact };
-    const guard = remote ? undefined : this.opts.attemptGuard?.(agent.simulated === true);
     // Admission counted this attempt in `running`: it starts now, no second queue between (see attemptSlots.ts).
-    rt.done = (async () => {
-      let report: AttemptReport;
-      try {
-        report = remote ? await remote.run(deps, job) : await executeAttempt(deps, { ...job, audit: guard?.audit });
-      } catch (e) {
-        // Only the attempt row insert can throw; settle the task anyway so it never stays claimed here. A database that
-        // takes no writes for now is not the task's fault: the agent never ran, so it goes back to pending unharmed.
-        const t = this.now();
-        report = {
-          attemptId: -1,
-          startedAt: now,
-          endedAt: t,
-          ok: false,
-          refused: this.gate.failed(e) !== undefined,
-          failure: { kind: 'transient', message: this.redact(`engine error: ${errorMessage(e)}`) },
-          errorKind: 'transient',
-        };
-      }
-      guard?.end();
-      if (report.leftovers)
-        this.log(
-          'info',
-          `${taskId} attempt ${claim.attempt}: stopped ${report.leftovers.length} process(es) its agent left running outside its process group: ${report.leftovers.join(', ')}`,
-          task.id,
-        );
-      if (report.ok && isolation && isolatedCwd !== undefined) report = await landAttempt(isolation, rt, task, verify, report, this.redact);
-      this.settle(rt, report);
-    })().catch((e: unknown) => this.log('info', `settling ${taskId} attempt ${claim.attempt} threw: ${errorMessage(e)}`, taskId));
+    const committed = this.pass?.committed;
+    rt.done = launchAttempt(this.launchHost, rt, { task, agent, route, verify, probe, startedAt: now, dispatchLatencyMs, committed }, (report) =>
+      this.settle(rt, report),
+    ).catch((e: unknown) => this.log('info', `settling ${taskId} attempt ${claim.attempt} threw: ${errorMessage(e)}`, taskId));
     return true;
   }
 
@@ -1132,7 +1089,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   }
 
   /** An attempt's running spend: one that takes its task over budget is stopped (its process tree killed). */
-  private onSpend(rt: RunningTask, spent: AgentSpend): void {
+  private onSpend(rt: LaunchedAttempt, spent: AgentSpend): void {
     if (rt.controller.signal.aborted) return;
     const usd = attemptSpendOf(spent, this.config.prices).costUsd;
     if (usd === undefined) return;
@@ -1142,8 +1099,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     rt.controller.abort(new StopReason('budget', over));
   }
 
-  private taskInput(plan: PlanState, task: TaskNode, agentType: string, attempt: number, cwd: string): AgentTaskInput {
-    return agentTaskInput(plan, task, {
+  private taskInput(task: TaskNode, agentType: string, attempt: number, cwd: string): AgentTaskInput {
+    return agentTaskInput(this.mustPlan(), task, {
       agentType,
       attempt,
       cwd,
