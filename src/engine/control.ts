@@ -3,8 +3,8 @@
 import { makePrivate, withPrivateUmask } from './privateFiles';
 import { existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { createMessageConnection, type MessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
-import { Initialize, type InitializeResult, PROTOCOL_VERSION, Ready } from '../protocol/engineProtocol';
+import { createMessageConnection, Message, type MessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
+import { Initialize, type InitializeResult, PROTOCOL_VERSION, Ready, Shutdown } from '../protocol/engineProtocol';
 import type { EngineApi } from './engineApi';
 import type { EnginePaths } from './paths';
 import { serveEngineProtocol } from './rpcServer';
@@ -21,12 +21,27 @@ export async function serveControlSocket(engine: EngineApi, socketPath: string, 
     if (await socketAnswers(socketPath)) throw new Error(`another engine is already listening on ${socketPath}`);
     unlinkSync(socketPath); // left behind by a killed engine
   }
-  const sockets = new Set<Socket>();
+  const sockets = new Map<Socket, Answers>();
   const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    const answers = new Answers();
+    sockets.set(socket, answers);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      answers.drop();
+    });
     socket.on('error', () => socket.destroy());
-    const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+    const writer = new SocketMessageWriter(socket);
+    const write = writer.write.bind(writer);
+    // An answer counts once it is written to the socket (the writer encodes and writes asynchronously).
+    writer.write = (message: Message) => write(message).finally(() => Message.isResponse(message) && answers.answered());
+    const connection = createMessageConnection(new SocketMessageReader(socket), writer, undefined, {
+      messageStrategy: {
+        handleMessage: (message, next) => {
+          if (Message.isRequest(message)) answers.asked();
+          next(message);
+        },
+      },
+    });
     const dispose = serveEngineProtocol({
       connection,
       engineVersion,
@@ -61,7 +76,8 @@ export async function serveControlSocket(engine: EngineApi, socketPath: string, 
     path: socketPath,
     close: () =>
       (closing ??= new Promise<void>((resolveClose) => {
-        for (const s of sockets) s.destroy();
+        // No new client; each one connected gets the answers to what it already asked (a `coditect cancel` whose
+        // cancel ended the run), within a bound, before its connection is cut.
         server.close(() => {
           try {
             if (existsSync(socketPath)) unlinkSync(socketPath);
@@ -70,8 +86,44 @@ export async function serveControlSocket(engine: EngineApi, socketPath: string, 
           }
           resolveClose();
         });
+        for (const [socket, answers] of sockets) void answers.settled(ANSWER_GRACE_MS).then(() => socket.destroy());
       })),
   };
+}
+
+/** How long a closing control socket waits for the answers its clients are owed. */
+const ANSWER_GRACE_MS = 2000;
+
+/** The requests a control connection was asked and has answered: a closing engine answers before it hangs up. */
+class Answers {
+  private open = 0;
+  private waiters: (() => void)[] = [];
+  asked(): void {
+    this.open++;
+  }
+  answered(): void {
+    this.open = Math.max(0, this.open - 1);
+    if (this.open === 0) this.wake();
+  }
+  /** The connection is gone: nothing more can be answered. */
+  drop(): void {
+    this.open = 0;
+    this.wake();
+  }
+  /** Resolves once every request asked so far is answered, or after `boundMs`. */
+  settled(boundMs: number): Promise<void> {
+    if (this.open === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, boundMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
 }
 
 /** True when something accepts connections on the socket. */
@@ -99,7 +151,10 @@ export class ControlClosedError extends Error {
 export interface ControlClient {
   connection: MessageConnection;
   init: InitializeResult;
+  /** Drops the connection at once. */
   close(): void;
+  /** Ends this client's session (`shutdown`: the engine goes on), then closes; settles even when the engine is gone. Idempotent. */
+  detach(): Promise<void>;
 }
 
 /** Options of connectControl. */
@@ -121,17 +176,37 @@ export async function connectControl(paths: EnginePaths, opts: ConnectOptions = 
       ),
     );
   });
-  const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  // Counts the messages the connection has handled: it handles one per turn of the event loop (see below).
+  let handled = 0;
+  const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket), undefined, {
+    messageStrategy: {
+      handleMessage: (message, next) => {
+        handled++;
+        next(message);
+      },
+    },
+  });
   // vscode-jsonrpc settles a pending request only when the connection is disposed, not when its stream ends: an
   // engine that goes away mid-request (it was closing too, or was killed) would leave the handshake or a detaching
-  // client's shutdown waiting forever. Invariant: once the socket closes, every request in flight rejects.
+  // client's shutdown waiting forever. Invariant: once the socket closes, every request in flight settles — answered
+  // if its answer arrived before the close, else rejected.
   let isClosed = false;
   const gone = (): ControlClosedError => new ControlClosedError(`the engine for ${paths.tasklistPath} closed its control connection`);
   const closed = new Promise<never>((_, rej) =>
     connection.onClose(() => {
       isClosed = true;
       rej(gone());
-      setImmediate(() => connection.dispose()); // after every close listener ran (an attached engine's takeover is one)
+      // What arrived before the close is still queued, one message handled per turn (an engine answers a cancel,
+      // then exits): dispose once a turn passes with nothing handled, so those answers still resolve their requests.
+      let seen = -1;
+      const drain = (): void => {
+        if (seen === handled) connection.dispose();
+        else {
+          seen = handled;
+          setImmediate(drain);
+        }
+      };
+      setImmediate(drain);
     }),
   );
   closed.catch(() => undefined);
@@ -153,12 +228,25 @@ export async function connectControl(paths: EnginePaths, opts: ConnectOptions = 
     // A listener that accepted while its process was dying (a killed owner's socket) closes before the handshake.
     throw isClosed ? gone() : e;
   }
+  const close = (): void => {
+    connection.dispose();
+    socket.destroy();
+  };
+  let detaching: Promise<void> | undefined;
   return {
     connection,
     init,
-    close: () => {
-      connection.dispose();
-      socket.destroy();
-    },
+    close,
+    detach: () =>
+      (detaching ??= (async () => {
+        // The engine may be gone already (sendRequest then throws at once, closed or disposed) or go away meanwhile
+        // (the request rejects, see above): the session ends either way.
+        try {
+          await connection.sendRequest(Shutdown.type);
+        } catch {
+          // nothing left to detach from
+        }
+        close();
+      })()),
   };
 }

@@ -31,7 +31,6 @@ import {
   RunNextTask,
   RunTask,
   ShowReview,
-  Shutdown,
   StartOrchestration,
   StopOrchestration,
   SyncNow,
@@ -203,17 +202,10 @@ export class RemoteEngine implements EngineApi {
     this.events.on(event, listener);
     return () => void this.events.off(event, listener);
   }
-  /** Detaches (the owner goes on). Idempotent. */
+  /** Detaches (the owner goes on); settles whether or not the owner is still there. Idempotent. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      // The owner may be gone already (its connection closed: sendRequest throws at once) or go away meanwhile (the
-      // request rejects, see connectControl): detaching succeeds either way.
-      try {
-        await this.conn.sendRequest(Shutdown.type);
-      } catch {
-        // nothing left to detach from
-      }
-      this.client.close();
+      await this.client.detach();
       this.events.removeAllListeners();
     })());
   }

@@ -26,7 +26,6 @@ import {
   ResolveConflicts,
   RetryReview,
   ShowReview,
-  Shutdown,
   StartOrchestration,
   StateChanged,
   StopOrchestration,
@@ -239,10 +238,7 @@ async function openSession(paths: EnginePaths, o: CliOptions, reading: boolean, 
     return {
       remote,
       snapshot: () => remote.connection.sendRequest(GetSnapshot.type),
-      close: async () => {
-        await remote.connection.sendRequest(Shutdown.type).catch(() => undefined);
-        remote.close();
-      },
+      close: () => remote.detach(),
     };
   }
   const local = await EngineRuntime.open({
@@ -686,8 +682,7 @@ async function cmdRunAttached(paths: EnginePaths, o: CliOptions): Promise<Outcom
     const done = printRunSummary(snap, stallsOf(snap.tasks), started, detached, o);
     return { code: done ? 0 : 1 };
   } finally {
-    await c.connection.sendRequest(Shutdown.type).catch(() => undefined);
-    c.close();
+    await c.detach();
   }
 }
 
@@ -720,8 +715,7 @@ async function cmdControl(paths: EnginePaths, o: CliOptions): Promise<Outcome> {
     if (!ok) err(`task ${o.positionals[1]} is not running`);
     return { code: ok ? 0 : 1 };
   } finally {
-    await c.connection.sendRequest(Shutdown.type).catch(() => undefined);
-    c.close();
+    await c.detach();
   }
 }
 

@@ -11,7 +11,7 @@ import { createMessageConnection, ResponseError, SocketMessageReader, SocketMess
 import { connectControl, ControlClosedError } from '../../../src/engine/control';
 import { enginePaths, type EnginePaths } from '../../../src/engine/paths';
 import { RemoteEngine } from '../../../src/engine/remoteEngine';
-import { GetSnapshot, Initialize, type InitializeResult, PROTOCOL_VERSION, Ready, Shutdown } from '../../../src/protocol/engineProtocol';
+import { CancelTask, GetSnapshot, Initialize, type InitializeResult, PROTOCOL_VERSION, Ready, Shutdown } from '../../../src/protocol/engineProtocol';
 
 /** What the fake owner does when a request of `method` arrives: answer it, or drop the connection without answering. */
 type Peer = { dropOn?: string; dropBeforeReady?: boolean; refuseInit?: string };
@@ -43,6 +43,41 @@ async function fakeOwner(paths: EnginePaths, peer: Peer): Promise<{ server: Serv
   });
   await new Promise<void>((r) => server.listen(paths.socketPath, () => r()));
   return { server, requests };
+}
+
+/** One JSON-RPC frame as it goes over the socket. */
+function frame(message: object): string {
+  const body = JSON.stringify({ jsonrpc: '2.0', ...message });
+  return `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/**
+ * A peer written frame by frame: it answers `method`, with `notifications` notifications before the answer, and ends
+ * the connection in the same write — as an engine that answers a command and then exits (a cancel that ended its run).
+ */
+async function answerThenExit(paths: EnginePaths, method: string, notifications: number): Promise<Server> {
+  const server = createServer((socket) => {
+    let buffered = '';
+    socket.write(frame({ method: Ready.type.method, params: { pid: process.pid, engineVersion: 'test', protocolVersion: PROTOCOL_VERSION } }));
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      for (;;) {
+        const head = /^Content-Length: (\d+)\r\n\r\n/.exec(buffered);
+        if (!head || buffered.length < head[0].length + Number(head[1])) return;
+        const request = JSON.parse(buffered.slice(head[0].length, head[0].length + Number(head[1]))) as { id: number; method: string };
+        buffered = buffered.slice(head[0].length + Number(head[1]));
+        if (request.method === Initialize.type.method) {
+          const snapshot = { tasks: [] };
+          socket.write(frame({ id: request.id, result: { engineVersion: 'test', pid: process.pid, dbPath: paths.dbPath, schemaVersion: 1, snapshot } }));
+        } else if (request.method === method) {
+          const events = Array.from({ length: notifications }, (_, i) => frame({ method: 'coditect/test', params: { i } }));
+          socket.end([...events, frame({ id: request.id, result: { cancelled: true } })].join(''));
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(paths.socketPath, () => r()));
+  return server;
 }
 
 describe('an attached engine whose owner goes away mid-request (real unix socket)', () => {
@@ -80,6 +115,23 @@ describe('an attached engine whose owner goes away mid-request (real unix socket
     await assert.rejects(Promise.resolve(remote.snapshot()), /disposed|closed/i);
     await lost;
     await remote.close(); // the owner is gone: detaching still settles
+  });
+
+  it('a CLI client detaches cleanly after the engine went away behind its command (a cancel that ended the run)', async () => {
+    const owner = await fakeOwner(paths, { dropOn: GetSnapshot.type.method });
+    server = owner.server;
+    const client = await connectControl(paths);
+    await assert.rejects(client.connection.sendRequest(GetSnapshot.type));
+    await new Promise((r) => setImmediate(r)); // the connection is disposed by now: a plain sendRequest throws at once
+    await client.detach(); // before: "Connection is disposed" from the CLI's finally
+    await client.detach(); // idempotent
+  });
+
+  it('an answer that arrived just before the engine closed still resolves its request, behind many queued messages', async () => {
+    server = await answerThenExit(paths, CancelTask.type.method, 200);
+    const client = await connectControl(paths);
+    assert.deepEqual(await client.connection.sendRequest(CancelTask.type, { taskId: 'T1' }), { cancelled: true });
+    await client.detach();
   });
 
   it('the handshake rejects, naming the plan, when the owner drops the connection before it is ready', async () => {
