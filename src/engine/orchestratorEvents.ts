@@ -2,7 +2,7 @@
 // them, the helpers that emit on its behalf (attemptSettler.ts) and everyone who listens (runtime, metrics, tests).
 import type { RoutingDecision } from '../core/routing';
 import type { TaskStatus } from '../core/model';
-import type { ActivityAppendedParams, StateChangedParams } from '../protocol/engineProtocol';
+import type { ActivityAppendedParams, AttemptUsage, StateChangedParams } from '../protocol/engineProtocol';
 import type { AttemptOutcome, BreakerState } from '../protocol/views';
 import type { GateKind } from '../protocol/gates';
 import type { GroupCompleted } from './planState';
@@ -35,21 +35,13 @@ export interface OrchestratorEvents {
   /** Live output of a running attempt (redacted). Only produced while someone listens. */
   'task:output': { taskId: string; stream: 'stdout' | 'stderr' | 'progress'; chunk: string };
   /** Every finished attempt, whatever happens to the task next (metrics). */
-  'attempt:finished': {
+  'attempt:finished': AttemptUsage & {
     taskId: string;
     agentType: string;
     provider: string;
     attempt: number;
     outcome: AttemptOutcome;
     durationMs: number;
-    tokensIn?: number;
-    tokensOut?: number;
-    cacheReadTokens?: number;
-    cacheWriteTokens?: number;
-    costUsd?: number;
-    /** costUsd was computed from tokens × the price table (docs/costs-and-gates.md). */
-    costEstimated?: boolean;
-    model?: string;
   };
   'state:changed': StateChangedParams;
   'breaker:changed': { provider: string; state: BreakerState; previous: BreakerState };

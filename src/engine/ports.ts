@@ -3,7 +3,7 @@
 // codes against this interface only, so its tests can use a real store on a temp file or this shape alone.
 import type { TaskStatus } from '../core/model';
 import type { AttemptOutcome } from '../protocol/views';
-import type { AttemptView } from '../protocol/engineProtocol';
+import type { AttemptUsage, AttemptView } from '../protocol/engineProtocol';
 
 /** The run-time state of one task as the database holds it (the markdown holds the rest). */
 export interface TaskRuntime {
@@ -42,7 +42,7 @@ export interface AttemptStart {
 }
 
 /** Facts recorded when an attempt ends. Output is capped by the store (see MAX_OUTPUT_CHARS there). */
-export interface AttemptEnd {
+export interface AttemptEnd extends AttemptUsage {
   outcome: AttemptOutcome;
   /** Epoch ms. */
   endedAt: number;
@@ -52,16 +52,6 @@ export interface AttemptEnd {
   /** Redacted error message. */
   error?: string;
   errorKind?: string;
-  tokensIn?: number;
-  tokensOut?: number;
-  /** Of tokensIn, read from / written to the provider's prompt cache. */
-  cacheReadTokens?: number;
-  cacheWriteTokens?: number;
-  costUsd?: number;
-  /** costUsd was computed from tokens × a price table, not reported by the provider. */
-  costEstimated?: boolean;
-  /** The model the attempt ran on, when its agent said. */
-  model?: string;
   sessionId?: string;
   summary?: string;
   /** Verify command output, when the task has one. */

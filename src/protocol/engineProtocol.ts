@@ -281,17 +281,12 @@ export namespace GetMetrics {
   export const type = new RequestType0<PlanMetrics, void>('coditect/metrics');
 }
 
-export interface AttemptView {
-  attempt: number;
-  agent: string;
-  outcome: string;
-  startedAt: string;
-  endedAt?: string;
-  durationMs?: number;
-  exitCode?: number | null;
-  error?: string;
-  stdout?: string;
-  stderr?: string;
+/**
+ * What an attempt used, as its agent reported it (or as computed from its tokens): one definition for the agent's
+ * result, the attempt row, the metrics event and the views.
+ */
+export interface AttemptUsage {
+  /** Input tokens, cache reads and writes included (the provider's prompt size). */
   tokensIn?: number;
   tokensOut?: number;
   /** Of tokensIn, read from / written to the provider's prompt cache. */
@@ -302,6 +297,19 @@ export interface AttemptView {
   costEstimated?: boolean;
   /** The model the attempt ran on, when its agent said. */
   model?: string;
+}
+
+export interface AttemptView extends AttemptUsage {
+  attempt: number;
+  agent: string;
+  outcome: string;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  exitCode?: number | null;
+  error?: string;
+  stdout?: string;
+  stderr?: string;
   /** What the agent said it did. */
   summary?: string;
   /** The attempt ran on a simulation (dry-run): nothing was executed. */

@@ -3,6 +3,7 @@
 // resilience layer, which reads `AgentError.kind` (and `retryAfterMs`) to decide what to do next.
 import type { SandboxPolicy } from './sandbox';
 import type { Priority } from '../../core/model';
+import type { AttemptUsage } from '../../protocol/engineProtocol';
 
 /** What an agent is told about the task it runs: the task, its place in the plan, and what its dependencies produced. */
 export interface AgentTaskInput {
@@ -111,27 +112,13 @@ export function isAgentError(e: unknown): e is AgentError {
 }
 
 /** What a successful attempt produced. */
-export interface AgentResult {
+export interface AgentResult extends AttemptUsage {
   /** Short human-readable outcome; becomes the dependency `resultSummary` of dependent tasks. */
   summary: string;
   exitCode?: number | null;
   stdout?: string;
   stderr?: string;
-  /** Input tokens, cache reads and writes included (the provider's prompt size). */
-  tokensIn?: number;
-  tokensOut?: number;
-  /** Of `tokensIn`, how many were read from the provider's prompt cache. */
-  cacheReadTokens?: number;
-  /** Of `tokensIn`, how many were written to the provider's prompt cache. */
-  cacheWriteTokens?: number;
-  costUsd?: number;
-  /**
-   * `costUsd` was computed here from token counts and a price table (docs/costs-and-gates.md), not reported by the
-   * provider or its CLI. Absent or false: reported.
-   */
-  costEstimated?: boolean;
   sessionId?: string;
-  model?: string;
 }
 
 /** One configured agent. `run` resolves with the result or throws an AgentError. */
