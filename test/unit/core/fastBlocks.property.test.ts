@@ -4,8 +4,6 @@
 // tables, ordered items, setext underlines, thematic breaks, tabs, odd indents), on the random files of each dialect
 // the other property tests use, and on every markdown fixture in the repository, whole and in the parser's chunks.
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import MarkdownIt from 'markdown-it';
 import { scanBlocks, type BlockToken } from '../../../src/core/parse/fastBlocks';
@@ -13,6 +11,7 @@ import { parseTaskList } from '../../../src/core/parser';
 import { LineIndex } from '../../../src/core/textLines';
 import { generateTaskList } from '../../bench/generatePlan';
 import { DIALECT_FILES, DIALECTS } from './dialectArbitraries';
+import { repositoryMarkdown } from './repositoryMarkdown';
 
 // Configured as src/core/parse/blocks.ts configures it.
 const md = new MarkdownIt('default', { html: true, maxNesting: 100 } as MarkdownIt.Options);
@@ -152,24 +151,6 @@ const plainLine = fc.oneof(
 );
 const plainDoc = fc.tuple(fc.array(plainLine, { maxLength: 40 }), eol).map(([lines, e]) => lines.join(e));
 
-/** The repository's markdown fixtures (the parse goldens' inputs and the examples). */
-function fixtures(): string[] {
-  const root = join(__dirname, '..', '..', '..');
-  const dialects = join(root, 'test', 'fixtures', 'dialects');
-  const files = [
-    ...readdirSync(dialects)
-      .filter((f) => f.endsWith('.md'))
-      .map((f) => join(dialects, f)),
-    join(root, 'resources', 'examples', 'PROJECT-TASKLIST.md'),
-    join(root, 'resources', 'examples', 'speckit', 'tasks.md'),
-    join(root, 'test', 'integration', 'fixtures', 'workspace', 'PROJECT-TASKLIST.md'),
-    join(root, 'test', 'e2e', 'fixtures', 'tidewater', 'TIDEWATER-TASKLIST.md'),
-    join(root, 'README.md'),
-    join(root, 'docs', 'tasklist-format.md'),
-  ];
-  return files.map((f) => readFileSync(f, 'utf8'));
-}
-
 /** `text` whole, then cut at every line into pieces of `size` lines (as blocks.ts hands markdown-it a chunk). */
 function pieces(text: string, size: number): string[] {
   const idx = new LineIndex(text);
@@ -219,7 +200,7 @@ describe('scanBlocks (markdown-it fast path)', () => {
   });
 
   it('agrees with markdown-it on every markdown fixture, whole and in chunks', () => {
-    for (const f of fixtures()) for (const size of [250, 31, 5]) for (const p of pieces(f, size)) agrees(p);
+    for (const f of repositoryMarkdown()) for (const size of [250, 31, 5]) for (const p of pieces(f, size)) agrees(p);
   });
 
   it('answers for every chunk of the benchmark’s plan, and the plan parses to the same list either way', () => {

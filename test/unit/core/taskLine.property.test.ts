@@ -4,13 +4,12 @@
 // (priorities, estimates, ids, dependency phrases, BLOCKED), on the random files of each dialect, on every task line
 // of the markdown fixtures, and on the benchmark's plan (whose task lines it must read itself).
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeTaskLine, commonDepsLine, commonTaskLine, emptyMeta, readAnyMetaLine, readMetaLine, readTaskLine } from '../../../src/core/taskLine';
 import { LineIndex } from '../../../src/core/textLines';
 import { generateTaskList } from '../../bench/generatePlan';
 import { DIALECT_FILES, DIALECTS } from './dialectArbitraries';
+import { repositoryMarkdown } from './repositoryMarkdown';
 
 const RUNS = Number(process.env.TASK_LINE_RUNS ?? 5000);
 
@@ -182,22 +181,6 @@ const depLine = fc
   )
   .map(([key, sep, ids, seps, trail]) => key + sep + ids.map((id, i) => (i === 0 ? id : seps[i] + id)).join('') + trail);
 
-function fixtures(): string[] {
-  const root = join(__dirname, '..', '..', '..');
-  const dialects = join(root, 'test', 'fixtures', 'dialects');
-  return [
-    ...readdirSync(dialects)
-      .filter((f) => f.endsWith('.md'))
-      .map((f) => join(dialects, f)),
-    join(root, 'resources', 'examples', 'PROJECT-TASKLIST.md'),
-    join(root, 'resources', 'examples', 'speckit', 'tasks.md'),
-    join(root, 'test', 'integration', 'fixtures', 'workspace', 'PROJECT-TASKLIST.md'),
-    join(root, 'test', 'e2e', 'fixtures', 'tidewater', 'TIDEWATER-TASKLIST.md'),
-    join(root, 'README.md'),
-    join(root, 'docs', 'tasklist-format.md'),
-  ].map((f) => readFileSync(f, 'utf8'));
-}
-
 function lines(text: string): string[] {
   const idx = new LineIndex(text);
   const out: string[] = [];
@@ -241,7 +224,7 @@ describe('commonTaskLine (task-line fast path)', () => {
   });
 
   it('reads every line of the markdown fixtures as readTaskLine does', () => {
-    for (const f of fixtures()) lines(f).forEach((l, i) => agrees(l, i));
+    for (const f of repositoryMarkdown()) lines(f).forEach((l, i) => agrees(l, i));
   });
 
   it('answers every task line of the benchmark’s plan', () => {
@@ -264,7 +247,7 @@ describe('commonTaskLine (task-line fast path)', () => {
 
   it('reads every sub-bullet and line of the fixtures and of random dialect files as readAnyMetaLine does', () => {
     const texts = (src: string) => lines(src).map((l) => l.replace(/^[ \t]*(?:[-*+][ \t]+)?/, ''));
-    for (const f of fixtures()) texts(f).forEach((t) => metaAgrees(t));
+    for (const f of repositoryMarkdown()) texts(f).forEach((t) => metaAgrees(t));
     for (const d of DIALECTS) {
       fc.assert(
         fc.property(DIALECT_FILES[d], (src) => {
