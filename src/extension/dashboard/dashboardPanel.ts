@@ -2,8 +2,10 @@
 // The conversation logic (handshake, replay, metrics refresh, commands) lives in dashboardSession.ts so it is testable
 // without VS Code; this file only binds it to a real WebviewPanel.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { dashboardHtml, nonceFromBytes } from '../../protocol/dashboardHtml';
+import { errorMessage } from '../../core/describe';
+import { dashboardHtml, nonceFromBytes, type DashboardHtmlOptions } from '../../protocol/dashboardHtml';
 import { DashboardSession, type DashboardSource } from './dashboardSession';
 import { stamp } from '../perfTrace';
 
@@ -71,12 +73,7 @@ export class DashboardPanel implements vscode.Disposable {
   ) {
     this.session = this.makeSession(engine);
     const webview = panel.webview;
-    webview.html = dashboardHtml({
-      cspSource: webview.cspSource,
-      nonce: nonceFromBytes(randomBytes(18)),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'main.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'dashboard.css')).toString(),
-    });
+    webview.html = DashboardPanel.html(webview, extensionUri);
     stamp('dashboard:html-set');
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => {
@@ -89,6 +86,29 @@ export class DashboardPanel implements vscode.Disposable {
       }),
       panel.onDidDispose(() => this.dispose()),
     );
+  }
+
+  /**
+   * The page, its script and style sheet carried in it: loaded from their URIs, each went through the webview's service
+   * worker and the workbench's main thread (busy then, splitting the editor for the panel) before the script could run
+   * (page frame → script 150–200 ms against 80–95 ms for an inline script, #15). Files that cannot be read or carried
+   * inline are loaded from their URIs as before.
+   */
+  private static html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+    const script = vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'main.js');
+    const style = vscode.Uri.joinPath(extensionUri, 'media', 'dashboard.css');
+    const page: DashboardHtmlOptions = {
+      cspSource: webview.cspSource,
+      nonce: nonceFromBytes(randomBytes(18)),
+      scriptUri: webview.asWebviewUri(script).toString(),
+      styleUri: webview.asWebviewUri(style).toString(),
+    };
+    try {
+      return dashboardHtml({ ...page, inline: { script: readFileSync(script.fsPath, 'utf8'), style: readFileSync(style.fsPath, 'utf8') } });
+    } catch (e) {
+      console.warn(`coditect: the dashboard loads its script and style sheet from files: ${errorMessage(e)}`);
+      return dashboardHtml(page);
+    }
   }
 
   /** Disposes the session and the panel; idempotent (VS Code calls it again through onDidDispose). */
