@@ -153,6 +153,8 @@ for (const theme of THEMES) {
       if (await failure.first().isVisible()) assert.fail(`the dashboard did not render: ${plain(await failure.first().innerText()).replace(/\s+/g, ' ')}`);
       await rendered;
       assert.equal(await numberIn(total), TOTAL_TASKS);
+      // The page's style sheet, carried in the page under its policy's nonce, applies (media/dashboard.css: `.app`).
+      assert.equal(await frame.locator('#app').evaluate((el) => getComputedStyle(el).maxWidth), '1400px');
       await frame.locator(`body.${theme.webviewBodyClass}`).waitFor({ timeout: UI_TIMEOUT });
       for (const epic of EPICS)
         await frame
