@@ -35,6 +35,7 @@ import { RedisServer } from '../process/queue/redisKit';
 import { errorMessage } from '../../src/core/describe';
 import { scenarioIsolation, scenarioIsolationOverhead } from './isolationBench';
 import { type ClientsFigures, scenarioClients } from './clientsBench';
+import { bareWorkerMain, CpuMeter, scenarioBareBullmq, startWorker, stopWorkers } from './bareBullBench';
 
 /** Figures of one scenario run (one child process). */
 interface ScenarioResult {
@@ -423,18 +424,8 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
     );
     const cli = join(__dirname, 'cli.js');
     // 3 × 34 worker slots ≥ the coordinator's 100: a job never waits in Redis for a worker's slot (see above).
-    for (let i = 0; i < 3; i++) {
-      const w = spawn(process.execPath, [cli, 'worker', '--config', workerConfig, '--concurrency', '34'], { cwd: ws.dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      workers.push(w);
-      await new Promise<void>((resolve, reject) => {
-        let err = '';
-        w.stderr!.on('data', (d: Buffer) => {
-          err += d.toString();
-          if (/INFO +worker \S+ on redis:/.test(err)) resolve();
-        });
-        w.once('exit', (code) => reject(new Error(`bench: worker exited ${code}: ${err}`)));
-      });
-    }
+    for (let i = 0; i < 3; i++)
+      workers.push(await startWorker([cli, 'worker', '--config', workerConfig, '--concurrency', '34'], /INFO +worker \S+ on redis:/, ws.dir));
     const { handle, store, sync } = await synced(ws);
     const base = loadConfig(undefined, { env: {} });
     const config = { ...base, maxConcurrentAgents: 100, agentLimits: { maxPerType: {} }, shutdownGraceMs: 1000, queue };
@@ -462,10 +453,16 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
       recordedAt.set(e.taskId, Date.now());
     });
     orch.setPlan(sync.current());
+    const cpu = new CpuMeter(
+      () => workers.map((w) => w.pid),
+      () => redis.pid,
+    );
+    cpu.start();
     const t0 = process.hrtime.bigint();
     orch.start();
     await orch.idle();
     const wallMs = ms(t0);
+    cpu.stop();
     // Each job's way from the coordinator's decision to a worker and back, from its own timestamps (same machine, one
     // clock, ms): decided → enqueued (job created) → a worker started it → finished → its result in the db.
     const latencies: number[] = [];
@@ -473,6 +470,7 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
     const toEnqueue: number[] = [];
     const inRedis: number[] = [];
     const back: number[] = [];
+    const run: number[] = [];
     const byDecision: [decided: number, latency: number][] = [];
     const { Queue } = await import('bullmq');
     for (const t of types) {
@@ -490,6 +488,7 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
           }
         }
         if (j.finishedOn !== undefined && recordedAt.has(taskId)) back.push(recordedAt.get(taskId)! - j.finishedOn);
+        if (j.finishedOn !== undefined && j.processedOn !== undefined) run.push(j.finishedOn - j.processedOn);
       }
       await q.close();
     }
@@ -520,18 +519,12 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
       p99QueuedMs: quantile(queued, 0.99),
       p50ResultMs: quantile(back, 0.5),
       p99ResultMs: quantile(back, 0.99),
+      p50RunMs: quantile(run, 0.5),
+      p99RunMs: quantile(run, 0.99),
+      ...cpu.figures(completed),
     };
   } finally {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (w.exitCode !== null || w.signalCode !== null) return resolve();
-            w.once('exit', () => resolve());
-            w.kill('SIGTERM');
-          }),
-      ),
-    );
+    await stopWorkers(workers);
     await redis.remove();
     rmSync(ws.dir, { recursive: true, force: true });
   }
@@ -658,6 +651,9 @@ async function runScenario(name: string, tasks: number, baselineSeconds: number,
     case 'workers':
       figures = await scenarioWorkers(tasks);
       break;
+    case 'bare-bullmq':
+      figures = await scenarioBareBullmq(tasks, __filename);
+      break;
     case 'isolation':
       // `tasks` is the repository's file count here (--isolation-files); 100 branches, 20 worktrees.
       figures = { ...(await scenarioIsolation(tasks, 100, 20)), ...(await scenarioIsolationOverhead(tasks, 8, 2)) };
@@ -710,6 +706,10 @@ async function main(): Promise<void> {
       'spend-attempts': { type: 'string', default: '100000' },
       // #12: only the workers-through-Redis figures, beside the in-process ones (a real redis-server is started).
       workers: { type: 'boolean', default: false },
+      // Set by the bare-bullmq scenario for its worker processes (bareBullBench.ts).
+      'bare-worker': { type: 'string' },
+      'bare-prefix': { type: 'string', default: 'bare' },
+      'bare-concurrency': { type: 'string', default: '34' },
       // #10: only the isolation figures (worktrees on a repository of this many files, the merge queue's rate).
       isolation: { type: 'boolean', default: false },
       'isolation-files': { type: 'string', default: '5000' },
@@ -736,6 +736,10 @@ async function main(): Promise<void> {
     ['--spend-attempts', spendAttempts],
   ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`bench: ${flag} expects a positive integer, got '${String(v)}'`);
+  }
+  if (values['bare-worker']) {
+    await bareWorkerMain(values['bare-worker'], values['bare-prefix'], Number(values['bare-concurrency']));
+    return;
   }
   if (values.scenario) {
     process.stdout.write(`${JSON.stringify(await runScenario(values.scenario, tasks, baselineSeconds, values['plan-file']))}\n`);
@@ -865,7 +869,7 @@ async function main(): Promise<void> {
 
 /** `--workers`: the Redis figures beside the in-process dispatch and throughput, on the same plan size. */
 async function benchWorkers(tasks: number, repeat: number, json: boolean): Promise<void> {
-  const runs: Record<string, ScenarioResult[]> = { workers: [], dispatch: [], throughput: [] };
+  const runs: Record<string, ScenarioResult[]> = { workers: [], 'bare-bullmq': [], dispatch: [], throughput: [] };
   for (let i = 0; i < repeat; i++) {
     for (const s of Object.keys(runs)) {
       if (!json) process.stderr.write(`bench: ${s} (run ${i + 1}/${repeat})…\n`);
@@ -895,7 +899,28 @@ async function benchWorkers(tasks: number, repeat: number, json: boolean): Promi
       p99QueuedMs: f('workers', 'p99QueuedMs', 0),
       p50ResultMs: f('workers', 'p50ResultMs', 1),
       p99ResultMs: f('workers', 'p99ResultMs', 1),
+      p50RunMs: f('workers', 'p50RunMs', 1),
+      p99RunMs: f('workers', 'p99RunMs', 1),
+      coordinatorCpuUsPerTask: f('workers', 'coordinatorCpuUsPerTask', 0),
+      workersCpuUsPerTask: f('workers', 'workersCpuUsPerTask', 0),
+      redisCpuUsPerTask: f('workers', 'redisCpuUsPerTask', 0),
       coordinatorPeakRssMb: f('workers', 'peakRssMb', 0),
+    },
+    /** Bare BullMQ in the same layout (bareBullBench.ts): the ceiling of this machine. */
+    bareBullmq: {
+      tasksPerSecond: f('bare-bullmq', 'tasksPerSecond', 0),
+      p50LatencyMs: f('bare-bullmq', 'p50LatencyMs', 2),
+      p99LatencyMs: f('bare-bullmq', 'p99LatencyMs', 2),
+      p99WarmLatencyMs: f('bare-bullmq', 'p99WarmLatencyMs', 2),
+      p50InRedisMs: f('bare-bullmq', 'p50InRedisMs', 1),
+      p99InRedisMs: f('bare-bullmq', 'p99InRedisMs', 1),
+      p50RunMs: f('bare-bullmq', 'p50RunMs', 1),
+      p99RunMs: f('bare-bullmq', 'p99RunMs', 1),
+      p50ResultMs: f('bare-bullmq', 'p50ResultMs', 1),
+      p99ResultMs: f('bare-bullmq', 'p99ResultMs', 1),
+      coordinatorCpuUsPerTask: f('bare-bullmq', 'coordinatorCpuUsPerTask', 0),
+      workersCpuUsPerTask: f('bare-bullmq', 'workersCpuUsPerTask', 0),
+      redisCpuUsPerTask: f('bare-bullmq', 'redisCpuUsPerTask', 0),
     },
     inProcess: {
       tasksPerSecond: f('throughput', 'tasksPerSecond', 0),
@@ -910,20 +935,24 @@ async function benchWorkers(tasks: number, repeat: number, json: boolean): Promi
     return;
   }
   const w = report.workers;
+  const b = report.bareBullmq;
+  const ratio = (x: number, y: number): string => (y > 0 ? String(round(x / y, 2)) : '–');
   const lines = [
     `CODITECT workers benchmark — ${tasks} generated tasks, median of ${repeat} runs, ${report.machine.cpus} CPUs, Node ${report.machine.node}`,
     '',
-    '| figure | through Redis (3 worker processes) | in process | target |',
-    '|---|---|---|---|',
-    `| throughput, zero-work tasks, end to end (results in the db) | ${w.tasksPerSecond} tasks/s | ${report.inProcess.tasksPerSecond} tasks/s | ≥ 1000 tasks/s |`,
-    `| dispatch latency p50 / p99 (ready or slot free → a worker started it; in process: → the agent started) | ${w.p50LatencyMs} / ${w.p99LatencyMs} ms | ${report.inProcess.p50LatencyMs} / ${report.inProcess.p99LatencyMs} ms | p99 < 20 ms |`,
-    `| dispatch latency p99 after the first pass (queues warm on coordinator and workers) | ${w.p99WarmLatencyMs} ms | | |`,
-    `| of which the coordinator's reaction (ready or slot free → decided), p50 / p99 | ${w.p50CoordinatorMs} / ${w.p99CoordinatorMs} ms | | |`,
-    `| of which decided → enqueued (the pass committed, the job added), p50 / p99 | ${w.p50ToEnqueueMs} / ${w.p99ToEnqueueMs} ms | | |`,
-    `| of which enqueued → a worker started it, p50 / p99 | ${w.p50InRedisMs} / ${w.p99InRedisMs} ms | | |`,
-    `| queue wait p50 / p99 (ready → decided, waits for a free slot included: 100 slots, all tasks ready at once) | ${w.p50QueuedMs} / ${w.p99QueuedMs} ms | ${report.inProcess.p50QueuedMs} / ${report.inProcess.p99QueuedMs} ms | |`,
-    `| the way back, p50 / p99 (a worker finished the job → its result in the db) | ${w.p50ResultMs} / ${w.p99ResultMs} ms | | |`,
-    `| coordinator peak RSS | ${w.coordinatorPeakRssMb} MB | | |`,
+    '| figure | through Redis (3 worker processes) | bare BullMQ, same layout | ours / bare | in process | target |',
+    '|---|---|---|---|---|---|',
+    `| throughput, zero-work tasks, end to end (results in the db) | ${w.tasksPerSecond} tasks/s | ${b.tasksPerSecond} tasks/s | ${ratio(w.tasksPerSecond, b.tasksPerSecond)} | ${report.inProcess.tasksPerSecond} tasks/s | ≥ 1000 tasks/s |`,
+    `| dispatch latency p50 / p99 (ready or slot free → a worker started it; in process: → the agent started) | ${w.p50LatencyMs} / ${w.p99LatencyMs} ms | ${b.p50LatencyMs} / ${b.p99LatencyMs} ms | ${ratio(w.p50LatencyMs, b.p50LatencyMs)} / ${ratio(w.p99LatencyMs, b.p99LatencyMs)} | ${report.inProcess.p50LatencyMs} / ${report.inProcess.p99LatencyMs} ms | p99 < 20 ms |`,
+    `| dispatch latency p99 after the first pass (queues warm on coordinator and workers) | ${w.p99WarmLatencyMs} ms | ${b.p99WarmLatencyMs} ms | ${ratio(w.p99WarmLatencyMs, b.p99WarmLatencyMs)} | | |`,
+    `| of which the coordinator's reaction (ready or slot free → decided), p50 / p99 | ${w.p50CoordinatorMs} / ${w.p99CoordinatorMs} ms | | | | |`,
+    `| of which decided → enqueued (the pass committed, the job added), p50 / p99 | ${w.p50ToEnqueueMs} / ${w.p99ToEnqueueMs} ms | | | | |`,
+    `| of which enqueued → a worker started it, p50 / p99 | ${w.p50InRedisMs} / ${w.p99InRedisMs} ms | ${b.p50InRedisMs} / ${b.p99InRedisMs} ms | | | |`,
+    `| a zero-work job on its worker (started → finished), p50 / p99 | ${w.p50RunMs} / ${w.p99RunMs} ms | ${b.p50RunMs} / ${b.p99RunMs} ms | | | |`,
+    `| queue wait p50 / p99 (ready → decided, waits for a free slot included: 100 slots, all tasks ready at once) | ${w.p50QueuedMs} / ${w.p99QueuedMs} ms | | | ${report.inProcess.p50QueuedMs} / ${report.inProcess.p99QueuedMs} ms | |`,
+    `| the way back, p50 / p99 (a worker finished the job → its result in the db; bare: its completed event read) | ${w.p50ResultMs} / ${w.p99ResultMs} ms | ${b.p50ResultMs} / ${b.p99ResultMs} ms | | | |`,
+    `| CPU per task: coordinator / 3 workers together / redis-server | ${w.coordinatorCpuUsPerTask} / ${w.workersCpuUsPerTask} / ${w.redisCpuUsPerTask} µs | ${b.coordinatorCpuUsPerTask} / ${b.workersCpuUsPerTask} / ${b.redisCpuUsPerTask} µs | ${ratio(w.coordinatorCpuUsPerTask + w.workersCpuUsPerTask + w.redisCpuUsPerTask, b.coordinatorCpuUsPerTask + b.workersCpuUsPerTask + b.redisCpuUsPerTask)} (all) | | |`,
+    `| coordinator peak RSS | ${w.coordinatorPeakRssMb} MB | | | | |`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

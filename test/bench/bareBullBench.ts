@@ -1,0 +1,232 @@
+// The ceiling of `--workers` on this machine (#12): bare BullMQ in the same process layout as the coordinator and its
+// workers — this process adds zero-work jobs with `addBulk` and keeps 100 in flight (the coordinator's 100 slots), 3
+// worker processes run them at concurrency 34 each, and the results come back the way the coordinator's come back
+// (`QueueEvents` completed events read from the queue's event stream). No database, no plan, no executor: what is left
+// is Redis, BullMQ and Node on these cores, so ours / bare says how much of the rate is ours.
+//
+// The CPU each process spent during the run (coordinator/producer, each worker, redis-server), per task, says where the
+// cores go: read from /proc/<pid>/stat for the child processes, process.cpuUsage() for this one.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { RedisServer } from '../process/queue/redisKit';
+
+const CLK_TCK = 100; // Linux's USER_HZ: the unit of utime/stime in /proc/<pid>/stat
+
+/** CPU time (user + system) a process has used so far, in ms (Linux); NaN where /proc cannot say. */
+export function procCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: the fields after it start after its closing parenthesis.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/** This process's CPU time so far, in ms. */
+export function ownCpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+/** CPU of each process of a run, from `start()` to `stop()`, per task in µs. */
+export class CpuMeter {
+  private before: number[] = [];
+  private after: number[] = [];
+  constructor(
+    private readonly workerPids: () => (number | undefined)[],
+    private readonly redisPid: () => number | undefined,
+  ) {}
+  private read(): number[] {
+    return [ownCpuMs(), procCpuMs(this.redisPid()), ...this.workerPids().map(procCpuMs)];
+  }
+  start(): void {
+    this.before = this.read();
+  }
+  stop(): void {
+    this.after = this.read();
+  }
+  /** coordinatorCpuUsPerTask, redisCpuUsPerTask, workersCpuUsPerTask (all workers together), workerCpuUsPerTask_i. */
+  figures(tasks: number): Record<string, number> {
+    const d = this.after.map((a, i) => ((a - this.before[i]) * 1000) / tasks);
+    const out: Record<string, number> = { coordinatorCpuUsPerTask: d[0], redisCpuUsPerTask: d[1] };
+    const w = d.slice(2);
+    out.workersCpuUsPerTask = w.reduce((s, x) => s + x, 0);
+    w.forEach((x, i) => (out[`workerCpuUsPerTask_${i}`] = x));
+    out.totalCpuUsPerTask = out.coordinatorCpuUsPerTask + out.redisCpuUsPerTask + out.workersCpuUsPerTask;
+    return out;
+  }
+}
+
+const QUEUE = 'agent-zero';
+const KEEP = { age: 7 * 86_400 };
+
+/** `node dist/bench.js --bare-worker URL`: one bare BullMQ worker process (concurrency 34), zero-work jobs. */
+export async function bareWorkerMain(url: string, prefix: string, concurrency: number): Promise<void> {
+  const { Worker } = await import('bullmq');
+  const name = `bare:${process.pid}`;
+  const w = new Worker(
+    QUEUE,
+    // The shape of a worker's result for a zero-work attempt (jobProtocol.ts JobResult), so both carry as much back.
+    (job) => Promise.resolve({ v: 1, ok: true, durationMs: 0.01, worker: name, result: { summary: `dry run of ${String(job.data?.taskId)}`, exitCode: 0 } }),
+    {
+      connection: { url, maxRetriesPerRequest: null },
+      prefix,
+      name,
+      concurrency,
+      lockDuration: 30_000,
+      stalledInterval: 30_000,
+      maxStalledCount: 1,
+      removeOnComplete: KEEP,
+      removeOnFail: KEEP,
+    },
+  );
+  await w.waitUntilReady();
+  process.stderr.write('bare worker ready\n');
+  process.once('SIGTERM', () => void w.close().then(() => process.exit(0)));
+}
+
+/**
+ * Starts a worker process and resolves once it takes jobs. `CODITECT_BENCH_WORKER_NODE_ARGS` adds Node flags to each
+ * (`--cpu-prof --cpu-prof-dir=/tmp/prof`: a profile per worker, written when it exits on the bench's SIGTERM).
+ */
+export function startWorker(args: string[], ready: RegExp, cwd?: string): Promise<ChildProcess> {
+  const nodeArgs = (process.env.CODITECT_BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const w = spawn(process.execPath, [...nodeArgs, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise<ChildProcess>((resolve, reject) => {
+    let err = '';
+    w.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (ready.test(err)) resolve(w);
+    });
+    w.once('exit', (code) => reject(new Error(`bench: worker exited ${code}: ${err}`)));
+  });
+}
+
+/** SIGTERM to each worker still running; resolves when all have exited. */
+export function stopWorkers(workers: ChildProcess[]): Promise<void> {
+  return Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.exitCode !== null || w.signalCode !== null) return resolve();
+          w.once('exit', () => resolve());
+          w.kill('SIGTERM');
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+const quantile = (xs: number[], q: number): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+
+/**
+ * `--scenario bare-bullmq`: `tasks` zero-work jobs, 100 in flight, through 3 bare worker processes (see the file
+ * comment). Dispatch latency = the producer decided to add the job (a slot came free) → a worker started it; the way
+ * back = the worker finished it → its completed event read here.
+ */
+export async function scenarioBareBullmq(tasks: number, benchScript: string): Promise<Record<string, number>> {
+  const redis = await RedisServer.start();
+  const workers: ChildProcess[] = [];
+  const prefix = 'bare';
+  try {
+    for (let i = 0; i < 3; i++)
+      workers.push(await startWorker([benchScript, '--bare-worker', redis.url, '--bare-prefix', prefix, '--bare-concurrency', '34'], /bare worker ready/));
+    const { Queue, QueueEvents } = await import('bullmq');
+    const connection = { url: redis.url, maxRetriesPerRequest: null };
+    const queue = new Queue(QUEUE, { connection, prefix });
+    const events = new QueueEvents(QUEUE, { connection, prefix, lastEventId: '0-0' });
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    const slots = 100;
+    const decidedAt = new Map<string, number>();
+    const backAt = new Map<string, number>();
+    let next = 0;
+    let completed = 0;
+    let batch: { name: string; data: object; opts: object }[] = [];
+    const add = (): void => {
+      if (next >= tasks) return;
+      const jobId = `job-${++next}`; // BullMQ refuses integer-like custom ids
+      decidedAt.set(jobId, Date.now());
+      // The size of the coordinator's job data for a generated task (jobProtocol.ts AttemptJobData), roughly.
+      const data = {
+        v: 1,
+        attemptId: next,
+        taskId: `T${next}`,
+        attempt: 1,
+        agentType: 'zero',
+        owner: 'bench',
+        input: { taskId: `T${next}`, title: `Generated task ${next}`, description: '', priority: 'P2', agentType: 'zero', epic: 'E001', feature: 'F001.01' },
+        timeoutMs: 600_000,
+        killGraceMs: 5000,
+        abandonAfterMs: 10_000,
+      };
+      if (batch.length === 0) setImmediate(flush);
+      batch.push({ name: 'attempt', data, opts: { jobId, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP } });
+    };
+    let failed: (e: unknown) => void = () => undefined;
+    const flush = (): void => {
+      const b = batch;
+      batch = [];
+      if (b.length > 0) queue.addBulk(b as never).catch((e: unknown) => failed(e));
+    };
+    const done = new Promise<void>((resolve, reject) => {
+      failed = reject;
+      events.on('completed', ({ jobId }) => {
+        if (!decidedAt.has(jobId) || backAt.has(jobId)) return;
+        backAt.set(jobId, Date.now());
+        completed++;
+        if (completed === tasks) resolve();
+        else add();
+      });
+    });
+    const cpu = new CpuMeter(
+      () => workers.map((w) => w.pid),
+      () => redis.pid,
+    );
+    cpu.start();
+    const t0 = performance.now();
+    for (let i = 0; i < slots; i++) add();
+    await done;
+    const wallMs = performance.now() - t0;
+    cpu.stop();
+    const latencies: number[] = [];
+    const warm: number[] = [];
+    const inRedis: number[] = [];
+    const back: number[] = [];
+    const run: number[] = [];
+    for (const j of await queue.getJobs(['completed'])) {
+      const decided = decidedAt.get(j.id!);
+      if (decided === undefined || j.processedOn === undefined) continue;
+      latencies.push(j.processedOn - decided);
+      if (Number(j.id!.slice(4)) > slots) warm.push(j.processedOn - decided);
+      inRedis.push(j.processedOn - j.timestamp);
+      if (j.finishedOn !== undefined) {
+        run.push(j.finishedOn - j.processedOn);
+        back.push(backAt.get(j.id!)! - j.finishedOn);
+      }
+    }
+    await Promise.allSettled([events.close(), queue.close()]);
+    return {
+      tasksPerSecond: (completed * 1000) / wallMs,
+      tasks: completed,
+      p50LatencyMs: quantile(latencies, 0.5),
+      p99LatencyMs: quantile(latencies, 0.99),
+      p99WarmLatencyMs: quantile(warm, 0.99),
+      p50InRedisMs: quantile(inRedis, 0.5),
+      p99InRedisMs: quantile(inRedis, 0.99),
+      p50RunMs: quantile(run, 0.5),
+      p99RunMs: quantile(run, 0.99),
+      p50ResultMs: quantile(back, 0.5),
+      p99ResultMs: quantile(back, 0.99),
+      ...cpu.figures(completed),
+    };
+  } finally {
+    await stopWorkers(workers);
+    await redis.remove();
+  }
+}
