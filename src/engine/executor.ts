@@ -160,8 +160,12 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
   const { gates, redact } = deps;
   const { attemptId, startedAt } = recordAttemptStart(deps, job);
   const signal = job.controller.signal;
-  // Every process of this attempt, and every descendant, carries the mark: a restarted engine finds them by it.
-  const env = job.runId === undefined ? job.env : { ...job.env, [ATTEMPT_ENV]: attemptMark(job.runId, attemptId) };
+  // Every process of this attempt, and every descendant, carries the mark: a restarted engine finds them by it. Made
+  // when an agent or Verify first reads it: copying the environment (process.env: a system call per variable) costs
+  // ~50 µs, most of a zero-work attempt, and an in-process agent never reads it.
+  let attemptEnv: Record<string, string | undefined> | undefined;
+  const envOf = (): Record<string, string | undefined> =>
+    (attemptEnv ??= job.runId === undefined ? job.env : { ...job.env, [ATTEMPT_ENV]: attemptMark(job.runId, attemptId) });
   const timer = setTimeout(() => {
     job.controller.abort(new StopReason('timeout', `attempt timed out after ${formatSpan(job.timeoutMs)}`));
   }, job.timeoutMs);
@@ -205,7 +209,16 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     try {
       result = await Promise.race([
         gates.execute(job.agent.provider, () =>
-          job.agent.run(job.input, { signal, env, onOutput: job.onOutput, onSpend: job.onSpend, killGraceMs: job.killGraceMs, sandbox: job.sandbox }),
+          job.agent.run(job.input, {
+            signal,
+            get env() {
+              return envOf();
+            },
+            onOutput: job.onOutput,
+            onSpend: job.onSpend,
+            killGraceMs: job.killGraceMs,
+            sandbox: job.sandbox,
+          }),
         ),
         watchdog.promise,
       ]);
@@ -250,7 +263,7 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
     if (job.verify) {
       let v;
       try {
-        v = await runVerify(job.verify, job.cwd, signal, env, { killGraceMs: job.killGraceMs, sandbox: job.sandbox });
+        v = await runVerify(job.verify, job.cwd, signal, envOf(), { killGraceMs: job.killGraceMs, sandbox: job.sandbox });
       } catch (e) {
         report.failure = { kind: 'config', message: redact(`Verify command could not run: ${errorMessage(e)}`) };
         report.errorKind = 'config';
