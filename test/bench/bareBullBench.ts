@@ -60,15 +60,47 @@ export class CpuMeter {
   }
 }
 
-const QUEUE = 'agent-zero';
+/** Redis's own count of the commands it ran, by command (`INFO commandstats`; EVALSHA counts each BullMQ script). */
+export async function redisCommandCounts(url: string): Promise<Map<string, number>> {
+  const { Redis } = await import('ioredis');
+  const c = new Redis(url, { maxRetriesPerRequest: null });
+  try {
+    const info = await c.info('commandstats');
+    const out = new Map<string, number>();
+    for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1], Number(m[2]));
+    return out;
+  } finally {
+    c.disconnect();
+  }
+}
+
+/** Commands per task between two counts: the total and the busiest few (`redisCallsPerTask_evalsha`…). */
+export function commandsPerTask(before: Map<string, number>, after: Map<string, number>, tasks: number): Record<string, number> {
+  const per = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / tasks] as const).filter(([, v]) => v > 0);
+  const out: Record<string, number> = { redisCallsPerTask: per.reduce((s, [, v]) => s + v, 0) };
+  for (const [k, v] of per.sort((a, b) => b[1] - a[1]).slice(0, 6)) out[`redisCallsPerTask_${k}`] = v;
+  return out;
+}
+
+const queueName = (i: number): string => `agent-zero-${i}`;
 const KEEP = { age: 7 * 86_400 };
 
-/** `node dist/bench.js --bare-worker URL`: one bare BullMQ worker process (concurrency 34), zero-work jobs. */
-export async function bareWorkerMain(url: string, prefix: string, concurrency: number): Promise<void> {
+/**
+ * `node dist/bench.js --bare-worker URL`: one bare BullMQ worker process, zero-work jobs; one BullMQ Worker per queue at
+ * `concurrency` each, as a `coditect worker` serves each agent type's queue.
+ */
+export async function bareWorkerMain(url: string, prefix: string, concurrency: number, queues: number): Promise<void> {
   const { Worker } = await import('bullmq');
   const name = `bare:${process.pid}`;
-  const w = new Worker(
-    QUEUE,
+  const all = Array.from({ length: queues }, (_, i) => bareWorker(Worker, url, prefix, concurrency, name, queueName(i)));
+  await Promise.all(all.map((w) => w.waitUntilReady()));
+  process.stderr.write('bare worker ready\n');
+  process.once('SIGTERM', () => void Promise.all(all.map((w) => w.close())).then(() => process.exit(0)));
+}
+
+function bareWorker(Worker: typeof import('bullmq').Worker, url: string, prefix: string, concurrency: number, name: string, queue: string) {
+  return new Worker(
+    queue,
     // The shape of a worker's result for a zero-work attempt (jobProtocol.ts JobResult), so both carry as much back.
     (job) => Promise.resolve({ v: 1, ok: true, durationMs: 0.01, worker: name, result: { summary: `dry run of ${String(job.data?.taskId)}`, exitCode: 0 } }),
     {
@@ -83,9 +115,6 @@ export async function bareWorkerMain(url: string, prefix: string, concurrency: n
       removeOnFail: KEEP,
     },
   );
-  await w.waitUntilReady();
-  process.stderr.write('bare worker ready\n');
-  process.once('SIGTERM', () => void w.close().then(() => process.exit(0)));
 }
 
 /**
@@ -127,27 +156,36 @@ const quantile = (xs: number[], q: number): number => {
 
 /**
  * `--scenario bare-bullmq`: `tasks` zero-work jobs, 100 in flight, through 3 bare worker processes (see the file
- * comment). Dispatch latency = the producer decided to add the job (a slot came free) → a worker started it; the way
- * back = the worker finished it → its completed event read here.
+ * comment), spread round robin over `queues` queues (the workers scenario's plan routes its tasks to 10 agent types,
+ * so 10 queues is its layout: 10 Queue + QueueEvents here, 10 Workers in each worker process). Dispatch latency = the
+ * producer decided to add the job (a slot came free) → a worker started it; the way back = the worker finished it →
+ * its completed event read here.
  */
-export async function scenarioBareBullmq(tasks: number, benchScript: string): Promise<Record<string, number>> {
+export async function scenarioBareBullmq(tasks: number, benchScript: string, queues: number): Promise<Record<string, number>> {
   const redis = await RedisServer.start();
   const workers: ChildProcess[] = [];
   const prefix = 'bare';
   try {
     for (let i = 0; i < 3; i++)
-      workers.push(await startWorker([benchScript, '--bare-worker', redis.url, '--bare-prefix', prefix, '--bare-concurrency', '34'], /bare worker ready/));
+      workers.push(
+        await startWorker(
+          [benchScript, '--bare-worker', redis.url, '--bare-prefix', prefix, '--bare-concurrency', '34', '--bare-queues', String(queues)],
+          /bare worker ready/,
+        ),
+      );
     const { Queue, QueueEvents } = await import('bullmq');
     const connection = { url: redis.url, maxRetriesPerRequest: null };
-    const queue = new Queue(QUEUE, { connection, prefix });
-    const events = new QueueEvents(QUEUE, { connection, prefix, lastEventId: '0-0' });
-    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    const qs = Array.from({ length: queues }, (_, i) => ({
+      queue: new Queue(queueName(i), { connection, prefix }),
+      events: new QueueEvents(queueName(i), { connection, prefix, lastEventId: '0-0' }),
+      batch: [] as { name: string; data: object; opts: object }[],
+    }));
+    await Promise.all(qs.flatMap((q) => [q.queue.waitUntilReady(), q.events.waitUntilReady()]));
     const slots = 100;
     const decidedAt = new Map<string, number>();
     const backAt = new Map<string, number>();
     let next = 0;
     let completed = 0;
-    let batch: { name: string; data: object; opts: object }[] = [];
     const add = (): void => {
       if (next >= tasks) return;
       const jobId = `job-${++next}`; // BullMQ refuses integer-like custom ids
@@ -165,41 +203,45 @@ export async function scenarioBareBullmq(tasks: number, benchScript: string): Pr
         killGraceMs: 5000,
         abandonAfterMs: 10_000,
       };
-      if (batch.length === 0) setImmediate(flush);
-      batch.push({ name: 'attempt', data, opts: { jobId, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP } });
+      const q = qs[next % queues];
+      if (q.batch.length === 0) setImmediate(() => flush(q));
+      q.batch.push({ name: 'attempt', data, opts: { jobId, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP } });
     };
     let failed: (e: unknown) => void = () => undefined;
-    const flush = (): void => {
-      const b = batch;
-      batch = [];
-      if (b.length > 0) queue.addBulk(b as never).catch((e: unknown) => failed(e));
+    const flush = (q: (typeof qs)[number]): void => {
+      const b = q.batch;
+      q.batch = [];
+      if (b.length > 0) q.queue.addBulk(b as never).catch((e: unknown) => failed(e));
     };
     const done = new Promise<void>((resolve, reject) => {
       failed = reject;
-      events.on('completed', ({ jobId }) => {
-        if (!decidedAt.has(jobId) || backAt.has(jobId)) return;
-        backAt.set(jobId, Date.now());
-        completed++;
-        if (completed === tasks) resolve();
-        else add();
-      });
+      for (const q of qs)
+        q.events.on('completed', ({ jobId }) => {
+          if (!decidedAt.has(jobId) || backAt.has(jobId)) return;
+          backAt.set(jobId, Date.now());
+          completed++;
+          if (completed === tasks) resolve();
+          else add();
+        });
     });
     const cpu = new CpuMeter(
       () => workers.map((w) => w.pid),
       () => redis.pid,
     );
+    const commands0 = await redisCommandCounts(redis.url);
     cpu.start();
     const t0 = performance.now();
     for (let i = 0; i < slots; i++) add();
     await done;
     const wallMs = performance.now() - t0;
     cpu.stop();
+    const commands = commandsPerTask(commands0, await redisCommandCounts(redis.url), completed);
     const latencies: number[] = [];
     const warm: number[] = [];
     const inRedis: number[] = [];
     const back: number[] = [];
     const run: number[] = [];
-    for (const j of await queue.getJobs(['completed'])) {
+    for (const j of (await Promise.all(qs.map((q) => q.queue.getJobs(['completed'])))).flat()) {
       const decided = decidedAt.get(j.id!);
       if (decided === undefined || j.processedOn === undefined) continue;
       latencies.push(j.processedOn - decided);
@@ -210,7 +252,7 @@ export async function scenarioBareBullmq(tasks: number, benchScript: string): Pr
         back.push(backAt.get(j.id!)! - j.finishedOn);
       }
     }
-    await Promise.allSettled([events.close(), queue.close()]);
+    await Promise.allSettled(qs.flatMap((q) => [q.events.close(), q.queue.close()]));
     return {
       tasksPerSecond: (completed * 1000) / wallMs,
       tasks: completed,
@@ -223,7 +265,9 @@ export async function scenarioBareBullmq(tasks: number, benchScript: string): Pr
       p99RunMs: quantile(run, 0.99),
       p50ResultMs: quantile(back, 0.5),
       p99ResultMs: quantile(back, 0.99),
+      queues,
       ...cpu.figures(completed),
+      ...commands,
     };
   } finally {
     await stopWorkers(workers);

@@ -35,7 +35,7 @@ import { RedisServer } from '../process/queue/redisKit';
 import { errorMessage } from '../../src/core/describe';
 import { scenarioIsolation, scenarioIsolationOverhead } from './isolationBench';
 import { type ClientsFigures, scenarioClients } from './clientsBench';
-import { bareWorkerMain, CpuMeter, scenarioBareBullmq, startWorker, stopWorkers } from './bareBullBench';
+import { bareWorkerMain, commandsPerTask, CpuMeter, redisCommandCounts, scenarioBareBullmq, startWorker, stopWorkers } from './bareBullBench';
 
 /** Figures of one scenario run (one child process). */
 interface ScenarioResult {
@@ -457,12 +457,14 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
       () => workers.map((w) => w.pid),
       () => redis.pid,
     );
+    const commands0 = await redisCommandCounts(redis.url);
     cpu.start();
     const t0 = process.hrtime.bigint();
     orch.start();
     await orch.idle();
     const wallMs = ms(t0);
     cpu.stop();
+    const commands = commandsPerTask(commands0, await redisCommandCounts(redis.url), completed);
     // Each job's way from the coordinator's decision to a worker and back, from its own timestamps (same machine, one
     // clock, ms): decided → enqueued (job created) → a worker started it → finished → its result in the db.
     const latencies: number[] = [];
@@ -521,7 +523,9 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
       p99ResultMs: quantile(back, 0.99),
       p50RunMs: quantile(run, 0.5),
       p99RunMs: quantile(run, 0.99),
+      queues: types.size,
       ...cpu.figures(completed),
+      ...commands,
     };
   } finally {
     await stopWorkers(workers);
@@ -652,7 +656,11 @@ async function runScenario(name: string, tasks: number, baselineSeconds: number,
       figures = await scenarioWorkers(tasks);
       break;
     case 'bare-bullmq':
-      figures = await scenarioBareBullmq(tasks, __filename);
+      // The workers scenario's layout: its plan's tasks go to 10 agent types' queues.
+      figures = await scenarioBareBullmq(tasks, __filename, 10);
+      break;
+    case 'bare-bullmq-1q':
+      figures = await scenarioBareBullmq(tasks, __filename, 1);
       break;
     case 'isolation':
       // `tasks` is the repository's file count here (--isolation-files); 100 branches, 20 worktrees.
@@ -710,6 +718,7 @@ async function main(): Promise<void> {
       'bare-worker': { type: 'string' },
       'bare-prefix': { type: 'string', default: 'bare' },
       'bare-concurrency': { type: 'string', default: '34' },
+      'bare-queues': { type: 'string', default: '1' },
       // #10: only the isolation figures (worktrees on a repository of this many files, the merge queue's rate).
       isolation: { type: 'boolean', default: false },
       'isolation-files': { type: 'string', default: '5000' },
@@ -738,7 +747,7 @@ async function main(): Promise<void> {
     if (!Number.isInteger(v) || v < 1) throw new Error(`bench: ${flag} expects a positive integer, got '${String(v)}'`);
   }
   if (values['bare-worker']) {
-    await bareWorkerMain(values['bare-worker'], values['bare-prefix'], Number(values['bare-concurrency']));
+    await bareWorkerMain(values['bare-worker'], values['bare-prefix'], Number(values['bare-concurrency']), Number(values['bare-queues']));
     return;
   }
   if (values.scenario) {
