@@ -334,6 +334,29 @@ describe('Orchestrator', () => {
       assert.equal(h.store.attemptsOf('T1')[0].end!.errorKind, 'transient');
     });
 
+    it("tells each attempt what the task's earlier attempts left: a retry the last error, a first attempt after a released one its error", async () => {
+      let calls = 0;
+      const agent = new ScriptedAgent('s', 'p', (input) =>
+        input.id === 'T1' && ++calls === 1 ? new AgentError('HTTP 500 from upstream', 'transient', 'p') : { summary: 'ok' },
+      );
+      const list = taskList([{ id: 'T1' }, { id: 'T2' }, { id: 'T3' }]);
+      const store = MemoryStore.fromList(list);
+      // T2's attempt 1 was released unfinished by an engine that stopped: the next one keeps its number and is told why.
+      const old = store.recordAttemptStart({ taskId: 'T2', agent: 'x', attempt: 1, startedAt: 1 });
+      store.recordAttemptEnd(old, { outcome: 'released', endedAt: 2, error: 'interrupted: the engine stopped' });
+      h = harness(list, { agent, store, config: { retry: { max_attempts: 3, initial_delay_ms: 1, max_delay_ms: 1, jitter: 'none' } } });
+      h.orch.start();
+      await h.orch.idle();
+      const inputs = agent.runs.map((r) => [r.input.id, r.input.attempt, r.input.previousError]).sort((a, b) => String(a).localeCompare(String(b)));
+      assert.equal(inputs.length, 4);
+      assert.deepEqual(inputs[0], ['T1', 1, undefined]);
+      assert.equal(inputs[1][0], 'T1');
+      assert.equal(inputs[1][1], 2);
+      assert.match(String(inputs[1][2]), /HTTP 500 from upstream/);
+      assert.deepEqual(inputs[2], ['T2', 1, 'interrupted: the engine stopped']);
+      assert.deepEqual(inputs[3], ['T3', 1, undefined]);
+    });
+
     it('gives up after the retry budget with a reason counting the attempts', async () => {
       const agent = new ScriptedAgent('s', 'p', () => new AgentError('connection reset', 'transient', 'p'));
       h = harness(taskList([{ id: 'T1' }, { id: 'T2', deps: ['T1'] }]), {
