@@ -55,8 +55,11 @@ export interface LaunchHost {
   readonly db: WriteGate;
   /** A listener of the task's live output, or undefined when nobody listens (then none is produced). */
   outputOf(taskId: string): ((stream: 'stdout' | 'stderr' | 'progress', chunk: string) => void) | undefined;
-  /** The agent's prompt input (dependencies' summaries, earlier attempts, a note), read at launch. */
-  taskInput(task: TaskNode, agentType: string, attempt: number, cwd: string): AgentTaskInput;
+  /**
+   * The agent's prompt input (dependencies' summaries, earlier attempts, a note), read at launch; `attempted`: the task
+   * has earlier attempt rows to read (Launch.attempted).
+   */
+  taskInput(task: TaskNode, agentType: string, attempt: number, cwd: string, attempted: boolean): AgentTaskInput;
   /** Running spend of an attempt (budgets); absent: none watched. */
   readonly onSpend?: (rt: LaunchedAttempt, spent: AgentSpend) => void;
   log(kind: ActivityEntry['kind'], message: string, taskId?: string): void;
@@ -75,6 +78,8 @@ export interface Launch {
   readonly dispatchLatencyMs?: number;
   /** In a coordinator's dispatch pass: resolves when the pass committed, rejects when it rolled back (AttemptJob.committed). */
   readonly committed?: Promise<void>;
+  /** The claim found attempt rows of the task from before it (Claim.attempted). */
+  readonly attempted: boolean;
 }
 
 /**
@@ -102,7 +107,7 @@ export async function launchAttempt(h: LaunchHost, rt: LaunchedAttempt, a: Launc
     agent,
     routeRule: a.route.rule,
     dispatchLatencyMs: a.dispatchLatencyMs,
-    input: { ...h.taskInput(task, agentType, attempt, cwd), verify, ...(agent.presetsSessions ? { newSessionId: randomUUID() } : {}) },
+    input: { ...h.taskInput(task, agentType, attempt, cwd, a.attempted), verify, ...(agent.presetsSessions ? { newSessionId: randomUUID() } : {}) },
     verify,
     cwd,
     prepare:

@@ -4,7 +4,7 @@
 // its task (recover()) — that is how a crashed engine's tasks come back. Only the owner and the lease settings live
 // here; which tasks run, and how a claim the database refused is retried, stay the orchestrator's.
 import { errorMessage } from '../core/describe';
-import type { TaskStorePort } from './ports';
+import type { Claim, TaskStorePort } from './ports';
 
 /** Lease settings (config `lease`). */
 export interface LeaseSettings {
@@ -59,7 +59,7 @@ export class LeaseKeeper {
   }
 
   /** Claims `taskId` for this engine (the store's claim, which may throw for a database that takes no writes). */
-  claim(taskId: string, now: number): { attempt: number } | undefined {
+  claim(taskId: string, now: number): Claim | undefined {
     return this.opts.store.claim(taskId, this.opts.owner, this.lease.ms, now);
   }
 

@@ -42,7 +42,7 @@ import type { OrchestratorEvents, RouteInfo } from './orchestratorEvents';
 import { ActivityLog } from './activityLog';
 import { laneStalls, stallMessage } from './stallReport';
 import { PlanState } from './planState';
-import { OPEN_GATE, type SettleRecord, type TaskStorePort, type WriteGate } from './ports';
+import { OPEN_GATE, type Claim, type SettleRecord, type TaskStorePort, type WriteGate } from './ports';
 import { ProviderGates, RetryPolicy, type GateTimers } from './resilience';
 import { RETRY_CONTEXT_ATTEMPTS } from './retryContext';
 import { agentTaskInput } from './taskInput';
@@ -296,7 +296,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
         this.events.has('task:output')
           ? (stream: 'stdout' | 'stderr' | 'progress', chunk: string) => this.events.emit('task:output', { taskId, stream, chunk: this.redact(chunk) })
           : undefined,
-      taskInput: (task, agentType, attempt, cwd) => this.taskInput(task, agentType, attempt, cwd),
+      taskInput: (task, agentType, attempt, cwd, attempted) => this.taskInput(task, agentType, attempt, cwd, attempted),
       onSpend: limits ? (rt, spent) => this.onSpend(rt, spent) : undefined,
       log: (kind, message, taskId) => this.log(kind, message, taskId),
     };
@@ -1010,7 +1010,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     }
     const verify = 'command' in verdict ? verdict.command : undefined;
     const now = this.now();
-    let claim: { attempt: number } | undefined;
+    let claim: Claim | undefined;
     try {
       claim = this.leases.claim(taskId, now);
     } catch (e) {
@@ -1078,7 +1078,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
 
     // Admission counted this attempt in `running`: it starts now, no second queue between (see attemptSlots.ts).
     const committed = this.pass?.committed;
-    rt.done = launchAttempt(this.launchHost, rt, { task, agent, route, verify, probe, startedAt: now, dispatchLatencyMs, committed }, (report) =>
+    const attempted = claim.attempted;
+    rt.done = launchAttempt(this.launchHost, rt, { task, agent, route, verify, probe, startedAt: now, dispatchLatencyMs, committed, attempted }, (report) =>
       this.settle(rt, report),
     ).catch((e: unknown) => this.log('info', `settling ${taskId} attempt ${claim.attempt} threw: ${errorMessage(e)}`, taskId));
     return true;
@@ -1099,13 +1100,14 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     rt.controller.abort(new StopReason('budget', over));
   }
 
-  private taskInput(task: TaskNode, agentType: string, attempt: number, cwd: string): AgentTaskInput {
+  /** `attempted`: the claim found attempt rows of the task (Claim.attempted); without any there is nothing to read. */
+  private taskInput(task: TaskNode, agentType: string, attempt: number, cwd: string, attempted: boolean): AgentTaskInput {
     return agentTaskInput(this.mustPlan(), task, {
       agentType,
       attempt,
       cwd,
       summaryOf: (id) => this.summaries.get(id),
-      attempts: this.store.attempts(task.id, RETRY_CONTEXT_ATTEMPTS),
+      attempts: attempted ? this.store.attempts(task.id, RETRY_CONTEXT_ATTEMPTS) : [],
       note: this.gateDecisions.takeNote(task.id),
     });
   }

@@ -134,15 +134,28 @@ export interface OrchestratorSnapshot {
   milestoneId?: string;
 }
 
+/** A task claimed for one attempt (TaskStorePort.claim). */
+export interface Claim {
+  /** The attempt number: retryCount + 1 (an attempt released unfinished keeps its number). */
+  attempt: number;
+  /**
+   * The task has attempt rows recorded before this claim (a retry, or an attempt released unfinished). Without any,
+   * the attempt's input has no earlier attempts to read, and the engine does not look them up (one query per start
+   * was a fifth of the in-process engine's time per zero-work task).
+   */
+  attempted: boolean;
+}
+
 /** What the orchestration needs from the database. Every method is synchronous (better-sqlite3) and atomic. */
 export interface TaskStorePort {
   /** Current runtime rows of every live (not archived) task, keyed by id. */
   runtimes(): Map<string, TaskRuntime>;
   /**
    * pending → in_progress with a lease for `owner`, atomically; undefined when the task is not pending (someone else
-   * took it, a person marked it done…). Returns the attempt number (retryCount + 1).
+   * took it, a person marked it done…). Returns the attempt number (retryCount + 1) and whether attempt rows of the task
+   * were recorded before (Claim.attempted).
    */
-  claim(taskId: string, owner: string, leaseMs: number, now: number): { attempt: number } | undefined;
+  claim(taskId: string, owner: string, leaseMs: number, now: number): Claim | undefined;
   /** Extends every lease held by `owner`; returns how many. Called on a heartbeat timer. */
   renewLeases(owner: string, leaseMs: number, now: number): number;
   /** Inserts the `agent_execution_log` row of an attempt; returns its row id. */

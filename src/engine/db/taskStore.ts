@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { TASK_STATUSES, type TaskStatus } from '../../core/model';
 import type { AttemptView } from '../../protocol/engineProtocol';
 import type { AttemptOutcome } from '../../protocol/views';
-import type { AttemptEnd, AttemptStart, FinishTask, OrchestratorSnapshot, SettleRecord, TaskRuntime, TaskStorePort } from '../ports';
+import type { AttemptEnd, AttemptStart, Claim, FinishTask, OrchestratorSnapshot, SettleRecord, TaskRuntime, TaskStorePort } from '../ports';
 import { createRedactor } from '../redact';
 import type { DatabaseHandle } from './database';
 
@@ -124,10 +124,11 @@ export class TaskStore implements TaskStorePort {
         `SELECT task_id, status, retry_count, lease_owner, lease_expires_at, started_at, result_summary
            FROM v2_tasks WHERE task_id = ? AND archived_at IS NULL`,
       ),
-      claim: db.prepare<[string, number, string, string, string], { retry_count: number }>(
+      // Whether the task has attempt rows is read in the same statement (idx_agent_log_task): Claim.attempted.
+      claim: db.prepare<[string, number, string, string, string], { retry_count: number; attempted: 0 | 1 }>(
         `UPDATE v2_tasks SET status = 'in_progress', lease_owner = ?, lease_expires_at = ?, started_at = ?, updated_at = ?
           WHERE task_id = ? AND status = 'pending' AND archived_at IS NULL
-          RETURNING retry_count`,
+          RETURNING retry_count, EXISTS (SELECT 1 FROM agent_execution_log l WHERE l.task_id = v2_tasks.task_id) AS attempted`,
       ),
       renew: db.prepare<[number, string]>(`UPDATE v2_tasks SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'in_progress'`),
       attemptStart: db.prepare<
@@ -226,12 +227,12 @@ export class TaskStore implements TaskStorePort {
   }
 
   /** pending → in_progress with a lease for `owner`; undefined when the task is not pending (or unknown/archived). */
-  claim(taskId: string, owner: string, leaseMs: number, now: number): { attempt: number } | undefined {
+  claim(taskId: string, owner: string, leaseMs: number, now: number): Claim | undefined {
     if (!owner) throw new Error('claim: owner must be a non-empty string');
     if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new Error(`claim: leaseMs must be a positive number, got ${String(leaseMs)}`);
     checkEpoch('claim: now', now);
     const row = this.st.claim.get(owner, now + leaseMs, iso(now), iso(now), taskId);
-    return row ? { attempt: row.retry_count + 1 } : undefined;
+    return row ? { attempt: row.retry_count + 1, attempted: row.attempted === 1 } : undefined;
   }
 
   /** Extends every lease held by `owner`; returns how many. */

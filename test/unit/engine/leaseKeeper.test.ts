@@ -33,7 +33,7 @@ describe('LeaseKeeper (this engine’s task leases)', () => {
 
   it("claims in this engine's name for lease.ms", () => {
     const { store, keeper } = setup();
-    assert.deepEqual(keeper.claim('A', NOW), { attempt: 1 });
+    assert.deepEqual(keeper.claim('A', NOW), { attempt: 1, attempted: false });
     assert.equal(store.rows.get('A')!.leaseOwner, 'engine-1');
     assert.equal(store.rows.get('A')!.leaseExpiresAt, NOW + 5000);
     assert.equal(keeper.claim('A', NOW), undefined, 'a task in progress is not claimed twice');

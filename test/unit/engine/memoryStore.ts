@@ -3,7 +3,7 @@
 // setStatus never on a claimed task. It also counts completions so tests can prove "never completed twice".
 import type { TaskList, TaskStatus } from '../../../src/core/model';
 import type { AttemptView } from '../../../src/protocol/engineProtocol';
-import type { AttemptEnd, AttemptStart, FinishTask, OrchestratorSnapshot, SettleRecord, TaskRuntime, TaskStorePort } from '../../../src/engine/ports';
+import type { AttemptEnd, AttemptStart, Claim, FinishTask, OrchestratorSnapshot, SettleRecord, TaskRuntime, TaskStorePort } from '../../../src/engine/ports';
 
 /** One recorded attempt row, as the store holds it. */
 export interface MemoryAttempt extends AttemptStart {
@@ -48,7 +48,7 @@ export class MemoryStore implements TaskStorePort {
     return new Map([...this.rows].map(([k, v]) => [k, { ...v }]));
   }
 
-  claim(taskId: string, owner: string, leaseMs: number, now: number): { attempt: number } | undefined {
+  claim(taskId: string, owner: string, leaseMs: number, now: number): Claim | undefined {
     if (!owner) throw new Error('claim: owner must be a non-empty string');
     if (!(leaseMs > 0)) throw new Error(`claim: leaseMs must be positive, got ${leaseMs}`);
     const r = this.rows.get(taskId);
@@ -59,7 +59,7 @@ export class MemoryStore implements TaskStorePort {
     r.startedAt = new Date(now).toISOString();
     this.inProgress++;
     this.maxInProgress = Math.max(this.maxInProgress, this.inProgress);
-    return { attempt: r.retryCount + 1 };
+    return { attempt: r.retryCount + 1, attempted: this.attemptRows.some((a) => a.taskId === taskId) };
   }
 
   renewLeases(owner: string, leaseMs: number, now: number): number {

@@ -44,16 +44,26 @@ export function describeStoreContract(name: string, open: (tasks: { id: string; 
     });
 
     it('claim takes only a pending task, once, with a lease; the attempt number follows the retry count', () => {
-      assert.deepEqual(store.claim('T1', 'engine-a', 30_000, T0), { attempt: 1 });
+      assert.deepEqual(store.claim('T1', 'engine-a', 30_000, T0), { attempt: 1, attempted: false });
       const rt = store.runtimes().get('T1')!;
       assert.deepEqual([rt.status, rt.leaseOwner, rt.leaseExpiresAt, rt.startedAt], ['in_progress', 'engine-a', T0 + 30_000, new Date(T0).toISOString()]);
       assert.equal(store.claim('T1', 'engine-b', 30_000, T0), undefined, 'already claimed');
       assert.equal(store.claim('T3', 'engine-a', 30_000, T0), undefined, 'a completed task is not claimable');
       assert.equal(store.claim('nope', 'engine-a', 30_000, T0), undefined, 'unknown id');
       assert.ok(store.finish('T1', 'engine-a', { status: 'pending', retryCount: 2, now: T0 + 1 }));
-      assert.deepEqual(store.claim('T1', 'engine-a', 30_000, T0 + 2), { attempt: 3 });
+      assert.deepEqual(store.claim('T1', 'engine-a', 30_000, T0 + 2), { attempt: 3, attempted: false }, 'no attempt row recorded yet');
       assert.throws(() => store.claim('T2', 'engine-a', 0, T0), /leaseMs must be .*positive/);
       assert.throws(() => store.claim('T2', '', 1000, T0), /owner must be a non-empty string/);
+    });
+
+    it('claim says whether the task has attempt rows from before it: a retry, or an attempt released unfinished with its number kept', () => {
+      assert.equal(store.claim('T1', 'me', 1000, T0)?.attempted, false);
+      store.recordAttemptStart({ taskId: 'T1', agent: 'dry-run', attempt: 1, startedAt: T0 });
+      store.recoverLeases('other', T0 + 2000); // the engine that ran it died: released, the attempt number kept
+      assert.deepEqual(store.claim('T1', 'other', 1000, T0 + 2001), { attempt: 1, attempted: true });
+      assert.ok(store.finish('T1', 'other', { status: 'pending', retryCount: 1, now: T0 + 2002 }));
+      assert.deepEqual(store.claim('T1', 'other', 1000, T0 + 2003), { attempt: 2, attempted: true });
+      assert.equal(store.claim('T2', 'other', 1000, T0)?.attempted, false, 'only its own attempts count');
     });
 
     it('finish changes a task only while its owner holds it in_progress: nothing is finished twice', () => {
