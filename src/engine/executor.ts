@@ -161,8 +161,8 @@ export async function executeAttempt(deps: ExecutorDeps, job: AttemptJob): Promi
   const { attemptId, startedAt } = recordAttemptStart(deps, job);
   const signal = job.controller.signal;
   // Every process of this attempt, and every descendant, carries the mark: a restarted engine finds them by it. Made
-  // when an agent or Verify first reads it: copying the environment (process.env: a system call per variable) costs
-  // ~50 µs, most of a zero-work attempt, and an in-process agent never reads it.
+  // when an agent or Verify first reads it: copying the environment (process.env: a system call per variable) was the
+  // largest single cost of a zero-work job in a queue worker's CPU profile, and an in-process agent never reads it.
   let attemptEnv: Record<string, string | undefined> | undefined;
   const envOf = (): Record<string, string | undefined> =>
     (attemptEnv ??= job.runId === undefined ? job.env : { ...job.env, [ATTEMPT_ENV]: attemptMark(job.runId, attemptId) });

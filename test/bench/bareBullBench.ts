@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { RedisServer } from '../process/queue/redisKit';
+import { quantile } from './stats';
 
 const CLK_TCK = 100; // Linux's USER_HZ: the unit of utime/stime in /proc/<pid>/stat
 
@@ -32,7 +33,7 @@ export function ownCpuMs(): number {
 }
 
 /** CPU of each process of a run, from `start()` to `stop()`, per task in µs. */
-export class CpuMeter {
+class CpuMeter {
   private before: number[] = [];
   private after: number[] = [];
   constructor(
@@ -61,7 +62,7 @@ export class CpuMeter {
 }
 
 /** Redis's own count of the commands it ran, by command (`INFO commandstats`; EVALSHA counts each BullMQ script). */
-export async function redisCommandCounts(url: string): Promise<Map<string, number>> {
+async function redisCommandCounts(url: string): Promise<Map<string, number>> {
   const { Redis } = await import('ioredis');
   const c = new Redis(url, { maxRetriesPerRequest: null });
   try {
@@ -75,11 +76,34 @@ export async function redisCommandCounts(url: string): Promise<Map<string, numbe
 }
 
 /** Commands per task between two counts: the total and the busiest few (`redisCallsPerTask_evalsha`…). */
-export function commandsPerTask(before: Map<string, number>, after: Map<string, number>, tasks: number): Record<string, number> {
+function commandsPerTask(before: Map<string, number>, after: Map<string, number>, tasks: number): Record<string, number> {
   const per = [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / tasks] as const).filter(([, v]) => v > 0);
   const out: Record<string, number> = { redisCallsPerTask: per.reduce((s, [, v]) => s + v, 0) };
   for (const [k, v] of per.sort((a, b) => b[1] - a[1]).slice(0, 6)) out[`redisCallsPerTask_${k}`] = v;
   return out;
+}
+
+/**
+ * Runs `run` (a scenario's timed part) with the CPU of every process — this one, each worker, redis-server — and Redis's
+ * command counts taken around it; `perTask(n)` gives both per task once the run says how many tasks it completed.
+ */
+export async function measureRun(
+  workers: readonly ChildProcess[],
+  redis: RedisServer,
+  run: () => Promise<void>,
+): Promise<{ wallMs: number; perTask: (tasks: number) => Record<string, number> }> {
+  const cpu = new CpuMeter(
+    () => workers.map((w) => w.pid),
+    () => redis.pid,
+  );
+  const before = await redisCommandCounts(redis.url);
+  cpu.start();
+  const t0 = performance.now();
+  await run();
+  const wallMs = performance.now() - t0;
+  cpu.stop();
+  const after = await redisCommandCounts(redis.url);
+  return { wallMs, perTask: (tasks) => ({ ...cpu.figures(tasks), ...commandsPerTask(before, after, tasks) }) };
 }
 
 const queueName = (i: number): string => `agent-zero-${i}`;
@@ -147,12 +171,6 @@ export function stopWorkers(workers: ChildProcess[]): Promise<void> {
     ),
   ).then(() => undefined);
 }
-
-const quantile = (xs: number[], q: number): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
 
 /**
  * `--scenario bare-bullmq`: `tasks` zero-work jobs, 100 in flight, through 3 bare worker processes (see the file
@@ -224,18 +242,10 @@ export async function scenarioBareBullmq(tasks: number, benchScript: string, que
           else add();
         });
     });
-    const cpu = new CpuMeter(
-      () => workers.map((w) => w.pid),
-      () => redis.pid,
-    );
-    const commands0 = await redisCommandCounts(redis.url);
-    cpu.start();
-    const t0 = performance.now();
-    for (let i = 0; i < slots; i++) add();
-    await done;
-    const wallMs = performance.now() - t0;
-    cpu.stop();
-    const commands = commandsPerTask(commands0, await redisCommandCounts(redis.url), completed);
+    const { wallMs, perTask } = await measureRun(workers, redis, async () => {
+      for (let i = 0; i < slots; i++) add();
+      await done;
+    });
     const latencies: number[] = [];
     const warm: number[] = [];
     const inRedis: number[] = [];
@@ -266,8 +276,7 @@ export async function scenarioBareBullmq(tasks: number, benchScript: string, que
       p50ResultMs: quantile(back, 0.5),
       p99ResultMs: quantile(back, 0.99),
       queues,
-      ...cpu.figures(completed),
-      ...commands,
+      ...perTask(completed),
     };
   } finally {
     await stopWorkers(workers);

@@ -35,7 +35,8 @@ import { RedisServer } from '../process/queue/redisKit';
 import { errorMessage } from '../../src/core/describe';
 import { scenarioIsolation, scenarioIsolationOverhead } from './isolationBench';
 import { type ClientsFigures, scenarioClients } from './clientsBench';
-import { bareWorkerMain, commandsPerTask, CpuMeter, redisCommandCounts, scenarioBareBullmq, startWorker, stopWorkers } from './bareBullBench';
+import { median, quantile } from './stats';
+import { bareWorkerMain, measureRun, scenarioBareBullmq, startWorker, stopWorkers } from './bareBullBench';
 
 /** Figures of one scenario run (one child process). */
 interface ScenarioResult {
@@ -107,17 +108,6 @@ export interface BenchReport {
   ratios: { p99LatencyBaselineOverEngine: number; p50LatencyBaselineOverEngine: number; throughputEngineOverBaseline: number };
 }
 
-const median = (xs: number[]): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const quantile = (xs: number[], q: number): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -453,18 +443,10 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
       recordedAt.set(e.taskId, Date.now());
     });
     orch.setPlan(sync.current());
-    const cpu = new CpuMeter(
-      () => workers.map((w) => w.pid),
-      () => redis.pid,
-    );
-    const commands0 = await redisCommandCounts(redis.url);
-    cpu.start();
-    const t0 = process.hrtime.bigint();
-    orch.start();
-    await orch.idle();
-    const wallMs = ms(t0);
-    cpu.stop();
-    const commands = commandsPerTask(commands0, await redisCommandCounts(redis.url), completed);
+    const { wallMs, perTask } = await measureRun(workers, redis, async () => {
+      orch.start();
+      await orch.idle();
+    });
     // Each job's way from the coordinator's decision to a worker and back, from its own timestamps (same machine, one
     // clock, ms): decided → enqueued (job created) → a worker started it → finished → its result in the db.
     const latencies: number[] = [];
@@ -524,8 +506,7 @@ async function scenarioWorkers(tasks: number): Promise<Record<string, number>> {
       p50RunMs: quantile(run, 0.5),
       p99RunMs: quantile(run, 0.99),
       queues: types.size,
-      ...cpu.figures(completed),
-      ...commands,
+      ...perTask(completed),
     };
   } finally {
     await stopWorkers(workers);

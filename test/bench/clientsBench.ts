@@ -13,6 +13,7 @@ import type { ActivityAppendedParams, TasksChangedParams } from '../../src/proto
 import { cliEnv, outputOf, type CliRun } from '../process/cli/cliHarness';
 import { LoadClient, memoryOf, stateIs } from '../process/server/loadKit';
 import { generateTaskList } from './generatePlan';
+import { quantile } from './stats';
 
 const PLAN = 'PLAN-TASKLIST.md';
 const HOLDING_PLAN = '# Generated plan\n\n## E000: Setup\n\n- [x] **T000.001** Nothing to run yet (P2, 1h)\n';
@@ -40,12 +41,6 @@ export interface ClientsFigures {
   daemonPeakMb: number;
   daemonRssAfterMb: number;
 }
-
-const quantile = (xs: number[], q: number): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
 
 /** The built CLI next to this bundle (dist/cli.js), run to completion. */
 function cli(args: string[], cwd: string): Promise<CliRun> {

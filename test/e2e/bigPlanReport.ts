@@ -4,6 +4,7 @@
 // panel) as medians of the per-trial ratios, because on a shared 2-core machine a wall time moves by 2× between
 // minutes while a ratio in one window holds.
 // Pure: no browser, so the report's shape is checked in plain Node (test/unit/build/bigPlanReport.test.ts).
+import { median, quantile } from '../bench/stats';
 
 /** Keydown → next paint over a typing run, in ms. */
 export interface Spread {
@@ -75,18 +76,6 @@ export interface BigPlanReport {
   trials: BigPlanTrial[];
 }
 
-export const median = (xs: number[]): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-/** Nearest-rank quantile (q in 0..1) of `xs`; NaN for none. */
-export const quantile = (xs: number[], q: number): number => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
 export function spread(latencies: number[]): Spread {
