@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { AGENT_ERROR_KINDS, type AgentErrorKind, type AgentTaskInput } from '../agents/agent';
 import type { AttemptReport, StopWhy } from '../executor';
+import { quickCheckOf } from './quickShape';
 
 /** Version of the job data and result shapes; a worker refuses a job of another version (named in the failure). */
 export const JOB_PROTOCOL = 2;
@@ -142,7 +143,8 @@ const taskInputSchema = z
   })
   .strict();
 
-const jobDataSchema = z
+/** The job data's schema (parseJobData; exported for the quick check's property test). */
+export const jobDataSchema = z
   .object({
     v: z.literal(JOB_PROTOCOL),
     attemptId: z.number().int().min(0),
@@ -168,8 +170,12 @@ const jobDataSchema = z
   })
   .strict();
 
+/** Job data of the usual shape, checked without zod's parse (quickShape.ts: never more lenient than the schema). */
+const jobDataQuick = quickCheckOf(jobDataSchema);
+
 /** A job's data as the worker may run it, or why not (the job then fails with that reason). */
 export function parseJobData(raw: unknown): { data: AttemptJobData } | { problem: string } {
+  if (jobDataQuick(raw)) return { data: raw as AttemptJobData };
   const r = jobDataSchema.safeParse(raw);
   if (r.success) return { data: r.data as AttemptJobData };
   const v = (raw as { v?: unknown } | null)?.v;
@@ -207,7 +213,8 @@ const spendShape = {
   model: text(200).optional(),
 };
 
-const jobResultSchema = z
+/** The job result's schema (parseJobResult; exported for the quick check's property test). */
+export const jobResultSchema = z
   .object({
     v: z.literal(JOB_PROTOCOL),
     ok: z.boolean(),
@@ -258,6 +265,9 @@ const jobResultSchema = z
   })
   .strict();
 
+/** A result of the usual shape, checked without zod's parse (quickShape.ts: never more lenient than the schema). */
+const jobResultQuick = quickCheckOf(jobResultSchema);
+
 /** A worker's result as the coordinator may record it, or why it is refused (the attempt then fails with that). */
 export function parseJobResult(raw: unknown): { result: JobResult } | { problem: string } {
   let value = raw;
@@ -268,14 +278,19 @@ export function parseJobResult(raw: unknown): { result: JobResult } | { problem:
       return { problem: 'the worker returned a result that is not JSON' };
     }
   }
-  const r = jobResultSchema.safeParse(value);
-  if (r.success) {
-    if (r.data.ok && r.data.failure) return { problem: 'the worker returned a result that is both ok and failed' };
-    if (!r.data.ok && !r.data.failure) return { problem: 'the worker returned a failed result without its reason' };
-    return { result: r.data as JobResult };
+  let result: JobResult;
+  if (jobResultQuick(value)) result = value as JobResult;
+  else {
+    const r = jobResultSchema.safeParse(value);
+    if (!r.success) {
+      const i = r.error.issues[0];
+      return { problem: `the worker returned a malformed result (${i.path.join('.') || '(root)'}: ${i.message})` };
+    }
+    result = r.data as JobResult;
   }
-  const i = r.error.issues[0];
-  return { problem: `the worker returned a malformed result (${i.path.join('.') || '(root)'}: ${i.message})` };
+  if (result.ok && result.failure) return { problem: 'the worker returned a result that is both ok and failed' };
+  if (!result.ok && !result.failure) return { problem: 'the worker returned a failed result without its reason' };
+  return { result };
 }
 
 /** The branch an attempt's changes are pushed to (mode branch): one per attempt, so a re-run replaces only its own. */
