@@ -57,6 +57,8 @@ export function startCodeServer(
     graceMs?: number;
     extraArgs?: string[];
     requireInstalled?: boolean;
+    /** Leave VS Code's workspace trust on (default: code-server runs with --disable-workspace-trust). */
+    workspaceTrust?: boolean;
     port?: number;
   },
 ): Promise<RunningCodeServer>;

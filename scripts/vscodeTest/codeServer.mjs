@@ -182,7 +182,9 @@ function codeServerEnv(extra = {}) {
  * Environment in `env` reaches the remote extension host (it is a child of code-server).
  * @param {{ userDataDir: string, extensionsDir: string, configFile: string, logFile: string,
  *           env?: Record<string,string>, startTimeoutMs?: number, graceMs?: number, extraArgs?: string[],
- *           requireInstalled?: boolean, port?: number }} o  port: preferred port (default: any free one)
+ *           requireInstalled?: boolean, port?: number, workspaceTrust?: boolean }} o  port: preferred port (default: any
+ *   free one); workspaceTrust: VS Code's workspace trust left on (with the user settings that enable it, the folder opens
+ *   untrusted, in Restricted Mode: workbench.mjs's `restricted`); otherwise code-server runs with it disabled.
  */
 export async function startCodeServer(o) {
   const cs = resolveCodeServer({ requireInstalled: o.requireInstalled });
@@ -205,7 +207,7 @@ export async function startCodeServer(o) {
     o.extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     ...(o.extraArgs ?? []),

@@ -32,4 +32,6 @@ export function openWorkbench(o: {
   stateDir?: string;
   /** Source run in every frame of the page before its own scripts (addInitScript): a probe that sees the first moment. */
   initScript?: string;
+  /** Workspace trust on and the folder never trusted (no prompt): the window opens in Restricted Mode. */
+  restricted?: boolean;
 }): Promise<Workbench>;

@@ -58,9 +58,11 @@ function newStateDir(name) {
  * code-server's process group.
  * @param {{ name: string, folder: string, extensionDevelopmentPath?: string, extensionTestsPath?: string,
  *           extensionsDir?: string, settings?: Record<string, unknown>, env?: Record<string, string>,
- *           viewport?: { width: number, height: number }, stateDir?: string, initScript?: string }} o
+ *           viewport?: { width: number, height: number }, stateDir?: string, initScript?: string,
+ *           restricted?: boolean }} o
  *   initScript: source run in the page before the workbench's own scripts (Playwright's addInitScript), e.g. a
  *   probe that timestamps what appears from the first moment (the big-plan bench).
+ *   restricted: workspace trust on and the folder never trusted (no prompt): the window opens in Restricted Mode.
  */
 export async function openWorkbench(o) {
   sweepStaleRuns();
@@ -69,7 +71,9 @@ export async function openWorkbench(o) {
   if (ownState) rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const userDataDir = join(stateDir, 'user-data');
-  writeUserSettings(userDataDir, o.settings);
+  // Restricted Mode: trust on, and no startup prompt (a modal a person would answer), so the folder stays untrusted.
+  const trust = o.restricted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+  writeUserSettings(userDataDir, { ...trust, ...o.settings });
   const logFile = join(stateDir, 'code-server.log');
   const server = await startCodeServer({
     userDataDir,
@@ -77,6 +81,7 @@ export async function openWorkbench(o) {
     configFile: join(stateDir, 'config.yaml'),
     logFile,
     env: o.env,
+    workspaceTrust: o.restricted,
   });
   let browser;
   try {

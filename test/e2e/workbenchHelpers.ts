@@ -30,14 +30,15 @@ export const TASKLIST = 'TIDEWATER-TASKLIST.md';
  * `o.install`: extension folders (a package.json and its code) installed in the window beside this checkout (the
  * big-plan bench's baseline, test/e2e/fixtures/baseline-extension), copied into a fresh extensions dir the way an
  * installed extension sits there (code-server loads one extension under development only). `o.coditect: false`:
- * without this checkout (then no CODITECT container is waited for).
+ * without this checkout (then no CODITECT container is waited for). `o.restricted`: the folder opens untrusted, in
+ * Restricted Mode (workspace trust on, no prompt).
  */
 export async function openFixtureWorkbench(
   name: string,
   theme: Theme,
   prepare?: (folder: string) => void | Promise<void>,
   initScript?: string,
-  o: { install?: string[]; coditect?: boolean } = {},
+  o: { install?: string[]; coditect?: boolean; restricted?: boolean } = {},
 ): Promise<{ wb: Workbench; folder: string }> {
   for (const f of ['dist/extension.js', 'dist/engine.js', 'dist/webview/main.js']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first (npm test builds before this suite)`);
@@ -62,6 +63,7 @@ export async function openFixtureWorkbench(
     settings: { 'workbench.colorTheme': theme.colorTheme },
     viewport: { width: 1600, height: 1000 },
     initScript,
+    restricted: o.restricted,
   });
   if (extensionsDir) {
     const close = wb.close;
