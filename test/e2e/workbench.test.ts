@@ -4,8 +4,8 @@
 // tree, editor CodeLens, command palette and the dashboard webview. Once per theme (light and dark).
 // Run: npx mocha --no-config --require tsx/cjs --extension ts --timeout 180000 test/e2e/workbench.test.ts
 // Screenshots: test-artifacts/workbench-{first-run,tree,codelens,simulated-log,dashboard,walkthrough}-{light,dark}.png;
-// with CODITECT_DOCS_SCREENSHOTS=1 the walkthrough ones are copied to docs/screenshots/ (see DOC_SHOTS in
-// workbenchHelpers.ts).
+// with CODITECT_DOCS_SCREENSHOTS=1 the walkthrough and simulated-log ones are copied to docs/screenshots/ (see
+// DOC_SHOTS in workbenchHelpers.ts).
 import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
@@ -118,12 +118,19 @@ for (const theme of THEMES) {
       const lens = await waitLensAbove(page, READY_TASK, /^▶ Run with agent \([\w-]+\)$/);
       assert.ok(lens.link, `the lens above ${READY_TASK} is a link`);
       await page.mouse.click(lens.link.x, lens.link.y);
+      // The default simulation lasts 1–3 s (coditect.simulation.durationMs 2000, from half to 1.5 times it): long
+      // enough for the lens to show it running before it shows it done.
+      await waitLensAbove(page, READY_TASK, /^⏳ Running <1m · [\w-]+/);
       // The tick arrives as an edit of the open document: the line the person sees changes.
       await editorLine(page, READY_TASK).filter({ hasText: /\[x\]/ }).waitFor({ timeout: UI_TIMEOUT });
       assert.match(plain(await editorLine(page, READY_TASK).textContent()), new RegExp(`^- \\[x\\] \\*\\*${READY_TASK}\\*\\*`));
       // Its lens now says the run was simulated (never plain "Done"), and the task that waited for it can run.
       const done = await waitLensAbove(page, READY_TASK, /^✓ Simulated in \d+s · [\w-]+ \(dry-run: nothing was executed\)$/);
       await waitLensAbove(page, 'T001.003', /^▶ Run with agent \([\w-]+\)$/);
+      // Its Tasks-view row's tooltip says so too.
+      await page.locator('.part.sidebar .monaco-list-row[role="treeitem"]', { hasText: READY_TASK }).first().hover();
+      await page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'simulated (dry-run)' }).first().waitFor({ timeout: UI_TIMEOUT });
+      await parkMouse(page);
       // The lens opens the log, which says the attempt was simulated and gives the agent's summary.
       assert.ok(done.link, 'the finished lens is a link to the log');
       await page.mouse.click(done.link.x, done.link.y);
@@ -133,6 +140,18 @@ for (const theme of THEMES) {
       assert.match(logText, /simulated after \d+s/);
       assert.match(logText, /--- summary ---/);
       assert.match(logText, /\[dry-run\] simulated: task T001\.002 .*nothing was executed/);
+      // The log's lines are longer than its column: wrapped, as a person would (Alt+Z), so the picture shows them whole.
+      const rowsBefore = await log.locator('.view-line').count();
+      await log.click();
+      await runCommand(page, 'View: Toggle Word Wrap');
+      await page.waitForFunction(
+        ([n]) =>
+          Array.from(document.querySelectorAll('.editor-instance .monaco-editor .view-lines')).some(
+            (v) => /SIMULATED/.test(v.textContent ?? '') && v.querySelectorAll('.view-line').length > n,
+          ),
+        [rowsBefore],
+        { timeout: UI_TIMEOUT },
+      );
       await parkMouse(page);
       await shoot(page, `workbench-simulated-log-${theme.name}`);
       await page.keyboard.press('Control+W');
