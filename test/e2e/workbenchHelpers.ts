@@ -120,13 +120,12 @@ export async function reportFailure(wb: Workbench, name: string): Promise<void> 
 
 export const screenshot = async (page: Page, name: string): Promise<string | null> => (await helpers)[0].screenshot(page, name);
 /**
- * The pictures docs/screenshots/ shows (copied there by a run with CODITECT_DOCS_SCREENSHOTS=1): the walkthrough
- * (workbench.test.ts), a waiting gate, the spend panel and a usage-limit pause (workbenchLimits.test.ts), and a task
- * branch waiting for review and its diff (workbenchReview.test.ts). Not yet the
- * first-run and simulated-log ones: in them the Tasks tree, revealed while the plan loads, drew F001.02's tasks under
- * E002 (#15).
+ * The pictures docs/screenshots/ shows (copied there by a run with CODITECT_DOCS_SCREENSHOTS=1): the walkthrough and a
+ * simulated task's log (workbench.test.ts), the 10,000-task plan's tree and editor (workbenchBigPlan.test.ts),
+ * Restricted Mode (workbenchRestricted.test.ts), a waiting gate, the spend panel and a usage-limit pause
+ * (workbenchLimits.test.ts), and a task branch waiting for review and its diff (workbenchReview.test.ts).
  */
-export const DOC_SHOTS = /^workbench-(walkthrough|gate-waiting|spend|usage-limit|review-waiting|review-diff)-/;
+export const DOC_SHOTS = /^workbench-(walkthrough|simulated-log|bigplan|restricted|gate-waiting|spend|usage-limit|review-waiting|review-diff)-/;
 
 /** Generous for a 2-core machine; every wait is on a UI condition, never a fixed delay. */
 export const UI_TIMEOUT = 60_000;
