@@ -7,7 +7,8 @@
 // with CODITECT_DOCS_SCREENSHOTS=1 the walkthrough and simulated-log ones are copied to docs/screenshots/ (see
 // DOC_SHOTS in workbenchHelpers.ts).
 import * as assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { Workbench } from '../../scripts/vscodeTest/workbench.mjs' with { 'resolution-mode': 'import' };
 import {
@@ -274,6 +275,49 @@ for (const theme of THEMES) {
       }
       await page.keyboard.press('Escape');
       await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+    });
+
+    it('a config file created through "Open Orchestrator Config" applies on save, without a manual restart', async () => {
+      // The window started without a config (the fixture has none): the command offers to create one.
+      await runCommand(page, 'CODITECT: Open Orchestrator Config');
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'does not exist yet' }).first();
+      await toast.waitFor({ timeout: UI_TIMEOUT });
+      await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: /^Create$/ }).click();
+      await page.locator('.part.editor .tabs-container .tab.active', { hasText: 'config.json' }).waitFor({ timeout: UI_TIMEOUT });
+      // Typed into the editor and saved, as a person does (inserted whole: the editor's auto-closing would double the braces).
+      const text = '{ "default_agent": "claude-code" }';
+      const editor = page.locator('.editor-instance .monaco-editor .view-lines', { hasText: '{' }).last();
+      await editor.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Delete');
+      await page.keyboard.insertText(text);
+      await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: text }).waitFor({ timeout: UI_TIMEOUT });
+      assert.equal(plain(await editor.textContent()), text);
+      await page.keyboard.press('Control+S');
+      // Applied: the agents are no longer the simulation, in the status bar and the Tasks view.
+      await page
+        .locator('.part.statusbar .statusbar-item', { hasText: /\d+ running · \d+\/12/ })
+        .filter({ hasNotText: 'dry-run' })
+        .first()
+        .waitFor({ timeout: UI_TIMEOUT });
+      await page
+        .locator('.part.sidebar')
+        .getByText(/Simulation: agents are dry-run/)
+        .waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+      assert.deepEqual(JSON.parse(readFileSync(join(folder, '.coditect', 'config.json'), 'utf8')), { default_agent: 'claude-code' });
+      // The engine that applied it watches the file: the next save applies too (the creation's restart is long over:
+      // its engine is the one that applied the first save), and the simulation is back.
+      await editor.click();
+      await page.keyboard.press('Control+A');
+      await page.keyboard.press('Delete');
+      await page.keyboard.insertText('{}');
+      await page.locator('.editor-instance .monaco-editor .view-lines', { hasText: /^\{\}$/ }).waitFor({ timeout: UI_TIMEOUT });
+      await page.keyboard.press('Control+S');
+      await page.locator('.part.statusbar .statusbar-item', { hasText: 'dry-run' }).first().waitFor({ timeout: UI_TIMEOUT });
+      await page
+        .locator('.part.sidebar')
+        .getByText(/Simulation: agents are dry-run/)
+        .waitFor({ timeout: UI_TIMEOUT });
     });
   });
 }
