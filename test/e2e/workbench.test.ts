@@ -7,7 +7,7 @@
 // with CODITECT_DOCS_SCREENSHOTS=1 the walkthrough and simulated-log ones are copied to docs/screenshots/ (see
 // DOC_SHOTS in workbenchHelpers.ts).
 import * as assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { Workbench } from '../../scripts/vscodeTest/workbench.mjs' with { 'resolution-mode': 'import' };
@@ -318,6 +318,41 @@ for (const theme of THEMES) {
         .locator('.part.sidebar')
         .getByText(/Simulation: agents are dry-run/)
         .waitFor({ timeout: UI_TIMEOUT });
+    });
+
+    it('the CODITECT Output: one timestamp a line, no "info -:" prefix, a line when a cycle holds tasks and one when it is gone', async () => {
+      const planFile = join(folder, TASKLIST);
+      const before = readFileSync(planFile, 'utf8');
+      // A cycle: T001.001 made to depend on T001.003, which waits (through T001.002) on T001.001.
+      writeFileSync(planFile, before.replace(/^(- \[.\] \*\*T001\.001\*\*.*)$/m, '$1\n  - Depends on: T001.003'));
+      await runCommand(page, 'CODITECT: Show Output');
+      const output = page.locator('.part.panel .monaco-editor .view-lines');
+      await output
+        .filter({ hasText: `${TASKLIST}:` })
+        .filter({ hasText: 'dependency-cycle' })
+        .first()
+        .waitFor({ timeout: UI_TIMEOUT });
+      writeFileSync(planFile, before);
+      await output
+        .filter({ hasText: `${TASKLIST}: no problem holds a task any more` })
+        .first()
+        .waitFor({ timeout: UI_TIMEOUT });
+      // The channel's file, whole lines (the panel wraps them): each begins with VS Code's one timestamp and a level.
+      const logs = readdirSync(join(wb!.stateDir, 'user-data', 'logs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('CODITECT.log'));
+      assert.equal(logs.length, 1, `one CODITECT channel log: ${logs.join(', ')}`);
+      const lines = readFileSync(join(wb!.stateDir, 'user-data', 'logs', logs[0]), 'utf8')
+        .trimEnd()
+        .split('\n');
+      const stamp = /\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/g;
+      for (const line of lines.filter((l) => /^\d{4}-/.test(l))) {
+        assert.match(line, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[(trace|debug|info|warning|error)\] \S/, line);
+        assert.equal(line.match(stamp)?.length, 1, `one timestamp: ${line}`);
+        assert.doesNotMatch(line, /\b(info|warn|error) -:/, line);
+      }
+      assert.ok(
+        lines.some((l) => new RegExp(`\\[(warning|error)\\] ${escapeRe(TASKLIST)}:\\d+: dependency-cycle: `).test(l)),
+        'the cycle has its line',
+      );
     });
   });
 }
