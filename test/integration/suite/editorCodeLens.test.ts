@@ -116,7 +116,7 @@ describe('editor: CodeLens and hovers on task lines', function () {
     );
   });
 
-  it("a ready task's hover offers Run as a link", async () => {
+  it("a ready task's hover offers Run and Show in Tasks view as links", async () => {
     const api = await coditect();
     const editor = await openTasklist(api);
     const t = readyTask(api);
@@ -126,6 +126,10 @@ describe('editor: CodeLens and hovers on task lines', function () {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(line, col));
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? (c as vscode.MarkdownString).value : ''))).join('\n');
     assert.ok(text.includes(`[▶ Run](command:coditect.runTaskWithAgent?${encodeURIComponent(JSON.stringify([t.id]))}`), text);
+    assert.ok(text.includes(`[Show in Tasks view](command:coditect.revealInTree?${encodeURIComponent(JSON.stringify([t.id]))}`), text);
+    // Trusted for these commands only (a hover of plan text must not run any other command).
+    const trusted = hovers.flatMap((h) => h.contents).find((c): c is vscode.MarkdownString => typeof c !== 'string' && 'isTrusted' in c)?.isTrusted;
+    assert.ok(typeof trusted === 'object' && trusted.enabledCommands.includes('coditect.revealInTree'), `trusted commands: ${JSON.stringify(trusted)}`);
   });
 
   it('turns the lenses off with coditect.codeLens.enabled', async () => {
