@@ -559,6 +559,27 @@ describe('dashboard webview in Chromium (e2e)', function () {
     assert.deepEqual(await rowIds(page), ['T002.002']);
   });
 
+  it('lists every epic of a 50-epic plan in the page, with no scroll box of its own inside the card', async () => {
+    const epics = Array.from({ length: 50 }, (_, i) => ({
+      id: `E${String(i + 1).padStart(3, '0')}`,
+      title: `Epic ${i + 1}`,
+      line: i * 10,
+      total: 1,
+      done: 0,
+      features: [],
+    }));
+    await send(page, { type: 'plan:changed', params: { snapshot: fixtureSnapshot({ epics }) } });
+    assert.equal(await page.locator('.card-epics [data-epic-id]').count(), 50);
+    const boxes = await page
+      .locator('.card-epics, .card-epics *')
+      .evaluateAll((els) =>
+        els
+          .filter((el) => /auto|scroll/.test(getComputedStyle(el).overflowY) && el.scrollHeight > el.clientHeight)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.getAttribute('class') ?? ''}`),
+      );
+    assert.deepEqual(boxes, [], 'no element of the epic card scrolls on its own (a scroll inside a scrolling page)');
+  });
+
   it('fits a narrow editor column: one card per row, nothing wider than the page (test-artifacts/dashboard-narrow.png)', async () => {
     await page.setViewportSize({ width: 560, height: 900 });
     await send(page, { type: 'plan:changed', params: { snapshot: demoSnapshot(join(ROOT, 'resources', 'examples', 'PROJECT-TASKLIST.md'), Date.now()) } });
