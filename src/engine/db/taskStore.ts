@@ -369,7 +369,10 @@ export class TaskStore implements TaskStorePort {
   openAttempts(): { attemptId: number; taskId: string; agentType: string }[] {
     return this.db
       .prepare<[], { attemptId: number; taskId: string; agentType: string }>(
-        'SELECT log_id AS attemptId, task_id AS taskId, agent_type AS agentType FROM agent_execution_log WHERE completed_at IS NULL ORDER BY log_id',
+        // Named: without it the planner scans every attempt row (each carries kilobytes of output) for the few open ones;
+        // it found them in the ledger's index until migration 011 left the open attempts out of that one.
+        `SELECT log_id AS attemptId, task_id AS taskId, agent_type AS agentType FROM agent_execution_log INDEXED BY idx_agent_log_open
+          WHERE completed_at IS NULL ORDER BY log_id`,
       )
       .all();
   }
