@@ -107,6 +107,12 @@ export class TaskStore implements TaskStorePort {
   private readonly redact: (text: string) => string;
   private readonly runId: string | undefined;
   private readonly st;
+  /**
+   * Runs its argument in one transaction (a savepoint when nested). Made once: better-sqlite3's db.transaction(fn)
+   * builds four wrapper functions each time it is called, ~9 µs that every settle paid (a CPU profile of the
+   * throughput bench: 88 ms of 10,000 attempts).
+   */
+  private readonly inTransaction: <T>(fn: () => T) => T;
 
   constructor(handle: DatabaseHandle, opts: TaskStoreOptions = {}) {
     if (handle.readonly) throw new Error(`TaskStore needs a writable database; ${handle.path} was opened read-only`);
@@ -115,6 +121,8 @@ export class TaskStore implements TaskStorePort {
     this.redact = opts.redact ?? createRedactor([]);
     this.runId = opts.runId;
     const db = this.db;
+    const tx = db.transaction((fn: () => unknown) => fn());
+    this.inTransaction = <T>(fn: () => T): T => tx(fn) as T;
     this.st = {
       runtimes: db.prepare<[], RuntimeRow>(
         `SELECT task_id, status, retry_count, lease_owner, lease_expires_at, started_at, result_summary
@@ -329,7 +337,7 @@ export class TaskStore implements TaskStorePort {
 
   /** finish() and the attempt row's end in one transaction; returns whether the lease was held. */
   settle(r: SettleRecord): boolean {
-    return this.db.transaction(() => {
+    return this.inTransaction(() => {
       const held = this.finish(r.taskId, r.owner, r.finish);
       if (r.attemptId === undefined || r.attemptId < 0 || !r.end) return held;
       if (held) this.recordAttemptEnd(r.attemptId, r.end);
@@ -340,12 +348,12 @@ export class TaskStore implements TaskStorePort {
           this.recordAttemptEnd(r.attemptId, { ...r.end, outcome: 'released', error: r.lostError ?? r.end.error });
       }
       return held;
-    })();
+    });
   }
 
   /** settle() of each record in one transaction, each in its own savepoint (see TaskStorePort.settleAll). */
   settleAll(records: readonly SettleRecord[], isFault: (e: unknown) => boolean): ({ held: boolean } | { error: unknown })[] {
-    return this.db.transaction(() =>
+    return this.inTransaction(() =>
       records.map((r) => {
         try {
           return { held: this.settle(r) };
@@ -354,12 +362,12 @@ export class TaskStore implements TaskStorePort {
           return { error: e };
         }
       }),
-    )();
+    );
   }
 
   /** `fn` in one transaction (TaskStorePort.batch); nested in another, a savepoint of it. */
   batch<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.inTransaction(fn);
   }
 
   /**
@@ -380,14 +388,14 @@ export class TaskStore implements TaskStorePort {
   /** Returns to pending every in_progress task whose lease expired or whose owner is not `liveOwner`; closes their attempts as `released`. */
   recoverLeases(liveOwner: string, now: number): string[] {
     checkEpoch('recoverLeases: now', now);
-    return this.db.transaction(() => {
+    return this.inTransaction(() => {
       const ids = this.st.expired.all(now, liveOwner).map((r) => r.task_id);
       for (const id of ids) {
         this.st.release.run(iso(now), id);
         this.st.closeOpenAttempts.run(iso(now), now, now, id);
       }
       return ids;
-    })();
+    });
   }
 
   /** A person's or a command's status change; refuses (false) an in_progress (claimed) or archived task. */
