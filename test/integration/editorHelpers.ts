@@ -130,3 +130,21 @@ export function lineOfTask(doc: vscode.TextDocument, id: string): number {
 export function readyTask(api: CoditectApi, except: string[] = []): TaskView | undefined {
   return [...api.store.tasks()].sort((a, b) => a.line - b.line).find((t) => t.ready && t.status === 'pending' && !except.includes(t.id));
 }
+
+/**
+ * Sets a `coditect.` setting and resolves once the extension host has been told of it (the extension's own listener, which
+ * restarts a running engine for this one, registered before this one and has run by then).
+ */
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  // The same value again changes nothing, and no event would come.
+  if (vscode.workspace.getConfiguration('coditect').inspect(key)?.globalValue === value) return;
+  const told = new Promise<void>((resolve) => {
+    const sub = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(`coditect.${key}`)) return;
+      sub.dispose();
+      resolve();
+    });
+  });
+  await vscode.workspace.getConfiguration('coditect').update(key, value, vscode.ConfigurationTarget.Global);
+  await told;
+}

@@ -6,25 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { GetMetrics } from '../../../src/protocol/engineProtocol';
-import { coditect, lineOfTask, openTasklist, readyTask } from '../editorHelpers';
-
-/**
- * Sets a `coditect.` setting and resolves once the extension host has been told of it (the extension's own listener, which
- * restarts a running engine for this one, registered before this one and has run by then).
- */
-async function setSetting(key: string, value: unknown): Promise<void> {
-  // The same value again changes nothing, and no event would come.
-  if (vscode.workspace.getConfiguration('coditect').inspect(key)?.globalValue === value) return;
-  const told = new Promise<void>((resolve) => {
-    const sub = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (!e.affectsConfiguration(`coditect.${key}`)) return;
-      sub.dispose();
-      resolve();
-    });
-  });
-  await vscode.workspace.getConfiguration('coditect').update(key, value, vscode.ConfigurationTarget.Global);
-  await told;
-}
+import { coditect, lineOfTask, openTasklist, readyTask, setSetting } from '../editorHelpers';
 
 /** `p`, or a rejection naming `what` after `ms` (a wait that fails says which one it was, not the test's timeout). */
 function bounded<T>(p: Thenable<T>, what: string, ms = 15_000): Promise<T> {

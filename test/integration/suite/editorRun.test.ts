@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
-import { coditect, documentUntil, lineOfTask, openTasklist, readyTask, savedUntil, storeUntil } from '../editorHelpers';
+import { GetMetrics } from '../../../src/protocol/engineProtocol';
+import { coditect, documentUntil, lineOfTask, openTasklist, readyTask, savedUntil, setSetting, storeUntil } from '../editorHelpers';
 
 const ticked = (doc: vscode.TextDocument, id: string): boolean => /^\s*[-*+]\s+\[[xX]\]/.test(doc.lineAt(lineOfTask(doc, id)).text);
 
@@ -55,6 +56,30 @@ describe('editor: running tasks from the editor', function () {
     assert.ok(doc.getText().includes(note), "the person's text survived");
     assert.equal(doc.isDirty, true, "the person's unsaved work is left for them to save");
     await doc.save();
+  });
+
+  it("the Tasks view badge counts the running task and goes once it is cancelled (a cancel is a person's choice, not a failure)", async () => {
+    const api = await coditect();
+    const t = readyTask(api);
+    assert.ok(t, 'the plan has a ready task');
+    // A simulation that lasts (10 min) so the task is still running while the badge is read; cancelled below.
+    await setSetting('simulation.durationMs', 600_000);
+    try {
+      // A request after it on the same pipe: the setting reached the engine before the run is asked for.
+      await api.engine.request(GetMetrics.type);
+      const r = await vscode.commands.executeCommand<{ started: boolean; reason?: string }>('coditect.runTaskWithAgent', t.id);
+      assert.ok(r?.started, `did not start: ${r?.reason}`);
+      // The view redraws on the same store events, registered first: by the time these checks run it has.
+      await storeUntil(api, () => api.store.task(t.id)?.status === 'in_progress' && api.treeView.badge?.value === 1, `the badge counts ${t.id} running`);
+      assert.equal(api.treeView.badge!.tooltip, '1 running');
+      await vscode.commands.executeCommand('coditect.cancelTask', t.id);
+      await storeUntil(api, () => api.store.task(t.id)?.status === 'cancelled' && api.treeView.badge === undefined, `no badge once ${t.id} is cancelled`);
+    } finally {
+      await setSetting('simulation.durationMs', undefined);
+      // Back to pending for the suites after this one.
+      if (api.store.task(t.id)?.status === 'cancelled') await vscode.commands.executeCommand('coditect.retryTask', t.id);
+      await storeUntil(api, () => api.store.task(t.id)?.status === 'pending', `${t.id} pending again`);
+    }
   });
 
   it('starts a dependent task by itself once its prerequisite completes', async () => {
