@@ -7,10 +7,9 @@
 // with CODITECT_DOCS_SCREENSHOTS=1 the walkthrough and simulated-log ones are copied to docs/screenshots/ (see
 // DOC_SHOTS in workbenchHelpers.ts).
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import type { Workbench } from '../../scripts/vscodeTest/workbench.mjs' with { 'resolution-mode': 'import' };
 import {
   dashboardFrame,
   editorLine,
@@ -21,7 +20,6 @@ import {
   parkMouse,
   plain,
   runCommand,
-  reportFailure,
   shoot,
   statValue,
   THEMES,
@@ -30,6 +28,7 @@ import {
   widenSidebar,
   openFixtureWorkbench,
   TASKLIST,
+  workbenchSuite,
 } from './workbenchHelpers';
 
 /** Epic headings of the fixture plan, as the tree labels them. */
@@ -41,33 +40,16 @@ const READY_TASK = 'T001.002';
 for (const theme of THEMES) {
   describe(`CODITECT in code-server with Chromium, ${theme.name} theme (e2e)`, function () {
     this.timeout(420_000);
-    let wb: Workbench | undefined;
-    let folder: string;
+    const w = workbenchSuite(`workbench-${theme.name}`, () => openFixtureWorkbench(`e2e-${theme.name}`, theme));
     let page: Page;
-    const savedKey = process.env.ANTHROPIC_API_KEY;
 
     before(async function () {
-      // No API key reaches the engine (code-server passes this process's environment on): agents are dry-run.
-      delete process.env.ANTHROPIC_API_KEY;
-      ({ wb, folder } = await openFixtureWorkbench(`e2e-${theme.name}`, theme));
-      page = wb.page;
+      page = w.page;
       // Settled enough to type into: the engine's status item is up too.
       await page
         .locator('.part.statusbar .statusbar-item', { hasText: 'dry-run' })
         .first()
         .waitFor({ timeout: 3 * UI_TIMEOUT });
-    });
-
-    after(async function () {
-      await wb?.close();
-      if (folder) rmSync(folder, { recursive: true, force: true });
-      if (savedKey !== undefined) process.env.ANTHROPIC_API_KEY = savedKey;
-    });
-
-    afterEach(async function () {
-      if (this.currentTest?.state === 'failed' && wb) {
-        await reportFailure(wb, `workbench-failure-${theme.name}-${this.currentTest.title.slice(0, 40)}`);
-      }
     });
 
     it('on its first start in the folder it shows the plan in the editor and the Tasks view, not an empty window', async () => {
@@ -304,7 +286,7 @@ for (const theme of THEMES) {
         .locator('.part.sidebar')
         .getByText(/Simulation: agents are dry-run/)
         .waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
-      assert.deepEqual(JSON.parse(readFileSync(join(folder, '.coditect', 'config.json'), 'utf8')), { default_agent: 'claude-code' });
+      assert.deepEqual(JSON.parse(readFileSync(join(w.folder, '.coditect', 'config.json'), 'utf8')), { default_agent: 'claude-code' });
       // The engine that applied it watches the file: the next save applies too (the creation's restart is long over:
       // its engine is the one that applied the first save), and the simulation is back.
       await editor.click();
@@ -321,7 +303,7 @@ for (const theme of THEMES) {
     });
 
     it('the CODITECT Output: one timestamp a line, no "info -:" prefix, a line when a cycle holds tasks and one when it is gone', async () => {
-      const planFile = join(folder, TASKLIST);
+      const planFile = join(w.folder, TASKLIST);
       const before = readFileSync(planFile, 'utf8');
       // A cycle: T001.001 made to depend on T001.003, which waits (through T001.002) on T001.001.
       writeFileSync(planFile, before.replace(/^(- \[.\] \*\*T001\.001\*\*.*)$/m, '$1\n  - Depends on: T001.003'));
@@ -338,9 +320,9 @@ for (const theme of THEMES) {
         .first()
         .waitFor({ timeout: UI_TIMEOUT });
       // The channel's file, whole lines (the panel wraps them): each begins with VS Code's one timestamp and a level.
-      const logs = readdirSync(join(wb!.stateDir, 'user-data', 'logs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('CODITECT.log'));
+      const logs = readdirSync(join(w.wb.stateDir, 'user-data', 'logs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('CODITECT.log'));
       assert.equal(logs.length, 1, `one CODITECT channel log: ${logs.join(', ')}`);
-      const lines = readFileSync(join(wb!.stateDir, 'user-data', 'logs', logs[0]), 'utf8')
+      const lines = readFileSync(join(w.wb.stateDir, 'user-data', 'logs', logs[0]), 'utf8')
         .trimEnd()
         .split('\n');
       const stamp = /\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/g;

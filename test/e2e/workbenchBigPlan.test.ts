@@ -8,10 +8,8 @@
 import * as assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import type { Workbench } from '../../scripts/vscodeTest/workbench.mjs' with { 'resolution-mode': 'import' };
 import { generateTaskList } from '../bench/generatePlan';
-import { editorLine, openFixtureWorkbench, parkMouse, reportFailure, shoot, TASKLIST, THEMES, UI_TIMEOUT, waitLensAbove } from './workbenchHelpers';
+import { editorLine, openFixtureWorkbench, parkMouse, shoot, TASKLIST, THEMES, UI_TIMEOUT, waitLensAbove, workbenchSuite } from './workbenchHelpers';
 
 const TASKS = 10_000;
 const PLAN = 'BIG-TASKLIST.md';
@@ -26,32 +24,15 @@ const ENGINE_LENS = /^(▶ Run with agent|⛔ )/;
 for (const theme of THEMES) {
   describe(`CODITECT on a 10,000-task plan in code-server, ${theme.name} theme (e2e)`, function () {
     this.timeout(600_000);
-    let wb: Workbench | undefined;
-    let folder: string;
-    let page: Page;
-    const savedKey = process.env.ANTHROPIC_API_KEY;
-
-    before(async function () {
-      delete process.env.ANTHROPIC_API_KEY;
-      const plan = generateTaskList({ tasks: TASKS }).text;
-      ({ wb, folder } = await openFixtureWorkbench(`e2e-bigplan-${theme.name}`, theme, (dir) => {
+    const w = workbenchSuite(`workbench-bigplan-${theme.name}`, () =>
+      openFixtureWorkbench(`e2e-bigplan-${theme.name}`, theme, (dir) => {
         rmSync(join(dir, TASKLIST));
-        writeFileSync(join(dir, PLAN), plan);
-      }));
-      page = wb.page;
-    });
-
-    after(async function () {
-      await wb?.close();
-      if (folder) rmSync(folder, { recursive: true, force: true });
-      if (savedKey !== undefined) process.env.ANTHROPIC_API_KEY = savedKey;
-    });
-
-    afterEach(async function () {
-      if (this.currentTest?.state === 'failed' && wb) await reportFailure(wb, `workbench-bigplan-failure-${theme.name}-${this.currentTest.title.slice(0, 40)}`);
-    });
+        writeFileSync(join(dir, PLAN), generateTaskList({ tasks: TASKS }).text);
+      }),
+    );
 
     it('opens the plan with its tree collapsed to the 50 epics and the engine lenses on the lines in view', async () => {
+      const page = w.page;
       // The status bar counts the loaded plan: the engine has all of it.
       await page
         .locator('.part.statusbar .statusbar-item', { hasText: `/${TASKS}` })
@@ -79,6 +60,7 @@ for (const theme of THEMES) {
     });
 
     it('the lenses follow to the end of the file: the tasks there get the engine lens', async () => {
+      const page = w.page;
       await editorLine(page, FIRST).click();
       await page.keyboard.press('Control+End');
       await editorLine(page, LAST).waitFor({ timeout: UI_TIMEOUT });

@@ -78,6 +78,50 @@ export async function openFixtureWorkbench(
   return { wb, folder };
 }
 
+/** The window of a workbench suite, valid once its `before` ran (workbenchSuite). */
+export interface SuiteWindow {
+  readonly wb: Workbench;
+  readonly page: Page;
+  readonly folder: string;
+}
+
+/**
+ * One window for a describe block's tests: `open` runs in its `before` with no API key in the environment (code-server
+ * passes this process's on, so the agents are dry-run), a failed test leaves its report (`<name>-failure-…`), and
+ * `after` closes the window, deletes its folder and puts the key back. Call it inside the describe.
+ */
+export function workbenchSuite(name: string, open: () => Promise<{ wb: Workbench; folder: string }>): SuiteWindow {
+  let opened: { wb: Workbench; folder: string } | undefined;
+  const savedKey = process.env.ANTHROPIC_API_KEY;
+  before(async function () {
+    delete process.env.ANTHROPIC_API_KEY;
+    opened = await open();
+  });
+  after(async function () {
+    await opened?.wb.close();
+    if (opened) rmSync(opened.folder, { recursive: true, force: true });
+    if (savedKey !== undefined) process.env.ANTHROPIC_API_KEY = savedKey;
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && opened) await reportFailure(opened.wb, `${name}-failure-${this.currentTest.title.slice(0, 40)}`);
+  });
+  const get = (): { wb: Workbench; folder: string } => {
+    if (!opened) throw new Error(`the ${name} window is not open (its before hook failed or has not run)`);
+    return opened;
+  };
+  return {
+    get wb() {
+      return get().wb;
+    },
+    get page() {
+      return get().wb.page;
+    },
+    get folder() {
+      return get().folder;
+    },
+  };
+}
+
 /** Files under `dir` (recursively) whose name matches `re`. */
 function findFiles(dir: string, re: RegExp): string[] {
   if (!existsSync(dir)) return [];

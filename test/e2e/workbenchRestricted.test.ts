@@ -5,22 +5,20 @@
 // Run: npx mocha --no-config --require tsx/cjs --extension ts --timeout 180000 test/e2e/workbenchRestricted.test.ts
 // Screenshots: test-artifacts/workbench-restricted-{light,dark}.png (docs/screenshots/ with CODITECT_DOCS_SCREENSHOTS=1).
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync, watch } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, watch } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Page } from 'playwright-core';
-import type { Workbench } from '../../scripts/vscodeTest/workbench.mjs' with { 'resolution-mode': 'import' };
 import {
   editorLine,
   FIXTURE,
   openFixtureWorkbench,
   parkMouse,
   plain,
-  reportFailure,
   shoot,
   TASKLIST,
   THEMES,
   UI_TIMEOUT,
   waitLensAbove,
+  workbenchSuite,
 } from './workbenchHelpers';
 
 /** Resolves once `file` exists under `dir` (watched, no polling); rejects after `ms`. */
@@ -48,29 +46,12 @@ const READY_TASK = 'T001.002';
 for (const theme of THEMES) {
   describe(`CODITECT in Restricted Mode (an untrusted folder) in code-server, ${theme.name} theme (e2e)`, function () {
     this.timeout(420_000);
-    let wb: Workbench | undefined;
-    let folder: string;
-    let page: Page;
-    const savedKey = process.env.ANTHROPIC_API_KEY;
-
-    before(async function () {
-      delete process.env.ANTHROPIC_API_KEY;
-      ({ wb, folder } = await openFixtureWorkbench(`e2e-restricted-${theme.name}`, theme, undefined, undefined, { restricted: true }));
-      page = wb.page;
-    });
-
-    after(async function () {
-      await wb?.close();
-      if (folder) rmSync(folder, { recursive: true, force: true });
-      if (savedKey !== undefined) process.env.ANTHROPIC_API_KEY = savedKey;
-    });
-
-    afterEach(async function () {
-      if (this.currentTest?.state === 'failed' && wb)
-        await reportFailure(wb, `workbench-restricted-failure-${theme.name}-${this.currentTest.title.slice(0, 40)}`);
-    });
+    const w = workbenchSuite(`workbench-restricted-${theme.name}`, () =>
+      openFixtureWorkbench(`e2e-restricted-${theme.name}`, theme, undefined, undefined, { restricted: true }),
+    );
 
     it('shows the plan read-only: the view and status bar say so, a ready task is locked, and nothing is written into the folder', async () => {
+      const { page, folder } = w;
       // VS Code itself says the window is restricted (the fixture folder was never trusted).
       await page
         .locator('.part.statusbar, .part.titlebar')
@@ -97,6 +78,7 @@ for (const theme of THEMES) {
     });
 
     it('the view\'s "Manage Workspace Trust" opens the trust editor; trusting the folder restarts the engine writable there', async () => {
+      const { page, folder } = w;
       // The view's only container: its actions sit in the side bar's title (the shield, first).
       const manage = page.locator('.part.sidebar .composite.title .action-label[aria-label="Manage Workspace Trust"]');
       await manage.waitFor({ timeout: UI_TIMEOUT });
