@@ -1,6 +1,6 @@
 // Status bar text and tooltip, as plain data. Plain Node: no vscode import.
 import { AGENT_REPORT_POINTS } from '../core/agentReport';
-import type { AttemptView } from '../protocol/engineProtocol';
+import { type AttemptView, TASK_LOG_ATTEMPTS } from '../protocol/engineProtocol';
 import { countsText, formatDuration, outcomeLabel } from '../protocol/presentation';
 import type { OrchestrationState, PlanCounts, StallView } from '../protocol/views';
 import type { EngineLifecycle } from './engineEvents';
@@ -110,13 +110,21 @@ function reportLines(a: AttemptView): string[] {
   return lines.length ? ['', "--- the agent's report (its own words, not checked) ---", ...lines] : [];
 }
 
-/** The agent log of a task as plain text, newest attempt first; a simulated attempt says so and gives its summary. */
+/**
+ * The agent log of a task as plain text, newest attempt first; a simulated attempt says so and gives its summary.
+ * With more than one run each header also numbers the run: the attempt number counts within the retry budget, which a
+ * person's Retry resets and a released attempt (engine stopped, lease lost) does not spend, so two runs can both be
+ * "attempt 1". The engine answers with the newest TASK_LOG_ATTEMPTS only: then the runs are counted from the oldest shown.
+ */
 export function formatTaskLog(taskId: string, title: string | undefined, attempts: readonly AttemptView[]): string {
   const out: string[] = [`${taskId}${title ? ` ${title}` : ''}`, ''];
   if (attempts.length === 0) out.push('No attempt recorded yet.');
-  for (const a of attempts) {
+  const cut = attempts.length >= TASK_LOG_ATTEMPTS;
+  if (cut) out.push(`The newest ${attempts.length} runs, counted from the oldest shown; older ones are kept in context.db (agent_execution_log).`, '');
+  attempts.forEach((a, i) => {
     const dur = a.durationMs !== undefined ? ` after ${formatDuration(a.durationMs)}` : '';
-    out.push(`=== attempt ${a.attempt} · ${a.agent} · ${outcomeLabel(a)}${dur} ===`);
+    const run = attempts.length > 1 ? `run ${attempts.length - i}${cut ? '' : ` of ${attempts.length}`} · ` : '';
+    out.push(`=== ${run}attempt ${a.attempt} · ${a.agent} · ${outcomeLabel(a)}${dur} ===`);
     if (a.simulated) out.push('SIMULATED: the dry-run agent ran this attempt; nothing was executed and no file was changed.');
     out.push(
       `started ${a.startedAt}${a.endedAt ? ` · ended ${a.endedAt}` : ''}${a.exitCode !== undefined && a.exitCode !== null ? ` · exit code ${a.exitCode}` : ''}`,
@@ -133,6 +141,6 @@ export function formatTaskLog(taskId: string, title: string | undefined, attempt
     if (a.stdout) out.push('', '--- stdout ---', a.stdout.trimEnd());
     if (a.stderr) out.push('', '--- stderr ---', a.stderr.trimEnd());
     out.push('');
-  }
+  });
   return out.join('\n');
 }

@@ -321,7 +321,9 @@ export interface AttemptView extends AttemptUsage {
   testsRun?: string[];
   completionStatus?: string;
 }
-/** client → engine: every recorded attempt of a task, newest first. */
+/** How many attempts of a task GetTaskLog answers with at most (the newest); older ones stay in context.db. */
+export const TASK_LOG_ATTEMPTS = 50;
+/** client → engine: the recorded attempts of a task, newest first (at most TASK_LOG_ATTEMPTS). */
 export namespace GetTaskLog {
   export const type = new RequestType<TaskRef, { attempts: AttemptView[] }, void>('coditect/taskLog');
 }

@@ -4,7 +4,7 @@
 import { parseAgentReport } from '../../core/agentReport';
 import type Database from 'better-sqlite3';
 import { TASK_STATUSES, type TaskStatus } from '../../core/model';
-import type { AttemptView } from '../../protocol/engineProtocol';
+import { type AttemptView, TASK_LOG_ATTEMPTS } from '../../protocol/engineProtocol';
 import type { AttemptOutcome } from '../../protocol/views';
 import type { AttemptEnd, AttemptStart, Claim, FinishTask, OrchestratorSnapshot, SettleRecord, TaskRuntime, TaskStorePort } from '../ports';
 import { createRedactor } from '../redact';
@@ -18,7 +18,7 @@ import type { DatabaseHandle } from './database';
 export const MAX_OUTPUT_CHARS = 65_536;
 
 /** Default number of attempts returned by `attempts()`. */
-export const DEFAULT_ATTEMPTS_LIMIT = 50;
+export const DEFAULT_ATTEMPTS_LIMIT = TASK_LOG_ATTEMPTS;
 
 const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['completed', 'failed', 'timeout', 'cancelled', 'released', 'verify_failed', 'budget_exceeded'];
 const FINISH_STATUSES: readonly FinishTask['status'][] = ['completed', 'failed', 'timeout', 'cancelled', 'blocked', 'pending'];

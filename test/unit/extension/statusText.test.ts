@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { formatTaskLog, keyNote, statusSpec } from '../../../src/extension/statusText';
+import { TASK_LOG_ATTEMPTS } from '../../../src/protocol/engineProtocol';
 import { zeroCounts } from './planFixture';
 
 describe('editor status bar and log text', () => {
@@ -82,12 +83,29 @@ describe('editor status bar and log text', () => {
     const lines = text.split('\n');
     assert.equal(lines[0], 'T1 Build');
     assert.ok(text.indexOf('attempt 2') < text.indexOf('attempt 1'));
-    assert.match(text, /=== attempt 2 · anthropic · completed after 1m 05s ===/);
+    assert.match(text, /=== run 2 of 2 · attempt 2 · anthropic · completed after 1m 05s ===/);
+    assert.match(text, /=== run 1 of 2 · attempt 1 · anthropic · failed ===/);
     assert.match(text, /10 tokens in · 5 tokens out · \$0\.0123/);
     assert.match(text, /exit code 1/);
     assert.match(text, /error: rate limited/);
     assert.match(text, /--- stdout ---\ndone/);
     assert.match(formatTaskLog('T2', undefined, []), /No attempt recorded yet/);
+  });
+
+  it('numbers the runs, so two runs that are both attempt 1 (a person retried in between) read apart', () => {
+    const text = formatTaskLog('T1', 'Build', [
+      { attempt: 1, agent: 'breaks', outcome: 'completed', startedAt: 'later' },
+      { attempt: 1, agent: 'breaks', outcome: 'failed', startedAt: 'first', exitCode: 1 },
+    ]);
+    assert.ok(text.indexOf('=== run 2 of 2 · attempt 1 · breaks · completed ===') < text.indexOf('=== run 1 of 2 · attempt 1 · breaks · failed ==='), text);
+    // One run: no numbering to read.
+    assert.match(formatTaskLog('T1', 'Build', [{ attempt: 1, agent: 'a', outcome: 'completed', startedAt: 's' }]), /^=== attempt 1 · a · completed ===$/m);
+    // The engine's answer holds the newest TASK_LOG_ATTEMPTS only: the runs are counted from the oldest shown, and said so.
+    const many = Array.from({ length: TASK_LOG_ATTEMPTS }, (_, i) => ({ attempt: 1, agent: 'a', outcome: 'failed', startedAt: `s${i}` }));
+    const cut = formatTaskLog('T1', undefined, many);
+    assert.match(cut, new RegExp(`^The newest ${TASK_LOG_ATTEMPTS} runs, counted from the oldest shown; older ones are kept in context\\.db`, 'm'));
+    assert.match(cut, new RegExp(`^=== run ${TASK_LOG_ATTEMPTS} · attempt 1 · a · failed ===$`, 'm'));
+    assert.doesNotMatch(cut, / of \d+ · attempt/);
   });
 
   it("marks a simulated attempt in the log and shows the agent's summary", () => {
