@@ -17,9 +17,6 @@ import type { DatabaseHandle } from './database';
  */
 export const MAX_OUTPUT_CHARS = 65_536;
 
-/** Default number of attempts returned by `attempts()`. */
-export const DEFAULT_ATTEMPTS_LIMIT = TASK_LOG_ATTEMPTS;
-
 const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['completed', 'failed', 'timeout', 'cancelled', 'released', 'verify_failed', 'budget_exceeded'];
 const FINISH_STATUSES: readonly FinishTask['status'][] = ['completed', 'failed', 'timeout', 'cancelled', 'blocked', 'pending'];
 
@@ -416,8 +413,8 @@ export class TaskStore implements TaskStorePort {
     return new Set(this.st.attemptedTasks.all());
   }
 
-  /** Every recorded attempt of a task, newest first (at most `limit`, default DEFAULT_ATTEMPTS_LIMIT). */
-  attempts(taskId: string, limit = DEFAULT_ATTEMPTS_LIMIT): AttemptView[] {
+  /** Every recorded attempt of a task, newest first (at most `limit`, by default as many as a task log shows). */
+  attempts(taskId: string, limit = TASK_LOG_ATTEMPTS): AttemptView[] {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`attempts: limit must be a positive integer, got ${String(limit)}`);
     return this.st.attempts.all(taskId, limit).map((r) => {
       const v: AttemptView = { attempt: r.attempt, agent: r.agent_type, outcome: r.status ?? 'running', startedAt: r.started_at };
