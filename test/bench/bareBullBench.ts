@@ -1,5 +1,5 @@
 // The ceiling of `--workers` on this machine (#12): bare BullMQ in the same process layout as the coordinator and its
-// workers — this process adds zero-work jobs with `addBulk` and keeps 100 in flight (the coordinator's 100 slots), 3
+// workers — this process adds zero-work jobs with `addBulk` and keeps as many in flight as the coordinator has slots, 3
 // worker processes run them at concurrency 34 each, and the results come back the way the coordinator's come back
 // (`QueueEvents` completed events read from the queue's event stream). No database, no plan, no executor: what is left
 // is Redis, BullMQ and Node on these cores, so ours / bare says how much of the rate is ours.
@@ -173,13 +173,13 @@ export function stopWorkers(workers: ChildProcess[]): Promise<void> {
 }
 
 /**
- * `--scenario bare-bullmq`: `tasks` zero-work jobs, 100 in flight, through 3 bare worker processes (see the file
+ * `--scenario bare-bullmq`: `tasks` zero-work jobs, `slots` in flight (100, or the engine's default 4: bench.ts), through 3 bare worker processes (see the file
  * comment), spread round robin over `queues` queues (the workers scenario's plan routes its tasks to 10 agent types,
  * so 10 queues is its layout: 10 Queue + QueueEvents here, 10 Workers in each worker process). Dispatch latency = the
  * producer decided to add the job (a slot came free) → a worker started it; the way back = the worker finished it →
  * its completed event read here.
  */
-export async function scenarioBareBullmq(tasks: number, benchScript: string, queues: number): Promise<Record<string, number>> {
+export async function scenarioBareBullmq(tasks: number, benchScript: string, queues: number, slots: number): Promise<Record<string, number>> {
   const redis = await RedisServer.start();
   const workers: ChildProcess[] = [];
   const prefix = 'bare';
@@ -199,7 +199,6 @@ export async function scenarioBareBullmq(tasks: number, benchScript: string, que
       batch: [] as { name: string; data: object; opts: object }[],
     }));
     await Promise.all(qs.flatMap((q) => [q.queue.waitUntilReady(), q.events.waitUntilReady()]));
-    const slots = 100;
     const decidedAt = new Map<string, number>();
     const backAt = new Map<string, number>();
     let next = 0;
