@@ -17,10 +17,11 @@
 //           docs/screenshots/).
 //   --vsix-file PATH  the same with an existing VSIX instead of building one.
 // Environment: CODITECT_VSCODE_LAUNCHER (as --launcher), CODITECT_TEST_GREP, CODITECT_INTEGRATION_TIMEOUT_MS,
-// CODITECT_DOCS_SCREENSHOTS=1 (refresh docs/screenshots/).
+// CODITECT_DOCS_SCREENSHOTS=1 (refresh docs/screenshots/), CODITECT_KEEP_HOST_LOGS=1 (copy the extension host's logs, the
+// CODITECT Output among them, to test-artifacts/ after a passing run too; a failing run always copies them).
 import { spawnSync } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -225,7 +226,10 @@ async function runCodeServer({ workspace, resultsFile, grep, name, extensionsDir
     const logCopy = join(artifactsDir, `integration-failure-${name}-code-server.log`);
     copyFileSync(wb.logFile, logCopy);
     artifacts.push(logCopy);
+    copyHostLogs(wb, name, artifacts);
     logTail = tail(wb.logFile, 30);
+  } else if (process.env.CODITECT_KEEP_HOST_LOGS === '1') {
+    copyHostLogs(wb, name, artifacts);
   }
   await wb.close();
   if (failure) {
@@ -235,6 +239,20 @@ async function runCodeServer({ workspace, resultsFile, grep, name, extensionsDir
     throw failure;
   }
   return { results, artifacts };
+}
+
+/**
+ * Copies the extension host's logs (the CODITECT Output, i.e. the engine's own log, among them) to test-artifacts/:
+ * what the engine did is the first thing to read when a suite failed, and wb.close() deletes them.
+ */
+function copyHostLogs(wb, name, artifacts) {
+  const hostLogs = join(wb.stateDir, 'user-data', 'logs');
+  if (!existsSync(hostLogs)) return;
+  mkdirSync(artifactsDir, { recursive: true });
+  const copy = join(artifactsDir, `integration-${name}-logs`);
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(hostLogs, copy, { recursive: true });
+  artifacts.push(copy);
 }
 
 /** Suites run against an installed VSIX (mocha grep): activation, the tree on the workspace's plan, CodeLens, commands. */
