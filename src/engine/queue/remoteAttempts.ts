@@ -37,6 +37,7 @@ import {
   type JobResult,
   type JobResultsRequest,
 } from './jobProtocol';
+import { addJobsInOnePipeline } from './addJobs';
 import { resultsRequest, takeChanges } from './jobChanges';
 import { bullConnection, redisClient } from './redisConnection';
 import { maskRedisUrl } from './redisUrl';
@@ -101,8 +102,8 @@ interface TypeQueue {
 export class RemoteAttempts {
   private readonly queues = new Map<string, TypeQueue>();
   private readonly pending = new Map<string, Pending>();
-  /** Jobs to add at the end of this turn of the event loop, per queue (addBatched). */
-  private readonly batches = new Map<TypeQueue, { jobId: string; data: AttemptJobData; resolve(): void; reject(e: unknown): void }[]>();
+  /** Jobs to add at the end of this turn of the event loop, of every queue (addBatched). */
+  private batch: { queue: Queue; jobId: string; data: AttemptJobData; resolve(): void; reject(e: unknown): void }[] = [];
   private readonly client: Redis;
   private connectedOnce = false;
   private closed = false;
@@ -343,33 +344,28 @@ export class RemoteAttempts {
   }
 
   /**
-   * Adds the job with the others enqueued in the same turn of the event loop (one dispatch round starts many attempts
-   * at once): one `addBulk` — one pipelined write to Redis — per queue and turn instead of one `add` each. The job id is
-   * still the attempt's, so adding one twice still makes one job.
+   * Adds the job with the others enqueued in the same turn of the event loop (one dispatch pass starts many attempts at
+   * once, of many agent types): one pipelined write to Redis per turn for all queues (addJobs.ts) instead of one `add`
+   * each, or one `addBulk` per queue. The job id is still the attempt's, so adding one twice still makes one job.
    */
   private addBatched(q: TypeQueue, jobId: string, data: AttemptJobData): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let batch = this.batches.get(q);
-      if (!batch) {
-        batch = [];
-        this.batches.set(q, batch);
-        setImmediate(() => this.flush(q));
-      }
-      batch.push({ jobId, data, resolve, reject });
+      if (this.batch.length === 0) setImmediate(() => this.flush());
+      this.batch.push({ queue: q.queue, jobId, data, resolve, reject });
     });
   }
 
-  private flush(q: TypeQueue): void {
-    const batch = this.batches.get(q) ?? [];
-    this.batches.delete(q);
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
     if (batch.length === 0) return;
     const keep = { age: 7 * 86_400 };
-    q.queue
-      .addBulk(batch.map((b) => ({ name: 'attempt', data: b.data, opts: { jobId: b.jobId, attempts: 1, removeOnComplete: keep, removeOnFail: keep } })))
-      .then(
-        () => batch.forEach((b) => b.resolve()),
-        (e: unknown) => batch.forEach((b) => b.reject(e)),
-      );
+    addJobsInOnePipeline(
+      batch.map((b) => ({ queue: b.queue, name: 'attempt', data: b.data, opts: { jobId: b.jobId, attempts: 1, removeOnComplete: keep, removeOnFail: keep } })),
+    ).then(
+      (errors) => batch.forEach((b, i) => (errors[i] === undefined ? b.resolve() : b.reject(errors[i]))),
+      (e: unknown) => batch.forEach((b) => b.reject(e)),
+    );
   }
 
   /** The coordinator stopped an attempt: a waiting job is taken out, a running one is told to stop. */
