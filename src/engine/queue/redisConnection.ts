@@ -15,3 +15,18 @@ export function bullConnection(url: string): ConnectionOptions {
 export function redisClient(url: string, name: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy, connectionName: name, lazyConnect: false });
 }
+
+/**
+ * A connection for blocking reads (jobEvents.ts): a command in flight when it drops is not sent again after the
+ * reconnect (its reader makes it again; a re-sent blocking read can hang), and nothing waits in its offline queue.
+ */
+export function blockingClient(url: string, name: string): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy,
+    connectionName: name,
+    lazyConnect: false,
+  });
+}

@@ -13,7 +13,7 @@
 // open when it started, and when recovery has put such a task back to pending and dispatch starts it again, its new
 // attempt waits for the job that is already there (taking its result if it has one) instead of enqueueing the work
 // again. The old attempt row stays closed as released by recovery; the result is recorded once, on the new one.
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue } from 'bullmq';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../../core/describe';
@@ -39,7 +39,8 @@ import {
 } from './jobProtocol';
 import { addJobsInOnePipeline } from './addJobs';
 import { resultsRequest, takeChanges } from './jobChanges';
-import { bullConnection, redisClient } from './redisConnection';
+import { JobEvents } from './jobEvents';
+import { blockingClient, bullConnection, redisClient } from './redisConnection';
 import { maskRedisUrl } from './redisUrl';
 
 /** Options of RemoteAttempts. */
@@ -94,7 +95,6 @@ class ProviderFailure extends Error {
 
 interface TypeQueue {
   queue: Queue;
-  events: QueueEvents;
   ready: Promise<void>;
 }
 
@@ -105,6 +105,8 @@ export class RemoteAttempts {
   /** Jobs to add at the end of this turn of the event loop, of every queue (addBatched). */
   private batch: { queue: Queue; jobId: string; data: AttemptJobData; resolve(): void; reject(e: unknown): void }[] = [];
   private readonly client: Redis;
+  /** The completed, failed and progress events of every queue, read on one connection. */
+  private readonly events: JobEvents;
   private connectedOnce = false;
   private closed = false;
   /** Jobs of a previous coordinator's open attempts, by task id (see the file comment), once looked up. */
@@ -121,6 +123,19 @@ export class RemoteAttempts {
         void this.reconcile();
       }
       this.connectedOnce = true;
+    });
+    const reader = blockingClient(opts.queue.url, `coditect-coordinator-events:${opts.owner}`);
+    reader.on('error', (e: Error) => this.warnOnce(`redis ${maskRedisUrl(opts.queue.url)}: ${errorMessage(e)}`));
+    this.events = new JobEvents({
+      reader,
+      writer: this.client,
+      prefix: opts.queue.prefix,
+      onEvent: (e) => {
+        if (e.event === 'completed') this.completed(e.jobId, e.returnvalue);
+        else if (e.event === 'failed') this.failed(e.jobId, e.failedReason);
+        else this.progress(e.jobId, e.data);
+      },
+      warn: (m) => this.warnOnce(m),
     });
   }
 
@@ -274,7 +289,7 @@ export class RemoteAttempts {
     if (this.closed) return;
     this.closed = true;
     for (const p of [...this.pending.values()]) p.settle(this.stopped(p, undefined, 'shutdown'));
-    await Promise.allSettled([...this.queues.values()].flatMap((q) => [q.events.close(), q.queue.close()]));
+    await Promise.allSettled([this.events.close(), ...[...this.queues.values()].map((q) => q.queue.close())]);
     await Promise.allSettled([this.client.quit()]);
   }
 
@@ -285,16 +300,12 @@ export class RemoteAttempts {
     const connection = bullConnection(this.opts.queue.url);
     const prefix = this.opts.queue.prefix;
     const queue = new Queue(name, { connection, prefix });
-    // From the start of the stream: an event written between the enqueue and the first read is never missed (old
-    // events name jobs nobody waits for and are skipped).
-    const events = new QueueEvents(name, { connection, prefix, lastEventId: '0-0' });
     queue.on('error', (e: Error) => this.warnOnce(`queue ${name}: ${errorMessage(e)}`));
-    events.on('error', (e: Error) => this.warnOnce(`queue events ${name}: ${errorMessage(e)}`));
-    events.on('completed', ({ jobId, returnvalue }) => this.completed(jobId, returnvalue));
-    events.on('failed', ({ jobId, failedReason }) => this.failed(jobId, failedReason));
-    events.on('progress', ({ jobId, data }) => this.progress(jobId, data));
+    // From the start of its stream (jobEvents.ts): an event written between the enqueue and the first read is never
+    // missed (old events name jobs nobody waits for and are skipped).
+    this.events.watch(name, queue.keys.events);
     const ready = (async () => {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+      await queue.waitUntilReady();
       const limit = this.opts.maxPerType()[agentType];
       // The queue keeps its global concurrency in Redis: a limit removed from the config is removed there too.
       if (limit !== undefined && limit > 0) await queue.setGlobalConcurrency(limit);
@@ -302,7 +313,7 @@ export class RemoteAttempts {
       await this.client.sadd(queueSetKey(prefix), name);
       await this.client.publish(queueAddedChannel(prefix), name);
     })();
-    q = { queue, events, ready };
+    q = { queue, ready };
     this.queues.set(name, q);
     return q;
   }
