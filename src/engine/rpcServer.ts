@@ -97,6 +97,18 @@ export function serveEngineProtocol(opts: RpcServerOptions): EngineProtocolServe
   let shutDown = false;
   let appliesEdits = false;
   const unsubscribe: (() => void)[] = [];
+  /**
+   * The client's edit applier, dropped after the engine closed at `shutdown`, not with the events before it: close()
+   * writes the last statuses into the plan, and without the applier it wrote them into the file itself, behind the
+   * document the client still has open (an editor restarting its engine). The editor then showed the old text until
+   * it reloaded the file, and an edit saved before that reload was refused as a conflict, leaving the document dirty.
+   */
+  let editsOff: (() => void) | undefined;
+  const dropAll = (): void => {
+    for (const u of unsubscribe.splice(0)) u();
+    editsOff?.();
+    editsOff = undefined;
+  };
 
   // A client that went away (a control client that only probed the socket) MUST NOT take the engine down with an
   // unhandled rejection: failed notifications are dropped.
@@ -134,7 +146,7 @@ export function serveEngineProtocol(opts: RpcServerOptions): EngineProtocolServe
 
   /** The client's edit applier and every engine event as its notification, from the protocol's one table. */
   function subscribe(e: EngineApi): void {
-    if (appliesEdits) unsubscribe.push(e.addEditApplier((p) => connection.sendRequest(ApplyEdits.type, p)));
+    if (appliesEdits) editsOff = e.addEditApplier((p) => connection.sendRequest(ApplyEdits.type, p));
     const forward = <K extends keyof EngineNotifications>(event: K): (() => void) => e.on(event, (p) => notify(ENGINE_NOTIFICATIONS[event], p));
     for (const event of ENGINE_NOTIFICATION_NAMES) unsubscribe.push(forward(event));
   }
@@ -170,25 +182,27 @@ export function serveEngineProtocol(opts: RpcServerOptions): EngineProtocolServe
     if (shutDown) return;
     shutDown = true;
     for (const u of unsubscribe.splice(0)) u();
-    if (opts.shutdownClosesEngine && engine) {
-      await opts.beforeShutdown?.()?.catch(() => undefined);
-      await engine.close();
+    try {
+      if (opts.shutdownClosesEngine && engine) {
+        await opts.beforeShutdown?.()?.catch(() => undefined);
+        await engine.close();
+      }
+    } finally {
+      dropAll();
     }
   });
   connection.onNotification(Exit.type, () => opts.onExit(shutDown ? 0 : 1));
   connection.onClose(() => {
-    for (const u of unsubscribe.splice(0)) u();
+    dropAll();
     opts.onExit(shutDown ? 0 : 1);
   });
 
   connection.listen();
   notify(Ready.type, { pid: process.pid, engineVersion: opts.engineVersion, protocolVersion: PROTOCOL_VERSION });
-  const dispose = (): void => {
-    for (const u of unsubscribe.splice(0)) u();
-  };
+  const dispose = (): void => dropAll();
   const replaceEngine = async (next: EngineApi): Promise<void> => {
     if (shutDown) return;
-    for (const u of unsubscribe.splice(0)) u();
+    dropAll();
     engine = next;
     subscribe(next);
     const snapshot = await next.snapshot();
