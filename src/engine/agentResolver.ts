@@ -28,7 +28,12 @@ export function createAgentResolver(config: OrchestratorConfig, opts: AgentResol
       ...Object.values(config.agentPriorityOverrides),
     ]),
   };
+  // The config does not change under a resolver: a type's agent, once found, is the type's for good (a queue worker
+  // resolves one per job, and the spec's JSON key was most of that cost).
+  const byType = new Map<string, Agent>();
   return (agentType: string): Agent => {
+    const known = byType.get(agentType);
+    if (known) return known;
     const spec = forced ?? agentSpecFor(config, agentType);
     const key = JSON.stringify(spec);
     let agent = cache.get(key);
@@ -36,6 +41,7 @@ export function createAgentResolver(config: OrchestratorConfig, opts: AgentResol
       agent = create(spec, context);
       cache.set(key, agent);
     }
+    byType.set(agentType, agent);
     return agent;
   };
 }

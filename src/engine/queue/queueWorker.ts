@@ -12,7 +12,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { errorMessage } from '../../core/describe';
 import type { Agent } from '../agents/agent';
-import { defaultSandboxPolicy } from '../agents/sandbox';
+import { defaultSandboxPolicy, type SandboxPolicy } from '../agents/sandbox';
 import { createAgentResolver } from '../agentResolver';
 import type { OrchestratorConfig } from '../config';
 import { executeAttempt, StopReason, type AttemptReport, type StopWhy } from '../executor';
@@ -72,6 +72,8 @@ export class QueueWorker {
   private sub?: Redis;
   private client?: Redis;
   private closing?: Promise<void>;
+  /** The sandbox of attempts run in the checkout itself: the same for every job, so made once (nothing changes it). */
+  private checkoutSandbox?: SandboxPolicy;
 
   constructor(private readonly opts: QueueWorkerOptions) {
     this.gates = new ProviderGates({ failureThreshold: opts.config.circuitBreaker.failureThreshold, cooldownMs: opts.config.circuitBreaker.cooldownMs });
@@ -128,7 +130,10 @@ export class QueueWorker {
   private serve(agentType: string): void {
     const name = queueNameOf(agentType);
     if (this.workers.has(name) || this.closing) return;
-    const w = new Worker(name, (job, _token, signal) => this.process(job, signal), {
+    // The processor takes no abort signal: BullMQ makes an AbortController per job for a processor that does (one of
+    // 3 parameters), and fires it only from Worker.cancelJob/cancelAllJobs, which this worker never calls. Its stops
+    // are its own: the coordinator's cancel message and close()'s grace, both through the attempt's controller.
+    const w = new Worker(name, (job: Job) => this.process(job), {
       connection: bullConnection(this.opts.url),
       prefix: this.opts.prefix,
       name: this.opts.name,
@@ -170,7 +175,7 @@ export class QueueWorker {
     c.abort(new StopReason(why, typeof m.message === 'string' ? m.message.slice(0, 500) : 'stopped by the coordinator'));
   }
 
-  private async process(job: Job, signal?: AbortSignal): Promise<JobResult> {
+  private async process(job: Job): Promise<JobResult> {
     const parsed = parseJobData(job.data);
     // A job this worker cannot read fails at once: running it again elsewhere would not help.
     if ('problem' in parsed) throw new UnrecoverableError(parsed.problem);
@@ -178,8 +183,6 @@ export class QueueWorker {
     const jobId = job.id!;
     const controller = new AbortController();
     this.running.set(jobId, controller);
-    const onSignal = () => controller.abort(new StopReason('shutdown', 'the worker running it stopped the job'));
-    signal?.addEventListener('abort', onSignal, { once: true });
     const started = performance.now();
     const progress = new ProgressBatch(job);
     let worktree: JobWorktree | undefined;
@@ -219,7 +222,6 @@ export class QueueWorker {
       return out;
     } finally {
       await worktree?.remove();
-      signal?.removeEventListener('abort', onSignal);
       progress.stop();
       this.running.delete(jobId);
     }
@@ -232,8 +234,6 @@ export class QueueWorker {
     onOutput: (s: 'stdout' | 'stderr' | 'progress', c: string) => void,
     cwd: string,
   ) {
-    const { config } = this.opts;
-    const sb = config.sandbox;
     return {
       taskId: d.taskId,
       attempt: d.attempt,
@@ -244,12 +244,7 @@ export class QueueWorker {
       verify: d.verify,
       cwd,
       env: this.opts.env,
-      sandbox: defaultSandboxPolicy(cwd, {
-        mode: sb.mode,
-        network: sb.network,
-        envAllow: [...sb.envAllow],
-        writable: [cwd, ...sb.writablePaths.map((p) => (p.startsWith('~/') && this.opts.env.HOME ? `${this.opts.env.HOME}/${p.slice(2)}` : p))],
-      }),
+      sandbox: cwd === this.opts.cwd ? (this.checkoutSandbox ??= this.sandboxPolicy(cwd)) : this.sandboxPolicy(cwd),
       // Marks the attempt's processes (agents/orphans.ts) so those that escape its process group are stopped after it.
       runId: `worker-${this.opts.name}`,
       timeoutMs: d.timeoutMs,
@@ -258,6 +253,17 @@ export class QueueWorker {
       controller,
       onOutput,
     };
+  }
+
+  /** What an attempt working in `cwd` may touch (the worker's config and environment decide the rest). */
+  private sandboxPolicy(cwd: string): SandboxPolicy {
+    const sb = this.opts.config.sandbox;
+    return defaultSandboxPolicy(cwd, {
+      mode: sb.mode,
+      network: sb.network,
+      envAllow: [...sb.envAllow],
+      writable: [cwd, ...sb.writablePaths.map((p) => (p.startsWith('~/') && this.opts.env.HOME ? `${this.opts.env.HOME}/${p.slice(2)}` : p))],
+    });
   }
 
   /** The executor's report as a job result: bounded texts, nothing of the coordinator's own fields. */
