@@ -31,7 +31,7 @@ import {
   type JobResult,
 } from './jobProtocol';
 import { jobWorktree, type JobWorktree } from './jobChanges';
-import { bullConnection, redisClient } from './redisConnection';
+import { redisClient } from './redisConnection';
 import { maskRedisUrl } from './redisUrl';
 
 /** Options of a QueueWorker. */
@@ -71,6 +71,13 @@ export class QueueWorker {
   private readonly agentFor: (agentType: string) => Agent;
   private sub?: Redis;
   private client?: Redis;
+  /**
+   * The one connection every queue's BullMQ Worker shares for its commands (each keeps its own blocking connection, a
+   * copy of this one): a queue started mid-run then opens one connection, not two, and BullMQ's ~50 scripts are defined
+   * (and hashed) once per process on it instead of once per queue. That start-up is what the first jobs of a new
+   * agent type wait for.
+   */
+  private bull?: Redis;
   private closing?: Promise<void>;
   /** The sandbox of attempts run in the checkout itself: the same for every job, so made once (nothing changes it). */
   private checkoutSandbox?: SandboxPolicy;
@@ -95,7 +102,8 @@ export class QueueWorker {
     const { url, prefix } = this.opts;
     this.sub = redisClient(url, `coditect-worker-sub:${this.opts.name}`);
     this.client = redisClient(url, `coditect-worker:${this.opts.name}`);
-    for (const c of [this.sub, this.client]) c.on('error', (e: Error) => this.opts.log('warn', `redis ${maskRedisUrl(url)}: ${errorMessage(e)}`));
+    this.bull = redisClient(url, `coditect-worker-bull:${this.opts.name}`);
+    for (const c of [this.sub, this.client, this.bull]) c.on('error', (e: Error) => this.opts.log('warn', `redis ${maskRedisUrl(url)}: ${errorMessage(e)}`));
     this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     await this.sub.subscribe(cancelChannel(prefix), queueAddedChannel(prefix));
     const types = this.opts.agentTypes ?? (await this.client.smembers(queueSetKey(prefix))).flatMap((q) => agentTypeOfQueue(q) ?? []);
@@ -121,7 +129,8 @@ export class QueueWorker {
         await Promise.all([...this.workers.values()].map((w) => w.close()));
       } finally {
         clearTimeout(timer);
-        await Promise.allSettled([this.sub?.quit(), this.client?.quit()]);
+        // After the Workers: BullMQ leaves a connection it was given open, and their last results went through it.
+        await Promise.allSettled([this.sub?.quit(), this.client?.quit(), this.bull?.quit()]);
       }
     })();
     return this.closing;
@@ -129,12 +138,12 @@ export class QueueWorker {
 
   private serve(agentType: string): void {
     const name = queueNameOf(agentType);
-    if (this.workers.has(name) || this.closing) return;
+    if (this.workers.has(name) || this.closing || !this.bull) return;
     // The processor takes no abort signal: BullMQ makes an AbortController per job for a processor that does (one of
     // 3 parameters), and fires it only from Worker.cancelJob/cancelAllJobs, which this worker never calls. Its stops
     // are its own: the coordinator's cancel message and close()'s grace, both through the attempt's controller.
     const w = new Worker(name, (job: Job) => this.process(job), {
-      connection: bullConnection(this.opts.url),
+      connection: this.bull,
       prefix: this.opts.prefix,
       name: this.opts.name,
       concurrency: this.opts.concurrency,
