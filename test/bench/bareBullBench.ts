@@ -7,7 +7,10 @@
 // The CPU each process spent during the run (coordinator/producer, each worker, redis-server), per task, says where the
 // cores go: read from /proc/<pid>/stat for the child processes, process.cpuUsage() for this one.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { JOB_PROTOCOL, type AttemptJobData } from '../../src/engine/queue/jobProtocol';
 import { RedisServer } from '../process/queue/redisKit';
 import { quantile } from './stats';
 
@@ -173,24 +176,64 @@ export function stopWorkers(workers: ChildProcess[]): Promise<void> {
 }
 
 /**
+ * Starts 3 `coditect worker` processes (dry-run agent of zero duration) serving `queues` as their `--agents` list, so
+ * their queues are started before the run as a bare worker's are: the worker side alone, under the bare producer.
+ */
+async function startCoditectWorkers(benchScript: string, url: string, prefix: string, queues: string[], dir: string): Promise<ChildProcess[]> {
+  const config = join(dir, 'worker-config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      default_agent: 'zero',
+      agents: { zero: { kind: 'dry-run', durationMs: 0 } },
+      sandbox: { mode: 'off' },
+      queue: { kind: 'redis', url, prefix },
+    }),
+  );
+  const cli = join(dirname(benchScript), 'cli.js');
+  const agents = queues.map((q) => q.slice('agent-'.length)).join(',');
+  const workers: ChildProcess[] = [];
+  for (let i = 0; i < 3; i++)
+    workers.push(await startWorker([cli, 'worker', '--config', config, '--concurrency', '34', '--agents', agents], /INFO +worker \S+ on redis:/, dir));
+  return workers;
+}
+
+/**
  * `--scenario bare-bullmq`: `tasks` zero-work jobs, `slots` in flight (100, or the engine's default 4: bench.ts), through 3 bare worker processes (see the file
  * comment), spread round robin over `queues` queues (the workers scenario's plan routes its tasks to 10 agent types,
  * so 10 queues is its layout: 10 Queue + QueueEvents here, 10 Workers in each worker process). Dispatch latency = the
  * producer decided to add the job (a slot came free) → a worker started it; the way back = the worker finished it →
- * its completed event read here.
+ * its completed event read here. With `coditectWorkers` (`--scenario bare-producer`) the 3 worker processes are
+ * `coditect worker`s instead: the same producer and jobs, so the workers' CPU per task compares one worker with the other.
  */
-export async function scenarioBareBullmq(tasks: number, benchScript: string, queues: number, slots: number): Promise<Record<string, number>> {
+export async function scenarioBareBullmq(
+  tasks: number,
+  benchScript: string,
+  queues: number,
+  slots: number,
+  coditectWorkers = false,
+): Promise<Record<string, number>> {
   const redis = await RedisServer.start();
-  const workers: ChildProcess[] = [];
+  let workers: ChildProcess[] = [];
   const prefix = 'bare';
+  const dir = mkdtempSync(join(tmpdir(), 'coditect-bench-bare-'));
   try {
-    for (let i = 0; i < 3; i++)
-      workers.push(
-        await startWorker(
-          [benchScript, '--bare-worker', redis.url, '--bare-prefix', prefix, '--bare-concurrency', '34', '--bare-queues', String(queues)],
-          /bare worker ready/,
-        ),
+    if (coditectWorkers)
+      workers = await startCoditectWorkers(
+        benchScript,
+        redis.url,
+        prefix,
+        Array.from({ length: queues }, (_, i) => queueName(i)),
+        dir,
       );
+    else
+      for (let i = 0; i < 3; i++)
+        workers.push(
+          await startWorker(
+            [benchScript, '--bare-worker', redis.url, '--bare-prefix', prefix, '--bare-concurrency', '34', '--bare-queues', String(queues)],
+            /bare worker ready/,
+          ),
+        );
     const { Queue, QueueEvents } = await import('bullmq');
     const connection = { url: redis.url, maxRetriesPerRequest: null };
     const qs = Array.from({ length: queues }, (_, i) => ({
@@ -207,15 +250,24 @@ export async function scenarioBareBullmq(tasks: number, benchScript: string, que
       if (next >= tasks) return;
       const jobId = `job-${++next}`; // BullMQ refuses integer-like custom ids
       decidedAt.set(jobId, Date.now());
-      // The size of the coordinator's job data for a generated task (jobProtocol.ts AttemptJobData), roughly.
-      const data = {
-        v: 1,
+      // A job as the coordinator enqueues it for a generated task (valid for `coditect worker`; a bare one ignores it).
+      const data: AttemptJobData = {
+        v: JOB_PROTOCOL,
         attemptId: next,
         taskId: `T${next}`,
         attempt: 1,
-        agentType: 'zero',
+        agentType: queueName(next % queues).slice('agent-'.length),
         owner: 'bench',
-        input: { taskId: `T${next}`, title: `Generated task ${next}`, description: '', priority: 'P2', agentType: 'zero', epic: 'E001', feature: 'F001.01' },
+        input: {
+          id: `T${next}`,
+          title: `Generated task ${next}`,
+          agentType: queueName(next % queues).slice('agent-'.length),
+          priority: 'P2',
+          epic: { id: 'E001', title: 'Generated epic' },
+          feature: { id: 'F001.01', title: 'Generated feature' },
+          dependencies: [],
+          attempt: 1,
+        },
         timeoutMs: 600_000,
         killGraceMs: 5000,
         abandonAfterMs: 10_000,
@@ -280,5 +332,6 @@ export async function scenarioBareBullmq(tasks: number, benchScript: string, que
   } finally {
     await stopWorkers(workers);
     await redis.remove();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

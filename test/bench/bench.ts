@@ -658,6 +658,10 @@ async function runScenario(name: string, tasks: number, baselineSeconds: number,
     case 'bare-bullmq-1q':
       figures = await scenarioBareBullmq(tasks, __filename, 1, SATURATING_SLOTS);
       break;
+    case 'bare-producer':
+      // bare-bullmq's producer and layout with 3 `coditect worker` processes: the worker side alone.
+      figures = await scenarioBareBullmq(tasks, __filename, 10, SATURATING_SLOTS, true);
+      break;
     case 'isolation':
       // `tasks` is the repository's file count here (--isolation-files); 100 branches, 20 worktrees.
       figures = { ...(await scenarioIsolation(tasks, 100, 20)), ...(await scenarioIsolationOverhead(tasks, 8, 2)) };
