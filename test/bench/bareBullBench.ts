@@ -175,14 +175,11 @@ export function stopWorkers(workers: ChildProcess[]): Promise<void> {
   ).then(() => undefined);
 }
 
-/**
- * Starts 3 `coditect worker` processes (dry-run agent of zero duration) serving `queues` as their `--agents` list, so
- * their queues are started before the run as a bare worker's are: the worker side alone, under the bare producer.
- */
-async function startCoditectWorkers(benchScript: string, url: string, prefix: string, queues: string[], dir: string): Promise<ChildProcess[]> {
-  const config = join(dir, 'worker-config.json');
+/** Writes the config of a bench's `coditect worker`s into `dir`: every agent type runs a zero-work dry run. Its path. */
+export function zeroWorkerConfig(dir: string, url: string, prefix: string): string {
+  const file = join(dir, 'worker-config.json');
   writeFileSync(
-    config,
+    file,
     JSON.stringify({
       default_agent: 'zero',
       agents: { zero: { kind: 'dry-run', durationMs: 0 } },
@@ -190,6 +187,15 @@ async function startCoditectWorkers(benchScript: string, url: string, prefix: st
       queue: { kind: 'redis', url, prefix },
     }),
   );
+  return file;
+}
+
+/**
+ * Starts 3 `coditect worker` processes (dry-run agent of zero duration) serving `queues` as their `--agents` list, so
+ * their queues are started before the run as a bare worker's are: the worker side alone, under the bare producer.
+ */
+async function startCoditectWorkers(benchScript: string, url: string, prefix: string, queues: string[], dir: string): Promise<ChildProcess[]> {
+  const config = zeroWorkerConfig(dir, url, prefix);
   const cli = join(dirname(benchScript), 'cli.js');
   const agents = queues.map((q) => q.slice('agent-'.length)).join(',');
   const workers: ChildProcess[] = [];

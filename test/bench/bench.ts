@@ -36,7 +36,7 @@ import { errorMessage } from '../../src/core/describe';
 import { scenarioIsolation, scenarioIsolationOverhead } from './isolationBench';
 import { type ClientsFigures, scenarioClients } from './clientsBench';
 import { median, quantile } from './stats';
-import { bareWorkerMain, measureRun, scenarioBareBullmq, startWorker, stopWorkers } from './bareBullBench';
+import { bareWorkerMain, measureRun, scenarioBareBullmq, startWorker, stopWorkers, zeroWorkerConfig } from './bareBullBench';
 
 /** Figures of one scenario run (one child process). */
 interface ScenarioResult {
@@ -402,16 +402,7 @@ async function scenarioWorkers(tasks: number, slots: number): Promise<Record<str
   try {
     const prefix = 'bench';
     const queue = { kind: 'redis' as const, url: redis.url, prefix, lockMs: 30_000, stalledIntervalMs: 30_000, maxStalled: 1, results: 'none' as const };
-    const workerConfig = join(ws.dir, 'worker-config.json');
-    writeFileSync(
-      workerConfig,
-      JSON.stringify({
-        default_agent: 'zero',
-        agents: { zero: { kind: 'dry-run', durationMs: 0 } },
-        sandbox: { mode: 'off' },
-        queue: { kind: 'redis', url: redis.url, prefix },
-      }),
-    );
+    const workerConfig = zeroWorkerConfig(ws.dir, redis.url, prefix);
     const cli = join(__dirname, 'cli.js');
     // 3 × 34 worker slots ≥ the coordinator's 100: a job never waits in Redis for a worker's slot (see above).
     for (let i = 0; i < 3; i++)
