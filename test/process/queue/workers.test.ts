@@ -136,6 +136,32 @@ describe('workers on Redis (real redis-server, coordinator and worker processes)
     assert.equal((await w1.exited).code, 0, w1.stderr);
   });
 
+  it("a worker's queues share one connection for their commands: N agent types take N + 3 connections, not 2N + 2", async () => {
+    // Its own redis-server: the count is of every client connected, and no other test's processes may be among them.
+    const own = await RedisServer.start();
+    const { Redis } = await import('ioredis');
+    const c = new Redis(own.url, { maxRetriesPerRequest: null });
+    try {
+      const config = {
+        default_agent: 'sim',
+        agents: { sim: { kind: 'dry-run', durationMs: 0 } },
+        sandbox: { mode: 'off' },
+        queue: { kind: 'redis', url: own.url, prefix: 'conns' },
+      };
+      const dir = tempWorkspace({ 'config.json': JSON.stringify(config) });
+      dirs.push(dir);
+      const w = await worker(dir, ['--agents', 'a,b,c']);
+      const clients = ((await c.client('LIST')) as string).trim().split('\n');
+      // 3 blocking connections (one per queue), the shared one, the cancel/queue subscriber, the plain client, and ours.
+      assert.equal(clients.length - 1, 3 + 3, clients.join('\n'));
+      await w.stop();
+      assert.equal((await w.exited).code, 0, `it closed every connection and exited: ${w.stderr}`);
+    } finally {
+      c.disconnect();
+      await own.remove();
+    }
+  });
+
   it('a worker SIGKILLed mid-job: the job is run again by another worker, the attempt completed once', async () => {
     const prefix = 'sigkill';
     const dir = tempWorkspace();
