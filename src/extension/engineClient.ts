@@ -159,10 +159,8 @@ export class EngineClient implements vscode.Disposable {
   request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R>;
   async request<P, R>(type: RequestType0<R, void> | RequestType<P, R, void>, params?: P): Promise<R> {
     const proc = await this.running();
-    // The overloads above keep callers typed; here the two descriptor shapes meet.
-    return params === undefined
-      ? proc.connection.sendRequest(type as RequestType0<R, void>)
-      : proc.connection.sendRequest(type as RequestType<P, R, void>, params);
+    // The overloads above keep callers typed; sent by method name, as notify() says why.
+    return params === undefined ? proc.connection.sendRequest<R>(type.method) : proc.connection.sendRequest<R>(type.method, params);
   }
 
   /** Replaces the store's plan with the engine's whole plan (after a patch this window could not apply). */
@@ -174,13 +172,19 @@ export class EngineClient implements vscode.Disposable {
     }
   }
 
-  /** Sends a notification when the engine runs; dropped otherwise (the engine reads the current state on start). */
+  /**
+   * Sends a notification when the engine runs; dropped otherwise (the engine reads the current state on start).
+   * Sent by the descriptor's method name, as the engine dispatches it: a descriptor made by another copy of
+   * vscode-jsonrpc (a test bundle or a script using the exported API) carries a parameter-structure object this copy
+   * does not know, and sending the descriptor itself was refused ('Unknown parameter structure auto') — logged, never
+   * sent. Every protocol descriptor takes one named-parameters object, which the name form sends the same way.
+   */
   notify<P>(type: NotificationType<P>, params: P): void {
     const proc = this.proc;
     if (!proc || proc.hasExited || this.lifecycleState !== 'running') return;
     const failed = (e: unknown): void => this.opts.output.warn(`could not send ${type.method}: ${errorMessage(e)}`);
     try {
-      proc.connection.sendNotification(type, params).catch(failed);
+      proc.connection.sendNotification(type.method, params).catch(failed);
     } catch (e) {
       // The pipe closed before the exit was seen (the engine was killed): a debounced send landing then threw out of its timer.
       failed(e);
