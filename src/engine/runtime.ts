@@ -33,6 +33,7 @@ import { loadConfig, routingConfigOf, type OrchestratorConfig } from './config';
 import { mergeSettings } from './config/settings';
 import { describeOpen, openDatabase, type DatabaseHandle } from './db/database';
 import { BackupTimer } from './db/backupTimer';
+import { WalCheckpointer } from './db/walCheckpointer';
 import { TaskStore } from './db/taskStore';
 import { LastRunCache } from './lastRuns';
 import type { TaskRuntime } from './ports';
@@ -158,6 +159,8 @@ export class EngineRuntime implements EngineApi {
   /** The heartbeat and checkpoint rows of orchestrator_state, and checkpoint tags (milestones.ts). */
   private readonly milestones: RunMilestones;
   private backups?: BackupTimer;
+  /** The WAL's checkpoints off the event loop; stopped before the database closes. */
+  private checkpointer?: WalCheckpointer;
   /** A burst of task changes reaches the views as one `tasks:changed` (coalesce.ts). */
   private readonly changes = new ChangeCoalescer((ids) => this.flushChanges(ids));
   /** The plan the clients have and its revision: a sync sends them what changed (`plan:patched`), not the whole plan. */
@@ -304,6 +307,10 @@ export class EngineRuntime implements EngineApi {
       // After the database's lock (a second engine on the same db is told about that one first): the plan's own.
       const planLock = opts.readOnly ? undefined : acquirePlanLock(paths.tasklistPath, handle.path);
       if (planLock) parts.push({ close: () => planLock.release() });
+      // The WAL's checkpoints on a thread of their own (walCheckpointer.ts): SQLite's would run inside the commits that
+      // dispatch, ~10 ms each. Only this engine holds the writer lock, so only it runs one for this database.
+      const checkpointer = handle.readonly ? undefined : WalCheckpointer.start({ db: handle.db, path: handle.path, warn: (m) => opts.logger.warn(m) });
+      if (checkpointer) parts.push({ close: () => void checkpointer.close() });
       for (const line of describeOpen(handle)) opts.logger.info(line);
       const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
       const store = new TaskStore(handle, { redact, runId: owner });
@@ -387,6 +394,7 @@ export class EngineRuntime implements EngineApi {
       });
       runtime = new EngineRuntime(opts, handle, store, sync, orchestrator, metrics, baseConfig, owner, gate, results, isolation, planLock);
       runtime.remote = remote;
+      runtime.checkpointer = checkpointer;
       await runtime.init();
       return runtime;
     } catch (e) {
@@ -1184,6 +1192,8 @@ export class EngineRuntime implements EngineApi {
         this.backups?.close();
       });
       for (const d of this.disposers.splice(0)) await step('listener', d);
+      // Before the database: the writer's own close then checkpoints and removes the WAL, as it always did.
+      await step('checkpoints', () => this.checkpointer?.close());
       await step('database', () => this.handle.close());
       await step('plan lock', () => this.planLock?.release());
       this.events.clear();

@@ -36,6 +36,7 @@ import { errorMessage } from '../../src/core/describe';
 import { scenarioIsolation, scenarioIsolationOverhead } from './isolationBench';
 import { type ClientsFigures, scenarioClients } from './clientsBench';
 import { median, quantile } from './stats';
+import { WalCheckpointer } from '../../src/engine/db/walCheckpointer';
 import { bareWorkerMain, measureRun, scenarioBareBullmq, startWorker, stopWorkers, zeroWorkerConfig } from './bareBullBench';
 
 /** Figures of one scenario run (one child process). */
@@ -320,6 +321,8 @@ async function runEngine(
   const ws = workspace(tasks);
   try {
     const { handle, store, sync } = await synced(ws);
+    // As the engine's runtime runs it: the WAL's checkpoints on their own thread (walCheckpointer.ts).
+    const checkpointer = WalCheckpointer.start({ db: handle.db, path: handle.path, warn: (m) => process.stderr.write(`bench: ${m}\n`) });
     const list: TaskList = sync.current();
     const base = loadConfig(undefined, { env: {} });
     const types = ['devops-engineer', 'backend-development', 'frontend-development', 'qa-testing', 'general-purpose'];
@@ -356,6 +359,7 @@ async function runEngine(
     await orch.idle();
     const wallMs = ms(t0);
     await orch.close();
+    await checkpointer.close();
     handle.close();
     return { latencies, queued, wallMs, maxConcurrent, maxPerType: maxPerTypeSeen, violations, completed };
   } finally {
@@ -408,6 +412,8 @@ async function scenarioWorkers(tasks: number, slots: number): Promise<Record<str
     for (let i = 0; i < 3; i++)
       workers.push(await startWorker([cli, 'worker', '--config', workerConfig, '--concurrency', '34'], /INFO +worker \S+ on redis:/, ws.dir));
     const { handle, store, sync } = await synced(ws);
+    // As the engine's runtime runs it: the WAL's checkpoints on their own thread (walCheckpointer.ts).
+    const checkpointer = WalCheckpointer.start({ db: handle.db, path: handle.path, warn: (m) => process.stderr.write(`bench: ${m}\n`) });
     const base = loadConfig(undefined, { env: {} });
     const config = { ...base, maxConcurrentAgents: slots, agentLimits: { maxPerType: {} }, shutdownGraceMs: 1000, queue };
     const agent: Agent = createAgent({ kind: 'dry-run', name: 'zero', durationMs: 0, failureRate: 0 } as never);
@@ -469,6 +475,7 @@ async function scenarioWorkers(tasks: number, slots: number): Promise<Record<str
     }
     await orch.close();
     await remote.close();
+    await checkpointer.close();
     handle.close();
     return {
       tasksPerSecond: (completed * 1000) / wallMs,
