@@ -309,7 +309,9 @@ export class EngineRuntime implements EngineApi {
       if (planLock) parts.push({ close: () => planLock.release() });
       // The WAL's checkpoints on a thread of their own (walCheckpointer.ts): SQLite's would run inside the commits that
       // dispatch, ~10 ms each. Only this engine holds the writer lock, so only it runs one for this database.
-      const checkpointer = handle.readonly ? undefined : WalCheckpointer.start({ db: handle.db, path: handle.path, warn: (m) => opts.logger.warn(m) });
+      const checkpointer = handle.readonly
+        ? undefined
+        : WalCheckpointer.start({ db: handle.db, path: handle.path, warn: (m) => opts.logger.warn(m), debug: (m) => opts.logger.debug(m) });
       if (checkpointer) parts.push({ close: () => void checkpointer.close() });
       for (const line of describeOpen(handle)) opts.logger.info(line);
       const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;

@@ -36,6 +36,8 @@ export interface WalCheckpointerOptions {
   /** Between two checkpoints, ms [200]. */
   intervalMs?: number;
   warn(message: string): void;
+  /** Told once, when the thread is ready and the writer's auto-checkpoint is off. */
+  debug?(message: string): void;
   /** Called after each checkpoint (for tests and figures). */
   onCheckpoint?(r: CheckpointResult): void;
   /** The better-sqlite3 module the thread loads [the one this process loaded]. */
@@ -131,6 +133,7 @@ export class WalCheckpointer {
       this.opts.db.pragma('wal_autocheckpoint = 0');
       this.timer = setInterval(() => this.tick(), this.opts.intervalMs ?? 200);
       this.timer.unref();
+      this.opts.debug?.(`database checkpoints run on their own thread, every ${this.opts.intervalMs ?? 200} ms`);
       return;
     }
     this.inFlight = false;
