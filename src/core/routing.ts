@@ -303,14 +303,21 @@ function containsSequence(words: string[], wordSet: ReadonlySet<string>, seq: st
 
 // ---- routing --------------------------------------------------------------------------------------------------
 
+/**
+ * The agent type named for the task itself — its `Agent:` line, else `agent_priority_overrides` — which routeTask takes
+ * before any keyword. Reading it costs no keyword matching, so it can be asked of every task of a big plan.
+ */
+export function namedAgentOf(task: TaskNode, config: Pick<RoutingConfig, 'priorityOverrides'>): string | undefined {
+  return task.agent?.trim() || (Object.hasOwn(config.priorityOverrides, task.id) ? config.priorityOverrides[task.id]?.trim() : undefined) || undefined;
+}
+
 /** Routes one task to an agent type and records which rule decided and why. */
 export function routeTask(task: TaskNode, context: { epic?: EpicNode; feature?: FeatureNode }, config: RoutingConfig): RoutingDecision {
-  const own = task.agent?.trim();
-  if (own) return { agent: own, rule: 'task-override', reason: `Agent: ${own} written on ${task.id}` };
-
-  const configured = Object.hasOwn(config.priorityOverrides, task.id) ? config.priorityOverrides[task.id]?.trim() : undefined;
-  if (configured) {
-    return { agent: configured, rule: 'config-override', reason: `agent_priority_overrides maps ${task.id} to ${configured}` };
+  const named = namedAgentOf(task, config);
+  if (named !== undefined) {
+    return task.agent?.trim()
+      ? { agent: named, rule: 'task-override', reason: `Agent: ${named} written on ${task.id}` }
+      : { agent: named, rule: 'config-override', reason: `agent_priority_overrides maps ${task.id} to ${named}` };
   }
 
   const keyword = routeByKeywords(task, context, config.agentMappings);

@@ -26,6 +26,11 @@ import type { AttemptGuard } from './trustGuard';
 /** Runs one attempt somewhere else; like executeAttempt, it writes the attempt row's start and never throws after it. */
 export interface RemoteRunner {
   run(deps: ExecutorDeps, job: AttemptJob): Promise<AttemptReport>;
+  /**
+   * An agent type the plan will run, told before its first attempt so that whoever runs the attempts gets ready for it
+   * meanwhile. Returns at once; a failure is the runner's to report (the type's first `run` meets it again).
+   */
+  announce(agentType: string): void;
 }
 
 /** The orchestrator's record of a running attempt, as launching reads it (and the stop it may set on it). */

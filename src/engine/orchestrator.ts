@@ -16,7 +16,7 @@
 import { defaultSandboxPolicy, type SandboxPolicy } from './agents/sandbox';
 import type { VerifyVerdict } from './trustGuard';
 import { type TaskList, type TaskNode, type TaskStatus } from '../core/model';
-import { routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
+import { namedAgentOf, routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
 import {
   emptyPlanCounts,
@@ -176,6 +176,8 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
   /** performance.now() of the last event that allowed more starts (see `task:started`). */
   private startableSince = 0;
   private readonly routes = new Map<string, RoutingDecision>();
+  /** Agent types told to the remote runner so far (announceType): each is told once. */
+  private readonly announcedTypes = new Set<string>();
   private readonly summaries = new Map<string, string>();
   /** The orchestrator's activity lines (activityLog.ts), the latest `activityLimit` kept. */
   private readonly activityLog: ActivityLog;
@@ -354,6 +356,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     this.routes.clear();
     const plan = this.plan;
     this.delayed.cancelWhere((id) => !plan.has(id) || plan.status(id) !== 'pending');
+    this.announceNamedTypes();
     this.rebuildLanes();
     this.dispatch();
   }
@@ -373,7 +376,10 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     // New priority weights change the dispatch order, which lives in the plan's graph: rebuild it (setPlan re-queues
     // and dispatches).
     if (reorder && this.plan) return this.setPlan(this.plan.list);
-    if (this.plan) this.rebuildLanes();
+    if (this.plan) {
+      this.announceNamedTypes();
+      this.rebuildLanes();
+    }
     this.dispatch();
   }
 
@@ -781,8 +787,39 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
       this.gateDecisions.due(taskId);
       return;
     }
-    this.lanes.add(taskId, this.routeOf(taskId).agent);
+    const agentType = this.routeOf(taskId).agent;
+    this.announceType(agentType);
+    this.lanes.add(taskId, agentType);
     if (!this.readySince.has(taskId)) this.readySince.set(taskId, performance.now());
+  }
+
+  /**
+   * Tells the remote runner (a coordinator of workers) of an agent type before its first job: a worker without
+   * `--agents` starts a type's queue (a blocking connection, BullMQ's start-up) only once told, and a type first told by
+   * its first dispatch made that pass's jobs wait for it on every worker (docs/server.md#measured). Every ready task
+   * passes here when a plan or configuration is loaded, before that load's dispatch pass.
+   */
+  private announceType(agentType: string): void {
+    if (!this.opts.remote || this.announcedTypes.has(agentType)) return;
+    this.announcedTypes.add(agentType);
+    this.opts.remote.announce(agentType);
+  }
+
+  /**
+   * The types named on the plan's unfinished tasks (an `Agent:` line, agent_priority_overrides), ready or not, told at
+   * load. A task routed by its keywords is told when it becomes ready: routing every blocked task at each load costs
+   * 15–40 µs a task with the default keyword map (0.15–0.4 s for the bench's generated 10,000-task plan), for types the
+   * ready tasks of most plans already bring.
+   */
+  private announceNamedTypes(): void {
+    if (!this.opts.remote) return;
+    const plan = this.mustPlan();
+    for (const t of plan.list.tasks) {
+      const status = plan.status(t.id);
+      if (status === 'completed' || status === 'skipped') continue;
+      const named = namedAgentOf(t, this.routing);
+      if (named !== undefined) this.announceType(named);
+    }
   }
 
   private providerOf(agentType: string): string | undefined {

@@ -165,6 +165,17 @@ export class RemoteAttempts {
     })();
   }
 
+  /**
+   * Makes the agent type's queue and names it to the workers (the queue set and the new-queue channel, typeQueue)
+   * before its first job: a worker without `--agents` then starts serving it while the coordinator still loads or
+   * claims, not after the job is in Redis. A worker started later reads the queue set, as for any queue.
+   */
+  announce(agentType: string): void {
+    if (this.closed) return;
+    // Its first enqueue awaits the same promise and fails its attempt with the error: here it is only said.
+    this.typeQueue(agentType).ready.catch((e: unknown) => this.warnOnce(`announcing the queue of ${agentType}: ${errorMessage(e)}`));
+  }
+
   /** Attempts waiting for their job's result. */
   get inFlight(): number {
     return this.pending.size;

@@ -6,6 +6,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { TaskList } from '../../../src/core/model';
+import type { RemoteRunner } from '../../../src/engine/attemptLaunch';
 import type { DatabaseHandle } from '../../../src/engine/db/database';
 import { AgentError, abortError, type Agent, type AgentResult, type AgentRunContext, type AgentTaskInput } from '../../../src/engine/agents/agent';
 import { parseConfig, type OrchestratorConfig } from '../../../src/engine/config';
@@ -140,6 +141,8 @@ export interface HarnessOptions {
   abandonMarginMs?: number;
   /** The attempts' sandbox (default: the Orchestrator's, `defaultSandboxPolicy(cwd)`). */
   sandbox?(cwd: string): SandboxPolicy;
+  /** Runs attempts elsewhere, as a coordinator of workers does (default: none, agents run here). */
+  remote?: RemoteRunner;
 }
 
 /**
@@ -172,6 +175,7 @@ export function harness(list: TaskList, opts: HarnessOptions = {}): Harness {
     redact: createRedactor(secretEnvValues(env)),
     abandonMarginMs: opts.abandonMarginMs,
     sandbox: opts.sandbox,
+    remote: opts.remote,
   });
   orch.setPlan(list);
   return {
