@@ -477,18 +477,17 @@ async function scenarioWorkers(tasks: number, slots: number): Promise<Record<str
     await remote.close();
     await checkpointer.close();
     handle.close();
+    // Each job's dispatch latency in the order the coordinator decided them: the first pass is the first `slots`.
+    const byDecisionOrder = byDecision.sort((a, b) => a[0] - b[0]).map((x) => x[1]);
     return {
       tasksPerSecond: (completed * 1000) / wallMs,
       tasks: completed,
       p50LatencyMs: quantile(latencies, 0.5),
       p99LatencyMs: quantile(latencies, 0.99),
-      p99WarmLatencyMs: quantile(
-        byDecision
-          .sort((a, b) => a[0] - b[0])
-          .slice(config.maxConcurrentAgents)
-          .map((x) => x[1]),
-        0.99,
-      ),
+      p99WarmLatencyMs: quantile(byDecisionOrder.slice(config.maxConcurrentAgents), 0.99),
+      // The first pass alone (the jobs the warm figure leaves out): what the queues' start on a fresh Redis costs.
+      p50FirstPassLatencyMs: quantile(byDecisionOrder.slice(0, config.maxConcurrentAgents), 0.5),
+      p99FirstPassLatencyMs: quantile(byDecisionOrder.slice(0, config.maxConcurrentAgents), 0.99),
       p50CoordinatorMs: quantile([...dispatch.values()], 0.5),
       p99CoordinatorMs: quantile([...dispatch.values()], 0.99),
       p50ToWorkerMs: quantile(toWorker, 0.5),
