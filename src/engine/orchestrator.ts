@@ -15,7 +15,7 @@
 //   - every claimed task is finished exactly once through store.finish (which refuses a lease we no longer hold).
 import { defaultSandboxPolicy, type SandboxPolicy } from './agents/sandbox';
 import type { VerifyVerdict } from './trustGuard';
-import { type TaskList, type TaskNode, type TaskStatus } from '../core/model';
+import { TERMINAL_STATUSES, type TaskList, type TaskNode, type TaskStatus } from '../core/model';
 import { namedAgentOf, routeTask, type RoutingConfig, type RoutingDecision } from '../core/routing';
 import type { RunTaskResult } from '../protocol/engineProtocol';
 import {
@@ -815,8 +815,7 @@ export class Orchestrator implements TypedEvents<OrchestratorEvents> {
     if (!this.opts.remote) return;
     const plan = this.mustPlan();
     for (const t of plan.list.tasks) {
-      const status = plan.status(t.id);
-      if (status === 'completed' || status === 'skipped') continue;
+      if (TERMINAL_STATUSES.has(plan.status(t.id))) continue;
       const named = namedAgentOf(t, this.routing);
       if (named !== undefined) this.announceType(named);
     }
