@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ApplyEditsParams, ApplyEditsResult, DocumentChangedParams } from '../protocol/engineProtocol';
+import { EditorVersions } from '../protocol/editorVersions';
 import { errorMessage } from '../core/describe';
 
 export interface EditSyncOptions {
@@ -35,13 +36,12 @@ export class EditSync implements vscode.Disposable {
    */
   private readonly applying = new Map<string, number>();
   /**
-   * Per document (by uri): what is added to `document.version` in what the engine is sent, and the last version sent.
-   * The engine drops a text older than one it has seen, and a document closed and opened again starts over at
-   * version 1: without the offset the reopened document's edits were all dropped as old until its version passed the
-   * closed one's, and the engine kept computing its edits against the closed buffer (every one 'stale').
+   * Per document (by uri): the version numbers the engine knows its texts by (src/protocol/editorVersions.ts). The
+   * engine drops a text older than one it has seen, and a document closed and opened again starts over at version 1:
+   * without numbering on, the reopened document's edits were all dropped as old until its version passed the closed
+   * one's, and the engine kept computing its edits against the closed buffer (every one 'stale').
    */
-  private readonly versionBase = new Map<string, number>();
-  private readonly lastSent = new Map<string, number>();
+  private readonly versions = new EditorVersions();
 
   constructor(private readonly opts: EditSyncOptions) {
     const ms = opts.debounceMs ?? 300;
@@ -55,12 +55,11 @@ export class EditSync implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((d) => {
         const key = d.uri.toString();
         this.cancel(key);
-        const last = this.lastSent.get(key);
-        if (last !== undefined) this.versionBase.set(key, last);
+        this.versions.closed(key);
       }),
       // Opened (again): the engine may still hold the text of the buffer closed before; this one replaces it.
       vscode.workspace.onDidOpenTextDocument((d) => {
-        if (this.opts.isTasklist(d.uri) && this.lastSent.has(d.uri.toString())) this.schedule(d, 0);
+        if (this.opts.isTasklist(d.uri) && this.versions.last(d.uri.toString()) !== undefined) this.schedule(d, 0);
       }),
     );
   }
@@ -103,6 +102,11 @@ export class EditSync implements vscode.Disposable {
       this.schedule(doc, 0);
       return { outcome: 'stale' };
     }
+    // The answer says which version the edit made: a text sent before it (a keystroke's send, a resend after a
+    // 'stale') may reach the engine after this answer, and must then be dropped as older than the edit, not read as a
+    // person undoing it. An edit the engine computed on another text than the document had: it gets this text now.
+    const made = this.versions.applied(key, versionBefore, p.version);
+    if (made.resend) this.schedule(doc, 0);
     // A clean document stays clean (the file on disk and the engine agree); a dirty one is the person's to save.
     // Our edit is one version step: any other step means a person typed while it applied, and saving now would
     // save their unfinished text for them.
@@ -113,12 +117,12 @@ export class EditSync implements vscode.Disposable {
         this.opts.log?.warn(`could not save ${doc.uri.fsPath} after an engine edit: ${errorMessage(e)}`);
       }
     }
-    return { outcome: 'applied' };
+    return { outcome: 'applied', version: made.version };
   }
 
-  /** The version this document's text was last sent to the engine with (undefined: never sent). */
+  /** The highest version the engine may know this document by: its last text sent or edit applied (undefined: neither). */
   lastVersion(uri: vscode.Uri): number | undefined {
-    return this.lastSent.get(uri.toString());
+    return this.versions.last(uri.toString());
   }
 
   /** Sends the document's text now (e.g. when the engine starts while the document is dirty). */
@@ -128,9 +132,7 @@ export class EditSync implements vscode.Disposable {
   }
 
   private send(doc: vscode.TextDocument): void {
-    const key = doc.uri.toString();
-    const version = (this.versionBase.get(key) ?? 0) + doc.version;
-    this.lastSent.set(key, version);
+    const version = this.versions.sending(doc.uri.toString(), doc.version);
     this.opts.send({ path: doc.uri.fsPath, text: doc.getText(), version });
   }
 

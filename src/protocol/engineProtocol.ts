@@ -236,10 +236,22 @@ export interface LineEditView {
 export interface ApplyEditsParams {
   path: string;
   edits: LineEditView[];
+  /**
+   * The `DocumentChanged.version` of the text the edits were computed on, when the engine has that text exactly;
+   * absent when it has not (computed on the file on disk, or on what an earlier edit left in a document that had
+   * moved on). The client sends its text after applying edits not computed on the document it applied them to.
+   */
+  version?: number;
 }
 export interface ApplyEditsResult {
   /** `applied`: done as a WorkspaceEdit; `not-open`: the engine writes the file itself; `stale`: the document moved on, resend. */
   outcome: 'applied' | 'not-open' | 'stale';
+  /**
+   * With `applied`: the version the edit made, in `DocumentChanged.version`'s numbering, one more than the document's
+   * when the edit was applied. Every text the client sent before carries a lower one, and the engine drops those that
+   * reach it after this answer: they predate its own edit (src/protocol/editorVersions.ts).
+   */
+  version?: number;
 }
 /** engine → client: change lines of an open task list as an undoable WorkspaceEdit. */
 export namespace ApplyEdits {

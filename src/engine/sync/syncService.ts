@@ -19,6 +19,8 @@
 //     so the next sync writes them again — nothing is lost;
 //   - a file changed by someone between our read and our write is never overwritten: the write is abandoned and the
 //     sync starts over from the new file;
+//   - a text the editor sent before one of our edits landed in its document never counts after it: the edit's answer
+//     says the version it made, and older texts are dropped (src/protocol/editorVersions.ts);
 //   - the markdown cannot start a task: an `in_progress` badge a person typed is reverted to the engine's status
 //     (reported as a conflict), because only the engine holds leases; nor stop a running one (only a tick, `[x]`,
 //     changes it: a line read without its badge keeps the task with its agent, reported as running-wins);
@@ -156,6 +158,8 @@ interface SyncRun {
   text2?: string;
   /** text2 once written. */
   finalText?: string;
+  /** The editor's version finalText is exactly, when an editor applied it to the very text it was computed on. */
+  finalVersion?: number;
   finalList?: TaskList;
   writeDiagnostics: Diagnostic[];
 }
@@ -211,7 +215,18 @@ export class SyncService {
   private fileChecksum?: string;
   private lastDiagnostics: Diagnostic[] = [];
   private editorText?: string;
+  /**
+   * The highest version of the editor's document seen: the last text it sent, or the version an edit it applied made
+   * (ApplyEditsResult.version). A text numbered lower predates it and is dropped: one the editor sent just before our
+   * edit landed, read after the edit's answer, would undo the edit in our idea of the document while the document
+   * keeps it (a tick the store then calls pending, for good).
+   */
   private editorVersion = -Infinity;
+  /**
+   * The version `editorText` is exactly, sent with our edits (ApplyEditsParams.version); undefined when it is not known
+   * exactly (the text an edit left in a document that had moved on): the editor then sends its text after applying.
+   */
+  private editorTextVersion?: number;
 
   private tail: Promise<unknown> = Promise.resolve();
   private running = 0;
@@ -265,6 +280,7 @@ export class SyncService {
       if (version < this.editorVersion) return this.skipped('editor');
       this.editorText = text;
       this.editorVersion = version;
+      this.editorTextVersion = version;
       const r = await this.runSync({ kind: 'editor', text, encoding: this.encoding, decodeDiagnostics: [] });
       if (r === 'use-disk') return this.runDisk();
       if (r === 'retry') throw new Error('internal: an editor sync cannot ask for a retry');
@@ -306,16 +322,14 @@ export class SyncService {
   /** Attaches (or with `undefined` detaches) the editor's edit applier. Detaching forgets the editor buffer. */
   setEditApplier(applier: EditApplier | undefined): void {
     this.applyEdits = applier;
-    if (!applier) {
-      this.editorText = undefined;
-      this.editorVersion = -Infinity;
-    }
+    if (!applier) this.editorClosed();
   }
 
   /** The editor closed the document: the file is the markdown again. */
   editorClosed(): void {
     this.editorText = undefined;
     this.editorVersion = -Infinity;
+    this.editorTextVersion = undefined;
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
@@ -497,7 +511,7 @@ export class SyncService {
   private async writeMarkdownStage(run: SyncRun): Promise<'retry' | 'use-disk' | undefined> {
     run.finalList = run.list1;
     if (run.text2 === undefined) return undefined;
-    const w = await this.writeMarkdown(run.src, run.text2, run.writeDiagnostics);
+    const w = await this.writeMarkdown(run, run.text2);
     if (w === 'retry' || w === 'use-disk') return w;
     if (w === 'applied') {
       run.finalText = run.text2;
@@ -564,7 +578,10 @@ export class SyncService {
       };
     }
     // Edits applied by an editor live in its buffer (until saved): that buffer is the markdown from now on.
-    if (mdWritten && this.applyEdits && this.editorText !== undefined) this.editorText = finalText;
+    if (mdWritten && this.applyEdits && this.editorText !== undefined) {
+      this.editorText = finalText;
+      this.editorTextVersion = run.finalVersion;
+    }
     // The written text becomes the incremental parser's base when it patches from the last one (status edits do),
     // so the next sync diffs against what the markdown now says.
     if (mdWritten && run.raw1) this.source.wrote(run.raw1, run.text1 ?? src.text, finalText);
@@ -756,7 +773,8 @@ export class SyncService {
   }
 
   /** Writes the markdown: through the editor when one is attached, else the file (only if unchanged since read). */
-  private async writeMarkdown(src: Source, next: string, diagnostics: Diagnostic[]): Promise<WriteResult> {
+  private async writeMarkdown(run: SyncRun, next: string): Promise<WriteResult> {
+    const { src, writeDiagnostics: diagnostics } = run;
     if (this.readOnly) return 'not-applied';
     if (this.applyEdits) {
       const edits = lineEditViews(src.text, next);
@@ -770,9 +788,11 @@ export class SyncService {
         });
         return 'not-applied';
       }
+      // Computed on the editor's text of a known version, or (undefined) on the file or an inexact text.
+      const version = src.kind === 'editor' ? this.editorTextVersion : undefined;
       let res: ApplyEditsResult;
       try {
-        res = await this.applyEdits({ path: this.tasklistPath, edits });
+        res = await this.applyEdits({ path: this.tasklistPath, edits, ...(version !== undefined && { version }) });
       } catch (e) {
         diagnostics.push({
           line: 0,
@@ -783,11 +803,13 @@ export class SyncService {
         });
         return 'not-applied';
       }
-      if (res.outcome === 'applied') return 'applied';
+      if (res.outcome === 'applied') {
+        run.finalVersion = this.editorEdited(version, res.version);
+        return 'applied';
+      }
       if (res.outcome === 'stale') return 'not-applied';
       if (src.kind === 'editor') {
-        this.editorText = undefined;
-        this.editorVersion = -Infinity;
+        this.editorClosed();
         return 'use-disk';
       }
       // Disk source and the document is not open: write the file ourselves.
@@ -813,6 +835,18 @@ export class SyncService {
       });
       return 'not-applied';
     }
+  }
+
+  /**
+   * The editor applied our edits, computed on its text of version `computedOn` (undefined: another text), and says
+   * which version they made (`made`; a client that does not say changes nothing here). Texts it sent before are older
+   * than our edit from now on. Returns the version the text the commit stage keeps (ours with the edits) is exactly:
+   * `made` when the document was at `computedOn` (one version step), else undefined, and the editor sends its text.
+   */
+  private editorEdited(computedOn: number | undefined, made: number | undefined): number | undefined {
+    if (typeof made !== 'number' || !Number.isFinite(made)) return undefined;
+    this.editorVersion = Math.max(this.editorVersion, made);
+    return computedOn !== undefined && made === computedOn + 1 ? made : undefined;
   }
 
   private emit<K extends keyof SyncEvents>(event: K, payload: SyncEvents[K]): void {

@@ -5,6 +5,7 @@ import { decodeTaskList } from '../../../src/core/decode';
 import type { TaskStatus } from '../../../src/core/model';
 import { parseTaskList } from '../../../src/core/parser';
 import type { ApplyEditsParams, ApplyEditsResult } from '../../../src/protocol/engineProtocol';
+import { EditorVersions } from '../../../src/protocol/editorVersions';
 import { openDatabase, type DatabaseHandle } from '../../../src/engine/db/database';
 import { PlanStore } from '../../../src/engine/db/planStore';
 import { TaskStore } from '../../../src/engine/db/taskStore';
@@ -407,6 +408,115 @@ describe('SyncService: two-way sync on a real file and a real SQLite database', 
       const r = await sync.syncFromText(PLAN, 3);
       assert.equal(r.source, 'disk');
       assert.match(readFileSync(file, 'utf8'), /- \[x\] \*\*T001\.003\*\*/);
+    });
+
+    /**
+     * The editor's side as editSync.ts plays it, over the sync's calls: a buffer with its version, texts sent with
+     * EditorVersions' numbers, edits checked line by line, applied as one version step, and the text sent again after
+     * 'stale' or after edits computed on another text. `dueAtEdit`: a send already due (a keystroke's debounce, a
+     * resend) goes out just as the engine's edit arrives, before the edit is handled (its timer ran first).
+     */
+    const editor = () => {
+      const versions = new EditorVersions();
+      const e = {
+        buffer: PLAN,
+        version: 1,
+        dueAtEdit: false,
+        /** Every sync a text sent started, with the store's status of `watch` once it ended. */
+        sends: [] as Promise<TaskStatus>[],
+        watch: 'T001.003',
+        send(): void {
+          e.sends.push(sync.syncFromText(e.buffer, versions.sending('plan', e.version)).then(() => dbStatus(e.watch)));
+        },
+        type(from: string, to: string): void {
+          assert.ok(e.buffer.includes(from), from);
+          e.buffer = e.buffer.replace(from, to);
+          e.version++;
+        },
+        async apply(p: ApplyEditsParams): Promise<ApplyEditsResult> {
+          if (e.dueAtEdit) {
+            e.dueAtEdit = false;
+            e.send();
+          }
+          const lines = e.buffer.split('\n');
+          if (p.edits.some((x) => lines[x.line] !== x.expected)) {
+            e.send();
+            return { outcome: 'stale' };
+          }
+          for (const x of p.edits) lines[x.line] = x.text;
+          e.buffer = lines.join('\n');
+          const made = versions.applied('plan', e.version, p.version);
+          e.version++;
+          if (made.resend) e.send();
+          return { outcome: 'applied', version: made.version };
+        },
+        /** Resolves once every text sent (those sent meanwhile too) is synced; the store's statuses of `watch` after each. */
+        async settled(): Promise<TaskStatus[]> {
+          for (let n = 0; n < e.sends.length; n = e.sends.length) await Promise.all(e.sends);
+          return Promise.all(e.sends);
+        },
+      };
+      return e;
+    };
+    /** Every task's box in the buffer is what the store says: ticked exactly when completed. */
+    const agrees = (buffer: string): void => {
+      for (const [id, status] of store.runtimes()) {
+        const line = buffer.split('\n').find((l) => l.includes(`**${id}**`))!;
+        assert.equal(/^- \[x\]/.test(line), status.status === 'completed', `${id}: the store says ${status.status}, the document shows ${line}`);
+      }
+    };
+
+    it("a text the editor sent just before the engine's edit landed, read after it, undoes nothing: both sides' ticks stay", async () => {
+      await sync.close();
+      const ed = editor();
+      open({ applyEdits: (p) => ed.apply(p) });
+      await sync.syncFromDisk();
+      ed.send(); // the plan opened in the editor
+      await ed.settled();
+      // The person ticks T001.004 (its send waits out the debounce); the engine completes T001.003 meanwhile, and
+      // the person's send is due just as the engine's edit arrives.
+      ed.type('- [ ] **T001.004**', '- [x] **T001.004**');
+      ed.dueAtEdit = true;
+      complete('T001.003');
+      await sync.writeBack();
+      const seen = await ed.settled();
+      assert.deepEqual(
+        seen.slice(1),
+        seen.slice(1).map(() => 'completed'),
+        "the person's text from before the engine's tick was not read as unticking it",
+      );
+      assert.equal(dbStatus('T001.003'), 'completed');
+      assert.equal(dbStatus('T001.004'), 'completed', "the person's tick reached the store");
+      assert.match(ed.buffer, /^- \[x\] \*\*T001\.003\*\*/m);
+      assert.match(ed.buffer, /^- \[x\] \*\*T001\.004\*\*/m, "the person's tick is still in the document");
+      agrees(ed.buffer);
+    });
+
+    it("a task reopened right after the engine's tick reached the document is unticked there too, whatever the editor sent meanwhile", async () => {
+      await sync.close();
+      const ed = editor();
+      open({ applyEdits: (p) => ed.apply(p) });
+      await sync.syncFromDisk();
+      ed.send();
+      const opened = (await ed.settled()).length;
+      // A send of the same text is due as the engine's tick arrives (as after a 'stale', editorSync's integration run).
+      ed.dueAtEdit = true;
+      complete('T001.003');
+      await sync.writeBack();
+      const seen = (await ed.settled()).slice(opened);
+      assert.match(ed.buffer, /^- \[x\] \*\*T001\.003\*\*/m, 'the tick reached the document');
+      assert.deepEqual(
+        seen,
+        seen.map(() => 'completed'),
+        'the text sent before the tick landed was not read as the person unticking it',
+      );
+      // The person reopens the task (coditect.reopenTask).
+      store.setStatus('T001.003', 'pending', { now: T0 + 2 });
+      await sync.writeBack();
+      await ed.settled();
+      assert.equal(dbStatus('T001.003'), 'pending');
+      assert.match(ed.buffer, /^- \[ \] \*\*T001\.003\*\*/m, 'the untick reached the document');
+      agrees(ed.buffer);
     });
 
     it('a person ticks a task while the engine claims it during the editor round trip: completed wins on the next sync', async () => {
