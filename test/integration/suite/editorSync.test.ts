@@ -18,7 +18,6 @@ describe('editor: the engine and the open task list agree again after a stale ed
     const task = [...api.store.tasks()].find((t) => t.status === 'pending' && t.dependents.length === 0);
     assert.ok(task, 'the fixture has a pending task with no dependents');
     const line = lineOfTask(doc, task.id);
-    const original = doc.lineAt(line).text;
     // The engine is told an older text of the document: the task's line as it was with two trailing spaces (the
     // same task to the parser), at the version the editor last sent, as a buffer since closed would have left it.
     const at = doc.offsetAt(doc.lineAt(line).range.end);
@@ -34,16 +33,10 @@ describe('editor: the engine and the open task list agree again after a stale ed
       // The next suites expect the fixture's states.
       await vscode.commands.executeCommand('coditect.reopenTask', task.id);
       await storeUntil(api, () => api.store.task(task.id)?.status === 'pending', `${task.id} pending again`);
-      // The engine's untick after this test's stale recovery did not reach the document in 2 of 4 runs on 2026-12-04
-      // (an open finding, in the session's note): the line goes back by hand, so the next suites meet the fixture.
-      // An engine edit still on its way then meets a line it did not expect and is 'stale', as the test above relies on.
-      if (ticked(doc)) {
-        const edit = new vscode.WorkspaceEdit();
-        edit.replace(doc.uri, doc.lineAt(lineOfTask(doc, task.id)).range, original);
-        await vscode.workspace.applyEdit(edit);
-      }
+      // The engine's untick reaches the document too. It did not in 2 runs of 4 on 2026-12-04: a text the editor sent
+      // before the tick landed (most likely a resend after a 'stale') reached the engine after the tick and undid it in
+      // the engine's idea of the document; such a text is now dropped as older (test/process/server/editorTextOrder.test.ts).
       await documentUntil(doc, (d) => !ticked(d), `${task.id} unticked again`);
-      if (doc.isDirty) await doc.save();
       await savedUntil(doc);
     }
   });
