@@ -7,27 +7,16 @@
 // EditorVersions' numbers, edits checked line by line and applied as one version step, a clean document saved after
 // an edit, the text sent again after 'stale' or after edits computed on another text (as src/extension/editSync.ts).
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import type { TaskStatus } from '../../../src/core/model';
 import { EditorVersions } from '../../../src/protocol/editorVersions';
-import {
-  ApplyEdits,
-  DocumentChanged,
-  Exit,
-  Initialize,
-  MarkTask,
-  PlanPatched,
-  PROTOCOL_VERSION,
-  Ready,
-  Shutdown,
-  TasksChanged,
-} from '../../../src/protocol/engineProtocol';
+import { ApplyEdits, DocumentChanged, Exit, MarkTask, PlanPatched, Shutdown, TasksChanged } from '../../../src/protocol/engineProtocol';
 import { generateTaskList } from '../../bench/generatePlan';
-import { cliEnv, ensureBuilt, removeWorkspace, ROOT, tempWorkspace } from '../cli/cliHarness';
+import { ensureBuilt, removeWorkspace, tempWorkspace } from '../cli/cliHarness';
+import { initializeAsEditor, spawnStdioEngine } from './stdioEngine';
 
 const PLAN = 'PLAN-TASKLIST.md';
 /** Longest wait for something the engine does within its 200 ms write-back pause: only a failure ever waits it out. */
@@ -51,11 +40,8 @@ interface ModelEditor {
 
 async function startEditor(dir: string, text: string): Promise<ModelEditor> {
   const plan = join(dir, PLAN);
-  const child = spawn(process.execPath, [join(ROOT, 'dist/engine.js'), '--stdio'], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const engine = spawnStdioEngine();
+  const { child, connection, exited, stderr } = engine;
   const versions = new EditorVersions();
   let buffer = text;
   let saved = text;
@@ -82,7 +68,7 @@ async function startEditor(dir: string, text: string): Promise<ModelEditor> {
       };
       const timer = setTimeout(() => {
         changed.splice(changed.indexOf(check), 1);
-        reject(new Error(`${what}: not within ${WAIT_MS} ms (${describe()})\n${stderr}`));
+        reject(new Error(`${what}: not within ${WAIT_MS} ms (${describe()})\n${stderr()}`));
       }, WAIT_MS);
       changed.push(check);
       check();
@@ -139,17 +125,7 @@ async function startEditor(dir: string, text: string): Promise<ModelEditor> {
     changed.forEach((c) => c());
     return { outcome: 'applied' as const, version: made.version };
   });
-  const ready = new Promise<void>((r) => connection.onNotification(Ready.type, () => r()));
-  connection.listen();
-  await ready;
-  await connection.sendRequest(Initialize.type, {
-    protocolVersion: PROTOCOL_VERSION,
-    workspaceRoot: dir,
-    tasklistPath: plan,
-    configPath: join(dir, 'config.json'),
-    readOnly: false,
-    clientAppliesEdits: true,
-  });
+  await initializeAsEditor(engine, dir, plan);
   return editor;
 }
 

@@ -4,23 +4,12 @@
 // as a conflict (the failed-task integration suite's restart, CI run of 49b73fd). Real processes: the built engine
 // (`engine.js --stdio`) and a JSON-RPC client in the editor's place that applies every edit to its buffer and saves it.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import {
-  ApplyEdits,
-  type ApplyEditsParams,
-  DocumentChanged,
-  Exit,
-  Initialize,
-  MarkTask,
-  PROTOCOL_VERSION,
-  Ready,
-  Shutdown,
-} from '../../../src/protocol/engineProtocol';
+import { ApplyEdits, type ApplyEditsParams, DocumentChanged, Exit, MarkTask, Shutdown } from '../../../src/protocol/engineProtocol';
 import { generateTaskList } from '../../bench/generatePlan';
-import { cliEnv, ensureBuilt, removeWorkspace, ROOT, tempWorkspace } from '../cli/cliHarness';
+import { ensureBuilt, removeWorkspace, tempWorkspace } from '../cli/cliHarness';
+import { initializeAsEditor, spawnStdioEngine } from './stdioEngine';
 
 const PLAN = 'PLAN-TASKLIST.md';
 
@@ -37,9 +26,8 @@ describe('shutdown: the last write-back goes through the editor that has the pla
     const { text, ids } = generateTaskList({ tasks: 4, tasksPerFeature: 2, featuresPerEpic: 2, seed: 7, chainProbability: 0, crossProbability: 0 });
     dir = tempWorkspace({ [PLAN]: text, 'config.json': JSON.stringify({ agents: { sim: { kind: 'dry-run' } }, default_agent: 'sim' }) });
     const plan = join(dir, PLAN);
-    const child = spawn(process.execPath, [join(ROOT, 'dist/engine.js'), '--stdio'], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const engine = spawnStdioEngine();
+    const { child, connection, exited } = engine;
     // The editor's buffer, saved after each edit (as the extension saves a clean document it edited).
     let buffer = text;
     const asked: ApplyEditsParams[] = [];
@@ -52,18 +40,8 @@ describe('shutdown: the last write-back goes through the editor that has the pla
       writeFileSync(plan, buffer);
       return { outcome: 'applied' as const };
     });
-    const ready = new Promise<void>((r) => connection.onNotification(Ready.type, () => r()));
-    connection.listen();
     try {
-      await ready;
-      await connection.sendRequest(Initialize.type, {
-        protocolVersion: PROTOCOL_VERSION,
-        workspaceRoot: dir,
-        tasklistPath: plan,
-        configPath: join(dir, 'config.json'),
-        readOnly: false,
-        clientAppliesEdits: true,
-      });
+      await initializeAsEditor(engine, dir, plan);
       await connection.sendNotification(DocumentChanged.type, { path: plan, text, version: 1 });
       const id = ids[0];
       assert.deepEqual(await connection.sendRequest(MarkTask.type, { taskId: id, status: 'skipped' }), { changed: true });

@@ -3,24 +3,15 @@
 // nothing more until it answers. Real processes: the built engine (`engine.js --stdio`) and a JSON-RPC client that
 // takes the editor's place at the protocol edge, as the extension does, but leaves every ApplyEdits request unanswered.
 import { strict as assert } from 'node:assert';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { EDITOR_APPLY_TIMEOUT_MS } from '../../../src/engine/editorEdits';
-import {
-  ApplyEdits,
-  type ApplyEditsParams,
-  DocumentChanged,
-  Exit,
-  Initialize,
-  PROTOCOL_VERSION,
-  Ready,
-  Shutdown,
-  StartOrchestration,
-} from '../../../src/protocol/engineProtocol';
+import { ApplyEdits, type ApplyEditsParams, DocumentChanged, Exit, Shutdown, StartOrchestration } from '../../../src/protocol/engineProtocol';
 import { generateTaskList } from '../../bench/generatePlan';
-import { cliEnv, ensureBuilt, removeWorkspace, ROOT, tempWorkspace } from '../cli/cliHarness';
+import { ensureBuilt, removeWorkspace, tempWorkspace } from '../cli/cliHarness';
+import { initializeAsEditor, spawnStdioEngine } from './stdioEngine';
 
 const CONFIG = { default_agent: 'sim', agents: { sim: { kind: 'dry-run', durationMs: 100 } }, max_concurrent_agents: 1 };
 const PLAN = 'PLAN-TASKLIST.md';
@@ -35,33 +26,20 @@ interface SilentEditor {
 }
 
 async function startSilentEditor(dir: string, onAsked: (p: ApplyEditsParams) => void = () => undefined): Promise<SilentEditor> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/engine.js'), '--stdio'], { env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const engine = spawnStdioEngine();
+  const { child, connection, exited } = engine;
   const asked: ApplyEditsParams[] = [];
   connection.onRequest(ApplyEdits.type, (p) => {
     asked.push(p);
     onAsked(p);
     return new Promise<never>(() => undefined); // the save that never returns
   });
-  const ready = new Promise<void>((r) => connection.onNotification(Ready.type, () => r()));
-  connection.listen();
-  await ready;
-  await connection.sendRequest(Initialize.type, {
-    protocolVersion: PROTOCOL_VERSION,
-    workspaceRoot: dir,
-    tasklistPath: join(dir, PLAN),
-    configPath: join(dir, 'config.json'),
-    readOnly: false,
-    clientAppliesEdits: true,
-  });
+  await initializeAsEditor(engine, dir, join(dir, PLAN));
   return {
     child,
     connection,
     asked,
-    stderr: () => err,
+    stderr: engine.stderr,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       // Shutdown waits for the sync queue: bounded now, it would wait forever on the unanswered request before.
