@@ -75,8 +75,14 @@ export class WalCheckpointer {
   /** A checkpoint asked for and not answered yet: the next tick skips (one at a time). */
   private inFlight = false;
   private closing?: Promise<void>;
+  /** Between two checkpoints, ms (the option, resolved and checked once). */
+  private readonly intervalMs: number;
 
-  private constructor(private readonly opts: WalCheckpointerOptions) {}
+  private constructor(private readonly opts: WalCheckpointerOptions) {
+    const { intervalMs = 200 } = opts;
+    if (!Number.isInteger(intervalMs) || intervalMs < 1) throw new RangeError(`WalCheckpointer intervalMs must be a positive integer, got ${intervalMs}`);
+    this.intervalMs = intervalMs;
+  }
 
   /** Starts the thread and turns the writer's auto-checkpoint off once the thread is ready. */
   static start(opts: WalCheckpointerOptions): WalCheckpointer {
@@ -106,8 +112,7 @@ export class WalCheckpointer {
   }
 
   private startThread(): void {
-    const { path, intervalMs = 200 } = this.opts;
-    if (!Number.isInteger(intervalMs) || intervalMs < 1) throw new RangeError(`WalCheckpointer intervalMs must be a positive integer, got ${intervalMs}`);
+    const { path } = this.opts;
     let thread: Worker;
     try {
       thread = new Worker(THREAD_SOURCE, { eval: true, workerData: { driver: this.opts.driver ?? require.resolve('better-sqlite3'), path } });
@@ -131,9 +136,9 @@ export class WalCheckpointer {
     if ('ready' in m) {
       if (this.thread === undefined) return;
       this.opts.db.pragma('wal_autocheckpoint = 0');
-      this.timer = setInterval(() => this.tick(), this.opts.intervalMs ?? 200);
+      this.timer = setInterval(() => this.tick(), this.intervalMs);
       this.timer.unref();
-      this.opts.debug?.(`database checkpoints run on their own thread, every ${this.opts.intervalMs ?? 200} ms`);
+      this.opts.debug?.(`database checkpoints run on their own thread, every ${this.intervalMs} ms`);
       return;
     }
     this.inFlight = false;
